@@ -1,0 +1,221 @@
+/**
+ * The metadata contract shared by protocol adapters (callers), MetadataService (implementation)
+ * and metadata stores (CRUD below the service). Protocol adapters import only the types in this
+ * file and `MetadataService`; they never import a store.
+ *
+ * Units: sizes and offsets are `number` (safe integers, files < 8 PiB); `fileid` is `bigint`
+ * (an opaque 64-bit identity, never 0); times are `Timespec` (seconds + nanoseconds since the
+ * Unix epoch). Protocols convert to wire types (nfstime3, FILETIME) at their boundary.
+ */
+import type { ShareInfo } from "../runtime/types.ts";
+
+export type FileType = "file" | "dir" | "symlink" | "chr" | "blk" | "sock" | "fifo";
+
+export interface Timespec {
+  sec: number;
+  nsec: number;
+}
+
+export interface FileAttr {
+  type: FileType;
+  /** Permission bits including setuid (0o4000), setgid (0o2000) and sticky (0o1000). */
+  mode: number;
+  nlink: number;
+  uid: number;
+  gid: number;
+  size: number;
+  /** Bytes of storage used (rounded to blocks); FSSTAT/SMB allocation size. */
+  used: number;
+  rdev: { major: number; minor: number };
+  /** Filesystem id of the share (stable, derived from the share). */
+  fsid: bigint;
+  fileid: bigint;
+  atime: Timespec;
+  mtime: Timespec;
+  ctime: Timespec;
+  /** Creation time, for SMB. */
+  btime: Timespec;
+  /** SMB DOS attribute bits kept on the file (hidden, system, archive, readonly). */
+  dosAttributes: number;
+  /** Where the content lives in the PayloadService; `null` for non-regular files. */
+  payloadId: string | null;
+}
+
+/** The identity a request runs as, before share squash is applied by the service. */
+export interface Caller {
+  uid: number;
+  gid: number;
+  gids: readonly number[];
+}
+
+/** Fields to change; `undefined` means leave as is. `"now"` asks for the server's time. */
+export interface SetAttrs {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  size?: number;
+  atime?: Timespec | "now";
+  mtime?: Timespec | "now";
+  btime?: Timespec;
+  dosAttributes?: number;
+}
+
+export interface DirEntry {
+  name: string;
+  fileid: bigint;
+  /** Cookie to resume *after* this entry; stable across concurrent inserts/removals. */
+  cookie: bigint;
+  handle: Buffer;
+  attr: FileAttr;
+}
+
+export interface ReaddirResult {
+  entries: DirEntry[];
+  eof: boolean;
+  /** Cookie verifier (RFC 1813 cookieverf3) for the directory's current generation. */
+  verifier: Buffer;
+}
+
+export interface FsStat {
+  totalBytes: number;
+  freeBytes: number;
+  availBytes: number;
+  totalFiles: number;
+  freeFiles: number;
+  availFiles: number;
+}
+
+/** Pre-operation attributes for weak cache consistency (RFC 1813 §2.6 wcc_attr). */
+export interface WccAttr {
+  size: number;
+  mtime: Timespec;
+  ctime: Timespec;
+}
+
+export interface LookupResult {
+  handle: Buffer;
+  attr: FileAttr;
+}
+
+export interface MutationResult extends LookupResult {
+  /** Parent directory before and after, for wcc_data. */
+  dirBefore: WccAttr;
+  dirAfter: FileAttr;
+}
+
+export interface DirChangeResult {
+  dirBefore: WccAttr;
+  dirAfter: FileAttr;
+}
+
+export type CreateHow =
+  | { mode: "unchecked" }
+  | { mode: "guarded" }
+  /** RFC 1813 §3.3.8 EXCLUSIVE: a retry with the same verifier must succeed. */
+  | { mode: "exclusive"; verifier: Buffer };
+
+/** Access bits (RFC 1813 §3.3.4 ACCESS3_*), used by both NFS ACCESS and SMB access checks. */
+export const ACCESS_READ = 0x0001;
+export const ACCESS_LOOKUP = 0x0002;
+export const ACCESS_MODIFY = 0x0004;
+export const ACCESS_EXTEND = 0x0008;
+export const ACCESS_DELETE = 0x0010;
+export const ACCESS_EXECUTE = 0x0020;
+
+export type LockKind = "shared" | "exclusive";
+
+export interface LockRange {
+  /** Owner identity, scoped by the protocol (e.g. `nlm:<host>:<svid>` or `smb:<session>:<fileId>`). */
+  owner: string;
+  kind: LockKind;
+  offset: number;
+  /** 0 means "to the end of the file" (RFC 1813 NLM semantics). */
+  length: number;
+}
+
+/**
+ * What protocol adapters call. All methods throw `FsError`. `caller` is the identity before
+ * squash; the service applies the share's squash, read-only flag and permission checks.
+ */
+export interface MetadataService {
+  /** Handle of a share's root directory; ENOENT for an unknown share. */
+  rootHandle(shareName: string): Buffer;
+  /** The share a handle belongs to; ESTALE (unknown share) or EBADHANDLE (malformed). */
+  shareOf(handle: Buffer): ShareInfo;
+
+  getattr(handle: Buffer): Promise<FileAttr>;
+  setattr(
+    caller: Caller,
+    handle: Buffer,
+    attrs: SetAttrs,
+    guardCtime?: Timespec,
+  ): Promise<{ before: WccAttr; after: FileAttr }>;
+  lookup(caller: Caller, dir: Buffer, name: string): Promise<LookupResult>;
+  /** Returns the subset of `mask` (ACCESS_* bits) the caller is granted. */
+  access(caller: Caller, handle: Buffer, mask: number): Promise<number>;
+  readlink(caller: Caller, handle: Buffer): Promise<string>;
+
+  create(caller: Caller, dir: Buffer, name: string, attrs: SetAttrs, how: CreateHow): Promise<MutationResult>;
+  mkdir(caller: Caller, dir: Buffer, name: string, attrs: SetAttrs): Promise<MutationResult>;
+  symlink(
+    caller: Caller,
+    dir: Buffer,
+    name: string,
+    target: string,
+    attrs: SetAttrs,
+  ): Promise<MutationResult>;
+  mknod(
+    caller: Caller,
+    dir: Buffer,
+    name: string,
+    type: "chr" | "blk" | "sock" | "fifo",
+    attrs: SetAttrs,
+    rdev: { major: number; minor: number },
+  ): Promise<MutationResult>;
+  remove(caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult>;
+  rmdir(caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult>;
+  rename(
+    caller: Caller,
+    fromDir: Buffer,
+    fromName: string,
+    toDir: Buffer,
+    toName: string,
+  ): Promise<{ fromBefore: WccAttr; fromAfter: FileAttr; toBefore: WccAttr; toAfter: FileAttr }>;
+  link(
+    caller: Caller,
+    file: Buffer,
+    dir: Buffer,
+    name: string,
+  ): Promise<{ attr: FileAttr; dirBefore: WccAttr; dirAfter: FileAttr }>;
+  /**
+   * Entries after `cookie` (0 = start), at most `maxEntries`. A cookie from an older verifier
+   * still resumes correctly where possible; EBADCOOKIE only when it cannot.
+   */
+  readdir(
+    caller: Caller,
+    dir: Buffer,
+    cookie: bigint,
+    verifier: Buffer | null,
+    maxEntries: number,
+  ): Promise<ReaddirResult>;
+  fsstat(handle: Buffer): Promise<FsStat>;
+
+  /** Checks write permission and type; returns what the data path needs. */
+  prepareWrite(caller: Caller, handle: Buffer): Promise<{ payloadId: string; before: WccAttr }>;
+  /** After payload bytes landed: extend size to `end` if larger, bump mtime/ctime, clear setuid/setgid. */
+  commitWrite(handle: Buffer, end: number): Promise<FileAttr>;
+  /** Checks read permission and type; returns the attributes (size bounds the read). */
+  prepareRead(caller: Caller, handle: Buffer): Promise<{ payloadId: string; attr: FileAttr }>;
+
+  /** Open-file references keep an unlinked file's payload until the last `release`. */
+  retain(handle: Buffer): void;
+  release(handle: Buffer): Promise<void>;
+
+  /** Byte-range locks on the share's LockManager (NLM and SMB LOCK share it). */
+  lock(handle: Buffer, range: LockRange, wait: boolean, signal?: AbortSignal): Promise<void>;
+  /** The first conflicting lock, or null (NLM TEST, SMB conflict checks). */
+  testLock(handle: Buffer, range: LockRange): LockRange | null;
+  unlock(handle: Buffer, range: Omit<LockRange, "kind">): void;
+  /** Drops every lock held by owners starting with `ownerPrefix` (client gone, FREE_ALL). */
+  unlockAll(ownerPrefix: string): void;
+}

@@ -1,0 +1,80 @@
+/**
+ * The payload (file content) contract: PayloadService is what protocol adapters call for
+ * READ/WRITE/COMMIT; BlockStore is the CRUD interface below it (memory, fs, s3).
+ * Key layout in a block store: `<payloadId>/chunk-<c>/block-<b>` (design.md "Content").
+ */
+export const CHUNK_SIZE_BYTES = 64 * 1024 * 1024;
+export const BLOCK_SIZE_BYTES = 4 * 1024 * 1024;
+
+/** How durable a write must be before it returns (RFC 1813 stable_how). */
+export type Stability = "unstable" | "data_sync" | "file_sync";
+
+export interface PayloadStats {
+  cache: {
+    capacityBytes: number;
+    cleanBytes: number;
+    dirtyBytes: number;
+    uploadingBytes: number;
+    hits: number;
+    misses: number;
+    evictions: number;
+  };
+  wal: {
+    bytes: number;
+    records: number;
+    fsyncs: number;
+    fsyncLatencyMsP50: number;
+    fsyncLatencyMsP99: number;
+  } | null;
+  transfer: {
+    queueDepth: number;
+    uploadsInFlight: number;
+    downloadsInFlight: number;
+    uploadedBytes: number;
+    downloadedBytes: number;
+    failures: number;
+  };
+}
+
+/**
+ * Content of files, by share and payload id. Reads of holes return zeros; callers clip reads
+ * to the file size (from MetadataService). All methods throw `FsError`.
+ */
+export interface PayloadService {
+  readAt(share: string, payloadId: string, offset: number, length: number): Promise<Buffer>;
+  /** Returns once the bytes are in the WAL and cache (and durable, for data_sync/file_sync). */
+  writeAt(
+    share: string,
+    payloadId: string,
+    offset: number,
+    data: Buffer,
+    stability?: Stability,
+  ): Promise<void>;
+  /** NFS COMMIT / SMB FLUSH: every acknowledged write of this payload is durable on return. */
+  commit(share: string, payloadId: string): Promise<void>;
+  /** Makes every share's outstanding writes durable (graceful stop). */
+  flushAll(): Promise<void>;
+  truncate(share: string, payloadId: string, size: number): Promise<void>;
+  /** Drops cached data, WAL interest and (asynchronously, retried) the blocks. */
+  delete(share: string, payloadId: string): Promise<void>;
+  stats(share?: string): PayloadStats;
+}
+
+export interface BlockStoreHealth {
+  ok: boolean;
+  latencyMs: number;
+  detail?: string;
+}
+
+/** CRUD on immutable-by-key blocks. Throws FsError (ENOENT for a missing key, EIO otherwise). */
+export interface BlockStore {
+  readonly type: string;
+  put(key: string, data: Buffer): Promise<void>;
+  /** The whole block, or `length` bytes from `offset` (short at the end of the object). */
+  get(key: string, offset?: number, length?: number): Promise<Buffer>;
+  delete(key: string): Promise<void>;
+  /** Keys under a prefix, in lexical order. */
+  list(prefix: string): AsyncIterable<string>;
+  health(): Promise<BlockStoreHealth>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,52 @@
+/**
+ * Debian packages the test suites and benchmarks need. `npm test` installs the missing ones in a
+ * single apt call when it runs as root; otherwise it says which are missing and goes on (the
+ * suites that need them fail with a clear message instead of being skipped silently).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+
+export const SYSTEM_PACKAGES = [
+  "chromium",
+  "libnfs-utils",
+  "libnfs-dev",
+  "smbclient",
+  "samba-testsuite",
+  "postgresql",
+  "qemu-system-x86",
+  "busybox-static",
+  "nfs-ganesha",
+  "nfs-ganesha-vfs",
+  "nfs-ganesha-mem",
+  "samba",
+  "samba-vfs-modules",
+  "rpcbind",
+  "kmod",
+  "cpio",
+  "xz-utils",
+  "gcc",
+] as const;
+
+function isInstalled(pkg: string): boolean {
+  const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", pkg], { encoding: "utf8" });
+  return r.status === 0 && r.stdout.includes("install ok installed");
+}
+
+export function missingSystemPackages(): string[] {
+  return SYSTEM_PACKAGES.filter((p) => !isInstalled(p));
+}
+
+export function ensureSystemPackages(log: (msg: string) => void = console.log): void {
+  const missing = missingSystemPackages();
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    log(`system packages missing and not root, cannot install: ${missing.join(" ")}`);
+    return;
+  }
+  log(`installing system packages: ${missing.join(" ")}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+  execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], {
+    stdio: "inherit",
+    env,
+  });
+}
