@@ -1,0 +1,131 @@
+/**
+ * What the control plane needs from the Runtime (implemented by runtime/runtime.ts).
+ *
+ * Every mutating method writes the ControlStore *and* updates the live state together, so a
+ * change made through the API takes effect at once and survives a restart (design.md
+ * "Runtime"). Methods throw `ControlError` (NOT_FOUND, CONFLICT, IN_USE, INVALID — the same ones
+ * ControlStore throws) or `FsError` when the live side fails (e.g. a store cannot be opened);
+ * on such a failure the stored record must be left as it was before the call.
+ *
+ * Users, groups, permissions and settings are written by the API straight to the ControlStore,
+ * followed by `identityChanged()` so the Runtime reloads its IdentityDirectory.
+ */
+import type {
+  AdapterCreateInput,
+  AdapterUpdateInput,
+  BlockStoreCreateInput,
+  BlockStoreUpdateInput,
+  MetadataStoreCreateInput,
+  MetadataStoreUpdateInput,
+  ShareCreateInput,
+  ShareUpdateInput,
+} from "@dittofs/shared";
+import type { ConnectedClient } from "../runtime/types.ts";
+import type { AdapterRecord, ShareRecord, StoreKind, StoreRecord } from "./store/types.ts";
+
+export interface AdapterStatus {
+  type: string;
+  running: boolean;
+  /** The bound port while running, else the configured one. */
+  port: number;
+  /** When the adapter last started; null while stopped. */
+  since: Date | null;
+  connections: number;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  latencyMs: number;
+  detail?: string;
+}
+
+export interface AdapterOpMetrics {
+  op: string;
+  count: number;
+  errors: number;
+  latencyMsP50: number;
+  latencyMsP99: number;
+}
+
+/** One sample of the daemon's counters; the console charts a stream of these (metrics.live). */
+export interface MetricsSnapshot {
+  timestamp: Date;
+  cache: {
+    capacityBytes: number;
+    cleanBytes: number;
+    dirtyBytes: number;
+    uploadingBytes: number;
+    hits: number;
+    misses: number;
+    /** hits / (hits + misses); 0 before the first access. */
+    hitRatio: number;
+    evictions: number;
+  };
+  /** null when the WAL is disabled (memory-only setups). */
+  wal: {
+    bytes: number;
+    records: number;
+    fsyncs: number;
+    fsyncLatencyMsP50: number;
+    fsyncLatencyMsP99: number;
+  } | null;
+  transfer: {
+    queueDepth: number;
+    uploadsInFlight: number;
+    downloadsInFlight: number;
+    uploadedBytes: number;
+    downloadedBytes: number;
+    failures: number;
+  };
+  adapters: Array<{
+    type: string;
+    running: boolean;
+    connections: number;
+    ops: AdapterOpMetrics[];
+  }>;
+  process: { rssBytes: number; heapUsedBytes: number; uptimeSeconds: number };
+}
+
+export interface RuntimeInfo {
+  version: string;
+  startedAt: Date;
+}
+
+export interface RuntimeControl {
+  createShare(input: ShareCreateInput): Promise<ShareRecord>;
+  updateShare(input: ShareUpdateInput): Promise<ShareRecord>;
+  deleteShare(name: string): Promise<void>;
+
+  createMetadataStore(input: MetadataStoreCreateInput): Promise<StoreRecord>;
+  updateMetadataStore(input: MetadataStoreUpdateInput): Promise<StoreRecord>;
+  /** IN_USE while a share uses it. */
+  deleteMetadataStore(name: string): Promise<void>;
+
+  createBlockStore(input: BlockStoreCreateInput): Promise<StoreRecord>;
+  updateBlockStore(input: BlockStoreUpdateInput): Promise<StoreRecord>;
+  /** IN_USE while a share uses it. */
+  deleteBlockStore(name: string): Promise<void>;
+
+  /** Creates the row; starts the adapter when `enabled` (default true). */
+  createAdapter(input: AdapterCreateInput): Promise<AdapterRecord>;
+  /** A running adapter whose port or settings change is restarted with the new ones. */
+  updateAdapter(input: AdapterUpdateInput): Promise<AdapterRecord>;
+  /** Stops it if running, then removes the row. */
+  deleteAdapter(type: string): Promise<void>;
+  /** Starts it and stores enabled=true, so it runs again after a restart. */
+  startAdapter(type: string): Promise<AdapterStatus>;
+  /** Stops it and stores enabled=false, so it stays stopped after a restart. */
+  stopAdapter(type: string): Promise<AdapterStatus>;
+  /** NOT_FOUND for an adapter with no row. */
+  adapterStatus(type: string): AdapterStatus;
+
+  listClients(): ConnectedClient[];
+  metricsSnapshot(): MetricsSnapshot;
+  /** NOT_FOUND for an unknown store; otherwise never throws (a failure is `ok: false`). */
+  storeHealth(kind: StoreKind, name: string): Promise<StoreHealth>;
+  /** Opens a throwaway block store of this type and config, probes it, closes it. */
+  testBlockStore(type: string, config: Record<string, unknown>): Promise<StoreHealth>;
+  /** Users, groups or permissions changed in the ControlStore: reload the identity directory. */
+  identityChanged(): Promise<void>;
+  info(): RuntimeInfo;
+}

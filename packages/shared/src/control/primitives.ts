@@ -1,0 +1,59 @@
+/**
+ * Field-level schemas shared by the daemon's tRPC inputs and the console's forms, so both sides
+ * reject the same values with the same messages.
+ */
+import { z } from "zod";
+
+/** Longest username/group/store name; also bounds audit and session rows. */
+export const NAME_LENGTH_MAX = 64;
+/** Longest share name ("/export/projects"). */
+export const SHARE_NAME_LENGTH_MAX = 255;
+/** scrypt is deliberately slow and memory-hard; refuse pathological inputs before hashing. */
+export const PASSWORD_LENGTH_MAX = 256;
+export const PASSWORD_LENGTH_MIN = 8;
+/** Unix ids: 32-bit, with 4294967295 reserved as "no id" (-1) by POSIX chown. */
+export const UNIX_ID_MAX = 4_294_967_294;
+
+export const roleSchema = z.enum(["admin", "operator", "user"]);
+export const squashSchema = z.enum(["none", "root_squash", "all_squash"]);
+export const permissionLevelSchema = z.enum(["none", "read", "read-write", "admin"]);
+
+export const usernameSchema = z
+  .string()
+  .min(1, "required")
+  .max(NAME_LENGTH_MAX)
+  .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, "letters, digits, '_', '.', '-'; not starting with a digit");
+
+export const groupNameSchema = usernameSchema;
+
+export const storeNameSchema = z
+  .string()
+  .min(1, "required")
+  .max(NAME_LENGTH_MAX)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits, '_', '.', '-'");
+
+/** "/export" or "/a/b": absolute, no empty or dot components. */
+export const shareNameSchema = z
+  .string()
+  .min(2, "required")
+  .max(SHARE_NAME_LENGTH_MAX)
+  .regex(/^(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)+$/, "an absolute path like /export");
+
+export const passwordSchema = z
+  .string()
+  .min(PASSWORD_LENGTH_MIN, `at least ${PASSWORD_LENGTH_MIN} characters`)
+  .max(PASSWORD_LENGTH_MAX);
+
+export const unixIdSchema = z.number().int().min(0).max(UNIX_ID_MAX);
+
+/** 0 asks the OS for a free port (tests); otherwise a TCP port. */
+export const portSchema = z.number().int().min(0).max(65_535);
+
+export const adapterTypeSchema = z
+  .string()
+  .min(1, "required")
+  .max(32)
+  .regex(/^[a-z][a-z0-9-]*$/, "lowercase letters, digits, '-'");
+
+/** JSON-shaped settings and store configs. */
+export const jsonObjectSchema = z.record(z.string(), z.unknown());

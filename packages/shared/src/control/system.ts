@@ -1,0 +1,56 @@
+/** Inputs of the adapters, settings and audit procedures. */
+import { z } from "zod";
+import { adapterTypeSchema, jsonObjectSchema, NAME_LENGTH_MAX, portSchema } from "./primitives.ts";
+
+export const adapterTypeInput = z.object({ type: adapterTypeSchema });
+
+export const adapterCreateInput = z.object({
+  type: adapterTypeSchema,
+  port: portSchema,
+  enabled: z.boolean().optional(),
+  settings: jsonObjectSchema.optional(),
+});
+
+export const adapterUpdateInput = z.object({
+  type: adapterTypeSchema,
+  port: portSchema.optional(),
+  enabled: z.boolean().optional(),
+  settings: jsonObjectSchema.optional(),
+});
+
+/** Most settings a single update may carry; keeps one request from writing an unbounded batch. */
+export const SETTINGS_PER_UPDATE_MAX = 100;
+export const settingKeySchema = z
+  .string()
+  .min(1)
+  .max(NAME_LENGTH_MAX)
+  .regex(/^[A-Za-z][A-Za-z0-9_.-]*$/, "letters, digits, '_', '.', '-'");
+export const settingValueSchema = z.union([z.string().max(4096), z.number(), z.boolean(), z.null()]);
+
+/** Keys with a `null` value are removed. */
+export const settingsUpdateInput = z.object({
+  values: z
+    .record(settingKeySchema, settingValueSchema)
+    .refine(
+      (v) => Object.keys(v).length <= SETTINGS_PER_UPDATE_MAX,
+      `at most ${SETTINGS_PER_UPDATE_MAX} keys`,
+    ),
+});
+
+export const AUDIT_PAGE_MAX = 500;
+export const auditListInput = z
+  .object({
+    actor: z.string().max(NAME_LENGTH_MAX).optional(),
+    action: z.string().max(128).optional(),
+    since: z.coerce.date().optional(),
+    limit: z.number().int().min(1).max(AUDIT_PAGE_MAX).optional(),
+    /** The `id` of the last row of the previous page (rows come newest first). */
+    cursor: z.number().int().min(1).optional(),
+  })
+  .optional();
+
+export type AdapterCreateInput = z.infer<typeof adapterCreateInput>;
+export type AdapterUpdateInput = z.infer<typeof adapterUpdateInput>;
+export type SettingValue = z.infer<typeof settingValueSchema>;
+export type SettingsUpdateInput = z.infer<typeof settingsUpdateInput>;
+export type AuditListInput = z.infer<typeof auditListInput>;
