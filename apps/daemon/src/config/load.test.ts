@@ -1,0 +1,183 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { ConfigError, loadConfig, resolveConfig } from "./load.ts";
+import { parseByteSize } from "./size.ts";
+import { configTemplate } from "./template.ts";
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "dfs-config-"));
+}
+
+function writeConfig(dir: string, yaml: string): string {
+  const path = join(dir, "dittofs.yaml");
+  writeFileSync(path, yaml);
+  return path;
+}
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("config", () => {
+  it("fills every default from an empty config, under the data dir", () => {
+    const config = resolveConfig({}, { baseDir: "/srv" });
+    expect(config.dataDir).toBe("/srv/data");
+    expect(config.database).toEqual({ kind: "sqlite", path: "/srv/data/control.db" });
+    expect(config.http).toEqual({ host: "127.0.0.1", port: 8080 });
+    expect(config.logging).toEqual({ level: "info", format: "json" });
+    expect(config.cacheSizeBytes).toBe(512 * 1024 * 1024);
+    expect(config.walDir).toBe("/srv/data/wal");
+    expect(config.transferConcurrency).toBe(8);
+    expect(config.declared).toEqual({ metadataStores: [], blockStores: [], shares: [] });
+  });
+
+  it("parses a YAML file with paths relative to the file", () => {
+    const dir = tempDir();
+    const path = writeConfig(
+      dir,
+      [
+        "dataDir: state",
+        "database: { postgres: postgres://u:p@127.0.0.1:5432/db }",
+        "http: { listen: '[::1]:0' }",
+        "logging: { level: debug, format: pretty }",
+        "cache: { size: 2GiB }",
+        "wal: { dir: /var/wal }",
+        "transfer: { concurrency: 32 }",
+        "stores:",
+        "  metadata: [{ name: fast, type: memory }]",
+        "  block: [{ name: s3, type: s3, bucket: b, endpoint: 'http://127.0.0.1:9000' }]",
+        "shares:",
+        "  - { name: /archive, metadataStore: fast, blockStore: s3, readOnly: true }",
+      ].join("\n"),
+    );
+    const config = loadConfig({ configPath: path, env: {} });
+    expect(config.configPath).toBe(path);
+    expect(config.dataDir).toBe(join(dir, "state"));
+    expect(config.database).toEqual({ kind: "postgres", url: "postgres://u:p@127.0.0.1:5432/db" });
+    expect(config.http).toEqual({ host: "::1", port: 0 });
+    expect(config.logging).toEqual({ level: "debug", format: "pretty" });
+    expect(config.cacheSizeBytes).toBe(2 * 1024 ** 3);
+    expect(config.walDir).toBe("/var/wal");
+    expect(config.transferConcurrency).toBe(32);
+    expect(config.declared.blockStores[0]).toMatchObject({ name: "s3", type: "s3", bucket: "b" });
+    expect(config.declared.shares[0]).toMatchObject({
+      name: "/archive",
+      readOnly: true,
+      squash: "root_squash",
+      anonUid: 65534,
+    });
+  });
+
+  it("lets DITTOFS_* override the file and --data-dir override both", () => {
+    const dir = tempDir();
+    const path = writeConfig(
+      dir,
+      "dataDir: fromfile\ncache: { size: 1GiB }\nhttp: { listen: 127.0.0.1:9000 }\n",
+    );
+    const env = {
+      DITTOFS_HTTP_LISTEN: "0.0.0.0:8181",
+      DITTOFS_DATA_DIR: "/tmp/fromenv",
+      DITTOFS_DATABASE_URL: "postgresql://x@127.0.0.1/y",
+      DITTOFS_LOG_LEVEL: "warn",
+      DITTOFS_CACHE_SIZE: "64MiB",
+      DITTOFS_WAL_DIR: "/tmp/wal-env",
+      DITTOFS_TRANSFER_CONCURRENCY: "3",
+    };
+    const config = loadConfig({ configPath: path, env });
+    expect(config.http).toEqual({ host: "0.0.0.0", port: 8181 });
+    expect(config.dataDir).toBe("/tmp/fromenv");
+    expect(config.database).toEqual({ kind: "postgres", url: "postgresql://x@127.0.0.1/y" });
+    expect(config.logging.level).toBe("warn");
+    expect(config.cacheSizeBytes).toBe(64 * 1024 ** 2);
+    expect(config.walDir).toBe("/tmp/wal-env");
+    expect(config.transferConcurrency).toBe(3);
+    const flagged = loadConfig({ configPath: path, env, dataDir: "/tmp/fromflag", cwd: dir });
+    expect(flagged.dataDir).toBe("/tmp/fromflag");
+    expect(loadConfig({ env: { DITTOFS_DATABASE_URL: "sqlite:/tmp/c.db" }, cwd: dir }).database).toEqual({
+      kind: "sqlite",
+      path: "/tmp/c.db",
+    });
+  });
+
+  it("finds ./dittofs.yaml when no --config is given, and embedded defaults otherwise", () => {
+    const dir = tempDir();
+    expect(loadConfig({ env: {}, cwd: dir }).configPath).toBeNull();
+    writeConfig(dir, "transfer: { concurrency: 5 }\n");
+    const config = loadConfig({ env: {}, cwd: dir });
+    expect(config.configPath).toBe(join(dir, "dittofs.yaml"));
+    expect(config.transferConcurrency).toBe(5);
+  });
+
+  it("names the key path of every bad value", () => {
+    expect(errorOf(() => resolveConfig({ cache: { size: "lots" } }))).toMatch(
+      /^config error: cache\.size: .*lots/,
+    );
+    expect(errorOf(() => resolveConfig({ cache: { size: "5XB" } }))).toMatch(
+      /cache\.size: unknown unit "XB"/,
+    );
+    expect(errorOf(() => resolveConfig({ http: { listen: "nope" } }))).toMatch(
+      /http\.listen: must be "host:port"/,
+    );
+    expect(errorOf(() => resolveConfig({ http: { listen: "1.2.3.4:70000" } }))).toMatch(/http\.listen/);
+    expect(errorOf(() => resolveConfig({ logging: { level: "loud" } }))).toMatch(/logging\.level/);
+    expect(errorOf(() => resolveConfig({ transfer: { concurrency: 0 } }))).toMatch(/transfer\.concurrency/);
+    expect(errorOf(() => resolveConfig({ database: { mysql: "x" } }))).toMatch(/database/);
+    expect(errorOf(() => resolveConfig({ stores: { metadata: [{ name: "a", type: "redis" }] } }))).toMatch(
+      /stores\.metadata\[0\]\.type/,
+    );
+    expect(
+      errorOf(() => resolveConfig({ shares: [{ name: "nodash", metadataStore: "a", blockStore: "b" }] })),
+    ).toMatch(/shares\[0\]\.name/);
+  });
+
+  it("rejects unknown keys by name, including typos inside sections", () => {
+    expect(errorOf(() => resolveConfig({ chache: {} }))).toBe("config error: chache: unknown key");
+    expect(errorOf(() => resolveConfig({ http: { listn: "x" } }))).toBe(
+      "config error: http.listn: unknown key",
+    );
+  });
+
+  it("says which env variable carried a bad value", () => {
+    const message = errorOf(() =>
+      loadConfig({ env: { DITTOFS_TRANSFER_CONCURRENCY: "many" }, cwd: tempDir() }),
+    );
+    expect(message).toMatch(/^config error: transfer\.concurrency \(from DITTOFS_TRANSFER_CONCURRENCY\): /);
+  });
+
+  it("reports a missing --config file and YAML syntax errors", () => {
+    const dir = tempDir();
+    expect(errorOf(() => loadConfig({ configPath: join(dir, "none.yaml"), env: {} }))).toMatch(
+      /no such file/,
+    );
+    const bad = writeConfig(dir, "http: [unclosed\n");
+    expect(errorOf(() => loadConfig({ configPath: bad, env: {} }))).toMatch(
+      /^config error: .*dittofs\.yaml: /,
+    );
+    const scalar = writeConfig(dir, "just a string\n");
+    expect(errorOf(() => loadConfig({ configPath: scalar, env: {} }))).toMatch(/top level must be a mapping/);
+  });
+
+  it("writes an init template that parses to the defaults", () => {
+    const parsed = resolveConfig(parseYaml(configTemplate()), { baseDir: "/x" });
+    expect(parsed).toEqual(resolveConfig({}, { baseDir: "/x" }));
+  });
+
+  it("parses byte sizes in binary and decimal units", () => {
+    expect(parseByteSize("512MiB")).toEqual({ bytes: 512 * 1024 ** 2 });
+    expect(parseByteSize("1.5 GiB")).toEqual({ bytes: 1.5 * 1024 ** 3 });
+    expect(parseByteSize("2GB")).toEqual({ bytes: 2e9 });
+    expect(parseByteSize("4096")).toEqual({ bytes: 4096 });
+    expect(parseByteSize(100)).toEqual({ bytes: 100 });
+    expect(parseByteSize(-1)).toHaveProperty("error");
+    expect(parseByteSize("MiB")).toHaveProperty("error");
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * The daemon's configuration: one zod schema, parsed once at start (style.md §12).
+ * Infrastructure lives here (data dir, database, HTTP address, logging, cache, WAL, transfers);
+ * users, shares and adapters live in the control plane. Declared `stores` and `shares` are
+ * applied idempotently at every start, so a config file can describe a fixed deployment.
+ */
+import { z } from "zod";
+import { parseByteSize } from "./size.ts";
+
+export const DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
+export const DEFAULT_CACHE_SIZE = "512MiB";
+export const DEFAULT_TRANSFER_CONCURRENCY = 8;
+/** More parallel transfers than this only queue inside the S3 client or the disk. */
+export const TRANSFER_CONCURRENCY_MAX = 256;
+
+const listenSchema = z.string().refine((value) => parseListen(value) !== null, {
+  message: 'must be "host:port" with a port from 0 to 65535 (like 127.0.0.1:8080)',
+});
+
+const byteSizeSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const parsed = parseByteSize(value);
+  if ("error" in parsed) {
+    ctx.addIssue({ code: "custom", message: parsed.error });
+    return z.NEVER;
+  }
+  return parsed.bytes;
+});
+
+const databaseSchema = z
+  .union([
+    z.strictObject({ sqlite: z.string().min(1) }),
+    z.strictObject({ postgres: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL") }),
+  ])
+  .optional();
+
+const metadataStoreSchema = z.looseObject({
+  name: z.string().min(1).max(64),
+  type: z.enum(["memory", "sqlite", "postgres"]),
+  path: z.string().optional(),
+  url: z.string().optional(),
+});
+
+const blockStoreSchema = z.looseObject({
+  name: z.string().min(1).max(64),
+  type: z.enum(["memory", "fs", "s3"]),
+  path: z.string().optional(),
+  bucket: z.string().optional(),
+  region: z.string().optional(),
+  endpoint: z.string().optional(),
+  prefix: z.string().optional(),
+});
+
+const shareSchema = z.strictObject({
+  name: z.string().regex(/^\/[A-Za-z0-9._-]+$/, 'must look like "/name"'),
+  metadataStore: z.string().min(1),
+  blockStore: z.string().min(1),
+  readOnly: z.boolean().default(false),
+  squash: z.enum(["none", "root_squash", "all_squash"]).default("root_squash"),
+  anonUid: z.number().int().min(0).max(0xffffffff).default(65534),
+  anonGid: z.number().int().min(0).max(0xffffffff).default(65534),
+  protocols: z.strictObject({ nfs: z.boolean().default(true), smb: z.boolean().default(true) }).optional(),
+  guest: z.boolean().default(false),
+});
+
+export const configSchema = z.strictObject({
+  dataDir: z.string().min(1).default("./data"),
+  database: databaseSchema,
+  http: z.strictObject({ listen: listenSchema.default(DEFAULT_HTTP_LISTEN) }).prefault({}),
+  logging: z
+    .strictObject({
+      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+      format: z.enum(["json", "pretty"]).default("json"),
+    })
+    .prefault({}),
+  cache: z.strictObject({ size: byteSizeSchema.prefault(DEFAULT_CACHE_SIZE) }).prefault({}),
+  wal: z
+    .strictObject({
+      /** Directory of the write-ahead log; defaults to `<dataDir>/wal`. `false` disables the WAL. */
+      dir: z.union([z.string().min(1), z.literal(false)]).optional(),
+    })
+    .prefault({}),
+  transfer: z
+    .strictObject({
+      concurrency: z
+        .number()
+        .int()
+        .min(1)
+        .max(TRANSFER_CONCURRENCY_MAX)
+        .default(DEFAULT_TRANSFER_CONCURRENCY),
+    })
+    .prefault({}),
+  stores: z
+    .strictObject({
+      metadata: z.array(metadataStoreSchema).default([]),
+      block: z.array(blockStoreSchema).default([]),
+    })
+    .optional(),
+  shares: z.array(shareSchema).optional(),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type DeclaredMetadataStore = z.output<typeof metadataStoreSchema>;
+export type DeclaredBlockStore = z.output<typeof blockStoreSchema>;
+export type DeclaredShare = z.output<typeof shareSchema>;
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** "host:port" or "[v6]:port" → parts, or null. */
+export function parseListen(value: string): ListenAddress | null {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
+  if (match === null) return null;
+  const port = Number(match[3]);
+  if (port > 65535) return null;
+  return { host: (match[1] ?? match[2])!, port };
+}
