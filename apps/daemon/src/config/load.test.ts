@@ -54,7 +54,7 @@ describe("config", () => {
         "transfer: { concurrency: 32 }",
         "stores:",
         "  metadata: [{ name: fast, type: memory }]",
-        "  block: [{ name: s3, type: s3, bucket: b, endpoint: 'http://127.0.0.1:9000' }]",
+        "  block: [{ name: s3, type: s3, bucket: bkt, endpoint: 'http://127.0.0.1:9000' }]",
         "shares:",
         "  - { name: /archive, metadataStore: fast, blockStore: s3, readOnly: true }",
       ].join("\n"),
@@ -68,12 +68,17 @@ describe("config", () => {
     expect(config.cacheSizeBytes).toBe(2 * 1024 ** 3);
     expect(config.walDir).toBe("/var/wal");
     expect(config.transferConcurrency).toBe(32);
-    expect(config.declared.blockStores[0]).toMatchObject({ name: "s3", type: "s3", bucket: "b" });
-    expect(config.declared.shares[0]).toMatchObject({
+    expect(config.declared.metadataStores).toEqual([{ name: "fast", type: "memory", config: {} }]);
+    expect(config.declared.blockStores[0]).toEqual({
+      name: "s3",
+      type: "s3",
+      config: { bucket: "bkt", endpoint: "http://127.0.0.1:9000" },
+    });
+    expect(config.declared.shares[0]).toEqual({
       name: "/archive",
+      metadataStore: "fast",
+      blockStore: "s3",
       readOnly: true,
-      squash: "root_squash",
-      anonUid: 65534,
     });
   });
 
@@ -137,6 +142,14 @@ describe("config", () => {
     expect(
       errorOf(() => resolveConfig({ shares: [{ name: "nodash", metadataStore: "a", blockStore: "b" }] })),
     ).toMatch(/shares\[0\]\.name/);
+    expect(
+      errorOf(() =>
+        resolveConfig({ shares: [{ name: "/a", metadataStore: "a", blockStore: "b", squash: "x" }] }),
+      ),
+    ).toMatch(/shares\[0\]\.squash/);
+    expect(errorOf(() => resolveConfig({ stores: { block: [{ name: "l", type: "fs" }] } }))).toMatch(
+      /^config error: stores\.block\[0\]\.path: /,
+    );
   });
 
   it("rejects unknown keys by name, including typos inside sections", () => {

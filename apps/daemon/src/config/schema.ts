@@ -4,6 +4,14 @@
  * users, shares and adapters live in the control plane. Declared `stores` and `shares` are
  * applied idempotently at every start, so a config file can describe a fixed deployment.
  */
+import {
+  blockStoreConfigSchemas,
+  blockStoreTypeSchema,
+  metadataStoreConfigSchemas,
+  metadataStoreTypeSchema,
+  shareCreateInput,
+  storeNameSchema,
+} from "@dittofs/shared";
 import { z } from "zod";
 import { parseByteSize } from "./size.ts";
 
@@ -33,34 +41,32 @@ const databaseSchema = z
   ])
   .optional();
 
-const metadataStoreSchema = z.looseObject({
-  name: z.string().min(1).max(64),
-  type: z.enum(["memory", "sqlite", "postgres"]),
-  path: z.string().optional(),
-  url: z.string().optional(),
-});
+/**
+ * A declared store is flat in YAML (`{ name, type, path }`); everything but name and type is its
+ * config, checked by the same per-type schema the API uses and reported at the YAML key.
+ */
+function declaredStoreSchema<T extends string>(
+  typeSchema: z.ZodEnum<{ [K in T]: K }>,
+  configSchemas: Record<T, z.ZodType<Record<string, unknown>>>,
+) {
+  return z
+    .looseObject({ name: storeNameSchema, type: typeSchema })
+    .superRefine((value, ctx) => {
+      const { name: _name, type, ...config } = value;
+      const result = configSchemas[type as T].safeParse(config);
+      if (result.success) return;
+      for (const issue of result.error.issues) {
+        ctx.addIssue({ code: "custom", message: issue.message, path: issue.path as PropertyKey[] });
+      }
+    })
+    .transform(({ name, type, ...config }) => ({ name, type: type as T, config }));
+}
 
-const blockStoreSchema = z.looseObject({
-  name: z.string().min(1).max(64),
-  type: z.enum(["memory", "fs", "s3"]),
-  path: z.string().optional(),
-  bucket: z.string().optional(),
-  region: z.string().optional(),
-  endpoint: z.string().optional(),
-  prefix: z.string().optional(),
-});
+const metadataStoreSchema = declaredStoreSchema(metadataStoreTypeSchema, metadataStoreConfigSchemas);
+const blockStoreSchema = declaredStoreSchema(blockStoreTypeSchema, blockStoreConfigSchemas);
 
-const shareSchema = z.strictObject({
-  name: z.string().regex(/^\/[A-Za-z0-9._-]+$/, 'must look like "/name"'),
-  metadataStore: z.string().min(1),
-  blockStore: z.string().min(1),
-  readOnly: z.boolean().default(false),
-  squash: z.enum(["none", "root_squash", "all_squash"]).default("root_squash"),
-  anonUid: z.number().int().min(0).max(0xffffffff).default(65534),
-  anonGid: z.number().int().min(0).max(0xffffffff).default(65534),
-  protocols: z.strictObject({ nfs: z.boolean().default(true), smb: z.boolean().default(true) }).optional(),
-  guest: z.boolean().default(false),
-});
+/** Same fields as the API's share create input; omitted ones take the API's defaults. */
+const shareSchema = shareCreateInput.strict();
 
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default("./data"),

@@ -48,7 +48,7 @@ transfer:
 #   block:
 #     - name: archive
 #       type: s3                # memory | fs (path:) | s3
-#       bucket: dittofs
+#       bucket: dittofs-blocks
 #       region: us-east-1
 #       endpoint: http://127.0.0.1:9000
 # shares:
@@ -59,6 +59,7 @@ transfer:
 #     squash: root_squash       # none | root_squash | all_squash
 #     anonUid: 65534
 #     anonGid: 65534
-#     protocols: { nfs: true, smb: true }
+#     nfs: true
+#     smb: true
 `;
 }
