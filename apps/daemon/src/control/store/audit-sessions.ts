@@ -1,0 +1,90 @@
+/** The audit log (append-only, newest first, cursor-paged) and login sessions. */
+import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import type { Ctx } from "./ctx.ts";
+import type { AuditRecord, AuditResult, SessionRecord } from "./types.ts";
+import { toUserRecords } from "./users.ts";
+
+/** Longest `detail` kept in a row; error texts can be large. */
+export const AUDIT_DETAIL_LENGTH_MAX = 2_000;
+export const AUDIT_PAGE_DEFAULT = 100;
+
+export interface NewAudit {
+  actor: string;
+  action: string;
+  target?: string | null | undefined;
+  result: AuditResult;
+  detail?: string | null | undefined;
+  at?: Date | undefined;
+}
+
+export interface AuditQuery {
+  actor?: string | undefined;
+  action?: string | undefined;
+  since?: Date | undefined;
+  limit?: number | undefined;
+  cursor?: number | undefined;
+}
+
+export async function appendAudit({ q, t }: Ctx, a: NewAudit): Promise<void> {
+  await q.insert(t.auditLog).values({
+    at: a.at ?? new Date(),
+    actor: a.actor,
+    action: a.action,
+    target: a.target ?? null,
+    result: a.result,
+    detail: a.detail == null ? null : a.detail.slice(0, AUDIT_DETAIL_LENGTH_MAX),
+  });
+}
+
+export async function listAudit(
+  { q, t }: Ctx,
+  query: AuditQuery,
+): Promise<{ items: AuditRecord[]; nextCursor: number | null }> {
+  const limit = query.limit ?? AUDIT_PAGE_DEFAULT;
+  const where: SQL[] = [];
+  if (query.actor !== undefined) where.push(eq(t.auditLog.actor, query.actor));
+  if (query.action !== undefined) where.push(eq(t.auditLog.action, query.action));
+  if (query.since !== undefined) where.push(gte(t.auditLog.at, query.since));
+  if (query.cursor !== undefined) where.push(lt(t.auditLog.id, query.cursor));
+  const rows = await q
+    .select()
+    .from(t.auditLog)
+    .where(and(...where))
+    .orderBy(desc(t.auditLog.id))
+    .limit(limit + 1);
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
+}
+
+export async function insertSession({ q, t }: Ctx, tokenHash: string, userId: number, expiresAt: Date) {
+  await q.insert(t.sessions).values({ tokenHash, userId, createdAt: new Date(), expiresAt });
+}
+
+/** The session's user, or null when unknown or expired (an expired row is removed). */
+export async function findSession(c: Ctx, tokenHash: string, now: Date): Promise<SessionRecord | null> {
+  const { q, t } = c;
+  const [row] = await q
+    .select({ expiresAt: t.sessions.expiresAt, user: t.users })
+    .from(t.sessions)
+    .innerJoin(t.users, eq(t.users.id, t.sessions.userId))
+    .where(eq(t.sessions.tokenHash, tokenHash));
+  if (row === undefined) return null;
+  if (row.expiresAt.getTime() <= now.getTime()) {
+    await q.delete(t.sessions).where(eq(t.sessions.tokenHash, tokenHash));
+    return null;
+  }
+  const [user] = await toUserRecords(c, [row.user]);
+  return { user: user!, expiresAt: row.expiresAt };
+}
+
+export async function deleteSession({ q, t }: Ctx, tokenHash: string): Promise<void> {
+  await q.delete(t.sessions).where(eq(t.sessions.tokenHash, tokenHash));
+}
+
+export async function deleteUserSessions({ q, t }: Ctx, userId: number): Promise<void> {
+  await q.delete(t.sessions).where(eq(t.sessions.userId, userId));
+}
+
+export async function purgeExpiredSessions({ q, t }: Ctx, now: Date): Promise<void> {
+  await q.delete(t.sessions).where(lte(t.sessions.expiresAt, now));
+}

@@ -1,0 +1,57 @@
+/**
+ * Runs a test suite once on SQLite (a file in a temp dir) and once on the run's private
+ * PostgreSQL (a fresh database), with a cheap scrypt cost: hashing stays real, only faster.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe } from "vitest";
+import { testDatabaseUrl } from "../../../../../e2e/peers/test-db.ts";
+import { type ControlStore, type ControlStoreOptions, openControlStore } from "./control-store.ts";
+
+export const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
+
+export type Dialect = "sqlite" | "postgres";
+export const DIALECTS: Dialect[] = ["sqlite", "postgres"];
+
+/**
+ * Call in a describe block. `fresh()` opens a store on a new empty database; `reopen(store)` closes
+ * it and opens the same database again (a restart). Everything is closed and removed afterwards.
+ */
+export function storeHarness(dialect: Dialect) {
+  const open = new Set<ControlStore>();
+  const where = new Map<ControlStore, ControlStoreOptions>();
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all([...open].map((s) => s.close()));
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  const openAt = async (opts: ControlStoreOptions) => {
+    const store = await openControlStore(opts);
+    open.add(store);
+    where.set(store, opts);
+    return store;
+  };
+  return {
+    async options(): Promise<ControlStoreOptions> {
+      if (dialect === "postgres")
+        return { postgresUrl: await testDatabaseUrl("control"), scrypt: TEST_SCRYPT };
+      const dir = mkdtempSync(join(tmpdir(), "dittofs-control-"));
+      dirs.push(dir);
+      return { sqlitePath: join(dir, "control.db"), scrypt: TEST_SCRYPT };
+    },
+    async fresh(): Promise<ControlStore> {
+      return openAt(await this.options());
+    },
+    async reopen(store: ControlStore): Promise<ControlStore> {
+      const opts = where.get(store)!;
+      await store.close();
+      open.delete(store);
+      return openAt(opts);
+    },
+  };
+}
+
+export function describeOnBothDatabases(name: string, fn: (dialect: Dialect) => void): void {
+  describe.each(DIALECTS)(`${name} (%s)`, fn);
+}

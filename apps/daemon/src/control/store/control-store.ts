@@ -1,0 +1,326 @@
+/**
+ * ControlStore: the one repository API of the control plane, over SQLite or PostgreSQL.
+ * Every method is async, throws `ControlError` for caller mistakes (NOT_FOUND, CONFLICT naming
+ * the field, IN_USE with the reason), and runs its writes in one transaction. Passwords are
+ * hashed (scrypt + NT hash) outside the transaction so a slow hash never holds a lock.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { Permission, Principal } from "../../runtime/types.ts";
+import * as audit from "./audit-sessions.ts";
+import type { Ctx } from "./ctx.ts";
+import { type Backend, type Dialect, openPostgres, openSqlite, type Q } from "./db.ts";
+import * as groups from "./groups.ts";
+import { DEFAULT_SCRYPT, hashPassword, ntHash, type ScryptParams, verifyPassword } from "./passwords.ts";
+import * as permissions from "./permissions.ts";
+import * as shares from "./shares.ts";
+import * as stores from "./stores.ts";
+import * as system from "./system.ts";
+import type {
+  AdapterRecord,
+  AuditRecord,
+  GroupRecord,
+  Role,
+  SessionRecord,
+  SharePermissionRecord,
+  ShareRecord,
+  StoreKind,
+  StoreRecord,
+  UserCredentials,
+  UserRecord,
+} from "./types.ts";
+import * as users from "./users.ts";
+
+export type ControlStoreOptions = ({ sqlitePath: string } | { postgresUrl: string }) & {
+  /** scrypt cost for new hashes; existing hashes verify with the cost stored in them. */
+  scrypt?: ScryptParams;
+};
+
+export interface NewUserInput {
+  username: string;
+  password: string;
+  uid?: number | undefined;
+  gid?: number | undefined;
+  role: Role;
+  enabled?: boolean | undefined;
+  mustChangePassword?: boolean | undefined;
+}
+
+/** Everything the Runtime's IdentityDirectory needs, read in one go. */
+export interface IdentitySnapshot {
+  principals: Principal[];
+  groups: GroupRecord[];
+  permissions: SharePermissionRecord[];
+}
+
+/** Session tokens: 32 random bytes, base64url; only their SHA-256 is stored. */
+const SESSION_TOKEN_BYTES = 32;
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+export async function openControlStore(opts: ControlStoreOptions): Promise<ControlStore> {
+  const backend = "postgresUrl" in opts ? await openPostgres(opts.postgresUrl) : openSqlite(opts.sqlitePath);
+  return new ControlStore(backend, opts.scrypt ?? DEFAULT_SCRYPT);
+}
+
+/** A backend bound to an open transaction: no lock, no nested transaction. */
+function boundTo(q: Q, parent: Backend): Backend {
+  return {
+    dialect: parent.dialect,
+    t: parent.t,
+    read: (fn) => fn(q),
+    write: (fn) => fn(q),
+    close: async () => {},
+  };
+}
+
+export class ControlStore {
+  readonly dialect: Dialect;
+  readonly #b: Backend;
+  readonly #scrypt: ScryptParams;
+
+  constructor(backend: Backend, scrypt: ScryptParams) {
+    this.#b = backend;
+    this.#scrypt = scrypt;
+    this.dialect = backend.dialect;
+  }
+
+  #read<T>(fn: (c: Ctx) => Promise<T>): Promise<T> {
+    return this.#b.read((q) => fn({ q, t: this.#b.t }));
+  }
+
+  #write<T>(fn: (c: Ctx) => Promise<T>): Promise<T> {
+    return this.#b.write((q) => fn({ q, t: this.#b.t }));
+  }
+
+  /** Runs `fn` in one transaction with a store bound to it: all of its writes are kept, or none. */
+  transaction<T>(fn: (tx: ControlStore) => Promise<T>): Promise<T> {
+    return this.#b.write((q) => fn(new ControlStore(boundTo(q, this.#b), this.#scrypt)));
+  }
+
+  close(): Promise<void> {
+    return this.#b.close();
+  }
+
+  // ---- users ----
+
+  listUsers(search?: string): Promise<UserRecord[]> {
+    return this.#read((c) => users.listUsers(c, search));
+  }
+  getUser(username: string): Promise<UserRecord> {
+    return this.#read((c) => users.getUser(c, username));
+  }
+  async findUser(username: string): Promise<UserRecord | null> {
+    return (await this.getCredentials(username))?.user ?? null;
+  }
+  countUsers(): Promise<number> {
+    return this.#read((c) => users.countUsers(c));
+  }
+  getCredentials(username: string): Promise<UserCredentials | null> {
+    return this.#read((c) => users.getCredentials(c, username));
+  }
+
+  async createUser(input: NewUserInput): Promise<UserRecord> {
+    const [passwordHash, nt] = await Promise.all([
+      hashPassword(input.password, this.#scrypt),
+      ntHash(input.password),
+    ]);
+    return this.#write((c) => users.createUser(c, { ...input, passwordHash, ntHash: nt }));
+  }
+
+  /** Disabling a user or changing their role also ends their sessions. */
+  updateUser(username: string, patch: users.UserPatch): Promise<UserRecord> {
+    return this.#write(async (c) => {
+      const updated = await users.updateUser(c, username, patch);
+      if (patch.enabled === false || patch.role !== undefined) await audit.deleteUserSessions(c, updated.id);
+      return updated;
+    });
+  }
+
+  /**
+   * Sets a new password (scrypt and NT hash together). `endSessions` logs the user out everywhere
+   * (an admin reset); a user changing their own password keeps the session they used.
+   */
+  async setPassword(
+    username: string,
+    password: string,
+    opts: { mustChangePassword?: boolean; endSessions?: boolean } = {},
+  ): Promise<void> {
+    const [passwordHash, nt] = await Promise.all([hashPassword(password, this.#scrypt), ntHash(password)]);
+    await this.#write(async (c) => {
+      await users.setPasswordHashes(c, username, passwordHash, nt, opts.mustChangePassword ?? false);
+      if (opts.endSessions) await audit.deleteUserSessions(c, (await users.requireUserRow(c, username)).id);
+    });
+  }
+
+  /** The user when the password matches (enabled or not: the caller decides), else null. */
+  async authenticate(username: string, password: string): Promise<UserRecord | null> {
+    const cred = await this.getCredentials(username);
+    if (cred === null) return null;
+    return (await verifyPassword(password, cred.passwordHash)) ? cred.user : null;
+  }
+
+  deleteUser(username: string): Promise<void> {
+    return this.#write((c) => users.deleteUser(c, username));
+  }
+
+  // ---- groups ----
+
+  listGroups(): Promise<GroupRecord[]> {
+    return this.#read((c) => groups.listGroups(c));
+  }
+  getGroup(name: string): Promise<GroupRecord> {
+    return this.#read((c) => groups.getGroup(c, name));
+  }
+  createGroup(name: string, gid?: number): Promise<GroupRecord> {
+    return this.#write((c) => groups.createGroup(c, name, gid));
+  }
+  updateGroup(name: string, gid: number): Promise<GroupRecord> {
+    return this.#write((c) => groups.updateGroup(c, name, gid));
+  }
+  deleteGroup(name: string): Promise<void> {
+    return this.#write((c) => groups.deleteGroup(c, name));
+  }
+  addMember(name: string, username: string): Promise<GroupRecord> {
+    return this.#write((c) => groups.addMember(c, name, username));
+  }
+  removeMember(name: string, username: string): Promise<GroupRecord> {
+    return this.#write((c) => groups.removeMember(c, name, username));
+  }
+
+  // ---- metadata and block stores ----
+
+  listStores(kind: StoreKind): Promise<StoreRecord[]> {
+    return this.#read((c) => stores.listStores(c, kind));
+  }
+  getStore(kind: StoreKind, name: string): Promise<StoreRecord> {
+    return this.#read((c) => stores.getStore(c, kind, name));
+  }
+  async findStore(kind: StoreKind, name: string): Promise<StoreRecord | null> {
+    return (await this.#read((c) => stores.storeRow(c, kind, name))) ?? null;
+  }
+  createStore(kind: StoreKind, input: { name: string; type: string; config: Record<string, unknown> }) {
+    return this.#write((c) => stores.createStore(c, kind, input));
+  }
+  updateStore(kind: StoreKind, name: string, patch: stores.StorePatch): Promise<StoreRecord> {
+    return this.#write((c) => stores.updateStore(c, kind, name, patch));
+  }
+  /** IN_USE "… is used by share /export" while a share refers to it. */
+  deleteStore(kind: StoreKind, name: string): Promise<void> {
+    return this.#write((c) => stores.deleteStore(c, kind, name));
+  }
+
+  // ---- shares and permissions ----
+
+  listShares(): Promise<ShareRecord[]> {
+    return this.#read((c) => shares.listShares(c));
+  }
+  getShare(name: string): Promise<ShareRecord> {
+    return this.#read((c) => shares.getShare(c, name));
+  }
+  async findShare(name: string): Promise<ShareRecord | null> {
+    return (await this.#read((c) => shares.findShare(c, name))) ?? null;
+  }
+  createShare(input: shares.NewShare): Promise<ShareRecord> {
+    return this.#write((c) => shares.createShare(c, input));
+  }
+  updateShare(name: string, patch: shares.SharePatch): Promise<ShareRecord> {
+    return this.#write((c) => shares.updateShare(c, name, patch));
+  }
+  deleteShare(name: string): Promise<void> {
+    return this.#write((c) => shares.deleteShare(c, name));
+  }
+  listPermissions(share?: string): Promise<SharePermissionRecord[]> {
+    return this.#read((c) => permissions.listPermissions(c, share));
+  }
+  setPermission(share: string, subject: permissions.Subject, level: Permission): Promise<void> {
+    return this.#write((c) => permissions.setPermission(c, share, subject, level));
+  }
+  removePermission(share: string, subject: permissions.Subject): Promise<void> {
+    return this.#write((c) => permissions.removePermission(c, share, subject));
+  }
+
+  // ---- adapters and settings ----
+
+  listAdapters(): Promise<AdapterRecord[]> {
+    return this.#read((c) => system.listAdapters(c));
+  }
+  getAdapter(type: string): Promise<AdapterRecord> {
+    return this.#read((c) => system.getAdapter(c, type));
+  }
+  async findAdapter(type: string): Promise<AdapterRecord | null> {
+    return (await this.#read((c) => system.findAdapter(c, type))) ?? null;
+  }
+  createAdapter(input: system.NewAdapter): Promise<AdapterRecord> {
+    return this.#write((c) => system.createAdapter(c, input));
+  }
+  updateAdapter(type: string, patch: system.AdapterPatch): Promise<AdapterRecord> {
+    return this.#write((c) => system.updateAdapter(c, type, patch));
+  }
+  deleteAdapter(type: string): Promise<void> {
+    return this.#write((c) => system.deleteAdapter(c, type));
+  }
+  getSettings(): Promise<Record<string, system.SettingValue>> {
+    return this.#read((c) => system.getSettings(c));
+  }
+  updateSettings(
+    values: Record<string, system.SettingValue | null>,
+  ): Promise<Record<string, system.SettingValue>> {
+    return this.#write(async (c) => {
+      await system.updateSettings(c, values);
+      return system.getSettings(c);
+    });
+  }
+
+  // ---- audit and sessions ----
+
+  appendAudit(entry: audit.NewAudit): Promise<void> {
+    return this.#write((c) => audit.appendAudit(c, entry));
+  }
+  listAudit(query: audit.AuditQuery = {}): Promise<{ items: AuditRecord[]; nextCursor: number | null }> {
+    return this.#read((c) => audit.listAudit(c, query));
+  }
+
+  /** A new session for the user; the token is returned once and only its hash is stored. */
+  async createSession(username: string, ttlMs: number): Promise<{ token: string; expiresAt: Date }> {
+    const token = randomBytes(SESSION_TOKEN_BYTES).toString("base64url");
+    const expiresAt = new Date(Date.now() + ttlMs);
+    await this.#write(async (c) => {
+      const user = await users.requireUserRow(c, username);
+      await audit.purgeExpiredSessions(c, new Date());
+      await audit.insertSession(c, hashToken(token), user.id, expiresAt);
+    });
+    return { token, expiresAt };
+  }
+  getSession(token: string): Promise<SessionRecord | null> {
+    return this.#write((c) => audit.findSession(c, hashToken(token), new Date()));
+  }
+  deleteSession(token: string): Promise<void> {
+    return this.#write((c) => audit.deleteSession(c, hashToken(token)));
+  }
+
+  // ---- identity for the data path ----
+
+  loadIdentity(): Promise<IdentitySnapshot> {
+    return this.#read(async (c) => {
+      const allGroups = await groups.listGroups(c);
+      const gidOf = new Map(allGroups.map((g) => [g.name, g.gid]));
+      const rows = await users.listUsers(c);
+      const principals: Principal[] = [];
+      for (const u of rows) {
+        const cred = await users.getCredentials(c, u.username);
+        principals.push({
+          username: u.username,
+          uid: u.uid,
+          gid: u.gid,
+          gids: [...new Set([u.gid, ...u.groups.map((g) => gidOf.get(g)!)])],
+          role: u.role,
+          enabled: u.enabled,
+          ntHash: cred?.ntHash ?? null,
+        });
+      }
+      return { principals, groups: allGroups, permissions: await permissions.listPermissions(c) };
+    });
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Password hashing. Logins use scrypt (RFC 7914) with a per-password random salt, stored as
+ * `scrypt$N$r$p$salt$hash` (base64) so the cost can change without invalidating old hashes.
+ * SMB's NTLM needs the NT hash, MD4(UTF-16LE(password)) ([MS-NLMP] §3.3.1 NTOWFv1); Node 20's
+ * OpenSSL 3 has no MD4, so it comes from hash-wasm.
+ */
+import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { md4 } from "hash-wasm";
+
+export interface ScryptParams {
+  /** CPU/memory cost, a power of two. */
+  N: number;
+  r: number;
+  p: number;
+}
+
+/** ~16 MiB and a few tens of ms per hash on this class of machine. */
+export const DEFAULT_SCRYPT: ScryptParams = { N: 16_384, r: 8, p: 1 };
+const KEY_LENGTH_BYTES = 32;
+const SALT_LENGTH_BYTES = 16;
+/** Refuse stored parameters that would make a verification allocate more than this. */
+const SCRYPT_MEMORY_MAX_BYTES = 256 * 1024 * 1024;
+
+function derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(
+      password.normalize("NFC"),
+      salt,
+      KEY_LENGTH_BYTES,
+      { N: params.N, r: params.r, p: params.p, maxmem: SCRYPT_MEMORY_MAX_BYTES },
+      (err, key) => (err ? reject(err) : resolve(key)),
+    );
+  });
+}
+
+export async function hashPassword(password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
+  const salt = randomBytes(SALT_LENGTH_BYTES);
+  const key = await derive(password, salt, params);
+  return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString("base64")}$${key.toString("base64")}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split("$");
+  if (parts.length !== 6 || parts[0] !== "scrypt") return false;
+  const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  if (![N, r, p].every((n) => Number.isSafeInteger(n) && n > 0)) return false;
+  const salt = Buffer.from(parts[4]!, "base64");
+  const expected = Buffer.from(parts[5]!, "base64");
+  let key: Buffer;
+  try {
+    key = await derive(password, salt, { N, r, p });
+  } catch {
+    return false;
+  }
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+/** MD4 of the UTF-16LE password: the NT one-way function of NTLM ([MS-NLMP] §3.3.1). */
+export async function ntHash(password: string): Promise<Buffer> {
+  return Buffer.from(await md4(Buffer.from(password, "utf16le")), "hex");
+}

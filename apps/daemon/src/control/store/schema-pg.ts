@@ -1,0 +1,156 @@
+/**
+ * Control-plane tables for PostgreSQL, in step with schema-sqlite.ts (same tables, columns,
+ * constraints and JS value types: unix ids are bigint-as-number because they reach 2^32 - 2).
+ */
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const createdAt = () => timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+const updatedAt = () => timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow();
+const bool = (name: string, value: boolean) => boolean(name).notNull().default(value);
+const json = (name: string) => jsonb(name).$type<Record<string, unknown>>().notNull();
+const unixId = (name: string) => bigint(name, { mode: "number" });
+
+export const users = pgTable("users", {
+  id: serial("id").primaryKey(),
+  username: text("username").notNull().unique(),
+  uid: unixId("uid").notNull().unique(),
+  gid: unixId("gid").notNull(),
+  role: text("role", { enum: ["admin", "operator", "user"] }).notNull(),
+  passwordHash: text("password_hash").notNull(),
+  ntHash: text("nt_hash"),
+  enabled: bool("enabled", true),
+  mustChangePassword: bool("must_change_password", false),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const groups = pgTable("groups", {
+  id: serial("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  gid: unixId("gid").notNull().unique(),
+  createdAt: createdAt(),
+});
+
+export const groupMembers = pgTable(
+  "group_members",
+  {
+    groupId: integer("group_id")
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index("group_members_user_idx").on(t.userId)],
+);
+
+export const metadataStores = pgTable("metadata_stores", {
+  id: serial("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  type: text("type").notNull(),
+  config: json("config"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const blockStores = pgTable("block_stores", {
+  id: serial("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  type: text("type").notNull(),
+  config: json("config"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const shares = pgTable("shares", {
+  id: serial("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  metadataStoreId: integer("metadata_store_id")
+    .notNull()
+    .references(() => metadataStores.id, { onDelete: "restrict" }),
+  blockStoreId: integer("block_store_id")
+    .notNull()
+    .references(() => blockStores.id, { onDelete: "restrict" }),
+  readOnly: bool("read_only", false),
+  squash: text("squash", { enum: ["none", "root_squash", "all_squash"] }).notNull(),
+  anonUid: unixId("anon_uid").notNull(),
+  anonGid: unixId("anon_gid").notNull(),
+  nfs: bool("nfs", true),
+  smb: bool("smb", true),
+  guest: bool("guest", false),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const sharePermissions = pgTable(
+  "share_permissions",
+  {
+    id: serial("id").primaryKey(),
+    shareId: integer("share_id")
+      .notNull()
+      .references(() => shares.id, { onDelete: "cascade" }),
+    userId: integer("user_id").references(() => users.id, { onDelete: "cascade" }),
+    groupId: integer("group_id").references(() => groups.id, { onDelete: "cascade" }),
+    level: text("level", { enum: ["none", "read", "read-write", "admin"] }).notNull(),
+  },
+  (t) => [
+    uniqueIndex("share_permissions_user_uq").on(t.shareId, t.userId),
+    uniqueIndex("share_permissions_group_uq").on(t.shareId, t.groupId),
+  ],
+);
+
+export const adapters = pgTable("adapters", {
+  id: serial("id").primaryKey(),
+  type: text("type").notNull().unique(),
+  enabled: bool("enabled", true),
+  port: integer("port").notNull(),
+  settings: json("settings"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const settings = pgTable("settings", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").$type<string | number | boolean>().notNull(),
+  updatedAt: updatedAt(),
+});
+
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: serial("id").primaryKey(),
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    target: text("target"),
+    result: text("result", { enum: ["ok", "error"] }).notNull(),
+    detail: text("detail"),
+  },
+  (t) => [index("audit_log_at_idx").on(t.at), index("audit_log_actor_idx").on(t.actor)],
+);
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: serial("id").primaryKey(),
+    tokenHash: text("token_hash").notNull().unique(),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
+);
