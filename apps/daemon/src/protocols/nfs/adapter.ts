@@ -1,0 +1,155 @@
+/**
+ * The NFS protocol adapter: NFSv3, MOUNT v3 and NLM v4 multiplexed on one TCP port (default
+ * 12049), plus the embedded portmapper on its own port when enabled. Settings (flat, from the
+ * adapter row): `portmapper` (bool, default false), `portmapperPort` (default 10111; 111 when the
+ * admin asks), `nlmCallbackPortmapPort` (portmapper port on client hosts for GRANTED callbacks,
+ * default 111; null disables callbacks), `maxConnections`.
+ */
+import { randomBytes } from "node:crypto";
+import type {
+  AdapterContext,
+  AdapterFactory,
+  AdapterSettings,
+  ProtocolAdapter,
+} from "../../runtime/types.ts";
+import { MountTable } from "./mount/mount-table.ts";
+import { mountProgram } from "./mount/procedures.ts";
+import { BlockedLocks } from "./nlm/blocked.ts";
+import { nlmProgram } from "./nlm/program.ts";
+import { IPPROTO_TCP, PortMap, portmapProgram } from "./portmap/program.ts";
+import { MOUNT_PROGRAM, NFS_PROGRAM, NLM_PROGRAM, PMAP_PROGRAM } from "./rpc/constants.ts";
+import { RpcDispatcher } from "./rpc/dispatcher.ts";
+import { RpcServer } from "./rpc/server.ts";
+import { NFS3_WRITEVERFSIZE } from "./v3/constants.ts";
+import { type NfsEnv, nfsProgram } from "./v3/procedure.ts";
+import { nfs3Procedures } from "./v3/procedures/index.ts";
+
+export const DEFAULT_NFS_PORT = 12049;
+export const DEFAULT_PORTMAPPER_PORT = 10111;
+const DEFAULT_CALLBACK_PORTMAP_PORT = 111;
+
+export interface NfsSettings {
+  host: string;
+  port: number;
+  portmapper: boolean;
+  portmapperPort: number;
+  nlmCallbackPortmapPort: number | null;
+  maxConnections: number | undefined;
+}
+
+function num(v: unknown, dflt: number): number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65535 ? v : dflt;
+}
+
+export function parseNfsSettings(s: AdapterSettings): NfsSettings {
+  const cb = s.nlmCallbackPortmapPort;
+  return {
+    host: s.host,
+    port: s.port,
+    portmapper: s.portmapper === true,
+    portmapperPort: num(s.portmapperPort, DEFAULT_PORTMAPPER_PORT),
+    nlmCallbackPortmapPort: cb === null ? null : num(cb, DEFAULT_CALLBACK_PORTMAP_PORT),
+    maxConnections: typeof s.maxConnections === "number" ? s.maxConnections : undefined,
+  };
+}
+
+class NfsAdapter implements ProtocolAdapter {
+  readonly protocol = "nfs";
+  private nfsServer: RpcServer | null = null;
+  private pmapServer: RpcServer | null = null;
+  private mounts: MountTable;
+  private blocked: BlockedLocks | null = null;
+  /** Connected clients for the Runtime, by socket. */
+  private connectionClients = new Map<object, string>();
+  readonly settings: NfsSettings;
+
+  constructor(
+    settings: AdapterSettings,
+    private readonly ctx: AdapterContext,
+  ) {
+    this.settings = parseNfsSettings(settings);
+    this.mounts = new MountTable(ctx.clients);
+  }
+
+  get port(): number {
+    return this.nfsServer?.port ?? this.settings.port;
+  }
+
+  get portmapperPort(): number | null {
+    return this.pmapServer?.port ?? null;
+  }
+
+  connectionCount(): number {
+    return this.nfsServer?.connectionCount ?? 0;
+  }
+
+  async serve(): Promise<void> {
+    const { ctx, settings } = this;
+    const logger = ctx.logger.child({ adapter: "nfs" });
+    // RFC 1813 §3.3.7: a new verifier per start makes clients resend uncommitted writes.
+    const env: NfsEnv = {
+      metadata: ctx.metadata,
+      payload: ctx.payload,
+      logger,
+      writeVerifier: randomBytes(NFS3_WRITEVERFSIZE),
+    };
+    this.blocked = new BlockedLocks(ctx.metadata, logger, settings.nlmCallbackPortmapPort);
+    const dispatcher = new RpcDispatcher(
+      [
+        nfsProgram(env, nfs3Procedures(env)),
+        mountProgram(ctx, this.mounts),
+        nlmProgram(ctx.metadata, this.blocked),
+      ],
+      { logger, metrics: ctx.metrics },
+    );
+    const server = new RpcServer(dispatcher, {
+      host: settings.host,
+      port: settings.port,
+      logger,
+      maxConnections: settings.maxConnections,
+    });
+    await server.listen();
+    this.nfsServer = server;
+    if (settings.portmapper) await this.startPortmapper(logger);
+    logger.info({ port: server.port, portmapper: this.portmapperPort }, "nfs adapter listening");
+  }
+
+  private async startPortmapper(logger: AdapterContext["logger"]): Promise<void> {
+    const map = new PortMap();
+    const port = this.port;
+    for (const [prog, vers] of [
+      [NFS_PROGRAM, 3],
+      [MOUNT_PROGRAM, 3],
+      [NLM_PROGRAM, 4],
+    ] as const) {
+      map.set({ prog, vers, prot: IPPROTO_TCP, port });
+    }
+    const dispatcher = new RpcDispatcher([portmapProgram(map)], { logger, metrics: this.ctx.metrics });
+    const server = new RpcServer(dispatcher, {
+      host: this.settings.host,
+      port: this.settings.portmapperPort,
+      logger,
+    });
+    try {
+      await server.listen();
+    } catch (e) {
+      await this.nfsServer?.close();
+      this.nfsServer = null;
+      throw e;
+    }
+    map.set({ prog: PMAP_PROGRAM, vers: 2, prot: IPPROTO_TCP, port: server.port });
+    this.pmapServer = server;
+  }
+
+  async stop(): Promise<void> {
+    this.blocked?.cancelAll();
+    await Promise.all([this.nfsServer?.close(), this.pmapServer?.close()]);
+    this.nfsServer = null;
+    this.pmapServer = null;
+    this.mounts.clear();
+    for (const id of this.connectionClients.values()) this.ctx.clients.remove(id);
+    this.connectionClients.clear();
+  }
+}
+
+export const createNfsAdapter: AdapterFactory = (settings, ctx) => new NfsAdapter(settings, ctx);

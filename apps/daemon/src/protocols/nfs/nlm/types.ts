@@ -1,0 +1,72 @@
+/** NLM v4 argument and result types (XNFS NLM v4 §10): nlm4_lock, nlm4_holder, netobj. */
+import type { LockRange } from "../../../metadata/types.ts";
+import type { XdrReader } from "../xdr/reader.ts";
+import type { XdrWriter } from "../xdr/writer.ts";
+import { LM_MAXSTRLEN, MAXNETOBJ_SZ } from "./constants.ts";
+
+export interface Nlm4Lock {
+  callerName: string;
+  fh: Buffer;
+  oh: Buffer;
+  svid: number;
+  offset: bigint;
+  len: bigint;
+}
+
+export function decodeNetobj(r: XdrReader): Buffer {
+  return r.opaque(MAXNETOBJ_SZ);
+}
+
+export function decodeNlm4Lock(r: XdrReader): Nlm4Lock {
+  return {
+    callerName: r.string(LM_MAXSTRLEN),
+    fh: decodeNetobj(r),
+    oh: decodeNetobj(r),
+    svid: r.int32(),
+    offset: r.uint64(),
+    len: r.uint64(),
+  };
+}
+
+export function encodeNlm4Lock(w: XdrWriter, l: Nlm4Lock): void {
+  w.string(l.callerName).opaque(l.fh).opaque(l.oh).int32(l.svid).uint64(l.offset).uint64(l.len);
+}
+
+/** Lock owners on the shared LockManager are `nlm:<caller_name>:<svid>` (FREE_ALL drops a host's). */
+export function nlmOwner(callerName: string, svid: number): string {
+  return `nlm:${callerName}:${svid}`;
+}
+
+export function nlmHostPrefix(callerName: string): string {
+  return `nlm:${callerName}:`;
+}
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Thrown when an offset does not fit the service's byte range (answered NLM4_FBIG). */
+export class NlmRangeError extends Error {}
+
+/** nlm4_lock → LockRange. A length reaching past 2^53 means "to the end of the file" (0). */
+export function toLockRange(l: Nlm4Lock, exclusive: boolean): LockRange {
+  if (l.offset > SAFE) throw new NlmRangeError("lock offset beyond 2^53");
+  const end = l.offset + l.len;
+  const length = l.len === 0n || end > SAFE ? 0 : Number(l.len);
+  return {
+    owner: nlmOwner(l.callerName, l.svid),
+    kind: exclusive ? "exclusive" : "shared",
+    offset: Number(l.offset),
+    length,
+  };
+}
+
+/** nlm4_holder for a conflicting lock (TEST DENIED). Non-NLM owners (SMB) report svid 0. */
+export function encodeHolder(w: XdrWriter, h: LockRange): void {
+  const m = /^nlm:.*:(-?\d+)$/.exec(h.owner);
+  const svid = m ? Number(m[1]) : 0;
+  const len = h.length === 0 ? 0n : BigInt(h.length);
+  w.bool(h.kind === "exclusive")
+    .int32(svid)
+    .opaque(Buffer.alloc(0))
+    .uint64(BigInt(h.offset))
+    .uint64(len);
+}

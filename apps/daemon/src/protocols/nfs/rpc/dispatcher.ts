@@ -1,0 +1,147 @@
+/**
+ * Turns one RPC record into one reply (RFC 5531 §9). The three error layers of style.md meet
+ * here: an undecodable header closes the connection (ProtocolError); RPC-level failures become
+ * accepted/denied replies; program-level failures are successful replies written by the program.
+ */
+import type { Logger } from "pino";
+import type { ProtocolMetrics } from "../../../runtime/types.ts";
+import { XdrError, XdrReader } from "../xdr/reader.ts";
+import { XdrWriter } from "../xdr/writer.ts";
+import {
+  AUTH_BADCRED,
+  AUTH_NONE,
+  AUTH_SYS,
+  GARBAGE_ARGS,
+  PROC_UNAVAIL,
+  PROG_MISMATCH,
+  PROG_UNAVAIL,
+  RPC_VERSION,
+  SYSTEM_ERR,
+} from "./constants.ts";
+import { DuplicateRequestCache } from "./drc.ts";
+import {
+  acceptedError,
+  authError,
+  beginAcceptedReply,
+  type CallHeader,
+  decodeCallHeader,
+  rpcMismatch,
+} from "./message.ts";
+import type { AnyProcedure, CallContext, RpcProgram } from "./program.ts";
+
+/** The call header itself is undecodable: nothing sensible to reply, close the connection. */
+export class ProtocolError extends Error {
+  override readonly name = "ProtocolError";
+}
+
+export interface Peer {
+  address: string;
+  port: number;
+}
+
+/** RFC 5531 leaves AUTH_NONE callers anonymous; they act as nobody. */
+export const ANONYMOUS_ID = 65534;
+
+export interface DispatcherOptions {
+  logger: Logger;
+  metrics?: ProtocolMetrics;
+  drc?: DuplicateRequestCache;
+}
+
+export class RpcDispatcher {
+  private readonly programs = new Map<number, RpcProgram>();
+  readonly drc: DuplicateRequestCache;
+
+  constructor(
+    programs: RpcProgram[],
+    private readonly opts: DispatcherOptions,
+  ) {
+    for (const p of programs) this.programs.set(p.prog, p);
+    this.drc = opts.drc ?? new DuplicateRequestCache();
+  }
+
+  /** The reply as buffers (without record mark), or null when no reply must be sent. */
+  async dispatch(record: Buffer, peer: Peer): Promise<Buffer[] | null> {
+    const r = new XdrReader(record);
+    let h: CallHeader;
+    try {
+      h = decodeCallHeader(r);
+    } catch (e) {
+      if (e instanceof XdrError)
+        throw new ProtocolError(`bad call header from ${peer.address}: ${e.message}`);
+      throw e;
+    }
+    if (h.rpcvers !== RPC_VERSION) return rpcMismatch(h.xid).buffers();
+    if (h.credFlavor !== AUTH_NONE && (h.credFlavor !== AUTH_SYS || h.authSys === null)) {
+      return authError(h.xid, AUTH_BADCRED).buffers();
+    }
+    const program = this.programs.get(h.prog);
+    if (program === undefined) return acceptedError(h.xid, PROG_UNAVAIL).buffers();
+    const table = program.procedures(h.vers);
+    if (table === undefined) {
+      return acceptedError(h.xid, PROG_MISMATCH, program.lowVersion, program.highVersion).buffers();
+    }
+    const spec = table.get(h.proc);
+    if (spec === undefined) return acceptedError(h.xid, PROC_UNAVAIL).buffers();
+
+    const useDrc = spec.mutates && !spec.idempotent;
+    const key = useDrc
+      ? DuplicateRequestCache.key(
+          peer.address,
+          peer.port,
+          h.xid,
+          h.prog,
+          h.vers,
+          h.proc,
+          record.subarray(r.offset),
+        )
+      : "";
+    if (useDrc) {
+      const seen = this.drc.begin(key);
+      if (seen.state === "in-progress") return null;
+      if (seen.state === "done") return seen.reply;
+    }
+    const reply = await this.call(h, r, peer, program, spec);
+    if (useDrc) this.drc.finish(key, reply);
+    return reply;
+  }
+
+  private async call(
+    h: CallHeader,
+    r: XdrReader,
+    peer: Peer,
+    program: RpcProgram,
+    spec: AnyProcedure,
+  ): Promise<Buffer[]> {
+    let args: unknown;
+    try {
+      args = spec.decode(r);
+    } catch (e) {
+      if (!(e instanceof XdrError)) throw e;
+      this.opts.metrics?.observe(program.name, spec.name, 0, false);
+      return acceptedError(h.xid, GARBAGE_ARGS).buffers();
+    }
+    const call: CallContext = {
+      xid: h.xid,
+      caller: h.authSys
+        ? { uid: h.authSys.uid, gid: h.authSys.gid, gids: h.authSys.gids }
+        : { uid: ANONYMOUS_ID, gid: ANONYMOUS_ID, gids: [] },
+      auth: h.authSys,
+      remoteAddress: peer.address,
+      remotePort: peer.port,
+    };
+    const started = performance.now();
+    const w = beginAcceptedReply(new XdrWriter(), h.xid);
+    let ok = true;
+    try {
+      if (program.run) ok = await program.run(call, spec, args, w);
+      else spec.encode(w, await spec.handle(call, args));
+    } catch (e) {
+      this.opts.logger.error({ err: e, proc: spec.name, prog: program.name }, "rpc handler failed");
+      this.opts.metrics?.observe(program.name, spec.name, performance.now() - started, false);
+      return acceptedError(h.xid, SYSTEM_ERR).buffers();
+    }
+    this.opts.metrics?.observe(program.name, spec.name, performance.now() - started, ok);
+    return w.buffers();
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * RFC 1813 §3.3.6 READ. The count is clipped to rtmax and to the file size from prepareRead;
+ * eof is set when the reply reaches the end of the file. The data buffer goes to the socket by
+ * reference (XdrWriter.opaqueRef), never copied.
+ */
+import type { FileAttr } from "../../../../metadata/types.ts";
+import { NFSPROC3_READ, RTMAX_BYTES } from "../constants.ts";
+import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { decodeFh, encodePostOpAttr } from "../types.ts";
+
+interface Args {
+  fh: Buffer;
+  offset: number;
+  count: number;
+}
+
+interface Res {
+  attr: FileAttr;
+  data: Buffer;
+  eof: boolean;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export const read = (env: NfsEnv) =>
+  defineNfsProcedure<Args, Res>({
+    proc: NFSPROC3_READ,
+    name: "READ",
+    mutates: false,
+    idempotent: true,
+    needsExport: true,
+    fh: (a) => a.fh,
+    decode: (r) => ({ fh: decodeFh(r), offset: r.uint64Number(), count: r.uint32() }),
+    async handle(call, a) {
+      const { payloadId, attr } = await env.metadata.prepareRead(call.caller, a.fh);
+      const size = attr.size;
+      if (a.offset >= size) return { attr, data: EMPTY, eof: true };
+      const len = Math.min(a.count, RTMAX_BYTES, size - a.offset);
+      const share = env.metadata.shareOf(a.fh).name;
+      const got = len === 0 ? EMPTY : await env.payload.readAt(share, payloadId, a.offset, len);
+      // A payload shorter than the size (sparse tail) reads as zeros (design.md "Read path").
+      const data =
+        got.length >= len ? got.subarray(0, len) : Buffer.concat([got, Buffer.alloc(len - got.length)]);
+      return { attr, data, eof: a.offset + len >= size };
+    },
+    encode(w, r) {
+      encodePostOpAttr(w, r.attr);
+      w.uint32(r.data.length).bool(r.eof).opaqueRef(r.data);
+    },
+    resfail: (a) => [{ attr: a.fh }],
+  });

@@ -1,0 +1,54 @@
+/**
+ * Reply-size budgeting shared by READDIR and READDIRPLUS (RFC 1813 §3.3.16–17): how many entries
+ * to ask the service for, and how many of them fit the client's count/dircount/maxcount.
+ */
+import { FsError } from "../../../../errors.ts";
+import type { DirEntry } from "../../../../metadata/types.ts";
+import { MAX_READDIR_ENTRIES, MAX_READDIR_REPLY_BYTES } from "../constants.ts";
+
+/** status + post_op_attr(dir) + cookieverf3 + list terminator + eof. */
+export const READDIR_FIXED_BYTES = 4 + 4 + 84 + 8 + 4 + 4;
+/** value_follows + fileid + name length + cookie, excluding the padded name. */
+const ENTRY_FIXED_BYTES = 4 + 8 + 4 + 8;
+/** post_op_attr with fattr3 + post_op_fh3 header, excluding the padded handle. */
+const PLUS_EXTRA_FIXED_BYTES = 4 + 84 + 4 + 4;
+
+const pad4 = (n: number) => (n + 3) & ~3;
+
+export function entryBytes(e: DirEntry, plus: boolean): { dir: number; total: number } {
+  const nameBytes = Buffer.byteLength(e.name, "utf8");
+  const dir = ENTRY_FIXED_BYTES + pad4(nameBytes);
+  return { dir, total: plus ? dir + PLUS_EXTRA_FIXED_BYTES + pad4(e.handle.length) : dir };
+}
+
+/** Entries to fetch: enough to fill the budget with the smallest possible entries, plus one. */
+export function entriesToFetch(maxBytes: number, plus: boolean): number {
+  const smallest = ENTRY_FIXED_BYTES + 4 + (plus ? PLUS_EXTRA_FIXED_BYTES + 8 : 0);
+  const budget = Math.min(maxBytes, MAX_READDIR_REPLY_BYTES) - READDIR_FIXED_BYTES;
+  return Math.max(1, Math.min(MAX_READDIR_ENTRIES, Math.floor(budget / smallest) + 1));
+}
+
+/**
+ * How many of `entries` fit in `maxBytes` (whole reply) and `dirBytes` (READDIRPLUS dircount:
+ * the fileid/name/cookie parts only). Throws ETOOSMALL when not even the first entry fits.
+ */
+export function entriesThatFit(
+  entries: DirEntry[],
+  plus: boolean,
+  maxBytes: number,
+  dirBytes: number,
+): number {
+  let total = READDIR_FIXED_BYTES;
+  let dir = 0;
+  const max = Math.min(maxBytes, MAX_READDIR_REPLY_BYTES);
+  let n = 0;
+  for (const e of entries) {
+    const sz = entryBytes(e, plus);
+    if (total + sz.total > max || dir + sz.dir > dirBytes) break;
+    total += sz.total;
+    dir += sz.dir;
+    n++;
+  }
+  if (n === 0 && entries.length > 0) throw new FsError("ETOOSMALL", `count ${maxBytes} too small`);
+  return n;
+}

@@ -1,0 +1,133 @@
+/**
+ * XDR (RFC 4506) writer producing a list of buffers. Small items go into a growing scratch
+ * buffer; large opaque payloads (READ data) are appended by reference with `opaqueRef`, so a
+ * reply is sent with writev and the payload is never copied.
+ */
+import assert from "node:assert";
+
+const INITIAL_BYTES = 256;
+const ZERO_PAD = Buffer.alloc(4);
+
+export class XdrWriter {
+  private chunks: Buffer[] = [];
+  private chunksBytes = 0;
+  private buf: Buffer;
+  private pos = 0;
+  /** Where the current scratch segment started (bytes before it are already in `chunks`). */
+  private segStart = 0;
+
+  constructor(initialBytes = INITIAL_BYTES) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Total encoded length so far. */
+  get length(): number {
+    return this.chunksBytes + this.pos - this.segStart;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const live = this.pos - this.segStart;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, live + n + INITIAL_BYTES));
+    this.buf.copy(next, 0, this.segStart, this.pos);
+    this.buf = next;
+    this.segStart = 0;
+    this.pos = live;
+  }
+
+  uint32(v: number): this {
+    this.ensure(4);
+    this.buf.writeUInt32BE(v >>> 0, this.pos);
+    this.pos += 4;
+    return this;
+  }
+
+  int32(v: number): this {
+    this.ensure(4);
+    this.buf.writeInt32BE(v | 0, this.pos);
+    this.pos += 4;
+    return this;
+  }
+
+  uint64(v: bigint | number): this {
+    this.ensure(8);
+    if (typeof v === "number") {
+      assert(Number.isSafeInteger(v) && v >= 0, `uint64 out of range: ${v}`);
+      this.buf.writeUInt32BE(Math.floor(v / 0x1_0000_0000), this.pos);
+      this.buf.writeUInt32BE(v % 0x1_0000_0000, this.pos + 4);
+    } else {
+      this.buf.writeBigUInt64BE(BigInt.asUintN(64, v), this.pos);
+    }
+    this.pos += 8;
+    return this;
+  }
+
+  int64(v: bigint): this {
+    this.ensure(8);
+    this.buf.writeBigInt64BE(BigInt.asIntN(64, v), this.pos);
+    this.pos += 8;
+    return this;
+  }
+
+  bool(v: boolean): this {
+    return this.uint32(v ? 1 : 0);
+  }
+
+  /** Fixed-length opaque, copied into the scratch buffer (for small items: handles, verifiers). */
+  fixedOpaque(data: Buffer): this {
+    const pad = (4 - (data.length & 3)) & 3;
+    this.ensure(data.length + pad);
+    data.copy(this.buf, this.pos);
+    this.pos += data.length;
+    if (pad > 0) {
+      this.buf.fill(0, this.pos, this.pos + pad);
+      this.pos += pad;
+    }
+    return this;
+  }
+
+  opaque(data: Buffer): this {
+    this.uint32(data.length);
+    return this.fixedOpaque(data);
+  }
+
+  string(s: string): this {
+    return this.opaque(Buffer.from(s, "utf8"));
+  }
+
+  /** Variable-length opaque whose bytes are sent by reference (no copy): for READ data. */
+  opaqueRef(data: Buffer): this {
+    this.uint32(data.length);
+    if (data.length === 0) return this;
+    this.cut();
+    this.chunks.push(data);
+    this.chunksBytes += data.length;
+    const pad = (4 - (data.length & 3)) & 3;
+    if (pad > 0) {
+      this.chunks.push(ZERO_PAD.subarray(0, pad));
+      this.chunksBytes += pad;
+    }
+    return this;
+  }
+
+  /** Moves the scratch segment written so far into the chunk list. */
+  private cut(): void {
+    if (this.pos > this.segStart) {
+      this.chunks.push(this.buf.subarray(this.segStart, this.pos));
+      this.chunksBytes += this.pos - this.segStart;
+      this.segStart = this.pos;
+    }
+  }
+
+  /** The encoded message as buffers, ready for writev. The writer must not be used afterwards. */
+  buffers(): Buffer[] {
+    this.cut();
+    return this.chunks;
+  }
+
+  /** The encoded message as one buffer (tests, small messages). */
+  toBuffer(): Buffer {
+    const bufs = this.buffers();
+    return bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs);
+  }
+}

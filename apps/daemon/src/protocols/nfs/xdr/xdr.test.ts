@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { XdrError, XdrReader } from "./reader.ts";
+import { XdrWriter } from "./writer.ts";
+
+const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ""), "hex");
+
+describe("XDR writer golden bytes", () => {
+  it("encodes scalars big-endian (RFC 4506 §4.1–4.5)", () => {
+    const w = new XdrWriter(8);
+    w.uint32(0xdeadbeef)
+      .int32(-2)
+      .uint64(0x0102030405060708n)
+      .bool(true)
+      .uint64(2 ** 40 + 5);
+    expect(w.toBuffer()).toEqual(hex("deadbeef fffffffe 0102030405060708 00000001 0000010000000005"));
+  });
+
+  it("pads opaque and string to 4 bytes with zeros (§4.10–4.11)", () => {
+    const w = new XdrWriter(4);
+    w.opaque(Buffer.from([1, 2, 3, 4, 5]))
+      .string("ab")
+      .fixedOpaque(Buffer.from([9]));
+    expect(w.toBuffer()).toEqual(hex("00000005 0102030405000000 00000002 61620000 09000000"));
+  });
+
+  it("sends opaqueRef data by reference, not copied", () => {
+    const data = Buffer.from("hello");
+    const w = new XdrWriter();
+    w.uint32(1).opaqueRef(data).uint32(2);
+    const bufs = w.buffers();
+    expect(bufs.some((b) => b === data)).toBe(true);
+    expect(Buffer.concat(bufs)).toEqual(hex("00000001 00000005 68656c6c6f 000000 00000002"));
+    expect(Buffer.concat(bufs).length).toBe(20);
+  });
+
+  it("keeps length right across growth and references", () => {
+    const w = new XdrWriter(4);
+    for (let i = 0; i < 100; i++) w.uint32(i);
+    w.opaqueRef(Buffer.alloc(6, 7));
+    w.uint64(1n);
+    expect(w.length).toBe(400 + 4 + 8 + 8);
+    expect(Buffer.concat(w.buffers()).length).toBe(w.length);
+  });
+});
+
+describe("XDR reader", () => {
+  it("round-trips what the writer wrote", () => {
+    const w = new XdrWriter();
+    w.uint32(7)
+      .int32(-7)
+      .uint64(2n ** 63n + 1n)
+      .int64(-5n)
+      .bool(false)
+      .opaque(Buffer.from("xyz"))
+      .string("näme");
+    w.bool(true)
+      .uint32(42)
+      .uint32(3)
+      .uint32(1)
+      .uint32(2)
+      .uint32(3)
+      .uint64(2 ** 50);
+    const r = new XdrReader(w.toBuffer());
+    expect(r.uint32()).toBe(7);
+    expect(r.int32()).toBe(-7);
+    expect(r.uint64()).toBe(2n ** 63n + 1n);
+    expect(r.int64()).toBe(-5n);
+    expect(r.bool()).toBe(false);
+    expect(r.opaque(3).toString()).toBe("xyz");
+    expect(r.string(10)).toBe("näme");
+    expect(r.optional((x) => x.uint32())).toBe(42);
+    expect(r.array(3, (x) => x.uint32())).toEqual([1, 2, 3]);
+    expect(r.uint64Number()).toBe(2 ** 50);
+    expect(r.remaining).toBe(0);
+  });
+
+  it("rejects lengths above the named maximum before allocating", () => {
+    expect(() => new XdrReader(hex("00000005 0102030405000000")).opaque(4)).toThrow(XdrError);
+    expect(() => new XdrReader(hex("ffffffff")).opaque(1 << 20)).toThrow(XdrError);
+    expect(() => new XdrReader(hex("00000011")).array(16, (r) => r.uint32())).toThrow(XdrError);
+    expect(() => new XdrReader(hex("00000010 00000001")).array(16, (r) => r.uint32())).toThrow(XdrError);
+  });
+
+  it("rejects truncated input and bad booleans", () => {
+    expect(() => new XdrReader(hex("000000")).uint32()).toThrow(XdrError);
+    expect(() => new XdrReader(hex("00000004 0102")).opaque(8)).toThrow(XdrError);
+    expect(() => new XdrReader(hex("00000003 010203")).opaque(8)).toThrow(XdrError); // missing pad
+    expect(() => new XdrReader(hex("00000002")).bool()).toThrow(XdrError);
+    expect(() => new XdrReader(hex("0020000000000000")).uint64Number()).toThrow(XdrError);
+  });
+
+  it("returns opaque as a view of the input", () => {
+    const buf = hex("00000002 aabb0000");
+    const o = new XdrReader(buf).opaque(2);
+    buf[4] = 0xcc;
+    expect(o[0]).toBe(0xcc);
+  });
+});
