@@ -4,8 +4,11 @@
  * Protocol engineers add one line each (`nfs: createNfsAdapter`, `smb: createSmbAdapter`).
  * Tests pass their own registry to the Runtime instead of touching this one.
  */
+import { createNfsAdapter } from "../protocols/nfs/adapter.ts";
 import type { AdapterFactory } from "./types.ts";
 
 export type AdapterRegistry = Readonly<Record<string, AdapterFactory>>;
 
-export const adapterFactories: AdapterRegistry = {};
+export const adapterFactories: AdapterRegistry = {
+  nfs: createNfsAdapter,
+};
