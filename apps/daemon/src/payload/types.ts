@@ -25,6 +25,8 @@ export interface PayloadStats {
     fsyncs: number;
     fsyncLatencyMsP50: number;
     fsyncLatencyMsP99: number;
+    /** Segment files retained (added). */
+    segments?: number;
   } | null;
   transfer: {
     queueDepth: number;
@@ -33,6 +35,8 @@ export interface PayloadStats {
     uploadedBytes: number;
     downloadedBytes: number;
     failures: number;
+    /** Store calls retried after a failure (added). */
+    retries?: number;
   };
 }
 

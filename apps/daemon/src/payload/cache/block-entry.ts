@@ -1,0 +1,257 @@
+/**
+ * One 4 MiB block of one payload in the cache: an optional clean `base` (the block as the block
+ * store holds it) under a stack of dirty slices, oldest first. A slice is a run of written bytes;
+ * slices never cross a block boundary, so a block uploads without splitting slices. Reads merge
+ * newest-wins over the base; bytes covered by neither read as zeros (holes, sparse tails).
+ *
+ * Written slice bytes are never modified in place (overwrites add a slice, extension only appends
+ * past `len` up to `cap`), so a read may return a subarray of a slice or base without copying.
+ * This file is pure data logic; the engine (share-payload.ts) owns I/O and accounting.
+ */
+import { BLOCK_SIZE_BYTES } from "../types.ts";
+
+/** Beyond this many slices a block's unfrozen slices are flattened into disjoint runs. */
+export const SLICES_PER_BLOCK_MAX = 32;
+/** Small slices are allocated in multiples of this (keeps random 4 KiB writes from growing twice). */
+const SLICE_ALLOC_GRANULE_BYTES = 4096;
+
+export interface Slice {
+  /** Offset within the block. */
+  off: number;
+  len: number;
+  /** Extension limit (<= buf.length): lowered by truncate so returned subarrays never change. */
+  cap: number;
+  buf: Buffer;
+  /** Part of an upload in flight: neither extended nor flattened. */
+  frozen: boolean;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export class BlockEntry {
+  /** The block-store content; EMPTY when the store has no such block; null when not loaded. */
+  base: Buffer | null = null;
+  /** Store bytes at or past this offset read as zeros (a truncate not yet rewritten to the store). */
+  baseValidLen = BLOCK_SIZE_BYTES;
+  slices: Slice[] = [];
+  /** The store copy is stale because of a truncate: it must be rewritten even with no slices. */
+  needsRewrite = false;
+  uploading = false;
+  uploadQueued = false;
+  /** Dropped by truncate/delete: an upload in flight must not resurrect it. */
+  dropped = false;
+  loading: Promise<void> | null = null;
+  /** Oldest WAL sequence whose bytes are in unfrozen slices / in the upload in flight. */
+  dirtyMinSeq = Number.POSITIVE_INFINITY;
+  frozenMinSeq = Number.POSITIVE_INFINITY;
+  /** Bumped by truncate: an upload that started before it must not clear needsRewrite. */
+  truncateGen = 0;
+  lastWriteMs = 0;
+  /** Bytes as last reported to the cache (cache.ts keeps the totals). */
+  counted = { clean: 0, dirty: 0, uploading: 0 };
+  /** LRU links (cache.ts). */
+  lruPrev: BlockEntry | null = null;
+  lruNext: BlockEntry | null = null;
+  inLru = false;
+
+  constructor(
+    readonly payloadId: string,
+    readonly index: number,
+    readonly owner: BlockOwner,
+  ) {}
+
+  static readonly EMPTY = EMPTY;
+
+  get isDirty(): boolean {
+    return this.slices.length > 0 || this.needsRewrite;
+  }
+
+  /** Nothing worth keeping: the engine may forget the entry. */
+  get isIdle(): boolean {
+    return this.base === null && !this.isDirty && !this.uploading && this.loading === null;
+  }
+
+  get baseEnd(): number {
+    return this.base === null ? 0 : Math.min(this.base.length, this.baseValidLen);
+  }
+
+  /**
+   * Copies `data` into the block at `off`. `sequential` (the write continues the payload's previous
+   * write) sizes a new slice to the end of the block so a streaming writer allocates once per block.
+   */
+  write(off: number, data: Buffer, start: number, end_: number, seq: number, sequential: boolean): void {
+    const n = end_ - start;
+    const end = off + n;
+    const last = this.slices.length > 0 ? this.slices[this.slices.length - 1]! : null;
+    if (last !== null && !last.frozen && last.off + last.len === off) {
+      if (end - last.off > last.cap) this.grow(last, end - last.off, sequential);
+      data.copy(last.buf, last.len, start, end_);
+      last.len += n;
+    } else {
+      const room = BLOCK_SIZE_BYTES - off;
+      const want = sequential ? room : Math.ceil(n / SLICE_ALLOC_GRANULE_BYTES) * SLICE_ALLOC_GRANULE_BYTES;
+      const cap = Math.min(room, Math.max(want, n));
+      const buf = Buffer.allocUnsafe(cap);
+      data.copy(buf, 0, start, end_);
+      this.slices.push({ off, len: n, cap, buf, frozen: false });
+      if (this.slices.length > SLICES_PER_BLOCK_MAX) this.flatten();
+    }
+    if (seq < this.dirtyMinSeq) this.dirtyMinSeq = seq;
+  }
+
+  private grow(s: Slice, need: number, sequential: boolean): void {
+    // Always a new buffer: bytes past a lowered cap may back a subarray a reader still holds.
+    const room = BLOCK_SIZE_BYTES - s.off;
+    const cap = Math.min(room, sequential ? room : Math.max(need, s.len * 2));
+    const buf = Buffer.allocUnsafe(Math.max(cap, need));
+    s.buf.copy(buf, 0, 0, s.len);
+    s.buf = buf;
+    s.cap = buf.length;
+  }
+
+  /** Merges the unfrozen slices into disjoint runs (newest wins), bounding per-read work. */
+  flatten(): void {
+    const firstLive = this.slices.findIndex((s) => !s.frozen);
+    if (firstLive < 0) return;
+    const live = this.slices.slice(firstLive);
+    const runs = unionRuns(live);
+    const merged: Slice[] = runs.map(([a, b]) => {
+      const buf = Buffer.allocUnsafe(b - a);
+      for (const s of live) copyOverlap(s, a, b, buf, 0);
+      return { off: a, len: b - a, cap: b - a, buf, frozen: false };
+    });
+    this.slices = this.slices.slice(0, firstLive).concat(merged);
+  }
+
+  /** True when slices (all, or only frozen ones) cover [a, b) with no gap. */
+  covers(a: number, b: number, frozenOnly = false): boolean {
+    if (a >= b) return true;
+    const runs = unionRuns(frozenOnly ? this.slices.filter((s) => s.frozen) : this.slices);
+    for (const [ra, rb] of runs) if (ra <= a && rb >= b) return true;
+    return false;
+  }
+
+  /** Whether reading [a, b) needs the base loaded first. */
+  needsBaseFor(a: number, b: number): boolean {
+    return this.base === null && !this.covers(a, b);
+  }
+
+  /**
+   * Block bytes [a, b): a zero-copy subarray when one buffer holds them, else a merged copy.
+   * The caller ensured the base is loaded or the slices cover the range.
+   */
+  read(a: number, b: number): Buffer {
+    const n = this.slices.length;
+    if (n === 0 && this.base !== null && b <= this.baseEnd) return this.base.subarray(a, b);
+    if (n > 0) {
+      const top = this.slices[n - 1]!;
+      if (top.off <= a && top.off + top.len >= b) return top.buf.subarray(a - top.off, b - top.off);
+    }
+    const out = Buffer.allocUnsafe(b - a);
+    this.readInto(out, 0, a, b);
+    return out;
+  }
+
+  /** Merges block bytes [a, b) into out at outOff. */
+  readInto(out: Buffer, outOff: number, a: number, b: number, frozenOnly = false): void {
+    const baseEnd = this.baseEnd;
+    if (this.base !== null && a < baseEnd) {
+      const e = Math.min(b, baseEnd);
+      this.base.copy(out, outOff, a, e);
+      if (e < b) out.fill(0, outOff + e - a, outOff + b - a);
+    } else {
+      out.fill(0, outOff, outOff + b - a);
+    }
+    for (const s of this.slices) {
+      if (frozenOnly && !s.frozen) break;
+      copyOverlap(s, a, b, out, outOff);
+    }
+  }
+
+  /** Marks the current slices as the upload in flight; returns the truncate generation. */
+  freeze(): number {
+    for (const s of this.slices) s.frozen = true;
+    this.frozenMinSeq = this.dirtyMinSeq;
+    this.dirtyMinSeq = Number.POSITIVE_INFINITY;
+    this.uploading = true;
+    return this.truncateGen;
+  }
+
+  /** The block as it should be stored, from the base and the frozen slices. */
+  compose(): Buffer {
+    let end = this.baseEnd;
+    for (const s of this.slices) if (s.frozen && s.off + s.len > end) end = s.off + s.len;
+    const out = Buffer.allocUnsafe(end);
+    this.readInto(out, 0, 0, end, true);
+    return out;
+  }
+
+  /** The upload of `stored` succeeded: it becomes the base; frozen slices are dropped. */
+  finishUpload(stored: Buffer, gen: number): void {
+    this.slices = this.slices.filter((s) => !s.frozen);
+    this.base = stored;
+    if (gen === this.truncateGen) {
+      this.baseValidLen = BLOCK_SIZE_BYTES;
+      this.needsRewrite = false;
+    }
+    this.frozenMinSeq = Number.POSITIVE_INFINITY;
+    this.uploading = false;
+  }
+
+  /** The upload failed for good (closing): the frozen slices become ordinary dirty slices. */
+  abortUpload(): void {
+    for (const s of this.slices) s.frozen = false;
+    if (this.frozenMinSeq < this.dirtyMinSeq) this.dirtyMinSeq = this.frozenMinSeq;
+    this.frozenMinSeq = Number.POSITIVE_INFINITY;
+    this.uploading = false;
+  }
+
+  /** Discards bytes at or past `lim` (block offset); the store copy must be rewritten. */
+  truncate(lim: number, seq: number): void {
+    const kept: Slice[] = [];
+    for (const s of this.slices) {
+      if (s.off >= lim) continue;
+      if (s.off + s.len > lim) s.len = lim - s.off;
+      s.cap = s.len;
+      kept.push(s);
+    }
+    this.slices = kept;
+    if (lim < this.baseValidLen) this.baseValidLen = lim;
+    this.needsRewrite = true;
+    this.truncateGen++;
+    if (seq < this.dirtyMinSeq) this.dirtyMinSeq = seq;
+  }
+
+  sliceBytes(frozen: boolean): number {
+    let n = 0;
+    for (const s of this.slices) if (s.frozen === frozen) n += s.cap;
+    return n;
+  }
+}
+
+/** What an entry needs from the engine that owns it. */
+export interface BlockOwner {
+  /** Queue an upload of this entry (backpressure, idle, commit). */
+  scheduleUpload(entry: BlockEntry): void;
+  /** The cache dropped the entry's base; forget the entry if nothing else is left. */
+  released(entry: BlockEntry): void;
+}
+
+function copyOverlap(s: Slice, a: number, b: number, out: Buffer, outOff: number): void {
+  const sa = Math.max(a, s.off);
+  const sb = Math.min(b, s.off + s.len);
+  if (sa < sb) s.buf.copy(out, outOff + sa - a, sa - s.off, sb - s.off);
+}
+
+/** Sorted, merged [start, end) runs covered by the slices (adjacent runs join). */
+function unionRuns(slices: readonly Slice[]): [number, number][] {
+  const iv = slices.filter((s) => s.len > 0).map((s): [number, number] => [s.off, s.off + s.len]);
+  iv.sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of iv) {
+    const last = out[out.length - 1];
+    if (last !== undefined && a <= last[1]) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}

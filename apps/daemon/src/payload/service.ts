@@ -1,0 +1,144 @@
+/**
+ * DefaultPayloadService: routes PayloadService calls by share to that share's engine
+ * (share-payload.ts). The cache and the transfer manager are shared by all shares: one memory
+ * budget and one concurrency budget for the process. Each share has its own WAL directory
+ * `<walDir>/<hex of share name>` (share names are user-chosen; hex keeps them path-safe).
+ */
+import path from "node:path";
+import type pino from "pino";
+import { FsError } from "../errors.ts";
+import { BlockCache } from "./cache/cache.ts";
+import { SharePayload } from "./share-payload.ts";
+import { TransferManager } from "./transfer/transfer-manager.ts";
+import type { BlockStore, PayloadService, PayloadStats, Stability } from "./types.ts";
+import { FileWal, NullWal } from "./wal/wal.ts";
+
+export interface PayloadServiceOptions {
+  logger: pino.Logger;
+  cacheSizeBytes: number;
+  /** null: no WAL at all (every share is memory-only or durability is not wanted). */
+  walDir: string | null;
+  transferConcurrency: number;
+  /** WAL segment size (tests use small segments to exercise rotation and reclaim). */
+  walSegmentBytesMax?: number;
+  /** A dirty partial block untouched this long is uploaded. */
+  idleUploadMs?: number;
+}
+
+export class DefaultPayloadService implements PayloadService {
+  private readonly shares = new Map<string, SharePayload>();
+  private readonly cache: BlockCache;
+  private readonly transfer: TransferManager;
+  private readonly logger: pino.Logger;
+
+  constructor(private readonly opts: PayloadServiceOptions) {
+    this.logger = opts.logger;
+    this.cache = new BlockCache(opts.cacheSizeBytes);
+    this.transfer = new TransferManager(opts.transferConcurrency, opts.logger);
+  }
+
+  /** Registers a share and replays its WAL (restoring dirty data and queueing its uploads). */
+  async addShare(name: string, blockStore: BlockStore): Promise<void> {
+    if (this.shares.has(name)) throw new FsError("EEXIST", `share ${name}`);
+    const logger = this.logger.child({ share: name });
+    const engine = new SharePayload({
+      name,
+      store: blockStore,
+      cache: this.cache,
+      transfer: this.transfer,
+      logger,
+      idleUploadMs: this.opts.idleUploadMs,
+    });
+    this.shares.set(name, engine);
+    try {
+      // A memory block store loses everything on stop anyway: a WAL would only cost fsyncs.
+      const wal =
+        this.opts.walDir === null || blockStore.type === "memory"
+          ? new NullWal()
+          : await FileWal.open({
+              dir: path.join(this.opts.walDir, Buffer.from(name, "utf8").toString("hex") || "00"),
+              logger,
+              segmentBytesMax: this.opts.walSegmentBytesMax,
+              replay: (r) => engine.replay(r),
+            });
+      engine.start(wal);
+    } catch (e) {
+      this.shares.delete(name);
+      await engine.close().catch(() => {});
+      throw e;
+    }
+  }
+
+  /** Stops a share's engine: its WAL is synced and closed; dirty data stays in it for replay. */
+  async removeShare(name: string): Promise<void> {
+    const engine = this.shares.get(name);
+    if (engine === undefined) return;
+    this.shares.delete(name);
+    await engine.close();
+  }
+
+  private share(name: string): SharePayload {
+    const engine = this.shares.get(name);
+    if (engine === undefined) throw new FsError("ESTALE", `unknown share ${name}`);
+    return engine;
+  }
+
+  readAt(share: string, payloadId: string, offset: number, length: number): Promise<Buffer> {
+    return this.share(share).readAt(payloadId, offset, length);
+  }
+
+  writeAt(
+    share: string,
+    payloadId: string,
+    offset: number,
+    data: Buffer,
+    stability: Stability = "unstable",
+  ): Promise<void> {
+    return this.share(share).writeAt(payloadId, offset, data, stability);
+  }
+
+  commit(share: string, payloadId: string): Promise<void> {
+    return this.share(share).commit(payloadId);
+  }
+
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.shares.values()].map((s) => s.flushAll()));
+  }
+
+  truncate(share: string, payloadId: string, size: number): Promise<void> {
+    return this.share(share).truncate(payloadId, size);
+  }
+
+  delete(share: string, payloadId: string): Promise<void> {
+    return this.share(share).delete(payloadId);
+  }
+
+  stats(share?: string): PayloadStats {
+    const engines = share === undefined ? [...this.shares.values()] : [this.share(share)];
+    const c = this.cache.counters();
+    const t = this.transfer.counters();
+    let wal: PayloadStats["wal"] = null;
+    for (const e of engines) {
+      const w = e.wal.counters();
+      if (w === null) continue;
+      if (wal === null) wal = { ...w };
+      else {
+        wal.bytes += w.bytes;
+        wal.records += w.records;
+        wal.fsyncs += w.fsyncs;
+        wal.segments = (wal.segments ?? 0) + w.segments;
+        wal.fsyncLatencyMsP50 = Math.max(wal.fsyncLatencyMsP50, w.fsyncLatencyMsP50);
+        wal.fsyncLatencyMsP99 = Math.max(wal.fsyncLatencyMsP99, w.fsyncLatencyMsP99);
+      }
+    }
+    return { cache: c, wal, transfer: t };
+  }
+
+  /** Stops every share (WALs synced) and the transfer manager. Block stores are the caller's. */
+  async close(): Promise<void> {
+    const engines = [...this.shares.values()];
+    this.shares.clear();
+    this.transfer.close();
+    await Promise.all(engines.map((e) => e.close()));
+  }
+}

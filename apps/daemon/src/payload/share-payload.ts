@@ -1,0 +1,424 @@
+/**
+ * The payload engine of one share: its blocks in the shared cache, its WAL and its block store.
+ * Writes go to the WAL and the cache (write path, design.md steps 1–3); uploads and block GC run
+ * through the shared transfer manager (uploads.ts); reads merge cached slices over downloaded
+ * bases. All offsets are numbers: files stay below FILE_SIZE_MAX, far inside 2^53.
+ */
+import type pino from "pino";
+import { FsError } from "../errors.ts";
+import { assertPayloadId, blockKey } from "./block-store/keys.ts";
+import { BlockEntry, type BlockOwner } from "./cache/block-entry.ts";
+import type { BlockCache } from "./cache/cache.ts";
+import { PayloadState } from "./payload-state.ts";
+import type { TransferManager } from "./transfer/transfer-manager.ts";
+import { runGc, uploadBlock } from "./transfer/uploads.ts";
+import { BLOCK_SIZE_BYTES, type BlockStore, type Stability } from "./types.ts";
+import { RecordKind, WAL_RECORD_DATA_BYTES_MAX, type WalRecord } from "./wal/format.ts";
+import { NullWal, type Wal } from "./wal/wal.ts";
+
+/** Largest file size (offset + length) accepted: 1 PiB. */
+export const FILE_SIZE_MAX = 2 ** 50;
+/** Largest single read. */
+export const READ_BYTES_MAX = 64 * 1024 * 1024;
+/** Blocks fetched ahead of a sequential reader. */
+export const PREFETCH_BLOCKS = 2;
+/** A dirty block untouched this long is uploaded even if partial. */
+export const IDLE_UPLOAD_MS_DEFAULT = 1_000;
+const IDLE_SCAN_MS = 250;
+const RECLAIM_DELAY_MS = 50;
+
+export interface SharePayloadOptions {
+  name: string;
+  store: BlockStore;
+  cache: BlockCache;
+  transfer: TransferManager;
+  logger: pino.Logger;
+  idleUploadMs?: number;
+}
+
+export class SharePayload implements BlockOwner {
+  wal: Wal = new NullWal();
+  readonly payloads = new Map<string, PayloadState>();
+  /** Entries with dirty or uploading data (WAL retention, idle and pressure uploads). */
+  readonly dirty = new Set<BlockEntry>();
+  closed = false;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private reclaimTimer: NodeJS.Timeout | null = null;
+  private unsubscribePressure: (() => void) | null = null;
+  readonly store: BlockStore;
+  readonly cache: BlockCache;
+  readonly transfer: TransferManager;
+  readonly logger: pino.Logger;
+  private readonly idleUploadMs: number;
+
+  constructor(opts: SharePayloadOptions) {
+    this.store = opts.store;
+    this.cache = opts.cache;
+    this.transfer = opts.transfer;
+    this.logger = opts.logger;
+    this.idleUploadMs = opts.idleUploadMs ?? IDLE_UPLOAD_MS_DEFAULT;
+    this.unsubscribePressure = this.cache.onPressure(() => {
+      for (const e of this.dirty) this.scheduleUpload(e);
+    });
+  }
+
+  /** After WAL replay: queue every restored dirty block and start the idle scanner. */
+  start(wal: Wal): void {
+    this.wal = wal;
+    for (const e of this.dirty) this.scheduleUpload(e);
+    for (const p of this.payloads.values()) if (p.gcBoundary !== null) this.startGc(p);
+    this.idleTimer = setInterval(() => this.idleScan(), IDLE_SCAN_MS);
+    this.idleTimer.unref();
+    this.reclaimSoon();
+  }
+
+  payload(payloadId: string): PayloadState {
+    let p = this.payloads.get(payloadId);
+    if (p === undefined) {
+      assertPayloadId(payloadId);
+      p = new PayloadState(payloadId);
+      this.payloads.set(payloadId, p);
+    }
+    return p;
+  }
+
+  private entry(p: PayloadState, index: number): BlockEntry {
+    let e = p.blocks.get(index);
+    if (e === undefined) {
+      e = new BlockEntry(p.id, index, this);
+      p.blocks.set(index, e);
+    }
+    return e;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new FsError("EIO", "share payload closed");
+  }
+
+  // ---- write path -------------------------------------------------------------------------
+
+  async writeAt(payloadId: string, offset: number, data: Buffer, stability: Stability): Promise<void> {
+    checkRange(offset, data.length);
+    const p = this.payload(payloadId);
+    if (data.length > 0) {
+      const wait = this.cache.reserve(data.length);
+      if (wait !== undefined) await wait;
+      this.checkOpen();
+      let written: Promise<void>;
+      if (data.length <= WAL_RECORD_DATA_BYTES_MAX) {
+        written = this.wal.append(RecordKind.WRITE, p.idBytes, offset, data);
+        this.applyWrite(p, offset, data, this.wal.lastSeq);
+      } else {
+        const parts: Promise<void>[] = [];
+        for (let at = 0; at < data.length; at += WAL_RECORD_DATA_BYTES_MAX) {
+          const piece = data.subarray(at, Math.min(data.length, at + WAL_RECORD_DATA_BYTES_MAX));
+          parts.push(this.wal.append(RecordKind.WRITE, p.idBytes, offset + at, piece));
+          this.applyWrite(p, offset + at, piece, this.wal.lastSeq);
+        }
+        written = Promise.all(parts).then(() => {});
+      }
+      await written;
+    }
+    if (stability !== "unstable") await this.wal.sync();
+  }
+
+  /** Copies bytes into the cache as dirty slices, block by block; queues complete blocks. */
+  applyWrite(p: PayloadState, offset: number, data: Buffer, seq: number): void {
+    const sequential = offset === p.lastWriteEnd;
+    const now = Date.now();
+    let pos = 0;
+    while (pos < data.length) {
+      const abs = offset + pos;
+      const index = Math.floor(abs / BLOCK_SIZE_BYTES);
+      const blockOff = abs - index * BLOCK_SIZE_BYTES;
+      const n = Math.min(data.length - pos, BLOCK_SIZE_BYTES - blockOff);
+      const e = this.entry(p, index);
+      e.write(blockOff, data, pos, pos + n, seq, sequential || blockOff === 0);
+      e.lastWriteMs = now;
+      this.cache.recount(e);
+      this.dirty.add(e);
+      // Eager upload: a block the writer just completed goes at once (design.md step 2).
+      if (blockOff + n === BLOCK_SIZE_BYTES && e.covers(0, BLOCK_SIZE_BYTES)) this.scheduleUpload(e);
+      pos += n;
+    }
+    p.lastWriteEnd = offset + data.length;
+  }
+
+  async commit(payloadId: string): Promise<void> {
+    const p = this.payloads.get(payloadId);
+    if (p !== undefined) for (const e of p.blocks.values()) this.scheduleUpload(e);
+    await this.wal.sync();
+  }
+
+  async flushAll(): Promise<void> {
+    for (const e of this.dirty) this.scheduleUpload(e);
+    await this.wal.sync();
+  }
+
+  async truncate(payloadId: string, size: number): Promise<void> {
+    checkRange(size, 0);
+    this.checkOpen();
+    const p = this.payload(payloadId);
+    const written = this.wal.append(RecordKind.TRUNCATE, p.idBytes, size, null);
+    this.applyTruncate(p, size, this.wal.lastSeq);
+    await written;
+    // SETATTR(size) is synchronous in NFS: the truncate must survive a crash like the metadata does.
+    await this.wal.sync();
+  }
+
+  applyTruncate(p: PayloadState, size: number, seq: number): void {
+    const keep = Math.ceil(size / BLOCK_SIZE_BYTES);
+    for (const [index, e] of p.blocks) if (index >= keep) this.drop(p, e);
+    const lim = size % BLOCK_SIZE_BYTES;
+    if (lim !== 0) {
+      const e = this.entry(p, keep - 1);
+      e.truncate(lim, seq);
+      this.cache.recount(e);
+      this.dirty.add(e);
+    }
+    p.lastWriteEnd = -1;
+    this.requestGc(p, keep, seq);
+  }
+
+  /** Drops cached data and WAL interest at once; the blocks go asynchronously (GC, retried). */
+  async delete(payloadId: string): Promise<void> {
+    this.checkOpen();
+    const p = this.payload(payloadId);
+    // Not synced: if the record is lost in a crash, replay re-uploads the file's blocks and they
+    // leak; nothing wrong is ever read. REMOVE latency stays free of an fdatasync.
+    const written = this.wal.append(RecordKind.DELETE, p.idBytes, 0, null);
+    this.applyDelete(p, this.wal.lastSeq);
+    await written;
+  }
+
+  applyDelete(p: PayloadState, seq: number): void {
+    for (const e of p.blocks.values()) this.drop(p, e);
+    p.lastWriteEnd = -1;
+    p.lastReadEnd = -1;
+    this.requestGc(p, 0, seq);
+  }
+
+  private drop(p: PayloadState, e: BlockEntry): void {
+    p.blocks.delete(e.index);
+    this.dirty.delete(e);
+    this.cache.forget(e);
+  }
+
+  /** WAL replay: each valid record is applied as if it had just been written (no new record). */
+  async replay(r: WalRecord): Promise<void> {
+    let p: PayloadState;
+    try {
+      p = this.payload(r.payloadId);
+    } catch {
+      this.logger.warn({ payloadId: r.payloadId.slice(0, 40) }, "wal record with a bad payload id skipped");
+      return;
+    }
+    if (r.kind === RecordKind.WRITE) {
+      const wait = this.cache.reserve(r.data.length);
+      if (wait !== undefined) await wait;
+      this.applyWrite(p, r.offset, r.data, r.seq);
+    } else if (r.kind === RecordKind.TRUNCATE) {
+      this.applyTruncate(p, r.offset, r.seq);
+    } else {
+      this.applyDelete(p, r.seq);
+    }
+  }
+
+  // ---- read path --------------------------------------------------------------------------
+
+  async readAt(payloadId: string, offset: number, length: number): Promise<Buffer> {
+    checkRange(offset, length);
+    if (length > READ_BYTES_MAX) throw new FsError("EINVAL", `read of ${length} bytes`);
+    this.checkOpen();
+    if (length === 0) return BlockEntry.EMPTY;
+    const p = this.payload(payloadId);
+    const first = Math.floor(offset / BLOCK_SIZE_BYTES);
+    const last = Math.floor((offset + length - 1) / BLOCK_SIZE_BYTES);
+    const sequential = offset === p.lastReadEnd;
+    p.lastReadEnd = offset + length;
+    if (sequential) this.prefetch(p, last + 1);
+    if (first === last) {
+      const a = offset - first * BLOCK_SIZE_BYTES;
+      return this.readBlock(p, first, a, a + length, null, 0);
+    }
+    // Start every missing block's download before waiting on any of them.
+    for (let i = first; i <= last; i++) {
+      const e = this.entry(p, i);
+      if (e.needsBaseFor(0, BLOCK_SIZE_BYTES)) this.loadBase(e).catch(() => {});
+    }
+    const out = Buffer.allocUnsafe(length);
+    for (let i = first; i <= last; i++) {
+      const start = Math.max(offset, i * BLOCK_SIZE_BYTES);
+      const end = Math.min(offset + length, (i + 1) * BLOCK_SIZE_BYTES);
+      const base = i * BLOCK_SIZE_BYTES;
+      await this.readBlock(p, i, start - base, end - base, out, start - offset);
+    }
+    return out;
+  }
+
+  /** Block bytes [a, b): returned (zero-copy when possible), or merged into out at outOff. */
+  private async readBlock(
+    p: PayloadState,
+    index: number,
+    a: number,
+    b: number,
+    out: Buffer | null,
+    outOff: number,
+  ): Promise<Buffer> {
+    let e = this.entry(p, index);
+    let missed = false;
+    for (;;) {
+      if (e.dropped) e = this.entry(p, index);
+      if (!e.needsBaseFor(a, b)) break;
+      missed = true;
+      await this.loadBase(e);
+    }
+    if (missed) this.cache.misses++;
+    else this.cache.hits++;
+    this.cache.touch(e);
+    let result: Buffer;
+    if (out === null) result = e.read(a, b);
+    else {
+      e.readInto(out, outOff, a, b);
+      result = out;
+    }
+    this.released(e);
+    return result;
+  }
+
+  private prefetch(p: PayloadState, from: number): void {
+    for (let i = from; i < from + PREFETCH_BLOCKS; i++) {
+      const e = this.entry(p, i);
+      if (e.base === null && e.loading === null && !e.covers(0, BLOCK_SIZE_BYTES)) {
+        this.loadBase(e, true).catch(() => {});
+      }
+    }
+  }
+
+  /** Loads the block-store copy of an entry (one download at a time per entry). */
+  loadBase(e: BlockEntry, prefetch = false): Promise<void> {
+    if (e.base !== null) return Promise.resolve();
+    if (e.loading !== null) return e.loading;
+    const key = blockKey(e.payloadId, e.index);
+    e.loading = this.transfer
+      .download(() => this.store.get(key), prefetch)
+      .then(
+        (buf) => {
+          this.transfer.downloadedBytes += buf.length;
+          if (e.base === null && !e.dropped) e.base = buf;
+        },
+        (err: unknown) => {
+          if (!(err instanceof FsError && err.code === "ENOENT")) throw err;
+          if (e.base === null && !e.dropped) e.base = BlockEntry.EMPTY;
+        },
+      )
+      .finally(() => {
+        e.loading = null;
+        if (!e.dropped) {
+          this.cache.recount(e);
+          this.cache.trim();
+        }
+      });
+    return e.loading;
+  }
+
+  // ---- BlockOwner -------------------------------------------------------------------------
+
+  scheduleUpload(e: BlockEntry): void {
+    if (e.uploadQueued || e.uploading || e.dropped || !e.isDirty || this.closed) return;
+    const p = this.payloads.get(e.payloadId);
+    // Uploads of a payload wait for its GC (which reschedules them) so GC never deletes new blocks.
+    if (p === undefined || p.gcPending) return;
+    e.uploadQueued = true;
+    this.transfer
+      .background(() => uploadBlock(this, p, e))
+      .catch((err: unknown) => {
+        e.uploadQueued = false;
+        if (!this.closed) this.logger.warn({ err: (err as Error).message }, "upload failed");
+      });
+  }
+
+  released(e: BlockEntry): void {
+    if (!e.isIdle) return;
+    const p = this.payloads.get(e.payloadId);
+    if (p === undefined || p.blocks.get(e.index) !== e) return;
+    p.blocks.delete(e.index);
+    this.cache.forget(e);
+    this.forgetPayloadIfIdle(p);
+  }
+
+  forgetPayloadIfIdle(p: PayloadState): void {
+    if (p.blocks.size === 0 && !p.gcPending && p.uploadsInFlight === 0) {
+      this.payloads.delete(p.id);
+    }
+  }
+
+  requestGc(p: PayloadState, boundary: number, seq: number): void {
+    p.gcBoundary = p.gcBoundary === null ? boundary : Math.min(p.gcBoundary, boundary);
+    if (seq < p.gcSeq) p.gcSeq = seq;
+    // During replay (before start) GC waits: start() runs what replay left pending.
+    if (this.idleTimer !== null) this.startGc(p);
+  }
+
+  private startGc(p: PayloadState): void {
+    if (p.gcRunning !== null || this.closed) return;
+    p.gcRunning = runGc(this, p).finally(() => {
+      p.gcRunning = null;
+      if (this.closed) return;
+      if (p.gcBoundary !== null) return this.startGc(p);
+      p.gcSeq = Number.POSITIVE_INFINITY;
+      for (const e of p.blocks.values()) this.scheduleUpload(e);
+      this.reclaimSoon();
+      this.forgetPayloadIfIdle(p);
+    });
+    p.gcRunning.catch(() => {});
+  }
+
+  // ---- WAL retention ----------------------------------------------------------------------
+
+  /** The oldest WAL sequence still needed: dirty data, uploads in flight, unfinished GC. */
+  minLiveSeq(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const e of this.dirty) min = Math.min(min, e.dirtyMinSeq, e.frozenMinSeq);
+    for (const p of this.payloads.values()) if (p.gcSeq < min) min = p.gcSeq;
+    return min;
+  }
+
+  reclaimSoon(): void {
+    if (this.reclaimTimer !== null || this.closed) return;
+    this.reclaimTimer = setTimeout(() => {
+      this.reclaimTimer = null;
+      if (this.closed) return;
+      this.wal.reclaim(this.minLiveSeq()).catch((err: unknown) => {
+        this.logger.warn({ err: (err as Error).message }, "wal reclaim failed");
+      });
+    }, RECLAIM_DELAY_MS);
+    this.reclaimTimer.unref();
+  }
+
+  private idleScan(): void {
+    const now = Date.now();
+    for (const e of this.dirty) {
+      if (now - e.lastWriteMs >= this.idleUploadMs) this.scheduleUpload(e);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.idleTimer !== null) clearInterval(this.idleTimer);
+    if (this.reclaimTimer !== null) clearTimeout(this.reclaimTimer);
+    this.unsubscribePressure?.();
+    await this.wal.close();
+    for (const p of this.payloads.values()) for (const e of p.blocks.values()) this.cache.forget(e);
+    this.payloads.clear();
+    this.dirty.clear();
+  }
+}
+
+function checkRange(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw new FsError("EINVAL", "bad offset or length");
+  }
+  if (offset + length > FILE_SIZE_MAX) throw new FsError("EFBIG", "beyond the largest file size");
+}

@@ -1,0 +1,153 @@
+/**
+ * Runs block-store I/O with bounded concurrency in two lanes: downloads (readers wait on them;
+ * demand reads jump ahead of prefetches) and uploads/GC (background). Each lane has its own limit,
+ * so a backlog of uploads to a slow store never delays a read. Uploads and GC retry with capped
+ * exponential backoff until they succeed or the manager closes: a store that is down makes them
+ * wait, never drops data. Downloads retry a few times, then fail the read with EIO.
+ */
+import type pino from "pino";
+import { FsError, isFsError } from "../../errors.ts";
+
+/** Attempts for a download before the read fails. */
+export const DOWNLOAD_ATTEMPTS_MAX = 3;
+export const BACKOFF_INITIAL_MS = 50;
+export const BACKOFF_MAX_MS = 5_000;
+/** Queued jobs per lane, at most; beyond it enqueuers still queue (callers bound their own work). */
+export const TRANSFER_QUEUE_WARN_DEPTH = 10_000;
+
+interface Job {
+  run: () => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+class Lane {
+  running = 0;
+  readonly queue: Job[] = [];
+  constructor(readonly limit: number) {}
+}
+
+export interface TransferCounters {
+  queueDepth: number;
+  uploadsInFlight: number;
+  downloadsInFlight: number;
+  uploadedBytes: number;
+  downloadedBytes: number;
+  failures: number;
+  retries: number;
+}
+
+export class TransferManager {
+  private readonly downloads: Lane;
+  private readonly uploads: Lane;
+  uploadedBytes = 0;
+  downloadedBytes = 0;
+  failures = 0;
+  retries = 0;
+  private closed = false;
+  private readonly sleepers = new Set<() => void>();
+
+  constructor(
+    concurrency: number,
+    private readonly logger: pino.Logger,
+  ) {
+    const n = Math.max(1, Math.floor(concurrency));
+    this.downloads = new Lane(n);
+    this.uploads = new Lane(n);
+  }
+
+  /** A demand download (front of the lane) or a prefetch (back); retried, then EIO. */
+  download<T>(run: () => Promise<T>, prefetch = false): Promise<T> {
+    return this.enqueue(this.downloads, () => this.retrying(run, DOWNLOAD_ATTEMPTS_MAX), !prefetch);
+  }
+
+  /** Background work (upload, GC) in the upload lane; `run` retries its store calls via retry(). */
+  background(run: () => Promise<void>): Promise<void> {
+    return this.enqueue(this.uploads, run, false);
+  }
+
+  /** Retries a store call with backoff until it succeeds, or `attempts` run out, or we close. */
+  async retrying<T>(
+    call: () => Promise<T>,
+    attempts = Number.POSITIVE_INFINITY,
+    cancelled: () => boolean = () => false,
+  ): Promise<T> {
+    let delay = BACKOFF_INITIAL_MS;
+    for (let attempt = 1; ; attempt++) {
+      if (this.closed || cancelled()) throw new FsError("EIO", "transfer cancelled");
+      try {
+        return await call();
+      } catch (e) {
+        // A missing block is an answer, not a failure.
+        if (isFsError(e, "ENOENT") || isFsError(e, "EINVAL")) throw e;
+        this.failures++;
+        if (attempt >= attempts || cancelled()) throw isFsError(e) ? e : new FsError("EIO", String(e));
+        this.retries++;
+        if (attempt === 1 || attempt % 20 === 0) {
+          this.logger.warn({ err: (e as Error).message, attempt }, "block store call failed; retrying");
+        }
+        await this.sleep(delay * (0.5 + Math.random() / 2));
+        delay = Math.min(BACKOFF_MAX_MS, delay * 2);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
+  }
+
+  private enqueue<T>(lane: Lane, run: () => Promise<T>, front: boolean): Promise<T> {
+    if (this.closed) return Promise.reject(new FsError("EIO", "transfer manager closed"));
+    return new Promise<T>((resolve, reject) => {
+      const job: Job = { run, resolve: resolve as (v: unknown) => void, reject };
+      if (front) lane.queue.unshift(job);
+      else lane.queue.push(job);
+      if (lane.queue.length === TRANSFER_QUEUE_WARN_DEPTH) this.logger.warn("transfer queue is deep");
+      this.pump(lane);
+    });
+  }
+
+  private pump(lane: Lane): void {
+    while (lane.running < lane.limit && lane.queue.length > 0) {
+      const job = lane.queue.shift()!;
+      lane.running++;
+      job
+        .run()
+        .then(job.resolve, job.reject)
+        .finally(() => {
+          lane.running--;
+          this.pump(lane);
+        });
+    }
+  }
+
+  counters(): TransferCounters {
+    return {
+      queueDepth: this.downloads.queue.length + this.uploads.queue.length,
+      uploadsInFlight: this.uploads.running,
+      downloadsInFlight: this.downloads.running,
+      uploadedBytes: this.uploadedBytes,
+      downloadedBytes: this.downloadedBytes,
+      failures: this.failures,
+      retries: this.retries,
+    };
+  }
+
+  /** Fails queued jobs and stops retry loops; running store calls finish on their own. */
+  close(): void {
+    this.closed = true;
+    const err = new FsError("EIO", "transfer manager closed");
+    for (const lane of [this.downloads, this.uploads]) {
+      for (const job of lane.queue.splice(0)) job.reject(err);
+    }
+    for (const wake of [...this.sleepers]) wake();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Upload of one cached block and block GC of one payload, run in the transfer manager's
+ * background lane. Store calls retry with backoff until they succeed or the share closes.
+ */
+import { blockKey, parseBlockIndex, payloadPrefix } from "../block-store/keys.ts";
+import type { BlockEntry } from "../cache/block-entry.ts";
+import type { PayloadState } from "../payload-state.ts";
+import type { SharePayload } from "../share-payload.ts";
+import { BLOCK_SIZE_BYTES } from "../types.ts";
+
+/**
+ * Freezes the block's slices, composes them over the stored copy (downloaded first unless the
+ * slices cover the whole block) and puts the result. Writes that land meanwhile form new slices.
+ * An empty result deletes the key (a block truncated to nothing).
+ */
+export async function uploadBlock(engine: SharePayload, p: PayloadState, e: BlockEntry): Promise<void> {
+  e.uploadQueued = false;
+  if (e.dropped || e.uploading || !e.isDirty || engine.closed || p.gcPending) return;
+  const cancelled = () => engine.closed;
+  const gen = e.freeze();
+  engine.cache.recount(e);
+  p.uploadStarted();
+  try {
+    while (e.base === null && !e.covers(0, BLOCK_SIZE_BYTES, true)) {
+      await engine.transfer.retrying(() => engine.loadBase(e), Number.POSITIVE_INFINITY, cancelled);
+    }
+    const data = e.compose();
+    const key = blockKey(p.id, e.index);
+    await engine.transfer.retrying(
+      () => (data.length === 0 ? engine.store.delete(key) : engine.store.put(key, data)),
+      Number.POSITIVE_INFINITY,
+      cancelled,
+    );
+    engine.transfer.uploadedBytes += data.length;
+    if (e.dropped) e.slices = [];
+    else e.finishUpload(data, gen);
+    e.uploading = false;
+  } catch (err) {
+    if (e.dropped) {
+      e.slices = [];
+      e.uploading = false;
+    } else e.abortUpload();
+    throw err;
+  } finally {
+    engine.cache.recount(e);
+    if (!e.isDirty || e.dropped) engine.dirty.delete(e);
+    p.uploadSettled();
+    engine.reclaimSoon();
+  }
+  // Writes that completed the block again during the upload go at once.
+  if (!e.dropped && e.isDirty && e.covers(0, BLOCK_SIZE_BYTES)) engine.scheduleUpload(e);
+}
+
+/**
+ * Deletes the payload's blocks at or past p.gcBoundary once its uploads in flight have settled
+ * (new uploads wait for GC). Listing the store makes it idempotent and restartable after a crash.
+ */
+export async function runGc(engine: SharePayload, p: PayloadState): Promise<void> {
+  const cancelled = () => engine.closed;
+  while (p.gcBoundary !== null && !engine.closed) {
+    await p.uploadsIdle();
+    const boundary = p.gcBoundary;
+    p.gcBoundary = null;
+    try {
+      await engine.transfer.background(() =>
+        engine.transfer.retrying(
+          () => deleteFrom(engine, p.id, boundary),
+          Number.POSITIVE_INFINITY,
+          cancelled,
+        ),
+      );
+    } catch (err) {
+      p.gcBoundary = p.gcBoundary === null ? boundary : Math.min(p.gcBoundary, boundary);
+      throw err;
+    }
+  }
+}
+
+async function deleteFrom(engine: SharePayload, payloadId: string, boundary: number): Promise<void> {
+  const doomed: string[] = [];
+  for await (const key of engine.store.list(payloadPrefix(payloadId))) {
+    if (parseBlockIndex(key) >= boundary && key.startsWith(payloadPrefix(payloadId))) doomed.push(key);
+  }
+  for (const key of doomed) await engine.store.delete(key);
+}

@@ -1,0 +1,382 @@
+/**
+ * The write-ahead log of one share: append-only segment files of checksummed records (format.ts
+ * draws the layout). WRITE appends without fsync (concurrent appends leave in one writev);
+ * sync() is a group commit: one fdatasync covers every record appended before it started, shared
+ * by every caller waiting at that moment. A segment is deleted once every record in it is in the
+ * block store (reclaim); the oldest segment left is the checkpoint replay starts from.
+ */
+import { promises as fsp } from "node:fs";
+import path from "node:path";
+import type pino from "pino";
+import { FsError } from "../../errors.ts";
+import { LatencyWindow } from "../latency.ts";
+import { decodeRecord, encodeHeader, type RecordKind, type WalRecord } from "./format.ts";
+
+/** Segment size at which the next append starts a new segment. */
+export const WAL_SEGMENT_BYTES_DEFAULT = 64 * 1024 * 1024;
+/** A current segment at least this big is closed early once all its data is uploaded. */
+const ROTATE_WHEN_CLEAN_BYTES = 1024 * 1024;
+/** iovecs per writev (Linux IOV_MAX is 1024). */
+const BATCH_BUFFERS_MAX = 1020;
+/** Bytes per writev batch. */
+const BATCH_BYTES_MAX = 64 * 1024 * 1024;
+const SEGMENT_RE = /^seg-([0-9a-f]{16})\.wal$/;
+
+export interface WalCounters {
+  bytes: number;
+  segments: number;
+  records: number;
+  fsyncs: number;
+  fsyncLatencyMsP50: number;
+  fsyncLatencyMsP99: number;
+}
+
+export interface Wal {
+  /** Sequence of the last record appended (set synchronously by append). */
+  readonly lastSeq: number;
+  /** Appends a record; resolves once it is written (in the page cache, not yet durable). */
+  append(kind: RecordKind, idBytes: Buffer, offset: number, data: Buffer | null): Promise<void>;
+  /** Every record appended before this call is durable on return (group commit). */
+  sync(): Promise<void>;
+  /** Deletes segments whose records all have sequence < minLiveSeq. */
+  reclaim(minLiveSeq: number): Promise<void>;
+  counters(): WalCounters | null;
+  close(): Promise<void>;
+}
+
+const RESOLVED = Promise.resolve();
+
+/** For memory-only shares: nothing to make durable. */
+export class NullWal implements Wal {
+  readonly lastSeq = 0;
+  append(): Promise<void> {
+    return RESOLVED;
+  }
+  sync(): Promise<void> {
+    return RESOLVED;
+  }
+  async reclaim(): Promise<void> {}
+  counters(): null {
+    return null;
+  }
+  async close(): Promise<void> {}
+}
+
+interface Segment {
+  id: number;
+  file: string;
+  lastSeq: number;
+  bytes: number;
+}
+
+interface Batch {
+  bufs: Buffer[];
+  bytes: number;
+  lastSeq: number;
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+interface SyncWaiter {
+  target: number;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+function newBatch(): Batch {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {}); // observed by callers; never an unhandled rejection here
+  return { bufs: [], bytes: 0, lastSeq: 0, promise, resolve, reject };
+}
+
+function segmentName(id: number): string {
+  return `seg-${id.toString(16).padStart(16, "0")}.wal`;
+}
+
+export interface FileWalOptions {
+  dir: string;
+  logger: pino.Logger;
+  segmentBytesMax?: number;
+  /** Called for each valid record found at open, in order; may wait (cache backpressure). */
+  replay: (record: WalRecord) => Promise<void> | void;
+}
+
+export class FileWal implements Wal {
+  lastSeq = 0;
+  private writtenSeq = 0;
+  private durableSeq = 0;
+  private fh!: fsp.FileHandle;
+  private segments: Segment[] = [];
+  private batches: Batch[] = [];
+  private writing = false;
+  private tail: Promise<void> = RESOLVED;
+  private syncWaiters: SyncWaiter[] = [];
+  private syncing = false;
+  /** Serializes rotation and fdatasync on the current file handle. */
+  private fileLock: Promise<unknown> = RESOLVED;
+  private records = 0;
+  private fsyncs = 0;
+  private readonly fsyncLatency = new LatencyWindow();
+  private failed: Error | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly logger: pino.Logger,
+    private readonly segmentBytesMax: number,
+  ) {}
+
+  static async open(opts: FileWalOptions): Promise<FileWal> {
+    const wal = new FileWal(opts.dir, opts.logger, opts.segmentBytesMax ?? WAL_SEGMENT_BYTES_DEFAULT);
+    await fsp.mkdir(opts.dir, { recursive: true });
+    await wal.replayAll(opts.replay);
+    await wal.openSegment(wal.segments.length === 0 ? 1 : wal.segments[wal.segments.length - 1]!.id + 1);
+    return wal;
+  }
+
+  private async replayAll(apply: FileWalOptions["replay"]): Promise<void> {
+    const names = (await fsp.readdir(this.dir)).filter((n) => SEGMENT_RE.test(n)).sort();
+    let prevSeq = -1;
+    let stopped = false;
+    let replayed = 0;
+    for (const name of names) {
+      const id = Number.parseInt(SEGMENT_RE.exec(name)![1]!, 16);
+      const file = path.join(this.dir, name);
+      if (stopped) {
+        // Records past a torn or corrupt one cannot be trusted to follow it: drop them.
+        await fsp.rm(file, { force: true });
+        continue;
+      }
+      const buf = await fsp.readFile(file);
+      let at = 0;
+      while (at < buf.length) {
+        const r = decodeRecord(buf, at);
+        const reason = !r.ok ? r.reason : r.record.seq <= prevSeq ? "sequence out of order" : null;
+        if (reason !== null || !r.ok) {
+          this.logger.warn(
+            { segment: name, offset: at, reason },
+            "wal replay stopped at a torn or corrupt record",
+          );
+          stopped = true;
+          await fsp.truncate(file, at);
+          break;
+        }
+        await apply(r.record);
+        replayed++;
+        prevSeq = r.record.seq;
+        at += r.record.size;
+      }
+      this.segments.push({ id, file, lastSeq: prevSeq, bytes: at });
+    }
+    this.lastSeq = this.writtenSeq = this.durableSeq = Math.max(prevSeq, 0);
+    if (replayed > 0) this.logger.info({ records: replayed, segments: this.segments.length }, "wal replayed");
+  }
+
+  private async openSegment(id: number): Promise<void> {
+    const file = path.join(this.dir, segmentName(id));
+    this.fh = await fsp.open(file, "wx", 0o600);
+    await syncDir(this.dir);
+    this.segments.push({ id, file, lastSeq: this.writtenSeq, bytes: 0 });
+  }
+
+  private get current(): Segment {
+    return this.segments[this.segments.length - 1]!;
+  }
+
+  append(kind: RecordKind, idBytes: Buffer, offset: number, data: Buffer | null): Promise<void> {
+    if (this.failed !== null || this.closed) {
+      return Promise.reject(this.failed ?? new FsError("EIO", "wal closed"));
+    }
+    const seq = ++this.lastSeq;
+    const header = encodeHeader(kind, seq, idBytes, offset, data);
+    let b = this.batches[this.batches.length - 1];
+    if (b === undefined || b.bufs.length >= BATCH_BUFFERS_MAX || b.bytes >= BATCH_BYTES_MAX) {
+      b = newBatch();
+      this.batches.push(b);
+      this.tail = b.promise;
+    }
+    b.bufs.push(header);
+    b.bytes += header.length;
+    if (data !== null && data.length > 0) {
+      b.bufs.push(data);
+      b.bytes += data.length;
+    }
+    b.lastSeq = seq;
+    this.records++;
+    if (!this.writing) {
+      this.writing = true;
+      queueMicrotask(() => void this.writeLoop());
+    }
+    return b.promise;
+  }
+
+  private async writeLoop(): Promise<void> {
+    while (this.batches.length > 0) {
+      const b = this.batches.shift()!;
+      try {
+        if (this.current.bytes >= this.segmentBytesMax) await this.locked(() => this.rotate());
+        await this.writeBatch(b);
+        b.resolve();
+      } catch (e) {
+        // The batch was cut off the file; its writers get the error and nothing acknowledged it,
+        // so a later sync may cover past it (replay accepts sequence gaps, never reordering).
+        this.writtenSeq = b.lastSeq;
+        b.reject(e);
+      }
+    }
+    this.writing = false;
+  }
+
+  private async writeBatch(b: Batch): Promise<void> {
+    const seg = this.current;
+    const fh = this.fh;
+    let bufs = b.bufs;
+    let pos = seg.bytes;
+    let left = b.bytes;
+    try {
+      while (left > 0) {
+        const { bytesWritten } = await fh.writev(bufs, pos);
+        pos += bytesWritten;
+        left -= bytesWritten;
+        if (left > 0) bufs = skipBytes(bufs, bytesWritten);
+      }
+    } catch (e) {
+      // Cut the partial batch off so later records never follow a torn one.
+      try {
+        await fh.truncate(seg.bytes);
+      } catch {
+        this.failed = new FsError("EIO", `wal unusable: ${(e as Error).message}`);
+      }
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new FsError(code === "ENOSPC" ? "ENOSPC" : "EIO", `wal write: ${(e as Error).message}`);
+    }
+    seg.bytes = pos;
+    seg.lastSeq = b.lastSeq;
+    this.writtenSeq = b.lastSeq;
+  }
+
+  private async rotate(): Promise<void> {
+    await this.fh.datasync();
+    this.fsyncs++;
+    this.durableSeq = this.writtenSeq;
+    await this.fh.close();
+    await this.openSegment(this.current.id + 1);
+  }
+
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.fileLock.then(fn, fn);
+    this.fileLock = run.catch(() => {});
+    return run;
+  }
+
+  sync(): Promise<void> {
+    const target = this.lastSeq;
+    if (target <= this.durableSeq) return RESOLVED;
+    return new Promise<void>((resolve, reject) => {
+      this.syncWaiters.push({ target, resolve, reject });
+      if (!this.syncing) {
+        this.syncing = true;
+        void this.syncLoop();
+      }
+    });
+  }
+
+  private async syncLoop(): Promise<void> {
+    while (this.syncWaiters.length > 0) {
+      try {
+        await this.tail; // every record appended so far is written
+      } catch {
+        // A failed batch rejected its writers; the sync still flushes what was written.
+      }
+      try {
+        await this.locked(async () => {
+          const covered = this.writtenSeq;
+          const t0 = performance.now();
+          await this.fh.datasync();
+          this.fsyncLatency.add(performance.now() - t0);
+          this.fsyncs++;
+          if (covered > this.durableSeq) this.durableSeq = covered;
+        });
+        const waiting = this.syncWaiters;
+        this.syncWaiters = [];
+        for (const w of waiting) {
+          if (w.target <= this.durableSeq) w.resolve();
+          else this.syncWaiters.push(w);
+        }
+      } catch (e) {
+        const waiting = this.syncWaiters;
+        this.syncWaiters = [];
+        const err = new FsError("EIO", `wal fdatasync: ${(e as Error).message}`);
+        for (const w of waiting) w.reject(err);
+      }
+    }
+    this.syncing = false;
+  }
+
+  async reclaim(minLiveSeq: number): Promise<void> {
+    // Everything is in the block store: start a new segment so the current one can go too.
+    const cur = this.current;
+    if (
+      minLiveSeq > this.lastSeq &&
+      cur.bytes >= ROTATE_WHEN_CLEAN_BYTES &&
+      !this.closed &&
+      this.failed === null
+    ) {
+      await this.locked(async () => {
+        if (this.current === cur && this.batches.length === 0 && !this.writing) await this.rotate();
+      });
+    }
+    while (this.segments.length > 1 && this.segments[0]!.lastSeq < minLiveSeq) {
+      const seg = this.segments.shift()!;
+      await fsp.rm(seg.file, { force: true });
+    }
+  }
+
+  counters(): WalCounters {
+    let bytes = 0;
+    for (const s of this.segments) bytes += s.bytes;
+    return {
+      bytes,
+      segments: this.segments.length,
+      records: this.records,
+      fsyncs: this.fsyncs,
+      fsyncLatencyMsP50: this.fsyncLatency.percentile(0.5),
+      fsyncLatencyMsP99: this.fsyncLatency.percentile(0.99),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.sync().catch(() => {});
+    this.closed = true;
+    await this.tail.catch(() => {});
+    await this.locked(() => this.fh.close());
+  }
+}
+
+function skipBytes(bufs: Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of bufs) {
+    if (n >= b.length) n -= b.length;
+    else {
+      out.push(n > 0 ? b.subarray(n) : b);
+      n = 0;
+    }
+  }
+  return out;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, "r");
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
