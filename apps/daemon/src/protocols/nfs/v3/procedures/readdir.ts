@@ -7,7 +7,7 @@ import type { FileAttr, ReaddirResult } from "../../../../metadata/types.ts";
 import { NFS3_COOKIEVERFSIZE, NFSPROC3_READDIR } from "../constants.ts";
 import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
 import { decodeFh, encodePostOpAttr } from "../types.ts";
-import { entriesThatFit, entriesToFetch } from "./readdir-budget.ts";
+import { entriesThatFit, entriesToFetch, readdirWithDots } from "./readdir-common.ts";
 
 interface Args {
   dir: Buffer;
@@ -39,8 +39,7 @@ export const readdir = (env: NfsEnv) =>
     }),
     async handle(call, a) {
       const max = entriesToFetch(a.count, false);
-      const verifier = a.cookie === 0n ? null : a.verifier;
-      const result = await env.metadata.readdir(call.caller, a.dir, a.cookie, verifier, max);
+      const result = await readdirWithDots(env, call.caller, a.dir, a.cookie, a.verifier, max);
       const n = entriesThatFit(result.entries, false, a.count, Number.MAX_SAFE_INTEGER);
       return { dirAttr: await env.metadata.getattr(a.dir), result, n };
     },

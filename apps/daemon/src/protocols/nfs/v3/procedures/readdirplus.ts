@@ -6,7 +6,7 @@ import { NFS3_COOKIEVERFSIZE, NFSPROC3_READDIRPLUS } from "../constants.ts";
 import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
 import { decodeFh, encodePostOpAttr, encodePostOpFh } from "../types.ts";
 import type { ReaddirRes } from "./readdir.ts";
-import { entriesThatFit, entriesToFetch } from "./readdir-budget.ts";
+import { entriesThatFit, entriesToFetch, readdirWithDots } from "./readdir-common.ts";
 
 interface Args {
   dir: Buffer;
@@ -33,8 +33,7 @@ export const readdirplus = (env: NfsEnv) =>
     }),
     async handle(call, a) {
       const max = Math.min(entriesToFetch(a.maxcount, true), entriesToFetch(a.dircount + 200, false));
-      const verifier = a.cookie === 0n ? null : a.verifier;
-      const result = await env.metadata.readdir(call.caller, a.dir, a.cookie, verifier, max);
+      const result = await readdirWithDots(env, call.caller, a.dir, a.cookie, a.verifier, max);
       // Some clients send a dircount smaller than one entry; never let it starve the reply.
       const n = entriesThatFit(result.entries, true, a.maxcount, Math.max(a.dircount, 512));
       return { dirAttr: await env.metadata.getattr(a.dir), result, n };

@@ -3,8 +3,9 @@
  * to ask the service for, and how many of them fit the client's count/dircount/maxcount.
  */
 import { FsError } from "../../../../errors.ts";
-import type { DirEntry } from "../../../../metadata/types.ts";
+import type { Caller, DirEntry, ReaddirResult } from "../../../../metadata/types.ts";
 import { MAX_READDIR_ENTRIES, MAX_READDIR_REPLY_BYTES } from "../constants.ts";
+import type { NfsEnv } from "../procedure.ts";
 
 /** status + post_op_attr(dir) + cookieverf3 + list terminator + eof. */
 export const READDIR_FIXED_BYTES = 4 + 4 + 84 + 8 + 4 + 4;
@@ -51,4 +52,45 @@ export function entriesThatFit(
   }
   if (n === 0 && entries.length > 0) throw new FsError("ETOOSMALL", `count ${maxBytes} too small`);
   return n;
+}
+
+/** Cookies 1 and 2 are ours for "." and ".." (the service starts its entry cookies at 3). */
+const DOT_COOKIE = 1n;
+const DOTDOT_COOKIE = 2n;
+
+/**
+ * The service's entries after `cookie`, preceded by "." and ".." when the listing starts before
+ * them: POSIX readers (and libnfs) expect both, and RFC 1813 leaves them to the server.
+ */
+export async function readdirWithDots(
+  env: NfsEnv,
+  caller: Caller,
+  dir: Buffer,
+  cookie: bigint,
+  verifier: Buffer,
+  max: number,
+): Promise<ReaddirResult> {
+  const fromStart = cookie <= DOTDOT_COOKIE;
+  const result = await env.metadata.readdir(
+    caller,
+    dir,
+    fromStart ? 0n : cookie,
+    fromStart ? null : verifier,
+    max,
+  );
+  if (!fromStart) return result;
+  const dots: DirEntry[] = [];
+  if (cookie < DOT_COOKIE) {
+    const attr = await env.metadata.getattr(dir);
+    dots.push({ name: ".", fileid: attr.fileid, cookie: DOT_COOKIE, handle: dir, attr });
+  }
+  const parent = await env.metadata.lookup(caller, dir, "..");
+  dots.push({
+    name: "..",
+    fileid: parent.attr.fileid,
+    cookie: DOTDOT_COOKIE,
+    handle: parent.handle,
+    attr: parent.attr,
+  });
+  return { ...result, entries: [...dots, ...result.entries] };
 }
