@@ -1,0 +1,35 @@
+/** Conversions from store records to the attribute types protocols see. */
+import type { InodeRecord } from "./metadata-store.ts";
+import type { FileAttr, WccAttr } from "./types.ts";
+
+/** Allocation unit reported as `used` (bytes rounded up). */
+export const USED_BLOCK_BYTES = 4096;
+
+export function usedBytes(size: number): number {
+  return Math.ceil(size / USED_BLOCK_BYTES) * USED_BLOCK_BYTES;
+}
+
+export function toFileAttr(rec: Readonly<InodeRecord>, fsid: bigint): FileAttr {
+  return {
+    type: rec.type,
+    mode: rec.mode,
+    nlink: rec.nlink,
+    uid: rec.uid,
+    gid: rec.gid,
+    size: rec.size,
+    used: rec.type === "file" ? usedBytes(rec.size) : rec.type === "dir" ? USED_BLOCK_BYTES : 0,
+    rdev: { major: rec.rdevMajor, minor: rec.rdevMinor },
+    fsid,
+    fileid: rec.id,
+    atime: rec.atime,
+    mtime: rec.mtime,
+    ctime: rec.ctime,
+    btime: rec.btime,
+    dosAttributes: rec.dosAttributes,
+    payloadId: rec.payloadId,
+  };
+}
+
+export function toWcc(rec: Readonly<InodeRecord>): WccAttr {
+  return { size: rec.size, mtime: rec.mtime, ctime: rec.ctime };
+}

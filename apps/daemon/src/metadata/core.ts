@@ -1,0 +1,123 @@
+/**
+ * What the operation modules share: share state, handle resolution, identity and the post-commit
+ * payload clean-up. The DefaultMetadataService owns one ServiceCore.
+ */
+import type { Logger } from "pino";
+import { FsError } from "../errors.ts";
+import type { PayloadService } from "../payload/types.ts";
+import type { ShareInfo } from "../runtime/types.ts";
+import { toFileAttr } from "./attr.ts";
+import { Clock } from "./clock.ts";
+import { decodeHandle, encodeHandle } from "./handle.ts";
+import type { LockManager } from "./lock-manager.ts";
+import type { InodeRecord, MetadataStore, StoreUsage } from "./metadata-store.ts";
+import { effectiveIdentity, type Identity } from "./permissions.ts";
+import type { Caller, FileAttr } from "./types.ts";
+
+export type Rec = Readonly<InodeRecord>;
+
+export interface ShareState {
+  info: ShareInfo;
+  store: MetadataStore;
+  root: bigint;
+  key: Buffer;
+  keyHex: string;
+  fsid: bigint;
+  locks: LockManager;
+  rootHandle: Buffer;
+  usage: { atMs: number; value: StoreUsage } | null;
+}
+
+export interface Target {
+  share: ShareState;
+  id: bigint;
+}
+
+/** A payload to delete once the transaction that dropped its last link committed. */
+export interface Doomed {
+  share: ShareState;
+  payloadId: string;
+}
+
+/** Longest directory chain walked when checking a rename for a cycle. */
+export const TREE_DEPTH_MAX = 4096;
+/** POSIX LINK_MAX for files and for directories' subdirectory count. */
+export const LINK_MAX = 65_000;
+/** Largest file size accepted (8 PiB keeps sizes safe integers). */
+export const FILE_SIZE_MAX = 2 ** 53 - 1;
+/** Directories' entry sequence starts after the cookies 1 and 2 that protocols use for `.`/`..`. */
+export const FIRST_ENTRY_SEQ = 3n;
+
+export class ServiceCore {
+  readonly clock = new Clock();
+  readonly shares = new Map<string, ShareState>();
+  readonly byKey = new Map<string, ShareState>();
+  /** Open references (retain/release) by `<shareKey>:<fileid>`. */
+  readonly openRefs = new Map<string, number>();
+
+  constructor(
+    readonly logger: Logger,
+    readonly payload: PayloadService,
+  ) {}
+
+  target(handle: Buffer): Target {
+    const d = decodeHandle(handle);
+    const share = this.byKey.get(d.key);
+    if (share === undefined || share.store.epoch !== d.epoch) throw new FsError("ESTALE");
+    return { share, id: d.fileid };
+  }
+
+  /** The inode a handle names; ESTALE if gone or not in the share's tree. */
+  async load(t: Target): Promise<Rec> {
+    const rec = await t.share.store.getInode(t.id);
+    if (rec === undefined || rec.root !== t.share.root) throw new FsError("ESTALE");
+    return rec;
+  }
+
+  handleOf(share: ShareState, id: bigint): Buffer {
+    return encodeHandle(share.key, share.store.epoch, id);
+  }
+
+  attr(share: ShareState, rec: Rec): FileAttr {
+    return toFileAttr(rec, share.fsid);
+  }
+
+  identity(share: ShareState, caller: Caller): Identity {
+    return effectiveIdentity(share.info, caller);
+  }
+
+  requireWritable(share: ShareState): void {
+    if (share.info.readOnly) throw new FsError("EROFS");
+  }
+
+  openKey(share: ShareState, id: bigint): string {
+    return `${share.keyHex}:${id}`;
+  }
+
+  isOpen(share: ShareState, id: bigint): boolean {
+    return (this.openRefs.get(this.openKey(share, id)) ?? 0) > 0;
+  }
+
+  /** Deletes payloads after commit; failures are logged (the block store retries on its side). */
+  async bury(doomed: readonly Doomed[]): Promise<void> {
+    for (const d of doomed) {
+      try {
+        await this.payload.delete(d.share.info.name, d.payloadId);
+      } catch (e) {
+        this.logger.warn({ err: e, share: d.share.info.name, payloadId: d.payloadId }, "payload delete failed");
+      }
+    }
+  }
+}
+
+/** Loads an inode inside a transaction, ESTALE if gone or in another share's tree. */
+export function mustExist(rec: Rec | undefined, share: ShareState): Rec {
+  if (rec === undefined || rec.root !== share.root) throw new FsError("ESTALE");
+  return rec;
+}
+
+export function requireDir(rec: Rec): void {
+  if (rec.type !== "dir") throw new FsError("ENOTDIR");
+  // A directory removed while a client still holds its handle.
+  if (rec.nlink === 0) throw new FsError("ENOENT");
+}

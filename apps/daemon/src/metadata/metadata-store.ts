@@ -1,0 +1,122 @@
+/**
+ * The CRUD contract below MetadataService. Stores hold inodes, directory entries and share roots;
+ * they know nothing of permissions, protocols or time rules (the service owns those) and throw
+ * `FsError` with errno codes only.
+ *
+ * Atomicity: every mutation happens inside `transaction(fn)`. A transaction is all-or-nothing: if
+ * `fn` throws, none of its writes are visible afterwards. Memory and SQLite run transactions one at
+ * a time (a store-wide mutex); PostgreSQL runs them concurrently at READ COMMITTED and relies on
+ * `tx.lock()` row locks (taken by the service on every inode it will change, before reading them)
+ * plus `tx.lockNamespace()` for directory moves, and retries the whole `fn` on serialization
+ * failure or deadlock — so `fn` must have no side effects outside the transaction.
+ *
+ * Reads outside a transaction (`getInode`, `getEntry`, `listEntries`) see committed state on
+ * PostgreSQL; on memory and SQLite they may also see a transaction that is in progress (the service
+ * performs every check before its first write, so such a transaction practically never rolls back).
+ *
+ * Records returned are values the caller must not mutate (typed `Readonly`); write a new object.
+ */
+import type { FileType, Timespec } from "./types.ts";
+
+export type Awaitable<T> = T | Promise<T>;
+
+export interface InodeRecord {
+  /** fileid: unique in the store, never 0, never reused. */
+  id: bigint;
+  /** Root directory of the share tree the inode belongs to (a root names itself). */
+  root: bigint;
+  /** Directories: the containing directory (a root names itself). Other types: 0n. */
+  parent: bigint;
+  type: FileType;
+  mode: number;
+  nlink: number;
+  uid: number;
+  gid: number;
+  size: number;
+  rdevMajor: number;
+  rdevMinor: number;
+  atime: Timespec;
+  mtime: Timespec;
+  ctime: Timespec;
+  btime: Timespec;
+  dosAttributes: number;
+  payloadId: string | null;
+  /** Symlink target. */
+  target: string | null;
+  /** RFC 1813 §3.3.8 EXCLUSIVE create verifier, kept so a retried CREATE succeeds. */
+  verifier: Buffer | null;
+  /** Directories: the last entry sequence number handed out (readdir cookies). */
+  entrySeq: bigint;
+}
+
+/** `root: 0n` means "the new inode itself" (a share root); so does `parent: 0n` for a directory. */
+export type NewInode = Omit<InodeRecord, "id">;
+
+export interface EntryRecord {
+  parent: bigint;
+  name: string;
+  child: bigint;
+  /** Per-directory monotonic sequence: the readdir cookie that resumes after this entry. */
+  seq: bigint;
+}
+
+export interface ListedEntry {
+  name: string;
+  seq: bigint;
+  inode: Readonly<InodeRecord>;
+}
+
+export interface StoreUsage {
+  files: number;
+  bytes: number;
+}
+
+export interface StoreHealth {
+  ok: boolean;
+  latencyMs: number;
+  detail?: string;
+}
+
+/** Operations inside one transaction; each sees the transaction's own earlier writes. */
+export interface MetadataTx {
+  /** Row-locks these inodes until commit (PostgreSQL, in id order); a no-op for serial stores. */
+  lock(ids: readonly bigint[]): Awaitable<void>;
+  /** Serializes namespace-shape changes (a directory moving to another parent) store-wide. */
+  lockNamespace(): Awaitable<void>;
+  getInode(id: bigint): Awaitable<Readonly<InodeRecord> | undefined>;
+  /** Allocates the id. */
+  insertInode(rec: NewInode): Awaitable<Readonly<InodeRecord>>;
+  /** Replaces the whole record. ESTALE if it does not exist. */
+  updateInode(rec: Readonly<InodeRecord>): Awaitable<void>;
+  /** ESTALE if it does not exist. Entries pointing at it are the caller's business. */
+  deleteInode(id: bigint): Awaitable<void>;
+  getEntry(parent: bigint, name: string): Awaitable<EntryRecord | undefined>;
+  /** EEXIST if `(parent, name)` exists. */
+  insertEntry(entry: EntryRecord): Awaitable<void>;
+  /** ENOENT if `(parent, name)` does not exist. */
+  deleteEntry(parent: bigint, name: string): Awaitable<void>;
+  hasEntries(parent: bigint): Awaitable<boolean>;
+  /** Records (or replaces) the root directory of a share. */
+  setRoot(share: string, id: bigint): Awaitable<void>;
+}
+
+export interface MetadataStore {
+  readonly type: "memory" | "sqlite" | "postgres";
+  /** Random per store incarnation, persisted with the store: handles from another one are stale. */
+  readonly epoch: number;
+  transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T>;
+  getInode(id: bigint): Awaitable<Readonly<InodeRecord> | undefined>;
+  getEntry(parent: bigint, name: string): Awaitable<EntryRecord | undefined>;
+  /** Entries with `seq > afterSeq`, in seq order, at most `limit`. */
+  listEntries(parent: bigint, afterSeq: bigint, limit: number): Awaitable<ListedEntry[]>;
+  getRoot(share: string): Awaitable<bigint | undefined>;
+  /** Inode count and summed file sizes of one share tree. */
+  usage(root: bigint): Awaitable<StoreUsage>;
+  /** Inodes of a share tree with nlink 0 (unlinked while open; left by a crash). */
+  orphans(root: bigint, limit: number): Awaitable<bigint[]>;
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
+}
+
+/** A limit on readdir pages a store is ever asked for. */
+export const LIST_ENTRIES_MAX = 4096;

@@ -1,0 +1,99 @@
+/**
+ * The data path's metadata side: checks before READ/WRITE, size and times after WRITE, and the
+ * open references that keep an unlinked file's payload alive until the last release.
+ */
+import { FsError } from "../../errors.ts";
+import { toWcc } from "../attr.ts";
+import { mustExist, type Rec, type ServiceCore } from "../core.ts";
+import { type Identity, isOwnerOrRoot, mayAccess, R, S_ISGID, S_ISUID, W, X } from "../permissions.ts";
+import type { Caller, FileAttr, WccAttr } from "../types.ts";
+
+function requireFile(rec: Rec): string {
+  if (rec.type === "dir") throw new FsError("EISDIR");
+  if (rec.type !== "file" || rec.payloadId === null) throw new FsError("EINVAL", "not a regular file");
+  return rec.payloadId;
+}
+
+/** nfsd's owner override: the client checked the mode at open, so the owner passes here. */
+function mayData(id: Identity, rec: Rec, want: number): boolean {
+  return isOwnerOrRoot(id, rec) || mayAccess(id, rec, want);
+}
+
+export async function prepareWrite(
+  core: ServiceCore,
+  caller: Caller,
+  handle: Buffer,
+): Promise<{ payloadId: string; before: WccAttr }> {
+  const t = core.target(handle);
+  core.requireWritable(t.share);
+  const rec = await core.load(t);
+  const payloadId = requireFile(rec);
+  if (!mayData(core.identity(t.share, caller), rec, W)) throw new FsError("EACCES");
+  return { payloadId, before: toWcc(rec) };
+}
+
+export async function prepareRead(
+  core: ServiceCore,
+  caller: Caller,
+  handle: Buffer,
+): Promise<{ payloadId: string; attr: FileAttr }> {
+  const t = core.target(handle);
+  const rec = await core.load(t);
+  const payloadId = requireFile(rec);
+  const id = core.identity(t.share, caller);
+  // nfsd READ_IF_EXEC: pages of an executable are read to run it.
+  if (!mayData(id, rec, R) && !mayAccess(id, rec, X)) throw new FsError("EACCES");
+  return { payloadId, attr: core.attr(t.share, rec) };
+}
+
+export async function commitWrite(core: ServiceCore, handle: Buffer, end: number): Promise<FileAttr> {
+  if (!Number.isSafeInteger(end) || end < 0) throw new FsError("EINVAL", "write end");
+  const t = core.target(handle);
+  const { share } = t;
+  const after = await share.store.transaction(async (tx) => {
+    await tx.lock([t.id]);
+    const rec = mustExist(await tx.getInode(t.id), share);
+    requireFile(rec);
+    const now = core.clock.now();
+    let mode = rec.mode & ~S_ISUID;
+    // write(2) drops set-group-ID only when group-executable (otherwise it marks mandatory locking).
+    if (mode & 0o010) mode &= ~S_ISGID;
+    const next = { ...rec, size: Math.max(rec.size, end), mtime: now, ctime: now, mode };
+    await tx.updateInode(next);
+    return next;
+  });
+  return core.attr(share, after);
+}
+
+/** Open references beyond this are refused (a runaway client must not grow the map forever). */
+export const OPEN_REFS_MAX = 1_000_000;
+
+export function retain(core: ServiceCore, handle: Buffer): void {
+  const t = core.target(handle);
+  const key = core.openKey(t.share, t.id);
+  const n = core.openRefs.get(key) ?? 0;
+  if (n === 0 && core.openRefs.size >= OPEN_REFS_MAX) throw new FsError("ENOSPC", "too many open files");
+  core.openRefs.set(key, n + 1);
+}
+
+export async function release(core: ServiceCore, handle: Buffer): Promise<void> {
+  const t = core.target(handle);
+  const { share } = t;
+  const key = core.openKey(share, t.id);
+  const n = core.openRefs.get(key) ?? 0;
+  if (n > 1) {
+    core.openRefs.set(key, n - 1);
+    return;
+  }
+  core.openRefs.delete(key);
+  if (n === 0) return;
+  const payloadId = await share.store.transaction(async (tx) => {
+    await tx.lock([t.id]);
+    const rec = await tx.getInode(t.id);
+    // Retained again while we waited for the transaction: the new holder keeps it.
+    if (rec === undefined || rec.nlink > 0 || core.isOpen(share, t.id)) return null;
+    await tx.deleteInode(t.id);
+    return rec.payloadId;
+  });
+  if (payloadId !== null) await core.bury([{ share, payloadId }]);
+}

@@ -1,0 +1,255 @@
+/**
+ * DefaultMetadataService: routes a handle to its share and store and applies the business rules
+ * once for every protocol (names, permissions with squash, link counts, times, sticky bit, rename
+ * rules, open-unlinked retention, locks). Operations live in `ops/`, one concern per file.
+ */
+import type { Logger } from "pino";
+import { FsError } from "../errors.ts";
+import type { PayloadService } from "../payload/types.ts";
+import type { ShareInfo } from "../runtime/types.ts";
+import { FIRST_ENTRY_SEQ, ServiceCore, type ShareState } from "./core.ts";
+import { encodeHandle, shareKey } from "./handle.ts";
+import { LockManager } from "./lock-manager.ts";
+import type { MetadataStore } from "./metadata-store.ts";
+import { createNode } from "./ops/create.ts";
+import { commitWrite, prepareRead, prepareWrite, release, retain } from "./ops/data.ts";
+import { fsstat } from "./ops/fsstat.ts";
+import { access, getattr, lookup, readlink } from "./ops/inspect.ts";
+import { link } from "./ops/link.ts";
+import { readdir } from "./ops/readdir.ts";
+import { type RenameResult, rename } from "./ops/rename.ts";
+import { remove, rmdir } from "./ops/remove.ts";
+import { setattr } from "./ops/setattr.ts";
+import type {
+  Caller,
+  CreateHow,
+  DirChangeResult,
+  FileAttr,
+  FsStat,
+  LockRange,
+  LookupResult,
+  MetadataService,
+  MutationResult,
+  ReaddirResult,
+  SetAttrs,
+  Timespec,
+  WccAttr,
+} from "./types.ts";
+
+/** Orphans (nlink 0, left by a crash) removed per share at start, per pass. */
+const ORPHAN_SWEEP_MAX = 10_000;
+
+export interface ShareRoot {
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+export class DefaultMetadataService implements MetadataService {
+  private readonly core: ServiceCore;
+
+  constructor(opts: { logger: Logger; payload: PayloadService }) {
+    this.core = new ServiceCore(opts.logger, opts.payload);
+  }
+
+  /** Serves a share from `store`, creating its root directory (default mode 01777) if missing. */
+  async addShare(share: ShareInfo, store: MetadataStore, root?: ShareRoot): Promise<void> {
+    if (this.core.shares.has(share.name)) throw new FsError("EEXIST", `share ${share.name}`);
+    const rootId = (await store.getRoot(share.name)) ?? (await this.createRoot(share.name, store, root));
+    const key = shareKey(share.name);
+    const state: ShareState = {
+      info: { ...share },
+      store,
+      root: rootId,
+      key,
+      keyHex: key.toString("hex"),
+      fsid: key.readBigUInt64BE(0),
+      locks: new LockManager(),
+      rootHandle: encodeHandle(key, store.epoch, rootId),
+      usage: null,
+    };
+    this.core.shares.set(share.name, state);
+    this.core.byKey.set(state.keyHex, state);
+    // Open references die with the process; PostgreSQL may be shared with daemons that hold some.
+    if (store.type !== "postgres") await this.sweepOrphans(state);
+  }
+
+  updateShare(share: ShareInfo): void {
+    const state = this.core.shares.get(share.name);
+    if (state === undefined) throw new FsError("ENOENT", `share ${share.name}`);
+    state.info = { ...share };
+  }
+
+  async removeShare(name: string): Promise<void> {
+    const state = this.core.shares.get(name);
+    if (state === undefined) return;
+    this.core.shares.delete(name);
+    this.core.byKey.delete(state.keyHex);
+    state.locks.clear();
+    const prefix = `${state.keyHex}:`;
+    for (const key of [...this.core.openRefs.keys()]) if (key.startsWith(prefix)) this.core.openRefs.delete(key);
+  }
+
+  rootHandle(shareName: string): Buffer {
+    const state = this.core.shares.get(shareName);
+    if (state === undefined) throw new FsError("ENOENT", `share ${shareName}`);
+    return state.rootHandle;
+  }
+
+  shareOf(handle: Buffer): ShareInfo {
+    return this.core.target(handle).share.info;
+  }
+
+  getattr(handle: Buffer): Promise<FileAttr> {
+    return getattr(this.core, handle);
+  }
+
+  setattr(caller: Caller, handle: Buffer, attrs: SetAttrs, guardCtime?: Timespec) {
+    return setattr(this.core, caller, handle, attrs, guardCtime);
+  }
+
+  lookup(caller: Caller, dir: Buffer, name: string): Promise<LookupResult> {
+    return lookup(this.core, caller, dir, name);
+  }
+
+  access(caller: Caller, handle: Buffer, mask: number): Promise<number> {
+    return access(this.core, caller, handle, mask);
+  }
+
+  readlink(caller: Caller, handle: Buffer): Promise<string> {
+    return readlink(this.core, caller, handle);
+  }
+
+  create(caller: Caller, dir: Buffer, name: string, attrs: SetAttrs, how: CreateHow): Promise<MutationResult> {
+    return createNode(this.core, caller, dir, name, { type: "file", attrs, how });
+  }
+
+  mkdir(caller: Caller, dir: Buffer, name: string, attrs: SetAttrs): Promise<MutationResult> {
+    return createNode(this.core, caller, dir, name, { type: "dir", attrs });
+  }
+
+  symlink(caller: Caller, dir: Buffer, name: string, target: string, attrs: SetAttrs): Promise<MutationResult> {
+    return createNode(this.core, caller, dir, name, { type: "symlink", attrs, target });
+  }
+
+  mknod(
+    caller: Caller,
+    dir: Buffer,
+    name: string,
+    type: "chr" | "blk" | "sock" | "fifo",
+    attrs: SetAttrs,
+    rdev: { major: number; minor: number },
+  ): Promise<MutationResult> {
+    return createNode(this.core, caller, dir, name, { type, attrs, rdev });
+  }
+
+  remove(caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult> {
+    return remove(this.core, caller, dir, name);
+  }
+
+  rmdir(caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult> {
+    return rmdir(this.core, caller, dir, name);
+  }
+
+  rename(caller: Caller, fromDir: Buffer, fromName: string, toDir: Buffer, toName: string): Promise<RenameResult> {
+    return rename(this.core, caller, fromDir, fromName, toDir, toName);
+  }
+
+  link(caller: Caller, file: Buffer, dir: Buffer, name: string) {
+    return link(this.core, caller, file, dir, name);
+  }
+
+  readdir(caller: Caller, dir: Buffer, cookie: bigint, verifier: Buffer | null, maxEntries: number): Promise<ReaddirResult> {
+    return readdir(this.core, caller, dir, cookie, verifier, maxEntries);
+  }
+
+  fsstat(handle: Buffer): Promise<FsStat> {
+    return fsstat(this.core, handle);
+  }
+
+  prepareWrite(caller: Caller, handle: Buffer): Promise<{ payloadId: string; before: WccAttr }> {
+    return prepareWrite(this.core, caller, handle);
+  }
+
+  commitWrite(handle: Buffer, end: number): Promise<FileAttr> {
+    return commitWrite(this.core, handle, end);
+  }
+
+  prepareRead(caller: Caller, handle: Buffer): Promise<{ payloadId: string; attr: FileAttr }> {
+    return prepareRead(this.core, caller, handle);
+  }
+
+  retain(handle: Buffer): void {
+    retain(this.core, handle);
+  }
+
+  release(handle: Buffer): Promise<void> {
+    return release(this.core, handle);
+  }
+
+  lock(handle: Buffer, range: LockRange, wait: boolean, signal?: AbortSignal): Promise<void> {
+    const t = this.core.target(handle);
+    return t.share.locks.lock(String(t.id), range, wait, signal);
+  }
+
+  testLock(handle: Buffer, range: LockRange): LockRange | null {
+    const t = this.core.target(handle);
+    return t.share.locks.test(String(t.id), range);
+  }
+
+  unlock(handle: Buffer, range: Omit<LockRange, "kind">): void {
+    const t = this.core.target(handle);
+    t.share.locks.unlock(String(t.id), range);
+  }
+
+  unlockAll(ownerPrefix: string): void {
+    for (const share of this.core.shares.values()) share.locks.unlockAll(ownerPrefix);
+  }
+
+  private async createRoot(name: string, store: MetadataStore, root: ShareRoot | undefined): Promise<bigint> {
+    return store.transaction(async (tx) => {
+      // Two daemons on one PostgreSQL store may race to create the root: serialize and re-check.
+      await tx.lockNamespace();
+      const existing = await store.getRoot(name);
+      if (existing !== undefined) return existing;
+      const now = this.core.clock.now();
+      const rec = await tx.insertInode({
+        root: 0n,
+        parent: 0n,
+        type: "dir",
+        mode: (root?.mode ?? 0o1777) & 0o7777,
+        nlink: 2,
+        uid: root?.uid ?? 0,
+        gid: root?.gid ?? 0,
+        size: 4096,
+        rdevMajor: 0,
+        rdevMinor: 0,
+        atime: now,
+        mtime: now,
+        ctime: now,
+        btime: now,
+        dosAttributes: 0,
+        payloadId: null,
+        target: null,
+        verifier: null,
+        entrySeq: FIRST_ENTRY_SEQ - 1n,
+      });
+      await tx.setRoot(name, rec.id);
+      return rec.id;
+    });
+  }
+
+  private async sweepOrphans(state: ShareState): Promise<void> {
+    const ids = await state.store.orphans(state.root, ORPHAN_SWEEP_MAX);
+    for (const id of ids) {
+      const payloadId = await state.store.transaction(async (tx) => {
+        const rec = await tx.getInode(id);
+        if (rec === undefined || rec.nlink > 0) return null;
+        await tx.deleteInode(id);
+        return rec.payloadId;
+      });
+      if (payloadId !== null) await this.core.bury([{ share: state, payloadId }]);
+    }
+    if (ids.length > 0) this.core.logger.info({ share: state.info.name, count: ids.length }, "removed orphans");
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * SQLite metadata store (better-sqlite3): one file per store, WAL journal, prepared statements.
+ * One daemon owns the file, so a write-through LRU of inodes and directory entries (including
+ * known-absent names) in front of it stays coherent: every write goes through this object.
+ * Transactions run one at a time (a mutex) as BEGIN IMMEDIATE … COMMIT; on rollback the cache
+ * forgets every key the transaction touched.
+ *
+ * Durability: `synchronous=NORMAL` in WAL mode — a commit survives a process crash (kill -9); a
+ * power loss may lose the last commits before the next checkpoint, never corrupt the file.
+ */
+import { randomInt } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { FsError } from "../../errors.ts";
+import type {
+  EntryRecord,
+  InodeRecord,
+  ListedEntry,
+  MetadataStore,
+  MetadataTx,
+  NewInode,
+  StoreHealth,
+  StoreUsage,
+} from "../metadata-store.ts";
+import { Mutex } from "../mutex.ts";
+import { Lru } from "./lru.ts";
+import { INODE_COLUMNS, type InodeRow, inodeValues, rowToInode } from "./sql-rows.ts";
+
+type Rec = Readonly<InodeRecord>;
+
+export const SQLITE_INODE_CACHE_MAX = 200_000;
+export const SQLITE_ENTRY_CACHE_MAX = 200_000;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS roots (share TEXT PRIMARY KEY, id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS inodes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  root INTEGER NOT NULL, parent INTEGER NOT NULL, type TEXT NOT NULL, mode INTEGER NOT NULL,
+  nlink INTEGER NOT NULL, uid INTEGER NOT NULL, gid INTEGER NOT NULL, size INTEGER NOT NULL,
+  rdev_major INTEGER NOT NULL, rdev_minor INTEGER NOT NULL,
+  atime_s INTEGER NOT NULL, atime_ns INTEGER NOT NULL, mtime_s INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+  ctime_s INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, btime_s INTEGER NOT NULL, btime_ns INTEGER NOT NULL,
+  dos INTEGER NOT NULL, payload_id TEXT, target TEXT, verifier BLOB, entry_seq INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS inodes_root_nlink ON inodes (root, nlink);
+CREATE TABLE IF NOT EXISTS entries (
+  parent INTEGER NOT NULL, name TEXT NOT NULL, child INTEGER NOT NULL, seq INTEGER NOT NULL,
+  PRIMARY KEY (parent, name)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS entries_seq ON entries (parent, seq);
+`;
+
+function entryKey(parent: bigint, name: string): string {
+  return `${parent}/${name}`;
+}
+
+function prepareAll(db: Database.Database) {
+  const cols = INODE_COLUMNS.join(", ");
+  return {
+    begin: db.prepare("BEGIN IMMEDIATE"),
+    commit: db.prepare("COMMIT"),
+    rollback: db.prepare("ROLLBACK"),
+    getInode: db.prepare("SELECT * FROM inodes WHERE id = ?"),
+    insertInode: db.prepare(`INSERT INTO inodes (${cols}) VALUES (${INODE_COLUMNS.map(() => "?").join(", ")})`),
+    fixSelf: db.prepare("UPDATE inodes SET root = ?, parent = ? WHERE id = ?"),
+    updateInode: db.prepare(`UPDATE inodes SET ${INODE_COLUMNS.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`),
+    deleteInode: db.prepare("DELETE FROM inodes WHERE id = ?"),
+    getEntry: db.prepare("SELECT child, seq FROM entries WHERE parent = ? AND name = ?"),
+    insertEntry: db.prepare("INSERT INTO entries (parent, name, child, seq) VALUES (?, ?, ?, ?)"),
+    deleteEntry: db.prepare("DELETE FROM entries WHERE parent = ? AND name = ?"),
+    hasEntries: db.prepare("SELECT 1 FROM entries WHERE parent = ? LIMIT 1"),
+    list: db.prepare(
+      "SELECT e.name AS e_name, e.seq AS e_seq, i.* FROM entries e JOIN inodes i ON i.id = e.child " +
+        "WHERE e.parent = ? AND e.seq > ? ORDER BY e.seq LIMIT ?",
+    ),
+    getRoot: db.prepare("SELECT id FROM roots WHERE share = ?"),
+    setRoot: db.prepare("INSERT INTO roots (share, id) VALUES (?, ?) ON CONFLICT (share) DO UPDATE SET id = excluded.id"),
+    usage: db.prepare(
+      "SELECT count(*) AS files, coalesce(sum(CASE WHEN type = 'file' THEN size ELSE 0 END), 0) AS bytes " +
+        "FROM inodes WHERE root = ?",
+    ),
+    orphans: db.prepare("SELECT id FROM inodes WHERE root = ? AND nlink = 0 LIMIT ?"),
+  };
+}
+
+function readEpoch(db: Database.Database): number {
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'epoch'").get() as { value: string } | undefined;
+  if (row !== undefined) return Number(row.value);
+  const epoch = randomInt(1, 0xffffffff);
+  db.prepare("INSERT INTO meta (key, value) VALUES ('epoch', ?)").run(String(epoch));
+  return epoch;
+}
+
+export class SqliteMetadataStore implements MetadataStore {
+  readonly type = "sqlite";
+  private readonly st: ReturnType<typeof prepareAll>;
+  private readonly inodes = new Lru<bigint, Rec>(SQLITE_INODE_CACHE_MAX);
+  private readonly entries = new Lru<string, EntryRecord | null>(SQLITE_ENTRY_CACHE_MAX);
+  private readonly mutex = new Mutex();
+  private touched: { inodes: bigint[]; entries: string[] } | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly db: Database.Database,
+    readonly epoch: number,
+  ) {
+    this.st = prepareAll(db);
+  }
+
+  static open(path: string): SqliteMetadataStore {
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    try {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      db.pragma("busy_timeout = 5000");
+      db.exec(SCHEMA);
+      return new SqliteMetadataStore(db, readEpoch(db));
+    } catch (e) {
+      db.close();
+      throw new FsError("EIO", `sqlite ${path}: ${(e as Error).message}`);
+    }
+  }
+
+  transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      if (this.closed) throw new FsError("EIO", "store closed");
+      this.st.begin.run();
+      this.touched = { inodes: [], entries: [] };
+      try {
+        const out = await fn(this.tx);
+        this.st.commit.run();
+        return out;
+      } catch (e) {
+        if (this.db.inTransaction) this.st.rollback.run();
+        for (const id of this.touched.inodes) this.inodes.delete(id);
+        for (const k of this.touched.entries) this.entries.delete(k);
+        throw e;
+      } finally {
+        this.touched = null;
+      }
+    });
+  }
+
+  getInode(id: bigint): Rec | undefined {
+    const hit = this.inodes.get(id);
+    if (hit !== undefined) return hit;
+    const row = this.st.getInode.get(id) as InodeRow | undefined;
+    if (row === undefined) return undefined;
+    const rec = rowToInode(row);
+    this.inodes.set(id, rec);
+    return rec;
+  }
+
+  getEntry(parent: bigint, name: string): EntryRecord | undefined {
+    const key = entryKey(parent, name);
+    const hit = this.entries.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+    const row = this.st.getEntry.get(parent, name) as { child: number; seq: number } | undefined;
+    const rec = row === undefined ? null : { parent, name, child: BigInt(row.child), seq: BigInt(row.seq) };
+    this.entries.set(key, rec);
+    return rec ?? undefined;
+  }
+
+  listEntries(parent: bigint, afterSeq: bigint, limit: number): ListedEntry[] {
+    const rows = this.st.list.all(parent, afterSeq, limit) as (InodeRow & { e_name: string; e_seq: number })[];
+    return rows.map((r) => {
+      const cached = this.inodes.get(BigInt(r.id));
+      return { name: r.e_name, seq: BigInt(r.e_seq), inode: cached ?? rowToInode(r) };
+    });
+  }
+
+  getRoot(share: string): bigint | undefined {
+    const row = this.st.getRoot.get(share) as { id: number } | undefined;
+    return row === undefined ? undefined : BigInt(row.id);
+  }
+
+  usage(root: bigint): StoreUsage {
+    const row = this.st.usage.get(root) as { files: number; bytes: number };
+    return { files: row.files, bytes: row.bytes };
+  }
+
+  orphans(root: bigint, limit: number): bigint[] {
+    return (this.st.orphans.all(root, limit) as { id: number }[]).map((r) => BigInt(r.id));
+  }
+
+  async health(): Promise<StoreHealth> {
+    const start = performance.now();
+    try {
+      this.db.prepare("SELECT 1").get();
+      return { ok: !this.closed, latencyMs: performance.now() - start };
+    } catch (e) {
+      return { ok: false, latencyMs: performance.now() - start, detail: (e as Error).message };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Let a running transaction finish before closing the handle.
+    await this.mutex.run(async () => {
+      this.closed = true;
+      this.db.close();
+    });
+  }
+
+  private touchInode(id: bigint): void {
+    this.touched?.inodes.push(id);
+  }
+
+  private touchEntry(key: string): void {
+    this.touched?.entries.push(key);
+  }
+
+  private readonly tx: MetadataTx = {
+    lock: () => {},
+    lockNamespace: () => {},
+    getInode: (id) => this.getInode(id),
+    insertInode: (rec: NewInode) => {
+      const id = BigInt(this.st.insertInode.run(...inodeValues(rec)).lastInsertRowid);
+      const full: Rec = {
+        ...rec,
+        id,
+        root: rec.root === 0n ? id : rec.root,
+        parent: rec.type === "dir" && rec.parent === 0n ? id : rec.parent,
+      };
+      if (full.root !== rec.root || full.parent !== rec.parent) this.st.fixSelf.run(full.root, full.parent, id);
+      this.touchInode(id);
+      this.inodes.set(id, full);
+      return full;
+    },
+    updateInode: (rec) => {
+      this.touchInode(rec.id);
+      if (this.st.updateInode.run(...inodeValues(rec), rec.id).changes === 0) throw new FsError("ESTALE");
+      this.inodes.set(rec.id, rec);
+    },
+    deleteInode: (id) => {
+      this.touchInode(id);
+      this.inodes.delete(id);
+      if (this.st.deleteInode.run(id).changes === 0) throw new FsError("ESTALE");
+    },
+    getEntry: (parent, name) => this.getEntry(parent, name),
+    insertEntry: (e) => {
+      const key = entryKey(e.parent, e.name);
+      this.touchEntry(key);
+      try {
+        this.st.insertEntry.run(e.parent, e.name, e.child, e.seq);
+      } catch (err) {
+        if ((err as { code?: string }).code?.startsWith("SQLITE_CONSTRAINT")) throw new FsError("EEXIST", e.name);
+        throw err;
+      }
+      this.entries.set(key, { ...e });
+    },
+    deleteEntry: (parent, name) => {
+      const key = entryKey(parent, name);
+      this.touchEntry(key);
+      if (this.st.deleteEntry.run(parent, name).changes === 0) throw new FsError("ENOENT", name);
+      this.entries.set(key, null);
+    },
+    hasEntries: (parent) => this.st.hasEntries.get(parent) !== undefined,
+    setRoot: (share, id) => {
+      this.st.setRoot.run(share, id);
+    },
+  };
+}
