@@ -41,7 +41,12 @@ export const userUpdateInput = z.object({
   mustChangePassword: z.boolean().optional(),
 });
 
-export const userResetPasswordInput = z.object({ username: usernameSchema, password: passwordSchema });
+/** An admin reset makes the user choose a new password at next login unless told otherwise. */
+export const userResetPasswordInput = z.object({
+  username: usernameSchema,
+  password: passwordSchema,
+  mustChangePassword: z.boolean().optional(),
+});
 
 export const groupNameInput = z.object({ name: groupNameSchema });
 export const groupCreateInput = z.object({ name: groupNameSchema, gid: unixIdSchema.optional() });

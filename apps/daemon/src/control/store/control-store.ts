@@ -79,6 +79,7 @@ export class ControlStore {
   readonly dialect: Dialect;
   readonly #b: Backend;
   readonly #scrypt: ScryptParams;
+  #dummyHash: Promise<string> | undefined;
 
   constructor(backend: Backend, scrypt: ScryptParams) {
     this.#b = backend;
@@ -157,7 +158,12 @@ export class ControlStore {
   /** The user when the password matches (enabled or not: the caller decides), else null. */
   async authenticate(username: string, password: string): Promise<UserRecord | null> {
     const cred = await this.getCredentials(username);
-    if (cred === null) return null;
+    if (cred === null) {
+      // Spend the same scrypt work for an unknown name, so timing does not reveal which names exist.
+      this.#dummyHash ??= hashPassword(randomBytes(16).toString("hex"), this.#scrypt);
+      await verifyPassword(password, await this.#dummyHash);
+      return null;
+    }
     return (await verifyPassword(password, cred.passwordHash)) ? cred.user : null;
   }
 

@@ -1,0 +1,3 @@
+import { readProcedure } from "../../trpc.ts";
+
+export const list = readProcedure.query(({ ctx }) => ctx.store.listGroups());

@@ -1,0 +1,4 @@
+import { router } from "../../trpc.ts";
+import { ping } from "./ping.ts";
+
+export const healthRouter = router({ ping });

@@ -1,0 +1,7 @@
+import { publicProcedure } from "../../trpc.ts";
+
+/** Liveness for anyone: answers without touching the database. */
+export const ping = publicProcedure.query(({ ctx }) => {
+  const { version, startedAt } = ctx.runtime.info();
+  return { ok: true as const, version, startedAt };
+});

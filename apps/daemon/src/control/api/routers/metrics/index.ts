@@ -1,0 +1,5 @@
+import { router } from "../../trpc.ts";
+import { live } from "./live.ts";
+import { snapshot } from "./snapshot.ts";
+
+export const metricsRouter = router({ snapshot, live });

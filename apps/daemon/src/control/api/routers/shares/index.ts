@@ -1,0 +1,18 @@
+import { router } from "../../trpc.ts";
+import { create } from "./create.ts";
+import { deleteShare } from "./delete.ts";
+import { get } from "./get.ts";
+import { list } from "./list.ts";
+import { permissionsList } from "./permissions-list.ts";
+import { permissionsRemove } from "./permissions-remove.ts";
+import { permissionsSet } from "./permissions-set.ts";
+import { update } from "./update.ts";
+
+export const sharesRouter = router({
+  list,
+  get,
+  create,
+  update,
+  delete: deleteShare,
+  permissions: router({ list: permissionsList, set: permissionsSet, remove: permissionsRemove }),
+});
