@@ -27,7 +27,7 @@ describe("SMB2 signing", () => {
       const m = Buffer.from(msg);
       computeSignature(dialect, key, [m]).copy(m, 48);
       expect(verifyMessage(dialect, key, m)).toBe(true);
-      m[80] ^= 1;
+      m.writeUInt8(m[80]! ^ 1, 80);
       expect(verifyMessage(dialect, key, m)).toBe(false);
     }
   });

@@ -1,0 +1,48 @@
+/**
+ * FileAttr → SMB wire values: FILETIME (100 ns since 1601, [MS-DTYP] §2.3.3), DOS attributes
+ * ([MS-FSCC] §2.6) and allocation size. The same FileAttr feeds NFS, so ids and times agree.
+ */
+import type { FileAttr, Timespec } from "../../metadata/types.ts";
+import { FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_NORMAL } from "./constants.ts";
+import type { SmbWriter } from "./wire.ts";
+
+const EPOCH_DELTA_100NS = 116444736000000000n;
+export const ALLOCATION_UNIT_BYTES = 4096;
+
+export function toFiletime(t: Timespec): bigint {
+  return BigInt(t.sec) * 10_000_000n + BigInt(Math.floor(t.nsec / 100)) + EPOCH_DELTA_100NS;
+}
+
+export function fromFiletime(ft: bigint): Timespec {
+  const rel = ft - EPOCH_DELTA_100NS;
+  const sec = rel / 10_000_000n;
+  const rem = rel % 10_000_000n;
+  if (rem < 0n) return { sec: Number(sec - 1n), nsec: Number(rem + 10_000_000n) * 100 };
+  return { sec: Number(sec), nsec: Number(rem) * 100 };
+}
+
+export function dosAttributes(a: FileAttr): number {
+  let v = a.dosAttributes & ~FILE_ATTRIBUTE_DIRECTORY & ~FILE_ATTRIBUTE_NORMAL;
+  if (a.type === "dir") v |= FILE_ATTRIBUTE_DIRECTORY;
+  if (v === 0) v = a.type === "dir" ? FILE_ATTRIBUTE_DIRECTORY : FILE_ATTRIBUTE_ARCHIVE;
+  return v;
+}
+
+export function endOfFile(a: FileAttr): bigint {
+  return a.type === "dir" ? 0n : BigInt(a.size);
+}
+
+export function allocationSize(a: FileAttr): bigint {
+  if (a.type === "dir") return 0n;
+  const rounded = Math.ceil(a.size / ALLOCATION_UNIT_BYTES) * ALLOCATION_UNIT_BYTES;
+  return BigInt(Math.max(rounded, a.used));
+}
+
+/** CreationTime, LastAccessTime, LastWriteTime, ChangeTime (the order every structure uses). */
+export function writeTimes(w: SmbWriter, a: FileAttr): SmbWriter {
+  return w
+    .u64(toFiletime(a.btime))
+    .u64(toFiletime(a.atime))
+    .u64(toFiletime(a.mtime))
+    .u64(toFiletime(a.ctime));
+}

@@ -1,0 +1,72 @@
+/**
+ * SMB2 CLOSE ([MS-SMB2] §2.2.15, §2.2.16, §3.3.5.10): drops the open, its byte-range locks and
+ * share mode, makes written data durable (design.md: CLOSE commits the WAL), deletes a
+ * delete-pending file when its last open goes, and optionally returns post-close attributes.
+ */
+import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
+import type { SmbConnection } from "../connection.ts";
+import { SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB } from "../constants.ts";
+import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
+import type { Open } from "../state.ts";
+import { SmbWriter } from "../wire.ts";
+
+/** Removes `open` everywhere; the last close of a delete-pending file unlinks it. */
+export async function closeOpen(conn: SmbConnection, open: Open): Promise<void> {
+  if (!conn.opens.delete(open.volatileId)) return;
+  const server = conn.server;
+  const { metadata: md, payload } = server.ctx;
+  if (open.locks.length > 0) md.unlockAll(open.lockOwner);
+  open.locks = [];
+  const file = server.files.get(open.fileKey);
+  if (file) {
+    file.opens.delete(open);
+    if (open.deleteOnClose) file.deletePending = true;
+  }
+  try {
+    if (open.written) {
+      const attr = await md.getattr(open.handle);
+      if (attr.payloadId) await payload.commit(open.tree.share.name, attr.payloadId);
+    }
+    if (file && file.opens.size === 0) {
+      server.files.delete(open.fileKey);
+      if (file.deletePending && open.parent) {
+        const caller = open.tree.caller;
+        if (open.isDir) await md.rmdir(caller, open.parent, open.name);
+        else await md.remove(caller, open.parent, open.name);
+      }
+    }
+  } finally {
+    if (open.retained) await md.release(open.handle);
+  }
+}
+
+export async function close(req: SmbRequest): Promise<Reply> {
+  const r = req.reader();
+  const flags = r.u16();
+  r.u32();
+  const open = req.open(readFileId(r));
+  const wantAttrs = (flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB) !== 0;
+  const handle = open.handle;
+  const deleting = open.deleteOnClose || req.server.files.get(open.fileKey)?.deletePending === true;
+  await closeOpen(req.conn, open);
+  const w = new SmbWriter(64);
+  w.u16(60);
+  if (wantAttrs && !deleting) {
+    const attr = await req.server.ctx.metadata.getattr(handle).catch(() => null);
+    if (attr) {
+      w.u16(SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB).u32(0);
+      writeTimes(w, attr).u64(allocationSize(attr)).u64(endOfFile(attr)).u32(dosAttributes(attr));
+      return { body: w.finish() };
+    }
+  }
+  w.u16(0).u32(0).zeros(52);
+  return { body: w.finish() };
+}
+
+export const CLOSE: CommandSpec = {
+  name: "CLOSE",
+  structureSize: 24,
+  needsSession: true,
+  needsTree: true,
+  handle: close,
+};

@@ -1,0 +1,29 @@
+/** SMB2 FLUSH ([MS-SMB2] §2.2.17, §3.3.5.11): every acknowledged write of the file is durable on return. */
+import { FILE_APPEND_DATA, FILE_WRITE_DATA } from "../constants.ts";
+import { STATUS_ACCESS_DENIED } from "../ntstatus.ts";
+import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
+import { SmbError } from "../status.ts";
+import { EMPTY_4 } from "./logoff.ts";
+
+export async function flush(req: SmbRequest): Promise<Reply> {
+  const r = req.reader();
+  r.u16();
+  r.u32();
+  const open = req.open(readFileId(r));
+  if (!open.isDir && !(open.grantedAccess & (FILE_WRITE_DATA | FILE_APPEND_DATA))) {
+    throw new SmbError(STATUS_ACCESS_DENIED);
+  }
+  if (!open.isDir) {
+    const attr = await req.server.ctx.metadata.getattr(open.handle);
+    if (attr.payloadId) await req.server.ctx.payload.commit(open.tree.share.name, attr.payloadId);
+  }
+  return { body: EMPTY_4() };
+}
+
+export const FLUSH: CommandSpec = {
+  name: "FLUSH",
+  structureSize: 24,
+  needsSession: true,
+  needsTree: true,
+  handle: flush,
+};

@@ -1,0 +1,123 @@
+/**
+ * SMB2 QUERY_INFO ([MS-SMB2] §2.2.37, §2.2.38, §3.3.5.20): file, file-system and security
+ * information. Quota is not supported.
+ */
+import { createHash } from "node:crypto";
+import * as C from "../constants.ts";
+import { FILE_INFO_CLASSES } from "../info/file-info.ts";
+import { FS_INFO_CLASSES } from "../info/fs-info.ts";
+import { securityDescriptor } from "../info/security.ts";
+import {
+  STATUS_ACCESS_DENIED,
+  STATUS_BUFFER_OVERFLOW,
+  STATUS_BUFFER_TOO_SMALL,
+  STATUS_INFO_LENGTH_MISMATCH,
+  STATUS_INVALID_INFO_CLASS,
+  STATUS_INVALID_PARAMETER,
+  STATUS_NOT_SUPPORTED,
+} from "../ntstatus.ts";
+import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
+import type { Open } from "../state.ts";
+import { SmbError } from "../status.ts";
+import { SmbWriter } from "../wire.ts";
+
+/** Never build more than this for one answer, whatever OutputBufferLength says. */
+export const MAX_QUERY_OUTPUT_BYTES = 64 * 1024;
+
+function reply(data: Buffer, outLen: number, fixed: number, variable: boolean): Reply {
+  if (outLen < fixed) throw new SmbError(STATUS_INFO_LENGTH_MISMATCH);
+  let status = 0;
+  let out = data;
+  if (data.length > outLen) {
+    if (!variable) throw new SmbError(STATUS_INFO_LENGTH_MISMATCH);
+    status = STATUS_BUFFER_OVERFLOW;
+    out = data.subarray(0, outLen);
+  }
+  const w = new SmbWriter(8 + out.length);
+  w.u16(9)
+    .u16(C.SMB2_HEADER_SIZE + 8)
+    .u32(out.length)
+    .bytes(out);
+  return { status, body: w.finish() };
+}
+
+async function fileInfo(req: SmbRequest, open: Open, cls: number, outLen: number): Promise<Reply> {
+  const spec = FILE_INFO_CLASSES[cls];
+  if (!spec) throw new SmbError(STATUS_INVALID_INFO_CLASS);
+  const attr = await req.server.ctx.metadata.getattr(open.handle);
+  const deletePending = req.server.files.get(open.fileKey)?.deletePending === true;
+  const data = spec.encode(new SmbWriter(128), { open, attr, deletePending }).finish();
+  const variable = [
+    C.FileAllInformation,
+    C.FileNameInformation,
+    C.FileStreamInformation,
+    C.FileNormalizedNameInformation,
+    C.FileAlternateNameInformation,
+  ].includes(cls);
+  return reply(data, outLen, spec.fixed, variable);
+}
+
+async function fsInfo(req: SmbRequest, open: Open, cls: number, outLen: number): Promise<Reply> {
+  const spec = FS_INFO_CLASSES[cls];
+  if (!spec) throw new SmbError(STATUS_INVALID_INFO_CLASS);
+  const share = open.tree.share;
+  const stat = await req.server.ctx.metadata.fsstat(open.tree.root);
+  const serial = createHash("sha256").update(share.name).digest().readUInt32LE(0);
+  const label = share.name.replace(/^\/+/, "");
+  const data = spec
+    .encode(new SmbWriter(), { stat, label, serial, created: req.server.config.startTime })
+    .finish();
+  return reply(
+    data,
+    outLen,
+    spec.fixed,
+    cls === C.FileFsVolumeInformation || cls === C.FileFsAttributeInformation,
+  );
+}
+
+async function securityInfo(req: SmbRequest, open: Open, additional: number, outLen: number): Promise<Reply> {
+  if (!(open.grantedAccess & C.READ_CONTROL)) throw new SmbError(STATUS_ACCESS_DENIED);
+  if (additional & C.SACL_SECURITY_INFORMATION) throw new SmbError(STATUS_ACCESS_DENIED);
+  const attr = await req.server.ctx.metadata.getattr(open.handle);
+  const sd = securityDescriptor(attr, additional);
+  if (sd.length > outLen) {
+    // §3.3.5.20.3: tell the client how much it needs.
+    const w = new SmbWriter();
+    w.u16(9).u8(0).u8(0).u32(4).u32(sd.length);
+    return { status: STATUS_BUFFER_TOO_SMALL, body: w.finish() };
+  }
+  return reply(sd, outLen, 0, false);
+}
+
+export async function queryInfo(req: SmbRequest): Promise<Reply> {
+  const r = req.reader();
+  const infoType = r.u8();
+  const cls = r.u8();
+  const outLen = Math.min(r.u32(), MAX_QUERY_OUTPUT_BYTES);
+  r.u16(); // InputBufferOffset
+  r.u16();
+  r.u32(); // InputBufferLength
+  const additional = r.u32();
+  r.u32(); // Flags
+  const open = req.open(readFileId(r));
+  switch (infoType) {
+    case C.SMB2_0_INFO_FILE:
+      return fileInfo(req, open, cls, outLen);
+    case C.SMB2_0_INFO_FILESYSTEM:
+      return fsInfo(req, open, cls, outLen);
+    case C.SMB2_0_INFO_SECURITY:
+      return securityInfo(req, open, additional, outLen);
+    case C.SMB2_0_INFO_QUOTA:
+      throw new SmbError(STATUS_NOT_SUPPORTED);
+    default:
+      throw new SmbError(STATUS_INVALID_PARAMETER, "InfoType");
+  }
+}
+
+export const QUERY_INFO: CommandSpec = {
+  name: "QUERY_INFO",
+  structureSize: 41,
+  needsSession: true,
+  needsTree: true,
+  handle: queryInfo,
+};

@@ -1,0 +1,57 @@
+/**
+ * SMB2 READ ([MS-SMB2] §2.2.19, §2.2.20, §3.3.5.12). Reads are clipped to the file size; at or
+ * past the end the answer is STATUS_END_OF_FILE. A range locked by another open conflicts.
+ */
+import { FILE_EXECUTE, FILE_READ_DATA, SMB2_HEADER_SIZE } from "../constants.ts";
+import {
+  STATUS_ACCESS_DENIED,
+  STATUS_END_OF_FILE,
+  STATUS_FILE_LOCK_CONFLICT,
+  STATUS_INVALID_DEVICE_REQUEST,
+  STATUS_INVALID_PARAMETER,
+} from "../ntstatus.ts";
+import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
+import { SmbError } from "../status.ts";
+import { SmbWriter } from "../wire.ts";
+import { clampRange } from "./lock.ts";
+
+/** Data starts right after the 16 fixed bytes of the response body (§2.2.20 DataOffset). */
+const READ_DATA_OFFSET = SMB2_HEADER_SIZE + 16;
+
+export async function read(req: SmbRequest): Promise<Reply> {
+  const r = req.reader();
+  r.u8(); // Padding
+  r.u8(); // Flags
+  const length = r.u32();
+  const offset = r.u64();
+  const open = req.open(readFileId(r));
+  const minimumCount = r.u32();
+  if (open.isDir) throw new SmbError(STATUS_INVALID_DEVICE_REQUEST);
+  if (!(open.grantedAccess & (FILE_READ_DATA | FILE_EXECUTE))) throw new SmbError(STATUS_ACCESS_DENIED);
+  if (length > req.server.config.maxReadBytes) throw new SmbError(STATUS_INVALID_PARAMETER, "Length");
+  if (offset > BigInt(Number.MAX_SAFE_INTEGER)) throw new SmbError(STATUS_INVALID_PARAMETER, "Offset");
+  const ctx = req.server.ctx;
+  const { payloadId, attr } = await ctx.metadata.prepareRead(open.tree.caller, open.handle);
+  const start = Number(offset);
+  if (length > 0) {
+    const range = clampRange(offset, BigInt(length));
+    const conflict = ctx.metadata.testLock(open.handle, { owner: open.lockOwner, kind: "shared", ...range });
+    if (conflict) throw new SmbError(STATUS_FILE_LOCK_CONFLICT);
+  }
+  if (start >= attr.size && length > 0) throw new SmbError(STATUS_END_OF_FILE);
+  const n = Math.max(0, Math.min(length, attr.size - start));
+  if (n < minimumCount) throw new SmbError(STATUS_END_OF_FILE);
+  const data = n > 0 ? await ctx.payload.readAt(open.tree.share.name, payloadId, start, n) : Buffer.alloc(0);
+  const w = new SmbWriter(16);
+  w.u16(17).u8(READ_DATA_OFFSET).u8(0).u32(data.length).u32(0).u32(0);
+  open.position = offset + BigInt(data.length);
+  return { body: w.finish(), data };
+}
+
+export const READ: CommandSpec = {
+  name: "READ",
+  structureSize: 49,
+  needsSession: true,
+  needsTree: true,
+  handle: read,
+};

@@ -1,0 +1,179 @@
+/**
+ * SMB2 SESSION_SETUP ([MS-SMB2] §2.2.5, §2.2.6, §3.3.5.5): SPNEGO-wrapped (or raw) NTLMSSP in two
+ * legs. NEGOTIATE → CHALLENGE with STATUS_MORE_PROCESSING_REQUIRED; AUTHENTICATE → NTLMv2 check
+ * against the control-plane user's NT hash, session key, signing key, signed final response.
+ */
+import {
+  buildChallenge,
+  messageType,
+  NtLmAuthenticate,
+  NtLmNegotiate,
+  NtlmError,
+  newServerChallenge,
+  parseAuthenticate,
+  parseNegotiateFlags,
+  verifyNtlmv2,
+} from "../auth/ntlm.ts";
+import { signingKeyFor } from "../auth/signing.ts";
+import {
+  extractMechToken,
+  isRawNtlmssp,
+  MAX_SPNEGO_TOKEN_BYTES,
+  NEG_STATE_ACCEPT_COMPLETED,
+  NEG_STATE_ACCEPT_INCOMPLETE,
+  negTokenResp,
+  SpnegoError,
+} from "../auth/spnego.ts";
+import {
+  SMB2_DIALECT_311,
+  SMB2_HEADER_SIZE,
+  SMB2_NEGOTIATE_SIGNING_REQUIRED,
+  SMB2_SESSION_FLAG_IS_GUEST,
+  SMB2_SESSION_FLAG_IS_NULL,
+} from "../constants.ts";
+import {
+  STATUS_ACCOUNT_DISABLED,
+  STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_INVALID_PARAMETER,
+  STATUS_LOGON_FAILURE,
+  STATUS_MORE_PROCESSING_REQUIRED,
+  STATUS_REQUEST_NOT_ACCEPTED,
+  STATUS_USER_SESSION_DELETED,
+} from "../ntstatus.ts";
+import { preauthUpdate } from "../preauth.ts";
+import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
+import { MAX_SESSIONS_PER_CONNECTION, type Session } from "../state.ts";
+import { SmbError } from "../status.ts";
+import { SmbWriter, slice } from "../wire.ts";
+
+const SMB2_SESSION_FLAG_BINDING = 0x01;
+
+function findOrCreateSession(req: SmbRequest): Session {
+  const conn = req.conn;
+  const id = req.header.SessionId;
+  if (id !== 0n) {
+    const s = conn.sessions.get(id);
+    if (!s) throw new SmbError(STATUS_USER_SESSION_DELETED);
+    return s;
+  }
+  if (conn.sessions.size >= MAX_SESSIONS_PER_CONNECTION) throw new SmbError(STATUS_INSUFFICIENT_RESOURCES);
+  const s: Session = {
+    id: req.server.newSessionId(),
+    state: "in-progress",
+    principal: null,
+    guest: false,
+    anonymous: false,
+    sessionKey: null,
+    signingKey: null,
+    signingRequired: false,
+    preauthHash: conn.dialect === SMB2_DIALECT_311 ? Buffer.from(conn.preauthHash!) : null,
+    ntlmChallenge: null,
+    ntlmFlags: 0,
+    spnego: true,
+    trees: new Map(),
+  };
+  conn.sessions.set(s.id, s);
+  return s;
+}
+
+function responseBody(flags: number, token: Buffer): Buffer {
+  const w = new SmbWriter();
+  w.u16(9)
+    .u16(flags)
+    .u16(SMB2_HEADER_SIZE + 8)
+    .u16(token.length)
+    .bytes(token);
+  return w.finish();
+}
+
+function wrap(session: Session, state: number, token: Buffer | null): Buffer {
+  if (!session.spnego) return token ?? Buffer.alloc(0);
+  return negTokenResp(state, token, state === NEG_STATE_ACCEPT_INCOMPLETE);
+}
+
+function challengeLeg(req: SmbRequest, session: Session, token: Buffer): Reply {
+  session.ntlmFlags = parseNegotiateFlags(token);
+  session.ntlmChallenge = newServerChallenge();
+  const challenge = buildChallenge(session.ntlmFlags, session.ntlmChallenge, req.server.config.serverName);
+  return {
+    status: STATUS_MORE_PROCESSING_REQUIRED,
+    body: responseBody(0, wrap(session, NEG_STATE_ACCEPT_INCOMPLETE, challenge)),
+    sessionId: session.id,
+    onBuilt: (m) => {
+      if (session.preauthHash) session.preauthHash = preauthUpdate(session.preauthHash, m);
+    },
+  };
+}
+
+function authenticateLeg(req: SmbRequest, session: Session, token: Buffer, securityMode: number): Reply {
+  const auth = parseAuthenticate(token);
+  const cfg = req.server.config;
+  let flags = 0;
+  if (auth.user === "" && auth.ntResponse.length === 0) {
+    session.anonymous = true;
+    session.guest = true;
+    flags = SMB2_SESSION_FLAG_IS_NULL;
+  } else {
+    const identity = req.server.ctx.identity;
+    const principal = identity.byName(auth.user) ?? identity.byName(auth.user.toLowerCase());
+    if (!principal?.ntHash || !session.ntlmChallenge) throw new SmbError(STATUS_LOGON_FAILURE);
+    const key = verifyNtlmv2(principal.ntHash, auth, session.ntlmChallenge);
+    if (!key) throw new SmbError(STATUS_LOGON_FAILURE);
+    if (!principal.enabled) throw new SmbError(STATUS_ACCOUNT_DISABLED);
+    session.principal = principal;
+    session.sessionKey = key.subarray(0, 16);
+    session.signingKey = signingKeyFor(req.conn.dialect, session.sessionKey, session.preauthHash);
+    session.signingRequired =
+      cfg.signingRequired ||
+      (securityMode & SMB2_NEGOTIATE_SIGNING_REQUIRED) !== 0 ||
+      (req.conn.clientSecurityMode & SMB2_NEGOTIATE_SIGNING_REQUIRED) !== 0;
+  }
+  session.state = "valid";
+  session.ntlmChallenge = null;
+  if (flags & SMB2_SESSION_FLAG_IS_NULL) flags |= 0;
+  else if (session.guest) flags |= SMB2_SESSION_FLAG_IS_GUEST;
+  req.server.ctx.clients.update(req.conn.clientId, { user: session.principal?.username ?? "anonymous" });
+  const reply: Reply = {
+    body: responseBody(flags, wrap(session, NEG_STATE_ACCEPT_COMPLETED, null)),
+    sessionId: session.id,
+  };
+  if (session.signingKey) reply.signWith = session.signingKey;
+  return reply;
+}
+
+export async function sessionSetup(req: SmbRequest): Promise<Reply> {
+  const r = req.reader();
+  const reqFlags = r.u8();
+  const securityMode = r.u8();
+  r.u32(); // Capabilities
+  r.u32(); // Channel
+  const off = r.u16();
+  const len = r.u16();
+  if (reqFlags & SMB2_SESSION_FLAG_BINDING) throw new SmbError(STATUS_REQUEST_NOT_ACCEPTED, "multichannel");
+  const blob = slice(req.msg, off, len, MAX_SPNEGO_TOKEN_BYTES);
+  const session = findOrCreateSession(req);
+  if (session.preauthHash) session.preauthHash = preauthUpdate(session.preauthHash, req.msg);
+  try {
+    const token = extractMechToken(blob);
+    if (!token) throw new SmbError(STATUS_INVALID_PARAMETER, "no mechToken");
+    if (session.state === "in-progress" && session.ntlmChallenge === null)
+      session.spnego = !isRawNtlmssp(blob);
+    const type = messageType(token);
+    if (type === NtLmNegotiate) return challengeLeg(req, session, token);
+    if (type === NtLmAuthenticate) return authenticateLeg(req, session, token, securityMode);
+    throw new SmbError(STATUS_INVALID_PARAMETER, `NTLM message ${type}`);
+  } catch (e) {
+    if (session.state !== "valid") req.conn.sessions.delete(session.id);
+    if (e instanceof NtlmError || e instanceof SpnegoError)
+      throw new SmbError(STATUS_LOGON_FAILURE, e.message);
+    throw e;
+  }
+}
+
+export const SESSION_SETUP: CommandSpec = {
+  name: "SESSION_SETUP",
+  structureSize: 25,
+  needsSession: false,
+  needsTree: false,
+  handle: sessionSetup,
+};

@@ -1,0 +1,171 @@
+/**
+ * SMB2 SET_INFO ([MS-SMB2] §2.2.39, §3.3.5.21; [MS-FSA] §2.1.5.14): basic, rename, link,
+ * disposition, position, mode, allocation, end-of-file. Security descriptors are accepted and
+ * ignored (ownership and mode are managed over NFS/the console); file-system classes are refused.
+ */
+import type { SetAttrs } from "../../../metadata/types.ts";
+import { fromFiletime } from "../attrs.ts";
+import * as C from "../constants.ts";
+import * as S from "../ntstatus.ts";
+import { parsePath, resolvePath } from "../paths.ts";
+import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
+import type { Open } from "../state.ts";
+import { SmbError, withStatus } from "../status.ts";
+import { SmbReader, slice } from "../wire.ts";
+
+export const MAX_SET_INFO_BYTES = 64 * 1024;
+const NO_CHANGE = [0n, 0xffffffffffffffffn, 0xfffffffffffffffen];
+
+function need(open: Open, bits: number): void {
+  if (!(open.grantedAccess & bits)) throw new SmbError(S.STATUS_ACCESS_DENIED);
+}
+
+async function setBasic(req: SmbRequest, open: Open, r: SmbReader): Promise<void> {
+  need(open, C.FILE_WRITE_ATTRIBUTES);
+  const [btime, atime, mtime] = [r.u64(), r.u64(), r.u64()];
+  r.u64(); // ChangeTime: maintained by the server
+  const attributes = r.u32();
+  const attrs: SetAttrs = {};
+  if (!NO_CHANGE.includes(btime)) attrs.btime = fromFiletime(btime);
+  if (!NO_CHANGE.includes(atime)) attrs.atime = fromFiletime(atime);
+  if (!NO_CHANGE.includes(mtime)) attrs.mtime = fromFiletime(mtime);
+  if (attributes !== 0) {
+    if (attributes & C.FILE_ATTRIBUTE_DIRECTORY && !open.isDir)
+      throw new SmbError(S.STATUS_INVALID_PARAMETER);
+    attrs.dosAttributes = attributes & C.SETTABLE_DOS_ATTRIBUTES;
+  }
+  if (Object.keys(attrs).length === 0) return;
+  await req.server.ctx.metadata.setattr(open.tree.caller, open.handle, attrs);
+}
+
+/** FILE_RENAME_INFORMATION_TYPE_2 / FILE_LINK_INFORMATION_TYPE_2 ([MS-FSCC] §2.4.37, §2.4.21.2). */
+function decodeRenameTarget(buf: Buffer): { replace: boolean; name: string } {
+  const r = new SmbReader(buf);
+  const replace = r.u8() !== 0;
+  r.skip(7);
+  r.u64(); // RootDirectory: must be 0 for SMB2
+  const len = r.u32();
+  return { replace, name: r.bytes(len).toString("utf16le") };
+}
+
+async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean): Promise<void> {
+  if (!link) need(open, C.DELETE);
+  const { replace, name } = decodeRenameTarget(buf);
+  const path = parsePath(name);
+  if (path.stream || path.components.length === 0)
+    throw new SmbError(S.STATUS_INVALID_PARAMETER, "rename target");
+  if (!open.parent) throw new SmbError(S.STATUS_ACCESS_DENIED, "rename the root");
+  const tree = open.tree;
+  const md = req.server.ctx.metadata;
+  const target = await resolvePath(md, tree.caller, tree.root, path.components);
+  const sameObject = target.target?.attr.fileid === open.fileid;
+  if (target.target && !sameObject) {
+    if (!replace) throw new SmbError(S.STATUS_OBJECT_NAME_COLLISION);
+    if (target.target.attr.type === "dir") throw new SmbError(S.STATUS_ACCESS_DENIED);
+    const busy = req.server.files.get(`${tree.share.name}:${target.target.attr.fileid}`);
+    if (busy && busy.opens.size > 0) throw new SmbError(S.STATUS_ACCESS_DENIED);
+  }
+  const overrides = { EEXIST: S.STATUS_OBJECT_NAME_COLLISION, ENOTEMPTY: S.STATUS_ACCESS_DENIED };
+  if (link) {
+    if (open.isDir) throw new SmbError(S.STATUS_FILE_IS_A_DIRECTORY);
+    if (target.target && !sameObject) await md.remove(tree.caller, target.parent!, target.name);
+    await withStatus(overrides, () => md.link(tree.caller, open.handle, target.parent!, target.name));
+    return;
+  }
+  await withStatus(overrides, () =>
+    md.rename(tree.caller, open.parent!, open.name, target.parent!, target.name),
+  );
+  // Every open of this file now names the new path.
+  for (const o of req.server.files.get(open.fileKey)?.opens ?? [open]) {
+    o.parent = target.parent;
+    o.name = target.name;
+    o.path = path.components.join("\\");
+  }
+}
+
+async function setDisposition(req: SmbRequest, open: Open, deletePending: boolean): Promise<void> {
+  need(open, C.DELETE);
+  const md = req.server.ctx.metadata;
+  const file = req.server.file(open.fileKey);
+  if (deletePending) {
+    if (!open.parent) throw new SmbError(S.STATUS_CANNOT_DELETE, "share root");
+    const attr = await md.getattr(open.handle);
+    if (attr.dosAttributes & C.FILE_ATTRIBUTE_READONLY) throw new SmbError(S.STATUS_CANNOT_DELETE);
+    if (open.isDir) {
+      const page = await md.readdir(open.tree.caller, open.handle, 0n, null, 4);
+      if (page.entries.some((e) => e.name !== "." && e.name !== ".."))
+        throw new SmbError(S.STATUS_DIRECTORY_NOT_EMPTY);
+    }
+  }
+  file.deletePending = deletePending;
+  if (!deletePending) for (const o of file.opens) o.deleteOnClose = false;
+}
+
+async function setSize(req: SmbRequest, open: Open, size: bigint, onlyShrink: boolean): Promise<void> {
+  need(open, C.FILE_WRITE_DATA);
+  if (open.isDir) throw new SmbError(S.STATUS_INVALID_PARAMETER);
+  if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new SmbError(S.STATUS_DISK_FULL);
+  const md = req.server.ctx.metadata;
+  if (onlyShrink && Number(size) >= (await md.getattr(open.handle)).size) return;
+  await md.setattr(open.tree.caller, open.handle, { size: Number(size) });
+  open.written = true;
+}
+
+async function setFileInfo(req: SmbRequest, open: Open, cls: number, buf: Buffer): Promise<void> {
+  const r = new SmbReader(buf);
+  const write = [
+    C.FileRenameInformation,
+    C.FileLinkInformation,
+    C.FileDispositionInformation,
+    C.FileDispositionInformationEx,
+    C.FileAllocationInformation,
+    C.FileEndOfFileInformation,
+    C.FileBasicInformation,
+  ];
+  if (write.includes(cls) && !open.tree.writable) throw new SmbError(open.tree.readOnlyStatus);
+  if (cls === C.FileBasicInformation) return setBasic(req, open, r);
+  if (cls === C.FileRenameInformation) return setRename(req, open, buf, false);
+  if (cls === C.FileLinkInformation) return setRename(req, open, buf, true);
+  if (cls === C.FileDispositionInformation) return setDisposition(req, open, r.u8() !== 0);
+  if (cls === C.FileDispositionInformationEx) return setDisposition(req, open, (r.u32() & 1) !== 0);
+  if (cls === C.FilePositionInformation) {
+    open.position = r.u64();
+    return;
+  }
+  if (cls === C.FileModeInformation) {
+    open.mode = r.u32();
+    return;
+  }
+  if (cls === C.FileAllocationInformation) return setSize(req, open, r.u64(), true);
+  if (cls === C.FileEndOfFileInformation) return setSize(req, open, r.u64(), false);
+  if (cls === C.FileValidDataLengthInformation) return;
+  if (cls === C.FileFullEaInformation) throw new SmbError(S.STATUS_EAS_NOT_SUPPORTED);
+  throw new SmbError(S.STATUS_INVALID_INFO_CLASS);
+}
+
+export async function setInfo(req: SmbRequest): Promise<Reply> {
+  const r = req.reader();
+  const infoType = r.u8();
+  const cls = r.u8();
+  const len = r.u32();
+  const off = r.u16();
+  r.u16();
+  r.u32(); // AdditionalInformation
+  const open = req.open(readFileId(r));
+  const buf = slice(req.msg, off, len, MAX_SET_INFO_BYTES);
+  if (infoType === C.SMB2_0_INFO_FILE) await setFileInfo(req, open, cls, buf);
+  else if (infoType === C.SMB2_0_INFO_SECURITY) {
+    if (!(open.grantedAccess & (C.WRITE_DAC | C.WRITE_OWNER))) throw new SmbError(S.STATUS_ACCESS_DENIED);
+  } else if (infoType === C.SMB2_0_INFO_FILESYSTEM || infoType === C.SMB2_0_INFO_QUOTA) {
+    throw new SmbError(S.STATUS_NOT_SUPPORTED);
+  } else throw new SmbError(S.STATUS_INVALID_PARAMETER, "InfoType");
+  return { body: Buffer.from([2, 0]) };
+}
+
+export const SET_INFO: CommandSpec = {
+  name: "SET_INFO",
+  structureSize: 33,
+  needsSession: true,
+  needsTree: true,
+  handle: setInfo,
+};

@@ -1,0 +1,106 @@
+/**
+ * SMB2 TREE_CONNECT / TREE_DISCONNECT ([MS-SMB2] §2.2.9–2.2.12, §3.3.5.7). `\\host\export` maps to
+ * the share "/export" (case-insensitive, as Windows share names are); the share must have SMB
+ * enabled and the user a permission other than "none". Guests need a guest share.
+ */
+
+import type { ShareInfo } from "../../../runtime/types.ts";
+import {
+  FILE_ALL_ACCESS,
+  FILE_GENERIC_EXECUTE,
+  FILE_GENERIC_READ,
+  SMB2_HEADER_SIZE,
+  SMB2_SHARE_TYPE_DISK,
+} from "../constants.ts";
+import {
+  STATUS_ACCESS_DENIED,
+  STATUS_BAD_NETWORK_NAME,
+  STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_MEDIA_WRITE_PROTECTED,
+} from "../ntstatus.ts";
+import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
+import { MAX_PATH_BYTES, MAX_TREES_PER_SESSION, type Tree } from "../state.ts";
+import { SmbError } from "../status.ts";
+import { SmbWriter, slice } from "../wire.ts";
+import { EMPTY_4 } from "./logoff.ts";
+
+export function findSmbShare(shares: ShareInfo[], smbName: string): ShareInfo | undefined {
+  const want = smbName.toLowerCase();
+  return shares.find((s) => s.protocols.smb && s.name.replace(/^\/+/, "").toLowerCase() === want);
+}
+
+export async function treeConnect(req: SmbRequest): Promise<Reply> {
+  const session = req.requireSession();
+  const r = req.reader();
+  r.u16(); // Flags (3.1.1) / Reserved
+  const off = r.u16();
+  const len = r.u16();
+  const path = slice(req.msg, off, len, MAX_PATH_BYTES).toString("utf16le");
+  const smbName =
+    path
+      .split("\\")
+      .filter((p) => p.length > 0)
+      .pop() ?? "";
+  const ctx = req.server.ctx;
+  const share = findSmbShare(ctx.shares.list(), smbName);
+  if (!share) throw new SmbError(STATUS_BAD_NETWORK_NAME, smbName);
+  if (session.trees.size >= MAX_TREES_PER_SESSION) throw new SmbError(STATUS_INSUFFICIENT_RESOURCES);
+  let writable: boolean;
+  let caller: Tree["caller"];
+  if (session.principal) {
+    const perm = ctx.identity.permission(session.principal, share.name);
+    if (perm === "none") throw new SmbError(STATUS_ACCESS_DENIED);
+    writable = perm === "read-write" || perm === "admin";
+    const p = session.principal;
+    caller = { uid: p.uid, gid: p.gid, gids: p.gids };
+  } else {
+    if (!share.guest) throw new SmbError(STATUS_ACCESS_DENIED);
+    writable = true;
+    caller = { uid: share.anonUid, gid: share.anonGid, gids: [] };
+  }
+  // Windows: a write-protected volume says MEDIA_WRITE_PROTECTED, a share ACL says ACCESS_DENIED.
+  const readOnlyStatus = share.readOnly ? STATUS_MEDIA_WRITE_PROTECTED : STATUS_ACCESS_DENIED;
+  writable = writable && !share.readOnly;
+  const maximalAccess = writable ? FILE_ALL_ACCESS : FILE_GENERIC_READ | FILE_GENERIC_EXECUTE;
+  const tree: Tree = {
+    id: req.conn.newTreeId(),
+    share,
+    root: ctx.metadata.rootHandle(share.name),
+    caller,
+    writable,
+    readOnlyStatus,
+    maximalAccess,
+    clientId: req.conn.clientId,
+  };
+  session.trees.set(tree.id, tree);
+  ctx.clients.update(req.conn.clientId, { share: share.name });
+  const w = new SmbWriter();
+  w.u16(16).u8(SMB2_SHARE_TYPE_DISK).u8(0).u32(0).u32(0).u32(maximalAccess);
+  return { body: w.finish(), treeId: tree.id };
+}
+
+export async function treeDisconnect(req: SmbRequest): Promise<Reply> {
+  const session = req.requireSession();
+  const tree = req.requireTree();
+  await req.conn.closeSessionOpens(session, tree.id);
+  session.trees.delete(tree.id);
+  return { body: EMPTY_4() };
+}
+
+export const TREE_CONNECT: CommandSpec = {
+  name: "TREE_CONNECT",
+  structureSize: 9,
+  needsSession: true,
+  needsTree: false,
+  handle: treeConnect,
+};
+
+export const TREE_DISCONNECT: CommandSpec = {
+  name: "TREE_DISCONNECT",
+  structureSize: 4,
+  needsSession: true,
+  needsTree: true,
+  handle: treeDisconnect,
+};
+
+void SMB2_HEADER_SIZE;

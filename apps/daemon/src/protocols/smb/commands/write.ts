@@ -1,0 +1,67 @@
+/**
+ * SMB2 WRITE ([MS-SMB2] §2.2.21, §2.2.22, §3.3.5.13). Bytes go to the payload service (WAL +
+ * cache), then metadata extends the size. WRITE_THROUGH asks for file_sync durability.
+ */
+import { FILE_APPEND_DATA, FILE_WRITE_DATA, SMB2_WRITEFLAG_WRITE_THROUGH } from "../constants.ts";
+import {
+  STATUS_ACCESS_DENIED,
+  STATUS_FILE_LOCK_CONFLICT,
+  STATUS_INVALID_DEVICE_REQUEST,
+  STATUS_INVALID_PARAMETER,
+} from "../ntstatus.ts";
+import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
+import { SmbError } from "../status.ts";
+import { SmbWriter, slice } from "../wire.ts";
+import { clampRange } from "./lock.ts";
+
+const APPEND_OFFSET = 0xffffffffffffffffn;
+
+export async function write(req: SmbRequest): Promise<Reply> {
+  const r = req.reader();
+  const dataOffset = r.u16();
+  const length = r.u32();
+  let offset = r.u64();
+  const open = req.open(readFileId(r));
+  r.u32(); // Channel
+  r.u32(); // RemainingBytes
+  r.u32(); // WriteChannelInfoOffset + Length
+  const flags = r.u32();
+  if (open.isDir) throw new SmbError(STATUS_INVALID_DEVICE_REQUEST);
+  if (!open.tree.writable) throw new SmbError(open.tree.readOnlyStatus);
+  if (!(open.grantedAccess & (FILE_WRITE_DATA | FILE_APPEND_DATA))) throw new SmbError(STATUS_ACCESS_DENIED);
+  if (length > req.server.config.maxWriteBytes) throw new SmbError(STATUS_INVALID_PARAMETER, "Length");
+  const data = slice(req.msg, dataOffset, length, req.server.config.maxWriteBytes);
+  const ctx = req.server.ctx;
+  const { payloadId } = await ctx.metadata.prepareWrite(open.tree.caller, open.handle);
+  if (offset === APPEND_OFFSET) offset = BigInt((await ctx.metadata.getattr(open.handle)).size);
+  if (offset + BigInt(length) > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new SmbError(STATUS_INVALID_PARAMETER, "Offset");
+  if (length > 0) {
+    const range = clampRange(offset, BigInt(length));
+    const conflict = ctx.metadata.testLock(open.handle, {
+      owner: open.lockOwner,
+      kind: "exclusive",
+      ...range,
+    });
+    if (conflict) throw new SmbError(STATUS_FILE_LOCK_CONFLICT);
+  }
+  const start = Number(offset);
+  const sync = (flags & SMB2_WRITEFLAG_WRITE_THROUGH) !== 0 || (open.mode & 0x2) !== 0;
+  if (length > 0) {
+    await ctx.payload.writeAt(open.tree.share.name, payloadId, start, data, sync ? "file_sync" : "unstable");
+    await ctx.metadata.commitWrite(open.handle, start + length);
+    open.written = true;
+  }
+  open.position = offset + BigInt(length);
+  const w = new SmbWriter(16);
+  w.u16(17).u16(0).u32(length).u32(0).u16(0).u16(0);
+  return { body: w.finish() };
+}
+
+export const WRITE: CommandSpec = {
+  name: "WRITE",
+  structureSize: 49,
+  needsSession: true,
+  needsTree: true,
+  handle: write,
+};

@@ -1,0 +1,391 @@
+/**
+ * One TCP connection: framing, compound chains (§3.3.5.2.7), credits (§3.3.1.2), signing checks
+ * (§3.3.5.2.4), async interim responses (§3.3.4.2), CANCEL, and teardown. Frames are processed
+ * concurrently up to MAX_INFLIGHT_FRAMES; commands inside one compound run in order.
+ */
+import type { Socket } from "node:net";
+import { signMessage, verifyMessage } from "./auth/signing.ts";
+import { closeOpen } from "./commands/close.ts";
+import { COMMANDS } from "./commands/index.ts";
+import {
+  SMB2_CANCEL,
+  SMB2_DIALECT_202,
+  SMB2_FLAGS_ASYNC_COMMAND,
+  SMB2_FLAGS_RELATED_OPERATIONS,
+  SMB2_FLAGS_SERVER_TO_REDIR,
+  SMB2_FLAGS_SIGNED,
+  SMB2_HEADER_SIZE,
+  SMB2_NEGOTIATE,
+  SMB2_PROTOCOL_ID,
+  SMB2_SESSION_SETUP,
+} from "./constants.ts";
+import { FrameDecoder, transportHeader } from "./framing.ts";
+import { decodeHeader, encodeHeader, type Smb2Header } from "./header.ts";
+import {
+  isErrorStatus,
+  STATUS_ACCESS_DENIED,
+  STATUS_CANCELLED,
+  STATUS_INVALID_PARAMETER,
+  STATUS_MORE_PROCESSING_REQUIRED,
+  STATUS_NETWORK_NAME_DELETED,
+  STATUS_NOT_SUPPORTED,
+  STATUS_PENDING,
+  STATUS_USER_SESSION_DELETED,
+} from "./ntstatus.ts";
+import { type CompoundState, type Reply, SmbRequest } from "./request.ts";
+import {
+  MAX_CREDITS,
+  MAX_INFLIGHT_FRAMES,
+  MAX_PENDING_ASYNC,
+  type Open,
+  type Session,
+  type SmbServerState,
+} from "./state.ts";
+import { ntStatusOf, SmbError } from "./status.ts";
+
+/** §2.2.2 SMB2 ERROR response body with no error data. */
+const ERROR_BODY = Buffer.from([9, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+interface Pending {
+  controller: AbortController;
+  messageId: bigint;
+  sessionId: bigint;
+}
+
+interface OutMessage {
+  parts: Buffer[];
+  signKey: Buffer | null;
+}
+
+export class SmbConnection {
+  dialect = 0;
+  negotiated = false;
+  clientGuid = Buffer.alloc(16);
+  clientCapabilities = 0;
+  clientSecurityMode = 0;
+  clientDialects: number[] = [];
+  /** §3.3.1.7 Connection.PreauthIntegrityHashValue. */
+  preauthHash: Buffer | null = null;
+  readonly sessions = new Map<bigint, Session>();
+  readonly opens = new Map<bigint, Open>();
+  private nextVolatile = 1n;
+  private nextTree = 1;
+  private nextAsync = 1n;
+  private readonly pending = new Map<bigint, Pending>();
+  private credits = 1;
+  private inflight = 0;
+  private closed = false;
+  private readonly decoder = new FrameDecoder();
+  readonly clientId: string;
+  readonly localAddress: string;
+
+  constructor(
+    readonly server: SmbServerState,
+    private readonly socket: Socket,
+  ) {
+    this.clientId = server.ctx.clients.add({
+      protocol: "smb",
+      address: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`,
+      share: null,
+      user: null,
+    });
+    this.localAddress = socket.localAddress ?? "127.0.0.1";
+    socket.setNoDelay(true);
+    socket.on("data", (chunk) => this.onData(chunk));
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => void this.teardown());
+  }
+
+  newVolatileId(): bigint {
+    return this.nextVolatile++;
+  }
+  newTreeId(): number {
+    return this.nextTree++;
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: Buffer[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (e) {
+      this.server.ctx.logger.warn({ err: e }, "smb: bad frame, closing");
+      this.socket.destroy();
+      return;
+    }
+    for (const f of frames) {
+      this.inflight++;
+      if (this.inflight >= MAX_INFLIGHT_FRAMES) this.socket.pause();
+      this.handleFrame(f)
+        .catch((e) => {
+          this.server.ctx.logger.warn({ err: e }, "smb: frame failed, closing");
+          this.socket.destroy();
+        })
+        .finally(() => {
+          this.inflight--;
+          if (this.inflight < MAX_INFLIGHT_FRAMES && !this.closed) this.socket.resume();
+        });
+    }
+  }
+
+  /** Splits a compound chain into messages, checking every NextCommand (§2.2.1, §3.3.5.2.7). */
+  private splitChain(frame: Buffer): Buffer[] {
+    const msgs: Buffer[] = [];
+    let at = 0;
+    for (;;) {
+      if (frame.length - at < SMB2_HEADER_SIZE) throw new SmbError(STATUS_INVALID_PARAMETER, "short message");
+      const next = frame.readUInt32LE(at + 20);
+      if (next === 0) {
+        msgs.push(frame.subarray(at));
+        return msgs;
+      }
+      if (next % 8 !== 0 || next < SMB2_HEADER_SIZE || at + next > frame.length) {
+        throw new SmbError(STATUS_INVALID_PARAMETER, "bad NextCommand");
+      }
+      msgs.push(frame.subarray(at, at + next));
+      at += next;
+    }
+  }
+
+  private async handleFrame(frame: Buffer): Promise<void> {
+    if (frame.length >= 4 && frame.readUInt32LE(0) !== SMB2_PROTOCOL_ID) {
+      // SMB1 (or garbage): this server speaks SMB2 only; clients that start with an SMB1
+      // multi-protocol NEGOTIATE are configured with `client min protocol = SMB2`.
+      this.socket.destroy();
+      return;
+    }
+    const msgs = this.splitChain(frame);
+    const compound: CompoundState = { sessionId: 0n, treeId: 0, fileId: null, createStatus: 0 };
+    const out: OutMessage[] = [];
+    for (let i = 0; i < msgs.length; i++) {
+      const msg = msgs[i]!;
+      const header = decodeHeader(msg);
+      const related = i > 0 && (header.Flags & SMB2_FLAGS_RELATED_OPERATIONS) !== 0;
+      const reply = await this.process(header, msg, related, compound, msgs.length === 1);
+      if (reply) out.push(reply);
+    }
+    if (out.length > 0) this.sendChain(out);
+  }
+
+  /** Credits charged by a request and granted in its response (§3.3.1.2, never 0 outstanding). */
+  private grantCredits(h: Smb2Header): number {
+    const charge = this.dialect > SMB2_DIALECT_202 ? Math.max(1, h.CreditCharge) : 1;
+    this.credits = Math.max(0, this.credits - charge);
+    const wanted = Math.max(1, h.Credits);
+    let grant = Math.min(wanted, MAX_CREDITS - this.credits);
+    if (this.credits + grant === 0) grant = 1;
+    this.credits += grant;
+    return grant;
+  }
+
+  private async process(
+    h: Smb2Header,
+    msg: Buffer,
+    related: boolean,
+    compound: CompoundState,
+    single: boolean,
+  ): Promise<OutMessage | null> {
+    if (h.Command === SMB2_CANCEL) {
+      this.cancel(h);
+      return null;
+    }
+    const started = performance.now();
+    const spec = COMMANDS[h.Command];
+    const sessionId = related ? compound.sessionId : h.SessionId;
+    const treeId = related ? compound.treeId : h.TreeId;
+    const req = new SmbRequest(
+      this,
+      this.server,
+      { ...h, SessionId: sessionId, TreeId: treeId },
+      msg,
+      related,
+      compound,
+      single,
+    );
+    let reply: Reply;
+    let signKey: Buffer | null = null;
+    try {
+      if (!spec) throw new SmbError(STATUS_NOT_SUPPORTED, `command ${h.Command}`);
+      if (!this.negotiated && h.Command !== SMB2_NEGOTIATE) throw new SmbError(STATUS_INVALID_PARAMETER);
+      if (msg.length < SMB2_HEADER_SIZE + 2 || msg.readUInt16LE(SMB2_HEADER_SIZE) !== spec.structureSize) {
+        throw new SmbError(STATUS_INVALID_PARAMETER, "StructureSize");
+      }
+      if (spec.needsSession) signKey = this.bindSession(req, msg);
+      if (spec.needsTree) {
+        const tree = req.session!.trees.get(treeId);
+        if (!tree) throw new SmbError(STATUS_NETWORK_NAME_DELETED);
+        req.tree = tree;
+      }
+      reply = await spec.handle(req);
+    } catch (e) {
+      const status = ntStatusOf(e);
+      if (!(e instanceof SmbError) && !(e instanceof Error && e.name === "FsError")) {
+        this.server.ctx.logger.error({ err: e, command: spec?.name }, "smb: handler failed");
+      }
+      reply = { status, body: ERROR_BODY };
+    }
+    const status = reply.status ?? 0;
+    this.server.ctx.metrics.observe(
+      "smb",
+      spec?.name ?? `cmd${h.Command}`,
+      performance.now() - started,
+      !isErrorStatus(status) || status === STATUS_MORE_PROCESSING_REQUIRED,
+    );
+    if (h.Command === 5 /* CREATE */) {
+      compound.createStatus = isErrorStatus(status) ? status : 0;
+    }
+    compound.sessionId = reply.sessionId ?? sessionId;
+    compound.treeId = reply.treeId ?? treeId;
+    return this.buildResponse(req, reply, reply.signWith ?? (this.shouldSign(req, h) ? signKey : null));
+  }
+
+  /** Looks up the session and checks the request's signature (§3.3.5.2.4, §3.3.5.2.9). */
+  private bindSession(req: SmbRequest, msg: Buffer): Buffer | null {
+    const session = this.sessions.get(req.header.SessionId);
+    if (!session) throw new SmbError(STATUS_USER_SESSION_DELETED);
+    req.session = session;
+    if (session.state !== "valid") {
+      if (req.header.Command === SMB2_SESSION_SETUP) return null;
+      throw new SmbError(STATUS_USER_SESSION_DELETED);
+    }
+    const key = session.signingKey;
+    if (!key) return null;
+    const signed = (req.header.Flags & SMB2_FLAGS_SIGNED) !== 0;
+    if (signed && !verifyMessage(this.dialect, key, msg))
+      throw new SmbError(STATUS_ACCESS_DENIED, "bad signature");
+    if (!signed && session.signingRequired) throw new SmbError(STATUS_ACCESS_DENIED, "unsigned request");
+    return key;
+  }
+
+  private shouldSign(req: SmbRequest, h: Smb2Header): boolean {
+    return (h.Flags & SMB2_FLAGS_SIGNED) !== 0 || req.session?.signingRequired === true;
+  }
+
+  private buildResponse(req: SmbRequest, reply: Reply, signKey: Buffer | null): OutMessage {
+    const h = req.header;
+    const status = reply.status ?? 0;
+    let flags = SMB2_FLAGS_SERVER_TO_REDIR | (req.related ? SMB2_FLAGS_RELATED_OPERATIONS : 0);
+    let credits: number;
+    let asyncId = 0n;
+    if (req.asyncId !== null) {
+      flags |= SMB2_FLAGS_ASYNC_COMMAND;
+      asyncId = req.asyncId;
+      credits = 0; // granted with the interim response
+      this.pending.delete(req.asyncId);
+    } else {
+      credits = this.grantCredits(h);
+    }
+    if (signKey) flags |= SMB2_FLAGS_SIGNED;
+    const header = encodeHeader({
+      CreditCharge: h.CreditCharge,
+      Status: status,
+      Command: h.Command,
+      Credits: credits,
+      Flags: flags,
+      NextCommand: 0,
+      MessageId: h.MessageId,
+      TreeId: reply.treeId ?? h.TreeId,
+      AsyncId: asyncId,
+      SessionId: reply.sessionId ?? h.SessionId,
+      Signature: Buffer.alloc(16),
+    });
+    let body = reply.body;
+    // Odd StructureSize with an empty dynamic part still needs its one byte (§2.2 conventions).
+    const structure = body.length >= 2 ? body.readUInt16LE(0) : 0;
+    if (structure & 1 && body.length < structure && !reply.data)
+      body = Buffer.concat([body, Buffer.alloc(1)]);
+    const parts = [header, body];
+    if (reply.data && reply.data.length > 0) parts.push(reply.data);
+    reply.onBuilt?.(Buffer.concat(parts));
+    return { parts, signKey };
+  }
+
+  /** Chains responses (8-byte aligned, NextCommand set), signs each, writes one frame. */
+  private sendChain(out: OutMessage[]): void {
+    const frameParts: Buffer[] = [];
+    let total = 0;
+    for (let i = 0; i < out.length; i++) {
+      const m = out[i]!;
+      let len = m.parts.reduce((n, p) => n + p.length, 0);
+      if (i < out.length - 1) {
+        const pad = (8 - (len % 8)) % 8;
+        if (pad) m.parts.push(Buffer.alloc(pad));
+        len += pad;
+        m.parts[0]!.writeUInt32LE(len, 20);
+      }
+      if (m.signKey) signMessage(this.dialect, m.signKey, m.parts);
+      frameParts.push(...m.parts);
+      total += len;
+    }
+    this.write([transportHeader(total), ...frameParts]);
+  }
+
+  /** Sends an already-built single message (preauth hashing needs the exact bytes). */
+  sendOne(message: OutMessage): void {
+    this.sendChain([message]);
+  }
+
+  private write(parts: Buffer[]): void {
+    if (this.closed || this.socket.destroyed) return;
+    this.socket.cork();
+    for (const p of parts) this.socket.write(p);
+    this.socket.uncork();
+  }
+
+  /** Interim response and pending registration for `req` (§3.3.4.2). */
+  goAsync(req: SmbRequest): AbortSignal | null {
+    if (this.pending.size >= MAX_PENDING_ASYNC) return null;
+    const asyncId = this.nextAsync++;
+    const controller = new AbortController();
+    this.pending.set(asyncId, {
+      controller,
+      messageId: req.header.MessageId,
+      sessionId: req.header.SessionId,
+    });
+    const h = req.header;
+    const header = encodeHeader({
+      CreditCharge: h.CreditCharge,
+      Status: STATUS_PENDING,
+      Command: h.Command,
+      Credits: this.grantCredits(h),
+      Flags: SMB2_FLAGS_SERVER_TO_REDIR | SMB2_FLAGS_ASYNC_COMMAND,
+      NextCommand: 0,
+      MessageId: h.MessageId,
+      TreeId: 0,
+      AsyncId: asyncId,
+      SessionId: h.SessionId,
+      Signature: Buffer.alloc(16),
+    });
+    req.asyncId = asyncId;
+    this.write([transportHeader(header.length + ERROR_BODY.length), header, ERROR_BODY]);
+    return controller.signal;
+  }
+
+  /** §3.3.5.16 CANCEL: no response of its own; the cancelled request answers STATUS_CANCELLED. */
+  private cancel(h: Smb2Header): void {
+    for (const [id, p] of this.pending) {
+      const hit = h.Flags & SMB2_FLAGS_ASYNC_COMMAND ? id === h.AsyncId : p.messageId === h.MessageId;
+      if (hit) p.controller.abort(new SmbError(STATUS_CANCELLED));
+    }
+  }
+
+  /** Closes every open of a session (LOGOFF, teardown). */
+  async closeSessionOpens(session: Session, tree?: number): Promise<void> {
+    for (const open of [...this.opens.values()]) {
+      if (open.session !== session || (tree !== undefined && open.tree.id !== tree)) continue;
+      await closeOpen(this, open).catch(() => undefined);
+    }
+  }
+
+  private async teardown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.pending.values()) p.controller.abort(new SmbError(STATUS_CANCELLED));
+    for (const s of this.sessions.values()) await this.closeSessionOpens(s);
+    this.sessions.clear();
+    this.server.ctx.clients.remove(this.clientId);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * File information classes for QUERY_INFO ([MS-FSCC] §2.4). Each encoder returns the full
+ * structure; the caller truncates to OutputBufferLength (BUFFER_OVERFLOW) when the class has a
+ * variable part, or fails with INFO_LENGTH_MISMATCH when even the fixed part does not fit.
+ */
+import type { FileAttr } from "../../../metadata/types.ts";
+import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
+import * as C from "../constants.ts";
+import type { Open } from "../state.ts";
+import { type SmbWriter, utf16 } from "../wire.ts";
+
+export interface InfoInput {
+  open: Open;
+  attr: FileAttr;
+  deletePending: boolean;
+}
+
+/** The open's name as Windows reports it: the path from the share root with a leading "\". */
+export function fullName(open: Open): string {
+  return `\\${open.path}`;
+}
+
+const basic = (w: SmbWriter, a: FileAttr) => writeTimes(w, a).u32(dosAttributes(a)).u32(0);
+const standard = (w: SmbWriter, i: InfoInput) =>
+  w
+    .u64(allocationSize(i.attr))
+    .u64(endOfFile(i.attr))
+    .u32(i.attr.nlink)
+    .u8(i.deletePending ? 1 : 0)
+    .u8(i.attr.type === "dir" ? 1 : 0)
+    .u16(0);
+
+function nameInfo(w: SmbWriter, name: string): SmbWriter {
+  const n = utf16(name);
+  return w.u32(n.length).bytes(n);
+}
+
+function all(w: SmbWriter, i: InfoInput): SmbWriter {
+  basic(w, i.attr);
+  standard(w, i);
+  w.u64(i.attr.fileid).u32(0).u32(i.open.grantedAccess).u64(i.open.position).u32(i.open.mode).u32(0);
+  return nameInfo(w, fullName(i.open));
+}
+
+function streams(w: SmbWriter, i: InfoInput): SmbWriter {
+  if (i.attr.type === "dir") return w;
+  const name = utf16("::$DATA");
+  return w.u32(0).u32(name.length).u64(endOfFile(i.attr)).u64(allocationSize(i.attr)).bytes(name);
+}
+
+export interface InfoClass {
+  /** Bytes of the fixed part: a smaller output buffer is INFO_LENGTH_MISMATCH. */
+  fixed: number;
+  encode(w: SmbWriter, i: InfoInput): SmbWriter;
+}
+
+export const FILE_INFO_CLASSES: Record<number, InfoClass> = {
+  [C.FileBasicInformation]: { fixed: 40, encode: (w, i) => basic(w, i.attr) },
+  [C.FileStandardInformation]: { fixed: 24, encode: standard },
+  [C.FileInternalInformation]: { fixed: 8, encode: (w, i) => w.u64(i.attr.fileid) },
+  [C.FileEaInformation]: { fixed: 4, encode: (w) => w.u32(0) },
+  [C.FileAccessInformation]: { fixed: 4, encode: (w, i) => w.u32(i.open.grantedAccess) },
+  [C.FileNameInformation]: { fixed: 4, encode: (w, i) => nameInfo(w, fullName(i.open)) },
+  [C.FilePositionInformation]: { fixed: 8, encode: (w, i) => w.u64(i.open.position) },
+  [C.FileModeInformation]: { fixed: 4, encode: (w, i) => w.u32(i.open.mode) },
+  [C.FileAlignmentInformation]: { fixed: 4, encode: (w) => w.u32(0) },
+  [C.FileAllInformation]: { fixed: 100, encode: all },
+  [C.FileStreamInformation]: { fixed: 0, encode: streams },
+  [C.FileCompressionInformation]: {
+    fixed: 16,
+    encode: (w, i) => w.u64(endOfFile(i.attr)).u16(0).u8(0).u8(0).u8(0).zeros(3),
+  },
+  [C.FileNetworkOpenInformation]: {
+    fixed: 56,
+    encode: (w, i) =>
+      writeTimes(w, i.attr)
+        .u64(allocationSize(i.attr))
+        .u64(endOfFile(i.attr))
+        .u32(dosAttributes(i.attr))
+        .u32(0),
+  },
+  [C.FileAttributeTagInformation]: { fixed: 8, encode: (w, i) => w.u32(dosAttributes(i.attr)).u32(0) },
+  // No 8.3 names are generated; the long name is the alternate name, as Samba does with `mangled names = no`.
+  [C.FileAlternateNameInformation]: { fixed: 4, encode: (w, i) => nameInfo(w, i.open.name) },
+  [C.FileNormalizedNameInformation]: { fixed: 4, encode: (w, i) => nameInfo(w, i.open.path) },
+};

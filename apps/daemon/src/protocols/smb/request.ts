@@ -1,0 +1,113 @@
+/**
+ * What a command handler sees: the decoded header, the raw message (offsets in SMB2 bodies are
+ * relative to the header start), the resolved session/tree, and helpers for FileIds, async
+ * replies and compound state. `CommandSpec` is one row of the dispatch table.
+ */
+
+import type { SmbConnection } from "./connection.ts";
+import { SMB2_HEADER_SIZE, SMB2_RELATED_FILE_ID } from "./constants.ts";
+import type { Smb2Header } from "./header.ts";
+import { STATUS_FILE_CLOSED, STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
+import type { Open, Session, SmbServerState, Tree } from "./state.ts";
+import { SmbError } from "./status.ts";
+import { SmbReader } from "./wire.ts";
+
+export interface Reply {
+  /** Defaults to STATUS_SUCCESS; non-error statuses and MORE_PROCESSING_REQUIRED keep the body. */
+  status?: number;
+  /** The response body after the header (fixed part and dynamic buffer). */
+  body: Buffer;
+  /** Bulk data appended after `body` without copying (READ). */
+  data?: Buffer;
+  /** Sign with this key regardless of the request (final SESSION_SETUP, §3.3.5.5.3). */
+  signWith?: Buffer;
+  /** Session id to put in the response header (new sessions). */
+  sessionId?: bigint;
+  treeId?: number;
+  /** Sees the exact response bytes (preauth integrity hashing, §3.3.5.4 / §3.3.5.5). */
+  onBuilt?: (message: Buffer) => void;
+}
+
+/** State carried between the commands of one compound chain (§3.3.5.2.7). */
+export interface CompoundState {
+  sessionId: bigint;
+  treeId: number;
+  fileId: { persistent: bigint; volatile: bigint } | null;
+  /** Status of the last CREATE in the chain, failed related operations inherit it. */
+  createStatus: number;
+}
+
+export interface FileIdRef {
+  persistent: bigint;
+  volatile: bigint;
+}
+
+export class SmbRequest {
+  session: Session | null = null;
+  tree: Tree | null = null;
+  asyncId: bigint | null = null;
+  /** Set when the reply is the session's first signed one etc. */
+  constructor(
+    readonly conn: SmbConnection,
+    readonly server: SmbServerState,
+    readonly header: Smb2Header,
+    /** This command's bytes from its header to its end (or NextCommand). */
+    readonly msg: Buffer,
+    readonly related: boolean,
+    readonly compound: CompoundState,
+    readonly canGoAsync: boolean,
+  ) {}
+
+  /** Reader positioned after StructureSize. */
+  reader(): SmbReader {
+    return new SmbReader(this.msg, SMB2_HEADER_SIZE + 2);
+  }
+
+  requireSession(): Session {
+    if (!this.session) throw new SmbError(STATUS_INVALID_PARAMETER, "no session");
+    return this.session;
+  }
+
+  requireTree(): Tree {
+    if (!this.tree) throw new SmbError(STATUS_INVALID_PARAMETER, "no tree");
+    return this.tree;
+  }
+
+  /** Resolves a FileId (or the related-compound placeholder) to an open of this tree. */
+  open(id: FileIdRef): Open {
+    let ref = id;
+    if (id.persistent === SMB2_RELATED_FILE_ID && id.volatile === SMB2_RELATED_FILE_ID) {
+      if (this.compound.createStatus !== 0) throw new SmbError(this.compound.createStatus);
+      if (!this.compound.fileId) throw new SmbError(STATUS_INVALID_PARAMETER, "no related FileId");
+      ref = this.compound.fileId;
+    }
+    const open = this.conn.opens.get(ref.volatile);
+    if (!open || open.persistentId !== ref.persistent || open.session !== this.session) {
+      throw new SmbError(STATUS_FILE_CLOSED);
+    }
+    if (this.tree && open.tree !== this.tree) throw new SmbError(STATUS_FILE_CLOSED);
+    return open;
+  }
+
+  /**
+   * Sends an interim STATUS_PENDING response and returns the signal that CANCEL aborts
+   * (§3.3.4.2). Null when the request cannot go async (inside a compound, or too many pending).
+   */
+  goAsync(): AbortSignal | null {
+    if (!this.canGoAsync) return null;
+    return this.conn.goAsync(this);
+  }
+}
+
+export function readFileId(r: SmbReader): FileIdRef {
+  return { persistent: r.u64(), volatile: r.u64() };
+}
+
+export interface CommandSpec {
+  name: string;
+  /** §2.2.x StructureSize the request must carry. */
+  structureSize: number;
+  needsSession: boolean;
+  needsTree: boolean;
+  handle(req: SmbRequest): Promise<Reply>;
+}

@@ -1,0 +1,136 @@
+/**
+ * Server, session, tree and open state ([MS-SMB2] §3.3.1). Connection-level state lives on
+ * `SmbConnection`; what several connections share (share modes, delete-pending files, session
+ * ids) lives on `SmbServerState`.
+ */
+import type { Caller } from "../../metadata/types.ts";
+import type { AdapterContext, Principal, ShareInfo } from "../../runtime/types.ts";
+
+export interface SmbConfig {
+  /** NetBIOS-ish name used in NTLM target info. */
+  serverName: string;
+  /** Server policy: every authenticated session must sign (§3.3.1.5 RequireMessageSigning). */
+  signingRequired: boolean;
+  maxTransactBytes: number;
+  maxReadBytes: number;
+  maxWriteBytes: number;
+  serverGuid: Buffer;
+  startTime: Date;
+}
+
+/** Limits checked at their boundary (style rule 10). */
+export const MAX_SESSIONS_PER_CONNECTION = 64;
+export const MAX_TREES_PER_SESSION = 256;
+export const MAX_OPENS_PER_CONNECTION = 16384;
+export const MAX_CREDITS = 8192;
+export const MAX_INFLIGHT_FRAMES = 128;
+export const MAX_PENDING_ASYNC = 1024;
+export const MAX_PATH_BYTES = 32 * 1024;
+export const MAX_LOCKS_PER_REQUEST = 64;
+
+export interface Session {
+  id: bigint;
+  state: "in-progress" | "valid";
+  principal: Principal | null;
+  guest: boolean;
+  anonymous: boolean;
+  sessionKey: Buffer | null;
+  signingKey: Buffer | null;
+  signingRequired: boolean;
+  /** §3.3.1.8 Session.PreauthIntegrityHashValue (3.1.1 only). */
+  preauthHash: Buffer | null;
+  ntlmChallenge: Buffer | null;
+  ntlmFlags: number;
+  /** Whether the client spoke SPNEGO (else raw NTLMSSP). */
+  spnego: boolean;
+  trees: Map<number, Tree>;
+}
+
+export interface Tree {
+  id: number;
+  share: ShareInfo;
+  root: Buffer;
+  caller: Caller;
+  writable: boolean;
+  /** The status a write on this tree fails with. */
+  readOnlyStatus: number;
+  maximalAccess: number;
+  clientId: string;
+}
+
+export interface HeldLock {
+  offset: number;
+  length: number;
+  exclusive: boolean;
+}
+
+export interface DirEnum {
+  pattern: string;
+  cookie: bigint;
+  verifier: Buffer | null;
+  /** Entries fetched but not yet returned (buffer full). */
+  pending: DirItem[];
+  dotsSent: boolean;
+  eof: boolean;
+  started: boolean;
+}
+
+export interface DirItem {
+  name: string;
+  attr: import("../../metadata/types.ts").FileAttr;
+}
+
+export interface Open {
+  persistentId: bigint;
+  volatileId: bigint;
+  session: Session;
+  tree: Tree;
+  handle: Buffer;
+  /** Parent directory handle and name (null for the share root). */
+  parent: Buffer | null;
+  name: string;
+  /** Path from the share root with backslashes, for FileNameInformation. */
+  path: string;
+  isDir: boolean;
+  fileid: bigint;
+  fileKey: string;
+  grantedAccess: number;
+  shareAccess: number;
+  deleteOnClose: boolean;
+  lockOwner: string;
+  locks: HeldLock[];
+  dir: DirEnum | null;
+  position: bigint;
+  mode: number;
+  retained: boolean;
+  /** Data was written through this open (CLOSE then makes it durable). */
+  written: boolean;
+}
+
+/** Per-file state shared by every open of it across connections (§3.3.1.10 Open.File). */
+export interface FileState {
+  opens: Set<Open>;
+  deletePending: boolean;
+}
+
+export class SmbServerState {
+  private nextSession = 1n;
+  readonly files = new Map<string, FileState>();
+  constructor(
+    readonly ctx: AdapterContext,
+    readonly config: SmbConfig,
+  ) {}
+
+  newSessionId(): bigint {
+    return this.nextSession++;
+  }
+
+  file(key: string): FileState {
+    let f = this.files.get(key);
+    if (!f) {
+      f = { opens: new Set(), deletePending: false };
+      this.files.set(key, f);
+    }
+    return f;
+  }
+}
