@@ -1,0 +1,128 @@
+/**
+ * The daemon's HTTP server (node:http): `/trpc/*` for the control plane, `/health` (liveness),
+ * `/health/ready` (readiness) and `/metrics` (Prometheus text). Everything else is 404.
+ * The server tracks its sockets so a graceful stop can close idle keep-alive connections and
+ * end SSE subscriptions instead of waiting for clients to go away.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+
+export interface ReadinessCheck {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+export interface HttpServerDeps {
+  logger: Logger;
+  version: string;
+  startedAt: Date;
+  /** Handles a request whose path starts with /trpc (the prefix is left on the URL). */
+  trpc: (req: IncomingMessage, res: ServerResponse) => void;
+  readiness: () => Promise<ReadinessCheck[]>;
+  metricsRegistry: Registry;
+}
+
+/** Slow clients must not hold sockets open forever (headers) or stall a graceful stop. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** How long a graceful stop waits for in-flight requests before closing sockets anyway. */
+export const HTTP_DRAIN_TIMEOUT_MS = 5_000;
+
+export interface HttpServer {
+  listen(host: string, port: number): Promise<string>;
+  close(): Promise<void>;
+  readonly url: string | null;
+}
+
+export function createHttpServer(deps: HttpServerDeps): HttpServer {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => route(deps, req, res));
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = 0; // SSE subscriptions are long-lived responses
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  let url: string | null = null;
+
+  return {
+    get url() {
+      return url;
+    },
+    listen(host, port) {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const address = server.address();
+          if (address === null || typeof address === "string") return reject(new Error("no address"));
+          const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+          url = `http://${shownHost}:${address.port}`;
+          resolve(url);
+        });
+      });
+    },
+    async close() {
+      if (!server.listening) return;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, HTTP_DRAIN_TIMEOUT_MS);
+      // SSE responses never finish on their own: end them now rather than at the timeout.
+      for (const socket of sockets) {
+        const pending = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+        if (pending?.getHeader("content-type")?.toString().startsWith("text/event-stream")) socket.destroy();
+      }
+      await closed;
+      clearTimeout(timer);
+      url = null;
+    },
+  };
+}
+
+function route(deps: HttpServerDeps, req: IncomingMessage, res: ServerResponse): void {
+  const path = (req.url ?? "/").split("?")[0]!;
+  if (path === "/trpc" || path.startsWith("/trpc/")) {
+    deps.trpc(req, res);
+    return;
+  }
+  const handler = ROUTES[path];
+  if (handler === undefined || (req.method !== "GET" && req.method !== "HEAD")) {
+    sendJson(res, handler === undefined ? 404 : 405, {
+      error: handler === undefined ? "not found" : "method not allowed",
+    });
+    return;
+  }
+  handler(deps, res).catch((err: unknown) => {
+    deps.logger.error({ err, path }, "http handler failed");
+    if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+    else res.end();
+  });
+}
+
+type RouteHandler = (deps: HttpServerDeps, res: ServerResponse) => Promise<void>;
+
+const ROUTES: Readonly<Record<string, RouteHandler>> = {
+  "/health": async (deps, res) => {
+    const uptime = (Date.now() - deps.startedAt.getTime()) / 1000;
+    sendJson(res, 200, { status: "ok", version: deps.version, uptime });
+  },
+  "/health/ready": async (deps, res) => {
+    const checks = await deps.readiness();
+    const ok = checks.every((check) => check.ok);
+    sendJson(res, ok ? 200 : 503, { status: ok ? "ready" : "not ready", checks });
+  },
+  "/metrics": async (deps, res) => {
+    const body = await deps.metricsRegistry.metrics();
+    res.writeHead(200, { "content-type": deps.metricsRegistry.contentType });
+    res.end(body);
+  },
+};
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,125 @@
+/**
+ * The running protocol adapters. Starting builds the adapter from its factory with the row's
+ * port and settings; a failure to bind (port in use, bad address) becomes a ControlError that
+ * names the field, and nothing is left half-started.
+ */
+import type { Logger } from "pino";
+import { ControlError } from "../control/errors.ts";
+import type { AdapterStatus } from "../control/runtime-control.ts";
+import type { AdapterRecord } from "../control/store/types.ts";
+import type { AdapterRegistry } from "./adapter-registry.ts";
+import type { AdapterContext, AdapterSettings, ProtocolAdapter } from "./types.ts";
+
+export interface AdapterManagerOptions {
+  factories: AdapterRegistry;
+  context: AdapterContext;
+  logger: Logger;
+  /** Address adapters bind unless their settings say otherwise. */
+  host: string;
+  /** When set, every adapter binds this port instead of its row's (0 in tests). */
+  portOverride?: number;
+  /** Called after an adapter stopped, so its clients can be forgotten. */
+  onStopped?: (type: string) => void;
+}
+
+interface Running {
+  adapter: ProtocolAdapter;
+  since: Date;
+}
+
+export class AdapterManager {
+  readonly #running = new Map<string, Running>();
+  /** Serializes start/stop per adapter type so concurrent clicks cannot double-bind. */
+  readonly #pending = new Map<string, Promise<unknown>>();
+  readonly #opts: AdapterManagerOptions;
+
+  constructor(opts: AdapterManagerOptions) {
+    this.#opts = opts;
+  }
+
+  isRunning(type: string): boolean {
+    return this.#running.has(type);
+  }
+
+  hasFactory(type: string): boolean {
+    return Object.hasOwn(this.#opts.factories, type);
+  }
+
+  runningTypes(): string[] {
+    return [...this.#running.keys()];
+  }
+
+  start(record: AdapterRecord): Promise<void> {
+    return this.#serialize(record.type, () => this.#start(record));
+  }
+
+  stop(type: string): Promise<void> {
+    return this.#serialize(type, () => this.#stop(type));
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.runningTypes().map((type) => this.stop(type)));
+  }
+
+  status(record: AdapterRecord): AdapterStatus {
+    const running = this.#running.get(record.type);
+    return {
+      type: record.type,
+      running: running !== undefined,
+      port: running?.adapter.port ?? record.port,
+      since: running?.since ?? null,
+      connections: running?.adapter.connectionCount() ?? 0,
+    };
+  }
+
+  async #start(record: AdapterRecord): Promise<void> {
+    if (this.#running.has(record.type)) return;
+    const factory = this.hasFactory(record.type) ? this.#opts.factories[record.type] : undefined;
+    if (factory === undefined) {
+      throw new ControlError("INVALID", `type: no ${record.type} adapter is built into this daemon`, "type");
+    }
+    const settings: AdapterSettings = {
+      ...record.settings,
+      host: typeof record.settings.host === "string" ? record.settings.host : this.#opts.host,
+      port: this.#opts.portOverride ?? record.port,
+    };
+    const logger = this.#opts.logger.child({ adapter: record.type });
+    const adapter = factory(settings, { ...this.#opts.context, logger });
+    try {
+      await adapter.serve();
+    } catch (err) {
+      await adapter.stop().catch(() => undefined);
+      const message = err instanceof Error ? err.message : String(err);
+      throw new ControlError(
+        "INVALID",
+        `port: cannot start ${record.type} on ${settings.port}: ${message}`,
+        "port",
+      );
+    }
+    this.#running.set(record.type, { adapter, since: new Date() });
+    logger.info({ port: adapter.port, host: settings.host }, "adapter started");
+  }
+
+  async #stop(type: string): Promise<void> {
+    const running = this.#running.get(type);
+    if (running === undefined) return;
+    this.#running.delete(type);
+    try {
+      await running.adapter.stop();
+    } finally {
+      this.#opts.onStopped?.(type);
+      this.#opts.logger.info({ adapter: type }, "adapter stopped");
+    }
+  }
+
+  #serialize<T>(type: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#pending.get(type) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const settled = next.catch(() => undefined);
+    this.#pending.set(type, settled);
+    void settled.then(() => {
+      if (this.#pending.get(type) === settled) this.#pending.delete(type);
+    });
+    return next;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Protocol metrics: a prom-client counter and histogram per (protocol, op) for /metrics, plus a
+ * small latency window per op so the console can show p50/p99 without scraping Prometheus.
+ * Each daemon has its own prom-client Registry (no global default registry), so several daemons
+ * in one test process do not collide.
+ */
+import { Counter, Histogram, type Registry } from "prom-client";
+import type { AdapterOpMetrics } from "../control/runtime-control.ts";
+import type { ProtocolMetrics } from "./types.ts";
+
+/** Latency samples kept per (protocol, op) for percentiles; older ones are overwritten. */
+export const LATENCY_WINDOW_SAMPLES = 1024;
+/** Distinct ops per protocol we track; a misbehaving adapter cannot grow the label set forever. */
+export const OPS_PER_PROTOCOL_MAX = 256;
+
+const LATENCY_BUCKETS_SECONDS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5,
+];
+
+class OpStats {
+  count = 0;
+  errors = 0;
+  readonly #window = new Float64Array(LATENCY_WINDOW_SAMPLES);
+  #next = 0;
+
+  record(durationMs: number, ok: boolean): void {
+    this.count++;
+    if (!ok) this.errors++;
+    this.#window[this.#next % LATENCY_WINDOW_SAMPLES] = durationMs;
+    this.#next++;
+  }
+
+  percentile(p: number): number {
+    const n = Math.min(this.#next, LATENCY_WINDOW_SAMPLES);
+    if (n === 0) return 0;
+    const sorted = this.#window.slice(0, n).sort();
+    return sorted[Math.min(n - 1, Math.floor((p / 100) * n))]!;
+  }
+}
+
+export class PromProtocolMetrics implements ProtocolMetrics {
+  readonly #ops = new Map<string, Map<string, OpStats>>();
+  readonly #counter: Counter<"protocol" | "op" | "result">;
+  readonly #histogram: Histogram<"protocol" | "op">;
+
+  constructor(registry: Registry) {
+    this.#counter = new Counter({
+      name: "dittofs_protocol_ops_total",
+      help: "Protocol operations handled, by protocol, operation and result",
+      labelNames: ["protocol", "op", "result"],
+      registers: [registry],
+    });
+    this.#histogram = new Histogram({
+      name: "dittofs_protocol_op_duration_seconds",
+      help: "Protocol operation latency",
+      labelNames: ["protocol", "op"],
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers: [registry],
+    });
+  }
+
+  observe(protocol: string, op: string, durationMs: number, ok: boolean): void {
+    let byOp = this.#ops.get(protocol);
+    if (byOp === undefined) {
+      byOp = new Map();
+      this.#ops.set(protocol, byOp);
+    }
+    let stats = byOp.get(op);
+    if (stats === undefined) {
+      if (byOp.size >= OPS_PER_PROTOCOL_MAX) return;
+      stats = new OpStats();
+      byOp.set(op, stats);
+    }
+    stats.record(durationMs, ok);
+    this.#counter.inc({ protocol, op, result: ok ? "ok" : "error" });
+    this.#histogram.observe({ protocol, op }, durationMs / 1000);
+  }
+
+  snapshot(protocol: string): AdapterOpMetrics[] {
+    const byOp = this.#ops.get(protocol);
+    if (byOp === undefined) return [];
+    return [...byOp.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([op, stats]) => ({
+        op,
+        count: stats.count,
+        errors: stats.errors,
+        latencyMsP50: stats.percentile(50),
+        latencyMsP99: stats.percentile(99),
+      }));
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Shares in the Runtime: the stored record and the live registration with MetadataService and
+ * PayloadService, kept in step. Registration order is payload first (it replays the WAL), then
+ * metadata; unregistration is the reverse.
+ */
+
+import type { ShareCreateInput, ShareUpdateInput } from "@dittofs/shared";
+import type { Logger } from "pino";
+import type { ShareRecord } from "../control/store/types.ts";
+import { FsError } from "../errors.ts";
+import { liveFailure } from "./failures.ts";
+import type { LiveStores } from "./live-stores.ts";
+import type { RuntimeStore, ShareFields } from "./runtime-store.ts";
+import type { RuntimeServices } from "./services.ts";
+import type { ShareInfo } from "./types.ts";
+
+export function toShareInfo(record: ShareRecord): ShareInfo {
+  return {
+    name: record.name,
+    readOnly: record.readOnly,
+    squash: record.squash,
+    anonUid: record.anonUid,
+    anonGid: record.anonGid,
+    protocols: { nfs: record.nfs, smb: record.smb },
+    guest: record.guest,
+    metadataStore: record.metadataStore,
+    blockStore: record.blockStore,
+  };
+}
+
+function fieldsOf(record: ShareRecord): ShareFields {
+  const { id: _id, name: _name, createdAt: _c, updatedAt: _u, ...fields } = record;
+  return fields;
+}
+
+export class RuntimeShares {
+  readonly #live = new Map<string, ShareInfo>();
+
+  constructor(
+    private readonly store: RuntimeStore,
+    private readonly services: RuntimeServices,
+    private readonly stores: LiveStores,
+    private readonly logger: Logger,
+  ) {}
+
+  list(): ShareInfo[] {
+    return [...this.#live.values()];
+  }
+
+  get(name: string): ShareInfo | undefined {
+    return this.#live.get(name);
+  }
+
+  records(): Promise<ShareRecord[]> {
+    return this.store.listShares();
+  }
+
+  /** Registers every stored share; one that fails (its store is down) is logged and skipped. */
+  async registerAll(): Promise<void> {
+    for (const record of await this.store.listShares()) {
+      try {
+        await this.register(record);
+      } catch (err) {
+        this.logger.error({ err, share: record.name }, "share not available");
+      }
+    }
+  }
+
+  async create(input: ShareCreateInput): Promise<ShareRecord> {
+    const record = await this.store.createShare(input);
+    try {
+      await this.register(record);
+    } catch (err) {
+      await this.store
+        .deleteShare(record.name)
+        .catch((e) => this.logger.error({ err: e }, "rollback failed"));
+      throw liveFailure(`share ${record.name}`, err);
+    }
+    return record;
+  }
+
+  async update(input: ShareUpdateInput): Promise<ShareRecord> {
+    const { name, ...patch } = input;
+    const before = await this.store.getShare(name);
+    const record = await this.store.updateShare(name, patch);
+    const storesChanged =
+      record.metadataStore !== before.metadataStore || record.blockStore !== before.blockStore;
+    if (!storesChanged && this.#live.has(name)) {
+      const info = toShareInfo(record);
+      this.services.metadata.updateShare(info);
+      this.#live.set(name, info);
+      return record;
+    }
+    try {
+      await this.unregister(name);
+      await this.register(record);
+    } catch (err) {
+      await this.store.updateShare(name, fieldsOf(before));
+      await this.register(before).catch((e) =>
+        this.logger.error({ err: e, share: name }, "share not restored"),
+      );
+      throw liveFailure(`share ${name}`, err);
+    }
+    return record;
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.store.deleteShare(name);
+    await this.unregister(name).catch((err) =>
+      this.logger.error({ err, share: name }, "unregistering failed"),
+    );
+  }
+
+  /** Re-registers the live shares that use a store whose live instance was replaced. */
+  async reattach(kind: "metadata" | "block", storeName: string, swap: () => void): Promise<void> {
+    const affected = this.list().filter(
+      (s) => (kind === "metadata" ? s.metadataStore : s.blockStore) === storeName,
+    );
+    for (const share of affected) await this.unregister(share.name);
+    swap();
+    for (const share of affected) {
+      const record = await this.store.getShare(share.name);
+      await this.register(record).catch((err) =>
+        this.logger.error({ err, share: share.name }, "share not available"),
+      );
+    }
+  }
+
+  async register(record: ShareRecord): Promise<void> {
+    const info = toShareInfo(record);
+    const metadataStore = this.stores.metadata(info.metadataStore);
+    const blockStore = this.stores.block(info.blockStore);
+    if (metadataStore === undefined)
+      throw new FsError("EIO", `metadata store ${info.metadataStore} is not open`);
+    if (blockStore === undefined) throw new FsError("EIO", `block store ${info.blockStore} is not open`);
+    await this.services.payload.addShare(info.name, blockStore);
+    try {
+      await this.services.metadata.addShare(info, metadataStore);
+    } catch (err) {
+      await this.services.payload.removeShare(info.name).catch(() => undefined);
+      throw err;
+    }
+    this.#live.set(info.name, info);
+  }
+
+  async unregister(name: string): Promise<void> {
+    if (!this.#live.has(name)) return;
+    this.#live.delete(name);
+    await this.services.metadata.removeShare(name);
+    await this.services.payload.removeShare(name);
+  }
+}

@@ -1,0 +1,213 @@
+import { writeFileSync } from "node:fs";
+import { connect, createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ControlError } from "../control/errors.ts";
+import type { Runtime } from "./runtime.ts";
+import { type Dialect, runtimeHarness } from "./testing/runtime-harness.ts";
+import { TEST_PROTOCOL } from "./testing/tcp-test-adapter.ts";
+
+/** Sends one line to the test adapter and returns its answer line. */
+function ask(port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    let data = "";
+    socket.setEncoding("utf8");
+    socket.on("connect", () => socket.write(`${line}\n`));
+    socket.on("data", (chunk: string) => {
+      data += chunk;
+      if (data.includes("\n")) {
+        socket.end();
+        resolve(data.trim());
+      }
+    });
+    socket.on("error", reject);
+  });
+}
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.on("connect", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.on("error", () => resolve(true));
+  });
+}
+
+async function controlError(promise: Promise<unknown>): Promise<ControlError> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ControlError);
+  return err as ControlError;
+}
+
+const DIALECTS: Dialect[] = ["sqlite", "postgres"];
+
+describe.each(DIALECTS)("Runtime on %s", (dialect) => {
+  let h: Awaited<ReturnType<typeof runtimeHarness>>;
+  let runtime: Runtime;
+
+  beforeAll(async () => {
+    h = await runtimeHarness(dialect);
+    ({ runtime } = await h.start());
+  });
+  afterAll(() => h.dispose());
+
+  it("creates, serves, stops, restarts and deletes an adapter, persisting start/stop", async () => {
+    await runtime.createAdapter({ type: TEST_PROTOCOL, port: 0 });
+    let status = runtime.adapterStatus(TEST_PROTOCOL);
+    expect(status.running).toBe(true);
+    expect(status.port).toBeGreaterThan(0);
+    expect(await ask(status.port, "hello")).toBe("0 hello");
+    expect(runtime.metricsSnapshot().adapters).toContainEqual(
+      expect.objectContaining({
+        type: TEST_PROTOCOL,
+        running: true,
+        ops: [expect.objectContaining({ op: "echo", count: 1 })],
+      }),
+    );
+
+    status = await runtime.stopAdapter(TEST_PROTOCOL);
+    expect(status.running).toBe(false);
+    const stoppedPort = runtime.adapterStatus(TEST_PROTOCOL).port;
+    expect(await refused(status.port === 0 ? stoppedPort : status.port)).toBe(true);
+
+    // Stopped survives a restart …
+    ({ runtime } = await h.restart());
+    expect(runtime.adapterStatus(TEST_PROTOCOL).running).toBe(false);
+    // … and so does started.
+    expect((await runtime.startAdapter(TEST_PROTOCOL)).running).toBe(true);
+    ({ runtime } = await h.restart());
+    const restarted = runtime.adapterStatus(TEST_PROTOCOL);
+    expect(restarted.running).toBe(true);
+    expect(await ask(restarted.port, "again")).toBe("0 again");
+
+    await runtime.deleteAdapter(TEST_PROTOCOL);
+    expect(await refused(restarted.port)).toBe(true);
+    expect(
+      (await controlError(Promise.resolve().then(() => runtime.adapterStatus(TEST_PROTOCOL)))).code,
+    ).toBe("NOT_FOUND");
+    ({ runtime } = await h.restart());
+    expect(runtime.adapterRecords().map((a) => a.type)).not.toContain(TEST_PROTOCOL);
+  });
+
+  it("refuses an adapter it cannot start and writes nothing", async () => {
+    const unknown = await controlError(runtime.createAdapter({ type: "gopher", port: 0 }));
+    expect(unknown).toMatchObject({ code: "INVALID", field: "type" });
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const busy = await controlError(runtime.createAdapter({ type: TEST_PROTOCOL, port }));
+      expect(busy).toMatchObject({ code: "INVALID", field: "port" });
+    } finally {
+      blocker.close();
+    }
+    expect(runtime.adapterRecords().map((a) => a.type)).toEqual(
+      expect.not.arrayContaining(["gopher", TEST_PROTOCOL]),
+    );
+    // A disabled adapter is stored without starting.
+    await runtime.createAdapter({ type: TEST_PROTOCOL, port: 0, enabled: false });
+    expect(runtime.adapterStatus(TEST_PROTOCOL).running).toBe(false);
+    // Changing the port of a running adapter rebinds it.
+    await runtime.startAdapter(TEST_PROTOCOL);
+    const blocker2: Server = createServer();
+    await new Promise<void>((resolve) => blocker2.listen(0, "127.0.0.1", resolve));
+    const taken = (blocker2.address() as { port: number }).port;
+    try {
+      const err = await controlError(runtime.updateAdapter({ type: TEST_PROTOCOL, port: taken }));
+      expect(err.field).toBe("port");
+      const after = runtime.adapterStatus(TEST_PROTOCOL);
+      expect(after.running).toBe(true);
+      expect(runtime.adapterRecords().find((a) => a.type === TEST_PROTOCOL)?.port).toBe(0);
+      expect(await ask(after.port, "still")).toBe("0 still");
+    } finally {
+      blocker2.close();
+    }
+    await runtime.deleteAdapter(TEST_PROTOCOL);
+  });
+
+  it("tracks connected clients while a connection is open", async () => {
+    await runtime.createAdapter({ type: TEST_PROTOCOL, port: 0 });
+    const { port } = runtime.adapterStatus(TEST_PROTOCOL);
+    const socket = connect(port, "127.0.0.1");
+    await new Promise((resolve) => socket.on("connect", resolve));
+    await expect.poll(() => runtime.listClients().filter((c) => c.protocol === TEST_PROTOCOL).length).toBe(1);
+    expect(runtime.adapterStatus(TEST_PROTOCOL).connections).toBe(1);
+    socket.destroy();
+    await expect.poll(() => runtime.listClients().length).toBe(0);
+    await runtime.deleteAdapter(TEST_PROTOCOL);
+  });
+
+  it("creates stores and shares live, refuses what it cannot open, and keeps them across a restart", async () => {
+    await runtime.createMetadataStore({ name: "mem", type: "memory", config: {} });
+    await runtime.createBlockStore({ name: "blocks", type: "fs", config: { path: "blocks-a" } });
+    const share = await runtime.createShare({
+      name: "/projects",
+      metadataStore: "mem",
+      blockStore: "blocks",
+    });
+    expect(share).toMatchObject({ name: "/projects", squash: "root_squash", nfs: true, smb: true });
+    expect(runtime.shareInfos().map((s) => s.name)).toContain("/projects");
+    expect(await runtime.storeHealth("block", "blocks")).toMatchObject({ ok: true });
+    expect((await controlError(runtime.storeHealth("block", "missing"))).code).toBe("NOT_FOUND");
+
+    await runtime.createAdapter({ type: TEST_PROTOCOL, port: 0 });
+    expect(await ask(runtime.adapterStatus(TEST_PROTOCOL).port, "n")).toBe(
+      `${runtime.shareInfos().length} n`,
+    );
+
+    const updated = await runtime.updateShare({ name: "/projects", readOnly: true });
+    expect(updated.readOnly).toBe(true);
+    expect(runtime.shareInfos().find((s) => s.name === "/projects")?.readOnly).toBe(true);
+
+    // A store in use cannot go; an unknown store cannot be named.
+    expect((await controlError(runtime.deleteBlockStore("blocks"))).code).toBe("IN_USE");
+    expect(
+      (await controlError(runtime.createShare({ name: "/x", metadataStore: "nope", blockStore: "blocks" })))
+        .code,
+    ).toBe("NOT_FOUND");
+
+    // A config that cannot be opened is refused before anything is written.
+    writeFileSync(join(h.dataDir, "not-a-dir"), "");
+    const bad = await runtime
+      .createBlockStore({ name: "bad", type: "fs", config: { path: "not-a-dir/blocks" } })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(bad).toBeInstanceOf(Error);
+    const restarted = await h.restart();
+    runtime = restarted.runtime;
+    const { store } = restarted;
+    expect((await store.listStores("block")).map((s) => s.name)).not.toContain("bad");
+
+    expect(runtime.shareInfos().find((s) => s.name === "/projects")).toMatchObject({
+      readOnly: true,
+      blockStore: "blocks",
+    });
+    expect(await runtime.testBlockStore("fs", { path: "probe" })).toMatchObject({ ok: true });
+
+    await runtime.deleteShare("/projects");
+    expect(runtime.shareInfos().map((s) => s.name)).not.toContain("/projects");
+    await runtime.deleteBlockStore("blocks");
+    await runtime.deleteMetadataStore("mem");
+    await runtime.deleteAdapter(TEST_PROTOCOL);
+    ({ runtime } = await h.restart());
+    expect(runtime.shareInfos().map((s) => s.name)).not.toContain("/projects");
+  });
+
+  it("reloads identities on demand", async () => {
+    const restarted = await h.restart();
+    runtime = restarted.runtime;
+    const { store } = restarted;
+    await store.createUser({ username: "dana", password: "correct horse", role: "user" });
+    expect(runtime.identity.byName("dana")).toBeUndefined();
+    await runtime.identityChanged();
+    expect(runtime.identity.byName("dana")).toMatchObject({ username: "dana", enabled: true });
+  });
+});

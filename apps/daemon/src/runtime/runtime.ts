@@ -1,0 +1,228 @@
+/**
+ * The Runtime: the single owner of live state (open stores, registered shares, running adapters,
+ * connected clients, the identity directory) next to the control-plane store. Every control
+ * method writes the store *and* changes the live state, so a change takes effect at once and
+ * survives a restart; when the live half fails, the stored record is put back as it was.
+ */
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type {
+  AdapterStatus,
+  MetricsSnapshot,
+  RuntimeControl,
+  RuntimeInfo,
+  StoreHealth,
+} from "../control/runtime-control.ts";
+import type { AdapterRecord, ShareRecord, StoreKind } from "../control/store/types.ts";
+import { type AdapterRegistry, adapterFactories } from "./adapter-registry.ts";
+import { AdapterManager } from "./adapters.ts";
+import { MemoryClientRegistry } from "./clients.ts";
+import { errorText } from "./failures.ts";
+import { SnapshotIdentityDirectory } from "./identity.ts";
+import { LiveStores } from "./live-stores.ts";
+import { PromProtocolMetrics } from "./metrics.ts";
+import { RuntimeAdapters } from "./runtime-adapters.ts";
+import { RuntimeShares } from "./runtime-shares.ts";
+import type { RuntimeStore } from "./runtime-store.ts";
+import { RuntimeStores } from "./runtime-stores.ts";
+import type { RuntimeServices } from "./services.ts";
+import { waitForTermination } from "./signals.ts";
+import { buildMetricsSnapshot, registerRuntimeGauges } from "./snapshot.ts";
+import type { AdapterContext, ConnectedClient, IdentityDirectory, ShareInfo } from "./types.ts";
+import { DAEMON_VERSION } from "./version.ts";
+
+export interface RuntimeOptions {
+  store: RuntimeStore;
+  services: RuntimeServices;
+  logger: Logger;
+  dataDir: string;
+  metricsRegistry: Registry;
+  /** Protocol → factory; defaults to the built-in registry. */
+  adapters?: AdapterRegistry;
+  /** Address adapters bind unless their settings name one (default 0.0.0.0). */
+  adapterHost?: string;
+  /** Every adapter binds this port instead of its row's (0 in tests). */
+  adapterPortOverride?: number;
+}
+
+export class Runtime implements RuntimeControl {
+  readonly clients = new MemoryClientRegistry();
+  readonly metrics: PromProtocolMetrics;
+  readonly context: AdapterContext;
+  readonly #opts: RuntimeOptions;
+  readonly #stores: LiveStores;
+  readonly #manager: AdapterManager;
+  readonly #shares: RuntimeShares;
+  readonly #storeOps: RuntimeStores;
+  readonly #adapterOps: RuntimeAdapters;
+  readonly #startedAt = new Date();
+  #identity: IdentityDirectory = new SnapshotIdentityDirectory({
+    principals: [],
+    groups: [],
+    permissions: [],
+  });
+  #stopping: Promise<void> | null = null;
+
+  constructor(opts: RuntimeOptions) {
+    this.#opts = opts;
+    this.metrics = new PromProtocolMetrics(opts.metricsRegistry);
+    this.#stores = new LiveStores(opts.services, opts.dataDir, opts.logger);
+    this.#shares = new RuntimeShares(opts.store, opts.services, this.#stores, opts.logger);
+    this.#storeOps = new RuntimeStores(opts.store, this.#stores, this.#shares);
+    this.context = {
+      logger: opts.logger,
+      metadata: opts.services.metadata,
+      payload: opts.services.payload,
+      shares: { list: () => this.#shares.list(), get: (name) => this.#shares.get(name) },
+      // Adapters keep this object; lookups go to the newest snapshot.
+      identity: {
+        byName: (name) => this.#identity.byName(name),
+        byUid: (uid) => this.#identity.byUid(uid),
+        permission: (principal, share) => this.#identity.permission(principal, share),
+      },
+      clients: this.clients,
+      metrics: this.metrics,
+    };
+    this.#manager = new AdapterManager({
+      factories: opts.adapters ?? adapterFactories,
+      context: this.context,
+      logger: opts.logger,
+      host: opts.adapterHost ?? "0.0.0.0",
+      portOverride: opts.adapterPortOverride,
+      onStopped: (type) => this.clients.removeProtocol(type),
+    });
+    this.#adapterOps = new RuntimeAdapters(opts.store, this.#manager);
+    registerRuntimeGauges(opts.metricsRegistry, this);
+  }
+
+  get identity(): IdentityDirectory {
+    return this.context.identity;
+  }
+
+  /** Opens every stored store, registers every share, starts every enabled adapter. */
+  async loadFromStore(): Promise<void> {
+    await this.identityChanged();
+    await this.#storeOps.openAll();
+    await this.#shares.registerAll();
+    await this.#adapterOps.startEnabled((type, err) =>
+      this.#opts.logger.error({ err, adapter: type }, "adapter did not start"),
+    );
+  }
+
+  /** Runs until SIGTERM/SIGINT (or `signal`), then stops gracefully. */
+  async serve(signal?: AbortSignal): Promise<void> {
+    await waitForTermination({ signal });
+    await this.stop();
+  }
+
+  /** Adapters stop accepting and finish in-flight requests; writes are made durable; stores close. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    const { logger, services } = this.#opts;
+    await this.#manager.stopAll();
+    await services.payload.flushAll().catch((err) => logger.error({ err }, "flushing payload failed"));
+    await services.payload.close().catch((err) => logger.error({ err }, "closing payload service failed"));
+    await this.#stores.closeAll();
+  }
+
+  shareInfos(): ShareInfo[] {
+    return this.#shares.list();
+  }
+
+  createShare: RuntimeControl["createShare"] = (input) => this.#shares.create(input);
+  updateShare: RuntimeControl["updateShare"] = (input) => this.#shares.update(input);
+  deleteShare: RuntimeControl["deleteShare"] = (name) => this.#shares.delete(name);
+
+  createMetadataStore: RuntimeControl["createMetadataStore"] = (input) =>
+    this.#storeOps.create("metadata", input);
+  updateMetadataStore: RuntimeControl["updateMetadataStore"] = (input) =>
+    this.#storeOps.update("metadata", input);
+  deleteMetadataStore: RuntimeControl["deleteMetadataStore"] = (name) =>
+    this.#storeOps.delete("metadata", name);
+  createBlockStore: RuntimeControl["createBlockStore"] = (input) => this.#storeOps.create("block", input);
+  updateBlockStore: RuntimeControl["updateBlockStore"] = (input) => this.#storeOps.update("block", input);
+  deleteBlockStore: RuntimeControl["deleteBlockStore"] = (name) => this.#storeOps.delete("block", name);
+
+  createAdapter: RuntimeControl["createAdapter"] = (input) => this.#adapterOps.create(input);
+  updateAdapter: RuntimeControl["updateAdapter"] = (input) => this.#adapterOps.update(input);
+  deleteAdapter: RuntimeControl["deleteAdapter"] = (type) => this.#adapterOps.delete(type);
+  startAdapter: RuntimeControl["startAdapter"] = (type) => this.#adapterOps.start(type);
+  stopAdapter: RuntimeControl["stopAdapter"] = (type) => this.#adapterOps.stop(type);
+
+  adapterStatus(type: string): AdapterStatus {
+    return this.#adapterOps.status(type);
+  }
+
+  adapterStatuses(): AdapterStatus[] {
+    return this.#adapterOps.statuses();
+  }
+
+  adapterRecords(): AdapterRecord[] {
+    return this.#adapterOps.records();
+  }
+
+  listClients(): ConnectedClient[] {
+    return this.clients.list();
+  }
+
+  metricsSnapshot(): MetricsSnapshot {
+    return buildMetricsSnapshot(this.#opts.services.payload.stats(), this.adapterStatuses(), this.metrics);
+  }
+
+  async storeHealth(kind: StoreKind, name: string): Promise<StoreHealth> {
+    await this.#opts.store.getStore(kind, name);
+    return this.#stores.health(kind, name);
+  }
+
+  async testBlockStore(type: string, config: Record<string, unknown>): Promise<StoreHealth> {
+    const started = performance.now();
+    try {
+      const store = await this.#stores.openDetached("block", type, config);
+      try {
+        return await store.health();
+      } finally {
+        await store.close().catch(() => undefined);
+      }
+    } catch (err) {
+      return { ok: false, latencyMs: performance.now() - started, detail: errorText(err) };
+    }
+  }
+
+  async identityChanged(): Promise<void> {
+    this.#identity = new SnapshotIdentityDirectory(await this.#opts.store.loadIdentity());
+  }
+
+  info(): RuntimeInfo {
+    return { version: DAEMON_VERSION, startedAt: this.#startedAt };
+  }
+
+  /** Control store reachable and every store a share uses healthy. */
+  async readiness(): Promise<Array<{ name: string; ok: boolean; detail?: string }>> {
+    const checks: Array<{ name: string; ok: boolean; detail?: string }> = [];
+    try {
+      await this.#opts.store.countUsers();
+      checks.push({ name: "control-store", ok: true });
+    } catch (err) {
+      checks.push({ name: "control-store", ok: false, detail: errorText(err) });
+    }
+    const used = new Set<string>();
+    for (const share of await this.#shares.records().catch(() => [] as ShareRecord[])) {
+      used.add(`metadata:${share.metadataStore}`);
+      used.add(`block:${share.blockStore}`);
+    }
+    for (const key of used) {
+      const [kind, name] = key.split(/:(.*)/) as [StoreKind, string];
+      const health = await this.#stores.health(kind, name);
+      checks.push({
+        name: `${kind}-store ${name}`,
+        ok: health.ok,
+        ...(health.detail ? { detail: health.detail } : {}),
+      });
+    }
+    return checks;
+  }
+}

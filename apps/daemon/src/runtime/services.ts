@@ -1,0 +1,43 @@
+/**
+ * What the Runtime needs beyond the adapter-facing service contracts: registering shares with
+ * their stores, and the openers that turn a stored config into a live store. Injected by the
+ * composition root (daemon.ts), so the Runtime never imports a concrete backend.
+ */
+import type { MetadataStore } from "../metadata/metadata-store.ts";
+import type { MetadataService } from "../metadata/types.ts";
+import type { BlockStore, PayloadService } from "../payload/types.ts";
+import type { ShareInfo } from "./types.ts";
+
+export interface ManagedMetadataService extends MetadataService {
+  addShare(
+    share: ShareInfo,
+    store: MetadataStore,
+    root?: { mode?: number; uid?: number; gid?: number },
+  ): Promise<void>;
+  updateShare(share: ShareInfo): void;
+  removeShare(name: string): Promise<void>;
+}
+
+export interface ManagedPayloadService extends PayloadService {
+  /** Registers a share's block store and replays its WAL records. */
+  addShare(name: string, blockStore: BlockStore): Promise<void>;
+  removeShare(name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type MetadataStoreOpener = (
+  config: { type: string } & Record<string, unknown>,
+  opts: { dataDir: string },
+) => Promise<MetadataStore>;
+
+export type BlockStoreOpener = (
+  config: { type: string } & Record<string, unknown>,
+  opts: { dataDir: string },
+) => Promise<BlockStore>;
+
+export interface RuntimeServices {
+  metadata: ManagedMetadataService;
+  payload: ManagedPayloadService;
+  openMetadataStore: MetadataStoreOpener;
+  openBlockStore: BlockStoreOpener;
+}
