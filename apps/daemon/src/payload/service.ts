@@ -83,11 +83,11 @@ export class DefaultPayloadService implements PayloadService {
     return engine;
   }
 
-  readAt(share: string, payloadId: string, offset: number, length: number): Promise<Buffer> {
+  async readAt(share: string, payloadId: string, offset: number, length: number): Promise<Buffer> {
     return this.share(share).readAt(payloadId, offset, length);
   }
 
-  writeAt(
+  async writeAt(
     share: string,
     payloadId: string,
     offset: number,
@@ -97,7 +97,7 @@ export class DefaultPayloadService implements PayloadService {
     return this.share(share).writeAt(payloadId, offset, data, stability);
   }
 
-  commit(share: string, payloadId: string): Promise<void> {
+  async commit(share: string, payloadId: string): Promise<void> {
     return this.share(share).commit(payloadId);
   }
 
@@ -105,11 +105,11 @@ export class DefaultPayloadService implements PayloadService {
     await Promise.all([...this.shares.values()].map((s) => s.flushAll()));
   }
 
-  truncate(share: string, payloadId: string, size: number): Promise<void> {
+  async truncate(share: string, payloadId: string, size: number): Promise<void> {
     return this.share(share).truncate(payloadId, size);
   }
 
-  delete(share: string, payloadId: string): Promise<void> {
+  async delete(share: string, payloadId: string): Promise<void> {
     return this.share(share).delete(payloadId);
   }
 

@@ -409,6 +409,8 @@ export class SharePayload implements BlockOwner {
     if (this.idleTimer !== null) clearInterval(this.idleTimer);
     if (this.reclaimTimer !== null) clearTimeout(this.reclaimTimer);
     this.unsubscribePressure?.();
+    // A graceful stop with everything uploaded leaves nothing to replay.
+    await this.wal.reclaim(this.minLiveSeq()).catch(() => {});
     await this.wal.close();
     for (const p of this.payloads.values()) for (const e of p.blocks.values()) this.cache.forget(e);
     this.payloads.clear();

@@ -88,8 +88,10 @@ export class BlockCache {
   recount(e: BlockEntry): void {
     // A loaded-but-empty base (no such block) still costs an entry: count it so it can be evicted.
     const clean = e.base === null ? 0 : Math.max(e.base.length, ENTRY_OVERHEAD_BYTES);
-    const dirty = e.sliceBytes(false);
-    const uploading = e.sliceBytes(true);
+    // A pending truncate rewrite holds no slice bytes but is dirty all the same.
+    const rewrite = e.needsRewrite ? ENTRY_OVERHEAD_BYTES : 0;
+    const dirty = e.sliceBytes(false) + (e.uploading ? 0 : rewrite);
+    const uploading = e.sliceBytes(true) + (e.uploading ? rewrite : 0);
     const c = e.counted;
     const drained = dirty + uploading < c.dirty + c.uploading || clean < c.clean;
     this.cleanBytes += clean - c.clean;

@@ -1,0 +1,112 @@
+/**
+ * The one conformance suite every block store passes: `describeBlockStore(name, factory)`.
+ * Semantics: put replaces; get of a missing key is ENOENT; ranged get is short at the end of an
+ * object and empty past it; delete is idempotent; list is lexical under a prefix; keys that could
+ * escape a directory or are not block-key shaped are EINVAL.
+ */
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isFsError } from "../../errors.ts";
+import type { BlockStore } from "../types.ts";
+
+export interface BlockStoreFixture {
+  store: BlockStore;
+  cleanup?: () => Promise<void>;
+}
+
+async function collect(it: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const k of it) out.push(k);
+  return out;
+}
+
+async function errnoOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "ok";
+  } catch (e) {
+    return isFsError(e) ? e.code : `non-FsError: ${String(e)}`;
+  }
+}
+
+export function describeBlockStore(name: string, factory: () => Promise<BlockStoreFixture>): void {
+  describe(`BlockStore conformance: ${name}`, () => {
+    let fx: BlockStoreFixture;
+    let store: BlockStore;
+    let n = 0;
+    const pid = () => `p${Date.now().toString(36)}x${n++}`;
+
+    beforeAll(async () => {
+      fx = await factory();
+      store = fx.store;
+    });
+    afterAll(async () => {
+      await store.close();
+      await fx.cleanup?.();
+    });
+
+    it("puts and gets a block byte for byte, and put replaces", async () => {
+      const key = `${pid()}/chunk-0/block-0`;
+      const a = randomBytes(4 * 1024 * 1024);
+      await store.put(key, a);
+      expect((await store.get(key)).equals(a)).toBe(true);
+      const b = randomBytes(1000);
+      await store.put(key, b);
+      expect((await store.get(key)).equals(b)).toBe(true);
+    });
+
+    it("serves ranges, short at the end and empty past it", async () => {
+      const key = `${pid()}/chunk-1/block-3`;
+      const a = randomBytes(100_000);
+      await store.put(key, a);
+      expect((await store.get(key, 10, 20)).equals(a.subarray(10, 30))).toBe(true);
+      expect((await store.get(key, 99_990, 100)).equals(a.subarray(99_990))).toBe(true);
+      expect((await store.get(key, 5000)).equals(a.subarray(5000))).toBe(true);
+      expect((await store.get(key, 200_000, 10)).length).toBe(0);
+    });
+
+    it("says ENOENT for a missing key and deletes idempotently", async () => {
+      const key = `${pid()}/chunk-0/block-1`;
+      expect(await errnoOf(store.get(key))).toBe("ENOENT");
+      await store.put(key, Buffer.from("x"));
+      await store.delete(key);
+      expect(await errnoOf(store.get(key))).toBe("ENOENT");
+      expect(await errnoOf(store.delete(key))).toBe("ok");
+    });
+
+    it("lists keys under a prefix in lexical order, only that prefix", async () => {
+      const p = pid();
+      const keys = [`${p}/chunk-0/block-10`, `${p}/chunk-0/block-2`, `${p}/chunk-1/block-0`];
+      for (const k of keys) await store.put(k, Buffer.from(k));
+      await store.put(`${p}x/chunk-0/block-0`, Buffer.from("other payload"));
+      expect(await collect(store.list(`${p}/`))).toEqual([...keys].sort());
+      expect(await collect(store.list(`${p}/chunk-1/`))).toEqual([`${p}/chunk-1/block-0`]);
+      expect(await collect(store.list(`nothing-${p}/`))).toEqual([]);
+    });
+
+    it("stores a large object (multipart where the backend has it)", async () => {
+      const key = `${pid()}/chunk-0/block-0`;
+      const a = randomBytes(12 * 1024 * 1024 + 123);
+      await store.put(key, a);
+      const back = await store.get(key);
+      expect(back.length).toBe(a.length);
+      expect(back.equals(a)).toBe(true);
+      expect(
+        (await store.get(key, 11 * 1024 * 1024, 2 * 1024 * 1024)).equals(a.subarray(11 * 1024 * 1024)),
+      ).toBe(true);
+    });
+
+    it("rejects keys that are not block-key shaped", async () => {
+      for (const bad of ["../etc/passwd", "a/../../b", "/abs", "a//b", "a/./b", ""]) {
+        expect(await errnoOf(store.put(bad, Buffer.from("x")))).toBe("EINVAL");
+        expect(await errnoOf(store.get(bad))).toBe("EINVAL");
+      }
+    });
+
+    it("reports health", async () => {
+      const h = await store.health();
+      expect(h.ok).toBe(true);
+      expect(h.latencyMs).toBeGreaterThanOrEqual(0);
+    });
+  });
+}

@@ -1,0 +1,4 @@
+import { describeBlockStore } from "./conformance.ts";
+import { MemoryBlockStore } from "./memory.ts";
+
+describeBlockStore("memory", async () => ({ store: new MemoryBlockStore() }));

@@ -1,0 +1,202 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FsBlockStore } from "./block-store/fs.ts";
+import { MemoryBlockStore } from "./block-store/memory.ts";
+import { DefaultPayloadService } from "./service.ts";
+import { FaultyBlockStore } from "./testing/faulty-store.ts";
+import { prng, randomFill } from "./testing/prng.ts";
+import { listKeys, waitFor } from "./testing/wait.ts";
+import { BLOCK_SIZE_BYTES, CHUNK_SIZE_BYTES } from "./types.ts";
+
+const logger = pino({ level: "silent" });
+const MiB = 1024 * 1024;
+const S = "/export";
+let dir: string;
+const services: DefaultPayloadService[] = [];
+
+function service(
+  opts: Partial<ConstructorParameters<typeof DefaultPayloadService>[0]> = {},
+): DefaultPayloadService {
+  const s = new DefaultPayloadService({
+    logger,
+    cacheSizeBytes: 64 * MiB,
+    walDir: path.join(dir, "wal"),
+    transferConcurrency: 4,
+    idleUploadMs: 100,
+    ...opts,
+  });
+  services.push(s);
+  return s;
+}
+
+function bytes(n: number, seed: number): Buffer {
+  return randomFill(prng(seed), Buffer.allocUnsafe(n));
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-payload-"));
+});
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("DefaultPayloadService", () => {
+  it("reads back writes across block and chunk boundaries, holes as zeros", async () => {
+    const svc = service();
+    const store = new MemoryBlockStore();
+    await svc.addShare(S, store);
+    const a = bytes(3 * MiB, 1);
+    const at = CHUNK_SIZE_BYTES - MiB - 5; // straddles blocks 15/16 and chunks 0/1
+    await svc.writeAt(S, "f1", at, a);
+    const got = await svc.readAt(S, "f1", at - 100, a.length + 200);
+    expect(got.subarray(0, 100).every((b) => b === 0)).toBe(true);
+    expect(got.subarray(100, 100 + a.length).equals(a)).toBe(true);
+    expect(got.subarray(100 + a.length).every((b) => b === 0)).toBe(true);
+    await svc.commit(S, "f1");
+    await waitFor(() => svc.stats().cache.dirtyBytes + svc.stats().cache.uploadingBytes === 0, "uploads");
+    expect(await listKeys(store)).toEqual(["f1/chunk-0/block-15", "f1/chunk-1/block-0"]);
+  });
+
+  it("uploads complete blocks eagerly, before any commit", async () => {
+    const svc = service();
+    const store = new MemoryBlockStore();
+    await svc.addShare(S, store);
+    await svc.writeAt(S, "f", 0, bytes(BLOCK_SIZE_BYTES + 10, 2));
+    await waitFor(async () => (await listKeys(store)).length === 1, "eager upload");
+    expect(await listKeys(store)).toEqual(["f/chunk-0/block-0"]);
+  });
+
+  it("truncate down discards data in cache and block store; truncate up reads as a hole", async () => {
+    const svc = service();
+    const store = new FsBlockStore(path.join(dir, "blocks"));
+    await store.open();
+    await svc.addShare(S, store);
+    const a = bytes(10 * MiB, 3);
+    await svc.writeAt(S, "t", 0, a);
+    await svc.commit(S, "t");
+    await waitFor(async () => (await listKeys(store)).length === 3, "three blocks stored");
+    await svc.truncate(S, "t", 5 * MiB + 7);
+    await svc.truncate(S, "t", 9 * MiB);
+    const got = await svc.readAt(S, "t", 0, 9 * MiB);
+    expect(got.subarray(0, 5 * MiB + 7).equals(a.subarray(0, 5 * MiB + 7))).toBe(true);
+    expect(got.subarray(5 * MiB + 7).every((b) => b === 0)).toBe(true);
+    await waitFor(async () => (await listKeys(store)).length === 2, "block 2 collected");
+    await waitFor(() => svc.stats().cache.dirtyBytes + svc.stats().cache.uploadingBytes === 0, "rewrite");
+    // A fresh service (cold cache) sees the same bytes from the block store alone.
+    await svc.close();
+    const cold = service();
+    await cold.addShare(S, store);
+    const again = await cold.readAt(S, "t", 0, 9 * MiB);
+    expect(again.equals(got)).toBe(true);
+    await waitFor(
+      () => cold.stats().cache.dirtyBytes + cold.stats().cache.uploadingBytes === 0,
+      "cold uploads",
+    );
+    expect((await store.get("t/chunk-0/block-1")).length).toBe(MiB + 7);
+  });
+
+  it("delete drops the payload's blocks from the store (async, idempotent)", async () => {
+    const svc = service();
+    const store = new MemoryBlockStore();
+    await svc.addShare(S, store);
+    await svc.writeAt(S, "d", 0, bytes(9 * MiB, 4));
+    await svc.writeAt(S, "keep", 0, bytes(100, 5));
+    await svc.flushAll();
+    await waitFor(async () => (await listKeys(store)).length === 4, "uploads");
+    await svc.delete(S, "d");
+    await svc.delete(S, "d");
+    await waitFor(async () => (await listKeys(store)).length === 1, "gc");
+    expect(await listKeys(store)).toEqual(["keep/chunk-0/block-0"]);
+  });
+
+  it("evicts clean data LRU-first when the cache is full and still reads everything back", async () => {
+    const svc = service({ cacheSizeBytes: 8 * MiB });
+    const store = new MemoryBlockStore();
+    await svc.addShare(S, store);
+    const a = bytes(24 * MiB, 6);
+    for (let off = 0; off < a.length; off += MiB) await svc.writeAt(S, "e", off, a.subarray(off, off + MiB));
+    await svc.commit(S, "e");
+    await waitFor(() => svc.stats().cache.dirtyBytes + svc.stats().cache.uploadingBytes === 0, "uploads");
+    const st = svc.stats().cache;
+    expect(st.evictions).toBeGreaterThan(0);
+    expect(st.cleanBytes).toBeLessThanOrEqual(8 * MiB);
+    for (let off = 0; off < a.length; off += 3 * MiB) {
+      expect((await svc.readAt(S, "e", off, 3 * MiB)).equals(a.subarray(off, off + 3 * MiB))).toBe(true);
+    }
+    expect(svc.stats().cache.misses).toBeGreaterThan(0);
+    expect(svc.stats().transfer.downloadedBytes).toBeGreaterThan(0);
+  });
+
+  it("makes writers wait (no EIO) when the cache is full of dirty data, until uploads drain", async () => {
+    const svc = service({ cacheSizeBytes: 8 * MiB });
+    const store = new FaultyBlockStore(new MemoryBlockStore());
+    await svc.addShare(S, store);
+    store.hold();
+    const a = bytes(16 * MiB, 7);
+    let done = 0;
+    const writes = [];
+    for (let off = 0; off < a.length; off += MiB) {
+      writes.push(svc.writeAt(S, "bp", off, a.subarray(off, off + MiB)).then(() => done++));
+    }
+    await waitFor(() => svc.stats().cache.uploadingBytes > 0, "uploads started");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(done).toBeLessThan(16);
+    expect(svc.stats().cache.dirtyBytes + svc.stats().cache.uploadingBytes).toBeLessThanOrEqual(8 * MiB);
+    store.release();
+    await Promise.all(writes);
+    expect(done).toBe(16);
+    expect((await svc.readAt(S, "bp", 0, 16 * MiB)).equals(a)).toBe(true);
+  });
+
+  it("prefetches the next blocks for a sequential reader", async () => {
+    const store = new MemoryBlockStore();
+    const a = bytes(16 * MiB, 8);
+    for (let b = 0; b < 4; b++)
+      await store.put(`s/chunk-0/block-${b}`, a.subarray(b * 4 * MiB, (b + 1) * 4 * MiB));
+    const svc = service();
+    await svc.addShare(S, store);
+    await svc.readAt(S, "s", 0, MiB);
+    await svc.readAt(S, "s", MiB, MiB);
+    await waitFor(() => svc.stats().transfer.downloadedBytes >= 12 * MiB, "prefetch of blocks 1 and 2");
+    const hitsBefore = svc.stats().cache.hits;
+    expect((await svc.readAt(S, "s", 4 * MiB, 4 * MiB)).equals(a.subarray(4 * MiB, 8 * MiB))).toBe(true);
+    expect(svc.stats().cache.hits).toBe(hitsBefore + 1);
+  });
+
+  it("replays the WAL at start: committed data that never reached the store survives a restart", async () => {
+    const store = new FaultyBlockStore(new FsBlockStore(path.join(dir, "blocks")));
+    await (store.inner as FsBlockStore).open();
+    store.failPuts = true;
+    const svc = service();
+    await svc.addShare(S, store);
+    const a = bytes(6 * MiB + 3, 9);
+    await svc.writeAt(S, "w", 1000, a);
+    await svc.commit(S, "w");
+    expect(svc.stats().wal?.fsyncs).toBeGreaterThan(0);
+    await svc.close();
+    store.failPuts = false;
+    const again = service();
+    await again.addShare(S, store);
+    expect((await again.readAt(S, "w", 1000, a.length)).equals(a)).toBe(true);
+    await waitFor(
+      () => again.stats().cache.dirtyBytes + again.stats().cache.uploadingBytes === 0,
+      "replayed uploads",
+    );
+    await waitFor(async () => (again.stats().wal?.segments ?? 9) <= 2, "wal reclaimed");
+    expect(await listKeys(store)).toEqual(["w/chunk-0/block-0", "w/chunk-0/block-1"]);
+  });
+
+  it("routes by share and rejects unknown shares and bad input with FsError", async () => {
+    const svc = service();
+    await svc.addShare(S, new MemoryBlockStore());
+    await expect(svc.readAt("/nope", "x", 0, 1)).rejects.toMatchObject({ code: "ESTALE" });
+    await expect(svc.writeAt(S, "../x", 0, Buffer.from("a"))).rejects.toMatchObject({ code: "EINVAL" });
+    await expect(svc.readAt(S, "x", -1, 1)).rejects.toMatchObject({ code: "EINVAL" });
+    await expect(svc.writeAt(S, "x", 2 ** 52, Buffer.from("a"))).rejects.toMatchObject({ code: "EFBIG" });
+    await expect(svc.addShare(S, new MemoryBlockStore())).rejects.toMatchObject({ code: "EEXIST" });
+  });
+});

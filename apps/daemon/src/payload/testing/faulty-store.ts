@@ -1,0 +1,64 @@
+/**
+ * Fault injection around a real block store (TigerBeetle-style testing storage): puts can be
+ * held at a gate or made to fail, and every call is counted. Reads and writes still go to the
+ * real store underneath.
+ */
+import { FsError } from "../../errors.ts";
+import type { BlockStore, BlockStoreHealth } from "../types.ts";
+
+export class FaultyBlockStore implements BlockStore {
+  readonly type: string;
+  puts = 0;
+  gets = 0;
+  deletes = 0;
+  failPuts = false;
+  private gate: Promise<void> | null = null;
+  private openGate: (() => void) | null = null;
+
+  constructor(readonly inner: BlockStore) {
+    this.type = inner.type;
+  }
+
+  /** Holds every put until release() (writes pile up as dirty data). */
+  hold(): void {
+    if (this.gate !== null) return;
+    this.gate = new Promise((resolve) => {
+      this.openGate = resolve;
+    });
+  }
+
+  release(): void {
+    this.openGate?.();
+    this.gate = null;
+    this.openGate = null;
+  }
+
+  async put(key: string, data: Buffer): Promise<void> {
+    if (this.gate !== null) await this.gate;
+    if (this.failPuts) throw new FsError("EIO", "injected put failure");
+    this.puts++;
+    await this.inner.put(key, data);
+  }
+
+  get(key: string, offset?: number, length?: number): Promise<Buffer> {
+    this.gets++;
+    return this.inner.get(key, offset, length);
+  }
+
+  delete(key: string): Promise<void> {
+    this.deletes++;
+    return this.inner.delete(key);
+  }
+
+  list(prefix: string): AsyncIterable<string> {
+    return this.inner.list(prefix);
+  }
+
+  health(): Promise<BlockStoreHealth> {
+    return this.inner.health();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
