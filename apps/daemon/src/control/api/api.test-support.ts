@@ -1,0 +1,77 @@
+/**
+ * Router test harness: a real ControlStore (SQLite or PostgreSQL) seeded by the real bootstrap,
+ * an InProcessRuntime, and callers that log in through auth.login like a client would.
+ */
+
+import { TRPCError } from "@trpc/server";
+import { expect } from "vitest";
+import { bootstrapControlPlane } from "../bootstrap.ts";
+import type { Dialect } from "../store/control-store.test-support.ts";
+import { storeHarness } from "../store/control-store.test-support.ts";
+import type { ControlStore } from "../store/control-store.ts";
+import type { Role } from "../store/types.ts";
+import { createContextFactory } from "./context.ts";
+import { InProcessRuntime } from "./in-process-runtime.test-support.ts";
+import { LoginLimiter } from "./login-limiter.ts";
+import { appRouter } from "./routers/_app.ts";
+import { createCallerFactory } from "./trpc.ts";
+
+export const ADMIN_PASSWORD = "admin-password";
+export const PASSWORD = "password1";
+const createCaller = createCallerFactory(appRouter);
+export type Caller = ReturnType<typeof createCaller>;
+
+export interface Api {
+  store: ControlStore;
+  runtime: InProcessRuntime;
+  limiter: LoginLimiter;
+  /** A caller with no session, from `ip`. */
+  anonymous(ip?: string): Promise<Caller>;
+  /** Logs in through auth.login and returns a caller carrying the session token. */
+  as(username: string, password?: string, ip?: string): Promise<Caller>;
+  /** Creates a user with the role (and password PASSWORD) and returns their caller. */
+  withRole(role: Role, username?: string): Promise<Caller>;
+  /** A caller carrying an arbitrary token (expired, logged out, forged). */
+  withToken(token: string): Promise<Caller>;
+}
+
+/** Call inside a describe: returns a function that builds a fresh seeded API. */
+export function apiHarness(dialect: Dialect, now?: () => number) {
+  const h = storeHarness(dialect);
+  return async (): Promise<Api> => {
+    const store = await h.fresh();
+    await bootstrapControlPlane(store, { adminPassword: ADMIN_PASSWORD, dataDir: "/tmp/dittofs-test-data" });
+    const runtime = await new InProcessRuntime(store).load();
+    const limiter = new LoginLimiter(now);
+    const contextFor = createContextFactory({ store, runtime, loginLimiter: limiter });
+    // A context per call, as the HTTP server builds one per request (a logout takes effect).
+    const caller = async (token: string | null, ip = "127.0.0.1") =>
+      createCaller(() => contextFor({ token, ip }));
+    const api: Api = {
+      store,
+      runtime,
+      limiter,
+      anonymous: (ip) => caller(null, ip),
+      async as(username, password = PASSWORD, ip = "127.0.0.1") {
+        const { token } = await (await caller(null, ip)).auth.login({ username, password });
+        return caller(token, ip);
+      },
+      async withRole(role, username = `${role}-user`) {
+        await store.createUser({ username, password: PASSWORD, role });
+        return api.as(username);
+      },
+      withToken: (token) => caller(token),
+    };
+    return api;
+  };
+}
+
+/** The TRPCError a call rejects with (fails the test if it resolves). */
+export async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(TRPCError);
+  return e as TRPCError;
+}
