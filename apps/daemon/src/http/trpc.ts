@@ -1,0 +1,45 @@
+/**
+ * `/trpc/*`: the control-plane router over tRPC's standalone Node adapter. The context comes from
+ * `Authorization: Bearer <token>` and the peer address; subscriptions (metrics.live) are served as
+ * SSE by the same handler.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import type { Logger } from "pino";
+import { bearerToken, createContextFactory } from "../control/api/context.ts";
+import { appRouter } from "../control/api/routers/_app.ts";
+import type { RuntimeControl } from "../control/runtime-control.ts";
+import type { ControlStore } from "../control/store/control-store.ts";
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
+
+/**
+ * The client's address. X-Forwarded-For is believed only from a loopback peer (the console's
+ * same-origin proxy runs next to the daemon); anyone else could forge it to dodge login throttling.
+ */
+export function clientAddress(req: IncomingMessage): string {
+  const peer = req.socket.remoteAddress ?? "";
+  const forwarded = req.headers["x-forwarded-for"];
+  if (LOOPBACK.has(peer) && typeof forwarded === "string" && forwarded.trim() !== "") {
+    return forwarded.split(",")[0]!.trim();
+  }
+  return peer;
+}
+
+export function createTrpcHandler(deps: {
+  store: ControlStore;
+  runtime: RuntimeControl;
+  logger: Logger;
+}): (req: IncomingMessage, res: ServerResponse) => void {
+  const makeContext = createContextFactory({ store: deps.store, runtime: deps.runtime });
+  return createHTTPHandler({
+    router: appRouter,
+    basePath: "/trpc/",
+    createContext: ({ req }) =>
+      makeContext({ token: bearerToken(req.headers.authorization), ip: clientAddress(req) }),
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR")
+        deps.logger.error({ err: error.cause ?? error, path }, "api error");
+    },
+  });
+}
