@@ -1,0 +1,53 @@
+"use client";
+import { useQuery } from "@tanstack/react-query";
+import type { ReactNode } from "react";
+import { Badge } from "@/components/ui/badge";
+import { formatDuration } from "@/lib/format";
+import { useTRPC } from "@/lib/trpc";
+
+const SUMMARY_REFRESH_MS = 5_000;
+
+function Stat({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+      <dt className="text-xs font-medium tracking-wide text-slate-500 uppercase">{label}</dt>
+      <dd className="mt-1 text-2xl font-semibold tabular-nums">{children}</dd>
+    </div>
+  );
+}
+
+export function Summary() {
+  const trpc = useTRPC();
+  const poll = { refetchInterval: SUMMARY_REFRESH_MS };
+  const health = useQuery({ ...trpc.health.ping.queryOptions(), ...poll, retry: false });
+  const shares = useQuery(trpc.shares.list.queryOptions());
+  const metadata = useQuery(trpc.stores.metadata.list.queryOptions());
+  const block = useQuery(trpc.stores.block.list.queryOptions());
+  const users = useQuery(trpc.users.list.queryOptions());
+  const clients = useQuery({ ...trpc.clients.list.queryOptions(), ...poll });
+  const count = (n: number | undefined) => (n === undefined ? "…" : n);
+  const h = health.data;
+  return (
+    <dl aria-label="Summary" className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-7">
+      <Stat label="Health">
+        {health.isError ? (
+          <Badge tone="red">unreachable</Badge>
+        ) : h === undefined ? (
+          "…"
+        ) : (
+          <Badge tone={h.ok ? "green" : "amber"}>{h.ok ? "healthy" : "degraded"}</Badge>
+        )}
+      </Stat>
+      <Stat label="Uptime">
+        {h ? formatDuration((Date.now() - new Date(h.startedAt).getTime()) / 1000) : "…"}
+      </Stat>
+      <Stat label="Version">{h ? <span className="text-base">{h.version}</span> : "…"}</Stat>
+      <Stat label="Shares">{count(shares.data?.length)}</Stat>
+      <Stat label="Stores">
+        {metadata.data && block.data ? metadata.data.length + block.data.length : "…"}
+      </Stat>
+      <Stat label="Users">{count(users.data?.length)}</Stat>
+      <Stat label="Connected clients">{count(clients.data?.length)}</Stat>
+    </dl>
+  );
+}

@@ -1,0 +1,92 @@
+"use client";
+import type { AppRouter } from "@dittofs/daemon/router-types";
+import { useQuery } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import { useEffect, useState } from "react";
+import { AdapterToggle } from "@/components/adapters/adapter-toggle";
+import { DataTable } from "@/components/tables/table";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { EmptyState, ErrorBanner } from "@/components/ui/card";
+import { Loading } from "@/components/ui/spinner";
+import { errorMessage } from "@/lib/errors";
+import { formatDuration } from "@/lib/format";
+import { useTRPC } from "@/lib/trpc";
+import { AdapterSettingsDialog } from "./adapter-settings-dialog";
+
+export type Adapter = inferRouterOutputs<AppRouter>["adapters"]["list"][number];
+
+/** Status, port and connection counts refresh this often while the page is open. */
+const ADAPTERS_REFRESH_MS = 3_000;
+
+/** Re-renders every second so uptimes count up between refreshes. */
+function useNow(): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(t);
+  }, []);
+  return now;
+}
+
+export function AdaptersView({ canEdit }: { canEdit: boolean }) {
+  const trpc = useTRPC();
+  const now = useNow();
+  const [editing, setEditing] = useState<Adapter | null>(null);
+  const adapters = useQuery({ ...trpc.adapters.list.queryOptions(), refetchInterval: ADAPTERS_REFRESH_MS });
+  if (adapters.isPending) return <Loading what="adapters" />;
+  if (adapters.isError) return <ErrorBanner>{errorMessage(adapters.error)}</ErrorBanner>;
+  if (adapters.data.length === 0)
+    return (
+      <EmptyState title="No adapters">The daemon creates the NFS and SMB adapters on first start.</EmptyState>
+    );
+  return (
+    <>
+      <DataTable
+        label="Adapters"
+        rows={adapters.data}
+        rowKey={(a) => a.type}
+        columns={[
+          { header: "Adapter", cell: (a) => <span className="font-medium">{a.type.toUpperCase()}</span> },
+          {
+            header: "Status",
+            cell: (a) => (
+              <Badge tone={a.status.running ? "green" : "red"}>
+                {a.status.running ? "running" : "stopped"}
+              </Badge>
+            ),
+          },
+          { header: "Port", cell: (a) => <span className="font-mono">{a.status.port}</span> },
+          {
+            header: "Uptime",
+            cell: (a) =>
+              a.status.running && a.status.since
+                ? formatDuration((now - new Date(a.status.since).getTime()) / 1000)
+                : "—",
+          },
+          { header: "Connections", cell: (a) => a.status.connections },
+          {
+            header: "Actions",
+            className: "text-right whitespace-nowrap",
+            cell: (a) => (
+              <span className="flex justify-end gap-1">
+                <AdapterToggle type={a.type} running={a.status.running} />
+                {canEdit ? (
+                  <Button
+                    size="sm"
+                    variant="secondary"
+                    aria-label={`Settings of ${a.type.toUpperCase()}`}
+                    onClick={() => setEditing(a)}
+                  >
+                    Settings
+                  </Button>
+                ) : null}
+              </span>
+            ),
+          },
+        ]}
+      />
+      {editing ? <AdapterSettingsDialog adapter={editing} onClose={() => setEditing(null)} /> : null}
+    </>
+  );
+}

@@ -1,0 +1,148 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { ConfirmDialog } from "@/components/dialogs/confirm-dialog";
+import { DataTable, Pagination, usePaged } from "@/components/tables/table";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { EmptyState, ErrorBanner } from "@/components/ui/card";
+import { Loading } from "@/components/ui/spinner";
+import { useToast } from "@/components/ui/toast";
+import { errorMessage } from "@/lib/errors";
+import { useTRPC } from "@/lib/trpc";
+import { useStoreApi } from "./store-api";
+import { StoreFormDialog } from "./store-form-dialog";
+import { StoreHealthBadge } from "./store-health-badge";
+import { configSummary, type StoreKind } from "./store-kinds";
+
+export interface StoreRow {
+  name: string;
+  type: string;
+  config: Record<string, unknown>;
+}
+
+const TITLES: Record<StoreKind, string> = { metadata: "Metadata stores", block: "Block stores" };
+
+type Open = { kind: "create" } | { kind: "edit" | "delete"; store: StoreRow } | null;
+
+export function StoresSection({ kind, canEdit }: { kind: StoreKind; canEdit: boolean }) {
+  const trpc = useTRPC();
+  const api = useStoreApi(kind);
+  const qc = useQueryClient();
+  const toast = useToast();
+  const [open, setOpen] = useState<Open>(null);
+  const stores = useQuery(api.list.queryOptions());
+  const shares = useQuery(trpc.shares.list.queryOptions());
+  const paged = usePaged<StoreRow>(stores.data ?? []);
+  const remove = useMutation(
+    api.delete.mutationOptions({
+      onSuccess: (_d, v) => {
+        toast.success(`Store ${v.name} deleted`);
+        setOpen(null);
+      },
+      onSettled: () => qc.invalidateQueries(trpc.stores.pathFilter()),
+    }),
+  );
+  const usedBy = (name: string) =>
+    (shares.data ?? [])
+      .filter((s) => (kind === "metadata" ? s.metadataStore : s.blockStore) === name)
+      .map((s) => s.name);
+  const title = TITLES[kind];
+  return (
+    <section aria-labelledby={`${kind}-stores`} className="space-y-3">
+      <div className="flex items-center justify-between">
+        <h2 id={`${kind}-stores`} className="text-lg font-semibold">
+          {title}
+        </h2>
+        {canEdit ? (
+          <Button onClick={() => setOpen({ kind: "create" })}>{`Create ${kind} store`}</Button>
+        ) : null}
+      </div>
+      {stores.isPending ? <Loading what={title.toLowerCase()} /> : null}
+      {stores.isError ? <ErrorBanner>{errorMessage(stores.error)}</ErrorBanner> : null}
+      {stores.data?.length === 0 ? (
+        <EmptyState title={`No ${kind} stores`}>
+          A share needs one metadata store and one block store.
+        </EmptyState>
+      ) : null}
+      {stores.data && stores.data.length > 0 ? (
+        <>
+          <DataTable
+            label={title}
+            rows={paged.visible}
+            rowKey={(s) => s.name}
+            columns={[
+              { header: "Name", cell: (s) => <span className="font-medium">{s.name}</span> },
+              { header: "Type", cell: (s) => <Badge>{s.type}</Badge> },
+              {
+                header: "Location",
+                cell: (s) => (
+                  <span className="font-mono text-xs break-all">{configSummary(s.type, s.config)}</span>
+                ),
+              },
+              { header: "Health", cell: (s) => <StoreHealthBadge kind={kind} name={s.name} /> },
+              {
+                header: "Used by",
+                cell: (s) => {
+                  const list = usedBy(s.name);
+                  return list.length === 0 ? (
+                    <span className="text-slate-400">no share</span>
+                  ) : (
+                    list.join(", ")
+                  );
+                },
+              },
+              ...(canEdit
+                ? [
+                    {
+                      header: "Actions",
+                      className: "text-right whitespace-nowrap",
+                      cell: (s: StoreRow) => (
+                        <span className="flex justify-end gap-1">
+                          <Button
+                            size="sm"
+                            variant="secondary"
+                            aria-label={`Edit ${s.name}`}
+                            onClick={() => setOpen({ kind: "edit", store: s })}
+                          >
+                            Edit
+                          </Button>
+                          <Button
+                            size="sm"
+                            variant="danger"
+                            aria-label={`Delete ${s.name}`}
+                            onClick={() => setOpen({ kind: "delete", store: s })}
+                          >
+                            Delete
+                          </Button>
+                        </span>
+                      ),
+                    },
+                  ]
+                : []),
+            ]}
+          />
+          <Pagination {...paged} total={stores.data.length} />
+        </>
+      ) : null}
+      {open?.kind === "create" ? <StoreFormDialog kind={kind} onClose={() => setOpen(null)} /> : null}
+      {open?.kind === "edit" ? (
+        <StoreFormDialog kind={kind} store={open.store} onClose={() => setOpen(null)} />
+      ) : null}
+      <ConfirmDialog
+        open={open?.kind === "delete"}
+        title={`Delete ${kind} store ${open?.kind === "delete" ? open.store.name : ""}?`}
+        confirmLabel="Delete store"
+        busy={remove.isPending}
+        error={remove.error ? errorMessage(remove.error) : undefined}
+        onClose={() => {
+          remove.reset();
+          setOpen(null);
+        }}
+        onConfirm={() => open?.kind === "delete" && remove.mutate({ name: open.store.name })}
+      >
+        <p>The store's configuration is removed. A store still used by a share cannot be deleted.</p>
+      </ConfirmDialog>
+    </section>
+  );
+}

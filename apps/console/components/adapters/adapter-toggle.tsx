@@ -1,0 +1,64 @@
+"use client";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { Button } from "@/components/ui/button";
+import { useToast } from "@/components/ui/toast";
+import { errorMessage } from "@/lib/errors";
+import { useTRPC } from "@/lib/trpc";
+
+/**
+ * Start/stop one adapter. Not optimistic: the label follows the state the daemon reports after
+ * the call, so a start that fails (port taken) keeps showing "Start".
+ */
+export function AdapterToggle({
+  type,
+  running,
+  size = "sm",
+}: {
+  type: string;
+  running: boolean;
+  size?: "sm" | "md";
+}) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const toast = useToast();
+  const settled = () =>
+    Promise.all([
+      qc.invalidateQueries(trpc.adapters.pathFilter()),
+      qc.invalidateQueries(trpc.metrics.pathFilter()),
+    ]);
+  const start = useMutation(
+    trpc.adapters.start.mutationOptions({
+      onSuccess: () => toast.success(`${type.toUpperCase()} adapter started`),
+      onError: (e) => toast.error(`Could not start ${type.toUpperCase()}: ${errorMessage(e)}`),
+      onSettled: settled,
+    }),
+  );
+  const stop = useMutation(
+    trpc.adapters.stop.mutationOptions({
+      onSuccess: () => toast.success(`${type.toUpperCase()} adapter stopped`),
+      onError: (e) => toast.error(`Could not stop ${type.toUpperCase()}: ${errorMessage(e)}`),
+      onSettled: settled,
+    }),
+  );
+  const busy = start.isPending || stop.isPending;
+  return running ? (
+    <Button
+      size={size}
+      variant="secondary"
+      busy={busy}
+      aria-label={`Stop ${type.toUpperCase()}`}
+      onClick={() => stop.mutate({ type })}
+    >
+      Stop
+    </Button>
+  ) : (
+    <Button
+      size={size}
+      busy={busy}
+      aria-label={`Start ${type.toUpperCase()}`}
+      onClick={() => start.mutate({ type })}
+    >
+      Start
+    </Button>
+  );
+}

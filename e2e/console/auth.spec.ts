@@ -1,0 +1,75 @@
+import { expect, screenshot, test } from "./fixtures.ts";
+
+test.describe("sign-in", () => {
+  test("a wrong password shows an error; the right one opens the dashboard; sign-out ends the session", async ({
+    page,
+    createAccount,
+    stack,
+  }, info) => {
+    const admin = await createAccount("admin");
+    await page.goto("/");
+    await expect(page).toHaveURL(/\/login$/);
+    await screenshot(page, info, "login");
+
+    await page.getByLabel("Username").fill(admin.username);
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: "invalid username or password" })).toBeVisible();
+    await expect(page).toHaveURL(/\/login$/);
+
+    await page.getByLabel("Password").fill(admin.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+    await expect(page.getByText(`Signed in as ${admin.username}`)).toBeVisible();
+
+    // The session lives in an httpOnly, SameSite=Strict cookie that scripts cannot read.
+    const cookie = (await page.context().cookies()).find((c) => c.name === "dittofs_session");
+    expect(cookie?.httpOnly).toBe(true);
+    expect(cookie?.sameSite).toBe("Strict");
+    expect(await page.evaluate<string>("document.cookie")).not.toContain("dittofs_session");
+
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/login$/);
+    await page.goto("/users");
+    await expect(page).toHaveURL(/\/login$/);
+    // The daemon forgot the token too: it no longer authenticates API calls.
+    const res = await fetch(`${stack.daemonUrl}/trpc/auth.me`, {
+      headers: { authorization: `Bearer ${cookie?.value}` },
+    });
+    expect(res.status).toBe(401);
+  });
+
+  test("an account flagged must-change-password changes it before reaching anything else", async ({
+    page,
+    createAccount,
+  }) => {
+    const user = await createAccount("user", { mustChangePassword: true });
+    await page.goto("/login");
+    await page.getByLabel("Username").fill(user.username);
+    await page.getByLabel("Password").fill(user.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/change-password$/);
+
+    await page.goto("/profile");
+    await expect(page).toHaveURL(/\/change-password$/);
+
+    const newPassword = `${user.password}-new`;
+    await page.getByLabel("Current password").fill("wrong-current-pw");
+    await page.getByLabel("New password", { exact: true }).fill(newPassword);
+    await page.getByLabel("Confirm new password").fill(newPassword);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect(page.getByLabel("Current password")).toHaveAccessibleDescription("does not match");
+
+    await page.getByLabel("Current password").fill(user.password);
+    await page.getByLabel("Confirm new password").fill("something-else");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect(page.getByLabel("Confirm new password")).toHaveAccessibleDescription(
+      "does not match the new password",
+    );
+
+    await page.getByLabel("Confirm new password").fill(newPassword);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect(page).toHaveURL(/\/profile$/);
+    await expect(page.getByRole("heading", { name: "Profile" })).toBeVisible();
+  });
+});

@@ -1,0 +1,53 @@
+import { expect, screenshot, test } from "./fixtures.ts";
+
+test("admin creates a group, edits its gid, adds and removes members, deletes it", async ({
+  adminPage: page,
+  api,
+  unique,
+  createAccount,
+}, info) => {
+  const member = await createAccount("user");
+  const name = unique("team");
+  await page.goto("/groups");
+  await page.getByRole("button", { name: "Create group" }).click();
+  const create = page.getByRole("dialog", { name: "Create group" });
+  await create.getByLabel("Name").fill(name);
+  await create.getByLabel("GID").fill("31000");
+  await create.getByRole("button", { name: "Create group" }).click();
+  await expect(create).toBeHidden();
+  const row = page.getByRole("row").filter({ hasText: name });
+  await expect(row).toContainText("31000");
+
+  // A gid another group already has is refused next to the GID field.
+  const other = unique("other");
+  await api.groups.create.mutate({ name: other, gid: 31001 });
+  await row.getByRole("button", { name: `Edit ${name}` }).click();
+  const edit = page.getByRole("dialog", { name: `Edit group ${name}` });
+  await edit.getByLabel("GID").fill("31001");
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(edit.getByLabel("GID")).toHaveAccessibleDescription(/31001|gid/i);
+  await edit.getByLabel("GID").fill("31002");
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(edit).toBeHidden();
+  await expect(row).toContainText("31002");
+
+  await row.getByRole("button", { name: `Members of ${name}` }).click();
+  const members = page.getByRole("dialog", { name: `Members of ${name}` });
+  await members.getByLabel("Add member").selectOption(member.username);
+  await members.getByRole("button", { name: "Add", exact: true }).click();
+  await expect(members.getByRole("listitem").filter({ hasText: member.username })).toBeVisible();
+  expect((await api.groups.get.query({ name })).members).toEqual([member.username]);
+  await screenshot(page, info, "groups-members");
+  await members.getByRole("button", { name: `Remove ${member.username}` }).click();
+  await expect(members.getByRole("listitem").filter({ hasText: member.username })).toHaveCount(0);
+  expect((await api.groups.get.query({ name })).members).toEqual([]);
+  await members.getByRole("button", { name: "Close" }).click();
+
+  await row.getByRole("button", { name: `Delete ${name}` }).click();
+  await page
+    .getByRole("dialog", { name: `Delete group ${name}?` })
+    .getByRole("button", { name: "Delete group" })
+    .click();
+  await expect(page.getByRole("row").filter({ hasText: name })).toHaveCount(0);
+  expect((await api.groups.list.query()).some((g) => g.name === name)).toBe(false);
+});
