@@ -104,7 +104,10 @@ export class ServiceCore {
       try {
         await this.payload.delete(d.share.info.name, d.payloadId);
       } catch (e) {
-        this.logger.warn({ err: e, share: d.share.info.name, payloadId: d.payloadId }, "payload delete failed");
+        this.logger.warn(
+          { err: e, share: d.share.info.name, payloadId: d.payloadId },
+          "payload delete failed",
+        );
       }
     }
   }

@@ -43,7 +43,8 @@ function subtract(r: LockRange, cut: Pick<LockRange, "offset" | "length">): Lock
   if (r.offset < cut.offset) out.push({ ...r, length: cut.offset - r.offset });
   const cutEnd = end(cut);
   const rEnd = end(r);
-  if (cutEnd < rEnd) out.push({ ...r, offset: cutEnd, length: rEnd === Number.POSITIVE_INFINITY ? 0 : rEnd - cutEnd });
+  if (cutEnd < rEnd)
+    out.push({ ...r, offset: cutEnd, length: rEnd === Number.POSITIVE_INFINITY ? 0 : rEnd - cutEnd });
   return out;
 }
 
@@ -93,7 +94,10 @@ export class LockManager {
     validate(range);
     const f = this.files.get(file);
     if (f === undefined) return;
-    this.setLocks(f, f.locks.flatMap((held) => (held.owner === range.owner ? subtract(held, range) : [held])));
+    this.setLocks(
+      f,
+      f.locks.flatMap((held) => (held.owner === range.owner ? subtract(held, range) : [held])),
+    );
     this.wake(file, f);
   }
 

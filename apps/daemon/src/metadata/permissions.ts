@@ -74,14 +74,23 @@ export function isOwnerOrRoot(id: Identity, inode: Readonly<InodeRecord>): boole
  * Sticky directories (mode 01000): only the owner of the entry, the owner of the directory or
  * root may remove or rename an entry (POSIX unlink/rename EPERM).
  */
-export function requireStickyOk(id: Identity, dir: Readonly<InodeRecord>, victim: Readonly<InodeRecord>): void {
+export function requireStickyOk(
+  id: Identity,
+  dir: Readonly<InodeRecord>,
+  victim: Readonly<InodeRecord>,
+): void {
   if ((dir.mode & S_ISVTX) === 0 || id.uid === 0) return;
   if (id.uid === victim.uid || id.uid === dir.uid) return;
   throw new FsError("EPERM", "sticky directory");
 }
 
 /** RFC 1813 §3.3.4 ACCESS: the granted subset of `mask`. */
-export function accessMask(id: Identity, inode: Readonly<InodeRecord>, mask: number, readOnly: boolean): number {
+export function accessMask(
+  id: Identity,
+  inode: Readonly<InodeRecord>,
+  mask: number,
+  readOnly: boolean,
+): number {
   let granted = 0;
   if (mayAccess(id, inode, R)) granted |= ACCESS_READ;
   const writable = !readOnly && mayAccess(id, inode, W);

@@ -18,14 +18,19 @@ type Opener = (config: MetadataStoreConfig, opts: { dataDir: string }) => Promis
 
 const OPENERS: Record<MetadataStoreConfig["type"], Opener> = {
   memory: async () => new MemoryMetadataStore(),
-  sqlite: async (config, opts) => SqliteMetadataStore.open(config.path ?? join(opts.dataDir, "metadata.sqlite")),
+  sqlite: async (config, opts) =>
+    SqliteMetadataStore.open(config.path ?? join(opts.dataDir, "metadata.sqlite")),
   postgres: async (config) => {
-    if (config.url === undefined || config.url === "") throw new FsError("EINVAL", "postgres store needs a url");
+    if (config.url === undefined || config.url === "")
+      throw new FsError("EINVAL", "postgres store needs a url");
     return PostgresMetadataStore.open(config.url);
   },
 };
 
-export async function openMetadataStore(config: MetadataStoreConfig, opts: { dataDir: string }): Promise<MetadataStore> {
+export async function openMetadataStore(
+  config: MetadataStoreConfig,
+  opts: { dataDir: string },
+): Promise<MetadataStore> {
   const open = Object.hasOwn(OPENERS, config.type) ? OPENERS[config.type] : undefined;
   if (open === undefined) throw new FsError("EINVAL", `unknown metadata store type ${String(config.type)}`);
   return open(config, opts);

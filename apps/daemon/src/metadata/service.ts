@@ -17,8 +17,8 @@ import { fsstat } from "./ops/fsstat.ts";
 import { access, getattr, lookup, readlink } from "./ops/inspect.ts";
 import { link } from "./ops/link.ts";
 import { readdir } from "./ops/readdir.ts";
-import { type RenameResult, rename } from "./ops/rename.ts";
 import { remove, rmdir } from "./ops/remove.ts";
+import { type RenameResult, rename } from "./ops/rename.ts";
 import { setattr } from "./ops/setattr.ts";
 import type {
   Caller,
@@ -87,7 +87,8 @@ export class DefaultMetadataService implements MetadataService {
     this.core.byKey.delete(state.keyHex);
     state.locks.clear();
     const prefix = `${state.keyHex}:`;
-    for (const key of [...this.core.openRefs.keys()]) if (key.startsWith(prefix)) this.core.openRefs.delete(key);
+    for (const key of [...this.core.openRefs.keys()])
+      if (key.startsWith(prefix)) this.core.openRefs.delete(key);
   }
 
   rootHandle(shareName: string): Buffer {
@@ -120,7 +121,13 @@ export class DefaultMetadataService implements MetadataService {
     return readlink(this.core, caller, handle);
   }
 
-  create(caller: Caller, dir: Buffer, name: string, attrs: SetAttrs, how: CreateHow): Promise<MutationResult> {
+  create(
+    caller: Caller,
+    dir: Buffer,
+    name: string,
+    attrs: SetAttrs,
+    how: CreateHow,
+  ): Promise<MutationResult> {
     return createNode(this.core, caller, dir, name, { type: "file", attrs, how });
   }
 
@@ -128,7 +135,13 @@ export class DefaultMetadataService implements MetadataService {
     return createNode(this.core, caller, dir, name, { type: "dir", attrs });
   }
 
-  symlink(caller: Caller, dir: Buffer, name: string, target: string, attrs: SetAttrs): Promise<MutationResult> {
+  symlink(
+    caller: Caller,
+    dir: Buffer,
+    name: string,
+    target: string,
+    attrs: SetAttrs,
+  ): Promise<MutationResult> {
     return createNode(this.core, caller, dir, name, { type: "symlink", attrs, target });
   }
 
@@ -151,7 +164,13 @@ export class DefaultMetadataService implements MetadataService {
     return rmdir(this.core, caller, dir, name);
   }
 
-  rename(caller: Caller, fromDir: Buffer, fromName: string, toDir: Buffer, toName: string): Promise<RenameResult> {
+  rename(
+    caller: Caller,
+    fromDir: Buffer,
+    fromName: string,
+    toDir: Buffer,
+    toName: string,
+  ): Promise<RenameResult> {
     return rename(this.core, caller, fromDir, fromName, toDir, toName);
   }
 
@@ -159,7 +178,13 @@ export class DefaultMetadataService implements MetadataService {
     return link(this.core, caller, file, dir, name);
   }
 
-  readdir(caller: Caller, dir: Buffer, cookie: bigint, verifier: Buffer | null, maxEntries: number): Promise<ReaddirResult> {
+  readdir(
+    caller: Caller,
+    dir: Buffer,
+    cookie: bigint,
+    verifier: Buffer | null,
+    maxEntries: number,
+  ): Promise<ReaddirResult> {
     return readdir(this.core, caller, dir, cookie, verifier, maxEntries);
   }
 
@@ -250,6 +275,7 @@ export class DefaultMetadataService implements MetadataService {
       });
       if (payloadId !== null) await this.core.bury([{ share: state, payloadId }]);
     }
-    if (ids.length > 0) this.core.logger.info({ share: state.info.name, count: ids.length }, "removed orphans");
+    if (ids.length > 0)
+      this.core.logger.info({ share: state.info.name, count: ids.length }, "removed orphans");
   }
 }

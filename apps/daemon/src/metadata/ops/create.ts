@@ -77,10 +77,18 @@ function newInode(id: Identity, dir: Rec, spec: NodeSpec, now: Timespec): NewIno
   };
 }
 
-type Outcome = { kind: "created"; dirBefore: Rec; dirAfter: Rec; child: Rec } | { kind: "existing"; dir: Rec; child: Rec };
+type Outcome =
+  | { kind: "created"; dirBefore: Rec; dirAfter: Rec; child: Rec }
+  | { kind: "existing"; dir: Rec; child: Rec };
 
 /** RFC 1813 §3.3.8: what an existing name means for each create mode. */
-async function onExisting(tx: MetadataTx, share: ShareState, dir: Rec, childId: bigint, spec: NodeSpec): Promise<Outcome> {
+async function onExisting(
+  tx: MetadataTx,
+  share: ShareState,
+  dir: Rec,
+  childId: bigint,
+  spec: NodeSpec,
+): Promise<Outcome> {
   const how = spec.how;
   if (spec.type !== "file" || how === undefined || how.mode === "guarded") throw new FsError("EEXIST");
   const child = mustExist(await tx.getInode(childId), share);
@@ -91,7 +99,14 @@ async function onExisting(tx: MetadataTx, share: ShareState, dir: Rec, childId: 
   return { kind: "existing", dir, child };
 }
 
-async function insertNode(core: ServiceCore, share: ShareState, dirId: bigint, name: string, spec: NodeSpec, id: Identity) {
+async function insertNode(
+  core: ServiceCore,
+  share: ShareState,
+  dirId: bigint,
+  name: string,
+  spec: NodeSpec,
+  id: Identity,
+) {
   return share.store.transaction(async (tx): Promise<Outcome> => {
     await tx.lock([dirId]);
     const dir = mustExist(await tx.getInode(dirId), share);

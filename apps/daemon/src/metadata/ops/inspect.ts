@@ -1,6 +1,6 @@
 /** Read-only operations: getattr, lookup, access, readlink. */
 import { FsError } from "../../errors.ts";
-import { type ServiceCore, requireDir } from "../core.ts";
+import { requireDir, type ServiceCore } from "../core.ts";
 import { validateLookupName } from "../names.ts";
 import { accessMask, requireAccess, X } from "../permissions.ts";
 import type { Caller, FileAttr, LookupResult } from "../types.ts";
@@ -11,7 +11,12 @@ export async function getattr(core: ServiceCore, handle: Buffer): Promise<FileAt
 }
 
 /** RFC 1813 §3.3.3: needs search (x) permission on the directory; `.` and `..` resolve here. */
-export async function lookup(core: ServiceCore, caller: Caller, dir: Buffer, name: string): Promise<LookupResult> {
+export async function lookup(
+  core: ServiceCore,
+  caller: Caller,
+  dir: Buffer,
+  name: string,
+): Promise<LookupResult> {
   validateLookupName(name);
   const t = core.target(dir);
   const share = t.share;
@@ -31,7 +36,12 @@ export async function lookup(core: ServiceCore, caller: Caller, dir: Buffer, nam
   return { handle: core.handleOf(share, child.id), attr: core.attr(share, child) };
 }
 
-export async function access(core: ServiceCore, caller: Caller, handle: Buffer, mask: number): Promise<number> {
+export async function access(
+  core: ServiceCore,
+  caller: Caller,
+  handle: Buffer,
+  mask: number,
+): Promise<number> {
   const t = core.target(handle);
   const rec = await core.load(t);
   return accessMask(core.identity(t.share, caller), rec, mask, t.share.info.readOnly);

@@ -39,5 +39,9 @@ export async function link(
     await tx.updateInode(dirAfter);
     return { after, dir, dirAfter };
   });
-  return { attr: core.attr(share, out.after), dirBefore: toWcc(out.dir), dirAfter: core.attr(share, out.dirAfter) };
+  return {
+    attr: core.attr(share, out.after),
+    dirBefore: toWcc(out.dir),
+    dirAfter: core.attr(share, out.dirAfter),
+  };
 }

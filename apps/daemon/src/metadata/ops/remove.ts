@@ -35,7 +35,13 @@ function checkRemoveName(name: string, dir: boolean): void {
   if (name === "..") throw new FsError(dir ? "ENOTEMPTY" : "EINVAL", "cannot remove ..");
 }
 
-async function removeEntry(core: ServiceCore, caller: Caller, dirHandle: Buffer, name: string, wantDir: boolean) {
+async function removeEntry(
+  core: ServiceCore,
+  caller: Caller,
+  dirHandle: Buffer,
+  name: string,
+  wantDir: boolean,
+) {
   checkRemoveName(name, wantDir);
   const t = core.target(dirHandle);
   const { share } = t;
@@ -67,10 +73,20 @@ async function removeEntry(core: ServiceCore, caller: Caller, dirHandle: Buffer,
   return { dirBefore: toWcc(out.before), dirAfter: core.attr(share, out.after) } satisfies DirChangeResult;
 }
 
-export function remove(core: ServiceCore, caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult> {
+export function remove(
+  core: ServiceCore,
+  caller: Caller,
+  dir: Buffer,
+  name: string,
+): Promise<DirChangeResult> {
   return removeEntry(core, caller, dir, name, false);
 }
 
-export function rmdir(core: ServiceCore, caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult> {
+export function rmdir(
+  core: ServiceCore,
+  caller: Caller,
+  dir: Buffer,
+  name: string,
+): Promise<DirChangeResult> {
   return removeEntry(core, caller, dir, name, true);
 }

@@ -44,7 +44,15 @@ async function replaceTarget(
   core: ServiceCore,
   tx: MetadataTx,
   share: ShareState,
-  ctx: { id: Identity; src: Rec; toDir: InodeRecord; toName: string; dstId: bigint; now: Timespec; doomed: Doomed[] },
+  ctx: {
+    id: Identity;
+    src: Rec;
+    toDir: InodeRecord;
+    toName: string;
+    dstId: bigint;
+    now: Timespec;
+    doomed: Doomed[];
+  },
 ): Promise<void> {
   const dst = mustExist(await tx.getInode(ctx.dstId), share);
   requireStickyOk(ctx.id, ctx.toDir, dst);
@@ -97,7 +105,15 @@ async function renameTx(
   const toDir: InodeRecord = { ...toBefore, mtime: now, ctime: now };
   const fromDir: InodeRecord = a.toId === a.fromId ? toDir : { ...fromBefore, mtime: now, ctime: now };
   if (dstEntry !== undefined) {
-    await replaceTarget(core, tx, share, { id, src, toDir, toName: a.toName, dstId: dstEntry.child, now, doomed });
+    await replaceTarget(core, tx, share, {
+      id,
+      src,
+      toDir,
+      toName: a.toName,
+      dstId: dstEntry.child,
+      now,
+      doomed,
+    });
   }
   await tx.deleteEntry(a.fromId, a.fromName);
   toDir.entrySeq += 1n;

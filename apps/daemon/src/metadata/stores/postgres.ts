@@ -65,7 +65,8 @@ const Q = {
     "SELECT e.name AS e_name, e.seq AS e_seq, i.* FROM dfs_entries e JOIN dfs_inodes i ON i.id = e.child " +
     "WHERE e.parent = $1 AND e.seq > $2 ORDER BY e.seq LIMIT $3",
   getRoot: "SELECT id FROM dfs_roots WHERE share = $1",
-  setRoot: "INSERT INTO dfs_roots (share, id) VALUES ($1, $2) ON CONFLICT (share) DO UPDATE SET id = excluded.id",
+  setRoot:
+    "INSERT INTO dfs_roots (share, id) VALUES ($1, $2) ON CONFLICT (share) DO UPDATE SET id = excluded.id",
   usage:
     "SELECT count(*) AS files, coalesce(sum(CASE WHEN type = 'file' THEN size ELSE 0 END), 0) AS bytes " +
     "FROM dfs_inodes WHERE root = $1",
@@ -112,9 +113,10 @@ export class PostgresMetadataStore implements MetadataStore {
       try {
         await client.query(`SELECT pg_advisory_lock(${SCHEMA_LOCK_KEY})`);
         await client.query(SCHEMA);
-        await client.query("INSERT INTO dfs_meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING", [
-          String(randomInt(1, 0xffffffff)),
-        ]);
+        await client.query(
+          "INSERT INTO dfs_meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING",
+          [String(randomInt(1, 0xffffffff))],
+        );
         const { rows } = await client.query("SELECT value FROM dfs_meta WHERE key = 'epoch'");
         await client.query(`SELECT pg_advisory_unlock(${SCHEMA_LOCK_KEY})`);
         return new PostgresMetadataStore(pool, Number(rows[0].value));
@@ -273,6 +275,7 @@ async function insertInode(c: Queryable, rec: NewInode): Promise<Rec> {
     root: rec.root === 0n ? id : rec.root,
     parent: rec.type === "dir" && rec.parent === 0n ? id : rec.parent,
   };
-  if (full.root !== rec.root || full.parent !== rec.parent) await run(c, "fixSelf", [full.root, full.parent, id]);
+  if (full.root !== rec.root || full.parent !== rec.parent)
+    await run(c, "fixSelf", [full.root, full.parent, id]);
   return full;
 }

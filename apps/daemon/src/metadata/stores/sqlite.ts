@@ -63,9 +63,13 @@ function prepareAll(db: Database.Database) {
     commit: db.prepare("COMMIT"),
     rollback: db.prepare("ROLLBACK"),
     getInode: db.prepare("SELECT * FROM inodes WHERE id = ?"),
-    insertInode: db.prepare(`INSERT INTO inodes (${cols}) VALUES (${INODE_COLUMNS.map(() => "?").join(", ")})`),
+    insertInode: db.prepare(
+      `INSERT INTO inodes (${cols}) VALUES (${INODE_COLUMNS.map(() => "?").join(", ")})`,
+    ),
     fixSelf: db.prepare("UPDATE inodes SET root = ?, parent = ? WHERE id = ?"),
-    updateInode: db.prepare(`UPDATE inodes SET ${INODE_COLUMNS.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`),
+    updateInode: db.prepare(
+      `UPDATE inodes SET ${INODE_COLUMNS.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
+    ),
     deleteInode: db.prepare("DELETE FROM inodes WHERE id = ?"),
     getEntry: db.prepare("SELECT child, seq FROM entries WHERE parent = ? AND name = ?"),
     insertEntry: db.prepare("INSERT INTO entries (parent, name, child, seq) VALUES (?, ?, ?, ?)"),
@@ -76,7 +80,9 @@ function prepareAll(db: Database.Database) {
         "WHERE e.parent = ? AND e.seq > ? ORDER BY e.seq LIMIT ?",
     ),
     getRoot: db.prepare("SELECT id FROM roots WHERE share = ?"),
-    setRoot: db.prepare("INSERT INTO roots (share, id) VALUES (?, ?) ON CONFLICT (share) DO UPDATE SET id = excluded.id"),
+    setRoot: db.prepare(
+      "INSERT INTO roots (share, id) VALUES (?, ?) ON CONFLICT (share) DO UPDATE SET id = excluded.id",
+    ),
     usage: db.prepare(
       "SELECT count(*) AS files, coalesce(sum(CASE WHEN type = 'file' THEN size ELSE 0 END), 0) AS bytes " +
         "FROM inodes WHERE root = ?",
@@ -165,7 +171,10 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   listEntries(parent: bigint, afterSeq: bigint, limit: number): ListedEntry[] {
-    const rows = this.st.list.all(parent, afterSeq, limit) as (InodeRow & { e_name: string; e_seq: number })[];
+    const rows = this.st.list.all(parent, afterSeq, limit) as (InodeRow & {
+      e_name: string;
+      e_seq: number;
+    })[];
     return rows.map((r) => {
       const cached = this.inodes.get(BigInt(r.id));
       return { name: r.e_name, seq: BigInt(r.e_seq), inode: cached ?? rowToInode(r) };
@@ -225,7 +234,8 @@ export class SqliteMetadataStore implements MetadataStore {
         root: rec.root === 0n ? id : rec.root,
         parent: rec.type === "dir" && rec.parent === 0n ? id : rec.parent,
       };
-      if (full.root !== rec.root || full.parent !== rec.parent) this.st.fixSelf.run(full.root, full.parent, id);
+      if (full.root !== rec.root || full.parent !== rec.parent)
+        this.st.fixSelf.run(full.root, full.parent, id);
       this.touchInode(id);
       this.inodes.set(id, full);
       return full;
@@ -247,7 +257,8 @@ export class SqliteMetadataStore implements MetadataStore {
       try {
         this.st.insertEntry.run(e.parent, e.name, e.child, e.seq);
       } catch (err) {
-        if ((err as { code?: string }).code?.startsWith("SQLITE_CONSTRAINT")) throw new FsError("EEXIST", e.name);
+        if ((err as { code?: string }).code?.startsWith("SQLITE_CONSTRAINT"))
+          throw new FsError("EEXIST", e.name);
         throw err;
       }
       this.entries.set(key, { ...e });

@@ -1,0 +1,134 @@
+/** Test support for the conformance suite: a service over the store under test and a real payload. */
+import pino from "pino";
+import { expect } from "vitest";
+import { MemoryBlockStore } from "../../payload/block-store/memory.ts";
+import { DefaultPayloadService } from "../../payload/service.ts";
+import type { PayloadService } from "../../payload/types.ts";
+import type { ShareInfo } from "../../runtime/types.ts";
+import type { MetadataStore } from "../metadata-store.ts";
+import { DefaultMetadataService } from "../service.ts";
+import type { Caller } from "../types.ts";
+
+export interface StoreFixture {
+  /** Opens the store; called again after `close()` it must reopen the same data (if persistent). */
+  open(): Promise<MetadataStore>;
+  persistent: boolean;
+  /** Removes the backing data. */
+  destroy(): Promise<void>;
+}
+
+export type StoreFactory = () => Promise<StoreFixture>;
+
+export const ROOT: Caller = { uid: 0, gid: 0, gids: [] };
+export const ALICE: Caller = { uid: 1000, gid: 1000, gids: [] };
+export const BOB: Caller = { uid: 1001, gid: 1001, gids: [] };
+export const SHARE = "/export";
+
+export function share(overrides: Partial<ShareInfo> = {}): ShareInfo {
+  return {
+    name: SHARE,
+    readOnly: false,
+    squash: "none",
+    anonUid: 65534,
+    anonGid: 65534,
+    protocols: { nfs: true, smb: true },
+    guest: false,
+    metadataStore: "meta",
+    blockStore: "blocks",
+    ...overrides,
+  };
+}
+
+/** Wraps the real payload service to also record the calls the metadata layer makes. */
+export class RecordingPayload implements PayloadService {
+  readonly truncates: { payloadId: string; size: number }[] = [];
+  readonly deletes: string[] = [];
+  constructor(readonly inner: DefaultPayloadService) {}
+  readAt(s: string, id: string, off: number, len: number) {
+    return this.inner.readAt(s, id, off, len);
+  }
+  writeAt(s: string, id: string, off: number, data: Buffer) {
+    return this.inner.writeAt(s, id, off, data);
+  }
+  commit(s: string, id: string) {
+    return this.inner.commit(s, id);
+  }
+  flushAll() {
+    return this.inner.flushAll();
+  }
+  truncate(s: string, id: string, size: number) {
+    this.truncates.push({ payloadId: id, size });
+    return this.inner.truncate(s, id, size);
+  }
+  delete(s: string, id: string) {
+    this.deletes.push(id);
+    return this.inner.delete(s, id);
+  }
+  stats(s?: string) {
+    return this.inner.stats(s);
+  }
+}
+
+export interface Env {
+  fixture: StoreFixture;
+  store: MetadataStore;
+  svc: DefaultMetadataService;
+  payload: RecordingPayload;
+  root: Buffer;
+  /** Closes the service's store and payload, reopens both over the same backing data. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const logger = pino({ level: "silent" });
+
+export async function makeEnv(factory: StoreFactory, info: ShareInfo = share()): Promise<Env> {
+  const fixture = await factory();
+  const start = async () => {
+    const inner = new DefaultPayloadService({
+      logger,
+      cacheSizeBytes: 64 << 20,
+      walDir: null,
+      transferConcurrency: 2,
+    });
+    await inner.addShare(info.name, new MemoryBlockStore());
+    const payload = new RecordingPayload(inner);
+    const store = await fixture.open();
+    const svc = new DefaultMetadataService({ logger, payload });
+    await svc.addShare(info, store);
+    return { store, svc, payload, root: svc.rootHandle(info.name) };
+  };
+  const env = { fixture, ...(await start()) } as Env;
+  const stop = async () => {
+    await env.svc.removeShare(info.name);
+    await env.store.close();
+    await env.payload.inner.close();
+  };
+  env.restart = async () => {
+    await stop();
+    Object.assign(env, await start());
+  };
+  env.close = async () => {
+    await stop();
+    await fixture.destroy();
+  };
+  return env;
+}
+
+/** Asserts that a promise rejects with an FsError of this errno. */
+export async function expectErrno(p: Promise<unknown> | (() => unknown), code: string): Promise<void> {
+  const run = typeof p === "function" ? Promise.resolve().then(p) : p;
+  await expect(run).rejects.toMatchObject({ code });
+}
+
+/** A deterministic PRNG (mulberry32) so failures replay from the printed seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
