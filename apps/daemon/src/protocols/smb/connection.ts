@@ -218,6 +218,10 @@ export class SmbConnection {
       reply = await spec.handle(req);
     } catch (e) {
       const status = ntStatusOf(e);
+      this.server.ctx.logger.debug(
+        { command: spec?.name, status: status.toString(16), err: (e as Error).message },
+        "smb: error reply",
+      );
       if (!(e instanceof SmbError) && !(e instanceof Error && e.name === "FsError")) {
         this.server.ctx.logger.error({ err: e, command: spec?.name }, "smb: handler failed");
       }

@@ -13,7 +13,12 @@ import { SmbError, withStatus } from "./status.ts";
 export const MAX_NAME_CHARS = 255;
 export const MAX_PATH_COMPONENTS = 256;
 /** [MS-FSCC] §2.1.5.2: characters never valid in a file name component. */
-const INVALID_CHARS = /[\x00-\x1f"*/:<>?|]/;
+const INVALID_CHARS = '"*/:<>?|';
+
+function invalidName(c: string): boolean {
+  for (const ch of c) if (ch.charCodeAt(0) < 0x20 || INVALID_CHARS.includes(ch)) return true;
+  return false;
+}
 
 export interface ParsedPath {
   components: string[];
@@ -33,7 +38,7 @@ export function parsePath(raw: string): ParsedPath {
   const components = path.split("\\").filter((c) => c.length > 0 && c !== ".");
   if (components.length > MAX_PATH_COMPONENTS) throw new SmbError(STATUS_OBJECT_NAME_INVALID, "too deep");
   for (const c of components) {
-    if (c === ".." || c.length > MAX_NAME_CHARS || INVALID_CHARS.test(c)) {
+    if (c === ".." || c.length > MAX_NAME_CHARS || invalidName(c)) {
       throw new SmbError(STATUS_OBJECT_NAME_INVALID, c);
     }
   }

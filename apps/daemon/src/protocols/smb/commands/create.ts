@@ -148,11 +148,24 @@ async function truncateForOverwrite(
   return r.after;
 }
 
-function createResponse(open: Open, attr: FileAttr, action: number, contexts: CreateContext[]): Buffer {
+/** SMB2_CREATE_ALLOCATION_SIZE ("AlSi", §2.2.13.2.4): reported, not reserved (storage is thin). */
+function requestedAllocation(c: CreateRequest): bigint {
+  const ctx = c.contexts.find((x) => x.name === "AlSi");
+  return ctx && ctx.data.length >= 8 ? ctx.data.readBigUInt64LE(0) : 0n;
+}
+
+function createResponse(
+  open: Open,
+  attr: FileAttr,
+  action: number,
+  contexts: CreateContext[],
+  alloc: bigint,
+): Buffer {
   const w = new SmbWriter(256);
   w.u16(89).u8(0).u8(0).u32(action);
+  const allocated = allocationSize(attr);
   writeTimes(w, attr)
-    .u64(allocationSize(attr))
+    .u64(alloc > allocated && attr.type !== "dir" ? alloc : allocated)
     .u64(endOfFile(attr))
     .u32(dosAttributes(attr))
     .u32(0)
@@ -250,7 +263,8 @@ export async function create(req: SmbRequest): Promise<Reply> {
   file.opens.add(open);
   req.conn.opens.set(id, open);
   req.compound.fileId = { persistent: id, volatile: id };
-  return { body: createResponse(open, attr, outcome.action, responseContexts(c, attr, maxAccess)) };
+  const alloc = outcome.action === C.FILE_OPENED ? 0n : requestedAllocation(c);
+  return { body: createResponse(open, attr, outcome.action, responseContexts(c, attr, maxAccess), alloc) };
 }
 
 export const CREATE: CommandSpec = {

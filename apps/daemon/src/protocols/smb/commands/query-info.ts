@@ -25,7 +25,7 @@ import { SmbWriter } from "../wire.ts";
 export const MAX_QUERY_OUTPUT_BYTES = 64 * 1024;
 
 function reply(data: Buffer, outLen: number, fixed: number, variable: boolean): Reply {
-  if (outLen < fixed) throw new SmbError(STATUS_INFO_LENGTH_MISMATCH);
+  if (outLen < Math.min(fixed, data.length)) throw new SmbError(STATUS_INFO_LENGTH_MISMATCH);
   let status = 0;
   let out = data;
   if (data.length > outLen) {
@@ -44,6 +44,7 @@ function reply(data: Buffer, outLen: number, fixed: number, variable: boolean): 
 async function fileInfo(req: SmbRequest, open: Open, cls: number, outLen: number): Promise<Reply> {
   const spec = FILE_INFO_CLASSES[cls];
   if (!spec) throw new SmbError(STATUS_INVALID_INFO_CLASS);
+  if (spec.access && !(open.grantedAccess & spec.access)) throw new SmbError(STATUS_ACCESS_DENIED);
   const attr = await req.server.ctx.metadata.getattr(open.handle);
   const deletePending = req.server.files.get(open.fileKey)?.deletePending === true;
   const data = spec.encode(new SmbWriter(128), { open, attr, deletePending }).finish();

@@ -29,8 +29,9 @@ export async function read(req: SmbRequest): Promise<Reply> {
   if (open.isDir) throw new SmbError(STATUS_INVALID_DEVICE_REQUEST);
   if (!(open.grantedAccess & (FILE_READ_DATA | FILE_EXECUTE))) throw new SmbError(STATUS_ACCESS_DENIED);
   if (length > req.server.config.maxReadBytes) throw new SmbError(STATUS_INVALID_PARAMETER, "Length");
-  if (offset > BigInt(Number.MAX_SAFE_INTEGER)) throw new SmbError(STATUS_INVALID_PARAMETER, "Offset");
   const ctx = req.server.ctx;
+  // Beyond 2^53 nothing can be stored: that is past the end of any file.
+  if (offset > BigInt(Number.MAX_SAFE_INTEGER)) throw new SmbError(STATUS_END_OF_FILE);
   const { payloadId, attr } = await ctx.metadata.prepareRead(open.tree.caller, open.handle);
   const start = Number(offset);
   if (length > 0) {

@@ -48,6 +48,29 @@ function decodeRenameTarget(buf: Buffer): { replace: boolean; name: string } {
   return { replace, name: r.bytes(len).toString("utf16le") };
 }
 
+/**
+ * Windows refuses a rename while the source's parent directory is open by a handle with DELETE
+ * access or without FILE_SHARE_DELETE (SHARING_VIOLATION), and a directory rename while a file
+ * below it is open (ACCESS_DENIED), as smbtorture smb2.rename checks.
+ */
+async function checkRenameSharing(req: SmbRequest, open: Open): Promise<void> {
+  const share = open.tree.share.name;
+  const parentAttr = await req.server.ctx.metadata.getattr(open.parent!);
+  for (const other of req.server.files.get(`${share}:${parentAttr.fileid}`)?.opens ?? []) {
+    if (other.grantedAccess & C.DELETE || !(other.shareAccess & C.FILE_SHARE_DELETE)) {
+      throw new SmbError(S.STATUS_SHARING_VIOLATION);
+    }
+  }
+  if (!open.isDir) return;
+  const prefix = `${open.path}\\`;
+  for (const file of req.server.files.values()) {
+    for (const o of file.opens) {
+      if (o.tree.share.name === share && o.path.startsWith(prefix))
+        throw new SmbError(S.STATUS_ACCESS_DENIED);
+    }
+  }
+}
+
 async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean): Promise<void> {
   if (!link) need(open, C.DELETE);
   const { replace, name } = decodeRenameTarget(buf);
@@ -65,6 +88,7 @@ async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean
     const busy = req.server.files.get(`${tree.share.name}:${target.target.attr.fileid}`);
     if (busy && busy.opens.size > 0) throw new SmbError(S.STATUS_ACCESS_DENIED);
   }
+  if (!link) await checkRenameSharing(req, open);
   const overrides = { EEXIST: S.STATUS_OBJECT_NAME_COLLISION, ENOTEMPTY: S.STATUS_ACCESS_DENIED };
   if (link) {
     if (open.isDir) throw new SmbError(S.STATUS_FILE_IS_A_DIRECTORY);

@@ -49,29 +49,35 @@ function streams(w: SmbWriter, i: InfoInput): SmbWriter {
 }
 
 export interface InfoClass {
-  /** Bytes of the fixed part: a smaller output buffer is INFO_LENGTH_MISMATCH. */
+  /**
+   * Smallest output buffer Windows accepts (the C structure size with one name character,
+   * aligned); a smaller one is INFO_LENGTH_MISMATCH, a larger but short one BUFFER_OVERFLOW.
+   */
   fixed: number;
+  /** Access the open must hold ([MS-FSA] §2.1.5.11), else ACCESS_DENIED. */
+  access?: number;
   encode(w: SmbWriter, i: InfoInput): SmbWriter;
 }
 
 export const FILE_INFO_CLASSES: Record<number, InfoClass> = {
-  [C.FileBasicInformation]: { fixed: 40, encode: (w, i) => basic(w, i.attr) },
+  [C.FileBasicInformation]: { fixed: 40, access: C.FILE_READ_ATTRIBUTES, encode: (w, i) => basic(w, i.attr) },
   [C.FileStandardInformation]: { fixed: 24, encode: standard },
   [C.FileInternalInformation]: { fixed: 8, encode: (w, i) => w.u64(i.attr.fileid) },
   [C.FileEaInformation]: { fixed: 4, encode: (w) => w.u32(0) },
   [C.FileAccessInformation]: { fixed: 4, encode: (w, i) => w.u32(i.open.grantedAccess) },
-  [C.FileNameInformation]: { fixed: 4, encode: (w, i) => nameInfo(w, fullName(i.open)) },
+  [C.FileNameInformation]: { fixed: 8, encode: (w, i) => nameInfo(w, fullName(i.open)) },
   [C.FilePositionInformation]: { fixed: 8, encode: (w, i) => w.u64(i.open.position) },
   [C.FileModeInformation]: { fixed: 4, encode: (w, i) => w.u32(i.open.mode) },
   [C.FileAlignmentInformation]: { fixed: 4, encode: (w) => w.u32(0) },
-  [C.FileAllInformation]: { fixed: 100, encode: all },
-  [C.FileStreamInformation]: { fixed: 0, encode: streams },
+  [C.FileAllInformation]: { fixed: 104, access: C.FILE_READ_ATTRIBUTES, encode: all },
+  [C.FileStreamInformation]: { fixed: 32, encode: streams },
   [C.FileCompressionInformation]: {
     fixed: 16,
     encode: (w, i) => w.u64(endOfFile(i.attr)).u16(0).u8(0).u8(0).u8(0).zeros(3),
   },
   [C.FileNetworkOpenInformation]: {
     fixed: 56,
+    access: C.FILE_READ_ATTRIBUTES,
     encode: (w, i) =>
       writeTimes(w, i.attr)
         .u64(allocationSize(i.attr))
@@ -79,8 +85,12 @@ export const FILE_INFO_CLASSES: Record<number, InfoClass> = {
         .u32(dosAttributes(i.attr))
         .u32(0),
   },
-  [C.FileAttributeTagInformation]: { fixed: 8, encode: (w, i) => w.u32(dosAttributes(i.attr)).u32(0) },
+  [C.FileAttributeTagInformation]: {
+    fixed: 8,
+    access: C.FILE_READ_ATTRIBUTES,
+    encode: (w, i) => w.u32(dosAttributes(i.attr)).u32(0),
+  },
   // No 8.3 names are generated; the long name is the alternate name, as Samba does with `mangled names = no`.
-  [C.FileAlternateNameInformation]: { fixed: 4, encode: (w, i) => nameInfo(w, i.open.name) },
-  [C.FileNormalizedNameInformation]: { fixed: 4, encode: (w, i) => nameInfo(w, i.open.path) },
+  [C.FileAlternateNameInformation]: { fixed: 8, encode: (w, i) => nameInfo(w, i.open.name) },
+  [C.FileNormalizedNameInformation]: { fixed: 8, encode: (w, i) => nameInfo(w, i.open.path) },
 };

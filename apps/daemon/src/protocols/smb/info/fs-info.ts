@@ -26,7 +26,7 @@ const units = (bytes: number) => BigInt(Math.floor(bytes / ALLOCATION_UNIT_BYTES
 
 export const FS_INFO_CLASSES: Record<number, FsClass> = {
   [C.FileFsVolumeInformation]: {
-    fixed: 18,
+    fixed: 24,
     encode: (w, i) => {
       const label = utf16(i.label);
       const ms = i.created.getTime();
@@ -46,7 +46,7 @@ export const FS_INFO_CLASSES: Record<number, FsClass> = {
   },
   [C.FileFsDeviceInformation]: { fixed: 8, encode: (w) => w.u32(FILE_DEVICE_DISK).u32(0) },
   [C.FileFsAttributeInformation]: {
-    fixed: 12,
+    fixed: 16,
     encode: (w) => {
       const name = utf16("NTFS");
       return w.u32(FS_ATTRIBUTES).u32(255).u32(name.length).bytes(name);
@@ -61,6 +61,11 @@ export const FS_INFO_CLASSES: Record<number, FsClass> = {
         .u64(units(i.stat.freeBytes))
         .u32(SECTORS_PER_UNIT)
         .u32(SECTOR_BYTES),
+  },
+  // Quotas are not enforced: no thresholds, no limits ([MS-FSCC] §2.5.2).
+  [C.FileFsControlInformation]: {
+    fixed: 48,
+    encode: (w) => w.u64(0n).u64(0n).u64(0n).u64(-1n).u64(-1n).u32(0).u32(0),
   },
   [C.FileFsObjectIdInformation]: { fixed: 64, encode: (w, i) => w.u32(i.serial).zeros(60) },
   [C.FileFsSectorSizeInformation]: {
