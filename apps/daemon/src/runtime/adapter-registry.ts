@@ -5,10 +5,12 @@
  * Tests pass their own registry to the Runtime instead of touching this one.
  */
 import { createNfsAdapter } from "../protocols/nfs/adapter.ts";
+import { createSmbAdapter } from "../protocols/smb/adapter.ts";
 import type { AdapterFactory } from "./types.ts";
 
 export type AdapterRegistry = Readonly<Record<string, AdapterFactory>>;
 
 export const adapterFactories: AdapterRegistry = {
   nfs: createNfsAdapter,
+  smb: createSmbAdapter,
 };
