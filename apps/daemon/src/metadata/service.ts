@@ -212,7 +212,7 @@ export class DefaultMetadataService implements MetadataService {
     return release(this.core, handle);
   }
 
-  lock(handle: Buffer, range: LockRange, wait: boolean, signal?: AbortSignal): Promise<void> {
+  async lock(handle: Buffer, range: LockRange, wait: boolean, signal?: AbortSignal): Promise<void> {
     const t = this.core.target(handle);
     return t.share.locks.lock(String(t.id), range, wait, signal);
   }
