@@ -19,10 +19,16 @@ export const SYSTEM_PACKAGES = [
   "nfs-ganesha-mem",
   "samba",
   "samba-vfs-modules",
+  "samba-common-bin", // smbpasswd for the Samba peer
   "rpcbind",
-  "kmod",
-  "cpio",
-  "xz-utils",
+  "passwd", // useradd for the Samba peer's Unix account
+  "util-linux", // unshare for the Ganesha peer's private /run and rpcbind
+  "qemu-system-data", // qboot.rom and pvh.bin for the test guest's fast boot
+  "kmod", // depmod for the guest's module tree
+  "cpio", // the guest's initramfs
+  "xz-utils", // unpacking the kernel's xz payload to the bootable vmlinux
+  "dpkg", // dpkg-deb -x of the guest kernel (fetched by apt-get download, not installed)
+  "procps", // ps, used by the rig tests to check qemu was reaped
   "gcc",
 ] as const;
 

@@ -5,11 +5,13 @@
  * entry point, so qemu boots the ELF directly and skips ~2 s of xz under TCG), and an initramfs
  * with the static busybox, the modules from kernel-modules.ts and guest-init.ts as /init.
  *
- * Layout: e2e/.cache/guest/<kernel package>_<version>/{vmlinux,initramfs.cpio,manifest.json}.
+ * Layout: e2e/.cache/guest/<kernel package>_<version>_<recipe hash>/{vmlinux,initramfs.cpio,
+ * manifest.json}; the recipe hash covers /init, the module choice and busybox.
  * Builders take a lock file and publish with an atomic rename, so concurrent test runs neither
  * build twice nor see half an image. DITTOFS_GUEST_CACHE overrides the cache root.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   chmodSync,
   copyFileSync,
@@ -20,13 +22,14 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { buildOnce } from "./cache-lock.ts";
 import { GUEST_INIT } from "./guest-init.ts";
-import { selectModulesIn } from "./kernel-modules.ts";
+import { ROOT_MODULE_DIRS, ROOT_MODULES, selectModulesIn } from "./kernel-modules.ts";
 
 export interface GuestImage {
   dir: string;
@@ -41,6 +44,7 @@ export interface GuestImage {
 
 const META_PACKAGE = "linux-image-amd64";
 const BUSYBOX = "/bin/busybox";
+const APT_LISTS_DIR = "/var/lib/apt/lists";
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 /** Modules metadata depmod and busybox modprobe read besides modules.dep/alias. */
@@ -61,21 +65,59 @@ function run(cmd: string, args: string[], cwd?: string): string {
   });
 }
 
-/** The concrete kernel package behind linux-image-amd64 and its candidate version (apt lists). */
+/** The concrete kernel package behind linux-image-amd64 and its version, from the apt lists. */
 export function resolveKernelPackage(): { name: string; version: string } {
-  const depends = () => spawnSync("apt-cache", ["depends", META_PACKAGE], { encoding: "utf8" });
-  let r = depends();
-  if (!/Depends: linux-image-\S+/.test(r.stdout ?? "") && process.getuid?.() === 0) {
+  const show = () =>
+    spawnSync("apt-cache", ["show", "--no-all-versions", META_PACKAGE], { encoding: "utf8" });
+  let r = show();
+  if (r.status !== 0 && process.getuid?.() === 0) {
     run("apt-get", ["update", "-qq"]);
-    r = depends();
+    r = show();
   }
-  const m = /Depends: (linux-image-\d\S*)/.exec(r.stdout ?? "");
-  if (m?.[1] === undefined) throw new Error(`apt-cache depends ${META_PACKAGE} names no kernel package`);
-  const name = m[1];
-  const show = run("apt-cache", ["show", "--no-all-versions", name]);
-  const v = /^Version: (\S+)/m.exec(show);
-  if (v?.[1] === undefined) throw new Error(`apt-cache show ${name} has no Version`);
-  return { name, version: v[1] };
+  // The meta package pins its kernel: "Depends: linux-image-6.1.0-56-amd64 (= 6.1.192-2)".
+  const m = /^Depends: (linux-image-\d[^\s,]*)(?: \(= ([^)\s]+)\))?/m.exec(r.stdout ?? "");
+  if (m?.[1] === undefined) throw new Error(`apt-cache show ${META_PACKAGE} names no kernel package`);
+  if (m[2] !== undefined) return { name: m[1], version: m[2] };
+  const v = /^Version: (\S+)/m.exec(run("apt-cache", ["show", "--no-all-versions", m[1]]));
+  if (v?.[1] === undefined) throw new Error(`apt-cache show ${m[1]} has no Version`);
+  return { name: m[1], version: v[1] };
+}
+
+/**
+ * resolveKernelPackage costs 1–2 s of apt-cache on a busy machine, paid by every test file:
+ * remember its answer until the apt lists change (apt-get update replaces files in the dir).
+ */
+function resolveKernelPackageCached(root: string): { name: string; version: string } {
+  const memo = join(root, "kernel-package.json");
+  let listsMtimeMs = 0;
+  try {
+    listsMtimeMs = statSync(APT_LISTS_DIR).mtimeMs;
+  } catch {
+    return resolveKernelPackage();
+  }
+  try {
+    const m = JSON.parse(readFileSync(memo, "utf8")) as {
+      listsMtimeMs: number;
+      name: string;
+      version: string;
+    };
+    if (m.listsMtimeMs === listsMtimeMs) return { name: m.name, version: m.version };
+  } catch {
+    // no memo yet, or a torn one: resolve again
+  }
+  const pkg = resolveKernelPackage();
+  const tmp = `${memo}.${process.pid}`;
+  writeFileSync(tmp, JSON.stringify({ listsMtimeMs, ...pkg }));
+  renameSync(tmp, memo);
+  return pkg;
+}
+
+/** Changes whenever what goes into the image changes, so an old cached image is not reused. */
+function recipeHash(): string {
+  const h = createHash("sha256");
+  h.update(JSON.stringify({ GUEST_INIT, ROOT_MODULES, ROOT_MODULE_DIRS, MODULE_META_FILES }));
+  h.update(String(statSync(BUSYBOX).size));
+  return h.digest("hex").slice(0, 10);
 }
 
 function imageFrom(dir: string): GuestImage {
@@ -90,8 +132,8 @@ function imageFrom(dir: string): GuestImage {
 export async function ensureGuestImage(): Promise<GuestImage> {
   const root = guestCacheRoot();
   mkdirSync(root, { recursive: true });
-  const pkg = resolveKernelPackage();
-  const dir = join(root, `${pkg.name}_${pkg.version}`);
+  const pkg = resolveKernelPackageCached(root);
+  const dir = join(root, `${pkg.name}_${pkg.version}_${recipeHash()}`);
   const done = () => existsSync(join(dir, "manifest.json"));
   await buildOnce(join(root, ".build.lock"), done, async () => buildImage(pkg, dir));
   return imageFrom(dir);

@@ -47,6 +47,11 @@ export interface RigBodyOptions {
   /** Size of the round-trip file; default 64 MiB. */
   bytes?: number;
   guest?: GuestOptions;
+  /**
+   * Guest commands run in the mount after the body, in the same boot (under `set -e`, $MNT set;
+   * `rig_remount` available) — extra checks without paying for another guest boot.
+   */
+  afterCommands?: string;
 }
 
 const DEFAULT_BYTES = 64 * 1024 * 1024;
@@ -119,7 +124,8 @@ export function nfsRigBody(server: NfsServerTarget, o: RigBodyOptions = {}): Pro
   };
   return withRoundTripData(bytes, async (shareDir, md5) => {
     const token = `nfs-${randomBytes(8).toString("hex")}`;
-    const r = await withKernelNfs(target, rigBodyCommands(token, bytes, md5), { ...o.guest, shareDir });
+    const commands = `${rigBodyCommands(token, bytes, md5)}\n${o.afterCommands ?? ""}`;
+    const r = await withKernelNfs(target, commands, { ...o.guest, shareDir });
     return parseReport(r, bytes);
   });
 }
@@ -136,7 +142,8 @@ export function cifsRigBody(server: SmbServerTarget, o: RigBodyOptions = {}): Pr
   };
   return withRoundTripData(bytes, async (shareDir, md5) => {
     const token = `cifs-${randomBytes(8).toString("hex")}`;
-    const r = await withKernelCifs(target, rigBodyCommands(token, bytes, md5), { ...o.guest, shareDir });
+    const commands = `${rigBodyCommands(token, bytes, md5)}\n${o.afterCommands ?? ""}`;
+    const r = await withKernelCifs(target, commands, { ...o.guest, shareDir });
     return parseReport(r, bytes);
   });
 }
