@@ -1,0 +1,105 @@
+/** `dfsctl adapter list|status|start|stop|create|update|delete`. */
+import type { Command } from "commander";
+import type { AdapterStatus } from "../../../control/runtime-control.ts";
+import type { AdapterRecord } from "../../../control/store/types.ts";
+import { contextOf, parseInteger, parseJsonObject } from "../context.ts";
+import { type Column, print, printDone } from "../output.ts";
+
+type AdapterView = AdapterRecord & { status: AdapterStatus };
+
+const ADAPTER_COLUMNS: Column<AdapterView>[] = [
+  { header: "type", value: (a) => a.type },
+  { header: "enabled", value: (a) => a.enabled },
+  { header: "status", value: (a) => (a.status.running ? "running" : "stopped") },
+  { header: "port", value: (a) => a.status.port },
+  { header: "connections", value: (a) => a.status.connections },
+  { header: "since", value: (a) => a.status.since },
+];
+
+const STATUS_COLUMNS: Column<AdapterStatus>[] = [
+  { header: "type", value: (s) => s.type },
+  { header: "status", value: (s) => (s.running ? "running" : "stopped") },
+  { header: "port", value: (s) => s.port },
+  { header: "connections", value: (s) => s.connections },
+  { header: "since", value: (s) => s.since },
+];
+
+export function registerAdapters(program: Command): void {
+  const adapter = program.command("adapter").description("protocol adapters (nfs, smb): list, start, stop");
+
+  adapter
+    .command("list")
+    .description("list adapters with their live status")
+    .action(async (_opts: unknown, command: Command) => {
+      const { client, format } = contextOf(command);
+      print(format, await client.adapters.list.query(), ADAPTER_COLUMNS);
+    });
+
+  adapter
+    .command("status <type>")
+    .description("live status of one adapter")
+    .action(async (type: string, _opts: unknown, command: Command) => {
+      const { client, format } = contextOf(command);
+      print(format, await client.adapters.status.query({ type }), STATUS_COLUMNS);
+    });
+
+  adapter
+    .command("start <type>")
+    .description("start an adapter now and on every later start")
+    .action(async (type: string, _opts: unknown, command: Command) => {
+      const { client, format } = contextOf(command);
+      print(format, await client.adapters.start.mutate({ type }), STATUS_COLUMNS);
+    });
+
+  adapter
+    .command("stop <type>")
+    .description("stop an adapter (in-flight requests finish); it stays stopped across restarts")
+    .action(async (type: string, _opts: unknown, command: Command) => {
+      const { client, format } = contextOf(command);
+      print(format, await client.adapters.stop.mutate({ type }), STATUS_COLUMNS);
+    });
+
+  adapter
+    .command("create <type>")
+    .description("add an adapter row (started at once unless --disabled)")
+    .requiredOption("--port <port>", "TCP port (0: any free port)", parseInteger)
+    .option("--disabled", "store it stopped")
+    .option("--settings <json>", "adapter settings as a JSON object", parseJsonObject)
+    .action(
+      async (
+        type: string,
+        opts: { port: number; disabled?: boolean; settings?: Record<string, unknown> },
+        command: Command,
+      ) => {
+        const { client, format } = contextOf(command);
+        const created = await client.adapters.create.mutate({
+          type,
+          port: opts.port,
+          enabled: opts.disabled ? false : undefined,
+          settings: opts.settings,
+        });
+        print(format, created, ADAPTER_COLUMNS);
+      },
+    );
+
+  adapter
+    .command("update <type>")
+    .description("change an adapter's port or settings (a running adapter restarts)")
+    .option("--port <port>", "TCP port", parseInteger)
+    .option("--settings <json>", "adapter settings as a JSON object", parseJsonObject)
+    .action(
+      async (type: string, opts: { port?: number; settings?: Record<string, unknown> }, command: Command) => {
+        const { client, format } = contextOf(command);
+        print(format, await client.adapters.update.mutate({ type, ...opts }), ADAPTER_COLUMNS);
+      },
+    );
+
+  adapter
+    .command("delete <type>")
+    .description("stop and remove an adapter")
+    .action(async (type: string, _opts: unknown, command: Command) => {
+      const { client, format } = contextOf(command);
+      await client.adapters.delete.mutate({ type });
+      printDone(format, `deleted adapter ${type}`);
+    });
+}

@@ -1,0 +1,162 @@
+/** `dfsctl share list|get|create|update|delete` and `share permission list|set|remove`. */
+import { type Command, InvalidArgumentError } from "commander";
+import type { SharePermissionRecord, ShareRecord } from "../../../control/store/types.ts";
+import { contextOf, parseInteger } from "../context.ts";
+import { type Column, print, printDone } from "../output.ts";
+
+const SHARE_COLUMNS: Column<ShareRecord>[] = [
+  { header: "name", value: (s) => s.name },
+  { header: "metadata", value: (s) => s.metadataStore },
+  { header: "block", value: (s) => s.blockStore },
+  { header: "read-only", value: (s) => s.readOnly },
+  { header: "squash", value: (s) => s.squash },
+  { header: "anon", value: (s) => `${s.anonUid}:${s.anonGid}` },
+  { header: "protocols", value: (s) => [s.nfs ? "nfs" : null, s.smb ? "smb" : null].filter(Boolean) },
+];
+
+const PERMISSION_COLUMNS: Column<SharePermissionRecord>[] = [
+  { header: "share", value: (p) => p.share },
+  { header: "user", value: (p) => p.user },
+  { header: "group", value: (p) => p.group },
+  { header: "level", value: (p) => p.level },
+];
+
+type Squash = ShareRecord["squash"];
+type Level = SharePermissionRecord["level"];
+
+function parseSquash(value: string): Squash {
+  if (value !== "none" && value !== "root_squash" && value !== "all_squash") {
+    throw new InvalidArgumentError("use none, root_squash or all_squash");
+  }
+  return value;
+}
+
+interface ShareOptions {
+  metadataStore?: string;
+  blockStore?: string;
+  readOnly?: boolean;
+  squash?: Squash;
+  anonUid?: number;
+  anonGid?: number;
+  nfs?: boolean;
+  smb?: boolean;
+  guest?: boolean;
+}
+
+/** Options shared by create and update; `--no-x` flags leave the value undefined unless given. */
+function shareOptions(command: Command): Command {
+  return command
+    .option("--read-only", "export read-only")
+    .option("--read-write", "export read-write")
+    .option("--squash <mode>", "none | root_squash | all_squash", parseSquash)
+    .option("--anon-uid <uid>", "uid squashed callers become", parseInteger)
+    .option("--anon-gid <gid>", "gid squashed callers become", parseInteger)
+    .option("--nfs <on>", "serve over NFS (true|false)", parseBool)
+    .option("--smb <on>", "serve over SMB (true|false)", parseBool)
+    .option("--guest <on>", "allow SMB guest access (true|false)", parseBool);
+}
+
+function parseBool(value: string): boolean {
+  if (value !== "true" && value !== "false") throw new InvalidArgumentError("use true or false");
+  return value === "true";
+}
+
+function fields(opts: ShareOptions & { readWrite?: boolean }) {
+  return {
+    metadataStore: opts.metadataStore,
+    blockStore: opts.blockStore,
+    readOnly: opts.readOnly ? true : opts.readWrite ? false : undefined,
+    squash: opts.squash,
+    anonUid: opts.anonUid,
+    anonGid: opts.anonGid,
+    nfs: opts.nfs,
+    smb: opts.smb,
+    guest: opts.guest,
+  };
+}
+
+export function registerShares(program: Command): void {
+  const share = program.command("share").description("manage shares and their permissions");
+
+  share
+    .command("list")
+    .description("list shares")
+    .action(async (_opts: unknown, command: Command) => {
+      const { client, format } = contextOf(command);
+      print(format, await client.shares.list.query(), SHARE_COLUMNS);
+    });
+
+  share
+    .command("get <name>")
+    .description("show one share")
+    .action(async (name: string, _opts: unknown, command: Command) => {
+      const { client, format } = contextOf(command);
+      print(format, await client.shares.get.query({ name }), SHARE_COLUMNS);
+    });
+
+  shareOptions(
+    share
+      .command("create <name>")
+      .description("create a share (like /projects) on a metadata store and a block store")
+      .requiredOption("-m, --metadata-store <store>", "metadata store name")
+      .requiredOption("-b, --block-store <store>", "block store name"),
+  ).action(
+    async (name: string, opts: ShareOptions & { metadataStore: string; blockStore: string }, command) => {
+      const { client, format } = contextOf(command);
+      const input = { name, ...fields(opts), metadataStore: opts.metadataStore, blockStore: opts.blockStore };
+      print(format, await client.shares.create.mutate(input), SHARE_COLUMNS);
+    },
+  );
+
+  shareOptions(
+    share
+      .command("update <name>")
+      .description("change a share's options (takes effect at once)")
+      .option("-m, --metadata-store <store>", "metadata store name")
+      .option("-b, --block-store <store>", "block store name"),
+  ).action(async (name: string, opts: ShareOptions, command) => {
+    const { client, format } = contextOf(command);
+    print(format, await client.shares.update.mutate({ name, ...fields(opts) }), SHARE_COLUMNS);
+  });
+
+  share
+    .command("delete <name>")
+    .description("delete a share (its data stays in the stores)")
+    .action(async (name: string, _opts: unknown, command: Command) => {
+      const { client, format } = contextOf(command);
+      await client.shares.delete.mutate({ name });
+      printDone(format, `deleted share ${name}`);
+    });
+
+  const permission = share.command("permission").description("who may use a share");
+  permission
+    .command("list <share>")
+    .description("list grants on a share")
+    .action(async (name: string, _opts: unknown, command: Command) => {
+      const { client, format } = contextOf(command);
+      print(format, await client.shares.permissions.list.query({ name }), PERMISSION_COLUMNS);
+    });
+  permission
+    .command("set <share> <level>")
+    .description("grant none | read | read-write | admin to --user or --group")
+    .option("--user <username>", "the user")
+    .option("--group <group>", "the group")
+    .action(async (name: string, level: Level, opts: { user?: string; group?: string }, command: Command) => {
+      const { client, format } = contextOf(command);
+      print(
+        format,
+        await client.shares.permissions.set.mutate({ name, level, user: opts.user, group: opts.group }),
+        PERMISSION_COLUMNS,
+      );
+    });
+  permission
+    .command("remove <share>")
+    .description("remove the grant of --user or --group")
+    .option("--user <username>", "the user")
+    .option("--group <group>", "the group")
+    .action(async (name: string, opts: { user?: string; group?: string }, command: Command) => {
+      const { client, format } = contextOf(command);
+      await client.shares.permissions.remove.mutate({ name, user: opts.user, group: opts.group });
+      printDone(format, `removed grant on ${name}`);
+    });
+}

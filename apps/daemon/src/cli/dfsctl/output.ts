@@ -1,0 +1,39 @@
+/** `-o table` (default, for people) or `-o json` (for scripts) output of dfsctl results. */
+
+export type OutputFormat = "table" | "json";
+
+export interface Column<T> {
+  header: string;
+  value: (row: T) => unknown;
+}
+
+function cell(value: unknown): string {
+  if (value === null || value === undefined) return "-";
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.length === 0 ? "-" : value.join(",");
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+export function renderTable<T>(rows: T[], columns: Column<T>[]): string {
+  const cells = rows.map((row) => columns.map((c) => cell(c.value(row))));
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((r) => r[i]!.length)));
+  const line = (parts: string[]) =>
+    parts
+      .map((p, i) => p.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  return [line(columns.map((c) => c.header.toUpperCase())), ...cells.map(line)].join("\n");
+}
+
+export function print<T>(format: OutputFormat, data: T | T[], columns: Column<T>[]): void {
+  if (format === "json") {
+    process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    return;
+  }
+  process.stdout.write(`${renderTable(Array.isArray(data) ? data : [data], columns)}\n`);
+}
+
+export function printDone(format: OutputFormat, message: string, data: unknown = { ok: true }): void {
+  process.stdout.write(format === "json" ? `${JSON.stringify(data, null, 2)}\n` : `${message}\n`);
+}

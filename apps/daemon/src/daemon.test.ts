@@ -1,0 +1,154 @@
+import { readFileSync, statSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { testDatabaseUrl } from "../../../e2e/peers/test-db.ts";
+import { apiClient } from "./cli/dfsctl/client.ts";
+import { ADMIN_PASSWORD_FILE } from "./daemon.ts";
+import { daemonHarness, TEST_ADMIN_PASSWORD } from "./runtime/testing/daemon-harness.ts";
+
+describe("daemon over HTTP", () => {
+  const h = daemonHarness({ env: {} });
+  afterAll(() => h.dispose());
+
+  it("answers /health, /health/ready, /metrics and 404", async () => {
+    const daemon = await h.start();
+    const health = await fetch(`${daemon.httpUrl}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({
+      status: "ok",
+      version: expect.any(String),
+      uptime: expect.any(Number),
+    });
+
+    const ready = await fetch(`${daemon.httpUrl}/health/ready`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { checks: Array<{ name: string; ok: boolean }> };
+    expect(body.checks.map((c) => c.name)).toEqual([
+      "control-store",
+      "metadata-store default",
+      "block-store default",
+    ]);
+
+    const metrics = await fetch(`${daemon.httpUrl}/metrics`);
+    expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = await metrics.text();
+    expect(text).toMatch(/^process_cpu_user_seconds_total /m);
+    expect(text).toMatch(/^dittofs_cache_capacity_bytes 67108864$/m);
+    expect(text).toMatch(/^dittofs_adapter_up\{protocol="nfs"\} 1$/m);
+    expect((await fetch(`${daemon.httpUrl}/nope`)).status).toBe(404);
+    expect((await fetch(`${daemon.httpUrl}/health`, { method: "POST" })).status).toBe(405);
+  });
+
+  it("writes a generated admin password to a 0600 file and accepts it over tRPC", async () => {
+    const file = `${h.dataDir}/${ADMIN_PASSWORD_FILE}`;
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const password = readFileSync(file, "utf8").trim();
+    expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(h.printed.join("\n")).toContain(file);
+
+    const daemon = await h.restart();
+    expect(h.printed.filter((line) => line.includes("first start"))).toHaveLength(1);
+    const anonymous = apiClient(daemon.httpUrl, null);
+    await expect(anonymous.shares.list.query()).rejects.toMatchObject({ data: { code: "UNAUTHORIZED" } });
+    await expect(
+      anonymous.auth.login.mutate({ username: "admin", password: "wrong-password" }),
+    ).rejects.toMatchObject({
+      data: { code: "UNAUTHORIZED" },
+    });
+    const { token, expiresAt } = await anonymous.auth.login.mutate({ username: "admin", password });
+    expect(expiresAt).toBeInstanceOf(Date); // superjson on both ends
+    const admin = apiClient(daemon.httpUrl, token);
+    expect((await admin.auth.me.query()).role).toBe("admin");
+    expect((await admin.shares.list.query()).map((s) => s.name)).toEqual(["/export"]);
+  });
+
+  it("readiness fails when a share's store is unhealthy", async () => {
+    const daemon = await h.restart();
+    await daemon.runtime.stop(); // closes the stores under the running HTTP server
+    const ready = await fetch(`${daemon.httpUrl}/health/ready`);
+    expect(ready.status).toBe(503);
+    await h.stop();
+  });
+});
+
+describe.each(["sqlite", "postgres"] as const)("daemon restart on %s", (dialect) => {
+  let h: ReturnType<typeof daemonHarness>;
+  afterAll(() => h.dispose());
+
+  it("keeps everything created through the API", async () => {
+    h = daemonHarness(dialect === "postgres" ? { postgresUrl: await testDatabaseUrl("daemon") } : {});
+    let daemon = await h.start();
+    const login = async (username: string, password: string) =>
+      apiClient(
+        daemon.httpUrl,
+        (await apiClient(daemon.httpUrl, null).auth.login.mutate({ username, password })).token,
+      );
+    let admin = await login("admin", TEST_ADMIN_PASSWORD);
+    await admin.users.create.mutate({ username: "erin", password: "erin-password", role: "operator" });
+    await admin.groups.create.mutate({ name: "staff" });
+    await admin.groups.addMember.mutate({ name: "staff", username: "erin" });
+    await admin.stores.metadata.create.mutate({
+      name: "meta2",
+      type: "sqlite",
+      config: { path: "meta2.db" },
+    });
+    await admin.stores.block.create.mutate({ name: "blocks2", type: "fs", config: { path: "blocks2" } });
+    await admin.shares.create.mutate({
+      name: "/team",
+      metadataStore: "meta2",
+      blockStore: "blocks2",
+      readOnly: true,
+    });
+    await admin.shares.permissions.set.mutate({ name: "/team", group: "staff", level: "read-write" });
+    await admin.adapters.create.mutate({ type: "test", port: 0 });
+    await admin.adapters.stop.mutate({ type: "nfs" });
+    expect(daemon.runtime.identity.permission(daemon.runtime.identity.byName("erin")!, "/team")).toBe(
+      "read-write",
+    );
+
+    daemon = await h.restart();
+    admin = await login("admin", TEST_ADMIN_PASSWORD);
+    const erin = await login("erin", "erin-password");
+    expect((await erin.auth.me.query()).groups).toEqual(["staff"]);
+    expect((await admin.shares.get.query({ name: "/team" })).readOnly).toBe(true);
+    expect(
+      (await admin.shares.permissions.list.query({ name: "/team" })).map((p) => [p.group, p.level]),
+    ).toEqual([["staff", "read-write"]]);
+    expect(
+      daemon.runtime
+        .shareInfos()
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(["/export", "/team"]);
+    expect(daemon.runtime.identity.permission(daemon.runtime.identity.byName("erin")!, "/team")).toBe(
+      "read-write",
+    );
+    const adapters = await admin.adapters.list.query();
+    expect(adapters.map((a) => [a.type, a.enabled, a.status.running])).toEqual([
+      ["nfs", false, false],
+      ["smb", true, daemon.runtime.adapterStatus("smb").running],
+      ["test", true, true],
+    ]);
+    expect((await admin.stores.block.health.query({ name: "blocks2" })).ok).toBe(true);
+  });
+});
+
+describe("declared config", () => {
+  const h = daemonHarness({
+    config: {
+      stores: { metadata: [{ name: "fast", type: "memory" }], block: [{ name: "ram", type: "memory" }] },
+      shares: [{ name: "/scratch", metadataStore: "fast", blockStore: "ram", squash: "all_squash" }],
+    },
+  });
+  afterAll(() => h.dispose());
+
+  it("creates declared stores and shares at start, idempotently", async () => {
+    let daemon = await h.start();
+    expect(daemon.runtime.shareInfos().find((s) => s.name === "/scratch")).toMatchObject({
+      squash: "all_squash",
+    });
+    daemon = await h.restart();
+    expect((await daemon.store.listShares()).filter((s) => s.name === "/scratch")).toHaveLength(1);
+    const applied = (await daemon.store.listAudit({ action: "config.apply" })).items;
+    expect(applied).toHaveLength(1);
+  });
+});
