@@ -19,6 +19,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { track, untrack } from "../peers/process.ts";
 import { ensureGuestImage, type GuestImage } from "./guest-image.ts";
 import {
   GUEST_EXIT_MARKER,
@@ -150,7 +151,7 @@ export async function runInGuest(script: string, opts: GuestOptions = {}): Promi
   const consolePath = join(tmp, "console.log");
   writeFileSync(scriptPath, script);
   try {
-    return await runQemu(qemuArgs(image, scriptPath, consolePath, opts), consolePath, opts);
+    return await runQemu(qemuArgs(image, scriptPath, consolePath, opts), tmp, consolePath, opts);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -164,9 +165,10 @@ function readConsole(path: string): string {
   }
 }
 
-function runQemu(args: string[], consolePath: string, o: GuestOptions): Promise<GuestResult> {
+function runQemu(args: string[], tmp: string, consolePath: string, o: GuestOptions): Promise<GuestResult> {
   const started = performance.now();
   const qemu = spawn("qemu-system-x86_64", args, { stdio: ["ignore", "pipe", "pipe"] });
+  if (qemu.pid !== undefined) track(qemu.pid, { group: false, dir: tmp });
   let out = "";
   let err = "";
   let bootMs = -1;
@@ -191,6 +193,7 @@ function runQemu(args: string[], consolePath: string, o: GuestOptions): Promise<
     });
     qemu.on("close", (code, signal) => {
       clearTimeout(timer);
+      if (qemu.pid !== undefined) untrack(qemu.pid);
       const consoleText = readConsole(consolePath);
       const parsed = parseExit(out.replace(/\r/g, ""));
       if (!timedOut && parsed !== null && parsed.reason === "") {

@@ -22,7 +22,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./ports.ts";
-import { exited, logTail, pidAlive, stopPid, waitForPorts } from "./process.ts";
+import { exited, logTail, pidAlive, stopPid, track, untrack, waitForPorts } from "./process.ts";
 
 export interface GaneshaOptions {
   fsal: "VFS" | "MEM";
@@ -49,6 +49,7 @@ export interface GaneshaPeer {
 
 const MEM_INODE_SIZE_BYTES = 2 * 1024 * 1024;
 const RECOVERY_DIR = "/var/lib/nfs/ganesha";
+const STDERR_MAX_CHARS = 64 * 1024;
 
 function config(o: GaneshaOptions, nfsPort: number, mountPort: number): string {
   const fsal = o.fsal === "MEM" ? "FSAL { Name = MEM; }" : "FSAL { Name = VFS; }";
@@ -120,9 +121,10 @@ export async function startGanesha(o: GaneshaOptions): Promise<GaneshaPeer> {
   const child = spawn("unshare", ["-m", "--propagation", "private", "sh", "-c", script], {
     stdio: ["ignore", "ignore", "pipe"],
   });
+  if (child.pid !== undefined) track(child.pid, { group: false, dir });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (s: string) => {
-    stderr += s;
+    if (stderr.length < STDERR_MAX_CHARS) stderr += s;
   });
   const rpcbindPid = (): number | null => {
     try {
@@ -137,13 +139,17 @@ export async function startGanesha(o: GaneshaOptions): Promise<GaneshaPeer> {
     stopped = true;
     if (child.pid !== undefined) await stopPid(child.pid, { graceMs: 10_000 });
     await exited(child);
+    if (child.pid !== undefined) untrack(child.pid);
     const rpcbind = rpcbindPid();
     if (rpcbind !== null && pidAlive(rpcbind)) await stopPid(rpcbind);
+    if (rpcbind !== null) untrack(rpcbind);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
     const log = () => `${stderr}\n${logTail(logPath)}`;
     await waitForPorts([nfsPort, mountPort], child, "ganesha.nfsd", log, o.startTimeoutMs);
+    const rpcbind = rpcbindPid();
+    if (rpcbind !== null) track(rpcbind);
   } catch (e) {
     await stop();
     throw e;

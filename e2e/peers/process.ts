@@ -4,7 +4,7 @@
  * grace period, then SIGKILL — never by process name.
  */
 import type { ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -82,6 +82,44 @@ export async function stopPid(pid: number, opts: { group?: boolean; graceMs?: nu
   if (pidAlive(pid) || opts.group === true) signal(target, "SIGKILL");
   const killDeadline = Date.now() + 5000;
   while (pidAlive(pid) && Date.now() < killDeadline) await sleep(POLL_MS);
+}
+
+interface Tracked {
+  group: boolean;
+  /** Temp dir removed after the kill. */
+  dir?: string;
+}
+
+const tracked = new Map<number, Tracked>();
+let exitHookInstalled = false;
+
+function killTracked(): void {
+  for (const [pid, t] of tracked) {
+    try {
+      process.kill(t.group ? -pid : pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  for (const t of tracked.values()) {
+    if (t.dir !== undefined) rmSync(t.dir, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+/**
+ * Remembers a started server so it is SIGKILLed (and its temp dir removed) if this process exits
+ * without stopping it: a crashed test run must not leave Ganesha, smbd or qemu behind. `untrack`
+ * it in `stop()`. Only the PIDs we started are touched.
+ */
+export function track(pid: number, opts: Tracked = { group: false }): void {
+  tracked.set(pid, opts);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once("exit", killTracked);
+}
+
+export function untrack(pid: number): void {
+  tracked.delete(pid);
 }
 
 /** Waits for a child we spawned to exit (it is reaped by Node, so `pidAlive` alone would do). */

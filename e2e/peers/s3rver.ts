@@ -22,7 +22,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { freePort } from "./ports.ts";
-import { exited, stopPid, waitForPorts } from "./process.ts";
+import { exited, stopPid, track, untrack, waitForPorts } from "./process.ts";
 
 /** s3rver's built-in account. */
 const S3RVER_ACCESS_KEY_ID = "S3RVER";
@@ -76,6 +76,7 @@ export async function startS3rver(opts: { startTimeoutMs?: number } = {}): Promi
     "-s",
   ];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+  if (child.pid !== undefined) track(child.pid, { group: false, dir });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (s: string) => {
     if (stderr.length < STDERR_MAX_CHARS) stderr += s;
@@ -86,6 +87,7 @@ export async function startS3rver(opts: { startTimeoutMs?: number } = {}): Promi
     stopped = true;
     if (child.pid !== undefined) await stopPid(child.pid);
     await exited(child);
+    if (child.pid !== undefined) untrack(child.pid);
     rmSync(dir, { recursive: true, force: true });
   };
   try {

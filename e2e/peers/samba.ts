@@ -18,7 +18,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./ports.ts";
-import { exited, logTail, stopPid, waitForPorts } from "./process.ts";
+import { exited, logTail, stopPid, track, untrack, waitForPorts } from "./process.ts";
 
 export interface SambaOptions {
   /** Directory to share; default a fresh dir under the peer's temp dir. Chowned to `user`. */
@@ -51,6 +51,7 @@ export interface SambaPeer {
 const USER_NAME_RE = /^[a-z_][a-z0-9_-]{0,30}$/;
 /** useradd's status when the account exists (another run may have created it just now). */
 const USERADD_EXISTS = 9;
+const STDERR_MAX_CHARS = 64 * 1024;
 
 function ensureUnixUser(user: string): { uid: number; gid: number } {
   if (!USER_NAME_RE.test(user)) throw new Error(`invalid Unix user name ${JSON.stringify(user)}`);
@@ -120,9 +121,10 @@ export async function startSamba(o: SambaOptions): Promise<SambaPeer> {
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
   });
+  if (child.pid !== undefined) track(child.pid, { group: true, dir });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (s: string) => {
-    stderr += s;
+    if (stderr.length < STDERR_MAX_CHARS) stderr += s;
   });
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -130,6 +132,7 @@ export async function startSamba(o: SambaOptions): Promise<SambaPeer> {
     stopped = true;
     if (child.pid !== undefined) await stopPid(child.pid, { group: true });
     await exited(child);
+    if (child.pid !== undefined) untrack(child.pid);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
