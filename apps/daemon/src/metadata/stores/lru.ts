@@ -1,19 +1,13 @@
-/** A bounded map that forgets the least recently used key first (Map order = recency). */
-export class Lru<K, V> {
+/**
+ * A bounded map that forgets the oldest insertion first. Reads do not reorder (a hit costs one Map
+ * lookup); a re-`set` moves a key to the young end, and hot keys get re-set on every change.
+ */
+export class BoundedCache<K, V> {
   private readonly map = new Map<K, V>();
   constructor(private readonly capacity: number) {}
 
   get(key: K): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-
-  has(key: K): boolean {
-    return this.map.has(key);
+    return this.map.get(key);
   }
 
   set(key: K, value: V): void {

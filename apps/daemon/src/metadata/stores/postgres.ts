@@ -1,5 +1,7 @@
 /**
- * PostgreSQL metadata store (pg pool). Several daemons may share it, so nothing is cached here.
+ * PostgreSQL metadata store (pg pool). Several daemons may share it, so its read cache is small
+ * and short-lived (PG_CACHE_TTL_MS, like an NFS client's attribute cache); this daemon's own
+ * commits update it at once, so within one daemon reads are coherent.
  * Transactions run at READ COMMITTED with explicit row locks: the service locks (SELECT … FOR
  * UPDATE, in id order) every inode it will change before reading it, so two creates of one name
  * serialize on the directory row and the second sees the first's entry; directory moves also take
@@ -19,6 +21,7 @@ import type {
   StoreHealth,
   StoreUsage,
 } from "../metadata-store.ts";
+import { BoundedCache } from "./lru.ts";
 import { INODE_COLUMNS, type InodeRow, inodeValues, rowToInode } from "./sql-rows.ts";
 
 type Rec = Readonly<InodeRecord>;
@@ -26,6 +29,9 @@ type Queryable = Pick<pg.PoolClient, "query">;
 
 export const PG_POOL_MAX = 10;
 export const PG_TX_RETRY_MAX = 10;
+/** How long a committed inode or entry read is reused (other daemons' changes show after this). */
+export const PG_CACHE_TTL_MS = 1000;
+export const PG_CACHE_MAX = 20_000;
 const NAMESPACE_LOCK_KEY = 0x64667331; // "dfs1"
 const SCHEMA_LOCK_KEY = 0x64667330;
 
@@ -56,7 +62,7 @@ const Q = {
   fixSelf: "UPDATE dfs_inodes SET root = $1, parent = $2 WHERE id = $3",
   updateInode: `UPDATE dfs_inodes SET ${INODE_COLUMNS.map((c, i) => `${c} = $${i + 1}`).join(", ")} WHERE id = $${INODE_COLUMNS.length + 1}`,
   deleteInode: "DELETE FROM dfs_inodes WHERE id = $1",
-  lock: "SELECT id FROM dfs_inodes WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+  lock: "SELECT * FROM dfs_inodes WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
   getEntry: "SELECT child, seq FROM dfs_entries WHERE parent = $1 AND name = $2",
   insertEntry: "INSERT INTO dfs_entries (parent, name, child, seq) VALUES ($1, $2, $3, $4)",
   deleteEntry: "DELETE FROM dfs_entries WHERE parent = $1 AND name = $2",
@@ -97,8 +103,28 @@ function toFsError(e: unknown): FsError {
   return new FsError("EIO", (e as Error).message);
 }
 
+interface Cached<T> {
+  value: T;
+  atMs: number;
+}
+
+/** One transaction attempt: rows it locked (and so may reuse) and what it wrote. */
+interface TxState {
+  rows: Map<bigint, Rec | null>;
+  inodes: Map<bigint, Rec | null>;
+  entries: Map<string, EntryRecord | null>;
+}
+
+function entryKey(parent: bigint, name: string): string {
+  return `${parent}/${name}`;
+}
+
 export class PostgresMetadataStore implements MetadataStore {
   readonly type = "postgres";
+  private readonly inodeCache = new BoundedCache<bigint, Cached<Rec>>(PG_CACHE_MAX);
+  private readonly entryCache = new BoundedCache<string, Cached<EntryRecord | null>>(PG_CACHE_MAX);
+  /** Bumped by every commit: a read that overlapped one is not cached (it may predate it). */
+  private generation = 0;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -139,8 +165,10 @@ export class PostgresMetadataStore implements MetadataStore {
       }
       try {
         await client.query("BEGIN");
-        const out = await fn(this.txFor(client));
+        const state: TxState = { rows: new Map(), inodes: new Map(), entries: new Map() };
+        const out = await fn(this.txFor(client, state));
         await client.query("COMMIT");
+        this.applyCommitted(state);
         return out;
       } catch (e) {
         await client.query("ROLLBACK").catch(() => {});
@@ -154,15 +182,39 @@ export class PostgresMetadataStore implements MetadataStore {
     }
   }
 
-  async getInode(id: bigint): Promise<Rec | undefined> {
+  getInode(id: bigint): Rec | undefined | Promise<Rec | undefined> {
+    const hit = this.inodeCache.get(id);
+    if (hit !== undefined && performance.now() - hit.atMs < PG_CACHE_TTL_MS) return hit.value;
     return this.read(async () => {
+      const gen = this.generation;
       const { rows } = await run(this.pool, "getInode", [id]);
-      return rows[0] === undefined ? undefined : rowToInode(rows[0] as InodeRow);
+      const rec = rows[0] === undefined ? undefined : rowToInode(rows[0] as InodeRow);
+      if (rec !== undefined && gen === this.generation)
+        this.inodeCache.set(id, { value: rec, atMs: performance.now() });
+      return rec;
     });
   }
 
-  async getEntry(parent: bigint, name: string): Promise<EntryRecord | undefined> {
-    return this.read(() => getEntry(this.pool, parent, name));
+  getEntry(parent: bigint, name: string): EntryRecord | undefined | Promise<EntryRecord | undefined> {
+    const key = entryKey(parent, name);
+    const hit = this.entryCache.get(key);
+    if (hit !== undefined && performance.now() - hit.atMs < PG_CACHE_TTL_MS) return hit.value ?? undefined;
+    return this.read(async () => {
+      const gen = this.generation;
+      const e = await getEntry(this.pool, parent, name);
+      if (gen === this.generation) this.entryCache.set(key, { value: e ?? null, atMs: performance.now() });
+      return e;
+    });
+  }
+
+  private applyCommitted(state: TxState): void {
+    this.generation++;
+    const atMs = performance.now();
+    for (const [id, rec] of state.inodes) {
+      if (rec === null) this.inodeCache.delete(id);
+      else this.inodeCache.set(id, { value: rec, atMs });
+    }
+    for (const [key, e] of state.entries) this.entryCache.set(key, { value: e, atMs });
   }
 
   async listEntries(parent: bigint, afterSeq: bigint, limit: number): Promise<ListedEntry[]> {
@@ -219,26 +271,42 @@ export class PostgresMetadataStore implements MetadataStore {
     }
   }
 
-  private txFor(c: pg.PoolClient): MetadataTx {
+  private txFor(c: pg.PoolClient, st: TxState): MetadataTx {
+    const wrote = (id: bigint, rec: Rec | null) => {
+      st.inodes.set(id, rec);
+      if (st.rows.has(id)) st.rows.set(id, rec);
+    };
     return {
       lock: async (ids) => {
-        const unique = [...new Set(ids)].map(String);
-        if (unique.length > 0) await run(c, "lock", [unique]);
+        const wanted = [...new Set(ids)].filter((id) => !st.rows.has(id));
+        if (wanted.length === 0) return;
+        const { rows } = await run(c, "lock", [wanted.map(String)]);
+        for (const id of wanted) st.rows.set(id, null);
+        // Locked rows cannot change under us until commit: later reads reuse them.
+        for (const r of rows) st.rows.set(BigInt(r.id), rowToInode(r as InodeRow));
       },
       lockNamespace: async () => {
         await c.query(`SELECT pg_advisory_xact_lock(${NAMESPACE_LOCK_KEY})`);
       },
       getInode: async (id) => {
+        const locked = st.rows.get(id);
+        if (locked !== undefined) return locked ?? undefined;
         const { rows } = await run(c, "getInode", [id]);
         return rows[0] === undefined ? undefined : rowToInode(rows[0] as InodeRow);
       },
-      insertInode: (rec) => insertInode(c, rec),
+      insertInode: async (rec) => {
+        const full = await insertInode(c, rec);
+        st.inodes.set(full.id, full);
+        return full;
+      },
       updateInode: async (rec) => {
         const r = await run(c, "updateInode", [...inodeValues(rec), rec.id]);
         if (r.rowCount === 0) throw new FsError("ESTALE");
+        wrote(rec.id, rec);
       },
       deleteInode: async (id) => {
         if ((await run(c, "deleteInode", [id])).rowCount === 0) throw new FsError("ESTALE");
+        wrote(id, null);
       },
       getEntry: (parent, name) => getEntry(c, parent, name),
       insertEntry: async (e) => {
@@ -248,9 +316,11 @@ export class PostgresMetadataStore implements MetadataStore {
           if (pgCode(err) === "23505") throw new FsError("EEXIST", e.name);
           throw err;
         }
+        st.entries.set(entryKey(e.parent, e.name), { ...e });
       },
       deleteEntry: async (parent, name) => {
         if ((await run(c, "deleteEntry", [parent, name])).rowCount === 0) throw new FsError("ENOENT", name);
+        st.entries.set(entryKey(parent, name), null);
       },
       hasEntries: async (parent) => (await run(c, "hasEntries", [parent])).rows.length > 0,
       setRoot: async (share, id) => {

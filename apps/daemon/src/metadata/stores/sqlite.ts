@@ -24,7 +24,7 @@ import type {
   StoreUsage,
 } from "../metadata-store.ts";
 import { Mutex } from "../mutex.ts";
-import { Lru } from "./lru.ts";
+import { BoundedCache } from "./lru.ts";
 import { INODE_COLUMNS, type InodeRow, inodeValues, rowToInode } from "./sql-rows.ts";
 
 type Rec = Readonly<InodeRecord>;
@@ -76,8 +76,7 @@ function prepareAll(db: Database.Database) {
     deleteEntry: db.prepare("DELETE FROM entries WHERE parent = ? AND name = ?"),
     hasEntries: db.prepare("SELECT 1 FROM entries WHERE parent = ? LIMIT 1"),
     list: db.prepare(
-      "SELECT e.name AS e_name, e.seq AS e_seq, i.* FROM entries e JOIN inodes i ON i.id = e.child " +
-        "WHERE e.parent = ? AND e.seq > ? ORDER BY e.seq LIMIT ?",
+      "SELECT name, seq, child FROM entries WHERE parent = ? AND seq > ? ORDER BY seq LIMIT ?",
     ),
     getRoot: db.prepare("SELECT id FROM roots WHERE share = ?"),
     setRoot: db.prepare(
@@ -102,8 +101,8 @@ function readEpoch(db: Database.Database): number {
 export class SqliteMetadataStore implements MetadataStore {
   readonly type = "sqlite";
   private readonly st: ReturnType<typeof prepareAll>;
-  private readonly inodes = new Lru<bigint, Rec>(SQLITE_INODE_CACHE_MAX);
-  private readonly entries = new Lru<string, EntryRecord | null>(SQLITE_ENTRY_CACHE_MAX);
+  private readonly inodes = new BoundedCache<bigint, Rec>(SQLITE_INODE_CACHE_MAX);
+  private readonly entries = new BoundedCache<string, EntryRecord | null>(SQLITE_ENTRY_CACHE_MAX);
   private readonly mutex = new Mutex();
   private touched: { inodes: bigint[]; entries: string[] } | null = null;
   private closed = false;
@@ -171,14 +170,14 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   listEntries(parent: bigint, afterSeq: bigint, limit: number): ListedEntry[] {
-    const rows = this.st.list.all(parent, afterSeq, limit) as (InodeRow & {
-      e_name: string;
-      e_seq: number;
-    })[];
-    return rows.map((r) => {
-      const cached = this.inodes.get(BigInt(r.id));
-      return { name: r.e_name, seq: BigInt(r.e_seq), inode: cached ?? rowToInode(r) };
-    });
+    // Entries only, inodes through the cache: a listed directory is usually hot already.
+    const rows = this.st.list.all(parent, afterSeq, limit) as { name: string; seq: number; child: number }[];
+    const out: ListedEntry[] = [];
+    for (const r of rows) {
+      const inode = this.getInode(BigInt(r.child));
+      if (inode !== undefined) out.push({ name: r.name, seq: BigInt(r.seq), inode });
+    }
+    return out;
   }
 
   getRoot(share: string): bigint | undefined {
