@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, describe } from "vitest";
 import { testDatabaseUrl } from "../../../../../e2e/peers/test-db.ts";
 import { type ControlStore, type ControlStoreOptions, openControlStore } from "./control-store.ts";
@@ -50,6 +51,30 @@ export function storeHarness(dialect: Dialect) {
       return openAt(opts);
     },
   };
+}
+
+const TABLES = [
+  "users",
+  "groups",
+  "group_members",
+  "metadata_stores",
+  "block_stores",
+  "shares",
+  "share_permissions",
+  "adapters",
+  "settings",
+  "audit_log",
+  "sessions",
+];
+
+async function truncateAll(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`TRUNCATE ${TABLES.join(", ")} RESTART IDENTITY CASCADE`);
+  } finally {
+    await client.end();
+  }
 }
 
 export function describeOnBothDatabases(name: string, fn: (dialect: Dialect) => void): void {

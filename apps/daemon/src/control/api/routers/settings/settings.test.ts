@@ -1,0 +1,84 @@
+import { beforeEach, expect, it } from "vitest";
+import { describeOnBothDatabases } from "../../../store/control-store.test-support.ts";
+import { ADMIN_PASSWORD, type Api, apiHarness, type Caller, trpcError } from "../../api.test-support.ts";
+
+describeOnBothDatabases("settings, audit, clients, metrics and health routers", (dialect) => {
+  const fresh = apiHarness(dialect);
+  let api: Api;
+  let admin: Caller;
+  beforeEach(async () => {
+    api = await fresh();
+    admin = await api.as("admin", ADMIN_PASSWORD);
+  });
+
+  it("updates settings (null removes a key) and the session TTL setting shortens new sessions", async () => {
+    expect(await admin.settings.update({ values: { "session.ttlHours": 1, motd: "hello" } })).toEqual({
+      motd: "hello",
+      "session.ttlHours": 1,
+    });
+    expect(await admin.settings.update({ values: { motd: null } })).toEqual({ "session.ttlHours": 1 });
+    const badKey = await trpcError(admin.settings.update({ values: { "": 1 } }));
+    expect(badKey.code).toBe("BAD_REQUEST");
+    const { expiresAt } = await (await api.anonymous()).auth.login({
+      username: "admin",
+      password: ADMIN_PASSWORD,
+    });
+    const hours = (expiresAt.getTime() - Date.now()) / 3_600_000;
+    expect(hours).toBeGreaterThan(0.9);
+    expect(hours).toBeLessThanOrEqual(1);
+  });
+
+  it("audits every mutation, refused ones included, and pages the log", async () => {
+    const user = await api.withRole("user", "plain");
+    await trpcError(user.users.create({ username: "x", password: "password1", role: "admin" }));
+    await admin.groups.create({ name: "g1" });
+    await trpcError(admin.groups.create({ name: "g1" }));
+    await admin.users.list();
+    const log = await admin.audit.list({ limit: 3 });
+    expect(log.items.map((r) => [r.actor, r.action, r.target, r.result])).toEqual([
+      ["admin", "groups.create", "g1", "error"],
+      ["admin", "groups.create", "g1", "ok"],
+      ["plain", "users.create", "x", "error"],
+    ]);
+    expect(log.items[0]?.detail).toBe("CONFLICT: name g1 already exists");
+    expect(log.items[2]?.detail).toMatch(/^FORBIDDEN/);
+    expect(JSON.stringify(log)).not.toContain("password1");
+    const next = await admin.audit.list({ limit: 100, cursor: log.nextCursor! });
+    expect(next.items.every((r) => r.id < log.items[2]!.id)).toBe(true);
+    // Queries are not audited.
+    expect((await admin.audit.list({ action: "users.list" })).items).toEqual([]);
+    expect((await admin.audit.list({ actor: "plain", action: "users.create" })).items.length).toBe(1);
+  });
+
+  it("lists connected clients from the Runtime", async () => {
+    api.runtime.clients.push({
+      id: "c1",
+      protocol: "nfs",
+      address: "127.0.0.1:900",
+      share: "/export",
+      user: null,
+      since: new Date(0),
+    });
+    expect(await admin.clients.list()).toEqual([api.runtime.clients[0]]);
+  });
+
+  it("serves a metrics snapshot and a live stream of them until the subscriber leaves", async () => {
+    const snap = await admin.metrics.snapshot();
+    expect(snap.timestamp).toBeInstanceOf(Date);
+    expect(snap.adapters.map((a) => a.type)).toEqual(["nfs", "smb"]);
+    const stream = await admin.metrics.live();
+    const seen: Date[] = [];
+    for await (const s of stream) {
+      seen.push(s.timestamp);
+      if (seen.length === 2) break;
+    }
+    expect(seen[1]!.getTime()).toBeGreaterThan(seen[0]!.getTime());
+  });
+
+  it("answers health.ping for anyone", async () => {
+    const pong = await (await api.anonymous()).health.ping();
+    expect(pong.ok).toBe(true);
+    expect(pong.version).toBe("0.0.0-test");
+    expect(pong.startedAt).toBeInstanceOf(Date);
+  });
+});
