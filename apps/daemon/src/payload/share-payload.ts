@@ -42,6 +42,7 @@ export class SharePayload implements BlockOwner {
   /** Entries with dirty or uploading data (WAL retention, idle and pressure uploads). */
   readonly dirty = new Set<BlockEntry>();
   closed = false;
+  private readonly jobs = new Set<Promise<void>>();
   private idleTimer: NodeJS.Timeout | null = null;
   private reclaimTimer: NodeJS.Timeout | null = null;
   private unsubscribePressure: (() => void) | null = null;
@@ -330,12 +331,20 @@ export class SharePayload implements BlockOwner {
     // Uploads of a payload wait for its GC (which reschedules them) so GC never deletes new blocks.
     if (p === undefined || p.gcPending) return;
     e.uploadQueued = true;
-    this.transfer
-      .background(() => uploadBlock(this, p, e))
-      .catch((err: unknown) => {
-        e.uploadQueued = false;
-        if (!this.closed) this.logger.warn({ err: (err as Error).message }, "upload failed");
-      });
+    this.track(
+      this.transfer
+        .background(() => uploadBlock(this, p, e))
+        .catch((err: unknown) => {
+          e.uploadQueued = false;
+          if (!this.closed) this.logger.warn({ err: (err as Error).message }, "upload failed");
+        }),
+    );
+  }
+
+  /** Background work of this share; close() waits for it so no stale put lands after a stop. */
+  private track(job: Promise<void>): void {
+    this.jobs.add(job);
+    void job.finally(() => this.jobs.delete(job));
   }
 
   released(e: BlockEntry): void {
@@ -356,8 +365,9 @@ export class SharePayload implements BlockOwner {
   requestGc(p: PayloadState, boundary: number, seq: number): void {
     p.gcBoundary = p.gcBoundary === null ? boundary : Math.min(p.gcBoundary, boundary);
     if (seq < p.gcSeq) p.gcSeq = seq;
-    // During replay (before start) GC waits: start() runs what replay left pending.
-    if (this.idleTimer !== null) this.startGc(p);
+    // Also during replay: a replayed write may wait for cache room that only uploads of this
+    // payload (which wait for its GC) can make.
+    this.startGc(p);
   }
 
   private startGc(p: PayloadState): void {
@@ -371,7 +381,7 @@ export class SharePayload implements BlockOwner {
       this.reclaimSoon();
       this.forgetPayloadIfIdle(p);
     });
-    p.gcRunning.catch(() => {});
+    this.track(p.gcRunning.catch(() => {}));
   }
 
   // ---- WAL retention ----------------------------------------------------------------------
@@ -410,6 +420,8 @@ export class SharePayload implements BlockOwner {
     if (this.reclaimTimer !== null) clearTimeout(this.reclaimTimer);
     this.unsubscribePressure?.();
     // A graceful stop with everything uploaded leaves nothing to replay.
+    this.transfer.wake();
+    while (this.jobs.size > 0) await Promise.allSettled([...this.jobs]);
     await this.wal.reclaim(this.minLiveSeq()).catch(() => {});
     await this.wal.close();
     for (const p of this.payloads.values()) for (const e of p.blocks.values()) this.cache.forget(e);

@@ -31,58 +31,7 @@ describe("BlockEntry slices", () => {
     const seed = seedFromEnv("DITTOFS_SEED");
     console.log(`slice merge seed=${seed}`);
     const rnd = prng(seed);
-    for (let round = 0; round < 25; round++) {
-      const e = new BlockEntry("p", 0, owner);
-      const model = Buffer.alloc(B);
-      let modelEnd = 0;
-      if (rnd() < 0.5) {
-        const baseLen = randInt(rnd, 0, B);
-        e.base = randomFill(rnd, Buffer.alloc(baseLen));
-        e.base.copy(model);
-        modelEnd = baseLen;
-      }
-      let lastEnd = -1;
-      const held: [Buffer, Buffer][] = [];
-      for (let op = 0; op < 120; op++) {
-        const r = rnd();
-        if (r < 0.05) {
-          const lim = randInt(rnd, 0, B);
-          e.truncate(lim, op);
-          model.fill(0, lim);
-          modelEnd = Math.min(modelEnd, lim);
-          lastEnd = -1;
-          continue;
-        }
-        if (r < 0.1 && e.base !== null) {
-          // An upload round trip: freeze, compose, finish (with a write landing in between).
-          const gen = e.freeze();
-          const stored = e.compose();
-          expect(stored.equals(model.subarray(0, stored.length))).toBe(true);
-          e.finishUpload(stored, gen);
-          continue;
-        }
-        const seqWrite = r < 0.55 && lastEnd >= 0 && lastEnd < B;
-        const off = seqWrite ? lastEnd : randInt(rnd, 0, B - 1);
-        const len = randInt(rnd, 1, Math.min(B - off, rnd() < 0.8 ? 8192 : 300_000));
-        const data = randomFill(rnd, Buffer.alloc(len + 10));
-        e.write(off, data, 5, 5 + len, op, seqWrite);
-        data.copy(model, off, 5, 5 + len);
-        modelEnd = Math.max(modelEnd, off + len);
-        lastEnd = off + len;
-        const a = randInt(rnd, 0, B - 1);
-        const b = randInt(rnd, a + 1, Math.min(B, a + 200_000));
-        if (e.base !== null || e.covers(a, b)) {
-          const got = e.read(a, b);
-          expect(got.equals(model.subarray(a, b))).toBe(true);
-          held.push([got, Buffer.from(got)]);
-        }
-      }
-      expect(e.slices.length).toBeLessThanOrEqual(SLICES_PER_BLOCK_MAX + 1);
-      if (e.base === null) e.base = BlockEntry.EMPTY;
-      expect(e.read(0, B).equals(model)).toBe(true);
-      // Zero-copy reads handed out earlier never change under their holder.
-      for (const [view, copy] of held) expect(view.equals(copy)).toBe(true);
-    }
+    for (let round = 0; round < 25; round++) runModelRound(rnd);
   });
 
   it("needs the base only where slices leave gaps", () => {
@@ -94,3 +43,59 @@ describe("BlockEntry slices", () => {
     expect(e.dirtyMinSeq).toBe(1);
   });
 });
+
+interface ModelState {
+  e: BlockEntry;
+  model: Buffer;
+  lastEnd: number;
+  held: [Buffer, Buffer][];
+}
+
+/** One random block history checked against a flat buffer after every step. */
+function runModelRound(rnd: () => number): void {
+  const st: ModelState = { e: new BlockEntry("p", 0, owner), model: Buffer.alloc(B), lastEnd: -1, held: [] };
+  if (rnd() < 0.5) {
+    st.e.base = randomFill(rnd, Buffer.alloc(randInt(rnd, 0, B)));
+    st.e.base.copy(st.model);
+  }
+  for (let op = 0; op < 120; op++) modelStep(rnd, st, op);
+  expect(st.e.slices.length).toBeLessThanOrEqual(SLICES_PER_BLOCK_MAX + 1);
+  if (st.e.base === null) st.e.base = BlockEntry.EMPTY;
+  expect(st.e.read(0, B).equals(st.model)).toBe(true);
+  // Zero-copy reads handed out earlier never change under their holder.
+  for (const [view, copy] of st.held) expect(view.equals(copy)).toBe(true);
+}
+
+function modelStep(rnd: () => number, st: ModelState, op: number): void {
+  const { e, model } = st;
+  const r = rnd();
+  if (r < 0.05) {
+    const lim = randInt(rnd, 0, B);
+    e.truncate(lim, op);
+    model.fill(0, lim);
+    st.lastEnd = -1;
+    return;
+  }
+  if (r < 0.1 && e.base !== null) {
+    // An upload round trip: freeze, compose, finish.
+    const gen = e.freeze();
+    const stored = e.compose();
+    expect(stored.equals(model.subarray(0, stored.length))).toBe(true);
+    e.finishUpload(stored, gen);
+    return;
+  }
+  const seqWrite = r < 0.55 && st.lastEnd >= 0 && st.lastEnd < B;
+  const off = seqWrite ? st.lastEnd : randInt(rnd, 0, B - 1);
+  const len = randInt(rnd, 1, Math.min(B - off, rnd() < 0.8 ? 8192 : 300_000));
+  const data = randomFill(rnd, Buffer.alloc(len + 10));
+  e.write(off, data, 5, 5 + len, op, seqWrite);
+  data.copy(model, off, 5, 5 + len);
+  st.lastEnd = off + len;
+  const a = randInt(rnd, 0, B - 1);
+  const b = randInt(rnd, a + 1, Math.min(B, a + 200_000));
+  if (e.base !== null || e.covers(a, b)) {
+    const got = e.read(a, b);
+    expect(got.equals(model.subarray(a, b))).toBe(true);
+    st.held.push([got, Buffer.from(got)]);
+  }
+}

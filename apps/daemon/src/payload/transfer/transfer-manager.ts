@@ -129,6 +129,11 @@ export class TransferManager {
     }
   }
 
+  /** Cuts every backoff sleep short (a share closing wants its retry loops to notice now). */
+  wake(): void {
+    for (const wake of [...this.sleepers]) wake();
+  }
+
   counters(): TransferCounters {
     return {
       queueDepth: this.downloads.queue.length + this.uploads.queue.length,

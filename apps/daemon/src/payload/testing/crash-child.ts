@@ -1,0 +1,51 @@
+/**
+ * Crash test child: runs a seeded plan through DefaultPayloadService on a data dir and reports
+ * "C <i>" on stdout once op i (and everything before it) is durable: after a completed commit,
+ * durable write or truncate. The parent SIGKILLs it at a random moment.
+ * Usage: node --import tsx crash-child.ts <dataDir> <seed>
+ */
+import path from "node:path";
+import pino from "pino";
+import { FsBlockStore } from "../block-store/fs.ts";
+import { DefaultPayloadService } from "../service.ts";
+import { crashPlan, opData } from "./crash-plan.ts";
+
+const SHARE = "/crash";
+
+async function main(): Promise<void> {
+  const [dataDir, seedArg] = process.argv.slice(2);
+  if (dataDir === undefined || seedArg === undefined) throw new Error("usage: crash-child <dataDir> <seed>");
+  const store = await new FsBlockStore(path.join(dataDir, "blocks")).open();
+  const svc = new DefaultPayloadService({
+    logger: pino({ level: "warn" }, pino.destination(2)),
+    cacheSizeBytes: 16 * 1024 * 1024,
+    walDir: path.join(dataDir, "wal"),
+    transferConcurrency: 2,
+    walSegmentBytesMax: 1024 * 1024,
+    idleUploadMs: 30,
+  });
+  await svc.addShare(SHARE, store);
+  process.stdout.write("READY\n");
+  const ops = crashPlan(Number(seedArg));
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.kind === "write") {
+      await svc.writeAt(SHARE, op.id, op.off, opData(op), op.durable ? "file_sync" : "unstable");
+      if (op.durable) process.stdout.write(`C ${i}\n`);
+    } else if (op.kind === "commit") {
+      await svc.commit(SHARE, op.id);
+      process.stdout.write(`C ${i}\n`);
+    } else {
+      await svc.truncate(SHARE, op.id, op.size);
+      process.stdout.write(`C ${i}\n`);
+    }
+  }
+  process.stdout.write("DONE\n");
+  // Stay alive (uploads continue) until the parent's SIGKILL.
+  setInterval(() => {}, 1000);
+}
+
+main().catch((e) => {
+  process.stderr.write(`crash child failed: ${(e as Error).stack}\n`);
+  process.exit(3);
+});

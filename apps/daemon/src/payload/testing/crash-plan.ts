@@ -1,0 +1,50 @@
+/**
+ * The crash test's workload, generated from a seed so the killed child and the verifying parent
+ * agree on every op without passing data around. Two payloads, up to EXTENT_BYTES each (three
+ * blocks), sequential and random writes of 1 B to 512 KiB, commits, durable writes, truncates.
+ */
+import { createCipheriv } from "node:crypto";
+import { prng, randInt } from "./prng.ts";
+
+export const CRASH_PAYLOADS = ["crash-a", "crash-b"] as const;
+export const EXTENT_BYTES = 12 * 1024 * 1024 + 4097;
+export const OPS_PER_RUN = 400;
+
+export type CrashOp =
+  | { kind: "write"; id: string; off: number; len: number; dataSeed: number; durable: boolean }
+  | { kind: "commit"; id: string }
+  | { kind: "truncate"; id: string; size: number };
+
+export function crashPlan(seed: number): CrashOp[] {
+  const rnd = prng(seed);
+  const ends = new Map<string, number>(CRASH_PAYLOADS.map((id) => [id, 0]));
+  const ops: CrashOp[] = [];
+  for (let i = 0; i < OPS_PER_RUN; i++) {
+    const id = CRASH_PAYLOADS[randInt(rnd, 0, CRASH_PAYLOADS.length - 1)]!;
+    const r = rnd();
+    if (r < 0.15) {
+      ops.push({ kind: "commit", id });
+    } else if (r < 0.19) {
+      const size = randInt(rnd, 0, EXTENT_BYTES);
+      ops.push({ kind: "truncate", id, size });
+      ends.set(id, size);
+    } else {
+      const end = ends.get(id)!;
+      const len = randInt(rnd, 1, rnd() < 0.7 ? 64 * 1024 : 512 * 1024);
+      const seqWrite = rnd() < 0.6 && end + len <= EXTENT_BYTES;
+      const off = seqWrite ? end : randInt(rnd, 0, EXTENT_BYTES - len);
+      ops.push({ kind: "write", id, off, len, dataSeed: randInt(rnd, 0, 2 ** 31), durable: rnd() < 0.08 });
+      ends.set(id, off + len);
+    }
+  }
+  return ops;
+}
+
+/** The bytes of a write op: AES-CTR keystream keyed by its seed (fast, distinct per op). */
+export function opData(op: { len: number; dataSeed: number }): Buffer {
+  const key = Buffer.alloc(16);
+  key.writeUInt32LE(op.dataSeed >>> 0, 0);
+  key.writeUInt32LE(op.len, 4);
+  const c = createCipheriv("aes-128-ctr", key, Buffer.alloc(16));
+  return c.update(Buffer.alloc(op.len));
+}
