@@ -58,22 +58,27 @@ describe("real-client rig: kernel CIFS client (SMB 3.0) against Samba", () => {
     await samba?.stop();
   });
 
-  it("mounts, writes and reads back, 64 MiB round trip with matching MD5; a wrong password fails", async () => {
-    const wrong = cifsMountCommand(
-      { port: samba.port, share: samba.share, username: samba.user, password: "not-it" },
-      "/mnt/wrong",
-    );
+  it("mounts, writes and reads back, 64 MiB round trip with matching MD5; SMB 3.1.1 sealed; a wrong password fails", async () => {
+    const account = { port: samba.port, share: samba.share, username: samba.user };
+    const wrong = cifsMountCommand({ ...account, password: "not-it" }, "/mnt/wrong");
+    // Encryption needs the AEAD/CMAC/SHA-512 crypto modules in the guest ("Failed alloc encrypt aead").
+    const sealed = cifsMountCommand({ ...account, password, vers: "3.1.1", options: "seal" }, "/mnt/sealed");
     const report = await cifsRigBody(
       { smbPort: samba.port, share: samba.share, user: samba.user, password },
       {
         afterCommands: `echo "from guest" > from-guest.txt
-mkdir -p /mnt/wrong
+mkdir -p /mnt/sealed /mnt/wrong
+${sealed}
+[ "$(cat /mnt/sealed/from-guest.txt)" = "from guest" ]
+echo "sealed" > /mnt/sealed/sealed.txt
+umount /mnt/sealed
 if ${wrong}; then echo "mounted with a wrong password"; exit 1; fi`,
       },
     );
     console.log(formatRigReport("kernel CIFS 3.0 → Samba", report));
     expect(report.bootMs).toBeGreaterThan(0);
-    expect(readdirSync(samba.sharePath)).toEqual(["from-guest.txt"]);
+    expect(readdirSync(samba.sharePath).sort()).toEqual(["from-guest.txt", "sealed.txt"]);
+    expect(readFileSync(join(samba.sharePath, "sealed.txt"), "utf8")).toBe("sealed\n");
     expect(readFileSync(join(samba.sharePath, "from-guest.txt"), "utf8")).toBe("from guest\n");
   });
 });
