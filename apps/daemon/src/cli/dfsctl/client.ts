@@ -8,7 +8,8 @@ export type ApiClient = ReturnType<typeof createTRPCClient<AppRouter>>;
 
 /** --url, else DITTOFS_URL, else the URL of the saved login, else the default. */
 export function resolveUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const url = flag ?? env.DITTOFS_URL ?? loadSession(env)?.url ?? DEFAULT_API_URL;
+  const fromEnv = env.DITTOFS_URL === "" ? undefined : env.DITTOFS_URL;
+  const url = flag ?? fromEnv ?? loadSession(env)?.url ?? DEFAULT_API_URL;
   return url.replace(/\/+$/, "");
 }
 

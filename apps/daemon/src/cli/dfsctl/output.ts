@@ -26,14 +26,19 @@ export function renderTable<T>(rows: T[], columns: Column<T>[]): string {
   return [line(columns.map((c) => c.header.toUpperCase())), ...cells.map(line)].join("\n");
 }
 
-export function print<T>(format: OutputFormat, data: T | T[], columns: Column<T>[]): void {
-  if (format === "json") {
-    process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
-    return;
-  }
-  process.stdout.write(`${renderTable(Array.isArray(data) ? data : [data], columns)}\n`);
+export interface Printer {
+  format: OutputFormat;
+  io: { out: (text: string) => void };
 }
 
-export function printDone(format: OutputFormat, message: string, data: unknown = { ok: true }): void {
-  process.stdout.write(format === "json" ? `${JSON.stringify(data, null, 2)}\n` : `${message}\n`);
+export function print<T>(to: Printer, data: T | T[], columns: Column<T>[]): void {
+  if (to.format === "json") {
+    to.io.out(`${JSON.stringify(data, null, 2)}\n`);
+    return;
+  }
+  to.io.out(`${renderTable(Array.isArray(data) ? data : [data], columns)}\n`);
+}
+
+export function printDone(to: Printer, message: string, data: unknown = { ok: true }): void {
+  to.io.out(to.format === "json" ? `${JSON.stringify(data, null, 2)}\n` : `${message}\n`);
 }

@@ -31,32 +31,36 @@ export function registerAdapters(program: Command): void {
     .command("list")
     .description("list adapters with their live status")
     .action(async (_opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
-      print(format, await client.adapters.list.query(), ADAPTER_COLUMNS);
+      const ctx = contextOf(command);
+      const { client } = ctx;
+      print(ctx, await client.adapters.list.query(), ADAPTER_COLUMNS);
     });
 
   adapter
     .command("status <type>")
     .description("live status of one adapter")
     .action(async (type: string, _opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
-      print(format, await client.adapters.status.query({ type }), STATUS_COLUMNS);
+      const ctx = contextOf(command);
+      const { client } = ctx;
+      print(ctx, await client.adapters.status.query({ type }), STATUS_COLUMNS);
     });
 
   adapter
     .command("start <type>")
     .description("start an adapter now and on every later start")
     .action(async (type: string, _opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
-      print(format, await client.adapters.start.mutate({ type }), STATUS_COLUMNS);
+      const ctx = contextOf(command);
+      const { client } = ctx;
+      print(ctx, await client.adapters.start.mutate({ type }), STATUS_COLUMNS);
     });
 
   adapter
     .command("stop <type>")
     .description("stop an adapter (in-flight requests finish); it stays stopped across restarts")
     .action(async (type: string, _opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
-      print(format, await client.adapters.stop.mutate({ type }), STATUS_COLUMNS);
+      const ctx = contextOf(command);
+      const { client } = ctx;
+      print(ctx, await client.adapters.stop.mutate({ type }), STATUS_COLUMNS);
     });
 
   adapter
@@ -71,14 +75,15 @@ export function registerAdapters(program: Command): void {
         opts: { port: number; disabled?: boolean; settings?: Record<string, unknown> },
         command: Command,
       ) => {
-        const { client, format } = contextOf(command);
+        const ctx = contextOf(command);
+        const { client } = ctx;
         const created = await client.adapters.create.mutate({
           type,
           port: opts.port,
           enabled: opts.disabled ? false : undefined,
           settings: opts.settings,
         });
-        print(format, created, ADAPTER_COLUMNS);
+        print(ctx, created, ADAPTER_COLUMNS);
       },
     );
 
@@ -89,8 +94,9 @@ export function registerAdapters(program: Command): void {
     .option("--settings <json>", "adapter settings as a JSON object", parseJsonObject)
     .action(
       async (type: string, opts: { port?: number; settings?: Record<string, unknown> }, command: Command) => {
-        const { client, format } = contextOf(command);
-        print(format, await client.adapters.update.mutate({ type, ...opts }), ADAPTER_COLUMNS);
+        const ctx = contextOf(command);
+        const { client } = ctx;
+        print(ctx, await client.adapters.update.mutate({ type, ...opts }), ADAPTER_COLUMNS);
       },
     );
 
@@ -98,8 +104,9 @@ export function registerAdapters(program: Command): void {
     .command("delete <type>")
     .description("stop and remove an adapter")
     .action(async (type: string, _opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
+      const ctx = contextOf(command);
+      const { client } = ctx;
       await client.adapters.delete.mutate({ type });
-      printDone(format, `deleted adapter ${type}`);
+      printDone(ctx, `deleted adapter ${type}`);
     });
 }

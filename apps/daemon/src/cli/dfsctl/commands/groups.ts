@@ -17,16 +17,18 @@ export function registerGroups(program: Command): void {
     .command("list")
     .description("list groups")
     .action(async (_opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
-      print(format, await client.groups.list.query(), GROUP_COLUMNS);
+      const ctx = contextOf(command);
+      const { client } = ctx;
+      print(ctx, await client.groups.list.query(), GROUP_COLUMNS);
     });
 
   group
     .command("get <name>")
     .description("show one group")
     .action(async (name: string, _opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
-      print(format, await client.groups.get.query({ name }), GROUP_COLUMNS);
+      const ctx = contextOf(command);
+      const { client } = ctx;
+      print(ctx, await client.groups.get.query({ name }), GROUP_COLUMNS);
     });
 
   group
@@ -34,8 +36,9 @@ export function registerGroups(program: Command): void {
     .description("create a group")
     .option("--gid <gid>", "Unix gid (default: next free)", parseInteger)
     .action(async (name: string, opts: { gid?: number }, command: Command) => {
-      const { client, format } = contextOf(command);
-      print(format, await client.groups.create.mutate({ name, gid: opts.gid }), GROUP_COLUMNS);
+      const ctx = contextOf(command);
+      const { client } = ctx;
+      print(ctx, await client.groups.create.mutate({ name, gid: opts.gid }), GROUP_COLUMNS);
     });
 
   group
@@ -43,32 +46,36 @@ export function registerGroups(program: Command): void {
     .description("change a group's gid")
     .requiredOption("--gid <gid>", "Unix gid", parseInteger)
     .action(async (name: string, opts: { gid: number }, command: Command) => {
-      const { client, format } = contextOf(command);
-      print(format, await client.groups.update.mutate({ name, gid: opts.gid }), GROUP_COLUMNS);
+      const ctx = contextOf(command);
+      const { client } = ctx;
+      print(ctx, await client.groups.update.mutate({ name, gid: opts.gid }), GROUP_COLUMNS);
     });
 
   group
     .command("delete <name>")
     .description("delete a group")
     .action(async (name: string, _opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
+      const ctx = contextOf(command);
+      const { client } = ctx;
       await client.groups.delete.mutate({ name });
-      printDone(format, `deleted group ${name}`);
+      printDone(ctx, `deleted group ${name}`);
     });
 
   group
     .command("add-member <group> <username>")
     .description("add a user to a group")
     .action(async (name: string, username: string, _opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
-      print(format, await client.groups.addMember.mutate({ name, username }), GROUP_COLUMNS);
+      const ctx = contextOf(command);
+      const { client } = ctx;
+      print(ctx, await client.groups.addMember.mutate({ name, username }), GROUP_COLUMNS);
     });
 
   group
     .command("remove-member <group> <username>")
     .description("remove a user from a group")
     .action(async (name: string, username: string, _opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
-      print(format, await client.groups.removeMember.mutate({ name, username }), GROUP_COLUMNS);
+      const ctx = contextOf(command);
+      const { client } = ctx;
+      print(ctx, await client.groups.removeMember.mutate({ name, username }), GROUP_COLUMNS);
     });
 }

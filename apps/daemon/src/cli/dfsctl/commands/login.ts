@@ -7,6 +7,7 @@ import { print, printDone } from "../output.ts";
 import { clearSession, loadSession, saveSession } from "../session.ts";
 
 async function prompt(question: string): Promise<string> {
+  // Prompts go to stderr so `-o json` output on stdout stays parseable.
   if (!process.stdin.isTTY)
     throw new Error(`${question.replace(/: $/, "")} is required (stdin is not a terminal)`);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -24,19 +25,23 @@ export function registerLogin(program: Command): void {
     .option("-u, --username <name>", "user name (asked when missing)")
     .option("-p, --password <password>", "password (asked when missing; or DITTOFS_PASSWORD)")
     .action(async (opts: { username?: string; password?: string }, command: Command) => {
-      const { format, url: urlFlag } = contextOf(command);
-      const url = resolveUrl(urlFlag);
+      const ctx = contextOf(command);
+      const { env } = ctx.io;
+      const url = resolveUrl(ctx.url, env);
       const username = opts.username ?? (await prompt("username: "));
-      const password = opts.password ?? process.env.DITTOFS_PASSWORD ?? (await prompt("password: "));
+      const password = opts.password ?? env.DITTOFS_PASSWORD ?? (await prompt("password: "));
       const result = await apiClient(url, null).auth.login.mutate({ username, password });
-      const path = saveSession({
-        url,
-        token: result.token,
-        username: result.user.username,
-        expiresAt: result.expiresAt.toISOString(),
-      });
+      const path = saveSession(
+        {
+          url,
+          token: result.token,
+          username: result.user.username,
+          expiresAt: result.expiresAt.toISOString(),
+        },
+        env,
+      );
       const note = result.mustChangePassword ? " (you must change your password before anything else)" : "";
-      printDone(format, `logged in to ${url} as ${result.user.username}${note}; session saved in ${path}`, {
+      printDone(ctx, `logged in to ${url} as ${result.user.username}${note}; session saved in ${path}`, {
         url,
         username: result.user.username,
         expiresAt: result.expiresAt,
@@ -48,19 +53,19 @@ export function registerLogin(program: Command): void {
     .command("logout")
     .description("end the session on the daemon and forget the saved token")
     .action(async (_opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
-      if (loadSession() !== null) await client.auth.logout.mutate().catch(() => undefined);
-      clearSession();
-      printDone(format, "logged out");
+      const ctx = contextOf(command);
+      if (loadSession(ctx.io.env) !== null) await ctx.client.auth.logout.mutate().catch(() => undefined);
+      clearSession(ctx.io.env);
+      printDone(ctx, "logged out");
     });
 
   program
     .command("whoami")
     .description("show the logged-in user")
     .action(async (_opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
-      const me = await client.auth.me.query();
-      print(format, me, [
+      const ctx = contextOf(command);
+      const me = await ctx.client.auth.me.query();
+      print(ctx, me, [
         { header: "username", value: (u) => u.username },
         { header: "role", value: (u) => u.role },
         { header: "uid", value: (u) => u.uid },

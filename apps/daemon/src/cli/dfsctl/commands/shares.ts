@@ -82,16 +82,18 @@ export function registerShares(program: Command): void {
     .command("list")
     .description("list shares")
     .action(async (_opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
-      print(format, await client.shares.list.query(), SHARE_COLUMNS);
+      const ctx = contextOf(command);
+      const { client } = ctx;
+      print(ctx, await client.shares.list.query(), SHARE_COLUMNS);
     });
 
   share
     .command("get <name>")
     .description("show one share")
     .action(async (name: string, _opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
-      print(format, await client.shares.get.query({ name }), SHARE_COLUMNS);
+      const ctx = contextOf(command);
+      const { client } = ctx;
+      print(ctx, await client.shares.get.query({ name }), SHARE_COLUMNS);
     });
 
   shareOptions(
@@ -102,9 +104,10 @@ export function registerShares(program: Command): void {
       .requiredOption("-b, --block-store <store>", "block store name"),
   ).action(
     async (name: string, opts: ShareOptions & { metadataStore: string; blockStore: string }, command) => {
-      const { client, format } = contextOf(command);
+      const ctx = contextOf(command);
+      const { client } = ctx;
       const input = { name, ...fields(opts), metadataStore: opts.metadataStore, blockStore: opts.blockStore };
-      print(format, await client.shares.create.mutate(input), SHARE_COLUMNS);
+      print(ctx, await client.shares.create.mutate(input), SHARE_COLUMNS);
     },
   );
 
@@ -115,17 +118,19 @@ export function registerShares(program: Command): void {
       .option("-m, --metadata-store <store>", "metadata store name")
       .option("-b, --block-store <store>", "block store name"),
   ).action(async (name: string, opts: ShareOptions, command) => {
-    const { client, format } = contextOf(command);
-    print(format, await client.shares.update.mutate({ name, ...fields(opts) }), SHARE_COLUMNS);
+    const ctx = contextOf(command);
+    const { client } = ctx;
+    print(ctx, await client.shares.update.mutate({ name, ...fields(opts) }), SHARE_COLUMNS);
   });
 
   share
     .command("delete <name>")
     .description("delete a share (its data stays in the stores)")
     .action(async (name: string, _opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
+      const ctx = contextOf(command);
+      const { client } = ctx;
       await client.shares.delete.mutate({ name });
-      printDone(format, `deleted share ${name}`);
+      printDone(ctx, `deleted share ${name}`);
     });
 
   const permission = share.command("permission").description("who may use a share");
@@ -133,8 +138,9 @@ export function registerShares(program: Command): void {
     .command("list <share>")
     .description("list grants on a share")
     .action(async (name: string, _opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
-      print(format, await client.shares.permissions.list.query({ name }), PERMISSION_COLUMNS);
+      const ctx = contextOf(command);
+      const { client } = ctx;
+      print(ctx, await client.shares.permissions.list.query({ name }), PERMISSION_COLUMNS);
     });
   permission
     .command("set <share> <level>")
@@ -142,9 +148,10 @@ export function registerShares(program: Command): void {
     .option("--user <username>", "the user")
     .option("--group <group>", "the group")
     .action(async (name: string, level: Level, opts: { user?: string; group?: string }, command: Command) => {
-      const { client, format } = contextOf(command);
+      const ctx = contextOf(command);
+      const { client } = ctx;
       print(
-        format,
+        ctx,
         await client.shares.permissions.set.mutate({ name, level, user: opts.user, group: opts.group }),
         PERMISSION_COLUMNS,
       );
@@ -155,8 +162,9 @@ export function registerShares(program: Command): void {
     .option("--user <username>", "the user")
     .option("--group <group>", "the group")
     .action(async (name: string, opts: { user?: string; group?: string }, command: Command) => {
-      const { client, format } = contextOf(command);
+      const ctx = contextOf(command);
+      const { client } = ctx;
       await client.shares.permissions.remove.mutate({ name, user: opts.user, group: opts.group });
-      printDone(format, `removed grant on ${name}`);
+      printDone(ctx, `removed grant on ${name}`);
     });
 }

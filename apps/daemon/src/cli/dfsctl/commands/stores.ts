@@ -59,14 +59,14 @@ function registerKind(store: Command, kind: Kind, types: string): Command {
     .description(`list ${kind} stores`)
     .action(async (_opts: unknown, command: Command) => {
       const ctx = contextOf(command);
-      print(ctx.format, await routerOf(ctx, kind).list.query(), STORE_COLUMNS);
+      print(ctx, await routerOf(ctx, kind).list.query(), STORE_COLUMNS);
     });
   sub
     .command("get <name>")
     .description(`show one ${kind} store`)
     .action(async (name: string, _opts: unknown, command: Command) => {
       const ctx = contextOf(command);
-      print(ctx.format, await routerOf(ctx, kind).get.query({ name }), STORE_COLUMNS);
+      print(ctx, await routerOf(ctx, kind).get.query({ name }), STORE_COLUMNS);
     });
   withConfigOptions(
     sub
@@ -81,7 +81,7 @@ function registerKind(store: Command, kind: Kind, types: string): Command {
       kind === "metadata"
         ? await ctx.client.stores.metadata.create.mutate(input)
         : await ctx.client.stores.block.create.mutate(input);
-    print(ctx.format, created, STORE_COLUMNS);
+    print(ctx, created, STORE_COLUMNS);
   });
   withConfigOptions(
     sub
@@ -101,7 +101,7 @@ function registerKind(store: Command, kind: Kind, types: string): Command {
         kind === "metadata"
           ? await ctx.client.stores.metadata.update.mutate(input)
           : await ctx.client.stores.block.update.mutate(input);
-      print(ctx.format, updated, STORE_COLUMNS);
+      print(ctx, updated, STORE_COLUMNS);
     },
   );
   sub
@@ -110,14 +110,14 @@ function registerKind(store: Command, kind: Kind, types: string): Command {
     .action(async (name: string, _opts: unknown, command: Command) => {
       const ctx = contextOf(command);
       await routerOf(ctx, kind).delete.mutate({ name });
-      printDone(ctx.format, `deleted ${kind} store ${name}`);
+      printDone(ctx, `deleted ${kind} store ${name}`);
     });
   sub
     .command("health <name>")
     .description(`probe a ${kind} store`)
     .action(async (name: string, _opts: unknown, command: Command) => {
       const ctx = contextOf(command);
-      print(ctx.format, await routerOf(ctx, kind).health.query({ name }), HEALTH_COLUMNS);
+      print(ctx, await routerOf(ctx, kind).health.query({ name }), HEALTH_COLUMNS);
     });
   return sub;
 }
@@ -134,6 +134,6 @@ export function registerStores(program: Command): void {
   ).action(async (opts: ConfigOptions & { type: string }, command: Command) => {
     const ctx = contextOf(command);
     const input = { type: opts.type, config: configOf(opts) } as never;
-    print(ctx.format, await ctx.client.stores.block.testConnection.mutate(input), HEALTH_COLUMNS);
+    print(ctx, await ctx.client.stores.block.testConnection.mutate(input), HEALTH_COLUMNS);
   });
 }

@@ -23,9 +23,10 @@ export function registerUsers(program: Command): void {
     .description("list users")
     .option("--search <text>", "only names containing text")
     .action(async (opts: { search?: string }, command: Command) => {
-      const { client, format } = contextOf(command);
+      const ctx = contextOf(command);
+      const { client } = ctx;
       print(
-        format,
+        ctx,
         await client.users.list.query(opts.search ? { search: opts.search } : undefined),
         USER_COLUMNS,
       );
@@ -35,8 +36,9 @@ export function registerUsers(program: Command): void {
     .command("get <username>")
     .description("show one user")
     .action(async (username: string, _opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
-      print(format, await client.users.get.query({ username }), USER_COLUMNS);
+      const ctx = contextOf(command);
+      const { client } = ctx;
+      print(ctx, await client.users.get.query({ username }), USER_COLUMNS);
     });
 
   user
@@ -53,9 +55,10 @@ export function registerUsers(program: Command): void {
         opts: { password: string; role: Role; uid?: number; gid?: number; mustChangePassword?: boolean },
         command: Command,
       ) => {
-        const { client, format } = contextOf(command);
+        const ctx = contextOf(command);
+        const { client } = ctx;
         const created = await client.users.create.mutate({ username, ...opts });
-        print(format, created, USER_COLUMNS);
+        print(ctx, created, USER_COLUMNS);
       },
     );
 
@@ -73,7 +76,8 @@ export function registerUsers(program: Command): void {
         opts: { role?: Role; uid?: number; gid?: number; enable?: boolean; disable?: boolean },
         command: Command,
       ) => {
-        const { client, format } = contextOf(command);
+        const ctx = contextOf(command);
+        const { client } = ctx;
         const enabled = opts.enable ? true : opts.disable ? false : undefined;
         const updated = await client.users.update.mutate({
           username,
@@ -82,7 +86,7 @@ export function registerUsers(program: Command): void {
           gid: opts.gid,
           enabled,
         });
-        print(format, updated, USER_COLUMNS);
+        print(ctx, updated, USER_COLUMNS);
       },
     );
 
@@ -90,9 +94,10 @@ export function registerUsers(program: Command): void {
     .command("delete <username>")
     .description("delete a user")
     .action(async (username: string, _opts: unknown, command: Command) => {
-      const { client, format } = contextOf(command);
+      const ctx = contextOf(command);
+      const { client } = ctx;
       await client.users.delete.mutate({ username });
-      printDone(format, `deleted user ${username}`);
+      printDone(ctx, `deleted user ${username}`);
     });
 
   user
@@ -102,13 +107,14 @@ export function registerUsers(program: Command): void {
     .option("--no-must-change-password", "do not ask for a new password at next login")
     .action(
       async (username: string, opts: { password: string; mustChangePassword: boolean }, command: Command) => {
-        const { client, format } = contextOf(command);
+        const ctx = contextOf(command);
+        const { client } = ctx;
         await client.users.resetPassword.mutate({
           username,
           password: opts.password,
           mustChangePassword: opts.mustChangePassword,
         });
-        printDone(format, `password of ${username} reset`);
+        printDone(ctx, `password of ${username} reset`);
       },
     );
 }

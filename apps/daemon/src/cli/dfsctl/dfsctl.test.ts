@@ -1,0 +1,130 @@
+import { mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { daemonHarness, TEST_ADMIN_PASSWORD } from "../../runtime/testing/daemon-harness.ts";
+import { runCli } from "../run-cli.test-support.ts";
+import { renderTable } from "./output.ts";
+import { main } from "./program.ts";
+
+describe("dfsctl against a running daemon", () => {
+  const h = daemonHarness();
+  const env = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), "dfsctl-home-")), DITTOFS_URL: "" };
+  let url: string;
+  /** As a separate process, through bin/dfsctl.mjs. */
+  const ctl = (...args: string[]) => runCli("dfsctl", ["--url", url, ...args], { env });
+  /** In-process, same program, for the many small cases. */
+  const ctlIn = async (...args: string[]) => {
+    let stdout = "";
+    let stderr = "";
+    const io = { out: (t: string) => void (stdout += t), err: (t: string) => void (stderr += t), env };
+    const code = await main(["node", "dfsctl", "--url", url, ...args], io);
+    return { code, stdout, stderr };
+  };
+
+  beforeAll(async () => {
+    url = (await h.start()).httpUrl;
+  });
+  afterAll(() => h.dispose());
+
+  it("refuses commands before login and bad passwords", async () => {
+    const before = await ctlIn("share", "list");
+    expect(before.code).toBe(1);
+    expect(before.stderr).toContain("dfsctl login");
+    const wrong = await ctlIn("login", "--username", "admin", "--password", "not-the-password");
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("invalid username or password");
+  });
+
+  it("as a process: logs in (token 0600), lists /export, stops and starts nfs across restarts", async () => {
+    const login = await ctl("login", "--username", "admin", "--password", TEST_ADMIN_PASSWORD);
+    expect(login.code).toBe(0);
+    const session = join(env.XDG_CONFIG_HOME, "dittofs", "session.json");
+    expect(statSync(session).mode & 0o777).toBe(0o600);
+    expect(statSync(join(env.XDG_CONFIG_HOME, "dittofs")).mode & 0o777).toBe(0o700);
+
+    const list = await ctl("share", "list");
+    expect(list.stdout.split("\n")[1]).toMatch(/^\/export\s+default\s+default\s+false\s+root_squash/);
+
+    const stop = await ctl("-o", "json", "adapter", "stop", "nfs");
+    expect(stop.code).toBe(0);
+    expect(JSON.parse(stop.stdout)).toMatchObject({ type: "nfs", running: false });
+
+    let daemon = await h.restart();
+    expect(daemon.runtime.adapterStatus("nfs").running).toBe(false);
+    const start = await ctl("adapter", "start", "nfs");
+    expect(start.code).toBe(0);
+    expect(start.stdout).toMatch(/^nfs\s+running/m);
+
+    daemon = await h.restart();
+    expect(daemon.runtime.adapterStatus("nfs").running).toBe(true);
+    const adapters = await ctlIn("adapter", "list");
+    expect(adapters.stdout).toMatch(/^nfs\s+true\s+running/m);
+  });
+
+  it("lists as JSON, creates and deletes users, reporting the field of bad input", async () => {
+    expect((await ctlIn("login", "-u", "admin", "-p", TEST_ADMIN_PASSWORD)).code).toBe(0);
+    const json = await ctlIn("-o", "json", "share", "list");
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({ name: "/export", nfs: true, smb: true }),
+    ]);
+
+    const created = await ctlIn(
+      "user",
+      "create",
+      "frank",
+      "--password",
+      "frank-password",
+      "--role",
+      "operator",
+    );
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^frank\s+\d+\s+\d+\s+operator\s+true/m);
+    const dup = await ctlIn("user", "create", "frank", "--password", "frank-password");
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toContain("[username]");
+    const short = await ctlIn("user", "create", "gina", "--password", "short");
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain("[password]");
+    expect((await ctlIn("user", "delete", "frank")).code).toBe(0);
+    expect((await ctlIn("-o", "json", "user", "list")).stdout).not.toContain("frank");
+  });
+
+  it("manages groups, stores and shares", async () => {
+    expect((await ctlIn("group", "create", "staff")).code).toBe(0);
+    expect((await ctlIn("store", "block", "create", "b2", "-t", "fs", "--path", "b2")).code).toBe(0);
+    const share = await ctlIn("share", "create", "/p2", "-m", "default", "-b", "b2", "--read-only");
+    expect(share.stdout).toMatch(/^\/p2\s+default\s+b2\s+true/m);
+    const grant = await ctlIn("share", "permission", "set", "/p2", "read", "--group", "staff");
+    expect(grant.stdout).toMatch(/^\/p2\s+-\s+staff\s+read$/m);
+    expect((await ctlIn("-o", "json", "store", "block", "health", "b2")).stdout).toContain('"ok": true');
+    const inUse = await ctlIn("store", "block", "delete", "b2");
+    expect(inUse.code).toBe(1);
+    expect((await ctlIn("share", "delete", "/p2")).code).toBe(0);
+    expect((await ctlIn("store", "block", "delete", "b2")).code).toBe(0);
+  });
+
+  it("exits 2 on bad usage", async () => {
+    const missing = await ctlIn("user", "create", "x");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--password");
+    expect((await ctlIn("-o", "yaml", "share", "list")).code).toBe(2);
+  });
+});
+
+describe("dfsctl table output", () => {
+  it("aligns columns and shows empty values as -", () => {
+    const text = renderTable(
+      [
+        { a: "x", b: null, c: ["p", "q"] },
+        { a: "longer", b: 7, c: [] },
+      ],
+      [
+        { header: "a", value: (r) => r.a },
+        { header: "bee", value: (r) => r.b },
+        { header: "c", value: (r) => r.c },
+      ],
+    );
+    expect(text).toBe(["A       BEE  C", "x       -    p,q", "longer  7    -"].join("\n"));
+  });
+});
