@@ -17,7 +17,15 @@ describe("dfsctl against a running daemon", () => {
   const ctlIn = async (...args: string[]) => {
     let stdout = "";
     let stderr = "";
-    const io = { out: (t: string) => void (stdout += t), err: (t: string) => void (stderr += t), env };
+    const io = {
+      out: (t: string) => {
+        stdout += t;
+      },
+      err: (t: string) => {
+        stderr += t;
+      },
+      env,
+    };
     const code = await main(["node", "dfsctl", "--url", url, ...args], io);
     return { code, stdout, stderr };
   };
