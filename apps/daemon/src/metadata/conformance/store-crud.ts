@@ -145,6 +145,27 @@ export function storeCrudTests(factory: StoreFactory): void {
     expect(await store.listEntries(root, 0n, 10)).toEqual([]);
   });
 
+  it("keeps concurrent transactions independent when some of them fail", async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        store.transaction(async (tx) => {
+          const child = await tx.insertInode(fileInode(root, { size: i }));
+          await tx.insertEntry({ parent: root, name: `n${i}`, child: child.id, seq: BigInt(i + 3) });
+          if (i % 3 === 0) throw new Error(`fail ${i}`);
+          return child.id;
+        }),
+      ),
+    );
+    const listed = await store.listEntries(root, 0n, 100);
+    const want = Array.from({ length: 12 }, (_, i) => i).filter((i) => i % 3 !== 0);
+    expect(listed.map((e) => e.name).sort()).toEqual(want.map((i) => `n${i}`).sort());
+    expect(results.filter((r) => r.status === "rejected")).toHaveLength(4);
+    for (const [i, r] of results.entries()) {
+      if (r.status === "rejected") expect(await store.getEntry(root, `n${i}`)).toBeUndefined();
+      else expect((await store.getInode(r.value))?.size).toBe(i);
+    }
+  });
+
   it("counts usage per share tree and finds orphans", async () => {
     await store.transaction(async (tx) => {
       await tx.insertInode(fileInode(root, { size: 100 }));

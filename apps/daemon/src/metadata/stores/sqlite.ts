@@ -2,8 +2,10 @@
  * SQLite metadata store (better-sqlite3): one file per store, WAL journal, prepared statements.
  * One daemon owns the file, so a write-through LRU of inodes and directory entries (including
  * known-absent names) in front of it stays coherent: every write goes through this object.
- * Transactions run one at a time (a mutex) as BEGIN IMMEDIATE … COMMIT; on rollback the cache
- * forgets every key the transaction touched.
+ * Transactions run one at a time (a mutex), each as a SAVEPOINT inside a batch transaction: a
+ * transaction that finds others queued behind it leaves the batch open for them, and the last one
+ * of a burst COMMITs for all (group commit; each caller's promise settles only after that COMMIT).
+ * On rollback to its savepoint the cache forgets every key the transaction touched.
  *
  * Durability: `synchronous=NORMAL` in WAL mode — a commit survives a process crash (kill -9); a
  * power loss may lose the last commits before the next checkpoint, never corrupt the file.
@@ -31,6 +33,12 @@ type Rec = Readonly<InodeRecord>;
 
 export const SQLITE_INODE_CACHE_MAX = 200_000;
 export const SQLITE_ENTRY_CACHE_MAX = 200_000;
+/** SQLite's own page cache (the default 2 MiB thrashes on a few thousand files). */
+export const SQLITE_PAGE_CACHE_KIB = 65_536;
+/** Transactions sharing one COMMIT at most. */
+export const SQLITE_GROUP_COMMIT_MAX = 256;
+/** Pages of WAL before an automatic checkpoint (each checkpoint syncs the database file). */
+export const SQLITE_WAL_CHECKPOINT_PAGES = 4000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -52,6 +60,24 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE UNIQUE INDEX IF NOT EXISTS entries_seq ON entries (parent, seq);
 `;
 
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Every member of a batch may have failed already: the rejection then has no other listener.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
 function entryKey(parent: bigint, name: string): string {
   return `${parent}/${name}`;
 }
@@ -62,6 +88,9 @@ function prepareAll(db: Database.Database) {
     begin: db.prepare("BEGIN IMMEDIATE"),
     commit: db.prepare("COMMIT"),
     rollback: db.prepare("ROLLBACK"),
+    savepoint: db.prepare("SAVEPOINT tx"),
+    release: db.prepare("RELEASE tx"),
+    rollbackTo: db.prepare("ROLLBACK TO tx"),
     getInode: db.prepare("SELECT * FROM inodes WHERE id = ?"),
     insertInode: db.prepare(
       `INSERT INTO inodes (${cols}) VALUES (${INODE_COLUMNS.map(() => "?").join(", ")})`,
@@ -105,6 +134,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly entries = new BoundedCache<string, EntryRecord | null>(SQLITE_ENTRY_CACHE_MAX);
   private readonly mutex = new Mutex();
   private touched: { inodes: bigint[]; entries: string[] } | null = null;
+  private batch: { size: number; committed: Deferred } | null = null;
   private closed = false;
 
   private constructor(
@@ -120,6 +150,9 @@ export class SqliteMetadataStore implements MetadataStore {
     try {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
+      db.pragma(`cache_size = -${SQLITE_PAGE_CACHE_KIB}`);
+      db.pragma(`wal_autocheckpoint = ${SQLITE_WAL_CHECKPOINT_PAGES}`);
+      db.pragma("temp_store = MEMORY");
       db.pragma("busy_timeout = 5000");
       db.exec(SCHEMA);
       return new SqliteMetadataStore(db, readEpoch(db));
@@ -129,24 +162,57 @@ export class SqliteMetadataStore implements MetadataStore {
     }
   }
 
-  transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {
-    return this.mutex.run(async () => {
+  async transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {
+    const { out, committed } = await this.mutex.run(async () => {
       if (this.closed) throw new FsError("EIO", "store closed");
-      this.st.begin.run();
-      this.touched = { inodes: [], entries: [] };
+      if (this.batch === null) {
+        this.st.begin.run();
+        this.batch = { size: 0, committed: deferred() };
+      }
+      const batch = this.batch;
       try {
-        const out = await fn(this.tx);
-        this.st.commit.run();
-        return out;
-      } catch (e) {
-        if (this.db.inTransaction) this.st.rollback.run();
-        for (const id of this.touched.inodes) this.inodes.delete(id);
-        for (const k of this.touched.entries) this.entries.delete(k);
-        throw e;
+        return { out: await this.savepoint(fn), committed: batch.committed.promise };
       } finally {
-        this.touched = null;
+        batch.size++;
+        if (this.mutex.waiting === 0 || batch.size >= SQLITE_GROUP_COMMIT_MAX) this.commitBatch();
       }
     });
+    await committed;
+    return out;
+  }
+
+  private async savepoint<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {
+    this.st.savepoint.run();
+    this.touched = { inodes: [], entries: [] };
+    try {
+      const out = await fn(this.tx);
+      this.st.release.run();
+      return out;
+    } catch (e) {
+      this.st.rollbackTo.run();
+      this.st.release.run();
+      for (const id of this.touched.inodes) this.inodes.delete(id);
+      for (const k of this.touched.entries) this.entries.delete(k);
+      throw e;
+    } finally {
+      this.touched = null;
+    }
+  }
+
+  private commitBatch(): void {
+    const batch = this.batch;
+    if (batch === null) return;
+    this.batch = null;
+    try {
+      this.st.commit.run();
+      batch.committed.resolve();
+    } catch (e) {
+      if (this.db.inTransaction) this.st.rollback.run();
+      // The cache holds the lost batch's writes: forget everything.
+      this.inodes.clear();
+      this.entries.clear();
+      batch.committed.reject(new FsError("EIO", `sqlite commit: ${(e as Error).message}`));
+    }
   }
 
   getInode(id: bigint): Rec | undefined {
