@@ -26,6 +26,8 @@ export const PREFETCH_BLOCKS = 2;
 export const IDLE_UPLOAD_MS_DEFAULT = 1_000;
 const IDLE_SCAN_MS = 250;
 const RECLAIM_DELAY_MS = 50;
+/** Partial-block uploads after COMMITs are batched over this window. */
+export const COMMIT_UPLOAD_DELAY_MS = 50;
 
 export interface SharePayloadOptions {
   name: string;
@@ -44,6 +46,8 @@ export class SharePayload implements BlockOwner {
   closed = false;
   private readonly jobs = new Set<Promise<void>>();
   private idleTimer: NodeJS.Timeout | null = null;
+  private commitTimer: NodeJS.Timeout | null = null;
+  private readonly committed = new Set<PayloadState>();
   private reclaimTimer: NodeJS.Timeout | null = null;
   private unsubscribePressure: (() => void) | null = null;
   readonly store: BlockStore;
@@ -147,8 +151,25 @@ export class SharePayload implements BlockOwner {
 
   async commit(payloadId: string): Promise<void> {
     const p = this.payloads.get(payloadId);
-    if (p !== undefined) for (const e of p.blocks.values()) this.scheduleUpload(e);
+    if (p !== undefined) this.uploadAfterCommit(p);
     await this.wal.sync();
+  }
+
+  /**
+   * Partial blocks go to the store after a COMMIT (design.md step 2), debounced: a client that
+   * commits after every small write (fsync-heavy apps) would otherwise re-upload the growing tail
+   * block and contend with the WAL flush on each commit. The WAL already made the data durable.
+   */
+  private uploadAfterCommit(p: PayloadState): void {
+    this.committed.add(p);
+    if (this.commitTimer !== null) return;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = null;
+      const committed = [...this.committed];
+      this.committed.clear();
+      for (const q of committed) for (const e of q.blocks.values()) this.scheduleUpload(e);
+    }, COMMIT_UPLOAD_DELAY_MS);
+    this.commitTimer.unref();
   }
 
   async flushAll(): Promise<void> {
@@ -418,6 +439,7 @@ export class SharePayload implements BlockOwner {
     this.closed = true;
     if (this.idleTimer !== null) clearInterval(this.idleTimer);
     if (this.reclaimTimer !== null) clearTimeout(this.reclaimTimer);
+    if (this.commitTimer !== null) clearTimeout(this.commitTimer);
     this.unsubscribePressure?.();
     // A graceful stop with everything uploaded leaves nothing to replay.
     this.transfer.wake();

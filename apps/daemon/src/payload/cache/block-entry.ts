@@ -179,6 +179,21 @@ export class BlockEntry {
 
   /** The block as it should be stored, from the base and the frozen slices. */
   compose(): Buffer {
+    // The streaming case: one full slice from offset 0 over everything the base holds is the
+    // block already (frozen slices never change), so it is stored without a copy. (Only when the
+    // slice fills its buffer: a view must not pin more memory than the cache counts.)
+    const first = this.slices[0];
+    const second = this.slices[1];
+    const alone = second === undefined || !second.frozen;
+    if (
+      first?.frozen &&
+      first.off === 0 &&
+      first.len === first.buf.length &&
+      first.len >= this.baseEnd &&
+      alone
+    ) {
+      return first.buf.subarray(0, first.len);
+    }
     let end = this.baseEnd;
     for (const s of this.slices) if (s.frozen && s.off + s.len > end) end = s.off + s.len;
     const out = Buffer.allocUnsafe(end);
