@@ -21,8 +21,14 @@ export const UMOUNT_FAILED_STATUS = 91;
 export interface KernelNfsTarget {
   /** NFS program port on the host's 127.0.0.1. */
   port: number;
-  /** MOUNT program port (may equal `port` when one listener serves both). */
-  mountPort: number;
+  /** MOUNT program port (NFSv3 only); default `port` (one listener serving both). */
+  mountPort?: number;
+  /**
+   * "3" (default), or "4.0" / "4.1" / "4.2": NFSv4 needs no MOUNT protocol and locks in-band,
+   * so it mounts without `nolock`. The guest has no idmapper: owners cross the wire as numbers
+   * only if the server accepts and sends numeric owner strings (Ganesha: Only_Numeric_Owners).
+   */
+  vers?: "3" | "4.0" | "4.1" | "4.2";
   /** MOUNT3 dirpath, e.g. "/export". */
   exportPath: string;
   /** Extra mount options appended to the defaults (e.g. "rsize=65536,wsize=65536"). */
@@ -51,8 +57,15 @@ function checkOptionValue(name: string, value: string): void {
     throw new Error(`${name} must not contain commas or newlines: ${JSON.stringify(value)}`);
 }
 
+/** The guest's own address, for NFSv4.0's callback channel (slirp cannot carry it back). */
+const GUEST_ADDRESS = "10.0.2.15";
+
 export function nfsMountOptions(t: KernelNfsTarget): string {
-  const base = `vers=3,proto=tcp,port=${t.port},mountport=${t.mountPort},mountproto=tcp,nolock,addr=${HOST_FROM_GUEST}`;
+  const vers = t.vers ?? "3";
+  const base =
+    vers === "3"
+      ? `vers=3,proto=tcp,port=${t.port},mountport=${t.mountPort ?? t.port},mountproto=tcp,nolock,addr=${HOST_FROM_GUEST}`
+      : `vers=${vers},proto=tcp,port=${t.port},addr=${HOST_FROM_GUEST},clientaddr=${GUEST_ADDRESS}`;
   return t.options === undefined || t.options === "" ? base : `${base},${t.options}`;
 }
 
@@ -105,7 +118,7 @@ exit $rc
 export const NFS_MOUNT_POINT = "/mnt/nfs";
 export const CIFS_MOUNT_POINT = "/mnt/cifs";
 
-/** Boots a guest, mounts the NFSv3 export at /mnt/nfs, runs `commands` there, unmounts. */
+/** Boots a guest, mounts the NFS export (v3 unless `t.vers`) at /mnt/nfs, runs `commands`, unmounts. */
 export function withKernelNfs(
   t: KernelNfsTarget,
   commands: string,

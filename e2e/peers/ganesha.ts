@@ -11,7 +11,7 @@
  *
  * Caveats: the MEM FSAL keeps only `Inode_Size` bytes per file (2 MiB max here) and reads past
  * that return 'a' bytes — a protocol-overhead peer, not storage; use VFS for data comparisons.
- * `NFSv4 { Graceless = true; }` avoids 90 s of NFS4ERR_GRACE after each start.
+ * `NFSv4 { Graceless = true; Only_Numeric_Owners = true; }` avoids 90 s of NFS4ERR_GRACE after each start.
  *
  *   const g = await startGanesha({ fsal: "VFS", exportPath: dir });
  *   // nfs://127.0.0.1${g.exportPath}?version=3&nfsport=${g.nfsPort}&mountport=${g.mountPort}
@@ -64,7 +64,7 @@ function config(o: GaneshaOptions, nfsPort: number, mountPort: number): string {
   Enable_RQUOTA = false;
   mount_path_pseudo = true;
 }
-NFSv4 { Graceless = true; }
+NFSv4 { Graceless = true; Only_Numeric_Owners = true; }
 NFS_KRB5 { Active_krb5 = false; }
 ${mem}EXPORT_DEFAULTS {
   Access_Type = RW;

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guestImage } from "../clients/guest.ts";
-import { cifsMountCommand } from "../clients/mount.ts";
+import { cifsMountCommand, nfsMountCommand } from "../clients/mount.ts";
 import { cifsRigBody, formatRigReport, nfsRigBody } from "../clients/rig-body.ts";
 import { type GaneshaPeer, startGanesha } from "../peers/ganesha.ts";
 import { type SambaPeer, startSamba } from "../peers/samba.ts";
@@ -31,10 +31,22 @@ describe("real-client rig: kernel NFSv3 client against NFS-Ganesha (VFS)", () =>
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("mounts, writes and reads back, 64 MiB round trip with matching MD5; files land on the host", async () => {
+  it("mounts, writes and reads back, 64 MiB round trip with matching MD5; files land on the host; NFSv4.1", async () => {
+    const v41 = nfsMountCommand(
+      { port: ganesha.nfsPort, exportPath: ganesha.exportPath, vers: "4.1" },
+      "/mnt/v41",
+    );
     const report = await nfsRigBody(
       { nfsPort: ganesha.nfsPort, mountPort: ganesha.mountPort, exportPath: ganesha.exportPath },
-      { afterCommands: "printf 'line one\\nline two\\n' > from-guest.txt; mkdir sub; echo x > sub/y" },
+      {
+        afterCommands: `printf 'line one\\nline two\\n' > from-guest.txt; mkdir sub; echo x > sub/y
+mkdir -p /mnt/v41
+${v41}
+[ "$(cat /mnt/v41/sub/y)" = x ]
+echo v41 > /mnt/v41/sub/z
+[ "$(stat -c %u:%g /mnt/v41/sub/z)" = 0:0 ]
+umount /mnt/v41`,
+      },
     );
     console.log(formatRigReport("kernel NFSv3 → Ganesha VFS", report));
     expect(report.bootMs).toBeGreaterThan(0);
@@ -42,6 +54,7 @@ describe("real-client rig: kernel NFSv3 client against NFS-Ganesha (VFS)", () =>
     expect(readdirSync(dir).sort()).toEqual(["from-guest.txt", "sub"]);
     expect(readFileSync(join(dir, "from-guest.txt"), "utf8")).toBe("line one\nline two\n");
     expect(readFileSync(join(dir, "sub", "y"), "utf8")).toBe("x\n");
+    expect(readFileSync(join(dir, "sub", "z"), "utf8")).toBe("v41\n");
   });
 });
 
