@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
+import { connect } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { testDatabaseUrl } from "../../../e2e/peers/test-db.ts";
 import { apiClient } from "./cli/dfsctl/client.ts";
@@ -35,6 +36,20 @@ describe("daemon over HTTP", () => {
     expect(text).toMatch(/^dittofs_cache_capacity_bytes 67108864$/m);
     expect(text).toMatch(/^dittofs_adapter_up\{protocol="nfs"\} 1$/m);
     expect((await fetch(`${daemon.httpUrl}/nope`)).status).toBe(404);
+
+    // Protocol operations and connected clients show up at the next scrape.
+    await daemon.runtime.createAdapter({ type: "test", port: 0 });
+    const socket = connect(daemon.runtime.adapterStatus("test").port, "127.0.0.1");
+    socket.write("ping\nfail\n");
+    await new Promise((resolve) => socket.once("data", resolve));
+    await expect.poll(() => daemon.runtime.metrics.snapshot("test")[0]?.count).toBe(2);
+    const after = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
+    expect(after).toMatch(/^dittofs_protocol_ops_total\{protocol="test",op="echo",result="ok"\} 1$/m);
+    expect(after).toMatch(/^dittofs_protocol_ops_total\{protocol="test",op="echo",result="error"\} 1$/m);
+    expect(after).toMatch(/^dittofs_protocol_op_duration_seconds_count\{protocol="test",op="echo"\} 2$/m);
+    expect(after).toMatch(/^dittofs_clients_connected\{protocol="test"\} 1$/m);
+    socket.destroy();
+    await daemon.runtime.deleteAdapter("test");
     expect((await fetch(`${daemon.httpUrl}/health`, { method: "POST" })).status).toBe(405);
   });
 

@@ -161,6 +161,10 @@ describe.each(DIALECTS)("Runtime on %s", (dialect) => {
       `${runtime.shareInfos().length} n`,
     );
 
+    // Unstable writes are made durable by the graceful stop, and read back after the restart.
+    const content = Buffer.from("written before the restart");
+    await runtime.context.payload.writeAt("/projects", "payload-1", 0, content, "unstable");
+
     const updated = await runtime.updateShare({ name: "/projects", readOnly: true });
     expect(updated.readOnly).toBe(true);
     expect(runtime.shareInfos().find((s) => s.name === "/projects")?.readOnly).toBe(true);
@@ -191,6 +195,9 @@ describe.each(DIALECTS)("Runtime on %s", (dialect) => {
       blockStore: "blocks",
     });
     expect(await runtime.testBlockStore("fs", { path: "probe" })).toMatchObject({ ok: true });
+    expect(await runtime.context.payload.readAt("/projects", "payload-1", 0, content.length)).toEqual(
+      content,
+    );
 
     await runtime.deleteShare("/projects");
     expect(runtime.shareInfos().map((s) => s.name)).not.toContain("/projects");
@@ -199,6 +206,22 @@ describe.each(DIALECTS)("Runtime on %s", (dialect) => {
     await runtime.deleteAdapter(TEST_PROTOCOL);
     ({ runtime } = await h.restart());
     expect(runtime.shareInfos().map((s) => s.name)).not.toContain("/projects");
+  });
+
+  it("serves until its signal aborts, then stops its adapters", async () => {
+    await runtime.createAdapter({ type: TEST_PROTOCOL, port: 0 });
+    const { port } = runtime.adapterStatus(TEST_PROTOCOL);
+    const abort = new AbortController();
+    const serving = runtime.serve(abort.signal);
+    expect(await ask(port, "up")).toMatch(/ up$/);
+    abort.abort();
+    await serving;
+    expect(await refused(port)).toBe(true);
+    expect(runtime.adapterStatus(TEST_PROTOCOL).running).toBe(false);
+    // The row still says enabled: a stop at shutdown is not an operator's stop.
+    ({ runtime } = await h.restart());
+    expect(runtime.adapterStatus(TEST_PROTOCOL).running).toBe(true);
+    await runtime.deleteAdapter(TEST_PROTOCOL);
   });
 
   it("reloads identities on demand", async () => {

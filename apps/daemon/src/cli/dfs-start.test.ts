@@ -1,0 +1,52 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { daemonHarness } from "../runtime/testing/daemon-harness.ts";
+
+const DFS = fileURLToPath(new URL("../../bin/dfs.mjs", import.meta.url));
+
+describe("dfs start as a process", () => {
+  const h = daemonHarness();
+  afterAll(() => h.dispose());
+
+  it("serves until SIGTERM, then stops gracefully with status 0", async () => {
+    // Seed the data dir so the child's adapters bind 127.0.0.1 on free ports, not 12049/12445.
+    const seeded = await h.start();
+    for (const type of ["nfs", "smb"]) {
+      await seeded.store.updateAdapter(type, { port: 0, settings: { host: "127.0.0.1" } });
+    }
+    await h.stop();
+
+    const child = spawn(process.execPath, [DFS, "start", "--data-dir", h.dataDir], {
+      env: {
+        ...process.env,
+        DITTOFS_CONFIG: "",
+        DITTOFS_HTTP_LISTEN: "127.0.0.1:0",
+        DITTOFS_LOG_LEVEL: "info",
+      },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+      void exited.then((code) => reject(new Error(`dfs exited with ${code}: ${stderr}`)));
+    });
+    try {
+      expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+      expect(stdout).not.toContain("first start"); // seeded above
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('"msg":"adapter stopped"');
+    expect(stderr).toContain('"msg":"dittofs stopped"');
+  });
+});
