@@ -29,6 +29,7 @@ let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
+  process.stderr.write(`dittofs server-side latency by procedure:\n${server.ctx.metrics.summary()}\n`);
   await server.stop();
   process.exit(0);
 };

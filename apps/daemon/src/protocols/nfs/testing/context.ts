@@ -79,12 +79,24 @@ export class TestClients implements ClientRegistry {
 }
 
 export class TestMetrics implements ProtocolMetrics {
-  readonly ops = new Map<string, { ok: number; failed: number }>();
-  observe(protocol: string, op: string, _durationMs: number, ok: boolean): void {
+  readonly ops = new Map<string, { ok: number; failed: number; totalMs: number }>();
+  observe(protocol: string, op: string, durationMs: number, ok: boolean): void {
     const key = `${protocol}.${op}`;
-    const e = this.ops.get(key) ?? { ok: 0, failed: 0 };
+    const e = this.ops.get(key) ?? { ok: 0, failed: 0, totalMs: 0 };
     if (ok) e.ok++;
     else e.failed++;
+    e.totalMs += durationMs;
     this.ops.set(key, e);
+  }
+
+  /** One line per operation: count, failures and mean latency (benchmark diagnostics). */
+  summary(): string {
+    return [...this.ops]
+      .sort((a, b) => b[1].totalMs - a[1].totalMs)
+      .map(
+        ([k, e]) =>
+          `${k.padEnd(20)} n=${e.ok + e.failed} failed=${e.failed} mean=${(e.totalMs / (e.ok + e.failed)).toFixed(3)} ms total=${e.totalMs.toFixed(0)} ms`,
+      )
+      .join("\n");
   }
 }

@@ -1,0 +1,147 @@
+/**
+ * NFSv3 benchmark: DittoFS against NFS-Ganesha (VFS FSAL) in one run, same client, same machine.
+ *
+ *   npx tsx bench/nfs.ts [--seq-mib 256] [--files 2000] [--rand 5000] [--qd 8] [--stores persistent|memory]
+ *                        [--profile DIR] [--no-nfsbench]
+ *
+ * The client is a small C program over libnfs (bench/nfs-workload.c, compiled here with gcc into a
+ * temp dir): sequential write/read with 1 MiB I/O (qd requests in flight), random 4 KiB reads, small
+ * file creates, stat and readdir of them. It prints one JSON line per server; this script prints
+ * both and the ratio DittoFS/Ganesha per metric (above 1.0: DittoFS is faster). Then the neutral
+ * nfsbench (../shared/tools/nfsbench) runs against both and its JSON lines are printed.
+ * `--profile DIR` runs the DittoFS server under `node --cpu-prof` and leaves the .cpuprofile in DIR.
+ */
+import { execFile, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs, promisify } from "node:util";
+import { startGanesha } from "../e2e/peers/ganesha.ts";
+
+const run = promisify(execFile);
+const here = import.meta.dirname;
+const root = resolve(here, "..");
+
+const { values } = parseArgs({
+  options: {
+    "seq-mib": { type: "string", default: "256" },
+    files: { type: "string", default: "2000" },
+    rand: { type: "string", default: "5000" },
+    qd: { type: "string", default: "8" },
+    stores: { type: "string", default: "persistent" },
+    profile: { type: "string" },
+    "no-nfsbench": { type: "boolean", default: false },
+  },
+});
+
+const work = mkdtempSync(join(tmpdir(), "dittofs-bench-nfs-"));
+
+async function buildClient(): Promise<string> {
+  const out = join(work, "nfs-workload");
+  const flags = (await run("pkg-config", ["--cflags", "--libs", "libnfs"])).stdout.trim().split(/\s+/);
+  await run("gcc", ["-O2", "-o", out, join(here, "nfs-workload.c"), ...flags]);
+  return out;
+}
+
+async function startDittofs(): Promise<{ port: number; stop(): Promise<void> }> {
+  const data = join(work, "dittofs-data");
+  mkdirSync(data);
+  const nodeArgs = ["--import", "tsx"];
+  if (values.profile) {
+    mkdirSync(values.profile, { recursive: true });
+    nodeArgs.unshift("--cpu-prof", `--cpu-prof-dir=${resolve(values.profile)}`);
+  }
+  const args = [
+    ...nodeArgs,
+    join(here, "nfs-server.ts"),
+    "--port",
+    "0",
+    "--stores",
+    values.stores,
+    "--data",
+    data,
+  ];
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((res, rej) => {
+    let buf = "";
+    child.stdout.setEncoding("utf8").on("data", (s: string) => {
+      buf += s;
+      const m = /READY (\d+)/.exec(buf);
+      if (m) res(Number(m[1]));
+    });
+    child.once("exit", (code) => rej(new Error(`dittofs server exited ${code}`)));
+  });
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((res) => {
+        child.once("exit", () => res());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+type Result = Record<string, number>;
+
+async function workload(bin: string, url: string): Promise<Result> {
+  const args = [url, values["seq-mib"], values.files, values.rand, values.qd];
+  const { stdout } = await run(bin, args, { maxBuffer: 1 << 20, timeout: 900_000 });
+  return JSON.parse(stdout.trim()) as Result;
+}
+
+async function nfsbench(url: string): Promise<string> {
+  const bin = join(work, "nfsbench");
+  await run("bash", ["/work/shared/tools/nfsbench/build-nfsbench.sh", bin]).catch(() => {});
+  const { stdout } = await run(bin, ["-n", values.files, url], { timeout: 900_000, maxBuffer: 1 << 20 });
+  return stdout.trim();
+}
+
+const METRICS = [
+  "seq_write_mibs",
+  "seq_read_mibs",
+  "rand_read_iops",
+  "create_ops",
+  "stat_ops",
+  "readdir_entries_s",
+  "unlink_ops",
+];
+
+function table(d: Result, g: Result): string {
+  const rows = METRICS.map((m) => {
+    const a = d[m] ?? Number.NaN;
+    const b = g[m] ?? Number.NaN;
+    return `${m.padEnd(20)} ${a.toFixed(1).padStart(12)} ${b.toFixed(1).padStart(12)} ${(a / b).toFixed(2).padStart(8)}`;
+  });
+  return [
+    `${"metric".padEnd(20)} ${"dittofs".padStart(12)} ${"ganesha".padStart(12)} ${"ratio".padStart(8)}`,
+    ...rows,
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const bin = await buildClient();
+  const ganeshaDir = join(work, "ganesha-export");
+  mkdirSync(ganeshaDir, { mode: 0o777 });
+  const ganesha = await startGanesha({ fsal: "VFS", exportPath: ganeshaDir });
+  const dittofs = await startDittofs();
+  const dUrl = `nfs://127.0.0.1/export?version=3&nfsport=${dittofs.port}&mountport=${dittofs.port}`;
+  const gUrl = `nfs://127.0.0.1${ganesha.exportPath}?version=3&nfsport=${ganesha.nfsPort}&mountport=${ganesha.mountPort}`;
+  try {
+    const d = await workload(bin, dUrl);
+    const g = await workload(bin, gUrl);
+    console.log(`DittoFS (${values.stores} stores): ${JSON.stringify(d)}`);
+    console.log(`Ganesha (VFS):        ${JSON.stringify(g)}`);
+    console.log(table(d, g));
+    if (!values["no-nfsbench"]) {
+      console.log("nfsbench (../shared/tools/nfsbench), one JSON line per server:");
+      console.log(`dittofs ${await nfsbench(dUrl)}`);
+      console.log(`ganesha ${await nfsbench(gUrl)}`);
+    }
+  } finally {
+    await dittofs.stop();
+    await ganesha.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
