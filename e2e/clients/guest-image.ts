@@ -135,8 +135,23 @@ export async function ensureGuestImage(): Promise<GuestImage> {
   const pkg = resolveKernelPackageCached(root);
   const dir = join(root, `${pkg.name}_${pkg.version}_${recipeHash()}`);
   const done = () => existsSync(join(dir, "manifest.json"));
-  await buildOnce(join(root, ".build.lock"), done, async () => buildImage(pkg, dir));
+  await buildOnce(join(root, ".build.lock"), done, async () => {
+    buildImage(pkg, dir);
+    pruneCache(root, dir);
+  });
   return imageFrom(dir);
+}
+
+/** Images and build dirs untouched this long are not in use by any run. */
+const PRUNE_AGE_MS = 60 * 60_000;
+
+/** Removes other (older kernel or recipe) images and abandoned build dirs, ~80 MB each. */
+function pruneCache(root: string, keep: string): void {
+  for (const name of readdirSync(root)) {
+    const path = join(root, name);
+    if (path === keep || !(name.startsWith("linux-image-") || name.startsWith(".build-"))) continue;
+    if (Date.now() - statSync(path).mtimeMs > PRUNE_AGE_MS) rmSync(path, { recursive: true, force: true });
+  }
 }
 
 function buildImage(pkg: { name: string; version: string }, finalDir: string): void {

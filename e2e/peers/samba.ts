@@ -51,16 +51,25 @@ export interface SambaPeer {
 const USER_NAME_RE = /^[a-z_][a-z0-9_-]{0,30}$/;
 /** useradd's status when the account exists (another run may have created it just now). */
 const USERADD_EXISTS = 9;
+/** useradd's status when it cannot lock /etc/passwd (a concurrent useradd). */
+const USERADD_LOCKED = 10;
+const USERADD_ATTEMPTS_MAX = 20;
 const STDERR_MAX_CHARS = 64 * 1024;
 
 function ensureUnixUser(user: string): { uid: number; gid: number } {
   if (!USER_NAME_RE.test(user)) throw new Error(`invalid Unix user name ${JSON.stringify(user)}`);
   const id = (flag: string) => spawnSync("id", [flag, user], { encoding: "utf8" });
-  if (id("-u").status !== 0) {
+  for (let attempt = 1; id("-u").status !== 0; attempt++) {
     const r = spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user], {
       encoding: "utf8",
     });
-    if (r.status !== 0 && r.status !== USERADD_EXISTS) throw new Error(`useradd ${user} failed: ${r.stderr}`);
+    if (r.status === 0 || r.status === USERADD_EXISTS) break;
+    // Another run holding /etc/passwd's lock: wait a little and try again.
+    if (r.status === USERADD_LOCKED && attempt < USERADD_ATTEMPTS_MAX) {
+      spawnSync("sleep", ["0.2"]);
+      continue;
+    }
+    throw new Error(`useradd ${user} failed (${r.status}): ${r.stderr}`);
   }
   return { uid: Number(id("-u").stdout.trim()), gid: Number(id("-g").stdout.trim()) };
 }
