@@ -60,8 +60,8 @@ export async function insertSession({ q, t }: Ctx, tokenHash: string, userId: nu
   await q.insert(t.sessions).values({ tokenHash, userId, createdAt: new Date(), expiresAt });
 }
 
-/** The session's user, or null when unknown or expired (an expired row is removed). */
-export async function findSession(c: Ctx, tokenHash: string, now: Date): Promise<SessionRecord | null> {
+/** The session (expired ones included: the caller checks `expiresAt`), or null when unknown. */
+export async function findSession(c: Ctx, tokenHash: string): Promise<SessionRecord | null> {
   const { q, t } = c;
   const [row] = await q
     .select({ expiresAt: t.sessions.expiresAt, user: t.users })
@@ -69,10 +69,6 @@ export async function findSession(c: Ctx, tokenHash: string, now: Date): Promise
     .innerJoin(t.users, eq(t.users.id, t.sessions.userId))
     .where(eq(t.sessions.tokenHash, tokenHash));
   if (row === undefined) return null;
-  if (row.expiresAt.getTime() <= now.getTime()) {
-    await q.delete(t.sessions).where(eq(t.sessions.tokenHash, tokenHash));
-    return null;
-  }
   const [user] = await toUserRecords(c, [row.user]);
   return { user: user!, expiresAt: row.expiresAt };
 }

@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Permission, Principal } from "../../runtime/types.ts";
+import { isControlError } from "../errors.ts";
 import * as audit from "./audit-sessions.ts";
 import type { Ctx } from "./ctx.ts";
 import { type Backend, type Dialect, openPostgres, openSqlite, type Q } from "./db.ts";
@@ -62,6 +63,23 @@ export function hashToken(token: string): string {
 export async function openControlStore(opts: ControlStoreOptions): Promise<ControlStore> {
   const backend = "postgresUrl" in opts ? await openPostgres(opts.postgresUrl) : openSqlite(opts.sqlitePath);
   return new ControlStore(backend, opts.scrypt ?? DEFAULT_SCRYPT);
+}
+
+/** Attempts at an automatically assigned uid/gid when concurrent creators race for the same one. */
+const AUTO_ID_ATTEMPTS_MAX = 10;
+
+/**
+ * On PostgreSQL two concurrent creates can both pick max(id)+1; the loser's insert violates the
+ * unique index (CONFLICT on that field). Picking again then finds the next free id.
+ */
+async function retryAutoId<T>(write: () => Promise<T>, field: string): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (e) {
+      if (!(isControlError(e, "CONFLICT") && e.field === field) || attempt >= AUTO_ID_ATTEMPTS_MAX) throw e;
+    }
+  }
 }
 
 /** A backend bound to an open transaction: no lock, no nested transaction. */
@@ -127,7 +145,8 @@ export class ControlStore {
       hashPassword(input.password, this.#scrypt),
       ntHash(input.password),
     ]);
-    return this.#write((c) => users.createUser(c, { ...input, passwordHash, ntHash: nt }));
+    const write = () => this.#write((c) => users.createUser(c, { ...input, passwordHash, ntHash: nt }));
+    return input.uid === undefined ? retryAutoId(write, "uid") : write();
   }
 
   /** Disabling a user or changing their role also ends their sessions. */
@@ -180,7 +199,8 @@ export class ControlStore {
     return this.#read((c) => groups.getGroup(c, name));
   }
   createGroup(name: string, gid?: number): Promise<GroupRecord> {
-    return this.#write((c) => groups.createGroup(c, name, gid));
+    const write = () => this.#write((c) => groups.createGroup(c, name, gid));
+    return gid === undefined ? retryAutoId(write, "gid") : write();
   }
   updateGroup(name: string, gid: number): Promise<GroupRecord> {
     return this.#write((c) => groups.updateGroup(c, name, gid));
@@ -299,8 +319,14 @@ export class ControlStore {
     });
     return { token, expiresAt };
   }
-  getSession(token: string): Promise<SessionRecord | null> {
-    return this.#write((c) => audit.findSession(c, hashToken(token), new Date()));
+  /** Called on every API request: a plain read; only an expired session costs a write (its removal). */
+  async getSession(token: string): Promise<SessionRecord | null> {
+    const hash = hashToken(token);
+    const found = await this.#read((c) => audit.findSession(c, hash));
+    if (found === null) return null;
+    if (found.expiresAt.getTime() > Date.now()) return found;
+    await this.#write((c) => audit.deleteSession(c, hash));
+    return null;
   }
   deleteSession(token: string): Promise<void> {
     return this.#write((c) => audit.deleteSession(c, hashToken(token)));
@@ -312,20 +338,15 @@ export class ControlStore {
     return this.#read(async (c) => {
       const allGroups = await groups.listGroups(c);
       const gidOf = new Map(allGroups.map((g) => [g.name, g.gid]));
-      const rows = await users.listUsers(c);
-      const principals: Principal[] = [];
-      for (const u of rows) {
-        const cred = await users.getCredentials(c, u.username);
-        principals.push({
-          username: u.username,
-          uid: u.uid,
-          gid: u.gid,
-          gids: [...new Set([u.gid, ...u.groups.map((g) => gidOf.get(g)!)])],
-          role: u.role,
-          enabled: u.enabled,
-          ntHash: cred?.ntHash ?? null,
-        });
-      }
+      const principals: Principal[] = (await users.listUsersWithNtHash(c)).map((u) => ({
+        username: u.username,
+        uid: u.uid,
+        gid: u.gid,
+        gids: [...new Set([u.gid, ...u.groups.map((g) => gidOf.get(g)!)])],
+        role: u.role,
+        enabled: u.enabled,
+        ntHash: u.ntHash,
+      }));
       return { principals, groups: allGroups, permissions: await permissions.listPermissions(c) };
     });
   }

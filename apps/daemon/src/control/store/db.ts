@@ -19,7 +19,7 @@ import { migrate as migrateSqlite } from "drizzle-orm/better-sqlite3/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
-import { conflict, inUse } from "../errors.ts";
+import { ControlError, inUse } from "../errors.ts";
 import * as pgSchema from "./schema-pg.ts";
 import * as sqliteSchema from "./schema-sqlite.ts";
 
@@ -160,7 +160,13 @@ export function mapDbError(e: unknown): unknown {
       ? (err.message?.match(/failed: (?:[\w]+\.([\w]+), )*[\w]+\.([\w]+)/)?.[2] ?? "")
       : (err.detail?.match(/Key \((?:[\w]+, )*([\w]+)\)/)?.[1] ?? "");
     const field = FIELD_OF_COLUMN[column] ?? column;
-    return conflict(field, "value");
+    // PostgreSQL says which value collided ("Key (gid)=(10000) already exists."); SQLite does not.
+    const value = err.detail?.match(/=\((?:[^,)]+, )*([^,)]+)\)/)?.[1];
+    return new ControlError(
+      "CONFLICT",
+      `${field} ${value === undefined ? "" : `${value} `}already exists`,
+      field,
+    );
   }
   if (err.code === "SQLITE_CONSTRAINT_FOREIGNKEY" || err.code === "23503") {
     return inUse("still referenced by another record");

@@ -99,6 +99,16 @@ export async function getCredentials(c: Ctx, username: string): Promise<UserCred
   };
 }
 
+/** Every user with their NT hash, for the identity directory (one query, not one per user). */
+export async function listUsersWithNtHash(c: Ctx): Promise<Array<UserRecord & { ntHash: Buffer | null }>> {
+  const rows = await c.q.select().from(c.t.users).orderBy(asc(c.t.users.username));
+  const records = await toUserRecords(c, rows);
+  return records.map((r, i) => {
+    const hex = rows[i]!.ntHash;
+    return { ...r, ntHash: hex === null ? null : Buffer.from(hex, "hex") };
+  });
+}
+
 async function nextUid({ q, t }: Ctx): Promise<number> {
   const [r] = await q
     .select({ m: max(t.users.uid) })
