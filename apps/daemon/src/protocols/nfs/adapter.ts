@@ -59,8 +59,6 @@ class NfsAdapter implements ProtocolAdapter {
   private pmapServer: RpcServer | null = null;
   private mounts: MountTable;
   private blocked: BlockedLocks | null = null;
-  /** Connected clients for the Runtime, by socket. */
-  private connectionClients = new Map<object, string>();
   readonly settings: NfsSettings;
 
   constructor(
@@ -147,8 +145,6 @@ class NfsAdapter implements ProtocolAdapter {
     this.nfsServer = null;
     this.pmapServer = null;
     this.mounts.clear();
-    for (const id of this.connectionClients.values()) this.ctx.clients.remove(id);
-    this.connectionClients.clear();
   }
 }
 
