@@ -177,6 +177,31 @@ describe("NLM v4", () => {
     expect((await test(waiter, true)).stat).toBe(n.NLM4_GRANTED);
   });
 
+  it("conflicts with a byte-range lock another protocol (SMB) holds on the shared LockManager", async () => {
+    const { client, root, ctx } = h();
+    const fh = await makeFile(client, root, uniq());
+    await ctx.metadata.lock(
+      fh,
+      { owner: "smb:session-1:file-9", kind: "exclusive", offset: 100, length: 50 },
+      false,
+    );
+    expect(await test(lock(fh, "nfsclient", 3, 120n, 10n), false)).toMatchObject({
+      stat: n.NLM4_DENIED,
+      exclusive: true,
+      svid: 0,
+      offset: 100n,
+      len: 50n,
+    });
+    expect(await doLock(lock(fh, "nfsclient", 3, 0n, 0n), true, false)).toBe(n.NLM4_DENIED);
+    expect(await doLock(lock(fh, "nfsclient", 3, 0n, 100n), true, false)).toBe(n.NLM4_GRANTED);
+    ctx.metadata.unlock(fh, { owner: "smb:session-1:file-9", offset: 100, length: 50 });
+    expect(await doLock(lock(fh, "nfsclient", 3, 100n, 50n), true, false)).toBe(n.NLM4_GRANTED);
+    // And the other way round: an NLM lock blocks the SMB side.
+    expect(
+      ctx.metadata.testLock(fh, { owner: "smb:s:f", kind: "shared", offset: 110, length: 1 })?.owner,
+    ).toBe("nlm:nfsclient:3");
+  });
+
   it("answers STALE_FH for an unknown handle", async () => {
     expect(await doLock(lock(Buffer.alloc(21, 0xee), "h", 1, 0n, 0n), true, false)).toBe(n.NLM4_STALE_FH);
   });
