@@ -6,10 +6,11 @@
  */
 import type pino from "pino";
 import { FsError } from "../errors.ts";
-import { assertPayloadId, blockKey } from "./block-store/keys.ts";
+import { assertPayloadId } from "./block-store/keys.ts";
 import { BlockEntry, type BlockOwner } from "./cache/block-entry.ts";
 import type { BlockCache } from "./cache/cache.ts";
 import { PayloadState } from "./payload-state.ts";
+import { loadBase, prefetchBlocks } from "./transfer/downloads.ts";
 import type { TransferManager } from "./transfer/transfer-manager.ts";
 import { runGc, uploadBlock } from "./transfer/uploads.ts";
 import { BLOCK_SIZE_BYTES, type BlockStore, type Stability } from "./types.ts";
@@ -87,7 +88,7 @@ export class SharePayload implements BlockOwner {
     return p;
   }
 
-  private entry(p: PayloadState, index: number): BlockEntry {
+  entry(p: PayloadState, index: number): BlockEntry {
     let e = p.blocks.get(index);
     if (e === undefined) {
       e = new BlockEntry(p.id, index, this);
@@ -258,7 +259,7 @@ export class SharePayload implements BlockOwner {
     const last = Math.floor((offset + length - 1) / BLOCK_SIZE_BYTES);
     const sequential = offset === p.lastReadEnd;
     p.lastReadEnd = offset + length;
-    if (sequential) this.prefetch(p, last + 1);
+    if (sequential) prefetchBlocks(this, p, last + 1, PREFETCH_BLOCKS);
     if (first === last) {
       const a = offset - first * BLOCK_SIZE_BYTES;
       return this.readBlock(p, first, a, a + length, null, 0);
@@ -308,40 +309,9 @@ export class SharePayload implements BlockOwner {
     return result;
   }
 
-  private prefetch(p: PayloadState, from: number): void {
-    for (let i = from; i < from + PREFETCH_BLOCKS; i++) {
-      const e = this.entry(p, i);
-      if (e.base === null && e.loading === null && !e.covers(0, BLOCK_SIZE_BYTES)) {
-        this.loadBase(e, true).catch(() => {});
-      }
-    }
-  }
-
-  /** Loads the block-store copy of an entry (one download at a time per entry). */
+  /** Loads the block-store copy of an entry (downloads.ts). */
   loadBase(e: BlockEntry, prefetch = false): Promise<void> {
-    if (e.base !== null) return Promise.resolve();
-    if (e.loading !== null) return e.loading;
-    const key = blockKey(e.payloadId, e.index);
-    e.loading = this.transfer
-      .download(() => this.store.get(key), prefetch)
-      .then(
-        (buf) => {
-          this.transfer.downloadedBytes += buf.length;
-          if (e.base === null && !e.dropped) e.base = buf;
-        },
-        (err: unknown) => {
-          if (!(err instanceof FsError && err.code === "ENOENT")) throw err;
-          if (e.base === null && !e.dropped) e.base = BlockEntry.EMPTY;
-        },
-      )
-      .finally(() => {
-        e.loading = null;
-        if (!e.dropped) {
-          this.cache.recount(e);
-          this.cache.trim();
-        }
-      });
-    return e.loading;
+    return loadBase(this, e, prefetch);
   }
 
   // ---- BlockOwner -------------------------------------------------------------------------

@@ -1,0 +1,48 @@
+/**
+ * Downloads into the cache: one in flight per block (readers and uploads share it), demand reads
+ * ahead of prefetches in the transfer manager's download lane. A missing block is an empty base
+ * (reads as zeros); a download that races an upload of the same block never overwrites the newer
+ * base the upload set.
+ */
+import { FsError } from "../../errors.ts";
+import { blockKey } from "../block-store/keys.ts";
+import { BlockEntry } from "../cache/block-entry.ts";
+import type { PayloadState } from "../payload-state.ts";
+import type { SharePayload } from "../share-payload.ts";
+import { BLOCK_SIZE_BYTES } from "../types.ts";
+
+export function loadBase(engine: SharePayload, e: BlockEntry, prefetch: boolean): Promise<void> {
+  if (e.base !== null) return Promise.resolve();
+  if (e.loading !== null) return e.loading;
+  const key = blockKey(e.payloadId, e.index);
+  e.loading = engine.transfer
+    .download(() => engine.store.get(key), prefetch)
+    .then(
+      (buf) => {
+        engine.transfer.downloadedBytes += buf.length;
+        if (e.base === null && !e.dropped) e.base = buf;
+      },
+      (err: unknown) => {
+        if (!(err instanceof FsError && err.code === "ENOENT")) throw err;
+        if (e.base === null && !e.dropped) e.base = BlockEntry.EMPTY;
+      },
+    )
+    .finally(() => {
+      e.loading = null;
+      if (!e.dropped) {
+        engine.cache.recount(e);
+        engine.cache.trim();
+      }
+    });
+  return e.loading;
+}
+
+/** Sequential reader: fetch `count` blocks from `from` that are neither cached nor covered. */
+export function prefetchBlocks(engine: SharePayload, p: PayloadState, from: number, count: number): void {
+  for (let i = from; i < from + count; i++) {
+    const e = engine.entry(p, i);
+    if (e.base === null && e.loading === null && !e.covers(0, BLOCK_SIZE_BYTES)) {
+      loadBase(engine, e, true).catch(() => {});
+    }
+  }
+}
