@@ -13,7 +13,8 @@
  * The script runs as root in /tmp (a tmpfs) with busybox applets; `opts.shareDir` appears at
  * /share over 9p (read-write, for test data). Output is the script's stdout+stderr only; the
  * kernel console is kept in `console` for diagnosis. A guest that does not finish within
- * `timeoutMs` is killed and the promise rejects with the output so far.
+ * `timeoutMs` is killed and the promise rejects with the output so far. A guest that dies before
+ * the script starts (no side effects yet) is booted once more.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -60,6 +61,8 @@ const DEFAULT_MEM_MIB = 1024;
 /** Cap on captured script output, so a runaway script cannot exhaust the test's memory. */
 const OUTPUT_MAX_BYTES = 16 << 20;
 const CONSOLE_TAIL_CHARS = 4000;
+/** Boots tried when the guest dies before the script starts (a kernel panic on a loaded host). */
+const BOOT_ATTEMPTS_MAX = 2;
 const KERNEL_ARGS = [
   "console=ttyS0",
   "quiet",
@@ -68,6 +71,9 @@ const KERNEL_ARGS = [
   "cryptomgr.notests",
   "mitigations=off",
   "tsc=reliable",
+  // On a loaded host the emulated PIT ticks too slowly for the IO-APIC timer check, and the
+  // kernel panics with "IO-APIC + timer doesn't work!".
+  "no_timer_check",
   "random.trust_cpu=on",
   "rdinit=/init",
 ];
@@ -151,9 +157,30 @@ export async function runInGuest(script: string, opts: GuestOptions = {}): Promi
   const consolePath = join(tmp, "console.log");
   writeFileSync(scriptPath, script);
   try {
-    return await runQemu(qemuArgs(image, scriptPath, consolePath, opts), tmp, consolePath, opts);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await runQemu(qemuArgs(image, scriptPath, consolePath, opts), tmp, consolePath, opts);
+      } catch (e) {
+        // A guest that died before the script started had no side effects: boot it again.
+        if (!(e instanceof GuestBootError) || !e.retryable || attempt >= BOOT_ATTEMPTS_MAX) throw e;
+        process.stderr.write(
+          `runInGuest: guest died before the script started, booting again\n${e.message}\n`,
+        );
+      }
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** A guest run that failed; `retryable` when qemu ended before the script started (not a timeout). */
+export class GuestBootError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = "GuestBootError";
   }
 }
 
@@ -205,11 +232,8 @@ function runQemu(args: string[], tmp: string, consolePath: string, o: GuestOptio
         : parsed !== null
           ? `guest setup failed: ${parsed.reason} (status ${parsed.exitCode})`
           : `qemu exited (code ${code}, signal ${signal}) before the script finished`;
-      reject(
-        new Error(
-          `${why}\n--- script output ---\n${out}\n--- qemu stderr ---\n${err}\n--- console (tail) ---\n${consoleText.slice(-CONSOLE_TAIL_CHARS)}`,
-        ),
-      );
+      const detail = `--- script output ---\n${out}\n--- qemu stderr ---\n${err}\n--- console (tail) ---\n${consoleText.slice(-CONSOLE_TAIL_CHARS)}`;
+      reject(new GuestBootError(`${why}\n${detail}`, !timedOut && bootMs < 0 && parsed === null));
     });
   });
 }
