@@ -1,9 +1,14 @@
 import { readFileSync, statSync } from "node:fs";
 import { connect } from "node:net";
+import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
+import { EventSource } from "eventsource";
+import superjson from "superjson";
 import { afterAll, describe, expect, it } from "vitest";
 import { testDatabaseUrl } from "../../../e2e/peers/test-db.ts";
 import { apiClient } from "./cli/dfsctl/client.ts";
+import type { AppRouter } from "./control/api/routers/_app.ts";
 import { ADMIN_PASSWORD_FILE } from "./daemon.ts";
+import { HTTP_DRAIN_TIMEOUT_MS } from "./http/server.ts";
 import { daemonHarness, TEST_ADMIN_PASSWORD } from "./runtime/testing/daemon-harness.ts";
 
 describe("daemon over HTTP", () => {
@@ -74,6 +79,37 @@ describe("daemon over HTTP", () => {
     const admin = apiClient(daemon.httpUrl, token);
     expect((await admin.auth.me.query()).role).toBe("admin");
     expect((await admin.shares.list.query()).map((s) => s.name)).toEqual(["/export"]);
+  });
+
+  it("streams metrics.live over SSE and ends the stream when the daemon stops", async () => {
+    const daemon = await h.restart();
+    const password = readFileSync(`${h.dataDir}/${ADMIN_PASSWORD_FILE}`, "utf8").trim();
+    const { token } = await apiClient(daemon.httpUrl, null).auth.login.mutate({
+      username: "admin",
+      password,
+    });
+    const client = createTRPCClient<AppRouter>({
+      links: [
+        httpSubscriptionLink({
+          url: `${daemon.httpUrl}/trpc`,
+          transformer: superjson,
+          EventSource,
+          eventSourceOptions: {
+            fetch: (input, init) =>
+              fetch(input, { ...init, headers: { ...init?.headers, authorization: `Bearer ${token}` } }),
+          },
+        }),
+      ],
+    });
+    const snapshots: Array<{ timestamp: Date; cache: { capacityBytes: number } }> = [];
+    const subscription = client.metrics.live.subscribe(undefined, { onData: (s) => snapshots.push(s) });
+    await expect.poll(() => snapshots.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    expect(snapshots[0]!.timestamp).toBeInstanceOf(Date);
+    expect(snapshots[0]!.cache.capacityBytes).toBe(64 * 1024 * 1024);
+    const stopping = Date.now();
+    await h.stop(); // must not wait for the open SSE response to end by itself
+    expect(Date.now() - stopping).toBeLessThan(HTTP_DRAIN_TIMEOUT_MS);
+    subscription.unsubscribe();
   });
 
   it("readiness fails when a share's store is unhealthy", async () => {

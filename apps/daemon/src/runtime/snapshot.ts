@@ -122,16 +122,8 @@ const GAUGES: ReadonlyArray<{
   },
 ];
 
+/** Each gauge reads a fresh snapshot at scrape time (cheap: counters already kept in memory). */
 export function registerRuntimeGauges(registry: Registry, source: GaugeSource): void {
-  // One snapshot per scrape, shared by every gauge's collect().
-  let cached: { at: number; snapshot: MetricsSnapshot; clients: Map<string, number> } | null = null;
-  const current = () => {
-    const now = Date.now();
-    if (cached === null || now - cached.at > 100) {
-      cached = { at: now, snapshot: source.metricsSnapshot(), clients: source.clients.countByProtocol() };
-    }
-    return cached;
-  };
   for (const spec of GAUGES) {
     new Gauge({
       name: spec.name,
@@ -140,8 +132,9 @@ export function registerRuntimeGauges(registry: Registry, source: GaugeSource): 
       registers: [registry],
       collect() {
         this.reset();
-        const { snapshot, clients } = current();
-        for (const [labels, value] of spec.read(snapshot, clients)) this.set(labels, value);
+        for (const [labels, value] of spec.read(source.metricsSnapshot(), source.clients.countByProtocol())) {
+          this.set(labels, value);
+        }
       },
     });
   }
