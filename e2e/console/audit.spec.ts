@@ -1,0 +1,40 @@
+import { expect, screenshot, test } from "./fixtures.ts";
+import { signIn } from "./support/api.ts";
+
+test("audit rows appear for changes, and the filters narrow them", async ({
+  adminPage: page,
+  unique,
+  createAccount,
+  stack,
+}, info) => {
+  const actor = await createAccount("admin");
+  const { api: actorApi } = await signIn(stack.daemonUrl, actor.username, actor.password);
+  const group = unique("audited");
+  await actorApi.groups.create.mutate({ name: group });
+  await actorApi.groups.delete.mutate({ name: group });
+  // A refused attempt is audited too, with its error.
+  await actorApi.groups.delete.mutate({ name: group }).catch(() => undefined);
+
+  await page.goto("/audit");
+  await page.getByLabel("Actor").fill(actor.username);
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  const table = page.getByRole("table", { name: "Audit log" });
+  await expect(table.getByRole("row").filter({ hasText: "groups.create" })).toContainText(group);
+  await expect(table.getByRole("row").filter({ hasText: "groups.delete" })).toHaveCount(2);
+  await expect(
+    table.getByRole("row").filter({ hasText: "groups.delete" }).filter({ hasText: "error" }),
+  ).toContainText("NOT_FOUND");
+  // Filters are exact: nothing of another actor, nothing but the chosen action.
+  await expect(table.getByRole("row").filter({ hasNotText: actor.username })).toHaveCount(1); // the header
+  await page.getByLabel("Action").fill("groups.create");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(table.getByRole("row")).toHaveCount(2);
+  await expect(table.getByRole("row").nth(1)).toContainText(group);
+  await screenshot(page, info, "audit");
+
+  await page.getByLabel("Actor").fill(unique("nobody"));
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page.getByText("No audit entries match")).toBeVisible();
+  await page.getByRole("button", { name: "Clear" }).click();
+  await expect(table.getByRole("row").nth(1)).toBeVisible();
+});

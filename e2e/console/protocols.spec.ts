@@ -1,0 +1,164 @@
+/**
+ * Everything that touches the protocol adapters, in one serial file so no other test sees an
+ * adapter stopped: the dashboard's chips and live charts, adapter stop/start, mount commands and
+ * real clients (libnfs, smbclient) mounting a share made in the browser.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect, screenshot, test } from "./fixtures.ts";
+import type { Api } from "./support/api.ts";
+import { nfsCopyIn, nfsUrl, probe, smbclient, smbSession } from "./support/clients.ts";
+
+test.describe.configure({ mode: "serial" });
+
+async function adapterStatus(api: Api, type: string) {
+  const a = (await api.adapters.list.query()).find((x) => x.type === type);
+  if (a === undefined) throw new Error(`no ${type} adapter`);
+  return a.status;
+}
+
+test("dashboard shows health, counts, adapter chips and live charts fed every second", async ({
+  adminPage: page,
+  api,
+}, info) => {
+  await page.goto("/");
+  await expect(page.getByRole("group", { name: "Health" })).toContainText("healthy");
+  await expect(page.getByRole("group", { name: "Version" })).toContainText(/\d+\.\d+/);
+  await expect(page.getByRole("group", { name: "Uptime" })).toContainText(/\d+[smhd]/);
+  // Other tests create users meanwhile: compare with a fresh API count until both agree.
+  for (const [label, count] of [
+    ["Shares", async () => (await api.shares.list.query()).length],
+    ["Users", async () => (await api.users.list.query()).length],
+    ["Connected clients", async () => (await api.clients.list.query()).length],
+  ] as const) {
+    await expect(async () => {
+      expect(await page.getByRole("group", { name: label }).textContent()).toBe(`${label}${await count()}`);
+    }).toPass({ timeout: 15_000 });
+  }
+  for (const type of ["NFS", "SMB"]) {
+    await expect(page.getByRole("listitem", { name: `${type} adapter` })).toContainText("running on :");
+  }
+  // Samples arrive over the SSE subscription through the console's proxy, one a second.
+  const status = page.getByRole("status", { name: "Live metrics status" });
+  await expect(status).toContainText(/\d+ samples/);
+  const first = Number((await status.textContent())?.match(/(\d+) samples/)?.[1]);
+  await expect(async () => {
+    const now = Number((await status.textContent())?.match(/(\d+) samples/)?.[1]);
+    expect(now).toBeGreaterThanOrEqual(first + 2);
+  }).toPass({ timeout: 10_000 });
+  await screenshot(page, info, "dashboard");
+});
+
+test("stopping and starting NFS and SMB is reflected at once, and a stopped adapter refuses clients", async ({
+  adminPage: page,
+  api,
+}) => {
+  await page.goto("/adapters");
+  for (const type of ["nfs", "smb"]) {
+    const label = type.toUpperCase();
+    const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: label, exact: true }) });
+    await expect(row).toContainText("running");
+    const before = await adapterStatus(api, type);
+    expect(await probe(before.port)).toBe("open");
+
+    await row.getByRole("button", { name: `Stop ${label}` }).click();
+    await expect(row.getByRole("button", { name: `Start ${label}` })).toBeVisible();
+    await expect(row).toContainText("stopped");
+    expect((await adapterStatus(api, type)).running).toBe(false);
+    expect(await probe(before.port)).toBe("ECONNREFUSED");
+
+    await row.getByRole("button", { name: `Start ${label}` }).click();
+    await expect(row.getByRole("button", { name: `Stop ${label}` })).toBeVisible();
+    await expect(row).toContainText("running");
+    const after = await adapterStatus(api, type);
+    expect(after.running).toBe(true);
+    await expect(row).toContainText(String(after.port));
+    expect(await probe(after.port)).toBe("open");
+  }
+});
+
+test("a share and user made in the browser are mounted by libnfs and smbclient; the client and the charts show it", async ({
+  adminPage: page,
+  pageAs,
+  api,
+  unique,
+  stack,
+}, info) => {
+  test.setTimeout(120_000);
+  const dir = mkdtempSync(join(tmpdir(), "console-mount-"));
+  try {
+    const share = `/${unique("mnt")}`;
+    const username = unique("bob");
+    const password = "bob-password-1";
+
+    await page.goto("/users");
+    await page.getByRole("button", { name: "Create user" }).click();
+    const create = page.getByRole("dialog", { name: "Create user" });
+    await create.getByLabel("Username").fill(username);
+    await create.getByLabel("Password", { exact: true }).fill(password);
+    await create.getByLabel("Must change password at next sign-in").uncheck();
+    await create.getByRole("button", { name: "Create user" }).click();
+    await expect(create).toBeHidden();
+    const user = await api.users.get.query({ username });
+
+    await page.goto("/shares");
+    await page.getByRole("button", { name: "Create share" }).click();
+    const dialog = page.getByRole("dialog", { name: "Create share" });
+    await dialog.getByLabel("Name").fill(share);
+    await dialog.getByLabel("Metadata store").selectOption("default");
+    await dialog.getByLabel("Block store").selectOption("default");
+    await dialog.getByLabel("Squash").selectOption("none");
+    await dialog.getByRole("button", { name: "Create share" }).click();
+    await expect(page.getByRole("heading", { name: `Share ${share}` })).toBeVisible();
+
+    // The mount commands carry the ports the adapters are bound to right now.
+    const nfs = await adapterStatus(api, "nfs");
+    const smb = await adapterStatus(api, "smb");
+    await expect(
+      page.getByText(`port=${nfs.port},mountport=${nfs.port},mountproto=tcp,nolock 127.0.0.1:${share}`),
+    ).toBeVisible();
+    await expect(
+      page.getByText(`smbclient //127.0.0.1/${share.slice(1)} -p ${smb.port} -U admin`),
+    ).toBeVisible();
+
+    await page.getByRole("tab", { name: "Permissions" }).click();
+    await page.getByLabel("User", { exact: true }).selectOption(username);
+    await page.getByLabel("Level").selectOption("read-write");
+    await page.getByRole("button", { name: "Grant" }).click();
+    await expect(page.getByRole("table", { name: "Permissions" })).toContainText(username);
+
+    // A dashboard left open while the clients work: its protocol chart must go from empty to data.
+    const dashboard = await pageAs({ username: "admin", password: stack.adminPassword });
+    await dashboard.goto("/");
+    await expect(dashboard.getByRole("status", { name: "Live metrics status" })).toContainText(/\d+ samples/);
+
+    const payload = randomBytes(300_000);
+    const local = join(dir, "in.bin");
+    writeFileSync(local, payload);
+    await nfsCopyIn(local, nfsUrl(nfs.port, share, "from-nfs.bin", user.uid, user.gid));
+    await smbclient(smb.port, share, username, password, "get from-nfs.bin back.bin", dir);
+    expect(readFileSync(join(dir, "back.bin")).equals(payload)).toBe(true);
+
+    const ops = dashboard.getByRole("figure", { name: "Protocol operations chart" });
+    await expect(ops).toHaveAttribute("data-empty", "false", { timeout: 15_000 });
+    await screenshot(dashboard, info, "dashboard-after-traffic");
+
+    const session = smbSession(smb.port, share, username, password);
+    try {
+      await page.getByRole("tab", { name: "Clients" }).click();
+      const clients = page.getByRole("table", { name: "Connected clients" });
+      // The open smbclient session, and the NFS mount libnfs made (MOUNT keeps it in the mount table).
+      await expect(clients.getByRole("row").filter({ hasText: "SMB" })).toContainText(username, {
+        timeout: 15_000,
+      });
+      await expect(clients.getByRole("row").filter({ hasText: "NFS" })).toContainText("127.0.0.1");
+      await screenshot(page, info, "share-detail-clients");
+    } finally {
+      session.kill("SIGTERM");
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,65 @@
+/**
+ * Real protocol clients for the console suite: libnfs-utils (`nfs-cp`) and smbclient, run as
+ * child processes against the daemon's bound ports on 127.0.0.1.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { connect } from "node:net";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+/** A client command that takes longer than this is stuck. */
+const CLIENT_TIMEOUT_MS = 30_000;
+
+export function nfsUrl(port: number, share: string, path: string, uid: number, gid: number): string {
+  return `nfs://127.0.0.1${share}/${path}?version=3&nfsport=${port}&mountport=${port}&uid=${uid}&gid=${gid}`;
+}
+
+export async function nfsCopyIn(localFile: string, url: string): Promise<void> {
+  await run("nfs-cp", [localFile, url], { timeout: CLIENT_TIMEOUT_MS });
+}
+
+export async function smbclient(
+  port: number,
+  share: string,
+  user: string,
+  password: string,
+  commands: string,
+  cwd: string,
+) {
+  return run(
+    "smbclient",
+    [
+      `//127.0.0.1/${share.replace(/^\//, "")}`,
+      "-p",
+      String(port),
+      "-U",
+      `${user}%${password}`,
+      "-c",
+      commands,
+    ],
+    { timeout: CLIENT_TIMEOUT_MS, cwd },
+  );
+}
+
+/** An smbclient session left open at its prompt, so the daemon lists it as a connected client. */
+export function smbSession(port: number, share: string, user: string, password: string): ChildProcess {
+  return spawn(
+    "smbclient",
+    [`//127.0.0.1/${share.replace(/^\//, "")}`, "-p", String(port), "-U", `${user}%${password}`],
+    {
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
+}
+
+/** Resolves "open" when a TCP connection to the port succeeds, or the error code (ECONNREFUSED). */
+export function probe(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve("open");
+    });
+    socket.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+  });
+}
