@@ -228,6 +228,13 @@ export class SmbConnection {
       reply = { status, body: ERROR_BODY };
     }
     const status = reply.status ?? 0;
+    const elapsedMs = performance.now() - started;
+    if (this.server.ctx.logger.isLevelEnabled("trace")) {
+      this.server.ctx.logger.trace(
+        { command: spec?.name, mid: String(h.MessageId), status: status.toString(16), elapsedMs },
+        "smb: reply",
+      );
+    }
     this.server.ctx.metrics.observe(
       "smb",
       spec?.name ?? `cmd${h.Command}`,

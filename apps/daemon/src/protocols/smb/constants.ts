@@ -69,6 +69,7 @@ export const SMB2_SESSION_FLAG_IS_NULL = 0x0002;
 
 /** §2.2.10 TREE_CONNECT response. */
 export const SMB2_SHARE_TYPE_DISK = 0x01;
+export const SMB2_SHARE_TYPE_PIPE = 0x02;
 export const SMB2_SHAREFLAG_MANUAL_CACHING = 0x00000000;
 
 /** §2.2.13 CREATE. */

@@ -48,6 +48,8 @@ export interface Session {
 
 export interface Tree {
   id: number;
+  /** The IPC$ tree: accepted (clients connect it for DFS and IOCTLs) but it has no pipes. */
+  ipc: boolean;
   share: ShareInfo;
   root: Buffer;
   caller: Caller;

@@ -193,6 +193,7 @@ export async function create(req: SmbRequest): Promise<Reply> {
   const session = req.requireSession();
   const tree = req.requireTree();
   const c = decodeCreate(req.msg, req.reader());
+  if (tree.ipc) throw new SmbError(S.STATUS_OBJECT_NAME_NOT_FOUND, "no named pipes");
   validate(c);
   const path = parsePath(c.name);
   if (path.stream) throw new SmbError(S.STATUS_OBJECT_NAME_NOT_FOUND, "named streams");
@@ -200,6 +201,10 @@ export async function create(req: SmbRequest): Promise<Reply> {
   let access = mapGenericAccess(c.DesiredAccess);
   const maxAllowed = (c.DesiredAccess & C.MAXIMUM_ALLOWED) !== 0;
   if (!tree.writable && !maxAllowed && access & WRITE_ACCESS_BITS) throw new SmbError(tree.readOnlyStatus);
+  const deleteOnClose = (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) !== 0;
+  // [MS-FSA] §2.1.5.1: delete-on-close without DELETE access fails before anything is created.
+  if (deleteOnClose && !maxAllowed && !(access & C.DELETE))
+    throw new SmbError(S.STATUS_ACCESS_DENIED, "delete-on-close without DELETE");
   const md = req.server.ctx.metadata;
   const resolved = await resolvePath(md, tree.caller, tree.root, path.components);
   let outcome: Outcome;
@@ -217,7 +222,6 @@ export async function create(req: SmbRequest): Promise<Reply> {
   const maxAccess = await maximalAccess(req, tree, target);
   if (maxAllowed) access = (access & ~C.MAXIMUM_ALLOWED) | maxAccess;
   if (outcome.action !== C.FILE_CREATED) await checkAccess(req, tree, target, access);
-  const deleteOnClose = (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) !== 0;
   if (deleteOnClose) {
     if (!(access & C.DELETE)) throw new SmbError(S.STATUS_ACCESS_DENIED, "delete-on-close without DELETE");
     if (target.attr.dosAttributes & C.FILE_ATTRIBUTE_READONLY) throw new SmbError(S.STATUS_CANNOT_DELETE);

@@ -16,7 +16,12 @@ import { SmbWriter } from "../wire.ts";
 import { clampRange } from "./lock.ts";
 
 /** Data starts right after the 16 fixed bytes of the response body (§2.2.20 DataOffset). */
+export const INT64_MAX = 0x7fffffffffffffffn;
 const READ_DATA_OFFSET = SMB2_HEADER_SIZE + 16;
+
+function readResponse(dataLength: number): Buffer {
+  return new SmbWriter(16).u16(17).u8(READ_DATA_OFFSET).u8(0).u32(dataLength).u32(0).u32(0).finish();
+}
 
 export async function read(req: SmbRequest): Promise<Reply> {
   const r = req.reader();
@@ -30,8 +35,12 @@ export async function read(req: SmbRequest): Promise<Reply> {
   if (!(open.grantedAccess & (FILE_READ_DATA | FILE_EXECUTE))) throw new SmbError(STATUS_ACCESS_DENIED);
   if (length > req.server.config.maxReadBytes) throw new SmbError(STATUS_INVALID_PARAMETER, "Length");
   const ctx = req.server.ctx;
-  // Beyond 2^53 nothing can be stored: that is past the end of any file.
-  if (offset > BigInt(Number.MAX_SAFE_INTEGER)) throw new SmbError(STATUS_END_OF_FILE);
+  // Windows: a range ending past INT64_MAX is invalid; beyond 2^53 nothing is stored (EOF).
+  if (offset + BigInt(length) > INT64_MAX) throw new SmbError(STATUS_INVALID_PARAMETER, "Offset");
+  if (offset > BigInt(Number.MAX_SAFE_INTEGER)) {
+    if (length === 0 && minimumCount === 0) return { body: readResponse(0), data: Buffer.alloc(0) };
+    throw new SmbError(STATUS_END_OF_FILE);
+  }
   const { payloadId, attr } = await ctx.metadata.prepareRead(open.tree.caller, open.handle);
   const start = Number(offset);
   if (length > 0) {
@@ -39,14 +48,13 @@ export async function read(req: SmbRequest): Promise<Reply> {
     const conflict = ctx.metadata.testLock(open.handle, { owner: open.lockOwner, kind: "shared", ...range });
     if (conflict) throw new SmbError(STATUS_FILE_LOCK_CONFLICT);
   }
-  if (start >= attr.size && length > 0) throw new SmbError(STATUS_END_OF_FILE);
+  if (length === 0 && minimumCount === 0) return { body: readResponse(0), data: Buffer.alloc(0) };
+  if (start >= attr.size) throw new SmbError(STATUS_END_OF_FILE);
   const n = Math.max(0, Math.min(length, attr.size - start));
   if (n < minimumCount) throw new SmbError(STATUS_END_OF_FILE);
   const data = n > 0 ? await ctx.payload.readAt(open.tree.share.name, payloadId, start, n) : Buffer.alloc(0);
-  const w = new SmbWriter(16);
-  w.u16(17).u8(READ_DATA_OFFSET).u8(0).u32(data.length).u32(0).u32(0);
   open.position = offset + BigInt(data.length);
-  return { body: w.finish(), data };
+  return { body: readResponse(data.length), data };
 }
 
 export const READ: CommandSpec = {

@@ -11,6 +11,7 @@ import {
   FILE_GENERIC_READ,
   SMB2_HEADER_SIZE,
   SMB2_SHARE_TYPE_DISK,
+  SMB2_SHARE_TYPE_PIPE,
 } from "../constants.ts";
 import {
   STATUS_ACCESS_DENIED,
@@ -29,6 +30,38 @@ export function findSmbShare(shares: ShareInfo[], smbName: string): ShareInfo | 
   return shares.find((s) => s.protocols.smb && s.name.replace(/^\/+/, "").toLowerCase() === want);
 }
 
+const IPC_SHARE: ShareInfo = {
+  name: "IPC$",
+  readOnly: true,
+  squash: "all_squash",
+  anonUid: 65534,
+  anonGid: 65534,
+  protocols: { nfs: false, smb: true },
+  guest: true,
+  metadataStore: "",
+  blockStore: "",
+};
+
+/** §3.3.5.7: IPC$ is a named-pipe share; this server has no pipes, so only the tree exists. */
+function connectIpc(req: SmbRequest): Reply {
+  const session = req.requireSession();
+  const tree: Tree = {
+    id: req.conn.newTreeId(),
+    ipc: true,
+    share: IPC_SHARE,
+    root: Buffer.alloc(0),
+    caller: { uid: 65534, gid: 65534, gids: [] },
+    writable: false,
+    readOnlyStatus: STATUS_ACCESS_DENIED,
+    maximalAccess: FILE_GENERIC_READ,
+    clientId: req.conn.clientId,
+  };
+  session.trees.set(tree.id, tree);
+  const w = new SmbWriter();
+  w.u16(16).u8(SMB2_SHARE_TYPE_PIPE).u8(0).u32(0).u32(0).u32(tree.maximalAccess);
+  return { body: w.finish(), treeId: tree.id };
+}
+
 export async function treeConnect(req: SmbRequest): Promise<Reply> {
   const session = req.requireSession();
   const r = req.reader();
@@ -42,6 +75,7 @@ export async function treeConnect(req: SmbRequest): Promise<Reply> {
       .filter((p) => p.length > 0)
       .pop() ?? "";
   const ctx = req.server.ctx;
+  if (smbName.toUpperCase() === "IPC$") return connectIpc(req);
   const share = findSmbShare(ctx.shares.list(), smbName);
   if (!share) throw new SmbError(STATUS_BAD_NETWORK_NAME, smbName);
   if (session.trees.size >= MAX_TREES_PER_SESSION) throw new SmbError(STATUS_INSUFFICIENT_RESOURCES);
@@ -64,6 +98,7 @@ export async function treeConnect(req: SmbRequest): Promise<Reply> {
   const maximalAccess = writable ? FILE_ALL_ACCESS : FILE_GENERIC_READ | FILE_GENERIC_EXECUTE;
   const tree: Tree = {
     id: req.conn.newTreeId(),
+    ipc: false,
     share,
     root: ctx.metadata.rootHandle(share.name),
     caller,

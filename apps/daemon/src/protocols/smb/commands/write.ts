@@ -15,6 +15,9 @@ import { SmbWriter, slice } from "../wire.ts";
 import { clampRange } from "./lock.ts";
 
 const APPEND_OFFSET = 0xffffffffffffffffn;
+const INT64_MAX = 0x7fffffffffffffffn;
+/** Largest file size Windows (and Samba's tests) accept: 16 TiB - 64 KiB. */
+export const MAX_FILE_BYTES = 0xfffffff0000n;
 
 export async function write(req: SmbRequest): Promise<Reply> {
   const r = req.reader();
@@ -33,9 +36,13 @@ export async function write(req: SmbRequest): Promise<Reply> {
   const data = slice(req.msg, dataOffset, length, req.server.config.maxWriteBytes);
   const ctx = req.server.ctx;
   const { payloadId } = await ctx.metadata.prepareWrite(open.tree.caller, open.handle);
-  if (offset === APPEND_OFFSET) offset = BigInt((await ctx.metadata.getattr(open.handle)).size);
-  if (offset + BigInt(length) > BigInt(Number.MAX_SAFE_INTEGER))
-    throw new SmbError(STATUS_INVALID_PARAMETER, "Offset");
+  // §3.3.5.13: all-ones means "append" only for an open with append but not write access.
+  const appendOnly = !(open.grantedAccess & FILE_WRITE_DATA);
+  if (offset === APPEND_OFFSET && appendOnly) offset = BigInt((await ctx.metadata.getattr(open.handle)).size);
+  if (offset + BigInt(length) > INT64_MAX) throw new SmbError(STATUS_INVALID_PARAMETER, "Offset");
+  if (length > 0 && offset + BigInt(length) > MAX_FILE_BYTES) {
+    throw new SmbError(STATUS_INVALID_PARAMETER, "past the maximum file size");
+  }
   if (length > 0) {
     const range = clampRange(offset, BigInt(length));
     const conflict = ctx.metadata.testLock(open.handle, {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { DefaultMetadataService } from "../../../metadata/service.ts";
 import { MemoryMetadataStore } from "../../../metadata/stores/memory.ts";
+import { FsBlockStore } from "../../../payload/block-store/fs.ts";
 import { MemoryBlockStore } from "../../../payload/block-store/memory.ts";
 import { DefaultPayloadService } from "../../../payload/service.ts";
 import type { AdapterContext, ShareInfo } from "../../../runtime/types.ts";
@@ -59,7 +60,11 @@ export async function startSmbHarness(
     metrics: new TestMetrics(),
   };
   const addShare = async (share: ShareInfo) => {
-    await payload.addShare(share.name, new MemoryBlockStore());
+    // With `wal`, an fs block store under the temp dir: the payload service skips the WAL for memory.
+    const blocks = walDir
+      ? new FsBlockStore(join(walDir, `blocks${share.name.replace(/\//g, "-")}`))
+      : new MemoryBlockStore();
+    await payload.addShare(share.name, blocks);
     await metadata.addShare(share, new MemoryMetadataStore(), { mode: 0o1777, uid: 0, gid: 0 });
     shares.map.set(share.name, share);
   };

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as C from "../constants.ts";
+import { encodeCreateContexts } from "../create-contexts.ts";
+import * as S from "../ntstatus.ts";
+import { closeBody, createBody, fileIdOf, open, writeFile } from "../testing/bodies.ts";
+import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
+import { SmbTestClient } from "../testing/smb-client.ts";
+
+describe("CREATE", () => {
+  let h: SmbHarness;
+  let c: SmbTestClient;
+  beforeAll(async () => {
+    h = await startSmbHarness();
+    c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+  });
+  afterAll(async () => {
+    c.close();
+    await h.stop();
+  });
+  const create = (name: string, o: Parameters<typeof createBody>[1] = {}) =>
+    c.send(C.SMB2_CREATE, createBody(name, o));
+
+  it("applies dispositions: CREATE, OPEN, OPEN_IF, OVERWRITE(_IF), SUPERSEDE", async () => {
+    const first = await create("disp.txt", { disposition: C.FILE_CREATE });
+    expect(first.status).toBe(0);
+    expect(first.body.readUInt32LE(4)).toBe(C.FILE_CREATED);
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(first)));
+    expect((await create("disp.txt", { disposition: C.FILE_CREATE })).status).toBe(
+      S.STATUS_OBJECT_NAME_COLLISION,
+    );
+    expect((await create("nope.txt", { disposition: C.FILE_OPEN })).status).toBe(
+      S.STATUS_OBJECT_NAME_NOT_FOUND,
+    );
+    expect((await create("nope.txt", { disposition: C.FILE_OVERWRITE })).status).toBe(
+      S.STATUS_OBJECT_NAME_NOT_FOUND,
+    );
+    await writeFile(c, "disp.txt", Buffer.from("twelve bytes"));
+    const opened = await create("disp.txt", { disposition: C.FILE_OPEN_IF });
+    expect(opened.body.readUInt32LE(4)).toBe(C.FILE_OPENED);
+    expect(opened.body.readBigUInt64LE(48)).toBe(12n); // EndofFile
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(opened)));
+    const over = await create("disp.txt", { disposition: C.FILE_OVERWRITE });
+    expect(over.body.readUInt32LE(4)).toBe(C.FILE_OVERWRITTEN);
+    expect(over.body.readBigUInt64LE(48)).toBe(0n);
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(over)));
+    const sup = await create("disp.txt", { disposition: C.FILE_SUPERSEDE });
+    expect(sup.body.readUInt32LE(4)).toBe(C.FILE_SUPERSEDED);
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(sup)));
+    expect((await create("disp.txt", { disposition: 9 })).status).toBe(S.STATUS_INVALID_PARAMETER);
+  });
+
+  it("checks directory/non-directory options and missing parents", async () => {
+    const d = await create("dir1", { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
+    expect(d.status).toBe(0);
+    expect(d.body.readUInt32LE(56) & C.FILE_ATTRIBUTE_DIRECTORY).toBe(C.FILE_ATTRIBUTE_DIRECTORY);
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(d)));
+    expect((await create("dir1", { options: C.FILE_NON_DIRECTORY_FILE })).status).toBe(
+      S.STATUS_FILE_IS_A_DIRECTORY,
+    );
+    await writeFile(c, "plain.txt", Buffer.from("x"));
+    expect((await create("plain.txt", { options: C.FILE_DIRECTORY_FILE })).status).toBe(
+      S.STATUS_NOT_A_DIRECTORY,
+    );
+    expect((await create("missing\\child.txt")).status).toBe(S.STATUS_OBJECT_PATH_NOT_FOUND);
+    expect((await create("bad|name")).status).toBe(S.STATUS_OBJECT_NAME_INVALID);
+    const nested = await create("dir1\\inner.txt", { disposition: C.FILE_CREATE });
+    expect(nested.status).toBe(0);
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(nested)));
+  });
+
+  it("enforces share access between opens", async () => {
+    await writeFile(c, "shared.txt", Buffer.from("s"));
+    const a = await open(c, "shared.txt", { access: C.FILE_READ_DATA, share: C.FILE_SHARE_READ });
+    expect((await create("shared.txt", { access: C.FILE_WRITE_DATA, share: 7 })).status).toBe(
+      S.STATUS_SHARING_VIOLATION,
+    );
+    const b = await open(c, "shared.txt", { access: C.FILE_READ_DATA, share: C.FILE_SHARE_READ });
+    // Attribute-only opens never conflict.
+    const attrOnly = await open(c, "shared.txt", { access: C.FILE_READ_ATTRIBUTES, share: 0 });
+    for (const f of [a, b, attrOnly]) await c.send(C.SMB2_CLOSE, closeBody(f));
+    const w = await open(c, "shared.txt", { access: C.FILE_WRITE_DATA, share: 0 });
+    await c.send(C.SMB2_CLOSE, closeBody(w));
+  });
+
+  it("deletes a delete-on-close file at its last close; needs DELETE access", async () => {
+    expect(
+      (await create("doc.txt", { access: C.FILE_READ_DATA, options: C.FILE_DELETE_ON_CLOSE })).status,
+    ).toBe(S.STATUS_ACCESS_DENIED);
+    expect((await create("doc.txt", { disposition: C.FILE_OPEN })).status).toBe(
+      S.STATUS_OBJECT_NAME_NOT_FOUND,
+    );
+    const f = await open(c, "doc.txt", { disposition: C.FILE_CREATE, options: C.FILE_DELETE_ON_CLOSE });
+    const other = await open(c, "doc.txt", { disposition: C.FILE_OPEN });
+    await c.send(C.SMB2_CLOSE, closeBody(f));
+    // Still open elsewhere: the file stays until the last close, and new opens see DELETE_PENDING.
+    expect((await create("doc.txt", { disposition: C.FILE_OPEN })).status).toBe(S.STATUS_DELETE_PENDING);
+    await c.send(C.SMB2_CLOSE, closeBody(other));
+    expect((await create("doc.txt", { disposition: C.FILE_OPEN })).status).toBe(
+      S.STATUS_OBJECT_NAME_NOT_FOUND,
+    );
+  });
+
+  it("ignores unknown create contexts and answers MxAc and QFid", async () => {
+    const contexts = encodeCreateContexts([
+      { name: "ZZZZ", data: Buffer.from("whatever") },
+      { name: "MxAc", data: Buffer.alloc(0) },
+      { name: "QFid", data: Buffer.alloc(0) },
+    ]);
+    const r = await create("ctx.txt", { disposition: C.FILE_CREATE, contexts });
+    expect(r.status).toBe(0);
+    const off = r.body.readUInt32LE(80);
+    const len = r.body.readUInt32LE(84);
+    const ctx = r.msg.subarray(off, off + len).toString("latin1");
+    expect(ctx).toContain("MxAc");
+    expect(ctx).toContain("QFid");
+    expect(ctx).not.toContain("ZZZZ");
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(r)));
+  });
+});

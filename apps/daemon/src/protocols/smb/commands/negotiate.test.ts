@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as C from "../constants.ts";
+import { STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED } from "../ntstatus.ts";
+import { type SmbHarness, startSmbHarness } from "../testing/harness.ts";
+import { SmbTestClient } from "../testing/smb-client.ts";
+import { SmbWriter } from "../wire.ts";
+
+describe("NEGOTIATE", () => {
+  let h: SmbHarness;
+  beforeAll(async () => {
+    h = await startSmbHarness();
+  });
+  afterAll(async () => h.stop());
+
+  it.each([
+    [[C.SMB2_DIALECT_202], C.SMB2_DIALECT_202],
+    [[C.SMB2_DIALECT_202, C.SMB2_DIALECT_210], C.SMB2_DIALECT_210],
+    [[C.SMB2_DIALECT_210, C.SMB2_DIALECT_300, C.SMB2_DIALECT_302], C.SMB2_DIALECT_302],
+    [[C.SMB2_DIALECT_202, C.SMB2_DIALECT_311], C.SMB2_DIALECT_311],
+  ])("offered %j → picks 0x%s", async (dialects, want) => {
+    const c = await SmbTestClient.connect(h.port);
+    const r = await c.negotiate(dialects);
+    expect(r.status).toBe(0);
+    expect(r.body.readUInt16LE(0)).toBe(65);
+    expect(r.body.readUInt16LE(4)).toBe(want);
+    // NegotiateContextCount: PREAUTH_INTEGRITY only for 3.1.1.
+    expect(r.body.readUInt16LE(6)).toBe(want === C.SMB2_DIALECT_311 ? 1 : 0);
+    const caps = r.body.readUInt32LE(24);
+    expect(caps & C.SMB2_GLOBAL_CAP_LARGE_MTU).toBe(
+      want >= C.SMB2_DIALECT_210 ? C.SMB2_GLOBAL_CAP_LARGE_MTU : 0,
+    );
+    // The security buffer is SPNEGO offering NTLMSSP.
+    const sec = r.msg.subarray(r.body.readUInt16LE(56), r.body.readUInt16LE(56) + r.body.readUInt16LE(58));
+    expect(sec.toString("hex")).toContain("2b06010401823702020a");
+    c.close();
+  });
+
+  it("refuses when no dialect is common", async () => {
+    const c = await SmbTestClient.connect(h.port);
+    const r = await c.negotiate([0x0222]);
+    expect(r.status).toBe(STATUS_NOT_SUPPORTED);
+    c.close();
+  });
+
+  it("refuses 3.1.1 without a PREAUTH_INTEGRITY context", async () => {
+    const c = await SmbTestClient.connect(h.port);
+    const body = new SmbWriter()
+      .u16(36)
+      .u16(1)
+      .u16(1)
+      .u16(0)
+      .u32(0)
+      .zeros(16)
+      .u32(0)
+      .u16(0)
+      .u16(0)
+      .u16(C.SMB2_DIALECT_311)
+      .finish();
+    const r = await c.send(C.SMB2_NEGOTIATE, body);
+    expect(r.status).toBe(STATUS_INVALID_PARAMETER);
+    c.close();
+  });
+
+  it("advertises required signing when configured", async () => {
+    const signed = await startSmbHarness({ settings: { signingRequired: true } });
+    const c = await SmbTestClient.connect(signed.port);
+    const r = await c.negotiate();
+    expect(r.body.readUInt16LE(2) & C.SMB2_NEGOTIATE_SIGNING_REQUIRED).toBe(
+      C.SMB2_NEGOTIATE_SIGNING_REQUIRED,
+    );
+    c.close();
+    await signed.stop();
+  });
+});

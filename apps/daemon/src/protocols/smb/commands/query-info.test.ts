@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as C from "../constants.ts";
+import * as S from "../ntstatus.ts";
+import { open, queryInfoBody, writeFile } from "../testing/bodies.ts";
+import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
+import { SmbTestClient } from "../testing/smb-client.ts";
+
+describe("QUERY_INFO", () => {
+  let h: SmbHarness;
+  let c: SmbTestClient;
+  beforeAll(async () => {
+    h = await startSmbHarness();
+    c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+    await writeFile(c, "q.txt", Buffer.alloc(5000, 1));
+  });
+  afterAll(async () => {
+    c.close();
+    await h.stop();
+  });
+  const data = (r: { msg: Buffer; body: Buffer }) =>
+    r.msg.subarray(r.body.readUInt16LE(2), r.body.readUInt16LE(2) + r.body.readUInt32LE(4));
+
+  it("answers the file classes with the metadata the NFS side sees", async () => {
+    const f = await open(c, "q.txt", { access: C.FILE_READ_ATTRIBUTES | C.FILE_READ_DATA });
+    const attr = (
+      await h.metadata.lookup({ uid: 0, gid: 0, gids: [] }, h.metadata.rootHandle("/export"), "q.txt")
+    ).attr;
+    const std = data(
+      await c.send(C.SMB2_QUERY_INFO, queryInfoBody(f, C.SMB2_0_INFO_FILE, C.FileStandardInformation)),
+    );
+    expect(std.readBigUInt64LE(8)).toBe(5000n);
+    expect(std.readUInt32LE(16)).toBe(1);
+    const internal = data(
+      await c.send(C.SMB2_QUERY_INFO, queryInfoBody(f, C.SMB2_0_INFO_FILE, C.FileInternalInformation)),
+    );
+    expect(internal.readBigUInt64LE(0)).toBe(attr.fileid);
+    const all = data(
+      await c.send(C.SMB2_QUERY_INFO, queryInfoBody(f, C.SMB2_0_INFO_FILE, C.FileAllInformation)),
+    );
+    expect(all.subarray(100).toString("utf16le")).toBe("\\q.txt");
+    const streams = data(
+      await c.send(C.SMB2_QUERY_INFO, queryInfoBody(f, C.SMB2_0_INFO_FILE, C.FileStreamInformation)),
+    );
+    expect(streams.subarray(24).toString("utf16le")).toBe("::$DATA");
+    const basic = data(
+      await c.send(C.SMB2_QUERY_INFO, queryInfoBody(f, C.SMB2_0_INFO_FILE, C.FileBasicInformation)),
+    );
+    expect(basic.readBigUInt64LE(16)).toBe(
+      BigInt(attr.mtime.sec) * 10_000_000n + BigInt(Math.floor(attr.mtime.nsec / 100)) + 116444736000000000n,
+    );
+  });
+
+  it("truncates variable classes with BUFFER_OVERFLOW, refuses too-small fixed ones", async () => {
+    const f = await open(c, "q.txt", { access: C.FILE_READ_ATTRIBUTES });
+    expect(
+      (await c.send(C.SMB2_QUERY_INFO, queryInfoBody(f, C.SMB2_0_INFO_FILE, C.FileAllInformation, 104)))
+        .status,
+    ).toBe(S.STATUS_BUFFER_OVERFLOW);
+    expect(
+      (await c.send(C.SMB2_QUERY_INFO, queryInfoBody(f, C.SMB2_0_INFO_FILE, C.FileBasicInformation, 39)))
+        .status,
+    ).toBe(S.STATUS_INFO_LENGTH_MISMATCH);
+    expect((await c.send(C.SMB2_QUERY_INFO, queryInfoBody(f, C.SMB2_0_INFO_FILE, 99))).status).toBe(
+      S.STATUS_INVALID_INFO_CLASS,
+    );
+    const noAttr = await open(c, "q.txt", { access: C.FILE_READ_DATA });
+    expect(
+      (await c.send(C.SMB2_QUERY_INFO, queryInfoBody(noAttr, C.SMB2_0_INFO_FILE, C.FileBasicInformation)))
+        .status,
+    ).toBe(S.STATUS_ACCESS_DENIED);
+  });
+
+  it("answers file-system classes and a security descriptor from owner/group/mode", async () => {
+    const root = await open(c, "", { access: C.FILE_READ_ATTRIBUTES | C.READ_CONTROL });
+    const size = data(
+      await c.send(C.SMB2_QUERY_INFO, queryInfoBody(root, C.SMB2_0_INFO_FILESYSTEM, C.FileFsSizeInformation)),
+    );
+    expect(size.readUInt32LE(20)).toBe(512);
+    const attrs = data(
+      await c.send(
+        C.SMB2_QUERY_INFO,
+        queryInfoBody(root, C.SMB2_0_INFO_FILESYSTEM, C.FileFsAttributeInformation),
+      ),
+    );
+    expect(attrs.subarray(12).toString("utf16le")).toBe("NTFS");
+    const f = await open(c, "q.txt", { access: C.READ_CONTROL });
+    const sd = data(
+      await c.send(
+        C.SMB2_QUERY_INFO,
+        queryInfoBody(
+          f,
+          C.SMB2_0_INFO_SECURITY,
+          0,
+          4096,
+          C.OWNER_SECURITY_INFORMATION | C.DACL_SECURITY_INFORMATION,
+        ),
+      ),
+    );
+    expect(sd.readUInt16LE(2) & 0x8004).toBe(0x8004);
+    const owner = sd.subarray(sd.readUInt32LE(4));
+    expect(owner.readUInt32LE(8 + 4)).toBe(ALICE.uid); // S-1-22-1-<uid>
+    const small = await c.send(
+      C.SMB2_QUERY_INFO,
+      queryInfoBody(f, C.SMB2_0_INFO_SECURITY, 0, 8, C.DACL_SECURITY_INFORMATION),
+    );
+    expect(small.status).toBe(S.STATUS_BUFFER_TOO_SMALL);
+  });
+});

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as C from "../constants.ts";
+import { STATUS_ACCESS_DENIED, STATUS_LOGON_FAILURE, STATUS_USER_SESSION_DELETED } from "../ntstatus.ts";
+import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
+import { SmbTestClient } from "../testing/smb-client.ts";
+
+const ECHO = Buffer.from([4, 0, 0, 0]);
+
+describe("SESSION_SETUP (NTLMv2) and signing", () => {
+  let h: SmbHarness;
+  beforeAll(async () => {
+    h = await startSmbHarness();
+  });
+  afterAll(async () => h.stop());
+
+  it.each([C.SMB2_DIALECT_202, C.SMB2_DIALECT_300, C.SMB2_DIALECT_311])(
+    "dialect 0x%s: logs in and signs",
+    async (dialect) => {
+      const c = await SmbTestClient.connect(h.port);
+      await c.negotiate([dialect]);
+      const r = await c.sessionSetup(ALICE.user, ALICE.password);
+      expect(r.status).toBe(0);
+      // The final response is signed with the derived key (3.1.1: over the preauth hash).
+      expect(r.header.Flags & C.SMB2_FLAGS_SIGNED).toBe(C.SMB2_FLAGS_SIGNED);
+      c.sign = true;
+      const t = await c.treeConnect("export");
+      expect(t.status).toBe(0);
+      expect(t.header.Flags & C.SMB2_FLAGS_SIGNED).toBe(C.SMB2_FLAGS_SIGNED);
+      // A request whose signature does not verify is refused.
+      const good = c.signingKey!;
+      c.signingKey = Buffer.alloc(16, 1);
+      expect((await c.send(C.SMB2_TREE_CONNECT, Buffer.alloc(0))).status).not.toBe(0);
+      c.signingKey = good;
+      expect((await c.send(C.SMB2_ECHO, ECHO)).status).toBe(0);
+      c.close();
+    },
+  );
+
+  it("answers a wrong password and an unknown user with LOGON_FAILURE and forgets the session", async () => {
+    for (const [user, pass] of [
+      [ALICE.user, "wrong"],
+      ["nobody", "x"],
+    ] as const) {
+      const c = await SmbTestClient.connect(h.port);
+      await c.negotiate();
+      const r = await c.sessionSetup(user, pass);
+      expect(r.status).toBe(STATUS_LOGON_FAILURE);
+      expect((await c.treeConnect("export")).status).toBe(STATUS_USER_SESSION_DELETED);
+      c.close();
+    }
+  });
+
+  it("refuses unsigned requests when the server requires signing", async () => {
+    const strict = await startSmbHarness({ settings: { signingRequired: true } });
+    const c = await SmbTestClient.connect(strict.port);
+    await c.negotiate([C.SMB2_DIALECT_311]);
+    expect((await c.sessionSetup(ALICE.user, ALICE.password)).status).toBe(0);
+    expect((await c.treeConnect("export")).status).toBe(STATUS_ACCESS_DENIED);
+    c.sign = true;
+    expect((await c.treeConnect("export")).status).toBe(0);
+    c.close();
+    await strict.stop();
+  });
+});

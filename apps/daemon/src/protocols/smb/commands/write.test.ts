@@ -1,0 +1,65 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as C from "../constants.ts";
+import * as S from "../ntstatus.ts";
+import { closeBody, open, writeBody } from "../testing/bodies.ts";
+import { ALICE, BOB, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
+import { SmbTestClient } from "../testing/smb-client.ts";
+
+describe("WRITE", () => {
+  let h: SmbHarness;
+  let c: SmbTestClient;
+  beforeAll(async () => {
+    h = await startSmbHarness();
+    c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+  });
+  afterAll(async () => {
+    c.close();
+    await h.stop();
+  });
+
+  it("writes through the payload service and extends the size (sparse gaps read as zeros)", async () => {
+    const f = await open(c, "w.bin", { disposition: C.FILE_CREATE });
+    const a = randomBytes(10_000);
+    const w = await c.send(C.SMB2_WRITE, writeBody(f, 0n, a));
+    expect(w.status).toBe(0);
+    expect(w.body.readUInt32LE(4)).toBe(a.length);
+    const b = randomBytes(100);
+    expect(
+      (await c.send(C.SMB2_WRITE, writeBody(f, 20_000n, b, C.SMB2_WRITEFLAG_WRITE_THROUGH))).status,
+    ).toBe(0);
+    await c.send(C.SMB2_CLOSE, closeBody(f));
+    const root = h.metadata.rootHandle("/export");
+    const attr = (await h.metadata.lookup({ uid: 0, gid: 0, gids: [] }, root, "w.bin")).attr;
+    expect(attr.size).toBe(20_100);
+    const content = await h.payload.readAt("/export", attr.payloadId!, 0, attr.size);
+    expect(content.subarray(0, 10_000)).toEqual(a);
+    expect(content.subarray(10_000, 20_000)).toEqual(Buffer.alloc(10_000));
+    expect(content.subarray(20_000)).toEqual(b);
+  });
+
+  it("refuses writes without write access, on directories, and past the maximum size", async () => {
+    const ro = await open(c, "w.bin", { access: C.FILE_READ_DATA });
+    expect((await c.send(C.SMB2_WRITE, writeBody(ro, 0n, Buffer.from("x")))).status).toBe(
+      S.STATUS_ACCESS_DENIED,
+    );
+    const d = await open(c, "", { access: C.FILE_LIST_DIRECTORY });
+    expect((await c.send(C.SMB2_WRITE, writeBody(d, 0n, Buffer.from("x")))).status).toBe(
+      S.STATUS_INVALID_DEVICE_REQUEST,
+    );
+    const f = await open(c, "w.bin");
+    expect((await c.send(C.SMB2_WRITE, writeBody(f, 0x7fffffffffffffffn, Buffer.from("x")))).status).toBe(
+      S.STATUS_INVALID_PARAMETER,
+    );
+  });
+
+  it("a read-only user cannot open for writing", async () => {
+    const bob = await SmbTestClient.login(h.port, BOB.user, BOB.password);
+    const r = await bob.send(
+      C.SMB2_CREATE,
+      (await import("../testing/bodies.ts")).createBody("w.bin", { access: C.FILE_WRITE_DATA }),
+    );
+    expect(r.status).toBe(S.STATUS_ACCESS_DENIED);
+    bob.close();
+  });
+});

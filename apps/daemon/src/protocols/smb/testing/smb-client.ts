@@ -1,0 +1,301 @@
+/**
+ * A small SMB2 client for command tests: raw NTLMSSP (NTLMv2) session setup, optional signing,
+ * one request or a compound chain at a time, async interim responses skipped. It speaks the wire
+ * format independently of the server's request/reply code (only shared: constants and crypto).
+ */
+import { createHmac, randomBytes } from "node:crypto";
+import { connect, type Socket } from "node:net";
+import { ntHashOf, ntlmv2Proof, ntowfv2 } from "../auth/ntlm.ts";
+import { rc4 } from "../auth/rc4.ts";
+import { computeSignature, signingKeyFor } from "../auth/signing.ts";
+import * as C from "../constants.ts";
+import { FrameDecoder, transportHeader } from "../framing.ts";
+import { decodeHeader, encodeHeader, type Smb2Header } from "../header.ts";
+import { STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING } from "../ntstatus.ts";
+import { preauthUpdate } from "../preauth.ts";
+import { SmbWriter } from "../wire.ts";
+
+export interface SmbResponse {
+  header: Smb2Header;
+  status: number;
+  /** Bytes of this response from its header start (offsets in bodies are relative to it). */
+  msg: Buffer;
+  /** Body after the 64-byte header. */
+  body: Buffer;
+}
+
+export interface FileId {
+  persistent: bigint;
+  volatile: bigint;
+}
+
+export interface Request {
+  command: number;
+  body: Buffer;
+  treeId?: number;
+  flags?: number;
+  creditCharge?: number;
+}
+
+export class SmbTestClient {
+  private readonly decoder = new FrameDecoder();
+  private waiters = new Map<bigint, (r: SmbResponse) => void>();
+  private nextId = 0n;
+  dialect = 0;
+  sessionId = 0n;
+  treeId = 0;
+  signingKey: Buffer | null = null;
+  sign = false;
+  private preauth: Buffer | null = null;
+  readonly interim: SmbResponse[] = [];
+
+  private constructor(private readonly socket: Socket) {
+    socket.on("data", (d) => {
+      for (const frame of this.decoder.push(d)) this.onFrame(frame);
+    });
+  }
+
+  static async connect(port: number): Promise<SmbTestClient> {
+    const socket = connect(port, "127.0.0.1");
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("error", reject);
+    });
+    return new SmbTestClient(socket);
+  }
+
+  private onFrame(frame: Buffer): void {
+    let at = 0;
+    for (;;) {
+      const header = decodeHeader(frame.subarray(at));
+      const end = header.NextCommand ? at + header.NextCommand : frame.length;
+      const msg = frame.subarray(at, end);
+      const r = { header, status: header.Status, msg, body: msg.subarray(64) };
+      if (header.Status === STATUS_PENDING && header.Flags & C.SMB2_FLAGS_ASYNC_COMMAND) this.interim.push(r);
+      else this.waiters.get(header.MessageId)?.(r);
+      if (!header.NextCommand) return;
+      at = end;
+    }
+  }
+
+  private build(req: Request, messageId: bigint, next: number): Buffer {
+    const header = encodeHeader({
+      CreditCharge: req.creditCharge ?? 1,
+      Status: 0,
+      Command: req.command,
+      Credits: 256,
+      Flags: (req.flags ?? 0) | (this.sign && this.signingKey ? C.SMB2_FLAGS_SIGNED : 0),
+      NextCommand: next,
+      MessageId: messageId,
+      TreeId: req.treeId ?? this.treeId,
+      AsyncId: 0n,
+      SessionId: this.sessionId,
+      Signature: Buffer.alloc(16),
+    });
+    const msg = Buffer.concat([header, req.body]);
+    if (this.sign && this.signingKey) computeSignature(this.dialect, this.signingKey, [msg]).copy(msg, 48);
+    return msg;
+  }
+
+  /** Sends requests as one compound frame (8-byte aligned) and waits for every response. */
+  async compound(reqs: Request[]): Promise<SmbResponse[]> {
+    const msgs: Buffer[] = [];
+    const ids: bigint[] = [];
+    for (let i = 0; i < reqs.length; i++) {
+      const id = this.nextId;
+      this.nextId += BigInt(Math.max(1, reqs[i]!.creditCharge ?? 1));
+      ids.push(id);
+      const bodyLen = 64 + reqs[i]!.body.length;
+      const padded = i < reqs.length - 1 ? (bodyLen + 7) & ~7 : bodyLen;
+      const m = this.build(reqs[i]!, id, i < reqs.length - 1 ? padded : 0);
+      msgs.push(Buffer.concat([m, Buffer.alloc(padded - m.length)]));
+    }
+    const waits = ids.map((id) => new Promise<SmbResponse>((resolve) => this.waiters.set(id, resolve)));
+    const frame = Buffer.concat(msgs);
+    this.socket.write(Buffer.concat([transportHeader(frame.length), frame]));
+    const out = await Promise.all(waits);
+    for (const id of ids) this.waiters.delete(id);
+    return out;
+  }
+
+  async send(
+    command: number,
+    body: Buffer,
+    opts: Omit<Request, "command" | "body"> = {},
+  ): Promise<SmbResponse> {
+    const [r] = await this.compound([{ command, body, ...opts }]);
+    return r!;
+  }
+
+  /** Writes raw bytes (framing tests, garbage). */
+  raw(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  async negotiate(
+    dialects: number[] = [C.SMB2_DIALECT_210],
+    securityMode = C.SMB2_NEGOTIATE_SIGNING_ENABLED,
+  ): Promise<SmbResponse> {
+    const w = new SmbWriter();
+    const has311 = dialects.includes(C.SMB2_DIALECT_311);
+    const ctxOffset = 64 + 36 + dialects.length * 2;
+    const aligned = (ctxOffset + 7) & ~7;
+    w.u16(36).u16(dialects.length).u16(securityMode).u16(0).u32(0).bytes(randomBytes(16));
+    w.u32(has311 ? aligned : 0)
+      .u16(has311 ? 1 : 0)
+      .u16(0);
+    for (const d of dialects) w.u16(d);
+    if (has311) {
+      w.zeros(aligned - ctxOffset);
+      w.u16(C.SMB2_PREAUTH_INTEGRITY_CAPABILITIES)
+        .u16(38)
+        .u32(0)
+        .u16(1)
+        .u16(32)
+        .u16(C.SHA_512)
+        .bytes(randomBytes(32));
+    }
+    const body = w.finish();
+    const r = await this.send(C.SMB2_NEGOTIATE, body);
+    this.dialect = r.body.readUInt16LE(4);
+    if (this.dialect === C.SMB2_DIALECT_311) {
+      const req = this.lastSent(C.SMB2_NEGOTIATE, body);
+      this.preauth = preauthUpdate(preauthUpdate(Buffer.alloc(64), req), r.msg);
+    }
+    return r;
+  }
+
+  /** The request bytes as built for message id `nextId - 1` (preauth hashing of our own sends). */
+  private lastSent(command: number, body: Buffer): Buffer {
+    return Buffer.concat([
+      encodeHeader({
+        CreditCharge: 1,
+        Status: 0,
+        Command: command,
+        Credits: 256,
+        Flags: 0,
+        NextCommand: 0,
+        MessageId: this.nextId - 1n,
+        TreeId: this.treeId,
+        AsyncId: 0n,
+        SessionId: this.sessionId,
+        Signature: Buffer.alloc(16),
+      }),
+      body,
+    ]);
+  }
+
+  async sessionSetup(user: string, password: string, domain = "WORKGROUP"): Promise<SmbResponse> {
+    const negotiate = Buffer.alloc(32);
+    Buffer.from("NTLMSSP\0").copy(negotiate);
+    negotiate.writeUInt32LE(1, 8);
+    negotiate.writeUInt32LE(0xe2088297, 12);
+    const first = await this.setupLeg(negotiate);
+    if (first.status !== STATUS_MORE_PROCESSING_REQUIRED) return first;
+    this.sessionId = first.header.SessionId;
+    const challenge = first.msg.subarray(
+      first.body.readUInt16LE(4),
+      first.body.readUInt16LE(4) + first.body.readUInt16LE(6),
+    );
+    const serverChallenge = challenge.subarray(24, 32);
+    const tiLen = challenge.readUInt16LE(40);
+    const tiOff = challenge.readUInt32LE(44);
+    const targetInfo = challenge.subarray(tiOff, tiOff + tiLen);
+    const key = ntowfv2(await ntHashOf(password), user, domain);
+    const temp = Buffer.concat([
+      Buffer.from([1, 1, 0, 0, 0, 0, 0, 0]),
+      Buffer.alloc(8),
+      randomBytes(8),
+      Buffer.alloc(4),
+      targetInfo,
+      Buffer.alloc(4),
+    ]);
+    const { ntProofStr, sessionBaseKey } = ntlmv2Proof(key, serverChallenge, temp);
+    const exported = randomBytes(16);
+    const auth = authenticateMessage(
+      Buffer.concat([ntProofStr, temp]),
+      domain,
+      user,
+      rc4(sessionBaseKey, exported),
+    );
+    const second = await this.setupLeg(auth);
+    if (second.status === 0) this.signingKey = signingKeyFor(this.dialect, exported, this.preauth);
+    return second;
+  }
+
+  private async setupLeg(token: Buffer): Promise<SmbResponse> {
+    const body = new SmbWriter()
+      .u16(25)
+      .u8(0)
+      .u8(1)
+      .u32(0)
+      .u32(0)
+      .u16(64 + 24)
+      .u16(token.length)
+      .u64(0n)
+      .bytes(token)
+      .finish();
+    const r = await this.send(C.SMB2_SESSION_SETUP, body);
+    if (this.preauth) {
+      this.preauth = preauthUpdate(this.preauth, this.lastSent(C.SMB2_SESSION_SETUP, body));
+      if (r.status === STATUS_MORE_PROCESSING_REQUIRED) this.preauth = preauthUpdate(this.preauth, r.msg);
+    }
+    return r;
+  }
+
+  async treeConnect(share: string): Promise<SmbResponse> {
+    const path = Buffer.from(`\\\\127.0.0.1\\${share}`, "utf16le");
+    const r = await this.send(
+      C.SMB2_TREE_CONNECT,
+      new SmbWriter().u16(9).u16(0).u16(72).u16(path.length).bytes(path).finish(),
+    );
+    if (r.status === 0) this.treeId = r.header.TreeId;
+    return r;
+  }
+
+  /** NEGOTIATE + SESSION_SETUP + TREE_CONNECT; throws on any failure. */
+  static async login(
+    port: number,
+    user: string,
+    password: string,
+    share = "export",
+    dialects?: number[],
+  ): Promise<SmbTestClient> {
+    const c = await SmbTestClient.connect(port);
+    await c.negotiate(dialects);
+    const s = await c.sessionSetup(user, password);
+    if (s.status !== 0) throw new Error(`session setup 0x${s.status.toString(16)}`);
+    const t = await c.treeConnect(share);
+    if (t.status !== 0) throw new Error(`tree connect 0x${t.status.toString(16)}`);
+    return c;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+function authenticateMessage(nt: Buffer, domain: string, user: string, encKey: Buffer): Buffer {
+  const fields = [
+    Buffer.alloc(24),
+    nt,
+    Buffer.from(domain, "utf16le"),
+    Buffer.from(user, "utf16le"),
+    Buffer.from("TEST", "utf16le"),
+    encKey,
+  ];
+  const head = Buffer.alloc(64);
+  Buffer.from("NTLMSSP\0").copy(head);
+  head.writeUInt32LE(3, 8);
+  let off = 64;
+  fields.forEach((f, i) => {
+    head.writeUInt16LE(f.length, 12 + i * 8);
+    head.writeUInt16LE(f.length, 14 + i * 8);
+    head.writeUInt32LE(off, 16 + i * 8);
+    off += f.length;
+  });
+  head.writeUInt32LE(0xe2088215, 60);
+  return Buffer.concat([head, ...fields]);
+}
+
+export { createHmac };
