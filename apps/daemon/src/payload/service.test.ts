@@ -199,4 +199,47 @@ describe("DefaultPayloadService", () => {
     await expect(svc.writeAt(S, "x", 2 ** 52, Buffer.from("a"))).rejects.toMatchObject({ code: "EFBIG" });
     await expect(svc.addShare(S, new MemoryBlockStore())).rejects.toMatchObject({ code: "EEXIST" });
   });
+
+  it("retries block GC until the store accepts the deletes", async () => {
+    const svc = service();
+    const store = new FaultyBlockStore(new MemoryBlockStore());
+    await svc.addShare(S, store);
+    await svc.writeAt(S, "g", 0, bytes(5 * MiB, 10));
+    await svc.flushAll();
+    await waitFor(async () => (await listKeys(store)).length === 2, "uploads");
+    store.failDeletes = true;
+    await svc.truncate(S, "g", 0);
+    await waitFor(() => svc.stats().transfer.failures >= 2, "failed deletes");
+    expect((await listKeys(store)).length).toBe(2);
+    store.failDeletes = false;
+    await waitFor(async () => (await listKeys(store)).length === 0, "gc after the store recovered");
+  });
+
+  it("serves a read miss while the upload lane is stuck (downloads go first)", async () => {
+    const svc = service({ transferConcurrency: 2 });
+    const store = new FaultyBlockStore(new MemoryBlockStore());
+    const other = bytes(MiB, 11);
+    await store.inner.put("other/chunk-0/block-0", other);
+    await svc.addShare(S, store);
+    store.hold();
+    await svc.writeAt(S, "big", 0, bytes(4 * BLOCK_SIZE_BYTES, 12));
+    await waitFor(() => svc.stats().transfer.uploadsInFlight === 2, "upload lane full");
+    expect(svc.stats().transfer.queueDepth).toBeGreaterThan(0);
+    expect((await svc.readAt(S, "other", 0, MiB)).equals(other)).toBe(true);
+    store.release();
+  });
+
+  it("FILE_SYNC and DATA_SYNC writes are durable (fdatasync done) when they return", async () => {
+    const svc = service();
+    const store = await new FsBlockStore(path.join(dir, "blocks")).open();
+    await svc.addShare(S, store);
+    await svc.writeAt(S, "u", 0, bytes(100, 13));
+    const before = svc.stats().wal!.fsyncs;
+    expect(before).toBe(0);
+    await svc.writeAt(S, "u", 100, bytes(100, 14), "file_sync");
+    expect(svc.stats().wal!.fsyncs).toBe(1);
+    await svc.writeAt(S, "u", 200, bytes(100, 15), "data_sync");
+    expect(svc.stats().wal!.fsyncs).toBe(2);
+    expect(svc.stats().wal!.records).toBe(3);
+  });
 });

@@ -139,7 +139,7 @@ export class SharePayload implements BlockOwner {
       const blockOff = abs - index * BLOCK_SIZE_BYTES;
       const n = Math.min(data.length - pos, BLOCK_SIZE_BYTES - blockOff);
       const e = this.entry(p, index);
-      e.write(blockOff, data, pos, pos + n, seq, sequential || blockOff === 0);
+      e.write(blockOff, data, pos, pos + n, seq, sequential);
       e.lastWriteMs = now;
       this.cache.recount(e);
       this.dirty.add(e);

@@ -12,6 +12,7 @@ export class FaultyBlockStore implements BlockStore {
   gets = 0;
   deletes = 0;
   failPuts = false;
+  failDeletes = false;
   private gate: Promise<void> | null = null;
   private openGate: (() => void) | null = null;
 
@@ -45,9 +46,10 @@ export class FaultyBlockStore implements BlockStore {
     return this.inner.get(key, offset, length);
   }
 
-  delete(key: string): Promise<void> {
+  async delete(key: string): Promise<void> {
+    if (this.failDeletes) throw new FsError("EIO", "injected delete failure");
     this.deletes++;
-    return this.inner.delete(key);
+    await this.inner.delete(key);
   }
 
   list(prefix: string): AsyncIterable<string> {
