@@ -34,13 +34,25 @@ export interface Identity {
   gids: readonly number[];
 }
 
-/** Applies the share's squash (RFC 2623 §2.5 style root squashing). */
+/**
+ * Applies the share's squash (exports(5)): root_squash maps uid 0 to the anonymous identity and
+ * group 0 (primary or supplementary) to the anonymous gid; all_squash maps everyone.
+ */
 export function effectiveIdentity(share: ShareInfo, caller: Caller): Identity {
   const anon = { uid: share.anonUid, gid: share.anonGid, gids: [] };
   if (share.squash === "all_squash") return anon;
-  if (share.squash === "root_squash" && caller.uid === 0) return anon;
   const gids = caller.gids.length > CALLER_GIDS_MAX ? caller.gids.slice(0, CALLER_GIDS_MAX) : caller.gids;
+  if (share.squash === "root_squash") {
+    if (caller.uid === 0) return anon;
+    const squashGid = (g: number) => (g === 0 ? share.anonGid : g);
+    return { uid: caller.uid, gid: squashGid(caller.gid), gids: gids.map(squashGid) };
+  }
   return { uid: caller.uid, gid: caller.gid, gids };
+}
+
+/** uid/gid values on the wire are uint32. */
+export function validId(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
 }
 
 export function inGroup(id: Identity, gid: number): boolean {

@@ -103,6 +103,18 @@ export function renameTests(factory: StoreFactory): void {
     expect(await names(env.root)).toEqual(["a", "c"]);
   });
 
+  it("needs write permission on a directory that changes parent", async () => {
+    const p1 = await env.svc.mkdir(ALICE, env.root, "p1", { mode: 0o777 });
+    const p2 = await env.svc.mkdir(ALICE, env.root, "p2", { mode: 0o777 });
+    await env.svc.mkdir(ALICE, p1.handle, "locked", { mode: 0o555 });
+    const bob = { uid: 1001, gid: 1001, gids: [] };
+    await expectErrno(env.svc.rename(bob, p1.handle, "locked", p2.handle, "x"), "EACCES");
+    // Within the same parent ".." does not change, so no write permission on it is needed.
+    await env.svc.rename(bob, p1.handle, "locked", p1.handle, "renamed");
+    await expectErrno(env.svc.rename(ALICE, p1.handle, "renamed", p2.handle, "x"), "EACCES");
+    await env.svc.rename({ uid: 0, gid: 0, gids: [] }, p1.handle, "renamed", p2.handle, "x");
+  });
+
   it("refuses renames across shares", async () => {
     const other = { ...env.svc.shareOf(env.root), name: "/other" };
     await env.payload.inner.addShare(

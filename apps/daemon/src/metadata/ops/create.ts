@@ -17,7 +17,7 @@ import {
 } from "../core.ts";
 import type { MetadataTx, NewInode } from "../metadata-store.ts";
 import { SYMLINK_TARGET_MAX_BYTES, validateNewName } from "../names.ts";
-import { type Identity, inGroup, requireAccess, S_ISGID, W, X } from "../permissions.ts";
+import { type Identity, inGroup, requireAccess, S_ISGID, validId, W, X } from "../permissions.ts";
 import type { Caller, CreateHow, FileType, MutationResult, SetAttrs, Timespec } from "../types.ts";
 import { setattr } from "./setattr.ts";
 
@@ -43,8 +43,9 @@ const DEFAULT_MODE: Record<FileType, number> = {
 function ownership(id: Identity, dir: Rec, attrs: SetAttrs): { uid: number; gid: number } {
   let uid = id.uid;
   let gid = (dir.mode & S_ISGID) !== 0 ? dir.gid : id.gid;
-  if (attrs.uid !== undefined && id.uid === 0) uid = attrs.uid;
-  if (attrs.gid !== undefined && (id.uid === 0 || inGroup(id, attrs.gid))) gid = attrs.gid;
+  if (attrs.uid !== undefined && validId(attrs.uid) && id.uid === 0) uid = attrs.uid;
+  if (attrs.gid !== undefined && validId(attrs.gid) && (id.uid === 0 || inGroup(id, attrs.gid)))
+    gid = attrs.gid;
   return { uid, gid };
 }
 

@@ -7,7 +7,16 @@ import { toWcc } from "../attr.ts";
 import { sameTime } from "../clock.ts";
 import { FILE_SIZE_MAX, mustExist, type Rec, type ServiceCore } from "../core.ts";
 import type { InodeRecord } from "../metadata-store.ts";
-import { type Identity, inGroup, isOwnerOrRoot, mayAccess, S_ISGID, S_ISUID, W } from "../permissions.ts";
+import {
+  type Identity,
+  inGroup,
+  isOwnerOrRoot,
+  mayAccess,
+  S_ISGID,
+  S_ISUID,
+  validId,
+  W,
+} from "../permissions.ts";
 import type { Caller, FileAttr, SetAttrs, Timespec, WccAttr } from "../types.ts";
 
 function hasChanges(a: SetAttrs): boolean {
@@ -24,6 +33,9 @@ function requireWriteOrOwner(id: Identity, rec: Rec): void {
 }
 
 function applyOwnership(id: Identity, rec: Rec, a: SetAttrs, next: InodeRecord): void {
+  if ((a.uid !== undefined && !validId(a.uid)) || (a.gid !== undefined && !validId(a.gid))) {
+    throw new FsError("EINVAL", "uid/gid");
+  }
   if (a.uid !== undefined && a.uid !== rec.uid && id.uid !== 0) throw new FsError("EPERM", "chown");
   if (a.gid !== undefined && a.gid !== rec.gid) {
     const allowed = id.uid === 0 || (id.uid === rec.uid && inGroup(id, a.gid));

@@ -1,7 +1,7 @@
 /**
  * PostgreSQL metadata store (pg pool). Several daemons may share it, so its read cache is small
  * and short-lived (PG_CACHE_TTL_MS, like an NFS client's attribute cache); this daemon's own
- * commits update it at once, so within one daemon reads are coherent.
+ * commits invalidate it at once, so within one daemon reads are coherent.
  * Transactions run at READ COMMITTED with explicit row locks: the service locks (SELECT … FOR
  * UPDATE, in id order) every inode it will change before reading it, so two creates of one name
  * serialize on the directory row and the second sees the first's entry; directory moves also take
@@ -207,14 +207,15 @@ export class PostgresMetadataStore implements MetadataStore {
     });
   }
 
+  /**
+   * Forgets what a committed transaction wrote rather than caching its records: commits on
+   * different connections may be processed out of order here, and an older record must never
+   * overwrite a newer one. The generation bump keeps overlapping reads from re-caching old rows.
+   */
   private applyCommitted(state: TxState): void {
     this.generation++;
-    const atMs = performance.now();
-    for (const [id, rec] of state.inodes) {
-      if (rec === null) this.inodeCache.delete(id);
-      else this.inodeCache.set(id, { value: rec, atMs });
-    }
-    for (const [key, e] of state.entries) this.entryCache.set(key, { value: e, atMs });
+    for (const id of state.inodes.keys()) this.inodeCache.delete(id);
+    for (const key of state.entries.keys()) this.entryCache.delete(key);
   }
 
   async listEntries(parent: bigint, afterSeq: bigint, limit: number): Promise<ListedEntry[]> {
