@@ -48,6 +48,7 @@ export class SmbTestClient {
   sign = false;
   private preauth: Buffer | null = null;
   readonly interim: SmbResponse[] = [];
+  lastClientGuid: Buffer | null = null;
 
   private constructor(private readonly socket: Socket) {
     socket.on("data", (d) => {
@@ -140,7 +141,8 @@ export class SmbTestClient {
     const has311 = dialects.includes(C.SMB2_DIALECT_311);
     const ctxOffset = 64 + 36 + dialects.length * 2;
     const aligned = (ctxOffset + 7) & ~7;
-    w.u16(36).u16(dialects.length).u16(securityMode).u16(0).u32(0).bytes(randomBytes(16));
+    this.lastClientGuid = randomBytes(16);
+    w.u16(36).u16(dialects.length).u16(securityMode).u16(0).u32(0).bytes(this.lastClientGuid);
     w.u32(has311 ? aligned : 0)
       .u16(has311 ? 1 : 0)
       .u16(0);

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as C from "../constants.ts";
+import * as S from "../ntstatus.ts";
+import { closeBody, createBody, open, renameInfo, setInfoBody, writeFile } from "../testing/bodies.ts";
+import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
+import { SmbTestClient } from "../testing/smb-client.ts";
+import { SmbWriter } from "../wire.ts";
+
+describe("SET_INFO", () => {
+  let h: SmbHarness;
+  let c: SmbTestClient;
+  const who = { uid: 0, gid: 0, gids: [] };
+  beforeAll(async () => {
+    h = await startSmbHarness();
+    c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+  });
+  afterAll(async () => {
+    c.close();
+    await h.stop();
+  });
+  const root = () => h.metadata.rootHandle("/export");
+  const set = (f: Parameters<typeof setInfoBody>[0], cls: number, data: Buffer) =>
+    c.send(C.SMB2_SET_INFO, setInfoBody(f, C.SMB2_0_INFO_FILE, cls, data));
+
+  it("renames (into another directory too); refuses to replace unless asked", async () => {
+    await writeFile(c, "a.txt", Buffer.from("a"));
+    await writeFile(c, "b.txt", Buffer.from("b"));
+    await open(c, "dir", { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
+    const f = await open(c, "a.txt", { access: C.DELETE | C.FILE_READ_ATTRIBUTES });
+    expect((await set(f, C.FileRenameInformation, renameInfo("b.txt"))).status).toBe(
+      S.STATUS_OBJECT_NAME_COLLISION,
+    );
+    expect((await set(f, C.FileRenameInformation, renameInfo("dir\\moved.txt"))).status).toBe(0);
+    await c.send(C.SMB2_CLOSE, closeBody(f));
+    const dir = await h.metadata.lookup(who, root(), "dir");
+    expect((await h.metadata.lookup(who, dir.handle, "moved.txt")).attr.size).toBe(1);
+    const g = await open(c, "b.txt", { access: C.DELETE });
+    expect((await set(g, C.FileRenameInformation, renameInfo("dir\\moved.txt", true))).status).toBe(0);
+    await c.send(C.SMB2_CLOSE, closeBody(g));
+    await expect(h.metadata.lookup(who, root(), "b.txt")).rejects.toMatchObject({ code: "ENOENT" });
+    const noDelete = await open(c, "dir\\moved.txt", { access: C.FILE_READ_DATA });
+    expect((await set(noDelete, C.FileRenameInformation, renameInfo("x.txt"))).status).toBe(
+      S.STATUS_ACCESS_DENIED,
+    );
+  });
+
+  it("sets end-of-file, allocation (shrinks only) and basic times/attributes", async () => {
+    await writeFile(c, "size.txt", Buffer.alloc(1000, 3));
+    const f = await open(c, "size.txt");
+    expect((await set(f, C.FileEndOfFileInformation, new SmbWriter().u64(10n).finish())).status).toBe(0);
+    expect((await h.metadata.lookup(who, root(), "size.txt")).attr.size).toBe(10);
+    expect((await set(f, C.FileAllocationInformation, new SmbWriter().u64(1n << 20n).finish())).status).toBe(
+      0,
+    );
+    expect((await h.metadata.lookup(who, root(), "size.txt")).attr.size).toBe(10);
+    const mtime = 133_000_000_000_000_000n; // 2022-06
+    const basic = new SmbWriter()
+      .u64(0n)
+      .u64(0n)
+      .u64(mtime)
+      .u64(0n)
+      .u32(C.FILE_ATTRIBUTE_HIDDEN)
+      .u32(0)
+      .finish();
+    expect((await set(f, C.FileBasicInformation, basic)).status).toBe(0);
+    const attr = (await h.metadata.lookup(who, root(), "size.txt")).attr;
+    expect(attr.mtime.sec).toBe(Number((mtime - 116444736000000000n) / 10_000_000n));
+    expect(attr.dosAttributes & C.FILE_ATTRIBUTE_HIDDEN).toBe(C.FILE_ATTRIBUTE_HIDDEN);
+  });
+
+  it("disposition deletes at close; a non-empty directory refuses it", async () => {
+    await writeFile(c, "gone.txt", Buffer.from("g"));
+    const f = await open(c, "gone.txt", { access: C.DELETE });
+    expect((await set(f, C.FileDispositionInformation, Buffer.from([1]))).status).toBe(0);
+    await c.send(C.SMB2_CLOSE, closeBody(f));
+    expect((await c.send(C.SMB2_CREATE, createBody("gone.txt", { disposition: C.FILE_OPEN }))).status).toBe(
+      S.STATUS_OBJECT_NAME_NOT_FOUND,
+    );
+    const d = await open(c, "dir", { access: C.DELETE, options: C.FILE_DIRECTORY_FILE });
+    expect((await set(d, C.FileDispositionInformation, Buffer.from([1]))).status).toBe(
+      S.STATUS_DIRECTORY_NOT_EMPTY,
+    );
+    expect((await set(d, 99, Buffer.from([1]))).status).toBe(S.STATUS_INVALID_INFO_CLASS);
+  });
+});
