@@ -88,6 +88,8 @@ interface Tracked {
   group: boolean;
   /** Temp dir removed after the kill. */
   dir?: string;
+  /** Synchronous extra cleanup at exit (e.g. helpers the server started in their own session). */
+  cleanup?: () => void;
 }
 
 const tracked = new Map<number, Tracked>();
@@ -102,6 +104,11 @@ function killTracked(): void {
     }
   }
   for (const t of tracked.values()) {
+    try {
+      t.cleanup?.();
+    } catch {
+      // best effort while exiting
+    }
     if (t.dir !== undefined) rmSync(t.dir, { recursive: true, force: true, maxRetries: 3 });
   }
 }

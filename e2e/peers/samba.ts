@@ -14,7 +14,16 @@
  *   await s.stop();
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./ports.ts";
@@ -108,6 +117,42 @@ ${(o.shareOptions ?? []).map((l) => `  ${l}`).join("\n")}
 `;
 }
 
+/**
+ * smbd starts samba-dcerpcd on demand (share enumeration, smbtorture's RPC tests) in a session of
+ * its own, so stopping smbd's group leaves it running. Its PID file is in our pid directory;
+ * the command line naming our smb.conf guards against a reused PID.
+ */
+function helperPids(dir: string, confPath: string): number[] {
+  const pids: number[] = [];
+  let files: string[] = [];
+  try {
+    files = readdirSync(join(dir, "pid"));
+  } catch {
+    return pids;
+  }
+  for (const f of files) {
+    if (!f.endsWith(".pid") || f === "smbd.pid") continue;
+    const pid = Number(readFileSync(join(dir, "pid", f), "utf8").trim());
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(confPath)) pids.push(pid);
+    } catch {
+      // gone already
+    }
+  }
+  return pids;
+}
+
+function killHelpersNow(dir: string, confPath: string): void {
+  for (const pid of helperPids(dir, confPath)) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+}
+
 export async function startSamba(o: SambaOptions): Promise<SambaPeer> {
   if (process.getuid?.() !== 0) throw new Error("startSamba needs root (useradd, smbd)");
   const { uid, gid } = ensureUnixUser(o.user);
@@ -130,7 +175,8 @@ export async function startSamba(o: SambaOptions): Promise<SambaPeer> {
     detached: true,
     stdio: ["ignore", "ignore", "pipe"],
   });
-  if (child.pid !== undefined) track(child.pid, { group: true, dir });
+  if (child.pid !== undefined)
+    track(child.pid, { group: true, dir, cleanup: () => killHelpersNow(dir, confPath) });
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (s: string) => {
     if (stderr.length < STDERR_MAX_CHARS) stderr += s;
@@ -141,6 +187,7 @@ export async function startSamba(o: SambaOptions): Promise<SambaPeer> {
     stopped = true;
     if (child.pid !== undefined) await stopPid(child.pid, { group: true });
     await exited(child);
+    for (const pid of helperPids(dir, confPath)) await stopPid(pid, { group: true });
     if (child.pid !== undefined) untrack(child.pid);
     rmSync(dir, { recursive: true, force: true });
   };

@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -13,6 +13,20 @@ import { startGanesha } from "../peers/ganesha.ts";
 import { pidAlive } from "../peers/process.ts";
 import { startS3rver } from "../peers/s3rver.ts";
 import { startSamba } from "../peers/samba.ts";
+
+/** Live processes whose command line names `text` (zombies have an empty cmdline). */
+function processesNaming(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) pids.push(Number(entry));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
 
 function refused(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -100,10 +114,21 @@ describe("Samba peer", () => {
       );
       expect(bad.status).not.toBe(0);
       expect(`${bad.stdout}${bad.stderr}`).toMatch(/NT_STATUS_LOGON_FAILURE/);
+      // Share enumeration goes through RPC: smbd starts samba-dcerpcd, in a session of its own.
+      const list = spawnSync(
+        "smbclient",
+        ["-L", "//127.0.0.1", "-p", String(s.port), "-U", `${s.user}%${password}`],
+        {
+          encoding: "utf8",
+        },
+      );
+      expect(list.stdout).toMatch(new RegExp(`^\\s+${s.share}\\s+Disk`, "m"));
+      expect(processesNaming(s.confPath).length).toBeGreaterThan(1);
     } finally {
       await s.stop();
     }
     expect(pidAlive(s.pid)).toBe(false);
     expect(await refused(s.port)).toBe(true);
+    expect(processesNaming(s.confPath)).toEqual([]);
   });
 });
