@@ -1,13 +1,15 @@
 /**
  * A private PostgreSQL cluster for tests and benchmarks: its own data dir under a temp folder,
  * a free port on 127.0.0.1, a Unix socket in the same temp folder. PostgreSQL refuses to run as
- * root, so as root the cluster runs as the `postgres` user. Stopped by `stop()` (pg_ctl -m fast).
+ * root, so as root the cluster runs as the `postgres` user. Stopped by `stop()` (pg_ctl -m fast);
+ * killed at exit if the process ends without stopping it.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort } from "./ports.ts";
+import { track, untrack } from "./process.ts";
 
 export interface PostgresPeer {
   url: string;
@@ -47,6 +49,9 @@ export async function startPostgres(): Promise<PostgresPeer> {
   runAs(user, join(bin, "pg_ctl"), ["-D", data, "-o", opts, "-l", join(dir, "log"), "-w", "start"]);
   runAs(user, join(bin, "createdb"), ["-h", "127.0.0.1", "-p", String(port), "-U", "dittofs", "dittofs"]);
   const url = `postgres://dittofs@127.0.0.1:${port}/dittofs`;
+  // pg_ctl daemonizes the postmaster: track it by the PID it records, so a crashed run kills it.
+  const postmasterPid = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+  if (Number.isInteger(postmasterPid) && postmasterPid > 0) track(postmasterPid, { group: false, dir });
   return {
     url,
     port,
@@ -55,6 +60,7 @@ export async function startPostgres(): Promise<PostgresPeer> {
       try {
         runAs(user, join(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"]);
       } finally {
+        untrack(postmasterPid);
         rmSync(dir, { recursive: true, force: true });
       }
     },
