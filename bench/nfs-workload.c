@@ -2,7 +2,10 @@
  * nfs-workload.c — the client side of bench/nfs.ts: one NFSv3 workload over libnfs (a client
  * whose protocol code we did not write), run against any server on loopback.
  *
- *   nfs-workload URL [seq_mib] [small_files] [rand_reads] [queue_depth]
+ *   nfs-workload URL [seq_mib] [small_files] [rand_reads] [queue_depth] [phases]
+ *
+ * `phases` (default "seq,rand,small") limits the run, e.g. "small" to profile only the
+ * small-file phases; skipped phases report 0.
  *
  * Phases (wall clock, CLOCK_MONOTONIC):
  *   seq_write   create + seq_mib x 1 MiB pwrite (queue_depth in flight) + fsync (COMMIT) + close
@@ -84,6 +87,12 @@ int main(int argc, char **argv) {
   if (argc < 2) { fprintf(stderr, "usage: nfs-workload URL [seq_mib] [files] [rand] [qd]\n"); return 2; }
   int seq_mib = argc > 2 ? atoi(argv[2]) : 256, files = argc > 3 ? atoi(argv[3]) : 2000;
   int rands = argc > 4 ? atoi(argv[4]) : 5000, qd = argc > 5 ? atoi(argv[5]) : 8;
+  const char *phases = argc > 6 ? argv[6] : "seq,rand,small";
+  int do_seq = strstr(phases, "seq") != NULL, do_rand = strstr(phases, "rand") != NULL;
+  int do_small = strstr(phases, "small") != NULL;
+  if (!do_seq) seq_mib = 0;
+  if (!do_seq || !do_rand) rands = 0;
+  if (!do_small) files = 0;
   struct nfs_context *nfs = nfs_init_context();
   struct nfs_url *url = nfs_parse_url_dir(nfs, argv[1]);
   if (!url) die(nfs, "url");
@@ -135,12 +144,12 @@ int main(int argc, char **argv) {
   if (nfs_open(nfs, path, O_RDONLY, &fh) != 0) die(nfs, "open");
   srand(1);
   t0 = now();
-  for (int i = 0; i < rands; i++) {
+  for (int i = 0; i < rands && total > 0; i++) {
     uint64_t off = ((uint64_t)rand() % (total / RAND_IO)) * RAND_IO;
     if (nfs_pread(nfs, fh, off, RAND_IO, buf) != RAND_IO) die(nfs, "rand pread");
     if ((unsigned char)buf[17] != pat(off + 17)) die(NULL, "rand read mismatch");
   }
-  double rand_read = now() - t0;
+  double rand_read = rands > 0 ? now() - t0 : 1;
   nfs_close(nfs, fh);
 
   /* create */

@@ -9,10 +9,11 @@
  * file creates, stat and readdir of them. It prints one JSON line per server; this script prints
  * both and the ratio DittoFS/Ganesha per metric (above 1.0: DittoFS is faster). Then the neutral
  * nfsbench (../shared/tools/nfsbench) runs against both and its JSON lines are printed.
- * `--profile DIR` runs the DittoFS server under `node --cpu-prof` and leaves the .cpuprofile in DIR.
+ * `--profile DIR` then runs the phase with the lowest ratio again, alone, against a fresh DittoFS
+ * server under `node --cpu-prof`, leaves the .cpuprofile in DIR and prints its summary.
  */
 import { execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -44,13 +45,12 @@ async function buildClient(): Promise<string> {
   return out;
 }
 
-async function startDittofs(): Promise<{ port: number; stop(): Promise<void> }> {
-  const data = join(work, "dittofs-data");
-  mkdirSync(data);
+async function startDittofs(profileDir?: string): Promise<{ port: number; stop(): Promise<void> }> {
+  const data = mkdtempSync(join(work, "dittofs-data-"));
   const nodeArgs = ["--import", "tsx"];
-  if (values.profile) {
-    mkdirSync(values.profile, { recursive: true });
-    nodeArgs.unshift("--cpu-prof", `--cpu-prof-dir=${resolve(values.profile)}`);
+  if (profileDir) {
+    mkdirSync(profileDir, { recursive: true });
+    nodeArgs.unshift("--cpu-prof", `--cpu-prof-dir=${resolve(profileDir)}`);
   }
   const args = [
     ...nodeArgs,
@@ -84,8 +84,13 @@ async function startDittofs(): Promise<{ port: number; stop(): Promise<void> }> 
 
 type Result = Record<string, number>;
 
-async function workload(bin: string, url: string, sizes?: string[]): Promise<Result> {
-  const args = [url, ...(sizes ?? [values["seq-mib"], values.files, values.rand]), values.qd];
+async function workload(
+  bin: string,
+  url: string,
+  sizes?: string[],
+  phases = "seq,rand,small",
+): Promise<Result> {
+  const args = [url, ...(sizes ?? [values["seq-mib"], values.files, values.rand]), values.qd, phases];
   const { stdout } = await run(bin, args, { maxBuffer: 1 << 20, timeout: 900_000 });
   return JSON.parse(stdout.trim()) as Result;
 }
@@ -106,6 +111,47 @@ const METRICS = [
   "readdir_entries_s",
   "unlink_ops",
 ];
+
+const PHASES: Record<string, string[]> = {
+  seq: ["seq_write_mibs", "seq_read_mibs"],
+  rand: ["rand_read_iops"],
+  small: ["create_ops", "stat_ops", "readdir_entries_s", "unlink_ops"],
+};
+
+/** The phase group with the lowest DittoFS/Ganesha ratio. */
+function slowestPhase(d: Result, g: Result): string {
+  let worst = "small";
+  let worstRatio = Number.POSITIVE_INFINITY;
+  for (const [phase, metrics] of Object.entries(PHASES)) {
+    for (const m of metrics) {
+      const r = (d[m] ?? 0) / (g[m] ?? 1);
+      if (r < worstRatio) {
+        worstRatio = r;
+        worst = phase;
+      }
+    }
+  }
+  return worst;
+}
+
+/** Runs only `phase` against a fresh DittoFS under `node --cpu-prof`; prints the summary. */
+async function profilePhase(bin: string, phase: string, dir: string): Promise<void> {
+  const server = await startDittofs(dir);
+  const url = `nfs://127.0.0.1/export?version=3&nfsport=${server.port}&mountport=${server.port}`;
+  try {
+    await workload(bin, url, undefined, phase === "rand" ? "seq,rand" : phase);
+  } finally {
+    await server.stop();
+  }
+  const main = readdirSync(dir)
+    .filter((f) => f.endsWith(".cpuprofile"))
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).size - statSync(a).size)[0];
+  if (!main) return;
+  console.log(`profile of the slowest phase (${phase}): ${main}`);
+  const { stdout } = await run("npx", ["tsx", join(here, "profile-summary.ts"), main, "25"], { cwd: root });
+  console.log(stdout);
+}
 
 function best(rs: Result[]): Result {
   const out: Result = {};
@@ -146,6 +192,7 @@ async function main(): Promise<void> {
     }
     console.log(`best of ${values.rounds} rounds per metric (shared, noisy machine):`);
     console.log(table(best(ds), best(gs)));
+    if (values.profile) await profilePhase(bin, slowestPhase(best(ds), best(gs)), values.profile);
     if (!values["no-nfsbench"]) {
       console.log("nfsbench (../shared/tools/nfsbench), one JSON line per server:");
       console.log(`dittofs ${await nfsbench(dUrl)}`);
