@@ -272,9 +272,11 @@ export class SqliteMetadataStore implements MetadataStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    // Let a running transaction finish before closing the handle.
+    // Let running transactions finish; the last of them left its batch open for us (we were
+    // queued behind it), so commit that batch before closing the handle.
     await this.mutex.run(async () => {
       this.closed = true;
+      this.commitBatch();
       this.db.close();
     });
   }
