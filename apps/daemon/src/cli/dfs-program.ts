@@ -98,7 +98,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       io.err(`${err.message}\n`);
       return CONFIG_ERROR_EXIT_CODE;
     }
-    io.err(`dfs: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // The stack helps only developers; DITTOFS_LOG_LEVEL=debug shows it.
+    const detail = err instanceof Error && io.env.DITTOFS_LOG_LEVEL === "debug" ? err.stack : undefined;
+    io.err(`dfs: ${detail ?? (err instanceof Error ? err.message : String(err))}\n`);
     return 1;
   }
 }

@@ -27,6 +27,8 @@ export interface HttpServerDeps {
 
 /** Slow clients must not hold sockets open forever (headers) or stall a graceful stop. */
 export const HEADERS_TIMEOUT_MS = 10_000;
+/** Concurrent HTTP connections (API clients, console proxy, SSE subscribers, scrapers). */
+export const HTTP_CONNECTIONS_MAX = 1024;
 /** How long a graceful stop waits for in-flight requests before closing sockets anyway. */
 export const HTTP_DRAIN_TIMEOUT_MS = 5_000;
 
@@ -41,6 +43,7 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
   const server: Server = createServer((req, res) => route(deps, req, res));
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = 0; // SSE subscriptions are long-lived responses
+  server.maxConnections = HTTP_CONNECTIONS_MAX;
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
@@ -53,9 +56,10 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
     },
     listen(host, port) {
       return new Promise((resolve, reject) => {
-        server.once("error", reject);
+        const fail = (err: Error) => reject(new Error(`cannot listen on ${host}:${port}: ${err.message}`));
+        server.once("error", fail);
         server.listen(port, host, () => {
-          server.off("error", reject);
+          server.off("error", fail);
           const address = server.address();
           if (address === null || typeof address === "string") return reject(new Error("no address"));
           const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;

@@ -11,6 +11,9 @@ import { appRouter } from "../control/api/routers/_app.ts";
 import type { RuntimeControl } from "../control/runtime-control.ts";
 import type { ControlStore } from "../control/store/control-store.ts";
 
+/** Largest API request body; the biggest legitimate input (a store config) is a few KiB. */
+export const API_BODY_BYTES_MAX = 1024 * 1024;
+
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
 
 /**
@@ -35,6 +38,7 @@ export function createTrpcHandler(deps: {
   return createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
+    maxBodySize: API_BODY_BYTES_MAX,
     createContext: ({ req }) =>
       makeContext({ token: bearerToken(req.headers.authorization), ip: clientAddress(req) }),
     onError: ({ error, path }) => {

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -144,6 +144,7 @@ describe.each(DIALECTS)("Runtime on %s", (dialect) => {
   });
 
   it("creates stores and shares live, refuses what it cannot open, and keeps them across a restart", async () => {
+    writeFileSync(join(h.dataDir, "not-a-dir"), "");
     await runtime.createMetadataStore({ name: "mem", type: "memory", config: {} });
     await runtime.createBlockStore({ name: "blocks", type: "fs", config: { path: "blocks-a" } });
     const share = await runtime.createShare({
@@ -169,6 +170,23 @@ describe.each(DIALECTS)("Runtime on %s", (dialect) => {
     expect(updated.readOnly).toBe(true);
     expect(runtime.shareInfos().find((s) => s.name === "/projects")?.readOnly).toBe(true);
 
+    // A new config for a store in use is opened first, then swapped under the share.
+    await runtime.updateBlockStore({ name: "blocks", config: { path: "blocks-b" } });
+    expect(runtime.shareInfos().map((s) => s.name)).toContain("/projects");
+    expect(existsSync(join(h.dataDir, "blocks-b"))).toBe(true);
+    const refusedUpdate = await runtime
+      .updateBlockStore({ name: "blocks", config: { path: "not-a-dir/x" } })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect(refusedUpdate).toBeInstanceOf(Error);
+    expect((await h.storeRecord("block", "blocks")).config).toEqual({ path: "blocks-b" });
+    // Dirty data is kept across the swap (WAL replay) and lands in the new store.
+    expect(await runtime.context.payload.readAt("/projects", "payload-1", 0, content.length)).toEqual(
+      content,
+    );
+
     // A store in use cannot go; an unknown store cannot be named.
     expect((await controlError(runtime.deleteBlockStore("blocks"))).code).toBe("IN_USE");
     expect(
@@ -177,7 +195,6 @@ describe.each(DIALECTS)("Runtime on %s", (dialect) => {
     ).toBe("NOT_FOUND");
 
     // A config that cannot be opened is refused before anything is written.
-    writeFileSync(join(h.dataDir, "not-a-dir"), "");
     const bad = await runtime
       .createBlockStore({ name: "bad", type: "fs", config: { path: "not-a-dir/blocks" } })
       .then(

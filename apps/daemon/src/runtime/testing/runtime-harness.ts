@@ -75,6 +75,11 @@ export async function runtimeHarness(dialect: Dialect) {
       await stop();
       return start();
     },
+    /** The stored record, read through the current store. */
+    storeRecord(kind: "metadata" | "block", name: string) {
+      if (store === null) throw new Error("not started");
+      return store.getStore(kind, name);
+    },
     async dispose() {
       await stop();
       rmSync(dataDir, { recursive: true, force: true });
