@@ -80,7 +80,12 @@ describe("FileWal", () => {
       await writeFile(seg, buf);
       const { wal, records } = await openCollecting();
       expect(records.length, where).toBe(2);
+      // The damaged segment is kept aside for an operator; it is never replayed again.
+      expect((await readdir(dir)).some((n) => n.endsWith(".corrupt"))).toBe(true);
       await wal.close();
+      const again = await openCollecting();
+      expect(again.records.length).toBe(2);
+      await again.wal.close();
     }
   });
 

@@ -20,6 +20,8 @@ const ROTATE_WHEN_CLEAN_BYTES = 1024 * 1024;
 const BATCH_BUFFERS_MAX = 1020;
 /** Bytes per writev batch. */
 const BATCH_BYTES_MAX = 64 * 1024 * 1024;
+/** A segment (or the part of one) past a corrupt record is kept under this suffix, not replayed. */
+export const CORRUPT_SUFFIX = ".corrupt";
 const SEGMENT_RE = /^seg-([0-9a-f]{16})\.wal$/;
 
 export interface WalCounters {
@@ -149,8 +151,9 @@ export class FileWal implements Wal {
       const id = Number.parseInt(SEGMENT_RE.exec(name)![1]!, 16);
       const file = path.join(this.dir, name);
       if (stopped) {
-        // Records past a torn or corrupt one cannot be trusted to follow it: drop them.
-        await fsp.rm(file, { force: true });
+        // Records past a torn or corrupt one cannot be trusted to follow it: set them aside (kept
+        // for an operator, never replayed) so new records never follow the bad one.
+        await fsp.rename(file, `${file}${CORRUPT_SUFFIX}`);
         continue;
       }
       const buf = await fsp.readFile(file);
@@ -164,6 +167,9 @@ export class FileWal implements Wal {
             "wal replay stopped at a torn or corrupt record",
           );
           stopped = true;
+          // A torn tail is the normal mark of a crash; anything else is damage worth keeping.
+          const torn = !r.ok && r.reason.startsWith("torn");
+          if (!torn) await fsp.copyFile(file, `${file}${CORRUPT_SUFFIX}`);
           await fsp.truncate(file, at);
           break;
         }
