@@ -13,7 +13,7 @@ import type {
   ProtocolAdapter,
 } from "../../runtime/types.ts";
 import { MountTable } from "./mount/mount-table.ts";
-import { mountProgram } from "./mount/procedures.ts";
+import { mountProgram } from "./mount/procedures/index.ts";
 import { BlockedLocks } from "./nlm/blocked.ts";
 import { nlmProgram } from "./nlm/program.ts";
 import { IPPROTO_TCP, PortMap, portmapProgram } from "./portmap/program.ts";
