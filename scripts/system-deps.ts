@@ -33,6 +33,7 @@ export const SYSTEM_PACKAGES = [
 ] as const;
 
 function isInstalled(pkg: string): boolean {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
   const r = spawnSync("dpkg-query", ["-W", "-f=${Status}", pkg], { encoding: "utf8" });
   return r.status === 0 && r.stdout.includes("install ok installed");
 }
