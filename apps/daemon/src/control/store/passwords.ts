@@ -6,6 +6,7 @@
  */
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { md4 } from "hash-wasm";
+import { FsError } from "../../errors.ts";
 
 export interface ScryptParams {
   /** CPU/memory cost, a power of two. */
@@ -21,7 +22,39 @@ const SALT_LENGTH_BYTES = 16;
 /** Refuse stored parameters that would make a verification allocate more than this. */
 const SCRYPT_MEMORY_MAX_BYTES = 256 * 1024 * 1024;
 
+/**
+ * scrypt runs on libuv's thread pool (4 threads), shared with file I/O. Hashes beyond this many
+ * wait in a queue of at most SCRYPT_QUEUE_MAX; past that a login flood is refused (EAGAIN →
+ * TOO_MANY_REQUESTS) instead of queueing unbounded work and memory.
+ */
+export const SCRYPT_CONCURRENCY_MAX = 2;
+export const SCRYPT_QUEUE_MAX = 256;
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function withHashSlot<T>(fn: () => Promise<T>): Promise<T> {
+  if (running >= SCRYPT_CONCURRENCY_MAX) {
+    if (waiting.length >= SCRYPT_QUEUE_MAX)
+      throw new FsError("EAGAIN", "too many password checks in progress");
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else {
+    running += 1;
+  }
+  try {
+    return await fn();
+  } finally {
+    // Hand the slot straight to the next waiter, or free it.
+    const next = waiting.shift();
+    if (next !== undefined) next();
+    else running -= 1;
+  }
+}
+
 function derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
+  return withHashSlot(() => deriveNow(password, salt, params));
+}
+
+function deriveNow(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(
       password.normalize("NFC"),
