@@ -34,18 +34,20 @@ function consoleHasApp(): boolean {
   return existsSync(join(consoleDir, "app", "layout.tsx")) && existsSync(join(consoleDir, "package.json"));
 }
 
-/** Runs `next build` unless .next/BUILD_ID is newer than every console and shared source file. */
-function buildConsoleIfNeeded(): void {
+/**
+ * Runs `next build` unless .next/BUILD_ID is newer than every console and shared source file.
+ * Returns false when the build failed: the daemon still starts, without the console.
+ */
+function buildConsoleIfNeeded(): boolean {
   const buildId = join(consoleDir, ".next", "BUILD_ID");
   const built = existsSync(buildId) ? statSync(buildId).mtimeMs : 0;
   const sources = Math.max(newestMtimeMs(consoleDir), newestMtimeMs(join(root, "packages", "shared", "src")));
-  if (built >= sources) return;
+  if (built >= sources) return true;
   console.log("building the console (next build)…");
   const r = spawnSync("npx", ["next", "build"], { cwd: consoleDir, stdio: "inherit" });
-  if (r.status !== 0) {
-    console.error("console build failed");
-    process.exit(r.status ?? 1);
-  }
+  if (r.status === 0) return true;
+  console.error("console build failed: starting the daemon without the console");
+  return false;
 }
 
 async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
@@ -71,8 +73,7 @@ function adminPasswordFiles(dataDir: string): string[] {
 }
 
 async function main(): Promise<void> {
-  const hasConsole = consoleHasApp();
-  if (hasConsole) buildConsoleIfNeeded();
+  const hasConsole = consoleHasApp() && buildConsoleIfNeeded();
 
   // Same resolution as the daemon's: ./dittofs.yaml if present, DITTOFS_*, else defaults (./data).
   const config = loadConfig({ cwd: root });
