@@ -110,6 +110,15 @@ export function namespaceTests(factory: StoreFactory): void {
     const f = await env.svc.create(ALICE, env.root, "f", U, { mode: "guarded" });
     await expectErrno(env.svc.readlink(ALICE, f.handle), "EINVAL");
     await expectErrno(env.svc.symlink(ALICE, env.root, "m", "x".repeat(4097), {}), "ENAMETOOLONG");
+    await expectErrno(env.svc.symlink(ALICE, env.root, "m", "a\0b", {}), "EINVAL");
+    await expectErrno(env.svc.mknod(ALICE, env.root, "m", "blk", {}, { major: -1, minor: 0 }), "EINVAL");
+    await expectErrno(
+      env.svc.create(ALICE, env.root, "m", { mode: Number.NaN }, { mode: "guarded" }),
+      "EINVAL",
+    );
+    await expectErrno(env.svc.setattr(ALICE, f.handle, { mode: 1.5 }), "EINVAL");
+    await expectErrno(env.svc.setattr(ALICE, f.handle, { uid: -1 }), "EINVAL");
+    await expectErrno(env.svc.lookup(ALICE, env.root, "m"), "ENOENT");
     const c = await env.svc.mknod(ALICE, env.root, "c", "chr", { mode: 0o600 }, { major: 1, minor: 3 });
     expect(c.attr).toMatchObject({ type: "chr", mode: 0o600, rdev: { major: 1, minor: 3 }, payloadId: null });
     const p = await env.svc.mknod(ALICE, env.root, "p", "fifo", {}, { major: 0, minor: 0 });

@@ -132,6 +132,19 @@ async function insertNode(
   });
 }
 
+function checkSpec(spec: NodeSpec): void {
+  if (spec.target !== undefined) {
+    if (Buffer.byteLength(spec.target) > SYMLINK_TARGET_MAX_BYTES)
+      throw new FsError("ENAMETOOLONG", "symlink target");
+    if (spec.target.includes("\0")) throw new FsError("EINVAL", "NUL in symlink target");
+  }
+  const mode = spec.attrs.mode;
+  if (mode !== undefined && (!Number.isInteger(mode) || mode < 0)) throw new FsError("EINVAL", "mode");
+  if (spec.rdev !== undefined && !(validId(spec.rdev.major) && validId(spec.rdev.minor))) {
+    throw new FsError("EINVAL", "rdev");
+  }
+}
+
 export async function createNode(
   core: ServiceCore,
   caller: Caller,
@@ -140,9 +153,7 @@ export async function createNode(
   spec: NodeSpec,
 ): Promise<MutationResult> {
   validateNewName(name);
-  if (spec.target !== undefined && Buffer.byteLength(spec.target) > SYMLINK_TARGET_MAX_BYTES) {
-    throw new FsError("ENAMETOOLONG", "symlink target");
-  }
+  checkSpec(spec);
   const t = core.target(dirHandle);
   const { share } = t;
   core.requireWritable(share);

@@ -78,6 +78,7 @@ function applyTime(id: Identity, rec: Rec, t: Timespec | "now", now: Timespec): 
 export function applySetAttrs(id: Identity, rec: Rec, a: SetAttrs, now: Timespec): InodeRecord {
   const next: InodeRecord = { ...rec };
   if (a.mode !== undefined) {
+    if (!Number.isInteger(a.mode) || a.mode < 0) throw new FsError("EINVAL", "mode");
     requireOwner(id, rec);
     let mode = a.mode & 0o7777;
     // chmod(2): a non-root caller outside the file's group cannot set set-group-ID.
