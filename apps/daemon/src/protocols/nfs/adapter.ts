@@ -15,7 +15,7 @@ import type {
 import { MountTable } from "./mount/mount-table.ts";
 import { mountProgram } from "./mount/procedures/index.ts";
 import { BlockedLocks } from "./nlm/blocked.ts";
-import { nlmProgram } from "./nlm/program.ts";
+import { nlmProgram } from "./nlm/procedures/index.ts";
 import { IPPROTO_TCP, PortMap, portmapProgram } from "./portmap/program.ts";
 import { MOUNT_PROGRAM, NFS_PROGRAM, NLM_PROGRAM, PMAP_PROGRAM } from "./rpc/constants.ts";
 import { RpcDispatcher } from "./rpc/dispatcher.ts";

@@ -1,0 +1,24 @@
+/**
+ * NLM v4 NLMPROC4_FREE_ALL (XNFS NLM §14.4): the client host rebooted; drop every lock and
+ * blocked request of `name`.
+ */
+import { defineProcedure } from "../../rpc/program.ts";
+import { LM_MAXSTRLEN, NLMPROC4_FREE_ALL } from "../constants.ts";
+import { nlmHostPrefix } from "../types.ts";
+import type { NlmEnv } from "./common.ts";
+
+export const freeAllProc = ({ metadata, blocked }: NlmEnv) =>
+  defineProcedure<{ name: string; state: number }, null>({
+    proc: NLMPROC4_FREE_ALL,
+    name: "FREE_ALL",
+    mutates: true,
+    idempotent: true,
+    needsExport: false,
+    decode: (r) => ({ name: r.string(LM_MAXSTRLEN), state: r.int32() }),
+    async handle(_call, a) {
+      blocked.cancelAll(nlmHostPrefix(a.name));
+      metadata.unlockAll(nlmHostPrefix(a.name));
+      return null;
+    },
+    encode: () => {},
+  });

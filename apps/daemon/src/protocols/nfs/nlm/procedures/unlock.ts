@@ -1,0 +1,26 @@
+/** NLM v4 NLMPROC4_UNLOCK (XNFS NLM §10.8): releases the owner's range; GRANTED even if not held. */
+import { defineProcedure } from "../../rpc/program.ts";
+import * as n from "../constants.ts";
+import { decodeNetobj, decodeNlm4Lock, type Nlm4Lock, toLockRange } from "../types.ts";
+import { checkHandle, encodeRes, type NlmEnv, type NlmRes, nlmStat } from "./common.ts";
+
+export const unlockProc = ({ metadata }: NlmEnv) =>
+  defineProcedure<{ cookie: Buffer; lock: Nlm4Lock }, NlmRes>({
+    proc: n.NLMPROC4_UNLOCK,
+    name: "UNLOCK",
+    mutates: true,
+    idempotent: true,
+    needsExport: false,
+    decode: (r) => ({ cookie: decodeNetobj(r), lock: decodeNlm4Lock(r) }),
+    async handle(_call, a) {
+      try {
+        checkHandle(metadata, a.lock.fh);
+        const { kind: _kind, ...range } = toLockRange(a.lock, true);
+        metadata.unlock(a.lock.fh, range);
+        return { cookie: a.cookie, stat: n.NLM4_GRANTED };
+      } catch (e) {
+        return { cookie: a.cookie, stat: nlmStat(e) };
+      }
+    },
+    encode: encodeRes,
+  });
