@@ -5,6 +5,13 @@ import { waitForTermination } from "../runtime/signals.ts";
 
 export async function runDaemon(config: DaemonConfig): Promise<void> {
   const daemon = await createDaemon(config);
+  // A stray rejection in one connection's handler must not take every client down with it.
+  process.on("unhandledRejection", (err) => daemon.logger.error({ err }, "unhandled rejection"));
+  // After an exception nothing is known about the state: make acknowledged writes durable, then exit.
+  process.once("uncaughtException", (err) => {
+    daemon.logger.fatal({ err }, "uncaught exception; stopping");
+    void daemon.stop().finally(() => process.exit(1));
+  });
   try {
     await daemon.start();
   } catch (err) {
