@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { shareInfo } from "../../testing/context.ts";
 import { garbageHandle, uniq, useHarness } from "../../testing/fixtures.ts";
 import { makeFile } from "../../testing/harness.ts";
 import { failed, ok } from "../../testing/nfs-client.ts";
-import { NF3DIR, NF3REG, NFS3ERR_BADHANDLE, NFS3ERR_STALE } from "../constants.ts";
+import { NF3DIR, NF3REG, NFS3ERR_ACCES, NFS3ERR_BADHANDLE, NFS3ERR_STALE } from "../constants.ts";
 
-const h = useHarness();
+const h = useHarness({
+  shares: [shareInfo("/export"), shareInfo("/smb", { protocols: { nfs: false, smb: true } })],
+});
 
 describe("GETATTR (RFC 1813 §3.3.1)", () => {
   it("returns fattr3 of the root and of a file", async () => {
@@ -29,5 +32,10 @@ describe("GETATTR (RFC 1813 §3.3.1)", () => {
     expect((await client.getattr(Buffer.from([1, 2, 3]))).status).toBe(NFS3ERR_BADHANDLE);
     // GETATTR3resfail carries nothing after the status.
     expect(bad.fail.remaining).toBe(0);
+  });
+
+  it("answers ACCES for a handle of a share that is not exported over NFS", async () => {
+    const { client, ctx } = h();
+    expect((await client.getattr(ctx.metadata.rootHandle("/smb"))).status).toBe(NFS3ERR_ACCES);
   });
 });
