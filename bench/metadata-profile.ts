@@ -37,10 +37,16 @@ const root = svc.rootHandle("/export");
 const C = { uid: 1000, gid: 1000, gids: [] };
 const dir = (await svc.mkdir(C, root, "d", {})).handle;
 const t = performance.now();
+const cpu0 = process.cpuUsage();
 for (let i = 0; i < N; i++) {
   if (what === "create") await svc.create(C, dir, `f${i}`, {}, { mode: "guarded" });
   else await svc.getattr(dir);
 }
-console.log(`${what}/s`, Math.round(N / ((performance.now() - t) / 1000)));
+const cpu = process.cpuUsage(cpu0);
+console.log(
+  `${what}/s`,
+  Math.round(N / ((performance.now() - t) / 1000)),
+  `cpu us/op user ${(cpu.user / N).toFixed(1)} sys ${(cpu.system / N).toFixed(1)}`,
+);
 await store.close();
 await payload.close();

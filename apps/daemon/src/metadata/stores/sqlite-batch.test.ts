@@ -44,4 +44,28 @@ describe("SQLite group commit", () => {
     await reader.close();
     await a.close();
   });
+
+  it("never reuses a fileid, across deletes, rollbacks and reopens", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dittofs-sqlite-"));
+    dirs.push(dir);
+    const path = join(dir, "m.sqlite");
+    const a = SqliteMetadataStore.open(path);
+    const ids: bigint[] = [];
+    for (let i = 0; i < 3; i++)
+      ids.push(await a.transaction(async (tx) => (await tx.insertInode(fileInode(1n))).id));
+    await expect(
+      a.transaction(async (tx) => {
+        ids.push((await tx.insertInode(fileInode(1n))).id);
+        throw new Error("rollback");
+      }),
+    ).rejects.toThrow("rollback");
+    const last = ids.at(-2)!;
+    await a.transaction(async (tx) => tx.deleteInode(last));
+    await a.close();
+    const b = SqliteMetadataStore.open(path);
+    const fresh = await b.transaction(async (tx) => (await tx.insertInode(fileInode(1n))).id);
+    expect(ids).not.toContain(fresh);
+    expect(fresh).toBeGreaterThan(ids.at(-1)!);
+    await b.close();
+  });
 });

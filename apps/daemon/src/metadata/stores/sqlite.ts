@@ -35,6 +35,8 @@ export const SQLITE_INODE_CACHE_MAX = 200_000;
 export const SQLITE_ENTRY_CACHE_MAX = 200_000;
 /** SQLite's own page cache (the default 2 MiB thrashes on a few thousand files). */
 export const SQLITE_PAGE_CACHE_KIB = 65_536;
+/** fileids reserved per meta-table write. */
+export const SQLITE_ID_RESERVE = 1024n;
 /** Transactions sharing one COMMIT at most. */
 export const SQLITE_GROUP_COMMIT_MAX = 256;
 /** Pages of WAL before an automatic checkpoint (each checkpoint syncs the database file). */
@@ -44,7 +46,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS roots (share TEXT PRIMARY KEY, id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS inodes (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   root INTEGER NOT NULL, parent INTEGER NOT NULL, type TEXT NOT NULL, mode INTEGER NOT NULL,
   nlink INTEGER NOT NULL, uid INTEGER NOT NULL, gid INTEGER NOT NULL, size INTEGER NOT NULL,
   rdev_major INTEGER NOT NULL, rdev_minor INTEGER NOT NULL,
@@ -52,7 +54,6 @@ CREATE TABLE IF NOT EXISTS inodes (
   ctime_s INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, btime_s INTEGER NOT NULL, btime_ns INTEGER NOT NULL,
   dos INTEGER NOT NULL, payload_id TEXT, target TEXT, verifier BLOB, entry_seq INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS inodes_root_nlink ON inodes (root, nlink);
 CREATE TABLE IF NOT EXISTS entries (
   parent INTEGER NOT NULL, name TEXT NOT NULL, child INTEGER NOT NULL, seq INTEGER NOT NULL,
   PRIMARY KEY (parent, name)
@@ -93,9 +94,11 @@ function prepareAll(db: Database.Database) {
     rollbackTo: db.prepare("ROLLBACK TO tx"),
     getInode: db.prepare("SELECT * FROM inodes WHERE id = ?"),
     insertInode: db.prepare(
-      `INSERT INTO inodes (${cols}) VALUES (${INODE_COLUMNS.map(() => "?").join(", ")})`,
+      `INSERT INTO inodes (id, ${cols}) VALUES (?, ${INODE_COLUMNS.map(() => "?").join(", ")})`,
     ),
-    fixSelf: db.prepare("UPDATE inodes SET root = ?, parent = ? WHERE id = ?"),
+    reserveIds: db.prepare(
+      "INSERT INTO meta (key, value) VALUES ('id_hwm', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ),
     updateInode: db.prepare(
       `UPDATE inodes SET ${INODE_COLUMNS.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
     ),
@@ -119,6 +122,17 @@ function prepareAll(db: Database.Database) {
   };
 }
 
+/** fileids never come back: the next id is above every id in use and every id ever reserved. */
+function firstFreeId(db: Database.Database): bigint {
+  const max = db.prepare("SELECT max(id) AS id FROM inodes").get() as { id: number | null };
+  const hwm = db.prepare("SELECT value FROM meta WHERE key = 'id_hwm'").get() as
+    | { value: string }
+    | undefined;
+  const afterMax = BigInt(max.id ?? 0) + 1n;
+  const reserved = hwm === undefined ? 0n : BigInt(hwm.value);
+  return afterMax > reserved ? afterMax : reserved;
+}
+
 function readEpoch(db: Database.Database): number {
   const row = db.prepare("SELECT value FROM meta WHERE key = 'epoch'").get() as { value: string } | undefined;
   if (row !== undefined) return Number(row.value);
@@ -137,9 +151,13 @@ export class SqliteMetadataStore implements MetadataStore {
   private batch: { size: number; committed: Deferred } | null = null;
   private closed = false;
 
+  /** Ids below this are recorded as reserved in the database (by a committed or open write). */
+  private reservedUpTo = 0n;
+
   private constructor(
     private readonly db: Database.Database,
     readonly epoch: number,
+    private nextId: bigint,
   ) {
     this.st = prepareAll(db);
   }
@@ -155,7 +173,7 @@ export class SqliteMetadataStore implements MetadataStore {
       db.pragma("temp_store = MEMORY");
       db.pragma("busy_timeout = 5000");
       db.exec(SCHEMA);
-      return new SqliteMetadataStore(db, readEpoch(db));
+      return new SqliteMetadataStore(db, readEpoch(db), firstFreeId(db));
     } catch (e) {
       db.close();
       throw new FsError("EIO", `sqlite ${path}: ${(e as Error).message}`);
@@ -191,6 +209,8 @@ export class SqliteMetadataStore implements MetadataStore {
     } catch (e) {
       this.st.rollbackTo.run();
       this.st.release.run();
+      // The reservation may have been written by this savepoint: write it again when next needed.
+      this.reservedUpTo = 0n;
       for (const id of this.touched.inodes) this.inodes.delete(id);
       for (const k of this.touched.entries) this.entries.delete(k);
       throw e;
@@ -208,6 +228,7 @@ export class SqliteMetadataStore implements MetadataStore {
       batch.committed.resolve();
     } catch (e) {
       if (this.db.inTransaction) this.st.rollback.run();
+      this.reservedUpTo = 0n;
       // The cache holds the lost batch's writes: forget everything.
       this.inodes.clear();
       this.entries.clear();
@@ -281,6 +302,18 @@ export class SqliteMetadataStore implements MetadataStore {
     });
   }
 
+  /**
+   * Ids come from memory and are reserved in blocks in the meta table (instead of AUTOINCREMENT,
+   * which writes one more page per create), inside the transaction that needs them.
+   */
+  private allocateId(): bigint {
+    if (this.nextId >= this.reservedUpTo) {
+      this.reservedUpTo = this.nextId + SQLITE_ID_RESERVE;
+      this.st.reserveIds.run(String(this.reservedUpTo));
+    }
+    return this.nextId++;
+  }
+
   private touchInode(id: bigint): void {
     this.touched?.inodes.push(id);
   }
@@ -294,16 +327,15 @@ export class SqliteMetadataStore implements MetadataStore {
     lockNamespace: () => {},
     getInode: (id) => this.getInode(id),
     insertInode: (rec: NewInode) => {
-      const id = BigInt(this.st.insertInode.run(...inodeValues(rec)).lastInsertRowid);
+      const id = this.allocateId();
       const full: Rec = {
         ...rec,
         id,
         root: rec.root === 0n ? id : rec.root,
         parent: rec.type === "dir" && rec.parent === 0n ? id : rec.parent,
       };
-      if (full.root !== rec.root || full.parent !== rec.parent)
-        this.st.fixSelf.run(full.root, full.parent, id);
       this.touchInode(id);
+      this.st.insertInode.run(id, ...inodeValues(full));
       this.inodes.set(id, full);
       return full;
     },
