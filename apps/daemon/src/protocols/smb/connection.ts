@@ -35,6 +35,7 @@ import {
 import { type CompoundState, type Reply, SmbRequest } from "./request.ts";
 import {
   MAX_CREDITS,
+  MAX_INFLIGHT_BYTES,
   MAX_INFLIGHT_FRAMES,
   MAX_PENDING_ASYNC,
   type Open,
@@ -42,6 +43,10 @@ import {
   type SmbServerState,
 } from "./state.ts";
 import { ntStatusOf, SmbError } from "./status.ts";
+
+/** Outstanding credits the server tops a client up to, and the most it adds per response. */
+const CREDIT_TARGET = 2048;
+const CREDIT_STEP_MAX = 512;
 
 /** §2.2.2 SMB2 ERROR response body with no error data. */
 const ERROR_BODY = Buffer.from([9, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -74,6 +79,7 @@ export class SmbConnection {
   private readonly pending = new Map<bigint, Pending>();
   private credits = 1;
   private inflight = 0;
+  private inflightBytes = 0;
   private closed = false;
   private readonly decoder = new FrameDecoder();
   readonly clientId: string;
@@ -114,7 +120,8 @@ export class SmbConnection {
     }
     for (const f of frames) {
       this.inflight++;
-      if (this.inflight >= MAX_INFLIGHT_FRAMES) this.socket.pause();
+      this.inflightBytes += f.length;
+      if (this.overloaded()) this.socket.pause();
       this.handleFrame(f)
         .catch((e) => {
           this.server.ctx.logger.warn({ err: e }, "smb: frame failed, closing");
@@ -122,9 +129,15 @@ export class SmbConnection {
         })
         .finally(() => {
           this.inflight--;
-          if (this.inflight < MAX_INFLIGHT_FRAMES && !this.closed) this.socket.resume();
+          this.inflightBytes -= f.length;
+          if (!this.overloaded() && !this.closed) this.socket.resume();
         });
     }
+  }
+
+  /** Backpressure: stop reading while too many frames or bytes are being processed. */
+  private overloaded(): boolean {
+    return this.inflight >= MAX_INFLIGHT_FRAMES || this.inflightBytes >= MAX_INFLIGHT_BYTES;
   }
 
   /** Splits a compound chain into messages, checking every NextCommand (§2.2.1, §3.3.5.2.7). */
@@ -170,7 +183,10 @@ export class SmbConnection {
   private grantCredits(h: Smb2Header): number {
     const charge = this.dialect > SMB2_DIALECT_202 ? Math.max(1, h.CreditCharge) : 1;
     this.credits = Math.max(0, this.credits - charge);
-    const wanted = Math.max(1, h.Credits);
+    // Like Samba, top the client up towards CREDIT_TARGET (in steps of at most CREDIT_STEP_MAX)
+    // even when it asks for little, so large pipelined transfers are never credit-bound.
+    const topUp = Math.min(CREDIT_STEP_MAX, Math.max(0, CREDIT_TARGET - this.credits));
+    const wanted = Math.max(1, h.Credits, topUp);
     let grant = Math.min(wanted, MAX_CREDITS - this.credits);
     if (this.credits + grant === 0) grant = 1;
     this.credits += grant;

@@ -24,6 +24,8 @@ export const MAX_TREES_PER_SESSION = 256;
 export const MAX_OPENS_PER_CONNECTION = 16384;
 export const MAX_CREDITS = 8192;
 export const MAX_INFLIGHT_FRAMES = 128;
+/** Request bytes being processed per connection before the socket is paused. */
+export const MAX_INFLIGHT_BYTES = 64 * 1024 * 1024;
 export const MAX_PENDING_ASYNC = 1024;
 export const MAX_PATH_BYTES = 32 * 1024;
 export const MAX_LOCKS_PER_REQUEST = 64;
@@ -105,6 +107,8 @@ export interface Open {
   position: bigint;
   mode: number;
   retained: boolean;
+  /** Blocking LOCK requests waiting on this open; CLOSE aborts them. */
+  lockWaiters: Set<AbortController>;
   /** Data was written through this open (CLOSE then makes it durable). */
   written: boolean;
 }

@@ -13,6 +13,7 @@ import { SmbWriter } from "../wire.ts";
 /** Removes `open` everywhere; the last close of a delete-pending file unlinks it. */
 export async function closeOpen(conn: SmbConnection, open: Open): Promise<void> {
   if (!conn.opens.delete(open.volatileId)) return;
+  for (const w of open.lockWaiters) w.abort();
   const server = conn.server;
   const { metadata: md, payload } = server.ctx;
   if (open.locks.length > 0) md.unlockAll(open.lockOwner);

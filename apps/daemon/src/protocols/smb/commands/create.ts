@@ -261,6 +261,7 @@ export async function create(req: SmbRequest): Promise<Reply> {
     position: 0n,
     mode: c.CreateOptions & (C.FILE_WRITE_THROUGH | 0x30),
     retained: true,
+    lockWaiters: new Set(),
     written: false,
   };
   md.retain(target.handle);

@@ -13,6 +13,7 @@ import {
 } from "../constants.ts";
 import {
   STATUS_CANCELLED,
+  STATUS_FILE_CLOSED,
   STATUS_INVALID_LOCK_RANGE,
   STATUS_INVALID_PARAMETER,
   STATUS_LOCK_NOT_GRANTED,
@@ -93,11 +94,23 @@ async function acquire(req: SmbRequest, open: Open, e: LockElement, blocking: bo
   } catch (err) {
     if (!blocking || !(isFsError(err, "EAGAIN") || isFsError(err, "EDEADLK"))) throw err;
     const signal = req.goAsync();
+    // CANCEL aborts through `signal`; closing the open aborts through its own waiter.
+    const waiter = new AbortController();
+    signal?.addEventListener("abort", () => waiter.abort(), { once: true });
+    open.lockWaiters.add(waiter);
     try {
-      await md.lock(open.handle, range, true, signal ?? undefined);
+      await md.lock(open.handle, range, true, waiter.signal);
     } catch (waitErr) {
-      if (signal?.aborted) throw new SmbError(STATUS_CANCELLED);
+      if (waiter.signal.aborted) {
+        throw new SmbError(req.conn.opens.has(open.volatileId) ? STATUS_CANCELLED : STATUS_FILE_CLOSED);
+      }
       throw waitErr;
+    } finally {
+      open.lockWaiters.delete(waiter);
+    }
+    if (!req.conn.opens.has(open.volatileId)) {
+      md.unlock(open.handle, { owner: open.lockOwner, offset, length });
+      throw new SmbError(STATUS_FILE_CLOSED);
     }
   }
   return { offset, length, exclusive };
