@@ -8,6 +8,7 @@ import { ControlError } from "../control/errors.ts";
 import type { AdapterStatus } from "../control/runtime-control.ts";
 import type { AdapterRecord } from "../control/store/types.ts";
 import type { AdapterRegistry } from "./adapter-registry.ts";
+import { errorText } from "./failures.ts";
 import type { AdapterContext, AdapterSettings, ProtocolAdapter } from "./types.ts";
 
 export interface AdapterManagerOptions {
@@ -84,15 +85,24 @@ export class AdapterManager {
       port: this.#opts.portOverride ?? record.port,
     };
     const logger = this.#opts.logger.child({ adapter: record.type });
-    const adapter = factory(settings, { ...this.#opts.context, logger });
+    let adapter: ProtocolAdapter;
+    try {
+      adapter = factory(settings, { ...this.#opts.context, logger });
+    } catch (err) {
+      throw new ControlError(
+        "INVALID",
+        `settings: ${record.type} refused its settings: ${errorText(err)}`,
+        "settings",
+      );
+    }
     try {
       await adapter.serve();
     } catch (err) {
       await adapter.stop().catch(() => undefined);
-      const message = err instanceof Error ? err.message : String(err);
+      const where = `${settings.host}:${settings.port}`;
       throw new ControlError(
         "INVALID",
-        `port: cannot start ${record.type} on ${settings.port}: ${message}`,
+        `port: cannot start ${record.type} on ${where}: ${errorText(err)}`,
         "port",
       );
     }

@@ -98,6 +98,10 @@ describe.each(DIALECTS)("Runtime on %s", (dialect) => {
   it("refuses an adapter it cannot start and writes nothing", async () => {
     const unknown = await controlError(runtime.createAdapter({ type: "gopher", port: 0 }));
     expect(unknown).toMatchObject({ code: "INVALID", field: "type" });
+    const badSettings = await controlError(
+      runtime.createAdapter({ type: TEST_PROTOCOL, port: 0, settings: { greeting: 42 } }),
+    );
+    expect(badSettings).toMatchObject({ code: "INVALID", field: "settings" });
     const blocker: Server = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as { port: number }).port;

@@ -80,4 +80,10 @@ class TcpTestAdapter implements ProtocolAdapter {
   }
 }
 
-export const createTcpTestAdapter: AdapterFactory = (settings, ctx) => new TcpTestAdapter(settings, ctx);
+/** Refuses a non-string `greeting` setting, to exercise settings validation. */
+export const createTcpTestAdapter: AdapterFactory = (settings, ctx) => {
+  if (settings.greeting !== undefined && typeof settings.greeting !== "string") {
+    throw new TypeError("greeting must be a string");
+  }
+  return new TcpTestAdapter(settings, ctx);
+};
