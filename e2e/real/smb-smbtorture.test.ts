@@ -130,7 +130,8 @@ describe("smbtorture against DittoFS SMB", () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it.each(SUITES.map((s, i) => [s, i] as const))(
+  // Suites run a few at a time, each on its own share: several mostly wait on lock timeouts.
+  it.concurrent.each(SUITES.map((s, i) => [s, i] as const))(
     "%s: no failures outside the known list",
     async (suite, i) => {
       const share = `torture${i}`;

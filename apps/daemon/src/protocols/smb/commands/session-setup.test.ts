@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import { STATUS_ACCESS_DENIED, STATUS_LOGON_FAILURE, STATUS_USER_SESSION_DELETED } from "../ntstatus.ts";
+import { shareInfo } from "../testing/context.ts";
 import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
 import { SmbTestClient } from "../testing/smb-client.ts";
 
@@ -60,5 +61,20 @@ describe("SESSION_SETUP (NTLMv2) and signing", () => {
     expect((await c.treeConnect("export")).status).toBe(0);
     c.close();
     await strict.stop();
+  });
+
+  it("an anonymous logon is a null session that reaches guest shares only", async () => {
+    const g = await startSmbHarness({
+      shares: [shareInfo("/export"), shareInfo("/public", { guest: true })],
+    });
+    const c = await SmbTestClient.connect(g.port);
+    await c.negotiate();
+    const r = await c.anonymousSetup();
+    expect(r.status).toBe(0);
+    expect(r.body.readUInt16LE(2) & C.SMB2_SESSION_FLAG_IS_NULL).toBe(C.SMB2_SESSION_FLAG_IS_NULL);
+    expect((await c.treeConnect("export")).status).toBe(STATUS_ACCESS_DENIED);
+    expect((await c.treeConnect("public")).status).toBe(0);
+    c.close();
+    await g.stop();
   });
 });

@@ -225,6 +225,22 @@ export class SmbTestClient {
     return second;
   }
 
+  /** Anonymous NTLMSSP logon ([MS-NLMP] §3.2.5.1.2: empty user, empty NtChallengeResponse). */
+  async anonymousSetup(): Promise<SmbResponse> {
+    const negotiate = Buffer.alloc(32);
+    Buffer.from("NTLMSSP\0").copy(negotiate);
+    negotiate.writeUInt32LE(1, 8);
+    negotiate.writeUInt32LE(0xe2088297, 12);
+    const first = await this.setupLeg(negotiate);
+    this.sessionId = first.header.SessionId;
+    const head = Buffer.alloc(64);
+    Buffer.from("NTLMSSP\0").copy(head);
+    head.writeUInt32LE(3, 8);
+    for (let i = 0; i < 6; i++) head.writeUInt32LE(64, 16 + i * 8);
+    head.writeUInt32LE(0x00000a15, 60);
+    return this.setupLeg(head);
+  }
+
   private async setupLeg(token: Buffer): Promise<SmbResponse> {
     const body = new SmbWriter()
       .u16(25)
