@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
 import { EventSource } from "eventsource";
 import superjson from "superjson";
@@ -180,6 +180,21 @@ describe.each(["sqlite", "postgres"] as const)("daemon restart on %s", (dialect)
       ["test", true, true],
     ]);
     expect((await admin.stores.block.health.query({ name: "blocks2" })).ok).toBe(true);
+  });
+});
+
+describe("daemon start failures", () => {
+  it("names the address when the HTTP port is taken, and stops what it started", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const { port } = blocker.address() as { port: number };
+    const h = daemonHarness({ config: { http: { listen: `127.0.0.1:${port}` } } });
+    try {
+      await expect(h.start()).rejects.toThrow(`cannot listen on 127.0.0.1:${port}`);
+    } finally {
+      blocker.close();
+      await h.dispose();
+    }
   });
 });
 

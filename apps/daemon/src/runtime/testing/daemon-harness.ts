@@ -46,7 +46,13 @@ export function daemonHarness(opts: DaemonHarnessOptions = {}) {
       scrypt: { N: 1024, r: 8, p: 1 },
       print: (line) => printed.push(line),
     });
-    await daemon.start();
+    try {
+      await daemon.start();
+    } catch (err) {
+      await daemon.stop();
+      daemon = null;
+      throw err;
+    }
     port = Number(new URL(daemon.httpUrl).port);
     return daemon;
   };
