@@ -42,13 +42,14 @@ test.describe("sign-in", () => {
   test("an account flagged must-change-password changes it before reaching anything else", async ({
     page,
     createAccount,
-  }) => {
+  }, info) => {
     const user = await createAccount("user", { mustChangePassword: true });
     await page.goto("/login");
     await page.getByLabel("Username").fill(user.username);
     await page.getByLabel("Password").fill(user.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page).toHaveURL(/\/change-password$/);
+    await screenshot(page, info, "change-password");
 
     await page.goto("/profile");
     await expect(page).toHaveURL(/\/change-password$/);

@@ -94,5 +94,7 @@ test("admin creates a share, grants permissions, reads mount commands, edits and
     .click();
   await expect(page).toHaveURL(/\/shares$/);
   await expect(page.getByRole("link", { name })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "/export" })).toBeVisible();
+  await screenshot(page, info, "shares");
   expect((await api.shares.list.query()).some((s) => s.name === name)).toBe(false);
 });

@@ -24,6 +24,22 @@ test("block stores: fs and S3 forms, S3 test connection against a real S3 server
   await expect(dialog).toBeHidden();
   await expect(section.getByRole("row").filter({ hasText: fs })).toContainText("healthy");
 
+  // Edit: the form opens with the stored config; the new path is stored and the store reopened.
+  await section
+    .getByRole("row")
+    .filter({ hasText: fs })
+    .getByRole("button", { name: `Edit ${fs}` })
+    .click();
+  const edit = page.getByRole("dialog", { name: `Edit block store ${fs}` });
+  await expect(edit.getByLabel("Directory path")).toHaveValue(join(stack.dataDir, fs));
+  await edit.getByLabel("Directory path").fill(join(stack.dataDir, `${fs}-moved`));
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(edit).toBeHidden();
+  await expect(section.getByRole("row").filter({ hasText: fs })).toContainText(`${fs}-moved`);
+  expect((await api.stores.block.get.query({ name: fs })).config).toMatchObject({
+    path: join(stack.dataDir, `${fs}-moved`),
+  });
+
   await section.getByRole("button", { name: "Create block store" }).click();
   dialog = page.getByRole("dialog", { name: "Create block store" });
   await dialog.getByLabel("Name").fill(s3);

@@ -3,7 +3,7 @@
  * temp data dir, free ports), the built console (`next start`), an S3 server (s3rver) and a
  * private PostgreSQL for the store forms. Everything is stopped by PID in reverse order.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -108,7 +108,15 @@ async function startS3(dir: string): Promise<{ server: S3rver; endpoint: string 
 export async function startStack(root: string): Promise<Stack> {
   ensureConsoleBuild(root);
   const dir = mkdtempSync(join(tmpdir(), "dittofs-console-e2e-"));
-  const cleanups: Cleanups = [async () => rmSync(dir, { recursive: true, force: true })];
+  // The daemon's and the console's logs outlive the run (next to Playwright's artifacts).
+  const keepLogs = async () => {
+    const logs = join(root, ".cache", "playwright", "stack-logs");
+    mkdirSync(logs, { recursive: true });
+    for (const name of ["daemon.log", "console.log"]) {
+      if (existsSync(join(dir, name))) copyFileSync(join(dir, name), join(logs, name));
+    }
+  };
+  const cleanups: Cleanups = [async () => rmSync(dir, { recursive: true, force: true }), keepLogs];
   const stop = async () => {
     for (const fn of cleanups.reverse()) await fn().catch(() => {});
   };

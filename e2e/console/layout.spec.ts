@@ -1,0 +1,43 @@
+import { expect, screenshot, test } from "./fixtures.ts";
+
+test("a narrow window keeps every page usable, and the dark theme sticks across reloads", async ({
+  browser,
+  stack,
+}, info) => {
+  const context = await browser.newContext({
+    baseURL: stack.consoleUrl,
+    viewport: { width: 390, height: 844 },
+  });
+  await context.addCookies([
+    {
+      name: "dittofs_session",
+      value: stack.adminToken,
+      url: stack.consoleUrl,
+      httpOnly: true,
+      sameSite: "Strict",
+    },
+  ]);
+  const page = await context.newPage();
+  try {
+    for (const path of ["/", "/users", "/shares", "/stores", "/adapters", "/audit"]) {
+      await page.goto(path);
+      await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+      await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+      // Wide tables scroll inside their own box; the page itself never scrolls sideways.
+      const overflow = await page.evaluate<number>(
+        "document.documentElement.scrollWidth - window.innerWidth",
+      );
+      expect(overflow, `horizontal overflow on ${path}`).toBeLessThanOrEqual(0);
+    }
+    await page.goto("/");
+    await page.getByRole("button", { name: "Switch to dark theme" }).click();
+    await expect(page.locator("html")).toHaveClass(/dark/);
+    await page.reload();
+    await expect(page.locator("html")).toHaveClass(/dark/);
+    await expect(page.getByRole("button", { name: "Switch to light theme" })).toBeVisible();
+    await expect(page.getByRole("status", { name: "Live metrics status" })).toContainText(/\d+ samples?/);
+    await screenshot(page, info, "dashboard-narrow-dark");
+  } finally {
+    await context.close();
+  }
+});
