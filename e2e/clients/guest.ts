@@ -50,7 +50,7 @@ export interface GuestResult {
   console: string;
 }
 
-const DEFAULT_TIMEOUT_MS = 120_000;
+export const DEFAULT_TIMEOUT_MS = 120_000;
 /**
  * qboot (qemu-system-data) is a minimal firmware that jumps straight to the PVH kernel: about a
  * second less than SeaBIOS under TCG. SeaBIOS is the fallback when it is missing.
@@ -59,10 +59,10 @@ const QBOOT_ROM = "/usr/share/qemu/qboot.rom";
 const DEFAULT_SMP = 2;
 const DEFAULT_MEM_MIB = 1024;
 /** Cap on captured script output, so a runaway script cannot exhaust the test's memory. */
-const OUTPUT_MAX_BYTES = 16 << 20;
-const CONSOLE_TAIL_CHARS = 4000;
+export const OUTPUT_MAX_BYTES = 16 << 20;
+export const CONSOLE_TAIL_CHARS = 4000;
 /** Boots tried when the guest dies before the script starts (a kernel panic on a loaded host). */
-const BOOT_ATTEMPTS_MAX = 2;
+export const BOOT_ATTEMPTS_MAX = 2;
 const KERNEL_ARGS = [
   "console=ttyS0",
   "quiet",
@@ -89,7 +89,12 @@ export function guestImage(): Promise<GuestImage> {
   return imagePromise;
 }
 
-function qemuArgs(image: GuestImage, scriptPath: string, consolePath: string, o: GuestOptions): string[] {
+export function qemuArgs(
+  image: GuestImage,
+  scriptPath: string,
+  consolePath: string,
+  o: GuestOptions,
+): string[] {
   const args = [
     "-nodefaults",
     "-no-user-config",
@@ -184,7 +189,7 @@ export class GuestBootError extends Error {
   }
 }
 
-function readConsole(path: string): string {
+export function readConsole(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch {

@@ -8,7 +8,7 @@
  * The snippets below compose into guest scripts; `withKernelNfs` / `withKernelCifs` boot a guest,
  * mount, run `commands` in the mount point (under `set -e`, with $MNT set), unmount, and return
  * the guest's output and exit status: the commands' status, or MOUNT_FAILED_STATUS /
- * UMOUNT_FAILED_STATUS. Inside the commands `rig_remount` unmounts and mounts again (to read back
+ * UMOUNT_FAILED_STATUS. `nfsScript` / `cifsScript` give the same script for a GuestSession. Inside the commands `rig_remount` unmounts and mounts again (to read back
  * from the server instead of the client's page cache).
  */
 import { type GuestOptions, type GuestResult, runInGuest } from "./guest.ts";
@@ -118,13 +118,23 @@ exit $rc
 export const NFS_MOUNT_POINT = "/mnt/nfs";
 export const CIFS_MOUNT_POINT = "/mnt/cifs";
 
+/** The guest script of `withKernelNfs`, e.g. for `GuestSession.run`. */
+export function nfsScript(t: KernelNfsTarget, commands: string, mnt = NFS_MOUNT_POINT): string {
+  return mountedScript(nfsMountCommand(t, mnt), mnt, commands);
+}
+
+/** The guest script of `withKernelCifs`, e.g. for `GuestSession.run`. */
+export function cifsScript(t: KernelCifsTarget, commands: string, mnt = CIFS_MOUNT_POINT): string {
+  return mountedScript(cifsMountCommand(t, mnt), mnt, commands);
+}
+
 /** Boots a guest, mounts the NFS export (v3 unless `t.vers`) at /mnt/nfs, runs `commands`, unmounts. */
 export function withKernelNfs(
   t: KernelNfsTarget,
   commands: string,
   opts?: GuestOptions,
 ): Promise<GuestResult> {
-  return runInGuest(mountedScript(nfsMountCommand(t, NFS_MOUNT_POINT), NFS_MOUNT_POINT, commands), opts);
+  return runInGuest(nfsScript(t, commands), opts);
 }
 
 /** Boots a guest, mounts the SMB share at /mnt/cifs, runs `commands` there, unmounts. */
@@ -133,5 +143,5 @@ export function withKernelCifs(
   commands: string,
   opts?: GuestOptions,
 ): Promise<GuestResult> {
-  return runInGuest(mountedScript(cifsMountCommand(t, CIFS_MOUNT_POINT), CIFS_MOUNT_POINT, commands), opts);
+  return runInGuest(cifsScript(t, commands), opts);
 }

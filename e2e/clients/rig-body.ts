@@ -13,8 +13,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { GuestOptions, GuestResult } from "./guest.ts";
-import { type KernelCifsTarget, type KernelNfsTarget, withKernelCifs, withKernelNfs } from "./mount.ts";
+import { type GuestOptions, type GuestResult, runInGuest } from "./guest.ts";
+import type { GuestSession } from "./guest-session.ts";
+import { cifsScript, type KernelCifsTarget, type KernelNfsTarget, nfsScript } from "./mount.ts";
 
 export interface NfsServerTarget {
   nfsPort: number;
@@ -52,12 +53,17 @@ export interface RigBodyOptions {
    * `rig_remount` available) — extra checks without paying for another guest boot.
    */
   afterCommands?: string;
+  /**
+   * Run in this guest session (started with a `shareDir`) instead of booting a guest; `bootMs`
+   * is then the session's boot. Several bodies can share one boot.
+   */
+  session?: GuestSession;
 }
 
 const DEFAULT_BYTES = 64 * 1024 * 1024;
 
 /** Guest commands of the body; runs in $MNT under `set -e`. Prints `RIG key=value` lines. */
-export function rigBodyCommands(token: string, bytes: number, md5: string): string {
+export function rigBodyCommands(token: string, bytes: number, md5: string, dataPath = "/share/data"): string {
   return `ms() { read up _ < /proc/uptime; echo $(( \${up%.*} * 1000 + 10\${up#*.} % 1000 * 10 )); }
 echo ${token} > small.txt
 [ "$(cat small.txt)" = ${token} ] || { echo "small file read back wrong: $(cat small.txt)"; exit 1; }
@@ -67,7 +73,7 @@ mv small.txt rigdir/moved.txt
 [ "$(ls rigdir)" = moved.txt ]
 rm rigdir/moved.txt
 rmdir rigdir
-cp /share/data /tmp/data
+cp ${dataPath} /tmp/data
 [ "$(stat -c %s /tmp/data)" = ${bytes} ]
 t0=$(ms)
 cp /tmp/data big.bin
@@ -99,40 +105,55 @@ function parseReport(r: GuestResult, bytes: number): RigReport {
   return { bootMs: r.bootMs, writeMs, readMs, roundTripMs: writeMs + readMs, bytes, output: r.output };
 }
 
-async function withRoundTripData<T>(
-  bytes: number,
-  fn: (shareDir: string, md5: string) => Promise<T>,
-): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), "dittofs-rig-data-"));
-  chmodSync(dir, 0o755);
+/**
+ * Makes the round-trip data in the share (a fresh temp dir, or the session's share), runs the
+ * body's script in a new guest or in the session, and removes the data again.
+ */
+async function runBody(
+  label: string,
+  scriptFor: (commands: string) => string,
+  o: RigBodyOptions,
+): Promise<RigReport> {
+  const bytes = o.bytes ?? DEFAULT_BYTES;
+  const session = o.session;
+  if (session !== undefined && session.shareDir === undefined) {
+    throw new Error("the rig body needs a guest session started with a shareDir (for its data)");
+  }
+  const dataDir = session?.shareDir ?? mkdtempSync(join(tmpdir(), "dittofs-rig-data-"));
+  const name = `rig-data-${randomBytes(6).toString("hex")}`;
   try {
+    if (session === undefined) chmodSync(dataDir, 0o755);
     const data = randomBytes(bytes);
-    writeFileSync(join(dir, "data"), data);
-    return await fn(dir, createHash("md5").update(data).digest("hex"));
+    writeFileSync(join(dataDir, name), data);
+    const md5 = createHash("md5").update(data).digest("hex");
+    const token = `${label}-${randomBytes(8).toString("hex")}`;
+    const script = scriptFor(
+      `${rigBodyCommands(token, bytes, md5, `/share/${name}`)}\n${o.afterCommands ?? ""}`,
+    );
+    if (session === undefined)
+      return parseReport(await runInGuest(script, { ...o.guest, shareDir: dataDir }), bytes);
+    const r = await session.run(script, { timeoutMs: o.guest?.timeoutMs });
+    return parseReport(
+      { output: r.output, exitCode: r.exitCode, bootMs: session.bootMs, console: "" },
+      bytes,
+    );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(session === undefined ? dataDir : join(dataDir, name), { recursive: true, force: true });
   }
 }
 
 /** Runs the body over the kernel NFSv3 client against `server`. */
 export function nfsRigBody(server: NfsServerTarget, o: RigBodyOptions = {}): Promise<RigReport> {
-  const bytes = o.bytes ?? DEFAULT_BYTES;
   const target: KernelNfsTarget = {
     port: server.nfsPort,
     mountPort: server.mountPort,
     exportPath: server.exportPath,
   };
-  return withRoundTripData(bytes, async (shareDir, md5) => {
-    const token = `nfs-${randomBytes(8).toString("hex")}`;
-    const commands = `${rigBodyCommands(token, bytes, md5)}\n${o.afterCommands ?? ""}`;
-    const r = await withKernelNfs(target, commands, { ...o.guest, shareDir });
-    return parseReport(r, bytes);
-  });
+  return runBody("nfs", (commands) => nfsScript(target, commands), o);
 }
 
 /** Runs the body over the kernel CIFS client against `server`. */
 export function cifsRigBody(server: SmbServerTarget, o: RigBodyOptions = {}): Promise<RigReport> {
-  const bytes = o.bytes ?? DEFAULT_BYTES;
   const target: KernelCifsTarget = {
     port: server.smbPort,
     share: server.share,
@@ -140,12 +161,7 @@ export function cifsRigBody(server: SmbServerTarget, o: RigBodyOptions = {}): Pr
     username: server.user,
     password: server.password,
   };
-  return withRoundTripData(bytes, async (shareDir, md5) => {
-    const token = `cifs-${randomBytes(8).toString("hex")}`;
-    const commands = `${rigBodyCommands(token, bytes, md5)}\n${o.afterCommands ?? ""}`;
-    const r = await withKernelCifs(target, commands, { ...o.guest, shareDir });
-    return parseReport(r, bytes);
-  });
+  return runBody("cifs", (commands) => cifsScript(target, commands), o);
 }
 
 /** One line for the test log: boot and round-trip times with throughput. */
