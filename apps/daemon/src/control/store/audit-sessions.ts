@@ -25,15 +25,31 @@ export interface AuditQuery {
   cursor?: number | undefined;
 }
 
-export async function appendAudit({ q, t }: Ctx, a: NewAudit): Promise<void> {
-  await q.insert(t.auditLog).values({
-    at: a.at ?? new Date(),
-    actor: a.actor,
-    action: a.action,
-    target: a.target ?? null,
-    result: a.result,
-    detail: a.detail == null ? null : a.detail.slice(0, AUDIT_DETAIL_LENGTH_MAX),
-  });
+/** Rows kept in the audit log; older ones are pruned so the table cannot grow without bound. */
+export const AUDIT_ROWS_MAX = 100_000;
+/** Pruning runs on every this-many-th row, so its cost is spread thin. */
+export const AUDIT_PRUNE_EVERY = 1_000;
+
+export async function appendAudit(
+  { q, t }: Ctx,
+  a: NewAudit,
+  rowsMax = AUDIT_ROWS_MAX,
+  pruneEvery = AUDIT_PRUNE_EVERY,
+): Promise<void> {
+  const [row] = await q
+    .insert(t.auditLog)
+    .values({
+      at: a.at ?? new Date(),
+      actor: a.actor,
+      action: a.action,
+      target: a.target ?? null,
+      result: a.result,
+      detail: a.detail == null ? null : a.detail.slice(0, AUDIT_DETAIL_LENGTH_MAX),
+    })
+    .returning({ id: t.auditLog.id });
+  if (row !== undefined && row.id % pruneEvery === 0) {
+    await q.delete(t.auditLog).where(lte(t.auditLog.id, row.id - rowsMax));
+  }
 }
 
 export async function listAudit(

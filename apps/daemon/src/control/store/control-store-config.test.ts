@@ -177,4 +177,13 @@ describeOnBothDatabases("ControlStore stores, shares, adapters, settings, audit"
     expect(since.items.map((r) => r.target)).toEqual(["u4", "u3"]);
     expect(since.items[0]?.at).toEqual(new Date(t0.getTime() + 4000));
   });
+
+  it("prunes the oldest audit rows beyond the configured maximum", async () => {
+    const small = await h.fresh({ audit: { rowsMax: 5, pruneEvery: 4 } });
+    for (let i = 1; i <= 12; i++)
+      await small.appendAudit({ actor: "a", action: "x", target: `t${i}`, result: "ok" });
+    const kept = (await small.listAudit({ limit: 100 })).items.map((r) => r.target);
+    // Pruned at rows 4, 8 and 12: everything at or below 12 - 5 is gone.
+    expect(kept).toEqual(["t12", "t11", "t10", "t9", "t8"]);
+  });
 });

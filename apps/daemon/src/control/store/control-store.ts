@@ -34,6 +34,8 @@ import * as users from "./users.ts";
 export type ControlStoreOptions = ({ sqlitePath: string } | { postgresUrl: string }) & {
   /** scrypt cost for new hashes; existing hashes verify with the cost stored in them. */
   scrypt?: ScryptParams;
+  /** Audit rows kept (default AUDIT_ROWS_MAX) and how often pruning runs (every N rows). */
+  audit?: { rowsMax: number; pruneEvery: number };
 };
 
 export interface NewUserInput {
@@ -62,7 +64,7 @@ export function hashToken(token: string): string {
 
 export async function openControlStore(opts: ControlStoreOptions): Promise<ControlStore> {
   const backend = "postgresUrl" in opts ? await openPostgres(opts.postgresUrl) : openSqlite(opts.sqlitePath);
-  return new ControlStore(backend, opts.scrypt ?? DEFAULT_SCRYPT);
+  return new ControlStore(backend, opts.scrypt ?? DEFAULT_SCRYPT, opts.audit);
 }
 
 /** Attempts at an automatically assigned uid/gid when concurrent creators race for the same one. */
@@ -99,9 +101,16 @@ export class ControlStore {
   readonly #scrypt: ScryptParams;
   #dummyHash: Promise<string> | undefined;
 
-  constructor(backend: Backend, scrypt: ScryptParams) {
+  readonly #audit: { rowsMax: number; pruneEvery: number };
+
+  constructor(
+    backend: Backend,
+    scrypt: ScryptParams,
+    auditLimits = { rowsMax: audit.AUDIT_ROWS_MAX, pruneEvery: audit.AUDIT_PRUNE_EVERY },
+  ) {
     this.#b = backend;
     this.#scrypt = scrypt;
+    this.#audit = auditLimits;
     this.dialect = backend.dialect;
   }
 
@@ -115,7 +124,7 @@ export class ControlStore {
 
   /** Runs `fn` in one transaction with a store bound to it: all of its writes are kept, or none. */
   transaction<T>(fn: (tx: ControlStore) => Promise<T>): Promise<T> {
-    return this.#b.write((q) => fn(new ControlStore(boundTo(q, this.#b), this.#scrypt)));
+    return this.#b.write((q) => fn(new ControlStore(boundTo(q, this.#b), this.#scrypt, this.#audit)));
   }
 
   close(): Promise<void> {
@@ -302,7 +311,7 @@ export class ControlStore {
   // ---- audit and sessions ----
 
   appendAudit(entry: audit.NewAudit): Promise<void> {
-    return this.#write((c) => audit.appendAudit(c, entry));
+    return this.#write((c) => audit.appendAudit(c, entry, this.#audit.rowsMax, this.#audit.pruneEvery));
   }
   listAudit(query: audit.AuditQuery = {}): Promise<{ items: AuditRecord[]; nextCursor: number | null }> {
     return this.#read((c) => audit.listAudit(c, query));

@@ -92,6 +92,9 @@ export function openSqlite(path: string): Backend {
 export async function openPostgres(url: string): Promise<Backend> {
   await migratePostgres(url);
   const pool = new pg.Pool({ connectionString: url, max: PG_POOL_SIZE_MAX });
+  // An idle client losing its connection (server restart) emits 'error' on the pool; unhandled,
+  // that would kill the daemon. The pool drops the client and the next query reports the outage.
+  pool.on("error", () => {});
   const db = drizzlePg(pool);
   return {
     dialect: "postgres",
