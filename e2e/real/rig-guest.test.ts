@@ -1,7 +1,7 @@
 /**
  * runInGuest itself: output and exit status come back, the 9p share works both ways, the guest
  * reaches the host's 127.0.0.1 as 10.0.2.2 and nothing else, a failed mount gives the mount
- * helpers' status, and a guest past its timeout is killed. The NFS/CIFS mounts are proven in rig.test.ts.
+ * helpers' status, and a guest past its timeout is killed (also in a session). The NFS/CIFS mounts are proven in rig.test.ts.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guestImage, runInGuest } from "../clients/guest.ts";
+import { startGuest } from "../clients/guest-session.ts";
 import { cifsMountCommand, MOUNT_FAILED_STATUS, mountedScript } from "../clients/mount.ts";
 import { freePort } from "../peers/ports.ts";
 
@@ -88,6 +89,15 @@ exit 7`,
     const started = Date.now();
     await expect(runInGuest("sleep 600", { timeoutMs: 1500 })).rejects.toThrow(/timed out after 1500 ms/);
     expect(Date.now() - started).toBeLessThan(15_000);
+    expect(qemuChildren()).toEqual([]);
+  });
+
+  it("a session run past its timeout kills the guest; later runs reject; stop still resolves", async () => {
+    const g = await startGuest();
+    expect((await g.run("echo up")).output).toBe("up\n");
+    await expect(g.run("sleep 600", { timeoutMs: 2000 })).rejects.toThrow(/timed out after 2000 ms/);
+    await expect(g.run("echo again")).rejects.toThrow(/timed out/);
+    await g.stop();
     expect(qemuChildren()).toEqual([]);
   });
 });
