@@ -18,6 +18,34 @@ async function prompt(question: string): Promise<string> {
   }
 }
 
+/** Reads a line from the terminal without echoing it (passwords). */
+function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return Promise.reject(new Error("password is required (stdin is not a terminal)"));
+  process.stderr.write(question);
+  return new Promise((resolve, reject) => {
+    let typed = "";
+    const finish = (result: () => void) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off("data", onData);
+      process.stderr.write("\n");
+      result();
+    };
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString("utf8")) {
+        if (ch === "\r" || ch === "\n") return finish(() => resolve(typed));
+        if (ch === "\u0003") return finish(() => reject(new Error("interrupted")));
+        if (ch === "\u007f" || ch === "\b") typed = typed.slice(0, -1);
+        else typed += ch;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on("data", onData);
+  });
+}
+
 export function registerLogin(program: Command): void {
   program
     .command("login")
@@ -29,7 +57,7 @@ export function registerLogin(program: Command): void {
       const { env } = ctx.io;
       const url = resolveUrl(ctx.url, env);
       const username = opts.username ?? (await prompt("username: "));
-      const password = opts.password ?? env.DITTOFS_PASSWORD ?? (await prompt("password: "));
+      const password = opts.password ?? env.DITTOFS_PASSWORD ?? (await promptHidden("password: "));
       const result = await apiClient(url, null).auth.login.mutate({ username, password });
       const path = saveSession(
         {
