@@ -17,7 +17,7 @@ export const metadataStoreConfigSchemas = {
 } as const;
 
 export const s3ConfigSchema = z.object({
-  bucket: z.string().min(3, "required").max(63),
+  bucket: z.string().min(3, "3 to 63 characters").max(63, "3 to 63 characters"),
   region: z.string().max(64).optional(),
   endpoint: z.url().optional(),
   prefix: z.string().max(512).optional(),
