@@ -7,9 +7,9 @@
 import { join } from "node:path";
 import { type Logger, pino } from "pino";
 import type { MetadataStore } from "../../../metadata/metadata-store.ts";
-import { openMetadataStore } from "../../../metadata/registry.ts";
 import { DefaultMetadataService } from "../../../metadata/service.ts";
-import { openBlockStore } from "../../../payload/registry.ts";
+import { MemoryMetadataStore } from "../../../metadata/stores/memory.ts";
+import { MemoryBlockStore } from "../../../payload/block-store/memory.ts";
 import { DefaultPayloadService } from "../../../payload/service.ts";
 import type { BlockStore } from "../../../payload/types.ts";
 import type { AdapterContext, ProtocolAdapter, ShareInfo } from "../../../runtime/types.ts";
@@ -41,6 +41,25 @@ export interface NfsServer {
   stop(): Promise<void>;
 }
 
+function memoryStores(): { meta: MetadataStore; blocks: BlockStore } {
+  return { meta: new MemoryMetadataStore(), blocks: new MemoryBlockStore() };
+}
+
+/** SQLite + fs stores through the registries (imported lazily: unit tests need memory only). */
+async function persistentStores(
+  dataDir: string,
+  n: number,
+): Promise<{ meta: MetadataStore; blocks: BlockStore }> {
+  const { openBlockStore } = await import("../../../payload/registry.ts");
+  const { openMetadataStore } = await import("../../../metadata/registry.ts");
+  const blocks = await openBlockStore({ type: "fs", path: join(dataDir, `blocks-${n}`) }, { dataDir });
+  const meta = await openMetadataStore(
+    { type: "sqlite", path: join(dataDir, `metadata-${n}.sqlite`) },
+    { dataDir },
+  );
+  return { meta, blocks };
+}
+
 export async function startNfsServer(opts: NfsServerOptions = {}): Promise<NfsServer> {
   const logger = opts.logger ?? pino({ level: process.env.NFS_TEST_LOG ?? "silent" });
   const stores = opts.stores ?? "memory";
@@ -64,18 +83,8 @@ export async function startNfsServer(opts: NfsServerOptions = {}): Promise<NfsSe
   };
   const opened: { meta: MetadataStore; blocks: BlockStore }[] = [];
   const addShare = async (share: ShareInfo) => {
-    const n = opened.length;
-    const blocks =
-      dataDir === null
-        ? await openBlockStore({ type: "memory" }, { dataDir: "/" })
-        : await openBlockStore({ type: "fs", path: join(dataDir, `blocks-${n}`) }, { dataDir });
-    const meta =
-      dataDir === null
-        ? await openMetadataStore({ type: "memory" }, { dataDir: "/" })
-        : await openMetadataStore(
-            { type: "sqlite", path: join(dataDir, `metadata-${n}.sqlite`) },
-            { dataDir },
-          );
+    const { meta, blocks } =
+      dataDir === null ? memoryStores() : await persistentStores(dataDir, opened.length);
     opened.push({ meta, blocks });
     await payload.addShare(share.name, blocks);
     await metadata.addShare(share, meta);
