@@ -128,7 +128,66 @@ async function dump(
   return out;
 }
 
+/** Concurrent random workers, then an fsck of the tree. */
+export const FSCK_WORKERS = 6;
+export const FSCK_OPS_PER_WORKER = 60;
+
+/**
+ * Walks the tree and checks the invariants every interleaving must keep: a file's nlink is the
+ * number of entries naming it, a directory's is 2 + its subdirectories, every directory's ".."
+ * is the directory listing it, and no directory is reachable twice.
+ */
+async function fsck(env: Env): Promise<string[]> {
+  const problems: string[] = [];
+  const links = new Map<bigint, { count: number; handle: Buffer; path: string }>();
+  const seenDirs = new Set<bigint>();
+  const walk = async (dir: Buffer, dirId: bigint, path: string) => {
+    if (seenDirs.has(dirId)) problems.push(`${path}: directory reachable twice`);
+    seenDirs.add(dirId);
+    const r = await env.svc.readdir(ROOT, dir, 0n, null, 1000);
+    let subdirs = 0;
+    for (const e of r.entries) {
+      const p = `${path}/${e.name}`;
+      if (e.attr.type === "dir") {
+        subdirs++;
+        const up = await env.svc.lookup(ROOT, e.handle, "..");
+        if (up.attr.fileid !== dirId) problems.push(`${p}: ".." is ${up.attr.fileid}, not ${dirId}`);
+        await walk(e.handle, e.fileid, p);
+      } else {
+        const l = links.get(e.fileid) ?? { count: 0, handle: e.handle, path: p };
+        l.count++;
+        links.set(e.fileid, l);
+      }
+    }
+    const attr = await env.svc.getattr(dir);
+    if (attr.nlink !== 2 + subdirs)
+      problems.push(`${path || "/"}: nlink ${attr.nlink}, ${subdirs} subdirectories`);
+  };
+  await walk(env.root, (await env.svc.getattr(env.root)).fileid, "");
+  for (const l of links.values()) {
+    const nlink = (await env.svc.getattr(l.handle)).nlink;
+    if (nlink !== l.count) problems.push(`${l.path}: nlink ${nlink}, ${l.count} entries`);
+  }
+  return problems;
+}
+
 export function modelTests(factory: StoreFactory): void {
+  it(`keeps the tree consistent under ${FSCK_WORKERS} concurrent random workers`, async () => {
+    const seed = Number(process.env.METADATA_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    const env = await makeEnv(factory);
+    try {
+      await Promise.all(
+        Array.from({ length: FSCK_WORKERS }, async (_, w) => {
+          const rand = prng(seed + w);
+          for (let i = 0; i < FSCK_OPS_PER_WORKER; i++) await apply(env, { ...randomOp(rand), caller: ROOT });
+        }),
+      );
+      expect(await fsck(env), `seed ${seed}`).toEqual([]);
+    } finally {
+      await env.close();
+    }
+  });
+
   it(`matches the memory model over ${MODEL_OPS} seeded random operations`, async () => {
     const seed = Number(process.env.METADATA_SEED ?? Math.floor(Math.random() * 2 ** 31));
     const rand = prng(seed);
