@@ -5,11 +5,11 @@
  */
 import type { Socket } from "node:net";
 import { signMessage, verifyMessage } from "./auth/signing.ts";
+import { CreditWindow, splitChain } from "./chain.ts";
 import { closeOpen } from "./commands/close.ts";
 import { COMMANDS } from "./commands/index.ts";
 import {
   SMB2_CANCEL,
-  SMB2_DIALECT_202,
   SMB2_FLAGS_ASYNC_COMMAND,
   SMB2_FLAGS_RELATED_OPERATIONS,
   SMB2_FLAGS_SERVER_TO_REDIR,
@@ -34,7 +34,6 @@ import {
 } from "./ntstatus.ts";
 import { type CompoundState, type Reply, SmbRequest } from "./request.ts";
 import {
-  MAX_CREDITS,
   MAX_INFLIGHT_BYTES,
   MAX_INFLIGHT_FRAMES,
   MAX_PENDING_ASYNC,
@@ -43,10 +42,6 @@ import {
   type SmbServerState,
 } from "./state.ts";
 import { ntStatusOf, SmbError } from "./status.ts";
-
-/** Outstanding credits the server tops a client up to, and the most it adds per response. */
-const CREDIT_TARGET = 2048;
-const CREDIT_STEP_MAX = 512;
 
 /** §2.2.2 SMB2 ERROR response body with no error data. */
 const ERROR_BODY = Buffer.from([9, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -77,7 +72,7 @@ export class SmbConnection {
   private nextTree = 1;
   private nextAsync = 1n;
   private readonly pending = new Map<bigint, Pending>();
-  private credits = 1;
+  private readonly creditWindow = new CreditWindow();
   private inflight = 0;
   private inflightBytes = 0;
   private closed = false;
@@ -140,25 +135,6 @@ export class SmbConnection {
     return this.inflight >= MAX_INFLIGHT_FRAMES || this.inflightBytes >= MAX_INFLIGHT_BYTES;
   }
 
-  /** Splits a compound chain into messages, checking every NextCommand (§2.2.1, §3.3.5.2.7). */
-  private splitChain(frame: Buffer): Buffer[] {
-    const msgs: Buffer[] = [];
-    let at = 0;
-    for (;;) {
-      if (frame.length - at < SMB2_HEADER_SIZE) throw new SmbError(STATUS_INVALID_PARAMETER, "short message");
-      const next = frame.readUInt32LE(at + 20);
-      if (next === 0) {
-        msgs.push(frame.subarray(at));
-        return msgs;
-      }
-      if (next % 8 !== 0 || next < SMB2_HEADER_SIZE || at + next > frame.length) {
-        throw new SmbError(STATUS_INVALID_PARAMETER, "bad NextCommand");
-      }
-      msgs.push(frame.subarray(at, at + next));
-      at += next;
-    }
-  }
-
   private async handleFrame(frame: Buffer): Promise<void> {
     if (frame.length >= 4 && frame.readUInt32LE(0) !== SMB2_PROTOCOL_ID) {
       // SMB1 (or garbage): this server speaks SMB2 only; clients that start with an SMB1
@@ -166,7 +142,7 @@ export class SmbConnection {
       this.socket.destroy();
       return;
     }
-    const msgs = this.splitChain(frame);
+    const msgs = splitChain(frame);
     const compound: CompoundState = { sessionId: 0n, treeId: 0, fileId: null, createStatus: 0 };
     const out: OutMessage[] = [];
     for (let i = 0; i < msgs.length; i++) {
@@ -177,20 +153,6 @@ export class SmbConnection {
       if (reply) out.push(reply);
     }
     if (out.length > 0) this.sendChain(out);
-  }
-
-  /** Credits charged by a request and granted in its response (§3.3.1.2, never 0 outstanding). */
-  private grantCredits(h: Smb2Header): number {
-    const charge = this.dialect > SMB2_DIALECT_202 ? Math.max(1, h.CreditCharge) : 1;
-    this.credits = Math.max(0, this.credits - charge);
-    // Like Samba, top the client up towards CREDIT_TARGET (in steps of at most CREDIT_STEP_MAX)
-    // even when it asks for little, so large pipelined transfers are never credit-bound.
-    const topUp = Math.min(CREDIT_STEP_MAX, Math.max(0, CREDIT_TARGET - this.credits));
-    const wanted = Math.max(1, h.Credits, topUp);
-    let grant = Math.min(wanted, MAX_CREDITS - this.credits);
-    if (this.credits + grant === 0) grant = 1;
-    this.credits += grant;
-    return grant;
   }
 
   private async process(
@@ -299,7 +261,7 @@ export class SmbConnection {
       credits = 0; // granted with the interim response
       this.pending.delete(req.asyncId);
     } else {
-      credits = this.grantCredits(h);
+      credits = this.creditWindow.grant(this.dialect, h.CreditCharge, h.Credits);
     }
     if (signKey) flags |= SMB2_FLAGS_SIGNED;
     const header = encodeHeader({
@@ -373,7 +335,7 @@ export class SmbConnection {
       CreditCharge: h.CreditCharge,
       Status: STATUS_PENDING,
       Command: h.Command,
-      Credits: this.grantCredits(h),
+      Credits: this.creditWindow.grant(this.dialect, h.CreditCharge, h.Credits),
       Flags: SMB2_FLAGS_SERVER_TO_REDIR | SMB2_FLAGS_ASYNC_COMMAND,
       NextCommand: 0,
       MessageId: h.MessageId,

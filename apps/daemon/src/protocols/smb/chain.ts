@@ -1,0 +1,50 @@
+/**
+ * Compound chains ([MS-SMB2] §3.3.5.2.7) and the credit window (§3.3.1.2) of a connection.
+ */
+import { SMB2_DIALECT_202, SMB2_HEADER_SIZE } from "./constants.ts";
+import { STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
+import { MAX_CREDITS } from "./state.ts";
+import { SmbError } from "./status.ts";
+
+/** Splits a frame into its messages, checking every NextCommand (8-aligned, in bounds). */
+export function splitChain(frame: Buffer): Buffer[] {
+  const msgs: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    if (frame.length - at < SMB2_HEADER_SIZE) throw new SmbError(STATUS_INVALID_PARAMETER, "short message");
+    const next = frame.readUInt32LE(at + 20);
+    if (next === 0) {
+      msgs.push(frame.subarray(at));
+      return msgs;
+    }
+    if (next % 8 !== 0 || next < SMB2_HEADER_SIZE || at + next > frame.length) {
+      throw new SmbError(STATUS_INVALID_PARAMETER, "bad NextCommand");
+    }
+    msgs.push(frame.subarray(at, at + next));
+    at += next;
+  }
+}
+
+/** Outstanding credits the server tops a client up to, and the most it adds per response. */
+export const CREDIT_TARGET = 2048;
+export const CREDIT_STEP_MAX = 512;
+
+/**
+ * Credits granted minus credits charged. Every response grants at least what keeps the client
+ * above zero (never starve), tops it up towards CREDIT_TARGET like Samba, never past MAX_CREDITS.
+ */
+export class CreditWindow {
+  /** The implicit credit of the first NEGOTIATE. */
+  outstanding = 1;
+
+  grant(dialect: number, creditCharge: number, creditRequest: number): number {
+    const charge = dialect > SMB2_DIALECT_202 ? Math.max(1, creditCharge) : 1;
+    this.outstanding = Math.max(0, this.outstanding - charge);
+    const topUp = Math.min(CREDIT_STEP_MAX, Math.max(0, CREDIT_TARGET - this.outstanding));
+    const wanted = Math.max(1, creditRequest, topUp);
+    let granted = Math.min(wanted, MAX_CREDITS - this.outstanding);
+    if (this.outstanding + granted === 0) granted = 1;
+    this.outstanding += granted;
+    return granted;
+  }
+}
