@@ -1,4 +1,5 @@
 import { mkdtempSync, statSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -96,6 +97,8 @@ describe("dfsctl against a running daemon", () => {
     expect(short.stderr).toContain("[password]");
     expect((await ctlIn("user", "delete", "frank")).code).toBe(0);
     expect((await ctlIn("-o", "json", "user", "list")).stdout).not.toContain("frank");
+    const audit = await ctlIn("audit", "list", "--action", "users.delete");
+    expect(audit.stdout).toMatch(/\sadmin\s+users\.delete\s+frank\s+ok/);
   });
 
   it("manages groups, stores and shares", async () => {
@@ -110,6 +113,18 @@ describe("dfsctl against a running daemon", () => {
     expect(inUse.code).toBe(1);
     expect((await ctlIn("share", "delete", "/p2")).code).toBe(0);
     expect((await ctlIn("store", "block", "delete", "b2")).code).toBe(0);
+  });
+
+  it("lists connected clients", async () => {
+    expect((await ctlIn("adapter", "create", "test", "--port", "0")).code).toBe(0);
+    const port = Number(/^test\s+true\s+running\s+(\d+)/m.exec((await ctlIn("adapter", "list")).stdout)?.[1]);
+    const socket = connect(port, "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    await expect
+      .poll(async () => (await ctlIn("client", "list")).stdout)
+      .toMatch(/^test\s+127\.0\.0\.1\s+-\s+-/m);
+    socket.destroy();
+    expect((await ctlIn("adapter", "delete", "test")).code).toBe(0);
   });
 
   it("exits 2 on bad usage", async () => {

@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { DAEMON_VERSION } from "../../runtime/version.ts";
 import { describeError } from "./client.ts";
+import { registerActivity } from "./commands/activity.ts";
 import { registerAdapters } from "./commands/adapters.ts";
 import { registerGroups } from "./commands/groups.ts";
 import { registerLogin } from "./commands/login.ts";
@@ -32,6 +33,7 @@ export function buildProgram(io: Io = processIo): Command {
   registerShares(program);
   registerStores(program);
   registerAdapters(program);
+  registerActivity(program);
   // Subcommands inherit exitOverride so usage errors reach main() instead of exiting directly.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {
