@@ -79,7 +79,8 @@ export function openSqlite(path: string): Backend {
           client.exec("COMMIT");
           return r;
         } catch (e) {
-          client.exec("ROLLBACK");
+          // A failed COMMIT may already have ended the transaction; never mask the first error.
+          if (client.inTransaction) client.exec("ROLLBACK");
           throw mapDbError(e);
         }
       }),
