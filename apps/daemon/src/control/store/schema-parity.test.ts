@@ -63,6 +63,9 @@ it("builds exactly the schema's tables from the PostgreSQL migrations", async ()
   );
   await client.end();
   const migrated: Shape = {};
-  for (const r of rows) (migrated[r.table_name] ??= {})[r.column_name] = { notNull: r.is_nullable === "NO" };
+  for (const r of rows) {
+    migrated[r.table_name] ??= {};
+    migrated[r.table_name]![r.column_name] = { notNull: r.is_nullable === "NO" };
+  }
   expect(migrated).toEqual(pgShape);
 });
