@@ -12,6 +12,11 @@ describe("NFS adapter lifecycle", () => {
     try {
       const fh = await makeFile(h.client, h.root, "v", Buffer.from("kept"));
       const v1 = ok(await h.client.write(fh, 0, Buffer.from("k"))).verf;
+      // Every program's calls are counted under the adapter's protocol, failures apart.
+      expect(h.ctx.metrics.ops.get("nfs.WRITE")?.ok).toBeGreaterThan(0);
+      expect(h.ctx.metrics.ops.get("nfs.mount.MNT")?.ok).toBe(1);
+      await h.client.lookup(h.root, "no-such-name");
+      expect(h.ctx.metrics.ops.get("nfs.LOOKUP")?.failed).toBe(1);
       expect(h.adapter.connectionCount()).toBe(1);
       await h.adapter.stop();
       expect(h.adapter.connectionCount()).toBe(0);

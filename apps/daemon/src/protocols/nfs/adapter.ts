@@ -98,7 +98,7 @@ class NfsAdapter implements ProtocolAdapter {
         mountProgram(ctx, this.mounts),
         nlmProgram(ctx.metadata, this.blocked),
       ],
-      { logger, metrics: ctx.metrics },
+      { logger, metrics: ctx.metrics, metricsProtocol: "nfs" },
     );
     const server = new RpcServer(dispatcher, {
       host: settings.host,
@@ -122,7 +122,11 @@ class NfsAdapter implements ProtocolAdapter {
     ] as const) {
       map.set({ prog, vers, prot: IPPROTO_TCP, port });
     }
-    const dispatcher = new RpcDispatcher([portmapProgram(map)], { logger, metrics: this.ctx.metrics });
+    const dispatcher = new RpcDispatcher([portmapProgram(map)], {
+      logger,
+      metrics: this.ctx.metrics,
+      metricsProtocol: "nfs",
+    });
     const server = new RpcServer(dispatcher, {
       host: this.settings.host,
       port: this.settings.portmapperPort,

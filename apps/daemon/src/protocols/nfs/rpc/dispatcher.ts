@@ -45,6 +45,8 @@ export const ANONYMOUS_ID = 65534;
 export interface DispatcherOptions {
   logger: Logger;
   metrics?: ProtocolMetrics;
+  /** The adapter's protocol label for metrics ("nfs"); ops of other programs are `<program>.<PROC>`. */
+  metricsProtocol?: string;
   drc?: DuplicateRequestCache;
 }
 
@@ -118,7 +120,7 @@ export class RpcDispatcher {
       args = spec.decode(r);
     } catch (e) {
       if (!(e instanceof XdrError)) throw e;
-      this.opts.metrics?.observe(program.name, spec.name, 0, false);
+      this.observe(program, spec, 0, false);
       return acceptedError(h.xid, GARBAGE_ARGS).buffers();
     }
     const call: CallContext = {
@@ -138,10 +140,17 @@ export class RpcDispatcher {
       else spec.encode(w, await spec.handle(call, args));
     } catch (e) {
       this.opts.logger.error({ err: e, proc: spec.name, prog: program.name }, "rpc handler failed");
-      this.opts.metrics?.observe(program.name, spec.name, performance.now() - started, false);
+      this.observe(program, spec, performance.now() - started, false);
       return acceptedError(h.xid, SYSTEM_ERR).buffers();
     }
-    this.opts.metrics?.observe(program.name, spec.name, performance.now() - started, ok);
+    this.observe(program, spec, performance.now() - started, ok);
     return w.buffers();
+  }
+
+  private observe(program: RpcProgram, spec: AnyProcedure, ms: number, ok: boolean): void {
+    const m = this.opts.metrics;
+    if (m === undefined) return;
+    const protocol = this.opts.metricsProtocol ?? program.name;
+    m.observe(protocol, protocol === program.name ? spec.name : `${program.name}.${spec.name}`, ms, ok);
   }
 }
