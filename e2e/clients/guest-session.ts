@@ -80,6 +80,7 @@ class Session implements GuestSession {
   private pending: Pending | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private dead: Error | null = null;
+  private stopping = false;
   private readonly exited: Promise<void>;
 
   constructor(
@@ -91,6 +92,8 @@ class Session implements GuestSession {
     initialOutput: string,
   ) {
     this.out = initialOutput;
+    // Writing to a guest that just died fails with EPIPE; the close handler reports the death.
+    qemu.stdin.on("error", () => undefined);
     qemu.stdout.on("data", (chunk: string) => this.onData(chunk));
     this.exited = new Promise((resolve) => qemu.once("close", () => resolve()));
     qemu.once("close", (code, signal) => {
@@ -154,6 +157,8 @@ class Session implements GuestSession {
   }
 
   async stop(): Promise<void> {
+    if (this.stopping) return this.exited;
+    this.stopping = true;
     await this.queue;
     if (this.dead === null) this.qemu.stdin.write("@@QUIT\n");
     const timer = setTimeout(() => this.qemu.kill("SIGKILL"), STOP_GRACE_MS);

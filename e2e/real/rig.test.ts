@@ -29,11 +29,20 @@ describe("real-client rig: kernel clients against Ganesha and Samba", () => {
     chmodSync(exportDir, 0o777);
     shareDir = mkdtempSync(join(tmpdir(), "dittofs-rig-share-"));
     chmodSync(shareDir, 0o755);
-    [ganesha, samba, guest] = await Promise.all([
-      startGanesha({ fsal: "VFS", exportPath: exportDir }),
-      startSamba({ user: "dittorig", password }),
-      startGuest({ shareDir }),
+    // Started side by side; each is kept as soon as it is up, so afterAll stops it even if
+    // another one failed to start.
+    const started = await Promise.allSettled([
+      startGanesha({ fsal: "VFS", exportPath: exportDir }).then((g) => {
+        ganesha = g;
+      }),
+      startSamba({ user: "dittorig", password }).then((s) => {
+        samba = s;
+      }),
+      startGuest({ shareDir }).then((g) => {
+        guest = g;
+      }),
     ]);
+    for (const r of started) if (r.status === "rejected") throw r.reason;
   });
 
   afterAll(async () => {
