@@ -64,6 +64,9 @@ const Q = {
   deleteInode: "DELETE FROM dfs_inodes WHERE id = $1",
   lock: "SELECT * FROM dfs_inodes WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
   getEntry: "SELECT child, seq FROM dfs_entries WHERE parent = $1 AND name = $2",
+  getEntryWithChild:
+    "SELECT e.child AS e_child, e.seq AS e_seq, i.* FROM dfs_entries e LEFT JOIN dfs_inodes i ON i.id = e.child " +
+    "WHERE e.parent = $1 AND e.name = $2",
   insertEntry: "INSERT INTO dfs_entries (parent, name, child, seq) VALUES ($1, $2, $3, $4)",
   deleteEntry: "DELETE FROM dfs_entries WHERE parent = $1 AND name = $2",
   hasEntries: "SELECT 1 FROM dfs_entries WHERE parent = $1 LIMIT 1",
@@ -199,10 +202,19 @@ export class PostgresMetadataStore implements MetadataStore {
     const key = entryKey(parent, name);
     const hit = this.entryCache.get(key);
     if (hit !== undefined && performance.now() - hit.atMs < PG_CACHE_TTL_MS) return hit.value ?? undefined;
+    // One round trip for LOOKUP: the entry and the inode it names (cached for the getattr after).
     return this.read(async () => {
       const gen = this.generation;
-      const e = await getEntry(this.pool, parent, name);
-      if (gen === this.generation) this.entryCache.set(key, { value: e ?? null, atMs: performance.now() });
+      const { rows } = await run(this.pool, "getEntryWithChild", [parent, name]);
+      const r = rows[0] as (InodeRow & { e_child: string; e_seq: string }) | undefined;
+      const e =
+        r === undefined ? undefined : { parent, name, child: BigInt(r.e_child), seq: BigInt(r.e_seq) };
+      if (gen === this.generation) {
+        const atMs = performance.now();
+        this.entryCache.set(key, { value: e ?? null, atMs });
+        if (r !== undefined && r.id !== null)
+          this.inodeCache.set(BigInt(r.id), { value: rowToInode(r), atMs });
+      }
       return e;
     });
   }
@@ -220,12 +232,19 @@ export class PostgresMetadataStore implements MetadataStore {
 
   async listEntries(parent: bigint, afterSeq: bigint, limit: number): Promise<ListedEntry[]> {
     return this.read(async () => {
+      const gen = this.generation;
       const { rows } = await run(this.pool, "list", [parent, afterSeq, limit]);
-      return (rows as (InodeRow & { e_name: string; e_seq: string })[]).map((r) => ({
+      const listed = (rows as (InodeRow & { e_name: string; e_seq: string })[]).map((r) => ({
         name: r.e_name,
         seq: BigInt(r.e_seq),
         inode: rowToInode(r),
       }));
+      // READDIRPLUS is usually followed by GETATTR/LOOKUP of the same files.
+      if (gen === this.generation) {
+        const atMs = performance.now();
+        for (const e of listed) this.inodeCache.set(e.inode.id, { value: e.inode, atMs });
+      }
+      return listed;
     });
   }
 
