@@ -1,5 +1,6 @@
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { connect, createServer } from "node:net";
+import { join } from "node:path";
 import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
 import { EventSource } from "eventsource";
 import superjson from "superjson";
@@ -180,6 +181,10 @@ describe.each(["sqlite", "postgres"] as const)("daemon restart on %s", (dialect)
       ["test", true, true],
     ]);
     expect((await admin.stores.block.health.query({ name: "blocks2" })).ok).toBe(true);
+    // Relative store paths live under the data dir, never the working directory.
+    expect(existsSync(join(h.dataDir, "meta2.db"))).toBe(true);
+    expect(existsSync(join(h.dataDir, "blocks2"))).toBe(true);
+    expect(existsSync("meta2.db")).toBe(false);
   });
 });
 

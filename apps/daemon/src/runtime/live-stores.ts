@@ -2,6 +2,7 @@
  * The open metadata and block stores, by name. A store is opened once and shared by every share
  * that names it; it is closed when its record is deleted or replaced, or at shutdown.
  */
+import { resolve } from "node:path";
 import type { Logger } from "pino";
 import type { StoreHealth } from "../control/runtime-control.ts";
 import type { StoreKind, StoreRecord } from "../control/store/types.ts";
@@ -30,10 +31,15 @@ export class LiveStores {
     return this.#open.block.get(name) as BlockStore | undefined;
   }
 
-  /** Opens a store from a record without registering it (the caller decides when to). */
+  /**
+   * Opens a store from a record without registering it (the caller decides when to). A relative
+   * `path` is under the data dir for every store type, whatever the opener would assume.
+   */
   async openDetached(kind: StoreKind, type: string, config: Record<string, unknown>): Promise<LiveStore> {
     const opener = kind === "metadata" ? this.services.openMetadataStore : this.services.openBlockStore;
-    return opener({ ...config, type }, { dataDir: this.dataDir });
+    const path =
+      typeof config.path === "string" && config.path !== "" ? resolve(this.dataDir, config.path) : undefined;
+    return opener({ ...config, ...(path === undefined ? {} : { path }), type }, { dataDir: this.dataDir });
   }
 
   /** Opens and registers; on failure remembers why and rethrows. */
