@@ -38,6 +38,8 @@ export interface GuestOptions {
   memMiB?: number;
   /** A host directory shared read-write at /share in the guest (9p). */
   shareDir?: string;
+  /** Extra kernel command-line arguments (e.g. "sunrpc.tcp_slot_table_entries=16"). */
+  kernelArgs?: string[];
 }
 
 export interface GuestResult {
@@ -117,7 +119,9 @@ export function qemuArgs(
     "-initrd",
     image.initramfs,
     "-append",
-    [...KERNEL_ARGS, ...(o.shareDir === undefined ? [] : [GUEST_SHARE_FLAG])].join(" "),
+    [...KERNEL_ARGS, ...(o.kernelArgs ?? []), ...(o.shareDir === undefined ? [] : [GUEST_SHARE_FLAG])].join(
+      " ",
+    ),
     "-chardev",
     `file,id=con,path=${consolePath}`,
     "-serial",

@@ -53,6 +53,7 @@ describe("runInGuest", () => {
     );
     const r = await runInGuest(
       `echo "kernel $(uname -r)"
+grep -o "dittofs.probe=[0-9a-f]*" /proc/cmdline
 echo "to stderr" >&2
 cat /share/from-host.txt
 echo "guest ${token}" > /share/from-guest.txt
@@ -66,13 +67,14 @@ RIG_EOF
 sh /tmp/failing.sh
 echo "mount-failed-status $?"
 exit 7`,
-      { shareDir: share, timeoutMs: 120_000 },
+      { shareDir: share, timeoutMs: 120_000, kernelArgs: [`dittofs.probe=${token}`] },
     );
     expect(r.exitCode, r.output).toBe(7);
     expect(r.bootMs).toBeGreaterThan(0);
     const lines = r.output.split("\n");
     expect(lines).toContain(`kernel ${image.kernelRelease}`);
     expect(lines).toContain("to stderr");
+    expect(lines).toContain(`dittofs.probe=${token}`);
     expect(lines).toContain(`host ${token}`);
     expect(lines).toContain(`tcp ${token}`);
     expect(lines).toContain("routes: 0");
