@@ -112,8 +112,10 @@ async function main(): Promise<void> {
   console.log("");
   console.log(`DittoFS API     ${daemonUrl}  (health: ${daemonUrl}/health, metrics: ${daemonUrl}/metrics)`);
   if (hasConsole) console.log(`DittoFS console http://${CONSOLE_HOST}:${CONSOLE_PORT}`);
-  for (const file of adminPasswordFiles(config.dataDir))
-    console.log(`admin password  in ${file} (user: admin)`);
+  const passwordFiles = adminPasswordFiles(config.dataDir);
+  for (const file of passwordFiles) console.log(`admin password  in ${file} (user: admin)`);
+  if (passwordFiles.length === 0)
+    console.log("admin password  the one given in DITTOFS_ADMIN_PASSWORD at first start");
   console.log("stop with Ctrl-C");
 
   // The first child to exit takes the others down; the script exits with the first non-zero status.
