@@ -95,6 +95,8 @@ describeOnBothDatabases("ControlStore users and groups", (dialect) => {
     expect(await store.getSession(`${s.token}x`)).toBeNull();
     const expired = await store.createSession("u", -1);
     expect(await store.getSession(expired.token)).toBeNull();
+    await store.updateUser("u", { role: "user", enabled: true, uid: 4321 });
+    expect(await store.getSession(s.token)).not.toBeNull();
     await store.updateUser("u", { enabled: false });
     expect(await store.getSession(s.token)).toBeNull();
     const other = await store.createSession("admin", 60_000);

@@ -161,8 +161,12 @@ export class ControlStore {
   /** Disabling a user or changing their role also ends their sessions. */
   updateUser(username: string, patch: users.UserPatch): Promise<UserRecord> {
     return this.#write(async (c) => {
+      const before = await users.getUser(c, username);
       const updated = await users.updateUser(c, username, patch);
-      if (patch.enabled === false || patch.role !== undefined) await audit.deleteUserSessions(c, updated.id);
+      // Only a real change logs the user out: a form re-sending the same role must not.
+      if ((before.enabled && !updated.enabled) || before.role !== updated.role) {
+        await audit.deleteUserSessions(c, updated.id);
+      }
       return updated;
     });
   }
