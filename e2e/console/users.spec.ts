@@ -55,8 +55,11 @@ test("admin creates, edits, disables, resets and deletes a user", async ({
 
   await row.getByRole("button", { name: `Disable ${username}` }).click();
   await expect(row).toContainText("disabled");
+  // The badge flips optimistically; the toast confirms the daemon agreed.
+  await expect(page.getByRole("status").filter({ hasText: `${username} disabled` })).toBeVisible();
   expect((await api.users.get.query({ username })).enabled).toBe(false);
   await row.getByRole("button", { name: `Enable ${username}` }).click();
+  await expect(page.getByRole("status").filter({ hasText: `${username} enabled` })).toBeVisible();
   await expect(row).toContainText("enabled");
 
   await row.getByRole("button", { name: `Reset password of ${username}` }).click();

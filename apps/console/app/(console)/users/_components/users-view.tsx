@@ -31,10 +31,23 @@ export function UsersView({ canEdit, self }: { canEdit: boolean; self: string })
   const paged = usePaged(users.data ?? []);
   const invalidate = () => qc.invalidateQueries(trpc.users.pathFilter());
 
+  // Enabling/disabling is optimistic: the badge flips at once and rolls back if the daemon refuses.
   const toggle = useMutation(
     trpc.users.update.mutationOptions({
+      onMutate: async (v) => {
+        const key = trpc.users.list.queryKey(deferred === "" ? undefined : { search: deferred });
+        await qc.cancelQueries({ queryKey: key });
+        const previous = qc.getQueryData(key);
+        qc.setQueryData(key, (rows) =>
+          rows?.map((u) => (u.username === v.username ? { ...u, enabled: v.enabled ?? u.enabled } : u)),
+        );
+        return { key, previous };
+      },
       onSuccess: (_d, v) => toast.success(`${v.username} ${v.enabled ? "enabled" : "disabled"}`),
-      onError: (e) => toast.error(errorMessage(e)),
+      onError: (e, _v, context) => {
+        if (context) qc.setQueryData(context.key, context.previous);
+        toast.error(errorMessage(e));
+      },
       onSettled: invalidate,
     }),
   );
