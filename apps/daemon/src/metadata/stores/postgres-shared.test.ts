@@ -1,6 +1,7 @@
 /** Two daemons (two services, two pools) on one PostgreSQL metadata store racing each other. */
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { freePort } from "../../../../../e2e/peers/ports.ts";
 import { testDatabaseUrl } from "../../../../../e2e/peers/test-db.ts";
 import { MemoryBlockStore } from "../../payload/block-store/memory.ts";
 import { DefaultPayloadService } from "../../payload/service.ts";
@@ -101,5 +102,16 @@ describe("postgres metadata store shared by two daemons", () => {
     await a.svc.setattr(ALICE, f.handle, { mode: 0o600 });
     await new Promise((r) => setTimeout(r, PG_CACHE_TTL_MS + 50));
     expect((await b.svc.getattr(f.handle)).mode).toBe(0o600);
+  });
+});
+
+describe("postgres metadata store availability", () => {
+  it("reports an unreachable server as EJUKEBOX (try later), not a crash", async () => {
+    const port = await freePort();
+    await expect(
+      PostgresMetadataStore.open(`postgres://dittofs@127.0.0.1:${port}/none`),
+    ).rejects.toMatchObject({
+      code: "EJUKEBOX",
+    });
   });
 });
