@@ -135,6 +135,22 @@ describe.each(DIALECTS)("Runtime on %s", (dialect) => {
     await runtime.deleteAdapter(TEST_PROTOCOL);
   });
 
+  it("keeps the row and the running state in agreement under concurrent start/stop", async () => {
+    await runtime.createAdapter({ type: TEST_PROTOCOL, port: 0 });
+    const clicks = Array.from({ length: 12 }, (_, i) =>
+      i % 2 === 0 ? runtime.stopAdapter(TEST_PROTOCOL) : runtime.startAdapter(TEST_PROTOCOL),
+    );
+    const results = await Promise.all(clicks);
+    // Applied in call order: the last click wins, and every answer matched its own click.
+    expect(results.map((r) => r.running)).toEqual(clicks.map((_, i) => i % 2 === 1));
+    const row = runtime.adapterRecords().find((a) => a.type === TEST_PROTOCOL)!;
+    expect(row.enabled).toBe(true);
+    expect(runtime.adapterStatus(TEST_PROTOCOL).running).toBe(true);
+    ({ runtime } = await h.restart());
+    expect(runtime.adapterStatus(TEST_PROTOCOL).running).toBe(true);
+    await runtime.deleteAdapter(TEST_PROTOCOL);
+  });
+
   it("tracks connected clients while a connection is open", async () => {
     await runtime.createAdapter({ type: TEST_PROTOCOL, port: 0 });
     const { port } = runtime.adapterStatus(TEST_PROTOCOL);

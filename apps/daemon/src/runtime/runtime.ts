@@ -62,6 +62,18 @@ export class Runtime implements RuntimeControl {
     permissions: [],
   });
   #stopping: Promise<void> | null = null;
+  /**
+   * Control changes run one at a time: each is a store write plus live changes that must not
+   * interleave with another's (a start and a stop clicked together must leave the row and the
+   * running state in agreement). They are rare, so one queue costs nothing.
+   */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(fn, fn);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
 
   constructor(opts: RuntimeOptions) {
     this.#opts = opts;
@@ -100,7 +112,11 @@ export class Runtime implements RuntimeControl {
   }
 
   /** Opens every stored store, registers every share, starts every enabled adapter. */
-  async loadFromStore(): Promise<void> {
+  loadFromStore(): Promise<void> {
+    return this.#serial(() => this.#load());
+  }
+
+  async #load(): Promise<void> {
     await this.identityChanged();
     await this.#storeOps.openAll();
     await this.#shares.registerAll();
@@ -117,7 +133,8 @@ export class Runtime implements RuntimeControl {
 
   /** Adapters stop accepting and finish in-flight requests; writes are made durable; stores close. */
   stop(): Promise<void> {
-    this.#stopping ??= this.#stop();
+    // Queued behind any control change in flight, so none runs against closed stores.
+    this.#stopping ??= this.#serial(() => this.#stop());
     return this.#stopping;
   }
 
@@ -133,25 +150,31 @@ export class Runtime implements RuntimeControl {
     return this.#shares.list();
   }
 
-  createShare: RuntimeControl["createShare"] = (input) => this.#shares.create(input);
-  updateShare: RuntimeControl["updateShare"] = (input) => this.#shares.update(input);
-  deleteShare: RuntimeControl["deleteShare"] = (name) => this.#shares.delete(name);
+  createShare: RuntimeControl["createShare"] = (input) => this.#serial(() => this.#shares.create(input));
+  updateShare: RuntimeControl["updateShare"] = (input) => this.#serial(() => this.#shares.update(input));
+  deleteShare: RuntimeControl["deleteShare"] = (name) => this.#serial(() => this.#shares.delete(name));
 
   createMetadataStore: RuntimeControl["createMetadataStore"] = (input) =>
-    this.#storeOps.create("metadata", input);
+    this.#serial(() => this.#storeOps.create("metadata", input));
   updateMetadataStore: RuntimeControl["updateMetadataStore"] = (input) =>
-    this.#storeOps.update("metadata", input);
+    this.#serial(() => this.#storeOps.update("metadata", input));
   deleteMetadataStore: RuntimeControl["deleteMetadataStore"] = (name) =>
-    this.#storeOps.delete("metadata", name);
-  createBlockStore: RuntimeControl["createBlockStore"] = (input) => this.#storeOps.create("block", input);
-  updateBlockStore: RuntimeControl["updateBlockStore"] = (input) => this.#storeOps.update("block", input);
-  deleteBlockStore: RuntimeControl["deleteBlockStore"] = (name) => this.#storeOps.delete("block", name);
+    this.#serial(() => this.#storeOps.delete("metadata", name));
+  createBlockStore: RuntimeControl["createBlockStore"] = (input) =>
+    this.#serial(() => this.#storeOps.create("block", input));
+  updateBlockStore: RuntimeControl["updateBlockStore"] = (input) =>
+    this.#serial(() => this.#storeOps.update("block", input));
+  deleteBlockStore: RuntimeControl["deleteBlockStore"] = (name) =>
+    this.#serial(() => this.#storeOps.delete("block", name));
 
-  createAdapter: RuntimeControl["createAdapter"] = (input) => this.#adapterOps.create(input);
-  updateAdapter: RuntimeControl["updateAdapter"] = (input) => this.#adapterOps.update(input);
-  deleteAdapter: RuntimeControl["deleteAdapter"] = (type) => this.#adapterOps.delete(type);
-  startAdapter: RuntimeControl["startAdapter"] = (type) => this.#adapterOps.start(type);
-  stopAdapter: RuntimeControl["stopAdapter"] = (type) => this.#adapterOps.stop(type);
+  createAdapter: RuntimeControl["createAdapter"] = (input) =>
+    this.#serial(() => this.#adapterOps.create(input));
+  updateAdapter: RuntimeControl["updateAdapter"] = (input) =>
+    this.#serial(() => this.#adapterOps.update(input));
+  deleteAdapter: RuntimeControl["deleteAdapter"] = (type) =>
+    this.#serial(() => this.#adapterOps.delete(type));
+  startAdapter: RuntimeControl["startAdapter"] = (type) => this.#serial(() => this.#adapterOps.start(type));
+  stopAdapter: RuntimeControl["stopAdapter"] = (type) => this.#serial(() => this.#adapterOps.stop(type));
 
   adapterStatus(type: string): AdapterStatus {
     return this.#adapterOps.status(type);
