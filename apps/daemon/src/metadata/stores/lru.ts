@@ -1,6 +1,6 @@
 /**
- * A bounded map that forgets the oldest insertion first. Reads do not reorder (a hit costs one Map
- * lookup); a re-`set` moves a key to the young end, and hot keys get re-set on every change.
+ * A bounded map that forgets the oldest insertion first (FIFO): neither reads nor updates reorder,
+ * so a hit or an update costs one Map operation. Evicting a hot key only costs one reload.
  */
 export class BoundedCache<K, V> {
   private readonly map = new Map<K, V>();
@@ -11,12 +11,11 @@ export class BoundedCache<K, V> {
   }
 
   set(key: K, value: V): void {
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (this.map.size > this.capacity) {
+    if (this.map.size >= this.capacity && !this.map.has(key)) {
       const oldest = this.map.keys().next();
       if (!oldest.done) this.map.delete(oldest.value);
     }
+    this.map.set(key, value);
   }
 
   delete(key: K): void {
