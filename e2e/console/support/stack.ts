@@ -106,7 +106,7 @@ async function startS3(dir: string): Promise<{ server: S3rver; endpoint: string 
 }
 
 export async function startStack(root: string): Promise<Stack> {
-  ensureConsoleBuild(root);
+  await ensureConsoleBuild(root);
   const dir = mkdtempSync(join(tmpdir(), "dittofs-console-e2e-"));
   // The daemon's and the console's logs outlive the run (next to Playwright's artifacts).
   const keepLogs = async () => {
