@@ -1,20 +1,23 @@
 /**
  * The Linux kernel NFSv3 client (in the qemu guest of e2e/clients) against the DittoFS NFS adapter
- * on persistent stores (SQLite metadata, fs blocks, WAL). Boot 1 runs the rig body (64 MiB
- * write/read/compare after a remount) and then the issue's list: mkdir -p of a deep tree, rename,
- * hard link and symlink, chmod/chown as root, `ls -l` of 1,000 entries, rm -rf. The server then
- * restarts on the same data directory and boot 2 mounts again and finds the files.
+ * on persistent stores (SQLite metadata, fs blocks, WAL), in one guest boot: the rig body (64 MiB
+ * write/read/compare after a remount), then the issue's list: mkdir -p of a deep tree, rename,
+ * hard link and symlink, chmod/chown as root, `ls -l` of 1,000 entries, rm -rf. Then the guest
+ * unmounts and asks the host (a file on the 9p share) to restart the server on the same data
+ * directory and port; once told it is back, it mounts again and finds the files.
  */
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NfsServer, startNfsServer } from "../../apps/daemon/src/protocols/nfs/testing/server.ts";
 import { guestImage } from "../clients/guest.ts";
 import { withKernelNfs } from "../clients/mount.ts";
-import { formatRigReport, nfsRigBody } from "../clients/rig-body.ts";
+import { rigBodyCommands } from "../clients/rig-body.ts";
 
+const ROUND_TRIP_BYTES = 64 * 1024 * 1024;
 const DEEP = Array.from({ length: 24 }, (_, i) => `d${i}`).join("/");
 const ENTRIES = 1000;
 
@@ -66,38 +69,77 @@ echo "RESTART OK"
 `;
 }
 
+/** Guest side of the restart: unmount, ask the host to restart the server, wait, mount again. */
+const RESTART_HANDSHAKE = `
+cd /
+umount "$MNT"
+echo restart > /share/restart-please
+i=0
+while [ ! -e /share/restarted ]; do
+  sleep 0.2
+  i=$((i + 1))
+  [ $i -lt 600 ] || { echo "server never came back"; exit 1; }
+done
+rig_mount
+cd "$MNT"
+`;
+
 describe("kernel NFSv3 client against DittoFS (persistent stores)", () => {
   let dir: string;
+  let shareDir: string;
   let server: NfsServer;
 
   beforeAll(async () => {
     await guestImage();
     dir = mkdtempSync(join(tmpdir(), "dittofs-kernel-nfs-"));
+    shareDir = mkdtempSync(join(tmpdir(), "dittofs-kernel-share-"));
+    chmodSync(shareDir, 0o777);
     server = await startNfsServer({ stores: { dataDir: dir } });
   });
 
   afterAll(async () => {
     await server?.stop();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    for (const d of [dir, shareDir]) if (d !== undefined) rmSync(d, { recursive: true, force: true });
   });
 
-  it("runs the rig body and the file-operation list, then sees the files after a restart", async () => {
-    const token = `k-${randomBytes(6).toString("hex")}`;
-    const report = await nfsRigBody(
-      { nfsPort: server.port, mountPort: server.port, exportPath: "/export" },
-      { afterCommands: listCommands(token), guest: { timeoutMs: 240_000 } },
-    );
-    console.log(formatRigReport("kernel NFSv3 → DittoFS (sqlite+fs+WAL)", report));
-    expect(report.output).toContain("LIST OK");
-
+  /** Host side: when the guest asks, restart the server on the same directory and port. */
+  async function restartWhenAsked(done: { value: boolean }): Promise<void> {
+    while (!done.value && !existsSync(join(shareDir, "restart-please"))) await sleep(100);
+    if (done.value) return;
+    const port = server.port;
     await server.stop();
-    server = await startNfsServer({ stores: { dataDir: dir } });
-    const r = await withKernelNfs(
-      { port: server.port, mountPort: server.port, exportPath: "/export" },
+    server = await startNfsServer({ stores: { dataDir: dir }, port });
+    writeFileSync(join(shareDir, "restarted"), "yes\n");
+  }
+
+  it("round trip, the file-operation list, and the files again after a server restart", async () => {
+    const token = `k-${randomBytes(6).toString("hex")}`;
+    const data = randomBytes(ROUND_TRIP_BYTES);
+    writeFileSync(join(shareDir, "data"), data);
+    const md5 = createHash("md5").update(data).digest("hex");
+    const commands = [
+      rigBodyCommands(token, ROUND_TRIP_BYTES, md5),
+      listCommands(token),
+      RESTART_HANDSHAKE,
       afterRestartCommands(token),
-      { timeoutMs: 120_000 },
+    ].join("\n");
+    const done = { value: false };
+    const restarter = restartWhenAsked(done);
+    const port = server.port;
+    const r = await withKernelNfs({ port, mountPort: port, exportPath: "/export" }, commands, {
+      shareDir,
+      timeoutMs: 240_000,
+    }).finally(() => {
+      done.value = true;
+    });
+    await restarter;
+    const rig = /^RIG write_ms=(\d+) read_ms=(\d+)$/m.exec(r.output);
+    console.log(
+      `kernel NFSv3 → DittoFS (sqlite+fs+WAL): boot ${r.bootMs} ms; 64 MiB write ${rig?.[1]} ms, read ${rig?.[2]} ms`,
     );
+    expect(r.output).toContain("LIST OK");
     expect(r.output).toContain("RESTART OK");
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, r.output).toBe(0);
+    expect(existsSync(join(shareDir, "restarted"))).toBe(true);
   });
 });
