@@ -33,7 +33,7 @@ export const KNOWN_FAILURES: Record<string, string> = {
   normalized:
     "smb2.getinfo.normalized: FileNormalizedNameInformation needs SMB 3.1.1 alternate-name support not implemented",
   getinfo_access:
-    "smb2.getinfo.getinfo_access: extended attributes (FileFullEaInformation) are not supported",
+    "smb2.getinfo.getinfo_access: no extended attributes are stored; FileFullEaInformation answers NO_EAS_ON_FILE",
   setinfo: `smb2.setinfo: ${CHANGE_TIME}`,
   msword:
     "smb2.rename.msword: rename while the parent directory is open is refused more strictly than Windows",

@@ -14,6 +14,7 @@ import {
   STATUS_INFO_LENGTH_MISMATCH,
   STATUS_INVALID_INFO_CLASS,
   STATUS_INVALID_PARAMETER,
+  STATUS_NO_EAS_ON_FILE,
   STATUS_NOT_SUPPORTED,
 } from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
@@ -43,6 +44,11 @@ function reply(data: Buffer, outLen: number, fixed: number, variable: boolean): 
 
 async function fileInfo(req: SmbRequest, open: Open, cls: number, outLen: number): Promise<Reply> {
   const spec = FILE_INFO_CLASSES[cls];
+  if (cls === C.FileFullEaInformation) {
+    // [MS-FSA] §2.1.5.11.11: needs FILE_READ_EA; no extended attributes are ever stored.
+    if (!(open.grantedAccess & C.FILE_READ_EA)) throw new SmbError(STATUS_ACCESS_DENIED);
+    throw new SmbError(STATUS_NO_EAS_ON_FILE);
+  }
   if (!spec) throw new SmbError(STATUS_INVALID_INFO_CLASS);
   if (spec.access && !(open.grantedAccess & spec.access)) throw new SmbError(STATUS_ACCESS_DENIED);
   const attr = await req.server.ctx.metadata.getattr(open.handle);
