@@ -1,10 +1,11 @@
-import { mkdtempSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { daemonHarness, TEST_ADMIN_PASSWORD } from "../../runtime/testing/daemon-harness.ts";
 import { runCli } from "../run-cli.test-support.ts";
+import { apiClient } from "./client.ts";
 import { renderTable } from "./output.ts";
 import { main } from "./program.ts";
 
@@ -132,6 +133,41 @@ describe("dfsctl against a running daemon", () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("--password");
     expect((await ctlIn("-o", "yaml", "share", "list")).code).toBe(2);
+  });
+});
+
+describe("dfsctl session", () => {
+  const h = daemonHarness();
+  const env = { XDG_CONFIG_HOME: mkdtempSync(join(tmpdir(), "dfsctl-home-")), DITTOFS_URL: "" };
+  afterAll(() => h.dispose());
+
+  it("reuses the saved URL, and logout ends the session on the daemon too", async () => {
+    const url = (await h.start()).httpUrl;
+    const run = async (...args: string[]) => {
+      let stderr = "";
+      const io = {
+        out: () => {},
+        err: (t: string) => {
+          stderr += t;
+        },
+        env,
+      };
+      return { code: await main(["node", "dfsctl", ...args], io), stderr };
+    };
+    expect((await run("--url", url, "login", "-u", "admin", "-p", TEST_ADMIN_PASSWORD)).code).toBe(0);
+    const token = (
+      JSON.parse(readFileSync(join(env.XDG_CONFIG_HOME, "dittofs", "session.json"), "utf8")) as {
+        token: string;
+      }
+    ).token;
+    expect((await run("whoami")).code).toBe(0); // no --url: the saved one
+    expect((await run("logout")).code).toBe(0);
+    expect(existsSync(join(env.XDG_CONFIG_HOME, "dittofs", "session.json"))).toBe(false);
+    expect((await run("--url", url, "whoami")).stderr).toContain("dfsctl login");
+    // The token itself is dead, not just forgotten.
+    await expect(apiClient(url, token).auth.me.query()).rejects.toMatchObject({
+      data: { code: "UNAUTHORIZED" },
+    });
   });
 });
 
