@@ -21,6 +21,7 @@ interface Res {
 }
 
 const EMPTY = Buffer.alloc(0);
+const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
 
 export const read = (env: NfsEnv) =>
   defineNfsProcedure<Args, Res>({
@@ -30,7 +31,13 @@ export const read = (env: NfsEnv) =>
     idempotent: true,
     needsExport: true,
     fh: (a) => a.fh,
-    decode: (r) => ({ fh: decodeFh(r), offset: r.uint64Number(), count: r.uint32() }),
+    decode: (r) => {
+      const fh = decodeFh(r);
+      const wire = r.uint64();
+      // An offset past 2^53 is past any file's end: an empty read with eof.
+      const offset = wire > MAX_OFFSET ? Number.MAX_SAFE_INTEGER : Number(wire);
+      return { fh, offset, count: r.uint32() };
+    },
     async handle(call, a) {
       const { payloadId, attr } = await env.metadata.prepareRead(call.caller, a.fh);
       const size = attr.size;

@@ -6,7 +6,15 @@ import { wcc } from "../../testing/decode.ts";
 import { uniq, useHarness } from "../../testing/fixtures.ts";
 import { makeFile } from "../../testing/harness.ts";
 import { failed, ok } from "../../testing/nfs-client.ts";
-import { DATA_SYNC, FILE_SYNC, NFS3ERR_ACCES, NFS3ERR_ISDIR, NFS3ERR_ROFS, UNSTABLE } from "../constants.ts";
+import {
+  DATA_SYNC,
+  FILE_SYNC,
+  NFS3ERR_ACCES,
+  NFS3ERR_FBIG,
+  NFS3ERR_ISDIR,
+  NFS3ERR_ROFS,
+  UNSTABLE,
+} from "../constants.ts";
 
 const h = useHarness({ shares: [shareInfo("/export"), shareInfo("/ro", { readOnly: true })] });
 
@@ -57,5 +65,37 @@ describe("WRITE (RFC 1813 §3.3.7)", () => {
       w.opaque(fh).uint64(0).uint32(1).uint32(9).opaque(Buffer.from("x")),
     );
     expect(header.stat).toBe(GARBAGE_ARGS);
+  });
+
+  it("answers FBIG for an offset beyond the largest file size", async () => {
+    const { client, root } = h();
+    const fh = await makeFile(client, root, uniq());
+    const rpc: RpcClient = client.rpc;
+    const r = await rpc.call(
+      NFS_PROGRAM,
+      3,
+      7,
+      (w) =>
+        w
+          .opaque(fh)
+          .uint64(2n ** 60n)
+          .uint32(1)
+          .uint32(0)
+          .opaque(Buffer.from("x")),
+      client.auth,
+    );
+    expect(r.uint32()).toBe(NFS3ERR_FBIG);
+    const rd = await rpc.call(
+      NFS_PROGRAM,
+      3,
+      6,
+      (w) =>
+        w
+          .opaque(fh)
+          .uint64(2n ** 60n)
+          .uint32(10),
+      client.auth,
+    );
+    expect(rd.uint32()).toBe(0);
   });
 });

@@ -3,6 +3,7 @@
  * durable before the reply (the payload service's group-commit fdatasync). The reply carries the
  * boot-time write verifier so a client notices a restart and resends uncommitted data.
  */
+import { FsError } from "../../../../errors.ts";
 import type { FileAttr, WccAttr } from "../../../../metadata/types.ts";
 import type { Stability } from "../../../../payload/types.ts";
 import { XdrError } from "../../xdr/reader.ts";
@@ -24,6 +25,8 @@ interface Res {
   committed: number;
 }
 
+const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
+
 const STABILITY: Record<number, Stability> = {
   [UNSTABLE]: "unstable",
   [DATA_SYNC]: "data_sync",
@@ -40,7 +43,9 @@ export const write = (env: NfsEnv) =>
     fh: (a) => a.fh,
     decode(r) {
       const fh = decodeFh(r);
-      const offset = r.uint64Number();
+      const wire = r.uint64();
+      // Offsets beyond 2^53 cannot be stored: answered FBIG (RFC 1813 §3.3.7), not GARBAGE_ARGS.
+      const offset = wire > MAX_OFFSET ? Number.POSITIVE_INFINITY : Number(wire);
       const count = r.uint32();
       const stable = r.uint32();
       if (STABILITY[stable] === undefined) throw new XdrError(`bad stable_how ${stable}`);
@@ -49,6 +54,7 @@ export const write = (env: NfsEnv) =>
       return { fh, offset, stable, data: count < data.length ? data.subarray(0, count) : data };
     },
     async handle(call, a) {
+      if (!Number.isSafeInteger(a.offset + a.data.length)) throw new FsError("EFBIG");
       const { payloadId, before } = await env.metadata.prepareWrite(call.caller, a.fh);
       const share = env.metadata.shareOf(a.fh).name;
       await env.payload.writeAt(share, payloadId, a.offset, a.data, STABILITY[a.stable]);
