@@ -8,6 +8,7 @@ import { negTokenInit } from "../auth/spnego.ts";
 import {
   SHA_512,
   SIGNING_ALG_AES_CMAC,
+  SMB2_DIALECT_202,
   SMB2_DIALECT_210,
   SMB2_DIALECT_311,
   SMB2_GLOBAL_CAP_LARGE_MTU,
@@ -95,6 +96,13 @@ function responseContexts(req: NegotiateRequest): Buffer[] {
   return out;
 }
 
+/** §3.3.5.4: without LARGE_MTU (dialect 2.0.2) a single READ/WRITE/transact is at most 64 KiB. */
+export const SMB2_02_MAX_IO_BYTES = 65536;
+
+function ioLimit(dialect: number, configured: number): number {
+  return dialect === SMB2_DIALECT_202 ? Math.min(configured, SMB2_02_MAX_IO_BYTES) : configured;
+}
+
 function filetimeNow(): bigint {
   return BigInt(Date.now()) * 10000n + 116444736000000000n;
 }
@@ -121,9 +129,9 @@ export async function negotiate(req: SmbRequest): Promise<{ body: Buffer; onBuil
     .u16(contexts.length)
     .bytes(cfg.serverGuid)
     .u32(dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0)
-    .u32(cfg.maxTransactBytes)
-    .u32(cfg.maxReadBytes)
-    .u32(cfg.maxWriteBytes)
+    .u32(ioLimit(dialect, cfg.maxTransactBytes))
+    .u32(ioLimit(dialect, cfg.maxReadBytes))
+    .u32(ioLimit(dialect, cfg.maxWriteBytes))
     .u64(filetimeNow())
     .u64(0n)
     .u16(SMB2_HEADER_SIZE + 64)
