@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, screenshot, test } from "./fixtures.ts";
 import type { Api } from "./support/api.ts";
-import { nfsCopyIn, nfsUrl, probe, smbclient, smbSession } from "./support/clients.ts";
+import { nfsCopyIn, nfsList, nfsUrl, probe, smbclient, smbSession } from "./support/clients.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -51,31 +51,52 @@ test("dashboard shows health, counts, adapter chips and live charts fed every se
   await screenshot(page, info, "dashboard");
 });
 
+/** Whether a real client of this protocol gets through to /export right now. */
+async function clientReaches(
+  type: string,
+  port: number,
+  adminPassword: string,
+  cwd: string,
+): Promise<boolean> {
+  if (type === "nfs") return (await nfsList(port, "/export")).ok;
+  return smbclient(port, "/export", "admin", adminPassword, "ls", cwd).then(
+    () => true,
+    () => false,
+  );
+}
+
 test("stopping and starting NFS and SMB is reflected at once, and a stopped adapter refuses clients", async ({
   adminPage: page,
   api,
+  stack,
 }) => {
-  await page.goto("/adapters");
-  for (const type of ["nfs", "smb"]) {
-    const label = type.toUpperCase();
-    const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: label, exact: true }) });
-    await expect(row).toContainText("running");
-    const before = await adapterStatus(api, type);
-    expect(await probe(before.port)).toBe("open");
+  const cwd = mkdtempSync(join(tmpdir(), "console-adapters-"));
+  try {
+    await page.goto("/adapters");
+    for (const type of ["nfs", "smb"]) {
+      const label = type.toUpperCase();
+      const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: label, exact: true }) });
+      await expect(row).toContainText("running");
+      const before = await adapterStatus(api, type);
+      expect(await clientReaches(type, before.port, stack.adminPassword, cwd)).toBe(true);
 
-    await row.getByRole("button", { name: `Stop ${label}` }).click();
-    await expect(row.getByRole("button", { name: `Start ${label}` })).toBeVisible();
-    await expect(row).toContainText("stopped");
-    expect((await adapterStatus(api, type)).running).toBe(false);
-    expect(await probe(before.port)).toBe("ECONNREFUSED");
+      await row.getByRole("button", { name: `Stop ${label}` }).click();
+      await expect(row.getByRole("button", { name: `Start ${label}` })).toBeVisible();
+      await expect(row).toContainText("stopped");
+      expect((await adapterStatus(api, type)).running).toBe(false);
+      expect(await probe(before.port)).toBe("ECONNREFUSED");
+      expect(await clientReaches(type, before.port, stack.adminPassword, cwd)).toBe(false);
 
-    await row.getByRole("button", { name: `Start ${label}` }).click();
-    await expect(row.getByRole("button", { name: `Stop ${label}` })).toBeVisible();
-    await expect(row).toContainText("running");
-    const after = await adapterStatus(api, type);
-    expect(after.running).toBe(true);
-    await expect(row).toContainText(String(after.port));
-    expect(await probe(after.port)).toBe("open");
+      await row.getByRole("button", { name: `Start ${label}` }).click();
+      await expect(row.getByRole("button", { name: `Stop ${label}` })).toBeVisible();
+      await expect(row).toContainText("running");
+      const after = await adapterStatus(api, type);
+      expect(after.running).toBe(true);
+      await expect(row).toContainText(String(after.port));
+      expect(await clientReaches(type, after.port, stack.adminPassword, cwd)).toBe(true);
+    }
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
   }
 });
 

@@ -14,6 +14,19 @@ export function nfsUrl(port: number, share: string, path: string, uid: number, g
   return `nfs://127.0.0.1${share}/${path}?version=3&nfsport=${port}&mountport=${port}&uid=${uid}&gid=${gid}`;
 }
 
+/** Lists a share's root with nfs-ls; resolves to the error text instead of throwing. */
+export async function nfsList(port: number, share: string): Promise<{ ok: boolean; output: string }> {
+  try {
+    const r = await run("nfs-ls", [`nfs://127.0.0.1${share}?version=3&nfsport=${port}&mountport=${port}`], {
+      timeout: CLIENT_TIMEOUT_MS,
+    });
+    return { ok: true, output: r.stdout };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    return { ok: false, output: `${e.stdout ?? ""}${e.stderr ?? ""}${e.message}` };
+  }
+}
+
 export async function nfsCopyIn(localFile: string, url: string): Promise<void> {
   await run("nfs-cp", [localFile, url], { timeout: CLIENT_TIMEOUT_MS });
 }
