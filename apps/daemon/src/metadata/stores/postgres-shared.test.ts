@@ -2,12 +2,12 @@
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "../../../../../e2e/peers/ports.ts";
-import { testDatabaseUrl } from "../../../../../e2e/peers/test-db.ts";
 import { MemoryBlockStore } from "../../payload/block-store/memory.ts";
 import { DefaultPayloadService } from "../../payload/service.ts";
 import { ALICE, SHARE, share } from "../conformance/harness.ts";
 import { DefaultMetadataService } from "../service.ts";
 import { PG_CACHE_TTL_MS, PostgresMetadataStore } from "./postgres.ts";
+import { freshSchemaUrl } from "./postgres-fixture.ts";
 
 const logger = pino({ level: "silent" });
 const G = { mode: "guarded" as const };
@@ -43,7 +43,7 @@ describe("postgres metadata store shared by two daemons", () => {
   let a: Daemon;
   let b: Daemon;
   beforeEach(async () => {
-    const url = await testDatabaseUrl("shared");
+    const url = await freshSchemaUrl();
     [a, b] = await Promise.all([daemon(url), daemon(url)]);
   });
   afterEach(async () => {
@@ -102,6 +102,23 @@ describe("postgres metadata store shared by two daemons", () => {
     await a.svc.setattr(ALICE, f.handle, { mode: 0o600 });
     await new Promise((r) => setTimeout(r, PG_CACHE_TTL_MS + 50));
     expect((await b.svc.getattr(f.handle)).mode).toBe(0o600);
+  });
+});
+
+describe("postgres test fixtures", () => {
+  it("isolates each fixture in its own schema", async () => {
+    const [x, y] = await Promise.all([freshSchemaUrl(), freshSchemaUrl()]);
+    const sx = await PostgresMetadataStore.open(x);
+    const sy = await PostgresMetadataStore.open(y);
+    try {
+      await sx.transaction(async (tx) => tx.setRoot("/iso", 42n));
+      expect(await sx.getRoot("/iso")).toBe(42n);
+      expect(await sy.getRoot("/iso")).toBeUndefined();
+      expect(sx.epoch).not.toBe(sy.epoch);
+    } finally {
+      await sx.close();
+      await sy.close();
+    }
   });
 });
 

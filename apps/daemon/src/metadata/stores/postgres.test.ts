@@ -1,15 +1,15 @@
-import { testDatabaseUrl } from "../../../../../e2e/peers/test-db.ts";
 import { describeMetadataStore } from "../conformance.ts";
 import { PostgresMetadataStore } from "./postgres.ts";
+import { freshSchemaUrl } from "./postgres-fixture.ts";
 
 describeMetadataStore(
   "postgres",
   async () => {
-    const url = await testDatabaseUrl("meta");
+    const url = await freshSchemaUrl();
     return {
       persistent: true,
       open: async () => PostgresMetadataStore.open(url),
-      // Each fixture has its own database on the run's private cluster; it goes with the cluster.
+      // Each fixture has its own schema on the run's private cluster; it goes with the cluster.
       destroy: async () => {},
     };
   },
