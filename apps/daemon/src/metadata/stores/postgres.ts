@@ -113,6 +113,8 @@ interface Cached<T> {
 
 /** One transaction attempt: rows it locked (and so may reuse) and what it wrote. */
 interface TxState {
+  /** BEGIN is sent with the first statement (with the first row lock in the same round trip). */
+  begun: boolean;
   rows: Map<bigint, Rec | null>;
   inodes: Map<bigint, Rec | null>;
   entries: Map<string, EntryRecord | null>;
@@ -167,10 +169,9 @@ export class PostgresMetadataStore implements MetadataStore {
         throw toFsError(e);
       }
       try {
-        await client.query("BEGIN");
-        const state: TxState = { rows: new Map(), inodes: new Map(), entries: new Map() };
+        const state: TxState = { begun: false, rows: new Map(), inodes: new Map(), entries: new Map() };
         const out = await fn(this.txFor(client, state));
-        await client.query("COMMIT");
+        if (state.begun) await client.query("COMMIT");
         this.applyCommitted(state);
         return out;
       } catch (e) {
@@ -291,7 +292,25 @@ export class PostgresMetadataStore implements MetadataStore {
     }
   }
 
-  private txFor(c: pg.PoolClient, st: TxState): MetadataTx {
+  private txFor(client: pg.PoolClient, st: TxState): MetadataTx {
+    const c = {
+      query: async (q: unknown) => {
+        if (!st.begun) {
+          st.begun = true;
+          await client.query("BEGIN");
+        }
+        return client.query(q as string);
+      },
+    } as Queryable;
+    /** The first lock of a transaction rides with BEGIN: one round trip instead of two. */
+    const lockRows = async (ids: bigint[]) => {
+      if (st.begun) return (await run(c, "lock", [ids.map(String)])).rows;
+      st.begun = true;
+      // Simple-protocol text: ids are bigints we format, so the literal is safe.
+      const text = `BEGIN; ${Q.lock.replace("$1::bigint[]", `'{${ids.join(",")}}'::bigint[]`)}`;
+      const results = (await client.query(text)) as unknown as pg.QueryResult[];
+      return results[1]!.rows;
+    };
     const wrote = (id: bigint, rec: Rec | null) => {
       st.inodes.set(id, rec);
       if (st.rows.has(id)) st.rows.set(id, rec);
@@ -300,7 +319,7 @@ export class PostgresMetadataStore implements MetadataStore {
       lock: async (ids) => {
         const wanted = [...new Set(ids)].filter((id) => !st.rows.has(id));
         if (wanted.length === 0) return;
-        const { rows } = await run(c, "lock", [wanted.map(String)]);
+        const rows = await lockRows(wanted);
         for (const id of wanted) st.rows.set(id, null);
         // Locked rows cannot change under us until commit: later reads reuse them.
         for (const r of rows) st.rows.set(BigInt(r.id), rowToInode(r as InodeRow));
