@@ -2,8 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ConfirmDialog } from "@/components/dialogs/confirm-dialog";
-import { DataTable, Pagination, usePaged } from "@/components/tables/table";
-import { Badge } from "@/components/ui/badge";
+import { Pagination, usePaged } from "@/components/tables/table";
 import { Button } from "@/components/ui/button";
 import { EmptyState, ErrorBanner } from "@/components/ui/card";
 import { Loading } from "@/components/ui/spinner";
@@ -12,8 +11,8 @@ import { errorMessage } from "@/lib/errors";
 import { useTRPC } from "@/lib/trpc";
 import { useStoreApi } from "./store-api";
 import { StoreFormDialog } from "./store-form-dialog";
-import { StoreHealthBadge } from "./store-health-badge";
-import { configSummary, type StoreKind } from "./store-kinds";
+import type { StoreKind } from "./store-kinds";
+import { StoresTable } from "./stores-table";
 
 export interface StoreRow {
   name: string;
@@ -23,7 +22,7 @@ export interface StoreRow {
 
 const TITLES: Record<StoreKind, string> = { metadata: "Metadata stores", block: "Block stores" };
 
-type Open = { kind: "create" } | { kind: "edit" | "delete"; store: StoreRow } | null;
+export type Open = { kind: "create" } | { kind: "edit" | "delete"; store: StoreRow } | null;
 
 export function StoresSection({ kind, canEdit }: { kind: StoreKind; canEdit: boolean }) {
   const trpc = useTRPC();
@@ -67,61 +66,7 @@ export function StoresSection({ kind, canEdit }: { kind: StoreKind; canEdit: boo
       ) : null}
       {stores.data && stores.data.length > 0 ? (
         <>
-          <DataTable
-            label={title}
-            rows={paged.visible}
-            rowKey={(s) => s.name}
-            columns={[
-              { header: "Name", cell: (s) => <span className="font-medium">{s.name}</span> },
-              { header: "Type", cell: (s) => <Badge>{s.type}</Badge> },
-              {
-                header: "Location",
-                cell: (s) => (
-                  <span className="font-mono text-xs break-all">{configSummary(s.type, s.config)}</span>
-                ),
-              },
-              { header: "Health", cell: (s) => <StoreHealthBadge kind={kind} name={s.name} /> },
-              {
-                header: "Used by",
-                cell: (s) => {
-                  const list = usedBy(s.name);
-                  return list.length === 0 ? (
-                    <span className="text-slate-400">no share</span>
-                  ) : (
-                    list.join(", ")
-                  );
-                },
-              },
-              ...(canEdit
-                ? [
-                    {
-                      header: "Actions",
-                      className: "text-right whitespace-nowrap",
-                      cell: (s: StoreRow) => (
-                        <span className="flex justify-end gap-1">
-                          <Button
-                            size="sm"
-                            variant="secondary"
-                            aria-label={`Edit ${s.name}`}
-                            onClick={() => setOpen({ kind: "edit", store: s })}
-                          >
-                            Edit
-                          </Button>
-                          <Button
-                            size="sm"
-                            variant="danger"
-                            aria-label={`Delete ${s.name}`}
-                            onClick={() => setOpen({ kind: "delete", store: s })}
-                          >
-                            Delete
-                          </Button>
-                        </span>
-                      ),
-                    },
-                  ]
-                : []),
-            ]}
-          />
+          <StoresTable kind={kind} rows={paged.visible} canEdit={canEdit} usedBy={usedBy} onOpen={setOpen} />
           <Pagination {...paged} total={stores.data.length} />
         </>
       ) : null}
