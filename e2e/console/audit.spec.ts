@@ -38,3 +38,30 @@ test("audit rows appear for changes, and the filters narrow them", async ({
   await page.getByRole("button", { name: "Clear" }).click();
   await expect(table.getByRole("row").nth(1)).toBeVisible();
 });
+
+test("the audit log pages by cursor: Load more fetches the older rows", async ({
+  adminPage: page,
+  unique,
+  createAccount,
+  stack,
+}) => {
+  const actor = await createAccount("admin");
+  const { api: actorApi } = await signIn(stack.daemonUrl, actor.username, actor.password);
+  // 55 audited attempts (refused deletes of missing groups): more than one page of 50.
+  const missing = unique("missing");
+  for (let i = 0; i < 55; i++)
+    await actorApi.groups.delete.mutate({ name: `${missing}-${i}` }).catch(() => undefined);
+
+  await page.goto("/audit");
+  await page.getByLabel("Actor").fill(actor.username);
+  await page.getByLabel("Action").fill("groups.delete");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  const table = page.getByRole("table", { name: "Audit log" });
+  await expect(table.getByRole("row")).toHaveCount(51);
+  // Newest first: the last attempt heads the first page.
+  await expect(table.getByRole("row").nth(1)).toContainText(`${missing}-54`);
+  await page.getByRole("button", { name: "Load more" }).click();
+  await expect(table.getByRole("row")).toHaveCount(56);
+  await expect(table.getByRole("row").nth(55)).toContainText(`${missing}-0`);
+  await expect(page.getByRole("button", { name: "Load more" })).toHaveCount(0);
+});
