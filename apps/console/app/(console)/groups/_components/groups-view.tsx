@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useState } from "react";
 import { ConfirmDialog } from "@/components/dialogs/confirm-dialog";
-import { DataTable, Pagination, usePaged } from "@/components/tables/table";
+import { Pagination, usePaged } from "@/components/tables/table";
 import { Button } from "@/components/ui/button";
 import { EmptyState, ErrorBanner } from "@/components/ui/card";
 import { Loading } from "@/components/ui/spinner";
@@ -13,9 +13,10 @@ import { errorMessage } from "@/lib/errors";
 import { useTRPC } from "@/lib/trpc";
 import { GroupFormDialog } from "./group-form-dialog";
 import { GroupMembersDialog } from "./group-members-dialog";
+import { GroupsTable } from "./groups-table";
 
 export type Group = inferRouterOutputs<AppRouter>["groups"]["list"][number];
-type Open = { kind: "create" } | { kind: "edit" | "members" | "delete"; group: Group } | null;
+export type Open = { kind: "create" } | { kind: "edit" | "members" | "delete"; group: Group } | null;
 
 export function GroupsView({ canEdit }: { canEdit: boolean }) {
   const trpc = useTRPC();
@@ -51,60 +52,7 @@ export function GroupsView({ canEdit }: { canEdit: boolean }) {
       ) : null}
       {groups.data && groups.data.length > 0 ? (
         <>
-          <DataTable
-            label="Groups"
-            rows={paged.visible}
-            rowKey={(g) => g.name}
-            columns={[
-              { header: "Name", cell: (g) => <span className="font-medium">{g.name}</span> },
-              { header: "GID", cell: (g) => g.gid },
-              {
-                header: "Members",
-                cell: (g) =>
-                  g.members.length === 0 ? (
-                    <span className="text-slate-400">none</span>
-                  ) : (
-                    g.members.join(", ")
-                  ),
-              },
-              {
-                header: "Actions",
-                className: "text-right whitespace-nowrap",
-                cell: (g) => (
-                  <span className="flex justify-end gap-1">
-                    <Button
-                      size="sm"
-                      variant="secondary"
-                      aria-label={`Members of ${g.name}`}
-                      onClick={() => setOpen({ kind: "members", group: g })}
-                    >
-                      Members
-                    </Button>
-                    {canEdit ? (
-                      <>
-                        <Button
-                          size="sm"
-                          variant="secondary"
-                          aria-label={`Edit ${g.name}`}
-                          onClick={() => setOpen({ kind: "edit", group: g })}
-                        >
-                          Edit
-                        </Button>
-                        <Button
-                          size="sm"
-                          variant="danger"
-                          aria-label={`Delete ${g.name}`}
-                          onClick={() => setOpen({ kind: "delete", group: g })}
-                        >
-                          Delete
-                        </Button>
-                      </>
-                    ) : null}
-                  </span>
-                ),
-              },
-            ]}
-          />
+          <GroupsTable rows={paged.visible} canEdit={canEdit} onOpen={setOpen} />
           <Pagination {...paged} total={groups.data.length} />
         </>
       ) : null}
