@@ -1,0 +1,73 @@
+/*
+ * Per-call latency of a synchronous libnfs client (used by bench/nfs-calls.ts):
+ *
+ *   nfs-calls URL MODE N        MODE = stat | fstat | create
+ *
+ *   stat    nfs_stat64 of /calls.<pid>/a/f: a path walk (LOOKUP per component) + GETATTR
+ *   fstat   nfs_fstat64 of an open handle: one GETATTR per call
+ *   create  nfs_creat + nfs_close + nfs_unlink of a fresh name: CREATE, (COMMIT), LOOKUP, REMOVE
+ *
+ * Prints one JSON line: {"mode":..,"n":..,"us_per_op":..}. One call in flight at a time, so the
+ * number is the round trip a synchronous application sees.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include <nfsc/libnfs.h>
+
+static double now(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static void die(struct nfs_context *nfs, const char *what) {
+  fprintf(stderr, "%s failed: %s\n", what, nfs ? nfs_get_error(nfs) : "");
+  exit(1);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4) { fprintf(stderr, "usage: nfs-calls URL stat|fstat|create N\n"); return 2; }
+  const char *mode = argv[2];
+  int n = atoi(argv[3]);
+  struct nfs_context *nfs = nfs_init_context();
+  struct nfs_url *url = nfs_parse_url_dir(nfs, argv[1]);
+  if (!url) die(nfs, "url");
+  if (nfs_mount(nfs, url->server, url->path) != 0) die(nfs, "mount");
+  nfs_set_dircache(nfs, 0);
+  char dir[64], sub[96], path[160];
+  snprintf(dir, sizeof dir, "/calls.%d", (int)getpid());
+  snprintf(sub, sizeof sub, "%s/a", dir);
+  snprintf(path, sizeof path, "%s/f", sub);
+  if (nfs_mkdir(nfs, dir) != 0 || nfs_mkdir(nfs, sub) != 0) die(nfs, "mkdir");
+  struct nfsfh *fh;
+  if (nfs_creat(nfs, path, 0644, &fh) != 0) die(nfs, "creat");
+  double t0 = now();
+  for (int i = 0; i < n; i++) {
+    struct nfs_stat_64 st;
+    if (strcmp(mode, "stat") == 0) {
+      if (nfs_stat64(nfs, path, &st) != 0) die(nfs, "stat");
+    } else if (strcmp(mode, "fstat") == 0) {
+      if (nfs_fstat64(nfs, fh, &st) != 0) die(nfs, "fstat");
+    } else {
+      char p[200];
+      struct nfsfh *f2;
+      snprintf(p, sizeof p, "%s/c%d", sub, i);
+      if (nfs_creat(nfs, p, 0644, &f2) != 0) die(nfs, "creat");
+      nfs_close(nfs, f2);
+      if (nfs_unlink(nfs, p) != 0) die(nfs, "unlink");
+    }
+  }
+  double dt = now() - t0;
+  nfs_close(nfs, fh);
+  nfs_unlink(nfs, path);
+  nfs_rmdir(nfs, sub);
+  nfs_rmdir(nfs, dir);
+  printf("{\"mode\":\"%s\",\"n\":%d,\"us_per_op\":%.1f}\n", mode, n, dt * 1e6 / n);
+  nfs_destroy_url(url);
+  nfs_destroy_context(nfs);
+  return 0;
+}

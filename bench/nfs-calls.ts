@@ -1,0 +1,123 @@
+/**
+ * Per-call latency and server CPU cost of a synchronous NFSv3 client, DittoFS against
+ * NFS-Ganesha (VFS) in one run. The metadata-heavy phases of bench/nfs.ts are round-trip bound
+ * (one call in flight), so this isolates the per-call cost of the server, connection layer included.
+ *
+ *   npx tsx bench/nfs-calls.ts [--n 5000] [--rounds 5] [--modes stat,fstat,create] [--stores memory|persistent]
+ *
+ * The client is bench/nfs-calls.c over libnfs. Per mode it prints the best of `rounds` runs
+ * (interleaved between the servers; the machine is shared and noisy) of the wall time per
+ * operation and of the server process CPU time per operation (utime+stime from /proc/PID/stat,
+ * less sensitive to other load than wall time).
+ */
+import { execFile, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs, promisify } from "node:util";
+import { startGanesha } from "../e2e/peers/ganesha.ts";
+
+const run = promisify(execFile);
+const here = import.meta.dirname;
+const root = resolve(here, "..");
+const TICK_US = 1e6 / 100; // USER_HZ
+
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", default: "5000" },
+    rounds: { type: "string", default: "5" },
+    modes: { type: "string", default: "stat,fstat,create" },
+    stores: { type: "string", default: "persistent" },
+    "no-ganesha": { type: "boolean", default: false },
+  },
+});
+
+const work = mkdtempSync(join(tmpdir(), "dittofs-bench-calls-"));
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(f[11]) + Number(f[12]); // fields 14 and 15: utime, stime
+}
+
+async function startDittofs(): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
+  const data = mkdtempSync(join(work, "dittofs-data-"));
+  const args = ["--import", "tsx", join(here, "nfs-server.ts"), "--port", "0", "--stores", values.stores];
+  const child = spawn(process.execPath, [...args, "--data", data], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const port = await new Promise<number>((res, rej) => {
+    let buf = "";
+    child.stdout.setEncoding("utf8").on("data", (s: string) => {
+      buf += s;
+      const m = /READY (\d+)/.exec(buf);
+      if (m) res(Number(m[1]));
+    });
+    child.once("exit", (code) => rej(new Error(`dittofs server exited ${code}`)));
+  });
+  const stop = () =>
+    new Promise<void>((res) => {
+      child.once("exit", () => res());
+      child.kill("SIGTERM");
+    });
+  return { port, pid: child.pid ?? 0, stop };
+}
+
+interface Sample {
+  wallUs: number;
+  cpuUs: number;
+}
+
+async function measure(bin: string, url: string, pid: number, mode: string, n: number): Promise<Sample> {
+  const before = cpuTicks(pid);
+  const { stdout } = await run(bin, [url, mode, String(n)], { timeout: 600_000 });
+  const cpuUs = ((cpuTicks(pid) - before) * TICK_US) / n;
+  return { wallUs: (JSON.parse(stdout) as { us_per_op: number }).us_per_op, cpuUs };
+}
+
+async function main(): Promise<void> {
+  const bin = join(work, "nfs-calls");
+  const flags = (await run("pkg-config", ["--cflags", "--libs", "libnfs"])).stdout.trim().split(/\s+/);
+  await run("gcc", ["-O2", "-o", bin, join(here, "nfs-calls.c"), ...flags]);
+  const servers: { name: string; url: string; pid: number; stop(): Promise<void> }[] = [];
+  try {
+    const d = await startDittofs();
+    const dUrl = `nfs://127.0.0.1/export?version=3&nfsport=${d.port}&mountport=${d.port}`;
+    servers.push({ name: "dittofs", url: dUrl, pid: d.pid, stop: d.stop });
+    if (!values["no-ganesha"]) {
+      const gDir = join(work, "ganesha-export");
+      mkdirSync(gDir, { mode: 0o777 });
+      const g = await startGanesha({ fsal: "VFS", exportPath: gDir });
+      const gUrl = `nfs://127.0.0.1${g.exportPath}?version=3&nfsport=${g.nfsPort}&mountport=${g.mountPort}`;
+      servers.push({ name: "ganesha", url: gUrl, pid: g.pid, stop: g.stop });
+    }
+    const n = Number(values.n);
+    for (const mode of values.modes.split(",")) {
+      for (const s of servers) await measure(bin, s.url, s.pid, mode, Math.ceil(n / 10)); // warm-up
+      const best = new Map<string, Sample>();
+      for (let r = 0; r < Number(values.rounds); r++) {
+        for (const s of servers) {
+          const m = await measure(bin, s.url, s.pid, mode, n);
+          const b = best.get(s.name);
+          best.set(s.name, {
+            wallUs: Math.min(b?.wallUs ?? m.wallUs, m.wallUs),
+            cpuUs: Math.min(b?.cpuUs ?? m.cpuUs, m.cpuUs),
+          });
+        }
+      }
+      const cells = [...best].map(
+        ([k, v]) => `${k} ${v.wallUs.toFixed(1)} µs/op (cpu ${v.cpuUs.toFixed(1)})`,
+      );
+      const dw = best.get("dittofs")?.wallUs ?? 0;
+      const gw = best.get("ganesha")?.wallUs;
+      const ratio = gw === undefined ? "" : `  ratio ${(gw / dw).toFixed(2)}`;
+      console.log(`${mode.padEnd(7)} n=${n} best of ${values.rounds}: ${cells.join(", ")}${ratio}`);
+    }
+  } finally {
+    for (const s of servers) await s.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,82 @@
+/**
+ * In-process cost of one NFSv3 call through the RPC dispatcher (decode, handler, metadata
+ * service, encode), without sockets: isolates the JS cost per call from the kernel's.
+ *
+ *   npx tsx bench/nfs-dispatch.ts [--n 200000] [--stores memory|persistent]
+ *   node --cpu-prof --import tsx bench/nfs-dispatch.ts ...   (then bench/profile-summary.ts)
+ *
+ * Prints µs per call for GETATTR and LOOKUP (best of 5 batches) and the heap growth per call
+ * between collections (allocation pressure; needs --expose-gc to be exact, else approximate).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { RpcDispatcher } from "../apps/daemon/src/protocols/nfs/rpc/dispatcher.ts";
+import { encodeCall } from "../apps/daemon/src/protocols/nfs/rpc/message.ts";
+import { NfsClient, ok, ROOT_AUTH } from "../apps/daemon/src/protocols/nfs/testing/nfs-client.ts";
+import { startNfsServer } from "../apps/daemon/src/protocols/nfs/testing/server.ts";
+import { XdrWriter } from "../apps/daemon/src/protocols/nfs/xdr/writer.ts";
+
+const { values } = parseArgs({
+  options: { n: { type: "string", default: "100000" }, stores: { type: "string", default: "persistent" } },
+});
+const NFS_PROGRAM = 100003;
+const GETATTR = 1;
+const LOOKUP = 3;
+const BATCHES = 5;
+
+const dir = mkdtempSync(join(tmpdir(), "dittofs-bench-dispatch-"));
+const server = await startNfsServer({
+  stores: values.stores === "memory" ? "memory" : { dataDir: dir },
+});
+const client = await NfsClient.connect(server.port);
+const root = ok(await client.mount("/export")).fh!;
+ok(await client.create(root, "f"));
+client.close();
+
+// The adapter's dispatcher: private, reached for this benchmark only.
+const dispatcher = (server.adapter as unknown as { nfsServer: { dispatcher: RpcDispatcher } }).nfsServer
+  .dispatcher;
+const peer = { address: "127.0.0.1", port: 900 };
+
+function record(proc: number, args: (w: XdrWriter) => void): Buffer {
+  const w = encodeCall(new XdrWriter(), { xid: 1, prog: NFS_PROGRAM, vers: 3, proc, auth: ROOT_AUTH });
+  args(w);
+  return w.toBuffer();
+}
+
+const lookupRec = record(LOOKUP, (w) => w.opaque(root).string("f"));
+const fileFh = await (async () => {
+  const c = await NfsClient.connect(server.port);
+  const fh = ok(await c.lookup(root, "f")).fh;
+  c.close();
+  return fh;
+})();
+const getattrRec = record(GETATTR, (w) => w.opaque(fileFh));
+
+async function time(name: string, rec: Buffer, n: number): Promise<void> {
+  let best = Number.POSITIVE_INFINITY;
+  let heapPerCall = 0;
+  for (let b = 0; b < BATCHES; b++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    const heap0 = process.memoryUsage().heapUsed;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await dispatcher.dispatch(rec, peer);
+    const us = ((performance.now() - t0) * 1000) / n;
+    heapPerCall = (process.memoryUsage().heapUsed - heap0) / n;
+    best = Math.min(best, us);
+  }
+  console.log(
+    `${name.padEnd(8)} ${best.toFixed(2)} µs/call (best of ${BATCHES} × ${n}), heap +${heapPerCall.toFixed(0)} B/call`,
+  );
+}
+
+try {
+  const n = Number(values.n);
+  await time("GETATTR", getattrRec, n);
+  await time("LOOKUP", lookupRec, n);
+} finally {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
