@@ -3,7 +3,8 @@
  * `maxInFlight`; reading pauses beyond that) and replies go out in completion order, as RPC
  * over TCP allows (xids match them). One writer per connection: replies that complete in the
  * same tick are written under one cork, so Node issues a single writev and payload buffers
- * (READ data) are never copied into a staging buffer.
+ * (READ data) are never copied into a staging buffer. Small replies (all metadata ones) are
+ * copied once into a single buffer with their record mark, so a lone reply is one plain write.
  */
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
@@ -26,6 +27,10 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
 };
 
 const CLOSE_LINGER_MS = 1_000;
+/** Replies up to this size are copied into one buffer behind their record mark (one write). */
+const COALESCE_MAX_BYTES = 4096;
+const RECORD_MARK_BYTES = 4;
+const LAST_FRAGMENT = 0x8000_0000;
 
 export class RpcConnection {
   private readonly decoder: RecordDecoder;
@@ -108,22 +113,38 @@ export class RpcConnection {
     if (this.closed) return;
     let len = 0;
     for (const b of reply) len += b.length;
-    this.out.push(recordMark(len));
-    for (const b of reply) this.out.push(b);
+    if (len <= COALESCE_MAX_BYTES) {
+      // A metadata reply is a few hundred bytes in one or two chunks: one small copy with the
+      // record mark in front is cheaper than a writev request per chunk.
+      const one = Buffer.allocUnsafe(RECORD_MARK_BYTES + len);
+      one.writeUInt32BE((LAST_FRAGMENT | len) >>> 0, 0);
+      let off = RECORD_MARK_BYTES;
+      for (const b of reply) off += b.copy(one, off);
+      this.out.push(one);
+    } else {
+      this.out.push(recordMark(len));
+      for (const b of reply) this.out.push(b);
+    }
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      process.nextTick(() => this.flush());
+      process.nextTick(this.flushCallback);
     }
   }
+
+  private readonly flushCallback = (): void => this.flush();
 
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed || this.out.length === 0) return;
     const bufs = this.out;
     this.out = [];
-    this.socket.cork();
-    for (const b of bufs) this.socket.write(b);
-    this.socket.uncork();
+    if (bufs.length === 1) {
+      this.socket.write(bufs[0]!);
+    } else {
+      this.socket.cork();
+      for (const b of bufs) this.socket.write(b);
+      this.socket.uncork();
+    }
     if (this.socket.writableLength > this.limits.maxPendingWriteBytes) {
       this.pausedForWrites = true;
       this.updateFlow();
