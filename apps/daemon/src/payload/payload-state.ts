@@ -13,11 +13,26 @@ export class PayloadState {
   /** WAL sequence of the oldest truncate/delete whose GC has not finished. */
   gcSeq = Number.POSITIVE_INFINITY;
   gcRunning: Promise<void> | null = null;
+  /** The boundary the running GC pass is deleting from (null when none runs). */
+  gcRunningBoundary: number | null = null;
   uploadsInFlight = 0;
+  /** Reads and writes in progress that hold this state across an await. */
+  pins = 0;
   private uploadsIdleWaiters: (() => void)[] = [];
 
   constructor(readonly id: string) {
     this.idBytes = Buffer.from(id, "latin1");
+  }
+
+  /**
+   * Blocks at or past this index are stale in the block store until GC finishes: reads must take
+   * them as absent, never download them.
+   */
+  get staleFrom(): number {
+    return Math.min(
+      this.gcBoundary ?? Number.POSITIVE_INFINITY,
+      this.gcRunningBoundary ?? Number.POSITIVE_INFINITY,
+    );
   }
 
   get gcPending(): boolean {

@@ -106,6 +106,18 @@ export class SharePayload implements BlockOwner {
   async writeAt(payloadId: string, offset: number, data: Buffer, stability: Stability): Promise<void> {
     checkRange(offset, data.length);
     const p = this.payload(payloadId);
+    // Pinned: while this write waits for cache room, eviction must not forget the state it holds
+    // (a later write would make a second one and the two would lose each other's blocks).
+    p.pins++;
+    try {
+      await this.writePinned(p, offset, data);
+    } finally {
+      p.pins--;
+    }
+    if (stability !== "unstable") await this.wal.sync();
+  }
+
+  private async writePinned(p: PayloadState, offset: number, data: Buffer): Promise<void> {
     if (data.length > 0) {
       const wait = this.cache.reserve(data.length);
       if (wait !== undefined) await wait;
@@ -125,7 +137,6 @@ export class SharePayload implements BlockOwner {
       }
       await written;
     }
-    if (stability !== "unstable") await this.wal.sync();
   }
 
   /** Copies bytes into the cache as dirty slices, block by block; queues complete blocks. */
@@ -255,6 +266,15 @@ export class SharePayload implements BlockOwner {
     this.checkOpen();
     if (length === 0) return BlockEntry.EMPTY;
     const p = this.payload(payloadId);
+    p.pins++;
+    try {
+      return await this.readPinned(p, offset, length);
+    } finally {
+      p.pins--;
+    }
+  }
+
+  private async readPinned(p: PayloadState, offset: number, length: number): Promise<Buffer> {
     const first = Math.floor(offset / BLOCK_SIZE_BYTES);
     const last = Math.floor((offset + length - 1) / BLOCK_SIZE_BYTES);
     const sequential = offset === p.lastReadEnd;
@@ -348,7 +368,7 @@ export class SharePayload implements BlockOwner {
   }
 
   forgetPayloadIfIdle(p: PayloadState): void {
-    if (p.blocks.size === 0 && !p.gcPending && p.uploadsInFlight === 0) {
+    if (p.blocks.size === 0 && !p.gcPending && p.uploadsInFlight === 0 && p.pins === 0) {
       this.payloads.delete(p.id);
     }
   }

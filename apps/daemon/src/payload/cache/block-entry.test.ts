@@ -78,10 +78,17 @@ function modelStep(rnd: () => number, st: ModelState, op: number): void {
   }
   if (r < 0.1 && e.base !== null) {
     // An upload round trip: freeze, compose, finish.
-    const gen = e.freeze();
+    e.freeze();
     const stored = e.compose();
     expect(stored.equals(model.subarray(0, stored.length))).toBe(true);
-    e.finishUpload(stored, gen);
+    // Sometimes a truncate lands while the put is in flight.
+    if (rnd() < 0.3) {
+      const lim = randInt(rnd, 0, B);
+      e.truncate(lim, op);
+      model.fill(0, lim);
+      st.lastEnd = -1;
+    }
+    e.finishUpload(stored);
     return;
   }
   const seqWrite = r < 0.55 && st.lastEnd >= 0 && st.lastEnd < B;

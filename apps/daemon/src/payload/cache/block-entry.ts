@@ -44,8 +44,11 @@ export class BlockEntry {
   /** Oldest WAL sequence whose bytes are in unfrozen slices / in the upload in flight. */
   dirtyMinSeq = Number.POSITIVE_INFINITY;
   frozenMinSeq = Number.POSITIVE_INFINITY;
-  /** Bumped by truncate: an upload that started before it must not clear needsRewrite. */
+  /** Bumped by truncate: an upload composed before it must not clear needsRewrite. */
   truncateGen = 0;
+  /** truncateGen when the upload in flight composed its data, and the lowest truncate since. */
+  private composedGen = 0;
+  private limSinceCompose = BLOCK_SIZE_BYTES;
   lastWriteMs = 0;
   /** Bytes as last reported to the cache (cache.ts keeps the totals). */
   counted = { clean: 0, dirty: 0, uploading: 0 };
@@ -168,17 +171,18 @@ export class BlockEntry {
     }
   }
 
-  /** Marks the current slices as the upload in flight; returns the truncate generation. */
-  freeze(): number {
+  /** Marks the current slices as the upload in flight. */
+  freeze(): void {
     for (const s of this.slices) s.frozen = true;
     this.frozenMinSeq = this.dirtyMinSeq;
     this.dirtyMinSeq = Number.POSITIVE_INFINITY;
     this.uploading = true;
-    return this.truncateGen;
   }
 
   /** The block as it should be stored, from the base and the frozen slices. */
   compose(): Buffer {
+    this.composedGen = this.truncateGen;
+    this.limSinceCompose = BLOCK_SIZE_BYTES;
     // The streaming case: one full slice from offset 0 over everything the base holds is the
     // block already (frozen slices never change), so it is stored without a copy. (Only when the
     // slice fills its buffer: a view must not pin more memory than the cache counts.)
@@ -201,13 +205,19 @@ export class BlockEntry {
     return out;
   }
 
-  /** The upload of `stored` succeeded: it becomes the base; frozen slices are dropped. */
-  finishUpload(stored: Buffer, gen: number): void {
+  /**
+   * The upload of `stored` succeeded: it becomes the base; frozen slices are dropped. Truncates
+   * that came after compose() are not in it: their limit masks the new base and the block stays
+   * due for a rewrite.
+   */
+  finishUpload(stored: Buffer): void {
     this.slices = this.slices.filter((s) => !s.frozen);
     this.base = stored;
-    if (gen === this.truncateGen) {
+    if (this.composedGen === this.truncateGen) {
       this.baseValidLen = BLOCK_SIZE_BYTES;
       this.needsRewrite = false;
+    } else {
+      this.baseValidLen = this.limSinceCompose;
     }
     this.frozenMinSeq = Number.POSITIVE_INFINITY;
     this.uploading = false;
@@ -232,6 +242,7 @@ export class BlockEntry {
     }
     this.slices = kept;
     if (lim < this.baseValidLen) this.baseValidLen = lim;
+    if (lim < this.limSinceCompose) this.limSinceCompose = lim;
     this.needsRewrite = true;
     this.truncateGen++;
     if (seq < this.dirtyMinSeq) this.dirtyMinSeq = seq;

@@ -13,6 +13,8 @@ export class FaultyBlockStore implements BlockStore {
   deletes = 0;
   failPuts = false;
   failDeletes = false;
+  /** Probability that a put or delete fails (a flaky store); reads never fail here. */
+  flakiness = 0;
   private gate: Promise<void> | null = null;
   private openGate: (() => void) | null = null;
 
@@ -36,7 +38,7 @@ export class FaultyBlockStore implements BlockStore {
 
   async put(key: string, data: Buffer): Promise<void> {
     if (this.gate !== null) await this.gate;
-    if (this.failPuts) throw new FsError("EIO", "injected put failure");
+    if (this.failPuts || Math.random() < this.flakiness) throw new FsError("EIO", "injected put failure");
     this.puts++;
     await this.inner.put(key, data);
   }
@@ -47,7 +49,8 @@ export class FaultyBlockStore implements BlockStore {
   }
 
   async delete(key: string): Promise<void> {
-    if (this.failDeletes) throw new FsError("EIO", "injected delete failure");
+    if (this.failDeletes || Math.random() < this.flakiness)
+      throw new FsError("EIO", "injected delete failure");
     this.deletes++;
     await this.inner.delete(key);
   }

@@ -14,6 +14,13 @@ import { BLOCK_SIZE_BYTES } from "../types.ts";
 export function loadBase(engine: SharePayload, e: BlockEntry, prefetch: boolean): Promise<void> {
   if (e.base !== null) return Promise.resolve();
   if (e.loading !== null) return e.loading;
+  const p = engine.payloads.get(e.payloadId);
+  if (p !== undefined && e.index >= p.staleFrom) {
+    // Truncated or deleted and not yet collected: what the store holds there is stale.
+    e.base = BlockEntry.EMPTY;
+    engine.cache.recount(e);
+    return Promise.resolve();
+  }
   const key = blockKey(e.payloadId, e.index);
   e.loading = engine.transfer
     .download(() => engine.store.get(key), prefetch)

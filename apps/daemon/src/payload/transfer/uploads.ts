@@ -17,12 +17,18 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
   e.uploadQueued = false;
   if (e.dropped || e.uploading || !e.isDirty || engine.closed || p.gcPending) return;
   const cancelled = () => engine.closed;
-  const gen = e.freeze();
+  e.freeze();
   engine.cache.recount(e);
   p.uploadStarted();
   try {
-    while (e.base === null && !e.covers(0, BLOCK_SIZE_BYTES, true)) {
+    while (!e.dropped && e.base === null && !e.covers(0, BLOCK_SIZE_BYTES, true)) {
       await engine.transfer.retrying(() => engine.loadBase(e), Number.POSITIVE_INFINITY, cancelled);
+    }
+    if (e.dropped) {
+      // Truncated/deleted meanwhile: GC owns this key now; nothing to put.
+      e.slices = [];
+      e.uploading = false;
+      return;
     }
     const data = e.compose();
     const key = blockKey(p.id, e.index);
@@ -33,7 +39,7 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
     );
     engine.transfer.uploadedBytes += data.length;
     if (e.dropped) e.slices = [];
-    else e.finishUpload(data, gen);
+    else e.finishUpload(data);
     e.uploading = false;
   } catch (err) {
     if (e.dropped) {
@@ -61,6 +67,7 @@ export async function runGc(engine: SharePayload, p: PayloadState): Promise<void
     await p.uploadsIdle();
     const boundary = p.gcBoundary;
     p.gcBoundary = null;
+    p.gcRunningBoundary = boundary;
     try {
       await engine.transfer.background(() =>
         engine.transfer.retrying(
@@ -72,6 +79,8 @@ export async function runGc(engine: SharePayload, p: PayloadState): Promise<void
     } catch (err) {
       p.gcBoundary = p.gcBoundary === null ? boundary : Math.min(p.gcBoundary, boundary);
       throw err;
+    } finally {
+      p.gcRunningBoundary = null;
     }
   }
 }
