@@ -90,4 +90,17 @@ describe("two daemons sharing PostgreSQL metadata and an S3 bucket", () => {
     expect(await tool(a, "count", "/race")).toBe(String(RACE_NAMES));
     expect(await tool(b, "count", "/race")).toBe(String(RACE_NAMES));
   });
+
+  // Last: it takes the bucket away from both daemons.
+  it("readiness fails on both daemons when the shared S3 endpoint is gone", async () => {
+    const ready = async (d: DaemonProcess) => (await fetch(`${d.httpUrl}/health/ready`)).status;
+    expect([await ready(a), await ready(b)]).toEqual([200, 200]);
+    await s3.stop();
+    await expect.poll(() => ready(a), { timeout: 20_000 }).toBe(503);
+    await expect.poll(() => ready(b), { timeout: 20_000 }).toBe(503);
+    const body = (await (await fetch(`${b.httpUrl}/health/ready`)).json()) as {
+      checks: Array<{ name: string; ok: boolean }>;
+    };
+    expect(body.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual(["block-store s3"]);
+  });
 });
