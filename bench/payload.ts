@@ -92,7 +92,7 @@ async function seqBench(
     "write+commit MiB/s": mibps(bytes, tAck - t0),
     "write→stored MiB/s": mibps(bytes, tStored - t0),
     "read cold MiB/s": mibps(bytes, r1 - r0),
-    "read warm MiB/s": Number.isNaN(warmMs) ? "-" : mibps(bytes, warmMs),
+    "read warm (zero-copy) MiB/s": Number.isNaN(warmMs) ? "-" : mibps(bytes, warmMs),
   };
 }
 

@@ -1,6 +1,9 @@
 /**
- * WAL record format. A segment file (`seg-<16 hex digits>.wal`) is a run of records and nothing
- * else; records are appended, never rewritten. Every record (little-endian):
+ * WAL record format. Each share has a directory `<walDir>/<hex of share name>/` of segment files
+ * `seg-<16 hex digits>.wal` (ids increase; the oldest one left is the replay checkpoint). A
+ * segment is a run of records and nothing else; records are appended, never rewritten. A
+ * `*.corrupt` file is a segment set aside after a bad record (kept for an operator, never read).
+ * Every record (little-endian):
  *
  *   0        4        6        8                16               24       28       30       32       36       40
  *   +--------+--------+--------+----------------+----------------+--------+--------+--------+--------+--------+
@@ -11,7 +14,8 @@
  *   +---------------------------------+----------------------------------+
  *
  * - hdr crc: CRC32C of bytes [0, 36) of the header. data crc: CRC32C of the payload id then data.
- * - sequence: +1 per record across segments, so a record from an older run never looks current.
+ * - sequence: strictly increasing across segments and runs (a gap only where a failed write was
+ *   cut off), so a stale or reordered record never passes for the next one.
  * - kind: WRITE (offset = file offset, data = bytes), TRUNCATE (offset = new size), DELETE.
  * Replay reads records in order and stops at the first that is short (torn) or fails a check.
  */
