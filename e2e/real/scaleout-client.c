@@ -6,6 +6,10 @@
  *   scaleout-client URL create DIR PREFIX FIRST COUNT
  *       creates DIR/PREFIX<FIRST..FIRST+COUNT-1> with O_CREAT|O_EXCL and prints one character per
  *       name: 'c' created, 'e' EEXIST (another client created it first). Exit 1 on other errors.
+ *   scaleout-client URL rename DIR PREFIX FIRST COUNT TOPREFIX
+ *       renames DIR/PREFIX<i> to DIR/TOPREFIX<i>, one character per name: 'r' renamed, 'n' ENOENT.
+ *   scaleout-client URL unlink DIR PREFIX FIRST COUNT
+ *       removes DIR/PREFIX<i>, one character per name: 'u' removed, 'n' ENOENT.
  *   scaleout-client URL count DIR
  *       prints the number of entries of DIR other than "." and "..".
  *   scaleout-client URL xfer PATH IN URL2 OUT [KILLPID]
@@ -49,6 +53,30 @@ static int create_files(struct nfs_context *nfs, const char *dir, const char *pr
     if (r != 0) die(nfs, path);
     if (nfs_close(nfs, fh) != 0) die(nfs, "close");
     putchar('c');
+  }
+  putchar('\n');
+  return 0;
+}
+
+/* rename (to != NULL) or unlink each DIR/PREFIX<i>: `ok` on success, 'n' on ENOENT. */
+static int each_name(struct nfs_context *nfs, const char *dir, const char *prefix, long first, long count,
+                     const char *to, char ok) {
+  char path[1024], target[1024];
+  for (long i = first; i < first + count; i++) {
+    snprintf(path, sizeof path, "%s/%s%ld", dir, prefix, i);
+    int r;
+    if (to != NULL) {
+      snprintf(target, sizeof target, "%s/%s%ld", dir, to, i);
+      r = nfs_rename(nfs, path, target);
+    } else {
+      r = nfs_unlink(nfs, path);
+    }
+    if (r == -ENOENT) {
+      putchar('n');
+      continue;
+    }
+    if (r != 0) die(nfs, path);
+    putchar(ok);
   }
   putchar('\n');
   return 0;
@@ -146,6 +174,10 @@ int main(int argc, char **argv) {
     rc = create_files(nfs, dir, argv[4], atol(argv[5]), atol(argv[6]));
   } else if (strcmp(cmd, "xfer") == 0 && (argc == 7 || argc == 8)) {
     rc = xfer(nfs, dir, argv[4], argv[5], argv[6], argc == 8 ? atol(argv[7]) : 0);
+  } else if (strcmp(cmd, "rename") == 0 && argc == 8) {
+    rc = each_name(nfs, dir, argv[4], atol(argv[5]), atol(argv[6]), argv[7], 'r');
+  } else if (strcmp(cmd, "unlink") == 0 && argc == 7) {
+    rc = each_name(nfs, dir, argv[4], atol(argv[5]), atol(argv[6]), NULL, 'u');
   } else if (strcmp(cmd, "count") == 0) {
     rc = count_entries(nfs, dir);
   } else {

@@ -91,6 +91,29 @@ describe("two daemons sharing PostgreSQL metadata and an S3 bucket", () => {
     expect(await tool(b, "count", "/race")).toBe(String(RACE_NAMES));
   });
 
+  it("a rename through A racing a remove of the same entry through B: one wins, the directory stays whole", async () => {
+    await tool(a, "mkdir", "/rr");
+    expect(await tool(a, "create", "/rr", "x", "0", String(RACE_NAMES))).toBe("c".repeat(RACE_NAMES));
+    const [renamed, removed] = await Promise.all([
+      tool(a, "rename", "/rr", "x", "0", String(RACE_NAMES), "y"),
+      tool(b, "unlink", "/rr", "x", "0", String(RACE_NAMES)),
+    ]);
+    for (let i = 0; i < RACE_NAMES; i++) {
+      expect([renamed[i], removed[i]].join(""), `name x${i}`).toMatch(/^(rn|nu)$/);
+    }
+    const survivors = [...renamed].filter((c) => c === "r").length;
+    for (const d of [a, b]) {
+      expect(await tool(d, "count", "/rr")).toBe(String(survivors));
+      // nfs-ls reads every entry's attributes: an entry naming a removed inode would fail here.
+      const { stdout } = await run("nfs-ls", [nfsUrl(d.nfsPort, "/rr")], { maxBuffer: 1 << 22 });
+      const names = stdout
+        .split("\n")
+        .map((l) => / (\S+)$/.exec(l)?.[1])
+        .filter((n) => n !== undefined && n !== "." && n !== "..");
+      expect(names.sort()).toEqual([...renamed].flatMap((c, i) => (c === "r" ? [`y${i}`] : [])).sort());
+    }
+  });
+
   // Last: it takes the bucket away from both daemons.
   it("readiness fails on both daemons when the shared S3 endpoint is gone", async () => {
     const ready = async (d: DaemonProcess) => (await fetch(`${d.httpUrl}/health/ready`)).status;
