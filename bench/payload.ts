@@ -18,6 +18,7 @@ import { FsBlockStore } from "../apps/daemon/src/payload/block-store/fs.ts";
 import { MemoryBlockStore } from "../apps/daemon/src/payload/block-store/memory.ts";
 import { S3BlockStore } from "../apps/daemon/src/payload/block-store/s3.ts";
 import { DefaultPayloadService } from "../apps/daemon/src/payload/service.ts";
+import { FaultyBlockStore } from "../apps/daemon/src/payload/testing/faulty-store.ts";
 import type { BlockStore } from "../apps/daemon/src/payload/types.ts";
 import { startS3rver } from "../e2e/peers/s3rver.ts";
 
@@ -128,6 +129,23 @@ async function commitBench(dir: string): Promise<Record<string, string>> {
   };
 }
 
+/** Upload throughput alone: dirty data piled up behind a held store, then released and drained. */
+async function uploadDrainBench(store: BlockStore, dir: string, mib: number): Promise<string> {
+  const gated = new FaultyBlockStore(store);
+  gated.hold();
+  const svc = newService(dir);
+  await svc.addShare("/u", gated);
+  const chunk = Buffer.alloc(MiB, 9);
+  for (let i = 0; i < mib; i++) await svc.writeAt("/u", "drain", i * MiB, chunk);
+  await svc.commit("/u", "drain");
+  const t0 = performance.now();
+  gated.release();
+  await waitUploaded(svc);
+  const ms = performance.now() - t0;
+  await svc.close();
+  return mibps(mib * MiB, ms);
+}
+
 /** Plain PutObject loop of 4 MiB objects: sequential and with CONCURRENCY in flight. */
 async function plainPutBench(client: S3Client, bucket: string, mib: number): Promise<Record<string, string>> {
   const body = Buffer.alloc(4 * MiB, 7);
@@ -172,17 +190,24 @@ async function main(): Promise<void> {
     ];
     console.log("\nSequential I/O through PayloadService (1 MiB requests, same run):");
     console.table(rows);
+    const drain = await uploadDrainBench(new S3BlockStore({ ...s3cfg, prefix: "drain/" }), dir, S3_MIB);
     const client = new S3Client(s3.clientConfig());
     const plain = await plainPutBench(client, "bench", S3_MIB);
     client.destroy();
     console.log(`\nS3 upload (same s3rver, ${S3_MIB} MiB of 4 MiB objects):`);
-    console.table([{ "PayloadService write→stored MiB/s": rows[2]!["write→stored MiB/s"]!, ...plain }]);
+    console.table([
+      {
+        "PayloadService write→stored MiB/s": rows[2]!["write→stored MiB/s"]!,
+        [`PayloadService upload drain x${CONCURRENCY} MiB/s`]: drain,
+        ...plain,
+      },
+    ]);
     console.log(
       `\nCOMMIT latency (4 KiB WRITE + COMMIT) vs raw 4 KiB append + fdatasync, ${COMMIT_SAMPLES} samples, interleaved:`,
     );
     const commit = await commitBench(dir);
     console.table([commit]);
-    console.log(JSON.stringify({ sequential: rows, s3Plain: plain, commit }));
+    console.log(JSON.stringify({ sequential: rows, s3Drain: drain, s3Plain: plain, commit }));
   } finally {
     await s3.stop();
     await rm(dir, { recursive: true, force: true });
