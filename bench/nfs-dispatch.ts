@@ -5,7 +5,7 @@
  *   npx tsx bench/nfs-dispatch.ts [--n 200000] [--stores memory|persistent]
  *   node --cpu-prof --import tsx bench/nfs-dispatch.ts ...   (then bench/profile-summary.ts)
  *
- * Prints µs per call for GETATTR and LOOKUP (best of 5 batches) and the heap growth per call
+ * Prints µs per call for GETATTR, LOOKUP and a READDIRPLUS page (best of 5 batches) and the heap growth per call
  * between collections (allocation pressure; needs --expose-gc to be exact, else approximate).
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -24,7 +24,9 @@ const { values } = parseArgs({
 const NFS_PROGRAM = 100003;
 const GETATTR = 1;
 const LOOKUP = 3;
+const READDIRPLUS = 17;
 const BATCHES = 5;
+const DIR_ENTRIES = 1000;
 
 const dir = mkdtempSync(join(tmpdir(), "dittofs-bench-dispatch-"));
 const server = await startNfsServer({
@@ -55,6 +57,17 @@ const fileFh = await (async () => {
 })();
 const getattrRec = record(GETATTR, (w) => w.opaque(fileFh));
 
+// READDIRPLUS: the first page (libnfs's dircount/maxcount of 8 KiB, ~48 entries) of 1,000 files.
+const caller = { uid: 0, gid: 0, gids: [] };
+const md = server.ctx.metadata;
+const dirFh = (await md.mkdir(caller, md.rootHandle("/export"), "d", {})).handle;
+for (let i = 0; i < DIR_ENTRIES; i++) {
+  await md.create(caller, dirFh, `f${String(i).padStart(6, "0")}`, {}, { mode: "unchecked" });
+}
+const readdirplusRec = record(READDIRPLUS, (w) =>
+  w.opaque(dirFh).uint64(0n).fixedOpaque(Buffer.alloc(8)).uint32(8192).uint32(8192),
+);
+
 async function time(name: string, rec: Buffer, n: number): Promise<void> {
   let best = Number.POSITIVE_INFINITY;
   let heapPerCall = 0;
@@ -76,6 +89,7 @@ try {
   const n = Number(values.n);
   await time("GETATTR", getattrRec, n);
   await time("LOOKUP", lookupRec, n);
+  await time("RDIRPLUS", readdirplusRec, Math.ceil(n / 40));
 } finally {
   await server.stop();
   rmSync(dir, { recursive: true, force: true });

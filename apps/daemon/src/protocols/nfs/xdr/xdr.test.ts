@@ -15,6 +15,25 @@ describe("XDR writer golden bytes", () => {
     expect(w.toBuffer()).toEqual(hex("deadbeef fffffffe 0102030405060708 00000001 0000010000000005"));
   });
 
+  it("encodes uint64 at the word and safe-integer boundaries, bigint and number alike", () => {
+    const cases: [bigint, string][] = [
+      [0n, "0000000000000000"],
+      [0xffff_ffffn, "00000000ffffffff"],
+      [0x1_0000_0000n, "0000000100000000"],
+      [0x1f_ffff_ffff_ffffn, "001fffffffffffff"], // 2^53 - 1: last value of the fast path
+      [0x20_0000_0000_0001n, "0020000000000001"],
+      [0xffff_ffff_ffff_ffffn, "ffffffffffffffff"],
+      [-1n, "ffffffffffffffff"], // two's complement, as the reader's int64 would give back
+    ];
+    for (const [v, want] of cases) {
+      expect(new XdrWriter(4).uint64(v).toBuffer()).toEqual(hex(want));
+      if (v >= 0n && v <= BigInt(Number.MAX_SAFE_INTEGER)) {
+        expect(new XdrWriter(4).uint64(Number(v)).toBuffer()).toEqual(hex(want));
+      }
+    }
+    expect(new XdrWriter(4).uint32(0x8000_0001).uint32(-1).toBuffer()).toEqual(hex("80000001 ffffffff"));
+  });
+
   it("pads opaque and string to 4 bytes with zeros (§4.10–4.11)", () => {
     const w = new XdrWriter(4);
     w.opaque(Buffer.from([1, 2, 3, 4, 5]))
