@@ -8,6 +8,8 @@ import assert from "node:assert";
 const INITIAL_BYTES = 256;
 const ZERO_PAD = Buffer.alloc(4);
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+/** The last uint64 encoded through the BigInt path, split into its two words. */
+const bigCache = { value: -1n, hi: 0xffff_ffff, lo: 0xffff_ffff };
 
 export class XdrWriter {
   private chunks: Buffer[] = [];
@@ -75,7 +77,15 @@ export class XdrWriter {
       this.put32(Math.floor(n / 0x1_0000_0000), this.pos);
       this.put32(n >>> 0, this.pos + 4);
     } else {
-      this.buf.writeBigUInt64BE(BigInt.asUintN(64, v), this.pos);
+      // Large values are mostly the same few (a share's fsid in every fattr3): remember the last.
+      if (v !== bigCache.value) {
+        const u = BigInt.asUintN(64, v);
+        bigCache.value = v;
+        bigCache.hi = Number(u >> 32n);
+        bigCache.lo = Number(u & 0xffff_ffffn);
+      }
+      this.put32(bigCache.hi, this.pos);
+      this.put32(bigCache.lo, this.pos + 4);
     }
     this.pos += 8;
     return this;

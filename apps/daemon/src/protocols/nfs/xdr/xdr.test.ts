@@ -31,6 +31,12 @@ describe("XDR writer golden bytes", () => {
         expect(new XdrWriter(4).uint64(Number(v)).toBuffer()).toEqual(hex(want));
       }
     }
+    // Repeats and alternations of large values (the writer remembers the last one it split).
+    const a = 0xfedc_ba98_7654_3210n;
+    const b = 0x0123_4567_89ab_cdefn;
+    expect(new XdrWriter(4).uint64(a).uint64(a).uint64(b).uint64(a).uint64(-1n).toBuffer()).toEqual(
+      hex("fedcba9876543210 fedcba9876543210 0123456789abcdef fedcba9876543210 ffffffffffffffff"),
+    );
     expect(new XdrWriter(4).uint32(0x8000_0001).uint32(-1).toBuffer()).toEqual(hex("80000001 ffffffff"));
   });
 
