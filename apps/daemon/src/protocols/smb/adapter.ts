@@ -63,6 +63,9 @@ class SmbAdapter implements ProtocolAdapter {
         resolve();
       });
     });
+    // After listen, an accept failure (EMFILE, ENFILE) is an 'error' event: unheard, it would be
+    // an uncaught exception that stops the daemon.
+    server.on("error", (err) => this.state.ctx.logger.error({ err }, "smb: listener error"));
     const addr = server.address();
     this.boundPort = typeof addr === "object" && addr ? addr.port : 0;
     this.state.ctx.logger.info({ port: this.boundPort }, "smb: listening");
@@ -75,7 +78,12 @@ class SmbAdapter implements ProtocolAdapter {
     }
     this.sockets.add(socket);
     socket.on("close", () => this.sockets.delete(socket));
-    new SmbConnection(this.state, socket);
+    try {
+      new SmbConnection(this.state, socket);
+    } catch (err) {
+      this.state.ctx.logger.error({ err }, "smb: connection setup failed");
+      socket.destroy();
+    }
   }
 
   async stop(): Promise<void> {

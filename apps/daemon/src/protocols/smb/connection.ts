@@ -92,9 +92,33 @@ export class SmbConnection {
     });
     this.localAddress = socket.localAddress ?? "127.0.0.1";
     socket.setNoDelay(true);
-    socket.on("data", (chunk) => this.onData(chunk));
+    // Per-connection error boundary: nothing thrown or rejected in this connection's handlers may
+    // reach the process (an uncaught exception stops the daemon for every client); it closes
+    // this connection only.
+    socket.on("data", (chunk) => {
+      try {
+        this.onData(chunk);
+      } catch (e) {
+        this.fail(e, "smb: data handler failed, closing");
+      }
+    });
     socket.on("error", () => socket.destroy());
-    socket.on("close", () => void this.teardown());
+    socket.on("close", () => {
+      this.teardown().catch((e) => this.server.ctx.logger.error({ err: e }, "smb: teardown failed"));
+    });
+  }
+
+  /** True once the socket closed: late handlers must not register state (opens) any more. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private fail(e: unknown, msg: string): void {
+    try {
+      this.server.ctx.logger.warn({ err: e }, msg);
+    } finally {
+      this.socket.destroy();
+    }
   }
 
   newVolatileId(): bigint {
@@ -118,15 +142,13 @@ export class SmbConnection {
       this.inflightBytes += f.length;
       if (this.overloaded()) this.socket.pause();
       this.handleFrame(f)
-        .catch((e) => {
-          this.server.ctx.logger.warn({ err: e }, "smb: frame failed, closing");
-          this.socket.destroy();
-        })
+        .catch((e) => this.fail(e, "smb: frame failed, closing"))
         .finally(() => {
           this.inflight--;
           this.inflightBytes -= f.length;
           if (!this.overloaded() && !this.closed) this.socket.resume();
-        });
+        })
+        .catch(() => undefined);
     }
   }
 
@@ -197,7 +219,7 @@ export class SmbConnection {
     } catch (e) {
       const status = ntStatusOf(e);
       this.server.ctx.logger.debug(
-        { command: spec?.name, status: status.toString(16), err: (e as Error).message },
+        { command: spec?.name, status: status.toString(16), err: e instanceof Error ? e.message : String(e) },
         "smb: error reply",
       );
       if (!(e instanceof SmbError) && !(e instanceof Error && e.name === "FsError")) {
@@ -368,10 +390,16 @@ export class SmbConnection {
   private async teardown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const p of this.pending.values()) p.controller.abort(new SmbError(STATUS_CANCELLED));
-    for (const s of this.sessions.values()) await this.closeSessionOpens(s);
-    this.sessions.clear();
-    this.server.ctx.clients.remove(this.clientId);
+    try {
+      for (const p of this.pending.values()) p.controller.abort(new SmbError(STATUS_CANCELLED));
+      for (const s of this.sessions.values()) await this.closeSessionOpens(s);
+      // An open registered while the loop above awaited (CREATE refuses on a closed connection;
+      // this is the backstop) would otherwise keep its share mode and handle forever.
+      for (const open of [...this.opens.values()]) await closeOpen(this, open).catch(() => undefined);
+    } finally {
+      this.sessions.clear();
+      this.server.ctx.clients.remove(this.clientId);
+    }
   }
 
   close(): void {

@@ -239,6 +239,9 @@ export async function create(req: SmbRequest): Promise<Reply> {
   if (outcome.action === C.FILE_OVERWRITTEN || outcome.action === C.FILE_SUPERSEDED) {
     attr = await truncateForOverwrite(req, tree, c, target);
   }
+  // The client went away while this CREATE awaited: teardown already closed its opens, so one
+  // registered now would hold its share mode and handle forever.
+  if (req.conn.isClosed) throw new SmbError(S.STATUS_USER_SESSION_DELETED, "connection closed");
   const id = req.conn.newVolatileId();
   const open: Open = {
     persistentId: id,
@@ -255,7 +258,9 @@ export async function create(req: SmbRequest): Promise<Reply> {
     grantedAccess: access,
     shareAccess: c.ShareAccess,
     deleteOnClose,
-    lockOwner: `smb:${req.conn.clientId}:${id}`,
+    // Trailing ':' so the owner is never a prefix of another (unlockAll matches by prefix:
+    // closing open 1 must not release the locks of open 10).
+    lockOwner: `smb:${req.conn.clientId}:${id}:`,
     locks: [],
     dir: null,
     position: 0n,

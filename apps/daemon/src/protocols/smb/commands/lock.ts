@@ -142,9 +142,14 @@ export async function lock(req: SmbRequest): Promise<Reply> {
       taken.push(held);
       open.locks.push(held);
     }
+    // A CLOSE (or disconnect) that ran between two elements already dropped this open's locks:
+    // release what was taken after it instead of leaking locks nobody can unlock.
+    if (!req.conn.opens.has(open.volatileId)) throw new SmbError(STATUS_FILE_CLOSED);
   } catch (err) {
     for (const h of taken) {
-      open.locks.splice(open.locks.indexOf(h), 1);
+      // The open may have been closed meanwhile (its locks already dropped): indexOf is then -1.
+      const at = open.locks.indexOf(h);
+      if (at >= 0) open.locks.splice(at, 1);
       if (h.length > 0)
         req.server.ctx.metadata.unlock(open.handle, {
           owner: open.lockOwner,

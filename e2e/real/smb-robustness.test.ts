@@ -1,0 +1,290 @@
+/**
+ * Failing and aborted SMB requests never take the server down ("malformed or failing requests
+ * never crash the server"): smbclient gets of missing files, into unwritable local paths, killed
+ * mid-transfer, many failures in a row; raw clients that disconnect with reads, writes, blocking
+ * locks and delete-on-close opens in flight. Every uncaught exception and unhandled rejection in
+ * the process is recorded while the tests run and must stay empty; afterwards the server still
+ * serves a put/get round trip.
+ */
+import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import * as C from "../../apps/daemon/src/protocols/smb/constants.ts";
+import * as S from "../../apps/daemon/src/protocols/smb/ntstatus.ts";
+import {
+  closeBody,
+  createBody,
+  fileIdOf,
+  lockBody,
+  open,
+  readBody,
+  writeBody,
+  writeFile,
+} from "../../apps/daemon/src/protocols/smb/testing/bodies.ts";
+import {
+  ALICE,
+  type SmbHarness,
+  startSmbHarness,
+} from "../../apps/daemon/src/protocols/smb/testing/harness.ts";
+import { SmbTestClient } from "../../apps/daemon/src/protocols/smb/testing/smb-client.ts";
+
+const BIG_BYTES = 32 * 1024 * 1024;
+const X = C.SMB2_LOCKFLAG_EXCLUSIVE_LOCK;
+const NOW = C.SMB2_LOCKFLAG_FAIL_IMMEDIATELY;
+
+const escaped: unknown[] = [];
+const onEscape = (e: unknown) => escaped.push(e);
+
+/** smbclient against the harness's export; resolves with exit code and output, never throws. */
+function smbclient(port: number, user: string, password: string, cmds: string, opts: string[], cwd: string) {
+  const args = ["//127.0.0.1/export", "-p", String(port), "-U", `${user}%${password}`];
+  for (const o of opts) args.push("--option", o);
+  args.push("-c", cmds);
+  return new Promise<{ code: number; out: string }>((resolve) => {
+    execFile("smbclient", args, { cwd, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      const code = err
+        ? typeof (err as { code?: unknown }).code === "number"
+          ? (err as { code: number }).code
+          : 1
+        : 0;
+      resolve({ code, out: `${stdout}${stderr}` });
+    });
+  });
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 200));
+
+describe("SMB server survives failing and aborted requests", () => {
+  let h: SmbHarness;
+  let dir: string;
+
+  beforeAll(async () => {
+    process.on("uncaughtException", onEscape);
+    process.on("unhandledRejection", onEscape);
+    h = await startSmbHarness({ wal: true });
+    dir = mkdtempSync(join(tmpdir(), "smb-robust-"));
+    writeFileSync(join(dir, "big.bin"), randomBytes(BIG_BYTES));
+    const put = await smbclient(h.port, ALICE.user, ALICE.password, "put big.bin", [], dir);
+    expect(put.code, put.out).toBe(0);
+  });
+
+  afterAll(async () => {
+    process.off("uncaughtException", onEscape);
+    process.off("unhandledRejection", onEscape);
+    await h?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  afterEach(async () => {
+    await settle();
+    expect(escaped).toEqual([]);
+  });
+
+  async function stillServes(): Promise<void> {
+    const name = `alive-${randomBytes(4).toString("hex")}.txt`;
+    writeFileSync(join(dir, name), "still here");
+    const r = await smbclient(
+      h.port,
+      ALICE.user,
+      ALICE.password,
+      `put ${name}; get ${name} ${name}.back`,
+      [],
+      dir,
+    );
+    expect(r.code, r.out).toBe(0);
+    expect(readFileSync(join(dir, `${name}.back`), "utf8")).toBe("still here");
+  }
+
+  it("answers a get of a missing file with OBJECT_NAME_NOT_FOUND and keeps serving", async () => {
+    const r = await smbclient(h.port, ALICE.user, ALICE.password, "get no-such-file.bin", [], dir);
+    expect(r.out).toContain("NT_STATUS_OBJECT_NAME_NOT_FOUND");
+    await stillServes();
+  });
+
+  it("survives a get into an unwritable local path", async () => {
+    const r = await smbclient(h.port, ALICE.user, ALICE.password, "get big.bin /proc/no/such/dir/x", [], dir);
+    expect(r.code).not.toBe(0);
+    await stillServes();
+  });
+
+  it("survives many failures in a row on one connection and across connections", async () => {
+    const cmds = Array.from({ length: 30 }, (_, i) =>
+      i % 3 === 0 ? `get missing-${i}` : i % 3 === 1 ? `rm missing-${i}` : `get big.bin /proc/x/${i}`,
+    ).join("; ");
+    for (let i = 0; i < 3; i++) await smbclient(h.port, ALICE.user, ALICE.password, cmds, [], dir);
+    await stillServes();
+  });
+
+  it("survives smbclient killed in the middle of a get", async () => {
+    for (let round = 0; round < 3; round++) {
+      const target = join(dir, `partial-${round}.bin`);
+      const child = spawn(
+        "smbclient",
+        [
+          "//127.0.0.1/export",
+          "-p",
+          String(h.port),
+          "-U",
+          `${ALICE.user}%${ALICE.password}`,
+          "-c",
+          `get big.bin ${target}`,
+        ],
+        { stdio: "ignore" },
+      );
+      const exited = new Promise((r) => child.once("exit", r));
+      // Kill once the transfer has started (some bytes landed locally), or after 3 s regardless.
+      const until = Date.now() + 3000;
+      while (Date.now() < until && !(existsSync(target) && statSync(target).size > 0)) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      child.kill("SIGKILL");
+      await exited;
+    }
+    await stillServes();
+  });
+
+  it("survives a client that disconnects with reads, writes and a compound in flight", async () => {
+    for (let round = 0; round < 5; round++) {
+      const c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+      const f = await open(c, "big.bin");
+      const inflight: Promise<unknown>[] = [];
+      for (let i = 0; i < 16; i++) inflight.push(c.send(C.SMB2_READ, readBody(f, BigInt(i) << 20n, 1 << 20)));
+      for (let i = 0; i < 8; i++) {
+        inflight.push(c.send(C.SMB2_WRITE, writeBody(f, BigInt(BIG_BYTES + i * 65536), randomBytes(65536))));
+      }
+      inflight.push(
+        c.compound([
+          { command: C.SMB2_CREATE, body: createBody("missing\\x.bin", { disposition: C.FILE_OPEN }) },
+          {
+            command: C.SMB2_READ,
+            body: readBody({ persistent: ~0n & 0xffffffffffffffffn, volatile: 0xffffffffffffffffn }, 0n, 10),
+            flags: C.SMB2_FLAGS_RELATED_OPERATIONS,
+          },
+          {
+            command: C.SMB2_CLOSE,
+            body: closeBody({ persistent: 0xffffffffffffffffn, volatile: 0xffffffffffffffffn }),
+            flags: C.SMB2_FLAGS_RELATED_OPERATIONS,
+          },
+        ]),
+      );
+      c.close();
+    }
+    await settle();
+    await stillServes();
+  });
+
+  it("survives a client gone while its blocking lock waits, and frees the waiter", async () => {
+    const a = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+    const fa = await open(a, "big.bin");
+    expect(
+      (await a.send(C.SMB2_LOCK, lockBody(fa, [{ offset: 0n, length: 10n, flags: X | NOW }]))).status,
+    ).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      const b = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+      const fb = await open(b, "big.bin");
+      void b.send(C.SMB2_LOCK, lockBody(fb, [{ offset: 0n, length: 10n, flags: X }]));
+      const until = Date.now() + 2000;
+      while (b.interim.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+      expect(b.interim.length).toBe(1);
+      b.close();
+    }
+    await settle();
+    // Unlocking wakes no dead waiter; a fresh client then takes the range.
+    expect((await a.send(C.SMB2_CLOSE, closeBody(fa))).status).toBe(0);
+    const c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+    const fc = await open(c, "big.bin");
+    expect(
+      (await c.send(C.SMB2_LOCK, lockBody(fc, [{ offset: 0n, length: 10n, flags: X | NOW }]))).status,
+    ).toBe(0);
+    a.close();
+    c.close();
+  });
+
+  it("survives a delete-on-close file removed by another client before its CLOSE, and a disconnect instead", async () => {
+    const a = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+    const b = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+    await writeFile(a, "doc-gone.txt", Buffer.from("x"));
+    const f = await open(a, "doc-gone.txt", { options: C.FILE_DELETE_ON_CLOSE, access: C.FILE_ALL_ACCESS });
+    // Another client renames the file away (share DELETE is granted), so the unlink at CLOSE fails.
+    await writeFile(b, "doc-other.txt", Buffer.from("y"));
+    const r = await smbclient(
+      h.port,
+      ALICE.user,
+      ALICE.password,
+      "rename doc-gone.txt doc-moved.txt",
+      [],
+      dir,
+    );
+    expect(typeof r.code).toBe("number");
+    const closed = await a.send(C.SMB2_CLOSE, closeBody(f));
+    expect(closed.header.Command).toBe(C.SMB2_CLOSE);
+    const g = await open(a, "doc-other.txt", { options: C.FILE_DELETE_ON_CLOSE, access: C.FILE_ALL_ACCESS });
+    expect(g.volatile).toBeGreaterThan(0n);
+    a.close();
+    b.close();
+    await stillServes();
+  });
+
+  it("closing one open never releases the locks of another open of the same connection", async () => {
+    const a = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+    const b = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+    await writeFile(a, "owners.bin", Buffer.alloc(100));
+    // Enough opens that one volatile id is a decimal prefix of another (1 and 1x).
+    const ids = [];
+    for (let i = 0; i < 40; i++) ids.push(await open(a, "owners.bin"));
+    const first = ids.find((f) => ids.some((g) => g.volatile / 10n === f.volatile))!;
+    const longer = ids.find((g) => g.volatile / 10n === first.volatile)!;
+    expect(
+      (await a.send(C.SMB2_LOCK, lockBody(first, [{ offset: 0n, length: 1n, flags: X | NOW }]))).status,
+    ).toBe(0);
+    expect(
+      (await a.send(C.SMB2_LOCK, lockBody(longer, [{ offset: 50n, length: 1n, flags: X | NOW }]))).status,
+    ).toBe(0);
+    expect((await a.send(C.SMB2_CLOSE, closeBody(first))).status).toBe(0);
+    const fb = await open(b, "owners.bin");
+    expect(
+      (await b.send(C.SMB2_LOCK, lockBody(fb, [{ offset: 50n, length: 1n, flags: X | NOW }]))).status,
+    ).toBe(S.STATUS_LOCK_NOT_GRANTED);
+    a.close();
+    b.close();
+  });
+
+  it("a CREATE finishing after its connection closed leaves no open behind (share mode, handle)", async () => {
+    const a = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+    await writeFile(a, "gate.bin", Buffer.alloc(10));
+    const fa = await open(a, "gate.bin");
+    expect(
+      (await a.send(C.SMB2_LOCK, lockBody(fa, [{ offset: 0n, length: 10n, flags: X | NOW }]))).status,
+    ).toBe(0);
+    // In a compound a blocking LOCK cannot go async: it waits in place, and the CREATE after it
+    // runs only when the LOCK ends, which the disconnect forces (teardown closes the gate open).
+    const b = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+    const fb = await open(b, "gate.bin");
+    // Opens closed after the gate's by teardown, with data to commit: teardown is still busy
+    // closing them while the CREATE runs.
+    for (let i = 0; i < 4; i++) {
+      const fw = await open(b, `slow-close-${i}.bin`);
+      await b.send(C.SMB2_WRITE, writeBody(fw, 0n, randomBytes(1 << 20)));
+    }
+    void b.compound([
+      { command: C.SMB2_LOCK, body: lockBody(fb, [{ offset: 0n, length: 10n, flags: X }]) },
+      {
+        command: C.SMB2_CREATE,
+        body: createBody("late-excl.txt", { share: 0, disposition: C.FILE_OPEN_IF }),
+      },
+    ]);
+    await settle();
+    b.close();
+    await settle();
+    const r = await a.send(
+      C.SMB2_CREATE,
+      createBody("late-excl.txt", { share: 0, disposition: C.FILE_OPEN_IF }),
+    );
+    expect(r.status).toBe(0);
+    await a.send(C.SMB2_CLOSE, closeBody(fileIdOf(r)));
+    a.close();
+  });
+});
