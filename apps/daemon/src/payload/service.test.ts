@@ -242,4 +242,24 @@ describe("DefaultPayloadService", () => {
     expect(svc.stats().wal!.fsyncs).toBe(2);
     expect(svc.stats().wal!.records).toBe(3);
   });
+
+  it("shared mode: COMMIT returns with the blocks in the store; invalidate refetches another daemon's rewrite", async () => {
+    const store = new MemoryBlockStore();
+    const a = service();
+    const b = service({ walDir: path.join(dir, "wal-b") });
+    await a.addShare(S, store, { shared: true });
+    await b.addShare(S, store, { shared: true });
+    const v1 = bytes(5 * MiB + 3, 20);
+    await a.writeAt(S, "co", 0, v1);
+    await a.commit(S, "co");
+    // No waiting: the commit itself waited for the uploads (close-to-open).
+    expect(await listKeys(store)).toEqual(["co/chunk-0/block-0", "co/chunk-0/block-1"]);
+    expect((await b.readAt(S, "co", 0, v1.length)).equals(v1)).toBe(true);
+    const v2 = bytes(5 * MiB + 3, 21);
+    await a.writeAt(S, "co", 0, v2);
+    await a.commit(S, "co");
+    expect((await b.readAt(S, "co", 0, v2.length)).equals(v1)).toBe(true); // B's cache, until told
+    b.invalidate(S, "co");
+    expect((await b.readAt(S, "co", 0, v2.length)).equals(v2)).toBe(true);
+  });
 });

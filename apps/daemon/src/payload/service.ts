@@ -37,8 +37,11 @@ export class DefaultPayloadService implements PayloadService {
     this.transfer = new TransferManager(opts.transferConcurrency, opts.logger);
   }
 
-  /** Registers a share and replays its WAL (restoring dirty data and queueing its uploads). */
-  async addShare(name: string, blockStore: BlockStore): Promise<void> {
+  /**
+   * Registers a share and replays its WAL (restoring dirty data and queueing its uploads).
+   * `shared`: scale-out mode (COMMIT waits for the blocks to be in the block store).
+   */
+  async addShare(name: string, blockStore: BlockStore, opts: { shared?: boolean } = {}): Promise<void> {
     if (this.shares.has(name)) throw new FsError("EEXIST", `share ${name}`);
     const logger = this.logger.child({ share: name });
     const engine = new SharePayload({
@@ -48,6 +51,7 @@ export class DefaultPayloadService implements PayloadService {
       transfer: this.transfer,
       logger,
       idleUploadMs: this.opts.idleUploadMs,
+      shared: opts.shared,
     });
     this.shares.set(name, engine);
     try {
@@ -99,6 +103,11 @@ export class DefaultPayloadService implements PayloadService {
 
   async commit(share: string, payloadId: string): Promise<void> {
     return this.share(share).commit(payloadId);
+  }
+
+  /** Shared mode: forget clean cached blocks of a payload (another daemon may have changed them). */
+  invalidate(share: string, payloadId: string): void {
+    this.share(share).invalidate(payloadId);
   }
 
   async flushAll(): Promise<void> {

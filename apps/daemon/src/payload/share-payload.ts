@@ -27,6 +27,8 @@ export const PREFETCH_BLOCKS = 2;
 export const IDLE_UPLOAD_MS_DEFAULT = 1_000;
 const IDLE_SCAN_MS = 250;
 const RECLAIM_DELAY_MS = 50;
+/** Shared-mode COMMIT re-checks its payload's blocks this often while they upload. */
+const STORED_POLL_MS = 5;
 /** Partial-block uploads after COMMITs are batched over this window. */
 export const COMMIT_UPLOAD_DELAY_MS = 50;
 
@@ -37,6 +39,11 @@ export interface SharePayloadOptions {
   transfer: TransferManager;
   logger: pino.Logger;
   idleUploadMs?: number;
+  /**
+   * Shared (scale-out) mode, design.md "Scale-out": COMMIT also waits until the payload's dirty
+   * blocks are in the block store, so another daemon reading the same store sees them.
+   */
+  shared?: boolean;
 }
 
 export class SharePayload implements BlockOwner {
@@ -56,6 +63,7 @@ export class SharePayload implements BlockOwner {
   readonly transfer: TransferManager;
   readonly logger: pino.Logger;
   private readonly idleUploadMs: number;
+  private readonly shared: boolean;
 
   constructor(opts: SharePayloadOptions) {
     this.store = opts.store;
@@ -63,6 +71,7 @@ export class SharePayload implements BlockOwner {
     this.transfer = opts.transfer;
     this.logger = opts.logger;
     this.idleUploadMs = opts.idleUploadMs ?? IDLE_UPLOAD_MS_DEFAULT;
+    this.shared = opts.shared ?? false;
     this.unsubscribePressure = this.cache.onPressure(() => {
       for (const e of this.dirty) this.scheduleUpload(e);
     });
@@ -163,8 +172,47 @@ export class SharePayload implements BlockOwner {
 
   async commit(payloadId: string): Promise<void> {
     const p = this.payloads.get(payloadId);
-    if (p !== undefined) this.uploadAfterCommit(p);
-    await this.wal.sync();
+    if (p === undefined) return this.wal.sync();
+    if (!this.shared) {
+      this.uploadAfterCommit(p);
+      return this.wal.sync();
+    }
+    p.pins++;
+    try {
+      await Promise.all([this.wal.sync(), this.waitStored(p)]);
+    } finally {
+      p.pins--;
+    }
+  }
+
+  /** Shared mode: uploads every dirty block of the payload now and waits until all are stored. */
+  private async waitStored(p: PayloadState): Promise<void> {
+    for (;;) {
+      this.checkOpen();
+      let pending = p.gcPending;
+      for (const e of p.blocks.values()) {
+        if (!e.isDirty && !e.uploading) continue;
+        pending = true;
+        this.scheduleUpload(e);
+      }
+      if (!pending) return;
+      await new Promise((r) => setTimeout(r, STORED_POLL_MS));
+    }
+  }
+
+  /**
+   * Drops the payload's clean cached blocks so the next read downloads them again (another daemon
+   * may have rewritten them). Dirty data stays: it is newer than anything in the store.
+   */
+  invalidate(payloadId: string): void {
+    const p = this.payloads.get(payloadId);
+    if (p === undefined) return;
+    for (const e of [...p.blocks.values()]) {
+      if (e.isDirty || e.uploading || e.loading !== null) continue;
+      e.base = null;
+      this.cache.recount(e);
+      this.released(e);
+    }
   }
 
   /**

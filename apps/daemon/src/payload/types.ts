@@ -62,6 +62,11 @@ export interface PayloadService {
   /** Drops cached data, WAL interest and (asynchronously, retried) the blocks. */
   delete(share: string, payloadId: string): Promise<void>;
   stats(share?: string): PayloadStats;
+  /**
+   * Scale-out (added): drops clean cached blocks of a payload so the next read fetches them from
+   * the block store again; dirty data is kept.
+   */
+  invalidate?(share: string, payloadId: string): void;
 }
 
 export interface BlockStoreHealth {
