@@ -47,6 +47,8 @@ export interface ShareRoot {
 
 export class DefaultMetadataService implements MetadataService {
   private readonly core: ServiceCore;
+  /** Shares whose addShare is in progress. */
+  private readonly adding = new Set<string>();
 
   constructor(opts: { logger: Logger; payload: PayloadService }) {
     this.core = new ServiceCore(opts.logger, opts.payload);
@@ -54,7 +56,19 @@ export class DefaultMetadataService implements MetadataService {
 
   /** Serves a share from `store`, creating its root directory (default mode 01777) if missing. */
   async addShare(share: ShareInfo, store: MetadataStore, root?: ShareRoot): Promise<void> {
-    if (this.core.shares.has(share.name)) throw new FsError("EEXIST", `share ${share.name}`);
+    // Checked and claimed before the first await: two concurrent adds of one name must not both
+    // register (the second would replace the first's state and sweep orphans a second time).
+    if (this.core.shares.has(share.name) || this.adding.has(share.name))
+      throw new FsError("EEXIST", `share ${share.name}`);
+    this.adding.add(share.name);
+    try {
+      await this.registerShare(share, store, root);
+    } finally {
+      this.adding.delete(share.name);
+    }
+  }
+
+  private async registerShare(share: ShareInfo, store: MetadataStore, root?: ShareRoot): Promise<void> {
     const rootId = (await store.getRoot(share.name)) ?? (await this.createRoot(share.name, store, root));
     const key = shareKey(share.name);
     const state: ShareState = {
@@ -70,8 +84,14 @@ export class DefaultMetadataService implements MetadataService {
     };
     this.core.shares.set(share.name, state);
     this.core.byKey.set(state.keyHex, state);
-    // Open references die with the process; PostgreSQL may be shared with daemons that hold some.
-    if (store.type !== "postgres") await this.sweepOrphans(state);
+    try {
+      // Open references die with the process; PostgreSQL may be shared with daemons that hold some.
+      if (store.type !== "postgres") await this.sweepOrphans(state);
+    } catch (e) {
+      // A failed add leaves nothing registered: the caller (Runtime) rolls back its own half.
+      await this.removeShare(share.name);
+      throw e;
+    }
   }
 
   updateShare(share: ShareInfo): void {

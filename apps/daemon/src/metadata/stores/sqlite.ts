@@ -61,6 +61,12 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE UNIQUE INDEX IF NOT EXISTS entries_seq ON entries (parent, seq);
 `;
 
+/** SQLite failures as errno: a full database (max_page_count or disk) is ENOSPC, the rest EIO. */
+function toFsError(e: unknown): unknown {
+  if (!(e instanceof Database.SqliteError)) return e;
+  return new FsError(e.code === "SQLITE_FULL" ? "ENOSPC" : "EIO", `sqlite: ${e.message}`);
+}
+
 interface Deferred {
   promise: Promise<void>;
   resolve: () => void;
@@ -77,6 +83,11 @@ function deferred(): Deferred {
   // Every member of a batch may have failed already: the rejection then has no other listener.
   promise.catch(() => {});
   return { promise, resolve, reject };
+}
+
+interface Batch {
+  size: number;
+  committed: Deferred;
 }
 
 function entryKey(parent: bigint, name: string): string {
@@ -141,6 +152,11 @@ function readEpoch(db: Database.Database): number {
   return epoch;
 }
 
+export interface SqliteStoreOptions {
+  /** Largest database file (SQLite max_page_count); a transaction growing it beyond fails ENOSPC. */
+  maxBytes?: number;
+}
+
 export class SqliteMetadataStore implements MetadataStore {
   readonly type = "sqlite";
   private readonly st: ReturnType<typeof prepareAll>;
@@ -148,7 +164,7 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly entries = new BoundedCache<string, EntryRecord | null>(SQLITE_ENTRY_CACHE_MAX);
   private readonly mutex = new Mutex();
   private touched: { inodes: bigint[]; entries: string[] } | null = null;
-  private batch: { size: number; committed: Deferred } | null = null;
+  private batch: Batch | null = null;
   private closed = false;
 
   /** Ids below this are recorded as reserved in the database (by a committed or open write). */
@@ -162,7 +178,7 @@ export class SqliteMetadataStore implements MetadataStore {
     this.st = prepareAll(db);
   }
 
-  static open(path: string): SqliteMetadataStore {
+  static open(path: string, opts: SqliteStoreOptions = {}): SqliteMetadataStore {
     mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path);
     try {
@@ -172,6 +188,10 @@ export class SqliteMetadataStore implements MetadataStore {
       db.pragma(`wal_autocheckpoint = ${SQLITE_WAL_CHECKPOINT_PAGES}`);
       db.pragma("temp_store = MEMORY");
       db.pragma("busy_timeout = 5000");
+      if (opts.maxBytes !== undefined) {
+        const pageSize = db.pragma("page_size", { simple: true }) as number;
+        db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxBytes / pageSize))}`);
+      }
       db.exec(SCHEMA);
       return new SqliteMetadataStore(db, readEpoch(db), firstFreeId(db));
     } catch (e) {
@@ -181,22 +201,34 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   async transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {
-    const { out, committed } = await this.mutex.run(async () => {
-      if (this.closed) throw new FsError("EIO", "store closed");
-      if (this.batch === null) {
-        this.st.begin.run();
-        this.batch = { size: 0, committed: deferred() };
-      }
-      const batch = this.batch;
-      try {
-        return { out: await this.savepoint(fn), committed: batch.committed.promise };
-      } finally {
-        batch.size++;
-        if (this.mutex.waiting === 0 || batch.size >= SQLITE_GROUP_COMMIT_MAX) this.commitBatch();
-      }
-    });
-    await committed;
-    return out;
+    try {
+      const { out, committed } = await this.mutex.run(async () => {
+        if (this.closed) throw new FsError("EIO", "store closed");
+        const batch = this.openBatch();
+        try {
+          return { out: await this.savepoint(fn), committed: batch.committed.promise };
+        } finally {
+          batch.size++;
+          // A batch SQLite rolled back by itself was failed already and is no longer `this.batch`.
+          const last = this.mutex.waiting === 0 || batch.size >= SQLITE_GROUP_COMMIT_MAX;
+          if (this.batch === batch && last) this.commitBatch();
+        }
+      });
+      await committed;
+      return out;
+    } catch (e) {
+      throw toFsError(e);
+    }
+  }
+
+  private openBatch(): Batch {
+    if (this.batch !== null) return this.batch;
+    // Every batch ends in COMMIT or ROLLBACK (loseBatch); should one still be open, BEGIN would
+    // fail with "cannot start a transaction within a transaction" on every call from now on.
+    if (this.db.inTransaction) this.st.rollback.run();
+    this.st.begin.run();
+    this.batch = { size: 0, committed: deferred() };
+    return this.batch;
   }
 
   private async savepoint<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {
@@ -207,6 +239,12 @@ export class SqliteMetadataStore implements MetadataStore {
       this.st.release.run();
       return out;
     } catch (e) {
+      if (!this.db.inTransaction) {
+        // SQLite rolled the whole batch back by itself (SQLITE_FULL, IOERR, NOMEM: "Response To
+        // Errors Within A Transaction"): every member of it lost its writes, not just this one.
+        this.loseBatch(e);
+        throw e;
+      }
       this.st.rollbackTo.run();
       this.st.release.run();
       // The reservation may have been written by this savepoint: write it again when next needed.
@@ -222,18 +260,39 @@ export class SqliteMetadataStore implements MetadataStore {
   private commitBatch(): void {
     const batch = this.batch;
     if (batch === null) return;
-    this.batch = null;
     try {
       this.st.commit.run();
+      this.batch = null;
       batch.committed.resolve();
     } catch (e) {
-      if (this.db.inTransaction) this.st.rollback.run();
-      this.reservedUpTo = 0n;
-      // The cache holds the lost batch's writes: forget everything.
-      this.inodes.clear();
-      this.entries.clear();
-      batch.committed.reject(new FsError("EIO", `sqlite commit: ${(e as Error).message}`));
+      this.loseBatch(e);
     }
+  }
+
+  /** Ends the open batch without its writes and fails every member waiting for its COMMIT. */
+  private loseBatch(cause: unknown): void {
+    const batch = this.batch;
+    this.batch = null;
+    try {
+      if (this.db.inTransaction) this.st.rollback.run();
+    } catch {
+      // openBatch rolls back again before the next BEGIN.
+    }
+    this.reservedUpTo = 0n;
+    // The cache holds the lost batch's writes: forget everything.
+    this.inodes.clear();
+    this.entries.clear();
+    const mapped = toFsError(cause);
+    const err = mapped instanceof FsError ? mapped : new FsError("EIO", String(cause));
+    batch?.committed.reject(new FsError(err.code, `sqlite batch rolled back: ${err.message}`));
+  }
+
+  /**
+   * Writes run only inside the batch: after SQLite rolled a batch back by itself, a body that
+   * caught the error must not go on writing in autocommit mode, outside any transaction.
+   */
+  private inBatch(): void {
+    if (!this.db.inTransaction) throw new FsError("EIO", "sqlite: transaction rolled back");
   }
 
   getInode(id: bigint): Rec | undefined {
@@ -327,6 +386,7 @@ export class SqliteMetadataStore implements MetadataStore {
     lockNamespace: () => {},
     getInode: (id) => this.getInode(id),
     insertInode: (rec: NewInode) => {
+      this.inBatch();
       const id = this.allocateId();
       const full: Rec = {
         ...rec,
@@ -340,17 +400,20 @@ export class SqliteMetadataStore implements MetadataStore {
       return full;
     },
     updateInode: (rec) => {
+      this.inBatch();
       this.touchInode(rec.id);
       if (this.st.updateInode.run(...inodeValues(rec), rec.id).changes === 0) throw new FsError("ESTALE");
       this.inodes.set(rec.id, rec);
     },
     deleteInode: (id) => {
+      this.inBatch();
       this.touchInode(id);
       this.inodes.delete(id);
       if (this.st.deleteInode.run(id).changes === 0) throw new FsError("ESTALE");
     },
     getEntry: (parent, name) => this.getEntry(parent, name),
     insertEntry: (e) => {
+      this.inBatch();
       const key = entryKey(e.parent, e.name);
       this.touchEntry(key);
       try {
@@ -363,6 +426,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.entries.set(key, { ...e });
     },
     deleteEntry: (parent, name) => {
+      this.inBatch();
       const key = entryKey(parent, name);
       this.touchEntry(key);
       if (this.st.deleteEntry.run(parent, name).changes === 0) throw new FsError("ENOENT", name);
@@ -370,6 +434,7 @@ export class SqliteMetadataStore implements MetadataStore {
     },
     hasEntries: (parent) => this.st.hasEntries.get(parent) !== undefined,
     setRoot: (share, id) => {
+      this.inBatch();
       this.st.setRoot.run(share, id);
     },
   };
