@@ -88,6 +88,12 @@ function runChild(dataDir: string, seed: number, killAfterMs: number, early: boo
   });
 }
 
+function taintFootprint(op: CrashOp, taint: IntervalSet): void {
+  if (op.kind === "truncate") taint.add(op.size, EXTENT_BYTES);
+  else if (op.kind === "delete") taint.add(0, EXTENT_BYTES);
+  else if (op.kind === "write") taint.add(op.off, op.off + op.len);
+}
+
 /** The expected content and the bytes whose value is not determined (ops not known durable). */
 function expected(
   base: Buffer,
@@ -103,13 +109,16 @@ function expected(
     if (op.id !== id) continue;
     if (i > lastReported) {
       // Past the last acknowledgement: may or may not have run; only its footprint matters.
-      if (op.kind === "truncate") taint.add(op.size, EXTENT_BYTES);
-      else if (op.kind === "write") taint.add(op.off, op.off + op.len);
+      taintFootprint(op, taint);
       continue;
     }
     const durable = reported.has(i);
     if (op.kind === "commit") {
       if (durable) taint.clear();
+    } else if (op.kind === "delete") {
+      // Durable once a later commit's WAL flush covers it (that commit clears the taint).
+      model.fill(0);
+      taint.add(0, EXTENT_BYTES);
     } else if (op.kind === "truncate") {
       model.fill(0, op.size);
       if (durable) taint.remove(op.size, EXTENT_BYTES);

@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     } else if (op.kind === "commit") {
       await svc.commit(SHARE, op.id);
       process.stdout.write(`C ${i}\n`);
+    } else if (op.kind === "delete") {
+      await svc.delete(SHARE, op.id); // not durable by itself: no report
     } else {
       await svc.truncate(SHARE, op.id, op.size);
       process.stdout.write(`C ${i}\n`);

@@ -1,7 +1,8 @@
 /**
  * The crash test's workload, generated from a seed so the killed child and the verifying parent
  * agree on every op without passing data around. Two payloads, up to EXTENT_BYTES each (three
- * blocks), sequential and random writes of 1 B to 512 KiB, commits, durable writes, truncates.
+ * blocks), sequential and random writes of 1 B to 512 KiB, commits, durable writes, truncates,
+ * deletes (the payload id is then written again, as a new file would be).
  */
 import { createCipheriv } from "node:crypto";
 import { prng, randInt } from "./prng.ts";
@@ -13,7 +14,8 @@ export const OPS_PER_RUN = 400;
 export type CrashOp =
   | { kind: "write"; id: string; off: number; len: number; dataSeed: number; durable: boolean }
   | { kind: "commit"; id: string }
-  | { kind: "truncate"; id: string; size: number };
+  | { kind: "truncate"; id: string; size: number }
+  | { kind: "delete"; id: string };
 
 export function crashPlan(seed: number): CrashOp[] {
   const rnd = prng(seed);
@@ -24,6 +26,9 @@ export function crashPlan(seed: number): CrashOp[] {
     const r = rnd();
     if (r < 0.15) {
       ops.push({ kind: "commit", id });
+    } else if (r < 0.165) {
+      ops.push({ kind: "delete", id });
+      ends.set(id, 0);
     } else if (r < 0.19) {
       const size = randInt(rnd, 0, EXTENT_BYTES);
       ops.push({ kind: "truncate", id, size });
