@@ -201,5 +201,5 @@ describe("crash safety", () => {
     console.log(`crash test: ${durableOps} durable ops acknowledged, ${checkedBytes} bytes checked`);
     // The test must actually exercise acknowledged data, not only kills before the first commit.
     expect(durableOps).toBeGreaterThan(ITERATIONS);
-  }, 170_000);
+  }, 300_000);
 });
