@@ -10,7 +10,6 @@
  * Durability: `synchronous=NORMAL` in WAL mode — a commit survives a process crash (kill -9); a
  * power loss may lose the last commits before the next checkpoint, never corrupt the file.
  */
-import { randomInt } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
@@ -27,7 +26,8 @@ import type {
 } from "../metadata-store.ts";
 import { Mutex } from "../mutex.ts";
 import { BoundedCache } from "./lru.ts";
-import { INODE_COLUMNS, type InodeRow, inodeValues, rowToInode } from "./sql-rows.ts";
+import { type InodeRow, inodeValues, rowToInode } from "./sql-rows.ts";
+import { firstFreeId, prepareAll, readEpoch, SCHEMA } from "./sqlite-schema.ts";
 
 type Rec = Readonly<InodeRecord>;
 
@@ -41,25 +41,6 @@ export const SQLITE_ID_RESERVE = 1024n;
 export const SQLITE_GROUP_COMMIT_MAX = 256;
 /** Pages of WAL before an automatic checkpoint (each checkpoint syncs the database file). */
 export const SQLITE_WAL_CHECKPOINT_PAGES = 4000;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS roots (share TEXT PRIMARY KEY, id INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS inodes (
-  id INTEGER PRIMARY KEY,
-  root INTEGER NOT NULL, parent INTEGER NOT NULL, type TEXT NOT NULL, mode INTEGER NOT NULL,
-  nlink INTEGER NOT NULL, uid INTEGER NOT NULL, gid INTEGER NOT NULL, size INTEGER NOT NULL,
-  rdev_major INTEGER NOT NULL, rdev_minor INTEGER NOT NULL,
-  atime_s INTEGER NOT NULL, atime_ns INTEGER NOT NULL, mtime_s INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-  ctime_s INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, btime_s INTEGER NOT NULL, btime_ns INTEGER NOT NULL,
-  dos INTEGER NOT NULL, payload_id TEXT, target TEXT, verifier BLOB, entry_seq INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS entries (
-  parent INTEGER NOT NULL, name TEXT NOT NULL, child INTEGER NOT NULL, seq INTEGER NOT NULL,
-  PRIMARY KEY (parent, name)
-) WITHOUT ROWID;
-CREATE UNIQUE INDEX IF NOT EXISTS entries_seq ON entries (parent, seq);
-`;
 
 /** SQLite failures as errno: a full database (max_page_count or disk) is ENOSPC, the rest EIO. */
 function toFsError(e: unknown): unknown {
@@ -90,71 +71,13 @@ interface Batch {
   committed: Deferred;
 }
 
-function entryKey(parent: bigint, name: string): string {
-  return `${parent}/${name}`;
-}
-
-function prepareAll(db: Database.Database) {
-  const cols = INODE_COLUMNS.join(", ");
-  return {
-    begin: db.prepare("BEGIN IMMEDIATE"),
-    commit: db.prepare("COMMIT"),
-    rollback: db.prepare("ROLLBACK"),
-    savepoint: db.prepare("SAVEPOINT tx"),
-    release: db.prepare("RELEASE tx"),
-    rollbackTo: db.prepare("ROLLBACK TO tx"),
-    getInode: db.prepare("SELECT * FROM inodes WHERE id = ?"),
-    insertInode: db.prepare(
-      `INSERT INTO inodes (id, ${cols}) VALUES (?, ${INODE_COLUMNS.map(() => "?").join(", ")})`,
-    ),
-    reserveIds: db.prepare(
-      "INSERT INTO meta (key, value) VALUES ('id_hwm', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    ),
-    updateInode: db.prepare(
-      `UPDATE inodes SET ${INODE_COLUMNS.map((c) => `${c} = ?`).join(", ")} WHERE id = ?`,
-    ),
-    deleteInode: db.prepare("DELETE FROM inodes WHERE id = ?"),
-    getEntry: db.prepare("SELECT child, seq FROM entries WHERE parent = ? AND name = ?"),
-    insertEntry: db.prepare("INSERT INTO entries (parent, name, child, seq) VALUES (?, ?, ?, ?)"),
-    deleteEntry: db.prepare("DELETE FROM entries WHERE parent = ? AND name = ?"),
-    hasEntries: db.prepare("SELECT 1 FROM entries WHERE parent = ? LIMIT 1"),
-    list: db.prepare(
-      "SELECT name, seq, child FROM entries WHERE parent = ? AND seq > ? ORDER BY seq LIMIT ?",
-    ),
-    getRoot: db.prepare("SELECT id FROM roots WHERE share = ?"),
-    setRoot: db.prepare(
-      "INSERT INTO roots (share, id) VALUES (?, ?) ON CONFLICT (share) DO UPDATE SET id = excluded.id",
-    ),
-    usage: db.prepare(
-      "SELECT count(*) AS files, coalesce(sum(CASE WHEN type = 'file' THEN size ELSE 0 END), 0) AS bytes " +
-        "FROM inodes WHERE root = ?",
-    ),
-    orphans: db.prepare("SELECT id FROM inodes WHERE root = ? AND nlink = 0 LIMIT ?"),
-  };
-}
-
-/** fileids never come back: the next id is above every id in use and every id ever reserved. */
-function firstFreeId(db: Database.Database): bigint {
-  const max = db.prepare("SELECT max(id) AS id FROM inodes").get() as { id: number | null };
-  const hwm = db.prepare("SELECT value FROM meta WHERE key = 'id_hwm'").get() as
-    | { value: string }
-    | undefined;
-  const afterMax = BigInt(max.id ?? 0) + 1n;
-  const reserved = hwm === undefined ? 0n : BigInt(hwm.value);
-  return afterMax > reserved ? afterMax : reserved;
-}
-
-function readEpoch(db: Database.Database): number {
-  const row = db.prepare("SELECT value FROM meta WHERE key = 'epoch'").get() as { value: string } | undefined;
-  if (row !== undefined) return Number(row.value);
-  const epoch = randomInt(1, 0xffffffff);
-  db.prepare("INSERT INTO meta (key, value) VALUES ('epoch', ?)").run(String(epoch));
-  return epoch;
-}
-
 export interface SqliteStoreOptions {
   /** Largest database file (SQLite max_page_count); a transaction growing it beyond fails ENOSPC. */
   maxBytes?: number;
+}
+
+function entryKey(parent: bigint, name: string): string {
+  return `${parent}/${name}`;
 }
 
 export class SqliteMetadataStore implements MetadataStore {
