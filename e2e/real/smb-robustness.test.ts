@@ -29,7 +29,7 @@ import {
   type SmbHarness,
   startSmbHarness,
 } from "../../apps/daemon/src/protocols/smb/testing/harness.ts";
-import { SmbTestClient } from "../../apps/daemon/src/protocols/smb/testing/smb-client.ts";
+import { type FileId, SmbTestClient } from "../../apps/daemon/src/protocols/smb/testing/smb-client.ts";
 
 const BIG_BYTES = 32 * 1024 * 1024;
 const X = C.SMB2_LOCKFLAG_EXCLUSIVE_LOCK;
@@ -233,7 +233,7 @@ describe("SMB server survives failing and aborted requests", () => {
     const b = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
     await writeFile(a, "owners.bin", Buffer.alloc(100));
     // Enough opens that one volatile id is a decimal prefix of another (1 and 1x).
-    const ids = [];
+    const ids: FileId[] = [];
     for (let i = 0; i < 40; i++) ids.push(await open(a, "owners.bin"));
     const first = ids.find((f) => ids.some((g) => g.volatile / 10n === f.volatile))!;
     const longer = ids.find((g) => g.volatile / 10n === first.volatile)!;
