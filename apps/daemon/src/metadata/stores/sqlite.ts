@@ -5,7 +5,9 @@
  * Transactions run one at a time (a mutex), each as a SAVEPOINT inside a batch transaction: a
  * transaction that finds others queued behind it leaves the batch open for them, and the last one
  * of a burst COMMITs for all (group commit; each caller's promise settles only after that COMMIT).
- * On rollback to its savepoint the cache forgets every key the transaction touched.
+ * On rollback to its savepoint the cache forgets every key the transaction touched. When SQLite
+ * rolls the whole batch back by itself (a full disk: SQLITE_FULL), every member fails (ENOSPC),
+ * the cache is cleared and the next transaction starts a new batch.
  *
  * Durability: `synchronous=NORMAL` in WAL mode — a commit survives a process crash (kill -9); a
  * power loss may lose the last commits before the next checkpoint, never corrupt the file.
@@ -145,7 +147,12 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   private openBatch(): Batch {
-    if (this.batch !== null) return this.batch;
+    if (this.batch !== null) {
+      if (this.db.inTransaction) return this.batch;
+      // SQLite ended the batch by itself between two members (an I/O or memory error in a read
+      // outside them): a SAVEPOINT now would start a transaction of its own, outside the batch.
+      this.loseBatch(new FsError("EIO", "transaction ended by SQLite"));
+    }
     // Every batch ends in COMMIT or ROLLBACK (loseBatch); should one still be open, BEGIN would
     // fail with "cannot start a transaction within a transaction" on every call from now on.
     if (this.db.inTransaction) this.st.rollback.run();
