@@ -1,16 +1,18 @@
 /*
  * Per-call latency of a synchronous libnfs client (used by bench/nfs-calls.ts):
  *
- *   nfs-calls URL MODE N        MODE = stat | fstat | create
+ *   nfs-calls URL MODE N        MODE = stat | fstat | read | create
  *
  *   stat    nfs_stat64 of /calls.<pid>/a/f: a path walk (LOOKUP per component) + GETATTR
  *   fstat   nfs_fstat64 of an open handle: one GETATTR per call
+ *   read    nfs_pread of 4 KiB from a 64 KiB file: one READ per call
  *   create  nfs_creat + nfs_close + nfs_unlink of a fresh name: CREATE, (COMMIT), LOOKUP, REMOVE
  *
  * Prints one JSON line: {"mode":..,"n":..,"us_per_op":..}. One call in flight at a time, so the
  * number is the round trip a synchronous application sees.
  */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +32,7 @@ static void die(struct nfs_context *nfs, const char *what) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 4) { fprintf(stderr, "usage: nfs-calls URL stat|fstat|create N\n"); return 2; }
+  if (argc < 4) { fprintf(stderr, "usage: nfs-calls URL stat|fstat|read|create N\n"); return 2; }
   const char *mode = argv[2];
   int n = atoi(argv[3]);
   struct nfs_context *nfs = nfs_init_context();
@@ -45,6 +47,10 @@ int main(int argc, char **argv) {
   if (nfs_mkdir(nfs, dir) != 0 || nfs_mkdir(nfs, sub) != 0) die(nfs, "mkdir");
   struct nfsfh *fh;
   if (nfs_creat(nfs, path, 0644, &fh) != 0) die(nfs, "creat");
+  static char data[64 * 1024];
+  memset(data, 'r', sizeof data);
+  if (strcmp(mode, "read") == 0 && nfs_pwrite(nfs, fh, 0, sizeof data, data) != (int)sizeof data)
+    die(nfs, "pwrite");
   double t0 = now();
   for (int i = 0; i < n; i++) {
     struct nfs_stat_64 st;
@@ -52,6 +58,9 @@ int main(int argc, char **argv) {
       if (nfs_stat64(nfs, path, &st) != 0) die(nfs, "stat");
     } else if (strcmp(mode, "fstat") == 0) {
       if (nfs_fstat64(nfs, fh, &st) != 0) die(nfs, "fstat");
+    } else if (strcmp(mode, "read") == 0) {
+      char b[4096];
+      if (nfs_pread(nfs, fh, (uint64_t)(i % 16) * 4096, sizeof b, b) != (int)sizeof b) die(nfs, "pread");
     } else {
       char p[200];
       struct nfsfh *f2;
