@@ -166,4 +166,39 @@ describe("SQLite store under concurrent shares and operations", () => {
     for (const n of SHARES) await b.svc.addShare(share({ name: n }), b.store);
     for (const n of SHARES) expect(await walk(b.svc, b.store, n)).toEqual(trees.get(n));
   });
+  it("closes in the middle of a burst: what ran is committed, the rest fails EIO, the trees stay consistent", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "dittofs-sqlite-stress-"));
+    dirs.push(dir);
+    const path = join(dir, "metadata.sqlite");
+    const a = await start(path);
+    for (const n of SHARES) await a.svc.addShare(share({ name: n }), a.store);
+    for (const n of SHARES) await a.svc.mkdir(ALICE, a.svc.rootHandle(n), "sub", { mode: 0o777 });
+
+    const rnd = prng(SEED + 1);
+    const ops: Promise<string>[] = [];
+    for (let i = 0; i < OPS_PER_SHARE / 4; i++)
+      for (const n of SHARES) ops.push(randomOp(a.svc, a.store, n, rnd));
+    const closing = a.store.close();
+    const outcomes = (await Promise.allSettled(ops)).map((r) =>
+      r.status === "rejected" && isFsError(r.reason, "EIO") && r.reason.message.includes("store closed")
+        ? "closed"
+        : classify(r),
+    );
+    await closing;
+    // Reads that miss the cache after close fail as errno too.
+    expect(() => a.store.getRoot("/never")).toThrow(expect.objectContaining({ code: "EIO" }));
+    expect(
+      outcomes.filter((o) => o.startsWith("unexpected")),
+      `seed ${SEED + 1}`,
+    ).toEqual([]);
+    expect(outcomes).toContain("ok");
+    expect(outcomes).toContain("closed");
+    cleanups.pop();
+    await a.stop().catch(() => undefined);
+
+    const b = await start(path);
+    for (const n of SHARES) await b.svc.addShare(share({ name: n }), b.store);
+    for (const n of SHARES) await walk(b.svc, b.store, n);
+    await b.svc.create(ALICE, b.svc.rootHandle(SHARES[0]!), "after", {}, { mode: "guarded" });
+  });
 });

@@ -217,6 +217,12 @@ export class SqliteMetadataStore implements MetadataStore {
     batch?.committed.reject(new FsError(err.code, `sqlite batch rolled back: ${err.message}`));
   }
 
+  /** Statements for a read outside the cache; a closed handle is EIO, not better-sqlite3's TypeError. */
+  private reads(): ReturnType<typeof prepareAll> {
+    if (!this.db.open) throw new FsError("EIO", "store closed");
+    return this.st;
+  }
+
   /**
    * Writes run only inside the batch: after SQLite rolled a batch back by itself, a body that
    * caught the error must not go on writing in autocommit mode, outside any transaction.
@@ -228,7 +234,7 @@ export class SqliteMetadataStore implements MetadataStore {
   getInode(id: bigint): Rec | undefined {
     const hit = this.inodes.get(id);
     if (hit !== undefined) return hit;
-    const row = this.st.getInode.get(id) as InodeRow | undefined;
+    const row = this.reads().getInode.get(id) as InodeRow | undefined;
     if (row === undefined) return undefined;
     const rec = rowToInode(row);
     this.inodes.set(id, rec);
@@ -239,7 +245,7 @@ export class SqliteMetadataStore implements MetadataStore {
     const key = entryKey(parent, name);
     const hit = this.entries.get(key);
     if (hit !== undefined) return hit ?? undefined;
-    const row = this.st.getEntry.get(parent, name) as { child: number; seq: number } | undefined;
+    const row = this.reads().getEntry.get(parent, name) as { child: number; seq: number } | undefined;
     const rec = row === undefined ? null : { parent, name, child: BigInt(row.child), seq: BigInt(row.seq) };
     this.entries.set(key, rec);
     return rec ?? undefined;
@@ -247,7 +253,11 @@ export class SqliteMetadataStore implements MetadataStore {
 
   listEntries(parent: bigint, afterSeq: bigint, limit: number): ListedEntry[] {
     // Entries only, inodes through the cache: a listed directory is usually hot already.
-    const rows = this.st.list.all(parent, afterSeq, limit) as { name: string; seq: number; child: number }[];
+    const rows = this.reads().list.all(parent, afterSeq, limit) as {
+      name: string;
+      seq: number;
+      child: number;
+    }[];
     const out: ListedEntry[] = [];
     for (const r of rows) {
       const inode = this.getInode(BigInt(r.child));
@@ -257,17 +267,17 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   getRoot(share: string): bigint | undefined {
-    const row = this.st.getRoot.get(share) as { id: number } | undefined;
+    const row = this.reads().getRoot.get(share) as { id: number } | undefined;
     return row === undefined ? undefined : BigInt(row.id);
   }
 
   usage(root: bigint): StoreUsage {
-    const row = this.st.usage.get(root) as { files: number; bytes: number };
+    const row = this.reads().usage.get(root) as { files: number; bytes: number };
     return { files: row.files, bytes: row.bytes };
   }
 
   orphans(root: bigint, limit: number): bigint[] {
-    return (this.st.orphans.all(root, limit) as { id: number }[]).map((r) => BigInt(r.id));
+    return (this.reads().orphans.all(root, limit) as { id: number }[]).map((r) => BigInt(r.id));
   }
 
   async health(): Promise<StoreHealth> {
