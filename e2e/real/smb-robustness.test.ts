@@ -9,6 +9,7 @@
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -29,9 +30,15 @@ import {
   type SmbHarness,
   startSmbHarness,
 } from "../../apps/daemon/src/protocols/smb/testing/harness.ts";
-import { type FileId, SmbTestClient } from "../../apps/daemon/src/protocols/smb/testing/smb-client.ts";
+import {
+  type FileId,
+  type SmbResponse,
+  SmbTestClient,
+} from "../../apps/daemon/src/protocols/smb/testing/smb-client.ts";
 
 const BIG_BYTES = 32 * 1024 * 1024;
+/** READs of 1 MiB a non-reading client sends: far more than the outbound and in-flight limits. */
+const SLOW_READS = 320;
 const X = C.SMB2_LOCKFLAG_EXCLUSIVE_LOCK;
 const NOW = C.SMB2_LOCKFLAG_FAIL_IMMEDIATELY;
 
@@ -286,5 +293,25 @@ describe("SMB server survives failing and aborted requests", () => {
     expect(r.status).toBe(0);
     await a.send(C.SMB2_CLOSE, closeBody(fileIdOf(r)));
     a.close();
+  });
+
+  it("stops working for a client that does not read its replies, and resumes when it reads", async () => {
+    const c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+    const f = await open(c, "big.bin");
+    const socket = (c as unknown as { socket: Socket }).socket;
+    socket.pause();
+    const before = h.ctx.metrics.ops.get("smb.READ")?.ok ?? 0;
+    const reads: Promise<SmbResponse>[] = [];
+    for (let i = 0; i < SLOW_READS; i++) {
+      reads.push(c.send(C.SMB2_READ, readBody(f, BigInt(i % 32) << 20n, 1 << 20)));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    // Without backpressure every READ runs and its MiB waits in the server's socket buffer.
+    const served = (h.ctx.metrics.ops.get("smb.READ")?.ok ?? 0) - before;
+    expect(served).toBeLessThan(SLOW_READS);
+    socket.resume();
+    const all = await Promise.all(reads);
+    expect(all.every((r) => r.status === 0 && r.body.readUInt32LE(4) === 1 << 20)).toBe(true);
+    c.close();
   });
 });

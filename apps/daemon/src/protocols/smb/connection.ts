@@ -36,6 +36,7 @@ import { type CompoundState, type Reply, SmbRequest } from "./request.ts";
 import {
   MAX_INFLIGHT_BYTES,
   MAX_INFLIGHT_FRAMES,
+  MAX_OUTBOUND_BYTES,
   MAX_PENDING_ASYNC,
   type Open,
   type Session,
@@ -50,6 +51,12 @@ interface Pending {
   controller: AbortController;
   messageId: bigint;
   sessionId: bigint;
+}
+
+/** One frame's share of the in-flight limits, given back when it ends or goes async. */
+export interface FrameSlot {
+  bytes: number;
+  released: boolean;
 }
 
 interface OutMessage {
@@ -77,6 +84,8 @@ export class SmbConnection {
   private inflightBytes = 0;
   private closed = false;
   private readonly decoder = new FrameDecoder();
+  /** Decoded frames not started yet; at most what one read brings once the socket is paused. */
+  private readonly queued: Buffer[] = [];
   readonly clientId: string;
   readonly localAddress: string;
 
@@ -103,6 +112,7 @@ export class SmbConnection {
       }
     });
     socket.on("error", () => socket.destroy());
+    socket.on("drain", () => this.pump());
     socket.on("close", () => {
       this.teardown().catch((e) => this.server.ctx.logger.error({ err: e }, "smb: teardown failed"));
     });
@@ -137,27 +147,53 @@ export class SmbConnection {
       this.socket.destroy();
       return;
     }
-    for (const f of frames) {
-      this.inflight++;
-      this.inflightBytes += f.length;
-      if (this.overloaded()) this.socket.pause();
-      this.handleFrame(f)
-        .catch((e) => this.fail(e, "smb: frame failed, closing"))
-        .finally(() => {
-          this.inflight--;
-          this.inflightBytes -= f.length;
-          if (!this.overloaded() && !this.closed) this.socket.resume();
-        })
-        .catch(() => undefined);
-    }
+    for (const f of frames) this.queued.push(f);
+    this.pump();
   }
 
-  /** Backpressure: stop reading while too many frames or bytes are being processed. */
+  /**
+   * Starts queued frames while the connection is not overloaded, and reads from the socket only
+   * while nothing waits: a client that sends faster than it reads (or stops reading replies)
+   * stalls itself instead of growing the server's memory until the process dies.
+   */
+  private pump(): void {
+    while (this.queued.length > 0 && !this.overloaded() && !this.closed) this.start(this.queued.shift()!);
+    if (this.closed || this.socket.destroyed) return;
+    if (this.queued.length > 0 || this.overloaded()) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  private start(f: Buffer): void {
+    const slot: FrameSlot = { bytes: f.length, released: false };
+    this.inflight++;
+    this.inflightBytes += f.length;
+    this.handleFrame(f, slot)
+      .catch((e) => this.fail(e, "smb: frame failed, closing"))
+      .finally(() => {
+        this.releaseSlot(slot);
+        this.pump();
+      })
+      .catch(() => undefined);
+  }
+
+  /** A request that went async (interim sent) no longer holds back the frames behind it. */
+  releaseSlot(slot: FrameSlot): void {
+    if (slot.released) return;
+    slot.released = true;
+    this.inflight--;
+    this.inflightBytes -= slot.bytes;
+  }
+
+  /** Backpressure: too many frames or bytes being processed, or too many reply bytes unsent. */
   private overloaded(): boolean {
-    return this.inflight >= MAX_INFLIGHT_FRAMES || this.inflightBytes >= MAX_INFLIGHT_BYTES;
+    return (
+      this.inflight >= MAX_INFLIGHT_FRAMES ||
+      this.inflightBytes >= MAX_INFLIGHT_BYTES ||
+      this.socket.writableLength >= MAX_OUTBOUND_BYTES
+    );
   }
 
-  private async handleFrame(frame: Buffer): Promise<void> {
+  private async handleFrame(frame: Buffer, slot: FrameSlot): Promise<void> {
     if (frame.length >= 4 && frame.readUInt32LE(0) !== SMB2_PROTOCOL_ID) {
       // SMB1 (or garbage): this server speaks SMB2 only; clients that start with an SMB1
       // multi-protocol NEGOTIATE are configured with `client min protocol = SMB2`.
@@ -171,7 +207,7 @@ export class SmbConnection {
       const msg = msgs[i]!;
       const header = decodeHeader(msg);
       const related = i > 0 && (header.Flags & SMB2_FLAGS_RELATED_OPERATIONS) !== 0;
-      const reply = await this.process(header, msg, related, compound, msgs.length === 1);
+      const reply = await this.process(header, msg, related, compound, msgs.length === 1, slot);
       if (reply) out.push(reply);
     }
     if (out.length > 0) this.sendChain(out);
@@ -183,6 +219,7 @@ export class SmbConnection {
     related: boolean,
     compound: CompoundState,
     single: boolean,
+    slot: FrameSlot,
   ): Promise<OutMessage | null> {
     if (h.Command === SMB2_CANCEL) {
       this.cancel(h);
@@ -201,6 +238,7 @@ export class SmbConnection {
       compound,
       single,
     );
+    req.frameSlot = slot;
     let reply: Reply;
     let signKey: Buffer | null = null;
     try {
@@ -367,6 +405,10 @@ export class SmbConnection {
       Signature: Buffer.alloc(16),
     });
     req.asyncId = asyncId;
+    if (req.frameSlot) {
+      this.releaseSlot(req.frameSlot);
+      this.pump();
+    }
     this.write([transportHeader(header.length + ERROR_BODY.length), header, ERROR_BODY]);
     return controller.signal;
   }

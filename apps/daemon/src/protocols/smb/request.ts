@@ -4,7 +4,7 @@
  * replies and compound state. `CommandSpec` is one row of the dispatch table.
  */
 
-import type { SmbConnection } from "./connection.ts";
+import type { FrameSlot, SmbConnection } from "./connection.ts";
 import { SMB2_HEADER_SIZE, SMB2_RELATED_FILE_ID } from "./constants.ts";
 import type { Smb2Header } from "./header.ts";
 import { STATUS_FILE_CLOSED, STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
@@ -46,6 +46,8 @@ export class SmbRequest {
   session: Session | null = null;
   tree: Tree | null = null;
   asyncId: bigint | null = null;
+  /** The frame's in-flight slot, released when the request goes async. */
+  frameSlot: FrameSlot | null = null;
   /** Set when the reply is the session's first signed one etc. */
   constructor(
     readonly conn: SmbConnection,

@@ -27,6 +27,8 @@ export const MAX_INFLIGHT_FRAMES = 128;
 /** Request bytes being processed per connection before the socket is paused. */
 export const MAX_INFLIGHT_BYTES = 64 * 1024 * 1024;
 export const MAX_PENDING_ASYNC = 1024;
+/** Reply bytes queued on a socket before the connection stops starting requests (slow reader). */
+export const MAX_OUTBOUND_BYTES = 32 * 1024 * 1024;
 export const MAX_PATH_BYTES = 32 * 1024;
 export const MAX_LOCKS_PER_REQUEST = 64;
 
