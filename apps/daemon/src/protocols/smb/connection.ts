@@ -19,8 +19,9 @@ import {
   SMB2_PROTOCOL_ID,
   SMB2_SESSION_SETUP,
 } from "./constants.ts";
-import { FrameDecoder, transportHeader } from "./framing.ts";
+import { transportHeader } from "./framing.ts";
 import { decodeHeader, encodeHeader, type Smb2Header } from "./header.ts";
+import { type FrameSlot, RequestIntake } from "./intake.ts";
 import {
   isErrorStatus,
   STATUS_ACCESS_DENIED,
@@ -33,15 +34,7 @@ import {
   STATUS_USER_SESSION_DELETED,
 } from "./ntstatus.ts";
 import { type CompoundState, type Reply, SmbRequest } from "./request.ts";
-import {
-  MAX_INFLIGHT_BYTES,
-  MAX_INFLIGHT_FRAMES,
-  MAX_OUTBOUND_BYTES,
-  MAX_PENDING_ASYNC,
-  type Open,
-  type Session,
-  type SmbServerState,
-} from "./state.ts";
+import { MAX_PENDING_ASYNC, type Open, type Session, type SmbServerState } from "./state.ts";
 import { ntStatusOf, SmbError } from "./status.ts";
 
 /** §2.2.2 SMB2 ERROR response body with no error data. */
@@ -51,12 +44,6 @@ interface Pending {
   controller: AbortController;
   messageId: bigint;
   sessionId: bigint;
-}
-
-/** One frame's share of the in-flight limits, given back when it ends or goes async. */
-export interface FrameSlot {
-  bytes: number;
-  released: boolean;
 }
 
 interface OutMessage {
@@ -80,12 +67,8 @@ export class SmbConnection {
   private nextAsync = 1n;
   private readonly pending = new Map<bigint, Pending>();
   private readonly creditWindow = new CreditWindow();
-  private inflight = 0;
-  private inflightBytes = 0;
   private closed = false;
-  private readonly decoder = new FrameDecoder();
-  /** Decoded frames not started yet; at most what one read brings once the socket is paused. */
-  private readonly queued: Buffer[] = [];
+  private readonly intake: RequestIntake;
   readonly clientId: string;
   readonly localAddress: string;
 
@@ -101,18 +84,22 @@ export class SmbConnection {
     });
     this.localAddress = socket.localAddress ?? "127.0.0.1";
     socket.setNoDelay(true);
+    this.intake = new RequestIntake(
+      socket,
+      (frame, slot) => this.handleFrame(frame, slot),
+      (e, msg) => this.fail(e, msg),
+    );
     // Per-connection error boundary: nothing thrown or rejected in this connection's handlers may
     // reach the process (an uncaught exception stops the daemon for every client); it closes
     // this connection only.
     socket.on("data", (chunk) => {
       try {
-        this.onData(chunk);
+        this.intake.push(chunk);
       } catch (e) {
         this.fail(e, "smb: data handler failed, closing");
       }
     });
     socket.on("error", () => socket.destroy());
-    socket.on("drain", () => this.pump());
     socket.on("close", () => {
       this.teardown().catch((e) => this.server.ctx.logger.error({ err: e }, "smb: teardown failed"));
     });
@@ -136,61 +123,6 @@ export class SmbConnection {
   }
   newTreeId(): number {
     return this.nextTree++;
-  }
-
-  private onData(chunk: Buffer): void {
-    let frames: Buffer[];
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (e) {
-      this.server.ctx.logger.warn({ err: e }, "smb: bad frame, closing");
-      this.socket.destroy();
-      return;
-    }
-    for (const f of frames) this.queued.push(f);
-    this.pump();
-  }
-
-  /**
-   * Starts queued frames while the connection is not overloaded, and reads from the socket only
-   * while nothing waits: a client that sends faster than it reads (or stops reading replies)
-   * stalls itself instead of growing the server's memory until the process dies.
-   */
-  private pump(): void {
-    while (this.queued.length > 0 && !this.overloaded() && !this.closed) this.start(this.queued.shift()!);
-    if (this.closed || this.socket.destroyed) return;
-    if (this.queued.length > 0 || this.overloaded()) this.socket.pause();
-    else this.socket.resume();
-  }
-
-  private start(f: Buffer): void {
-    const slot: FrameSlot = { bytes: f.length, released: false };
-    this.inflight++;
-    this.inflightBytes += f.length;
-    this.handleFrame(f, slot)
-      .catch((e) => this.fail(e, "smb: frame failed, closing"))
-      .finally(() => {
-        this.releaseSlot(slot);
-        this.pump();
-      })
-      .catch(() => undefined);
-  }
-
-  /** A request that went async (interim sent) no longer holds back the frames behind it. */
-  releaseSlot(slot: FrameSlot): void {
-    if (slot.released) return;
-    slot.released = true;
-    this.inflight--;
-    this.inflightBytes -= slot.bytes;
-  }
-
-  /** Backpressure: too many frames or bytes being processed, or too many reply bytes unsent. */
-  private overloaded(): boolean {
-    return (
-      this.inflight >= MAX_INFLIGHT_FRAMES ||
-      this.inflightBytes >= MAX_INFLIGHT_BYTES ||
-      this.socket.writableLength >= MAX_OUTBOUND_BYTES
-    );
   }
 
   private async handleFrame(frame: Buffer, slot: FrameSlot): Promise<void> {
@@ -405,10 +337,7 @@ export class SmbConnection {
       Signature: Buffer.alloc(16),
     });
     req.asyncId = asyncId;
-    if (req.frameSlot) {
-      this.releaseSlot(req.frameSlot);
-      this.pump();
-    }
+    if (req.frameSlot) this.intake.release(req.frameSlot);
     this.write([transportHeader(header.length + ERROR_BODY.length), header, ERROR_BODY]);
     return controller.signal;
   }
@@ -432,6 +361,7 @@ export class SmbConnection {
   private async teardown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.intake.stop();
     try {
       for (const p of this.pending.values()) p.controller.abort(new SmbError(STATUS_CANCELLED));
       for (const s of this.sessions.values()) await this.closeSessionOpens(s);

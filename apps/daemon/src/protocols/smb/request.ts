@@ -4,9 +4,10 @@
  * replies and compound state. `CommandSpec` is one row of the dispatch table.
  */
 
-import type { FrameSlot, SmbConnection } from "./connection.ts";
+import type { SmbConnection } from "./connection.ts";
 import { SMB2_HEADER_SIZE, SMB2_RELATED_FILE_ID } from "./constants.ts";
 import type { Smb2Header } from "./header.ts";
+import type { FrameSlot } from "./intake.ts";
 import { STATUS_FILE_CLOSED, STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
 import type { Open, Session, SmbServerState, Tree } from "./state.ts";
 import { SmbError } from "./status.ts";
