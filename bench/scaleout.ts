@@ -2,7 +2,7 @@
  * Scale-out benchmark (issue 9): the same client load against one DittoFS daemon and against two
  * daemons sharing one PostgreSQL metadata store and one S3 (s3rver) bucket, in one run.
  *
- *   npx tsx bench/scaleout.ts [--clients 4] [--files 1000] [--seq-mib 64] [--qd 8] [--rounds 2]
+ *   npx tsx bench/scaleout.ts [--clients 2] [--files 1000] [--seq-mib 64] [--qd 8] [--rounds 2]
  *
  * Each daemon is its own process (e2e/real/scaleout-daemon.ts: own data dir, cache, WAL and
  * control-plane SQLite). `--clients` libnfs workload processes (bench/nfs-workload.c, seq + small
@@ -26,7 +26,7 @@ const here = import.meta.dirname;
 
 const { values } = parseArgs({
   options: {
-    clients: { type: "string", default: "4" },
+    clients: { type: "string", default: "2" },
     files: { type: "string", default: "1000" },
     "seq-mib": { type: "string", default: "64" },
     qd: { type: "string", default: "8" },
@@ -99,6 +99,9 @@ async function measure(
   try {
     for (let i = 0; i < n; i++) daemons.push(await startMember(`bench${i}`, stores));
     return await load(client, daemons);
+  } catch (err) {
+    for (const d of daemons) console.error(`--- ${d.name} log (warn and above) ---\n${d.log().slice(-4000)}`);
+    throw err;
   } finally {
     await Promise.all(daemons.map((d) => d.stop()));
   }
