@@ -133,7 +133,12 @@ export class RuntimeShares {
     if (metadataStore === undefined)
       throw new FsError("EIO", `metadata store ${info.metadataStore} is not open`);
     if (blockStore === undefined) throw new FsError("EIO", `block store ${info.blockStore} is not open`);
-    await this.services.payload.addShare(info.name, blockStore);
+    // design.md "Scale-out": several daemons may share one PostgreSQL metadata store and one S3
+    // bucket, so COMMIT must not answer before the file's blocks are in S3 (another daemon reads
+    // them from there). Only that pairing is a possible scale-out deployment; every other share
+    // keeps COMMIT at the local WAL.
+    const shared = metadataStore.type === "postgres" && blockStore.type === "s3";
+    await this.services.payload.addShare(info.name, blockStore, { shared });
     try {
       await this.services.metadata.addShare(info, metadataStore);
     } catch (err) {

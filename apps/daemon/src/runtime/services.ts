@@ -19,8 +19,11 @@ export interface ManagedMetadataService extends MetadataService {
 }
 
 export interface ManagedPayloadService extends PayloadService {
-  /** Registers a share's block store and replays its WAL records. */
-  addShare(name: string, blockStore: BlockStore): Promise<void>;
+  /**
+   * Registers a share's block store and replays its WAL records. `shared`: scale-out mode (COMMIT
+   * waits for the file's blocks to be in the block store; design.md "Scale-out").
+   */
+  addShare(name: string, blockStore: BlockStore, opts?: { shared?: boolean }): Promise<void>;
   removeShare(name: string): Promise<void>;
   close(): Promise<void>;
 }
