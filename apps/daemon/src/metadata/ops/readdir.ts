@@ -6,7 +6,7 @@
  */
 import { FsError } from "../../errors.ts";
 import { requireDir, type ServiceCore } from "../core.ts";
-import { LIST_ENTRIES_MAX } from "../metadata-store.ts";
+import { LIST_ENTRIES_MAX, type MetadataStore } from "../metadata-store.ts";
 import { R, requireAccess } from "../permissions.ts";
 import type { Caller, DirEntry, ReaddirResult } from "../types.ts";
 
@@ -26,7 +26,8 @@ export async function readdir(
   const dir = await core.load(t);
   requireDir(dir);
   requireAccess(core.identity(share, caller), dir, R);
-  if (cookie < 0n || cookie > dir.entrySeq) throw new FsError("EBADCOOKIE");
+  if (cookie < 0n) throw new FsError("EBADCOOKIE");
+  if (cookie > dir.entrySeq) await requireIssuedCookie(share.store, dir.id, cookie);
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new FsError("ETOOSMALL");
   const limit = Math.min(maxEntries, READDIR_ENTRIES_MAX);
   const listed = await share.store.listEntries(dir.id, cookie, limit + 1);
@@ -39,6 +40,17 @@ export async function readdir(
     attr: core.attr(share, e.inode),
   }));
   return { entries, eof, verifier: verifierOf(dir.btime.sec, dir.btime.nsec) };
+}
+
+/**
+ * A cookie past the directory's sequence as `load` saw it: on a shared PostgreSQL store that copy
+ * may be up to PG_CACHE_TTL_MS old while another daemon issued newer cookies, so re-read the
+ * directory inside a transaction (which never reads the cache) before calling the cookie bad.
+ */
+async function requireIssuedCookie(store: MetadataStore, dirId: bigint, cookie: bigint): Promise<void> {
+  const fresh = await store.transaction(async (tx) => tx.getInode(dirId));
+  if (fresh === undefined) throw new FsError("ESTALE");
+  if (cookie > fresh.entrySeq) throw new FsError("EBADCOOKIE");
 }
 
 /**
