@@ -12,6 +12,7 @@ import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../re
 import type { Open } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbReader, slice } from "../wire.ts";
+import { MAX_FILE_BYTES } from "./write.ts";
 
 export const MAX_SET_INFO_BYTES = 64 * 1024;
 const NO_CHANGE = [0n, 0xffffffffffffffffn, 0xfffffffffffffffen];
@@ -128,7 +129,8 @@ async function setDisposition(req: SmbRequest, open: Open, deletePending: boolea
 async function setSize(req: SmbRequest, open: Open, size: bigint, onlyShrink: boolean): Promise<void> {
   need(open, C.FILE_WRITE_DATA);
   if (open.isDir) throw new SmbError(S.STATUS_INVALID_PARAMETER);
-  if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new SmbError(S.STATUS_DISK_FULL);
+  // The same ceiling as WRITE: a size past it is refused before the payload layer walks its blocks.
+  if (size > MAX_FILE_BYTES) throw new SmbError(S.STATUS_DISK_FULL);
   const md = req.server.ctx.metadata;
   if (onlyShrink && Number(size) >= (await md.getattr(open.handle)).size) return;
   await md.setattr(open.tree.caller, open.handle, { size: Number(size) });
