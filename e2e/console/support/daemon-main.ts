@@ -3,6 +3,8 @@
  * file given, adapters on 127.0.0.1 and OS-chosen ports (so runs never collide with each other or
  * with a daemon on the default ports). Prints `DAEMON_READY <url>` and stops on SIGTERM.
  */
+
+import { installProcessHandlers } from "../../../apps/daemon/src/cli/run-daemon.ts";
 import { loadConfig } from "../../../apps/daemon/src/config/load.ts";
 import { createDaemon } from "../../../apps/daemon/src/daemon.ts";
 import { waitForTermination } from "../../../apps/daemon/src/runtime/signals.ts";
@@ -15,6 +17,8 @@ const daemon = await createDaemon(loadConfig({ configPath }), {
   // Cheaper scrypt keeps the many test logins fast; hashes stay real and verifiable.
   scrypt: { N: 1024, r: 8, p: 1 },
 });
+// The same process-level handling as `dfs start`, so a stray rejection is logged, not fatal.
+installProcessHandlers(daemon);
 await daemon.start();
 process.stdout.write(`DAEMON_READY ${daemon.httpUrl}\n`);
 await waitForTermination();
