@@ -41,6 +41,11 @@ export class BlockEntry {
   /** Dropped by truncate/delete: an upload in flight must not resurrect it. */
   dropped = false;
   loading: Promise<void> | null = null;
+  /**
+   * Bumped whenever an upload of this entry lands in the store: a download started before that
+   * read an older copy and must not become the base (the slices it lacked are gone by then).
+   */
+  storeGen = 0;
   /** Oldest WAL sequence whose bytes are in unfrozen slices / in the upload in flight. */
   dirtyMinSeq = Number.POSITIVE_INFINITY;
   frozenMinSeq = Number.POSITIVE_INFINITY;
@@ -213,6 +218,7 @@ export class BlockEntry {
   finishUpload(stored: Buffer): void {
     this.slices = this.slices.filter((s) => !s.frozen);
     this.base = stored;
+    this.storeGen++;
     if (this.composedGen === this.truncateGen) {
       this.baseValidLen = BLOCK_SIZE_BYTES;
       this.needsRewrite = false;

@@ -22,16 +22,21 @@ export function loadBase(engine: SharePayload, e: BlockEntry, prefetch: boolean)
     return Promise.resolve();
   }
   const key = blockKey(e.payloadId, e.index);
+  // An upload that finishes while this download is in flight makes what it fetched stale: if the
+  // new base is evicted before the download ends, taking the old copy would lose the uploaded
+  // slices (callers see base still null and load again).
+  const gen = e.storeGen;
+  const fresh = () => e.base === null && !e.dropped && e.storeGen === gen;
   e.loading = engine.transfer
     .download(() => engine.store.get(key), prefetch)
     .then(
       (buf) => {
         engine.transfer.downloadedBytes += buf.length;
-        if (e.base === null && !e.dropped) e.base = buf;
+        if (fresh()) e.base = buf;
       },
       (err: unknown) => {
         if (!(err instanceof FsError && err.code === "ENOENT")) throw err;
-        if (e.base === null && !e.dropped) e.base = BlockEntry.EMPTY;
+        if (fresh()) e.base = BlockEntry.EMPTY;
       },
     )
     .finally(() => {

@@ -111,6 +111,8 @@ export interface FileWalOptions {
 
 export class FileWal implements Wal {
   lastSeq = 0;
+  /** A reclaim's rotation in progress (the write loop waits for it). */
+  private rotating: Promise<void> | null = null;
   private writtenSeq = 0;
   private durableSeq = 0;
   private fh!: fsp.FileHandle;
@@ -226,6 +228,7 @@ export class FileWal implements Wal {
     while (this.batches.length > 0) {
       const b = this.batches.shift()!;
       try {
+        if (this.rotating !== null) await this.rotating.catch(() => {});
         if (this.current.bytes >= this.segmentBytesMax) await this.locked(() => this.rotate());
         await this.writeBatch(b);
         b.resolve();
@@ -326,6 +329,9 @@ export class FileWal implements Wal {
   }
 
   async reclaim(minLiveSeq: number): Promise<void> {
+    // The caller computed minLiveSeq from the engine's state now; records appended while this
+    // reclaim awaits (rotation, rm) are newer than that answer and may be dirty: never delete them.
+    const bound = Math.min(minLiveSeq, this.lastSeq + 1);
     // Everything is in the block store: start a new segment so the current one can go too.
     const cur = this.current;
     if (
@@ -335,10 +341,18 @@ export class FileWal implements Wal {
       this.failed === null
     ) {
       await this.locked(async () => {
-        if (this.current === cur && this.batches.length === 0 && !this.writing) await this.rotate();
+        if (this.current !== cur || this.batches.length > 0 || this.writing) return;
+        // Appends during the rotation start the write loop: it must wait for the new file handle,
+        // not write to the one being closed ("file closed" EIO on a live write).
+        this.rotating = this.rotate();
+        try {
+          await this.rotating;
+        } finally {
+          this.rotating = null;
+        }
       });
     }
-    while (this.segments.length > 1 && this.segments[0]!.lastSeq < minLiveSeq) {
+    while (this.segments.length > 1 && this.segments[0]!.lastSeq < bound) {
       const seg = this.segments.shift()!;
       await fsp.rm(seg.file, { force: true });
     }
