@@ -1,8 +1,8 @@
 /**
  * The payload engine of one share: its blocks in the shared cache, its WAL and its block store.
  * Writes go to the WAL and the cache (write path, design.md steps 1–3); uploads and block GC run
- * through the shared transfer manager (uploads.ts); reads merge cached slices over downloaded
- * bases. All offsets are numbers: files stay below FILE_SIZE_MAX, far inside 2^53.
+ * through the shared transfer manager (uploads.ts, gc.ts); reads (read-path.ts) merge cached
+ * slices over downloaded bases. Offsets are numbers: files stay below FILE_SIZE_MAX (< 2^53).
  */
 import type pino from "pino";
 import { FsError } from "../errors.ts";
@@ -10,19 +10,16 @@ import { assertPayloadId } from "./block-store/keys.ts";
 import { BlockEntry, type BlockOwner } from "./cache/block-entry.ts";
 import type { BlockCache } from "./cache/cache.ts";
 import { PayloadState } from "./payload-state.ts";
-import { loadBase, prefetchBlocks } from "./transfer/downloads.ts";
+import { checkRange, readAt } from "./read-path.ts";
+import { loadBase } from "./transfer/downloads.ts";
+import { requestGc, startGc } from "./transfer/gc.ts";
 import type { TransferManager } from "./transfer/transfer-manager.ts";
-import { runGc, uploadBlock } from "./transfer/uploads.ts";
+import { uploadBlock } from "./transfer/uploads.ts";
 import { BLOCK_SIZE_BYTES, type BlockStore, type Stability } from "./types.ts";
 import { RecordKind, WAL_RECORD_DATA_BYTES_MAX, type WalRecord } from "./wal/format.ts";
 import { NullWal, type Wal } from "./wal/wal.ts";
 
-/** Largest file size (offset + length) accepted: 1 PiB. */
-export const FILE_SIZE_MAX = 2 ** 50;
-/** Largest single read. */
-export const READ_BYTES_MAX = 64 * 1024 * 1024;
-/** Blocks fetched ahead of a sequential reader. */
-export const PREFETCH_BLOCKS = 2;
+export { FILE_SIZE_MAX, PREFETCH_BLOCKS, READ_BYTES_MAX } from "./read-path.ts";
 /** A dirty block untouched this long is uploaded even if partial. */
 export const IDLE_UPLOAD_MS_DEFAULT = 1_000;
 const IDLE_SCAN_MS = 250;
@@ -81,7 +78,7 @@ export class SharePayload implements BlockOwner {
   start(wal: Wal): void {
     this.wal = wal;
     for (const e of this.dirty) this.scheduleUpload(e);
-    for (const p of this.payloads.values()) if (p.gcBoundary !== null) this.startGc(p);
+    for (const p of this.payloads.values()) if (p.gcBoundary !== null) startGc(this, p);
     this.idleTimer = setInterval(() => this.idleScan(), IDLE_SCAN_MS);
     this.idleTimer.unref();
     this.reclaimSoon();
@@ -259,7 +256,7 @@ export class SharePayload implements BlockOwner {
       this.dirty.add(e);
     }
     p.lastWriteEnd = -1;
-    this.requestGc(p, keep, seq);
+    requestGc(this, p, keep, seq);
   }
 
   /** Drops cached data and WAL interest at once; the blocks go asynchronously (GC, retried). */
@@ -277,7 +274,7 @@ export class SharePayload implements BlockOwner {
     for (const e of p.blocks.values()) this.drop(p, e);
     p.lastWriteEnd = -1;
     p.lastReadEnd = -1;
-    this.requestGc(p, 0, seq);
+    requestGc(this, p, 0, seq);
   }
 
   private drop(p: PayloadState, e: BlockEntry): void {
@@ -306,75 +303,9 @@ export class SharePayload implements BlockOwner {
     }
   }
 
-  // ---- read path --------------------------------------------------------------------------
-
-  async readAt(payloadId: string, offset: number, length: number): Promise<Buffer> {
-    checkRange(offset, length);
-    if (length > READ_BYTES_MAX) throw new FsError("EINVAL", `read of ${length} bytes`);
-    this.checkOpen();
-    if (length === 0) return BlockEntry.EMPTY;
-    const p = this.payload(payloadId);
-    p.pins++;
-    try {
-      return await this.readPinned(p, offset, length);
-    } finally {
-      p.pins--;
-    }
-  }
-
-  private async readPinned(p: PayloadState, offset: number, length: number): Promise<Buffer> {
-    const first = Math.floor(offset / BLOCK_SIZE_BYTES);
-    const last = Math.floor((offset + length - 1) / BLOCK_SIZE_BYTES);
-    const sequential = offset === p.lastReadEnd;
-    p.lastReadEnd = offset + length;
-    if (sequential) prefetchBlocks(this, p, last + 1, PREFETCH_BLOCKS);
-    if (first === last) {
-      const a = offset - first * BLOCK_SIZE_BYTES;
-      return this.readBlock(p, first, a, a + length, null, 0);
-    }
-    // Start every missing block's download before waiting on any of them.
-    for (let i = first; i <= last; i++) {
-      const e = this.entry(p, i);
-      if (e.needsBaseFor(0, BLOCK_SIZE_BYTES)) this.loadBase(e).catch(() => {});
-    }
-    const out = Buffer.allocUnsafe(length);
-    for (let i = first; i <= last; i++) {
-      const start = Math.max(offset, i * BLOCK_SIZE_BYTES);
-      const end = Math.min(offset + length, (i + 1) * BLOCK_SIZE_BYTES);
-      const base = i * BLOCK_SIZE_BYTES;
-      await this.readBlock(p, i, start - base, end - base, out, start - offset);
-    }
-    return out;
-  }
-
-  /** Block bytes [a, b): returned (zero-copy when possible), or merged into out at outOff. */
-  private async readBlock(
-    p: PayloadState,
-    index: number,
-    a: number,
-    b: number,
-    out: Buffer | null,
-    outOff: number,
-  ): Promise<Buffer> {
-    let e = this.entry(p, index);
-    let missed = false;
-    for (;;) {
-      if (e.dropped) e = this.entry(p, index);
-      if (!e.needsBaseFor(a, b)) break;
-      missed = true;
-      await this.loadBase(e);
-    }
-    if (missed) this.cache.misses++;
-    else this.cache.hits++;
-    this.cache.touch(e);
-    let result: Buffer;
-    if (out === null) result = e.read(a, b);
-    else {
-      e.readInto(out, outOff, a, b);
-      result = out;
-    }
-    this.released(e);
-    return result;
+  // ---- read path (read-path.ts) -----------------------------------------------------------
+  readAt(payloadId: string, offset: number, length: number): Promise<Buffer> {
+    return readAt(this, payloadId, offset, length);
   }
 
   /** Loads the block-store copy of an entry (downloads.ts). */
@@ -383,7 +314,6 @@ export class SharePayload implements BlockOwner {
   }
 
   // ---- BlockOwner -------------------------------------------------------------------------
-
   scheduleUpload(e: BlockEntry): void {
     if (e.uploadQueued || e.uploading || e.dropped || !e.isDirty || this.closed) return;
     const p = this.payloads.get(e.payloadId);
@@ -401,7 +331,7 @@ export class SharePayload implements BlockOwner {
   }
 
   /** Background work of this share; close() waits for it so no stale put lands after a stop. */
-  private track(job: Promise<void>): void {
+  track(job: Promise<void>): void {
     this.jobs.add(job);
     void job.finally(() => this.jobs.delete(job));
   }
@@ -419,28 +349,6 @@ export class SharePayload implements BlockOwner {
     if (p.blocks.size === 0 && !p.gcPending && p.uploadsInFlight === 0 && p.pins === 0) {
       this.payloads.delete(p.id);
     }
-  }
-
-  requestGc(p: PayloadState, boundary: number, seq: number): void {
-    p.gcBoundary = p.gcBoundary === null ? boundary : Math.min(p.gcBoundary, boundary);
-    if (seq < p.gcSeq) p.gcSeq = seq;
-    // Also during replay: a replayed write may wait for cache room that only uploads of this
-    // payload (which wait for its GC) can make.
-    this.startGc(p);
-  }
-
-  private startGc(p: PayloadState): void {
-    if (p.gcRunning !== null || this.closed) return;
-    p.gcRunning = runGc(this, p).finally(() => {
-      p.gcRunning = null;
-      if (this.closed) return;
-      if (p.gcBoundary !== null) return this.startGc(p);
-      p.gcSeq = Number.POSITIVE_INFINITY;
-      for (const e of p.blocks.values()) this.scheduleUpload(e);
-      this.reclaimSoon();
-      this.forgetPayloadIfIdle(p);
-    });
-    this.track(p.gcRunning.catch(() => {}));
   }
 
   // ---- WAL retention ----------------------------------------------------------------------
@@ -488,11 +396,4 @@ export class SharePayload implements BlockOwner {
     this.payloads.clear();
     this.dirty.clear();
   }
-}
-
-function checkRange(offset: number, length: number): void {
-  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
-    throw new FsError("EINVAL", "bad offset or length");
-  }
-  if (offset + length > FILE_SIZE_MAX) throw new FsError("EFBIG", "beyond the largest file size");
 }

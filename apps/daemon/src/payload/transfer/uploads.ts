@@ -1,8 +1,8 @@
 /**
- * Upload of one cached block and block GC of one payload, run in the transfer manager's
- * background lane. Store calls retry with backoff until they succeed or the share closes.
+ * Upload of one cached block, run in the transfer manager's background lane. Store calls retry
+ * with backoff until they succeed or the share closes. Block GC is in gc.ts.
  */
-import { blockKey, parseBlockIndex, payloadPrefix } from "../block-store/keys.ts";
+import { blockKey } from "../block-store/keys.ts";
 import type { BlockEntry } from "../cache/block-entry.ts";
 import type { PayloadState } from "../payload-state.ts";
 import type { SharePayload } from "../share-payload.ts";
@@ -55,40 +55,4 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
   }
   // Writes that completed the block again during the upload go at once.
   if (!e.dropped && e.isDirty && e.covers(0, BLOCK_SIZE_BYTES)) engine.scheduleUpload(e);
-}
-
-/**
- * Deletes the payload's blocks at or past p.gcBoundary once its uploads in flight have settled
- * (new uploads wait for GC). Listing the store makes it idempotent and restartable after a crash.
- */
-export async function runGc(engine: SharePayload, p: PayloadState): Promise<void> {
-  const cancelled = () => engine.closed;
-  while (p.gcBoundary !== null && !engine.closed) {
-    await p.uploadsIdle();
-    const boundary = p.gcBoundary;
-    p.gcBoundary = null;
-    p.gcRunningBoundary = boundary;
-    try {
-      await engine.transfer.background(() =>
-        engine.transfer.retrying(
-          () => deleteFrom(engine, p.id, boundary),
-          Number.POSITIVE_INFINITY,
-          cancelled,
-        ),
-      );
-    } catch (err) {
-      p.gcBoundary = p.gcBoundary === null ? boundary : Math.min(p.gcBoundary, boundary);
-      throw err;
-    } finally {
-      p.gcRunningBoundary = null;
-    }
-  }
-}
-
-async function deleteFrom(engine: SharePayload, payloadId: string, boundary: number): Promise<void> {
-  const doomed: string[] = [];
-  for await (const key of engine.store.list(payloadPrefix(payloadId))) {
-    if (parseBlockIndex(key) >= boundary && key.startsWith(payloadPrefix(payloadId))) doomed.push(key);
-  }
-  for (const key of doomed) await engine.store.delete(key);
 }

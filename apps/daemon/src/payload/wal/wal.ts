@@ -11,6 +11,7 @@ import type pino from "pino";
 import { FsError } from "../../errors.ts";
 import { LatencyWindow } from "../latency.ts";
 import { decodeRecord, encodeHeader, type RecordKind, type WalRecord } from "./format.ts";
+import { skipBytes, syncDir } from "./io.ts";
 
 /** Segment size at which the next append starts a new segment. */
 export const WAL_SEGMENT_BYTES_DEFAULT = 64 * 1024 * 1024;
@@ -377,26 +378,5 @@ export class FileWal implements Wal {
     this.closed = true;
     await this.tail.catch(() => {});
     await this.locked(() => this.fh.close());
-  }
-}
-
-function skipBytes(bufs: Buffer[], n: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (const b of bufs) {
-    if (n >= b.length) n -= b.length;
-    else {
-      out.push(n > 0 ? b.subarray(n) : b);
-      n = 0;
-    }
-  }
-  return out;
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, "r");
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
