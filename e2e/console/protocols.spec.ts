@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, screenshot, test } from "./fixtures.ts";
@@ -98,6 +99,49 @@ test("stopping and starting NFS and SMB is reflected at once, and a stopped adap
   } finally {
     rmSync(cwd, { recursive: true, force: true });
   }
+});
+
+test("an adapter whose port is taken shows why it did not start, until a start succeeds", async ({
+  adminPage: page,
+  api,
+}, info) => {
+  await api.adapters.stop.mutate({ type: "smb" });
+  // A real collision: this test holds the port, then points the stopped SMB adapter at it.
+  const squatter = createServer();
+  await new Promise<void>((resolve) => squatter.listen(0, "127.0.0.1", resolve));
+  const port = (squatter.address() as AddressInfo).port;
+  try {
+    await api.adapters.update.mutate({ type: "smb", port });
+    await page.goto("/adapters");
+    const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: "SMB", exact: true }) });
+    await expect(row).toContainText("stopped");
+    await row.getByRole("button", { name: "Start SMB" }).click();
+    await expect(page.getByText(/Could not start SMB: .*EADDRINUSE/)).toBeVisible();
+    await expect(row.getByText("failed to start")).toBeVisible();
+    await expect(row).toContainText(
+      new RegExp(`Start failed at .*: port: cannot start smb on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`),
+    );
+    const failed = await adapterStatus(api, "smb");
+    expect(failed.running).toBe(false);
+    expect(failed.error?.message).toContain("EADDRINUSE");
+    expect(failed.error?.at).toBeInstanceOf(Date);
+    await page.goto("/");
+    await expect(page.getByRole("listitem", { name: "SMB adapter" })).toContainText(
+      /failed to start: .*EADDRINUSE/,
+    );
+    await screenshot(page, info, "adapter-start-failed");
+  } finally {
+    await new Promise((resolve) => squatter.close(resolve));
+  }
+  await page.goto("/adapters");
+  const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: "SMB", exact: true }) });
+  await row.getByRole("button", { name: "Start SMB" }).click();
+  await expect(row.getByRole("button", { name: "Stop SMB" })).toBeVisible();
+  await expect(row).toContainText("running");
+  await expect(row).not.toContainText("failed");
+  const started = await adapterStatus(api, "smb");
+  expect([started.running, started.port, started.error]).toEqual([true, port, null]);
+  expect(await probe(port)).toBe("open");
 });
 
 test("the adapter settings form saves settings, restarting the running adapter, and rejects bad JSON", async ({

@@ -1,24 +1,28 @@
 /**
  * Runs a real daemon for the console suite in its own process: `createDaemon` with the config
- * file given, adapters on 127.0.0.1 and OS-chosen ports (so runs never collide with each other or
- * with a daemon on the default ports). Prints `DAEMON_READY <url>` and stops on SIGTERM.
+ * file given, adapters on 127.0.0.1 and free ports written into their rows before the start (so
+ * runs never collide with each other or with a daemon on the default ports, and a spec can still
+ * point an adapter at a port of its choosing). Prints `DAEMON_READY <url>` and stops on SIGTERM.
  */
 
 import { installProcessHandlers } from "../../../apps/daemon/src/cli/run-daemon.ts";
 import { loadConfig } from "../../../apps/daemon/src/config/load.ts";
 import { createDaemon } from "../../../apps/daemon/src/daemon.ts";
 import { waitForTermination } from "../../../apps/daemon/src/runtime/signals.ts";
+import { freePort } from "../../peers/ports.ts";
 
 const configPath = process.argv[2];
 if (configPath === undefined) throw new Error("usage: daemon-main.ts CONFIG");
 const daemon = await createDaemon(loadConfig({ configPath }), {
   adapterHost: "127.0.0.1",
-  adapterPortOverride: 0,
   // Cheaper scrypt keeps the many test logins fast; hashes stay real and verifiable.
   scrypt: { N: 1024, r: 8, p: 1 },
 });
 // The same process-level handling as `dfs start`, so a stray rejection is logged, not fatal.
 installProcessHandlers(daemon);
+for (const adapter of await daemon.store.listAdapters()) {
+  await daemon.store.updateAdapter(adapter.type, { port: await freePort() });
+}
 await daemon.start();
 process.stdout.write(`DAEMON_READY ${daemon.httpUrl}\n`);
 await waitForTermination();

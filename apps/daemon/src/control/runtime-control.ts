@@ -12,6 +12,7 @@
  */
 import type {
   AdapterCreateInput,
+  AdapterError,
   AdapterUpdateInput,
   BlockStoreCreateInput,
   BlockStoreUpdateInput,
@@ -31,6 +32,8 @@ export interface AdapterStatus {
   /** When the adapter last started; null while stopped. */
   since: Date | null;
   connections: number;
+  /** Why the latest start failed; null once a start succeeds (or none was tried). */
+  error: AdapterError | null;
 }
 
 export interface StoreHealth {

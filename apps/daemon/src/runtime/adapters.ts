@@ -3,6 +3,7 @@
  * port and settings; a failure to bind (port in use, bad address) becomes a ControlError that
  * names the field, and nothing is left half-started.
  */
+import { ADAPTER_ERROR_LENGTH_MAX, type AdapterError } from "@dittofs/shared";
 import type { Logger } from "pino";
 import { ControlError } from "../control/errors.ts";
 import type { AdapterStatus } from "../control/runtime-control.ts";
@@ -30,6 +31,8 @@ interface Running {
 
 export class AdapterManager {
   readonly #running = new Map<string, Running>();
+  /** The latest start failure per type, shown in the status until a start succeeds. */
+  readonly #errors = new Map<string, AdapterError>();
   /** Serializes start/stop per adapter type so concurrent clicks cannot double-bind. */
   readonly #pending = new Map<string, Promise<unknown>>();
   readonly #opts: AdapterManagerOptions;
@@ -70,11 +73,29 @@ export class AdapterManager {
       port: running?.adapter.port ?? record.port,
       since: running?.since ?? null,
       connections: running?.adapter.connectionCount() ?? 0,
+      error: this.#errors.get(record.type) ?? null,
     };
+  }
+
+  /** The adapter row is gone: nothing to report about it any more. */
+  forget(type: string): void {
+    this.#errors.delete(type);
   }
 
   async #start(record: AdapterRecord): Promise<void> {
     if (this.#running.has(record.type)) return;
+    try {
+      await this.#bind(record);
+      this.#errors.delete(record.type);
+    } catch (err) {
+      const message = errorText(err).slice(0, ADAPTER_ERROR_LENGTH_MAX);
+      this.#errors.set(record.type, { message, at: new Date() });
+      this.#opts.logger.error({ adapter: record.type, err: message }, "adapter did not start");
+      throw err;
+    }
+  }
+
+  async #bind(record: AdapterRecord): Promise<void> {
     const factory = this.hasFactory(record.type) ? this.#opts.factories[record.type] : undefined;
     if (factory === undefined) {
       throw new ControlError("INVALID", `type: no ${record.type} adapter is built into this daemon`, "type");

@@ -32,11 +32,12 @@ export class RuntimeAdapters {
     return this.records().map((row) => this.manager.status(row));
   }
 
-  async startEnabled(onError: (type: string, err: unknown) => void): Promise<void> {
+  /** A failure is logged and kept in that adapter's status by the manager; the rest still start. */
+  async startEnabled(): Promise<void> {
     for (const row of await this.store.listAdapters()) {
       this.#rows.set(row.type, row);
       if (!row.enabled) continue;
-      await this.manager.start(row).catch((err) => onError(row.type, err));
+      await this.manager.start(row).catch(() => undefined);
     }
   }
 
@@ -47,6 +48,7 @@ export class RuntimeAdapters {
         await this.manager.start(row);
       } catch (err) {
         await this.store.deleteAdapter(row.type);
+        this.manager.forget(row.type);
         throw err;
       }
     }
@@ -87,6 +89,7 @@ export class RuntimeAdapters {
     await this.manager.stop(type);
     await this.store.deleteAdapter(type);
     this.#rows.delete(type);
+    this.manager.forget(type);
   }
 
   async start(type: string): Promise<AdapterStatus> {

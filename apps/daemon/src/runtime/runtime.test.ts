@@ -45,6 +45,15 @@ async function controlError(promise: Promise<unknown>): Promise<ControlError> {
   return err as ControlError;
 }
 
+async function listenOn(port: number): Promise<Server> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
+  return server;
+}
+
 const DIALECTS: Dialect[] = ["sqlite", "postgres"];
 
 describe.each(DIALECTS)("Runtime on %s", (dialect) => {
@@ -132,6 +141,37 @@ describe.each(DIALECTS)("Runtime on %s", (dialect) => {
     } finally {
       blocker2.close();
     }
+    await runtime.deleteAdapter(TEST_PROTOCOL);
+  });
+
+  it("keeps why an adapter did not start (port taken) in its status until a start succeeds", async () => {
+    const blocker = await listenOn(0);
+    const port = (blocker.address() as { port: number }).port;
+    await new Promise((resolve) => blocker.close(resolve));
+    await runtime.createAdapter({ type: TEST_PROTOCOL, port });
+    expect(runtime.adapterStatus(TEST_PROTOCOL)).toMatchObject({ running: true, port, error: null });
+    await h.stop();
+    // Someone else takes the port while the daemon is down: the start at load fails.
+    const squatter = await listenOn(port);
+    try {
+      ({ runtime } = await h.start());
+      const failed = runtime.adapterStatus(TEST_PROTOCOL);
+      expect(failed.running).toBe(false);
+      expect(failed.error?.message).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}.*EADDRINUSE`));
+      expect(failed.error?.at).toBeInstanceOf(Date);
+      // A start clicked while the port is still taken fails the same way and renews the time.
+      const again = await controlError(runtime.startAdapter(TEST_PROTOCOL));
+      expect(again.field).toBe("port");
+      const renewed = runtime.adapterStatus(TEST_PROTOCOL).error;
+      expect(renewed?.message).toBe(again.message);
+      expect(renewed!.at.getTime()).toBeGreaterThanOrEqual(failed.error!.at.getTime());
+      expect(runtime.metricsSnapshot().adapters.find((a) => a.type === TEST_PROTOCOL)?.running).toBe(false);
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+    const started = await runtime.startAdapter(TEST_PROTOCOL);
+    expect([started.running, started.port, started.error]).toEqual([true, port, null]);
+    expect(await ask(port, "back")).toBe("0 back");
     await runtime.deleteAdapter(TEST_PROTOCOL);
   });
 

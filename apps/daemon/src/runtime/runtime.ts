@@ -120,9 +120,7 @@ export class Runtime implements RuntimeControl {
     await this.identityChanged();
     await this.#storeOps.openAll();
     await this.#shares.registerAll();
-    await this.#adapterOps.startEnabled((type, err) =>
-      this.#opts.logger.error({ err, adapter: type }, "adapter did not start"),
-    );
+    await this.#adapterOps.startEnabled();
   }
 
   /** Runs until SIGTERM/SIGINT (or `signal`), then stops gracefully. */

@@ -54,3 +54,16 @@ export type AdapterUpdateInput = z.infer<typeof adapterUpdateInput>;
 export type SettingValue = z.infer<typeof settingValueSchema>;
 export type SettingsUpdateInput = z.infer<typeof settingsUpdateInput>;
 export type AuditListInput = z.infer<typeof auditListInput>;
+
+/** Longest start-failure text kept for an adapter (an OS error message is far shorter). */
+export const ADAPTER_ERROR_LENGTH_MAX = 1024;
+
+/**
+ * Why an adapter's latest start failed (port in use, bad settings), and when. Part of the
+ * adapter status until the next successful start clears it.
+ */
+export const adapterErrorSchema = z.object({
+  message: z.string().max(ADAPTER_ERROR_LENGTH_MAX),
+  at: z.date(),
+});
+export type AdapterError = z.infer<typeof adapterErrorSchema>;

@@ -128,6 +128,32 @@ describe("dfsctl against a running daemon", () => {
     expect((await ctlIn("adapter", "delete", "test")).code).toBe(0);
   });
 
+  it("shows why an adapter did not start until a start succeeds", async () => {
+    expect((await ctlIn("login", "-u", "admin", "-p", TEST_ADMIN_PASSWORD)).code).toBe(0);
+    // 192.0.2.1 (TEST-NET-1) is no local address: binding it fails for real with EADDRNOTAVAIL.
+    const settings = JSON.stringify({ host: "192.0.2.1" });
+    expect(
+      (await ctlIn("adapter", "create", "test", "--port", "0", "--disabled", "--settings", settings)).code,
+    ).toBe(0);
+    const start = await ctlIn("adapter", "start", "test");
+    expect(start.code).toBe(1);
+    expect(start.stderr).toContain("EADDRNOTAVAIL");
+    const list = await ctlIn("adapter", "list");
+    expect(list.stdout).toMatch(/^ERROR$|\sERROR$/m);
+    expect(list.stdout).toMatch(
+      /^test\s+false\s+failed\s+0\s+0\s+-\s+\d{4}-\d\d-\d\dT\S+ port: cannot start test on 192\.0\.2\.1:0: .*EADDRNOTAVAIL/m,
+    );
+    const json = JSON.parse((await ctlIn("-o", "json", "adapter", "status", "test")).stdout);
+    expect(json).toMatchObject({
+      running: false,
+      error: { message: expect.stringContaining("EADDRNOTAVAIL") },
+    });
+    expect((await ctlIn("adapter", "update", "test", "--settings", "{}")).code).toBe(0);
+    const started = await ctlIn("adapter", "start", "test");
+    expect(started.stdout).toMatch(/^test\s+running\s+\d+\s+0\s+\S+\s+-$/m);
+    expect((await ctlIn("adapter", "delete", "test")).code).toBe(0);
+  });
+
   it("exits 2 on bad usage", async () => {
     const missing = await ctlIn("user", "create", "x");
     expect(missing.code).toBe(2);

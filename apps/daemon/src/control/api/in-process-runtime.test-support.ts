@@ -126,7 +126,14 @@ export class InProcessRuntime implements RuntimeControl {
   adapterStatus(type: string): AdapterStatus {
     const live = this.adapters.get(type);
     if (live === undefined) throw notFound("adapter", type, "type");
-    return { type, running: live.running, port: live.port, since: live.since, connections: 0 };
+    return {
+      type,
+      running: live.running,
+      port: live.port,
+      since: live.since,
+      connections: 0,
+      error: null,
+    };
   }
 
   listClients(): ConnectedClient[] {

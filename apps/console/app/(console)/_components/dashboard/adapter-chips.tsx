@@ -27,7 +27,12 @@ export function AdapterChips() {
             />
             <span className="font-medium">{a.type.toUpperCase()}</span>
             <span className="text-slate-600 dark:text-slate-300">
-              {a.status.running ? `running on :${a.status.port}` : "stopped"} · {a.status.connections} conn.
+              {a.status.running
+                ? `running on :${a.status.port}`
+                : a.status.error
+                  ? `failed to start: ${a.status.error.message}`
+                  : "stopped"}{" "}
+              · {a.status.connections} conn.
             </span>
             <AdapterToggle type={a.type} running={a.status.running} />
           </li>

@@ -5,7 +5,6 @@ import type { inferRouterOutputs } from "@trpc/server";
 import { useEffect, useState } from "react";
 import { AdapterToggle } from "@/components/adapters/adapter-toggle";
 import { DataTable } from "@/components/tables/table";
-import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState, ErrorBanner } from "@/components/ui/card";
 import { Loading } from "@/components/ui/spinner";
@@ -13,6 +12,7 @@ import { errorMessage } from "@/lib/errors";
 import { formatDuration } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { AdapterSettingsDialog } from "./adapter-settings-dialog";
+import { AdapterState } from "./adapter-state";
 
 export type Adapter = inferRouterOutputs<AppRouter>["adapters"]["list"][number];
 
@@ -48,14 +48,7 @@ export function AdaptersView({ canEdit }: { canEdit: boolean }) {
         rowKey={(a) => a.type}
         columns={[
           { header: "Adapter", cell: (a) => <span className="font-medium">{a.type.toUpperCase()}</span> },
-          {
-            header: "Status",
-            cell: (a) => (
-              <Badge tone={a.status.running ? "green" : "red"}>
-                {a.status.running ? "running" : "stopped"}
-              </Badge>
-            ),
-          },
+          { header: "Status", cell: (a) => <AdapterState status={a.status} /> },
           { header: "Port", cell: (a) => <span className="font-mono">{a.status.port}</span> },
           {
             header: "Uptime",

@@ -7,21 +7,28 @@ import { type Column, print, printDone } from "../output.ts";
 
 type AdapterView = AdapterRecord & { status: AdapterStatus };
 
+/** "failed" rather than "stopped" while the latest start attempt failed. */
+const state = (s: AdapterStatus) => (s.running ? "running" : s.error ? "failed" : "stopped");
+/** Why the latest start failed, with when; "-" when it did not. */
+const failure = (s: AdapterStatus) => (s.error ? `${s.error.at.toISOString()} ${s.error.message}` : null);
+
 const ADAPTER_COLUMNS: Column<AdapterView>[] = [
   { header: "type", value: (a) => a.type },
   { header: "enabled", value: (a) => a.enabled },
-  { header: "status", value: (a) => (a.status.running ? "running" : "stopped") },
+  { header: "status", value: (a) => state(a.status) },
   { header: "port", value: (a) => a.status.port },
   { header: "connections", value: (a) => a.status.connections },
   { header: "since", value: (a) => a.status.since },
+  { header: "error", value: (a) => failure(a.status) },
 ];
 
 const STATUS_COLUMNS: Column<AdapterStatus>[] = [
   { header: "type", value: (s) => s.type },
-  { header: "status", value: (s) => (s.running ? "running" : "stopped") },
+  { header: "status", value: (s) => state(s) },
   { header: "port", value: (s) => s.port },
   { header: "connections", value: (s) => s.connections },
   { header: "since", value: (s) => s.since },
+  { header: "error", value: (s) => failure(s) },
 ];
 
 export function registerAdapters(program: Command): void {
