@@ -8,6 +8,7 @@ import type { StoreHealth } from "../control/runtime-control.ts";
 import type { StoreKind, StoreRecord } from "../control/store/types.ts";
 import type { MetadataStore } from "../metadata/metadata-store.ts";
 import type { BlockStore } from "../payload/types.ts";
+import { bounded, STORE_HEALTH_TIMEOUT_MS, STORE_OPEN_TIMEOUT_MS } from "./bounded.ts";
 import type { RuntimeServices } from "./services.ts";
 
 type LiveStore = MetadataStore | BlockStore;
@@ -21,6 +22,10 @@ export class LiveStores {
     private readonly services: RuntimeServices,
     private readonly dataDir: string,
     private readonly logger: Logger,
+    private readonly timeouts: { openMs: number; healthMs: number } = {
+      openMs: STORE_OPEN_TIMEOUT_MS,
+      healthMs: STORE_HEALTH_TIMEOUT_MS,
+    },
   ) {}
 
   metadata(name: string): MetadataStore | undefined {
@@ -33,19 +38,44 @@ export class LiveStores {
 
   /**
    * Opens a store from a record without registering it (the caller decides when to). A relative
-   * `path` is under the data dir for every store type, whatever the opener would assume.
+   * `path` is under the data dir for every store type, whatever the opener would assume. An open
+   * that does not finish in time fails with ETIMEDOUT naming the store; if it finishes later, the
+   * store it produced is closed.
    */
-  async openDetached(kind: StoreKind, type: string, config: Record<string, unknown>): Promise<LiveStore> {
+  async openDetached(
+    kind: StoreKind,
+    type: string,
+    config: Record<string, unknown>,
+    name = `(${type})`,
+  ): Promise<LiveStore> {
     const opener = kind === "metadata" ? this.services.openMetadataStore : this.services.openBlockStore;
     const path =
       typeof config.path === "string" && config.path !== "" ? resolve(this.dataDir, config.path) : undefined;
-    return opener({ ...config, ...(path === undefined ? {} : { path }), type }, { dataDir: this.dataDir });
+    const opening: Promise<LiveStore> = opener(
+      { ...config, ...(path === undefined ? {} : { path }), type },
+      { dataDir: this.dataDir },
+    );
+    return bounded(opening, this.timeouts.openMs, `opening ${kind} store ${name}`, (late) => {
+      this.logger.warn({ kind, store: name }, "store opened after its open timed out; closing it");
+      void this.#closeQuietly(kind, name, late);
+    });
+  }
+
+  /** A store's health probe, failed (not thrown) when it errs or takes too long. */
+  async probe(kind: StoreKind, name: string, store: LiveStore): Promise<StoreHealth> {
+    const started = performance.now();
+    try {
+      return await bounded(store.health(), this.timeouts.healthMs, `${kind} store ${name} health`);
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : String(err);
+      return { ok: false, latencyMs: performance.now() - started, detail };
+    }
   }
 
   /** Opens and registers; on failure remembers why and rethrows. */
   async open(kind: StoreKind, record: StoreRecord): Promise<LiveStore> {
     try {
-      const store = await this.openDetached(kind, record.type, record.config);
+      const store = await this.openDetached(kind, record.type, record.config, record.name);
       this.set(kind, record.name, store);
       return store;
     } catch (err) {
@@ -83,13 +113,7 @@ export class LiveStores {
     if (store === undefined) {
       return { ok: false, latencyMs: 0, detail: this.#failures[kind].get(name) ?? "store is not open" };
     }
-    const started = performance.now();
-    try {
-      return await store.health();
-    } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
-      return { ok: false, latencyMs: performance.now() - started, detail };
-    }
+    return this.probe(kind, name, store);
   }
 
   names(kind: StoreKind): string[] {

@@ -77,7 +77,7 @@ export class RuntimeStores {
 
   async #open(kind: StoreKind, name: string, type: string, config: Record<string, unknown>) {
     try {
-      return await this.live.openDetached(kind, type, config);
+      return await this.live.openDetached(kind, type, config, name);
     } catch (err) {
       throw liveFailure(`${kind} store ${name}`, err);
     }

@@ -43,6 +43,8 @@ export interface RuntimeOptions {
   adapterHost?: string;
   /** Every adapter binds this port instead of its row's (0 in tests). */
   adapterPortOverride?: number;
+  /** Bounds on opening a store and on its health probe (defaults in bounded.ts). */
+  storeTimeouts?: { openMs: number; healthMs: number };
 }
 
 export class Runtime implements RuntimeControl {
@@ -78,7 +80,7 @@ export class Runtime implements RuntimeControl {
   constructor(opts: RuntimeOptions) {
     this.#opts = opts;
     this.metrics = new PromProtocolMetrics(opts.metricsRegistry);
-    this.#stores = new LiveStores(opts.services, opts.dataDir, opts.logger);
+    this.#stores = new LiveStores(opts.services, opts.dataDir, opts.logger, opts.storeTimeouts);
     this.#shares = new RuntimeShares(opts.store, opts.services, this.#stores, opts.logger);
     this.#storeOps = new RuntimeStores(opts.store, this.#stores, this.#shares);
     this.context = {
@@ -204,7 +206,7 @@ export class Runtime implements RuntimeControl {
     try {
       const store = await this.#stores.openDetached("block", type, config);
       try {
-        return await store.health();
+        return await this.#stores.probe("block", `(${type})`, store);
       } finally {
         await store.close().catch(() => undefined);
       }

@@ -15,7 +15,7 @@ import { DefaultMetadataService } from "../../metadata/service.ts";
 import { openBlockStore } from "../../payload/registry.ts";
 import { DefaultPayloadService } from "../../payload/service.ts";
 import { adapterFactories } from "../adapter-registry.ts";
-import { Runtime } from "../runtime.ts";
+import { Runtime, type RuntimeOptions } from "../runtime.ts";
 import type { RuntimeServices } from "../services.ts";
 import { createTcpTestAdapter, TEST_PROTOCOL } from "./tcp-test-adapter.ts";
 
@@ -38,7 +38,8 @@ export function buildServices(dataDir: string, logger = pino({ level: "silent" }
   };
 }
 
-export async function runtimeHarness(dialect: Dialect) {
+/** `options` are passed to every Runtime it builds (e.g. shorter store timeouts). */
+export async function runtimeHarness(dialect: Dialect, options: Partial<RuntimeOptions> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "dittofs-runtime-"));
   const where =
     dialect === "postgres"
@@ -57,6 +58,7 @@ export async function runtimeHarness(dialect: Dialect) {
       metricsRegistry: new Registry(),
       adapters: { ...adapterFactories, [TEST_PROTOCOL]: createTcpTestAdapter },
       adapterHost: "127.0.0.1",
+      ...options,
     });
     await runtime.loadFromStore();
     return { store, runtime };
