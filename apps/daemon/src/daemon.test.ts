@@ -38,9 +38,11 @@ describe("daemon over HTTP", () => {
     const metrics = await fetch(`${daemon.httpUrl}/metrics`);
     expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = await metrics.text();
-    expect(text).toMatch(/^process_cpu_user_seconds_total /m);
-    expect(text).toMatch(/^dittofs_cache_capacity_bytes 67108864$/m);
-    expect(text).toMatch(/^dittofs_adapter_up\{protocol="nfs"\} 1$/m);
+    // Every sample carries the daemon's name (scale-out: several daemons behind one service).
+    const daemonLabel = `daemon="${daemon.runtime.daemon.name}"`;
+    expect(text).toMatch(new RegExp(`^process_cpu_user_seconds_total\\{${daemonLabel}\\} `, "m"));
+    expect(text).toMatch(new RegExp(`^dittofs_cache_capacity_bytes\\{${daemonLabel}\\} 67108864$`, "m"));
+    expect(text).toMatch(new RegExp(`^dittofs_adapter_up\\{protocol="nfs",${daemonLabel}\\} 1$`, "m"));
     expect((await fetch(`${daemon.httpUrl}/nope`)).status).toBe(404);
 
     // Protocol operations and connected clients show up at the next scrape.
@@ -50,10 +52,24 @@ describe("daemon over HTTP", () => {
     await new Promise((resolve) => socket.once("data", resolve));
     await expect.poll(() => daemon.runtime.metrics.snapshot("test")[0]?.count).toBe(2);
     const after = await (await fetch(`${daemon.httpUrl}/metrics`)).text();
-    expect(after).toMatch(/^dittofs_protocol_ops_total\{protocol="test",op="echo",result="ok"\} 1$/m);
-    expect(after).toMatch(/^dittofs_protocol_ops_total\{protocol="test",op="echo",result="error"\} 1$/m);
-    expect(after).toMatch(/^dittofs_protocol_op_duration_seconds_count\{protocol="test",op="echo"\} 2$/m);
-    expect(after).toMatch(/^dittofs_clients_connected\{protocol="test"\} 1$/m);
+    // Label order differs by metric type (a histogram puts default labels first): compare sets.
+    const sample = (name: string, labels: Record<string, string>) => {
+      const want = { ...labels, daemon: daemon.runtime.daemon.name };
+      for (const line of after.split("\n")) {
+        const m = /^([a-z_]+)\{(.*)\} (\S+)$/.exec(line);
+        if (m?.[1] !== name) continue;
+        const got = Object.fromEntries([...m[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+        if (JSON.stringify(Object.entries(got).sort()) === JSON.stringify(Object.entries(want).sort())) {
+          return Number(m[3]);
+        }
+      }
+      return undefined;
+    };
+    const echo = { protocol: "test", op: "echo" };
+    expect(sample("dittofs_protocol_ops_total", { ...echo, result: "ok" })).toBe(1);
+    expect(sample("dittofs_protocol_ops_total", { ...echo, result: "error" })).toBe(1);
+    expect(sample("dittofs_protocol_op_duration_seconds_count", echo)).toBe(2);
+    expect(sample("dittofs_clients_connected", { protocol: "test" })).toBe(1);
     socket.destroy();
     await daemon.runtime.deleteAdapter("test");
     expect((await fetch(`${daemon.httpUrl}/health`, { method: "POST" })).status).toBe(405);

@@ -88,11 +88,13 @@ export async function createDaemon(config: DaemonConfig, deps: DaemonDeps = {}):
     adapters: deps.adapters,
     adapterHost: deps.adapterHost,
     adapterPortOverride: deps.adapterPortOverride,
+    daemonName: config.daemonName,
   });
   const http = createHttpServer({
     logger,
     version: DAEMON_VERSION,
     startedAt: runtime.info().startedAt,
+    daemon: runtime.daemon,
     trpc: createTrpcHandler({ store, runtime, logger }),
     readiness: () => runtime.readiness(),
     metricsRegistry,
@@ -131,6 +133,7 @@ function buildServices(config: DaemonConfig, logger: Logger): RuntimeServices {
     cacheSizeBytes: config.cacheSizeBytes,
     walDir: config.walDir,
     transferConcurrency: config.transferConcurrency,
+    scaleout: config.scaleout,
   });
   return {
     payload,

@@ -21,6 +21,7 @@ function databaseFromUrl(value: string): unknown {
 
 export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: "DITTOFS_DATA_DIR", path: ["dataDir"] },
+  { variable: "DITTOFS_DAEMON_NAME", path: ["daemon", "name"] },
   { variable: "DITTOFS_DATABASE_URL", path: ["database"], convert: databaseFromUrl },
   { variable: "DITTOFS_HTTP_LISTEN", path: ["http", "listen"] },
   { variable: "DITTOFS_LOG_LEVEL", path: ["logging", "level"] },

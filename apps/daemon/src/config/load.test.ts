@@ -38,6 +38,7 @@ describe("config", () => {
     expect(config.walDir).toBe("/srv/data/wal");
     expect(config.transferConcurrency).toBe(8);
     expect(config.declared).toEqual({ metadataStores: [], blockStores: [], shares: [] });
+    expect(config.daemonName).toBeNull();
   });
 
   it("parses a YAML file with paths relative to the file", () => {
@@ -111,6 +112,18 @@ describe("config", () => {
       kind: "sqlite",
       path: "/tmp/c.db",
     });
+  });
+
+  it("takes daemon.name from the file or DITTOFS_DAEMON_NAME, and refuses a name no label can carry", () => {
+    const dir = tempDir();
+    const configPath = writeConfig(dir, "daemon:\n  name: edge-a\n");
+    expect(loadConfig({ configPath, env: {} }).daemonName).toBe("edge-a");
+    expect(loadConfig({ configPath, env: { DITTOFS_DAEMON_NAME: "edge-b" } }).daemonName).toBe("edge-b");
+    expect(errorOf(() => resolveConfig({ daemon: { name: "has space" } }))).toMatch(
+      /^config error: daemon\.name: /,
+    );
+    expect(errorOf(() => resolveConfig({ daemon: { name: "x".repeat(64) } }))).toContain("daemon.name");
+    expect(errorOf(() => resolveConfig({ daemon: { nmae: "typo" } }))).toContain("daemon.nmae: unknown key");
   });
 
   it("finds ./dittofs.yaml when no --config is given, and embedded defaults otherwise", () => {

@@ -35,12 +35,16 @@ export type DatabaseConfig = { kind: "sqlite"; path: string } | { kind: "postgre
 export interface DaemonConfig {
   configPath: string | null;
   dataDir: string;
+  /** `daemon.name`; null: derived from the hostname and the id kept in the data dir. */
+  daemonName: string | null;
   database: DatabaseConfig;
   http: ListenAddress;
   logging: ParsedConfig["logging"];
   cacheSizeBytes: number;
   walDir: string | null;
   transferConcurrency: number;
+  /** Shared (scale-out) mode settings (config `scaleout`). */
+  scaleout: ParsedConfig["scaleout"];
   declared: {
     metadataStores: DeclaredMetadataStore[];
     blockStores: DeclaredBlockStore[];
@@ -91,6 +95,7 @@ export function resolveConfig(
   return {
     configPath: opts.configPath ?? null,
     dataDir,
+    daemonName: parsed.daemon.name ?? null,
     database:
       parsed.database === undefined
         ? { kind: "sqlite", path: join(dataDir, "control.db") }
@@ -107,6 +112,7 @@ export function resolveConfig(
           ? join(dataDir, "wal")
           : under(parsed.wal.dir),
     transferConcurrency: parsed.transfer.concurrency,
+    scaleout: parsed.scaleout,
     declared: {
       metadataStores: parsed.stores?.metadata ?? [],
       blockStores: parsed.stores?.block ?? [],

@@ -7,6 +7,7 @@
 import {
   blockStoreConfigSchemas,
   blockStoreTypeSchema,
+  daemonNameSchema,
   metadataStoreConfigSchemas,
   metadataStoreTypeSchema,
   shareCreateInput,
@@ -20,6 +21,11 @@ export const DEFAULT_CACHE_SIZE = "512MiB";
 export const DEFAULT_TRANSFER_CONCURRENCY = 8;
 /** More parallel transfers than this only queue inside the S3 client or the disk. */
 export const TRANSFER_CONCURRENCY_MAX = 256;
+/** Scale-out defaults (README "Scale-out"): attribute cache bound, block GC grace and interval. */
+export const DEFAULT_ATTR_CACHE_MS = 1000;
+export const ATTR_CACHE_MS_MAX = 60_000;
+export const DEFAULT_GC_GRACE_MS = 10 * 60_000;
+export const DEFAULT_GC_INTERVAL_MS = 60_000;
 
 const listenSchema = z.string().refine((value) => parseListen(value) !== null, {
   message: 'must be "host:port" with a port from 0 to 65535 (like 127.0.0.1:8080)',
@@ -70,6 +76,8 @@ const shareSchema = shareCreateInput.strict();
 
 export const configSchema = z.strictObject({
   dataDir: z.string().min(1).default("./data"),
+  /** Which daemon this is (scale-out); the name defaults to `<hostname>-<id>`, the id lives in dataDir. */
+  daemon: z.strictObject({ name: daemonNameSchema.optional() }).prefault({}),
   database: databaseSchema,
   http: z.strictObject({ listen: listenSchema.default(DEFAULT_HTTP_LISTEN) }).prefault({}),
   logging: z
@@ -93,6 +101,18 @@ export const configSchema = z.strictObject({
         .min(1)
         .max(TRANSFER_CONCURRENCY_MAX)
         .default(DEFAULT_TRANSFER_CONCURRENCY),
+    })
+    .prefault({}),
+  /**
+   * Shared (scale-out) mode: shares on a PostgreSQL metadata store and an S3 block store (README
+   * "Scale-out"). attrCacheMs bounds how long this daemon reuses metadata it read; gcGraceMs is
+   * the age below which the block sweeper never deletes an unreferenced block version.
+   */
+  scaleout: z
+    .strictObject({
+      attrCacheMs: z.number().int().min(0).max(ATTR_CACHE_MS_MAX).default(DEFAULT_ATTR_CACHE_MS),
+      gcGraceMs: z.number().int().min(1000).default(DEFAULT_GC_GRACE_MS),
+      gcIntervalMs: z.number().int().min(100).default(DEFAULT_GC_INTERVAL_MS),
     })
     .prefault({}),
   stores: z

@@ -13,6 +13,12 @@ export function configTemplate(opts: { dataDir?: string } = {}): string {
 # Where DittoFS keeps its databases, WAL and local blocks.            DITTOFS_DATA_DIR
 dataDir: ${opts.dataDir ?? "./data"}
 
+# Which daemon this is when several serve the same shares: shown in /health, on every metric
+# (label daemon=...), in the API and the console. Default: <hostname>-<id>, the id being made
+# once and kept in <dataDir>/daemon-id.                               DITTOFS_DAEMON_NAME
+# daemon:
+#   name: edge-a
+
 # Control-plane database: SQLite file (default: <dataDir>/control.db) or PostgreSQL.
 #                                                                     DITTOFS_DATABASE_URL
 # database:

@@ -16,6 +16,7 @@ import type {
   AdapterUpdateInput,
   BlockStoreCreateInput,
   BlockStoreUpdateInput,
+  DaemonIdentity,
   MetadataStoreCreateInput,
   MetadataStoreUpdateInput,
   ShareCreateInput,
@@ -53,6 +54,8 @@ export interface AdapterOpMetrics {
 /** One sample of the daemon's counters; the console charts a stream of these (metrics.live). */
 export interface MetricsSnapshot {
   timestamp: Date;
+  /** The daemon these numbers are from (several may serve the same shares). */
+  daemon: { id: string; name: string };
   cache: {
     capacityBytes: number;
     cleanBytes: number;
@@ -92,6 +95,7 @@ export interface MetricsSnapshot {
 export interface RuntimeInfo {
   version: string;
   startedAt: Date;
+  daemon: DaemonIdentity;
 }
 
 export interface RuntimeControl {

@@ -19,6 +19,8 @@ export interface HttpServerDeps {
   logger: Logger;
   version: string;
   startedAt: Date;
+  /** Which daemon answers, in /health (several may serve one share behind a load balancer). */
+  daemon?: { id: string; name: string };
   /** Handles a request whose path starts with /trpc (the prefix is left on the URL). */
   trpc: (req: IncomingMessage, res: ServerResponse) => void;
   readiness: () => Promise<ReadinessCheck[]>;
@@ -112,7 +114,9 @@ type RouteHandler = (deps: HttpServerDeps, res: ServerResponse) => Promise<void>
 const ROUTES: Readonly<Record<string, RouteHandler>> = {
   "/health": async (deps, res) => {
     const uptime = (Date.now() - deps.startedAt.getTime()) / 1000;
-    sendJson(res, 200, { status: "ok", version: deps.version, uptime });
+    const daemon =
+      deps.daemon === undefined ? {} : { daemon: { id: deps.daemon.id, name: deps.daemon.name } };
+    sendJson(res, 200, { status: "ok", version: deps.version, uptime, ...daemon });
   },
   "/health/ready": async (deps, res) => {
     const checks = await deps.readiness();

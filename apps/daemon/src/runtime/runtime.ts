@@ -4,6 +4,8 @@
  * method writes the store *and* changes the live state, so a change takes effect at once and
  * survives a restart; when the live half fails, the stored record is put back as it was.
  */
+
+import type { DaemonIdentity } from "@dittofs/shared";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type {
@@ -17,6 +19,7 @@ import type { AdapterRecord, ShareRecord, StoreKind } from "../control/store/typ
 import { type AdapterRegistry, adapterFactories } from "./adapter-registry.ts";
 import { AdapterManager } from "./adapters.ts";
 import { MemoryClientRegistry } from "./clients.ts";
+import { loadDaemonIdentity } from "./daemon-identity.ts";
 import { errorText } from "./failures.ts";
 import { SnapshotIdentityDirectory } from "./identity.ts";
 import { LiveStores } from "./live-stores.ts";
@@ -43,12 +46,16 @@ export interface RuntimeOptions {
   adapterHost?: string;
   /** Every adapter binds this port instead of its row's (0 in tests). */
   adapterPortOverride?: number;
+  /** `daemon.name` from the config; default `<hostname>-<id>` (daemon-identity.ts). */
+  daemonName?: string | null;
   /** Bounds on opening a store and on its health probe (defaults in bounded.ts). */
   storeTimeouts?: { openMs: number; healthMs: number };
 }
 
 export class Runtime implements RuntimeControl {
   readonly clients = new MemoryClientRegistry();
+  /** Which daemon this is: in /health, on every metric (label `daemon`), in the API. */
+  readonly daemon: DaemonIdentity;
   readonly metrics: PromProtocolMetrics;
   readonly context: AdapterContext;
   readonly #opts: RuntimeOptions;
@@ -79,6 +86,9 @@ export class Runtime implements RuntimeControl {
 
   constructor(opts: RuntimeOptions) {
     this.#opts = opts;
+    this.daemon = loadDaemonIdentity(opts.dataDir, opts.daemonName);
+    // Scrapes of several daemons behind one service stay apart without relabeling.
+    opts.metricsRegistry.setDefaultLabels({ daemon: this.daemon.name });
     this.metrics = new PromProtocolMetrics(opts.metricsRegistry);
     this.#stores = new LiveStores(opts.services, opts.dataDir, opts.logger, opts.storeTimeouts);
     this.#shares = new RuntimeShares(opts.store, opts.services, this.#stores, opts.logger);
@@ -193,7 +203,12 @@ export class Runtime implements RuntimeControl {
   }
 
   metricsSnapshot(): MetricsSnapshot {
-    return buildMetricsSnapshot(this.#opts.services.payload.stats(), this.adapterStatuses(), this.metrics);
+    return buildMetricsSnapshot(
+      this.daemon,
+      this.#opts.services.payload.stats(),
+      this.adapterStatuses(),
+      this.metrics,
+    );
   }
 
   async storeHealth(kind: StoreKind, name: string): Promise<StoreHealth> {
@@ -220,7 +235,7 @@ export class Runtime implements RuntimeControl {
   }
 
   info(): RuntimeInfo {
-    return { version: DAEMON_VERSION, startedAt: this.#startedAt };
+    return { version: DAEMON_VERSION, startedAt: this.#startedAt, daemon: this.daemon };
   }
 
   /** Control store reachable and every store a share uses healthy. */

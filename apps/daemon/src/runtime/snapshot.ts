@@ -8,6 +8,7 @@ import type { PayloadStats } from "../payload/types.ts";
 import type { PromProtocolMetrics } from "./metrics.ts";
 
 export function buildMetricsSnapshot(
+  daemon: { id: string; name: string },
   payload: PayloadStats,
   adapters: AdapterStatus[],
   metrics: PromProtocolMetrics,
@@ -17,6 +18,7 @@ export function buildMetricsSnapshot(
   const memory = process.memoryUsage();
   return {
     timestamp: new Date(),
+    daemon: { id: daemon.id, name: daemon.name },
     cache: { ...cache, hitRatio: accesses === 0 ? 0 : cache.hits / accesses },
     wal: payload.wal === null ? null : { ...payload.wal },
     transfer: { ...payload.transfer },

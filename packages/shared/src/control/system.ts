@@ -67,3 +67,21 @@ export const adapterErrorSchema = z.object({
   at: z.date(),
 });
 export type AdapterError = z.infer<typeof adapterErrorSchema>;
+
+/** Longest daemon name (a DNS label's limit, so it fits hostnames, pod names and metric labels). */
+export const DAEMON_NAME_LENGTH_MAX = 63;
+export const daemonNameSchema = z
+  .string()
+  .min(1)
+  .max(DAEMON_NAME_LENGTH_MAX)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_', '-' (starting with a letter or digit)");
+
+/**
+ * Which daemon this is when several serve the same shares (scale-out): `id` is random, made once
+ * and kept in the data dir; `name` is the configured `daemon.name`, else `<hostname>-<id prefix>`.
+ */
+export interface DaemonIdentity {
+  id: string;
+  name: string;
+  hostname: string;
+}

@@ -21,6 +21,9 @@ import type { AdapterStatus, MetricsSnapshot, RuntimeControl, StoreHealth } from
 import type { ControlStore } from "../store/control-store.ts";
 import type { AdapterRecord, ShareRecord, StoreKind, StoreRecord } from "../store/types.ts";
 
+/** The identity info() reports (a real Runtime derives it from config and its data dir). */
+export const IN_PROCESS_DAEMON = { id: "0123456789abcdef", name: "in-process-test", hostname: "localhost" };
+
 interface LiveAdapter {
   running: boolean;
   since: Date | null;
@@ -144,6 +147,7 @@ export class InProcessRuntime implements RuntimeControl {
     const mem = process.memoryUsage();
     return {
       timestamp: new Date(),
+      daemon: { id: IN_PROCESS_DAEMON.id, name: IN_PROCESS_DAEMON.name },
       cache: {
         capacityBytes: 0,
         cleanBytes: 0,
@@ -200,6 +204,6 @@ export class InProcessRuntime implements RuntimeControl {
   }
 
   info() {
-    return { version: "0.0.0-test", startedAt: this.#startedAt };
+    return { version: "0.0.0-test", startedAt: this.#startedAt, daemon: IN_PROCESS_DAEMON };
   }
 }

@@ -94,6 +94,7 @@ const PROCEDURES: Record<string, { access: Access; input?: unknown; run: boolean
   "metrics.snapshot": { access: "read", run: true },
   "metrics.live": { access: "read", run: true },
   "health.ping": { access: "public", run: true },
+  "system.info": { access: "session", run: true },
 };
 
 async function call(caller: Caller, path: string, input: unknown): Promise<unknown> {

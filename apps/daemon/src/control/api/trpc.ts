@@ -4,6 +4,7 @@
  *
  *   publicProcedure   anyone (auth.login, health.ping)
  *   sessionProcedure  any logged-in user, even one who must change their password (auth.*)
+ *   authedProcedure   any logged-in user past a forced password change (system.info)
  *   readProcedure     admin or operator
  *   operateProcedure  admin or operator (adapter start/stop)
  *   adminProcedure    admin only
@@ -85,7 +86,7 @@ const requireSession = (allowPendingPasswordChange: boolean) =>
   });
 
 export const sessionProcedure = publicProcedure.use(requireSession(true));
-const authedProcedure = publicProcedure.use(requireSession(false));
+export const authedProcedure = publicProcedure.use(requireSession(false));
 
 function withRoles(roles: readonly Role[]) {
   return authedProcedure.use(({ ctx, next }) => {

@@ -10,6 +10,7 @@ import { metricsRouter } from "./metrics/index.ts";
 import { settingsRouter } from "./settings/index.ts";
 import { sharesRouter } from "./shares/index.ts";
 import { storesRouter } from "./stores/index.ts";
+import { systemRouter } from "./system/index.ts";
 import { usersRouter } from "./users/index.ts";
 
 export const appRouter = router({
@@ -24,6 +25,7 @@ export const appRouter = router({
   audit: auditRouter,
   metrics: metricsRouter,
   health: healthRouter,
+  system: systemRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,7 @@
 import { beforeEach, expect, it } from "vitest";
 import { describeOnBothDatabases } from "../../../store/control-store.test-support.ts";
 import { ADMIN_PASSWORD, type Api, apiHarness, type Caller, trpcError } from "../../api.test-support.ts";
+import { IN_PROCESS_DAEMON } from "../../in-process-runtime.test-support.ts";
 
 describeOnBothDatabases("settings, audit, clients, metrics and health routers", (dialect) => {
   const fresh = apiHarness(dialect);
@@ -59,7 +60,10 @@ describeOnBothDatabases("settings, audit, clients, metrics and health routers", 
       user: null,
       since: new Date(0),
     });
-    expect(await admin.clients.list()).toEqual([api.runtime.clients[0]]);
+    // Each with the daemon it is connected to (this one).
+    expect(await admin.clients.list()).toEqual([
+      { ...api.runtime.clients[0], daemon: IN_PROCESS_DAEMON.name },
+    ]);
   });
 
   it("serves a metrics snapshot and a live stream of them until the subscriber leaves", async () => {

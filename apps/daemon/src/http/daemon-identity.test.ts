@@ -1,0 +1,81 @@
+/**
+ * The daemon's identity over the real HTTP server: /health, a `daemon` label on every metric
+ * /metrics serves, system.info, health.ping, metrics.snapshot and clients.list.
+ */
+import { connect } from "node:net";
+import { hostname } from "node:os";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiClient } from "../cli/dfsctl/client.ts";
+import { daemonHarness, TEST_ADMIN_PASSWORD } from "../runtime/testing/daemon-harness.ts";
+
+async function getJson(url: string): Promise<Record<string, unknown>> {
+  const res = await fetch(url);
+  expect(res.status).toBe(200);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+async function signedIn(url: string) {
+  const { token } = await apiClient(url, null).auth.login.mutate({
+    username: "admin",
+    password: TEST_ADMIN_PASSWORD,
+  });
+  return apiClient(url, token);
+}
+
+describe("a daemon named in its config", () => {
+  const h = daemonHarness({ config: { daemon: { name: "edge-a" } } });
+  let url: string;
+  beforeAll(async () => {
+    url = (await h.start()).httpUrl;
+  });
+  afterAll(() => h.dispose());
+
+  it("says which daemon it is in /health and on every Prometheus sample", async () => {
+    const health = await getJson(`${url}/health`);
+    expect(health.daemon).toEqual({ id: expect.stringMatching(/^[0-9a-f]{16}$/), name: "edge-a" });
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const samples = text.split("\n").filter((line) => line !== "" && !line.startsWith("#"));
+    expect(samples.length).toBeGreaterThan(20); // process, runtime and adapter gauges at least
+    const unlabeled = samples.filter((line) => !line.includes('daemon="edge-a"'));
+    expect(unlabeled).toEqual([]);
+    expect(samples).toContainEqual(expect.stringMatching(/^dittofs_adapter_up\{.*protocol="nfs".*\} 1$/));
+  });
+
+  it("reports itself in system.info, health.ping, metrics and on each connected client", async () => {
+    const api = await signedIn(url);
+    const info = await api.system.info.query();
+    expect(info.daemon).toEqual({ id: expect.any(String), name: "edge-a", hostname: hostname() });
+    expect(info.startedAt).toBeInstanceOf(Date);
+    expect((await apiClient(url, null).health.ping.query()).daemon).toEqual({
+      id: info.daemon.id,
+      name: "edge-a",
+    });
+    expect((await api.metrics.snapshot.query()).daemon).toEqual({ id: info.daemon.id, name: "edge-a" });
+    const created = await api.adapters.create.mutate({ type: "test", port: 0 });
+    const socket = connect(created.status.port, "127.0.0.1");
+    try {
+      await new Promise((resolve) => socket.once("connect", resolve));
+      await expect
+        .poll(async () => (await api.clients.list.query()).map((c) => [c.protocol, c.daemon]))
+        .toEqual([["test", "edge-a"]]);
+    } finally {
+      socket.destroy();
+      await api.adapters.delete.mutate({ type: "test" });
+    }
+  });
+});
+
+describe("a daemon without a configured name", () => {
+  const h = daemonHarness();
+  afterAll(() => h.dispose());
+
+  it("is <hostname>-<id>, and keeps its id across restarts", async () => {
+    const first = (await getJson(`${(await h.start()).httpUrl}/health`)).daemon as {
+      id: string;
+      name: string;
+    };
+    expect(first.name).toBe(`${hostname().replace(/[^A-Za-z0-9._-]/g, "-")}-${first.id.slice(0, 8)}`);
+    const again = (await getJson(`${(await h.restart()).httpUrl}/health`)).daemon;
+    expect(again).toEqual(first);
+  });
+});
