@@ -47,6 +47,8 @@ export const LINK_MAX = 65_000;
 export const FILE_SIZE_MAX = 2 ** 53 - 1;
 /** Directories' entry sequence starts after the cookies 1 and 2 that protocols use for `.`/`..`. */
 export const FIRST_ENTRY_SEQ = 3n;
+/** Payload deletes in flight before a remove waits for one (see ServiceCore.bury). */
+export const BURY_PENDING_MAX = 1024;
 
 export class ServiceCore {
   readonly clock = new Clock();
@@ -98,17 +100,35 @@ export class ServiceCore {
     return (this.openRefs.get(this.openKey(share, id)) ?? 0) > 0;
   }
 
-  /** Deletes payloads after commit; failures are logged (the block store retries on its side). */
+  /** Payload deletes started by `bury` and not settled yet. */
+  private readonly burying = new Set<Promise<void>>();
+
+  /**
+   * Deletes payloads after commit without holding up the reply: the inode is gone for good once
+   * the transaction committed, so the delete (a WAL record and block clean-up, which P's engine
+   * applies to its cache synchronously when called) only has to start before we return. Failures
+   * are logged (the block store retries on its side; a delete lost in a crash leaks blocks, never
+   * serves wrong data). Past BURY_PENDING_MAX unsettled deletes the caller waits for one to settle,
+   * so a mass removal cannot queue unbounded work.
+   */
   async bury(doomed: readonly Doomed[]): Promise<void> {
     for (const d of doomed) {
-      try {
-        await this.payload.delete(d.share.info.name, d.payloadId);
-      } catch (e) {
-        this.logger.warn(
-          { err: e, share: d.share.info.name, payloadId: d.payloadId },
-          "payload delete failed",
-        );
-      }
+      while (this.burying.size >= BURY_PENDING_MAX) await Promise.race(this.burying);
+      const p = this.deletePayload(d).finally(() => this.burying.delete(p));
+      this.burying.add(p);
+    }
+  }
+
+  /** Resolves once every delete started so far has settled. */
+  async buried(): Promise<void> {
+    while (this.burying.size > 0) await Promise.all(this.burying);
+  }
+
+  private async deletePayload(d: Doomed): Promise<void> {
+    try {
+      await this.payload.delete(d.share.info.name, d.payloadId);
+    } catch (e) {
+      this.logger.warn({ err: e, share: d.share.info.name, payloadId: d.payloadId }, "payload delete failed");
     }
   }
 }
