@@ -293,8 +293,16 @@ export class SharePayload implements BlockOwner {
       return;
     }
     if (r.kind === RecordKind.WRITE) {
-      const wait = this.cache.reserve(r.data.length);
-      if (wait !== undefined) await wait;
+      // Pinned across the wait for cache room, as in writeAt: the GC of a replayed truncate/delete
+      // may finish meanwhile and forget an idle state; a write applied to that orphan would never
+      // upload, and a new state's entry for the same block would race it in the store.
+      p.pins++;
+      try {
+        const wait = this.cache.reserve(r.data.length);
+        if (wait !== undefined) await wait;
+      } finally {
+        p.pins--;
+      }
       this.applyWrite(p, r.offset, r.data, r.seq);
     } else if (r.kind === RecordKind.TRUNCATE) {
       this.applyTruncate(p, r.offset, r.seq);
