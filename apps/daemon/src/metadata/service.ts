@@ -121,16 +121,20 @@ export class DefaultMetadataService implements MetadataService {
     return this.core.target(handle).share.info;
   }
 
-  getattr(handle: Buffer): Promise<FileAttr> {
-    return getattr(this.core, handle);
+  async getattr(handle: Buffer): Promise<FileAttr> {
+    const attr = await getattr(this.core, handle);
+    if (attr.type === "file") await this.revalidate(handle, "getattr", null);
+    return attr;
   }
 
   setattr(caller: Caller, handle: Buffer, attrs: SetAttrs, guardCtime?: Timespec) {
     return setattr(this.core, caller, handle, attrs, guardCtime);
   }
 
-  lookup(caller: Caller, dir: Buffer, name: string): Promise<LookupResult> {
-    return lookup(this.core, caller, dir, name);
+  async lookup(caller: Caller, dir: Buffer, name: string): Promise<LookupResult> {
+    const found = await lookup(this.core, caller, dir, name);
+    if (found.attr.type === "file") await this.revalidate(found.handle, "lookup", null);
+    return found;
   }
 
   access(caller: Caller, handle: Buffer, mask: number): Promise<number> {
@@ -220,8 +224,27 @@ export class DefaultMetadataService implements MetadataService {
     return commitWrite(this.core, handle, end);
   }
 
-  prepareRead(caller: Caller, handle: Buffer): Promise<{ payloadId: string; attr: FileAttr }> {
-    return prepareRead(this.core, caller, handle);
+  async prepareRead(caller: Caller, handle: Buffer): Promise<{ payloadId: string; attr: FileAttr }> {
+    const prepared = await prepareRead(this.core, caller, handle);
+    await this.revalidate(handle, "read", prepared.payloadId);
+    return prepared;
+  }
+
+  /**
+   * Scale-out (design.md "Scale-out"): on a PostgreSQL share the payload drops cached blocks that
+   * another daemon replaced, LOOKUP (the NFS "open") always, GETATTR/READ within the attribute
+   * cache bound. A no-op elsewhere (the payload knows which shares run in shared mode).
+   */
+  private async revalidate(
+    handle: Buffer,
+    reason: "lookup" | "getattr" | "read",
+    payloadId: string | null,
+  ): Promise<void> {
+    if (this.core.payload.validate === undefined) return;
+    const t = this.core.target(handle);
+    if (t.share.store.type !== "postgres") return;
+    const id = payloadId ?? (await this.core.load(t)).payloadId;
+    if (id !== null) await this.core.payload.validate(t.share.info.name, id, reason);
   }
 
   retain(handle: Buffer): void {

@@ -9,6 +9,9 @@ import type pino from "pino";
 import { FsError } from "../errors.ts";
 import { BlockCache } from "./cache/cache.ts";
 import { SharePayload } from "./share-payload.ts";
+import type { SharedContentStore } from "./shared/block-map.ts";
+import { SharedMode, type ValidateReason } from "./shared/shared-mode.ts";
+import { BlockSweeper } from "./transfer/sweep.ts";
 import { TransferManager } from "./transfer/transfer-manager.ts";
 import type { BlockStore, PayloadService, PayloadStats, Stability } from "./types.ts";
 import { FileWal, NullWal } from "./wal/wal.ts";
@@ -23,10 +26,14 @@ export interface PayloadServiceOptions {
   walSegmentBytesMax?: number;
   /** A dirty partial block untouched this long is uploaded. */
   idleUploadMs?: number;
+  /** Shared (scale-out) mode settings (config `scaleout`); defaults in shared/shared-mode.ts. */
+  scaleout?: { attrCacheMs?: number; gcGraceMs?: number; gcIntervalMs?: number };
 }
 
 export class DefaultPayloadService implements PayloadService {
   private readonly shares = new Map<string, SharePayload>();
+  /** Shared-mode shares' block sweepers (transfer/sweep.ts). */
+  private readonly sweepers = new Map<string, BlockSweeper>();
   private readonly cache: BlockCache;
   private readonly transfer: TransferManager;
   private readonly logger: pino.Logger;
@@ -39,11 +46,28 @@ export class DefaultPayloadService implements PayloadService {
 
   /**
    * Registers a share and replays its WAL (restoring dirty data and queueing its uploads).
-   * `shared`: scale-out mode (COMMIT waits for the blocks to be in the block store).
+   * `shared`: scale-out mode (COMMIT waits for the blocks to be in the block store). `content`
+   * (the metadata store's block map and sweep catalog) adds versioned blocks, cache validation
+   * and the cross-daemon sweeper (shared/shared-mode.ts, transfer/sweep.ts).
    */
-  async addShare(name: string, blockStore: BlockStore, opts: { shared?: boolean } = {}): Promise<void> {
+  async addShare(
+    name: string,
+    blockStore: BlockStore,
+    opts: { shared?: boolean; content?: SharedContentStore } = {},
+  ): Promise<void> {
     if (this.shares.has(name)) throw new FsError("EEXIST", `share ${name}`);
     const logger = this.logger.child({ share: name });
+    const so = this.opts.scaleout ?? {};
+    const content = opts.content;
+    const sharedMode =
+      content === undefined
+        ? undefined
+        : new SharedMode({
+            map: content,
+            store: blockStore,
+            gcGraceMs: so.gcGraceMs,
+            attrCacheMs: so.attrCacheMs,
+          });
     const engine = new SharePayload({
       name,
       store: blockStore,
@@ -52,6 +76,7 @@ export class DefaultPayloadService implements PayloadService {
       logger,
       idleUploadMs: this.opts.idleUploadMs,
       shared: opts.shared,
+      sharedMode,
     });
     this.shares.set(name, engine);
     try {
@@ -66,6 +91,18 @@ export class DefaultPayloadService implements PayloadService {
               replay: (r) => engine.replay(r),
             });
       engine.start(wal);
+      if (content !== undefined && sharedMode !== undefined) {
+        content.setCacheTtlMs?.(sharedMode.attrCacheMs);
+        const sweeper = new BlockSweeper({
+          store: blockStore,
+          catalog: content,
+          gcGraceMs: sharedMode.gcGraceMs,
+          intervalMs: so.gcIntervalMs,
+          logger,
+        });
+        this.sweepers.set(name, sweeper);
+        sweeper.start();
+      }
     } catch (e) {
       this.shares.delete(name);
       await engine.close().catch(() => {});
@@ -78,6 +115,8 @@ export class DefaultPayloadService implements PayloadService {
     const engine = this.shares.get(name);
     if (engine === undefined) return;
     this.shares.delete(name);
+    await this.sweepers.get(name)?.stop();
+    this.sweepers.delete(name);
     await engine.close();
   }
 
@@ -108,6 +147,18 @@ export class DefaultPayloadService implements PayloadService {
   /** Shared mode: forget clean cached blocks of a payload (another daemon may have changed them). */
   invalidate(share: string, payloadId: string): void {
     this.share(share).invalidate(payloadId);
+  }
+
+  /** Shared mode: drops cached blocks of a payload another daemon replaced. */
+  async validate(share: string, payloadId: string, reason: ValidateReason): Promise<void> {
+    return this.share(share).validate(payloadId, reason);
+  }
+
+  /** Shared mode: one sweep pass now (tests, tools); null when another sweeper holds the lock. */
+  sweep(share: string) {
+    const sweeper = this.sweepers.get(share);
+    if (sweeper === undefined) throw new FsError("EINVAL", `share ${share} is not in shared mode`);
+    return sweeper.sweepOnce();
   }
 
   async flushAll(): Promise<void> {
@@ -147,6 +198,8 @@ export class DefaultPayloadService implements PayloadService {
   async close(): Promise<void> {
     const engines = [...this.shares.values()];
     this.shares.clear();
+    await Promise.all([...this.sweepers.values()].map((s) => s.stop()));
+    this.sweepers.clear();
     this.transfer.close();
     await Promise.all(engines.map((e) => e.close()));
   }

@@ -11,6 +11,7 @@ import { BlockEntry, type BlockOwner } from "./cache/block-entry.ts";
 import type { BlockCache } from "./cache/cache.ts";
 import { PayloadState } from "./payload-state.ts";
 import { checkRange, readAt } from "./read-path.ts";
+import type { SharedMode, ValidateReason } from "./shared/shared-mode.ts";
 import { loadBase } from "./transfer/downloads.ts";
 import { requestGc, startGc } from "./transfer/gc.ts";
 import type { TransferManager } from "./transfer/transfer-manager.ts";
@@ -41,6 +42,11 @@ export interface SharePayloadOptions {
    * blocks are in the block store, so another daemon reading the same store sees them.
    */
   shared?: boolean;
+  /**
+   * Versioned blocks over a BlockMap (shared/shared-mode.ts): implies `shared`; reads fetch the
+   * committed version, truncate/delete only change the map (the sweeper deletes keys).
+   */
+  sharedMode?: SharedMode;
 }
 
 export class SharePayload implements BlockOwner {
@@ -61,6 +67,7 @@ export class SharePayload implements BlockOwner {
   readonly logger: pino.Logger;
   private readonly idleUploadMs: number;
   private readonly shared: boolean;
+  readonly sharedMode: SharedMode | null;
 
   constructor(opts: SharePayloadOptions) {
     this.store = opts.store;
@@ -68,7 +75,8 @@ export class SharePayload implements BlockOwner {
     this.transfer = opts.transfer;
     this.logger = opts.logger;
     this.idleUploadMs = opts.idleUploadMs ?? IDLE_UPLOAD_MS_DEFAULT;
-    this.shared = opts.shared ?? false;
+    this.sharedMode = opts.sharedMode ?? null;
+    this.shared = (opts.shared ?? false) || this.sharedMode !== null;
     this.unsubscribePressure = this.cache.onPressure(() => {
       for (const e of this.dirty) this.scheduleUpload(e);
     });
@@ -212,6 +220,11 @@ export class SharePayload implements BlockOwner {
     }
   }
 
+  /** Shared mode: drops cached blocks another daemon replaced (shared/shared-mode.ts). */
+  async validate(payloadId: string, reason: ValidateReason): Promise<void> {
+    if (this.sharedMode !== null && !this.closed) await this.sharedMode.validate(this, payloadId, reason);
+  }
+
   /**
    * Partial blocks go to the store after a COMMIT (design.md step 2), debounced: a client that
    * commits after every small write (fsync-heavy apps) would otherwise re-upload the growing tail
@@ -243,6 +256,8 @@ export class SharePayload implements BlockOwner {
     await written;
     // SETATTR(size) is synchronous in NFS: the truncate must survive a crash like the metadata does.
     await this.wal.sync();
+    // Shared mode: other daemons must not read the cut blocks once SETATTR answers.
+    while (this.sharedMode !== null && p.gcRunning !== null) await p.gcRunning.catch(() => {});
   }
 
   applyTruncate(p: PayloadState, size: number, seq: number): void {

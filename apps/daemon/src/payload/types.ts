@@ -67,6 +67,12 @@ export interface PayloadService {
    * the block store again; dirty data is kept.
    */
   invalidate?(share: string, payloadId: string): void;
+  /**
+   * Scale-out (added): in shared mode, drops cached blocks of a payload whose committed version
+   * changed (another daemon wrote it). "lookup" always asks the metadata store; "getattr" and
+   * "read" trust a check younger than the attribute cache bound. A no-op for other shares.
+   */
+  validate?(share: string, payloadId: string, reason: "lookup" | "getattr" | "read"): Promise<void>;
 }
 
 export interface BlockStoreHealth {

@@ -8,6 +8,7 @@ import type { ShareCreateInput, ShareUpdateInput } from "@dittofs/shared";
 import type { Logger } from "pino";
 import type { ShareRecord } from "../control/store/types.ts";
 import { FsError } from "../errors.ts";
+import { sharedContentOf } from "../metadata/shared-content.ts";
 import { liveFailure } from "./failures.ts";
 import type { LiveStores } from "./live-stores.ts";
 import type { RuntimeStore, ShareFields } from "./runtime-store.ts";
@@ -136,9 +137,11 @@ export class RuntimeShares {
     // design.md "Scale-out": several daemons may share one PostgreSQL metadata store and one S3
     // bucket, so COMMIT must not answer before the file's blocks are in S3 (another daemon reads
     // them from there). Only that pairing is a possible scale-out deployment; every other share
-    // keeps COMMIT at the local WAL.
+    // keeps COMMIT at the local WAL. Blocks are versioned there and recorded in the metadata
+    // store's block map, so daemons validate their caches and a sweeper collects old versions.
     const shared = metadataStore.type === "postgres" && blockStore.type === "s3";
-    await this.services.payload.addShare(info.name, blockStore, { shared });
+    const content = shared ? (sharedContentOf(metadataStore) ?? undefined) : undefined;
+    await this.services.payload.addShare(info.name, blockStore, { shared, content });
     try {
       await this.services.metadata.addShare(info, metadataStore);
     } catch (err) {

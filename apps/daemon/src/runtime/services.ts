@@ -5,6 +5,7 @@
  */
 import type { MetadataStore } from "../metadata/metadata-store.ts";
 import type { MetadataService } from "../metadata/types.ts";
+import type { SharedContentStore } from "../payload/shared/block-map.ts";
 import type { BlockStore, PayloadService } from "../payload/types.ts";
 import type { ShareInfo } from "./types.ts";
 
@@ -23,7 +24,11 @@ export interface ManagedPayloadService extends PayloadService {
    * Registers a share's block store and replays its WAL records. `shared`: scale-out mode (COMMIT
    * waits for the file's blocks to be in the block store; design.md "Scale-out").
    */
-  addShare(name: string, blockStore: BlockStore, opts?: { shared?: boolean }): Promise<void>;
+  addShare(
+    name: string,
+    blockStore: BlockStore,
+    opts?: { shared?: boolean; content?: SharedContentStore },
+  ): Promise<void>;
   removeShare(name: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -22,6 +22,7 @@ import type {
   StoreUsage,
 } from "../metadata-store.ts";
 import { BoundedCache } from "./lru.ts";
+import { PgSharedContent, SHARED_CONTENT_SCHEMA } from "./postgres-blocks.ts";
 import { INODE_COLUMNS, type InodeRow, inodeValues, rowToInode } from "./sql-rows.ts";
 
 type Rec = Readonly<InodeRecord>;
@@ -29,8 +30,13 @@ type Queryable = Pick<pg.PoolClient, "query">;
 
 export const PG_POOL_MAX = 10;
 export const PG_TX_RETRY_MAX = 10;
-/** How long a committed inode or entry read is reused (other daemons' changes show after this). */
+/**
+ * Default for how long a committed inode or entry read is reused (other daemons' changes show
+ * after this); config `scaleout.attrCacheMs` sets it per daemon (setCacheTtlMs).
+ */
 export const PG_CACHE_TTL_MS = 1000;
+/** Distinct unknown PostgreSQL error codes logged (each once) before logging stops. */
+const UNKNOWN_CODES_LOGGED_MAX = 64;
 export const PG_CACHE_MAX = 20_000;
 const NAMESPACE_LOCK_KEY = 0x64667331; // "dfs1"
 const SCHEMA_LOCK_KEY = 0x64667330;
@@ -96,6 +102,12 @@ function pgCode(e: unknown): string | undefined {
   return typeof e === "object" && e !== null ? (e as { code?: string }).code : undefined;
 }
 
+const unknownCodesLogged = new Set<string>();
+
+/**
+ * Errors we do not expect become EIO; each distinct code is written to stderr once (with the
+ * message) so an EIO a client sees can be traced to its cause. Stores have no logger of their own.
+ */
 function toFsError(e: unknown): FsError {
   if (isFsError(e)) return e;
   const code = pgCode(e);
@@ -103,7 +115,15 @@ function toFsError(e: unknown): FsError {
   if (code === "ECONNREFUSED" || code === "57P01" || code === "57P03") {
     return new FsError("EJUKEBOX", (e as Error).message);
   }
-  return new FsError("EIO", (e as Error).message);
+  const message = e instanceof Error ? e.message : String(e);
+  const tag = code ?? `(no code) ${message.slice(0, 80)}`;
+  if (!unknownCodesLogged.has(tag) && unknownCodesLogged.size < UNKNOWN_CODES_LOGGED_MAX) {
+    unknownCodesLogged.add(tag);
+    process.stderr.write(
+      `${JSON.stringify({ level: 40, time: Date.now(), store: "postgres", code: code ?? null, msg: `unexpected PostgreSQL error mapped to EIO: ${message}` })}\n`,
+    );
+  }
+  return new FsError("EIO", code === undefined ? message : `${message} (${code})`);
 }
 
 interface Cached<T> {
@@ -130,11 +150,18 @@ export class PostgresMetadataStore implements MetadataStore {
   private readonly entryCache = new BoundedCache<string, Cached<EntryRecord | null>>(PG_CACHE_MAX);
   /** Bumped by every commit: a read that overlapped one is not cached (it may predate it). */
   private generation = 0;
+  private cacheTtlMs = PG_CACHE_TTL_MS;
+  /** Block map and sweep catalog of shared (scale-out) mode (postgres-blocks.ts). */
+  readonly sharedContent: PgSharedContent;
 
   private constructor(
     private readonly pool: pg.Pool,
     readonly epoch: number,
-  ) {}
+  ) {
+    this.sharedContent = new PgSharedContent(pool, toFsError, (ms) => {
+      this.cacheTtlMs = Math.max(0, ms);
+    });
+  }
 
   static async open(url: string): Promise<PostgresMetadataStore> {
     const pool = new pg.Pool({ connectionString: url, max: PG_POOL_MAX });
@@ -144,6 +171,7 @@ export class PostgresMetadataStore implements MetadataStore {
       try {
         await client.query(`SELECT pg_advisory_lock(${SCHEMA_LOCK_KEY})`);
         await client.query(SCHEMA);
+        await client.query(SHARED_CONTENT_SCHEMA);
         await client.query(
           "INSERT INTO dfs_meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING",
           [String(randomInt(1, 0xffffffff))],
@@ -188,7 +216,7 @@ export class PostgresMetadataStore implements MetadataStore {
 
   getInode(id: bigint): Rec | undefined | Promise<Rec | undefined> {
     const hit = this.inodeCache.get(id);
-    if (hit !== undefined && performance.now() - hit.atMs < PG_CACHE_TTL_MS) return hit.value;
+    if (hit !== undefined && performance.now() - hit.atMs < this.cacheTtlMs) return hit.value;
     return this.read(async () => {
       const gen = this.generation;
       const { rows } = await run(this.pool, "getInode", [id]);
@@ -202,7 +230,7 @@ export class PostgresMetadataStore implements MetadataStore {
   getEntry(parent: bigint, name: string): EntryRecord | undefined | Promise<EntryRecord | undefined> {
     const key = entryKey(parent, name);
     const hit = this.entryCache.get(key);
-    if (hit !== undefined && performance.now() - hit.atMs < PG_CACHE_TTL_MS) return hit.value ?? undefined;
+    if (hit !== undefined && performance.now() - hit.atMs < this.cacheTtlMs) return hit.value ?? undefined;
     // One round trip for LOOKUP: the entry and the inode it names (cached for the getattr after).
     return this.read(async () => {
       const gen = this.generation;

@@ -27,12 +27,25 @@ export function loadBase(engine: SharePayload, e: BlockEntry, prefetch: boolean)
   // slices (callers see base still null and load again).
   const gen = e.storeGen;
   const fresh = () => e.base === null && !e.dropped && e.storeGen === gen;
+  // Shared mode: the version the block map names, not whatever the unversioned key holds.
+  const shared = engine.sharedMode;
+  let version: string | null = null;
+  const fetch =
+    shared === null
+      ? () => engine.store.get(key)
+      : async () => {
+          const got = await shared.fetch(e.payloadId, e.index);
+          version = got.version;
+          return got.data;
+        };
   e.loading = engine.transfer
-    .download(() => engine.store.get(key), prefetch)
+    .download(fetch, prefetch)
     .then(
       (buf) => {
         engine.transfer.downloadedBytes += buf.length;
-        if (fresh()) e.base = buf;
+        if (!fresh()) return;
+        e.base = buf;
+        shared?.noteFetched(engine.payloads.get(e.payloadId), e.index, version);
       },
       (err: unknown) => {
         if (!(err instanceof FsError && err.code === "ENOENT")) throw err;

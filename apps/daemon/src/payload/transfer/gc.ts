@@ -46,7 +46,11 @@ async function runGc(engine: SharePayload, p: PayloadState): Promise<void> {
     try {
       await engine.transfer.background(() =>
         engine.transfer.retrying(
-          () => deleteFrom(engine, p.id, boundary),
+          // Shared mode: only the block map changes; the sweeper deletes keys nothing references.
+          () =>
+            engine.sharedMode !== null
+              ? engine.sharedMode.truncate(p, boundary)
+              : deleteFrom(engine, p.id, boundary),
           Number.POSITIVE_INFINITY,
           cancelled,
         ),

@@ -32,11 +32,13 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
     }
     const data = e.compose();
     const key = blockKey(p.id, e.index);
-    await engine.transfer.retrying(
-      () => (data.length === 0 ? engine.store.delete(key) : engine.store.put(key, data)),
-      Number.POSITIVE_INFINITY,
-      cancelled,
-    );
+    const shared = engine.sharedMode;
+    // Shared mode: a new version key, then the block map (shared/shared-mode.ts).
+    const store =
+      shared !== null
+        ? () => shared.put(p, e.index, data)
+        : () => (data.length === 0 ? engine.store.delete(key) : engine.store.put(key, data));
+    await engine.transfer.retrying(store, Number.POSITIVE_INFINITY, cancelled);
     engine.transfer.uploadedBytes += data.length;
     if (e.dropped) e.slices = [];
     else e.finishUpload(data);

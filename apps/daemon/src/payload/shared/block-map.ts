@@ -1,0 +1,120 @@
+/**
+ * The shared-mode engine's view of the metadata store (design.md "Scale-out"): which version each
+ * block of a payload is, and a per-payload content generation bumped by every change, so a daemon
+ * can check its cache with one small query. Implemented over PostgreSQL by the metadata store
+ * (metadata/stores/postgres-blocks.ts); MemoryBlockMap is the in-process twin for unit tests.
+ * Both pass blockMapConformance (block-map-conformance.ts). The payload engine knows nothing of
+ * SQL or protocols: this interface is all it sees.
+ */
+import type { VersionedKey } from "./versions.ts";
+
+/** Most block indexes asked for in one versions() call (a cache holds far fewer per payload). */
+export const BLOCK_MAP_QUERY_MAX = 4096;
+
+export interface BlockVersions {
+  /** The payload's content generation these versions belong to (0n: never written). */
+  generation: bigint;
+  /** Block index → version; an index not present is a hole (reads as zeros). */
+  versions: Map<number, string>;
+}
+
+export interface BlockMap {
+  /** Current content generation of a payload (0n if no block was ever committed). */
+  generation(payloadId: string): Promise<bigint>;
+  /** Committed versions of these blocks (at most BLOCK_MAP_QUERY_MAX indexes). */
+  versions(payloadId: string, indexes: readonly number[]): Promise<BlockVersions>;
+  /**
+   * Records block `index` as `version` (null: a hole) and bumps the generation, atomically.
+   * Returns the new generation.
+   */
+  commitBlock(payloadId: string, index: number, version: string | null): Promise<bigint>;
+  /** Forgets every block at or past `from` (truncate; 0 for delete) and bumps the generation. */
+  truncate(payloadId: string, from: number): Promise<bigint>;
+}
+
+/** What the sweeper (transfer/sweep.ts) needs from the metadata store besides the map. */
+export interface SweepCatalog {
+  /**
+   * Runs fn while holding the store-wide sweep lock (one sweeper among all daemons); returns
+   * false without running it when another holds the lock.
+   */
+  withSweepLock(fn: () => Promise<void>): Promise<boolean>;
+  /** Drops the block references of payloads no inode names any more (deleted files). */
+  dropDeadPayloads(): Promise<number>;
+  /**
+   * Of these keys: the payload ids this store knows (an inode or a payload row names them; keys of
+   * unknown payloads may belong to another deployment and are never touched), and the keys the
+   * block map references.
+   */
+  classify(keys: readonly VersionedKey[]): Promise<{ known: Set<string>; referenced: Set<string> }>;
+  /**
+   * Removes payload rows of deleted files not changed since `beforeMs` whose ids are not in
+   * `keep` (payloads that still have keys in the store). Returns how many went.
+   */
+  forgetDeadPayloads(beforeMs: number, keep: readonly string[]): Promise<number>;
+}
+
+/** The metadata store's whole shared-content side. */
+export interface SharedContentStore extends BlockMap, SweepCatalog {
+  /** How long this daemon reuses metadata it read (its attribute cache bound). */
+  setCacheTtlMs?(ms: number): void;
+}
+
+/** In-memory BlockMap for unit tests of the engine (the PG one is tested by the same suite). */
+export class MemoryBlockMap implements BlockMap {
+  private readonly payloads = new Map<string, { generation: bigint; blocks: Map<number, string> }>();
+
+  private payload(id: string) {
+    let p = this.payloads.get(id);
+    if (p === undefined) {
+      p = { generation: 0n, blocks: new Map() };
+      this.payloads.set(id, p);
+    }
+    return p;
+  }
+
+  async generation(payloadId: string): Promise<bigint> {
+    return this.payloads.get(payloadId)?.generation ?? 0n;
+  }
+
+  async versions(payloadId: string, indexes: readonly number[]): Promise<BlockVersions> {
+    checkIndexes(indexes);
+    const p = this.payloads.get(payloadId);
+    const versions = new Map<number, string>();
+    if (p === undefined) return { generation: 0n, versions };
+    for (const i of indexes) {
+      const v = p.blocks.get(i);
+      if (v !== undefined) versions.set(i, v);
+    }
+    return { generation: p.generation, versions };
+  }
+
+  async commitBlock(payloadId: string, index: number, version: string | null): Promise<bigint> {
+    const p = this.payload(payloadId);
+    if (version === null) p.blocks.delete(index);
+    else p.blocks.set(index, version);
+    return ++p.generation;
+  }
+
+  async truncate(payloadId: string, from: number): Promise<bigint> {
+    const p = this.payload(payloadId);
+    for (const i of [...p.blocks.keys()]) if (i >= from) p.blocks.delete(i);
+    return ++p.generation;
+  }
+
+  /** Every referenced (payloadId, block, version), for tests. */
+  referenced(): string[] {
+    const out: string[] = [];
+    for (const [id, p] of this.payloads) for (const [i, v] of p.blocks) out.push(`${id}:${i}:${v}`);
+    return out;
+  }
+}
+
+/** How the catalog names a referenced key in classify(): `<payloadId>:<block>:<version>`. */
+export function referenceKeyOf(k: Pick<VersionedKey, "payloadId" | "block" | "version">): string {
+  return `${k.payloadId}:${k.block}:${k.version}`;
+}
+
+export function checkIndexes(indexes: readonly number[]): void {
+  if (indexes.length > BLOCK_MAP_QUERY_MAX) throw new RangeError(`${indexes.length} block indexes`);
+}
