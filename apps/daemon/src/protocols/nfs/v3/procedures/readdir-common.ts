@@ -1,11 +1,73 @@
 /**
- * Reply-size budgeting shared by READDIR and READDIRPLUS (RFC 1813 §3.3.16–17): how many entries
- * to ask the service for, and how many of them fit the client's count/dircount/maxcount.
+ * What READDIR and READDIRPLUS share (RFC 1813 §3.3.16–17): the (dir, cookie, cookieverf) head of
+ * their arguments, reply-size budgeting (how many entries to ask the service for, how many fit the
+ * client's count/dircount/maxcount), the page itself with `.` and `..`, and the reply's frame.
  */
 import { FsError } from "../../../../errors.ts";
-import type { Caller, DirEntry, ReaddirResult } from "../../../../metadata/types.ts";
-import { MAX_READDIR_ENTRIES, MAX_READDIR_REPLY_BYTES } from "../constants.ts";
+import type { Caller, DirEntry, FileAttr, ReaddirResult } from "../../../../metadata/types.ts";
+import type { CallContext } from "../../rpc/program.ts";
+import type { XdrReader } from "../../xdr/reader.ts";
+import type { XdrWriter } from "../../xdr/writer.ts";
+import { MAX_READDIR_ENTRIES, MAX_READDIR_REPLY_BYTES, NFS3_COOKIEVERFSIZE } from "../constants.ts";
 import type { NfsEnv } from "../procedure.ts";
+import { decodeFh, encodePostOpAttr } from "../types.ts";
+
+/** READDIR3args / READDIRPLUS3args up to (not including) their byte counts. */
+export interface ReaddirHead {
+  dir: Buffer;
+  cookie: bigint;
+  verifier: Buffer;
+}
+
+export function decodeReaddirHead(r: XdrReader): ReaddirHead {
+  return { dir: decodeFh(r), cookie: r.uint64(), verifier: r.fixedOpaque(NFS3_COOKIEVERFSIZE) };
+}
+
+export interface ReaddirRes {
+  dirAttr: FileAttr;
+  result: ReaddirResult;
+  /** Entries of `result` that fit the budget. */
+  n: number;
+}
+
+/** A reply budget: entries to fetch, whole-reply bytes, and entry bytes (READDIRPLUS dircount). */
+export interface ReaddirBudget {
+  plus: boolean;
+  fetch: number;
+  maxBytes: number;
+  dirBytes: number;
+}
+
+/** One page: the service's entries (with the dots) cut to the budget, and the directory's attributes. */
+export async function readdirPage(
+  env: NfsEnv,
+  call: CallContext,
+  a: ReaddirHead,
+  budget: ReaddirBudget,
+): Promise<ReaddirRes> {
+  const result = await readdirWithDots(env, call.caller, a.dir, a.cookie, a.verifier, budget.fetch);
+  const n = entriesThatFit(result.entries, budget.plus, budget.maxBytes, budget.dirBytes);
+  return { dirAttr: await env.metadata.getattr(a.dir), result, n };
+}
+
+/**
+ * dirlist3 / dirlistplus3 with the attributes and verifier before it; `entryTail` writes what a
+ * READDIRPLUS entry carries after its cookie. eof only when every remaining entry was sent.
+ */
+export function encodeReaddirPage(
+  w: XdrWriter,
+  r: ReaddirRes,
+  entryTail?: (w: XdrWriter, e: DirEntry) => void,
+): void {
+  encodePostOpAttr(w, r.dirAttr);
+  w.fixedOpaque(r.result.verifier);
+  for (let i = 0; i < r.n; i++) {
+    const e = r.result.entries[i]!;
+    w.bool(true).uint64(e.fileid).string(e.name).uint64(e.cookie);
+    entryTail?.(w, e);
+  }
+  w.bool(false).bool(r.result.eof && r.n === r.result.entries.length);
+}
 
 /** status + post_op_attr(dir) + cookieverf3 + list terminator + eof. */
 export const READDIR_FIXED_BYTES = 4 + 4 + 84 + 8 + 4 + 4;
