@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { expect, screenshot, test } from "./fixtures.ts";
 import type { Api } from "./support/api.ts";
 import { nfsCopyIn, nfsList, nfsUrl, probe, smbclient, smbSession } from "./support/clients.ts";
+import { DAEMON_NAME } from "./support/env.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -28,6 +29,10 @@ test("dashboard shows health, counts, adapter chips and live charts fed every se
   await expect(page.getByRole("group", { name: "Health" })).toContainText("healthy");
   await expect(page.getByRole("group", { name: "Version" })).toContainText(/\d+\.\d+/);
   await expect(page.getByRole("group", { name: "Uptime" })).toContainText(/\d+[smhd]/);
+  // Which daemon the console is looking at: the header, the summary and the live stream say so.
+  await expect(page.getByRole("group", { name: "Daemon" })).toHaveText(`Daemon${DAEMON_NAME}`);
+  await expect(page.getByRole("banner")).toContainText(`Daemon ${DAEMON_NAME}`);
+  expect((await api.system.info.query()).daemon.name).toBe(DAEMON_NAME);
   // Other tests create users meanwhile: compare with a fresh API count until both agree.
   for (const [label, count] of [
     ["Shares", async () => (await api.shares.list.query()).length],
@@ -43,7 +48,7 @@ test("dashboard shows health, counts, adapter chips and live charts fed every se
   }
   // Samples arrive over the SSE subscription through the console's proxy, one a second.
   const status = page.getByRole("status", { name: "Live metrics status" });
-  await expect(status).toContainText(/\d+ samples?/);
+  await expect(status).toContainText(new RegExp(`\\d+ samples? from ${DAEMON_NAME}`));
   const first = Number((await status.textContent())?.match(/(\d+) samples?/)?.[1]);
   await expect(async () => {
     const now = Number((await status.textContent())?.match(/(\d+) samples?/)?.[1]);
@@ -247,6 +252,8 @@ test("a share and user made in the browser are mounted by libnfs and smbclient; 
         timeout: 15_000,
       });
       await expect(clients.getByRole("row").filter({ hasText: "NFS" })).toContainText("127.0.0.1");
+      // Each client with the daemon it is connected to.
+      await expect(clients.getByRole("row").filter({ hasText: "SMB" })).toContainText(DAEMON_NAME);
       await screenshot(page, info, "share-detail-clients");
     } finally {
       session.kill("SIGTERM");

@@ -1,4 +1,5 @@
 import { expect, screenshot, test } from "./fixtures.ts";
+import { DAEMON_NAME } from "./support/env.ts";
 
 const ADMIN_NAV = ["Dashboard", "Shares", "Stores", "Adapters", "Users", "Groups", "Audit log", "Profile"];
 
@@ -48,6 +49,8 @@ test("a user sees only their profile; admin pages and the admin API are closed t
   await expect(
     page.getByRole("group", { name: "Account" }).or(page.getByRole("region", { name: "Account" })),
   ).toContainText(user.username);
+  // Every signed-in role sees which daemon it is talking to.
+  await expect(page.getByRole("banner")).toContainText(`Daemon ${DAEMON_NAME}`);
   await screenshot(page, info, "profile");
   for (const path of ["/users", "/groups", "/shares", "/shares/export", "/stores", "/adapters", "/audit"]) {
     await page.goto(path);

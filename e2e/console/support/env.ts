@@ -1,3 +1,6 @@
+/** `daemon.name` of the suite's daemon (the console header, dashboard and clients list show it). */
+export const DAEMON_NAME = "console-e2e-daemon";
+
 /** What global setup started, handed to the test workers through the environment. */
 export interface StackEnv {
   consoleUrl: string;

@@ -12,7 +12,7 @@ import { freePort } from "../../peers/ports.ts";
 import { type PostgresPeer, startPostgres } from "../../peers/postgres.ts";
 import { signIn } from "./api.ts";
 import { ensureConsoleBuild } from "./build.ts";
-import type { StackEnv } from "./env.ts";
+import { DAEMON_NAME, type StackEnv } from "./env.ts";
 import { type Service, startService, waitForHttp } from "./processes.ts";
 
 export const ADMIN_PASSWORD = "console-e2e-Admin1";
@@ -26,6 +26,8 @@ export interface Stack {
 function daemonConfig(dataDir: string, httpPort: number): string {
   return [
     `dataDir: ${JSON.stringify(dataDir)}`,
+    "daemon:",
+    `  name: ${DAEMON_NAME}`,
     "http:",
     `  listen: "127.0.0.1:${httpPort}"`,
     "logging:",

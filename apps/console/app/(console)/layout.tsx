@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { requireMe } from "@/lib/session";
 import { signOut } from "../session-actions";
+import { DaemonName } from "./_components/daemon-name";
 import { Nav } from "./_components/nav";
 import { ThemeToggle } from "./_components/theme-toggle";
 
@@ -16,6 +17,7 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
       </aside>
       <div className="flex min-w-0 flex-1 flex-col">
         <header className="flex items-center justify-end gap-3 border-b border-slate-200 bg-white px-4 py-2 text-sm dark:border-slate-800 dark:bg-slate-900">
+          <DaemonName />
           <span>
             Signed in as <strong>{me.username}</strong> <span className="text-slate-500">({me.role})</span>
           </span>

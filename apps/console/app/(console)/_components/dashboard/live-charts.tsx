@@ -35,7 +35,7 @@ export function LiveCharts() {
           {live.status === "error" ? `Stream error: ${live.error?.message ?? "unknown"} — retrying` : null}
           {live.status !== "error" && latest === undefined ? "Waiting for the first sample…" : null}
           {live.status !== "error" && latest !== undefined
-            ? `${snapshots.length} ${snapshots.length === 1 ? "sample" : "samples"} · last at ${formatDate(latest.timestamp)}`
+            ? `${snapshots.length} ${snapshots.length === 1 ? "sample" : "samples"} from ${latest.daemon.name} · last at ${formatDate(latest.timestamp)}`
             : null}
         </p>
       </div>

@@ -33,7 +33,7 @@ export function Summary() {
   const count = (n: number | undefined) => (n === undefined ? "…" : n);
   const h = health.data;
   return (
-    <dl aria-label="Summary" className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-7">
+    <dl aria-label="Summary" className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-8">
       <Stat label="Health">
         {health.isError ? (
           <Badge tone="red">unreachable</Badge>
@@ -47,6 +47,9 @@ export function Summary() {
         {h ? formatDuration((Date.now() - new Date(h.startedAt).getTime()) / 1000) : "…"}
       </Stat>
       <Stat label="Version">{h ? <span className="text-base">{h.version}</span> : "…"}</Stat>
+      <Stat label="Daemon">
+        {h ? <span className="font-mono text-base break-all">{h.daemon.name}</span> : "…"}
+      </Stat>
       <Stat label="Shares">{count(shares.data?.length)}</Stat>
       <Stat label="Stores">
         {metadata.data && block.data ? metadata.data.length + block.data.length : "…"}

@@ -31,6 +31,7 @@ export function ShareClients({ name }: { name: string }) {
         { header: "Protocol", cell: (c) => <Badge tone="indigo">{c.protocol.toUpperCase()}</Badge> },
         { header: "Address", cell: (c) => <span className="font-mono text-xs">{c.address}</span> },
         { header: "User", cell: (c) => c.user ?? "—" },
+        { header: "Daemon", cell: (c) => <span className="font-mono text-xs">{c.daemon}</span> },
         { header: "Connected since", cell: (c) => formatDate(c.since) },
       ]}
     />
