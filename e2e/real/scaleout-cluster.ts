@@ -20,6 +20,8 @@ export interface ClusterStores {
   postgresUrl: string;
   s3: S3rverPeer;
   bucket: string;
+  /** Config `scaleout` for every member (tests shorten the block GC grace period). */
+  scaleout?: { attrCacheMs?: number; gcGraceMs?: number; gcIntervalMs?: number };
 }
 
 export interface DaemonProcess {
@@ -41,6 +43,7 @@ export function memberConfig(stores: ClusterStores, dataDir: string): Record<str
     dataDir,
     logging: { level: "warn" },
     cache: { size: "128MiB" },
+    ...(stores.scaleout === undefined ? {} : { scaleout: stores.scaleout }),
     stores: {
       metadata: [{ name: "pg", type: "postgres", url: stores.postgresUrl }],
       block: [

@@ -6,8 +6,10 @@
  *
  * File content: the share is postgres + s3, so the daemons run it in shared mode (COMMIT waits
  * until the file's blocks are in S3), and a file written and COMMITted through A reads whole
- * through B at once, also when A is SIGKILLed the moment COMMIT answers. Not covered: a rewrite
- * through B seen by A (A's block cache is never checked against metadata; README "Scale-out").
+ * through B at once, also when A is SIGKILLed the moment COMMIT answers. Blocks are versioned
+ * and recorded in PostgreSQL: a file rewritten through B reads new through A after close (A had
+ * the old blocks cached), and the sweeper removes superseded versions and deleted files' blocks
+ * once they are older than the grace period (shortened here to GC_GRACE_MS).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -17,6 +19,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { S3BlockStore } from "../../apps/daemon/src/payload/block-store/s3.ts";
+import { parseVersionedKey } from "../../apps/daemon/src/payload/shared/versions.ts";
 import { type S3rverPeer, startS3rver } from "../peers/s3rver.ts";
 import { testDatabaseUrl } from "../peers/test-db.ts";
 import {
@@ -33,6 +37,8 @@ const DIR_FILES = 1000;
 const RACE_NAMES = 200;
 /** Not a multiple of any block size: the last block is partial, where zeros showed before. */
 const XFER_BYTES = 3 * 1024 * 1024 + 12_345;
+/** Block GC grace period of the members: short, but longer than an upload on a loaded machine. */
+const GC_GRACE_MS = 5000;
 
 /** The first offset where two buffers differ, or -1: a useful failure message for a 3 MiB file. */
 function firstDifference(x: Buffer, y: Buffer): number {
@@ -64,7 +70,12 @@ describe("two daemons sharing PostgreSQL metadata and an S3 bucket", () => {
     ]);
     s3 = peer;
     await s3.createBucket("dittofs-scaleout");
-    stores = { postgresUrl: pg, s3, bucket: "dittofs-scaleout" };
+    stores = {
+      postgresUrl: pg,
+      s3,
+      bucket: "dittofs-scaleout",
+      scaleout: { gcGraceMs: GC_GRACE_MS, gcIntervalMs: 250 },
+    };
     a = await startMember("a", stores);
     b = await startMember("b", stores);
   }, 120_000);
@@ -125,15 +136,19 @@ describe("two daemons sharing PostgreSQL metadata and an S3 bucket", () => {
     }
   });
 
-  /** Writes fresh random bytes to PATH through A, reads them back through B; returns both. */
-  const xfer = async (path: string, killA: boolean) => {
+  /**
+   * Writes fresh random bytes to PATH through `from` (A), reads them back through `to` (B);
+   * returns both. `killA`: SIGKILL A the moment its COMMIT answers.
+   */
+  const xfer = async (path: string, killA: boolean, bytes = XFER_BYTES, from = a, to = b) => {
     const input = join(tmp, `in${path.replaceAll("/", "_")}`);
     const output = join(tmp, `out${path.replaceAll("/", "_")}`);
-    const data = randomBytes(XFER_BYTES);
+    rmSync(output, { force: true });
+    const data = randomBytes(bytes);
     writeFileSync(input, data);
-    const args = ["xfer", path, input, exportUrl(b), output];
+    const args = ["xfer", path, input, exportUrl(to), output];
     if (killA) args.push(String(a.child.pid));
-    await tool(a, ...args).catch((err: Error) => {
+    await tool(from, ...args).catch((err: Error) => {
       throw new Error(`${err.message}\nA's log:\n${a.log()}\nB's log:\n${b.log()}`);
     });
     return { data, read: readFileSync(output) };
@@ -156,6 +171,86 @@ describe("two daemons sharing PostgreSQL metadata and an S3 bucket", () => {
     await a.stop();
     a = await startMember("a", stores);
   }, 90_000);
+
+  it("a file rewritten through B reads new through A after close, though A had it cached", async () => {
+    // A writes the file (its cache keeps the blocks it uploaded), B reads it.
+    const first = await xfer("/rewrite.bin", false);
+    expect(firstDifference(first.read, first.data)).toBe(-1);
+    // B rewrites it (O_TRUNC, same size, new bytes) and closes; A reads it at once.
+    const second = await xfer("/rewrite.bin", false, XFER_BYTES, b, a);
+    expect(second.read.length).toBe(second.data.length);
+    expect(firstDifference(second.read, second.data)).toBe(-1);
+    // And back: B had the second version cached from its own write.
+    const third = await xfer("/rewrite.bin", false);
+    expect(firstDifference(third.read, third.data)).toBe(-1);
+  });
+
+  it("a rewrite to another size through B shows through A within the attribute cache bound", async () => {
+    await xfer("/resize.bin", false);
+    const input = join(tmp, "in_resize_small");
+    const small = randomBytes(100_000);
+    writeFileSync(input, small);
+    const out = join(tmp, "out_resize_small");
+    // Written through B, read through A: the size A serves may be up to attrCacheMs (1 s) old.
+    await expect
+      .poll(
+        async () => {
+          rmSync(out, { force: true });
+          await tool(b, "xfer", "/resize.bin", input, exportUrl(a), out);
+          return firstDifference(readFileSync(out), small);
+        },
+        { timeout: 30_000, interval: 200 },
+      )
+      .toBe(-1);
+  });
+
+  /** Versioned keys in the bucket, as the sweeper sees them. */
+  const bucketKeys = async () => {
+    const store = new S3BlockStore({
+      bucket: stores.bucket,
+      endpoint: s3.endpoint,
+      region: s3.region,
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      forcePathStyle: true,
+    });
+    try {
+      const keys = [];
+      for await (const k of store.list("")) {
+        const v = parseVersionedKey(k);
+        if (v !== null) keys.push(v);
+      }
+      return keys;
+    } finally {
+      await store.close();
+    }
+  };
+
+  it("the sweeper removes superseded versions and a removed file's blocks after the grace period", async () => {
+    await tool(a, "mkdir", "/gc");
+    const before = new Set((await bucketKeys()).map((k) => k.key));
+    await xfer("/gc/kept", false);
+    const keptPayload = (await bucketKeys()).find((k) => !before.has(k.key))!.payloadId;
+    const blocks = Math.ceil(XFER_BYTES / (4 * 1024 * 1024));
+    const rewritten = await xfer("/gc/kept", false, XFER_BYTES, b, a); // supersedes every block
+    const gone = new Set((await bucketKeys()).map((k) => k.key));
+    await xfer("/gc/gone0", false);
+    const goneKeys = (await bucketKeys()).filter((k) => !gone.has(k.key));
+    expect(goneKeys.length).toBe(blocks);
+    expect(await tool(b, "unlink", "/gc", "gone", "0", "1")).toBe("u");
+    const keysOf = async (payloadId: string) =>
+      (await bucketKeys()).filter((k) => k.payloadId === payloadId).length;
+    await expect.poll(() => keysOf(goneKeys[0]!.payloadId), { timeout: 60_000, interval: 250 }).toBe(0);
+    await expect.poll(() => keysOf(keptPayload), { timeout: 60_000, interval: 250 }).toBe(blocks);
+    // What is left is what the map names: both daemons still read the rewrite whole.
+    for (const d of [a, b]) {
+      const { stdout } = await run("nfs-cat", [nfsUrl(d.nfsPort, "/gc/kept")], {
+        encoding: "buffer",
+        maxBuffer: 1 << 23,
+      });
+      expect(firstDifference(stdout, rewritten.data), `read through ${d.name}`).toBe(-1);
+    }
+  }, 120_000);
 
   // Last: it takes the bucket away from both daemons.
   it("readiness fails on both daemons when the shared S3 endpoint is gone", async () => {
