@@ -1,4 +1,10 @@
-import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, useId } from "react";
+import {
+  type InputHTMLAttributes,
+  type ReactNode,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+  useId,
+} from "react";
 
 const CONTROL =
   "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-rose-500 dark:border-slate-700 dark:bg-slate-950";
@@ -27,6 +33,38 @@ function Message({ id, error, hint }: { id: string; error?: string | undefined; 
   return null;
 }
 
+/** Ids and ARIA wiring of one field: the control is described by its error, else its hint. */
+function useFieldIds(error: string | undefined, hint: ReactNode) {
+  const id = useId();
+  const msg = `${id}-msg`;
+  const aria = {
+    "aria-invalid": error !== undefined,
+    "aria-describedby": error !== undefined || hint !== undefined ? msg : undefined,
+  };
+  return { id, msg, aria };
+}
+
+/** Label above the control, message below: the frame of text, select and text-area fields. */
+function LabeledField({
+  id,
+  msg,
+  label,
+  error,
+  hint,
+  className,
+  children,
+}: FieldShell & { id: string; msg: string; className: string; children: ReactNode }) {
+  return (
+    <div className={className}>
+      <label htmlFor={id} className="mb-1 block text-sm font-medium">
+        {label}
+      </label>
+      {children}
+      <Message id={msg} error={error} hint={hint} />
+    </div>
+  );
+}
+
 type TextProps = FieldShell &
   Omit<InputHTMLAttributes<HTMLInputElement>, "onChange" | "value"> & {
     value: string | number | undefined;
@@ -34,24 +72,49 @@ type TextProps = FieldShell &
   };
 
 export function TextField({ label, error, hint, value, onValue, className = "", ...rest }: TextProps) {
-  const id = useId();
-  const msg = `${id}-msg`;
+  const { id, msg, aria } = useFieldIds(error, hint);
   return (
-    <div className={className}>
-      <label htmlFor={id} className="mb-1 block text-sm font-medium">
-        {label}
-      </label>
+    <LabeledField {...{ id, msg, label, error, hint, className }}>
       <input
         id={id}
         {...rest}
         value={value ?? ""}
         onChange={(e) => onValue(e.target.value)}
-        aria-invalid={error !== undefined}
-        aria-describedby={error !== undefined || hint !== undefined ? msg : undefined}
+        {...aria}
         className={CONTROL}
       />
-      <Message id={msg} error={error} hint={hint} />
-    </div>
+    </LabeledField>
+  );
+}
+
+type TextAreaProps = FieldShell &
+  Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, "onChange" | "value"> & {
+    value: string | undefined;
+    onValue: (v: string) => void;
+  };
+
+/** Multi-line text in a monospace font (JSON settings and the like). */
+export function TextAreaField({
+  label,
+  error,
+  hint,
+  value,
+  onValue,
+  className = "",
+  ...rest
+}: TextAreaProps) {
+  const { id, msg, aria } = useFieldIds(error, hint);
+  return (
+    <LabeledField {...{ id, msg, label, error, hint, className }}>
+      <textarea
+        id={id}
+        {...rest}
+        value={value ?? ""}
+        onChange={(e) => onValue(e.target.value)}
+        {...aria}
+        className={`${CONTROL} font-mono text-xs`}
+      />
+    </LabeledField>
   );
 }
 
@@ -74,20 +137,15 @@ export function SelectField({
   className = "",
   ...rest
 }: SelectProps) {
-  const id = useId();
-  const msg = `${id}-msg`;
+  const { id, msg, aria } = useFieldIds(error, hint);
   return (
-    <div className={className}>
-      <label htmlFor={id} className="mb-1 block text-sm font-medium">
-        {label}
-      </label>
+    <LabeledField {...{ id, msg, label, error, hint, className }}>
       <select
         id={id}
         {...rest}
         value={value ?? ""}
         onChange={(e) => onValue(e.target.value)}
-        aria-invalid={error !== undefined}
-        aria-describedby={error !== undefined || hint !== undefined ? msg : undefined}
+        {...aria}
         className={CONTROL}
       >
         {placeholder !== undefined ? <option value="">{placeholder}</option> : null}
@@ -97,8 +155,7 @@ export function SelectField({
           </option>
         ))}
       </select>
-      <Message id={msg} error={error} hint={hint} />
-    </div>
+    </LabeledField>
   );
 }
 
@@ -110,8 +167,7 @@ export function CheckboxField({
   onValue,
   disabled,
 }: FieldShell & { checked: boolean; onValue: (v: boolean) => void; disabled?: boolean }) {
-  const id = useId();
-  const msg = `${id}-msg`;
+  const { id, msg, aria } = useFieldIds(error, hint);
   return (
     <div>
       <div className="flex items-center gap-2">
@@ -121,8 +177,7 @@ export function CheckboxField({
           checked={checked}
           disabled={disabled}
           onChange={(e) => onValue(e.target.checked)}
-          aria-invalid={error !== undefined}
-          aria-describedby={error !== undefined || hint !== undefined ? msg : undefined}
+          {...aria}
           className="h-4 w-4 rounded border-slate-300 accent-indigo-600"
         />
         <label htmlFor={id} className="text-sm">

@@ -63,8 +63,24 @@ export function useForm<S extends z.ZodType>(schema: S, initial: Record<string, 
     error: errors[name],
   });
 
-  return { values, errors, set, parse, setServerError, setFieldError, reset, text };
+  /** Shorthand props for a select bound to `name`. */
+  const select = (name: string) => ({
+    value: String(values[name] ?? ""),
+    onValue: (v: string) => set(name, v),
+    error: errors[name],
+  });
+
+  /** Shorthand props for a checkbox bound to `name`. */
+  const checkbox = (name: string) => ({
+    checked: values[name] === true,
+    onValue: (v: boolean) => set(name, v),
+    error: errors[name],
+  });
+
+  return { values, errors, set, parse, setServerError, setFieldError, reset, text, select, checkbox };
 }
+
+export type Form = ReturnType<typeof useForm>;
 
 /** "" → undefined, otherwise the number typed (NaN stays NaN so zod reports it). */
 export function optionalNumber(v: unknown): number | undefined {

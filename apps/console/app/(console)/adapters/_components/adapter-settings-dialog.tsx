@@ -1,11 +1,9 @@
 "use client";
 import { adapterUpdateInput } from "@dittofs/shared";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useId } from "react";
-import { CheckboxField, FormError, TextField } from "@/components/forms/fields";
+import { FormDialog } from "@/components/dialogs/form-dialog";
+import { CheckboxField, TextAreaField, TextField } from "@/components/forms/fields";
 import { optionalNumber, useForm } from "@/components/forms/use-form";
-import { Button } from "@/components/ui/button";
-import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { useToast } from "@/components/ui/toast";
 import { useTRPC } from "@/lib/trpc";
 import type { Adapter } from "./adapters-view";
@@ -31,7 +29,6 @@ export function AdapterSettingsDialog({ adapter, onClose }: { adapter: Adapter; 
   const trpc = useTRPC();
   const qc = useQueryClient();
   const toast = useToast();
-  const extraId = useId();
   const settings = (adapter.settings ?? {}) as Record<string, unknown>;
   const form = useForm(adapterUpdateInput, {
     port: String(adapter.port),
@@ -50,65 +47,39 @@ export function AdapterSettingsDialog({ adapter, onClose }: { adapter: Adapter; 
     }),
   );
   const v = form.values;
+  const submit = () => {
+    const extra = parseExtra(String(v.extra));
+    if (typeof extra === "string") return form.setFieldError("extra", extra);
+    const host = String(v.host).trim();
+    const input = form.parse({
+      type: adapter.type,
+      port: optionalNumber(v.port),
+      enabled: v.enabled,
+      settings: { ...extra, ...(host !== "" ? { host } : {}) },
+    });
+    if (input) update.mutate(input);
+  };
   return (
-    <Dialog open onClose={onClose} title={`${adapter.type.toUpperCase()} adapter settings`}>
-      <form
-        noValidate
-        className="space-y-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const extra = parseExtra(String(v.extra));
-          if (typeof extra === "string") return form.setFieldError("extra", extra);
-          const host = String(v.host).trim();
-          const input = form.parse({
-            type: adapter.type,
-            port: optionalNumber(v.port),
-            enabled: v.enabled,
-            settings: { ...extra, ...(host !== "" ? { host } : {}) },
-          });
-          if (input) update.mutate(input);
-        }}
-      >
-        <div className="grid grid-cols-2 gap-3">
-          <TextField label="Port" inputMode="numeric" hint="0 picks a free port" {...form.text("port")} />
-          <TextField
-            label="Listen host"
-            placeholder="127.0.0.1"
-            {...form.text("host")}
-            error={form.errors.host ?? form.errors.settings}
-          />
-        </div>
-        <CheckboxField
-          label="Start with the daemon"
-          checked={Boolean(v.enabled)}
-          onValue={(x) => form.set("enabled", x)}
-          error={form.errors.enabled}
+    <FormDialog
+      onClose={onClose}
+      title={`${adapter.type.toUpperCase()} adapter settings`}
+      onSubmit={submit}
+      submitLabel="Save"
+      busy={update.isPending}
+      error={form.errors[""] ?? form.errors.type}
+    >
+      <div className="grid grid-cols-2 gap-3">
+        <TextField label="Port" inputMode="numeric" hint="0 picks a free port" {...form.text("port")} />
+        <TextField
+          label="Listen host"
+          placeholder="127.0.0.1"
+          {...form.text("host")}
+          error={form.errors.host ?? form.errors.settings}
         />
-        <div>
-          <label htmlFor={extraId} className="mb-1 block text-sm font-medium">
-            Other settings (JSON)
-          </label>
-          <textarea
-            id={extraId}
-            rows={4}
-            value={String(v.extra)}
-            onChange={(e) => form.set("extra", e.target.value)}
-            aria-invalid={form.errors.extra !== undefined}
-            className="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 font-mono text-xs dark:border-slate-700 dark:bg-slate-950"
-          />
-          {form.errors.extra ? <p className="mt-1 text-xs text-rose-600">{form.errors.extra}</p> : null}
-        </div>
-        <p className="text-xs text-slate-500">A running adapter restarts with the new port or settings.</p>
-        <FormError error={form.errors[""] ?? form.errors.type} />
-        <DialogActions>
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={update.isPending}>
-            Save
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+      </div>
+      <CheckboxField label="Start with the daemon" {...form.checkbox("enabled")} />
+      <TextAreaField label="Other settings (JSON)" rows={4} {...form.text("extra")} value={String(v.extra)} />
+      <p className="text-xs text-slate-500">A running adapter restarts with the new port or settings.</p>
+    </FormDialog>
   );
 }

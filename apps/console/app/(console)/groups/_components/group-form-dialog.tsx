@@ -1,10 +1,9 @@
 "use client";
 import { groupCreateInput, groupUpdateInput } from "@dittofs/shared";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { FormError, TextField } from "@/components/forms/fields";
+import { FormDialog } from "@/components/dialogs/form-dialog";
+import { TextField } from "@/components/forms/fields";
 import { optionalNumber, useForm } from "@/components/forms/use-form";
-import { Button } from "@/components/ui/button";
-import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { useToast } from "@/components/ui/toast";
 import { useTRPC } from "@/lib/trpc";
 import type { Group } from "./groups-view";
@@ -38,37 +37,28 @@ export function GroupFormDialog({ group, onClose }: { group?: Group; onClose: ()
       onSettled: settled,
     }),
   );
+  const submit = () => {
+    const input = form.parse({ name: String(form.values.name).trim(), gid: optionalNumber(form.values.gid) });
+    if (input === null) return;
+    if (editing) update.mutate(input as { name: string; gid: number });
+    else create.mutate(input);
+  };
   return (
-    <Dialog open onClose={onClose} title={editing ? `Edit group ${group.name}` : "Create group"}>
-      <form
-        noValidate
-        className="space-y-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const raw = { name: String(form.values.name).trim(), gid: optionalNumber(form.values.gid) };
-          const input = form.parse(raw);
-          if (input === null) return;
-          if (editing) update.mutate(input as { name: string; gid: number });
-          else create.mutate(input);
-        }}
-      >
-        <TextField label="Name" autoComplete="off" disabled={editing} {...form.text("name")} />
-        <TextField
-          label="GID"
-          inputMode="numeric"
-          hint={editing ? undefined : "Empty: next free"}
-          {...form.text("gid")}
-        />
-        <FormError error={form.errors[""]} />
-        <DialogActions>
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={create.isPending || update.isPending}>
-            {editing ? "Save" : "Create group"}
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+    <FormDialog
+      onClose={onClose}
+      title={editing ? `Edit group ${group.name}` : "Create group"}
+      onSubmit={submit}
+      submitLabel={editing ? "Save" : "Create group"}
+      busy={create.isPending || update.isPending}
+      error={form.errors[""]}
+    >
+      <TextField label="Name" autoComplete="off" disabled={editing} {...form.text("name")} />
+      <TextField
+        label="GID"
+        inputMode="numeric"
+        hint={editing ? undefined : "Empty: next free"}
+        {...form.text("gid")}
+      />
+    </FormDialog>
   );
 }

@@ -2,10 +2,8 @@
 import { shareCreateInput } from "@dittofs/shared";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { FormError } from "@/components/forms/fields";
+import { FormDialog } from "@/components/dialogs/form-dialog";
 import { useForm } from "@/components/forms/use-form";
-import { Button } from "@/components/ui/button";
-import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { useToast } from "@/components/ui/toast";
 import { shareHref } from "@/lib/share-path";
 import { useTRPC } from "@/lib/trpc";
@@ -27,29 +25,21 @@ export function ShareCreateDialog({ onClose }: { onClose: () => void }) {
       onSettled: () => qc.invalidateQueries(trpc.shares.pathFilter()),
     }),
   );
+  const submit = () => {
+    const input = form.parse(shareInput(form.values));
+    if (input) create.mutate(input);
+  };
   return (
-    <Dialog open onClose={onClose} title="Create share" wide>
-      <form
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          const input = form.parse(shareInput(form.values));
-          if (input) create.mutate(input);
-        }}
-      >
-        <ShareFields form={form} nameEditable />
-        <div className="mt-3">
-          <FormError error={form.errors[""]} />
-        </div>
-        <DialogActions>
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={create.isPending}>
-            Create share
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+    <FormDialog
+      onClose={onClose}
+      title="Create share"
+      wide
+      onSubmit={submit}
+      submitLabel="Create share"
+      busy={create.isPending}
+      error={form.errors[""]}
+    >
+      <ShareFields form={form} nameEditable />
+    </FormDialog>
   );
 }

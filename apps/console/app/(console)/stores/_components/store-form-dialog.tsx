@@ -6,10 +6,9 @@ import {
   metadataStoreUpdateInput,
 } from "@dittofs/shared";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { CheckboxField, FormError, SelectField, TextField } from "@/components/forms/fields";
+import { FormDialog } from "@/components/dialogs/form-dialog";
+import { CheckboxField, SelectField, TextField } from "@/components/forms/fields";
 import { useForm } from "@/components/forms/use-form";
-import { Button } from "@/components/ui/button";
-import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { useToast } from "@/components/ui/toast";
 import { useTRPC } from "@/lib/trpc";
 import { useStoreApi } from "./store-api";
@@ -81,66 +80,46 @@ export function StoreFormDialog({
   const v = form.values;
   const fields = fieldsOf(kind, String(v.type));
   const config = buildConfig(kind, v);
+  const submit = () => {
+    const input = form.parse({ name: String(v.name).trim(), type: v.type, config });
+    if (input === null) return;
+    // biome-ignore lint/suspicious/noExplicitAny: the two store routers take their own type enums; the schema above checked it.
+    (editing ? update : create).mutate(input as any);
+  };
   return (
-    <Dialog
-      open
+    <FormDialog
       onClose={onClose}
       title={editing ? `Edit ${kind} store ${store.name}` : `Create ${kind} store`}
       wide
+      onSubmit={submit}
+      submitLabel={editing ? "Save" : "Create store"}
+      busy={create.isPending || update.isPending}
+      error={form.errors[""] ?? form.errors.config}
+      footer={kind === "block" ? <TestConnection type={String(v.type)} config={config} /> : null}
     >
-      <form
-        noValidate
-        className="space-y-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const input = form.parse({ name: String(v.name).trim(), type: v.type, config });
-          if (input === null) return;
-          // biome-ignore lint/suspicious/noExplicitAny: the two store routers take their own type enums; the schema above checked it.
-          (editing ? update : create).mutate(input as any);
-        }}
-      >
-        <div className="grid gap-3 sm:grid-cols-2">
-          <TextField label="Name" autoComplete="off" disabled={editing} {...form.text("name")} />
-          <SelectField
-            label="Type"
-            options={STORE_TYPES[kind].map((t) => ({ value: t.value, label: t.label }))}
-            value={String(v.type)}
-            onValue={(x) => form.set("type", x)}
-            error={form.errors.type}
+      <div className="grid gap-3 sm:grid-cols-2">
+        <TextField label="Name" autoComplete="off" disabled={editing} {...form.text("name")} />
+        <SelectField
+          label="Type"
+          options={STORE_TYPES[kind].map((t) => ({ value: t.value, label: t.label }))}
+          {...form.select("type")}
+        />
+      </div>
+      {fields.map((f) =>
+        f.kind === "checkbox" ? (
+          <CheckboxField key={f.key} label={f.label} {...form.checkbox(cfgKey(f))} />
+        ) : (
+          <TextField
+            key={f.key}
+            label={f.optional ? `${f.label} (optional)` : f.label}
+            placeholder={f.placeholder}
+            type={f.secret ? "password" : "text"}
+            autoComplete="off"
+            hint={f.hint}
+            {...form.text(cfgKey(f))}
           />
-        </div>
-        {fields.map((f) =>
-          f.kind === "checkbox" ? (
-            <CheckboxField
-              key={f.key}
-              label={f.label}
-              checked={v[cfgKey(f)] === true}
-              onValue={(x) => form.set(cfgKey(f), x)}
-              error={form.errors[cfgKey(f)]}
-            />
-          ) : (
-            <TextField
-              key={f.key}
-              label={f.optional ? `${f.label} (optional)` : f.label}
-              placeholder={f.placeholder}
-              type={f.secret ? "password" : "text"}
-              autoComplete="off"
-              hint={f.hint}
-              {...form.text(cfgKey(f))}
-            />
-          ),
-        )}
-        <FormError error={form.errors[""] ?? form.errors.config} />
-        {kind === "block" ? <TestConnection type={String(v.type)} config={config} /> : null}
-        <DialogActions>
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={create.isPending || update.isPending}>
-            {editing ? "Save" : "Create store"}
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+        ),
+      )}
+    </FormDialog>
   );
 }

@@ -1,12 +1,12 @@
 "use client";
 import { userResetPasswordInput } from "@dittofs/shared";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { CheckboxField, FormError, TextField } from "@/components/forms/fields";
+import { FormDialog } from "@/components/dialogs/form-dialog";
+import { CheckboxField, TextField } from "@/components/forms/fields";
 import { useForm } from "@/components/forms/use-form";
-import { Button } from "@/components/ui/button";
-import { Dialog, DialogActions } from "@/components/ui/dialog";
 import { useToast } from "@/components/ui/toast";
 import { useTRPC } from "@/lib/trpc";
+import { MUST_CHANGE_LABEL } from "./user-fields";
 import type { User } from "./users-view";
 
 export function UserResetPasswordDialog({ user, onClose }: { user: User; onClose: () => void }) {
@@ -24,43 +24,31 @@ export function UserResetPasswordDialog({ user, onClose }: { user: User; onClose
       onSettled: () => qc.invalidateQueries(trpc.users.pathFilter()),
     }),
   );
+  const submit = () => {
+    const input = form.parse({
+      username: user.username,
+      password: form.values.password,
+      mustChangePassword: form.values.mustChangePassword,
+    });
+    if (input) reset.mutate(input);
+  };
   return (
-    <Dialog open onClose={onClose} title={`Reset password of ${user.username}`}>
-      <form
-        noValidate
-        className="space-y-3"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const input = form.parse({
-            username: user.username,
-            password: form.values.password,
-            mustChangePassword: form.values.mustChangePassword,
-          });
-          if (input) reset.mutate(input);
-        }}
-      >
-        <TextField
-          label="New password"
-          type="password"
-          autoComplete="new-password"
-          {...form.text("password")}
-        />
-        <CheckboxField
-          label="Must change password at next sign-in"
-          checked={Boolean(form.values.mustChangePassword)}
-          onValue={(x) => form.set("mustChangePassword", x)}
-        />
-        <p className="text-xs text-slate-500">Resetting signs the user out everywhere.</p>
-        <FormError error={form.errors[""] ?? form.errors.username} />
-        <DialogActions>
-          <Button variant="secondary" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" busy={reset.isPending}>
-            Reset password
-          </Button>
-        </DialogActions>
-      </form>
-    </Dialog>
+    <FormDialog
+      onClose={onClose}
+      title={`Reset password of ${user.username}`}
+      onSubmit={submit}
+      submitLabel="Reset password"
+      busy={reset.isPending}
+      error={form.errors[""] ?? form.errors.username}
+    >
+      <TextField
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        {...form.text("password")}
+      />
+      <CheckboxField label={MUST_CHANGE_LABEL} {...form.checkbox("mustChangePassword")} />
+      <p className="text-xs text-slate-500">Resetting signs the user out everywhere.</p>
+    </FormDialog>
   );
 }
