@@ -3,7 +3,7 @@
  * for N creates, then N removes, through DefaultMetadataService. Shows which statement a change
  * to the create/remove path should target.
  *
- *   npx tsx bench/metadata-stmt-probe.ts [N]
+ *   [CHECKPOINT_EVERY=n] npx tsx bench/metadata-stmt-probe.ts [N]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,7 +25,11 @@ const payload = new DefaultPayloadService({
 await payload.addShare("/export", new MemoryBlockStore());
 const svc = new DefaultMetadataService({ logger, payload });
 const dir = mkdtempSync(join(tmpdir(), "dittofs-stmt-probe-"));
-const store = SqliteMetadataStore.open(join(dir, "m.sqlite"));
+// CHECKPOINT_EVERY=n: commits between worker checkpoints (a huge n leaves them to SQLite's own).
+const every = process.env.CHECKPOINT_EVERY;
+const store = SqliteMetadataStore.open(join(dir, "m.sqlite"), {
+  checkpointEveryCommits: every === undefined ? undefined : Number(every),
+});
 await svc.addShare(
   {
     name: "/export",
@@ -42,7 +46,9 @@ await svc.addShare(
 );
 
 type Stmt = Record<"run" | "get" | "all", (...a: unknown[]) => unknown>;
-const ms = new Map<string, { n: number; ms: number }>();
+/** A statement slower than this is counted as a stall (a WAL checkpoint's fsync, preemption). */
+const SLOW_MS = 2;
+const ms = new Map<string, { n: number; ms: number; max: number; slow: number }>();
 // The statements are private: reached through the instance for this probe only.
 const st = (store as unknown as { st: Record<string, Stmt> }).st;
 for (const [name, s] of Object.entries(st)) {
@@ -53,30 +59,40 @@ for (const [name, s] of Object.entries(st)) {
       try {
         return orig(...a);
       } finally {
-        const e = ms.get(name) ?? { n: 0, ms: 0 };
+        const e = ms.get(name) ?? { n: 0, ms: 0, max: 0, slow: 0 };
+        const took = performance.now() - t0;
         e.n++;
-        e.ms += performance.now() - t0;
+        e.ms += took;
+        e.max = Math.max(e.max, took);
+        if (took > SLOW_MS) e.slow++;
         ms.set(name, e);
       }
     };
   }
 }
 
-function report(what: string, wallMs: number): void {
-  console.log(`${what}: ${((wallMs * 1000) / N).toFixed(1)} µs/op wall`);
+function report(what: string, wallMs: number, cpu: NodeJS.CpuUsage): void {
+  const cpuUs = (cpu.user + cpu.system) / N;
+  console.log(
+    `${what}: ${((wallMs * 1000) / N).toFixed(1)} µs/op wall, ${cpuUs.toFixed(1)} µs/op CPU (sys ${(cpu.system / N).toFixed(1)})`,
+  );
   for (const [k, v] of [...ms].sort((a, b) => b[1].ms - a[1].ms))
-    console.log(`  ${k.padEnd(12)} ${(v.n / N).toFixed(2)}/op ${((v.ms * 1000) / N).toFixed(2)} µs/op`);
+    console.log(
+      `  ${k.padEnd(12)} ${(v.n / N).toFixed(2)}/op ${((v.ms * 1000) / N).toFixed(2)} µs/op, max ${(v.max * 1000).toFixed(0)} µs, ${v.slow} over ${SLOW_MS} ms`,
+    );
   ms.clear();
 }
 
 const root = svc.rootHandle("/export");
 const C = { uid: 1000, gid: 1000, gids: [] };
 let t = performance.now();
+let cpu = process.cpuUsage();
 for (let i = 0; i < N; i++) await svc.create(C, root, `f${i}`, {}, { mode: "guarded" });
-report("create", performance.now() - t);
+report("create", performance.now() - t, process.cpuUsage(cpu));
 t = performance.now();
+cpu = process.cpuUsage();
 for (let i = 0; i < N; i++) await svc.remove(C, root, `f${i}`);
-report("remove", performance.now() - t);
+report("remove", performance.now() - t, process.cpuUsage(cpu));
 await store.close();
 await payload.close();
 rmSync(dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@
  *
  * Durability: `synchronous=NORMAL` in WAL mode — a commit survives a process crash (kill -9); a
  * power loss may lose the last commits before the next checkpoint, never corrupt the file.
+ * Checkpoints run on a worker thread (sqlite-checkpoint.ts), not inside a COMMIT on ours.
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -29,6 +30,7 @@ import type {
 import { Mutex } from "../mutex.ts";
 import { BoundedCache } from "./lru.ts";
 import { type InodeRow, inodeValues, rowToInode } from "./sql-rows.ts";
+import { SqliteCheckpointer } from "./sqlite-checkpoint.ts";
 import { firstFreeId, prepareAll, readEpoch, SCHEMA } from "./sqlite-schema.ts";
 
 type Rec = Readonly<InodeRecord>;
@@ -41,8 +43,11 @@ export const SQLITE_PAGE_CACHE_KIB = 65_536;
 export const SQLITE_ID_RESERVE = 1024n;
 /** Transactions sharing one COMMIT at most. */
 export const SQLITE_GROUP_COMMIT_MAX = 256;
-/** Pages of WAL before an automatic checkpoint (each checkpoint syncs the database file). */
-export const SQLITE_WAL_CHECKPOINT_PAGES = 4000;
+/**
+ * Pages of WAL before SQLite checkpoints by itself, inside a COMMIT on the event loop: only a
+ * safety net behind the checkpoint worker, which runs every SQLITE_CHECKPOINT_EVERY_COMMITS.
+ */
+export const SQLITE_WAL_CHECKPOINT_PAGES = 32_000;
 
 /** SQLite failures as errno: a full database (max_page_count or disk) is ENOSPC, the rest EIO. */
 function toFsError(e: unknown): unknown {
@@ -76,6 +81,8 @@ interface Batch {
 export interface SqliteStoreOptions {
   /** Largest database file (SQLite max_page_count); a transaction growing it beyond fails ENOSPC. */
   maxBytes?: number;
+  /** Commits between checkpoints on the worker thread (default SQLITE_CHECKPOINT_EVERY_COMMITS). */
+  checkpointEveryCommits?: number;
 }
 
 function entryKey(parent: bigint, name: string): string {
@@ -95,12 +102,18 @@ export class SqliteMetadataStore implements MetadataStore {
   /** Ids below this are recorded as reserved in the database (by a committed or open write). */
   private reservedUpTo = 0n;
 
+  /** WAL checkpoints off the event loop. */
+  readonly checkpointer: SqliteCheckpointer;
+
   private constructor(
     private readonly db: Database.Database,
     readonly epoch: number,
     private nextId: bigint,
+    path: string,
+    opts: SqliteStoreOptions,
   ) {
     this.st = prepareAll(db);
+    this.checkpointer = new SqliteCheckpointer(path, opts.checkpointEveryCommits);
   }
 
   static open(path: string, opts: SqliteStoreOptions = {}): SqliteMetadataStore {
@@ -118,7 +131,7 @@ export class SqliteMetadataStore implements MetadataStore {
         db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxBytes / pageSize))}`);
       }
       db.exec(SCHEMA);
-      return new SqliteMetadataStore(db, readEpoch(db), firstFreeId(db));
+      return new SqliteMetadataStore(db, readEpoch(db), firstFreeId(db), path, opts);
     } catch (e) {
       db.close();
       throw new FsError("EIO", `sqlite ${path}: ${(e as Error).message}`);
@@ -194,6 +207,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.st.commit.run();
       this.batch = null;
       batch.committed.resolve();
+      this.checkpointer.committed();
     } catch (e) {
       this.loseBatch(e);
     }
@@ -297,6 +311,7 @@ export class SqliteMetadataStore implements MetadataStore {
     await this.mutex.run(async () => {
       this.closed = true;
       this.commitBatch();
+      await this.checkpointer.close();
       this.db.close();
     });
   }
