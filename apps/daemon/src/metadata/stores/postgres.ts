@@ -10,7 +10,7 @@
  */
 import { randomInt } from "node:crypto";
 import pg from "pg";
-import { FsError, isFsError } from "../../errors.ts";
+import { FsError } from "../../errors.ts";
 import type {
   EntryRecord,
   InodeRecord,
@@ -23,6 +23,7 @@ import type {
 } from "../metadata-store.ts";
 import { BoundedCache } from "./lru.ts";
 import { PgSharedContent, SHARED_CONTENT_SCHEMA } from "./postgres-blocks.ts";
+import { pgCode, toFsError } from "./postgres-errors.ts";
 import { INODE_COLUMNS, type InodeRow, inodeValues, rowToInode } from "./sql-rows.ts";
 
 type Rec = Readonly<InodeRecord>;
@@ -35,8 +36,7 @@ export const PG_TX_RETRY_MAX = 10;
  * after this); config `scaleout.attrCacheMs` sets it per daemon (setCacheTtlMs).
  */
 export const PG_CACHE_TTL_MS = 1000;
-/** Distinct unknown PostgreSQL error codes logged (each once) before logging stops. */
-const UNKNOWN_CODES_LOGGED_MAX = 64;
+
 export const PG_CACHE_MAX = 20_000;
 const NAMESPACE_LOCK_KEY = 0x64667331; // "dfs1"
 const SCHEMA_LOCK_KEY = 0x64667330;
@@ -96,34 +96,6 @@ function params(values: readonly unknown[]): unknown[] {
 /** Named statements are prepared once per connection and reused. */
 async function run(db: Queryable, name: keyof typeof Q, values: readonly unknown[]): Promise<pg.QueryResult> {
   return db.query({ name: `dfs_${name}`, text: Q[name], values: params(values) });
-}
-
-function pgCode(e: unknown): string | undefined {
-  return typeof e === "object" && e !== null ? (e as { code?: string }).code : undefined;
-}
-
-const unknownCodesLogged = new Set<string>();
-
-/**
- * Errors we do not expect become EIO; each distinct code is written to stderr once (with the
- * message) so an EIO a client sees can be traced to its cause. Stores have no logger of their own.
- */
-function toFsError(e: unknown): FsError {
-  if (isFsError(e)) return e;
-  const code = pgCode(e);
-  if (code === "23505") return new FsError("EEXIST");
-  if (code === "ECONNREFUSED" || code === "57P01" || code === "57P03") {
-    return new FsError("EJUKEBOX", (e as Error).message);
-  }
-  const message = e instanceof Error ? e.message : String(e);
-  const tag = code ?? `(no code) ${message.slice(0, 80)}`;
-  if (!unknownCodesLogged.has(tag) && unknownCodesLogged.size < UNKNOWN_CODES_LOGGED_MAX) {
-    unknownCodesLogged.add(tag);
-    process.stderr.write(
-      `${JSON.stringify({ level: 40, time: Date.now(), store: "postgres", code: code ?? null, msg: `unexpected PostgreSQL error mapped to EIO: ${message}` })}\n`,
-    );
-  }
-  return new FsError("EIO", code === undefined ? message : `${message} (${code})`);
 }
 
 interface Cached<T> {
