@@ -40,7 +40,7 @@ function record(
   seq: number,
   payloadId: string,
   offset = 0,
-  data = Buffer.alloc(0),
+  data: Buffer = Buffer.alloc(0),
 ): WalRecord {
   return { kind, seq, payloadId, offset, data, size: 0 };
 }
