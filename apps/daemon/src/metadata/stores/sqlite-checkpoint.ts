@@ -8,8 +8,9 @@
  * WAL. Durability is unchanged (commits are in the WAL either way; the checkpoint only moves them).
  *
  * The worker starts at the first request, so a store that commits little (tests, idle shares)
- * never starts one. The store keeps SQLite's automatic checkpoint as a safety net at a much higher
- * threshold, for a worker that cannot keep up.
+ * never starts one. The store keeps SQLite's automatic checkpoint at a higher threshold: under a
+ * steady writer the WAL rewinds only after a checkpoint the writer itself ran, and by then the
+ * worker has copied all but the last frames, so that one is short.
  */
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";

@@ -44,10 +44,12 @@ export const SQLITE_ID_RESERVE = 1024n;
 /** Transactions sharing one COMMIT at most. */
 export const SQLITE_GROUP_COMMIT_MAX = 256;
 /**
- * Pages of WAL before SQLite checkpoints by itself, inside a COMMIT on the event loop: only a
- * safety net behind the checkpoint worker, which runs every SQLITE_CHECKPOINT_EVERY_COMMITS.
+ * Pages of WAL before SQLite checkpoints by itself, inside a COMMIT on the event loop. The worker
+ * (every SQLITE_CHECKPOINT_EVERY_COMMITS) copies the pages first, but under a steady writer the
+ * WAL only rewinds after a checkpoint the writer runs itself: this one, which then has only the
+ * last few hundred frames left to copy. It also bounds the WAL file (~32 MiB).
  */
-export const SQLITE_WAL_CHECKPOINT_PAGES = 32_000;
+export const SQLITE_WAL_CHECKPOINT_PAGES = 8000;
 
 /** SQLite failures as errno: a full database (max_page_count or disk) is ENOSPC, the rest EIO. */
 function toFsError(e: unknown): unknown {
