@@ -120,9 +120,10 @@ export class SharedMode {
     const before = s.generation;
     const generation = await this.map.commitBlock(p.id, index, version);
     this.noteFetched(p, index, version);
-    // Only our own commit moved the generation: the cache is still current. Otherwise (another
-    // daemon committed in between) leave it for the next validate to compare.
-    if (before !== null && generation === before + 1n) s.generation = generation;
+    // Only our own commit moved the generation (or it is the payload's first commit ever, so
+    // nothing else was cached): the cache is still current. Otherwise (another daemon committed
+    // in between) leave it for the next validate to compare.
+    if (before === null ? generation === 1n : generation === before + 1n) s.generation = generation;
   }
 
   /** Truncate/delete: forget blocks at or past `from` in the map; keys go by the sweeper. */
