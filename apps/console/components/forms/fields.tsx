@@ -1,10 +1,4 @@
-import {
-  type InputHTMLAttributes,
-  type ReactNode,
-  type SelectHTMLAttributes,
-  type TextareaHTMLAttributes,
-  useId,
-} from "react";
+import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, useId } from "react";
 
 const CONTROL =
   "block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 aria-[invalid=true]:border-rose-500 dark:border-slate-700 dark:bg-slate-950";
@@ -69,51 +63,25 @@ type TextProps = FieldShell &
   Omit<InputHTMLAttributes<HTMLInputElement>, "onChange" | "value"> & {
     value: string | number | undefined;
     onValue: (v: string) => void;
+    /** Lines of a multi-line, monospace text area (JSON settings) instead of a one-line input. */
+    rows?: number;
   };
 
-export function TextField({ label, error, hint, value, onValue, className = "", ...rest }: TextProps) {
+export function TextField({ label, error, hint, value, onValue, rows, className = "", ...rest }: TextProps) {
   const { id, msg, aria } = useFieldIds(error, hint);
+  const bound = { id, value: value ?? "", ...aria };
   return (
     <LabeledField {...{ id, msg, label, error, hint, className }}>
-      <input
-        id={id}
-        {...rest}
-        value={value ?? ""}
-        onChange={(e) => onValue(e.target.value)}
-        {...aria}
-        className={CONTROL}
-      />
-    </LabeledField>
-  );
-}
-
-type TextAreaProps = FieldShell &
-  Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, "onChange" | "value"> & {
-    value: string | undefined;
-    onValue: (v: string) => void;
-  };
-
-/** Multi-line text in a monospace font (JSON settings and the like). */
-export function TextAreaField({
-  label,
-  error,
-  hint,
-  value,
-  onValue,
-  className = "",
-  ...rest
-}: TextAreaProps) {
-  const { id, msg, aria } = useFieldIds(error, hint);
-  return (
-    <LabeledField {...{ id, msg, label, error, hint, className }}>
-      <textarea
-        id={id}
-        {...rest}
-        value={value ?? ""}
-        onChange={(e) => onValue(e.target.value)}
-        {...aria}
-        className={`${CONTROL} font-mono text-xs`}
-      />
+      {rows === undefined ? (
+        <input {...rest} {...bound} onChange={(e) => onValue(e.target.value)} className={CONTROL} />
+      ) : (
+        <textarea
+          rows={rows}
+          {...bound}
+          onChange={(e) => onValue(e.target.value)}
+          className={`${CONTROL} font-mono text-xs`}
+        />
+      )}
     </LabeledField>
   );
 }

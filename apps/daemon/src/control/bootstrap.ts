@@ -8,7 +8,8 @@ import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import type { ControlStore } from "./store/control-store.ts";
 import { NOBODY_ID } from "./store/ctx.ts";
-import type { SquashMode, StoreKind, StoreRecord } from "./store/types.ts";
+import type { NewShare } from "./store/shares.ts";
+import type { StoreKind, StoreRecord } from "./store/types.ts";
 
 export const ADMIN_USERNAME = "admin";
 export const DEFAULT_GROUPS = ["admins", "operators", "users"] as const;
@@ -100,18 +101,8 @@ export interface DeclaredStore {
   config: Record<string, unknown>;
 }
 
-export interface DeclaredShare {
-  name: string;
-  metadataStore: string;
-  blockStore: string;
-  readOnly?: boolean | undefined;
-  squash?: SquashMode | undefined;
-  anonUid?: number | undefined;
-  anonGid?: number | undefined;
-  nfs?: boolean | undefined;
-  smb?: boolean | undefined;
-  guest?: boolean | undefined;
-}
+/** A declared share has exactly the fields a created one does. */
+export type DeclaredShare = NewShare;
 
 /** The `declared` part of the daemon config. */
 export interface DeclaredConfig {

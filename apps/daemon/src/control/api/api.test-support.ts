@@ -4,7 +4,7 @@
  */
 
 import { TRPCError } from "@trpc/server";
-import { expect } from "vitest";
+import { beforeEach, expect } from "vitest";
 import { bootstrapControlPlane } from "../bootstrap.ts";
 import type { Dialect } from "../store/control-store.test-support.ts";
 import { storeHarness } from "../store/control-store.test-support.ts";
@@ -74,4 +74,16 @@ export async function trpcError(p: Promise<unknown>): Promise<TRPCError> {
   );
   expect(e).toBeInstanceOf(TRPCError);
   return e as TRPCError;
+}
+
+/**
+ * Call inside a describe: before each test, a fresh seeded API and the admin's caller, handed to
+ * `use` (router tests keep them in their own `let`s).
+ */
+export function beforeEachFreshApi(dialect: Dialect, use: (api: Api, admin: Caller) => void): void {
+  const fresh = apiHarness(dialect);
+  beforeEach(async () => {
+    const api = await fresh();
+    use(api, await api.as("admin", ADMIN_PASSWORD));
+  });
 }

@@ -2,7 +2,7 @@
 import { adapterUpdateInput } from "@dittofs/shared";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { FormDialog } from "@/components/dialogs/form-dialog";
-import { CheckboxField, TextAreaField, TextField } from "@/components/forms/fields";
+import { CheckboxField, TextField } from "@/components/forms/fields";
 import { optionalNumber, useForm } from "@/components/forms/use-form";
 import { useToast } from "@/components/ui/toast";
 import { useTRPC } from "@/lib/trpc";
@@ -78,7 +78,7 @@ export function AdapterSettingsDialog({ adapter, onClose }: { adapter: Adapter; 
         />
       </div>
       <CheckboxField label="Start with the daemon" {...form.checkbox("enabled")} />
-      <TextAreaField label="Other settings (JSON)" rows={4} {...form.text("extra")} value={String(v.extra)} />
+      <TextField label="Other settings (JSON)" rows={4} {...form.text("extra")} />
       <p className="text-xs text-slate-500">A running adapter restarts with the new port or settings.</p>
     </FormDialog>
   );

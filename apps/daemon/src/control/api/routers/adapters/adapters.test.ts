@@ -1,15 +1,14 @@
-import { beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { describeOnBothDatabases } from "../../../store/control-store.test-support.ts";
-import { ADMIN_PASSWORD, type Api, apiHarness, type Caller, trpcError } from "../../api.test-support.ts";
+import { type Api, beforeEachFreshApi, type Caller, trpcError } from "../../api.test-support.ts";
 import { InProcessRuntime } from "../../in-process-runtime.test-support.ts";
 
 describeOnBothDatabases("adapters router", (dialect) => {
-  const fresh = apiHarness(dialect);
   let api: Api;
   let admin: Caller;
-  beforeEach(async () => {
-    api = await fresh();
-    admin = await api.as("admin", ADMIN_PASSWORD);
+  beforeEachFreshApi(dialect, (a, c) => {
+    api = a;
+    admin = c;
   });
 
   it("lists the bootstrap adapters with their live status", async () => {

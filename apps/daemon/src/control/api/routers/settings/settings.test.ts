@@ -1,15 +1,20 @@
-import { beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { describeOnBothDatabases } from "../../../store/control-store.test-support.ts";
-import { ADMIN_PASSWORD, type Api, apiHarness, type Caller, trpcError } from "../../api.test-support.ts";
+import {
+  ADMIN_PASSWORD,
+  type Api,
+  beforeEachFreshApi,
+  type Caller,
+  trpcError,
+} from "../../api.test-support.ts";
 import { IN_PROCESS_DAEMON } from "../../in-process-runtime.test-support.ts";
 
 describeOnBothDatabases("settings, audit, clients, metrics and health routers", (dialect) => {
-  const fresh = apiHarness(dialect);
   let api: Api;
   let admin: Caller;
-  beforeEach(async () => {
-    api = await fresh();
-    admin = await api.as("admin", ADMIN_PASSWORD);
+  beforeEachFreshApi(dialect, (a, c) => {
+    api = a;
+    admin = c;
   });
 
   it("updates settings (null removes a key) and the session TTL setting shortens new sessions", async () => {

@@ -1,20 +1,19 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeEach, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { describeOnBothDatabases } from "../../../store/control-store.test-support.ts";
-import { ADMIN_PASSWORD, type Api, apiHarness, type Caller, trpcError } from "../../api.test-support.ts";
+import { type Api, beforeEachFreshApi, type Caller, trpcError } from "../../api.test-support.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "dittofs-stores-api-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describeOnBothDatabases("stores router", (dialect) => {
-  const fresh = apiHarness(dialect);
   let api: Api;
   let admin: Caller;
-  beforeEach(async () => {
-    api = await fresh();
-    admin = await api.as("admin", ADMIN_PASSWORD);
+  beforeEachFreshApi(dialect, (a, c) => {
+    api = a;
+    admin = c;
   });
 
   it("creates, updates and deletes metadata and block stores through the Runtime", async () => {

@@ -1,14 +1,13 @@
-import { beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { describeOnBothDatabases } from "../../../store/control-store.test-support.ts";
-import { ADMIN_PASSWORD, type Api, apiHarness, type Caller, trpcError } from "../../api.test-support.ts";
+import { type Api, beforeEachFreshApi, type Caller, trpcError } from "../../api.test-support.ts";
 
 describeOnBothDatabases("users and groups routers", (dialect) => {
-  const fresh = apiHarness(dialect);
   let api: Api;
   let admin: Caller;
-  beforeEach(async () => {
-    api = await fresh();
-    admin = await api.as("admin", ADMIN_PASSWORD);
+  beforeEachFreshApi(dialect, (a, c) => {
+    api = a;
+    admin = c;
   });
 
   it("creates, lists, updates and deletes users, reloading identities each time", async () => {
