@@ -190,6 +190,26 @@ describe("DefaultPayloadService", () => {
     expect(await listKeys(store)).toEqual(["w/chunk-0/block-0", "w/chunk-0/block-1"]);
   });
 
+  it("reclaims the WAL only behind a block-store flush (deferred puts are durable first)", async () => {
+    const store = new FaultyBlockStore(await new FsBlockStore(path.join(dir, "blocks")).open());
+    store.holdFlush();
+    const svc = service({ walSegmentBytesMax: MiB });
+    await svc.addShare(S, store);
+    const a = bytes(6 * MiB, 11);
+    for (let at = 0; at < a.length; at += MiB) await svc.writeAt(S, "r", at, a.subarray(at, at + MiB));
+    await svc.commit(S, "r");
+    await waitFor(() => svc.stats().cache.dirtyBytes + svc.stats().cache.uploadingBytes === 0, "uploads");
+    const held = svc.stats().wal?.segments ?? 0;
+    expect(held).toBeGreaterThan(2);
+    // Several reclaim rounds (50 ms apart) pass: the records stay until the store has flushed.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(svc.stats().wal?.segments).toBe(held);
+    store.releaseFlush();
+    await waitFor(() => (svc.stats().wal?.segments ?? 9) <= 2, "wal reclaimed after the flush");
+    expect(store.flushes).toBeGreaterThan(0);
+    expect((await svc.readAt(S, "r", 0, a.length)).equals(a)).toBe(true);
+  });
+
   it("routes by share and rejects unknown shares and bad input with FsError", async () => {
     const svc = service();
     await svc.addShare(S, new MemoryBlockStore());

@@ -11,6 +11,7 @@ import { BlockEntry, type BlockOwner } from "./cache/block-entry.ts";
 import type { BlockCache } from "./cache/cache.ts";
 import { PayloadState } from "./payload-state.ts";
 import { checkRange, readAt } from "./read-path.ts";
+import { replayRecord } from "./replay.ts";
 import type { SharedMode, ValidateReason } from "./shared/shared-mode.ts";
 import { loadBase } from "./transfer/downloads.ts";
 import { requestGc, startGc } from "./transfer/gc.ts";
@@ -18,6 +19,7 @@ import type { TransferManager } from "./transfer/transfer-manager.ts";
 import { uploadBlock } from "./transfer/uploads.ts";
 import { BLOCK_SIZE_BYTES, type BlockStore, type Stability } from "./types.ts";
 import { RecordKind, WAL_RECORD_DATA_BYTES_MAX, type WalRecord } from "./wal/format.ts";
+import { reclaimWal } from "./wal/retention.ts";
 import { NullWal, type Wal } from "./wal/wal.ts";
 
 export { FILE_SIZE_MAX, PREFETCH_BLOCKS, READ_BYTES_MAX } from "./read-path.ts";
@@ -278,11 +280,14 @@ export class SharePayload implements BlockOwner {
   async delete(payloadId: string): Promise<void> {
     this.checkOpen();
     const p = this.payload(payloadId);
-    // Not synced: if the record is lost in a crash, replay re-uploads the file's blocks and they
-    // leak; nothing wrong is ever read. REMOVE latency stays free of an fdatasync.
-    const written = this.wal.append(RecordKind.DELETE, p.idBytes, 0, null);
+    // Neither synced nor waited for: a record lost in a crash only leaks the file's blocks (replay
+    // re-uploads them; the payload id is never used again, so nothing wrong is read). Waiting for
+    // the write(2) would not change that (the page cache is not durable either). Replay order is
+    // kept (appended before any later record); minLiveSeq keeps it until its GC has finished.
+    this.wal.append(RecordKind.DELETE, p.idBytes, 0, null).catch((err: unknown) => {
+      this.logger.warn({ err: (err as Error).message }, "wal delete record not written");
+    });
     this.applyDelete(p, this.wal.lastSeq);
-    await written;
   }
 
   applyDelete(p: PayloadState, seq: number): void {
@@ -298,32 +303,9 @@ export class SharePayload implements BlockOwner {
     this.cache.forget(e);
   }
 
-  /** WAL replay: each valid record is applied as if it had just been written (no new record). */
-  async replay(r: WalRecord): Promise<void> {
-    let p: PayloadState;
-    try {
-      p = this.payload(r.payloadId);
-    } catch {
-      this.logger.warn({ payloadId: r.payloadId.slice(0, 40) }, "wal record with a bad payload id skipped");
-      return;
-    }
-    if (r.kind === RecordKind.WRITE) {
-      // Pinned across the wait for cache room, as in writeAt: the GC of a replayed truncate/delete
-      // may finish meanwhile and forget an idle state; a write applied to that orphan would never
-      // upload, and a new state's entry for the same block would race it in the store.
-      p.pins++;
-      try {
-        const wait = this.cache.reserve(r.data.length);
-        if (wait !== undefined) await wait;
-      } finally {
-        p.pins--;
-      }
-      this.applyWrite(p, r.offset, r.data, r.seq);
-    } else if (r.kind === RecordKind.TRUNCATE) {
-      this.applyTruncate(p, r.offset, r.seq);
-    } else {
-      this.applyDelete(p, r.seq);
-    }
+  /** WAL replay (replay.ts): each valid record is applied as if it had just been written. */
+  replay(r: WalRecord): Promise<void> {
+    return replayRecord(this, r);
   }
 
   // ---- read path (read-path.ts) -----------------------------------------------------------
@@ -374,22 +356,14 @@ export class SharePayload implements BlockOwner {
     }
   }
 
-  // ---- WAL retention ----------------------------------------------------------------------
-
-  /** The oldest WAL sequence still needed: dirty data, uploads in flight, unfinished GC. */
-  minLiveSeq(): number {
-    let min = Number.POSITIVE_INFINITY;
-    for (const e of this.dirty) min = Math.min(min, e.dirtyMinSeq, e.frozenMinSeq);
-    for (const p of this.payloads.values()) if (p.gcSeq < min) min = p.gcSeq;
-    return min;
-  }
+  // ---- WAL retention (wal/retention.ts) ---------------------------------------------------
 
   reclaimSoon(): void {
     if (this.reclaimTimer !== null || this.closed) return;
     this.reclaimTimer = setTimeout(() => {
       this.reclaimTimer = null;
       if (this.closed) return;
-      this.wal.reclaim(this.minLiveSeq()).catch((err: unknown) => {
+      reclaimWal(this).catch((err: unknown) => {
         this.logger.warn({ err: (err as Error).message }, "wal reclaim failed");
       });
     }, RECLAIM_DELAY_MS);
@@ -413,7 +387,7 @@ export class SharePayload implements BlockOwner {
     // A graceful stop with everything uploaded leaves nothing to replay.
     this.transfer.wake();
     while (this.jobs.size > 0) await Promise.allSettled([...this.jobs]);
-    await this.wal.reclaim(this.minLiveSeq()).catch(() => {});
+    await reclaimWal(this).catch(() => {});
     await this.wal.close();
     for (const p of this.payloads.values()) for (const e of p.blocks.values()) this.cache.forget(e);
     this.payloads.clear();

@@ -81,13 +81,30 @@ export interface BlockStoreHealth {
   detail?: string;
 }
 
+/**
+ * (added) Options of a put or delete. `deferSync`: the caller keeps what it needs to redo the call
+ * (the WAL) until a later flush() returns, so the store may make it durable only then. Readers
+ * still see a put whole or not at all; a key that held a block is still replaced crash-safely
+ * (old or new content). Only a new key may, after a crash before the flush, be missing or hold
+ * a prefix of its content (zeros past it): the caller redoes it from the WAL.
+ */
+export interface BlockWriteOptions {
+  deferSync?: boolean;
+}
+
 /** CRUD on immutable-by-key blocks. Throws FsError (ENOENT for a missing key, EIO otherwise). */
 export interface BlockStore {
   readonly type: string;
-  put(key: string, data: Buffer): Promise<void>;
+  /** Durable on return unless opts.deferSync (then durable once a later flush() returns). */
+  put(key: string, data: Buffer, opts?: BlockWriteOptions): Promise<void>;
   /** The whole block, or `length` bytes from `offset` (short at the end of the object). */
   get(key: string, offset?: number, length?: number): Promise<Buffer>;
-  delete(key: string): Promise<void>;
+  delete(key: string, opts?: BlockWriteOptions): Promise<void>;
+  /**
+   * (added) Makes every deferSync put/delete that returned before this call durable. Stores
+   * whose writes are always durable on return leave it out.
+   */
+  flush?(): Promise<void>;
   /** Keys under a prefix, in lexical order. */
   list(prefix: string): AsyncIterable<string>;
   health(): Promise<BlockStoreHealth>;

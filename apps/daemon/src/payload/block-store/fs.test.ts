@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import type { BlockStore } from "../types.ts";
 import { describeBlockStore } from "./conformance.ts";
 import { FsBlockStore } from "./fs.ts";
 
@@ -9,6 +10,32 @@ describeBlockStore("fs", async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
   return {
     store: await new FsBlockStore(dir).open(),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
+/** The engine's way of writing (uploads.ts DEFER_SYNC): same semantics, durable at flush(). */
+function deferring(inner: FsBlockStore): BlockStore {
+  const opts = { deferSync: true };
+  return {
+    type: inner.type,
+    put: (k, d) => inner.put(k, d, opts),
+    get: (k, o, l) => inner.get(k, o, l),
+    delete: (k) => inner.delete(k, opts),
+    list: (p) => inner.list(p),
+    flush: () => inner.flush(),
+    health: () => inner.health(),
+    close: async () => {
+      await inner.flush();
+      await inner.close();
+    },
+  };
+}
+
+describeBlockStore("fs, deferred sync", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+  return {
+    store: deferring(await new FsBlockStore(dir).open()),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 });
@@ -23,6 +50,22 @@ describe("fs block store layout", () => {
       "block-1",
       "block-2",
     ]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("deferred puts of new and existing keys and deferred deletes read back whole, then flush", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+    const store = await new FsBlockStore(dir).open();
+    const opts = { deferSync: true };
+    await store.put("q/chunk-0/block-0", Buffer.alloc(5000, 1), opts); // new key: data synced at flush
+    await store.put("q/chunk-0/block-0", Buffer.alloc(7000, 2), opts); // existing: synced before rename
+    await store.put("q/chunk-0/block-1", Buffer.alloc(10, 3), opts);
+    await store.delete("q/chunk-0/block-1", opts);
+    expect((await store.get("q/chunk-0/block-0")).equals(Buffer.alloc(7000, 2))).toBe(true);
+    await expect(store.get("q/chunk-0/block-1")).rejects.toMatchObject({ code: "ENOENT" });
+    await store.flush();
+    await store.flush(); // nothing left: a no-op
+    expect(await readdir(path.join(dir, "q", "chunk-0"))).toEqual(["block-0"]);
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -4,7 +4,7 @@
  * real store underneath.
  */
 import { FsError } from "../../errors.ts";
-import type { BlockStore, BlockStoreHealth } from "../types.ts";
+import type { BlockStore, BlockStoreHealth, BlockWriteOptions } from "../types.ts";
 
 export class FaultyBlockStore implements BlockStore {
   readonly type: string;
@@ -15,8 +15,11 @@ export class FaultyBlockStore implements BlockStore {
   failDeletes = false;
   /** Probability that a put or delete fails (a flaky store); reads never fail here. */
   flakiness = 0;
+  flushes = 0;
   private gate: Promise<void> | null = null;
   private openGate: (() => void) | null = null;
+  private flushGate: Promise<void> | null = null;
+  private openFlushGate: (() => void) | null = null;
 
   constructor(readonly inner: BlockStore) {
     this.type = inner.type;
@@ -36,11 +39,11 @@ export class FaultyBlockStore implements BlockStore {
     this.openGate = null;
   }
 
-  async put(key: string, data: Buffer): Promise<void> {
+  async put(key: string, data: Buffer, opts?: BlockWriteOptions): Promise<void> {
     if (this.gate !== null) await this.gate;
     if (this.failPuts || Math.random() < this.flakiness) throw new FsError("EIO", "injected put failure");
     this.puts++;
-    await this.inner.put(key, data);
+    await this.inner.put(key, data, opts);
   }
 
   get(key: string, offset?: number, length?: number): Promise<Buffer> {
@@ -48,11 +51,31 @@ export class FaultyBlockStore implements BlockStore {
     return this.inner.get(key, offset, length);
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, opts?: BlockWriteOptions): Promise<void> {
     if (this.failDeletes || Math.random() < this.flakiness)
       throw new FsError("EIO", "injected delete failure");
     this.deletes++;
-    await this.inner.delete(key);
+    await this.inner.delete(key, opts);
+  }
+
+  /** Holds flush() calls until releaseFlush() (deferred puts stay not yet durable). */
+  holdFlush(): void {
+    if (this.flushGate !== null) return;
+    this.flushGate = new Promise((resolve) => {
+      this.openFlushGate = resolve;
+    });
+  }
+
+  releaseFlush(): void {
+    this.openFlushGate?.();
+    this.flushGate = null;
+    this.openFlushGate = null;
+  }
+
+  async flush(): Promise<void> {
+    if (this.flushGate !== null) await this.flushGate;
+    this.flushes++;
+    await this.inner.flush?.();
   }
 
   list(prefix: string): AsyncIterable<string> {

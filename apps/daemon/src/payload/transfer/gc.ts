@@ -7,6 +7,7 @@
 import { parseBlockIndex, payloadPrefix } from "../block-store/keys.ts";
 import type { PayloadState } from "../payload-state.ts";
 import type { SharePayload } from "../share-payload.ts";
+import { DEFER_SYNC } from "./uploads.ts";
 
 /** Records that blocks >= boundary must go (the lowest boundary wins) and starts GC. */
 export function requestGc(engine: SharePayload, p: PayloadState, boundary: number, seq: number): void {
@@ -69,5 +70,6 @@ async function deleteFrom(engine: SharePayload, payloadId: string, boundary: num
   for await (const key of engine.store.list(payloadPrefix(payloadId))) {
     if (parseBlockIndex(key) >= boundary && key.startsWith(payloadPrefix(payloadId))) doomed.push(key);
   }
-  for (const key of doomed) await engine.store.delete(key);
+  // Durable by the flush before the WAL reclaim that drops the truncate/delete record (uploads.ts).
+  for (const key of doomed) await engine.store.delete(key, DEFER_SYNC);
 }

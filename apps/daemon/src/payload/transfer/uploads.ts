@@ -6,7 +6,13 @@ import { blockKey } from "../block-store/keys.ts";
 import type { BlockEntry } from "../cache/block-entry.ts";
 import type { PayloadState } from "../payload-state.ts";
 import type { SharePayload } from "../share-payload.ts";
-import { BLOCK_SIZE_BYTES } from "../types.ts";
+import { BLOCK_SIZE_BYTES, type BlockWriteOptions } from "../types.ts";
+
+/**
+ * Uploads may be made durable by the store's next flush() rather than on return: the WAL keeps the
+ * records that redo them until then (share-payload.ts reclaims the WAL behind a flush).
+ */
+export const DEFER_SYNC: BlockWriteOptions = { deferSync: true };
 
 /**
  * Freezes the block's slices, composes them over the stored copy (downloaded first unless the
@@ -37,7 +43,10 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
     const store =
       shared !== null
         ? () => shared.put(p, e.index, data)
-        : () => (data.length === 0 ? engine.store.delete(key) : engine.store.put(key, data));
+        : () =>
+            data.length === 0
+              ? engine.store.delete(key, DEFER_SYNC)
+              : engine.store.put(key, data, DEFER_SYNC);
     await engine.transfer.retrying(store, Number.POSITIVE_INFINITY, cancelled);
     engine.transfer.uploadedBytes += data.length;
     if (e.dropped) e.slices = [];

@@ -1,0 +1,34 @@
+/**
+ * WAL replay into a share's engine at start: each valid record is applied as if it had just been
+ * written (no new record is appended); uploads and GC start as the records call for them.
+ */
+import type { PayloadState } from "./payload-state.ts";
+import type { SharePayload } from "./share-payload.ts";
+import { RecordKind, type WalRecord } from "./wal/format.ts";
+
+export async function replayRecord(engine: SharePayload, r: WalRecord): Promise<void> {
+  let p: PayloadState;
+  try {
+    p = engine.payload(r.payloadId);
+  } catch {
+    engine.logger.warn({ payloadId: r.payloadId.slice(0, 40) }, "wal record with a bad payload id skipped");
+    return;
+  }
+  if (r.kind === RecordKind.WRITE) {
+    // Pinned across the wait for cache room, as in writeAt: the GC of a replayed truncate/delete
+    // may finish meanwhile and forget an idle state; a write applied to that orphan would never
+    // upload, and a new state's entry for the same block would race it in the store.
+    p.pins++;
+    try {
+      const wait = engine.cache.reserve(r.data.length);
+      if (wait !== undefined) await wait;
+    } finally {
+      p.pins--;
+    }
+    engine.applyWrite(p, r.offset, r.data, r.seq);
+  } else if (r.kind === RecordKind.TRUNCATE) {
+    engine.applyTruncate(p, r.offset, r.seq);
+  } else {
+    engine.applyDelete(p, r.seq);
+  }
+}
