@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { daemonHarness, TEST_ADMIN_PASSWORD } from "../../runtime/testing/daemon-harness.ts";
@@ -152,6 +152,35 @@ describe("dfsctl against a running daemon", () => {
     const started = await ctlIn("adapter", "start", "test");
     expect(started.stdout).toMatch(/^test\s+running\s+\d+\s+0\s+\S+\s+-$/m);
     expect((await ctlIn("adapter", "delete", "test")).code).toBe(0);
+  });
+
+  it("info names the daemon the URL reaches; client list shows it on each client", async () => {
+    expect((await ctlIn("login", "-u", "admin", "-p", TEST_ADMIN_PASSWORD)).code).toBe(0);
+    const info = JSON.parse((await ctlIn("-o", "json", "info")).stdout);
+    expect(info.daemon).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{16}$/),
+      name: expect.any(String),
+      hostname: hostname(),
+    });
+    const table = (await ctlIn("info")).stdout;
+    expect(table.split("\n")[0]).toMatch(/^DAEMON\s+ID\s+HOST\s+VERSION\s+STARTED$/);
+    expect(table.split("\n")[1]).toMatch(
+      new RegExp(`^${info.daemon.name.replace(/\./g, "\\.")}\\s+${info.daemon.id}\\s`),
+    );
+    expect((await ctlIn("adapter", "create", "test", "--port", "0")).code).toBe(0);
+    const port = Number(/^test\s+true\s+running\s+(\d+)/m.exec((await ctlIn("adapter", "list")).stdout)?.[1]);
+    const socket = connect(port, "127.0.0.1");
+    try {
+      await new Promise((resolve) => socket.once("connect", resolve));
+      await expect
+        .poll(async () => (await ctlIn("client", "list")).stdout)
+        .toMatch(
+          new RegExp(`^test\\s+127\\.0\\.0\\.1\\s.*\\s${info.daemon.name.replace(/\./g, "\\.")}$`, "m"),
+        );
+    } finally {
+      socket.destroy();
+      expect((await ctlIn("adapter", "delete", "test")).code).toBe(0);
+    }
   });
 
   it("exits 2 on bad usage", async () => {

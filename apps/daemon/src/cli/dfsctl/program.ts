@@ -9,6 +9,7 @@ import { describeError } from "./client.ts";
 import { registerActivity } from "./commands/activity.ts";
 import { registerAdapters } from "./commands/adapters.ts";
 import { registerGroups } from "./commands/groups.ts";
+import { registerInfo } from "./commands/info.ts";
 import { registerLogin } from "./commands/login.ts";
 import { registerShares } from "./commands/shares.ts";
 import { registerStores } from "./commands/stores.ts";
@@ -34,6 +35,7 @@ export function buildProgram(io: Io = processIo): Command {
   registerStores(program);
   registerAdapters(program);
   registerActivity(program);
+  registerInfo(program);
   // Subcommands inherit exitOverride so usage errors reach main() instead of exiting directly.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {

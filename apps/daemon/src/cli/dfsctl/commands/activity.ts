@@ -5,12 +5,13 @@ import type { ConnectedClient } from "../../../runtime/types.ts";
 import { contextOf, parseInteger } from "../context.ts";
 import { type Column, print } from "../output.ts";
 
-const CLIENT_COLUMNS: Column<ConnectedClient>[] = [
+const CLIENT_COLUMNS: Column<ConnectedClient & { daemon: string }>[] = [
   { header: "protocol", value: (c) => c.protocol },
   { header: "address", value: (c) => c.address },
   { header: "user", value: (c) => c.user },
   { header: "share", value: (c) => c.share },
   { header: "since", value: (c) => c.since },
+  { header: "daemon", value: (c) => c.daemon },
 ];
 
 const AUDIT_COLUMNS: Column<AuditRecord>[] = [
