@@ -3,8 +3,13 @@
  * 127.0.0.1): its open must not hold up the serialized control changes behind it.
  */
 import { createServer, type Server, type Socket } from "node:net";
+import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createContextFactory } from "../control/api/context.ts";
+import { appRouter } from "../control/api/routers/_app.ts";
+import { createCallerFactory } from "../control/api/trpc.ts";
 import { ControlError } from "../control/errors.ts";
+import type { ControlStore } from "../control/store/control-store.ts";
 import { FsError } from "../errors.ts";
 import type { Runtime } from "./runtime.ts";
 import { runtimeHarness } from "./testing/runtime-harness.ts";
@@ -15,6 +20,7 @@ const HEALTH_MS = 300;
 describe("Runtime with a store server that never answers", () => {
   let h: Awaited<ReturnType<typeof runtimeHarness>>;
   let runtime: Runtime;
+  let store: ControlStore;
   let blackhole: Server;
   let port: number;
   const accepted: Socket[] = [];
@@ -24,7 +30,7 @@ describe("Runtime with a store server that never answers", () => {
     await new Promise<void>((resolve) => blackhole.listen(0, "127.0.0.1", resolve));
     port = (blackhole.address() as { port: number }).port;
     h = await runtimeHarness("sqlite", { storeTimeouts: { openMs: OPEN_MS, healthMs: HEALTH_MS } });
-    ({ runtime } = await h.start());
+    ({ runtime, store } = await h.start());
   });
   afterAll(async () => {
     for (const socket of accepted) socket.destroy();
@@ -68,6 +74,27 @@ describe("Runtime with a store server that never answers", () => {
     expect((await h.storeRecord("metadata", "mem-meta")).type).toBe("memory");
     expect((await runtime.storeHealth("metadata", "mem-meta")).ok).toBe(true);
     await runtime.deleteMetadataStore("mem-meta");
+  });
+
+  it("reaches an API client as TIMEOUT whose message names the store; the audit log records it", async () => {
+    await store.createUser({ username: "root", password: "password1", role: "admin" });
+    const contextFor = createContextFactory({ store, runtime });
+    const caller = createCallerFactory(appRouter);
+    const anonymous = caller(() => contextFor({ token: null, ip: "127.0.0.1" }));
+    const { token } = await anonymous.auth.login({ username: "root", password: "password1" });
+    const admin = caller(() => contextFor({ token, ip: "127.0.0.1" }));
+    const url = `postgres://dfs:secret@127.0.0.1:${port}/dittofs`;
+    const err = await admin.stores.metadata
+      .create({ name: "pg-hole-api", type: "postgres", config: { url } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TRPCError);
+    expect((err as TRPCError).code).toBe("TIMEOUT");
+    expect((err as TRPCError).message).toContain("metadata store pg-hole-api");
+    const audit = (await store.listAudit({ action: "stores.metadata.create" })).items[0];
+    expect([audit?.result, audit?.detail]).toEqual([
+      "error",
+      expect.stringContaining("TIMEOUT: ETIMEDOUT: opening metadata store pg-hole-api"),
+    ]);
   });
 
   it("a probe of an S3 endpoint that never answers fails in bounded time instead of hanging", async () => {
