@@ -2,13 +2,15 @@
  * NFSv3 benchmark: DittoFS against NFS-Ganesha (VFS FSAL) in one run, same client, same machine.
  *
  *   npx tsx bench/nfs.ts [--seq-mib 256] [--files 2000] [--rand 5000] [--qd 8] [--stores persistent|memory]
- *                        [--rounds 2] [--profile DIR] [--no-nfsbench]
+ *                        [--rounds 2] [--profile DIR] [--no-nfsbench] [--nfsbench-rounds 3] [--only-nfsbench]
  *
  * The client is a small C program over libnfs (bench/nfs-workload.c, compiled here with gcc into a
  * temp dir): sequential write/read with 1 MiB I/O (qd requests in flight), random 4 KiB reads, small
  * file creates, stat and readdir of them. It prints one JSON line per server; this script prints
  * both and the ratio DittoFS/Ganesha per metric (above 1.0: DittoFS is faster). Then the neutral
- * nfsbench (../shared/tools/nfsbench) runs against both and its JSON lines are printed.
+ * nfsbench (../shared/tools/nfsbench) runs against both, `--nfsbench-rounds` times interleaved: its
+ * JSON lines are printed, then per metric the range over the rounds and the DittoFS/Ganesha ratio
+ * range (for latencies, Ganesha/DittoFS, so above 1.0 is again DittoFS better).
  * `--profile DIR` then runs the phase with the lowest ratio again, alone, against a fresh DittoFS
  * server under `node --cpu-prof`, leaves the .cpuprofile in DIR and prints its summary.
  */
@@ -33,6 +35,8 @@ const { values } = parseArgs({
     stores: { type: "string", default: "persistent" },
     profile: { type: "string" },
     "no-nfsbench": { type: "boolean", default: false },
+    "nfsbench-rounds": { type: "string", default: "3" },
+    "only-nfsbench": { type: "boolean", default: false },
   },
 });
 
@@ -100,6 +104,51 @@ async function nfsbench(url: string): Promise<string> {
   await run("bash", ["/work/shared/tools/nfsbench/build-nfsbench.sh", bin]).catch(() => {});
   const { stdout } = await run(bin, ["-n", values.files, url], { timeout: 900_000, maxBuffer: 1 << 20 });
   return stdout.trim();
+}
+
+/** nfsbench metrics reported as ranges; `lower` ones are latencies (smaller is better). */
+const NFSBENCH_METRICS: { key: string; lower?: boolean }[] = [
+  { key: "seq_write_mibs" },
+  { key: "seq_read_mibs" },
+  { key: "rand_read_iops" },
+  { key: "rand_read_lat_us_p50", lower: true },
+  { key: "rand_read_lat_us_p99", lower: true },
+  { key: "small_create_ops" },
+  { key: "stat_ops" },
+  { key: "getattr_ops" },
+  { key: "readdir_entries_per_s" },
+  { key: "unlink_ops" },
+];
+
+const span = (xs: number[], digits: number) =>
+  `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
+
+/** nfsbench against both servers, rounds interleaved; prints every line and the ranges. */
+async function nfsbenchRounds(dUrl: string, gUrl: string): Promise<void> {
+  const rounds = Number(values["nfsbench-rounds"]);
+  console.log(`nfsbench (../shared/tools/nfsbench), ${rounds} interleaved rounds, one JSON line per run:`);
+  const ds: Result[] = [];
+  const gs: Result[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const d = await nfsbench(dUrl);
+    const g = await nfsbench(gUrl);
+    console.log(`dittofs ${d}`);
+    console.log(`ganesha ${g}`);
+    ds.push(JSON.parse(d) as Result);
+    gs.push(JSON.parse(g) as Result);
+  }
+  console.log(
+    `${"nfsbench metric".padEnd(24)} ${"dittofs".padStart(20)} ${"ganesha".padStart(20)} ${"ratio".padStart(12)}`,
+  );
+  for (const { key, lower } of NFSBENCH_METRICS) {
+    const d = ds.map((r) => r[key] ?? Number.NaN);
+    const g = gs.map((r) => r[key] ?? Number.NaN);
+    // Ratio per round (same moment's load on both), so the range is not min/max of unrelated runs.
+    const ratios = d.map((x, i) => (lower ? g[i]! / x : x / g[i]!));
+    console.log(
+      `${key.padEnd(24)} ${span(d, 1).padStart(20)} ${span(g, 1).padStart(20)} ${span(ratios, 2).padStart(12)}`,
+    );
+  }
 }
 
 const METRICS = [
@@ -182,6 +231,10 @@ async function main(): Promise<void> {
   try {
     // Warm the JIT so the first measured round is not compile time.
     await workload(bin, dUrl, ["16", "200", "500"]);
+    if (values["only-nfsbench"]) {
+      await nfsbenchRounds(dUrl, gUrl);
+      return;
+    }
     const ds: Result[] = [];
     const gs: Result[] = [];
     for (let i = 0; i < Number(values.rounds); i++) {
@@ -193,11 +246,7 @@ async function main(): Promise<void> {
     console.log(`best of ${values.rounds} rounds per metric (shared, noisy machine):`);
     console.log(table(best(ds), best(gs)));
     if (values.profile) await profilePhase(bin, slowestPhase(best(ds), best(gs)), values.profile);
-    if (!values["no-nfsbench"]) {
-      console.log("nfsbench (../shared/tools/nfsbench), one JSON line per server:");
-      console.log(`dittofs ${await nfsbench(dUrl)}`);
-      console.log(`ganesha ${await nfsbench(gUrl)}`);
-    }
+    if (!values["no-nfsbench"]) await nfsbenchRounds(dUrl, gUrl);
   } finally {
     await dittofs.stop();
     await ganesha.stop();
