@@ -1,20 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { SnapshotIdentityDirectory } from "./identity.ts";
+import type { Principal } from "./types.ts";
 
 const nt = Buffer.alloc(16, 7);
+const ALICE: Principal = {
+  username: "alice",
+  uid: 1000,
+  gid: 1000,
+  gids: [10_000, 10_001],
+  role: "user",
+  enabled: true,
+  ntHash: nt,
+};
 
 function directory() {
   return new SnapshotIdentityDirectory({
     principals: [
-      {
-        username: "alice",
-        uid: 1000,
-        gid: 1000,
-        gids: [10_000, 10_001],
-        role: "user",
-        enabled: true,
-        ntHash: nt,
-      },
+      ALICE,
       {
         username: "bob",
         uid: 1001,
@@ -44,15 +46,7 @@ function directory() {
 describe("SnapshotIdentityDirectory", () => {
   it("resolves principals by name and uid", () => {
     const dir = directory();
-    expect(dir.byName("alice")).toEqual({
-      username: "alice",
-      uid: 1000,
-      gid: 1000,
-      gids: [10_000, 10_001],
-      role: "user",
-      enabled: true,
-      ntHash: nt,
-    });
+    expect(dir.byName("alice")).toEqual(ALICE);
     expect(dir.byUid(1000)?.username).toBe("alice");
     expect(dir.byName("bob")?.enabled).toBe(false);
     expect(dir.byName("nobody")).toBeUndefined();
