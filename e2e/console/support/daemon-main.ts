@@ -24,6 +24,13 @@ for (const adapter of await daemon.store.listAdapters()) {
   await daemon.store.updateAdapter(adapter.type, { port: await freePort() });
 }
 await daemon.start();
+// A port another process took between freePort() and the bind: pick another (a few tries).
+const REBIND_TRIES = 3;
+for (const adapter of daemon.runtime.adapterRecords()) {
+  for (let i = 0; i < REBIND_TRIES && !daemon.runtime.adapterStatus(adapter.type).running; i++) {
+    await daemon.runtime.updateAdapter({ type: adapter.type, port: await freePort() }).catch(() => undefined);
+  }
+}
 process.stdout.write(`DAEMON_READY ${daemon.httpUrl}\n`);
 await waitForTermination();
 await daemon.stop();
