@@ -5,6 +5,7 @@
 import { connect } from "node:net";
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabaseUrl } from "../../../../e2e/peers/test-db.ts";
 import { apiClient } from "../cli/dfsctl/client.ts";
 import { daemonHarness, TEST_ADMIN_PASSWORD } from "../runtime/testing/daemon-harness.ts";
 
@@ -77,5 +78,31 @@ describe("a daemon without a configured name", () => {
     expect(first.name).toBe(`${hostname().replace(/[^A-Za-z0-9._-]/g, "-")}-${first.id.slice(0, 8)}`);
     const again = (await getJson(`${(await h.restart()).httpUrl}/health`)).daemon;
     expect(again).toEqual(first);
+  });
+});
+
+describe("two daemons on one PostgreSQL control plane (scale-out)", () => {
+  let a: ReturnType<typeof daemonHarness>;
+  let b: ReturnType<typeof daemonHarness>;
+  afterAll(async () => {
+    await b?.dispose();
+    await a?.dispose();
+  });
+
+  it("each answers as itself: own id and name in /health and system.info, same shares", async () => {
+    const postgresUrl = await testDatabaseUrl("identity");
+    a = daemonHarness({ postgresUrl });
+    b = daemonHarness({ postgresUrl, config: { daemon: { name: "edge-b" } } });
+    const urlA = (await a.start()).httpUrl;
+    const urlB = (await b.start()).httpUrl;
+    const [ha, hb] = [(await getJson(`${urlA}/health`)).daemon, (await getJson(`${urlB}/health`)).daemon];
+    expect((hb as { name: string }).name).toBe("edge-b");
+    expect((ha as { id: string }).id).not.toBe((hb as { id: string }).id);
+    const [apiA, apiB] = [await signedIn(urlA), await signedIn(urlB)];
+    expect((await apiA.system.info.query()).daemon).toMatchObject(ha as object);
+    expect((await apiB.system.info.query()).daemon).toMatchObject(hb as object);
+    expect((await apiB.shares.list.query()).map((s) => s.name)).toEqual(
+      (await apiA.shares.list.query()).map((s) => s.name),
+    );
   });
 });
