@@ -123,6 +123,24 @@ describe("shared mode: versioned blocks and cache validation", () => {
     expect((await b.readAt(S, "f", 0, 1000)).equals(want)).toBe(true);
   });
 
+  it("A and B writing different blocks of one file at once: after both COMMITs each reads both", async () => {
+    const store = new MemoryBlockStore();
+    const map = content(new MemoryBlockMap());
+    const [a, b] = [await daemon("a", store, map), await daemon("b", store, map)];
+    const [x, y] = [bytes(BLOCK_SIZE_BYTES, 6), bytes(BLOCK_SIZE_BYTES / 2, 7)];
+    // Both had the (empty) file cached before: validation must pick up the other's block.
+    await Promise.all([a.readAt(S, "f", 0, 2 * BLOCK_SIZE_BYTES), b.readAt(S, "f", 0, 2 * BLOCK_SIZE_BYTES)]);
+    await Promise.all([
+      a.writeAt(S, "f", 0, x).then(() => a.commit(S, "f")),
+      b.writeAt(S, "f", BLOCK_SIZE_BYTES, y).then(() => b.commit(S, "f")),
+    ]);
+    const want = Buffer.concat([x, y]);
+    for (const d of [a, b]) {
+      await d.validate(S, "f", "lookup");
+      expect((await d.readAt(S, "f", 0, want.length)).equals(want)).toBe(true);
+    }
+  });
+
   it("truncate and delete change only the map; reads after them see holes, keys stay for the sweeper", async () => {
     const store = new MemoryBlockStore();
     const map = new MemoryBlockMap();
