@@ -123,6 +123,8 @@ test("an adapter whose port is taken shows why it did not start, until a start s
     await row.getByRole("button", { name: "Start SMB" }).click();
     await expect(page.getByText(/Could not start SMB: .*EADDRINUSE/)).toBeVisible();
     await expect(row.getByText("failed to start")).toBeVisible();
+    // The reason is read out with the Start button too, not only shown in the status cell.
+    await expect(row.getByRole("button", { name: "Start SMB" })).toHaveAccessibleDescription(/EADDRINUSE/);
     await expect(row).toContainText(
       new RegExp(`Start failed at .*: port: cannot start smb on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`),
     );

@@ -13,10 +13,13 @@ export function AdapterToggle({
   type,
   running,
   size = "sm",
+  describedBy,
 }: {
   type: string;
   running: boolean;
   size?: "sm" | "md";
+  /** Id of the text saying why the last start failed, read out with the Start button. */
+  describedBy?: string | undefined;
 }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
@@ -56,6 +59,7 @@ export function AdapterToggle({
       size={size}
       busy={busy}
       aria-label={`Start ${type.toUpperCase()}`}
+      aria-describedby={describedBy}
       onClick={() => start.mutate({ type })}
     >
       Start

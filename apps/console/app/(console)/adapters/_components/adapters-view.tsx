@@ -12,7 +12,7 @@ import { errorMessage } from "@/lib/errors";
 import { formatDuration } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { AdapterSettingsDialog } from "./adapter-settings-dialog";
-import { AdapterState } from "./adapter-state";
+import { AdapterState, adapterErrorId } from "./adapter-state";
 
 export type Adapter = inferRouterOutputs<AppRouter>["adapters"]["list"][number];
 
@@ -63,7 +63,11 @@ export function AdaptersView({ canEdit }: { canEdit: boolean }) {
             className: "text-right whitespace-nowrap",
             cell: (a) => (
               <span className="flex justify-end gap-1">
-                <AdapterToggle type={a.type} running={a.status.running} />
+                <AdapterToggle
+                  type={a.type}
+                  running={a.status.running}
+                  describedBy={a.status.error ? adapterErrorId(a.type) : undefined}
+                />
                 {canEdit ? (
                   <Button
                     size="sm"
