@@ -47,8 +47,8 @@ describe("kernel CIFS client against DittoFS SMB", () => {
   });
 
   /**
-   * `cache=loose`: no oplocks or leases are granted yet, and without one the kernel client
-   * sends every write synchronously (Samba with oplocks disabled is as slow here under TCG).
+   * The default cache mode (strict): the client caches only under the lease (v3.0) or oplock
+   * it is granted, so this also exercises CREATE's lease grant and the client's close/reopen.
    */
   it.each(["3.0", "2.1"])("vers=%s: 64 MiB round trip and a renamed tree", async (vers) => {
     const bytes = 64 * 1024 * 1024;
@@ -65,7 +65,6 @@ describe("kernel CIFS client against DittoFS SMB", () => {
         vers,
         username: ALICE.user,
         password: ALICE.password,
-        options: "cache=loose",
       };
       const r = await withKernelCifs(target, body, { shareDir, timeoutMs: 240_000 });
       expect(r.exitCode, `${r.output}\n${r.console.slice(-2000)}`).toBe(0);

@@ -22,9 +22,11 @@ import { type RenameResult, rename } from "./ops/rename.ts";
 import { setattr } from "./ops/setattr.ts";
 import type {
   Caller,
+  ChangeGate,
   CreateHow,
   DirChangeResult,
   FileAttr,
+  FileChangeIntent,
   FsStat,
   LockRange,
   LookupResult,
@@ -49,6 +51,8 @@ export class DefaultMetadataService implements MetadataService {
   private readonly core: ServiceCore;
   /** Shares whose addShare is in progress. */
   private readonly adding = new Set<string>();
+  /** Change gates (addChangeGate): SMB oplock/lease breaks before other protocols' changes. */
+  private readonly gates = new Set<ChangeGate>();
 
   constructor(opts: { logger: Logger; payload: PayloadService }) {
     this.core = new ServiceCore(opts.logger, opts.payload);
@@ -127,7 +131,8 @@ export class DefaultMetadataService implements MetadataService {
     return attr;
   }
 
-  setattr(caller: Caller, handle: Buffer, attrs: SetAttrs, guardCtime?: Timespec) {
+  async setattr(caller: Caller, handle: Buffer, attrs: SetAttrs, guardCtime?: Timespec) {
+    await this.gate({ kind: "setattr", caller, handle });
     return setattr(this.core, caller, handle, attrs, guardCtime);
   }
 
@@ -180,7 +185,8 @@ export class DefaultMetadataService implements MetadataService {
     return createNode(this.core, caller, dir, name, { type, attrs, rdev });
   }
 
-  remove(caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult> {
+  async remove(caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult> {
+    await this.gate({ kind: "remove", caller, dir, name });
     return remove(this.core, caller, dir, name);
   }
 
@@ -188,13 +194,16 @@ export class DefaultMetadataService implements MetadataService {
     return rmdir(this.core, caller, dir, name);
   }
 
-  rename(
+  async rename(
     caller: Caller,
     fromDir: Buffer,
     fromName: string,
     toDir: Buffer,
     toName: string,
   ): Promise<RenameResult> {
+    await this.gate({ kind: "rename", caller, dir: fromDir, name: fromName });
+    // The file a rename replaces goes away as if removed.
+    await this.gate({ kind: "remove", caller, dir: toDir, name: toName });
     return rename(this.core, caller, fromDir, fromName, toDir, toName);
   }
 
@@ -217,6 +226,8 @@ export class DefaultMetadataService implements MetadataService {
   }
 
   prepareWrite(caller: Caller, handle: Buffer): Promise<{ payloadId: string; before: WccAttr }> {
+    const gated = this.gate({ kind: "write", caller, handle });
+    if (gated) return gated.then(() => prepareWrite(this.core, caller, handle));
     return prepareWrite(this.core, caller, handle);
   }
 
@@ -225,6 +236,7 @@ export class DefaultMetadataService implements MetadataService {
   }
 
   async prepareRead(caller: Caller, handle: Buffer): Promise<{ payloadId: string; attr: FileAttr }> {
+    await this.gate({ kind: "read", caller, handle });
     const prepared = await prepareRead(this.core, caller, handle);
     await this.revalidate(handle, "read", prepared.payloadId);
     return prepared;
@@ -245,6 +257,22 @@ export class DefaultMetadataService implements MetadataService {
     if (t.share.store.type !== "postgres") return;
     const id = payloadId ?? (await this.core.load(t)).payloadId;
     if (id !== null) await this.core.payload.validate(t.share.info.name, id, reason);
+  }
+
+  addChangeGate(gate: ChangeGate): () => void {
+    this.gates.add(gate);
+    return () => this.gates.delete(gate);
+  }
+
+  /** Runs the change gates; undefined (no await, the common case) when none asks to wait. */
+  private gate(intent: FileChangeIntent): Promise<void> | undefined {
+    if (this.gates.size === 0) return undefined;
+    const waits: Promise<void>[] = [];
+    for (const g of this.gates) {
+      const w = g(intent);
+      if (w) waits.push(w);
+    }
+    return waits.length === 0 ? undefined : Promise.all(waits).then(() => undefined);
   }
 
   retain(handle: Buffer): void {

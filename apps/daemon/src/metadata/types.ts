@@ -46,6 +46,11 @@ export interface Caller {
   uid: number;
   gid: number;
   gids: readonly number[];
+  /**
+   * The protocol that makes the call ("smb"), so a change gate can skip changes its own protocol
+   * already coordinates. Absent means "some other client" (NFS, the control plane).
+   */
+  origin?: string;
 }
 
 /** Fields to change; `undefined` means leave as is. `"now"` asks for the server's time. */
@@ -134,6 +139,23 @@ export interface LockRange {
 }
 
 /**
+ * A change about to be made to a file, offered to every change gate before it happens. SMB uses
+ * it to break oplocks and leases ([MS-SMB2] §3.3.4.6/§3.3.4.7) when NFS writes, truncates,
+ * removes or renames a file an SMB client caches, or reads one it holds dirty data for.
+ * `handle` names the file (read, write, setattr); `dir` + `name` name it for remove/rename.
+ */
+export interface FileChangeIntent {
+  kind: "read" | "write" | "setattr" | "remove" | "rename";
+  caller: Caller;
+  handle?: Buffer;
+  dir?: Buffer;
+  name?: string;
+}
+
+/** Returns a promise to delay the change until it settles, or undefined to let it go at once. */
+export type ChangeGate = (intent: FileChangeIntent) => Promise<void> | undefined;
+
+/**
  * What protocol adapters call. All methods throw `FsError`. `caller` is the identity before
  * squash; the service applies the share's squash, read-only flag and permission checks.
  */
@@ -218,4 +240,11 @@ export interface MetadataService {
   unlock(handle: Buffer, range: Omit<LockRange, "kind">): void;
   /** Drops every lock held by owners starting with `ownerPrefix` (client gone, FREE_ALL). */
   unlockAll(ownerPrefix: string): void;
+
+  /**
+   * Registers a gate awaited before READ/WRITE preparation, SETATTR, REMOVE and RENAME of a
+   * file (see FileChangeIntent); returns the function that removes it. Optional: a service
+   * without it has nothing to coordinate.
+   */
+  addChangeGate?(gate: ChangeGate): () => void;
 }

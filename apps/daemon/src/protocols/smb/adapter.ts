@@ -13,6 +13,7 @@ import type {
 } from "../../runtime/types.ts";
 import { SmbConnection } from "./connection.ts";
 import { MAX_FRAME_BYTES } from "./framing.ts";
+import { smbChangeGate } from "./oplock-gate.ts";
 import { type SmbConfig, SmbServerState } from "./state.ts";
 
 export const DEFAULT_SMB_PORT = 12445;
@@ -39,6 +40,7 @@ class SmbAdapter implements ProtocolAdapter {
   private readonly sockets = new Set<Socket>();
   private readonly state: SmbServerState;
   private readonly maxConnections: number;
+  private removeGate: (() => void) | null = null;
 
   constructor(
     private readonly settings: AdapterSettings,
@@ -55,6 +57,8 @@ class SmbAdapter implements ProtocolAdapter {
 
   async serve(): Promise<void> {
     const server = createServer((socket) => this.accept(socket));
+    // Other protocols' changes break SMB oplocks and leases first (oplock-gate.ts).
+    this.removeGate ??= this.state.ctx.metadata.addChangeGate?.(smbChangeGate(this.state)) ?? null;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -89,6 +93,8 @@ class SmbAdapter implements ProtocolAdapter {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
+    this.removeGate?.();
+    this.removeGate = null;
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.sockets) s.end();

@@ -16,6 +16,7 @@ import {
   SMB2_FLAGS_SIGNED,
   SMB2_HEADER_SIZE,
   SMB2_NEGOTIATE,
+  SMB2_OPLOCK_BREAK,
   SMB2_PROTOCOL_ID,
   SMB2_SESSION_SETUP,
 } from "./constants.ts";
@@ -33,7 +34,7 @@ import {
   STATUS_PENDING,
   STATUS_USER_SESSION_DELETED,
 } from "./ntstatus.ts";
-import { type CompoundState, type Reply, SmbRequest } from "./request.ts";
+import { type CommandSpec, type CompoundState, type Reply, SmbRequest } from "./request.ts";
 import { MAX_PENDING_ASYNC, type Open, type Session, type SmbServerState } from "./state.ts";
 import { ntStatusOf, SmbError } from "./status.ts";
 
@@ -49,6 +50,13 @@ interface Pending {
 interface OutMessage {
   parts: Buffer[];
   signKey: Buffer | null;
+}
+
+function checkStructureSize(spec: CommandSpec, msg: Buffer): void {
+  const size = msg.length >= SMB2_HEADER_SIZE + 2 ? msg.readUInt16LE(SMB2_HEADER_SIZE) : -1;
+  if (size !== spec.structureSize && !spec.otherStructureSizes?.includes(size)) {
+    throw new SmbError(STATUS_INVALID_PARAMETER, "StructureSize");
+  }
 }
 
 export class SmbConnection {
@@ -176,9 +184,7 @@ export class SmbConnection {
     try {
       if (!spec) throw new SmbError(STATUS_NOT_SUPPORTED, `command ${h.Command}`);
       if (!this.negotiated && h.Command !== SMB2_NEGOTIATE) throw new SmbError(STATUS_INVALID_PARAMETER);
-      if (msg.length < SMB2_HEADER_SIZE + 2 || msg.readUInt16LE(SMB2_HEADER_SIZE) !== spec.structureSize) {
-        throw new SmbError(STATUS_INVALID_PARAMETER, "StructureSize");
-      }
+      checkStructureSize(spec, msg);
       if (spec.needsSession) signKey = this.bindSession(req, msg);
       if (spec.needsTree) {
         const tree = req.session!.trees.get(treeId);
@@ -298,6 +304,27 @@ export class SmbConnection {
       total += len;
     }
     this.write([transportHeader(total), ...frameParts]);
+  }
+
+  /**
+   * An unsolicited OPLOCK_BREAK notification (§3.3.4.6, §3.3.4.7): MessageId all ones, no
+   * session or tree, unsigned, no credits.
+   */
+  sendBreakNotification(body: Buffer): void {
+    const header = encodeHeader({
+      CreditCharge: 0,
+      Status: 0,
+      Command: SMB2_OPLOCK_BREAK,
+      Credits: 0,
+      Flags: SMB2_FLAGS_SERVER_TO_REDIR,
+      NextCommand: 0,
+      MessageId: 0xffffffffffffffffn,
+      TreeId: 0,
+      AsyncId: 0n,
+      SessionId: 0n,
+      Signature: Buffer.alloc(16),
+    });
+    this.write([transportHeader(header.length + body.length), header, body]);
   }
 
   /** Sends an already-built single message (preauth hashing needs the exact bytes). */

@@ -110,6 +110,8 @@ export interface CommandSpec {
   name: string;
   /** §2.2.x StructureSize the request must carry. */
   structureSize: number;
+  /** Other StructureSizes the command accepts (OPLOCK_BREAK: oplock 24, lease 36). */
+  otherStructureSizes?: readonly number[];
   needsSession: boolean;
   needsTree: boolean;
   handle(req: SmbRequest): Promise<Reply>;

@@ -5,6 +5,8 @@
  */
 import type { Caller } from "../../metadata/types.ts";
 import type { AdapterContext, Principal, ShareInfo } from "../../runtime/types.ts";
+import type { SmbConnection } from "./connection.ts";
+import type { CacheHolder } from "./oplocks.ts";
 
 export interface SmbConfig {
   /** NetBIOS-ish name used in NTLM target info. */
@@ -113,17 +115,29 @@ export interface Open {
   lockWaiters: Set<AbortController>;
   /** Data was written through this open (CLOSE then makes it durable). */
   written: boolean;
+  /** The connection the open was made on (oplock breaks go out on it). */
+  conn: SmbConnection;
+  /** The oplock or lease this open holds, if any (oplocks.ts). */
+  holder: CacheHolder | null;
 }
 
 /** Per-file state shared by every open of it across connections (§3.3.1.10 Open.File). */
 export interface FileState {
   opens: Set<Open>;
   deletePending: boolean;
+  /** Oplocks and leases on the file (§3.3.1.4); the file is in `cachedFiles` while non-empty. */
+  holders: Set<CacheHolder>;
+  /** Metadata handle (hex) of the file, the key of `SmbServerState.cachedFiles`. */
+  handleKey: string;
 }
 
 export class SmbServerState {
   private nextSession = 1n;
   readonly files = new Map<string, FileState>();
+  /** Leases by ClientGuid + LeaseKey (hex), server-wide (§3.3.1.4 LeaseTable). */
+  readonly leases = new Map<string, CacheHolder>();
+  /** Files with at least one oplock or lease, by handle: what the metadata change gate checks. */
+  readonly cachedFiles = new Map<string, FileState>();
   constructor(
     readonly ctx: AdapterContext,
     readonly config: SmbConfig,
@@ -133,10 +147,15 @@ export class SmbServerState {
     return this.nextSession++;
   }
 
-  file(key: string): FileState {
+  file(key: string, handle?: Buffer): FileState {
     let f = this.files.get(key);
     if (!f) {
-      f = { opens: new Set(), deletePending: false };
+      f = {
+        opens: new Set(),
+        deletePending: false,
+        holders: new Set(),
+        handleKey: handle?.toString("hex") ?? "",
+      };
       this.files.set(key, f);
     }
     return f;

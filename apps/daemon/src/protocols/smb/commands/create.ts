@@ -9,9 +9,16 @@ import * as C from "../constants.ts";
 import { type CreateContext, encodeCreateContexts, parseCreateContexts } from "../create-contexts.ts";
 import * as S from "../ntstatus.ts";
 import { mapGenericAccess, shareConflict, WRITE_ACCESS_BITS } from "../opens.ts";
+import {
+  breakForOpen,
+  type CachingRequest,
+  cachingRequest,
+  checkLeaseKey,
+  grantCaching,
+} from "../oplock-grant.ts";
 import { parsePath, resolvePath } from "../paths.ts";
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
-import { MAX_OPENS_PER_CONNECTION, MAX_PATH_BYTES, type Open, type Tree } from "../state.ts";
+import { type FileState, MAX_OPENS_PER_CONNECTION, MAX_PATH_BYTES, type Open, type Tree } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 
@@ -119,12 +126,7 @@ async function createNew(
   return { target: { handle: r.handle, attr: r.attr }, action: C.FILE_CREATED, parent, name };
 }
 
-async function openExisting(
-  req: SmbRequest,
-  tree: Tree,
-  c: CreateRequest,
-  target: LookupResult,
-): Promise<number> {
+async function openExisting(tree: Tree, c: CreateRequest, target: LookupResult): Promise<number> {
   const isDir = target.attr.type === "dir";
   if (c.CreateDisposition === C.FILE_CREATE) throw new SmbError(S.STATUS_OBJECT_NAME_COLLISION);
   if (c.CreateOptions & C.FILE_DIRECTORY_FILE && !isDir) throw new SmbError(S.STATUS_NOT_A_DIRECTORY);
@@ -156,13 +158,14 @@ function requestedAllocation(c: CreateRequest): bigint {
 
 function createResponse(
   open: Open,
+  oplockLevel: number,
   attr: FileAttr,
   action: number,
   contexts: CreateContext[],
   alloc: bigint,
 ): Buffer {
   const w = new SmbWriter(256);
-  w.u16(89).u8(0).u8(0).u32(action);
+  w.u16(89).u8(oplockLevel).u8(0).u32(action);
   const allocated = allocationSize(attr);
   writeTimes(w, attr)
     .u64(alloc > allocated && attr.type !== "dir" ? alloc : allocated)
@@ -189,12 +192,60 @@ function responseContexts(c: CreateRequest, attr: FileAttr, maxAccess: number): 
   return out;
 }
 
+async function openOrCreate(
+  req: SmbRequest,
+  tree: Tree,
+  c: CreateRequest,
+  components: string[],
+): Promise<Outcome> {
+  const resolved = await resolvePath(req.server.ctx.metadata, tree.caller, tree.root, components);
+  if (resolved.target) {
+    const action = await openExisting(tree, c, resolved.target);
+    return { target: resolved.target, action, parent: resolved.parent, name: resolved.name };
+  }
+  if (c.CreateDisposition === C.FILE_OPEN || c.CreateDisposition === C.FILE_OVERWRITE) {
+    throw new SmbError(S.STATUS_OBJECT_NAME_NOT_FOUND);
+  }
+  if (!resolved.parent) throw new SmbError(S.STATUS_OBJECT_NAME_INVALID);
+  return createNew(req, tree, c, resolved.parent, resolved.name);
+}
+
+/**
+ * Oplock/lease breaks the open causes (waiting for their acknowledgments), then the
+ * delete-pending and share-mode checks against the opens that remain.
+ */
+async function admit(
+  req: SmbRequest,
+  fileKey: string,
+  outcome: Outcome,
+  access: number,
+  share: number,
+  caching: CachingRequest,
+): Promise<FileState> {
+  checkLeaseKey(req, caching, fileKey);
+  if (outcome.action !== C.FILE_CREATED) {
+    const overwrite = outcome.action === C.FILE_OVERWRITTEN || outcome.action === C.FILE_SUPERSEDED;
+    await breakForOpen(req, fileKey, { access, share, overwrite, leaseId: caching.leaseId });
+  }
+  const file = req.server.file(fileKey, outcome.target.handle);
+  if (!file.handleKey) file.handleKey = outcome.target.handle.toString("hex");
+  if (file.deletePending) throw new SmbError(S.STATUS_DELETE_PENDING);
+  for (const other of file.opens) {
+    if (shareConflict(other, access, share)) {
+      if (file.opens.size === 0) req.server.files.delete(fileKey);
+      throw new SmbError(S.STATUS_SHARING_VIOLATION);
+    }
+  }
+  return file;
+}
+
 export async function create(req: SmbRequest): Promise<Reply> {
   const session = req.requireSession();
   const tree = req.requireTree();
   const c = decodeCreate(req.msg, req.reader());
   if (tree.ipc) throw new SmbError(S.STATUS_OBJECT_NAME_NOT_FOUND, "no named pipes");
   validate(c);
+  const caching = cachingRequest(req, c.RequestedOplockLevel, c.contexts);
   const path = parsePath(c.name);
   if (path.stream) throw new SmbError(S.STATUS_OBJECT_NAME_NOT_FOUND, "named streams");
   if (req.conn.opens.size >= MAX_OPENS_PER_CONNECTION) throw new SmbError(S.STATUS_TOO_MANY_OPENED_FILES);
@@ -206,18 +257,7 @@ export async function create(req: SmbRequest): Promise<Reply> {
   if (deleteOnClose && !maxAllowed && !(access & C.DELETE))
     throw new SmbError(S.STATUS_ACCESS_DENIED, "delete-on-close without DELETE");
   const md = req.server.ctx.metadata;
-  const resolved = await resolvePath(md, tree.caller, tree.root, path.components);
-  let outcome: Outcome;
-  if (resolved.target) {
-    const action = await openExisting(req, tree, c, resolved.target);
-    outcome = { target: resolved.target, action, parent: resolved.parent, name: resolved.name };
-  } else {
-    if (c.CreateDisposition === C.FILE_OPEN || c.CreateDisposition === C.FILE_OVERWRITE) {
-      throw new SmbError(S.STATUS_OBJECT_NAME_NOT_FOUND);
-    }
-    if (!resolved.parent) throw new SmbError(S.STATUS_OBJECT_NAME_INVALID);
-    outcome = await createNew(req, tree, c, resolved.parent, resolved.name);
-  }
+  const outcome = await openOrCreate(req, tree, c, path.components);
   const { target } = outcome;
   const maxAccess = await maximalAccess(req, tree, target);
   if (maxAllowed) access = (access & ~C.MAXIMUM_ALLOWED) | maxAccess;
@@ -227,14 +267,7 @@ export async function create(req: SmbRequest): Promise<Reply> {
     if (target.attr.dosAttributes & C.FILE_ATTRIBUTE_READONLY) throw new SmbError(S.STATUS_CANNOT_DELETE);
   }
   const fileKey = `${tree.share.name}:${target.attr.fileid}`;
-  const file = req.server.file(fileKey);
-  if (file.deletePending) throw new SmbError(S.STATUS_DELETE_PENDING);
-  for (const other of file.opens) {
-    if (shareConflict(other, access, c.ShareAccess)) {
-      if (file.opens.size === 0) req.server.files.delete(fileKey);
-      throw new SmbError(S.STATUS_SHARING_VIOLATION);
-    }
-  }
+  const file = await admit(req, fileKey, outcome, access, c.ShareAccess, caching);
   let attr = target.attr;
   if (outcome.action === C.FILE_OVERWRITTEN || outcome.action === C.FILE_SUPERSEDED) {
     attr = await truncateForOverwrite(req, tree, c, target);
@@ -268,13 +301,18 @@ export async function create(req: SmbRequest): Promise<Reply> {
     retained: true,
     lockWaiters: new Set(),
     written: false,
+    conn: req.conn,
+    holder: null,
   };
   md.retain(target.handle);
   file.opens.add(open);
   req.conn.opens.set(id, open);
   req.compound.fileId = { persistent: id, volatile: id };
   const alloc = outcome.action === C.FILE_OPENED ? 0n : requestedAllocation(c);
-  return { body: createResponse(open, attr, outcome.action, responseContexts(c, attr, maxAccess), alloc) };
+  const grant = grantCaching(req, file, open, caching);
+  const contexts = responseContexts(c, attr, maxAccess);
+  if (grant.context) contexts.push(grant.context);
+  return { body: createResponse(open, grant.level, attr, outcome.action, contexts, alloc) };
 }
 
 export const CREATE: CommandSpec = {

@@ -1,5 +1,5 @@
-/** SMB2 ECHO ([MS-SMB2] §2.2.28, §3.3.5.17); CHANGE_NOTIFY and OPLOCK_BREAK are refused for now. */
-import { STATUS_INVALID_OPLOCK_PROTOCOL, STATUS_NOT_SUPPORTED } from "../ntstatus.ts";
+/** SMB2 ECHO ([MS-SMB2] §2.2.28, §3.3.5.17); CHANGE_NOTIFY is refused for now. */
+import { STATUS_NOT_SUPPORTED } from "../ntstatus.ts";
 import type { CommandSpec, Reply } from "../request.ts";
 import { SmbError } from "../status.ts";
 import { EMPTY_4 } from "./logoff.ts";
@@ -20,16 +20,5 @@ export const CHANGE_NOTIFY: CommandSpec = {
   needsTree: true,
   handle: async () => {
     throw new SmbError(STATUS_NOT_SUPPORTED);
-  },
-};
-
-/** No oplock or lease is ever granted, so there is nothing to acknowledge (§3.3.5.22). */
-export const OPLOCK_BREAK: CommandSpec = {
-  name: "OPLOCK_BREAK",
-  structureSize: 24,
-  needsSession: true,
-  needsTree: true,
-  handle: async () => {
-    throw new SmbError(STATUS_INVALID_OPLOCK_PROTOCOL);
   },
 };

@@ -6,8 +6,6 @@ import {
   FSCTL_QUERY_NETWORK_INTERFACE_INFO,
   FSCTL_VALIDATE_NEGOTIATE_INFO,
   SMB2_0_IOCTL_IS_FSCTL,
-  SMB2_DIALECT_210,
-  SMB2_GLOBAL_CAP_LARGE_MTU,
   SMB2_HEADER_SIZE,
   SMB2_NEGOTIATE_SIGNING_ENABLED,
   SMB2_NEGOTIATE_SIGNING_REQUIRED,
@@ -21,6 +19,7 @@ import {
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
 import { SmbError } from "../status.ts";
 import { SmbReader, SmbWriter, slice } from "../wire.ts";
+import { serverCapabilities } from "./negotiate.ts";
 
 export const MAX_IOCTL_INPUT_BYTES = 64 * 1024;
 const RESPONSE_FIXED = 48;
@@ -47,7 +46,7 @@ function validateNegotiate(req: SmbRequest, input: Buffer): Buffer {
   }
   const cfg = req.server.config;
   return new SmbWriter()
-    .u32(conn.dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0)
+    .u32(serverCapabilities(conn.dialect))
     .bytes(cfg.serverGuid)
     .u16(SMB2_NEGOTIATE_SIGNING_ENABLED | (cfg.signingRequired ? SMB2_NEGOTIATE_SIGNING_REQUIRED : 0))
     .u16(conn.dialect)

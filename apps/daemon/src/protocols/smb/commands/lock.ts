@@ -19,6 +19,7 @@ import {
   STATUS_LOCK_NOT_GRANTED,
   STATUS_RANGE_NOT_LOCKED,
 } from "../ntstatus.ts";
+import { breakReadCaching } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
 import { type HeldLock, MAX_LOCKS_PER_REQUEST, type Open } from "../state.ts";
 import { SmbError } from "../status.ts";
@@ -74,6 +75,8 @@ function unlockAll(req: SmbRequest, open: Open, els: LockElement[]): void {
 }
 
 async function acquire(req: SmbRequest, open: Open, e: LockElement, blocking: boolean): Promise<HeldLock> {
+  // A byte-range lock ends other opens' read caching, as a write does (Samba contend_level2).
+  breakReadCaching(req.server, open);
   const exclusive = (e.flags & SMB2_LOCKFLAG_EXCLUSIVE_LOCK) !== 0;
   if (e.length === 0n)
     return { offset: Number(e.offset > MAX_SAFE ? MAX_SAFE : e.offset), length: 0, exclusive };

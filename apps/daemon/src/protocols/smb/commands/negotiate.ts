@@ -12,6 +12,7 @@ import {
   SMB2_DIALECT_210,
   SMB2_DIALECT_311,
   SMB2_GLOBAL_CAP_LARGE_MTU,
+  SMB2_GLOBAL_CAP_LEASING,
   SMB2_HEADER_SIZE,
   SMB2_NEGOTIATE_SIGNING_ENABLED,
   SMB2_NEGOTIATE_SIGNING_REQUIRED,
@@ -34,6 +35,14 @@ export interface NegotiateRequest {
   ClientGuid: Buffer;
   Dialects: number[];
   contexts: { type: number; data: Buffer }[];
+}
+
+/**
+ * §2.2.4 Capabilities, also echoed by FSCTL_VALIDATE_NEGOTIATE_INFO (§3.3.5.15.12): large MTU
+ * and leasing from 2.1 on (oplocks need no capability); no directory leasing.
+ */
+export function serverCapabilities(dialect: number): number {
+  return dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_LEASING : 0;
 }
 
 export function decodeNegotiate(msg: Buffer): NegotiateRequest {
@@ -128,7 +137,7 @@ export async function negotiate(req: SmbRequest): Promise<{ body: Buffer; onBuil
     .u16(dialect)
     .u16(contexts.length)
     .bytes(cfg.serverGuid)
-    .u32(dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0)
+    .u32(serverCapabilities(dialect))
     .u32(ioLimit(dialect, cfg.maxTransactBytes))
     .u32(ioLimit(dialect, cfg.maxReadBytes))
     .u32(ioLimit(dialect, cfg.maxWriteBytes))

@@ -7,6 +7,7 @@ import type { SetAttrs } from "../../../metadata/types.ts";
 import { fromFiletime } from "../attrs.ts";
 import * as C from "../constants.ts";
 import * as S from "../ntstatus.ts";
+import { breakReadCaching } from "../oplocks.ts";
 import { parsePath, resolvePath } from "../paths.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
 import type { Open } from "../state.ts";
@@ -132,6 +133,8 @@ async function setSize(req: SmbRequest, open: Open, size: bigint, onlyShrink: bo
   // The same ceiling as WRITE: a size past it is refused before the payload layer walks its blocks.
   if (size > MAX_FILE_BYTES) throw new SmbError(S.STATUS_DISK_FULL);
   const md = req.server.ctx.metadata;
+  // An allocation change breaks read caching even when the size stays (smbtorture oplock batch12).
+  breakReadCaching(req.server, open);
   if (onlyShrink && Number(size) >= (await md.getattr(open.handle)).size) return;
   await md.setattr(open.tree.caller, open.handle, { size: Number(size) });
   open.written = true;

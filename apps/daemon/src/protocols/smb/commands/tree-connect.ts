@@ -50,7 +50,7 @@ function connectIpc(req: SmbRequest): Reply {
     ipc: true,
     share: IPC_SHARE,
     root: Buffer.alloc(0),
-    caller: { uid: 65534, gid: 65534, gids: [] },
+    caller: { uid: 65534, gid: 65534, gids: [], origin: "smb" },
     writable: false,
     readOnlyStatus: STATUS_ACCESS_DENIED,
     maximalAccess: FILE_GENERIC_READ,
@@ -86,11 +86,11 @@ export async function treeConnect(req: SmbRequest): Promise<Reply> {
     if (perm === "none") throw new SmbError(STATUS_ACCESS_DENIED);
     writable = perm === "read-write" || perm === "admin";
     const p = session.principal;
-    caller = { uid: p.uid, gid: p.gid, gids: p.gids };
+    caller = { uid: p.uid, gid: p.gid, gids: p.gids, origin: "smb" };
   } else {
     if (!share.guest) throw new SmbError(STATUS_ACCESS_DENIED);
     writable = true;
-    caller = { uid: share.anonUid, gid: share.anonGid, gids: [] };
+    caller = { uid: share.anonUid, gid: share.anonGid, gids: [], origin: "smb" };
   }
   // Windows: a write-protected volume says MEDIA_WRITE_PROTECTED, a share ACL says ACCESS_DENIED.
   const readOnlyStatus = share.readOnly ? STATUS_MEDIA_WRITE_PROTECTED : STATUS_ACCESS_DENIED;

@@ -9,6 +9,7 @@ import {
   STATUS_INVALID_DEVICE_REQUEST,
   STATUS_INVALID_PARAMETER,
 } from "../ntstatus.ts";
+import { breakReadCaching } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
@@ -36,6 +37,8 @@ export async function write(req: SmbRequest): Promise<Reply> {
   const data = slice(req.msg, dataOffset, length, req.server.config.maxWriteBytes);
   const ctx = req.server.ctx;
   const { payloadId } = await ctx.metadata.prepareWrite(open.tree.caller, open.handle);
+  // [MS-FSA] §2.1.5.3: a write ends other opens' read caching (LEVEL_II / R), no ack awaited.
+  breakReadCaching(req.server, open);
   // §3.3.5.13: all-ones means "append" only for an open with append but not write access.
   const appendOnly = !(open.grantedAccess & FILE_WRITE_DATA);
   if (offset === APPEND_OFFSET && appendOnly) offset = BigInt((await ctx.metadata.getattr(open.handle)).size);

@@ -13,6 +13,8 @@ export interface CreateOptions {
   disposition?: number;
   options?: number;
   contexts?: Buffer;
+  /** RequestedOplockLevel (§2.2.13). */
+  oplock?: number;
 }
 
 /** §2.2.13 CREATE request. */
@@ -22,7 +24,12 @@ export function createBody(name: string, o: CreateOptions = {}): Buffer {
   const ctx = o.contexts ?? Buffer.alloc(0);
   const ctxOff = ctx.length ? (nameOff + n.length + 7) & ~7 : 0;
   const w = new SmbWriter();
-  w.u16(57).u8(0).u8(0).u32(2).u64(0n).u64(0n);
+  w.u16(57)
+    .u8(0)
+    .u8(o.oplock ?? 0)
+    .u32(2)
+    .u64(0n)
+    .u64(0n);
   w.u32(o.access ?? C.FILE_ALL_ACCESS)
     .u32(o.attributes ?? 0)
     .u32(o.share ?? 7)
@@ -164,4 +171,63 @@ export function entryNames(r: SmbResponse, cls: number): string[] {
     if (next === 0) return names;
     at += next;
   }
+}
+
+/** One create context (§2.2.13.2) as the only entry of a list. */
+export function createContext(name: string, data: Buffer): Buffer {
+  const n = Buffer.from(name, "latin1");
+  return new SmbWriter()
+    .u32(0)
+    .u16(16)
+    .u16(n.length)
+    .u16(0)
+    .u16(24)
+    .u32(data.length)
+    .bytes(n)
+    .align(8)
+    .bytes(data)
+    .finish();
+}
+
+/** SMB2_CREATE_REQUEST_LEASE (V1, 32 bytes) or _V2 (52 bytes) context (§2.2.13.2.8, .10). */
+export function leaseContext(key: Buffer, state: number, v2 = false, epoch = 0): Buffer {
+  const w = new SmbWriter().bytes(key).u32(state).u32(0).u64(0n);
+  if (v2) w.zeros(16).u16(epoch).u16(0);
+  return createContext("RqLs", w.finish());
+}
+
+/** §2.2.24.1 oplock break acknowledgment. */
+export const oplockAckBody = (f: FileId, level: number) =>
+  fid(new SmbWriter().u16(24).u8(level).u8(0).u32(0), f).finish();
+
+/** §2.2.24.2 lease break acknowledgment. */
+export const leaseAckBody = (key: Buffer, state: number) =>
+  new SmbWriter().u16(36).u16(0).u32(0).bytes(key).u32(state).u64(0n).finish();
+
+/** The lease context of a CREATE response, if any: {state, flags, epoch}. */
+export function leaseOf(r: SmbResponse): { key: Buffer; state: number; flags: number; epoch: number } | null {
+  if (r.body.length < 88) return null;
+  const off = r.body.readUInt32LE(80);
+  const len = r.body.readUInt32LE(84);
+  let at = off - 64;
+  const end = at + len;
+  while (len > 0 && at < end) {
+    const next = r.body.readUInt32LE(at);
+    const nameOff = r.body.readUInt16LE(at + 4);
+    const nameLen = r.body.readUInt16LE(at + 6);
+    const dataOff = r.body.readUInt16LE(at + 10);
+    const name = r.body.subarray(at + nameOff, at + nameOff + nameLen).toString("latin1");
+    if (name === "RqLs") {
+      const d = r.body.subarray(at + dataOff);
+      return {
+        key: Buffer.from(d.subarray(0, 16)),
+        state: d.readUInt32LE(16),
+        flags: d.readUInt32LE(20),
+        epoch: r.body.readUInt32LE(at + 12) >= 52 ? d.readUInt16LE(48) : 0,
+      };
+    }
+    if (next === 0) break;
+    at += next;
+  }
+  return null;
 }

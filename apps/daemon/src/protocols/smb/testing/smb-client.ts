@@ -48,6 +48,9 @@ export class SmbTestClient {
   sign = false;
   private preauth: Buffer | null = null;
   readonly interim: SmbResponse[] = [];
+  /** Unsolicited OPLOCK_BREAK notifications (MessageId all ones), oldest first. */
+  readonly breaks: SmbResponse[] = [];
+  private breakWaiter: (() => void) | null = null;
   lastClientGuid: Buffer | null = null;
 
   private constructor(private readonly socket: Socket) {
@@ -73,7 +76,10 @@ export class SmbTestClient {
       const msg = frame.subarray(at, end);
       const r = { header, status: header.Status, msg, body: msg.subarray(64) };
       if (header.Status === STATUS_PENDING && header.Flags & C.SMB2_FLAGS_ASYNC_COMMAND) this.interim.push(r);
-      else this.waiters.get(header.MessageId)?.(r);
+      else if (header.MessageId === 0xffffffffffffffffn && header.Command === C.SMB2_OPLOCK_BREAK) {
+        this.breaks.push(r);
+        this.breakWaiter?.();
+      } else this.waiters.get(header.MessageId)?.(r);
       if (!header.NextCommand) return;
       at = end;
     }
@@ -126,6 +132,24 @@ export class SmbTestClient {
   ): Promise<SmbResponse> {
     const [r] = await this.compound([{ command, body, ...opts }]);
     return r!;
+  }
+
+  /** The next break notification not yet taken (waits for one, at most `timeoutMs`). */
+  async nextBreak(timeoutMs = 5000): Promise<SmbResponse> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.breaks.length === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error("no oplock break notification");
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.breakWaiter = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.breakWaiter = null;
+    }
+    return this.breaks.shift()!;
   }
 
   /** Writes raw bytes (framing tests, garbage). */

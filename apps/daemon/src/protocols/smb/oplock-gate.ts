@@ -1,0 +1,40 @@
+/**
+ * The SMB adapter's change gate on the metadata service (MetadataService.addChangeGate): before
+ * another protocol (NFS) reads, writes, truncates, removes or renames a file an SMB client
+ * caches, the oplock or lease is broken and the change waits for the acknowledgment
+ * ([MS-SMB2] §3.3.4.6, §3.3.4.7: "the object store indicates an oplock/lease break"), so the
+ * NFS client sees data the SMB client flushed and the SMB client drops what NFS changed.
+ * SMB's own calls (Caller.origin "smb") are coordinated by the SMB commands themselves.
+ */
+import type { ChangeGate, FileChangeIntent } from "../../metadata/types.ts";
+import { SMB2_LEASE_WRITE_CACHING as W } from "./leases.ts";
+import { breakOthers } from "./oplocks.ts";
+import type { FileState, SmbServerState } from "./state.ts";
+
+/** Lookups made to find the file of a remove/rename (names resolve whatever the caller). */
+const GATE_CALLER = { uid: 0, gid: 0, gids: [], origin: "smb" } as const;
+
+function breakFor(server: SmbServerState, file: FileState, kind: FileChangeIntent["kind"]) {
+  // A reader only needs the writer's dirty data flushed; any change ends all caching.
+  const to = kind === "read" ? (state: number) => state & ~W : () => 0;
+  return breakOthers(server, file, null, (h) => to(h.state), true);
+}
+
+async function breakByName(server: SmbServerState, intent: FileChangeIntent): Promise<void> {
+  const found = await server.ctx.metadata.lookup(GATE_CALLER, intent.dir!, intent.name!).catch(() => null);
+  if (!found) return;
+  const file = server.cachedFiles.get(found.handle.toString("hex"));
+  if (file) await breakFor(server, file, intent.kind);
+}
+
+export function smbChangeGate(server: SmbServerState): ChangeGate {
+  return (intent) => {
+    if (intent.caller.origin === "smb" || server.cachedFiles.size === 0) return undefined;
+    if (intent.handle) {
+      const file = server.cachedFiles.get(intent.handle.toString("hex"));
+      return file ? breakFor(server, file, intent.kind) : undefined;
+    }
+    if (intent.dir && intent.name !== undefined) return breakByName(server, intent);
+    return undefined;
+  };
+}

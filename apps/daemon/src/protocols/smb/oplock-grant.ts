@@ -1,0 +1,185 @@
+/**
+ * CREATE's side of oplocks and leases ([MS-SMB2] §3.3.5.9, §3.3.5.9.8 lease V1, §3.3.5.9.11
+ * lease V2): the breaks a new open causes before it proceeds (W always, H on a sharing
+ * violation, R as well when it overwrites), and what the new open is granted.
+ */
+import * as C from "./constants.ts";
+import type { CreateContext } from "./create-contexts.ts";
+import {
+  SMB2_LEASE_HANDLE_CACHING as H,
+  type LeaseRequest,
+  leaseResponseContext,
+  parseLeaseRequest,
+  SMB2_LEASE_READ_CACHING as R,
+  SMB2_LEASE_FLAG_BREAK_IN_PROGRESS,
+  SMB2_OPLOCK_LEVEL_BATCH,
+  SMB2_OPLOCK_LEVEL_EXCLUSIVE,
+  SMB2_OPLOCK_LEVEL_II,
+  SMB2_OPLOCK_LEVEL_LEASE,
+  SMB2_OPLOCK_LEVEL_NONE,
+  SMB2_LEASE_WRITE_CACHING as W,
+} from "./leases.ts";
+import { STATUS_CANCELLED, STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
+import { shareConflict } from "./opens.ts";
+import { attachHolder, breakOthers, type CacheHolder, oplockLevel, oplockState } from "./oplocks.ts";
+import type { SmbRequest } from "./request.ts";
+import type { FileState, Open } from "./state.ts";
+import { SmbError } from "./status.ts";
+
+/**
+ * Opens that touch no data break nothing ([MS-FSA] §2.1.5.1.2; Samba's is_oplock_stat_open /
+ * is_lease_stat_open: READ_CONTROL counts for leases only).
+ */
+const STAT_ACCESS = C.FILE_READ_ATTRIBUTES | C.FILE_WRITE_ATTRIBUTES | C.SYNCHRONIZE;
+const LEASE_STAT_ACCESS = STAT_ACCESS | C.READ_CONTROL;
+
+export interface CachingRequest {
+  level: number;
+  lease: LeaseRequest | null;
+  /** ClientGuid + LeaseKey (hex), the LeaseTable key. */
+  leaseId: string | null;
+}
+
+export function cachingRequest(req: SmbRequest, level: number, contexts: CreateContext[]): CachingRequest {
+  const dialect = req.conn.dialect;
+  if (level !== SMB2_OPLOCK_LEVEL_LEASE || dialect < C.SMB2_DIALECT_210) {
+    return { level: level === SMB2_OPLOCK_LEVEL_LEASE ? 0 : level, lease: null, leaseId: null };
+  }
+  const lease = parseLeaseRequest(contexts, dialect >= C.SMB2_DIALECT_300);
+  if (!lease) return { level: 0, lease: null, leaseId: null };
+  return { level, lease, leaseId: `${req.conn.clientGuid.toString("hex")}:${lease.key.toString("hex")}` };
+}
+
+/** §3.3.5.9.8: a lease key names one file; reusing it for another is an invalid parameter. */
+export function checkLeaseKey(req: SmbRequest, cr: CachingRequest, fileKey: string): void {
+  if (!cr.leaseId) return;
+  const held = req.server.leases.get(cr.leaseId);
+  if (held && held.opens.size > 0 && [...held.opens][0]!.fileKey !== fileKey) {
+    throw new SmbError(STATUS_INVALID_PARAMETER, "lease key in use on another file");
+  }
+}
+
+export interface OpenIntent {
+  access: number;
+  share: number;
+  overwrite: boolean;
+  leaseId: string | null;
+}
+
+/**
+ * Breaks other holders as this open requires and waits for their acknowledgments, going async
+ * (interim STATUS_PENDING, §3.3.4.2) while it waits. CANCEL ends the wait with STATUS_CANCELLED.
+ */
+export async function breakForOpen(req: SmbRequest, fileKey: string, p: OpenIntent): Promise<void> {
+  const server = req.server;
+  const file = server.files.get(fileKey);
+  if (!file || file.holders.size === 0) return;
+  const own = p.leaseId ? (server.leases.get(p.leaseId) ?? null) : null;
+  // A sharing violation asks holders to give up H only (so a client can close a cached handle
+  // and let the open through); otherwise W goes. An overwrite takes R and H too.
+  const violation = [...file.opens].some((o) => shareConflict(o, p.access, p.share));
+  const pending = breakOthers(
+    server,
+    file,
+    own,
+    (h) => {
+      const stat = (p.access & ~(h.lease ? LEASE_STAT_ACCESS : STAT_ACCESS)) === 0;
+      if (stat && !p.overwrite) return h.state;
+      const to = h.state & ~(violation ? H : W);
+      return p.overwrite ? to & ~(R | H) : to;
+    },
+    true,
+  );
+  if (!pending) return;
+  if (![...file.holders].some((h) => h.breaking)) return pending;
+  const signal = req.goAsync();
+  if (!signal) return pending;
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(new SmbError(STATUS_CANCELLED));
+    signal.addEventListener("abort", onAbort, { once: true });
+    pending.then(
+      () => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      (e) => reject(e),
+    );
+  });
+}
+
+export interface Grant {
+  level: number;
+  context: CreateContext | null;
+}
+
+function othersOpen(file: FileState, open: Open, mine: CacheHolder | null): boolean {
+  for (const o of file.opens) if (o !== open && (mine === null || o.holder !== mine)) return true;
+  return false;
+}
+
+function grantOplock(req: SmbRequest, file: FileState, open: Open, level: number): Grant {
+  if (![SMB2_OPLOCK_LEVEL_II, SMB2_OPLOCK_LEVEL_EXCLUSIVE, SMB2_OPLOCK_LEVEL_BATCH].includes(level)) {
+    return { level: SMB2_OPLOCK_LEVEL_NONE, context: null };
+  }
+  // Any other open means shared access: at most LEVEL_II, and none while a writer still caches.
+  let state = othersOpen(file, open, null) ? R : oplockState(level);
+  if ([...file.holders].some((h) => h.state & W)) state = 0;
+  if (state === 0) return { level: SMB2_OPLOCK_LEVEL_NONE, context: null };
+  attachHolder(req.server, file, { file, lease: null, state, opens: new Set(), breaking: null }, open);
+  return { level: oplockLevel(state), context: null };
+}
+
+function grantLease(req: SmbRequest, file: FileState, open: Open, cr: CachingRequest): Grant {
+  const ask = cr.lease!;
+  const server = req.server;
+  let existing = server.leases.get(cr.leaseId!) ?? null;
+  if (existing && existing.file !== file) existing = null;
+  // §3.3.5.9.8: only R, RH, RW and RWH are grantable.
+  let want = ask.state & R ? ask.state : 0;
+  if (othersOpen(file, open, existing)) want &= ~W;
+  for (const h of file.holders) if (h !== existing && h.state & W) want = 0;
+  let flags = 0;
+  let holder: CacheHolder;
+  if (existing) {
+    holder = existing;
+    if (holder.breaking) flags |= SMB2_LEASE_FLAG_BREAK_IN_PROGRESS;
+    else if ((want & ~holder.state) !== 0) {
+      // A lease is upgraded, never downgraded, by a new open (§3.3.5.9.8 "Lease.LeaseState ...").
+      holder.state |= want;
+      if (holder.lease!.version === 2) holder.lease!.epoch++;
+    }
+  } else {
+    holder = {
+      file,
+      lease: {
+        id: cr.leaseId!,
+        key: ask.key,
+        version: ask.version,
+        epoch: ask.version === 2 ? ask.epoch + 1 : 0,
+        parentKey: ask.parentKey,
+      },
+      state: want,
+      opens: new Set(),
+      breaking: null,
+    };
+  }
+  attachHolder(server, file, holder, open);
+  const lease = holder.lease!;
+  const context = leaseResponseContext({
+    key: lease.key,
+    state: holder.state,
+    flags,
+    version: lease.version,
+    parentKey: lease.parentKey,
+    epoch: lease.epoch,
+  });
+  return { level: SMB2_OPLOCK_LEVEL_LEASE, context };
+}
+
+/** The oplock or lease granted to a new open (directories get none: no directory leasing). */
+export function grantCaching(req: SmbRequest, file: FileState, open: Open, cr: CachingRequest): Grant {
+  if (open.isDir || cr.level === SMB2_OPLOCK_LEVEL_NONE)
+    return { level: SMB2_OPLOCK_LEVEL_NONE, context: null };
+  if (cr.level === SMB2_OPLOCK_LEVEL_LEASE) return grantLease(req, file, open, cr);
+  return grantOplock(req, file, open, cr.level);
+}

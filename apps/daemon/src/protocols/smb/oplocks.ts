@@ -1,0 +1,201 @@
+/**
+ * Oplocks and leases ([MS-SMB2] §3.3.1.4, §3.3.4.6, §3.3.4.7, §3.3.5.9, §3.3.5.22; break rules of
+ * [MS-FSA] §2.1.4.12, applied as Samba applies them). Both are one caching state of R/H/W bits
+ * held by a `CacheHolder`: an oplock is a holder with one open (LEVEL_II = R, EXCLUSIVE = RW,
+ * BATCH = RWH), a lease is a holder keyed by ClientGuid + LeaseKey shared by every open that
+ * names it. A break that takes W or H away waits for the client's acknowledgment (it flushes
+ * dirty data or closes cached handles first), at most OPLOCK_BREAK_TIMEOUT_MS; a break of R
+ * alone is a notification only.
+ */
+import {
+  SMB2_LEASE_HANDLE_CACHING as H,
+  leaseBreakBody,
+  oplockBreakBody,
+  SMB2_LEASE_READ_CACHING as R,
+  SMB2_OPLOCK_LEVEL_BATCH,
+  SMB2_OPLOCK_LEVEL_EXCLUSIVE,
+  SMB2_OPLOCK_LEVEL_II,
+  SMB2_OPLOCK_LEVEL_NONE,
+  SMB2_LEASE_WRITE_CACHING as W,
+} from "./leases.ts";
+import type { FileState, Open, SmbServerState } from "./state.ts";
+
+/**
+ * §3.3.2.1 Oplock Break Acknowledgment Timer and §3.3.2.5 Lease Break Acknowledgment Timer:
+ * "an implementation-specific default value ... 35 seconds" (Windows' value; Samba uses the same).
+ */
+export const OPLOCK_BREAK_TIMEOUT_MS = 35_000;
+
+export interface Lease {
+  /** ClientGuid + LeaseKey, hex: the LeaseTable key. */
+  id: string;
+  key: Buffer;
+  version: 1 | 2;
+  /** §3.3.1.4 Lease.Epoch (V2 only on the wire). */
+  epoch: number;
+  parentKey: Buffer | null;
+}
+
+interface Breaking {
+  to: number;
+  done: Promise<void>;
+  finish: () => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface CacheHolder {
+  file: FileState;
+  /** Null for an oplock (then `opens` has exactly one open). */
+  lease: Lease | null;
+  /** R/H/W bits currently held. */
+  state: number;
+  opens: Set<Open>;
+  /** A break sent and not yet acknowledged (§3.3.1.4 Lease.Breaking, Open.OplockState Breaking). */
+  breaking: Breaking | null;
+}
+
+export function oplockState(level: number): number {
+  if (level === SMB2_OPLOCK_LEVEL_BATCH) return R | W | H;
+  if (level === SMB2_OPLOCK_LEVEL_EXCLUSIVE) return R | W;
+  if (level === SMB2_OPLOCK_LEVEL_II) return R;
+  return 0;
+}
+
+export function oplockLevel(state: number): number {
+  if (state & W) return state & H ? SMB2_OPLOCK_LEVEL_BATCH : SMB2_OPLOCK_LEVEL_EXCLUSIVE;
+  return state & R ? SMB2_OPLOCK_LEVEL_II : SMB2_OPLOCK_LEVEL_NONE;
+}
+
+/** What a holder can be broken to: an oplock only to LEVEL_II or NONE (§2.2.23.1). */
+function reachable(h: CacheHolder, to: number): number {
+  const next = h.state & to;
+  if (h.lease || next === h.state) return next;
+  return next & R ? R : 0;
+}
+
+/** §3.3.4.7: a lease break needs an acknowledgment when it takes away W or H; oplocks when W. */
+function needsAck(h: CacheHolder): boolean {
+  return h.lease ? (h.state & (W | H)) !== 0 : (h.state & W) !== 0;
+}
+
+function sendBreak(server: SmbServerState, h: CacheHolder, to: number, ack: boolean): void {
+  const open = [...h.opens].find((o) => !o.conn.isClosed);
+  if (!open) return;
+  if (h.lease) {
+    // §2.2.23.2 NewEpoch: V2 leases only; zero for V1.
+    if (h.lease.version === 2) h.lease.epoch++;
+    const epoch = h.lease.version === 2 ? h.lease.epoch : 0;
+    const body = leaseBreakBody(h.lease.key, epoch, ack, h.state, to);
+    open.conn.sendBreakNotification(body);
+  } else {
+    open.conn.sendBreakNotification(oplockBreakBody(oplockLevel(to), open.persistentId, open.volatileId));
+  }
+  server.ctx.logger.debug({ file: h.file.handleKey, from: h.state, to, ack }, "smb: oplock break");
+}
+
+/** Ends a pending break with `state` (acknowledged, timed out, or the holder went away). */
+export function settleBreak(h: CacheHolder, state: number): void {
+  const b = h.breaking;
+  h.state = state;
+  if (!b) return;
+  h.breaking = null;
+  clearTimeout(b.timer);
+  b.finish();
+}
+
+function startBreak(server: SmbServerState, h: CacheHolder, to: number): void {
+  const ack = needsAck(h);
+  sendBreak(server, h, to, ack);
+  if (!ack) {
+    h.state = to;
+    return;
+  }
+  let finish = () => {};
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  // Timer expiry (§3.3.2.1, §3.3.2.5): the server proceeds as if the break were acknowledged.
+  const timer = setTimeout(() => {
+    server.ctx.logger.warn({ file: h.file.handleKey }, "smb: oplock break not acknowledged in time");
+    settleBreak(h, to);
+  }, OPLOCK_BREAK_TIMEOUT_MS);
+  timer.unref();
+  h.breaking = { to, done, finish, timer };
+}
+
+/**
+ * Breaks `h` to at most `to` (bits only go away). Resolves once it holds no more than that,
+ * or right away when `wait` is false (notifications only, as a write's break of read caching).
+ */
+export async function breakHolder(
+  server: SmbServerState,
+  h: CacheHolder,
+  to: number,
+  wait = true,
+): Promise<void> {
+  for (;;) {
+    const target = reachable(h, to);
+    if ((h.state & ~target) === 0 || h.opens.size === 0) return;
+    if (h.breaking) {
+      // One break at a time per holder (§3.3.4.7): the next one goes out after this ack.
+      if (!wait) return;
+      await h.breaking.done;
+      continue;
+    }
+    startBreak(server, h, target);
+    if (!wait || !h.breaking) return;
+  }
+}
+
+/** Every holder of `file` except `except` broken to `to`; resolves when all are (see breakHolder). */
+export function breakOthers(
+  server: SmbServerState,
+  file: FileState,
+  except: CacheHolder | null,
+  to: (h: CacheHolder) => number,
+  wait: boolean,
+): Promise<void> | undefined {
+  const waits: Promise<void>[] = [];
+  for (const h of file.holders) {
+    if (h === except) continue;
+    const target = to(h);
+    if ((h.state & ~target) === 0 && !h.breaking) continue;
+    waits.push(breakHolder(server, h, target, wait));
+  }
+  return waits.length ? Promise.all(waits).then(() => undefined) : undefined;
+}
+
+/**
+ * A write, truncation or byte-range lock through `open` ends read caching (no wait), LEVEL_II
+ * oplocks included the writer's own; only the writer's own lease is kept (Samba
+ * contend_level2_oplocks). A writer holding W is alone: nothing else caches.
+ */
+export function breakReadCaching(server: SmbServerState, open: Open): void {
+  const file = server.files.get(open.fileKey);
+  if (!file || file.holders.size === 0 || (open.holder && open.holder.state & W)) return;
+  const own = open.holder?.lease ? open.holder : null;
+  void breakOthers(server, file, own, () => 0, false);
+}
+
+export function attachHolder(server: SmbServerState, file: FileState, h: CacheHolder, open: Open): void {
+  h.opens.add(open);
+  open.holder = h;
+  file.holders.add(h);
+  if (h.lease) server.leases.set(h.lease.id, h);
+  if (file.handleKey) server.cachedFiles.set(file.handleKey, file);
+}
+
+/** CLOSE (or teardown) of `open`: a holder without opens is gone, and so is its pending break. */
+export function detachHolder(server: SmbServerState, open: Open): void {
+  const h = open.holder;
+  if (!h) return;
+  open.holder = null;
+  h.opens.delete(open);
+  if (h.opens.size > 0) return;
+  settleBreak(h, 0);
+  h.file.holders.delete(h);
+  if (h.lease && server.leases.get(h.lease.id) === h) server.leases.delete(h.lease.id);
+  if (h.file.holders.size === 0 && server.cachedFiles.get(h.file.handleKey) === h.file) {
+    server.cachedFiles.delete(h.file.handleKey);
+  }
+}
