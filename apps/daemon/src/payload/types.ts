@@ -83,10 +83,9 @@ export interface BlockStoreHealth {
 
 /**
  * (added) Options of a put or delete. `deferSync`: the caller keeps what it needs to redo the call
- * (the WAL) until a later flush() returns, so the store may make it durable only then. Readers
- * still see a put whole or not at all; a key that held a block is still replaced crash-safely
- * (old or new content). Only a new key may, after a crash before the flush, be missing or hold
- * a prefix of its content (zeros past it): the caller redoes it from the WAL.
+ * (the WAL) until a later flush() returns, so the store may make it durable only then: after a
+ * crash before that flush the key may still hold its previous content (or none), never a torn
+ * block. Readers see a put whole or not at all either way.
  */
 export interface BlockWriteOptions {
   deferSync?: boolean;

@@ -57,8 +57,8 @@ describe("fs block store layout", () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
     const store = await new FsBlockStore(dir).open();
     const opts = { deferSync: true };
-    await store.put("q/chunk-0/block-0", Buffer.alloc(5000, 1), opts); // new key: data synced at flush
-    await store.put("q/chunk-0/block-0", Buffer.alloc(7000, 2), opts); // existing: synced before rename
+    await store.put("q/chunk-0/block-0", Buffer.alloc(5000, 1), opts);
+    await store.put("q/chunk-0/block-0", Buffer.alloc(7000, 2), opts);
     await store.put("q/chunk-0/block-1", Buffer.alloc(10, 3), opts);
     await store.delete("q/chunk-0/block-1", opts);
     expect((await store.get("q/chunk-0/block-0")).equals(Buffer.alloc(7000, 2))).toBe(true);

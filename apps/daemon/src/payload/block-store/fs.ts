@@ -5,13 +5,16 @@
  * validated (keys.ts) and never come from client-supplied names.
  *
  * deferSync puts/deletes (the engine's uploads and GC, which keep the WAL records that redo them
- * until flush() returns: share-payload.ts reclaims the WAL only behind a flush) skip the directory
- * fsync, and a new key also skips the data fsync: flush() does them in one pass, where ext4/xfs
- * fold them into a journal commit or two instead of two per put. Readers still see a put whole
- * (rename), and a key with old content is still replaced crash-safely (its data is fsynced before
- * the rename). Only a new key may come back missing or short after a crash before the flush
- * (these filesystems never expose stale blocks of an unsynced file, only zeros or a short file):
- * nothing but the WAL records that redo it ever wrote it.
+ * until flush() returns: wal/retention.ts reclaims the WAL only behind a flush) skip the directory
+ * fsync: flush() fsyncs each changed directory once, so a run of puts into one chunk directory
+ * costs one directory fsync, off the upload path. The data is still fsynced before the rename, so
+ * after a crash a key holds its old or its new block, never a torn one. (Only the leaf directory
+ * is fsynced, also for a put that created its parents: on ext4/xfs that fsync commits the journal
+ * transaction holding the parents' mkdir as well.)
+ *
+ * (Tried and dropped: deferring a new key's data fsync too. The unsynced block data then piles up
+ * as dirty pages the kernel throttles the WAL's writes against, and data=ordered journal commits
+ * for the WAL's fdatasync have to write it out.)
  */
 import { randomBytes } from "node:crypto";
 import { constants, promises as fsp } from "node:fs";
@@ -21,8 +24,8 @@ import type { BlockStore, BlockStoreHealth, BlockWriteOptions } from "../types.t
 import { assertBlockKey } from "./keys.ts";
 
 const TEMP_PREFIX = ".tmp-";
-/** Deferred files/directories awaiting flush(); past this a put or delete syncs on its own. */
-export const UNSYNCED_ENTRIES_MAX = 16_384;
+/** Directories awaiting flush(); past this a deferSync put or delete syncs its own. */
+export const UNSYNCED_DIRS_MAX = 16_384;
 
 function toFsError(e: unknown, key: string): FsError {
   const code = (e as NodeJS.ErrnoException).code;
@@ -32,36 +35,19 @@ function toFsError(e: unknown, key: string): FsError {
   return new FsError("EIO", `${key}: ${(e as Error).message}`);
 }
 
-/** fsync (dir) or fdatasync (file) by path; a file gone meanwhile (deleted/replaced) is fine. */
-async function syncPath(p: string, data: boolean): Promise<void> {
-  let fh: fsp.FileHandle;
+async function syncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, constants.O_RDONLY);
   try {
-    fh = await fsp.open(p, constants.O_RDONLY);
-  } catch (e) {
-    if (data && (e as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw e;
-  }
-  try {
-    await (data ? fh.datasync() : fh.sync());
+    await fh.sync();
   } finally {
     await fh.close();
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fsp.access(file);
-    return true;
-  } catch {
-    return false;
   }
 }
 
 export class FsBlockStore implements BlockStore {
   readonly type = "fs";
   private readonly knownDirs = new Set<string>();
-  /** New block files written without fdatasync, and directories changed without fsync. */
-  private unsyncedFiles = new Set<string>();
+  /** Directories changed (rename, unlink) by deferSync calls and not fsynced since. */
   private unsyncedDirs = new Set<string>();
   /** The flush in progress: a later flush waits for it (it holds what it took from the sets). */
   private flushing: Promise<void> = Promise.resolve();
@@ -84,22 +70,20 @@ export class FsBlockStore implements BlockStore {
     const defer = this.canDefer(opts);
     const tmp = path.join(dir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
     try {
-      if (!this.knownDirs.has(dir)) await this.makeDir(dir, defer);
-      // A new key has no old content a torn file could destroy: its data may wait for flush().
-      const fresh = defer && !(await exists(file));
+      if (!this.knownDirs.has(dir)) {
+        await fsp.mkdir(dir, { recursive: true });
+        this.knownDirs.add(dir);
+      }
       const fh = await fsp.open(tmp, "w", 0o600);
       try {
         await fh.write(data, 0, data.length, 0);
-        if (!fresh) await fh.datasync();
+        await fh.datasync();
       } finally {
         await fh.close();
       }
       await fsp.rename(tmp, file);
-      if (!defer) await syncPath(dir, false);
-      else {
-        if (fresh) this.unsyncedFiles.add(file);
-        this.unsyncedDirs.add(dir);
-      }
+      if (defer) this.unsyncedDirs.add(dir);
+      else await syncDir(dir);
     } catch (e) {
       await fsp.rm(tmp, { force: true }).catch(() => {});
       if ((e as NodeJS.ErrnoException).code === "ENOENT") this.knownDirs.delete(dir);
@@ -108,22 +92,7 @@ export class FsBlockStore implements BlockStore {
   }
 
   private canDefer(opts: BlockWriteOptions | undefined): boolean {
-    return (
-      opts?.deferSync === true && this.unsyncedFiles.size + this.unsyncedDirs.size < UNSYNCED_ENTRIES_MAX
-    );
-  }
-
-  /** mkdir -p; the parents of the directories it created hold new entries to make durable. */
-  private async makeDir(dir: string, defer: boolean): Promise<void> {
-    const created = await fsp.mkdir(dir, { recursive: true });
-    if (created !== undefined) {
-      const top = path.dirname(created);
-      for (let d = dir; d !== top && d.length > top.length; d = path.dirname(d)) {
-        if (defer) this.unsyncedDirs.add(path.dirname(d));
-        else await syncPath(path.dirname(d), false);
-      }
-    }
-    this.knownDirs.add(dir);
+    return opts?.deferSync === true && this.unsyncedDirs.size < UNSYNCED_DIRS_MAX;
   }
 
   async get(key: string, offset = 0, length?: number): Promise<Buffer> {
@@ -160,13 +129,13 @@ export class FsBlockStore implements BlockStore {
       // Deferred: a GC delete must be durable before the WAL drops the truncate that redoes it
       // (else a crash could bring the old block back under a later extension of the file).
       if (this.canDefer(opts)) this.unsyncedDirs.add(path.dirname(file));
-      else if (opts?.deferSync === true) await syncPath(path.dirname(file), false);
+      else if (opts?.deferSync === true) await syncDir(path.dirname(file));
     } catch (e) {
       throw toFsError(e, key);
     }
   }
 
-  /** Makes every deferred put/delete that returned before this call durable: data, then names. */
+  /** Makes every deferred put/delete that returned before this call durable. */
   flush(): Promise<void> {
     const run = this.flushing.then(() => this.flushNow());
     this.flushing = run.catch(() => {});
@@ -174,17 +143,13 @@ export class FsBlockStore implements BlockStore {
   }
 
   private async flushNow(): Promise<void> {
-    const files = [...this.unsyncedFiles];
     const dirs = [...this.unsyncedDirs];
-    this.unsyncedFiles.clear();
     this.unsyncedDirs.clear();
     try {
-      // One at a time: the first sync commits the journal for all of them (the rest are cheap),
+      // One at a time: the first fsync commits the journal for all of them (the rest are cheap),
       // and the libuv threadpool stays free for the WAL's fdatasync.
-      for (const f of files) await syncPath(f, true);
-      for (const d of dirs) await syncPath(d, false);
+      for (const d of dirs) await syncDir(d);
     } catch (e) {
-      for (const f of files) this.unsyncedFiles.add(f);
       for (const d of dirs) this.unsyncedDirs.add(d);
       throw toFsError(e, "flush");
     }
