@@ -22,19 +22,22 @@ class OpStats {
   errors = 0;
   readonly #window = new Float64Array(LATENCY_WINDOW_SAMPLES);
   #next = 0;
+  /** The window sorted, kept until the next sample: p50 and p99 (and idle ops) share one sort. */
+  #sorted: Float64Array | null = null;
 
   record(durationMs: number, ok: boolean): void {
     this.count++;
     if (!ok) this.errors++;
     this.#window[this.#next % LATENCY_WINDOW_SAMPLES] = durationMs;
     this.#next++;
+    this.#sorted = null;
   }
 
   percentile(p: number): number {
     const n = Math.min(this.#next, LATENCY_WINDOW_SAMPLES);
     if (n === 0) return 0;
-    const sorted = this.#window.slice(0, n).sort();
-    return sorted[Math.min(n - 1, Math.floor((p / 100) * n))]!;
+    this.#sorted ??= this.#window.slice(0, n).sort();
+    return this.#sorted[Math.min(n - 1, Math.floor((p / 100) * n))]!;
   }
 }
 

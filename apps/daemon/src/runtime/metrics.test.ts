@@ -1,0 +1,67 @@
+import { Registry } from "prom-client";
+import { expect, it } from "vitest";
+import type { MetricsSnapshot } from "../control/runtime-control.ts";
+import { LATENCY_WINDOW_SAMPLES, PromProtocolMetrics } from "./metrics.ts";
+import { registerRuntimeGauges } from "./snapshot.ts";
+
+it("latency percentiles follow new samples (the sorted window is dropped on each one)", () => {
+  const metrics = new PromProtocolMetrics(new Registry());
+  for (let ms = 1; ms <= 100; ms++) metrics.observe("nfs", "READ", ms, true);
+  expect(metrics.snapshot("nfs")).toEqual([
+    { op: "READ", count: 100, errors: 0, latencyMsP50: 51, latencyMsP99: 100 },
+  ]);
+  // A burst of slow calls moves both percentiles at the next snapshot.
+  for (let i = 0; i < 200; i++) metrics.observe("nfs", "READ", 1000, i % 2 === 0);
+  expect(metrics.snapshot("nfs")[0]).toMatchObject({
+    count: 300,
+    errors: 100,
+    latencyMsP50: 1000,
+    latencyMsP99: 1000,
+  });
+  // The window keeps only the newest samples.
+  for (let i = 0; i < LATENCY_WINDOW_SAMPLES; i++) metrics.observe("nfs", "READ", 2, true);
+  expect(metrics.snapshot("nfs")[0]).toMatchObject({ latencyMsP50: 2, latencyMsP99: 2 });
+});
+
+it("a scrape takes one snapshot for all runtime gauges, and the next scrape a fresh one", async () => {
+  const registry = new Registry();
+  let taken = 0;
+  let connections = 1;
+  const snapshot = (): MetricsSnapshot => {
+    taken++;
+    return {
+      timestamp: new Date(),
+      daemon: { id: "0", name: "d" },
+      cache: {
+        capacityBytes: 8,
+        cleanBytes: 1,
+        dirtyBytes: 2,
+        uploadingBytes: 3,
+        hits: 4,
+        misses: 5,
+        hitRatio: 0.4,
+        evictions: 6,
+      },
+      wal: null,
+      transfer: {
+        queueDepth: 0,
+        uploadsInFlight: 0,
+        downloadsInFlight: 0,
+        uploadedBytes: 0,
+        downloadedBytes: 0,
+        failures: 0,
+      },
+      adapters: [{ type: "nfs", running: true, connections, ops: [] }],
+      process: { rssBytes: 0, heapUsedBytes: 0, uptimeSeconds: 0 },
+    };
+  };
+  registerRuntimeGauges(registry, {
+    metricsSnapshot: snapshot,
+    clients: { countByProtocol: () => new Map([["nfs", connections]]) },
+  });
+  expect(await registry.metrics()).toMatch(/^dittofs_adapter_up\{protocol="nfs"\} 1$/m);
+  expect(taken).toBe(1);
+  connections = 0;
+  expect(await registry.metrics()).toMatch(/^dittofs_clients_connected\{protocol="nfs"\} 0$/m);
+  expect(taken).toBe(2);
+});
