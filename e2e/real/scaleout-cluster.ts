@@ -27,6 +27,7 @@ export interface ClusterStores {
 export interface DaemonProcess {
   name: string;
   nfsPort: number;
+  smbPort: number;
   httpUrl: string;
   dataDir: string;
   child: ChildProcess;
@@ -87,7 +88,7 @@ export async function startMember(name: string, stores: ClusterStores): Promise<
   child.stderr?.setEncoding("utf8").on("data", (s: string) => {
     if (err.length < LOG_MAX_CHARS) err += s;
   });
-  const ready = new Promise<{ http: string; nfs: number }>((resolve, reject) => {
+  const ready = new Promise<{ http: string; nfs: number; smb: number }>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${name}: not ready in ${START_TIMEOUT_MS} ms:\n${err}`)),
       START_TIMEOUT_MS,
@@ -97,7 +98,7 @@ export async function startMember(name: string, stores: ClusterStores): Promise<
       const line = out.split("\n").find((l) => l.startsWith(READY_PREFIX));
       if (line === undefined) return;
       clearTimeout(timer);
-      resolve(JSON.parse(line.slice(READY_PREFIX.length)) as { http: string; nfs: number });
+      resolve(JSON.parse(line.slice(READY_PREFIX.length)) as { http: string; nfs: number; smb: number });
     });
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
@@ -108,7 +109,7 @@ export async function startMember(name: string, stores: ClusterStores): Promise<
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     await exited(child);
   };
-  let info: { http: string; nfs: number };
+  let info: { http: string; nfs: number; smb: number };
   try {
     info = await ready;
   } catch (e) {
@@ -119,6 +120,7 @@ export async function startMember(name: string, stores: ClusterStores): Promise<
   return {
     name,
     nfsPort: info.nfs,
+    smbPort: info.smb,
     httpUrl: info.http,
     dataDir,
     child,
@@ -135,6 +137,9 @@ export async function startMember(name: string, stores: ClusterStores): Promise<
     },
   };
 }
+
+/** The password of the `admin` user every member creates at its first start. */
+export const ADMIN_PASSWORD = "scaleout-admin-password";
 
 /** A libnfs URL for a path in the shared share on one member. */
 export function nfsUrl(port: number, path: string): string {

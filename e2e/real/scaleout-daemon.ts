@@ -2,7 +2,7 @@
  * One DittoFS daemon as its own process, for the scale-out test (scaleout.test.ts) and the
  * benchmark (bench/scaleout.ts): the real createDaemon with the config given as JSON in
  * SCALEOUT_CONFIG, HTTP and every adapter on 127.0.0.1 port 0. Once serving, it prints one line
- * `SCALEOUT_READY {"http":…,"nfs":port}` so the parent can connect; it runs until SIGTERM (graceful
+ * `SCALEOUT_READY {"http":…,"nfs":port,"smb":port}` so the parent can connect; it runs until SIGTERM (graceful
  * stop) or SIGKILL (the crash case). Run with `npx tsx e2e/real/scaleout-daemon.ts`.
  */
 import { pino } from "pino";
@@ -27,8 +27,15 @@ async function main(): Promise<void> {
     print: () => {},
   });
   await daemon.start();
+  // SMB needs a share permission (NFS goes by AUTH_UNIX): the admin may read and write every
+  // declared share, as a console user would grant it.
+  for (const share of config.declared.shares) {
+    await daemon.store.setPermission(share.name, { user: "admin" }, "read-write");
+  }
+  await daemon.runtime.identityChanged();
   const nfs = daemon.runtime.adapterStatus("nfs").port;
-  process.stdout.write(`${READY_PREFIX}${JSON.stringify({ http: daemon.httpUrl, nfs })}\n`);
+  const smb = daemon.runtime.adapterStatus("smb").port;
+  process.stdout.write(`${READY_PREFIX}${JSON.stringify({ http: daemon.httpUrl, nfs, smb })}\n`);
   const stop = () => {
     void daemon.stop().finally(() => process.exit(0));
   };
