@@ -30,7 +30,9 @@ import type {
 import { Mutex } from "../mutex.ts";
 import { BoundedCache } from "./lru.ts";
 import { type InodeRow, inodeValues, rowToInode } from "./sql-rows.ts";
+import { type Batch, deferred, toFsError } from "./sqlite-batch.ts";
 import { SqliteCheckpointer } from "./sqlite-checkpoint.ts";
+import { DirListings, type ListingRow } from "./sqlite-listings.ts";
 import { firstFreeId, prepareAll, readEpoch, SCHEMA } from "./sqlite-schema.ts";
 
 type Rec = Readonly<InodeRecord>;
@@ -51,35 +53,6 @@ export const SQLITE_GROUP_COMMIT_MAX = 256;
  */
 export const SQLITE_WAL_CHECKPOINT_PAGES = 8000;
 
-/** SQLite failures as errno: a full database (max_page_count or disk) is ENOSPC, the rest EIO. */
-function toFsError(e: unknown): unknown {
-  if (!(e instanceof Database.SqliteError)) return e;
-  return new FsError(e.code === "SQLITE_FULL" ? "ENOSPC" : "EIO", `sqlite: ${e.message}`);
-}
-
-interface Deferred {
-  promise: Promise<void>;
-  resolve: () => void;
-  reject: (e: Error) => void;
-}
-
-function deferred(): Deferred {
-  let resolve!: () => void;
-  let reject!: (e: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // Every member of a batch may have failed already: the rejection then has no other listener.
-  promise.catch(() => {});
-  return { promise, resolve, reject };
-}
-
-interface Batch {
-  size: number;
-  committed: Deferred;
-}
-
 export interface SqliteStoreOptions {
   /** Largest database file (SQLite max_page_count); a transaction growing it beyond fails ENOSPC. */
   maxBytes?: number;
@@ -96,8 +69,9 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly st: ReturnType<typeof prepareAll>;
   private readonly inodes = new BoundedCache<bigint, Rec>(SQLITE_INODE_CACHE_MAX);
   private readonly entries = new BoundedCache<string, EntryRecord | null>(SQLITE_ENTRY_CACHE_MAX);
+  private readonly listings = new DirListings();
   private readonly mutex = new Mutex();
-  private touched: { inodes: bigint[]; entries: string[] } | null = null;
+  private touched: { inodes: bigint[]; entries: string[]; dirs: bigint[] } | null = null;
   private batch: Batch | null = null;
   private closed = false;
 
@@ -178,7 +152,7 @@ export class SqliteMetadataStore implements MetadataStore {
 
   private async savepoint<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {
     this.st.savepoint.run();
-    this.touched = { inodes: [], entries: [] };
+    this.touched = { inodes: [], entries: [], dirs: [] };
     try {
       const out = await fn(this.tx);
       this.st.release.run();
@@ -196,6 +170,7 @@ export class SqliteMetadataStore implements MetadataStore {
       this.reservedUpTo = 0n;
       for (const id of this.touched.inodes) this.inodes.delete(id);
       for (const k of this.touched.entries) this.entries.delete(k);
+      for (const d of this.touched.dirs) this.listings.drop(d);
       throw e;
     } finally {
       this.touched = null;
@@ -228,6 +203,7 @@ export class SqliteMetadataStore implements MetadataStore {
     // The cache holds the lost batch's writes: forget everything.
     this.inodes.clear();
     this.entries.clear();
+    this.listings.clear();
     const mapped = toFsError(cause);
     const err = mapped instanceof FsError ? mapped : new FsError("EIO", String(cause));
     batch?.committed.reject(new FsError(err.code, `sqlite batch rolled back: ${err.message}`));
@@ -268,18 +244,26 @@ export class SqliteMetadataStore implements MetadataStore {
   }
 
   listEntries(parent: bigint, afterSeq: bigint, limit: number): ListedEntry[] {
-    // Entries only, inodes through the cache: a listed directory is usually hot already.
+    // Entries from the listing cache (or SQLite for a big directory), inodes through the inode
+    // cache: a listed directory is usually hot already.
+    const rows =
+      this.listings.page(parent, afterSeq, limit, (max) => this.listRows(parent, 0n, max)) ??
+      this.listRows(parent, afterSeq, limit);
+    const out: ListedEntry[] = [];
+    for (const r of rows) {
+      const inode = this.getInode(r.child);
+      if (inode !== undefined) out.push({ name: r.name, seq: r.seq, inode });
+    }
+    return out;
+  }
+
+  private listRows(parent: bigint, afterSeq: bigint, limit: number): ListingRow[] {
     const rows = this.reads().list.all(parent, afterSeq, limit) as {
       name: string;
       seq: number;
       child: number;
     }[];
-    const out: ListedEntry[] = [];
-    for (const r of rows) {
-      const inode = this.getInode(BigInt(r.child));
-      if (inode !== undefined) out.push({ name: r.name, seq: BigInt(r.seq), inode });
-    }
-    return out;
+    return rows.map((r) => ({ name: r.name, seq: BigInt(r.seq), child: BigInt(r.child) }));
   }
 
   getRoot(share: string): bigint | undefined {
@@ -334,8 +318,9 @@ export class SqliteMetadataStore implements MetadataStore {
     this.touched?.inodes.push(id);
   }
 
-  private touchEntry(key: string): void {
+  private touchEntry(parent: bigint, key: string): void {
     this.touched?.entries.push(key);
+    this.touched?.dirs.push(parent);
   }
 
   private readonly tx: MetadataTx = {
@@ -366,13 +351,14 @@ export class SqliteMetadataStore implements MetadataStore {
       this.inBatch();
       this.touchInode(id);
       this.inodes.delete(id);
+      this.listings.drop(id);
       if (this.st.deleteInode.run(id).changes === 0) throw new FsError("ESTALE");
     },
     getEntry: (parent, name) => this.getEntry(parent, name),
     insertEntry: (e) => {
       this.inBatch();
       const key = entryKey(e.parent, e.name);
-      this.touchEntry(key);
+      this.touchEntry(e.parent, key);
       try {
         this.st.insertEntry.run(e.parent, e.name, e.child, e.seq);
       } catch (err) {
@@ -381,13 +367,15 @@ export class SqliteMetadataStore implements MetadataStore {
         throw err;
       }
       this.entries.set(key, { ...e });
+      this.listings.inserted(e.parent, e);
     },
     deleteEntry: (parent, name) => {
       this.inBatch();
       const key = entryKey(parent, name);
-      this.touchEntry(key);
+      this.touchEntry(parent, key);
       if (this.st.deleteEntry.run(parent, name).changes === 0) throw new FsError("ENOENT", name);
       this.entries.set(key, null);
+      this.listings.deleted(parent, name);
     },
     hasEntries: (parent) => this.st.hasEntries.get(parent) !== undefined,
     setRoot: (share, id) => {

@@ -1,0 +1,115 @@
+/**
+ * The SQLite store's in-memory directory listings stay equal to what the database holds: after
+ * inserts, deletes, renames, a rolled-back transaction and a removed directory, every page served
+ * from the cache equals the same page read by a fresh store from the file.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { fileInode } from "../conformance/store-crud.ts";
+import { SqliteMetadataStore } from "./sqlite.ts";
+import { LISTING_ENTRIES_MAX } from "./sqlite-listings.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function open(): { path: string; store: SqliteMetadataStore } {
+  const dir = mkdtempSync(join(tmpdir(), "dittofs-sqlite-listings-"));
+  dirs.push(dir);
+  const path = join(dir, "m.sqlite");
+  return { path, store: SqliteMetadataStore.open(path) };
+}
+
+/** A directory with `n` entries f0..f(n-1), seq 3.. (the service's numbering). */
+async function makeDir(store: SqliteMetadataStore, n: number): Promise<{ dir: bigint; seq: bigint }> {
+  return store.transaction(async (tx) => {
+    const dir = (await tx.insertInode(fileInode(0n, { type: "dir", parent: 0n }))).id;
+    let seq = 2n;
+    for (let i = 0; i < n; i++) {
+      const child = (await tx.insertInode(fileInode(dir))).id;
+      await tx.insertEntry({ parent: dir, name: `f${i}`, child, seq: ++seq });
+    }
+    return { dir, seq };
+  });
+}
+
+const names = (store: SqliteMetadataStore, dir: bigint, after = 0n, limit = 100_000) =>
+  store.listEntries(dir, after, limit).map((e) => `${e.name}@${e.seq}`);
+
+async function sameOnDisk(
+  path: string,
+  store: SqliteMetadataStore,
+  dir: bigint,
+  expected: string[],
+): Promise<void> {
+  await store.close();
+  const fresh = SqliteMetadataStore.open(path);
+  try {
+    // The fresh store reads its first page through SQLite before any listing is cached.
+    const disk = fresh.listEntries(dir, 0n, 100_000).map((e) => `${e.name}@${e.seq}`);
+    expect(disk).toEqual(expected);
+  } finally {
+    await fresh.close();
+  }
+}
+
+describe("SQLite directory listing cache", () => {
+  it("follows inserts, deletes and rollbacks of a cached directory", async () => {
+    const { path, store } = open();
+    let { dir, seq } = await makeDir(store, 50);
+    expect(names(store, dir, 0n, 10)).toHaveLength(10); // cached now
+    const child = await store.transaction(async (tx) => (await tx.insertInode(fileInode(dir))).id);
+    await store.transaction(async (tx) => {
+      await tx.deleteEntry(dir, "f7");
+      await tx.insertEntry({ parent: dir, name: "new", child, seq: ++seq });
+    });
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.deleteEntry(dir, "f8");
+        await tx.insertEntry({ parent: dir, name: "ghost", child, seq: seq + 1n });
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    const expected = names(store, dir);
+    expect(expected).toHaveLength(50);
+    expect(expected).toContain("f8@11");
+    expect(expected).not.toContain("f7@10");
+    expect(expected.at(-1)).toBe(`new@${seq}`);
+    expect(expected.some((n) => n.startsWith("ghost"))).toBe(false);
+    // Pages resume after a cookie, including one of a removed entry.
+    expect(names(store, dir, 10n, 2)).toEqual(["f8@11", "f9@12"]);
+    await sameOnDisk(path, store, dir, expected);
+  });
+
+  it(`pages a directory of more than ${LISTING_ENTRIES_MAX} entries from SQLite`, async () => {
+    const { path, store } = open();
+    const { dir } = await makeDir(store, LISTING_ENTRIES_MAX + 5);
+    const pages: string[] = [];
+    for (let after = 0n; ; ) {
+      const page = store.listEntries(dir, after, 1000);
+      if (page.length === 0) break;
+      pages.push(...page.map((e) => `${e.name}@${e.seq}`));
+      after = page.at(-1)!.seq;
+    }
+    expect(pages).toHaveLength(LISTING_ENTRIES_MAX + 5);
+    await store.transaction(async (tx) => tx.deleteEntry(dir, "f0"));
+    const expected = names(store, dir);
+    expect(expected).toHaveLength(LISTING_ENTRIES_MAX + 4);
+    await sameOnDisk(path, store, dir, expected);
+  });
+
+  it("forgets a removed directory's listing", async () => {
+    const { store } = open();
+    const { dir } = await makeDir(store, 3);
+    expect(names(store, dir)).toHaveLength(3);
+    await store.transaction(async (tx) => {
+      for (const n of ["f0", "f1", "f2"]) await tx.deleteEntry(dir, n);
+      await tx.deleteInode(dir);
+    });
+    expect(names(store, dir)).toEqual([]);
+    await store.close();
+  });
+});
