@@ -6,7 +6,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { prng } from "../conformance/harness.ts";
 import { fileInode } from "../conformance/store-crud.ts";
 import { SqliteMetadataStore } from "./sqlite.ts";
 import { LISTING_ENTRIES_MAX } from "./sqlite-listings.ts";
@@ -111,5 +113,62 @@ describe("SQLite directory listing cache", () => {
     });
     expect(names(store, dir)).toEqual([]);
     await store.close();
+  });
+
+  it("matches the database after every step of random inserts, deletes, renames and rollbacks", async () => {
+    const seed = 20261127;
+    const rand = prng(seed);
+    const { path, store } = open();
+    const made = await makeDir(store, 200);
+    const dir = made.dir;
+    let seq = made.seq;
+    const raw = new Database(path, { readonly: true });
+    const list = raw.prepare("SELECT name, seq FROM entries WHERE parent = ? ORDER BY seq");
+    const live = new Set(Array.from({ length: 200 }, (_, i) => `f${i}`));
+    const pick = () => [...live][Math.floor(rand() * live.size)]!;
+    try {
+      for (let step = 0; step < 400; step++) {
+        const op = rand();
+        const rollback = rand() < 0.15;
+        const next = seq + 1n;
+        const fresh = `n${step}`;
+        const victim = live.size > 0 ? pick() : null;
+        const body = store.transaction(async (tx) => {
+          if (op < 0.4 || victim === null) {
+            const child = (await tx.insertInode(fileInode(dir))).id;
+            await tx.insertEntry({ parent: dir, name: fresh, child, seq: next });
+          } else if (op < 0.7) {
+            await tx.deleteEntry(dir, victim);
+          } else {
+            const e = (await tx.getEntry(dir, victim))!;
+            await tx.deleteEntry(dir, victim);
+            await tx.insertEntry({ parent: dir, name: fresh, child: e.child, seq: next });
+          }
+          if (rollback) throw new Error("roll back");
+        });
+        if (rollback) {
+          await expect(body).rejects.toThrow("roll back");
+        } else {
+          await body;
+          if (op < 0.4 || victim === null || op >= 0.7) seq = next;
+          if (victim !== null && op >= 0.4) live.delete(victim);
+          if (op < 0.4 || victim === null || op >= 0.7) live.add(fresh);
+        }
+        // A page from the middle too, so cookies inside the cached listing are exercised.
+        const want = (list.all(dir) as { name: string; seq: number }[]).map((r) => `${r.name}@${r.seq}`);
+        expect(names(store, dir), `seed ${seed} step ${step}`).toEqual(want);
+        const mid = want[Math.floor(want.length / 2)];
+        if (mid !== undefined) {
+          const after = BigInt(mid.split("@")[1]!);
+          expect(names(store, dir, after, 7)).toEqual(
+            want.slice(Math.floor(want.length / 2) + 1).slice(0, 7),
+          );
+        }
+      }
+      expect(live.size).toBe(names(store, dir).length);
+    } finally {
+      raw.close();
+      await store.close();
+    }
   });
 });
