@@ -39,7 +39,7 @@ const RACE_NAMES = 200;
 /** Not a multiple of any block size: the last block is partial, where zeros showed before. */
 const XFER_BYTES = 3 * 1024 * 1024 + 12_345;
 /** Block GC grace period of the members: short, but longer than an upload on a loaded machine. */
-const GC_GRACE_MS = 5000;
+const GC_GRACE_MS = 10_000;
 
 /** The first offset where two buffers differ, or -1: a useful failure message for a 3 MiB file. */
 function firstDifference(x: Buffer, y: Buffer): number {
