@@ -107,6 +107,10 @@ export class SharePayload implements BlockOwner {
   entry(p: PayloadState, index: number): BlockEntry {
     let e = p.blocks.get(index);
     if (e === undefined) {
+      // A forgotten state must never gain blocks (readers would miss them and a live state's entry
+      // would race theirs in the store): callers pin it across awaits, else fail loudly.
+      if (this.payloads.get(p.id) !== p)
+        throw new FsError("EIO", "payload state used after it was forgotten");
       e = new BlockEntry(p.id, index, this);
       p.blocks.set(index, e);
     }
