@@ -1,12 +1,14 @@
 /*
  * Per-call latency of a synchronous libnfs client (used by bench/nfs-calls.ts):
  *
- *   nfs-calls URL MODE N        MODE = stat | fstat | read | create
+ *   nfs-calls URL MODE N        MODE = stat | fstat | read | write | create | small
  *
  *   stat    nfs_stat64 of /calls.<pid>/a/f: a path walk (LOOKUP per component) + GETATTR
  *   fstat   nfs_fstat64 of an open handle: one GETATTR per call
  *   read    nfs_pread of 4 KiB from a 64 KiB file: one READ per call
  *   create  nfs_creat + nfs_close + nfs_unlink of a fresh name: CREATE, (COMMIT), LOOKUP, REMOVE
+ *   small   as create with a 4 KiB pwrite before the close: + WRITE (UNSTABLE) and COMMIT
+ *   write   nfs_pwrite of 4 KiB into the open file (offsets cycle over 64 KiB): one WRITE per call
  *
  * Prints one JSON line: {"mode":..,"n":..,"us_per_op":..}. One call in flight at a time, so the
  * number is the round trip a synchronous application sees.
@@ -32,7 +34,7 @@ static void die(struct nfs_context *nfs, const char *what) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 4) { fprintf(stderr, "usage: nfs-calls URL stat|fstat|read|create N\n"); return 2; }
+  if (argc < 4) { fprintf(stderr, "usage: nfs-calls URL stat|fstat|read|write|create|small N\n"); return 2; }
   const char *mode = argv[2];
   int n = atoi(argv[3]);
   struct nfs_context *nfs = nfs_init_context();
@@ -61,11 +63,14 @@ int main(int argc, char **argv) {
     } else if (strcmp(mode, "read") == 0) {
       char b[4096];
       if (nfs_pread(nfs, fh, (uint64_t)(i % 16) * 4096, sizeof b, b) != (int)sizeof b) die(nfs, "pread");
+    } else if (strcmp(mode, "write") == 0) {
+      if (nfs_pwrite(nfs, fh, (uint64_t)(i % 16) * 4096, 4096, data) != 4096) die(nfs, "pwrite");
     } else {
       char p[200];
       struct nfsfh *f2;
       snprintf(p, sizeof p, "%s/c%d", sub, i);
       if (nfs_creat(nfs, p, 0644, &f2) != 0) die(nfs, "creat");
+      if (strcmp(mode, "small") == 0 && nfs_pwrite(nfs, f2, 0, 4096, data) != 4096) die(nfs, "pwrite");
       nfs_close(nfs, f2);
       if (nfs_unlink(nfs, p) != 0) die(nfs, "unlink");
     }

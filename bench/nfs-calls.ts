@@ -3,7 +3,7 @@
  * NFS-Ganesha (VFS) in one run. The metadata-heavy phases of bench/nfs.ts are round-trip bound
  * (one call in flight), so this isolates the per-call cost of the server, connection layer included.
  *
- *   npx tsx bench/nfs-calls.ts [--n 5000] [--rounds 5] [--modes stat,fstat,read,create] [--stores memory|persistent]
+ *   npx tsx bench/nfs-calls.ts [--n 5000] [--rounds 5] [--modes stat,fstat,read,write,create,small] [--stores memory|persistent]
  *
  * The client is bench/nfs-calls.c over libnfs. Per mode it prints the best of `rounds` runs
  * (interleaved between the servers; the machine is shared and noisy) of the wall time per
