@@ -35,8 +35,27 @@ export interface DecodedHandle {
 }
 
 export function decodeHandle(h: Buffer): DecodedHandle {
+  const fileid = checkHandle(h);
+  return { key: handleKeyHex(h), epoch: handleEpoch(h), fileid };
+}
+
+/** The fileid of a well-formed handle; EBADHANDLE otherwise. The parts below need this first. */
+export function checkHandle(h: Buffer): bigint {
   if (h.length !== HANDLE_BYTES || h[0] !== HANDLE_VERSION) throw new FsError("EBADHANDLE");
   const fileid = h.readBigUInt64BE(13);
   if (fileid === 0n) throw new FsError("EBADHANDLE");
-  return { key: h.toString("hex", 1, 9), epoch: h.readUInt32BE(9), fileid };
+  return fileid;
+}
+
+export function handleKeyHex(h: Buffer): string {
+  return h.toString("hex", 1, 9);
+}
+
+export function handleEpoch(h: Buffer): number {
+  return h.readUInt32BE(9);
+}
+
+/** Whether the handle's share key is `key` (8 bytes), compared as two words without allocating. */
+export function sameKey(h: Buffer, key: Buffer): boolean {
+  return h.readUInt32BE(1) === key.readUInt32BE(0) && h.readUInt32BE(5) === key.readUInt32BE(4);
 }
