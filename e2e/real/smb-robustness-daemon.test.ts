@@ -7,13 +7,14 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { resolveConfig } from "../../apps/daemon/src/config/load.ts";
 import { createDaemon, type Daemon } from "../../apps/daemon/src/daemon.ts";
+import { expectPutGetRoundTrip, killGetMidway, type SmbTarget, smbclient } from "./smb-helpers.ts";
 
 const PASSWORD = "robust-Admin-pass1";
 const BIG_BYTES = 16 * 1024 * 1024;
@@ -39,12 +40,8 @@ describe("the daemon survives failing SMB gets (console-suite scenario)", () => 
   let dir: string;
   let smbPort: number;
   let nfsPort: number;
-  const smb = (cmds: string) =>
-    run(
-      "smbclient",
-      ["//127.0.0.1/export", "-p", String(smbPort), "-U", `admin%${PASSWORD}`, "-c", cmds],
-      dir,
-    );
+  const adminTarget = (): SmbTarget => ({ port: smbPort, user: "admin", password: PASSWORD });
+  const smb = (cmds: string) => smbclient(adminTarget(), cmds, dir);
 
   beforeAll(async () => {
     process.on("uncaughtException", onEscape);
@@ -93,27 +90,7 @@ describe("the daemon survives failing SMB gets (console-suite scenario)", () => 
     expect((await smb("get missing.bin")).out).toContain("NT_STATUS_OBJECT_NAME_NOT_FOUND");
     expect((await smb("get from-nfs.bin /proc/none/x")).code).not.toBe(0);
     for (let round = 0; round < 3; round++) {
-      const target = join(dir, `partial-${round}.bin`);
-      const child = spawn(
-        "smbclient",
-        [
-          "//127.0.0.1/export",
-          "-p",
-          String(smbPort),
-          "-U",
-          `admin%${PASSWORD}`,
-          "-c",
-          `get big.bin ${target}`,
-        ],
-        { stdio: "ignore" },
-      );
-      const exited = new Promise((r) => child.once("exit", r));
-      const until = Date.now() + 3000;
-      while (Date.now() < until && !(existsSync(target) && statSync(target).size > 0)) {
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      child.kill("SIGKILL");
-      await exited;
+      await killGetMidway(adminTarget(), "big.bin", join(dir, `partial-${round}.bin`));
     }
     const session = spawn(
       "smbclient",
@@ -149,5 +126,6 @@ describe("the daemon survives failing SMB gets (console-suite scenario)", () => 
     await settle();
     const got = await smb("get from-nfs.bin back2.bin");
     expect(got.code, got.out).toBe(0);
+    await expectPutGetRoundTrip(adminTarget(), dir);
   });
 });

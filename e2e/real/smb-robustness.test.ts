@@ -4,11 +4,10 @@
  * mid-transfer, many failures in a row; raw clients that disconnect with reads, writes, blocking
  * locks and delete-on-close opens in flight. Every uncaught exception and unhandled rejection in
  * the process is recorded while the tests run and must stay empty; afterwards the server still
- * serves a put/get round trip.
+ * serves a put/get round trip (smb-helpers.ts).
  */
-import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,6 +34,7 @@ import {
   type SmbResponse,
   SmbTestClient,
 } from "../../apps/daemon/src/protocols/smb/testing/smb-client.ts";
+import { expectPutGetRoundTrip, killGetMidway, type SmbTarget, smbclient } from "./smb-helpers.ts";
 
 const BIG_BYTES = 32 * 1024 * 1024;
 /** READs of 1 MiB a non-reading client sends: far more than the outbound and in-flight limits. */
@@ -44,23 +44,6 @@ const NOW = C.SMB2_LOCKFLAG_FAIL_IMMEDIATELY;
 
 const escaped: unknown[] = [];
 const onEscape = (e: unknown) => escaped.push(e);
-
-/** smbclient against the harness's export; resolves with exit code and output, never throws. */
-function smbclient(port: number, user: string, password: string, cmds: string, opts: string[], cwd: string) {
-  const args = ["//127.0.0.1/export", "-p", String(port), "-U", `${user}%${password}`];
-  for (const o of opts) args.push("--option", o);
-  args.push("-c", cmds);
-  return new Promise<{ code: number; out: string }>((resolve) => {
-    execFile("smbclient", args, { cwd, timeout: 120_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-      const code = err
-        ? typeof (err as { code?: unknown }).code === "number"
-          ? (err as { code: number }).code
-          : 1
-        : 0;
-      resolve({ code, out: `${stdout}${stderr}` });
-    });
-  });
-}
 
 const settle = () => new Promise((r) => setTimeout(r, 200));
 
@@ -74,7 +57,7 @@ describe("SMB server survives failing and aborted requests", () => {
     h = await startSmbHarness({ wal: true });
     dir = mkdtempSync(join(tmpdir(), "smb-robust-"));
     writeFileSync(join(dir, "big.bin"), randomBytes(BIG_BYTES));
-    const put = await smbclient(h.port, ALICE.user, ALICE.password, "put big.bin", [], dir);
+    const put = await smbclient(alice(), "put big.bin", dir);
     expect(put.code, put.out).toBe(0);
   });
 
@@ -90,29 +73,17 @@ describe("SMB server survives failing and aborted requests", () => {
     expect(escaped).toEqual([]);
   });
 
-  async function stillServes(): Promise<void> {
-    const name = `alive-${randomBytes(4).toString("hex")}.txt`;
-    writeFileSync(join(dir, name), "still here");
-    const r = await smbclient(
-      h.port,
-      ALICE.user,
-      ALICE.password,
-      `put ${name}; get ${name} ${name}.back`,
-      [],
-      dir,
-    );
-    expect(r.code, r.out).toBe(0);
-    expect(readFileSync(join(dir, `${name}.back`), "utf8")).toBe("still here");
-  }
+  const alice = (): SmbTarget => ({ port: h.port, user: ALICE.user, password: ALICE.password });
+  const stillServes = () => expectPutGetRoundTrip(alice(), dir);
 
   it("answers a get of a missing file with OBJECT_NAME_NOT_FOUND and keeps serving", async () => {
-    const r = await smbclient(h.port, ALICE.user, ALICE.password, "get no-such-file.bin", [], dir);
+    const r = await smbclient(alice(), "get no-such-file.bin", dir);
     expect(r.out).toContain("NT_STATUS_OBJECT_NAME_NOT_FOUND");
     await stillServes();
   });
 
   it("survives a get into an unwritable local path", async () => {
-    const r = await smbclient(h.port, ALICE.user, ALICE.password, "get big.bin /proc/no/such/dir/x", [], dir);
+    const r = await smbclient(alice(), "get big.bin /proc/no/such/dir/x", dir);
     expect(r.code).not.toBe(0);
     await stillServes();
   });
@@ -121,34 +92,13 @@ describe("SMB server survives failing and aborted requests", () => {
     const cmds = Array.from({ length: 30 }, (_, i) =>
       i % 3 === 0 ? `get missing-${i}` : i % 3 === 1 ? `rm missing-${i}` : `get big.bin /proc/x/${i}`,
     ).join("; ");
-    for (let i = 0; i < 3; i++) await smbclient(h.port, ALICE.user, ALICE.password, cmds, [], dir);
+    for (let i = 0; i < 3; i++) await smbclient(alice(), cmds, dir);
     await stillServes();
   });
 
   it("survives smbclient killed in the middle of a get", async () => {
     for (let round = 0; round < 3; round++) {
-      const target = join(dir, `partial-${round}.bin`);
-      const child = spawn(
-        "smbclient",
-        [
-          "//127.0.0.1/export",
-          "-p",
-          String(h.port),
-          "-U",
-          `${ALICE.user}%${ALICE.password}`,
-          "-c",
-          `get big.bin ${target}`,
-        ],
-        { stdio: "ignore" },
-      );
-      const exited = new Promise((r) => child.once("exit", r));
-      // Kill once the transfer has started (some bytes landed locally), or after 3 s regardless.
-      const until = Date.now() + 3000;
-      while (Date.now() < until && !(existsSync(target) && statSync(target).size > 0)) {
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      child.kill("SIGKILL");
-      await exited;
+      await killGetMidway(alice(), "big.bin", join(dir, `partial-${round}.bin`));
     }
     await stillServes();
   });
@@ -217,14 +167,7 @@ describe("SMB server survives failing and aborted requests", () => {
     const f = await open(a, "doc-gone.txt", { options: C.FILE_DELETE_ON_CLOSE, access: C.FILE_ALL_ACCESS });
     // Another client renames the file away (share DELETE is granted), so the unlink at CLOSE fails.
     await writeFile(b, "doc-other.txt", Buffer.from("y"));
-    const r = await smbclient(
-      h.port,
-      ALICE.user,
-      ALICE.password,
-      "rename doc-gone.txt doc-moved.txt",
-      [],
-      dir,
-    );
+    const r = await smbclient(alice(), "rename doc-gone.txt doc-moved.txt", dir);
     expect(typeof r.code).toBe("number");
     const closed = await a.send(C.SMB2_CLOSE, closeBody(f));
     expect(closed.header.Command).toBe(C.SMB2_CLOSE);

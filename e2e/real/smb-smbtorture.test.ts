@@ -60,20 +60,62 @@ export const KNOWN_FAILURES: Record<string, string> = {
   READONLY: "smb2.delete-on-close-perms.READONLY: follows from the SecD failures above (leftover file)",
 };
 
-/** The suites the issue names; smb2.lock's replay/durable subtests are in KNOWN_FAILURES. */
-const SUITES = [
-  "smb2.connect",
-  "smb2.read",
-  "smb2.rw",
-  "smb2.dir",
-  "smb2.create.open",
-  "smb2.create.blob",
-  "smb2.getinfo",
-  "smb2.setinfo",
-  "smb2.lock",
-  "smb2.rename",
-  "smb2.delete-on-close-perms",
-  "smb2.maxfid",
+const STREAMS = "named streams (file:stream) are not supported";
+
+/** smb2.oplock: test name → reason (names repeat across suites, so each suite has its list). */
+export const OPLOCK_KNOWN_FAILURES: Record<string, string> = {
+  batch22b:
+    "smb2.oplock.batch22b: smbtorture stops reading its socket (test_block_smb2_transport) to let the break time out; that needs socket_wrapper, which this run does not use",
+  batch26: `smb2.oplock.batch26: ${STREAMS}`,
+  stream1: `smb2.oplock.stream1: ${STREAMS}`,
+  doc: "smb2.oplock.doc: setting delete-on-close on a handle does not yet break other opens' batch oplocks the Windows way (a break is sent where none is expected)",
+};
+
+/** smb2.lease: test name → reason. */
+export const LEASE_KNOWN_FAILURES: Record<string, string> = {
+  request: `smb2.lease.request: leases on ${STREAMS}`,
+  breaking3:
+    "smb2.lease.breaking3: a second contending open while a break is unacknowledged waits for that ack; Windows sends the next break (to none) at once",
+  v2_breaking3:
+    "smb2.lease.v2_breaking3: a second contending open while a break is unacknowledged waits for that ack; Windows sends the next break at once",
+  breaking4:
+    "smb2.lease.breaking4: an open that needs no break still waits behind a pending one instead of completing",
+  v2_rename: "smb2.lease.v2_rename: directory leases (parent lease key breaks) are not implemented",
+  dynamic_share:
+    "smb2.lease.dynamic_share: needs a share whose lease setting is changed in smb.conf between connects",
+  timeout:
+    "smb2.lease.timeout: after an unacknowledged break times out Windows keeps the lease broken without a second break; DittoFS sends another",
+  unlink:
+    "smb2.lease.unlink: deleting a file another client holds an H lease on does not first break H with an acknowledgment",
+  statopen3:
+    "smb2.lease.statopen3: an attributes-only open still counts as another open, so the lease is granted RH where Windows grants RWH",
+  upgrade3:
+    "smb2.lease.upgrade3: upgrading a lease while another lease has the file open grants RH where Windows keeps R",
+  rename_wait:
+    "smb2.lease.rename_wait: a rename does not wait for other clients' H leases to be broken (MS-FSA rename H-break)",
+};
+
+/**
+ * The suites the issue names (smb2.lock's replay/durable subtests are in KNOWN_FAILURES), then
+ * the oplock and lease suites with their own lists.
+ */
+const SUITES: [string, Record<string, string>][] = [
+  ...[
+    "smb2.connect",
+    "smb2.read",
+    "smb2.rw",
+    "smb2.dir",
+    "smb2.create.open",
+    "smb2.create.blob",
+    "smb2.getinfo",
+    "smb2.setinfo",
+    "smb2.lock",
+    "smb2.rename",
+    "smb2.delete-on-close-perms",
+    "smb2.maxfid",
+  ].map((s): [string, Record<string, string>] => [s, KNOWN_FAILURES]),
+  ["smb2.oplock", OPLOCK_KNOWN_FAILURES],
+  ["smb2.lease", LEASE_KNOWN_FAILURES],
 ];
 
 interface Outcome {
@@ -107,7 +149,7 @@ async function smbtorture(port: number, share: string, suite: string, cwd: strin
   try {
     const { stdout, stderr } = await run("smbtorture", args, {
       cwd,
-      timeout: 240_000,
+      timeout: 480_000,
       maxBuffer: 64 * 1024 * 1024,
     });
     return parse(stdout + stderr);
@@ -131,15 +173,15 @@ describe("smbtorture against DittoFS SMB", () => {
   });
 
   // Suites run a few at a time, each on its own share: several mostly wait on lock timeouts.
-  it.concurrent.each(SUITES.map((s, i) => [s, i] as const))(
+  it.concurrent.each(SUITES.map(([s, known], i) => [s, known, i] as const))(
     "%s: no failures outside the known list",
-    async (suite, i) => {
+    async (suite, known, i) => {
       const share = `torture${i}`;
       await h.addShare(shareInfo(`/${share}`));
       const cwd = mkdtempSync(join(scratch, `${suite}-`));
       const r = await smbtorture(h.port, share, suite, cwd);
-      const unexpected = r.failed.filter((name) => !(name in KNOWN_FAILURES));
-      const nowPassing = r.passed.filter((name) => name in KNOWN_FAILURES);
+      const unexpected = r.failed.filter((name) => !(name in known));
+      const nowPassing = r.passed.filter((name) => name in known);
       console.log(
         `${suite}: ${r.passed.length} passed, ${r.failed.length} failed (${r.failed.length - unexpected.length} known), ${r.skipped.length} skipped` +
           (nowPassing.length ? `; known failures now passing: ${nowPassing.join(", ")}` : ""),
@@ -147,5 +189,7 @@ describe("smbtorture against DittoFS SMB", () => {
       expect(unexpected, r.output.slice(-4000)).toEqual([]);
       expect(r.passed.length + r.failed.length, r.output.slice(-4000)).toBeGreaterThan(0);
     },
+    // smb2.lease waits out several 35 s break timeouts by design.
+    600_000,
   );
 });

@@ -112,6 +112,7 @@ export interface Grant {
   context: CreateContext | null;
 }
 
+/** Whether the file has opens other than `open` and those sharing the lease `mine`. */
 function othersOpen(file: FileState, open: Open, mine: CacheHolder | null): boolean {
   for (const o of file.opens) if (o !== open && (mine === null || o.holder !== mine)) return true;
   return false;
@@ -123,7 +124,9 @@ function grantOplock(req: SmbRequest, file: FileState, open: Open, level: number
   }
   // Any other open means shared access: at most LEVEL_II, and none while a writer still caches.
   let state = othersOpen(file, open, null) ? R : oplockState(level);
-  if ([...file.holders].some((h) => h.state & W)) state = 0;
+  // A writer still caching, or a lease caching handles, leaves no oplock to grant (smbtorture
+  // smb2.lease.oplock: Windows' results).
+  if ([...file.holders].some((h) => h.state & W || (h.lease && h.state & H))) state = 0;
   if (state === 0) return { level: SMB2_OPLOCK_LEVEL_NONE, context: null };
   attachHolder(req.server, file, { file, lease: null, state, opens: new Set(), breaking: null }, open);
   return { level: oplockLevel(state), context: null };
@@ -136,16 +139,24 @@ function grantLease(req: SmbRequest, file: FileState, open: Open, cr: CachingReq
   if (existing && existing.file !== file) existing = null;
   // §3.3.5.9.8: only R, RH, RW and RWH are grantable.
   let want = ask.state & R ? ask.state : 0;
-  if (othersOpen(file, open, existing)) want &= ~W;
-  for (const h of file.holders) if (h !== existing && h.state & W) want = 0;
+  const shared = othersOpen(file, open, existing);
+  if (shared) want &= ~W;
+  for (const h of file.holders) {
+    if (h === existing) continue;
+    if (h.state & W) want = 0;
+    // Handle caching is for leases only while oplocks are around (Windows grants R then).
+    if (!h.lease && h.state !== 0) want &= ~H;
+  }
   let flags = 0;
   let holder: CacheHolder;
   if (existing) {
     holder = existing;
     if (holder.breaking) flags |= SMB2_LEASE_FLAG_BREAK_IN_PROGRESS;
-    else if ((want & ~holder.state) !== 0) {
-      // A lease is upgraded, never downgraded, by a new open (§3.3.5.9.8 "Lease.LeaseState ...").
-      holder.state |= want;
+    else if ((!shared || holder.state === 0) && (holder.state & ~want) === 0 && want !== holder.state) {
+      // §3.3.5.9.8: a lease is upgraded to a superset of what it holds, otherwise it stays as it
+      // is (RH asked for RW stays RH); while others have the file open only a lease broken to
+      // nothing is granted afresh (smbtorture smb2.lease.break, .nobreakself).
+      holder.state = want;
       if (holder.lease!.version === 2) holder.lease!.epoch++;
     }
   } else {
