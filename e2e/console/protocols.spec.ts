@@ -5,13 +5,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { type AddressInfo, createServer } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, screenshot, test } from "./fixtures.ts";
 import type { Api } from "./support/api.ts";
 import { nfsCopyIn, nfsList, nfsUrl, probe, smbclient, smbSession } from "./support/clients.ts";
 import { DAEMON_NAME } from "./support/env.ts";
+import { listenBelowEphemeral } from "./support/fixed-port.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -113,8 +114,7 @@ test("an adapter whose port is taken shows why it did not start, until a start s
   await api.adapters.stop.mutate({ type: "smb" });
   // A real collision: this test holds the port, then points the stopped SMB adapter at it.
   const squatter = createServer();
-  await new Promise<void>((resolve) => squatter.listen(0, "127.0.0.1", resolve));
-  const port = (squatter.address() as AddressInfo).port;
+  const port = await listenBelowEphemeral(squatter);
   try {
     await api.adapters.update.mutate({ type: "smb", port });
     await page.goto("/adapters");
