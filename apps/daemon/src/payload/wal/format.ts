@@ -79,6 +79,23 @@ export interface WalRecord {
   size: number;
 }
 
+/** True when every byte from `at` to the end is zero: the preallocated, unused end of a segment. */
+export function zeroFrom(buf: Buffer, at: number): boolean {
+  for (let i = at; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * End of the record that failed to decode at `at` as its header declares it (the header alone if
+ * the header itself is damaged): a torn write into a preallocated segment leaves zeros past it.
+ */
+export function declaredEnd(buf: Buffer, at: number): number {
+  const headerOk =
+    buf.length - at >= WAL_HEADER_BYTES && crc32c(buf.subarray(at, at + 36)) === buf.readUInt32LE(at + 36);
+  if (!headerOk) return Math.min(buf.length, at + WAL_HEADER_BYTES);
+  return Math.min(buf.length, at + WAL_HEADER_BYTES + buf.readUInt16LE(at + 28) + buf.readUInt32LE(at + 24));
+}
+
 export type DecodeResult = { ok: true; record: WalRecord } | { ok: false; reason: string };
 
 /** Decodes the record at `at`; a short buffer is a torn record, a failed check is corruption. */

@@ -30,6 +30,8 @@ async function openCollecting(segmentBytesMax?: number): Promise<{ wal: FileWal;
 }
 
 const id = Buffer.from("payload-1");
+/** Size of one record writeRecords() appends. */
+const RECORD_BYTES = WAL_HEADER_BYTES + id.length + 100;
 
 async function writeRecords(n: number, segmentBytesMax?: number): Promise<void> {
   const { wal } = await openCollecting(segmentBytesMax);
@@ -55,8 +57,7 @@ describe("FileWal", () => {
   it("stops at a torn tail and keeps the records before it", async () => {
     await writeRecords(5);
     const seg = path.join(dir, (await segmentFiles())[0]!);
-    const size = (await stat(seg)).size;
-    await truncate(seg, size - 30); // cut into the last record's data
+    await truncate(seg, 5 * RECORD_BYTES - 30); // cut into the last record's data
     const { wal, records } = await openCollecting();
     expect(records.length).toBe(4);
     // Later appends follow the good prefix: a second restart sees 4 + 1 records.
@@ -68,14 +69,42 @@ describe("FileWal", () => {
     await again.wal.close();
   });
 
+  it("zero-fills past small batches and replays the zeros as a clean end, also before a later segment", async () => {
+    await writeRecords(5);
+    const first = path.join(dir, (await segmentFiles())[0]!);
+    // Preallocated: later small records overwrite allocated blocks (fdatasync without a new size).
+    expect((await stat(first)).size).toBeGreaterThanOrEqual(5 * RECORD_BYTES + 512 * 1024);
+    const { wal, records } = await openCollecting();
+    expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    await wal.append(RecordKind.TRUNCATE, id, 9, null);
+    await wal.sync();
+    await wal.close();
+    // The first segment, zero tail and all, is followed by the one the reopen started.
+    const again = await openCollecting();
+    expect(again.records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await readdir(dir)).some((n) => n.endsWith(".corrupt"))).toBe(false);
+    await again.wal.close();
+  });
+
+  it("a record torn into the zero fill is a torn tail, not damage", async () => {
+    await writeRecords(5);
+    const seg = path.join(dir, (await segmentFiles())[0]!);
+    const buf = await readFile(seg);
+    buf.fill(0, 5 * RECORD_BYTES - 30, 5 * RECORD_BYTES); // the last record's end never reached the disk
+    await writeFile(seg, buf);
+    const { wal, records } = await openCollecting();
+    expect(records.length).toBe(4);
+    expect((await readdir(dir)).some((n) => n.endsWith(".corrupt"))).toBe(false);
+    await wal.close();
+  });
+
   it("detects a flipped bit in data or header and keeps earlier records", async () => {
     for (const where of ["data", "header"] as const) {
       await rm(dir, { recursive: true, force: true });
       await writeRecords(5);
       const seg = path.join(dir, (await segmentFiles())[0]!);
       const buf = await readFile(seg);
-      const recordSize = WAL_HEADER_BYTES + id.length + 100;
-      const at = 2 * recordSize + (where === "data" ? WAL_HEADER_BYTES + id.length + 50 : 20);
+      const at = 2 * RECORD_BYTES + (where === "data" ? WAL_HEADER_BYTES + id.length + 50 : 20);
       buf[at]! ^= 0x10;
       await writeFile(seg, buf);
       const { wal, records } = await openCollecting();
@@ -111,7 +140,10 @@ describe("FileWal", () => {
   it("rotates segments and reclaims those whose data is all stored", async () => {
     const { wal } = await openCollecting(1000);
     for (let i = 0; i < 40; i++) await wal.append(RecordKind.WRITE, id, i, Buffer.alloc(100));
-    expect((await segmentFiles()).length).toBeGreaterThan(3);
+    const files = await segmentFiles();
+    expect(files.length).toBeGreaterThan(3);
+    // A rotated segment is cut to its records: only the last one may end in zero fill.
+    for (const f of files.slice(0, -1)) expect((await stat(path.join(dir, f))).size).toBeLessThan(1000 + 200);
     await wal.reclaim(30); // records with sequence < 30 are in the block store
     await wal.close();
     const again = await openCollecting(1000);
