@@ -5,6 +5,8 @@
  *   read cold = fresh service, every block downloaded; read warm = from the cache),
  * - COMMIT latency p50/p99 (4 KiB WRITE + COMMIT) next to raw fdatasync p50/p99 of a 4 KiB append
  *   on the same disk, interleaved in the same loop,
+ * - the NFS small-file path through PayloadService with an fs store: per file a 16 KiB WRITE +
+ *   COMMIT, then the payload delete of REMOVE (p50/p99 of each, files/s),
  * - S3 upload MiB/s through PayloadService next to a plain PutObject loop (same s3rver, same
  *   4 MiB objects, sequential and with the same concurrency).
  * Usage: npx tsx bench/payload.ts [--mib N]
@@ -28,6 +30,7 @@ const TOTAL_MIB = argMib > 0 ? Number(process.argv[argMib + 1]) : 128;
 const S3_MIB = Math.min(TOTAL_MIB, 64);
 const CONCURRENCY = 4;
 const COMMIT_SAMPLES = 300;
+const SMALL_FILES = 500;
 const logger = pino({ level: "warn" });
 
 function pct(xs: number[], p: number): number {
@@ -129,6 +132,42 @@ async function commitBench(dir: string): Promise<Record<string, string>> {
   };
 }
 
+/** Small files: WRITE 16 KiB + COMMIT each (uploads and GC of earlier files run meanwhile), then delete. */
+async function smallFileBench(dir: string): Promise<Record<string, string>> {
+  const store = await new FsBlockStore(path.join(dir, "small-blocks")).open();
+  const svc = newService(dir);
+  await svc.addShare("/f", store);
+  const data = Buffer.alloc(16 * 1024, 3);
+  const write: number[] = [];
+  const commit: number[] = [];
+  const del: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < SMALL_FILES; i++) {
+    let t = performance.now();
+    await svc.writeAt("/f", `s${i}`, 0, data);
+    write.push(performance.now() - t);
+    t = performance.now();
+    await svc.commit("/f", `s${i}`);
+    commit.push(performance.now() - t);
+    // REMOVE of an older file, as a build or untar-and-clean workload does.
+    if (i >= 16) {
+      t = performance.now();
+      await svc.delete("/f", `s${i - 16}`);
+      del.push(performance.now() - t);
+    }
+  }
+  const ms = performance.now() - t0;
+  await svc.close();
+  return {
+    "files/s": ((SMALL_FILES / ms) * 1000).toFixed(0),
+    "write p50 ms": pct(write, 0.5).toFixed(3),
+    "commit p50 ms": pct(commit, 0.5).toFixed(3),
+    "commit p99 ms": pct(commit, 0.99).toFixed(3),
+    "delete p50 ms": pct(del, 0.5).toFixed(3),
+    "delete p99 ms": pct(del, 0.99).toFixed(3),
+  };
+}
+
 /** Upload throughput alone: dirty data piled up behind a held store, then released and drained. */
 async function uploadDrainBench(store: BlockStore, dir: string, mib: number): Promise<string> {
   const gated = new FaultyBlockStore(store);
@@ -207,7 +246,12 @@ async function main(): Promise<void> {
     );
     const commit = await commitBench(dir);
     console.table([commit]);
-    console.log(JSON.stringify({ sequential: rows, s3Drain: drain, s3Plain: plain, commit }));
+    console.log(
+      `\nSmall files (fs store, ${SMALL_FILES} files): 16 KiB WRITE + COMMIT each, delete 16 files behind:`,
+    );
+    const small = await smallFileBench(dir);
+    console.table([small]);
+    console.log(JSON.stringify({ sequential: rows, s3Drain: drain, s3Plain: plain, commit, small }));
   } finally {
     await s3.stop();
     await rm(dir, { recursive: true, force: true });
