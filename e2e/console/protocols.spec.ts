@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { listenBelowEphemeral } from "../../apps/daemon/src/runtime/testing/fixed-port.ts";
 import { expect, screenshot, test } from "./fixtures.ts";
 import type { Api } from "./support/api.ts";
 import { nfsCopyIn, nfsList, nfsUrl, probe, smbclient, smbSession } from "./support/clients.ts";
 import { DAEMON_NAME } from "./support/env.ts";
-import { listenBelowEphemeral } from "./support/fixed-port.ts";
 
 test.describe.configure({ mode: "serial" });
 

@@ -1,6 +1,6 @@
 /**
  * Runs a real daemon for the console suite in its own process: `createDaemon` with the config
- * file given, adapters on 127.0.0.1 and free ports below the ephemeral range (fixed-port.ts)
+ * file given, adapters on 127.0.0.1 and free ports below the ephemeral range (runtime/testing/fixed-port.ts)
  * written into their rows before the start, so runs never collide with each other or with a
  * daemon on the default ports, an adapter restarts on its own port, and a spec can still point an
  * adapter at a port of its choosing. Prints `DAEMON_READY <url>` and stops on SIGTERM.
@@ -10,7 +10,7 @@ import { installProcessHandlers } from "../../../apps/daemon/src/cli/run-daemon.
 import { loadConfig } from "../../../apps/daemon/src/config/load.ts";
 import { createDaemon } from "../../../apps/daemon/src/daemon.ts";
 import { waitForTermination } from "../../../apps/daemon/src/runtime/signals.ts";
-import { freeFixedPort } from "./fixed-port.ts";
+import { freeFixedPort } from "../../../apps/daemon/src/runtime/testing/fixed-port.ts";
 
 const configPath = process.argv[2];
 if (configPath === undefined) throw new Error("usage: daemon-main.ts CONFIG");

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControlError } from "../control/errors.ts";
 import type { Runtime } from "./runtime.ts";
+import { freeFixedPort } from "./testing/fixed-port.ts";
 import { type Dialect, runtimeHarness } from "./testing/runtime-harness.ts";
 import { TEST_PROTOCOL } from "./testing/tcp-test-adapter.ts";
 
@@ -145,9 +146,8 @@ describe.each(DIALECTS)("Runtime on %s", (dialect) => {
   });
 
   it("keeps why an adapter did not start (port taken) in its status until a start succeeds", async () => {
-    const blocker = await listenOn(0);
-    const port = (blocker.address() as { port: number }).port;
-    await new Promise((resolve) => blocker.close(resolve));
+    // Below the ephemeral range, so no outgoing connection takes it while the adapter is down.
+    const port = await freeFixedPort();
     await runtime.createAdapter({ type: TEST_PROTOCOL, port });
     expect(runtime.adapterStatus(TEST_PROTOCOL)).toMatchObject({ running: true, port, error: null });
     await h.stop();

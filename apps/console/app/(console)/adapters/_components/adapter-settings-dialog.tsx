@@ -38,7 +38,12 @@ export function AdapterSettingsDialog({ adapter, onClose }: { adapter: Adapter; 
   });
   const update = useMutation(
     trpc.adapters.update.mutationOptions({
-      onSuccess: () => {
+      onSuccess: (saved) => {
+        // The list shows the saved row at once: reopening before the refetch lands must not
+        // start from the settings as they were.
+        qc.setQueryData(trpc.adapters.list.queryKey(), (rows) =>
+          rows?.map((row) => (row.type === saved.type ? saved : row)),
+        );
         toast.success(`${adapter.type.toUpperCase()} settings saved`);
         onClose();
       },

@@ -32,10 +32,12 @@ function useNow(): number {
 export function AdaptersView({ canEdit }: { canEdit: boolean }) {
   const trpc = useTRPC();
   const now = useNow();
-  const [editing, setEditing] = useState<Adapter | null>(null);
+  // The type, not the row: the dialog opens on the newest data the list has.
+  const [editing, setEditing] = useState<string | null>(null);
   const adapters = useQuery({ ...trpc.adapters.list.queryOptions(), refetchInterval: ADAPTERS_REFRESH_MS });
   if (adapters.isPending) return <Loading what="adapters" />;
   if (adapters.isError) return <ErrorBanner>{errorMessage(adapters.error)}</ErrorBanner>;
+  const editingRow = adapters.data.find((a) => a.type === editing);
   if (adapters.data.length === 0)
     return (
       <EmptyState title="No adapters">The daemon creates the NFS and SMB adapters on first start.</EmptyState>
@@ -73,7 +75,7 @@ export function AdaptersView({ canEdit }: { canEdit: boolean }) {
                     size="sm"
                     variant="secondary"
                     aria-label={`Settings of ${a.type.toUpperCase()}`}
-                    onClick={() => setEditing(a)}
+                    onClick={() => setEditing(a.type)}
                   >
                     Settings
                   </Button>
@@ -83,7 +85,7 @@ export function AdaptersView({ canEdit }: { canEdit: boolean }) {
           },
         ]}
       />
-      {editing ? <AdapterSettingsDialog adapter={editing} onClose={() => setEditing(null)} /> : null}
+      {editingRow ? <AdapterSettingsDialog adapter={editingRow} onClose={() => setEditing(null)} /> : null}
     </>
   );
 }
