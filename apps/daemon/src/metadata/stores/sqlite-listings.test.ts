@@ -58,6 +58,45 @@ async function sameOnDisk(
   }
 }
 
+/**
+ * One random change to `dir` (insert, delete, or rename within it; 15% rolled back), mirrored in
+ * `live`; returns the directory's sequence after it.
+ */
+async function randomChange(
+  store: SqliteMetadataStore,
+  dir: bigint,
+  seq: bigint,
+  live: Set<string>,
+  rand: () => number,
+  fresh: string,
+): Promise<bigint> {
+  const op = rand();
+  const rollback = rand() < 0.15;
+  const victim = live.size > 0 ? [...live][Math.floor(rand() * live.size)]! : null;
+  const kind = victim === null || op < 0.4 ? "insert" : op < 0.7 ? "delete" : "rename";
+  const body = store.transaction(async (tx) => {
+    if (kind === "insert") {
+      const child = (await tx.insertInode(fileInode(dir))).id;
+      await tx.insertEntry({ parent: dir, name: fresh, child, seq: seq + 1n });
+    } else {
+      const e = (await tx.getEntry(dir, victim!))!;
+      await tx.deleteEntry(dir, victim!);
+      if (kind === "rename")
+        await tx.insertEntry({ parent: dir, name: fresh, child: e.child, seq: seq + 1n });
+    }
+    if (rollback) throw new Error("roll back");
+  });
+  if (rollback) {
+    await expect(body).rejects.toThrow("roll back");
+    return seq;
+  }
+  await body;
+  if (kind !== "insert") live.delete(victim!);
+  if (kind === "delete") return seq;
+  live.add(fresh);
+  return seq + 1n;
+}
+
 describe("SQLite directory listing cache", () => {
   it("follows inserts, deletes and rollbacks of a cached directory", async () => {
     const { path, store } = open();
@@ -118,52 +157,46 @@ describe("SQLite directory listing cache", () => {
   it("matches the database after every step of random inserts, deletes, renames and rollbacks", async () => {
     const seed = 20261127;
     const rand = prng(seed);
-    const { path, store } = open();
+    const opened = open();
+    let store = opened.store;
     const made = await makeDir(store, 200);
     const dir = made.dir;
     let seq = made.seq;
-    const raw = new Database(path, { readonly: true });
+    const raw = new Database(opened.path, { readonly: true });
     const list = raw.prepare("SELECT name, seq FROM entries WHERE parent = ? ORDER BY seq");
     const live = new Set(Array.from({ length: 200 }, (_, i) => `f${i}`));
-    const pick = () => [...live][Math.floor(rand() * live.size)]!;
+    /** The first `pages` pages of `size` entries, read with cookies as a client does. */
+    const prefix = (pages: number, size: number) => {
+      const out: string[] = [];
+      let after = 0n;
+      for (let i = 0; i < pages; i++) {
+        const page = store.listEntries(dir, after, size);
+        out.push(...page.map((e) => `${e.name}@${e.seq}`));
+        if (page.length < size) break;
+        after = page.at(-1)!.seq;
+      }
+      return out;
+    };
     try {
       for (let step = 0; step < 400; step++) {
-        const op = rand();
-        const rollback = rand() < 0.15;
-        const next = seq + 1n;
-        const fresh = `n${step}`;
-        const victim = live.size > 0 ? pick() : null;
-        const body = store.transaction(async (tx) => {
-          if (op < 0.4 || victim === null) {
-            const child = (await tx.insertInode(fileInode(dir))).id;
-            await tx.insertEntry({ parent: dir, name: fresh, child, seq: next });
-          } else if (op < 0.7) {
-            await tx.deleteEntry(dir, victim);
-          } else {
-            const e = (await tx.getEntry(dir, victim))!;
-            await tx.deleteEntry(dir, victim);
-            await tx.insertEntry({ parent: dir, name: fresh, child: e.child, seq: next });
-          }
-          if (rollback) throw new Error("roll back");
-        });
-        if (rollback) {
-          await expect(body).rejects.toThrow("roll back");
-        } else {
-          await body;
-          if (op < 0.4 || victim === null || op >= 0.7) seq = next;
-          if (victim !== null && op >= 0.4) live.delete(victim);
-          if (op < 0.4 || victim === null || op >= 0.7) live.add(fresh);
+        // A fresh store every 40 steps: listings are partial (filled page by page) most of the time.
+        if (step % 40 === 0 && step > 0) {
+          await store.close();
+          store = SqliteMetadataStore.open(opened.path);
         }
-        // A page from the middle too, so cookies inside the cached listing are exercised.
+        seq = await randomChange(store, dir, seq, live, rand, `n${step}`);
         const want = (list.all(dir) as { name: string; seq: number }[]).map((r) => `${r.name}@${r.seq}`);
-        expect(names(store, dir), `seed ${seed} step ${step}`).toEqual(want);
-        const mid = want[Math.floor(want.length / 2)];
+        const pages = 1 + Math.floor(rand() * 3);
+        const size = 1 + Math.floor(rand() * 40);
+        expect(prefix(pages, size), `seed ${seed} step ${step}`).toEqual(want.slice(0, pages * size));
+        // A page resumed from the middle, inside or past what memory covers.
+        const midIndex = Math.floor(rand() * want.length);
+        const mid = want[midIndex];
         if (mid !== undefined) {
           const after = BigInt(mid.split("@")[1]!);
-          expect(names(store, dir, after, 7)).toEqual(
-            want.slice(Math.floor(want.length / 2) + 1).slice(0, 7),
-          );
+          expect(names(store, dir, after, 7)).toEqual(want.slice(midIndex + 1, midIndex + 8));
         }
+        if (step % 40 === 39) expect(names(store, dir), `seed ${seed} step ${step}`).toEqual(want);
       }
       expect(live.size).toBe(names(store, dir).length);
     } finally {

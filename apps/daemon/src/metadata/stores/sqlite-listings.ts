@@ -3,9 +3,11 @@
  * directory costs a Map walk instead of an index range scan plus one primary-key lookup per row
  * (measured ~1–2 µs per entry, most of a READDIRPLUS page). Write-through like the store's other
  * caches (one daemon owns the file). A directory's entries are a Map whose insertion order is seq
- * order: new entries always take the directory's next seq, so they append; an insert with a lower
- * seq (never done by the service) just drops the listing. Only directories of at most
- * LISTING_ENTRIES_MAX entries are cached; bigger ones are remembered as such and paged from SQLite.
+ * order, filled as pages are read: it holds every entry from the start of the directory up to
+ * `coveredTo` (all of them once `complete`), so the first listing costs the same queries as
+ * without the cache and later ones none. New entries always take the directory's next seq: they
+ * append to a complete listing and lie past `coveredTo` of a partial one (read later from SQLite).
+ * A listing that would pass LISTING_ENTRIES_MAX is dropped and its directory paged from SQLite.
  */
 import { BoundedCache } from "./lru.ts";
 
@@ -24,34 +26,27 @@ export interface ListingRow {
 
 interface Listing {
   entries: Map<string, { seq: bigint; child: bigint }>;
+  /** Every entry with seq <= coveredTo is in `entries`. */
+  coveredTo: bigint;
+  /** Every entry of the directory is in `entries`. */
+  complete: boolean;
   lastSeq: bigint;
 }
+
+/** `load(afterSeq, limit)` reads entries with seq > afterSeq in seq order from SQLite. */
+export type LoadRows = (afterSeq: bigint, limit: number) => ListingRow[];
 
 export class DirListings {
   private readonly dirs = new BoundedCache<bigint, Listing>(LISTING_DIRS_MAX);
   private readonly tooBig = new BoundedCache<bigint, true>(TOO_BIG_DIRS_MAX);
 
-  /**
-   * Entries with seq > afterSeq, in seq order, at most `limit`; null when the directory is not
-   * cached and cannot be. `loadAll(max)` returns the directory's first `max` entries in seq order.
-   */
-  page(
-    parent: bigint,
-    afterSeq: bigint,
-    limit: number,
-    loadAll: (max: number) => ListingRow[],
-  ): ListingRow[] | null {
+  /** Entries with seq > afterSeq, in seq order, at most `limit`: from memory where covered. */
+  page(parent: bigint, afterSeq: bigint, limit: number, load: LoadRows): ListingRow[] {
     let listing = this.dirs.get(parent);
     if (listing === undefined) {
-      if (this.tooBig.get(parent) !== undefined) return null;
-      const rows = loadAll(LISTING_ENTRIES_MAX + 1);
-      if (rows.length > LISTING_ENTRIES_MAX) {
-        this.tooBig.set(parent, true);
-        return null;
-      }
-      listing = { entries: new Map(), lastSeq: 0n };
-      for (const r of rows) listing.entries.set(r.name, { seq: r.seq, child: r.child });
-      listing.lastSeq = rows.at(-1)?.seq ?? 0n;
+      // Listings start at the start of a directory: a resumed page elsewhere goes to SQLite.
+      if (afterSeq !== 0n || this.tooBig.get(parent) !== undefined) return load(afterSeq, limit);
+      listing = { entries: new Map(), coveredTo: 0n, complete: false, lastSeq: 0n };
       this.dirs.set(parent, listing);
     }
     const out: ListingRow[] = [];
@@ -59,20 +54,49 @@ export class DirListings {
     for (const [name, e] of listing.entries) {
       if (e.seq <= afterSeq) continue;
       out.push({ name, seq: e.seq, child: e.child });
-      if (out.length >= limit) break;
+      if (out.length >= limit) return out;
     }
+    if (listing.complete) return out;
+    // Past what memory covers: read on from SQLite, and keep the rows if they continue the listing.
+    const from = afterSeq > listing.coveredTo ? afterSeq : listing.coveredTo;
+    const want = limit - out.length;
+    const rows = load(from, want);
+    out.push(...rows);
+    if (from === listing.coveredTo) this.extend(parent, listing, rows, rows.length < want);
     return out;
+  }
+
+  private extend(parent: bigint, listing: Listing, rows: ListingRow[], complete: boolean): void {
+    if (listing.entries.size + rows.length > LISTING_ENTRIES_MAX) {
+      this.dirs.delete(parent);
+      this.tooBig.set(parent, true);
+      return;
+    }
+    for (const r of rows) listing.entries.set(r.name, { seq: r.seq, child: r.child });
+    const last = rows.at(-1)?.seq;
+    if (last !== undefined) {
+      listing.coveredTo = last;
+      if (last > listing.lastSeq) listing.lastSeq = last;
+    }
+    listing.complete = complete;
   }
 
   inserted(parent: bigint, row: ListingRow): void {
     const listing = this.dirs.get(parent);
     if (listing === undefined) return;
-    if (row.seq <= listing.lastSeq || listing.entries.size >= LISTING_ENTRIES_MAX) {
+    if (row.seq <= listing.lastSeq || row.seq <= listing.coveredTo) {
+      // Not after everything read so far (the service never does this): start over.
+      this.dirs.delete(parent);
+      return;
+    }
+    listing.lastSeq = row.seq;
+    if (!listing.complete) return;
+    if (listing.entries.size >= LISTING_ENTRIES_MAX) {
       this.dirs.delete(parent);
       return;
     }
     listing.entries.set(row.name, { seq: row.seq, child: row.child });
-    listing.lastSeq = row.seq;
+    listing.coveredTo = row.seq;
   }
 
   deleted(parent: bigint, name: string): void {

@@ -246,9 +246,9 @@ export class SqliteMetadataStore implements MetadataStore {
   listEntries(parent: bigint, afterSeq: bigint, limit: number): ListedEntry[] {
     // Entries from the listing cache (or SQLite for a big directory), inodes through the inode
     // cache: a listed directory is usually hot already.
-    const rows =
-      this.listings.page(parent, afterSeq, limit, (max) => this.listRows(parent, 0n, max)) ??
-      this.listRows(parent, afterSeq, limit);
+    const rows = this.listings.page(parent, afterSeq, limit, (after, max) =>
+      this.listRows(parent, after, max),
+    );
     const out: ListedEntry[] = [];
     for (const r of rows) {
       const inode = this.getInode(r.child);
