@@ -1,6 +1,6 @@
 import { Registry } from "prom-client";
 import { expect, it } from "vitest";
-import type { MetricsSnapshot } from "../control/runtime-control.ts";
+import { idleMetricsSnapshot } from "../control/api/in-process-runtime.test-support.ts";
 import { LATENCY_WINDOW_SAMPLES, PromProtocolMetrics } from "./metrics.ts";
 import { registerRuntimeGauges } from "./snapshot.ts";
 
@@ -27,33 +27,9 @@ it("a scrape takes one snapshot for all runtime gauges, and the next scrape a fr
   const registry = new Registry();
   let taken = 0;
   let connections = 1;
-  const snapshot = (): MetricsSnapshot => {
+  const snapshot = () => {
     taken++;
-    return {
-      timestamp: new Date(),
-      daemon: { id: "0", name: "d" },
-      cache: {
-        capacityBytes: 8,
-        cleanBytes: 1,
-        dirtyBytes: 2,
-        uploadingBytes: 3,
-        hits: 4,
-        misses: 5,
-        hitRatio: 0.4,
-        evictions: 6,
-      },
-      wal: null,
-      transfer: {
-        queueDepth: 0,
-        uploadsInFlight: 0,
-        downloadsInFlight: 0,
-        uploadedBytes: 0,
-        downloadedBytes: 0,
-        failures: 0,
-      },
-      adapters: [{ type: "nfs", running: true, connections, ops: [] }],
-      process: { rssBytes: 0, heapUsedBytes: 0, uptimeSeconds: 0 },
-    };
+    return idleMetricsSnapshot([{ type: "nfs", running: true, connections, ops: [] }]);
   };
   registerRuntimeGauges(registry, {
     metricsSnapshot: snapshot,

@@ -24,6 +24,36 @@ import type { AdapterRecord, ShareRecord, StoreKind, StoreRecord } from "../stor
 /** The identity info() reports (a real Runtime derives it from config and its data dir). */
 export const IN_PROCESS_DAEMON = { id: "0123456789abcdef", name: "in-process-test", hostname: "localhost" };
 
+/** A snapshot of a daemon that moved no data yet (tests fill in what they look at). */
+export function idleMetricsSnapshot(adapters: MetricsSnapshot["adapters"] = []): MetricsSnapshot {
+  const mem = process.memoryUsage();
+  return {
+    timestamp: new Date(),
+    daemon: { id: IN_PROCESS_DAEMON.id, name: IN_PROCESS_DAEMON.name },
+    cache: {
+      capacityBytes: 0,
+      cleanBytes: 0,
+      dirtyBytes: 0,
+      uploadingBytes: 0,
+      hits: 0,
+      misses: 0,
+      hitRatio: 0,
+      evictions: 0,
+    },
+    wal: null,
+    transfer: {
+      queueDepth: 0,
+      uploadsInFlight: 0,
+      downloadsInFlight: 0,
+      uploadedBytes: 0,
+      downloadedBytes: 0,
+      failures: 0,
+    },
+    adapters,
+    process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, uptimeSeconds: process.uptime() },
+  };
+}
+
 interface LiveAdapter {
   running: boolean;
   since: Date | null;
@@ -144,37 +174,9 @@ export class InProcessRuntime implements RuntimeControl {
   }
 
   metricsSnapshot(): MetricsSnapshot {
-    const mem = process.memoryUsage();
-    return {
-      timestamp: new Date(),
-      daemon: { id: IN_PROCESS_DAEMON.id, name: IN_PROCESS_DAEMON.name },
-      cache: {
-        capacityBytes: 0,
-        cleanBytes: 0,
-        dirtyBytes: 0,
-        uploadingBytes: 0,
-        hits: 0,
-        misses: 0,
-        hitRatio: 0,
-        evictions: 0,
-      },
-      wal: null,
-      transfer: {
-        queueDepth: 0,
-        uploadsInFlight: 0,
-        downloadsInFlight: 0,
-        uploadedBytes: 0,
-        downloadedBytes: 0,
-        failures: 0,
-      },
-      adapters: [...this.adapters].map(([type, a]) => ({
-        type,
-        running: a.running,
-        connections: 0,
-        ops: [],
-      })),
-      process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, uptimeSeconds: process.uptime() },
-    };
+    return idleMetricsSnapshot(
+      [...this.adapters].map(([type, a]) => ({ type, running: a.running, connections: 0, ops: [] })),
+    );
   }
 
   async storeHealth(kind: StoreKind, name: string): Promise<StoreHealth> {
