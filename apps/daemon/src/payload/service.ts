@@ -80,6 +80,7 @@ export class DefaultPayloadService implements PayloadService {
     });
     this.shares.set(name, engine);
     try {
+      await sharedMode?.adoptLegacy(name, logger); // before replay: files stored before versioning
       // A memory block store loses everything on stop anyway: a WAL would only cost fsyncs.
       const wal =
         this.opts.walDir === null || blockStore.type === "memory"

@@ -54,8 +54,41 @@ export interface SweepCatalog {
   forgetDeadPayloads(beforeMs: number, keep: readonly string[]): Promise<number>;
 }
 
+/**
+ * Adoption of blocks stored before versioning (legacy.ts) and their sweeping. A legacy key is
+ * named `<payloadId>:<block>` here.
+ */
+export interface LegacyCatalog {
+  /** Runs fn holding the store-wide adoption lock, waiting for another daemon's scan to end. */
+  withAdoptLock<T>(fn: () => Promise<T>): Promise<T>;
+  legacyScanDone(scope: string): Promise<boolean>;
+  markLegacyScanDone(scope: string): Promise<void>;
+  /**
+   * In one transaction: when an inode names the payload and it has no map yet, maps each block
+   * inside the file's size to its unversioned key (legacy marker) and records every block as
+   * adopted. Returns false (nothing changed) otherwise.
+   */
+  adoptLegacy(payloadId: string, blocks: readonly number[]): Promise<boolean>;
+  /**
+   * Of these unversioned keys: the adopted ones the map no longer references. Marks newly
+   * unreferenced ones superseded now; `deletable` are those superseded before `beforeMs`,
+   * `pending` the payload ids of the others (adopted, not deletable yet).
+   */
+  legacyGarbage(
+    keys: readonly { payloadId: string; block: number }[],
+    beforeMs: number,
+  ): Promise<{ deletable: Set<string>; pending: Set<string> }>;
+  /** Forgets adopted keys the sweeper deleted. */
+  forgetLegacy(keys: readonly { payloadId: string; block: number }[]): Promise<void>;
+}
+
+/** How the catalog names an adopted unversioned key: `<payloadId>:<block>`. */
+export function legacyRefOf(k: { payloadId: string; block: number }): string {
+  return `${k.payloadId}:${k.block}`;
+}
+
 /** The metadata store's whole shared-content side. */
-export interface SharedContentStore extends BlockMap, SweepCatalog {
+export interface SharedContentStore extends BlockMap, SweepCatalog, Partial<LegacyCatalog> {
   /** How long this daemon reuses metadata it read (its attribute cache bound). */
   setCacheTtlMs?(ms: number): void;
 }

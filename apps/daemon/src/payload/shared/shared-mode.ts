@@ -12,12 +12,16 @@
  *   version is no longer the committed one. Dirty slices stay: they are newer than the store.
  * - truncate/delete only change the map; the keys go later, through the sweeper (sweep.ts).
  */
+
+import type pino from "pino";
 import { FsError } from "../../errors.ts";
+import { blockKey } from "../block-store/keys.ts";
 import type { BlockEntry } from "../cache/block-entry.ts";
 import type { PayloadState } from "../payload-state.ts";
 import type { SharePayload } from "../share-payload.ts";
 import type { BlockStore } from "../types.ts";
-import { BLOCK_MAP_QUERY_MAX, type BlockMap } from "./block-map.ts";
+import { BLOCK_MAP_QUERY_MAX, type BlockMap, type LegacyCatalog } from "./block-map.ts";
+import { adoptLegacyBlocks, legacyLength } from "./legacy.ts";
 import { newVersion, versionedBlockKey, versionTimeMs } from "./versions.ts";
 
 /** Default for how long a validated cache is trusted on GETATTR/READ (LOOKUP always checks). */
@@ -80,7 +84,7 @@ export class SharedMode {
       const version = versions.get(index) ?? null;
       if (version === null) return { data: Buffer.alloc(0), version: null };
       try {
-        return { data: await this.store.get(versionedBlockKey(payloadId, index, version)), version };
+        return { data: await this.getVersion(payloadId, index, version), version };
       } catch (err) {
         if (!(err instanceof FsError && err.code === "ENOENT")) throw err;
         // Superseded and swept between our map read and the GET: the map names a newer one now.
@@ -90,6 +94,24 @@ export class SharedMode {
       }
     }
     throw new FsError("EIO", `block ${index} of ${payloadId}: committed version missing from the store`);
+  }
+
+  /** A version's bytes; an adopted legacy marker reads the unversioned key up to its length. */
+  private async getVersion(payloadId: string, index: number, version: string): Promise<Buffer> {
+    const length = legacyLength(version);
+    if (length === null) return this.store.get(versionedBlockKey(payloadId, index, version));
+    const data = await this.store.get(blockKey(payloadId, index));
+    return data.length > length ? data.subarray(0, length) : data;
+  }
+
+  /**
+   * Before the share serves (and before its WAL replays): files stored before versioning get a
+   * block map naming their unversioned keys (legacy.ts). No-op when the store cannot adopt.
+   */
+  async adoptLegacy(scope: string, logger: pino.Logger): Promise<void> {
+    const m = this.map as Partial<LegacyCatalog>;
+    if (m.withAdoptLock === undefined) return;
+    await adoptLegacyBlocks(this.store, m as LegacyCatalog, scope, logger);
   }
 
   /** Records what a download put in the cache. */

@@ -11,12 +11,18 @@
  *    committed is safe (its uploader redoes an upload that outlives half the grace period);
  * 4. forgets payload rows of deleted files that have nothing left in the store.
  *
+ * Unversioned keys are deleted only when adopted at upgrade (shared/legacy.ts), no longer named by
+ * the map (superseded by a write or truncate, or the file deleted), and first seen so by a pass at
+ * least the grace period ago (they carry no timestamp, so the catalog records when). Unversioned
+ * keys never adopted (non-shared shares, other deployments) are never touched.
+ *
  * Key ages come from the uploader's clock (versions.ts): clocks must agree to well within the
  * grace period (default 10 minutes).
  */
 import type pino from "pino";
-import type { SweepCatalog } from "../shared/block-map.ts";
-import { referenceKeyOf } from "../shared/block-map.ts";
+import type { LegacyCatalog, SweepCatalog } from "../shared/block-map.ts";
+import { legacyRefOf, referenceKeyOf } from "../shared/block-map.ts";
+import { type LegacyKey, parseLegacyKey } from "../shared/legacy.ts";
 import { parseVersionedKey, type VersionedKey, versionTimeMs } from "../shared/versions.ts";
 import type { BlockStore } from "../types.ts";
 
@@ -35,7 +41,7 @@ export interface SweepResult {
 
 export interface BlockSweeperOptions {
   store: BlockStore;
-  catalog: SweepCatalog;
+  catalog: SweepCatalog & Partial<LegacyCatalog>;
   gcGraceMs: number;
   intervalMs?: number;
   logger: pino.Logger;
@@ -76,10 +82,19 @@ export class BlockSweeper {
     const ran = await catalog.withSweepLock(async () => {
       result.droppedPayloads = await catalog.dropDeadPayloads();
       let batch: VersionedKey[] = [];
+      let legacy: LegacyKey[] = [];
       for await (const key of store.list("")) {
         if (this.stopped) return;
         const k = parseVersionedKey(key);
-        if (k === null) continue;
+        if (k === null) {
+          const l = catalog.legacyGarbage === undefined ? null : parseLegacyKey(key);
+          if (l === null) continue;
+          legacy.push(l);
+          if (legacy.length < SWEEP_BATCH_KEYS) continue;
+          result.deleted += await this.sweepLegacy(legacy, startMs, keep);
+          legacy = [];
+          continue;
+        }
         result.listed++;
         batch.push(k);
         if (batch.length < SWEEP_BATCH_KEYS) continue;
@@ -87,6 +102,7 @@ export class BlockSweeper {
         batch = [];
       }
       result.deleted += await this.sweepBatch(batch, startMs, keep);
+      result.deleted += await this.sweepLegacy(legacy, startMs, keep);
       if (keep.size <= KEEP_PAYLOADS_MAX && !this.stopped) {
         result.forgottenPayloads = await catalog.forgetDeadPayloads(startMs - gcGraceMs, [...keep]);
       }
@@ -111,6 +127,21 @@ export class BlockSweeper {
       deleted++;
     }
     return deleted;
+  }
+
+  private async sweepLegacy(keys: LegacyKey[], startMs: number, keep: Set<string>): Promise<number> {
+    const catalog = this.opts.catalog;
+    if (keys.length === 0 || catalog.legacyGarbage === undefined) return 0;
+    const { deletable, pending } = await catalog.legacyGarbage(keys, startMs - this.opts.gcGraceMs);
+    for (const id of pending) keep.add(id);
+    const deleted: LegacyKey[] = [];
+    for (const k of keys) {
+      if (!deletable.has(legacyRefOf(k)) || this.stopped) continue;
+      await this.opts.store.delete(k.key);
+      deleted.push(k);
+    }
+    await catalog.forgetLegacy?.(deleted);
+    return deleted.length;
   }
 
   async stop(): Promise<void> {
