@@ -72,4 +72,30 @@ describe("DefaultMetadataService change gates (addChangeGate)", () => {
     await svc.remove(ALICE, root, "h");
     expect(seen).toHaveLength(6);
   });
+
+  it("tells directory listeners of names added, removed and renamed, after the change only", async () => {
+    const svc = await setup();
+    const root = svc.rootHandle("/export");
+    const seen: string[] = [];
+    const remove = svc.addDirChangeListener((e) => {
+      expect(e.dir.equals(root)).toBe(true);
+      seen.push(`${e.action}:${e.name}:${e.isDir}`);
+    });
+    await svc.create(ALICE, root, "a", { mode: 0o644 }, { mode: "guarded" });
+    await expect(svc.create(ALICE, root, "a", { mode: 0o644 }, { mode: "guarded" })).rejects.toThrow();
+    await svc.mkdir(ALICE, root, "d", { mode: 0o755 });
+    await svc.rename(ALICE, root, "a", root, "b");
+    await svc.remove(ALICE, root, "b");
+    await svc.rmdir(ALICE, root, "d");
+    remove();
+    await svc.mkdir(ALICE, root, "quiet", { mode: 0o755 });
+    expect(seen).toEqual([
+      "added:a:false",
+      "added:d:true",
+      "renamed-old:a:null",
+      "renamed-new:b:null",
+      "removed:b:false",
+      "removed:d:true",
+    ]);
+  });
 });

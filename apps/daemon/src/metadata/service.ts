@@ -24,6 +24,8 @@ import type {
   Caller,
   ChangeGate,
   CreateHow,
+  DirChangeEvent,
+  DirChangeListener,
   DirChangeResult,
   FileAttr,
   FileChangeIntent,
@@ -53,6 +55,8 @@ export class DefaultMetadataService implements MetadataService {
   private readonly adding = new Set<string>();
   /** Change gates (addChangeGate): SMB oplock/lease breaks before other protocols' changes. */
   private readonly gates = new Set<ChangeGate>();
+  /** Directory change listeners (addDirChangeListener): SMB CHANGE_NOTIFY. */
+  private readonly dirListeners = new Set<DirChangeListener>();
 
   constructor(opts: { logger: Logger; payload: PayloadService }) {
     this.core = new ServiceCore(opts.logger, opts.payload);
@@ -157,11 +161,15 @@ export class DefaultMetadataService implements MetadataService {
     attrs: SetAttrs,
     how: CreateHow,
   ): Promise<MutationResult> {
-    return createNode(this.core, caller, dir, name, { type: "file", attrs, how });
+    return this.told(createNode(this.core, caller, dir, name, { type: "file", attrs, how }), [
+      { action: "added", dir, name, isDir: false },
+    ]);
   }
 
   mkdir(caller: Caller, dir: Buffer, name: string, attrs: SetAttrs): Promise<MutationResult> {
-    return createNode(this.core, caller, dir, name, { type: "dir", attrs });
+    return this.told(createNode(this.core, caller, dir, name, { type: "dir", attrs }), [
+      { action: "added", dir, name, isDir: true },
+    ]);
   }
 
   symlink(
@@ -171,7 +179,9 @@ export class DefaultMetadataService implements MetadataService {
     target: string,
     attrs: SetAttrs,
   ): Promise<MutationResult> {
-    return createNode(this.core, caller, dir, name, { type: "symlink", attrs, target });
+    return this.told(createNode(this.core, caller, dir, name, { type: "symlink", attrs, target }), [
+      { action: "added", dir, name, isDir: false },
+    ]);
   }
 
   mknod(
@@ -182,16 +192,18 @@ export class DefaultMetadataService implements MetadataService {
     attrs: SetAttrs,
     rdev: { major: number; minor: number },
   ): Promise<MutationResult> {
-    return createNode(this.core, caller, dir, name, { type, attrs, rdev });
+    return this.told(createNode(this.core, caller, dir, name, { type, attrs, rdev }), [
+      { action: "added", dir, name, isDir: false },
+    ]);
   }
 
   async remove(caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult> {
     await this.gate({ kind: "remove", caller, dir, name });
-    return remove(this.core, caller, dir, name);
+    return this.told(remove(this.core, caller, dir, name), [{ action: "removed", dir, name, isDir: false }]);
   }
 
   rmdir(caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult> {
-    return rmdir(this.core, caller, dir, name);
+    return this.told(rmdir(this.core, caller, dir, name), [{ action: "removed", dir, name, isDir: true }]);
   }
 
   async rename(
@@ -204,11 +216,17 @@ export class DefaultMetadataService implements MetadataService {
     await this.gate({ kind: "rename", caller, dir: fromDir, name: fromName });
     // The file a rename replaces goes away as if removed.
     await this.gate({ kind: "remove", caller, dir: toDir, name: toName });
-    return rename(this.core, caller, fromDir, fromName, toDir, toName);
+    const same = fromDir.equals(toDir);
+    return this.told(rename(this.core, caller, fromDir, fromName, toDir, toName), [
+      { action: same ? "renamed-old" : "removed", dir: fromDir, name: fromName, isDir: null },
+      { action: same ? "renamed-new" : "added", dir: toDir, name: toName, isDir: null },
+    ]);
   }
 
   link(caller: Caller, file: Buffer, dir: Buffer, name: string) {
-    return link(this.core, caller, file, dir, name);
+    return this.told(link(this.core, caller, file, dir, name), [
+      { action: "added", dir, name, isDir: false },
+    ]);
   }
 
   readdir(
@@ -257,6 +275,28 @@ export class DefaultMetadataService implements MetadataService {
     if (t.share.store.type !== "postgres") return;
     const id = payloadId ?? (await this.core.load(t)).payloadId;
     if (id !== null) await this.core.payload.validate(t.share.info.name, id, reason);
+  }
+
+  addDirChangeListener(listener: DirChangeListener): () => void {
+    this.dirListeners.add(listener);
+    return () => this.dirListeners.delete(listener);
+  }
+
+  /** Tells the directory listeners of `events` once `op` succeeded (a listener's throw is logged). */
+  private told<T>(op: Promise<T>, events: DirChangeEvent[]): Promise<T> {
+    if (this.dirListeners.size === 0) return op;
+    return op.then((result) => {
+      for (const l of this.dirListeners) {
+        for (const e of events) {
+          try {
+            l(e);
+          } catch (err) {
+            this.core.logger.error({ err }, "metadata: directory change listener failed");
+          }
+        }
+      }
+      return result;
+    });
   }
 
   addChangeGate(gate: ChangeGate): () => void {

@@ -156,6 +156,21 @@ export interface FileChangeIntent {
 export type ChangeGate = (intent: FileChangeIntent) => Promise<void> | undefined;
 
 /**
+ * A name that appeared in or left a directory, after the change (whatever protocol made it):
+ * SMB CHANGE_NOTIFY ([MS-SMB2] §3.3.5.19) watches directories with it. A rename within one
+ * directory is "renamed-old" then "renamed-new"; across directories "removed" then "added".
+ * `isDir` is true for a directory, false for other types, null when not known.
+ */
+export interface DirChangeEvent {
+  action: "added" | "removed" | "renamed-old" | "renamed-new";
+  dir: Buffer;
+  name: string;
+  isDir: boolean | null;
+}
+
+export type DirChangeListener = (event: DirChangeEvent) => void;
+
+/**
  * What protocol adapters call. All methods throw `FsError`. `caller` is the identity before
  * squash; the service applies the share's squash, read-only flag and permission checks.
  */
@@ -247,4 +262,7 @@ export interface MetadataService {
    * without it has nothing to coordinate.
    */
   addChangeGate?(gate: ChangeGate): () => void;
+
+  /** Registers a listener told of every name added to or removed from a directory; returns its remover. */
+  addDirChangeListener?(listener: DirChangeListener): () => void;
 }

@@ -13,6 +13,7 @@ import type {
 } from "../../runtime/types.ts";
 import { SmbConnection } from "./connection.ts";
 import { MAX_FRAME_BYTES } from "./framing.ts";
+import { notifyListener } from "./notify.ts";
 import { smbChangeGate } from "./oplock-gate.ts";
 import { type SmbConfig, SmbServerState } from "./state.ts";
 
@@ -41,6 +42,7 @@ class SmbAdapter implements ProtocolAdapter {
   private readonly state: SmbServerState;
   private readonly maxConnections: number;
   private removeGate: (() => void) | null = null;
+  private removeListener: (() => void) | null = null;
 
   constructor(
     private readonly settings: AdapterSettings,
@@ -59,6 +61,9 @@ class SmbAdapter implements ProtocolAdapter {
     const server = createServer((socket) => this.accept(socket));
     // Other protocols' changes break SMB oplocks and leases first (oplock-gate.ts).
     this.removeGate ??= this.state.ctx.metadata.addChangeGate?.(smbChangeGate(this.state)) ?? null;
+    // Directory changes from every protocol feed CHANGE_NOTIFY (notify.ts).
+    this.removeListener ??=
+      this.state.ctx.metadata.addDirChangeListener?.(notifyListener(this.state)) ?? null;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -95,6 +100,8 @@ class SmbAdapter implements ProtocolAdapter {
     this.server = null;
     this.removeGate?.();
     this.removeGate = null;
+    this.removeListener?.();
+    this.removeListener = null;
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.sockets) s.end();

@@ -162,7 +162,7 @@ export class SmbConnection {
     slot: FrameSlot,
   ): Promise<OutMessage | null> {
     if (h.Command === SMB2_CANCEL) {
-      this.cancel(h);
+      this.cancel(h, msg);
       return null;
     }
     const started = performance.now();
@@ -369,10 +369,15 @@ export class SmbConnection {
     return controller.signal;
   }
 
-  /** §3.3.5.16 CANCEL: no response of its own; the cancelled request answers STATUS_CANCELLED. */
-  private cancel(h: Smb2Header): void {
+  /**
+   * §3.3.5.16 CANCEL: no response of its own; the cancelled request answers STATUS_CANCELLED.
+   * A request that went async is found by the AsyncId field whatever the CANCEL's own flags
+   * (Samba's client sends it without SMB2_FLAGS_ASYNC_COMMAND and MessageId 0), else by MessageId.
+   */
+  private cancel(h: Smb2Header, msg: Buffer): void {
+    const asyncId = msg.readBigUInt64LE(32);
     for (const [id, p] of this.pending) {
-      const hit = h.Flags & SMB2_FLAGS_ASYNC_COMMAND ? id === h.AsyncId : p.messageId === h.MessageId;
+      const hit = id === asyncId || (!(h.Flags & SMB2_FLAGS_ASYNC_COMMAND) && p.messageId === h.MessageId);
       if (hit) p.controller.abort(new SmbError(STATUS_CANCELLED));
     }
   }

@@ -1,6 +1,7 @@
 /** NTSTATUS values used by the server ([MS-ERREF] §2.3.1). */
 export const STATUS_SUCCESS = 0x00000000;
 export const STATUS_PENDING = 0x00000103;
+export const STATUS_NOTIFY_CLEANUP = 0x0000010b;
 export const STATUS_NOTIFY_ENUM_DIR = 0x0000010c;
 export const STATUS_BUFFER_OVERFLOW = 0x80000005;
 export const STATUS_NO_MORE_FILES = 0x80000006;

@@ -6,6 +6,7 @@
 import type { Caller } from "../../metadata/types.ts";
 import type { AdapterContext, Principal, ShareInfo } from "../../runtime/types.ts";
 import type { SmbConnection } from "./connection.ts";
+import type { NotifyState } from "./notify.ts";
 import type { CacheHolder } from "./oplocks.ts";
 
 export interface SmbConfig {
@@ -119,6 +120,8 @@ export interface Open {
   conn: SmbConnection;
   /** The oplock or lease this open holds, if any (oplocks.ts). */
   holder: CacheHolder | null;
+  /** CHANGE_NOTIFY state once the client asked for notifications on this directory open. */
+  notify: NotifyState | null;
 }
 
 /** Per-file state shared by every open of it across connections (§3.3.1.10 Open.File). */
@@ -138,6 +141,10 @@ export class SmbServerState {
   readonly leases = new Map<string, CacheHolder>();
   /** Files with at least one oplock or lease, by handle: what the metadata change gate checks. */
   readonly cachedFiles = new Map<string, FileState>();
+  /** Directory opens with CHANGE_NOTIFY state, by directory handle (hex). */
+  readonly watchers = new Map<string, Set<Open>>();
+  /** Of those, the subtree watches (SMB2_WATCH_TREE). */
+  readonly treeWatchers = new Set<Open>();
   constructor(
     readonly ctx: AdapterContext,
     readonly config: SmbConfig,

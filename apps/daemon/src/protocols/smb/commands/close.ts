@@ -6,6 +6,7 @@
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
 import type { SmbConnection } from "../connection.ts";
 import { SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB } from "../constants.ts";
+import { unwatch } from "../notify.ts";
 import { detachHolder } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
 import type { Open } from "../state.ts";
@@ -17,6 +18,7 @@ export async function closeOpen(conn: SmbConnection, open: Open): Promise<void> 
   for (const w of open.lockWaiters) w.abort();
   const server = conn.server;
   detachHolder(server, open);
+  unwatch(server, open);
   const { metadata: md, payload } = server.ctx;
   if (open.locks.length > 0) md.unlockAll(open.lockOwner);
   open.locks = [];

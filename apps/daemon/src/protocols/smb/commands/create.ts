@@ -303,6 +303,7 @@ export async function create(req: SmbRequest): Promise<Reply> {
     written: false,
     conn: req.conn,
     holder: null,
+    notify: null,
   };
   md.retain(target.handle);
   file.opens.add(open);

@@ -4,9 +4,10 @@
  */
 import * as C from "../constants.ts";
 import type { CommandSpec } from "../request.ts";
+import { CHANGE_NOTIFY } from "./change-notify.ts";
 import { CLOSE } from "./close.ts";
 import { CREATE } from "./create.ts";
-import { CHANGE_NOTIFY, ECHO } from "./echo.ts";
+import { ECHO } from "./echo.ts";
 import { FLUSH } from "./flush.ts";
 import { IOCTL } from "./ioctl.ts";
 import { LOCK } from "./lock.ts";

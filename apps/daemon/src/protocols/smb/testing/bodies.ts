@@ -231,3 +231,23 @@ export function leaseOf(r: SmbResponse): { key: Buffer; state: number; flags: nu
   }
   return null;
 }
+
+/** §2.2.35 CHANGE_NOTIFY request. */
+export const changeNotifyBody = (f: FileId, filter: number, outLen = 4096, flags = 0) =>
+  fid(new SmbWriter().u16(32).u16(flags).u32(outLen), f).u32(filter).u32(0).finish();
+
+/** [MS-FSCC] §2.4.42 entries of a CHANGE_NOTIFY response: [action, name]. */
+export function notifyEntries(r: SmbResponse): [number, string][] {
+  const len = r.body.readUInt32LE(4);
+  const buf = r.body.subarray(8, 8 + len);
+  const out: [number, string][] = [];
+  let at = 0;
+  while (len > 0) {
+    const next = buf.readUInt32LE(at);
+    const nameLen = buf.readUInt32LE(at + 8);
+    out.push([buf.readUInt32LE(at + 4), buf.subarray(at + 12, at + 12 + nameLen).toString("utf16le")]);
+    if (next === 0) break;
+    at += next;
+  }
+  return out;
+}

@@ -1,0 +1,99 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import * as C from "../constants.ts";
+import * as S from "../ntstatus.ts";
+import {
+  changeNotifyBody,
+  closeBody,
+  notifyEntries,
+  open,
+  renameInfo,
+  setInfoBody,
+} from "../testing/bodies.ts";
+import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
+import { SmbTestClient } from "../testing/smb-client.ts";
+
+const FILE_NAME = 0x1;
+const DIR_NAME = 0x2;
+const NFS_CALLER = { uid: ALICE.uid, gid: ALICE.gid, gids: [] };
+const DIR_ACCESS = C.FILE_READ_DATA | C.FILE_READ_ATTRIBUTES | C.SYNCHRONIZE;
+
+describe("CHANGE_NOTIFY", () => {
+  let h: SmbHarness;
+  const clients: SmbTestClient[] = [];
+  const login = async () => {
+    const c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+    clients.push(c);
+    return c;
+  };
+  const openDir = (c: SmbTestClient, name: string) =>
+    open(c, name, { options: C.FILE_DIRECTORY_FILE, access: DIR_ACCESS, disposition: C.FILE_OPEN_IF });
+  beforeAll(async () => {
+    h = await startSmbHarness();
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  it("waits, then reports a file another client creates and one NFS creates (queued meanwhile)", async () => {
+    const [a, b] = [await login(), await login()];
+    const d = await openDir(a, "watched");
+    const pending = a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(d, FILE_NAME | DIR_NAME));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.interim.some((r) => r.header.Command === C.SMB2_CHANGE_NOTIFY)).toBe(true);
+    await open(b, "watched\\new.txt", { disposition: C.FILE_CREATE });
+    const r = await pending;
+    expect(r.status).toBe(0);
+    expect(notifyEntries(r)).toEqual([[1, "new.txt"]]);
+    // Changes between requests are queued: an NFS-side create and remove, then one reply.
+    const md = h.metadata;
+    const dir = await md.lookup(NFS_CALLER, md.rootHandle("/export"), "watched");
+    await md.create(NFS_CALLER, dir.handle, "from-nfs", { mode: 0o644 }, { mode: "guarded" });
+    await md.remove(NFS_CALLER, dir.handle, "from-nfs");
+    const q = await a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(d, FILE_NAME));
+    expect(notifyEntries(q)).toEqual([
+      [1, "from-nfs"],
+      [2, "from-nfs"],
+    ]);
+  });
+
+  it("reports a rename within the directory as old and new name, honouring the filter", async () => {
+    const [a, b] = [await login(), await login()];
+    const d = await openDir(a, "ren");
+    const f = await open(b, "ren\\old.txt", { disposition: C.FILE_CREATE, access: C.FILE_ALL_ACCESS });
+    const pending = a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(d, FILE_NAME));
+    await openDir(b, "ren\\subdir"); // DIR_NAME is not in the filter: no wake-up
+    const rn = await b.send(
+      C.SMB2_SET_INFO,
+      setInfoBody(f, C.SMB2_0_INFO_FILE, C.FileRenameInformation, renameInfo("ren\\new.txt")),
+    );
+    expect(rn.status).toBe(0);
+    const r = await pending;
+    expect(notifyEntries(r)).toEqual([
+      [4, "old.txt"],
+      [5, "new.txt"],
+    ]);
+  });
+
+  it("ends a waiting request with NOTIFY_CLEANUP when the directory is closed, and refuses files", async () => {
+    const a = await login();
+    const d = await openDir(a, "closing");
+    const pending = a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(d, FILE_NAME));
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await a.send(C.SMB2_CLOSE, closeBody(d))).status).toBe(0);
+    expect((await pending).status).toBe(S.STATUS_NOTIFY_CLEANUP);
+    const f = await open(a, "plain.txt", { disposition: C.FILE_OPEN_IF });
+    const bad = await a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(f, FILE_NAME));
+    expect(bad.status).toBe(S.STATUS_INVALID_PARAMETER);
+  });
+
+  it("answers NOTIFY_ENUM_DIR when the changes do not fit the output buffer", async () => {
+    const [a, b] = [await login(), await login()];
+    const d = await openDir(a, "small");
+    const pending = a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(d, FILE_NAME, 8));
+    await open(b, "small\\a-rather-long-file-name.txt", { disposition: C.FILE_CREATE });
+    expect((await pending).status).toBe(S.STATUS_NOTIFY_ENUM_DIR);
+  });
+});

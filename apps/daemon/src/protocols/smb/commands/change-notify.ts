@@ -1,0 +1,76 @@
+/**
+ * SMB2 CHANGE_NOTIFY ([MS-SMB2] §2.2.35, §2.2.36, §3.3.5.19): waits (async, CANCEL-able) until
+ * a name is added to, removed from or renamed in the directory, then returns the changes as
+ * FILE_NOTIFY_INFORMATION entries; STATUS_NOTIFY_ENUM_DIR when they do not fit or were dropped,
+ * STATUS_NOTIFY_CLEANUP when the directory handle is closed while waiting.
+ */
+
+import { drain, MAX_NOTIFY_WAITERS, type NotifyOutcome, type NotifyState, watch } from "../notify.ts";
+import {
+  STATUS_CANCELLED,
+  STATUS_INVALID_PARAMETER,
+  STATUS_NOTIFY_CLEANUP,
+  STATUS_NOTIFY_ENUM_DIR,
+} from "../ntstatus.ts";
+import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
+import { SmbError } from "../status.ts";
+import { SmbWriter } from "../wire.ts";
+
+/** §2.2.35 Flags: watch the whole subtree. */
+const SMB2_WATCH_TREE = 0x0001;
+
+/** §2.2.36 response: StructureSize 9, OutputBufferOffset (header + 8), OutputBufferLength. */
+function response(status: number, data: Buffer | null): Reply {
+  const len = data?.length ?? 0;
+  const body = new SmbWriter(8 + len)
+    .u16(9)
+    .u16(len ? 64 + 8 : 0)
+    .u32(len)
+    .finish();
+  return { status, body: len ? Buffer.concat([body, data!]) : body };
+}
+
+function changes(n: NotifyState, maxBytes: number): Reply {
+  const data = drain(n, maxBytes);
+  return data ? response(0, data) : response(STATUS_NOTIFY_ENUM_DIR, null);
+}
+
+function wait(n: NotifyState, signal: AbortSignal | null): Promise<NotifyOutcome> {
+  return new Promise((resolve, reject) => {
+    const waiter = (o: NotifyOutcome) => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(o);
+    };
+    const onAbort = () => {
+      const i = n.waiters.indexOf(waiter);
+      if (i >= 0) n.waiters.splice(i, 1);
+      reject(new SmbError(STATUS_CANCELLED));
+    };
+    n.waiters.push(waiter);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+export async function changeNotify(req: SmbRequest): Promise<Reply> {
+  const r = req.reader();
+  const flags = r.u16();
+  const maxBytes = r.u32();
+  const open = req.open(readFileId(r));
+  const filter = r.u32();
+  if (!open.isDir || filter === 0) throw new SmbError(STATUS_INVALID_PARAMETER, "not a directory watch");
+  if (maxBytes > req.server.config.maxTransactBytes) throw new SmbError(STATUS_INVALID_PARAMETER, "length");
+  const n = watch(req.server, open, filter, (flags & SMB2_WATCH_TREE) !== 0);
+  if (n.queue.length > 0 || n.overflow) return changes(n, maxBytes);
+  if (n.waiters.length >= MAX_NOTIFY_WAITERS) throw new SmbError(STATUS_INVALID_PARAMETER, "too many waits");
+  const outcome = await wait(n, req.goAsync());
+  if (outcome === "cleanup") return response(STATUS_NOTIFY_CLEANUP, null);
+  return changes(n, maxBytes);
+}
+
+export const CHANGE_NOTIFY: CommandSpec = {
+  name: "CHANGE_NOTIFY",
+  structureSize: 32,
+  needsSession: true,
+  needsTree: true,
+  handle: changeNotify,
+};

@@ -1,0 +1,127 @@
+/**
+ * Directory change notification state ([MS-SMB2] §3.3.5.19 CHANGE_NOTIFY, [MS-FSCC] §2.4.42
+ * FILE_NOTIFY_INFORMATION): each directory open that asked for notifications keeps a bounded
+ * queue of changes from the metadata service's directory listener (any protocol's changes),
+ * drained by its pending CHANGE_NOTIFY requests. A subtree watch (SMB2_WATCH_TREE) gets the
+ * directory's own entries by name and any change elsewhere in the share as "enumerate again"
+ * (STATUS_NOTIFY_ENUM_DIR): the service does not know a changed directory's path.
+ */
+import type { DirChangeEvent, DirChangeListener } from "../../metadata/types.ts";
+import type { Open, SmbServerState } from "./state.ts";
+import { SmbWriter } from "./wire.ts";
+
+/** Changes queued per watching open before the next reply says "enumerate again" (ENUM_DIR). */
+export const MAX_NOTIFY_QUEUE = 512;
+/** CHANGE_NOTIFY requests one open may have pending at once. */
+export const MAX_NOTIFY_WAITERS = 16;
+
+/** [MS-FSCC] §2.4.42 Action. */
+const ACTION: Record<DirChangeEvent["action"], number> = {
+  added: 1,
+  removed: 2,
+  "renamed-old": 4,
+  "renamed-new": 5,
+};
+/** §2.2.35 CompletionFilter bits this server reports. */
+export const FILE_NOTIFY_CHANGE_FILE_NAME = 0x1;
+export const FILE_NOTIFY_CHANGE_DIR_NAME = 0x2;
+
+export type NotifyOutcome = "changes" | "cleanup";
+
+export interface NotifyState {
+  filter: number;
+  tree: boolean;
+  queue: { action: number; name: string }[];
+  overflow: boolean;
+  waiters: ((o: NotifyOutcome) => void)[];
+}
+
+function matches(filter: number, isDir: boolean | null): boolean {
+  if (isDir === null) return (filter & (FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANGE_DIR_NAME)) !== 0;
+  return (filter & (isDir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME)) !== 0;
+}
+
+/** Subtree watches elsewhere in the share of `e`: told to enumerate again. */
+function tellTreeWatchers(server: SmbServerState, e: DirChangeEvent, key: string): void {
+  if (server.treeWatchers.size === 0) return;
+  let share: string;
+  try {
+    share = server.ctx.metadata.shareOf(e.dir).name;
+  } catch {
+    return;
+  }
+  for (const open of server.treeWatchers) {
+    const n = open.notify;
+    if (!n || open.tree.share.name !== share || open.handle.toString("hex") === key) continue;
+    n.overflow = true;
+    n.waiters.shift()?.("changes");
+  }
+}
+
+/** The listener the adapter registers on the metadata service. */
+export function notifyListener(server: SmbServerState): DirChangeListener {
+  return (e) => {
+    const key = e.dir.toString("hex");
+    tellTreeWatchers(server, e, key);
+    const opens = server.watchers.get(key);
+    if (!opens) return;
+    for (const open of opens) {
+      const n = open.notify;
+      if (!n || !matches(n.filter, e.isDir)) continue;
+      if (n.queue.length >= MAX_NOTIFY_QUEUE) n.overflow = true;
+      else n.queue.push({ action: ACTION[e.action], name: e.name });
+      n.waiters.shift()?.("changes");
+    }
+  };
+}
+
+export function watch(server: SmbServerState, open: Open, filter: number, tree: boolean): NotifyState {
+  if (!open.notify) {
+    open.notify = { filter, tree, queue: [], overflow: false, waiters: [] };
+    if (tree) server.treeWatchers.add(open);
+    const key = open.handle.toString("hex");
+    let set = server.watchers.get(key);
+    if (!set) {
+      set = new Set();
+      server.watchers.set(key, set);
+    }
+    set.add(open);
+  }
+  open.notify.filter = filter;
+  return open.notify;
+}
+
+/** CLOSE of a watching open: pending requests end with STATUS_NOTIFY_CLEANUP (§3.3.5.10). */
+export function unwatch(server: SmbServerState, open: Open): void {
+  const n = open.notify;
+  if (!n) return;
+  open.notify = null;
+  server.treeWatchers.delete(open);
+  const key = open.handle.toString("hex");
+  const set = server.watchers.get(key);
+  set?.delete(open);
+  if (set?.size === 0) server.watchers.delete(key);
+  for (const w of n.waiters.splice(0)) w("cleanup");
+}
+
+/**
+ * FILE_NOTIFY_INFORMATION entries for the queued changes (drained), or null when they do not fit
+ * in `maxBytes` or changes were dropped: the client must then enumerate (STATUS_NOTIFY_ENUM_DIR).
+ */
+export function drain(n: NotifyState, maxBytes: number): Buffer | null {
+  const items = n.queue.splice(0);
+  const overflow = n.overflow;
+  n.overflow = false;
+  if (overflow) return null;
+  const w = new SmbWriter(256);
+  let last = -1;
+  for (const it of items) {
+    w.align(4);
+    if (last >= 0) w.patchU32(last, w.length - last);
+    last = w.length;
+    const name = Buffer.from(it.name, "utf16le");
+    w.u32(0).u32(it.action).u32(name.length).bytes(name);
+  }
+  const out = w.finish();
+  return out.length > maxBytes ? null : out;
+}
