@@ -1,8 +1,9 @@
 /**
  * The Linux kernel CIFS client (qemu guest, e2e/clients) against the DittoFS SMB adapter:
  * vers=3.0 and vers=2.1 mounts, 64 MiB write/read/compare, a tree created and renamed. Then
- * cross-protocol: the NFS adapter serves the same services, and a file written over NFS
- * (libnfs) reads identically over SMB (smbclient) and vice versa.
+ * cross-protocol: the NFS adapter serves the same services, a file written over NFS (libnfs)
+ * reads identically over SMB (smbclient) and vice versa, and an NFS read of a file an SMB
+ * client write-caches (RWH lease) waits for the lease break's acknowledgment.
  */
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -12,11 +13,22 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createNfsAdapter } from "../../apps/daemon/src/protocols/nfs/adapter.ts";
+import * as C from "../../apps/daemon/src/protocols/smb/constants.ts";
+import {
+  closeBody,
+  createBody,
+  fileIdOf,
+  leaseAckBody,
+  leaseContext,
+  leaseOf,
+  writeBody,
+} from "../../apps/daemon/src/protocols/smb/testing/bodies.ts";
 import {
   ALICE,
   type SmbHarness,
   startSmbHarness,
 } from "../../apps/daemon/src/protocols/smb/testing/harness.ts";
+import { SmbTestClient } from "../../apps/daemon/src/protocols/smb/testing/smb-client.ts";
 import type { ProtocolAdapter } from "../../apps/daemon/src/runtime/types.ts";
 import { withKernelCifs } from "../clients/mount.ts";
 import { rigBodyCommands } from "../clients/rig-body.ts";
@@ -117,6 +129,37 @@ describe("NFS ↔ SMB on the same share", () => {
     await run("nfs-cp", [join(dir, "from-nfs.bin"), nfsUrl("from-nfs.bin")], { timeout: 60_000 });
     await smb("get from-nfs.bin via-smb.bin");
     expect(md5(readFileSync(join(dir, "via-smb.bin")))).toBe(md5(data));
+  });
+
+  it("an NFS client's read of a file an SMB client write-caches breaks the lease to RH first", async () => {
+    const c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password, "export", [C.SMB2_DIALECT_300]);
+    try {
+      const key = randomBytes(16);
+      const r = await c.send(
+        C.SMB2_CREATE,
+        createBody("leased.bin", { oplock: 0xff, contexts: leaseContext(key, 7, true) }),
+      );
+      expect(leaseOf(r)?.state).toBe(7); // RWH
+      const data = randomBytes(256 * 1024);
+      expect((await c.send(C.SMB2_WRITE, writeBody(fileIdOf(r), 0n, data))).status).toBe(0);
+      let copied = false;
+      const cp = run("nfs-cp", [nfsUrl("leased.bin"), join(dir, "leased-nfs.bin")], { timeout: 60_000 }).then(
+        () => {
+          copied = true;
+        },
+      );
+      // The reader needs the writer's cached data flushed: W goes, R and H stay.
+      const brk = await c.nextBreak(20_000);
+      expect([brk.body.readUInt32LE(24), brk.body.readUInt32LE(28)]).toEqual([7, 3]);
+      await new Promise((res) => setTimeout(res, 300));
+      expect(copied).toBe(false);
+      expect((await c.send(C.SMB2_OPLOCK_BREAK, leaseAckBody(key, 3))).status).toBe(0);
+      await cp;
+      expect(md5(readFileSync(join(dir, "leased-nfs.bin")))).toBe(md5(data));
+      await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(r)));
+    } finally {
+      c.close();
+    }
   });
 
   it("a file written over SMB reads identically over NFS, with the same size and file id", async () => {
