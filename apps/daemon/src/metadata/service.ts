@@ -254,7 +254,9 @@ export class DefaultMetadataService implements MetadataService {
   }
 
   async prepareRead(caller: Caller, handle: Buffer): Promise<{ payloadId: string; attr: FileAttr }> {
-    await this.gate({ kind: "read", caller, handle });
+    // No extra await on the hot read path unless a gate asks to wait.
+    const gated = this.gate({ kind: "read", caller, handle });
+    if (gated) await gated;
     const prepared = await prepareRead(this.core, caller, handle);
     await this.revalidate(handle, "read", prepared.payloadId);
     return prepared;
