@@ -16,12 +16,11 @@ import {
   SMB2_FLAGS_SIGNED,
   SMB2_HEADER_SIZE,
   SMB2_NEGOTIATE,
-  SMB2_OPLOCK_BREAK,
   SMB2_PROTOCOL_ID,
   SMB2_SESSION_SETUP,
 } from "./constants.ts";
 import { transportHeader } from "./framing.ts";
-import { decodeHeader, encodeHeader, type Smb2Header } from "./header.ts";
+import { breakNotificationHeader, decodeHeader, encodeHeader, type Smb2Header } from "./header.ts";
 import { type FrameSlot, RequestIntake } from "./intake.ts";
 import {
   isErrorStatus,
@@ -311,19 +310,7 @@ export class SmbConnection {
    * session or tree, unsigned, no credits.
    */
   sendBreakNotification(body: Buffer): void {
-    const header = encodeHeader({
-      CreditCharge: 0,
-      Status: 0,
-      Command: SMB2_OPLOCK_BREAK,
-      Credits: 0,
-      Flags: SMB2_FLAGS_SERVER_TO_REDIR,
-      NextCommand: 0,
-      MessageId: 0xffffffffffffffffn,
-      TreeId: 0,
-      AsyncId: 0n,
-      SessionId: 0n,
-      Signature: Buffer.alloc(16),
-    });
+    const header = breakNotificationHeader();
     this.write([transportHeader(header.length + body.length), header, body]);
   }
 

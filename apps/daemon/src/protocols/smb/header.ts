@@ -1,7 +1,13 @@
 /**
  * The 64-byte SMB2 packet header ([MS-SMB2] §2.2.1.1 async and §2.2.1.2 sync forms).
  */
-import { SMB2_FLAGS_ASYNC_COMMAND, SMB2_HEADER_SIZE, SMB2_PROTOCOL_ID } from "./constants.ts";
+import {
+  SMB2_FLAGS_ASYNC_COMMAND,
+  SMB2_FLAGS_SERVER_TO_REDIR,
+  SMB2_HEADER_SIZE,
+  SMB2_OPLOCK_BREAK,
+  SMB2_PROTOCOL_ID,
+} from "./constants.ts";
 import { STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
 import { SmbError } from "./status.ts";
 
@@ -65,4 +71,21 @@ export function encodeHeader(h: Smb2Header): Buffer {
   b.writeBigUInt64LE(h.SessionId, 40);
   h.Signature.copy(b, 48, 0, 16);
   return b;
+}
+
+/** §3.3.4.6/§3.3.4.7: an unsolicited OPLOCK_BREAK has MessageId all ones, no session or tree. */
+export function breakNotificationHeader(): Buffer {
+  return encodeHeader({
+    CreditCharge: 0,
+    Status: 0,
+    Command: SMB2_OPLOCK_BREAK,
+    Credits: 0,
+    Flags: SMB2_FLAGS_SERVER_TO_REDIR,
+    NextCommand: 0,
+    MessageId: 0xffffffffffffffffn,
+    TreeId: 0,
+    AsyncId: 0n,
+    SessionId: 0n,
+    Signature: Buffer.alloc(16),
+  });
 }
