@@ -5,12 +5,11 @@
  */
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryBlockStore } from "../payload/block-store/memory.ts";
-import { DefaultPayloadService } from "../payload/service.ts";
 import { ALICE, share } from "./conformance/harness.ts";
 import { checkHandle, decodeHandle, encodeHandle, sameKey, shareKey } from "./handle.ts";
 import { DefaultMetadataService } from "./service.ts";
 import { MemoryMetadataStore } from "./stores/memory.ts";
+import { memoryPayload } from "./testing/memory-payload.ts";
 
 const logger = pino({ level: "silent" });
 const closers: (() => Promise<void>)[] = [];
@@ -37,14 +36,7 @@ describe("handles", () => {
 
 describe("ServiceCore.target", () => {
   it("resolves alternating shares and keeps a removed share's handles stale", async () => {
-    const payload = new DefaultPayloadService({
-      logger,
-      cacheSizeBytes: 1 << 24,
-      walDir: null,
-      transferConcurrency: 1,
-    });
-    await payload.addShare("/export", new MemoryBlockStore());
-    await payload.addShare("/b", new MemoryBlockStore());
+    const payload = await memoryPayload(logger, ["/export", "/b"]);
     const store = new MemoryMetadataStore();
     const svc = new DefaultMetadataService({ logger, payload });
     closers.push(async () => {

@@ -1,10 +1,9 @@
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryBlockStore } from "../payload/block-store/memory.ts";
-import { DefaultPayloadService } from "../payload/service.ts";
 import { ALICE, share } from "./conformance/harness.ts";
 import { openMetadataStore } from "./registry.ts";
 import { DefaultMetadataService } from "./service.ts";
+import { memoryPayload } from "./testing/memory-payload.ts";
 import type { FileChangeIntent } from "./types.ts";
 
 const logger = pino({ level: "silent" });
@@ -14,13 +13,7 @@ afterEach(async () => {
 });
 
 async function setup() {
-  const payload = new DefaultPayloadService({
-    logger,
-    cacheSizeBytes: 1 << 24,
-    walDir: null,
-    transferConcurrency: 1,
-  });
-  await payload.addShare("/export", new MemoryBlockStore());
+  const payload = await memoryPayload(logger, ["/export"]);
   const store = await openMetadataStore({ type: "memory" }, { dataDir: "/nonexistent" });
   const svc = new DefaultMetadataService({ logger, payload });
   await svc.addShare(share(), store);

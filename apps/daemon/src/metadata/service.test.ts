@@ -3,12 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryBlockStore } from "../payload/block-store/memory.ts";
-import { DefaultPayloadService } from "../payload/service.ts";
 import { ALICE, share } from "./conformance/harness.ts";
 import type { MetadataStore } from "./metadata-store.ts";
 import { openMetadataStore } from "./registry.ts";
 import { DefaultMetadataService } from "./service.ts";
+import { memoryPayload } from "./testing/memory-payload.ts";
 
 const logger = pino({ level: "silent" });
 const cleanups: (() => Promise<void>)[] = [];
@@ -17,13 +16,7 @@ afterEach(async () => {
 });
 
 async function setup(store?: MetadataStore) {
-  const payload = new DefaultPayloadService({
-    logger,
-    cacheSizeBytes: 1 << 24,
-    walDir: null,
-    transferConcurrency: 1,
-  });
-  await payload.addShare("/export", new MemoryBlockStore());
+  const payload = await memoryPayload(logger, ["/export"]);
   const s = store ?? (await openMetadataStore({ type: "memory" }, { dataDir: "/nonexistent" }));
   const svc = new DefaultMetadataService({ logger, payload });
   cleanups.push(async () => {

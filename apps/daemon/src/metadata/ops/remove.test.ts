@@ -1,11 +1,11 @@
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { MemoryBlockStore } from "../../payload/block-store/memory.ts";
-import { DefaultPayloadService } from "../../payload/service.ts";
+import type { DefaultPayloadService } from "../../payload/service.ts";
 import { ALICE, RecordingPayload, SHARE, share } from "../conformance/harness.ts";
 import { BURY_PENDING_MAX } from "../core.ts";
 import { DefaultMetadataService } from "../service.ts";
 import { MemoryMetadataStore } from "../stores/memory.ts";
+import { memoryPayload } from "../testing/memory-payload.ts";
 
 const logger = pino({ level: "silent" });
 
@@ -33,13 +33,7 @@ afterEach(async () => {
 });
 
 async function setup() {
-  const inner = new DefaultPayloadService({
-    logger,
-    cacheSizeBytes: 1 << 24,
-    walDir: null,
-    transferConcurrency: 1,
-  });
-  await inner.addShare(SHARE, new MemoryBlockStore());
+  const inner = await memoryPayload(logger, [SHARE]);
   const payload = new GatedPayload(inner);
   const store = new MemoryMetadataStore();
   const svc = new DefaultMetadataService({ logger, payload });

@@ -2,10 +2,9 @@
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "../../../../../e2e/peers/ports.ts";
-import { MemoryBlockStore } from "../../payload/block-store/memory.ts";
-import { DefaultPayloadService } from "../../payload/service.ts";
 import { ALICE, SHARE, share } from "../conformance/harness.ts";
 import { DefaultMetadataService } from "../service.ts";
+import { memoryPayload } from "../testing/memory-payload.ts";
 import { PG_CACHE_TTL_MS, PostgresMetadataStore } from "./postgres.ts";
 import { freshSchemaUrl } from "./postgres-fixture.ts";
 
@@ -19,13 +18,7 @@ interface Daemon {
 }
 
 async function daemon(url: string): Promise<Daemon> {
-  const payload = new DefaultPayloadService({
-    logger,
-    cacheSizeBytes: 1 << 24,
-    walDir: null,
-    transferConcurrency: 1,
-  });
-  await payload.addShare(SHARE, new MemoryBlockStore());
+  const payload = await memoryPayload(logger, [SHARE]);
   const store = await PostgresMetadataStore.open(url);
   const svc = new DefaultMetadataService({ logger, payload });
   await svc.addShare(share(), store);

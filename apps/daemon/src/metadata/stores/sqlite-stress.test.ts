@@ -10,11 +10,10 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { isFsError } from "../../errors.ts";
-import { MemoryBlockStore } from "../../payload/block-store/memory.ts";
-import { DefaultPayloadService } from "../../payload/service.ts";
 import { ALICE, prng, share } from "../conformance/harness.ts";
 import { fileInode } from "../conformance/store-crud.ts";
 import { DefaultMetadataService } from "../service.ts";
+import { memoryPayload } from "../testing/memory-payload.ts";
 import { SqliteMetadataStore } from "./sqlite.ts";
 
 const logger = pino({ level: "silent" });
@@ -30,13 +29,7 @@ afterEach(async () => {
 });
 
 async function start(path: string) {
-  const payload = new DefaultPayloadService({
-    logger,
-    cacheSizeBytes: 1 << 24,
-    walDir: null,
-    transferConcurrency: 1,
-  });
-  for (const name of SHARES) await payload.addShare(name, new MemoryBlockStore());
+  const payload = await memoryPayload(logger, SHARES);
   const store = SqliteMetadataStore.open(path);
   const svc = new DefaultMetadataService({ logger, payload });
   const stop = async () => {
