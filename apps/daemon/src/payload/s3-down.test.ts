@@ -8,10 +8,10 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { S3BlockStore } from "./block-store/s3.ts";
+import type { S3BlockStore } from "./block-store/s3.ts";
 import { DefaultPayloadService } from "./service.ts";
 import { prng, randomFill } from "./testing/prng.ts";
-import { startTestS3, type TestS3 } from "./testing/s3rver.ts";
+import { startTestS3, type TestS3, testS3BlockStore } from "./testing/s3rver.ts";
 import { listKeys, waitFor } from "./testing/wait.ts";
 
 const MiB = 1024 * 1024;
@@ -29,13 +29,7 @@ afterAll(async () => {
 });
 
 function s3Store(): S3BlockStore {
-  return new S3BlockStore({
-    bucket: s3.bucket,
-    endpoint: s3.endpoint,
-    accessKeyId: "S3RVER",
-    secretAccessKey: "S3RVER",
-    forcePathStyle: true,
-  });
+  return testS3BlockStore(s3);
 }
 
 describe("S3 down", () => {

@@ -8,14 +8,15 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { fileInode as crudInode } from "../../metadata/conformance/store-crud.ts";
 import type { NewInode } from "../../metadata/metadata-store.ts";
 import { PostgresMetadataStore } from "../../metadata/stores/postgres.ts";
 import { freshSchemaUrl } from "../../metadata/stores/postgres-fixture.ts";
 import { blockKey } from "../block-store/keys.ts";
-import { S3BlockStore } from "../block-store/s3.ts";
+import type { S3BlockStore } from "../block-store/s3.ts";
 import { DefaultPayloadService } from "../service.ts";
 import { prng, randomFill } from "../testing/prng.ts";
-import { startTestS3, type TestS3 } from "../testing/s3rver.ts";
+import { startTestS3, type TestS3, testS3BlockStore } from "../testing/s3rver.ts";
 import { listKeys } from "../testing/wait.ts";
 import { BlockSweeper } from "../transfer/sweep.ts";
 import { BLOCK_SIZE_BYTES } from "../types.ts";
@@ -44,13 +45,7 @@ afterAll(async () => {
 });
 
 function s3Store(): S3BlockStore {
-  return new S3BlockStore({
-    bucket: s3.bucket,
-    endpoint: s3.endpoint,
-    accessKeyId: "S3RVER",
-    secretAccessKey: "S3RVER",
-    forcePathStyle: true,
-  });
+  return testS3BlockStore(s3);
 }
 
 function bytes(n: number, seed: number): Buffer {
@@ -63,28 +58,7 @@ function pid(name: string): string {
 }
 
 function fileInode(payloadId: string, size: number): NewInode {
-  const t = { sec: 0n, nsec: 0 };
-  return {
-    root: 0n,
-    parent: 0n,
-    type: "file",
-    mode: 0o644,
-    nlink: 1,
-    uid: 0,
-    gid: 0,
-    size,
-    rdevMajor: 0,
-    rdevMinor: 0,
-    atime: t,
-    mtime: t,
-    ctime: t,
-    btime: t,
-    dosAttributes: 0,
-    payloadId,
-    target: null,
-    verifier: null,
-    entrySeq: 0n,
-  } as unknown as NewInode;
+  return crudInode(0n, { payloadId, size, uid: 0, gid: 0 });
 }
 
 async function openMeta(url: string): Promise<PostgresMetadataStore> {

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import S3rver from "s3rver";
+import { S3BlockStore } from "../block-store/s3.ts";
 
 export interface TestS3 {
   endpoint: string;
@@ -56,4 +57,15 @@ export async function startTestS3(bucket = "dittofs-test"): Promise<TestS3> {
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** An S3 block store on the test server's bucket (s3rver accepts any credentials it was given). */
+export function testS3BlockStore(s3: TestS3): S3BlockStore {
+  return new S3BlockStore({
+    bucket: s3.bucket,
+    endpoint: s3.endpoint,
+    accessKeyId: "S3RVER",
+    secretAccessKey: "S3RVER",
+    forcePathStyle: true,
+  });
 }

@@ -4,6 +4,7 @@
  */
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
+import { fileInode as crudInode } from "../../metadata/conformance/store-crud.ts";
 import type { NewInode } from "../../metadata/metadata-store.ts";
 import { PostgresMetadataStore } from "../../metadata/stores/postgres.ts";
 import { freshSchemaUrl } from "../../metadata/stores/postgres-fixture.ts";
@@ -20,28 +21,7 @@ afterAll(async () => {
 });
 
 function fileInode(payloadId: string): NewInode {
-  const t = { sec: 0n, nsec: 0 };
-  return {
-    root: 0n,
-    parent: 0n,
-    type: "file",
-    mode: 0o644,
-    nlink: 1,
-    uid: 0,
-    gid: 0,
-    size: 0,
-    rdevMajor: 0,
-    rdevMinor: 0,
-    atime: t,
-    mtime: t,
-    ctime: t,
-    btime: t,
-    dosAttributes: 0,
-    payloadId,
-    target: null,
-    verifier: null,
-    entrySeq: 0n,
-  } as unknown as NewInode;
+  return crudInode(0n, { payloadId, size: 0, uid: 0, gid: 0 });
 }
 
 async function setup() {
