@@ -151,26 +151,7 @@ export class PgSharedContent implements SharedContentStore {
   }
 
   async withSweepLock(fn: () => Promise<void>): Promise<boolean> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (e) {
-      throw this.toFsError(e);
-    }
-    try {
-      const { rows } = await client.query(`SELECT pg_try_advisory_lock(${SWEEP_LOCK_KEY}) AS ok`);
-      if (rows[0].ok !== true) return false;
-      try {
-        await fn();
-      } finally {
-        await client.query(`SELECT pg_advisory_unlock(${SWEEP_LOCK_KEY})`).catch(() => {});
-      }
-      return true;
-    } catch (e) {
-      throw this.toFsError(e);
-    } finally {
-      client.release();
-    }
+    return (await this.withSessionLock(SWEEP_LOCK_KEY, false, fn)).held;
   }
 
   async dropDeadPayloads(): Promise<number> {
@@ -197,6 +178,20 @@ export class PgSharedContent implements SharedContentStore {
   }
 
   async withAdoptLock<T>(fn: () => Promise<T>): Promise<T> {
+    const r = await this.withSessionLock(ADOPT_LOCK_KEY, true, fn);
+    if (!r.held) throw new FsError("EIO", "adopt lock not taken"); // pg_advisory_lock waits: unreachable
+    return r.value;
+  }
+
+  /**
+   * Runs fn under a session advisory lock on a connection of its own, so a daemon that dies
+   * mid-work releases the lock with its socket. wait=false: {held: false} if another holds it.
+   */
+  private async withSessionLock<T>(
+    key: number,
+    wait: boolean,
+    fn: () => Promise<T>,
+  ): Promise<{ held: true; value: T } | { held: false }> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -204,15 +199,18 @@ export class PgSharedContent implements SharedContentStore {
       throw this.toFsError(e);
     }
     try {
-      // Session lock on its own connection: a daemon dying mid-scan releases it with the socket.
-      await client.query(`SELECT pg_advisory_lock(${ADOPT_LOCK_KEY})`).catch((e: unknown) => {
-        throw this.toFsError(e);
-      });
+      const sql = wait
+        ? `SELECT true AS ok, pg_advisory_lock(${key})`
+        : `SELECT pg_try_advisory_lock(${key}) AS ok`;
+      const { rows } = await client.query(sql);
+      if (rows[0].ok !== true) return { held: false };
       try {
-        return await fn();
+        return { held: true, value: await fn() };
       } finally {
-        await client.query(`SELECT pg_advisory_unlock(${ADOPT_LOCK_KEY})`).catch(() => {});
+        await client.query(`SELECT pg_advisory_unlock(${key})`).catch(() => {});
       }
+    } catch (e) {
+      throw this.toFsError(e);
     } finally {
       client.release();
     }
