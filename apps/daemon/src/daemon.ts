@@ -14,6 +14,7 @@ import { createLogger } from "./config/logger.ts";
 import { ADMIN_USERNAME, applyDeclaredConfig, bootstrapControlPlane } from "./control/bootstrap.ts";
 import { type ControlStore, openControlStore } from "./control/store/control-store.ts";
 import type { ScryptParams } from "./control/store/passwords.ts";
+import { adapterReadiness } from "./http/adapter-readiness.ts";
 import { createHttpServer } from "./http/server.ts";
 import { createTrpcHandler } from "./http/trpc.ts";
 import { openMetadataStore } from "./metadata/registry.ts";
@@ -89,6 +90,7 @@ export async function createDaemon(config: DaemonConfig, deps: DaemonDeps = {}):
     adapterHost: deps.adapterHost,
     adapterPortOverride: deps.adapterPortOverride,
     daemonName: config.daemonName,
+    storeTimeouts: config.storeTimeouts,
   });
   const http = createHttpServer({
     logger,
@@ -96,7 +98,10 @@ export async function createDaemon(config: DaemonConfig, deps: DaemonDeps = {}):
     startedAt: runtime.info().startedAt,
     daemon: runtime.daemon,
     trpc: createTrpcHandler({ store, runtime, logger }),
-    readiness: () => runtime.readiness(),
+    readiness: async () => [
+      ...(await runtime.readiness()),
+      ...adapterReadiness(runtime.adapterRecords(), runtime.adapterStatuses()),
+    ],
     metricsRegistry,
   });
 

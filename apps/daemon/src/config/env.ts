@@ -29,6 +29,16 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: "DITTOFS_CACHE_SIZE", path: ["cache", "size"], convert: toNumberIfNumeric },
   { variable: "DITTOFS_WAL_DIR", path: ["wal", "dir"] },
   { variable: "DITTOFS_TRANSFER_CONCURRENCY", path: ["transfer", "concurrency"], convert: toNumberIfNumeric },
+  {
+    variable: "DITTOFS_STORE_OPEN_TIMEOUT_MS",
+    path: ["timeouts", "storeOpenMs"],
+    convert: toNumberIfNumeric,
+  },
+  {
+    variable: "DITTOFS_STORE_HEALTH_TIMEOUT_MS",
+    path: ["timeouts", "storeHealthMs"],
+    convert: toNumberIfNumeric,
+  },
 ];
 
 /** Writes every set override into `raw` (mutated) and returns which key came from which variable. */

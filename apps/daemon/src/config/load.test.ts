@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { STORE_HEALTH_TIMEOUT_MS, STORE_OPEN_TIMEOUT_MS } from "../runtime/bounded.ts";
 import { ConfigError, loadConfig, resolveConfig } from "./load.ts";
 import { parseByteSize } from "./size.ts";
 import { configTemplate } from "./template.ts";
@@ -37,6 +38,10 @@ describe("config", () => {
     expect(config.cacheSizeBytes).toBe(512 * 1024 * 1024);
     expect(config.walDir).toBe("/srv/data/wal");
     expect(config.transferConcurrency).toBe(8);
+    expect(config.storeTimeouts).toEqual({
+      openMs: STORE_OPEN_TIMEOUT_MS,
+      healthMs: STORE_HEALTH_TIMEOUT_MS,
+    });
     expect(config.declared).toEqual({ metadataStores: [], blockStores: [], shares: [] });
     expect(config.daemonName).toBeNull();
   });
@@ -177,6 +182,28 @@ describe("config", () => {
       loadConfig({ env: { DITTOFS_TRANSFER_CONCURRENCY: "many" }, cwd: tempDir() }),
     );
     expect(message).toMatch(/^config error: transfer\.concurrency \(from DITTOFS_TRANSFER_CONCURRENCY\): /);
+  });
+
+  it("takes the store timeouts from the file or DITTOFS_STORE_*_TIMEOUT_MS, positive integers only", () => {
+    const dir = tempDir();
+    const configPath = writeConfig(dir, "timeouts: { storeOpenMs: 30000, storeHealthMs: 2500 }\n");
+    expect(loadConfig({ configPath, env: {} }).storeTimeouts).toEqual({ openMs: 30_000, healthMs: 2500 });
+    const env = { DITTOFS_STORE_OPEN_TIMEOUT_MS: "750", DITTOFS_STORE_HEALTH_TIMEOUT_MS: "250" };
+    expect(loadConfig({ configPath, env }).storeTimeouts).toEqual({ openMs: 750, healthMs: 250 });
+    for (const bad of [0, -5, 1.5, "soon", 3_600_001]) {
+      expect(errorOf(() => resolveConfig({ timeouts: { storeOpenMs: bad } }))).toMatch(
+        /^config error: timeouts\.storeOpenMs: /,
+      );
+      expect(errorOf(() => resolveConfig({ timeouts: { storeHealthMs: bad } }))).toMatch(
+        /^config error: timeouts\.storeHealthMs: /,
+      );
+    }
+    expect(errorOf(() => loadConfig({ env: { DITTOFS_STORE_HEALTH_TIMEOUT_MS: "0" }, cwd: dir }))).toMatch(
+      /^config error: timeouts\.storeHealthMs \(from DITTOFS_STORE_HEALTH_TIMEOUT_MS\): /,
+    );
+    expect(errorOf(() => resolveConfig({ timeouts: { storeOpenMS: 5 } }))).toBe(
+      "config error: timeouts.storeOpenMS: unknown key",
+    );
   });
 
   it("reports a missing --config file and YAML syntax errors", () => {

@@ -43,6 +43,8 @@ export interface DaemonConfig {
   cacheSizeBytes: number;
   walDir: string | null;
   transferConcurrency: number;
+  /** Time bounds on opening a store and on one store health probe (config `timeouts`). */
+  storeTimeouts: { openMs: number; healthMs: number };
   /** Shared (scale-out) mode settings (config `scaleout`). */
   scaleout: ParsedConfig["scaleout"];
   declared: {
@@ -112,6 +114,7 @@ export function resolveConfig(
           ? join(dataDir, "wal")
           : under(parsed.wal.dir),
     transferConcurrency: parsed.transfer.concurrency,
+    storeTimeouts: { openMs: parsed.timeouts.storeOpenMs, healthMs: parsed.timeouts.storeHealthMs },
     scaleout: parsed.scaleout,
     declared: {
       metadataStores: parsed.stores?.metadata ?? [],

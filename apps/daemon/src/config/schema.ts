@@ -14,6 +14,7 @@ import {
   storeNameSchema,
 } from "@dittofs/shared";
 import { z } from "zod";
+import { STORE_HEALTH_TIMEOUT_MS, STORE_OPEN_TIMEOUT_MS } from "../runtime/bounded.ts";
 import { parseByteSize } from "./size.ts";
 
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
@@ -26,6 +27,11 @@ export const DEFAULT_ATTR_CACHE_MS = 1000;
 export const ATTR_CACHE_MS_MAX = 60_000;
 export const DEFAULT_GC_GRACE_MS = 10 * 60_000;
 export const DEFAULT_GC_INTERVAL_MS = 60_000;
+/** Store time bounds above an hour would leave a change queue stuck for no useful reason. */
+export const STORE_TIMEOUT_MS_MAX = 3_600_000;
+
+const storeTimeoutSchema = (fallback: number) =>
+  z.number().int().min(1).max(STORE_TIMEOUT_MS_MAX).default(fallback);
 
 const listenSchema = z.string().refine((value) => parseListen(value) !== null, {
   message: 'must be "host:port" with a port from 0 to 65535 (like 127.0.0.1:8080)',
@@ -113,6 +119,16 @@ export const configSchema = z.strictObject({
       attrCacheMs: z.number().int().min(0).max(ATTR_CACHE_MS_MAX).default(DEFAULT_ATTR_CACHE_MS),
       gcGraceMs: z.number().int().min(1000).default(DEFAULT_GC_GRACE_MS),
       gcIntervalMs: z.number().int().min(100).default(DEFAULT_GC_INTERVAL_MS),
+    })
+    .prefault({}),
+  /**
+   * Bounds on store calls the Runtime cannot abort (runtime/bounded.ts): opening a metadata or
+   * block store, and one store health probe (readiness, storeHealth).
+   */
+  timeouts: z
+    .strictObject({
+      storeOpenMs: storeTimeoutSchema(STORE_OPEN_TIMEOUT_MS),
+      storeHealthMs: storeTimeoutSchema(STORE_HEALTH_TIMEOUT_MS),
     })
     .prefault({}),
   stores: z

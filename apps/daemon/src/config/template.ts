@@ -2,6 +2,7 @@
  * The commented dittofs.yaml that `dfs init` writes. Every key is shown with its default; the
  * declared stores/shares are commented out because the first start already creates `/export`.
  */
+import { STORE_HEALTH_TIMEOUT_MS, STORE_OPEN_TIMEOUT_MS } from "../runtime/bounded.ts";
 import { DEFAULT_CACHE_SIZE, DEFAULT_HTTP_LISTEN, DEFAULT_TRANSFER_CONCURRENCY } from "./schema.ts";
 
 export function configTemplate(opts: { dataDir?: string } = {}): string {
@@ -45,6 +46,13 @@ wal:
 transfer:
   # Parallel block uploads/downloads to the block stores.            DITTOFS_TRANSFER_CONCURRENCY
   concurrency: ${DEFAULT_TRANSFER_CONCURRENCY}
+
+timeouts:
+  # How long opening a metadata or block store may take before the change (or start) fails,
+  # and how long one store health probe (/health/ready) may take before it counts as failed.
+  # Milliseconds, 1 to 3600000.
+  storeOpenMs: ${STORE_OPEN_TIMEOUT_MS}       #                               DITTOFS_STORE_OPEN_TIMEOUT_MS
+  storeHealthMs: ${STORE_HEALTH_TIMEOUT_MS}      #                              DITTOFS_STORE_HEALTH_TIMEOUT_MS
 
 # Stores and shares declared here are created at every start if missing (never deleted).
 # stores:

@@ -5,9 +5,9 @@
  */
 import { FsError } from "../errors.ts";
 
-/** How long opening a metadata or block store may take before the change fails. */
+/** How long opening a metadata or block store may take before the change fails (default of config `timeouts.storeOpenMs`). */
 export const STORE_OPEN_TIMEOUT_MS = 15_000;
-/** How long a store's health probe may take before it counts as failed. */
+/** How long a store's health probe may take before it counts as failed (default of `timeouts.storeHealthMs`). */
 export const STORE_HEALTH_TIMEOUT_MS = 5_000;
 
 /**
