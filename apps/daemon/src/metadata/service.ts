@@ -14,7 +14,7 @@ import type { MetadataStore } from "./metadata-store.ts";
 import { createNode } from "./ops/create.ts";
 import { commitWrite, prepareRead, prepareWrite, release, retain } from "./ops/data.ts";
 import { fsstat } from "./ops/fsstat.ts";
-import { access, getattr, lookup, readlink } from "./ops/inspect.ts";
+import { access, lookup, readlink } from "./ops/inspect.ts";
 import { link } from "./ops/link.ts";
 import { readdir } from "./ops/readdir.ts";
 import { remove, rmdir } from "./ops/remove.ts";
@@ -130,9 +130,12 @@ export class DefaultMetadataService implements MetadataService {
   }
 
   async getattr(handle: Buffer): Promise<FileAttr> {
-    const attr = await getattr(this.core, handle);
-    if (attr.type === "file") await this.revalidate(handle, "getattr", null);
-    return attr;
+    const t = this.core.target(handle);
+    const rec = await this.core.load(t);
+    if (rec.type === "file" && rec.payloadId !== null && this.validates(t.share)) {
+      await this.core.payload.validate?.(t.share.info.name, rec.payloadId, "getattr");
+    }
+    return this.core.attr(t.share, rec);
   }
 
   async setattr(caller: Caller, handle: Buffer, attrs: SetAttrs, guardCtime?: Timespec) {
@@ -272,11 +275,15 @@ export class DefaultMetadataService implements MetadataService {
     reason: "lookup" | "getattr" | "read",
     payloadId: string | null,
   ): Promise<void> {
-    if (this.core.payload.validate === undefined) return;
     const t = this.core.target(handle);
-    if (t.share.store.type !== "postgres") return;
+    if (!this.validates(t.share)) return;
     const id = payloadId ?? (await this.core.load(t)).payloadId;
-    if (id !== null) await this.core.payload.validate(t.share.info.name, id, reason);
+    if (id !== null) await this.core.payload.validate?.(t.share.info.name, id, reason);
+  }
+
+  /** Whether the share's payload runs in shared mode (the only one validate() works for). */
+  private validates(share: ShareState): boolean {
+    return this.core.payload.validates?.(share.info.name) ?? false;
   }
 
   addDirChangeListener(listener: DirChangeListener): () => void {

@@ -155,6 +155,10 @@ export class DefaultPayloadService implements PayloadService {
     return this.share(share).validate(payloadId, reason);
   }
 
+  validates(share: string): boolean {
+    return this.shares.get(share)?.sharedMode != null;
+  }
+
   /** Shared mode: one sweep pass now (tests, tools); null when another sweeper holds the lock. */
   sweep(share: string) {
     const sweeper = this.sweepers.get(share);

@@ -73,6 +73,11 @@ export interface PayloadService {
    * "read" trust a check younger than the attribute cache bound. A no-op for other shares.
    */
   validate?(share: string, payloadId: string, reason: "lookup" | "getattr" | "read"): Promise<void>;
+  /**
+   * Scale-out (added): whether validate() does anything for this share, so callers can skip the
+   * inode load it needs on every other share's GETATTR/LOOKUP/READ.
+   */
+  validates?(share: string): boolean;
 }
 
 export interface BlockStoreHealth {

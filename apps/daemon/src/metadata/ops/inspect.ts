@@ -1,14 +1,9 @@
-/** Read-only operations: getattr, lookup, access, readlink. */
+/** Read-only operations: lookup, access, readlink (GETATTR lives in the service: it revalidates). */
 import { FsError } from "../../errors.ts";
 import { requireDir, type ServiceCore } from "../core.ts";
 import { validateLookupName } from "../names.ts";
 import { accessMask, requireAccess, X } from "../permissions.ts";
 import type { Caller, FileAttr, LookupResult } from "../types.ts";
-
-export async function getattr(core: ServiceCore, handle: Buffer): Promise<FileAttr> {
-  const t = core.target(handle);
-  return core.attr(t.share, await core.load(t));
-}
 
 /** RFC 1813 §3.3.3: needs search (x) permission on the directory; `.` and `..` resolve here. */
 export async function lookup(
