@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import * as S from "../ntstatus.ts";
 import {
@@ -9,8 +9,9 @@ import {
   renameInfo,
   setInfoBody,
 } from "../testing/bodies.ts";
-import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
-import { SmbTestClient } from "../testing/smb-client.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
+import { ALICE } from "../testing/harness.ts";
+import type { SmbTestClient } from "../testing/smb-client.ts";
 
 const FILE_NAME = 0x1;
 const DIR_NAME = 0x2;
@@ -18,24 +19,10 @@ const NFS_CALLER = { uid: ALICE.uid, gid: ALICE.gid, gids: [] };
 const DIR_ACCESS = C.FILE_READ_DATA | C.FILE_READ_ATTRIBUTES | C.SYNCHRONIZE;
 
 describe("CHANGE_NOTIFY", () => {
-  let h: SmbHarness;
-  const clients: SmbTestClient[] = [];
-  const login = async () => {
-    const c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
-    clients.push(c);
-    return c;
-  };
+  const fx = useSmbHarness();
+  const login = fx.login;
   const openDir = (c: SmbTestClient, name: string) =>
     open(c, name, { options: C.FILE_DIRECTORY_FILE, access: DIR_ACCESS, disposition: C.FILE_OPEN_IF });
-  beforeAll(async () => {
-    h = await startSmbHarness();
-  });
-  afterEach(() => {
-    for (const c of clients.splice(0)) c.close();
-  });
-  afterAll(async () => {
-    await h.stop();
-  });
 
   it("waits, then reports a file another client creates and one NFS creates (queued meanwhile)", async () => {
     const [a, b] = [await login(), await login()];
@@ -48,7 +35,7 @@ describe("CHANGE_NOTIFY", () => {
     expect(r.status).toBe(0);
     expect(notifyEntries(r)).toEqual([[1, "new.txt"]]);
     // Changes between requests are queued: an NFS-side create and remove, then one reply.
-    const md = h.metadata;
+    const md = fx.h.metadata;
     const dir = await md.lookup(NFS_CALLER, md.rootHandle("/export"), "watched");
     await md.create(NFS_CALLER, dir.handle, "from-nfs", { mode: 0o644 }, { mode: "guarded" });
     await md.remove(NFS_CALLER, dir.handle, "from-nfs");

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import {
   SMB2_LEASE_HANDLE_CACHING as H,
@@ -17,8 +17,8 @@ import {
   oplockAckBody,
   writeBody,
 } from "../testing/bodies.ts";
-import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
-import { SmbTestClient } from "../testing/smb-client.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
+import { ALICE } from "../testing/harness.ts";
 
 const BATCH = 0x09;
 const LEVEL_II = 0x01;
@@ -26,22 +26,8 @@ const LEASE = 0xff;
 const NFS_CALLER = { uid: ALICE.uid, gid: ALICE.gid, gids: [] };
 
 describe("oplocks and leases (CREATE grant, break, acknowledgment)", () => {
-  let h: SmbHarness;
-  const clients: SmbTestClient[] = [];
-  const login = async (dialects?: number[]) => {
-    const c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password, "export", dialects);
-    clients.push(c);
-    return c;
-  };
-  beforeAll(async () => {
-    h = await startSmbHarness();
-  });
-  afterEach(() => {
-    for (const c of clients.splice(0)) c.close();
-  });
-  afterAll(async () => {
-    await h.stop();
-  });
+  const fx = useSmbHarness();
+  const login = fx.login;
 
   it("grants BATCH alone; a second client's open waits for the break to LEVEL_II and its ack", async () => {
     const [a, b] = [await login(), await login()];
@@ -135,7 +121,7 @@ describe("oplocks and leases (CREATE grant, break, acknowledgment)", () => {
       createBody("cross.txt", { oplock: LEASE, contexts: leaseContext(key, R | H | W, true) }),
     );
     expect(leaseOf(ra)?.state).toBe(R | H | W);
-    const md = h.metadata;
+    const md = fx.h.metadata;
     const found = await md.lookup(NFS_CALLER, md.rootHandle("/export"), "cross.txt");
     let written = false;
     const nfsWrite = md.prepareWrite(NFS_CALLER, found.handle).then(() => {
@@ -158,7 +144,7 @@ describe("oplocks and leases (CREATE grant, break, acknowledgment)", () => {
     const a = await login();
     const ra = await a.send(C.SMB2_CREATE, createBody("doomed.txt", { oplock: BATCH }));
     expect(ra.body[2]).toBe(BATCH);
-    const md = h.metadata;
+    const md = fx.h.metadata;
     const removed = md.remove(NFS_CALLER, md.rootHandle("/export"), "doomed.txt");
     const brk = await a.nextBreak();
     expect(brk.body[2]).toBe(0);
