@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
@@ -208,6 +208,29 @@ describe("DefaultPayloadService", () => {
     await waitFor(() => (svc.stats().wal?.segments ?? 9) <= 2, "wal reclaimed after the flush");
     expect(store.flushes).toBeGreaterThan(0);
     expect((await svc.readAt(S, "r", 0, a.length)).equals(a)).toBe(true);
+  });
+
+  it("reclaims the WAL after GC removes a chunk directory's last block and after a delete of a never-stored key", async () => {
+    const root = path.join(dir, "blocks");
+    const store = await new FsBlockStore(root).open();
+    const svc = service();
+    await svc.addShare(S, store);
+    // A sparse block cut to nothing before its first upload: the upload deletes a key whose
+    // directory never existed.
+    await svc.writeAt(S, "sparse", BLOCK_SIZE_BYTES + 100, bytes(4096, 12));
+    await svc.truncate(S, "sparse", BLOCK_SIZE_BYTES + 50);
+    await svc.commit(S, "sparse");
+    // A stored block, then GC of it: the chunk directory's last block goes.
+    await svc.writeAt(S, "f", 0, bytes(2 * MiB, 13));
+    await svc.commit(S, "f");
+    await waitFor(async () => (await listKeys(store)).length === 1, "f stored");
+    await svc.truncate(S, "f", 0);
+    // Pruned with its directories (only the sparse file's never-stored key was ever elsewhere).
+    await waitFor(async () => (await readdir(root)).length === 0, "f collected, directories pruned");
+    await waitFor(() => svc.stats().cache.dirtyBytes + svc.stats().cache.uploadingBytes === 0, "uploads");
+    // Everything is in the store: the WAL rotates and drops the 2 MiB segment.
+    await waitFor(() => svc.stats().wal?.segments === 1 && svc.stats().wal?.bytes === 0, "wal reclaimed");
+    expect((await svc.readAt(S, "sparse", BLOCK_SIZE_BYTES, 100)).every((b) => b === 0)).toBe(true);
   });
 
   it("routes by share and rejects unknown shares and bad input with FsError", async () => {

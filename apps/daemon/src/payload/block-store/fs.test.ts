@@ -68,4 +68,24 @@ describe("fs block store layout", () => {
     expect(await readdir(path.join(dir, "q", "chunk-0"))).toEqual(["block-0"]);
     await rm(dir, { recursive: true, force: true });
   });
+
+  it("a delete of a directory's last block prunes the empty directories; flush and later puts still work", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+    const store = await new FsBlockStore(dir).open();
+    const opts = { deferSync: true };
+    await store.put("p/chunk-0/block-0", Buffer.alloc(10, 1), opts);
+    await store.put("p/chunk-1/block-0", Buffer.alloc(10, 2), opts);
+    await store.delete("p/chunk-0/block-0", opts);
+    expect(await readdir(path.join(dir, "p"))).toEqual(["chunk-1"]);
+    await store.delete("p/chunk-1/block-0", opts);
+    expect(await readdir(dir)).toEqual([]);
+    await store.flush();
+    // A key whose directory never existed: nothing changed, nothing left for flush to fail on.
+    await store.delete("never/chunk-0/block-0", opts);
+    await store.flush();
+    await store.put("p/chunk-0/block-3", Buffer.alloc(10, 3), opts);
+    await store.flush();
+    expect((await store.get("p/chunk-0/block-3")).equals(Buffer.alloc(10, 3))).toBe(true);
+    await rm(dir, { recursive: true, force: true });
+  });
 });

@@ -10,7 +10,8 @@
  * costs one directory fsync, off the upload path. The data is still fsynced before the rename, so
  * after a crash a key holds its old or its new block, never a torn one. (Only the leaf directory
  * is fsynced, also for a put that created its parents: on ext4/xfs that fsync commits the journal
- * transaction holding the parents' mkdir as well.)
+ * transaction holding the parents' mkdir as well.) A delete of a directory's last block removes
+ * the empty directories above it; flush() then fsyncs the nearest directory still there.
  *
  * (Tried and dropped: deferring a new key's data fsync too. The unsynced block data then piles up
  * as dirty pages the kernel throttles the WAL's writes against, and data=ordered journal commits
@@ -26,6 +27,10 @@ import { assertBlockKey } from "./keys.ts";
 const TEMP_PREFIX = ".tmp-";
 /** Directories awaiting flush(); past this a deferSync put or delete syncs its own. */
 export const UNSYNCED_DIRS_MAX = 16_384;
+/** Directories remembered as existing (skips a mkdir per put); forgotten all at once past this. */
+const KNOWN_DIRS_MAX = 65_536;
+/** A put whose directory a concurrent delete pruned makes it again, at most this often. */
+const PUT_MKDIR_ATTEMPTS_MAX = 3;
 
 function toFsError(e: unknown, key: string): FsError {
   const code = (e as NodeJS.ErrnoException).code;
@@ -52,7 +57,11 @@ export class FsBlockStore implements BlockStore {
   /** The flush in progress: a later flush waits for it (it holds what it took from the sets). */
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly root: string) {}
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
 
   async open(): Promise<this> {
     await fsp.mkdir(this.root, { recursive: true });
@@ -70,17 +79,7 @@ export class FsBlockStore implements BlockStore {
     const defer = this.canDefer(opts);
     const tmp = path.join(dir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
     try {
-      if (!this.knownDirs.has(dir)) {
-        await fsp.mkdir(dir, { recursive: true });
-        this.knownDirs.add(dir);
-      }
-      const fh = await fsp.open(tmp, "w", 0o600);
-      try {
-        await fh.write(data, 0, data.length, 0);
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
+      await this.writeTemp(dir, tmp, data);
       await fsp.rename(tmp, file);
       if (defer) this.unsyncedDirs.add(dir);
       else await syncDir(dir);
@@ -88,6 +87,35 @@ export class FsBlockStore implements BlockStore {
       await fsp.rm(tmp, { force: true }).catch(() => {});
       if ((e as NodeJS.ErrnoException).code === "ENOENT") this.knownDirs.delete(dir);
       throw toFsError(e, key);
+    }
+  }
+
+  /**
+   * Writes and fsyncs `tmp` in `dir`, creating the directory first when needed. A delete may prune
+   * the directory between the mkdir and the open (it was empty): then it is made again.
+   */
+  private async writeTemp(dir: string, tmp: string, data: Buffer): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      let fh: fsp.FileHandle;
+      try {
+        if (!this.knownDirs.has(dir)) {
+          await fsp.mkdir(dir, { recursive: true });
+          if (this.knownDirs.size >= KNOWN_DIRS_MAX) this.knownDirs.clear();
+          this.knownDirs.add(dir);
+        }
+        fh = await fsp.open(tmp, "w", 0o600);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= PUT_MKDIR_ATTEMPTS_MAX) throw e;
+        this.knownDirs.delete(dir);
+        continue;
+      }
+      try {
+        await fh.write(data, 0, data.length, 0);
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+      return;
     }
   }
 
@@ -124,14 +152,56 @@ export class FsBlockStore implements BlockStore {
 
   async delete(key: string, opts?: BlockWriteOptions): Promise<void> {
     const file = this.pathOf(key);
+    let changed: string;
     try {
-      await fsp.rm(file, { force: true });
-      // Deferred: a GC delete must be durable before the WAL drops the truncate that redoes it
-      // (else a crash could bring the old block back under a later extension of the file).
-      if (this.canDefer(opts)) this.unsyncedDirs.add(path.dirname(file));
-      else if (opts?.deferSync === true) await syncDir(path.dirname(file));
+      await fsp.unlink(file);
+      changed = await this.pruneEmptyDirs(path.dirname(file));
+    } catch (e) {
+      // No such key: nothing changed, so there is nothing to make durable.
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw toFsError(e, key);
+    }
+    // Deferred: a GC delete must be durable before the WAL drops the truncate that redoes it
+    // (else a crash could bring the old block back under a later extension of the file).
+    try {
+      if (this.canDefer(opts)) this.unsyncedDirs.add(changed);
+      else await this.syncNearest(changed);
     } catch (e) {
       throw toFsError(e, key);
+    }
+  }
+
+  /**
+   * Removes `dir` and its parents below the root while they are empty (a create/remove workload
+   * would otherwise leave two empty directories per file forever). Returns the directory whose
+   * entries the delete changed last: the one to fsync.
+   */
+  private async pruneEmptyDirs(dir: string): Promise<string> {
+    let d = dir;
+    while (d !== this.root && d.startsWith(this.root)) {
+      try {
+        await fsp.rmdir(d);
+      } catch {
+        return d; // ENOTEMPTY (a put came first), or gone already: either way this one changed
+      }
+      this.knownDirs.delete(d);
+      d = path.dirname(d);
+    }
+    return d;
+  }
+
+  /**
+   * fsync of `dir`, or of its nearest existing ancestor when a delete pruned it: its removal is
+   * in the parent, and a directory gone for good holds no entry that could come back.
+   */
+  private async syncNearest(dir: string): Promise<void> {
+    for (let d = dir; ; d = path.dirname(d)) {
+      try {
+        return await syncDir(d);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT" || d === this.root || !d.startsWith(this.root))
+          throw e;
+      }
     }
   }
 
@@ -148,7 +218,7 @@ export class FsBlockStore implements BlockStore {
     try {
       // One at a time: the first fsync commits the journal for all of them (the rest are cheap),
       // and the libuv threadpool stays free for the WAL's fdatasync.
-      for (const d of dirs) await syncDir(d);
+      for (const d of dirs) await this.syncNearest(d);
     } catch (e) {
       for (const d of dirs) this.unsyncedDirs.add(d);
       throw toFsError(e, "flush");
