@@ -29,7 +29,7 @@ import {
   startSmbHarness,
 } from "../../apps/daemon/src/protocols/smb/testing/harness.ts";
 import { SmbTestClient } from "../../apps/daemon/src/protocols/smb/testing/smb-client.ts";
-import type { ProtocolAdapter } from "../../apps/daemon/src/runtime/types.ts";
+import type { ProtocolAdapter } from "../../apps/daemon/src/protocols/adapter.ts";
 import { withKernelCifs } from "../clients/mount.ts";
 import { rigBodyCommands } from "../clients/rig-body.ts";
 

@@ -2,6 +2,7 @@
  * The commented dittofs.yaml that `dfs init` writes. Every key is shown with its default; the
  * declared stores/shares are commented out because the first start already creates `/export`.
  */
+import { SQUASH_MODES } from "../domain/share.ts";
 import { STORE_HEALTH_TIMEOUT_MS, STORE_OPEN_TIMEOUT_MS } from "../runtime/bounded.ts";
 import { DEFAULT_CACHE_SIZE, DEFAULT_HTTP_LISTEN, DEFAULT_TRANSFER_CONCURRENCY } from "./schema.ts";
 
@@ -70,7 +71,7 @@ timeouts:
 #     metadataStore: fast
 #     blockStore: archive
 #     readOnly: false
-#     squash: root_squash       # none | root_squash | all_squash
+#     squash: root_squash       # ${SQUASH_MODES.join(" | ")}
 #     anonUid: 65534
 #     anonGid: 65534
 #     nfs: true

@@ -22,7 +22,8 @@ import type {
   ShareCreateInput,
   ShareUpdateInput,
 } from "@dittofs/shared";
-import type { ConnectedClient } from "../runtime/types.ts";
+import type { ConnectedClient } from "../domain/clients.ts";
+import type { CacheStats, TransferStats, WalStats } from "../domain/stats.ts";
 import type { AdapterRecord, ShareRecord, StoreKind, StoreRecord } from "./store/types.ts";
 
 export interface AdapterStatus {
@@ -56,33 +57,11 @@ export interface MetricsSnapshot {
   timestamp: Date;
   /** The daemon these numbers are from (several may serve the same shares). */
   daemon: { id: string; name: string };
-  cache: {
-    capacityBytes: number;
-    cleanBytes: number;
-    dirtyBytes: number;
-    uploadingBytes: number;
-    hits: number;
-    misses: number;
-    /** hits / (hits + misses); 0 before the first access. */
-    hitRatio: number;
-    evictions: number;
-  };
+  /** hitRatio = hits / (hits + misses); 0 before the first access. */
+  cache: CacheStats & { hitRatio: number };
   /** null when the WAL is disabled (memory-only setups). */
-  wal: {
-    bytes: number;
-    records: number;
-    fsyncs: number;
-    fsyncLatencyMsP50: number;
-    fsyncLatencyMsP99: number;
-  } | null;
-  transfer: {
-    queueDepth: number;
-    uploadsInFlight: number;
-    downloadsInFlight: number;
-    uploadedBytes: number;
-    downloadedBytes: number;
-    failures: number;
-  };
+  wal: WalStats | null;
+  transfer: TransferStats;
   adapters: Array<{
     type: string;
     running: boolean;

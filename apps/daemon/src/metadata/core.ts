@@ -3,9 +3,9 @@
  * payload clean-up. The DefaultMetadataService owns one ServiceCore.
  */
 import type { Logger } from "pino";
-import { FsError } from "../errors.ts";
+import { FsError } from "../domain/errors.ts";
+import type { ShareInfo } from "../domain/share.ts";
 import type { PayloadService } from "../payload/types.ts";
-import type { ShareInfo } from "../runtime/types.ts";
 import { toFileAttr } from "./attr.ts";
 import { Clock } from "./clock.ts";
 import { checkHandle, encodeHandle, handleEpoch, handleKeyHex, sameKey } from "./handle.ts";
@@ -43,8 +43,6 @@ export interface Doomed {
 export const TREE_DEPTH_MAX = 4096;
 /** POSIX LINK_MAX for files and for directories' subdirectory count. */
 export const LINK_MAX = 65_000;
-/** Largest file size accepted (8 PiB keeps sizes safe integers). */
-export const FILE_SIZE_MAX = 2 ** 53 - 1;
 /** Directories' entry sequence starts after the cookies 1 and 2 that protocols use for `.`/`..`. */
 export const FIRST_ENTRY_SEQ = 3n;
 /** Payload deletes in flight before a remove waits for one (see ServiceCore.bury). */

@@ -9,7 +9,7 @@
  * from a wiped (or memory) store is stale, never another file. fileids are never reused.
  */
 import { createHash } from "node:crypto";
-import { FsError } from "../errors.ts";
+import { FsError } from "../domain/errors.ts";
 
 export const HANDLE_VERSION = 1;
 export const HANDLE_BYTES = 21;

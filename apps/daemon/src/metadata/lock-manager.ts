@@ -6,7 +6,7 @@
  * overlap and at least one is exclusive. Blocked requests wait FIFO and are re-tried whenever a
  * lock on the file goes away; a waiter can be aborted (NLM CANCEL, SMB cancel, client gone).
  */
-import { FsError } from "../errors.ts";
+import { FsError } from "../domain/errors.ts";
 import type { LockRange } from "./types.ts";
 
 export const LOCKS_PER_SHARE_MAX = 100_000;

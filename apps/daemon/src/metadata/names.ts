@@ -1,5 +1,5 @@
 /** Name validation for directory entries (POSIX NAME_MAX; RFC 1813 §3.3.3 filename3). */
-import { FsError } from "../errors.ts";
+import { FsError } from "../domain/errors.ts";
 
 export const NAME_MAX_BYTES = 255;
 export const SYMLINK_TARGET_MAX_BYTES = 4096;

@@ -4,8 +4,8 @@
  * to execute a file; the owner class is checked first, then the group class (primary or any
  * supplementary AUTH_SYS group), then others — the first matching class decides.
  */
-import { FsError } from "../errors.ts";
-import type { ShareInfo } from "../runtime/types.ts";
+import { FsError } from "../domain/errors.ts";
+import type { ShareInfo } from "../domain/share.ts";
 import type { InodeRecord } from "./metadata-store.ts";
 import {
   ACCESS_DELETE,

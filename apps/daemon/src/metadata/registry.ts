@@ -1,6 +1,6 @@
 /** Opens a metadata store by type: a table of openers, one per backend. */
 import { join } from "node:path";
-import { FsError } from "../errors.ts";
+import { FsError } from "../domain/errors.ts";
 import type { MetadataStore } from "./metadata-store.ts";
 import { MemoryMetadataStore } from "./stores/memory.ts";
 import { PostgresMetadataStore } from "./stores/postgres.ts";

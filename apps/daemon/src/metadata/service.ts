@@ -4,9 +4,9 @@
  * rules, open-unlinked retention, locks). Operations live in `ops/`, one concern per file.
  */
 import type { Logger } from "pino";
-import { FsError } from "../errors.ts";
+import { FsError } from "../domain/errors.ts";
+import type { ShareInfo } from "../domain/share.ts";
 import type { PayloadService } from "../payload/types.ts";
-import type { ShareInfo } from "../runtime/types.ts";
 import { FIRST_ENTRY_SEQ, ServiceCore, type ShareState } from "./core.ts";
 import { encodeHandle, shareKey } from "./handle.ts";
 import { LockManager } from "./lock-manager.ts";

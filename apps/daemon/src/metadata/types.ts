@@ -7,7 +7,7 @@
  * (an opaque 64-bit identity, never 0); times are `Timespec` (seconds + nanoseconds since the
  * Unix epoch). Protocols convert to wire types (nfstime3, FILETIME) at their boundary.
  */
-import type { ShareInfo } from "../runtime/types.ts";
+import type { ShareInfo } from "../domain/share.ts";
 
 export type FileType = "file" | "dir" | "symlink" | "chr" | "blk" | "sock" | "fifo";
 

@@ -13,11 +13,11 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prng, randInt, seedFromEnv } from "../domain/testing/prng.ts";
 import { FsBlockStore } from "./block-store/fs.ts";
 import { DefaultPayloadService } from "./service.ts";
 import { CRASH_PAYLOADS, type CrashOp, crashPlan, EXTENT_BYTES, opData } from "./testing/crash-plan.ts";
 import { IntervalSet } from "./testing/interval-set.ts";
-import { prng, randInt, seedFromEnv } from "./testing/prng.ts";
 
 const ITERATIONS = Number(process.env.DITTOFS_CRASH_ITERATIONS ?? 50);
 const CHILD_SOURCE = fileURLToPath(new URL("./testing/crash-child.ts", import.meta.url));

@@ -4,7 +4,8 @@
  * `registerPayloadMetrics(registry, service)` is called once by the composition root.
  */
 import { Counter, Gauge, type Registry } from "prom-client";
-import type { PayloadService, PayloadStats } from "./types.ts";
+import type { PayloadStats } from "../domain/stats.ts";
+import type { PayloadService } from "./types.ts";
 
 type Pick = (s: PayloadStats) => number | undefined;
 

@@ -3,15 +3,14 @@
  * base, downloading missing bases (all of a multi-block read's at once) and prefetching ahead of
  * a sequential reader (downloads.ts).
  */
-import { FsError } from "../errors.ts";
+import { FsError } from "../domain/errors.ts";
+import { FILE_SIZE_MAX } from "../domain/limits.ts";
 import { BlockEntry } from "./cache/block-entry.ts";
 import type { PayloadState } from "./payload-state.ts";
 import type { SharePayload } from "./share-payload.ts";
 import { prefetchBlocks } from "./transfer/downloads.ts";
 import { BLOCK_SIZE_BYTES } from "./types.ts";
 
-/** Largest file size (offset + length) accepted: 1 PiB. */
-export const FILE_SIZE_MAX = 2 ** 50;
 /** Largest single read. */
 export const READ_BYTES_MAX = 64 * 1024 * 1024;
 /** Blocks fetched ahead of a sequential reader. */

@@ -3,7 +3,7 @@
  * one entry to OPENERS; nothing else switches on the type.
  */
 import path from "node:path";
-import { FsError } from "../errors.ts";
+import { FsError } from "../domain/errors.ts";
 import { FsBlockStore } from "./block-store/fs.ts";
 import { MemoryBlockStore } from "./block-store/memory.ts";
 import { S3BlockStore } from "./block-store/s3.ts";

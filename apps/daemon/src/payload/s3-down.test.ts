@@ -8,9 +8,9 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prng, randomFill } from "../domain/testing/prng.ts";
 import type { S3BlockStore } from "./block-store/s3.ts";
 import { DefaultPayloadService } from "./service.ts";
-import { prng, randomFill } from "./testing/prng.ts";
 import { startTestS3, type TestS3, testS3BlockStore } from "./testing/s3rver.ts";
 import { listKeys, waitFor } from "./testing/wait.ts";
 

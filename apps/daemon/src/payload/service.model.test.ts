@@ -9,10 +9,10 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
+import { prng, randInt, randomFill, seedFromEnv } from "../domain/testing/prng.ts";
 import { FsBlockStore } from "./block-store/fs.ts";
 import { DefaultPayloadService } from "./service.ts";
 import { FaultyBlockStore } from "./testing/faulty-store.ts";
-import { prng, randInt, randomFill, seedFromEnv } from "./testing/prng.ts";
 
 const MiB = 1024 * 1024;
 const EXTENT = 10 * MiB + 333;

@@ -3,11 +3,11 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { prng, randomFill } from "../domain/testing/prng.ts";
 import { FsBlockStore } from "./block-store/fs.ts";
 import { MemoryBlockStore } from "./block-store/memory.ts";
 import { DefaultPayloadService } from "./service.ts";
 import { FaultyBlockStore } from "./testing/faulty-store.ts";
-import { prng, randomFill } from "./testing/prng.ts";
 import { listKeys, waitFor } from "./testing/wait.ts";
 import { BLOCK_SIZE_BYTES, CHUNK_SIZE_BYTES } from "./types.ts";
 

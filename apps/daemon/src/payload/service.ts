@@ -6,14 +6,15 @@
  */
 import path from "node:path";
 import type pino from "pino";
-import { FsError } from "../errors.ts";
+import { FsError } from "../domain/errors.ts";
+import type { PayloadStats } from "../domain/stats.ts";
 import { BlockCache } from "./cache/cache.ts";
 import { SharePayload } from "./share-payload.ts";
 import type { SharedContentStore } from "./shared/block-map.ts";
 import { SharedMode, type ValidateReason } from "./shared/shared-mode.ts";
 import { BlockSweeper } from "./transfer/sweep.ts";
 import { TransferManager } from "./transfer/transfer-manager.ts";
-import type { BlockStore, PayloadService, PayloadStats, Stability } from "./types.ts";
+import type { BlockStore, PayloadService, Stability } from "./types.ts";
 import { FileWal, NullWal } from "./wal/wal.ts";
 
 export interface PayloadServiceOptions {

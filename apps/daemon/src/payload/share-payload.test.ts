@@ -4,12 +4,12 @@
  */
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { prng, randomFill } from "../domain/testing/prng.ts";
 import { blockKey } from "./block-store/keys.ts";
 import { MemoryBlockStore } from "./block-store/memory.ts";
 import { BlockCache } from "./cache/cache.ts";
 import { SharePayload } from "./share-payload.ts";
 import { FaultyBlockStore } from "./testing/faulty-store.ts";
-import { prng, randomFill } from "./testing/prng.ts";
 import { waitFor } from "./testing/wait.ts";
 import { TransferManager } from "./transfer/transfer-manager.ts";
 import { RecordKind, type WalRecord } from "./wal/format.ts";

@@ -2,10 +2,10 @@
  * The payload engine of one share: its blocks in the shared cache, its WAL and its block store.
  * Writes go to the WAL and the cache (write path, design.md steps 1–3); uploads and block GC run
  * through the shared transfer manager (uploads.ts, gc.ts); reads (read-path.ts) merge cached
- * slices over downloaded bases. Offsets are numbers: files stay below FILE_SIZE_MAX (< 2^53).
+ * slices over downloaded bases. Offsets are numbers: files stay below domain/limits.ts FILE_SIZE_MAX (< 2^53).
  */
 import type pino from "pino";
-import { FsError } from "../errors.ts";
+import { FsError } from "../domain/errors.ts";
 import { assertPayloadId } from "./block-store/keys.ts";
 import { BlockEntry, type BlockOwner } from "./cache/block-entry.ts";
 import type { BlockCache } from "./cache/cache.ts";
@@ -22,7 +22,7 @@ import { RecordKind, WAL_RECORD_DATA_BYTES_MAX, type WalRecord } from "./wal/for
 import { reclaimWal } from "./wal/retention.ts";
 import { NullWal, type Wal } from "./wal/wal.ts";
 
-export { FILE_SIZE_MAX, PREFETCH_BLOCKS, READ_BYTES_MAX } from "./read-path.ts";
+export { PREFETCH_BLOCKS, READ_BYTES_MAX } from "./read-path.ts";
 /** A dirty block untouched this long is uploaded even if partial. */
 export const IDLE_UPLOAD_MS_DEFAULT = 1_000;
 const IDLE_SCAN_MS = 250;

@@ -3,42 +3,13 @@
  * READ/WRITE/COMMIT; BlockStore is the CRUD interface below it (memory, fs, s3).
  * Key layout in a block store: `<payloadId>/chunk-<c>/block-<b>` (design.md "Content").
  */
+import type { PayloadStats } from "../domain/stats.ts";
+
 export const CHUNK_SIZE_BYTES = 64 * 1024 * 1024;
 export const BLOCK_SIZE_BYTES = 4 * 1024 * 1024;
 
 /** How durable a write must be before it returns (RFC 1813 stable_how). */
 export type Stability = "unstable" | "data_sync" | "file_sync";
-
-export interface PayloadStats {
-  cache: {
-    capacityBytes: number;
-    cleanBytes: number;
-    dirtyBytes: number;
-    uploadingBytes: number;
-    hits: number;
-    misses: number;
-    evictions: number;
-  };
-  wal: {
-    bytes: number;
-    records: number;
-    fsyncs: number;
-    fsyncLatencyMsP50: number;
-    fsyncLatencyMsP99: number;
-    /** Segment files retained (added). */
-    segments?: number;
-  } | null;
-  transfer: {
-    queueDepth: number;
-    uploadsInFlight: number;
-    downloadsInFlight: number;
-    uploadedBytes: number;
-    downloadedBytes: number;
-    failures: number;
-    /** Store calls retried after a failure (added). */
-    retries?: number;
-  };
-}
 
 /**
  * Content of files, by share and payload id. Reads of holes return zeros; callers clip reads

@@ -4,9 +4,10 @@
  * Protocol engineers add one line each (`nfs: createNfsAdapter`, `smb: createSmbAdapter`).
  * Tests pass their own registry to the Runtime instead of touching this one.
  */
+
+import type { AdapterFactory } from "../protocols/adapter.ts";
 import { createNfsAdapter } from "../protocols/nfs/adapter.ts";
 import { createSmbAdapter } from "../protocols/smb/adapter.ts";
-import type { AdapterFactory } from "./types.ts";
 
 export type AdapterRegistry = Readonly<Record<string, AdapterFactory>>;
 

@@ -8,9 +8,9 @@ import type { Logger } from "pino";
 import { ControlError } from "../control/errors.ts";
 import type { AdapterStatus } from "../control/runtime-control.ts";
 import type { AdapterRecord } from "../control/store/types.ts";
+import type { AdapterContext, AdapterSettings, ProtocolAdapter } from "../protocols/adapter.ts";
 import type { AdapterRegistry } from "./adapter-registry.ts";
 import { errorText } from "./failures.ts";
-import type { AdapterContext, AdapterSettings, ProtocolAdapter } from "./types.ts";
 
 export interface AdapterManagerOptions {
   factories: AdapterRegistry;

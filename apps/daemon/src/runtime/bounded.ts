@@ -3,7 +3,7 @@
  * accepted the connection and never answers (a wrong endpoint, a firewall that drops replies);
  * since control changes run one at a time, one such open would hold up every later change.
  */
-import { FsError } from "../errors.ts";
+import { FsError } from "../domain/errors.ts";
 
 /** How long opening a metadata or block store may take before the change fails (default of config `timeouts.storeOpenMs`). */
 export const STORE_OPEN_TIMEOUT_MS = 15_000;

@@ -3,7 +3,7 @@
  * listed by the console and counted in /metrics.
  */
 import { randomUUID } from "node:crypto";
-import type { ClientRegistry, ConnectedClient } from "./types.ts";
+import type { ClientRegistry, ConnectedClient } from "../domain/clients.ts";
 
 /** Past this many tracked clients new ones are not listed (adapters enforce their own limits). */
 export const CLIENTS_TRACKED_MAX = 65_536;

@@ -1,6 +1,6 @@
 /** How a failure of the live half of a control change is reported to the API. */
 import { ControlError } from "../control/errors.ts";
-import { FsError } from "../errors.ts";
+import { FsError } from "../domain/errors.ts";
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

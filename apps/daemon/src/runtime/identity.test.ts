@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { Principal } from "../domain/identity.ts";
 import { SnapshotIdentityDirectory } from "./identity.ts";
-import type { Principal } from "./types.ts";
 
 const nt = Buffer.alloc(16, 7);
 const ALICE: Principal = {

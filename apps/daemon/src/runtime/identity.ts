@@ -3,7 +3,8 @@
  * plane's users, groups and share permissions. It is an immutable snapshot: the Runtime swaps in a
  * new one whenever identities change, so a lookup never sees a half-applied change.
  */
-import type { IdentityDirectory, Permission, Principal } from "./types.ts";
+import type { IdentityDirectory, Principal } from "../domain/identity.ts";
+import type { Permission } from "../domain/share.ts";
 
 export interface IdentitySource {
   principals: Principal[];

@@ -6,7 +6,7 @@
  */
 import { Counter, Histogram, type Registry } from "prom-client";
 import type { AdapterOpMetrics } from "../control/runtime-control.ts";
-import type { ProtocolMetrics } from "./types.ts";
+import type { ProtocolMetrics } from "../domain/stats.ts";
 
 /** Latency samples kept per (protocol, op) for percentiles; older ones are overwritten. */
 export const LATENCY_WINDOW_SAMPLES = 1024;

@@ -7,13 +7,13 @@
 import type { ShareCreateInput, ShareUpdateInput } from "@dittofs/shared";
 import type { Logger } from "pino";
 import type { ShareRecord } from "../control/store/types.ts";
-import { FsError } from "../errors.ts";
+import { FsError } from "../domain/errors.ts";
+import type { ShareInfo } from "../domain/share.ts";
 import { sharedContentOf } from "../metadata/shared-content.ts";
 import { liveFailure } from "./failures.ts";
 import type { LiveStores } from "./live-stores.ts";
 import type { RuntimeStore, ShareFields } from "./runtime-store.ts";
 import type { RuntimeServices } from "./services.ts";
-import type { ShareInfo } from "./types.ts";
 
 export function toShareInfo(record: ShareRecord): ShareInfo {
   return {

@@ -10,7 +10,7 @@ import { appRouter } from "../control/api/routers/_app.ts";
 import { createCallerFactory } from "../control/api/trpc.ts";
 import { ControlError } from "../control/errors.ts";
 import type { ControlStore } from "../control/store/control-store.ts";
-import { FsError } from "../errors.ts";
+import { FsError } from "../domain/errors.ts";
 import type { Runtime } from "./runtime.ts";
 import { runtimeHarness } from "./testing/runtime-harness.ts";
 

@@ -3,8 +3,8 @@
  * keeping it narrow documents exactly what the live state depends on.
  */
 import type { AdapterRecord, ShareRecord, StoreKind, StoreRecord } from "../control/store/types.ts";
+import type { SquashMode } from "../domain/share.ts";
 import type { IdentitySource } from "./identity.ts";
-import type { SquashMode } from "./types.ts";
 
 export interface ShareFields {
   metadataStore?: string | undefined;

@@ -16,6 +16,10 @@ import type {
   StoreHealth,
 } from "../control/runtime-control.ts";
 import type { AdapterRecord, ShareRecord, StoreKind } from "../control/store/types.ts";
+import type { ConnectedClient } from "../domain/clients.ts";
+import type { IdentityDirectory } from "../domain/identity.ts";
+import type { ShareInfo } from "../domain/share.ts";
+import type { AdapterContext } from "../protocols/adapter.ts";
 import { type AdapterRegistry, adapterFactories } from "./adapter-registry.ts";
 import { AdapterManager } from "./adapters.ts";
 import { MemoryClientRegistry } from "./clients.ts";
@@ -31,7 +35,6 @@ import { RuntimeStores } from "./runtime-stores.ts";
 import type { RuntimeServices } from "./services.ts";
 import { waitForTermination } from "./signals.ts";
 import { buildMetricsSnapshot, registerRuntimeGauges } from "./snapshot.ts";
-import type { AdapterContext, ConnectedClient, IdentityDirectory, ShareInfo } from "./types.ts";
 import { DAEMON_VERSION } from "./version.ts";
 
 export interface RuntimeOptions {

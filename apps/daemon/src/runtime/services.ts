@@ -3,11 +3,12 @@
  * their stores, and the openers that turn a stored config into a live store. Injected by the
  * composition root (daemon.ts), so the Runtime never imports a concrete backend.
  */
+
+import type { ShareInfo } from "../domain/share.ts";
 import type { MetadataStore } from "../metadata/metadata-store.ts";
 import type { MetadataService } from "../metadata/types.ts";
 import type { SharedContentStore } from "../payload/shared/block-map.ts";
 import type { BlockStore, PayloadService } from "../payload/types.ts";
-import type { ShareInfo } from "./types.ts";
 
 export interface ManagedMetadataService extends MetadataService {
   addShare(

@@ -4,7 +4,7 @@
  */
 import { Gauge, type Registry } from "prom-client";
 import type { AdapterStatus, MetricsSnapshot } from "../control/runtime-control.ts";
-import type { PayloadStats } from "../payload/types.ts";
+import type { PayloadStats } from "../domain/stats.ts";
 import type { PromProtocolMetrics } from "./metrics.ts";
 
 export function buildMetricsSnapshot(

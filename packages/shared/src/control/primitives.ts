@@ -3,6 +3,7 @@
  * reject the same values with the same messages.
  */
 import { z } from "zod";
+import { PERMISSION_LEVELS, ROLES, SQUASH_MODES } from "../domain/enums.ts";
 
 /** Longest username/group/store name; also bounds audit and session rows. */
 export const NAME_LENGTH_MAX = 64;
@@ -14,9 +15,9 @@ export const PASSWORD_LENGTH_MIN = 8;
 /** Unix ids: 32-bit, with 4294967295 reserved as "no id" (-1) by POSIX chown. */
 export const UNIX_ID_MAX = 4_294_967_294;
 
-export const roleSchema = z.enum(["admin", "operator", "user"]);
-export const squashSchema = z.enum(["none", "root_squash", "all_squash"]);
-export const permissionLevelSchema = z.enum(["none", "read", "read-write", "admin"]);
+export const roleSchema = z.enum(ROLES);
+export const squashSchema = z.enum(SQUASH_MODES);
+export const permissionLevelSchema = z.enum(PERMISSION_LEVELS);
 
 export const usernameSchema = z
   .string()

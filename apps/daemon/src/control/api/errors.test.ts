@@ -7,7 +7,7 @@ import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import superjson from "superjson";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import { ControlError } from "../errors.ts";
 import { ADMIN_PASSWORD, apiHarness } from "./api.test-support.ts";
 import { bearerToken, createContextFactory } from "./context.ts";

@@ -6,7 +6,7 @@
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import { ZodError } from "zod";
-import { type Errno, FsError } from "../../errors.ts";
+import { type Errno, FsError } from "../../domain/errors.ts";
 import { ControlError, type ControlErrorCode } from "../errors.ts";
 
 export const CONTROL_ERROR_TO_TRPC: Readonly<Record<ControlErrorCode, TRPC_ERROR_CODE_KEY>> = {

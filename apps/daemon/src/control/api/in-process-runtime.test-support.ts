@@ -15,7 +15,7 @@ import type {
   ShareCreateInput,
   ShareUpdateInput,
 } from "@dittofs/shared";
-import type { ConnectedClient } from "../../runtime/types.ts";
+import type { ConnectedClient } from "../../domain/clients.ts";
 import { notFound } from "../errors.ts";
 import type { AdapterStatus, MetricsSnapshot, RuntimeControl, StoreHealth } from "../runtime-control.ts";
 import type { ControlStore } from "../store/control-store.ts";
@@ -48,6 +48,7 @@ export function idleMetricsSnapshot(adapters: MetricsSnapshot["adapters"] = []):
       uploadedBytes: 0,
       downloadedBytes: 0,
       failures: 0,
+      retries: 0,
     },
     adapters,
     process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, uptimeSeconds: process.uptime() },

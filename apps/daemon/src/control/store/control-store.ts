@@ -5,7 +5,8 @@
  * hashed (scrypt + NT hash) outside the transaction so a slow hash never holds a lock.
  */
 import { createHash, randomBytes } from "node:crypto";
-import type { Permission, Principal } from "../../runtime/types.ts";
+import type { Principal } from "../../domain/identity.ts";
+import type { Permission } from "../../domain/share.ts";
 import { isControlError } from "../errors.ts";
 import * as audit from "./audit-sessions.ts";
 import type { Ctx } from "./ctx.ts";

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { isFsError } from "../../errors.ts";
+import { isFsError } from "../../domain/errors.ts";
 import { hashPassword, ntHash, SCRYPT_QUEUE_MAX, verifyPassword } from "./passwords.ts";
 
 const CHEAP = { N: 1024, r: 8, p: 1 };

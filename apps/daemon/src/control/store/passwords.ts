@@ -6,7 +6,7 @@
  */
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { md4 } from "hash-wasm";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 
 export interface ScryptParams {
   /** CPU/memory cost, a power of two. */

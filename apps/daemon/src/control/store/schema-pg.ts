@@ -2,6 +2,7 @@
  * Control-plane tables for PostgreSQL, in step with schema-sqlite.ts (same tables, columns,
  * constraints and JS value types: unix ids are bigint-as-number because they reach 2^32 - 2).
  */
+import { PERMISSION_LEVELS, ROLES, SQUASH_MODES } from "@dittofs/shared";
 import {
   bigint,
   boolean,
@@ -27,7 +28,7 @@ export const users = pgTable("users", {
   username: text("username").notNull().unique(),
   uid: unixId("uid").notNull().unique(),
   gid: unixId("gid").notNull(),
-  role: text("role", { enum: ["admin", "operator", "user"] }).notNull(),
+  role: text("role", { enum: ROLES }).notNull(),
   passwordHash: text("password_hash").notNull(),
   ntHash: text("nt_hash"),
   enabled: bool("enabled", true),
@@ -84,7 +85,7 @@ export const shares = pgTable("shares", {
     .notNull()
     .references(() => blockStores.id, { onDelete: "restrict" }),
   readOnly: bool("read_only", false),
-  squash: text("squash", { enum: ["none", "root_squash", "all_squash"] }).notNull(),
+  squash: text("squash", { enum: SQUASH_MODES }).notNull(),
   anonUid: unixId("anon_uid").notNull(),
   anonGid: unixId("anon_gid").notNull(),
   nfs: bool("nfs", true),
@@ -103,7 +104,7 @@ export const sharePermissions = pgTable(
       .references(() => shares.id, { onDelete: "cascade" }),
     userId: integer("user_id").references(() => users.id, { onDelete: "cascade" }),
     groupId: integer("group_id").references(() => groups.id, { onDelete: "cascade" }),
-    level: text("level", { enum: ["none", "read", "read-write", "admin"] }).notNull(),
+    level: text("level", { enum: PERMISSION_LEVELS }).notNull(),
   },
   (t) => [
     uniqueIndex("share_permissions_user_uq").on(t.shareId, t.userId),

@@ -4,6 +4,7 @@
  * dialect, so a column added here must be added there too (and migrations generated for both:
  * `npx drizzle-kit generate --config apps/daemon/drizzle.sqlite.config.ts`, same for postgres).
  */
+import { PERMISSION_LEVELS, ROLES, SQUASH_MODES } from "@dittofs/shared";
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
@@ -19,7 +20,7 @@ export const users = sqliteTable("users", {
   username: text("username").notNull().unique(),
   uid: integer("uid").notNull().unique(),
   gid: integer("gid").notNull(),
-  role: text("role", { enum: ["admin", "operator", "user"] }).notNull(),
+  role: text("role", { enum: ROLES }).notNull(),
   passwordHash: text("password_hash").notNull(),
   /** Hex of MD4(UTF-16LE(password)). */
   ntHash: text("nt_hash"),
@@ -77,7 +78,7 @@ export const shares = sqliteTable("shares", {
     .notNull()
     .references(() => blockStores.id, { onDelete: "restrict" }),
   readOnly: bool("read_only", false),
-  squash: text("squash", { enum: ["none", "root_squash", "all_squash"] }).notNull(),
+  squash: text("squash", { enum: SQUASH_MODES }).notNull(),
   anonUid: integer("anon_uid").notNull(),
   anonGid: integer("anon_gid").notNull(),
   nfs: bool("nfs", true),
@@ -96,7 +97,7 @@ export const sharePermissions = sqliteTable(
       .references(() => shares.id, { onDelete: "cascade" }),
     userId: integer("user_id").references(() => users.id, { onDelete: "cascade" }),
     groupId: integer("group_id").references(() => groups.id, { onDelete: "cascade" }),
-    level: text("level", { enum: ["none", "read", "read-write", "admin"] }).notNull(),
+    level: text("level", { enum: PERMISSION_LEVELS }).notNull(),
   },
   (t) => [
     uniqueIndex("share_permissions_user_uq").on(t.shareId, t.userId),

@@ -2,7 +2,7 @@
  * Records returned by ControlStore. Secrets (password and NT hashes, session token hashes) never
  * appear in these; they are read only through the dedicated credential methods.
  */
-import type { Permission, Role, SquashMode } from "../../runtime/types.ts";
+import type { Permission, Role, SquashMode } from "../../domain/share.ts";
 
 export type { Permission, Role, SquashMode };
 export type StoreKind = "metadata" | "block";

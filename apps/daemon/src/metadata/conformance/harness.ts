@@ -1,10 +1,10 @@
 /** Test support for the conformance suite: a service over the store under test and a real payload. */
 import pino from "pino";
 import { expect } from "vitest";
+import type { ShareInfo } from "../../domain/share.ts";
 import { MemoryBlockStore } from "../../payload/block-store/memory.ts";
 import { DefaultPayloadService } from "../../payload/service.ts";
 import type { PayloadService } from "../../payload/types.ts";
-import type { ShareInfo } from "../../runtime/types.ts";
 import type { MetadataStore } from "../metadata-store.ts";
 import { DefaultMetadataService } from "../service.ts";
 import type { Caller } from "../types.ts";
@@ -119,16 +119,4 @@ export async function makeEnv(factory: StoreFactory, info: ShareInfo = share()):
 export async function expectErrno(p: Promise<unknown> | (() => unknown), code: string): Promise<void> {
   const run = typeof p === "function" ? Promise.resolve().then(p) : p;
   await expect(run).rejects.toMatchObject({ code });
-}
-
-/** A deterministic PRNG (mulberry32) so failures replay from the printed seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -4,10 +4,11 @@
  * The seed is printed on failure; set METADATA_SEED to replay one.
  */
 import { expect, it } from "vitest";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
+import { prng } from "../../domain/testing/prng.ts";
 import { MemoryMetadataStore } from "../stores/memory.ts";
 import type { Caller } from "../types.ts";
-import { ALICE, BOB, type Env, makeEnv, prng, ROOT, type StoreFactory } from "./harness.ts";
+import { ALICE, BOB, type Env, makeEnv, ROOT, type StoreFactory } from "./harness.ts";
 
 export const MODEL_OPS = 400;
 const NAMES = ["a", "b", "c", "d"];

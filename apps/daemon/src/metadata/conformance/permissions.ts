@@ -1,6 +1,6 @@
 /** Permission checks, squash, read-only shares, SETATTR rules and the data path's metadata side. */
 import { afterEach, beforeEach, expect, it } from "vitest";
-import type { ShareInfo } from "../../runtime/types.ts";
+import type { ShareInfo } from "../../domain/share.ts";
 import {
   ACCESS_DELETE,
   ACCESS_EXECUTE,

@@ -4,7 +4,7 @@
  * mtime/ctime (and nlink for a subdirectory).
  */
 import { randomUUID } from "node:crypto";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import { toWcc } from "../attr.ts";
 import {
   FIRST_ENTRY_SEQ,

@@ -2,7 +2,7 @@
  * The data path's metadata side: checks before READ/WRITE, size and times after WRITE, and the
  * open references that keep an unlinked file's payload alive until the last release.
  */
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import { toWcc } from "../attr.ts";
 import { mustExist, type Rec, type ServiceCore } from "../core.ts";
 import { type Identity, isOwnerOrRoot, mayAccess, R, S_ISGID, S_ISUID, W, X } from "../permissions.ts";

@@ -1,5 +1,5 @@
 /** Read-only operations: lookup, access, readlink (GETATTR lives in the service: it revalidates). */
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import { requireDir, type ServiceCore } from "../core.ts";
 import { validateLookupName } from "../names.ts";
 import { accessMask, requireAccess, X } from "../permissions.ts";

@@ -1,5 +1,5 @@
 /** LINK: a new name for an existing non-directory in the same share (POSIX link(2)). */
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import { toWcc } from "../attr.ts";
 import { LINK_MAX, mustExist, requireDir, type ServiceCore } from "../core.ts";
 import { validateNewName } from "../names.ts";

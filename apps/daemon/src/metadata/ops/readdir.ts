@@ -4,7 +4,7 @@
  * every issued cookie; a removed entry's cookie still resumes after its position) and across
  * restarts of a persistent store. Cookies 1 and 2 are never issued to entries (left for `.`/`..`).
  */
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import { requireDir, type ServiceCore } from "../core.ts";
 import { LIST_ENTRIES_MAX, type MetadataStore } from "../metadata-store.ts";
 import { R, requireAccess } from "../permissions.ts";

@@ -3,7 +3,7 @@
  * unless the file is open (retain/release), in which case the inode stays with nlink 0 until the
  * last release.
  */
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import { toWcc } from "../attr.ts";
 import { type Doomed, mustExist, type Rec, requireDir, type ServiceCore, type ShareState } from "../core.ts";
 import type { MetadataTx } from "../metadata-store.ts";

@@ -4,7 +4,7 @@
  * a directory never moves into its own subtree (EINVAL). Both directories get mtime/ctime, the
  * moved inode ctime; a directory changing parent moves one nlink between the parents.
  */
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import { toWcc } from "../attr.ts";
 import {
   type Doomed,

@@ -2,10 +2,11 @@
  * SETATTR: who may change what (POSIX chmod/chown/utimensat/truncate as Linux nfsd applies them),
  * ctime on every change, mtime on a size change, and the payload truncated after commit.
  */
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
+import { FILE_SIZE_MAX } from "../../domain/limits.ts";
 import { toWcc } from "../attr.ts";
 import { sameTime } from "../clock.ts";
-import { FILE_SIZE_MAX, mustExist, type Rec, type ServiceCore } from "../core.ts";
+import { mustExist, type Rec, type ServiceCore } from "../core.ts";
 import type { InodeRecord } from "../metadata-store.ts";
 import {
   type Identity,

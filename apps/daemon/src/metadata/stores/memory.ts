@@ -5,7 +5,7 @@
  * an undo that re-inserts an older entry marks the directory for re-sorting.
  */
 import { randomInt } from "node:crypto";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import type {
   EntryRecord,
   InodeRecord,

@@ -15,7 +15,7 @@
  * block rows, in one statement: commits of one payload serialize on that row and cannot deadlock.
  */
 import type pg from "pg";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import {
   type BlockVersions,
   checkIndexes,

@@ -3,7 +3,7 @@
  * each distinct code is written to stderr once, with its message, so an EIO a client sees can be
  * traced to its cause (stores have no logger of their own).
  */
-import { FsError, isFsError } from "../../errors.ts";
+import { FsError, isFsError } from "../../domain/errors.ts";
 
 /** Distinct unknown PostgreSQL error codes logged (each once) before logging stops. */
 const UNKNOWN_CODES_LOGGED_MAX = 64;

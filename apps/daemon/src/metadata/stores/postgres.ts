@@ -10,7 +10,7 @@
  */
 import { randomInt } from "node:crypto";
 import pg from "pg";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import type {
   EntryRecord,
   InodeRecord,

@@ -1,6 +1,6 @@
 /** The group-commit batch of the SQLite store and the errno its failures map to. */
 import Database from "better-sqlite3";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 
 /** SQLite failures as errno: a full database (max_page_count or disk) is ENOSPC, the rest EIO. */
 export function toFsError(e: unknown): unknown {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import { fileInode } from "../conformance/store-crud.ts";
 import { SqliteMetadataStore } from "./sqlite.ts";
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { prng } from "../conformance/harness.ts";
+import { prng } from "../../domain/testing/prng.ts";
 import { fileInode } from "../conformance/store-crud.ts";
 import { SqliteMetadataStore } from "./sqlite.ts";
 import { LISTING_ENTRIES_MAX } from "./sqlite-listings.ts";

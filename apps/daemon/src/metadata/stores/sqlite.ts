@@ -16,7 +16,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import type {
   EntryRecord,
   InodeRecord,

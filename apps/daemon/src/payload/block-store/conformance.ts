@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isFsError } from "../../errors.ts";
+import { isFsError } from "../../domain/errors.ts";
 import type { BlockStore } from "../types.ts";
 
 export interface BlockStoreFixture {

@@ -20,7 +20,7 @@
 import { randomBytes } from "node:crypto";
 import { constants, promises as fsp } from "node:fs";
 import path from "node:path";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import type { BlockStore, BlockStoreHealth, BlockWriteOptions } from "../types.ts";
 import { assertBlockKey } from "./keys.ts";
 

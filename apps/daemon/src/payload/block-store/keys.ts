@@ -3,7 +3,7 @@
  * metadata store, never taken from a client-supplied file name; we still validate every key so a
  * bad id can never escape the fs store's directory or reach S3 as an odd path.
  */
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import { BLOCK_SIZE_BYTES, CHUNK_SIZE_BYTES } from "../types.ts";
 
 /** Longest payload id accepted (ids are generated; 128 bytes leaves room for any UUID/ULID scheme). */

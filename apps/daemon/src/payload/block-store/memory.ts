@@ -1,5 +1,5 @@
 /** In-memory block store: for tests and memory-only shares. Content is lost on stop. */
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import type { BlockStore, BlockStoreHealth } from "../types.ts";
 import { assertBlockKey } from "./keys.ts";
 

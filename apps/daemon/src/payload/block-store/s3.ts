@@ -17,7 +17,7 @@ import {
   S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import type { BlockStore, BlockStoreHealth } from "../types.ts";
 import { assertBlockKey } from "./keys.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { prng, randInt, randomFill, seedFromEnv } from "../testing/prng.ts";
+import { prng, randInt, randomFill, seedFromEnv } from "../../domain/testing/prng.ts";
 import { BLOCK_SIZE_BYTES } from "../types.ts";
 import { BlockEntry, type BlockOwner, SLICES_PER_BLOCK_MAX } from "./block-entry.ts";
 

@@ -5,17 +5,8 @@
  * slices are never evicted. A writer that would exceed the capacity first evicts clean data, then
  * asks every owner to upload dirty blocks and waits for bytes to drain: it never gets EIO.
  */
+import type { CacheStats } from "../../domain/stats.ts";
 import type { BlockEntry } from "./block-entry.ts";
-
-export interface CacheCounters {
-  capacityBytes: number;
-  cleanBytes: number;
-  dirtyBytes: number;
-  uploadingBytes: number;
-  hits: number;
-  misses: number;
-  evictions: number;
-}
 
 /** What an entry with a tiny or empty base is counted as. */
 export const ENTRY_OVERHEAD_BYTES = 512;
@@ -156,7 +147,7 @@ export class BlockCache {
     }
   }
 
-  counters(): CacheCounters {
+  counters(): CacheStats {
     return {
       capacityBytes: this.capacityBytes,
       cleanBytes: this.cleanBytes,

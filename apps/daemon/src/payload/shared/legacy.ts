@@ -22,7 +22,7 @@
  * Assumes no daemon of the old version still writes the bucket (stop them all, then upgrade).
  */
 import type pino from "pino";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import { parseBlockIndex } from "../block-store/keys.ts";
 import type { BlockStore } from "../types.ts";
 import type { LegacyCatalog } from "./block-map.ts";

@@ -14,7 +14,7 @@
  */
 
 import type pino from "pino";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import { blockKey } from "../block-store/keys.ts";
 import type { BlockEntry } from "../cache/block-entry.ts";
 import type { PayloadState } from "../payload-state.ts";

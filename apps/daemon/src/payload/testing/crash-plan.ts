@@ -5,7 +5,7 @@
  * deletes (the payload id is then written again, as a new file would be).
  */
 import { createCipheriv } from "node:crypto";
-import { prng, randInt } from "./prng.ts";
+import { prng, randInt } from "../../domain/testing/prng.ts";
 
 export const CRASH_PAYLOADS = ["crash-a", "crash-b"] as const;
 export const EXTENT_BYTES = 12 * 1024 * 1024 + 4097;

@@ -3,7 +3,7 @@
  * held at a gate or made to fail, and every call is counted. Reads and writes still go to the
  * real store underneath.
  */
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import type { BlockStore, BlockStoreHealth, BlockWriteOptions } from "../types.ts";
 
 export class FaultyBlockStore implements BlockStore {

@@ -4,7 +4,7 @@
  * (reads as zeros); a download that races an upload of the same block never overwrites the newer
  * base the upload set.
  */
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
 import { blockKey } from "../block-store/keys.ts";
 import { BlockEntry } from "../cache/block-entry.ts";
 import type { PayloadState } from "../payload-state.ts";

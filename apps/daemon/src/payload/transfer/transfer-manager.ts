@@ -6,7 +6,8 @@
  * wait, never drops data. Downloads retry a few times, then fail the read with EIO.
  */
 import type pino from "pino";
-import { FsError, isFsError } from "../../errors.ts";
+import { FsError, isFsError } from "../../domain/errors.ts";
+import type { TransferStats } from "../../domain/stats.ts";
 
 /** Attempts for a download before the read fails. */
 export const DOWNLOAD_ATTEMPTS_MAX = 3;
@@ -25,16 +26,6 @@ class Lane {
   running = 0;
   readonly queue: Job[] = [];
   constructor(readonly limit: number) {}
-}
-
-export interface TransferCounters {
-  queueDepth: number;
-  uploadsInFlight: number;
-  downloadsInFlight: number;
-  uploadedBytes: number;
-  downloadedBytes: number;
-  failures: number;
-  retries: number;
 }
 
 export class TransferManager {
@@ -134,7 +125,7 @@ export class TransferManager {
     for (const wake of [...this.sleepers]) wake();
   }
 
-  counters(): TransferCounters {
+  counters(): TransferStats {
     return {
       queueDepth: this.downloads.queue.length + this.uploads.queue.length,
       uploadsInFlight: this.uploads.running,

@@ -8,7 +8,8 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import type pino from "pino";
-import { FsError } from "../../errors.ts";
+import { FsError } from "../../domain/errors.ts";
+import type { WalStats } from "../../domain/stats.ts";
 import { LatencyWindow } from "../latency.ts";
 import { encodeHeader, type RecordKind, type WalRecord } from "./format.ts";
 import { skipBytes, syncDir } from "./io.ts";
@@ -35,15 +36,6 @@ const BATCH_BUFFERS_MAX = 1020;
 /** Bytes per writev batch. */
 const BATCH_BYTES_MAX = 64 * 1024 * 1024;
 
-export interface WalCounters {
-  bytes: number;
-  segments: number;
-  records: number;
-  fsyncs: number;
-  fsyncLatencyMsP50: number;
-  fsyncLatencyMsP99: number;
-}
-
 export interface Wal {
   /** Sequence of the last record appended (set synchronously by append). */
   readonly lastSeq: number;
@@ -53,7 +45,7 @@ export interface Wal {
   sync(): Promise<void>;
   /** Deletes segments whose records all have sequence < minLiveSeq. */
   reclaim(minLiveSeq: number): Promise<void>;
-  counters(): WalCounters | null;
+  counters(): WalStats | null;
   close(): Promise<void>;
 }
 
@@ -338,7 +330,7 @@ export class FileWal implements Wal {
     }
   }
 
-  counters(): WalCounters {
+  counters(): WalStats {
     let bytes = 0;
     for (const s of this.segments) bytes += s.bytes;
     return {

@@ -6,12 +6,7 @@
  * default 111; null disables callbacks), `maxConnections`.
  */
 import { randomBytes } from "node:crypto";
-import type {
-  AdapterContext,
-  AdapterFactory,
-  AdapterSettings,
-  ProtocolAdapter,
-} from "../../runtime/types.ts";
+import type { AdapterContext, AdapterFactory, AdapterSettings, ProtocolAdapter } from "../adapter.ts";
 import { MountTable } from "./mount/mount-table.ts";
 import { mountProgram } from "./mount/procedures/index.ts";
 import { BlockedLocks } from "./nlm/blocked.ts";

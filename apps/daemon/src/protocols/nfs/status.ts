@@ -3,8 +3,8 @@
  * per-procedure overrides where the RFC asks for a specific status. Procedures may also throw
  * `NfsStatusError` for statuses that have no errno (NOT_SYNC, BADTYPE).
  */
-import type { Errno } from "../../errors.ts";
-import { isFsError } from "../../errors.ts";
+import type { Errno } from "../../domain/errors.ts";
+import { isFsError } from "../../domain/errors.ts";
 import * as c from "./v3/constants.ts";
 
 const ERRNO_TO_NFS3: Record<Errno, number> = {

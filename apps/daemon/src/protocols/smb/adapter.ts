@@ -5,12 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
-import type {
-  AdapterContext,
-  AdapterFactory,
-  AdapterSettings,
-  ProtocolAdapter,
-} from "../../runtime/types.ts";
+import type { AdapterContext, AdapterFactory, AdapterSettings, ProtocolAdapter } from "../adapter.ts";
 import { SmbConnection } from "./connection.ts";
 import { MAX_FRAME_BYTES } from "./framing.ts";
 import { notifyListener } from "./notify.ts";

@@ -4,22 +4,12 @@
  * with an error or closed; afterwards a fresh client still logs in and works.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prng } from "../../domain/testing/prng.ts";
 import { COMMANDS } from "./commands/index.ts";
 import * as C from "./constants.ts";
 import { transportHeader } from "./framing.ts";
 import { ALICE, type SmbHarness, startSmbHarness } from "./testing/harness.ts";
 import { SmbTestClient } from "./testing/smb-client.ts";
-
-/** Deterministic xorshift32 so a failure reproduces. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
 
 function randomBody(rand: () => number, structureSize: number): Buffer {
   const len = Math.floor(rand() * 200);

@@ -3,8 +3,11 @@
  * `SmbConnection`; what several connections share (share modes, delete-pending files, session
  * ids) lives on `SmbServerState`.
  */
+
+import type { Principal } from "../../domain/identity.ts";
+import type { ShareInfo } from "../../domain/share.ts";
 import type { Caller } from "../../metadata/types.ts";
-import type { AdapterContext, Principal, ShareInfo } from "../../runtime/types.ts";
+import type { AdapterContext } from "../adapter.ts";
 import type { SmbConnection } from "./connection.ts";
 import type { NotifyState } from "./notify.ts";
 import type { CacheHolder } from "./oplocks.ts";

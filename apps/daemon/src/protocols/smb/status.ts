@@ -3,7 +3,7 @@
  * `map_nt_error_from_unix`). Per-command overrides (e.g. ENOENT on a parent walk →
  * OBJECT_PATH_NOT_FOUND) are passed in by the caller, not scattered through handlers.
  */
-import { type Errno, FsError } from "../../errors.ts";
+import { type Errno, FsError } from "../../domain/errors.ts";
 import * as S from "./ntstatus.ts";
 
 /** A protocol error carrying its NTSTATUS; thrown by decoders and handlers. */

@@ -3,7 +3,9 @@
  * for tests and benchmarks that run one adapter over the real services without the whole
  * Runtime. Connected clients use the Runtime's own `MemoryClientRegistry`.
  */
-import type { IdentityDirectory, Permission, Principal, ProtocolMetrics, ShareInfo } from "../types.ts";
+import type { IdentityDirectory, Principal } from "../../domain/identity.ts";
+import type { Permission, ShareInfo } from "../../domain/share.ts";
+import type { ProtocolMetrics } from "../../domain/stats.ts";
 
 export { MemoryClientRegistry } from "../clients.ts";
 

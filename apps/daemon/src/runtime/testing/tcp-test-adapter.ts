@@ -5,7 +5,12 @@
  * NFS or SMB.
  */
 import { createServer, type Server, type Socket } from "node:net";
-import type { AdapterContext, AdapterFactory, AdapterSettings, ProtocolAdapter } from "../types.ts";
+import type {
+  AdapterContext,
+  AdapterFactory,
+  AdapterSettings,
+  ProtocolAdapter,
+} from "../../protocols/adapter.ts";
 
 export const TEST_PROTOCOL = "test";
 

@@ -1,7 +1,7 @@
 /** `dfsctl client list` (connected NFS/SMB clients) and `dfsctl audit list` (who changed what). */
 import type { Command } from "commander";
 import type { AuditRecord } from "../../../control/store/types.ts";
-import type { ConnectedClient } from "../../../runtime/types.ts";
+import type { ConnectedClient } from "../../../domain/clients.ts";
 import { contextOf, parseInteger } from "../context.ts";
 import { type Column, print } from "../output.ts";
 

@@ -1,6 +1,7 @@
 /** `dfsctl share list|get|create|update|delete` and `share permission list|set|remove`. */
 import { type Command, InvalidArgumentError } from "commander";
 import type { SharePermissionRecord, ShareRecord } from "../../../control/store/types.ts";
+import { SQUASH_MODES } from "../../../domain/share.ts";
 import { contextOf, parseInteger } from "../context.ts";
 import { type Column, print, printDone } from "../output.ts";
 
@@ -25,10 +26,9 @@ type Squash = ShareRecord["squash"];
 type Level = SharePermissionRecord["level"];
 
 function parseSquash(value: string): Squash {
-  if (value !== "none" && value !== "root_squash" && value !== "all_squash") {
-    throw new InvalidArgumentError("use none, root_squash or all_squash");
-  }
-  return value;
+  const mode = SQUASH_MODES.find((m) => m === value);
+  if (mode === undefined) throw new InvalidArgumentError(`use ${SQUASH_MODES.join(", ")}`);
+  return mode;
 }
 
 interface ShareOptions {
@@ -48,7 +48,7 @@ function shareOptions(command: Command): Command {
   return command
     .option("--read-only", "export read-only")
     .option("--read-write", "export read-write")
-    .option("--squash <mode>", "none | root_squash | all_squash", parseSquash)
+    .option("--squash <mode>", SQUASH_MODES.join(" | "), parseSquash)
     .option("--anon-uid <uid>", "uid squashed callers become", parseInteger)
     .option("--anon-gid <gid>", "gid squashed callers become", parseInteger)
     .option("--nfs <on>", "serve over NFS (true|false)", parseBool)

@@ -1,6 +1,7 @@
 /** `dfsctl user list|get|create|update|delete|reset-password`. */
 import type { Command } from "commander";
 import type { UserRecord } from "../../../control/store/types.ts";
+import { ROLES } from "../../../domain/share.ts";
 import { contextOf, parseInteger } from "../context.ts";
 import { type Column, print, printDone } from "../output.ts";
 
@@ -45,7 +46,7 @@ export function registerUsers(program: Command): void {
     .command("create <username>")
     .description("create a user")
     .requiredOption("-p, --password <password>", "initial password (at least 8 characters)")
-    .option("--role <role>", "admin | operator | user", "user")
+    .option("--role <role>", ROLES.join(" | "), "user")
     .option("--uid <uid>", "Unix uid (default: next free)", parseInteger)
     .option("--gid <gid>", "Unix gid (default: the uid)", parseInteger)
     .option("--must-change-password", "ask for a new password at first login")
@@ -65,7 +66,7 @@ export function registerUsers(program: Command): void {
   user
     .command("update <username>")
     .description("change a user's role, ids or enabled state")
-    .option("--role <role>", "admin | operator | user")
+    .option("--role <role>", ROLES.join(" | "))
     .option("--uid <uid>", "Unix uid", parseInteger)
     .option("--gid <gid>", "Unix gid", parseInteger)
     .option("--enable", "allow logins")

@@ -2,7 +2,7 @@
  * Who has mounted what, for MOUNT DUMP and the Runtime's connected-clients list. NFSv3 mounts are
  * advisory (a client may never send UMNT), so entries are keyed by (host, path) and bounded.
  */
-import type { ClientRegistry } from "../../../runtime/types.ts";
+import type { ClientRegistry } from "../../../domain/clients.ts";
 import { MAX_MOUNT_ENTRIES } from "./constants.ts";
 
 export interface MountEntry {

@@ -4,7 +4,7 @@
  * accepted/denied replies; program-level failures are successful replies written by the program.
  */
 import type { Logger } from "pino";
-import type { ProtocolMetrics } from "../../../runtime/types.ts";
+import type { ProtocolMetrics } from "../../../domain/stats.ts";
 import { XdrError, XdrReader } from "../xdr/reader.ts";
 import { XdrWriter } from "../xdr/writer.ts";
 import {

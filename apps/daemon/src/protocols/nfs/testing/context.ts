@@ -3,8 +3,9 @@
  * made from a uid/gid as AUTH_SYS callers present them.
  */
 
+import type { Principal } from "../../../domain/identity.ts";
+import type { Permission } from "../../../domain/share.ts";
 import { TestIdentity as BaseIdentity } from "../../../runtime/testing/adapter-context.ts";
-import type { Permission, Principal } from "../../../runtime/types.ts";
 
 export {
   MemoryClientRegistry as TestClients,

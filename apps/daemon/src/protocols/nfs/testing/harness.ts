@@ -3,7 +3,7 @@
  * client with `/export` mounted. Each call goes through the same decode/dispatch/encode path a
  * remote client exercises.
  */
-import type { ShareInfo } from "../../../runtime/types.ts";
+import type { ShareInfo } from "../../../domain/share.ts";
 import { NfsClient, ok } from "./nfs-client.ts";
 import { type NfsServer, type NfsServerOptions, startNfsServer } from "./server.ts";
 

@@ -6,13 +6,14 @@
  */
 import { join } from "node:path";
 import { type Logger, pino } from "pino";
+import type { ShareInfo } from "../../../domain/share.ts";
 import type { MetadataStore } from "../../../metadata/metadata-store.ts";
 import { DefaultMetadataService } from "../../../metadata/service.ts";
 import { MemoryMetadataStore } from "../../../metadata/stores/memory.ts";
 import { MemoryBlockStore } from "../../../payload/block-store/memory.ts";
 import { DefaultPayloadService } from "../../../payload/service.ts";
 import type { BlockStore } from "../../../payload/types.ts";
-import type { AdapterContext, ProtocolAdapter, ShareInfo } from "../../../runtime/types.ts";
+import type { AdapterContext, ProtocolAdapter } from "../../adapter.ts";
 import { createNfsAdapter } from "../adapter.ts";
 import { shareInfo, TestClients, TestIdentity, TestMetrics, TestShares } from "./context.ts";
 

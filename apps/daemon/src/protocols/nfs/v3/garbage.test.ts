@@ -5,6 +5,7 @@
  * serving.
  */
 import { describe, expect, it } from "vitest";
+import { prng } from "../../../domain/testing/prng.ts";
 import { GARBAGE_ARGS, NFS_PROGRAM, SUCCESS } from "../rpc/constants.ts";
 import { useHarness } from "../testing/fixtures.ts";
 import { makeFile } from "../testing/harness.ts";
@@ -51,17 +52,6 @@ function validCalls(root: Buffer, file: Buffer): [number, Buffer][] {
   ];
 }
 
-/** A small deterministic PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x1_0000_0000;
-  };
-}
-
 describe("NFSv3 against hostile arguments", () => {
   it("answers truncated arguments with GARBAGE_ARGS and keeps serving", async () => {
     const { client, root } = h();
@@ -84,7 +74,7 @@ describe("NFSv3 against hostile arguments", () => {
   it("never answers SERVERFAULT on randomly corrupted arguments", async () => {
     const { client, root } = h();
     const file = await makeFile(client, root, "f2", Buffer.from("abc"));
-    const rand = rng(42);
+    const rand = prng(42);
     for (const [proc, args] of validCalls(root, file)) {
       for (let i = 0; i < 40; i++) {
         const bad = Buffer.from(args);

@@ -5,7 +5,7 @@
  * failing reply still carries its post_op_attr / wcc_data arm).
  */
 import type { Logger } from "pino";
-import { FsError } from "../../../errors.ts";
+import { FsError } from "../../../domain/errors.ts";
 import type { FileAttr, MetadataService } from "../../../metadata/types.ts";
 import type { PayloadService } from "../../../payload/types.ts";
 import { NFS_PROGRAM } from "../rpc/constants.ts";

@@ -3,7 +3,7 @@
  * locks conflict. Owner = the open. A single blocking lock that conflicts goes async
  * (STATUS_PENDING) and ends when granted, or with STATUS_CANCELLED on CANCEL or close.
  */
-import { isFsError } from "../../../errors.ts";
+import { isFsError } from "../../../domain/errors.ts";
 import type { LockRange } from "../../../metadata/types.ts";
 import {
   SMB2_LOCKFLAG_EXCLUSIVE_LOCK,

@@ -4,7 +4,7 @@
  * enabled and the user a permission other than "none". Guests need a guest share.
  */
 
-import type { ShareInfo } from "../../../runtime/types.ts";
+import type { ShareInfo } from "../../../domain/share.ts";
 import {
   FILE_ALL_ACCESS,
   FILE_GENERIC_EXECUTE,

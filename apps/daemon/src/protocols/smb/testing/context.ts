@@ -3,8 +3,9 @@
  * with real NT hashes computed from a password, as NTLM needs them.
  */
 
+import type { Principal } from "../../../domain/identity.ts";
+import type { Permission } from "../../../domain/share.ts";
 import { TestIdentity as BaseIdentity } from "../../../runtime/testing/adapter-context.ts";
-import type { Permission, Principal } from "../../../runtime/types.ts";
 import { ntHashOf } from "../auth/ntlm.ts";
 
 export {

@@ -8,12 +8,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
+import type { ShareInfo } from "../../../domain/share.ts";
 import { DefaultMetadataService } from "../../../metadata/service.ts";
 import { MemoryMetadataStore } from "../../../metadata/stores/memory.ts";
 import { FsBlockStore } from "../../../payload/block-store/fs.ts";
 import { MemoryBlockStore } from "../../../payload/block-store/memory.ts";
 import { DefaultPayloadService } from "../../../payload/service.ts";
-import type { AdapterContext, ShareInfo } from "../../../runtime/types.ts";
+import type { AdapterContext } from "../../adapter.ts";
 import { createSmbAdapter } from "../adapter.ts";
 import { shareInfo, TestClients, TestIdentity, TestMetrics, TestShares } from "./context.ts";
 

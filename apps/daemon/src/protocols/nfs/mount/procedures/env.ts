@@ -1,5 +1,5 @@
 /** What MOUNT procedures run against: the adapter context and the mount table. */
-import type { AdapterContext } from "../../../../runtime/types.ts";
+import type { AdapterContext } from "../../../adapter.ts";
 import type { MountTable } from "../mount-table.ts";
 
 export interface MountEnv {

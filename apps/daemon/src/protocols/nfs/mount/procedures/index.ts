@@ -1,5 +1,5 @@
 /** The MOUNT v3 dispatch table (RFC 1813 Appendix I), by procedure number. */
-import type { AdapterContext } from "../../../../runtime/types.ts";
+import type { AdapterContext } from "../../../adapter.ts";
 import { MOUNT_PROGRAM } from "../../rpc/constants.ts";
 import { procedureTable, type RpcProgram } from "../../rpc/program.ts";
 import { MOUNT_V3 } from "../constants.ts";

@@ -3,8 +3,9 @@
  * the caller may use it, resolves a path below the share root with LOOKUPs as the caller, records
  * the mount as a connected client and returns the handle with AUTH_SYS as the only flavor.
  */
-import { isFsError } from "../../../../errors.ts";
-import type { AdapterContext, ShareInfo } from "../../../../runtime/types.ts";
+import { isFsError } from "../../../../domain/errors.ts";
+import type { ShareInfo } from "../../../../domain/share.ts";
+import type { AdapterContext } from "../../../adapter.ts";
 import { AUTH_SYS } from "../../rpc/constants.ts";
 import { type CallContext, defineProcedure } from "../../rpc/program.ts";
 import * as m from "../constants.ts";

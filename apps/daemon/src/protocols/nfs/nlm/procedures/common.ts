@@ -1,5 +1,5 @@
 /** What NLM procedures share: the environment, nlm4_res encoding and errno → nlm4_stats. */
-import { isFsError } from "../../../../errors.ts";
+import { isFsError } from "../../../../domain/errors.ts";
 import type { LockRange, MetadataService } from "../../../../metadata/types.ts";
 import type { XdrWriter } from "../../xdr/writer.ts";
 import type { BlockedLocks } from "../blocked.ts";

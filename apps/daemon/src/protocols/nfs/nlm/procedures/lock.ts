@@ -3,7 +3,7 @@
  * answers BLOCKED and the request waits on the LockManager (nlm/blocked.ts) until granted (then a
  * GRANTED callback) or cancelled. A retried LOCK of a waiting request stays BLOCKED.
  */
-import { isFsError } from "../../../../errors.ts";
+import { isFsError } from "../../../../domain/errors.ts";
 import { defineProcedure } from "../../rpc/program.ts";
 import * as n from "../constants.ts";
 import { decodeNetobj, decodeNlm4Lock, type Nlm4Lock, toLockRange } from "../types.ts";

@@ -2,7 +2,7 @@
  * RFC 1813 §3.3.21 COMMIT: every acknowledged write of the file is durable on return. The whole
  * file is committed whatever offset/count say (allowed: "the server may commit more").
  */
-import { FsError } from "../../../../errors.ts";
+import { FsError } from "../../../../domain/errors.ts";
 import type { FileAttr } from "../../../../metadata/types.ts";
 import { NFSPROC3_COMMIT } from "../constants.ts";
 import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";

@@ -2,6 +2,7 @@
  * RFC 1813 §3.3.19 FSINFO: 1 MiB rtmax/wtmax (also preferred), 4 KiB multiples, nanosecond time
  * granularity, hard links and symlinks supported, homogeneous, settable times.
  */
+import { FILE_SIZE_MAX } from "../../../../domain/limits.ts";
 import type { FileAttr } from "../../../../metadata/types.ts";
 import {
   DTPREF_BYTES,
@@ -17,8 +18,8 @@ import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
 import { decodeFh, encodePostOpAttr } from "../types.ts";
 
 const MULTIPLE_BYTES = 4096;
-/** Largest file: offsets are JavaScript safe integers below the service. */
-const MAX_FILE_SIZE = BigInt(Number.MAX_SAFE_INTEGER);
+/** RFC 1813 §3.3.19 maxfilesize: the one limit every layer checks. */
+const MAX_FILE_SIZE = BigInt(FILE_SIZE_MAX);
 
 export const fsinfo = (env: NfsEnv) =>
   defineNfsProcedure<Buffer, FileAttr>({

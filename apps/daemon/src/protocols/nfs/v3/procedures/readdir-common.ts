@@ -3,7 +3,7 @@
  * their arguments, reply-size budgeting (how many entries to ask the service for, how many fit the
  * client's count/dircount/maxcount), the page itself with `.` and `..`, and the reply's frame.
  */
-import { FsError } from "../../../../errors.ts";
+import { FsError } from "../../../../domain/errors.ts";
 import type { Caller, DirEntry, FileAttr, ReaddirResult } from "../../../../metadata/types.ts";
 import type { CallContext } from "../../rpc/program.ts";
 import type { XdrReader } from "../../xdr/reader.ts";

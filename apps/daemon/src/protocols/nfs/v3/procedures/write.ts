@@ -3,7 +3,7 @@
  * durable before the reply (the payload service's group-commit fdatasync). The reply carries the
  * boot-time write verifier so a client notices a restart and resends uncommitted data.
  */
-import { FsError } from "../../../../errors.ts";
+import { FsError } from "../../../../domain/errors.ts";
 import type { FileAttr, WccAttr } from "../../../../metadata/types.ts";
 import type { Stability } from "../../../../payload/types.ts";
 import { XdrError } from "../../xdr/reader.ts";

@@ -1,0 +1,41 @@
+/**
+ * What the Runtime hands to protocol adapters, and what an adapter must implement
+ * (docs/architecture.md "Layers"). Adapters reach data only through the services in the context.
+ */
+import type { Logger } from "pino";
+import type { ClientRegistry } from "../domain/clients.ts";
+import type { IdentityDirectory } from "../domain/identity.ts";
+import type { ShareInfo } from "../domain/share.ts";
+import type { ProtocolMetrics } from "../domain/stats.ts";
+import type { MetadataService } from "../metadata/types.ts";
+import type { PayloadService } from "../payload/types.ts";
+
+export interface AdapterContext {
+  logger: Logger;
+  metadata: MetadataService;
+  payload: PayloadService;
+  shares: { list(): ShareInfo[]; get(name: string): ShareInfo | undefined };
+  identity: IdentityDirectory;
+  clients: ClientRegistry;
+  metrics: ProtocolMetrics;
+}
+
+export interface AdapterSettings {
+  host: string;
+  /** 0 asks the OS for a free port (tests); `port` on the adapter is then the bound one. */
+  port: number;
+  [key: string]: unknown;
+}
+
+export interface ProtocolAdapter {
+  readonly protocol: string;
+  /** The bound port once `serve()` resolved. */
+  readonly port: number;
+  /** Starts listening; resolves when accepting connections. */
+  serve(): Promise<void>;
+  /** Stops accepting, lets in-flight requests finish, closes connections. */
+  stop(): Promise<void>;
+  connectionCount(): number;
+}
+
+export type AdapterFactory = (settings: AdapterSettings, ctx: AdapterContext) => ProtocolAdapter;
