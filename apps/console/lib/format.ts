@@ -34,3 +34,8 @@ export function formatNumber(n: number | null | undefined, digits = 1): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return "—";
   return Number.isInteger(n) ? n.toLocaleString() : n.toFixed(digits);
 }
+
+/** "3 files (1.2 MiB)": what a share or store holds, for descriptions and confirmations. */
+export function usageText(u: { files: number; bytes: number }): string {
+  return `${u.files} ${u.files === 1 ? "file" : "files"} (${formatBytes(u.bytes)})`;
+}

@@ -71,6 +71,15 @@ export interface MetricsSnapshot {
   process: { rssBytes: number; heapUsedBytes: number; uptimeSeconds: number };
 }
 
+/** What a live share holds, from its metadata store (cheap: cached aggregate). */
+export interface ShareUsage {
+  name: string;
+  /** Files, directories and links under the share's root (the root itself not counted). */
+  files: number;
+  /** Summed file sizes. */
+  bytes: number;
+}
+
 export interface RuntimeInfo {
   version: string;
   startedAt: Date;
@@ -106,6 +115,8 @@ export interface RuntimeControl {
   adapterStatus(type: string): AdapterStatus;
 
   listClients(): ConnectedClient[];
+  /** Usage of every live share (a share whose store is not open is left out). */
+  shareUsage(): Promise<ShareUsage[]>;
   metricsSnapshot(): MetricsSnapshot;
   /** NOT_FOUND for an unknown store; otherwise never throws (a failure is `ok: false`). */
   storeHealth(kind: StoreKind, name: string): Promise<StoreHealth>;

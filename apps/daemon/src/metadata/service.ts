@@ -10,10 +10,10 @@ import type { PayloadService } from "../payload/types.ts";
 import { FIRST_ENTRY_SEQ, ServiceCore, type ShareState } from "./core.ts";
 import { encodeHandle, shareKey } from "./handle.ts";
 import { LockManager } from "./lock-manager.ts";
-import type { MetadataStore } from "./metadata-store.ts";
+import type { MetadataStore, StoreUsage } from "./metadata-store.ts";
 import { createNode } from "./ops/create.ts";
 import { commitWrite, prepareRead, prepareWrite, release, retain } from "./ops/data.ts";
-import { fsstat } from "./ops/fsstat.ts";
+import { fsstat, shareUsage } from "./ops/fsstat.ts";
 import { access, lookup, readlink } from "./ops/inspect.ts";
 import { link } from "./ops/link.ts";
 import { readdir } from "./ops/readdir.ts";
@@ -117,6 +117,13 @@ export class DefaultMetadataService implements MetadataService {
     const prefix = `${state.keyHex}:`;
     for (const key of [...this.core.openRefs.keys()])
       if (key.startsWith(prefix)) this.core.openRefs.delete(key);
+  }
+
+  /** Inodes (the root included) and bytes of a share's tree; the control plane shows and checks it. */
+  usage(shareName: string, opts: { fresh?: boolean } = {}): Promise<StoreUsage> {
+    const state = this.core.shares.get(shareName);
+    if (state === undefined) throw new FsError("ENOENT", `share ${shareName}`);
+    return shareUsage(state, opts.fresh);
   }
 
   rootHandle(shareName: string): Buffer {

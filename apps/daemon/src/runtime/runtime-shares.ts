@@ -6,6 +6,8 @@
 
 import type { ShareCreateInput, ShareUpdateInput } from "@dittofs/shared";
 import type { Logger } from "pino";
+import { inUse } from "../control/errors.ts";
+import type { ShareUsage } from "../control/runtime-control.ts";
 import type { ShareRecord } from "../control/store/types.ts";
 import { FsError } from "../domain/errors.ts";
 import type { ShareInfo } from "../domain/share.ts";
@@ -29,6 +31,8 @@ export function toShareInfo(record: ShareRecord): ShareInfo {
   };
 }
 
+type ShareFieldsPatch = Omit<ShareUpdateInput, "name">;
+
 function fieldsOf(record: ShareRecord): ShareFields {
   const { id: _id, name: _name, createdAt: _c, updatedAt: _u, ...fields } = record;
   return fields;
@@ -50,6 +54,20 @@ export class RuntimeShares {
 
   get(name: string): ShareInfo | undefined {
     return this.#live.get(name);
+  }
+
+  /** Usage of the live shares; one whose store fails to answer is left out. */
+  async usage(): Promise<ShareUsage[]> {
+    const out: ShareUsage[] = [];
+    for (const name of this.#live.keys()) {
+      try {
+        const { files, bytes } = await this.services.metadata.usage(name);
+        out.push({ name, files: Math.max(files - 1, 0), bytes });
+      } catch (err) {
+        this.logger.warn({ err, share: name }, "share usage not available");
+      }
+    }
+    return out;
   }
 
   records(): Promise<ShareRecord[]> {
@@ -83,6 +101,7 @@ export class RuntimeShares {
   async update(input: ShareUpdateInput): Promise<ShareRecord> {
     const { name, ...patch } = input;
     const before = await this.store.getShare(name);
+    await this.refuseRepointingData(before, patch);
     const record = await this.store.updateShare(name, patch);
     const storesChanged =
       record.metadataStore !== before.metadataStore || record.blockStore !== before.blockStore;
@@ -103,6 +122,30 @@ export class RuntimeShares {
       throw liveFailure(`share ${name}`, err);
     }
     return record;
+  }
+
+  /**
+   * Files live in the share's metadata store and their blocks in its block store: pointing a share
+   * that holds files at another store would leave them unreadable (blocks read as zeros), so it is
+   * refused with the reason. A share whose stores are not open cannot be checked, and may be
+   * re-pointed (that is how an admin repairs one).
+   */
+  private async refuseRepointingData(before: ShareRecord, patch: ShareFieldsPatch): Promise<void> {
+    const moves = (["metadataStore", "blockStore"] as const).filter(
+      (k) => patch[k] !== undefined && patch[k] !== before[k],
+    );
+    if (moves.length === 0 || !this.#live.has(before.name)) return;
+    const { files, bytes } = await this.services.metadata.usage(before.name, { fresh: true });
+    const entries = files - 1; // the root directory is always there
+    if (entries <= 0) return;
+    const what = moves
+      .map((k) => `${k === "blockStore" ? "block" : "metadata"} store ${before[k]} to ${patch[k]}`)
+      .join(" and ");
+    throw inUse(
+      `share ${before.name} holds ${entries} ${entries === 1 ? "file" : "files"} (${bytes} bytes); ` +
+        `moving it from ${what} would leave them unreadable. Create a new share on the new store and copy the files.`,
+      moves[0],
+    );
   }
 
   async delete(name: string): Promise<void> {

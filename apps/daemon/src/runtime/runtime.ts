@@ -13,6 +13,7 @@ import type {
   MetricsSnapshot,
   RuntimeControl,
   RuntimeInfo,
+  ShareUsage,
   StoreHealth,
 } from "../control/runtime-control.ts";
 import type { AdapterRecord, ShareRecord, StoreKind } from "../control/store/types.ts";
@@ -203,6 +204,10 @@ export class Runtime implements RuntimeControl {
 
   listClients(): ConnectedClient[] {
     return this.clients.list();
+  }
+
+  shareUsage(): Promise<ShareUsage[]> {
+    return this.#shares.usage();
   }
 
   metricsSnapshot(): MetricsSnapshot {

@@ -5,7 +5,7 @@
  */
 
 import type { ShareInfo } from "../domain/share.ts";
-import type { MetadataStore } from "../metadata/metadata-store.ts";
+import type { MetadataStore, StoreUsage } from "../metadata/metadata-store.ts";
 import type { MetadataService } from "../metadata/types.ts";
 import type { SharedContentStore } from "../payload/shared/block-map.ts";
 import type { BlockStore, PayloadService } from "../payload/types.ts";
@@ -18,6 +18,11 @@ export interface ManagedMetadataService extends MetadataService {
   ): Promise<void>;
   updateShare(share: ShareInfo): void;
   removeShare(name: string): Promise<void>;
+  /**
+   * Inodes (the root included) and bytes of a registered share's tree, briefly cached unless
+   * `fresh`. ENOENT if not registered.
+   */
+  usage(name: string, opts?: { fresh?: boolean }): Promise<StoreUsage>;
 }
 
 export interface ManagedPayloadService extends PayloadService {

@@ -170,6 +170,14 @@ export class InProcessRuntime implements RuntimeControl {
     };
   }
 
+  /** Shares "hold" what a test sets here (a real Runtime asks the metadata stores). */
+  readonly usage = new Map<string, { files: number; bytes: number }>();
+  async shareUsage() {
+    return [...this.shares.keys()].map((name) => ({
+      name,
+      ...(this.usage.get(name) ?? { files: 0, bytes: 0 }),
+    }));
+  }
   listClients(): ConnectedClient[] {
     return [...this.clients];
   }

@@ -2,7 +2,8 @@
  * FSSTAT (RFC 1813 §3.3.18): used bytes and file counts of the share's tree from the store. The
  * count is an aggregate query on SQL stores, so it is cached briefly; memory counts are exact.
  */
-import type { ServiceCore } from "../core.ts";
+import type { ServiceCore, ShareState } from "../core.ts";
+import type { StoreUsage } from "../metadata-store.ts";
 import type { FsStat } from "../types.ts";
 
 /** How long an SQL store's usage numbers are reused. */
@@ -14,14 +15,7 @@ export const CAPACITY_FILES = 2 ** 32;
 export async function fsstat(core: ServiceCore, handle: Buffer): Promise<FsStat> {
   const t = core.target(handle);
   await core.load(t);
-  const { share } = t;
-  const nowMs = Date.now();
-  let usage = share.usage;
-  if (share.store.type === "memory" || usage === null || nowMs - usage.atMs > USAGE_CACHE_MS) {
-    usage = { atMs: nowMs, value: await share.store.usage(share.root) };
-    share.usage = usage;
-  }
-  const { files, bytes } = usage.value;
+  const { files, bytes } = await shareUsage(t.share);
   const freeBytes = Math.max(CAPACITY_BYTES - bytes, 0);
   const freeFiles = Math.max(CAPACITY_FILES - files, 0);
   return {
@@ -32,4 +26,18 @@ export async function fsstat(core: ServiceCore, handle: Buffer): Promise<FsStat>
     freeFiles,
     availFiles: freeFiles,
   };
+}
+
+/**
+ * Inodes (the root included) and summed file sizes of a share's tree, cached on SQL stores unless
+ * `fresh` (a decision that must not act on a count from before the latest write).
+ */
+export async function shareUsage(share: ShareState, fresh = false): Promise<StoreUsage> {
+  const nowMs = Date.now();
+  let usage = share.usage;
+  if (fresh || share.store.type === "memory" || usage === null || nowMs - usage.atMs > USAGE_CACHE_MS) {
+    usage = { atMs: nowMs, value: await share.store.usage(share.root) };
+    share.usage = usage;
+  }
+  return usage.value;
 }

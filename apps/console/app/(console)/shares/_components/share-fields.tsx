@@ -60,7 +60,16 @@ interface Bound {
   text: (name: string) => { value: string | number; onValue: (v: string) => void; error: string | undefined };
 }
 
-export function ShareFields({ form, nameEditable }: { form: Bound; nameEditable: boolean }) {
+/** `storesLocked`: why the stores cannot change (the share holds files); shown under the selects. */
+export function ShareFields({
+  form,
+  nameEditable,
+  storesLocked,
+}: {
+  form: Bound;
+  nameEditable: boolean;
+  storesLocked?: string | undefined;
+}) {
   const trpc = useTRPC();
   const metadata = useQuery(trpc.stores.metadata.list.queryOptions());
   const block = useQuery(trpc.stores.block.list.queryOptions());
@@ -90,6 +99,8 @@ export function ShareFields({ form, nameEditable }: { form: Bound; nameEditable:
           value={String(v.metadataStore)}
           onValue={(x) => form.set("metadataStore", x)}
           error={form.errors.metadataStore}
+          disabled={storesLocked !== undefined}
+          title={storesLocked}
         />
         <SelectField
           label="Block store"
@@ -98,8 +109,15 @@ export function ShareFields({ form, nameEditable }: { form: Bound; nameEditable:
           value={String(v.blockStore)}
           onValue={(x) => form.set("blockStore", x)}
           error={form.errors.blockStore}
+          disabled={storesLocked !== undefined}
+          title={storesLocked}
         />
       </div>
+      {storesLocked !== undefined ? (
+        <p className="text-sm text-amber-800 dark:text-amber-300" role="note">
+          {storesLocked}
+        </p>
+      ) : null}
       <SelectField
         label="Squash"
         options={SQUASH_OPTIONS}

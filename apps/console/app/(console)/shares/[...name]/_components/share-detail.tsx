@@ -10,11 +10,15 @@ import { Loading } from "@/components/ui/spinner";
 import { Tabs } from "@/components/ui/tabs";
 import { useToast } from "@/components/ui/toast";
 import { errorCode, errorMessage } from "@/lib/errors";
+import { usageText } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { ShareClients } from "./share-clients";
 import { ShareMount } from "./share-mount";
 import { SharePermissions } from "./share-permissions";
 import { ShareSettings } from "./share-settings";
+
+/** Usage figures follow the clients' writes at this pace (the daemon caches them ~3 s). */
+const USAGE_REFRESH_MS = 5000;
 
 export function ShareDetail({
   name,
@@ -33,6 +37,10 @@ export function ShareDetail({
   const router = useRouter();
   const [confirming, setConfirming] = useState(false);
   const share = useQuery(trpc.shares.get.queryOptions({ name }));
+  const usage = useQuery({
+    ...trpc.shares.usage.queryOptions(),
+    refetchInterval: USAGE_REFRESH_MS,
+  }).data?.find((u) => u.name === name);
   const remove = useMutation(
     trpc.shares.delete.mutationOptions({
       onSuccess: () => {
@@ -60,7 +68,7 @@ export function ShareDetail({
     <>
       <PageHeader
         title={`Share ${s.name}`}
-        description={`Metadata on ${s.metadataStore}, content on ${s.blockStore}.`}
+        description={`Metadata on ${s.metadataStore}, content on ${s.blockStore}.${usage ? ` Holds ${usageText(usage)}.` : ""}`}
         actions={
           canEdit ? (
             <Button variant="danger" onClick={() => setConfirming(true)}>
@@ -78,7 +86,11 @@ export function ShareDetail({
             content: <SharePermissions name={s.name} canEdit={canEdit} />,
           },
           { id: "clients", label: "Clients", content: <ShareClients name={s.name} /> },
-          { id: "settings", label: "Settings", content: <ShareSettings share={s} canEdit={canEdit} /> },
+          {
+            id: "settings",
+            label: "Settings",
+            content: <ShareSettings share={s} canEdit={canEdit} usage={usage} />,
+          },
         ]}
       />
       <ConfirmDialog
@@ -93,6 +105,11 @@ export function ShareDetail({
         }}
         onConfirm={() => remove.mutate({ name: s.name })}
       >
+        {usage && usage.files > 0 ? (
+          <p className="mb-2 font-medium">
+            {s.name} holds {usageText(usage)}; they can no longer be reached through any share.
+          </p>
+        ) : null}
         <p>
           Clients can no longer mount {s.name}. The stores {s.metadataStore} and {s.blockStore} stay and can
           serve other shares.

@@ -6,6 +6,7 @@ import { useForm } from "@/components/forms/use-form";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { useToast } from "@/components/ui/toast";
+import { usageText } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { ShareFields, shareInput } from "../../_components/share-fields";
 
@@ -22,7 +23,15 @@ interface ShareRecordLike {
   guest: boolean;
 }
 
-export function ShareSettings({ share, canEdit }: { share: ShareRecordLike; canEdit: boolean }) {
+export function ShareSettings({
+  share,
+  canEdit,
+  usage,
+}: {
+  share: ShareRecordLike;
+  canEdit: boolean;
+  usage: { files: number; bytes: number } | undefined;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const toast = useToast();
@@ -49,7 +58,15 @@ export function ShareSettings({ share, canEdit }: { share: ShareRecordLike; canE
         }}
       >
         <fieldset disabled={!canEdit} className="max-w-2xl">
-          <ShareFields form={form} nameEditable={false} />
+          <ShareFields
+            form={form}
+            nameEditable={false}
+            storesLocked={
+              usage && usage.files > 0
+                ? `The share holds ${usageText(usage)}: on another store they would be unreadable. Create a new share on the new store and copy them.`
+                : undefined
+            }
+          />
         </fieldset>
         <div className="mt-3">
           <FormError error={form.errors[""]} />

@@ -7,6 +7,7 @@ import { permissionsList } from "./permissions-list.ts";
 import { permissionsRemove } from "./permissions-remove.ts";
 import { permissionsSet } from "./permissions-set.ts";
 import { update } from "./update.ts";
+import { usage } from "./usage.ts";
 
 export const sharesRouter = router({
   list,
@@ -14,5 +15,6 @@ export const sharesRouter = router({
   create,
   update,
   delete: deleteShare,
+  usage,
   permissions: router({ list: permissionsList, set: permissionsSet, remove: permissionsRemove }),
 });

@@ -29,6 +29,8 @@ describeOnBothDatabases("shares router", (dialect) => {
     await admin.shares.update({ name: "/data", readOnly: true });
     expect(api.runtime.shares.get("/data")?.readOnly).toBe(true);
     expect((await admin.shares.get({ name: "/data" })).readOnly).toBe(true);
+    api.runtime.usage.set("/data", { files: 2, bytes: 10 });
+    expect(await admin.shares.usage()).toContainEqual({ name: "/data", files: 2, bytes: 10 });
     await admin.shares.delete({ name: "/data" });
     expect(api.runtime.shares.has("/data")).toBe(false);
     expect((await admin.shares.list()).map((x) => x.name)).toEqual(["/export"]);
