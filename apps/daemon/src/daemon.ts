@@ -15,6 +15,7 @@ import { ADMIN_USERNAME, applyDeclaredConfig, bootstrapControlPlane } from "./co
 import { type ControlStore, openControlStore } from "./control/store/control-store.ts";
 import type { ScryptParams } from "./control/store/passwords.ts";
 import { adapterReadiness } from "./http/adapter-readiness.ts";
+import { trustedProxies } from "./http/client-address.ts";
 import { createHttpServer } from "./http/server.ts";
 import { createTrpcHandler } from "./http/trpc.ts";
 import { openMetadataStore } from "./metadata/registry.ts";
@@ -97,7 +98,13 @@ export async function createDaemon(config: DaemonConfig, deps: DaemonDeps = {}):
     version: DAEMON_VERSION,
     startedAt: runtime.info().startedAt,
     daemon: runtime.daemon,
-    trpc: createTrpcHandler({ store, runtime, logger }),
+    trpc: createTrpcHandler({
+      store,
+      runtime,
+      logger,
+      logons: runtime.logons,
+      trustedProxies: trustedProxies(config.trustedProxies),
+    }),
     readiness: async () => [
       ...(await runtime.readiness()),
       ...adapterReadiness(runtime.adapterRecords(), runtime.adapterStatuses()),

@@ -39,6 +39,8 @@ export interface DaemonConfig {
   daemonName: string | null;
   database: DatabaseConfig;
   http: ListenAddress;
+  /** `http.trustedProxies`: peers whose X-Forwarded-For the API believes. */
+  trustedProxies: string[];
   logging: ParsedConfig["logging"];
   cacheSizeBytes: number;
   walDir: string | null;
@@ -105,6 +107,7 @@ export function resolveConfig(
           ? { kind: "postgres", url: parsed.database.postgres }
           : { kind: "sqlite", path: under(parsed.database.sqlite) },
     http: parseListen(parsed.http.listen)!,
+    trustedProxies: parsed.http.trustedProxies,
     logging: parsed.logging,
     cacheSizeBytes: parsed.cache.size,
     walDir:

@@ -14,8 +14,13 @@ import {
   storeNameSchema,
 } from "@dittofs/shared";
 import { z } from "zod";
+import { parseProxyEntry, TRUSTED_PROXIES_MAX } from "../http/client-address.ts";
 import { STORE_HEALTH_TIMEOUT_MS, STORE_OPEN_TIMEOUT_MS } from "../runtime/bounded.ts";
 import { parseByteSize } from "./size.ts";
+
+const proxyEntrySchema = z
+  .string()
+  .refine((s) => parseProxyEntry(s) !== null, { message: "must be an IP address or CIDR (10.0.0.0/8)" });
 
 export const DEFAULT_HTTP_LISTEN = "127.0.0.1:8080";
 export const DEFAULT_CACHE_SIZE = "512MiB";
@@ -85,7 +90,16 @@ export const configSchema = z.strictObject({
   /** Which daemon this is (scale-out); the name defaults to `<hostname>-<id>`, the id lives in dataDir. */
   daemon: z.strictObject({ name: daemonNameSchema.optional() }).prefault({}),
   database: databaseSchema,
-  http: z.strictObject({ listen: listenSchema.default(DEFAULT_HTTP_LISTEN) }).prefault({}),
+  http: z
+    .strictObject({
+      listen: listenSchema.default(DEFAULT_HTTP_LISTEN),
+      /**
+       * Proxies (addresses or CIDRs) whose X-Forwarded-For is believed, e.g. the console's host
+       * ["127.0.0.1", "::1"] when it runs beside the daemon. None by default.
+       */
+      trustedProxies: z.array(proxyEntrySchema).max(TRUSTED_PROXIES_MAX).default([]),
+    })
+    .prefault({}),
   logging: z
     .strictObject({
       level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),

@@ -2,7 +2,6 @@
 
 export { bearerToken, type Context, createContextFactory, type Session } from "./api/context.ts";
 export { CONTROL_ERROR_TO_TRPC, ERRNO_TO_TRPC } from "./api/errors.ts";
-export { LoginLimiter } from "./api/login-limiter.ts";
 export { type AppRouter, appRouter } from "./api/routers/_app.ts";
 export { createCallerFactory } from "./api/trpc.ts";
 export {

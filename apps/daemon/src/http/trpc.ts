@@ -10,37 +10,30 @@ import { bearerToken, createContextFactory } from "../control/api/context.ts";
 import { appRouter } from "../control/api/routers/_app.ts";
 import type { RuntimeControl } from "../control/runtime-control.ts";
 import type { ControlStore } from "../control/store/control-store.ts";
+import type { LogonThrottle } from "../runtime/logon-throttle.ts";
+import { clientAddress, type TrustedProxies } from "./client-address.ts";
 
 /** Largest API request body; the biggest legitimate input (a store config) is a few KiB. */
 export const API_BODY_BYTES_MAX = 1024 * 1024;
-
-const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
-
-/**
- * The client's address. X-Forwarded-For is believed only from a loopback peer (the console's
- * same-origin proxy runs next to the daemon); anyone else could forge it to dodge login throttling.
- */
-export function clientAddress(req: IncomingMessage): string {
-  const peer = req.socket.remoteAddress ?? "";
-  const forwarded = req.headers["x-forwarded-for"];
-  if (LOOPBACK.has(peer) && typeof forwarded === "string" && forwarded.trim() !== "") {
-    return forwarded.split(",")[0]!.trim();
-  }
-  return peer;
-}
 
 export function createTrpcHandler(deps: {
   store: ControlStore;
   runtime: RuntimeControl;
   logger: Logger;
+  logons: LogonThrottle;
+  /** Peers whose X-Forwarded-For is believed (config `http.trustedProxies`). */
+  trustedProxies: TrustedProxies;
 }): (req: IncomingMessage, res: ServerResponse) => void {
-  const makeContext = createContextFactory({ store: deps.store, runtime: deps.runtime });
+  const makeContext = createContextFactory({ store: deps.store, runtime: deps.runtime, logons: deps.logons });
   return createHTTPHandler({
     router: appRouter,
     basePath: "/trpc/",
     maxBodySize: API_BODY_BYTES_MAX,
     createContext: ({ req }) =>
-      makeContext({ token: bearerToken(req.headers.authorization), ip: clientAddress(req) }),
+      makeContext({
+        token: bearerToken(req.headers.authorization),
+        ip: clientAddress(req, deps.trustedProxies),
+      }),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR")
         deps.logger.error({ err: error.cause ?? error, path }, "api error");

@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import type { ClientRegistry } from "../domain/clients.ts";
 import type { IdentityDirectory } from "../domain/identity.ts";
+import type { LogonGate } from "../domain/logon.ts";
 import type { ShareInfo } from "../domain/share.ts";
 import type { ProtocolMetrics } from "../domain/stats.ts";
 import type { MetadataService } from "../metadata/types.ts";
@@ -18,6 +19,8 @@ export interface AdapterContext {
   identity: IdentityDirectory;
   clients: ClientRegistry;
   metrics: ProtocolMetrics;
+  /** The daemon's logon throttle, shared with the API login. */
+  logons: LogonGate;
 }
 
 export interface AdapterSettings {

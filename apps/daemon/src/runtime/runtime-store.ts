@@ -3,6 +3,7 @@
  * keeping it narrow documents exactly what the live state depends on.
  */
 import type { AdapterRecord, ShareRecord, StoreKind, StoreRecord } from "../control/store/types.ts";
+import type { NewAuditRow } from "../domain/logon.ts";
 import type { SquashMode } from "../domain/share.ts";
 import type { IdentitySource } from "./identity.ts";
 
@@ -63,4 +64,7 @@ export interface RuntimeStore {
 
   /** A cheap query; throws when the database cannot be reached (readiness). */
   countUsers(): Promise<number>;
+
+  /** Logon failures and other live-side refusals, already aggregated (logon-throttle.ts). */
+  appendAudit(row: NewAuditRow): Promise<void>;
 }

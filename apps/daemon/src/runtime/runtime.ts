@@ -23,11 +23,13 @@ import type { ShareInfo } from "../domain/share.ts";
 import type { AdapterContext } from "../protocols/adapter.ts";
 import { type AdapterRegistry, adapterFactories } from "./adapter-registry.ts";
 import { AdapterManager } from "./adapters.ts";
+import { AUDIT_DIGEST_WINDOW_MS } from "./audit-digest.ts";
 import { MemoryClientRegistry } from "./clients.ts";
 import { loadDaemonIdentity } from "./daemon-identity.ts";
 import { errorText } from "./failures.ts";
 import { SnapshotIdentityDirectory } from "./identity.ts";
 import { LiveStores } from "./live-stores.ts";
+import { LogonThrottle } from "./logon-throttle.ts";
 import { PromProtocolMetrics } from "./metrics.ts";
 import { RuntimeAdapters } from "./runtime-adapters.ts";
 import { RuntimeShares } from "./runtime-shares.ts";
@@ -62,6 +64,9 @@ export class Runtime implements RuntimeControl {
   readonly daemon: DaemonIdentity;
   readonly metrics: PromProtocolMetrics;
   readonly context: AdapterContext;
+  /** Shared by the API login and every protocol's logon (logon-limiter.ts). */
+  readonly logons: LogonThrottle;
+  readonly #digestTimer: NodeJS.Timeout;
   readonly #opts: RuntimeOptions;
   readonly #stores: LiveStores;
   readonly #manager: AdapterManager;
@@ -97,6 +102,11 @@ export class Runtime implements RuntimeControl {
     this.#stores = new LiveStores(opts.services, opts.dataDir, opts.logger, opts.storeTimeouts);
     this.#shares = new RuntimeShares(opts.store, opts.services, this.#stores, opts.logger);
     this.#storeOps = new RuntimeStores(opts.store, this.#stores, this.#shares);
+    this.logons = new LogonThrottle((row) =>
+      opts.store.appendAudit(row).catch((err) => opts.logger.error({ err }, "audit write failed")),
+    );
+    // Writes the counts of aggregated refusals whose window passed even if no later one comes.
+    this.#digestTimer = setInterval(() => void this.logons.digest.flush(), AUDIT_DIGEST_WINDOW_MS).unref();
     this.context = {
       logger: opts.logger,
       metadata: opts.services.metadata,
@@ -110,6 +120,7 @@ export class Runtime implements RuntimeControl {
       },
       clients: this.clients,
       metrics: this.metrics,
+      logons: this.logons,
     };
     this.#manager = new AdapterManager({
       factories: opts.adapters ?? adapterFactories,
@@ -155,6 +166,8 @@ export class Runtime implements RuntimeControl {
   async #stop(): Promise<void> {
     const { logger, services } = this.#opts;
     await this.#manager.stopAll();
+    clearInterval(this.#digestTimer);
+    await this.logons.digest.flush(true);
     await services.payload.flushAll().catch((err) => logger.error({ err }, "flushing payload failed"));
     await services.payload.close().catch((err) => logger.error({ err }, "closing payload service failed"));
     await this.#stores.closeAll();

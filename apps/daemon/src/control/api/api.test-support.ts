@@ -5,6 +5,7 @@
 
 import { TRPCError } from "@trpc/server";
 import { beforeEach, expect } from "vitest";
+import { LogonThrottle } from "../../runtime/logon-throttle.ts";
 import { bootstrapControlPlane } from "../bootstrap.ts";
 import type { Dialect } from "../store/control-store.test-support.ts";
 import { storeHarness } from "../store/control-store.test-support.ts";
@@ -12,7 +13,6 @@ import type { ControlStore } from "../store/control-store.ts";
 import type { Role } from "../store/types.ts";
 import { createContextFactory } from "./context.ts";
 import { InProcessRuntime } from "./in-process-runtime.test-support.ts";
-import { LoginLimiter } from "./login-limiter.ts";
 import { appRouter } from "./routers/_app.ts";
 import { createCallerFactory } from "./trpc.ts";
 
@@ -24,7 +24,7 @@ export type Caller = ReturnType<typeof createCaller>;
 export interface Api {
   store: ControlStore;
   runtime: InProcessRuntime;
-  limiter: LoginLimiter;
+  logons: LogonThrottle;
   /** A caller with no session, from `ip`. */
   anonymous(ip?: string): Promise<Caller>;
   /** Logs in through auth.login and returns a caller carrying the session token. */
@@ -42,15 +42,15 @@ export function apiHarness(dialect: Dialect, now?: () => number) {
     const store = await h.fresh();
     await bootstrapControlPlane(store, { adminPassword: ADMIN_PASSWORD, dataDir: "/tmp/dittofs-test-data" });
     const runtime = await new InProcessRuntime(store).load();
-    const limiter = new LoginLimiter(now);
-    const contextFor = createContextFactory({ store, runtime, loginLimiter: limiter });
+    const logons = new LogonThrottle((row) => store.appendAudit(row), now);
+    const contextFor = createContextFactory({ store, runtime, logons });
     // A context per call, as the HTTP server builds one per request (a logout takes effect).
     const caller = async (token: string | null, ip = "127.0.0.1") =>
       createCaller(() => contextFor({ token, ip }));
     const api: Api = {
       store,
       runtime,
-      limiter,
+      logons,
       anonymous: (ip) => caller(null, ip),
       async as(username, password = PASSWORD, ip = "127.0.0.1") {
         const { token } = await (await caller(null, ip)).auth.login({ username, password });

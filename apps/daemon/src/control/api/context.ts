@@ -2,10 +2,11 @@
  * The tRPC context: request-free, so tests build it directly (tRPC's createContextInner) and the
  * HTTP server builds it per request from the bearer token and the peer address.
  */
+
+import { LogonThrottle } from "../../runtime/logon-throttle.ts";
 import type { RuntimeControl } from "../runtime-control.ts";
 import type { ControlStore } from "../store/control-store.ts";
 import type { UserRecord } from "../store/types.ts";
-import { LoginLimiter } from "./login-limiter.ts";
 
 export interface Session {
   user: UserRecord;
@@ -19,14 +20,14 @@ export interface Context {
   session: Session | null;
   /** The client's address, for login throttling and the audit log. */
   ip: string;
-  /** Shared by every request of one daemon. */
-  loginLimiter: LoginLimiter;
+  /** The daemon's logon throttle, shared with SMB (runtime/logon-limiter.ts). */
+  logons: LogonThrottle;
 }
 
 export interface ContextDeps {
   store: ControlStore;
   runtime: RuntimeControl;
-  loginLimiter?: LoginLimiter;
+  logons?: LogonThrottle;
 }
 
 /**
@@ -34,11 +35,11 @@ export interface ContextDeps {
  * (the `Authorization: Bearer <token>` value, or null) and peer address.
  */
 export function createContextFactory(deps: ContextDeps) {
-  const loginLimiter = deps.loginLimiter ?? new LoginLimiter();
+  const logons = deps.logons ?? new LogonThrottle((row) => deps.store.appendAudit(row));
   return async (req: { token: string | null; ip: string }): Promise<Context> => {
     const found = req.token === null || req.token === "" ? null : await deps.store.getSession(req.token);
     const session = found === null || !found.user.enabled ? null : { user: found.user, token: req.token! };
-    return { store: deps.store, runtime: deps.runtime, session, ip: req.ip, loginLimiter };
+    return { store: deps.store, runtime: deps.runtime, session, ip: req.ip, logons };
   };
 }
 

@@ -59,17 +59,30 @@ function auditActor(ctx: Context, path: string, raw: unknown): string {
   return "anonymous";
 }
 
+/** Login refusals the logon throttle already records (aggregated) itself. */
+const THROTTLE_AUDITED = new Set(["UNAUTHORIZED", "TOO_MANY_REQUESTS"]);
+
+/**
+ * One row per mutation, except refusals of callers without a session: anyone can repeat those at
+ * will, so they go through the aggregating digest (runtime/audit-digest.ts) instead of flooding
+ * the capped table.
+ */
 const audit = t.middleware(async ({ ctx, next, path, type, getRawInput }) => {
   if (type !== "mutation") return next();
   const result = await next();
+  if (!result.ok && ctx.session === null && path === "auth.login" && THROTTLE_AUDITED.has(result.error.code))
+    return result;
   const raw = await getRawInput().catch(() => undefined);
-  await ctx.store.appendAudit({
+  const row = {
     actor: auditActor(ctx, path, raw),
     action: path,
     target: auditTarget(raw),
-    result: result.ok ? "ok" : "error",
+    result: result.ok ? ("ok" as const) : ("error" as const),
     detail: result.ok ? null : `${result.error.code}: ${result.error.message}`,
-  });
+  };
+  if (result.ok || ctx.session !== null) await ctx.store.appendAudit(row);
+  else
+    await ctx.logons.digest.note(`anon\u0000${path}\u0000${ctx.ip}`, { ...row, target: `address:${ctx.ip}` });
   return result;
 });
 

@@ -1,5 +1,5 @@
 /** The audit log (append-only, newest first, cursor-paged) and login sessions. */
-import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, lte, ne, type SQL } from "drizzle-orm";
 import type { Ctx } from "./ctx.ts";
 import type { AuditRecord, AuditResult, SessionRecord } from "./types.ts";
 import { toUserRecords } from "./users.ts";
@@ -93,8 +93,16 @@ export async function deleteSession({ q, t }: Ctx, tokenHash: string): Promise<v
   await q.delete(t.sessions).where(eq(t.sessions.tokenHash, tokenHash));
 }
 
-export async function deleteUserSessions({ q, t }: Ctx, userId: number): Promise<void> {
-  await q.delete(t.sessions).where(eq(t.sessions.userId, userId));
+/** Ends every session of the user, except the one whose token hash is `keepTokenHash`. */
+export async function deleteUserSessions(
+  { q, t }: Ctx,
+  userId: number,
+  keepTokenHash: string | null = null,
+): Promise<void> {
+  const mine = eq(t.sessions.userId, userId);
+  await q
+    .delete(t.sessions)
+    .where(keepTokenHash === null ? mine : and(mine, ne(t.sessions.tokenHash, keepTokenHash)));
 }
 
 export async function purgeExpiredSessions({ q, t }: Ctx, now: Date): Promise<void> {

@@ -174,17 +174,21 @@ export class ControlStore {
 
   /**
    * Sets a new password (scrypt and NT hash together). `endSessions` logs the user out everywhere
-   * (an admin reset); a user changing their own password keeps the session they used.
+   * (an admin reset); `endSessionsExcept` everywhere but the session with that token (a user
+   * changing their own password keeps the session they used).
    */
   async setPassword(
     username: string,
     password: string,
-    opts: { mustChangePassword?: boolean; endSessions?: boolean } = {},
+    opts: { mustChangePassword?: boolean; endSessions?: boolean; endSessionsExcept?: string } = {},
   ): Promise<void> {
     const [passwordHash, nt] = await Promise.all([hashPassword(password, this.#scrypt), ntHash(password)]);
     await this.#write(async (c) => {
       await users.setPasswordHashes(c, username, passwordHash, nt, opts.mustChangePassword ?? false);
-      if (opts.endSessions) await audit.deleteUserSessions(c, (await users.requireUserRow(c, username)).id);
+      if (opts.endSessions || opts.endSessionsExcept !== undefined) {
+        const keep = opts.endSessionsExcept === undefined ? null : hashToken(opts.endSessionsExcept);
+        await audit.deleteUserSessions(c, (await users.requireUserRow(c, username)).id, keep);
+      }
     });
   }
 

@@ -78,6 +78,8 @@ export class SmbConnection {
   private readonly intake: RequestIntake;
   readonly clientId: string;
   readonly localAddress: string;
+  /** The peer's IP address, the key of logon throttling. */
+  readonly remoteAddress: string;
 
   constructor(
     readonly server: SmbServerState,
@@ -90,6 +92,7 @@ export class SmbConnection {
       user: null,
     });
     this.localAddress = socket.localAddress ?? "127.0.0.1";
+    this.remoteAddress = socket.remoteAddress ?? "?";
     socket.setNoDelay(true);
     this.intake = new RequestIntake(
       socket,

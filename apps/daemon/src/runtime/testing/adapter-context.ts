@@ -4,8 +4,10 @@
  * Runtime. Connected clients use the Runtime's own `MemoryClientRegistry`.
  */
 import type { IdentityDirectory, Principal } from "../../domain/identity.ts";
+import type { NewAuditRow } from "../../domain/logon.ts";
 import type { Permission, ShareInfo } from "../../domain/share.ts";
 import type { ProtocolMetrics } from "../../domain/stats.ts";
+import { LogonThrottle } from "../logon-throttle.ts";
 
 export { MemoryClientRegistry } from "../clients.ts";
 
@@ -76,5 +78,16 @@ export class TestMetrics implements ProtocolMetrics {
         return `${k.padEnd(20)} n=${n} failed=${e.failed} mean=${(e.totalMs / n).toFixed(3)} ms total=${e.totalMs.toFixed(0)} ms`;
       })
       .join("\n");
+  }
+}
+
+/** The real logon throttle, its audit rows kept in memory for assertions. */
+export class TestLogons extends LogonThrottle {
+  readonly rows: NewAuditRow[] = [];
+
+  constructor(now?: () => number) {
+    super((row) => {
+      this.rows.push(row);
+    }, now);
   }
 }

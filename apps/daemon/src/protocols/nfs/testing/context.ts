@@ -10,6 +10,7 @@ import { TestIdentity as BaseIdentity } from "../../../runtime/testing/adapter-c
 export {
   MemoryClientRegistry as TestClients,
   shareInfo,
+  TestLogons,
   TestMetrics,
   TestShares,
 } from "../../../runtime/testing/adapter-context.ts";

@@ -15,7 +15,7 @@ import { DefaultPayloadService } from "../../../payload/service.ts";
 import type { BlockStore } from "../../../payload/types.ts";
 import type { AdapterContext, ProtocolAdapter } from "../../adapter.ts";
 import { createNfsAdapter } from "../adapter.ts";
-import { shareInfo, TestClients, TestIdentity, TestMetrics, TestShares } from "./context.ts";
+import { shareInfo, TestClients, TestIdentity, TestLogons, TestMetrics, TestShares } from "./context.ts";
 
 export interface NfsServerOptions {
   /** "memory", or a data directory for SQLite + fs + WAL. */
@@ -81,6 +81,7 @@ export async function startNfsServer(opts: NfsServerOptions = {}): Promise<NfsSe
     identity: new TestIdentity(),
     clients: new TestClients(),
     metrics: new TestMetrics(),
+    logons: new TestLogons(),
   };
   const opened: { meta: MetadataStore; blocks: BlockStore }[] = [];
   const addShare = async (share: ShareInfo) => {

@@ -4,6 +4,7 @@
  * against the control-plane user's NT hash, session key, signing key, signed final response.
  */
 import {
+  type AuthenticateMessage,
   buildChallenge,
   messageType,
   NtLmAuthenticate,
@@ -33,6 +34,7 @@ import {
 } from "../constants.ts";
 import {
   STATUS_ACCOUNT_DISABLED,
+  STATUS_ACCOUNT_LOCKED_OUT,
   STATUS_INSUFFICIENT_RESOURCES,
   STATUS_INVALID_PARAMETER,
   STATUS_LOGON_FAILURE,
@@ -47,6 +49,10 @@ import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 
 const SMB2_SESSION_FLAG_BINDING = 0x01;
+/** The action of logon audit rows (aggregated by the logon throttle). */
+export const SMB_LOGON_ACTION = "smb.sessionSetup";
+/** Longest account name taken from an AUTHENTICATE message for throttling and the audit. */
+const MAX_ACCOUNT_NAME_CHARS = 256;
 
 function findOrCreateSession(req: SmbRequest): Session {
   const conn = req.conn;
@@ -105,7 +111,43 @@ function challengeLeg(req: SmbRequest, session: Session, token: Buffer): Reply {
   };
 }
 
-function authenticateLeg(req: SmbRequest, session: Session, token: Buffer, securityMode: number): Reply {
+/**
+ * The NTLMv2 check, behind the daemon's logon throttle (runtime/logon-limiter.ts, shared with the
+ * API login): a throttled account/address gets STATUS_ACCOUNT_LOCKED_OUT without a check, as a
+ * Windows server with a lockout policy answers ([MS-SMB2] §3.3.5.5.3 passes the security
+ * subsystem's status through).
+ */
+async function checkPassword(req: SmbRequest, session: Session, auth: AuthenticateMessage): Promise<Buffer> {
+  const logons = req.server.ctx.logons;
+  const address = req.conn.remoteAddress;
+  const account = auth.user.slice(0, MAX_ACCOUNT_NAME_CHARS);
+  const waitMs = logons.retryAfterMs(account, address);
+  if (waitMs > 0) {
+    await logons.refused(account, address, SMB_LOGON_ACTION, waitMs);
+    throw new SmbError(STATUS_ACCOUNT_LOCKED_OUT, "logon throttled");
+  }
+  const identity = req.server.ctx.identity;
+  const principal = identity.byName(auth.user) ?? identity.byName(auth.user.toLowerCase());
+  const key =
+    principal?.ntHash && session.ntlmChallenge
+      ? verifyNtlmv2(principal.ntHash, auth, session.ntlmChallenge)
+      : null;
+  if (!principal || !key) {
+    await logons.failed(account, address, SMB_LOGON_ACTION, "wrong user name or password");
+    throw new SmbError(STATUS_LOGON_FAILURE);
+  }
+  logons.succeeded(account, address);
+  if (!principal.enabled) throw new SmbError(STATUS_ACCOUNT_DISABLED);
+  session.principal = principal;
+  return key;
+}
+
+async function authenticateLeg(
+  req: SmbRequest,
+  session: Session,
+  token: Buffer,
+  securityMode: number,
+): Promise<Reply> {
   const auth = parseAuthenticate(token);
   const cfg = req.server.config;
   let flags = 0;
@@ -114,13 +156,7 @@ function authenticateLeg(req: SmbRequest, session: Session, token: Buffer, secur
     session.guest = true;
     flags = SMB2_SESSION_FLAG_IS_NULL;
   } else {
-    const identity = req.server.ctx.identity;
-    const principal = identity.byName(auth.user) ?? identity.byName(auth.user.toLowerCase());
-    if (!principal?.ntHash || !session.ntlmChallenge) throw new SmbError(STATUS_LOGON_FAILURE);
-    const key = verifyNtlmv2(principal.ntHash, auth, session.ntlmChallenge);
-    if (!key) throw new SmbError(STATUS_LOGON_FAILURE);
-    if (!principal.enabled) throw new SmbError(STATUS_ACCOUNT_DISABLED);
-    session.principal = principal;
+    const key = await checkPassword(req, session, auth);
     session.sessionKey = key.subarray(0, 16);
     session.signingKey = signingKeyFor(req.conn.dialect, session.sessionKey, session.preauthHash);
     session.signingRequired =
@@ -160,7 +196,7 @@ export async function sessionSetup(req: SmbRequest): Promise<Reply> {
       session.spnego = !isRawNtlmssp(blob);
     const type = messageType(token);
     if (type === NtLmNegotiate) return challengeLeg(req, session, token);
-    if (type === NtLmAuthenticate) return authenticateLeg(req, session, token, securityMode);
+    if (type === NtLmAuthenticate) return await authenticateLeg(req, session, token, securityMode);
     throw new SmbError(STATUS_INVALID_PARAMETER, `NTLM message ${type}`);
   } catch (e) {
     if (session.state !== "valid") req.conn.sessions.delete(session.id);

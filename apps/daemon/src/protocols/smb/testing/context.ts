@@ -11,6 +11,7 @@ import { ntHashOf } from "../auth/ntlm.ts";
 export {
   MemoryClientRegistry as TestClients,
   shareInfo,
+  TestLogons,
   TestMetrics,
   TestShares,
 } from "../../../runtime/testing/adapter-context.ts";

@@ -16,7 +16,7 @@ import { MemoryBlockStore } from "../../../payload/block-store/memory.ts";
 import { DefaultPayloadService } from "../../../payload/service.ts";
 import type { AdapterContext } from "../../adapter.ts";
 import { createSmbAdapter } from "../adapter.ts";
-import { shareInfo, TestClients, TestIdentity, TestMetrics, TestShares } from "./context.ts";
+import { shareInfo, TestClients, TestIdentity, TestLogons, TestMetrics, TestShares } from "./context.ts";
 
 export const ALICE = { user: "alice", password: "alice-Secret1", uid: 1001, gid: 1001 };
 export const BOB = { user: "bob", password: "bob-Secret2", uid: 1002, gid: 1002 };
@@ -59,6 +59,7 @@ export async function startSmbHarness(
     identity,
     clients: new TestClients(),
     metrics: new TestMetrics(),
+    logons: new TestLogons(),
   };
   const addShare = async (share: ShareInfo) => {
     // With `wal`, an fs block store under the temp dir: the payload service skips the WAL for memory.

@@ -59,8 +59,9 @@ export class SmbTestClient {
     });
   }
 
-  static async connect(port: number): Promise<SmbTestClient> {
-    const socket = connect(port, "127.0.0.1");
+  /** `localAddress` (e.g. 127.0.0.2) makes the client another address for logon throttling. */
+  static async connect(port: number, localAddress?: string): Promise<SmbTestClient> {
+    const socket = connect({ port, host: "127.0.0.1", ...(localAddress ? { localAddress } : {}) });
     await new Promise<void>((resolve, reject) => {
       socket.once("connect", resolve);
       socket.once("error", reject);
@@ -302,8 +303,9 @@ export class SmbTestClient {
     password: string,
     share = "export",
     dialects?: number[],
+    localAddress?: string,
   ): Promise<SmbTestClient> {
-    const c = await SmbTestClient.connect(port);
+    const c = await SmbTestClient.connect(port, localAddress);
     await c.negotiate(dialects);
     const s = await c.sessionSetup(user, password);
     if (s.status !== 0) throw new Error(`session setup 0x${s.status.toString(16)}`);

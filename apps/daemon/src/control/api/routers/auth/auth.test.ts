@@ -1,7 +1,7 @@
 import { beforeEach, expect, it } from "vitest";
+import { backoffMs, LOGON_PAIR_FREE } from "../../../../runtime/logon-limiter.ts";
 import { describeOnBothDatabases } from "../../../store/control-store.test-support.ts";
 import { ADMIN_PASSWORD, type Api, apiHarness, PASSWORD, trpcError } from "../../api.test-support.ts";
-import { LOGIN_FAILURES_MAX, LOGIN_WINDOW_MS } from "../../login-limiter.ts";
 
 describeOnBothDatabases("auth router", (dialect) => {
   let clock = 0;
@@ -36,9 +36,9 @@ describeOnBothDatabases("auth router", (dialect) => {
     expect([e.code, e.message]).toEqual(["UNAUTHORIZED", "account disabled"]);
   });
 
-  it(`throttles after ${LOGIN_FAILURES_MAX} failures per username and address, for a minute`, async () => {
+  it(`throttles after ${LOGON_PAIR_FREE} failures per username and address, backing off`, async () => {
     const anon = await api.anonymous("10.0.0.1");
-    for (let i = 0; i < LOGIN_FAILURES_MAX; i++) {
+    for (let i = 0; i < LOGON_PAIR_FREE; i++) {
       expect((await trpcError(anon.auth.login({ username: "admin", password: `bad${i}` }))).code).toBe(
         "UNAUTHORIZED",
       );
@@ -50,14 +50,51 @@ describeOnBothDatabases("auth router", (dialect) => {
     await (await api.anonymous("10.0.0.2")).auth.login({ username: "admin", password: ADMIN_PASSWORD });
     await api.store.createUser({ username: "other", password: PASSWORD, role: "user" });
     await anon.auth.login({ username: "other", password: PASSWORD });
-    clock += LOGIN_WINDOW_MS;
+    clock += backoffMs(0);
     await anon.auth.login({ username: "admin", password: ADMIN_PASSWORD });
+  });
+
+  it("the backoff doubles with each failure past the free ones", async () => {
+    const anon = await api.anonymous("10.0.0.1");
+    for (let i = 0; i < LOGON_PAIR_FREE; i++)
+      await trpcError(anon.auth.login({ username: "admin", password: "x" }));
+    for (let n = 0; n < 3; n++) {
+      clock += backoffMs(n) - 1;
+      expect((await trpcError(anon.auth.login({ username: "admin", password: "x" }))).code).toBe(
+        "TOO_MANY_REQUESTS",
+      );
+      clock += 1;
+      expect((await trpcError(anon.auth.login({ username: "admin", password: "x" }))).code).toBe(
+        "UNAUTHORIZED",
+      );
+    }
+  });
+
+  it("changing one's own password ends one's other sessions, not the one used", async () => {
+    await api.store.createUser({ username: "u2", password: PASSWORD, role: "user" });
+    const laptop = await api.as("u2");
+    const phone = await api.as("u2");
+    await phone.auth.changePassword({ currentPassword: PASSWORD, newPassword: "brand-new-2" });
+    expect((await trpcError(laptop.auth.me())).code).toBe("UNAUTHORIZED");
+    expect((await phone.auth.me()).username).toBe("u2");
+  });
+
+  it("failed logins are audited aggregated, not one row per attempt", async () => {
+    const anon = await api.anonymous("10.0.0.9");
+    for (let i = 0; i < 200; i++) {
+      await trpcError(anon.auth.login({ username: "admin", password: `bad${i}` }));
+      clock += 500;
+    }
+    const rows = (await api.store.listAudit({ action: "auth.login" })).items;
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThanOrEqual(8);
+    expect(rows.some((r) => /more like this/.test(r.detail ?? ""))).toBe(true);
   });
 
   it("a successful login resets the failure count", async () => {
     const anon = await api.anonymous();
     for (let round = 0; round < 2; round++) {
-      for (let i = 0; i < LOGIN_FAILURES_MAX - 1; i++) {
+      for (let i = 0; i < LOGON_PAIR_FREE - 1; i++) {
         await trpcError(anon.auth.login({ username: "admin", password: "bad-password" }));
       }
       await anon.auth.login({ username: "admin", password: ADMIN_PASSWORD });
