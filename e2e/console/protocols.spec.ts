@@ -29,11 +29,14 @@ test("dashboard shows health, counts, adapter chips and live charts fed every se
   await page.goto("/");
   await expect(page.getByRole("group", { name: "Health" })).toContainText("healthy");
   await expect(page.getByRole("group", { name: "Version" })).toContainText(/\d+\.\d+/);
+  // The daemon runs on the same pinned Node.js as this runner (README "Runtime").
+  await expect(page.getByRole("group", { name: "Version" })).toContainText(`Node.js ${process.version}`);
   await expect(page.getByRole("group", { name: "Uptime" })).toContainText(/\d+[smhd]/);
   // Which daemon the console is looking at: the header, the summary and the live stream say so.
   await expect(page.getByRole("group", { name: "Daemon" })).toHaveText(`Daemon${DAEMON_NAME}`);
   await expect(page.getByRole("banner")).toContainText(`Daemon ${DAEMON_NAME}`);
   expect((await api.system.info.query()).daemon.name).toBe(DAEMON_NAME);
+  expect((await api.system.info.query()).node).toBe(process.version);
   // Other tests create users meanwhile: compare with a fresh API count until both agree.
   for (const [label, count] of [
     ["Shares", async () => (await api.shares.list.query()).length],

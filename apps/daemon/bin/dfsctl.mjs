@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs the TypeScript entry through tsx's loader (no build step): `npx dfsctl --help`.
-import { register } from "tsx/esm/api";
+import { ensurePinnedRuntime } from "./pinned-runtime.mjs";
 
+await ensurePinnedRuntime(import.meta.filename);
+const { register } = await import("tsx/esm/api");
 register();
 await import("../src/cli/dfsctl/main.ts");

@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { Command, CommanderError } from "commander";
 import { CONFIG_ERROR_EXIT_CODE, ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from "../config/load.ts";
 import { configTemplate } from "../config/template.ts";
-import { DAEMON_VERSION } from "../runtime/version.ts";
+import { VERSION_LINE } from "../runtime/version.ts";
 
 export interface Io {
   out: (text: string) => void;
@@ -26,7 +26,7 @@ const processIo: Io = {
 function buildProgram(io: Io): Command {
   const program = new Command("dfs")
     .description("DittoFS daemon: NFSv3 and SMB2/3 file server with a tRPC control plane")
-    .version(DAEMON_VERSION)
+    .version(VERSION_LINE)
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeOut: io.out, writeErr: io.err });

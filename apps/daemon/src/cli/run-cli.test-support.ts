@@ -16,11 +16,12 @@ export interface CliResult {
 export function runCli(
   bin: keyof typeof BIN,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+  /** `node`: the executable that starts the bin (default: this process's). */
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; node?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
+      opts.node ?? process.execPath,
       [BIN[bin], ...args],
       { env: { ...process.env, ...opts.env }, cwd: opts.cwd, timeout: 30_000 },
       (err, stdout, stderr) => {

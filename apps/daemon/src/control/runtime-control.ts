@@ -82,6 +82,8 @@ export interface ShareUsage {
 
 export interface RuntimeInfo {
   version: string;
+  /** The Node.js release running the daemon ("v24.22.3"). */
+  node: string;
   startedAt: Date;
   daemon: DaemonIdentity;
 }

@@ -1,6 +1,6 @@
 /**
  * The daemon's identity over the real HTTP server: /health, a `daemon` label on every metric
- * /metrics serves, system.info, health.ping, metrics.snapshot and clients.list.
+ * /metrics serves, system.info, health.ping, metrics.snapshot and clients.list; its Node.js release.
  */
 import { connect } from "node:net";
 import { hostname } from "node:os";
@@ -40,6 +40,13 @@ describe("a daemon named in its config", () => {
     const unlabeled = samples.filter((line) => !line.includes('daemon="edge-a"'));
     expect(unlabeled).toEqual([]);
     expect(samples).toContainEqual(expect.stringMatching(/^dittofs_adapter_up\{.*protocol="nfs".*\} 1$/));
+  });
+
+  it("reports the Node.js release it runs on in /health, health.ping and system.info", async () => {
+    // In-process here; scripts/runtime.test.ts holds this process on the pinned runtime.
+    expect((await getJson(`${url}/health`)).node).toBe(process.version);
+    expect((await apiClient(url, null).health.ping.query()).node).toBe(process.version);
+    expect((await (await signedIn(url)).system.info.query()).node).toBe(process.version);
   });
 
   it("reports itself in system.info, health.ping, metrics and on each connected client", async () => {

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { NODE_VERSION } from "../runtime/version.ts";
 
 export interface ReadinessCheck {
   name: string;
@@ -116,7 +117,7 @@ const ROUTES: Readonly<Record<string, RouteHandler>> = {
     const uptime = (Date.now() - deps.startedAt.getTime()) / 1000;
     const daemon =
       deps.daemon === undefined ? {} : { daemon: { id: deps.daemon.id, name: deps.daemon.name } };
-    sendJson(res, 200, { status: "ok", version: deps.version, uptime, ...daemon });
+    sendJson(res, 200, { status: "ok", version: deps.version, node: NODE_VERSION, uptime, ...daemon });
   },
   "/health/ready": async (deps, res) => {
     const checks = await deps.readiness();

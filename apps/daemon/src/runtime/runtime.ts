@@ -38,7 +38,7 @@ import { RuntimeStores } from "./runtime-stores.ts";
 import type { RuntimeServices } from "./services.ts";
 import { waitForTermination } from "./signals.ts";
 import { buildMetricsSnapshot, registerRuntimeGauges } from "./snapshot.ts";
-import { DAEMON_VERSION } from "./version.ts";
+import { DAEMON_VERSION, NODE_VERSION } from "./version.ts";
 
 export interface RuntimeOptions {
   store: RuntimeStore;
@@ -256,7 +256,7 @@ export class Runtime implements RuntimeControl {
   }
 
   info(): RuntimeInfo {
-    return { version: DAEMON_VERSION, startedAt: this.#startedAt, daemon: this.daemon };
+    return { version: DAEMON_VERSION, node: NODE_VERSION, startedAt: this.#startedAt, daemon: this.daemon };
   }
 
   /** Control store reachable and every store a share uses healthy. */

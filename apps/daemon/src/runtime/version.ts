@@ -1,4 +1,4 @@
-/** The daemon's version, from apps/daemon/package.json (read once at import). */
+/** The daemon's version, from apps/daemon/package.json (read once at import), and its runtime's. */
 import { readFileSync } from "node:fs";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -6,3 +6,9 @@ const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.ur
 };
 
 export const DAEMON_VERSION: string = pkg.version;
+
+/** The Node.js release running this process ("v24.22.3"): the project pins one (README "Runtime"). */
+export const NODE_VERSION: string = process.version;
+
+/** What `dfs --version` and `dfsctl --version` print. */
+export const VERSION_LINE = `${DAEMON_VERSION} (Node.js ${NODE_VERSION})`;

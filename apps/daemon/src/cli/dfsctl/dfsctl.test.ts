@@ -162,8 +162,9 @@ describe("dfsctl against a running daemon", () => {
       name: expect.any(String),
       hostname: hostname(),
     });
+    expect(info.node).toBe(process.version);
     const table = (await ctlIn("info")).stdout;
-    expect(table.split("\n")[0]).toMatch(/^DAEMON\s+ID\s+HOST\s+VERSION\s+STARTED$/);
+    expect(table.split("\n")[0]).toMatch(/^DAEMON\s+ID\s+HOST\s+VERSION\s+NODE\s+STARTED$/);
     expect(table.split("\n")[1]).toMatch(
       new RegExp(`^${info.daemon.name.replace(/\./g, "\\.")}\\s+${info.daemon.id}\\s`),
     );

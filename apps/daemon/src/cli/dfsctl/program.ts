@@ -4,7 +4,7 @@
  * Exit status: 0 done, 1 the API refused or could not be reached, 2 bad usage.
  */
 import { Command, CommanderError, Option } from "commander";
-import { DAEMON_VERSION } from "../../runtime/version.ts";
+import { VERSION_LINE } from "../../runtime/version.ts";
 import { describeError } from "./client.ts";
 import { registerActivity } from "./commands/activity.ts";
 import { registerAdapters } from "./commands/adapters.ts";
@@ -21,7 +21,7 @@ const USAGE_EXIT_CODE = 2;
 export function buildProgram(io: Io = processIo): Command {
   const program = new Command("dfsctl")
     .description("DittoFS admin CLI (talks to the daemon's API; log in first with `dfsctl login`)")
-    .version(DAEMON_VERSION)
+    .version(VERSION_LINE)
     .option("--url <url>", "API URL (default: $DITTOFS_URL, the saved login's, or http://127.0.0.1:8080)")
     .addOption(new Option("-o, --output <format>", "table | json").default("table").argParser(parseOutput))
     .exitOverride()

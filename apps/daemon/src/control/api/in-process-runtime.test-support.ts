@@ -215,6 +215,11 @@ export class InProcessRuntime implements RuntimeControl {
   }
 
   info() {
-    return { version: "0.0.0-test", startedAt: this.#startedAt, daemon: IN_PROCESS_DAEMON };
+    return {
+      version: "0.0.0-test",
+      node: process.version,
+      startedAt: this.#startedAt,
+      daemon: IN_PROCESS_DAEMON,
+    };
   }
 }

@@ -46,7 +46,16 @@ export function Summary() {
       <Stat label="Uptime">
         {h ? formatDuration((Date.now() - new Date(h.startedAt).getTime()) / 1000) : "…"}
       </Stat>
-      <Stat label="Version">{h ? <span className="text-base">{h.version}</span> : "…"}</Stat>
+      <Stat label="Version">
+        {h ? (
+          <>
+            <span className="text-base">{h.version}</span>
+            <span className="block text-xs font-normal text-slate-500">Node.js {h.node}</span>
+          </>
+        ) : (
+          "…"
+        )}
+      </Stat>
       <Stat label="Daemon">
         {h ? <span className="font-mono text-base break-all">{h.daemon.name}</span> : "…"}
       </Stat>

