@@ -35,7 +35,7 @@ beforeAll(async () => {
     bundle: true,
     platform: "node",
     format: "esm",
-    target: "node20",
+    target: "node24",
     packages: "external",
     outfile: CHILD,
     logLevel: "warning",

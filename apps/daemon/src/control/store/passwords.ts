@@ -1,8 +1,8 @@
 /**
  * Password hashing. Logins use scrypt (RFC 7914) with a per-password random salt, stored as
  * `scrypt$N$r$p$salt$hash` (base64) so the cost can change without invalidating old hashes.
- * SMB's NTLM needs the NT hash, MD4(UTF-16LE(password)) ([MS-NLMP] §3.3.1 NTOWFv1); Node 20's
- * OpenSSL 3 has no MD4, so it comes from hash-wasm.
+ * SMB's NTLM needs the NT hash, MD4(UTF-16LE(password)) ([MS-NLMP] §3.3.1 NTOWFv1); Node's
+ * OpenSSL 3 default provider has no MD4 (Node 24 as 20), so it comes from hash-wasm.
  */
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { md4 } from "hash-wasm";

@@ -1,6 +1,6 @@
 /**
  * RC4, needed only to unwrap the NTLM EncryptedRandomSessionKey ([MS-NLMP] §3.4.5.2 with
- * NTLMSSP_NEGOTIATE_KEY_EXCH). Node 20's OpenSSL 3 default provider has no RC4.
+ * NTLMSSP_NEGOTIATE_KEY_EXCH). Node's OpenSSL 3 default provider has no RC4 (Node 24 as 20).
  */
 export function rc4(key: Buffer, data: Buffer): Buffer {
   const s = new Uint8Array(256);
