@@ -92,6 +92,7 @@ export async function createDaemon(config: DaemonConfig, deps: DaemonDeps = {}):
     adapterPortOverride: deps.adapterPortOverride,
     daemonName: config.daemonName,
     storeTimeouts: config.storeTimeouts,
+    connectionBufferBudgetBytes: config.connectionBufferBudgetBytes,
   });
   const http = createHttpServer({
     logger,

@@ -206,6 +206,19 @@ describe("config", () => {
     );
   });
 
+  it("takes connections.bufferBudget from the file or DITTOFS_CONNECTION_BUFFER_BUDGET, 64 MiB or more", () => {
+    expect(resolveConfig({}).connectionBufferBudgetBytes).toBeNull();
+    expect(resolveConfig({ connections: { bufferBudget: "256MiB" } }).connectionBufferBudgetBytes).toBe(
+      256 * 1024 ** 2,
+    );
+    const dir = tempDir();
+    const env = { DITTOFS_CONNECTION_BUFFER_BUDGET: "1GiB" };
+    expect(loadConfig({ env, cwd: dir }).connectionBufferBudgetBytes).toBe(1024 ** 3);
+    expect(errorOf(() => resolveConfig({ connections: { bufferBudget: "1MiB" } }))).toMatch(
+      /^config error: connections\.bufferBudget: must be at least 64MiB/,
+    );
+  });
+
   it("reports a missing --config file and YAML syntax errors", () => {
     const dir = tempDir();
     expect(errorOf(() => loadConfig({ configPath: join(dir, "none.yaml"), env: {} }))).toMatch(

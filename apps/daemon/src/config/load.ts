@@ -43,6 +43,8 @@ export interface DaemonConfig {
   trustedProxies: string[];
   logging: ParsedConfig["logging"];
   cacheSizeBytes: number;
+  /** Config `connections.bufferBudget`; null: sized to the machine (transport/budget.ts). */
+  connectionBufferBudgetBytes: number | null;
   walDir: string | null;
   transferConcurrency: number;
   /** Time bounds on opening a store and on one store health probe (config `timeouts`). */
@@ -110,6 +112,7 @@ export function resolveConfig(
     trustedProxies: parsed.http.trustedProxies,
     logging: parsed.logging,
     cacheSizeBytes: parsed.cache.size,
+    connectionBufferBudgetBytes: parsed.connections.bufferBudget ?? null,
     walDir:
       parsed.wal.dir === false
         ? null

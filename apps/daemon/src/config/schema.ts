@@ -51,6 +51,9 @@ const byteSizeSchema = z.union([z.string(), z.number()]).transform((value, ctx) 
   return parsed.bytes;
 });
 
+/** Below this, one 8 MiB SMB frame and its 8 MiB READ reply would not fit next to a second one. */
+const BUFFER_BUDGET_MIN_BYTES = 64 * 1024 * 1024;
+
 const databaseSchema = z
   .union([
     z.strictObject({ sqlite: z.string().min(1) }),
@@ -107,6 +110,17 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   cache: z.strictObject({ size: byteSizeSchema.prefault(DEFAULT_CACHE_SIZE) }).prefault({}),
+  /**
+   * What all NFS and SMB connections together may buffer (frames being received or handled,
+   * replies queued); absent: 1/16 of the machine's memory, 64 MiB to 1 GiB (transport/budget.ts).
+   */
+  connections: z
+    .strictObject({
+      bufferBudget: byteSizeSchema
+        .pipe(z.number().min(BUFFER_BUDGET_MIN_BYTES, "must be at least 64MiB (one frame and its READ)"))
+        .optional(),
+    })
+    .prefault({}),
   wal: z
     .strictObject({
       /** Directory of the write-ahead log; defaults to `<dataDir>/wal`. `false` disables the WAL. */

@@ -48,4 +48,6 @@ export interface PayloadStats {
 /** Per-adapter operation counters and latency, exported to /metrics and the console. */
 export interface ProtocolMetrics {
   observe(protocol: string, op: string, durationMs: number, ok: boolean): void;
+  /** A bad frame (connection closed) or a connection closed/refused by a limit; `reason` is a fixed label. */
+  connectionEvent?(protocol: string, kind: "bad-frame" | "closed", reason: string): void;
 }

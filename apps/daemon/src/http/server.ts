@@ -30,6 +30,13 @@ export interface HttpServerDeps {
 
 /** Slow clients must not hold sockets open forever (headers) or stall a graceful stop. */
 export const HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * The whole request (headers and body) must arrive within this. Node stops the clock once the
+ * request is received, so long responses (SSE subscriptions) are not cut.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** How often Node checks the two timeouts above on open connections. */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 /** Concurrent HTTP connections (API clients, console proxy, SSE subscribers, scrapers). */
 export const HTTP_CONNECTIONS_MAX = 1024;
 /** How long a graceful stop waits for in-flight requests before closing sockets anyway. */
@@ -43,9 +50,12 @@ export interface HttpServer {
 
 export function createHttpServer(deps: HttpServerDeps): HttpServer {
   const sockets = new Set<Socket>();
-  const server: Server = createServer((req, res) => route(deps, req, res));
+  const server: Server = createServer(
+    { connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
+    (req, res) => route(deps, req, res),
+  );
   server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = 0; // SSE subscriptions are long-lived responses
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.maxConnections = HTTP_CONNECTIONS_MAX;
   server.on("connection", (socket) => {
     sockets.add(socket);
@@ -63,6 +73,8 @@ export function createHttpServer(deps: HttpServerDeps): HttpServer {
         server.once("error", fail);
         server.listen(port, host, () => {
           server.off("error", fail);
+          // After listen, an accept failure (EMFILE) is an 'error' event: unheard, it would stop the daemon.
+          server.on("error", (err) => deps.logger.error({ err }, "http listener error"));
           const address = server.address();
           if (address === null || typeof address === "string") return reject(new Error("no address"));
           const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;

@@ -10,6 +10,7 @@ import type { ShareInfo } from "../domain/share.ts";
 import type { ProtocolMetrics } from "../domain/stats.ts";
 import type { MetadataService } from "../metadata/types.ts";
 import type { PayloadService } from "../payload/types.ts";
+import type { ByteBudget } from "./transport/budget.ts";
 
 export interface AdapterContext {
   logger: Logger;
@@ -21,6 +22,8 @@ export interface AdapterContext {
   metrics: ProtocolMetrics;
   /** The daemon's logon throttle, shared with the API login. */
   logons: LogonGate;
+  /** The global budget of bytes all connections may buffer; absent: each adapter has its own. */
+  bufferBudget?: ByteBudget;
 }
 
 export interface AdapterSettings {

@@ -45,8 +45,22 @@ export class PromProtocolMetrics implements ProtocolMetrics {
   readonly #ops = new Map<string, Map<string, OpStats>>();
   readonly #counter: Counter<"protocol" | "op" | "result">;
   readonly #histogram: Histogram<"protocol" | "op">;
+  readonly #badFrames: Counter<"protocol" | "reason">;
+  readonly #closed: Counter<"protocol" | "reason">;
 
   constructor(registry: Registry) {
+    this.#badFrames = new Counter({
+      name: "dittofs_bad_frames_total",
+      help: "Frames that broke the protocol (the connection was closed), by protocol and reason",
+      labelNames: ["protocol", "reason"],
+      registers: [registry],
+    });
+    this.#closed = new Counter({
+      name: "dittofs_connections_limited_total",
+      help: "Connections closed or refused by a limit (timeouts, caps, eviction), by protocol and reason",
+      labelNames: ["protocol", "reason"],
+      registers: [registry],
+    });
     this.#counter = new Counter({
       name: "dittofs_protocol_ops_total",
       help: "Protocol operations handled, by protocol, operation and result",
@@ -77,6 +91,10 @@ export class PromProtocolMetrics implements ProtocolMetrics {
     stats.record(durationMs, ok);
     this.#counter.inc({ protocol, op, result: ok ? "ok" : "error" });
     this.#histogram.observe({ protocol, op }, durationMs / 1000);
+  }
+
+  connectionEvent(protocol: string, kind: "bad-frame" | "closed", reason: string): void {
+    (kind === "bad-frame" ? this.#badFrames : this.#closed).inc({ protocol, reason });
   }
 
   snapshot(protocol: string): AdapterOpMetrics[] {

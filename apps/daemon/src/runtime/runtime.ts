@@ -21,6 +21,7 @@ import type { ConnectedClient } from "../domain/clients.ts";
 import type { IdentityDirectory } from "../domain/identity.ts";
 import type { ShareInfo } from "../domain/share.ts";
 import type { AdapterContext } from "../protocols/adapter.ts";
+import { ByteBudget, defaultBufferBudgetBytes } from "../protocols/transport/budget.ts";
 import { type AdapterRegistry, adapterFactories } from "./adapter-registry.ts";
 import { AdapterManager } from "./adapters.ts";
 import { AUDIT_DIGEST_WINDOW_MS } from "./audit-digest.ts";
@@ -56,6 +57,8 @@ export interface RuntimeOptions {
   daemonName?: string | null;
   /** Bounds on opening a store and on its health probe (defaults in bounded.ts). */
   storeTimeouts?: { openMs: number; healthMs: number };
+  /** What all connections together may buffer (config `connections.bufferBudget`); default by machine. */
+  connectionBufferBudgetBytes?: number | null;
 }
 
 export class Runtime implements RuntimeControl {
@@ -121,6 +124,7 @@ export class Runtime implements RuntimeControl {
       clients: this.clients,
       metrics: this.metrics,
       logons: this.logons,
+      bufferBudget: new ByteBudget(opts.connectionBufferBudgetBytes ?? defaultBufferBudgetBytes()),
     };
     this.#manager = new AdapterManager({
       factories: opts.adapters ?? adapterFactories,

@@ -3,10 +3,15 @@
  * 12049), plus the embedded portmapper on its own port when enabled. Settings (flat, from the
  * adapter row): `portmapper` (bool, default false), `portmapperPort` (default 10111; 111 when the
  * admin asks), `nlmCallbackPortmapPort` (portmapper port on client hosts for GRANTED callbacks,
- * default 111; null disables callbacks), `maxConnections`.
+ * default 111; null disables callbacks), and the connection limits of transport/limits.ts
+ * (`maxConnections`, `maxConnectionsPerClient`, `handshakeTimeoutMs`, `idleTimeoutMs`,
+ * `frameTimeoutMs`). A bad value refuses the settings with an error naming the key.
  */
 import { randomBytes } from "node:crypto";
 import type { AdapterContext, AdapterFactory, AdapterSettings, ProtocolAdapter } from "../adapter.ts";
+import { BadFrameLog } from "../transport/bad-frames.ts";
+import { ByteBudget } from "../transport/budget.ts";
+import { NFS_TRANSPORT_DEFAULTS, parseTransportLimits, type TransportLimits } from "../transport/limits.ts";
 import { MountTable } from "./mount/mount-table.ts";
 import { mountProgram } from "./mount/procedures/index.ts";
 import { BlockedLocks } from "./nlm/blocked.ts";
@@ -29,7 +34,7 @@ export interface NfsSettings {
   portmapper: boolean;
   portmapperPort: number;
   nlmCallbackPortmapPort: number | null;
-  maxConnections: number | undefined;
+  transport: TransportLimits;
 }
 
 function num(v: unknown, dflt: number): number {
@@ -44,7 +49,7 @@ export function parseNfsSettings(s: AdapterSettings): NfsSettings {
     portmapper: s.portmapper === true,
     portmapperPort: num(s.portmapperPort, DEFAULT_PORTMAPPER_PORT),
     nlmCallbackPortmapPort: cb === null ? null : num(cb, DEFAULT_CALLBACK_PORTMAP_PORT),
-    maxConnections: typeof s.maxConnections === "number" ? s.maxConnections : undefined,
+    transport: parseTransportLimits(s, NFS_TRANSPORT_DEFAULTS),
   };
 }
 
@@ -55,12 +60,14 @@ class NfsAdapter implements ProtocolAdapter {
   private mounts: MountTable;
   private blocked: BlockedLocks | null = null;
   readonly settings: NfsSettings;
+  private readonly budget: ByteBudget;
 
   constructor(
     settings: AdapterSettings,
     private readonly ctx: AdapterContext,
   ) {
     this.settings = parseNfsSettings(settings);
+    this.budget = ctx.bufferBudget ?? new ByteBudget();
     this.mounts = new MountTable(ctx.clients);
   }
 
@@ -99,7 +106,9 @@ class NfsAdapter implements ProtocolAdapter {
       host: settings.host,
       port: settings.port,
       logger,
-      maxConnections: settings.maxConnections,
+      transport: settings.transport,
+      budget: this.budget,
+      badFrames: new BadFrameLog("nfs", logger, ctx.metrics),
     });
     await server.listen();
     this.nfsServer = server;
@@ -126,6 +135,9 @@ class NfsAdapter implements ProtocolAdapter {
       host: this.settings.host,
       port: this.settings.portmapperPort,
       logger,
+      transport: this.settings.transport,
+      budget: this.budget,
+      badFrames: new BadFrameLog("nfs", logger, this.ctx.metrics),
     });
     try {
       await server.listen();

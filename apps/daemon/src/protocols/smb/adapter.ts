@@ -1,21 +1,57 @@
 /**
  * The SMB2/3 protocol adapter: a TCP listener whose connections speak SMB2 over direct TCP.
  * Settings: host, port (default 12445), `signingRequired` (bool), `serverName`,
- * `maxConnections`. Everything else comes from the AdapterContext.
+ * `maxOutstandingReadBytes`, and the connection limits of transport/limits.ts (`maxConnections`,
+ * `maxConnectionsPerClient`, `handshakeTimeoutMs`, `idleTimeoutMs`, `frameTimeoutMs`). A bad value
+ * refuses the settings with an error naming the key. Everything else comes from the AdapterContext.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import type { AdapterContext, AdapterFactory, AdapterSettings, ProtocolAdapter } from "../adapter.ts";
-import { SmbConnection } from "./connection.ts";
+import { BadFrameLog } from "../transport/bad-frames.ts";
+import { ByteBudget } from "../transport/budget.ts";
+import { ConnectionGuard } from "../transport/guard.ts";
+import {
+  intSetting,
+  parseTransportLimits,
+  SMB_TRANSPORT_DEFAULTS,
+  type TransportLimits,
+} from "../transport/limits.ts";
+import { SmbConnection, type SmbConnectionShared } from "./connection.ts";
 import { MAX_FRAME_BYTES } from "./framing.ts";
 import { notifyListener } from "./notify.ts";
 import { smbChangeGate } from "./oplock-gate.ts";
 import { type SmbConfig, SmbServerState } from "./state.ts";
 
 export const DEFAULT_SMB_PORT = 12445;
-export const MAX_CONNECTIONS = 1024;
+export const MAX_CONNECTIONS = SMB_TRANSPORT_DEFAULTS.maxConnections;
 /** 8 MiB READ/WRITE: 128 credits each with LARGE_MTU; the frame bound leaves room for headers. */
 export const MAX_IO_BYTES = 8 * 1024 * 1024;
+/**
+ * Frames before a session is authenticated: NEGOTIATE and SESSION_SETUP (NTLMSSP is a few hundred
+ * bytes; a Kerberos ticket with a large PAC stays under Windows' 48,000-byte MaxTokenSize).
+ */
+export const MAX_PREAUTH_FRAME_BYTES = 64 * 1024;
+export const DEFAULT_MAX_OUTSTANDING_READ_BYTES = 4 * MAX_IO_BYTES;
+
+export interface SmbLimits {
+  transport: TransportLimits;
+  /** READ bytes requested and not yet answered on one connection. */
+  maxOutstandingReadBytes: number;
+}
+
+export function parseSmbLimits(settings: AdapterSettings): SmbLimits {
+  return {
+    transport: parseTransportLimits(settings, SMB_TRANSPORT_DEFAULTS),
+    maxOutstandingReadBytes: intSetting(
+      settings,
+      "maxOutstandingReadBytes",
+      DEFAULT_MAX_OUTSTANDING_READ_BYTES,
+      MAX_IO_BYTES,
+      1024 * MAX_IO_BYTES,
+    ),
+  };
+}
 
 export function smbConfigFrom(settings: AdapterSettings): SmbConfig {
   return {
@@ -35,7 +71,8 @@ class SmbAdapter implements ProtocolAdapter {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
   private readonly state: SmbServerState;
-  private readonly maxConnections: number;
+  private readonly guard: ConnectionGuard;
+  private readonly shared: SmbConnectionShared;
   private removeGate: (() => void) | null = null;
   private removeListener: (() => void) | null = null;
 
@@ -43,9 +80,22 @@ class SmbAdapter implements ProtocolAdapter {
     private readonly settings: AdapterSettings,
     ctx: AdapterContext,
   ) {
+    const limits = parseSmbLimits(settings);
     this.state = new SmbServerState(ctx, smbConfigFrom(settings));
-    this.maxConnections =
-      typeof settings.maxConnections === "number" ? settings.maxConnections : MAX_CONNECTIONS;
+    const badFrames = new BadFrameLog("smb", ctx.logger, ctx.metrics);
+    this.guard = new ConnectionGuard(limits.transport, ctx.logger, (reason) => badFrames.closed(reason));
+    const maxCompoundResponseBytes = MAX_IO_BYTES + 64 * 1024;
+    this.shared = {
+      intake: {
+        budget: ctx.bufferBudget ?? new ByteBudget(),
+        preauthFrameBytes: MAX_PREAUTH_FRAME_BYTES,
+        frameBytes: MAX_FRAME_BYTES,
+        maxOutstandingReadBytes: limits.maxOutstandingReadBytes,
+        maxFrameReadCharge: maxCompoundResponseBytes,
+      },
+      badFrames,
+      maxCompoundResponseBytes,
+    };
   }
 
   get port(): number {
@@ -76,15 +126,21 @@ class SmbAdapter implements ProtocolAdapter {
   }
 
   private accept(socket: Socket): void {
-    if (this.sockets.size >= this.maxConnections) {
+    socket.on("error", () => socket.destroy());
+    if (!this.guard.admit(socket.remoteAddress ?? "?")) {
       socket.destroy();
       return;
     }
     this.sockets.add(socket);
-    socket.on("close", () => this.sockets.delete(socket));
     try {
-      new SmbConnection(this.state, socket);
+      const conn = new SmbConnection(this.state, socket, this.shared);
+      this.guard.add(conn);
+      socket.on("close", () => {
+        this.sockets.delete(socket);
+        this.guard.remove(conn);
+      });
     } catch (err) {
+      this.sockets.delete(socket);
       this.state.ctx.logger.error({ err }, "smb: connection setup failed");
       socket.destroy();
     }
@@ -97,6 +153,7 @@ class SmbAdapter implements ProtocolAdapter {
     this.removeGate = null;
     this.removeListener?.();
     this.removeListener = null;
+    this.guard.stop();
     if (!server) return;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const s of this.sockets) s.end();

@@ -4,7 +4,8 @@
  * concurrently up to MAX_INFLIGHT_FRAMES; commands inside one compound run in order.
  */
 import type { Socket } from "node:net";
-import { signMessage, verifyMessage } from "./auth/signing.ts";
+import type { BadFrameLog } from "../transport/bad-frames.ts";
+import type { CloseReason, GuardedConnection } from "../transport/guard.ts";
 import { CreditWindow, splitChain } from "./chain.ts";
 import { closeOpen } from "./commands/close.ts";
 import { COMMANDS } from "./commands/index.ts";
@@ -14,26 +15,25 @@ import {
   SMB2_FLAGS_RELATED_OPERATIONS,
   SMB2_FLAGS_SERVER_TO_REDIR,
   SMB2_FLAGS_SIGNED,
-  SMB2_HEADER_SIZE,
   SMB2_NEGOTIATE,
   SMB2_PROTOCOL_ID,
-  SMB2_SESSION_SETUP,
 } from "./constants.ts";
-import { transportHeader } from "./framing.ts";
+import { FrameTooLargeError, transportHeader } from "./framing.ts";
 import { breakNotificationHeader, decodeHeader, encodeHeader, type Smb2Header } from "./header.ts";
-import { type FrameSlot, RequestIntake } from "./intake.ts";
+import { type FrameSlot, type IntakeLimits, RequestIntake, readLengthAt } from "./intake.ts";
 import {
   isErrorStatus,
-  STATUS_ACCESS_DENIED,
   STATUS_CANCELLED,
+  STATUS_INSUFFICIENT_RESOURCES,
   STATUS_INVALID_PARAMETER,
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_NETWORK_NAME_DELETED,
   STATUS_NOT_SUPPORTED,
   STATUS_PENDING,
-  STATUS_USER_SESSION_DELETED,
 } from "./ntstatus.ts";
-import { type CommandSpec, type CompoundState, type Reply, SmbRequest } from "./request.ts";
+import { type OutMessage, ReplyWriter } from "./reply-writer.ts";
+import { type CompoundState, type Reply, SmbRequest } from "./request.ts";
+import { bindSession, checkStructureSize } from "./request-checks.ts";
 import { MAX_PENDING_ASYNC, type Open, type Session, type SmbServerState } from "./state.ts";
 import { ntStatusOf, SmbError } from "./status.ts";
 
@@ -46,19 +46,18 @@ interface Pending {
   sessionId: bigint;
 }
 
-interface OutMessage {
-  parts: Buffer[];
-  signKey: Buffer | null;
+/** What a connection shares with its listener: budget, limits, bad-frame log. */
+export interface SmbConnectionShared {
+  intake: IntakeLimits;
+  badFrames: BadFrameLog;
+  /** Most response bytes one compound may produce (§3.3.5.2.7); commands beyond it are refused. */
+  maxCompoundResponseBytes: number;
 }
 
-function checkStructureSize(spec: CommandSpec, msg: Buffer): void {
-  const size = msg.length >= SMB2_HEADER_SIZE + 2 ? msg.readUInt16LE(SMB2_HEADER_SIZE) : -1;
-  if (size !== spec.structureSize && !spec.otherStructureSizes?.includes(size)) {
-    throw new SmbError(STATUS_INVALID_PARAMETER, "StructureSize");
-  }
-}
+/** Response bytes counted for a command besides its READ data (headers and bodies are small). */
+const SMALL_RESPONSE_BYTES = 1024;
 
-export class SmbConnection {
+export class SmbConnection implements GuardedConnection {
   dialect = 0;
   negotiated = false;
   clientGuid = Buffer.alloc(16);
@@ -76,15 +75,22 @@ export class SmbConnection {
   private readonly creditWindow = new CreditWindow();
   private closed = false;
   private readonly intake: RequestIntake;
+  private readonly writer: ReplyWriter;
   readonly clientId: string;
   readonly localAddress: string;
   /** The peer's IP address, the key of logon throttling. */
   readonly remoteAddress: string;
+  readonly acceptedAt = performance.now();
+  /** NEGOTIATE succeeded (the guard's handshake deadline stops applying). */
+  handshaken = false;
+  private authenticated = false;
 
   constructor(
     readonly server: SmbServerState,
     private readonly socket: Socket,
+    private readonly shared: SmbConnectionShared,
   ) {
+    this.writer = new ReplyWriter(socket, shared.intake.budget);
     this.clientId = server.ctx.clients.add({
       protocol: "smb",
       address: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`,
@@ -98,6 +104,7 @@ export class SmbConnection {
       socket,
       (frame, slot) => this.handleFrame(frame, slot),
       (e, msg) => this.fail(e, msg),
+      shared.intake,
     );
     // Per-connection error boundary: nothing thrown or rejected in this connection's handlers may
     // reach the process (an uncaught exception stops the daemon for every client); it closes
@@ -111,8 +118,27 @@ export class SmbConnection {
     });
     socket.on("error", () => socket.destroy());
     socket.on("close", () => {
+      this.writer.releaseAll();
       this.teardown().catch((e) => this.server.ctx.logger.error({ err: e }, "smb: teardown failed"));
     });
+  }
+
+  /** The guard's per-client key (GuardedConnection). */
+  get address(): string {
+    return this.remoteAddress;
+  }
+
+  get lastActivityAt(): number {
+    return Math.max(this.intake.lastActivityAt, this.writer.lastWriteAt);
+  }
+
+  stalledFrame(): boolean {
+    return this.intake.stalledFrame();
+  }
+
+  /** Open files, pending async requests or frames in flight keep a connection from idling out (as Samba's deadtime). */
+  busy(): boolean {
+    return this.opens.size > 0 || this.pending.size > 0 || this.intake.busy || this.writer.pendingBytes > 0;
   }
 
   /** True once the socket closed: late handlers must not register state (opens) any more. */
@@ -122,7 +148,12 @@ export class SmbConnection {
 
   private fail(e: unknown, msg: string): void {
     try {
-      this.server.ctx.logger.warn({ err: e }, msg);
+      const reason = e instanceof FrameTooLargeError ? e.reason : "bad-request";
+      this.shared.badFrames.badFrame(
+        this.address,
+        reason,
+        `${msg}: ${e instanceof Error ? e.message : String(e)}`,
+      );
     } finally {
       this.socket.destroy();
     }
@@ -139,20 +170,51 @@ export class SmbConnection {
     if (frame.length >= 4 && frame.readUInt32LE(0) !== SMB2_PROTOCOL_ID) {
       // SMB1 (or garbage): this server speaks SMB2 only; clients that start with an SMB1
       // multi-protocol NEGOTIATE are configured with `client min protocol = SMB2`.
+      this.shared.badFrames.badFrame(this.address, "not-smb2");
       this.socket.destroy();
       return;
     }
     const msgs = splitChain(frame);
     const compound: CompoundState = { sessionId: 0n, treeId: 0, fileId: null, createStatus: 0 };
     const out: OutMessage[] = [];
+    let responseBytes = 0;
     for (let i = 0; i < msgs.length; i++) {
       const msg = msgs[i]!;
       const header = decodeHeader(msg);
       const related = i > 0 && (header.Flags & SMB2_FLAGS_RELATED_OPERATIONS) !== 0;
-      const reply = await this.process(header, msg, related, compound, msgs.length === 1, slot);
-      if (reply) out.push(reply);
+      // Every reply of a compound goes out in one frame, built before it is sent: the compound's
+      // response is bounded (READ Lengths counted before they run) and commands beyond it refused.
+      const expected = responseBytes + SMALL_RESPONSE_BYTES + readLengthAt(msg, 0);
+      const overBudget = expected > this.shared.maxCompoundResponseBytes && i > 0;
+      const reply = overBudget
+        ? this.refuse(header, msg, related, compound)
+        : await this.process(header, msg, related, compound, msgs.length === 1, slot);
+      if (reply) {
+        out.push(reply);
+        for (const p of reply.parts) responseBytes += p.length;
+      }
     }
+    this.afterFrame();
     if (out.length > 0) this.sendChain(out);
+  }
+
+  /** A compound command past the response bound: STATUS_INSUFFICIENT_RESOURCES, not run. */
+  private refuse(h: Smb2Header, msg: Buffer, related: boolean, compound: CompoundState): OutMessage {
+    const req = new SmbRequest(this, this.server, h, msg, related, compound, false);
+    return this.buildResponse(req, { status: STATUS_INSUFFICIENT_RESOURCES, body: ERROR_BODY }, null);
+  }
+
+  /** NEGOTIATE ends the handshake; an authenticated session lifts the pre-auth frame bound. */
+  private afterFrame(): void {
+    if (this.negotiated) this.handshaken = true;
+    if (this.authenticated) return;
+    for (const s of this.sessions.values()) {
+      if (s.state === "valid" && !s.anonymous) {
+        this.authenticated = true;
+        this.intake.authenticated();
+        return;
+      }
+    }
   }
 
   private async process(
@@ -187,7 +249,7 @@ export class SmbConnection {
       if (!spec) throw new SmbError(STATUS_NOT_SUPPORTED, `command ${h.Command}`);
       if (!this.negotiated && h.Command !== SMB2_NEGOTIATE) throw new SmbError(STATUS_INVALID_PARAMETER);
       checkStructureSize(spec, msg);
-      if (spec.needsSession) signKey = this.bindSession(req, msg);
+      if (spec.needsSession) signKey = bindSession(this.sessions, this.dialect, req, msg);
       if (spec.needsTree) {
         const tree = req.session!.trees.get(treeId);
         if (!tree) throw new SmbError(STATUS_NETWORK_NAME_DELETED);
@@ -225,24 +287,6 @@ export class SmbConnection {
     compound.sessionId = reply.sessionId ?? sessionId;
     compound.treeId = reply.treeId ?? treeId;
     return this.buildResponse(req, reply, reply.signWith ?? (this.shouldSign(req, h) ? signKey : null));
-  }
-
-  /** Looks up the session and checks the request's signature (§3.3.5.2.4, §3.3.5.2.9). */
-  private bindSession(req: SmbRequest, msg: Buffer): Buffer | null {
-    const session = this.sessions.get(req.header.SessionId);
-    if (!session) throw new SmbError(STATUS_USER_SESSION_DELETED);
-    req.session = session;
-    if (session.state !== "valid") {
-      if (req.header.Command === SMB2_SESSION_SETUP) return null;
-      throw new SmbError(STATUS_USER_SESSION_DELETED);
-    }
-    const key = session.signingKey;
-    if (!key) return null;
-    const signed = (req.header.Flags & SMB2_FLAGS_SIGNED) !== 0;
-    if (signed && !verifyMessage(this.dialect, key, msg))
-      throw new SmbError(STATUS_ACCESS_DENIED, "bad signature");
-    if (!signed && session.signingRequired) throw new SmbError(STATUS_ACCESS_DENIED, "unsigned request");
-    return key;
   }
 
   private shouldSign(req: SmbRequest, h: Smb2Header): boolean {
@@ -288,26 +332,6 @@ export class SmbConnection {
     return { parts, signKey };
   }
 
-  /** Chains responses (8-byte aligned, NextCommand set), signs each, writes one frame. */
-  private sendChain(out: OutMessage[]): void {
-    const frameParts: Buffer[] = [];
-    let total = 0;
-    for (let i = 0; i < out.length; i++) {
-      const m = out[i]!;
-      let len = m.parts.reduce((n, p) => n + p.length, 0);
-      if (i < out.length - 1) {
-        const pad = (8 - (len % 8)) % 8;
-        if (pad) m.parts.push(Buffer.alloc(pad));
-        len += pad;
-        m.parts[0]!.writeUInt32LE(len, 20);
-      }
-      if (m.signKey) signMessage(this.dialect, m.signKey, m.parts);
-      frameParts.push(...m.parts);
-      total += len;
-    }
-    this.write([transportHeader(total), ...frameParts]);
-  }
-
   /**
    * An unsolicited OPLOCK_BREAK notification (§3.3.4.6, §3.3.4.7): MessageId all ones, no
    * session or tree, unsigned, no credits.
@@ -323,10 +347,11 @@ export class SmbConnection {
   }
 
   private write(parts: Buffer[]): void {
-    if (this.closed || this.socket.destroyed) return;
-    this.socket.cork();
-    for (const p of parts) this.socket.write(p);
-    this.socket.uncork();
+    if (!this.closed) this.writer.write(parts);
+  }
+
+  private sendChain(out: OutMessage[]): void {
+    if (!this.closed) this.writer.sendChain(this.dialect, out);
   }
 
   /** Interim response and pending registration for `req` (§3.3.4.2). */
@@ -396,7 +421,7 @@ export class SmbConnection {
     }
   }
 
-  close(): void {
+  close(_reason?: CloseReason): void {
     this.socket.destroy();
   }
 }

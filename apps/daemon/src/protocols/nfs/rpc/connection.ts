@@ -5,11 +5,20 @@
  * same tick are written under one cork, so Node issues a single writev and payload buffers
  * (READ data) are never copied into a staging buffer. Small replies (all metadata ones) are
  * copied once into a single buffer with their record mark, so a lone reply is one plain write.
+ *
+ * Memory: every fragment's bytes are reserved from the global budget when its header arrives and
+ * given back when its call ends; reply bytes are counted from queueing until written. Reading
+ * pauses while the budget is spent or this connection holds `maxHeldBytes` of calls. The guard
+ * (transport/guard.ts) closes a connection that sends no complete call in time, stalls inside a
+ * record, or stays idle.
  */
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
+import type { BadFrameLog } from "../../transport/bad-frames.ts";
+import { ByteBudget } from "../../transport/budget.ts";
+import type { CloseReason, GuardedConnection } from "../../transport/guard.ts";
 import { type Peer, ProtocolError, type RpcDispatcher } from "./dispatcher.ts";
-import { RecordDecoder, RecordTooLargeError, recordMark } from "./record-marking.ts";
+import { RecordDecoder, RecordError, recordMark } from "./record-marking.ts";
 
 export interface ConnectionLimits {
   /** Largest record accepted (WRITE of wtmax plus headers). */
@@ -18,23 +27,42 @@ export interface ConnectionLimits {
   maxInFlight: number;
   /** Reply bytes queued in the socket before we stop reading new calls. */
   maxPendingWriteBytes: number;
+  /** Call bytes (records received and not yet answered) one connection may hold before it stops reading. */
+  maxHeldBytes: number;
 }
 
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
   maxRecordBytes: 1024 * 1024 + 64 * 1024,
   maxInFlight: 128,
   maxPendingWriteBytes: 16 * 1024 * 1024,
+  maxHeldBytes: 32 * 1024 * 1024,
 };
+
+/** What a connection shares with its listener and the rest of the daemon. */
+export interface ConnectionShared {
+  budget: ByteBudget;
+  badFrames?: BadFrameLog;
+}
 
 const CLOSE_LINGER_MS = 1_000;
 /** Replies up to this size are copied into one buffer behind their record mark (one write). */
 const COALESCE_MAX_BYTES = 4096;
 const RECORD_MARK_BYTES = 4;
 const LAST_FRAGMENT = 0x8000_0000;
+const EMPTY = Buffer.alloc(0);
 
-export class RpcConnection {
+export class RpcConnection implements GuardedConnection {
   private readonly decoder: RecordDecoder;
+  private readonly budget: ByteBudget;
   private inFlight = 0;
+  /** Bytes of complete calls not answered yet (reserved from the budget). */
+  private heldBytes = 0;
+  /** Reply bytes queued and not yet written (reserved from the budget). */
+  private outReserved = 0;
+  private pausedForBudget = false;
+  readonly acceptedAt = performance.now();
+  lastActivityAt = this.acceptedAt;
+  handshaken = false;
   private out: Buffer[] = [];
   private flushScheduled = false;
   private pausedForCalls = false;
@@ -48,8 +76,10 @@ export class RpcConnection {
     private readonly dispatcher: RpcDispatcher,
     private readonly logger: Logger,
     private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
+    private readonly shared: ConnectionShared = { budget: new ByteBudget() },
   ) {
-    this.decoder = new RecordDecoder(limits.maxRecordBytes);
+    this.budget = shared.budget;
+    this.decoder = new RecordDecoder(limits.maxRecordBytes, { reserve: (n) => this.budget.tryReserve(n) });
     this.peer = { address: socket.remoteAddress ?? "?", port: socket.remotePort ?? 0 };
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -60,14 +90,48 @@ export class RpcConnection {
       }
     });
     socket.on("error", (err) => this.logger.debug({ err, peer: this.peer }, "nfs connection error"));
-    socket.on("close", () => {
-      this.closed = true;
-      this.out = [];
-      this.notifyIdle();
-    });
+    socket.on("close", () => this.onClose());
+  }
+
+  get address(): string {
+    return this.peer.address;
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.out = [];
+    this.budget.cancelWait(this.wake);
+    // Calls still running give their bytes back when they end (endCall).
+    this.budget.release(this.decoder.reservedBytes + this.outReserved);
+    this.outReserved = 0;
+    this.notifyIdle();
+  }
+
+  stalledFrame(): boolean {
+    return this.decoder.pendingBytes > 0 && !this.socket.isPaused();
+  }
+
+  busy(): boolean {
+    return this.inFlight > 0 || this.outReserved > 0;
+  }
+
+  /**
+   * With a reason (the guard: timeouts, eviction; counted there): drops the connection at once.
+   * Without (graceful stop): half-closes after queued replies are written, forced if the peer lingers.
+   */
+  close(reason?: CloseReason): void {
+    if (reason !== undefined) {
+      this.logger.debug({ peer: this.peer, reason }, "closing nfs connection");
+      this.socket.destroy();
+      return;
+    }
+    this.flush();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS).unref();
   }
 
   private onData(chunk: Buffer): void {
+    this.lastActivityAt = performance.now();
     let records: Buffer[];
     try {
       records = this.decoder.push(chunk);
@@ -75,34 +139,57 @@ export class RpcConnection {
       this.fail(e);
       return;
     }
+    if (records.length > 0) this.handshaken = true;
     for (const rec of records) this.startCall(rec);
+    if (this.decoder.blocked && !this.pausedForBudget) {
+      this.pausedForBudget = true;
+      this.budget.waitForRoom(this.wake);
+      this.updateFlow();
+    }
   }
 
-  private startCall(record: Buffer): void {
+  /** The budget has room again: retry the fragment that did not fit. */
+  private readonly wake = (): void => {
     if (this.closed) return;
+    this.pausedForBudget = false;
+    this.lastActivityAt = performance.now();
+    this.onData(EMPTY);
+    this.updateFlow();
+  };
+
+  private startCall(record: Buffer): void {
     this.inFlight++;
+    this.heldBytes += record.length;
+    if (this.closed) {
+      this.endCall(record.length);
+      return;
+    }
     this.updateFlow();
     this.dispatcher.dispatch(record, this.peer).then(
       (reply) => {
         if (reply !== null) this.send(reply);
-        this.endCall();
+        this.endCall(record.length);
       },
       (e) => {
-        this.endCall();
+        this.endCall(record.length);
         this.fail(e);
       },
     );
   }
 
-  private endCall(): void {
+  private endCall(bytes: number): void {
     this.inFlight--;
+    this.heldBytes -= bytes;
+    this.budget.release(bytes);
     this.updateFlow();
     if (this.inFlight === 0) this.notifyIdle();
   }
 
   private fail(e: unknown): void {
-    if (e instanceof ProtocolError || e instanceof RecordTooLargeError) {
-      this.logger.warn({ peer: this.peer, reason: (e as Error).message }, "closing nfs connection");
+    if (e instanceof RecordError) {
+      this.shared.badFrames?.badFrame(this.peer.address, e.reason, e.message);
+    } else if (e instanceof ProtocolError) {
+      this.shared.badFrames?.badFrame(this.peer.address, "bad-call-header", e.message);
     } else {
       this.logger.error({ err: e, peer: this.peer }, "nfs connection failed");
     }
@@ -113,6 +200,10 @@ export class RpcConnection {
     if (this.closed) return;
     let len = 0;
     for (const b of reply) len += b.length;
+    this.lastActivityAt = performance.now();
+    // A computed reply always goes out; while it waits in the socket it counts against the budget.
+    this.budget.force(len + RECORD_MARK_BYTES);
+    this.outReserved += len + RECORD_MARK_BYTES;
     if (len <= COALESCE_MAX_BYTES) {
       // A metadata reply is a few hundred bytes in one or two chunks: one small copy with the
       // record mark in front is cheaper than a writev request per chunk.
@@ -138,11 +229,19 @@ export class RpcConnection {
     if (this.closed || this.out.length === 0) return;
     const bufs = this.out;
     this.out = [];
+    let total = 0;
+    for (const b of bufs) total += b.length;
+    const written = () => {
+      const n = Math.min(total, this.outReserved);
+      this.outReserved -= n;
+      this.budget.release(n);
+    };
     if (bufs.length === 1) {
-      this.socket.write(bufs[0]!);
+      this.socket.write(bufs[0]!, written);
     } else {
       this.socket.cork();
-      for (const b of bufs) this.socket.write(b);
+      for (let i = 0; i < bufs.length; i++)
+        this.socket.write(bufs[i]!, i === bufs.length - 1 ? written : undefined);
       this.socket.uncork();
     }
     if (this.socket.writableLength > this.limits.maxPendingWriteBytes) {
@@ -154,7 +253,11 @@ export class RpcConnection {
   private updateFlow(): void {
     const tooMany = this.inFlight >= this.limits.maxInFlight;
     if (tooMany !== this.pausedForCalls) this.pausedForCalls = tooMany;
-    const pause = this.pausedForCalls || this.pausedForWrites;
+    const pause =
+      this.pausedForCalls ||
+      this.pausedForWrites ||
+      this.pausedForBudget ||
+      this.heldBytes >= this.limits.maxHeldBytes;
     if (pause && !this.socket.isPaused()) this.socket.pause();
     else if (!pause && this.socket.isPaused()) this.socket.resume();
   }
@@ -176,12 +279,5 @@ export class RpcConnection {
   stopReading(): void {
     this.socket.pause();
     this.socket.removeAllListeners("data");
-  }
-
-  /** Half-closes after queued replies are written; forces the close if the peer lingers. */
-  close(): void {
-    this.flush();
-    this.socket.end();
-    setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS).unref();
   }
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { encodeRecord, RecordDecoder, RecordTooLargeError, recordMark } from "./record-marking.ts";
+import {
+  encodeRecord,
+  RecordDecoder,
+  RecordError,
+  RecordTooLargeError,
+  recordMark,
+} from "./record-marking.ts";
 
 function records(): Buffer[] {
   return [Buffer.from("first record!"), Buffer.alloc(0), Buffer.from("x"), Buffer.alloc(40, 0xab)];
@@ -55,5 +61,34 @@ describe("record marking (RFC 5531 §11)", () => {
     const d = new RecordDecoder(10);
     const s = encodeRecord(Buffer.alloc(16), 6);
     expect(() => d.push(s)).toThrow(RecordTooLargeError);
+  });
+
+  it("rejects a zero-length fragment that is not the last (RFC 5531 §11 gives it no meaning)", () => {
+    const d = new RecordDecoder(1 << 20);
+    expect(() => d.push(Buffer.alloc(4))).toThrow(RecordError);
+    // A zero-length *last* fragment ends a record normally.
+    const ok = new RecordDecoder(1 << 20);
+    const rec = Buffer.concat([Buffer.from([0, 0, 0, 2, 7, 8]), Buffer.from([0x80, 0, 0, 0])]);
+    expect(ok.push(rec)).toEqual([Buffer.from([7, 8])]);
+  });
+
+  it("caps the fragments of one record", () => {
+    const d = new RecordDecoder(1 << 20, { maxFragments: 4 });
+    expect(() => d.push(encodeRecord(Buffer.alloc(5), 1))).toThrow(/more than 4 fragments/);
+    expect(
+      new RecordDecoder(1 << 20, { maxFragments: 4 }).push(encodeRecord(Buffer.alloc(4), 1)),
+    ).toHaveLength(1);
+  });
+
+  it("asks for each fragment's bytes before buffering them and waits when refused", () => {
+    let grant = false;
+    const asked: number[] = [];
+    const d = new RecordDecoder(1 << 20, { reserve: (n) => (asked.push(n), grant) });
+    const rec = encodeRecord(Buffer.from("hello"));
+    expect(d.push(rec)).toEqual([]);
+    expect(d.blocked).toBe(true);
+    grant = true;
+    expect(d.push(Buffer.alloc(0))).toEqual([Buffer.from("hello")]);
+    expect(asked).toEqual([5, 5]);
   });
 });

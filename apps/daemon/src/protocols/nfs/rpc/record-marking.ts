@@ -2,15 +2,43 @@
  * RFC 5531 §11 record marking over TCP. Each fragment starts with a 4-byte header: the top bit
  * marks the last fragment of a record, the low 31 bits give the fragment length. A record is the
  * concatenation of its fragments. The decoder is fed arbitrary socket chunks and yields whole
- * records; a record above `maxRecordBytes` is a protocol error (the connection is closed).
+ * records. Protocol errors (the connection is closed): a record above `maxRecordBytes`, more than
+ * `maxFragments` fragments in one record, and a zero-length fragment that is not the last one
+ * (it carries nothing, so a peer could send them forever while each cost us a list entry).
+ * An optional `reserve` callback is asked for every fragment's bytes as soon as its header
+ * arrives, before they are buffered; when it refuses, decoding stops until `push` is called again
+ * (the connection's global-budget wait).
  */
 
 const LAST_FRAGMENT = 0x8000_0000;
 const LENGTH_MASK = 0x7fff_ffff;
 const HEADER_BYTES = 4;
 
-export class RecordTooLargeError extends Error {
+/** Most fragments in one record: clients send one; a few are legal, thousands are an attack. */
+export const MAX_FRAGMENTS_PER_RECORD = 256;
+
+/** A record-marking violation; `reason` is a fixed label (metrics). */
+export class RecordError extends Error {
+  override readonly name: string = "RecordError";
+  constructor(
+    readonly reason: "record-too-large" | "too-many-fragments" | "zero-length-fragment",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class RecordTooLargeError extends RecordError {
   override readonly name = "RecordTooLargeError";
+  constructor(message: string) {
+    super("record-too-large", message);
+  }
+}
+
+export interface RecordDecoderOptions {
+  maxFragments?: number;
+  /** Asked for each fragment's length before its bytes are buffered; false: stop decoding for now. */
+  reserve?: (bytes: number) => boolean;
 }
 
 export class RecordDecoder {
@@ -21,8 +49,20 @@ export class RecordDecoder {
   /** Fragments of the record being assembled. */
   private fragments: Buffer[] = [];
   private recordBytes = 0;
+  /** Bytes `reserve` granted for the current fragment (-1: not asked yet). */
+  private reservedFragment = -1;
+  private readonly maxFragments: number;
+  private readonly reserve: ((bytes: number) => boolean) | undefined;
+  /** Decoding stopped because `reserve` refused the next fragment. */
+  blocked = false;
 
-  constructor(readonly maxRecordBytes: number) {}
+  constructor(
+    readonly maxRecordBytes: number,
+    opts: RecordDecoderOptions = {},
+  ) {
+    this.maxFragments = opts.maxFragments ?? MAX_FRAGMENTS_PER_RECORD;
+    this.reserve = opts.reserve;
+  }
 
   /** Feeds one socket chunk; returns the records it completed (possibly none). */
   push(chunk: Buffer): Buffer[] {
@@ -35,14 +75,19 @@ export class RecordDecoder {
       if (this.buffered < HEADER_BYTES) return out;
       const header = this.peekUInt32();
       const len = header & LENGTH_MASK;
-      if (this.recordBytes + len > this.maxRecordBytes) {
-        throw new RecordTooLargeError(`record of ${this.recordBytes + len} bytes > ${this.maxRecordBytes}`);
+      const last = (header & LAST_FRAGMENT) !== 0;
+      this.check(len, last);
+      if (this.reservedFragment < 0) {
+        this.blocked = this.reserve !== undefined && !this.reserve(len);
+        if (this.blocked) return out;
+        this.reservedFragment = len;
       }
       if (this.buffered < HEADER_BYTES + len) return out;
       this.take(HEADER_BYTES);
       this.fragments.push(this.take(len));
       this.recordBytes += len;
-      if ((header & LAST_FRAGMENT) !== 0) {
+      this.reservedFragment = -1;
+      if (last) {
         out.push(this.fragments.length === 1 ? this.fragments[0]! : Buffer.concat(this.fragments));
         this.fragments = [];
         this.recordBytes = 0;
@@ -50,9 +95,24 @@ export class RecordDecoder {
     }
   }
 
+  private check(len: number, last: boolean): void {
+    if (len === 0 && !last) throw new RecordError("zero-length-fragment", "zero-length fragment not last");
+    if (this.recordBytes + len > this.maxRecordBytes) {
+      throw new RecordTooLargeError(`record of ${this.recordBytes + len} bytes > ${this.maxRecordBytes}`);
+    }
+    if (this.fragments.length + 1 > this.maxFragments) {
+      throw new RecordError("too-many-fragments", `more than ${this.maxFragments} fragments in a record`);
+    }
+  }
+
   /** Bytes held that do not form a complete record yet. */
   get pendingBytes(): number {
     return this.buffered + this.recordBytes;
+  }
+
+  /** Bytes granted by `reserve` for the record being assembled (given back by the owner on close). */
+  get reservedBytes(): number {
+    return this.recordBytes + Math.max(0, this.reservedFragment);
   }
 
   private peekUInt32(): number {

@@ -1,21 +1,30 @@
 /**
- * A TCP listener serving RPC programs through one dispatcher. Bounded connection count; a graceful
- * stop stops accepting, lets calls in flight finish (up to a deadline), then closes connections.
+ * A TCP listener serving RPC programs through one dispatcher. Connection caps, handshake, frame
+ * and idle deadlines come from the guard (transport/guard.ts); a graceful stop stops accepting,
+ * lets calls in flight finish (up to a deadline), then closes connections.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "pino";
+import type { BadFrameLog } from "../../transport/bad-frames.ts";
+import { ByteBudget } from "../../transport/budget.ts";
+import { ConnectionGuard } from "../../transport/guard.ts";
+import { NFS_TRANSPORT_DEFAULTS, type TransportLimits } from "../../transport/limits.ts";
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, RpcConnection } from "./connection.ts";
 import type { RpcDispatcher } from "./dispatcher.ts";
 
-export const DEFAULT_MAX_CONNECTIONS = 1024;
+export const DEFAULT_MAX_CONNECTIONS = NFS_TRANSPORT_DEFAULTS.maxConnections;
 const STOP_DRAIN_DEADLINE_MS = 5_000;
 
 export interface RpcServerOptions {
   host: string;
   port: number;
   logger: Logger;
-  maxConnections?: number;
+  /** Caps and deadlines; default NFS_TRANSPORT_DEFAULTS. */
+  transport?: TransportLimits;
   limits?: ConnectionLimits;
+  /** The global buffer budget shared with the daemon's other listeners; default a private one. */
+  budget?: ByteBudget;
+  badFrames?: BadFrameLog;
   onConnect?(socket: Socket): void;
   onDisconnect?(socket: Socket): void;
 }
@@ -23,12 +32,19 @@ export interface RpcServerOptions {
 export class RpcServer {
   private server: Server | null = null;
   private readonly connections = new Set<RpcConnection>();
+  private readonly guard: ConnectionGuard;
+  private readonly budget: ByteBudget;
   private boundPort = 0;
 
   constructor(
     private readonly dispatcher: RpcDispatcher,
     private readonly opts: RpcServerOptions,
-  ) {}
+  ) {
+    this.budget = opts.budget ?? new ByteBudget();
+    this.guard = new ConnectionGuard(opts.transport ?? NFS_TRANSPORT_DEFAULTS, opts.logger, (reason) =>
+      opts.badFrames?.closed(reason),
+    );
+  }
 
   get port(): number {
     return this.boundPort;
@@ -38,32 +54,40 @@ export class RpcServer {
     return this.connections.size;
   }
 
-  listen(): Promise<void> {
-    const max = this.opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    const server = createServer((socket) => {
-      if (this.connections.size >= max) {
-        this.opts.logger.warn({ max }, "rpc connection limit reached; refusing");
-        socket.destroy();
-        return;
-      }
-      const conn = new RpcConnection(
-        socket,
-        this.dispatcher,
-        this.opts.logger,
-        this.opts.limits ?? DEFAULT_CONNECTION_LIMITS,
-      );
-      this.connections.add(conn);
-      this.opts.onConnect?.(socket);
-      socket.on("close", () => {
-        this.connections.delete(conn);
-        this.opts.onDisconnect?.(socket);
-      });
+  private accept(socket: Socket): void {
+    // An error before the connection object exists (reset right after accept) must not be unheard.
+    socket.on("error", () => socket.destroy());
+    if (!this.guard.admit(socket.remoteAddress ?? "?")) {
+      socket.destroy();
+      return;
+    }
+    const conn = new RpcConnection(
+      socket,
+      this.dispatcher,
+      this.opts.logger,
+      this.opts.limits ?? DEFAULT_CONNECTION_LIMITS,
+      { budget: this.budget, badFrames: this.opts.badFrames },
+    );
+    this.connections.add(conn);
+    this.guard.add(conn);
+    this.opts.onConnect?.(socket);
+    socket.on("close", () => {
+      this.connections.delete(conn);
+      this.guard.remove(conn);
+      this.opts.onDisconnect?.(socket);
     });
+  }
+
+  listen(): Promise<void> {
+    const server = createServer((socket) => this.accept(socket));
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.opts.port, this.opts.host, () => {
         server.off("error", reject);
+        // After listen, an accept failure (EMFILE, ENFILE) is an 'error' event: unheard, it would
+        // be an uncaught exception that stops the daemon.
+        server.on("error", (err) => this.opts.logger.error({ err }, "rpc listener error"));
         const addr = server.address();
         this.boundPort = typeof addr === "object" && addr ? addr.port : this.opts.port;
         resolve();
@@ -75,6 +99,7 @@ export class RpcServer {
     const server = this.server;
     if (!server) return;
     this.server = null;
+    this.guard.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     const conns = [...this.connections];
     for (const c of conns) c.stopReading();

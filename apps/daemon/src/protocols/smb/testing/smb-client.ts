@@ -317,6 +317,12 @@ export class SmbTestClient {
   close(): void {
     this.socket.destroy();
   }
+
+  /** Resolves when the connection is closed (by either side). */
+  closed(): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => this.socket.once("close", () => resolve()));
+  }
 }
 
 function authenticateMessage(nt: Buffer, domain: string, user: string, encKey: Buffer): Buffer {

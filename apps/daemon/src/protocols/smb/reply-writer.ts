@@ -1,0 +1,76 @@
+/**
+ * One writer per SMB connection: chains responses into one frame (§3.3.4.1.3: 8-byte aligned,
+ * NextCommand set), signs each, and writes under one cork. Reply bytes count against the global
+ * buffer budget from the moment they are handed to the socket until it wrote them, so clients
+ * that stop reading hold budget, not unbounded memory (the intake pauses them on
+ * `writableLength` as well).
+ */
+import type { Socket } from "node:net";
+import type { ByteBudget } from "../transport/budget.ts";
+import { signMessage } from "./auth/signing.ts";
+import { transportHeader } from "./framing.ts";
+
+export interface OutMessage {
+  parts: Buffer[];
+  signKey: Buffer | null;
+}
+
+export class ReplyWriter {
+  /** Reply bytes handed to the socket and not yet written (reserved from the budget). */
+  private outReserved = 0;
+  lastWriteAt = performance.now();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly budget: ByteBudget,
+  ) {}
+
+  get pendingBytes(): number {
+    return this.outReserved;
+  }
+
+  /** The connection closed: whatever was not written goes back to the budget. */
+  releaseAll(): void {
+    this.budget.release(this.outReserved);
+    this.outReserved = 0;
+  }
+
+  /** Chains responses, signs each with `dialect`'s algorithm, writes one frame. */
+  sendChain(dialect: number, out: OutMessage[]): void {
+    const frameParts: Buffer[] = [];
+    let total = 0;
+    for (let i = 0; i < out.length; i++) {
+      const m = out[i]!;
+      let len = m.parts.reduce((n, p) => n + p.length, 0);
+      if (i < out.length - 1) {
+        const pad = (8 - (len % 8)) % 8;
+        if (pad) m.parts.push(Buffer.alloc(pad));
+        len += pad;
+        m.parts[0]!.writeUInt32LE(len, 20);
+      }
+      if (m.signKey) signMessage(dialect, m.signKey, m.parts);
+      frameParts.push(...m.parts);
+      total += len;
+    }
+    this.write([transportHeader(total), ...frameParts]);
+  }
+
+  write(parts: Buffer[]): void {
+    if (this.socket.destroyed) return;
+    let total = 0;
+    for (const p of parts) total += p.length;
+    this.budget.force(total);
+    this.outReserved += total;
+    const written = () => {
+      const n = Math.min(total, this.outReserved);
+      this.outReserved -= n;
+      this.budget.release(n);
+    };
+    this.lastWriteAt = performance.now();
+    this.socket.cork();
+    for (let i = 0; i < parts.length; i++) {
+      this.socket.write(parts[i]!, i === parts.length - 1 ? written : undefined);
+    }
+    this.socket.uncork();
+  }
+}

@@ -1,0 +1,40 @@
+/** Checks every request passes before its handler runs ([MS-SMB2] §3.3.5.2). */
+import { verifyMessage } from "./auth/signing.ts";
+import { SMB2_FLAGS_SIGNED, SMB2_HEADER_SIZE, SMB2_SESSION_SETUP } from "./constants.ts";
+import { STATUS_ACCESS_DENIED, STATUS_INVALID_PARAMETER, STATUS_USER_SESSION_DELETED } from "./ntstatus.ts";
+import type { CommandSpec, SmbRequest } from "./request.ts";
+import type { Session } from "./state.ts";
+import { SmbError } from "./status.ts";
+
+/** The body's StructureSize must be the command's (§2.2: fixed per command). */
+export function checkStructureSize(spec: CommandSpec, msg: Buffer): void {
+  const size = msg.length >= SMB2_HEADER_SIZE + 2 ? msg.readUInt16LE(SMB2_HEADER_SIZE) : -1;
+  if (size !== spec.structureSize && !spec.otherStructureSizes?.includes(size)) {
+    throw new SmbError(STATUS_INVALID_PARAMETER, "StructureSize");
+  }
+}
+
+/**
+ * Looks up the session and checks the request's signature (§3.3.5.2.4, §3.3.5.2.9); returns the
+ * key the response is signed with, if any.
+ */
+export function bindSession(
+  sessions: Map<bigint, Session>,
+  dialect: number,
+  req: SmbRequest,
+  msg: Buffer,
+): Buffer | null {
+  const session = sessions.get(req.header.SessionId);
+  if (!session) throw new SmbError(STATUS_USER_SESSION_DELETED);
+  req.session = session;
+  if (session.state !== "valid") {
+    if (req.header.Command === SMB2_SESSION_SETUP) return null;
+    throw new SmbError(STATUS_USER_SESSION_DELETED);
+  }
+  const key = session.signingKey;
+  if (!key) return null;
+  const signed = (req.header.Flags & SMB2_FLAGS_SIGNED) !== 0;
+  if (signed && !verifyMessage(dialect, key, msg)) throw new SmbError(STATUS_ACCESS_DENIED, "bad signature");
+  if (!signed && session.signingRequired) throw new SmbError(STATUS_ACCESS_DENIED, "unsigned request");
+  return key;
+}
