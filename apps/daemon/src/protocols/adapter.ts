@@ -8,12 +8,15 @@ import type { IdentityDirectory } from "../domain/identity.ts";
 import type { LogonGate } from "../domain/logon.ts";
 import type { ShareInfo } from "../domain/share.ts";
 import type { ProtocolMetrics } from "../domain/stats.ts";
+import type { FileService } from "../files/service.ts";
 import type { MetadataService } from "../metadata/types.ts";
 import type { PayloadService } from "../payload/types.ts";
 import type { ByteBudget } from "./transport/budget.ts";
 
 export interface AdapterContext {
   logger: Logger;
+  /** The one entry for file operations (docs/architecture.md "Layers"); metadata/payload for the rest until moved. */
+  files: FileService;
   metadata: MetadataService;
   payload: PayloadService;
   shares: { list(): ShareInfo[]; get(name: string): ShareInfo | undefined };

@@ -20,6 +20,7 @@ import type { AdapterRecord, ShareRecord, StoreKind } from "../control/store/typ
 import type { ConnectedClient } from "../domain/clients.ts";
 import type { IdentityDirectory } from "../domain/identity.ts";
 import type { ShareInfo } from "../domain/share.ts";
+import { FileService } from "../files/service.ts";
 import type { AdapterContext } from "../protocols/adapter.ts";
 import { ByteBudget, defaultBufferBudgetBytes } from "../protocols/transport/budget.ts";
 import { type AdapterRegistry, adapterFactories } from "./adapter-registry.ts";
@@ -112,6 +113,7 @@ export class Runtime implements RuntimeControl {
     this.#digestTimer = setInterval(() => void this.logons.digest.flush(), AUDIT_DIGEST_WINDOW_MS).unref();
     this.context = {
       logger: opts.logger,
+      files: new FileService({ metadata: opts.services.metadata, payload: opts.services.payload }),
       metadata: opts.services.metadata,
       payload: opts.services.payload,
       shares: { list: () => this.#shares.list(), get: (name) => this.#shares.get(name) },

@@ -88,6 +88,7 @@ class NfsAdapter implements ProtocolAdapter {
     const logger = ctx.logger.child({ adapter: "nfs" });
     // RFC 1813 §3.3.7: a new verifier per start makes clients resend uncommitted writes.
     const env: NfsEnv = {
+      files: ctx.files,
       metadata: ctx.metadata,
       payload: ctx.payload,
       logger,

@@ -54,6 +54,9 @@ const OVERRIDES: Partial<Record<string, Partial<Record<Errno, number>>>> = {
   RENAME: { EEXIST: c.NFS3ERR_EXIST },
 };
 
+/** The message of the FsError a failed SETATTR guard throws (files/setattr.ts, metadata setattr). */
+const NOT_SYNC_MESSAGE = "EINVAL: NOT_SYNC";
+
 /** Statuses without an errno, thrown by procedures themselves. */
 export class NfsStatusError extends Error {
   constructor(
@@ -69,5 +72,7 @@ export class NfsStatusError extends Error {
 export function nfsStatus(e: unknown, procName: string): number | null {
   if (e instanceof NfsStatusError) return e.status;
   if (!isFsError(e)) return null;
+  // RFC 1813 §3.3.2: a failed sattrguard3 check; the file service names it in an EINVAL.
+  if (e.code === "EINVAL" && e.message === NOT_SYNC_MESSAGE) return c.NFS3ERR_NOT_SYNC;
   return OVERRIDES[procName]?.[e.code] ?? ERRNO_TO_NFS3[e.code] ?? c.NFS3ERR_SERVERFAULT;
 }

@@ -3,9 +3,9 @@
  * `SmbConnection`; what several connections share (share modes, delete-pending files, session
  * ids) lives on `SmbServerState`.
  */
-
 import type { Principal } from "../../domain/identity.ts";
 import type { ShareInfo } from "../../domain/share.ts";
+import type { FileCall } from "../../files/types.ts";
 import type { Caller } from "../../metadata/types.ts";
 import type { AdapterContext } from "../adapter.ts";
 import type { SmbConnection } from "./connection.ts";
@@ -125,6 +125,14 @@ export interface Open {
   holder: CacheHolder | null;
   /** CHANGE_NOTIFY state once the client asked for notifications on this directory open. */
   notify: NotifyState | null;
+}
+
+/**
+ * An open as the file service's call context: the tree's caller and share, the open's handle
+ * (resolved at CREATE; TREE_CONNECT checked the share's SMB access).
+ */
+export function fileCall(open: Open): FileCall {
+  return { caller: open.tree.caller, handle: open.handle, share: open.tree.share };
 }
 
 /** Per-file state shared by every open of it across connections (§3.3.1.10 Open.File). */

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { type Logger, pino } from "pino";
 import type { ShareInfo } from "../../../domain/share.ts";
+import { FileService } from "../../../files/service.ts";
 import type { MetadataStore } from "../../../metadata/metadata-store.ts";
 import { DefaultMetadataService } from "../../../metadata/service.ts";
 import { MemoryMetadataStore } from "../../../metadata/stores/memory.ts";
@@ -75,6 +76,7 @@ export async function startNfsServer(opts: NfsServerOptions = {}): Promise<NfsSe
   const shares = new TestShares();
   const ctx: TestContext = {
     logger,
+    files: new FileService({ metadata, payload }),
     metadata,
     payload,
     shares,

@@ -5,7 +5,8 @@
  * failing reply still carries its post_op_attr / wcc_data arm).
  */
 import type { Logger } from "pino";
-import { FsError } from "../../../domain/errors.ts";
+import type { FileService } from "../../../files/service.ts";
+import type { FileCall } from "../../../files/types.ts";
 import type { FileAttr, MetadataService } from "../../../metadata/types.ts";
 import type { PayloadService } from "../../../payload/types.ts";
 import { NFS_PROGRAM } from "../rpc/constants.ts";
@@ -17,6 +18,7 @@ import { NFS_V3, NFS3_OK, NFS3ERR_ACCES, NFS3ERR_SERVERFAULT } from "./constants
 import { encodePostOpAttr, encodeWcc } from "./types.ts";
 
 export interface NfsEnv {
+  files: FileService;
   metadata: MetadataService;
   payload: PayloadService;
   logger: Logger;
@@ -30,6 +32,11 @@ export type FailPart = { attr: Buffer } | { wcc: Buffer } | { attrOrNothing: Buf
 export interface NfsProcedureSpec<A, R> extends ProcedureSpec<A, R> {
   /** The handle whose share is checked (exported over NFS, read-only). Required with needsExport. */
   fh?(args: A): Buffer;
+  /**
+   * `file` is the handle of `fh` resolved once by the dispatcher (share looked up, export and
+   * read-only checked); present whenever the procedure has `needsExport` and `fh`.
+   */
+  handle(call: CallContext, args: A, file?: FileCall): Promise<R>;
   /** The resfail arm in wire order; empty for procedures whose failure carries nothing. */
   resfail(args: A): FailPart[];
 }
@@ -58,12 +65,24 @@ export async function writeResfail(env: NfsEnv, w: XdrWriter, parts: FailPart[])
   }
 }
 
-/** Flag checks the dispatcher applies to every procedure, in one place (style.md §2). */
-function checkExport(env: NfsEnv, spec: AnyNfsProcedure, args: unknown): void {
-  if (!spec.needsExport || spec.fh === undefined) return;
-  const share = env.metadata.shareOf(spec.fh(args));
-  if (!share.protocols.nfs) throw new FsError("EACCES", `share ${share.name} is not exported over NFS`);
-  if (spec.mutates && share.readOnly) throw new FsError("EROFS", `share ${share.name} is read-only`);
+/**
+ * Flag checks the dispatcher applies to every procedure, in one place (style.md §2): the file
+ * service resolves the handle once, checking the share is exported over NFS and writable.
+ */
+function resolveFile(
+  env: NfsEnv,
+  spec: AnyNfsProcedure,
+  call: CallContext,
+  args: unknown,
+): FileCall | undefined {
+  if (!spec.needsExport || spec.fh === undefined) return undefined;
+  return env.files.resolve(call.caller, spec.fh(args), { protocol: "nfs", mutates: spec.mutates });
+}
+
+/** The resolved file of a procedure with `needsExport` and `fh` (programmer error otherwise). */
+export function fileOf(file: FileCall | undefined): FileCall {
+  if (file === undefined) throw new Error("procedure without needsExport/fh asked for its file");
+  return file;
 }
 
 export function nfsProgram(env: NfsEnv, procedures: AnyProcedure[]): RpcProgram {
@@ -77,8 +96,8 @@ export function nfsProgram(env: NfsEnv, procedures: AnyProcedure[]): RpcProgram 
     async run(call: CallContext, spec: AnyProcedure, args: unknown, w: XdrWriter): Promise<boolean> {
       const nfs = spec as AnyNfsProcedure;
       try {
-        checkExport(env, nfs, args);
-        const res = await nfs.handle(call, args);
+        const file = resolveFile(env, nfs, call, args);
+        const res = await nfs.handle(call, args, file);
         if (nfs.proc !== 0) w.uint32(NFS3_OK);
         nfs.encode(w, res);
         return true;

@@ -2,6 +2,7 @@
 import { FILE_APPEND_DATA, FILE_WRITE_DATA } from "../constants.ts";
 import { STATUS_ACCESS_DENIED } from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
+import { fileCall } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { EMPTY_4 } from "./logoff.ts";
 
@@ -13,10 +14,8 @@ export async function flush(req: SmbRequest): Promise<Reply> {
   if (!open.isDir && !(open.grantedAccess & (FILE_WRITE_DATA | FILE_APPEND_DATA))) {
     throw new SmbError(STATUS_ACCESS_DENIED);
   }
-  if (!open.isDir) {
-    const attr = await req.server.ctx.metadata.getattr(open.handle);
-    if (attr.payloadId) await req.server.ctx.payload.commit(open.tree.share.name, attr.payloadId);
-  }
+  // A directory has nothing to flush; a symlink or device neither (nonFileOk).
+  if (!open.isDir) await req.server.ctx.files.commit(fileCall(open), true);
   return { body: EMPTY_4() };
 }
 

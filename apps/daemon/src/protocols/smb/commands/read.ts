@@ -11,7 +11,8 @@ import {
   STATUS_INVALID_PARAMETER,
 } from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { SmbError } from "../status.ts";
+import { fileCall } from "../state.ts";
+import { SmbError, withStatus } from "../status.ts";
 import { SmbWriter } from "../wire.ts";
 import { clampRange } from "./lock.ts";
 
@@ -41,20 +42,16 @@ export async function read(req: SmbRequest): Promise<Reply> {
     if (length === 0 && minimumCount === 0) return { body: readResponse(0), data: Buffer.alloc(0) };
     throw new SmbError(STATUS_END_OF_FILE);
   }
-  const { payloadId, attr } = await ctx.metadata.prepareRead(open.tree.caller, open.handle);
-  const start = Number(offset);
-  if (length > 0) {
-    const range = clampRange(offset, BigInt(length));
-    const conflict = ctx.metadata.testLock(open.handle, { owner: open.lockOwner, kind: "shared", ...range });
-    if (conflict) throw new SmbError(STATUS_FILE_LOCK_CONFLICT);
-  }
+  // A range past 2^53 is clamped for the lock test only; the read itself ends at the file size.
+  const lock = length > 0 ? { owner: open.lockOwner, ...clampRange(offset, BigInt(length)) } : undefined;
+  const got = await withStatus({ EAGAIN: STATUS_FILE_LOCK_CONFLICT }, () =>
+    ctx.files.read(fileCall(open), { offset: Number(offset), count: length, lock }),
+  );
   if (length === 0 && minimumCount === 0) return { body: readResponse(0), data: Buffer.alloc(0) };
-  if (start >= attr.size) throw new SmbError(STATUS_END_OF_FILE);
-  const n = Math.max(0, Math.min(length, attr.size - start));
-  if (n < minimumCount) throw new SmbError(STATUS_END_OF_FILE);
-  const data = n > 0 ? await ctx.payload.readAt(open.tree.share.name, payloadId, start, n) : Buffer.alloc(0);
-  open.position = offset + BigInt(data.length);
-  return { body: readResponse(data.length), data };
+  // At or past the end, or shorter than MinimumCount: END_OF_FILE (§3.3.5.12).
+  if (got.data.length === 0 || got.data.length < minimumCount) throw new SmbError(STATUS_END_OF_FILE);
+  open.position = offset + BigInt(got.data.length);
+  return { body: readResponse(got.data.length), data: got.data };
 }
 
 export const READ: CommandSpec = {

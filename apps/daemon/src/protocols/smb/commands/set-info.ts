@@ -10,7 +10,7 @@ import * as S from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
 import { parsePath, resolvePath } from "../paths.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import type { Open } from "../state.ts";
+import { fileCall, type Open } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbReader, slice } from "../wire.ts";
 import { MAX_FILE_BYTES } from "./write.ts";
@@ -37,7 +37,7 @@ async function setBasic(req: SmbRequest, open: Open, r: SmbReader): Promise<void
     attrs.dosAttributes = attributes & C.SETTABLE_DOS_ATTRIBUTES;
   }
   if (Object.keys(attrs).length === 0) return;
-  await req.server.ctx.metadata.setattr(open.tree.caller, open.handle, attrs);
+  await req.server.ctx.files.setattr(fileCall(open), { attrs });
 }
 
 /** FILE_RENAME_INFORMATION_TYPE_2 / FILE_LINK_INFORMATION_TYPE_2 ([MS-FSCC] §2.4.37, §2.4.21.2). */
@@ -132,11 +132,15 @@ async function setSize(req: SmbRequest, open: Open, size: bigint, onlyShrink: bo
   if (open.isDir) throw new SmbError(S.STATUS_INVALID_PARAMETER);
   // The same ceiling as WRITE: a size past it is refused before the payload layer walks its blocks.
   if (size > MAX_FILE_BYTES) throw new SmbError(S.STATUS_DISK_FULL);
-  const md = req.server.ctx.metadata;
+  const files = req.server.ctx.files;
+  const f = fileCall(open);
   // An allocation change breaks read caching even when the size stays (smbtorture oplock batch12).
-  breakReadCaching(req.server, open);
-  if (onlyShrink && Number(size) >= (await md.getattr(open.handle)).size) return;
-  await md.setattr(open.tree.caller, open.handle, { size: Number(size) });
+  const beforeChange = () => breakReadCaching(req.server, open);
+  if (onlyShrink && Number(size) >= (await req.server.ctx.metadata.getattr(open.handle)).size) {
+    beforeChange();
+    return;
+  }
+  await files.setattr(f, { attrs: { size: Number(size) }, beforeChange });
   open.written = true;
 }
 

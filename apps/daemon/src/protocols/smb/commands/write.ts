@@ -1,6 +1,7 @@
 /**
- * SMB2 WRITE ([MS-SMB2] §2.2.21, §2.2.22, §3.3.5.13). Bytes go to the payload service (WAL +
- * cache), then metadata extends the size. WRITE_THROUGH asks for file_sync durability.
+ * SMB2 WRITE ([MS-SMB2] §2.2.21, §2.2.22, §3.3.5.13): the wire checks here, then one file-service
+ * write (range, lock and permission checks, then payload and size). WRITE_THROUGH asks for
+ * file_sync durability.
  */
 import { FILE_APPEND_DATA, FILE_WRITE_DATA, SMB2_WRITEFLAG_WRITE_THROUGH } from "../constants.ts";
 import {
@@ -11,9 +12,9 @@ import {
 } from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { SmbError } from "../status.ts";
+import { fileCall } from "../state.ts";
+import { SmbError, withStatus } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
-import { clampRange } from "./lock.ts";
 
 const APPEND_OFFSET = 0xffffffffffffffffn;
 const INT64_MAX = 0x7fffffffffffffffn;
@@ -24,7 +25,7 @@ export async function write(req: SmbRequest): Promise<Reply> {
   const r = req.reader();
   const dataOffset = r.u16();
   const length = r.u32();
-  let offset = r.u64();
+  const offset = r.u64();
   const open = req.open(readFileId(r));
   r.u32(); // Channel
   r.u32(); // RemainingBytes
@@ -35,34 +36,27 @@ export async function write(req: SmbRequest): Promise<Reply> {
   if (!(open.grantedAccess & (FILE_WRITE_DATA | FILE_APPEND_DATA))) throw new SmbError(STATUS_ACCESS_DENIED);
   if (length > req.server.config.maxWriteBytes) throw new SmbError(STATUS_INVALID_PARAMETER, "Length");
   const data = slice(req.msg, dataOffset, length, req.server.config.maxWriteBytes);
-  const ctx = req.server.ctx;
-  const { payloadId } = await ctx.metadata.prepareWrite(open.tree.caller, open.handle);
-  // [MS-FSA] §2.1.5.3: a write ends other opens' read caching (LEVEL_II / R), no ack awaited.
-  breakReadCaching(req.server, open);
   // §3.3.5.13: all-ones means "append" only for an open with append but not write access.
-  const appendOnly = !(open.grantedAccess & FILE_WRITE_DATA);
-  if (offset === APPEND_OFFSET && appendOnly) offset = BigInt((await ctx.metadata.getattr(open.handle)).size);
-  if (offset + BigInt(length) > INT64_MAX) throw new SmbError(STATUS_INVALID_PARAMETER, "Offset");
-  if (length > 0 && offset + BigInt(length) > MAX_FILE_BYTES) {
+  const append = offset === APPEND_OFFSET && !(open.grantedAccess & FILE_WRITE_DATA);
+  if (!append && offset + BigInt(length) > INT64_MAX) throw new SmbError(STATUS_INVALID_PARAMETER, "Offset");
+  if (!append && length > 0 && offset + BigInt(length) > MAX_FILE_BYTES) {
     throw new SmbError(STATUS_INVALID_PARAMETER, "past the maximum file size");
   }
-  if (length > 0) {
-    const range = clampRange(offset, BigInt(length));
-    const conflict = ctx.metadata.testLock(open.handle, {
-      owner: open.lockOwner,
-      kind: "exclusive",
-      ...range,
-    });
-    if (conflict) throw new SmbError(STATUS_FILE_LOCK_CONFLICT);
-  }
-  const start = Number(offset);
   const sync = (flags & SMB2_WRITEFLAG_WRITE_THROUGH) !== 0 || (open.mode & 0x2) !== 0;
-  if (length > 0) {
-    await ctx.payload.writeAt(open.tree.share.name, payloadId, start, data, sync ? "file_sync" : "unstable");
-    await ctx.metadata.commitWrite(open.handle, start + length);
-    open.written = true;
-  }
-  open.position = offset + BigInt(length);
+  const done = await withStatus({ EAGAIN: STATUS_FILE_LOCK_CONFLICT }, () =>
+    req.server.ctx.files.write(fileCall(open), {
+      offset,
+      data,
+      stability: sync ? "file_sync" : "unstable",
+      append,
+      lock: { owner: open.lockOwner },
+      emptyChangesNothing: true,
+      // [MS-FSA] §2.1.5.3: a write ends other opens' read caching (LEVEL_II / R), no ack awaited.
+      beforeChange: () => breakReadCaching(req.server, open),
+    }),
+  );
+  if (length > 0) open.written = true;
+  open.position = done.offset + BigInt(length);
   const w = new SmbWriter(16);
   w.u16(17).u16(0).u32(length).u32(0).u16(0).u16(0);
   return { body: w.finish() };

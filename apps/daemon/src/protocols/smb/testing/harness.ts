@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import type { ShareInfo } from "../../../domain/share.ts";
+import { FileService } from "../../../files/service.ts";
 import { DefaultMetadataService } from "../../../metadata/service.ts";
 import { MemoryMetadataStore } from "../../../metadata/stores/memory.ts";
 import { FsBlockStore } from "../../../payload/block-store/fs.ts";
@@ -53,6 +54,7 @@ export async function startSmbHarness(
   await identity.addUser(BOB.user, BOB.password, BOB, { "/export": "read" });
   const ctx = {
     logger,
+    files: new FileService({ metadata, payload }),
     metadata,
     payload,
     shares,

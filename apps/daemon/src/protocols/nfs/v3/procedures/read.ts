@@ -5,7 +5,7 @@
  */
 import type { FileAttr } from "../../../../metadata/types.ts";
 import { NFSPROC3_READ, RTMAX_BYTES } from "../constants.ts";
-import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { decodeFh, encodePostOpAttr } from "../types.ts";
 
 interface Args {
@@ -20,7 +20,6 @@ interface Res {
   eof: boolean;
 }
 
-const EMPTY = Buffer.alloc(0);
 const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
 
 export const read = (env: NfsEnv) =>
@@ -38,18 +37,8 @@ export const read = (env: NfsEnv) =>
       const offset = wire > MAX_OFFSET ? Number.MAX_SAFE_INTEGER : Number(wire);
       return { fh, offset, count: r.uint32() };
     },
-    async handle(call, a) {
-      const { payloadId, attr } = await env.metadata.prepareRead(call.caller, a.fh);
-      const size = attr.size;
-      if (a.offset >= size) return { attr, data: EMPTY, eof: true };
-      const len = Math.min(a.count, RTMAX_BYTES, size - a.offset);
-      const share = env.metadata.shareOf(a.fh).name;
-      const got = len === 0 ? EMPTY : await env.payload.readAt(share, payloadId, a.offset, len);
-      // A payload shorter than the size (sparse tail) reads as zeros (design.md "Read path").
-      const data =
-        got.length >= len ? got.subarray(0, len) : Buffer.concat([got, Buffer.alloc(len - got.length)]);
-      return { attr, data, eof: a.offset + len >= size };
-    },
+    handle: (_call, a, file) =>
+      env.files.read(fileOf(file), { offset: a.offset, count: Math.min(a.count, RTMAX_BYTES) }),
     encode(w, r) {
       encodePostOpAttr(w, r.attr);
       w.uint32(r.data.length).bool(r.eof).opaqueRef(r.data);

@@ -3,9 +3,8 @@
  * the server must answer NFS3ERR_NOT_SYNC and change nothing. Both arms carry wcc_data.
  */
 import type { FileAttr, SetAttrs, Timespec, WccAttr } from "../../../../metadata/types.ts";
-import { NfsStatusError } from "../../status.ts";
-import { NFS3ERR_NOT_SYNC, NFSPROC3_SETATTR } from "../constants.ts";
-import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { NFSPROC3_SETATTR } from "../constants.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { decodeFh, decodeSattr, decodeTime, encodeWcc } from "../types.ts";
 
 interface Args {
@@ -23,15 +22,8 @@ export const setattr = (env: NfsEnv) =>
     needsExport: true,
     fh: (a) => a.fh,
     decode: (r) => ({ fh: decodeFh(r), attrs: decodeSattr(r), guard: r.optional(decodeTime) }),
-    async handle(call, a) {
-      if (a.guard) {
-        const cur = await env.metadata.getattr(a.fh);
-        if (cur.ctime.sec !== a.guard.sec || cur.ctime.nsec !== a.guard.nsec) {
-          throw new NfsStatusError(NFS3ERR_NOT_SYNC);
-        }
-      }
-      return env.metadata.setattr(call.caller, a.fh, a.attrs, a.guard ?? undefined);
-    },
+    handle: (_call, a, file) =>
+      env.files.setattr(fileOf(file), { attrs: a.attrs, guardCtime: a.guard ?? undefined }),
     encode: (w, r) => encodeWcc(w, r.before, r.after),
     resfail: (a) => [{ wcc: a.fh }],
   });

@@ -3,29 +3,27 @@
  * durable before the reply (the payload service's group-commit fdatasync). The reply carries the
  * boot-time write verifier so a client notices a restart and resends uncommitted data.
  */
-import { FsError } from "../../../../domain/errors.ts";
 import type { FileAttr, WccAttr } from "../../../../metadata/types.ts";
 import type { Stability } from "../../../../payload/types.ts";
 import { XdrError } from "../../xdr/reader.ts";
 import { DATA_SYNC, FILE_SYNC, NFSPROC3_WRITE, UNSTABLE, WTMAX_BYTES } from "../constants.ts";
-import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { decodeFh, encodeWcc } from "../types.ts";
 
 interface Args {
   fh: Buffer;
-  offset: number;
+  offset: bigint;
   stable: number;
+  stability: Stability;
   data: Buffer;
 }
 
 interface Res {
   before: WccAttr;
-  after: FileAttr;
+  after: FileAttr | null;
   count: number;
   committed: number;
 }
-
-const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
 
 const STABILITY: Record<number, Stability> = {
   [UNSTABLE]: "unstable",
@@ -43,23 +41,20 @@ export const write = (env: NfsEnv) =>
     fh: (a) => a.fh,
     decode(r) {
       const fh = decodeFh(r);
-      const wire = r.uint64();
-      // Offsets beyond 2^53 cannot be stored: answered FBIG (RFC 1813 §3.3.7), not GARBAGE_ARGS.
-      const offset = wire > MAX_OFFSET ? Number.POSITIVE_INFINITY : Number(wire);
+      // Offsets past the largest file size are answered FBIG (RFC 1813 §3.3.7), not GARBAGE_ARGS.
+      const offset = r.uint64();
       const count = r.uint32();
       const stable = r.uint32();
-      if (STABILITY[stable] === undefined) throw new XdrError(`bad stable_how ${stable}`);
+      const stability = STABILITY[stable];
+      if (stability === undefined) throw new XdrError(`bad stable_how ${stable}`);
       const data = r.opaque(WTMAX_BYTES);
       // §3.3.7: count is the number of bytes in data; a shorter count limits the write.
-      return { fh, offset, stable, data: count < data.length ? data.subarray(0, count) : data };
+      return { fh, offset, stable, stability, data: count < data.length ? data.subarray(0, count) : data };
     },
-    async handle(call, a) {
-      if (!Number.isSafeInteger(a.offset + a.data.length)) throw new FsError("EFBIG");
-      const { payloadId, before } = await env.metadata.prepareWrite(call.caller, a.fh);
-      const share = env.metadata.shareOf(a.fh).name;
-      await env.payload.writeAt(share, payloadId, a.offset, a.data, STABILITY[a.stable]);
-      const after = await env.metadata.commitWrite(a.fh, a.offset + a.data.length);
-      return { before, after, count: a.data.length, committed: a.stable };
+    async handle(_call, a, file) {
+      const w = { offset: a.offset, data: a.data, stability: a.stability };
+      const { before, after, count } = await env.files.write(fileOf(file), w);
+      return { before, after, count, committed: a.stable };
     },
     encode(w, r) {
       encodeWcc(w, r.before, r.after);

@@ -1,0 +1,77 @@
+/**
+ * The data path: WRITE, READ and COMMIT/FLUSH for every protocol. Each validates the whole
+ * request (range against FILE_SIZE_MAX, locks, permissions) before the first change, then runs
+ * payload before metadata: the bytes are in the WAL and cache before the size covers them, so a
+ * reader never sees a size whose bytes are missing (docs: design.md "Write path").
+ */
+
+import { FsError } from "../domain/errors.ts";
+import { FILE_SIZE_MAX } from "../domain/limits.ts";
+import type { FileAttr, MetadataService } from "../metadata/types.ts";
+import type { PayloadService } from "../payload/types.ts";
+import type { FileCall, ReadRequest, ReadResult, WriteRequest, WriteResult } from "./types.ts";
+
+export interface DataDeps {
+  metadata: MetadataService;
+  payload: PayloadService;
+}
+
+const EMPTY = Buffer.alloc(0);
+const SIZE_MAX = BigInt(FILE_SIZE_MAX);
+
+/** EFBIG unless [offset, offset + length) lies below the largest file size. */
+export function checkEnd(offset: bigint, length: number): number {
+  if (offset < 0n) throw new FsError("EINVAL", "negative offset");
+  if (offset + BigInt(length) > SIZE_MAX) throw new FsError("EFBIG", "past the largest file size");
+  return Number(offset);
+}
+
+export async function write(d: DataDeps, f: FileCall, w: WriteRequest): Promise<WriteResult> {
+  const count = w.data.length;
+  const empty = count === 0 && w.emptyChangesNothing === true;
+  const offset = w.append ? BigInt((await d.metadata.getattr(f.handle)).size) : w.offset;
+  const start = empty ? 0 : checkEnd(offset, count);
+  const { payloadId, before } = await d.metadata.prepareWrite(f.caller, f.handle);
+  if (w.lock && count > 0) {
+    const probe = { owner: w.lock.owner, kind: "exclusive" as const, offset: start, length: count };
+    if (d.metadata.testLock(f.handle, probe)) throw new FsError("EAGAIN", "range locked by another owner");
+  }
+  w.beforeChange?.();
+  if (empty) return { before, after: null, offset, count };
+  await d.payload.writeAt(f.share.name, payloadId, start, w.data, w.stability);
+  const after = await d.metadata.commitWrite(f.handle, start + count);
+  return { before, after, offset, count };
+}
+
+export async function read(d: DataDeps, f: FileCall, r: ReadRequest): Promise<ReadResult> {
+  const { payloadId, attr } = await d.metadata.prepareRead(f.caller, f.handle);
+  if (r.lock && d.metadata.testLock(f.handle, { ...r.lock, kind: "shared" })) {
+    throw new FsError("EAGAIN", "range locked by another owner");
+  }
+  if (r.offset >= attr.size) return { attr, data: EMPTY, eof: true };
+  const len = Math.min(r.count, attr.size - r.offset);
+  const got = len === 0 ? EMPTY : await d.payload.readAt(f.share.name, payloadId, r.offset, len);
+  // A payload shorter than the size (sparse tail) reads as zeros (design.md "Read path").
+  const data =
+    got.length >= len ? got.subarray(0, len) : Buffer.concat([got, Buffer.alloc(len - got.length)]);
+  return { attr, data, eof: r.offset + len >= attr.size };
+}
+
+/**
+ * NFS COMMIT / SMB FLUSH: every acknowledged write of the file is durable on return. A
+ * directory is EISDIR; another non-file is EINVAL, or nothing to do when `nonFileOk` (SMB).
+ */
+export async function commit(
+  d: DataDeps,
+  f: FileCall,
+  nonFileOk = false,
+): Promise<{ before: FileAttr; after: FileAttr }> {
+  const before = await d.metadata.getattr(f.handle);
+  if (before.type === "dir") throw new FsError("EISDIR");
+  if (before.payloadId === null) {
+    if (nonFileOk) return { before, after: before };
+    throw new FsError("EINVAL", "commit of a non-regular file");
+  }
+  await d.payload.commit(f.share.name, before.payloadId);
+  return { before, after: await d.metadata.getattr(f.handle) };
+}

@@ -1,0 +1,38 @@
+/**
+ * SETATTR for every protocol (NFS SETATTR, SMB SET_INFO basic/end-of-file/allocation): the size
+ * is checked against the one FILE_SIZE_MAX and the NFS guard against the ctime before anything
+ * changes, so a refused request leaves the file as it was (RFC 1813 §3.3.2: "the server must
+ * not change anything" when it fails).
+ */
+
+import { FsError } from "../domain/errors.ts";
+import { FILE_SIZE_MAX } from "../domain/limits.ts";
+import type { FileAttr, SetAttrs, WccAttr } from "../metadata/types.ts";
+import type { DataDeps } from "./data.ts";
+import type { FileCall, SetAttrRequest } from "./types.ts";
+
+/** EINVAL for a size that is not a byte count, EFBIG past the largest file size. */
+export function checkSize(attrs: SetAttrs): void {
+  const size = attrs.size;
+  if (size === undefined) return;
+  if (!Number.isSafeInteger(size) || size < 0) throw new FsError("EINVAL", "size");
+  if (size > FILE_SIZE_MAX) throw new FsError("EFBIG", "past the largest file size");
+}
+
+export async function setattr(
+  d: DataDeps,
+  f: FileCall,
+  s: SetAttrRequest,
+): Promise<{ before: WccAttr; after: FileAttr }> {
+  checkSize(s.attrs);
+  if (s.guardCtime !== undefined) {
+    // Checked again inside the metadata transaction; this early check keeps a stale guard from
+    // breaking other clients' caching (the change gates) for a request that changes nothing.
+    const { ctime } = await d.metadata.getattr(f.handle);
+    if (ctime.sec !== s.guardCtime.sec || ctime.nsec !== s.guardCtime.nsec) {
+      throw new FsError("EINVAL", "NOT_SYNC");
+    }
+  }
+  s.beforeChange?.();
+  return d.metadata.setattr(f.caller, f.handle, s.attrs, s.guardCtime);
+}
