@@ -3,12 +3,21 @@
  * A protocol resolves the handle once (resolve), then makes one call per request; the operation
  * modules order the metadata and payload steps, validating everything before changing anything.
  */
+
 import { FsError } from "../domain/errors.ts";
 import type { ShareInfo } from "../domain/share.ts";
-import type { Caller, FileAttr, MetadataService, WccAttr } from "../metadata/types.ts";
+import type {
+  Caller,
+  CreateHow,
+  FileAttr,
+  MetadataService,
+  MutationResult,
+  SetAttrs,
+  WccAttr,
+} from "../metadata/types.ts";
 import type { PayloadService } from "../payload/types.ts";
 import { commit, type DataDeps, read, write } from "./data.ts";
-import { setattr } from "./setattr.ts";
+import { create, setattr } from "./setattr.ts";
 import type {
   FileCall,
   ReadRequest,
@@ -61,5 +70,10 @@ export class FileService {
 
   setattr(f: FileCall, s: SetAttrRequest): Promise<{ before: WccAttr; after: FileAttr }> {
     return setattr(this.d, f, s);
+  }
+
+  /** A regular file named `name` in the directory `dir`. */
+  create(dir: FileCall, name: string, attrs: SetAttrs, how: CreateHow): Promise<MutationResult> {
+    return create(this.d, dir, name, attrs, how);
   }
 }

@@ -5,9 +5,9 @@
  * not change anything" when it fails).
  */
 
-import { FsError } from "../domain/errors.ts";
+import { FsError, FsError } from "../domain/errors.ts";
 import { FILE_SIZE_MAX } from "../domain/limits.ts";
-import type { FileAttr, SetAttrs, WccAttr } from "../metadata/types.ts";
+import type { CreateHow, FileAttr, MutationResult, SetAttrs, WccAttr } from "../metadata/types.ts";
 import type { DataDeps } from "./data.ts";
 import type { FileCall, SetAttrRequest } from "./types.ts";
 
@@ -34,5 +34,35 @@ export async function setattr(
     }
   }
   s.beforeChange?.();
-  return d.metadata.setattr(f.caller, f.handle, s.attrs, s.guardCtime);
+  const r = await d.metadata.setattr(f.caller, f.handle, s.attrs, s.guardCtime);
+  await truncateAfter(d, f, r.before.size, r.after);
+  return r;
+}
+
+/**
+ * The payload follows a committed size change (metadata first: a crash in between leaves bytes
+ * past the size, which reads never return, rather than a size whose bytes are gone).
+ */
+export async function truncateAfter(
+  d: DataDeps,
+  f: FileCall,
+  before: number,
+  after: FileAttr,
+): Promise<void> {
+  if (after.payloadId === null || after.size === before) return;
+  await d.payload.truncate(f.share.name, after.payloadId, after.size);
+}
+
+/** CREATE: an UNCHECKED create over an existing file applies the requested size (RFC 1813 §3.3.8). */
+export async function create(
+  d: DataDeps,
+  dir: FileCall,
+  name: string,
+  attrs: SetAttrs,
+  how: CreateHow,
+): Promise<MutationResult> {
+  checkSize(attrs);
+  const r = await d.metadata.create(dir.caller, dir.handle, name, attrs, how);
+  if (r.sizeBefore !== undefined) await truncateAfter(d, dir, r.sizeBefore, r.attr);
+  return r;
 }

@@ -106,6 +106,11 @@ export interface MutationResult extends LookupResult {
   /** Parent directory before and after, for wcc_data. */
   dirBefore: WccAttr;
   dirAfter: FileAttr;
+  /**
+   * UNCHECKED create over an existing file that applied the requested size: the size before,
+   * so the file service truncates the payload when it changed.
+   */
+  sizeBefore?: number;
 }
 
 export interface DirChangeResult {

@@ -170,8 +170,11 @@ export async function createNode(
   // UNCHECKED over an existing file applies the requested attributes (typically size 0).
   const handle = core.handleOf(share, out.child.id);
   let attr = core.attr(share, out.child);
+  let sizeBefore: number | undefined;
   if (spec.how?.mode === "unchecked" && spec.attrs.size !== undefined) {
-    attr = (await setattr(core, caller, handle, { size: spec.attrs.size })).after;
+    const set = await setattr(core, caller, handle, { size: spec.attrs.size });
+    attr = set.after;
+    sizeBefore = set.before.size;
   }
-  return { handle, attr, dirBefore: toWcc(out.dir), dirAfter: core.attr(share, out.dir) };
+  return { handle, attr, dirBefore: toWcc(out.dir), dirAfter: core.attr(share, out.dir), sizeBefore };
 }

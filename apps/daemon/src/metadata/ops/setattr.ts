@@ -1,6 +1,7 @@
 /**
  * SETATTR: who may change what (POSIX chmod/chown/utimensat/truncate as Linux nfsd applies them),
- * ctime on every change, mtime on a size change, and the payload truncated after commit.
+ * ctime on every change, mtime on a size change. The payload is the file service's to truncate
+ * (files/setattr.ts), after this commits.
  */
 import { FsError } from "../../domain/errors.ts";
 import { FILE_SIZE_MAX } from "../../domain/limits.ts";
@@ -121,8 +122,5 @@ export async function setattr(
     await tx.updateInode(next);
     return { rec, next };
   });
-  if (attrs.size !== undefined && rec.payloadId !== null && attrs.size !== rec.size) {
-    await core.payload.truncate(share.info.name, rec.payloadId, attrs.size);
-  }
   return { before: toWcc(rec), after: core.attr(share, next) };
 }

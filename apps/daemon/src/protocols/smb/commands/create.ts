@@ -144,9 +144,11 @@ async function truncateForOverwrite(
   c: CreateRequest,
   target: LookupResult,
 ): Promise<FileAttr> {
-  const md = req.server.ctx.metadata;
   const dos = c.FileAttributes & C.SETTABLE_DOS_ATTRIBUTES;
-  const r = await md.setattr(tree.caller, target.handle, { size: 0, ...(dos ? { dosAttributes: dos } : {}) });
+  const f = { caller: tree.caller, handle: target.handle, share: tree.share };
+  const r = await req.server.ctx.files.setattr(f, {
+    attrs: { size: 0, ...(dos ? { dosAttributes: dos } : {}) },
+  });
   return r.after;
 }
 

@@ -5,7 +5,7 @@
 import type { CreateHow, MutationResult, SetAttrs } from "../../../../metadata/types.ts";
 import { XdrError } from "../../xdr/reader.ts";
 import { EXCLUSIVE, GUARDED, NFS3_CREATEVERFSIZE, NFSPROC3_CREATE, UNCHECKED } from "../constants.ts";
-import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { type DirOpArgs, decodeDirOpArgs, decodeSattr, encodeCreated } from "../types.ts";
 
 interface Args {
@@ -34,7 +34,7 @@ export const create = (env: NfsEnv) =>
       }
       throw new XdrError(`bad createmode3 ${mode}`);
     },
-    handle: (call, a) => env.metadata.create(call.caller, a.where.dir, a.where.name, a.attrs, a.how),
+    handle: (_call, a, dir) => env.files.create(fileOf(dir), a.where.name, a.attrs, a.how),
     encode: encodeCreated,
     resfail: (a) => [{ wcc: a.where.dir }],
   });
