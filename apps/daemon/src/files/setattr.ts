@@ -4,8 +4,7 @@
  * changes, so a refused request leaves the file as it was (RFC 1813 §3.3.2: "the server must
  * not change anything" when it fails).
  */
-
-import { FsError, FsError } from "../domain/errors.ts";
+import { FsError } from "../domain/errors.ts";
 import { FILE_SIZE_MAX } from "../domain/limits.ts";
 import type { CreateHow, FileAttr, MutationResult, SetAttrs, WccAttr } from "../metadata/types.ts";
 import type { DataDeps } from "./data.ts";
