@@ -3,6 +3,7 @@ import { TRPCClientError } from "@trpc/client";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { SESSION_COOKIE } from "@/lib/daemon-url";
+import { isDaemonUnreachable } from "@/lib/reachability";
 import { daemonClient, sessionToken } from "@/lib/session";
 
 export interface SignInState {
@@ -19,6 +20,14 @@ async function isHttps(): Promise<boolean> {
   return h.get("x-forwarded-proto") === "https";
 }
 
+/** Plain language for the admin: the daemon's own message, or what a missing answer means. */
+function signInErrorText(err: unknown): string {
+  if (isDaemonUnreachable(err)) {
+    return "The DittoFS daemon is not answering, so nobody can sign in right now. Check that it is running (and that DAEMON_URL points at it), then try again.";
+  }
+  return err instanceof TRPCClientError ? err.message : "Signing in failed; try again.";
+}
+
 /** Signs in against the daemon and keeps its token in an httpOnly, SameSite=Strict cookie. */
 export async function signIn(_prev: SignInState, form: FormData): Promise<SignInState> {
   const username = String(form.get("username") ?? "").trim();
@@ -33,8 +42,7 @@ export async function signIn(_prev: SignInState, form: FormData): Promise<SignIn
   try {
     result = await daemonClient(undefined, forwardedFor).auth.login.mutate({ username, password });
   } catch (err) {
-    const message = err instanceof TRPCClientError ? err.message : "The daemon could not be reached.";
-    return { error: message, username };
+    return { error: signInErrorText(err), username };
   }
   const expires = "expiresAt" in result && result.expiresAt ? new Date(result.expiresAt) : undefined;
   (await cookies()).set(SESSION_COOKIE, result.token, {

@@ -39,16 +39,18 @@ function daemonConfig(dataDir: string, httpPort: number): string {
   ].join("\n");
 }
 
-type Cleanups = (() => Promise<void>)[];
+export type Cleanups = (() => Promise<void>)[];
 
-async function startDaemon(
+/** A daemon on `dir`'s data; `port` again (same data) restarts one a spec stopped. */
+export async function startDaemon(
   root: string,
   dir: string,
   cleanups: Cleanups,
-): Promise<{ service: Service; url: string; dataDir: string }> {
+  httpPort?: number,
+): Promise<{ service: Service; url: string; dataDir: string; port: number }> {
   const dataDir = join(dir, "data");
   mkdirSync(dataDir, { recursive: true });
-  const port = await freePort();
+  const port = httpPort ?? (await freePort());
   const configPath = join(dir, "dittofs.yaml");
   writeFileSync(configPath, daemonConfig(dataDir, port));
   const service = startService(
@@ -69,10 +71,10 @@ async function startDaemon(
   cleanups.push(() => service.stop());
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(service, `${url}/health`, 200);
-  return { service, url, dataDir };
+  return { service, url, dataDir, port };
 }
 
-async function startConsole(
+export async function startConsole(
   root: string,
   dir: string,
   daemonUrl: string,

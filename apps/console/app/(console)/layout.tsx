@@ -1,12 +1,22 @@
 import type { ReactNode } from "react";
-import { requireMe } from "@/lib/session";
+import { DaemonUnreachable } from "@/components/outage/daemon-unreachable";
+import { StaleWhileUnreachable } from "@/components/outage/stale-banner";
+import { isDaemonUnreachable } from "@/lib/reachability";
+import { type Me, requireMe } from "@/lib/session";
 import { signOut } from "../session-actions";
 import { DaemonName } from "./_components/daemon-name";
 import { Nav } from "./_components/nav";
 import { ThemeToggle } from "./_components/theme-toggle";
 
 export default async function ConsoleLayout({ children }: { children: ReactNode }) {
-  const me = await requireMe();
+  let me: Me;
+  try {
+    me = await requireMe();
+  } catch (err) {
+    // Redirects (sign-in) are thrown too and must pass; only "no answer" gets the outage page.
+    if (!isDaemonUnreachable(err)) throw err;
+    return <DaemonUnreachable detail={err instanceof Error ? err.message : undefined} />;
+  }
   return (
     <div className="flex min-h-screen flex-col md:flex-row">
       <aside className="border-b border-slate-200 bg-white md:w-56 md:shrink-0 md:border-r md:border-b-0 dark:border-slate-800 dark:bg-slate-900">
@@ -31,7 +41,9 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
             </button>
           </form>
         </header>
-        <main className="mx-auto w-full max-w-7xl min-w-0 flex-1 p-4 md:p-6">{children}</main>
+        <main className="mx-auto w-full max-w-7xl min-w-0 flex-1 p-4 md:p-6">
+          <StaleWhileUnreachable>{children}</StaleWhileUnreachable>
+        </main>
       </div>
     </div>
   );

@@ -1,7 +1,8 @@
 "use client";
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { formatDate } from "@/lib/format";
+import { backoffMs } from "@/lib/reachability";
 import { useTRPC } from "@/lib/trpc";
 import { LiveChart } from "./live-chart";
 import { SNAPSHOTS_KEPT_MAX, type Snapshot, toPoints } from "./series";
@@ -12,6 +13,7 @@ const COLORS = ["#6366f1", "#f59e0b", "#10b981", "#ef4444", "#0ea5e9", "#a855f7"
 export function LiveCharts() {
   const trpc = useTRPC();
   const [snapshots, setSnapshots] = useState<Snapshot[]>([]);
+  const [attempt, setAttempt] = useState(0);
   const live = useSubscription(
     trpc.metrics.live.subscriptionOptions(undefined, {
       onData: (data) => {
@@ -19,9 +21,22 @@ export function LiveCharts() {
           typeof data === "object" && data !== null && "data" in data ? data.data : data
         ) as Snapshot;
         setSnapshots((s) => [...s.slice(-(SNAPSHOTS_KEPT_MAX - 1)), snap]);
+        setAttempt(0);
       },
     }),
   );
+  // An EventSource gives up for good on a non-SSE answer (the proxy's 502 while the daemon is
+  // down), so the stream is restarted here with growing pauses until samples flow again.
+  const failed = live.status === "error";
+  const { reset } = live;
+  useEffect(() => {
+    if (!failed) return;
+    const timer = setTimeout(() => {
+      setAttempt((a) => a + 1);
+      reset();
+    }, backoffMs(attempt));
+    return () => clearTimeout(timer);
+  }, [failed, attempt, reset]);
   const points = toPoints(snapshots);
   const latest = snapshots.at(-1);
   const adapterTypes = latest?.adapters.map((a) => a.type) ?? [];
@@ -32,7 +47,9 @@ export function LiveCharts() {
           Live metrics
         </h2>
         <p className="text-xs text-slate-500" role="status" aria-label="Live metrics status">
-          {live.status === "error" ? `Stream error: ${live.error?.message ?? "unknown"} — retrying` : null}
+          {failed
+            ? `Live stream interrupted${live.error?.message ? ` (${live.error.message})` : ""} — reconnecting in ${Math.round(backoffMs(attempt) / 1000)} s`
+            : null}
           {live.status !== "error" && latest === undefined ? "Waiting for the first sample…" : null}
           {live.status !== "error" && latest !== undefined
             ? `${snapshots.length} ${snapshots.length === 1 ? "sample" : "samples"} from ${latest.daemon.name} · last at ${formatDate(latest.timestamp)}`
