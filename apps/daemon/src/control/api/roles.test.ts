@@ -55,6 +55,7 @@ const PROCEDURES: Record<string, { access: Access; input?: unknown; run: boolean
   },
   "shares.update": { access: "admin", input: { name: "/export", readOnly: true }, run: false },
   "shares.delete": { access: "admin", input: { name: "/export" }, run: false },
+  "shares.usage": { access: "read", run: true },
   "shares.permissions.list": { access: "read", input: { name: "/export" }, run: true },
   "shares.permissions.set": {
     access: "admin",
