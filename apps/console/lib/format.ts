@@ -1,16 +1,3 @@
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"] as const;
-
-export function formatBytes(n: number | bigint | null | undefined): string {
-  if (n === null || n === undefined) return "—";
-  let v = Number(n);
-  let i = 0;
-  while (Math.abs(v) >= 1024 && i < UNITS.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${UNITS[i]}`;
-}
-
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "—";
   const s = Math.floor(seconds);

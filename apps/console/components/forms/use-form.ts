@@ -87,8 +87,3 @@ export function optionalNumber(v: unknown): number | undefined {
   if (v === undefined || v === null || String(v).trim() === "") return undefined;
   return Number(v);
 }
-
-export function optionalString(v: unknown): string | undefined {
-  if (v === undefined || v === null || String(v).trim() === "") return undefined;
-  return String(v).trim();
-}

@@ -168,7 +168,6 @@ export const configSchema = z.strictObject({
   shares: z.array(shareSchema).optional(),
 });
 
-export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type DeclaredMetadataStore = z.output<typeof metadataStoreSchema>;
 export type DeclaredBlockStore = z.output<typeof blockStoreSchema>;

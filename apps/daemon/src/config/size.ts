@@ -37,14 +37,3 @@ export function parseByteSize(value: string | number): { bytes: number } | { err
   if (!Number.isSafeInteger(bytes)) return { error: `"${value}" is too large` };
   return { bytes };
 }
-
-export function formatByteSize(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1 && value % 1024 === 0) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value}${units[unit]}`;
-}

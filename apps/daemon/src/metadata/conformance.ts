@@ -15,7 +15,7 @@ import { readdirTests } from "./conformance/readdir.ts";
 import { renameTests } from "./conformance/rename.ts";
 import { storeCrudTests } from "./conformance/store-crud.ts";
 
-export type { StoreFactory, StoreFixture } from "./conformance/harness.ts";
+export type { StoreFactory } from "./conformance/harness.ts";
 
 export function describeMetadataStore(
   name: string,

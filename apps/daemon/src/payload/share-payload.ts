@@ -22,7 +22,6 @@ import { RecordKind, WAL_RECORD_DATA_BYTES_MAX, type WalRecord } from "./wal/for
 import { reclaimWal } from "./wal/retention.ts";
 import { NullWal, type Wal } from "./wal/wal.ts";
 
-export { PREFETCH_BLOCKS, READ_BYTES_MAX } from "./read-path.ts";
 /** A dirty block untouched this long is uploaded even if partial. */
 export const IDLE_UPLOAD_MS_DEFAULT = 1_000;
 const IDLE_SCAN_MS = 250;

@@ -4,7 +4,7 @@
  * new one whenever identities change, so a lookup never sees a half-applied change.
  */
 import type { IdentityDirectory, Principal } from "../domain/identity.ts";
-import type { Permission } from "../domain/share.ts";
+import { PERMISSION_LEVELS, type Permission } from "../domain/share.ts";
 
 export interface IdentitySource {
   principals: Principal[];
@@ -12,7 +12,8 @@ export interface IdentitySource {
   permissions: Array<{ share: string; user: string | null; group: string | null; level: Permission }>;
 }
 
-const PERMISSION_RANK: Readonly<Record<Permission, number>> = { none: 0, read: 1, "read-write": 2, admin: 3 };
+/** Levels rank in declaration order (PERMISSION_LEVELS is lowest first). */
+const rank = (p: Permission): number => PERMISSION_LEVELS.indexOf(p);
 
 export class SnapshotIdentityDirectory implements IdentityDirectory {
   readonly #byName = new Map<string, Principal>();
@@ -58,7 +59,7 @@ export class SnapshotIdentityDirectory implements IdentityDirectory {
     for (const gid of new Set([principal.gid, ...principal.gids])) {
       const name = this.#groupNamesByGid.get(gid);
       const level = name === undefined ? undefined : groupGrants.get(name);
-      if (level !== undefined && PERMISSION_RANK[level] > PERMISSION_RANK[best]) best = level;
+      if (level !== undefined && rank(level) > rank(best)) best = level;
     }
     return best;
   }

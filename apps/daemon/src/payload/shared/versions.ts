@@ -12,16 +12,10 @@
 import { randomBytes } from "node:crypto";
 import { BLOCKS_PER_CHUNK, blockKey } from "../block-store/keys.ts";
 
-export const VERSION_LENGTH = 20;
-const VERSION_RE = /^[0-9a-f]{20}$/;
 const VERSIONED_KEY_RE = /^(.+)\/chunk-(\d+)\/block-(\d+)-v([0-9a-f]{20})$/;
 
 export function newVersion(nowMs = Date.now()): string {
   return nowMs.toString(16).padStart(12, "0").slice(-12) + randomBytes(4).toString("hex");
-}
-
-export function isVersion(v: string): boolean {
-  return VERSION_RE.test(v);
 }
 
 /** The uploader's clock when the version was made (ms since the epoch). */

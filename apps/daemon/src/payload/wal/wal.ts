@@ -15,8 +15,6 @@ import { encodeHeader, type RecordKind, type WalRecord } from "./format.ts";
 import { skipBytes, syncDir } from "./io.ts";
 import { replaySegments, type Segment } from "./replay-segments.ts";
 
-export { CORRUPT_SUFFIX } from "./replay-segments.ts";
-
 /** Segment size at which the next append starts a new segment. */
 export const WAL_SEGMENT_BYTES_DEFAULT = 64 * 1024 * 1024;
 /** A current segment at least this big is closed early once all its data is uploaded. */

@@ -24,7 +24,6 @@ import { NFS3_WRITEVERFSIZE } from "./v3/constants.ts";
 import { type NfsEnv, nfsProgram } from "./v3/procedure.ts";
 import { nfs3Procedures } from "./v3/procedures/index.ts";
 
-export const DEFAULT_NFS_PORT = 12049;
 export const DEFAULT_PORTMAPPER_PORT = 10111;
 const DEFAULT_CALLBACK_PORTMAP_PORT = 111;
 

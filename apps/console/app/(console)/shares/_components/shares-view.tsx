@@ -1,7 +1,5 @@
 "use client";
-import type { AppRouter } from "@dittofs/daemon/router-types";
 import { useQuery } from "@tanstack/react-query";
-import type { inferRouterOutputs } from "@trpc/server";
 import Link from "next/link";
 import { useState } from "react";
 import { DataTable, Pagination, usePaged } from "@/components/tables/table";
@@ -13,8 +11,6 @@ import { errorMessage } from "@/lib/errors";
 import { shareHref } from "@/lib/share-path";
 import { useTRPC } from "@/lib/trpc";
 import { ShareCreateDialog } from "./share-create-dialog";
-
-export type Share = inferRouterOutputs<AppRouter>["shares"]["list"][number];
 
 export function SharesView({ canEdit }: { canEdit: boolean }) {
   const trpc = useTRPC();

@@ -16,6 +16,7 @@ export const NtLmAuthenticate = 3;
 
 /** [MS-NLMP] §2.2.2.5 NegotiateFlags. */
 export const NTLMSSP_NEGOTIATE_UNICODE = 0x00000001;
+/** @public Part of the flag table; OEM strings are never negotiated (Unicode only). */
 export const NTLMSSP_NEGOTIATE_OEM = 0x00000002;
 export const NTLMSSP_REQUEST_TARGET = 0x00000004;
 export const NTLMSSP_NEGOTIATE_SIGN = 0x00000010;

@@ -5,12 +5,12 @@
  */
 export const OID_SPNEGO = Buffer.from("2b0601050502", "hex"); // 1.3.6.1.5.5.2
 export const OID_NTLMSSP = Buffer.from("2b06010401823702020a", "hex"); // 1.3.6.1.4.1.311.2.2.10
-/** Nesting and size bounds on a client token. */
-export const MAX_SPNEGO_DEPTH = 8;
+/** Size bound on a client token (the DER walk is fixed-depth: negTokenInit/Resp fields only). */
 export const MAX_SPNEGO_TOKEN_BYTES = 16 * 1024;
 
 export const NEG_STATE_ACCEPT_COMPLETED = 0;
 export const NEG_STATE_ACCEPT_INCOMPLETE = 1;
+/** @public RFC 4178 §4.2.2 negState reject: never sent (a failed logon answers STATUS_LOGON_FAILURE). */
 export const NEG_STATE_REJECT = 2;
 
 export class SpnegoError extends Error {}
@@ -103,5 +103,3 @@ export function negTokenResp(state: number, token: Buffer | null, withMech: bool
   if (token) fields.push(tlv(0xa2, tlv(0x04, token)));
   return tlv(0xa1, tlv(0x30, ...fields));
 }
-
-export const _test = { readTlv, tlv };

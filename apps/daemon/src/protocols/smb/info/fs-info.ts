@@ -2,7 +2,7 @@
 import type { FsStat } from "../../../metadata/types.ts";
 import { ALLOCATION_UNIT_BYTES, toFiletime } from "../attrs.ts";
 import * as C from "../constants.ts";
-import { SmbWriter, utf16 } from "../wire.ts";
+import { type SmbWriter, utf16 } from "../wire.ts";
 
 const SECTOR_BYTES = 512;
 const SECTORS_PER_UNIT = ALLOCATION_UNIT_BYTES / SECTOR_BYTES;
@@ -74,7 +74,3 @@ export const FS_INFO_CLASSES: Record<number, FsClass> = {
       w.u32(SECTOR_BYTES).u32(SECTOR_BYTES).u32(SECTOR_BYTES).u32(SECTOR_BYTES).u32(0x3).u32(0).u32(0),
   },
 };
-
-export function newWriter(): SmbWriter {
-  return new SmbWriter(128);
-}

@@ -347,5 +347,3 @@ function authenticateMessage(nt: Buffer, domain: string, user: string, encKey: B
   head.writeUInt32LE(0xe2088215, 60);
   return Buffer.concat([head, ...fields]);
 }
-
-export { createHmac };
