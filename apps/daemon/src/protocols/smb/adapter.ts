@@ -24,7 +24,6 @@ import { smbChangeGate } from "./oplock-gate.ts";
 import { type SmbConfig, SmbServerState } from "./state.ts";
 
 export const DEFAULT_SMB_PORT = 12445;
-export const MAX_CONNECTIONS = SMB_TRANSPORT_DEFAULTS.maxConnections;
 /** 8 MiB READ/WRITE: 128 credits each with LARGE_MTU; the frame bound leaves room for headers. */
 export const MAX_IO_BYTES = 8 * 1024 * 1024;
 /**

@@ -19,14 +19,6 @@ export interface TransportLimits {
   frameTimeoutMs: number;
 }
 
-export const TRANSPORT_LIMIT_KEYS = [
-  "maxConnections",
-  "maxConnectionsPerClient",
-  "handshakeTimeoutMs",
-  "idleTimeoutMs",
-  "frameTimeoutMs",
-] as const satisfies readonly (keyof TransportLimits)[];
-
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** An integer setting in [min, max], else `dflt` when absent; throws naming the key otherwise. */

@@ -12,7 +12,6 @@ import { NFS_TRANSPORT_DEFAULTS, type TransportLimits } from "../../transport/li
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, RpcConnection } from "./connection.ts";
 import type { RpcDispatcher } from "./dispatcher.ts";
 
-export const DEFAULT_MAX_CONNECTIONS = NFS_TRANSPORT_DEFAULTS.maxConnections;
 const STOP_DRAIN_DEADLINE_MS = 5_000;
 
 export interface RpcServerOptions {
