@@ -1,7 +1,7 @@
 /*
  * Per-call latency of a synchronous libnfs client (used by bench/nfs-calls.ts):
  *
- *   nfs-calls URL MODE N        MODE = stat | fstat | read | write | create | small
+ *   nfs-calls URL MODE N        MODE = stat | fstat | read | write | seqwrite | create | small
  *
  *   stat    nfs_stat64 of /calls.<pid>/a/f: a path walk (LOOKUP per component) + GETATTR
  *   fstat   nfs_fstat64 of an open handle: one GETATTR per call
@@ -9,6 +9,8 @@
  *   create  nfs_creat + nfs_close + nfs_unlink of a fresh name: CREATE, (COMMIT), LOOKUP, REMOVE
  *   small   as create with a 4 KiB pwrite before the close: + WRITE (UNSTABLE) and COMMIT
  *   write   nfs_pwrite of 4 KiB into the open file (offsets cycle over 64 KiB): one WRITE per call
+ *   seqwrite  nfs_pwrite of 1 MiB at offset i MiB (one WRITE per call), fsync (COMMIT) every 256
+ *           calls and after the last: N MiB streamed into one file
  *
  * Prints one JSON line: {"mode":..,"n":..,"us_per_op":..}. One call in flight at a time, so the
  * number is the round trip a synchronous application sees.
@@ -34,7 +36,7 @@ static void die(struct nfs_context *nfs, const char *what) {
 }
 
 int main(int argc, char **argv) {
-  if (argc < 4) { fprintf(stderr, "usage: nfs-calls URL stat|fstat|read|write|create|small N\n"); return 2; }
+  if (argc < 4) { fprintf(stderr, "usage: nfs-calls URL stat|fstat|read|write|seqwrite|create|small N\n"); return 2; }
   const char *mode = argv[2];
   int n = atoi(argv[3]);
   struct nfs_context *nfs = nfs_init_context();
@@ -50,7 +52,9 @@ int main(int argc, char **argv) {
   struct nfsfh *fh;
   if (nfs_creat(nfs, path, 0644, &fh) != 0) die(nfs, "creat");
   static char data[64 * 1024];
+  static char big[1024 * 1024];
   memset(data, 'r', sizeof data);
+  memset(big, 'w', sizeof big);
   if (strcmp(mode, "read") == 0 && nfs_pwrite(nfs, fh, 0, sizeof data, data) != (int)sizeof data)
     die(nfs, "pwrite");
   double t0 = now();
@@ -65,6 +69,10 @@ int main(int argc, char **argv) {
       if (nfs_pread(nfs, fh, (uint64_t)(i % 16) * 4096, sizeof b, b) != (int)sizeof b) die(nfs, "pread");
     } else if (strcmp(mode, "write") == 0) {
       if (nfs_pwrite(nfs, fh, (uint64_t)(i % 16) * 4096, 4096, data) != 4096) die(nfs, "pwrite");
+    } else if (strcmp(mode, "seqwrite") == 0) {
+      /* 1 MiB UNSTABLE WRITEs streaming one file, a COMMIT every 256 MiB and at the end */
+      if (nfs_pwrite(nfs, fh, (uint64_t)i << 20, sizeof big, big) != (int)sizeof big) die(nfs, "pwrite");
+      if (((i + 1) % 256 == 0 || i + 1 == n) && nfs_fsync(nfs, fh) != 0) die(nfs, "fsync");
     } else {
       char p[200];
       struct nfsfh *f2;

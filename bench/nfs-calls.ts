@@ -3,12 +3,16 @@
  * NFS-Ganesha (VFS) in one run. The metadata-heavy phases of bench/nfs.ts are round-trip bound
  * (one call in flight), so this isolates the per-call cost of the server, connection layer included.
  *
- *   npx tsx bench/nfs-calls.ts [--n 5000] [--rounds 5] [--modes stat,fstat,read,write,create,small] [--stores memory|persistent]
+ *   npx tsx bench/nfs-calls.ts [--n 5000] [--rounds 5] [--modes stat,fstat,read,write,seqwrite,create,small]
+ *                              [--stores memory|persistent] [--no-ganesha] [--profile DIR]
  *
  * The client is bench/nfs-calls.c over libnfs. Per mode it prints the best of `rounds` runs
  * (interleaved between the servers; the machine is shared and noisy) of the wall time per
  * operation and of the server process CPU time per operation (utime+stime from /proc/PID/stat,
- * less sensitive to other load than wall time).
+ * less sensitive to other load than wall time). seqwrite ops are 1 MiB, so its CPU line also gives
+ * server CPU seconds per GiB written; small (create + 4 KiB write + close + unlink) CPU × 1000 is
+ * the CPU per 1,000 small files. `--profile DIR` runs DittoFS under `node --cpu-prof` (summary:
+ * bench/profile-summary.ts).
  */
 import { execFile, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     modes: { type: "string", default: "stat,fstat,read,create" },
     stores: { type: "string", default: "persistent" },
     "no-ganesha": { type: "boolean", default: false },
+    profile: { type: "string" },
   },
 });
 
@@ -42,7 +47,18 @@ function cpuTicks(pid: number): number {
 
 async function startDittofs(): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
   const data = mkdtempSync(join(work, "dittofs-data-"));
-  const args = ["--import", "tsx", join(here, "nfs-server.ts"), "--port", "0", "--stores", values.stores];
+  const prof =
+    values.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${resolve(values.profile)}`];
+  const args = [
+    ...prof,
+    "--import",
+    "tsx",
+    join(here, "nfs-server.ts"),
+    "--port",
+    "0",
+    "--stores",
+    values.stores,
+  ];
   const child = spawn(process.execPath, [...args, "--data", data], {
     cwd: root,
     stdio: ["ignore", "pipe", "ignore"],
@@ -113,6 +129,12 @@ async function main(): Promise<void> {
       const gw = best.get("ganesha")?.wallUs;
       const ratio = gw === undefined ? "" : `  ratio ${(gw / dw).toFixed(2)}`;
       console.log(`${mode.padEnd(7)} n=${n} best of ${values.rounds}: ${cells.join(", ")}${ratio}`);
+      for (const [k, v] of best) {
+        if (mode === "seqwrite")
+          console.log(`  ${k}: server CPU ${(v.cpuUs * 1024e-6).toFixed(2)} s per GiB written`);
+        if (mode === "small")
+          console.log(`  ${k}: server CPU ${(v.cpuUs * 1e-3).toFixed(2)} s per 1,000 small files`);
+      }
     }
   } finally {
     for (const s of servers) await s.stop();

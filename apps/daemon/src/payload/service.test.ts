@@ -233,6 +233,21 @@ describe("DefaultPayloadService", () => {
     expect((await svc.readAt(S, "sparse", BLOCK_SIZE_BYTES, 100)).every((b) => b === 0)).toBe(true);
   });
 
+  it("fs store: streamed 1 MiB writes are kept as written, uploaded as parts, and not kept clean", async () => {
+    const store = new FaultyBlockStore(await new FsBlockStore(path.join(dir, "blocks")).open());
+    const svc = service();
+    await svc.addShare(S, store);
+    const a = bytes(9 * MiB + 5, 14);
+    for (let at = 0; at < a.length; at += MiB)
+      await svc.writeAt(S, "v", at, Buffer.from(a.subarray(at, at + MiB)));
+    await svc.commit(S, "v");
+    await waitFor(() => svc.stats().cache.dirtyBytes + svc.stats().cache.uploadingBytes === 0, "uploads");
+    expect(store.puts).toBe(3);
+    expect(svc.stats().cache.cleanBytes).toBe(0); // re-read from the local store, not cached twice
+    expect((await store.get("v/chunk-0/block-1")).equals(a.subarray(4 * MiB, 8 * MiB))).toBe(true);
+    expect((await svc.readAt(S, "v", 0, a.length)).equals(a)).toBe(true);
+  });
+
   it("routes by share and rejects unknown shares and bad input with FsError", async () => {
     const svc = service();
     await svc.addShare(S, new MemoryBlockStore());

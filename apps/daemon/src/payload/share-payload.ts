@@ -7,7 +7,7 @@
 import type pino from "pino";
 import { FsError } from "../domain/errors.ts";
 import { assertPayloadId } from "./block-store/keys.ts";
-import { BlockEntry, type BlockOwner } from "./cache/block-entry.ts";
+import { adoptable, BlockEntry, type BlockOwner } from "./cache/block-entry.ts";
 import type { BlockCache } from "./cache/cache.ts";
 import { PayloadState } from "./payload-state.ts";
 import { checkRange, readAt } from "./read-path.ts";
@@ -144,13 +144,13 @@ export class SharePayload implements BlockOwner {
       let written: Promise<void>;
       if (data.length <= WAL_RECORD_DATA_BYTES_MAX) {
         written = this.wal.append(RecordKind.WRITE, p.idBytes, offset, data);
-        this.applyWrite(p, offset, data, this.wal.lastSeq);
+        this.applyWrite(p, offset, data, this.wal.lastSeq, adoptable(data));
       } else {
         const parts: Promise<void>[] = [];
         for (let at = 0; at < data.length; at += WAL_RECORD_DATA_BYTES_MAX) {
           const piece = data.subarray(at, Math.min(data.length, at + WAL_RECORD_DATA_BYTES_MAX));
           parts.push(this.wal.append(RecordKind.WRITE, p.idBytes, offset + at, piece));
-          this.applyWrite(p, offset + at, piece, this.wal.lastSeq);
+          this.applyWrite(p, offset + at, piece, this.wal.lastSeq, adoptable(data));
         }
         written = Promise.all(parts).then(() => {});
       }
@@ -158,8 +158,11 @@ export class SharePayload implements BlockOwner {
     }
   }
 
-  /** Copies bytes into the cache as dirty slices, block by block; queues complete blocks. */
-  applyWrite(p: PayloadState, offset: number, data: Buffer, seq: number): void {
+  /**
+   * Puts bytes into the cache as dirty slices, block by block (copied, or `adopt`ed as they are);
+   * queues complete blocks.
+   */
+  applyWrite(p: PayloadState, offset: number, data: Buffer, seq: number, adopt = false): void {
     const sequential = offset === p.lastWriteEnd;
     const now = Date.now();
     let pos = 0;
@@ -169,7 +172,7 @@ export class SharePayload implements BlockOwner {
       const blockOff = abs - index * BLOCK_SIZE_BYTES;
       const n = Math.min(data.length - pos, BLOCK_SIZE_BYTES - blockOff);
       const e = this.entry(p, index);
-      e.write(blockOff, data, pos, pos + n, seq, sequential);
+      e.write(blockOff, data, pos, pos + n, seq, sequential, adopt);
       e.lastWriteMs = now;
       this.cache.recount(e);
       this.dirty.add(e);

@@ -17,7 +17,11 @@ export type Stability = "unstable" | "data_sync" | "file_sync";
  */
 export interface PayloadService {
   readAt(share: string, payloadId: string, offset: number, length: number): Promise<Buffer>;
-  /** Returns once the bytes are in the WAL and cache (and durable, for data_sync/file_sync). */
+  /**
+   * Returns once the bytes are in the WAL and cache (and durable, for data_sync/file_sync). The
+   * caller hands `data` over: the cache may keep it as it is (no copy), so it must not be
+   * modified after the call (a received frame is dropped, never reused).
+   */
   writeAt(
     share: string,
     payloadId: string,
@@ -72,6 +76,12 @@ export interface BlockStore {
   readonly type: string;
   /** Durable on return unless opts.deferSync (then durable once a later flush() returns). */
   put(key: string, data: Buffer, opts?: BlockWriteOptions): Promise<void>;
+  /**
+   * (added) put() of the concatenation of `parts`, written as they are (a vectored write, no
+   * copy). Only local stores have it: the engine then keeps no clean copy of the block in the
+   * cache, since reading it back is a local read. The parts are not modified by either side.
+   */
+  putv?(key: string, parts: readonly Buffer[], opts?: BlockWriteOptions): Promise<void>;
   /** The whole block, or `length` bytes from `offset` (short at the end of the object). */
   get(key: string, offset?: number, length?: number): Promise<Buffer>;
   delete(key: string, opts?: BlockWriteOptions): Promise<void>;

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -86,6 +87,17 @@ describe("fs block store layout", () => {
     await store.put("p/chunk-0/block-3", Buffer.alloc(10, 3), opts);
     await store.flush();
     expect((await store.get("p/chunk-0/block-3")).equals(Buffer.alloc(10, 3))).toBe(true);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("putv stores the concatenation of its parts (empty parts too) in one file", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+    const store = await new FsBlockStore(dir).open();
+    const parts = [randomBytes(1000), Buffer.alloc(0), randomBytes(3 * 1024 * 1024 + 7)];
+    await store.putv("v/chunk-0/block-0", parts, { deferSync: true });
+    await store.flush();
+    expect((await store.get("v/chunk-0/block-0")).equals(Buffer.concat(parts))).toBe(true);
+    expect(await readdir(path.join(dir, "v", "chunk-0"))).toEqual(["block-0"]);
     await rm(dir, { recursive: true, force: true });
   });
 });

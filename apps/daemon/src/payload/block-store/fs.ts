@@ -22,6 +22,7 @@ import { constants, promises as fsp } from "node:fs";
 import path from "node:path";
 import { FsError } from "../../domain/errors.ts";
 import type { BlockStore, BlockStoreHealth, BlockWriteOptions } from "../types.ts";
+import { skipBytes } from "../wal/io.ts";
 import { assertBlockKey } from "./keys.ts";
 
 const TEMP_PREFIX = ".tmp-";
@@ -31,6 +32,8 @@ export const UNSYNCED_DIRS_MAX = 16_384;
 const KNOWN_DIRS_MAX = 65_536;
 /** A put whose directory a concurrent delete pruned makes it again, at most this often. */
 const PUT_MKDIR_ATTEMPTS_MAX = 3;
+/** iovecs per writev (Linux IOV_MAX is 1024). */
+const WRITEV_BUFFERS_MAX = 1024;
 
 function toFsError(e: unknown, key: string): FsError {
   const code = (e as NodeJS.ErrnoException).code;
@@ -46,6 +49,19 @@ async function syncDir(dir: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/** Writes the parts from offset 0, resuming short writes; iovecs per call stay under IOV_MAX. */
+async function writeAll(fh: fsp.FileHandle, parts: readonly Buffer[]): Promise<void> {
+  let pos = 0;
+  let bufs = parts.filter((b) => b.length > 0);
+  while (bufs.length > 0) {
+    const batch = bufs.slice(0, WRITEV_BUFFERS_MAX);
+    const want = batch.reduce((n, b) => n + b.length, 0);
+    const { bytesWritten } = await fh.writev(batch, pos);
+    pos += bytesWritten;
+    bufs = bytesWritten === want ? bufs.slice(batch.length) : skipBytes(bufs, bytesWritten);
   }
 }
 
@@ -73,13 +89,18 @@ export class FsBlockStore implements BlockStore {
     return path.join(this.root, key);
   }
 
-  async put(key: string, data: Buffer, opts?: BlockWriteOptions): Promise<void> {
+  put(key: string, data: Buffer, opts?: BlockWriteOptions): Promise<void> {
+    return this.putv(key, [data], opts);
+  }
+
+  /** One writev of the parts into the temp file: the engine's adopted write buffers, no copy. */
+  async putv(key: string, parts: readonly Buffer[], opts?: BlockWriteOptions): Promise<void> {
     const file = this.pathOf(key);
     const dir = path.dirname(file);
     const defer = this.canDefer(opts);
     const tmp = path.join(dir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
     try {
-      await this.writeTemp(dir, tmp, data);
+      await this.writeTemp(dir, tmp, parts);
       await fsp.rename(tmp, file);
       if (defer) this.unsyncedDirs.add(dir);
       else await syncDir(dir);
@@ -94,7 +115,7 @@ export class FsBlockStore implements BlockStore {
    * Writes and fsyncs `tmp` in `dir`, creating the directory first when needed. A delete may prune
    * the directory between the mkdir and the open (it was empty): then it is made again.
    */
-  private async writeTemp(dir: string, tmp: string, data: Buffer): Promise<void> {
+  private async writeTemp(dir: string, tmp: string, parts: readonly Buffer[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       let fh: fsp.FileHandle;
       try {
@@ -110,7 +131,7 @@ export class FsBlockStore implements BlockStore {
         continue;
       }
       try {
-        await fh.write(data, 0, data.length, 0);
+        await writeAll(fh, parts);
         await fh.datasync();
       } finally {
         await fh.close();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { prng, randInt, randomFill, seedFromEnv } from "../../domain/testing/prng.ts";
 import { BLOCK_SIZE_BYTES } from "../types.ts";
-import { BlockEntry, type BlockOwner, SLICES_PER_BLOCK_MAX } from "./block-entry.ts";
+import { adoptable, BlockEntry, type BlockOwner, SLICES_PER_BLOCK_MAX } from "./block-entry.ts";
 
 const owner: BlockOwner = { scheduleUpload: () => {}, released: () => {} };
 const B = BLOCK_SIZE_BYTES;
@@ -14,6 +14,41 @@ describe("BlockEntry slices", () => {
     expect(e.slices.length).toBe(1);
     expect(e.covers(0, B)).toBe(true);
     expect(e.read(0, B).equals(Buffer.alloc(B, 7))).toBe(true);
+  });
+
+  it("adopts handed-over writes as slices without a copy and composes them as parts", () => {
+    const e = new BlockEntry("p", 0, owner);
+    const mib = B / 4;
+    const writes = [0, 1, 2, 3].map((i) => Buffer.alloc(mib, i + 1));
+    for (const [i, w] of writes.entries()) e.write(i * mib, w, 0, mib, i + 1, i > 0, adoptable(w));
+    expect(e.slices.map((s) => s.buf.buffer)).toEqual(writes.map((w) => w.buffer));
+    expect(
+      e.read(mib - 10, mib + 10).equals(Buffer.concat([writes[0]!, writes[1]!]).subarray(mib - 10, mib + 10)),
+    ).toBe(true);
+    e.freeze();
+    e.write(5, Buffer.from([9]), 0, 1, 9, false); // after the freeze: not part of this upload
+    const parts = e.composeParts();
+    expect(parts?.map((b) => b.buffer)).toEqual(writes.map((w) => w.buffer));
+    e.finishUpload(null);
+    expect(e.base).toBe(null);
+    expect(e.slices.length).toBe(1);
+    // A view into a larger buffer (a socket chunk holding other bytes) is copied, not adopted.
+    expect(adoptable(Buffer.alloc(2 * mib).subarray(0, mib))).toBe(false);
+    expect(adoptable(Buffer.alloc(4096))).toBe(false);
+  });
+
+  it("composes no parts when the frozen slices leave a gap or the base reaches further", () => {
+    const e = new BlockEntry("p", 0, owner);
+    e.write(0, Buffer.alloc(10, 1), 0, 10, 1, false);
+    e.write(20, Buffer.alloc(10, 2), 0, 10, 2, false);
+    e.freeze();
+    expect(e.composeParts()).toBe(null);
+    const f = new BlockEntry("p", 1, owner);
+    f.base = Buffer.alloc(100, 3);
+    f.write(0, Buffer.alloc(50, 4), 0, 50, 1, false);
+    f.freeze();
+    expect(f.composeParts()).toBe(null);
+    expect(f.compose().equals(Buffer.concat([Buffer.alloc(50, 4), Buffer.alloc(50, 3)]))).toBe(true);
   });
 
   it("reads holes and sparse tails as zeros, over a base", () => {

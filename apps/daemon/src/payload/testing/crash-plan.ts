@@ -1,7 +1,7 @@
 /**
  * The crash test's workload, generated from a seed so the killed child and the verifying parent
  * agree on every op without passing data around. Two payloads, up to EXTENT_BYTES each (three
- * blocks), sequential and random writes of 1 B to 512 KiB, commits, durable writes, truncates,
+ * blocks), sequential and random writes of 1 B to 512 KiB and of 1 MiB, commits, durable writes, truncates,
  * deletes (the payload id is then written again, as a new file would be).
  */
 import { createCipheriv } from "node:crypto";
@@ -35,7 +35,9 @@ export function crashPlan(seed: number): CrashOp[] {
       ends.set(id, size);
     } else {
       const end = ends.get(id)!;
-      const len = randInt(rnd, 1, rnd() < 0.7 ? 64 * 1024 : 512 * 1024);
+      // 1 MiB writes (a tenth) are adopted by the cache as they are and uploaded as parts (putv).
+      const size = rnd();
+      const len = size < 0.1 ? 1024 * 1024 : randInt(rnd, 1, size < 0.7 ? 64 * 1024 : 512 * 1024);
       const seqWrite = rnd() < 0.6 && end + len <= EXTENT_BYTES;
       const off = seqWrite ? end : randInt(rnd, 0, EXTENT_BYTES - len);
       ops.push({ kind: "write", id, off, len, dataSeed: randInt(rnd, 0, 2 ** 31), durable: rnd() < 0.08 });

@@ -21,8 +21,24 @@ export class FaultyBlockStore implements BlockStore {
   private flushGate: Promise<void> | null = null;
   private openFlushGate: (() => void) | null = null;
 
+  /** Present when the inner store has it (the engine's vectored uploads), with the same faults. */
+  readonly putv?: (key: string, parts: readonly Buffer[], opts?: BlockWriteOptions) => Promise<void>;
+
   constructor(readonly inner: BlockStore) {
     this.type = inner.type;
+    const putv = inner.putv?.bind(inner);
+    if (putv !== undefined) {
+      this.putv = async (key, parts, opts) => {
+        await this.fault();
+        await putv(key, parts, opts);
+      };
+    }
+  }
+
+  private async fault(): Promise<void> {
+    if (this.gate !== null) await this.gate;
+    if (this.failPuts || Math.random() < this.flakiness) throw new FsError("EIO", "injected put failure");
+    this.puts++;
   }
 
   /** Holds every put until release() (writes pile up as dirty data). */
@@ -40,9 +56,7 @@ export class FaultyBlockStore implements BlockStore {
   }
 
   async put(key: string, data: Buffer, opts?: BlockWriteOptions): Promise<void> {
-    if (this.gate !== null) await this.gate;
-    if (this.failPuts || Math.random() < this.flakiness) throw new FsError("EIO", "injected put failure");
-    this.puts++;
+    await this.fault();
     await this.inner.put(key, data, opts);
   }
 

@@ -26,6 +26,7 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
   e.freeze();
   engine.cache.recount(e);
   p.uploadStarted();
+  let released = false;
   try {
     while (!e.dropped && e.base === null && !e.covers(0, BLOCK_SIZE_BYTES, true)) {
       await engine.transfer.retrying(() => engine.loadBase(e), Number.POSITIVE_INFINITY, cancelled);
@@ -36,22 +37,29 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
       e.uploading = false;
       return;
     }
-    const data = e.compose();
     const key = blockKey(p.id, e.index);
     const shared = engine.sharedMode;
+    const store = engine.store;
+    // A local store that writes vectors takes adopted write buffers as they are (no 4 MiB compose
+    // copy) and keeps no clean copy in the cache: reading the block back is a local read.
+    const parts = shared === null && store.putv !== undefined ? e.composeParts() : null;
+    const data = parts === null ? e.compose() : null;
+    const bytes = data?.length ?? parts!.reduce((n, b) => n + b.length, 0);
     // Shared mode: a new version key, then the block map (shared/shared-mode.ts).
-    const store =
+    const put =
       shared !== null
-        ? () => shared.put(p, e.index, data)
-        : () =>
-            data.length === 0
-              ? engine.store.delete(key, DEFER_SYNC)
-              : engine.store.put(key, data, DEFER_SYNC);
-    await engine.transfer.retrying(store, Number.POSITIVE_INFINITY, cancelled);
-    engine.transfer.uploadedBytes += data.length;
+        ? () => shared.put(p, e.index, data!)
+        : bytes === 0
+          ? () => store.delete(key, DEFER_SYNC)
+          : parts !== null
+            ? () => store.putv!(key, parts, DEFER_SYNC)
+            : () => store.put(key, data!, DEFER_SYNC);
+    await engine.transfer.retrying(put, Number.POSITIVE_INFINITY, cancelled);
+    engine.transfer.uploadedBytes += bytes;
     if (e.dropped) e.slices = [];
     else e.finishUpload(data);
     e.uploading = false;
+    released = e.base === null;
   } catch (err) {
     if (e.dropped) {
       e.slices = [];
@@ -64,6 +72,8 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
     p.uploadSettled();
     engine.reclaimSoon();
   }
+  // No clean copy kept (putv): an entry with nothing else left is forgotten like an evicted one.
+  if (released) engine.released(e);
   // Writes that completed the block again during the upload go at once.
   if (!e.dropped && e.isDirty && e.covers(0, BLOCK_SIZE_BYTES)) engine.scheduleUpload(e);
 }
