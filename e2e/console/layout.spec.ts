@@ -19,9 +19,26 @@ test("a narrow window keeps every page usable, and the dark theme sticks across 
   ]);
   const page = await context.newPage();
   try {
-    for (const path of ["/users", "/stores", "/audit"]) {
+    // The navigation sits in a drawer behind a menu button; a link in it closes it.
+    await page.goto("/");
+    await expect(page.getByRole("navigation", { name: "Main" })).toBeHidden();
+    await page.getByRole("button", { name: "Open navigation" }).click();
+    const drawer = page.getByRole("dialog", { name: "Navigation" });
+    await drawer.getByRole("link", { name: "Shares" }).click();
+    await expect(page).toHaveURL(/\/shares$/);
+    await expect(drawer).toBeHidden();
+    for (const path of [
+      "/",
+      "/shares",
+      "/shares/export",
+      "/stores",
+      "/adapters",
+      "/users",
+      "/groups",
+      "/audit",
+      "/profile",
+    ]) {
       await page.goto(path);
-      await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
       await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
       // Wide tables scroll inside their own box; the page itself never scrolls sideways.
       const overflow = await page.evaluate<number>(

@@ -15,7 +15,10 @@ export function DaemonName() {
   if (info.data === undefined) return null;
   const { name, hostname } = info.data.daemon;
   return (
-    <span className="mr-auto min-w-0 truncate text-slate-600 dark:text-slate-300" title={`host ${hostname}`}>
+    <span
+      className="mr-auto hidden min-w-0 truncate text-slate-600 sm:inline dark:text-slate-300"
+      title={`host ${hostname}`}
+    >
       Daemon <strong className="font-mono">{name}</strong>
     </span>
   );

@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 
-type Role = "admin" | "operator" | "user";
+export type Role = "admin" | "operator" | "user";
 
 /** Which roles see which page: operators read everything, users only their profile. */
 const LINKS: { href: string; label: string; roles: readonly Role[] }[] = [
@@ -16,12 +16,13 @@ const LINKS: { href: string; label: string; roles: readonly Role[] }[] = [
   { href: "/profile", label: "Profile", roles: ["admin", "operator", "user"] },
 ];
 
-export function Nav({ role }: { role: Role }) {
+/** `vertical`: always a column (the drawer); otherwise a column from md up. */
+export function Nav({ role, vertical = false }: { role: Role; vertical?: boolean }) {
   const pathname = usePathname();
   const links = LINKS.filter((l) => l.roles.includes(role));
   return (
     <nav aria-label="Main" className="overflow-x-auto px-2 pb-2 md:pb-4">
-      <ul className="flex gap-1 md:flex-col">
+      <ul className={`flex gap-1 ${vertical ? "flex-col" : "md:flex-col"}`}>
         {links.map((l) => {
           const active = l.href === "/" ? pathname === "/" : pathname.startsWith(l.href);
           return (
