@@ -1,3 +1,15 @@
+const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"] as const;
+
+function formatBytes(n: number): string {
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < UNITS.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${UNITS[i]}`;
+}
+
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "—";
   const s = Math.floor(seconds);
