@@ -14,7 +14,7 @@ import {
   storeNameSchema,
 } from "@dittofs/shared";
 import { z } from "zod";
-import { parseProxyEntry, TRUSTED_PROXIES_MAX } from "../http/client-address.ts";
+import { parseProxyEntry, TRUSTED_PROXIES_MAX } from "../domain/proxies.ts";
 import { STORE_HEALTH_TIMEOUT_MS, STORE_OPEN_TIMEOUT_MS } from "../runtime/bounded.ts";
 import { parseByteSize } from "./size.ts";
 

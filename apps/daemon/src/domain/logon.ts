@@ -25,4 +25,9 @@ export interface LogonGate {
   succeeded(account: string, address: string): void;
   /** A refused attempt (throttled), for the aggregated audit. */
   refused(account: string, address: string, via: string, waitMs: number): Promise<void>;
+  /**
+   * Another refusal anyone can repeat at will (an unauthenticated API mutation): audited through
+   * the same aggregating digest, one row per `key` and window.
+   */
+  refusal(key: string, row: NewAuditRow): Promise<void>;
 }

@@ -7,23 +7,10 @@
  */
 import type { IncomingMessage } from "node:http";
 import { BlockList, isIP } from "node:net";
+import { parseProxyEntry } from "../domain/proxies.ts";
 
-/** Longest trusted proxy list; a deployment has a handful of proxy hops. */
-export const TRUSTED_PROXIES_MAX = 64;
 /** X-Forwarded-For entries read at most (from the right). */
 const FORWARDED_HOPS_MAX = 16;
-
-/** Parses one `address` or `address/prefix` entry; null when malformed. */
-export function parseProxyEntry(entry: string): { address: string; prefix: number | null } | null {
-  const [address = "", prefix, extra] = entry.trim().split("/");
-  const family = isIP(address);
-  if (family === 0 || extra !== undefined) return null;
-  if (prefix === undefined) return { address, prefix: null };
-  const bits = Number(prefix);
-  const max = family === 4 ? 32 : 128;
-  if (!/^\d{1,3}$/.test(prefix) || bits > max) return null;
-  return { address, prefix: bits };
-}
 
 export type TrustedProxies = (address: string) => boolean;
 

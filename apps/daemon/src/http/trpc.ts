@@ -10,7 +10,7 @@ import { bearerToken, createContextFactory } from "../control/api/context.ts";
 import { appRouter } from "../control/api/routers/_app.ts";
 import type { RuntimeControl } from "../control/runtime-control.ts";
 import type { ControlStore } from "../control/store/control-store.ts";
-import type { LogonThrottle } from "../runtime/logon-throttle.ts";
+import type { LogonGate } from "../domain/logon.ts";
 import { clientAddress, type TrustedProxies } from "./client-address.ts";
 
 /** Largest API request body; the biggest legitimate input (a store config) is a few KiB. */
@@ -20,7 +20,7 @@ export function createTrpcHandler(deps: {
   store: ControlStore;
   runtime: RuntimeControl;
   logger: Logger;
-  logons: LogonThrottle;
+  logons: LogonGate;
   /** Peers whose X-Forwarded-For is believed (config `http.trustedProxies`). */
   trustedProxies: TrustedProxies;
 }): (req: IncomingMessage, res: ServerResponse) => void {

@@ -4,7 +4,7 @@
  * logons, so a guesser cannot flood the audit table.
  */
 
-import type { AuditSink, LogonGate } from "../domain/logon.ts";
+import type { AuditSink, LogonGate, NewAuditRow } from "../domain/logon.ts";
 import { AuditDigest } from "./audit-digest.ts";
 import { LogonLimiter } from "./logon-limiter.ts";
 
@@ -38,6 +38,10 @@ export class LogonThrottle implements LogonGate {
 
   succeeded(account: string, address: string): void {
     this.limiter.succeed(account, address);
+  }
+
+  refusal(key: string, row: NewAuditRow): Promise<void> {
+    return this.digest.note(`other\u0000${key}`, row);
   }
 
   async refused(account: string, address: string, via: string, waitMs: number): Promise<void> {

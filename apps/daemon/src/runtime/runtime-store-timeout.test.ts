@@ -78,7 +78,7 @@ describe("Runtime with a store server that never answers", () => {
 
   it("reaches an API client as TIMEOUT whose message names the store; the audit log records it", async () => {
     await store.createUser({ username: "root", password: "password1", role: "admin" });
-    const contextFor = createContextFactory({ store, runtime });
+    const contextFor = createContextFactory({ store, runtime, logons: runtime.logons });
     const caller = createCallerFactory(appRouter);
     const anonymous = caller(() => contextFor({ token: null, ip: "127.0.0.1" }));
     const { token } = await anonymous.auth.login({ username: "root", password: "password1" });

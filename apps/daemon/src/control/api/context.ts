@@ -3,7 +3,7 @@
  * HTTP server builds it per request from the bearer token and the peer address.
  */
 
-import { LogonThrottle } from "../../runtime/logon-throttle.ts";
+import type { LogonGate } from "../../domain/logon.ts";
 import type { RuntimeControl } from "../runtime-control.ts";
 import type { ControlStore } from "../store/control-store.ts";
 import type { UserRecord } from "../store/types.ts";
@@ -21,13 +21,13 @@ export interface Context {
   /** The client's address, for login throttling and the audit log. */
   ip: string;
   /** The daemon's logon throttle, shared with SMB (runtime/logon-limiter.ts). */
-  logons: LogonThrottle;
+  logons: LogonGate;
 }
 
 export interface ContextDeps {
   store: ControlStore;
   runtime: RuntimeControl;
-  logons?: LogonThrottle;
+  logons: LogonGate;
 }
 
 /**
@@ -35,7 +35,7 @@ export interface ContextDeps {
  * (the `Authorization: Bearer <token>` value, or null) and peer address.
  */
 export function createContextFactory(deps: ContextDeps) {
-  const logons = deps.logons ?? new LogonThrottle((row) => deps.store.appendAudit(row));
+  const { logons } = deps;
   return async (req: { token: string | null; ip: string }): Promise<Context> => {
     const found = req.token === null || req.token === "" ? null : await deps.store.getSession(req.token);
     const session = found === null || !found.user.enabled ? null : { user: found.user, token: req.token! };

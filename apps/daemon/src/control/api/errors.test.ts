@@ -30,7 +30,7 @@ describe("error mapping over HTTP", () => {
   let client: Client;
   beforeAll(async () => {
     const api = await fresh();
-    const contextFor = createContextFactory({ store: api.store, runtime: api.runtime });
+    const contextFor = createContextFactory({ store: api.store, runtime: api.runtime, logons: api.logons });
     let token: string | null = null;
     const handle = (req: Request) =>
       fetchRequestHandler({

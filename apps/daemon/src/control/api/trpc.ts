@@ -80,8 +80,7 @@ const audit = t.middleware(async ({ ctx, next, path, type, getRawInput }) => {
     detail: result.ok ? null : `${result.error.code}: ${result.error.message}`,
   };
   if (result.ok || ctx.session !== null) await ctx.store.appendAudit(row);
-  else
-    await ctx.logons.digest.note(`anon\u0000${path}\u0000${ctx.ip}`, { ...row, target: `address:${ctx.ip}` });
+  else await ctx.logons.refusal(`anon\u0000${path}\u0000${ctx.ip}`, { ...row, target: `address:${ctx.ip}` });
   return result;
 });
 
