@@ -28,7 +28,6 @@ const ABOVE_SERVICES = ["files/", "protocols/", "runtime/", "control/", "http/",
 const METADATA_TO_PAYLOAD_TODO = [
   "metadata/service\\.ts$", // payload revalidation on GETATTR (PayloadService.validates)
   "metadata/core\\.ts$", // payload delete when the last link goes
-  "metadata/ops/setattr\\.ts$", // payload truncate on SETATTR size
   "metadata/shared-content\\.ts$", // duck-typed cast to the payload's shared mode
   "metadata/stores/postgres-blocks\\.ts$", // the postgres block map imports payload/shared values
 ].map((p) => `${SRC}${p}`);

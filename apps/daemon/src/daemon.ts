@@ -1,5 +1,5 @@
 /**
- * The composition root (style.md §12): config → control store (+ first-start bootstrap and
+ * The composition root (docs/architecture.md "Composition root and configuration"): config → control store (+ first-start bootstrap and
  * declared config) → services → Runtime → HTTP server. `createDaemon` builds everything and
  * returns `{ start, stop }`; nothing here is a module-level singleton, so tests run several
  * daemons in one process.

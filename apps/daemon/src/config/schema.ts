@@ -1,5 +1,5 @@
 /**
- * The daemon's configuration: one zod schema, parsed once at start (style.md §12).
+ * The daemon's configuration: one zod schema, parsed once at start (docs/architecture.md "Composition root and configuration").
  * Infrastructure lives here (data dir, database, HTTP address, logging, cache, WAL, transfers);
  * users, shares and adapters live in the control plane. Declared `stores` and `shares` are
  * applied idempotently at every start, so a config file can describe a fixed deployment.

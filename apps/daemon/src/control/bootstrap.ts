@@ -1,6 +1,6 @@
 /**
  * First start and declared config. `bootstrapControlPlane` seeds an empty control plane so a new
- * user can mount at once (design.md "Control plane"); `applyDeclaredConfig` upserts the stores and
+ * user can mount at once (docs/architecture.md "Control plane"); `applyDeclaredConfig` upserts the stores and
  * shares a YAML config declares. Both are idempotent and each runs in one transaction. They write
  * the ControlStore only: call them before the Runtime loads its live state from it.
  */

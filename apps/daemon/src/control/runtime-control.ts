@@ -2,7 +2,7 @@
  * What the control plane needs from the Runtime (implemented by runtime/runtime.ts).
  *
  * Every mutating method writes the ControlStore *and* updates the live state together, so a
- * change made through the API takes effect at once and survives a restart (design.md
+ * change made through the API takes effect at once and survives a restart (docs/architecture.md
  * "Runtime"). Methods throw `ControlError` (NOT_FOUND, CONFLICT, IN_USE, INVALID — the same ones
  * ControlStore throws) or `FsError` when the live side fails (e.g. a store cannot be opened);
  * on such a failure the stored record must be left as it was before the call.

@@ -2,7 +2,7 @@
  * The data path: WRITE, READ and COMMIT/FLUSH for every protocol. Each validates the whole
  * request (range against FILE_SIZE_MAX, locks, permissions) before the first change, then runs
  * payload before metadata: the bytes are in the WAL and cache before the size covers them, so a
- * reader never sees a size whose bytes are missing (docs: design.md "Write path").
+ * reader never sees a size whose bytes are missing (docs/architecture.md "Write path").
  */
 
 import { FsError } from "../domain/errors.ts";
@@ -51,7 +51,7 @@ export async function read(d: DataDeps, f: FileCall, r: ReadRequest): Promise<Re
   if (r.offset >= attr.size) return { attr, data: EMPTY, eof: true };
   const len = Math.min(r.count, attr.size - r.offset);
   const got = len === 0 ? EMPTY : await d.payload.readAt(f.share.name, payloadId, r.offset, len);
-  // A payload shorter than the size (sparse tail) reads as zeros (design.md "Read path").
+  // A payload shorter than the size (sparse tail) reads as zeros (docs/architecture.md "Read path").
   const data =
     got.length >= len ? got.subarray(0, len) : Buffer.concat([got, Buffer.alloc(len - got.length)]);
   return { attr, data, eof: r.offset + len >= attr.size };

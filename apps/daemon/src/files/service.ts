@@ -1,5 +1,5 @@
 /**
- * The file service: the one thing protocols call for file operations (docs: design.md "Layers").
+ * The file service: the one thing protocols call for file operations (docs/architecture.md "Layers").
  * A protocol resolves the handle once (resolve), then makes one call per request; the operation
  * modules order the metadata and payload steps, validating everything before changing anything.
  */

@@ -1,5 +1,5 @@
 /**
- * The one conformance suite every metadata store runs (style.md §8): `describeMetadataStore(name,
+ * The one conformance suite every metadata store runs (docs/architecture.md "Conventions"): `describeMetadataStore(name,
  * factory)` checks the store's CRUD contract directly and then the whole MetadataService over it —
  * every operation and error, link counts, rename edge cases, a 10,000-entry directory paged while
  * it changes, concurrent creates of one name, restart persistence (persistent stores) and a seeded

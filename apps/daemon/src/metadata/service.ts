@@ -273,7 +273,7 @@ export class DefaultMetadataService implements MetadataService {
   }
 
   /**
-   * Scale-out (design.md "Scale-out"): on a PostgreSQL share the payload drops cached blocks that
+   * Scale-out (docs/architecture.md "Scale-out"): on a PostgreSQL share the payload drops cached blocks that
    * another daemon replaced, LOOKUP (the NFS "open") always, GETATTR/READ within the attribute
    * cache bound. A no-op elsewhere (the payload knows which shares run in shared mode).
    */

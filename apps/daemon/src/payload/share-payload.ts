@@ -1,6 +1,6 @@
 /**
  * The payload engine of one share: its blocks in the shared cache, its WAL and its block store.
- * Writes go to the WAL and the cache (write path, design.md steps 1–3); uploads and block GC run
+ * Writes go to the WAL and the cache (write path, docs/architecture.md "Write path" steps 1–3); uploads and block GC run
  * through the shared transfer manager (uploads.ts, gc.ts); reads (read-path.ts) merge cached
  * slices over downloaded bases. Offsets are numbers: files stay below domain/limits.ts FILE_SIZE_MAX (< 2^53).
  */
@@ -39,7 +39,7 @@ export interface SharePayloadOptions {
   logger: pino.Logger;
   idleUploadMs?: number;
   /**
-   * Shared (scale-out) mode, design.md "Scale-out": COMMIT also waits until the payload's dirty
+   * Shared (scale-out) mode, docs/architecture.md "Scale-out": COMMIT also waits until the payload's dirty
    * blocks are in the block store, so another daemon reading the same store sees them.
    */
   shared?: boolean;
@@ -176,7 +176,7 @@ export class SharePayload implements BlockOwner {
       e.lastWriteMs = now;
       this.cache.recount(e);
       this.dirty.add(e);
-      // Eager upload: a block the writer just completed goes at once (design.md step 2).
+      // Eager upload: a block the writer just completed goes at once (docs/architecture.md "Write path" step 2).
       if (blockOff + n === BLOCK_SIZE_BYTES && e.covers(0, BLOCK_SIZE_BYTES)) this.scheduleUpload(e);
       pos += n;
     }
@@ -234,7 +234,7 @@ export class SharePayload implements BlockOwner {
   }
 
   /**
-   * Partial blocks go to the store after a COMMIT (design.md step 2), debounced: a client that
+   * Partial blocks go to the store after a COMMIT (docs/architecture.md "Write path" step 2), debounced: a client that
    * commits after every small write (fsync-heavy apps) would otherwise re-upload the growing tail
    * block and contend with the WAL flush on each commit. The WAL already made the data durable.
    */

@@ -1,7 +1,7 @@
 /**
  * The payload (file content) contract: PayloadService is what protocol adapters call for
  * READ/WRITE/COMMIT; BlockStore is the CRUD interface below it (memory, fs, s3).
- * Key layout in a block store: `<payloadId>/chunk-<c>/block-<b>` (design.md "Content").
+ * Key layout in a block store: `<payloadId>/chunk-<c>/block-<b>` (docs/architecture.md "Content").
  */
 import type { PayloadStats } from "../domain/stats.ts";
 

@@ -177,7 +177,7 @@ export class RuntimeShares {
     if (metadataStore === undefined)
       throw new FsError("EIO", `metadata store ${info.metadataStore} is not open`);
     if (blockStore === undefined) throw new FsError("EIO", `block store ${info.blockStore} is not open`);
-    // design.md "Scale-out": several daemons may share one PostgreSQL metadata store and one S3
+    // docs/architecture.md "Scale-out": several daemons may share one PostgreSQL metadata store and one S3
     // bucket, so COMMIT must not answer before the file's blocks are in S3 (another daemon reads
     // them from there). Only that pairing is a possible scale-out deployment; every other share
     // keeps COMMIT at the local WAL. Blocks are versioned there and recorded in the metadata

@@ -28,7 +28,7 @@ export interface ManagedMetadataService extends MetadataService {
 export interface ManagedPayloadService extends PayloadService {
   /**
    * Registers a share's block store and replays its WAL records. `shared`: scale-out mode (COMMIT
-   * waits for the file's blocks to be in the block store; design.md "Scale-out").
+   * waits for the file's blocks to be in the block store; docs/architecture.md "Scale-out").
    */
   addShare(
     name: string,

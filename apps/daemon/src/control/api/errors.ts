@@ -1,5 +1,5 @@
 /**
- * The one table from daemon errors to tRPC codes (style.md §14). ControlError codes map 1:1 in
+ * The one table from daemon errors to tRPC codes (docs/architecture.md "Errors"). ControlError codes map 1:1 in
  * spirit; FsError errnos reach here when the live side (opening a store, binding a port) fails.
  * zod input errors become BAD_REQUEST naming the first offending field path.
  */

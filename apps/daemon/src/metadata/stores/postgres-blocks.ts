@@ -1,5 +1,5 @@
 /**
- * The shared-content side of the PostgreSQL metadata store (design.md "Scale-out"): the block map
+ * The shared-content side of the PostgreSQL metadata store (docs/architecture.md "Scale-out"): the block map
  * every daemon's payload engine commits to and validates against, and what the block sweeper asks
  * before deleting a key. Tables (created with the store's schema):
  *

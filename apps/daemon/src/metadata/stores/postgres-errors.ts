@@ -1,5 +1,5 @@
 /**
- * PostgreSQL errors → errno (design.md "Stores speak errno"). Errors we do not expect become EIO;
+ * PostgreSQL errors → errno (docs/architecture.md "Errors"). Errors we do not expect become EIO;
  * each distinct code is written to stderr once, with its message, so an EIO a client sees can be
  * traced to its cause (stores have no logger of their own).
  */

@@ -1,5 +1,5 @@
 /**
- * Block keys: `<payloadId>/chunk-<c>/block-<b>` (design.md "Content"). A payload id is minted by a
+ * Block keys: `<payloadId>/chunk-<c>/block-<b>` (docs/architecture.md "Content"). A payload id is minted by a
  * metadata store, never taken from a client-supplied file name; we still validate every key so a
  * bad id can never escape the fs store's directory or reach S3 as an odd path.
  */

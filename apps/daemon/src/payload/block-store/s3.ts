@@ -3,7 +3,7 @@
  * path-style addressing for S3-compatible servers; ranged GET for partial reads; multipart upload
  * for puts above MULTIPART_THRESHOLD_BYTES. Checksums are computed only when an API requires them:
  * streaming/flexible checksums wrap bodies in aws-chunked framing that some S3-compatible servers
- * (s3rver among them, testing.md) store verbatim.
+ * (s3rver among them, docs/architecture.md "S3 peers") store verbatim.
  */
 import {
   CompleteMultipartUploadCommand,
@@ -108,7 +108,7 @@ export class S3BlockStore implements BlockStore {
       );
       parts.push({ ETag: r.ETag, PartNumber: n });
     }
-    // An incomplete upload is not aborted on failure: s3rver lacks AbortMultipartUpload (testing.md);
+    // An incomplete upload is not aborted on failure: s3rver lacks AbortMultipartUpload (docs/architecture.md "S3 peers");
     // real S3 reclaims them with a lifecycle rule.
     await this.client.send(
       new CompleteMultipartUploadCommand({

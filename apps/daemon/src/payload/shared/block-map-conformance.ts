@@ -1,5 +1,5 @@
 /**
- * One conformance suite for every BlockMap (style.md §8): the in-memory twin the engine's unit
+ * One conformance suite for every BlockMap (docs/architecture.md "Conventions"): the in-memory twin the engine's unit
  * tests use and the PostgreSQL one the daemons share must agree on every point below.
  */
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * The shared-mode engine's view of the metadata store (design.md "Scale-out"): which version each
+ * The shared-mode engine's view of the metadata store (docs/architecture.md "Scale-out"): which version each
  * block of a payload is, and a per-payload content generation bumped by every change, so a daemon
  * can check its cache with one small query. Implemented over PostgreSQL by the metadata store
  * (metadata/stores/postgres-blocks.ts); MemoryBlockMap is the in-process twin for unit tests.

@@ -1,5 +1,5 @@
 /**
- * Upgrade path for shares that became shared (scale-out) mode, design.md "Scale-out": before block
+ * Upgrade path for shares that became shared (scale-out) mode, docs/architecture.md "Scale-out": before block
  * versioning a PostgreSQL + S3 share stored blocks under unversioned keys `<payloadId>/chunk-c/
  * block-b` and had no block map, so shared mode would read those files as holes.
  *

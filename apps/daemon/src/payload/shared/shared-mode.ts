@@ -1,5 +1,5 @@
 /**
- * Shared (scale-out) mode of one share's payload engine, design.md "Scale-out". Several daemons
+ * Shared (scale-out) mode of one share's payload engine, docs/architecture.md "Scale-out". Several daemons
  * serve the same files from one metadata store (PostgreSQL) and one block store (S3), each with
  * its own cache, so:
  *

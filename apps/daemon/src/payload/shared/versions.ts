@@ -1,5 +1,5 @@
 /**
- * Versioned block keys of shared (scale-out) mode, design.md "Scale-out": every upload of a block
+ * Versioned block keys of shared (scale-out) mode, docs/architecture.md "Scale-out": every upload of a block
  * goes to a new, never-overwritten key `<payloadId>/chunk-<c>/block-<b>-v<version>`, and the
  * metadata store records which version each block of a payload currently is (BlockMap). A daemon
  * can then tell a stale cached block from a current one by comparing versions, and readers never

@@ -1,5 +1,5 @@
 /**
- * Turns one RPC record into one reply (RFC 5531 §9). The three error layers of style.md meet
+ * Turns one RPC record into one reply (RFC 5531 §9). The error layers (docs/architecture.md "Errors") meet
  * here: an undecodable header closes the connection (ProtocolError); RPC-level failures become
  * accepted/denied replies; program-level failures are successful replies written by the program.
  */

@@ -66,7 +66,7 @@ export async function writeResfail(env: NfsEnv, w: XdrWriter, parts: FailPart[])
 }
 
 /**
- * Flag checks the dispatcher applies to every procedure, in one place (style.md §2): the file
+ * Flag checks the dispatcher applies to every procedure, in one place (docs/architecture.md "Conventions"): the file
  * service resolves the handle once, checking the share is exported over NFS and writable.
  */
 function resolveFile(
