@@ -4,8 +4,11 @@
  * node_modules/.bin is first on PATH, so `#!/usr/bin/env node` already finds it. A shell that runs
  * `node_modules/.bin/dfs` or `node apps/daemon/bin/dfs.mjs` itself starts the machine's node
  * instead (Node 20 here): then this runs the same bin again on the pinned runtime, passing on
- * SIGINT/SIGTERM/SIGHUP and the exit status. Where the runtime package is not installed (the
- * container image, other platforms) the node that started is used as is.
+ * SIGTERM, SIGHUP, SIGINT and the exit status. Ctrl-C at a terminal already reaches the child
+ * (same process group), and a second SIGINT makes `dfs start` skip its graceful stop
+ * (runtime/signals.ts): with a terminal on stdin, SIGINT is therefore not passed on. Where the
+ * runtime package is not installed (the container image, other platforms) the node that
+ * started is used as is.
  *
  * Plain JavaScript without dependencies: it must run on any node before tsx's loader is registered.
  */
@@ -38,7 +41,12 @@ export function ensurePinnedRuntime(entry) {
   const node = otherPinnedNode();
   if (node === null) return Promise.resolve();
   const child = spawn(node, [...process.execArgv, entry, ...process.argv.slice(2)], { stdio: "inherit" });
-  for (const signal of FORWARDED_SIGNALS) process.on(signal, () => child.kill(signal));
+  const fromTerminal = process.stdin.isTTY === true;
+  for (const signal of FORWARDED_SIGNALS) {
+    process.on(signal, () => {
+      if (!(signal === "SIGINT" && fromTerminal)) child.kill(signal);
+    });
+  }
   child.on("error", (err) => {
     process.stderr.write(`cannot start the pinned Node.js runtime ${node}: ${err.message}\n`);
     process.exit(1);
