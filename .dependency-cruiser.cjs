@@ -21,18 +21,6 @@ const STORES = ["metadata/stores/", "payload/block-store/"];
 const ABOVE_SERVICES = ["files/", "protocols/", "runtime/", "control/", "http/", "cli/", "daemon\\.ts$"];
 
 /**
- * Temporary: the metadata -> payload edges that issue 13's file service removes (metadata calls
- * payload truncate/delete/revalidate today, and the postgres block map lives in metadata/stores).
- * Delete each line as the edge goes; the rule then holds with no exception.
- */
-const METADATA_TO_PAYLOAD_TODO = [
-  "metadata/service\\.ts$", // payload revalidation on GETATTR (PayloadService.validates)
-  "metadata/core\\.ts$", // payload delete when the last link goes
-  "metadata/shared-content\\.ts$", // duck-typed cast to the payload's shared mode
-  "metadata/stores/postgres-blocks\\.ts$", // the postgres block map imports payload/shared values
-].map((p) => `${SRC}${p}`);
-
-/**
  * Temporary: type-only cycles inside two modules whose parts take the whole as a type (the SMB
  * connection/state/request/commands core; SharePayload and its helper files). A cycle with a value
  * edge still fails here; the rest of apps/daemon/src has none at all.
@@ -70,14 +58,14 @@ module.exports = {
       name: "stores-below-services",
       severity: "error",
       comment: "Stores are CRUD: no services, protocols, file service or control plane.",
-      from: { path: STORES.map((p) => `${SRC}${p}`), pathNot: [TEST, ...METADATA_TO_PAYLOAD_TODO] },
+      from: { path: STORES.map((p) => `${SRC}${p}`), pathNot: [TEST] },
       to: to(...ABOVE_SERVICES, "metadata/service\\.ts$", "payload/service\\.ts$"),
     },
     {
       name: "metadata-not-payload",
       severity: "error",
       comment: "MetadataService never reaches payload; the file service orders the two.",
-      from: { path: `${SRC}metadata/`, pathNot: [TEST, ...METADATA_TO_PAYLOAD_TODO] },
+      from: { path: `${SRC}metadata/`, pathNot: [TEST] },
       to: to("payload/"),
     },
     {

@@ -9,3 +9,9 @@
  * arithmetic (offset / CHUNK_SIZE_BYTES × blocks) far from that edge.
  */
 export const FILE_SIZE_MAX = 2 ** 50;
+
+/**
+ * The unit a block store holds (docs/architecture.md "Content"): payload keys and the PostgreSQL block map
+ * (which maps a file's size to its blocks) must agree on it.
+ */
+export const BLOCK_SIZE_BYTES = 4 * 1024 * 1024;

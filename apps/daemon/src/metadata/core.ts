@@ -5,14 +5,13 @@
 import type { Logger } from "pino";
 import { FsError } from "../domain/errors.ts";
 import type { ShareInfo } from "../domain/share.ts";
-import type { PayloadService } from "../payload/types.ts";
 import { toFileAttr } from "./attr.ts";
 import { Clock } from "./clock.ts";
 import { checkHandle, encodeHandle, handleEpoch, handleKeyHex, sameKey } from "./handle.ts";
 import type { LockManager } from "./lock-manager.ts";
 import type { InodeRecord, MetadataStore, StoreUsage } from "./metadata-store.ts";
 import { effectiveIdentity, type Identity } from "./permissions.ts";
-import type { Caller, FileAttr } from "./types.ts";
+import type { Caller, FileAttr, PayloadPort } from "./types.ts";
 
 export type Rec = Readonly<InodeRecord>;
 
@@ -57,7 +56,7 @@ export class ServiceCore {
 
   constructor(
     readonly logger: Logger,
-    readonly payload: PayloadService,
+    readonly payload: PayloadPort,
   ) {}
 
   /** The share the last handle named: most calls name the same share as the one before. */

@@ -16,6 +16,7 @@
  *
  * Records returned are values the caller must not mutate (typed `Readonly`); write a new object.
  */
+import type { SharedContentStore } from "../domain/block-map.ts";
 import type { FileType, Timespec } from "./types.ts";
 
 export type Awaitable<T> = T | Promise<T>;
@@ -116,6 +117,11 @@ export interface MetadataStore {
   orphans(root: bigint, limit: number): Awaitable<bigint[]>;
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
+  /**
+   * The block map and sweep catalog that shared (scale-out) mode needs, for a store that can back
+   * it (today PostgreSQL, stores/postgres-blocks.ts); absent on the others.
+   */
+  readonly sharedContent?: SharedContentStore;
 }
 
 /** A limit on readdir pages a store is ever asked for. */

@@ -6,7 +6,6 @@
 import type { Logger } from "pino";
 import { FsError } from "../domain/errors.ts";
 import type { ShareInfo } from "../domain/share.ts";
-import type { PayloadService } from "../payload/types.ts";
 import { FIRST_ENTRY_SEQ, ServiceCore, type ShareState } from "./core.ts";
 import { encodeHandle, shareKey } from "./handle.ts";
 import { LockManager } from "./lock-manager.ts";
@@ -34,6 +33,7 @@ import type {
   LookupResult,
   MetadataService,
   MutationResult,
+  PayloadPort,
   ReaddirResult,
   SetAttrs,
   Timespec,
@@ -58,7 +58,7 @@ export class DefaultMetadataService implements MetadataService {
   /** Directory change listeners (addDirChangeListener): SMB CHANGE_NOTIFY. */
   private readonly dirListeners = new Set<DirChangeListener>();
 
-  constructor(opts: { logger: Logger; payload: PayloadService }) {
+  constructor(opts: { logger: Logger; payload: PayloadPort }) {
     this.core = new ServiceCore(opts.logger, opts.payload);
   }
 

@@ -271,3 +271,15 @@ export interface MetadataService {
   /** Registers a listener told of every name added to or removed from a directory; returns its remover. */
   addDirChangeListener?(listener: DirChangeListener): () => void;
 }
+
+/**
+ * The little metadata needs from file content, handed in by whoever builds the service (the
+ * daemon passes its PayloadService): deleting the payload of a file whose last link and open
+ * reference went, and shared-mode cache revalidation on LOOKUP/GETATTR/READ (docs/architecture.md
+ * "Scale-out"). Declared here so metadata never imports payload (docs/architecture.md "Layers").
+ */
+export interface PayloadPort {
+  delete(share: string, payloadId: string): Promise<void>;
+  validate?(share: string, payloadId: string, reason: "lookup" | "getattr" | "read"): Promise<void>;
+  validates?(share: string): boolean;
+}

@@ -3,10 +3,11 @@
  * READ/WRITE/COMMIT; BlockStore is the CRUD interface below it (memory, fs, s3).
  * Key layout in a block store: `<payloadId>/chunk-<c>/block-<b>` (docs/architecture.md "Content").
  */
+import { BLOCK_SIZE_BYTES } from "../domain/limits.ts";
 import type { PayloadStats } from "../domain/stats.ts";
 
 export const CHUNK_SIZE_BYTES = 64 * 1024 * 1024;
-export const BLOCK_SIZE_BYTES = 4 * 1024 * 1024;
+export { BLOCK_SIZE_BYTES };
 
 /** How durable a write must be before it returns (RFC 1813 stable_how). */
 export type Stability = "unstable" | "data_sync" | "file_sync";

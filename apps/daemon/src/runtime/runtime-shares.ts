@@ -11,7 +11,6 @@ import type { ShareUsage } from "../control/runtime-control.ts";
 import type { ShareRecord } from "../control/store/types.ts";
 import { FsError } from "../domain/errors.ts";
 import type { ShareInfo } from "../domain/share.ts";
-import { sharedContentOf } from "../metadata/shared-content.ts";
 import { liveFailure } from "./failures.ts";
 import type { LiveStores } from "./live-stores.ts";
 import type { RuntimeStore, ShareFields } from "./runtime-store.ts";
@@ -183,7 +182,7 @@ export class RuntimeShares {
     // keeps COMMIT at the local WAL. Blocks are versioned there and recorded in the metadata
     // store's block map, so daemons validate their caches and a sweeper collects old versions.
     const shared = metadataStore.type === "postgres" && blockStore.type === "s3";
-    const content = shared ? (sharedContentOf(metadataStore) ?? undefined) : undefined;
+    const content = shared ? metadataStore.sharedContent : undefined;
     await this.services.payload.addShare(info.name, blockStore, { shared, content });
     try {
       await this.services.metadata.addShare(info, metadataStore);

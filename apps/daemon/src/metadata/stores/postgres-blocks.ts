@@ -15,16 +15,16 @@
  * block rows, in one statement: commits of one payload serialize on that row and cannot deadlock.
  */
 import type pg from "pg";
-import { FsError } from "../../domain/errors.ts";
 import {
   type BlockVersions,
   checkIndexes,
   legacyRefOf,
   referenceKeyOf,
   type SharedContentStore,
-} from "../../payload/shared/block-map.ts";
-import type { VersionedKey } from "../../payload/shared/versions.ts";
-import { BLOCK_SIZE_BYTES } from "../../payload/types.ts";
+  type VersionedKey,
+} from "../../domain/block-map.ts";
+import { FsError } from "../../domain/errors.ts";
+import { BLOCK_SIZE_BYTES } from "../../domain/limits.ts";
 
 export const SHARED_CONTENT_SCHEMA = `
 CREATE TABLE IF NOT EXISTS dfs_payloads (

@@ -10,6 +10,7 @@
  * the random part keeps two daemons uploading the same block in the same millisecond apart.
  */
 import { randomBytes } from "node:crypto";
+import type { VersionedKey } from "../../domain/block-map.ts";
 import { BLOCKS_PER_CHUNK, blockKey } from "../block-store/keys.ts";
 
 const VERSIONED_KEY_RE = /^(.+)\/chunk-(\d+)\/block-(\d+)-v([0-9a-f]{20})$/;
@@ -27,12 +28,7 @@ export function versionedBlockKey(payloadId: string, blockIndex: number, version
   return `${blockKey(payloadId, blockIndex)}-v${version}`;
 }
 
-export interface VersionedKey {
-  key: string;
-  payloadId: string;
-  block: number;
-  version: string;
-}
+export type { VersionedKey };
 
 /** Inverse of versionedBlockKey; null for anything else (unversioned keys of other shares too). */
 export function parseVersionedKey(key: string): VersionedKey | null {
