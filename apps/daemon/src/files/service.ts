@@ -16,6 +16,7 @@ import type {
   WccAttr,
 } from "../metadata/types.ts";
 import type { PayloadService } from "../payload/types.ts";
+import { type CloseRequest, close } from "./close.ts";
 import { commit, type DataDeps, read, write } from "./data.ts";
 import { create, setattr } from "./setattr.ts";
 import type {
@@ -70,6 +71,11 @@ export class FileService {
 
   setattr(f: FileCall, s: SetAttrRequest): Promise<{ before: WccAttr; after: FileAttr }> {
     return setattr(this.d, f, s);
+  }
+
+  /** The end of an open: commit what it wrote, unlink on delete-on-close, release its reference. */
+  close(f: FileCall, c: CloseRequest): Promise<void> {
+    return close(this.d, f, c);
   }
 
   /** A regular file named `name` in the directory `dir`. */

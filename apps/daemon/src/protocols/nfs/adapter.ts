@@ -89,7 +89,6 @@ class NfsAdapter implements ProtocolAdapter {
     const env: NfsEnv = {
       files: ctx.files,
       metadata: ctx.metadata,
-      payload: ctx.payload,
       logger,
       writeVerifier: randomBytes(NFS3_WRITEVERFSIZE),
     };

@@ -8,7 +8,6 @@ import type { Logger } from "pino";
 import type { FileService } from "../../../files/service.ts";
 import type { FileCall } from "../../../files/types.ts";
 import type { FileAttr, MetadataService } from "../../../metadata/types.ts";
-import type { PayloadService } from "../../../payload/types.ts";
 import { NFS_PROGRAM } from "../rpc/constants.ts";
 import type { AnyProcedure, CallContext, ProcedureSpec, RpcProgram } from "../rpc/program.ts";
 import { procedureTable } from "../rpc/program.ts";
@@ -20,7 +19,6 @@ import { encodePostOpAttr, encodeWcc } from "./types.ts";
 export interface NfsEnv {
   files: FileService;
   metadata: MetadataService;
-  payload: PayloadService;
   logger: Logger;
   /** RFC 1813 §3.3.7 writeverf3: new at every adapter start so clients resend uncommitted data. */
   writeVerifier: Buffer;

@@ -9,7 +9,7 @@ import { SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB } from "../constants.ts";
 import { unwatch } from "../notify.ts";
 import { detachHolder } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import type { Open } from "../state.ts";
+import { fileCall, type Open } from "../state.ts";
 import { SmbWriter } from "../wire.ts";
 
 /** Removes `open` everywhere; the last close of a delete-pending file unlinks it. */
@@ -19,30 +19,21 @@ export async function closeOpen(conn: SmbConnection, open: Open): Promise<void> 
   const server = conn.server;
   detachHolder(server, open);
   unwatch(server, open);
-  const { metadata: md, payload } = server.ctx;
-  if (open.locks.length > 0) md.unlockAll(open.lockOwner);
+  if (open.locks.length > 0) server.ctx.metadata.unlockAll(open.lockOwner);
   open.locks = [];
   const file = server.files.get(open.fileKey);
   if (file) {
     file.opens.delete(open);
     if (open.deleteOnClose) file.deletePending = true;
   }
-  try {
-    if (open.written) {
-      const attr = await md.getattr(open.handle);
-      if (attr.payloadId) await payload.commit(open.tree.share.name, attr.payloadId);
-    }
-    if (file && file.opens.size === 0) {
-      server.files.delete(open.fileKey);
-      if (file.deletePending && open.parent) {
-        const caller = open.tree.caller;
-        if (open.isDir) await md.rmdir(caller, open.parent, open.name);
-        else await md.remove(caller, open.parent, open.name);
-      }
-    }
-  } finally {
-    if (open.retained) await md.release(open.handle);
-  }
+  const unlink = () => {
+    if (!file || file.opens.size > 0) return null;
+    server.files.delete(open.fileKey);
+    return file.deletePending && open.parent
+      ? { dir: open.parent, name: open.name, isDir: open.isDir }
+      : null;
+  };
+  await server.ctx.files.close(fileCall(open), { written: open.written, unlink, retained: open.retained });
 }
 
 export async function close(req: SmbRequest): Promise<Reply> {

@@ -1,0 +1,37 @@
+/**
+ * The last steps of an open, for every protocol that has opens (SMB CLOSE; NFSv4 CLOSE next):
+ * written data made durable (design.md "Write path": CLOSE commits the WAL), then a
+ * delete-on-close unlink, then the open reference released — in that order, so the payload an
+ * unlinked file keeps while open is only dropped after the commit and the unlink.
+ */
+import type { DataDeps } from "./data.ts";
+import type { FileCall } from "./types.ts";
+
+export interface CloseRequest {
+  /** Data was written through this open: commit it before returning. */
+  written: boolean;
+  /**
+   * Delete on close ([MS-SMB2] §3.3.5.10 / [MS-FSA] §2.1.5.4): the name to unlink, asked after
+   * the commit (another open may have come while it waited), null to keep the file.
+   */
+  unlink: () => { dir: Buffer; name: string; isDir: boolean } | null;
+  /** The open holds a MetadataService.retain reference to release. */
+  retained: boolean;
+}
+
+export async function close(d: DataDeps, f: FileCall, c: CloseRequest): Promise<void> {
+  try {
+    if (c.written) {
+      const attr = await d.metadata.getattr(f.handle);
+      if (attr.payloadId) await d.payload.commit(f.share.name, attr.payloadId);
+    }
+    const doomed = c.unlink();
+    if (doomed) {
+      const { dir, name, isDir } = doomed;
+      if (isDir) await d.metadata.rmdir(f.caller, dir, name);
+      else await d.metadata.remove(f.caller, dir, name);
+    }
+  } finally {
+    if (c.retained) await d.metadata.release(f.handle);
+  }
+}
