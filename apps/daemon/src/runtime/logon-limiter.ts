@@ -23,7 +23,7 @@ export const LOGON_PAIR_FREE = 5;
 export const LOGON_ADDRESS_FREE = 20;
 /** Failures of one account (any addresses) before the account-wide backoff starts. */
 export const LOGON_ACCOUNT_FREE = 100;
-export const LOGON_BACKOFF_BASE_MS = 1_000;
+export const LOGON_BACKOFF_BASE_MS = 2_000;
 export const LOGON_BACKOFF_MAX_MS = 15 * 60_000;
 /** A key with no failure for this long is forgotten. */
 export const LOGON_FORGET_MS = 30 * 60_000;

@@ -21,10 +21,18 @@ import type { Role } from "../store/types.ts";
 import type { Context } from "./context.ts";
 import { errorField, toTRPCError } from "./errors.ts";
 
+/** What a non-admin sees of an unexpected failure; the log keeps the real one (http/trpc.ts). */
+export const INTERNAL_ERROR_MESSAGE = "internal error (see the daemon log)";
+
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
-    return { ...shape, data: { ...shape.data, field: errorField(error.cause) } };
+  // The production error shape whatever NODE_ENV says: no stack traces (they name source paths).
+  isDev: false,
+  errorFormatter({ shape, error, ctx }) {
+    // An unexpected error's text can name files and internals; only an admin sees it.
+    const internal = error.code === "INTERNAL_SERVER_ERROR" && ctx?.session?.user.role !== "admin";
+    const message = internal ? INTERNAL_ERROR_MESSAGE : shape.message;
+    return { ...shape, message, data: { ...shape.data, field: errorField(error.cause) } };
   },
 });
 

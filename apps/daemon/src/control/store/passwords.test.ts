@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
 import { isFsError } from "../../domain/errors.ts";
-import { hashPassword, ntHash, SCRYPT_QUEUE_MAX, verifyPassword } from "./passwords.ts";
+import { hashPassword, ntHash, OWASP_SCRYPT, SCRYPT_QUEUE_MAX, verifyPassword } from "./passwords.ts";
 
 const CHEAP = { N: 1024, r: 8, p: 1 };
 
@@ -31,4 +31,13 @@ it("refuses hashing work beyond the queue limit instead of queueing without boun
   for (const r of refused) expect(isFsError((r as PromiseRejectedResult).reason, "EAGAIN")).toBe(true);
   // Once the flood has drained, hashing works again.
   expect(await verifyPassword("x", await hashPassword("x", CHEAP))).toBe(true);
+});
+
+it("hashes at the OWASP cost outside tests, and hashes made at the old cost still verify", async () => {
+  expect(OWASP_SCRYPT).toEqual({ N: 131_072, r: 8, p: 1 });
+  const owasp = await hashPassword("correct horse", OWASP_SCRYPT);
+  expect(owasp.startsWith("scrypt$131072$8$1$")).toBe(true);
+  expect(await verifyPassword("correct horse", owasp)).toBe(true);
+  const old = await hashPassword("correct horse", { N: 16_384, r: 8, p: 1 });
+  expect(await verifyPassword("correct horse", old)).toBe(true);
 });
