@@ -2,7 +2,7 @@
  * A share as the data path sees it, and the enums that qualify it. The enum values come from
  * `@dittofs/shared` (one source for the TypeScript, zod and drizzle forms).
  */
-import type { SquashMode } from "@dittofs/shared";
+import type { AnonymousAccess, NfsClientRule, SquashMode } from "@dittofs/shared";
 
 export {
   PERMISSION_LEVELS,
@@ -24,6 +24,13 @@ export interface ShareInfo {
   protocols: { nfs: boolean; smb: boolean };
   /** SMB guest access (no credentials) allowed. */
   guest: boolean;
+  /**
+   * NFS client list (exports(5)): the first entry matching the peer address decides read or
+   * read-write; a peer no entry matches may not use the share. Absent: every host, read-write.
+   */
+  nfsClients?: readonly NfsClientRule[];
+  /** NFS callers whose uid names no control-plane user, and AUTH_NONE callers. Absent: read-write. */
+  anonymousAccess?: AnonymousAccess;
   metadataStore: string;
   blockStore: string;
 }

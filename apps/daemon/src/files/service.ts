@@ -5,7 +5,9 @@
  */
 
 import { FsError } from "../domain/errors.ts";
+import type { IdentityDirectory } from "../domain/identity.ts";
 import type { ShareInfo } from "../domain/share.ts";
+import { shareAccess } from "../domain/share-access.ts";
 import type {
   Caller,
   CreateHow,
@@ -33,13 +35,28 @@ export interface ResolveOptions {
   protocol?: keyof ShareInfo["protocols"];
   /** The call changes the file system: refused on a read-only share. */
   mutates?: boolean;
+  /**
+   * NFS: the peer address and AUTH_SYS uid (null: AUTH_NONE) the share's access policy judges
+   * (domain/share-access.ts: client list, grants, anonymous policy). SMB decided at TREE_CONNECT.
+   */
+  peer?: { address: string; uid: number | null };
 }
+
+/** A call the share's access policy refuses: protocols answer it without any attributes. */
+export class AccessRefused extends FsError {}
+
+type Grants = Pick<IdentityDirectory, "byUid" | "permission">;
+
+/** Without a directory every uid is unknown and gets the share's anonymous policy. */
+const NO_USERS: Grants = { byUid: () => undefined, permission: () => "none" };
 
 export class FileService {
   private readonly d: DataDeps;
+  private readonly identity: Grants;
 
-  constructor(deps: { metadata: MetadataService; payload: PayloadService }) {
+  constructor(deps: { metadata: MetadataService; payload: PayloadService; identity?: Grants }) {
     this.d = { metadata: deps.metadata, payload: deps.payload };
+    this.identity = deps.identity ?? NO_USERS;
   }
 
   /**
@@ -50,10 +67,16 @@ export class FileService {
   resolve(caller: Caller, handle: Buffer, opts: ResolveOptions = {}): FileCall {
     const share = this.d.metadata.shareOf(handle);
     if (opts.protocol !== undefined && !share.protocols[opts.protocol]) {
-      throw new FsError("EACCES", `share ${share.name} is not exported over ${opts.protocol}`);
+      throw new AccessRefused("EACCES", `share ${share.name} is not exported over ${opts.protocol}`);
     }
     if (opts.mutates && share.readOnly) throw new FsError("EROFS", `share ${share.name} is read-only`);
-    return { caller, handle, share };
+    if (opts.peer === undefined) return { caller, handle, share };
+    const access = shareAccess(share, opts.peer.address, opts.peer.uid, this.identity);
+    if (access.level === "none") throw new AccessRefused("EACCES", `no access to share ${share.name}`);
+    if (opts.mutates && access.level !== "read-write") {
+      throw new AccessRefused(access.writeRefusal, `read-only access to share ${share.name}`);
+    }
+    return { caller, handle, share, access };
   }
 
   write(f: FileCall, w: WriteRequest): Promise<WriteResult> {

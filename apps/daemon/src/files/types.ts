@@ -5,6 +5,7 @@
  */
 
 import type { ShareInfo } from "../domain/share.ts";
+import type { ShareAccess } from "../domain/share-access.ts";
 import type { Caller, FileAttr, LockKind, SetAttrs, Timespec, WccAttr } from "../metadata/types.ts";
 import type { Stability } from "../payload/types.ts";
 
@@ -17,6 +18,8 @@ export interface FileCall {
   readonly caller: Caller;
   readonly handle: Buffer;
   readonly share: ShareInfo;
+  /** What the share's access policy allows this caller (NFS calls resolved with a peer). */
+  readonly access?: ShareAccess;
 }
 
 /** A byte range to test against other owners' locks before reading or writing it. */

@@ -25,6 +25,8 @@ export function toShareInfo(record: ShareRecord): ShareInfo {
     anonGid: record.anonGid,
     protocols: { nfs: record.nfs, smb: record.smb },
     guest: record.guest,
+    nfsClients: record.nfsClients,
+    anonymousAccess: record.anonymousAccess,
     metadataStore: record.metadataStore,
     blockStore: record.blockStore,
   };

@@ -2,6 +2,7 @@
  * The part of the control-plane store the Runtime reads and writes. The ControlStore satisfies it;
  * keeping it narrow documents exactly what the live state depends on.
  */
+import type { AnonymousAccess, NfsClientRule } from "@dittofs/shared";
 import type { AdapterRecord, ShareRecord, StoreKind, StoreRecord } from "../control/store/types.ts";
 import type { NewAuditRow } from "../domain/logon.ts";
 import type { SquashMode } from "../domain/share.ts";
@@ -17,6 +18,8 @@ export interface ShareFields {
   nfs?: boolean | undefined;
   smb?: boolean | undefined;
   guest?: boolean | undefined;
+  nfsClients?: NfsClientRule[] | undefined;
+  anonymousAccess?: AnonymousAccess | undefined;
 }
 
 export interface RuntimeStore {

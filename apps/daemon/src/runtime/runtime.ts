@@ -111,18 +111,19 @@ export class Runtime implements RuntimeControl {
     );
     // Writes the counts of aggregated refusals whose window passed even if no later one comes.
     this.#digestTimer = setInterval(() => void this.logons.digest.flush(), AUDIT_DIGEST_WINDOW_MS).unref();
+    // Adapters and the file service keep this object; lookups go to the newest snapshot.
+    const identity: IdentityDirectory = {
+      byName: (name) => this.#identity.byName(name),
+      byUid: (uid) => this.#identity.byUid(uid),
+      permission: (principal, share) => this.#identity.permission(principal, share),
+    };
     this.context = {
       logger: opts.logger,
-      files: new FileService({ metadata: opts.services.metadata, payload: opts.services.payload }),
+      files: new FileService({ metadata: opts.services.metadata, payload: opts.services.payload, identity }),
       metadata: opts.services.metadata,
       payload: opts.services.payload,
       shares: { list: () => this.#shares.list(), get: (name) => this.#shares.get(name) },
-      // Adapters keep this object; lookups go to the newest snapshot.
-      identity: {
-        byName: (name) => this.#identity.byName(name),
-        byUid: (uid) => this.#identity.byUid(uid),
-        permission: (principal, share) => this.#identity.permission(principal, share),
-      },
+      identity,
       clients: this.clients,
       metrics: this.metrics,
       logons: this.logons,

@@ -3,7 +3,13 @@
  * reject the same values with the same messages.
  */
 import { z } from "zod";
-import { PERMISSION_LEVELS, ROLES, SQUASH_MODES } from "../domain/enums.ts";
+import {
+  ACCESS_LEVELS,
+  HOST_ACCESS_LEVELS,
+  PERMISSION_LEVELS,
+  ROLES,
+  SQUASH_MODES,
+} from "../domain/enums.ts";
 
 /** Longest username/group/store name; also bounds audit and session rows. */
 export const NAME_LENGTH_MAX = 64;
@@ -18,6 +24,24 @@ export const UNIX_ID_MAX = 4_294_967_294;
 export const roleSchema = z.enum(ROLES);
 export const squashSchema = z.enum(SQUASH_MODES);
 export const permissionLevelSchema = z.enum(PERMISSION_LEVELS);
+/** What NFS callers whose uid names no control-plane user (and AUTH_NONE callers) may do on a share. */
+export const anonymousAccessSchema = z.enum(ACCESS_LEVELS);
+
+/** Entries of a share's NFS client list, as exports(5) / Ganesha `Clients`. */
+export const NFS_CLIENTS_MAX = 64;
+/** `*` (every host), an IPv4/IPv6 address, or a CIDR network like 10.0.0.0/8. */
+export const nfsClientHostSchema = z.union([z.literal("*"), z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], {
+  error: "*, an IP address or a CIDR network like 10.0.0.0/8",
+});
+export const nfsClientRuleSchema = z.object({
+  host: nfsClientHostSchema,
+  access: z.enum(HOST_ACCESS_LEVELS),
+});
+/** The first entry matching the peer's address decides; a peer no entry matches may not use the share. */
+export const nfsClientsSchema = z.array(nfsClientRuleSchema).max(NFS_CLIENTS_MAX);
+export type NfsClientRule = z.infer<typeof nfsClientRuleSchema>;
+/** A new share admits every host read-write; grants and mode bits decide the rest. */
+export const DEFAULT_NFS_CLIENTS: readonly NfsClientRule[] = [{ host: "*", access: "read-write" }];
 
 export const usernameSchema = z
   .string()

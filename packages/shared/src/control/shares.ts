@@ -1,7 +1,9 @@
 /** Inputs of the shares and share-permission procedures. */
 import { z } from "zod";
 import {
+  anonymousAccessSchema,
   groupNameSchema,
+  nfsClientsSchema,
   permissionLevelSchema,
   shareNameSchema,
   squashSchema,
@@ -23,6 +25,8 @@ export const shareCreateInput = z.object({
   nfs: z.boolean().optional(),
   smb: z.boolean().optional(),
   guest: z.boolean().optional(),
+  nfsClients: nfsClientsSchema.optional(),
+  anonymousAccess: anonymousAccessSchema.optional(),
 });
 
 export const shareUpdateInput = z.object({
@@ -36,6 +40,8 @@ export const shareUpdateInput = z.object({
   nfs: z.boolean().optional(),
   smb: z.boolean().optional(),
   guest: z.boolean().optional(),
+  nfsClients: nfsClientsSchema.optional(),
+  anonymousAccess: anonymousAccessSchema.optional(),
 });
 
 /** A grant names exactly one subject: a user or a group. */

@@ -16,3 +16,12 @@ export type Permission = (typeof PERMISSION_LEVELS)[number];
 /** Control-plane roles: admin (everything), operator (read all, start/stop adapters), user. */
 export const ROLES = ["admin", "operator", "user"] as const;
 export type Role = (typeof ROLES)[number];
+
+/** What a caller may do on a share over NFS once grants and client lists are combined. */
+export const ACCESS_LEVELS = ["none", "read", "read-write"] as const;
+export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+/** NFS callers whose uid names no control-plane user, and AUTH_NONE callers (per share). */
+export type AnonymousAccess = AccessLevel;
+
+/** What one entry of a share's NFS client list allows the hosts it matches. */
+export const HOST_ACCESS_LEVELS = ["read", "read-write"] as const;

@@ -2,7 +2,8 @@
  * Control-plane tables for PostgreSQL, in step with schema-sqlite.ts (same tables, columns,
  * constraints and JS value types: unix ids are bigint-as-number because they reach 2^32 - 2).
  */
-import { PERMISSION_LEVELS, ROLES, SQUASH_MODES } from "@dittofs/shared";
+import { ACCESS_LEVELS, type NfsClientRule, PERMISSION_LEVELS, ROLES, SQUASH_MODES } from "@dittofs/shared";
+import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -91,6 +92,11 @@ export const shares = pgTable("shares", {
   nfs: bool("nfs", true),
   smb: bool("smb", true),
   guest: bool("guest", false),
+  nfsClients: jsonb("nfs_clients")
+    .$type<NfsClientRule[]>()
+    .notNull()
+    .default(sql`'[{"host":"*","access":"read-write"}]'::jsonb`),
+  anonymousAccess: text("anonymous_access", { enum: ACCESS_LEVELS }).notNull().default("read-write"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

@@ -4,7 +4,7 @@
  * dialect, so a column added here must be added there too (and migrations generated for both:
  * `npx drizzle-kit generate --config apps/daemon/drizzle.sqlite.config.ts`, same for postgres).
  */
-import { PERMISSION_LEVELS, ROLES, SQUASH_MODES } from "@dittofs/shared";
+import { ACCESS_LEVELS, type NfsClientRule, PERMISSION_LEVELS, ROLES, SQUASH_MODES } from "@dittofs/shared";
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
@@ -84,6 +84,12 @@ export const shares = sqliteTable("shares", {
   nfs: bool("nfs", true),
   smb: bool("smb", true),
   guest: bool("guest", false),
+  /** exports(5)-style client list (see shared nfsClientsSchema); existing shares admit every host. */
+  nfsClients: text("nfs_clients", { mode: "json" })
+    .$type<NfsClientRule[]>()
+    .notNull()
+    .default(sql`'[{"host":"*","access":"read-write"}]'`),
+  anonymousAccess: text("anonymous_access", { enum: ACCESS_LEVELS }).notNull().default("read-write"),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

@@ -1,4 +1,5 @@
 /** Shares: a name mapped to one metadata store and one block store, with export options. */
+import { type AnonymousAccess, DEFAULT_NFS_CLIENTS, type NfsClientRule } from "@dittofs/shared";
 import { asc, eq } from "drizzle-orm";
 import { conflict, notFound } from "../errors.ts";
 import { type Ctx, NOBODY_ID } from "./ctx.ts";
@@ -16,6 +17,8 @@ export interface NewShare {
   nfs?: boolean | undefined;
   smb?: boolean | undefined;
   guest?: boolean | undefined;
+  nfsClients?: NfsClientRule[] | undefined;
+  anonymousAccess?: AnonymousAccess | undefined;
 }
 
 export type SharePatch = Partial<Omit<NewShare, "name">>;
@@ -34,6 +37,8 @@ function selectShares({ q, t }: Ctx) {
       nfs: t.shares.nfs,
       smb: t.shares.smb,
       guest: t.shares.guest,
+      nfsClients: t.shares.nfsClients,
+      anonymousAccess: t.shares.anonymousAccess,
       createdAt: t.shares.createdAt,
       updatedAt: t.shares.updatedAt,
     })
@@ -73,6 +78,8 @@ export async function createShare(c: Ctx, s: NewShare): Promise<ShareRecord> {
     nfs: s.nfs ?? true,
     smb: s.smb ?? true,
     guest: s.guest ?? false,
+    nfsClients: s.nfsClients ?? [...DEFAULT_NFS_CLIENTS],
+    anonymousAccess: s.anonymousAccess ?? "read-write",
     createdAt: now,
     updatedAt: now,
   });

@@ -2,6 +2,7 @@
  * Records returned by ControlStore. Secrets (password and NT hashes, session token hashes) never
  * appear in these; they are read only through the dedicated credential methods.
  */
+import type { AnonymousAccess, NfsClientRule } from "@dittofs/shared";
 import type { Permission, Role, SquashMode } from "../../domain/share.ts";
 
 export type { Permission, Role, SquashMode };
@@ -58,6 +59,8 @@ export interface ShareRecord {
   nfs: boolean;
   smb: boolean;
   guest: boolean;
+  nfsClients: NfsClientRule[];
+  anonymousAccess: AnonymousAccess;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -8,6 +8,7 @@
  * `frameTimeoutMs`). A bad value refuses the settings with an error naming the key.
  */
 import { randomBytes } from "node:crypto";
+import { anyShareAdmits } from "../../domain/share-access.ts";
 import type { AdapterContext, AdapterFactory, AdapterSettings, ProtocolAdapter } from "../adapter.ts";
 import { BadFrameLog } from "../transport/bad-frames.ts";
 import { ByteBudget } from "../transport/budget.ts";
@@ -70,6 +71,9 @@ class NfsAdapter implements ProtocolAdapter {
     this.mounts = new MountTable(ctx.clients);
   }
 
+  /** NFS, MOUNT, NLM and the portmapper answer only hosts some NFS share's client list admits. */
+  private readonly admit = (address: string): boolean => anyShareAdmits(this.ctx.shares.list(), address);
+
   get port(): number {
     return this.nfsServer?.port ?? this.settings.port;
   }
@@ -97,7 +101,7 @@ class NfsAdapter implements ProtocolAdapter {
       [
         nfsProgram(env, nfs3Procedures(env)),
         mountProgram(ctx, this.mounts),
-        nlmProgram(ctx.metadata, this.blocked),
+        nlmProgram(ctx.metadata, ctx.files, this.blocked),
       ],
       { logger, metrics: ctx.metrics, metricsProtocol: "nfs" },
     );
@@ -108,6 +112,7 @@ class NfsAdapter implements ProtocolAdapter {
       transport: settings.transport,
       budget: this.budget,
       badFrames: new BadFrameLog("nfs", logger, ctx.metrics),
+      admit: this.admit,
     });
     await server.listen();
     this.nfsServer = server;
@@ -137,6 +142,7 @@ class NfsAdapter implements ProtocolAdapter {
       transport: this.settings.transport,
       budget: this.budget,
       badFrames: new BadFrameLog("nfs", logger, this.ctx.metrics),
+      admit: this.admit,
     });
     try {
       await server.listen();

@@ -36,16 +36,21 @@ const lock = (fh: Buffer, host: string, svid: number, offset: bigint, len: bigin
   len,
 });
 
-async function nlm(proc: number, args: (w: XdrWriter) => void): Promise<XdrReader> {
-  return h().client.rpc.call(NLM_PROGRAM, n.NLM_V4, proc, args, h().client.auth);
+async function nlm(proc: number, args: (w: XdrWriter) => void, uid?: number): Promise<XdrReader> {
+  const auth = uid === undefined ? h().client.auth : h().client.as(uid, uid).auth;
+  return h().client.rpc.call(NLM_PROGRAM, n.NLM_V4, proc, args, auth);
 }
 
-async function doLock(l: Nlm4Lock, exclusive: boolean, block: boolean): Promise<number> {
-  const r = await nlm(n.NLMPROC4_LOCK, (w) => {
-    w.opaque(Buffer.from("ck")).bool(block).bool(exclusive);
-    encodeNlm4Lock(w, l);
-    w.bool(false).int32(1);
-  });
+async function doLock(l: Nlm4Lock, exclusive: boolean, block: boolean, uid?: number): Promise<number> {
+  const r = await nlm(
+    n.NLMPROC4_LOCK,
+    (w) => {
+      w.opaque(Buffer.from("ck")).bool(block).bool(exclusive);
+      encodeNlm4Lock(w, l);
+      w.bool(false).int32(1);
+    },
+    uid,
+  );
   expect(r.opaque(64).toString()).toBe("ck");
   return r.uint32();
 }
@@ -68,11 +73,15 @@ async function test(l: Nlm4Lock, exclusive: boolean) {
   };
 }
 
-async function unlock(l: Nlm4Lock): Promise<number> {
-  const r = await nlm(n.NLMPROC4_UNLOCK, (w) => {
-    w.opaque(Buffer.from("u"));
-    encodeNlm4Lock(w, l);
-  });
+async function unlock(l: Nlm4Lock, uid?: number): Promise<number> {
+  const r = await nlm(
+    n.NLMPROC4_UNLOCK,
+    (w) => {
+      w.opaque(Buffer.from("u"));
+      encodeNlm4Lock(w, l);
+    },
+    uid,
+  );
   r.opaque(64);
   return r.uint32();
 }
@@ -199,7 +208,33 @@ describe("NLM v4", () => {
     // And the other way round: an NLM lock blocks the SMB side.
     expect(
       ctx.metadata.testLock(fh, { owner: "smb:s:f", kind: "shared", offset: 110, length: 1 })?.owner,
-    ).toBe("nlm:nfsclient:3");
+    ).toBe("nlm:127.0.0.1/nfsclient:3");
+  });
+
+  it("checks the caller: a none grant gets FAILED, a read grant shared locks only, mode bits apply", async () => {
+    const { client, root, ctx } = h();
+    const identity = ctx.identity;
+    const user = (username: string, uid: number) => ({
+      username,
+      uid,
+      gid: uid,
+      gids: [],
+      role: "user" as const,
+      enabled: true,
+      ntHash: null,
+    });
+    identity.addPrincipal(user("nlm-none", 5101), { "/export": "none" });
+    identity.addPrincipal(user("nlm-read", 5102), { "/export": "read" });
+    identity.addPrincipal(user("nlm-rw", 5103), { "/export": "read-write" });
+    const fh = await makeFile(client, root, uniq()); // root's, mode 0644
+    expect(await doLock(lock(fh, "c1", 1, 0n, 10n), false, false, 5101)).toBe(n.NLM4_FAILED);
+    expect(await doLock(lock(fh, "c2", 2, 0n, 10n), true, false, 5102)).toBe(n.NLM4_FAILED);
+    expect(await doLock(lock(fh, "c2", 2, 0n, 10n), false, false, 5102)).toBe(n.NLM4_GRANTED);
+    // read-write grant, but the mode bits give this uid no write permission on root's file.
+    expect(await doLock(lock(fh, "c3", 3, 20n, 10n), true, false, 5103)).toBe(n.NLM4_FAILED);
+    // A none caller cannot release another's lock either.
+    expect(await unlock(lock(fh, "c2", 2, 0n, 10n), 5101)).toBe(n.NLM4_FAILED);
+    expect((await test(lock(fh, "c9", 9, 0n, 10n), true)).stat).toBe(n.NLM4_DENIED);
   });
 
   it("answers STALE_FH for an unknown handle", async () => {

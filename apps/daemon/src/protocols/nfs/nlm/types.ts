@@ -32,13 +32,17 @@ export function encodeNlm4Lock(w: XdrWriter, l: Nlm4Lock): void {
   w.string(l.callerName).opaque(l.fh).opaque(l.oh).int32(l.svid).uint64(l.offset).uint64(l.len);
 }
 
-/** Lock owners on the shared LockManager are `nlm:<caller_name>:<svid>` (FREE_ALL drops a host's). */
-export function nlmOwner(callerName: string, svid: number): string {
-  return `nlm:${callerName}:${svid}`;
+/**
+ * Lock owners on the shared LockManager are `nlm:<peer address>/<caller_name>:<svid>`. The peer
+ * address is the caller check of UNLOCK, CANCEL and FREE_ALL: caller_name is whatever the client
+ * says, so a host can only release locks taken from its own address.
+ */
+export function nlmOwner(address: string, callerName: string, svid: number): string {
+  return `${nlmHostPrefix(address, callerName)}${svid}`;
 }
 
-export function nlmHostPrefix(callerName: string): string {
-  return `nlm:${callerName}:`;
+export function nlmHostPrefix(address: string, callerName: string): string {
+  return `nlm:${address}/${callerName}:`;
 }
 
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -47,12 +51,12 @@ const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 export class NlmRangeError extends Error {}
 
 /** nlm4_lock → LockRange. A length reaching past 2^53 means "to the end of the file" (0). */
-export function toLockRange(l: Nlm4Lock, exclusive: boolean): LockRange {
+export function toLockRange(l: Nlm4Lock, exclusive: boolean, address: string): LockRange {
   if (l.offset > SAFE) throw new NlmRangeError("lock offset beyond 2^53");
   const end = l.offset + l.len;
   const length = l.len === 0n || end > SAFE ? 0 : Number(l.len);
   return {
-    owner: nlmOwner(l.callerName, l.svid),
+    owner: nlmOwner(address, l.callerName, l.svid),
     kind: exclusive ? "exclusive" : "shared",
     offset: Number(l.offset),
     length,

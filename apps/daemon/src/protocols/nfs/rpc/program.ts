@@ -3,6 +3,7 @@
  * per procedure, with the flags the dispatcher acts on) and an optional `run` wrapper through
  * which the program maps its own errors (NFS: FsError → nfsstat3 with the resfail arm).
  */
+
 import type { Caller } from "../../../metadata/types.ts";
 import type { XdrReader } from "../xdr/reader.ts";
 import type { XdrWriter } from "../xdr/writer.ts";

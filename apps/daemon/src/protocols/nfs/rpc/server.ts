@@ -24,6 +24,8 @@ export interface RpcServerOptions {
   /** The global buffer budget shared with the daemon's other listeners; default a private one. */
   budget?: ByteBudget;
   badFrames?: BadFrameLog;
+  /** Hosts-allow gate: a peer this refuses is closed at accept, before any call is read. */
+  admit?(address: string): boolean;
   onConnect?(socket: Socket): void;
   onDisconnect?(socket: Socket): void;
 }
@@ -56,6 +58,10 @@ export class RpcServer {
   private accept(socket: Socket): void {
     // An error before the connection object exists (reset right after accept) must not be unheard.
     socket.on("error", () => socket.destroy());
+    if (this.opts.admit !== undefined && !this.opts.admit(socket.remoteAddress ?? "")) {
+      socket.destroy();
+      return;
+    }
     if (!this.guard.admit(socket.remoteAddress ?? "?")) {
       socket.destroy();
       return;

@@ -74,13 +74,14 @@ export async function startNfsServer(opts: NfsServerOptions = {}): Promise<NfsSe
   });
   const metadata = new DefaultMetadataService({ logger, payload });
   const shares = new TestShares();
+  const identity = new TestIdentity();
   const ctx: TestContext = {
     logger,
-    files: new FileService({ metadata, payload }),
+    files: new FileService({ metadata, payload, identity }),
     metadata,
     payload,
     shares,
-    identity: new TestIdentity(),
+    identity,
     clients: new TestClients(),
     metrics: new TestMetrics(),
     logons: new TestLogons(),

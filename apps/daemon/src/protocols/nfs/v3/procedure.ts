@@ -5,7 +5,7 @@
  * failing reply still carries its post_op_attr / wcc_data arm).
  */
 import type { Logger } from "pino";
-import type { FileService } from "../../../files/service.ts";
+import { AccessRefused, type FileService } from "../../../files/service.ts";
 import type { FileCall } from "../../../files/types.ts";
 import type { FileAttr, MetadataService } from "../../../metadata/types.ts";
 import { NFS_PROGRAM } from "../rpc/constants.ts";
@@ -63,9 +63,19 @@ export async function writeResfail(env: NfsEnv, w: XdrWriter, parts: FailPart[])
   }
 }
 
+/** The same resfail arm shape with every attribute absent (a call the access policy refused). */
+function writeEmptyResfail(w: XdrWriter, parts: FailPart[]): void {
+  for (const p of parts) {
+    if ("wcc" in p) encodeWcc(w, null, null);
+    else encodePostOpAttr(w, null);
+  }
+}
+
 /**
- * Flag checks the dispatcher applies to every procedure, in one place (docs/architecture.md "Conventions"): the file
- * service resolves the handle once, checking the share is exported over NFS and writable.
+ * Flag checks the dispatcher applies to every procedure, in one place (docs/architecture.md
+ * "Conventions"): the file service resolves the handle once, checking the share is exported over
+ * NFS and writable, and runs the share's access policy on this peer and AUTH_SYS uid (client
+ * list, grants, anonymous policy: domain/share-access.ts); a mutating procedure needs read-write.
  */
 function resolveFile(
   env: NfsEnv,
@@ -74,7 +84,11 @@ function resolveFile(
   args: unknown,
 ): FileCall | undefined {
   if (!spec.needsExport || spec.fh === undefined) return undefined;
-  return env.files.resolve(call.caller, spec.fh(args), { protocol: "nfs", mutates: spec.mutates });
+  return env.files.resolve(call.caller, spec.fh(args), {
+    protocol: "nfs",
+    mutates: spec.mutates,
+    peer: { address: call.remoteAddress, uid: call.auth?.uid ?? null },
+  });
 }
 
 /** The resolved file of a procedure with `needsExport` and `fh` (programmer error otherwise). */
@@ -106,7 +120,8 @@ export function nfsProgram(env: NfsEnv, procedures: AnyProcedure[]): RpcProgram 
           status = NFS3ERR_SERVERFAULT;
         }
         w.uint32(status === NFS3_OK ? NFS3ERR_ACCES : status);
-        await writeResfail(env, w, nfs.resfail(args));
+        if (e instanceof AccessRefused) writeEmptyResfail(w, nfs.resfail(args));
+        else await writeResfail(env, w, nfs.resfail(args));
         return false;
       }
     },

@@ -5,6 +5,7 @@
  */
 import { isFsError } from "../../../../domain/errors.ts";
 import type { ShareInfo } from "../../../../domain/share.ts";
+import { shareAccess } from "../../../../domain/share-access.ts";
 import type { AdapterContext } from "../../../adapter.ts";
 import { AUTH_SYS } from "../../rpc/constants.ts";
 import { type CallContext, defineProcedure } from "../../rpc/program.ts";
@@ -47,21 +48,16 @@ function userOf(ctx: AdapterContext, call: CallContext): string | null {
   return ctx.identity.byUid(call.auth.uid)?.username ?? `uid:${call.auth.uid}`;
 }
 
-/**
- * A caller known to the control plane needs a permission other than "none" on the share; an
- * unknown uid (e.g. root on a client host) is governed by squash and mode bits in the service.
- */
-function mayUse(ctx: AdapterContext, call: CallContext, share: ShareInfo): boolean {
-  const p = ctx.identity.byUid(call.caller.uid);
-  if (p === undefined) return true;
-  return p.enabled && ctx.identity.permission(p, share.name) !== "none";
+/** The share's client list must admit the host and the caller's grant (or the anonymous policy) be more than none. */
+export function mayMount(ctx: AdapterContext, call: CallContext, share: ShareInfo): boolean {
+  return shareAccess(share, call.remoteAddress, call.auth?.uid ?? null, ctx.identity).level !== "none";
 }
 
 async function mnt({ ctx, mounts }: MountEnv, call: CallContext, path: string): Promise<MntResult> {
   const found = shareForPath(ctx.shares.list(), path);
   if (!found) return { status: m.MNT3ERR_NOENT };
   const { share, rest } = found;
-  if (!share.protocols.nfs || !mayUse(ctx, call, share)) return { status: m.MNT3ERR_ACCES };
+  if (!mayMount(ctx, call, share)) return { status: m.MNT3ERR_ACCES };
   try {
     let fh = ctx.metadata.rootHandle(share.name);
     for (const name of rest) {

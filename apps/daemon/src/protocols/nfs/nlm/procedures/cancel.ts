@@ -17,9 +17,9 @@ export const cancelProc = ({ blocked }: NlmEnv) =>
       exclusive: r.bool(),
       lock: decodeNlm4Lock(r),
     }),
-    async handle(_call, a) {
+    async handle(call, a) {
       try {
-        const cancelled = blocked.cancel(a.lock.fh, toLockRange(a.lock, a.exclusive));
+        const cancelled = blocked.cancel(a.lock.fh, toLockRange(a.lock, a.exclusive, call.remoteAddress));
         return { cookie: a.cookie, stat: cancelled ? n.NLM4_GRANTED : n.NLM4_DENIED };
       } catch (e) {
         return { cookie: a.cookie, stat: nlmStat(e) };

@@ -1,6 +1,13 @@
 /** What NLM procedures share: the environment, nlm4_res encoding and errno → nlm4_stats. */
-import { isFsError } from "../../../../domain/errors.ts";
-import type { LockRange, MetadataService } from "../../../../metadata/types.ts";
+import { FsError, isFsError } from "../../../../domain/errors.ts";
+import type { FileService } from "../../../../files/service.ts";
+import {
+  ACCESS_MODIFY,
+  ACCESS_READ,
+  type LockRange,
+  type MetadataService,
+} from "../../../../metadata/types.ts";
+import type { CallContext } from "../../rpc/program.ts";
 import type { XdrWriter } from "../../xdr/writer.ts";
 import type { BlockedLocks } from "../blocked.ts";
 import * as n from "../constants.ts";
@@ -9,6 +16,8 @@ import { NlmRangeError } from "../types.ts";
 export interface NlmEnv {
   metadata: MetadataService;
   blocked: BlockedLocks;
+  /** Resolves handles with the share's access policy, as for every NFS call. */
+  files: FileService;
 }
 
 export interface NlmRes {
@@ -16,9 +25,6 @@ export interface NlmRes {
   stat: number;
   holder?: LockRange;
 }
-
-/** A handle whose share is not exported over NFS is stale to NLM. */
-export class NotExportedError extends Error {}
 
 const FS_TO_NLM: Record<string, number> = {
   EAGAIN: n.NLM4_DENIED,
@@ -33,7 +39,6 @@ const FS_TO_NLM: Record<string, number> = {
 /** nlm4_stats for an expected error; rethrows anything else (→ SYSTEM_ERR). */
 export function nlmStat(e: unknown): number {
   if (e instanceof NlmRangeError) return n.NLM4_FBIG;
-  if (e instanceof NotExportedError) return n.NLM4_STALE_FH;
   if (isFsError(e)) return FS_TO_NLM[e.code] ?? n.NLM4_FAILED;
   throw e;
 }
@@ -43,7 +48,26 @@ export function encodeRes(w: XdrWriter, r: NlmRes): void {
   w.opaque(r.cookie).uint32(r.stat);
 }
 
-/** The share must exist and be exported over NFS; read-only shares still allow locks. */
-export function checkHandle(metadata: MetadataService, fh: Buffer): void {
-  if (!metadata.shareOf(fh).protocols.nfs) throw new NotExportedError("not exported over NFS");
+/**
+ * The caller and permission check of every NLM call on a file: the share must exist and be
+ * exported over NFS, and its access policy admit this caller from this host (none → FAILED). A
+ * LOCK also needs the file's mode bits (as Linux lockd opens the file as the caller): read for a
+ * shared lock; write for an exclusive one, with read-write access to the share. The owner may
+ * lock what it owns whatever the mode (nfsd's owner override). Read-only shares still allow locks.
+ */
+export async function checkCaller(
+  env: NlmEnv,
+  call: CallContext,
+  fh: Buffer,
+  lock?: { exclusive: boolean },
+): Promise<void> {
+  const file = env.files.resolve(call.caller, fh, {
+    protocol: "nfs",
+    peer: { address: call.remoteAddress, uid: call.auth?.uid ?? null },
+  });
+  if (lock === undefined) return;
+  if (lock.exclusive && file.access?.level !== "read-write") throw new FsError("EACCES", "read-only access");
+  const want = lock.exclusive ? ACCESS_MODIFY : ACCESS_READ;
+  if ((await env.metadata.access(call.caller, fh, want)) === want) return;
+  if ((await env.metadata.getattr(fh)).uid !== call.caller.uid) throw new FsError("EACCES");
 }

@@ -1,6 +1,6 @@
 /**
  * NLM v4 NLMPROC4_FREE_ALL (XNFS NLM §14.4): the client host rebooted; drop every lock and
- * blocked request of `name`.
+ * blocked request of `name` taken from the calling host's address.
  */
 import { defineProcedure } from "../../rpc/program.ts";
 import { LM_MAXSTRLEN, NLMPROC4_FREE_ALL } from "../constants.ts";
@@ -15,9 +15,10 @@ export const freeAllProc = ({ metadata, blocked }: NlmEnv) =>
     idempotent: true,
     needsExport: false,
     decode: (r) => ({ name: r.string(LM_MAXSTRLEN), state: r.int32() }),
-    async handle(_call, a) {
-      blocked.cancelAll(nlmHostPrefix(a.name));
-      metadata.unlockAll(nlmHostPrefix(a.name));
+    async handle(call, a) {
+      // Only the locks this host took (owners carry the peer address: nlm/types.ts nlmOwner).
+      blocked.cancelAll(nlmHostPrefix(call.remoteAddress, a.name));
+      metadata.unlockAll(nlmHostPrefix(call.remoteAddress, a.name));
       return null;
     },
     encode: () => {},

@@ -4,12 +4,14 @@
  * *_MSG/*_RES variants and SHARE/UNSHARE are not offered (PROC_UNAVAIL): Linux and BSD clients
  * use the synchronous procedures over TCP.
  */
+import type { FileService } from "../../../../files/service.ts";
 import type { MetadataService } from "../../../../metadata/types.ts";
 import { NLM_PROGRAM } from "../../rpc/constants.ts";
 import { procedureTable, type RpcProgram } from "../../rpc/program.ts";
 import type { BlockedLocks } from "../blocked.ts";
 import { NLM_V4 } from "../constants.ts";
 import { cancelProc } from "./cancel.ts";
+import type { NlmEnv } from "./common.ts";
 import { freeAllProc } from "./free-all.ts";
 import { lockProc } from "./lock.ts";
 import { nullProc } from "./null.ts";
@@ -18,8 +20,8 @@ import { unlockProc } from "./unlock.ts";
 
 const NLM4_PROCEDURES = [nullProc, testProc, lockProc, cancelProc, unlockProc, freeAllProc] as const;
 
-export function nlmProgram(metadata: MetadataService, blocked: BlockedLocks): RpcProgram {
-  const env = { metadata, blocked };
+export function nlmProgram(metadata: MetadataService, files: FileService, blocked: BlockedLocks): RpcProgram {
+  const env: NlmEnv = { metadata, files, blocked };
   const table = procedureTable(NLM4_PROCEDURES.map((make) => make(env)));
   return {
     prog: NLM_PROGRAM,

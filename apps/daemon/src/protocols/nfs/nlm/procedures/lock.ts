@@ -4,10 +4,10 @@
  * GRANTED callback) or cancelled. A retried LOCK of a waiting request stays BLOCKED.
  */
 import { isFsError } from "../../../../domain/errors.ts";
-import { defineProcedure } from "../../rpc/program.ts";
+import { type CallContext, defineProcedure } from "../../rpc/program.ts";
 import * as n from "../constants.ts";
 import { decodeNetobj, decodeNlm4Lock, type Nlm4Lock, toLockRange } from "../types.ts";
-import { checkHandle, encodeRes, type NlmEnv, type NlmRes, nlmStat } from "./common.ts";
+import { checkCaller, encodeRes, type NlmEnv, type NlmRes, nlmStat } from "./common.ts";
 
 interface LockArgs {
   cookie: Buffer;
@@ -18,11 +18,13 @@ interface LockArgs {
   state: number;
 }
 
-async function doLock({ metadata, blocked }: NlmEnv, host: string, a: LockArgs): Promise<NlmRes> {
+async function doLock(env: NlmEnv, call: CallContext, a: LockArgs): Promise<NlmRes> {
+  const { metadata, blocked } = env;
+  const host = call.remoteAddress;
   const cookie = a.cookie;
   try {
-    checkHandle(metadata, a.lock.fh);
-    const range = toLockRange(a.lock, a.exclusive);
+    await checkCaller(env, call, a.lock.fh, { exclusive: a.exclusive });
+    const range = toLockRange(a.lock, a.exclusive, host);
     if (blocked.isWaiting(a.lock.fh, range)) return { cookie, stat: n.NLM4_BLOCKED };
     try {
       await metadata.lock(a.lock.fh, range, false);
@@ -54,6 +56,6 @@ export const lockProc = (env: NlmEnv) =>
       reclaim: r.bool(),
       state: r.int32(),
     }),
-    handle: (call, a) => doLock(env, call.remoteAddress, a),
+    handle: (call, a) => doLock(env, call, a),
     encode: encodeRes,
   });

@@ -2,9 +2,9 @@
 import { defineProcedure } from "../../rpc/program.ts";
 import * as n from "../constants.ts";
 import { decodeNetobj, decodeNlm4Lock, encodeHolder, type Nlm4Lock, toLockRange } from "../types.ts";
-import { checkHandle, encodeRes, type NlmEnv, type NlmRes, nlmStat } from "./common.ts";
+import { checkCaller, encodeRes, type NlmEnv, type NlmRes, nlmStat } from "./common.ts";
 
-export const testProc = ({ metadata }: NlmEnv) =>
+export const testProc = (env: NlmEnv) =>
   defineProcedure<{ cookie: Buffer; exclusive: boolean; lock: Nlm4Lock }, NlmRes>({
     proc: n.NLMPROC4_TEST,
     name: "TEST",
@@ -12,10 +12,10 @@ export const testProc = ({ metadata }: NlmEnv) =>
     idempotent: true,
     needsExport: false,
     decode: (r) => ({ cookie: decodeNetobj(r), exclusive: r.bool(), lock: decodeNlm4Lock(r) }),
-    async handle(_call, a) {
+    async handle(call, a) {
       try {
-        checkHandle(metadata, a.lock.fh);
-        const holder = metadata.testLock(a.lock.fh, toLockRange(a.lock, a.exclusive));
+        await checkCaller(env, call, a.lock.fh);
+        const holder = env.metadata.testLock(a.lock.fh, toLockRange(a.lock, a.exclusive, call.remoteAddress));
         return holder
           ? { cookie: a.cookie, stat: n.NLM4_DENIED, holder }
           : { cookie: a.cookie, stat: n.NLM4_GRANTED };

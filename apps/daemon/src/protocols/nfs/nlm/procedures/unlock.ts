@@ -2,9 +2,9 @@
 import { defineProcedure } from "../../rpc/program.ts";
 import * as n from "../constants.ts";
 import { decodeNetobj, decodeNlm4Lock, type Nlm4Lock, toLockRange } from "../types.ts";
-import { checkHandle, encodeRes, type NlmEnv, type NlmRes, nlmStat } from "./common.ts";
+import { checkCaller, encodeRes, type NlmEnv, type NlmRes, nlmStat } from "./common.ts";
 
-export const unlockProc = ({ metadata }: NlmEnv) =>
+export const unlockProc = (env: NlmEnv) =>
   defineProcedure<{ cookie: Buffer; lock: Nlm4Lock }, NlmRes>({
     proc: n.NLMPROC4_UNLOCK,
     name: "UNLOCK",
@@ -12,11 +12,11 @@ export const unlockProc = ({ metadata }: NlmEnv) =>
     idempotent: true,
     needsExport: false,
     decode: (r) => ({ cookie: decodeNetobj(r), lock: decodeNlm4Lock(r) }),
-    async handle(_call, a) {
+    async handle(call, a) {
       try {
-        checkHandle(metadata, a.lock.fh);
-        const { kind: _kind, ...range } = toLockRange(a.lock, true);
-        metadata.unlock(a.lock.fh, range);
+        await checkCaller(env, call, a.lock.fh);
+        const { kind: _kind, ...range } = toLockRange(a.lock, true, call.remoteAddress);
+        env.metadata.unlock(a.lock.fh, range);
         return { cookie: a.cookie, stat: n.NLM4_GRANTED };
       } catch (e) {
         return { cookie: a.cookie, stat: nlmStat(e) };

@@ -1,0 +1,2 @@
+ALTER TABLE "shares" ADD COLUMN "nfs_clients" jsonb DEFAULT '[{"host":"*","access":"read-write"}]'::jsonb NOT NULL;--> statement-breakpoint
+ALTER TABLE "shares" ADD COLUMN "anonymous_access" text DEFAULT 'read-write' NOT NULL;

@@ -1,0 +1,2 @@
+ALTER TABLE `shares` ADD `nfs_clients` text DEFAULT '[{"host":"*","access":"read-write"}]' NOT NULL;--> statement-breakpoint
+ALTER TABLE `shares` ADD `anonymous_access` text DEFAULT 'read-write' NOT NULL;
