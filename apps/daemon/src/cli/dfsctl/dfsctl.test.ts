@@ -70,6 +70,14 @@ describe("dfsctl against a running daemon", () => {
     expect(daemon.runtime.adapterStatus("nfs").running).toBe(true);
     const adapters = await ctlIn("adapter", "list");
     expect(adapters.stdout).toMatch(/^nfs\s+true\s+running/m);
+
+    // Connection limits: defaults until set, then the set value (a bad one is refused by key).
+    expect((await ctlIn("adapter", "limits", "smb")).stdout).toMatch(/^idleTimeoutMs\s+900000\s+default/m);
+    const set = await ctlIn("adapter", "update", "smb", "--settings", '{"host":"127.0.0.1","idleTimeoutMs":60000}');
+    expect(set.code).toBe(0);
+    expect((await ctlIn("adapter", "limits", "smb")).stdout).toMatch(/^idleTimeoutMs\s+60000\s+set/m);
+    const bad = await ctlIn("adapter", "update", "nfs", "--settings", '{"host":"127.0.0.1","maxConnections":0}');
+    expect(bad.stderr).toMatch(/settings\.maxConnections/);
   });
 
   it("lists as JSON, creates and deletes users, reporting the field of bad input", async () => {

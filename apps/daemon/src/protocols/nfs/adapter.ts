@@ -12,7 +12,7 @@ import { anyShareAdmits } from "../../domain/share-access.ts";
 import type { AdapterContext, AdapterFactory, AdapterSettings, ProtocolAdapter } from "../adapter.ts";
 import { BadFrameLog } from "../transport/bad-frames.ts";
 import { ByteBudget } from "../transport/budget.ts";
-import { NFS_TRANSPORT_DEFAULTS, parseTransportLimits, type TransportLimits } from "../transport/limits.ts";
+import { parseTransportLimits, type TransportLimits } from "../transport/limits.ts";
 import { MountTable } from "./mount/mount-table.ts";
 import { mountProgram } from "./mount/procedures/index.ts";
 import { BlockedLocks } from "./nlm/blocked.ts";
@@ -49,7 +49,7 @@ export function parseNfsSettings(s: AdapterSettings): NfsSettings {
     portmapper: s.portmapper === true,
     portmapperPort: num(s.portmapperPort, DEFAULT_PORTMAPPER_PORT),
     nlmCallbackPortmapPort: cb === null ? null : num(cb, DEFAULT_CALLBACK_PORTMAP_PORT),
-    transport: parseTransportLimits(s, NFS_TRANSPORT_DEFAULTS),
+    transport: parseTransportLimits("nfs", s),
   };
 }
 

@@ -7,16 +7,12 @@
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
+import { adapterLimit } from "@dittofs/shared";
 import type { AdapterContext, AdapterFactory, AdapterSettings, ProtocolAdapter } from "../adapter.ts";
 import { BadFrameLog } from "../transport/bad-frames.ts";
 import { ByteBudget } from "../transport/budget.ts";
 import { ConnectionGuard } from "../transport/guard.ts";
-import {
-  intSetting,
-  parseTransportLimits,
-  SMB_TRANSPORT_DEFAULTS,
-  type TransportLimits,
-} from "../transport/limits.ts";
+import { parseTransportLimits, type TransportLimits } from "../transport/limits.ts";
 import { SmbConnection, type SmbConnectionShared } from "./connection.ts";
 import { MAX_FRAME_BYTES } from "./framing.ts";
 import { notifyListener } from "./notify.ts";
@@ -31,7 +27,6 @@ export const MAX_IO_BYTES = 8 * 1024 * 1024;
  * bytes; a Kerberos ticket with a large PAC stays under Windows' 48,000-byte MaxTokenSize).
  */
 export const MAX_PREAUTH_FRAME_BYTES = 64 * 1024;
-export const DEFAULT_MAX_OUTSTANDING_READ_BYTES = 4 * MAX_IO_BYTES;
 
 export interface SmbLimits {
   transport: TransportLimits;
@@ -41,14 +36,8 @@ export interface SmbLimits {
 
 export function parseSmbLimits(settings: AdapterSettings): SmbLimits {
   return {
-    transport: parseTransportLimits(settings, SMB_TRANSPORT_DEFAULTS),
-    maxOutstandingReadBytes: intSetting(
-      settings,
-      "maxOutstandingReadBytes",
-      DEFAULT_MAX_OUTSTANDING_READ_BYTES,
-      MAX_IO_BYTES,
-      1024 * MAX_IO_BYTES,
-    ),
+    transport: parseTransportLimits("smb", settings),
+    maxOutstandingReadBytes: adapterLimit("smb", "maxOutstandingReadBytes", settings),
   };
 }
 

@@ -1,9 +1,10 @@
 /**
- * Connection limits every TCP adapter reads from its settings (flat keys of the adapter row),
- * each validated with an error that names the key. Defaults are per protocol: NFS clients
- * reconnect after an idle close (Linux closes its own idle transport after 5 minutes), SMB
- * connections with open files are never idled out (Samba's `deadtime` does the same).
+ * Connection limits every TCP adapter reads from its settings (flat keys of the adapter row; the
+ * table with ranges and defaults is @dittofs/shared ADAPTER_LIMITS, also shown by the console and
+ * dfsctl). NFS clients reconnect after an idle close (Linux closes its own idle transport after
+ * 5 minutes); SMB connections with open files are never idled out (as Samba's `deadtime`).
  */
+import { adapterLimit } from "@dittofs/shared";
 import type { AdapterSettings } from "../adapter.ts";
 
 export interface TransportLimits {
@@ -19,46 +20,16 @@ export interface TransportLimits {
   frameTimeoutMs: number;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** An integer setting in [min, max], else `dflt` when absent; throws naming the key otherwise. */
-export function intSetting(s: AdapterSettings, key: string, dflt: number, min: number, max: number): number {
-  const v = s[key];
-  if (v === undefined || v === null) return dflt;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-    throw new Error(`settings.${key}: must be an integer from ${min} to ${max} (got ${JSON.stringify(v)})`);
-  }
-  return v;
-}
-
-export function parseTransportLimits(s: AdapterSettings, defaults: TransportLimits): TransportLimits {
+/** Validated limits of an NFS or SMB adapter; throws `settings.<key>: …` on a bad value. */
+export function parseTransportLimits(type: "nfs" | "smb", s: AdapterSettings): TransportLimits {
   return {
-    maxConnections: intSetting(s, "maxConnections", defaults.maxConnections, 1, 1_000_000),
-    maxConnectionsPerClient: intSetting(
-      s,
-      "maxConnectionsPerClient",
-      defaults.maxConnectionsPerClient,
-      1,
-      1_000_000,
-    ),
-    handshakeTimeoutMs: intSetting(s, "handshakeTimeoutMs", defaults.handshakeTimeoutMs, 100, 600_000),
-    idleTimeoutMs: intSetting(s, "idleTimeoutMs", defaults.idleTimeoutMs, 1000, 30 * DAY_MS),
-    frameTimeoutMs: intSetting(s, "frameTimeoutMs", defaults.frameTimeoutMs, 100, 600_000),
+    maxConnections: adapterLimit(type, "maxConnections", s),
+    maxConnectionsPerClient: adapterLimit(type, "maxConnectionsPerClient", s),
+    handshakeTimeoutMs: adapterLimit(type, "handshakeTimeoutMs", s),
+    idleTimeoutMs: adapterLimit(type, "idleTimeoutMs", s),
+    frameTimeoutMs: adapterLimit(type, "frameTimeoutMs", s),
   };
 }
 
-export const NFS_TRANSPORT_DEFAULTS: TransportLimits = {
-  maxConnections: 1024,
-  maxConnectionsPerClient: 256,
-  handshakeTimeoutMs: 5_000,
-  idleTimeoutMs: 6 * 60_000,
-  frameTimeoutMs: 30_000,
-};
-
-export const SMB_TRANSPORT_DEFAULTS: TransportLimits = {
-  maxConnections: 1024,
-  maxConnectionsPerClient: 256,
-  handshakeTimeoutMs: 5_000,
-  idleTimeoutMs: 15 * 60_000,
-  frameTimeoutMs: 30_000,
-};
+/** The defaults (no settings): what tests and helpers without an adapter row run with. */
+export const NFS_TRANSPORT_DEFAULTS: TransportLimits = parseTransportLimits("nfs", { host: "", port: 0 });

@@ -1,5 +1,5 @@
 "use client";
-import { adapterUpdateInput } from "@dittofs/shared";
+import { adapterLimits, adapterUpdateInput } from "@dittofs/shared";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { FormDialog } from "@/components/dialogs/form-dialog";
 import { CheckboxField, TextField } from "@/components/forms/fields";
@@ -84,7 +84,28 @@ export function AdapterSettingsDialog({ adapter, onClose }: { adapter: Adapter; 
       </div>
       <CheckboxField label="Start with the daemon" {...form.checkbox("enabled")} />
       <TextField label="Other settings (JSON)" rows={4} {...form.text("extra")} />
+      <ConnectionLimits type={adapter.type} settings={settings} />
       <p className="text-xs text-slate-500">A running adapter restarts with the new port or settings.</p>
     </FormDialog>
+  );
+}
+
+/** The connection limits in effect; each is set by its key in the JSON above (README "Connection limits"). */
+function ConnectionLimits({ type, settings }: { type: string; settings: Record<string, unknown> }) {
+  const limits = adapterLimits(type, settings);
+  if (limits.length === 0) return null;
+  return (
+    <section aria-label="Connection limits" className="text-xs text-slate-600">
+      <h3 className="font-medium text-slate-700">Connection limits</h3>
+      <dl className="mt-1 grid grid-cols-[auto_auto_1fr] gap-x-3">
+        {limits.map((l) => (
+          <div key={l.key} className="contents" title={l.description}>
+            <dt className="font-mono">{l.key}</dt>
+            <dd className="font-mono">{l.value}</dd>
+            <dd className="text-slate-500">{l.isDefault ? "default" : "set"}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
   );
 }

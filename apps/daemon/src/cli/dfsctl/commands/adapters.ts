@@ -1,4 +1,5 @@
-/** `dfsctl adapter list|status|start|stop|create|update|delete`. */
+/** `dfsctl adapter list|status|limits|start|stop|create|update|delete`. */
+import { type AdapterLimitValue, adapterLimits } from "@dittofs/shared";
 import type { Command } from "commander";
 import type { AdapterStatus } from "../../../control/runtime-control.ts";
 import type { AdapterRecord } from "../../../control/store/types.ts";
@@ -31,6 +32,13 @@ const STATUS_COLUMNS: Column<AdapterStatus>[] = [
   { header: "error", value: (s) => failure(s) },
 ];
 
+const LIMIT_COLUMNS: Column<AdapterLimitValue>[] = [
+  { header: "key", value: (l) => l.key },
+  { header: "value", value: (l) => l.value },
+  { header: "source", value: (l) => (l.isDefault ? "default" : "set") },
+  { header: "meaning", value: (l) => l.description },
+];
+
 export function registerAdapters(program: Command): void {
   const adapter = program.command("adapter").description("protocol adapters (nfs, smb): list, start, stop");
 
@@ -50,6 +58,16 @@ export function registerAdapters(program: Command): void {
       const ctx = contextOf(command);
       const { client } = ctx;
       print(ctx, await client.adapters.status.query({ type }), STATUS_COLUMNS);
+    });
+
+  adapter
+    .command("limits <type>")
+    .description("connection limits in effect (set with `adapter update --settings`)")
+    .action(async (type: string, _opts: unknown, command: Command) => {
+      const ctx = contextOf(command);
+      const row = (await ctx.client.adapters.list.query()).find((a) => a.type === type);
+      if (row === undefined) throw new Error(`no adapter ${type}`);
+      print(ctx, adapterLimits(type, row.settings), LIMIT_COLUMNS);
     });
 
   adapter

@@ -83,7 +83,11 @@ describe("record marking (RFC 5531 §11)", () => {
   it("asks for each fragment's bytes before buffering them and waits when refused", () => {
     let grant = false;
     const asked: number[] = [];
-    const d = new RecordDecoder(1 << 20, { reserve: (n) => (asked.push(n), grant) });
+    const reserve = (n: number) => {
+      asked.push(n);
+      return grant;
+    };
+    const d = new RecordDecoder(1 << 20, { reserve });
     const rec = encodeRecord(Buffer.from("hello"));
     expect(d.push(rec)).toEqual([]);
     expect(d.blocked).toBe(true);
