@@ -79,8 +79,8 @@ export interface BlockStore {
   put(key: string, data: Buffer, opts?: BlockWriteOptions): Promise<void>;
   /**
    * (added) put() of the concatenation of `parts`, written as they are (a vectored write, no
-   * copy). Only local stores have it: the engine then keeps no clean copy of the block in the
-   * cache, since reading it back is a local read. The parts are not modified by either side.
+   * copy). Optional: the engine composes one buffer for stores without it. The parts are not
+   * modified by either side.
    */
   putv?(key: string, parts: readonly Buffer[], opts?: BlockWriteOptions): Promise<void>;
   /** The whole block, or `length` bytes from `offset` (short at the end of the object). */

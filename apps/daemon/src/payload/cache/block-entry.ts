@@ -258,11 +258,11 @@ export class BlockEntry {
   }
 
   /**
-   * The upload of `stored` succeeded: it becomes the base (null: the store is local and cheap to
-   * read again, so no clean copy is kept); frozen slices are dropped. Truncates that came after
-   * compose() are not in it: their limit masks the new base and the block stays due for a rewrite.
+   * The upload of `stored` succeeded: it becomes the base; frozen slices are dropped. Truncates
+   * that came after compose() are not in it: their limit masks the new base and the block stays
+   * due for a rewrite.
    */
-  finishUpload(stored: Buffer | null): void {
+  finishUpload(stored: Buffer): void {
     this.slices = this.slices.filter((s) => !s.frozen);
     this.base = stored;
     this.storeGen++;

@@ -26,7 +26,6 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
   e.freeze();
   engine.cache.recount(e);
   p.uploadStarted();
-  let released = false;
   try {
     while (!e.dropped && e.base === null && !e.covers(0, BLOCK_SIZE_BYTES, true)) {
       await engine.transfer.retrying(() => engine.loadBase(e), Number.POSITIVE_INFINITY, cancelled);
@@ -40,8 +39,8 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
     const key = blockKey(p.id, e.index);
     const shared = engine.sharedMode;
     const store = engine.store;
-    // A local store that writes vectors takes adopted write buffers as they are (no 4 MiB compose
-    // copy) and keeps no clean copy in the cache: reading the block back is a local read.
+    // A store that writes vectors takes adopted write buffers as they are: the put needs no 4 MiB
+    // compose buffer. The clean copy the cache keeps is merged after the put, off the request path.
     const parts = shared === null && store.putv !== undefined ? e.composeParts() : null;
     const data = parts === null ? e.compose() : null;
     const bytes = data?.length ?? parts!.reduce((n, b) => n + b.length, 0);
@@ -57,9 +56,8 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
     await engine.transfer.retrying(put, Number.POSITIVE_INFINITY, cancelled);
     engine.transfer.uploadedBytes += bytes;
     if (e.dropped) e.slices = [];
-    else e.finishUpload(data);
+    else e.finishUpload(data ?? (parts!.length === 1 ? parts![0]! : Buffer.concat(parts!, bytes)));
     e.uploading = false;
-    released = e.base === null;
   } catch (err) {
     if (e.dropped) {
       e.slices = [];
@@ -72,8 +70,6 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
     p.uploadSettled();
     engine.reclaimSoon();
   }
-  // No clean copy kept (putv): an entry with nothing else left is forgotten like an evicted one.
-  if (released) engine.released(e);
   // Writes that completed the block again during the upload go at once.
   if (!e.dropped && e.isDirty && e.covers(0, BLOCK_SIZE_BYTES)) engine.scheduleUpload(e);
 }
