@@ -38,9 +38,14 @@ function applyOwnership(id: Identity, rec: Rec, a: SetAttrs, next: InodeRecord):
   if ((a.uid !== undefined && !validId(a.uid)) || (a.gid !== undefined && !validId(a.gid))) {
     throw new FsError("EINVAL", "uid/gid");
   }
-  if (a.uid !== undefined && a.uid !== rec.uid && id.uid !== 0) throw new FsError("EPERM", "chown");
-  if (a.gid !== undefined && a.gid !== rec.gid) {
-    const allowed = id.uid === 0 || (id.uid === rec.uid && inGroup(id, a.gid));
+  // POSIX chown(2), as Linux chown_ok/chgrp_ok: only root changes the owner; the owner may name
+  // itself and set the group to its current one or one of its groups; everyone else gets EPERM,
+  // a call naming the current owner and group (a no-op) included.
+  if (a.uid !== undefined && id.uid !== 0 && !(id.uid === rec.uid && a.uid === rec.uid)) {
+    throw new FsError("EPERM", "chown");
+  }
+  if (a.gid !== undefined && id.uid !== 0) {
+    const allowed = id.uid === rec.uid && (a.gid === rec.gid || inGroup(id, a.gid));
     if (!allowed) throw new FsError("EPERM", "chgrp");
   }
   const uid = a.uid ?? rec.uid;

@@ -46,6 +46,26 @@ describe("SETATTR (RFC 1813 §3.3.2)", () => {
     expect(wcc(r.fail).after?.mode).toBe(0o644);
   });
 
+  it("chown follows POSIX for every caller, no-op values included (pjdfstest chown/07)", async () => {
+    const { client, root } = h();
+    const fh = await makeFile(client, root, uniq());
+    ok(await client.setattr(fh, { uid: 2001, gid: 2001 }));
+    const other = client.as(2002, 2002, [2001]);
+    // Neither root nor the owner: EPERM even when naming the current owner and group.
+    expect(failed(await other.setattr(fh, { uid: 2001 })).status).toBe(NFS3ERR_PERM);
+    expect(failed(await other.setattr(fh, { gid: 2001 })).status).toBe(NFS3ERR_PERM);
+    expect(failed(await other.setattr(fh, { uid: 2001, gid: 2001 })).status).toBe(NFS3ERR_PERM);
+    const owner = client.as(2001, 2001, [3000]);
+    ok(await owner.setattr(fh, { uid: 2001, gid: 2001 }));
+    ok(await owner.setattr(fh, { gid: 3000 }));
+    expect(failed(await owner.setattr(fh, { gid: 4000 })).status).toBe(NFS3ERR_PERM);
+    expect(failed(await owner.setattr(fh, { uid: 2002 })).status).toBe(NFS3ERR_PERM);
+    expect(ok(await client.setattr(fh, { uid: 2002, gid: 4000 })).wcc.after).toMatchObject({
+      uid: 2002,
+      gid: 4000,
+    });
+  });
+
   it("answers ROFS on a read-only share", async () => {
     const { client } = h();
     const ro = (await client.mount("/ro")).fh!;
