@@ -193,6 +193,23 @@ describe("hostile peers against the real daemon (issue 17: frames, memory, conne
     await smbLs();
   });
 
+  it("idles out connections that hold nothing, but keeps an SMB session with an open file (as Samba)", async () => {
+    nfsPort = await updateAdapter("nfs", { idleTimeoutMs: 1000 });
+    smbPort = await updateAdapter("smb", { idleTimeoutMs: 1000 });
+    const nfs = await open(nfsPort);
+    nfs.write(nullCall(2));
+    const bare = await SmbTestClient.login(smbPort, "admin", PASSWORD);
+    const holding = await SmbTestClient.login(smbPort, "admin", PASSWORD);
+    const f = fileIdOf(await holding.send(C.SMB2_CREATE, createBody("held-open.txt")));
+    await Promise.all([closedByServer(nfs), bare.closed()]);
+    // Idle just as long as `bare`, but with an open file: still served on the same connection.
+    const w = await holding.send(C.SMB2_WRITE, writeBody(f, 0n, Buffer.from("still here")));
+    expect(w.status).toBe(0);
+    expect(await metric("dittofs_connections_limited_total", 'protocol="smb",reason="idle-timeout"')).toBe(1);
+    expect(await metric("dittofs_connections_limited_total", 'protocol="nfs",reason="idle-timeout"')).toBe(1);
+    holding.close();
+  });
+
   it("refuses a bad limit setting with an error naming the key", async () => {
     await expect(updateAdapter("nfs", { idleTimeoutMs: -5 })).rejects.toThrow(/settings\.idleTimeoutMs/);
     await expect(updateAdapter("smb", { maxConnectionsPerClient: "many" })).rejects.toThrow(
