@@ -112,7 +112,9 @@ export function StoreFormDialog({
           <TextField
             key={f.key}
             label={f.optional ? `${f.label} (optional)` : f.label}
-            placeholder={f.placeholder}
+            placeholder={
+              f.secret && store?.secrets[f.key] === "set" ? "set (leave empty to keep it)" : f.placeholder
+            }
             type={f.secret ? "password" : "text"}
             autoComplete="off"
             hint={f.hint}

@@ -17,7 +17,9 @@ import { StoresTable } from "./stores-table";
 export interface StoreRow {
   name: string;
   type: string;
+  /** Config without secrets: the API returns them as set/unset only. */
   config: Record<string, unknown>;
+  secrets: Record<string, "set" | "unset">;
 }
 
 const TITLES: Record<StoreKind, string> = { metadata: "Metadata stores", block: "Block stores" };

@@ -1,4 +1,6 @@
 import type { StoreKind } from "../../../store/types.ts";
 import { readProcedure } from "../../trpc.ts";
+import { redactStore } from "./secrets.ts";
 
-export const listStores = (kind: StoreKind) => readProcedure.query(({ ctx }) => ctx.store.listStores(kind));
+export const listStores = (kind: StoreKind) =>
+  readProcedure.query(async ({ ctx }) => (await ctx.store.listStores(kind)).map(redactStore));

@@ -36,6 +36,45 @@ describeOnBothDatabases("stores router", (dialect) => {
     expect((await trpcError(admin.stores.block.get({ name: "cold" }))).code).toBe("NOT_FOUND");
   });
 
+  it("never returns secrets (S3 key, database URL password), shows them as set, keeps them on update", async () => {
+    const s3 = {
+      bucket: "bkt",
+      endpoint: "http://127.0.0.1:1",
+      accessKeyId: "AKID",
+      secretAccessKey: "TOPSECRET",
+    };
+    const created = await admin.stores.block.create({ name: "s3", type: "s3", config: s3 });
+    const url = "postgres://ditto:PGSECRET@127.0.0.1:5432/meta";
+    const pg = await admin.stores.metadata.create({ name: "pg", type: "postgres", config: { url } });
+    const operator = await api.withRole("operator");
+    const seen = [
+      created,
+      pg,
+      await operator.stores.block.list(),
+      await operator.stores.block.get({ name: "s3" }),
+      await operator.stores.metadata.list(),
+      await operator.stores.metadata.get({ name: "pg" }),
+    ];
+    for (const answer of seen) expect(JSON.stringify(answer)).not.toMatch(/TOPSECRET|PGSECRET/);
+    expect(created.secrets).toEqual({ secretAccessKey: "set" });
+    expect(pg.secrets).toEqual({ "url.password": "set" });
+    expect(pg.config).toEqual({ url: "postgres://ditto@127.0.0.1:5432/meta" });
+    // An update that leaves the secrets out keeps them.
+    await admin.stores.block.update({
+      name: "s3",
+      config: { ...s3, secretAccessKey: undefined, bucket: "bkt2" },
+    });
+    expect(api.runtime.stores.block.get("s3")?.config).toMatchObject({
+      bucket: "bkt2",
+      secretAccessKey: "TOPSECRET",
+    });
+    await admin.stores.metadata.update({
+      name: "pg",
+      config: { url: "postgres://ditto@127.0.0.1:5432/meta" },
+    });
+    expect(api.runtime.stores.metadata.get("pg")?.config).toEqual({ url });
+  });
+
   it("checks config against the store type, naming config.<key>", async () => {
     const noPath = await trpcError(admin.stores.block.create({ name: "x", type: "fs", config: {} }));
     expect([noPath.code, noPath.message.split(":")[0]]).toEqual(["BAD_REQUEST", "config.path"]);
