@@ -120,6 +120,8 @@ export interface RuntimeControl {
   /** Usage of every live share (a share whose store is not open is left out). */
   shareUsage(): Promise<ShareUsage[]>;
   metricsSnapshot(): MetricsSnapshot;
+  /** The last `rangeSeconds` of snapshots taken every second (bounded; runtime/metrics-history.ts). */
+  metricsHistory(rangeSeconds: number): MetricsSnapshot[];
   /** NOT_FOUND for an unknown store; otherwise never throws (a failure is `ok: false`). */
   storeHealth(kind: StoreKind, name: string): Promise<StoreHealth>;
   /** Opens a throwaway block store of this type and config, probes it, closes it. */

@@ -33,6 +33,7 @@ import { SnapshotIdentityDirectory } from "./identity.ts";
 import { LiveStores } from "./live-stores.ts";
 import { LogonThrottle } from "./logon-throttle.ts";
 import { PromProtocolMetrics } from "./metrics.ts";
+import { HISTORY_SAMPLE_MS, MetricsHistory } from "./metrics-history.ts";
 import { RuntimeAdapters } from "./runtime-adapters.ts";
 import { RuntimeShares } from "./runtime-shares.ts";
 import type { RuntimeStore } from "./runtime-store.ts";
@@ -84,6 +85,8 @@ export class Runtime implements RuntimeControl {
     permissions: [],
   });
   #stopping: Promise<void> | null = null;
+  readonly #history = new MetricsHistory();
+  readonly #historyTimer: NodeJS.Timeout;
   /**
    * Control changes run one at a time: each is a store write plus live changes that must not
    * interleave with another's (a start and a stop clicked together must leave the row and the
@@ -111,6 +114,7 @@ export class Runtime implements RuntimeControl {
     );
     // Writes the counts of aggregated refusals whose window passed even if no later one comes.
     this.#digestTimer = setInterval(() => void this.logons.digest.flush(), AUDIT_DIGEST_WINDOW_MS).unref();
+    this.#historyTimer = setInterval(() => this.#recordHistory(), HISTORY_SAMPLE_MS).unref();
     // Adapters and the file service keep this object; lookups go to the newest snapshot.
     const identity: IdentityDirectory = {
       byName: (name) => this.#identity.byName(name),
@@ -174,6 +178,7 @@ export class Runtime implements RuntimeControl {
     const { logger, services } = this.#opts;
     await this.#manager.stopAll();
     clearInterval(this.#digestTimer);
+    clearInterval(this.#historyTimer);
     await this.logons.digest.flush(true);
     await services.payload.flushAll().catch((err) => logger.error({ err }, "flushing payload failed"));
     await services.payload.close().catch((err) => logger.error({ err }, "closing payload service failed"));
@@ -228,6 +233,18 @@ export class Runtime implements RuntimeControl {
 
   shareUsage(): Promise<ShareUsage[]> {
     return this.#shares.usage();
+  }
+
+  metricsHistory(rangeSeconds: number): MetricsSnapshot[] {
+    return this.#history.range(rangeSeconds);
+  }
+
+  #recordHistory(): void {
+    try {
+      this.#history.add(this.metricsSnapshot());
+    } catch (err) {
+      this.#opts.logger.warn({ err }, "metrics sample failed");
+    }
   }
 
   metricsSnapshot(): MetricsSnapshot {

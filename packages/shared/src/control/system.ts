@@ -85,3 +85,14 @@ export interface DaemonIdentity {
   name: string;
   hostname: string;
 }
+
+/** The time ranges the console's picker offers; the daemon keeps 1 h at 1 s and 24 h at 10 s. */
+export const METRICS_RANGES_SECONDS = [300, 900, 3600, 21_600, 86_400] as const;
+
+export const metricsHistoryInput = z.object({
+  rangeSeconds: z
+    .number()
+    .int()
+    .min(60, "at least 60 seconds")
+    .max(86_400, "at most 86400 seconds (24 h of history is kept)"),
+});

@@ -178,6 +178,12 @@ export class InProcessRuntime implements RuntimeControl {
       ...(this.usage.get(name) ?? { files: 0, bytes: 0 }),
     }));
   }
+  /** What metrics.history returns (a real Runtime samples every second). */
+  readonly history: MetricsSnapshot[] = [];
+  metricsHistory(rangeSeconds: number): MetricsSnapshot[] {
+    const from = Date.now() - rangeSeconds * 1000;
+    return this.history.filter((s) => s.timestamp.getTime() >= from);
+  }
   listClients(): ConnectedClient[] {
     return [...this.clients];
   }

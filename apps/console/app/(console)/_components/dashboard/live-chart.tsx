@@ -50,17 +50,11 @@ export function LiveChart({
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={points} margin={{ top: 4, right: 8, bottom: 0, left: -8 }}>
               <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
-              <XAxis
-                dataKey="t"
-                type="number"
-                domain={["dataMin", 0]}
-                tick={AXIS}
-                tickFormatter={(t: number) => `${t}s`}
-              />
+              <XAxis dataKey="t" type="number" domain={["dataMin", 0]} tick={AXIS} tickFormatter={ago} />
               <YAxis tick={AXIS} width={48} tickFormatter={(v: number) => compact(v)} />
               <Tooltip
                 formatter={(v) => (typeof v === "number" ? `${compact(v)} ${unit}` : String(v))}
-                labelFormatter={(t) => `${t}s`}
+                labelFormatter={(t) => (typeof t === "number" ? `${ago(t)} ago` : String(t))}
                 contentStyle={{ fontSize: 12 }}
               />
               <Legend wrapperStyle={{ fontSize: 11 }} />
@@ -96,6 +90,14 @@ export function LiveChart({
       ) : null}
     </Card>
   );
+}
+
+/** Seconds before the newest sample as a short axis label: "-45s", "-12m", "-3.5h". */
+function ago(t: number): string {
+  const abs = Math.abs(t);
+  if (abs >= 3600) return `${(t / 3600).toFixed(abs >= 36_000 ? 0 : 1)}h`;
+  if (abs >= 120) return `${Math.round(t / 60)}m`;
+  return `${t}s`;
 }
 
 function compact(v: number): string {

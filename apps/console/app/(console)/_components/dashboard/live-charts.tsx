@@ -1,4 +1,6 @@
 "use client";
+import { METRICS_RANGES_SECONDS } from "@dittofs/shared";
+import { useQuery } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useEffect, useState } from "react";
 import { formatDate } from "@/lib/format";
@@ -8,6 +10,22 @@ import { LiveChart } from "./live-chart";
 import { SNAPSHOTS_KEPT_MAX, type Snapshot, toPoints } from "./series";
 
 const COLORS = ["#6366f1", "#f59e0b", "#10b981", "#ef4444", "#0ea5e9", "#a855f7"];
+
+type Range = "live" | (typeof METRICS_RANGES_SECONDS)[number];
+
+/** A longer range re-reads the daemon's history this often. */
+const HISTORY_REFRESH_MS = 10_000;
+
+function rangeLabel(seconds: number): string {
+  return seconds >= 3600 ? `${seconds / 3600} h` : `${seconds / 60} min`;
+}
+
+/** The stream's samples after the daemon's earlier ones (those older than the first streamed). */
+function withEarlier(earlier: readonly Snapshot[], streamed: readonly Snapshot[]): Snapshot[] {
+  const first = streamed[0] ? new Date(streamed[0].timestamp).getTime() : Number.POSITIVE_INFINITY;
+  const before = earlier.filter((s) => new Date(s.timestamp).getTime() < first);
+  return [...before, ...streamed].slice(-SNAPSHOTS_KEPT_MAX);
+}
 
 /** Live charts over metrics.live (one snapshot a second through the console's SSE proxy). */
 export function LiveCharts() {
@@ -37,8 +55,22 @@ export function LiveCharts() {
     }, backoffMs(attempt));
     return () => clearTimeout(timer);
   }, [failed, attempt, reset]);
-  const points = toPoints(snapshots);
-  const latest = snapshots.at(-1);
+  // The daemon keeps history: the live view starts with the last two minutes from before this page
+  // was opened, and the picker shows longer ranges from there.
+  const [range, setRange] = useState<Range>("live");
+  const recent = useQuery({
+    ...trpc.metrics.history.queryOptions({ rangeSeconds: 120 }),
+    staleTime: Infinity,
+  });
+  const history = useQuery({
+    ...trpc.metrics.history.queryOptions({ rangeSeconds: range === "live" ? 60 : range }),
+    enabled: range !== "live",
+    refetchInterval: HISTORY_REFRESH_MS,
+  });
+  const shown =
+    range === "live" ? withEarlier(recent.data ?? [], snapshots) : ((history.data ?? []) as Snapshot[]);
+  const points = toPoints(shown);
+  const latest = shown.at(-1);
   const adapterTypes = latest?.adapters.map((a) => a.type) ?? [];
   return (
     <section aria-labelledby="live-metrics" className="space-y-3">
@@ -46,12 +78,37 @@ export function LiveCharts() {
         <h2 id="live-metrics" className="text-lg font-semibold">
           Live metrics
         </h2>
-        <p className="text-xs text-slate-500" role="status" aria-label="Live metrics status">
-          {failed
+        <label className="flex items-center gap-2 text-sm">
+          <span className="text-slate-500">Time range</span>
+          <select
+            aria-label="Time range"
+            value={String(range)}
+            onChange={(e) => setRange(e.target.value === "live" ? "live" : (Number(e.target.value) as Range))}
+            className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900"
+          >
+            <option value="live">Live (last 2 minutes)</option>
+            {METRICS_RANGES_SECONDS.map((r) => (
+              <option key={r} value={r}>
+                Last {rangeLabel(r)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <p
+          className="w-full text-xs text-slate-500"
+          role="status"
+          aria-label="Live metrics status"
+          data-oldest={shown[0] ? new Date(shown[0].timestamp).getTime() : undefined}
+        >
+          {range !== "live" && history.isPending ? "Loading the daemon's history…" : null}
+          {range !== "live" && !history.isPending
+            ? `${shown.length} ${shown.length === 1 ? "sample" : "samples"} over the last ${rangeLabel(range)}${latest ? ` from ${latest.daemon.name}` : ""} · ${shown.length > 1 && range > 3600 ? "one per 10 s" : "one per second"}, thinned to at most 720`
+            : null}
+          {range === "live" && failed
             ? `Live stream interrupted${live.error?.message ? ` (${live.error.message})` : ""} — reconnecting in ${Math.round(backoffMs(attempt) / 1000)} s`
             : null}
-          {live.status !== "error" && latest === undefined ? "Waiting for the first sample…" : null}
-          {live.status !== "error" && latest !== undefined
+          {range === "live" && !failed && latest === undefined ? "Waiting for the first sample…" : null}
+          {range === "live" && !failed && latest !== undefined
             ? `${snapshots.length} ${snapshots.length === 1 ? "sample" : "samples"} from ${latest.daemon.name} · last at ${formatDate(latest.timestamp)}`
             : null}
         </p>
