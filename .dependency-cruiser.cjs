@@ -6,12 +6,11 @@
  *
  * A layer imports only layers below it. The Runtime, control plane, HTTP server and CLI sit beside
  * the data path: the Runtime composes adapters and services, the control plane imports only the
- * domain. Test code (`*.test.ts`, `testing/`, `*.test-support.ts`, store conformance suites) may
+ * domain. Test code (`*.test.ts`, `testing/` folders, store conformance suites) may
  * wire any layers together, so the layer rules skip it; the cycle rule does not.
  */
 const SRC = "^apps/daemon/src/";
-const TEST =
-  "(\\.test\\.ts$|\\.test-support\\.ts$|/testing/|/conformance/|/conformance\\.ts$|block-map-conformance\\.ts$)";
+const TEST = "(\\.test\\.ts$|/testing/|/conformance/|/conformance\\.ts$|block-map-conformance\\.ts$)";
 
 /** Production modules of a folder (test code excluded). */
 const prod = (path) => ({ path: `${SRC}${path}`, pathNot: TEST });
@@ -111,9 +110,7 @@ module.exports = {
       name: "control-plane-beside-data-path",
       severity: "error",
       comment: "control/ defines RuntimeControl and the tRPC routers; the Runtime implements it.",
-      // Temporary: context.ts builds its default LogonThrottle (runtime/logon-throttle.ts) itself;
-      // inject it (http/trpc.ts already passes one) or move the throttle under control/.
-      from: { path: `${SRC}control/`, pathNot: [TEST, `${SRC}control/api/context\\.ts$`] },
+      from: prod("control/"),
       to: to("runtime/", "protocols/", "files/", "metadata/", "payload/", "http/", "cli/", "daemon\\.ts$"),
     },
     {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "./dfs-program.ts";
-import { runCli } from "./run-cli.test-support.ts";
+import { runCli } from "./testing/run-cli.ts";
 
 /** Runs `dfs` in-process with its own cwd and environment. */
 async function dfs(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {

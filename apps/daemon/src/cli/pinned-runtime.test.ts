@@ -9,7 +9,7 @@ import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { daemonHarness } from "../runtime/testing/daemon-harness.ts";
-import { runCli } from "./run-cli.test-support.ts";
+import { runCli } from "./testing/run-cli.ts";
 
 const DFS = fileURLToPath(new URL("../../bin/dfs.mjs", import.meta.url));
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));

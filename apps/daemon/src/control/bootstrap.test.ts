@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { beforeEach, expect, it } from "vitest";
 import { applyDeclaredConfig, bootstrapControlPlane } from "./bootstrap.ts";
-import { describeOnBothDatabases, storeHarness } from "./store/control-store.test-support.ts";
 import type { ControlStore } from "./store/control-store.ts";
+import { describeOnBothDatabases, storeHarness } from "./testing/control-store.ts";
 
 describeOnBothDatabases("first-start bootstrap and declared config", (dialect) => {
   const h = storeHarness(dialect);

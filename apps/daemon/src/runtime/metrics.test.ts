@@ -1,6 +1,6 @@
 import { Registry } from "prom-client";
 import { expect, it } from "vitest";
-import { idleMetricsSnapshot } from "../control/api/in-process-runtime.test-support.ts";
+import { idleMetricsSnapshot } from "../control/testing/in-process-runtime.ts";
 import { LATENCY_WINDOW_SAMPLES, PromProtocolMetrics } from "./metrics.ts";
 import { registerRuntimeGauges } from "./snapshot.ts";
 

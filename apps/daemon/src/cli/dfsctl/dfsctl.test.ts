@@ -4,7 +4,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { daemonHarness, TEST_ADMIN_PASSWORD } from "../../runtime/testing/daemon-harness.ts";
-import { runCli } from "../run-cli.test-support.ts";
+import { runCli } from "../testing/run-cli.ts";
 import { apiClient } from "./client.ts";
 import { renderTable } from "./output.ts";
 import { main } from "./program.ts";

@@ -9,7 +9,7 @@ import superjson from "superjson";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FsError } from "../../domain/errors.ts";
 import { ControlError } from "../errors.ts";
-import { ADMIN_PASSWORD, apiHarness } from "./api.test-support.ts";
+import { ADMIN_PASSWORD, apiHarness } from "../testing/api.ts";
 import { bearerToken, createContextFactory } from "./context.ts";
 import { toTRPCError } from "./errors.ts";
 import { type AppRouter, appRouter } from "./routers/_app.ts";

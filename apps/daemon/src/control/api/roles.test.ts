@@ -3,8 +3,8 @@
  * every procedure of the router, so a new procedure cannot ship without its role boundary.
  */
 import { beforeAll, expect, it } from "vitest";
-import { describeOnBothDatabases } from "../store/control-store.test-support.ts";
-import { ADMIN_PASSWORD, type Api, apiHarness, type Caller } from "./api.test-support.ts";
+import { ADMIN_PASSWORD, type Api, apiHarness, type Caller } from "../testing/api.ts";
+import { describeOnBothDatabases } from "../testing/control-store.ts";
 import { appRouter } from "./routers/_app.ts";
 
 type Access = "public" | "session" | "read" | "operate" | "admin";

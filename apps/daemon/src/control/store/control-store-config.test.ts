@@ -1,6 +1,6 @@
 import { beforeEach, expect, it } from "vitest";
 import { ControlError } from "../errors.ts";
-import { describeOnBothDatabases, storeHarness } from "./control-store.test-support.ts";
+import { describeOnBothDatabases, storeHarness } from "../testing/control-store.ts";
 import type { ControlStore } from "./control-store.ts";
 
 async function controlError(p: Promise<unknown>): Promise<ControlError> {

@@ -1,7 +1,7 @@
 import { afterAll } from "vitest";
 import { describeBlockMap } from "../../payload/shared/block-map-conformance.ts";
+import { freshSchemaUrl } from "../testing/postgres-fixture.ts";
 import { PostgresMetadataStore } from "./postgres.ts";
-import { freshSchemaUrl } from "./postgres-fixture.ts";
 
 const opened: PostgresMetadataStore[] = [];
 afterAll(async () => {

@@ -4,8 +4,8 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freshSchemaUrl } from "../testing/postgres-fixture.ts";
 import { toFsError } from "./postgres-errors.ts";
-import { freshSchemaUrl } from "./postgres-fixture.ts";
 
 let client: pg.Client;
 beforeAll(async () => {

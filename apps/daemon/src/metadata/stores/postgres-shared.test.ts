@@ -5,8 +5,8 @@ import { freePort } from "../../../../../e2e/peers/ports.ts";
 import { ALICE, SHARE, share } from "../conformance/harness.ts";
 import { DefaultMetadataService } from "../service.ts";
 import { memoryPayload } from "../testing/memory-payload.ts";
+import { freshSchemaUrl } from "../testing/postgres-fixture.ts";
 import { PG_CACHE_TTL_MS, PostgresMetadataStore } from "./postgres.ts";
-import { freshSchemaUrl } from "./postgres-fixture.ts";
 
 const logger = pino({ level: "silent" });
 const G = { mode: "guarded" as const };

@@ -1,6 +1,6 @@
 import { describeMetadataStore } from "../conformance.ts";
+import { freshSchemaUrl } from "../testing/postgres-fixture.ts";
 import { PostgresMetadataStore } from "./postgres.ts";
-import { freshSchemaUrl } from "./postgres-fixture.ts";
 
 describeMetadataStore(
   "postgres",

@@ -12,7 +12,7 @@ import { prng, randomFill } from "../../domain/testing/prng.ts";
 import { fileInode as crudInode } from "../../metadata/conformance/store-crud.ts";
 import type { NewInode } from "../../metadata/metadata-store.ts";
 import { PostgresMetadataStore } from "../../metadata/stores/postgres.ts";
-import { freshSchemaUrl } from "../../metadata/stores/postgres-fixture.ts";
+import { freshSchemaUrl } from "../../metadata/testing/postgres-fixture.ts";
 import { blockKey } from "../block-store/keys.ts";
 import type { S3BlockStore } from "../block-store/s3.ts";
 import { DefaultPayloadService } from "../service.ts";

@@ -1,7 +1,7 @@
 import { beforeEach, expect, it } from "vitest";
 import { backoffMs, LOGON_PAIR_FREE } from "../../../../runtime/logon-limiter.ts";
-import { describeOnBothDatabases } from "../../../store/control-store.test-support.ts";
-import { ADMIN_PASSWORD, type Api, apiHarness, PASSWORD, trpcError } from "../../api.test-support.ts";
+import { ADMIN_PASSWORD, type Api, apiHarness, PASSWORD, trpcError } from "../../../testing/api.ts";
+import { describeOnBothDatabases } from "../../../testing/control-store.ts";
 
 describeOnBothDatabases("auth router", (dialect) => {
   let clock = 0;

@@ -1,13 +1,13 @@
 import { expect, it } from "vitest";
-import { describeOnBothDatabases } from "../../../store/control-store.test-support.ts";
 import {
   ADMIN_PASSWORD,
   type Api,
   beforeEachFreshApi,
   type Caller,
   trpcError,
-} from "../../api.test-support.ts";
-import { IN_PROCESS_DAEMON } from "../../in-process-runtime.test-support.ts";
+} from "../../../testing/api.ts";
+import { describeOnBothDatabases } from "../../../testing/control-store.ts";
+import { IN_PROCESS_DAEMON } from "../../../testing/in-process-runtime.ts";
 
 describeOnBothDatabases("settings, audit, clients, metrics and health routers", (dialect) => {
   let api: Api;

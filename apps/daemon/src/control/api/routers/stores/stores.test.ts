@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
-import { describeOnBothDatabases } from "../../../store/control-store.test-support.ts";
-import { type Api, beforeEachFreshApi, type Caller, trpcError } from "../../api.test-support.ts";
+import { type Api, beforeEachFreshApi, type Caller, trpcError } from "../../../testing/api.ts";
+import { describeOnBothDatabases } from "../../../testing/control-store.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "dittofs-stores-api-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { expect, it } from "vitest";
-import { describeOnBothDatabases } from "../../../store/control-store.test-support.ts";
-import { type Api, beforeEachFreshApi, type Caller, trpcError } from "../../api.test-support.ts";
+import { type Api, beforeEachFreshApi, type Caller, trpcError } from "../../../testing/api.ts";
+import { describeOnBothDatabases } from "../../../testing/control-store.ts";
 
 describeOnBothDatabases("users and groups routers", (dialect) => {
   let api: Api;

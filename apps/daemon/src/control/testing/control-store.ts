@@ -8,7 +8,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe } from "vitest";
 import { testDatabaseUrl } from "../../../../../e2e/peers/test-db.ts";
-import { type ControlStore, type ControlStoreOptions, openControlStore } from "./control-store.ts";
+import { type ControlStore, type ControlStoreOptions, openControlStore } from "../store/control-store.ts";
 
 export const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
 

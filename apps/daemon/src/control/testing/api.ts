@@ -6,15 +6,15 @@
 import { TRPCError } from "@trpc/server";
 import { beforeEach, expect } from "vitest";
 import { LogonThrottle } from "../../runtime/logon-throttle.ts";
+import { createContextFactory } from "../api/context.ts";
+import { appRouter } from "../api/routers/_app.ts";
+import { createCallerFactory } from "../api/trpc.ts";
 import { bootstrapControlPlane } from "../bootstrap.ts";
-import type { Dialect } from "../store/control-store.test-support.ts";
-import { storeHarness } from "../store/control-store.test-support.ts";
 import type { ControlStore } from "../store/control-store.ts";
 import type { Role } from "../store/types.ts";
-import { createContextFactory } from "./context.ts";
-import { InProcessRuntime } from "./in-process-runtime.test-support.ts";
-import { appRouter } from "./routers/_app.ts";
-import { createCallerFactory } from "./trpc.ts";
+import type { Dialect } from "./control-store.ts";
+import { storeHarness } from "./control-store.ts";
+import { InProcessRuntime } from "./in-process-runtime.ts";
 
 export const ADMIN_PASSWORD = "admin-password";
 export const PASSWORD = "password1";

@@ -3,8 +3,8 @@ import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const BIN = {
-  dfs: fileURLToPath(new URL("../../bin/dfs.mjs", import.meta.url)),
-  dfsctl: fileURLToPath(new URL("../../bin/dfsctl.mjs", import.meta.url)),
+  dfs: fileURLToPath(new URL("../../../bin/dfs.mjs", import.meta.url)),
+  dfsctl: fileURLToPath(new URL("../../../bin/dfsctl.mjs", import.meta.url)),
 };
 
 export interface CliResult {
