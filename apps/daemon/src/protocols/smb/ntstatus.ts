@@ -10,6 +10,8 @@ export const STATUS_INVALID_INFO_CLASS = 0xc0000003;
 export const STATUS_INFO_LENGTH_MISMATCH = 0xc0000004;
 export const STATUS_INVALID_HANDLE = 0xc0000008;
 export const STATUS_INVALID_PARAMETER = 0xc000000d;
+/** [MS-ERREF]: the SID cannot be assigned as the owner (no Unix id behind it). */
+export const STATUS_INVALID_OWNER = 0xc000005a;
 export const STATUS_NO_SUCH_FILE = 0xc000000f;
 export const STATUS_INVALID_DEVICE_REQUEST = 0xc0000010;
 export const STATUS_END_OF_FILE = 0xc0000011;

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
+import { sid } from "../info/security.ts";
 import * as S from "../ntstatus.ts";
 import { closeBody, createBody, open, renameInfo, setInfoBody, writeFile } from "../testing/bodies.ts";
-import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
+import { ALICE, BOB, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
 import { SmbTestClient } from "../testing/smb-client.ts";
 import { SmbWriter } from "../wire.ts";
 
@@ -81,5 +82,42 @@ describe("SET_INFO", () => {
       S.STATUS_DIRECTORY_NOT_EMPTY,
     );
     expect((await set(d, 99, Buffer.from([1]))).status).toBe(S.STATUS_INVALID_INFO_CLASS);
+  });
+
+  it("owner/group from a security descriptor follow POSIX chown: only root changes the owner", async () => {
+    const sd = (owner: number | null, group: number | null) => {
+      const sids = [owner === null ? null : sid(22, 1, owner), group === null ? null : sid(22, 2, group)];
+      const w = new SmbWriter().u8(1).u8(0).u16(0x8000);
+      let off = 20;
+      for (const s of sids) {
+        w.u32(s === null ? 0 : off);
+        off += s?.length ?? 0;
+      }
+      w.u32(0).u32(0);
+      for (const s of sids) if (s !== null) w.bytes(s);
+      return w.finish();
+    };
+    const secure = (f: Parameters<typeof setInfoBody>[0], body: Buffer, additional: number) =>
+      c.send(C.SMB2_SET_INFO, setInfoBody(f, C.SMB2_0_INFO_SECURITY, 0, body, additional));
+    const OWNER = C.OWNER_SECURITY_INFORMATION;
+    const GROUP = C.GROUP_SECURITY_INFORMATION;
+    await writeFile(c, "owned.txt", Buffer.from("x"));
+    const f = await open(c, "owned.txt", { access: C.WRITE_OWNER | C.READ_CONTROL });
+    // The owner naming itself and its own group: allowed (a no-op).
+    expect((await secure(f, sd(ALICE.uid, ALICE.gid), OWNER | GROUP)).status).toBe(0);
+    // Giving the file away, or a group the owner is not in: EPERM → ACCESS_DENIED.
+    expect((await secure(f, sd(BOB.uid, null), OWNER)).status).toBe(S.STATUS_ACCESS_DENIED);
+    expect((await secure(f, sd(null, 4242), GROUP)).status).toBe(S.STATUS_ACCESS_DENIED);
+    expect((await secure(f, sd(null, null), OWNER | GROUP)).status).toBe(0);
+    await c.send(C.SMB2_CLOSE, closeBody(f));
+    const attr = (await h.metadata.lookup(who, root(), "owned.txt")).attr;
+    expect([attr.uid, attr.gid]).toEqual([ALICE.uid, ALICE.gid]);
+
+    // Not the owner: EPERM even when naming the current owner and group (pjdfstest chown/07).
+    const fh = (await h.metadata.lookup(who, root(), "owned.txt")).handle;
+    await h.metadata.setattr(who, fh, { uid: BOB.uid, gid: BOB.gid, mode: 0o666 });
+    const g = await open(c, "owned.txt", { access: C.WRITE_OWNER | C.READ_CONTROL });
+    expect((await secure(g, sd(BOB.uid, BOB.gid), OWNER | GROUP)).status).toBe(S.STATUS_ACCESS_DENIED);
+    await c.send(C.SMB2_CLOSE, closeBody(g));
   });
 });

@@ -1,11 +1,13 @@
 /**
  * SMB2 SET_INFO ([MS-SMB2] §2.2.39, §3.3.5.21; [MS-FSA] §2.1.5.14): basic, rename, link,
- * disposition, position, mode, allocation, end-of-file. Security descriptors are accepted and
- * ignored (ownership and mode are managed over NFS/the console); file-system classes are refused.
+ * disposition, position, mode, allocation, end-of-file. Of a security descriptor only the owner
+ * and group are applied (Unix SIDs S-1-22-1/2-<id>), with the POSIX chown rules of SETATTR; the
+ * DACL is accepted and ignored (mode is managed over NFS); file-system classes are refused.
  */
 import type { SetAttrs } from "../../../metadata/types.ts";
 import { fromFiletime } from "../attrs.ts";
 import * as C from "../constants.ts";
+import { ownershipOf } from "../info/security.ts";
 import * as S from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
 import { parsePath, resolvePath } from "../paths.ts";
@@ -176,6 +178,24 @@ async function setFileInfo(req: SmbRequest, open: Open, cls: number, buf: Buffer
   throw new SmbError(S.STATUS_INVALID_INFO_CLASS);
 }
 
+/** [MS-SMB2] §3.3.5.21.3: owner/group changes need WRITE_OWNER; EPERM (not root/owner) → ACCESS_DENIED. */
+async function setSecurity(req: SmbRequest, open: Open, additional: number, buf: Buffer): Promise<void> {
+  if (!(open.grantedAccess & (C.WRITE_DAC | C.WRITE_OWNER))) throw new SmbError(S.STATUS_ACCESS_DENIED);
+  let ids: ReturnType<typeof ownershipOf>;
+  try {
+    ids = ownershipOf(buf, additional);
+  } catch {
+    throw new SmbError(S.STATUS_INVALID_PARAMETER, "SecurityDescriptor");
+  }
+  if (ids.uid === null || ids.gid === null) throw new SmbError(S.STATUS_INVALID_OWNER);
+  if (ids.uid === undefined && ids.gid === undefined) return;
+  need(open, C.WRITE_OWNER);
+  const attrs: SetAttrs = {};
+  if (ids.uid !== undefined) attrs.uid = ids.uid;
+  if (ids.gid !== undefined) attrs.gid = ids.gid;
+  await req.server.ctx.files.setattr(fileCall(open), { attrs });
+}
+
 export async function setInfo(req: SmbRequest): Promise<Reply> {
   const r = req.reader();
   const infoType = r.u8();
@@ -183,13 +203,12 @@ export async function setInfo(req: SmbRequest): Promise<Reply> {
   const len = r.u32();
   const off = r.u16();
   r.u16();
-  r.u32(); // AdditionalInformation
+  const additional = r.u32();
   const open = req.open(readFileId(r));
   const buf = slice(req.msg, off, len, MAX_SET_INFO_BYTES);
   if (infoType === C.SMB2_0_INFO_FILE) await setFileInfo(req, open, cls, buf);
-  else if (infoType === C.SMB2_0_INFO_SECURITY) {
-    if (!(open.grantedAccess & (C.WRITE_DAC | C.WRITE_OWNER))) throw new SmbError(S.STATUS_ACCESS_DENIED);
-  } else if (infoType === C.SMB2_0_INFO_FILESYSTEM || infoType === C.SMB2_0_INFO_QUOTA) {
+  else if (infoType === C.SMB2_0_INFO_SECURITY) await setSecurity(req, open, additional, buf);
+  else if (infoType === C.SMB2_0_INFO_FILESYSTEM || infoType === C.SMB2_0_INFO_QUOTA) {
     throw new SmbError(S.STATUS_NOT_SUPPORTED);
   } else throw new SmbError(S.STATUS_INVALID_PARAMETER, "InfoType");
   return { body: Buffer.from([2, 0]) };

@@ -77,3 +77,33 @@ export function securityDescriptor(attr: FileAttr, additional: number): Buffer {
   for (const b of [owner, group, dacl]) if (b) w.bytes(b);
   return w.finish();
 }
+
+/** SECURITY_DESCRIPTOR header ([MS-DTYP] §2.4.6): Revision, Sbz1, Control, then four offsets. */
+const SD_HEADER_BYTES = 20;
+/** SID: Revision, SubAuthorityCount, IdentifierAuthority (6 bytes), then the sub-authorities. */
+const SID_HEADER_BYTES = 8;
+
+/** A Unix SID S-1-22-<kind>-<id> at `off`, as `id`; null for any other SID; throws when malformed. */
+function unixId(sd: Buffer, off: number, kind: number): number | null {
+  if (off < SD_HEADER_BYTES || off + SID_HEADER_BYTES > sd.length) throw new RangeError("SID offset");
+  const count = sd[off + 1]!;
+  if (off + SID_HEADER_BYTES + 4 * count > sd.length) throw new RangeError("SID length");
+  const authority = sd.readUIntBE(off + 2, 6);
+  if (authority !== 22 || count !== 2 || sd.readUInt32LE(off + 8) !== kind) return null;
+  return sd.readUInt32LE(off + 12);
+}
+
+/**
+ * The owner and group a SET_INFO security descriptor asks for (only the parts `additional`
+ * names), as Unix ids from Samba's Unix SIDs; `null` for a SID that maps to none. Throws
+ * RangeError for a malformed descriptor.
+ */
+export function ownershipOf(sd: Buffer, additional: number): { uid?: number | null; gid?: number | null } {
+  if (sd.length < SD_HEADER_BYTES) throw new RangeError("security descriptor");
+  const out: { uid?: number | null; gid?: number | null } = {};
+  const ownerOff = sd.readUInt32LE(4);
+  const groupOff = sd.readUInt32LE(8);
+  if (additional & C.OWNER_SECURITY_INFORMATION && ownerOff !== 0) out.uid = unixId(sd, ownerOff, 1);
+  if (additional & C.GROUP_SECURITY_INFORMATION && groupOff !== 0) out.gid = unixId(sd, groupOff, 2);
+  return out;
+}

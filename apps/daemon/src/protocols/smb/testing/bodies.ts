@@ -86,7 +86,7 @@ export function queryInfoBody(f: FileId, type: number, cls: number, outLen = 655
   return fid(w, f).u8(0).finish();
 }
 
-export function setInfoBody(f: FileId, type: number, cls: number, data: Buffer): Buffer {
+export function setInfoBody(f: FileId, type: number, cls: number, data: Buffer, additional = 0): Buffer {
   const w = new SmbWriter()
     .u16(33)
     .u8(type)
@@ -94,7 +94,7 @@ export function setInfoBody(f: FileId, type: number, cls: number, data: Buffer):
     .u32(data.length)
     .u16(64 + 32)
     .u16(0)
-    .u32(0);
+    .u32(additional);
   return fid(w, f).bytes(data).finish();
 }
 
