@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { idleMetricsSnapshot } from "../control/api/in-process-runtime.test-support.ts";
+import { idleMetricsSnapshot } from "../control/testing/in-process-runtime.ts";
 import { HISTORY_FINE_MAX, HISTORY_POINTS_MAX, MetricsHistory } from "./metrics-history.ts";
 
 const T0 = Date.UTC(2026, 0, 1);

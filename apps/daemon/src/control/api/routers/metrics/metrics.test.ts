@@ -1,7 +1,7 @@
 import { expect, it } from "vitest";
-import { describeOnBothDatabases } from "../../../store/control-store.test-support.ts";
-import { type Api, beforeEachFreshApi, type Caller, trpcError } from "../../api.test-support.ts";
-import { idleMetricsSnapshot } from "../../in-process-runtime.test-support.ts";
+import { type Api, beforeEachFreshApi, type Caller, trpcError } from "../../../testing/api.ts";
+import { describeOnBothDatabases } from "../../../testing/control-store.ts";
+import { idleMetricsSnapshot } from "../../../testing/in-process-runtime.ts";
 
 describeOnBothDatabases("metrics router", (dialect) => {
   let api: Api;
