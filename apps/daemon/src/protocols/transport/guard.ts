@@ -29,11 +29,14 @@ export type CloseReason = "handshake-timeout" | "frame-timeout" | "idle-timeout"
 
 const SWEEP_MAX_MS = 1000;
 const SWEEP_MIN_MS = 50;
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 
 export class ConnectionGuard {
   private readonly conns = new Set<GuardedConnection>();
   private readonly perAddress = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  private lastRefusalLogAt = Number.NEGATIVE_INFINITY;
+  private refusedSinceLog = 0;
 
   constructor(
     private readonly limits: TransportLimits,
@@ -78,8 +81,18 @@ export class ConnectionGuard {
   }
 
   private refuse(address: string, cap: string): false {
-    this.logger.warn({ address, cap, connections: this.conns.size }, "connection limit reached; refusing");
     this.onClosed("refused");
+    // Under a connection flood this runs per accept: one line per interval, with the count.
+    this.refusedSinceLog++;
+    const now = performance.now();
+    if (now - this.lastRefusalLogAt >= REFUSAL_LOG_INTERVAL_MS) {
+      this.logger.warn(
+        { address, cap, connections: this.conns.size, refused: this.refusedSinceLog },
+        "connection limit reached; refusing",
+      );
+      this.lastRefusalLogAt = now;
+      this.refusedSinceLog = 0;
+    }
     return false;
   }
 
