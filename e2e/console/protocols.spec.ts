@@ -90,7 +90,14 @@ test("stopping and starting NFS and SMB is reflected at once, and a stopped adap
       const before = await adapterStatus(api, type);
       expect(await clientReaches(type, before.port, stack.adminPassword, cwd)).toBe(true);
 
+      // Stopping asks first and says what it does; Cancel leaves the adapter running.
       await row.getByRole("button", { name: `Stop ${label}` }).click();
+      const confirm = page.getByRole("dialog", { name: `Stop the ${label} adapter?` });
+      await expect(confirm).toContainText(`No ${label} client can connect until it is started again`);
+      await confirm.getByRole("button", { name: "Cancel" }).click();
+      expect((await adapterStatus(api, type)).running).toBe(true);
+      await row.getByRole("button", { name: `Stop ${label}` }).click();
+      await confirm.getByRole("button", { name: `Stop ${label}` }).click();
       await expect(row.getByRole("button", { name: `Start ${label}` })).toBeVisible();
       await expect(row).toContainText("stopped");
       expect((await adapterStatus(api, type)).running).toBe(false);

@@ -1,5 +1,7 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { ConfirmDialog } from "@/components/dialogs/confirm-dialog";
 import { Button } from "@/components/ui/button";
 import { useToast } from "@/components/ui/toast";
 import { errorMessage } from "@/lib/errors";
@@ -12,11 +14,14 @@ import { useTRPC } from "@/lib/trpc";
 export function AdapterToggle({
   type,
   running,
+  connections,
   size = "sm",
   describedBy,
 }: {
   type: string;
   running: boolean;
+  /** Connections the stop would drop, for the confirmation. */
+  connections?: number | undefined;
   size?: "sm" | "md";
   /** Id of the text saying why the last start failed, read out with the Start button. */
   describedBy?: string | undefined;
@@ -44,16 +49,39 @@ export function AdapterToggle({
     }),
   );
   const busy = start.isPending || stop.isPending;
+  const [confirming, setConfirming] = useState(false);
+  const label = type.toUpperCase();
   return running ? (
-    <Button
-      size={size}
-      variant="secondary"
-      busy={busy}
-      aria-label={`Stop ${type.toUpperCase()}`}
-      onClick={() => stop.mutate({ type })}
-    >
-      Stop
-    </Button>
+    <>
+      <Button
+        size={size}
+        variant="secondary"
+        busy={busy}
+        aria-label={`Stop ${label}`}
+        onClick={() => setConfirming(true)}
+      >
+        Stop
+      </Button>
+      <ConfirmDialog
+        open={confirming}
+        title={`Stop the ${label} adapter?`}
+        confirmLabel={`Stop ${label}`}
+        busy={stop.isPending}
+        error={stop.error ? errorMessage(stop.error) : undefined}
+        onClose={() => {
+          stop.reset();
+          setConfirming(false);
+        }}
+        onConfirm={() => stop.mutate({ type }, { onSuccess: () => setConfirming(false) })}
+      >
+        <p>
+          {connections !== undefined && connections > 0
+            ? `${connections} ${connections === 1 ? "connection is" : "connections are"} closed now. `
+            : ""}
+          No {label} client can connect until it is started again, also after a daemon restart.
+        </p>
+      </ConfirmDialog>
+    </>
   ) : (
     <Button
       size={size}

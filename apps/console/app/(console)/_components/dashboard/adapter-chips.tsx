@@ -34,7 +34,7 @@ export function AdapterChips() {
                   : "stopped"}{" "}
               · {a.status.connections} conn.
             </span>
-            <AdapterToggle type={a.type} running={a.status.running} />
+            <AdapterToggle type={a.type} running={a.status.running} connections={a.status.connections} />
           </li>
         ))}
       </ul>

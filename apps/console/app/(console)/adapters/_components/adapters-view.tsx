@@ -68,6 +68,7 @@ export function AdaptersView({ canEdit }: { canEdit: boolean }) {
                 <AdapterToggle
                   type={a.type}
                   running={a.status.running}
+                  connections={a.status.connections}
                   describedBy={a.status.error ? adapterErrorId(a.type) : undefined}
                 />
                 {canEdit ? (
