@@ -31,8 +31,10 @@ export function smbclient(
   cmds: string,
   cwd: string,
   options: string[] = [],
+  /** Command-line flags before `-c` (`-e`: encrypt, [smbclient(1)]). */
+  flags: string[] = [],
 ): Promise<{ code: number; out: string }> {
-  const args = baseArgs(t);
+  const args = [...baseArgs(t), ...flags];
   for (const o of options) args.push("--option", o);
   args.push("-c", cmds);
   return new Promise((resolve) => {

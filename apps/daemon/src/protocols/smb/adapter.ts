@@ -1,6 +1,8 @@
 /**
  * The SMB2/3 protocol adapter: a TCP listener whose connections speak SMB2 over direct TCP.
- * Settings: host, port (default 12445), `signingRequired` (bool), `serverName`,
+ * Settings: host, port (default 12445), `signingRequired` (bool), `encryptionRequired` (bool: every
+ * session and tree must encrypt, Samba's `server smb encrypt = required`), `encryptedShares`
+ * (share names whose trees must encrypt, Samba's per-share `smb encrypt = required`), `serverName`,
  * `maxOutstandingReadBytes`, and the connection limits of transport/limits.ts (`maxConnections`,
  * `maxConnectionsPerClient`, `handshakeTimeoutMs`, `idleTimeoutMs`, `frameTimeoutMs`). A bad value
  * refuses the settings with an error naming the key. Everything else comes from the AdapterContext.
@@ -41,10 +43,29 @@ export function parseSmbLimits(settings: AdapterSettings): SmbLimits {
   };
 }
 
+function boolSetting(settings: AdapterSettings, key: string): boolean {
+  const v = settings[key];
+  if (v !== undefined && typeof v !== "boolean")
+    throw new Error(`smb setting ${key}: expected true or false`);
+  return v === true;
+}
+
+/** `encryptedShares`: share names ("/export" or "export"), compared as TREE_CONNECT names are. */
+function encryptedShares(settings: AdapterSettings): Set<string> {
+  const v = settings.encryptedShares;
+  if (v === undefined) return new Set();
+  if (!Array.isArray(v) || !v.every((s) => typeof s === "string" && s.length > 0)) {
+    throw new Error("smb setting encryptedShares: expected a list of share names");
+  }
+  return new Set(v.map((s: string) => s.replace(/^\/+/, "").toLowerCase()));
+}
+
 export function smbConfigFrom(settings: AdapterSettings): SmbConfig {
   return {
     serverName: typeof settings.serverName === "string" ? settings.serverName : "DITTOFS",
     signingRequired: settings.signingRequired === true,
+    encryptionRequired: boolSetting(settings, "encryptionRequired"),
+    encryptedShares: encryptedShares(settings),
     maxTransactBytes: Math.min(MAX_IO_BYTES, MAX_FRAME_BYTES - 4096),
     maxReadBytes: MAX_IO_BYTES,
     maxWriteBytes: MAX_IO_BYTES,

@@ -1,11 +1,13 @@
 /**
  * One TCP connection: framing, compound chains (§3.3.5.2.7), credits (§3.3.1.2), signing checks
- * (§3.3.5.2.4), async interim responses (§3.3.4.2), CANCEL, and teardown. Frames are processed
+ * (§3.3.5.2.4), encryption (§3.3.5.2.1.1 decrypting, §3.3.4.1.4 encrypting the replies of an
+ * encrypted request), async interim responses (§3.3.4.2), CANCEL, and teardown. Frames are processed
  * concurrently up to MAX_INFLIGHT_FRAMES; commands inside one compound run in order.
  */
 import type { Socket } from "node:net";
 import type { BadFrameLog } from "../transport/bad-frames.ts";
 import type { CloseReason, GuardedConnection } from "../transport/guard.ts";
+import { SMB2_TRANSFORM_PROTOCOL_ID } from "./auth/encryption.ts";
 import { CreditWindow, splitChain } from "./chain.ts";
 import { closeOpen } from "./commands/close.ts";
 import { COMMANDS } from "./commands/index.ts";
@@ -34,6 +36,7 @@ import {
 import { type OutMessage, ReplyWriter } from "./reply-writer.ts";
 import { type CompoundState, type Reply, SmbRequest } from "./request.ts";
 import { bindSession, checkStructureSize } from "./request-checks.ts";
+import { checkEncrypted, sealer, unseal } from "./sealing.ts";
 import { MAX_PENDING_ASYNC, type Open, type Session, type SmbServerState } from "./state.ts";
 import { ntStatusOf, SmbError } from "./status.ts";
 
@@ -64,6 +67,8 @@ export class SmbConnection implements GuardedConnection {
   clientCapabilities = 0;
   clientSecurityMode = 0;
   clientDialects: number[] = [];
+  /** §3.3.1.7 Connection.CipherId (0: the connection does not encrypt). */
+  cipher = 0;
   /** §3.3.1.7 Connection.PreauthIntegrityHashValue. */
   preauthHash: Buffer | null = null;
   readonly sessions = new Map<bigint, Session>();
@@ -166,7 +171,19 @@ export class SmbConnection implements GuardedConnection {
     return this.nextTree++;
   }
 
-  private async handleFrame(frame: Buffer, slot: FrameSlot): Promise<void> {
+  private async handleFrame(received: Buffer, slot: FrameSlot): Promise<void> {
+    let frame = received;
+    let sealed: Session | null = null;
+    if (frame.length >= 4 && frame.readUInt32LE(0) === SMB2_TRANSFORM_PROTOCOL_ID) {
+      try {
+        const opened = unseal(this.sessions, frame, this.shared.intake.frameBytes);
+        frame = opened.plain;
+        sealed = opened.session;
+      } catch (e) {
+        this.fail(e, "smb: bad encrypted frame, closing");
+        return;
+      }
+    }
     if (frame.length >= 4 && frame.readUInt32LE(0) !== SMB2_PROTOCOL_ID) {
       // SMB1 (or garbage): this server speaks SMB2 only; clients that start with an SMB1
       // multi-protocol NEGOTIATE are configured with `client min protocol = SMB2`.
@@ -182,20 +199,27 @@ export class SmbConnection implements GuardedConnection {
       const msg = msgs[i]!;
       const header = decodeHeader(msg);
       const related = i > 0 && (header.Flags & SMB2_FLAGS_RELATED_OPERATIONS) !== 0;
+      if (sealed && !related && header.SessionId !== sealed.id) {
+        this.fail(
+          new Error("SessionId differs from the TRANSFORM_HEADER's"),
+          "smb: bad encrypted frame, closing",
+        );
+        return;
+      }
       // Every reply of a compound goes out in one frame, built before it is sent: the compound's
       // response is bounded (READ Lengths counted before they run) and commands beyond it refused.
       const expected = responseBytes + SMALL_RESPONSE_BYTES + readLengthAt(msg, 0);
       const overBudget = expected > this.shared.maxCompoundResponseBytes && i > 0;
       const reply = overBudget
         ? this.refuse(header, msg, related, compound)
-        : await this.process(header, msg, related, compound, msgs.length === 1, slot);
+        : await this.process(header, msg, related, compound, msgs.length === 1, slot, sealed);
       if (reply) {
         out.push(reply);
         for (const p of reply.parts) responseBytes += p.length;
       }
     }
     this.afterFrame();
-    if (out.length > 0) this.sendChain(out);
+    if (out.length > 0) this.sendChain(out, sealed);
   }
 
   /** A compound command past the response bound: STATUS_INSUFFICIENT_RESOURCES, not run. */
@@ -224,6 +248,7 @@ export class SmbConnection implements GuardedConnection {
     compound: CompoundState,
     single: boolean,
     slot: FrameSlot,
+    sealed: Session | null,
   ): Promise<OutMessage | null> {
     if (h.Command === SMB2_CANCEL) {
       this.cancel(h, msg);
@@ -243,6 +268,7 @@ export class SmbConnection implements GuardedConnection {
       single,
     );
     req.frameSlot = slot;
+    req.sealed = sealed;
     let reply: Reply;
     let signKey: Buffer | null = null;
     try {
@@ -255,6 +281,7 @@ export class SmbConnection implements GuardedConnection {
         if (!tree) throw new SmbError(STATUS_NETWORK_NAME_DELETED);
         req.tree = tree;
       }
+      checkEncrypted(req);
       reply = await spec.handle(req);
     } catch (e) {
       const status = ntStatusOf(e);
@@ -286,7 +313,8 @@ export class SmbConnection implements GuardedConnection {
     }
     compound.sessionId = reply.sessionId ?? sessionId;
     compound.treeId = reply.treeId ?? treeId;
-    return this.buildResponse(req, reply, reply.signWith ?? (this.shouldSign(req, h) ? signKey : null));
+    const sign = sealed ? null : (reply.signWith ?? (this.shouldSign(req, h) ? signKey : null));
+    return this.buildResponse(req, reply, sign);
   }
 
   private shouldSign(req: SmbRequest, h: Smb2Header): boolean {
@@ -350,8 +378,8 @@ export class SmbConnection implements GuardedConnection {
     if (!this.closed) this.writer.write(parts);
   }
 
-  private sendChain(out: OutMessage[]): void {
-    if (!this.closed) this.writer.sendChain(this.dialect, out);
+  private sendChain(out: OutMessage[], sealed: Session | null = null): void {
+    if (!this.closed) this.writer.sendChain(this.dialect, out, sealer(sealed));
   }
 
   /** Interim response and pending registration for `req` (§3.3.4.2). */
@@ -380,7 +408,13 @@ export class SmbConnection implements GuardedConnection {
     });
     req.asyncId = asyncId;
     if (req.frameSlot) this.intake.release(req.frameSlot);
-    this.write([transportHeader(header.length + ERROR_BODY.length), header, ERROR_BODY]);
+    const seal = sealer(req.sealed);
+    if (seal) {
+      const [th, ct] = seal([header, ERROR_BODY]);
+      this.write([transportHeader(th.length + ct.length), th, ct]);
+    } else {
+      this.write([transportHeader(header.length + ERROR_BODY.length), header, ERROR_BODY]);
+    }
     return controller.signal;
   }
 

@@ -55,6 +55,8 @@ export const SMB2_NEGOTIATE_SIGNING_REQUIRED = 0x0002;
 export const SMB2_GLOBAL_CAP_DFS = 0x00000001;
 export const SMB2_GLOBAL_CAP_LEASING = 0x00000002;
 export const SMB2_GLOBAL_CAP_LARGE_MTU = 0x00000004;
+/** §2.2.3: the 3.0/3.0.2 encryption capability (3.1.1 negotiates ciphers in a context instead). */
+export const SMB2_GLOBAL_CAP_ENCRYPTION = 0x00000040;
 
 /** §2.2.3.1 Negotiate context types. */
 export const SMB2_PREAUTH_INTEGRITY_CAPABILITIES = 0x0001;
@@ -66,11 +68,13 @@ export const SIGNING_ALG_AES_CMAC = 0x0001;
 /** §2.2.6 SessionFlags. */
 export const SMB2_SESSION_FLAG_IS_GUEST = 0x0001;
 export const SMB2_SESSION_FLAG_IS_NULL = 0x0002;
+export const SMB2_SESSION_FLAG_ENCRYPT_DATA = 0x0004;
 
 /** §2.2.10 TREE_CONNECT response. */
 export const SMB2_SHARE_TYPE_DISK = 0x01;
 export const SMB2_SHARE_TYPE_PIPE = 0x02;
 export const SMB2_SHAREFLAG_MANUAL_CACHING = 0x00000000;
+export const SMB2_SHAREFLAG_ENCRYPT_DATA = 0x00008000;
 
 /** §2.2.13 CREATE. */
 export const FILE_SUPERSEDE = 0;

@@ -11,6 +11,7 @@
  */
 import type { Socket } from "node:net";
 import type { ByteBudget } from "../transport/budget.ts";
+import { SMB2_TRANSFORM_PROTOCOL_ID } from "./auth/encryption.ts";
 import { SMB2_HEADER_SIZE, SMB2_READ } from "./constants.ts";
 import { FrameDecoder } from "./framing.ts";
 import { MAX_INFLIGHT_BYTES, MAX_INFLIGHT_FRAMES, MAX_OUTBOUND_BYTES } from "./state.ts";
@@ -44,8 +45,12 @@ export function readLengthAt(frame: Buffer, off: number): number {
   return frame.readUInt32LE(off + SMB2_HEADER_SIZE + 4);
 }
 
-/** Sum of the READ Lengths of a chain, at most `cap`. */
+/**
+ * Sum of the READ Lengths of a chain, at most `cap`. An encrypted frame (TRANSFORM_HEADER,
+ * §2.2.41) hides its commands: it is charged nothing here (its replies still count as written).
+ */
 export function readCharge(frame: Buffer, cap: number): number {
+  if (frame.length >= 4 && frame.readUInt32LE(0) === SMB2_TRANSFORM_PROTOCOL_ID) return 0;
   let total = 0;
   let off = 0;
   for (let i = 0; i < CHAIN_SCAN_MAX && off + SMB2_HEADER_SIZE <= frame.length; i++) {

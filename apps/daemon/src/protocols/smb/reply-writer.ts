@@ -1,6 +1,6 @@
 /**
  * One writer per SMB connection: chains responses into one frame (§3.3.4.1.3: 8-byte aligned,
- * NextCommand set), signs each, and writes under one cork. Reply bytes count against the global
+ * NextCommand set), signs each (or seals the chain, §3.3.4.1.4), writes under one cork. Reply bytes count against the global
  * buffer budget from the moment they are handed to the socket until it wrote them, so clients
  * that stop reading hold budget, not unbounded memory (the intake pauses them on
  * `writableLength` as well).
@@ -9,6 +9,9 @@ import type { Socket } from "node:net";
 import type { ByteBudget } from "../transport/budget.ts";
 import { signMessage } from "./auth/signing.ts";
 import { transportHeader } from "./framing.ts";
+
+/** Encrypts a chain: returns [TRANSFORM_HEADER, ciphertext] (auth/encryption.ts SessionCipher). */
+export type Sealer = (parts: readonly Buffer[]) => [Buffer, Buffer];
 
 export interface OutMessage {
   parts: Buffer[];
@@ -35,8 +38,8 @@ export class ReplyWriter {
     this.outReserved = 0;
   }
 
-  /** Chains responses, signs each with `dialect`'s algorithm, writes one frame. */
-  sendChain(dialect: number, out: OutMessage[]): void {
+  /** Chains responses, signs each with `dialect`'s algorithm (or seals the chain), writes one frame. */
+  sendChain(dialect: number, out: OutMessage[], seal: Sealer | null = null): void {
     const frameParts: Buffer[] = [];
     let total = 0;
     for (let i = 0; i < out.length; i++) {
@@ -48,9 +51,14 @@ export class ReplyWriter {
         len += pad;
         m.parts[0]!.writeUInt32LE(len, 20);
       }
-      if (m.signKey) signMessage(dialect, m.signKey, m.parts);
+      if (m.signKey && !seal) signMessage(dialect, m.signKey, m.parts);
       frameParts.push(...m.parts);
       total += len;
+    }
+    if (seal) {
+      const [header, ciphertext] = seal(frameParts);
+      this.write([transportHeader(header.length + ciphertext.length), header, ciphertext]);
+      return;
     }
     this.write([transportHeader(total), ...frameParts]);
   }

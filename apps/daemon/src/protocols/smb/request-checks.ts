@@ -32,7 +32,8 @@ export function bindSession(
     throw new SmbError(STATUS_USER_SESSION_DELETED);
   }
   const key = session.signingKey;
-  if (!key) return null;
+  // §3.3.5.2.4: a decrypted request is authenticated by its tag, not a signature.
+  if (!key || req.sealed) return null;
   const signed = (req.header.Flags & SMB2_FLAGS_SIGNED) !== 0;
   if (signed && !verifyMessage(dialect, key, msg)) throw new SmbError(STATUS_ACCESS_DENIED, "bad signature");
   if (!signed && session.signingRequired) throw new SmbError(STATUS_ACCESS_DENIED, "unsigned request");

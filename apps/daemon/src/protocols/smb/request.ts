@@ -49,6 +49,8 @@ export class SmbRequest {
   asyncId: bigint | null = null;
   /** The frame's in-flight slot, released when the request goes async. */
   frameSlot: FrameSlot | null = null;
+  /** The session whose keys decrypted this request (§3.3.5.2.1.1); its replies are encrypted. */
+  sealed: Session | null = null;
   /** Set when the reply is the session's first signed one etc. */
   constructor(
     readonly conn: SmbConnection,

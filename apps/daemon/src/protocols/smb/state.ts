@@ -8,6 +8,7 @@ import type { ShareInfo } from "../../domain/share.ts";
 import type { FileCall } from "../../files/types.ts";
 import type { Caller } from "../../metadata/types.ts";
 import type { AdapterContext } from "../adapter.ts";
+import type { SessionCipher } from "./auth/encryption.ts";
 import type { SmbConnection } from "./connection.ts";
 import type { NotifyState } from "./notify.ts";
 import type { CacheHolder } from "./oplocks.ts";
@@ -17,6 +18,10 @@ export interface SmbConfig {
   serverName: string;
   /** Server policy: every authenticated session must sign (§3.3.1.5 RequireMessageSigning). */
   signingRequired: boolean;
+  /** Server policy: every session must encrypt (§3.3.1.5 EncryptData + RejectUnencryptedAccess). */
+  encryptionRequired: boolean;
+  /** Shares (names as in TREE_CONNECT, lower case) whose trees must encrypt (§3.3.1.6 EncryptData). */
+  encryptedShares: ReadonlySet<string>;
   maxTransactBytes: number;
   maxReadBytes: number;
   maxWriteBytes: number;
@@ -47,6 +52,10 @@ export interface Session {
   sessionKey: Buffer | null;
   signingKey: Buffer | null;
   signingRequired: boolean;
+  /** §3.3.1.8 EncryptionKey/DecryptionKey with the connection's cipher (null: no encryption). */
+  cipher: SessionCipher | null;
+  /** §3.3.1.8 Session.EncryptData: every request after SESSION_SETUP must be encrypted. */
+  encryptData: boolean;
   /** §3.3.1.8 Session.PreauthIntegrityHashValue (3.1.1 only). */
   preauthHash: Buffer | null;
   ntlmChallenge: Buffer | null;
@@ -66,6 +75,8 @@ export interface Tree {
   writable: boolean;
   /** The status a write on this tree fails with. */
   readOnlyStatus: number;
+  /** §3.3.1.10 TreeConnect.EncryptData (SMB2_SHAREFLAG_ENCRYPT_DATA). */
+  encryptData: boolean;
   maximalAccess: number;
   clientId: string;
 }

@@ -9,15 +9,17 @@ import { aesCmac } from "./cmac.ts";
 export const SIGNATURE_OFFSET = 48;
 export const SIGNATURE_BYTES = 16;
 
-/** KDF(Ki, Label, Context) → 16 bytes. */
-export function smb3Kdf(key: Buffer, label: Buffer, context: Buffer): Buffer {
+/** KDF(Ki, Label, Context) → L bits (128, or 256 for the AES-256 cipher keys of §3.3.5.5.3). */
+export function smb3Kdf(key: Buffer, label: Buffer, context: Buffer, bits: 128 | 256 = 128): Buffer {
   const h = createHmac("sha256", key);
   h.update(Buffer.from([0, 0, 0, 1]));
   h.update(label);
   h.update(Buffer.from([0]));
   h.update(context);
-  h.update(Buffer.from([0, 0, 0, 128]));
-  return h.digest().subarray(0, 16);
+  const l = Buffer.alloc(4);
+  l.writeUInt32BE(bits);
+  h.update(l);
+  return h.digest().subarray(0, bits / 8);
 }
 
 /**

@@ -46,7 +46,7 @@ function validateNegotiate(req: SmbRequest, input: Buffer): Buffer {
   }
   const cfg = req.server.config;
   return new SmbWriter()
-    .u32(serverCapabilities(conn.dialect))
+    .u32(serverCapabilities(conn.dialect, conn.cipher))
     .bytes(cfg.serverGuid)
     .u16(SMB2_NEGOTIATE_SIGNING_ENABLED | (cfg.signingRequired ? SMB2_NEGOTIATE_SIGNING_REQUIRED : 0))
     .u16(conn.dialect)

@@ -4,6 +4,7 @@ import { STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED } from "../ntstatus.ts";
 import { type SmbHarness, startSmbHarness } from "../testing/harness.ts";
 import { SmbTestClient } from "../testing/smb-client.ts";
 import { SmbWriter } from "../wire.ts";
+import { pickCipher, serverCapabilities } from "./negotiate.ts";
 
 describe("NEGOTIATE", () => {
   let h: SmbHarness;
@@ -70,5 +71,28 @@ describe("NEGOTIATE", () => {
     );
     c.close();
     await signed.stop();
+  });
+});
+
+describe("NEGOTIATE cipher choice (§3.3.5.4)", () => {
+  const ctx = (...ids: number[]) => {
+    const b = Buffer.alloc(2 + 2 * ids.length);
+    b.writeUInt16LE(ids.length, 0);
+    for (const [i, id] of ids.entries()) b.writeUInt16LE(id, 2 + 2 * i);
+    return b;
+  };
+  it("takes the server's first preference among the client's ciphers, 0 when none is common", () => {
+    expect(pickCipher(ctx(4, 3, 1, 2))).toBe(2);
+    expect(pickCipher(ctx(3, 1))).toBe(1);
+    expect(pickCipher(ctx(4))).toBe(4);
+    expect(pickCipher(ctx(9))).toBe(0);
+    // CipherCount larger than the data: only the ciphers present count.
+    expect(pickCipher(Buffer.from([5, 0, 3, 0]))).toBe(3);
+  });
+  it("says SMB2_GLOBAL_CAP_ENCRYPTION only for 3.0/3.0.2 with a cipher", () => {
+    expect(serverCapabilities(0x0300, 1) & 0x40).toBe(0x40);
+    expect(serverCapabilities(0x0302, 1) & 0x40).toBe(0x40);
+    expect(serverCapabilities(0x0300, 0) & 0x40).toBe(0);
+    expect(serverCapabilities(0x0311, 2) & 0x40).toBe(0);
   });
 });

@@ -1,16 +1,22 @@
 /**
  * SMB2 NEGOTIATE ([MS-SMB2] §2.2.3, §2.2.4, §3.3.5.4): picks the highest common dialect of
- * 2.0.2–3.1.1, answers 3.1.1 with PREAUTH_INTEGRITY (SHA-512) and SIGNING (AES-CMAC) contexts,
+ * 2.0.2–3.1.1, answers 3.1.1 with PREAUTH_INTEGRITY (SHA-512), ENCRYPTION (the first of
+ * SERVER_CIPHER_ORDER the client offers) and SIGNING (AES-CMAC) contexts, 3.0/3.0.2 clients with
+ * SMB2_GLOBAL_CAP_ENCRYPTION with AES-128-CCM,
  * and offers SPNEGO/NTLMSSP in the security buffer.
  */
 import { randomBytes } from "node:crypto";
+import { AES_128_CCM, SERVER_CIPHER_ORDER } from "../auth/encryption.ts";
 import { negTokenInit } from "../auth/spnego.ts";
 import {
   SHA_512,
   SIGNING_ALG_AES_CMAC,
   SMB2_DIALECT_202,
   SMB2_DIALECT_210,
+  SMB2_DIALECT_300,
   SMB2_DIALECT_311,
+  SMB2_ENCRYPTION_CAPABILITIES,
+  SMB2_GLOBAL_CAP_ENCRYPTION,
   SMB2_GLOBAL_CAP_LARGE_MTU,
   SMB2_GLOBAL_CAP_LEASING,
   SMB2_HEADER_SIZE,
@@ -39,10 +45,32 @@ export interface NegotiateRequest {
 
 /**
  * §2.2.4 Capabilities, also echoed by FSCTL_VALIDATE_NEGOTIATE_INFO (§3.3.5.15.12): large MTU
- * and leasing from 2.1 on (oplocks need no capability); no directory leasing.
+ * and leasing from 2.1 on (oplocks need no capability); no directory leasing; ENCRYPTION for a
+ * 3.0/3.0.2 connection that negotiated a cipher (3.1.1 says it in a context instead, §3.3.5.4).
  */
-export function serverCapabilities(dialect: number): number {
-  return dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_LEASING : 0;
+export function serverCapabilities(dialect: number, cipher = 0): number {
+  const base = dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_LEASING : 0;
+  const sealed = cipher !== 0 && dialect >= SMB2_DIALECT_300 && dialect < SMB2_DIALECT_311;
+  return base | (sealed ? SMB2_GLOBAL_CAP_ENCRYPTION : 0);
+}
+
+/** §3.3.5.4: the cipher of an ENCRYPTION_CAPABILITIES context, 0 when none is common. */
+export function pickCipher(data: Buffer): number {
+  const r = new SmbReader(data);
+  const count = r.u16();
+  const offered: number[] = [];
+  for (let i = 0; i < count && r.remaining >= 2; i++) offered.push(r.u16());
+  return SERVER_CIPHER_ORDER.find((c) => offered.includes(c)) ?? 0;
+}
+
+/** The connection's cipher (§3.3.1.7 Connection.CipherId): 3.1.1 by context, 3.0/3.0.2 by capability. */
+function negotiatedCipher(dialect: number, n: NegotiateRequest): number {
+  if (dialect === SMB2_DIALECT_311) {
+    const ctx = n.contexts.find((c) => c.type === SMB2_ENCRYPTION_CAPABILITIES);
+    return ctx ? pickCipher(ctx.data) : 0;
+  }
+  if (dialect >= SMB2_DIALECT_300 && n.Capabilities & SMB2_GLOBAL_CAP_ENCRYPTION) return AES_128_CCM;
+  return 0;
 }
 
 export function decodeNegotiate(msg: Buffer): NegotiateRequest {
@@ -81,7 +109,7 @@ function context(type: number, data: Buffer): Buffer {
   return w.finish();
 }
 
-function responseContexts(req: NegotiateRequest): Buffer[] {
+function responseContexts(req: NegotiateRequest, cipher: number): Buffer[] {
   const out: Buffer[] = [];
   const preauth = req.contexts.find((c) => c.type === SMB2_PREAUTH_INTEGRITY_CAPABILITIES);
   if (!preauth) throw new SmbError(STATUS_INVALID_PARAMETER, "3.1.1 without PREAUTH_INTEGRITY context");
@@ -98,6 +126,9 @@ function responseContexts(req: NegotiateRequest): Buffer[] {
       new SmbWriter().u16(1).u16(32).u16(SHA_512).bytes(salt).finish(),
     ),
   );
+  if (req.contexts.some((c) => c.type === SMB2_ENCRYPTION_CAPABILITIES)) {
+    out.push(context(SMB2_ENCRYPTION_CAPABILITIES, new SmbWriter().u16(1).u16(cipher).finish()));
+  }
   const signing = req.contexts.find((c) => c.type === SMB2_SIGNING_CAPABILITIES);
   if (signing) {
     out.push(context(SMB2_SIGNING_CAPABILITIES, new SmbWriter().u16(1).u16(SIGNING_ALG_AES_CMAC).finish()));
@@ -122,10 +153,12 @@ export async function negotiate(req: SmbRequest): Promise<{ body: Buffer; onBuil
   const n = decodeNegotiate(req.msg);
   const dialect = SUPPORTED_DIALECTS.find((d) => n.Dialects.includes(d));
   if (dialect === undefined) throw new SmbError(STATUS_NOT_SUPPORTED, "no common dialect");
-  const contexts = dialect === SMB2_DIALECT_311 ? responseContexts(n) : [];
+  const cipher = negotiatedCipher(dialect, n);
+  const contexts = dialect === SMB2_DIALECT_311 ? responseContexts(n, cipher) : [];
   const cfg = req.server.config;
   conn.dialect = dialect;
   conn.negotiated = true;
+  conn.cipher = cipher;
   conn.clientGuid = Buffer.from(n.ClientGuid);
   conn.clientCapabilities = n.Capabilities;
   conn.clientSecurityMode = n.SecurityMode;
@@ -137,7 +170,7 @@ export async function negotiate(req: SmbRequest): Promise<{ body: Buffer; onBuil
     .u16(dialect)
     .u16(contexts.length)
     .bytes(cfg.serverGuid)
-    .u32(serverCapabilities(dialect))
+    .u32(serverCapabilities(dialect, cipher))
     .u32(ioLimit(dialect, cfg.maxTransactBytes))
     .u32(ioLimit(dialect, cfg.maxReadBytes))
     .u32(ioLimit(dialect, cfg.maxWriteBytes))

@@ -2,7 +2,11 @@
  * SMB2 SESSION_SETUP ([MS-SMB2] §2.2.5, §2.2.6, §3.3.5.5): SPNEGO-wrapped (or raw) NTLMSSP in two
  * legs. NEGOTIATE → CHALLENGE with STATUS_MORE_PROCESSING_REQUIRED; AUTHENTICATE → NTLMv2 check
  * against the control-plane user's NT hash, session key, signing key, signed final response.
+ * With a negotiated cipher the session gets its encryption keys; a server that requires
+ * encryption marks it EncryptData and refuses (ACCESS_DENIED) clients that cannot encrypt.
  */
+
+import { cipherKeys, SessionCipher } from "../auth/encryption.ts";
 import {
   type AuthenticateMessage,
   buildChallenge,
@@ -29,10 +33,12 @@ import {
   SMB2_DIALECT_311,
   SMB2_HEADER_SIZE,
   SMB2_NEGOTIATE_SIGNING_REQUIRED,
+  SMB2_SESSION_FLAG_ENCRYPT_DATA,
   SMB2_SESSION_FLAG_IS_GUEST,
   SMB2_SESSION_FLAG_IS_NULL,
 } from "../constants.ts";
 import {
+  STATUS_ACCESS_DENIED,
   STATUS_ACCOUNT_DISABLED,
   STATUS_ACCOUNT_LOCKED_OUT,
   STATUS_INSUFFICIENT_RESOURCES,
@@ -72,6 +78,8 @@ function findOrCreateSession(req: SmbRequest): Session {
     sessionKey: null,
     signingKey: null,
     signingRequired: false,
+    cipher: null,
+    encryptData: false,
     preauthHash: conn.dialect === SMB2_DIALECT_311 ? Buffer.from(conn.preauthHash!) : null,
     ntlmChallenge: null,
     ntlmFlags: 0,
@@ -163,6 +171,16 @@ async function authenticateLeg(
       cfg.signingRequired ||
       (securityMode & SMB2_NEGOTIATE_SIGNING_REQUIRED) !== 0 ||
       (req.conn.clientSecurityMode & SMB2_NEGOTIATE_SIGNING_REQUIRED) !== 0;
+    if (req.conn.cipher !== 0) {
+      const k = cipherKeys(req.conn.dialect, req.conn.cipher, session.sessionKey, session.preauthHash);
+      session.cipher = new SessionCipher(req.conn.cipher, k.encryptionKey, k.decryptionKey);
+    }
+  }
+  // §3.3.5.5.3: EncryptData with RejectUnencryptedAccess refuses a session that cannot encrypt.
+  if (cfg.encryptionRequired) {
+    if (!session.cipher) throw new SmbError(STATUS_ACCESS_DENIED, "encryption required");
+    session.encryptData = true;
+    flags |= SMB2_SESSION_FLAG_ENCRYPT_DATA;
   }
   session.state = "valid";
   session.ntlmChallenge = null;

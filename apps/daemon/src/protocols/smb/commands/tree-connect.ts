@@ -1,7 +1,9 @@
 /**
  * SMB2 TREE_CONNECT / TREE_DISCONNECT ([MS-SMB2] §2.2.9–2.2.12, §3.3.5.7). `\\host\export` maps to
  * the share "/export" (case-insensitive, as Windows share names are); the share must have SMB
- * enabled and the user a permission other than "none". Guests need a guest share.
+ * enabled and the user a permission other than "none". Guests need a guest share. A share in the
+ * `encryptedShares` setting (or any share when the server requires encryption) answers
+ * SMB2_SHAREFLAG_ENCRYPT_DATA and needs a session that can encrypt (§3.3.5.7).
  */
 
 import type { ShareInfo } from "../../../domain/share.ts";
@@ -12,6 +14,7 @@ import {
   SMB2_HEADER_SIZE,
   SMB2_SHARE_TYPE_DISK,
   SMB2_SHARE_TYPE_PIPE,
+  SMB2_SHAREFLAG_ENCRYPT_DATA,
 } from "../constants.ts";
 import {
   STATUS_ACCESS_DENIED,
@@ -53,6 +56,7 @@ function connectIpc(req: SmbRequest): Reply {
     caller: { uid: 65534, gid: 65534, gids: [], origin: "smb" },
     writable: false,
     readOnlyStatus: STATUS_ACCESS_DENIED,
+    encryptData: false,
     maximalAccess: FILE_GENERIC_READ,
     clientId: req.conn.clientId,
   };
@@ -96,6 +100,10 @@ export async function treeConnect(req: SmbRequest): Promise<Reply> {
   const readOnlyStatus = share.readOnly ? STATUS_MEDIA_WRITE_PROTECTED : STATUS_ACCESS_DENIED;
   writable = writable && !share.readOnly;
   const maximalAccess = writable ? FILE_ALL_ACCESS : FILE_GENERIC_READ | FILE_GENERIC_EXECUTE;
+  const cfg = req.server.config;
+  const encryptData = cfg.encryptionRequired || cfg.encryptedShares.has(smbName.toLowerCase());
+  // §3.3.5.7: an encrypted share refuses a session (dialect, client) that cannot encrypt.
+  if (encryptData && !session.cipher) throw new SmbError(STATUS_ACCESS_DENIED, "share requires encryption");
   const tree: Tree = {
     id: req.conn.newTreeId(),
     ipc: false,
@@ -104,13 +112,15 @@ export async function treeConnect(req: SmbRequest): Promise<Reply> {
     caller,
     writable,
     readOnlyStatus,
+    encryptData,
     maximalAccess,
     clientId: req.conn.clientId,
   };
   session.trees.set(tree.id, tree);
   ctx.clients.update(req.conn.clientId, { share: share.name });
   const w = new SmbWriter();
-  w.u16(16).u8(SMB2_SHARE_TYPE_DISK).u8(0).u32(0).u32(0).u32(maximalAccess);
+  const shareFlags = encryptData ? SMB2_SHAREFLAG_ENCRYPT_DATA : 0;
+  w.u16(16).u8(SMB2_SHARE_TYPE_DISK).u8(0).u32(shareFlags).u32(0).u32(maximalAccess);
   return { body: w.finish(), treeId: tree.id };
 }
 
