@@ -1,0 +1,442 @@
+/**
+ * Structure-aware fuzzer against a real daemon process (bench/hostile-daemon.ts). Valid frames are
+ * built with the project's codecs (RPC calls for NFSv3, MOUNT and NLM with a real root handle from
+ * MNT; SMB2 requests on a logged-on session and tree), then mutated with a seeded PRNG: a u32/u16
+ * field set to a boundary value (lengths, counts, offsets, flags), bytes flipped, truncated, grown,
+ * record marks split into fragments or lying about the length, TCP writes split at random points.
+ * After every batch it checks the daemon process is alive, nfs-ls and smbclient still work, and
+ * samples its RSS. Prints frames sent, crashes, peak RSS and the seed (rerun with --seed).
+ *
+ *   npx tsx bench/fuzz.ts [--frames 100000] [--protocols nfs,smb] [--seed N] [--batch 5000]
+ */
+import { execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { resolve } from "node:path";
+import { parseArgs, promisify } from "node:util";
+import { RpcClient } from "../apps/daemon/src/protocols/nfs/rpc/client.ts";
+import { encodeCall } from "../apps/daemon/src/protocols/nfs/rpc/message.ts";
+import { encodeRecord, recordMark } from "../apps/daemon/src/protocols/nfs/rpc/record-marking.ts";
+import { XdrWriter } from "../apps/daemon/src/protocols/nfs/xdr/writer.ts";
+import * as C from "../apps/daemon/src/protocols/smb/constants.ts";
+import { transportHeader } from "../apps/daemon/src/protocols/smb/framing.ts";
+import { encodeHeader } from "../apps/daemon/src/protocols/smb/header.ts";
+import * as B from "../apps/daemon/src/protocols/smb/testing/bodies.ts";
+import { type FileId, SmbTestClient } from "../apps/daemon/src/protocols/smb/testing/smb-client.ts";
+
+const run = promisify(execFile);
+const PASSWORD = "hostile-Bench-pass1";
+const NFS_PROG = 100003;
+const MOUNT_PROG = 100005;
+const NLM_PROG = 100021;
+/**
+ * The fuzzer's own client address: its garbage SESSION_SETUPs count as failed logons, and the logon
+ * throttle backs off that address, not the real clients' 127.0.0.1.
+ */
+const FUZZ_ADDRESS = "127.0.0.2";
+/** Connections each protocol's frames are spread over. */
+const CONNECTIONS = 4;
+
+export interface FuzzResult {
+  protocol: string;
+  frames: number;
+  closedByServer: number;
+  crashes: number;
+  peakRssBytes: number;
+  clientFailures: string[];
+  seed: number;
+}
+
+/** xorshift32: a failure reproduces from its seed. */
+export function prng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x100000000;
+  };
+}
+
+const INTERESTING_U32 = [
+  0, 1, 2, 0x7f, 0xff, 0x100, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
+];
+
+/** One structural mutation of a valid message (never the identity for long). */
+export function mutate(msg: Buffer, rand: () => number, protectPrefix = 0): Buffer {
+  const out = Buffer.from(msg);
+  const pick = (n: number) => Math.floor(rand() * n);
+  const at = (width: number) => protectPrefix + pick(Math.max(1, out.length - protectPrefix - width + 1));
+  const ops = 1 + pick(3);
+  let b = out;
+  for (let i = 0; i < ops; i++) {
+    const kind = pick(7);
+    if (kind <= 1 && b.length >= protectPrefix + 4) {
+      // A length, count, offset or flags field set to a boundary value (or off by one).
+      const off = at(4) & ~(kind === 0 ? 3 : 1);
+      const v = rand() < 0.8 ? INTERESTING_U32[pick(INTERESTING_U32.length)]! : b.length + pick(3) - 1;
+      if (kind === 0 && off + 4 <= b.length) b.writeUInt32BE(v >>> 0, off);
+      else if (off + 2 <= b.length) b.writeUInt16LE(v & 0xffff, off);
+    } else if (kind === 2 && b.length > protectPrefix) {
+      const j = at(1);
+      b[j] = (b[j] ?? 0) ^ (1 << pick(8));
+    } else if (kind === 3 && b.length > protectPrefix) {
+      b = b.subarray(0, protectPrefix + pick(b.length - protectPrefix));
+    } else if (kind === 4) {
+      const extra = Buffer.alloc(pick(64));
+      for (let j = 0; j < extra.length; j++) extra[j] = pick(256);
+      b = Buffer.concat([b, extra]);
+    } else if (kind === 5 && b.length > protectPrefix + 8) {
+      const from = at(8);
+      b = Buffer.concat([b.subarray(0, from), b.subarray(from, from + 8), b.subarray(from)]);
+    } else if (b.length > protectPrefix) {
+      b[at(1)] = pick(256);
+    }
+  }
+  return b;
+}
+
+// ---- NFS, MOUNT, NLM -------------------------------------------------------------------------
+
+function call(prog: number, vers: number, proc: number, xid: number, args: (w: XdrWriter) => void): Buffer {
+  const w = encodeCall(new XdrWriter(), {
+    xid,
+    prog,
+    vers,
+    proc,
+    auth: { stamp: 1, machineName: "fuzz", uid: 0, gid: 0, gids: [] },
+  });
+  args(w);
+  return w.toBuffer();
+}
+
+const sattrNone = (w: XdrWriter) => w.uint32(0).uint32(0).uint32(0).uint32(0).uint32(0).uint32(0);
+
+function nlmLock(w: XdrWriter, fh: Buffer): void {
+  w.string("fuzz").opaque(fh).opaque(Buffer.from("owner")).uint32(42).uint64(0n).uint64(100n);
+}
+
+/** Valid calls of every NFSv3 procedure, MOUNT and NLM, on the export's root handle. */
+function rpcSeeds(fh: Buffer): ((xid: number) => Buffer)[] {
+  const nfs = (proc: number, args: (w: XdrWriter) => void) => (xid: number) =>
+    call(NFS_PROG, 3, proc, xid, args);
+  const fhArg = (w: XdrWriter) => w.opaque(fh);
+  const named = (name: string) => (w: XdrWriter) => w.opaque(fh).string(name);
+  return [
+    nfs(0, () => {}),
+    nfs(1, fhArg),
+    nfs(2, (w) => {
+      w.opaque(fh);
+      sattrNone(w);
+      w.bool(false);
+    }),
+    nfs(3, named("fuzz-a")),
+    nfs(4, (w) => w.opaque(fh).uint32(0x3f)),
+    nfs(5, fhArg),
+    nfs(6, (w) => w.opaque(fh).uint64(0n).uint32(4096)),
+    nfs(7, (w) => w.opaque(fh).uint64(0n).uint32(5).uint32(0).opaque(Buffer.from("hello"))),
+    nfs(8, (w) => {
+      w.opaque(fh).string("fuzz-a").uint32(0);
+      sattrNone(w);
+    }),
+    nfs(9, (w) => {
+      w.opaque(fh).string("fuzz-d");
+      sattrNone(w);
+    }),
+    nfs(10, (w) => {
+      w.opaque(fh).string("fuzz-l");
+      sattrNone(w);
+      w.string("target");
+    }),
+    nfs(11, (w) => {
+      w.opaque(fh).string("fuzz-n").uint32(6);
+    }),
+    nfs(12, named("fuzz-a")),
+    nfs(13, named("fuzz-d")),
+    nfs(14, (w) => w.opaque(fh).string("fuzz-a").opaque(fh).string("fuzz-b")),
+    nfs(15, (w) => w.opaque(fh).string("fuzz-a").opaque(fh).string("fuzz-h")),
+    nfs(16, (w) => w.opaque(fh).uint64(0n).fixedOpaque(Buffer.alloc(8)).uint32(4096)),
+    nfs(17, (w) => w.opaque(fh).uint64(0n).fixedOpaque(Buffer.alloc(8)).uint32(4096).uint32(16384)),
+    nfs(18, fhArg),
+    nfs(19, fhArg),
+    nfs(20, fhArg),
+    nfs(21, (w) => w.opaque(fh).uint64(0n).uint32(0)),
+    (xid) => call(MOUNT_PROG, 3, 1, xid, (w) => w.string("/export")),
+    (xid) => call(MOUNT_PROG, 3, 2, xid, () => {}),
+    (xid) => call(MOUNT_PROG, 3, 3, xid, (w) => w.string("/export")),
+    (xid) => call(MOUNT_PROG, 3, 5, xid, () => {}),
+    (xid) => call(NLM_PROG, 4, 1, xid, (w) => nlmLock(w.opaque(Buffer.from("c")).bool(true), fh)),
+    (xid) =>
+      call(NLM_PROG, 4, 2, xid, (w) => {
+        nlmLock(w.opaque(Buffer.from("c")).bool(false).bool(true), fh);
+        w.bool(false).uint32(1);
+      }),
+    (xid) => call(NLM_PROG, 4, 3, xid, (w) => nlmLock(w.opaque(Buffer.from("c")).bool(false).bool(true), fh)),
+    (xid) => call(NLM_PROG, 4, 4, xid, (w) => nlmLock(w.opaque(Buffer.from("c")), fh)),
+    (xid) => call(NLM_PROG, 4, 23, xid, (w) => w.string("fuzz").uint32(1)),
+  ];
+}
+
+/** Record marking, usually right, sometimes split into fragments or lying about its length. */
+function frameRecord(rec: Buffer, rand: () => number): Buffer {
+  const r = rand();
+  if (r < 0.8) return encodeRecord(rec);
+  if (r < 0.9) return encodeRecord(rec, 1 + Math.floor(rand() * Math.max(1, rec.length)));
+  const lie = Math.floor(rand() * (rec.length + 16));
+  return Buffer.concat([recordMark(lie), rec]);
+}
+
+// ---- SMB2 ------------------------------------------------------------------------------------
+
+const FID = { persistent: 0xffffffffffffffffn, volatile: 0xffffffffffffffffn };
+
+function smbSeeds(): [number, Buffer][] {
+  const f: FileId = FID;
+  return [
+    [C.SMB2_CREATE, B.createBody("fuzz.txt")],
+    [C.SMB2_CLOSE, B.closeBody(f)],
+    [C.SMB2_FLUSH, B.flushBody(f)],
+    [C.SMB2_READ, B.readBody(f, 0n, 4096)],
+    [C.SMB2_WRITE, B.writeBody(f, 0n, Buffer.from("hello"))],
+    [C.SMB2_QUERY_DIRECTORY, B.queryDirBody(f, 37, "*")],
+    [C.SMB2_QUERY_INFO, B.queryInfoBody(f, 1, 5)],
+    [C.SMB2_SET_INFO, B.setInfoBody(f, 1, 20, Buffer.alloc(8))],
+    [C.SMB2_LOCK, B.lockBody(f, [{ offset: 0n, length: 10n, flags: 2 }])],
+    [C.SMB2_CHANGE_NOTIFY, B.changeNotifyBody(f, 0x17)],
+    [C.SMB2_ECHO, Buffer.from([4, 0, 0, 0])],
+  ];
+}
+
+// ---- driver ----------------------------------------------------------------------------------
+
+interface Daemon {
+  pid: number;
+  nfs: number;
+  smb: number;
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(): Promise<Daemon> {
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", resolve(import.meta.dirname, "hostile-daemon.ts")],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const ports = await new Promise<{ nfs: number; smb: number }>((res, rej) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("\n")) res(JSON.parse(out.split("\n")[0]!));
+    });
+    child.once("exit", (code) => rej(new Error(`daemon exited ${code}`)));
+  });
+  return {
+    pid: child.pid!,
+    ...ports,
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+const rssBytes = (pid: number): number => {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+};
+
+async function clientsWork(d: Daemon): Promise<string | null> {
+  const url = `nfs://127.0.0.1/export/?version=3&nfsport=${d.nfs}&mountport=${d.nfs}`;
+  try {
+    await run("nfs-ls", [url], { timeout: 10_000 });
+    await run(
+      "smbclient",
+      ["//127.0.0.1/export", "-p", String(d.smb), "-U", `admin%${PASSWORD}`, "-c", "ls"],
+      {
+        timeout: 10_000,
+      },
+    );
+    return null;
+  } catch (e) {
+    const err = e as Error & { stdout?: string; stderr?: string };
+    const said = `${err.stdout ?? ""} ${err.stderr ?? ""}`.replace(/\s+/g, " ").trim();
+    return `${String(err.message).split("\n")[0]!.slice(0, 100)}: ${said.slice(-160)}`;
+  }
+}
+
+/** A connection that reopens itself when the server closes it (a refused frame may do that). */
+class Lane {
+  socket: Socket | null = null;
+  closed = 0;
+  constructor(private readonly open: () => Promise<Socket>) {}
+
+  async send(bytes: Buffer, rand: () => number): Promise<void> {
+    if (this.socket === null || this.socket.destroyed) {
+      this.socket = await this.open();
+      this.socket.on("close", () => {
+        this.closed += 1;
+      });
+      this.socket.on("error", () => {});
+    }
+    const s = this.socket;
+    // TCP writes split at random points, as a slow or hostile sender would.
+    let at = 0;
+    while (at < bytes.length) {
+      const n = rand() < 0.8 ? bytes.length - at : 1 + Math.floor(rand() * (bytes.length - at));
+      if (!s.write(bytes.subarray(at, at + n))) await new Promise((r) => s.once("drain", r).once("close", r));
+      at += n;
+      if (s.destroyed) return;
+    }
+  }
+
+  close(): void {
+    this.socket?.destroy();
+  }
+}
+
+function rawSocket(port: number): Promise<Socket> {
+  return new Promise((res, rej) => {
+    const s = connect({ port, host: "127.0.0.1", localAddress: FUZZ_ADDRESS }, () => res(s));
+    s.once("error", rej);
+    s.on("data", () => {});
+  });
+}
+
+async function rootHandle(port: number): Promise<Buffer> {
+  const c = await RpcClient.connect(port);
+  try {
+    const r = await c.call(MOUNT_PROG, 3, 1, (w) => w.string("/export"));
+    r.uint32();
+    return Buffer.from(r.opaque(64));
+  } finally {
+    c.close();
+  }
+}
+
+async function smbSession(port: number): Promise<Socket> {
+  const c = await SmbTestClient.login(port, "admin", PASSWORD, "export", undefined, FUZZ_ADDRESS);
+  // The fuzzer writes raw frames on the logged-on connection; the test client's reader discards
+  // responses nobody waits for.
+  const socket = (c as unknown as { socket: Socket }).socket;
+  (socket as Socket & { sessionId?: bigint; treeId?: number }).sessionId = c.sessionId;
+  (socket as Socket & { sessionId?: bigint; treeId?: number }).treeId = c.treeId;
+  return socket;
+}
+
+function smbFrame(lane: Lane, command: number, body: Buffer, id: bigint, rand: () => number): Buffer {
+  const s = lane.socket as (Socket & { sessionId?: bigint; treeId?: number }) | null;
+  const header = encodeHeader({
+    CreditCharge: 1,
+    Status: 0,
+    Command: command,
+    Credits: 8,
+    Flags: 0,
+    NextCommand: 0,
+    MessageId: id,
+    TreeId: s?.treeId ?? 0,
+    AsyncId: 0n,
+    SessionId: s?.sessionId ?? 0n,
+    Signature: Buffer.alloc(16),
+  });
+  // The header's protocol id stays intact most of the time so the body parsers are reached.
+  const msg = mutate(Buffer.concat([header, body]), rand, rand() < 0.9 ? 4 : 0);
+  return Buffer.concat([transportHeader(msg.length), msg]);
+}
+
+export async function fuzz(
+  d: Daemon,
+  protocol: "nfs" | "smb",
+  opts: { frames: number; seed: number; batch: number; log?: (line: string) => void },
+): Promise<FuzzResult> {
+  const rand = prng(opts.seed);
+  const result: FuzzResult = {
+    protocol,
+    frames: 0,
+    closedByServer: 0,
+    crashes: 0,
+    peakRssBytes: rssBytes(d.pid),
+    clientFailures: [],
+    seed: opts.seed,
+  };
+  const fh = protocol === "nfs" ? await rootHandle(d.nfs) : Buffer.alloc(0);
+  const rpc = rpcSeeds(fh);
+  const smb = smbSeeds();
+  const lanes = Array.from(
+    { length: CONNECTIONS },
+    () => new Lane(() => (protocol === "nfs" ? rawSocket(d.nfs) : smbSession(d.smb))),
+  );
+  let id = 10n;
+  try {
+    while (result.frames < opts.frames) {
+      const batchEnd = Math.min(opts.frames, result.frames + opts.batch);
+      for (; result.frames < batchEnd; result.frames++) {
+        const lane = lanes[result.frames % lanes.length]!;
+        if (protocol === "nfs") {
+          const rec = rpc[Math.floor(rand() * rpc.length)]!(result.frames + 1);
+          // The xid (first word) is kept; everything after it is fair game.
+          await lane.send(frameRecord(mutate(rec, rand, 4), rand), rand);
+        } else {
+          const [command, body] = smb[Math.floor(rand() * smb.length)]!;
+          id += 1n;
+          await lane.send(smbFrame(lane, command, body, id, rand), rand);
+        }
+      }
+      result.peakRssBytes = Math.max(result.peakRssBytes, rssBytes(d.pid));
+      if (rssBytes(d.pid) === 0) {
+        result.crashes += 1;
+        break;
+      }
+      const failure = await clientsWork(d);
+      if (failure !== null) result.clientFailures.push(`after ${result.frames} frames: ${failure}`);
+      opts.log?.(
+        `${protocol}: ${result.frames} frames, RSS ${(rssBytes(d.pid) / 2 ** 20).toFixed(0)} MiB, clients ${failure ?? "ok"}`,
+      );
+    }
+  } finally {
+    result.closedByServer = lanes.reduce((n, l) => n + l.closed, 0);
+    for (const l of lanes) l.close();
+  }
+  return result;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      frames: { type: "string", default: "100000" },
+      protocols: { type: "string", default: "nfs,smb" },
+      seed: { type: "string", default: String(Date.now() % 0x7fffffff) },
+      batch: { type: "string", default: "5000" },
+    },
+  });
+  const seed = Number(values.seed);
+  for (const protocol of values.protocols!.split(",") as ("nfs" | "smb")[]) {
+    const d = await startDaemon();
+    const started = performance.now();
+    try {
+      const r = await fuzz(d, protocol, {
+        frames: Number(values.frames),
+        seed,
+        batch: Number(values.batch),
+        log: (l) => process.stderr.write(`${l}\n`),
+      });
+      const s = ((performance.now() - started) / 1000).toFixed(0);
+      console.log(
+        `${protocol}: ${r.frames} frames in ${s} s, ${r.crashes} crashes, ${r.clientFailures.length} client failures, ` +
+          `${r.closedByServer} connections closed by the server, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, seed ${seed}`,
+      );
+      for (const f of r.clientFailures) console.log(`  ${f}`);
+      if (r.crashes > 0 || r.clientFailures.length > 0) process.exitCode = 1;
+    } finally {
+      await d.stop();
+    }
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
