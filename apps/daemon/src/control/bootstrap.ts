@@ -147,8 +147,9 @@ async function upsertShare(tx: ControlStore, s: DeclaredShare, out: ApplyResult)
     return;
   }
   const { name, ...fields } = s;
+  // Values are scalars or, for nfsClients, a JSON list: compare by their JSON form.
   const changed = Object.entries(fields).some(
-    ([k, v]) => v !== undefined && current[k as keyof typeof current] !== v,
+    ([k, v]) => v !== undefined && JSON.stringify(current[k as keyof typeof current]) !== JSON.stringify(v),
   );
   if (changed) {
     await tx.updateShare(name, fields);

@@ -73,10 +73,22 @@ describe("dfsctl against a running daemon", () => {
 
     // Connection limits: defaults until set, then the set value (a bad one is refused by key).
     expect((await ctlIn("adapter", "limits", "smb")).stdout).toMatch(/^idleTimeoutMs\s+900000\s+default/m);
-    const set = await ctlIn("adapter", "update", "smb", "--settings", '{"host":"127.0.0.1","idleTimeoutMs":60000}');
+    const set = await ctlIn(
+      "adapter",
+      "update",
+      "smb",
+      "--settings",
+      '{"host":"127.0.0.1","idleTimeoutMs":60000}',
+    );
     expect(set.code).toBe(0);
     expect((await ctlIn("adapter", "limits", "smb")).stdout).toMatch(/^idleTimeoutMs\s+60000\s+set/m);
-    const bad = await ctlIn("adapter", "update", "nfs", "--settings", '{"host":"127.0.0.1","maxConnections":0}');
+    const bad = await ctlIn(
+      "adapter",
+      "update",
+      "nfs",
+      "--settings",
+      '{"host":"127.0.0.1","maxConnections":0}',
+    );
     expect(bad.stderr).toMatch(/settings\.maxConnections/);
   });
 
@@ -115,6 +127,27 @@ describe("dfsctl against a running daemon", () => {
     expect((await ctlIn("store", "block", "create", "b2", "-t", "fs", "--path", "b2")).code).toBe(0);
     const share = await ctlIn("share", "create", "/p2", "-m", "default", "-b", "b2", "--read-only");
     expect(share.stdout).toMatch(/^\/p2\s+default\s+b2\s+true/m);
+    const clients = await ctlIn(
+      "-o",
+      "json",
+      "share",
+      "update",
+      "/p2",
+      "--nfs-clients",
+      "10.0.0.0/8(rw),*(ro)",
+      "--anonymous",
+      "none",
+    );
+    expect(JSON.parse(clients.stdout)).toMatchObject({
+      nfsClients: [
+        { host: "10.0.0.0/8", access: "read-write" },
+        { host: "*", access: "read" },
+      ],
+      anonymousAccess: "none",
+    });
+    const badHost = await ctlIn("share", "update", "/p2", "--nfs-clients", "example.org(rw)");
+    expect(badHost.code).toBe(2);
+    expect(badHost.stderr).toContain("example.org(rw)");
     const grant = await ctlIn("share", "permission", "set", "/p2", "read", "--group", "staff");
     expect(grant.stdout).toMatch(/^\/p2\s+-\s+staff\s+read$/m);
     expect((await ctlIn("-o", "json", "store", "block", "health", "b2")).stdout).toContain('"ok": true');

@@ -1,4 +1,5 @@
 /** `dfsctl share list|get|create|update|delete` and `share permission list|set|remove`. */
+import { ACCESS_LEVELS, type AccessLevel, type NfsClientRule, nfsClientHostSchema } from "@dittofs/shared";
 import { type Command, InvalidArgumentError } from "commander";
 import type { SharePermissionRecord, ShareRecord } from "../../../control/store/types.ts";
 import { SQUASH_MODES } from "../../../domain/share.ts";
@@ -13,7 +14,35 @@ const SHARE_COLUMNS: Column<ShareRecord>[] = [
   { header: "squash", value: (s) => s.squash },
   { header: "anon", value: (s) => `${s.anonUid}:${s.anonGid}` },
   { header: "protocols", value: (s) => [s.nfs ? "nfs" : null, s.smb ? "smb" : null].filter(Boolean) },
+  { header: "nfs clients", value: (s) => formatClients(s.nfsClients) },
+  { header: "anonymous", value: (s) => s.anonymousAccess },
 ];
+
+/** exports(5)-like text: `10.0.0.0/8(rw),*(ro)`. */
+export function formatClients(rules: readonly NfsClientRule[]): string {
+  return rules.map((r) => `${r.host}(${r.access === "read" ? "ro" : "rw"})`).join(",");
+}
+
+/** `HOST[(ro|rw)],…` → client list; a host without options is read-write. An empty string is no host. */
+export function parseClients(value: string): NfsClientRule[] {
+  if (value.trim() === "") return [];
+  return value.split(",").map((item) => {
+    const m = /^\s*([^()\s]+)\s*(?:\((ro|rw)\))?\s*$/.exec(item);
+    const host = m?.[1];
+    if (host === undefined || !nfsClientHostSchema.safeParse(host).success) {
+      throw new InvalidArgumentError(
+        `"${item}": use HOST(ro|rw) with HOST *, an IP address or a CIDR network`,
+      );
+    }
+    return { host, access: m?.[2] === "ro" ? "read" : "read-write" };
+  });
+}
+
+function parseAccess(value: string): AccessLevel {
+  const level = ACCESS_LEVELS.find((l) => l === value);
+  if (level === undefined) throw new InvalidArgumentError(`use ${ACCESS_LEVELS.join(", ")}`);
+  return level;
+}
 
 const PERMISSION_COLUMNS: Column<SharePermissionRecord>[] = [
   { header: "share", value: (p) => p.share },
@@ -41,6 +70,8 @@ interface ShareOptions {
   nfs?: boolean;
   smb?: boolean;
   guest?: boolean;
+  nfsClients?: NfsClientRule[];
+  anonymous?: AccessLevel;
 }
 
 /** Options shared by create and update; `--no-x` flags leave the value undefined unless given. */
@@ -53,7 +84,13 @@ function shareOptions(command: Command): Command {
     .option("--anon-gid <gid>", "gid squashed callers become", parseInteger)
     .option("--nfs <on>", "serve over NFS (true|false)", parseBool)
     .option("--smb <on>", "serve over SMB (true|false)", parseBool)
-    .option("--guest <on>", "allow SMB guest access (true|false)", parseBool);
+    .option("--guest <on>", "allow SMB guest access (true|false)", parseBool)
+    .option(
+      "--nfs-clients <list>",
+      "NFS hosts allowed, first match wins: HOST(ro|rw),… (HOST *, IP, CIDR)",
+      parseClients,
+    )
+    .option("--anonymous <level>", `NFS uids that name no user: ${ACCESS_LEVELS.join(" | ")}`, parseAccess);
 }
 
 function parseBool(value: string): boolean {
@@ -72,6 +109,8 @@ function fields(opts: ShareOptions & { readWrite?: boolean }) {
     nfs: opts.nfs,
     smb: opts.smb,
     guest: opts.guest,
+    nfsClients: opts.nfsClients,
+    anonymousAccess: opts.anonymous,
   };
 }
 
