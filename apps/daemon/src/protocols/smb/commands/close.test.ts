@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import { STATUS_FILE_CLOSED } from "../ntstatus.ts";
 import { closeBody, open, writeBody } from "../testing/bodies.ts";
-import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
-import { SmbTestClient } from "../testing/smb-client.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
+import type { SmbTestClient } from "../testing/smb-client.ts";
 
 describe("CLOSE", () => {
-  let h: SmbHarness;
+  const smb = useSmbHarness();
   let c: SmbTestClient;
-  beforeAll(async () => {
-    h = await startSmbHarness();
-    c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
-  });
-  afterAll(async () => {
-    c.close();
-    await h.stop();
+  beforeEach(async () => {
+    c = await smb.login();
   });
 
   it("returns post-query attributes when asked, zeros otherwise; a second close is FILE_CLOSED", async () => {

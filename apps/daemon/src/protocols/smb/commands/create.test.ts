@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import { encodeCreateContexts } from "../create-contexts.ts";
 import * as S from "../ntstatus.ts";
 import { closeBody, createBody, fileIdOf, open, writeFile } from "../testing/bodies.ts";
-import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
-import { SmbTestClient } from "../testing/smb-client.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
+import type { SmbTestClient } from "../testing/smb-client.ts";
 
 describe("CREATE", () => {
-  let h: SmbHarness;
+  const smb = useSmbHarness();
   let c: SmbTestClient;
-  beforeAll(async () => {
-    h = await startSmbHarness();
-    c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
-  });
-  afterAll(async () => {
-    c.close();
-    await h.stop();
+  beforeEach(async () => {
+    c = await smb.login();
   });
   const create = (name: string, o: Parameters<typeof createBody>[1] = {}) =>
     c.send(C.SMB2_CREATE, createBody(name, o));

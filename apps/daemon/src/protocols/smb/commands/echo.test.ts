@@ -1,23 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import * as S from "../ntstatus.ts";
 import { closeBody, createBody, readBody, writeBody } from "../testing/bodies.ts";
-import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
 import { SmbTestClient } from "../testing/smb-client.ts";
 
 const ECHO = Buffer.from([4, 0, 0, 0]);
 const RELATED = { persistent: 0xffffffffffffffffn, volatile: 0xffffffffffffffffn };
 
 describe("ECHO, compounds, credits", () => {
-  let h: SmbHarness;
+  const smb = useSmbHarness();
   let c: SmbTestClient;
-  beforeAll(async () => {
-    h = await startSmbHarness();
-    c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
-  });
-  afterAll(async () => {
-    c.close();
-    await h.stop();
+  beforeEach(async () => {
+    c = await smb.login();
   });
 
   it("echoes and grants the credits asked for (at least one)", async () => {
@@ -63,7 +58,7 @@ describe("ECHO, compounds, credits", () => {
   });
 
   it("survives garbage and an oversized frame by closing only that connection", async () => {
-    const bad = await SmbTestClient.connect(h.port);
+    const bad = await SmbTestClient.connect(smb.h.port);
     bad.raw(Buffer.from([0, 0xff, 0xff, 0xff]));
     await new Promise((r) => setTimeout(r, 50));
     expect((await c.send(C.SMB2_ECHO, ECHO)).status).toBe(0);

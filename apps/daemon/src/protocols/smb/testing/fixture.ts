@@ -13,7 +13,7 @@ export interface SmbFixture {
   login(dialects?: number[]): Promise<SmbTestClient>;
 }
 
-export function useSmbHarness(): SmbFixture {
+export function useSmbHarness(opts?: Parameters<typeof startSmbHarness>[0]): SmbFixture {
   let harness: SmbHarness | null = null;
   const clients: SmbTestClient[] = [];
   const current = (): SmbHarness => {
@@ -21,7 +21,7 @@ export function useSmbHarness(): SmbFixture {
     return harness;
   };
   beforeAll(async () => {
-    harness = await startSmbHarness();
+    harness = await startSmbHarness(opts);
   });
   afterEach(() => {
     for (const c of clients.splice(0)) c.close();
