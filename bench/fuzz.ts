@@ -9,10 +9,8 @@
  *
  *   npx tsx bench/fuzz.ts [--frames 100000] [--protocols nfs,smb] [--seed N] [--batch 5000]
  */
-import { execFile, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
 import { connect, type Socket } from "node:net";
-import { resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { RpcClient } from "../apps/daemon/src/protocols/nfs/rpc/client.ts";
 import { encodeCall } from "../apps/daemon/src/protocols/nfs/rpc/message.ts";
@@ -23,6 +21,7 @@ import { transportHeader } from "../apps/daemon/src/protocols/smb/framing.ts";
 import { encodeHeader } from "../apps/daemon/src/protocols/smb/header.ts";
 import * as B from "../apps/daemon/src/protocols/smb/testing/bodies.ts";
 import { type FileId, SmbTestClient } from "../apps/daemon/src/protocols/smb/testing/smb-client.ts";
+import { type DaemonProcess, rssBytes, startDaemonProcess } from "./daemon-process.ts";
 
 const run = promisify(execFile);
 const PASSWORD = "hostile-Bench-pass1";
@@ -209,48 +208,9 @@ function smbSeeds(): [number, Buffer][] {
 
 // ---- driver ----------------------------------------------------------------------------------
 
-interface Daemon {
-  pid: number;
-  nfs: number;
-  smb: number;
-  stop(): Promise<void>;
-}
+type Daemon = DaemonProcess;
 
-export async function startDaemon(): Promise<Daemon> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", resolve(import.meta.dirname, "hostile-daemon.ts")],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const ports = await new Promise<{ nfs: number; smb: number }>((res, rej) => {
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("\n")) res(JSON.parse(out.split("\n")[0]!));
-    });
-    child.once("exit", (code) => rej(new Error(`daemon exited ${code}`)));
-  });
-  return {
-    pid: child.pid!,
-    ...ports,
-    async stop() {
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
-
-const rssBytes = (pid: number): number => {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-};
+export const startDaemon = (): Promise<Daemon> => startDaemonProcess();
 
 async function clientsWork(d: Daemon): Promise<string | null> {
   const url = `nfs://127.0.0.1/export/?version=3&nfsport=${d.nfs}&mountport=${d.nfs}`;

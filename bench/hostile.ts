@@ -13,8 +13,7 @@
  * compound: 10 SMB connections each sending one compound of 48 READs of 8 MiB.
  * preauth:  16 SMB connections each sending 1 MiB of an 8 MiB frame before NEGOTIATE.
  */
-import { execFile, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFile } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -29,6 +28,7 @@ import {
   writeBody,
 } from "../apps/daemon/src/protocols/smb/testing/bodies.ts";
 import { SmbTestClient } from "../apps/daemon/src/protocols/smb/testing/smb-client.ts";
+import { type DaemonProcess, rssBytes, startDaemonProcess } from "./daemon-process.ts";
 
 const run = promisify(execFile);
 const MIB = 1024 * 1024;
@@ -41,41 +41,14 @@ const { values } = parseArgs({
   },
 });
 
-interface Daemon {
-  pid: number;
-  nfs: number;
-  smb: number;
-  stop(): Promise<void>;
-}
+type Daemon = DaemonProcess;
 
-async function startDaemon(): Promise<Daemon> {
-  const args = ["--import", "tsx", resolve(import.meta.dirname, "hostile-daemon.ts"), "--tree", values.tree!];
+function startDaemon(): Promise<Daemon> {
+  const args = ["--tree", values.tree!];
   if (values.budget) args.push("--budget", values.budget);
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-  const ports = await new Promise<{ nfs: number; smb: number }>((res, rej) => {
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("\n")) res(JSON.parse(out.split("\n")[0]!));
-    });
-    child.once("exit", (code) => rej(new Error(`daemon exited ${code}`)));
-  });
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const stop = async () => {
-    child.kill("SIGTERM");
-    await exited;
-  };
-  return { pid: child.pid!, ...ports, stop };
+  return startDaemonProcess(args);
 }
 
-const rssBytes = (pid: number): number => {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0; // the daemon is gone
-  }
-};
 const alive = (pid: number) => rssBytes(pid) > 0;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (b: number) => `${(b / MIB).toFixed(1)} MiB`;

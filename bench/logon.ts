@@ -7,11 +7,11 @@
  *
  *   npx tsx bench/logon.ts [--guesses 1000] [--tree DIR]
  */
-import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { STATUS_LOGON_FAILURE } from "../apps/daemon/src/protocols/smb/ntstatus.ts";
 import { SmbTestClient } from "../apps/daemon/src/protocols/smb/testing/smb-client.ts";
+import { startDaemonProcess } from "./daemon-process.ts";
 
 const PASSWORD = "hostile-Bench-pass1";
 const { values } = parseArgs({
@@ -21,21 +21,9 @@ const { values } = parseArgs({
   },
 });
 
-const child = spawn(
-  process.execPath,
-  ["--import", "tsx", resolve(import.meta.dirname, "hostile-daemon.ts"), "--tree", values.tree!],
-  { stdio: ["ignore", "pipe", "inherit"] },
-);
-const exited = new Promise<void>((r) => child.once("exit", () => r()));
+const daemon = await startDaemonProcess(["--tree", values.tree!]);
 try {
-  const { smb } = await new Promise<{ smb: number }>((res, rej) => {
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (out.includes("\n")) res(JSON.parse(out.split("\n")[0]!));
-    });
-    child.once("exit", (code) => rej(new Error(`daemon exited ${code}`)));
-  });
+  const { smb } = daemon;
   const setup = async (password: string, from: string): Promise<number> => {
     const c = await SmbTestClient.connect(smb, from);
     try {
@@ -69,6 +57,5 @@ try {
   );
   if (elsewhere !== 0 || sameAddress === 0) process.exitCode = 1;
 } finally {
-  child.kill("SIGTERM");
-  await exited;
+  await daemon.stop();
 }

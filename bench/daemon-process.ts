@@ -1,0 +1,46 @@
+/**
+ * A daemon process for the hostile-client benches (bench/hostile-daemon.ts prints its ports as one
+ * JSON line): started from a source tree, stopped with SIGTERM; its RSS read from /proc.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+export interface DaemonProcess {
+  pid: number;
+  nfs: number;
+  smb: number;
+  stop(): Promise<void>;
+}
+
+/** `args` go to hostile-daemon.ts (e.g. --tree DIR, --budget 256MiB). */
+export async function startDaemonProcess(args: string[] = []): Promise<DaemonProcess> {
+  const script = resolve(import.meta.dirname, "hostile-daemon.ts");
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const ports = await new Promise<{ nfs: number; smb: number }>((res, rej) => {
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("\n")) res(JSON.parse(out.split("\n")[0]!));
+    });
+    child.once("exit", (code) => rej(new Error(`daemon exited ${code}`)));
+  });
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await exited;
+  };
+  return { pid: child.pid!, ...ports, stop };
+}
+
+/** The process's resident set; 0 once it is gone. */
+export function rssBytes(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
