@@ -14,6 +14,7 @@ import { usageText } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { ShareClients } from "./share-clients";
 import { ShareMount } from "./share-mount";
+import { ShareNfsAccess } from "./share-nfs-access";
 import { SharePermissions } from "./share-permissions";
 import { ShareSettings } from "./share-settings";
 
@@ -86,6 +87,7 @@ export function ShareDetail({
             content: <SharePermissions name={s.name} canEdit={canEdit} />,
           },
           { id: "clients", label: "Clients", content: <ShareClients name={s.name} /> },
+          { id: "nfs-access", label: "NFS access", content: <ShareNfsAccess share={s} canEdit={canEdit} /> },
           {
             id: "settings",
             label: "Settings",
