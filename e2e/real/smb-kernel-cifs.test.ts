@@ -1,6 +1,7 @@
 /**
  * The Linux kernel CIFS client (qemu guest, e2e/clients) against the DittoFS SMB adapter:
- * vers=3.0 and vers=2.1 mounts, 64 MiB write/read/compare, a tree created and renamed. Then
+ * vers=3.0, vers=2.1 and vers=3.1.1,seal (SMB 3.x encryption) mounts, 64 MiB write/read/compare,
+ * a tree created and renamed. Then
  * cross-protocol: the NFS adapter serves the same services, a file written over NFS (libnfs)
  * reads identically over SMB (smbclient) and vice versa, and an NFS read of a file an SMB
  * client write-caches (RWH lease) waits for the lease break's acknowledgment.
@@ -62,7 +63,11 @@ describe("kernel CIFS client against DittoFS SMB", () => {
    * The default cache mode (strict): the client caches only under the lease (v3.0) or oplock
    * it is granted, so this also exercises CREATE's lease grant and the client's close/reopen.
    */
-  it.each(["3.0", "2.1"])("vers=%s: 64 MiB round trip and a renamed tree", async (vers) => {
+  it.each([
+    ["3.0", ""],
+    ["2.1", ""],
+    ["3.1.1", "seal"],
+  ])("vers=%s %s: 64 MiB round trip and a renamed tree", async (vers, options) => {
     const bytes = 64 * 1024 * 1024;
     const data = randomBytes(bytes);
     const shareDir = mkdtempSync(join(tmpdir(), "smb-cifs-data-"));
@@ -77,11 +82,12 @@ describe("kernel CIFS client against DittoFS SMB", () => {
         vers,
         username: ALICE.user,
         password: ALICE.password,
+        options: options || undefined,
       };
       const r = await withKernelCifs(target, body, { shareDir, timeoutMs: 240_000 });
       expect(r.exitCode, `${r.output}\n${r.console.slice(-2000)}`).toBe(0);
       console.log(
-        `kernel CIFS vers=${vers} → DittoFS: boot ${r.bootMs} ms; ${/RIG .*/.exec(r.output)?.[0] ?? ""}`,
+        `kernel CIFS vers=${vers} ${options} → DittoFS: boot ${r.bootMs} ms; ${/RIG .*/.exec(r.output)?.[0] ?? ""}`,
       );
       expect(r.output).toContain("TREE_OK");
     } finally {
