@@ -10,10 +10,7 @@ const SEED = Number(process.env.DITTOFS_FUZZ_SEED ?? 1);
 const FRAMES = 300_000;
 const BATCH = 50_000;
 
-// SMB is not in the CI run yet: after ~30,000 fuzzed SMB frames (seed 1) smbclient's `ls` of the
-// share fails with NT_STATUS_INVALID_NETWORK_RESPONSE on the odd file names the fuzzer created
-// (QUERY_DIRECTORY reply smbclient refuses); `npx tsx bench/fuzz.ts --protocols smb` shows it.
-describe.each(["nfs"] as const)("fuzzed %s frames against a daemon process", (protocol) => {
+describe.each(["nfs", "smb"] as const)("fuzzed %s frames against a daemon process", (protocol) => {
   let daemon: Awaited<ReturnType<typeof startDaemon>>;
   beforeAll(async () => {
     daemon = await startDaemon();

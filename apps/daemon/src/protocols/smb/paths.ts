@@ -15,7 +15,11 @@ export const MAX_PATH_COMPONENTS = 256;
 /** [MS-FSCC] §2.1.5.2: characters never valid in a file name component. */
 const INVALID_CHARS = '"*/:<>?|';
 
+/** A UTF-16 surrogate without its pair: not a character; clients cannot convert it (smbclient fails the whole listing). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 function invalidName(c: string): boolean {
+  if (LONE_SURROGATE.test(c)) return true;
   for (const ch of c) if (ch.charCodeAt(0) < 0x20 || INVALID_CHARS.includes(ch)) return true;
   return false;
 }
