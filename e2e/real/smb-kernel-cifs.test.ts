@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ProtocolAdapter } from "../../apps/daemon/src/protocols/adapter.ts";
 import { createNfsAdapter } from "../../apps/daemon/src/protocols/nfs/adapter.ts";
 import * as C from "../../apps/daemon/src/protocols/smb/constants.ts";
 import {
@@ -30,7 +31,6 @@ import {
   startSmbHarness,
 } from "../../apps/daemon/src/protocols/smb/testing/harness.ts";
 import { SmbTestClient } from "../../apps/daemon/src/protocols/smb/testing/smb-client.ts";
-import type { ProtocolAdapter } from "../../apps/daemon/src/protocols/adapter.ts";
 import { withKernelCifs } from "../clients/mount.ts";
 import { rigBodyCommands } from "../clients/rig-body.ts";
 
