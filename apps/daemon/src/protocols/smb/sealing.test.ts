@@ -38,14 +38,18 @@ async function encryptingClient(
   return { c, sessionId: s.header.SessionId, sessionFlags: s.body.readUInt16LE(2) };
 }
 
-describe("SMB encrypted frames", () => {
-  let h: SmbHarness;
+/** A harness for the enclosing describe block: `s.h` once its beforeAll ran. */
+function harness(settings: Record<string, unknown> = {}): { h: SmbHarness } {
+  const s = { h: null as unknown as SmbHarness };
   beforeAll(async () => {
-    h = await startSmbHarness();
+    s.h = await startSmbHarness({ settings });
   });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  afterAll(() => s.h?.stop());
+  return s;
+}
+
+describe("SMB encrypted frames", () => {
+  const s = harness();
 
   it.each([
     ["a bad tag", (id: bigint) => junkTransform(id)],
@@ -53,7 +57,7 @@ describe("SMB encrypted frames", () => {
     ["an unknown session", (id: bigint) => junkTransform(id + 1000n)],
     ["a message shorter than an SMB2 header", (id: bigint) => junkTransform(id, 10)],
   ])("%s closes the connection", async (_name, frame) => {
-    const { c, sessionId } = await encryptingClient(h);
+    const { c, sessionId } = await encryptingClient(s.h);
     const closed = c.closed();
     c.raw(frame(sessionId));
     await closed;
@@ -61,27 +65,21 @@ describe("SMB encrypted frames", () => {
 });
 
 describe("SMB with encryptionRequired", () => {
-  let h: SmbHarness;
-  beforeAll(async () => {
-    h = await startSmbHarness({ settings: { encryptionRequired: true } });
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  const s = harness({ encryptionRequired: true });
 
   it("refuses a 3.1.1 session that negotiated no cipher with STATUS_ACCESS_DENIED", async () => {
-    const c = await SmbTestClient.connect(h.port);
+    const c = await SmbTestClient.connect(s.h.port);
     await c.negotiate([C.SMB2_DIALECT_311]);
-    const s = await c.sessionSetup(ALICE.user, ALICE.password);
-    expect(s.header.Status).toBe(STATUS_ACCESS_DENIED);
+    const r = await c.sessionSetup(ALICE.user, ALICE.password);
+    expect(r.header.Status).toBe(STATUS_ACCESS_DENIED);
     c.close();
   });
 
   it("marks a session that can encrypt SMB2_SESSION_FLAG_ENCRYPT_DATA and refuses its plain requests", async () => {
-    const { c, sessionFlags } = await encryptingClient(h);
+    const { c, sessionFlags } = await encryptingClient(s.h);
     expect(sessionFlags & C.SMB2_SESSION_FLAG_ENCRYPT_DATA).toBe(C.SMB2_SESSION_FLAG_ENCRYPT_DATA);
-    const s = await c.treeConnect("export");
-    expect(s.header.Status).toBe(STATUS_ACCESS_DENIED);
+    const r = await c.treeConnect("export");
+    expect(r.header.Status).toBe(STATUS_ACCESS_DENIED);
     c.close();
   });
 
