@@ -94,6 +94,7 @@ const PROCEDURES: Record<string, { access: Access; input?: unknown; run: boolean
   "audit.list": { access: "read", run: true },
   "metrics.snapshot": { access: "read", run: true },
   "metrics.live": { access: "read", run: true },
+  "metrics.history": { access: "read", input: { rangeSeconds: 300 }, run: true },
   "health.ping": { access: "public", run: true },
   "system.info": { access: "session", run: true },
 };
