@@ -157,6 +157,32 @@ describe("dfsctl against a running daemon", () => {
     expect((await ctlIn("store", "block", "delete", "b2")).code).toBe(0);
   });
 
+  it("store list/get show secrets as set/unset only; update keeps the secret and the keys it is not given", async () => {
+    expect((await ctlIn("login", "-u", "admin", "-p", TEST_ADMIN_PASSWORD)).code).toBe(0);
+    const s3 = { endpoint: "http://127.0.0.1:1", accessKeyId: "AKID", secretAccessKey: "TOPSECRET" };
+    const args = ["--bucket", "bkt", "--region", "r1", "--config", JSON.stringify(s3)];
+    expect((await ctlIn("store", "block", "create", "s3", "-t", "s3", ...args)).code).toBe(0);
+    const shown = [
+      await ctlIn("store", "block", "list"),
+      await ctlIn("store", "block", "get", "s3"),
+      await ctlIn("-o", "json", "store", "block", "get", "s3"),
+    ];
+    for (const r of shown) expect(r.stdout).not.toContain("TOPSECRET");
+    expect(shown[0]!.stdout).toMatch(/^s3\s+s3\s+\{.*"bucket":"bkt".*\}\s+secretAccessKey=set$/m);
+    expect(shown[1]!.stdout).toMatch(/^NAME\s+TYPE\s+CONFIG\s+SECRETS$/m);
+    expect(JSON.parse(shown[2]!.stdout).secrets).toEqual({ secretAccessKey: "set" });
+    expect((await ctlIn("store", "block", "list")).stdout).toMatch(/^default\s+\S+\s+\{.*\}\s+-$/m);
+
+    const updated = await ctlIn("store", "block", "update", "s3", "--bucket", "bkt2");
+    expect(updated.stdout).toMatch(/^s3\s+s3\s+\{.*"bucket":"bkt2".*\}\s+secretAccessKey=set$/m);
+    const store = h.current().store;
+    expect((await store.getStore("block", "s3")).config).toEqual({ ...s3, bucket: "bkt2", region: "r1" });
+    const dropRegion = await ctlIn("store", "block", "update", "s3", "--config", '{"region":null}');
+    expect(dropRegion.code).toBe(0);
+    expect((await store.getStore("block", "s3")).config).toEqual({ ...s3, bucket: "bkt2" });
+    expect((await ctlIn("store", "block", "delete", "s3")).code).toBe(0);
+  });
+
   it("lists connected clients", async () => {
     expect((await ctlIn("adapter", "create", "test", "--port", "0")).code).toBe(0);
     const port = Number(/^test\s+true\s+running\s+(\d+)/m.exec((await ctlIn("adapter", "list")).stdout)?.[1]);

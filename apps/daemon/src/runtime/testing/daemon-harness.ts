@@ -65,6 +65,11 @@ export function daemonHarness(opts: DaemonHarnessOptions = {}) {
     printed,
     start,
     stop,
+    /** The running daemon (the one the last start or restart returned). */
+    current(): Daemon {
+      if (daemon === null) throw new Error("daemon harness: not started");
+      return daemon;
+    },
     /** Stops and starts again on the same database, data dir and HTTP port. */
     async restart(): Promise<Daemon> {
       await stop();

@@ -1,14 +1,16 @@
 /** `dfsctl store metadata|block list|get|create|update|delete|health` and `store block test`. */
 import type { Command } from "commander";
+import type { RedactedStore } from "../../../control/api/routers/stores/secrets.ts";
 import type { StoreHealth } from "../../../control/runtime-control.ts";
-import type { StoreRecord } from "../../../control/store/types.ts";
 import { type CommandContext, contextOf, parseJsonObject } from "../context.ts";
 import { type Column, print, printDone } from "../output.ts";
 
-const STORE_COLUMNS: Column<StoreRecord>[] = [
+/** Secrets come from the API's `secrets` field (set/unset); their values are never returned. */
+const STORE_COLUMNS: Column<RedactedStore>[] = [
   { header: "name", value: (s) => s.name },
   { header: "type", value: (s) => s.type },
   { header: "config", value: (s) => s.config },
+  { header: "secrets", value: (s) => Object.entries(s.secrets).map(([key, state]) => `${key}=${state}`) },
 ];
 
 const HEALTH_COLUMNS: Column<StoreHealth>[] = [
@@ -40,6 +42,22 @@ function configOf(opts: ConfigOptions): Record<string, unknown> {
       .map((k) => [k, opts[k]]),
   );
   return { ...(opts.config ?? {}), ...flags };
+}
+
+/**
+ * The config an update sends: the given keys over the stored (secret-free) config, a null in
+ * --config removing a key; a new type starts from the given keys alone. Secrets the stored config
+ * does not carry are kept by the API (control/api/routers/stores/secrets.ts), so changing the
+ * bucket does not need the S3 key again and a URL shown without its password keeps it.
+ */
+function updatedConfig(
+  stored: RedactedStore,
+  type: string | undefined,
+  given: Record<string, unknown>,
+): Record<string, unknown> | undefined {
+  if (Object.keys(given).length === 0) return undefined;
+  const base = type === undefined || type === stored.type ? stored.config : {};
+  return Object.fromEntries(Object.entries({ ...base, ...given }).filter(([, v]) => v !== null));
 }
 
 function withConfigOptions(command: Command): Command {
@@ -86,17 +104,16 @@ function registerKind(store: Command, kind: Kind, types: string): Command {
   withConfigOptions(
     sub
       .command("update <name>")
-      .description(`change a ${kind} store's config (shares using it switch at once)`)
+      .description(
+        `change a ${kind} store's config: the keys given replace the stored ones, the rest and secrets are kept (shares using it switch at once)`,
+      )
       .option("-t, --type <type>", types),
   ).action(
     async (name: string, opts: ConfigOptions & { type?: string; dbUrl?: string }, command: Command) => {
       const ctx = contextOf(command);
-      const config = configOf({ ...opts, url: opts.dbUrl });
-      const input = {
-        name,
-        type: opts.type,
-        config: Object.keys(config).length > 0 ? config : undefined,
-      } as never;
+      const stored = await routerOf(ctx, kind).get.query({ name });
+      const config = updatedConfig(stored, opts.type, configOf({ ...opts, url: opts.dbUrl }));
+      const input = { name, type: opts.type, config } as never;
       const updated =
         kind === "metadata"
           ? await ctx.client.stores.metadata.update.mutate(input)
