@@ -33,7 +33,7 @@ import {
   STATUS_NOT_SUPPORTED,
   STATUS_PENDING,
 } from "./ntstatus.ts";
-import { type OutMessage, ReplyWriter } from "./reply-writer.ts";
+import { type OutMessage, ReplyWriter, type Sealer } from "./reply-writer.ts";
 import { type CompoundState, type Reply, SmbRequest } from "./request.ts";
 import { bindSession, checkStructureSize } from "./request-checks.ts";
 import { checkEncrypted, sealer, unseal } from "./sealing.ts";
@@ -362,11 +362,18 @@ export class SmbConnection implements GuardedConnection {
 
   /**
    * An unsolicited OPLOCK_BREAK notification (§3.3.4.6, §3.3.4.7): MessageId all ones, no
-   * session or tree, unsigned, no credits.
+   * session or tree, unsigned, no credits; encrypted with `seal` when the open's session or tree
+   * has EncryptData (§3.3.4.1.4, sealing.ts notificationSealer).
    */
-  sendBreakNotification(body: Buffer): void {
-    const header = breakNotificationHeader();
-    this.write([transportHeader(header.length + body.length), header, body]);
+  sendBreakNotification(body: Buffer, seal: Sealer | null): void {
+    this.writeMessage([breakNotificationHeader(), body], seal);
+  }
+
+  /** One unchained message, in a TRANSFORM_HEADER frame when `seal` is given. */
+  private writeMessage(parts: Buffer[], seal: Sealer | null): void {
+    const message = seal ? seal(parts) : parts;
+    const length = message.reduce((n, p) => n + p.length, 0);
+    this.write([transportHeader(length), ...message]);
   }
 
   /** Sends an already-built single message (preauth hashing needs the exact bytes). */
@@ -408,13 +415,7 @@ export class SmbConnection implements GuardedConnection {
     });
     req.asyncId = asyncId;
     if (req.frameSlot) this.intake.release(req.frameSlot);
-    const seal = sealer(req.sealed);
-    if (seal) {
-      const [th, ct] = seal([header, ERROR_BODY]);
-      this.write([transportHeader(th.length + ct.length), th, ct]);
-    } else {
-      this.write([transportHeader(header.length + ERROR_BODY.length), header, ERROR_BODY]);
-    }
+    this.writeMessage([header, ERROR_BODY], sealer(req.sealed));
     return controller.signal;
   }
 

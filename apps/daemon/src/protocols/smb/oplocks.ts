@@ -18,6 +18,7 @@ import {
   SMB2_OPLOCK_LEVEL_NONE,
   SMB2_LEASE_WRITE_CACHING as W,
 } from "./leases.ts";
+import { notificationSealer } from "./sealing.ts";
 import type { FileState, Open, SmbServerState } from "./state.ts";
 
 /**
@@ -86,9 +87,10 @@ function sendBreak(server: SmbServerState, h: CacheHolder, to: number, ack: bool
     if (h.lease.version === 2) h.lease.epoch++;
     const epoch = h.lease.version === 2 ? h.lease.epoch : 0;
     const body = leaseBreakBody(h.lease.key, epoch, ack, h.state, to);
-    open.conn.sendBreakNotification(body);
+    open.conn.sendBreakNotification(body, notificationSealer(open));
   } else {
-    open.conn.sendBreakNotification(oplockBreakBody(oplockLevel(to), open.persistentId, open.volatileId));
+    const body = oplockBreakBody(oplockLevel(to), open.persistentId, open.volatileId);
+    open.conn.sendBreakNotification(body, notificationSealer(open));
   }
   server.ctx.logger.debug({ file: h.file.handleKey, from: h.state, to, ack }, "smb: oplock break");
 }

@@ -1,14 +1,17 @@
 /**
  * Encryption at the connection (§3.3.5.2.1.1, §3.3.5.5.3): a TRANSFORM_HEADER frame with a bad
  * tag, a wrong OriginalMessageSize or an unknown session closes the connection; a server that
- * requires encryption refuses a session that cannot encrypt with STATUS_ACCESS_DENIED.
+ * requires encryption refuses a session that cannot encrypt with STATUS_ACCESS_DENIED; oplock and
+ * lease breaks to an encrypting session or tree go out encrypted (§3.3.4.6, §3.3.4.7).
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SMB2_TRANSFORM_PROTOCOL_ID, TRANSFORM_HEADER_BYTES } from "./auth/encryption.ts";
+import { AES_128_CCM, SMB2_TRANSFORM_PROTOCOL_ID, TRANSFORM_HEADER_BYTES } from "./auth/encryption.ts";
 import * as C from "./constants.ts";
 import { transportHeader } from "./framing.ts";
+import * as L from "./leases.ts";
 import { STATUS_ACCESS_DENIED } from "./ntstatus.ts";
+import * as B from "./testing/bodies.ts";
 import { ALICE, type SmbHarness, startSmbHarness } from "./testing/harness.ts";
 import { SmbTestClient } from "./testing/smb-client.ts";
 
@@ -36,6 +39,15 @@ async function encryptingClient(
   const s = await c.sessionSetup(ALICE.user, ALICE.password);
   expect(s.header.Status).toBe(0);
   return { c, sessionId: s.header.SessionId, sessionFlags: s.body.readUInt16LE(2) };
+}
+
+/** An SMB 3.0 client (AES-128-CCM) that encrypts every request after SESSION_SETUP, on "export". */
+async function encryptedTree(h: SmbHarness): Promise<SmbTestClient> {
+  const { c } = await encryptingClient(h);
+  c.encrypt(AES_128_CCM);
+  const t = await c.treeConnect("export");
+  expect([t.status, t.sealed]).toEqual([0, true]);
+  return c;
 }
 
 /** A harness for the enclosing describe block: `s.h` once its beforeAll ran. */
@@ -87,5 +99,51 @@ describe("SMB with encryptionRequired", () => {
     await expect(startSmbHarness({ settings: { encryptionRequired: "yes" } })).rejects.toThrow(
       /encryptionRequired/,
     );
+  });
+});
+
+describe("SMB break notifications to an encrypting session or tree", () => {
+  const required = harness({ encryptionRequired: true });
+  const share = harness({ encryptedShares: ["export"] });
+  const RWH = L.SMB2_LEASE_READ_CACHING | L.SMB2_LEASE_WRITE_CACHING | L.SMB2_LEASE_HANDLE_CACHING;
+  const RH = L.SMB2_LEASE_READ_CACHING | L.SMB2_LEASE_HANDLE_CACHING;
+
+  it("encrypts a lease break to a session with EncryptData with the session's keys", async () => {
+    const [a, b] = [await encryptedTree(required.h), await encryptedTree(required.h)];
+    const key = randomBytes(16);
+    const lease = { oplock: L.SMB2_OPLOCK_LEVEL_LEASE, contexts: B.leaseContext(key, RWH, true) };
+    const ra = await a.send(C.SMB2_CREATE, B.createBody("sealed-lease.txt", lease));
+    expect(B.leaseOf(ra)?.state).toBe(RWH);
+    const other = { oplock: L.SMB2_OPLOCK_LEVEL_LEASE, contexts: B.leaseContext(randomBytes(16), RWH, true) };
+    const pb = b.send(C.SMB2_CREATE, B.createBody("sealed-lease.txt", other));
+    const brk = await a.nextBreak();
+    expect(brk.sealed).toBe(true);
+    expect([brk.body.readUInt16LE(0), brk.body.readUInt32LE(4)]).toEqual([44, 1]);
+    expect(Buffer.from(brk.body.subarray(8, 24))).toEqual(key);
+    expect([brk.body.readUInt32LE(24), brk.body.readUInt32LE(28)]).toEqual([RWH, RH]);
+    const ack = await a.send(C.SMB2_OPLOCK_BREAK, B.leaseAckBody(key, RH));
+    expect([ack.status, ack.sealed]).toEqual([0, true]);
+    expect(B.leaseOf(await pb)?.state).toBe(RH);
+    a.close();
+    b.close();
+  });
+
+  it("encrypts an oplock break to a tree with EncryptData", async () => {
+    const [a, b] = [await encryptedTree(share.h), await encryptedTree(share.h)];
+    const ra = await a.send(
+      C.SMB2_CREATE,
+      B.createBody("sealed-batch.txt", { oplock: L.SMB2_OPLOCK_LEVEL_BATCH }),
+    );
+    expect([ra.status, ra.body[2]]).toEqual([0, L.SMB2_OPLOCK_LEVEL_BATCH]);
+    const pb = b.send(C.SMB2_CREATE, B.createBody("sealed-batch.txt", { oplock: L.SMB2_OPLOCK_LEVEL_BATCH }));
+    const brk = await a.nextBreak();
+    expect(brk.sealed).toBe(true);
+    expect([brk.body.readUInt16LE(0), brk.body[2]]).toEqual([24, L.SMB2_OPLOCK_LEVEL_II]);
+    expect(brk.body.readBigUInt64LE(16)).toBe(B.fileIdOf(ra).volatile);
+    const ack = await a.send(C.SMB2_OPLOCK_BREAK, B.oplockAckBody(B.fileIdOf(ra), L.SMB2_OPLOCK_LEVEL_II));
+    expect([ack.status, ack.body[2]]).toEqual([0, L.SMB2_OPLOCK_LEVEL_II]);
+    expect((await pb).body[2]).toBe(L.SMB2_OPLOCK_LEVEL_II);
+    a.close();
+    b.close();
   });
 });

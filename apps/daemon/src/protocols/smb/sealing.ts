@@ -1,14 +1,15 @@
 /**
  * Encryption at the connection ([MS-SMB2] §3.3.5.2.1.1 decrypting a request, §3.3.4.1.4
- * encrypting the replies of an encrypted request, §3.3.5.2.9 / §3.3.5.2.11 refusing unencrypted
- * requests on an encrypting session or tree). The ciphers are in auth/encryption.ts.
+ * encrypting the replies of an encrypted request and the break notifications of an encrypting
+ * session or tree, §3.3.5.2.9 / §3.3.5.2.11 refusing unencrypted requests on an encrypting
+ * session or tree). The ciphers are in auth/encryption.ts.
  */
 import { decodeTransform } from "./auth/encryption.ts";
 import { SMB2_SESSION_SETUP } from "./constants.ts";
 import { STATUS_ACCESS_DENIED } from "./ntstatus.ts";
 import type { Sealer } from "./reply-writer.ts";
 import type { SmbRequest } from "./request.ts";
-import type { Session } from "./state.ts";
+import type { Open, Session } from "./state.ts";
 import { SmbError } from "./status.ts";
 
 /**
@@ -34,6 +35,14 @@ export function sealer(session: Session | null): Sealer | null {
   const cipher = session?.cipher;
   if (!session || !cipher) return null;
   return (parts) => cipher.seal(session.id, parts);
+}
+
+/**
+ * A server-initiated message about `open` (an oplock or lease break, §3.3.4.6 / §3.3.4.7) is
+ * encrypted with the open's session when its session or tree has EncryptData; null: plain.
+ */
+export function notificationSealer(open: Open): Sealer | null {
+  return open.session.encryptData || open.tree.encryptData ? sealer(open.session) : null;
 }
 
 /**

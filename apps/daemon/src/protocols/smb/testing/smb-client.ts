@@ -1,10 +1,16 @@
 /**
- * A small SMB2 client for command tests: raw NTLMSSP (NTLMv2) session setup, optional signing,
- * one request or a compound chain at a time, async interim responses skipped. It speaks the wire
+ * A small SMB2 client for command tests: raw NTLMSSP (NTLMv2) session setup, optional signing or
+ * encryption (§3.1.4.3), one request or a compound chain at a time, async interim responses skipped. It speaks the wire
  * format independently of the server's request/reply code (only shared: constants and crypto).
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
+import {
+  cipherKeys,
+  decodeTransform,
+  SessionCipher,
+  SMB2_TRANSFORM_PROTOCOL_ID,
+} from "../auth/encryption.ts";
 import { ntHashOf, ntlmv2Proof, ntowfv2 } from "../auth/ntlm.ts";
 import { rc4 } from "../auth/rc4.ts";
 import { computeSignature, signingKeyFor } from "../auth/signing.ts";
@@ -22,6 +28,8 @@ export interface SmbResponse {
   msg: Buffer;
   /** Body after the 64-byte header. */
   body: Buffer;
+  /** It arrived in a TRANSFORM_HEADER frame that decrypted with the session's keys. */
+  sealed: boolean;
 }
 
 export interface FileId {
@@ -52,6 +60,9 @@ export class SmbTestClient {
   readonly breaks: SmbResponse[] = [];
   private breakWaiter: (() => void) | null = null;
   lastClientGuid: Buffer | null = null;
+  private sessionKey: Buffer | null = null;
+  /** Set by encrypt(): requests go out sealed, sealed responses are opened. */
+  private cipher: SessionCipher | null = null;
 
   private constructor(private readonly socket: Socket) {
     socket.on("data", (d) => {
@@ -69,13 +80,20 @@ export class SmbTestClient {
     return new SmbTestClient(socket);
   }
 
-  private onFrame(frame: Buffer): void {
+  private onFrame(received: Buffer): void {
+    let frame = received;
+    let sealed = false;
+    if (this.cipher && frame.readUInt32LE(0) === SMB2_TRANSFORM_PROTOCOL_ID) {
+      const plain = this.cipher.open(decodeTransform(frame, frame.length));
+      if (!plain) throw new Error("TRANSFORM_HEADER from the server did not decrypt");
+      [frame, sealed] = [plain, true];
+    }
     let at = 0;
     for (;;) {
       const header = decodeHeader(frame.subarray(at));
       const end = header.NextCommand ? at + header.NextCommand : frame.length;
       const msg = frame.subarray(at, end);
-      const r = { header, status: header.Status, msg, body: msg.subarray(64) };
+      const r = { header, status: header.Status, msg, body: msg.subarray(64), sealed };
       if (header.Status === STATUS_PENDING && header.Flags & C.SMB2_FLAGS_ASYNC_COMMAND) this.interim.push(r);
       else if (header.MessageId === 0xffffffffffffffffn && header.Command === C.SMB2_OPLOCK_BREAK) {
         this.breaks.push(r);
@@ -119,7 +137,8 @@ export class SmbTestClient {
       msgs.push(Buffer.concat([m, Buffer.alloc(padded - m.length)]));
     }
     const waits = ids.map((id) => new Promise<SmbResponse>((resolve) => this.waiters.set(id, resolve)));
-    const frame = Buffer.concat(msgs);
+    const plain = Buffer.concat(msgs);
+    const frame = this.cipher ? Buffer.concat(this.cipher.seal(this.sessionId, [plain])) : plain;
     this.socket.write(Buffer.concat([transportHeader(frame.length), frame]));
     const out = await Promise.all(waits);
     for (const id of ids) this.waiters.delete(id);
@@ -247,8 +266,21 @@ export class SmbTestClient {
       rc4(sessionBaseKey, exported),
     );
     const second = await this.setupLeg(auth);
-    if (second.status === 0) this.signingKey = signingKeyFor(this.dialect, exported, this.preauth);
+    if (second.status === 0) {
+      this.signingKey = signingKeyFor(this.dialect, exported, this.preauth);
+      this.sessionKey = exported;
+    }
     return second;
+  }
+
+  /**
+   * Encrypts every later request with `cipher` (the one NEGOTIATE chose) and opens sealed
+   * responses: the client's keys are the server's with the directions swapped (§3.2.5.3.1).
+   */
+  encrypt(cipher: number): void {
+    if (!this.sessionKey) throw new Error("encrypt() before a successful session setup");
+    const k = cipherKeys(this.dialect, cipher, this.sessionKey, this.preauth);
+    this.cipher = new SessionCipher(cipher, k.decryptionKey, k.encryptionKey);
   }
 
   /** Anonymous NTLMSSP logon ([MS-NLMP] §3.2.5.1.2: empty user, empty NtChallengeResponse). */
