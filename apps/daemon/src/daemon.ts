@@ -16,7 +16,7 @@ import { type ControlStore, openControlStore } from "./control/store/control-sto
 import type { ScryptParams } from "./control/store/passwords.ts";
 import { adapterReadiness } from "./http/adapter-readiness.ts";
 import { trustedProxies } from "./http/client-address.ts";
-import { createHttpServer } from "./http/server.ts";
+import { createHttpServer, type HttpTimeouts } from "./http/server.ts";
 import { createTrpcHandler } from "./http/trpc.ts";
 import { openMetadataStore } from "./metadata/registry.ts";
 import { DefaultMetadataService } from "./metadata/service.ts";
@@ -46,6 +46,8 @@ export interface DaemonDeps {
   scrypt?: ScryptParams;
   /** Where first-start messages go (default stdout). */
   print?: (line: string) => void;
+  /** HTTP slow-client deadlines (tests shorten them); HTTP_TIMEOUT_DEFAULTS otherwise. */
+  httpTimeouts?: HttpTimeouts;
 }
 
 export interface Daemon {
@@ -111,6 +113,7 @@ export async function createDaemon(config: DaemonConfig, deps: DaemonDeps = {}):
       ...adapterReadiness(runtime.adapterRecords(), runtime.adapterStatuses()),
     ],
     metricsRegistry,
+    timeouts: deps.httpTimeouts,
   });
 
   let stopped: Promise<void> | null = null;

@@ -26,17 +26,28 @@ export interface HttpServerDeps {
   trpc: (req: IncomingMessage, res: ServerResponse) => void;
   readiness: () => Promise<ReadinessCheck[]>;
   metricsRegistry: Registry;
+  /** Slow-client deadlines; HTTP_TIMEOUT_DEFAULTS (tests shorten them). */
+  timeouts?: HttpTimeouts;
 }
 
-/** Slow clients must not hold sockets open forever (headers) or stall a graceful stop. */
-export const HEADERS_TIMEOUT_MS = 10_000;
-/**
- * The whole request (headers and body) must arrive within this. Node stops the clock once the
- * request is received, so long responses (SSE subscriptions) are not cut.
- */
-export const REQUEST_TIMEOUT_MS = 30_000;
-/** How often Node checks the two timeouts above on open connections. */
-const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
+export interface HttpTimeouts {
+  /** Slow clients must not hold sockets open forever (headers) or stall a graceful stop. */
+  headersMs: number;
+  /**
+   * The whole request (headers and body) must arrive within this. Node stops the clock once the
+   * request is received, so long responses (SSE subscriptions) are not cut. Node requires it to
+   * be at least headersMs.
+   */
+  requestMs: number;
+  /** How often Node checks the two timeouts above on open connections. */
+  checkIntervalMs: number;
+}
+
+export const HTTP_TIMEOUT_DEFAULTS: Readonly<HttpTimeouts> = {
+  headersMs: 10_000,
+  requestMs: 30_000,
+  checkIntervalMs: 1_000,
+};
 /** Concurrent HTTP connections (API clients, console proxy, SSE subscribers, scrapers). */
 export const HTTP_CONNECTIONS_MAX = 1024;
 /** How long a graceful stop waits for in-flight requests before closing sockets anyway. */
@@ -50,12 +61,12 @@ export interface HttpServer {
 
 export function createHttpServer(deps: HttpServerDeps): HttpServer {
   const sockets = new Set<Socket>();
-  const server: Server = createServer(
-    { connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
-    (req, res) => route(deps, req, res),
+  const timeouts = deps.timeouts ?? HTTP_TIMEOUT_DEFAULTS;
+  const server: Server = createServer({ connectionsCheckingInterval: timeouts.checkIntervalMs }, (req, res) =>
+    route(deps, req, res),
   );
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = timeouts.headersMs;
+  server.requestTimeout = timeouts.requestMs;
   server.maxConnections = HTTP_CONNECTIONS_MAX;
   server.on("connection", (socket) => {
     sockets.add(socket);

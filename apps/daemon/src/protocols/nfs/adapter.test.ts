@@ -1,8 +1,10 @@
+import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createNfsAdapter } from "./adapter.ts";
 import { IPPROTO_TCP, PMAP_V2, PMAPPROC_GETPORT } from "./portmap/program.ts";
 import { RpcClient } from "./rpc/client.ts";
 import { MOUNT_PROGRAM, NFS_PROGRAM, NLM_PROGRAM, PMAP_PROGRAM } from "./rpc/constants.ts";
+import type { RpcServer } from "./rpc/server.ts";
 import { makeFile, startHarness } from "./testing/harness.ts";
 import { NfsClient, ok } from "./testing/nfs-client.ts";
 
@@ -50,6 +52,39 @@ describe("NFS adapter lifecycle", () => {
         );
         expect(r.uint32()).toBe(prog === PMAP_PROGRAM ? pmapPort : h.port);
       }
+      pm.close();
+    } finally {
+      await h.stop();
+    }
+  });
+
+  it("logs a listener error after listen (EMFILE at accept) and keeps serving NFS and the portmapper", async () => {
+    const logged: Array<{ msg: string; err?: { code?: string } }> = [];
+    const logger = pino({ level: "error" }, { write: (line: string) => logged.push(JSON.parse(line)) });
+    const h = await startHarness({ logger, settings: { portmapper: true, portmapperPort: 0 } });
+    try {
+      const servers = h.adapter as unknown as {
+        nfsServer: RpcServer;
+        pmapServer: RpcServer;
+        portmapperPort: number;
+      };
+      for (const server of [servers.nfsServer, servers.pmapServer]) {
+        // What libuv reports when accept() runs out of descriptors: unheard, an uncaught exception.
+        server.listener!.emit("error", Object.assign(new Error("accept EMFILE"), { code: "EMFILE" }));
+      }
+      const errors = logged.filter((l) => l.msg === "rpc listener error");
+      expect(errors.map((l) => l.err?.code)).toEqual(["EMFILE", "EMFILE"]);
+      // New connections are still accepted and answered on both listeners.
+      const c = await NfsClient.connect(h.port);
+      const m = await c.mount("/export");
+      expect(m.fh).not.toBeNull();
+      expect(ok(await c.getattr(m.fh!)).attr.type).toBe(2); // NF3DIR
+      c.close();
+      const pm = await RpcClient.connect(servers.portmapperPort);
+      const r = await pm.call(PMAP_PROGRAM, PMAP_V2, PMAPPROC_GETPORT, (w) =>
+        w.uint32(NFS_PROGRAM).uint32(3).uint32(IPPROTO_TCP).uint32(0),
+      );
+      expect(r.uint32()).toBe(h.port);
       pm.close();
     } finally {
       await h.stop();

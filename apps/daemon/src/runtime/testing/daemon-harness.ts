@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { resolveConfig } from "../../config/load.ts";
 import { createDaemon, type Daemon } from "../../daemon.ts";
+import type { HttpTimeouts } from "../../http/server.ts";
 import { adapterFactories } from "../adapter-registry.ts";
 import { createTcpTestAdapter, TEST_PROTOCOL } from "./tcp-test-adapter.ts";
 
@@ -20,6 +21,8 @@ export interface DaemonHarnessOptions {
   config?: Record<string, unknown>;
   /** Environment for the first start; default sets DITTOFS_ADMIN_PASSWORD. */
   env?: NodeJS.ProcessEnv;
+  /** Shorter HTTP slow-client deadlines than the daemon's. */
+  httpTimeouts?: HttpTimeouts;
 }
 
 export function daemonHarness(opts: DaemonHarnessOptions = {}) {
@@ -45,6 +48,7 @@ export function daemonHarness(opts: DaemonHarnessOptions = {}) {
       env: opts.env ?? { DITTOFS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD },
       scrypt: { N: 1024, r: 8, p: 1 },
       print: (line) => printed.push(line),
+      httpTimeouts: opts.httpTimeouts,
     });
     try {
       await daemon.start();

@@ -51,6 +51,11 @@ export class RpcServer {
     return this.boundPort;
   }
 
+  /** The listening socket while serving (tests inject listener faults through it). */
+  get listener(): Server | null {
+    return this.server;
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }
