@@ -5,6 +5,7 @@
  * unlinked file keeps while open is only dropped after the commit and the unlink.
  */
 import type { DataDeps } from "./data.ts";
+import { remove, rmdir } from "./names.ts";
 import type { FileCall } from "./types.ts";
 
 export interface CloseRequest {
@@ -28,8 +29,9 @@ export async function close(d: DataDeps, f: FileCall, c: CloseRequest): Promise<
     const doomed = c.unlink();
     if (doomed) {
       const { dir, name, isDir } = doomed;
-      if (isDir) await d.metadata.rmdir(f.caller, dir, name);
-      else await d.metadata.remove(f.caller, dir, name);
+      const parent = { ...f, handle: dir };
+      if (isDir) await rmdir(d, parent, name);
+      else await remove(d, parent, name);
     }
   } finally {
     if (c.retained) await d.metadata.release(f.handle);

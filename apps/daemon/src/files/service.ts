@@ -11,6 +11,7 @@ import { shareAccess } from "../domain/share-access.ts";
 import type {
   Caller,
   CreateHow,
+  DirChangeResult,
   FileAttr,
   MetadataService,
   MutationResult,
@@ -20,6 +21,15 @@ import type {
 import type { PayloadService } from "../payload/types.ts";
 import { type CloseRequest, close } from "./close.ts";
 import { commit, type DataDeps, read, write } from "./data.ts";
+import {
+  type LinkRequest,
+  type LinkResult,
+  link,
+  type RenameResult,
+  remove,
+  rename,
+  rmdir,
+} from "./names.ts";
 import { create, setattr } from "./setattr.ts";
 import type {
   FileCall,
@@ -104,5 +114,25 @@ export class FileService {
   /** A regular file named `name` in the directory `dir`. */
   create(dir: FileCall, name: string, attrs: SetAttrs, how: CreateHow): Promise<MutationResult> {
     return create(this.d, dir, name, attrs, how);
+  }
+
+  /** Unlinks the non-directory `name` of `dir`; its payload goes once the inode does. */
+  remove(dir: FileCall, name: string): Promise<DirChangeResult> {
+    return remove(this.d, dir, name);
+  }
+
+  /** Removes the empty directory `name` of `dir`. */
+  rmdir(dir: FileCall, name: string): Promise<DirChangeResult> {
+    return rmdir(this.d, dir, name);
+  }
+
+  /** Moves `fromName` of `from` to `toName` of `toDir` (same share), replacing what is there. */
+  rename(from: FileCall, fromName: string, toDir: Buffer, toName: string): Promise<RenameResult> {
+    return rename(this.d, from, fromName, toDir, toName);
+  }
+
+  /** A hard link `l.name` in `dir` to `l.file`. */
+  link(dir: FileCall, l: LinkRequest): Promise<LinkResult> {
+    return link(this.d, dir, l);
   }
 }

@@ -1,29 +1,10 @@
-import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DefaultMetadataService } from "../metadata/service.ts";
-import { MemoryMetadataStore } from "../metadata/stores/memory.ts";
-import { MemoryBlockStore } from "../payload/block-store/memory.ts";
-import { DefaultPayloadService } from "../payload/service.ts";
-import { shareInfo } from "../runtime/testing/adapter-context.ts";
-import { FileService } from "./service.ts";
+import { describe, expect, it } from "vitest";
+import { useMemoryFiles } from "./testing/memory-files.ts";
 
 const ALICE = { uid: 1001, gid: 1001, gids: [] };
 
 describe("file service SETATTR size and UNCHECKED CREATE: the payload follows a committed size", () => {
-  const logger = pino({ level: "silent" });
-  const payload = new DefaultPayloadService({
-    logger,
-    cacheSizeBytes: 1 << 24,
-    walDir: null,
-    transferConcurrency: 1,
-  });
-  const metadata = new DefaultMetadataService({ logger, payload });
-  const files = new FileService({ metadata, payload });
-  beforeAll(async () => {
-    await payload.addShare("/export", new MemoryBlockStore());
-    await metadata.addShare(shareInfo("/export"), new MemoryMetadataStore());
-  });
-  afterAll(() => payload.close());
+  const { metadata, files } = useMemoryFiles("/export");
 
   const root = () => files.resolve(ALICE, metadata.rootHandle("/export"));
   const bytes = async (handle: Buffer) =>

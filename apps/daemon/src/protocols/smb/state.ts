@@ -143,7 +143,12 @@ export interface Open {
  * (resolved at CREATE; TREE_CONNECT checked the share's SMB access).
  */
 export function fileCall(open: Open): FileCall {
-  return { caller: open.tree.caller, handle: open.handle, share: open.tree.share };
+  return treeCall(open.tree, open.handle);
+}
+
+/** Another handle of the tree's share (a rename's parent directories) as a file-service call. */
+export function treeCall(tree: Tree, handle: Buffer): FileCall {
+  return { caller: tree.caller, handle, share: tree.share };
 }
 
 /** Per-file state shared by every open of it across connections (§3.3.1.10 Open.File). */

@@ -12,7 +12,7 @@ import * as S from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
 import { parsePath, resolvePath } from "../paths.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { fileCall, type Open } from "../state.ts";
+import { fileCall, type Open, treeCall } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbReader, slice } from "../wire.ts";
 import { MAX_FILE_BYTES } from "./write.ts";
@@ -83,8 +83,7 @@ async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean
     throw new SmbError(S.STATUS_INVALID_PARAMETER, "rename target");
   if (!open.parent) throw new SmbError(S.STATUS_ACCESS_DENIED, "rename the root");
   const tree = open.tree;
-  const md = req.server.ctx.metadata;
-  const target = await resolvePath(md, tree.caller, tree.root, path.components);
+  const target = await resolvePath(req.server.ctx.metadata, tree.caller, tree.root, path.components);
   const sameObject = target.target?.attr.fileid === open.fileid;
   if (target.target && !sameObject) {
     if (!replace) throw new SmbError(S.STATUS_OBJECT_NAME_COLLISION);
@@ -94,14 +93,15 @@ async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean
   }
   if (!link) await checkRenameSharing(req, open);
   const overrides = { EEXIST: S.STATUS_OBJECT_NAME_COLLISION, ENOTEMPTY: S.STATUS_ACCESS_DENIED };
+  const files = req.server.ctx.files;
   if (link) {
     if (open.isDir) throw new SmbError(S.STATUS_FILE_IS_A_DIRECTORY);
-    if (target.target && !sameObject) await md.remove(tree.caller, target.parent!, target.name);
-    await withStatus(overrides, () => md.link(tree.caller, open.handle, target.parent!, target.name));
+    const l = { file: open.handle, name: target.name, replace: target.target !== null && !sameObject };
+    await withStatus(overrides, () => files.link(treeCall(tree, target.parent!), l));
     return;
   }
   await withStatus(overrides, () =>
-    md.rename(tree.caller, open.parent!, open.name, target.parent!, target.name),
+    files.rename(treeCall(tree, open.parent!), open.name, target.parent!, target.name),
   );
   // Every open of this file now names the new path.
   for (const o of req.server.files.get(open.fileKey)?.opens ?? [open]) {
