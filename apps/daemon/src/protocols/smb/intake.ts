@@ -156,6 +156,14 @@ export class RequestIntake {
     while (this.queued.length > 0 && !this.overloaded() && !this.stopped) {
       const frame = this.queued[0]!;
       const charge = readCharge(frame, this.limits.maxFrameReadCharge);
+      // READs that would take the connection past its cap wait for earlier ones to be answered
+      // (release() pumps again); with none outstanding a frame runs whatever its charge.
+      if (
+        this.inflightReadBytes > 0 &&
+        this.inflightReadBytes + charge > this.limits.maxOutstandingReadBytes
+      ) {
+        break;
+      }
       if (charge > 0 && !this.limits.budget.tryReserve(charge)) {
         this.waitForBudget();
         break;
