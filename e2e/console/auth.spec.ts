@@ -1,6 +1,36 @@
 import { expect, screenshot, test } from "./fixtures.ts";
 
 test.describe("sign-in", () => {
+  test("an address the browser claims (X-Forwarded-For, Forwarded, X-Real-IP) does not reach the daemon, which trusts the console", async ({
+    page,
+    createAccount,
+    api,
+    unique,
+  }) => {
+    const forged = "203.0.113.7";
+    const claims = { "x-forwarded-for": forged, forwarded: `for=${forged}`, "x-real-ip": forged };
+    await page.setExtraHTTPHeaders(claims);
+    // Through the tRPC proxy without a session: the refusal is audited with the caller's address.
+    const refused = await page.request.post("/api/trpc/users.create", {
+      headers: { ...claims, "content-type": "application/json" },
+      data: { json: { username: unique("xff"), password: "p4ssword-X1", role: "user" } },
+    });
+    expect(refused.status()).toBe(401);
+    // Through the sign-in form: the failed logon is audited (and throttled) by address.
+    const account = await createAccount("user");
+    await page.goto("/login");
+    await page.getByLabel("Username").fill(account.username);
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: "invalid username or password" })).toBeVisible();
+
+    const rows = async () => (await api.audit.list.query({ limit: 500 })).items;
+    await expect
+      .poll(async () => (await rows()).find((r) => r.actor === account.username)?.target)
+      .toBe("address:127.0.0.1");
+    expect((await rows()).filter((r) => r.target?.includes(forged))).toEqual([]);
+  });
+
   test("a wrong password shows an error; the right one opens the dashboard; sign-out ends the session", async ({
     page,
     createAccount,

@@ -2,7 +2,7 @@
 import { TRPCClientError } from "@trpc/client";
 import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { SESSION_COOKIE } from "@/lib/daemon-url";
+import { forwardedFor, SESSION_COOKIE } from "@/lib/daemon-url";
 import { isDaemonUnreachable } from "@/lib/reachability";
 import { daemonClient, sessionToken } from "@/lib/session";
 
@@ -37,10 +37,10 @@ export async function signIn(_prev: SignInState, form: FormData): Promise<SignIn
   if (password === "") fieldErrors.password = "Enter your password";
   if (Object.keys(fieldErrors).length > 0) return { fieldErrors, username };
 
-  const forwardedFor = (await headers()).get("x-forwarded-for");
+  const xff = forwardedFor(await headers());
   let result: Awaited<ReturnType<ReturnType<typeof daemonClient>["auth"]["login"]["mutate"]>>;
   try {
-    result = await daemonClient(undefined, forwardedFor).auth.login.mutate({ username, password });
+    result = await daemonClient(undefined, xff).auth.login.mutate({ username, password });
   } catch (err) {
     return { error: signInErrorText(err), username };
   }

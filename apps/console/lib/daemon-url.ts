@@ -8,3 +8,17 @@ export function daemonUrl(): string {
 
 /** httpOnly, SameSite=Strict cookie holding the daemon session token; never readable by scripts. */
 export const SESSION_COOKIE = "dittofs_session";
+
+/**
+ * The X-Forwarded-For to pass on to the daemon, which believes it only from its
+ * `http.trustedProxies`. A route handler cannot see the socket peer, and `next start` keeps an
+ * X-Forwarded-For the request brought (it fills in the peer only when there is none), so a browser
+ * talking to the console directly could name any address and pick its own logon-throttle key.
+ * The header is therefore dropped (the daemon sees the console's address) unless
+ * CONSOLE_TRUST_FORWARDED_FOR=1 says the console is reachable only through a reverse proxy that
+ * sets or appends it.
+ */
+export function forwardedFor(headers: { get(name: string): string | null }): string | null {
+  if (process.env.CONSOLE_TRUST_FORWARDED_FOR !== "1") return null;
+  return headers.get("x-forwarded-for");
+}

@@ -30,6 +30,8 @@ function daemonConfig(dataDir: string, httpPort: number): string {
     `  name: ${DAEMON_NAME}`,
     "http:",
     `  listen: "127.0.0.1:${httpPort}"`,
+    // As advised for a console beside the daemon: auth.spec checks a browser cannot use it to forge an address.
+    '  trustedProxies: ["127.0.0.1", "::1"]',
     "logging:",
     "  level: warn",
     "  format: json",

@@ -4,11 +4,14 @@
  * into `Authorization: Bearer`. Bodies stream both ways, so SSE subscriptions arrive unbuffered.
  */
 import type { NextRequest } from "next/server";
-import { daemonUrl, SESSION_COOKIE } from "@/lib/daemon-url";
+import { daemonUrl, forwardedFor, SESSION_COOKIE } from "@/lib/daemon-url";
 
 export const dynamic = "force-dynamic";
 
-/** Request headers worth passing on; everything else (cookies above all) stays here. */
+/**
+ * Request headers worth passing on; everything else (cookies above all, and Forwarded/X-Real-IP a
+ * browser could forge) stays here. X-Forwarded-For only when trusted (forwardedFor).
+ */
 const FORWARDED_REQUEST_HEADERS = ["content-type", "accept", "trpc-accept", "last-event-id", "user-agent"];
 /** Response headers the browser needs; hop-by-hop and encoding headers are recomputed by Next. */
 const FORWARDED_RESPONSE_HEADERS = ["content-type", "cache-control", "trpc-accept", "vary"];
@@ -23,8 +26,8 @@ async function forward(req: NextRequest, ctx: { params: Promise<{ trpc: string }
   }
   const token = req.cookies.get(SESSION_COOKIE)?.value;
   if (token !== undefined && token !== "") headers.set("authorization", `Bearer ${token}`);
-  const forwardedFor = req.headers.get("x-forwarded-for");
-  if (forwardedFor !== null) headers.set("x-forwarded-for", forwardedFor);
+  const xff = forwardedFor(req.headers);
+  if (xff !== null) headers.set("x-forwarded-for", xff);
 
   let upstream: Response;
   try {
