@@ -6,11 +6,12 @@
  *
  * A layer imports only layers below it. The Runtime, control plane, HTTP server and CLI sit beside
  * the data path: the Runtime composes adapters and services, the control plane imports only the
- * domain. Test code (`*.test.ts`, `testing/` folders, store conformance suites) may
- * wire any layers together, so the layer rules skip it; the cycle rule does not.
+ * domain. Test code (`*.test.ts`, `testing/` folders) may wire any layers together, so the layer
+ * rules skip it; the cycle rule does not. The block-store and block-map conformance suites sit
+ * beside their interface and import only what their layer may, so the rules check them.
  */
 const SRC = "^apps/daemon/src/";
-const TEST = "(\\.test\\.ts$|/testing/|/conformance/|/conformance\\.ts$|block-map-conformance\\.ts$)";
+const TEST = "(\\.test\\.ts$|/testing/)";
 
 /** Production modules of a folder (test code excluded). */
 const prod = (path) => ({ path: `${SRC}${path}`, pathNot: TEST });

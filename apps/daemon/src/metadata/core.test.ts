@@ -5,10 +5,10 @@
  */
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { ALICE, share } from "./conformance/harness.ts";
 import { checkHandle, decodeHandle, encodeHandle, sameKey, shareKey } from "./handle.ts";
 import { DefaultMetadataService } from "./service.ts";
 import { MemoryMetadataStore } from "./stores/memory.ts";
+import { ALICE, share } from "./testing/conformance/harness.ts";
 import { memoryPayload } from "./testing/memory-payload.ts";
 
 const logger = pino({ level: "silent" });

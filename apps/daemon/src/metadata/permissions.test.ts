@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { share } from "./conformance/harness.ts";
 import { decodeHandle, encodeHandle, HANDLE_BYTES, shareKey } from "./handle.ts";
 import type { InodeRecord } from "./metadata-store.ts";
 import { accessMask, effectiveIdentity, mayAccess, R, requireStickyOk, W, X } from "./permissions.ts";
+import { share } from "./testing/conformance/harness.ts";
 import { ACCESS_EXECUTE, ACCESS_LOOKUP, ACCESS_READ } from "./types.ts";
 
 const rec = (mode: number, uid = 10, gid = 20, type: InodeRecord["type"] = "file") =>

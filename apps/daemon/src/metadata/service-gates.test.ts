@@ -1,8 +1,8 @@
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { ALICE, share } from "./conformance/harness.ts";
 import { openMetadataStore } from "./registry.ts";
 import { DefaultMetadataService } from "./service.ts";
+import { ALICE, share } from "./testing/conformance/harness.ts";
 import { memoryPayload } from "./testing/memory-payload.ts";
 import type { FileChangeIntent } from "./types.ts";
 

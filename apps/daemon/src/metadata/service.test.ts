@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { ALICE, share } from "./conformance/harness.ts";
 import type { MetadataStore } from "./metadata-store.ts";
 import { openMetadataStore } from "./registry.ts";
 import { DefaultMetadataService } from "./service.ts";
+import { ALICE, share } from "./testing/conformance/harness.ts";
 import { memoryPayload } from "./testing/memory-payload.ts";
 
 const logger = pino({ level: "silent" });

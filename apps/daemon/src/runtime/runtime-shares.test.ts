@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControlError } from "../control/errors.ts";
-import { ALICE } from "../metadata/conformance/harness.ts";
+import { ALICE } from "../metadata/testing/conformance/harness.ts";
 import type { Runtime } from "./runtime.ts";
 import { runtimeHarness } from "./testing/runtime-harness.ts";
 

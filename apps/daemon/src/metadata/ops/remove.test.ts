@@ -1,10 +1,10 @@
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DefaultPayloadService } from "../../payload/service.ts";
-import { ALICE, RecordingPayload, SHARE, share } from "../conformance/harness.ts";
 import { BURY_PENDING_MAX } from "../core.ts";
 import { DefaultMetadataService } from "../service.ts";
 import { MemoryMetadataStore } from "../stores/memory.ts";
+import { ALICE, RecordingPayload, SHARE, share } from "../testing/conformance/harness.ts";
 import { memoryPayload } from "../testing/memory-payload.ts";
 
 const logger = pino({ level: "silent" });

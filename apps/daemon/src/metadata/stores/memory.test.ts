@@ -1,4 +1,4 @@
-import { describeMetadataStore } from "../conformance.ts";
+import { describeMetadataStore } from "../testing/conformance.ts";
 import { MemoryMetadataStore } from "./memory.ts";
 
 describeMetadataStore(

@@ -2,8 +2,8 @@
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { freePort } from "../../../../../e2e/peers/ports.ts";
-import { ALICE, SHARE, share } from "../conformance/harness.ts";
 import { DefaultMetadataService } from "../service.ts";
+import { ALICE, SHARE, share } from "../testing/conformance/harness.ts";
 import { memoryPayload } from "../testing/memory-payload.ts";
 import { freshSchemaUrl } from "../testing/postgres-fixture.ts";
 import { PG_CACHE_TTL_MS, PostgresMetadataStore } from "./postgres.ts";

@@ -1,4 +1,4 @@
-import { describeMetadataStore } from "../conformance.ts";
+import { describeMetadataStore } from "../testing/conformance.ts";
 import { freshSchemaUrl } from "../testing/postgres-fixture.ts";
 import { PostgresMetadataStore } from "./postgres.ts";
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { fileInode } from "../conformance/store-crud.ts";
+import { fileInode } from "../testing/conformance/store-crud.ts";
 import { SqliteMetadataStore } from "./sqlite.ts";
 
 const dirs: string[] = [];

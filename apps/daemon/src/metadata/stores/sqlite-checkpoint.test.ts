@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { fileInode } from "../conformance/store-crud.ts";
+import { fileInode } from "../testing/conformance/store-crud.ts";
 import { SQLITE_WAL_CHECKPOINT_PAGES, SqliteMetadataStore } from "./sqlite.ts";
 
 const dirs: string[] = [];

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FsError } from "../../domain/errors.ts";
-import { fileInode } from "../conformance/store-crud.ts";
+import { fileInode } from "../testing/conformance/store-crud.ts";
 import { SqliteMetadataStore } from "./sqlite.ts";
 
 const MAX_BYTES = 64 * 1024;

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { prng } from "../../domain/testing/prng.ts";
-import { fileInode } from "../conformance/store-crud.ts";
+import { fileInode } from "../testing/conformance/store-crud.ts";
 import { SqliteMetadataStore } from "./sqlite.ts";
 import { LISTING_ENTRIES_MAX } from "./sqlite-listings.ts";
 

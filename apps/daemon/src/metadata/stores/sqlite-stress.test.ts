@@ -11,9 +11,9 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { isFsError } from "../../domain/errors.ts";
 import { prng } from "../../domain/testing/prng.ts";
-import { ALICE, share } from "../conformance/harness.ts";
-import { fileInode } from "../conformance/store-crud.ts";
 import { DefaultMetadataService } from "../service.ts";
+import { ALICE, share } from "../testing/conformance/harness.ts";
+import { fileInode } from "../testing/conformance/store-crud.ts";
 import { memoryPayload } from "../testing/memory-payload.ts";
 import { SqliteMetadataStore } from "./sqlite.ts";
 

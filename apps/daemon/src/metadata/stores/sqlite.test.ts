@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeMetadataStore } from "../conformance.ts";
+import { describeMetadataStore } from "../testing/conformance.ts";
 import { SqliteMetadataStore } from "./sqlite.ts";
 
 describeMetadataStore(

@@ -4,9 +4,9 @@
  */
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
-import { fileInode as crudInode } from "../../metadata/conformance/store-crud.ts";
 import type { NewInode } from "../../metadata/metadata-store.ts";
 import { PostgresMetadataStore } from "../../metadata/stores/postgres.ts";
+import { fileInode as crudInode } from "../../metadata/testing/conformance/store-crud.ts";
 import { freshSchemaUrl } from "../../metadata/testing/postgres-fixture.ts";
 import { MemoryBlockStore } from "../block-store/memory.ts";
 import { newVersion, versionedBlockKey } from "../shared/versions.ts";

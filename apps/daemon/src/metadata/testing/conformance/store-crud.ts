@@ -1,6 +1,6 @@
 /** Direct CRUD checks on a store: ids, errno errors, ordering, roots, rollback atomicity. */
 import { afterEach, beforeEach, expect, it } from "vitest";
-import type { MetadataStore, NewInode } from "../metadata-store.ts";
+import type { MetadataStore, NewInode } from "../../metadata-store.ts";
 import { expectErrno, type StoreFactory, type StoreFixture } from "./harness.ts";
 
 const T = { sec: 1_700_000_000, nsec: 5 };

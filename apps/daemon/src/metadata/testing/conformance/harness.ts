@@ -1,13 +1,13 @@
 /** Test support for the conformance suite: a service over the store under test and a real payload. */
 import pino from "pino";
 import { expect } from "vitest";
-import type { ShareInfo } from "../../domain/share.ts";
-import { MemoryBlockStore } from "../../payload/block-store/memory.ts";
-import { DefaultPayloadService } from "../../payload/service.ts";
-import type { PayloadService } from "../../payload/types.ts";
-import type { MetadataStore } from "../metadata-store.ts";
-import { DefaultMetadataService } from "../service.ts";
-import type { Caller } from "../types.ts";
+import type { ShareInfo } from "../../../domain/share.ts";
+import { MemoryBlockStore } from "../../../payload/block-store/memory.ts";
+import { DefaultPayloadService } from "../../../payload/service.ts";
+import type { PayloadService } from "../../../payload/types.ts";
+import type { MetadataStore } from "../../metadata-store.ts";
+import { DefaultMetadataService } from "../../service.ts";
+import type { Caller } from "../../types.ts";
 
 export interface StoreFixture {
   /** Opens the store; called again after `close()` it must reopen the same data (if persistent). */

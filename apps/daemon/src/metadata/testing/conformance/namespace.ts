@@ -1,6 +1,6 @@
 /** Service-level namespace operations over the store under test. */
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { HANDLE_BYTES } from "../handle.ts";
+import { HANDLE_BYTES } from "../../handle.ts";
 import { ALICE, type Env, expectErrno, makeEnv, ROOT, SHARE, type StoreFactory } from "./harness.ts";
 
 const U = { mode: 0o644 };

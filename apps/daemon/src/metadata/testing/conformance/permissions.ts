@@ -1,6 +1,6 @@
 /** Permission checks, squash, read-only shares, SETATTR rules and the data path's metadata side. */
 import { afterEach, beforeEach, expect, it } from "vitest";
-import type { ShareInfo } from "../../domain/share.ts";
+import type { ShareInfo } from "../../../domain/share.ts";
 import {
   ACCESS_DELETE,
   ACCESS_EXECUTE,
@@ -8,7 +8,7 @@ import {
   ACCESS_LOOKUP,
   ACCESS_MODIFY,
   ACCESS_READ,
-} from "../types.ts";
+} from "../../types.ts";
 import {
   ALICE,
   BOB,

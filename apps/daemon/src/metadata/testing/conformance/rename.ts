@@ -119,7 +119,7 @@ export function renameTests(factory: StoreFactory): void {
     const other = { ...env.svc.shareOf(env.root), name: "/other" };
     await env.payload.inner.addShare(
       "/other",
-      new (await import("../../payload/block-store/memory.ts")).MemoryBlockStore(),
+      new (await import("../../../payload/block-store/memory.ts")).MemoryBlockStore(),
     );
     await env.svc.addShare(other, env.store);
     const oroot = env.svc.rootHandle("/other");

@@ -4,10 +4,10 @@
  * The seed is printed on failure; set METADATA_SEED to replay one.
  */
 import { expect, it } from "vitest";
-import { FsError } from "../../domain/errors.ts";
-import { prng } from "../../domain/testing/prng.ts";
-import { MemoryMetadataStore } from "../stores/memory.ts";
-import type { Caller } from "../types.ts";
+import { FsError } from "../../../domain/errors.ts";
+import { prng } from "../../../domain/testing/prng.ts";
+import { MemoryMetadataStore } from "../../stores/memory.ts";
+import type { Caller } from "../../types.ts";
 import { ALICE, BOB, type Env, makeEnv, ROOT, type StoreFactory } from "./harness.ts";
 
 export const MODEL_OPS = 400;
