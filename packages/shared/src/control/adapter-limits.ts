@@ -60,6 +60,16 @@ export const ADAPTER_LIMITS: readonly AdapterLimitDef[] = [
     max: 8 * 1024 * MIB,
     defaults: { smb: 32 * MIB },
   },
+  {
+    // Samba's smbd gives a client OPLOCK_BREAK_TIMEOUT (30 s) and Windows 35 s (§3.3.2.1); an NFS
+    // call held that long outlives an NFS client's retry, so another protocol waits only this long.
+    key: "crossProtocolBreakWaitMs",
+    description:
+      "an NFS call waits this long for an SMB client to acknowledge an oplock/lease break, then the break counts as acknowledged",
+    min: 0,
+    max: 35_000,
+    defaults: { smb: 5_000 },
+  },
 ];
 
 export interface AdapterLimitValue {

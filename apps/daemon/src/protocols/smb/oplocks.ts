@@ -168,6 +168,21 @@ export function breakOthers(
 }
 
 /**
+ * Every holder of `file` still breaking counts as having acknowledged down to `to` (§3.3.2.1,
+ * §3.3.2.5 timer expiry, cut short for another protocol's change): the waiters go on. The client
+ * learns nothing more; a late acknowledgment gets STATUS_UNSUCCESSFUL / INVALID_OPLOCK_PROTOCOL.
+ */
+export function expireBreaks(file: FileState, to: (h: CacheHolder) => number): number {
+  let expired = 0;
+  for (const h of file.holders) {
+    if (!h.breaking) continue;
+    settleBreak(h, reachable(h, h.state & to(h)));
+    expired++;
+  }
+  return expired;
+}
+
+/**
  * A write, truncation or byte-range lock through `open` ends read caching (no wait), LEVEL_II
  * oplocks included the writer's own; only the writer's own lease is kept (Samba
  * contend_level2_oplocks). A writer holding W is alone: nothing else caches.

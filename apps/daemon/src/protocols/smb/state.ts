@@ -22,6 +22,11 @@ export interface SmbConfig {
   encryptionRequired: boolean;
   /** Shares (names as in TREE_CONNECT, lower case) whose trees must encrypt (§3.3.1.6 EncryptData). */
   encryptedShares: ReadonlySet<string>;
+  /**
+   * How long a change from another protocol (NFS, through the metadata change gate) waits for an
+   * oplock/lease break acknowledgment before the break counts as acknowledged (oplock-gate.ts).
+   */
+  crossProtocolBreakWaitMs: number;
   maxTransactBytes: number;
   maxReadBytes: number;
   maxWriteBytes: number;

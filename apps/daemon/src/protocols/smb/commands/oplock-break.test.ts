@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { smbConfigFrom } from "../adapter.ts";
 import * as C from "../constants.ts";
 import {
   SMB2_LEASE_HANDLE_CACHING as H,
@@ -17,13 +18,27 @@ import {
   oplockAckBody,
   writeBody,
 } from "../testing/bodies.ts";
-import { useSmbHarness } from "../testing/fixture.ts";
+import { type SmbFixture, useSmbHarness } from "../testing/fixture.ts";
 import { ALICE } from "../testing/harness.ts";
+import type { SmbTestClient } from "../testing/smb-client.ts";
 
 const BATCH = 0x09;
 const LEVEL_II = 0x01;
 const LEASE = 0xff;
 const NFS_CALLER = { uid: ALICE.uid, gid: ALICE.gid, gids: [] };
+
+/** `a` opens `name` with an RWH V2 lease; the file as NFS finds it. */
+async function leaseRWH(fx: SmbFixture, a: SmbTestClient, name: string) {
+  const key = randomBytes(16);
+  const ra = await a.send(
+    C.SMB2_CREATE,
+    createBody(name, { oplock: LEASE, contexts: leaseContext(key, R | H | W, true) }),
+  );
+  expect(leaseOf(ra)?.state).toBe(R | H | W);
+  const md = fx.h.metadata;
+  const found = await md.lookup(NFS_CALLER, md.rootHandle("/export"), name);
+  return { key, ra, md, found };
+}
 
 describe("oplocks and leases (CREATE grant, break, acknowledgment)", () => {
   const fx = useSmbHarness();
@@ -115,14 +130,7 @@ describe("oplocks and leases (CREATE grant, break, acknowledgment)", () => {
 
   it("breaks an SMB lease before an NFS-side write (the metadata change gate) and waits for the ack", async () => {
     const a = await login([C.SMB2_DIALECT_300]);
-    const key = randomBytes(16);
-    const ra = await a.send(
-      C.SMB2_CREATE,
-      createBody("cross.txt", { oplock: LEASE, contexts: leaseContext(key, R | H | W, true) }),
-    );
-    expect(leaseOf(ra)?.state).toBe(R | H | W);
-    const md = fx.h.metadata;
-    const found = await md.lookup(NFS_CALLER, md.rootHandle("/export"), "cross.txt");
+    const { key, ra, md, found } = await leaseRWH(fx, a, "cross.txt");
     let written = false;
     const nfsWrite = md.prepareWrite(NFS_CALLER, found.handle).then(() => {
       written = true;
@@ -151,5 +159,33 @@ describe("oplocks and leases (CREATE grant, break, acknowledgment)", () => {
     await a.send(C.SMB2_OPLOCK_BREAK, oplockAckBody(fileIdOf(ra), 0));
     await removed;
     await expect(md.lookup(NFS_CALLER, md.rootHandle("/export"), "doomed.txt")).rejects.toThrow();
+  });
+});
+
+describe("an NFS change and an SMB client that never acknowledges (crossProtocolBreakWaitMs)", () => {
+  const fx = useSmbHarness({ settings: { crossProtocolBreakWaitMs: 200 } });
+
+  // The test timeout stays under the 35 s an SMB CREATE waits: without the bound it fails.
+  it("downgrades the RWH lease after the bound and lets the NFS-side write go on", {
+    timeout: 15_000,
+  }, async () => {
+    const a = await fx.login([C.SMB2_DIALECT_300]);
+    const { key, ra, md, found } = await leaseRWH(fx, a, "silent.txt");
+    await md.prepareWrite(NFS_CALLER, found.handle);
+    const brk = await a.nextBreak();
+    expect([brk.body.readUInt32LE(24), brk.body.readUInt32LE(28)]).toEqual([R | H | W, 0]);
+    // The break counted as acknowledged: the lease holds nothing, so a late ack finds no break and
+    // the next NFS change breaks nothing.
+    expect((await a.send(C.SMB2_OPLOCK_BREAK, leaseAckBody(key, 0))).status).toBe(0xc0000001);
+    await md.prepareWrite(NFS_CALLER, found.handle);
+    expect(a.breaks).toEqual([]);
+    await a.send(C.SMB2_CLOSE, closeBody(fileIdOf(ra)));
+  });
+
+  it("defaults the bound to 5 s and refuses one past the 35 s SMB timer, naming the key", () => {
+    expect(smbConfigFrom({ host: "127.0.0.1", port: 0 }).crossProtocolBreakWaitMs).toBe(5_000);
+    expect(() => smbConfigFrom({ host: "127.0.0.1", port: 0, crossProtocolBreakWaitMs: 36_000 })).toThrow(
+      "settings.crossProtocolBreakWaitMs",
+    );
   });
 });
