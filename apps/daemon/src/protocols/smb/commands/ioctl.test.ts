@@ -1,22 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import { STATUS_NOT_SUPPORTED } from "../ntstatus.ts";
 import { ioctlBody } from "../testing/bodies.ts";
-import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
+import { ALICE } from "../testing/harness.ts";
 import { SmbTestClient } from "../testing/smb-client.ts";
 import { SmbWriter } from "../wire.ts";
 
 describe("IOCTL", () => {
-  let h: SmbHarness;
-  beforeAll(async () => {
-    h = await startSmbHarness();
-  });
-  afterAll(async () => h.stop());
+  const smb = useSmbHarness();
   const output = (r: { msg: Buffer; body: Buffer }) =>
     r.msg.subarray(r.body.readUInt32LE(32), r.body.readUInt32LE(32) + r.body.readUInt32LE(36));
 
   it("VALIDATE_NEGOTIATE_INFO echoes the negotiated dialect; a mismatch drops the connection", async () => {
-    const c = await SmbTestClient.connect(h.port);
+    const c = await SmbTestClient.connect(smb.h.port);
     const dialects = [C.SMB2_DIALECT_202, C.SMB2_DIALECT_210, C.SMB2_DIALECT_300];
     const neg = await c.negotiate(dialects);
     const guid = c.lastClientGuid!;
@@ -46,7 +43,7 @@ describe("IOCTL", () => {
   });
 
   it("QUERY_NETWORK_INTERFACE_INFO lists the loopback address; other FSCTLs are NOT_SUPPORTED", async () => {
-    const c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+    const c = await SmbTestClient.login(smb.h.port, ALICE.user, ALICE.password);
     const r = await c.send(C.SMB2_IOCTL, ioctlBody(C.FSCTL_QUERY_NETWORK_INTERFACE_INFO, Buffer.alloc(0)));
     expect(r.status).toBe(0);
     const out = output(r);

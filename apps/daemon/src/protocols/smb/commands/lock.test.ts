@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import * as S from "../ntstatus.ts";
 import { lockBody, open, readBody, writeBody, writeFile } from "../testing/bodies.ts";
-import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
-import { SmbTestClient } from "../testing/smb-client.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
+import type { SmbTestClient } from "../testing/smb-client.ts";
 import { clampRange } from "./lock.ts";
 
 const X = C.SMB2_LOCKFLAG_EXCLUSIVE_LOCK;
@@ -11,19 +11,16 @@ const NOW = C.SMB2_LOCKFLAG_FAIL_IMMEDIATELY;
 const U = C.SMB2_LOCKFLAG_UNLOCK;
 
 describe("LOCK", () => {
-  let h: SmbHarness;
+  const smb = useSmbHarness();
   let a: SmbTestClient;
   let b: SmbTestClient;
   beforeAll(async () => {
-    h = await startSmbHarness();
-    a = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
-    b = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
-    await writeFile(a, "l.bin", Buffer.alloc(1000));
+    const setup = await smb.login();
+    await writeFile(setup, "l.bin", Buffer.alloc(1000));
   });
-  afterAll(async () => {
-    a.close();
-    b.close();
-    await h.stop();
+  beforeEach(async () => {
+    a = await smb.login();
+    b = await smb.login();
   });
 
   it("conflicts between opens, blocks I/O in the range, and unlocks exactly", async () => {
@@ -57,19 +54,23 @@ describe("LOCK", () => {
   it("conflicts with a lock taken through the shared LockManager (as NLM does)", async () => {
     const fa = await open(a, "l.bin");
     const handle = (
-      await h.metadata.lookup({ uid: 0, gid: 0, gids: [] }, h.metadata.rootHandle("/export"), "l.bin")
+      await smb.h.metadata.lookup({ uid: 0, gid: 0, gids: [] }, smb.h.metadata.rootHandle("/export"), "l.bin")
     ).handle;
-    await h.metadata.lock(handle, { owner: "nlm:host:1", kind: "exclusive", offset: 200, length: 10 }, false);
+    await smb.h.metadata.lock(
+      handle,
+      { owner: "nlm:host:1", kind: "exclusive", offset: 200, length: 10 },
+      false,
+    );
     expect(
       (await a.send(C.SMB2_LOCK, lockBody(fa, [{ offset: 205n, length: 1n, flags: X | NOW }]))).status,
     ).toBe(S.STATUS_LOCK_NOT_GRANTED);
-    h.metadata.unlock(handle, { owner: "nlm:host:1", offset: 200, length: 10 });
+    smb.h.metadata.unlock(handle, { owner: "nlm:host:1", offset: 200, length: 10 });
     expect(
       (await a.send(C.SMB2_LOCK, lockBody(fa, [{ offset: 205n, length: 1n, flags: X | NOW }]))).status,
     ).toBe(0);
     // And the SMB lock is visible to NLM TEST.
     expect(
-      h.metadata.testLock(handle, { owner: "nlm:host:2", kind: "shared", offset: 205, length: 1 }),
+      smb.h.metadata.testLock(handle, { owner: "nlm:host:2", kind: "shared", offset: 205, length: 1 }),
     ).not.toBeNull();
   });
 

@@ -1,17 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import { STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED } from "../ntstatus.ts";
-import { type SmbHarness, startSmbHarness } from "../testing/harness.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
+import { startSmbHarness } from "../testing/harness.ts";
 import { SmbTestClient } from "../testing/smb-client.ts";
 import { SmbWriter } from "../wire.ts";
 import { pickCipher, serverCapabilities } from "./negotiate.ts";
 
 describe("NEGOTIATE", () => {
-  let h: SmbHarness;
-  beforeAll(async () => {
-    h = await startSmbHarness();
-  });
-  afterAll(async () => h.stop());
+  const smb = useSmbHarness();
 
   it.each([
     [[C.SMB2_DIALECT_202], C.SMB2_DIALECT_202],
@@ -19,7 +16,7 @@ describe("NEGOTIATE", () => {
     [[C.SMB2_DIALECT_210, C.SMB2_DIALECT_300, C.SMB2_DIALECT_302], C.SMB2_DIALECT_302],
     [[C.SMB2_DIALECT_202, C.SMB2_DIALECT_311], C.SMB2_DIALECT_311],
   ])("offered %j → picks 0x%s", async (dialects, want) => {
-    const c = await SmbTestClient.connect(h.port);
+    const c = await SmbTestClient.connect(smb.h.port);
     const r = await c.negotiate(dialects);
     expect(r.status).toBe(0);
     expect(r.body.readUInt16LE(0)).toBe(65);
@@ -37,14 +34,14 @@ describe("NEGOTIATE", () => {
   });
 
   it("refuses when no dialect is common", async () => {
-    const c = await SmbTestClient.connect(h.port);
+    const c = await SmbTestClient.connect(smb.h.port);
     const r = await c.negotiate([0x0222]);
     expect(r.status).toBe(STATUS_NOT_SUPPORTED);
     c.close();
   });
 
   it("refuses 3.1.1 without a PREAUTH_INTEGRITY context", async () => {
-    const c = await SmbTestClient.connect(h.port);
+    const c = await SmbTestClient.connect(smb.h.port);
     const body = new SmbWriter()
       .u16(36)
       .u16(1)

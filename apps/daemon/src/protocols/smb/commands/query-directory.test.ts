@@ -1,24 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import * as S from "../ntstatus.ts";
 import { entryNames, open, queryDirBody, writeFile } from "../testing/bodies.ts";
-import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
-import { SmbTestClient } from "../testing/smb-client.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
+import type { SmbTestClient } from "../testing/smb-client.ts";
 
 describe("QUERY_DIRECTORY", () => {
-  let h: SmbHarness;
+  const smb = useSmbHarness();
   let c: SmbTestClient;
   const names = Array.from({ length: 40 }, (_, i) => `file${String(i).padStart(2, "0")}.txt`);
   beforeAll(async () => {
-    h = await startSmbHarness();
-    c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
-    await open(c, "sub", { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
-    for (const n of names) await writeFile(c, `sub\\${n}`, Buffer.from(n));
-    await writeFile(c, "sub\\other.dat", Buffer.from("o"));
+    const setup = await smb.login();
+    await open(setup, "sub", { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
+    for (const n of names) await writeFile(setup, `sub\\${n}`, Buffer.from(n));
+    await writeFile(setup, "sub\\other.dat", Buffer.from("o"));
   });
-  afterAll(async () => {
-    c.close();
-    await h.stop();
+  beforeEach(async () => {
+    c = await smb.login();
   });
 
   async function listAll(cls: number, pattern: string, outLen = 65536): Promise<string[]> {

@@ -1,21 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import * as S from "../ntstatus.ts";
 import { open, queryInfoBody, writeFile } from "../testing/bodies.ts";
-import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
-import { SmbTestClient } from "../testing/smb-client.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
+import { ALICE } from "../testing/harness.ts";
+import type { SmbTestClient } from "../testing/smb-client.ts";
 
 describe("QUERY_INFO", () => {
-  let h: SmbHarness;
+  const smb = useSmbHarness();
   let c: SmbTestClient;
   beforeAll(async () => {
-    h = await startSmbHarness();
-    c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
-    await writeFile(c, "q.txt", Buffer.alloc(5000, 1));
+    const setup = await smb.login();
+    await writeFile(setup, "q.txt", Buffer.alloc(5000, 1));
   });
-  afterAll(async () => {
-    c.close();
-    await h.stop();
+  beforeEach(async () => {
+    c = await smb.login();
   });
   const data = (r: { msg: Buffer; body: Buffer }) =>
     r.msg.subarray(r.body.readUInt16LE(2), r.body.readUInt16LE(2) + r.body.readUInt32LE(4));
@@ -23,7 +22,7 @@ describe("QUERY_INFO", () => {
   it("answers the file classes with the metadata the NFS side sees", async () => {
     const f = await open(c, "q.txt", { access: C.FILE_READ_ATTRIBUTES | C.FILE_READ_DATA });
     const attr = (
-      await h.metadata.lookup({ uid: 0, gid: 0, gids: [] }, h.metadata.rootHandle("/export"), "q.txt")
+      await smb.h.metadata.lookup({ uid: 0, gid: 0, gids: [] }, smb.h.metadata.rootHandle("/export"), "q.txt")
     ).attr;
     const std = data(
       await c.send(C.SMB2_QUERY_INFO, queryInfoBody(f, C.SMB2_0_INFO_FILE, C.FileStandardInformation)),

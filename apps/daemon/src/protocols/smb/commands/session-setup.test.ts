@@ -1,23 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import { STATUS_ACCESS_DENIED, STATUS_LOGON_FAILURE, STATUS_USER_SESSION_DELETED } from "../ntstatus.ts";
 import { shareInfo } from "../testing/context.ts";
-import { ALICE, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
+import { ALICE, startSmbHarness } from "../testing/harness.ts";
 import { SmbTestClient } from "../testing/smb-client.ts";
 
 const ECHO = Buffer.from([4, 0, 0, 0]);
 
 describe("SESSION_SETUP (NTLMv2) and signing", () => {
-  let h: SmbHarness;
-  beforeAll(async () => {
-    h = await startSmbHarness();
-  });
-  afterAll(async () => h.stop());
+  const smb = useSmbHarness();
 
   it.each([C.SMB2_DIALECT_202, C.SMB2_DIALECT_300, C.SMB2_DIALECT_311])(
     "dialect 0x%s: logs in and signs",
     async (dialect) => {
-      const c = await SmbTestClient.connect(h.port);
+      const c = await SmbTestClient.connect(smb.h.port);
       await c.negotiate([dialect]);
       const r = await c.sessionSetup(ALICE.user, ALICE.password);
       expect(r.status).toBe(0);
@@ -42,7 +39,7 @@ describe("SESSION_SETUP (NTLMv2) and signing", () => {
       [ALICE.user, "wrong"],
       ["nobody", "x"],
     ] as const) {
-      const c = await SmbTestClient.connect(h.port);
+      const c = await SmbTestClient.connect(smb.h.port);
       await c.negotiate();
       const r = await c.sessionSetup(user, pass);
       expect(r.status).toBe(STATUS_LOGON_FAILURE);

@@ -1,25 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import { sid } from "../info/security.ts";
 import * as S from "../ntstatus.ts";
 import { closeBody, createBody, open, renameInfo, setInfoBody, writeFile } from "../testing/bodies.ts";
-import { ALICE, BOB, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
-import { SmbTestClient } from "../testing/smb-client.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
+import { ALICE, BOB } from "../testing/harness.ts";
+import type { SmbTestClient } from "../testing/smb-client.ts";
 import { SmbWriter } from "../wire.ts";
 
 describe("SET_INFO", () => {
-  let h: SmbHarness;
+  const smb = useSmbHarness();
   let c: SmbTestClient;
   const who = { uid: 0, gid: 0, gids: [] };
-  beforeAll(async () => {
-    h = await startSmbHarness();
-    c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+  beforeEach(async () => {
+    c = await smb.login();
   });
-  afterAll(async () => {
-    c.close();
-    await h.stop();
-  });
-  const root = () => h.metadata.rootHandle("/export");
+  const root = () => smb.h.metadata.rootHandle("/export");
   const set = (f: Parameters<typeof setInfoBody>[0], cls: number, data: Buffer) =>
     c.send(C.SMB2_SET_INFO, setInfoBody(f, C.SMB2_0_INFO_FILE, cls, data));
 
@@ -33,12 +29,12 @@ describe("SET_INFO", () => {
     );
     expect((await set(f, C.FileRenameInformation, renameInfo("dir\\moved.txt"))).status).toBe(0);
     await c.send(C.SMB2_CLOSE, closeBody(f));
-    const dir = await h.metadata.lookup(who, root(), "dir");
-    expect((await h.metadata.lookup(who, dir.handle, "moved.txt")).attr.size).toBe(1);
+    const dir = await smb.h.metadata.lookup(who, root(), "dir");
+    expect((await smb.h.metadata.lookup(who, dir.handle, "moved.txt")).attr.size).toBe(1);
     const g = await open(c, "b.txt", { access: C.DELETE });
     expect((await set(g, C.FileRenameInformation, renameInfo("dir\\moved.txt", true))).status).toBe(0);
     await c.send(C.SMB2_CLOSE, closeBody(g));
-    await expect(h.metadata.lookup(who, root(), "b.txt")).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(smb.h.metadata.lookup(who, root(), "b.txt")).rejects.toMatchObject({ code: "ENOENT" });
     const noDelete = await open(c, "dir\\moved.txt", { access: C.FILE_READ_DATA });
     expect((await set(noDelete, C.FileRenameInformation, renameInfo("x.txt"))).status).toBe(
       S.STATUS_ACCESS_DENIED,
@@ -49,11 +45,11 @@ describe("SET_INFO", () => {
     await writeFile(c, "size.txt", Buffer.alloc(1000, 3));
     const f = await open(c, "size.txt");
     expect((await set(f, C.FileEndOfFileInformation, new SmbWriter().u64(10n).finish())).status).toBe(0);
-    expect((await h.metadata.lookup(who, root(), "size.txt")).attr.size).toBe(10);
+    expect((await smb.h.metadata.lookup(who, root(), "size.txt")).attr.size).toBe(10);
     expect((await set(f, C.FileAllocationInformation, new SmbWriter().u64(1n << 20n).finish())).status).toBe(
       0,
     );
-    expect((await h.metadata.lookup(who, root(), "size.txt")).attr.size).toBe(10);
+    expect((await smb.h.metadata.lookup(who, root(), "size.txt")).attr.size).toBe(10);
     const mtime = 133_000_000_000_000_000n; // 2022-06
     const basic = new SmbWriter()
       .u64(0n)
@@ -64,7 +60,7 @@ describe("SET_INFO", () => {
       .u32(0)
       .finish();
     expect((await set(f, C.FileBasicInformation, basic)).status).toBe(0);
-    const attr = (await h.metadata.lookup(who, root(), "size.txt")).attr;
+    const attr = (await smb.h.metadata.lookup(who, root(), "size.txt")).attr;
     expect(attr.mtime.sec).toBe(Number((mtime - 116444736000000000n) / 10_000_000n));
     expect(attr.dosAttributes & C.FILE_ATTRIBUTE_HIDDEN).toBe(C.FILE_ATTRIBUTE_HIDDEN);
   });
@@ -110,12 +106,12 @@ describe("SET_INFO", () => {
     expect((await secure(f, sd(null, 4242), GROUP)).status).toBe(S.STATUS_ACCESS_DENIED);
     expect((await secure(f, sd(null, null), OWNER | GROUP)).status).toBe(0);
     await c.send(C.SMB2_CLOSE, closeBody(f));
-    const attr = (await h.metadata.lookup(who, root(), "owned.txt")).attr;
+    const attr = (await smb.h.metadata.lookup(who, root(), "owned.txt")).attr;
     expect([attr.uid, attr.gid]).toEqual([ALICE.uid, ALICE.gid]);
 
     // Not the owner: EPERM even when naming the current owner and group (pjdfstest chown/07).
-    const fh = (await h.metadata.lookup(who, root(), "owned.txt")).handle;
-    await h.metadata.setattr(who, fh, { uid: BOB.uid, gid: BOB.gid, mode: 0o666 });
+    const fh = (await smb.h.metadata.lookup(who, root(), "owned.txt")).handle;
+    await smb.h.metadata.setattr(who, fh, { uid: BOB.uid, gid: BOB.gid, mode: 0o666 });
     const g = await open(c, "owned.txt", { access: C.WRITE_OWNER | C.READ_CONTROL });
     expect((await secure(g, sd(BOB.uid, BOB.gid), OWNER | GROUP)).status).toBe(S.STATUS_ACCESS_DENIED);
     await c.send(C.SMB2_CLOSE, closeBody(g));

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import {
   STATUS_ACCESS_DENIED,
@@ -8,36 +8,33 @@ import {
 } from "../ntstatus.ts";
 import { createBody, open } from "../testing/bodies.ts";
 import { shareInfo } from "../testing/context.ts";
-import { ALICE, BOB, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
+import { ALICE, BOB } from "../testing/harness.ts";
 import { SmbTestClient } from "../testing/smb-client.ts";
 
 describe("TREE_CONNECT / TREE_DISCONNECT", () => {
-  let h: SmbHarness;
-  beforeAll(async () => {
-    h = await startSmbHarness({
-      shares: [
-        shareInfo("/export"),
-        shareInfo("/frozen", { readOnly: true }),
-        shareInfo("/nfsonly", { protocols: { nfs: true, smb: false } }),
-      ],
-    });
+  const smb = useSmbHarness({
+    shares: [
+      shareInfo("/export"),
+      shareInfo("/frozen", { readOnly: true }),
+      shareInfo("/nfsonly", { protocols: { nfs: true, smb: false } }),
+    ],
   });
-  afterAll(async () => h.stop());
 
   it("connects by share name without the slash, case-insensitively, and reports the share", async () => {
-    const c = await SmbTestClient.connect(h.port);
+    const c = await SmbTestClient.connect(smb.h.port);
     await c.negotiate();
     await c.sessionSetup(ALICE.user, ALICE.password);
     const r = await c.treeConnect("EXPORT");
     expect(r.status).toBe(0);
     expect(r.body[2]).toBe(C.SMB2_SHARE_TYPE_DISK);
     expect(r.body.readUInt32LE(12)).toBe(C.FILE_ALL_ACCESS);
-    expect(h.ctx.clients.list().some((x) => x.share === "/export" && x.user === "alice")).toBe(true);
+    expect(smb.h.ctx.clients.list().some((x) => x.share === "/export" && x.user === "alice")).toBe(true);
     c.close();
   });
 
   it("refuses unknown and NFS-only shares with BAD_NETWORK_NAME; accepts IPC$ (no pipes)", async () => {
-    const c = await SmbTestClient.connect(h.port);
+    const c = await SmbTestClient.connect(smb.h.port);
     await c.negotiate();
     await c.sessionSetup(ALICE.user, ALICE.password);
     expect((await c.treeConnect("missing")).status).toBe(STATUS_BAD_NETWORK_NAME);
@@ -49,12 +46,12 @@ describe("TREE_CONNECT / TREE_DISCONNECT", () => {
   });
 
   it("a read-only user gets ACCESS_DENIED for writes; a read-only share MEDIA_WRITE_PROTECTED", async () => {
-    const bob = await SmbTestClient.login(h.port, BOB.user, BOB.password);
+    const bob = await SmbTestClient.login(smb.h.port, BOB.user, BOB.password);
     expect((await bob.send(C.SMB2_CREATE, createBody("b.txt", { disposition: C.FILE_CREATE }))).status).toBe(
       STATUS_ACCESS_DENIED,
     );
     bob.close();
-    const alice = await SmbTestClient.login(h.port, ALICE.user, ALICE.password, "frozen");
+    const alice = await SmbTestClient.login(smb.h.port, ALICE.user, ALICE.password, "frozen");
     const r = await alice.send(C.SMB2_CREATE, createBody("a.txt", { disposition: C.FILE_CREATE }));
     expect(r.status).toBe(STATUS_MEDIA_WRITE_PROTECTED);
     // Reading the root still works.
@@ -63,7 +60,7 @@ describe("TREE_CONNECT / TREE_DISCONNECT", () => {
   });
 
   it("after TREE_DISCONNECT the tree id is gone", async () => {
-    const c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+    const c = await SmbTestClient.login(smb.h.port, ALICE.user, ALICE.password);
     expect((await c.send(C.SMB2_TREE_DISCONNECT, Buffer.from([4, 0, 0, 0]))).status).toBe(0);
     expect((await c.send(C.SMB2_CREATE, createBody("x"))).status).toBe(STATUS_NETWORK_NAME_DELETED);
     c.close();

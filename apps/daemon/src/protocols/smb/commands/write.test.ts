@@ -1,21 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import * as S from "../ntstatus.ts";
 import { closeBody, open, writeBody } from "../testing/bodies.ts";
-import { ALICE, BOB, type SmbHarness, startSmbHarness } from "../testing/harness.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
+import { BOB } from "../testing/harness.ts";
 import { SmbTestClient } from "../testing/smb-client.ts";
 
 describe("WRITE", () => {
-  let h: SmbHarness;
+  const smb = useSmbHarness();
   let c: SmbTestClient;
-  beforeAll(async () => {
-    h = await startSmbHarness();
-    c = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
-  });
-  afterAll(async () => {
-    c.close();
-    await h.stop();
+  beforeEach(async () => {
+    c = await smb.login();
   });
 
   it("writes through the payload service and extends the size (sparse gaps read as zeros)", async () => {
@@ -29,10 +25,10 @@ describe("WRITE", () => {
       (await c.send(C.SMB2_WRITE, writeBody(f, 20_000n, b, C.SMB2_WRITEFLAG_WRITE_THROUGH))).status,
     ).toBe(0);
     await c.send(C.SMB2_CLOSE, closeBody(f));
-    const root = h.metadata.rootHandle("/export");
-    const attr = (await h.metadata.lookup({ uid: 0, gid: 0, gids: [] }, root, "w.bin")).attr;
+    const root = smb.h.metadata.rootHandle("/export");
+    const attr = (await smb.h.metadata.lookup({ uid: 0, gid: 0, gids: [] }, root, "w.bin")).attr;
     expect(attr.size).toBe(20_100);
-    const content = await h.payload.readAt("/export", attr.payloadId!, 0, attr.size);
+    const content = await smb.h.payload.readAt("/export", attr.payloadId!, 0, attr.size);
     expect(content.subarray(0, 10_000)).toEqual(a);
     expect(content.subarray(10_000, 20_000)).toEqual(Buffer.alloc(10_000));
     expect(content.subarray(20_000)).toEqual(b);
@@ -54,7 +50,7 @@ describe("WRITE", () => {
   });
 
   it("a read-only user cannot open for writing", async () => {
-    const bob = await SmbTestClient.login(h.port, BOB.user, BOB.password);
+    const bob = await SmbTestClient.login(smb.h.port, BOB.user, BOB.password);
     const r = await bob.send(
       C.SMB2_CREATE,
       (await import("../testing/bodies.ts")).createBody("w.bin", { access: C.FILE_WRITE_DATA }),
