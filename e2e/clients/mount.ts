@@ -145,3 +145,26 @@ export function withKernelCifs(
 ): Promise<GuestResult> {
   return runInGuest(cifsScript(t, commands), opts);
 }
+
+/** Files on the 9p share (shareDir on the host) of the restart handshake below. */
+export const RESTART_ASK_FILE = "restart-please";
+export const RESTART_DONE_FILE = "restarted";
+
+/**
+ * Guest commands (inside a mounted script's `commands`) that hand a server restart to the host:
+ * unmount, write /share/restart-please, wait up to 120 s for /share/restarted (the host restarts
+ * the server on the same port, then writes it), mount again and go back into the mount point.
+ */
+export const RESTART_HANDSHAKE = `
+cd /
+umount "$MNT"
+echo restart > /share/${RESTART_ASK_FILE}
+i=0
+while [ ! -e /share/${RESTART_DONE_FILE} ]; do
+  sleep 0.2
+  i=$((i + 1))
+  [ $i -lt 600 ] || { echo "server never came back"; exit 1; }
+done
+rig_mount
+cd "$MNT"
+`;

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NfsServer, startNfsServer } from "../../apps/daemon/src/protocols/nfs/testing/server.ts";
 import { guestImage } from "../clients/guest.ts";
-import { withKernelNfs } from "../clients/mount.ts";
+import { RESTART_ASK_FILE, RESTART_DONE_FILE, RESTART_HANDSHAKE, withKernelNfs } from "../clients/mount.ts";
 import { rigBodyCommands } from "../clients/rig-body.ts";
 
 const ROUND_TRIP_BYTES = 64 * 1024 * 1024;
@@ -69,21 +69,6 @@ echo "RESTART OK"
 `;
 }
 
-/** Guest side of the restart: unmount, ask the host to restart the server, wait, mount again. */
-const RESTART_HANDSHAKE = `
-cd /
-umount "$MNT"
-echo restart > /share/restart-please
-i=0
-while [ ! -e /share/restarted ]; do
-  sleep 0.2
-  i=$((i + 1))
-  [ $i -lt 600 ] || { echo "server never came back"; exit 1; }
-done
-rig_mount
-cd "$MNT"
-`;
-
 describe("kernel NFSv3 client against DittoFS (persistent stores)", () => {
   let dir: string;
   let shareDir: string;
@@ -104,12 +89,12 @@ describe("kernel NFSv3 client against DittoFS (persistent stores)", () => {
 
   /** Host side: when the guest asks, restart the server on the same directory and port. */
   async function restartWhenAsked(done: { value: boolean }): Promise<void> {
-    while (!done.value && !existsSync(join(shareDir, "restart-please"))) await sleep(100);
+    while (!done.value && !existsSync(join(shareDir, RESTART_ASK_FILE))) await sleep(100);
     if (done.value) return;
     const port = server.port;
     await server.stop();
     server = await startNfsServer({ stores: { dataDir: dir }, port });
-    writeFileSync(join(shareDir, "restarted"), "yes\n");
+    writeFileSync(join(shareDir, RESTART_DONE_FILE), "yes\n");
   }
 
   it("round trip, the file-operation list, and the files again after a server restart", async () => {
@@ -140,6 +125,6 @@ describe("kernel NFSv3 client against DittoFS (persistent stores)", () => {
     expect(r.output).toContain("LIST OK");
     expect(r.output).toContain("RESTART OK");
     expect(r.exitCode, r.output).toBe(0);
-    expect(existsSync(join(shareDir, "restarted"))).toBe(true);
+    expect(existsSync(join(shareDir, RESTART_DONE_FILE))).toBe(true);
   });
 });

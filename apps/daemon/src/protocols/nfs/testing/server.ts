@@ -26,6 +26,8 @@ export interface NfsServerOptions {
   settings?: Record<string, unknown>;
   logger?: Logger;
   cacheSizeBytes?: number;
+  /** Wraps each share's block store (fault injection in crash tests). */
+  wrapBlocks?: (blocks: BlockStore) => BlockStore;
 }
 
 export type TestContext = AdapterContext & {
@@ -91,7 +93,7 @@ export async function startNfsServer(opts: NfsServerOptions = {}): Promise<NfsSe
     const { meta, blocks } =
       dataDir === null ? memoryStores() : await persistentStores(dataDir, opened.length);
     opened.push({ meta, blocks });
-    await payload.addShare(share.name, blocks);
+    await payload.addShare(share.name, opts.wrapBlocks?.(blocks) ?? blocks);
     await metadata.addShare(share, meta);
     shares.map.set(share.name, share);
   };
