@@ -11,6 +11,7 @@ import { SMB2_TRANSFORM_PROTOCOL_ID } from "./auth/encryption.ts";
 import { CreditWindow, splitChain } from "./chain.ts";
 import { closeOpen } from "./commands/close.ts";
 import { COMMANDS } from "./commands/index.ts";
+import type { SmbConnectionPort } from "./connection-port.ts";
 import {
   SMB2_CANCEL,
   SMB2_FLAGS_ASYNC_COMMAND,
@@ -60,7 +61,7 @@ export interface SmbConnectionShared {
 /** Response bytes counted for a command besides its READ data (headers and bodies are small). */
 const SMALL_RESPONSE_BYTES = 1024;
 
-export class SmbConnection implements GuardedConnection {
+export class SmbConnection implements GuardedConnection, SmbConnectionPort {
   dialect = 0;
   negotiated = false;
   clientGuid = Buffer.alloc(16);

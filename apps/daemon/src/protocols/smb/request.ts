@@ -4,7 +4,7 @@
  * replies and compound state. `CommandSpec` is one row of the dispatch table.
  */
 
-import type { SmbConnection } from "./connection.ts";
+import type { SmbConnectionPort } from "./connection-port.ts";
 import { SMB2_HEADER_SIZE, SMB2_RELATED_FILE_ID } from "./constants.ts";
 import type { Smb2Header } from "./header.ts";
 import type { FrameSlot } from "./intake.ts";
@@ -53,7 +53,7 @@ export class SmbRequest {
   sealed: Session | null = null;
   /** Set when the reply is the session's first signed one etc. */
   constructor(
-    readonly conn: SmbConnection,
+    readonly conn: SmbConnectionPort,
     readonly server: SmbServerState,
     readonly header: Smb2Header,
     /** This command's bytes from its header to its end (or NextCommand). */

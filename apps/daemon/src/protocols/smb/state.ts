@@ -9,7 +9,7 @@ import type { FileCall } from "../../files/types.ts";
 import type { Caller } from "../../metadata/types.ts";
 import type { AdapterContext } from "../adapter.ts";
 import type { SessionCipher } from "./auth/encryption.ts";
-import type { SmbConnection } from "./connection.ts";
+import type { SmbConnectionPort } from "./connection-port.ts";
 import type { NotifyState } from "./notify.ts";
 import type { CacheHolder } from "./oplocks.ts";
 
@@ -136,7 +136,7 @@ export interface Open {
   /** Data was written through this open (CLOSE then makes it durable). */
   written: boolean;
   /** The connection the open was made on (oplock breaks go out on it). */
-  conn: SmbConnection;
+  conn: SmbConnectionPort;
   /** The oplock or lease this open holds, if any (oplocks.ts). */
   holder: CacheHolder | null;
   /** CHANGE_NOTIFY state once the client asked for notifications on this directory open. */

@@ -4,7 +4,7 @@
  * delete-pending file when its last open goes, and optionally returns post-close attributes.
  */
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
-import type { SmbConnection } from "../connection.ts";
+import type { SmbConnectionPort } from "../connection-port.ts";
 import { SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB } from "../constants.ts";
 import { unwatch } from "../notify.ts";
 import { detachHolder } from "../oplocks.ts";
@@ -13,7 +13,7 @@ import { fileCall, type Open } from "../state.ts";
 import { SmbWriter } from "../wire.ts";
 
 /** Removes `open` everywhere; the last close of a delete-pending file unlinks it. */
-export async function closeOpen(conn: SmbConnection, open: Open): Promise<void> {
+export async function closeOpen(conn: SmbConnectionPort, open: Open): Promise<void> {
   if (!conn.opens.delete(open.volatileId)) return;
   for (const w of open.lockWaiters) w.abort();
   const server = conn.server;
