@@ -13,6 +13,7 @@ import type {
   CreateHow,
   DirChangeResult,
   FileAttr,
+  FsStat,
   MetadataService,
   MutationResult,
   SetAttrs,
@@ -30,6 +31,7 @@ import {
   rename,
   rmdir,
 } from "./names.ts";
+import { access, fsstat, type LookupWithDir, lookup, readlink } from "./query.ts";
 import { create, setattr } from "./setattr.ts";
 import type {
   FileCall,
@@ -87,6 +89,30 @@ export class FileService {
       throw new AccessRefused(access.writeRefusal, `read-only access to share ${share.name}`);
     }
     return { caller, handle, share, access };
+  }
+
+  /** The hot path: one metadata read, nothing allocated here. */
+  getattr(f: FileCall): Promise<FileAttr> {
+    return this.d.metadata.getattr(f.handle);
+  }
+
+  /** `name` in the directory `dir`, with the directory's attributes. */
+  lookup(dir: FileCall, name: string): Promise<LookupWithDir> {
+    return lookup(this.d, dir, name);
+  }
+
+  /** The subset of `mask` (ACCESS_* bits) mode bits and the share's access policy grant. */
+  access(f: FileCall, mask: number): Promise<{ attr: FileAttr; granted: number }> {
+    return access(this.d, f, mask);
+  }
+
+  readlink(f: FileCall): Promise<{ attr: FileAttr; target: string }> {
+    return readlink(this.d, f);
+  }
+
+  /** Space and file counts of the share holding `f`. */
+  fsstat(f: FileCall): Promise<{ attr: FileAttr; st: FsStat }> {
+    return fsstat(this.d, f);
   }
 
   write(f: FileCall, w: WriteRequest): Promise<WriteResult> {

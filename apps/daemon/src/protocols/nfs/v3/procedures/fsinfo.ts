@@ -14,7 +14,7 @@ import {
   RTMAX_BYTES,
   WTMAX_BYTES,
 } from "../constants.ts";
-import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { decodeFh, encodePostOpAttr } from "../types.ts";
 
 const MULTIPLE_BYTES = 4096;
@@ -30,7 +30,7 @@ export const fsinfo = (env: NfsEnv) =>
     needsExport: true,
     fh: (fh) => fh,
     decode: decodeFh,
-    handle: (_call, fh) => env.metadata.getattr(fh),
+    handle: (_call, _fh, file) => env.files.getattr(fileOf(file)),
     encode(w, attr) {
       encodePostOpAttr(w, attr);
       w.uint32(RTMAX_BYTES).uint32(RTMAX_BYTES).uint32(MULTIPLE_BYTES);

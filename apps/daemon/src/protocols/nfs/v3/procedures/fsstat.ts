@@ -1,7 +1,7 @@
 /** RFC 1813 §3.3.18 FSSTAT: space and file counts; invarsec 0 (values may change at any time). */
 import type { FileAttr, FsStat } from "../../../../metadata/types.ts";
 import { NFSPROC3_FSSTAT } from "../constants.ts";
-import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { decodeFh, encodePostOpAttr } from "../types.ts";
 
 export const fsstat = (env: NfsEnv) =>
@@ -13,10 +13,7 @@ export const fsstat = (env: NfsEnv) =>
     needsExport: true,
     fh: (fh) => fh,
     decode: decodeFh,
-    async handle(_call, fh) {
-      const st = await env.metadata.fsstat(fh);
-      return { attr: await env.metadata.getattr(fh), st };
-    },
+    handle: (_call, _fh, file) => env.files.fsstat(fileOf(file)),
     encode(w, { attr, st }) {
       encodePostOpAttr(w, attr);
       w.uint64(st.totalBytes).uint64(st.freeBytes).uint64(st.availBytes);

@@ -1,7 +1,7 @@
 /** RFC 1813 §3.3.1 GETATTR: GETATTR3resok { fattr3 obj_attributes }; the failure arm is empty. */
 import type { FileAttr } from "../../../../metadata/types.ts";
 import { NFSPROC3_GETATTR } from "../constants.ts";
-import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { decodeFh, encodeFattr } from "../types.ts";
 
 export const getattr = (env: NfsEnv) =>
@@ -13,7 +13,7 @@ export const getattr = (env: NfsEnv) =>
     needsExport: true,
     fh: (fh) => fh,
     decode: decodeFh,
-    handle: (_call, fh) => env.metadata.getattr(fh),
+    handle: (_call, _fh, file) => env.files.getattr(fileOf(file)),
     encode: encodeFattr,
     resfail: () => [],
   });

@@ -2,13 +2,13 @@
  * RFC 1813 §3.3.3 LOOKUP: LOOKUP3resok { object, obj_attributes, dir_attributes };
  * LOOKUP3resfail { dir_attributes }.
  */
-import type { FileAttr, LookupResult } from "../../../../metadata/types.ts";
+import type { LookupWithDir } from "../../../../files/query.ts";
 import { NFSPROC3_LOOKUP } from "../constants.ts";
-import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { type DirOpArgs, decodeDirOpArgs, encodePostOpAttr } from "../types.ts";
 
 export const lookup = (env: NfsEnv) =>
-  defineNfsProcedure<DirOpArgs, LookupResult & { dirAttr: FileAttr }>({
+  defineNfsProcedure<DirOpArgs, LookupWithDir>({
     proc: NFSPROC3_LOOKUP,
     name: "LOOKUP",
     mutates: false,
@@ -16,10 +16,7 @@ export const lookup = (env: NfsEnv) =>
     needsExport: true,
     fh: (a) => a.dir,
     decode: decodeDirOpArgs,
-    async handle(call, a) {
-      const found = await env.metadata.lookup(call.caller, a.dir, a.name);
-      return { ...found, dirAttr: await env.metadata.getattr(a.dir) };
-    },
+    handle: (_call, a, dir) => env.files.lookup(fileOf(dir), a.name),
     encode(w, r) {
       w.opaque(r.handle);
       encodePostOpAttr(w, r.attr);

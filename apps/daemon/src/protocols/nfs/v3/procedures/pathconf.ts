@@ -1,7 +1,7 @@
 /** RFC 1813 §3.3.20 PATHCONF: POSIX limits of the export (case-sensitive, names up to 255 bytes). */
 import type { FileAttr } from "../../../../metadata/types.ts";
 import { NFSPROC3_PATHCONF } from "../constants.ts";
-import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { decodeFh, encodePostOpAttr } from "../types.ts";
 
 export const LINK_MAX = 65535;
@@ -16,7 +16,7 @@ export const pathconf = (env: NfsEnv) =>
     needsExport: true,
     fh: (fh) => fh,
     decode: decodeFh,
-    handle: (_call, fh) => env.metadata.getattr(fh),
+    handle: (_call, _fh, file) => env.files.getattr(fileOf(file)),
     encode(w, attr) {
       encodePostOpAttr(w, attr);
       // linkmax, name_max, no_trunc, chown_restricted, case_insensitive, case_preserving

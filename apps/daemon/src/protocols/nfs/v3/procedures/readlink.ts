@@ -1,7 +1,7 @@
 /** RFC 1813 §3.3.5 READLINK: symlink_attributes + nfspath3; INVAL for a non-symlink. */
 import type { FileAttr } from "../../../../metadata/types.ts";
 import { NFSPROC3_READLINK } from "../constants.ts";
-import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { decodeFh, encodePostOpAttr } from "../types.ts";
 
 export const readlink = (env: NfsEnv) =>
@@ -13,10 +13,7 @@ export const readlink = (env: NfsEnv) =>
     needsExport: true,
     fh: (fh) => fh,
     decode: decodeFh,
-    async handle(call, fh) {
-      const target = await env.metadata.readlink(call.caller, fh);
-      return { attr: await env.metadata.getattr(fh), target };
-    },
+    handle: (_call, _fh, file) => env.files.readlink(fileOf(file)),
     encode(w, r) {
       encodePostOpAttr(w, r.attr);
       w.string(r.target);

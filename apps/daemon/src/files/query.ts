@@ -1,0 +1,49 @@
+/**
+ * Read-only questions about one file, for every protocol (NFS GETATTR/LOOKUP/ACCESS/READLINK/
+ * FSSTAT/FSINFO/PATHCONF): each is the metadata answer plus the attributes the reply carries, in
+ * the order the handlers had them (the answer first, so a failing check reads no attributes).
+ */
+import {
+  ACCESS_DELETE,
+  ACCESS_EXTEND,
+  ACCESS_MODIFY,
+  type FileAttr,
+  type FsStat,
+  type LookupResult,
+} from "../metadata/types.ts";
+import type { DataDeps } from "./data.ts";
+import type { FileCall } from "./types.ts";
+
+export type LookupWithDir = LookupResult & { dirAttr: FileAttr };
+
+/** `name` in `dir`, with the directory's attributes after the lookup (RFC 1813 §3.3.3). */
+export async function lookup(d: DataDeps, dir: FileCall, name: string): Promise<LookupWithDir> {
+  const found = await d.metadata.lookup(dir.caller, dir.handle, name);
+  return { ...found, dirAttr: await d.metadata.getattr(dir.handle) };
+}
+
+const WRITE_BITS = ACCESS_MODIFY | ACCESS_EXTEND | ACCESS_DELETE;
+
+/**
+ * The subset of `mask` (ACCESS3_* bits) the caller is granted: the mode bits' answer, less the
+ * write bits when the share's access policy gave this caller less than read-write.
+ */
+export async function access(
+  d: DataDeps,
+  f: FileCall,
+  mask: number,
+): Promise<{ attr: FileAttr; granted: number }> {
+  let granted = await d.metadata.access(f.caller, f.handle, mask);
+  if (f.access?.level !== "read-write") granted &= ~WRITE_BITS;
+  return { attr: await d.metadata.getattr(f.handle), granted: granted & mask };
+}
+
+export async function readlink(d: DataDeps, f: FileCall): Promise<{ attr: FileAttr; target: string }> {
+  const target = await d.metadata.readlink(f.caller, f.handle);
+  return { attr: await d.metadata.getattr(f.handle), target };
+}
+
+export async function fsstat(d: DataDeps, f: FileCall): Promise<{ attr: FileAttr; st: FsStat }> {
+  const st = await d.metadata.fsstat(f.handle);
+  return { attr: await d.metadata.getattr(f.handle), st };
+}
