@@ -22,6 +22,7 @@ import type {
 import type { PayloadService } from "../payload/types.ts";
 import { type CloseRequest, close } from "./close.ts";
 import { commit, type DataDeps, read, write } from "./data.ts";
+import { type MakeRequest, make } from "./make.ts";
 import {
   type LinkRequest,
   type LinkResult,
@@ -140,6 +141,11 @@ export class FileService {
   /** A regular file named `name` in the directory `dir`. */
   create(dir: FileCall, name: string, attrs: SetAttrs, how: CreateHow): Promise<MutationResult> {
     return create(this.d, dir, name, attrs, how);
+  }
+
+  /** A directory, symlink or special file named `name` in the directory `dir`. */
+  make(dir: FileCall, name: string, attrs: SetAttrs, m: MakeRequest): Promise<MutationResult> {
+    return make(this.d, dir, name, attrs, m);
   }
 
   /** Unlinks the non-directory `name` of `dir`; its payload goes once the inode does. */

@@ -6,7 +6,7 @@
 import type { MutationResult, SetAttrs } from "../../../../metadata/types.ts";
 import { NfsStatusError } from "../../status.ts";
 import { NF3BLK, NF3CHR, NF3FIFO, NF3SOCK, NFS3ERR_BADTYPE, NFSPROC3_MKNOD } from "../constants.ts";
-import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { type DirOpArgs, decodeDirOpArgs, decodeSattr, encodeCreated } from "../types.ts";
 
 type NodeType = "chr" | "blk" | "sock" | "fifo";
@@ -46,9 +46,9 @@ export const mknod = (env: NfsEnv) =>
         return { where, type, attrs: decodeSattr(r), rdev: { major: 0, minor: 0 } };
       return { where, type: null, attrs: {}, rdev: { major: 0, minor: 0 } };
     },
-    handle(call, a) {
+    handle(_call, a, dir) {
       if (a.type === null) throw new NfsStatusError(NFS3ERR_BADTYPE);
-      return env.metadata.mknod(call.caller, a.where.dir, a.where.name, a.type, a.attrs, a.rdev);
+      return env.files.make(fileOf(dir), a.where.name, a.attrs, { type: a.type, rdev: a.rdev });
     },
     encode: encodeCreated,
     resfail: (a) => [{ wcc: a.where.dir }],

@@ -1,7 +1,7 @@
 /** RFC 1813 §3.3.10 SYMLINK: symlinkdata3 { symlink_attributes, symlink_data }. */
 import type { MutationResult, SetAttrs } from "../../../../metadata/types.ts";
 import { MAX_PATH_WIRE_BYTES, NFSPROC3_SYMLINK } from "../constants.ts";
-import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { type DirOpArgs, decodeDirOpArgs, decodeSattr, encodeCreated } from "../types.ts";
 
 export const symlink = (env: NfsEnv) =>
@@ -17,7 +17,8 @@ export const symlink = (env: NfsEnv) =>
       attrs: decodeSattr(r),
       target: r.string(MAX_PATH_WIRE_BYTES),
     }),
-    handle: (call, a) => env.metadata.symlink(call.caller, a.where.dir, a.where.name, a.target, a.attrs),
+    handle: (_call, a, dir) =>
+      env.files.make(fileOf(dir), a.where.name, a.attrs, { type: "symlink", target: a.target }),
     encode: encodeCreated,
     resfail: (a) => [{ wcc: a.where.dir }],
   });
