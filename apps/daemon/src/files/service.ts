@@ -33,6 +33,7 @@ import {
   rmdir,
 } from "./names.ts";
 import { access, fsstat, type LookupWithDir, lookup, readlink } from "./query.ts";
+import { type ReaddirPage, type ReaddirRequest, readdir } from "./readdir.ts";
 import { create, setattr } from "./setattr.ts";
 import type {
   FileCall,
@@ -114,6 +115,11 @@ export class FileService {
   /** Space and file counts of the share holding `f`. */
   fsstat(f: FileCall): Promise<{ attr: FileAttr; st: FsStat }> {
     return fsstat(this.d, f);
+  }
+
+  /** A page of the directory `dir` with "." and ".." first, and the directory's attributes. */
+  readdir(dir: FileCall, r: ReaddirRequest): Promise<ReaddirPage> {
+    return readdir(this.d, dir, r);
   }
 
   write(f: FileCall, w: WriteRequest): Promise<WriteResult> {

@@ -4,8 +4,8 @@
  * client's count/dircount/maxcount), the page itself with `.` and `..`, and the reply's frame.
  */
 import { FsError } from "../../../../domain/errors.ts";
-import type { Caller, DirEntry, FileAttr, ReaddirResult } from "../../../../metadata/types.ts";
-import type { CallContext } from "../../rpc/program.ts";
+import type { FileCall } from "../../../../files/types.ts";
+import type { DirEntry, FileAttr, ReaddirResult } from "../../../../metadata/types.ts";
 import type { XdrReader } from "../../xdr/reader.ts";
 import type { XdrWriter } from "../../xdr/writer.ts";
 import { MAX_READDIR_ENTRIES, MAX_READDIR_REPLY_BYTES, NFS3_COOKIEVERFSIZE } from "../constants.ts";
@@ -38,16 +38,23 @@ export interface ReaddirBudget {
   dirBytes: number;
 }
 
-/** One page: the service's entries (with the dots) cut to the budget, and the directory's attributes. */
+/** One page: the file service's entries (with the dots) cut to the budget, and the directory's attributes. */
 export async function readdirPage(
   env: NfsEnv,
-  call: CallContext,
+  dir: FileCall,
   a: ReaddirHead,
   budget: ReaddirBudget,
 ): Promise<ReaddirRes> {
-  const result = await readdirWithDots(env, call.caller, a.dir, a.cookie, a.verifier, budget.fetch);
-  const n = entriesThatFit(result.entries, budget.plus, budget.maxBytes, budget.dirBytes);
-  return { dirAttr: await env.metadata.getattr(a.dir), result, n };
+  const { dirAttr, result } = await env.files.readdir(dir, {
+    cookie: a.cookie,
+    verifier: a.verifier,
+    max: budget.fetch,
+  });
+  return {
+    dirAttr,
+    result,
+    n: entriesThatFit(result.entries, budget.plus, budget.maxBytes, budget.dirBytes),
+  };
 }
 
 /**
@@ -114,45 +121,4 @@ export function entriesThatFit(
   }
   if (n === 0 && entries.length > 0) throw new FsError("ETOOSMALL", `count ${maxBytes} too small`);
   return n;
-}
-
-/** Cookies 1 and 2 are ours for "." and ".." (the service starts its entry cookies at 3). */
-const DOT_COOKIE = 1n;
-const DOTDOT_COOKIE = 2n;
-
-/**
- * The service's entries after `cookie`, preceded by "." and ".." when the listing starts before
- * them: POSIX readers (and libnfs) expect both, and RFC 1813 leaves them to the server.
- */
-export async function readdirWithDots(
-  env: NfsEnv,
-  caller: Caller,
-  dir: Buffer,
-  cookie: bigint,
-  verifier: Buffer,
-  max: number,
-): Promise<ReaddirResult> {
-  const fromStart = cookie <= DOTDOT_COOKIE;
-  const result = await env.metadata.readdir(
-    caller,
-    dir,
-    fromStart ? 0n : cookie,
-    fromStart ? null : verifier,
-    max,
-  );
-  if (!fromStart) return result;
-  const dots: DirEntry[] = [];
-  if (cookie < DOT_COOKIE) {
-    const attr = await env.metadata.getattr(dir);
-    dots.push({ name: ".", fileid: attr.fileid, cookie: DOT_COOKIE, handle: dir, attr });
-  }
-  const parent = await env.metadata.lookup(caller, dir, "..");
-  dots.push({
-    name: "..",
-    fileid: parent.attr.fileid,
-    cookie: DOTDOT_COOKIE,
-    handle: parent.handle,
-    attr: parent.attr,
-  });
-  return { ...result, entries: [...dots, ...result.entries] };
 }

@@ -4,7 +4,7 @@
  * valid across concurrent inserts and removals.
  */
 import { NFSPROC3_READDIR } from "../constants.ts";
-import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import {
   decodeReaddirHead,
   encodeReaddirPage,
@@ -25,8 +25,8 @@ export const readdir = (env: NfsEnv) =>
     needsExport: true,
     fh: (a) => a.dir,
     decode: (r) => ({ ...decodeReaddirHead(r), count: r.uint32() }),
-    handle: (call, a) =>
-      readdirPage(env, call, a, {
+    handle: (_call, a, dir) =>
+      readdirPage(env, fileOf(dir), a, {
         plus: false,
         fetch: entriesToFetch(a.count, false),
         maxBytes: a.count,

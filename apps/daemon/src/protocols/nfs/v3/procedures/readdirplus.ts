@@ -3,7 +3,7 @@
  * bounds the fileid/name/cookie bytes, `maxcount` the whole reply.
  */
 import { NFSPROC3_READDIRPLUS } from "../constants.ts";
-import { defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { encodePostOpAttr, encodePostOpFh } from "../types.ts";
 import {
   decodeReaddirHead,
@@ -28,8 +28,8 @@ export const readdirplus = (env: NfsEnv) =>
     needsExport: true,
     fh: (a) => a.dir,
     decode: (r) => ({ ...decodeReaddirHead(r), dircount: r.uint32(), maxcount: r.uint32() }),
-    handle: (call, a) =>
-      readdirPage(env, call, a, {
+    handle: (_call, a, dir) =>
+      readdirPage(env, fileOf(dir), a, {
         plus: true,
         fetch: Math.min(entriesToFetch(a.maxcount, true), entriesToFetch(a.dircount + 200, false)),
         maxBytes: a.maxcount,
