@@ -32,5 +32,6 @@ describe("file service GETATTR, LOOKUP, ACCESS, READLINK and FSSTAT", () => {
     const st = await files.fsstat(root());
     expect(st.attr.type).toBe("dir");
     expect(st.st.totalBytes).toBeGreaterThanOrEqual(st.st.freeBytes);
+    expect(await files.fsCounts(root())).toEqual(st.st);
   });
 });

@@ -112,9 +112,14 @@ export class FileService {
     return readlink(this.d, f);
   }
 
-  /** Space and file counts of the share holding `f`. */
+  /** Space and file counts of the share holding `f`, with the attributes of `f` (NFS FSSTAT). */
   fsstat(f: FileCall): Promise<{ attr: FileAttr; st: FsStat }> {
     return fsstat(this.d, f);
+  }
+
+  /** Space and file counts of the share holding `f` alone (SMB file-system information). */
+  fsCounts(f: FileCall): Promise<FsStat> {
+    return this.d.metadata.fsstat(f.handle);
   }
 
   /** A page of the directory `dir` with "." and ".." first, and the directory's attributes. */

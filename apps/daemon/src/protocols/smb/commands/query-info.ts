@@ -18,7 +18,7 @@ import {
   STATUS_NOT_SUPPORTED,
 } from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import type { Open } from "../state.ts";
+import { fileCall, type Open, treeCall } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter } from "../wire.ts";
 
@@ -51,7 +51,7 @@ async function fileInfo(req: SmbRequest, open: Open, cls: number, outLen: number
   }
   if (!spec) throw new SmbError(STATUS_INVALID_INFO_CLASS);
   if (spec.access && !(open.grantedAccess & spec.access)) throw new SmbError(STATUS_ACCESS_DENIED);
-  const attr = await req.server.ctx.metadata.getattr(open.handle);
+  const attr = await req.server.ctx.files.getattr(fileCall(open));
   const deletePending = req.server.files.get(open.fileKey)?.deletePending === true;
   const data = spec.encode(new SmbWriter(128), { open, attr, deletePending }).finish();
   const variable = [
@@ -68,7 +68,7 @@ async function fsInfo(req: SmbRequest, open: Open, cls: number, outLen: number):
   const spec = FS_INFO_CLASSES[cls];
   if (!spec) throw new SmbError(STATUS_INVALID_INFO_CLASS);
   const share = open.tree.share;
-  const stat = await req.server.ctx.metadata.fsstat(open.tree.root);
+  const stat = await req.server.ctx.files.fsCounts(treeCall(open.tree, open.tree.root));
   const serial = createHash("sha256").update(share.name).digest().readUInt32LE(0);
   const label = share.name.replace(/^\/+/, "");
   const data = spec
@@ -85,7 +85,7 @@ async function fsInfo(req: SmbRequest, open: Open, cls: number, outLen: number):
 async function securityInfo(req: SmbRequest, open: Open, additional: number, outLen: number): Promise<Reply> {
   if (!(open.grantedAccess & C.READ_CONTROL)) throw new SmbError(STATUS_ACCESS_DENIED);
   if (additional & C.SACL_SECURITY_INFORMATION) throw new SmbError(STATUS_ACCESS_DENIED);
-  const attr = await req.server.ctx.metadata.getattr(open.handle);
+  const attr = await req.server.ctx.files.getattr(fileCall(open));
   const sd = securityDescriptor(attr, additional);
   if (sd.length > outLen) {
     // §3.3.5.20.3: tell the client how much it needs.
