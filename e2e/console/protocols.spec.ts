@@ -44,12 +44,25 @@ test("dashboard shows health, counts, adapter chips and live charts fed every se
     ["Connected clients", async () => (await api.clients.list.query()).length],
   ] as const) {
     await expect(async () => {
-      expect(await page.getByRole("group", { name: label }).textContent()).toBe(`${label}${await count()}`);
+      // The figure, then (clients card) a per-protocol line, which starts with a letter.
+      expect(await page.getByRole("group", { name: label }).textContent()).toMatch(
+        new RegExp(`^${label}${await count()}(\\D|$)`),
+      );
     }).toPass({ timeout: 15_000 });
   }
   for (const type of ["NFS", "SMB"]) {
     await expect(page.getByRole("listitem", { name: `${type} adapter` })).toContainText("running on :");
   }
+  // The clients card puts each protocol's listed clients next to its adapter's connections.
+  await expect(async () => {
+    const clients = await api.clients.list.query();
+    const adapters = await api.adapters.list.query();
+    const text = await page.getByRole("group", { name: "Connected clients" }).textContent();
+    for (const a of adapters) {
+      const n = clients.filter((c) => c.protocol === a.type).length;
+      expect(text).toContain(`${a.type.toUpperCase()} ${n} · ${a.status.connections} connection`);
+    }
+  }).toPass({ timeout: 15_000 });
   // Samples arrive over the SSE subscription through the console's proxy, one a second.
   const status = page.getByRole("status", { name: "Live metrics status" });
   await expect(status).toContainText(new RegExp(`\\d+ samples? from ${DAEMON_NAME}`));
@@ -269,6 +282,18 @@ test("a share and user made in the browser are mounted by libnfs and smbclient; 
       // Each client with the daemon it is connected to.
       await expect(clients.getByRole("row").filter({ hasText: "SMB" })).toContainText(DAEMON_NAME);
       await screenshot(page, info, "share-detail-clients");
+      // An NFS mount has no session to close; the SMB session has, behind a confirmation.
+      await expect(clients.getByRole("row").filter({ hasText: "NFS" }).getByRole("button")).toHaveCount(0);
+      const smbRow = clients.getByRole("row").filter({ hasText: "SMB" });
+      const address = (await smbRow.getByRole("cell").nth(1).textContent()) ?? "";
+      await smbRow.getByRole("button", { name: `Disconnect ${address}` }).click();
+      const confirm = page.getByRole("dialog", { name: `Disconnect ${address}?` });
+      await expect(confirm).toContainText("open files are closed");
+      await confirm.getByRole("button", { name: "Disconnect" }).click();
+      await expect(clients.getByRole("row").filter({ hasText: address })).toHaveCount(0, { timeout: 15_000 });
+      expect((await api.clients.list.query()).some((c) => c.address === address)).toBe(false);
+      const audit = await api.audit.list.query({ action: "clients.disconnect" });
+      expect(audit.items[0]).toMatchObject({ actor: "admin", result: "ok" });
     } finally {
       session.kill("SIGTERM");
     }

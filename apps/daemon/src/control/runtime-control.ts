@@ -117,6 +117,8 @@ export interface RuntimeControl {
   adapterStatus(type: string): AdapterStatus;
 
   listClients(): ConnectedClient[];
+  /** Closes a listed client's connection ("unsupported": an NFS mount, which has none to close). */
+  disconnectClient(id: string): "ok" | "gone" | "unsupported";
   /** Usage of every live share (a share whose store is not open is left out). */
   shareUsage(): Promise<ShareUsage[]>;
   metricsSnapshot(): MetricsSnapshot;

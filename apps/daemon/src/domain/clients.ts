@@ -7,11 +7,27 @@ export interface ConnectedClient {
   share: string | null;
   user: string | null;
   since: Date;
+  /** Last request seen (NFS has no session: an entry is listed while this is recent). */
+  lastActive: Date;
+  /** An admin can close it (an SMB connection); NFS has nothing to close. */
+  disconnectable: boolean;
+}
+
+export interface ClientOptions {
+  /** Not listed once idle this long (no `touch`); absent: listed until removed. */
+  idleAfterMs?: number;
+  /** Closes the client's connection (the adapter then removes it). */
+  disconnect?: () => void;
 }
 
 export interface ClientRegistry {
-  add(client: Omit<ConnectedClient, "id" | "since">): string;
+  add(
+    client: Omit<ConnectedClient, "id" | "since" | "lastActive" | "disconnectable">,
+    options?: ClientOptions,
+  ): string;
   update(id: string, patch: Partial<Pick<ConnectedClient, "share" | "user">>): void;
+  /** Records activity now. */
+  touch(id: string): void;
   remove(id: string): void;
   list(): ConnectedClient[];
 }

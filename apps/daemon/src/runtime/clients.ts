@@ -1,29 +1,47 @@
 /**
- * Connected clients as the adapters report them (one entry per TCP connection / SMB session),
- * listed by the console and counted in /metrics.
+ * Connected clients as the adapters report them (one entry per SMB connection, one per NFS
+ * mount), listed by the console and counted in /metrics. An entry registered with `idleAfterMs`
+ * (NFS: no session, a client may never UMNT) is listed only while it was active that recently.
  */
 import { randomUUID } from "node:crypto";
-import type { ClientRegistry, ConnectedClient } from "../domain/clients.ts";
+import type { ClientOptions, ClientRegistry, ConnectedClient } from "../domain/clients.ts";
 
 /** Past this many tracked clients new ones are not listed (adapters enforce their own limits). */
 export const CLIENTS_TRACKED_MAX = 65_536;
 
-export class MemoryClientRegistry implements ClientRegistry {
-  readonly #clients = new Map<string, ConnectedClient>();
+interface Entry {
+  client: Omit<ConnectedClient, "lastActive" | "disconnectable">;
+  lastActiveMs: number;
+  options: ClientOptions;
+}
 
-  add(client: Omit<ConnectedClient, "id" | "since">): string {
+export class MemoryClientRegistry implements ClientRegistry {
+  readonly #clients = new Map<string, Entry>();
+
+  constructor(private readonly now: () => number = () => Date.now()) {}
+
+  add(
+    client: Omit<ConnectedClient, "id" | "since" | "lastActive" | "disconnectable">,
+    options: ClientOptions = {},
+  ): string {
     const id = randomUUID();
     if (this.#clients.size < CLIENTS_TRACKED_MAX) {
-      this.#clients.set(id, { ...client, id, since: new Date() });
+      const at = this.now();
+      this.#clients.set(id, { client: { ...client, id, since: new Date(at) }, lastActiveMs: at, options });
     }
     return id;
   }
 
   update(id: string, patch: Partial<Pick<ConnectedClient, "share" | "user">>): void {
-    const client = this.#clients.get(id);
-    if (client === undefined) return;
-    if (patch.share !== undefined) client.share = patch.share;
-    if (patch.user !== undefined) client.user = patch.user;
+    const entry = this.#clients.get(id);
+    if (entry === undefined) return;
+    if (patch.share !== undefined) entry.client.share = patch.share;
+    if (patch.user !== undefined) entry.client.user = patch.user;
+  }
+
+  touch(id: string): void {
+    const entry = this.#clients.get(id);
+    if (entry !== undefined) entry.lastActiveMs = this.now();
   }
 
   remove(id: string): void {
@@ -32,18 +50,42 @@ export class MemoryClientRegistry implements ClientRegistry {
 
   /** Drops every client of a protocol (its adapter stopped and closed the connections). */
   removeProtocol(protocol: string): void {
-    for (const [id, client] of this.#clients) if (client.protocol === protocol) this.#clients.delete(id);
+    for (const [id, entry] of this.#clients) if (entry.client.protocol === protocol) this.#clients.delete(id);
+  }
+
+  /** Closes a listed client's connection: "gone" if not listed, "unsupported" if it has none to close. */
+  disconnect(id: string): "ok" | "gone" | "unsupported" {
+    const entry = this.#clients.get(id);
+    if (entry === undefined || !this.#listed(entry)) return "gone";
+    if (entry.options.disconnect === undefined) return "unsupported";
+    entry.options.disconnect();
+    return "ok";
   }
 
   list(): ConnectedClient[] {
-    return [...this.#clients.values()].map((client) => ({ ...client }));
+    const out: ConnectedClient[] = [];
+    for (const entry of this.#clients.values()) {
+      if (!this.#listed(entry)) continue;
+      out.push({
+        ...entry.client,
+        lastActive: new Date(entry.lastActiveMs),
+        disconnectable: entry.options.disconnect !== undefined,
+      });
+    }
+    return out;
   }
 
   countByProtocol(): Map<string, number> {
     const counts = new Map<string, number>();
-    for (const client of this.#clients.values()) {
-      counts.set(client.protocol, (counts.get(client.protocol) ?? 0) + 1);
+    for (const entry of this.#clients.values()) {
+      if (!this.#listed(entry)) continue;
+      counts.set(entry.client.protocol, (counts.get(entry.client.protocol) ?? 0) + 1);
     }
     return counts;
+  }
+
+  #listed(entry: Entry): boolean {
+    const idle = entry.options.idleAfterMs;
+    return idle === undefined || this.now() - entry.lastActiveMs <= idle;
   }
 }

@@ -231,6 +231,10 @@ export class Runtime implements RuntimeControl {
     return this.clients.list();
   }
 
+  disconnectClient(id: string): "ok" | "gone" | "unsupported" {
+    return this.clients.disconnect(id);
+  }
+
   shareUsage(): Promise<ShareUsage[]> {
     return this.#shares.usage();
   }

@@ -1,8 +1,11 @@
-/** Inputs of the adapters, settings and audit procedures. */
+/** Inputs of the adapters, clients, settings and audit procedures. */
 import { z } from "zod";
 import { adapterTypeSchema, jsonObjectSchema, NAME_LENGTH_MAX, portSchema } from "./primitives.ts";
 
 export const adapterTypeInput = z.object({ type: adapterTypeSchema });
+
+/** A connected client's id as clients.list gives it (a UUID). */
+export const clientIdInput = z.object({ id: z.string().min(1).max(64) });
 
 export const adapterCreateInput = z.object({
   type: adapterTypeSchema,

@@ -89,6 +89,7 @@ const PROCEDURES: Record<string, { access: Access; input?: unknown; run: boolean
   "adapters.delete": { access: "admin", input: { type: "nfs" }, run: false },
   "adapters.status": { access: "read", input: { type: "nfs" }, run: true },
   "clients.list": { access: "read", run: true },
+  "clients.disconnect": { access: "admin", input: { id: "none" }, run: true },
   "settings.get": { access: "read", run: true },
   "settings.update": { access: "admin", input: { values: { a: 1 } }, run: true },
   "audit.list": { access: "read", run: true },

@@ -187,6 +187,14 @@ export class InProcessRuntime implements RuntimeControl {
   listClients(): ConnectedClient[] {
     return [...this.clients];
   }
+  /** A listed client is removed if `disconnectable` (a real Runtime closes its connection). */
+  disconnectClient(id: string): "ok" | "gone" | "unsupported" {
+    const at = this.clients.findIndex((c) => c.id === id);
+    if (at < 0) return "gone";
+    if (!this.clients[at]?.disconnectable) return "unsupported";
+    this.clients.splice(at, 1);
+    return "ok";
+  }
 
   metricsSnapshot(): MetricsSnapshot {
     return idleMetricsSnapshot(

@@ -103,7 +103,12 @@ class NfsAdapter implements ProtocolAdapter {
         mountProgram(ctx, this.mounts),
         nlmProgram(ctx.metadata, ctx.files, this.blocked),
       ],
-      { logger, metrics: ctx.metrics, metricsProtocol: "nfs" },
+      {
+        logger,
+        metrics: ctx.metrics,
+        metricsProtocol: "nfs",
+        onCall: (peer) => this.mounts.touch(peer.address),
+      },
     );
     const server = new RpcServer(dispatcher, {
       host: settings.host,

@@ -97,12 +97,16 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
     private readonly shared: SmbConnectionShared,
   ) {
     this.writer = new ReplyWriter(socket, shared.intake.budget);
-    this.clientId = server.ctx.clients.add({
-      protocol: "smb",
-      address: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`,
-      share: null,
-      user: null,
-    });
+    this.clientId = server.ctx.clients.add(
+      {
+        protocol: "smb",
+        address: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`,
+        share: null,
+        user: null,
+      },
+      // An admin's disconnect closes the connection; teardown then closes its opens.
+      { disconnect: () => socket.destroy() },
+    );
     this.localAddress = socket.localAddress ?? "127.0.0.1";
     this.remoteAddress = socket.remoteAddress ?? "?";
     socket.setNoDelay(true);

@@ -21,6 +21,30 @@ function Stat({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
+/**
+ * Per protocol: clients listed / the adapter's open connections. An SMB client is its connection;
+ * an NFS mount is listed while it was active in the last five minutes (NFSv3 has no session), so
+ * the two NFS figures differ only inside that window or when one connection carries several mounts.
+ */
+function ClientsDetail({
+  clients,
+  adapters,
+}: {
+  clients: Array<{ protocol: string }>;
+  adapters: Array<{ type: string; status: { connections: number } }>;
+}) {
+  return (
+    <span className="block text-xs font-normal text-slate-500">
+      {adapters.map((a) => (
+        <span key={a.type} className="block">
+          {a.type.toUpperCase()} {clients.filter((c) => c.protocol === a.type).length} ·{" "}
+          {a.status.connections} {a.status.connections === 1 ? "connection" : "connections"}
+        </span>
+      ))}
+    </span>
+  );
+}
+
 export function Summary() {
   const trpc = useTRPC();
   const poll = { refetchInterval: SUMMARY_REFRESH_MS };
@@ -30,6 +54,7 @@ export function Summary() {
   const block = useQuery({ ...trpc.stores.block.list.queryOptions(), ...poll });
   const users = useQuery({ ...trpc.users.list.queryOptions(), ...poll });
   const clients = useQuery({ ...trpc.clients.list.queryOptions(), ...poll });
+  const adapters = useQuery({ ...trpc.adapters.list.queryOptions(), ...poll });
   const count = (n: number | undefined) => (n === undefined ? "…" : n);
   const h = health.data;
   return (
@@ -64,7 +89,12 @@ export function Summary() {
         {metadata.data && block.data ? metadata.data.length + block.data.length : "…"}
       </Stat>
       <Stat label="Users">{count(users.data?.length)}</Stat>
-      <Stat label="Connected clients">{count(clients.data?.length)}</Stat>
+      <Stat label="Connected clients">
+        {count(clients.data?.length)}
+        {clients.data && adapters.data ? (
+          <ClientsDetail clients={clients.data} adapters={adapters.data} />
+        ) : null}
+      </Stat>
     </dl>
   );
 }

@@ -1,9 +1,18 @@
 /**
  * Who has mounted what, for MOUNT DUMP and the Runtime's connected-clients list. NFSv3 mounts are
- * advisory (a client may never send UMNT), so entries are keyed by (host, path) and bounded.
+ * advisory (a client may never send UMNT), so entries are keyed by (host, path) and bounded, and a
+ * mount is listed as a connected client only while its host sent a request in the last
+ * NFS_CLIENT_IDLE_MS (every RPC from the host counts, see `touch`).
  */
 import type { ClientRegistry } from "../../../domain/clients.ts";
 import { MAX_MOUNT_ENTRIES } from "./constants.ts";
+
+/**
+ * An NFS client with no request for this long is no longer listed as connected (NFSv3 has no
+ * session to end). Five minutes is the Linux client's idle timeout for its TCP connection
+ * (xprt idle_timeout), so a mounted but quiet client drops out about when its connection does.
+ */
+export const NFS_CLIENT_IDLE_MS = 5 * 60_000;
 
 export interface MountEntry {
   host: string;
@@ -18,7 +27,13 @@ export class MountTable {
   constructor(
     private readonly clients: ClientRegistry,
     private readonly maxEntries = MAX_MOUNT_ENTRIES,
+    private readonly idleAfterMs = NFS_CLIENT_IDLE_MS,
   ) {}
+
+  /** A request from `host`: its mounts are active now. */
+  touch(host: string): void {
+    for (const e of this.entries.values()) if (e.host === host) this.clients.touch(e.clientId);
+  }
 
   add(host: string, path: string, share: string, user: string | null): void {
     const key = `${host}|${path}`;
@@ -28,7 +43,10 @@ export class MountTable {
       this.entries.set(key, old);
       return;
     }
-    const clientId = this.clients.add({ protocol: "nfs", address: host, share, user });
+    const clientId = this.clients.add(
+      { protocol: "nfs", address: host, share, user },
+      { idleAfterMs: this.idleAfterMs },
+    );
     this.entries.set(key, { host, path, share, clientId });
     while (this.entries.size > this.maxEntries) {
       const [k, e] = this.entries.entries().next().value as [string, MountEntry];

@@ -1,10 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { RpcClient } from "../rpc/client.ts";
 import { MOUNT_PROGRAM, PROG_MISMATCH } from "../rpc/constants.ts";
 import { shareInfo } from "../testing/context.ts";
 import { useHarness } from "../testing/fixtures.ts";
 import { ok } from "../testing/nfs-client.ts";
 import { MNT3_OK, MNT3ERR_ACCES, MNT3ERR_NOENT, MNT3ERR_NOTDIR } from "./constants.ts";
+import { NFS_CLIENT_IDLE_MS } from "./mount-table.ts";
 
 const h = useHarness({
   shares: [
@@ -70,6 +71,28 @@ describe("MOUNT v3 (RFC 1813 Appendix I)", () => {
     ]);
     await client.rpc.call(MOUNT_PROGRAM, 3, 4, () => {});
     expect(ctx.clients.list().filter((c) => c.address === "127.0.0.1")).toEqual([]);
+  });
+
+  it("a mount is listed while its host is active, ages out after NFS_CLIENT_IDLE_MS, and returns", async () => {
+    const { client, ctx } = h();
+    const listed = () => ctx.clients.list().filter((c) => c.protocol === "nfs" && c.share === "/export");
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    try {
+      await client.mount("/export");
+      expect(listed().map((c) => c.disconnectable)).toEqual([false]);
+      vi.setSystemTime(Date.now() + NFS_CLIENT_IDLE_MS - 1_000);
+      await client.rpc.call(MOUNT_PROGRAM, 3, 0, () => {}); // any call counts as activity
+      vi.setSystemTime(Date.now() + NFS_CLIENT_IDLE_MS - 1_000);
+      expect(listed().length).toBe(1);
+      vi.setSystemTime(Date.now() + 2_000);
+      expect(listed()).toEqual([]);
+      expect(ctx.clients.countByProtocol().get("nfs")).toBeUndefined();
+      await client.rpc.call(MOUNT_PROGRAM, 3, 0, () => {});
+      expect(listed().length).toBe(1);
+    } finally {
+      vi.useRealTimers();
+      await client.rpc.call(MOUNT_PROGRAM, 3, 4, () => {});
+    }
   });
 
   it("answers PROG_MISMATCH for MOUNT v1", async () => {

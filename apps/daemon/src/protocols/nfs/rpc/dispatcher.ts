@@ -48,6 +48,8 @@ export interface DispatcherOptions {
   /** The adapter's protocol label for metrics ("nfs"); ops of other programs are `<program>.<PROC>`. */
   metricsProtocol?: string;
   drc?: DuplicateRequestCache;
+  /** Every decoded call, before its handler (the adapter marks the peer's mounts active). */
+  onCall?: (peer: Peer) => void;
 }
 
 export class RpcDispatcher {
@@ -132,6 +134,7 @@ export class RpcDispatcher {
       remoteAddress: peer.address,
       remotePort: peer.port,
     };
+    this.opts.onCall?.(peer);
     const started = performance.now();
     const w = beginAcceptedReply(new XdrWriter(), h.xid);
     let ok = true;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as C from "../constants.ts";
 import {
   STATUS_ACCESS_DENIED,
@@ -31,6 +31,20 @@ describe("TREE_CONNECT / TREE_DISCONNECT", () => {
     expect(r.body.readUInt32LE(12)).toBe(C.FILE_ALL_ACCESS);
     expect(smb.h.ctx.clients.list().some((x) => x.share === "/export" && x.user === "alice")).toBe(true);
     c.close();
+  });
+
+  it("an admin's disconnect closes the session's connection and drops it from the clients", async () => {
+    const c = await SmbTestClient.connect(smb.h.port);
+    await c.negotiate();
+    await c.sessionSetup(BOB.user, BOB.password);
+    expect((await c.treeConnect("export")).status).toBe(0);
+    const entry = smb.h.ctx.clients.list().find((x) => x.user === "bob");
+    expect(entry?.disconnectable).toBe(true);
+    const closed = c.closed();
+    expect(smb.h.ctx.clients.disconnect(entry?.id ?? "")).toBe("ok");
+    await closed;
+    await vi.waitUntil(() => smb.h.ctx.clients.list().every((x) => x.id !== entry?.id));
+    expect(smb.h.ctx.clients.disconnect(entry?.id ?? "")).toBe("gone");
   });
 
   it("refuses unknown and NFS-only shares with BAD_NETWORK_NAME; accepts IPC$ (no pipes)", async () => {

@@ -1,18 +1,43 @@
 "use client";
-import { useQuery } from "@tanstack/react-query";
+import type { AppRouter } from "@dittofs/daemon/router-types";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import { useState } from "react";
+import { ConfirmDialog } from "@/components/dialogs/confirm-dialog";
 import { DataTable } from "@/components/tables/table";
 import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/card";
 import { Loading } from "@/components/ui/spinner";
+import { useToast } from "@/components/ui/toast";
+import { errorMessage } from "@/lib/errors";
 import { formatDate } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
+
+type Client = inferRouterOutputs<AppRouter>["clients"]["list"][number];
 
 /** How often the connected-clients list refreshes while the tab is open. */
 const CLIENTS_REFRESH_MS = 3_000;
 
-export function ShareClients({ name }: { name: string }) {
+/**
+ * Clients connected to the share. An NFS client is listed while it sent a request in the last
+ * five minutes (NFSv3 has no session); an admin can disconnect an SMB session.
+ */
+export function ShareClients({ name, canEdit }: { name: string; canEdit: boolean }) {
   const trpc = useTRPC();
+  const qc = useQueryClient();
+  const toast = useToast();
+  const [target, setTarget] = useState<Client | null>(null);
   const clients = useQuery({ ...trpc.clients.list.queryOptions(), refetchInterval: CLIENTS_REFRESH_MS });
+  const disconnect = useMutation(
+    trpc.clients.disconnect.mutationOptions({
+      onSuccess: () => {
+        toast.success(`Disconnected ${target?.address ?? "the client"}`);
+        setTarget(null);
+      },
+      onSettled: () => qc.invalidateQueries(trpc.clients.pathFilter()),
+    }),
+  );
   if (clients.isPending) return <Loading what="clients" />;
   const rows = (clients.data ?? []).filter((c) => c.share === name);
   if (rows.length === 0) {
@@ -23,17 +48,56 @@ export function ShareClients({ name }: { name: string }) {
     );
   }
   return (
-    <DataTable
-      label="Connected clients"
-      rows={rows}
-      rowKey={(c) => c.id}
-      columns={[
-        { header: "Protocol", cell: (c) => <Badge tone="indigo">{c.protocol.toUpperCase()}</Badge> },
-        { header: "Address", cell: (c) => <span className="font-mono text-xs">{c.address}</span> },
-        { header: "User", cell: (c) => c.user ?? "—" },
-        { header: "Daemon", cell: (c) => <span className="font-mono text-xs">{c.daemon}</span> },
-        { header: "Connected since", cell: (c) => formatDate(c.since) },
-      ]}
-    />
+    <>
+      <DataTable
+        label="Connected clients"
+        rows={rows}
+        rowKey={(c) => c.id}
+        columns={[
+          { header: "Protocol", cell: (c) => <Badge tone="indigo">{c.protocol.toUpperCase()}</Badge> },
+          { header: "Address", cell: (c) => <span className="font-mono text-xs">{c.address}</span> },
+          { header: "User", cell: (c) => c.user ?? "—" },
+          { header: "Daemon", cell: (c) => <span className="font-mono text-xs">{c.daemon}</span> },
+          { header: "Connected since", cell: (c) => formatDate(c.since) },
+          { header: "Last active", cell: (c) => formatDate(c.lastActive) },
+          ...(canEdit
+            ? [
+                {
+                  header: "Actions",
+                  className: "text-right whitespace-nowrap",
+                  cell: (c: Client) =>
+                    c.disconnectable ? (
+                      <Button
+                        size="sm"
+                        variant="secondary"
+                        aria-label={`Disconnect ${c.address}`}
+                        onClick={() => setTarget(c)}
+                      >
+                        Disconnect
+                      </Button>
+                    ) : null,
+                },
+              ]
+            : []),
+        ]}
+      />
+      <ConfirmDialog
+        open={target !== null}
+        title={`Disconnect ${target?.address ?? ""}?`}
+        confirmLabel="Disconnect"
+        busy={disconnect.isPending}
+        error={disconnect.error ? errorMessage(disconnect.error) : undefined}
+        onClose={() => {
+          disconnect.reset();
+          setTarget(null);
+        }}
+        onConfirm={() => target !== null && disconnect.mutate({ id: target.id })}
+      >
+        <p>
+          The connection is closed now and its open files are closed as after a network drop. The client may
+          reconnect by itself.
+        </p>
+      </ConfirmDialog>
+    </>
   );
 }

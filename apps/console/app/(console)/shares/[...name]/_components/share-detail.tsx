@@ -86,7 +86,7 @@ export function ShareDetail({
             label: "Permissions",
             content: <SharePermissions name={s.name} canEdit={canEdit} />,
           },
-          { id: "clients", label: "Clients", content: <ShareClients name={s.name} /> },
+          { id: "clients", label: "Clients", content: <ShareClients name={s.name} canEdit={canEdit} /> },
           { id: "nfs-access", label: "NFS access", content: <ShareNfsAccess share={s} canEdit={canEdit} /> },
           {
             id: "settings",

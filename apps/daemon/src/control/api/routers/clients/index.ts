@@ -1,4 +1,5 @@
 import { router } from "../../trpc.ts";
+import { disconnect } from "./disconnect.ts";
 import { list } from "./list.ts";
 
-export const clientsRouter = router({ list });
+export const clientsRouter = router({ list, disconnect });

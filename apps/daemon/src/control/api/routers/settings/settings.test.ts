@@ -64,10 +64,35 @@ describeOnBothDatabases("settings, audit, clients, metrics and health routers", 
       share: "/export",
       user: null,
       since: new Date(0),
+      lastActive: new Date(0),
+      disconnectable: false,
     });
     // Each with the daemon it is connected to (this one).
     expect(await admin.clients.list()).toEqual([
       { ...api.runtime.clients[0], daemon: IN_PROCESS_DAEMON.name },
+    ]);
+  });
+
+  it("an admin disconnects an SMB client (audited); an NFS mount or a gone client is refused", async () => {
+    const base = {
+      address: "127.0.0.1:1",
+      share: "/export",
+      user: null,
+      since: new Date(0),
+      lastActive: new Date(0),
+    };
+    api.runtime.clients.push({ ...base, id: "s1", protocol: "smb", disconnectable: true });
+    api.runtime.clients.push({ ...base, id: "n1", protocol: "nfs", disconnectable: false });
+    expect(await admin.clients.disconnect({ id: "s1" })).toEqual({ ok: true });
+    expect((await admin.clients.list()).map((c) => c.id)).toEqual(["n1"]);
+    const nfs = await trpcError(admin.clients.disconnect({ id: "n1" }));
+    expect([nfs.code, nfs.message]).toEqual(["BAD_REQUEST", "an NFS client has no session to disconnect"]);
+    expect((await trpcError(admin.clients.disconnect({ id: "s1" }))).code).toBe("NOT_FOUND");
+    const rows = (await api.store.listAudit({ action: "clients.disconnect" })).items;
+    expect(rows.map((r) => [r.target, r.result])).toEqual([
+      ["id:s1", "error"],
+      ["id:n1", "error"],
+      ["id:s1", "ok"],
     ]);
   });
 
