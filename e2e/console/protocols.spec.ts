@@ -72,6 +72,17 @@ test("dashboard shows health, counts, adapter chips and live charts fed every se
     expect(now).toBeGreaterThanOrEqual(first + 2);
   }).toPass({ timeout: 10_000 });
   await screenshot(page, info, "dashboard");
+  // Each count card is a link to its page.
+  for (const [label, path] of [
+    ["Shares", "/shares"],
+    ["Stores", "/stores"],
+    ["Users", "/users"],
+    ["Connected clients", "/adapters"],
+  ] as const) {
+    await page.getByRole("group", { name: label }).click();
+    await expect(page).toHaveURL(new RegExp(`${path}$`));
+    await page.goBack();
+  }
 });
 
 /** Whether a real client of this protocol gets through to /export right now. */

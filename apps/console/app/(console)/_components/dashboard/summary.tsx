@@ -1,5 +1,6 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { Badge } from "@/components/ui/badge";
 import { formatDuration } from "@/lib/format";
@@ -7,15 +8,24 @@ import { useTRPC } from "@/lib/trpc";
 
 const SUMMARY_REFRESH_MS = 5_000;
 
-function Stat({ label, children }: { label: string; children: ReactNode }) {
+/** A summary card; with `href` the whole card links to that page (the label's link covers it). */
+function Stat({ label, href, children }: { label: string; href?: string; children: ReactNode }) {
   return (
     // biome-ignore lint/a11y/useSemanticElements: a <fieldset> is for form controls; this groups a term and its value.
     <div
       role="group"
       aria-label={label}
-      className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900"
+      className="relative rounded-lg border border-slate-200 bg-white p-4 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900"
     >
-      <dt className="text-xs font-medium tracking-wide text-slate-500 uppercase">{label}</dt>
+      <dt className="text-xs font-medium tracking-wide text-slate-500 uppercase">
+        {href === undefined ? (
+          label
+        ) : (
+          <Link href={href} className="after:absolute after:inset-0 hover:text-indigo-600">
+            {label}
+          </Link>
+        )}
+      </dt>
       <dd className="mt-1 text-2xl font-semibold tabular-nums">{children}</dd>
     </div>
   );
@@ -84,12 +94,16 @@ export function Summary() {
       <Stat label="Daemon">
         {h ? <span className="font-mono text-base break-all">{h.daemon.name}</span> : "…"}
       </Stat>
-      <Stat label="Shares">{count(shares.data?.length)}</Stat>
-      <Stat label="Stores">
+      <Stat label="Shares" href="/shares">
+        {count(shares.data?.length)}
+      </Stat>
+      <Stat label="Stores" href="/stores">
         {metadata.data && block.data ? metadata.data.length + block.data.length : "…"}
       </Stat>
-      <Stat label="Users">{count(users.data?.length)}</Stat>
-      <Stat label="Connected clients">
+      <Stat label="Users" href="/users">
+        {count(users.data?.length)}
+      </Stat>
+      <Stat label="Connected clients" href="/adapters">
         {count(clients.data?.length)}
         {clients.data && adapters.data ? (
           <ClientsDetail clients={clients.data} adapters={adapters.data} />
