@@ -78,6 +78,10 @@ test("admin creates a share, grants permissions, reads mount commands, edits and
   ]);
 
   await page.getByRole("tab", { name: "Clients" }).click();
+  // The tab is in the URL: a reload (or a shared link) opens the same tab.
+  await expect(page).toHaveURL(/[?&]tab=clients$/);
+  await page.reload();
+  await expect(page.getByRole("tab", { name: "Clients" })).toHaveAttribute("aria-selected", "true");
   await expect(page.getByText("No client is connected to this share")).toBeVisible();
 
   await page.getByRole("tab", { name: "Settings" }).click();

@@ -1,6 +1,8 @@
 "use client";
-import { type ReactNode, useId, useState } from "react";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { type ReactNode, useId } from "react";
 
+/** Tabs whose selection is the page URL's `?tab=<id>`, so a tab can be linked to and survives a reload. */
 export function Tabs({
   tabs,
   initial,
@@ -8,7 +10,16 @@ export function Tabs({
   tabs: { id: string; label: string; content: ReactNode }[];
   initial?: string;
 }) {
-  const [active, setActive] = useState(initial ?? tabs[0]?.id);
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const asked = params.get("tab");
+  const active = tabs.some((t) => t.id === asked) ? asked : (initial ?? tabs[0]?.id);
+  const setActive = (id: string) => {
+    const next = new URLSearchParams(params.toString());
+    next.set("tab", id);
+    router.replace(`${pathname}?${next.toString()}`, { scroll: false });
+  };
   const base = useId();
   return (
     <div>
