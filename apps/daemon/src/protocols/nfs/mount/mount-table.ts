@@ -14,6 +14,9 @@ import { MAX_MOUNT_ENTRIES } from "./constants.ts";
  */
 export const NFS_CLIENT_IDLE_MS = 5 * 60_000;
 
+/** How often one host's requests refresh its mounts' activity (far below NFS_CLIENT_IDLE_MS). */
+const TOUCH_INTERVAL_MS = 1_000;
+
 export interface MountEntry {
   host: string;
   path: string;
@@ -23,6 +26,8 @@ export interface MountEntry {
 
 export class MountTable {
   private entries = new Map<string, MountEntry>();
+  /** When each host's mounts were last marked active (bounded: cleared at maxEntries hosts). */
+  private lastTouchMs = new Map<string, number>();
 
   constructor(
     private readonly clients: ClientRegistry,
@@ -30,8 +35,16 @@ export class MountTable {
     private readonly idleAfterMs = NFS_CLIENT_IDLE_MS,
   ) {}
 
-  /** A request from `host`: its mounts are active now. */
+  /**
+   * A request from `host`: its mounts are active now. Runs on every RPC, so the scan of the table
+   * happens at most once per TOUCH_INTERVAL_MS per host (activity is judged in minutes).
+   */
   touch(host: string): void {
+    const now = Date.now();
+    const last = this.lastTouchMs.get(host);
+    if (last !== undefined && now - last < TOUCH_INTERVAL_MS && now >= last) return;
+    if (this.lastTouchMs.size >= this.maxEntries) this.lastTouchMs.clear();
+    this.lastTouchMs.set(host, now);
     for (const e of this.entries.values()) if (e.host === host) this.clients.touch(e.clientId);
   }
 
