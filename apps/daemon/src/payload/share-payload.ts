@@ -356,6 +356,10 @@ export class SharePayload implements BlockOwner {
     this.forgetPayloadIfIdle(p);
   }
 
+  needsBase(e: BlockEntry): void {
+    if (!this.closed && !e.dropped) this.loadBase(e).catch(() => {});
+  }
+
   forgetPayloadIfIdle(p: PayloadState): void {
     if (p.blocks.size === 0 && !p.gcPending && p.uploadsInFlight === 0 && p.pins === 0) {
       this.payloads.delete(p.id);

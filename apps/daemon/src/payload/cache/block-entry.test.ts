@@ -3,7 +3,9 @@ import { prng, randInt, randomFill, seedFromEnv } from "../../domain/testing/prn
 import { BLOCK_SIZE_BYTES } from "../types.ts";
 import { adoptable, BlockEntry, type BlockOwner, SLICES_PER_BLOCK_MAX } from "./block-entry.ts";
 
-const owner: BlockOwner = { scheduleUpload: () => {}, released: () => {} };
+/** Records base requests; the model loads the (empty) base the way the engine would. */
+const wanted = new Set<BlockEntry>();
+const owner: BlockOwner = { scheduleUpload: () => {}, released: () => {}, needsBase: (e) => wanted.add(e) };
 const B = BLOCK_SIZE_BYTES;
 
 describe("BlockEntry slices", () => {
@@ -69,6 +71,38 @@ describe("BlockEntry slices", () => {
     for (let round = 0; round < 25; round++) runModelRound(rnd);
   });
 
+  it("folds many disjoint small writes into one slice over a loaded base", () => {
+    const e = new BlockEntry("p", 0, owner);
+    e.base = Buffer.alloc(B, 1);
+    const model = Buffer.alloc(B, 1);
+    for (let i = 0; i < 500; i++) {
+      const off = i * 8192;
+      e.write(off, Buffer.alloc(10, 2), 0, 10, i + 1, false);
+      model.fill(2, off, off + 10);
+      expect(e.slices.length).toBeLessThanOrEqual(SLICES_PER_BLOCK_MAX + 1);
+    }
+    expect(e.read(0, B).equals(model)).toBe(true);
+  });
+
+  it("asks for the base when disjoint slices cannot be folded, and folds once it arrives", () => {
+    wanted.clear();
+    const e = new BlockEntry("p", 0, owner);
+    let flattens = 0;
+    const flatten = e.flatten.bind(e);
+    e.flatten = () => {
+      flattens++;
+      flatten();
+    };
+    for (let i = 0; i < 400; i++) e.write(i * 8192, Buffer.alloc(10, 3), 0, 10, i + 1, false);
+    expect(wanted.has(e)).toBe(true);
+    // Backing off geometrically: not one flatten per write while the base is missing.
+    expect(flattens).toBeLessThan(10);
+    e.base = BlockEntry.EMPTY;
+    e.baseLoaded();
+    expect(e.slices.length).toBe(1);
+    expect(e.read(8192, 8192 + 12).equals(Buffer.from([3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0]))).toBe(true);
+  });
+
   it("needs the base only where slices leave gaps", () => {
     const e = new BlockEntry("p", 3, owner);
     e.write(0, Buffer.alloc(10), 0, 10, 1, false);
@@ -132,6 +166,12 @@ function modelStep(rnd: () => number, st: ModelState, op: number): void {
   const data = randomFill(rnd, Buffer.alloc(len + 10));
   e.write(off, data, 5, 5 + len, op, seqWrite);
   data.copy(model, off, 5, 5 + len);
+  if (wanted.delete(e) && e.base === null) {
+    // The engine loads the base it was asked for (the model's store holds zeros).
+    e.base = BlockEntry.EMPTY;
+    e.baseLoaded();
+  }
+  if (e.base !== null) expect(e.slices.length).toBeLessThanOrEqual(SLICES_PER_BLOCK_MAX + 1);
   st.lastEnd = off + len;
   const a = randInt(rnd, 0, B - 1);
   const b = randInt(rnd, a + 1, Math.min(B, a + 200_000));

@@ -10,7 +10,10 @@
  */
 import { BLOCK_SIZE_BYTES } from "../types.ts";
 
-/** Beyond this many slices a block's unfrozen slices are flattened into disjoint runs. */
+/**
+ * Beyond this many slices a block's unfrozen slices are flattened: into disjoint runs, and when
+ * those are still too many and the base is loaded, into one run filled from the base.
+ */
 export const SLICES_PER_BLOCK_MAX = 32;
 /** Small slices are allocated in multiples of this (keeps random 4 KiB writes from growing twice). */
 const SLICE_ALLOC_GRANULE_BYTES = 4096;
@@ -67,6 +70,8 @@ export class BlockEntry {
   /** truncateGen when the upload in flight composed its data, and the lowest truncate since. */
   private composedGen = 0;
   private limSinceCompose = BLOCK_SIZE_BYTES;
+  /** Slice count that triggers the next flatten (raised while the base is missing: amortized). */
+  private flattenAt = SLICES_PER_BLOCK_MAX;
   lastWriteMs = 0;
   /** Bytes as last reported to the cache (cache.ts keeps the totals). */
   counted = { clean: 0, dirty: 0, uploading: 0 };
@@ -121,7 +126,7 @@ export class BlockEntry {
       last.len += n;
     } else if (adopt) {
       this.slices.push({ off, len: n, cap: n, buf: data.subarray(start, end_), frozen: false });
-      if (this.slices.length > SLICES_PER_BLOCK_MAX) this.flatten();
+      if (this.slices.length > this.flattenAt) this.flatten();
     } else {
       const room = BLOCK_SIZE_BYTES - off;
       const want = sequential ? room : Math.ceil(n / SLICE_ALLOC_GRANULE_BYTES) * SLICE_ALLOC_GRANULE_BYTES;
@@ -129,7 +134,7 @@ export class BlockEntry {
       const buf = Buffer.allocUnsafe(cap);
       data.copy(buf, 0, start, end_);
       this.slices.push({ off, len: n, cap, buf, frozen: false });
-      if (this.slices.length > SLICES_PER_BLOCK_MAX) this.flatten();
+      if (this.slices.length > this.flattenAt) this.flatten();
     }
     if (seq < this.dirtyMinSeq) this.dirtyMinSeq = seq;
   }
@@ -144,18 +149,40 @@ export class BlockEntry {
     s.cap = buf.length;
   }
 
-  /** Merges the unfrozen slices into disjoint runs (newest wins), bounding per-read work. */
+  /**
+   * Merges the unfrozen slices into disjoint runs (newest wins), bounding per-read work. Many
+   * disjoint small writes (a hostile or scattered writer) leave many runs: with the base loaded
+   * they fold into one run whose gaps are filled from the block as it reads now; without it the
+   * owner is asked for the base, and until it arrives flattening backs off geometrically so each
+   * write stays amortized O(1).
+   */
   flatten(): void {
     const firstLive = this.slices.findIndex((s) => !s.frozen);
     if (firstLive < 0) return;
     const live = this.slices.slice(firstLive);
-    const runs = unionRuns(live);
+    let runs = unionRuns(live);
+    const room = SLICES_PER_BLOCK_MAX - firstLive;
+    const fold = runs.length > room / 2 && this.base !== null;
+    if (fold) runs = [[runs[0]![0], runs[runs.length - 1]![1]]];
     const merged: Slice[] = runs.map(([a, b]) => {
       const buf = Buffer.allocUnsafe(b - a);
-      for (const s of live) copyOverlap(s, a, b, buf, 0);
+      // Folded: base and frozen slices fill the gaps (readInto merges everything, newest wins).
+      if (fold) this.readInto(buf, 0, a, b);
+      else for (const s of live) copyOverlap(s, a, b, buf, 0);
       return { off: a, len: b - a, cap: b - a, buf, frozen: false };
     });
     this.slices = this.slices.slice(0, firstLive).concat(merged);
+    if (this.slices.length > SLICES_PER_BLOCK_MAX) {
+      this.flattenAt = 2 * this.slices.length;
+      if (this.base === null) this.owner.needsBase(this);
+    } else {
+      this.flattenAt = SLICES_PER_BLOCK_MAX;
+    }
+  }
+
+  /** The base just arrived: fold what flatten() could not while it was missing. */
+  baseLoaded(): void {
+    if (this.slices.length > SLICES_PER_BLOCK_MAX) this.flatten();
   }
 
   /** True when slices (all, or only frozen ones) cover [a, b) with no gap. */
@@ -314,6 +341,8 @@ export interface BlockOwner {
   scheduleUpload(entry: BlockEntry): void;
   /** The cache dropped the entry's base; forget the entry if nothing else is left. */
   released(entry: BlockEntry): void;
+  /** Too many disjoint slices to flatten without the base: load it (then call baseLoaded()). */
+  needsBase(entry: BlockEntry): void;
 }
 
 function copyOverlap(s: Slice, a: number, b: number, out: Buffer, outOff: number): void {

@@ -18,6 +18,7 @@ export function loadBase(engine: SharePayload, e: BlockEntry, prefetch: boolean)
   if (p !== undefined && e.index >= p.staleFrom) {
     // Truncated or deleted and not yet collected: what the store holds there is stale.
     e.base = BlockEntry.EMPTY;
+    e.baseLoaded();
     engine.cache.recount(e);
     return Promise.resolve();
   }
@@ -55,6 +56,7 @@ export function loadBase(engine: SharePayload, e: BlockEntry, prefetch: boolean)
     .finally(() => {
       e.loading = null;
       if (!e.dropped) {
+        if (e.base !== null) e.baseLoaded();
         engine.cache.recount(e);
         engine.cache.trim();
       }
