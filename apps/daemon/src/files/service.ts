@@ -14,6 +14,7 @@ import type {
   DirChangeResult,
   FileAttr,
   FsStat,
+  LockRange,
   MetadataService,
   MutationResult,
   SetAttrs,
@@ -21,7 +22,18 @@ import type {
 } from "../metadata/types.ts";
 import type { PayloadService } from "../payload/types.ts";
 import { type CloseRequest, close } from "./close.ts";
-import { commit, type DataDeps, read, write } from "./data.ts";
+import { commit, read, write } from "./data.ts";
+import {
+  checkLockAccess,
+  type LockDeps,
+  type LockRequest,
+  lock,
+  releaseOwner,
+  reserve,
+  testLock,
+  unlock,
+  unreserve,
+} from "./locks.ts";
 import { type MakeRequest, make } from "./make.ts";
 import {
   type LinkRequest,
@@ -35,6 +47,7 @@ import {
 import { access, fsstat, type LookupWithDir, lookup, readlink } from "./query.ts";
 import { type ReaddirPage, type ReaddirRequest, readdir } from "./readdir.ts";
 import { create, setattr } from "./setattr.ts";
+import { ShareModes, type ShareReservation } from "./share-modes.ts";
 import type {
   FileCall,
   ReadRequest,
@@ -65,11 +78,11 @@ type Grants = Pick<IdentityDirectory, "byUid" | "permission">;
 const NO_USERS: Grants = { byUid: () => undefined, permission: () => "none" };
 
 export class FileService {
-  private readonly d: DataDeps;
+  private readonly d: LockDeps;
   private readonly identity: Grants;
 
   constructor(deps: { metadata: MetadataService; payload: PayloadService; identity?: Grants }) {
-    this.d = { metadata: deps.metadata, payload: deps.payload };
+    this.d = { metadata: deps.metadata, payload: deps.payload, modes: new ShareModes() };
     this.identity = deps.identity ?? NO_USERS;
   }
 
@@ -177,5 +190,38 @@ export class FileService {
   /** A hard link `l.name` in `dir` to `l.file`. */
   link(dir: FileCall, l: LinkRequest): Promise<LinkResult> {
     return link(this.d, dir, l);
+  }
+
+  /** A byte-range lock for `r.owner` (files/locks.ts); EAGAIN on conflict unless it waits. */
+  lock(f: FileCall, r: LockRequest): Promise<void> {
+    return lock(this.d, f, r);
+  }
+
+  /** The first lock of another owner conflicting with `range`, or null. */
+  testLock(f: FileCall, range: LockRange): LockRange | null {
+    return testLock(this.d, f, range);
+  }
+
+  unlock(f: FileCall, range: Omit<LockRange, "kind">): void {
+    unlock(this.d, f, range);
+  }
+
+  /** EACCES unless the caller may take a shared (read) or exclusive (write) lock on the file. */
+  checkLockAccess(f: FileCall, exclusive: boolean): Promise<void> {
+    return checkLockAccess(this.d, f, exclusive);
+  }
+
+  /** The owner's open share reservation on the file (files/share-modes.ts); EBUSY on conflict. */
+  reserve(f: FileCall, r: ShareReservation): void {
+    reserve(this.d, f, r);
+  }
+
+  unreserve(f: FileCall, owner: string): void {
+    unreserve(this.d, f, owner);
+  }
+
+  /** Drops the locks and share reservations of every owner starting with `ownerPrefix`. */
+  releaseOwner(ownerPrefix: string): void {
+    releaseOwner(this.d, ownerPrefix);
   }
 }

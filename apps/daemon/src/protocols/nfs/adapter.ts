@@ -96,12 +96,12 @@ class NfsAdapter implements ProtocolAdapter {
       logger,
       writeVerifier: randomBytes(NFS3_WRITEVERFSIZE),
     };
-    this.blocked = new BlockedLocks(ctx.metadata, logger, settings.nlmCallbackPortmapPort);
+    this.blocked = new BlockedLocks(ctx.files, logger, settings.nlmCallbackPortmapPort);
     const dispatcher = new RpcDispatcher(
       [
         nfsProgram(env, nfs3Procedures(env)),
         mountProgram(ctx, this.mounts),
-        nlmProgram(ctx.metadata, ctx.files, this.blocked),
+        nlmProgram(ctx.files, this.blocked),
       ],
       {
         logger,

@@ -3,6 +3,14 @@
  * of one file ([MS-FSA] §2.1.5.1.2.1 "Check sharing access"), access-mask mapping, and the
  * delete-on-close / delete-pending rules ([MS-FSA] §2.1.5.4).
  */
+
+import {
+  reservationsConflict,
+  SHARE_DELETE,
+  SHARE_READ,
+  SHARE_WRITE,
+  type ShareReservation,
+} from "../../files/share-modes.ts";
 import {
   DELETE,
   FILE_ALL_ACCESS,
@@ -12,9 +20,6 @@ import {
   FILE_GENERIC_READ,
   FILE_GENERIC_WRITE,
   FILE_READ_DATA,
-  FILE_SHARE_DELETE,
-  FILE_SHARE_READ,
-  FILE_SHARE_WRITE,
   FILE_WRITE_DATA,
   GENERIC_ALL,
   GENERIC_EXECUTE,
@@ -36,21 +41,22 @@ export function mapGenericAccess(mask: number): number {
   return m >>> 0;
 }
 
-function participates(access: number): boolean {
-  return (access & (READISH | WRITEISH | DELETE)) !== 0;
+/**
+ * An SMB open as a file-service share reservation: read/execute, write/append and DELETE access
+ * against the ShareAccess bits it does not grant (the same bit values as SHARE_READ/WRITE/DELETE).
+ */
+export function smbReservation(owner: string, access: number, share: number): ShareReservation {
+  let a = 0;
+  if (access & READISH) a |= SHARE_READ;
+  if (access & WRITEISH) a |= SHARE_WRITE;
+  if (access & DELETE) a |= SHARE_DELETE;
+  return { owner, access: a, deny: ~share & (SHARE_READ | SHARE_WRITE | SHARE_DELETE) };
 }
 
 /** True if a new open with (access, share) conflicts with `existing`. */
 export function shareConflict(existing: Open, access: number, share: number): boolean {
-  if (!participates(existing.grantedAccess) || !participates(access)) return false;
-  const e = existing;
-  if (access & READISH && !(e.shareAccess & FILE_SHARE_READ)) return true;
-  if (access & WRITEISH && !(e.shareAccess & FILE_SHARE_WRITE)) return true;
-  if (access & DELETE && !(e.shareAccess & FILE_SHARE_DELETE)) return true;
-  if (e.grantedAccess & READISH && !(share & FILE_SHARE_READ)) return true;
-  if (e.grantedAccess & WRITEISH && !(share & FILE_SHARE_WRITE)) return true;
-  if (e.grantedAccess & DELETE && !(share & FILE_SHARE_DELETE)) return true;
-  return false;
+  const held = smbReservation(existing.lockOwner, existing.grantedAccess, existing.shareAccess);
+  return reservationsConflict(held, smbReservation("", access, share));
 }
 
 /** Bits that need a writable tree. */

@@ -1,11 +1,13 @@
 /**
- * Blocked NLM LOCK requests (block = TRUE that hit a conflict). The request waits on the shared
- * LockManager in the background; when granted, the server tells the client with an NLM4_GRANTED
+ * Blocked NLM LOCK requests (block = TRUE that hit a conflict). The request waits on the file
+ * service's locks in the background; when granted, the server tells the client with an NLM4_GRANTED
  * callback (XNFS NLM §10.2), found through the client host's portmapper. A client that cannot take
  * callbacks retries LOCK, and the retry sees the lock already held by its owner (GRANTED).
  */
 import type { Logger } from "pino";
-import type { LockRange, MetadataService } from "../../../metadata/types.ts";
+import type { FileService } from "../../../files/service.ts";
+import type { FileCall } from "../../../files/types.ts";
+import type { LockRange } from "../../../metadata/types.ts";
 import { IPPROTO_TCP, PMAP_V2, PMAPPROC_GETPORT } from "../portmap/program.ts";
 import { RpcClient } from "../rpc/client.ts";
 import { NLM_PROGRAM, PMAP_PROGRAM } from "../rpc/constants.ts";
@@ -14,6 +16,8 @@ import { encodeNlm4Lock, type Nlm4Lock } from "./types.ts";
 
 export interface BlockedRequest {
   lock: Nlm4Lock;
+  /** The resolved file the lock is on (its handle a copy that outlives the call). */
+  file: FileCall;
   exclusive: boolean;
   cookie: Buffer;
   range: LockRange;
@@ -29,7 +33,7 @@ export class BlockedLocks {
   granted = 0;
 
   constructor(
-    private readonly metadata: MetadataService,
+    private readonly files: FileService,
     private readonly logger: Logger,
     /** Port of the portmapper on the client's host (111 normally; our embedded one in tests). */
     private readonly callbackPortmapPort: number | null,
@@ -50,7 +54,7 @@ export class BlockedLocks {
     if (this.waiting.size >= MAX_BLOCKED_LOCKS) return false;
     const full: BlockedRequest = { ...req, abort: new AbortController() };
     this.waiting.set(key, full);
-    this.metadata.lock(req.lock.fh, req.range, true, full.abort.signal).then(
+    this.files.lock(req.file, { ...req.range, wait: true, signal: full.abort.signal }).then(
       () => {
         this.waiting.delete(key);
         this.granted++;

@@ -186,14 +186,11 @@ describe("NLM v4", () => {
     expect((await test(waiter, true)).stat).toBe(n.NLM4_GRANTED);
   });
 
-  it("conflicts with a byte-range lock another protocol (SMB) holds on the shared LockManager", async () => {
+  it("conflicts with a byte-range lock another protocol (SMB) holds through the file service", async () => {
     const { client, root, ctx } = h();
     const fh = await makeFile(client, root, uniq());
-    await ctx.metadata.lock(
-      fh,
-      { owner: "smb:session-1:file-9", kind: "exclusive", offset: 100, length: 50 },
-      false,
-    );
+    const f = ctx.files.resolve({ uid: 0, gid: 0, gids: [] }, fh);
+    await ctx.files.lock(f, { owner: "smb:session-1:file-9", kind: "exclusive", offset: 100, length: 50 });
     expect(await test(lock(fh, "nfsclient", 3, 120n, 10n), false)).toMatchObject({
       stat: n.NLM4_DENIED,
       exclusive: true,
@@ -203,12 +200,12 @@ describe("NLM v4", () => {
     });
     expect(await doLock(lock(fh, "nfsclient", 3, 0n, 0n), true, false)).toBe(n.NLM4_DENIED);
     expect(await doLock(lock(fh, "nfsclient", 3, 0n, 100n), true, false)).toBe(n.NLM4_GRANTED);
-    ctx.metadata.unlock(fh, { owner: "smb:session-1:file-9", offset: 100, length: 50 });
+    ctx.files.unlock(f, { owner: "smb:session-1:file-9", offset: 100, length: 50 });
     expect(await doLock(lock(fh, "nfsclient", 3, 100n, 50n), true, false)).toBe(n.NLM4_GRANTED);
     // And the other way round: an NLM lock blocks the SMB side.
-    expect(
-      ctx.metadata.testLock(fh, { owner: "smb:s:f", kind: "shared", offset: 110, length: 1 })?.owner,
-    ).toBe("nlm:127.0.0.1/nfsclient:3");
+    expect(ctx.files.testLock(f, { owner: "smb:s:f", kind: "shared", offset: 110, length: 1 })?.owner).toBe(
+      "nlm:127.0.0.1/nfsclient:3",
+    );
   });
 
   it("checks the caller: a none grant gets FAILED, a read grant shared locks only, mode bits apply", async () => {

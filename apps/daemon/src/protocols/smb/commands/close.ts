@@ -19,7 +19,8 @@ export async function closeOpen(conn: SmbConnectionPort, open: Open): Promise<vo
   const server = conn.server;
   detachHolder(server, open);
   unwatch(server, open);
-  if (open.locks.length > 0) server.ctx.metadata.unlockAll(open.lockOwner);
+  // The owner ends in ':' (create.ts), so this reaches this open's locks and share mode only.
+  server.ctx.files.releaseOwner(open.lockOwner);
   open.locks = [];
   const file = server.files.get(open.fileKey);
   if (file) {

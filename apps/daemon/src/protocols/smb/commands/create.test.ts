@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { SHARE_READ, SHARE_WRITE } from "../../../files/share-modes.ts";
 import * as C from "../constants.ts";
 import { encodeCreateContexts } from "../create-contexts.ts";
 import * as S from "../ntstatus.ts";
@@ -74,6 +75,32 @@ describe("CREATE", () => {
     const attrOnly = await open(c, "shared.txt", { access: C.FILE_READ_ATTRIBUTES, share: 0 });
     for (const f of [a, b, attrOnly]) await c.send(C.SMB2_CLOSE, closeBody(f));
     const w = await open(c, "shared.txt", { access: C.FILE_WRITE_DATA, share: 0 });
+    await c.send(C.SMB2_CLOSE, closeBody(w));
+  });
+
+  it("shares one reservation table with the file service (NFSv4 OPEN deny modes)", async () => {
+    await writeFile(c, "v4.txt", Buffer.from("v"));
+    const root = { uid: 0, gid: 0, gids: [] };
+    const md = smb.h.metadata;
+    const f = smb.h.ctx.files.resolve(
+      root,
+      (await md.lookup(root, md.rootHandle("/export"), "v4.txt")).handle,
+    );
+    // An NFSv4 OPEN with share_access READ, share_deny WRITE (RFC 8881 §9.7).
+    smb.h.ctx.files.reserve(f, { owner: "nfs4:1:a:", access: SHARE_READ, deny: SHARE_WRITE });
+    expect((await create("v4.txt", { access: C.FILE_WRITE_DATA, share: 7 })).status).toBe(
+      S.STATUS_SHARING_VIOLATION,
+    );
+    const reader = await open(c, "v4.txt", { access: C.FILE_READ_DATA, share: C.FILE_SHARE_READ });
+    // The SMB open does not share writing: an NFSv4 OPEN for writing is refused, and after its
+    // CLOSE the same OPEN goes through.
+    const writer = { owner: "nfs4:1:b:", access: SHARE_WRITE, deny: 0 };
+    smb.h.ctx.files.unreserve(f, "nfs4:1:a:");
+    expect(() => smb.h.ctx.files.reserve(f, writer)).toThrow(expect.objectContaining({ code: "EBUSY" }));
+    await c.send(C.SMB2_CLOSE, closeBody(reader));
+    smb.h.ctx.files.reserve(f, writer);
+    smb.h.ctx.files.releaseOwner("nfs4:1:");
+    const w = await open(c, "v4.txt", { access: C.FILE_WRITE_DATA, share: 0 });
     await c.send(C.SMB2_CLOSE, closeBody(w));
   });
 

@@ -2,13 +2,14 @@
  * SMB2 CREATE ([MS-SMB2] §2.2.13, §2.2.14, §3.3.5.9; [MS-FSA] §2.1.5.1): open or create a file
  * or directory by path, applying CreateDisposition, CreateOptions, access and share modes.
  */
+import { isFsError } from "../../../domain/errors.ts";
 import type { FileAttr, LookupResult } from "../../../metadata/types.ts";
 import { ACCESS_MODIFY, ACCESS_READ } from "../../../metadata/types.ts";
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
 import * as C from "../constants.ts";
 import { type CreateContext, encodeCreateContexts, parseCreateContexts } from "../create-contexts.ts";
 import * as S from "../ntstatus.ts";
-import { mapGenericAccess, shareConflict, WRITE_ACCESS_BITS } from "../opens.ts";
+import { mapGenericAccess, smbReservation, WRITE_ACCESS_BITS } from "../opens.ts";
 import {
   breakForOpen,
   type CachingRequest,
@@ -18,7 +19,14 @@ import {
 } from "../oplock-grant.ts";
 import { parsePath, resolvePath } from "../paths.ts";
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
-import { type FileState, MAX_OPENS_PER_CONNECTION, MAX_PATH_BYTES, type Open, type Tree } from "../state.ts";
+import {
+  type FileState,
+  MAX_OPENS_PER_CONNECTION,
+  MAX_PATH_BYTES,
+  type Open,
+  type Tree,
+  treeCall,
+} from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 
@@ -220,10 +228,10 @@ async function admit(
   req: SmbRequest,
   fileKey: string,
   outcome: Outcome,
-  access: number,
-  share: number,
+  intent: { access: number; share: number; owner: string },
   caching: CachingRequest,
 ): Promise<FileState> {
+  const { access, share, owner } = intent;
   checkLeaseKey(req, caching, fileKey);
   if (outcome.action !== C.FILE_CREATED) {
     const overwrite = outcome.action === C.FILE_OVERWRITTEN || outcome.action === C.FILE_SUPERSEDED;
@@ -232,11 +240,16 @@ async function admit(
   const file = req.server.file(fileKey, outcome.target.handle);
   if (!file.handleKey) file.handleKey = outcome.target.handle.toString("hex");
   if (file.deletePending) throw new SmbError(S.STATUS_DELETE_PENDING);
-  for (const other of file.opens) {
-    if (shareConflict(other, access, share)) {
-      if (file.opens.size === 0) req.server.files.delete(fileKey);
-      throw new SmbError(S.STATUS_SHARING_VIOLATION);
-    }
+  // The file service's table holds every protocol's opens: NFSv4 OPEN deny modes count too.
+  try {
+    req.server.ctx.files.reserve(
+      treeCall(req.requireTree(), outcome.target.handle),
+      smbReservation(owner, access, share),
+    );
+  } catch (e) {
+    if (file.opens.size === 0) req.server.files.delete(fileKey);
+    if (isFsError(e, "EBUSY")) throw new SmbError(S.STATUS_SHARING_VIOLATION);
+    throw e;
   }
   return file;
 }
@@ -269,15 +282,24 @@ export async function create(req: SmbRequest): Promise<Reply> {
     if (target.attr.dosAttributes & C.FILE_ATTRIBUTE_READONLY) throw new SmbError(S.STATUS_CANNOT_DELETE);
   }
   const fileKey = `${tree.share.name}:${target.attr.fileid}`;
-  const file = await admit(req, fileKey, outcome, access, c.ShareAccess, caching);
-  let attr = target.attr;
-  if (outcome.action === C.FILE_OVERWRITTEN || outcome.action === C.FILE_SUPERSEDED) {
-    attr = await truncateForOverwrite(req, tree, c, target);
-  }
-  // The client went away while this CREATE awaited: teardown already closed its opens, so one
-  // registered now would hold its share mode and handle forever.
-  if (req.conn.isClosed) throw new SmbError(S.STATUS_USER_SESSION_DELETED, "connection closed");
   const id = req.conn.newVolatileId();
+  // Trailing ':' so the owner is never a prefix of another (releaseOwner matches by prefix:
+  // closing open 1 must not release the locks of open 10).
+  const owner = `smb:${req.conn.clientId}:${id}:`;
+  const file = await admit(req, fileKey, outcome, { access, share: c.ShareAccess, owner }, caching);
+  let attr = target.attr;
+  try {
+    if (outcome.action === C.FILE_OVERWRITTEN || outcome.action === C.FILE_SUPERSEDED) {
+      attr = await truncateForOverwrite(req, tree, c, target);
+    }
+    // The client went away while this CREATE awaited: teardown already closed its opens, so one
+    // registered now would hold its share mode and handle forever.
+    if (req.conn.isClosed) throw new SmbError(S.STATUS_USER_SESSION_DELETED, "connection closed");
+  } catch (e) {
+    req.server.ctx.files.unreserve(treeCall(tree, target.handle), owner);
+    if (file.opens.size === 0) req.server.files.delete(fileKey);
+    throw e;
+  }
   const open: Open = {
     persistentId: id,
     volatileId: id,
@@ -293,9 +315,7 @@ export async function create(req: SmbRequest): Promise<Reply> {
     grantedAccess: access,
     shareAccess: c.ShareAccess,
     deleteOnClose,
-    // Trailing ':' so the owner is never a prefix of another (unlockAll matches by prefix:
-    // closing open 1 must not release the locks of open 10).
-    lockOwner: `smb:${req.conn.clientId}:${id}:`,
+    lockOwner: owner,
     locks: [],
     dir: null,
     position: 0n,

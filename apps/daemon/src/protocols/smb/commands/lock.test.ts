@@ -51,27 +51,22 @@ describe("LOCK", () => {
     );
   });
 
-  it("conflicts with a lock taken through the shared LockManager (as NLM does)", async () => {
+  it("conflicts with a lock taken through the file service's locks (as NLM and NFSv4 do)", async () => {
     const fa = await open(a, "l.bin");
-    const handle = (
-      await smb.h.metadata.lookup({ uid: 0, gid: 0, gids: [] }, smb.h.metadata.rootHandle("/export"), "l.bin")
-    ).handle;
-    await smb.h.metadata.lock(
-      handle,
-      { owner: "nlm:host:1", kind: "exclusive", offset: 200, length: 10 },
-      false,
-    );
+    const root = { uid: 0, gid: 0, gids: [] };
+    const handle = (await smb.h.metadata.lookup(root, smb.h.metadata.rootHandle("/export"), "l.bin")).handle;
+    const files = smb.h.ctx.files;
+    const f = files.resolve(root, handle);
+    await files.lock(f, { owner: "nlm:host:1", kind: "exclusive", offset: 200, length: 10 });
     expect(
       (await a.send(C.SMB2_LOCK, lockBody(fa, [{ offset: 205n, length: 1n, flags: X | NOW }]))).status,
     ).toBe(S.STATUS_LOCK_NOT_GRANTED);
-    smb.h.metadata.unlock(handle, { owner: "nlm:host:1", offset: 200, length: 10 });
+    files.unlock(f, { owner: "nlm:host:1", offset: 200, length: 10 });
     expect(
       (await a.send(C.SMB2_LOCK, lockBody(fa, [{ offset: 205n, length: 1n, flags: X | NOW }]))).status,
     ).toBe(0);
     // And the SMB lock is visible to NLM TEST.
-    expect(
-      smb.h.metadata.testLock(handle, { owner: "nlm:host:2", kind: "shared", offset: 205, length: 1 }),
-    ).not.toBeNull();
+    expect(files.testLock(f, { owner: "nlm:host:2", kind: "shared", offset: 205, length: 1 })).not.toBeNull();
   });
 
   it("a blocking lock goes async (STATUS_PENDING) and completes on unlock; CANCEL ends another", async () => {

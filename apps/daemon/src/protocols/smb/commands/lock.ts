@@ -1,10 +1,10 @@
 /**
- * SMB2 LOCK ([MS-SMB2] §2.2.26, §2.2.27, §3.3.5.14) on the share's LockManager, so SMB and NLM
- * locks conflict. Owner = the open. A single blocking lock that conflicts goes async
+ * SMB2 LOCK ([MS-SMB2] §2.2.26, §2.2.27, §3.3.5.14) through the file service's locks, so SMB,
+ * NLM and NFSv4 locks conflict. Owner = the open. A single blocking lock that conflicts goes async
  * (STATUS_PENDING) and ends when granted, or with STATUS_CANCELLED on CANCEL or close.
  */
 import { isFsError } from "../../../domain/errors.ts";
-import type { LockRange } from "../../../metadata/types.ts";
+import type { LockRequest } from "../../../files/locks.ts";
 import {
   SMB2_LOCKFLAG_EXCLUSIVE_LOCK,
   SMB2_LOCKFLAG_FAIL_IMMEDIATELY,
@@ -21,7 +21,7 @@ import {
 } from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { type HeldLock, MAX_LOCKS_PER_REQUEST, type Open } from "../state.ts";
+import { fileCall, type HeldLock, MAX_LOCKS_PER_REQUEST, type Open } from "../state.ts";
 import { SmbError } from "../status.ts";
 import type { SmbReader } from "../wire.ts";
 import { EMPTY_4 } from "./logoff.ts";
@@ -70,7 +70,7 @@ function unlockAll(req: SmbRequest, open: Open, els: LockElement[]): void {
     const i = open.locks.findIndex((l) => l.offset === offset && l.length === length);
     if (i < 0) throw new SmbError(STATUS_RANGE_NOT_LOCKED);
     open.locks.splice(i, 1);
-    if (length > 0) req.server.ctx.metadata.unlock(open.handle, { owner: open.lockOwner, offset, length });
+    if (length > 0) req.server.ctx.files.unlock(fileCall(open), { owner: open.lockOwner, offset, length });
   }
 }
 
@@ -85,15 +85,16 @@ async function acquire(req: SmbRequest, open: Open, e: LockElement, blocking: bo
   if (open.locks.some((l) => overlaps(l, offset, length) && (l.exclusive || exclusive))) {
     throw new SmbError(STATUS_LOCK_NOT_GRANTED);
   }
-  const range: LockRange = {
+  const range: LockRequest = {
     owner: open.lockOwner,
     kind: exclusive ? "exclusive" : "shared",
     offset,
     length,
   };
-  const md = req.server.ctx.metadata;
+  const files = req.server.ctx.files;
+  const f = fileCall(open);
   try {
-    await md.lock(open.handle, range, false);
+    await files.lock(f, range);
   } catch (err) {
     if (!blocking || !(isFsError(err, "EAGAIN") || isFsError(err, "EDEADLK"))) throw err;
     const signal = req.goAsync();
@@ -102,7 +103,7 @@ async function acquire(req: SmbRequest, open: Open, e: LockElement, blocking: bo
     signal?.addEventListener("abort", () => waiter.abort(), { once: true });
     open.lockWaiters.add(waiter);
     try {
-      await md.lock(open.handle, range, true, waiter.signal);
+      await files.lock(f, { ...range, wait: true, signal: waiter.signal });
     } catch (waitErr) {
       if (waiter.signal.aborted) {
         throw new SmbError(req.conn.opens.has(open.volatileId) ? STATUS_CANCELLED : STATUS_FILE_CLOSED);
@@ -112,7 +113,7 @@ async function acquire(req: SmbRequest, open: Open, e: LockElement, blocking: bo
       open.lockWaiters.delete(waiter);
     }
     if (!req.conn.opens.has(open.volatileId)) {
-      md.unlock(open.handle, { owner: open.lockOwner, offset, length });
+      files.unlock(f, { owner: open.lockOwner, offset, length });
       throw new SmbError(STATUS_FILE_CLOSED);
     }
   }
@@ -154,7 +155,7 @@ export async function lock(req: SmbRequest): Promise<Reply> {
       const at = open.locks.indexOf(h);
       if (at >= 0) open.locks.splice(at, 1);
       if (h.length > 0)
-        req.server.ctx.metadata.unlock(open.handle, {
+        req.server.ctx.files.unlock(fileCall(open), {
           owner: open.lockOwner,
           offset: h.offset,
           length: h.length,

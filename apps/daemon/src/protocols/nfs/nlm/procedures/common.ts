@@ -1,12 +1,8 @@
 /** What NLM procedures share: the environment, nlm4_res encoding and errno → nlm4_stats. */
-import { FsError, isFsError } from "../../../../domain/errors.ts";
+import { isFsError } from "../../../../domain/errors.ts";
 import type { FileService } from "../../../../files/service.ts";
-import {
-  ACCESS_MODIFY,
-  ACCESS_READ,
-  type LockRange,
-  type MetadataService,
-} from "../../../../metadata/types.ts";
+import type { FileCall } from "../../../../files/types.ts";
+import type { LockRange } from "../../../../metadata/types.ts";
 import type { CallContext } from "../../rpc/program.ts";
 import type { XdrWriter } from "../../xdr/writer.ts";
 import type { BlockedLocks } from "../blocked.ts";
@@ -14,9 +10,8 @@ import * as n from "../constants.ts";
 import { NlmRangeError } from "../types.ts";
 
 export interface NlmEnv {
-  metadata: MetadataService;
   blocked: BlockedLocks;
-  /** Resolves handles with the share's access policy, as for every NFS call. */
+  /** Resolves handles with the share's access policy and holds the locks (files/locks.ts). */
   files: FileService;
 }
 
@@ -51,23 +46,18 @@ export function encodeRes(w: XdrWriter, r: NlmRes): void {
 /**
  * The caller and permission check of every NLM call on a file: the share must exist and be
  * exported over NFS, and its access policy admit this caller from this host (none → FAILED). A
- * LOCK also needs the file's mode bits (as Linux lockd opens the file as the caller): read for a
- * shared lock; write for an exclusive one, with read-write access to the share. The owner may
- * lock what it owns whatever the mode (nfsd's owner override). Read-only shares still allow locks.
+ * LOCK also needs the permission the file service asks of a lock (FileService.checkLockAccess).
  */
 export async function checkCaller(
   env: NlmEnv,
   call: CallContext,
   fh: Buffer,
   lock?: { exclusive: boolean },
-): Promise<void> {
+): Promise<FileCall> {
   const file = env.files.resolve(call.caller, fh, {
     protocol: "nfs",
     peer: { address: call.remoteAddress, uid: call.auth?.uid ?? null },
   });
-  if (lock === undefined) return;
-  if (lock.exclusive && file.access?.level !== "read-write") throw new FsError("EACCES", "read-only access");
-  const want = lock.exclusive ? ACCESS_MODIFY : ACCESS_READ;
-  if ((await env.metadata.access(call.caller, fh, want)) === want) return;
-  if ((await env.metadata.getattr(fh)).uid !== call.caller.uid) throw new FsError("EACCES");
+  if (lock !== undefined) await env.files.checkLockAccess(file, lock.exclusive);
+  return file;
 }

@@ -7,7 +7,7 @@ import { LM_MAXSTRLEN, NLMPROC4_FREE_ALL } from "../constants.ts";
 import { nlmHostPrefix } from "../types.ts";
 import type { NlmEnv } from "./common.ts";
 
-export const freeAllProc = ({ metadata, blocked }: NlmEnv) =>
+export const freeAllProc = ({ files, blocked }: NlmEnv) =>
   defineProcedure<{ name: string; state: number }, null>({
     proc: NLMPROC4_FREE_ALL,
     name: "FREE_ALL",
@@ -18,7 +18,7 @@ export const freeAllProc = ({ metadata, blocked }: NlmEnv) =>
     async handle(call, a) {
       // Only the locks this host took (owners carry the peer address: nlm/types.ts nlmOwner).
       blocked.cancelAll(nlmHostPrefix(call.remoteAddress, a.name));
-      metadata.unlockAll(nlmHostPrefix(call.remoteAddress, a.name));
+      files.releaseOwner(nlmHostPrefix(call.remoteAddress, a.name));
       return null;
     },
     encode: () => {},

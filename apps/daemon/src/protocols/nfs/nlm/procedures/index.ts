@@ -1,11 +1,10 @@
 /**
- * The NLM v4 dispatch table, on the share's LockManager that SMB byte-range locks share. Owners
+ * The NLM v4 dispatch table, on the file service's locks that SMB and NFSv4 locks share. Owners
  * are `nlm:<caller_name>:<svid>`; the netobj `fh` is the NFS file handle. The asynchronous
  * *_MSG/*_RES variants and SHARE/UNSHARE are not offered (PROC_UNAVAIL): Linux and BSD clients
  * use the synchronous procedures over TCP.
  */
 import type { FileService } from "../../../../files/service.ts";
-import type { MetadataService } from "../../../../metadata/types.ts";
 import { NLM_PROGRAM } from "../../rpc/constants.ts";
 import { procedureTable, type RpcProgram } from "../../rpc/program.ts";
 import type { BlockedLocks } from "../blocked.ts";
@@ -20,8 +19,8 @@ import { unlockProc } from "./unlock.ts";
 
 const NLM4_PROCEDURES = [nullProc, testProc, lockProc, cancelProc, unlockProc, freeAllProc] as const;
 
-export function nlmProgram(metadata: MetadataService, files: FileService, blocked: BlockedLocks): RpcProgram {
-  const env: NlmEnv = { metadata, files, blocked };
+export function nlmProgram(files: FileService, blocked: BlockedLocks): RpcProgram {
+  const env: NlmEnv = { files, blocked };
   const table = procedureTable(NLM4_PROCEDURES.map((make) => make(env)));
   return {
     prog: NLM_PROGRAM,

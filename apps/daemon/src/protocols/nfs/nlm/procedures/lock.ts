@@ -1,6 +1,6 @@
 /**
  * NLM v4 NLMPROC4_LOCK (XNFS NLM §10.6). Granted at once when free; with block = TRUE a conflict
- * answers BLOCKED and the request waits on the LockManager (nlm/blocked.ts) until granted (then a
+ * answers BLOCKED and the request waits on the file service's locks (nlm/blocked.ts) until granted (then a
  * GRANTED callback) or cancelled. A retried LOCK of a waiting request stays BLOCKED.
  */
 import { isFsError } from "../../../../domain/errors.ts";
@@ -19,22 +19,30 @@ interface LockArgs {
 }
 
 async function doLock(env: NlmEnv, call: CallContext, a: LockArgs): Promise<NlmRes> {
-  const { metadata, blocked } = env;
+  const { files, blocked } = env;
   const host = call.remoteAddress;
   const cookie = a.cookie;
   try {
-    await checkCaller(env, call, a.lock.fh, { exclusive: a.exclusive });
+    const file = await checkCaller(env, call, a.lock.fh, { exclusive: a.exclusive });
     const range = toLockRange(a.lock, a.exclusive, host);
     if (blocked.isWaiting(a.lock.fh, range)) return { cookie, stat: n.NLM4_BLOCKED };
     try {
-      await metadata.lock(a.lock.fh, range, false);
+      await files.lock(file, range);
       return { cookie, stat: n.NLM4_GRANTED };
     } catch (e) {
       if (!a.block || !isFsError(e, "EAGAIN")) throw e;
     }
     // The request outlives this call: copy what points into the record.
     const lock = { ...a.lock, fh: Buffer.from(a.lock.fh), oh: Buffer.from(a.lock.oh) };
-    const ok = blocked.start({ lock, exclusive: a.exclusive, cookie: Buffer.from(cookie), range, host });
+    const held = { ...file, handle: lock.fh };
+    const ok = blocked.start({
+      lock,
+      file: held,
+      exclusive: a.exclusive,
+      cookie: Buffer.from(cookie),
+      range,
+      host,
+    });
     return { cookie, stat: ok ? n.NLM4_BLOCKED : n.NLM4_DENIED_NOLOCKS };
   } catch (e) {
     return { cookie, stat: nlmStat(e) };

@@ -14,8 +14,8 @@ export const testProc = (env: NlmEnv) =>
     decode: (r) => ({ cookie: decodeNetobj(r), exclusive: r.bool(), lock: decodeNlm4Lock(r) }),
     async handle(call, a) {
       try {
-        await checkCaller(env, call, a.lock.fh);
-        const holder = env.metadata.testLock(a.lock.fh, toLockRange(a.lock, a.exclusive, call.remoteAddress));
+        const file = await checkCaller(env, call, a.lock.fh);
+        const holder = env.files.testLock(file, toLockRange(a.lock, a.exclusive, call.remoteAddress));
         return holder
           ? { cookie: a.cookie, stat: n.NLM4_DENIED, holder }
           : { cookie: a.cookie, stat: n.NLM4_GRANTED };

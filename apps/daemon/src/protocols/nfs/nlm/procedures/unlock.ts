@@ -14,9 +14,9 @@ export const unlockProc = (env: NlmEnv) =>
     decode: (r) => ({ cookie: decodeNetobj(r), lock: decodeNlm4Lock(r) }),
     async handle(call, a) {
       try {
-        await checkCaller(env, call, a.lock.fh);
+        const file = await checkCaller(env, call, a.lock.fh);
         const { kind: _kind, ...range } = toLockRange(a.lock, true, call.remoteAddress);
-        env.metadata.unlock(a.lock.fh, range);
+        env.files.unlock(file, range);
         return { cookie: a.cookie, stat: n.NLM4_GRANTED };
       } catch (e) {
         return { cookie: a.cookie, stat: nlmStat(e) };

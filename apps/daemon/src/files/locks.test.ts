@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { SHARE_READ, SHARE_WRITE } from "./share-modes.ts";
+import { useMemoryFiles } from "./testing/memory-files.ts";
+
+const ALICE = { uid: 1001, gid: 1001, gids: [] };
+const BOB = { uid: 1002, gid: 1002, gids: [] };
+
+describe("file service locks and share reservations", () => {
+  const { metadata, files } = useMemoryFiles("/export");
+  const root = () => files.resolve(ALICE, metadata.rootHandle("/export"));
+  const file = async (name: string, mode = 0o644) => {
+    const made = await files.create(root(), name, { mode }, { mode: "guarded" });
+    return files.resolve(ALICE, made.handle);
+  };
+
+  it("conflicts between owners, tests, unlocks, and wakes a waiter", async () => {
+    const f = await file("a");
+    await files.lock(f, { owner: "nlm:h/c:1", kind: "exclusive", offset: 0, length: 10 });
+    await expect(
+      files.lock(f, { owner: "smb:1:2:", kind: "shared", offset: 5, length: 1 }),
+    ).rejects.toMatchObject({
+      code: "EAGAIN",
+    });
+    expect(files.testLock(f, { owner: "nfs4:1:o:", kind: "shared", offset: 9, length: 0 })?.owner).toBe(
+      "nlm:h/c:1",
+    );
+    // A waiter is granted when the holder unlocks.
+    const waiting = files.lock(f, { owner: "smb:1:2:", kind: "shared", offset: 5, length: 1, wait: true });
+    files.unlock(f, { owner: "nlm:h/c:1", offset: 0, length: 10 });
+    await waiting;
+    expect(files.testLock(f, { owner: "x:", kind: "exclusive", offset: 5, length: 1 })?.owner).toBe(
+      "smb:1:2:",
+    );
+    files.unlock(f, { owner: "smb:1:2:", offset: 5, length: 1 });
+    expect(files.testLock(f, { owner: "x:", kind: "exclusive", offset: 0, length: 0 })).toBeNull();
+  });
+
+  it("ends a wait when its signal aborts", async () => {
+    const f = await file("b");
+    await files.lock(f, { owner: "a:", kind: "exclusive", offset: 0, length: 0 });
+    const abort = new AbortController();
+    const waiting = files.lock(f, {
+      owner: "b:",
+      kind: "shared",
+      offset: 0,
+      length: 1,
+      wait: true,
+      signal: abort.signal,
+    });
+    abort.abort();
+    await expect(waiting).rejects.toMatchObject({ code: "EAGAIN" });
+    files.releaseOwner("a:");
+    expect(files.testLock(f, { owner: "c:", kind: "exclusive", offset: 0, length: 0 })).toBeNull();
+  });
+
+  it("releases an owner's locks and share reservations together, by prefix", async () => {
+    const f = await file("c");
+    await files.lock(f, { owner: "nfs4:7:lo:", kind: "exclusive", offset: 0, length: 1 });
+    files.reserve(f, { owner: "nfs4:7:oo:", access: SHARE_READ, deny: SHARE_WRITE });
+    await files.lock(f, { owner: "nfs4:70:lo:", kind: "shared", offset: 5, length: 1 });
+    expect(() => files.reserve(f, { owner: "smb:1:1:", access: SHARE_WRITE, deny: 0 })).toThrow(
+      expect.objectContaining({ code: "EBUSY" }),
+    );
+    files.releaseOwner("nfs4:7:");
+    files.reserve(f, { owner: "smb:1:1:", access: SHARE_WRITE, deny: 0 });
+    expect(files.testLock(f, { owner: "x:", kind: "exclusive", offset: 0, length: 1 })).toBeNull();
+    expect(files.testLock(f, { owner: "x:", kind: "exclusive", offset: 5, length: 1 })?.owner).toBe(
+      "nfs4:70:lo:",
+    );
+    files.unreserve(f, "smb:1:1:");
+    files.releaseOwner("nfs4:70:");
+  });
+
+  it("asks read permission for a shared lock and write for an exclusive one; the owner may always", async () => {
+    const f = await file("d", 0o640);
+    const bob = { ...files.resolve(BOB, f.handle) };
+    await expect(files.checkLockAccess(bob, false)).rejects.toMatchObject({ code: "EACCES" });
+    await files.setattr(f, { attrs: { mode: 0o604 } });
+    await files.checkLockAccess(bob, false);
+    await expect(files.checkLockAccess(bob, true)).rejects.toMatchObject({ code: "EACCES" });
+    await files.setattr(f, { attrs: { mode: 0o000 } });
+    await files.checkLockAccess(f, true);
+    const readOnly = { ...f, access: { level: "read" as const, writeRefusal: "EROFS" as const } };
+    await files.checkLockAccess(readOnly, false);
+    await expect(files.checkLockAccess(readOnly, true)).rejects.toMatchObject({ code: "EACCES" });
+  });
+});

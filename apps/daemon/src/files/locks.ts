@@ -1,0 +1,81 @@
+/**
+ * Byte-range locks and open share reservations for every protocol (NLM, SMB LOCK/CREATE, NFSv4
+ * OPEN/LOCK), on the share's one LockManager, so a lock taken over one protocol blocks the others
+ * (docs/architecture.md "Locks and share reservations"). Owners are protocol-scoped strings
+ * (`nlm:…`, `smb:…`, `nfs4:…`) ending in a separator, so releasing by prefix (a client gone, a
+ * lease expired) never reaches another owner.
+ */
+import { FsError } from "../domain/errors.ts";
+import { ACCESS_MODIFY, ACCESS_READ, type LockKind, type LockRange } from "../metadata/types.ts";
+import type { DataDeps } from "./data.ts";
+import type { ShareModes, ShareReservation } from "./share-modes.ts";
+import type { FileCall } from "./types.ts";
+
+export interface LockRequest {
+  owner: string;
+  kind: LockKind;
+  offset: number;
+  /** 0: to the end of the file (and beyond). */
+  length: number;
+  /** Wait for a conflicting lock to go (NLM block, SMB without FAIL_IMMEDIATELY, NFSv4 none). */
+  wait?: boolean;
+  /** Ends a wait: the request fails with EAGAIN (NLM CANCEL, SMB CANCEL/CLOSE). */
+  signal?: AbortSignal;
+}
+
+export interface LockDeps extends DataDeps {
+  modes: ShareModes;
+}
+
+/** The share reservation table's key for a file: its handle, canonical per file (metadata/handle.ts). */
+export function fileKey(f: FileCall): string {
+  return f.handle.toString("hex");
+}
+
+/**
+ * Takes `r` for its owner (replacing the owner's own locks over the range, POSIX style); EAGAIN
+ * on conflict without `wait`, EDEADLK when waiting would deadlock.
+ */
+export function lock(d: LockDeps, f: FileCall, r: LockRequest): Promise<void> {
+  const range: LockRange = { owner: r.owner, kind: r.kind, offset: r.offset, length: r.length };
+  return d.metadata.lock(f.handle, range, r.wait === true, r.signal);
+}
+
+/** The first lock of another owner that conflicts with `range`, or null. */
+export function testLock(d: LockDeps, f: FileCall, range: LockRange): LockRange | null {
+  return d.metadata.testLock(f.handle, range);
+}
+
+export function unlock(d: LockDeps, f: FileCall, range: Omit<LockRange, "kind">): void {
+  d.metadata.unlock(f.handle, range);
+}
+
+/**
+ * May the caller lock this file? A shared lock needs read permission, an exclusive one write
+ * permission and read-write access to the share; the file's owner may lock what it owns whatever
+ * the mode (nfsd's owner override, as Linux lockd opens the file as the caller). Read-only shares
+ * still allow locks.
+ */
+export async function checkLockAccess(d: LockDeps, f: FileCall, exclusive: boolean): Promise<void> {
+  if (exclusive && f.access !== undefined && f.access.level !== "read-write") {
+    throw new FsError("EACCES", "read-only access");
+  }
+  const want = exclusive ? ACCESS_MODIFY : ACCESS_READ;
+  if ((await d.metadata.access(f.caller, f.handle, want)) === want) return;
+  if ((await d.metadata.getattr(f.handle)).uid !== f.caller.uid) throw new FsError("EACCES");
+}
+
+/** Records the owner's share reservation on the file (replacing its earlier one); EBUSY on conflict. */
+export function reserve(d: LockDeps, f: FileCall, r: ShareReservation): void {
+  d.modes.reserve(fileKey(f), r);
+}
+
+export function unreserve(d: LockDeps, f: FileCall, owner: string): void {
+  d.modes.release(fileKey(f), owner);
+}
+
+/** Everything owners starting with `ownerPrefix` hold: their locks and share reservations. */
+export function releaseOwner(d: LockDeps, ownerPrefix: string): void {
+  d.metadata.unlockAll(ownerPrefix);
+  d.modes.releaseAll(ownerPrefix);
+}
