@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import type { ShareInfo } from "../../../domain/share.ts";
 import { FileService } from "../../../files/service.ts";
 import { DefaultMetadataService } from "../../../metadata/service.ts";
@@ -15,7 +15,7 @@ import { MemoryMetadataStore } from "../../../metadata/stores/memory.ts";
 import { FsBlockStore } from "../../../payload/block-store/fs.ts";
 import { MemoryBlockStore } from "../../../payload/block-store/memory.ts";
 import { DefaultPayloadService } from "../../../payload/service.ts";
-import type { AdapterContext } from "../../adapter.ts";
+import type { AdapterContext, ProtocolAdapter } from "../../adapter.ts";
 import { createSmbAdapter } from "../adapter.ts";
 import { shareInfo, TestClients, TestIdentity, TestLogons, TestMetrics, TestShares } from "./context.ts";
 
@@ -30,6 +30,7 @@ export interface SmbHarness {
     metrics: TestMetrics;
   };
   port: number;
+  adapter: ProtocolAdapter;
   metadata: DefaultMetadataService;
   payload: DefaultPayloadService;
   addShare(share: ShareInfo): Promise<void>;
@@ -37,9 +38,9 @@ export interface SmbHarness {
 }
 
 export async function startSmbHarness(
-  opts: { shares?: ShareInfo[]; settings?: Record<string, unknown>; wal?: boolean } = {},
+  opts: { shares?: ShareInfo[]; settings?: Record<string, unknown>; wal?: boolean; logger?: Logger } = {},
 ): Promise<SmbHarness> {
-  const logger = pino({ level: process.env.SMB_TEST_LOG ?? "silent" });
+  const logger = opts.logger ?? pino({ level: process.env.SMB_TEST_LOG ?? "silent" });
   const walDir = opts.wal ? mkdtempSync(join(tmpdir(), "smb-wal-")) : null;
   const payload = new DefaultPayloadService({
     logger,
@@ -78,6 +79,7 @@ export async function startSmbHarness(
   return {
     ctx,
     port: adapter.port,
+    adapter,
     metadata,
     payload,
     addShare,
