@@ -1,6 +1,6 @@
 /**
  * Playwright for the console: Debian's Chromium (browsers cannot be downloaded here), a real
- * daemon and `next start` started by global setup on free ports, data seeded through the API.
+ * daemon and the console (server.ts) started by global setup on free ports, data seeded through the API.
  */
 import { defineConfig, devices } from "@playwright/test";
 

@@ -100,11 +100,16 @@ async function main(): Promise<void> {
 
   await waitForHealth(daemonUrl, daemon);
   if (hasConsole && !stopping) {
-    const next = spawn("npx", ["next", "start", "-p", String(CONSOLE_PORT), "-H", CONSOLE_HOST], {
-      cwd: consoleDir,
-      stdio: "inherit",
-      env: { ...process.env, DAEMON_URL: daemonUrl },
-    });
+    // server.ts, not `next start`: it sets X-Forwarded-For from the browser's TCP peer.
+    const next = spawn(
+      process.execPath,
+      ["server.ts", "--port", String(CONSOLE_PORT), "--hostname", CONSOLE_HOST],
+      {
+        cwd: consoleDir,
+        stdio: "inherit",
+        env: { ...process.env, DAEMON_URL: daemonUrl },
+      },
+    );
     children.push(next);
     exited.push(new Promise<number>((resolve) => next.on("exit", (code) => resolve(code ?? 0))));
   }

@@ -1,4 +1,26 @@
+import { request as httpRequest } from "node:http";
 import { expect, screenshot, test } from "./fixtures.ts";
+
+/** POSTs JSON from a chosen loopback source address (a browser cannot pick one); resolves the status. */
+function postFrom(
+  localAddress: string,
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: "POST", localAddress, headers: { ...headers, "content-type": "application/json" } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", reject);
+    req.end(JSON.stringify(body));
+  });
+}
 
 test.describe("sign-in", () => {
   test("an address the browser claims (X-Forwarded-For, Forwarded, X-Real-IP) does not reach the daemon, which trusts the console", async ({
@@ -28,6 +50,28 @@ test.describe("sign-in", () => {
     await expect
       .poll(async () => (await rows()).find((r) => r.actor === account.username)?.target)
       .toBe("address:127.0.0.1");
+    expect((await rows()).filter((r) => r.target?.includes(forged))).toEqual([]);
+  });
+
+  test("the daemon sees the browser's own TCP address through the console, not one it claims", async ({
+    stack,
+    createAccount,
+    api,
+  }) => {
+    // The console's server sets X-Forwarded-For from the socket peer; the daemon trusts the console.
+    const forged = "203.0.113.8";
+    const account = await createAccount("user");
+    const status = await postFrom(
+      "127.0.0.2",
+      `${stack.consoleUrl}/api/trpc/auth.login`,
+      { json: { username: account.username, password: "not-the-password" } },
+      { "x-forwarded-for": forged },
+    );
+    expect(status).toBe(401);
+    const rows = async () => (await api.audit.list.query({ limit: 500 })).items;
+    await expect
+      .poll(async () => (await rows()).find((r) => r.actor === account.username)?.target)
+      .toBe("address:127.0.0.2");
     expect((await rows()).filter((r) => r.target?.includes(forged))).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 /**
  * The stack the console suite runs against, all on 127.0.0.1: a real daemon (createDaemon, fresh
- * temp data dir, free ports), the built console (`next start`), an S3 server (s3rver) and a
+ * temp data dir, free ports), the built console (its server.ts), an S3 server (s3rver) and a
  * private PostgreSQL for the store forms. Everything is stopped by PID in reverse order.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -86,7 +86,8 @@ export async function startConsole(
   const service = startService(
     "console",
     process.execPath,
-    [join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"],
+    // The console's own server (as `npm start`): X-Forwarded-For from the TCP peer.
+    [join(root, "apps/console/server.ts"), "--port", String(port), "--hostname", "127.0.0.1"],
     {
       cwd: join(root, "apps/console"),
       env: { ...process.env, DAEMON_URL: daemonUrl, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production" },
