@@ -80,6 +80,25 @@ export interface ShareUsage {
   bytes: number;
 }
 
+/** A share's blocks moving to another block store (runtime/share-migration.ts). */
+export interface MigrationStatus {
+  share: string;
+  /** Block store names. */
+  from: string;
+  to: string;
+  /**
+   * copying, verifying: in progress (the share uses `from`); switched: the share uses `to`, the old
+   * copy is kept until confirmed; done: confirmed; failed, cancelled: the share stayed on `from`.
+   */
+  phase: "copying" | "verifying" | "switched" | "done" | "failed" | "cancelled";
+  startedAt: string;
+  /** Of the current phase (copying, then verifying). */
+  files: { done: number; total: number };
+  bytes: { done: number; total: number };
+  etaSeconds: number | null;
+  error: string | null;
+}
+
 export interface RuntimeInfo {
   version: string;
   /** The Node.js release running the daemon ("v24.22.3"). */
@@ -119,6 +138,16 @@ export interface RuntimeControl {
   listClients(): ConnectedClient[];
   /** Closes a listed client's connection ("unsupported": an NFS mount, which has none to close). */
   disconnectClient(id: string): "ok" | "gone" | "unsupported";
+  /**
+   * Starts moving a share's blocks to another block store (IN_USE while one runs or an earlier one
+   * awaits confirmation; INVALID for its own store; NOT_FOUND for an unknown share or store).
+   */
+  startMigration(share: string, blockStore: string): Promise<MigrationStatus>;
+  /** Stops a running migration; the share stays on its store. NOT_FOUND when none runs. */
+  cancelMigration(share: string): Promise<MigrationStatus>;
+  /** Removes the old copy after a switch. NOT_FOUND when no migration has switched. */
+  confirmMigration(share: string): Promise<MigrationStatus>;
+  migrations(): MigrationStatus[];
   /** Usage of every live share (a share whose store is not open is left out). */
   shareUsage(): Promise<ShareUsage[]>;
   metricsSnapshot(): MetricsSnapshot;

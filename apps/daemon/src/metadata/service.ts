@@ -15,6 +15,7 @@ import { commitWrite, prepareRead, prepareWrite, release, retain } from "./ops/d
 import { fsstat, shareUsage } from "./ops/fsstat.ts";
 import { access, lookup, readlink } from "./ops/inspect.ts";
 import { link } from "./ops/link.ts";
+import { type PayloadFile, sharePayloads } from "./ops/payloads.ts";
 import { readdir } from "./ops/readdir.ts";
 import { remove, rmdir } from "./ops/remove.ts";
 import { type RenameResult, rename } from "./ops/rename.ts";
@@ -124,6 +125,12 @@ export class DefaultMetadataService implements MetadataService {
     const state = this.core.shares.get(shareName);
     if (state === undefined) throw new FsError("ENOENT", `share ${shareName}`);
     return shareUsage(state, opts.fresh);
+  }
+
+  payloads(shareName: string): Promise<PayloadFile[]> {
+    const state = this.core.shares.get(shareName);
+    if (state === undefined) throw new FsError("ENOENT", `share ${shareName}`);
+    return sharePayloads(state);
   }
 
   rootHandle(shareName: string): Buffer {

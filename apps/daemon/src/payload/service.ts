@@ -122,6 +122,22 @@ export class DefaultPayloadService implements PayloadService {
     await engine.close();
   }
 
+  /**
+   * Points a registered share's engine at another block store and returns the one it replaces
+   * (a share migration, runtime/share-migration.ts). Shared-mode shares keep their store: other
+   * daemons and the sweeper use it too. Resolves once the uploads and collections that took the
+   * previous store before the call have finished, so none of them lands there later.
+   */
+  async replaceBlockStore(name: string, store: BlockStore): Promise<BlockStore> {
+    const engine = this.share(name);
+    if (engine.sharedMode !== null || this.sweepers.has(name))
+      throw new FsError("EINVAL", `share ${name} is in shared (scale-out) mode`);
+    const previous = engine.store;
+    engine.store = store;
+    await engine.settle();
+    return previous;
+  }
+
   private share(name: string): SharePayload {
     const engine = this.shares.get(name);
     if (engine === undefined) throw new FsError("ESTALE", `unknown share ${name}`);

@@ -62,7 +62,8 @@ export class SharePayload implements BlockOwner {
   private readonly committed = new Set<PayloadState>();
   private reclaimTimer: NodeJS.Timeout | null = null;
   private unsubscribePressure: (() => void) | null = null;
-  readonly store: BlockStore;
+  /** Replaced only by a migration (service.ts replaceBlockStore); users read it at each call. */
+  store: BlockStore;
   readonly cache: BlockCache;
   readonly transfer: TransferManager;
   readonly logger: pino.Logger;
@@ -345,6 +346,11 @@ export class SharePayload implements BlockOwner {
   track(job: Promise<void>): void {
     this.jobs.add(job);
     void job.finally(() => this.jobs.delete(job));
+  }
+
+  /** Waits for the background work running now (not for work started later). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.jobs]);
   }
 
   released(e: BlockEntry): void {

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { ControlError } from "../control/errors.ts";
 import type { AdapterStatus } from "../control/runtime-control.ts";
 import type { AdapterRecord } from "../control/store/types.ts";
+import { KeyedSerial } from "../domain/keyed-serial.ts";
 import type { AdapterContext, AdapterSettings, ProtocolAdapter } from "../protocols/adapter.ts";
 import type { AdapterRegistry } from "./adapter-registry.ts";
 import { errorText } from "./failures.ts";
@@ -34,7 +35,7 @@ export class AdapterManager {
   /** The latest start failure per type, shown in the status until a start succeeds. */
   readonly #errors = new Map<string, AdapterError>();
   /** Serializes start/stop per adapter type so concurrent clicks cannot double-bind. */
-  readonly #pending = new Map<string, Promise<unknown>>();
+  readonly #pending = new KeyedSerial();
   readonly #opts: AdapterManagerOptions;
 
   constructor(opts: AdapterManagerOptions) {
@@ -144,13 +145,6 @@ export class AdapterManager {
   }
 
   #serialize<T>(type: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.#pending.get(type) ?? Promise.resolve();
-    const next = previous.then(fn, fn);
-    const settled = next.catch(() => undefined);
-    this.#pending.set(type, settled);
-    void settled.then(() => {
-      if (this.#pending.get(type) === settled) this.#pending.delete(type);
-    });
-    return next;
+    return this.#pending.run(type, fn);
   }
 }

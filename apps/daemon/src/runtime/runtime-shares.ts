@@ -144,9 +144,24 @@ export class RuntimeShares {
       .join(" and ");
     throw inUse(
       `share ${before.name} holds ${entries} ${entries === 1 ? "file" : "files"} (${bytes} bytes); ` +
-        `moving it from ${what} would leave them unreadable. Create a new share on the new store and copy the files.`,
+        `moving it from ${what} would leave them unreadable. ${
+          moves.includes("metadataStore")
+            ? "Create a new share on the new store and copy the files."
+            : "Migrate its data to the new block store instead (it copies, verifies, then switches)."
+        }`,
       moves[0],
     );
+  }
+
+  /**
+   * A migration's switch (share-migration.ts): records the share's new block store and updates the
+   * live share without re-registering it (the migration already moved its engine there).
+   */
+  async switchBlockStore(name: string, blockStore: string): Promise<void> {
+    const record = await this.store.updateShare(name, { blockStore });
+    const info = toShareInfo(record);
+    this.services.metadata.updateShare(info);
+    this.#live.set(name, info);
   }
 
   async delete(name: string): Promise<void> {

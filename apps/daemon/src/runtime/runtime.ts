@@ -8,6 +8,7 @@
 import type { DaemonIdentity } from "@dittofs/shared";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { inUse } from "../control/errors.ts";
 import type {
   AdapterStatus,
   MetricsSnapshot,
@@ -39,6 +40,7 @@ import { RuntimeShares } from "./runtime-shares.ts";
 import type { RuntimeStore } from "./runtime-store.ts";
 import { RuntimeStores } from "./runtime-stores.ts";
 import type { RuntimeServices } from "./services.ts";
+import { ShareMigrations } from "./share-migration.ts";
 import { waitForTermination } from "./signals.ts";
 import { buildMetricsSnapshot, registerRuntimeGauges } from "./snapshot.ts";
 import { DAEMON_VERSION, NODE_VERSION } from "./version.ts";
@@ -77,6 +79,7 @@ export class Runtime implements RuntimeControl {
   readonly #manager: AdapterManager;
   readonly #shares: RuntimeShares;
   readonly #storeOps: RuntimeStores;
+  readonly #migrations: ShareMigrations;
   readonly #adapterOps: RuntimeAdapters;
   readonly #startedAt = new Date();
   #identity: IdentityDirectory = new SnapshotIdentityDirectory({
@@ -109,6 +112,14 @@ export class Runtime implements RuntimeControl {
     this.#stores = new LiveStores(opts.services, opts.dataDir, opts.logger, opts.storeTimeouts);
     this.#shares = new RuntimeShares(opts.store, opts.services, this.#stores, opts.logger);
     this.#storeOps = new RuntimeStores(opts.store, this.#stores, this.#shares);
+    this.#migrations = new ShareMigrations({
+      services: opts.services,
+      stores: this.#stores,
+      shares: this.#shares,
+      dataDir: opts.dataDir,
+      logger: opts.logger,
+      audit: (row) => opts.store.appendAudit(row),
+    });
     this.logons = new LogonThrottle((row) =>
       opts.store.appendAudit(row).catch((err) => opts.logger.error({ err }, "audit write failed")),
     );
@@ -158,6 +169,7 @@ export class Runtime implements RuntimeControl {
     await this.identityChanged();
     await this.#storeOps.openAll();
     await this.#shares.registerAll();
+    await this.#migrations.resumeAll();
     await this.#adapterOps.startEnabled();
   }
 
@@ -177,6 +189,7 @@ export class Runtime implements RuntimeControl {
   async #stop(): Promise<void> {
     const { logger, services } = this.#opts;
     await this.#manager.stopAll();
+    await this.#migrations.stopAll();
     clearInterval(this.#digestTimer);
     clearInterval(this.#historyTimer);
     await this.logons.digest.flush(true);
@@ -190,8 +203,34 @@ export class Runtime implements RuntimeControl {
   }
 
   createShare: RuntimeControl["createShare"] = (input) => this.#serial(() => this.#shares.create(input));
-  updateShare: RuntimeControl["updateShare"] = (input) => this.#serial(() => this.#shares.update(input));
-  deleteShare: RuntimeControl["deleteShare"] = (name) => this.#serial(() => this.#shares.delete(name));
+  updateShare: RuntimeControl["updateShare"] = (input) =>
+    this.#serial(() => this.#unlessMigrating(input.name, () => this.#shares.update(input)));
+  deleteShare: RuntimeControl["deleteShare"] = (name) =>
+    this.#serial(() => this.#unlessMigrating(name, () => this.#shares.delete(name)));
+
+  /** A share being copied keeps its stores and stays until the copy ends or is cancelled. */
+  #unlessMigrating<T>(share: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#migrations.active(share))
+      throw inUse(`share ${share} is moving to another block store; cancel the migration first`);
+    return fn();
+  }
+
+  /** A block store a migration copies from or to keeps its config until the migration is settled. */
+  #unlessMigrationUses<T>(store: string, fn: () => Promise<T>): Promise<T> {
+    const share = this.#migrations.using(store);
+    if (share !== undefined)
+      throw inUse(
+        `block store ${store} is used by the migration of share ${share}; finish or cancel it first`,
+      );
+    return fn();
+  }
+
+  startMigration: RuntimeControl["startMigration"] = (share, blockStore) =>
+    this.#serial(async () => this.#migrations.start(share, blockStore));
+  cancelMigration: RuntimeControl["cancelMigration"] = (share) => this.#migrations.cancel(share);
+  confirmMigration: RuntimeControl["confirmMigration"] = (share) =>
+    this.#serial(() => this.#migrations.confirm(share));
+  migrations: RuntimeControl["migrations"] = () => this.#migrations.list();
 
   createMetadataStore: RuntimeControl["createMetadataStore"] = (input) =>
     this.#serial(() => this.#storeOps.create("metadata", input));
@@ -202,9 +241,9 @@ export class Runtime implements RuntimeControl {
   createBlockStore: RuntimeControl["createBlockStore"] = (input) =>
     this.#serial(() => this.#storeOps.create("block", input));
   updateBlockStore: RuntimeControl["updateBlockStore"] = (input) =>
-    this.#serial(() => this.#storeOps.update("block", input));
+    this.#serial(() => this.#unlessMigrationUses(input.name, () => this.#storeOps.update("block", input)));
   deleteBlockStore: RuntimeControl["deleteBlockStore"] = (name) =>
-    this.#serial(() => this.#storeOps.delete("block", name));
+    this.#serial(() => this.#unlessMigrationUses(name, () => this.#storeOps.delete("block", name)));
 
   createAdapter: RuntimeControl["createAdapter"] = (input) =>
     this.#serial(() => this.#adapterOps.create(input));

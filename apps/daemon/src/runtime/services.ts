@@ -6,6 +6,7 @@
 
 import type { ShareInfo } from "../domain/share.ts";
 import type { MetadataStore, StoreUsage } from "../metadata/metadata-store.ts";
+import type { PayloadFile } from "../metadata/ops/payloads.ts";
 import type { MetadataService } from "../metadata/types.ts";
 import type { SharedContentStore } from "../payload/shared/block-map.ts";
 import type { BlockStore, PayloadService } from "../payload/types.ts";
@@ -23,6 +24,8 @@ export interface ManagedMetadataService extends MetadataService {
    * `fresh`. ENOENT if not registered.
    */
   usage(name: string, opts?: { fresh?: boolean }): Promise<StoreUsage>;
+  /** Payload ids and sizes of a registered share's files (reachable and open-unlinked). */
+  payloads(name: string): Promise<PayloadFile[]>;
 }
 
 export interface ManagedPayloadService extends PayloadService {
@@ -36,6 +39,8 @@ export interface ManagedPayloadService extends PayloadService {
     opts?: { shared?: boolean; content?: SharedContentStore },
   ): Promise<void>;
   removeShare(name: string): Promise<void>;
+  /** Points a registered share at another block store; returns the replaced one (migrations). */
+  replaceBlockStore(name: string, store: BlockStore): Promise<BlockStore>;
   close(): Promise<void>;
 }
 

@@ -44,6 +44,9 @@ export const shareUpdateInput = z.object({
   anonymousAccess: anonymousAccessSchema.optional(),
 });
 
+/** Move a share's blocks to another block store (a migration job; runtime/share-migration.ts). */
+export const shareMigrateInput = z.object({ name: shareNameSchema, blockStore: storeNameSchema });
+
 /** A grant names exactly one subject: a user or a group. */
 function exactlyOneSubject(
   v: { user?: string | undefined; group?: string | undefined },

@@ -251,6 +251,19 @@ describe("dfsctl against a running daemon", () => {
     }
   });
 
+  it("migrates a share to another block store with a progress bar, then confirms", async () => {
+    expect((await ctlIn("store", "block", "create", "b3", "-t", "fs", "--path", "b3")).code).toBe(0);
+    const moved = await ctlIn("share", "migrate", "/export", "--to", "b3");
+    expect([moved.code, moved.stderr]).toEqual([0, expect.stringMatching(/^switched +\[#{30}\] 100% {2}/m)]);
+    expect(moved.stdout).toMatch(/^\/export\s+default\s+b3\s+switched\s/m);
+    const again = await ctlIn("share", "migrate", "/export", "--to", "default");
+    expect([again.code, again.stderr]).toEqual([1, expect.stringContaining("confirm it first")]);
+    expect((await ctlIn("share", "migration", "confirm", "/export")).stdout).toMatch(/\sdone\s/);
+    expect((await ctlIn("share", "migrate", "/export", "--to", "default")).code).toBe(0);
+    expect((await ctlIn("share", "migration", "confirm", "/export")).code).toBe(0);
+    expect((await ctlIn("store", "block", "delete", "b3")).code).toBe(0);
+  });
+
   it("exits 2 on bad usage", async () => {
     const missing = await ctlIn("user", "create", "x");
     expect(missing.code).toBe(2);

@@ -56,6 +56,10 @@ const PROCEDURES: Record<string, { access: Access; input?: unknown; run: boolean
   "shares.update": { access: "admin", input: { name: "/export", readOnly: true }, run: false },
   "shares.delete": { access: "admin", input: { name: "/export" }, run: false },
   "shares.usage": { access: "read", run: true },
+  "shares.migrate": { access: "admin", input: { name: "/export", blockStore: "default" }, run: true },
+  "shares.migrations": { access: "read", run: true },
+  "shares.migrationCancel": { access: "admin", input: { name: "/export" }, run: true },
+  "shares.migrationConfirm": { access: "admin", input: { name: "/export" }, run: true },
   "shares.permissions.list": { access: "read", input: { name: "/export" }, run: true },
   "shares.permissions.set": {
     access: "admin",

@@ -16,8 +16,14 @@ import type {
   ShareUpdateInput,
 } from "@dittofs/shared";
 import type { ConnectedClient } from "../../domain/clients.ts";
-import { notFound } from "../errors.ts";
-import type { AdapterStatus, MetricsSnapshot, RuntimeControl, StoreHealth } from "../runtime-control.ts";
+import { invalid, notFound } from "../errors.ts";
+import type {
+  AdapterStatus,
+  MetricsSnapshot,
+  MigrationStatus,
+  RuntimeControl,
+  StoreHealth,
+} from "../runtime-control.ts";
 import type { ControlStore } from "../store/control-store.ts";
 import type { AdapterRecord, ShareRecord, StoreKind, StoreRecord } from "../store/types.ts";
 
@@ -177,6 +183,43 @@ export class InProcessRuntime implements RuntimeControl {
       name,
       ...(this.usage.get(name) ?? { files: 0, bytes: 0 }),
     }));
+  }
+  /**
+   * Holds no blocks, so a migration switches at once (the record's store changes) and waits for
+   * its confirmation; the real copy is runtime/share-migration.ts.
+   */
+  readonly #migrations = new Map<string, MigrationStatus>();
+  async startMigration(share: string, blockStore: string): Promise<MigrationStatus> {
+    const rec = this.shares.get(share);
+    if (rec === undefined) throw notFound("share", share);
+    if (!this.stores.block.has(blockStore)) throw notFound("block store", blockStore, "blockStore");
+    if (rec.blockStore === blockStore) throw invalid("blockStore", `share ${share} already uses it`);
+    this.shares.set(share, await this.#store.updateShare(share, { blockStore }));
+    const status: MigrationStatus = {
+      share,
+      from: rec.blockStore,
+      to: blockStore,
+      phase: "switched",
+      startedAt: new Date().toISOString(),
+      files: { done: 0, total: 0 },
+      bytes: { done: 0, total: 0 },
+      etaSeconds: null,
+      error: null,
+    };
+    this.#migrations.set(share, status);
+    return status;
+  }
+  async cancelMigration(share: string): Promise<MigrationStatus> {
+    throw notFound("migration in progress for share", share, "name");
+  }
+  async confirmMigration(share: string): Promise<MigrationStatus> {
+    const status = this.#migrations.get(share);
+    if (status === undefined) throw notFound("switched migration of share", share, "name");
+    this.#migrations.delete(share);
+    return { ...status, phase: "done" };
+  }
+  migrations(): MigrationStatus[] {
+    return [...this.#migrations.values()];
   }
   /** What metrics.history returns (a real Runtime samples every second). */
   readonly history: MetricsSnapshot[] = [];

@@ -1,10 +1,14 @@
-/** `dfsctl share list|get|create|update|delete` and `share permission list|set|remove`. */
+/**
+ * `dfsctl share list|get|create|update|delete`, `share permission list|set|remove` and the
+ * migration commands (migrate.ts).
+ */
 import { ACCESS_LEVELS, type AccessLevel, type NfsClientRule, nfsClientHostSchema } from "@dittofs/shared";
 import { type Command, InvalidArgumentError } from "commander";
 import type { SharePermissionRecord, ShareRecord } from "../../../control/store/types.ts";
 import { SQUASH_MODES } from "../../../domain/share.ts";
 import { contextOf, parseInteger } from "../context.ts";
 import { type Column, print, printDone } from "../output.ts";
+import { registerMigration } from "./migrate.ts";
 
 const SHARE_COLUMNS: Column<ShareRecord>[] = [
   { header: "name", value: (s) => s.name },
@@ -171,6 +175,8 @@ export function registerShares(program: Command): void {
       await client.shares.delete.mutate({ name });
       printDone(ctx, `deleted share ${name}`);
     });
+
+  registerMigration(share);
 
   const permission = share.command("permission").description("who may use a share");
   permission

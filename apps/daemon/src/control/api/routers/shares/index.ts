@@ -3,6 +3,10 @@ import { create } from "./create.ts";
 import { deleteShare } from "./delete.ts";
 import { get } from "./get.ts";
 import { list } from "./list.ts";
+import { migrate } from "./migrate.ts";
+import { migrationCancel } from "./migration-cancel.ts";
+import { migrationConfirm } from "./migration-confirm.ts";
+import { migrations } from "./migrations.ts";
 import { permissionsList } from "./permissions-list.ts";
 import { permissionsRemove } from "./permissions-remove.ts";
 import { permissionsSet } from "./permissions-set.ts";
@@ -16,5 +20,9 @@ export const sharesRouter = router({
   update,
   delete: deleteShare,
   usage,
+  migrate,
+  migrations,
+  migrationCancel,
+  migrationConfirm,
   permissions: router({ list: permissionsList, set: permissionsSet, remove: permissionsRemove }),
 });
