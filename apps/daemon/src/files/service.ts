@@ -44,6 +44,7 @@ import {
   rename,
   rmdir,
 } from "./names.ts";
+import { type OpenRequest, type OpenResult, open, type Walked, walk } from "./open.ts";
 import { access, fsstat, type LookupWithDir, lookup, readlink } from "./query.ts";
 import { type ReaddirPage, type ReaddirRequest, readdir } from "./readdir.ts";
 import { create, setattr } from "./setattr.ts";
@@ -160,6 +161,22 @@ export class FileService {
   /** The end of an open: commit what it wrote, unlink on delete-on-close, release its reference. */
   close(f: FileCall, c: CloseRequest): Promise<void> {
     return close(this.d, f, c);
+  }
+
+  /**
+   * Looks `path` up below the directory `dir`; a missing or non-directory component on the way is
+   * PathNotFound, a missing last component a null target.
+   */
+  walk(dir: FileCall, path: readonly string[]): Promise<Walked> {
+    return walk(this.d, dir, path);
+  }
+
+  /**
+   * Opens (or creates, overwrites, supersedes) `r.path` below `dir` and takes an open reference
+   * that FileService.close releases (files/open.ts).
+   */
+  open(dir: FileCall, r: OpenRequest): Promise<OpenResult> {
+    return open(this.d, dir, r);
   }
 
   /** A regular file named `name` in the directory `dir`. */

@@ -2,13 +2,11 @@
  * SMB path names ([MS-FSCC] §2.1.5): backslash-separated, relative to the share root, UTF-16 on
  * the wire. A "::$DATA" stream suffix names the file itself; other streams are not supported.
  */
-import type { Caller, LookupResult, MetadataService } from "../../metadata/types.ts";
-import {
-  STATUS_OBJECT_NAME_INVALID,
-  STATUS_OBJECT_NAME_NOT_FOUND,
-  STATUS_OBJECT_PATH_NOT_FOUND,
-} from "./ntstatus.ts";
-import { SmbError, withStatus } from "./status.ts";
+import { PathNotFound, type Walked } from "../../files/open.ts";
+import type { FileService } from "../../files/service.ts";
+import type { FileCall } from "../../files/types.ts";
+import { STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_PATH_NOT_FOUND } from "./ntstatus.ts";
+import { SmbError } from "./status.ts";
 
 export const MAX_NAME_CHARS = 255;
 export const MAX_PATH_COMPONENTS = 256;
@@ -49,41 +47,20 @@ export function parsePath(raw: string): ParsedPath {
   return { components, stream };
 }
 
-export interface Resolved {
-  /** Directory holding the last component (null when the path is the root). */
-  parent: Buffer | null;
-  name: string;
-  /** The object itself, or null if the last component does not exist. */
-  target: LookupResult | null;
+/**
+ * FileService.walk with SMB's status for a path whose directories do not all exist:
+ * OBJECT_PATH_NOT_FOUND, where a missing last component is OBJECT_NAME_NOT_FOUND ([MS-FSA] §2.1.5.1).
+ */
+export function resolvePath(files: FileService, root: FileCall, components: string[]): Promise<Walked> {
+  return withPathStatus(() => files.walk(root, components));
 }
 
-/** Walks `components` from `root`; missing or non-directory intermediates are PATH_NOT_FOUND. */
-export async function resolvePath(
-  md: MetadataService,
-  caller: Caller,
-  root: Buffer,
-  components: string[],
-): Promise<Resolved> {
-  if (components.length === 0)
-    return { parent: null, name: "", target: { handle: root, attr: await md.getattr(root) } };
-  let dir = root;
-  for (const c of components.slice(0, -1)) {
-    const r = await withStatus(
-      { ENOENT: STATUS_OBJECT_PATH_NOT_FOUND, ENOTDIR: STATUS_OBJECT_PATH_NOT_FOUND },
-      () => md.lookup(caller, dir, c),
-    );
-    if (r.attr.type !== "dir") throw new SmbError(STATUS_OBJECT_PATH_NOT_FOUND, c);
-    dir = r.handle;
-  }
-  const name = components[components.length - 1]!;
+/** Runs a file-service call that walks a path, answering PathNotFound with OBJECT_PATH_NOT_FOUND. */
+export async function withPathStatus<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    const target = await withStatus({ ENOTDIR: STATUS_OBJECT_PATH_NOT_FOUND }, () =>
-      md.lookup(caller, dir, name),
-    );
-    return { parent: dir, name, target };
+    return await fn();
   } catch (e) {
-    if (e instanceof SmbError && e.status === STATUS_OBJECT_NAME_NOT_FOUND)
-      return { parent: dir, name, target: null };
+    if (e instanceof PathNotFound) throw new SmbError(STATUS_OBJECT_PATH_NOT_FOUND, e.message);
     throw e;
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Principal } from "../../domain/identity.ts";
 import type { ShareInfo } from "../../domain/share.ts";
+import type { ShareAccess } from "../../domain/share-access.ts";
 import type { FileCall } from "../../files/types.ts";
 import type { Caller } from "../../metadata/types.ts";
 import type { AdapterContext } from "../adapter.ts";
@@ -151,10 +152,17 @@ export function fileCall(open: Open): FileCall {
   return treeCall(open.tree, open.handle);
 }
 
-/** Another handle of the tree's share (a rename's parent directories) as a file-service call. */
+/**
+ * Another handle of the tree's share (its root, a rename's parent directories) as a file-service
+ * call; what TREE_CONNECT decided the user may do is its access (a refused change answers
+ * `readOnlyStatus`: EROFS on a read-only share, EACCES for a read grant).
+ */
 export function treeCall(tree: Tree, handle: Buffer): FileCall {
-  return { caller: tree.caller, handle, share: tree.share };
+  return { caller: tree.caller, handle, share: tree.share, access: tree.writable ? READ_WRITE : READ };
 }
+
+const READ_WRITE: ShareAccess = { level: "read-write", writeRefusal: "EACCES" };
+const READ: ShareAccess = { level: "read", writeRefusal: "EACCES" };
 
 /** Per-file state shared by every open of it across connections (§3.3.1.10 Open.File). */
 export interface FileState {

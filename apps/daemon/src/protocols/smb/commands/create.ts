@@ -3,6 +3,7 @@
  * or directory by path, applying CreateDisposition, CreateOptions, access and share modes.
  */
 import { isFsError } from "../../../domain/errors.ts";
+import type { OpenAction, OpenDisposition, Opened, OpenRequest, OpenResult } from "../../../files/open.ts";
 import type { FileAttr, LookupResult } from "../../../metadata/types.ts";
 import { ACCESS_MODIFY, ACCESS_READ } from "../../../metadata/types.ts";
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
@@ -17,7 +18,7 @@ import {
   checkLeaseKey,
   grantCaching,
 } from "../oplock-grant.ts";
-import { parsePath, resolvePath } from "../paths.ts";
+import { parsePath, withPathStatus } from "../paths.ts";
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
 import {
   type FileState,
@@ -27,7 +28,7 @@ import {
   type Tree,
   treeCall,
 } from "../state.ts";
-import { SmbError, withStatus } from "../status.ts";
+import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 
 export interface CreateRequest {
@@ -85,10 +86,8 @@ function validate(c: CreateRequest): void {
   if (c.DesiredAccess === 0) throw new SmbError(S.STATUS_ACCESS_DENIED, "no access requested");
 }
 
-/** Maximal access the caller has on an object (for MAXIMUM_ALLOWED and MxAc). */
-async function maximalAccess(req: SmbRequest, tree: Tree, target: LookupResult): Promise<number> {
-  const md = req.server.ctx.metadata;
-  const granted = await md.access(tree.caller, target.handle, ACCESS_READ | ACCESS_MODIFY);
+/** Maximal access the caller has on an object (for MAXIMUM_ALLOWED and MxAc), from its mode-bit grant. */
+function maximalAccess(tree: Tree, granted: number): number {
   let m = C.FILE_READ_ATTRIBUTES | C.READ_CONTROL | C.SYNCHRONIZE | C.FILE_EXECUTE;
   if (granted & ACCESS_READ) m |= C.FILE_READ_DATA | C.FILE_READ_EA;
   if (tree.writable) {
@@ -98,67 +97,30 @@ async function maximalAccess(req: SmbRequest, tree: Tree, target: LookupResult):
   return m;
 }
 
-async function checkAccess(req: SmbRequest, tree: Tree, target: LookupResult, access: number): Promise<void> {
-  const md = req.server.ctx.metadata;
+function checkAccess(target: LookupResult, access: number, granted: number): void {
   let mask = 0;
   if (access & (C.FILE_READ_DATA | C.FILE_READ_EA)) mask |= ACCESS_READ;
   if (access & (C.FILE_WRITE_DATA | C.FILE_APPEND_DATA) && target.attr.type !== "dir") mask |= ACCESS_MODIFY;
-  if (mask === 0) return;
-  const granted = await md.access(tree.caller, target.handle, mask);
   if ((granted & mask) !== mask) throw new SmbError(S.STATUS_ACCESS_DENIED);
 }
 
-interface Outcome {
-  target: LookupResult;
-  action: number;
-  parent: Buffer | null;
-  name: string;
-}
+/** CreateDisposition (FILE_SUPERSEDE 0 … FILE_OVERWRITE_IF 5, validated) as the file service names it. */
+const DISPOSITIONS: readonly OpenDisposition[] = [
+  "supersede",
+  "open",
+  "create",
+  "open-if",
+  "overwrite",
+  "overwrite-if",
+];
 
-async function createNew(
-  req: SmbRequest,
-  tree: Tree,
-  c: CreateRequest,
-  parent: Buffer,
-  name: string,
-): Promise<Outcome> {
-  if (!tree.writable) throw new SmbError(tree.readOnlyStatus);
-  const md = req.server.ctx.metadata;
-  const dos = c.FileAttributes & C.SETTABLE_DOS_ATTRIBUTES;
-  const attrs = dos ? { dosAttributes: dos } : {};
-  const r = await withStatus({ EEXIST: S.STATUS_OBJECT_NAME_COLLISION }, () =>
-    c.CreateOptions & C.FILE_DIRECTORY_FILE
-      ? md.mkdir(tree.caller, parent, name, { mode: 0o755, ...attrs })
-      : md.create(tree.caller, parent, name, { mode: 0o644, ...attrs }, { mode: "guarded" }),
-  );
-  return { target: { handle: r.handle, attr: r.attr }, action: C.FILE_CREATED, parent, name };
-}
-
-async function openExisting(tree: Tree, c: CreateRequest, target: LookupResult): Promise<number> {
-  const isDir = target.attr.type === "dir";
-  if (c.CreateDisposition === C.FILE_CREATE) throw new SmbError(S.STATUS_OBJECT_NAME_COLLISION);
-  if (c.CreateOptions & C.FILE_DIRECTORY_FILE && !isDir) throw new SmbError(S.STATUS_NOT_A_DIRECTORY);
-  if (c.CreateOptions & C.FILE_NON_DIRECTORY_FILE && isDir) throw new SmbError(S.STATUS_FILE_IS_A_DIRECTORY);
-  const overwrite = [C.FILE_SUPERSEDE, C.FILE_OVERWRITE, C.FILE_OVERWRITE_IF].includes(c.CreateDisposition);
-  if (!overwrite) return C.FILE_OPENED;
-  if (isDir) throw new SmbError(S.STATUS_INVALID_PARAMETER, "overwrite a directory");
-  if (!tree.writable) throw new SmbError(tree.readOnlyStatus);
-  return c.CreateDisposition === C.FILE_SUPERSEDE ? C.FILE_SUPERSEDED : C.FILE_OVERWRITTEN;
-}
-
-async function truncateForOverwrite(
-  req: SmbRequest,
-  tree: Tree,
-  c: CreateRequest,
-  target: LookupResult,
-): Promise<FileAttr> {
-  const dos = c.FileAttributes & C.SETTABLE_DOS_ATTRIBUTES;
-  const f = { caller: tree.caller, handle: target.handle, share: tree.share };
-  const r = await req.server.ctx.files.setattr(f, {
-    attrs: { size: 0, ...(dos ? { dosAttributes: dos } : {}) },
-  });
-  return r.after;
-}
+/** §2.2.14 CreateAction. */
+const CREATE_ACTION: Readonly<Record<OpenAction, number>> = {
+  superseded: C.FILE_SUPERSEDED,
+  opened: C.FILE_OPENED,
+  created: C.FILE_CREATED,
+  overwritten: C.FILE_OVERWRITTEN,
+};
 
 /** SMB2_CREATE_ALLOCATION_SIZE ("AlSi", §2.2.13.2.4): reported, not reserved (storage is thin). */
 function requestedAllocation(c: CreateRequest): bigint {
@@ -202,60 +164,73 @@ function responseContexts(c: CreateRequest, attr: FileAttr, maxAccess: number): 
   return out;
 }
 
-async function openOrCreate(
-  req: SmbRequest,
-  tree: Tree,
-  c: CreateRequest,
-  components: string[],
-): Promise<Outcome> {
-  const resolved = await resolvePath(req.server.ctx.metadata, tree.caller, tree.root, components);
-  if (resolved.target) {
-    const action = await openExisting(tree, c, resolved.target);
-    return { target: resolved.target, action, parent: resolved.parent, name: resolved.name };
+/** What CREATE settles while the file service holds the target, before an overwrite changes it. */
+interface Admission {
+  /** The granted access: DesiredAccess with generic and MAXIMUM_ALLOWED bits mapped. */
+  access: number;
+  maxAccess: number;
+  fileKey: string;
+  /** Owner of the open's share reservation and locks. */
+  owner: string;
+  /** Set once the share reservation is held. */
+  file: FileState | null;
+  /** The admitted target (for unadmit). */
+  handle: Buffer | null;
+}
+
+/** The access mask against the mode bits' grant, and the delete-on-close checks ([MS-FSA] §2.1.5.1). */
+function checkOpenAccess(tree: Tree, c: CreateRequest, a: Admission, o: Opened): void {
+  a.maxAccess = maximalAccess(tree, o.granted);
+  if (c.DesiredAccess & C.MAXIMUM_ALLOWED) a.access = (a.access & ~C.MAXIMUM_ALLOWED) | a.maxAccess;
+  if (o.action !== "created") checkAccess(o.target, a.access, o.granted);
+  if (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) {
+    if (!(a.access & C.DELETE)) throw new SmbError(S.STATUS_ACCESS_DENIED, "delete-on-close without DELETE");
+    if (o.target.attr.dosAttributes & C.FILE_ATTRIBUTE_READONLY) throw new SmbError(S.STATUS_CANNOT_DELETE);
   }
-  if (c.CreateDisposition === C.FILE_OPEN || c.CreateDisposition === C.FILE_OVERWRITE) {
-    throw new SmbError(S.STATUS_OBJECT_NAME_NOT_FOUND);
-  }
-  if (!resolved.parent) throw new SmbError(S.STATUS_OBJECT_NAME_INVALID);
-  return createNew(req, tree, c, resolved.parent, resolved.name);
 }
 
 /**
  * Oplock/lease breaks the open causes (waiting for their acknowledgments), then the
  * delete-pending and share-mode checks against the opens that remain.
  */
-async function admit(
-  req: SmbRequest,
-  fileKey: string,
-  outcome: Outcome,
-  intent: { access: number; share: number; owner: string },
-  caching: CachingRequest,
-): Promise<FileState> {
-  const { access, share, owner } = intent;
+async function admit(req: SmbRequest, share: number, caching: CachingRequest, a: Admission, o: Opened) {
+  const fileKey = `${req.requireTree().share.name}:${o.target.attr.fileid}`;
+  a.fileKey = fileKey;
   checkLeaseKey(req, caching, fileKey);
-  if (outcome.action !== C.FILE_CREATED) {
-    const overwrite = outcome.action === C.FILE_OVERWRITTEN || outcome.action === C.FILE_SUPERSEDED;
-    await breakForOpen(req, fileKey, { access, share, overwrite, leaseId: caching.leaseId });
+  if (o.action !== "created") {
+    const overwrite = o.action === "overwritten" || o.action === "superseded";
+    await breakForOpen(req, fileKey, { access: a.access, share, overwrite, leaseId: caching.leaseId });
   }
-  const file = req.server.file(fileKey, outcome.target.handle);
-  if (!file.handleKey) file.handleKey = outcome.target.handle.toString("hex");
+  const file = req.server.file(fileKey, o.target.handle);
+  if (!file.handleKey) file.handleKey = o.target.handle.toString("hex");
   if (file.deletePending) throw new SmbError(S.STATUS_DELETE_PENDING);
   // The file service's table holds every protocol's opens: NFSv4 OPEN deny modes count too.
   try {
-    req.server.ctx.files.reserve(
-      treeCall(req.requireTree(), outcome.target.handle),
-      smbReservation(owner, access, share),
-    );
+    const tree = req.requireTree();
+    req.server.ctx.files.reserve(treeCall(tree, o.target.handle), smbReservation(a.owner, a.access, share));
   } catch (e) {
     if (file.opens.size === 0) req.server.files.delete(fileKey);
     if (isFsError(e, "EBUSY")) throw new SmbError(S.STATUS_SHARING_VIOLATION);
     throw e;
   }
-  return file;
+  a.file = file;
+  a.handle = o.target.handle;
+}
+
+/** Undoes an admission whose open did not come about (overwrite failed, client gone). */
+function unadmit(req: SmbRequest, a: Admission): void {
+  if (!a.file || !a.handle) return;
+  req.server.ctx.files.unreserve(treeCall(req.requireTree(), a.handle), a.owner);
+  if (a.file.opens.size === 0) req.server.files.delete(a.fileKey);
+}
+
+function openKind(options: number): OpenRequest["kind"] {
+  if (options & C.FILE_DIRECTORY_FILE) return "dir";
+  return options & C.FILE_NON_DIRECTORY_FILE ? "file" : undefined;
 }
 
 export async function create(req: SmbRequest): Promise<Reply> {
-  const session = req.requireSession();
+  req.requireSession();
   const tree = req.requireTree();
   const c = decodeCreate(req.msg, req.reader());
   if (tree.ipc) throw new SmbError(S.STATUS_OBJECT_NAME_NOT_FOUND, "no named pipes");
@@ -264,58 +239,83 @@ export async function create(req: SmbRequest): Promise<Reply> {
   const path = parsePath(c.name);
   if (path.stream) throw new SmbError(S.STATUS_OBJECT_NAME_NOT_FOUND, "named streams");
   if (req.conn.opens.size >= MAX_OPENS_PER_CONNECTION) throw new SmbError(S.STATUS_TOO_MANY_OPENED_FILES);
-  let access = mapGenericAccess(c.DesiredAccess);
-  const maxAllowed = (c.DesiredAccess & C.MAXIMUM_ALLOWED) !== 0;
-  if (!tree.writable && !maxAllowed && access & WRITE_ACCESS_BITS) throw new SmbError(tree.readOnlyStatus);
-  const deleteOnClose = (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) !== 0;
-  // [MS-FSA] §2.1.5.1: delete-on-close without DELETE access fails before anything is created.
-  if (deleteOnClose && !maxAllowed && !(access & C.DELETE))
-    throw new SmbError(S.STATUS_ACCESS_DENIED, "delete-on-close without DELETE");
-  const md = req.server.ctx.metadata;
-  const outcome = await openOrCreate(req, tree, c, path.components);
-  const { target } = outcome;
-  const maxAccess = await maximalAccess(req, tree, target);
-  if (maxAllowed) access = (access & ~C.MAXIMUM_ALLOWED) | maxAccess;
-  if (outcome.action !== C.FILE_CREATED) await checkAccess(req, tree, target, access);
-  if (deleteOnClose) {
-    if (!(access & C.DELETE)) throw new SmbError(S.STATUS_ACCESS_DENIED, "delete-on-close without DELETE");
-    if (target.attr.dosAttributes & C.FILE_ATTRIBUTE_READONLY) throw new SmbError(S.STATUS_CANNOT_DELETE);
-  }
-  const fileKey = `${tree.share.name}:${target.attr.fileid}`;
   const id = req.conn.newVolatileId();
-  // Trailing ':' so the owner is never a prefix of another (releaseOwner matches by prefix:
-  // closing open 1 must not release the locks of open 10).
-  const owner = `smb:${req.conn.clientId}:${id}:`;
-  const file = await admit(req, fileKey, outcome, { access, share: c.ShareAccess, owner }, caching);
-  let attr = target.attr;
+  const a: Admission = {
+    access: mapGenericAccess(c.DesiredAccess),
+    maxAccess: 0,
+    fileKey: "",
+    // Trailing ':' so the owner is never a prefix of another (releaseOwner matches by prefix:
+    // closing open 1 must not release the locks of open 10).
+    owner: `smb:${req.conn.clientId}:${id}:`,
+    file: null,
+    handle: null,
+  };
+  const maxAllowed = (c.DesiredAccess & C.MAXIMUM_ALLOWED) !== 0;
+  if (!tree.writable && !maxAllowed && a.access & WRITE_ACCESS_BITS) throw new SmbError(tree.readOnlyStatus);
+  // [MS-FSA] §2.1.5.1: delete-on-close without DELETE access fails before anything is created.
+  if (c.CreateOptions & C.FILE_DELETE_ON_CLOSE && !maxAllowed && !(a.access & C.DELETE))
+    throw new SmbError(S.STATUS_ACCESS_DENIED, "delete-on-close without DELETE");
+  const files = req.server.ctx.files;
+  const root = treeCall(tree, tree.root);
+  const request: OpenRequest = {
+    path: path.components,
+    disposition: DISPOSITIONS[c.CreateDisposition]!,
+    kind: openKind(c.CreateOptions),
+    dosAttributes: c.FileAttributes & C.SETTABLE_DOS_ATTRIBUTES,
+    admit: (o) => {
+      checkOpenAccess(tree, c, a, o);
+      return admit(req, c.ShareAccess, caching, a, o);
+    },
+  };
+  let opened: OpenResult;
   try {
-    if (outcome.action === C.FILE_OVERWRITTEN || outcome.action === C.FILE_SUPERSEDED) {
-      attr = await truncateForOverwrite(req, tree, c, target);
-    }
-    // The client went away while this CREATE awaited: teardown already closed its opens, so one
-    // registered now would hold its share mode and handle forever.
-    if (req.conn.isClosed) throw new SmbError(S.STATUS_USER_SESSION_DELETED, "connection closed");
+    opened = await withPathStatus(() => files.open(root, request));
   } catch (e) {
-    req.server.ctx.files.unreserve(treeCall(tree, target.handle), owner);
-    if (file.opens.size === 0) req.server.files.delete(fileKey);
+    unadmit(req, a);
     throw e;
   }
+  // The client went away while this CREATE awaited: teardown already closed its opens, so one
+  // registered now would hold its share mode and handle forever.
+  if (req.conn.isClosed) {
+    unadmit(req, a);
+    const f = treeCall(tree, opened.target.handle);
+    await files.close(f, { written: false, unlink: () => null, retained: true });
+    throw new SmbError(S.STATUS_USER_SESSION_DELETED, "connection closed");
+  }
+  const open = registerOpen(req, id, c, opened, a, path.components.join("\\"));
+  const alloc = opened.action === "opened" ? 0n : requestedAllocation(c);
+  const grant = grantCaching(req, a.file!, open, caching);
+  const contexts = responseContexts(c, opened.attr, a.maxAccess);
+  if (grant.context) contexts.push(grant.context);
+  const action = CREATE_ACTION[opened.action];
+  return { body: createResponse(open, grant.level, opened.attr, action, contexts, alloc) };
+}
+
+/** The open the file service admitted, on its connection and file (§3.3.5.9 step "create Open"). */
+function registerOpen(
+  req: SmbRequest,
+  id: bigint,
+  c: CreateRequest,
+  opened: OpenResult,
+  a: Admission,
+  path: string,
+): Open {
   const open: Open = {
     persistentId: id,
     volatileId: id,
-    session,
-    tree,
-    handle: target.handle,
-    parent: outcome.parent,
-    name: outcome.name,
-    path: path.components.join("\\"),
-    isDir: attr.type === "dir",
-    fileid: attr.fileid,
-    fileKey,
-    grantedAccess: access,
+    session: req.requireSession(),
+    tree: req.requireTree(),
+    handle: opened.target.handle,
+    parent: opened.parent,
+    name: opened.name,
+    path,
+    isDir: opened.attr.type === "dir",
+    fileid: opened.attr.fileid,
+    fileKey: a.fileKey,
+    grantedAccess: a.access,
     shareAccess: c.ShareAccess,
-    deleteOnClose,
-    lockOwner: owner,
+    deleteOnClose: (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) !== 0,
+    lockOwner: a.owner,
     locks: [],
     dir: null,
     position: 0n,
@@ -327,15 +327,10 @@ export async function create(req: SmbRequest): Promise<Reply> {
     holder: null,
     notify: null,
   };
-  md.retain(target.handle);
-  file.opens.add(open);
+  a.file!.opens.add(open);
   req.conn.opens.set(id, open);
   req.compound.fileId = { persistent: id, volatile: id };
-  const alloc = outcome.action === C.FILE_OPENED ? 0n : requestedAllocation(c);
-  const grant = grantCaching(req, file, open, caching);
-  const contexts = responseContexts(c, attr, maxAccess);
-  if (grant.context) contexts.push(grant.context);
-  return { body: createResponse(open, grant.level, attr, outcome.action, contexts, alloc) };
+  return open;
 }
 
 export const CREATE: CommandSpec = {

@@ -83,7 +83,7 @@ async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean
     throw new SmbError(S.STATUS_INVALID_PARAMETER, "rename target");
   if (!open.parent) throw new SmbError(S.STATUS_ACCESS_DENIED, "rename the root");
   const tree = open.tree;
-  const target = await resolvePath(req.server.ctx.metadata, tree.caller, tree.root, path.components);
+  const target = await resolvePath(req.server.ctx.files, treeCall(tree, tree.root), path.components);
   const sameObject = target.target?.attr.fileid === open.fileid;
   if (target.target && !sameObject) {
     if (!replace) throw new SmbError(S.STATUS_OBJECT_NAME_COLLISION);

@@ -1,0 +1,144 @@
+/**
+ * Opening a file by path, for every protocol with opens (SMB CREATE; NFSv4 OPEN next): walk the
+ * path, open or create the last component as the disposition says, let the protocol admit the
+ * open (its access mask, share modes, cache breaks), then overwrite and take the open reference.
+ * Everything that can refuse the open runs before the overwrite changes the file (docs/architecture.md
+ * "Layers"). Dispositions as [MS-FSA] §2.1.5.1 names them.
+ */
+import { FsError } from "../domain/errors.ts";
+import { ACCESS_MODIFY, ACCESS_READ, type FileAttr, type LookupResult } from "../metadata/types.ts";
+import type { DataDeps } from "./data.ts";
+import { setattr } from "./setattr.ts";
+import type { FileCall } from "./types.ts";
+
+/**
+ * A directory on the way to the last component is missing or not a directory (SMB:
+ * OBJECT_PATH_NOT_FOUND, MOUNT: MNT3ERR_NOENT), as opposed to a missing last component (ENOENT).
+ */
+export class PathNotFound extends FsError {
+  constructor(component: string) {
+    super("ENOENT", `path component ${component}`);
+  }
+}
+
+export interface Walked {
+  /** The directory holding the last component (null when the path is the starting directory). */
+  parent: Buffer | null;
+  name: string;
+  /** The object itself, or null when the last component does not exist. */
+  target: LookupResult | null;
+}
+
+/** Looks `path` up below the directory `dir` as the caller, one component at a time. */
+export async function walk(d: DataDeps, dir: FileCall, path: readonly string[]): Promise<Walked> {
+  const md = d.metadata;
+  if (path.length === 0) {
+    return { parent: null, name: "", target: { handle: dir.handle, attr: await md.getattr(dir.handle) } };
+  }
+  let at = dir.handle;
+  for (const c of path.slice(0, -1)) {
+    const r = await md.lookup(dir.caller, at, c).catch((e: unknown) => {
+      if (e instanceof FsError && (e.code === "ENOENT" || e.code === "ENOTDIR")) throw new PathNotFound(c);
+      throw e;
+    });
+    if (r.attr.type !== "dir") throw new PathNotFound(c);
+    at = r.handle;
+  }
+  const name = path[path.length - 1]!;
+  try {
+    return { parent: at, name, target: await md.lookup(dir.caller, at, name) };
+  } catch (e) {
+    if (e instanceof FsError && e.code === "ENOENT") return { parent: at, name, target: null };
+    if (e instanceof FsError && e.code === "ENOTDIR") throw new PathNotFound(name);
+    throw e;
+  }
+}
+
+/** [MS-FSA] §2.1.5.1 CreateDisposition. */
+export type OpenDisposition = "supersede" | "open" | "create" | "open-if" | "overwrite" | "overwrite-if";
+export type OpenAction = "superseded" | "opened" | "created" | "overwritten";
+
+export interface OpenRequest {
+  /** Components below the directory of the call (SMB: the share root). */
+  path: readonly string[];
+  disposition: OpenDisposition;
+  /** "dir": must be (or is created as) a directory; "file": must not be a directory. */
+  kind?: "dir" | "file";
+  /** DOS attributes given to a created or overwritten file (0: none). */
+  dosAttributes: number;
+  /**
+   * The protocol's own admission, run once the target exists and before an overwrite changes
+   * it: access mask against `granted`, share modes, oplock/lease breaks. Throwing refuses the open.
+   */
+  admit: (o: Opened) => Promise<void>;
+}
+
+export interface Opened extends Walked {
+  target: LookupResult;
+  action: OpenAction;
+  /** The ACCESS_READ / ACCESS_MODIFY bits the caller's mode bits grant on the target. */
+  granted: number;
+}
+
+export interface OpenResult extends Opened {
+  /** The target's attributes once opened (after the overwrite for one that overwrote). */
+  attr: FileAttr;
+}
+
+const OVERWRITES: ReadonlySet<OpenDisposition> = new Set(["supersede", "overwrite", "overwrite-if"]);
+
+/** EROFS/EACCES unless the caller may change the share (its access policy, or a read-only share). */
+function checkWritable(f: FileCall): void {
+  if (f.share.readOnly) throw new FsError("EROFS", `share ${f.share.name} is read-only`);
+  if (f.access !== undefined && f.access.level !== "read-write") throw new FsError(f.access.writeRefusal);
+}
+
+/** The action opening the existing `target` takes, or why it cannot be opened. */
+function existing(f: FileCall, r: OpenRequest, target: LookupResult): OpenAction {
+  const isDir = target.attr.type === "dir";
+  if (r.disposition === "create") throw new FsError("EEXIST");
+  if (r.kind === "dir" && !isDir) throw new FsError("ENOTDIR");
+  if (r.kind === "file" && isDir) throw new FsError("EISDIR");
+  if (!OVERWRITES.has(r.disposition)) return "opened";
+  if (isDir) throw new FsError("EINVAL", "overwrite a directory");
+  checkWritable(f);
+  return r.disposition === "supersede" ? "superseded" : "overwritten";
+}
+
+async function createNew(d: DataDeps, f: FileCall, r: OpenRequest, parent: Buffer, name: string) {
+  checkWritable(f);
+  const attrs = r.dosAttributes ? { dosAttributes: r.dosAttributes } : {};
+  const made =
+    r.kind === "dir"
+      ? await d.metadata.mkdir(f.caller, parent, name, { mode: 0o755, ...attrs })
+      : await d.metadata.create(f.caller, parent, name, { mode: 0o644, ...attrs }, { mode: "guarded" });
+  return { handle: made.handle, attr: made.attr };
+}
+
+/**
+ * Opens `r.path` below the directory `dir`. The result carries the target's attributes after an
+ * overwrite and holds a MetadataService reference the protocol releases with FileService.close.
+ */
+export async function open(d: DataDeps, dir: FileCall, r: OpenRequest): Promise<OpenResult> {
+  const walked = await walk(d, dir, r.path);
+  let target = walked.target;
+  let action: OpenAction;
+  if (target) action = existing(dir, r, target);
+  else if (r.disposition === "open" || r.disposition === "overwrite") throw new FsError("ENOENT");
+  else {
+    // The starting directory always exists, so a missing target always has a parent.
+    target = await createNew(d, dir, r, walked.parent!, walked.name);
+    action = "created";
+  }
+  const granted = await d.metadata.access(dir.caller, target.handle, ACCESS_READ | ACCESS_MODIFY);
+  const opened: Opened = { ...walked, target, action, granted };
+  await r.admit(opened);
+  let attr = target.attr;
+  if (action === "overwritten" || action === "superseded") {
+    const dos = r.dosAttributes ? { dosAttributes: r.dosAttributes } : {};
+    const f = { ...dir, handle: target.handle };
+    attr = (await setattr(d, f, { attrs: { size: 0, ...dos } })).after;
+  }
+  d.metadata.retain(target.handle);
+  return { ...opened, attr };
+}
