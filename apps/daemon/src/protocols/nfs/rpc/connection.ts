@@ -18,6 +18,7 @@ import type { BadFrameLog } from "../../transport/bad-frames.ts";
 import { ByteBudget } from "../../transport/budget.ts";
 import type { CloseReason, GuardedConnection } from "../../transport/guard.ts";
 import { type Peer, ProtocolError, type RpcDispatcher } from "./dispatcher.ts";
+import { readInto } from "./read-into.ts";
 import { RecordDecoder, RecordError, recordMark } from "./record-marking.ts";
 
 export interface ConnectionLimits {
@@ -49,7 +50,6 @@ const CLOSE_LINGER_MS = 1_000;
 const COALESCE_MAX_BYTES = 4096;
 const RECORD_MARK_BYTES = 4;
 const LAST_FRAGMENT = 0x8000_0000;
-const EMPTY = Buffer.alloc(0);
 
 export class RpcConnection implements GuardedConnection {
   private readonly decoder: RecordDecoder;
@@ -68,11 +68,16 @@ export class RpcConnection implements GuardedConnection {
   private pausedForCalls = false;
   private pausedForWrites = false;
   private closed = false;
+  /** A graceful stop: no new calls are read, whatever the flow control says. */
+  private readingStopped = false;
   private idleWaiters: (() => void)[] = [];
   readonly peer: Peer;
+  /** The connection's socket: reads land in the decoder's buffers (read-into.ts). */
+  readonly socket: Socket;
 
+  /** `accepted` comes from a listener with `pauseOnConnect` (it must not have read anything). */
   constructor(
-    private readonly socket: Socket,
+    accepted: Socket,
     private readonly dispatcher: RpcDispatcher,
     private readonly logger: Logger,
     private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
@@ -80,9 +85,16 @@ export class RpcConnection implements GuardedConnection {
   ) {
     this.budget = shared.budget;
     this.decoder = new RecordDecoder(limits.maxRecordBytes, { reserve: (n) => this.budget.tryReserve(n) });
-    this.peer = { address: socket.remoteAddress ?? "?", port: socket.remotePort ?? 0 };
+    this.peer = { address: accepted.remoteAddress ?? "?", port: accepted.remotePort ?? 0 };
+    const socket = readInto(accepted, {
+      buffer: () => this.decoder.readBuffer(),
+      callback: (n) => {
+        this.onRead(() => this.decoder.filled(n));
+        return true;
+      },
+    });
+    this.socket = socket;
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("drain", () => {
       if (this.pausedForWrites) {
         this.pausedForWrites = false;
@@ -130,11 +142,11 @@ export class RpcConnection implements GuardedConnection {
     setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS).unref();
   }
 
-  private onData(chunk: Buffer): void {
+  private onRead(decode: () => Buffer[]): void {
     this.lastActivityAt = performance.now();
     let records: Buffer[];
     try {
-      records = this.decoder.push(chunk);
+      records = decode();
     } catch (e) {
       this.fail(e);
       return;
@@ -153,7 +165,7 @@ export class RpcConnection implements GuardedConnection {
     if (this.closed) return;
     this.pausedForBudget = false;
     this.lastActivityAt = performance.now();
-    this.onData(EMPTY);
+    this.onRead(() => this.decoder.resume());
     this.updateFlow();
   };
 
@@ -258,6 +270,7 @@ export class RpcConnection implements GuardedConnection {
       this.pausedForWrites ||
       this.pausedForBudget ||
       this.heldBytes >= this.limits.maxHeldBytes;
+    if (this.readingStopped) return;
     if (pause && !this.socket.isPaused()) this.socket.pause();
     else if (!pause && this.socket.isPaused()) this.socket.resume();
   }
@@ -277,7 +290,7 @@ export class RpcConnection implements GuardedConnection {
 
   /** Stops reading new calls (graceful stop keeps replying to the ones in flight). */
   stopReading(): void {
+    this.readingStopped = true;
     this.socket.pause();
-    this.socket.removeAllListeners("data");
   }
 }

@@ -63,6 +63,7 @@ export class RpcServer {
   private accept(socket: Socket): void {
     // An error before the connection object exists (reset right after accept) must not be unheard.
     socket.on("error", () => socket.destroy());
+    if (socket.destroyed) return; // reset right after accept: no handle left to read from
     if (this.opts.admit !== undefined && !this.opts.admit(socket.remoteAddress ?? "")) {
       socket.destroy();
       return;
@@ -78,18 +79,20 @@ export class RpcServer {
       this.opts.limits ?? DEFAULT_CONNECTION_LIMITS,
       { budget: this.budget, badFrames: this.opts.badFrames },
     );
+    const live = conn.socket;
     this.connections.add(conn);
     this.guard.add(conn);
-    this.opts.onConnect?.(socket);
-    socket.on("close", () => {
+    this.opts.onConnect?.(live);
+    live.on("close", () => {
       this.connections.delete(conn);
       this.guard.remove(conn);
-      this.opts.onDisconnect?.(socket);
+      this.opts.onDisconnect?.(live);
     });
   }
 
   listen(): Promise<void> {
-    const server = createServer((socket) => this.accept(socket));
+    // Paused: RpcConnection moves the handle to a socket that reads into its own buffers.
+    const server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once("error", reject);
