@@ -24,6 +24,7 @@ import {
 import { FrameTooLargeError, transportHeader } from "./framing.ts";
 import { breakNotificationHeader, decodeHeader, encodeHeader, type Smb2Header } from "./header.ts";
 import { type FrameSlot, type IntakeLimits, RequestIntake, readLengthAt } from "./intake.ts";
+import { IPC_COMMANDS } from "./ipc.ts";
 import {
   isErrorStatus,
   STATUS_CANCELLED,
@@ -35,7 +36,7 @@ import {
   STATUS_PENDING,
 } from "./ntstatus.ts";
 import { type OutMessage, ReplyWriter, type Sealer } from "./reply-writer.ts";
-import { type CompoundState, type Reply, SmbRequest } from "./request.ts";
+import { type CommandSpec, type CompoundState, type Reply, SmbRequest } from "./request.ts";
 import { bindSession, checkStructureSize } from "./request-checks.ts";
 import { checkEncrypted, sealer, unseal } from "./sealing.ts";
 import { MAX_PENDING_ASYNC, type Open, type Session, type SmbServerState } from "./state.ts";
@@ -60,6 +61,11 @@ export interface SmbConnectionShared {
 
 /** Response bytes counted for a command besides its READ data (headers and bodies are small). */
 const SMALL_RESPONSE_BYTES = 1024;
+
+/** The IPC$ tree's named pipes answer CREATE, READ, WRITE, IOCTL and CLOSE themselves (ipc.ts). */
+function onTree(spec: CommandSpec, req: SmbRequest): CommandSpec {
+  return (req.tree?.ipc && IPC_COMMANDS[req.header.Command]) || spec;
+}
 
 export class SmbConnection implements GuardedConnection, SmbConnectionPort {
   dialect = 0;
@@ -287,7 +293,7 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
         req.tree = tree;
       }
       checkEncrypted(req);
-      reply = await spec.handle(req);
+      reply = await onTree(spec, req).handle(req);
     } catch (e) {
       const status = ntStatusOf(e);
       this.server.ctx.logger.debug(

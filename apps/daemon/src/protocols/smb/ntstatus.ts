@@ -40,6 +40,8 @@ export const STATUS_MEDIA_WRITE_PROTECTED = 0xc00000a2;
 export const STATUS_IO_TIMEOUT = 0xc00000b5;
 export const STATUS_FILE_IS_A_DIRECTORY = 0xc00000ba;
 export const STATUS_NOT_SUPPORTED = 0xc00000bb;
+/** A named pipe read with no message waiting. */
+export const STATUS_PIPE_EMPTY = 0xc00000d9;
 export const STATUS_NETWORK_NAME_DELETED = 0xc00000c9;
 export const STATUS_BAD_NETWORK_NAME = 0xc00000cc;
 export const STATUS_NOT_SAME_DEVICE = 0xc00000d4;

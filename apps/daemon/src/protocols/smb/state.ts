@@ -13,6 +13,7 @@ import type { SessionCipher } from "./auth/encryption.ts";
 import type { SmbConnectionPort } from "./connection-port.ts";
 import type { NotifyState } from "./notify.ts";
 import type { CacheHolder } from "./oplocks.ts";
+import type { RpcPipe } from "./rpc/pipe.ts";
 
 export interface SmbConfig {
   /** NetBIOS-ish name used in NTLM target info. */
@@ -73,8 +74,10 @@ export interface Session {
 
 export interface Tree {
   id: number;
-  /** The IPC$ tree: accepted (clients connect it for DFS and IOCTLs) but it has no pipes. */
+  /** The IPC$ tree: its commands go through IPC_COMMANDS (ipc.ts) first. */
   ipc: boolean;
+  /** Named pipes open on the IPC$ tree, by volatile FileId (ipc.ts). */
+  pipes?: Map<bigint, RpcPipe>;
   share: ShareInfo;
   root: Buffer;
   caller: Caller;

@@ -45,7 +45,7 @@ const IPC_SHARE: ShareInfo = {
   blockStore: "",
 };
 
-/** §3.3.5.7: IPC$ is a named-pipe share; this server has no pipes, so only the tree exists. */
+/** §3.3.5.7: IPC$ is the named-pipe share; its pipes (ipc.ts) open on this tree. */
 function connectIpc(req: SmbRequest): Reply {
   const session = req.requireSession();
   const tree: Tree = {
