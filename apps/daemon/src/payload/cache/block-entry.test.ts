@@ -18,6 +18,18 @@ describe("BlockEntry slices", () => {
     expect(e.read(0, B).equals(Buffer.alloc(B, 7))).toBe(true);
   });
 
+  it("a writer rewriting a small region pass after pass does not grow a slice to the block end", () => {
+    const e = new BlockEntry("p", 0, owner);
+    const page = Buffer.alloc(4096, 5);
+    // Each pass: its first write is not sequential (it goes back to 0), the next 15 are.
+    for (let pass = 0; pass < 4; pass++) {
+      for (let i = 0; i < 16; i++) e.write(i * 4096, page, 0, page.length, pass * 16 + i, i > 0);
+    }
+    expect(e.read(0, 65536).equals(Buffer.alloc(65536, 5))).toBe(true);
+    // What the cache counts as dirty: 4 passes of at most 64 KiB each, not 4 x 4 MiB.
+    expect(e.sliceBytes(false)).toBeLessThanOrEqual(4 * 65536);
+  });
+
   it("adopts handed-over writes as slices without a copy and composes them as parts", () => {
     const e = new BlockEntry("p", 0, owner);
     const mib = B / 4;

@@ -15,6 +15,8 @@ import { BLOCK_SIZE_BYTES } from "../types.ts";
  * those are still too many and the base is loaded, into one run filled from the base.
  */
 export const SLICES_PER_BLOCK_MAX = 32;
+/** A sequential writer's slice this long is taken for a stream: it grows to the block end (grow()). */
+const STREAM_SLICE_BYTES = 64 * 1024;
 /** Small slices are allocated in multiples of this (keeps random 4 KiB writes from growing twice). */
 const SLICE_ALLOC_GRANULE_BYTES = 4096;
 
@@ -141,8 +143,13 @@ export class BlockEntry {
 
   private grow(s: Slice, need: number, sequential: boolean): void {
     // Always a new buffer: bytes past a lowered cap may back a subarray a reader still holds.
+    // A sequential writer's slice grows to the block end once it is STREAM_SLICE_BYTES long (a
+    // stream allocates once per block after a few small copies); below that it grows fourfold, so
+    // a writer that rewrites a small region pass after pass (every pass but its first write is
+    // "sequential") does not allocate and pin a 4 MiB slice per pass.
     const room = BLOCK_SIZE_BYTES - s.off;
-    const cap = Math.min(room, sequential ? room : Math.max(need, s.len * 2));
+    const streaming = sequential && s.len >= STREAM_SLICE_BYTES;
+    const cap = Math.min(room, streaming ? room : Math.max(need, s.len * (sequential ? 4 : 2)));
     const buf = Buffer.allocUnsafe(Math.max(cap, need));
     s.buf.copy(buf, 0, 0, s.len);
     s.buf = buf;
