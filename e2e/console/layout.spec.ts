@@ -4,6 +4,8 @@ test("a narrow window keeps every page usable, and the dark theme sticks across 
   browser,
   stack,
 }, info) => {
+  // Nine page loads at a phone width: on a loaded 2-core CI machine that outlasts the default 60 s.
+  test.slow();
   const context = await browser.newContext({
     baseURL: stack.consoleUrl,
     viewport: { width: 390, height: 844 },

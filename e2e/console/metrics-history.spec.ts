@@ -14,6 +14,8 @@ test("the time range picker shows history from before a reload", async ({ adminP
   await expect(page.getByRole("figure", { name: "Cache chart" })).toHaveAttribute(
     "data-samples",
     /^(?:[5-9]|\d{2,})$/,
+    // The history query and first render of a fresh page load; generous for a loaded CI machine.
+    { timeout: 30_000 },
   );
   await page.getByLabel("Time range").selectOption({ label: "Last 15 min" });
   await expect(status).toContainText(/[1-9]\d* samples over the last 15 min/);
