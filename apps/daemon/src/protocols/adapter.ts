@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { ClientRegistry } from "../domain/clients.ts";
 import type { IdentityDirectory } from "../domain/identity.ts";
 import type { LogonGate } from "../domain/logon.ts";
+import type { Nfs4ClientStore } from "../domain/nfs4-clients.ts";
 import type { ShareInfo } from "../domain/share.ts";
 import type { ProtocolMetrics } from "../domain/stats.ts";
 import type { FileService } from "../files/service.ts";
@@ -27,6 +28,11 @@ export interface AdapterContext {
   logons: LogonGate;
   /** The global budget of bytes all connections may buffer; absent: each adapter has its own. */
   bufferBudget?: ByteBudget;
+  /**
+   * This daemon's persisted NFSv4 client records (the control-plane store), so clients reclaim
+   * after a restart; absent (tests): records live in memory and a restart forgets them.
+   */
+  nfs4Clients?: Nfs4ClientStore;
 }
 
 export interface AdapterSettings {

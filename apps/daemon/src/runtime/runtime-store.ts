@@ -5,6 +5,7 @@
 import type { AnonymousAccess, NfsClientRule } from "@dittofs/shared";
 import type { AdapterRecord, ShareRecord, StoreKind, StoreRecord } from "../control/store/types.ts";
 import type { NewAuditRow } from "../domain/logon.ts";
+import type { Nfs4ClientStore } from "../domain/nfs4-clients.ts";
 import type { SquashMode } from "../domain/share.ts";
 import type { IdentitySource } from "./identity.ts";
 
@@ -23,6 +24,8 @@ export interface ShareFields {
 }
 
 export interface RuntimeStore {
+  /** The NFSv4 client records of the daemon with this id (reclaim after a restart). */
+  nfs4Clients(daemon: string): Nfs4ClientStore;
   listShares(): Promise<ShareRecord[]>;
   getShare(name: string): Promise<ShareRecord>;
   createShare(

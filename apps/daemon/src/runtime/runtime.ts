@@ -143,6 +143,7 @@ export class Runtime implements RuntimeControl {
       metrics: this.metrics,
       logons: this.logons,
       bufferBudget: new ByteBudget(opts.connectionBufferBudgetBytes ?? defaultBufferBudgetBytes()),
+      nfs4Clients: opts.store.nfs4Clients(this.daemon.id),
     };
     this.#manager = new AdapterManager({
       factories: opts.adapters ?? adapterFactories,

@@ -55,7 +55,8 @@ function auditTarget(raw: unknown): string | null {
   const input = raw as Record<string, unknown>;
   const parts: string[] = [];
   for (const key of TARGET_KEYS) if (typeof input[key] === "string") parts.push(input[key] as string);
-  for (const key of ["user", "group", "id"]) if (typeof input[key] === "string") parts.push(`${key}:${input[key]}`);
+  for (const key of ["user", "group", "id"])
+    if (typeof input[key] === "string") parts.push(`${key}:${input[key]}`);
   return parts.length === 0 ? null : parts.join(" ").slice(0, AUDIT_TEXT_MAX);
 }
 

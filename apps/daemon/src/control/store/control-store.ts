@@ -6,12 +6,14 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Principal } from "../../domain/identity.ts";
+import type { Nfs4ClientStore } from "../../domain/nfs4-clients.ts";
 import type { Permission } from "../../domain/share.ts";
 import { isControlError } from "../errors.ts";
 import * as audit from "./audit-sessions.ts";
 import type { Ctx } from "./ctx.ts";
 import { type Backend, type Dialect, openPostgres, openSqlite, type Q } from "./db.ts";
 import * as groups from "./groups.ts";
+import * as nfs4 from "./nfs4-clients.ts";
 import { DEFAULT_SCRYPT, hashPassword, ntHash, type ScryptParams, verifyPassword } from "./passwords.ts";
 import * as permissions from "./permissions.ts";
 import * as shares from "./shares.ts";
@@ -348,6 +350,17 @@ export class ControlStore {
   }
   deleteSession(token: string): Promise<void> {
     return this.#write((c) => audit.deleteSession(c, hashToken(token)));
+  }
+
+  // ---- NFSv4 client records for the data path ----
+
+  /** The NFSv4 client records of the daemon `daemon` (its id), for reclaim after a restart. */
+  nfs4Clients(daemon: string): Nfs4ClientStore {
+    return {
+      list: () => this.#read((c) => nfs4.listNfs4Clients(c, daemon)),
+      put: (r) => this.#write((c) => nfs4.putNfs4Client(c, daemon, r)),
+      remove: (owner) => this.#write((c) => nfs4.removeNfs4Client(c, daemon, owner)),
+    };
   }
 
   // ---- identity for the data path ----

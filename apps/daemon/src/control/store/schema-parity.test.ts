@@ -26,7 +26,7 @@ const sqliteShape = shapeOf(Object.values(sqliteSchema).map((t) => sqliteConfig(
 const pgShape = shapeOf(Object.values(pgSchema).map((t) => pgConfig(t)));
 
 it("has the same tables, columns and nullability in both dialects", () => {
-  expect(Object.keys(sqliteShape).length).toBe(11);
+  expect(Object.keys(sqliteShape).length).toBe(12);
   expect(pgShape).toEqual(sqliteShape);
 });
 

@@ -161,3 +161,20 @@ export const sessions = pgTable(
   },
   (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
 );
+
+/** NFSv4 client records per daemon; see schema-sqlite.ts. */
+export const nfs4Clients = pgTable(
+  "nfs4_clients",
+  {
+    daemon: text("daemon").notNull(),
+    owner: text("owner").notNull(),
+    clientId: text("client_id").notNull(),
+    verifier: text("verifier").notNull(),
+    principal: text("principal").notNull(),
+    minorVersion: integer("minor_version").notNull(),
+    confirmed: bool("confirmed", false),
+    reclaimComplete: bool("reclaim_complete", false),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.daemon, t.owner] })],
+);

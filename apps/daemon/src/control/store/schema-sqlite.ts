@@ -155,3 +155,24 @@ export const sessions = sqliteTable(
   },
   (t) => [index("sessions_user_idx").on(t.userId), index("sessions_expires_idx").on(t.expiresAt)],
 );
+
+/**
+ * NFSv4 client records (domain/nfs4-clients.ts), per daemon: `daemon` is the daemon id, so
+ * daemons sharing one PostgreSQL control store keep theirs apart. Binary fields are hex text
+ * (the same JS type in both dialects); the clientid4 is a decimal string (64 bits).
+ */
+export const nfs4Clients = sqliteTable(
+  "nfs4_clients",
+  {
+    daemon: text("daemon").notNull(),
+    owner: text("owner").notNull(),
+    clientId: text("client_id").notNull(),
+    verifier: text("verifier").notNull(),
+    principal: text("principal").notNull(),
+    minorVersion: integer("minor_version").notNull(),
+    confirmed: bool("confirmed", false),
+    reclaimComplete: bool("reclaim_complete", false),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.daemon, t.owner] })],
+);

@@ -79,6 +79,7 @@ const TABLES = [
   "settings",
   "audit_log",
   "sessions",
+  "nfs4_clients",
 ];
 
 async function truncateAll(url: string): Promise<void> {
