@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { DAEMON_NODE_FLAGS } from "../apps/daemon/bin/pinned-runtime.mjs";
 
 export interface DaemonProcess {
   pid: number;
@@ -16,7 +17,8 @@ export interface DaemonProcess {
 /** `args` go to hostile-daemon.ts (e.g. --tree DIR, --budget 256MiB). */
 export async function startDaemonProcess(args: string[] = []): Promise<DaemonProcess> {
   const script = resolve(import.meta.dirname, "hostile-daemon.ts");
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+  // The V8 flags `dfs` runs with, so the RSS measured is the installed daemon's.
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, "--import", "tsx", script, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));

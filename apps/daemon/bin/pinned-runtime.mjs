@@ -10,6 +10,9 @@
  * runtime package is not installed (the container image, other platforms) the node that
  * started is used as is.
  *
+ * `flags` are Node/V8 options the bin must run with (dfs: DAEMON_NODE_FLAGS): when one is missing
+ * from the process's own options, the same bin replaces itself (process.execve) with them added.
+ *
  * Plain JavaScript without dependencies: it must run on any node before tsx's loader is registered.
  */
 import { spawn } from "node:child_process";
@@ -18,6 +21,15 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
 const FORWARDED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/**
+ * The daemon's V8 young generation: at most 16 MiB per semi-space (V8's long-standing 64-bit
+ * default). V8 sizes the maximum from the machine's memory (64 MiB here, a 128 MiB new space), and
+ * loading the daemon's modules through tsx allocates fast enough to grow it to that maximum,
+ * which it keeps: ~130 MiB of a ~300 MiB resident set at rest, held for nothing (the live heap is
+ * ~32 MiB). File data lives in Buffers outside the V8 heap and is not affected.
+ */
+export const DAEMON_NODE_FLAGS = ["--max-semi-space-size=16"];
 
 /** The pinned runtime's executable when it is installed and is not the node running this. */
 function otherPinnedNode() {
@@ -37,10 +49,15 @@ function otherPinnedNode() {
  * Returns when this process runs on the pinned runtime (or none is installed). Otherwise runs
  * `entry` with the same arguments on it and exits with its status; the returned promise never settles.
  */
-export function ensurePinnedRuntime(entry) {
+export function ensurePinnedRuntime(entry, flags = []) {
   const node = otherPinnedNode();
-  if (node === null) return Promise.resolve();
-  const child = spawn(node, [...process.execArgv, entry, ...process.argv.slice(2)], { stdio: "inherit" });
+  const missing = flags.filter((flag) => !process.execArgv.includes(flag));
+  if (node === null && missing.length === 0) return Promise.resolve();
+  const args = [...missing, ...process.execArgv, entry, ...process.argv.slice(2)];
+  if (node === null && typeof process.execve === "function") {
+    process.execve(process.execPath, [process.execPath, ...args], process.env);
+  }
+  const child = spawn(node ?? process.execPath, args, { stdio: "inherit" });
   const fromTerminal = process.stdin.isTTY === true;
   for (const signal of FORWARDED_SIGNALS) {
     process.on(signal, () => {

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { daemonHarness } from "../runtime/testing/daemon-harness.ts";
@@ -9,7 +10,7 @@ describe("dfs start as a process", () => {
   const h = daemonHarness();
   afterAll(() => h.dispose());
 
-  it("serves until SIGTERM, then stops gracefully with status 0", async () => {
+  it("serves with the daemon's V8 flags until SIGTERM, then stops gracefully with status 0", async () => {
     // Seed the data dir so the child's adapters bind 127.0.0.1 on free ports, not 12049/12445.
     const seeded = await h.start();
     for (const type of ["nfs", "smb"]) {
@@ -42,6 +43,9 @@ describe("dfs start as a process", () => {
     try {
       expect((await fetch(`${url}/health/ready`)).status).toBe(200);
       expect(stdout).not.toContain("first start"); // seeded above
+      // Started without them, the bin replaced itself (same pid) with DAEMON_NODE_FLAGS added.
+      const argv = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0");
+      expect(argv).toContain("--max-semi-space-size=16");
     } finally {
       child.kill("SIGTERM");
     }

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { FsError } from "../domain/errors.ts";
 import type { MetadataStore } from "./metadata-store.ts";
 import { MemoryMetadataStore } from "./stores/memory.ts";
-import { PostgresMetadataStore } from "./stores/postgres.ts";
 import { SqliteMetadataStore } from "./stores/sqlite.ts";
 
 export interface MetadataStoreConfig {
@@ -23,6 +22,8 @@ const OPENERS: Record<MetadataStoreConfig["type"], Opener> = {
   postgres: async (config) => {
     if (config.url === undefined || config.url === "")
       throw new FsError("EINVAL", "postgres store needs a url");
+    // pg is loaded with the first PostgreSQL store, not by every daemon.
+    const { PostgresMetadataStore } = await import("./stores/postgres.ts");
     return PostgresMetadataStore.open(config.url);
   },
 };

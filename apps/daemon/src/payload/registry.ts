@@ -6,7 +6,6 @@ import path from "node:path";
 import { FsError } from "../domain/errors.ts";
 import { FsBlockStore } from "./block-store/fs.ts";
 import { MemoryBlockStore } from "./block-store/memory.ts";
-import { S3BlockStore } from "./block-store/s3.ts";
 import type { BlockStore } from "./types.ts";
 
 export type BlockStoreType = "memory" | "fs" | "s3";
@@ -40,6 +39,8 @@ const OPENERS: Record<BlockStoreType, Opener> = {
   s3: async (config) => {
     if (config.bucket === undefined || config.bucket === "")
       throw new FsError("EINVAL", "s3 block store needs bucket");
+    // The AWS SDK is loaded with the first S3 store (~30 MiB resident that fs-only daemons skip).
+    const { S3BlockStore } = await import("./block-store/s3.ts");
     return new S3BlockStore({ ...config, bucket: config.bucket });
   },
 };

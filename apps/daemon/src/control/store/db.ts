@@ -16,11 +16,7 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
 import { migrate as migrateSqlite } from "drizzle-orm/better-sqlite3/migrator";
-import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
-import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
-import pg from "pg";
 import { ControlError, inUse } from "../errors.ts";
-import * as pgSchema from "./schema-pg.ts";
 import * as sqliteSchema from "./schema-sqlite.ts";
 
 export type Tables = typeof sqliteSchema;
@@ -90,8 +86,27 @@ export function openSqlite(path: string): Backend {
   };
 }
 
+/**
+ * The PostgreSQL driver, drizzle's pg dialect and the pg tables, loaded only when a PostgreSQL
+ * control store is opened: with the default SQLite store they would be ~15 MiB of a daemon's
+ * resident memory for nothing.
+ */
+async function pgModules() {
+  const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }, pgSchema] = await Promise.all([
+    import("pg"),
+    import("drizzle-orm/node-postgres"),
+    import("drizzle-orm/node-postgres/migrator"),
+    import("./schema-pg.ts"),
+  ]);
+  return { pg, drizzlePg, migratePg, pgSchema };
+}
+
+type PgModules = Awaited<ReturnType<typeof pgModules>>;
+
 export async function openPostgres(url: string): Promise<Backend> {
-  await migratePostgres(url);
+  const mods = await pgModules();
+  const { pg, drizzlePg, pgSchema } = mods;
+  await migratePostgres(url, mods);
   const pool = new pg.Pool({ connectionString: url, max: PG_POOL_SIZE_MAX });
   // An idle client losing its connection (server restart) emits 'error' on the pool; unhandled,
   // that would kill the daemon. The pool drops the client and the next query reports the outage.
@@ -119,7 +134,7 @@ export async function openPostgres(url: string): Promise<Backend> {
 }
 
 /** Migrates on a single connection holding an advisory lock (several daemons may share a DB). */
-async function migratePostgres(url: string): Promise<void> {
+async function migratePostgres(url: string, { pg, drizzlePg, migratePg }: PgModules): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
