@@ -6,12 +6,20 @@ import { STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
 import { MAX_CREDITS } from "./state.ts";
 import { SmbError } from "./status.ts";
 
+/**
+ * Most commands one compound may carry. MS-SMB2 sets none; clients send a handful (the Linux client
+ * at most 5, Windows fewer than 10), and each runs in order on the frame's slot, so a longer chain
+ * is a client hogging its connection: the connection is closed as for any malformed frame.
+ */
+export const MAX_COMPOUND_MESSAGES = 128;
+
 /** Splits a frame into its messages, checking every NextCommand (8-aligned, in bounds). */
 export function splitChain(frame: Buffer): Buffer[] {
   const msgs: Buffer[] = [];
   let at = 0;
   for (;;) {
     if (frame.length - at < SMB2_HEADER_SIZE) throw new SmbError(STATUS_INVALID_PARAMETER, "short message");
+    if (msgs.length === MAX_COMPOUND_MESSAGES) throw new SmbError(STATUS_INVALID_PARAMETER, "chain too long");
     const next = frame.readUInt32LE(at + 20);
     if (next === 0) {
       msgs.push(frame.subarray(at));

@@ -14,6 +14,7 @@ import { COMMANDS } from "./commands/index.ts";
 import type { SmbConnectionPort } from "./connection-port.ts";
 import {
   SMB2_CANCEL,
+  SMB2_CREATE,
   SMB2_FLAGS_ASYNC_COMMAND,
   SMB2_FLAGS_RELATED_OPERATIONS,
   SMB2_FLAGS_SERVER_TO_REDIR,
@@ -32,12 +33,11 @@ import {
   STATUS_INVALID_PARAMETER,
   STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_NETWORK_NAME_DELETED,
-  STATUS_NOT_SUPPORTED,
   STATUS_PENDING,
 } from "./ntstatus.ts";
 import { type OutMessage, ReplyWriter, type Sealer } from "./reply-writer.ts";
-import { type CommandSpec, type CompoundState, type Reply, SmbRequest } from "./request.ts";
-import { bindSession, checkStructureSize } from "./request-checks.ts";
+import { type CommandSpec, type CompoundState, newCompound, type Reply, SmbRequest } from "./request.ts";
+import { bindSession, checkRelated, checkStructureSize } from "./request-checks.ts";
 import { checkEncrypted, sealer, unseal } from "./sealing.ts";
 import { MAX_PENDING_ASYNC, type Open, type Session, type SmbServerState } from "./state.ts";
 import { ntStatusOf, SmbError } from "./status.ts";
@@ -203,13 +203,14 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
       return;
     }
     const msgs = splitChain(frame);
-    const compound: CompoundState = { sessionId: 0n, treeId: 0, fileId: null, createStatus: 0 };
-    const out: OutMessage[] = [];
+    const compound = newCompound();
     let responseBytes = 0;
     for (let i = 0; i < msgs.length; i++) {
       const msg = msgs[i]!;
       const header = decodeHeader(msg);
-      const related = i > 0 && (header.Flags & SMB2_FLAGS_RELATED_OPERATIONS) !== 0;
+      // §3.3.5.2.7.2: a first command flagged related has no previous command to take ids from.
+      const related = (header.Flags & SMB2_FLAGS_RELATED_OPERATIONS) !== 0;
+      if (!related) compound.fileId = null;
       if (sealed && !related && header.SessionId !== sealed.id) {
         this.fail(
           new Error("SessionId differs from the TRANSFORM_HEADER's"),
@@ -221,16 +222,17 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
       // response is bounded (READ Lengths counted before they run) and commands beyond it refused.
       const expected = responseBytes + SMALL_RESPONSE_BYTES + readLengthAt(msg, 0);
       const overBudget = expected > this.shared.maxCompoundResponseBytes && i > 0;
+      const last = i === msgs.length - 1;
       const reply = overBudget
         ? this.refuse(header, msg, related, compound)
-        : await this.process(header, msg, related, compound, msgs.length === 1, slot, sealed);
+        : await this.process(header, msg, related, compound, last, slot, sealed);
       if (reply) {
-        out.push(reply);
+        compound.out.push(reply);
         for (const p of reply.parts) responseBytes += p.length;
       }
     }
     this.afterFrame();
-    if (out.length > 0) this.sendChain(out, sealed);
+    if (compound.out.length > 0) this.sendChain(compound.out, sealed);
   }
 
   /** A compound command past the response bound: STATUS_INSUFFICIENT_RESOURCES, not run. */
@@ -257,7 +259,7 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
     msg: Buffer,
     related: boolean,
     compound: CompoundState,
-    single: boolean,
+    last: boolean,
     slot: FrameSlot,
     sealed: Session | null,
   ): Promise<OutMessage | null> {
@@ -276,16 +278,18 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
       msg,
       related,
       compound,
-      single,
+      last,
     );
     req.frameSlot = slot;
     req.sealed = sealed;
     let reply: Reply;
     let signKey: Buffer | null = null;
+    let handled = false;
     try {
-      if (!spec) throw new SmbError(STATUS_NOT_SUPPORTED, `command ${h.Command}`);
+      if (!spec) throw new SmbError(STATUS_INVALID_PARAMETER, `command ${h.Command}`);
       if (!this.negotiated && h.Command !== SMB2_NEGOTIATE) throw new SmbError(STATUS_INVALID_PARAMETER);
       checkStructureSize(spec, msg);
+      checkRelated(req, this.sessions);
       if (spec.needsSession) signKey = bindSession(this.sessions, this.dialect, req, msg);
       if (spec.needsTree) {
         const tree = req.session!.trees.get(treeId);
@@ -293,6 +297,7 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
         req.tree = tree;
       }
       checkEncrypted(req);
+      handled = true;
       reply = await onTree(spec, req).handle(req);
     } catch (e) {
       const status = ntStatusOf(e);
@@ -306,26 +311,26 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
       reply = { status, body: ERROR_BODY };
     }
     const status = reply.status ?? 0;
+    this.record(spec?.name ?? `cmd${h.Command}`, h, status, started);
+    // Samba's compound_create_err: only a CREATE that ran and failed poisons the chain.
+    if (h.Command === SMB2_CREATE && handled && isErrorStatus(status)) compound.createStatus = status;
+    compound.sessionId = reply.sessionId ?? (this.sessions.has(sessionId) ? sessionId : 0n);
+    compound.treeId = reply.treeId ?? (req.tree ? treeId : 0);
+    const sign = sealed ? null : (reply.signWith ?? (this.shouldSign(req, h) ? signKey : null));
+    return this.buildResponse(req, reply, sign);
+  }
+
+  /** Trace log and per-command metrics of one reply. */
+  private record(command: string, h: Smb2Header, status: number, started: number): void {
     const elapsedMs = performance.now() - started;
     if (this.server.ctx.logger.isLevelEnabled("trace")) {
       this.server.ctx.logger.trace(
-        { command: spec?.name, mid: String(h.MessageId), status: status.toString(16), elapsedMs },
+        { command, mid: String(h.MessageId), status: status.toString(16), elapsedMs },
         "smb: reply",
       );
     }
-    this.server.ctx.metrics.observe(
-      "smb",
-      spec?.name ?? `cmd${h.Command}`,
-      performance.now() - started,
-      !isErrorStatus(status) || status === STATUS_MORE_PROCESSING_REQUIRED,
-    );
-    if (h.Command === 5 /* CREATE */) {
-      compound.createStatus = isErrorStatus(status) ? status : 0;
-    }
-    compound.sessionId = reply.sessionId ?? sessionId;
-    compound.treeId = reply.treeId ?? treeId;
-    const sign = sealed ? null : (reply.signWith ?? (this.shouldSign(req, h) ? signKey : null));
-    return this.buildResponse(req, reply, sign);
+    const ok = !isErrorStatus(status) || status === STATUS_MORE_PROCESSING_REQUIRED;
+    this.server.ctx.metrics.observe("smb", command, elapsedMs, ok);
   }
 
   private shouldSign(req: SmbRequest, h: Smb2Header): boolean {
@@ -426,7 +431,10 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
     });
     req.asyncId = asyncId;
     if (req.frameSlot) this.intake.release(req.frameSlot);
-    this.writeMessage([header, ERROR_BODY], sealer(req.sealed));
+    // The last command of a compound: the replies before it go out now, chained ahead of the
+    // interim response (§3.3.4.2), and its final reply later on its own.
+    const interim: OutMessage = { parts: [header, ERROR_BODY], signKey: null };
+    this.sendChain([...req.compound.out.splice(0), interim], req.sealed);
     return controller.signal;
   }
 

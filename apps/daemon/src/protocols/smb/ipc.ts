@@ -58,16 +58,19 @@ function pipesOf(tree: Tree): Map<bigint, RpcPipe> {
   return tree.pipes;
 }
 
-/** The pipe a FileId (or the related-compound placeholder) names, with its volatile id. */
+/**
+ * The pipe a FileId names, with its volatile id; in a related command the all-ones FileId is the
+ * compound's last one (§3.3.5.2.7.2, as SmbRequest.open).
+ */
 function pipeOf(req: SmbRequest, id: FileIdRef): { id: bigint; pipe: RpcPipe } {
-  let ref = id;
-  if (id.persistent === SMB2_RELATED_FILE_ID && id.volatile === SMB2_RELATED_FILE_ID) {
-    if (req.compound.createStatus !== 0) throw new SmbError(req.compound.createStatus);
-    if (!req.compound.fileId) throw new SmbError(S.STATUS_INVALID_PARAMETER, "no related FileId");
+  let ref: FileIdRef | null = id;
+  if (req.related && id.persistent === SMB2_RELATED_FILE_ID && id.volatile === SMB2_RELATED_FILE_ID) {
     ref = req.compound.fileId;
   }
-  const pipe = ref.persistent === ref.volatile ? pipesOf(req.requireTree()).get(ref.volatile) : undefined;
-  if (!pipe) throw new SmbError(S.STATUS_FILE_CLOSED);
+  const pipe =
+    ref && ref.persistent === ref.volatile ? pipesOf(req.requireTree()).get(ref.volatile) : undefined;
+  if (!ref || !pipe) throw new SmbError(S.STATUS_FILE_CLOSED);
+  req.compound.fileId = ref;
   return { id: ref.volatile, pipe };
 }
 

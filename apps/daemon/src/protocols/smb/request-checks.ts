@@ -15,6 +15,19 @@ export function checkStructureSize(spec: CommandSpec, msg: Buffer): void {
 }
 
 /**
+ * A related command (§3.3.5.2.7.2) runs in the session the previous command of its compound
+ * resolved: none (a first command flagged related, or one after a failed lookup) fails it
+ * INVALID_PARAMETER, as does Samba; a CREATE that failed earlier in the chain fails it with
+ * that CREATE's status.
+ */
+export function checkRelated(req: SmbRequest, sessions: Map<bigint, Session>): void {
+  if (!req.related) return;
+  if (!sessions.has(req.header.SessionId))
+    throw new SmbError(STATUS_INVALID_PARAMETER, "related: no session");
+  if (req.compound.createStatus !== 0) throw new SmbError(req.compound.createStatus);
+}
+
+/**
  * Looks up the session and checks the request's signature (§3.3.5.2.4, §3.3.5.2.9); returns the
  * key the response is signed with, if any.
  */

@@ -5,10 +5,11 @@
  */
 
 import type { SmbConnectionPort } from "./connection-port.ts";
-import { SMB2_HEADER_SIZE, SMB2_RELATED_FILE_ID } from "./constants.ts";
+import { SMB2_CREATE, SMB2_HEADER_SIZE, SMB2_RELATED_FILE_ID } from "./constants.ts";
 import type { Smb2Header } from "./header.ts";
 import type { FrameSlot } from "./intake.ts";
-import { STATUS_FILE_CLOSED, STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
+import { STATUS_FILE_CLOSED, STATUS_INTERNAL_ERROR, STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
+import type { OutMessage } from "./reply-writer.ts";
 import type { Open, Session, SmbServerState, Tree } from "./state.ts";
 import { SmbError } from "./status.ts";
 import { SmbReader } from "./wire.ts";
@@ -29,13 +30,24 @@ export interface Reply {
   onBuilt?: (message: Buffer) => void;
 }
 
-/** State carried between the commands of one compound chain (§3.3.5.2.7). */
+/**
+ * State carried between the commands of one compound chain (§3.3.5.2.7). A related command takes
+ * the SessionId and TreeId the previous command resolved (0 when it failed to, so the related
+ * command fails INVALID_PARAMETER, §3.3.5.2.7.2) and the FileId it last used or created.
+ */
 export interface CompoundState {
   sessionId: bigint;
   treeId: number;
-  fileId: { persistent: bigint; volatile: bigint } | null;
-  /** Status of the last CREATE in the chain, failed related operations inherit it. */
+  /** Set by CREATE and by every FileId lookup; cleared by each unrelated command (as Samba). */
+  fileId: FileIdRef | null;
+  /** Status of a failed CREATE in the chain; every later related command fails with it. */
   createStatus: number;
+  /** Replies built so far; the last command going async sends them ahead of its interim reply. */
+  readonly out: OutMessage[];
+}
+
+export function newCompound(): CompoundState {
+  return { sessionId: 0n, treeId: 0, fileId: null, createStatus: 0, out: [] };
 }
 
 export interface FileIdRef {
@@ -60,6 +72,7 @@ export class SmbRequest {
     readonly msg: Buffer,
     readonly related: boolean,
     readonly compound: CompoundState,
+    /** Alone or last in its compound: only such a command may go async (§3.3.5.2.7). */
     readonly canGoAsync: boolean,
   ) {}
 
@@ -78,29 +91,34 @@ export class SmbRequest {
     return this.tree;
   }
 
-  /** Resolves a FileId (or the related-compound placeholder) to an open of this tree. */
+  /**
+   * Resolves a FileId to an open of this tree; in a related command the all-ones FileId stands
+   * for the compound's last one (§3.3.5.2.7.2), in an unrelated one it names no open.
+   */
   open(id: FileIdRef): Open {
-    let ref = id;
-    if (id.persistent === SMB2_RELATED_FILE_ID && id.volatile === SMB2_RELATED_FILE_ID) {
-      if (this.compound.createStatus !== 0) throw new SmbError(this.compound.createStatus);
-      if (!this.compound.fileId) throw new SmbError(STATUS_INVALID_PARAMETER, "no related FileId");
+    let ref: FileIdRef | null = id;
+    if (this.related && id.persistent === SMB2_RELATED_FILE_ID && id.volatile === SMB2_RELATED_FILE_ID) {
       ref = this.compound.fileId;
     }
-    const open = this.conn.opens.get(ref.volatile);
-    if (!open || open.persistentId !== ref.persistent || open.session !== this.session) {
+    const open = ref ? this.conn.opens.get(ref.volatile) : undefined;
+    if (!ref || !open || open.persistentId !== ref.persistent || open.session !== this.session) {
       throw new SmbError(STATUS_FILE_CLOSED);
     }
     if (this.tree && open.tree !== this.tree) throw new SmbError(STATUS_FILE_CLOSED);
+    this.compound.fileId = { persistent: open.persistentId, volatile: open.volatileId };
     return open;
   }
 
   /**
    * Sends an interim STATUS_PENDING response and returns the signal that CANCEL aborts
-   * (§3.3.4.2). Null when the request cannot go async (inside a compound, or too many pending).
+   * (§3.3.4.2); null when too many requests are pending. Inside a compound only the last command
+   * goes async; a CREATE before it waits in place (its oplock break), any other command fails
+   * INTERNAL_ERROR as Windows answers (MS-SMB2 §3.3.5.2.7 product behavior <206>).
    */
   goAsync(): AbortSignal | null {
-    if (!this.canGoAsync) return null;
-    return this.conn.goAsync(this);
+    if (this.canGoAsync) return this.conn.goAsync(this);
+    if (this.header.Command === SMB2_CREATE) return null;
+    throw new SmbError(STATUS_INTERNAL_ERROR, "async inside a compound");
   }
 }
 

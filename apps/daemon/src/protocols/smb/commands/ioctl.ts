@@ -1,9 +1,15 @@
 /**
- * SMB2 IOCTL ([MS-SMB2] §2.2.31, §2.2.32, §3.3.5.15): FSCTL_VALIDATE_NEGOTIATE_INFO (§3.3.5.15.12)
- * and FSCTL_QUERY_NETWORK_INTERFACE_INFO (§3.3.5.15.11); every other control is NOT_SUPPORTED.
+ * SMB2 IOCTL ([MS-SMB2] §2.2.31, §2.2.32, §3.3.5.15), a table of FSCTLs: connection-level
+ * FSCTL_VALIDATE_NEGOTIATE_INFO (§3.3.5.15.12) and FSCTL_QUERY_NETWORK_INTERFACE_INFO
+ * (§3.3.5.15.11); on an open, server-side copy (§3.3.5.15.6, ioctl-copychunk.ts) and
+ * FSCTL_CREATE_OR_GET_OBJECT_ID. Every other control is NOT_SUPPORTED.
  */
 import {
+  FSCTL_CREATE_OR_GET_OBJECT_ID,
   FSCTL_QUERY_NETWORK_INTERFACE_INFO,
+  FSCTL_SRV_COPYCHUNK,
+  FSCTL_SRV_COPYCHUNK_WRITE,
+  FSCTL_SRV_REQUEST_RESUME_KEY,
   FSCTL_VALIDATE_NEGOTIATE_INFO,
   SMB2_0_IOCTL_IS_FSCTL,
   SMB2_HEADER_SIZE,
@@ -16,15 +22,36 @@ import {
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_SUPPORTED,
 } from "../ntstatus.ts";
-import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
+import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
+import type { Open } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbReader, SmbWriter, slice } from "../wire.ts";
+import { copyChunk, requestResumeKey } from "./ioctl-copychunk.ts";
 import { serverCapabilities } from "./negotiate.ts";
 
 export const MAX_IOCTL_INPUT_BYTES = 64 * 1024;
 const RESPONSE_FIXED = 48;
 
-function validateNegotiate(req: SmbRequest, input: Buffer): Buffer {
+/** What an FSCTL answers: its output, and a status other than success that still carries it. */
+export interface FsctlResult {
+  output: Buffer;
+  status?: number;
+}
+
+/** The call an FSCTL handler gets: its input and MaxOutputResponse. */
+export interface FsctlCall {
+  req: SmbRequest;
+  ctlCode: number;
+  input: Buffer;
+  maxOutput: number;
+}
+
+/** An FSCTL on the open its FileId names (FILE_CLOSED when none), or one that ignores the FileId. */
+type Fsctl =
+  | { onOpen: true; run(call: FsctlCall & { open: Open }): Promise<FsctlResult> | FsctlResult }
+  | { onOpen: false; run(call: FsctlCall): Promise<FsctlResult> | FsctlResult };
+
+function validateNegotiate({ req, input }: FsctlCall): FsctlResult {
   const conn = req.conn;
   const r = new SmbReader(input);
   const capabilities = r.u32();
@@ -45,16 +72,17 @@ function validateNegotiate(req: SmbRequest, input: Buffer): Buffer {
     throw new SmbError(STATUS_ACCESS_DENIED, "VALIDATE_NEGOTIATE mismatch");
   }
   const cfg = req.server.config;
-  return new SmbWriter()
+  const output = new SmbWriter()
     .u32(serverCapabilities(conn.dialect, conn.cipher))
     .bytes(cfg.serverGuid)
     .u16(SMB2_NEGOTIATE_SIGNING_ENABLED | (cfg.signingRequired ? SMB2_NEGOTIATE_SIGNING_REQUIRED : 0))
     .u16(conn.dialect)
     .finish();
+  return { output };
 }
 
 /** One NETWORK_INTERFACE_INFO for the loopback IPv4 address the client reached (§2.2.32.5). */
-function networkInterfaces(req: SmbRequest): Buffer {
+function networkInterfaces({ req }: FsctlCall): FsctlResult {
   const addr = req.conn.localAddress.replace(/^::ffff:/, "");
   const ipv4 = addr.split(".").map((x) => Number(x) & 0xff);
   const w = new SmbWriter(152);
@@ -65,15 +93,34 @@ function networkInterfaces(req: SmbRequest): Buffer {
     .bytes(Buffer.from(ipv4.length === 4 ? ipv4 : [127, 0, 0, 1]))
     .zeros(8)
     .zeros(112);
-  return w.finish();
+  return { output: w.finish() };
 }
+
+/**
+ * [MS-FSCC] §2.3.3 FILE_OBJECTID_BUFFER: ObjectId is the file id (stable for the file's life),
+ * BirthVolumeId the server GUID, BirthObjectId the ObjectId, DomainId zero.
+ */
+function objectId({ req, open }: FsctlCall & { open: Open }): FsctlResult {
+  const id = Buffer.alloc(16);
+  id.writeBigUInt64LE(open.fileid, 0);
+  const output = Buffer.concat([id, req.server.config.serverGuid, id, Buffer.alloc(16)]);
+  return { output };
+}
+
+const FSCTLS: Record<number, Fsctl> = {
+  [FSCTL_VALIDATE_NEGOTIATE_INFO]: { onOpen: false, run: validateNegotiate },
+  [FSCTL_QUERY_NETWORK_INTERFACE_INFO]: { onOpen: false, run: networkInterfaces },
+  [FSCTL_CREATE_OR_GET_OBJECT_ID]: { onOpen: true, run: objectId },
+  [FSCTL_SRV_REQUEST_RESUME_KEY]: { onOpen: true, run: requestResumeKey },
+  [FSCTL_SRV_COPYCHUNK]: { onOpen: true, run: copyChunk },
+  [FSCTL_SRV_COPYCHUNK_WRITE]: { onOpen: true, run: copyChunk },
+};
 
 export async function ioctl(req: SmbRequest): Promise<Reply> {
   const r = req.reader();
   r.u16();
   const ctlCode = r.u32();
-  const persistent = r.u64();
-  const volatile = r.u64();
+  const fileId = readFileId(r);
   const inOff = r.u32();
   const inCount = r.u32();
   r.u32(); // MaxInputResponse
@@ -82,19 +129,22 @@ export async function ioctl(req: SmbRequest): Promise<Reply> {
   const maxOutput = r.u32();
   const flags = r.u32();
   if (!(flags & SMB2_0_IOCTL_IS_FSCTL)) throw new SmbError(STATUS_NOT_SUPPORTED);
+  const fsctl = FSCTLS[ctlCode];
+  if (!fsctl) throw new SmbError(STATUS_NOT_SUPPORTED, `FSCTL 0x${ctlCode.toString(16)}`);
   const input = slice(req.msg, inOff, inCount, MAX_IOCTL_INPUT_BYTES);
-  let output: Buffer;
-  if (ctlCode === FSCTL_VALIDATE_NEGOTIATE_INFO) output = validateNegotiate(req, input);
-  else if (ctlCode === FSCTL_QUERY_NETWORK_INTERFACE_INFO) output = networkInterfaces(req);
-  else throw new SmbError(STATUS_NOT_SUPPORTED, `FSCTL 0x${ctlCode.toString(16)}`);
+  const call: FsctlCall = { req, ctlCode, input, maxOutput };
+  // An FSCTL on an open resolves its FileId (a related all-ones one included, §3.3.5.2.7.2).
+  const { output, status } = fsctl.onOpen
+    ? await fsctl.run({ ...call, open: req.open(fileId) })
+    : await fsctl.run(call);
   if (output.length > maxOutput) {
     throw new SmbError(maxOutput === 0 ? STATUS_INVALID_PARAMETER : STATUS_BUFFER_TOO_SMALL);
   }
   const w = new SmbWriter(64 + output.length);
   const outOff = SMB2_HEADER_SIZE + RESPONSE_FIXED;
-  w.u16(49).u16(0).u32(ctlCode).u64(persistent).u64(volatile);
+  w.u16(49).u16(0).u32(ctlCode).u64(fileId.persistent).u64(fileId.volatile);
   w.u32(outOff).u32(0).u32(outOff).u32(output.length).u32(0).u32(0).bytes(output);
-  return { body: w.finish() };
+  return { status, body: w.finish() };
 }
 
 export const IOCTL: CommandSpec = {

@@ -1,7 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import * as S from "../ntstatus.ts";
-import { lockBody, open, readBody, writeBody, writeFile } from "../testing/bodies.ts";
+import { cancelFrame, lockBody, open, readBody, writeBody, writeFile } from "../testing/bodies.ts";
 import { useSmbHarness } from "../testing/fixture.ts";
 import type { SmbTestClient } from "../testing/smb-client.ts";
 import { clampRange } from "./lock.ts";
@@ -84,8 +84,7 @@ describe("LOCK", () => {
     const blocked = a.send(C.SMB2_LOCK, lockBody(fa, [{ offset: 500n, length: 10n, flags: X }]));
     await new Promise((r) => setTimeout(r, 100));
     const interim = a.interim.at(-1)!;
-    const cancel = Buffer.from([4, 0, 0, 0]);
-    a.raw(cancelFrame(interim.header.AsyncId, cancel));
+    a.raw(cancelFrame(interim.header.AsyncId));
     expect((await blocked).status).toBe(S.STATUS_CANCELLED);
   });
 
@@ -96,17 +95,3 @@ describe("LOCK", () => {
     expect(Number.isSafeInteger(big.offset + big.length)).toBe(true);
   });
 });
-
-/** CANCEL (§2.2.30) in the async form, addressed by AsyncId; it carries no credit charge. */
-function cancelFrame(asyncId: bigint, body: Buffer): Buffer {
-  const hdr = Buffer.alloc(64);
-  hdr.writeUInt32LE(0x424d53fe, 0);
-  hdr.writeUInt16LE(64, 4);
-  hdr.writeUInt16LE(C.SMB2_CANCEL, 12);
-  hdr.writeUInt32LE(C.SMB2_FLAGS_ASYNC_COMMAND, 16);
-  hdr.writeBigUInt64LE(asyncId, 32);
-  const msg = Buffer.concat([hdr, body]);
-  const t = Buffer.alloc(4);
-  t.writeUInt32BE(msg.length);
-  return Buffer.concat([t, msg]);
-}

@@ -24,7 +24,6 @@ const PLATFORM_ID_NT = 500;
 const SV_TYPE = 0x00000001 | 0x00000002 | 0x00008000;
 const SERVER_VERSION = { major: 6, minor: 1 };
 
-
 /** At most this many shares in one enumeration (the rest are counted in TotalEntries). */
 export const MAX_SHARES_LISTED = 1024;
 

@@ -251,3 +251,17 @@ export function notifyEntries(r: SmbResponse): [number, string][] {
   }
   return out;
 }
+
+/** CANCEL (§2.2.30) in the async form, addressed by AsyncId, framed; it carries no credit charge. */
+export function cancelFrame(asyncId: bigint): Buffer {
+  const hdr = Buffer.alloc(64);
+  hdr.writeUInt32LE(0x424d53fe, 0);
+  hdr.writeUInt16LE(64, 4);
+  hdr.writeUInt16LE(C.SMB2_CANCEL, 12);
+  hdr.writeUInt32LE(C.SMB2_FLAGS_ASYNC_COMMAND, 16);
+  hdr.writeBigUInt64LE(asyncId, 32);
+  const msg = Buffer.concat([hdr, Buffer.from([4, 0, 0, 0])]);
+  const t = Buffer.alloc(4);
+  t.writeUInt32BE(msg.length);
+  return Buffer.concat([t, msg]);
+}

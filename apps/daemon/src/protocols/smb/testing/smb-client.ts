@@ -70,6 +70,11 @@ export class SmbTestClient {
     });
   }
 
+  /** Bytes this client sent and received on its socket (server-side copy keeps data off it). */
+  get socketBytes(): { sent: number; received: number } {
+    return { sent: this.socket.bytesWritten, received: this.socket.bytesRead };
+  }
+
   /** `localAddress` (e.g. 127.0.0.2) makes the client another address for logon throttling. */
   static async connect(port: number, localAddress?: string): Promise<SmbTestClient> {
     const socket = connect({ port, host: "127.0.0.1", ...(localAddress ? { localAddress } : {}) });
