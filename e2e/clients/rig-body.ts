@@ -21,6 +21,8 @@ export interface NfsServerTarget {
   nfsPort: number;
   mountPort: number;
   exportPath: string;
+  /** NFS version to mount (KernelNfsTarget.vers); default "3". */
+  vers?: KernelNfsTarget["vers"];
 }
 
 export interface SmbServerTarget {
@@ -148,6 +150,7 @@ export function nfsRigBody(server: NfsServerTarget, o: RigBodyOptions = {}): Pro
     port: server.nfsPort,
     mountPort: server.mountPort,
     exportPath: server.exportPath,
+    vers: server.vers,
   };
   return runBody("nfs", (commands) => nfsScript(target, commands), o);
 }

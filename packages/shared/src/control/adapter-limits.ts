@@ -70,6 +70,14 @@ export const ADAPTER_LIMITS: readonly AdapterLimitDef[] = [
     max: 35_000,
     defaults: { smb: 5_000 },
   },
+  {
+    // RFC 8881 §8.1.3 lease_time; 90 s as Linux nfsd and NFS-Ganesha default.
+    key: "v4LeaseSeconds",
+    description: "NFSv4 lease: a client silent this long loses its opens and locks",
+    min: 10,
+    max: 3600,
+    defaults: { nfs: 90 },
+  },
 ];
 
 export interface AdapterLimitValue {

@@ -24,6 +24,8 @@ import { RpcServer } from "./rpc/server.ts";
 import { NFS3_WRITEVERFSIZE } from "./v3/constants.ts";
 import { type NfsEnv, nfsProgram } from "./v3/procedure.ts";
 import { nfs3Procedures } from "./v3/procedures/index.ts";
+import { type NfsVersionSettings, parseVersionSettings } from "./v4/settings.ts";
+import { nfs4ProgramFor } from "./v4/setup.ts";
 
 export const DEFAULT_PORTMAPPER_PORT = 10111;
 const DEFAULT_CALLBACK_PORTMAP_PORT = 111;
@@ -35,6 +37,8 @@ export interface NfsSettings {
   portmapperPort: number;
   nlmCallbackPortmapPort: number | null;
   transport: TransportLimits;
+  /** Versions served and NFSv4 settings (v4/settings.ts). */
+  versions: NfsVersionSettings;
 }
 
 function num(v: unknown, dflt: number): number {
@@ -50,6 +54,7 @@ export function parseNfsSettings(s: AdapterSettings): NfsSettings {
     portmapperPort: num(s.portmapperPort, DEFAULT_PORTMAPPER_PORT),
     nlmCallbackPortmapPort: cb === null ? null : num(cb, DEFAULT_CALLBACK_PORTMAP_PORT),
     transport: parseTransportLimits("nfs", s),
+    versions: parseVersionSettings(s),
   };
 }
 
@@ -97,19 +102,24 @@ class NfsAdapter implements ProtocolAdapter {
       writeVerifier: randomBytes(NFS3_WRITEVERFSIZE),
     };
     this.blocked = new BlockedLocks(ctx.files, logger, settings.nlmCallbackPortmapPort);
-    const dispatcher = new RpcDispatcher(
-      [
-        nfsProgram(env, nfs3Procedures(env)),
-        mountProgram(ctx, this.mounts),
-        nlmProgram(ctx.files, this.blocked),
-      ],
-      {
-        logger,
-        metrics: ctx.metrics,
-        metricsProtocol: "nfs",
-        onCall: (peer) => this.mounts.touch(peer.address),
-      },
-    );
+    const { versions } = settings;
+    const programs = versions.v3
+      ? [
+          nfsProgram(env, nfs3Procedures(env)),
+          mountProgram(ctx, this.mounts),
+          nlmProgram(ctx.files, this.blocked),
+        ]
+      : [];
+    // RFC 7530 §3.1: NFSv4 on the same port as v3 (program 100003 version 4).
+    if (versions.v4 !== null) {
+      programs.push(nfs4ProgramFor(ctx, { ...versions, v4: versions.v4 }, env.writeVerifier, logger).program);
+    }
+    const dispatcher = new RpcDispatcher(programs, {
+      logger,
+      metrics: ctx.metrics,
+      metricsProtocol: "nfs",
+      onCall: (peer) => this.mounts.touch(peer.address),
+    });
     const server = new RpcServer(dispatcher, {
       host: settings.host,
       port: settings.port,
@@ -128,11 +138,11 @@ class NfsAdapter implements ProtocolAdapter {
   private async startPortmapper(logger: AdapterContext["logger"]): Promise<void> {
     const map = new PortMap();
     const port = this.port;
-    for (const [prog, vers] of [
-      [NFS_PROGRAM, 3],
-      [MOUNT_PROGRAM, 3],
-      [NLM_PROGRAM, 4],
-    ] as const) {
+    const { v3, v4 } = this.settings.versions;
+    const registered: Array<readonly [number, number]> = [];
+    if (v3) registered.push([NFS_PROGRAM, 3], [MOUNT_PROGRAM, 3], [NLM_PROGRAM, 4]);
+    if (v4 !== null) registered.push([NFS_PROGRAM, 4]);
+    for (const [prog, vers] of registered) {
       map.set({ prog, vers, prot: IPPROTO_TCP, port });
     }
     const dispatcher = new RpcDispatcher([portmapProgram(map)], {

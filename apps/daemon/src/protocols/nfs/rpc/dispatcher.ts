@@ -53,14 +53,15 @@ export interface DispatcherOptions {
 }
 
 export class RpcDispatcher {
-  private readonly programs = new Map<number, RpcProgram>();
+  /** Programs by number; one number may be served by several (NFSv3 and NFSv4 on 100003). */
+  private readonly programs = new Map<number, RpcProgram[]>();
   readonly drc: DuplicateRequestCache;
 
   constructor(
     programs: RpcProgram[],
     private readonly opts: DispatcherOptions,
   ) {
-    for (const p of programs) this.programs.set(p.prog, p);
+    for (const p of programs) this.programs.set(p.prog, [...(this.programs.get(p.prog) ?? []), p]);
     this.drc = opts.drc ?? new DuplicateRequestCache();
   }
 
@@ -79,11 +80,14 @@ export class RpcDispatcher {
     if (h.credFlavor !== AUTH_NONE && (h.credFlavor !== AUTH_SYS || h.authSys === null)) {
       return authError(h.xid, AUTH_BADCRED).buffers();
     }
-    const program = this.programs.get(h.prog);
-    if (program === undefined) return acceptedError(h.xid, PROG_UNAVAIL).buffers();
-    const table = program.procedures(h.vers);
-    if (table === undefined) {
-      return acceptedError(h.xid, PROG_MISMATCH, program.lowVersion, program.highVersion).buffers();
+    const versions = this.programs.get(h.prog);
+    if (versions === undefined) return acceptedError(h.xid, PROG_UNAVAIL).buffers();
+    const program = versions.find((p) => h.vers >= p.lowVersion && h.vers <= p.highVersion);
+    const table = program?.procedures(h.vers);
+    if (program === undefined || table === undefined) {
+      const low = Math.min(...versions.map((p) => p.lowVersion));
+      const high = Math.max(...versions.map((p) => p.highVersion));
+      return acceptedError(h.xid, PROG_MISMATCH, low, high).buffers();
     }
     const spec = table.get(h.proc);
     if (spec === undefined) return acceptedError(h.xid, PROC_UNAVAIL).buffers();

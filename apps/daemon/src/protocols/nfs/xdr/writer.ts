@@ -139,6 +139,16 @@ export class XdrWriter {
     return this;
   }
 
+  /** Appends another writer's encoded buffers by reference (an NFSv4 COMPOUND body). */
+  appendBuffers(bufs: readonly Buffer[]): this {
+    this.cut();
+    for (const b of bufs) {
+      this.chunks.push(b);
+      this.chunksBytes += b.length;
+    }
+    return this;
+  }
+
   /** Moves the scratch segment written so far into the chunk list. */
   private cut(): void {
     if (this.pos > this.segStart) {

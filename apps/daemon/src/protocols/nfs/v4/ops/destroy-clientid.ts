@@ -1,0 +1,14 @@
+/** RFC 8881 §18.50 DESTROY_CLIENTID: a client without sessions gives up its record and state. */
+import { OP_DESTROY_CLIENTID } from "../constants.ts";
+import { defineOp } from "../op.ts";
+
+export const destroyClientId = defineOp<bigint>({
+  op: OP_DESTROY_CLIENTID,
+  name: "DESTROY_CLIENTID",
+  since: 1,
+  decode: (r) => r.uint64(),
+  async run(c, clientId) {
+    c.env.state.destroyClient(clientId);
+    return null;
+  },
+});

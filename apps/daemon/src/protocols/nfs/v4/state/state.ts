@@ -1,0 +1,141 @@
+/**
+ * The NFSv4 server state of one adapter: client records, v4.1 sessions and open stateids, with
+ * the client-identity rules of EXCHANGE_ID (RFC 8881 §18.35.5), CREATE_SESSION (§18.36.4) and
+ * SETCLIENTID/SETCLIENTID_CONFIRM (RFC 7530 §16.33–34) in one place. Operations call this; the
+ * tables below it (clients.ts, sessions.ts, stateids.ts) know nothing of the wire.
+ *
+ * Not here yet (the locking/lease module builds on this interface): lease expiry, the grace
+ * period, persisted client records, lock stateids and share-mode enforcement.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  NFS4_SESSIONS_PER_CLIENT_MAX,
+  NFS4ERR_BADSESSION,
+  NFS4ERR_CLIENTID_BUSY,
+  NFS4ERR_RESOURCE,
+  NFS4ERR_SEQ_MISORDERED,
+  NFS4ERR_STALE_CLIENTID,
+} from "../constants.ts";
+import { Nfs4Error } from "../status.ts";
+import { type ClientRecord, ClientTable } from "./clients.ts";
+import { type ChannelAttrs, newSession, type Session } from "./sessions.ts";
+import { StateidTable } from "./stateids.ts";
+
+export const DEFAULT_LEASE_SECONDS = 90;
+
+export interface Nfs4StateOptions {
+  leaseSeconds?: number;
+  now?: () => number;
+}
+
+export class Nfs4State {
+  readonly clients: ClientTable;
+  readonly stateids: StateidTable;
+  private readonly sessions = new Map<string, Session>();
+  readonly leaseSeconds: number;
+  /** so_major_id / server_scope (RFC 8881 §2.5): one server, stable for this incarnation. */
+  readonly serverOwner = Buffer.from("dittofs");
+  /** RFC 7530 §16.33: changes with every start, so clients know the server rebooted. */
+  readonly bootVerifier: Buffer = randomBytes(8);
+
+  constructor(opts: Nfs4StateOptions = {}) {
+    const now = opts.now ?? Date.now;
+    this.leaseSeconds = opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
+    this.clients = new ClientTable(now);
+    this.stateids = new StateidTable(this.clients.epoch);
+  }
+
+  /** RFC 8881 §18.35.5, the cases a client without SP4 protection meets. */
+  exchangeId(owner: string, verifier: Buffer, principal: string, minor: number): ClientRecord {
+    const had = this.clients.byOwnerId(owner);
+    if (had?.confirmed && had.verifier.equals(verifier)) return had;
+    // A new client, an unconfirmed record replaced, or a client that rebooted (new verifier):
+    // its old state goes (there is no grace period to reclaim it in yet).
+    if (had !== undefined) this.forget(had);
+    return this.clients.add(owner, verifier, principal, minor);
+  }
+
+  /** RFC 8881 §18.36.4: replay of the last CREATE_SESSION, or a new session (confirming the client). */
+  createSession(
+    clientId: bigint,
+    seq: number,
+    make: { fore: ChannelAttrs; back: ChannelAttrs; flags: number },
+  ): { replay: Buffer } | { session: Session } {
+    const c = this.clients.get(clientId);
+    if (seq === (c.createSeq - 1) >>> 0 && c.createReply !== null) return { replay: c.createReply };
+    if (seq !== c.createSeq) throw new Nfs4Error(NFS4ERR_SEQ_MISORDERED, `create_session seq ${seq}`);
+    if (this.sessionsOf(c).length >= NFS4_SESSIONS_PER_CLIENT_MAX) {
+      throw new Nfs4Error(NFS4ERR_RESOURCE, "too many sessions");
+    }
+    const s = newSession(c, make.fore, make.back, make.flags);
+    this.sessions.set(s.id.toString("hex"), s);
+    c.confirmed = true;
+    c.createSeq = (c.createSeq + 1) >>> 0;
+    this.clients.renew(c);
+    return { session: s };
+  }
+
+  /** Keeps the encoded CREATE_SESSION result for a retry of the same sequence id. */
+  keepCreateReply(c: ClientRecord, reply: Buffer): void {
+    c.createReply = reply;
+  }
+
+  session(id: Buffer): Session {
+    const s = this.sessions.get(id.toString("hex"));
+    if (s === undefined) throw new Nfs4Error(NFS4ERR_BADSESSION);
+    return s;
+  }
+
+  destroySession(id: Buffer): void {
+    const s = this.session(id);
+    this.sessions.delete(s.id.toString("hex"));
+  }
+
+  sessionsOf(c: ClientRecord): Session[] {
+    return [...this.sessions.values()].filter((s) => s.client === c);
+  }
+
+  /** RFC 8881 §18.50: only a client without sessions may go. */
+  destroyClient(clientId: bigint): void {
+    const c = this.clients.get(clientId);
+    if (this.sessionsOf(c).length > 0) throw new Nfs4Error(NFS4ERR_CLIENTID_BUSY);
+    this.forget(c);
+  }
+
+  /** v4.0 SETCLIENTID (RFC 7530 §16.33.5): a record to confirm; a rebooted client gets a new id. */
+  setClientId(owner: string, verifier: Buffer, principal: string): ClientRecord {
+    const had = this.clients.byOwnerId(owner);
+    if (had?.verifier.equals(verifier)) {
+      had.confirmVerifier = randomBytes(8);
+      return had;
+    }
+    if (had !== undefined && !had.confirmed) this.forget(had);
+    return this.clients.add(owner, verifier, principal, 0);
+  }
+
+  /** v4.0 SETCLIENTID_CONFIRM: older records of the same owner (and their opens) go. */
+  confirmClientId(clientId: bigint, verifier: Buffer): void {
+    const c = this.clients.get(clientId);
+    if (!c.confirmVerifier.equals(verifier)) throw new Nfs4Error(NFS4ERR_STALE_CLIENTID, "confirm verifier");
+    for (const other of [...this.clients.all()]) {
+      if (other !== c && other.owner === c.owner) this.forget(other);
+    }
+    c.confirmed = true;
+    this.clients.renew(c);
+  }
+
+  /** v4.0 RENEW and every stateful v4.0 operation. */
+  renew(clientId: bigint): ClientRecord {
+    const c = this.clients.get(clientId);
+    if (!c.confirmed) throw new Nfs4Error(NFS4ERR_STALE_CLIENTID, "unconfirmed");
+    this.clients.renew(c);
+    return c;
+  }
+
+  /** Drops a client with its sessions and opens. */
+  forget(c: ClientRecord): void {
+    for (const s of this.sessionsOf(c)) this.sessions.delete(s.id.toString("hex"));
+    for (const st of this.stateids.ofClient(c.clientId)) this.stateids.close(st);
+    this.clients.remove(c);
+  }
+}
