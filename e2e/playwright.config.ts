@@ -22,12 +22,24 @@ export default defineConfig({
       // the whole run, and the daemon's SQLite metadata store failed concurrent share creation
       // ("cannot start a transaction within a transaction") when these ran side by side.
       name: "data-path",
-      testMatch: ["shares.spec.ts", "stores-block.spec.ts", "protocols.spec.ts", "share-safety.spec.ts"],
+      testMatch: [
+        "shares.spec.ts",
+        "stores-block.spec.ts",
+        "protocols.spec.ts",
+        "share-safety.spec.ts",
+        "share-migration.spec.ts",
+      ],
       workers: 1,
     },
     {
       name: "accounts",
-      testIgnore: ["shares.spec.ts", "stores-block.spec.ts", "protocols.spec.ts", "share-safety.spec.ts"],
+      testIgnore: [
+        "shares.spec.ts",
+        "stores-block.spec.ts",
+        "protocols.spec.ts",
+        "share-safety.spec.ts",
+        "share-migration.spec.ts",
+      ],
     },
   ],
   // Generous: the machine is shared, and a loaded CPU slows every navigation several-fold.

@@ -51,3 +51,24 @@ test("admin creates a group, edits its gid, adds and removes members, deletes it
   await expect(page.getByRole("row").filter({ hasText: name })).toHaveCount(0);
   expect((await api.groups.list.query()).some((g) => g.name === name)).toBe(false);
 });
+
+test("the built-in groups cannot be deleted: the button says why and the API refuses", async ({
+  adminPage: page,
+  api,
+}) => {
+  await page.goto("/groups");
+  for (const name of ["admins", "operators", "users"]) {
+    const del = page.getByRole("button", { name: `Delete ${name}`, exact: true });
+    await expect(del).toBeDisabled();
+    await expect(del).toHaveAttribute("title", /Built-in group/);
+    const refused = await api.groups.delete.mutate({ name }).catch((e: Error) => e);
+    expect((refused as Error).message).toBe(
+      `group ${name} is built in (created at first start) and cannot be deleted`,
+    );
+  }
+  expect((await api.groups.list.query()).filter((g) => g.builtIn).map((g) => g.name)).toEqual([
+    "admins",
+    "operators",
+    "users",
+  ]);
+});

@@ -36,7 +36,7 @@ test("a share holding files shows its usage and refuses a store change, saying w
     // While empty, the share may move to another block store.
     await page.goto(`/shares${share}`);
     await page.getByRole("tab", { name: "Settings" }).click();
-    await expect(page.getByLabel("Block store")).toBeEnabled();
+    await expect(page.getByLabel("Block store", { exact: true })).toBeEnabled();
 
     writeFileSync(join(dir, "in.bin"), randomBytes(70_000));
     await nfsCopyIn(join(dir, "in.bin"), nfsUrl(nfs.port, share, "kept.bin", user.uid, user.gid));
@@ -44,7 +44,7 @@ test("a share holding files shows its usage and refuses a store change, saying w
     // The figure follows the client's write without a reload.
     await expect(page.getByText("Holds 1 file (68.4 KiB).")).toBeVisible({ timeout: 15_000 });
     await page.getByRole("tab", { name: "Settings" }).click();
-    const select = page.getByLabel("Block store");
+    const select = page.getByLabel("Block store", { exact: true });
     await expect(select).toBeDisabled();
     await expect(page.getByRole("note")).toContainText("The share holds 1 file (68.4 KiB)");
     await expect(select).toHaveAttribute("title", /would be unreadable/);
@@ -52,7 +52,7 @@ test("a share holding files shows its usage and refuses a store change, saying w
     const refused = await api.shares.update.mutate({ name: share, blockStore: blocksB }).catch((e) => e);
     expect(refused).toBeInstanceOf(TRPCClientError);
     expect((refused as TRPCClientError<never>).message).toBe(
-      `share ${share} holds 1 file (70000 bytes); moving it from block store ${blocksA} to ${blocksB} would leave them unreadable. Create a new share on the new store and copy the files.`,
+      `share ${share} holds 1 file (70000 bytes); moving it from block store ${blocksA} to ${blocksB} would leave them unreadable. Migrate its data to the new block store instead (it copies, verifies, then switches).`,
     );
     expect((await api.shares.get.query({ name: share })).blockStore).toBe(blocksA);
 

@@ -53,6 +53,11 @@ test("block stores: fs and S3 forms, S3 test connection against a real S3 server
   await dialog.getByLabel("Path-style addressing (MinIO and most non-AWS servers)").check();
   await dialog.getByRole("button", { name: "Test connection" }).click();
   await expect(dialog.getByRole("status").filter({ hasText: /Connection failed|Test failed/ })).toBeVisible();
+  // Creating it anyway asks first, saying why; nothing is created until the admin insists.
+  await dialog.getByRole("button", { name: "Create store" }).click();
+  await expect(dialog.getByRole("alert")).toContainText("The connection test failed:");
+  await expect(dialog.getByRole("button", { name: "Create anyway" })).toBeVisible();
+  expect((await api.stores.block.list.query()).some((st) => st.name === s3)).toBe(false);
 
   await dialog.getByLabel("Bucket").fill(S3_BUCKET);
   await dialog.getByRole("button", { name: "Test connection" }).click();

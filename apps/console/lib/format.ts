@@ -1,6 +1,6 @@
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"] as const;
 
-function formatBytes(n: number): string {
+export function formatBytes(n: number): string {
   let v = n;
   let i = 0;
   while (Math.abs(v) >= 1024 && i < UNITS.length - 1) {

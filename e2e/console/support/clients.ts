@@ -31,6 +31,16 @@ export async function nfsCopyIn(localFile: string, url: string): Promise<void> {
   await run("nfs-cp", [localFile, url], { timeout: CLIENT_TIMEOUT_MS });
 }
 
+/** A file's content read with nfs-cat (a whole-file READ stream, as a client would). */
+export async function nfsRead(url: string, maxBytes: number): Promise<Buffer> {
+  const r = await run("nfs-cat", [url], {
+    timeout: CLIENT_TIMEOUT_MS,
+    encoding: "buffer",
+    maxBuffer: maxBytes,
+  });
+  return r.stdout;
+}
+
 export async function smbclient(
   port: number,
   share: string,

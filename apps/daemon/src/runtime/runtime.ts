@@ -207,7 +207,12 @@ export class Runtime implements RuntimeControl {
   updateShare: RuntimeControl["updateShare"] = (input) =>
     this.#serial(() => this.#unlessMigrating(input.name, () => this.#shares.update(input)));
   deleteShare: RuntimeControl["deleteShare"] = (name) =>
-    this.#serial(() => this.#unlessMigrating(name, () => this.#shares.delete(name)));
+    this.#serial(() =>
+      this.#unlessMigrating(name, async () => {
+        await this.#shares.delete(name);
+        await this.#migrations.forget(name);
+      }),
+    );
 
   /** A share being copied keeps its stores and stays until the copy ends or is cancelled. */
   #unlessMigrating<T>(share: string, fn: () => Promise<T>): Promise<T> {

@@ -136,6 +136,14 @@ export class ShareMigrations {
     return statusOf(job);
   }
 
+  /** A deleted share's ended or unconfirmed job goes with it (its old copy stays in the store). */
+  async forget(share: string): Promise<void> {
+    const job = this.#jobs.get(share);
+    if (job === undefined || ACTIVE.has(job.phase)) return;
+    this.#jobs.delete(share);
+    await this.#save();
+  }
+
   /** Restarts the jobs a stop or crash interrupted (after every share is registered). */
   async resumeAll(): Promise<void> {
     let saved: Persisted[] = [];

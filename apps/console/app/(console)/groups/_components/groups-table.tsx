@@ -53,6 +53,10 @@ export function GroupsTable({
                     size="sm"
                     variant="danger"
                     aria-label={`Delete ${g.name}`}
+                    disabled={g.builtIn}
+                    title={
+                      g.builtIn ? "Built-in group (created at first start): it cannot be deleted" : undefined
+                    }
                     onClick={() => setOpen({ kind: "delete", group: g })}
                   >
                     Delete

@@ -6,10 +6,12 @@ import {
   metadataStoreUpdateInput,
 } from "@dittofs/shared";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { FormDialog } from "@/components/dialogs/form-dialog";
 import { CheckboxField, SelectField, TextField } from "@/components/forms/fields";
 import { useForm } from "@/components/forms/use-form";
 import { useToast } from "@/components/ui/toast";
+import { errorMessage } from "@/lib/errors";
 import { useTRPC } from "@/lib/trpc";
 import { useStoreApi } from "./store-api";
 import { type ConfigField, fieldsOf, STORE_TYPES, type StoreKind } from "./store-kinds";
@@ -80,20 +82,32 @@ export function StoreFormDialog({
   const v = form.values;
   const fields = fieldsOf(kind, String(v.type));
   const config = buildConfig(kind, v);
-  const submit = () => {
+  // A block store is probed before it is saved; a failed probe is shown and must be confirmed.
+  const probe = useMutation(trpc.stores.block.testConnection.mutationOptions());
+  const [failed, setFailed] = useState<{ key: string; detail: string } | null>(null);
+  const configKey = JSON.stringify([v.type, config]);
+  const warning = failed?.key === configKey ? failed.detail : null;
+  const submit = async () => {
     const input = form.parse({ name: String(v.name).trim(), type: v.type, config });
     if (input === null) return;
+    if (kind === "block" && warning === null) {
+      const result = await probe
+        .mutateAsync({ type: String(v.type), config } as never)
+        .catch((e: unknown) => ({ ok: false, detail: errorMessage(e) }));
+      if (!result.ok) return setFailed({ key: configKey, detail: result.detail ?? "no detail" });
+    }
     // biome-ignore lint/suspicious/noExplicitAny: the two store routers take their own type enums; the schema above checked it.
     (editing ? update : create).mutate(input as any);
   };
+  const anyway = editing ? "Save anyway" : "Create anyway";
   return (
     <FormDialog
       onClose={onClose}
       title={editing ? `Edit ${kind} store ${store.name}` : `Create ${kind} store`}
       wide
       onSubmit={submit}
-      submitLabel={editing ? "Save" : "Create store"}
-      busy={create.isPending || update.isPending}
+      submitLabel={warning !== null ? anyway : editing ? "Save" : "Create store"}
+      busy={create.isPending || update.isPending || probe.isPending}
       error={form.errors[""] ?? form.errors.config}
       footer={kind === "block" ? <TestConnection type={String(v.type)} config={config} /> : null}
     >
@@ -105,6 +119,15 @@ export function StoreFormDialog({
           {...form.select("type")}
         />
       </div>
+      {warning !== null ? (
+        <p
+          role="alert"
+          className="rounded-md bg-amber-50 p-3 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200"
+        >
+          The connection test failed: {warning}. Shares on this store would fail until it is reachable. Press
+          “{anyway}” to keep it regardless, or fix the settings.
+        </p>
+      ) : null}
       {fields.map((f) =>
         f.kind === "checkbox" ? (
           <CheckboxField key={f.key} label={f.label} {...form.checkbox(cfgKey(f))} />

@@ -24,6 +24,9 @@ export interface StoreRow {
 
 const TITLES: Record<StoreKind, string> = { metadata: "Metadata stores", block: "Block stores" };
 
+/** Usage figures follow the clients' writes at this pace (the daemon caches them ~3 s). */
+const USAGE_REFRESH_MS = 5000;
+
 export type Open = { kind: "create" } | { kind: "edit" | "delete"; store: StoreRow } | null;
 
 export function StoresSection({ kind, canEdit }: { kind: StoreKind; canEdit: boolean }) {
@@ -34,6 +37,7 @@ export function StoresSection({ kind, canEdit }: { kind: StoreKind; canEdit: boo
   const [open, setOpen] = useState<Open>(null);
   const stores = useQuery(api.list.queryOptions());
   const shares = useQuery(trpc.shares.list.queryOptions());
+  const usage = useQuery({ ...trpc.shares.usage.queryOptions(), refetchInterval: USAGE_REFRESH_MS });
   const paged = usePaged<StoreRow>(stores.data ?? []);
   const remove = useMutation(
     api.delete.mutationOptions({
@@ -48,6 +52,16 @@ export function StoresSection({ kind, canEdit }: { kind: StoreKind; canEdit: boo
     (shares.data ?? [])
       .filter((s) => (kind === "metadata" ? s.metadataStore : s.blockStore) === name)
       .map((s) => s.name);
+  /** What the store holds: the sum over the live shares on it (metadata-layer counts). */
+  const holds = (name: string) => {
+    const on = new Set(usedBy(name));
+    const rows = (usage.data ?? []).filter((u) => on.has(u.name));
+    if (rows.length === 0) return null;
+    return rows.reduce((t, u) => ({ files: t.files + u.files, bytes: t.bytes + u.bytes }), {
+      files: 0,
+      bytes: 0,
+    });
+  };
   const title = TITLES[kind];
   return (
     <section aria-labelledby={`${kind}-stores`} className="space-y-3">
@@ -68,7 +82,14 @@ export function StoresSection({ kind, canEdit }: { kind: StoreKind; canEdit: boo
       ) : null}
       {stores.data && stores.data.length > 0 ? (
         <>
-          <StoresTable kind={kind} rows={paged.visible} canEdit={canEdit} usedBy={usedBy} onOpen={setOpen} />
+          <StoresTable
+            kind={kind}
+            rows={paged.visible}
+            canEdit={canEdit}
+            usedBy={usedBy}
+            holds={holds}
+            onOpen={setOpen}
+          />
           <Pagination {...paged} total={stores.data.length} />
         </>
       ) : null}

@@ -2,6 +2,7 @@
 import { DataTable } from "@/components/tables/table";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
+import { usageText } from "@/lib/format";
 import { StoreHealthBadge } from "./store-health-badge";
 import { configSummary, type StoreKind } from "./store-kinds";
 import type { Open, StoreRow } from "./stores-section";
@@ -11,12 +12,14 @@ export function StoresTable({
   rows,
   canEdit,
   usedBy,
+  holds,
   onOpen,
 }: {
   kind: StoreKind;
   rows: StoreRow[];
   canEdit: boolean;
   usedBy: (name: string) => string[];
+  holds: (name: string) => { files: number; bytes: number } | null;
   onOpen: (open: Open) => void;
 }) {
   const setOpen = onOpen;
@@ -39,6 +42,13 @@ export function StoresTable({
           cell: (s) => {
             const list = usedBy(s.name);
             return list.length === 0 ? <span className="text-slate-400">no share</span> : list.join(", ");
+          },
+        },
+        {
+          header: "Holds",
+          cell: (s) => {
+            const u = holds(s.name);
+            return u === null ? <span className="text-slate-400">—</span> : usageText(u);
           },
         },
         ...(canEdit

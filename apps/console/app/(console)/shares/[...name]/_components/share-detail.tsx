@@ -13,6 +13,7 @@ import { errorCode, errorMessage } from "@/lib/errors";
 import { usageText } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { ShareClients } from "./share-clients";
+import { ShareMigration } from "./share-migration";
 import { ShareMount } from "./share-mount";
 import { ShareNfsAccess } from "./share-nfs-access";
 import { SharePermissions } from "./share-permissions";
@@ -91,7 +92,12 @@ export function ShareDetail({
           {
             id: "settings",
             label: "Settings",
-            content: <ShareSettings share={s} canEdit={canEdit} usage={usage} />,
+            content: (
+              <>
+                <ShareSettings share={s} canEdit={canEdit} usage={usage} />
+                <ShareMigration share={s} canEdit={canEdit} usage={usage} />
+              </>
+            ),
           },
         ]}
       />

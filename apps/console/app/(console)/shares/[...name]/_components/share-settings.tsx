@@ -63,7 +63,7 @@ export function ShareSettings({
             nameEditable={false}
             storesLocked={
               usage && usage.files > 0
-                ? `The share holds ${usageText(usage)}: on another store they would be unreadable. Create a new share on the new store and copy them.`
+                ? `The share holds ${usageText(usage)}: on another store they would be unreadable. Move them with “Move data” below.`
                 : undefined
             }
           />

@@ -73,6 +73,19 @@ describeOnBothDatabases("users and groups routers", (dialect) => {
     expect((await admin.groups.update({ name: "staff", gid: 3001 })).gid).toBe(3001);
     expect((await admin.groups.removeMember({ name: "staff", username: "bob" })).members).toEqual([]);
     await admin.groups.delete({ name: "staff" });
-    expect((await admin.groups.list()).map((g) => g.name)).toEqual(["admins", "operators", "users"]);
+    expect((await admin.groups.list()).map((g) => [g.name, g.builtIn])).toEqual([
+      ["admins", true],
+      ["operators", true],
+      ["users", true],
+    ]);
+    // The built-in groups stay, whatever an admin clicks.
+    for (const name of ["admins", "operators", "users"]) {
+      const refused = await trpcError(admin.groups.delete({ name }));
+      expect([refused.code, refused.message]).toEqual([
+        "PRECONDITION_FAILED",
+        `group ${name} is built in (created at first start) and cannot be deleted`,
+      ]);
+    }
+    expect((await admin.groups.list()).length).toBe(3);
   });
 });
