@@ -162,6 +162,9 @@ export const FSCTL_VALIDATE_NEGOTIATE_INFO = 0x00140204;
 export const FSCTL_SRV_REQUEST_RESUME_KEY = 0x00140078;
 export const FSCTL_SRV_COPYCHUNK = 0x001440f2;
 export const FSCTL_SRV_COPYCHUNK_WRITE = 0x001480f2;
+/** [MS-FSCC] §2.3.9 / §2.3.67: a file's compression format (USHORT). */
+export const FSCTL_GET_COMPRESSION = 0x0009003c;
+export const FSCTL_SET_COMPRESSION = 0x0009c040;
 /** [MS-FSCC] §2.3.3: the file's object id, created on first ask. */
 export const FSCTL_CREATE_OR_GET_OBJECT_ID = 0x000900c0;
 export const SMB2_0_IOCTL_IS_FSCTL = 0x00000001;

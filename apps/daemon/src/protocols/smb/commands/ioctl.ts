@@ -2,11 +2,14 @@
  * SMB2 IOCTL ([MS-SMB2] §2.2.31, §2.2.32, §3.3.5.15), a table of FSCTLs: connection-level
  * FSCTL_VALIDATE_NEGOTIATE_INFO (§3.3.5.15.12) and FSCTL_QUERY_NETWORK_INTERFACE_INFO
  * (§3.3.5.15.11); on an open, server-side copy (§3.3.5.15.6, ioctl-copychunk.ts) and
- * FSCTL_CREATE_OR_GET_OBJECT_ID. Every other control is NOT_SUPPORTED.
+ * FSCTL_CREATE_OR_GET_OBJECT_ID, and compression (none: the file system does not compress).
+ * Every other control is NOT_SUPPORTED.
  */
 import {
   FSCTL_CREATE_OR_GET_OBJECT_ID,
+  FSCTL_GET_COMPRESSION,
   FSCTL_QUERY_NETWORK_INTERFACE_INFO,
+  FSCTL_SET_COMPRESSION,
   FSCTL_SRV_COPYCHUNK,
   FSCTL_SRV_COPYCHUNK_WRITE,
   FSCTL_SRV_REQUEST_RESUME_KEY,
@@ -107,10 +110,28 @@ function objectId({ req, open }: FsctlCall & { open: Open }): FsctlResult {
   return { output };
 }
 
+/** [MS-FSCC] §2.3.67 COMPRESSION_FORMAT_NONE: the only format this server has. */
+const COMPRESSION_FORMAT_NONE = 0;
+
+/** FSCTL_GET_COMPRESSION: always COMPRESSION_FORMAT_NONE. */
+function getCompression(): FsctlResult {
+  return { output: Buffer.alloc(2, COMPRESSION_FORMAT_NONE) };
+}
+
+/** FSCTL_SET_COMPRESSION: NONE succeeds (nothing to undo), any format NOT_SUPPORTED, as ReFS/Samba. */
+function setCompression({ input }: FsctlCall): FsctlResult {
+  if (input.length < 2) throw new SmbError(STATUS_INVALID_PARAMETER, "CompressionState");
+  if (input.readUInt16LE(0) !== COMPRESSION_FORMAT_NONE)
+    throw new SmbError(STATUS_NOT_SUPPORTED, "compression");
+  return { output: Buffer.alloc(0) };
+}
+
 const FSCTLS: Record<number, Fsctl> = {
   [FSCTL_VALIDATE_NEGOTIATE_INFO]: { onOpen: false, run: validateNegotiate },
   [FSCTL_QUERY_NETWORK_INTERFACE_INFO]: { onOpen: false, run: networkInterfaces },
   [FSCTL_CREATE_OR_GET_OBJECT_ID]: { onOpen: true, run: objectId },
+  [FSCTL_GET_COMPRESSION]: { onOpen: true, run: getCompression },
+  [FSCTL_SET_COMPRESSION]: { onOpen: true, run: setCompression },
   [FSCTL_SRV_REQUEST_RESUME_KEY]: { onOpen: true, run: requestResumeKey },
   [FSCTL_SRV_COPYCHUNK]: { onOpen: true, run: copyChunk },
   [FSCTL_SRV_COPYCHUNK_WRITE]: { onOpen: true, run: copyChunk },
