@@ -111,7 +111,7 @@ function parseReport(r: GuestResult, bytes: number): RigReport {
  * Makes the round-trip data in the share (a fresh temp dir, or the session's share), runs the
  * body's script in a new guest or in the session, and removes the data again.
  */
-async function runBody(
+export async function runBody(
   label: string,
   scriptFor: (commands: string) => string,
   o: RigBodyOptions,

@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NfsServer, startNfsServer } from "../../apps/daemon/src/protocols/nfs/testing/server.ts";
 import { type GuestSession, startGuest } from "../clients/guest-session.ts";
-import { formatRigReport, nfsRigBody } from "../clients/rig-body.ts";
+import { hostMountNfsCommand, stageHostMountNfs } from "../clients/host-mount-nfs.ts";
+import { mountedScript } from "../clients/mount.ts";
+import { formatRigReport, nfsRigBody, runBody } from "../clients/rig-body.ts";
 
 describe("kernel NFSv4 client against DittoFS", () => {
   let dir: string;
@@ -31,12 +33,26 @@ describe("kernel NFSv4 client against DittoFS", () => {
       }),
     ]);
     for (const r of started) if (r.status === "rejected") throw r.reason;
+    stageHostMountNfs(shareDir);
   });
 
   afterAll(async () => {
     await guest?.stop();
     await server?.stop();
     for (const d of [dir, shareDir]) if (d !== undefined) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("mount.nfs without vers= (port given) mounts NFSv4.2 or 4.1 and runs the rig body", async () => {
+    const mnt = "/mnt/auto";
+    const mount = hostMountNfsCommand("/export", mnt, `port=${server.port}`);
+    const report = await runBody("auto", (commands) => mountedScript(mount, mnt, commands), {
+      session: guest,
+      afterCommands: `grep " $MNT " /proc/mounts`,
+    });
+    console.log(formatRigReport("kernel NFS (mount.nfs, no vers=) → DittoFS", report));
+    const line = / nfs4 .*/.exec(report.output)?.[0];
+    console.log(line);
+    expect(line).toMatch(/vers=4\.[12]/);
   });
 
   for (const vers of ["4.1", "4.0"] as const) {
