@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { shareInfo, TestIdentity } from "../runtime/testing/adapter-context.ts";
-import { anyShareAdmits, matchClient, shareAccess } from "./share-access.ts";
+import { anyShareAdmits, matchClient, sessionAccess, shareAccess } from "./share-access.ts";
 
 const principal = (username: string, uid: number, enabled = true) => ({
   username,
@@ -58,5 +58,24 @@ describe("shareAccess (share + peer + AUTH_SYS uid → effective access)", () =>
     expect(
       shareAccess({ ...open, protocols: { nfs: false, smb: true } }, "127.0.0.1", 2001, identity).level,
     ).toBe("none");
+  });
+});
+
+describe("sessionAccess (share + logged-on user → access, SMB TREE_CONNECT)", () => {
+  const identity = new TestIdentity();
+  const reader = principal("reader", 3001);
+  const boss = principal("boss", 3002);
+  const nobody = principal("nobody", 3003);
+  identity.addPrincipal(reader, { "/s": "read" });
+  identity.addPrincipal(boss, { "/s": "admin" });
+  identity.addPrincipal(nobody, { "/s": "none" });
+
+  it("gives a user their grant (admin as read-write) and a guest only a guest share", () => {
+    const s = shareInfo("/s");
+    expect(sessionAccess(s, reader, identity).level).toBe("read");
+    expect(sessionAccess(s, boss, identity).level).toBe("read-write");
+    expect(sessionAccess(s, nobody, identity).level).toBe("none");
+    expect(sessionAccess(s, null, identity).level).toBe("none");
+    expect(sessionAccess(shareInfo("/s", { guest: true }), null, identity).level).toBe("read-write");
   });
 });

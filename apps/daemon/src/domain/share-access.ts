@@ -14,7 +14,7 @@
  */
 import { BlockList, isIPv4, isIPv6 } from "node:net";
 import type { AccessLevel, NfsClientRule } from "@dittofs/shared";
-import type { IdentityDirectory } from "./identity.ts";
+import type { IdentityDirectory, Principal } from "./identity.ts";
 import type { Permission, ShareInfo } from "./share.ts";
 
 export type { AccessLevel };
@@ -107,4 +107,18 @@ export function shareAccess(
   const caller = callerLevel(share, uid, identity);
   const level = RANK[caller] < RANK[host.access] ? caller : host.access;
   return { level, writeRefusal: host.access === "read" ? "EROFS" : "EACCES" };
+}
+
+/**
+ * What a logged-on user may do on `share` (SMB TREE_CONNECT, [MS-SMB2] §3.3.5.7): their grant
+ * (`admin` acts as `read-write`); a guest (null) gets read-write on a guest share, nothing elsewhere.
+ * A read-only share refuses changes on top of this (EROFS), as it does for NFS.
+ */
+export function sessionAccess(
+  share: ShareInfo,
+  principal: Principal | null,
+  identity: Pick<IdentityDirectory, "permission">,
+): ShareAccess {
+  if (principal === null) return { level: share.guest ? "read-write" : "none", writeRefusal: "EACCES" };
+  return { level: grantLevel(identity.permission(principal, share.name)), writeRefusal: "EACCES" };
 }

@@ -12,12 +12,12 @@ import { setattr } from "./setattr.ts";
 import type { FileCall } from "./types.ts";
 
 /**
- * A directory on the way to the last component is missing or not a directory (SMB:
- * OBJECT_PATH_NOT_FOUND, MOUNT: MNT3ERR_NOENT), as opposed to a missing last component (ENOENT).
+ * A directory on the way to the last component is missing (ENOENT) or not a directory (ENOTDIR):
+ * SMB answers either with OBJECT_PATH_NOT_FOUND, where a missing last component is ENOENT itself.
  */
 export class PathNotFound extends FsError {
-  constructor(component: string) {
-    super("ENOENT", `path component ${component}`);
+  constructor(component: string, code: "ENOENT" | "ENOTDIR") {
+    super(code, `path component ${component}`);
   }
 }
 
@@ -38,10 +38,12 @@ export async function walk(d: DataDeps, dir: FileCall, path: readonly string[]):
   let at = dir.handle;
   for (const c of path.slice(0, -1)) {
     const r = await md.lookup(dir.caller, at, c).catch((e: unknown) => {
-      if (e instanceof FsError && (e.code === "ENOENT" || e.code === "ENOTDIR")) throw new PathNotFound(c);
+      if (e instanceof FsError && (e.code === "ENOENT" || e.code === "ENOTDIR")) {
+        throw new PathNotFound(c, e.code);
+      }
       throw e;
     });
-    if (r.attr.type !== "dir") throw new PathNotFound(c);
+    if (r.attr.type !== "dir") throw new PathNotFound(c, "ENOTDIR");
     at = r.handle;
   }
   const name = path[path.length - 1]!;
@@ -49,7 +51,7 @@ export async function walk(d: DataDeps, dir: FileCall, path: readonly string[]):
     return { parent: at, name, target: await md.lookup(dir.caller, at, name) };
   } catch (e) {
     if (e instanceof FsError && e.code === "ENOENT") return { parent: at, name, target: null };
-    if (e instanceof FsError && e.code === "ENOTDIR") throw new PathNotFound(name);
+    if (e instanceof FsError && e.code === "ENOTDIR") throw new PathNotFound(name, "ENOTDIR");
     throw e;
   }
 }

@@ -5,9 +5,9 @@
  */
 
 import { FsError } from "../domain/errors.ts";
-import type { IdentityDirectory } from "../domain/identity.ts";
+import type { IdentityDirectory, Principal } from "../domain/identity.ts";
 import type { ShareInfo } from "../domain/share.ts";
-import { shareAccess } from "../domain/share-access.ts";
+import { type ShareAccess, sessionAccess, shareAccess } from "../domain/share-access.ts";
 import type {
   Caller,
   CreateHow,
@@ -15,8 +15,10 @@ import type {
   FileAttr,
   FsStat,
   LockRange,
+  LookupResult,
   MetadataService,
   MutationResult,
+  ReaddirResult,
   SetAttrs,
   WccAttr,
 } from "../metadata/types.ts";
@@ -68,6 +70,11 @@ export interface ResolveOptions {
    * (domain/share-access.ts: client list, grants, anonymous policy). SMB decided at TREE_CONNECT.
    */
   peer?: { address: string; uid: number | null };
+  /**
+   * A protocol with logged-on users (SMB): the session's principal, null for a guest
+   * (domain/share-access.ts sessionAccess: the user's grant, guest shares).
+   */
+  user?: { principal: Principal | null };
 }
 
 /** A call the share's access policy refuses: protocols answer it without any attributes. */
@@ -98,13 +105,31 @@ export class FileService {
       throw new AccessRefused("EACCES", `share ${share.name} is not exported over ${opts.protocol}`);
     }
     if (opts.mutates && share.readOnly) throw new FsError("EROFS", `share ${share.name} is read-only`);
-    if (opts.peer === undefined) return { caller, handle, share };
-    const access = shareAccess(share, opts.peer.address, opts.peer.uid, this.identity);
+    const access = this.policy(share, opts);
+    if (access === undefined) return { caller, handle, share };
     if (access.level === "none") throw new AccessRefused("EACCES", `no access to share ${share.name}`);
     if (opts.mutates && access.level !== "read-write") {
       throw new AccessRefused(access.writeRefusal, `read-only access to share ${share.name}`);
     }
     return { caller, handle, share, access };
+  }
+
+  /**
+   * The root of the share `shareName` as a call context, through resolve's checks: MOUNT and
+   * TREE_CONNECT. ENOENT for a share the metadata service does not serve.
+   */
+  connect(caller: Caller, shareName: string, opts: ResolveOptions): FileCall {
+    return this.resolve(caller, this.d.metadata.rootHandle(shareName), opts);
+  }
+
+  /**
+   * What the share's access policy gives the peer or user of `opts` (undefined: neither given,
+   * decided elsewhere); MOUNT EXPORT lists the shares where it is more than "none".
+   */
+  policy(share: ShareInfo, opts: ResolveOptions): ShareAccess | undefined {
+    if (opts.peer !== undefined) return shareAccess(share, opts.peer.address, opts.peer.uid, this.identity);
+    if (opts.user !== undefined) return sessionAccess(share, opts.user.principal, this.identity);
+    return undefined;
   }
 
   /** The hot path: one metadata read, nothing allocated here. */
@@ -115,6 +140,11 @@ export class FileService {
   /** `name` in the directory `dir`, with the directory's attributes. */
   lookup(dir: FileCall, name: string): Promise<LookupWithDir> {
     return lookup(this.d, dir, name);
+  }
+
+  /** `name` in the directory `dir`, nothing else read (SMB: QUERY_DIRECTORY of one exact name). */
+  find(dir: FileCall, name: string): Promise<LookupResult> {
+    return this.d.metadata.lookup(dir.caller, dir.handle, name);
   }
 
   /** The subset of `mask` (ACCESS_* bits) mode bits and the share's access policy grant. */
@@ -134,6 +164,14 @@ export class FileService {
   /** Space and file counts of the share holding `f` alone (SMB file-system information). */
   fsCounts(f: FileCall): Promise<FsStat> {
     return this.d.metadata.fsstat(f.handle);
+  }
+
+  /**
+   * At most `max` of the directory's own entries after `cookie` (no "." or ".."): SMB
+   * QUERY_DIRECTORY, which makes its dot entries from the open's directory and parent.
+   */
+  entries(dir: FileCall, cookie: bigint, verifier: Buffer | null, max: number): Promise<ReaddirResult> {
+    return this.d.metadata.readdir(dir.caller, dir.handle, cookie, verifier, max);
   }
 
   /** A page of the directory `dir` with "." and ".." first, and the directory's attributes. */

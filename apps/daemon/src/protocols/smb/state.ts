@@ -81,6 +81,9 @@ export interface Tree {
   share: ShareInfo;
   root: Buffer;
   caller: Caller;
+  /** What the share's access policy gave the user at TREE_CONNECT (FileService.connect). */
+  access: ShareAccess;
+  /** The user may change the share: a read-write grant on a share that is not read-only. */
   writable: boolean;
   /** The status a write on this tree fails with. */
   readOnlyStatus: number;
@@ -155,17 +158,10 @@ export function fileCall(open: Open): FileCall {
   return treeCall(open.tree, open.handle);
 }
 
-/**
- * Another handle of the tree's share (its root, a rename's parent directories) as a file-service
- * call; what TREE_CONNECT decided the user may do is its access (a refused change answers
- * `readOnlyStatus`: EROFS on a read-only share, EACCES for a read grant).
- */
+/** Another handle of the tree's share (its root, a rename's parent directories) as a file-service call. */
 export function treeCall(tree: Tree, handle: Buffer): FileCall {
-  return { caller: tree.caller, handle, share: tree.share, access: tree.writable ? READ_WRITE : READ };
+  return { caller: tree.caller, handle, share: tree.share, access: tree.access };
 }
-
-const READ_WRITE: ShareAccess = { level: "read-write", writeRefusal: "EACCES" };
-const READ: ShareAccess = { level: "read", writeRefusal: "EACCES" };
 
 /** Per-file state shared by every open of it across connections (§3.3.1.10 Open.File). */
 export interface FileState {

@@ -7,7 +7,7 @@ import * as C from "../constants.ts";
 import { compilePattern, DIR_INFO_CLASSES, encodeEntry, hasWildcards } from "../info/dir-info.ts";
 import * as S from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { type DirEnum, type DirItem, MAX_PATH_BYTES, type Open } from "../state.ts";
+import { type DirEnum, type DirItem, fileCall, MAX_PATH_BYTES, type Open, treeCall } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 
@@ -25,25 +25,25 @@ async function nextItems(
   e: DirEnum,
   match: (n: string) => boolean,
 ): Promise<DirItem[]> {
-  const md = req.server.ctx.metadata;
-  const caller = open.tree.caller;
+  const files = req.server.ctx.files;
+  const dir = fileCall(open);
   if (!e.dotsSent) {
     e.dotsSent = true;
-    const self = await md.getattr(open.handle);
-    const parent = open.parent ? await md.getattr(open.parent) : self;
+    const self = await files.getattr(dir);
+    const parent = open.parent ? await files.getattr(treeCall(open.tree, open.parent)) : self;
     const dots = [
       { name: ".", attr: self },
       { name: "..", attr: parent },
     ].filter((d) => match(d.name));
     if (!hasWildcards(e.pattern)) {
       e.eof = true;
-      const hit = await md.lookup(caller, open.handle, e.pattern).catch(() => null);
+      const hit = await files.find(dir, e.pattern).catch(() => null);
       return hit ? [{ name: e.pattern, attr: hit.attr }] : dots;
     }
     if (dots.length > 0) return dots;
   }
   while (!e.eof) {
-    const page = await md.readdir(caller, open.handle, e.cookie, e.verifier, READDIR_BATCH);
+    const page = await files.entries(dir, e.cookie, e.verifier, READDIR_BATCH);
     e.verifier = page.verifier;
     e.eof = page.eof;
     const last = page.entries[page.entries.length - 1];

@@ -7,6 +7,7 @@
  */
 
 import type { ShareInfo } from "../../../domain/share.ts";
+import type { ShareAccess } from "../../../domain/share-access.ts";
 import {
   FILE_ALL_ACCESS,
   FILE_GENERIC_EXECUTE,
@@ -45,6 +46,8 @@ const IPC_SHARE: ShareInfo = {
   blockStore: "",
 };
 
+const READ_ONLY: ShareAccess = { level: "read", writeRefusal: "EACCES" };
+
 /** §3.3.5.7: IPC$ is the named-pipe share; its pipes (ipc.ts) open on this tree. */
 function connectIpc(req: SmbRequest): Reply {
   const session = req.requireSession();
@@ -54,6 +57,7 @@ function connectIpc(req: SmbRequest): Reply {
     share: IPC_SHARE,
     root: Buffer.alloc(0),
     caller: { uid: 65534, gid: 65534, gids: [], origin: "smb" },
+    access: READ_ONLY,
     writable: false,
     readOnlyStatus: STATUS_ACCESS_DENIED,
     encryptData: false,
@@ -83,22 +87,16 @@ export async function treeConnect(req: SmbRequest): Promise<Reply> {
   const share = findSmbShare(ctx.shares.list(), smbName);
   if (!share) throw new SmbError(STATUS_BAD_NETWORK_NAME, smbName);
   if (session.trees.size >= MAX_TREES_PER_SESSION) throw new SmbError(STATUS_INSUFFICIENT_RESOURCES);
-  let writable: boolean;
-  let caller: Tree["caller"];
-  if (session.principal) {
-    const perm = ctx.identity.permission(session.principal, share.name);
-    if (perm === "none") throw new SmbError(STATUS_ACCESS_DENIED);
-    writable = perm === "read-write" || perm === "admin";
-    const p = session.principal;
-    caller = { uid: p.uid, gid: p.gid, gids: p.gids, origin: "smb" };
-  } else {
-    if (!share.guest) throw new SmbError(STATUS_ACCESS_DENIED);
-    writable = true;
-    caller = { uid: share.anonUid, gid: share.anonGid, gids: [], origin: "smb" };
-  }
+  const p = session.principal;
+  if (!p && !share.guest) throw new SmbError(STATUS_ACCESS_DENIED);
+  const caller: Tree["caller"] = p
+    ? { uid: p.uid, gid: p.gid, gids: p.gids, origin: "smb" }
+    : { uid: share.anonUid, gid: share.anonGid, gids: [], origin: "smb" };
+  // The share's access policy (FileService.resolve): the user's grant, guests on guest shares.
+  const root = ctx.files.connect(caller, share.name, { protocol: "smb", user: { principal: p } });
   // Windows: a write-protected volume says MEDIA_WRITE_PROTECTED, a share ACL says ACCESS_DENIED.
   const readOnlyStatus = share.readOnly ? STATUS_MEDIA_WRITE_PROTECTED : STATUS_ACCESS_DENIED;
-  writable = writable && !share.readOnly;
+  const writable = root.access?.level === "read-write" && !share.readOnly;
   const maximalAccess = writable ? FILE_ALL_ACCESS : FILE_GENERIC_READ | FILE_GENERIC_EXECUTE;
   const cfg = req.server.config;
   const encryptData = cfg.encryptionRequired || cfg.encryptedShares.has(smbName.toLowerCase());
@@ -108,8 +106,9 @@ export async function treeConnect(req: SmbRequest): Promise<Reply> {
     id: req.conn.newTreeId(),
     ipc: false,
     share,
-    root: ctx.metadata.rootHandle(share.name),
+    root: root.handle,
     caller,
+    access: root.access ?? READ_ONLY,
     writable,
     readOnlyStatus,
     encryptData,

@@ -55,7 +55,7 @@ export async function startSmbHarness(
   await identity.addUser(BOB.user, BOB.password, BOB, { "/export": "read" });
   const ctx = {
     logger,
-    files: new FileService({ metadata, payload }),
+    files: new FileService({ metadata, payload, identity }),
     metadata,
     payload,
     shares,

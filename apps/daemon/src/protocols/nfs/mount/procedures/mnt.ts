@@ -1,11 +1,11 @@
 /**
  * RFC 1813 Appendix I MOUNTPROC3_MNT: checks that the share exists, is exported over NFS and that
- * the caller may use it, resolves a path below the share root with LOOKUPs as the caller, records
+ * the caller may use it (FileService.connect), resolves a path below the share root as the caller
+ * (FileService.walk; a missing or non-directory component on the way is MNT3ERR_NOENT), records
  * the mount as a connected client and returns the handle with AUTH_SYS as the only flavor.
  */
 import { isFsError } from "../../../../domain/errors.ts";
 import type { ShareInfo } from "../../../../domain/share.ts";
-import { shareAccess } from "../../../../domain/share-access.ts";
 import type { AdapterContext } from "../../../adapter.ts";
 import { AUTH_SYS } from "../../rpc/constants.ts";
 import { type CallContext, defineProcedure } from "../../rpc/program.ts";
@@ -48,25 +48,26 @@ function userOf(ctx: AdapterContext, call: CallContext): string | null {
   return ctx.identity.byUid(call.auth.uid)?.username ?? `uid:${call.auth.uid}`;
 }
 
-/** The share's client list must admit the host and the caller's grant (or the anonymous policy) be more than none. */
+/** The share's access policy (FileService.policy: client list, grant or anonymous policy) is more than none. */
 export function mayMount(ctx: AdapterContext, call: CallContext, share: ShareInfo): boolean {
-  return shareAccess(share, call.remoteAddress, call.auth?.uid ?? null, ctx.identity).level !== "none";
+  return ctx.files.policy(share, { peer: peerOf(call) })?.level !== "none";
+}
+
+function peerOf(call: CallContext) {
+  return { address: call.remoteAddress, uid: call.auth?.uid ?? null };
 }
 
 async function mnt({ ctx, mounts }: MountEnv, call: CallContext, path: string): Promise<MntResult> {
   const found = shareForPath(ctx.shares.list(), path);
   if (!found) return { status: m.MNT3ERR_NOENT };
   const { share, rest } = found;
-  if (!mayMount(ctx, call, share)) return { status: m.MNT3ERR_ACCES };
   try {
-    let fh = ctx.metadata.rootHandle(share.name);
-    for (const name of rest) {
-      const r = await ctx.metadata.lookup(call.caller, fh, name);
-      if (r.attr.type !== "dir") return { status: m.MNT3ERR_NOTDIR };
-      fh = r.handle;
-    }
+    const root = ctx.files.connect(call.caller, share.name, { protocol: "nfs", peer: peerOf(call) });
+    const { target } = await ctx.files.walk(root, rest);
+    if (target === null) return { status: m.MNT3ERR_NOENT };
+    if (target.attr.type !== "dir") return { status: m.MNT3ERR_NOTDIR };
     mounts.add(call.remoteAddress, path, share.name, userOf(ctx, call));
-    return { status: m.MNT3_OK, fh };
+    return { status: m.MNT3_OK, fh: target.handle };
   } catch (e) {
     if (isFsError(e)) return { status: FS_TO_MNT[e.code] ?? m.MNT3ERR_SERVERFAULT };
     throw e;
