@@ -113,7 +113,8 @@ class SmbAdapter implements ProtocolAdapter {
   }
 
   async serve(): Promise<void> {
-    const server = createServer((socket) => this.accept(socket));
+    // Paused: SmbConnection moves the handle to a socket that reads into its own buffers.
+    const server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
     // Other protocols' changes break SMB oplocks and leases first (oplock-gate.ts).
     this.removeGate ??= this.state.ctx.metadata.addChangeGate?.(smbChangeGate(this.state)) ?? null;
     // Directory changes from every protocol feed CHANGE_NOTIFY (notify.ts).
@@ -137,20 +138,21 @@ class SmbAdapter implements ProtocolAdapter {
 
   private accept(socket: Socket): void {
     socket.on("error", () => socket.destroy());
+    if (socket.destroyed) return; // reset right after accept: no handle left to read from
     if (!this.guard.admit(socket.remoteAddress ?? "?")) {
       socket.destroy();
       return;
     }
-    this.sockets.add(socket);
     try {
       const conn = new SmbConnection(this.state, socket, this.shared);
+      const live = conn.socket;
+      this.sockets.add(live);
       this.guard.add(conn);
-      socket.on("close", () => {
-        this.sockets.delete(socket);
+      live.on("close", () => {
+        this.sockets.delete(live);
         this.guard.remove(conn);
       });
     } catch (err) {
-      this.sockets.delete(socket);
       this.state.ctx.logger.error({ err }, "smb: connection setup failed");
       socket.destroy();
     }
@@ -165,7 +167,12 @@ class SmbAdapter implements ProtocolAdapter {
     this.removeListener = null;
     this.guard.stop();
     if (!server) return;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // The listener does not count connections (their handles moved to sockets reading into the
+    // intake's buffers, transport/read-into.ts): wait for the sockets themselves.
+    const closed = Promise.all([
+      new Promise<void>((resolve) => server.close(() => resolve())),
+      ...[...this.sockets].map((s) => new Promise<void>((resolve) => s.once("close", () => resolve()))),
+    ]);
     for (const s of this.sockets) s.end();
     const deadline = setTimeout(() => {
       for (const s of this.sockets) s.destroy();

@@ -7,6 +7,7 @@
 import type { Socket } from "node:net";
 import type { BadFrameLog } from "../transport/bad-frames.ts";
 import type { CloseReason, GuardedConnection } from "../transport/guard.ts";
+import { readInto } from "../transport/read-into.ts";
 import { SMB2_TRANSFORM_PROTOCOL_ID } from "./auth/encryption.ts";
 import { CreditWindow, splitChain } from "./chain.ts";
 import { closeOpen } from "./commands/close.ts";
@@ -97,11 +98,36 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
   handshaken = false;
   private authenticated = false;
 
+  /** The connection's socket: reads land in the intake's buffers (transport/read-into.ts). */
+  readonly socket: Socket;
+
+  /** `accepted` comes from a listener with `pauseOnConnect` (it must not have read anything). */
   constructor(
     readonly server: SmbServerState,
-    private readonly socket: Socket,
+    accepted: Socket,
     private readonly shared: SmbConnectionShared,
   ) {
+    this.intake = new RequestIntake(
+      null,
+      (frame, slot) => this.handleFrame(frame, slot),
+      (e, msg) => this.fail(e, msg),
+      shared.intake,
+    );
+    // Per-connection error boundary: nothing thrown in this connection's handlers may reach the
+    // process (an uncaught exception stops the daemon for every client); it closes this
+    // connection only.
+    const socket = readInto(accepted, {
+      buffer: () => this.intake.readBuffer(),
+      callback: (n) => {
+        try {
+          this.intake.filled(n);
+        } catch (e) {
+          this.fail(e, "smb: data handler failed, closing");
+        }
+        return true;
+      },
+    });
+    this.socket = socket;
     this.writer = new ReplyWriter(socket, shared.intake.budget);
     this.clientId = server.ctx.clients.add(
       {
@@ -116,22 +142,7 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
     this.localAddress = socket.localAddress ?? "127.0.0.1";
     this.remoteAddress = socket.remoteAddress ?? "?";
     socket.setNoDelay(true);
-    this.intake = new RequestIntake(
-      socket,
-      (frame, slot) => this.handleFrame(frame, slot),
-      (e, msg) => this.fail(e, msg),
-      shared.intake,
-    );
-    // Per-connection error boundary: nothing thrown or rejected in this connection's handlers may
-    // reach the process (an uncaught exception stops the daemon for every client); it closes
-    // this connection only.
-    socket.on("data", (chunk) => {
-      try {
-        this.intake.push(chunk);
-      } catch (e) {
-        this.fail(e, "smb: data handler failed, closing");
-      }
-    });
+    this.intake.attach(socket);
     socket.on("error", () => socket.destroy());
     socket.on("close", () => {
       this.writer.releaseAll();

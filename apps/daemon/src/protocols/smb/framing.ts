@@ -4,8 +4,10 @@
  * length. Frames above `maxFrameBytes` are a protocol violation and close the connection (the
  * connection lowers the bound before authentication). An optional `reserve` callback is asked for
  * each frame's length when its header arrives, before the bytes are buffered; when it refuses,
- * decoding stops until `push` is called again (the global-budget wait).
+ * decoding stops until `resume` (the global-budget wait).
  */
+import { FramedReader } from "../transport/framed-reader.ts";
+
 export const TRANSPORT_HEADER_BYTES = 4;
 /** 8 MiB of payload plus headers: the largest READ/WRITE we advertise fits. */
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024 + 64 * 1024;
@@ -20,10 +22,12 @@ export class FrameTooLargeError extends Error {
   }
 }
 
-/** Accumulates socket chunks and yields whole frames (without their 4-byte header). */
-export class FrameDecoder {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+/**
+ * Decodes frames (without their 4-byte header) from bytes the socket reads straight into this
+ * decoder's buffers (`readBuffer` / `filled`, transport/framed-reader.ts): a big WRITE's frame
+ * arrives in a buffer of its own, with no copy.
+ */
+export class FrameDecoder extends FramedReader {
   /** Bytes `reserve` granted for the frame being received (-1: not asked yet). */
   private reservedFrame = -1;
   /** Decoding stopped because `reserve` refused the next frame. */
@@ -32,11 +36,8 @@ export class FrameDecoder {
   constructor(
     public maxFrameBytes = MAX_FRAME_BYTES,
     private readonly reserve?: (bytes: number) => boolean,
-  ) {}
-
-  /** Bytes received that do not form a complete frame yet. */
-  get pendingBytes(): number {
-    return this.buffered;
+  ) {
+    super(TRANSPORT_HEADER_BYTES);
   }
 
   /** Bytes granted by `reserve` for the frame being received (given back by the owner on close). */
@@ -44,57 +45,23 @@ export class FrameDecoder {
     return Math.max(0, this.reservedFrame);
   }
 
-  /** Feeds bytes; returns the frames completed by them, in order. Throws on an oversized frame. */
-  push(chunk: Buffer): Buffer[] {
-    if (chunk.length > 0) this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    const frames: Buffer[] = [];
-    for (;;) {
-      if (this.buffered < TRANSPORT_HEADER_BYTES) break;
-      const head = this.peek(TRANSPORT_HEADER_BYTES);
-      if (head[0] !== 0) {
-        throw new FrameTooLargeError(`bad transport header byte ${head[0]}`, "bad-transport-header");
-      }
-      const length = head.readUInt32BE(0) & 0xffffff;
-      if (length > this.maxFrameBytes) throw new FrameTooLargeError(`frame of ${length} bytes`);
-      if (this.reservedFrame < 0) {
-        this.blocked = this.reserve !== undefined && !this.reserve(length);
-        if (this.blocked) break;
-        this.reservedFrame = length;
-      }
-      if (this.buffered < TRANSPORT_HEADER_BYTES + length) break;
-      this.take(TRANSPORT_HEADER_BYTES);
-      frames.push(this.take(length));
-      this.reservedFrame = -1;
+  protected header(buf: Buffer, at: number): number | null {
+    if (buf[at] !== 0) {
+      throw new FrameTooLargeError(`bad transport header byte ${buf[at]}`, "bad-transport-header");
     }
-    return frames;
+    const length = buf.readUInt32BE(at) & 0xffffff;
+    if (length > this.maxFrameBytes) throw new FrameTooLargeError(`frame of ${length} bytes`);
+    if (this.reservedFrame < 0) {
+      this.blocked = this.reserve !== undefined && !this.reserve(length);
+      if (this.blocked) return null;
+      this.reservedFrame = length;
+    }
+    return length;
   }
 
-  private peek(n: number): Buffer {
-    const first = this.chunks[0]!;
-    if (first.length >= n) return first.subarray(0, n);
-    const all = Buffer.concat(this.chunks);
-    this.chunks = [all];
-    return all.subarray(0, n);
-  }
-
-  private take(n: number): Buffer {
-    if (n === 0) return Buffer.alloc(0);
-    const first = this.chunks[0]!;
-    if (first.length === n) {
-      this.chunks.shift();
-    } else if (first.length > n) {
-      this.chunks[0] = first.subarray(n);
-      this.buffered -= n;
-      return first.subarray(0, n);
-    } else {
-      const all = Buffer.concat(this.chunks);
-      this.chunks = all.length > n ? [all.subarray(n)] : [];
-      this.buffered -= n;
-      return all.subarray(0, n);
-    }
-    this.buffered -= n;
-    return first;
+  protected body(frame: Buffer): Buffer {
+    this.reservedFrame = -1;
+    return frame;
   }
 }
 

@@ -75,14 +75,25 @@ export class RequestIntake {
   private readonly queued: Buffer[] = [];
   lastActivityAt = performance.now();
 
+  private socket!: Socket;
+
+  /**
+   * `socket` null: `attach` gives it later (the connection's socket is built around the intake's
+   * read buffers, so the intake exists first).
+   */
   constructor(
-    private readonly socket: Socket,
+    socket: Socket | null,
     /** Runs one frame; a rejection closes the connection (it never reaches the process). */
     private readonly run: (frame: Buffer, slot: FrameSlot) => Promise<void>,
     private readonly fail: (e: unknown, msg: string) => void,
     private readonly limits: IntakeLimits,
   ) {
     this.decoder = new FrameDecoder(limits.preauthFrameBytes, (n) => limits.budget.tryReserve(n));
+    if (socket !== null) this.attach(socket);
+  }
+
+  attach(socket: Socket): void {
+    this.socket = socket;
     socket.on("drain", () => this.pump());
   }
 
@@ -93,10 +104,24 @@ export class RequestIntake {
 
   /** Decodes a chunk; a framing error closes the connection. */
   push(chunk: Buffer): void {
+    this.decode(() => this.decoder.push(chunk));
+  }
+
+  /** Where the socket's next read goes (the connection reads with net.Socket `onread`). */
+  readBuffer(): Buffer {
+    return this.decoder.readBuffer();
+  }
+
+  /** `n` bytes were read into the last readBuffer(). */
+  filled(n: number): void {
+    this.decode(() => this.decoder.filled(n));
+  }
+
+  private decode(frames_: () => Buffer[]): void {
     this.lastActivityAt = performance.now();
     let frames: Buffer[];
     try {
-      frames = this.decoder.push(chunk);
+      frames = frames_();
     } catch (e) {
       this.fail(e, "smb: bad frame, closing");
       return;
@@ -148,8 +173,7 @@ export class RequestIntake {
   private readonly wake = (): void => {
     this.waitingForBudget = false;
     if (this.stopped) return;
-    this.lastActivityAt = performance.now();
-    this.push(Buffer.alloc(0));
+    this.decode(() => this.decoder.resume());
   };
 
   private pump(): void {

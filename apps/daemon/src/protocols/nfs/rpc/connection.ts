@@ -17,8 +17,8 @@ import type { Logger } from "pino";
 import type { BadFrameLog } from "../../transport/bad-frames.ts";
 import { ByteBudget } from "../../transport/budget.ts";
 import type { CloseReason, GuardedConnection } from "../../transport/guard.ts";
+import { readInto } from "../../transport/read-into.ts";
 import { type Peer, ProtocolError, type RpcDispatcher } from "./dispatcher.ts";
-import { readInto } from "./read-into.ts";
 import { RecordDecoder, RecordError, recordMark } from "./record-marking.ts";
 
 export interface ConnectionLimits {

@@ -1,28 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { prng, randInt, randomFill, seedFromEnv } from "../../../domain/testing/prng.ts";
+import { READ_SCRATCH_BYTES } from "../../transport/framed-reader.ts";
+import { readLoop } from "../../transport/testing/read-loop.ts";
 import {
   encodeRecord,
-  READ_SCRATCH_BYTES,
   RecordDecoder,
   RecordError,
   RecordTooLargeError,
   recordMark,
 } from "./record-marking.ts";
-
-/** Feeds `stream` the way the socket does: reads of at most `readMax` bytes into readBuffer(). */
-function readAll(d: RecordDecoder, stream: Buffer, readMax: (room: number) => number): Buffer[] {
-  const out: Buffer[] = [];
-  let off = 0;
-  while (off < stream.length) {
-    const target = d.readBuffer();
-    expect(target.length).toBeGreaterThan(0);
-    const n = Math.min(readMax(target.length), stream.length - off);
-    stream.copy(target, 0, off, off + n);
-    off += n;
-    out.push(...d.filled(n));
-  }
-  return out;
-}
 
 function records(): Buffer[] {
   return [Buffer.from("first record!"), Buffer.alloc(0), Buffer.from("x"), Buffer.alloc(40, 0xab)];
@@ -117,17 +103,7 @@ describe("record marking (RFC 5531 §11)", () => {
     const d = new RecordDecoder(2 << 20);
     const body = randomFill(prng(7), Buffer.allocUnsafe(1 << 20));
     const stream = Buffer.concat([encodeRecord(Buffer.from("small call")), encodeRecord(body)]);
-    const targets = new Set<ArrayBufferLike>();
-    const out: Buffer[] = [];
-    let off = 0;
-    while (off < stream.length) {
-      const target = d.readBuffer();
-      targets.add(target.buffer);
-      const n = Math.min(target.length, 60_000, stream.length - off);
-      stream.copy(target, 0, off, off + n);
-      off += n;
-      out.push(...d.filled(n));
-    }
+    const { out, targets } = readLoop(d, stream, (room) => Math.min(room, 60_000));
     expect(out).toHaveLength(2);
     expect(out[0]).toEqual(Buffer.from("small call"));
     const big = out[1]!;
@@ -143,7 +119,7 @@ describe("record marking (RFC 5531 §11)", () => {
 
   it("a small record is copied out of the scratch: the next read does not change it", () => {
     const d = new RecordDecoder(1024);
-    const [rec] = readAll(d, encodeRecord(Buffer.from("abc")), (room) => room);
+    const [rec] = readLoop(d, encodeRecord(Buffer.from("abc"))).out;
     d.readBuffer().fill(0x7a);
     expect(rec).toEqual(Buffer.from("abc"));
   });
@@ -204,7 +180,7 @@ describe("record marking (RFC 5531 §11)", () => {
     const rest = stream.subarray(target.length);
     const k = Math.min(next.length, rest.length);
     rest.copy(next, 0, 0, k);
-    const out = [...d.filled(k), ...readAll(d, rest.subarray(k), (room) => room)];
+    const out = [...d.filled(k), ...readLoop(d, rest.subarray(k)).out];
     expect(out).toHaveLength(1);
     expect(out[0]!.equals(body)).toBe(true);
   });

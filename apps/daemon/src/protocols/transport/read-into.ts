@@ -1,11 +1,12 @@
 /**
  * Socket reads into buffers the reader chooses (net.Socket `onread`) for an accepted connection.
  * net.Server has no `onread` option: its sockets read into a fresh 64 KiB buffer per read, which
- * for 1 MiB WRITEs is garbage plus a copy into the reassembled record (docs/payload.md, "Where
- * the server's time goes"). So the listener is created with `pauseOnConnect` (the accepted socket
- * never reads), and its handle moves to a new Socket built with `onread`. The accepted object is
- * then released without closing the handle: the listener's connection count drops, so
- * `server.close()` no longer waits for this connection; its owner closes it (RpcServer does).
+ * for 1 MiB WRITEs is garbage plus a copy into the reassembled frame (framed-reader.ts). So the
+ * listener is created with `pauseOnConnect` (the accepted socket never reads), and its handle
+ * moves to a new Socket built with `onread`. The accepted object is then released without closing
+ * the handle: the listener's connection count drops, so `server.close()` no longer waits for this
+ * connection; its owner waits for and closes it (RpcServer, the SMB adapter). Node calls
+ * `onread.buffer` once while building the socket, so what it returns must be ready before.
  */
 import { type OnReadOpts, Socket, type SocketConstructorOpts } from "node:net";
 

@@ -1,0 +1,162 @@
+/**
+ * Length-prefixed frames read straight into buffers this reader hands out to the socket
+ * (`readBuffer` / `filled`, net.Socket `onread` via read-into.ts). Headers and bodies that fit
+ * go into one per-connection scratch buffer, and each such body is copied out, since a request
+ * outlives the next read. A body too big for the scratch is read into a buffer of its exact size,
+ * so a 1 MiB WRITE arrives with one allocation and no copy, and the payload cache can keep it as
+ * it is (docs/payload.md, "WRITE"). Node's default instead allocates 64 KiB per read, and the
+ * frame is then copied together from those chunks. NFS record marking (RFC 5531 §11) and SMB
+ * direct TCP ([MS-SMB2] §2.1) both put a 4-byte header in front of each body; the protocol's
+ * subclass parses it, checks it and reserves the bytes (`header`), and turns bodies into
+ * requests (`body`).
+ */
+
+/** Per-connection scratch for socket reads: headers and bodies that fit in it. */
+export const READ_SCRATCH_BYTES = 32 * 1024;
+/** Compact the scratch when less than this is left behind its unparsed bytes. */
+const READ_ROOM_MIN_BYTES = 4 * 1024;
+
+/** A body too big for the scratch, read into a buffer of its own. */
+interface BigBody {
+  buf: Buffer;
+  filled: number;
+}
+
+export abstract class FramedReader {
+  private scratch: Buffer;
+  /** Unparsed bytes are scratch[start, end). */
+  private start = 0;
+  private end = 0;
+  private big: BigBody | null = null;
+  /** What the last readBuffer() handed out: the scratch tail or the big body's tail. */
+  private handed: "scratch" | "big" | null = null;
+  /** Requests completed by the current read. */
+  private out: Buffer[] = [];
+
+  constructor(
+    private readonly headerBytes: number,
+    private readonly scratchBytes = READ_SCRATCH_BYTES,
+  ) {
+    this.scratch = Buffer.allocUnsafe(scratchBytes);
+  }
+
+  /**
+   * The header at `buf[at..at+headerBytes)`: the body's length, or null to stop decoding until
+   * `resume` (the budget refused it). Throws on a bad header. Called again for the same header
+   * while its body is incomplete or after a refusal: reserve only once.
+   */
+  protected abstract header(buf: Buffer, at: number): number | null;
+  /** A whole body, in a buffer the subclass owns: the request it completes, or null. */
+  protected abstract body(buf: Buffer): Buffer | null;
+
+  /** Bytes received that are not a whole body yet. */
+  get pendingBytes(): number {
+    return this.end - this.start + (this.big?.filled ?? 0);
+  }
+
+  /**
+   * Where the next socket read goes (never empty: an empty buffer would read as EOF). It stays
+   * valid until `filled` is called for it, whatever happens meanwhile (a wake may start a body).
+   */
+  readBuffer(): Buffer {
+    const big = this.big;
+    if (big !== null && this.start === this.end) {
+      this.handed = "big";
+      return big.buf.subarray(big.filled);
+    }
+    if (this.start === this.end) {
+      this.start = this.end = 0;
+      if (this.scratch.length > this.scratchBytes) this.scratch = Buffer.allocUnsafe(this.scratchBytes);
+    } else if (this.start > 0 && this.scratch.length - this.end < READ_ROOM_MIN_BYTES) {
+      this.scratch.copyWithin(0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
+    }
+    if (this.end === this.scratch.length) {
+      // Only while a refused body's first bytes fill the scratch: reading is paused then, so
+      // this happens at most once per budget wait (push() aside).
+      const grown = Buffer.allocUnsafe(this.scratch.length * 2);
+      this.scratch.copy(grown, 0, this.start, this.end);
+      this.end -= this.start;
+      this.start = 0;
+      this.scratch = grown;
+    }
+    this.handed = "scratch";
+    return this.scratch.subarray(this.end);
+  }
+
+  /** `n` bytes were read into the last readBuffer(); returns the requests they completed. */
+  filled(n: number): Buffer[] {
+    const handed = this.handed;
+    this.handed = null;
+    if (handed === "big") this.big!.filled += n;
+    else if (handed === "scratch") this.end += n;
+    else if (n > 0) throw new Error("filled() without readBuffer()");
+    return this.decode();
+  }
+
+  /** Feeds bytes received elsewhere (tests; not mixed with socket reads); returns the requests. */
+  push(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    let off = 0;
+    do {
+      const target = this.readBuffer();
+      const k = Math.min(target.length, chunk.length - off);
+      chunk.copy(target, 0, off, off + k);
+      off += k;
+      for (const r of this.filled(k)) out.push(r);
+    } while (off < chunk.length);
+    return out;
+  }
+
+  /** Decodes again what is already buffered (the budget has room after a refusal). */
+  resume(): Buffer[] {
+    return this.decode();
+  }
+
+  private decode(): Buffer[] {
+    this.out = [];
+    try {
+      this.decodeInto();
+      return this.out;
+    } finally {
+      this.out = [];
+    }
+  }
+
+  private emit(body: Buffer): void {
+    const r = this.body(body);
+    if (r !== null) this.out.push(r);
+  }
+
+  private decodeInto(): void {
+    for (;;) {
+      const big = this.big;
+      if (big !== null) {
+        const k = Math.min(this.end - this.start, big.buf.length - big.filled);
+        if (k > 0) {
+          this.scratch.copy(big.buf, big.filled, this.start, this.start + k);
+          big.filled += k;
+          this.start += k;
+        }
+        if (big.filled < big.buf.length) return;
+        this.big = null;
+        this.emit(big.buf);
+        continue;
+      }
+      if (this.end - this.start < this.headerBytes) return;
+      const len = this.header(this.scratch, this.start);
+      if (len === null) return;
+      if (this.headerBytes + len > this.scratchBytes) {
+        this.start += this.headerBytes;
+        this.big = { buf: Buffer.allocUnsafe(len), filled: 0 };
+        continue;
+      }
+      if (this.end - this.start < this.headerBytes + len) return;
+      const at = this.start + this.headerBytes;
+      this.start = at + len;
+      // Copied out: the scratch is overwritten by the next read while the request still runs.
+      this.emit(Buffer.from(this.scratch.subarray(at, at + len)));
+    }
+  }
+}
