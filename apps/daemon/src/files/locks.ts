@@ -50,6 +50,11 @@ export function unlock(d: LockDeps, f: FileCall, range: Omit<LockRange, "kind">)
   d.metadata.unlock(f.handle, range);
 }
 
+/** The locks `owner` holds on the file. */
+export function locksOf(d: LockDeps, f: FileCall, owner: string): LockRange[] {
+  return d.metadata.locksOf(f.handle, owner);
+}
+
 /**
  * May the caller lock this file? A shared lock needs read permission, an exclusive one write
  * permission and read-write access to the share; the file's owner may lock what it owns whatever

@@ -30,6 +30,7 @@ import {
   type LockDeps,
   type LockRequest,
   lock,
+  locksOf,
   releaseOwner,
   reserve,
   testLock,
@@ -259,6 +260,11 @@ export class FileService {
 
   unlock(f: FileCall, range: Omit<LockRange, "kind">): void {
     unlock(this.d, f, range);
+  }
+
+  /** The locks `owner` holds on the file. */
+  locksOf(f: FileCall, owner: string): LockRange[] {
+    return locksOf(this.d, f, owner);
   }
 
   /** EACCES unless the caller may take a shared (read) or exclusive (write) lock on the file. */

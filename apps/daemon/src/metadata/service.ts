@@ -361,6 +361,11 @@ export class DefaultMetadataService implements MetadataService {
     t.share.locks.unlock(String(t.id), range);
   }
 
+  locksOf(handle: Buffer, owner: string): LockRange[] {
+    const t = this.core.target(handle);
+    return t.share.locks.held(String(t.id)).filter((l) => l.owner === owner);
+  }
+
   unlockAll(ownerPrefix: string): void {
     for (const share of this.core.shares.values()) share.locks.unlockAll(ownerPrefix);
   }

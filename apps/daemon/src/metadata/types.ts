@@ -258,6 +258,8 @@ export interface MetadataService {
   /** The first conflicting lock, or null (NLM TEST, SMB conflict checks). */
   testLock(handle: Buffer, range: LockRange): LockRange | null;
   unlock(handle: Buffer, range: Omit<LockRange, "kind">): void;
+  /** The locks on the file held by `owner` (NFSv4 RELEASE_LOCKOWNER / FREE_STATEID: LOCKS_HELD). */
+  locksOf(handle: Buffer, owner: string): LockRange[];
   /** Drops every lock held by owners starting with `ownerPrefix` (client gone, FREE_ALL). */
   unlockAll(ownerPrefix: string): void;
 

@@ -1,0 +1,103 @@
+/**
+ * The grace period after a (re)start (RFC 8881 §8.4.2, RFC 7530 §9.6.2): for one lease time the
+ * clients this daemon had recorded (domain/nfs4-clients.ts, persisted in the control store) may
+ * reclaim their opens and locks (CLAIM_PREVIOUS, LOCK reclaim) and nobody may take new ones
+ * (NFS4ERR_GRACE), so a reclaimed lock cannot have been taken by another client meanwhile. It
+ * ends early once every recorded client has said RECLAIM_COMPLETE. A client not recorded gets
+ * NFS4ERR_RECLAIM_BAD; a reclaim after the grace period NFS4ERR_NO_GRACE. At its end the records
+ * of clients that did not come back are removed (they can never reclaim now).
+ */
+import type { Nfs4ClientRecord, Nfs4ClientStore } from "../../../../domain/nfs4-clients.ts";
+import { StateError } from "./state-error.ts";
+
+export interface GraceOptions {
+  store: Nfs4ClientStore;
+  /** Usually the lease time (Linux nfsd's grace time defaults to it). */
+  graceMs: number;
+  now: () => number;
+}
+
+const key = (owner: Buffer) => owner.toString("hex");
+
+export class GracePeriod {
+  /** Owners that may reclaim: the confirmed records from before the restart. */
+  private readonly previous: Set<string>;
+  /** Every owner recorded before the restart (pruned at the end unless back). */
+  private readonly loaded: Set<string>;
+  /** Previous owners that re-established themselves in this incarnation. */
+  private readonly back = new Set<string>();
+  private readonly done = new Set<string>();
+  private readonly endsAt: number;
+  private ended = false;
+
+  private constructor(
+    private readonly o: GraceOptions,
+    records: Nfs4ClientRecord[],
+  ) {
+    this.previous = new Set(records.filter((r) => r.confirmed).map((r) => key(r.owner)));
+    this.loaded = new Set(records.map((r) => key(r.owner)));
+    this.endsAt = o.now() + o.graceMs;
+    // Nobody to wait for: no grace period at all (a fresh daemon serves at once).
+    if (this.previous.size === 0) this.ended = true;
+  }
+
+  /** Reads the persisted records and starts the grace period. */
+  static async begin(o: GraceOptions): Promise<GracePeriod> {
+    return new GracePeriod(o, await o.store.list());
+  }
+
+  /** True while new opens and locks must wait (NFS4ERR_GRACE). */
+  get active(): boolean {
+    if (!this.ended && this.o.now() >= this.endsAt) this.ended = true;
+    return !this.ended;
+  }
+
+  /** Remaining milliseconds (0 once over). */
+  get remainingMs(): number {
+    return this.active ? this.endsAt - this.o.now() : 0;
+  }
+
+  /** A non-reclaim OPEN or LOCK: GRACE while the period runs. */
+  checkNew(): void {
+    if (this.active) throw new StateError("GRACE");
+  }
+
+  /** A reclaim by `owner`: NO_GRACE after the period, RECLAIM_BAD for a client not recorded. */
+  checkReclaim(owner: Buffer): void {
+    if (!this.active) throw new StateError("NO_GRACE");
+    const k = key(owner);
+    if (this.done.has(k)) throw new StateError("NO_GRACE", "after RECLAIM_COMPLETE");
+    if (!this.previous.has(k)) throw new StateError("RECLAIM_BAD");
+  }
+
+  /** A client confirmed (CREATE_SESSION, SETCLIENTID_CONFIRM): recorded so it may reclaim later. */
+  async confirmed(r: Nfs4ClientRecord): Promise<void> {
+    this.back.add(key(r.owner));
+    await this.o.store.put({ ...r, confirmed: true, reclaimComplete: false });
+  }
+
+  /** RECLAIM_COMPLETE: the owner reclaims no more; the period ends once every recorded one has. */
+  reclaimComplete(owner: Buffer): void {
+    const k = key(owner);
+    this.done.add(k);
+    if ([...this.previous].every((p) => this.done.has(p))) this.ended = true;
+  }
+
+  /** A client forgotten (lease expired, DESTROY_CLIENTID): its record goes. */
+  async forgotten(owner: Buffer): Promise<void> {
+    await this.o.store.remove(owner);
+  }
+
+  /** After the period: removes the records from before the restart whose clients never came back. */
+  async prune(): Promise<number> {
+    if (this.active) return 0;
+    let n = 0;
+    for (const k of this.loaded) {
+      if (this.back.has(k)) continue;
+      await this.o.store.remove(Buffer.from(k, "hex"));
+      n++;
+    }
+    this.loaded.clear();
+    return n;
+  }
+}
