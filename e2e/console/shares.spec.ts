@@ -86,10 +86,15 @@ test("admin creates a share, grants permissions, reads mount commands, edits and
 
   await page.getByRole("tab", { name: "Settings" }).click();
   await page.getByLabel("Read-only").check();
+  await page.getByLabel("Encrypt SMB data").check();
   await page.getByLabel("Squash").selectOption("all_squash");
   await page.getByRole("button", { name: "Save settings" }).click();
   await expect(page.getByRole("status").filter({ hasText: `Share ${name} saved` })).toBeVisible();
-  expect(await api.shares.get.query({ name })).toMatchObject({ readOnly: true, squash: "all_squash" });
+  expect(await api.shares.get.query({ name })).toMatchObject({
+    readOnly: true,
+    squash: "all_squash",
+    encryptData: true,
+  });
 
   await page.getByRole("button", { name: "Delete share" }).click();
   await page

@@ -25,6 +25,11 @@ export interface ShareInfo {
   /** SMB guest access (no credentials) allowed. */
   guest: boolean;
   /**
+   * SMB: every tree connect must encrypt ([MS-SMB2] §3.3.1.6 Share.EncryptData); a session that
+   * cannot is refused. Absent: false.
+   */
+  encryptData?: boolean;
+  /**
    * NFS client list (exports(5)): the first entry matching the peer address decides read or
    * read-write; a peer no entry matches may not use the share. Absent: every host, read-write.
    */

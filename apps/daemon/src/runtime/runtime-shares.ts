@@ -25,6 +25,7 @@ export function toShareInfo(record: ShareRecord): ShareInfo {
     anonGid: record.anonGid,
     protocols: { nfs: record.nfs, smb: record.smb },
     guest: record.guest,
+    encryptData: record.encryptData,
     nfsClients: record.nfsClients,
     anonymousAccess: record.anonymousAccess,
     metadataStore: record.metadataStore,

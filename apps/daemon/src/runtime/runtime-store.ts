@@ -19,6 +19,7 @@ export interface ShareFields {
   nfs?: boolean | undefined;
   smb?: boolean | undefined;
   guest?: boolean | undefined;
+  encryptData?: boolean | undefined;
   nfsClients?: NfsClientRule[] | undefined;
   anonymousAccess?: AnonymousAccess | undefined;
 }

@@ -25,6 +25,8 @@ export const shareCreateInput = z.object({
   nfs: z.boolean().optional(),
   smb: z.boolean().optional(),
   guest: z.boolean().optional(),
+  /** SMB 3 encryption required on this share (Samba's per-share `smb encrypt = required`). */
+  encryptData: z.boolean().optional(),
   nfsClients: nfsClientsSchema.optional(),
   anonymousAccess: anonymousAccessSchema.optional(),
 });
@@ -40,6 +42,8 @@ export const shareUpdateInput = z.object({
   nfs: z.boolean().optional(),
   smb: z.boolean().optional(),
   guest: z.boolean().optional(),
+  /** SMB 3 encryption required on this share (Samba's per-share `smb encrypt = required`). */
+  encryptData: z.boolean().optional(),
   nfsClients: nfsClientsSchema.optional(),
   anonymousAccess: anonymousAccessSchema.optional(),
 });

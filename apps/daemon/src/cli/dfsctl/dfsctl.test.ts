@@ -137,8 +137,11 @@ describe("dfsctl against a running daemon", () => {
       "10.0.0.0/8(rw),*(ro)",
       "--anonymous",
       "none",
+      "--encrypt-data",
+      "true",
     );
     expect(JSON.parse(clients.stdout)).toMatchObject({
+      encryptData: true,
       nfsClients: [
         { host: "10.0.0.0/8", access: "read-write" },
         { host: "*", access: "read" },

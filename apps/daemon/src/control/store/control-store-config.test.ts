@@ -54,6 +54,7 @@ describeOnBothDatabases("ControlStore stores, shares, adapters, settings, audit"
       nfs: true,
       smb: true,
       guest: false,
+      encryptData: false,
     });
     const e = await controlError(
       store.createShare({ name: "/b", metadataStore: "nope", blockStore: "blocks" }),

@@ -92,6 +92,8 @@ export const shares = pgTable("shares", {
   nfs: bool("nfs", true),
   smb: bool("smb", true),
   guest: bool("guest", false),
+  /** SMB 3 encryption required on this share's trees. */
+  encryptData: bool("encrypt_data", false),
   nfsClients: jsonb("nfs_clients")
     .$type<NfsClientRule[]>()
     .notNull()

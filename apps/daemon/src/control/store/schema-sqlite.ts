@@ -84,6 +84,8 @@ export const shares = sqliteTable("shares", {
   nfs: bool("nfs", true),
   smb: bool("smb", true),
   guest: bool("guest", false),
+  /** SMB 3 encryption required on this share's trees. */
+  encryptData: bool("encrypt_data", false),
   /** exports(5)-style client list (see shared nfsClientsSchema); existing shares admit every host. */
   nfsClients: text("nfs_clients", { mode: "json" })
     .$type<NfsClientRule[]>()

@@ -17,6 +17,7 @@ export interface NewShare {
   nfs?: boolean | undefined;
   smb?: boolean | undefined;
   guest?: boolean | undefined;
+  encryptData?: boolean | undefined;
   nfsClients?: NfsClientRule[] | undefined;
   anonymousAccess?: AnonymousAccess | undefined;
 }
@@ -37,6 +38,7 @@ function selectShares({ q, t }: Ctx) {
       nfs: t.shares.nfs,
       smb: t.shares.smb,
       guest: t.shares.guest,
+      encryptData: t.shares.encryptData,
       nfsClients: t.shares.nfsClients,
       anonymousAccess: t.shares.anonymousAccess,
       createdAt: t.shares.createdAt,
@@ -78,6 +80,7 @@ export async function createShare(c: Ctx, s: NewShare): Promise<ShareRecord> {
     nfs: s.nfs ?? true,
     smb: s.smb ?? true,
     guest: s.guest ?? false,
+    encryptData: s.encryptData ?? false,
     nfsClients: s.nfsClients ?? [...DEFAULT_NFS_CLIENTS],
     anonymousAccess: s.anonymousAccess ?? "read-write",
     createdAt: now,

@@ -59,6 +59,7 @@ export interface ShareRecord {
   nfs: boolean;
   smb: boolean;
   guest: boolean;
+  encryptData: boolean;
   nfsClients: NfsClientRule[];
   anonymousAccess: AnonymousAccess;
   createdAt: Date;

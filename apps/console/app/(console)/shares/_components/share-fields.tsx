@@ -22,6 +22,7 @@ export interface ShareFormValues {
   nfs: boolean;
   smb: boolean;
   guest: boolean;
+  encryptData: boolean;
 }
 
 export const NEW_SHARE: ShareFormValues = {
@@ -35,6 +36,7 @@ export const NEW_SHARE: ShareFormValues = {
   nfs: true,
   smb: true,
   guest: false,
+  encryptData: false,
 };
 
 /** The API input (create or update) built from what the form holds. */
@@ -50,6 +52,7 @@ export function shareInput(v: Record<string, unknown>) {
     nfs: v.nfs,
     smb: v.smb,
     guest: v.guest,
+    encryptData: v.encryptData,
   };
 }
 
@@ -135,6 +138,7 @@ export function ShareFields({
         {check("smb", "SMB")}
         {check("readOnly", "Read-only")}
         {check("guest", "SMB guest access")}
+        {check("encryptData", "Encrypt SMB data")}
       </fieldset>
     </div>
   );

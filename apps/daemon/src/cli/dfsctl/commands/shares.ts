@@ -74,6 +74,7 @@ interface ShareOptions {
   nfs?: boolean;
   smb?: boolean;
   guest?: boolean;
+  encryptData?: boolean;
   nfsClients?: NfsClientRule[];
   anonymous?: AccessLevel;
 }
@@ -89,6 +90,7 @@ function shareOptions(command: Command): Command {
     .option("--nfs <on>", "serve over NFS (true|false)", parseBool)
     .option("--smb <on>", "serve over SMB (true|false)", parseBool)
     .option("--guest <on>", "allow SMB guest access (true|false)", parseBool)
+    .option("--encrypt-data <on>", "require SMB 3 encryption on this share (true|false)", parseBool)
     .option(
       "--nfs-clients <list>",
       "NFS hosts allowed, first match wins: HOST(ro|rw),… (HOST *, IP, CIDR)",
@@ -113,6 +115,7 @@ function fields(opts: ShareOptions & { readWrite?: boolean }) {
     nfs: opts.nfs,
     smb: opts.smb,
     guest: opts.guest,
+    encryptData: opts.encryptData,
     nfsClients: opts.nfsClients,
     anonymousAccess: opts.anonymous,
   };

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { AES_128_CCM } from "../auth/encryption.ts";
 import * as C from "../constants.ts";
 import {
   STATUS_ACCESS_DENIED,
@@ -18,6 +19,7 @@ describe("TREE_CONNECT / TREE_DISCONNECT", () => {
       shareInfo("/export"),
       shareInfo("/frozen", { readOnly: true }),
       shareInfo("/nfsonly", { protocols: { nfs: true, smb: false } }),
+      shareInfo("/vault", { encryptData: true }),
     ],
   });
 
@@ -47,7 +49,7 @@ describe("TREE_CONNECT / TREE_DISCONNECT", () => {
     expect(smb.h.ctx.clients.disconnect(entry?.id ?? "")).toBe("gone");
   });
 
-  it("refuses unknown and NFS-only shares with BAD_NETWORK_NAME; accepts IPC$ (no pipes)", async () => {
+  it("refuses unknown and NFS-only shares with BAD_NETWORK_NAME; accepts IPC$", async () => {
     const c = await SmbTestClient.connect(smb.h.port);
     await c.negotiate();
     await c.sessionSetup(ALICE.user, ALICE.password);
@@ -71,6 +73,24 @@ describe("TREE_CONNECT / TREE_DISCONNECT", () => {
     // Reading the root still works.
     await open(alice, "", { access: C.FILE_READ_ATTRIBUTES | C.FILE_LIST_DIRECTORY });
     alice.close();
+  });
+
+  it("a share stored with encryptData refuses a session that cannot encrypt and flags ENCRYPT_DATA", async () => {
+    const plain = await SmbTestClient.connect(smb.h.port);
+    await plain.negotiate([C.SMB2_DIALECT_210]);
+    await plain.sessionSetup(ALICE.user, ALICE.password);
+    expect((await plain.treeConnect("vault")).status).toBe(STATUS_ACCESS_DENIED);
+    const export_ = await plain.treeConnect("export");
+    expect(export_.body.readUInt32LE(4) & C.SMB2_SHAREFLAG_ENCRYPT_DATA).toBe(0);
+    plain.close();
+    const c = await SmbTestClient.connect(smb.h.port);
+    await c.negotiate([C.SMB2_DIALECT_300], C.SMB2_NEGOTIATE_SIGNING_ENABLED, C.SMB2_GLOBAL_CAP_ENCRYPTION);
+    await c.sessionSetup(ALICE.user, ALICE.password);
+    c.encrypt(AES_128_CCM);
+    const t = await c.treeConnect("vault");
+    expect([t.status, t.sealed]).toEqual([0, true]);
+    expect(t.body.readUInt32LE(4) & C.SMB2_SHAREFLAG_ENCRYPT_DATA).toBe(C.SMB2_SHAREFLAG_ENCRYPT_DATA);
+    c.close();
   });
 
   it("after TREE_DISCONNECT the tree id is gone", async () => {

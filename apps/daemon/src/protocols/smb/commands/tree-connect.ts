@@ -1,9 +1,9 @@
 /**
  * SMB2 TREE_CONNECT / TREE_DISCONNECT ([MS-SMB2] §2.2.9–2.2.12, §3.3.5.7). `\\host\export` maps to
  * the share "/export" (case-insensitive, as Windows share names are); the share must have SMB
- * enabled and the user a permission other than "none". Guests need a guest share. A share in the
- * `encryptedShares` setting (or any share when the server requires encryption) answers
- * SMB2_SHAREFLAG_ENCRYPT_DATA and needs a session that can encrypt (§3.3.5.7).
+ * enabled and the user a permission other than "none". Guests need a guest share. A share stored
+ * with `encryptData`, or in the `encryptedShares` setting (or any share when the server requires
+ * encryption), answers SMB2_SHAREFLAG_ENCRYPT_DATA and needs a session that can encrypt (§3.3.5.7).
  */
 
 import type { ShareInfo } from "../../../domain/share.ts";
@@ -99,7 +99,8 @@ export async function treeConnect(req: SmbRequest): Promise<Reply> {
   const writable = root.access?.level === "read-write" && !share.readOnly;
   const maximalAccess = writable ? FILE_ALL_ACCESS : FILE_GENERIC_READ | FILE_GENERIC_EXECUTE;
   const cfg = req.server.config;
-  const encryptData = cfg.encryptionRequired || cfg.encryptedShares.has(smbName.toLowerCase());
+  const encryptData =
+    cfg.encryptionRequired || share.encryptData === true || cfg.encryptedShares.has(smbName.toLowerCase());
   // §3.3.5.7: an encrypted share refuses a session (dialect, client) that cannot encrypt.
   if (encryptData && !session.cipher) throw new SmbError(STATUS_ACCESS_DENIED, "share requires encryption");
   const tree: Tree = {

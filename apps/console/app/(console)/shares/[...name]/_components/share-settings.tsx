@@ -21,6 +21,7 @@ interface ShareRecordLike {
   nfs: boolean;
   smb: boolean;
   guest: boolean;
+  encryptData: boolean;
 }
 
 export function ShareSettings({

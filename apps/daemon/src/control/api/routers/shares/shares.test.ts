@@ -26,6 +26,10 @@ describeOnBothDatabases("shares router", (dialect) => {
       readOnly: false,
     });
     expect(api.runtime.shares.get("/data")?.squash).toBe("all_squash");
+    expect(s.encryptData).toBe(false);
+    await admin.shares.update({ name: "/data", encryptData: true });
+    expect(api.runtime.shares.get("/data")?.encryptData).toBe(true);
+    expect((await admin.shares.get({ name: "/data" })).encryptData).toBe(true);
     await admin.shares.update({ name: "/data", readOnly: true });
     expect(api.runtime.shares.get("/data")?.readOnly).toBe(true);
     expect((await admin.shares.get({ name: "/data" })).readOnly).toBe(true);
@@ -51,6 +55,8 @@ describeOnBothDatabases("shares router", (dialect) => {
     expect([dup.code, dup.message]).toEqual(["CONFLICT", "name /export already exists"]);
     const badSquash = await trpcError(admin.shares.update({ name: "/export", squash: "some" } as never));
     expect(badSquash.message.split(":")[0]).toBe("squash");
+    const badEncrypt = await trpcError(admin.shares.update({ name: "/export", encryptData: "yes" } as never));
+    expect([badEncrypt.code, badEncrypt.message.split(":")[0]]).toEqual(["BAD_REQUEST", "encryptData"]);
     expect([...api.runtime.shares.keys()]).toEqual(["/export"]);
     expect((await api.store.listShares()).map((x) => x.name)).toEqual(["/export"]);
   });

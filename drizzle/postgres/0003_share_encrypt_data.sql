@@ -1,0 +1,1 @@
+ALTER TABLE "shares" ADD COLUMN "encrypt_data" boolean DEFAULT false NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE `shares` ADD `encrypt_data` integer DEFAULT false NOT NULL;
