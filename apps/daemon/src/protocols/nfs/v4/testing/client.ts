@@ -207,6 +207,11 @@ export class Nfs4Client {
     this.seq = 0;
   }
 
+  /** The sequence id the last `sequence()` used. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   /** SEQUENCE op for slot 0 with the next sequence id (or `seq` to replay one). */
   sequence(seq?: number, slot = 0): OpArg {
     const id = this.sessionId;
