@@ -1,15 +1,17 @@
 /**
  * SMB benchmark: the same smbclient transfer (put then get of one file, default 256 MiB) against
  * DittoFS (fs block store + WAL, like a disk-backed server) and against Samba (Debian smbd on a
- * loopback port) in one run, same client, same machine. Prints MiB/s per server and direction and
- * the ratio DittoFS/Samba (above 1.0: DittoFS is faster). Every get is checked against the source.
+ * loopback port) in one run, same client, same machine, rounds interleaved between the servers.
+ * Prints one JSON line per round (MiB/s per server and direction, the 1-minute load average),
+ * then per direction the range over the rounds and the range of the per-round ratio DittoFS/Samba
+ * (above 1.0: DittoFS is faster). Every get is checked against the source.
  *
  *   npx tsx bench/smb.ts [--mib 256] [--rounds 3] [--protocol SMB3_11] [--signing off|required]
  */
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { ALICE, startSmbHarness } from "../apps/daemon/src/protocols/smb/testing/harness.ts";
@@ -62,20 +64,26 @@ async function smbclient(t: Target, cmd: string, cwd: string): Promise<number> {
   return performance.now() - t0;
 }
 
-async function measure(t: Target, work: string, sum: string): Promise<{ putMiBs: number; getMiBs: number }> {
-  let bestPut = Number.POSITIVE_INFINITY;
-  let bestGet = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < rounds; r++) {
-    bestPut = Math.min(bestPut, await smbclient(t, `put src.bin bench-${r}.bin`, work));
-    const out = `got-${t.name}-${r}.bin`;
-    bestGet = Math.min(bestGet, await smbclient(t, `get bench-${r}.bin ${out}`, work));
-    if ((await sha256(join(work, out))) !== sum)
-      throw new Error(`${t.name}: get ${r} differs from the source`);
-    rmSync(join(work, out));
-    await smbclient(t, `rm bench-${r}.bin`, work);
-  }
-  return { putMiBs: (mib * 1000) / bestPut, getMiBs: (mib * 1000) / bestGet };
+/** One put and one get of `src.bin` (checked against the source); the seconds of each. */
+async function transfer(
+  t: Target,
+  work: string,
+  sum: string,
+  r: number,
+): Promise<{ put: number; get: number }> {
+  const put = await smbclient(t, `put src.bin bench-${r}.bin`, work);
+  const out = `got-${t.name}-${r}.bin`;
+  const get = await smbclient(t, `get bench-${r}.bin ${out}`, work);
+  if ((await sha256(join(work, out))) !== sum) throw new Error(`${t.name}: get ${r} differs from the source`);
+  rmSync(join(work, out));
+  await smbclient(t, `rm bench-${r}.bin`, work);
+  return { put: put / 1000, get: get / 1000 };
 }
+
+type Round = { putMiBs: number; getMiBs: number };
+
+const range = (xs: number[], digits = 1) =>
+  `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 
 const work = mkdtempSync(join(tmpdir(), "dittofs-bench-smb-"));
 const src = join(work, "src.bin");
@@ -85,35 +93,39 @@ const ditto = await startSmbHarness({ wal: true });
 const password = `Bench-${randomBytes(6).toString("hex")}`;
 const samba = await startSamba({ user: "smbbench", password, share: "export" });
 try {
-  const results = {
-    dittofs: await measure(
-      { name: "dittofs", port: ditto.port, share: "export", user: ALICE.user, password: ALICE.password },
-      work,
-      sum,
-    ),
-    samba: await measure(
-      { name: "samba", port: samba.port, share: samba.share, user: "smbbench", password },
-      work,
-      sum,
-    ),
+  const dittoT = {
+    name: "dittofs",
+    port: ditto.port,
+    share: "export",
+    user: ALICE.user,
+    password: ALICE.password,
   };
+  const sambaT = { name: "samba", port: samba.port, share: samba.share, user: "smbbench", password };
+  // Rounds interleaved (DittoFS, Samba, DittoFS, …): on a shared machine both see the same load.
+  const rows: { dittofs: Round; samba: Round; load: number }[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const load = loadavg()[0]!;
+    const d = await transfer(dittoT, work, sum, r);
+    const g = await transfer(sambaT, work, sum, r);
+    const row = {
+      dittofs: { putMiBs: mib / d.put, getMiBs: mib / d.get },
+      samba: { putMiBs: mib / g.put, getMiBs: mib / g.get },
+      load,
+    };
+    rows.push(row);
+    console.log(JSON.stringify({ bench: "smbclient", round: r + 1, mib, protocol: values.protocol, ...row }));
+  }
   console.log(
-    JSON.stringify({
-      bench: "smbclient",
-      mib,
-      rounds,
-      protocol: values.protocol,
-      signing: values.signing,
-      ...results,
-    }),
+    `${rounds} interleaved rounds, ${values.protocol}, signing ${values.signing}, load ${range(rows.map((x) => x.load))}:`,
   );
-  const f = (x: number) => x.toFixed(1);
-  console.log(
-    `put: DittoFS ${f(results.dittofs.putMiBs)} MiB/s, Samba ${f(results.samba.putMiBs)} MiB/s, ratio ${(results.dittofs.putMiBs / results.samba.putMiBs).toFixed(2)}`,
-  );
-  console.log(
-    `get: DittoFS ${f(results.dittofs.getMiBs)} MiB/s, Samba ${f(results.samba.getMiBs)} MiB/s, ratio ${(results.dittofs.getMiBs / results.samba.getMiBs).toFixed(2)}`,
-  );
+  for (const dir of ["putMiBs", "getMiBs"] as const) {
+    const d = rows.map((x) => x.dittofs[dir]);
+    const g = rows.map((x) => x.samba[dir]);
+    const ratios = rows.map((x) => x.dittofs[dir] / x.samba[dir]);
+    console.log(
+      `${dir === "putMiBs" ? "put" : "get"}: DittoFS ${range(d)} MiB/s, Samba ${range(g)} MiB/s, ratio ${range(ratios, 2)}`,
+    );
+  }
 } finally {
   await samba.stop();
   await ditto.stop();
