@@ -2,7 +2,12 @@
  * NFSv3 benchmark: DittoFS against NFS-Ganesha (VFS FSAL) in one run, same client, same machine.
  *
  *   npx tsx bench/nfs.ts [--seq-mib 256] [--files 2000] [--rand 5000] [--qd 8] [--stores persistent|memory]
- *                        [--rounds 2] [--profile DIR] [--no-nfsbench] [--nfsbench-rounds 3] [--only-nfsbench]
+ *                        [--ganesha-fsal VFS|MEM] [--rounds 2] [--profile DIR] [--no-nfsbench]
+ *                        [--nfsbench-rounds 3] [--only-nfsbench]
+ *
+ * `--stores memory --ganesha-fsal MEM` compares the engines without their disks: DittoFS on the
+ * memory metadata and block stores against Ganesha's MEM FSAL (which keeps at most 2 MiB per file,
+ * e2e/peers/ganesha.ts, so its seq figures are the protocol cost only).
  *
  * The client is a small C program over libnfs (bench/nfs-workload.c, compiled here with gcc into a
  * temp dir): sequential write/read with 1 MiB I/O (qd requests in flight), random 4 KiB reads, small
@@ -16,7 +21,7 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { startGanesha } from "../e2e/peers/ganesha.ts";
@@ -33,6 +38,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "2" },
     qd: { type: "string", default: "8" },
     stores: { type: "string", default: "persistent" },
+    "ganesha-fsal": { type: "string", default: "VFS" },
     profile: { type: "string" },
     "no-nfsbench": { type: "boolean", default: false },
     "nfsbench-rounds": { type: "string", default: "3" },
@@ -126,7 +132,9 @@ const span = (xs: number[], digits: number) =>
 /** nfsbench against both servers, rounds interleaved; prints every line and the ranges. */
 async function nfsbenchRounds(dUrl: string, gUrl: string): Promise<void> {
   const rounds = Number(values["nfsbench-rounds"]);
-  console.log(`nfsbench (../shared/tools/nfsbench), ${rounds} interleaved rounds, one JSON line per run:`);
+  console.log(
+    `nfsbench (../shared/tools/nfsbench), DittoFS ${values.stores} stores vs Ganesha ${values["ganesha-fsal"]}, ${rounds} interleaved rounds, load ${loadavg()[0]!.toFixed(1)}, one JSON line per run:`,
+  );
   const ds: Result[] = [];
   const gs: Result[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -137,6 +145,7 @@ async function nfsbenchRounds(dUrl: string, gUrl: string): Promise<void> {
     ds.push(JSON.parse(d) as Result);
     gs.push(JSON.parse(g) as Result);
   }
+  console.log(`load after the rounds: ${loadavg()[0]!.toFixed(1)}`);
   console.log(
     `${"nfsbench metric".padEnd(24)} ${"dittofs".padStart(20)} ${"ganesha".padStart(20)} ${"ratio".padStart(12)}`,
   );
@@ -222,9 +231,11 @@ function table(d: Result, g: Result): string {
 
 async function main(): Promise<void> {
   const bin = await buildClient();
-  const ganeshaDir = join(work, "ganesha-export");
-  mkdirSync(ganeshaDir, { mode: 0o777 });
-  const ganesha = await startGanesha({ fsal: "VFS", exportPath: ganeshaDir });
+  const fsal = values["ganesha-fsal"];
+  if (fsal !== "VFS" && fsal !== "MEM") throw new Error(`--ganesha-fsal: VFS or MEM, not ${fsal}`);
+  const ganeshaDir = fsal === "MEM" ? "/mem" : join(work, "ganesha-export");
+  if (fsal === "VFS") mkdirSync(ganeshaDir, { mode: 0o777 });
+  const ganesha = await startGanesha({ fsal, exportPath: ganeshaDir });
   const dittofs = await startDittofs();
   const dUrl = `nfs://127.0.0.1/export?version=3&nfsport=${dittofs.port}&mountport=${dittofs.port}`;
   const gUrl = `nfs://127.0.0.1${ganesha.exportPath}?version=3&nfsport=${ganesha.nfsPort}&mountport=${ganesha.mountPort}`;
@@ -241,7 +252,7 @@ async function main(): Promise<void> {
       ds.push(await workload(bin, dUrl));
       gs.push(await workload(bin, gUrl));
       console.log(`round ${i + 1} DittoFS (${values.stores} stores): ${JSON.stringify(ds.at(-1))}`);
-      console.log(`round ${i + 1} Ganesha (VFS): ${JSON.stringify(gs.at(-1))}`);
+      console.log(`round ${i + 1} Ganesha (${values["ganesha-fsal"]}): ${JSON.stringify(gs.at(-1))}`);
     }
     console.log(`best of ${values.rounds} rounds per metric (shared, noisy machine):`);
     console.log(table(best(ds), best(gs)));
