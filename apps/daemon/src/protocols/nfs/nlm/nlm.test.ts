@@ -186,6 +186,29 @@ describe("NLM v4", () => {
     expect((await test(waiter, true)).stat).toBe(n.NLM4_GRANTED);
   });
 
+  it("FREE_ALL from another host leaves the locks this host took under the same name", async () => {
+    const { client, root, port } = h();
+    const fh = await makeFile(client, root, uniq());
+    const held = lock(fh, "samename", 1, 0n, 0n);
+    expect(await doLock(held, true, false)).toBe(n.NLM4_GRANTED);
+    // A second host (127.0.0.2) claims to be "samename" rebooting: only its own locks may go.
+    const other = await RpcClient.connect(port, "127.0.0.1", undefined, "127.0.0.2");
+    try {
+      await other.call(
+        NLM_PROGRAM,
+        n.NLM_V4,
+        n.NLMPROC4_FREE_ALL,
+        (w) => w.string("samename").int32(0),
+        client.auth,
+      );
+    } finally {
+      other.close();
+    }
+    expect((await test(lock(fh, "prober", 2, 0n, 0n), true)).stat).toBe(n.NLM4_DENIED);
+    await nlm(n.NLMPROC4_FREE_ALL, (w) => w.string("samename").int32(0));
+    expect((await test(lock(fh, "prober", 2, 0n, 0n), true)).stat).toBe(n.NLM4_GRANTED);
+  });
+
   it("conflicts with a byte-range lock another protocol (SMB) holds through the file service", async () => {
     const { client, root, ctx } = h();
     const fh = await makeFile(client, root, uniq());

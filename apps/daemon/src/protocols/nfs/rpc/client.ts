@@ -44,9 +44,15 @@ export class RpcClient {
     socket.on("close", () => this.failAll(new Error("connection closed")));
   }
 
-  static connect(port: number, host = "127.0.0.1", timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RpcClient> {
+  /** `localAddress`: the source address (127.0.0.2 plays a second client host in tests). */
+  static connect(
+    port: number,
+    host = "127.0.0.1",
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    localAddress?: string,
+  ): Promise<RpcClient> {
     return new Promise((resolve, reject) => {
-      const s = connect({ port, host });
+      const s = connect({ port, host, ...(localAddress === undefined ? {} : { localAddress }) });
       const timer = setTimeout(() => s.destroy(new Error("connect timeout")), timeoutMs);
       s.once("connect", () => {
         clearTimeout(timer);
