@@ -1,13 +1,13 @@
 /**
  * SMB2 SET_INFO ([MS-SMB2] §2.2.39, §3.3.5.21; [MS-FSA] §2.1.5.14): basic, rename, link,
- * disposition, position, mode, allocation, end-of-file. Of a security descriptor only the owner
- * and group are applied (Unix SIDs S-1-22-1/2-<id>), with the POSIX chown rules of SETATTR; the
- * DACL is accepted and ignored (mode is managed over NFS); file-system classes are refused.
+ * disposition, position, mode, allocation, end-of-file. A security descriptor's owner and group
+ * (Unix SIDs S-1-22-1/2-<id>) and DACL (as a mode, info/security.ts) are applied with the POSIX
+ * chown/chmod rules of SETATTR; file-system classes are refused.
  */
 import type { SetAttrs } from "../../../metadata/types.ts";
 import { fromFiletime } from "../attrs.ts";
 import * as C from "../constants.ts";
-import { ownershipOf } from "../info/security.ts";
+import { DaclNotRepresentable, modeOfDacl, ownershipOf } from "../info/security.ts";
 import * as S from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
 import { parsePath, resolvePath } from "../paths.ts";
@@ -178,7 +178,11 @@ async function setFileInfo(req: SmbRequest, open: Open, cls: number, buf: Buffer
   throw new SmbError(S.STATUS_INVALID_INFO_CLASS);
 }
 
-/** [MS-SMB2] §3.3.5.21.3: owner/group changes need WRITE_OWNER; EPERM (not root/owner) → ACCESS_DENIED. */
+/**
+ * [MS-SMB2] §3.3.5.21.3: owner/group changes need WRITE_OWNER, a DACL WRITE_DAC; both go through
+ * the file service's setattr, so POSIX chown/chmod rules apply (EPERM, not root/owner →
+ * ACCESS_DENIED). A DACL a mode cannot express is refused with NOT_SUPPORTED (info/security.ts).
+ */
 async function setSecurity(req: SmbRequest, open: Open, additional: number, buf: Buffer): Promise<void> {
   if (!(open.grantedAccess & (C.WRITE_DAC | C.WRITE_OWNER))) throw new SmbError(S.STATUS_ACCESS_DENIED);
   let ids: ReturnType<typeof ownershipOf>;
@@ -188,12 +192,28 @@ async function setSecurity(req: SmbRequest, open: Open, additional: number, buf:
     throw new SmbError(S.STATUS_INVALID_PARAMETER, "SecurityDescriptor");
   }
   if (ids.uid === null || ids.gid === null) throw new SmbError(S.STATUS_INVALID_OWNER);
-  if (ids.uid === undefined && ids.gid === undefined) return;
-  need(open, C.WRITE_OWNER);
   const attrs: SetAttrs = {};
+  if (ids.uid !== undefined || ids.gid !== undefined) need(open, C.WRITE_OWNER);
   if (ids.uid !== undefined) attrs.uid = ids.uid;
   if (ids.gid !== undefined) attrs.gid = ids.gid;
+  if (additional & C.DACL_SECURITY_INFORMATION) {
+    need(open, C.WRITE_DAC);
+    const attr = await req.server.ctx.files.getattr(fileCall(open));
+    const owner = { uid: attrs.uid ?? attr.uid, gid: attrs.gid ?? attr.gid };
+    attrs.mode = daclMode(buf, owner, attr.mode);
+    if (attrs.mode === attr.mode) delete attrs.mode;
+  }
+  if (Object.keys(attrs).length === 0) return;
   await req.server.ctx.files.setattr(fileCall(open), { attrs });
+}
+
+function daclMode(buf: Buffer, owner: { uid: number; gid: number }, mode: number): number {
+  try {
+    return modeOfDacl(buf, owner, mode);
+  } catch (e) {
+    if (e instanceof DaclNotRepresentable) throw new SmbError(S.STATUS_NOT_SUPPORTED, e.message);
+    throw new SmbError(S.STATUS_INVALID_PARAMETER, "SecurityDescriptor");
+  }
 }
 
 export async function setInfo(req: SmbRequest): Promise<Reply> {

@@ -1,7 +1,12 @@
 /**
- * A minimal self-relative SECURITY_DESCRIPTOR ([MS-DTYP] §2.4.6) mapped from owner/group/mode:
- * owner S-1-22-1-<uid>, group S-1-22-2-<gid> (Samba's Unix SIDs), and a DACL with one allow ACE
- * each for owner, group and Everyone from the rwx bits.
+ * Security descriptors mapped to and from POSIX owner/group/mode ([MS-DTYP] §2.4.6 self-relative
+ * SECURITY_DESCRIPTOR, §2.4.5 ACL, §2.4.4.2 ACCESS_ALLOWED_ACE). The mapping, as Samba's Unix
+ * SIDs do it: a uid is S-1-22-1-<uid>, a gid S-1-22-2-<gid>; the DACL holds one allow ACE each for
+ * the owner, the group and Everyone (S-1-1-0) from the three rwx triplets (r = FILE_READ_DATA,
+ * w = FILE_WRITE_DATA, x = FILE_EXECUTE; the owner also holds WRITE_DAC/WRITE_OWNER). A DACL set by
+ * a client maps back only when it has that shape: allow ACEs for the owner, group or Everyone
+ * (inherit-only ACEs are ignored, a NULL DACL is mode 0777); a deny ACE or another SID cannot be
+ * expressed by a mode and is refused (DaclNotRepresentable).
  */
 import type { FileAttr } from "../../../metadata/types.ts";
 import * as C from "../constants.ts";
@@ -10,6 +15,17 @@ import { SmbWriter } from "../wire.ts";
 const SE_DACL_PRESENT = 0x0004;
 const SE_SELF_RELATIVE = 0x8000;
 const ACCESS_ALLOWED_ACE_TYPE = 0;
+/** AceFlags: the ACE only passes to children; it grants nothing on this file. */
+const INHERIT_ONLY_ACE = 0x08;
+/** ACL header: AclRevision, Sbz1, AclSize, AceCount, Sbz2; ACE header: AceType, AceFlags, AceSize. */
+const ACL_HEADER_BYTES = 8;
+const ACE_HEADER_BYTES = 4;
+/** More ACEs than this in one DACL are refused (a mode needs three). */
+export const MAX_DACL_ACES = 256;
+const GENERIC_ALL = 0x10000000;
+const GENERIC_EXECUTE = 0x20000000;
+const GENERIC_WRITE = 0x40000000;
+const GENERIC_READ = 0x80000000;
 
 export function sid(authority: number, ...subs: number[]): Buffer {
   const w = new SmbWriter(8 + 4 * subs.length);
@@ -106,4 +122,56 @@ export function ownershipOf(sd: Buffer, additional: number): { uid?: number | nu
   if (additional & C.OWNER_SECURITY_INFORMATION && ownerOff !== 0) out.uid = unixId(sd, ownerOff, 1);
   if (additional & C.GROUP_SECURITY_INFORMATION && groupOff !== 0) out.gid = unixId(sd, groupOff, 2);
   return out;
+}
+
+/** A DACL a POSIX mode cannot express (a deny ACE, a SID other than owner, group or Everyone). */
+export class DaclNotRepresentable extends Error {
+  override name = "DaclNotRepresentable";
+}
+
+/** The rwx bits an access mask grants (generic rights count as their specific ones). */
+function bitsOf(mask: number): number {
+  let bits = 0;
+  if (mask & (C.FILE_READ_DATA | GENERIC_READ | GENERIC_ALL)) bits |= 4;
+  if (mask & (C.FILE_WRITE_DATA | GENERIC_WRITE | GENERIC_ALL)) bits |= 2;
+  if (mask & (C.FILE_EXECUTE | GENERIC_EXECUTE | GENERIC_ALL)) bits |= 1;
+  return bits;
+}
+
+/**
+ * The mode a SET_INFO DACL asks for, given the file's (possibly just changed) owner and group:
+ * the permission bits from the allow ACEs, the set-id and sticky bits of `mode` kept. Throws
+ * RangeError for a malformed descriptor, DaclNotRepresentable for one a mode cannot express.
+ */
+export function modeOfDacl(sd: Buffer, owner: { uid: number; gid: number }, mode: number): number {
+  if (sd.length < SD_HEADER_BYTES) throw new RangeError("security descriptor");
+  const control = sd.readUInt16LE(2);
+  const off = sd.readUInt32LE(16);
+  const special = mode & 0o7000;
+  if (!(control & SE_DACL_PRESENT) || off === 0) return special | 0o777;
+  if (off < SD_HEADER_BYTES || off + ACL_HEADER_BYTES > sd.length) throw new RangeError("DACL offset");
+  const size = sd.readUInt16LE(off + 2);
+  const count = sd.readUInt16LE(off + 4);
+  if (off + size > sd.length || count > MAX_DACL_ACES) throw new RangeError("DACL size");
+  const who = [sid(22, 1, owner.uid), sid(22, 2, owner.gid), sid(1, 0)];
+  const bits = [0, 0, 0];
+  let at = off + ACL_HEADER_BYTES;
+  for (let i = 0; i < count; i++) {
+    if (at + ACE_HEADER_BYTES + 4 > off + size) throw new RangeError("ACE offset");
+    const type = sd[at]!;
+    const flags = sd[at + 1]!;
+    const aceSize = sd.readUInt16LE(at + 2);
+    if (aceSize < ACE_HEADER_BYTES + 4 + SID_HEADER_BYTES || at + aceSize > off + size) {
+      throw new RangeError("ACE size");
+    }
+    const mask = sd.readUInt32LE(at + 4);
+    const aceSid = sd.subarray(at + 8, at + aceSize);
+    at += aceSize;
+    if (flags & INHERIT_ONLY_ACE) continue;
+    if (type !== ACCESS_ALLOWED_ACE_TYPE) throw new DaclNotRepresentable(`ACE type ${type}`);
+    const k = who.findIndex((w) => aceSid.subarray(0, w.length).equals(w));
+    if (k < 0) throw new DaclNotRepresentable("ACE for a SID other than owner, group or Everyone");
+    bits[k]! |= bitsOf(mask);
+  }
+  return special | (bits[0]! << 6) | (bits[1]! << 3) | bits[2]!;
 }
