@@ -22,6 +22,7 @@ import {
   SMB2_FLAGS_SIGNED,
   SMB2_NEGOTIATE,
   SMB2_PROTOCOL_ID,
+  SMB2_SESSION_SETUP,
 } from "./constants.ts";
 import { FrameTooLargeError, transportHeader } from "./framing.ts";
 import { breakNotificationHeader, decodeHeader, encodeHeader, type Smb2Header } from "./header.ts";
@@ -38,7 +39,7 @@ import {
 } from "./ntstatus.ts";
 import { type OutMessage, ReplyWriter, type Sealer } from "./reply-writer.ts";
 import { type CommandSpec, type CompoundState, newCompound, type Reply, SmbRequest } from "./request.ts";
-import { bindSession, checkRelated, checkStructureSize } from "./request-checks.ts";
+import { bindSession, checkRelated, checkStructureSize, reauthKey } from "./request-checks.ts";
 import { checkEncrypted, sealer, unseal } from "./sealing.ts";
 import { MAX_PENDING_ASYNC, type Open, type Session, type SmbServerState } from "./state.ts";
 import { ntStatusOf, SmbError } from "./status.ts";
@@ -139,6 +140,7 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
       // An admin's disconnect closes the connection; teardown then closes its opens.
       { disconnect: () => socket.destroy() },
     );
+    server.connections.add(this);
     this.localAddress = socket.localAddress ?? "127.0.0.1";
     this.remoteAddress = socket.remoteAddress ?? "?";
     socket.setNoDelay(true);
@@ -302,6 +304,7 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
       checkStructureSize(spec, msg);
       checkRelated(req, this.sessions);
       if (spec.needsSession) signKey = bindSession(this.sessions, this.dialect, req, msg);
+      else if (h.Command === SMB2_SESSION_SETUP) signKey = reauthKey(this.sessions, this.dialect, req, msg);
       if (spec.needsTree) {
         const tree = req.session!.trees.get(treeId);
         if (!tree) throw new SmbError(STATUS_NETWORK_NAME_DELETED);
@@ -481,6 +484,7 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
       // this is the backstop) would otherwise keep its share mode and handle forever.
       for (const open of [...this.opens.values()]) await closeOpen(this, open).catch(() => undefined);
     } finally {
+      this.server.connections.delete(this);
       this.sessions.clear();
       this.server.ctx.clients.remove(this.clientId);
     }

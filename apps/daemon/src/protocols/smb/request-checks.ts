@@ -52,3 +52,19 @@ export function bindSession(
   if (!signed && session.signingRequired) throw new SmbError(STATUS_ACCESS_DENIED, "unsigned request");
   return key;
 }
+
+/**
+ * SESSION_SETUP on a valid session is a re-authentication (§3.3.5.5): it is checked like any
+ * request of the session (signature, signing required) and its replies, errors included, are
+ * signed with the session's unchanged key, which this returns (null for a new session).
+ */
+export function reauthKey(
+  sessions: Map<bigint, Session>,
+  dialect: number,
+  req: SmbRequest,
+  msg: Buffer,
+): Buffer | null {
+  const session = req.header.SessionId === 0n ? undefined : sessions.get(req.header.SessionId);
+  if (session?.state !== "valid") return null;
+  return bindSession(sessions, dialect, req, msg);
+}

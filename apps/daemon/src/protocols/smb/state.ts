@@ -184,6 +184,8 @@ export class SmbServerState {
   readonly watchers = new Map<string, Set<Open>>();
   /** Of those, the subtree watches (SMB2_WATCH_TREE). */
   readonly treeWatchers = new Set<Open>();
+  /** Live connections (their sessions are §3.3.1.1 GlobalSessionTable; PreviousSessionId looks there). */
+  readonly connections = new Set<SmbConnectionPort>();
   constructor(
     readonly ctx: AdapterContext,
     readonly config: SmbConfig,
@@ -191,6 +193,15 @@ export class SmbServerState {
 
   newSessionId(): bigint {
     return this.nextSession++;
+  }
+
+  /** A session of any connection by its id, with the connection holding it. */
+  findSession(id: bigint): { session: Session; conn: SmbConnectionPort } | null {
+    for (const conn of this.connections) {
+      const session = conn.sessions.get(id);
+      if (session) return { session, conn };
+    }
+    return null;
   }
 
   file(key: string, handle?: Buffer): FileState {

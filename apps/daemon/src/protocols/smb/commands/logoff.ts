@@ -1,13 +1,19 @@
 /** SMB2 LOGOFF ([MS-SMB2] §2.2.7, §3.3.5.6): closes the session's opens and forgets it. */
+import type { SmbConnectionPort } from "../connection-port.ts";
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
+import type { Session } from "../state.ts";
 
 export const EMPTY_4 = (): Buffer => Buffer.from([4, 0, 0, 0]);
 
-export async function logoff(req: SmbRequest): Promise<Reply> {
-  const session = req.requireSession();
-  await req.conn.closeSessionOpens(session);
+/** Ends a session: its opens closed, its trees and the session forgotten (LOGOFF, failed reauth). */
+export async function endSession(conn: SmbConnectionPort, session: Session): Promise<void> {
+  await conn.closeSessionOpens(session);
   session.trees.clear();
-  req.conn.sessions.delete(session.id);
+  conn.sessions.delete(session.id);
+}
+
+export async function logoff(req: SmbRequest): Promise<Reply> {
+  await endSession(req.conn, req.requireSession());
   return { body: EMPTY_4() };
 }
 

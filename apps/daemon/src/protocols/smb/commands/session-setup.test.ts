@@ -1,9 +1,15 @@
 import { describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
-import { STATUS_ACCESS_DENIED, STATUS_LOGON_FAILURE, STATUS_USER_SESSION_DELETED } from "../ntstatus.ts";
+import {
+  STATUS_ACCESS_DENIED,
+  STATUS_END_OF_FILE,
+  STATUS_LOGON_FAILURE,
+  STATUS_USER_SESSION_DELETED,
+} from "../ntstatus.ts";
+import { open, readBody } from "../testing/bodies.ts";
 import { shareInfo } from "../testing/context.ts";
 import { useSmbHarness } from "../testing/fixture.ts";
-import { ALICE, startSmbHarness } from "../testing/harness.ts";
+import { ALICE, BOB, startSmbHarness } from "../testing/harness.ts";
 import { SmbTestClient } from "../testing/smb-client.ts";
 
 const ECHO = Buffer.from([4, 0, 0, 0]);
@@ -73,5 +79,34 @@ describe("SESSION_SETUP (NTLMv2) and signing", () => {
     expect((await c.treeConnect("public")).status).toBe(0);
     c.close();
     await g.stop();
+  });
+
+  it("re-authenticates a live session: same keys, opens kept; a failed re-authentication ends it", async () => {
+    const c = await smb.login([C.SMB2_DIALECT_300]);
+    c.sign = true;
+    const f = await open(c, "reauth.txt");
+    const again = await c.sessionSetup(ALICE.user, ALICE.password);
+    expect(again.status).toBe(0);
+    expect(again.header.Flags & C.SMB2_FLAGS_SIGNED).toBe(C.SMB2_FLAGS_SIGNED);
+    // Later requests still verify with the session's original signing key; the open survives.
+    expect((await c.send(C.SMB2_READ, readBody(f, 0n, 1))).status).toBe(STATUS_END_OF_FILE);
+    expect((await c.sessionSetup(ALICE.user, "wrong")).status).toBe(STATUS_LOGON_FAILURE);
+    expect((await c.send(C.SMB2_ECHO, ECHO)).status).toBe(0);
+    expect((await c.send(C.SMB2_READ, readBody(f, 0n, 1))).status).toBe(STATUS_USER_SESSION_DELETED);
+  });
+
+  it("a logon naming the user's PreviousSessionId ends that session; another user's is kept", async () => {
+    const old = await smb.login();
+    const f = await open(old, "reconnect.txt");
+    const bob = await SmbTestClient.connect(smb.h.port);
+    await bob.negotiate();
+    expect((await bob.sessionSetup(BOB.user, BOB.password, "WORKGROUP", old.sessionId)).status).toBe(0);
+    expect((await old.send(C.SMB2_READ, readBody(f, 0n, 1))).status).toBe(STATUS_END_OF_FILE);
+    const again = await SmbTestClient.connect(smb.h.port);
+    await again.negotiate();
+    expect((await again.sessionSetup(ALICE.user, ALICE.password, "WORKGROUP", old.sessionId)).status).toBe(0);
+    expect((await old.send(C.SMB2_READ, readBody(f, 0n, 1))).status).toBe(STATUS_USER_SESSION_DELETED);
+    bob.close();
+    again.close();
   });
 });

@@ -4,6 +4,9 @@
  * against the control-plane user's NT hash, session key, signing key, signed final response.
  * With a negotiated cipher the session gets its encryption keys; a server that requires
  * encryption marks it EncryptData and refuses (ACCESS_DENIED) clients that cannot encrypt.
+ * On a valid session the same legs re-authenticate it (§3.3.5.5.3): the keys stay, the identity
+ * and the trees' callers change, a failure logs the session off. PreviousSessionId ends that
+ * session of the same user on any connection (§3.3.5.5.3, a client reconnecting).
  */
 
 import { cipherKeys, SessionCipher } from "../auth/encryption.ts";
@@ -53,6 +56,8 @@ import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
 import { MAX_SESSIONS_PER_CONNECTION, type Session } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
+import { endSession } from "./logoff.ts";
+import { retargetTrees } from "./tree-connect.ts";
 
 const SMB2_SESSION_FLAG_BINDING = 0x01;
 /** The action of logon audit rows (aggregated by the logon throttle). */
@@ -186,6 +191,11 @@ async function authenticateLeg(
   session.ntlmChallenge = null;
   if (flags & SMB2_SESSION_FLAG_IS_NULL) flags |= 0;
   else if (session.guest) flags |= SMB2_SESSION_FLAG_IS_GUEST;
+  return completed(req, session, flags);
+}
+
+/** The final SESSION_SETUP response, signed with the session's key (§3.3.5.5.3). */
+function completed(req: SmbRequest, session: Session, flags: number): Reply {
   req.server.ctx.clients.update(req.conn.clientId, { user: session.principal?.username ?? "anonymous" });
   const reply: Reply = {
     body: responseBody(flags, wrap(session, NEG_STATE_ACCEPT_COMPLETED, null)),
@@ -193,6 +203,26 @@ async function authenticateLeg(
   };
   if (session.signingKey) reply.signWith = session.signingKey;
   return reply;
+}
+
+/** Re-authentication of a valid session: a new identity (or anonymous), the same keys. */
+async function reauthenticate(req: SmbRequest, session: Session, auth: AuthenticateMessage): Promise<Reply> {
+  const anonymous = auth.user === "" && auth.ntResponse.length === 0;
+  if (anonymous) session.principal = null;
+  else await checkPassword(req, session, auth);
+  session.anonymous = anonymous;
+  session.guest = anonymous;
+  session.ntlmChallenge = null;
+  retargetTrees(req, session);
+  return completed(req, session, anonymous ? SMB2_SESSION_FLAG_IS_NULL : 0);
+}
+
+/** §3.3.5.5.3 PreviousSessionId: the old session of the same user, wherever it is, is logged off. */
+async function endPrevious(req: SmbRequest, session: Session, previousId: bigint): Promise<void> {
+  const found = previousId === 0n || previousId === session.id ? null : req.server.findSession(previousId);
+  if (!found || !session.principal || found.session.principal?.username !== session.principal.username)
+    return;
+  await endSession(found.conn, found.session);
 }
 
 export async function sessionSetup(req: SmbRequest): Promise<Reply> {
@@ -203,9 +233,11 @@ export async function sessionSetup(req: SmbRequest): Promise<Reply> {
   r.u32(); // Channel
   const off = r.u16();
   const len = r.u16();
+  const previousId = r.u64();
   if (reqFlags & SMB2_SESSION_FLAG_BINDING) throw new SmbError(STATUS_REQUEST_NOT_ACCEPTED, "multichannel");
   const blob = slice(req.msg, off, len, MAX_SPNEGO_TOKEN_BYTES);
   const session = findOrCreateSession(req);
+  const reauth = session.state === "valid";
   if (session.preauthHash) session.preauthHash = preauthUpdate(session.preauthHash, req.msg);
   try {
     const token = extractMechToken(blob);
@@ -214,10 +246,17 @@ export async function sessionSetup(req: SmbRequest): Promise<Reply> {
       session.spnego = !isRawNtlmssp(blob);
     const type = messageType(token);
     if (type === NtLmNegotiate) return challengeLeg(req, session, token);
-    if (type === NtLmAuthenticate) return await authenticateLeg(req, session, token, securityMode);
+    if (type === NtLmAuthenticate && reauth)
+      return await reauthenticate(req, session, parseAuthenticate(token));
+    if (type === NtLmAuthenticate) {
+      const reply = await authenticateLeg(req, session, token, securityMode);
+      await endPrevious(req, session, previousId);
+      return reply;
+    }
     throw new SmbError(STATUS_INVALID_PARAMETER, `NTLM message ${type}`);
   } catch (e) {
-    if (session.state !== "valid") req.conn.sessions.delete(session.id);
+    if (reauth) await endSession(req.conn, session);
+    else if (session.state !== "valid") req.conn.sessions.delete(session.id);
     if (e instanceof NtlmError || e instanceof SpnegoError)
       throw new SmbError(STATUS_LOGON_FAILURE, e.message);
     throw e;

@@ -24,10 +24,13 @@ import {
   STATUS_MEDIA_WRITE_PROTECTED,
 } from "../ntstatus.ts";
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
-import { MAX_PATH_BYTES, MAX_TREES_PER_SESSION, type Tree } from "../state.ts";
+import { MAX_PATH_BYTES, MAX_TREES_PER_SESSION, type Session, type Tree } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 import { EMPTY_4 } from "./logoff.ts";
+
+/** The uid/gid of "nobody": IPC$ and a tree whose session lost its access act as it. */
+const NOBODY_ID = 65534;
 
 export function findSmbShare(shares: ShareInfo[], smbName: string): ShareInfo | undefined {
   const want = smbName.toLowerCase();
@@ -38,8 +41,8 @@ const IPC_SHARE: ShareInfo = {
   name: "IPC$",
   readOnly: true,
   squash: "all_squash",
-  anonUid: 65534,
-  anonGid: 65534,
+  anonUid: NOBODY_ID,
+  anonGid: NOBODY_ID,
   protocols: { nfs: false, smb: true },
   guest: true,
   metadataStore: "",
@@ -47,6 +50,45 @@ const IPC_SHARE: ShareInfo = {
 };
 
 const READ_ONLY: ShareAccess = { level: "read", writeRefusal: "EACCES" };
+const NOBODY: Tree["caller"] = { uid: NOBODY_ID, gid: NOBODY_ID, gids: [], origin: "smb" };
+
+/**
+ * Who a session acts as on a share, through the share's access policy (FileService.connect: the
+ * user's grant, guests on guest shares; it throws when the session may not connect).
+ */
+function treeAccess(
+  req: SmbRequest,
+  session: Session,
+  share: ShareInfo,
+): Pick<Tree, "caller" | "root" | "access" | "writable"> {
+  const p = session.principal;
+  if (!p && !share.guest) throw new SmbError(STATUS_ACCESS_DENIED);
+  const caller: Tree["caller"] = p
+    ? { uid: p.uid, gid: p.gid, gids: p.gids, origin: "smb" }
+    : { uid: share.anonUid, gid: share.anonGid, gids: [], origin: "smb" };
+  const root = req.server.ctx.files.connect(caller, share.name, { protocol: "smb", user: { principal: p } });
+  const writable = root.access?.level === "read-write" && !share.readOnly;
+  return { caller, root: root.handle, access: root.access ?? READ_ONLY, writable };
+}
+
+/**
+ * After a re-authentication (§3.3.5.5.3) the session's trees act as its new identity; a tree the
+ * new identity could not connect acts as nobody, read-only.
+ */
+export function retargetTrees(req: SmbRequest, session: Session): void {
+  for (const tree of session.trees.values()) {
+    if (tree.ipc) continue;
+    let now: Pick<Tree, "caller" | "access" | "writable">;
+    try {
+      now = treeAccess(req, session, tree.share);
+    } catch {
+      now = { caller: NOBODY, access: READ_ONLY, writable: false };
+    }
+    tree.caller = now.caller;
+    tree.access = now.access;
+    tree.writable = now.writable;
+  }
+}
 
 /** §3.3.5.7: IPC$ is the named-pipe share; its pipes (ipc.ts) open on this tree. */
 function connectIpc(req: SmbRequest): Reply {
@@ -56,7 +98,7 @@ function connectIpc(req: SmbRequest): Reply {
     ipc: true,
     share: IPC_SHARE,
     root: Buffer.alloc(0),
-    caller: { uid: 65534, gid: 65534, gids: [], origin: "smb" },
+    caller: NOBODY,
     access: READ_ONLY,
     writable: false,
     readOnlyStatus: STATUS_ACCESS_DENIED,
@@ -87,16 +129,9 @@ export async function treeConnect(req: SmbRequest): Promise<Reply> {
   const share = findSmbShare(ctx.shares.list(), smbName);
   if (!share) throw new SmbError(STATUS_BAD_NETWORK_NAME, smbName);
   if (session.trees.size >= MAX_TREES_PER_SESSION) throw new SmbError(STATUS_INSUFFICIENT_RESOURCES);
-  const p = session.principal;
-  if (!p && !share.guest) throw new SmbError(STATUS_ACCESS_DENIED);
-  const caller: Tree["caller"] = p
-    ? { uid: p.uid, gid: p.gid, gids: p.gids, origin: "smb" }
-    : { uid: share.anonUid, gid: share.anonGid, gids: [], origin: "smb" };
-  // The share's access policy (FileService.resolve): the user's grant, guests on guest shares.
-  const root = ctx.files.connect(caller, share.name, { protocol: "smb", user: { principal: p } });
+  const { caller, root, access, writable } = treeAccess(req, session, share);
   // Windows: a write-protected volume says MEDIA_WRITE_PROTECTED, a share ACL says ACCESS_DENIED.
   const readOnlyStatus = share.readOnly ? STATUS_MEDIA_WRITE_PROTECTED : STATUS_ACCESS_DENIED;
-  const writable = root.access?.level === "read-write" && !share.readOnly;
   const maximalAccess = writable ? FILE_ALL_ACCESS : FILE_GENERIC_READ | FILE_GENERIC_EXECUTE;
   const cfg = req.server.config;
   const encryptData =
@@ -107,9 +142,9 @@ export async function treeConnect(req: SmbRequest): Promise<Reply> {
     id: req.conn.newTreeId(),
     ipc: false,
     share,
-    root: root.handle,
+    root,
     caller,
-    access: root.access ?? READ_ONLY,
+    access,
     writable,
     readOnlyStatus,
     encryptData,

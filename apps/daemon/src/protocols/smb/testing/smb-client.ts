@@ -237,12 +237,22 @@ export class SmbTestClient {
     ]);
   }
 
-  async sessionSetup(user: string, password: string, domain = "WORKGROUP"): Promise<SmbResponse> {
+  /**
+   * NTLMv2 logon. On a logged-on client it re-authenticates the session, which keeps its keys
+   * (§3.3.5.5.3); `previousSessionId` asks the server to end that old session (§2.2.5).
+   */
+  async sessionSetup(
+    user: string,
+    password: string,
+    domain = "WORKGROUP",
+    previousSessionId = 0n,
+  ): Promise<SmbResponse> {
+    const reauth = this.sessionId !== 0n && this.signingKey !== null;
     const negotiate = Buffer.alloc(32);
     Buffer.from("NTLMSSP\0").copy(negotiate);
     negotiate.writeUInt32LE(1, 8);
     negotiate.writeUInt32LE(0xe2088297, 12);
-    const first = await this.setupLeg(negotiate);
+    const first = await this.setupLeg(negotiate, previousSessionId);
     if (first.status !== STATUS_MORE_PROCESSING_REQUIRED) return first;
     this.sessionId = first.header.SessionId;
     const challenge = first.msg.subarray(
@@ -270,8 +280,8 @@ export class SmbTestClient {
       user,
       rc4(sessionBaseKey, exported),
     );
-    const second = await this.setupLeg(auth);
-    if (second.status === 0) {
+    const second = await this.setupLeg(auth, previousSessionId);
+    if (second.status === 0 && !reauth) {
       this.signingKey = signingKeyFor(this.dialect, exported, this.preauth);
       this.sessionKey = exported;
     }
@@ -304,7 +314,7 @@ export class SmbTestClient {
     return this.setupLeg(head);
   }
 
-  private async setupLeg(token: Buffer): Promise<SmbResponse> {
+  private async setupLeg(token: Buffer, previousSessionId = 0n): Promise<SmbResponse> {
     const body = new SmbWriter()
       .u16(25)
       .u8(0)
@@ -313,7 +323,7 @@ export class SmbTestClient {
       .u32(0)
       .u16(64 + 24)
       .u16(token.length)
-      .u64(0n)
+      .u64(previousSessionId)
       .bytes(token)
       .finish();
     const r = await this.send(C.SMB2_SESSION_SETUP, body);
