@@ -35,8 +35,13 @@ test("admin creates a share, grants permissions, reads mount commands, edits and
   const nfs = adapters.find((a) => a.type === "nfs");
   expect(nfs?.status.running).toBe(true);
   const nfsPort = nfs!.status.port;
-  const linux = `sudo mount -t nfs -o vers=3,proto=tcp,port=${nfsPort},mountport=${nfsPort},mountproto=tcp,nolock 127.0.0.1:${name}`;
+  // NFSv4 first (mount.nfs negotiates the version from the port alone), then NFSv3.
+  const linux = `sudo mount -t nfs -o port=${nfsPort} 127.0.0.1:${name}`;
+  const linux3 = `sudo mount -t nfs -o vers=3,proto=tcp,port=${nfsPort},mountport=${nfsPort},mountproto=tcp,nolock 127.0.0.1:${name}`;
   await expect(page.getByText(linux)).toBeVisible();
+  await expect(page.getByText(linux3)).toBeVisible();
+  const codes = await page.locator("pre").allTextContents();
+  expect(codes.findIndex((c) => c.includes(linux))).toBeLessThan(codes.findIndex((c) => c.includes(linux3)));
   await expect(
     page.getByText(`nfs://127.0.0.1${name}?version=3&nfsport=${nfsPort}&mountport=${nfsPort}`),
   ).toBeVisible();
@@ -47,7 +52,7 @@ test("admin creates a share, grants permissions, reads mount commands, edits and
     ).toBeVisible();
   }
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.consoleUrl });
-  await page.getByRole("button", { name: "Copy NFS command for Linux (kernel NFS client)" }).click();
+  await page.getByRole("button", { name: "Copy NFS command for Linux (kernel NFS client, NFSv4)" }).click();
   expect(await page.evaluate<string>("navigator.clipboard.readText()")).toContain(linux);
   await screenshot(page, info, "share-detail-mount");
 

@@ -2,6 +2,7 @@
 
 export * from "./control/adapter-limits.ts";
 export * from "./control/identity.ts";
+export * from "./control/nfs-versions.ts";
 export * from "./control/primitives.ts";
 export * from "./control/shares.ts";
 export * from "./control/stores.ts";

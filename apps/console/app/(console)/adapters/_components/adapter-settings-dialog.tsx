@@ -1,5 +1,5 @@
 "use client";
-import { adapterLimits, adapterUpdateInput } from "@dittofs/shared";
+import { adapterLimits, adapterUpdateInput, nfsVersionsServed } from "@dittofs/shared";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { FormDialog } from "@/components/dialogs/form-dialog";
 import { CheckboxField, TextField } from "@/components/forms/fields";
@@ -84,9 +84,20 @@ export function AdapterSettingsDialog({ adapter, onClose }: { adapter: Adapter; 
       </div>
       <CheckboxField label="Start with the daemon" {...form.checkbox("enabled")} />
       <TextField label="Other settings (JSON)" rows={4} {...form.text("extra")} />
+      {adapter.type === "nfs" && <NfsVersions settings={settings} />}
       <ConnectionLimits type={adapter.type} settings={settings} />
       <p className="text-xs text-slate-500">A running adapter restarts with the new port or settings.</p>
     </FormDialog>
+  );
+}
+
+/** The NFS versions served, set by `versionMin` / `versionMax` in the JSON above (README "NFS versions"). */
+function NfsVersions({ settings }: { settings: Record<string, unknown> }) {
+  return (
+    <p aria-label="NFS versions" className="text-xs text-slate-600">
+      <span className="font-medium text-slate-700">NFS versions served: </span>
+      <span className="font-mono">{nfsVersionsServed(settings).join(", ")}</span>
+    </p>
   );
 }
 

@@ -43,6 +43,14 @@ describe("COMPOUND (RFC 8881 §16.2)", () => {
     expect(renew.status).toBe(k.NFS4ERR_NOTSUPP);
   });
 
+  it("v4.2 SEEK/ALLOCATE/DEALLOCATE are NOTSUPP (the payload has no hole map); OP_ILLEGAL in 4.1", async () => {
+    const { client } = h();
+    for (const opnum of [k.OP_SEEK, k.OP_ALLOCATE, k.OP_DEALLOCATE]) {
+      expect((await client.call([op.putrootfh(), op.raw(opnum)], 2)).status).toBe(k.NFS4ERR_NOTSUPP);
+      expect((await client.call([op.putrootfh(), op.raw(opnum)], 1)).status).toBe(k.NFS4ERR_OP_ILLEGAL);
+    }
+  });
+
   it("answers BADXDR for truncated arguments", async () => {
     const { client } = h();
     const rep = await client.compound(0, [(w) => w.uint32(k.OP_PUTFH).uint32(200)]);

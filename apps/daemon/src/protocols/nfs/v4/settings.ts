@@ -5,11 +5,14 @@
  * `v4LeaseSeconds` (ADAPTER_LIMITS, default 90) and `v4IdDomain` (owner strings as
  * `name@domain` for known users; default null: numeric ids, what Linux sends with AUTH_SYS).
  */
-import { adapterLimit } from "@dittofs/shared";
+import {
+  adapterLimit,
+  NFS_VERSION_MAX_DEFAULT,
+  NFS_VERSION_MIN_DEFAULT,
+  NFS_VERSIONS,
+  type NfsVersion,
+} from "@dittofs/shared";
 import type { AdapterSettings } from "../../adapter.ts";
-
-export const NFS_VERSIONS = ["3", "4.0", "4.1", "4.2"] as const;
-export type NfsVersion = (typeof NFS_VERSIONS)[number];
 
 export interface NfsVersionSettings {
   /** NFSv3 (with MOUNT and NLM) is served. */
@@ -31,8 +34,8 @@ function version(s: AdapterSettings, key: "versionMin" | "versionMax", dflt: Nfs
 }
 
 export function parseVersionSettings(s: AdapterSettings): NfsVersionSettings {
-  const min = version(s, "versionMin", "3");
-  const max = version(s, "versionMax", "4.2");
+  const min = version(s, "versionMin", NFS_VERSION_MIN_DEFAULT);
+  const max = version(s, "versionMax", NFS_VERSION_MAX_DEFAULT);
   if (min > max) throw new Error("settings.versionMin: must not be above settings.versionMax");
   const domain = s.v4IdDomain ?? null;
   if (domain !== null && (typeof domain !== "string" || !DOMAIN.test(domain))) {

@@ -6,6 +6,8 @@ export interface MountTarget {
   host: string;
   share: string;
   nfsPort: number | null;
+  /** NFS versions the adapter serves (nfsVersionsServed); NFSv4 commands come first when served. */
+  nfsVersions: readonly string[];
   smbPort: number | null;
   username: string;
 }
@@ -27,15 +29,35 @@ function mountPoint(share: string): string {
   return share.split("/").filter(Boolean).join("-") || "share";
 }
 
-/** NFS: the NFS, MOUNT and NLM programs share one TCP port, so both port options name it. */
-function nfsCommands(t: MountTarget, port: number): MountCommand[] {
+/**
+ * NFSv4 needs only the port: mount.nfs negotiates the highest version both sides speak (4.2,
+ * 4.1, 4.0), and the share's name is its path in the server's pseudo file system.
+ */
+function nfs4Commands(t: MountTarget, port: number): MountCommand[] {
+  if (!t.nfsVersions.some((v) => v.startsWith("4"))) return [];
   const h = hostFor(t.host);
   const dir = mountPoint(t.share);
   return [
     {
       os: "Linux",
       protocol: "NFS",
-      title: "Linux (kernel NFS client)",
+      title: "Linux (kernel NFS client, NFSv4)",
+      command: `sudo mkdir -p /mnt/${dir} && sudo mount -t nfs -o port=${port} ${h}:${t.share} /mnt/${dir}`,
+    },
+  ];
+}
+
+/** NFSv3: the NFS, MOUNT and NLM programs share one TCP port, so both port options name it. */
+function nfsCommands(t: MountTarget, port: number): MountCommand[] {
+  const h = hostFor(t.host);
+  const dir = mountPoint(t.share);
+  if (!t.nfsVersions.includes("3")) return nfs4Commands(t, port);
+  return [
+    ...nfs4Commands(t, port),
+    {
+      os: "Linux",
+      protocol: "NFS",
+      title: "Linux (kernel NFS client, NFSv3)",
       command: `sudo mkdir -p /mnt/${dir} && sudo mount -t nfs -o vers=3,proto=tcp,port=${port},mountport=${port},mountproto=tcp,nolock ${h}:${t.share} /mnt/${dir}`,
     },
     {

@@ -1,4 +1,5 @@
 "use client";
+import { nfsVersionsServed } from "@dittofs/shared";
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
@@ -30,6 +31,7 @@ export function ShareMount({ share, host, username }: { share: ShareLike; host: 
     host: boundHost(nfs ?? smb),
     share: share.name,
     nfsPort: share.nfs && nfs ? nfs.status.port : null,
+    nfsVersions: nfsVersionsServed(nfs?.settings ?? {}),
     smbPort: share.smb && smb ? smb.status.port : null,
     username,
   });
