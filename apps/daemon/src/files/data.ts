@@ -9,11 +9,13 @@ import { FsError } from "../domain/errors.ts";
 import { FILE_SIZE_MAX } from "../domain/limits.ts";
 import type { FileAttr, MetadataService } from "../metadata/types.ts";
 import type { PayloadService } from "../payload/types.ts";
+import type { FileChanges } from "./changes.ts";
 import type { FileCall, ReadRequest, ReadResult, WriteRequest, WriteResult } from "./types.ts";
 
 export interface DataDeps {
   metadata: MetadataService;
   payload: PayloadService;
+  changes: FileChanges;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -31,6 +33,8 @@ export async function write(d: DataDeps, f: FileCall, w: WriteRequest): Promise<
   const empty = count === 0 && w.emptyChangesNothing === true;
   const offset = w.append ? BigInt((await d.metadata.getattr(f.handle)).size) : w.offset;
   const start = empty ? 0 : checkEnd(offset, count);
+  const gated = d.changes.gate({ kind: "write", caller: f.caller, share: f.share, handle: f.handle });
+  if (gated) await gated;
   const { payloadId, before } = await d.metadata.prepareWrite(f.caller, f.handle);
   if (w.lock && count > 0) {
     const probe = { owner: w.lock.owner, kind: "exclusive" as const, offset: start, length: count };
@@ -44,6 +48,9 @@ export async function write(d: DataDeps, f: FileCall, w: WriteRequest): Promise<
 }
 
 export async function read(d: DataDeps, f: FileCall, r: ReadRequest): Promise<ReadResult> {
+  // No extra await on the hot read path unless a gate asks to wait.
+  const gated = d.changes.gate({ kind: "read", caller: f.caller, share: f.share, handle: f.handle });
+  if (gated) await gated;
   const { payloadId, attr } = await d.metadata.prepareRead(f.caller, f.handle);
   if (r.lock && d.metadata.testLock(f.handle, { ...r.lock, kind: "shared" })) {
     throw new FsError("EAGAIN", "range locked by another owner");

@@ -4,6 +4,7 @@
  * a regular file is setattr.ts create, whose size is checked first).
  */
 import type { MutationResult, SetAttrs } from "../metadata/types.ts";
+import { added } from "./changes.ts";
 import type { DataDeps } from "./data.ts";
 import type { FileCall } from "./types.ts";
 
@@ -20,7 +21,12 @@ export function make(
   attrs: SetAttrs,
   m: MakeRequest,
 ): Promise<MutationResult> {
-  if (m.type === "dir") return d.metadata.mkdir(dir.caller, dir.handle, name, attrs);
-  if (m.type === "symlink") return d.metadata.symlink(dir.caller, dir.handle, name, m.target, attrs);
-  return d.metadata.mknod(dir.caller, dir.handle, name, m.type, attrs, m.rdev);
+  const md = d.metadata;
+  const made =
+    m.type === "dir"
+      ? md.mkdir(dir.caller, dir.handle, name, attrs)
+      : m.type === "symlink"
+        ? md.symlink(dir.caller, dir.handle, name, m.target, attrs)
+        : md.mknod(dir.caller, dir.handle, name, m.type, attrs, m.rdev);
+  return d.changes.told(made, [added(dir, name, m.type === "dir")]);
 }

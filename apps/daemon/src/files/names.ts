@@ -6,6 +6,7 @@
  * starts that delete: metadata/core.ts ServiceCore.bury).
  */
 import type { DirChangeResult, FileAttr, WccAttr } from "../metadata/types.ts";
+import { added, type DirChangeEvent } from "./changes.ts";
 import type { DataDeps } from "./data.ts";
 import type { FileCall } from "./types.ts";
 
@@ -22,23 +23,46 @@ export interface LinkResult {
   dirAfter: FileAttr;
 }
 
-export function remove(d: DataDeps, dir: FileCall, name: string): Promise<DirChangeResult> {
-  return d.metadata.remove(dir.caller, dir.handle, name);
+export async function remove(d: DataDeps, dir: FileCall, name: string): Promise<DirChangeResult> {
+  const { caller, handle } = dir;
+  await d.changes.gate({ kind: "remove", caller, share: dir.share, dir: handle, name });
+  const removing = d.metadata.remove(caller, handle, name);
+  return d.changes.told(removing, [removed(dir, handle, name, false)]);
 }
 
 export function rmdir(d: DataDeps, dir: FileCall, name: string): Promise<DirChangeResult> {
-  return d.metadata.rmdir(dir.caller, dir.handle, name);
+  const removing = d.metadata.rmdir(dir.caller, dir.handle, name);
+  return d.changes.told(removing, [removed(dir, dir.handle, name, true)]);
+}
+
+function removed(f: FileCall, dir: Buffer, name: string, isDir: boolean | null): DirChangeEvent {
+  return { action: "removed", share: f.share.name, dir, name, isDir };
 }
 
 /** `toDir` must be in the share of `from` (EXDEV otherwise: the metadata service checks it). */
-export function rename(
+export async function rename(
   d: DataDeps,
   from: FileCall,
   fromName: string,
   toDir: Buffer,
   toName: string,
 ): Promise<RenameResult> {
-  return d.metadata.rename(from.caller, from.handle, fromName, toDir, toName);
+  const { caller, share } = from;
+  await d.changes.gate({ kind: "rename", caller, share, dir: from.handle, name: fromName });
+  // The file a rename replaces goes away as if removed.
+  await d.changes.gate({ kind: "remove", caller, share, dir: toDir, name: toName });
+  const same = from.handle.equals(toDir);
+  const renaming = d.metadata.rename(caller, from.handle, fromName, toDir, toName);
+  return d.changes.told(renaming, [
+    {
+      action: same ? "renamed-old" : "removed",
+      share: share.name,
+      dir: from.handle,
+      name: fromName,
+      isDir: null,
+    },
+    { action: same ? "renamed-new" : "added", share: share.name, dir: toDir, name: toName, isDir: null },
+  ]);
 }
 
 export interface LinkRequest {
@@ -53,6 +77,6 @@ export interface LinkRequest {
 }
 
 export async function link(d: DataDeps, dir: FileCall, l: LinkRequest): Promise<LinkResult> {
-  if (l.replace) await d.metadata.remove(dir.caller, dir.handle, l.name);
-  return d.metadata.link(dir.caller, l.file, dir.handle, l.name);
+  if (l.replace) await remove(d, dir, l.name);
+  return d.changes.told(d.metadata.link(dir.caller, l.file, dir.handle, l.name), [added(dir, l.name, false)]);
 }

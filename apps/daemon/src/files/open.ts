@@ -7,6 +7,7 @@
  */
 import { FsError } from "../domain/errors.ts";
 import { ACCESS_MODIFY, ACCESS_READ, type FileAttr, type LookupResult } from "../metadata/types.ts";
+import { added } from "./changes.ts";
 import type { DataDeps } from "./data.ts";
 import { setattr } from "./setattr.ts";
 import type { FileCall } from "./types.ts";
@@ -110,10 +111,12 @@ function existing(f: FileCall, r: OpenRequest, target: LookupResult): OpenAction
 async function createNew(d: DataDeps, f: FileCall, r: OpenRequest, parent: Buffer, name: string) {
   checkWritable(f);
   const attrs = r.dosAttributes ? { dosAttributes: r.dosAttributes } : {};
-  const made =
-    r.kind === "dir"
-      ? await d.metadata.mkdir(f.caller, parent, name, { mode: 0o755, ...attrs })
-      : await d.metadata.create(f.caller, parent, name, { mode: 0o644, ...attrs }, { mode: "guarded" });
+  const md = d.metadata;
+  const isDir = r.kind === "dir";
+  const making = isDir
+    ? md.mkdir(f.caller, parent, name, { mode: 0o755, ...attrs })
+    : md.create(f.caller, parent, name, { mode: 0o644, ...attrs }, { mode: "guarded" });
+  const made = await d.changes.told(making, [added({ ...f, handle: parent }, name, isDir)]);
   return { handle: made.handle, attr: made.attr };
 }
 

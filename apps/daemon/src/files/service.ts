@@ -4,6 +4,7 @@
  * modules order the metadata and payload steps, validating everything before changing anything.
  */
 
+import type { Logger } from "pino";
 import { FsError } from "../domain/errors.ts";
 import type { IdentityDirectory, Principal } from "../domain/identity.ts";
 import type { ShareInfo } from "../domain/share.ts";
@@ -23,6 +24,7 @@ import type {
   WccAttr,
 } from "../metadata/types.ts";
 import type { PayloadService } from "../payload/types.ts";
+import { type ChangeGate, type DirChangeListener, FileChanges } from "./changes.ts";
 import { type CloseRequest, close } from "./close.ts";
 import { commit, read, write } from "./data.ts";
 import {
@@ -90,9 +92,31 @@ export class FileService {
   private readonly d: LockDeps;
   private readonly identity: Grants;
 
-  constructor(deps: { metadata: MetadataService; payload: PayloadService; identity?: Grants }) {
-    this.d = { metadata: deps.metadata, payload: deps.payload, modes: new ShareModes() };
+  constructor(deps: {
+    metadata: MetadataService;
+    payload: PayloadService;
+    identity?: Grants;
+    /** Where a directory listener's failure is reported (it never fails the change). */
+    logger?: Pick<Logger, "error">;
+  }) {
+    const changes = new FileChanges((err) =>
+      deps.logger?.error({ err }, "files: directory change listener failed"),
+    );
+    this.d = { metadata: deps.metadata, payload: deps.payload, modes: new ShareModes(), changes };
     this.identity = deps.identity ?? NO_USERS;
+  }
+
+  /**
+   * Registers a gate awaited before a READ/WRITE, SETATTR, REMOVE or RENAME of a file (see
+   * FileChangeIntent: SMB breaks oplocks and leases); returns the function that removes it.
+   */
+  addChangeGate(gate: ChangeGate): () => void {
+    return this.d.changes.addGate(gate);
+  }
+
+  /** Registers a listener told of every name added to or removed from a directory; returns its remover. */
+  addDirChangeListener(listener: DirChangeListener): () => void {
+    return this.d.changes.addListener(listener);
   }
 
   /**

@@ -7,6 +7,7 @@
 import { FsError } from "../domain/errors.ts";
 import { FILE_SIZE_MAX } from "../domain/limits.ts";
 import type { CreateHow, FileAttr, MutationResult, SetAttrs, WccAttr } from "../metadata/types.ts";
+import { added } from "./changes.ts";
 import type { DataDeps } from "./data.ts";
 import type { FileCall, SetAttrRequest } from "./types.ts";
 
@@ -33,6 +34,7 @@ export async function setattr(
     }
   }
   s.beforeChange?.();
+  await d.changes.gate({ kind: "setattr", caller: f.caller, share: f.share, handle: f.handle });
   const r = await d.metadata.setattr(f.caller, f.handle, s.attrs, s.guardCtime);
   await truncateAfter(d, f, r.before.size, r.after);
   return r;
@@ -61,7 +63,8 @@ export async function create(
   how: CreateHow,
 ): Promise<MutationResult> {
   checkSize(attrs);
-  const r = await d.metadata.create(dir.caller, dir.handle, name, attrs, how);
+  const made = d.metadata.create(dir.caller, dir.handle, name, attrs, how);
+  const r = await d.changes.told(made, [added(dir, name, false)]);
   if (r.sizeBefore !== undefined) await truncateAfter(d, dir, r.sizeBefore, r.attr);
   return r;
 }

@@ -22,13 +22,9 @@ import { type RenameResult, rename } from "./ops/rename.ts";
 import { setattr } from "./ops/setattr.ts";
 import type {
   Caller,
-  ChangeGate,
   CreateHow,
-  DirChangeEvent,
-  DirChangeListener,
   DirChangeResult,
   FileAttr,
-  FileChangeIntent,
   FsStat,
   LockRange,
   LookupResult,
@@ -54,10 +50,6 @@ export class DefaultMetadataService implements MetadataService {
   private readonly core: ServiceCore;
   /** Shares whose addShare is in progress. */
   private readonly adding = new Set<string>();
-  /** Change gates (addChangeGate): SMB oplock/lease breaks before other protocols' changes. */
-  private readonly gates = new Set<ChangeGate>();
-  /** Directory change listeners (addDirChangeListener): SMB CHANGE_NOTIFY. */
-  private readonly dirListeners = new Set<DirChangeListener>();
 
   constructor(opts: { logger: Logger; payload: PayloadPort }) {
     this.core = new ServiceCore(opts.logger, opts.payload);
@@ -152,8 +144,7 @@ export class DefaultMetadataService implements MetadataService {
     return this.core.attr(t.share, rec);
   }
 
-  async setattr(caller: Caller, handle: Buffer, attrs: SetAttrs, guardCtime?: Timespec) {
-    await this.gate({ kind: "setattr", caller, handle });
+  setattr(caller: Caller, handle: Buffer, attrs: SetAttrs, guardCtime?: Timespec) {
     return setattr(this.core, caller, handle, attrs, guardCtime);
   }
 
@@ -178,15 +169,11 @@ export class DefaultMetadataService implements MetadataService {
     attrs: SetAttrs,
     how: CreateHow,
   ): Promise<MutationResult> {
-    return this.told(createNode(this.core, caller, dir, name, { type: "file", attrs, how }), [
-      { action: "added", dir, name, isDir: false },
-    ]);
+    return createNode(this.core, caller, dir, name, { type: "file", attrs, how });
   }
 
   mkdir(caller: Caller, dir: Buffer, name: string, attrs: SetAttrs): Promise<MutationResult> {
-    return this.told(createNode(this.core, caller, dir, name, { type: "dir", attrs }), [
-      { action: "added", dir, name, isDir: true },
-    ]);
+    return createNode(this.core, caller, dir, name, { type: "dir", attrs });
   }
 
   symlink(
@@ -196,9 +183,7 @@ export class DefaultMetadataService implements MetadataService {
     target: string,
     attrs: SetAttrs,
   ): Promise<MutationResult> {
-    return this.told(createNode(this.core, caller, dir, name, { type: "symlink", attrs, target }), [
-      { action: "added", dir, name, isDir: false },
-    ]);
+    return createNode(this.core, caller, dir, name, { type: "symlink", attrs, target });
   }
 
   mknod(
@@ -209,41 +194,29 @@ export class DefaultMetadataService implements MetadataService {
     attrs: SetAttrs,
     rdev: { major: number; minor: number },
   ): Promise<MutationResult> {
-    return this.told(createNode(this.core, caller, dir, name, { type, attrs, rdev }), [
-      { action: "added", dir, name, isDir: false },
-    ]);
+    return createNode(this.core, caller, dir, name, { type, attrs, rdev });
   }
 
-  async remove(caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult> {
-    await this.gate({ kind: "remove", caller, dir, name });
-    return this.told(remove(this.core, caller, dir, name), [{ action: "removed", dir, name, isDir: false }]);
+  remove(caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult> {
+    return remove(this.core, caller, dir, name);
   }
 
   rmdir(caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult> {
-    return this.told(rmdir(this.core, caller, dir, name), [{ action: "removed", dir, name, isDir: true }]);
+    return rmdir(this.core, caller, dir, name);
   }
 
-  async rename(
+  rename(
     caller: Caller,
     fromDir: Buffer,
     fromName: string,
     toDir: Buffer,
     toName: string,
   ): Promise<RenameResult> {
-    await this.gate({ kind: "rename", caller, dir: fromDir, name: fromName });
-    // The file a rename replaces goes away as if removed.
-    await this.gate({ kind: "remove", caller, dir: toDir, name: toName });
-    const same = fromDir.equals(toDir);
-    return this.told(rename(this.core, caller, fromDir, fromName, toDir, toName), [
-      { action: same ? "renamed-old" : "removed", dir: fromDir, name: fromName, isDir: null },
-      { action: same ? "renamed-new" : "added", dir: toDir, name: toName, isDir: null },
-    ]);
+    return rename(this.core, caller, fromDir, fromName, toDir, toName);
   }
 
   link(caller: Caller, file: Buffer, dir: Buffer, name: string) {
-    return this.told(link(this.core, caller, file, dir, name), [
-      { action: "added", dir, name, isDir: false },
-    ]);
+    return link(this.core, caller, file, dir, name);
   }
 
   readdir(
@@ -261,8 +234,6 @@ export class DefaultMetadataService implements MetadataService {
   }
 
   prepareWrite(caller: Caller, handle: Buffer): Promise<{ payloadId: string; before: WccAttr }> {
-    const gated = this.gate({ kind: "write", caller, handle });
-    if (gated) return gated.then(() => prepareWrite(this.core, caller, handle));
     return prepareWrite(this.core, caller, handle);
   }
 
@@ -271,9 +242,6 @@ export class DefaultMetadataService implements MetadataService {
   }
 
   async prepareRead(caller: Caller, handle: Buffer): Promise<{ payloadId: string; attr: FileAttr }> {
-    // No extra await on the hot read path unless a gate asks to wait.
-    const gated = this.gate({ kind: "read", caller, handle });
-    if (gated) await gated;
     const prepared = await prepareRead(this.core, caller, handle);
     await this.revalidate(handle, "read", prepared.payloadId);
     return prepared;
@@ -298,44 +266,6 @@ export class DefaultMetadataService implements MetadataService {
   /** Whether the share's payload runs in shared mode (the only one validate() works for). */
   private validates(share: ShareState): boolean {
     return this.core.payload.validates?.(share.info.name) ?? false;
-  }
-
-  addDirChangeListener(listener: DirChangeListener): () => void {
-    this.dirListeners.add(listener);
-    return () => this.dirListeners.delete(listener);
-  }
-
-  /** Tells the directory listeners of `events` once `op` succeeded (a listener's throw is logged). */
-  private told<T>(op: Promise<T>, events: DirChangeEvent[]): Promise<T> {
-    if (this.dirListeners.size === 0) return op;
-    return op.then((result) => {
-      for (const l of this.dirListeners) {
-        for (const e of events) {
-          try {
-            l(e);
-          } catch (err) {
-            this.core.logger.error({ err }, "metadata: directory change listener failed");
-          }
-        }
-      }
-      return result;
-    });
-  }
-
-  addChangeGate(gate: ChangeGate): () => void {
-    this.gates.add(gate);
-    return () => this.gates.delete(gate);
-  }
-
-  /** Runs the change gates; undefined (no await, the common case) when none asks to wait. */
-  private gate(intent: FileChangeIntent): Promise<void> | undefined {
-    if (this.gates.size === 0) return undefined;
-    const waits: Promise<void>[] = [];
-    for (const g of this.gates) {
-      const w = g(intent);
-      if (w) waits.push(w);
-    }
-    return waits.length === 0 ? undefined : Promise.all(waits).then(() => undefined);
   }
 
   retain(handle: Buffer): void {

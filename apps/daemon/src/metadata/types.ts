@@ -144,38 +144,6 @@ export interface LockRange {
 }
 
 /**
- * A change about to be made to a file, offered to every change gate before it happens. SMB uses
- * it to break oplocks and leases ([MS-SMB2] §3.3.4.6/§3.3.4.7) when NFS writes, truncates,
- * removes or renames a file an SMB client caches, or reads one it holds dirty data for.
- * `handle` names the file (read, write, setattr); `dir` + `name` name it for remove/rename.
- */
-export interface FileChangeIntent {
-  kind: "read" | "write" | "setattr" | "remove" | "rename";
-  caller: Caller;
-  handle?: Buffer;
-  dir?: Buffer;
-  name?: string;
-}
-
-/** Returns a promise to delay the change until it settles, or undefined to let it go at once. */
-export type ChangeGate = (intent: FileChangeIntent) => Promise<void> | undefined;
-
-/**
- * A name that appeared in or left a directory, after the change (whatever protocol made it):
- * SMB CHANGE_NOTIFY ([MS-SMB2] §3.3.5.19) watches directories with it. A rename within one
- * directory is "renamed-old" then "renamed-new"; across directories "removed" then "added".
- * `isDir` is true for a directory, false for other types, null when not known.
- */
-export interface DirChangeEvent {
-  action: "added" | "removed" | "renamed-old" | "renamed-new";
-  dir: Buffer;
-  name: string;
-  isDir: boolean | null;
-}
-
-export type DirChangeListener = (event: DirChangeEvent) => void;
-
-/**
  * What protocol adapters call. All methods throw `FsError`. `caller` is the identity before
  * squash; the service applies the share's squash, read-only flag and permission checks.
  */
@@ -262,16 +230,6 @@ export interface MetadataService {
   locksOf(handle: Buffer, owner: string): LockRange[];
   /** Drops every lock held by owners starting with `ownerPrefix` (client gone, FREE_ALL). */
   unlockAll(ownerPrefix: string): void;
-
-  /**
-   * Registers a gate awaited before READ/WRITE preparation, SETATTR, REMOVE and RENAME of a
-   * file (see FileChangeIntent); returns the function that removes it. Optional: a service
-   * without it has nothing to coordinate.
-   */
-  addChangeGate?(gate: ChangeGate): () => void;
-
-  /** Registers a listener told of every name added to or removed from a directory; returns its remover. */
-  addDirChangeListener?(listener: DirChangeListener): () => void;
 }
 
 /**

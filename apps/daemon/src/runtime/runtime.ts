@@ -134,7 +134,12 @@ export class Runtime implements RuntimeControl {
     };
     this.context = {
       logger: opts.logger,
-      files: new FileService({ metadata: opts.services.metadata, payload: opts.services.payload, identity }),
+      files: new FileService({
+        metadata: opts.services.metadata,
+        payload: opts.services.payload,
+        identity,
+        logger: opts.logger,
+      }),
       metadata: opts.services.metadata,
       payload: opts.services.payload,
       shares: { list: () => this.#shares.list(), get: (name) => this.#shares.get(name) },

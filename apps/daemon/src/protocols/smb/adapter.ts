@@ -116,10 +116,9 @@ class SmbAdapter implements ProtocolAdapter {
     // Paused: SmbConnection moves the handle to a socket that reads into its own buffers.
     const server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
     // Other protocols' changes break SMB oplocks and leases first (oplock-gate.ts).
-    this.removeGate ??= this.state.ctx.metadata.addChangeGate?.(smbChangeGate(this.state)) ?? null;
+    this.removeGate ??= this.state.ctx.files.addChangeGate(smbChangeGate(this.state));
     // Directory changes from every protocol feed CHANGE_NOTIFY (notify.ts).
-    this.removeListener ??=
-      this.state.ctx.metadata.addDirChangeListener?.(notifyListener(this.state)) ?? null;
+    this.removeListener ??= this.state.ctx.files.addDirChangeListener(notifyListener(this.state));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

@@ -1,12 +1,12 @@
 /**
  * Directory change notification state ([MS-SMB2] §3.3.5.19 CHANGE_NOTIFY, [MS-FSCC] §2.4.42
  * FILE_NOTIFY_INFORMATION): each directory open that asked for notifications keeps a bounded
- * queue of changes from the metadata service's directory listener (any protocol's changes),
+ * queue of changes from the file service's directory listener (any protocol's changes),
  * drained by its pending CHANGE_NOTIFY requests. A subtree watch (SMB2_WATCH_TREE) gets the
  * directory's own entries by name and any change elsewhere in the share as "enumerate again"
  * (STATUS_NOTIFY_ENUM_DIR): the service does not know a changed directory's path.
  */
-import type { DirChangeEvent, DirChangeListener } from "../../metadata/types.ts";
+import type { DirChangeEvent, DirChangeListener } from "../../files/changes.ts";
 import type { Open, SmbServerState } from "./state.ts";
 import { SmbWriter } from "./wire.ts";
 
@@ -44,12 +44,7 @@ function matches(filter: number, isDir: boolean | null): boolean {
 /** Subtree watches elsewhere in the share of `e`: told to enumerate again. */
 function tellTreeWatchers(server: SmbServerState, e: DirChangeEvent, key: string): void {
   if (server.treeWatchers.size === 0) return;
-  let share: string;
-  try {
-    share = server.ctx.metadata.shareOf(e.dir).name;
-  } catch {
-    return;
-  }
+  const share = e.share;
   for (const open of server.treeWatchers) {
     const n = open.notify;
     if (!n || open.tree.share.name !== share || open.handle.toString("hex") === key) continue;

@@ -1,5 +1,5 @@
 /**
- * The SMB adapter's change gate on the metadata service (MetadataService.addChangeGate): before
+ * The SMB adapter's change gate on the file service (FileService.addChangeGate): before
  * another protocol (NFS) reads, writes, truncates, removes or renames a file an SMB client
  * caches, the oplock or lease is broken and the change waits for the acknowledgment
  * ([MS-SMB2] §3.3.4.6, §3.3.4.7: "the object store indicates an oplock/lease break"), so the
@@ -12,7 +12,7 @@
  * the break counts as acknowledged (the holder is downgraded, as on timer expiry in §3.3.2.1,
  * §3.3.2.5) and the NFS call goes on.
  */
-import type { ChangeGate, FileChangeIntent } from "../../metadata/types.ts";
+import type { ChangeGate, FileChangeIntent } from "../../files/changes.ts";
 import { SMB2_LEASE_WRITE_CACHING as W } from "./leases.ts";
 import { breakOthers, type CacheHolder, expireBreaks } from "./oplocks.ts";
 import type { FileState, SmbServerState } from "./state.ts";
@@ -52,7 +52,8 @@ async function boundedWait(
 }
 
 async function breakByName(server: SmbServerState, intent: FileChangeIntent): Promise<void> {
-  const found = await server.ctx.metadata.lookup(GATE_CALLER, intent.dir!, intent.name!).catch(() => null);
+  const dir = { caller: GATE_CALLER, handle: intent.dir!, share: intent.share };
+  const found = await server.ctx.files.find(dir, intent.name!).catch(() => null);
   if (!found) return;
   const file = server.cachedFiles.get(found.handle.toString("hex"));
   if (file) await breakFor(server, file, intent.kind);

@@ -25,7 +25,7 @@ export interface SmbConfig {
   /** Shares (names as in TREE_CONNECT, lower case) whose trees must encrypt (§3.3.1.6 EncryptData). */
   encryptedShares: ReadonlySet<string>;
   /**
-   * How long a change from another protocol (NFS, through the metadata change gate) waits for an
+   * How long a change from another protocol (NFS, through the file service's change gate) waits for an
    * oplock/lease break acknowledgment before the break counts as acknowledged (oplock-gate.ts).
    */
   crossProtocolBreakWaitMs: number;
@@ -178,7 +178,7 @@ export class SmbServerState {
   readonly files = new Map<string, FileState>();
   /** Leases by ClientGuid + LeaseKey (hex), server-wide (§3.3.1.4 LeaseTable). */
   readonly leases = new Map<string, CacheHolder>();
-  /** Files with at least one oplock or lease, by handle: what the metadata change gate checks. */
+  /** Files with at least one oplock or lease, by handle: what the file service's change gate checks. */
   readonly cachedFiles = new Map<string, FileState>();
   /** Directory opens with CHANGE_NOTIFY state, by directory handle (hex). */
   readonly watchers = new Map<string, Set<Open>>();

@@ -37,8 +37,9 @@ describe("CHANGE_NOTIFY", () => {
     // Changes between requests are queued: an NFS-side create and remove, then one reply.
     const md = fx.h.metadata;
     const dir = await md.lookup(NFS_CALLER, md.rootHandle("/export"), "watched");
-    await md.create(NFS_CALLER, dir.handle, "from-nfs", { mode: 0o644 }, { mode: "guarded" });
-    await md.remove(NFS_CALLER, dir.handle, "from-nfs");
+    const nfsDir = fx.h.ctx.files.resolve(NFS_CALLER, dir.handle);
+    await fx.h.ctx.files.create(nfsDir, "from-nfs", { mode: 0o644 }, { mode: "guarded" });
+    await fx.h.ctx.files.remove(nfsDir, "from-nfs");
     const q = await a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(d, FILE_NAME));
     expect(notifyEntries(q)).toEqual([
       [1, "from-nfs"],

@@ -37,7 +37,17 @@ async function leaseRWH(fx: SmbFixture, a: SmbTestClient, name: string) {
   expect(leaseOf(ra)?.state).toBe(R | H | W);
   const md = fx.h.metadata;
   const found = await md.lookup(NFS_CALLER, md.rootHandle("/export"), name);
-  return { key, ra, md, found };
+  return { key, ra, found };
+}
+
+/** A write from another protocol (NFS's caller) through the file service, as NFS WRITE makes it. */
+function otherWrite(fx: SmbFixture, handle: Buffer) {
+  const files = fx.h.ctx.files;
+  return files.write(files.resolve(NFS_CALLER, handle), {
+    offset: 0n,
+    data: Buffer.from("n"),
+    stability: "unstable",
+  });
 }
 
 describe("oplocks and leases (CREATE grant, break, acknowledgment)", () => {
@@ -128,11 +138,11 @@ describe("oplocks and leases (CREATE grant, break, acknowledgment)", () => {
     expect(other.status).toBe(S.STATUS_INVALID_PARAMETER);
   });
 
-  it("breaks an SMB lease before an NFS-side write (the metadata change gate) and waits for the ack", async () => {
+  it("breaks an SMB lease before an NFS-side write (the file service's change gate) and waits for the ack", async () => {
     const a = await login([C.SMB2_DIALECT_300]);
-    const { key, ra, md, found } = await leaseRWH(fx, a, "cross.txt");
+    const { key, ra, found } = await leaseRWH(fx, a, "cross.txt");
     let written = false;
-    const nfsWrite = md.prepareWrite(NFS_CALLER, found.handle).then(() => {
+    const nfsWrite = otherWrite(fx, found.handle).then(() => {
       written = true;
     });
     const brk = await a.nextBreak();
@@ -153,7 +163,8 @@ describe("oplocks and leases (CREATE grant, break, acknowledgment)", () => {
     const ra = await a.send(C.SMB2_CREATE, createBody("doomed.txt", { oplock: BATCH }));
     expect(ra.body[2]).toBe(BATCH);
     const md = fx.h.metadata;
-    const removed = md.remove(NFS_CALLER, md.rootHandle("/export"), "doomed.txt");
+    const files = fx.h.ctx.files;
+    const removed = files.remove(files.resolve(NFS_CALLER, md.rootHandle("/export")), "doomed.txt");
     const brk = await a.nextBreak();
     expect(brk.body[2]).toBe(0);
     await a.send(C.SMB2_OPLOCK_BREAK, oplockAckBody(fileIdOf(ra), 0));
@@ -170,14 +181,14 @@ describe("an NFS change and an SMB client that never acknowledges (crossProtocol
     timeout: 15_000,
   }, async () => {
     const a = await fx.login([C.SMB2_DIALECT_300]);
-    const { key, ra, md, found } = await leaseRWH(fx, a, "silent.txt");
-    await md.prepareWrite(NFS_CALLER, found.handle);
+    const { key, ra, found } = await leaseRWH(fx, a, "silent.txt");
+    await otherWrite(fx, found.handle);
     const brk = await a.nextBreak();
     expect([brk.body.readUInt32LE(24), brk.body.readUInt32LE(28)]).toEqual([R | H | W, 0]);
     // The break counted as acknowledged: the lease holds nothing, so a late ack finds no break and
     // the next NFS change breaks nothing.
     expect((await a.send(C.SMB2_OPLOCK_BREAK, leaseAckBody(key, 0))).status).toBe(0xc0000001);
-    await md.prepareWrite(NFS_CALLER, found.handle);
+    await otherWrite(fx, found.handle);
     expect(a.breaks).toEqual([]);
     await a.send(C.SMB2_CLOSE, closeBody(fileIdOf(ra)));
   });
