@@ -26,6 +26,7 @@ import { type NfsEnv, nfsProgram } from "./v3/procedure.ts";
 import { nfs3Procedures } from "./v3/procedures/index.ts";
 import { type NfsVersionSettings, parseVersionSettings } from "./v4/settings.ts";
 import { nfs4ProgramFor } from "./v4/setup.ts";
+import type { Nfs4Locking } from "./v4/state/locking.ts";
 
 export const DEFAULT_PORTMAPPER_PORT = 10111;
 const DEFAULT_CALLBACK_PORTMAP_PORT = 111;
@@ -64,6 +65,8 @@ class NfsAdapter implements ProtocolAdapter {
   private pmapServer: RpcServer | null = null;
   private mounts: MountTable;
   private blocked: BlockedLocks | null = null;
+  /** NFSv4 lock state with its lease reaper and grace period (v4/state/locking.ts). */
+  private v4Locking: Nfs4Locking | null = null;
   readonly settings: NfsSettings;
   private readonly budget: ByteBudget;
 
@@ -112,7 +115,10 @@ class NfsAdapter implements ProtocolAdapter {
       : [];
     // RFC 7530 §3.1: NFSv4 on the same port as v3 (program 100003 version 4).
     if (versions.v4 !== null) {
-      programs.push(nfs4ProgramFor(ctx, { ...versions, v4: versions.v4 }, env.writeVerifier, logger).program);
+      const v4 = nfs4ProgramFor(ctx, { ...versions, v4: versions.v4 }, env.writeVerifier, logger);
+      programs.push(v4.program);
+      this.v4Locking = v4.locking;
+      v4.locking.start();
     }
     const dispatcher = new RpcDispatcher(programs, {
       logger,
@@ -172,6 +178,7 @@ class NfsAdapter implements ProtocolAdapter {
 
   async stop(): Promise<void> {
     this.blocked?.cancelAll();
+    this.v4Locking?.stop();
     await Promise.all([this.nfsServer?.close(), this.pmapServer?.close()]);
     this.nfsServer = null;
     this.pmapServer = null;

@@ -25,6 +25,7 @@ import {
   pseudoAttr,
   shareMount,
 } from "./pseudo.ts";
+import type { Nfs4Locking } from "./state/locking.ts";
 import type { Session } from "./state/sessions.ts";
 import type { Nfs4State } from "./state/state.ts";
 import { Nfs4Error } from "./status.ts";
@@ -41,6 +42,8 @@ export interface Nfs4Env {
   /** RFC 8881 §18.32.3 writeverf: new at every adapter start (shared with NFSv3). */
   writeVerifier: Buffer;
   state: Nfs4State;
+  /** Locks, share reservations, leases and the grace period (state/locking.ts). */
+  locking: Nfs4Locking;
   /** Minor versions served (adapter settings v4MinMinorVersion / v4MaxMinorVersion). */
   minorMin: number;
   minorMax: number;

@@ -16,9 +16,10 @@ import { type CompoundArgs, decodeCompound, runCompound } from "./compound.ts";
 import { NFS_V4, NFSPROC4_COMPOUND, NFSPROC4_NULL } from "./constants.ts";
 import type { Nfs4Env } from "./op.ts";
 import { nfs4OpTable } from "./ops/index.ts";
+import { LOCKING_OPS } from "./ops/locking.ts";
 
 export function nfs4Program(env: Nfs4Env): RpcProgram {
-  const ops = nfs4OpTable();
+  const ops = nfs4OpTable(LOCKING_OPS);
   const nullProc = defineProcedure<undefined, undefined>({
     proc: NFSPROC4_NULL,
     name: "NULL",

@@ -8,6 +8,7 @@ import type { Errno } from "../../../domain/errors.ts";
 import { isFsError } from "../../../domain/errors.ts";
 import type { XdrWriter } from "../xdr/writer.ts";
 import * as c from "./constants.ts";
+import { type StateCode, StateError } from "./state/state-error.ts";
 
 const ERRNO_TO_NFS4: Record<Errno, number> = {
   EPERM: c.NFS4ERR_PERM,
@@ -72,9 +73,24 @@ export class Nfs4Error extends Error {
 /** The message of the FsError a failed SETATTR guard throws (files/setattr.ts). */
 const NOT_SYNC_MESSAGE = "EINVAL: NOT_SYNC";
 
+/** The lock/open-mode/lease/grace state's failures (state/state-error.ts). */
+const STATE_TO_NFS4: Record<StateCode, number> = {
+  BAD_STATEID: c.NFS4ERR_BAD_STATEID,
+  OLD_STATEID: c.NFS4ERR_OLD_STATEID,
+  LOCKS_HELD: c.NFS4ERR_LOCKS_HELD,
+  INVAL: c.NFS4ERR_INVAL,
+  OPENMODE: c.NFS4ERR_OPENMODE,
+  RESOURCE: c.NFS4ERR_RESOURCE,
+  SHARE_DENIED: c.NFS4ERR_SHARE_DENIED,
+  GRACE: c.NFS4ERR_GRACE,
+  NO_GRACE: c.NFS4ERR_NO_GRACE,
+  RECLAIM_BAD: c.NFS4ERR_RECLAIM_BAD,
+};
+
 /** nfsstat4 for an error thrown while running operation `opName`; null if it is unexpected. */
 export function nfs4Status(e: unknown, opName: string): number | null {
   if (e instanceof Nfs4Error) return e.status;
+  if (e instanceof StateError) return STATE_TO_NFS4[e.code];
   if (!isFsError(e)) return null;
   if (e.code === "EINVAL" && e.message === NOT_SYNC_MESSAGE) return c.NFS4ERR_NOT_SAME;
   return OVERRIDES[opName]?.[e.code] ?? ERRNO_TO_NFS4[e.code] ?? c.NFS4ERR_SERVERFAULT;

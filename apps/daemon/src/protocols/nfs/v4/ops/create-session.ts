@@ -91,6 +91,8 @@ export const createSession = defineOp<CreateSessionArgs>({
       return (w) => w.appendBuffers([reply]);
     }
     const s = made.session;
+    // Recorded so that it may reclaim after a restart (state/grace.ts).
+    await c.env.locking.persist(s.client);
     const body = new XdrWriter();
     body.fixedOpaque(s.id).uint32(a.sequenceId).uint32(s.flags);
     encodeChannel(body, s.fore);

@@ -8,7 +8,10 @@ export const destroyClientId = defineOp<bigint>({
   since: 1,
   decode: (r) => r.uint64(),
   async run(c, clientId) {
+    const client = c.env.state.clients.get(clientId);
     c.env.state.destroyClient(clientId);
+    // Gone for good: it may not reclaim after a restart either.
+    await c.env.locking.forgetRecord(client);
     return null;
   },
 });

@@ -13,6 +13,12 @@ export const freeStateid = defineOp<Stateid4>({
   since: 1,
   decode: decodeStateid,
   async run(c, s) {
+    const { locks } = c.env.locking;
+    // A lock stateid goes once it holds no lock (LOCKS_HELD until then).
+    if (locks.has(s.other)) {
+      locks.free(locks.find({ seqid: 0, other: s.other }));
+      return null;
+    }
     c.env.state.stateids.find({ seqid: 0, other: s.other }, c.minor);
     throw new Nfs4Error(NFS4ERR_LOCKS_HELD, "open stateid: CLOSE it");
   },

@@ -120,14 +120,15 @@ async function byClaim(c: Compound, a: OpenArgs): Promise<Opened> {
   switch (a.claim) {
     case k.CLAIM_NULL:
       return byName(c, a);
+    case k.CLAIM_PREVIOUS:
     case k.CLAIM_FH: {
-      if (c.minor < 1) throw new Nfs4Error(k.NFS4ERR_NOTSUPP, "CLAIM_FH is v4.1");
-      if (a.create !== null) throw new Nfs4Error(k.NFS4ERR_INVAL, "CLAIM_FH with OPEN4_CREATE");
+      // CLAIM_PREVIOUS (a reclaim in the grace period, checked by run) names the current file too.
+      if (a.claim === k.CLAIM_FH && c.minor < 1) throw new Nfs4Error(k.NFS4ERR_NOTSUPP, "CLAIM_FH is v4.1");
+      if (a.create !== null) throw new Nfs4Error(k.NFS4ERR_INVAL, "open by filehandle with OPEN4_CREATE");
       const handle = c.fh();
       const attr = await c.env.files.getattr(c.file(false, handle, k.NFS4ERR_ISDIR));
       return { handle, attr, before: attr.ctime, after: attr.ctime, set: [], created: false };
     }
-    case k.CLAIM_PREVIOUS:
     case k.CLAIM_DELEGATE_PREV:
     case k.CLAIM_DELEG_PREV_FH:
       throw new Nfs4Error(k.NFS4ERR_NO_GRACE);
@@ -167,10 +168,18 @@ export const open = defineOp<OpenArgs>({
     const access = a.access & k.OPEN4_SHARE_ACCESS_MASK;
     if (access < 1 || access > k.OPEN4_SHARE_ACCESS_BOTH || a.deny > 3) throw new Nfs4Error(k.NFS4ERR_INVAL);
     const { state } = c.env;
-    const clientId = c.session !== null ? c.session.client.clientId : state.renew(a.clientId).clientId;
+    const client = c.session !== null ? c.session.client : state.renew(a.clientId);
+    const clientId = client.clientId;
+    // RFC 8881 §8.4.2: in the grace period only reclaims; reclaims only in it (state/grace.ts).
+    await c.env.locking.ready;
+    if (a.claim === k.CLAIM_PREVIOUS) c.env.locking.checkReclaim(client);
+    else c.env.locking.checkNew();
     const o = await byClaim(c, a);
     await checkOpenable(c, o, access);
-    const st = state.stateids.open(clientId, a.owner.toString("hex"), Buffer.from(o.handle), access, a.deny);
+    const ownerHex = a.owner.toString("hex");
+    // The share reservation SMB share modes see (SHARE_DENIED on conflict), before the stateid.
+    c.env.locking.reserveOpen(c.file(false, o.handle), clientId, ownerHex, { access, deny: a.deny });
+    const st = state.stateids.open(clientId, ownerHex, Buffer.from(o.handle), access, a.deny);
     const stateid = { seqid: st.seqid, other: st.other };
     c.setFh(o.handle);
     c.currentStateid = stateid;

@@ -17,6 +17,7 @@ export const reclaimComplete = defineOp<boolean>({
     if (oneFs) return null;
     if (client.reclaimComplete) throw new Nfs4Error(NFS4ERR_COMPLETE_ALREADY);
     client.reclaimComplete = true;
+    c.env.locking.reclaimComplete(client);
     return null;
   },
 });

@@ -9,6 +9,8 @@ export const setclientidConfirm = defineOp<{ clientId: bigint; verifier: Buffer 
   decode: (r) => ({ clientId: r.uint64(), verifier: r.fixedOpaque(NFS4_VERIFIER_SIZE) }),
   async run(c, a) {
     c.env.state.confirmClientId(a.clientId, a.verifier);
+    // Recorded so that it may reclaim after a restart (state/grace.ts).
+    await c.env.locking.persist(c.env.state.clients.get(a.clientId));
     return null;
   },
 });

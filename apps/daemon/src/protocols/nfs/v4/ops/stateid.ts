@@ -18,16 +18,26 @@ export function effectiveStateid(c: Compound, s: Stateid4): Stateid4 {
   return s;
 }
 
-/** The open a non-special stateid names (null for a special one); BAD/OLD/STALE_STATEID else. */
+/**
+ * The open a non-special stateid names (null for a special one); BAD/OLD/STALE_STATEID else. A
+ * lock stateid (READ/WRITE of a lock holder) stands for the open it was made from.
+ */
 export function checkStateid(c: Compound, s: Stateid4): OpenState | null {
   const eff = effectiveStateid(c, s);
   if (isSpecialStateid(eff)) return null;
+  const { locks } = c.env.locking;
+  if (locks.has(eff.other)) {
+    const open = Buffer.from(locks.find(eff).open, "hex");
+    return c.env.state.stateids.find({ seqid: 0, other: open }, c.minor);
+  }
   return c.env.state.stateids.find(eff, c.minor);
 }
 
-/** An open stateid for CLOSE / OPEN_CONFIRM: special ones are BAD_STATEID. */
+/** An open stateid for CLOSE / OPEN_CONFIRM / LOCK: special and lock stateids are BAD_STATEID. */
 export function openOf(c: Compound, s: Stateid4): OpenState {
-  const st = checkStateid(c, s);
-  if (st === null) throw new Nfs4Error(NFS4ERR_BAD_STATEID, "special stateid");
-  return st;
+  const eff = effectiveStateid(c, s);
+  if (isSpecialStateid(eff) || c.env.locking.locks.has(eff.other)) {
+    throw new Nfs4Error(NFS4ERR_BAD_STATEID, "not an open stateid");
+  }
+  return c.env.state.stateids.find(eff, c.minor);
 }

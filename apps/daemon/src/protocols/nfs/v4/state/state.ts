@@ -33,6 +33,8 @@ export class Nfs4State {
   readonly stateids: StateidTable;
   private readonly sessions = new Map<string, Session>();
   readonly leaseSeconds: number;
+  /** Called for every client forgotten: its locks and share reservations go (locking.ts). */
+  onForget: ((c: ClientRecord) => void) | null = null;
   /** so_major_id / server_scope (RFC 8881 §2.5): one server, stable for this incarnation. */
   readonly serverOwner = Buffer.from("dittofs");
   /** RFC 7530 §16.33: changes with every start, so clients know the server rebooted. */
@@ -137,5 +139,6 @@ export class Nfs4State {
     for (const s of this.sessionsOf(c)) this.sessions.delete(s.id.toString("hex"));
     for (const st of this.stateids.ofClient(c.clientId)) this.stateids.close(st);
     this.clients.remove(c);
+    this.onForget?.(c);
   }
 }

@@ -1,0 +1,70 @@
+/**
+ * RFC 8881 §18.10 LOCK: a byte-range lock for a lock-owner, on the file service's locks that NLM
+ * and SMB share. A new lock-owner comes with the open it locks through (open_to_lock_owner4) and
+ * gets a lock stateid; an existing one names its lock stateid. A conflict is NFS4ERR_DENIED with
+ * the holder. New locks wait out the grace period; reclaims are only allowed in it.
+ */
+import { OP_LOCK } from "../constants.ts";
+import { type Compound, defineOp } from "../op.ts";
+import type { LockOwner4, LockRequest4, LockState } from "../state/locks.ts";
+import { decodeStateid, encodeStateid, type Stateid4 } from "../types.ts";
+import { decodeLockOwner, decodeLockType, decodeRange, deniedError, ownerOf } from "./lock-args.ts";
+import { openOf } from "./stateid.ts";
+
+type Locker =
+  | { kind: "new"; openStateid: Stateid4; owner: LockOwner4 }
+  | { kind: "exist"; lockStateid: Stateid4 };
+
+interface LockArgs {
+  range: LockRequest4;
+  reclaim: boolean;
+  locker: Locker;
+}
+
+/** The lock stateid the locker names, and the OPEN4_SHARE_ACCESS bits of its open. */
+function lockState(c: Compound, l: Locker): { st: LockState; access: number } {
+  const { locking, state } = c.env;
+  if (l.kind === "new") {
+    const open = openOf(c, l.openStateid);
+    const st = locking.locks.forOwner(ownerOf(c, l.owner), c.file(false, open.handle), open.other);
+    return { st, access: open.access };
+  }
+  const st = locking.locks.find(l.lockStateid);
+  const open = state.stateids.find({ seqid: 0, other: Buffer.from(st.open, "hex") }, c.minor);
+  if (c.session === null) state.renew(st.clientId);
+  return { st, access: open.access };
+}
+
+export const lock = defineOp<LockArgs>({
+  op: OP_LOCK,
+  name: "LOCK",
+  decode(r) {
+    const exclusive = decodeLockType(r);
+    const reclaim = r.bool();
+    const range = decodeRange(r, exclusive);
+    let locker: Locker;
+    if (r.bool()) {
+      r.uint32(); // open_seqid: v4.0 seqid checks are not kept (no OPEN_CONFIRM is asked)
+      const openStateid = decodeStateid(r);
+      r.uint32(); // lock_seqid
+      locker = { kind: "new", openStateid, owner: decodeLockOwner(r) };
+    } else {
+      const lockStateid = decodeStateid(r);
+      r.uint32(); // lock_seqid
+      locker = { kind: "exist", lockStateid };
+    }
+    return { range, reclaim, locker };
+  },
+  async run(c, a) {
+    const { locking } = c.env;
+    await locking.ready;
+    const { st, access } = lockState(c, a.locker);
+    const client = c.env.state.clients.get(st.clientId);
+    if (a.reclaim) locking.checkReclaim(client);
+    else locking.checkNew();
+    const r = await locking.locks.lock(st, a.range, access);
+    if (!("seqid" in r)) throw deniedError(r);
+    c.currentStateid = r;
+    return (w) => encodeStateid(w, r);
+  },
+});
