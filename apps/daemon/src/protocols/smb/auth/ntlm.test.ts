@@ -9,6 +9,7 @@ import {
   ntlmv2Proof,
   ntowfv2,
   verifyNtlmv2,
+  wellFormedNtlmv2,
 } from "./ntlm.ts";
 import { rc4 } from "./rc4.ts";
 
@@ -73,5 +74,20 @@ describe("NTLMv2 (MS-NLMP §4.2.4 vectors)", () => {
     const infoLen = msg.readUInt16LE(40);
     const infoOff = msg.readUInt32LE(44);
     expect(infoOff + infoLen).toBe(msg.length);
+  });
+});
+
+describe("NTLMv2_CLIENT_CHALLENGE shape", () => {
+  it("accepts AV pairs ending in MsvAvEOL inside the response, refuses pairs running past it", () => {
+    const proof = Buffer.alloc(16, 0xab);
+    expect(wellFormedNtlmv2(Buffer.concat([proof, temp]))).toBe(true);
+    // smbtorture smb2.session.ntlmssp_bug14932: a NetApp-style blob whose first pair claims 0x8108 bytes.
+    const netapp = hex(
+      "0101000000000000 3f3f3f3f3f3f3f3f b8823af1b3dd0815 00000000 11a20881 503822782b9447fe" +
+        "54947bff17275ab4 f418badc2c38fd5b fb0ec1851ecc92bb 9bb1c4d55314ff8c 7649f5459019a2",
+    );
+    expect(wellFormedNtlmv2(Buffer.concat([proof, netapp]))).toBe(false);
+    // No MsvAvEOL at all.
+    expect(wellFormedNtlmv2(Buffer.concat([proof, temp.subarray(0, 28 + 16)]))).toBe(false);
   });
 });

@@ -172,6 +172,28 @@ export function ntlmv2Proof(responseKey: Buffer, serverChallenge: Buffer, temp: 
   return { ntProofStr, sessionBaseKey: hmacMd5(responseKey, ntProofStr) };
 }
 
+/** [MS-NLMP] §2.2.2.7 NTLMv2_CLIENT_CHALLENGE: the fixed part before its AV pairs. */
+const CLIENT_CHALLENGE_FIXED = 28;
+/** §2.2.2.1 AvId MsvAvEOL: the end of an AV_PAIR list. */
+const MSV_AV_EOL = 0;
+
+/**
+ * Whether an NTLMv2 response's client challenge is well formed ([MS-NLMP] §2.2.2.7): its AV_PAIR
+ * list ends with MsvAvEOL inside the blob. Samba refuses one that does not (INVALID_PARAMETER,
+ * its bug 14932) before checking the proof.
+ */
+export function wellFormedNtlmv2(ntResponse: Buffer): boolean {
+  let at = 16 + CLIENT_CHALLENGE_FIXED;
+  while (at + 4 <= ntResponse.length) {
+    const id = ntResponse.readUInt16LE(at);
+    const len = ntResponse.readUInt16LE(at + 2);
+    at += 4 + len;
+    if (at > ntResponse.length) return false;
+    if (id === MSV_AV_EOL) return true;
+  }
+  return false;
+}
+
 /**
  * Verifies an NTLMv2 response; returns the exported session key (§3.2.5.1.2), or null when the
  * proof does not match. The domain the client sent is tried, then the empty domain (as Samba).

@@ -21,6 +21,7 @@ import {
   parseAuthenticate,
   parseNegotiateFlags,
   verifyNtlmv2,
+  wellFormedNtlmv2,
 } from "../auth/ntlm.ts";
 import { signingKeyFor } from "../auth/signing.ts";
 import {
@@ -138,6 +139,10 @@ async function checkPassword(req: SmbRequest, session: Session, auth: Authentica
   if (waitMs > 0) {
     await logons.refused(account, address, SMB_LOGON_ACTION, waitMs);
     throw new SmbError(STATUS_ACCOUNT_LOCKED_OUT, "logon throttled");
+  }
+  // An NTLMv2 response whose AV pairs run past it is malformed, not a wrong password (as Samba).
+  if (auth.ntResponse.length > 24 && !wellFormedNtlmv2(auth.ntResponse)) {
+    throw new SmbError(STATUS_INVALID_PARAMETER, "malformed NTLMv2_CLIENT_CHALLENGE");
   }
   const identity = req.server.ctx.identity;
   const principal = identity.byName(auth.user) ?? identity.byName(auth.user.toLowerCase());
