@@ -2,6 +2,7 @@
  * SMB2 CREATE ([MS-SMB2] §2.2.13, §2.2.14, §3.3.5.9; [MS-FSA] §2.1.5.1): open or create a file
  * or directory by path, applying CreateDisposition, CreateOptions, access and share modes.
  */
+import assert from "node:assert";
 import { isFsError } from "../../../domain/errors.ts";
 import type { OpenAction, OpenDisposition, Opened, OpenRequest, OpenResult } from "../../../files/open.ts";
 import type { FileAttr, LookupResult } from "../../../metadata/types.ts";
@@ -233,7 +234,8 @@ export async function create(req: SmbRequest): Promise<Reply> {
   req.requireSession();
   const tree = req.requireTree();
   const c = decodeCreate(req.msg, req.reader());
-  if (tree.ipc) throw new SmbError(S.STATUS_OBJECT_NAME_NOT_FOUND, "no named pipes");
+  // A CREATE on the IPC$ tree opens a named pipe; the connection sends it to ipc.ts instead.
+  assert(!tree.ipc, "CREATE on IPC$ is dispatched to ipc.ts");
   validate(c);
   const caching = cachingRequest(req, c.RequestedOplockLevel, c.contexts);
   const path = parsePath(c.name);
