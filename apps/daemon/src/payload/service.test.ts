@@ -238,8 +238,11 @@ describe("DefaultPayloadService", () => {
     const svc = service();
     await svc.addShare(S, store);
     const a = bytes(9 * MiB + 5, 14);
-    for (let at = 0; at < a.length; at += MiB)
-      await svc.writeAt(S, "v", at, Buffer.from(a.subarray(at, at + MiB)));
+    const written: Buffer[] = [];
+    for (let at = 0; at < a.length; at += MiB) {
+      written.push(Buffer.from(a.subarray(at, at + MiB)));
+      await svc.writeAt(S, "v", at, written.at(-1)!);
+    }
     await svc.commit(S, "v");
     await waitFor(() => svc.stats().cache.dirtyBytes + svc.stats().cache.uploadingBytes === 0, "uploads");
     expect(store.puts).toBe(3);
@@ -247,6 +250,8 @@ describe("DefaultPayloadService", () => {
     const gets = store.gets;
     expect((await svc.readAt(S, "v", 0, a.length)).equals(a)).toBe(true);
     expect(store.gets).toBe(gets); // the clean copy stayed in the cache
+    // ... as the written buffers themselves: the upload merged no 4 MiB copy of them.
+    expect((await svc.readAt(S, "v", 5 * MiB, MiB)).buffer).toBe(written[5]!.buffer);
   });
 
   it("routes by share and rejects unknown shares and bad input with FsError", async () => {

@@ -51,6 +51,31 @@ describe("BlockEntry slices", () => {
     expect(adoptable(Buffer.alloc(4096))).toBe(false);
   });
 
+  it("keeps the stored parts as the clean copy: reads are views of the written buffers, no merge", () => {
+    const e = new BlockEntry("p", 0, owner);
+    const mib = B / 4;
+    const writes = [0, 1, 2, 3].map((i) => Buffer.alloc(mib, i + 1));
+    for (const [i, w] of writes.entries()) e.write(i * mib, w, 0, mib, i + 1, i > 0, adoptable(w));
+    e.freeze();
+    e.finishUpload(e.composeParts()!);
+    expect(e.isDirty).toBe(false);
+    expect(e.hasBase).toBe(true);
+    expect(e.baseLength).toBe(B);
+    // A read inside one part is a view of that write's own buffer (the upload merged nothing).
+    const r = e.read(2 * mib + 5, 3 * mib);
+    expect(r.buffer).toBe(writes[2]!.buffer);
+    expect(r.every((b) => b === 3)).toBe(true);
+    // Across parts and over a newer slice: merged per read, newest wins.
+    expect([...e.read(mib - 2, mib + 2)]).toEqual([1, 1, 2, 2]);
+    e.write(mib, Buffer.from([9]), 0, 1, 9, false);
+    expect([...e.read(mib - 1, mib + 2)]).toEqual([1, 9, 2]);
+    // A truncate masks the parts like any base; the merged base equals the parts.
+    e.truncate(mib + 1, 10);
+    expect(e.baseEnd).toBe(mib + 1);
+    expect(e.base!.equals(Buffer.concat(writes))).toBe(true);
+    expect(e.read(mib - 1, mib + 3).equals(Buffer.from([1, 9, 0, 0]))).toBe(true);
+  });
+
   it("composes no parts when the frozen slices leave a gap or the base reaches further", () => {
     const e = new BlockEntry("p", 0, owner);
     e.write(0, Buffer.alloc(10, 1), 0, 10, 1, false);

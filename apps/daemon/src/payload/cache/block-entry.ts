@@ -47,8 +47,15 @@ export function adoptable(data: Buffer): boolean {
 }
 
 export class BlockEntry {
-  /** The block-store content; EMPTY when the store has no such block; null when not loaded. */
-  base: Buffer | null = null;
+  /** The block-store content as one buffer (see `base`), or null. */
+  private baseBuf: Buffer | null = null;
+  /**
+   * The block-store content as the adjacent parts (from offset 0) an upload just stored, kept as
+   * they are rather than merged into a fresh 4 MiB copy (docs/payload.md, "Upload"). Reads and
+   * composes use them in place; only the `base` getter merges them.
+   */
+  private baseParts: Buffer[] | null = null;
+  private basePartsBytes = 0;
   /** Store bytes at or past this offset read as zeros (a truncate not yet rewritten to the store). */
   baseValidLen = BLOCK_SIZE_BYTES;
   slices: Slice[] = [];
@@ -90,17 +97,44 @@ export class BlockEntry {
 
   static readonly EMPTY = EMPTY;
 
+  /**
+   * The block-store content; EMPTY when the store has no such block; null when not loaded.
+   * Reading it merges stored parts into one buffer: `hasBase` and `baseLength` do not.
+   */
+  get base(): Buffer | null {
+    if (this.baseParts !== null) {
+      this.baseBuf = Buffer.concat(this.baseParts, this.basePartsBytes);
+      this.baseParts = null;
+    }
+    return this.baseBuf;
+  }
+
+  set base(b: Buffer | null) {
+    this.baseBuf = b;
+    this.baseParts = null;
+  }
+
+  /** The base is loaded (possibly EMPTY). */
+  get hasBase(): boolean {
+    return this.baseBuf !== null || this.baseParts !== null;
+  }
+
+  /** Bytes the loaded base holds (0 when not loaded). */
+  get baseLength(): number {
+    return this.baseParts !== null ? this.basePartsBytes : (this.baseBuf?.length ?? 0);
+  }
+
   get isDirty(): boolean {
     return this.slices.length > 0 || this.needsRewrite;
   }
 
   /** Nothing worth keeping: the engine may forget the entry. */
   get isIdle(): boolean {
-    return this.base === null && !this.isDirty && !this.uploading && this.loading === null;
+    return !this.hasBase && !this.isDirty && !this.uploading && this.loading === null;
   }
 
   get baseEnd(): number {
-    return this.base === null ? 0 : Math.min(this.base.length, this.baseValidLen);
+    return Math.min(this.baseLength, this.baseValidLen);
   }
 
   /**
@@ -169,7 +203,7 @@ export class BlockEntry {
     const live = this.slices.slice(firstLive);
     let runs = unionRuns(live);
     const room = SLICES_PER_BLOCK_MAX - firstLive;
-    const fold = runs.length > room / 2 && this.base !== null;
+    const fold = runs.length > room / 2 && this.hasBase;
     if (fold) runs = [[runs[0]![0], runs[runs.length - 1]![1]]];
     const merged: Slice[] = runs.map(([a, b]) => {
       const buf = Buffer.allocUnsafe(b - a);
@@ -181,7 +215,7 @@ export class BlockEntry {
     this.slices = this.slices.slice(0, firstLive).concat(merged);
     if (this.slices.length > SLICES_PER_BLOCK_MAX) {
       this.flattenAt = 2 * this.slices.length;
-      if (this.base === null) this.owner.needsBase(this);
+      if (!this.hasBase) this.owner.needsBase(this);
     } else {
       this.flattenAt = SLICES_PER_BLOCK_MAX;
     }
@@ -202,7 +236,7 @@ export class BlockEntry {
 
   /** Whether reading [a, b) needs the base loaded first. */
   needsBaseFor(a: number, b: number): boolean {
-    return this.base === null && !this.covers(a, b);
+    return !this.hasBase && !this.covers(a, b);
   }
 
   /**
@@ -211,7 +245,10 @@ export class BlockEntry {
    */
   read(a: number, b: number): Buffer {
     const n = this.slices.length;
-    if (n === 0 && this.base !== null && b <= this.baseEnd) return this.base.subarray(a, b);
+    if (n === 0 && this.hasBase && b <= this.baseEnd) {
+      const view = this.baseView(a, b);
+      if (view !== null) return view;
+    }
     if (n > 0) {
       const top = this.slices[n - 1]!;
       if (top.off <= a && top.off + top.len >= b) return top.buf.subarray(a - top.off, b - top.off);
@@ -224,9 +261,9 @@ export class BlockEntry {
   /** Merges block bytes [a, b) into out at outOff. */
   readInto(out: Buffer, outOff: number, a: number, b: number, frozenOnly = false): void {
     const baseEnd = this.baseEnd;
-    if (this.base !== null && a < baseEnd) {
+    if (this.hasBase && a < baseEnd) {
       const e = Math.min(b, baseEnd);
-      this.base.copy(out, outOff, a, e);
+      this.copyBase(out, outOff, a, e);
       if (e < b) out.fill(0, outOff + e - a, outOff + b - a);
     } else {
       out.fill(0, outOff, outOff + b - a);
@@ -234,6 +271,34 @@ export class BlockEntry {
     for (const s of this.slices) {
       if (frozenOnly && !s.frozen) break;
       copyOverlap(s, a, b, out, outOff);
+    }
+  }
+
+  /** Base bytes [a, b) as a view when one buffer holds them, else null. */
+  private baseView(a: number, b: number): Buffer | null {
+    if (this.baseParts === null) return this.baseBuf!.subarray(a, b);
+    let at = 0;
+    for (const part of this.baseParts) {
+      if (a >= at && b <= at + part.length) return part.subarray(a - at, b - at);
+      at += part.length;
+      if (at > a) return null;
+    }
+    return null;
+  }
+
+  /** Copies base bytes [a, b) (within the base) into out at outOff. */
+  private copyBase(out: Buffer, outOff: number, a: number, b: number): void {
+    if (this.baseParts === null) {
+      this.baseBuf!.copy(out, outOff, a, b);
+      return;
+    }
+    let at = 0;
+    for (const part of this.baseParts) {
+      const pa = Math.max(a, at);
+      const pb = Math.min(b, at + part.length);
+      if (pa < pb) part.copy(out, outOff + pa - a, pa - at, pb - at);
+      at += part.length;
+      if (at >= b) return;
     }
   }
 
@@ -296,9 +361,16 @@ export class BlockEntry {
    * that came after compose() are not in it: their limit masks the new base and the block stays
    * due for a rewrite.
    */
-  finishUpload(stored: Buffer): void {
+  finishUpload(stored: Buffer | readonly Buffer[]): void {
     this.slices = this.slices.filter((s) => !s.frozen);
-    this.base = stored;
+    if (Buffer.isBuffer(stored) || stored.length === 1) {
+      this.base = Buffer.isBuffer(stored) ? stored : stored[0]!;
+    } else {
+      // composeParts(): frozen slices never change, so the parts stay valid as the stored block.
+      this.baseBuf = null;
+      this.baseParts = [...stored];
+      this.basePartsBytes = stored.reduce((n, b) => n + b.length, 0);
+    }
     this.storeGen++;
     if (this.composedGen === this.truncateGen) {
       this.baseValidLen = BLOCK_SIZE_BYTES;

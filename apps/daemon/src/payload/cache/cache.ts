@@ -78,7 +78,7 @@ export class BlockCache {
   /** Re-reads an entry's byte counts after any change to its base or slices. */
   recount(e: BlockEntry): void {
     // A loaded-but-empty base (no such block) still costs an entry: count it so it can be evicted.
-    const clean = e.base === null ? 0 : Math.max(e.base.length, ENTRY_OVERHEAD_BYTES);
+    const clean = e.hasBase ? Math.max(e.baseLength, ENTRY_OVERHEAD_BYTES) : 0;
     // A pending truncate rewrite holds no slice bytes but is dirty all the same.
     const rewrite = e.needsRewrite ? ENTRY_OVERHEAD_BYTES : 0;
     const dirty = e.sliceBytes(false) + (e.uploading ? 0 : rewrite);
@@ -91,7 +91,7 @@ export class BlockCache {
     c.clean = clean;
     c.dirty = dirty;
     c.uploading = uploading;
-    if (e.base === null || e.dropped) this.lruRemove(e);
+    if (!e.hasBase || e.dropped) this.lruRemove(e);
     else this.touch(e);
     if (drained && this.drainWaiters.length > 0) this.wakeWaiters();
   }
@@ -114,7 +114,7 @@ export class BlockCache {
 
   /** Marks an entry most recently used. */
   touch(e: BlockEntry): void {
-    if (e.base === null) return;
+    if (!e.hasBase) return;
     if (e.inLru) {
       if (this.lruTail === e) return;
       this.lruRemove(e);

@@ -187,7 +187,7 @@ export class SharedMode {
   }
 
   private async committedOf(p: PayloadState): Promise<Map<number, string>> {
-    const indexes = [...p.blocks.values()].filter((e) => e.base !== null).map((e) => e.index);
+    const indexes = [...p.blocks.values()].filter((e) => e.hasBase).map((e) => e.index);
     const out = new Map<number, string>();
     for (let i = 0; i < indexes.length; i += BLOCK_MAP_QUERY_MAX) {
       const part = await this.map.versions(p.id, indexes.slice(i, i + BLOCK_MAP_QUERY_MAX));
@@ -205,7 +205,7 @@ export class SharedMode {
   ): boolean {
     let settled = true;
     for (const e of [...p.blocks.values()]) {
-      if (e.base === null || e.dropped) continue;
+      if (!e.hasBase || e.dropped) continue;
       const want = committed.get(e.index) ?? null;
       if (s.versions.has(e.index) && s.versions.get(e.index) === want) continue;
       if (e.uploading || e.loading !== null) {
@@ -220,7 +220,7 @@ export class SharedMode {
 }
 
 function hasBases(p: PayloadState): boolean {
-  for (const e of p.blocks.values()) if (e.base !== null || e.loading !== null) return true;
+  for (const e of p.blocks.values()) if (e.hasBase || e.loading !== null) return true;
   return false;
 }
 

@@ -12,7 +12,7 @@ import type { SharePayload } from "../share-payload.ts";
 import { BLOCK_SIZE_BYTES } from "../types.ts";
 
 export function loadBase(engine: SharePayload, e: BlockEntry, prefetch: boolean): Promise<void> {
-  if (e.base !== null) return Promise.resolve();
+  if (e.hasBase) return Promise.resolve();
   if (e.loading !== null) return e.loading;
   const p = engine.payloads.get(e.payloadId);
   if (p !== undefined && e.index >= p.staleFrom) {
@@ -27,7 +27,7 @@ export function loadBase(engine: SharePayload, e: BlockEntry, prefetch: boolean)
   // new base is evicted before the download ends, taking the old copy would lose the uploaded
   // slices (callers see base still null and load again).
   const gen = e.storeGen;
-  const fresh = () => e.base === null && !e.dropped && e.storeGen === gen;
+  const fresh = () => !e.hasBase && !e.dropped && e.storeGen === gen;
   // Shared mode: the version the block map names, not whatever the unversioned key holds.
   const shared = engine.sharedMode;
   let version: string | null = null;
@@ -56,7 +56,7 @@ export function loadBase(engine: SharePayload, e: BlockEntry, prefetch: boolean)
     .finally(() => {
       e.loading = null;
       if (!e.dropped) {
-        if (e.base !== null) e.baseLoaded();
+        if (e.hasBase) e.baseLoaded();
         engine.cache.recount(e);
         engine.cache.trim();
       }
@@ -68,7 +68,7 @@ export function loadBase(engine: SharePayload, e: BlockEntry, prefetch: boolean)
 export function prefetchBlocks(engine: SharePayload, p: PayloadState, from: number, count: number): void {
   for (let i = from; i < from + count; i++) {
     const e = engine.entry(p, i);
-    if (e.base === null && e.loading === null && !e.covers(0, BLOCK_SIZE_BYTES)) {
+    if (!e.hasBase && e.loading === null && !e.covers(0, BLOCK_SIZE_BYTES)) {
       loadBase(engine, e, true).catch(() => {});
     }
   }

@@ -27,7 +27,7 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
   engine.cache.recount(e);
   p.uploadStarted();
   try {
-    while (!e.dropped && e.base === null && !e.covers(0, BLOCK_SIZE_BYTES, true)) {
+    while (!e.dropped && !e.hasBase && !e.covers(0, BLOCK_SIZE_BYTES, true)) {
       await engine.transfer.retrying(() => engine.loadBase(e), Number.POSITIVE_INFINITY, cancelled);
     }
     if (e.dropped) {
@@ -40,7 +40,7 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
     const shared = engine.sharedMode;
     const store = engine.store;
     // A store that writes vectors takes adopted write buffers as they are: the put needs no 4 MiB
-    // compose buffer. The clean copy the cache keeps is merged after the put, off the request path.
+    // compose buffer, and the cache keeps the same parts as the block's clean copy (no merge).
     const parts = shared === null && store.putv !== undefined ? e.composeParts() : null;
     const data = parts === null ? e.compose() : null;
     const bytes = data?.length ?? parts!.reduce((n, b) => n + b.length, 0);
@@ -56,7 +56,7 @@ export async function uploadBlock(engine: SharePayload, p: PayloadState, e: Bloc
     await engine.transfer.retrying(put, Number.POSITIVE_INFINITY, cancelled);
     engine.transfer.uploadedBytes += bytes;
     if (e.dropped) e.slices = [];
-    else e.finishUpload(data ?? (parts!.length === 1 ? parts![0]! : Buffer.concat(parts!, bytes)));
+    else e.finishUpload(data ?? parts!);
     e.uploading = false;
   } catch (err) {
     if (e.dropped) {
