@@ -24,6 +24,25 @@ describe("GETATTR (RFC 8881 §18.7)", () => {
     expect(vals.remaining).toBe(0);
   });
 
+  it("moves the change attribute on a write made outside NFSv4 (the file service path SMB WRITE takes)", async () => {
+    const { client, root, server } = h();
+    const name = uniq();
+    const made = await client.call([op.putfh(root), op.open(name, { create: true }), op.getfh()]);
+    expect(made.status).toBe(k.NFS4_OK);
+    const fh = await client.walk(`/export/${name}`);
+    const change = async () => {
+      const rep = await client.call([op.putfh(fh), op.getattr([a.FATTR4_CHANGE])]);
+      res(rep.r, k.OP_PUTFH);
+      res(rep.r, k.OP_GETATTR);
+      return readFattr(rep.r).vals.uint64();
+    };
+    const before = await change();
+    const { files } = server.ctx;
+    const f = files.resolve({ uid: 0, gid: 0, gids: [], origin: "smb" }, fh);
+    await files.write(f, { offset: 0n, data: Buffer.from("from smb"), stability: "file_sync" });
+    expect(await change()).toBeGreaterThan(before);
+  });
+
   it("gives a share root its own fsid and the pseudo entry's mounted_on_fileid", async () => {
     const { client, root } = h();
     const asked = [a.FATTR4_FSID, a.FATTR4_FILEID, a.FATTR4_MOUNTED_ON_FILEID];
