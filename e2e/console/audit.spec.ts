@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { expect, screenshot, test } from "./fixtures.ts";
 import { signIn } from "./support/api.ts";
 
@@ -30,6 +31,23 @@ test("audit rows appear for changes, and the filters narrow them", async ({
   await page.getByRole("button", { name: "Apply filters" }).click();
   await expect(table.getByRole("row")).toHaveCount(2);
   await expect(table.getByRole("row").nth(1)).toContainText(group);
+  // Each row says where the change came from, and the rows shown export as CSV and JSON.
+  await expect(table.getByRole("row").nth(1)).toContainText("127.0.0.1");
+  const csv = page.waitForEvent("download");
+  await page.getByRole("button", { name: "CSV", exact: true }).click();
+  const csvText = readFileSync((await (await csv).path())!, "utf8");
+  expect(csvText.split("\r\n")[0]).toBe("id,at,actor,address,action,target,result,detail");
+  expect(csvText.split("\r\n")[1]).toMatch(
+    new RegExp(`^\\d+,\\d{4}-[^,]+,${actor.username},127\\.0\\.0\\.1,groups\\.create,${group},ok,$`),
+  );
+  const json = page.waitForEvent("download");
+  await page.getByRole("button", { name: "JSON", exact: true }).click();
+  const rows = JSON.parse(readFileSync((await (await json).path())!, "utf8")) as Array<
+    Record<string, unknown>
+  >;
+  expect(rows.map((r) => [r.actor, r.action, r.target, r.address])).toEqual([
+    [actor.username, "groups.create", group, "127.0.0.1"],
+  ]);
   await screenshot(page, info, "audit");
 
   await page.getByLabel("Actor").fill(unique("nobody"));

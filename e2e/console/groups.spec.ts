@@ -52,6 +52,33 @@ test("admin creates a group, edits its gid, adds and removes members, deletes it
   expect((await api.groups.list.query()).some((g) => g.name === name)).toBe(false);
 });
 
+test("the groups list searches by name, gid and member", async ({
+  adminPage: page,
+  api,
+  unique,
+  createAccount,
+}) => {
+  const member = await createAccount("user");
+  const [a, b] = [unique("find-a"), unique("find-b")];
+  await api.groups.create.mutate({ name: a, gid: 32001 });
+  await api.groups.create.mutate({ name: b, gid: 32002 });
+  await api.groups.addMember.mutate({ name: b, username: member.username });
+  await page.goto("/groups");
+  const search = page.getByLabel("Search groups");
+  const rows = page.getByRole("table", { name: "Groups" }).getByRole("row");
+  await search.fill(a);
+  await expect(rows).toHaveCount(2); // the header and a
+  await expect(rows.nth(1)).toContainText(a);
+  await search.fill("32002");
+  await expect(rows.nth(1)).toContainText(b);
+  await expect(rows).toHaveCount(2);
+  await search.fill(member.username);
+  await expect(rows.nth(1)).toContainText(b);
+  await search.fill(unique("none"));
+  await expect(page.getByText("No groups match")).toBeVisible();
+  for (const name of [a, b]) await api.groups.delete.mutate({ name });
+});
+
 test("the built-in groups cannot be deleted: the button says why and the API refuses", async ({
   adminPage: page,
   api,

@@ -10,6 +10,8 @@ export interface NewAuditRow {
   target?: string | null;
   result: "ok" | "error";
   detail?: string | null;
+  /** The client address the attempt came from. */
+  address?: string | null;
 }
 
 export type AuditSink = (row: NewAuditRow) => Promise<void> | void;

@@ -1,7 +1,7 @@
 import { Registry } from "prom-client";
 import { expect, it } from "vitest";
 import { idleMetricsSnapshot } from "../control/testing/in-process-runtime.ts";
-import { LATENCY_WINDOW_SAMPLES, PromProtocolMetrics } from "./metrics.ts";
+import { LATENCY_WINDOW_MS, LATENCY_WINDOW_SAMPLES, PromProtocolMetrics } from "./metrics.ts";
 import { registerRuntimeGauges } from "./snapshot.ts";
 
 it("latency percentiles follow new samples (the sorted window is dropped on each one)", () => {
@@ -21,6 +21,20 @@ it("latency percentiles follow new samples (the sorted window is dropped on each
   // The window keeps only the newest samples.
   for (let i = 0; i < LATENCY_WINDOW_SAMPLES; i++) metrics.observe("nfs", "READ", 2, true);
   expect(metrics.snapshot("nfs")[0]).toMatchObject({ latencyMsP50: 2, latencyMsP99: 2 });
+});
+
+it("latency percentiles cover the last minute only: an old burst stops counting, an idle op reports 0", () => {
+  let now = 1_000_000;
+  const metrics = new PromProtocolMetrics(new Registry(), () => now);
+  for (let i = 0; i < 100; i++) metrics.observe("nfs", "READ", 900, true);
+  now += LATENCY_WINDOW_MS / 2;
+  for (let i = 0; i < 100; i++) metrics.observe("nfs", "READ", 3, true);
+  expect(metrics.snapshot("nfs")[0]).toMatchObject({ latencyMsP50: 900, latencyMsP99: 900 });
+  // The burst leaves the window; the recent calls alone make both figures.
+  now += LATENCY_WINDOW_MS / 2 + 1;
+  expect(metrics.snapshot("nfs")[0]).toMatchObject({ count: 200, latencyMsP50: 3, latencyMsP99: 3 });
+  now += LATENCY_WINDOW_MS;
+  expect(metrics.snapshot("nfs")[0]).toMatchObject({ count: 200, latencyMsP50: 0, latencyMsP99: 0 });
 });
 
 it("a scrape takes one snapshot for all runtime gauges, and the next scrape a fresh one", async () => {

@@ -1,6 +1,7 @@
 /**
  * Protocol metrics: a prom-client counter and histogram per (protocol, op) for /metrics, plus a
- * small latency window per op so the console can show p50/p99 without scraping Prometheus.
+ * small latency window per op (the last LATENCY_WINDOW_MS) so the console can show p50/p99 without
+ * scraping Prometheus.
  * Each daemon has its own prom-client Registry (no global default registry), so several daemons
  * in one test process do not collide.
  */
@@ -10,6 +11,11 @@ import type { ProtocolMetrics } from "../domain/stats.ts";
 
 /** Latency samples kept per (protocol, op) for percentiles; older ones are overwritten. */
 export const LATENCY_WINDOW_SAMPLES = 1024;
+/**
+ * Percentiles cover the samples of this last stretch of time only, so a burst long past (or an
+ * idle op) does not hold p99 up forever; an op with no call in it reports 0.
+ */
+export const LATENCY_WINDOW_MS = 60_000;
 /** Distinct ops per protocol we track; a misbehaving adapter cannot grow the label set forever. */
 export const OPS_PER_PROTOCOL_MAX = 256;
 
@@ -21,23 +27,31 @@ class OpStats {
   count = 0;
   errors = 0;
   readonly #window = new Float64Array(LATENCY_WINDOW_SAMPLES);
+  /** When each window sample was taken (ms, the metrics clock). */
+  readonly #at = new Float64Array(LATENCY_WINDOW_SAMPLES);
   #next = 0;
-  /** The window sorted, kept until the next sample: p50 and p99 (and idle ops) share one sort. */
-  #sorted: Float64Array | null = null;
+  /** The in-window samples sorted, kept until the next sample or a later cutoff. */
+  #sorted: { cutoff: number; values: Float64Array } | null = null;
 
-  record(durationMs: number, ok: boolean): void {
+  record(durationMs: number, ok: boolean, now: number): void {
     this.count++;
     if (!ok) this.errors++;
     this.#window[this.#next % LATENCY_WINDOW_SAMPLES] = durationMs;
+    this.#at[this.#next % LATENCY_WINDOW_SAMPLES] = now;
     this.#next++;
     this.#sorted = null;
   }
 
-  percentile(p: number): number {
-    const n = Math.min(this.#next, LATENCY_WINDOW_SAMPLES);
-    if (n === 0) return 0;
-    this.#sorted ??= this.#window.slice(0, n).sort();
-    return this.#sorted[Math.min(n - 1, Math.floor((p / 100) * n))]!;
+  percentile(p: number, now: number): number {
+    const cutoff = now - LATENCY_WINDOW_MS;
+    if (this.#sorted?.cutoff !== cutoff) {
+      const n = Math.min(this.#next, LATENCY_WINDOW_SAMPLES);
+      const values = this.#window.slice(0, n).filter((_, i) => this.#at[i]! >= cutoff);
+      this.#sorted = { cutoff, values: values.sort() };
+    }
+    const { values } = this.#sorted;
+    if (values.length === 0) return 0;
+    return values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
   }
 }
 
@@ -48,7 +62,11 @@ export class PromProtocolMetrics implements ProtocolMetrics {
   readonly #badFrames: Counter<"protocol" | "reason">;
   readonly #closed: Counter<"protocol" | "reason">;
 
-  constructor(registry: Registry) {
+  /** `now`: the clock of the latency window (tests pass their own). */
+  constructor(
+    registry: Registry,
+    private readonly now: () => number = Date.now,
+  ) {
     this.#badFrames = new Counter({
       name: "dittofs_bad_frames_total",
       help: "Frames that broke the protocol (the connection was closed), by protocol and reason",
@@ -88,7 +106,7 @@ export class PromProtocolMetrics implements ProtocolMetrics {
       stats = new OpStats();
       byOp.set(op, stats);
     }
-    stats.record(durationMs, ok);
+    stats.record(durationMs, ok, this.now());
     this.#counter.inc({ protocol, op, result: ok ? "ok" : "error" });
     this.#histogram.observe({ protocol, op }, durationMs / 1000);
   }
@@ -100,14 +118,15 @@ export class PromProtocolMetrics implements ProtocolMetrics {
   snapshot(protocol: string): AdapterOpMetrics[] {
     const byOp = this.#ops.get(protocol);
     if (byOp === undefined) return [];
+    const now = this.now();
     return [...byOp.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([op, stats]) => ({
         op,
         count: stats.count,
         errors: stats.errors,
-        latencyMsP50: stats.percentile(50),
-        latencyMsP99: stats.percentile(99),
+        latencyMsP50: stats.percentile(50, now),
+        latencyMsP99: stats.percentile(99, now),
       }));
   }
 }

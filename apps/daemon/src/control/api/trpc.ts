@@ -87,6 +87,7 @@ const audit = t.middleware(async ({ ctx, next, path, type, getRawInput }) => {
     target: auditTarget(raw),
     result: result.ok ? ("ok" as const) : ("error" as const),
     detail: result.ok ? null : `${result.error.code}: ${result.error.message}`,
+    address: ctx.ip,
   };
   if (result.ok || ctx.session !== null) await ctx.store.appendAudit(row);
   else await ctx.logons.refusal(`anon\u0000${path}\u0000${ctx.ip}`, { ...row, target: `address:${ctx.ip}` });

@@ -14,6 +14,8 @@ export interface NewAudit {
   target?: string | null | undefined;
   result: AuditResult;
   detail?: string | null | undefined;
+  /** The client address the change came from (the API caller's). */
+  address?: string | null | undefined;
   at?: Date | undefined;
 }
 
@@ -45,6 +47,7 @@ export async function appendAudit(
       target: a.target ?? null,
       result: a.result,
       detail: a.detail == null ? null : a.detail.slice(0, AUDIT_DETAIL_LENGTH_MAX),
+      address: a.address ?? null,
     })
     .returning({ id: t.auditLog.id });
   if (row !== undefined && row.id % pruneEvery === 0) {

@@ -146,6 +146,8 @@ export const auditLog = pgTable(
     target: text("target"),
     result: text("result", { enum: ["ok", "error"] }).notNull(),
     detail: text("detail"),
+    /** The client the change came from (the API caller's address); null on rows from before it was kept. */
+    address: text("address"),
   },
   (t) => [index("audit_log_at_idx").on(t.at), index("audit_log_actor_idx").on(t.actor)],
 );

@@ -94,6 +94,8 @@ export interface AuditRecord {
   target: string | null;
   result: AuditResult;
   detail: string | null;
+  /** The API caller's address; null for the daemon's own rows and rows kept from before. */
+  address: string | null;
 }
 
 export interface SessionRecord {

@@ -12,8 +12,9 @@ export interface Series {
 const AXIS = { fontSize: 11, fill: "currentColor" };
 
 /**
- * One live chart. Before any series has a value it shows "No data yet" and why, instead of a
- * flat line that would read as a measured zero.
+ * One live chart in one unit, named on its y axis (a chart never mixes MiB, ms and /s); the x axis
+ * is time before the newest sample. Before any series has a value it shows "No data yet" and why,
+ * instead of a flat line that would read as a measured zero.
  */
 export function LiveChart({
   title,
@@ -39,6 +40,7 @@ export function LiveChart({
         aria-label={`${title} chart`}
         data-samples={points.length}
         data-empty={empty}
+        data-unit={unit}
         className="relative m-0 h-48 text-slate-500"
       >
         {empty ? (
@@ -48,16 +50,28 @@ export function LiveChart({
           </div>
         ) : (
           <ResponsiveContainer width="100%" height="100%">
-            <LineChart data={points} margin={{ top: 4, right: 8, bottom: 0, left: -8 }}>
+            <LineChart data={points} margin={{ top: 4, right: 8, bottom: 12, left: 4 }}>
               <CartesianGrid strokeDasharray="3 3" strokeOpacity={0.3} />
-              <XAxis dataKey="t" type="number" domain={["dataMin", 0]} tick={AXIS} tickFormatter={ago} />
-              <YAxis tick={AXIS} width={48} tickFormatter={(v: number) => compact(v)} />
+              <XAxis
+                dataKey="t"
+                type="number"
+                domain={["dataMin", 0]}
+                tick={AXIS}
+                tickFormatter={ago}
+                label={{ value: "time before now", position: "insideBottom", offset: -10, ...AXIS }}
+              />
+              <YAxis
+                tick={AXIS}
+                width={48}
+                tickFormatter={(v: number) => compact(v)}
+                label={{ value: unit, angle: -90, position: "insideLeft", ...AXIS }}
+              />
               <Tooltip
                 formatter={(v) => (typeof v === "number" ? `${compact(v)} ${unit}` : String(v))}
                 labelFormatter={(t) => (typeof t === "number" ? `${ago(t)} ago` : String(t))}
                 contentStyle={{ fontSize: 12 }}
               />
-              <Legend wrapperStyle={{ fontSize: 11 }} />
+              <Legend wrapperStyle={{ fontSize: 11, paddingTop: 8 }} />
               {series.map((s) => (
                 <Line
                   key={s.key}

@@ -6,10 +6,9 @@ import { useEffect, useState } from "react";
 import { formatDate } from "@/lib/format";
 import { backoffMs } from "@/lib/reachability";
 import { useTRPC } from "@/lib/trpc";
+import { chartSpecs } from "./chart-specs";
 import { LiveChart } from "./live-chart";
 import { SNAPSHOTS_KEPT_MAX, type Snapshot, toPoints } from "./series";
-
-const COLORS = ["#6366f1", "#f59e0b", "#10b981", "#ef4444", "#0ea5e9", "#a855f7"];
 
 type Range = "live" | (typeof METRICS_RANGES_SECONDS)[number];
 
@@ -72,6 +71,10 @@ export function LiveCharts() {
   const points = toPoints(shown);
   const latest = shown.at(-1);
   const adapterTypes = latest?.adapters.map((a) => a.type) ?? [];
+  const walHint =
+    latest && latest.wal === null
+      ? "The write-ahead log is disabled in this configuration."
+      : "Writes append WAL records; COMMIT/FLUSH fsync them.";
   return (
     <section aria-labelledby="live-metrics" className="space-y-3">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
@@ -114,79 +117,16 @@ export function LiveCharts() {
         </p>
       </div>
       <div className="grid gap-4 lg:grid-cols-2">
-        <LiveChart
-          title="Cache"
-          unit="MiB"
-          points={points}
-          emptyHint="The cache fills when clients write or read files."
-          series={[
-            { key: "cacheClean", label: "clean", color: COLORS[0]! },
-            { key: "cacheDirty", label: "dirty", color: COLORS[1]! },
-            { key: "cacheUploading", label: "uploading", color: COLORS[2]! },
-          ]}
-        />
-        <LiveChart
-          title="Cache hit ratio and evictions"
-          unit=""
-          points={points}
-          emptyHint="Hit ratio appears after the first read; evictions when clean data is pushed out."
-          series={[
-            { key: "hitRatio", label: "hit %", color: COLORS[0]! },
-            { key: "evictions", label: "evictions/s", color: COLORS[3]! },
-          ]}
-        />
-        <LiveChart
-          title="WAL"
-          unit=""
-          points={points}
-          emptyHint={
-            latest && latest.wal === null
-              ? "The write-ahead log is disabled in this configuration."
-              : "Writes append WAL records; COMMIT/FLUSH fsync them."
-          }
-          series={[
-            { key: "walMiB", label: "MiB", color: COLORS[0]! },
-            { key: "walRecords", label: "records/s", color: COLORS[1]! },
-            { key: "walFsyncs", label: "fsyncs/s", color: COLORS[2]! },
-            { key: "walP50", label: "fsync p50 ms", color: COLORS[4]! },
-            { key: "walP99", label: "fsync p99 ms", color: COLORS[3]! },
-          ]}
-        />
-        <LiveChart
-          title="Transfers"
-          unit=""
-          points={points}
-          emptyHint="Blocks are uploaded to and downloaded from the block stores as files are written and read."
-          series={[
-            { key: "upMiBs", label: "up MiB/s", color: COLORS[0]! },
-            { key: "downMiBs", label: "down MiB/s", color: COLORS[2]! },
-            { key: "queueDepth", label: "queued", color: COLORS[1]! },
-            { key: "uploadsInFlight", label: "uploads", color: COLORS[4]! },
-            { key: "downloadsInFlight", label: "downloads", color: COLORS[5]! },
-            { key: "failures", label: "failures/s", color: COLORS[3]! },
-          ]}
-        />
-        <LiveChart
-          title="Protocol operations"
-          unit="ops/s"
-          points={points}
-          emptyHint="Operations per second appear once a client talks NFS or SMB."
-          series={adapterTypes.map((t, i) => ({
-            key: `${t}Ops`,
-            label: t.toUpperCase(),
-            color: COLORS[i % COLORS.length]!,
-          }))}
-        />
-        <LiveChart
-          title="Protocol latency"
-          unit="ms"
-          points={points}
-          emptyHint="Latency appears once a client talks NFS or SMB."
-          series={adapterTypes.flatMap((t, i) => [
-            { key: `${t}P50`, label: `${t.toUpperCase()} p50`, color: COLORS[(2 * i) % COLORS.length]! },
-            { key: `${t}P99`, label: `${t.toUpperCase()} p99`, color: COLORS[(2 * i + 1) % COLORS.length]! },
-          ])}
-        />
+        {chartSpecs(adapterTypes, walHint).map((c) => (
+          <LiveChart
+            key={c.title}
+            title={c.title}
+            unit={c.unit}
+            points={points}
+            emptyHint={c.hint}
+            series={c.series}
+          />
+        ))}
       </div>
     </section>
   );

@@ -10,6 +10,7 @@ import { Loading } from "@/components/ui/spinner";
 import { errorMessage } from "@/lib/errors";
 import { formatDate } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
+import { auditCsv, download } from "./audit-export";
 
 /** Rows fetched per page; "Load more" asks for the next page by cursor. */
 const AUDIT_PAGE_ROWS = 50;
@@ -31,6 +32,10 @@ const KNOWN_ACTIONS = [
   "shares.create",
   "shares.update",
   "shares.delete",
+  "shares.migrate",
+  "shares.migration",
+  "shares.migrationCancel",
+  "shares.migrationConfirm",
   "shares.permissions.set",
   "shares.permissions.remove",
   "stores.metadata.create",
@@ -125,6 +130,29 @@ export function AuditView() {
         <EmptyState title="No audit entries match">Change or clear the filters.</EmptyState>
       ) : null}
       {rows.length > 0 ? (
+        <div className="flex flex-wrap items-center justify-end gap-2 text-sm">
+          <span className="text-slate-500">
+            Export the {rows.length} {rows.length === 1 ? "row" : "rows"} shown:
+          </span>
+          <Button
+            size="sm"
+            variant="secondary"
+            onClick={() => download("dittofs-audit.csv", "text/csv", auditCsv(rows))}
+          >
+            CSV
+          </Button>
+          <Button
+            size="sm"
+            variant="secondary"
+            onClick={() =>
+              download("dittofs-audit.json", "application/json", `${JSON.stringify(rows, null, 2)}\n`)
+            }
+          >
+            JSON
+          </Button>
+        </div>
+      ) : null}
+      {rows.length > 0 ? (
         <DataTable
           label="Audit log"
           rows={rows}
@@ -132,6 +160,10 @@ export function AuditView() {
           columns={[
             { header: "When", className: "whitespace-nowrap", cell: (r) => formatDate(r.at) },
             { header: "Actor", cell: (r) => r.actor },
+            {
+              header: "Address",
+              cell: (r) => <span className="font-mono text-xs">{r.address ?? "—"}</span>,
+            },
             { header: "Action", cell: (r) => <span className="font-mono text-xs">{r.action}</span> },
             { header: "Target", cell: (r) => r.target ?? "—" },
             {

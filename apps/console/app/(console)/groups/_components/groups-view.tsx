@@ -2,11 +2,12 @@
 import type { AppRouter } from "@dittofs/daemon/router-types";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
-import { useState } from "react";
+import { useDeferredValue, useState } from "react";
 import { ConfirmDialog } from "@/components/dialogs/confirm-dialog";
 import { Pagination, usePaged } from "@/components/tables/table";
 import { Button } from "@/components/ui/button";
 import { EmptyState, ErrorBanner } from "@/components/ui/card";
+import { SearchInput } from "@/components/ui/search-input";
 import { Loading } from "@/components/ui/spinner";
 import { useToast } from "@/components/ui/toast";
 import { errorMessage } from "@/lib/errors";
@@ -24,7 +25,17 @@ export function GroupsView({ canEdit }: { canEdit: boolean }) {
   const toast = useToast();
   const [open, setOpen] = useState<Open>(null);
   const groups = useQuery(trpc.groups.list.queryOptions());
-  const paged = usePaged(groups.data ?? []);
+  const [search, setSearch] = useState("");
+  const needle = useDeferredValue(search.trim().toLowerCase());
+  // Few groups: filtered here, by name, gid or member.
+  const shown = (groups.data ?? []).filter(
+    (g) =>
+      needle === "" ||
+      g.name.toLowerCase().includes(needle) ||
+      String(g.gid) === needle ||
+      g.members.some((m) => m.toLowerCase().includes(needle)),
+  );
+  const paged = usePaged(shown);
   const remove = useMutation(
     trpc.groups.delete.mutationOptions({
       onSuccess: (_d, v) => {
@@ -38,11 +49,19 @@ export function GroupsView({ canEdit }: { canEdit: boolean }) {
 
   return (
     <div className="space-y-4">
-      {canEdit ? (
-        <div className="flex justify-end">
-          <Button onClick={() => setOpen({ kind: "create" })}>Create group</Button>
-        </div>
-      ) : null}
+      <div className="flex flex-wrap items-center gap-3">
+        <SearchInput
+          label="Search groups"
+          placeholder="Search groups or members…"
+          value={search}
+          onValue={setSearch}
+        />
+        {canEdit ? (
+          <Button className="ml-auto" onClick={() => setOpen({ kind: "create" })}>
+            Create group
+          </Button>
+        ) : null}
+      </div>
       {groups.isPending ? <Loading what="groups" /> : null}
       {groups.isError ? <ErrorBanner>{errorMessage(groups.error)}</ErrorBanner> : null}
       {groups.data?.length === 0 ? (
@@ -50,10 +69,13 @@ export function GroupsView({ canEdit }: { canEdit: boolean }) {
           {canEdit ? "Create a group, add users to it, then grant it access to shares." : null}
         </EmptyState>
       ) : null}
-      {groups.data && groups.data.length > 0 ? (
+      {groups.data && groups.data.length > 0 && shown.length === 0 ? (
+        <EmptyState title="No groups match">Change or clear the search.</EmptyState>
+      ) : null}
+      {shown.length > 0 ? (
         <>
           <GroupsTable rows={paged.visible} canEdit={canEdit} onOpen={setOpen} />
-          <Pagination {...paged} total={groups.data.length} />
+          <Pagination {...paged} total={shown.length} />
         </>
       ) : null}
       {open?.kind === "create" ? <GroupFormDialog onClose={close} /> : null}

@@ -7,6 +7,7 @@ import { ConfirmDialog } from "@/components/dialogs/confirm-dialog";
 import { Pagination, usePaged } from "@/components/tables/table";
 import { Button } from "@/components/ui/button";
 import { EmptyState, ErrorBanner } from "@/components/ui/card";
+import { SearchInput } from "@/components/ui/search-input";
 import { Loading } from "@/components/ui/spinner";
 import { useToast } from "@/components/ui/toast";
 import { errorMessage } from "@/lib/errors";
@@ -47,14 +48,7 @@ export function UsersView({ canEdit, self }: { canEdit: boolean; self: string })
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center gap-3">
-        <input
-          type="search"
-          aria-label="Search users"
-          placeholder="Search users…"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          className="w-64 max-w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950"
-        />
+        <SearchInput label="Search users" placeholder="Search users…" value={search} onValue={setSearch} />
         {canEdit ? (
           <Button className="ml-auto" onClick={() => setOpen({ kind: "create" })}>
             Create user

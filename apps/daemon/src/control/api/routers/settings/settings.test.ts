@@ -4,6 +4,7 @@ import {
   type Api,
   beforeEachFreshApi,
   type Caller,
+  PASSWORD,
   trpcError,
 } from "../../../testing/api.ts";
 import { describeOnBothDatabases } from "../../../testing/control-store.ts";
@@ -54,6 +55,14 @@ describeOnBothDatabases("settings, audit, clients, metrics and health routers", 
     // Queries are not audited.
     expect((await admin.audit.list({ action: "users.list" })).items).toEqual([]);
     expect((await admin.audit.list({ actor: "plain", action: "users.create" })).items.length).toBe(1);
+  });
+
+  it("records the address each audited change came from", async () => {
+    await api.store.createUser({ username: "far", password: PASSWORD, role: "admin" });
+    const remote = await api.as("far", PASSWORD, "127.0.0.9");
+    await remote.groups.create({ name: "from-far" });
+    const [row] = (await admin.audit.list({ action: "groups.create" })).items;
+    expect([row?.target, row?.address]).toEqual(["from-far", "127.0.0.9"]);
   });
 
   it("lists connected clients from the Runtime", async () => {
