@@ -37,6 +37,7 @@ test("each chart has one unit, named on its y axis, and time on its x axis", asy
   stack,
   unique,
 }) => {
+  test.slow(); // a real client's write, then eleven charts checked on a loaded machine
   // A file written over SMB puts data in the cache, so the cache chart has something to draw.
   const smb = (await api.adapters.list.query()).find((a) => a.type === "smb")!.status;
   const dir = mkdtempSync(join(tmpdir(), "console-charts-"));

@@ -112,3 +112,32 @@ test("admin creates a share, grants permissions, reads mount commands, edits and
   await screenshot(page, info, "shares");
   expect((await api.shares.list.query()).some((s) => s.name === name)).toBe(false);
 });
+
+test("the shares list searches by name or store, shows what each holds and links rows to their tabs", async ({
+  adminPage: page,
+  api,
+  unique,
+}) => {
+  const [a, b] = [`/${unique("list-a")}`, `/${unique("list-b")}`];
+  for (const name of [a, b])
+    await api.shares.create.mutate({ name, metadataStore: "default", blockStore: "default" });
+  try {
+    await page.goto("/shares");
+    const rows = page.getByRole("table", { name: "Shares" }).getByRole("row");
+    await page.getByLabel("Search shares").fill(a.slice(1));
+    await expect(rows).toHaveCount(2); // the header and a
+    await expect(rows.nth(1)).toContainText(a);
+    await expect(rows.nth(1)).toContainText("0 files (0 B)");
+    await page.getByLabel("Search shares").fill(unique("nothing"));
+    await expect(page.getByText("No shares match")).toBeVisible();
+    await page.getByLabel("Search shares").fill(b.slice(1));
+    await rows
+      .nth(1)
+      .getByRole("link", { name: `Settings of ${b}` })
+      .click();
+    await expect(page).toHaveURL(/\?tab=settings$/);
+    await expect(page.getByRole("tab", { name: "Settings" })).toHaveAttribute("aria-selected", "true");
+  } finally {
+    for (const name of [a, b]) await api.shares.delete.mutate({ name });
+  }
+});
