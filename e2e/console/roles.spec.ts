@@ -21,7 +21,7 @@ test("an operator reads everything, starts/stops adapters, but edits no user, sh
   await page.goto("/groups");
   await expect(page.getByRole("button", { name: "Create group" })).toHaveCount(0);
   await page.goto("/shares");
-  await expect(page.getByRole("link", { name: "/export" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "/export", exact: true })).toBeVisible();
   await expect(page.getByRole("button", { name: "Create share" })).toHaveCount(0);
   await page.goto("/stores");
   await expect(page.getByRole("button", { name: /Create .* store/ })).toHaveCount(0);

@@ -107,8 +107,8 @@ test("admin creates a share, grants permissions, reads mount commands, edits and
     .getByRole("button", { name: "Delete share" })
     .click();
   await expect(page).toHaveURL(/\/shares$/);
-  await expect(page.getByRole("link", { name })).toHaveCount(0);
-  await expect(page.getByRole("link", { name: "/export" })).toBeVisible();
+  await expect(page.getByRole("link", { name, exact: true })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "/export", exact: true })).toBeVisible();
   await screenshot(page, info, "shares");
   expect((await api.shares.list.query()).some((s) => s.name === name)).toBe(false);
 });
