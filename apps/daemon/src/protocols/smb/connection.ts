@@ -39,7 +39,13 @@ import {
 } from "./ntstatus.ts";
 import { type OutMessage, ReplyWriter, type Sealer } from "./reply-writer.ts";
 import { type CommandSpec, type CompoundState, newCompound, type Reply, SmbRequest } from "./request.ts";
-import { bindSession, checkRelated, checkStructureSize, reauthKey } from "./request-checks.ts";
+import {
+  bindSession,
+  checkRelated,
+  checkStructureSize,
+  foreignSessionKey,
+  reauthKey,
+} from "./request-checks.ts";
 import { checkEncrypted, sealer, unseal } from "./sealing.ts";
 import { MAX_PENDING_ASYNC, type Open, type Session, type SmbServerState } from "./state.ts";
 import { ntStatusOf, SmbError } from "./status.ts";
@@ -304,7 +310,8 @@ export class SmbConnection implements GuardedConnection, SmbConnectionPort {
       checkStructureSize(spec, msg);
       checkRelated(req, this.sessions);
       if (spec.needsSession) signKey = bindSession(this.sessions, this.dialect, req, msg);
-      else if (h.Command === SMB2_SESSION_SETUP) signKey = reauthKey(this.sessions, this.dialect, req, msg);
+      else if (h.Command === SMB2_SESSION_SETUP)
+        signKey = reauthKey(this.sessions, this.dialect, req, msg) ?? foreignSessionKey(req);
       if (spec.needsTree) {
         const tree = req.session!.trees.get(treeId);
         if (!tree) throw new SmbError(STATUS_NETWORK_NAME_DELETED);

@@ -68,3 +68,14 @@ export function reauthKey(
   if (session?.state !== "valid") return null;
   return bindSession(sessions, dialect, req, msg);
 }
+
+/**
+ * A SESSION_SETUP naming a session of another connection (a bind, §3.3.5.5.2, or a re-auth sent on
+ * the wrong connection) is refused, and the refusal is signed with that session's key: the client
+ * has no channel key yet and checks an error with the session's (Samba signs it so). The request's
+ * own signature is not checked (a 3.1.1 channel key differs), so nothing is granted on it.
+ */
+export function foreignSessionKey(req: SmbRequest): Buffer | null {
+  if (req.header.SessionId === 0n) return null;
+  return req.server.findSession(req.header.SessionId)?.session.signingKey ?? null;
+}

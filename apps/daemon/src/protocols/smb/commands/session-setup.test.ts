@@ -4,6 +4,7 @@ import {
   STATUS_ACCESS_DENIED,
   STATUS_END_OF_FILE,
   STATUS_LOGON_FAILURE,
+  STATUS_REQUEST_NOT_ACCEPTED,
   STATUS_USER_SESSION_DELETED,
 } from "../ntstatus.ts";
 import { open, readBody } from "../testing/bodies.ts";
@@ -11,6 +12,7 @@ import { shareInfo } from "../testing/context.ts";
 import { useSmbHarness } from "../testing/fixture.ts";
 import { ALICE, BOB, startSmbHarness } from "../testing/harness.ts";
 import { SmbTestClient } from "../testing/smb-client.ts";
+import { SmbWriter } from "../wire.ts";
 
 const ECHO = Buffer.from([4, 0, 0, 0]);
 
@@ -108,5 +110,37 @@ describe("SESSION_SETUP (NTLMv2) and signing", () => {
     expect((await old.send(C.SMB2_READ, readBody(f, 0n, 1))).status).toBe(STATUS_USER_SESSION_DELETED);
     bob.close();
     again.close();
+  });
+
+  it("binding a session of another connection is refused, the refusal signed with that session's key", async () => {
+    const a = await smb.login([C.SMB2_DIALECT_300]);
+    const bind = (flags: number) =>
+      new SmbWriter()
+        .u16(25)
+        .u8(flags)
+        .u8(1)
+        .u32(0)
+        .u32(0)
+        .u16(64 + 24)
+        .u16(0)
+        .u64(0n)
+        .u8(0)
+        .finish();
+    for (const [dialect, status] of [
+      [C.SMB2_DIALECT_300, STATUS_REQUEST_NOT_ACCEPTED],
+      [C.SMB2_DIALECT_210, STATUS_REQUEST_NOT_ACCEPTED],
+    ] as const) {
+      const b = await SmbTestClient.connect(smb.h.port);
+      await b.negotiate([dialect]);
+      [b.sessionId, b.signingKey, b.sign] = [a.sessionId, a.signingKey, dialect === C.SMB2_DIALECT_300];
+      const r = await b.send(C.SMB2_SESSION_SETUP, bind(1 /* SMB2_SESSION_FLAG_BINDING */));
+      expect(r.status).toBe(status);
+      if (dialect === C.SMB2_DIALECT_300)
+        expect(r.header.Flags & C.SMB2_FLAGS_SIGNED).toBe(C.SMB2_FLAGS_SIGNED);
+      // Without the binding flag the session is simply not this connection's: USER_SESSION_DELETED.
+      expect((await b.send(C.SMB2_SESSION_SETUP, bind(0))).status).toBe(STATUS_USER_SESSION_DELETED);
+      b.close();
+    }
+    expect((await a.send(C.SMB2_ECHO, ECHO)).status).toBe(0);
   });
 });

@@ -34,7 +34,9 @@ import {
   SpnegoError,
 } from "../auth/spnego.ts";
 import {
+  SMB2_DIALECT_300,
   SMB2_DIALECT_311,
+  SMB2_FLAGS_SIGNED,
   SMB2_HEADER_SIZE,
   SMB2_NEGOTIATE_SIGNING_REQUIRED,
   SMB2_SESSION_FLAG_ENCRYPT_DATA,
@@ -230,6 +232,24 @@ async function endPrevious(req: SmbRequest, session: Session, previousId: bigint
   await endSession(found.conn, found.session);
 }
 
+/**
+ * §3.3.5.5.2 binding a second channel: multichannel is not implemented, so every bind is refused;
+ * the invalid ones first with the statuses Samba gives them (smbtorture smb2.session.bind_negative_*),
+ * a valid one REQUEST_NOT_ACCEPTED.
+ */
+function refuseBinding(req: SmbRequest): never {
+  if (req.header.SessionId === 0n) throw new SmbError(STATUS_INVALID_PARAMETER, "bind without a session");
+  const found = req.server.findSession(req.header.SessionId);
+  if (!found) throw new SmbError(STATUS_USER_SESSION_DELETED);
+  const conn = req.conn;
+  if (conn.dialect < SMB2_DIALECT_300) throw new SmbError(STATUS_REQUEST_NOT_ACCEPTED, "bind below SMB 3.0");
+  if (!(req.header.Flags & SMB2_FLAGS_SIGNED)) throw new SmbError(STATUS_INVALID_PARAMETER, "unsigned bind");
+  if (found.conn.dialect !== conn.dialect || found.conn.cipher !== conn.cipher) {
+    throw new SmbError(STATUS_INVALID_PARAMETER, "bind across dialects or ciphers");
+  }
+  throw new SmbError(STATUS_REQUEST_NOT_ACCEPTED, "multichannel is not supported");
+}
+
 export async function sessionSetup(req: SmbRequest): Promise<Reply> {
   const r = req.reader();
   const reqFlags = r.u8();
@@ -239,7 +259,7 @@ export async function sessionSetup(req: SmbRequest): Promise<Reply> {
   const off = r.u16();
   const len = r.u16();
   const previousId = r.u64();
-  if (reqFlags & SMB2_SESSION_FLAG_BINDING) throw new SmbError(STATUS_REQUEST_NOT_ACCEPTED, "multichannel");
+  if (reqFlags & SMB2_SESSION_FLAG_BINDING) refuseBinding(req);
   const blob = slice(req.msg, off, len, MAX_SPNEGO_TOKEN_BYTES);
   const session = findOrCreateSession(req);
   const reauth = session.state === "valid";
