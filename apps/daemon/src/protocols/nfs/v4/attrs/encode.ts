@@ -76,130 +76,68 @@ const ZERO_STAT: FsStat = {
   availFiles: 0,
 };
 
-/** Writes one attribute's value; false when this server does not answer it. */
+type Encode = (v: XdrWriter, s: AttrSource, st: FsStat) => void;
+
+const TRUE: Encode = (v) => v.bool(true);
+const FALSE: Encode = (v) => v.bool(false);
+
+/** The value encoder of each attribute GETATTR answers, by number (a dispatch table as data). */
+const ENCODERS: ReadonlyMap<number, Encode> = new Map<number, Encode>([
+  [a.FATTR4_SUPPORTED_ATTRS, (v, s) => encodeBitmap(v, s.minor >= 1 ? SUPPORTED_V41 : SUPPORTED_V40)],
+  [a.FATTR4_TYPE, (v, s) => v.uint32(TYPE[s.attr.type])],
+  [a.FATTR4_FH_EXPIRE_TYPE, (v) => v.uint32(FH4_PERSISTENT)],
+  [a.FATTR4_CHANGE, (v, s) => v.uint64(changeOf(s.attr.ctime))],
+  [a.FATTR4_SIZE, (v, s) => v.uint64(s.attr.size)],
+  [a.FATTR4_LINK_SUPPORT, TRUE],
+  [a.FATTR4_SYMLINK_SUPPORT, TRUE],
+  [a.FATTR4_NAMED_ATTR, FALSE],
+  [a.FATTR4_FSID, (v, s) => v.uint64(s.attr.fsid).uint64(0)],
+  [a.FATTR4_UNIQUE_HANDLES, TRUE],
+  [a.FATTR4_LEASE_TIME, (v, s) => v.uint32(s.leaseSeconds)],
+  [a.FATTR4_RDATTR_ERROR, (v) => v.uint32(0)],
+  [a.FATTR4_CANSETTIME, TRUE],
+  [a.FATTR4_CASE_INSENSITIVE, FALSE],
+  [a.FATTR4_CASE_PRESERVING, TRUE],
+  [a.FATTR4_CHOWN_RESTRICTED, TRUE],
+  [a.FATTR4_FILEHANDLE, (v, s) => v.opaque(s.handle)],
+  [a.FATTR4_FILEID, (v, s) => v.uint64(s.attr.fileid)],
+  [a.FATTR4_FILES_AVAIL, (v, _, st) => v.uint64(st.availFiles)],
+  [a.FATTR4_FILES_FREE, (v, _, st) => v.uint64(st.freeFiles)],
+  [a.FATTR4_FILES_TOTAL, (v, _, st) => v.uint64(st.totalFiles)],
+  [a.FATTR4_HOMOGENEOUS, TRUE],
+  [a.FATTR4_MAXFILESIZE, (v) => v.uint64(FILE_SIZE_MAX)],
+  [a.FATTR4_MAXLINK, (v) => v.uint32(LINK_MAX)],
+  [a.FATTR4_MAXNAME, (v) => v.uint32(NFS4_NAME_MAX)],
+  [a.FATTR4_MAXREAD, (v) => v.uint64(NFS4_IO_MAX)],
+  [a.FATTR4_MAXWRITE, (v) => v.uint64(NFS4_IO_MAX)],
+  [a.FATTR4_MODE, (v, s) => v.uint32(s.attr.mode & 0o7777)],
+  [a.FATTR4_NO_TRUNC, TRUE],
+  [a.FATTR4_NUMLINKS, (v, s) => v.uint32(s.attr.nlink)],
+  [a.FATTR4_OWNER, (v, s) => v.string(s.owner)],
+  [a.FATTR4_OWNER_GROUP, (v, s) => v.string(s.group)],
+  [a.FATTR4_RAWDEV, (v, s) => v.uint32(s.attr.rdev.major).uint32(s.attr.rdev.minor)],
+  [a.FATTR4_SPACE_AVAIL, (v, _, st) => v.uint64(st.availBytes)],
+  [a.FATTR4_SPACE_FREE, (v, _, st) => v.uint64(st.freeBytes)],
+  [a.FATTR4_SPACE_TOTAL, (v, _, st) => v.uint64(st.totalBytes)],
+  [a.FATTR4_SPACE_USED, (v, s) => v.uint64(s.attr.used)],
+  [a.FATTR4_TIME_ACCESS, (v, s) => encodeTime(v, s.attr.atime)],
+  [a.FATTR4_TIME_CREATE, (v, s) => encodeTime(v, s.attr.btime)],
+  [a.FATTR4_TIME_DELTA, (v) => encodeTime(v, { sec: 0, nsec: 1 })],
+  [a.FATTR4_TIME_METADATA, (v, s) => encodeTime(v, s.attr.ctime)],
+  [a.FATTR4_TIME_MODIFY, (v, s) => encodeTime(v, s.attr.mtime)],
+  [a.FATTR4_MOUNTED_ON_FILEID, (v, s) => v.uint64(s.mountedOnFileid ?? s.attr.fileid)],
+  [a.FATTR4_SUPPATTR_EXCLCREAT, (v) => encodeBitmap(v, EXCLCREAT)],
+]);
+
+/**
+ * Writes one attribute's value; false when this server does not answer it (write-only
+ * time_*_set, unsupported ones, and suppattr_exclcreat before v4.1).
+ */
 function value(v: XdrWriter, n: number, s: AttrSource): boolean {
-  const { attr } = s;
-  const st = s.fsstat ?? ZERO_STAT;
-  switch (n) {
-    case a.FATTR4_SUPPORTED_ATTRS:
-      encodeBitmap(v, s.minor >= 1 ? SUPPORTED_V41 : SUPPORTED_V40);
-      return true;
-    case a.FATTR4_TYPE:
-      v.uint32(TYPE[attr.type]);
-      return true;
-    case a.FATTR4_FH_EXPIRE_TYPE:
-      v.uint32(FH4_PERSISTENT);
-      return true;
-    case a.FATTR4_CHANGE:
-      v.uint64(changeOf(attr.ctime));
-      return true;
-    case a.FATTR4_SIZE:
-      v.uint64(attr.size);
-      return true;
-    case a.FATTR4_LINK_SUPPORT:
-    case a.FATTR4_SYMLINK_SUPPORT:
-    case a.FATTR4_UNIQUE_HANDLES:
-    case a.FATTR4_CANSETTIME:
-    case a.FATTR4_CASE_PRESERVING:
-    case a.FATTR4_CHOWN_RESTRICTED:
-    case a.FATTR4_HOMOGENEOUS:
-    case a.FATTR4_NO_TRUNC:
-      v.bool(true);
-      return true;
-    case a.FATTR4_NAMED_ATTR:
-    case a.FATTR4_CASE_INSENSITIVE:
-      v.bool(false);
-      return true;
-    case a.FATTR4_FSID:
-      v.uint64(attr.fsid).uint64(0);
-      return true;
-    case a.FATTR4_LEASE_TIME:
-      v.uint32(s.leaseSeconds);
-      return true;
-    case a.FATTR4_RDATTR_ERROR:
-      v.uint32(0);
-      return true;
-    case a.FATTR4_FILEHANDLE:
-      v.opaque(s.handle);
-      return true;
-    case a.FATTR4_FILEID:
-      v.uint64(attr.fileid);
-      return true;
-    case a.FATTR4_FILES_AVAIL:
-      v.uint64(st.availFiles);
-      return true;
-    case a.FATTR4_FILES_FREE:
-      v.uint64(st.freeFiles);
-      return true;
-    case a.FATTR4_FILES_TOTAL:
-      v.uint64(st.totalFiles);
-      return true;
-    case a.FATTR4_MAXFILESIZE:
-      v.uint64(FILE_SIZE_MAX);
-      return true;
-    case a.FATTR4_MAXLINK:
-      v.uint32(LINK_MAX);
-      return true;
-    case a.FATTR4_MAXNAME:
-      v.uint32(NFS4_NAME_MAX);
-      return true;
-    case a.FATTR4_MAXREAD:
-    case a.FATTR4_MAXWRITE:
-      v.uint64(NFS4_IO_MAX);
-      return true;
-    case a.FATTR4_MODE:
-      v.uint32(attr.mode & 0o7777);
-      return true;
-    case a.FATTR4_NUMLINKS:
-      v.uint32(attr.nlink);
-      return true;
-    case a.FATTR4_OWNER:
-      v.string(s.owner);
-      return true;
-    case a.FATTR4_OWNER_GROUP:
-      v.string(s.group);
-      return true;
-    case a.FATTR4_RAWDEV:
-      v.uint32(attr.rdev.major).uint32(attr.rdev.minor);
-      return true;
-    case a.FATTR4_SPACE_AVAIL:
-      v.uint64(st.availBytes);
-      return true;
-    case a.FATTR4_SPACE_FREE:
-      v.uint64(st.freeBytes);
-      return true;
-    case a.FATTR4_SPACE_TOTAL:
-      v.uint64(st.totalBytes);
-      return true;
-    case a.FATTR4_SPACE_USED:
-      v.uint64(attr.used);
-      return true;
-    case a.FATTR4_TIME_ACCESS:
-      encodeTime(v, attr.atime);
-      return true;
-    case a.FATTR4_TIME_CREATE:
-      encodeTime(v, attr.btime);
-      return true;
-    case a.FATTR4_TIME_DELTA:
-      encodeTime(v, { sec: 0, nsec: 1 });
-      return true;
-    case a.FATTR4_TIME_METADATA:
-      encodeTime(v, attr.ctime);
-      return true;
-    case a.FATTR4_TIME_MODIFY:
-      encodeTime(v, attr.mtime);
-      return true;
-    case a.FATTR4_MOUNTED_ON_FILEID:
-      v.uint64(s.mountedOnFileid ?? attr.fileid);
-      return true;
-    case a.FATTR4_SUPPATTR_EXCLCREAT:
-      if (s.minor < 1) return false;
-      encodeBitmap(v, EXCLCREAT);
-      return true;
-    default:
-      // Write-only (time_*_set) and unsupported attributes are not returned.
-      return false;
-  }
+  const enc = ENCODERS.get(n);
+  if (enc === undefined || (n === a.FATTR4_SUPPATTR_EXCLCREAT && s.minor < 1)) return false;
+  enc(v, s, s.fsstat ?? ZERO_STAT);
+  return true;
 }
 
 /** fattr4 of `s` for the attributes in `requested`. */

@@ -43,6 +43,20 @@ describe("GETATTR (RFC 8881 §18.7)", () => {
     expect(await change()).toBeGreaterThan(before);
   });
 
+  it("answers every attribute supported_attrs lists (write-only time_*_set aside)", async () => {
+    const { client, root } = h();
+    const rep = await client.call([op.putfh(root), op.getattr([a.FATTR4_SUPPORTED_ATTRS])]);
+    res(rep.r, k.OP_PUTFH);
+    res(rep.r, k.OP_GETATTR);
+    const supported = bitmapList(readFattr(rep.r).vals.array(8, (x) => x.uint32()));
+    expect(supported).toContain(a.FATTR4_SUPPATTR_EXCLCREAT);
+    const all = await client.call([op.putfh(root), op.getattr(supported)]);
+    res(all.r, k.OP_PUTFH);
+    res(all.r, k.OP_GETATTR);
+    const writeOnly = [a.FATTR4_TIME_ACCESS_SET, a.FATTR4_TIME_MODIFY_SET];
+    expect(bitmapList(readFattr(all.r).mask)).toEqual(supported.filter((n) => !writeOnly.includes(n)));
+  });
+
   it("gives a share root its own fsid and the pseudo entry's mounted_on_fileid", async () => {
     const { client, root } = h();
     const asked = [a.FATTR4_FSID, a.FATTR4_FILEID, a.FATTR4_MOUNTED_ON_FILEID];
