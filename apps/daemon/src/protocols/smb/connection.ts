@@ -12,7 +12,6 @@ import { SMB2_TRANSFORM_PROTOCOL_ID } from "./auth/encryption.ts";
 import { CreditWindow, splitChain } from "./chain.ts";
 import { closeOpen } from "./commands/close.ts";
 import { COMMANDS } from "./commands/index.ts";
-import type { SmbConnectionPort } from "./connection-port.ts";
 import {
   SMB2_CANCEL,
   SMB2_CREATE,
@@ -47,7 +46,13 @@ import {
   reauthKey,
 } from "./request-checks.ts";
 import { checkEncrypted, sealer, unseal } from "./sealing.ts";
-import { MAX_PENDING_ASYNC, type Open, type Session, type SmbServerState } from "./state.ts";
+import {
+  MAX_PENDING_ASYNC,
+  type Open,
+  type Session,
+  type SmbConnectionPort,
+  type SmbServerState,
+} from "./state.ts";
 import { ntStatusOf, SmbError } from "./status.ts";
 
 /** §2.2.2 SMB2 ERROR response body with no error data. */

@@ -7,7 +7,7 @@
  * (STATUS_NOTIFY_ENUM_DIR): the service does not know a changed directory's path.
  */
 import type { DirChangeEvent, DirChangeListener } from "../../files/changes.ts";
-import type { Open, SmbServerState } from "./state.ts";
+import type { NotifyState, Open, SmbServerState } from "./state.ts";
 import { SmbWriter } from "./wire.ts";
 
 /** Changes queued per watching open before the next reply says "enumerate again" (ENUM_DIR). */
@@ -25,16 +25,6 @@ const ACTION: Record<DirChangeEvent["action"], number> = {
 /** §2.2.35 CompletionFilter bits this server reports. */
 export const FILE_NOTIFY_CHANGE_FILE_NAME = 0x1;
 export const FILE_NOTIFY_CHANGE_DIR_NAME = 0x2;
-
-export type NotifyOutcome = "changes" | "cleanup";
-
-export interface NotifyState {
-  filter: number;
-  tree: boolean;
-  queue: { action: number; name: string }[];
-  overflow: boolean;
-  waiters: ((o: NotifyOutcome) => void)[];
-}
 
 function matches(filter: number, isDir: boolean | null): boolean {
   if (isDir === null) return (filter & (FILE_NOTIFY_CHANGE_FILE_NAME | FILE_NOTIFY_CHANGE_DIR_NAME)) !== 0;

@@ -14,8 +14,8 @@
  */
 import type { ChangeGate, FileChangeIntent } from "../../files/changes.ts";
 import { SMB2_LEASE_WRITE_CACHING as W } from "./leases.ts";
-import { breakOthers, type CacheHolder, expireBreaks } from "./oplocks.ts";
-import type { FileState, SmbServerState } from "./state.ts";
+import { breakOthers, expireBreaks } from "./oplocks.ts";
+import type { CacheHolder, FileState, SmbServerState } from "./state.ts";
 
 /** Lookups made to find the file of a remove/rename (names resolve whatever the caller). */
 const GATE_CALLER = { uid: 0, gid: 0, gids: [], origin: "smb" } as const;

@@ -21,9 +21,9 @@ import {
 } from "./leases.ts";
 import { STATUS_CANCELLED, STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
 import { shareConflict } from "./opens.ts";
-import { attachHolder, breakOthers, type CacheHolder, oplockLevel, oplockState } from "./oplocks.ts";
+import { attachHolder, breakOthers, oplockLevel, oplockState } from "./oplocks.ts";
 import type { SmbRequest } from "./request.ts";
-import type { FileState, Open } from "./state.ts";
+import type { CacheHolder, FileState, Open } from "./state.ts";
 import { SmbError } from "./status.ts";
 
 /**

@@ -19,41 +19,13 @@ import {
   SMB2_LEASE_WRITE_CACHING as W,
 } from "./leases.ts";
 import { notificationSealer } from "./sealing.ts";
-import type { FileState, Open, SmbServerState } from "./state.ts";
+import type { Breaking, CacheHolder, FileState, Open, SmbServerState } from "./state.ts";
 
 /**
  * §3.3.2.1 Oplock Break Acknowledgment Timer and §3.3.2.5 Lease Break Acknowledgment Timer:
  * "an implementation-specific default value ... 35 seconds" (Windows' value; Samba uses the same).
  */
 export const OPLOCK_BREAK_TIMEOUT_MS = 35_000;
-
-export interface Lease {
-  /** ClientGuid + LeaseKey, hex: the LeaseTable key. */
-  id: string;
-  key: Buffer;
-  version: 1 | 2;
-  /** §3.3.1.4 Lease.Epoch (V2 only on the wire). */
-  epoch: number;
-  parentKey: Buffer | null;
-}
-
-interface Breaking {
-  to: number;
-  done: Promise<void>;
-  finish: () => void;
-  timer: NodeJS.Timeout;
-}
-
-export interface CacheHolder {
-  file: FileState;
-  /** Null for an oplock (then `opens` has exactly one open). */
-  lease: Lease | null;
-  /** R/H/W bits currently held. */
-  state: number;
-  opens: Set<Open>;
-  /** A break sent and not yet acknowledged (§3.3.1.4 Lease.Breaking, Open.OplockState Breaking). */
-  breaking: Breaking | null;
-}
 
 export function oplockState(level: number): number {
   if (level === SMB2_OPLOCK_LEVEL_BATCH) return R | W | H;

@@ -4,13 +4,12 @@
  * replies and compound state. `CommandSpec` is one row of the dispatch table.
  */
 
-import type { SmbConnectionPort } from "./connection-port.ts";
 import { SMB2_CREATE, SMB2_HEADER_SIZE, SMB2_RELATED_FILE_ID } from "./constants.ts";
 import type { Smb2Header } from "./header.ts";
 import type { FrameSlot } from "./intake.ts";
 import { STATUS_FILE_CLOSED, STATUS_INTERNAL_ERROR, STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
 import type { OutMessage } from "./reply-writer.ts";
-import type { Open, Session, SmbServerState, Tree } from "./state.ts";
+import type { Open, Session, SmbConnectionPort, SmbServerState, Tree } from "./state.ts";
 import { SmbError } from "./status.ts";
 import { SmbReader } from "./wire.ts";
 

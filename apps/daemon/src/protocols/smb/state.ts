@@ -10,9 +10,8 @@ import type { FileCall } from "../../files/types.ts";
 import type { Caller } from "../../metadata/types.ts";
 import type { AdapterContext } from "../adapter.ts";
 import type { SessionCipher } from "./auth/encryption.ts";
-import type { SmbConnectionPort } from "./connection-port.ts";
-import type { NotifyState } from "./notify.ts";
-import type { CacheHolder } from "./oplocks.ts";
+import type { Smb2Header } from "./header.ts";
+import type { Sealer } from "./reply-writer.ts";
 import type { RpcPipe } from "./rpc/pipe.ts";
 
 export interface SmbConfig {
@@ -217,4 +216,76 @@ export class SmbServerState {
     }
     return f;
   }
+}
+
+/**
+ * What commands, requests and opens use of their connection: the connection's negotiated state,
+ * its sessions and opens, and the few calls they make on it. SmbConnection (connection.ts)
+ * implements it; depending on this type instead of the class keeps connection.ts, which imports
+ * the command table, out of the commands' imports (docs/architecture.md "Layers": no cycles).
+ */
+export interface SmbConnectionPort {
+  readonly server: SmbServerState;
+  dialect: number;
+  negotiated: boolean;
+  clientGuid: Buffer;
+  clientCapabilities: number;
+  clientSecurityMode: number;
+  clientDialects: number[];
+  cipher: number;
+  preauthHash: Buffer | null;
+  readonly sessions: Map<bigint, Session>;
+  readonly opens: Map<bigint, Open>;
+  readonly clientId: string;
+  readonly localAddress: string;
+  readonly remoteAddress: string;
+  readonly isClosed: boolean;
+  newVolatileId(): bigint;
+  newTreeId(): number;
+  closeSessionOpens(session: Session, tree?: number): Promise<void>;
+  sendBreakNotification(body: Buffer, seal: Sealer | null): void;
+  /** Sends the interim STATUS_PENDING reply; null when the connection has too many async requests. */
+  goAsync(req: { readonly header: Smb2Header }): AbortSignal | null;
+  close(): void;
+}
+
+/** An oplock or lease ([MS-SMB2] §3.3.1.4): the caching state oplocks.ts grants and breaks. */
+export interface CacheHolder {
+  file: FileState;
+  /** Null for an oplock (then `opens` has exactly one open). */
+  lease: Lease | null;
+  /** R/H/W bits currently held. */
+  state: number;
+  opens: Set<Open>;
+  /** A break sent and not yet acknowledged (§3.3.1.4 Lease.Breaking, Open.OplockState Breaking). */
+  breaking: Breaking | null;
+}
+
+export interface Lease {
+  /** ClientGuid + LeaseKey, hex: the LeaseTable key. */
+  id: string;
+  key: Buffer;
+  version: 1 | 2;
+  /** §3.3.1.4 Lease.Epoch (V2 only on the wire). */
+  epoch: number;
+  parentKey: Buffer | null;
+}
+
+/** A break sent and not yet acknowledged (oplocks.ts). */
+export interface Breaking {
+  to: number;
+  done: Promise<void>;
+  finish: () => void;
+  timer: NodeJS.Timeout;
+}
+
+/** CHANGE_NOTIFY state of a directory open (notify.ts). */
+export type NotifyOutcome = "changes" | "cleanup";
+
+export interface NotifyState {
+  filter: number;
+  tree: boolean;
+  queue: { action: number; name: string }[];
+  overflow: boolean;
+  waiters: ((o: NotifyOutcome) => void)[];
 }

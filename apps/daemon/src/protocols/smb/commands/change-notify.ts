@@ -5,7 +5,7 @@
  * STATUS_NOTIFY_CLEANUP when the directory handle is closed while waiting.
  */
 
-import { drain, MAX_NOTIFY_WAITERS, type NotifyOutcome, type NotifyState, watch } from "../notify.ts";
+import { drain, MAX_NOTIFY_WAITERS, watch } from "../notify.ts";
 import {
   STATUS_CANCELLED,
   STATUS_INVALID_PARAMETER,
@@ -13,6 +13,7 @@ import {
   STATUS_NOTIFY_ENUM_DIR,
 } from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
+import type { NotifyOutcome, NotifyState } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter } from "../wire.ts";
 

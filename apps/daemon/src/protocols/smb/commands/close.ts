@@ -4,12 +4,11 @@
  * delete-pending file when its last open goes, and optionally returns post-close attributes.
  */
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
-import type { SmbConnectionPort } from "../connection-port.ts";
 import { SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB } from "../constants.ts";
 import { unwatch } from "../notify.ts";
 import { detachHolder } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { fileCall, type Open } from "../state.ts";
+import { fileCall, type Open, type SmbConnectionPort } from "../state.ts";
 import { SmbWriter } from "../wire.ts";
 
 /** Removes `open` everywhere; the last close of a delete-pending file unlinks it. */

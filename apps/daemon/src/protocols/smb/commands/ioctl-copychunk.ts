@@ -24,7 +24,7 @@ import { breakReadCaching } from "../oplocks.ts";
 import { fileCall, type Open } from "../state.ts";
 import { ntStatusOf, SmbError, withStatus } from "../status.ts";
 import { SmbReader, SmbWriter } from "../wire.ts";
-import type { FsctlCall, FsctlResult } from "./ioctl.ts";
+import type { FsctlCall, FsctlResult } from "./fsctl.ts";
 
 /** §3.3.3 ServerSideCopyMaxNumberofChunks, MaxChunkSize, MaxDataSize (Windows' and Samba's values). */
 export const COPYCHUNK_MAX_CHUNKS = 256;

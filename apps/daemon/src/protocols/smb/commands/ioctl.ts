@@ -29,25 +29,12 @@ import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../re
 import type { Open } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbReader, SmbWriter, slice } from "../wire.ts";
+import type { FsctlCall, FsctlResult } from "./fsctl.ts";
 import { copyChunk, requestResumeKey } from "./ioctl-copychunk.ts";
 import { serverCapabilities } from "./negotiate.ts";
 
 export const MAX_IOCTL_INPUT_BYTES = 64 * 1024;
 const RESPONSE_FIXED = 48;
-
-/** What an FSCTL answers: its output, and a status other than success that still carries it. */
-export interface FsctlResult {
-  output: Buffer;
-  status?: number;
-}
-
-/** The call an FSCTL handler gets: its input and MaxOutputResponse. */
-export interface FsctlCall {
-  req: SmbRequest;
-  ctlCode: number;
-  input: Buffer;
-  maxOutput: number;
-}
 
 /** An FSCTL on the open its FileId names (FILE_CLOSED when none), or one that ignores the FileId. */
 type Fsctl =

@@ -1,7 +1,6 @@
 /** SMB2 LOGOFF ([MS-SMB2] §2.2.7, §3.3.5.6): closes the session's opens and forgets it. */
-import type { SmbConnectionPort } from "../connection-port.ts";
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
-import type { Session } from "../state.ts";
+import type { Session, SmbConnectionPort } from "../state.ts";
 
 export const EMPTY_4 = (): Buffer => Buffer.from([4, 0, 0, 0]);
 
