@@ -94,6 +94,13 @@ module.exports = {
       to: to("runtime/", "control/", "http/", "cli/", "config/", "daemon\\.ts$"),
     },
     {
+      name: "protocols-through-file-service",
+      severity: "error",
+      comment: "Protocols reach metadata and payload only through the file service; their types are shared.",
+      from: prod("protocols/"),
+      to: { path: [`${SRC}metadata/`, `${SRC}payload/`], pathNot: [`${SRC}(metadata|payload)/types\\.ts$`] },
+    },
+    {
       name: "nfs-not-smb",
       severity: "error",
       comment: "Protocols meet only in the file service.",

@@ -8,7 +8,7 @@ import { SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB } from "../constants.ts";
 import { unwatch } from "../notify.ts";
 import { detachHolder } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { fileCall, type Open, type SmbConnectionPort } from "../state.ts";
+import { fileCall, type Open, type SmbConnectionPort, treeCall } from "../state.ts";
 import { SmbWriter } from "../wire.ts";
 
 /** Removes `open` everywhere; the last close of a delete-pending file unlinks it. */
@@ -48,7 +48,7 @@ export async function close(req: SmbRequest): Promise<Reply> {
   const w = new SmbWriter(64);
   w.u16(60);
   if (wantAttrs && !deleting) {
-    const attr = await req.server.ctx.metadata.getattr(handle).catch(() => null);
+    const attr = await req.server.ctx.files.getattr(treeCall(open.tree, handle)).catch(() => null);
     if (attr) {
       w.u16(SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB).u32(0);
       writeTimes(w, attr).u64(allocationSize(attr)).u64(endOfFile(attr)).u32(dosAttributes(attr));

@@ -59,7 +59,7 @@ function decodeRenameTarget(buf: Buffer): { replace: boolean; name: string } {
  */
 async function checkRenameSharing(req: SmbRequest, open: Open): Promise<void> {
   const share = open.tree.share.name;
-  const parentAttr = await req.server.ctx.metadata.getattr(open.parent!);
+  const parentAttr = await req.server.ctx.files.getattr(treeCall(open.tree, open.parent!));
   for (const other of req.server.files.get(`${share}:${parentAttr.fileid}`)?.opens ?? []) {
     if (other.grantedAccess & C.DELETE || !(other.shareAccess & C.FILE_SHARE_DELETE)) {
       throw new SmbError(S.STATUS_SHARING_VIOLATION);
@@ -113,14 +113,14 @@ async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean
 
 async function setDisposition(req: SmbRequest, open: Open, deletePending: boolean): Promise<void> {
   need(open, C.DELETE);
-  const md = req.server.ctx.metadata;
+  const files = req.server.ctx.files;
   const file = req.server.file(open.fileKey);
   if (deletePending) {
     if (!open.parent) throw new SmbError(S.STATUS_CANNOT_DELETE, "share root");
-    const attr = await md.getattr(open.handle);
+    const attr = await files.getattr(fileCall(open));
     if (attr.dosAttributes & C.FILE_ATTRIBUTE_READONLY) throw new SmbError(S.STATUS_CANNOT_DELETE);
     if (open.isDir) {
-      const page = await md.readdir(open.tree.caller, open.handle, 0n, null, 4);
+      const page = await files.entries(fileCall(open), 0n, null, 4);
       if (page.entries.some((e) => e.name !== "." && e.name !== ".."))
         throw new SmbError(S.STATUS_DIRECTORY_NOT_EMPTY);
     }
@@ -138,7 +138,7 @@ async function setSize(req: SmbRequest, open: Open, size: bigint, onlyShrink: bo
   const f = fileCall(open);
   // An allocation change breaks read caching even when the size stays (smbtorture oplock batch12).
   const beforeChange = () => breakReadCaching(req.server, open);
-  if (onlyShrink && Number(size) >= (await req.server.ctx.metadata.getattr(open.handle)).size) {
+  if (onlyShrink && Number(size) >= (await req.server.ctx.files.getattr(fileCall(open))).size) {
     beforeChange();
     return;
   }
