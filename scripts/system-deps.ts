@@ -30,6 +30,7 @@ export const SYSTEM_PACKAGES = [
   "dpkg", // dpkg-deb -x of the guest kernel (fetched by apt-get download, not installed)
   "procps", // ps, used by the rig tests to check qemu was reaped
   "gcc",
+  "libc6-dev", // libc.a for the statically linked guest helper (e2e/real/guest-lock.c)
 ] as const;
 
 function isInstalled(pkg: string): boolean {
