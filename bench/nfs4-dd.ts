@@ -62,7 +62,8 @@ try {
   for (let i = 0; i < rounds; i++) {
     for (const [label, t] of Object.entries(targets)) {
       const r = await once(guest, t);
-      const acc = (results[label] ??= { write: [], read: [] });
+      const acc = results[label] ?? { write: [], read: [] };
+      results[label] = acc;
       acc.write.push(r.write);
       acc.read.push(r.read);
       console.log(

@@ -3,7 +3,7 @@ import { FsError } from "../../domain/errors.ts";
 import { requireDir, type ServiceCore } from "../core.ts";
 import { validateLookupName } from "../names.ts";
 import { accessMask, requireAccess, X } from "../permissions.ts";
-import type { Caller, FileAttr, LookupResult } from "../types.ts";
+import type { Caller, LookupResult } from "../types.ts";
 
 /** RFC 1813 §3.3.3: needs search (x) permission on the directory; `.` and `..` resolve here. */
 export async function lookup(

@@ -19,7 +19,7 @@ import {
   SMB2_LEASE_WRITE_CACHING as W,
 } from "./leases.ts";
 import { notificationSealer } from "./sealing.ts";
-import type { Breaking, CacheHolder, FileState, Open, SmbServerState } from "./state.ts";
+import type { CacheHolder, FileState, Open, SmbServerState } from "./state.ts";
 
 /**
  * §3.3.2.1 Oplock Break Acknowledgment Timer and §3.3.2.5 Lease Break Acknowledgment Timer:

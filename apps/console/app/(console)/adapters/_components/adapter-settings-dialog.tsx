@@ -94,7 +94,7 @@ export function AdapterSettingsDialog({ adapter, onClose }: { adapter: Adapter; 
 /** The NFS versions served, set by `versionMin` / `versionMax` in the JSON above (README "NFS versions"). */
 function NfsVersions({ settings }: { settings: Record<string, unknown> }) {
   return (
-    <p aria-label="NFS versions" className="text-xs text-slate-600">
+    <p className="text-xs text-slate-600">
       <span className="font-medium text-slate-700">NFS versions served: </span>
       <span className="font-mono">{nfsVersionsServed(settings).join(", ")}</span>
     </p>

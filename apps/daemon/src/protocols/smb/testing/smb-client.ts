@@ -3,7 +3,7 @@
  * encryption (§3.1.4.3), one request or a compound chain at a time, async interim responses skipped. It speaks the wire
  * format independently of the server's request/reply code (only shared: constants and crypto).
  */
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import {
   cipherKeys,

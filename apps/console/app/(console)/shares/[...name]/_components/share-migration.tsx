@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { ConfirmDialog } from "@/components/dialogs/confirm-dialog";
-import { FormError, SelectField } from "@/components/forms/fields";
+import { SelectField } from "@/components/forms/fields";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { useToast } from "@/components/ui/toast";

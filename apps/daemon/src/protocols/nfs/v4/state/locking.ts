@@ -27,7 +27,7 @@ export class Nfs4Locking {
   constructor(
     private readonly state: Nfs4State,
     private readonly files: FileService,
-    private readonly store: Nfs4ClientStore,
+    readonly store: Nfs4ClientStore,
     private readonly logger: Logger,
     now: () => number = Date.now,
   ) {
