@@ -242,6 +242,15 @@ export class FileService {
     return open(this.d, dir, r);
   }
 
+  /**
+   * An open reference on a file found without `open` (NFSv4 OPEN looks up or creates by name):
+   * an unlinked file keeps its data until FileService.close with `retained` releases it, as for
+   * an SMB open. ENOSPC past the open-file limit.
+   */
+  retain(f: FileCall): void {
+    this.d.metadata.retain(f.handle);
+  }
+
   /** A regular file named `name` in the directory `dir`. */
   create(dir: FileCall, name: string, attrs: SetAttrs, how: CreateHow): Promise<MutationResult> {
     return create(this.d, dir, name, attrs, how);

@@ -17,9 +17,9 @@ export const close = defineOp<{ seqid: number; stateid: Stateid4 }>({
   async run(c, a) {
     const st = openOf(c, a.stateid);
     const f = c.file(false, st.handle);
-    c.env.locking.closeOpen(f, st);
+    const retained = c.env.locking.closeOpen(f, st);
     c.env.state.stateids.close(st);
-    await c.env.files.close(f, { written: st.written, unlink: () => null, retained: false });
+    await c.env.files.close(f, { written: st.written, unlink: () => null, retained });
     const out = c.minor >= 1 ? INVALID_STATEID : { seqid: (st.seqid + 1) >>> 0, other: st.other };
     return (w) => encodeStateid(w, out);
   },

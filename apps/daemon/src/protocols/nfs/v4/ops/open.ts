@@ -180,6 +180,7 @@ export const open = defineOp<OpenArgs>({
     // The share reservation SMB share modes see (SHARE_DENIED on conflict), before the stateid.
     c.env.locking.reserveOpen(c.file(false, o.handle), clientId, ownerHex, { access, deny: a.deny });
     const st = state.stateids.open(clientId, ownerHex, Buffer.from(o.handle), access, a.deny);
+    c.env.locking.holdOpen(c.file(false, o.handle), st);
     const stateid = { seqid: st.seqid, other: st.other };
     c.setFh(o.handle);
     c.currentStateid = stateid;

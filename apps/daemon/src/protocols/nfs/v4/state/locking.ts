@@ -23,6 +23,8 @@ export class Nfs4Locking {
   /** Resolves once the persisted records are read; until then every new open or lock waits. */
   readonly ready: Promise<GracePeriod>;
   private grace: GracePeriod | null = null;
+  /** Open stateids (`other` as hex) holding a file service open reference (holdOpen). */
+  private readonly held = new Map<string, { file: FileCall; clientId: bigint }>();
 
   constructor(
     private readonly state: Nfs4State,
@@ -105,16 +107,47 @@ export class Nfs4Locking {
     return reserveOpen(this.files, f, { clientId, ownerHex }, held ?? { access: 0, deny: 0 }, asked);
   }
 
-  /** CLOSE: the open's reservation, lock stateids and locks go. */
-  closeOpen(f: FileCall, st: OpenState): void {
+  /**
+   * OPEN, after the stateid is recorded: a new open stateid takes the file service's open
+   * reference (FileService.retain), so a file unlinked while open keeps its data until CLOSE or
+   * the client's lease ends, as an SMB open does. Past the open-file limit the new stateid and
+   * its reservation go again and the OPEN fails.
+   */
+  holdOpen(f: FileCall, st: OpenState): void {
+    const key = st.other.toString("hex");
+    if (this.held.has(key)) return;
+    try {
+      this.files.retain(f);
+    } catch (err) {
+      this.state.stateids.close(st);
+      releaseOpen(this.files, f, { clientId: st.clientId, ownerHex: st.owner });
+      throw err;
+    }
+    this.held.set(key, { file: f, clientId: st.clientId });
+  }
+
+  /**
+   * CLOSE: the open's reservation, lock stateids and locks go. Returns whether the open held a
+   * file reference, which the caller's FileService.close (`retained`) releases.
+   */
+  closeOpen(f: FileCall, st: OpenState): boolean {
     releaseOpen(this.files, f, { clientId: st.clientId, ownerHex: st.owner });
     this.locks.closeOpen(st.other);
+    return this.held.delete(st.other.toString("hex"));
   }
 
   /** Everything a forgotten client held; its record goes unless it is only being replaced. */
   private clientGone(c: ClientRecord): void {
     this.locks.forgetClient(c.clientId);
     this.files.releaseOwner(clientPrefix(c.clientId));
+    for (const [key, h] of [...this.held]) {
+      if (h.clientId !== c.clientId) continue;
+      this.held.delete(key);
+      // Its file references: an unlinked file's data goes once nobody else holds it.
+      this.files
+        .close(h.file, { written: false, unlink: () => null, retained: true })
+        .catch((err) => this.logger.warn({ err }, "nfs4 open reference not released"));
+    }
   }
 
   /** Its record goes too (lease expired, DESTROY_CLIENTID): it may not reclaim after a restart. */
