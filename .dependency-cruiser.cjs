@@ -20,31 +20,14 @@ const to = (...paths) => ({ path: paths.map((p) => `${SRC}${p}`) });
 const STORES = ["metadata/stores/", "payload/block-store/"];
 const ABOVE_SERVICES = ["files/", "protocols/", "runtime/", "control/", "http/", "cli/", "daemon\\.ts$"];
 
-/**
- * Temporary: type-only cycles inside one module whose parts take the whole as a type (SharePayload
- * and its helper files). A cycle with a value edge still fails here; the rest of apps/daemon/src
- * (the SMB core included) has none at all.
- */
-const TYPE_ONLY_CYCLES_TODO = [
-  "payload/(share-payload|read-path|replay)\\.ts$",
-  "payload/(shared/shared-mode|transfer/(downloads|gc|uploads)|wal/retention)\\.ts$",
-].map((p) => `${SRC}${p}`);
-
 module.exports = {
   forbidden: [
     {
       name: "no-circular",
       severity: "error",
       comment: "apps/daemon/src has no import cycles, type-only ones included.",
-      from: { path: SRC, pathNot: TYPE_ONLY_CYCLES_TODO },
+      from: { path: SRC },
       to: { circular: true },
-    },
-    {
-      name: "no-circular-value",
-      severity: "error",
-      comment: "Where type-only cycles are still tolerated (TYPE_ONLY_CYCLES_TODO), value cycles are not.",
-      from: { path: TYPE_ONLY_CYCLES_TODO },
-      to: { circular: true, viaOnly: { dependencyTypesNot: ["type-only"] } },
     },
     {
       name: "domain-imports-nothing",

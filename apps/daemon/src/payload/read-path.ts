@@ -6,8 +6,8 @@
 import { FsError } from "../domain/errors.ts";
 import { FILE_SIZE_MAX } from "../domain/limits.ts";
 import { BlockEntry } from "./cache/block-entry.ts";
+import type { PayloadEngine } from "./engine.ts";
 import type { PayloadState } from "./payload-state.ts";
-import type { SharePayload } from "./share-payload.ts";
 import { prefetchBlocks } from "./transfer/downloads.ts";
 import { BLOCK_SIZE_BYTES } from "./types.ts";
 
@@ -24,7 +24,7 @@ export function checkRange(offset: number, length: number): void {
 }
 
 export async function readAt(
-  engine: SharePayload,
+  engine: PayloadEngine,
   payloadId: string,
   offset: number,
   length: number,
@@ -44,7 +44,7 @@ export async function readAt(
 }
 
 async function readPinned(
-  engine: SharePayload,
+  engine: PayloadEngine,
   p: PayloadState,
   offset: number,
   length: number,
@@ -75,7 +75,7 @@ async function readPinned(
 
 /** Block bytes [a, b): returned (zero-copy when possible), or merged into out at outOff. */
 async function readBlock(
-  engine: SharePayload,
+  engine: PayloadEngine,
   p: PayloadState,
   index: number,
   a: number,

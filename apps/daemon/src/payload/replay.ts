@@ -2,11 +2,12 @@
  * WAL replay into a share's engine at start: each valid record is applied as if it had just been
  * written (no new record is appended); uploads and GC start as the records call for them.
  */
+import type { PayloadEngine } from "./engine.ts";
 import type { PayloadState } from "./payload-state.ts";
-import type { SharePayload } from "./share-payload.ts";
 import { RecordKind, type WalRecord } from "./wal/format.ts";
+import { applyDelete, applyTruncate, applyWrite } from "./write-path.ts";
 
-export async function replayRecord(engine: SharePayload, r: WalRecord): Promise<void> {
+export async function replayRecord(engine: PayloadEngine, r: WalRecord): Promise<void> {
   let p: PayloadState;
   try {
     p = engine.payload(r.payloadId);
@@ -25,10 +26,10 @@ export async function replayRecord(engine: SharePayload, r: WalRecord): Promise<
     } finally {
       p.pins--;
     }
-    engine.applyWrite(p, r.offset, r.data, r.seq);
+    applyWrite(engine, p, r.offset, r.data, r.seq);
   } else if (r.kind === RecordKind.TRUNCATE) {
-    engine.applyTruncate(p, r.offset, r.seq);
+    applyTruncate(engine, p, r.offset, r.seq);
   } else {
-    engine.applyDelete(p, r.seq);
+    applyDelete(engine, p, r.seq);
   }
 }

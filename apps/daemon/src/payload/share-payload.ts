@@ -1,26 +1,29 @@
 /**
  * The payload engine of one share: its blocks in the shared cache, its WAL and its block store.
- * Writes go to the WAL and the cache (write path, docs/architecture.md "Write path" steps 1–3); uploads and block GC run
- * through the shared transfer manager (uploads.ts, gc.ts); reads (read-path.ts) merge cached
- * slices over downloaded bases. Offsets are numbers: files stay below domain/limits.ts FILE_SIZE_MAX (< 2^53).
+ * Writes go to the WAL and the cache (write-path.ts, docs/architecture.md "Write path" steps 1–3);
+ * uploads and block GC run through the shared transfer manager (uploads.ts, gc.ts); reads
+ * (read-path.ts) merge cached slices over downloaded bases. Those helpers see the engine only as
+ * a PayloadEngine (engine.ts). Offsets are numbers: files stay below domain/limits.ts FILE_SIZE_MAX (< 2^53).
  */
 import type pino from "pino";
 import { FsError } from "../domain/errors.ts";
 import { assertPayloadId } from "./block-store/keys.ts";
-import { adoptable, BlockEntry, type BlockOwner } from "./cache/block-entry.ts";
+import { BlockEntry } from "./cache/block-entry.ts";
 import type { BlockCache } from "./cache/cache.ts";
+import type { PayloadEngine } from "./engine.ts";
 import { PayloadState } from "./payload-state.ts";
 import { checkRange, readAt } from "./read-path.ts";
 import { replayRecord } from "./replay.ts";
 import type { SharedMode, ValidateReason } from "./shared/shared-mode.ts";
 import { loadBase } from "./transfer/downloads.ts";
-import { requestGc, startGc } from "./transfer/gc.ts";
+import { startGc } from "./transfer/gc.ts";
 import type { TransferManager } from "./transfer/transfer-manager.ts";
 import { uploadBlock } from "./transfer/uploads.ts";
-import { BLOCK_SIZE_BYTES, type BlockStore, type Stability } from "./types.ts";
-import { RecordKind, WAL_RECORD_DATA_BYTES_MAX, type WalRecord } from "./wal/format.ts";
+import type { BlockStore, Stability } from "./types.ts";
+import { RecordKind, type WalRecord } from "./wal/format.ts";
 import { reclaimWal } from "./wal/retention.ts";
 import { NullWal, type Wal } from "./wal/wal.ts";
+import { applyDelete, applyTruncate, writePinned } from "./write-path.ts";
 
 /** A dirty block untouched this long is uploaded even if partial. */
 export const IDLE_UPLOAD_MS_DEFAULT = 1_000;
@@ -50,7 +53,7 @@ export interface SharePayloadOptions {
   sharedMode?: SharedMode;
 }
 
-export class SharePayload implements BlockOwner {
+export class SharePayload implements PayloadEngine {
   wal: Wal = new NullWal();
   readonly payloads = new Map<string, PayloadState>();
   /** Entries with dirty or uploading data (WAL retention, idle and pressure uploads). */
@@ -130,58 +133,11 @@ export class SharePayload implements BlockOwner {
     // (a later write would make a second one and the two would lose each other's blocks).
     p.pins++;
     try {
-      await this.writePinned(p, offset, data);
+      await writePinned(this, p, offset, data, () => this.checkOpen());
     } finally {
       p.pins--;
     }
     if (stability !== "unstable") await this.wal.sync();
-  }
-
-  private async writePinned(p: PayloadState, offset: number, data: Buffer): Promise<void> {
-    if (data.length > 0) {
-      const wait = this.cache.reserve(data.length);
-      if (wait !== undefined) await wait;
-      this.checkOpen();
-      let written: Promise<void>;
-      if (data.length <= WAL_RECORD_DATA_BYTES_MAX) {
-        written = this.wal.append(RecordKind.WRITE, p.idBytes, offset, data);
-        this.applyWrite(p, offset, data, this.wal.lastSeq, adoptable(data));
-      } else {
-        const parts: Promise<void>[] = [];
-        for (let at = 0; at < data.length; at += WAL_RECORD_DATA_BYTES_MAX) {
-          const piece = data.subarray(at, Math.min(data.length, at + WAL_RECORD_DATA_BYTES_MAX));
-          parts.push(this.wal.append(RecordKind.WRITE, p.idBytes, offset + at, piece));
-          this.applyWrite(p, offset + at, piece, this.wal.lastSeq, adoptable(data));
-        }
-        written = Promise.all(parts).then(() => {});
-      }
-      await written;
-    }
-  }
-
-  /**
-   * Puts bytes into the cache as dirty slices, block by block (copied, or `adopt`ed as they are);
-   * queues complete blocks.
-   */
-  applyWrite(p: PayloadState, offset: number, data: Buffer, seq: number, adopt = false): void {
-    const sequential = offset === p.lastWriteEnd;
-    const now = Date.now();
-    let pos = 0;
-    while (pos < data.length) {
-      const abs = offset + pos;
-      const index = Math.floor(abs / BLOCK_SIZE_BYTES);
-      const blockOff = abs - index * BLOCK_SIZE_BYTES;
-      const n = Math.min(data.length - pos, BLOCK_SIZE_BYTES - blockOff);
-      const e = this.entry(p, index);
-      e.write(blockOff, data, pos, pos + n, seq, sequential, adopt);
-      e.lastWriteMs = now;
-      this.cache.recount(e);
-      this.dirty.add(e);
-      // Eager upload: a block the writer just completed goes at once (docs/architecture.md "Write path" step 2).
-      if (blockOff + n === BLOCK_SIZE_BYTES && e.covers(0, BLOCK_SIZE_BYTES)) this.scheduleUpload(e);
-      pos += n;
-    }
-    p.lastWriteEnd = offset + data.length;
   }
 
   async commit(payloadId: string): Promise<void> {
@@ -261,26 +217,12 @@ export class SharePayload implements BlockOwner {
     this.checkOpen();
     const p = this.payload(payloadId);
     const written = this.wal.append(RecordKind.TRUNCATE, p.idBytes, size, null);
-    this.applyTruncate(p, size, this.wal.lastSeq);
+    applyTruncate(this, p, size, this.wal.lastSeq);
     await written;
     // SETATTR(size) is synchronous in NFS: the truncate must survive a crash like the metadata does.
     await this.wal.sync();
     // Shared mode: other daemons must not read the cut blocks once SETATTR answers.
     while (this.sharedMode !== null && p.gcRunning !== null) await p.gcRunning.catch(() => {});
-  }
-
-  applyTruncate(p: PayloadState, size: number, seq: number): void {
-    const keep = Math.ceil(size / BLOCK_SIZE_BYTES);
-    for (const [index, e] of p.blocks) if (index >= keep) this.drop(p, e);
-    const lim = size % BLOCK_SIZE_BYTES;
-    if (lim !== 0) {
-      const e = this.entry(p, keep - 1);
-      e.truncate(lim, seq);
-      this.cache.recount(e);
-      this.dirty.add(e);
-    }
-    p.lastWriteEnd = -1;
-    requestGc(this, p, keep, seq);
   }
 
   /** Drops cached data and WAL interest at once; the blocks go asynchronously (GC, retried). */
@@ -294,20 +236,7 @@ export class SharePayload implements BlockOwner {
     this.wal.append(RecordKind.DELETE, p.idBytes, 0, null).catch((err: unknown) => {
       this.logger.warn({ err: (err as Error).message }, "wal delete record not written");
     });
-    this.applyDelete(p, this.wal.lastSeq);
-  }
-
-  applyDelete(p: PayloadState, seq: number): void {
-    for (const e of p.blocks.values()) this.drop(p, e);
-    p.lastWriteEnd = -1;
-    p.lastReadEnd = -1;
-    requestGc(this, p, 0, seq);
-  }
-
-  private drop(p: PayloadState, e: BlockEntry): void {
-    p.blocks.delete(e.index);
-    this.dirty.delete(e);
-    this.cache.forget(e);
+    applyDelete(this, p, this.wal.lastSeq);
   }
 
   /** WAL replay (replay.ts): each valid record is applied as if it had just been written. */

@@ -17,8 +17,8 @@ import type pino from "pino";
 import { FsError } from "../../domain/errors.ts";
 import { blockKey } from "../block-store/keys.ts";
 import type { BlockEntry } from "../cache/block-entry.ts";
+import type { PayloadEngine, SharedBlocks } from "../engine.ts";
 import type { PayloadState } from "../payload-state.ts";
-import type { SharePayload } from "../share-payload.ts";
 import type { BlockStore } from "../types.ts";
 import { BLOCK_MAP_QUERY_MAX, type BlockMap, type LegacyCatalog } from "./block-map.ts";
 import { adoptLegacyBlocks, legacyLength } from "./legacy.ts";
@@ -53,7 +53,7 @@ interface SeenContent {
 
 export type ValidateReason = "lookup" | "getattr" | "read";
 
-export class SharedMode {
+export class SharedMode implements SharedBlocks {
   readonly map: BlockMap;
   readonly gcGraceMs: number;
   readonly attrCacheMs: number;
@@ -161,7 +161,7 @@ export class SharedMode {
    * Drops cached bases of `payloadId` that another daemon replaced. LOOKUP (NFS's "open",
    * close-to-open) always asks the map; GETATTR and READ trust a check younger than attrCacheMs.
    */
-  async validate(engine: SharePayload, payloadId: string, reason: ValidateReason): Promise<void> {
+  async validate(engine: PayloadEngine, payloadId: string, reason: ValidateReason): Promise<void> {
     const p = engine.payloads.get(payloadId);
     if (p === undefined) return;
     const s = this.seenOf(p);
@@ -198,7 +198,7 @@ export class SharedMode {
 
   /** Returns false when some entry could not be settled (uploading/loading): check again later. */
   private dropStale(
-    engine: SharePayload,
+    engine: PayloadEngine,
     p: PayloadState,
     s: SeenContent,
     committed: Map<number, string>,
@@ -228,7 +228,7 @@ function hasBases(p: PayloadState): boolean {
  * Forgets a stale base. A clean entry goes from the cache; a dirty one keeps its slices and loads
  * the current base before its next read or upload (so its upload cannot write old bytes back).
  */
-function dropBase(engine: SharePayload, e: BlockEntry): void {
+function dropBase(engine: PayloadEngine, e: BlockEntry): void {
   e.base = null;
   e.storeGen++;
   engine.cache.recount(e);

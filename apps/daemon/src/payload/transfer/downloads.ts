@@ -7,11 +7,11 @@
 import { FsError } from "../../domain/errors.ts";
 import { blockKey } from "../block-store/keys.ts";
 import { BlockEntry } from "../cache/block-entry.ts";
+import type { PayloadEngine } from "../engine.ts";
 import type { PayloadState } from "../payload-state.ts";
-import type { SharePayload } from "../share-payload.ts";
 import { BLOCK_SIZE_BYTES } from "../types.ts";
 
-export function loadBase(engine: SharePayload, e: BlockEntry, prefetch: boolean): Promise<void> {
+export function loadBase(engine: PayloadEngine, e: BlockEntry, prefetch: boolean): Promise<void> {
   if (e.hasBase) return Promise.resolve();
   if (e.loading !== null) return e.loading;
   const p = engine.payloads.get(e.payloadId);
@@ -65,7 +65,7 @@ export function loadBase(engine: SharePayload, e: BlockEntry, prefetch: boolean)
 }
 
 /** Sequential reader: fetch `count` blocks from `from` that are neither cached nor covered. */
-export function prefetchBlocks(engine: SharePayload, p: PayloadState, from: number, count: number): void {
+export function prefetchBlocks(engine: PayloadEngine, p: PayloadState, from: number, count: number): void {
   for (let i = from; i < from + count; i++) {
     const e = engine.entry(p, i);
     if (!e.hasBase && e.loading === null && !e.covers(0, BLOCK_SIZE_BYTES)) {

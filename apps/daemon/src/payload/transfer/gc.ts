@@ -5,12 +5,12 @@
  * gcPending), so GC never deletes a block newer than the truncate; GC's end reschedules them.
  */
 import { parseBlockIndex, payloadPrefix } from "../block-store/keys.ts";
+import type { PayloadEngine } from "../engine.ts";
 import type { PayloadState } from "../payload-state.ts";
-import type { SharePayload } from "../share-payload.ts";
 import { DEFER_SYNC } from "./uploads.ts";
 
 /** Records that blocks >= boundary must go (the lowest boundary wins) and starts GC. */
-export function requestGc(engine: SharePayload, p: PayloadState, boundary: number, seq: number): void {
+export function requestGc(engine: PayloadEngine, p: PayloadState, boundary: number, seq: number): void {
   p.gcBoundary = p.gcBoundary === null ? boundary : Math.min(p.gcBoundary, boundary);
   if (seq < p.gcSeq) p.gcSeq = seq;
   // Also during replay: a replayed write may wait for cache room that only uploads of this
@@ -19,7 +19,7 @@ export function requestGc(engine: SharePayload, p: PayloadState, boundary: numbe
 }
 
 /** Runs GC passes until no boundary is left, then lets the payload's uploads go. */
-export function startGc(engine: SharePayload, p: PayloadState): void {
+export function startGc(engine: PayloadEngine, p: PayloadState): void {
   if (p.gcRunning !== null || engine.closed) return;
   p.gcRunning = runGc(engine, p).finally(() => {
     p.gcRunning = null;
@@ -37,7 +37,7 @@ export function startGc(engine: SharePayload, p: PayloadState): void {
  * Deletes the payload's blocks at or past p.gcBoundary once its uploads in flight have settled
  * (new uploads wait for GC). Listing the store makes it idempotent and restartable after a crash.
  */
-async function runGc(engine: SharePayload, p: PayloadState): Promise<void> {
+async function runGc(engine: PayloadEngine, p: PayloadState): Promise<void> {
   const cancelled = () => engine.closed;
   while (p.gcBoundary !== null && !engine.closed) {
     await p.uploadsIdle();
@@ -65,7 +65,7 @@ async function runGc(engine: SharePayload, p: PayloadState): Promise<void> {
   }
 }
 
-async function deleteFrom(engine: SharePayload, payloadId: string, boundary: number): Promise<void> {
+async function deleteFrom(engine: PayloadEngine, payloadId: string, boundary: number): Promise<void> {
   const doomed: string[] = [];
   for await (const key of engine.store.list(payloadPrefix(payloadId))) {
     if (parseBlockIndex(key) >= boundary && key.startsWith(payloadPrefix(payloadId))) doomed.push(key);

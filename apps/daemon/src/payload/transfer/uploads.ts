@@ -4,8 +4,8 @@
  */
 import { blockKey } from "../block-store/keys.ts";
 import type { BlockEntry } from "../cache/block-entry.ts";
+import type { PayloadEngine } from "../engine.ts";
 import type { PayloadState } from "../payload-state.ts";
-import type { SharePayload } from "../share-payload.ts";
 import { BLOCK_SIZE_BYTES, type BlockWriteOptions } from "../types.ts";
 
 /**
@@ -19,7 +19,7 @@ export const DEFER_SYNC: BlockWriteOptions = { deferSync: true };
  * slices cover the whole block) and puts the result. Writes that land meanwhile form new slices.
  * An empty result deletes the key (a block truncated to nothing).
  */
-export async function uploadBlock(engine: SharePayload, p: PayloadState, e: BlockEntry): Promise<void> {
+export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: BlockEntry): Promise<void> {
   e.uploadQueued = false;
   if (e.dropped || e.uploading || !e.isDirty || engine.closed || p.gcPending) return;
   const cancelled = () => engine.closed;
