@@ -221,8 +221,8 @@ export class SmbServerState {
 /**
  * What commands, requests and opens use of their connection: the connection's negotiated state,
  * its sessions and opens, and the few calls they make on it. SmbConnection (connection.ts)
- * implements it; depending on this type instead of the class keeps connection.ts, which imports
- * the command table, out of the commands' imports (docs/architecture.md "Layers": no cycles).
+ * implements it; depending on this type instead of the class keeps connection.ts and pipeline.ts,
+ * which imports the command table, out of the commands' imports (docs/architecture.md "Layers": no cycles).
  */
 export interface SmbConnectionPort {
   readonly server: SmbServerState;
