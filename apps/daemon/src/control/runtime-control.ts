@@ -23,7 +23,7 @@ import type {
   ShareUpdateInput,
 } from "@dittofs/shared";
 import type { ConnectedClient } from "../domain/clients.ts";
-import type { CacheStats, TransferStats, WalStats } from "../domain/stats.ts";
+import type { CacheStats, TrafficCounts, TransferStats, WalStats } from "../domain/stats.ts";
 import type { AdapterRecord, ShareRecord, StoreKind, StoreRecord } from "./store/types.ts";
 
 export interface AdapterStatus {
@@ -68,6 +68,8 @@ export interface MetricsSnapshot {
     connections: number;
     ops: AdapterOpMetrics[];
   }>;
+  /** READ/WRITE totals of every share with traffic since start (the console derives rates). */
+  shares: Array<{ share: string } & TrafficCounts>;
   process: { rssBytes: number; heapUsedBytes: number; uptimeSeconds: number };
 }
 

@@ -1,5 +1,7 @@
 /** Connected protocol clients, as adapters register them and the control plane lists them. */
 
+import type { TrafficCounts } from "./stats.ts";
+
 export interface ConnectedClient {
   id: string;
   protocol: string;
@@ -11,7 +13,12 @@ export interface ConnectedClient {
   lastActive: Date;
   /** An admin can close it (an SMB connection); NFS has nothing to close. */
   disconnectable: boolean;
+  /** What this client read and wrote through the file service since it connected. */
+  traffic: TrafficCounts;
 }
+
+/** What an adapter gives when it registers a client; the registry fills in the rest. */
+export type NewClient = Omit<ConnectedClient, "id" | "since" | "lastActive" | "disconnectable" | "traffic">;
 
 export interface ClientOptions {
   /** Not listed once idle this long (no `touch`); absent: listed until removed. */
@@ -21,10 +28,7 @@ export interface ClientOptions {
 }
 
 export interface ClientRegistry {
-  add(
-    client: Omit<ConnectedClient, "id" | "since" | "lastActive" | "disconnectable">,
-    options?: ClientOptions,
-  ): string;
+  add(client: NewClient, options?: ClientOptions): string;
   update(id: string, patch: Partial<Pick<ConnectedClient, "share" | "user">>): void;
   /** Records activity now. */
   touch(id: string): void;

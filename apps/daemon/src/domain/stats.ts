@@ -51,3 +51,19 @@ export interface ProtocolMetrics {
   /** A bad frame (connection closed) or a connection closed/refused by a limit; `reason` is a fixed label. */
   connectionEvent?(protocol: string, kind: "bad-frame" | "closed", reason: string): void;
 }
+
+/** What clients read and wrote through the file service since start (READ/WRITE calls and bytes). */
+export interface TrafficCounts {
+  readBytes: number;
+  writtenBytes: number;
+  reads: number;
+  writes: number;
+}
+
+/**
+ * Where the file service counts every READ and WRITE: per share, and per connected client when
+ * the protocol named one (`FileCall.client`, an id of the ClientRegistry).
+ */
+export interface TrafficSink {
+  record(share: string, client: string | undefined, kind: "read" | "write", bytes: number): void;
+}

@@ -7,6 +7,7 @@
 
 import { FsError } from "../domain/errors.ts";
 import { FILE_SIZE_MAX } from "../domain/limits.ts";
+import type { TrafficSink } from "../domain/stats.ts";
 import type { FileAttr, MetadataService } from "../metadata/types.ts";
 import type { PayloadService } from "../payload/types.ts";
 import type { FileChanges } from "./changes.ts";
@@ -16,6 +17,8 @@ export interface DataDeps {
   metadata: MetadataService;
   payload: PayloadService;
   changes: FileChanges;
+  /** Counts every READ/WRITE per share and client (the console's throughput); absent: not counted. */
+  traffic?: TrafficSink;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -44,6 +47,7 @@ export async function write(d: DataDeps, f: FileCall, w: WriteRequest): Promise<
   if (empty) return { before, after: null, offset, count };
   await d.payload.writeAt(f.share.name, payloadId, start, w.data, w.stability);
   const after = await d.metadata.commitWrite(f.handle, start + count);
+  d.traffic?.record(f.share.name, f.client, "write", count);
   return { before, after, offset, count };
 }
 
@@ -55,12 +59,16 @@ export async function read(d: DataDeps, f: FileCall, r: ReadRequest): Promise<Re
   if (r.lock && d.metadata.testLock(f.handle, { ...r.lock, kind: "shared" })) {
     throw new FsError("EAGAIN", "range locked by another owner");
   }
-  if (r.offset >= attr.size) return { attr, data: EMPTY, eof: true };
+  if (r.offset >= attr.size) {
+    d.traffic?.record(f.share.name, f.client, "read", 0);
+    return { attr, data: EMPTY, eof: true };
+  }
   const len = Math.min(r.count, attr.size - r.offset);
   const got = len === 0 ? EMPTY : await d.payload.readAt(f.share.name, payloadId, r.offset, len);
   // A payload shorter than the size (sparse tail) reads as zeros (docs/architecture.md "Read path").
   const data =
     got.length >= len ? got.subarray(0, len) : Buffer.concat([got, Buffer.alloc(len - got.length)]);
+  d.traffic?.record(f.share.name, f.client, "read", len);
   return { attr, data, eof: r.offset + len >= attr.size };
 }
 

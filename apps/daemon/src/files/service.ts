@@ -9,6 +9,7 @@ import { FsError } from "../domain/errors.ts";
 import type { IdentityDirectory, Principal } from "../domain/identity.ts";
 import type { ShareInfo } from "../domain/share.ts";
 import { type ShareAccess, sessionAccess, shareAccess } from "../domain/share-access.ts";
+import type { TrafficSink } from "../domain/stats.ts";
 import type {
   Caller,
   CreateHow,
@@ -78,6 +79,8 @@ export interface ResolveOptions {
    * (domain/share-access.ts sessionAccess: the user's grant, guest shares).
    */
   user?: { principal: Principal | null };
+  /** The connected client (ClientRegistry id) the call's READ/WRITE bytes are counted for. */
+  client?: string | undefined;
 }
 
 /** A call the share's access policy refuses: protocols answer it without any attributes. */
@@ -98,11 +101,19 @@ export class FileService {
     identity?: Grants;
     /** Where a directory listener's failure is reported (it never fails the change). */
     logger?: Pick<Logger, "error">;
+    /** Counts READ/WRITE bytes per share and client (runtime/traffic.ts). */
+    traffic?: TrafficSink;
   }) {
     const changes = new FileChanges((err) =>
       deps.logger?.error({ err }, "files: directory change listener failed"),
     );
-    this.d = { metadata: deps.metadata, payload: deps.payload, modes: new ShareModes(), changes };
+    this.d = {
+      metadata: deps.metadata,
+      payload: deps.payload,
+      modes: new ShareModes(),
+      changes,
+      traffic: deps.traffic,
+    };
     this.identity = deps.identity ?? NO_USERS;
   }
 
@@ -131,12 +142,16 @@ export class FileService {
     }
     if (opts.mutates && share.readOnly) throw new FsError("EROFS", `share ${share.name} is read-only`);
     const access = this.policy(share, opts);
-    if (access === undefined) return { caller, handle, share };
+    const { client } = opts;
+    if (access === undefined)
+      return client === undefined ? { caller, handle, share } : { caller, handle, share, client };
     if (access.level === "none") throw new AccessRefused("EACCES", `no access to share ${share.name}`);
     if (opts.mutates && access.level !== "read-write") {
       throw new AccessRefused(access.writeRefusal, `read-only access to share ${share.name}`);
     }
-    return { caller, handle, share, access };
+    return client === undefined
+      ? { caller, handle, share, access }
+      : { caller, handle, share, access, client };
   }
 
   /**

@@ -20,6 +20,8 @@ export interface FileCall {
   readonly share: ShareInfo;
   /** What the share's access policy allows this caller (NFS calls resolved with a peer). */
   readonly access?: ShareAccess;
+  /** The connected client (ClientRegistry id) this call's READ/WRITE bytes are counted for. */
+  readonly client?: string;
 }
 
 /** A byte range to test against other owners' locks before reading or writing it. */

@@ -4,14 +4,17 @@
  * (NFS: no session, a client may never UMNT) is listed only while it was active that recently.
  */
 import { randomUUID } from "node:crypto";
-import type { ClientOptions, ClientRegistry, ConnectedClient } from "../domain/clients.ts";
+import type { ClientOptions, ClientRegistry, ConnectedClient, NewClient } from "../domain/clients.ts";
+import type { TrafficCounts } from "../domain/stats.ts";
+import { addTraffic, noTraffic } from "./traffic.ts";
 
 /** Past this many tracked clients new ones are not listed (adapters enforce their own limits). */
 export const CLIENTS_TRACKED_MAX = 65_536;
 
 interface Entry {
-  client: Omit<ConnectedClient, "lastActive" | "disconnectable">;
+  client: Omit<ConnectedClient, "lastActive" | "disconnectable" | "traffic">;
   lastActiveMs: number;
+  traffic: TrafficCounts;
   options: ClientOptions;
 }
 
@@ -20,16 +23,24 @@ export class MemoryClientRegistry implements ClientRegistry {
 
   constructor(private readonly now: () => number = () => Date.now()) {}
 
-  add(
-    client: Omit<ConnectedClient, "id" | "since" | "lastActive" | "disconnectable">,
-    options: ClientOptions = {},
-  ): string {
+  add(client: NewClient, options: ClientOptions = {}): string {
     const id = randomUUID();
     if (this.#clients.size < CLIENTS_TRACKED_MAX) {
       const at = this.now();
-      this.#clients.set(id, { client: { ...client, id, since: new Date(at) }, lastActiveMs: at, options });
+      this.#clients.set(id, {
+        client: { ...client, id, since: new Date(at) },
+        lastActiveMs: at,
+        traffic: noTraffic(),
+        options,
+      });
     }
     return id;
+  }
+
+  /** Counts one READ or WRITE of `bytes` for the client (the file service's TrafficSink). */
+  count(id: string, kind: "read" | "write", bytes: number): void {
+    const entry = this.#clients.get(id);
+    if (entry !== undefined) addTraffic(entry.traffic, kind, bytes);
   }
 
   update(id: string, patch: Partial<Pick<ConnectedClient, "share" | "user">>): void {
@@ -70,6 +81,7 @@ export class MemoryClientRegistry implements ClientRegistry {
         ...entry.client,
         lastActive: new Date(entry.lastActiveMs),
         disconnectable: entry.options.disconnect !== undefined,
+        traffic: { ...entry.traffic },
       });
     }
     return out;

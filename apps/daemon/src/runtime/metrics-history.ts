@@ -13,6 +13,11 @@ export const HISTORY_FINE_MAX = 3600;
 export const HISTORY_COARSE_MAX = 8640;
 /** Every this many fine samples one goes to the coarse ring. */
 const COARSE_EVERY = 10;
+/**
+ * Shares kept per history sample, the busiest by bytes (the live snapshot has them all): keeps the
+ * day of history within a few MiB however many shares there are.
+ */
+const HISTORY_SHARES_MAX = 16;
 /** The most snapshots one history read returns (longer ranges are thinned evenly). */
 export const HISTORY_POINTS_MAX = 720;
 
@@ -53,13 +58,26 @@ function foldOps(ops: readonly AdapterOpMetrics[]): AdapterOpMetrics[] {
   ];
 }
 
+function busiest(shares: MetricsSnapshot["shares"]): MetricsSnapshot["shares"] {
+  if (shares.length <= HISTORY_SHARES_MAX) return shares;
+  const bytes = (t: MetricsSnapshot["shares"][number]) => t.readBytes + t.writtenBytes;
+  return [...shares]
+    .sort((a, b) => bytes(b) - bytes(a))
+    .slice(0, HISTORY_SHARES_MAX)
+    .sort((a, b) => a.share.localeCompare(b.share));
+}
+
 export class MetricsHistory {
   readonly #fine = new Ring<MetricsSnapshot>(HISTORY_FINE_MAX);
   readonly #coarse = new Ring<MetricsSnapshot>(HISTORY_COARSE_MAX);
   #added = 0;
 
   add(snapshot: MetricsSnapshot): void {
-    const folded = { ...snapshot, adapters: snapshot.adapters.map((a) => ({ ...a, ops: foldOps(a.ops) })) };
+    const folded = {
+      ...snapshot,
+      adapters: snapshot.adapters.map((a) => ({ ...a, ops: foldOps(a.ops) })),
+      shares: busiest(snapshot.shares),
+    };
     this.#fine.push(folded);
     if (this.#added++ % COARSE_EVERY === 0) this.#coarse.push(folded);
   }

@@ -43,6 +43,7 @@ import type { RuntimeServices } from "./services.ts";
 import { ShareMigrations } from "./share-migration.ts";
 import { waitForTermination } from "./signals.ts";
 import { buildMetricsSnapshot, registerRuntimeGauges } from "./snapshot.ts";
+import { TrafficMeter } from "./traffic.ts";
 import { DAEMON_VERSION, NODE_VERSION } from "./version.ts";
 
 export interface RuntimeOptions {
@@ -67,6 +68,8 @@ export interface RuntimeOptions {
 
 export class Runtime implements RuntimeControl {
   readonly clients = new MemoryClientRegistry();
+  /** READ/WRITE totals per share and per client, counted by the file service. */
+  readonly traffic = new TrafficMeter(this.clients);
   /** Which daemon this is: in /health, on every metric (label `daemon`), in the API. */
   readonly daemon: DaemonIdentity;
   readonly metrics: PromProtocolMetrics;
@@ -139,6 +142,7 @@ export class Runtime implements RuntimeControl {
         payload: opts.services.payload,
         identity,
         logger: opts.logger,
+        traffic: this.traffic,
       }),
       metadata: opts.services.metadata,
       payload: opts.services.payload,
@@ -216,6 +220,7 @@ export class Runtime implements RuntimeControl {
       this.#unlessMigrating(name, async () => {
         await this.#shares.delete(name);
         await this.#migrations.forget(name);
+        this.traffic.forget(name);
       }),
     );
 
@@ -307,6 +312,7 @@ export class Runtime implements RuntimeControl {
       this.#opts.services.payload.stats(),
       this.adapterStatuses(),
       this.metrics,
+      this.traffic.shares(),
     );
   }
 

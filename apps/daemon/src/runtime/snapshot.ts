@@ -6,12 +6,14 @@ import { Gauge, type Registry } from "prom-client";
 import type { AdapterStatus, MetricsSnapshot } from "../control/runtime-control.ts";
 import type { PayloadStats } from "../domain/stats.ts";
 import type { PromProtocolMetrics } from "./metrics.ts";
+import type { ShareTraffic } from "./traffic.ts";
 
 export function buildMetricsSnapshot(
   daemon: { id: string; name: string },
   payload: PayloadStats,
   adapters: AdapterStatus[],
   metrics: PromProtocolMetrics,
+  shares: ShareTraffic[],
 ): MetricsSnapshot {
   const { cache } = payload;
   const accesses = cache.hits + cache.misses;
@@ -28,6 +30,7 @@ export function buildMetricsSnapshot(
       connections: a.connections,
       ops: metrics.snapshot(a.type),
     })),
+    shares,
     process: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, uptimeSeconds: process.uptime() },
   };
 }
@@ -109,6 +112,26 @@ const GAUGES: ReadonlyArray<{
     help: "Failed block transfers",
     labels: [],
     read: (s) => [[{}, s.transfer.failures]],
+  },
+  {
+    name: "dittofs_share_bytes",
+    help: "Bytes clients read and wrote through a share since start",
+    labels: ["share", "direction"],
+    read: (s) =>
+      s.shares.flatMap((t): Reading[] => [
+        [{ share: t.share, direction: "read" }, t.readBytes],
+        [{ share: t.share, direction: "write" }, t.writtenBytes],
+      ]),
+  },
+  {
+    name: "dittofs_share_ops",
+    help: "READ and WRITE calls on a share since start",
+    labels: ["share", "op"],
+    read: (s) =>
+      s.shares.flatMap((t): Reading[] => [
+        [{ share: t.share, op: "read" }, t.reads],
+        [{ share: t.share, op: "write" }, t.writes],
+      ]),
   },
   {
     name: "dittofs_adapter_up",

@@ -57,6 +57,7 @@ export function idleMetricsSnapshot(adapters: MetricsSnapshot["adapters"] = []):
       retries: 0,
     },
     adapters,
+    shares: [],
     process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, uptimeSeconds: process.uptime() },
   };
 }

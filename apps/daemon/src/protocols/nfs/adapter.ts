@@ -103,6 +103,7 @@ class NfsAdapter implements ProtocolAdapter {
       metadata: ctx.metadata,
       logger,
       writeVerifier: randomBytes(NFS3_WRITEVERFSIZE),
+      clientOf: (host, share) => this.mounts.clientOf(host, share),
     };
     this.blocked = new BlockedLocks(ctx.files, logger, settings.nlmCallbackPortmapPort);
     const { versions } = settings;

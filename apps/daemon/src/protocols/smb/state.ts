@@ -159,7 +159,7 @@ export function fileCall(open: Open): FileCall {
 
 /** Another handle of the tree's share (its root, a rename's parent directories) as a file-service call. */
 export function treeCall(tree: Tree, handle: Buffer): FileCall {
-  return { caller: tree.caller, handle, share: tree.share, access: tree.access };
+  return { caller: tree.caller, handle, share: tree.share, access: tree.access, client: tree.clientId };
 }
 
 /** Per-file state shared by every open of it across connections (§3.3.1.10 Open.File). */

@@ -26,6 +26,8 @@ export interface MountEntry {
 
 export class MountTable {
   private entries = new Map<string, MountEntry>();
+  /** `host|share` → the client of that host's newest mount of the share (READ/WRITE counting). */
+  private byShare = new Map<string, string>();
   /** When each host's mounts were last marked active (bounded: cleared at maxEntries hosts). */
   private lastTouchMs = new Map<string, number>();
 
@@ -61,10 +63,27 @@ export class MountTable {
       { idleAfterMs: this.idleAfterMs },
     );
     this.entries.set(key, { host, path, share, clientId });
+    this.byShare.set(`${host}|${share}`, clientId);
     while (this.entries.size > this.maxEntries) {
       const [k, e] = this.entries.entries().next().value as [string, MountEntry];
       this.entries.delete(k);
-      this.clients.remove(e.clientId);
+      this.dropped(e);
+    }
+  }
+
+  /** The connected client of `host`'s mount of `share` (its READ/WRITE bytes are counted there). */
+  clientOf(host: string, share: string): string | undefined {
+    return this.byShare.get(`${host}|${share}`);
+  }
+
+  private dropped(e: MountEntry): void {
+    this.clients.remove(e.clientId);
+    const key = `${e.host}|${e.share}`;
+    if (this.byShare.get(key) !== e.clientId) return;
+    this.byShare.delete(key);
+    // Another mount of the same share by the host (another path) now carries its traffic.
+    for (const other of this.entries.values()) {
+      if (other.host === e.host && other.share === e.share) this.byShare.set(key, other.clientId);
     }
   }
 
@@ -73,7 +92,7 @@ export class MountTable {
     const e = this.entries.get(key);
     if (!e) return;
     this.entries.delete(key);
-    this.clients.remove(e.clientId);
+    this.dropped(e);
   }
 
   removeHost(host: string): void {

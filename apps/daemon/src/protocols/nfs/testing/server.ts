@@ -14,6 +14,7 @@ import { MemoryMetadataStore } from "../../../metadata/stores/memory.ts";
 import { MemoryBlockStore } from "../../../payload/block-store/memory.ts";
 import { DefaultPayloadService } from "../../../payload/service.ts";
 import type { BlockStore } from "../../../payload/types.ts";
+import { TrafficMeter } from "../../../runtime/traffic.ts";
 import type { AdapterContext, ProtocolAdapter } from "../../adapter.ts";
 import { createNfsAdapter } from "../adapter.ts";
 import { shareInfo, TestClients, TestIdentity, TestLogons, TestMetrics, TestShares } from "./context.ts";
@@ -35,6 +36,8 @@ export type TestContext = AdapterContext & {
   identity: TestIdentity;
   clients: TestClients;
   metrics: TestMetrics;
+  /** READ/WRITE totals the file service counted, per share (and per client in `clients`). */
+  traffic: TrafficMeter;
 };
 
 export interface NfsServer {
@@ -77,16 +80,19 @@ export async function startNfsServer(opts: NfsServerOptions = {}): Promise<NfsSe
   const metadata = new DefaultMetadataService({ logger, payload });
   const shares = new TestShares();
   const identity = new TestIdentity();
+  const clients = new TestClients();
+  const traffic = new TrafficMeter(clients);
   const ctx: TestContext = {
     logger,
-    files: new FileService({ metadata, payload, identity }),
+    files: new FileService({ metadata, payload, identity, traffic }),
     metadata,
     payload,
     shares,
     identity,
-    clients: new TestClients(),
+    clients,
     metrics: new TestMetrics(),
     logons: new TestLogons(),
+    traffic,
   };
   const opened: { meta: MetadataStore; blocks: BlockStore }[] = [];
   const addShare = async (share: ShareInfo) => {

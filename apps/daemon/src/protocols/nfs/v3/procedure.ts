@@ -22,6 +22,8 @@ export interface NfsEnv {
   logger: Logger;
   /** RFC 1813 §3.3.7 writeverf3: new at every adapter start so clients resend uncommitted data. */
   writeVerifier: Buffer;
+  /** The connected client (ClientRegistry id) of a host's mount of a share (MountTable.clientOf). */
+  clientOf?(host: string, share: string): string | undefined;
 }
 
 /** One element of a resfail arm: post_op_attr or wcc_data (pre absent) of a handle. */
@@ -95,6 +97,16 @@ function resolveFile(
 export function fileOf(file: FileCall | undefined): FileCall {
   if (file === undefined) throw new Error("procedure without needsExport/fh asked for its file");
   return file;
+}
+
+/**
+ * READ/WRITE's file with the mount it is counted for (the host's mount of that share): only these
+ * two procedures pay for the lookup.
+ */
+export function countedFile(env: NfsEnv, call: CallContext, file: FileCall | undefined): FileCall {
+  const f = fileOf(file);
+  const client = env.clientOf?.(call.remoteAddress, f.share.name);
+  return client === undefined ? f : { ...f, client };
 }
 
 export function nfsProgram(env: NfsEnv, procedures: AnyProcedure[]): RpcProgram {

@@ -75,6 +75,7 @@ describeOnBothDatabases("settings, audit, clients, metrics and health routers", 
       since: new Date(0),
       lastActive: new Date(0),
       disconnectable: false,
+      traffic: { readBytes: 0, writtenBytes: 0, reads: 0, writes: 0 },
     });
     // Each with the daemon it is connected to (this one).
     expect(await admin.clients.list()).toEqual([
@@ -89,6 +90,7 @@ describeOnBothDatabases("settings, audit, clients, metrics and health routers", 
       user: null,
       since: new Date(0),
       lastActive: new Date(0),
+      traffic: { readBytes: 0, writtenBytes: 0, reads: 0, writes: 0 },
     };
     api.runtime.clients.push({ ...base, id: "s1", protocol: "smb", disconnectable: true });
     api.runtime.clients.push({ ...base, id: "n1", protocol: "nfs", disconnectable: false });

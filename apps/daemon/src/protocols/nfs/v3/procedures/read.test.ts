@@ -42,4 +42,33 @@ describe("READ (RFC 1813 §3.3.6)", () => {
     ok(await client.setattr(fh, { mode: 0o600 }));
     expect((await client.as(4321, 4321).read(fh, 0, 10)).status).toBe(NFS3ERR_ACCES);
   });
+
+  it("counts READ and WRITE bytes for the share and for the mount that sent them", async () => {
+    const { client, root, ctx } = h();
+    const share = () => ctx.traffic.shares().find((t) => t.share === "/export")!;
+    const mount = () => ctx.clients.list().find((c) => c.protocol === "nfs" && c.share === "/export")!;
+    const [shareBefore, mountBefore] = [share(), mount().traffic];
+    const fh = await makeFile(client, root, uniq());
+    ok(await client.write(fh, 0, Buffer.alloc(5000, 1), 2));
+    ok(await client.write(fh, 5000, Buffer.alloc(3000, 2), 2));
+    ok(await client.read(fh, 0, 6000));
+    ok(await client.read(fh, 6000, 6000)); // clipped at the end: 2000 bytes
+    const delta = {
+      writtenBytes: 8000,
+      writes: 2,
+      readBytes: 8000,
+      reads: 2,
+    };
+    for (const [now, before] of [
+      [share(), shareBefore],
+      [mount().traffic, mountBefore],
+    ] as const) {
+      expect({
+        writtenBytes: now.writtenBytes - before.writtenBytes,
+        writes: now.writes - before.writes,
+        readBytes: now.readBytes - before.readBytes,
+        reads: now.reads - before.reads,
+      }).toEqual(delta);
+    }
+  });
 });

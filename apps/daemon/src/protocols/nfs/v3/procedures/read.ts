@@ -5,7 +5,7 @@
  */
 import type { FileAttr } from "../../../../metadata/types.ts";
 import { NFSPROC3_READ, RTMAX_BYTES } from "../constants.ts";
-import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
+import { countedFile, defineNfsProcedure, type NfsEnv } from "../procedure.ts";
 import { decodeFh, encodePostOpAttr } from "../types.ts";
 
 interface Args {
@@ -37,8 +37,11 @@ export const read = (env: NfsEnv) =>
       const offset = wire > MAX_OFFSET ? Number.MAX_SAFE_INTEGER : Number(wire);
       return { fh, offset, count: r.uint32() };
     },
-    handle: (_call, a, file) =>
-      env.files.read(fileOf(file), { offset: a.offset, count: Math.min(a.count, RTMAX_BYTES) }),
+    handle: (call, a, file) =>
+      env.files.read(countedFile(env, call, file), {
+        offset: a.offset,
+        count: Math.min(a.count, RTMAX_BYTES),
+      }),
     encode(w, r) {
       encodePostOpAttr(w, r.attr);
       w.uint32(r.data.length).bool(r.eof).opaqueRef(r.data);
