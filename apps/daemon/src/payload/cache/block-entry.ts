@@ -9,6 +9,7 @@
  * This file is pure data logic; the engine (share-payload.ts) owns I/O and accounting.
  */
 import { BLOCK_SIZE_BYTES } from "../types.ts";
+import { StoredBase } from "./stored-base.ts";
 
 /**
  * Beyond this many slices a block's unfrozen slices are flattened: into disjoint runs, and when
@@ -47,17 +48,8 @@ export function adoptable(data: Buffer): boolean {
 }
 
 export class BlockEntry {
-  /** The block-store content as one buffer (see `base`), or null. */
-  private baseBuf: Buffer | null = null;
-  /**
-   * The block-store content as the adjacent parts (from offset 0) an upload just stored, kept as
-   * they are rather than merged into a fresh 4 MiB copy (docs/payload.md, "Upload"). Reads and
-   * composes use them in place; only the `base` getter merges them.
-   */
-  private baseParts: Buffer[] | null = null;
-  private basePartsBytes = 0;
-  /** Store bytes at or past this offset read as zeros (a truncate not yet rewritten to the store). */
-  baseValidLen = BLOCK_SIZE_BYTES;
+  /** The clean block-store content under the slices (stored-base.ts). */
+  private readonly stored = new StoredBase();
   slices: Slice[] = [];
   /** The store copy is stale because of a truncate: it must be rewritten even with no slices. */
   needsRewrite = false;
@@ -102,26 +94,21 @@ export class BlockEntry {
    * Reading it merges stored parts into one buffer: `hasBase` and `baseLength` do not.
    */
   get base(): Buffer | null {
-    if (this.baseParts !== null) {
-      this.baseBuf = Buffer.concat(this.baseParts, this.basePartsBytes);
-      this.baseParts = null;
-    }
-    return this.baseBuf;
+    return this.stored.merged;
   }
 
   set base(b: Buffer | null) {
-    this.baseBuf = b;
-    this.baseParts = null;
+    this.stored.set(b);
   }
 
   /** The base is loaded (possibly EMPTY). */
   get hasBase(): boolean {
-    return this.baseBuf !== null || this.baseParts !== null;
+    return this.stored.loaded;
   }
 
   /** Bytes the loaded base holds (0 when not loaded). */
   get baseLength(): number {
-    return this.baseParts !== null ? this.basePartsBytes : (this.baseBuf?.length ?? 0);
+    return this.stored.length;
   }
 
   get isDirty(): boolean {
@@ -134,7 +121,7 @@ export class BlockEntry {
   }
 
   get baseEnd(): number {
-    return Math.min(this.baseLength, this.baseValidLen);
+    return this.stored.end;
   }
 
   /**
@@ -246,7 +233,7 @@ export class BlockEntry {
   read(a: number, b: number): Buffer {
     const n = this.slices.length;
     if (n === 0 && this.hasBase && b <= this.baseEnd) {
-      const view = this.baseView(a, b);
+      const view = this.stored.view(a, b);
       if (view !== null) return view;
     }
     if (n > 0) {
@@ -260,45 +247,10 @@ export class BlockEntry {
 
   /** Merges block bytes [a, b) into out at outOff. */
   readInto(out: Buffer, outOff: number, a: number, b: number, frozenOnly = false): void {
-    const baseEnd = this.baseEnd;
-    if (this.hasBase && a < baseEnd) {
-      const e = Math.min(b, baseEnd);
-      this.copyBase(out, outOff, a, e);
-      if (e < b) out.fill(0, outOff + e - a, outOff + b - a);
-    } else {
-      out.fill(0, outOff, outOff + b - a);
-    }
+    this.stored.readInto(out, outOff, a, b);
     for (const s of this.slices) {
       if (frozenOnly && !s.frozen) break;
       copyOverlap(s, a, b, out, outOff);
-    }
-  }
-
-  /** Base bytes [a, b) as a view when one buffer holds them, else null. */
-  private baseView(a: number, b: number): Buffer | null {
-    if (this.baseParts === null) return this.baseBuf!.subarray(a, b);
-    let at = 0;
-    for (const part of this.baseParts) {
-      if (a >= at && b <= at + part.length) return part.subarray(a - at, b - at);
-      at += part.length;
-      if (at > a) return null;
-    }
-    return null;
-  }
-
-  /** Copies base bytes [a, b) (within the base) into out at outOff. */
-  private copyBase(out: Buffer, outOff: number, a: number, b: number): void {
-    if (this.baseParts === null) {
-      this.baseBuf!.copy(out, outOff, a, b);
-      return;
-    }
-    let at = 0;
-    for (const part of this.baseParts) {
-      const pa = Math.max(a, at);
-      const pb = Math.min(b, at + part.length);
-      if (pa < pb) part.copy(out, outOff + pa - a, pa - at, pb - at);
-      at += part.length;
-      if (at >= b) return;
     }
   }
 
@@ -363,20 +315,15 @@ export class BlockEntry {
    */
   finishUpload(stored: Buffer | readonly Buffer[]): void {
     this.slices = this.slices.filter((s) => !s.frozen);
-    if (Buffer.isBuffer(stored) || stored.length === 1) {
-      this.base = Buffer.isBuffer(stored) ? stored : stored[0]!;
-    } else {
-      // composeParts(): frozen slices never change, so the parts stay valid as the stored block.
-      this.baseBuf = null;
-      this.baseParts = [...stored];
-      this.basePartsBytes = stored.reduce((n, b) => n + b.length, 0);
-    }
+    // composeParts(): frozen slices never change, so the parts stay valid as the stored block.
+    if (Buffer.isBuffer(stored)) this.stored.set(stored);
+    else this.stored.setParts(stored);
     this.storeGen++;
     if (this.composedGen === this.truncateGen) {
-      this.baseValidLen = BLOCK_SIZE_BYTES;
+      this.stored.validLen = BLOCK_SIZE_BYTES;
       this.needsRewrite = false;
     } else {
-      this.baseValidLen = this.limSinceCompose;
+      this.stored.validLen = this.limSinceCompose;
     }
     this.frozenMinSeq = Number.POSITIVE_INFINITY;
     this.uploading = false;
@@ -400,7 +347,7 @@ export class BlockEntry {
       kept.push(s);
     }
     this.slices = kept;
-    if (lim < this.baseValidLen) this.baseValidLen = lim;
+    if (lim < this.stored.validLen) this.stored.validLen = lim;
     if (lim < this.limSinceCompose) this.limSinceCompose = lim;
     this.needsRewrite = true;
     this.truncateGen++;

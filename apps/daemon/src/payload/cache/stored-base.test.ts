@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { prng, randInt, randomFill, seedFromEnv } from "../../domain/testing/prng.ts";
+import { StoredBase } from "./stored-base.ts";
+
+describe("StoredBase", () => {
+  it("reads stored parts in place and merges them only when asked", () => {
+    const parts = [Buffer.alloc(10, 1), Buffer.alloc(10, 2), Buffer.alloc(5, 3)];
+    const b = new StoredBase();
+    expect(b.loaded).toBe(false);
+    b.setParts(parts);
+    expect([b.loaded, b.length, b.end]).toEqual([true, 25, 25]);
+    expect(b.view(12, 18)!.buffer).toBe(parts[1]!.buffer); // inside one part: a view
+    expect(b.view(8, 12)).toBeNull(); // across parts: the caller copies
+    const out = Buffer.alloc(30, 9);
+    b.readInto(out, 0, 0, 30);
+    expect(out.equals(Buffer.concat([...parts, Buffer.alloc(5)]))).toBe(true);
+    expect(b.merged!.equals(Buffer.concat(parts))).toBe(true);
+  });
+
+  it("reads a truncated or unloaded base as zeros, against a flat model (seeded)", () => {
+    const seed = seedFromEnv("DITTOFS_SEED");
+    console.log(`stored base seed=${seed}`);
+    const rnd = prng(seed);
+    for (let i = 0; i < 300; i++) {
+      const b = new StoredBase();
+      const flat = randomFill(rnd, Buffer.alloc(randInt(rnd, 0, 4096)));
+      if (rnd() < 0.1) {
+        // not loaded: zeros
+      } else if (rnd() < 0.5) {
+        b.set(flat);
+      } else {
+        const cuts = [0, randInt(rnd, 0, flat.length), randInt(rnd, 0, flat.length), flat.length].sort(
+          (x, y) => x - y,
+        );
+        b.setParts(cuts.slice(1).map((c, k) => flat.subarray(cuts[k]!, c)));
+      }
+      b.validLen = randInt(rnd, 0, 5000);
+      const model = Buffer.alloc(5000);
+      if (b.loaded) flat.copy(model, 0, 0, Math.min(flat.length, b.validLen));
+      const a = randInt(rnd, 0, 5000);
+      const e = randInt(rnd, a, 5000);
+      const out = randomFill(rnd, Buffer.alloc(e - a + 3));
+      b.readInto(out, 3, a, e);
+      expect(out.subarray(3).equals(model.subarray(a, e)), `seed=${seed} i=${i}`).toBe(true);
+      if (b.loaded && e <= b.end) {
+        const v = b.view(a, e);
+        if (v !== null) expect(v.equals(model.subarray(a, e))).toBe(true);
+      }
+    }
+  });
+});
