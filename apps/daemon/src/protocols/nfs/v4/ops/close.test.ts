@@ -2,7 +2,7 @@ import { expect, it } from "vitest";
 import { uniq } from "../../testing/fixtures.ts";
 import * as a from "../attrs/numbers.ts";
 import * as k from "../constants.ts";
-import { Nfs4Client, op, readStateid, res } from "../testing/client.ts";
+import { Nfs4Client, op, readOpenResult, res } from "../testing/client.ts";
 import { useNfs4 } from "../testing/harness.ts";
 
 const h = useNfs4();
@@ -14,13 +14,7 @@ it("an open keeps a file removed by another client readable through its stateid 
   expect(o.status).toBe(k.NFS4_OK);
   res(o.r, k.OP_PUTFH);
   res(o.r, k.OP_OPEN);
-  const stateid = readStateid(o.r);
-  o.r.uint32();
-  o.r.uint64();
-  o.r.uint64();
-  o.r.uint32();
-  o.r.array(8, (x) => x.uint32());
-  o.r.uint32();
+  const stateid = readOpenResult(o.r);
   res(o.r, k.OP_GETFH);
   const fh = Buffer.from(o.r.opaque(128));
   const data = Buffer.from("still here after REMOVE");

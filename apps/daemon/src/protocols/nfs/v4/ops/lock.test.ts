@@ -11,13 +11,6 @@ const READ_LT = 1;
 const ALL = 0xffff_ffff_ffff_ffffn;
 
 const sid = (w: XdrWriter, s: Stateid) => w.uint32(s.seqid).fixedOpaque(s.other);
-const lockNew =
-  (type: number, offset: bigint, length: bigint, open: Stateid, owner: string): OpArg =>
-  (w) => {
-    w.uint32(k.OP_LOCK).uint32(type).bool(false).uint64(offset).uint64(length).bool(true).uint32(0);
-    sid(w, open);
-    w.uint32(0).uint64(0n).string(owner);
-  };
 const lockExist =
   (type: number, offset: bigint, length: bigint, lock: Stateid): OpArg =>
   (w) => {
@@ -115,11 +108,11 @@ describe("LOCK / LOCKT / LOCKU / FREE_STATEID (RFC 8881 §18.10–18.12, §18.38
       const name = uniq();
       const oa = await open(a, name, { create: true });
       const ob = await open(b, name);
-      const la = await last(a, oa.fh, lockNew(WRITE_LT, 0n, 100n, oa.stateid, "pa"), k.OP_LOCK);
+      const la = await last(a, oa.fh, op.lock(WRITE_LT, 0n, 100n, oa.stateid, "pa"), k.OP_LOCK);
       expect(la.status).toBe(k.NFS4_OK);
       const lockA = readStateid(la.r);
       expect(lockA.seqid).toBe(1);
-      const lb = await last(b, ob.fh, lockNew(READ_LT, 50n, 1n, ob.stateid, "pb"), k.OP_LOCK);
+      const lb = await last(b, ob.fh, op.lock(READ_LT, 50n, 1n, ob.stateid, "pb"), k.OP_LOCK);
       expect(lb.status).toBe(k.NFS4ERR_DENIED);
       expect([lb.r.uint64(), lb.r.uint64(), lb.r.uint32()]).toEqual([0n, 100n, WRITE_LT]);
       expect(lb.r.uint64()).toBe(a.clientId);
@@ -146,7 +139,7 @@ describe("LOCK / LOCKT / LOCKU / FREE_STATEID (RFC 8881 §18.10–18.12, §18.38
       expect((await last(a, oa.fh, lockExist(WRITE_LT, 0n, 1n, lockA), k.OP_LOCK)).status).toBe(
         k.NFS4ERR_OLD_STATEID,
       );
-      const lb2 = await last(b, ob.fh, lockNew(READ_LT, 50n, 1n, ob.stateid, "pb"), k.OP_LOCK);
+      const lb2 = await last(b, ob.fh, op.lock(READ_LT, 50n, 1n, ob.stateid, "pb"), k.OP_LOCK);
       expect(lb2.status).toBe(k.NFS4_OK);
       // READ and WRITE accept a lock stateid.
       const lockB = readStateid(lb2.r);
@@ -157,10 +150,10 @@ describe("LOCK / LOCKT / LOCKU / FREE_STATEID (RFC 8881 §18.10–18.12, §18.38
       expect(
         h().server.ctx.files.testLock(f, { owner: "x", kind: "exclusive", offset: 0, length: 0 }),
       ).toBeNull();
-      expect((await last(a, oa.fh, lockNew(WRITE_LT, 0n, 1n, oa.stateid, "pa"), k.OP_LOCK)).status).toBe(
+      expect((await last(a, oa.fh, op.lock(WRITE_LT, 0n, 1n, oa.stateid, "pa"), k.OP_LOCK)).status).toBe(
         k.NFS4_OK,
       );
-      expect((await last(a, oa.fh, lockNew(WRITE_LT, 0n, 0n, oa.stateid, "pa"), k.OP_LOCK)).status).toBe(
+      expect((await last(a, oa.fh, op.lock(WRITE_LT, 0n, 0n, oa.stateid, "pa"), k.OP_LOCK)).status).toBe(
         k.NFS4ERR_INVAL,
       );
     } finally {
@@ -176,7 +169,7 @@ describe("LOCK / LOCKT / LOCKU / FREE_STATEID (RFC 8881 §18.10–18.12, §18.38
     const b = await other();
     try {
       const r = await open(b, name, { access: k.OPEN4_SHARE_ACCESS_READ });
-      expect((await last(b, r.fh, lockNew(WRITE_LT, 0n, 1n, r.stateid, "q"), k.OP_LOCK)).status).toBe(
+      expect((await last(b, r.fh, op.lock(WRITE_LT, 0n, 1n, r.stateid, "q"), k.OP_LOCK)).status).toBe(
         k.NFS4ERR_OPENMODE,
       );
     } finally {

@@ -43,6 +43,8 @@ export class Nfs4Locking {
         const c = state.clients.find(id);
         if (c === undefined) return;
         this.logger.info({ clientId: id.toString(16) }, "nfs4 lease expired: state released");
+        // File references first: whoever gets the locks next finds an unlinked file gone.
+        await this.releaseHeld(id);
         state.forget(c);
         await this.forgetRecord(c);
       },
@@ -140,11 +142,15 @@ export class Nfs4Locking {
   private clientGone(c: ClientRecord): void {
     this.locks.forgetClient(c.clientId);
     this.files.releaseOwner(clientPrefix(c.clientId));
+    void this.releaseHeld(c.clientId);
+  }
+
+  /** A forgotten client's file references: an unlinked file's data goes once nobody holds it. */
+  private async releaseHeld(clientId: bigint): Promise<void> {
     for (const [key, h] of [...this.held]) {
-      if (h.clientId !== c.clientId) continue;
+      if (h.clientId !== clientId) continue;
       this.held.delete(key);
-      // Its file references: an unlinked file's data goes once nobody else holds it.
-      this.files
+      await this.files
         .close(h.file, { written: false, unlink: () => null, retained: true })
         .catch((err) => this.logger.warn({ err }, "nfs4 open reference not released"));
     }

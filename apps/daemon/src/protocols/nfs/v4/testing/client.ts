@@ -118,6 +118,14 @@ export const op = {
     (w) =>
       w.uint32(k.OP_READ).uint32(stateid.seqid).fixedOpaque(stateid.other).uint64(offset).uint32(count),
   commit: (): OpArg => (w) => w.uint32(k.OP_COMMIT).uint64(0).uint32(0),
+  /** LOCK (not a reclaim) by a new lock-owner `owner` from the open stateid `open` (open_to_lock_owner4). */
+  lock:
+    (type: number, offset: bigint, length: bigint, open: Stateid, owner: string): OpArg =>
+    (w) => {
+      w.uint32(k.OP_LOCK).uint32(type).bool(false).uint64(offset).uint64(length).bool(true).uint32(0);
+      w.uint32(open.seqid).fixedOpaque(open.other);
+      w.uint32(0).uint64(0n).string(owner);
+    },
   readdir:
     (cookie: bigint, verifier: Buffer, maxcount: number, attrs: number[]): OpArg =>
     (w) => {
@@ -139,6 +147,18 @@ export const ANONYMOUS_STATEID: Stateid = { seqid: 0, other: Buffer.alloc(12) };
 
 export function readStateid(r: XdrReader): Stateid {
   return { seqid: r.uint32(), other: Buffer.from(r.fixedOpaque(12)) };
+}
+
+/** OPEN4resok: the open stateid; change info, flags, attrset and delegation skipped. */
+export function readOpenResult(r: XdrReader): Stateid {
+  const stateid = readStateid(r);
+  r.uint32();
+  r.uint64();
+  r.uint64();
+  r.uint32();
+  r.array(8, (x) => x.uint32());
+  r.uint32();
+  return stateid;
 }
 
 /** Skips a fattr4 and returns its bitmap and values. */
