@@ -3,9 +3,11 @@
  * SQLite metadata, fs blocks and WAL in a temp dir, HTTP and every adapter on 127.0.0.1 free
  * ports, logging off. Prints one JSON line `{ nfs, smb, http }` on stdout, runs until SIGTERM.
  *
- *   npx tsx bench/hostile-daemon.ts --tree /path/to/checkout [--budget 256MiB]
+ *   npx tsx bench/hostile-daemon.ts --tree /path/to/checkout [--budget 320MiB] [--cache 64MiB]
+ *
+ * --budget is `memory.budget` (older trees: `connections.bufferBudget`), --cache `cache.size`.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -14,6 +16,7 @@ const { values } = parseArgs({
   options: {
     tree: { type: "string", default: resolve(import.meta.dirname, "..") },
     budget: { type: "string" },
+    cache: { type: "string" },
   },
 });
 const src = join(resolve(values.tree), "apps/daemon/src");
@@ -21,12 +24,21 @@ const { resolveConfig } = await import(join(src, "config/load.ts"));
 const { createDaemon } = await import(join(src, "daemon.ts"));
 const { pino } = await import("pino");
 
+/** The budget's key in the tree's config schema (it moved when it came to cover the whole process). */
+function budgetConfig(budget: string): Record<string, unknown> {
+  const schema = readFileSync(join(src, "config/schema.ts"), "utf8");
+  return schema.includes("bufferBudget: byteSizeSchema")
+    ? { connections: { bufferBudget: budget } }
+    : { memory: { budget } };
+}
+
 const dir = mkdtempSync(join(tmpdir(), "hostile-daemon-"));
 const config = resolveConfig({
   dataDir: join(dir, "data"),
   http: { listen: "127.0.0.1:0" },
   logging: { level: "silent" },
-  ...(values.budget ? { connections: { bufferBudget: values.budget } } : {}),
+  ...(values.cache ? { cache: { size: values.cache } } : {}),
+  ...(values.budget ? budgetConfig(values.budget) : {}),
 });
 const daemon = await createDaemon(config, {
   logger: pino({ level: "silent" }),

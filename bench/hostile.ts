@@ -4,12 +4,15 @@
  * prints one line: what was sent, whether the daemon closed the connection(s), the daemon's RSS
  * growth (peak over the probe, from /proc/<pid>/status) and whether real clients still work.
  *
- *   npx tsx bench/hostile.ts [--tree DIR] [--budget 256MiB] [--probe zero,idle,worst,compound,preauth]
+ *   npx tsx bench/hostile.ts [--tree DIR] [--budget 320MiB] [--cache 64MiB] [--probe zero,idle,worst,compound,preauth]
+ *
+ * --budget sets `memory.budget` (the daemon's whole resident set; README), --cache `cache.size`.
  *
  * zero:     64 MiB of record-marking headers `00000000` on one NFS connection.
  * idle:     2,000 idle sockets to NFS and 2,000 to SMB, then nfs-ls and smbclient (5 s each).
  * worst:    100 connections (50 NFS past a NULL call, 50 SMB after login) each sending all but the
- *           last byte of the largest frame the server accepts.
+ *           last byte of the largest frame the server accepts; the peak runs until 3 s after they
+ *           closed (waiting connections may start frames while closed ones are released).
  * compound: 10 SMB connections each sending one compound of 48 READs of 8 MiB.
  * preauth:  16 SMB connections each sending 1 MiB of an 8 MiB frame before NEGOTIATE.
  */
@@ -37,6 +40,7 @@ const { values } = parseArgs({
   options: {
     tree: { type: "string", default: resolve(import.meta.dirname, "..") },
     budget: { type: "string" },
+    cache: { type: "string" },
     probe: { type: "string", default: "zero,idle,worst,compound,preauth" },
   },
 });
@@ -46,6 +50,7 @@ type Daemon = DaemonProcess;
 function startDaemon(): Promise<Daemon> {
   const args = ["--tree", values.tree!];
   if (values.budget) args.push("--budget", values.budget);
+  if (values.cache) args.push("--cache", values.cache);
   return startDaemonProcess(args);
 }
 
@@ -154,11 +159,12 @@ async function idle(d: Daemon): Promise<string> {
 }
 
 async function worst(d: Daemon): Promise<string> {
-  const socks: Socket[] = [];
-  const clients: SmbTestClient[] = [];
+  let open_ = 0;
   const { peak } = await peakRss(
     d.pid,
     async () => {
+      const socks: Socket[] = [];
+      const clients: SmbTestClient[] = [];
       for (let i = 0; i < 50; i++) {
         const s = await open(d.nfs);
         s.on("error", () => {});
@@ -174,13 +180,22 @@ async function worst(d: Daemon): Promise<string> {
         c.raw(Buffer.concat([transportHeader(max), Buffer.alloc(max - 1)]));
         clients.push(c);
       }
+      await sleep(3000);
+      open_ = socks.filter((s) => !s.destroyed).length;
+      for (const s of socks) s.destroy();
+      for (const c of clients) c.close();
     },
     3000,
   );
-  const open_ = socks.filter((s) => !s.destroyed).length;
-  for (const s of socks) s.destroy();
-  for (const c of clients) c.close();
-  return `worst: 50 NFS x ${mib(MIB + 64 * 1024)} + 50 SMB x ${mib(8 * MIB + 64 * 1024)} partial frames (${open_} NFS still open), peak RSS ${mib(peak)}`;
+  const limit = values.budget ? `, limit (budget + 64 MiB) ${mib(parseSize(values.budget) + 64 * MIB)}` : "";
+  return `worst: 50 NFS x ${mib(MIB + 64 * 1024)} + 50 SMB x ${mib(8 * MIB + 64 * 1024)} partial frames (${open_} NFS still open), peak RSS ${mib(peak)}${limit}`;
+}
+
+/** "320MiB" / "1GiB" → bytes (the bench's own flags only). */
+function parseSize(s: string): number {
+  const m = /^(\d+)(MiB|GiB)$/.exec(s);
+  if (!m) throw new Error(`--budget ${s}: use MiB or GiB`);
+  return Number(m[1]) * (m[2] === "GiB" ? 1024 : 1) * MIB;
 }
 
 async function compound(d: Daemon): Promise<string> {
@@ -224,7 +239,9 @@ async function preauth(d: Daemon): Promise<string> {
 }
 
 const PROBES: Record<string, (d: Daemon) => Promise<string>> = { zero, idle, worst, compound, preauth };
-console.log(`tree ${values.tree}${values.budget ? `, connections.bufferBudget ${values.budget}` : ""}`);
+console.log(
+  `tree ${values.tree}${values.budget ? `, memory.budget ${values.budget}` : ""}${values.cache ? `, cache.size ${values.cache}` : ""}`,
+);
 for (const name of values.probe!.split(",")) {
   const d = await startDaemon();
   await sleep(1000);

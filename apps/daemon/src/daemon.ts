@@ -94,7 +94,7 @@ export async function createDaemon(config: DaemonConfig, deps: DaemonDeps = {}):
     adapterPortOverride: deps.adapterPortOverride,
     daemonName: config.daemonName,
     storeTimeouts: config.storeTimeouts,
-    connectionBufferBudgetBytes: config.connectionBufferBudgetBytes,
+    memoryBudgetBytes: config.memoryBudgetBytes,
   });
   const http = createHttpServer({
     logger,

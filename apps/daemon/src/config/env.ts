@@ -27,11 +27,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: "DITTOFS_LOG_LEVEL", path: ["logging", "level"] },
   { variable: "DITTOFS_LOG_FORMAT", path: ["logging", "format"] },
   { variable: "DITTOFS_CACHE_SIZE", path: ["cache", "size"], convert: toNumberIfNumeric },
-  {
-    variable: "DITTOFS_CONNECTION_BUFFER_BUDGET",
-    path: ["connections", "bufferBudget"],
-    convert: toNumberIfNumeric,
-  },
+  { variable: "DITTOFS_MEMORY_BUDGET", path: ["memory", "budget"], convert: toNumberIfNumeric },
   { variable: "DITTOFS_WAL_DIR", path: ["wal", "dir"] },
   { variable: "DITTOFS_TRANSFER_CONCURRENCY", path: ["transfer", "concurrency"], convert: toNumberIfNumeric },
   {

@@ -206,16 +206,28 @@ describe("config", () => {
     );
   });
 
-  it("takes connections.bufferBudget from the file or DITTOFS_CONNECTION_BUFFER_BUDGET, 64 MiB or more", () => {
-    expect(resolveConfig({}).connectionBufferBudgetBytes).toBeNull();
-    expect(resolveConfig({ connections: { bufferBudget: "256MiB" } }).connectionBufferBudgetBytes).toBe(
-      256 * 1024 ** 2,
+  it("takes memory.budget from the file or DITTOFS_MEMORY_BUDGET, at least the floor + cache + 64 MiB", () => {
+    const MIB = 1024 ** 2;
+    // Default: the floor, the cache and 1/16 of the machine's memory (64 MiB to 1 GiB) for connections.
+    const room = resolveConfig({}).memoryBudgetBytes - 192 * MIB - 512 * MIB;
+    expect(room).toBeGreaterThanOrEqual(64 * MIB);
+    expect(room).toBeLessThanOrEqual(1024 * MIB);
+    expect(resolveConfig({ memory: { budget: "1GiB" } }).memoryBudgetBytes).toBe(1024 ** 3);
+    expect(resolveConfig({ cache: { size: "64MiB" }, memory: { budget: "320MiB" } }).memoryBudgetBytes).toBe(
+      320 * MIB,
     );
     const dir = tempDir();
-    const env = { DITTOFS_CONNECTION_BUFFER_BUDGET: "1GiB" };
-    expect(loadConfig({ env, cwd: dir }).connectionBufferBudgetBytes).toBe(1024 ** 3);
-    expect(errorOf(() => resolveConfig({ connections: { bufferBudget: "1MiB" } }))).toMatch(
-      /^config error: connections\.bufferBudget: must be at least 64MiB/,
+    expect(loadConfig({ env: { DITTOFS_MEMORY_BUDGET: "2GiB" }, cwd: dir }).memoryBudgetBytes).toBe(
+      2 * 1024 ** 3,
+    );
+    expect(errorOf(() => resolveConfig({ memory: { budget: "256MiB" } }))).toBe(
+      "config error: memory.budget: must be at least 768MiB: the daemon's floor (192MiB) + cache.size (512MiB) + 64MiB for connections",
+    );
+    expect(errorOf(() => resolveConfig({ cache: { size: "64MiB" }, memory: { budget: "300MiB" } }))).toMatch(
+      /^config error: memory\.budget: must be at least 320MiB/,
+    );
+    expect(errorOf(() => resolveConfig({ connections: { bufferBudget: "256MiB" } }))).toMatch(
+      /^config error: connections\.bufferBudget: replaced by memory\.budget/,
     );
   });
 

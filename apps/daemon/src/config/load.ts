@@ -13,6 +13,7 @@ import {
   type DeclaredBlockStore,
   type DeclaredMetadataStore,
   type DeclaredShare,
+  defaultMemoryBudgetBytes,
   type ListenAddress,
   type ParsedConfig,
   parseListen,
@@ -43,8 +44,8 @@ export interface DaemonConfig {
   trustedProxies: string[];
   logging: ParsedConfig["logging"];
   cacheSizeBytes: number;
-  /** Config `connections.bufferBudget`; null: sized to the machine (transport/budget.ts). */
-  connectionBufferBudgetBytes: number | null;
+  /** Config `memory.budget` (default filled in): the resident set the daemon stays near. */
+  memoryBudgetBytes: number;
   walDir: string | null;
   transferConcurrency: number;
   /** Time bounds on opening a store and on one store health probe (config `timeouts`). */
@@ -112,7 +113,7 @@ export function resolveConfig(
     trustedProxies: parsed.http.trustedProxies,
     logging: parsed.logging,
     cacheSizeBytes: parsed.cache.size,
-    connectionBufferBudgetBytes: parsed.connections.bufferBudget ?? null,
+    memoryBudgetBytes: parsed.memory.budget ?? defaultMemoryBudgetBytes(parsed.cache.size),
     walDir:
       parsed.wal.dir === false
         ? null

@@ -4,6 +4,8 @@
  * users, shares and adapters live in the control plane. Declared `stores` and `shares` are
  * applied idempotently at every start, so a config file can describe a fixed deployment.
  */
+
+import { totalmem } from "node:os";
 import {
   blockStoreConfigSchemas,
   blockStoreTypeSchema,
@@ -51,8 +53,22 @@ const byteSizeSchema = z.union([z.string(), z.number()]).transform((value, ctx) 
   return parsed.bytes;
 });
 
-/** Below this, one 8 MiB SMB frame and its 8 MiB READ reply would not fit next to a second one. */
-const BUFFER_BUDGET_MIN_BYTES = 64 * 1024 * 1024;
+const MIB = 1024 * 1024;
+/**
+ * What the daemon holds at rest before any client or cached content (code, V8 heap, SQLite): a
+ * `dfs start` measures about 165 MiB resident on Node 24, the bench harness about 190 MiB.
+ */
+export const DAEMON_FLOOR_BYTES = 192 * MIB;
+/** Least room `memory.budget` must leave connections: one 8 MiB SMB frame and its 8 MiB READ reply next to a second one. */
+export const CONNECTION_ROOM_MIN_BYTES = 64 * MIB;
+
+/** Default `memory.budget`: the floor, the content cache, and 1/16 of the machine's memory (64 MiB to 1 GiB) for connections. */
+export function defaultMemoryBudgetBytes(cacheSizeBytes: number, memoryBytes = totalmem()): number {
+  const room = Math.min(1024 * MIB, Math.max(CONNECTION_ROOM_MIN_BYTES, Math.floor(memoryBytes / 16)));
+  return DAEMON_FLOOR_BYTES + cacheSizeBytes + room;
+}
+
+const sizeInMiB = (bytes: number) => `${Math.ceil(bytes / MIB)}MiB`;
 
 const databaseSchema = z
   .union([
@@ -88,85 +104,99 @@ const blockStoreSchema = declaredStoreSchema(blockStoreTypeSchema, blockStoreCon
 /** Same fields as the API's share create input; omitted ones take the API's defaults. */
 const shareSchema = shareCreateInput.strict();
 
-export const configSchema = z.strictObject({
-  dataDir: z.string().min(1).default("./data"),
-  /** Which daemon this is (scale-out); the name defaults to `<hostname>-<id>`, the id lives in dataDir. */
-  daemon: z.strictObject({ name: daemonNameSchema.optional() }).prefault({}),
-  database: databaseSchema,
-  http: z
-    .strictObject({
-      listen: listenSchema.default(DEFAULT_HTTP_LISTEN),
-      /**
-       * Proxies (addresses or CIDRs) whose X-Forwarded-For is believed, e.g. the console's host
-       * ["127.0.0.1", "::1"] when it runs beside the daemon. None by default.
-       */
-      trustedProxies: z.array(proxyEntrySchema).max(TRUSTED_PROXIES_MAX).default([]),
-    })
-    .prefault({}),
-  logging: z
-    .strictObject({
-      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
-      format: z.enum(["json", "pretty"]).default("json"),
-    })
-    .prefault({}),
-  cache: z.strictObject({ size: byteSizeSchema.prefault(DEFAULT_CACHE_SIZE) }).prefault({}),
-  /**
-   * What all NFS and SMB connections together may buffer (frames being received or handled,
-   * replies queued); absent: 1/16 of the machine's memory, 64 MiB to 1 GiB (transport/budget.ts).
-   */
-  connections: z
-    .strictObject({
-      bufferBudget: byteSizeSchema
-        .pipe(z.number().min(BUFFER_BUDGET_MIN_BYTES, "must be at least 64MiB (one frame and its READ)"))
-        .optional(),
-    })
-    .prefault({}),
-  wal: z
-    .strictObject({
-      /** Directory of the write-ahead log; defaults to `<dataDir>/wal`. `false` disables the WAL. */
-      dir: z.union([z.string().min(1), z.literal(false)]).optional(),
-    })
-    .prefault({}),
-  transfer: z
-    .strictObject({
-      concurrency: z
-        .number()
-        .int()
-        .min(1)
-        .max(TRANSFER_CONCURRENCY_MAX)
-        .default(DEFAULT_TRANSFER_CONCURRENCY),
-    })
-    .prefault({}),
-  /**
-   * Shared (scale-out) mode: shares on a PostgreSQL metadata store and an S3 block store (README
-   * "Scale-out"). attrCacheMs bounds how long this daemon reuses metadata it read; gcGraceMs is
-   * the age below which the block sweeper never deletes an unreferenced block version.
-   */
-  scaleout: z
-    .strictObject({
-      attrCacheMs: z.number().int().min(0).max(ATTR_CACHE_MS_MAX).default(DEFAULT_ATTR_CACHE_MS),
-      gcGraceMs: z.number().int().min(1000).default(DEFAULT_GC_GRACE_MS),
-      gcIntervalMs: z.number().int().min(100).default(DEFAULT_GC_INTERVAL_MS),
-    })
-    .prefault({}),
-  /**
-   * Bounds on store calls the Runtime cannot abort (runtime/bounded.ts): opening a metadata or
-   * block store, and one store health probe (readiness, storeHealth).
-   */
-  timeouts: z
-    .strictObject({
-      storeOpenMs: storeTimeoutSchema(STORE_OPEN_TIMEOUT_MS),
-      storeHealthMs: storeTimeoutSchema(STORE_HEALTH_TIMEOUT_MS),
-    })
-    .prefault({}),
-  stores: z
-    .strictObject({
-      metadata: z.array(metadataStoreSchema).default([]),
-      block: z.array(blockStoreSchema).default([]),
-    })
-    .optional(),
-  shares: z.array(shareSchema).optional(),
-});
+export const configSchema = z
+  .strictObject({
+    dataDir: z.string().min(1).default("./data"),
+    /** Which daemon this is (scale-out); the name defaults to `<hostname>-<id>`, the id lives in dataDir. */
+    daemon: z.strictObject({ name: daemonNameSchema.optional() }).prefault({}),
+    database: databaseSchema,
+    http: z
+      .strictObject({
+        listen: listenSchema.default(DEFAULT_HTTP_LISTEN),
+        /**
+         * Proxies (addresses or CIDRs) whose X-Forwarded-For is believed, e.g. the console's host
+         * ["127.0.0.1", "::1"] when it runs beside the daemon. None by default.
+         */
+        trustedProxies: z.array(proxyEntrySchema).max(TRUSTED_PROXIES_MAX).default([]),
+      })
+      .prefault({}),
+    logging: z
+      .strictObject({
+        level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+        format: z.enum(["json", "pretty"]).default("json"),
+      })
+      .prefault({}),
+    cache: z.strictObject({ size: byteSizeSchema.prefault(DEFAULT_CACHE_SIZE) }).prefault({}),
+    /**
+     * The daemon's memory budget (README): the resident set the process stays near. Connections are
+     * admitted against it (transport/budget.ts), after the floor and whatever the cache holds; at
+     * least the floor + cache.size + 64 MiB (checked below). Absent: defaultMemoryBudgetBytes.
+     */
+    memory: z.strictObject({ budget: byteSizeSchema.optional() }).prefault({}),
+    /** Removed: the budget now covers the whole process (`memory.budget`). */
+    connections: z
+      .strictObject({
+        bufferBudget: z
+          .unknown()
+          .refine((v) => v === undefined, "replaced by memory.budget (the whole daemon's memory, README)"),
+      })
+      .optional(),
+    wal: z
+      .strictObject({
+        /** Directory of the write-ahead log; defaults to `<dataDir>/wal`. `false` disables the WAL. */
+        dir: z.union([z.string().min(1), z.literal(false)]).optional(),
+      })
+      .prefault({}),
+    transfer: z
+      .strictObject({
+        concurrency: z
+          .number()
+          .int()
+          .min(1)
+          .max(TRANSFER_CONCURRENCY_MAX)
+          .default(DEFAULT_TRANSFER_CONCURRENCY),
+      })
+      .prefault({}),
+    /**
+     * Shared (scale-out) mode: shares on a PostgreSQL metadata store and an S3 block store (README
+     * "Scale-out"). attrCacheMs bounds how long this daemon reuses metadata it read; gcGraceMs is
+     * the age below which the block sweeper never deletes an unreferenced block version.
+     */
+    scaleout: z
+      .strictObject({
+        attrCacheMs: z.number().int().min(0).max(ATTR_CACHE_MS_MAX).default(DEFAULT_ATTR_CACHE_MS),
+        gcGraceMs: z.number().int().min(1000).default(DEFAULT_GC_GRACE_MS),
+        gcIntervalMs: z.number().int().min(100).default(DEFAULT_GC_INTERVAL_MS),
+      })
+      .prefault({}),
+    /**
+     * Bounds on store calls the Runtime cannot abort (runtime/bounded.ts): opening a metadata or
+     * block store, and one store health probe (readiness, storeHealth).
+     */
+    timeouts: z
+      .strictObject({
+        storeOpenMs: storeTimeoutSchema(STORE_OPEN_TIMEOUT_MS),
+        storeHealthMs: storeTimeoutSchema(STORE_HEALTH_TIMEOUT_MS),
+      })
+      .prefault({}),
+    stores: z
+      .strictObject({
+        metadata: z.array(metadataStoreSchema).default([]),
+        block: z.array(blockStoreSchema).default([]),
+      })
+      .optional(),
+    shares: z.array(shareSchema).optional(),
+  })
+  .superRefine((config, ctx) => {
+    const budget = config.memory.budget;
+    const least = DAEMON_FLOOR_BYTES + config.cache.size + CONNECTION_ROOM_MIN_BYTES;
+    if (budget === undefined || budget >= least) return;
+    ctx.addIssue({
+      code: "custom",
+      path: ["memory", "budget"],
+      message: `must be at least ${sizeInMiB(least)}: the daemon's floor (${sizeInMiB(DAEMON_FLOOR_BYTES)}) + cache.size (${sizeInMiB(config.cache.size)}) + ${sizeInMiB(CONNECTION_ROOM_MIN_BYTES)} for connections`,
+    });
+  });
 
 export type ParsedConfig = z.output<typeof configSchema>;
 export type DeclaredMetadataStore = z.output<typeof metadataStoreSchema>;

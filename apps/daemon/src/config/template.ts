@@ -40,10 +40,11 @@ cache:
   # Memory for file content (dirty data waits here for upload). B, KiB, MiB, GiB, or MB, GB.
   size: ${DEFAULT_CACHE_SIZE}    #                                            DITTOFS_CACHE_SIZE
 
-connections:
-  # What all NFS and SMB connections together may buffer (frames being received or handled,
-  # replies queued); at least 64MiB. Default: 1/16 of the machine's memory, 64MiB to 1GiB.
-  # bufferBudget: 512MiB                                              DITTOFS_CONNECTION_BUFFER_BUDGET
+memory:
+  # The daemon's memory budget: the resident set it stays near. Connections get what the
+  # process (about 192MiB at rest) and the cache leave; at least 192MiB + cache.size + 64MiB.
+  # Default: 192MiB + cache.size + 1/16 of the machine's memory (64MiB to 1GiB).
+  # budget: 1GiB                                                      DITTOFS_MEMORY_BUDGET
 
 wal:
   # Write-ahead log directory (default: <dataDir>/wal); \`false\` runs without a WAL (unsafe).

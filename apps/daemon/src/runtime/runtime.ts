@@ -23,7 +23,7 @@ import type { IdentityDirectory } from "../domain/identity.ts";
 import type { ShareInfo } from "../domain/share.ts";
 import { FileService } from "../files/service.ts";
 import type { AdapterContext } from "../protocols/adapter.ts";
-import { ByteBudget, defaultBufferBudgetBytes } from "../protocols/transport/budget.ts";
+import { ByteBudget } from "../protocols/transport/budget.ts";
 import { type AdapterRegistry, adapterFactories } from "./adapter-registry.ts";
 import { AdapterManager } from "./adapters.ts";
 import { AUDIT_DIGEST_WINDOW_MS } from "./audit-digest.ts";
@@ -62,8 +62,12 @@ export interface RuntimeOptions {
   daemonName?: string | null;
   /** Bounds on opening a store and on its health probe (defaults in bounded.ts). */
   storeTimeouts?: { openMs: number; healthMs: number };
-  /** What all connections together may buffer (config `connections.bufferBudget`); default by machine. */
-  connectionBufferBudgetBytes?: number | null;
+  /**
+   * The daemon's memory budget (config `memory.budget`): connections are admitted against the
+   * process's resident set (transport/budget.ts). Absent (tests): only the bytes connections
+   * reserve are limited, to the default room.
+   */
+  memoryBudgetBytes?: number;
 }
 
 export class Runtime implements RuntimeControl {
@@ -151,7 +155,10 @@ export class Runtime implements RuntimeControl {
       clients: this.clients,
       metrics: this.metrics,
       logons: this.logons,
-      bufferBudget: new ByteBudget(opts.connectionBufferBudgetBytes ?? defaultBufferBudgetBytes()),
+      bufferBudget:
+        opts.memoryBudgetBytes === undefined
+          ? new ByteBudget()
+          : new ByteBudget(opts.memoryBudgetBytes, () => process.memoryUsage.rss()),
       nfs4Clients: opts.store.nfs4Clients(this.daemon.id),
     };
     this.#manager = new AdapterManager({

@@ -36,8 +36,14 @@ export class FrameDecoder extends FramedReader {
   constructor(
     public maxFrameBytes = MAX_FRAME_BYTES,
     private readonly reserve?: (bytes: number) => boolean,
+    /** Told as a reserved frame's bytes land in memory (the budget's projection, budget.ts). */
+    private readonly onArrived?: (bytes: number) => void,
   ) {
     super(TRANSPORT_HEADER_BYTES);
+  }
+
+  protected override arrived(n: number): void {
+    this.onArrived?.(n);
   }
 
   /** Bytes granted by `reserve` for the frame being received (given back by the owner on close). */

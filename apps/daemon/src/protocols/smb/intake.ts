@@ -11,6 +11,7 @@
  */
 import type { Socket } from "node:net";
 import type { ByteBudget } from "../transport/budget.ts";
+import { freeNow } from "../transport/framed-reader.ts";
 import { SMB2_TRANSFORM_PROTOCOL_ID } from "./auth/encryption.ts";
 import { SMB2_HEADER_SIZE, SMB2_READ } from "./constants.ts";
 import { FrameDecoder } from "./framing.ts";
@@ -88,7 +89,11 @@ export class RequestIntake {
     private readonly fail: (e: unknown, msg: string) => void,
     private readonly limits: IntakeLimits,
   ) {
-    this.decoder = new FrameDecoder(limits.preauthFrameBytes, (n) => limits.budget.tryReserve(n));
+    this.decoder = new FrameDecoder(
+      limits.preauthFrameBytes,
+      (n) => limits.budget.tryReserve(n),
+      (n) => limits.budget.arrived(n),
+    );
     if (socket !== null) this.attach(socket);
   }
 
@@ -147,10 +152,13 @@ export class RequestIntake {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    // Frames that will never run: nothing else refers to them, so their memory goes now.
+    for (const f of this.queued) freeNow(f);
     this.queued.length = 0;
     this.limits.budget.cancelWait(this.wake);
-    this.limits.budget.release(this.queuedBytes + this.decoder.reservedBytes);
+    this.limits.budget.release(this.queuedBytes + this.decoder.reservedBytes, this.decoder.unarrivedBytes);
     this.queuedBytes = 0;
+    this.decoder.dispose();
   }
 
   /** A request that went async (interim sent) no longer holds back the frames behind it. */
@@ -160,7 +168,8 @@ export class RequestIntake {
     this.inflight--;
     this.inflightBytes -= slot.bytes;
     this.inflightReadBytes -= slot.readBytes;
-    this.limits.budget.release(slot.bytes + slot.readBytes);
+    // READ bytes are charged as still to come; the replies they became are counted by the writer.
+    this.limits.budget.release(slot.bytes + slot.readBytes, slot.readBytes);
     this.pump();
   }
 

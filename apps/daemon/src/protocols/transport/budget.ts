@@ -1,43 +1,103 @@
 /**
- * The global buffer budget: what every NFS and SMB connection together may hold of bytes a peer
- * sent (frames being assembled or still being handled) and of replies queued on sockets. A
- * connection reserves a frame's declared length when its header arrives; when the budget cannot
- * cover it, the connection stops reading until bytes are released (it is woken in FIFO order).
- * A connection that already reserved its frame can always finish it, so the budget cannot
- * deadlock; a peer that reserves and then stalls is closed by the frame deadline (guard.ts).
+ * The memory budget connections are admitted against (config `memory.budget`, README). Every NFS
+ * and SMB connection reserves a frame's declared length when its header arrives, the READ bytes a
+ * request asks for when it starts, and its replies while they wait on the socket. When the budget
+ * cannot cover a reservation, the connection stops reading until bytes are released (it is woken
+ * in FIFO order). A connection that already reserved its frame can always finish it, and an
+ * empty budget always grants one frame, so the budget cannot deadlock; a peer that reserves and
+ * then stalls is closed by the frame deadline (guard.ts).
+ *
+ * With a `memory` probe (the daemon's: the process's resident set) the limit is the whole
+ * process, not only the bytes counted here: a reservation fits when the resident set, plus what
+ * was reserved and has not arrived yet (frame bodies still on the wire, READ bytes not read yet),
+ * stays under the limit. So the content cache, the runtime itself and buffers that are released
+ * but not yet collected by V8 all leave less room to connections, and the process stays near the
+ * figure an admin set. Without a probe (tests, helpers) only the counted bytes are limited.
  */
 import { totalmem } from "node:os";
 
 const MIB = 1024 * 1024;
-/** Default budget: 1/16 of the machine's memory, between 64 MiB and 1 GiB. */
-export function defaultBufferBudgetBytes(memoryBytes = totalmem()): number {
+/** Room for connections by default: 1/16 of the machine's memory, between 64 MiB and 1 GiB. */
+export function defaultConnectionRoomBytes(memoryBytes = totalmem()): number {
   return Math.min(1024 * MIB, Math.max(64 * MIB, Math.floor(memoryBytes / 16)));
 }
 
+/** The resident set is sampled again when the last sample is older than this at an admission. */
+const SAMPLE_MAX_AGE_MS = 10;
+
 export class ByteBudget {
   private used = 0;
+  /** Reserved and not in memory yet (frame bytes still to arrive, READ bytes not read yet). */
+  private pending = 0;
+  private sampledRss = 0;
+  private sampledAt = Number.NEGATIVE_INFINITY;
+  /** Reserved bytes that arrived since the last sample (resident now, not in the sample yet). */
+  private arrivedSinceSample = 0;
   private readonly waiters: (() => void)[] = [];
 
-  constructor(readonly limitBytes: number = defaultBufferBudgetBytes()) {}
+  /**
+   * `limitBytes`: what the counted bytes may reach, and with `memory` (returns the process's
+   * resident bytes) also what the process may hold in all.
+   */
+  constructor(
+    readonly limitBytes: number = defaultConnectionRoomBytes(),
+    private readonly memory: (() => number) | null = null,
+  ) {}
 
   get usedBytes(): number {
     return this.used;
   }
 
-  /** Reserves `n` bytes if they fit (an empty budget always grants one frame, so it never stalls). */
+  /** Reserved bytes not in memory yet. */
+  get pendingBytes(): number {
+    return this.pending;
+  }
+
+  /**
+   * Reserves `n` bytes that are not in memory yet (`arrived` reports them as they come) if they
+   * fit; an empty budget always grants one reservation, so it never stalls.
+   */
   tryReserve(n: number): boolean {
-    if (this.used > 0 && this.used + n > this.limitBytes) return false;
+    if (this.used > 0 && !this.fits(n)) return false;
     this.used += n;
+    this.pending += n;
     return true;
   }
 
-  /** Reserves without refusing (replies already computed must go out); may overshoot the limit. */
+  /** Whether the process would stay within the limit with `n` more bytes. */
+  private fits(n: number): boolean {
+    if (this.used + n > this.limitBytes) return false;
+    if (this.memory === null) return true;
+    const now = performance.now();
+    if (now - this.sampledAt < SAMPLE_MAX_AGE_MS && this.projected() + n <= this.limitBytes) return true;
+    // Near the limit or an old sample: measure before deciding.
+    this.sampledRss = this.memory();
+    this.sampledAt = now;
+    this.arrivedSinceSample = 0;
+    return this.projected() + n <= this.limitBytes;
+  }
+
+  /** The resident set as last sampled, plus what arrived since and what is still to arrive. */
+  private projected(): number {
+    return this.sampledRss + this.arrivedSinceSample + this.pending;
+  }
+
+  /** `n` reserved bytes arrived (a frame's body was read into memory; a READ's data was read). */
+  arrived(n: number): void {
+    const k = Math.min(n, this.pending);
+    this.pending -= k;
+    this.arrivedSinceSample += k;
+  }
+
+  /** Reserves bytes already in memory, without refusing (computed replies must go out). */
   force(n: number): void {
     this.used += n;
   }
 
-  release(n: number): void {
+  /** Gives back `n` reserved bytes, `unarrived` of which never came (a connection closed mid-frame). */
+  release(n: number, unarrived = 0): void {
     this.used = Math.max(0, this.used - n);
+    this.pending = Math.max(0, this.pending - unarrived);
     if (this.waiters.length === 0 || this.used >= this.limitBytes) return;
     // Each woken connection retries; one that still does not fit waits again (a new list).
     const woken = this.waiters.splice(0);

@@ -8,7 +8,9 @@
  * frame is then copied together from those chunks. NFS record marking (RFC 5531 §11) and SMB
  * direct TCP ([MS-SMB2] §2.1) both put a 4-byte header in front of each body; the protocol's
  * subclass parses it, checks it and reserves the bytes (`header`), and turns bodies into
- * requests (`body`).
+ * requests (`body`). The reader reports a reserved body's bytes as they land in memory
+ * (`arrived`, for the memory budget's projection, budget.ts) and, once its connection closed,
+ * frees what it holds at once (`dispose`) instead of leaving it to the garbage collector.
  */
 
 /** Per-connection scratch for socket reads: headers and bodies that fit in it. */
@@ -32,6 +34,9 @@ export abstract class FramedReader {
   private handed: "scratch" | "big" | null = null;
   /** Requests completed by the current read. */
   private out: Buffer[] = [];
+  /** The body being received: its length once its header was accepted (-1: none), and how much of it `arrived` reported. */
+  private bodyLen = -1;
+  private bodyArrived = 0;
 
   constructor(
     private readonly headerBytes: number,
@@ -48,6 +53,24 @@ export abstract class FramedReader {
   protected abstract header(buf: Buffer, at: number): number | null;
   /** A whole body, in a buffer the subclass owns: the request it completes, or null. */
   protected abstract body(buf: Buffer): Buffer | null;
+  /** `n` bytes of an accepted body are in memory now (the subclass tells the budget). */
+  protected arrived(_n: number): void {}
+
+  /** Bytes of the body being received that have not arrived (given back unarrived on close). */
+  get unarrivedBytes(): number {
+    return this.bodyLen < 0 ? 0 : this.bodyLen - this.bodyArrived;
+  }
+
+  /**
+   * The connection closed: frees the scratch and a body being received now (only buffers that
+   * own their memory; nothing else refers to them). The reader must not be used afterwards.
+   */
+  dispose(): void {
+    freeNow(this.scratch);
+    if (this.big !== null) freeNow(this.big.buf);
+    this.big = null;
+    this.start = this.end = 0;
+  }
 
   /** Bytes received that are not a whole body yet. */
   get pendingBytes(): number {
@@ -89,8 +112,10 @@ export abstract class FramedReader {
   filled(n: number): Buffer[] {
     const handed = this.handed;
     this.handed = null;
-    if (handed === "big") this.big!.filled += n;
-    else if (handed === "scratch") this.end += n;
+    if (handed === "big") {
+      this.big!.filled += n;
+      this.report(n);
+    } else if (handed === "scratch") this.end += n;
     else if (n > 0) throw new Error("filled() without readBuffer()");
     return this.decode();
   }
@@ -124,7 +149,15 @@ export abstract class FramedReader {
     }
   }
 
+  private report(n: number): void {
+    this.bodyArrived += n;
+    this.arrived(n);
+  }
+
   private emit(body: Buffer): void {
+    if (this.bodyLen > this.bodyArrived) this.arrived(this.bodyLen - this.bodyArrived);
+    this.bodyLen = -1;
+    this.bodyArrived = 0;
     const r = this.body(body);
     if (r !== null) this.out.push(r);
   }
@@ -138,6 +171,7 @@ export abstract class FramedReader {
           this.scratch.copy(big.buf, big.filled, this.start, this.start + k);
           big.filled += k;
           this.start += k;
+          this.report(k);
         }
         if (big.filled < big.buf.length) return;
         this.big = null;
@@ -147,6 +181,7 @@ export abstract class FramedReader {
       if (this.end - this.start < this.headerBytes) return;
       const len = this.header(this.scratch, this.start);
       if (len === null) return;
+      this.bodyLen = len;
       if (this.headerBytes + len > this.scratchBytes) {
         this.start += this.headerBytes;
         this.big = { buf: Buffer.allocUnsafe(len), filled: 0 };
@@ -159,4 +194,16 @@ export abstract class FramedReader {
       this.emit(Buffer.from(this.scratch.subarray(at, at + len)));
     }
   }
+}
+
+/**
+ * Frees a buffer's memory now if the buffer owns all of it (not a slice of Node's pool or of a
+ * bigger buffer): detaching its ArrayBuffer drops V8's only reference to the backing store.
+ */
+export function freeNow(buf: Buffer): void {
+  const ab = buf.buffer;
+  if (buf.byteOffset !== 0 || ab.byteLength !== buf.length || ab.byteLength === 0) return;
+  // ES2024 ArrayBuffer members (Node 24 has them; the project's TypeScript lib predates them).
+  const owned = ab as ArrayBuffer & { detached: boolean; transfer(length: number): ArrayBuffer };
+  if (ab instanceof ArrayBuffer && !owned.detached) owned.transfer(0);
 }

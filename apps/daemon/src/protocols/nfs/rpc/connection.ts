@@ -84,7 +84,10 @@ export class RpcConnection implements GuardedConnection {
     private readonly shared: ConnectionShared = { budget: new ByteBudget() },
   ) {
     this.budget = shared.budget;
-    this.decoder = new RecordDecoder(limits.maxRecordBytes, { reserve: (n) => this.budget.tryReserve(n) });
+    this.decoder = new RecordDecoder(limits.maxRecordBytes, {
+      reserve: (n) => this.budget.tryReserve(n),
+      arrived: (n) => this.budget.arrived(n),
+    });
     this.peer = { address: accepted.remoteAddress ?? "?", port: accepted.remotePort ?? 0 };
     const socket = readInto(accepted, {
       buffer: () => this.decoder.readBuffer(),
@@ -114,8 +117,9 @@ export class RpcConnection implements GuardedConnection {
     this.out = [];
     this.budget.cancelWait(this.wake);
     // Calls still running give their bytes back when they end (endCall).
-    this.budget.release(this.decoder.reservedBytes + this.outReserved);
+    this.budget.release(this.decoder.reservedBytes + this.outReserved, this.decoder.unarrivedBytes);
     this.outReserved = 0;
+    this.decoder.dispose();
     this.notifyIdle();
   }
 

@@ -10,7 +10,7 @@
  * (`readBuffer` / `filled`, transport/framed-reader.ts): a big WRITE's fragment arrives in a
  * buffer of its own, with no copy.
  */
-import { FramedReader } from "../../transport/framed-reader.ts";
+import { FramedReader, freeNow } from "../../transport/framed-reader.ts";
 
 const LAST_FRAGMENT = 0x8000_0000;
 const LENGTH_MASK = 0x7fff_ffff;
@@ -41,6 +41,8 @@ export interface RecordDecoderOptions {
   maxFragments?: number;
   /** Asked for each fragment's length before its bytes are buffered; false: stop decoding for now. */
   reserve?: (bytes: number) => boolean;
+  /** Told as a reserved fragment's bytes land in memory (the budget's projection, budget.ts). */
+  arrived?: (bytes: number) => void;
   /** Scratch size (tests use small ones to exercise compaction). */
   scratchBytes?: number;
 }
@@ -55,6 +57,7 @@ export class RecordDecoder extends FramedReader {
   private lastFragment = false;
   private readonly maxFragments: number;
   private readonly reserve: ((bytes: number) => boolean) | undefined;
+  private readonly onArrived: ((bytes: number) => void) | undefined;
   /** Decoding stopped because `reserve` refused the next fragment. */
   blocked = false;
 
@@ -65,6 +68,18 @@ export class RecordDecoder extends FramedReader {
     super(HEADER_BYTES, opts.scratchBytes);
     this.maxFragments = opts.maxFragments ?? MAX_FRAGMENTS_PER_RECORD;
     this.reserve = opts.reserve;
+    this.onArrived = opts.arrived;
+  }
+
+  protected override arrived(n: number): void {
+    this.onArrived?.(n);
+  }
+
+  /** Also frees the fragments of an incomplete record. */
+  override dispose(): void {
+    super.dispose();
+    for (const f of this.fragments) freeNow(f);
+    this.fragments = [];
   }
 
   protected header(buf: Buffer, at: number): number | null {
