@@ -10,7 +10,7 @@ import type { CallContext } from "../rpc/program.ts";
 import { XdrError, type XdrReader } from "../xdr/reader.ts";
 import { XdrWriter } from "../xdr/writer.ts";
 import * as c from "./constants.ts";
-import { type AnyOp, Compound, type Encoder, type Nfs4Env } from "./op.ts";
+import { type AnyOp, Compound, type Encoder, type Nfs4Env, RESULT_HEADER_BYTES } from "./op.ts";
 import { releaseSlot } from "./state/sessions.ts";
 import { nfs4Status } from "./status.ts";
 
@@ -20,13 +20,15 @@ export interface CompoundArgs {
   count: number;
   /** The reader positioned at the first operation (operations are decoded one by one). */
   ops: XdrReader;
+  /** The RPC call's size, headers included (the record is the whole call message). */
+  requestSize: number;
 }
 
 export function decodeCompound(r: XdrReader): CompoundArgs {
   const tag = r.opaque(c.NFS4_OPAQUE_LIMIT);
   const minor = r.uint32();
   const count = r.uint32();
-  return { tag, minor, count, ops: r };
+  return { tag, minor, count, ops: r, requestSize: r.buf.length };
 }
 
 /** v4.1 operations that may stand without SEQUENCE, as the only operation (RFC 8881 §18.46.3). */
@@ -74,6 +76,9 @@ async function runOne(
   if (!known) return fail(c.OP_ILLEGAL, c.NFS4ERR_OP_ILLEGAL);
   const misplaced = placement(opnum, index, a);
   if (misplaced !== null) return fail(opnum, misplaced);
+  // Not even a bare status would fit the session's reply size: the operation does not run.
+  const tooBig = oversize(cmp, cmp.replyBytes + RESULT_HEADER_BYTES);
+  if (tooBig !== null) return fail(opnum, tooBig);
   if (spec === undefined || (spec.since ?? 0) > a.minor || (spec.until ?? a.minor) < a.minor) {
     return fail(opnum, c.NFS4ERR_NOTSUPP);
   }
@@ -121,7 +126,10 @@ export async function runCompound(
       .uint32(0);
     return false;
   }
-  const cmp = new Compound(env, call, a.minor, a.count);
+  const cmp = new Compound(env, call, a.minor, a.count, a.requestSize);
+  // RPC reply header (already in `w`), status, tag, result count.
+  const head = w.length + 4 + 4 + ((a.tag.length + 3) & ~3) + 4;
+  cmp.replyBytes = head;
   const results = new XdrWriter();
   let status: number = c.NFS4_OK;
   let done = 0;
@@ -132,9 +140,8 @@ export async function runCompound(
         w.appendBuffers([cmp.replay]);
         return true;
       }
-      results.uint32(out.resop).uint32(out.status);
-      if (out.body !== null) out.body(results);
-      status = out.status;
+      status = appendResult(cmp, results, out);
+      cmp.replyBytes = head + results.length;
       done++;
     }
   } finally {
@@ -145,15 +152,47 @@ export async function runCompound(
   body.uint32(status).opaque(a.tag).uint32(done);
   body.appendBuffers(results.buffers());
   const bufs = body.buffers();
-  if (cmp.session !== null) keepReply(cmp, bufs);
+  if (cmp.session !== null) keepReply(cmp, bufs, cmp.replyBytes);
   w.appendBuffers(bufs);
   return status === c.NFS4_OK;
 }
 
+/**
+ * RFC 8881 §2.10.6.4: the status for a reply of `bytes` in this COMPOUND's session, null when it
+ * fits: past ca_maxresponsesize NFS4ERR_REP_TOO_BIG; past ca_maxresponsesize_cached, when the
+ * client asked for caching (sa_cachethis), NFS4ERR_REP_TOO_BIG_TO_CACHE.
+ */
+function oversize(cmp: Compound, bytes: number): number | null {
+  const s = cmp.session;
+  if (s === null) return null;
+  if (bytes > s.fore.maxResponseSize) return c.NFS4ERR_REP_TOO_BIG;
+  if (cmp.cacheThis && bytes > s.fore.maxResponseSizeCached) return c.NFS4ERR_REP_TOO_BIG_TO_CACHE;
+  return null;
+}
+
+/**
+ * Appends one operation's result, or, when it would take the reply past the session's sizes,
+ * the operation with REP_TOO_BIG(_TO_CACHE) in its place (RFC 8881 §2.10.6.4). Returns its status.
+ */
+function appendResult(cmp: Compound, results: XdrWriter, out: OpOutcome): number {
+  if (cmp.session === null || out.body === null) {
+    results.uint32(out.resop).uint32(out.status);
+    out.body?.(results);
+    return out.status;
+  }
+  const one = new XdrWriter();
+  out.body(one);
+  const tooBig = oversize(cmp, cmp.replyBytes + RESULT_HEADER_BYTES + one.length);
+  results.uint32(out.resop).uint32(tooBig ?? out.status);
+  if (tooBig !== null) return tooBig;
+  results.appendBuffers(one.buffers());
+  return out.status;
+}
+
 /** RFC 8881 §2.10.6.1.3: the slot keeps the reply (a copy, when it fits the cached size). */
-function keepReply(cmp: Compound, bufs: Buffer[]): void {
+function keepReply(cmp: Compound, bufs: Buffer[], replyBytes: number): void {
   const s = cmp.session!;
   let len = 0;
   for (const b of bufs) len += b.length;
-  releaseSlot(s, cmp.slot, len <= s.fore.maxResponseSizeCached ? Buffer.concat(bufs, len) : null);
+  releaseSlot(s, cmp.slot, replyBytes <= s.fore.maxResponseSizeCached ? Buffer.concat(bufs, len) : null);
 }

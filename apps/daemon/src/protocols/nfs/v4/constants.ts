@@ -15,8 +15,17 @@ export const NFS4_MINOR_VERSION_MAX = 2;
 export const COMPOUND_OPS_MAX = 64;
 /** READ/WRITE size advertised in maxread/maxwrite and the channel attributes (RFC 8881 §18.36). */
 export const NFS4_IO_MAX = 1024 * 1024;
-/** Largest COMPOUND request/reply on the fore channel: one full WRITE/READ plus headers. */
+/** Largest COMPOUND request on the fore channel (ca_maxrequestsize): one full WRITE plus headers. */
 export const NFS4_REQUEST_MAX = NFS4_IO_MAX + 16 * 1024;
+/** Largest COMPOUND reply on the fore channel (ca_maxresponsesize): one full READ plus headers. */
+export const NFS4_RESPONSE_MAX = NFS4_IO_MAX + 16 * 1024;
+/**
+ * The smallest ca_maxrequestsize / ca_maxresponsesize a CREATE_SESSION may ask for: room for the
+ * RPC headers (AUTH_SYS credentials included) and a SEQUENCE; less is NFS4ERR_TOOSMALL (§18.36.3).
+ */
+export const NFS4_CHANNEL_SIZE_MIN = 512;
+/** Operations per COMPOUND granted on the back channel (no callbacks are sent). */
+export const NFS4_BACK_OPS_MAX = 8;
 /** Largest reply a slot keeps for replay (RFC 8881 §2.10.6.1.3 ca_maxresponsesize_cached). */
 export const NFS4_CACHED_REPLY_MAX = 64 * 1024;
 /** Slots per session (ca_maxrequests) and ops per COMPOUND granted at CREATE_SESSION. */

@@ -79,6 +79,9 @@ export function defineOp<A>(spec: Nfs4OpSpec<A>): AnyOp {
 /** Arguments of operations that take none. */
 export const NO_ARGS = (): undefined => undefined;
 
+/** nfs_resop4's resop and status words before each result body. */
+export const RESULT_HEADER_BYTES = 8;
+
 /** The state of one COMPOUND while its operations run (RFC 8881 §16.2.3). */
 export class Compound {
   cfh: Buffer | null = null;
@@ -90,6 +93,10 @@ export class Compound {
   slot = -1;
   /** The reply to send for a retried request (SEQUENCE found it in the slot). */
   replay: Buffer | null = null;
+  /** SEQUENCE's sa_cachethis: the reply must fit ca_maxresponsesize_cached (RFC 8881 §2.10.6.4). */
+  cacheThis = false;
+  /** Bytes of the reply so far, RPC reply header included (compound.ts keeps it current). */
+  replyBytes = 0;
   private tree: PseudoNode | null = null;
 
   constructor(
@@ -98,7 +105,29 @@ export class Compound {
     readonly minor: number,
     /** Operations in this COMPOUND (SEQUENCE checks it against the session's ca_maxoperations). */
     readonly opCount: number,
+    /** The whole RPC call's size (SEQUENCE checks it against ca_maxrequestsize, §18.36.3). */
+    readonly requestSize = 0,
   ) {}
+
+  /**
+   * The reply size this COMPOUND may reach (RFC 8881 §2.10.6.4): the session's
+   * ca_maxresponsesize, and ca_maxresponsesize_cached when the client asked for it to be cached.
+   * Unbounded outside a session (v4.0: the RPC record limit applies).
+   */
+  replyLimit(): number {
+    const s = this.session;
+    if (s === null) return Number.POSITIVE_INFINITY;
+    const { maxResponseSize, maxResponseSizeCached } = s.fore;
+    return this.cacheThis ? Math.min(maxResponseSize, maxResponseSizeCached) : maxResponseSize;
+  }
+
+  /**
+   * Bytes left for the result body of the running operation (after its opnum and status): READ
+   * and READDIR return no more than this, as RFC 8881 §18.22.3 / §18.23.3 let a server.
+   */
+  replyRoom(): number {
+    return Math.max(0, this.replyLimit() - this.replyBytes - RESULT_HEADER_BYTES);
+  }
 
   /** The current filehandle; NOFILEHANDLE when no operation set one. */
   fh(): Buffer {

@@ -29,7 +29,8 @@ const AUTH_SYS_GIDS_MAX = 16;
 const MACHINE_NAME_MAX = 255;
 const GSS_HANDLE_MAX = 1024;
 
-function decodeChannel(r: XdrReader): ChannelAttrs {
+/** channel_attrs4; the one rdma_ird a client may send is read and dropped. */
+export function decodeChannel(r: XdrReader): ChannelAttrs {
   const ch = {
     headerPadSize: r.uint32(),
     maxRequestSize: r.uint32(),
@@ -42,7 +43,7 @@ function decodeChannel(r: XdrReader): ChannelAttrs {
   return ch;
 }
 
-function encodeChannel(w: XdrWriter, ch: ChannelAttrs): void {
+export function encodeChannel(w: XdrWriter, ch: ChannelAttrs): void {
   w.uint32(ch.headerPadSize).uint32(ch.maxRequestSize).uint32(ch.maxResponseSize);
   w.uint32(ch.maxResponseSizeCached).uint32(ch.maxOperations).uint32(ch.maxRequests).uint32(0);
 }

@@ -1,9 +1,10 @@
 /**
  * RFC 8881 §18.46 SEQUENCE: the first operation of every v4.1 COMPOUND. Finds the session,
- * claims the slot for the sequence id (a retry is answered from the slot's reply cache by the
- * COMPOUND driver), checks the operation count against the session's, and renews the lease.
+ * checks the request against the session's operation count and request size, claims the slot
+ * for the sequence id (a retry is answered from the slot's reply cache by the COMPOUND driver),
+ * and renews the lease.
  */
-import { NFS4_SESSIONID_SIZE, NFS4ERR_TOO_MANY_OPS, OP_SEQUENCE } from "../constants.ts";
+import { NFS4_SESSIONID_SIZE, NFS4ERR_REQ_TOO_BIG, NFS4ERR_TOO_MANY_OPS, OP_SEQUENCE } from "../constants.ts";
 import { defineOp } from "../op.ts";
 import { claimSlot, highestSlot } from "../state/sessions.ts";
 import { Nfs4Error } from "../status.ts";
@@ -29,6 +30,10 @@ export const sequence = defineOp<SequenceArgs>({
   }),
   async run(c, a) {
     const s = c.env.state.session(a.sessionId);
+    // RFC 8881 §2.10.6.4, §18.46.3: limits the session negotiated, checked before the slot is
+    // claimed, so a refused request leaves the slot's sequence and cached reply as they were.
+    if (c.opCount > s.fore.maxOperations) throw new Nfs4Error(NFS4ERR_TOO_MANY_OPS);
+    if (c.requestSize > s.fore.maxRequestSize) throw new Nfs4Error(NFS4ERR_REQ_TOO_BIG);
     const claim = claimSlot(s, a.slotId, a.sequenceId);
     if (claim.kind === "replay") {
       c.replay = claim.reply;
@@ -36,8 +41,8 @@ export const sequence = defineOp<SequenceArgs>({
     }
     c.session = s;
     c.slot = claim.slot;
+    c.cacheThis = a.cacheThis;
     c.env.state.clients.renew(s.client);
-    if (c.opCount > s.fore.maxOperations) throw new Nfs4Error(NFS4ERR_TOO_MANY_OPS);
     const highest = highestSlot(s);
     return (w) => {
       w.fixedOpaque(s.id).uint32(a.sequenceId).uint32(a.slotId).uint32(highest).uint32(highest).uint32(0);

@@ -6,15 +6,19 @@
  */
 import { randomBytes } from "node:crypto";
 import {
+  NFS4_BACK_OPS_MAX,
   NFS4_CACHED_REPLY_MAX,
+  NFS4_CHANNEL_SIZE_MIN,
   NFS4_IO_MAX,
   NFS4_REQUEST_MAX,
+  NFS4_RESPONSE_MAX,
   NFS4_SESSIONID_SIZE,
   NFS4_SLOTS_MAX,
   NFS4ERR_BADSLOT,
   NFS4ERR_DELAY,
   NFS4ERR_RETRY_UNCACHED_REP,
   NFS4ERR_SEQ_MISORDERED,
+  NFS4ERR_TOOSMALL,
 } from "../constants.ts";
 import { Nfs4Error } from "../status.ts";
 import type { ClientRecord } from "./clients.ts";
@@ -49,12 +53,19 @@ export interface Session {
 /** What a SEQUENCE found: a new request to run on the slot, or the reply to send again. */
 export type SlotClaim = { kind: "new"; slot: number } | { kind: "replay"; reply: Buffer };
 
-/** The fore channel we grant: the client's ask, bounded by what we serve (RFC 8881 §18.36.3). */
+/**
+ * The fore channel we grant: the client's ask, bounded by what we serve (RFC 8881 §18.36.3).
+ * Sizes too small for a SEQUENCE and its RPC headers are NFS4ERR_TOOSMALL. COMPOUND enforces the
+ * result on every request (compound.ts, ops/sequence.ts).
+ */
 export function negotiateFore(ask: ChannelAttrs, opsMax: number): ChannelAttrs {
+  if (ask.maxRequestSize < NFS4_CHANNEL_SIZE_MIN || ask.maxResponseSize < NFS4_CHANNEL_SIZE_MIN) {
+    throw new Nfs4Error(NFS4ERR_TOOSMALL, "fore channel sizes");
+  }
   return {
     headerPadSize: 0,
     maxRequestSize: Math.min(ask.maxRequestSize, NFS4_REQUEST_MAX),
-    maxResponseSize: Math.min(ask.maxResponseSize, NFS4_REQUEST_MAX),
+    maxResponseSize: Math.min(ask.maxResponseSize, NFS4_RESPONSE_MAX),
     maxResponseSizeCached: Math.min(ask.maxResponseSizeCached, NFS4_CACHED_REPLY_MAX),
     maxOperations: Math.min(Math.max(ask.maxOperations, 1), opsMax),
     maxRequests: Math.min(Math.max(ask.maxRequests, 1), NFS4_SLOTS_MAX),
@@ -68,7 +79,7 @@ export function negotiateBack(ask: ChannelAttrs): ChannelAttrs {
     maxRequestSize: Math.min(ask.maxRequestSize, NFS4_IO_MAX),
     maxResponseSize: Math.min(ask.maxResponseSize, NFS4_IO_MAX),
     maxResponseSizeCached: 0,
-    maxOperations: Math.min(Math.max(ask.maxOperations, 1), 8),
+    maxOperations: Math.min(Math.max(ask.maxOperations, 1), NFS4_BACK_OPS_MAX),
     maxRequests: 1,
   };
 }
@@ -104,12 +115,12 @@ export function claimSlot(s: Session, slotId: number, seq: number): SlotClaim {
   throw new Nfs4Error(NFS4ERR_SEQ_MISORDERED, `slot ${slotId}: seq ${seq} after ${slot.seq}`);
 }
 
-/** Frees the slot with the reply to keep (null: too large, or the client did not ask). */
+/** Frees the slot with the reply to keep (null: too large for ca_maxresponsesize_cached). */
 export function releaseSlot(s: Session, slotId: number, reply: Buffer | null): void {
   const slot = s.slots[slotId];
   if (slot === undefined) return;
   slot.inUse = false;
-  slot.reply = reply !== null && reply.length <= s.fore.maxResponseSizeCached ? reply : null;
+  slot.reply = reply;
 }
 
 /** The highest slot id in use or used (sr_highest_slotid): the table's last index. */

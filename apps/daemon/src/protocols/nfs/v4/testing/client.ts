@@ -9,6 +9,8 @@ import type { AuthSys } from "../../rpc/message.ts";
 import { XdrReader } from "../../xdr/reader.ts";
 import type { XdrWriter } from "../../xdr/writer.ts";
 import * as k from "../constants.ts";
+import { decodeChannel, encodeChannel } from "../ops/create-session.ts";
+import type { ChannelAttrs } from "../state/sessions.ts";
 import { type Bitmap4, bitmapOf, decodeBitmap, encodeBitmap } from "../types.ts";
 
 export type OpArg = (w: XdrWriter) => void;
@@ -167,6 +169,16 @@ export function readFattr(r: XdrReader): { mask: Bitmap4; vals: XdrReader } {
   return { mask, vals: new XdrReader(Buffer.from(r.opaque(65536))) };
 }
 
+/** The fore channel a test session asks for unless told otherwise. */
+const DEFAULT_CHANNEL: ChannelAttrs = {
+  headerPadSize: 0,
+  maxRequestSize: 1 << 20,
+  maxResponseSize: 1 << 20,
+  maxResponseSizeCached: 8192,
+  maxOperations: 16,
+  maxRequests: 4,
+};
+
 export class Nfs4Client {
   auth: AuthSys = ROOT;
   sessionId: Buffer | null = null;
@@ -197,8 +209,15 @@ export class Nfs4Client {
     return { status: r.uint32(), tag: r.string(1024), count: r.uint32(), r };
   }
 
-  /** EXCHANGE_ID + CREATE_SESSION (v4.1): later `call`s run in the session. */
-  async createSession(owner = `client-${Math.random()}`, slots = 4): Promise<void> {
+  /**
+   * EXCHANGE_ID + CREATE_SESSION (v4.1): later `call`s run in the session. `fore` overrides the
+   * fore channel asked for; resolves the fore channel granted.
+   */
+  async createSession(
+    owner = `client-${Math.random()}`,
+    slots = 4,
+    fore: Partial<ChannelAttrs> = {},
+  ): Promise<ChannelAttrs> {
     const x = await this.compound(1, [
       (w) => {
         w.uint32(k.OP_EXCHANGE_ID).fixedOpaque(Buffer.alloc(8, 1)).string(owner).uint32(0);
@@ -208,23 +227,22 @@ export class Nfs4Client {
     if (res(x.r, k.OP_EXCHANGE_ID) !== k.NFS4_OK) throw new Error("EXCHANGE_ID failed");
     this.clientId = x.r.uint64();
     const csSeq = x.r.uint32();
+    const ask: ChannelAttrs = { ...DEFAULT_CHANNEL, maxRequests: slots, ...fore };
     const cs = await this.compound(1, [
       (w) => {
         w.uint32(k.OP_CREATE_SESSION).uint64(this.clientId).uint32(csSeq).uint32(0);
-        for (let i = 0; i < 2; i++)
-          w.uint32(0)
-            .uint32(1 << 20)
-            .uint32(1 << 20)
-            .uint32(8192)
-            .uint32(16)
-            .uint32(slots)
-            .uint32(0);
+        encodeChannel(w, ask);
+        encodeChannel(w, { ...DEFAULT_CHANNEL, maxRequests: slots });
         w.uint32(0x40000000).uint32(1).uint32(0);
       },
     ]);
-    if (res(cs.r, k.OP_CREATE_SESSION) !== k.NFS4_OK) throw new Error("CREATE_SESSION failed");
+    const st = res(cs.r, k.OP_CREATE_SESSION);
+    if (st !== k.NFS4_OK) throw new Error(`CREATE_SESSION failed: ${st}`);
     this.sessionId = Buffer.from(cs.r.fixedOpaque(16));
+    cs.r.uint32();
+    cs.r.uint32();
     this.seq = 0;
+    return decodeChannel(cs.r);
   }
 
   /** The sequence id the last `sequence()` used. */
@@ -233,11 +251,11 @@ export class Nfs4Client {
   }
 
   /** SEQUENCE op for slot 0 with the next sequence id (or `seq` to replay one). */
-  sequence(seq?: number, slot = 0): OpArg {
+  sequence(seq?: number, slot = 0, cacheThis = false): OpArg {
     const id = this.sessionId;
     if (id === null) throw new Error("no session");
     const s = seq ?? ++this.seq;
-    return (w) => w.uint32(k.OP_SEQUENCE).fixedOpaque(id).uint32(s).uint32(slot).uint32(0).bool(true);
+    return (w) => w.uint32(k.OP_SEQUENCE).fixedOpaque(id).uint32(s).uint32(slot).uint32(0).bool(cacheThis);
   }
 
   /** A v4.1 COMPOUND in the session; the SEQUENCE result is read and checked. */
