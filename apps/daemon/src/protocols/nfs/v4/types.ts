@@ -11,6 +11,7 @@ import {
   NFS4_NAME_MAX,
   NFS4_OPAQUE_LIMIT,
   NFS4_OTHER_SIZE,
+  NFS4_VERIFIER_SIZE,
   NFS4ERR_BADCHAR,
   NFS4ERR_BADNAME,
   NFS4ERR_INVAL,
@@ -65,6 +66,19 @@ export function decodeStateid(r: XdrReader): Stateid4 {
 
 export function encodeStateid(w: XdrWriter, s: Stateid4): void {
   w.uint32(s.seqid).fixedOpaque(s.other);
+}
+
+/**
+ * client_owner4 (RFC 8881 §3.3.13) and v4.0's nfs_client_id4 (RFC 7530 §2.2.11), the same XDR: a
+ * verifier that changes when the client reboots, and its owner string.
+ */
+export interface ClientOwner4 {
+  verifier: Buffer;
+  owner: Buffer;
+}
+
+export function decodeClientOwner(r: XdrReader): ClientOwner4 {
+  return { verifier: r.fixedOpaque(NFS4_VERIFIER_SIZE), owner: r.opaque(NFS4_OPAQUE_LIMIT) };
 }
 
 /** nfstime4: int64 seconds, uint32 nanoseconds. */

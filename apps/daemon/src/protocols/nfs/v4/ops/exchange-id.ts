@@ -8,7 +8,6 @@ import {
   EXCHGID4_FLAG_CONFIRMED_R,
   EXCHGID4_FLAG_USE_NON_PNFS,
   NFS4_OPAQUE_LIMIT,
-  NFS4_VERIFIER_SIZE,
   NFS4ERR_ENCR_ALG_UNSUPP,
   NFS4ERR_INVAL,
   OP_EXCHANGE_ID,
@@ -18,11 +17,9 @@ import {
 } from "../constants.ts";
 import { defineOp } from "../op.ts";
 import { Nfs4Error } from "../status.ts";
-import { decodeBitmap, encodeTime } from "../types.ts";
+import { type ClientOwner4, decodeBitmap, decodeClientOwner, encodeTime } from "../types.ts";
 
-interface ExchangeIdArgs {
-  verifier: Buffer;
-  owner: Buffer;
+interface ExchangeIdArgs extends ClientOwner4 {
   flags: number;
   protect: number;
 }
@@ -54,8 +51,7 @@ export const exchangeId = defineOp<ExchangeIdArgs>({
   name: "EXCHANGE_ID",
   since: 1,
   decode(r) {
-    const verifier = r.fixedOpaque(NFS4_VERIFIER_SIZE);
-    const owner = r.opaque(NFS4_OPAQUE_LIMIT);
+    const { verifier, owner } = decodeClientOwner(r);
     const flags = r.uint32();
     const protect = decodeProtect(r);
     // SP4_SSV arguments are not decoded: the operation fails before they matter.
@@ -66,8 +62,7 @@ export const exchangeId = defineOp<ExchangeIdArgs>({
     if ((a.flags & ~CLIENT_FLAGS) !== 0) throw new Nfs4Error(NFS4ERR_INVAL, "exchange_id flags");
     if (a.protect === SP4_SSV) throw new Nfs4Error(NFS4ERR_ENCR_ALG_UNSUPP);
     const { state } = c.env;
-    const principal = `${c.call.auth?.uid ?? "none"}@${c.call.remoteAddress}`;
-    const client = state.exchangeId(a.owner.toString("hex"), a.verifier, principal, c.minor);
+    const client = state.introduce({ ...a, minor: c.minor }, c.call);
     const flags = EXCHGID4_FLAG_USE_NON_PNFS | (client.confirmed ? EXCHGID4_FLAG_CONFIRMED_R : 0);
     return (w) => {
       w.uint64(client.clientId)

@@ -8,6 +8,7 @@
  * period, persisted client records, lock stateids and share-mode enforcement.
  */
 import { randomBytes } from "node:crypto";
+import type { CallContext } from "../../rpc/program.ts";
 import {
   NFS4_SESSIONS_PER_CLIENT_MAX,
   NFS4ERR_BADSESSION,
@@ -26,6 +27,16 @@ export const DEFAULT_LEASE_SECONDS = 90;
 export interface Nfs4StateOptions {
   leaseSeconds?: number;
   now?: () => number;
+}
+
+/** What EXCHANGE_ID / SETCLIENTID carry about a client. */
+export interface ClientIntro {
+  /** co_ownerid / nfs_client_id4.id. */
+  owner: Buffer;
+  /** co_verifier / nfs_client_id4.verifier: changes when the client reboots. */
+  verifier: Buffer;
+  /** The COMPOUND's minor version (0: SETCLIENTID's rules). */
+  minor: number;
 }
 
 export class Nfs4State {
@@ -47,14 +58,32 @@ export class Nfs4State {
     this.stateids = new StateidTable(this.clients.epoch);
   }
 
-  /** RFC 8881 §18.35.5, the cases a client without SP4 protection meets. */
-  exchangeId(owner: string, verifier: Buffer, principal: string, minor: number): ClientRecord {
+  /**
+   * A client introducing itself: v4.1+ EXCHANGE_ID (RFC 8881 §18.35.5, the cases a client
+   * without SP4 protection meets) and v4.0 SETCLIENTID (RFC 7530 §16.33.5) find or make its
+   * record by owner string the same way; they differ in which older record survives.
+   */
+  introduce(i: ClientIntro, from: Pick<CallContext, "auth" | "remoteAddress">): ClientRecord {
+    const owner = i.owner.toString("hex");
     const had = this.clients.byOwnerId(owner);
-    if (had?.confirmed && had.verifier.equals(verifier)) return had;
-    // A new client, an unconfirmed record replaced, or a client that rebooted (new verifier):
-    // its old state goes (there is no grace period to reclaim it in yet).
-    if (had !== undefined) this.forget(had);
-    return this.clients.add(owner, verifier, principal, minor);
+    const sameBoot = had?.verifier.equals(i.verifier) === true;
+    if (i.minor >= 1) {
+      if (had?.confirmed && sameBoot) return had;
+      // A new client, an unconfirmed record replaced, or a client that rebooted (new verifier):
+      // its old state goes (state/grace.ts keeps what a restarted server may see reclaimed).
+      if (had !== undefined) this.forget(had);
+    } else {
+      // v4.0: the same verifier again gets a new confirm verifier; a rebooted client's
+      // confirmed record stays until SETCLIENTID_CONFIRM of the new one (confirmClientId).
+      if (had !== undefined && sameBoot) {
+        had.confirmVerifier = randomBytes(8);
+        return had;
+      }
+      if (had !== undefined && !had.confirmed) this.forget(had);
+    }
+    // Who introduced it: only the same principal may replace a confirmed record.
+    const principal = `${from.auth?.uid ?? "none"}@${from.remoteAddress}`;
+    return this.clients.add(owner, i.verifier, principal, i.minor);
   }
 
   /** RFC 8881 §18.36.4: replay of the last CREATE_SESSION, or a new session (confirming the client). */
@@ -102,17 +131,6 @@ export class Nfs4State {
     const c = this.clients.get(clientId);
     if (this.sessionsOf(c).length > 0) throw new Nfs4Error(NFS4ERR_CLIENTID_BUSY);
     this.forget(c);
-  }
-
-  /** v4.0 SETCLIENTID (RFC 7530 §16.33.5): a record to confirm; a rebooted client gets a new id. */
-  setClientId(owner: string, verifier: Buffer, principal: string): ClientRecord {
-    const had = this.clients.byOwnerId(owner);
-    if (had?.verifier.equals(verifier)) {
-      had.confirmVerifier = randomBytes(8);
-      return had;
-    }
-    if (had !== undefined && !had.confirmed) this.forget(had);
-    return this.clients.add(owner, verifier, principal, 0);
   }
 
   /** v4.0 SETCLIENTID_CONFIRM: older records of the same owner (and their opens) go. */
