@@ -7,7 +7,6 @@
  * and start it again on the same data directory and port without the hold; the guest mounts again
  * and the MD5 of what it reads must be the host's.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,10 +16,14 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guestImage } from "../clients/guest.ts";
 import { RESTART_ASK_FILE, RESTART_DONE_FILE, RESTART_HANDSHAKE, withKernelNfs } from "../clients/mount.ts";
+import {
+  type DaemonProcess as Daemon,
+  killDaemonProcess as kill,
+  startDaemonProcess,
+} from "./daemon-process.ts";
 
 const BYTES = 256 * 1024 * 1024;
 const DAEMON = fileURLToPath(new URL("./nfs-crash-daemon.ts", import.meta.url));
-const START_TIMEOUT_MS = 60_000;
 
 /** Bytes in regular files under `dir` (0 if it does not exist). */
 function bytesUnder(dir: string): number {
@@ -32,42 +35,8 @@ function bytesUnder(dir: string): number {
   return total;
 }
 
-interface Daemon {
-  child: ChildProcess;
-  port: number;
-  stderr: () => string;
-}
-
 function startDaemon(dataDir: string, port: number, hold: boolean): Promise<Daemon> {
-  const args = ["--import", "tsx", DAEMON, dataDir, String(port), ...(hold ? ["hold"] : [])];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${err}`)), START_TIMEOUT_MS);
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /^PORT (\d+)$/m.exec(out);
-      if (m === null) return;
-      clearTimeout(timer);
-      resolve({ child, port: Number(m[1]), stderr: () => err });
-    });
-    child.once("exit", (code, sig) => {
-      clearTimeout(timer);
-      reject(new Error(`daemon exited (${code ?? sig}) while starting:\n${err}`));
-    });
-  });
-}
-
-function kill(d: Daemon, sig: NodeJS.Signals): Promise<void> {
-  if (d.child.exitCode !== null || d.child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    d.child.once("exit", () => resolve());
-    d.child.kill(sig);
-  });
+  return startDaemonProcess(DAEMON, [dataDir, String(port), ...(hold ? ["hold"] : [])]);
 }
 
 /** Guest: write and COMMIT, hand over to the host for the kill and restart, read back. */

@@ -9,7 +9,7 @@
  * stand in for ordering.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,26 +23,11 @@ import { closeBody, lockBody, open } from "../../apps/daemon/src/protocols/smb/t
 import { useSmbHarness } from "../../apps/daemon/src/protocols/smb/testing/fixture.ts";
 import type { FileId } from "../../apps/daemon/src/protocols/smb/testing/smb-client.ts";
 import { type GuestSession, startGuest } from "../clients/guest-session.ts";
+import { marker } from "./guest-turns.ts";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
 const X_NOW = C.SMB2_LOCKFLAG_EXCLUSIVE_LOCK | C.SMB2_LOCKFLAG_FAIL_IMMEDIATELY;
-/** How long the host waits for a guest marker (the guest may be slow under TCG and load). */
-const MARKER_WAIT_MS = 90_000;
-
-/** Waits for the guest's marker `name`; fails with the guest's output if its script ended first. */
-async function marker(dir: string, name: string, guestDone: () => string | null): Promise<void> {
-  const deadline = Date.now() + MARKER_WAIT_MS;
-  while (!existsSync(join(dir, name))) {
-    const ended = guestDone();
-    if (ended !== null) throw new Error(`guest ended before ${name}:\n${ended}`);
-    if (Date.now() > deadline) {
-      const progress = existsSync(join(dir, "progress")) ? readFileSync(join(dir, "progress"), "utf8") : "";
-      throw new Error(`guest never wrote ${name}; its progress:\n${progress}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * Busybox sh helpers. `try NAME KIND MODE FILE START LEN` prints "NAME:got" or "NAME:denied" for
