@@ -6,6 +6,7 @@
  */
 import type { DataDeps } from "./data.ts";
 import { remove, rmdir } from "./names.ts";
+import { removeStream } from "./streams.ts";
 import type { FileCall } from "./types.ts";
 
 export interface CloseRequest {
@@ -22,12 +23,13 @@ export interface CloseRequest {
 
 export async function close(d: DataDeps, f: FileCall, c: CloseRequest): Promise<void> {
   try {
-    if (c.written) {
+    if (c.written && f.stream === undefined) {
       const attr = await d.metadata.getattr(f.handle);
       if (attr.payloadId) await d.payload.commit(f.share.name, attr.payloadId);
     }
     const doomed = c.unlink();
-    if (doomed) {
+    if (doomed && f.stream !== undefined) await removeStream(d, f);
+    else if (doomed) {
       const { dir, name, isDir } = doomed;
       const parent = { ...f, handle: dir };
       if (isDir) await rmdir(d, parent, name);

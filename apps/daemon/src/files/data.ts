@@ -11,6 +11,7 @@ import type { TrafficSink } from "../domain/stats.ts";
 import type { FileAttr, MetadataService } from "../metadata/types.ts";
 import type { PayloadService } from "../payload/types.ts";
 import type { FileChanges } from "./changes.ts";
+import { readStream, writeStream } from "./streams.ts";
 import type { FileCall, ReadRequest, ReadResult, WriteRequest, WriteResult } from "./types.ts";
 
 export interface DataDeps {
@@ -32,6 +33,7 @@ export function checkEnd(offset: bigint, length: number): number {
 }
 
 export async function write(d: DataDeps, f: FileCall, w: WriteRequest): Promise<WriteResult> {
+  if (f.stream !== undefined) return writeStream(d, f, w);
   const count = w.data.length;
   const empty = count === 0 && w.emptyChangesNothing === true;
   const offset = w.append ? BigInt((await d.metadata.getattr(f.handle)).size) : w.offset;
@@ -52,6 +54,7 @@ export async function write(d: DataDeps, f: FileCall, w: WriteRequest): Promise<
 }
 
 export async function read(d: DataDeps, f: FileCall, r: ReadRequest): Promise<ReadResult> {
+  if (f.stream !== undefined) return readStream(d, f, r);
   // No extra await on the hot read path unless a gate asks to wait.
   const gated = d.changes.gate({ kind: "read", caller: f.caller, share: f.share, handle: f.handle });
   if (gated) await gated;
@@ -82,6 +85,8 @@ export async function commit(
   nonFileOk = false,
 ): Promise<{ before: FileAttr; after: FileAttr }> {
   const before = await d.metadata.getattr(f.handle);
+  // A stream's bytes are committed with the metadata transaction that wrote them.
+  if (f.stream !== undefined) return { before, after: before };
   if (before.type === "dir") throw new FsError("EISDIR");
   if (before.payloadId === null) {
     if (nonFileOk) return { before, after: before };

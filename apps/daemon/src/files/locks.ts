@@ -27,9 +27,13 @@ export interface LockDeps extends DataDeps {
   modes: ShareModes;
 }
 
-/** The share reservation table's key for a file: its handle, canonical per file (metadata/handle.ts). */
+/**
+ * The share reservation table's key for a file: its handle, canonical per file (metadata/handle.ts);
+ * a named stream has share modes of its own ([MS-FSA] §2.1.5.1.2: sharing is per stream).
+ */
 export function fileKey(f: FileCall): string {
-  return f.handle.toString("hex");
+  const key = f.handle.toString("hex");
+  return f.stream === undefined ? key : `${key}:${f.stream.toLowerCase()}`;
 }
 
 /**

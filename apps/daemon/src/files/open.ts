@@ -10,7 +10,7 @@ import { ACCESS_MODIFY, ACCESS_READ, type FileAttr, type LookupResult } from "..
 import { added } from "./changes.ts";
 import type { DataDeps } from "./data.ts";
 import { setattr } from "./setattr.ts";
-import type { FileCall } from "./types.ts";
+import type { FileCall, OpenAction, OpenDisposition } from "./types.ts";
 
 /**
  * A directory on the way to the last component is missing (ENOENT) or not a directory (ENOTDIR):
@@ -56,10 +56,6 @@ export async function walk(d: DataDeps, dir: FileCall, path: readonly string[]):
     throw e;
   }
 }
-
-/** [MS-FSA] §2.1.5.1 CreateDisposition. */
-export type OpenDisposition = "supersede" | "open" | "create" | "open-if" | "overwrite" | "overwrite-if";
-export type OpenAction = "superseded" | "opened" | "created" | "overwritten";
 
 export interface OpenRequest {
   /** Components below the directory of the call (SMB: the share root). */

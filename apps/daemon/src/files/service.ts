@@ -55,8 +55,10 @@ import { access, fsstat, type LookupWithDir, lookup, readlink } from "./query.ts
 import { type ReaddirPage, type ReaddirRequest, readdir } from "./readdir.ts";
 import { create, setattr } from "./setattr.ts";
 import { ShareModes, type ShareReservation } from "./share-modes.ts";
+import { type OpenedStream, openStream, type StreamInfo, streamSize, streams } from "./streams.ts";
 import type {
   FileCall,
+  OpenDisposition,
   ReadRequest,
   ReadResult,
   SetAttrRequest,
@@ -172,9 +174,28 @@ export class FileService {
     return undefined;
   }
 
-  /** The hot path: one metadata read, nothing allocated here. */
+  /** The hot path: one metadata read, nothing allocated here (a stream open: the stream's sizes). */
   getattr(f: FileCall): Promise<FileAttr> {
+    if (f.stream !== undefined) return streamSize(this.d, f);
     return this.d.metadata.getattr(f.handle);
+  }
+
+  /** The named streams of the file `f` with their sizes ([MS-FSCC] §2.4.43 FileStreamInformation). */
+  streams(f: FileCall): Promise<StreamInfo[]> {
+    return streams(this.d, f);
+  }
+
+  /**
+   * Opens the stream `name` of the opened file `f` as `disposition` says, `admit` first
+   * (files/streams.ts); the stream's stored name, action and size.
+   */
+  openStream(
+    f: FileCall,
+    name: string,
+    disposition: OpenDisposition,
+    admit: (name: string) => void | Promise<void>,
+  ): Promise<OpenedStream> {
+    return openStream(this.d, f, name, disposition, admit);
   }
 
   /** `name` in the directory `dir`, with the directory's attributes. */

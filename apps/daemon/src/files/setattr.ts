@@ -9,6 +9,7 @@ import { FILE_SIZE_MAX } from "../domain/limits.ts";
 import type { CreateHow, FileAttr, MutationResult, SetAttrs, WccAttr } from "../metadata/types.ts";
 import { added } from "./changes.ts";
 import type { DataDeps } from "./data.ts";
+import { streamSize } from "./streams.ts";
 import type { FileCall, SetAttrRequest } from "./types.ts";
 
 /** EINVAL for a size that is not a byte count, EFBIG past the largest file size. */
@@ -25,6 +26,7 @@ export async function setattr(
   s: SetAttrRequest,
 ): Promise<{ before: WccAttr; after: FileAttr }> {
   checkSize(s.attrs);
+  if (f.stream !== undefined) return setStreamAttrs(d, f, s);
   if (s.guardCtime !== undefined) {
     // Checked again inside the metadata transaction; this early check keeps a stale guard from
     // breaking other clients' caching (the change gates) for a request that changes nothing.
@@ -38,6 +40,18 @@ export async function setattr(
   const r = await d.metadata.setattr(f.caller, f.handle, s.attrs, s.guardCtime);
   await truncateAfter(d, f, r.before.size, r.after);
   return r;
+}
+
+/** A stream open: the size is the stream's, every other attribute the file's. */
+async function setStreamAttrs(d: DataDeps, f: FileCall, s: SetAttrRequest) {
+  const { size, ...rest } = s.attrs;
+  const before = await streamSize(d, f);
+  s.beforeChange?.();
+  if (Object.values(rest).some((v) => v !== undefined)) {
+    await d.metadata.setattr(f.caller, f.handle, rest);
+  }
+  const after = await streamSize(d, f, size);
+  return { before: { size: before.size, mtime: before.mtime, ctime: before.ctime }, after };
 }
 
 /**

@@ -22,7 +22,16 @@ export interface FileCall {
   readonly access?: ShareAccess;
   /** The connected client (ClientRegistry id) this call's READ/WRITE bytes are counted for. */
   readonly client?: string;
+  /**
+   * A named stream of the file the call is on (an SMB open of "file:name", files/streams.ts):
+   * reads, writes, sizes, share modes and delete on close go to the stream, the rest to the file.
+   */
+  readonly stream?: string;
 }
+
+/** [MS-FSA] §2.1.5.1 CreateDisposition. */
+export type OpenDisposition = "supersede" | "open" | "create" | "open-if" | "overwrite" | "overwrite-if";
+export type OpenAction = "superseded" | "opened" | "created" | "overwritten";
 
 /** A byte range to test against other owners' locks before reading or writing it. */
 export interface LockProbe {

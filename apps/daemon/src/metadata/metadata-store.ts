@@ -17,7 +17,9 @@
  * Records returned are values the caller must not mutate (typed `Readonly`); write a new object.
  */
 import type { SharedContentStore } from "../domain/block-map.ts";
-import type { FileType, Timespec } from "./types.ts";
+import type { FileType, NamedAttr, NamedAttrKind, Timespec } from "./types.ts";
+
+export type { NamedAttr, NamedAttrKind };
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -89,8 +91,19 @@ export interface MetadataTx {
   insertInode(rec: NewInode): Awaitable<Readonly<InodeRecord>>;
   /** Replaces the whole record. ESTALE if it does not exist. */
   updateInode(rec: Readonly<InodeRecord>): Awaitable<void>;
-  /** ESTALE if it does not exist. Entries pointing at it are the caller's business. */
+  /**
+   * ESTALE if it does not exist. Its named attributes go with it; entries pointing at it are the
+   * caller's business.
+   */
   deleteInode(id: bigint): Awaitable<void>;
+  /** The inode's named attribute `(kind, name)` (names compare exactly), or undefined. */
+  getNamedAttr(id: bigint, kind: NamedAttrKind, name: string): Awaitable<Buffer | undefined>;
+  /** Every named attribute of `kind` on the inode, in name order. */
+  listNamedAttrs(id: bigint, kind: NamedAttrKind): Awaitable<NamedAttr[]>;
+  /** Inserts or replaces `(kind, name)` on the inode. */
+  putNamedAttr(id: bigint, kind: NamedAttrKind, name: string, value: Buffer): Awaitable<void>;
+  /** ENOENT if `(kind, name)` does not exist on the inode. */
+  deleteNamedAttr(id: bigint, kind: NamedAttrKind, name: string): Awaitable<void>;
   getEntry(parent: bigint, name: string): Awaitable<EntryRecord | undefined>;
   /** EEXIST if `(parent, name)` exists. */
   insertEntry(entry: EntryRecord): Awaitable<void>;

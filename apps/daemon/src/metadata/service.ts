@@ -15,6 +15,7 @@ import { commitWrite, prepareRead, prepareWrite, release, retain } from "./ops/d
 import { fsstat, shareUsage } from "./ops/fsstat.ts";
 import { access, lookup, readlink } from "./ops/inspect.ts";
 import { link } from "./ops/link.ts";
+import { changeNamedAttr, namedAttr, namedAttrs } from "./ops/named-attrs.ts";
 import { type PayloadFile, sharePayloads } from "./ops/payloads.ts";
 import { readdir } from "./ops/readdir.ts";
 import { remove, rmdir } from "./ops/remove.ts";
@@ -30,6 +31,9 @@ import type {
   LookupResult,
   MetadataService,
   MutationResult,
+  NamedAttr,
+  NamedAttrChange,
+  NamedAttrKind,
   PayloadPort,
   ReaddirResult,
   SetAttrs,
@@ -266,6 +270,24 @@ export class DefaultMetadataService implements MetadataService {
   /** Whether the share's payload runs in shared mode (the only one validate() works for). */
   private validates(share: ShareState): boolean {
     return this.core.payload.validates?.(share.info.name) ?? false;
+  }
+
+  namedAttr(caller: Caller, handle: Buffer, kind: NamedAttrKind, name: string): Promise<Buffer> {
+    return namedAttr(this.core, caller, handle, kind, name);
+  }
+
+  namedAttrs(handle: Buffer, kind: NamedAttrKind): Promise<NamedAttr[]> {
+    return namedAttrs(this.core, handle, kind);
+  }
+
+  changeNamedAttr(
+    caller: Caller,
+    handle: Buffer,
+    kind: NamedAttrKind,
+    name: string,
+    change: NamedAttrChange,
+  ): Promise<number> {
+    return changeNamedAttr(this.core, caller, handle, kind, name, change);
   }
 
   retain(handle: Buffer): void {

@@ -53,6 +53,31 @@ export interface Caller {
   origin?: string;
 }
 
+/**
+ * A value kept beside a file under a name: a named data stream ([MS-FSCC] §2.1.4, "file:name")
+ * or an extended attribute ([MS-FSCC] §2.4.15). The service owns their rules and limits
+ * (metadata/ops/named-attrs.ts); stores keep them as opaque bytes.
+ */
+export type NamedAttrKind = "stream" | "ea";
+
+export interface NamedAttr {
+  name: string;
+  value: Buffer;
+}
+
+/** A change to one named attribute, applied in one transaction. */
+export type NamedAttrChange =
+  /** Creates it empty; EEXIST if it exists. */
+  | { op: "create" }
+  /** Creates or replaces the whole value. */
+  | { op: "put"; value: Buffer }
+  /** Writes `data` at `offset` (zero-filling a gap), creating it if missing. */
+  | { op: "write"; offset: number; data: Buffer }
+  /** Cuts or zero-extends to `size`; ENOENT if missing. */
+  | { op: "truncate"; size: number }
+  /** ENOENT if missing. */
+  | { op: "delete" };
+
 /** Fields to change; `undefined` means leave as is. `"now"` asks for the server's time. */
 export interface SetAttrs {
   mode?: number;
@@ -216,6 +241,23 @@ export interface MetadataService {
   commitWrite(handle: Buffer, end: number): Promise<FileAttr>;
   /** Checks read permission and type; returns the attributes (size bounds the read). */
   prepareRead(caller: Caller, handle: Buffer): Promise<{ payloadId: string; attr: FileAttr }>;
+
+  /** The named stream or EA `(kind, name)` of the file (read permission); ENOENT if none. */
+  namedAttr(caller: Caller, handle: Buffer, kind: NamedAttrKind, name: string): Promise<Buffer>;
+  /** Every named stream or EA of the file, in name order. */
+  namedAttrs(handle: Buffer, kind: NamedAttrKind): Promise<NamedAttr[]>;
+  /**
+   * Changes one named stream or EA (write permission, within metadata/ops/named-attrs.ts limits:
+   * EFBIG for a stream too large, ENOSPC for too many or EAs over their total); returns
+   * its size afterwards.
+   */
+  changeNamedAttr(
+    caller: Caller,
+    handle: Buffer,
+    kind: NamedAttrKind,
+    name: string,
+    change: NamedAttrChange,
+  ): Promise<number>;
 
   /** Open-file references keep an unlinked file's payload until the last `release`. */
   retain(handle: Buffer): void;

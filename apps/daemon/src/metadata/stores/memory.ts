@@ -12,6 +12,8 @@ import type {
   ListedEntry,
   MetadataStore,
   MetadataTx,
+  NamedAttr,
+  NamedAttrKind,
   NewInode,
   StoreHealth,
   StoreUsage,
@@ -27,6 +29,8 @@ export class MemoryMetadataStore implements MetadataStore {
   private readonly dirs = new Map<bigint, Map<string, EntryRecord>>();
   private readonly unsorted = new Set<bigint>();
   private readonly roots = new Map<string, bigint>();
+  /** Named attributes per inode, keyed `<kind>:<name>`. */
+  private readonly named = new Map<bigint, Map<string, Buffer>>();
   private readonly usageByRoot = new Map<bigint, StoreUsage>();
   private readonly mutex = new Mutex();
   private nextId = 1n;
@@ -107,6 +111,34 @@ export class MemoryMetadataStore implements MetadataStore {
     this.dirs.set(parent, fresh);
   }
 
+  private listNamed(id: bigint, kind: NamedAttrKind): NamedAttr[] {
+    const prefix = `${kind}:`;
+    const out: NamedAttr[] = [];
+    for (const [key, value] of this.named.get(id) ?? []) {
+      if (key.startsWith(prefix)) out.push({ name: key.slice(prefix.length), value });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Sets (or with `value` undefined removes) one named attribute, logging the undo. */
+  private setNamed(id: bigint, key: string, value: Buffer | undefined): void {
+    const old = this.named.get(id)?.get(key);
+    this.setNamedRaw(id, key, value);
+    this.log(() => this.setNamedRaw(id, key, old));
+  }
+
+  private setNamedRaw(id: bigint, key: string, value: Buffer | undefined): void {
+    let attrs = this.named.get(id);
+    if (value === undefined) attrs?.delete(key);
+    else {
+      if (attrs === undefined) {
+        attrs = new Map();
+        this.named.set(id, attrs);
+      }
+      attrs.set(key, value);
+    }
+  }
+
   private log(fn: () => void): void {
     this.undo?.push(fn);
   }
@@ -159,11 +191,21 @@ export class MemoryMetadataStore implements MetadataStore {
       const old = this.inodes.get(id);
       if (old === undefined) throw new FsError("ESTALE");
       const entries = this.dirs.get(id);
+      const named = this.named.get(id);
       this.putInode(undefined, id);
+      this.named.delete(id);
       this.log(() => {
         this.putInode(old, id);
         if (entries !== undefined) this.dirs.set(id, entries);
+        if (named !== undefined) this.named.set(id, named);
       });
+    },
+    getNamedAttr: (id, kind, name) => this.named.get(id)?.get(`${kind}:${name}`),
+    listNamedAttrs: (id, kind) => this.listNamed(id, kind),
+    putNamedAttr: (id, kind, name, value) => this.setNamed(id, `${kind}:${name}`, Buffer.from(value)),
+    deleteNamedAttr: (id, kind, name) => {
+      if (this.named.get(id)?.get(`${kind}:${name}`) === undefined) throw new FsError("ENOENT", name);
+      this.setNamed(id, `${kind}:${name}`, undefined);
     },
     getEntry: (parent, name) => this.dirs.get(parent)?.get(name),
     insertEntry: (entry) => {

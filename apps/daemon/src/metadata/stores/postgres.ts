@@ -24,6 +24,7 @@ import type {
 import { BoundedCache } from "./lru.ts";
 import { PgSharedContent, SHARED_CONTENT_SCHEMA } from "./postgres-blocks.ts";
 import { pgCode, toFsError } from "./postgres-errors.ts";
+import { deleteNamedAttrsOf, NAMED_ATTRS_SCHEMA, namedAttrOps } from "./postgres-named-attrs.ts";
 import { INODE_COLUMNS, type InodeRow, inodeValues, rowToInode } from "./sql-rows.ts";
 
 type Rec = Readonly<InodeRecord>;
@@ -144,6 +145,7 @@ export class PostgresMetadataStore implements MetadataStore {
         await client.query(`SELECT pg_advisory_lock(${SCHEMA_LOCK_KEY})`);
         await client.query(SCHEMA);
         await client.query(SHARED_CONTENT_SCHEMA);
+        await client.query(NAMED_ATTRS_SCHEMA);
         await client.query(
           "INSERT INTO dfs_meta (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO NOTHING",
           [String(randomInt(1, 0xffffffff))],
@@ -345,8 +347,10 @@ export class PostgresMetadataStore implements MetadataStore {
       },
       deleteInode: async (id) => {
         if ((await run(c, "deleteInode", [id])).rowCount === 0) throw new FsError("ESTALE");
+        await deleteNamedAttrsOf(c, id);
         wrote(id, null);
       },
+      ...namedAttrOps(c),
       getEntry: (parent, name) => getEntry(c, parent, name),
       insertEntry: async (e) => {
         try {

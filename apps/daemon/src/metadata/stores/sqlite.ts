@@ -33,6 +33,7 @@ import { type InodeRow, inodeValues, rowToInode } from "./sql-rows.ts";
 import { type Batch, deferred, toFsError } from "./sqlite-batch.ts";
 import { SqliteCheckpointer } from "./sqlite-checkpoint.ts";
 import { DirListings, type ListingRow } from "./sqlite-listings.ts";
+import { SqliteNamedAttrs } from "./sqlite-named-attrs.ts";
 import { firstFreeId, prepareAll, readEpoch, SCHEMA } from "./sqlite-schema.ts";
 
 type Rec = Readonly<InodeRecord>;
@@ -67,6 +68,7 @@ function entryKey(parent: bigint, name: string): string {
 export class SqliteMetadataStore implements MetadataStore {
   readonly type = "sqlite";
   private readonly st: ReturnType<typeof prepareAll>;
+  private readonly named: SqliteNamedAttrs;
   private readonly inodes = new BoundedCache<bigint, Rec>(SQLITE_INODE_CACHE_MAX);
   private readonly entries = new BoundedCache<string, EntryRecord | null>(SQLITE_ENTRY_CACHE_MAX);
   private readonly listings = new DirListings();
@@ -89,6 +91,7 @@ export class SqliteMetadataStore implements MetadataStore {
     opts: SqliteStoreOptions,
   ) {
     this.st = prepareAll(db);
+    this.named = new SqliteNamedAttrs(db);
     this.checkpointer = new SqliteCheckpointer(path, opts.checkpointEveryCommits);
   }
 
@@ -353,6 +356,17 @@ export class SqliteMetadataStore implements MetadataStore {
       this.inodes.delete(id);
       this.listings.drop(id);
       if (this.st.deleteInode.run(id).changes === 0) throw new FsError("ESTALE");
+      this.named.removeAll(id);
+    },
+    getNamedAttr: (id, kind, name) => this.named.read(id, kind, name),
+    listNamedAttrs: (id, kind) => this.named.all(id, kind),
+    putNamedAttr: (id, kind, name, value) => {
+      this.inBatch();
+      this.named.write(id, kind, name, value);
+    },
+    deleteNamedAttr: (id, kind, name) => {
+      this.inBatch();
+      this.named.remove(id, kind, name);
     },
     getEntry: (parent, name) => this.getEntry(parent, name),
     insertEntry: (e) => {

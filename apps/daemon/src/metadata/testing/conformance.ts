@@ -8,6 +8,7 @@
 import { describe } from "vitest";
 import type { StoreFactory } from "./conformance/harness.ts";
 import { modelTests } from "./conformance/model.ts";
+import { namedAttrServiceTests, namedAttrStoreTests } from "./conformance/named-attrs.ts";
 import { namespaceTests } from "./conformance/namespace.ts";
 import { permissionTests } from "./conformance/permissions.ts";
 import { persistenceTests } from "./conformance/persistence.ts";
@@ -29,6 +30,8 @@ export function describeMetadataStore(
     describe("permissions and attributes", () => permissionTests(factory));
     describe("readdir and concurrency", () => readdirTests(factory));
     describe("model", () => modelTests(factory));
+    describe("named attributes (store)", () => namedAttrStoreTests(factory));
+    describe("named attributes (service)", () => namedAttrServiceTests(factory, opts.persistent));
     if (opts.persistent) describe("restart persistence", () => persistenceTests(factory));
   });
 }

@@ -9,3 +9,19 @@ it("refuses names with a lone UTF-16 surrogate (found by bench/fuzz.ts: smbclien
   // A surrogate pair is one character and fine.
   expect(parsePath("emoji-\uD83D\uDE00.txt").components).toEqual(["emoji-\uD83D\uDE00.txt"]);
 });
+
+it("parses stream suffixes ([MS-FSCC] §2.1.5): a named $DATA stream, the file's own data, bad types", () => {
+  expect(parsePath("dir\\f.txt:Stream One")).toEqual({
+    components: ["dir", "f.txt"],
+    stream: "Stream One",
+    dataStream: false,
+  });
+  expect(parsePath("f.txt:\x05odd?*:$DaTa").stream).toBe("\x05odd?*");
+  expect(parsePath("f.txt::$DATA")).toEqual({ components: ["f.txt"], stream: null, dataStream: true });
+  expect(parsePath("f.txt").dataStream).toBe(false);
+  for (const bad of ["f.txt:", "f.txt:s:$FOO", "f.txt:s:$DATA:x", "f.txt:a/b", "f.txt::"]) {
+    expect(() => parsePath(bad), bad).toThrow(
+      expect.objectContaining({ status: STATUS_OBJECT_NAME_INVALID }),
+    );
+  }
+});

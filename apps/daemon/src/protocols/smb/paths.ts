@@ -1,6 +1,7 @@
 /**
  * SMB path names ([MS-FSCC] §2.1.5): backslash-separated, relative to the share root, UTF-16 on
- * the wire. A "::$DATA" stream suffix names the file itself; other streams are not supported.
+ * the wire. A ":name" or ":name:$DATA" suffix names a stream of the file ([MS-FSCC] §2.1.5.1
+ * stream names, files/streams.ts); "::$DATA" names the file itself.
  */
 import { PathNotFound, type Walked } from "../../files/open.ts";
 import type { FileService } from "../../files/service.ts";
@@ -24,8 +25,33 @@ function invalidName(c: string): boolean {
 
 export interface ParsedPath {
   components: string[];
-  /** A named stream other than the default data stream was asked for. */
+  /** The named stream asked for (null: the file's own data, no suffix or "::$DATA"). */
   stream: string | null;
+  /** "::$DATA" named the file's own data stream: the object must not be a directory. */
+  dataStream: boolean;
+}
+
+/** The stream name of a ":name[:type]" suffix (without the leading ':'); only $DATA streams exist. */
+function streamName(suffix: string): string | null {
+  const parts = suffix.split(":");
+  const [name = "", type] = parts;
+  if (parts.length > 2 || (type !== undefined && type.toUpperCase() !== "$DATA")) {
+    throw new SmbError(STATUS_OBJECT_NAME_INVALID, "stream type");
+  }
+  if (name === "") {
+    if (type === undefined) throw new SmbError(STATUS_OBJECT_NAME_INVALID, "empty stream name");
+    return null;
+  }
+  // NTFS stream names may hold any character but these ([MS-FSCC] §2.1.5.3: ':' is the separator).
+  if (
+    name.length > MAX_NAME_CHARS ||
+    /[\\/]/.test(name) ||
+    name.includes("\0") ||
+    LONE_SURROGATE.test(name)
+  ) {
+    throw new SmbError(STATUS_OBJECT_NAME_INVALID, "stream name");
+  }
+  return name;
 }
 
 export function parsePath(raw: string): ParsedPath {
@@ -33,10 +59,10 @@ export function parsePath(raw: string): ParsedPath {
   let stream: string | null = null;
   const colon = path.indexOf(":");
   if (colon >= 0) {
-    const suffix = path.slice(colon);
+    stream = streamName(path.slice(colon + 1));
     path = path.slice(0, colon);
-    if (!/^::\$DATA$/i.test(suffix)) stream = suffix;
   }
+  const dataStream = colon >= 0 && stream === null;
   const components = path.split("\\").filter((c) => c.length > 0 && c !== ".");
   if (components.length > MAX_PATH_COMPONENTS) throw new SmbError(STATUS_OBJECT_NAME_INVALID, "too deep");
   for (const c of components) {
@@ -44,7 +70,7 @@ export function parsePath(raw: string): ParsedPath {
       throw new SmbError(STATUS_OBJECT_NAME_INVALID, c);
     }
   }
-  return { components, stream };
+  return { components, stream, dataStream };
 }
 
 /**

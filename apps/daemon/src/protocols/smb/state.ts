@@ -126,6 +126,8 @@ export interface Open {
   /** Path from the share root with backslashes, for FileNameInformation. */
   path: string;
   isDir: boolean;
+  /** The named stream opened ("file:name", its stored spelling), null for the file itself. */
+  stream: string | null;
   fileid: bigint;
   fileKey: string;
   grantedAccess: number;
@@ -154,7 +156,8 @@ export interface Open {
  * (resolved at CREATE; TREE_CONNECT checked the share's SMB access).
  */
 export function fileCall(open: Open): FileCall {
-  return treeCall(open.tree, open.handle);
+  const f = treeCall(open.tree, open.handle);
+  return open.stream === null ? f : { ...f, stream: open.stream };
 }
 
 /** Another handle of the tree's share (its root, a rename's parent directories) as a file-service call. */

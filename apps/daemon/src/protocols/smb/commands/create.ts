@@ -4,12 +4,21 @@
  */
 import assert from "node:assert";
 import { isFsError } from "../../../domain/errors.ts";
-import type { OpenAction, OpenDisposition, Opened, OpenRequest, OpenResult } from "../../../files/open.ts";
+import type { Opened, OpenRequest, OpenResult } from "../../../files/open.ts";
+import type { OpenedStream } from "../../../files/streams.ts";
+import type { OpenAction, OpenDisposition } from "../../../files/types.ts";
 import type { FileAttr, LookupResult } from "../../../metadata/types.ts";
 import { ACCESS_MODIFY, ACCESS_READ } from "../../../metadata/types.ts";
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
 import * as C from "../constants.ts";
 import { type CreateContext, encodeCreateContexts, parseCreateContexts } from "../create-contexts.ts";
+import {
+  checkStreamOptions,
+  fileDisposition,
+  onStream,
+  streamFileKey,
+  streamOpenResult,
+} from "../create-stream.ts";
 import * as S from "../ntstatus.ts";
 import { mapGenericAccess, smbReservation, WRITE_ACCESS_BITS } from "../opens.ts";
 import {
@@ -177,6 +186,8 @@ interface Admission {
   file: FileState | null;
   /** The admitted target (for unadmit). */
   handle: Buffer | null;
+  /** The named stream opened (its stored name once admitted), null for the file itself. */
+  stream: string | null;
 }
 
 /** The access mask against the mode bits' grant, and the delete-on-close checks ([MS-FSA] §2.1.5.1). */
@@ -195,10 +206,10 @@ function checkOpenAccess(tree: Tree, c: CreateRequest, a: Admission, o: Opened):
  * delete-pending and share-mode checks against the opens that remain.
  */
 async function admit(req: SmbRequest, share: number, caching: CachingRequest, a: Admission, o: Opened) {
-  const fileKey = `${req.requireTree().share.name}:${o.target.attr.fileid}`;
+  const fileKey = streamFileKey(`${req.requireTree().share.name}:${o.target.attr.fileid}`, a.stream);
   a.fileKey = fileKey;
   checkLeaseKey(req, caching, fileKey);
-  if (o.action !== "created") {
+  if (o.action !== "created" && a.stream === null) {
     const overwrite = o.action === "overwritten" || o.action === "superseded";
     await breakForOpen(req, fileKey, { access: a.access, share, overwrite, leaseId: caching.leaseId });
   }
@@ -208,7 +219,8 @@ async function admit(req: SmbRequest, share: number, caching: CachingRequest, a:
   // The file service's table holds every protocol's opens: NFSv4 OPEN deny modes count too.
   try {
     const tree = req.requireTree();
-    req.server.ctx.files.reserve(treeCall(tree, o.target.handle), smbReservation(a.owner, a.access, share));
+    const f = onStream(treeCall(tree, o.target.handle), a.stream);
+    req.server.ctx.files.reserve(f, smbReservation(a.owner, a.access, share));
   } catch (e) {
     if (file.opens.size === 0) req.server.files.delete(fileKey);
     if (isFsError(e, "EBUSY")) throw new SmbError(S.STATUS_SHARING_VIOLATION);
@@ -221,7 +233,7 @@ async function admit(req: SmbRequest, share: number, caching: CachingRequest, a:
 /** Undoes an admission whose open did not come about (overwrite failed, client gone). */
 function unadmit(req: SmbRequest, a: Admission): void {
   if (!a.file || !a.handle) return;
-  req.server.ctx.files.unreserve(treeCall(req.requireTree(), a.handle), a.owner);
+  req.server.ctx.files.unreserve(onStream(treeCall(req.requireTree(), a.handle), a.stream), a.owner);
   if (a.file.opens.size === 0) req.server.files.delete(a.fileKey);
 }
 
@@ -237,9 +249,10 @@ export async function create(req: SmbRequest): Promise<Reply> {
   // A CREATE on the IPC$ tree opens a named pipe; the connection sends it to ipc.ts instead.
   assert(!tree.ipc, "CREATE on IPC$ is dispatched to ipc.ts");
   validate(c);
-  const caching = cachingRequest(req, c.RequestedOplockLevel, c.contexts);
   const path = parsePath(c.name);
-  if (path.stream) throw new SmbError(S.STATUS_OBJECT_NAME_NOT_FOUND, "named streams");
+  if (path.stream !== null || path.dataStream) checkStreamOptions(c.CreateOptions);
+  // A stream open never holds an oplock or lease (create-stream.ts).
+  const caching = cachingRequest(req, path.stream === null ? c.RequestedOplockLevel : 0, c.contexts);
   if (req.conn.opens.size >= MAX_OPENS_PER_CONNECTION) throw new SmbError(S.STATUS_TOO_MANY_OPENED_FILES);
   const id = req.conn.newVolatileId();
   const a: Admission = {
@@ -251,6 +264,7 @@ export async function create(req: SmbRequest): Promise<Reply> {
     owner: `smb:${req.conn.clientId}:${id}:`,
     file: null,
     handle: null,
+    stream: null,
   };
   const maxAllowed = (c.DesiredAccess & C.MAXIMUM_ALLOWED) !== 0;
   if (!tree.writable && !maxAllowed && a.access & WRITE_ACCESS_BITS) throw new SmbError(tree.readOnlyStatus);
@@ -259,19 +273,27 @@ export async function create(req: SmbRequest): Promise<Reply> {
     throw new SmbError(S.STATUS_ACCESS_DENIED, "delete-on-close without DELETE");
   const files = req.server.ctx.files;
   const root = treeCall(tree, tree.root);
+  const disposition = DISPOSITIONS[c.CreateDisposition]!;
+  let stream: OpenedStream | null = null;
   const request: OpenRequest = {
     path: path.components,
-    disposition: DISPOSITIONS[c.CreateDisposition]!,
-    kind: openKind(c.CreateOptions),
+    disposition: path.stream === null ? disposition : fileDisposition(disposition),
+    kind: path.dataStream ? "file" : openKind(c.CreateOptions),
     dosAttributes: c.FileAttributes & C.SETTABLE_DOS_ATTRIBUTES,
-    admit: (o) => {
+    admit: async (o) => {
       checkOpenAccess(tree, c, a, o);
-      return admit(req, c.ShareAccess, caching, a, o);
+      if (path.stream === null) return admit(req, c.ShareAccess, caching, a, o);
+      // The stream's disposition applies once its own share modes admitted the open.
+      stream = await files.openStream(treeCall(tree, o.target.handle), path.stream, disposition, (name) => {
+        a.stream = name;
+        return admit(req, c.ShareAccess, caching, a, o);
+      });
     },
   };
   let opened: OpenResult;
   try {
     opened = await withPathStatus(() => files.open(root, request));
+    if (stream !== null) opened = streamOpenResult(opened, stream);
   } catch (e) {
     unadmit(req, a);
     throw e;
@@ -284,7 +306,8 @@ export async function create(req: SmbRequest): Promise<Reply> {
     await files.close(f, { written: false, unlink: () => null, retained: true });
     throw new SmbError(S.STATUS_USER_SESSION_DELETED, "connection closed");
   }
-  const open = registerOpen(req, id, c, opened, a, path.components.join("\\"));
+  const name = path.components.join("\\") + (a.stream === null ? "" : `:${a.stream}`);
+  const open = registerOpen(req, id, c, opened, a, name);
   const alloc = opened.action === "opened" ? 0n : requestedAllocation(c);
   const grant = grantCaching(req, a.file!, open, caching);
   const contexts = responseContexts(c, opened.attr, a.maxAccess);
@@ -312,6 +335,7 @@ function registerOpen(
     name: opened.name,
     path,
     isDir: opened.attr.type === "dir",
+    stream: a.stream,
     fileid: opened.attr.fileid,
     fileKey: a.fileKey,
     grantedAccess: a.access,

@@ -3,8 +3,10 @@
  * information. Quota is not supported.
  */
 import { createHash } from "node:crypto";
+import { streamAttr } from "../../../files/streams.ts";
+import { allocationSize, endOfFile } from "../attrs.ts";
 import * as C from "../constants.ts";
-import { FILE_INFO_CLASSES } from "../info/file-info.ts";
+import { FILE_INFO_CLASSES, type StreamEntry } from "../info/file-info.ts";
 import { FS_INFO_CLASSES } from "../info/fs-info.ts";
 import { securityDescriptor } from "../info/security.ts";
 import {
@@ -42,6 +44,21 @@ function reply(data: Buffer, outLen: number, fixed: number, variable: boolean): 
   return { status, body: w.finish() };
 }
 
+/** The file's data streams for FileStreamInformation: its own (not for a directory), then the named ones. */
+async function streamEntries(req: SmbRequest, open: Open): Promise<StreamEntry[]> {
+  const f = treeCall(open.tree, open.handle);
+  const files = req.server.ctx.files;
+  const [attr, named] = await Promise.all([files.getattr(f), files.streams(f)]);
+  const out: StreamEntry[] = [];
+  if (attr.type !== "dir")
+    out.push({ name: "::$DATA", size: endOfFile(attr), allocated: allocationSize(attr) });
+  for (const s of named) {
+    const a = streamAttr(attr, s.size);
+    out.push({ name: `:${s.name}:$DATA`, size: endOfFile(a), allocated: allocationSize(a) });
+  }
+  return out;
+}
+
 async function fileInfo(req: SmbRequest, open: Open, cls: number, outLen: number): Promise<Reply> {
   const spec = FILE_INFO_CLASSES[cls];
   if (cls === C.FileFullEaInformation) {
@@ -53,7 +70,8 @@ async function fileInfo(req: SmbRequest, open: Open, cls: number, outLen: number
   if (spec.access && !(open.grantedAccess & spec.access)) throw new SmbError(STATUS_ACCESS_DENIED);
   const attr = await req.server.ctx.files.getattr(fileCall(open));
   const deletePending = req.server.files.get(open.fileKey)?.deletePending === true;
-  const data = spec.encode(new SmbWriter(128), { open, attr, deletePending }).finish();
+  const streams = cls === C.FileStreamInformation ? await streamEntries(req, open) : undefined;
+  const data = spec.encode(new SmbWriter(128), { open, attr, deletePending, streams }).finish();
   const variable = [
     C.FileAllInformation,
     C.FileNameInformation,

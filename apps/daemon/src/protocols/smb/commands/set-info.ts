@@ -77,6 +77,8 @@ async function checkRenameSharing(req: SmbRequest, open: Open): Promise<void> {
 
 async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean): Promise<void> {
   if (!link) need(open, C.DELETE);
+  // Renaming one stream of a file to another stream name is not built.
+  if (open.stream !== null) throw new SmbError(S.STATUS_INVALID_PARAMETER, "rename of a stream");
   const { replace, name } = decodeRenameTarget(buf);
   const path = parsePath(name);
   if (path.stream || path.components.length === 0)

@@ -9,10 +9,19 @@ import * as C from "../constants.ts";
 import type { Open } from "../state.ts";
 import { type SmbWriter, utf16 } from "../wire.ts";
 
+/** One entry of FileStreamInformation: the name as listed ("::$DATA", ":name:$DATA"). */
+export interface StreamEntry {
+  name: string;
+  size: bigint;
+  allocated: bigint;
+}
+
 export interface InfoInput {
   open: Open;
   attr: FileAttr;
   deletePending: boolean;
+  /** FileStreamInformation only: the file's data streams, its own first. */
+  streams?: StreamEntry[];
 }
 
 /** The open's name as Windows reports it: the path from the share root with a leading "\". */
@@ -42,10 +51,19 @@ function all(w: SmbWriter, i: InfoInput): SmbWriter {
   return nameInfo(w, fullName(i.open));
 }
 
+/** [MS-FSCC] §2.4.43 FILE_STREAM_INFORMATION entries, each 8-byte aligned with NextEntryOffset. */
 function streams(w: SmbWriter, i: InfoInput): SmbWriter {
-  if (i.attr.type === "dir") return w;
-  const name = utf16("::$DATA");
-  return w.u32(0).u32(name.length).u64(endOfFile(i.attr)).u64(allocationSize(i.attr)).bytes(name);
+  const list = i.streams ?? [];
+  list.forEach((s, n) => {
+    const start = w.length;
+    const name = utf16(s.name);
+    w.u32(0).u32(name.length).u64(s.size).u64(s.allocated).bytes(name);
+    if (n < list.length - 1) {
+      w.align(8);
+      w.patchU32(start, w.length - start);
+    }
+  });
+  return w;
 }
 
 export interface InfoClass {
