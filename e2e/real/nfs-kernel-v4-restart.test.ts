@@ -94,7 +94,7 @@ describe("kernel NFSv4.1 client: open file and lock reclaimed after a SIGKILL an
 
   it("reclaims within the grace period, keeps writing through the same fd, keeps the lock and the data", async () => {
     const parts = [randomBytes(PART_BYTES), randomBytes(PART_BYTES)];
-    parts.forEach((p, i) => writeFileSync(join(shareDir, `part${i + 1}`), p));
+    for (const [i, p] of parts.entries()) writeFileSync(join(shareDir, `part${i + 1}`), p);
     const md5 = createHash("md5").update(Buffer.concat(parts)).digest("hex");
     const port = daemon!.port;
     let ended: string | null = null;

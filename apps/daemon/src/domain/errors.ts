@@ -26,6 +26,7 @@ export type Errno =
   | "EBADHANDLE" // malformed handle
   | "ENOTSUP"
   | "EAGAIN" // lock conflict, try again
+  | "EGRACE" // a new lock in a restart's grace period, while only reclaims are taken: try later
   | "EDEADLK"
   | "EBUSY" // e.g. store in use by a share
   | "ETIMEDOUT"

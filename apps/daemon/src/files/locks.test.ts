@@ -53,6 +53,27 @@ describe("file service locks and share reservations", () => {
     expect(files.testLock(f, { owner: "c:", kind: "exclusive", offset: 0, length: 0 })).toBeNull();
   });
 
+  it("in a grace period takes only reclaims; a waiter waits it out or is cancelled", async () => {
+    const f = await file("g");
+    let end = () => {};
+    const grace = { active: true, over: new Promise<void>((r) => (end = r)) };
+    const drop = files.addLockGrace(grace);
+    const req = { kind: "exclusive", offset: 0, length: 1 } as const;
+    await expect(files.lock(f, { ...req, owner: "nlm:a:" })).rejects.toMatchObject({ code: "EGRACE" });
+    await files.lock(f, { ...req, owner: "nlm:r:", offset: 10, reclaim: true });
+    const cancel = new AbortController();
+    const cancelled = files.lock(f, { ...req, owner: "smb:c:", wait: true, signal: cancel.signal });
+    const waiting = files.lock(f, { ...req, owner: "smb:w:", wait: true });
+    cancel.abort();
+    await expect(cancelled).rejects.toMatchObject({ code: "EAGAIN" });
+    expect(files.testLock(f, { ...req, owner: "x:" })).toBeNull();
+    grace.active = false;
+    end();
+    await waiting;
+    expect(files.testLock(f, { ...req, owner: "x:" })?.owner).toBe("smb:w:");
+    drop();
+  });
+
   it("releases an owner's locks and share reservations together, by prefix", async () => {
     const f = await file("c");
     await files.lock(f, { owner: "nfs4:7:lo:", kind: "exclusive", offset: 0, length: 1 });

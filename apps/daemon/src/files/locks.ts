@@ -4,6 +4,15 @@
  * (docs/architecture.md "Locks and share reservations"). Owners are protocol-scoped strings
  * (`nlm:…`, `smb:…`, `nfs4:…`) ending in a separator, so releasing by prefix (a client gone, a
  * lease expired) never reaches another owner.
+ *
+ * A grace period after a restart (NFSv4, RFC 8881 §8.4.2; state/grace.ts of the v4 adapter)
+ * holds for every protocol: while it runs only reclaims take locks, so a lock a client held
+ * before the restart cannot be given to someone else before it is reclaimed. Linux lockd and
+ * NFS-Ganesha answer a new NLM lock in grace with nlm4_denied_grace_period (the client retries);
+ * here a request that would wait (an SMB lock without FAIL_IMMEDIATELY) waits for the period to
+ * end and then for the lock as usual, any other gets EGRACE (NLM: DENIED_GRACE_PERIOD, SMB:
+ * STATUS_LOCK_NOT_GRANTED, as for a conflict). Samba has no grace period of its own: the kernel's
+ * nfsd/lockd grace does not reach its locks, which this closes.
  */
 import { FsError } from "../domain/errors.ts";
 import { ACCESS_MODIFY, ACCESS_READ, type LockKind, type LockRange } from "../metadata/types.ts";
@@ -21,10 +30,58 @@ export interface LockRequest {
   wait?: boolean;
   /** Ends a wait: the request fails with EAGAIN (NLM CANCEL, SMB CANCEL/CLOSE). */
   signal?: AbortSignal;
+  /** A lock held before a restart, taken again in the grace period (NLM and NFSv4 reclaims). */
+  reclaim?: boolean;
+}
+
+/** A grace period after a restart (NFSv4 adapter): while `active`, only reclaims take locks. */
+export interface LockGrace {
+  readonly active: boolean;
+  /** Resolves when the period is over. */
+  readonly over: Promise<void>;
 }
 
 export interface LockDeps extends DataDeps {
   modes: ShareModes;
+  graces: Set<LockGrace>;
+}
+
+/** Waits out every running grace period (`wait`), or EGRACE; a reclaim passes. */
+async function passGrace(d: LockDeps, r: LockRequest): Promise<void> {
+  if (r.reclaim === true) return;
+  for (let g = activeGrace(d); g !== undefined; g = activeGrace(d)) {
+    if (r.wait !== true) throw new FsError("EGRACE");
+    await abortable(g.over, r.signal);
+  }
+}
+
+function activeGrace(d: LockDeps): LockGrace | undefined {
+  for (const g of d.graces) {
+    if (g.active) return g;
+    d.graces.delete(g);
+  }
+  return undefined;
+}
+
+function abortable(p: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return p;
+  if (signal.aborted) return Promise.reject(new FsError("EAGAIN", "lock wait cancelled"));
+  return new Promise((resolve, reject) => {
+    const stop = () => reject(new FsError("EAGAIN", "lock wait cancelled"));
+    signal.addEventListener("abort", stop, { once: true });
+    p.then(() => {
+      signal.removeEventListener("abort", stop);
+      resolve();
+    }, reject);
+  });
+}
+
+/** A grace period for every protocol's locks until it is over (FileService.addLockGrace). */
+export function addLockGrace(d: LockDeps, g: LockGrace): () => void {
+  if (g.active) d.graces.add(g);
+  return () => {
+    d.graces.delete(g);
+  };
 }
 
 /**
@@ -38,9 +95,10 @@ export function fileKey(f: FileCall): string {
 
 /**
  * Takes `r` for its owner (replacing the owner's own locks over the range, POSIX style); EAGAIN
- * on conflict without `wait`, EDEADLK when waiting would deadlock.
+ * on conflict without `wait`, EDEADLK when waiting would deadlock, EGRACE in a grace period.
  */
-export function lock(d: LockDeps, f: FileCall, r: LockRequest): Promise<void> {
+export async function lock(d: LockDeps, f: FileCall, r: LockRequest): Promise<void> {
+  await passGrace(d, r);
   const range: LockRange = { owner: r.owner, kind: r.kind, offset: r.offset, length: r.length };
   return d.metadata.lock(f.handle, range, r.wait === true, r.signal);
 }

@@ -29,8 +29,10 @@ import { type ChangeGate, type DirChangeListener, FileChanges } from "./changes.
 import { type CloseRequest, close } from "./close.ts";
 import { commit, read, write } from "./data.ts";
 import {
+  addLockGrace,
   checkLockAccess,
   type LockDeps,
+  type LockGrace,
   type LockRequest,
   lock,
   locksOf,
@@ -113,6 +115,7 @@ export class FileService {
       metadata: deps.metadata,
       payload: deps.payload,
       modes: new ShareModes(),
+      graces: new Set(),
       changes,
       traffic: deps.traffic,
     };
@@ -339,6 +342,14 @@ export class FileService {
   /** EACCES unless the caller may take a shared (read) or exclusive (write) lock on the file. */
   checkLockAccess(f: FileCall, exclusive: boolean): Promise<void> {
     return checkLockAccess(this.d, f, exclusive);
+  }
+
+  /**
+   * A restart's grace period for every protocol's locks (files/locks.ts): new locks wait or get
+   * EGRACE while it is active. Returns the function that removes it.
+   */
+  addLockGrace(g: LockGrace): () => void {
+    return addLockGrace(this.d, g);
   }
 
   /** The owner's open share reservation on the file (files/share-modes.ts); EBUSY on conflict. */

@@ -35,6 +35,7 @@ const ERRNO_TO_NFS3: Record<Errno, number> = {
   ETIMEDOUT: c.NFS3ERR_JUKEBOX,
   EJUKEBOX: c.NFS3ERR_JUKEBOX,
   EDEADLK: c.NFS3ERR_JUKEBOX,
+  EGRACE: c.NFS3ERR_JUKEBOX,
   // NFSv3 has no ELOOP status; INVAL is the closest (the server never follows symlinks itself).
   ELOOP: c.NFS3ERR_INVAL,
   EBADCOOKIE: c.NFS3ERR_BAD_COOKIE,

@@ -35,6 +35,8 @@ const ERRNO_TO_NFS4: Record<Errno, number> = {
   // A byte range another owner holds: RFC 8881 §18.22.4 READ/WRITE answer LOCKED.
   EAGAIN: c.NFS4ERR_LOCKED,
   EDEADLK: c.NFS4ERR_DEADLOCK,
+  // RFC 8881 §15.1.9.2: a new lock while the grace period runs.
+  EGRACE: c.NFS4ERR_GRACE,
   // Transient conditions: the client retries later (RFC 8881 §15.1.1.3 NFS4ERR_DELAY).
   EBUSY: c.NFS4ERR_DELAY,
   ETIMEDOUT: c.NFS4ERR_DELAY,

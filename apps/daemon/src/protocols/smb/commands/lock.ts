@@ -96,7 +96,9 @@ async function acquire(req: SmbRequest, open: Open, e: LockElement, blocking: bo
   try {
     await files.lock(f, range);
   } catch (err) {
-    if (!blocking || !(isFsError(err, "EAGAIN") || isFsError(err, "EDEADLK"))) throw err;
+    // A grace period (files/locks.ts) is waited out like a conflicting lock.
+    const waits = ["EAGAIN", "EDEADLK", "EGRACE"] as const;
+    if (!blocking || !waits.some((code) => isFsError(err, code))) throw err;
     const signal = req.goAsync();
     // CANCEL aborts through `signal`; closing the open aborts through its own waiter.
     const waiter = new AbortController();

@@ -23,6 +23,7 @@ export interface NlmRes {
 
 const FS_TO_NLM: Record<string, number> = {
   EAGAIN: n.NLM4_DENIED,
+  EGRACE: n.NLM4_DENIED_GRACE_PERIOD,
   ESTALE: n.NLM4_STALE_FH,
   EBADHANDLE: n.NLM4_STALE_FH,
   EROFS: n.NLM4_ROFS,

@@ -27,7 +27,8 @@ async function doLock(env: NlmEnv, call: CallContext, a: LockArgs): Promise<NlmR
     const range = toLockRange(a.lock, a.exclusive, host);
     if (blocked.isWaiting(a.lock.fh, range)) return { cookie, stat: n.NLM4_BLOCKED };
     try {
-      await files.lock(file, range);
+      // A new lock in a grace period: DENIED_GRACE_PERIOD (EGRACE), a reclaim is taken.
+      await files.lock(file, { ...range, reclaim: a.reclaim });
       return { cookie, stat: n.NLM4_GRANTED };
     } catch (e) {
       if (!a.block || !isFsError(e, "EAGAIN")) throw e;

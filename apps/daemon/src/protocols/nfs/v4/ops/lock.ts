@@ -62,7 +62,7 @@ export const lock = defineOp<LockArgs>({
     const client = c.env.state.clients.get(st.clientId);
     if (a.reclaim) locking.checkReclaim(client);
     else locking.checkNew();
-    const r = await locking.locks.lock(st, a.range, access);
+    const r = await locking.locks.lock(st, { ...a.range, reclaim: a.reclaim }, access);
     if (!("seqid" in r)) throw deniedError(r);
     c.currentStateid = r;
     return (w) => encodeStateid(w, r);

@@ -18,6 +18,8 @@ export interface GraceOptions {
 }
 
 const key = (owner: Buffer) => owner.toString("hex");
+/** The end-of-period timer never re-checks more often than this. */
+const GRACE_RECHECK_MS_MIN = 1000;
 
 export class GracePeriod {
   /** Owners that may reclaim: the confirmed records from before the restart. */
@@ -29,6 +31,15 @@ export class GracePeriod {
   private readonly done = new Set<string>();
   private readonly endsAt: number;
   private ended = false;
+  private endNow: () => void = () => {};
+  /**
+   * Resolves when the period ends (its time is up, or every recorded client said
+   * RECLAIM_COMPLETE): locks of other protocols waiting it out go on (files/locks.ts).
+   */
+  readonly over: Promise<void> = new Promise((resolve) => {
+    this.endNow = resolve;
+  });
+  private timer: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly o: GraceOptions,
@@ -38,7 +49,25 @@ export class GracePeriod {
     this.loaded = new Set(records.map((r) => key(r.owner)));
     this.endsAt = o.now() + o.graceMs;
     // Nobody to wait for: no grace period at all (a fresh daemon serves at once).
-    if (this.previous.size === 0) this.ended = true;
+    if (this.previous.size === 0) this.end();
+    else this.arm();
+  }
+
+  /** Checks again when the period should be over (`now` decides, so a test clock is honoured). */
+  private arm(): void {
+    this.timer = setTimeout(
+      () => {
+        if (this.active) this.arm();
+      },
+      Math.max(this.endsAt - this.o.now(), GRACE_RECHECK_MS_MIN),
+    ).unref();
+  }
+
+  private end(): void {
+    this.ended = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.endNow();
   }
 
   /** Reads the persisted records and starts the grace period. */
@@ -48,7 +77,7 @@ export class GracePeriod {
 
   /** True while new opens and locks must wait (NFS4ERR_GRACE). */
   get active(): boolean {
-    if (!this.ended && this.o.now() >= this.endsAt) this.ended = true;
+    if (!this.ended && this.o.now() >= this.endsAt) this.end();
     return !this.ended;
   }
 
@@ -80,7 +109,7 @@ export class GracePeriod {
   reclaimComplete(owner: Buffer): void {
     const k = key(owner);
     this.done.add(k);
-    if ([...this.previous].every((p) => this.done.has(p))) this.ended = true;
+    if (!this.ended && [...this.previous].every((p) => this.done.has(p))) this.end();
   }
 
   /** A client forgotten (lease expired, DESTROY_CLIENTID): its record goes. */

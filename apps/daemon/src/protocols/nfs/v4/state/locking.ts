@@ -23,6 +23,7 @@ export class Nfs4Locking {
   /** Resolves once the persisted records are read; until then every new open or lock waits. */
   readonly ready: Promise<GracePeriod>;
   private grace: GracePeriod | null = null;
+  private readonly dropGrace: () => void;
   /** Open stateids (`other` as hex) holding a file service open reference (holdOpen). */
   private readonly held = new Map<string, { file: FileCall; clientId: bigint }>();
 
@@ -54,6 +55,15 @@ export class Nfs4Locking {
       if (g.active) this.logger.info({ ms: g.remainingMs }, "nfs4 grace period: clients may reclaim");
       return g;
     });
+    // The grace period holds for NLM and SMB locks too (files/locks.ts), from now: until the
+    // records are read nobody knows whether there is one.
+    const active = () => this.grace === null || this.grace.active;
+    this.dropGrace = files.addLockGrace({
+      get active() {
+        return active();
+      },
+      over: this.ready.then((g) => g.over),
+    });
   }
 
   start(): void {
@@ -69,6 +79,7 @@ export class Nfs4Locking {
 
   stop(): void {
     this.lease.stop();
+    this.dropGrace();
   }
 
   /** A non-reclaim OPEN or LOCK: NFS4ERR_GRACE while reclaims run (or records are still read). */

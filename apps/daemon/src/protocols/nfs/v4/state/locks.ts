@@ -96,6 +96,8 @@ export interface LockRequest4 {
   exclusive: boolean;
   offset: bigint;
   length: bigint;
+  /** LOCK4args.reclaim: taken again in the grace period (locking.ts checked it may be). */
+  reclaim?: boolean;
 }
 
 export class LockStateTable {
@@ -174,7 +176,7 @@ export class LockStateTable {
     const owner = lockOwnerString(st.clientId, st.owner);
     const holder = this.files.testLock(st.file, { owner, kind, ...range });
     if (holder !== null) return denied(holder);
-    await this.files.lock(st.file, { owner, kind, ...range });
+    await this.files.lock(st.file, { owner, kind, ...range, reclaim: r.reclaim === true });
     return this.bump(st);
   }
 

@@ -1,0 +1,104 @@
+/**
+ * The NFSv4 grace period holds for NLM and SMB locks too (files/locks.ts): after a start with a
+ * recorded v4 client (one that held state before a restart), a new NLM lock is answered
+ * DENIED_GRACE_PERIOD (blocking or not) and an NLM reclaim is granted; an SMB lock with
+ * FAIL_IMMEDIATELY is refused and a blocking one waits (STATUS_PENDING) until the grace period
+ * ends — here because the recorded client sent RECLAIM_COMPLETE, so no clock is involved. After
+ * it, NLM and SMB lock as usual. The NFS adapter (NLM on its port) and the SMB server share one
+ * file service, as in the daemon.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemoryNfs4ClientStore } from "../../apps/daemon/src/domain/nfs4-clients.ts";
+import type { ProtocolAdapter } from "../../apps/daemon/src/protocols/adapter.ts";
+import { createNfsAdapter } from "../../apps/daemon/src/protocols/nfs/adapter.ts";
+import * as n from "../../apps/daemon/src/protocols/nfs/nlm/constants.ts";
+import { encodeNlm4Lock, type Nlm4Lock } from "../../apps/daemon/src/protocols/nfs/nlm/types.ts";
+import { RpcClient } from "../../apps/daemon/src/protocols/nfs/rpc/client.ts";
+import { NLM_PROGRAM } from "../../apps/daemon/src/protocols/nfs/rpc/constants.ts";
+import * as k from "../../apps/daemon/src/protocols/nfs/v4/constants.ts";
+import { Nfs4Client, ROOT } from "../../apps/daemon/src/protocols/nfs/v4/testing/client.ts";
+import * as C from "../../apps/daemon/src/protocols/smb/constants.ts";
+import * as S from "../../apps/daemon/src/protocols/smb/ntstatus.ts";
+import { closeBody, lockBody, open } from "../../apps/daemon/src/protocols/smb/testing/bodies.ts";
+import { useSmbHarness } from "../../apps/daemon/src/protocols/smb/testing/fixture.ts";
+
+const OWNER = "grace-client";
+
+describe("the NFSv4 grace period over NLM and SMB locks", () => {
+  const smb = useSmbHarness();
+  let nfs: ProtocolAdapter;
+
+  beforeAll(async () => {
+    // A client this daemon knew before its "restart": its record starts a grace period.
+    const records = new MemoryNfs4ClientStore();
+    await records.put({
+      owner: Buffer.from(OWNER),
+      clientId: 7n,
+      verifier: Buffer.alloc(8, 1),
+      principal: "unix:0",
+      minorVersion: 1,
+      confirmed: true,
+      reclaimComplete: false,
+    });
+    nfs = createNfsAdapter({ host: "127.0.0.1", port: 0 }, { ...smb.h.ctx, nfs4Clients: records });
+    await nfs.serve();
+  });
+
+  afterAll(async () => {
+    await nfs?.stop();
+  });
+
+  it("refuses new NLM locks, grants NLM reclaims, holds SMB locks until RECLAIM_COMPLETE", async () => {
+    const c = await smb.login();
+    const f = await open(c, "graced");
+    const v4 = await Nfs4Client.connect(nfs.port);
+    const rpc = await RpcClient.connect(nfs.port);
+    try {
+      await v4.createSession(OWNER);
+      const fh = await v4.walk("/export/graced");
+      const nlmLock = async (offset: bigint, o: { block?: boolean; reclaim?: boolean } = {}) => {
+        const l: Nlm4Lock = { callerName: "hostA", fh, oh: Buffer.from("oh"), svid: 1, offset, len: 10n };
+        const r = await rpc.call(
+          NLM_PROGRAM,
+          n.NLM_V4,
+          n.NLMPROC4_LOCK,
+          (w) => {
+            w.opaque(Buffer.from("ck"))
+              .bool(o.block ?? false)
+              .bool(true);
+            encodeNlm4Lock(w, l);
+            w.bool(o.reclaim ?? false).int32(1);
+          },
+          ROOT,
+        );
+        r.opaque(64);
+        return r.uint32();
+      };
+      const smbLock = (offset: bigint, flags: number) =>
+        c.send(C.SMB2_LOCK, lockBody(f, [{ offset, length: 1n, flags }]));
+
+      expect(await nlmLock(0n)).toBe(n.NLM4_DENIED_GRACE_PERIOD);
+      expect(await nlmLock(0n, { block: true })).toBe(n.NLM4_DENIED_GRACE_PERIOD);
+      expect(await nlmLock(0n, { reclaim: true })).toBe(n.NLM4_GRANTED);
+      const now = C.SMB2_LOCKFLAG_EXCLUSIVE_LOCK | C.SMB2_LOCKFLAG_FAIL_IMMEDIATELY;
+      expect((await smbLock(100n, now)).status).toBe(S.STATUS_LOCK_NOT_GRANTED);
+
+      // A blocking SMB lock goes async and waits for the end of the grace period.
+      const pending = c.interim.length;
+      const waited = smbLock(100n, C.SMB2_LOCKFLAG_EXCLUSIVE_LOCK);
+      while (c.interim.length === pending) await new Promise((r) => setTimeout(r, 10));
+      expect(c.interim.at(-1)?.status).toBe(S.STATUS_PENDING);
+      const rc = await v4.call([(w) => w.uint32(k.OP_RECLAIM_COMPLETE).bool(false)]);
+      expect(rc.status).toBe(k.NFS4_OK);
+      expect((await waited).status).toBe(0);
+
+      // Over: NLM locks as usual, and the SMB lock it waited for is held.
+      expect(await nlmLock(20n)).toBe(n.NLM4_GRANTED);
+      expect(await nlmLock(95n)).toBe(n.NLM4_DENIED);
+      await c.send(C.SMB2_CLOSE, closeBody(f));
+    } finally {
+      v4.close();
+      rpc.close();
+    }
+  });
+});
