@@ -64,14 +64,29 @@ export async function smbclient(
   );
 }
 
-/** An smbclient session left open at its prompt, so the daemon lists it as a connected client. */
-export function smbSession(port: number, share: string, user: string, password: string): ChildProcess {
+/**
+ * An smbclient session left open, so the daemon lists it as a connected client: at its prompt, or
+ * after running `commands` (smbclient runs piped commands only at end of input, so they go in
+ * `-c`, and a last `notify` on the share root waits for changes until the process is killed).
+ */
+export function smbSession(
+  port: number,
+  share: string,
+  user: string,
+  password: string,
+  commands?: string,
+): ChildProcess {
   return spawn(
     "smbclient",
-    [`//127.0.0.1/${share.replace(/^\//, "")}`, "-p", String(port), "-U", `${user}%${password}`],
-    {
-      stdio: ["pipe", "pipe", "pipe"],
-    },
+    [
+      `//127.0.0.1/${share.replace(/^\//, "")}`,
+      "-p",
+      String(port),
+      "-U",
+      `${user}%${password}`,
+      ...(commands === undefined ? [] : ["-c", `${commands}; notify \\`]),
+    ],
+    { stdio: ["pipe", "pipe", "pipe"] },
   );
 }
 

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { PageHeader } from "@/components/ui/card";
 import { requireRole } from "@/lib/session";
-import { StoresSection } from "./_components/stores-section";
+import { StoresView } from "./_components/stores-view";
 
 export const metadata: Metadata = { title: "Stores" };
 
@@ -14,10 +14,7 @@ export default async function StoresPage() {
         title="Stores"
         description="Metadata stores hold the file tree; block stores hold file content in 4 MiB blocks. Shares name one of each."
       />
-      <div className="space-y-10">
-        <StoresSection kind="metadata" canEdit={canEdit} />
-        <StoresSection kind="block" canEdit={canEdit} />
-      </div>
+      <StoresView canEdit={canEdit} />
     </>
   );
 }

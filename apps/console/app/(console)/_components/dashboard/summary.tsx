@@ -9,13 +9,23 @@ import { useTRPC } from "@/lib/trpc";
 const SUMMARY_REFRESH_MS = 5_000;
 
 /** A summary card; with `href` the whole card links to that page (the label's link covers it). */
-function Stat({ label, href, children }: { label: string; href?: string; children: ReactNode }) {
+function Stat({
+  label,
+  href,
+  className = "",
+  children,
+}: {
+  label: string;
+  href?: string;
+  className?: string;
+  children: ReactNode;
+}) {
   return (
     // biome-ignore lint/a11y/useSemanticElements: a <fieldset> is for form controls; this groups a term and its value.
     <div
       role="group"
       aria-label={label}
-      className="relative rounded-lg border border-slate-200 bg-white p-4 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900"
+      className={`relative min-w-0 rounded-lg border border-slate-200 bg-white p-4 shadow-sm hover:border-indigo-300 dark:border-slate-800 dark:bg-slate-900 ${className}`}
     >
       <dt className="text-xs font-medium tracking-wide text-slate-500 uppercase">
         {href === undefined ? (
@@ -68,7 +78,7 @@ export function Summary() {
   const count = (n: number | undefined) => (n === undefined ? "…" : n);
   const h = health.data;
   return (
-    <dl aria-label="Summary" className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-8">
+    <dl aria-label="Summary" className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-9">
       <Stat label="Health">
         {health.isError ? (
           <Badge tone="red">unreachable</Badge>
@@ -91,8 +101,16 @@ export function Summary() {
           "…"
         )}
       </Stat>
-      <Stat label="Daemon">
-        {h ? <span className="font-mono text-base break-all">{h.daemon.name}</span> : "…"}
+      {/* Two columns wide, and wrapped only where the name allows it (after a hyphen, as
+          `<hostname>-<id>` reads): never inside a word, unless one word alone is wider than the card. */}
+      <Stat label="Daemon" className="col-span-2">
+        {h ? (
+          <span className="block font-mono text-sm [overflow-wrap:break-word] [word-break:normal]">
+            {h.daemon.name}
+          </span>
+        ) : (
+          "…"
+        )}
       </Stat>
       <Stat label="Shares" href="/shares">
         {count(shares.data?.length)}

@@ -49,17 +49,31 @@ export function AdaptersView({ canEdit }: { canEdit: boolean }) {
         rows={adapters.data}
         rowKey={(a) => a.type}
         columns={[
-          { header: "Adapter", cell: (a) => <span className="font-medium">{a.type.toUpperCase()}</span> },
-          { header: "Status", cell: (a) => <AdapterState status={a.status} /> },
-          { header: "Port", cell: (a) => <span className="font-mono">{a.status.port}</span> },
+          {
+            header: "Adapter",
+            sort: (a) => a.type,
+            cell: (a) => <span className="font-medium">{a.type.toUpperCase()}</span>,
+          },
+          {
+            header: "Status",
+            sort: (a) => (a.status.running ? "running" : "stopped"),
+            cell: (a) => <AdapterState status={a.status} />,
+          },
+          {
+            header: "Port",
+            sort: (a) => a.status.port,
+            cell: (a) => <span className="font-mono">{a.status.port}</span>,
+          },
           {
             header: "Uptime",
+            sort: (a) =>
+              a.status.running && a.status.since ? now - new Date(a.status.since).getTime() : null,
             cell: (a) =>
               a.status.running && a.status.since
                 ? formatDuration((now - new Date(a.status.since).getTime()) / 1000)
                 : "—",
           },
-          { header: "Connections", cell: (a) => a.status.connections },
+          { header: "Connections", sort: (a) => a.status.connections, cell: (a) => a.status.connections },
           {
             header: "Actions",
             className: "text-right whitespace-nowrap",

@@ -157,21 +157,35 @@ export function AuditView() {
           label="Audit log"
           rows={rows}
           rowKey={(r) => String(r.id)}
+          paged={false}
+          initialSort={{ column: "When", direction: "descending" }}
           columns={[
-            { header: "When", className: "whitespace-nowrap", cell: (r) => formatDate(r.at) },
-            { header: "Actor", cell: (r) => r.actor },
+            {
+              header: "When",
+              className: "whitespace-nowrap",
+              sort: (r) => new Date(r.at).getTime(),
+              cell: (r) => formatDate(r.at),
+            },
+            { header: "Actor", sort: (r) => r.actor, cell: (r) => r.actor },
             {
               header: "Address",
+              sort: (r) => r.address,
               cell: (r) => <span className="font-mono text-xs">{r.address ?? "—"}</span>,
             },
-            { header: "Action", cell: (r) => <span className="font-mono text-xs">{r.action}</span> },
-            { header: "Target", cell: (r) => r.target ?? "—" },
+            {
+              header: "Action",
+              sort: (r) => r.action,
+              cell: (r) => <span className="font-mono text-xs">{r.action}</span>,
+            },
+            { header: "Target", sort: (r) => r.target, cell: (r) => r.target ?? "—" },
             {
               header: "Result",
+              sort: (r) => r.result,
               cell: (r) => <Badge tone={r.result === "ok" ? "green" : "red"}>{r.result}</Badge>,
             },
             {
               header: "Detail",
+              sort: (r) => r.detail,
               cell: (r) => <span className="text-xs text-slate-500">{r.detail ?? ""}</span>,
             },
           ]}

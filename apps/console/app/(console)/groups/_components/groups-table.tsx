@@ -19,10 +19,11 @@ export function GroupsTable({
       rows={rows}
       rowKey={(g) => g.name}
       columns={[
-        { header: "Name", cell: (g) => <span className="font-medium">{g.name}</span> },
-        { header: "GID", cell: (g) => g.gid },
+        { header: "Name", sort: (g) => g.name, cell: (g) => <span className="font-medium">{g.name}</span> },
+        { header: "GID", sort: (g) => g.gid, cell: (g) => g.gid },
         {
           header: "Members",
+          sort: (g) => g.members.length,
           cell: (g) =>
             g.members.length === 0 ? <span className="text-slate-400">none</span> : g.members.join(", "),
         },

@@ -4,7 +4,6 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useDeferredValue, useState } from "react";
 import { ConfirmDialog } from "@/components/dialogs/confirm-dialog";
-import { Pagination, usePaged } from "@/components/tables/table";
 import { Button } from "@/components/ui/button";
 import { EmptyState, ErrorBanner } from "@/components/ui/card";
 import { SearchInput } from "@/components/ui/search-input";
@@ -35,7 +34,6 @@ export function GroupsView({ canEdit }: { canEdit: boolean }) {
       String(g.gid) === needle ||
       g.members.some((m) => m.toLowerCase().includes(needle)),
   );
-  const paged = usePaged(shown);
   const remove = useMutation(
     trpc.groups.delete.mutationOptions({
       onSuccess: (_d, v) => {
@@ -72,12 +70,7 @@ export function GroupsView({ canEdit }: { canEdit: boolean }) {
       {groups.data && groups.data.length > 0 && shown.length === 0 ? (
         <EmptyState title="No groups match">Change or clear the search.</EmptyState>
       ) : null}
-      {shown.length > 0 ? (
-        <>
-          <GroupsTable rows={paged.visible} canEdit={canEdit} onOpen={setOpen} />
-          <Pagination {...paged} total={shown.length} />
-        </>
-      ) : null}
+      {shown.length > 0 ? <GroupsTable rows={shown} canEdit={canEdit} onOpen={setOpen} /> : null}
       {open?.kind === "create" ? <GroupFormDialog onClose={close} /> : null}
       {open?.kind === "edit" ? <GroupFormDialog group={open.group} onClose={close} /> : null}
       {open?.kind === "members" ? (

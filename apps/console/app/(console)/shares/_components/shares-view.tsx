@@ -2,7 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useDeferredValue, useState } from "react";
-import { DataTable, Pagination, usePaged } from "@/components/tables/table";
+import { DataTable } from "@/components/tables/table";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState, ErrorBanner } from "@/components/ui/card";
@@ -35,7 +35,6 @@ export function SharesView({ canEdit }: { canEdit: boolean }) {
     (s) =>
       needle === "" || [s.name, s.metadataStore, s.blockStore].some((v) => v.toLowerCase().includes(needle)),
   );
-  const paged = usePaged(shown);
   const holds = (name: string) => usage.data?.find((u) => u.name === name);
   return (
     <div className="space-y-4">
@@ -63,70 +62,71 @@ export function SharesView({ canEdit }: { canEdit: boolean }) {
         <EmptyState title="No shares match">Change or clear the search.</EmptyState>
       ) : null}
       {shown.length > 0 ? (
-        <>
-          <DataTable
-            label="Shares"
-            rows={paged.visible}
-            rowKey={(s) => s.name}
-            columns={[
-              {
-                header: "Name",
-                cell: (s) => (
-                  <Link
-                    href={shareHref(s.name)}
-                    className="font-medium text-indigo-700 hover:underline dark:text-indigo-300"
-                  >
-                    {s.name}
-                  </Link>
-                ),
+        <DataTable
+          label="Shares"
+          rows={shown}
+          rowKey={(s) => s.name}
+          columns={[
+            {
+              header: "Name",
+              sort: (s) => s.name,
+              cell: (s) => (
+                <Link
+                  href={shareHref(s.name)}
+                  className="font-medium text-indigo-700 hover:underline dark:text-indigo-300"
+                >
+                  {s.name}
+                </Link>
+              ),
+            },
+            { header: "Metadata store", sort: (s) => s.metadataStore, cell: (s) => s.metadataStore },
+            { header: "Block store", sort: (s) => s.blockStore, cell: (s) => s.blockStore },
+            {
+              header: "Protocols",
+              sort: (s) => [s.nfs ? "NFS" : "", s.smb ? "SMB" : ""].join(" ").trim() || "none",
+              cell: (s) => (
+                <span className="flex gap-1">
+                  {s.nfs ? <Badge tone="indigo">NFS</Badge> : null}
+                  {s.smb ? <Badge tone="indigo">SMB</Badge> : null}
+                  {!s.nfs && !s.smb ? <Badge>none</Badge> : null}
+                </span>
+              ),
+            },
+            {
+              header: "Access",
+              sort: (s) => (s.readOnly ? "read-only" : "read-write"),
+              cell: (s) =>
+                s.readOnly ? <Badge tone="amber">read-only</Badge> : <Badge tone="green">read-write</Badge>,
+            },
+            { header: "Squash", sort: (s) => s.squash, cell: (s) => s.squash },
+            {
+              header: "Holds",
+              sort: (s) => holds(s.name)?.bytes,
+              cell: (s) => {
+                const u = holds(s.name);
+                return u === undefined ? <span className="text-slate-400">—</span> : usageText(u);
               },
-              { header: "Metadata store", cell: (s) => s.metadataStore },
-              { header: "Block store", cell: (s) => s.blockStore },
-              {
-                header: "Protocols",
-                cell: (s) => (
-                  <span className="flex gap-1">
-                    {s.nfs ? <Badge tone="indigo">NFS</Badge> : null}
-                    {s.smb ? <Badge tone="indigo">SMB</Badge> : null}
-                    {!s.nfs && !s.smb ? <Badge>none</Badge> : null}
-                  </span>
-                ),
-              },
-              {
-                header: "Access",
-                cell: (s) =>
-                  s.readOnly ? <Badge tone="amber">read-only</Badge> : <Badge tone="green">read-write</Badge>,
-              },
-              { header: "Squash", cell: (s) => s.squash },
-              {
-                header: "Holds",
-                cell: (s) => {
-                  const u = holds(s.name);
-                  return u === undefined ? <span className="text-slate-400">—</span> : usageText(u);
-                },
-              },
-              {
-                header: "Actions",
-                className: "text-right whitespace-nowrap",
-                cell: (s) => (
-                  <span className="flex justify-end gap-1">
-                    {ROW_TABS.map((t) => (
-                      <Link
-                        key={t.id}
-                        href={`${shareHref(s.name)}?tab=${t.id}`}
-                        aria-label={`${t.label} of ${s.name}`}
-                        className="rounded-md border border-slate-300 px-2 py-1 text-xs font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
-                      >
-                        {t.label}
-                      </Link>
-                    ))}
-                  </span>
-                ),
-              },
-            ]}
-          />
-          <Pagination {...paged} total={shown.length} />
-        </>
+            },
+            {
+              header: "Actions",
+              className: "text-right whitespace-nowrap",
+              cell: (s) => (
+                <span className="flex justify-end gap-1">
+                  {ROW_TABS.map((t) => (
+                    <Link
+                      key={t.id}
+                      href={`${shareHref(s.name)}?tab=${t.id}`}
+                      aria-label={`${t.label} of ${s.name}`}
+                      className="rounded-md border border-slate-300 px-2 py-1 text-xs font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+                    >
+                      {t.label}
+                    </Link>
+                  ))}
+                </span>
+              ),
+            },
+          ]}
+        />
       ) : null}
       {creating ? <ShareCreateDialog onClose={() => setCreating(false)} /> : null}
     </div>

@@ -2,7 +2,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ConfirmDialog } from "@/components/dialogs/confirm-dialog";
-import { Pagination, usePaged } from "@/components/tables/table";
 import { Button } from "@/components/ui/button";
 import { EmptyState, ErrorBanner } from "@/components/ui/card";
 import { Loading } from "@/components/ui/spinner";
@@ -12,6 +11,7 @@ import { useTRPC } from "@/lib/trpc";
 import { useStoreApi } from "./store-api";
 import { StoreFormDialog } from "./store-form-dialog";
 import type { StoreKind } from "./store-kinds";
+import { configSummary } from "./store-kinds";
 import { StoresTable } from "./stores-table";
 
 export interface StoreRow {
@@ -29,7 +29,16 @@ const USAGE_REFRESH_MS = 5000;
 
 export type Open = { kind: "create" } | { kind: "edit" | "delete"; store: StoreRow } | null;
 
-export function StoresSection({ kind, canEdit }: { kind: StoreKind; canEdit: boolean }) {
+export function StoresSection({
+  kind,
+  canEdit,
+  needle,
+}: {
+  kind: StoreKind;
+  canEdit: boolean;
+  /** Lower-cased search text ("" shows all). */
+  needle: string;
+}) {
   const trpc = useTRPC();
   const api = useStoreApi(kind);
   const qc = useQueryClient();
@@ -38,7 +47,6 @@ export function StoresSection({ kind, canEdit }: { kind: StoreKind; canEdit: boo
   const stores = useQuery(api.list.queryOptions());
   const shares = useQuery(trpc.shares.list.queryOptions());
   const usage = useQuery({ ...trpc.shares.usage.queryOptions(), refetchInterval: USAGE_REFRESH_MS });
-  const paged = usePaged<StoreRow>(stores.data ?? []);
   const remove = useMutation(
     api.delete.mutationOptions({
       onSuccess: (_d, v) => {
@@ -63,6 +71,13 @@ export function StoresSection({ kind, canEdit }: { kind: StoreKind; canEdit: boo
     });
   };
   const title = TITLES[kind];
+  const shown = (stores.data ?? []).filter(
+    (s) =>
+      needle === "" ||
+      [s.name, s.type, configSummary(s.type, s.config), ...usedBy(s.name)].some((v) =>
+        v.toLowerCase().includes(needle),
+      ),
+  );
   return (
     <section aria-labelledby={`${kind}-stores`} className="space-y-3">
       <div className="flex items-center justify-between">
@@ -80,18 +95,18 @@ export function StoresSection({ kind, canEdit }: { kind: StoreKind; canEdit: boo
           A share needs one metadata store and one block store.
         </EmptyState>
       ) : null}
-      {stores.data && stores.data.length > 0 ? (
-        <>
-          <StoresTable
-            kind={kind}
-            rows={paged.visible}
-            canEdit={canEdit}
-            usedBy={usedBy}
-            holds={holds}
-            onOpen={setOpen}
-          />
-          <Pagination {...paged} total={stores.data.length} />
-        </>
+      {stores.data && stores.data.length > 0 && shown.length === 0 ? (
+        <EmptyState title={`No ${kind} stores match`}>Change or clear the search.</EmptyState>
+      ) : null}
+      {shown.length > 0 ? (
+        <StoresTable
+          kind={kind}
+          rows={shown}
+          canEdit={canEdit}
+          usedBy={usedBy}
+          holds={holds}
+          onOpen={setOpen}
+        />
       ) : null}
       {open?.kind === "create" ? <StoreFormDialog kind={kind} onClose={() => setOpen(null)} /> : null}
       {open?.kind === "edit" ? (

@@ -30,15 +30,17 @@ export function StoresTable({
       rows={rows}
       rowKey={(s) => s.name}
       columns={[
-        { header: "Name", cell: (s) => <span className="font-medium">{s.name}</span> },
-        { header: "Type", cell: (s) => <Badge>{s.type}</Badge> },
+        { header: "Name", sort: (s) => s.name, cell: (s) => <span className="font-medium">{s.name}</span> },
+        { header: "Type", sort: (s) => s.type, cell: (s) => <Badge>{s.type}</Badge> },
         {
           header: "Location",
+          sort: (s) => configSummary(s.type, s.config),
           cell: (s) => <span className="font-mono text-xs break-all">{configSummary(s.type, s.config)}</span>,
         },
         { header: "Health", cell: (s) => <StoreHealthBadge kind={kind} name={s.name} /> },
         {
           header: "Used by",
+          sort: (s) => usedBy(s.name).join(", "),
           cell: (s) => {
             const list = usedBy(s.name);
             return list.length === 0 ? <span className="text-slate-400">no share</span> : list.join(", ");
@@ -46,6 +48,7 @@ export function StoresTable({
         },
         {
           header: "Holds",
+          sort: (s) => holds(s.name)?.bytes,
           cell: (s) => {
             const u = holds(s.name);
             return u === null ? <span className="text-slate-400">—</span> : usageText(u);

@@ -25,15 +25,21 @@ export function UsersTable({
       rows={rows}
       rowKey={(u) => u.username}
       columns={[
-        { header: "Username", cell: (u) => <span className="font-medium">{u.username}</span> },
-        { header: "UID", cell: (u) => u.uid },
-        { header: "GID", cell: (u) => u.gid },
+        {
+          header: "Username",
+          sort: (u) => u.username,
+          cell: (u) => <span className="font-medium">{u.username}</span>,
+        },
+        { header: "UID", sort: (u) => u.uid, cell: (u) => u.uid },
+        { header: "GID", sort: (u) => u.gid, cell: (u) => u.gid },
         {
           header: "Role",
+          sort: (u) => u.role,
           cell: (u) => <Badge tone={u.role === "admin" ? "indigo" : "slate"}>{u.role}</Badge>,
         },
         {
           header: "Status",
+          sort: (u) => `${u.enabled ? "enabled" : "disabled"}${u.mustChangePassword ? " must change" : ""}`,
           cell: (u) => (
             <span className="flex flex-wrap gap-1">
               {u.enabled ? <Badge tone="green">enabled</Badge> : <Badge tone="red">disabled</Badge>}

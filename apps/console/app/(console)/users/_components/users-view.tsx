@@ -4,7 +4,6 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { inferRouterOutputs } from "@trpc/server";
 import { useDeferredValue, useState } from "react";
 import { ConfirmDialog } from "@/components/dialogs/confirm-dialog";
-import { Pagination, usePaged } from "@/components/tables/table";
 import { Button } from "@/components/ui/button";
 import { EmptyState, ErrorBanner } from "@/components/ui/card";
 import { SearchInput } from "@/components/ui/search-input";
@@ -31,7 +30,6 @@ export function UsersView({ canEdit, self }: { canEdit: boolean; self: string })
   const [open, setOpen] = useState<Open>(null);
   const listInput = deferred === "" ? undefined : { search: deferred };
   const users = useQuery(trpc.users.list.queryOptions(listInput));
-  const paged = usePaged(users.data ?? []);
   const invalidate = () => qc.invalidateQueries(trpc.users.pathFilter());
 
   const toggle = useUserToggle(listInput);
@@ -63,10 +61,7 @@ export function UsersView({ canEdit, self }: { canEdit: boolean; self: string })
         </EmptyState>
       ) : null}
       {users.data && users.data.length > 0 ? (
-        <>
-          <UsersTable rows={paged.visible} canEdit={canEdit} self={self} toggle={toggle} onOpen={setOpen} />
-          <Pagination {...paged} total={users.data.length} />
-        </>
+        <UsersTable rows={users.data} canEdit={canEdit} self={self} toggle={toggle} onOpen={setOpen} />
       ) : null}
       <UserCreateDialog open={open?.kind === "create"} onClose={() => setOpen(null)} />
       {open?.kind === "edit" ? <UserEditDialog user={open.user} onClose={() => setOpen(null)} /> : null}

@@ -5,6 +5,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import { useState } from "react";
 import { ConfirmDialog } from "@/components/dialogs/confirm-dialog";
 import { DataTable } from "@/components/tables/table";
+import { trafficColumns } from "@/components/traffic/traffic-tables";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { EmptyState } from "@/components/ui/card";
@@ -12,6 +13,7 @@ import { Loading } from "@/components/ui/spinner";
 import { useToast } from "@/components/ui/toast";
 import { errorMessage } from "@/lib/errors";
 import { formatDate } from "@/lib/format";
+import { useRates } from "@/lib/traffic";
 import { useTRPC } from "@/lib/trpc";
 
 type Client = inferRouterOutputs<AppRouter>["clients"]["list"][number];
@@ -38,8 +40,12 @@ export function ShareClients({ name, canEdit }: { name: string; canEdit: boolean
       onSettled: () => qc.invalidateQueries(trpc.clients.pathFilter()),
     }),
   );
-  if (clients.isPending) return <Loading what="clients" />;
   const rows = (clients.data ?? []).filter((c) => c.share === name);
+  const rate = useRates(
+    rows.map((c) => ({ key: c.id, totals: c.traffic })),
+    clients.dataUpdatedAt,
+  );
+  if (clients.isPending) return <Loading what="clients" />;
   if (rows.length === 0) {
     return (
       <EmptyState title="No client is connected to this share">
@@ -54,12 +60,36 @@ export function ShareClients({ name, canEdit }: { name: string; canEdit: boolean
         rows={rows}
         rowKey={(c) => c.id}
         columns={[
-          { header: "Protocol", cell: (c) => <Badge tone="indigo">{c.protocol.toUpperCase()}</Badge> },
-          { header: "Address", cell: (c) => <span className="font-mono text-xs">{c.address}</span> },
-          { header: "User", cell: (c) => c.user ?? "—" },
-          { header: "Daemon", cell: (c) => <span className="font-mono text-xs">{c.daemon}</span> },
-          { header: "Connected since", cell: (c) => formatDate(c.since) },
-          { header: "Last active", cell: (c) => formatDate(c.lastActive) },
+          {
+            header: "Protocol",
+            sort: (c) => c.protocol,
+            cell: (c) => <Badge tone="indigo">{c.protocol.toUpperCase()}</Badge>,
+          },
+          {
+            header: "Address",
+            sort: (c) => c.address,
+            cell: (c) => <span className="font-mono text-xs">{c.address}</span>,
+          },
+          { header: "User", sort: (c) => c.user, cell: (c) => c.user ?? "—" },
+          {
+            header: "Daemon",
+            sort: (c) => c.daemon,
+            cell: (c) => <span className="font-mono text-xs">{c.daemon}</span>,
+          },
+          {
+            header: "Connected since",
+            sort: (c) => new Date(c.since).getTime(),
+            cell: (c) => formatDate(c.since),
+          },
+          {
+            header: "Last active",
+            sort: (c) => new Date(c.lastActive).getTime(),
+            cell: (c) => formatDate(c.lastActive),
+          },
+          ...trafficColumns(
+            (c: Client) => c.traffic,
+            (c: Client) => rate(c.id),
+          ),
           ...(canEdit
             ? [
                 {

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ConfirmDialog } from "@/components/dialogs/confirm-dialog";
+import { ShareTrafficSummary } from "@/components/traffic/traffic-tables";
 import { Button } from "@/components/ui/button";
 import { ErrorBanner, PageHeader } from "@/components/ui/card";
 import { Loading } from "@/components/ui/spinner";
@@ -79,6 +80,7 @@ export function ShareDetail({
           ) : null
         }
       />
+      <ShareTrafficSummary name={s.name} />
       <Tabs
         tabs={[
           { id: "mount", label: "Mount", content: <ShareMount share={s} host={host} username={username} /> },

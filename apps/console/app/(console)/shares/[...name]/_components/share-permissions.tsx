@@ -51,10 +51,19 @@ export function SharePermissions({ name, canEdit }: { name: string; canEdit: boo
           rows={rows}
           rowKey={(p) => `${p.user !== null ? "u" : "g"}:${p.user ?? p.group}`}
           columns={[
-            { header: "Subject", cell: (p) => <span className="font-medium">{p.user ?? p.group}</span> },
-            { header: "Kind", cell: (p) => (p.user !== null ? "user" : "group") },
+            {
+              header: "Subject",
+              sort: (p) => p.user ?? p.group,
+              cell: (p) => <span className="font-medium">{p.user ?? p.group}</span>,
+            },
+            {
+              header: "Kind",
+              sort: (p) => (p.user !== null ? "user" : "group"),
+              cell: (p) => (p.user !== null ? "user" : "group"),
+            },
             {
               header: "Level",
+              sort: (p) => p.level,
               cell: (p) => <Badge tone={p.level === "none" ? "red" : "indigo"}>{p.level}</Badge>,
             },
             ...(canEdit
