@@ -7,14 +7,16 @@
  * After every batch it checks the daemon process is alive, nfs-ls and smbclient still work, and
  * samples its RSS. Prints frames sent, crashes, peak RSS and the seed (rerun with --seed).
  *
- *   npx tsx bench/fuzz.ts [--frames 100000] [--protocols nfs,smb] [--seed N] [--batch 5000]
+ * NFSv4 COMPOUNDs (v4.0 and v4.1 with SEQUENCE) come from bench/fuzz-nfs4.ts; after each of
+ * its batches nfs-ls checks the export over NFSv4.
+ *
+ *   npx tsx bench/fuzz.ts [--frames 100000] [--protocols nfs,nfs4,smb] [--seed N] [--batch 5000]
  */
 import { execFile } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { parseArgs, promisify } from "node:util";
 import { RpcClient } from "../apps/daemon/src/protocols/nfs/rpc/client.ts";
 import { encodeCall } from "../apps/daemon/src/protocols/nfs/rpc/message.ts";
-import { encodeRecord, recordMark } from "../apps/daemon/src/protocols/nfs/rpc/record-marking.ts";
 import { XdrWriter } from "../apps/daemon/src/protocols/nfs/xdr/writer.ts";
 import * as C from "../apps/daemon/src/protocols/smb/constants.ts";
 import { transportHeader } from "../apps/daemon/src/protocols/smb/framing.ts";
@@ -22,6 +24,8 @@ import { encodeHeader } from "../apps/daemon/src/protocols/smb/header.ts";
 import * as B from "../apps/daemon/src/protocols/smb/testing/bodies.ts";
 import { type FileId, SmbTestClient } from "../apps/daemon/src/protocols/smb/testing/smb-client.ts";
 import { type DaemonProcess, rssBytes, startDaemonProcess } from "./daemon-process.ts";
+import { frameRecord, mutate, prng } from "./fuzz-mutate.ts";
+import { Nfs4Fuzz } from "./fuzz-nfs4.ts";
 
 const run = promisify(execFile);
 const PASSWORD = "hostile-Bench-pass1";
@@ -44,55 +48,6 @@ export interface FuzzResult {
   peakRssBytes: number;
   clientFailures: string[];
   seed: number;
-}
-
-/** xorshift32: a failure reproduces from its seed. */
-export function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 0x100000000;
-  };
-}
-
-const INTERESTING_U32 = [
-  0, 1, 2, 0x7f, 0xff, 0x100, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
-];
-
-/** One structural mutation of a valid message (never the identity for long). */
-export function mutate(msg: Buffer, rand: () => number, protectPrefix = 0): Buffer {
-  const out = Buffer.from(msg);
-  const pick = (n: number) => Math.floor(rand() * n);
-  const at = (width: number) => protectPrefix + pick(Math.max(1, out.length - protectPrefix - width + 1));
-  const ops = 1 + pick(3);
-  let b = out;
-  for (let i = 0; i < ops; i++) {
-    const kind = pick(7);
-    if (kind <= 1 && b.length >= protectPrefix + 4) {
-      // A length, count, offset or flags field set to a boundary value (or off by one).
-      const off = at(4) & ~(kind === 0 ? 3 : 1);
-      const v = rand() < 0.8 ? INTERESTING_U32[pick(INTERESTING_U32.length)]! : b.length + pick(3) - 1;
-      if (kind === 0 && off + 4 <= b.length) b.writeUInt32BE(v >>> 0, off);
-      else if (off + 2 <= b.length) b.writeUInt16LE(v & 0xffff, off);
-    } else if (kind === 2 && b.length > protectPrefix) {
-      const j = at(1);
-      b[j] = (b[j] ?? 0) ^ (1 << pick(8));
-    } else if (kind === 3 && b.length > protectPrefix) {
-      b = b.subarray(0, protectPrefix + pick(b.length - protectPrefix));
-    } else if (kind === 4) {
-      const extra = Buffer.alloc(pick(64));
-      for (let j = 0; j < extra.length; j++) extra[j] = pick(256);
-      b = Buffer.concat([b, extra]);
-    } else if (kind === 5 && b.length > protectPrefix + 8) {
-      const from = at(8);
-      b = Buffer.concat([b.subarray(0, from), b.subarray(from, from + 8), b.subarray(from)]);
-    } else if (b.length > protectPrefix) {
-      b[at(1)] = pick(256);
-    }
-  }
-  return b;
 }
 
 // ---- NFS, MOUNT, NLM -------------------------------------------------------------------------
@@ -176,15 +131,6 @@ function rpcSeeds(fh: Buffer): ((xid: number) => Buffer)[] {
   ];
 }
 
-/** Record marking, usually right, sometimes split into fragments or lying about its length. */
-function frameRecord(rec: Buffer, rand: () => number): Buffer {
-  const r = rand();
-  if (r < 0.8) return encodeRecord(rec);
-  if (r < 0.9) return encodeRecord(rec, 1 + Math.floor(rand() * Math.max(1, rec.length)));
-  const lie = Math.floor(rand() * (rec.length + 16));
-  return Buffer.concat([recordMark(lie), rec]);
-}
-
 // ---- SMB2 ------------------------------------------------------------------------------------
 
 const FID = { persistent: 0xffffffffffffffffn, volatile: 0xffffffffffffffffn };
@@ -212,8 +158,8 @@ type Daemon = DaemonProcess;
 
 export const startDaemon = (): Promise<Daemon> => startDaemonProcess();
 
-async function clientsWork(d: Daemon): Promise<string | null> {
-  const url = `nfs://127.0.0.1/export/?version=3&nfsport=${d.nfs}&mountport=${d.nfs}`;
+async function clientsWork(d: Daemon, nfsVersion: 3 | 4): Promise<string | null> {
+  const url = `nfs://127.0.0.1/export/?version=${nfsVersion}&nfsport=${d.nfs}&mountport=${d.nfs}`;
   try {
     await run("nfs-ls", [url], { timeout: 10_000 });
     await run(
@@ -310,9 +256,12 @@ function smbFrame(lane: Lane, command: number, body: Buffer, id: bigint, rand: (
   return Buffer.concat([transportHeader(msg.length), msg]);
 }
 
+/** nfs: NFSv3, MOUNT, NLM; nfs4: v4.0/v4.1 COMPOUND (fuzz-nfs4.ts); smb: SMB2. */
+export type Protocol = "nfs" | "nfs4" | "smb";
+
 export async function fuzz(
   d: Daemon,
-  protocol: "nfs" | "smb",
+  protocol: Protocol,
   opts: { frames: number; seed: number; batch: number; log?: (line: string) => void },
 ): Promise<FuzzResult> {
   const rand = prng(opts.seed);
@@ -330,15 +279,18 @@ export async function fuzz(
   const smb = smbSeeds();
   const lanes = Array.from(
     { length: CONNECTIONS },
-    () => new Lane(() => (protocol === "nfs" ? rawSocket(d.nfs) : smbSession(d.smb))),
+    () => new Lane(() => (protocol === "smb" ? smbSession(d.smb) : rawSocket(d.nfs))),
   );
+  const v4 = protocol === "nfs4" ? await Nfs4Fuzz.start(d.nfs, CONNECTIONS, rand) : null;
   let id = 10n;
   try {
     while (result.frames < opts.frames) {
       const batchEnd = Math.min(opts.frames, result.frames + opts.batch);
       for (; result.frames < batchEnd; result.frames++) {
         const lane = lanes[result.frames % lanes.length]!;
-        if (protocol === "nfs") {
+        if (v4 !== null) {
+          await lane.send(v4.frame(result.frames % lanes.length, result.frames + 1), rand);
+        } else if (protocol === "nfs") {
           const rec = rpc[Math.floor(rand() * rpc.length)]!(result.frames + 1);
           // The xid (first word) is kept; everything after it is fair game.
           await lane.send(frameRecord(mutate(rec, rand, 4), rand), rand);
@@ -353,7 +305,8 @@ export async function fuzz(
         result.crashes += 1;
         break;
       }
-      const failure = await clientsWork(d);
+      const failure = await clientsWork(d, protocol === "nfs4" ? 4 : 3);
+      await v4?.resync();
       if (failure !== null) result.clientFailures.push(`after ${result.frames} frames: ${failure}`);
       opts.log?.(
         `${protocol}: ${result.frames} frames, RSS ${(rssBytes(d.pid) / 2 ** 20).toFixed(0)} MiB, clients ${failure ?? "ok"}`,
@@ -362,6 +315,7 @@ export async function fuzz(
   } finally {
     result.closedByServer = lanes.reduce((n, l) => n + l.closed, 0);
     for (const l of lanes) l.close();
+    v4?.close();
   }
   return result;
 }
@@ -370,13 +324,13 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       frames: { type: "string", default: "100000" },
-      protocols: { type: "string", default: "nfs,smb" },
+      protocols: { type: "string", default: "nfs,nfs4,smb" },
       seed: { type: "string", default: String(Date.now() % 0x7fffffff) },
       batch: { type: "string", default: "5000" },
     },
   });
   const seed = Number(values.seed);
-  for (const protocol of values.protocols!.split(",") as ("nfs" | "smb")[]) {
+  for (const protocol of values.protocols!.split(",") as Protocol[]) {
     const d = await startDaemon();
     const started = performance.now();
     try {
