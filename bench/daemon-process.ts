@@ -11,6 +11,8 @@ export interface DaemonProcess {
   pid: number;
   nfs: number;
   smb: number;
+  /** The HTTP API's base URL (/metrics). */
+  http: string;
   stop(): Promise<void>;
 }
 
@@ -22,7 +24,7 @@ export async function startDaemonProcess(args: string[] = []): Promise<DaemonPro
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  const ports = await new Promise<{ nfs: number; smb: number }>((res, rej) => {
+  const ports = await new Promise<{ nfs: number; smb: number; http: string }>((res, rej) => {
     let out = "";
     child.stdout.on("data", (d: Buffer) => {
       out += d.toString();

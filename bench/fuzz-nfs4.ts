@@ -199,7 +199,7 @@ export class Nfs4Fuzz {
     // Most mutations land behind the RPC header (a bad one only closes the connection, and with it
     // every frame queued behind) and, in v4.1, behind a SEQUENCE the session accepts.
     const argsAt = countAt - 12;
-    const protect = minor === 1 && rand() < 0.7 ? w.length : rand() < 0.9 ? argsAt : 4;
+    const protect = minor === 1 && rand() < 0.7 ? w.length : rand() < 0.98 ? argsAt : 4;
     for (const o of ops) o(w);
     let rec = w.toBuffer();
     const r = rand();
@@ -208,8 +208,8 @@ export class Nfs4Fuzz {
     else if (r < 0.15)
       rec = Buffer.concat([rec.subarray(0, argsAt), u32(0xfffffff0), rec.subarray(argsAt + 4)]);
     if (rand() < 0.8) rec = mutate(rec, rand, protect);
-    // Record marks split or lying (frameRecord) a tenth of the time: a lie closes the connection.
-    return rand() < 0.9 ? encodeRecord(rec) : frameRecord(rec, rand);
+    // Record marks split or lying (frameRecord) in 2% of frames: a lie closes the connection.
+    return rand() < 0.98 ? encodeRecord(rec) : frameRecord(rec, rand);
   }
 
   /** The COMPOUND with a thousand PUTROOTFHs appended and counted. */

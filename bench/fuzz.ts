@@ -39,11 +39,17 @@ const NLM_PROG = 100021;
 const FUZZ_ADDRESS = "127.0.0.2";
 /** Connections each protocol's frames are spread over. */
 const CONNECTIONS = 4;
+/** nfs4: calls a lane leaves unanswered at most (Lane). */
+const NFS4_WINDOW = 32;
+/** How long a full window waits for a reply before the lane reconnects. */
+const REPLY_WAIT_MS = 1000;
 
 export interface FuzzResult {
   protocol: string;
   frames: number;
   closedByServer: number;
+  /** nfs4: COMPOUNDs the daemon answered (its /metrics); frames on a connection it closed are lost. */
+  answered: number | null;
   crashes: number;
   peakRssBytes: number;
   clientFailures: string[];
@@ -177,21 +183,36 @@ async function clientsWork(d: Daemon, nfsVersion: 3 | 4): Promise<string | null>
   }
 }
 
-/** A connection that reopens itself when the server closes it (a refused frame may do that). */
+/**
+ * A connection that reopens itself when the server closes it (a refused frame may do that). With
+ * a `window` (RPC lanes), at most that many calls go unanswered: frames queued behind one that
+ * makes the server close the connection are lost, so an unbounded pipeline would mostly measure
+ * the socket buffer.
+ */
 class Lane {
   socket: Socket | null = null;
   closed = 0;
-  constructor(private readonly open: () => Promise<Socket>) {}
+  private readonly replies = new ReplyCounter();
+  constructor(
+    private readonly open: () => Promise<Socket>,
+    private readonly window = 0,
+  ) {}
 
   async send(bytes: Buffer, rand: () => number): Promise<void> {
     if (this.socket === null || this.socket.destroyed) {
       this.socket = await this.open();
       this.socket.on("close", () => {
         this.closed += 1;
+        this.replies.reset();
       });
       this.socket.on("error", () => {});
+      this.replies.reset();
+      if (this.window > 0) this.socket.on("data", (d: Buffer) => this.replies.data(d));
     }
     const s = this.socket;
+    // A call left unanswered means the stream lost its framing (a record mark lied): start over.
+    if (this.window > 0 && !(await this.replies.below(this.window))) s.destroy();
+    if (s.destroyed) return;
     // TCP writes split at random points, as a slow or hostile sender would.
     let at = 0;
     while (at < bytes.length) {
@@ -200,10 +221,71 @@ class Lane {
       at += n;
       if (s.destroyed) return;
     }
+    this.replies.sent++;
   }
 
   close(): void {
     this.socket?.destroy();
+  }
+}
+
+/** Counts RPC reply records (RFC 5531 §11 record marks) arriving on a lane. */
+class ReplyCounter {
+  sent = 0;
+  private answered = 0;
+  private head = Buffer.alloc(0);
+  /** Bytes left of the fragment being skipped, and whether it is a record's last. */
+  private left = 0;
+  private last = false;
+  private wake: (() => void) | null = null;
+
+  reset(): void {
+    this.sent = this.answered = this.left = 0;
+    this.head = Buffer.alloc(0);
+    this.wake?.();
+  }
+
+  data(d: Buffer): void {
+    let at = 0;
+    while (at < d.length) {
+      if (this.left > 0) {
+        const k = Math.min(this.left, d.length - at);
+        this.left -= k;
+        at += k;
+        if (this.left === 0 && this.last) this.answer();
+        continue;
+      }
+      const k = Math.min(4 - this.head.length, d.length - at);
+      this.head = Buffer.concat([this.head, d.subarray(at, at + k)]);
+      at += k;
+      if (this.head.length < 4) break;
+      const mark = this.head.readUInt32BE(0);
+      this.head = Buffer.alloc(0);
+      this.last = (mark & 0x8000_0000) !== 0;
+      this.left = mark & 0x7fff_ffff;
+      if (this.left === 0 && this.last) this.answer();
+    }
+  }
+
+  private answer(): void {
+    this.answered++;
+    this.wake?.();
+  }
+
+  /** Whether fewer than `n` calls became unanswered within REPLY_WAIT_MS. */
+  async below(n: number): Promise<boolean> {
+    while (this.sent - this.answered >= n) {
+      const more = await new Promise<boolean>((r) => {
+        const t = setTimeout(() => r(false), REPLY_WAIT_MS);
+        this.wake = () => {
+          clearTimeout(t);
+          r(true);
+        };
+      });
+      this.wake = null;
+      if (!more) return false;
+    }
+    return true;
   }
 }
 
@@ -256,6 +338,15 @@ function smbFrame(lane: Lane, command: number, body: Buffer, id: bigint, rand: (
   return Buffer.concat([transportHeader(msg.length), msg]);
 }
 
+/** How often the daemon ran operation `op` (/metrics dittofs_protocol_op_duration_seconds_count). */
+async function opCount(d: Daemon, op: string): Promise<number> {
+  const text = await (await fetch(`${d.http}/metrics`)).text();
+  const line = text
+    .split("\n")
+    .find((l) => l.startsWith("dittofs_protocol_op_duration_seconds_count") && l.includes(`op="${op}"`));
+  return line === undefined ? 0 : Number(line.split(" ").at(-1));
+}
+
 /** nfs: NFSv3, MOUNT, NLM; nfs4: v4.0/v4.1 COMPOUND (fuzz-nfs4.ts); smb: SMB2. */
 export type Protocol = "nfs" | "nfs4" | "smb";
 
@@ -269,6 +360,7 @@ export async function fuzz(
     protocol,
     frames: 0,
     closedByServer: 0,
+    answered: null,
     crashes: 0,
     peakRssBytes: rssBytes(d.pid),
     clientFailures: [],
@@ -279,7 +371,11 @@ export async function fuzz(
   const smb = smbSeeds();
   const lanes = Array.from(
     { length: CONNECTIONS },
-    () => new Lane(() => (protocol === "smb" ? smbSession(d.smb) : rawSocket(d.nfs))),
+    () =>
+      new Lane(
+        () => (protocol === "smb" ? smbSession(d.smb) : rawSocket(d.nfs)),
+        protocol === "nfs4" ? NFS4_WINDOW : 0,
+      ),
   );
   const v4 = protocol === "nfs4" ? await Nfs4Fuzz.start(d.nfs, CONNECTIONS, rand) : null;
   let id = 10n;
@@ -317,6 +413,7 @@ export async function fuzz(
     for (const l of lanes) l.close();
     v4?.close();
   }
+  if (v4 !== null && result.crashes === 0) result.answered = await opCount(d, "nfs4.COMPOUND");
   return result;
 }
 
@@ -343,7 +440,7 @@ async function main(): Promise<void> {
       const s = ((performance.now() - started) / 1000).toFixed(0);
       console.log(
         `${protocol}: ${r.frames} frames in ${s} s, ${r.crashes} crashes, ${r.clientFailures.length} client failures, ` +
-          `${r.closedByServer} connections closed by the server, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, seed ${seed}`,
+          `${r.closedByServer} connections closed by the server, ${r.answered === null ? "" : `${r.answered} COMPOUNDs answered, `}peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB, seed ${seed}`,
       );
       for (const f of r.clientFailures) console.log(`  ${f}`);
       if (r.crashes > 0 || r.clientFailures.length > 0) process.exitCode = 1;
