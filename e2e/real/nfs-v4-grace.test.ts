@@ -1,7 +1,8 @@
 /**
  * The NFSv4 grace period holds for NLM and SMB locks too (files/locks.ts): after a start with a
  * recorded v4 client (one that held state before a restart), a new NLM lock is answered
- * DENIED_GRACE_PERIOD (blocking or not) and an NLM reclaim is granted; an SMB lock with
+ * DENIED_GRACE_PERIOD (blocking or not), as is an NLM TEST (and a v4 LOCKT gets GRACE), and an
+ * NLM reclaim is granted; an SMB lock with
  * FAIL_IMMEDIATELY is refused and a blocking one waits (STATUS_PENDING) until the grace period
  * ends — here because the recorded client sent RECLAIM_COMPLETE, so no clock is involved. After
  * it, NLM and SMB lock as usual. The NFS adapter (NLM on its port) and the SMB server share one
@@ -16,7 +17,7 @@ import { encodeNlm4Lock, type Nlm4Lock } from "../../apps/daemon/src/protocols/n
 import { RpcClient } from "../../apps/daemon/src/protocols/nfs/rpc/client.ts";
 import { NLM_PROGRAM } from "../../apps/daemon/src/protocols/nfs/rpc/constants.ts";
 import * as k from "../../apps/daemon/src/protocols/nfs/v4/constants.ts";
-import { Nfs4Client, ROOT } from "../../apps/daemon/src/protocols/nfs/v4/testing/client.ts";
+import { Nfs4Client, op, ROOT } from "../../apps/daemon/src/protocols/nfs/v4/testing/client.ts";
 import * as C from "../../apps/daemon/src/protocols/smb/constants.ts";
 import * as S from "../../apps/daemon/src/protocols/smb/ntstatus.ts";
 import { closeBody, lockBody, open } from "../../apps/daemon/src/protocols/smb/testing/bodies.ts";
@@ -48,7 +49,7 @@ describe("the NFSv4 grace period over NLM and SMB locks", () => {
     await nfs?.stop();
   });
 
-  it("refuses new NLM locks, grants NLM reclaims, holds SMB locks until RECLAIM_COMPLETE", async () => {
+  it("refuses new NLM locks and tests and v4 LOCKT, grants NLM reclaims, holds SMB locks until RECLAIM_COMPLETE", async () => {
     const c = await smb.login();
     const f = await open(c, "graced");
     const v4 = await Nfs4Client.connect(nfs.port);
@@ -77,6 +78,31 @@ describe("the NFSv4 grace period over NLM and SMB locks", () => {
       const smbLock = (offset: bigint, flags: number) =>
         c.send(C.SMB2_LOCK, lockBody(f, [{ offset, length: 1n, flags }]));
 
+      const nlmTest = async () => {
+        const l: Nlm4Lock = { callerName: "hostB", fh, oh: Buffer.from("ot"), svid: 2, offset: 0n, len: 1n };
+        const r = await rpc.call(
+          NLM_PROGRAM,
+          n.NLM_V4,
+          n.NLMPROC4_TEST,
+          (w) => {
+            w.opaque(Buffer.from("t")).bool(true);
+            encodeNlm4Lock(w, l);
+          },
+          ROOT,
+        );
+        r.opaque(64);
+        return r.uint32();
+      };
+      const lockt = async () => {
+        const rep = await v4.call([
+          op.putfh(fh),
+          (w) => w.uint32(k.OP_LOCKT).uint32(2).uint64(0n).uint64(1n).uint64(v4.clientId).string("t"),
+        ]);
+        return rep.status;
+      };
+
+      expect(await nlmTest()).toBe(n.NLM4_DENIED_GRACE_PERIOD);
+      expect(await lockt()).toBe(k.NFS4ERR_GRACE);
       expect(await nlmLock(0n)).toBe(n.NLM4_DENIED_GRACE_PERIOD);
       expect(await nlmLock(0n, { block: true })).toBe(n.NLM4_DENIED_GRACE_PERIOD);
       expect(await nlmLock(0n, { reclaim: true })).toBe(n.NLM4_GRANTED);
@@ -95,6 +121,8 @@ describe("the NFSv4 grace period over NLM and SMB locks", () => {
       // Over: NLM locks as usual, and the SMB lock it waited for is held.
       expect(await nlmLock(20n)).toBe(n.NLM4_GRANTED);
       expect(await nlmLock(95n)).toBe(n.NLM4_DENIED);
+      expect(await nlmTest()).toBe(n.NLM4_DENIED);
+      expect(await lockt()).toBe(k.NFS4ERR_DENIED);
       await c.send(C.SMB2_CLOSE, closeBody(f));
     } finally {
       v4.close();

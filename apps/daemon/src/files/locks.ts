@@ -76,6 +76,11 @@ function abortable(p: Promise<void>, signal: AbortSignal | undefined): Promise<v
   });
 }
 
+/** Is a grace period running (NLM TEST answers DENIED_GRACE_PERIOD meanwhile)? */
+export function inLockGrace(d: LockDeps): boolean {
+  return activeGrace(d) !== undefined;
+}
+
 /** A grace period for every protocol's locks until it is over (FileService.addLockGrace). */
 export function addLockGrace(d: LockDeps, g: LockGrace): () => void {
   if (g.active) d.graces.add(g);

@@ -31,6 +31,7 @@ import { commit, read, write } from "./data.ts";
 import {
   addLockGrace,
   checkLockAccess,
+  inLockGrace,
   type LockDeps,
   type LockGrace,
   type LockRequest,
@@ -350,6 +351,11 @@ export class FileService {
    */
   addLockGrace(g: LockGrace): () => void {
     return addLockGrace(this.d, g);
+  }
+
+  /** True while a grace period runs: only reclaims take locks. */
+  inLockGrace(): boolean {
+    return inLockGrace(this.d);
   }
 
   /** The owner's open share reservation on the file (files/share-modes.ts); EBUSY on conflict. */

@@ -1,4 +1,7 @@
-/** NLM v4 NLMPROC4_TEST (XNFS NLM §10.5): GRANTED, or DENIED with the conflicting nlm4_holder. */
+/**
+ * NLM v4 NLMPROC4_TEST (XNFS NLM §10.5): GRANTED, or DENIED with the conflicting nlm4_holder;
+ * DENIED_GRACE_PERIOD in a grace period (files/locks.ts).
+ */
 import { defineProcedure } from "../../rpc/program.ts";
 import * as n from "../constants.ts";
 import { decodeNetobj, decodeNlm4Lock, encodeHolder, type Nlm4Lock, toLockRange } from "../types.ts";
@@ -15,6 +18,8 @@ export const testProc = (env: NlmEnv) =>
     async handle(call, a) {
       try {
         const file = await checkCaller(env, call, a.lock.fh);
+        // As Linux lockd and NFS-Ganesha: no answer while reclaims may still change it.
+        if (env.files.inLockGrace()) return { cookie: a.cookie, stat: n.NLM4_DENIED_GRACE_PERIOD };
         const holder = env.files.testLock(file, toLockRange(a.lock, a.exclusive, call.remoteAddress));
         return holder
           ? { cookie: a.cookie, stat: n.NLM4_DENIED, holder }
