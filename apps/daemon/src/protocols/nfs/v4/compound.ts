@@ -11,6 +11,7 @@ import { XdrError, type XdrReader } from "../xdr/reader.ts";
 import { XdrWriter } from "../xdr/writer.ts";
 import * as c from "./constants.ts";
 import { type AnyOp, Compound, type Encoder, type Nfs4Env, RESULT_HEADER_BYTES } from "./op.ts";
+import { advancesSeqid, type SeqidResult, type SeqidUse } from "./state/owner-seqids.ts";
 import { releaseSlot } from "./state/sessions.ts";
 import { nfs4Status } from "./status.ts";
 
@@ -89,20 +90,67 @@ async function runOne(
     if (e instanceof XdrError) return fail(opnum, c.NFS4ERR_BADXDR);
     throw e;
   }
+  if (a.minor === 0 && spec.seqid !== undefined) return sequenced(env, spec, cmp, args);
+  return execute(env, spec, cmp, args);
+}
+
+async function execute(env: Nfs4Env, spec: AnyOp, cmp: Compound, args: unknown): Promise<OpOutcome> {
   const started = performance.now();
   let out: OpOutcome;
   try {
-    out = { resop: opnum, status: c.NFS4_OK, body: await spec.run(cmp, args) };
+    out = { resop: spec.op, status: c.NFS4_OK, body: await spec.run(cmp, args) };
   } catch (e) {
     let status = nfs4Status(e, spec.name);
     if (status === null) {
       env.logger.error({ err: e, op: spec.name }, "nfs4 operation failed unexpectedly");
       status = c.NFS4ERR_SERVERFAULT;
     }
-    out = { resop: opnum, status, body: (e as { body?: Encoder }).body ?? null };
+    out = { resop: spec.op, status, body: (e as { body?: Encoder }).body ?? null };
   }
   env.metrics?.observe("nfs", `nfs4.${spec.name}`, performance.now() - started, out.status === c.NFS4_OK);
   return out;
+}
+
+/**
+ * A v4.0 operation carrying an owner's seqid (RFC 7530 §9.1.7): a retransmission (the owner's
+ * last seqid) gets the kept result and filehandle without running, a seqid other than the next
+ * is BAD_SEQID; otherwise it runs and, unless its status leaves the seqid alone, its encoded
+ * result becomes the owner's kept one (state/owner-seqids.ts).
+ */
+async function sequenced(env: Nfs4Env, spec: AnyOp, cmp: Compound, args: unknown): Promise<OpOutcome> {
+  const { owners } = env.state;
+  let use: SeqidUse;
+  let kept: SeqidResult | null;
+  try {
+    use = spec.seqid!(cmp, args);
+    kept = owners.check(use.key, use.seqid);
+  } catch (e) {
+    const status = nfs4Status(e, spec.name);
+    if (status === null) throw e;
+    return fail(spec.op, status);
+  }
+  if (kept !== null) {
+    if (kept.fh !== null) cmp.setFh(kept.fh);
+    return { resop: spec.op, status: kept.status, body: bodyOf(kept.body) };
+  }
+  const out = await execute(env, spec, cmp, args);
+  if (!advancesSeqid(out.status)) return out;
+  let body: Buffer | null = null;
+  if (out.body !== null) {
+    const bw = new XdrWriter();
+    out.body(bw);
+    body = bw.toBuffer();
+  }
+  const result = { status: out.status, body, fh: cmp.cfh };
+  owners.record(use.key, use.seqid, result, use.other);
+  if (use.starts !== undefined && !owners.has(use.starts.key)) {
+    owners.record(use.starts.key, use.starts.seqid, result, null);
+  }
+  return { ...out, body: bodyOf(body) };
+}
+
+function bodyOf(body: Buffer | null): Encoder | null {
+  return body === null ? null : (w) => w.appendBuffers([body]);
 }
 
 /**

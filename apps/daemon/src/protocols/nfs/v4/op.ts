@@ -26,6 +26,7 @@ import {
   shareMount,
 } from "./pseudo.ts";
 import type { Nfs4Locking } from "./state/locking.ts";
+import type { SeqidUse } from "./state/owner-seqids.ts";
 import type { Session } from "./state/sessions.ts";
 import type { Nfs4State } from "./state/state.ts";
 import { Nfs4Error } from "./status.ts";
@@ -67,6 +68,12 @@ export interface Nfs4OpSpec<A> {
   decode(r: XdrReader): A;
   /** Resolves the result body's encoder (null: a status alone); throws FsError / Nfs4Error. */
   run(c: Compound, args: A): Promise<Encoder | null>;
+  /**
+   * v4.0 operations that carry an owner's seqid (RFC 7530 §9.1.7): which sequence the request
+   * advances. COMPOUND answers a retransmission from the owner's kept result and refuses a
+   * wrong seqid before `run` (compound.ts); may throw the status a missing stateid gets.
+   */
+  seqid?(c: Compound, args: A): SeqidUse;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the operation table is heterogeneous by design

@@ -6,7 +6,7 @@
 import { OP_CLOSE } from "../constants.ts";
 import { defineOp } from "../op.ts";
 import { decodeStateid, encodeStateid, type Stateid4 } from "../types.ts";
-import { openOf } from "./stateid.ts";
+import { openOf, openSeqid } from "./stateid.ts";
 
 const INVALID_STATEID: Stateid4 = { seqid: 0xffff_ffff, other: Buffer.alloc(12) };
 
@@ -14,6 +14,7 @@ export const close = defineOp<{ seqid: number; stateid: Stateid4 }>({
   op: OP_CLOSE,
   name: "CLOSE",
   decode: (r) => ({ seqid: r.uint32(), stateid: decodeStateid(r) }),
+  seqid: (c, a) => openSeqid(c, a.stateid, a.seqid),
   async run(c, a) {
     const st = openOf(c, a.stateid);
     const f = c.file(false, st.handle);

@@ -7,13 +7,15 @@
 import { OP_LOCK } from "../constants.ts";
 import { type Compound, defineOp } from "../op.ts";
 import type { LockOwner4, LockRequest4, LockState } from "../state/locks.ts";
+import { lockOwnerKey } from "../state/owner-seqids.ts";
 import { decodeStateid, encodeStateid, type Stateid4 } from "../types.ts";
 import { decodeLockOwner, decodeLockType, decodeRange, deniedError, ownerOf } from "./lock-args.ts";
-import { openOf } from "./stateid.ts";
+import { lockSeqid, openOf, openSeqid } from "./stateid.ts";
 
+/** open_to_lock_owner4 / exist_lock_owner4, with the v4.0 seqids (RFC 7530 §16.10). */
 type Locker =
-  | { kind: "new"; openStateid: Stateid4; owner: LockOwner4 }
-  | { kind: "exist"; lockStateid: Stateid4 };
+  | { kind: "new"; openSeqid: number; openStateid: Stateid4; lockSeqid: number; owner: LockOwner4 }
+  | { kind: "exist"; lockStateid: Stateid4; lockSeqid: number };
 
 interface LockArgs {
   range: LockRequest4;
@@ -44,16 +46,20 @@ export const lock = defineOp<LockArgs>({
     const range = decodeRange(r, exclusive);
     let locker: Locker;
     if (r.bool()) {
-      r.uint32(); // open_seqid: v4.0 seqid checks are not kept (no OPEN_CONFIRM is asked)
+      const openSeqid = r.uint32();
       const openStateid = decodeStateid(r);
-      r.uint32(); // lock_seqid
-      locker = { kind: "new", openStateid, owner: decodeLockOwner(r) };
+      const lockSeqid = r.uint32();
+      locker = { kind: "new", openSeqid, openStateid, lockSeqid, owner: decodeLockOwner(r) };
     } else {
-      const lockStateid = decodeStateid(r);
-      r.uint32(); // lock_seqid
-      locker = { kind: "exist", lockStateid };
+      locker = { kind: "exist", lockStateid: decodeStateid(r), lockSeqid: r.uint32() };
     }
     return { range, reclaim, locker };
+  },
+  seqid(c, { locker: l }) {
+    if (l.kind === "exist") return lockSeqid(c, l.lockStateid, l.lockSeqid);
+    // A new lock-owner's sequence starts at lock_seqid; the open-owner's advances.
+    const starts = { key: lockOwnerKey(l.owner.clientId, l.owner.owner.toString("hex")), seqid: l.lockSeqid };
+    return { ...openSeqid(c, l.openStateid, l.openSeqid), starts };
   },
   async run(c, a) {
     const { locking } = c.env;

@@ -3,15 +3,16 @@ import { OP_LOCKU } from "../constants.ts";
 import { defineOp } from "../op.ts";
 import { decodeStateid, encodeStateid, type Stateid4 } from "../types.ts";
 import { decodeLockType } from "./lock-args.ts";
+import { lockSeqid } from "./stateid.ts";
 
-export const locku = defineOp<{ stateid: Stateid4; offset: bigint; length: bigint }>({
+export const locku = defineOp<{ seqid: number; stateid: Stateid4; offset: bigint; length: bigint }>({
   op: OP_LOCKU,
   name: "LOCKU",
   decode(r) {
     decodeLockType(r);
-    r.uint32(); // seqid (v4.0): not kept
-    return { stateid: decodeStateid(r), offset: r.uint64(), length: r.uint64() };
+    return { seqid: r.uint32(), stateid: decodeStateid(r), offset: r.uint64(), length: r.uint64() };
   },
+  seqid: (c, a) => lockSeqid(c, a.stateid, a.seqid),
   async run(c, a) {
     const { locks } = c.env.locking;
     const st = locks.find(a.stateid);

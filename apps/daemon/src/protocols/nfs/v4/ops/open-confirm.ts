@@ -6,13 +6,14 @@
 import { OP_OPEN_CONFIRM } from "../constants.ts";
 import { defineOp } from "../op.ts";
 import { decodeStateid, encodeStateid, type Stateid4 } from "../types.ts";
-import { openOf } from "./stateid.ts";
+import { openOf, openSeqid } from "./stateid.ts";
 
 export const openConfirm = defineOp<{ stateid: Stateid4; seqid: number }>({
   op: OP_OPEN_CONFIRM,
   name: "OPEN_CONFIRM",
   until: 0,
   decode: (r) => ({ stateid: decodeStateid(r), seqid: r.uint32() }),
+  seqid: (c, a) => openSeqid(c, a.stateid, a.seqid),
   async run(c, a) {
     const st = openOf(c, a.stateid);
     st.seqid = (st.seqid + 1) >>> 0 || 1;

@@ -6,16 +6,16 @@ import { OP_OPEN_DOWNGRADE } from "../constants.ts";
 import { defineOp } from "../op.ts";
 import { downgradeOpen } from "../state/open-modes.ts";
 import { decodeStateid, encodeStateid, type Stateid4 } from "../types.ts";
-import { openOf } from "./stateid.ts";
+import { openOf, openSeqid } from "./stateid.ts";
 
-export const openDowngrade = defineOp<{ stateid: Stateid4; access: number; deny: number }>({
+export const openDowngrade = defineOp<{ stateid: Stateid4; seqid: number; access: number; deny: number }>({
   op: OP_OPEN_DOWNGRADE,
   name: "OPEN_DOWNGRADE",
   decode(r) {
     const stateid = decodeStateid(r);
-    r.uint32(); // seqid (v4.0): not kept
-    return { stateid, access: r.uint32(), deny: r.uint32() };
+    return { stateid, seqid: r.uint32(), access: r.uint32(), deny: r.uint32() };
   },
+  seqid: (c, a) => openSeqid(c, a.stateid, a.seqid),
   async run(c, a) {
     const st = openOf(c, a.stateid);
     if (c.session === null) c.env.state.renew(st.clientId);

@@ -11,6 +11,7 @@ import { XdrError, type XdrReader } from "../../xdr/reader.ts";
 import { decodeRawFattr, EMPTY_FATTR, parseFattr, type RawFattr } from "../attrs/decode.ts";
 import * as k from "../constants.ts";
 import { type Compound, defineOp } from "../op.ts";
+import { openOwnerKey } from "../state/owner-seqids.ts";
 import { Nfs4Error } from "../status.ts";
 import {
   type Bitmap4,
@@ -164,6 +165,7 @@ export const open = defineOp<OpenArgs>({
     const create = opentype === k.OPEN4_CREATE ? decodeCreate(r) : null;
     return { seqid, access, deny, clientId, owner, create, ...decodeClaim(r) };
   },
+  seqid: (_c, a) => ({ key: openOwnerKey(a.clientId, a.owner.toString("hex")), seqid: a.seqid, other: null }),
   async run(c, a) {
     const access = a.access & k.OPEN4_SHARE_ACCESS_MASK;
     if (access < 1 || access > k.OPEN4_SHARE_ACCESS_BOTH || a.deny > 3) throw new Nfs4Error(k.NFS4ERR_INVAL);

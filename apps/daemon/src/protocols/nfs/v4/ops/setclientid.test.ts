@@ -45,10 +45,11 @@ describe("v4.0 client identity: SETCLIENTID / SETCLIENTID_CONFIRM / RENEW / OPEN
     res(oc.r, k.OP_OPEN_CONFIRM);
     const confirmed = readStateid(oc.r);
     expect(confirmed.seqid).toBe(stateid.seqid + 1);
-    // v4.0 CLOSE answers the stateid with its seqid advanced; an old seqid is OLD_STATEID.
-    const old = await client.compound(0, [op.putfh(root), op.lookup(name), op.close(stateid)]);
+    // v4.0 CLOSE answers the stateid with its seqid advanced; an old seqid is OLD_STATEID (which
+    // still uses up the open-owner's seqid 2: RFC 7530 §9.1.7).
+    const old = await client.compound(0, [op.putfh(root), op.lookup(name), op.close(stateid, 2)]);
     expect(old.status).toBe(k.NFS4ERR_OLD_STATEID);
-    const closed = await client.compound(0, [op.putfh(root), op.lookup(name), op.close(confirmed)]);
+    const closed = await client.compound(0, [op.putfh(root), op.lookup(name), op.close(confirmed, 3)]);
     expect(closed.status).toBe(k.NFS4_OK);
     const unknown = await client.compound(0, [op.putfh(root), op.open(name, { clientId: 12345n })]);
     expect(unknown.status).toBe(k.NFS4ERR_STALE_CLIENTID);

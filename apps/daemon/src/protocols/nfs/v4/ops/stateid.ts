@@ -5,6 +5,7 @@
  */
 import { NFS4ERR_BAD_STATEID } from "../constants.ts";
 import type { Compound } from "../op.ts";
+import { lockOwnerKey, openOwnerKey, type SeqidUse } from "../state/owner-seqids.ts";
 import { isCurrentStateid, isSpecialStateid, type OpenState } from "../state/stateids.ts";
 import { Nfs4Error } from "../status.ts";
 import type { Stateid4 } from "../types.ts";
@@ -40,4 +41,23 @@ export function openOf(c: Compound, s: Stateid4): OpenState {
     throw new Nfs4Error(NFS4ERR_BAD_STATEID, "not an open stateid");
   }
   return c.env.state.stateids.find(eff, c.minor);
+}
+
+/**
+ * v4.0: the open-owner sequence a CLOSE / OPEN_CONFIRM / OPEN_DOWNGRADE / LOCK advances — the
+ * owner of the open `s` names, whatever its seqid (a retransmission names an older one), or of
+ * the open that owner's last operation closed (CLOSE's retransmission).
+ */
+export function openSeqid(c: Compound, s: Stateid4, seqid: number): SeqidUse {
+  const { state } = c.env;
+  const closedBy = state.owners.ownerOfStateid(s.other);
+  if (closedBy !== undefined) return { key: closedBy, seqid, other: s.other };
+  const st = openOf(c, { seqid: 0, other: s.other });
+  return { key: openOwnerKey(st.clientId, st.owner), seqid, other: s.other };
+}
+
+/** v4.0: the lock-owner sequence a LOCK (existing lock-owner) or LOCKU advances. */
+export function lockSeqid(c: Compound, s: Stateid4, seqid: number): SeqidUse {
+  const st = c.env.locking.locks.find({ seqid: 0, other: s.other });
+  return { key: lockOwnerKey(st.clientId, st.owner), seqid, other: s.other };
 }

@@ -19,6 +19,7 @@ import {
 } from "../constants.ts";
 import { Nfs4Error } from "../status.ts";
 import { type ClientRecord, ClientTable } from "./clients.ts";
+import { OwnerSeqids } from "./owner-seqids.ts";
 import { type ChannelAttrs, newSession, type Session } from "./sessions.ts";
 import { StateidTable } from "./stateids.ts";
 
@@ -42,6 +43,8 @@ export interface ClientIntro {
 export class Nfs4State {
   readonly clients: ClientTable;
   readonly stateids: StateidTable;
+  /** v4.0 open-owner and lock-owner seqids with each owner's last result (RFC 7530 §9.1.7). */
+  readonly owners = new OwnerSeqids();
   private readonly sessions = new Map<string, Session>();
   readonly leaseSeconds: number;
   /** Called for every client forgotten: its locks and share reservations go (locking.ts). */
@@ -156,6 +159,7 @@ export class Nfs4State {
   forget(c: ClientRecord): void {
     for (const s of this.sessionsOf(c)) this.sessions.delete(s.id.toString("hex"));
     for (const st of this.stateids.ofClient(c.clientId)) this.stateids.close(st);
+    this.owners.dropClient(c.clientId);
     this.clients.remove(c);
     this.onForget?.(c);
   }

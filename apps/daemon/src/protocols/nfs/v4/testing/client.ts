@@ -87,10 +87,13 @@ export const op = {
     },
   /** OPEN4_CREATE UNCHECKED4 (or NOCREATE) by name, for share access `access`. */
   open:
-    (name: string, o: { create?: boolean; access?: number; clientId?: bigint; owner?: string } = {}): OpArg =>
+    (
+      name: string,
+      o: { create?: boolean; access?: number; clientId?: bigint; owner?: string; seqid?: number } = {},
+    ): OpArg =>
     (w) => {
       w.uint32(k.OP_OPEN)
-        .uint32(0)
+        .uint32(o.seqid ?? 0)
         .uint32(o.access ?? k.OPEN4_SHARE_ACCESS_BOTH)
         .uint32(0);
       w.uint64(o.clientId ?? 0n).string(o.owner ?? "owner");
@@ -102,9 +105,9 @@ export const op = {
       w.uint32(k.CLAIM_NULL).string(name);
     },
   close:
-    (stateid: Stateid): OpArg =>
+    (stateid: Stateid, seqid = 0): OpArg =>
     (w) =>
-      w.uint32(k.OP_CLOSE).uint32(0).uint32(stateid.seqid).fixedOpaque(stateid.other),
+      w.uint32(k.OP_CLOSE).uint32(seqid).uint32(stateid.seqid).fixedOpaque(stateid.other),
   write:
     (stateid: Stateid, offset: number, data: Buffer, stable = k.FILE_SYNC4): OpArg =>
     (w) =>
@@ -129,9 +132,9 @@ export const op = {
       w.uint32(0).uint64(0n).string(owner);
     },
   readdir:
-    (cookie: bigint, verifier: Buffer, maxcount: number, attrs: number[]): OpArg =>
+    (cookie: bigint, verifier: Buffer, maxcount: number, attrs: number[], dircount = maxcount): OpArg =>
     (w) => {
-      w.uint32(k.OP_READDIR).uint64(cookie).fixedOpaque(verifier).uint32(maxcount).uint32(maxcount);
+      w.uint32(k.OP_READDIR).uint64(cookie).fixedOpaque(verifier).uint32(dircount).uint32(maxcount);
       encodeBitmap(w, bitmapOf(attrs));
     },
   raw:
