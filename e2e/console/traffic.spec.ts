@@ -101,6 +101,8 @@ test("the dashboard and the share page show what each share and client read and 
       Written: expect.stringMatching(`^${formatBytes(SMB_PUT_BYTES)} in \\d+ writes?$`),
       Read: expect.stringMatching(`^${formatBytes(NFS_BYTES)} in \\d+ reads?$`),
     });
+    // The share's rate, once two polls were taken.
+    await expect(summary.getByRole("definition").nth(1)).toHaveText(/\/s$/, { timeout: 15_000 });
     await screenshot(page, info, "console-share-1440");
 
     // The dashboard: the share's row in "Traffic by share", each client's in "Traffic by client".
@@ -119,6 +121,10 @@ test("the dashboard and the share page show what each share and client read and 
     await expect(
       byClient.getByRole("row").filter({ hasText: "SMB" }).filter({ hasText: share }),
     ).toContainText(`${formatBytes(SMB_PUT_BYTES)} in `);
+    // The share's throughput over time, from the samples the daemon kept while the clients worked.
+    const chart = page.getByRole("figure", { name: "Share throughput chart" });
+    await expect(chart).toHaveAttribute("data-empty", "false", { timeout: 15_000 });
+    await expect(chart).toContainText(share);
     await screenshot(page, info, "console-dashboard-1440");
 
     // At a phone width the same figures are on cards.

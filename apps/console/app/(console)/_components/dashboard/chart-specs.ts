@@ -3,6 +3,7 @@
  * MiB, ms and per-second rates. Keys are the point fields of series.ts.
  */
 import type { Series } from "./live-chart";
+import { shareKey } from "./series";
 
 const COLORS = ["#6366f1", "#f59e0b", "#10b981", "#ef4444", "#0ea5e9", "#a855f7"];
 
@@ -15,7 +16,11 @@ export interface ChartSpec {
 
 const s = (key: string, label: string, color: number): Series => ({ key, label, color: COLORS[color]! });
 
-export function chartSpecs(adapterTypes: readonly string[], walHint: string): ChartSpec[] {
+export function chartSpecs(
+  adapterTypes: readonly string[],
+  walHint: string,
+  shares: readonly string[] = [],
+): ChartSpec[] {
   const transfers =
     "Blocks are uploaded to and downloaded from the block stores as files are written and read.";
   return [
@@ -71,6 +76,12 @@ export function chartSpecs(adapterTypes: readonly string[], walHint: string): Ch
       unit: "/s",
       hint: "Failed block-store calls (they are retried).",
       series: [s("failures", "failures", 3)],
+    },
+    {
+      title: "Share throughput",
+      unit: "MiB/s",
+      hint: "Bytes read and written per share appear once a client reads or writes a file.",
+      series: shares.map((name, i) => s(shareKey(name), name, i % COLORS.length)),
     },
     {
       title: "Protocol operations",

@@ -8,12 +8,14 @@ import { backoffMs } from "@/lib/reachability";
 import { useTRPC } from "@/lib/trpc";
 import { chartSpecs } from "./chart-specs";
 import { LiveChart } from "./live-chart";
-import { SNAPSHOTS_KEPT_MAX, type Snapshot, toPoints } from "./series";
+import { busiestShares, SNAPSHOTS_KEPT_MAX, type Snapshot, toPoints } from "./series";
 
 type Range = "live" | (typeof METRICS_RANGES_SECONDS)[number];
 
 /** A longer range re-reads the daemon's history this often. */
 const HISTORY_REFRESH_MS = 10_000;
+/** Shares drawn on the throughput chart (the busiest since start; the Traffic table has them all). */
+const CHART_SHARES_MAX = 6;
 
 function rangeLabel(seconds: number): string {
   return seconds >= 3600 ? `${seconds / 3600} h` : `${seconds / 60} min`;
@@ -117,7 +119,7 @@ export function LiveCharts() {
         </p>
       </div>
       <div className="grid gap-4 lg:grid-cols-2">
-        {chartSpecs(adapterTypes, walHint).map((c) => (
+        {chartSpecs(adapterTypes, walHint, busiestShares(latest, CHART_SHARES_MAX)).map((c) => (
           <LiveChart
             key={c.title}
             title={c.title}

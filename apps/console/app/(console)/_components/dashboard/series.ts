@@ -43,6 +43,22 @@ function latency(a: Adapter): { p50: number | null; p99: number | null } {
   };
 }
 
+/**
+ * The point field of a share's throughput: recharts reads a dotted dataKey as a path, so the name
+ * is URI-encoded with its dots escaped too.
+ */
+export function shareKey(share: string): string {
+  return `share:${encodeURIComponent(share).replaceAll(".", "%2E")}`;
+}
+
+/** The shares that moved the most bytes since start, at most `max` (the chart's series). */
+export function busiestShares(s: Snapshot | undefined, max: number): string[] {
+  return [...(s?.shares ?? [])]
+    .sort((a, b) => b.readBytes + b.writtenBytes - (a.readBytes + a.writtenBytes))
+    .slice(0, max)
+    .map((t) => t.share);
+}
+
 function point(cur: Snapshot, prev: Snapshot, newest: number): Point {
   const dt = (timeOf(cur) - timeOf(prev)) / 1000;
   const p: Point = {
@@ -70,6 +86,14 @@ function point(cur: Snapshot, prev: Snapshot, newest: number): Point {
     const l = latency(a);
     p[`${a.type}P50`] = l.p50;
     p[`${a.type}P99`] = l.p99;
+  }
+  for (const t of cur.shares) {
+    const before = prev.shares.find((b) => b.share === t.share);
+    // A share only in the newer sample (its first traffic) has no rate yet.
+    p[shareKey(t.share)] =
+      before === undefined
+        ? null
+        : rate(t.readBytes + t.writtenBytes, before.readBytes + before.writtenBytes, dt) / MIB;
   }
   return p;
 }
