@@ -9,7 +9,8 @@ import type { Socket } from "node:net";
 import type { BadFrameLog } from "../transport/bad-frames.ts";
 import type { CloseReason, GuardedConnection } from "../transport/guard.ts";
 import { readInto } from "../transport/read-into.ts";
-import { closeOpen } from "./commands/close.ts";
+import { closeOpen, releaseOpen } from "./commands/close.ts";
+import { disconnectDurable } from "./durable.ts";
 import { FrameTooLargeError, transportHeader } from "./framing.ts";
 import { breakNotificationHeader } from "./header.ts";
 import { type FrameSlot, type IntakeLimits, RequestIntake } from "./intake.ts";
@@ -40,7 +41,6 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
   preauthHash: Buffer | null = null;
   readonly sessions = new Map<bigint, Session>();
   readonly opens = new Map<bigint, Open>();
-  private nextVolatile = 1n;
   private nextTree = 1;
   private closed = false;
   private readonly intake: RequestIntake;
@@ -150,8 +150,9 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
     }
   }
 
+  /** FileIds are unique server-wide: a durable open keeps its FileId on its next connection. */
   newVolatileId(): bigint {
-    return this.nextVolatile++;
+    return this.server.newOpenId();
   }
   newTreeId(): number {
     return this.nextTree++;
@@ -208,10 +209,18 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
     this.intake.release(slot);
   }
 
-  /** Closes every open of a session (LOGOFF, teardown). */
-  async closeSessionOpens(session: Session, tree?: number): Promise<void> {
+  /**
+   * Closes every open of a session (of one tree: TREE_DISCONNECT); with `keepDurable` (LOGOFF,
+   * teardown) durable opens are only disconnected, waiting for a reconnect (durable.ts).
+   */
+  async closeSessionOpens(session: Session, tree?: number, keepDurable = false): Promise<void> {
     for (const open of [...this.opens.values()]) {
       if (open.session !== session || (tree !== undefined && open.tree.id !== tree)) continue;
+      if (keepDurable && this.opens.delete(open.volatileId)) {
+        if (!disconnectDurable(this.server, open))
+          await releaseOpen(this.server, open).catch(() => undefined);
+        continue;
+      }
       await closeOpen(this, open).catch(() => undefined);
     }
   }
@@ -222,7 +231,7 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
     this.intake.stop();
     try {
       this.pipeline.cancelAll();
-      for (const s of this.sessions.values()) await this.closeSessionOpens(s);
+      for (const s of this.sessions.values()) await this.closeSessionOpens(s, undefined, true);
       // An open registered while the loop above awaited (CREATE refuses on a closed connection;
       // this is the backstop) would otherwise keep its share mode and handle forever.
       for (const open of [...this.opens.values()]) await closeOpen(this, open).catch(() => undefined);

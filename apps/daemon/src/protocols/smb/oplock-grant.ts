@@ -33,6 +33,11 @@ import { SmbError } from "./status.ts";
 const STAT_ACCESS = C.FILE_READ_ATTRIBUTES | C.FILE_WRITE_ATTRIBUTES | C.SYNCHRONIZE;
 const LEASE_STAT_ACCESS = STAT_ACCESS | C.READ_CONTROL;
 
+/** An open with `access` breaks nothing of a holder (with a lease: `lease`). */
+export function isStatOpen(access: number, lease: boolean): boolean {
+  return (access & ~(lease ? LEASE_STAT_ACCESS : STAT_ACCESS)) === 0;
+}
+
 export interface CachingRequest {
   level: number;
   lease: LeaseRequest | null;
@@ -83,7 +88,7 @@ export async function breakForOpen(req: SmbRequest, fileKey: string, p: OpenInte
     file,
     own,
     (h) => {
-      const stat = (p.access & ~(h.lease ? LEASE_STAT_ACCESS : STAT_ACCESS)) === 0;
+      const stat = isStatOpen(p.access, h.lease !== null);
       if (stat && !p.overwrite) return h.state;
       const to = h.state & ~(violation ? H : W);
       return p.overwrite ? to & ~(R | H) : to;

@@ -19,7 +19,7 @@ import {
   SMB2_LEASE_WRITE_CACHING as W,
 } from "./leases.ts";
 import { notificationSealer } from "./sealing.ts";
-import type { CacheHolder, FileState, Open, SmbServerState } from "./state.ts";
+import { type CacheHolder, type FileState, isDisconnected, type Open, type SmbServerState } from "./state.ts";
 
 /**
  * §3.3.2.1 Oplock Break Acknowledgment Timer and §3.3.2.5 Lease Break Acknowledgment Timer:
@@ -51,9 +51,10 @@ function needsAck(h: CacheHolder): boolean {
   return h.lease ? (h.state & (W | H)) !== 0 : (h.state & W) !== 0;
 }
 
-function sendBreak(server: SmbServerState, h: CacheHolder, to: number, ack: boolean): void {
-  const open = [...h.opens].find((o) => !o.conn.isClosed);
-  if (!open) return;
+/** Sends the break on a connected open of the holder; false when none is connected. */
+function sendBreak(server: SmbServerState, h: CacheHolder, to: number, ack: boolean): boolean {
+  const open = [...h.opens].find((o) => !o.conn.isClosed && !isDisconnected(o));
+  if (!open) return false;
   if (h.lease) {
     // §2.2.23.2 NewEpoch: V2 leases only; zero for V1.
     if (h.lease.version === 2) h.lease.epoch++;
@@ -65,6 +66,7 @@ function sendBreak(server: SmbServerState, h: CacheHolder, to: number, ack: bool
     open.conn.sendBreakNotification(body, notificationSealer(open));
   }
   server.ctx.logger.debug({ file: h.file.handleKey, from: h.state, to, ack }, "smb: oplock break");
+  return true;
 }
 
 /** Ends a pending break with `state` (acknowledged, timed out, or the holder went away). */
@@ -78,8 +80,8 @@ export function settleBreak(h: CacheHolder, state: number): void {
 }
 
 function startBreak(server: SmbServerState, h: CacheHolder, to: number): void {
-  const ack = needsAck(h);
-  sendBreak(server, h, to, ack);
+  // Nobody to tell (a disconnected durable open, §3.3.4.6): nobody can acknowledge either.
+  const ack = sendBreak(server, h, to, needsAck(h)) && needsAck(h);
   if (!ack) {
     h.state = to;
     return;

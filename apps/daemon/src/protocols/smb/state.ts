@@ -149,6 +149,22 @@ export interface Open {
   holder: CacheHolder | null;
   /** CHANGE_NOTIFY state once the client asked for notifications on this directory open. */
   notify: NotifyState | null;
+  /** Set when the open is durable (§3.3.1.10 Open.IsDurable, durable.ts). */
+  durable: DurableState | null;
+}
+
+/** A durable open's state ([MS-SMB2] §3.3.1.10 IsDurable, DurableOpenTimeout, CreateGuid). */
+export interface DurableState {
+  /** How long the open outlives its connection (§3.3.1.10 Open.DurableOpenTimeout). */
+  timeoutMs: number;
+  /** DH2Q's CreateGuid (null for a v1 durable open), checked by DH2C and replays. */
+  createGuid: Buffer | null;
+  /** §2.2.14 CreateAction of the CREATE that made the open (a replay answers it again). */
+  createAction: number;
+  /** The AllocationSize the CREATE answered (a reconnect answers it again). */
+  allocation: bigint;
+  /** The scavenger's timer while the open is disconnected (§3.3.2.x durable timer); else null. */
+  scavenger: NodeJS.Timeout | null;
 }
 
 /**
@@ -165,6 +181,11 @@ export function treeCall(tree: Tree, handle: Buffer): FileCall {
   return { caller: tree.caller, handle, share: tree.share, access: tree.access, client: tree.clientId };
 }
 
+/** True while a durable open waits for its client to come back (durable.ts). */
+export function isDisconnected(open: Open): boolean {
+  return open.durable?.scavenger != null;
+}
+
 /** Per-file state shared by every open of it across connections (§3.3.1.10 Open.File). */
 export interface FileState {
   opens: Set<Open>;
@@ -177,6 +198,12 @@ export interface FileState {
 
 export class SmbServerState {
   private nextSession = 1n;
+  private nextOpen = 1n;
+  /**
+   * Durable opens, connected or not, by persistent FileId (§3.3.1.1 GlobalOpenTable for the
+   * durable ones): DHnC/DH2C look here, and a disconnected one waits here for its scavenger.
+   */
+  readonly durableOpens = new Map<bigint, Open>();
   readonly files = new Map<string, FileState>();
   /** Leases by ClientGuid + LeaseKey (hex), server-wide (§3.3.1.4 LeaseTable). */
   readonly leases = new Map<string, CacheHolder>();
@@ -195,6 +222,11 @@ export class SmbServerState {
 
   newSessionId(): bigint {
     return this.nextSession++;
+  }
+
+  /** A FileId unique server-wide, so a durable open keeps its FileId on another connection. */
+  newOpenId(): bigint {
+    return this.nextOpen++;
   }
 
   /** A session of any connection by its id, with the connection holding it. */
@@ -245,7 +277,8 @@ export interface SmbConnectionPort {
   readonly isClosed: boolean;
   newVolatileId(): bigint;
   newTreeId(): number;
-  closeSessionOpens(session: Session, tree?: number): Promise<void>;
+  /** Closes a session's opens (of one tree); durable ones are only disconnected with `keepDurable`. */
+  closeSessionOpens(session: Session, tree?: number, keepDurable?: boolean): Promise<void>;
   sendBreakNotification(body: Buffer, seal: Sealer | null): void;
   /** Sends the interim STATUS_PENDING reply; null when the connection has too many async requests. */
   goAsync(req: { readonly header: Smb2Header }): AbortSignal | null;

@@ -8,14 +8,26 @@ import { SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB } from "../constants.ts";
 import { unwatch } from "../notify.ts";
 import { detachHolder } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { fileCall, type Open, type SmbConnectionPort, treeCall } from "../state.ts";
+import { fileCall, type Open, type SmbConnectionPort, type SmbServerState, treeCall } from "../state.ts";
 import { SmbWriter } from "../wire.ts";
 
-/** Removes `open` everywhere; the last close of a delete-pending file unlinks it. */
+/** Removes `open` from its connection and everywhere else (releaseOpen). */
 export async function closeOpen(conn: SmbConnectionPort, open: Open): Promise<void> {
   if (!conn.opens.delete(open.volatileId)) return;
+  await releaseOpen(conn.server, open);
+}
+
+/**
+ * Releases an open no connection holds any more (closed, or a durable open's scavenger): its
+ * waiters, caching, locks and share mode; the last close of a delete-pending file unlinks it.
+ */
+export async function releaseOpen(server: SmbServerState, open: Open): Promise<void> {
   for (const w of open.lockWaiters) w.abort();
-  const server = conn.server;
+  if (open.durable) {
+    if (open.durable.scavenger) clearTimeout(open.durable.scavenger);
+    open.durable.scavenger = null;
+    if (server.durableOpens.get(open.persistentId) === open) server.durableOpens.delete(open.persistentId);
+  }
   detachHolder(server, open);
   unwatch(server, open);
   // The owner ends in ':' (create.ts), so this reaches this open's locks and share mode only.

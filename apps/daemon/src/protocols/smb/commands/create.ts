@@ -19,6 +19,7 @@ import {
   streamFileKey,
   streamOpenResult,
 } from "../create-stream.ts";
+import { grantDurable, parseDurable, purgeDisconnected, RetryCreate, reconnectCreate } from "../durable.ts";
 import * as S from "../ntstatus.ts";
 import { mapGenericAccess, smbReservation, WRITE_ACCESS_BITS } from "../opens.ts";
 import {
@@ -211,7 +212,10 @@ async function admit(req: SmbRequest, share: number, caching: CachingRequest, a:
   checkLeaseKey(req, caching, fileKey);
   if (o.action !== "created" && a.stream === null) {
     const overwrite = o.action === "overwritten" || o.action === "superseded";
-    await breakForOpen(req, fileKey, { access: a.access, share, overwrite, leaseId: caching.leaseId });
+    const intent = { access: a.access, share, overwrite, leaseId: caching.leaseId };
+    const existing = req.server.files.get(fileKey);
+    if (existing && (await purgeDisconnected(req.server, existing, intent))) throw new RetryCreate();
+    await breakForOpen(req, fileKey, intent);
   }
   const file = req.server.file(fileKey, o.target.handle);
   if (!file.handleKey) file.handleKey = o.target.handle.toString("hex");
@@ -237,6 +241,11 @@ function unadmit(req: SmbRequest, a: Admission): void {
   if (a.file.opens.size === 0) req.server.files.delete(a.fileKey);
 }
 
+function retryOnce<T>(e: unknown, again: () => Promise<T>): Promise<T> {
+  if (e instanceof RetryCreate) return again();
+  throw e;
+}
+
 function openKind(options: number): OpenRequest["kind"] {
   if (options & C.FILE_DIRECTORY_FILE) return "dir";
   return options & C.FILE_NON_DIRECTORY_FILE ? "file" : undefined;
@@ -248,6 +257,12 @@ export async function create(req: SmbRequest): Promise<Reply> {
   const c = decodeCreate(req.msg, req.reader());
   // A CREATE on the IPC$ tree opens a named pipe; the connection sends it to ipc.ts instead.
   assert(!tree.ipc, "CREATE on IPC$ is dispatched to ipc.ts");
+  const durable = parseDurable(c.contexts);
+  if (durable.kind === "reconnect") {
+    const r = await reconnectCreate(req, durable, c.name, c.contexts);
+    const alloc = r.open.durable!.allocation;
+    return { body: createResponse(r.open, r.level, r.attr, C.FILE_OPENED, r.contexts, alloc) };
+  }
   validate(c);
   const path = parsePath(c.name);
   if (path.stream !== null || path.dataStream) checkStreamOptions(c.CreateOptions);
@@ -292,7 +307,10 @@ export async function create(req: SmbRequest): Promise<Reply> {
   };
   let opened: OpenResult;
   try {
-    opened = await withPathStatus(() => files.open(root, request));
+    // A disconnected delete-on-close durable open that the admission closed took the file along.
+    opened = await withPathStatus(() =>
+      files.open(root, request).catch((e) => retryOnce(e, () => files.open(root, request))),
+    );
     if (stream !== null) opened = streamOpenResult(opened, stream);
   } catch (e) {
     unadmit(req, a);
@@ -313,6 +331,12 @@ export async function create(req: SmbRequest): Promise<Reply> {
   const contexts = responseContexts(c, opened.attr, a.maxAccess);
   if (grant.context) contexts.push(grant.context);
   const action = CREATE_ACTION[opened.action];
+  // Samba makes no stream open durable.
+  const durableContext =
+    a.stream === null
+      ? grantDurable(req.server, open, durable, grant.level, { action, allocation: alloc })
+      : null;
+  if (durableContext) contexts.push(durableContext);
   return { body: createResponse(open, grant.level, opened.attr, action, contexts, alloc) };
 }
 
@@ -352,6 +376,7 @@ function registerOpen(
     conn: req.conn,
     holder: null,
     notify: null,
+    durable: null,
   };
   a.file!.opens.add(open);
   req.conn.opens.set(id, open);

@@ -4,9 +4,12 @@ import type { Session, SmbConnectionPort } from "../state.ts";
 
 export const EMPTY_4 = (): Buffer => Buffer.from([4, 0, 0, 0]);
 
-/** Ends a session: its opens closed, its trees and the session forgotten (LOGOFF, failed reauth). */
+/**
+ * Ends a session: its opens closed (durable ones disconnected, smbtorture
+ * smb2.durable-open.reopen4), its trees and the session forgotten (LOGOFF, failed reauth).
+ */
 export async function endSession(conn: SmbConnectionPort, session: Session): Promise<void> {
-  await conn.closeSessionOpens(session);
+  await conn.closeSessionOpens(session, undefined, true);
   session.trees.clear();
   conn.sessions.delete(session.id);
 }
