@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { idleMetricsSnapshot } from "../control/testing/in-process-runtime.ts";
-import { HISTORY_FINE_MAX, HISTORY_POINTS_MAX, MetricsHistory } from "./metrics-history.ts";
+import {
+  HISTORY_FINE_MAX,
+  HISTORY_POINTS_MAX,
+  HISTORY_SHARES_MAX,
+  MetricsHistory,
+} from "./metrics-history.ts";
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -40,5 +45,20 @@ describe("MetricsHistory", () => {
     const hour = h.range(3600, now);
     expect(hour.length).toBeLessThanOrEqual(HISTORY_POINTS_MAX + 1);
     expect(hour.at(-1)!.timestamp.getTime()).toBe(now);
+  });
+
+  it("keeps the busiest HISTORY_SHARES_MAX shares of each sample, by name", () => {
+    const h = new MetricsHistory();
+    const shares = Array.from({ length: HISTORY_SHARES_MAX + 4 }, (_, i) => ({
+      share: `/s${String(i).padStart(2, "0")}`,
+      readBytes: i * 10,
+      writtenBytes: i,
+      reads: 1,
+      writes: 1,
+    }));
+    h.add({ ...at(0), shares });
+    const [kept] = h.range(60, T0);
+    // The four least busy (/s00../s03) are dropped; the rest stay in name order.
+    expect(kept!.shares.map((t) => t.share)).toEqual(shares.slice(4).map((t) => t.share));
   });
 });

@@ -17,7 +17,7 @@ const COARSE_EVERY = 10;
  * Shares kept per history sample, the busiest by bytes (the live snapshot has them all): keeps the
  * day of history within a few MiB however many shares there are.
  */
-const HISTORY_SHARES_MAX = 16;
+export const HISTORY_SHARES_MAX = 16;
 /** The most snapshots one history read returns (longer ranges are thinned evenly). */
 export const HISTORY_POINTS_MAX = 720;
 

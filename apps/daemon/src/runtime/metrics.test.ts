@@ -55,3 +55,17 @@ it("a scrape takes one snapshot for all runtime gauges, and the next scrape a fr
   expect(await registry.metrics()).toMatch(/^dittofs_clients_connected\{protocol="nfs"\} 0$/m);
   expect(taken).toBe(2);
 });
+
+it("/metrics has each share's READ/WRITE bytes and calls", async () => {
+  const registry = new Registry();
+  const traffic = { share: "/export", readBytes: 300, writtenBytes: 500, reads: 2, writes: 3 };
+  registerRuntimeGauges(registry, {
+    metricsSnapshot: () => ({ ...idleMetricsSnapshot(), shares: [traffic] }),
+    clients: { countByProtocol: () => new Map() },
+  });
+  const text = await registry.metrics();
+  expect(text).toMatch(/^dittofs_share_bytes\{share="\/export",direction="read"\} 300$/m);
+  expect(text).toMatch(/^dittofs_share_bytes\{share="\/export",direction="write"\} 500$/m);
+  expect(text).toMatch(/^dittofs_share_ops\{share="\/export",op="read"\} 2$/m);
+  expect(text).toMatch(/^dittofs_share_ops\{share="\/export",op="write"\} 3$/m);
+});
