@@ -33,6 +33,20 @@ export const NFS4_SLOTS_MAX = 64;
 /** Sessions and clients the server keeps; past it EXCHANGE_ID / CREATE_SESSION get NFS4ERR_RESOURCE. */
 export const NFS4_CLIENTS_MAX = 1024;
 export const NFS4_SESSIONS_PER_CLIENT_MAX = 8;
+/**
+ * Client records from one address (a Linux host keeps one per server; NAT gateways share an
+ * address): with the total cap alone, eight addresses could hold every record and refuse the rest.
+ */
+export const NFS4_CLIENTS_PER_ADDRESS_MAX = 128;
+/**
+ * Reply-cache bytes all sessions together may be granted (each session: ca_maxrequests ×
+ * ca_maxresponsesize_cached); the caps above alone allow 1024 × 8 × 64 slots × 64 KiB = 32 GiB.
+ * A session that does not fit gets fewer slots, down to one (RFC 8881 §18.36.3 lets the server
+ * grant less than asked).
+ */
+export const NFS4_REPLY_CACHE_TOTAL_MAX = 64 * 1024 * 1024;
+/** What one client's sessions may be granted of it. */
+export const NFS4_REPLY_CACHE_PER_CLIENT_MAX = 8 * 1024 * 1024;
 /** RFC 7530 §3.2 NFS4_FHSIZE, NFS4_OPAQUE_LIMIT; component names (maxname). */
 export const NFS4_FHSIZE = 128;
 export const NFS4_OPAQUE_LIMIT = 1024;

@@ -16,6 +16,8 @@ export interface ClientRecord {
   verifier: Buffer;
   /** Who made it (uid@address): only the same principal may replace a confirmed record. */
   principal: string;
+  /** The client address it came from (the per-address cap). */
+  address: string;
   minorVersion: number;
   confirmed: boolean;
   /** v4.1: the csa_sequenceid CREATE_SESSION expects next (RFC 8881 §18.36.4). */
@@ -65,7 +67,7 @@ export class ClientTable {
   }
 
   /** A new, unconfirmed record for `owner` (replacing none: callers remove the old one first). */
-  add(owner: string, verifier: Buffer, principal: string, minorVersion: number): ClientRecord {
+  add(owner: string, verifier: Buffer, principal: string, minorVersion: number, address = ""): ClientRecord {
     if (this.byId.size >= NFS4_CLIENTS_MAX) throw new Nfs4Error(NFS4ERR_RESOURCE, "too many clients");
     const clientId = (BigInt(this.epoch) << 32n) | BigInt(this.next++ >>> 0);
     const c: ClientRecord = {
@@ -73,6 +75,7 @@ export class ClientTable {
       owner,
       verifier: Buffer.from(verifier),
       principal,
+      address,
       minorVersion,
       confirmed: false,
       createSeq: 1,

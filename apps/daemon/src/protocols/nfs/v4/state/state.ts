@@ -10,6 +10,10 @@
 import { randomBytes } from "node:crypto";
 import type { CallContext } from "../../rpc/program.ts";
 import {
+  NFS4_CLIENTS_MAX,
+  NFS4_CLIENTS_PER_ADDRESS_MAX,
+  NFS4_REPLY_CACHE_PER_CLIENT_MAX,
+  NFS4_REPLY_CACHE_TOTAL_MAX,
   NFS4_SESSIONS_PER_CLIENT_MAX,
   NFS4ERR_BADSESSION,
   NFS4ERR_CLIENTID_BUSY,
@@ -24,6 +28,9 @@ import { type ChannelAttrs, newSession, type Session } from "./sessions.ts";
 import { StateidTable } from "./stateids.ts";
 
 export const DEFAULT_LEASE_SECONDS = 90;
+
+/** What a session's slots may cache (RFC 8881 §2.10.6.1.3): one reply each, at most the granted size. */
+const replyCacheOf = (s: Session) => s.slots.length * s.fore.maxResponseSizeCached;
 
 export interface Nfs4StateOptions {
   leaseSeconds?: number;
@@ -46,6 +53,8 @@ export class Nfs4State {
   /** v4.0 open-owner and lock-owner seqids with each owner's last result (RFC 7530 §9.1.7). */
   readonly owners = new OwnerSeqids();
   private readonly sessions = new Map<string, Session>();
+  /** Reply-cache bytes granted to the sessions (replyCacheOf each). */
+  private replyCacheBytes = 0;
   readonly leaseSeconds: number;
   /** Called for every client forgotten: its locks and share reservations go (locking.ts). */
   onForget: ((c: ClientRecord) => void) | null = null;
@@ -86,7 +95,32 @@ export class Nfs4State {
     }
     // Who introduced it: only the same principal may replace a confirmed record.
     const principal = `${from.auth?.uid ?? "none"}@${from.remoteAddress}`;
-    return this.clients.add(owner, i.verifier, principal, i.minor);
+    this.makeRoom(from.remoteAddress);
+    return this.clients.add(owner, i.verifier, principal, i.minor, from.remoteAddress);
+  }
+
+  /**
+   * Room for a new record from `address` under NFS4_CLIENTS_PER_ADDRESS_MAX and NFS4_CLIENTS_MAX:
+   * past a cap the record least worth keeping goes (the same address's first), as an idle
+   * connection makes room for a new one (transport/guard.ts): an unconfirmed one, else the
+   * longest-silent confirmed one without opens (its client recovers with a new EXCHANGE_ID or
+   * SETCLIENTID, RFC 8881 §2.10.13). Only when every record holds opens is the newcomer refused.
+   */
+  private makeRoom(address: string): void {
+    const all = [...this.clients.all()];
+    const mine = all.filter((c) => c.address === address);
+    if (mine.length >= NFS4_CLIENTS_PER_ADDRESS_MAX) this.evictOne(mine, "from this address");
+    if (this.clients.size >= NFS4_CLIENTS_MAX) this.evictOne(all, "");
+  }
+
+  private evictOne(from: ClientRecord[], which: string): void {
+    const victim =
+      from.find((c) => !c.confirmed) ??
+      from
+        .filter((c) => this.stateids.ofClient(c.clientId).length === 0)
+        .sort((a, b) => a.renewedAt - b.renewedAt)[0];
+    if (victim === undefined) throw new Nfs4Error(NFS4ERR_RESOURCE, `too many clients ${which}`.trim());
+    this.forget(victim);
   }
 
   /** RFC 8881 §18.36.4: replay of the last CREATE_SESSION, or a new session (confirming the client). */
@@ -101,12 +135,27 @@ export class Nfs4State {
     if (this.sessionsOf(c).length >= NFS4_SESSIONS_PER_CLIENT_MAX) {
       throw new Nfs4Error(NFS4ERR_RESOURCE, "too many sessions");
     }
-    const s = newSession(c, make.fore, make.back, make.flags);
+    const s = newSession(c, this.fitReplyCache(c, make.fore), make.back, make.flags);
     this.sessions.set(s.id.toString("hex"), s);
+    this.replyCacheBytes += replyCacheOf(s);
     c.confirmed = true;
     c.createSeq = (c.createSeq + 1) >>> 0;
     this.clients.renew(c);
     return { session: s };
+  }
+
+  /**
+   * The fore channel with as many slots as the reply cache has room for, of what was asked
+   * (NFS4_REPLY_CACHE_TOTAL_MAX, NFS4_REPLY_CACHE_PER_CLIENT_MAX); at least one slot.
+   */
+  private fitReplyCache(c: ClientRecord, fore: ChannelAttrs): ChannelAttrs {
+    const held = this.sessionsOf(c).reduce((n, s) => n + replyCacheOf(s), 0);
+    const room = Math.min(
+      NFS4_REPLY_CACHE_TOTAL_MAX - this.replyCacheBytes,
+      NFS4_REPLY_CACHE_PER_CLIENT_MAX - held,
+    );
+    const fit = Math.floor(Math.max(0, room) / Math.max(1, fore.maxResponseSizeCached));
+    return { ...fore, maxRequests: Math.max(1, Math.min(fore.maxRequests, fit)) };
   }
 
   /** Keeps the encoded CREATE_SESSION result for a retry of the same sequence id. */
@@ -121,8 +170,11 @@ export class Nfs4State {
   }
 
   destroySession(id: Buffer): void {
-    const s = this.session(id);
-    this.sessions.delete(s.id.toString("hex"));
+    this.drop(this.session(id));
+  }
+
+  private drop(s: Session): void {
+    if (this.sessions.delete(s.id.toString("hex"))) this.replyCacheBytes -= replyCacheOf(s);
   }
 
   sessionsOf(c: ClientRecord): Session[] {
@@ -157,7 +209,7 @@ export class Nfs4State {
 
   /** Drops a client with its sessions and opens. */
   forget(c: ClientRecord): void {
-    for (const s of this.sessionsOf(c)) this.sessions.delete(s.id.toString("hex"));
+    for (const s of this.sessionsOf(c)) this.drop(s);
     for (const st of this.stateids.ofClient(c.clientId)) this.stateids.close(st);
     this.owners.dropClient(c.clientId);
     this.clients.remove(c);
