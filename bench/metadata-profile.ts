@@ -19,7 +19,7 @@ const payload = new DefaultPayloadService({
   transferConcurrency: 2,
 });
 await payload.addShare("/export", new MemoryBlockStore());
-const svc = new DefaultMetadataService({ logger, payload });
+const svc = new DefaultMetadataService({ logger });
 const store = await openMetadataStore({ type }, { dataDir: `/tmp/prof-meta-${process.pid}` });
 const share = {
   name: "/export",

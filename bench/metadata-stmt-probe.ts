@@ -23,7 +23,7 @@ const payload = new DefaultPayloadService({
   transferConcurrency: 2,
 });
 await payload.addShare("/export", new MemoryBlockStore());
-const svc = new DefaultMetadataService({ logger, payload });
+const svc = new DefaultMetadataService({ logger });
 const dir = mkdtempSync(join(tmpdir(), "dittofs-stmt-probe-"));
 // CHECKPOINT_EVERY=n: commits between worker checkpoints (a huge n leaves them to SQLite's own).
 const every = process.env.CHECKPOINT_EVERY;

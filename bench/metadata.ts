@@ -87,7 +87,7 @@ async function benchBackend(name: string, store: MetadataStore, n: number): Prom
     transferConcurrency: 2,
   });
   await payload.addShare("/export", new MemoryBlockStore());
-  const svc = new DefaultMetadataService({ logger, payload });
+  const svc = new DefaultMetadataService({ logger });
   await svc.addShare(
     {
       name: "/export",

@@ -36,6 +36,6 @@ export async function close(d: DataDeps, f: FileCall, c: CloseRequest): Promise<
       else await remove(d, parent, name);
     }
   } finally {
-    if (c.retained) await d.metadata.release(f.handle);
+    if (c.retained) await d.orphans.reap(f.share.name, await d.metadata.release(f.handle));
   }
 }

@@ -11,6 +11,7 @@ import type { TrafficSink } from "../domain/stats.ts";
 import type { FileAttr, MetadataService } from "../metadata/types.ts";
 import type { PayloadService } from "../payload/types.ts";
 import type { FileChanges } from "./changes.ts";
+import type { Orphans } from "./orphans.ts";
 import { readStream, writeStream } from "./streams.ts";
 import type { FileCall, ReadRequest, ReadResult, WriteRequest, WriteResult } from "./types.ts";
 
@@ -20,9 +21,25 @@ export interface DataDeps {
   changes: FileChanges;
   /** Counts every READ/WRITE per share and client (the console's throughput); absent: not counted. */
   traffic?: TrafficSink;
+  orphans: Orphans;
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/**
+ * Scale-out (docs/architecture.md "Scale-out"): on a share in shared mode the payload drops cached
+ * blocks another daemon replaced — on LOOKUP (the NFS "open") always, on GETATTR and READ within
+ * the attribute cache bound. Nothing elsewhere (the payload knows which shares run in shared mode).
+ */
+export async function revalidate(
+  d: DataDeps,
+  share: string,
+  attr: FileAttr,
+  reason: "lookup" | "getattr" | "read",
+): Promise<void> {
+  if (attr.payloadId === null || attr.type !== "file" || !d.payload.validates?.(share)) return;
+  await d.payload.validate?.(share, attr.payloadId, reason);
+}
 const SIZE_MAX = BigInt(FILE_SIZE_MAX);
 
 /** EFBIG unless [offset, offset + length) lies below the largest file size. */
@@ -59,6 +76,7 @@ export async function read(d: DataDeps, f: FileCall, r: ReadRequest): Promise<Re
   const gated = d.changes.gate({ kind: "read", caller: f.caller, share: f.share, handle: f.handle });
   if (gated) await gated;
   const { payloadId, attr } = await d.metadata.prepareRead(f.caller, f.handle);
+  await revalidate(d, f.share.name, attr, "read");
   if (r.lock && d.metadata.testLock(f.handle, { ...r.lock, kind: "shared" })) {
     throw new FsError("EAGAIN", "range locked by another owner");
   }

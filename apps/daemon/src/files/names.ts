@@ -2,8 +2,8 @@
  * Operations on directory entries, for every protocol (NFS REMOVE/RMDIR/RENAME/LINK, SMB
  * SET_INFO rename/link, SMB delete-on-close through close.ts): one metadata transaction each.
  * The payload of a file whose last link goes is deleted after that transaction commits, never
- * before, so a failed remove cannot leave a name without its data (the metadata service still
- * starts that delete: metadata/core.ts ServiceCore.bury).
+ * before, so a failed remove cannot leave a name without its data; then the orphan's inode record
+ * goes (orphans.ts).
  */
 import type { DirChangeResult, FileAttr, WccAttr } from "../metadata/types.ts";
 import { added, type DirChangeEvent } from "./changes.ts";
@@ -26,7 +26,10 @@ export interface LinkResult {
 export async function remove(d: DataDeps, dir: FileCall, name: string): Promise<DirChangeResult> {
   const { caller, handle } = dir;
   await d.changes.gate({ kind: "remove", caller, share: dir.share, dir: handle, name });
-  const removing = d.metadata.remove(caller, handle, name);
+  const removing = d.metadata.remove(caller, handle, name).then(async ({ dirBefore, dirAfter, orphan }) => {
+    await d.orphans.reap(dir.share.name, orphan);
+    return { dirBefore, dirAfter };
+  });
   return d.changes.told(removing, [removed(dir, handle, name, false)]);
 }
 
@@ -52,7 +55,12 @@ export async function rename(
   // The file a rename replaces goes away as if removed.
   await d.changes.gate({ kind: "remove", caller, share, dir: toDir, name: toName });
   const same = from.handle.equals(toDir);
-  const renaming = d.metadata.rename(caller, from.handle, fromName, toDir, toName);
+  const renaming = d.metadata
+    .rename(caller, from.handle, fromName, toDir, toName)
+    .then(async ({ orphan, ...result }) => {
+      await d.orphans.reap(share.name, orphan);
+      return result;
+    });
   return d.changes.told(renaming, [
     {
       action: same ? "renamed-old" : "removed",

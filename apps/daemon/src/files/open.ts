@@ -8,7 +8,7 @@
 import { FsError } from "../domain/errors.ts";
 import { ACCESS_MODIFY, ACCESS_READ, type FileAttr, type LookupResult } from "../metadata/types.ts";
 import { added } from "./changes.ts";
-import type { DataDeps } from "./data.ts";
+import { type DataDeps, revalidate } from "./data.ts";
 import { setattr } from "./setattr.ts";
 import type { FileCall, OpenAction, OpenDisposition } from "./types.ts";
 
@@ -49,7 +49,9 @@ export async function walk(d: DataDeps, dir: FileCall, path: readonly string[]):
   }
   const name = path[path.length - 1]!;
   try {
-    return { parent: at, name, target: await md.lookup(dir.caller, at, name) };
+    const target = await md.lookup(dir.caller, at, name);
+    await revalidate(d, dir.share.name, target.attr, "lookup");
+    return { parent: at, name, target };
   } catch (e) {
     if (e instanceof FsError && e.code === "ENOENT") return { parent: at, name, target: null };
     if (e instanceof FsError && e.code === "ENOTDIR") throw new PathNotFound(name, "ENOTDIR");

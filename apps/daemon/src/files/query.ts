@@ -11,7 +11,7 @@ import {
   type FsStat,
   type LookupResult,
 } from "../metadata/types.ts";
-import type { DataDeps } from "./data.ts";
+import { type DataDeps, revalidate } from "./data.ts";
 import type { FileCall } from "./types.ts";
 
 export type LookupWithDir = LookupResult & { dirAttr: FileAttr };
@@ -19,6 +19,7 @@ export type LookupWithDir = LookupResult & { dirAttr: FileAttr };
 /** `name` in `dir`, with the directory's attributes after the lookup (RFC 1813 §3.3.3). */
 export async function lookup(d: DataDeps, dir: FileCall, name: string): Promise<LookupWithDir> {
   const found = await d.metadata.lookup(dir.caller, dir.handle, name);
+  await revalidate(d, dir.share.name, found.attr, "lookup");
   return { ...found, dirAttr: await d.metadata.getattr(dir.handle) };
 }
 

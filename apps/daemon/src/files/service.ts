@@ -27,7 +27,7 @@ import type {
 import type { PayloadService } from "../payload/types.ts";
 import { type ChangeGate, type DirChangeListener, FileChanges } from "./changes.ts";
 import { type CloseRequest, close } from "./close.ts";
-import { commit, read, write } from "./data.ts";
+import { commit, read, revalidate, write } from "./data.ts";
 import {
   addLockGrace,
   checkLockAccess,
@@ -54,6 +54,7 @@ import {
   rmdir,
 } from "./names.ts";
 import { type OpenRequest, type OpenResult, open, type Walked, walk } from "./open.ts";
+import { Orphans, sweepOrphans } from "./orphans.ts";
 import { access, fsstat, type LookupWithDir, lookup, readlink } from "./query.ts";
 import { type ReaddirPage, type ReaddirRequest, readdir } from "./readdir.ts";
 import { create, setattr } from "./setattr.ts";
@@ -104,8 +105,8 @@ export class FileService {
     metadata: MetadataService;
     payload: PayloadService;
     identity?: Grants;
-    /** Where a directory listener's failure is reported (it never fails the change). */
-    logger?: Pick<Logger, "error">;
+    /** Where a directory listener's or an orphan's reap failure is reported (neither fails the call). */
+    logger?: Pick<Logger, "error" | "warn">;
     /** Counts READ/WRITE bytes per share and client (runtime/traffic.ts). */
     traffic?: TrafficSink;
   }) {
@@ -118,6 +119,7 @@ export class FileService {
       modes: new ShareModes(),
       graces: new Set(),
       changes,
+      orphans: new Orphans(deps, deps.logger),
       traffic: deps.traffic,
     };
     this.identity = deps.identity ?? NO_USERS;
@@ -178,10 +180,15 @@ export class FileService {
     return undefined;
   }
 
-  /** The hot path: one metadata read, nothing allocated here (a stream open: the stream's sizes). */
-  getattr(f: FileCall): Promise<FileAttr> {
+  /**
+   * The hot path: one metadata read (and a shared-mode share's cache check), nothing allocated
+   * here (a stream open: the stream's sizes).
+   */
+  async getattr(f: FileCall): Promise<FileAttr> {
     if (f.stream !== undefined) return streamSize(this.d, f);
-    return this.d.metadata.getattr(f.handle);
+    const attr = await this.d.metadata.getattr(f.handle);
+    await revalidate(this.d, f.share.name, attr, "getattr");
+    return attr;
   }
 
   /** The named streams of the file `f` with their sizes ([MS-FSCC] §2.4.43 FileStreamInformation). */
@@ -208,8 +215,10 @@ export class FileService {
   }
 
   /** `name` in the directory `dir`, nothing else read (SMB: QUERY_DIRECTORY of one exact name). */
-  find(dir: FileCall, name: string): Promise<LookupResult> {
-    return this.d.metadata.lookup(dir.caller, dir.handle, name);
+  async find(dir: FileCall, name: string): Promise<LookupResult> {
+    const found = await this.d.metadata.lookup(dir.caller, dir.handle, name);
+    await revalidate(this.d, dir.share.name, found.attr, "lookup");
+    return found;
   }
 
   /** The subset of `mask` (ACCESS_* bits) mode bits and the share's access policy grant. */
@@ -289,6 +298,19 @@ export class FileService {
    */
   retain(f: FileCall): void {
     this.d.metadata.retain(f.handle);
+  }
+
+  /**
+   * Reaps the orphans a crash left in the share (files/orphans.ts): the Runtime calls it once the
+   * share is registered with the metadata and payload services. Returns how many there were.
+   */
+  sweepOrphans(shareName: string): Promise<number> {
+    return sweepOrphans(this.d, shareName);
+  }
+
+  /** Resolves once the payload deletes and inode removals of removed files started so far settled. */
+  reaped(): Promise<void> {
+    return this.d.orphans.settled();
   }
 
   /** A regular file named `name` in the directory `dir`. */

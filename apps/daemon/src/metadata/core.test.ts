@@ -38,7 +38,7 @@ describe("ServiceCore.target", () => {
   it("resolves alternating shares and keeps a removed share's handles stale", async () => {
     const payload = await memoryPayload(logger, ["/export", "/b"]);
     const store = new MemoryMetadataStore();
-    const svc = new DefaultMetadataService({ logger, payload });
+    const svc = new DefaultMetadataService({ logger });
     closers.push(async () => {
       await store.close();
       await payload.close();

@@ -1,6 +1,6 @@
 /**
- * What the operation modules share: share state, handle resolution, identity and the post-commit
- * payload clean-up. The DefaultMetadataService owns one ServiceCore.
+ * What the operation modules share: share state, handle resolution, identity and open references.
+ * The DefaultMetadataService owns one ServiceCore.
  */
 import type { Logger } from "pino";
 import { FsError } from "../domain/errors.ts";
@@ -11,7 +11,7 @@ import { checkHandle, encodeHandle, handleEpoch, handleKeyHex, sameKey } from ".
 import type { LockManager } from "./lock-manager.ts";
 import type { InodeRecord, MetadataStore, StoreUsage } from "./metadata-store.ts";
 import { effectiveIdentity, type Identity } from "./permissions.ts";
-import type { Caller, FileAttr, PayloadPort } from "./types.ts";
+import type { Caller, FileAttr, Orphan } from "./types.ts";
 
 export type Rec = Readonly<InodeRecord>;
 
@@ -32,20 +32,12 @@ export interface Target {
   id: bigint;
 }
 
-/** A payload to delete once the transaction that dropped its last link committed. */
-export interface Doomed {
-  share: ShareState;
-  payloadId: string;
-}
-
 /** Longest directory chain walked when checking a rename for a cycle. */
 export const TREE_DEPTH_MAX = 4096;
 /** POSIX LINK_MAX for files and for directories' subdirectory count. */
 export const LINK_MAX = 65_000;
 /** Directories' entry sequence starts after the cookies 1 and 2 that protocols use for `.`/`..`. */
 export const FIRST_ENTRY_SEQ = 3n;
-/** Payload deletes in flight before a remove waits for one (see ServiceCore.bury). */
-export const BURY_PENDING_MAX = 1024;
 
 export class ServiceCore {
   readonly clock = new Clock();
@@ -54,10 +46,7 @@ export class ServiceCore {
   /** Open references (retain/release) by `<shareKey>:<fileid>`. */
   readonly openRefs = new Map<string, number>();
 
-  constructor(
-    readonly logger: Logger,
-    readonly payload: PayloadPort,
-  ) {}
+  constructor(readonly logger: Logger) {}
 
   /** The share the last handle named: most calls name the same share as the one before. */
   private lastShare: ShareState | undefined;
@@ -82,10 +71,14 @@ export class ServiceCore {
     return share;
   }
 
-  /** The inode a handle names; ESTALE if gone or not in the share's tree. */
+  /**
+   * The inode a handle names; ESTALE if gone, not in the share's tree, or an orphan nothing holds
+   * open (unlinked, its payload going: docs/architecture.md "Removing a file").
+   */
   async load(t: Target): Promise<Rec> {
     const rec = await t.share.store.getInode(t.id);
     if (rec === undefined || rec.root !== t.share.root) throw new FsError("ESTALE");
+    if (rec.nlink === 0 && rec.type !== "dir" && !this.isOpen(t.share, rec.id)) throw new FsError("ESTALE");
     return rec;
   }
 
@@ -113,36 +106,8 @@ export class ServiceCore {
     return (this.openRefs.get(this.openKey(share, id)) ?? 0) > 0;
   }
 
-  /** Payload deletes started by `bury` and not settled yet. */
-  private readonly burying = new Set<Promise<void>>();
-
-  /**
-   * Deletes payloads after commit without holding up the reply: the inode is gone for good once
-   * the transaction committed, so the delete (a WAL record and block clean-up, which P's engine
-   * applies to its cache synchronously when called) only has to start before we return. Failures
-   * are logged (the block store retries on its side; a delete lost in a crash leaks blocks, never
-   * serves wrong data). Past BURY_PENDING_MAX unsettled deletes the caller waits for one to settle,
-   * so a mass removal cannot queue unbounded work.
-   */
-  async bury(doomed: readonly Doomed[]): Promise<void> {
-    for (const d of doomed) {
-      while (this.burying.size >= BURY_PENDING_MAX) await Promise.race(this.burying);
-      const p = this.deletePayload(d).finally(() => this.burying.delete(p));
-      this.burying.add(p);
-    }
-  }
-
-  /** Resolves once every delete started so far has settled. */
-  async buried(): Promise<void> {
-    while (this.burying.size > 0) await Promise.all(this.burying);
-  }
-
-  private async deletePayload(d: Doomed): Promise<void> {
-    try {
-      await this.payload.delete(d.share.info.name, d.payloadId);
-    } catch (e) {
-      this.logger.warn({ err: e, share: d.share.info.name, payloadId: d.payloadId }, "payload delete failed");
-    }
+  orphan(share: ShareState, rec: Rec & { payloadId: string }): Orphan {
+    return { handle: this.handleOf(share, rec.id), payloadId: rec.payloadId };
   }
 }
 

@@ -18,7 +18,7 @@ afterEach(async () => {
 async function setup(store?: MetadataStore) {
   const payload = await memoryPayload(logger, ["/export"]);
   const s = store ?? (await openMetadataStore({ type: "memory" }, { dataDir: "/nonexistent" }));
-  const svc = new DefaultMetadataService({ logger, payload });
+  const svc = new DefaultMetadataService({ logger });
   cleanups.push(async () => {
     await s.close();
     await payload.close();

@@ -11,7 +11,7 @@ import { encodeHandle, shareKey } from "./handle.ts";
 import { LockManager } from "./lock-manager.ts";
 import type { MetadataStore, StoreUsage } from "./metadata-store.ts";
 import { createNode } from "./ops/create.ts";
-import { commitWrite, prepareRead, prepareWrite, release, retain } from "./ops/data.ts";
+import { commitWrite, prepareRead, prepareWrite, reap, release, retain } from "./ops/data.ts";
 import { fsstat, shareUsage } from "./ops/fsstat.ts";
 import { access, lookup, readlink } from "./ops/inspect.ts";
 import { link } from "./ops/link.ts";
@@ -34,14 +34,15 @@ import type {
   NamedAttr,
   NamedAttrChange,
   NamedAttrKind,
-  PayloadPort,
+  Orphan,
   ReaddirResult,
+  RemoveResult,
   SetAttrs,
   Timespec,
   WccAttr,
 } from "./types.ts";
 
-/** Orphans (nlink 0, left by a crash) removed per share at start, per pass. */
+/** Orphans (nlink 0, left by a crash) listed per share at start, per pass. */
 const ORPHAN_SWEEP_MAX = 10_000;
 
 export interface ShareRoot {
@@ -55,8 +56,8 @@ export class DefaultMetadataService implements MetadataService {
   /** Shares whose addShare is in progress. */
   private readonly adding = new Set<string>();
 
-  constructor(opts: { logger: Logger; payload: PayloadPort }) {
-    this.core = new ServiceCore(opts.logger, opts.payload);
+  constructor(opts: { logger: Logger }) {
+    this.core = new ServiceCore(opts.logger);
   }
 
   /** Serves a share from `store`, creating its root directory (default mode 01777) if missing. */
@@ -89,14 +90,6 @@ export class DefaultMetadataService implements MetadataService {
     };
     this.core.shares.set(share.name, state);
     this.core.byKey.set(state.keyHex, state);
-    try {
-      // Open references die with the process; PostgreSQL may be shared with daemons that hold some.
-      if (store.type !== "postgres") await this.sweepOrphans(state);
-    } catch (e) {
-      // A failed add leaves nothing registered: the caller (Runtime) rolls back its own half.
-      await this.removeShare(share.name);
-      throw e;
-    }
   }
 
   updateShare(share: ShareInfo): void {
@@ -141,21 +134,15 @@ export class DefaultMetadataService implements MetadataService {
 
   async getattr(handle: Buffer): Promise<FileAttr> {
     const t = this.core.target(handle);
-    const rec = await this.core.load(t);
-    if (rec.type === "file" && rec.payloadId !== null && this.validates(t.share)) {
-      await this.core.payload.validate?.(t.share.info.name, rec.payloadId, "getattr");
-    }
-    return this.core.attr(t.share, rec);
+    return this.core.attr(t.share, await this.core.load(t));
   }
 
   setattr(caller: Caller, handle: Buffer, attrs: SetAttrs, guardCtime?: Timespec) {
     return setattr(this.core, caller, handle, attrs, guardCtime);
   }
 
-  async lookup(caller: Caller, dir: Buffer, name: string): Promise<LookupResult> {
-    const found = await lookup(this.core, caller, dir, name);
-    if (found.attr.type === "file") await this.revalidate(found.handle, "lookup", null);
-    return found;
+  lookup(caller: Caller, dir: Buffer, name: string): Promise<LookupResult> {
+    return lookup(this.core, caller, dir, name);
   }
 
   access(caller: Caller, handle: Buffer, mask: number): Promise<number> {
@@ -201,7 +188,7 @@ export class DefaultMetadataService implements MetadataService {
     return createNode(this.core, caller, dir, name, { type, attrs, rdev });
   }
 
-  remove(caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult> {
+  remove(caller: Caller, dir: Buffer, name: string): Promise<RemoveResult> {
     return remove(this.core, caller, dir, name);
   }
 
@@ -245,31 +232,8 @@ export class DefaultMetadataService implements MetadataService {
     return commitWrite(this.core, handle, end);
   }
 
-  async prepareRead(caller: Caller, handle: Buffer): Promise<{ payloadId: string; attr: FileAttr }> {
-    const prepared = await prepareRead(this.core, caller, handle);
-    await this.revalidate(handle, "read", prepared.payloadId);
-    return prepared;
-  }
-
-  /**
-   * Scale-out (docs/architecture.md "Scale-out"): on a PostgreSQL share the payload drops cached blocks that
-   * another daemon replaced, LOOKUP (the NFS "open") always, GETATTR/READ within the attribute
-   * cache bound. A no-op elsewhere (the payload knows which shares run in shared mode).
-   */
-  private async revalidate(
-    handle: Buffer,
-    reason: "lookup" | "getattr" | "read",
-    payloadId: string | null,
-  ): Promise<void> {
-    const t = this.core.target(handle);
-    if (!this.validates(t.share)) return;
-    const id = payloadId ?? (await this.core.load(t)).payloadId;
-    if (id !== null) await this.core.payload.validate?.(t.share.info.name, id, reason);
-  }
-
-  /** Whether the share's payload runs in shared mode (the only one validate() works for). */
-  private validates(share: ShareState): boolean {
-    return this.core.payload.validates?.(share.info.name) ?? false;
+  prepareRead(caller: Caller, handle: Buffer): Promise<{ payloadId: string; attr: FileAttr }> {
+    return prepareRead(this.core, caller, handle);
   }
 
   namedAttr(caller: Caller, handle: Buffer, kind: NamedAttrKind, name: string): Promise<Buffer> {
@@ -294,8 +258,28 @@ export class DefaultMetadataService implements MetadataService {
     retain(this.core, handle);
   }
 
-  release(handle: Buffer): Promise<void> {
+  release(handle: Buffer): Promise<Orphan | null> {
     return release(this.core, handle);
+  }
+
+  reap(handle: Buffer): Promise<void> {
+    return reap(this.core, handle);
+  }
+
+  async orphans(shareName: string): Promise<Orphan[]> {
+    const state = this.core.shares.get(shareName);
+    if (state === undefined) throw new FsError("ENOENT", `share ${shareName}`);
+    // Open references die with the process; PostgreSQL may be shared with daemons that hold some.
+    if (state.store.type === "postgres") return [];
+    const out: Orphan[] = [];
+    for (const id of await state.store.orphans(state.root, ORPHAN_SWEEP_MAX)) {
+      const rec = await state.store.getInode(id);
+      if (rec === undefined || rec.nlink > 0 || this.core.isOpen(state, id)) continue;
+      // Only a crash leaves one without payload (dropLink deletes those at once).
+      if (rec.payloadId === null) await this.reap(this.core.handleOf(state, id));
+      else out.push(this.core.orphan(state, { ...rec, payloadId: rec.payloadId }));
+    }
+    return out;
   }
 
   async lock(handle: Buffer, range: LockRange, wait: boolean, signal?: AbortSignal): Promise<void> {
@@ -353,20 +337,5 @@ export class DefaultMetadataService implements MetadataService {
       await tx.setRoot(name, rec.id);
       return rec.id;
     });
-  }
-
-  private async sweepOrphans(state: ShareState): Promise<void> {
-    const ids = await state.store.orphans(state.root, ORPHAN_SWEEP_MAX);
-    for (const id of ids) {
-      const payloadId = await state.store.transaction(async (tx) => {
-        const rec = await tx.getInode(id);
-        if (rec === undefined || rec.nlink > 0) return null;
-        await tx.deleteInode(id);
-        return rec.payloadId;
-      });
-      if (payloadId !== null) await this.core.bury([{ share: state, payloadId }]);
-    }
-    if (ids.length > 0)
-      this.core.logger.info({ share: state.info.name, count: ids.length }, "removed orphans");
   }
 }

@@ -143,6 +143,20 @@ export interface DirChangeResult {
   dirAfter: FileAttr;
 }
 
+/**
+ * A file whose last link and last open reference went: its inode stays with nlink 0 until the file
+ * service has deleted the payload and then calls `reap` (docs/architecture.md "Removing a file").
+ */
+export interface Orphan {
+  handle: Buffer;
+  payloadId: string;
+}
+
+/** REMOVE: the directory change, and the orphan left when the last link went (null otherwise). */
+export interface RemoveResult extends DirChangeResult {
+  orphan: Orphan | null;
+}
+
 export type CreateHow =
   | { mode: "unchecked" }
   | { mode: "guarded" }
@@ -207,7 +221,7 @@ export interface MetadataService {
     attrs: SetAttrs,
     rdev: { major: number; minor: number },
   ): Promise<MutationResult>;
-  remove(caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult>;
+  remove(caller: Caller, dir: Buffer, name: string): Promise<RemoveResult>;
   rmdir(caller: Caller, dir: Buffer, name: string): Promise<DirChangeResult>;
   rename(
     caller: Caller,
@@ -215,7 +229,14 @@ export interface MetadataService {
     fromName: string,
     toDir: Buffer,
     toName: string,
-  ): Promise<{ fromBefore: WccAttr; fromAfter: FileAttr; toBefore: WccAttr; toAfter: FileAttr }>;
+  ): Promise<{
+    fromBefore: WccAttr;
+    fromAfter: FileAttr;
+    toBefore: WccAttr;
+    toAfter: FileAttr;
+    /** The replaced file, when that was its last link. */
+    orphan: Orphan | null;
+  }>;
   link(
     caller: Caller,
     file: Buffer,
@@ -261,7 +282,15 @@ export interface MetadataService {
 
   /** Open-file references keep an unlinked file's payload until the last `release`. */
   retain(handle: Buffer): void;
-  release(handle: Buffer): Promise<void>;
+  /** Drops a reference; the last one of an unlinked file returns it as an orphan. */
+  release(handle: Buffer): Promise<Orphan | null>;
+  /** Deletes an orphan's inode once its payload is gone; a no-op if it is open or linked again. */
+  reap(handle: Buffer): Promise<void>;
+  /**
+   * Orphans left by a crash between the payload delete and `reap` (or while files were open),
+   * at most ORPHAN_SWEEP_MAX: none on PostgreSQL, where other daemons may hold them open.
+   */
+  orphans(shareName: string): Promise<Orphan[]>;
 
   /** Byte-range locks on the share's LockManager (NLM and SMB LOCK share it). */
   lock(handle: Buffer, range: LockRange, wait: boolean, signal?: AbortSignal): Promise<void>;
@@ -272,16 +301,4 @@ export interface MetadataService {
   locksOf(handle: Buffer, owner: string): LockRange[];
   /** Drops every lock held by owners starting with `ownerPrefix` (client gone, FREE_ALL). */
   unlockAll(ownerPrefix: string): void;
-}
-
-/**
- * The little metadata needs from file content, handed in by whoever builds the service (the
- * daemon passes its PayloadService): deleting the payload of a file whose last link and open
- * reference went, and shared-mode cache revalidation on LOOKUP/GETATTR/READ (docs/architecture.md
- * "Scale-out"). Declared here so metadata never imports payload (docs/architecture.md "Layers").
- */
-export interface PayloadPort {
-  delete(share: string, payloadId: string): Promise<void>;
-  validate?(share: string, payloadId: string, reason: "lookup" | "getattr" | "read"): Promise<void>;
-  validates?(share: string): boolean;
 }

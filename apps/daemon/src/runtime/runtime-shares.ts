@@ -48,6 +48,8 @@ export class RuntimeShares {
     private readonly services: RuntimeServices,
     private readonly stores: LiveStores,
     private readonly logger: Logger,
+    /** Reaps the orphans a crash left in a share just registered (FileService.sweepOrphans). */
+    private readonly sweepOrphans: (share: string) => Promise<number>,
   ) {}
 
   list(): ShareInfo[] {
@@ -205,6 +207,15 @@ export class RuntimeShares {
     try {
       await this.services.metadata.addShare(info, metadataStore);
     } catch (err) {
+      await this.services.payload.removeShare(info.name).catch(() => undefined);
+      throw err;
+    }
+    try {
+      const swept = await this.sweepOrphans(info.name);
+      if (swept > 0) this.logger.info({ share: info.name, count: swept }, "removed orphans");
+    } catch (err) {
+      // A failed add leaves nothing registered.
+      await this.services.metadata.removeShare(info.name).catch(() => undefined);
       await this.services.payload.removeShare(info.name).catch(() => undefined);
       throw err;
     }

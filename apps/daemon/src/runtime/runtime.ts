@@ -117,7 +117,10 @@ export class Runtime implements RuntimeControl {
     opts.metricsRegistry.setDefaultLabels({ daemon: this.daemon.name });
     this.metrics = new PromProtocolMetrics(opts.metricsRegistry);
     this.#stores = new LiveStores(opts.services, opts.dataDir, opts.logger, opts.storeTimeouts);
-    this.#shares = new RuntimeShares(opts.store, opts.services, this.#stores, opts.logger);
+    // A share's orphans are swept through the file service once both services serve it.
+    this.#shares = new RuntimeShares(opts.store, opts.services, this.#stores, opts.logger, (share) =>
+      this.context.files.sweepOrphans(share),
+    );
     this.#storeOps = new RuntimeStores(opts.store, this.#stores, this.#shares);
     this.#migrations = new ShareMigrations({
       services: opts.services,

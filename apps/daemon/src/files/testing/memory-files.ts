@@ -20,7 +20,7 @@ export function useMemoryFiles(...shares: string[]) {
     walDir: null,
     transferConcurrency: 1,
   });
-  const metadata = new DefaultMetadataService({ logger, payload });
+  const metadata = new DefaultMetadataService({ logger });
   const files = new FileService({ metadata, payload });
   beforeAll(async () => {
     for (const name of shares) {

@@ -1,12 +1,13 @@
 /**
- * The data path's metadata side: checks before READ/WRITE, size and times after WRITE, and the
- * open references that keep an unlinked file's payload alive until the last release.
+ * The data path's metadata side: checks before READ/WRITE, size and times after WRITE, the open
+ * references that keep an unlinked file's payload alive until the last release, and the orphans
+ * the file service reaps once their payload is gone (docs/architecture.md "Removing a file").
  */
 import { FsError } from "../../domain/errors.ts";
 import { toWcc } from "../attr.ts";
 import { mustExist, type Rec, type ServiceCore } from "../core.ts";
 import { type Identity, isOwnerOrRoot, mayAccess, R, S_ISGID, S_ISUID, W, X } from "../permissions.ts";
-import type { Caller, FileAttr, WccAttr } from "../types.ts";
+import type { Caller, FileAttr, Orphan, WccAttr } from "../types.ts";
 
 function requireFile(rec: Rec): string {
   if (rec.type === "dir") throw new FsError("EISDIR");
@@ -76,24 +77,33 @@ export function retain(core: ServiceCore, handle: Buffer): void {
   core.openRefs.set(key, n + 1);
 }
 
-export async function release(core: ServiceCore, handle: Buffer): Promise<void> {
+export async function release(core: ServiceCore, handle: Buffer): Promise<Orphan | null> {
   const t = core.target(handle);
   const { share } = t;
   const key = core.openKey(share, t.id);
   const n = core.openRefs.get(key) ?? 0;
   if (n > 1) {
     core.openRefs.set(key, n - 1);
-    return;
+    return null;
   }
   core.openRefs.delete(key);
-  if (n === 0) return;
-  const payloadId = await share.store.transaction(async (tx) => {
+  if (n === 0) return null;
+  const rec = await share.store.getInode(t.id);
+  if (rec === undefined || rec.nlink > 0) return null;
+  if (rec.payloadId !== null) return core.orphan(share, { ...rec, payloadId: rec.payloadId });
+  await reap(core, handle);
+  return null;
+}
+
+/** Deletes an orphan's inode record; a no-op if it is gone, linked or open again. */
+export async function reap(core: ServiceCore, handle: Buffer): Promise<void> {
+  const t = core.target(handle);
+  const { share } = t;
+  await share.store.transaction(async (tx) => {
     await tx.lock([t.id]);
     const rec = await tx.getInode(t.id);
     // Retained again while we waited for the transaction: the new holder keeps it.
-    if (rec === undefined || rec.nlink > 0 || core.isOpen(share, t.id)) return null;
+    if (rec === undefined || rec.nlink > 0 || core.isOpen(share, t.id)) return;
     await tx.deleteInode(t.id);
-    return rec.payloadId;
   });
-  if (payloadId !== null) await core.bury([{ share, payloadId }]);
 }

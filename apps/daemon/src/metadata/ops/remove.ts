@@ -1,32 +1,35 @@
 /**
- * REMOVE and RMDIR. The last link of a file drops its inode and (after commit) its payload —
- * unless the file is open (retain/release), in which case the inode stays with nlink 0 until the
- * last release.
+ * REMOVE and RMDIR. The last link of a file leaves its inode with nlink 0: an orphan the file
+ * service deletes the payload of and then reaps (docs/architecture.md "Removing a file"), or, if
+ * the file is open (retain/release), keeps until the last release.
  */
 import { FsError } from "../../domain/errors.ts";
 import { toWcc } from "../attr.ts";
-import { type Doomed, mustExist, type Rec, requireDir, type ServiceCore, type ShareState } from "../core.ts";
+import { mustExist, type Rec, requireDir, type ServiceCore, type ShareState } from "../core.ts";
 import type { MetadataTx } from "../metadata-store.ts";
 import { validateLookupName } from "../names.ts";
 import { requireAccess, requireStickyOk, W, X } from "../permissions.ts";
-import type { Caller, DirChangeResult, Timespec } from "../types.ts";
+import type { Caller, DirChangeResult, Orphan, RemoveResult, Timespec } from "../types.ts";
 
-/** Drops one link of a non-directory; records the payload to delete when the inode goes. */
+/**
+ * Drops one link of a non-directory. The last one of a file nothing holds open returns the
+ * orphan whose payload the file service deletes; a file without payload goes at once.
+ */
 export async function dropLink(
   core: ServiceCore,
   tx: MetadataTx,
   share: ShareState,
   rec: Rec,
   now: Timespec,
-  doomed: Doomed[],
-): Promise<void> {
-  const nlink = rec.nlink - 1;
-  if (nlink > 0 || core.isOpen(share, rec.id)) {
-    await tx.updateInode({ ...rec, nlink: Math.max(nlink, 0), ctime: now });
-    return;
+): Promise<Orphan | null> {
+  const nlink = Math.max(rec.nlink - 1, 0);
+  if (nlink === 0 && rec.payloadId === null && !core.isOpen(share, rec.id)) {
+    await tx.deleteInode(rec.id);
+    return null;
   }
-  await tx.deleteInode(rec.id);
-  if (rec.payloadId !== null) doomed.push({ share, payloadId: rec.payloadId });
+  await tx.updateInode({ ...rec, nlink, ctime: now });
+  if (nlink > 0 || rec.payloadId === null || core.isOpen(share, rec.id)) return null;
+  return core.orphan(share, { ...rec, payloadId: rec.payloadId });
 }
 
 function checkRemoveName(name: string, dir: boolean): void {
@@ -48,7 +51,6 @@ async function removeEntry(
   core.requireWritable(share);
   const id = core.identity(share, caller);
   const out = await share.store.transaction(async (tx) => {
-    const doomed: Doomed[] = [];
     await tx.lock([t.id]);
     const dir = mustExist(await tx.getInode(t.id), share);
     requireDir(dir);
@@ -63,30 +65,26 @@ async function removeEntry(
     if (wantDir && (await tx.hasEntries(child.id))) throw new FsError("ENOTEMPTY");
     const now = core.clock.now();
     await tx.deleteEntry(t.id, name);
+    let orphan: Orphan | null = null;
     if (wantDir) await tx.deleteInode(child.id);
-    else await dropLink(core, tx, share, child, now, doomed);
+    else orphan = await dropLink(core, tx, share, child, now);
     const after = { ...dir, nlink: wantDir ? dir.nlink - 1 : dir.nlink, mtime: now, ctime: now };
     await tx.updateInode(after);
-    return { before: dir, after, doomed };
+    return { before: dir, after, orphan };
   });
-  await core.bury(out.doomed);
-  return { dirBefore: toWcc(out.before), dirAfter: core.attr(share, out.after) } satisfies DirChangeResult;
+  return { dirBefore: toWcc(out.before), dirAfter: core.attr(share, out.after), orphan: out.orphan };
 }
 
-export function remove(
-  core: ServiceCore,
-  caller: Caller,
-  dir: Buffer,
-  name: string,
-): Promise<DirChangeResult> {
+export function remove(core: ServiceCore, caller: Caller, dir: Buffer, name: string): Promise<RemoveResult> {
   return removeEntry(core, caller, dir, name, false);
 }
 
-export function rmdir(
+export async function rmdir(
   core: ServiceCore,
   caller: Caller,
   dir: Buffer,
   name: string,
 ): Promise<DirChangeResult> {
-  return removeEntry(core, caller, dir, name, true);
+  const { dirBefore, dirAfter } = await removeEntry(core, caller, dir, name, true);
+  return { dirBefore, dirAfter };
 }

@@ -7,7 +7,6 @@
 import { FsError } from "../../domain/errors.ts";
 import { toWcc } from "../attr.ts";
 import {
-  type Doomed,
   mustExist,
   type Rec,
   requireDir,
@@ -18,7 +17,7 @@ import {
 import type { InodeRecord, MetadataTx } from "../metadata-store.ts";
 import { validateNewName } from "../names.ts";
 import { type Identity, requireAccess, requireStickyOk, W, X } from "../permissions.ts";
-import type { Caller, FileAttr, Timespec, WccAttr } from "../types.ts";
+import type { Caller, FileAttr, Orphan, Timespec, WccAttr } from "../types.ts";
 import { dropLink } from "./remove.ts";
 
 export interface RenameResult {
@@ -26,6 +25,8 @@ export interface RenameResult {
   fromAfter: FileAttr;
   toBefore: WccAttr;
   toAfter: FileAttr;
+  /** The replaced file, when that was its last link (metadata/types.ts Orphan). */
+  orphan: Orphan | null;
 }
 
 /** EINVAL if `dir` is `moved` or lies below it. */
@@ -51,9 +52,8 @@ async function replaceTarget(
     toName: string;
     dstId: bigint;
     now: Timespec;
-    doomed: Doomed[];
   },
-): Promise<void> {
+): Promise<Orphan | null> {
   const dst = mustExist(await tx.getInode(ctx.dstId), share);
   requireStickyOk(ctx.id, ctx.toDir, dst);
   if (ctx.src.type === "dir") {
@@ -63,12 +63,10 @@ async function replaceTarget(
     throw new FsError("EISDIR");
   }
   await tx.deleteEntry(ctx.toDir.id, ctx.toName);
-  if (dst.type === "dir") {
-    await tx.deleteInode(dst.id);
-    ctx.toDir.nlink--;
-  } else {
-    await dropLink(core, tx, share, dst, ctx.now, ctx.doomed);
-  }
+  if (dst.type !== "dir") return dropLink(core, tx, share, dst, ctx.now);
+  await tx.deleteInode(dst.id);
+  ctx.toDir.nlink--;
+  return null;
 }
 
 async function renameTx(
@@ -78,7 +76,6 @@ async function renameTx(
   id: Identity,
   a: { fromId: bigint; fromName: string; toId: bigint; toName: string },
 ) {
-  const doomed: Doomed[] = [];
   await tx.lock([a.fromId, a.toId]);
   const fromBefore = mustExist(await tx.getInode(a.fromId), share);
   const toBefore = a.toId === a.fromId ? fromBefore : mustExist(await tx.getInode(a.toId), share);
@@ -92,7 +89,7 @@ async function renameTx(
   await tx.lock(dstEntry === undefined ? [srcEntry.child] : [srcEntry.child, dstEntry.child]);
   const src = mustExist(await tx.getInode(srcEntry.child), share);
   requireStickyOk(id, fromBefore, src);
-  const same = { fromBefore, fromAfter: fromBefore, toBefore, toAfter: toBefore, doomed };
+  const same = { fromBefore, fromAfter: fromBefore, toBefore, toAfter: toBefore, orphan: null };
   if (dstEntry?.child === src.id) return same;
   const moving = src.type === "dir" && a.fromId !== a.toId;
   if (moving) {
@@ -104,15 +101,15 @@ async function renameTx(
   const now = core.clock.now();
   const toDir: InodeRecord = { ...toBefore, mtime: now, ctime: now };
   const fromDir: InodeRecord = a.toId === a.fromId ? toDir : { ...fromBefore, mtime: now, ctime: now };
+  let orphan: Orphan | null = null;
   if (dstEntry !== undefined) {
-    await replaceTarget(core, tx, share, {
+    orphan = await replaceTarget(core, tx, share, {
       id,
       src,
       toDir,
       toName: a.toName,
       dstId: dstEntry.child,
       now,
-      doomed,
     });
   }
   await tx.deleteEntry(a.fromId, a.fromName);
@@ -125,7 +122,7 @@ async function renameTx(
   }
   await tx.updateInode(toDir);
   if (fromDir !== toDir) await tx.updateInode(fromDir);
-  return { fromBefore, fromAfter: fromDir, toBefore, toAfter: toDir, doomed };
+  return { fromBefore, fromAfter: fromDir, toBefore, toAfter: toDir, orphan };
 }
 
 export async function rename(
@@ -146,11 +143,11 @@ export async function rename(
   const id = core.identity(share, caller);
   const args = { fromId: ft.id, fromName, toId: tt.id, toName };
   const out = await share.store.transaction((tx) => renameTx(core, tx, share, id, args));
-  await core.bury(out.doomed);
   return {
     fromBefore: toWcc(out.fromBefore),
     fromAfter: core.attr(share, out.fromAfter),
     toBefore: toWcc(out.toBefore),
     toAfter: core.attr(share, out.toAfter),
+    orphan: out.orphan,
   };
 }

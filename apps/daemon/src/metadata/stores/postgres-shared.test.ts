@@ -20,7 +20,7 @@ interface Daemon {
 async function daemon(url: string): Promise<Daemon> {
   const payload = await memoryPayload(logger, [SHARE]);
   const store = await PostgresMetadataStore.open(url);
-  const svc = new DefaultMetadataService({ logger, payload });
+  const svc = new DefaultMetadataService({ logger });
   await svc.addShare(share(), store);
   return {
     svc,

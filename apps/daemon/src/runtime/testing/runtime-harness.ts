@@ -31,7 +31,7 @@ export function buildServices(dataDir: string, logger = pino({ level: "silent" }
   });
   return {
     payload,
-    metadata: new DefaultMetadataService({ logger, payload }),
+    metadata: new DefaultMetadataService({ logger }),
     openMetadataStore: (config, opts) =>
       openMetadataStore(config as Parameters<typeof openMetadataStore>[0], opts),
     openBlockStore: (config, opts) => openBlockStore(config as Parameters<typeof openBlockStore>[0], opts),

@@ -1,10 +1,9 @@
-/** Test support for the conformance suite: a service over the store under test and a real payload. */
+/** Test support for the conformance suite: a service over the store under test, and a real payload for file data. */
 import pino from "pino";
 import { expect } from "vitest";
 import type { ShareInfo } from "../../../domain/share.ts";
 import { MemoryBlockStore } from "../../../payload/block-store/memory.ts";
 import { DefaultPayloadService } from "../../../payload/service.ts";
-import type { PayloadService } from "../../../payload/types.ts";
 import type { MetadataStore } from "../../metadata-store.ts";
 import { DefaultMetadataService } from "../../service.ts";
 import type { Caller } from "../../types.ts";
@@ -39,41 +38,11 @@ export function share(overrides: Partial<ShareInfo> = {}): ShareInfo {
   };
 }
 
-/** Wraps the real payload service to also record the calls the metadata layer makes. */
-export class RecordingPayload implements PayloadService {
-  readonly truncates: { payloadId: string; size: number }[] = [];
-  readonly deletes: string[] = [];
-  constructor(readonly inner: DefaultPayloadService) {}
-  readAt(s: string, id: string, off: number, len: number) {
-    return this.inner.readAt(s, id, off, len);
-  }
-  writeAt(s: string, id: string, off: number, data: Buffer) {
-    return this.inner.writeAt(s, id, off, data);
-  }
-  commit(s: string, id: string) {
-    return this.inner.commit(s, id);
-  }
-  flushAll() {
-    return this.inner.flushAll();
-  }
-  truncate(s: string, id: string, size: number) {
-    this.truncates.push({ payloadId: id, size });
-    return this.inner.truncate(s, id, size);
-  }
-  delete(s: string, id: string) {
-    this.deletes.push(id);
-    return this.inner.delete(s, id);
-  }
-  stats(s?: string) {
-    return this.inner.stats(s);
-  }
-}
-
 export interface Env {
   fixture: StoreFixture;
   store: MetadataStore;
   svc: DefaultMetadataService;
-  payload: RecordingPayload;
+  payload: DefaultPayloadService;
   root: Buffer;
   /** Closes the service's store and payload, reopens both over the same backing data. */
   restart(): Promise<void>;
@@ -85,16 +54,15 @@ const logger = pino({ level: "silent" });
 export async function makeEnv(factory: StoreFactory, info: ShareInfo = share()): Promise<Env> {
   const fixture = await factory();
   const start = async () => {
-    const inner = new DefaultPayloadService({
+    const payload = new DefaultPayloadService({
       logger,
       cacheSizeBytes: 64 << 20,
       walDir: null,
       transferConcurrency: 2,
     });
-    await inner.addShare(info.name, new MemoryBlockStore());
-    const payload = new RecordingPayload(inner);
+    await payload.addShare(info.name, new MemoryBlockStore());
     const store = await fixture.open();
-    const svc = new DefaultMetadataService({ logger, payload });
+    const svc = new DefaultMetadataService({ logger });
     await svc.addShare(info, store);
     return { store, svc, payload, root: svc.rootHandle(info.name) };
   };
@@ -102,7 +70,7 @@ export async function makeEnv(factory: StoreFactory, info: ShareInfo = share()):
   const stop = async () => {
     await env.svc.removeShare(info.name);
     await env.store.close();
-    await env.payload.inner.close();
+    await env.payload.close();
   };
   env.restart = async () => {
     await stop();
@@ -113,6 +81,13 @@ export async function makeEnv(factory: StoreFactory, info: ShareInfo = share()):
     await fixture.destroy();
   };
   return env;
+}
+
+/** The store's id of the share's root directory (MetadataStore.orphans takes it). */
+export async function rootId(env: Env): Promise<bigint> {
+  const id = await env.store.getRoot(SHARE);
+  if (id === undefined) throw new Error("share root missing");
+  return id;
 }
 
 /** Asserts that a promise rejects with an FsError of this errno. */

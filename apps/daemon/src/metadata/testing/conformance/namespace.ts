@@ -1,7 +1,7 @@
 /** Service-level namespace operations over the store under test. */
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { HANDLE_BYTES } from "../../handle.ts";
-import { ALICE, type Env, expectErrno, makeEnv, ROOT, SHARE, type StoreFactory } from "./harness.ts";
+import { ALICE, type Env, expectErrno, makeEnv, ROOT, rootId, SHARE, type StoreFactory } from "./harness.ts";
 
 const U = { mode: 0o644 };
 const EXCL = (v: string) => ({ mode: "exclusive" as const, verifier: Buffer.from(v) });
@@ -142,14 +142,17 @@ export function namespaceTests(factory: StoreFactory): void {
     await expectErrno(env.svc.link(ALICE, d.handle, env.root, "dd"), "EISDIR");
     await expectErrno(env.svc.link(ALICE, f.handle, f.handle, "x"), "ENOTDIR");
     const p = f.attr.payloadId!;
-    await env.payload.writeAt(SHARE, p, 0, Buffer.from("data"));
-    await env.svc.remove(ALICE, env.root, "f");
+    expect((await env.svc.remove(ALICE, env.root, "f")).orphan).toBeNull();
     expect((await env.svc.getattr(f.handle)).nlink).toBe(1);
-    expect(env.payload.deletes).toEqual([]);
-    await env.svc.remove(ALICE, d.handle, "g");
+    // The last link leaves an orphan: invisible by handle, its payload named until reaped.
+    const { orphan } = await env.svc.remove(ALICE, d.handle, "g");
+    expect(orphan?.payloadId).toBe(p);
+    expect(orphan?.handle.equals(f.handle)).toBe(true);
     await expectErrno(env.svc.getattr(f.handle), "ESTALE");
-    expect(env.payload.deletes).toEqual([p]);
-    expect((await env.payload.readAt(SHARE, p, 0, 4)).equals(Buffer.alloc(4))).toBe(true);
+    expect(await env.store.orphans(await rootId(env), 10)).toEqual([f.attr.fileid]);
+    await env.svc.reap(f.handle);
+    expect(await env.store.orphans(await rootId(env), 10)).toEqual([]);
+    await env.svc.reap(f.handle);
     await expectErrno(env.svc.remove(ALICE, env.root, "f"), "ENOENT");
   });
 
@@ -164,13 +167,17 @@ export function namespaceTests(factory: StoreFactory): void {
     expect(await env.svc.getattr(f.handle)).toMatchObject({ nlink: 0, size: 4 });
     expect((await env.payload.readAt(SHARE, p, 0, 4)).toString()).toBe("keep");
     await expectErrno(env.svc.link(ALICE, f.handle, env.root, "back"), "ENOENT");
-    await env.svc.release(f.handle);
-    expect(env.payload.deletes).toEqual([]);
-    await env.svc.release(f.handle);
-    expect(env.payload.deletes).toEqual([p]);
+    // Reaping an orphan that is still open does nothing.
+    await env.svc.reap(f.handle);
+    expect(await env.svc.release(f.handle)).toBeNull();
+    expect((await env.svc.getattr(f.handle)).nlink).toBe(0);
+    const orphan = await env.svc.release(f.handle);
+    expect(orphan?.payloadId).toBe(p);
     await expectErrno(env.svc.getattr(f.handle), "ESTALE");
+    await env.svc.reap(f.handle);
+    expect(await env.store.orphans(await rootId(env), 10)).toEqual([]);
     // A release after the file is gone is harmless.
-    await env.svc.release(f.handle);
+    expect(await env.svc.release(f.handle)).toBeNull();
   });
 
   it("reports FSSTAT used bytes and file counts", async () => {

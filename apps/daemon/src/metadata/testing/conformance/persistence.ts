@@ -1,6 +1,6 @@
 /** Restart persistence: the same handle, fileid, attributes and readdir cookies after reopening. */
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { ALICE, type Env, makeEnv, type StoreFactory } from "./harness.ts";
+import { ALICE, type Env, expectErrno, makeEnv, rootId, SHARE, type StoreFactory } from "./harness.ts";
 
 export function persistenceTests(factory: StoreFactory): void {
   let env: Env;
@@ -56,12 +56,18 @@ export function persistenceTests(factory: StoreFactory): void {
     await env.svc.remove(ALICE, env.root, "f");
     expect((await env.svc.getattr(f.handle)).nlink).toBe(0);
     await env.restart();
+    // Nothing holds it open here any more: an orphan, invisible by handle.
+    await expectErrno(env.svc.getattr(f.handle), "ESTALE");
+    expect(await env.store.orphans(await rootId(env), 10)).toEqual([f.attr.fileid]);
     if (env.store.type === "postgres") {
-      // Shared by several daemons: another one may hold it open, so nothing is swept at start.
-      expect((await env.svc.getattr(f.handle)).nlink).toBe(0);
+      // Shared by several daemons: another one may hold it open, so none is listed for the sweep.
+      expect(await env.svc.orphans(SHARE)).toEqual([]);
       return;
     }
-    await expect(env.svc.getattr(f.handle)).rejects.toMatchObject({ code: "ESTALE" });
-    expect(env.payload.deletes).toEqual([f.attr.payloadId]);
+    const orphans = await env.svc.orphans(SHARE);
+    expect(orphans.map((o) => o.payloadId)).toEqual([f.attr.payloadId]);
+    expect(orphans[0]!.handle.equals(f.handle)).toBe(true);
+    await env.svc.reap(f.handle);
+    expect(await env.svc.orphans(SHARE)).toEqual([]);
   });
 }

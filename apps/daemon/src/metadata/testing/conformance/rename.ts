@@ -33,23 +33,24 @@ export function renameTests(factory: StoreFactory): void {
     await expectErrno(env.svc.rename(ALICE, f.handle, "x", env.root, "y"), "ENOTDIR");
   });
 
-  it("replaces a file atomically and deletes the replaced payload", async () => {
+  it("replaces a file atomically and leaves the replaced file as an orphan", async () => {
     const a = await env.svc.create(ALICE, env.root, "a", {}, G);
     const b = await env.svc.create(ALICE, env.root, "b", {}, G);
-    await env.svc.rename(ALICE, env.root, "a", env.root, "b");
+    const { orphan } = await env.svc.rename(ALICE, env.root, "a", env.root, "b");
     expect((await env.svc.lookup(ALICE, env.root, "b")).attr.fileid).toBe(a.attr.fileid);
     await expectErrno(env.svc.lookup(ALICE, env.root, "a"), "ENOENT");
     await expectErrno(env.svc.getattr(b.handle), "ESTALE");
-    expect(env.payload.deletes).toEqual([b.attr.payloadId]);
+    expect(orphan?.payloadId).toBe(b.attr.payloadId);
+    expect(orphan?.handle.equals(b.handle)).toBe(true);
   });
 
   it("keeps a replaced file that has another link", async () => {
     const a = await env.svc.create(ALICE, env.root, "a", {}, G);
     const b = await env.svc.create(ALICE, env.root, "b", {}, G);
     await env.svc.link(ALICE, b.handle, env.root, "b2");
-    await env.svc.rename(ALICE, env.root, "a", env.root, "b");
+    const replaced = await env.svc.rename(ALICE, env.root, "a", env.root, "b");
     expect((await env.svc.getattr(b.handle)).nlink).toBe(1);
-    expect(env.payload.deletes).toEqual([]);
+    expect(replaced.orphan).toBeNull();
     // Renaming onto another link of the same inode does nothing.
     await env.svc.link(ALICE, a.handle, env.root, "a2");
     await env.svc.rename(ALICE, env.root, "b", env.root, "a2");
@@ -117,7 +118,7 @@ export function renameTests(factory: StoreFactory): void {
 
   it("refuses renames across shares", async () => {
     const other = { ...env.svc.shareOf(env.root), name: "/other" };
-    await env.payload.inner.addShare(
+    await env.payload.addShare(
       "/other",
       new (await import("../../../payload/block-store/memory.ts")).MemoryBlockStore(),
     );

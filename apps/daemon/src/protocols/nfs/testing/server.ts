@@ -77,7 +77,7 @@ export async function startNfsServer(opts: NfsServerOptions = {}): Promise<NfsSe
     walDir: dataDir === null ? null : join(dataDir, "wal"),
     transferConcurrency: 4,
   });
-  const metadata = new DefaultMetadataService({ logger, payload });
+  const metadata = new DefaultMetadataService({ logger });
   const shares = new TestShares();
   const identity = new TestIdentity();
   const clients = new TestClients();

@@ -48,7 +48,7 @@ export async function startSmbHarness(
     walDir,
     transferConcurrency: 4,
   });
-  const metadata = new DefaultMetadataService({ logger, payload });
+  const metadata = new DefaultMetadataService({ logger });
   const shares = new TestShares();
   const identity = new TestIdentity();
   await identity.addUser(ALICE.user, ALICE.password, ALICE);
