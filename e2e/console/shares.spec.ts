@@ -38,10 +38,14 @@ test("admin creates a share, grants permissions, reads mount commands, edits and
   // NFSv4 first (mount.nfs negotiates the version from the port alone), then NFSv3.
   const linux = `sudo mount -t nfs -o port=${nfsPort} 127.0.0.1:${name}`;
   const linux3 = `sudo mount -t nfs -o vers=3,proto=tcp,port=${nfsPort},mountport=${nfsPort},mountproto=tcp,nolock 127.0.0.1:${name}`;
-  await expect(page.getByText(linux)).toBeVisible();
-  await expect(page.getByText(linux3)).toBeVisible();
+  // macOS speaks NFSv4.0 only: vers=4 with the port, before its NFSv3 line.
+  const mac4 = `sudo mount -t nfs -o vers=4,port=${nfsPort} 127.0.0.1:${name}`;
+  const mac3 = `sudo mount -t nfs -o vers=3,tcp,port=${nfsPort},mountport=${nfsPort},nolocks,resvport 127.0.0.1:${name}`;
+  for (const line of [linux, linux3, mac4, mac3]) await expect(page.getByText(line)).toBeVisible();
   const codes = await page.locator("pre").allTextContents();
-  expect(codes.findIndex((c) => c.includes(linux))).toBeLessThan(codes.findIndex((c) => c.includes(linux3)));
+  const at = (line: string) => codes.findIndex((c) => c.includes(line));
+  expect(at(linux)).toBeLessThan(at(linux3));
+  expect(at(mac4)).toBeLessThan(at(mac3));
   await expect(
     page.getByText(`nfs://127.0.0.1${name}?version=3&nfsport=${nfsPort}&mountport=${nfsPort}`),
   ).toBeVisible();

@@ -31,18 +31,27 @@ function mountPoint(share: string): string {
 
 /**
  * NFSv4 needs only the port: mount.nfs negotiates the highest version both sides speak (4.2,
- * 4.1, 4.0), and the share's name is its path in the server's pseudo file system.
+ * 4.1, 4.0), and the share's name is its path in the server's pseudo file system. macOS's
+ * mount_nfs speaks NFSv4.0 only, asked for with vers=4, and takes the port as port=.
  */
 function nfs4Commands(t: MountTarget, port: number): MountCommand[] {
   if (!t.nfsVersions.some((v) => v.startsWith("4"))) return [];
   const h = hostFor(t.host);
   const dir = mountPoint(t.share);
+  const linux: MountCommand = {
+    os: "Linux",
+    protocol: "NFS",
+    title: "Linux (kernel NFS client, NFSv4)",
+    command: `sudo mkdir -p /mnt/${dir} && sudo mount -t nfs -o port=${port} ${h}:${t.share} /mnt/${dir}`,
+  };
+  if (!t.nfsVersions.includes("4.0")) return [linux];
   return [
+    linux,
     {
-      os: "Linux",
+      os: "macOS",
       protocol: "NFS",
-      title: "Linux (kernel NFS client, NFSv4)",
-      command: `sudo mkdir -p /mnt/${dir} && sudo mount -t nfs -o port=${port} ${h}:${t.share} /mnt/${dir}`,
+      title: "macOS (NFSv4.0)",
+      command: `sudo mkdir -p /Volumes/${dir} && sudo mount -t nfs -o vers=4,port=${port} ${h}:${t.share} /Volumes/${dir}`,
     },
   ];
 }
@@ -69,7 +78,7 @@ function nfsCommands(t: MountTarget, port: number): MountCommand[] {
     {
       os: "macOS",
       protocol: "NFS",
-      title: "macOS",
+      title: "macOS (NFSv3)",
       command: `sudo mkdir -p /Volumes/${dir} && sudo mount -t nfs -o vers=3,tcp,port=${port},mountport=${port},nolocks,resvport ${h}:${t.share} /Volumes/${dir}`,
     },
     {
