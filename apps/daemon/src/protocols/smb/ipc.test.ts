@@ -1,9 +1,15 @@
 import { describe, expect, it } from "vitest";
 import * as C from "./constants.ts";
-import { FSCTL_PIPE_TRANSCEIVE, MAX_PIPES_PER_TREE } from "./ipc.ts";
+import {
+  FSCTL_PIPE_TRANSCEIVE,
+  MAX_PIPE_BYTES_PER_CONNECTION,
+  MAX_PIPES_PER_CONNECTION,
+  MAX_PIPES_PER_TREE,
+} from "./ipc.ts";
 import {
   STATUS_BUFFER_OVERFLOW,
   STATUS_FILE_CLOSED,
+  STATUS_INSUFFICIENT_RESOURCES,
   STATUS_OBJECT_NAME_NOT_FOUND,
   STATUS_PIPE_EMPTY,
   STATUS_TOO_MANY_OPENED_FILES,
@@ -61,5 +67,31 @@ describe("named pipes on IPC$", () => {
       expect((await c.send(C.SMB2_CREATE, createBody("srvsvc"))).status).toBe(0);
     }
     expect((await c.send(C.SMB2_CREATE, createBody("srvsvc"))).status).toBe(STATUS_TOO_MANY_OPENED_FILES);
+  });
+
+  it("bounds pipes and the bytes they hold per connection, across its trees (issue 17)", async () => {
+    const c = await smb.login();
+    // Two IPC$ trees: the per-tree cap alone would let each hold MAX_PIPES_PER_TREE.
+    await c.treeConnect("IPC$");
+    expect((await c.send(C.SMB2_CREATE, createBody("srvsvc"))).status).toBe(0);
+    await c.treeConnect("IPC$");
+    const files = [];
+    for (let i = 1; i < MAX_PIPES_PER_CONNECTION; i++) {
+      const open = await c.send(C.SMB2_CREATE, createBody("srvsvc"));
+      expect(open.status).toBe(0);
+      files.push(fileIdOf(open));
+    }
+    expect(MAX_PIPES_PER_CONNECTION).toBeLessThan(2 * MAX_PIPES_PER_TREE);
+    expect((await c.send(C.SMB2_CREATE, createBody("srvsvc"))).status).toBe(STATUS_TOO_MANY_OPENED_FILES);
+    // Unfinished PDUs (a header declaring 65,535 bytes, then 60,000 of them) in pipe after pipe:
+    // refused once the connection's pipes would hold more than MAX_PIPE_BYTES_PER_CONNECTION.
+    const partial = Buffer.concat([BIND.subarray(0, 16), Buffer.alloc(60_000)]);
+    partial.writeUInt16LE(0xffff, 8); // frag_length
+    const fits = Math.floor(MAX_PIPE_BYTES_PER_CONNECTION / partial.length);
+    for (const f of files.slice(0, fits)) {
+      expect((await c.send(C.SMB2_WRITE, writeBody(f, 0n, partial))).status).toBe(0);
+    }
+    const over = await c.send(C.SMB2_WRITE, writeBody(files[fits]!, 0n, partial));
+    expect(over.status).toBe(STATUS_INSUFFICIENT_RESOURCES);
   });
 });

@@ -20,6 +20,16 @@ import { SmbWriter, slice } from "./wire.ts";
 export const FSCTL_PIPE_TRANSCEIVE = 0x0011c017;
 /** Pipes one IPC$ tree may hold open. */
 export const MAX_PIPES_PER_TREE = 64;
+/**
+ * Pipes one connection may hold open across its sessions and trees: per tree alone, 64 sessions
+ * × 256 trees × 64 pipes would be a million, each holding up to MAX_OUTBOX_BYTES.
+ */
+export const MAX_PIPES_PER_CONNECTION = 64;
+/**
+ * Bytes one connection's pipes may hold together (unfinished PDUs and calls, unread replies)
+ * before a write is refused; a share list for srvsvc is a few KiB.
+ */
+export const MAX_PIPE_BYTES_PER_CONNECTION = 256 * 1024;
 const FILE_ATTRIBUTE_NORMAL = 0x80;
 const FILE_OPENED = 1;
 /** A pipe reports this allocation size, as Windows and Samba do. */
@@ -53,6 +63,20 @@ const PIPES: Record<string, (req: SmbRequest) => RpcPipe> = {
     ),
 };
 
+/** The pipes open on the connection and the bytes they hold (every session's IPC$ trees). */
+function connectionPipes(req: SmbRequest): { pipes: number; bytes: number } {
+  let pipes = 0;
+  let bytes = 0;
+  for (const session of req.conn.sessions.values()) {
+    for (const tree of session.trees.values()) {
+      if (tree.pipes === undefined) continue;
+      pipes += tree.pipes.size;
+      for (const p of tree.pipes.values()) bytes += p.heldBytes;
+    }
+  }
+  return { pipes, bytes };
+}
+
 function pipesOf(tree: Tree): Map<bigint, RpcPipe> {
   tree.pipes ??= new Map();
   return tree.pipes;
@@ -84,7 +108,9 @@ async function pipeCreate(req: SmbRequest): Promise<Reply> {
   const make = PIPES[name.replace(/^\\+/, "").toLowerCase()];
   if (!make) throw new SmbError(S.STATUS_OBJECT_NAME_NOT_FOUND, `no pipe ${name}`);
   const pipes = pipesOf(req.requireTree());
-  if (pipes.size >= MAX_PIPES_PER_TREE) throw new SmbError(S.STATUS_TOO_MANY_OPENED_FILES);
+  if (pipes.size >= MAX_PIPES_PER_TREE || connectionPipes(req).pipes >= MAX_PIPES_PER_CONNECTION) {
+    throw new SmbError(S.STATUS_TOO_MANY_OPENED_FILES);
+  }
   const id = req.conn.newVolatileId();
   pipes.set(id, make(req));
   req.compound.fileId = { persistent: id, volatile: id };
@@ -102,7 +128,10 @@ function pipeData(pipe: RpcPipe, max: number): { status: number; data: Buffer } 
   return { status: got.more ? S.STATUS_BUFFER_OVERFLOW : 0, data: got.data };
 }
 
-function feed(pipe: RpcPipe, data: Buffer): void {
+function feed(req: SmbRequest, pipe: RpcPipe, data: Buffer): void {
+  if (connectionPipes(req).bytes + data.length > MAX_PIPE_BYTES_PER_CONNECTION) {
+    throw new SmbError(S.STATUS_INSUFFICIENT_RESOURCES, "pipes hold too much");
+  }
   try {
     pipe.write(data);
   } catch (e) {
@@ -137,7 +166,7 @@ async function pipeWrite(req: SmbRequest): Promise<Reply> {
   const length = r.u32();
   r.u64(); // Offset
   const { pipe } = pipeOf(req, readFileId(r));
-  feed(pipe, slice(req.msg, dataOffset, length, req.server.config.maxWriteBytes));
+  feed(req, pipe, slice(req.msg, dataOffset, length, req.server.config.maxWriteBytes));
   return { body: new SmbWriter(16).u16(17).u16(0).u32(length).u32(0).u16(0).u16(0).finish() };
 }
 
@@ -153,7 +182,7 @@ async function pipeIoctl(req: SmbRequest): Promise<Reply> {
   const inCount = r.u32();
   r.skip(12); // MaxInputResponse, OutputOffset, OutputCount
   const maxOutput = r.u32();
-  feed(pipe, slice(req.msg, inOff, inCount, req.server.config.maxTransactBytes));
+  feed(req, pipe, slice(req.msg, inOff, inCount, req.server.config.maxTransactBytes));
   const { status, data } = pipeData(pipe, Math.min(maxOutput, req.server.config.maxTransactBytes));
   const outOff = SMB2_HEADER_SIZE + 48;
   const w = new SmbWriter(48).u16(49).u16(0).u32(ctlCode).u64(fileId.persistent).u64(fileId.volatile);

@@ -59,6 +59,11 @@ export class RpcPipe {
 
   constructor(readonly iface: RpcInterface) {}
 
+  /** Bytes this pipe holds: an unfinished PDU, a call's fragments so far, unread replies. */
+  get heldBytes(): number {
+    return this.inbox.length + (this.pending?.bytes ?? 0) + this.outboxBytes;
+  }
+
   /** Whether a reply message waits to be read. */
   get readable(): boolean {
     return this.outbox.length > 0;
