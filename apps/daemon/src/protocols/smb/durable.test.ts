@@ -100,7 +100,11 @@ describe("durable handles (MS-SMB2 3.3.5.9.6-3.3.5.9.12)", () => {
     // Every field but the name and the contexts is ignored on a reconnect (smb2.durable-open.reopen2).
     const rc = await c.send(
       C.SMB2_CREATE,
-      createBody("elsewhere", { disposition: 0x1234, contexts: dhnc(f) }),
+      // The Linux client's QFid beside DHnC is tolerated.
+      createBody("elsewhere", {
+        disposition: 0x1234,
+        contexts: contexts(dhnc(f), createContext("QFid", Buffer.alloc(0))),
+      }),
     );
     expect(rc.status).toBe(0);
     expect(fileIdOf(rc)).toEqual(f);

@@ -67,16 +67,18 @@ export function parseDurable(contexts: CreateContext[]): DurableRequest {
   const dh2c = find(DH2C);
   if ((dhnc && (dh2c || dh2q)) || (dh2c && (dhnq || dh2q)))
     throw new SmbError(STATUS_INVALID_PARAMETER, "contradicting durable contexts");
-  const lease = find("RqLs") ? 1 : 0;
+  // Besides the lease, a reconnect may carry QFid, a query only: the Linux client sends it with
+  // its DHnC (it would otherwise never get its open back, and fall back to opening by path).
+  const allowed = (find("RqLs") ? 1 : 0) + (find("QFid") ? 1 : 0);
   if (dhnc) {
     size(dhnc, 16);
-    if (contexts.length !== 1 + lease + (dhnq ? 1 : 0))
+    if (contexts.length !== 1 + allowed + (dhnq ? 1 : 0))
       throw new SmbError(STATUS_OBJECT_NAME_NOT_FOUND, "DHnC with other contexts");
     return { kind: "reconnect", persistentId: dhnc.data.readBigUInt64LE(0), createGuid: null };
   }
   if (dh2c) {
     size(dh2c, 36);
-    if (contexts.length !== 1 + lease)
+    if (contexts.length !== 1 + allowed)
       throw new SmbError(STATUS_OBJECT_NAME_NOT_FOUND, "DH2C with other contexts");
     const r = new SmbReader(dh2c.data, 0);
     const persistentId = r.u64();
