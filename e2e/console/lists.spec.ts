@@ -64,6 +64,17 @@ test("every list sorts by its columns both ways, and the stores list has a searc
   await api.groups.create.mutate({ name: groups[1]!, gid: 47101 });
   const stores = [`${tag}-m2`, `${tag}-m10`];
   for (const name of stores) await api.stores.metadata.create.mutate({ name, type: "memory", config: {} });
+  // Their own tag: the stores search also matches a store by the shares using it.
+  const shareTag = unique("lsh");
+  const shares = [`/${shareTag}-s2`, `/${shareTag}-s10`];
+  for (const [i, name] of shares.entries()) {
+    await api.shares.create.mutate({
+      name,
+      metadataStore: "default",
+      blockStore: "default",
+      squash: i === 0 ? "none" : "root_squash",
+    });
+  }
   try {
     await page.goto("/users");
     await page.getByRole("searchbox", { name: "Search users" }).fill(tag);
@@ -85,8 +96,12 @@ test("every list sorts by its columns both ways, and the stores list has a searc
     for (const header of ["Name", "GID"]) await expectSortable(groupsTable, header);
 
     await page.goto("/shares");
+    await page.getByRole("searchbox", { name: "Search shares" }).fill(shareTag);
     const sharesTable = page.getByRole("table", { name: "Shares" });
-    for (const header of ["Name", "Metadata store", "Squash"]) await expectSortable(sharesTable, header);
+    await expect(sharesTable.locator("tbody tr")).toHaveCount(2);
+    for (const header of ["Name", "Squash"]) await expectSortable(sharesTable, header);
+    await sharesTable.getByRole("columnheader", { name: "Name" }).getByRole("button").click();
+    expect(await column(sharesTable, "Name")).toEqual(shares);
 
     await page.goto("/adapters");
     const adaptersTable = page.getByRole("table", { name: "Adapters" });
@@ -115,6 +130,7 @@ test("every list sorts by its columns both ways, and the stores list has a searc
     await expect(metadata.locator("tbody tr")).toHaveCount(1);
     await expect(metadata.locator("tbody tr")).toContainText("default");
   } finally {
+    for (const name of shares) await api.shares.delete.mutate({ name });
     for (const username of users) await api.users.delete.mutate({ username });
     for (const name of groups) await api.groups.delete.mutate({ name });
     for (const name of stores) await api.stores.metadata.delete.mutate({ name });

@@ -17,6 +17,8 @@ export interface Point {
 }
 
 const MIB = 1024 * 1024;
+/** The daemon's per-sample cap on shares in its history (runtime/metrics-history.ts). */
+const HISTORY_SHARES_MAX = 16;
 
 function rate(now: number, prev: number, seconds: number): number {
   return seconds > 0 ? Math.max(0, now - prev) / seconds : 0;
@@ -89,11 +91,15 @@ function point(cur: Snapshot, prev: Snapshot, newest: number): Point {
   }
   for (const t of cur.shares) {
     const before = prev.shares.find((b) => b.share === t.share);
-    // A share only in the newer sample (its first traffic) has no rate yet.
-    p[shareKey(t.share)] =
-      before === undefined
-        ? null
-        : rate(t.readBytes + t.writtenBytes, before.readBytes + before.writtenBytes, dt) / MIB;
+    // A share first in the newer sample had its first traffic in between (counted from zero), unless
+    // the older one was a full history sample, which keeps only the busiest shares: then unknown.
+    const base =
+      before !== undefined
+        ? before.readBytes + before.writtenBytes
+        : prev.shares.length < HISTORY_SHARES_MAX
+          ? 0
+          : null;
+    p[shareKey(t.share)] = base === null ? null : rate(t.readBytes + t.writtenBytes, base, dt) / MIB;
   }
   return p;
 }
