@@ -118,7 +118,7 @@ describe("smbclient against DittoFS SMB", () => {
       );
       expect(clean.code, clean.out).toBe(0);
       expect(clean.out).not.toContain(`d-${tag}`);
-      const gone = await h.ctx.metadata
+      const gone = await h.metadata
         .lookup({ uid: 0, gid: 0, gids: [] }, h.metadata.rootHandle("/export"), `d-${tag}`)
         .catch((e) => e);
       expect(gone).toMatchObject({ code: "ENOENT" });

@@ -162,6 +162,24 @@ export class FileService {
       : { caller, handle, share, access, client };
   }
 
+  /** The handle of the share's root directory (NFSv4 pseudo file system); ENOENT for an unknown share. */
+  rootHandle(shareName: string): Buffer {
+    return this.d.metadata.rootHandle(shareName);
+  }
+
+  /**
+   * The attributes of any handle, no call context or access policy involved, null when they cannot
+   * be read: what an NFS failure reply carries about the handles it names (RFC 1813 §3.3
+   * post_op_attr / wcc_data), where the call may have failed on the handle itself.
+   */
+  async attrOrNull(handle: Buffer): Promise<FileAttr | null> {
+    try {
+      return await this.d.metadata.getattr(handle);
+    } catch {
+      return null;
+    }
+  }
+
   /**
    * The root of the share `shareName` as a call context, through resolve's checks: MOUNT and
    * TREE_CONNECT. ENOENT for a share the metadata service does not serve.

@@ -10,16 +10,12 @@ import type { Nfs4ClientStore } from "../domain/nfs4-clients.ts";
 import type { ShareInfo } from "../domain/share.ts";
 import type { ProtocolMetrics } from "../domain/stats.ts";
 import type { FileService } from "../files/service.ts";
-import type { MetadataService } from "../metadata/types.ts";
-import type { PayloadService } from "../payload/types.ts";
 import type { ByteBudget } from "./transport/budget.ts";
 
 export interface AdapterContext {
   logger: Logger;
-  /** The one entry for file operations (docs/architecture.md "Layers"); metadata/payload for the rest until moved. */
+  /** The one entry for file operations (docs/architecture.md "Layers"): no metadata or payload here. */
   files: FileService;
-  metadata: MetadataService;
-  payload: PayloadService;
   shares: { list(): ShareInfo[]; get(name: string): ShareInfo | undefined };
   identity: IdentityDirectory;
   clients: ClientRegistry;

@@ -39,7 +39,7 @@ import { RuntimeAdapters } from "./runtime-adapters.ts";
 import { RuntimeShares } from "./runtime-shares.ts";
 import type { RuntimeStore } from "./runtime-store.ts";
 import { RuntimeStores } from "./runtime-stores.ts";
-import type { RuntimeServices } from "./services.ts";
+import type { ManagedMetadataService, ManagedPayloadService, RuntimeServices } from "./services.ts";
 import { ShareMigrations } from "./share-migration.ts";
 import { waitForTermination } from "./signals.ts";
 import { buildMetricsSnapshot, registerRuntimeGauges } from "./snapshot.ts";
@@ -77,7 +77,11 @@ export class Runtime implements RuntimeControl {
   /** Which daemon this is: in /health, on every metric (label `daemon`), in the API. */
   readonly daemon: DaemonIdentity;
   readonly metrics: PromProtocolMetrics;
-  readonly context: AdapterContext;
+  /**
+   * What adapters get (AdapterContext), plus the services behind the file service for the
+   * Runtime's own callers (tests seed data through them); adapters see only the former.
+   */
+  readonly context: AdapterContext & { metadata: ManagedMetadataService; payload: ManagedPayloadService };
   /** Shared by the API login and every protocol's logon (logon-limiter.ts). */
   readonly logons: LogonThrottle;
   readonly #digestTimer: NodeJS.Timeout;

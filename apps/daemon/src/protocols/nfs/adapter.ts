@@ -100,7 +100,6 @@ class NfsAdapter implements ProtocolAdapter {
     // RFC 1813 §3.3.7: a new verifier per start makes clients resend uncommitted writes.
     const env: NfsEnv = {
       files: ctx.files,
-      metadata: ctx.metadata,
       logger,
       writeVerifier: randomBytes(NFS3_WRITEVERFSIZE),
       clientOf: (host, share) => this.mounts.clientOf(host, share),

@@ -32,6 +32,9 @@ export interface NfsServerOptions {
 }
 
 export type TestContext = AdapterContext & {
+  /** The services behind the file service, for tests that seed or inspect data directly. */
+  metadata: DefaultMetadataService;
+  payload: DefaultPayloadService;
   shares: TestShares;
   identity: TestIdentity;
   clients: TestClients;

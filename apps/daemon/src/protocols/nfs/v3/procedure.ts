@@ -7,7 +7,6 @@
 import type { Logger } from "pino";
 import { AccessRefused, type FileService } from "../../../files/service.ts";
 import type { FileCall } from "../../../files/types.ts";
-import type { FileAttr, MetadataService } from "../../../metadata/types.ts";
 import { NFS_PROGRAM } from "../rpc/constants.ts";
 import type { AnyProcedure, CallContext, ProcedureSpec, RpcProgram } from "../rpc/program.ts";
 import { procedureTable } from "../rpc/program.ts";
@@ -18,7 +17,6 @@ import { encodePostOpAttr, encodeWcc } from "./types.ts";
 
 export interface NfsEnv {
   files: FileService;
-  metadata: MetadataService;
   logger: Logger;
   /** RFC 1813 §3.3.7 writeverf3: new at every adapter start so clients resend uncommitted data. */
   writeVerifier: Buffer;
@@ -48,20 +46,13 @@ export function defineNfsProcedure<A, R>(spec: NfsProcedureSpec<A, R>): AnyProce
   return spec;
 }
 
-/** Attributes for a post-op arm; failures to read them leave the arm empty (RFC allows it). */
-async function attrOrNull(env: NfsEnv, fh: Buffer): Promise<FileAttr | null> {
-  try {
-    return await env.metadata.getattr(fh);
-  } catch {
-    return null;
-  }
-}
-
+/** The resfail arm in wire order; attributes that cannot be read leave their arm empty (RFC allows it). */
 export async function writeResfail(env: NfsEnv, w: XdrWriter, parts: FailPart[]): Promise<void> {
+  const { files } = env;
   for (const p of parts) {
-    if ("attr" in p) encodePostOpAttr(w, await attrOrNull(env, p.attr));
-    else if ("wcc" in p) encodeWcc(w, null, await attrOrNull(env, p.wcc));
-    else encodePostOpAttr(w, p.attrOrNothing ? await attrOrNull(env, p.attrOrNothing) : null);
+    if ("attr" in p) encodePostOpAttr(w, await files.attrOrNull(p.attr));
+    else if ("wcc" in p) encodeWcc(w, null, await files.attrOrNull(p.wcc));
+    else encodePostOpAttr(w, p.attrOrNothing ? await files.attrOrNull(p.attrOrNothing) : null);
   }
 }
 

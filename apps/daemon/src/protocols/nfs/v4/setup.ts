@@ -23,7 +23,7 @@ export function nfs4ProgramFor(
   const env: Nfs4Env = {
     files: ctx.files,
     shares: ctx.shares,
-    rootHandle: (name) => ctx.metadata.rootHandle(name),
+    rootHandle: (name) => ctx.files.rootHandle(name),
     identity: ctx.identity,
     logger,
     metrics: ctx.metrics,

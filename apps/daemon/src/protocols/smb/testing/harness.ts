@@ -56,8 +56,6 @@ export async function startSmbHarness(
   const ctx = {
     logger,
     files: new FileService({ metadata, payload, identity }),
-    metadata,
-    payload,
     shares,
     identity,
     clients: new TestClients(),
