@@ -19,8 +19,13 @@ import {
 } from "../constants.ts";
 import { Nfs4Error } from "../status.ts";
 
-/** Owners whose last seqid and result are kept (each holds one small encoded result). */
-export const NFS4_SEQID_OWNERS_MAX = 16 * 1024;
+/**
+ * Owners whose last seqid and result are kept. Each holds one encoded result (a LOCK4denied with
+ * a 1 KiB owner at most), a filehandle and its key (an owner of up to NFS4_OPAQUE_LIMIT bytes, as
+ * hex): under 4 KiB, so a hostile client's worst case is about 16 MiB; a forgotten owner only
+ * loses its retransmission protection.
+ */
+export const NFS4_SEQID_OWNERS_MAX = 4096;
 
 /** RFC 7530 §9.1.7: the errors after which the owner's seqid stays where it was. */
 const SEQID_KEEPING = new Set([
