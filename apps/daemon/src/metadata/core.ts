@@ -38,6 +38,8 @@ export const TREE_DEPTH_MAX = 4096;
 export const LINK_MAX = 65_000;
 /** Directories' entry sequence starts after the cookies 1 and 2 that protocols use for `.`/`..`. */
 export const FIRST_ENTRY_SEQ = 3n;
+/** Open references beyond this are refused (a runaway client must not grow the map forever). */
+const OPEN_REFS_MAX = 1_000_000;
 
 export class ServiceCore {
   readonly clock = new Clock();
@@ -46,7 +48,11 @@ export class ServiceCore {
   /** Open references (retain/release) by `<shareKey>:<fileid>`. */
   readonly openRefs = new Map<string, number>();
 
-  constructor(readonly logger: Logger) {}
+  constructor(
+    readonly logger: Logger,
+    /** Distinct files held open at once (retain past it is ENOSPC). */
+    readonly openRefsMax = OPEN_REFS_MAX,
+  ) {}
 
   /** The share the last handle named: most calls name the same share as the one before. */
   private lastShare: ShareState | undefined;

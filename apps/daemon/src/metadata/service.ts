@@ -56,8 +56,9 @@ export class DefaultMetadataService implements MetadataService {
   /** Shares whose addShare is in progress. */
   private readonly adding = new Set<string>();
 
-  constructor(opts: { logger: Logger }) {
-    this.core = new ServiceCore(opts.logger);
+  /** `openRefsMax`: files held open at once (default OPEN_REFS_MAX; tests lower it). */
+  constructor(opts: { logger: Logger; openRefsMax?: number }) {
+    this.core = new ServiceCore(opts.logger, opts.openRefsMax);
   }
 
   /** Serves a share from `store`, creating its root directory (default mode 01777) if missing. */

@@ -66,14 +66,11 @@ export async function commitWrite(core: ServiceCore, handle: Buffer, end: number
   return core.attr(share, after);
 }
 
-/** Open references beyond this are refused (a runaway client must not grow the map forever). */
-export const OPEN_REFS_MAX = 1_000_000;
-
 export function retain(core: ServiceCore, handle: Buffer): void {
   const t = core.target(handle);
   const key = core.openKey(t.share, t.id);
   const n = core.openRefs.get(key) ?? 0;
-  if (n === 0 && core.openRefs.size >= OPEN_REFS_MAX) throw new FsError("ENOSPC", "too many open files");
+  if (n === 0 && core.openRefs.size >= core.openRefsMax) throw new FsError("ENOSPC", "too many open files");
   core.openRefs.set(key, n + 1);
 }
 

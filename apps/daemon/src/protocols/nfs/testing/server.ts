@@ -27,6 +27,8 @@ export interface NfsServerOptions {
   settings?: Record<string, unknown>;
   logger?: Logger;
   cacheSizeBytes?: number;
+  /** Files held open at once (the metadata service's limit; default its OPEN_REFS_MAX). */
+  openRefsMax?: number;
   /** Wraps each share's block store (fault injection in crash tests). */
   wrapBlocks?: (blocks: BlockStore) => BlockStore;
 }
@@ -80,7 +82,7 @@ export async function startNfsServer(opts: NfsServerOptions = {}): Promise<NfsSe
     walDir: dataDir === null ? null : join(dataDir, "wal"),
     transferConcurrency: 4,
   });
-  const metadata = new DefaultMetadataService({ logger });
+  const metadata = new DefaultMetadataService({ logger, openRefsMax: opts.openRefsMax });
   const shares = new TestShares();
   const identity = new TestIdentity();
   const clients = new TestClients();

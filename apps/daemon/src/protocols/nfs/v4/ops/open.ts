@@ -2,9 +2,15 @@
  * RFC 8881 §18.16 OPEN (RFC 7530 §16.16 for v4.0): opens — and with OPEN4_CREATE creates — a
  * regular file by name (CLAIM_NULL) or by the current filehandle (CLAIM_FH, v4.1), records an
  * open stateid for the open-owner and makes the file the current filehandle. No delegations are
- * granted and no OPEN_CONFIRM is asked for. Reclaims (CLAIM_PREVIOUS) get NO_GRACE until a grace
- * period exists; delegation claims BAD_STATEID, as no delegation was ever handed out.
+ * granted and no OPEN_CONFIRM is asked for. Reclaims (CLAIM_PREVIOUS) are taken only in the grace
+ * period (RFC 8881 §8.4.2, state/grace.ts: NO_GRACE after it, RECLAIM_BAD from an unknown client)
+ * and new opens only after it (GRACE); delegation claims BAD_STATEID, as no delegation was ever
+ * handed out. Past the file service's open-file limit an OPEN fails as a shortage of server
+ * resources: RESOURCE in v4.0 (RFC 7530 §13, NFS4ERR_RESOURCE); v4.1 answers DELAY (RFC 8881
+ * §15.1.1.3: the client retries, and other opens close meanwhile), as Linux nfsd answers a stateid
+ * it cannot allocate (nfserr_jukebox) and never sends RESOURCE over a session.
  */
+import { isFsError } from "../../../../domain/errors.ts";
 import type { CreateHow, FileAttr, Timespec } from "../../../../metadata/types.ts";
 import { ACCESS_MODIFY, ACCESS_READ } from "../../../../metadata/types.ts";
 import { XdrError, type XdrReader } from "../../xdr/reader.ts";
@@ -182,7 +188,12 @@ export const open = defineOp<OpenArgs>({
     // The share reservation SMB share modes see (SHARE_DENIED on conflict), before the stateid.
     c.env.locking.reserveOpen(c.file(false, o.handle), clientId, ownerHex, { access, deny: a.deny });
     const st = state.stateids.open(clientId, ownerHex, Buffer.from(o.handle), access, a.deny);
-    c.env.locking.holdOpen(c.file(false, o.handle), st);
+    try {
+      c.env.locking.holdOpen(c.file(false, o.handle), st);
+    } catch (e) {
+      if (!isFsError(e) || e.code !== "ENOSPC") throw e;
+      throw new Nfs4Error(c.minor === 0 ? k.NFS4ERR_RESOURCE : k.NFS4ERR_DELAY, e.message);
+    }
     const stateid = { seqid: st.seqid, other: st.other };
     c.setFh(o.handle);
     c.currentStateid = stateid;

@@ -15,22 +15,9 @@ import { useNfs4 } from "../testing/harness.ts";
 
 const h = useNfs4();
 
-/** SETCLIENTID + SETCLIENTID_CONFIRM: a confirmed v4.0 clientid. */
-async function clientId40(c: Nfs4Client): Promise<bigint> {
-  const set = await c.compound(0, [
-    (w) => {
-      w.uint32(k.OP_SETCLIENTID).fixedOpaque(Buffer.alloc(8, 9)).string(uniq("v40"));
-      w.uint32(0x40000000).string("tcp").string("127.0.0.1.3.4").uint32(1);
-    },
-  ]);
-  expect(res(set.r, k.OP_SETCLIENTID)).toBe(k.NFS4_OK);
-  const id = set.r.uint64();
-  const verifier = Buffer.from(set.r.fixedOpaque(8));
-  const ok = await c.compound(0, [
-    (w) => w.uint32(k.OP_SETCLIENTID_CONFIRM).uint64(id).fixedOpaque(verifier),
-  ]);
-  expect(ok.status).toBe(k.NFS4_OK);
-  return id;
+/** A confirmed v4.0 clientid. */
+function clientId40(c: Nfs4Client): Promise<bigint> {
+  return c.setClientId40(uniq("v40"));
 }
 
 /** The COMPOUND's results after its status, tag and count: what a retransmission must repeat. */

@@ -248,6 +248,25 @@ export class Nfs4Client {
     return decodeChannel(cs.r);
   }
 
+  /** v4.0 SETCLIENTID + SETCLIENTID_CONFIRM for the client string `id`: a confirmed clientid. */
+  async setClientId40(id: string): Promise<bigint> {
+    const set = await this.compound(0, [
+      (w) => {
+        w.uint32(k.OP_SETCLIENTID).fixedOpaque(Buffer.alloc(8, 9)).string(id);
+        w.uint32(0x40000000).string("tcp").string("127.0.0.1.3.4").uint32(1);
+      },
+    ]);
+    const st = res(set.r, k.OP_SETCLIENTID);
+    if (st !== k.NFS4_OK) throw new Error(`SETCLIENTID failed: ${st}`);
+    const clientId = set.r.uint64();
+    const verifier = Buffer.from(set.r.fixedOpaque(8));
+    const ok = await this.compound(0, [
+      (w) => w.uint32(k.OP_SETCLIENTID_CONFIRM).uint64(clientId).fixedOpaque(verifier),
+    ]);
+    if (ok.status !== k.NFS4_OK) throw new Error(`SETCLIENTID_CONFIRM failed: ${ok.status}`);
+    return clientId;
+  }
+
   /** The sequence id the last `sequence()` used. */
   get lastSeq(): number {
     return this.seq;
