@@ -20,6 +20,7 @@ import type {
   LookupResult,
   MetadataService,
   MutationResult,
+  NamedAttr,
   ReaddirResult,
   SetAttrs,
   WccAttr,
@@ -28,6 +29,7 @@ import type { PayloadService } from "../payload/types.ts";
 import { type ChangeGate, type DirChangeListener, FileChanges } from "./changes.ts";
 import { type CloseRequest, close } from "./close.ts";
 import { commit, read, revalidate, write } from "./data.ts";
+import { eas, setEas } from "./eas.ts";
 import {
   addLockGrace,
   checkLockAccess,
@@ -207,6 +209,16 @@ export class FileService {
     const attr = await this.d.metadata.getattr(f.handle);
     await revalidate(this.d, f.share.name, attr, "getattr");
     return attr;
+  }
+
+  /** The extended attributes of the file `f`, in name order (files/eas.ts). */
+  eas(f: FileCall): Promise<NamedAttr[]> {
+    return eas(this.d, f);
+  }
+
+  /** Sets (or with an empty value removes) each EA of `list` on the file `f`, in order. */
+  setEas(f: FileCall, list: readonly NamedAttr[]): Promise<void> {
+    return setEas(this.d, f, list);
   }
 
   /** The named streams of the file `f` with their sizes ([MS-FSCC] §2.4.43 FileStreamInformation). */

@@ -1,8 +1,8 @@
 /**
  * CREATE of a named stream ("file:name[:$DATA]", [MS-FSCC] §2.1.4; [MS-FSA] §2.1.5.1): the file
  * is opened (created when the disposition creates), then the stream as the request's disposition
- * says, through the file service (files/streams.ts). A stream open has share modes and a
- * delete-pending state of its own and never an oplock or lease.
+ * says, through the file service (files/streams.ts). A stream open has share modes, a
+ * delete-pending state and oplocks or leases of its own (its SMB file key names the stream).
  */
 import type { OpenResult } from "../../files/open.ts";
 import { type OpenedStream, streamAttr } from "../../files/streams.ts";

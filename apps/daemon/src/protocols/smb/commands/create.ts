@@ -12,6 +12,7 @@ import { ACCESS_MODIFY, ACCESS_READ } from "../../../metadata/types.ts";
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
 import * as C from "../constants.ts";
 import { type CreateContext, encodeCreateContexts, parseCreateContexts } from "../create-contexts.ts";
+import { applyCreateEas, createEas } from "../create-ea.ts";
 import {
   checkStreamOptions,
   fileDisposition,
@@ -210,7 +211,7 @@ async function admit(req: SmbRequest, share: number, caching: CachingRequest, a:
   const fileKey = streamFileKey(`${req.requireTree().share.name}:${o.target.attr.fileid}`, a.stream);
   a.fileKey = fileKey;
   checkLeaseKey(req, caching, fileKey);
-  if (o.action !== "created" && a.stream === null) {
+  if (o.action !== "created") {
     const overwrite = o.action === "overwritten" || o.action === "superseded";
     const intent = { access: a.access, share, overwrite, leaseId: caching.leaseId };
     const existing = req.server.files.get(fileKey);
@@ -246,6 +247,13 @@ function retryOnce<T>(e: unknown, again: () => Promise<T>): Promise<T> {
   throw e;
 }
 
+/** Releases what an admitted open holds when it does not come about after all. */
+async function abandon(req: SmbRequest, a: Admission, opened: OpenResult): Promise<void> {
+  unadmit(req, a);
+  const f = treeCall(req.requireTree(), opened.target.handle);
+  await req.server.ctx.files.close(f, { written: false, unlink: () => null, retained: true });
+}
+
 function openKind(options: number): OpenRequest["kind"] {
   if (options & C.FILE_DIRECTORY_FILE) return "dir";
   return options & C.FILE_NON_DIRECTORY_FILE ? "file" : undefined;
@@ -265,9 +273,9 @@ export async function create(req: SmbRequest): Promise<Reply> {
   }
   validate(c);
   const path = parsePath(c.name);
+  const eas = createEas(c.contexts);
   if (path.stream !== null || path.dataStream) checkStreamOptions(c.CreateOptions);
-  // A stream open never holds an oplock or lease (create-stream.ts).
-  const caching = cachingRequest(req, path.stream === null ? c.RequestedOplockLevel : 0, c.contexts);
+  const caching = cachingRequest(req, c.RequestedOplockLevel, c.contexts);
   if (req.conn.opens.size >= MAX_OPENS_PER_CONNECTION) throw new SmbError(S.STATUS_TOO_MANY_OPENED_FILES);
   const id = req.conn.newVolatileId();
   const a: Admission = {
@@ -319,11 +327,13 @@ export async function create(req: SmbRequest): Promise<Reply> {
   // The client went away while this CREATE awaited: teardown already closed its opens, so one
   // registered now would hold its share mode and handle forever.
   if (req.conn.isClosed) {
-    unadmit(req, a);
-    const f = treeCall(tree, opened.target.handle);
-    await files.close(f, { written: false, unlink: () => null, retained: true });
+    await abandon(req, a, opened);
     throw new SmbError(S.STATUS_USER_SESSION_DELETED, "connection closed");
   }
+  await applyCreateEas(req, opened, eas).catch(async (e: unknown) => {
+    await abandon(req, a, opened);
+    throw e;
+  });
   const name = path.components.join("\\") + (a.stream === null ? "" : `:${a.stream}`);
   const open = registerOpen(req, id, c, opened, a, name);
   const alloc = opened.action === "opened" ? 0n : requestedAllocation(c);

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { streamAttr } from "../../../files/streams.ts";
 import { allocationSize, endOfFile } from "../attrs.ts";
 import * as C from "../constants.ts";
+import { decodeGetEaList, eaSize, encodeFullEaList } from "../info/ea.ts";
 import { FILE_INFO_CLASSES, type StreamEntry } from "../info/file-info.ts";
 import { FS_INFO_CLASSES } from "../info/fs-info.ts";
 import { securityDescriptor } from "../info/security.ts";
@@ -22,7 +23,7 @@ import {
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
 import { fileCall, type Open, treeCall } from "../state.ts";
 import { SmbError } from "../status.ts";
-import { SmbWriter } from "../wire.ts";
+import { SmbWriter, slice } from "../wire.ts";
 
 /** Never build more than this for one answer, whatever OutputBufferLength says. */
 export const MAX_QUERY_OUTPUT_BYTES = 64 * 1024;
@@ -59,19 +60,48 @@ async function streamEntries(req: SmbRequest, open: Open): Promise<StreamEntry[]
   return out;
 }
 
-async function fileInfo(req: SmbRequest, open: Open, cls: number, outLen: number): Promise<Reply> {
+/**
+ * [MS-FSA] §2.1.5.11.11 FileFullEaInformation: the EAs the input list names (a missing one with
+ * an empty value), else all of them; as many whole entries as fit (BUFFER_OVERFLOW when not
+ * all do, BUFFER_TOO_SMALL when none does).
+ */
+async function fullEaInfo(req: SmbRequest, open: Open, outLen: number, input: Buffer): Promise<Reply> {
+  if (!(open.grantedAccess & C.FILE_READ_EA)) throw new SmbError(STATUS_ACCESS_DENIED);
+  const held = await req.server.ctx.files.eas(treeCall(open.tree, open.handle));
+  const wanted = decodeGetEaList(input);
+  const list =
+    wanted.length === 0
+      ? held
+      : wanted.map(
+          (n) =>
+            held.find((e) => e.name.toLowerCase() === n.toLowerCase()) ?? { name: n, value: Buffer.alloc(0) },
+        );
+  if (list.length === 0) throw new SmbError(STATUS_NO_EAS_ON_FILE);
+  let fit = list.length;
+  let data = encodeFullEaList(list);
+  while (fit > 0 && data.length > outLen) data = encodeFullEaList(list.slice(0, --fit));
+  if (fit === 0) throw new SmbError(STATUS_BUFFER_TOO_SMALL);
+  const r = reply(data, outLen, 0, true);
+  return fit < list.length ? { ...r, status: STATUS_BUFFER_OVERFLOW } : r;
+}
+
+async function fileInfo(
+  req: SmbRequest,
+  open: Open,
+  cls: number,
+  outLen: number,
+  input: Buffer,
+): Promise<Reply> {
   const spec = FILE_INFO_CLASSES[cls];
-  if (cls === C.FileFullEaInformation) {
-    // [MS-FSA] §2.1.5.11.11: needs FILE_READ_EA; no extended attributes are ever stored.
-    if (!(open.grantedAccess & C.FILE_READ_EA)) throw new SmbError(STATUS_ACCESS_DENIED);
-    throw new SmbError(STATUS_NO_EAS_ON_FILE);
-  }
+  if (cls === C.FileFullEaInformation) return fullEaInfo(req, open, outLen, input);
   if (!spec) throw new SmbError(STATUS_INVALID_INFO_CLASS);
   if (spec.access && !(open.grantedAccess & spec.access)) throw new SmbError(STATUS_ACCESS_DENIED);
   const attr = await req.server.ctx.files.getattr(fileCall(open));
   const deletePending = req.server.files.get(open.fileKey)?.deletePending === true;
   const streams = cls === C.FileStreamInformation ? await streamEntries(req, open) : undefined;
-  const data = spec.encode(new SmbWriter(128), { open, attr, deletePending, streams }).finish();
+  const withEas = cls === C.FileEaInformation || cls === C.FileAllInformation;
+  const eas = withEas ? eaSize(await req.server.ctx.files.eas(treeCall(open.tree, open.handle))) : 0;
+  const data = spec.encode(new SmbWriter(128), { open, attr, deletePending, streams, eaSize: eas }).finish();
   const variable = [
     C.FileAllInformation,
     C.FileNameInformation,
@@ -119,15 +149,21 @@ export async function queryInfo(req: SmbRequest): Promise<Reply> {
   const infoType = r.u8();
   const cls = r.u8();
   const outLen = Math.min(r.u32(), MAX_QUERY_OUTPUT_BYTES);
-  r.u16(); // InputBufferOffset
+  const inputOffset = r.u16();
   r.u16();
-  r.u32(); // InputBufferLength
+  const inputLength = r.u32();
   const additional = r.u32();
   r.u32(); // Flags
   const open = req.open(readFileId(r));
   switch (infoType) {
     case C.SMB2_0_INFO_FILE:
-      return fileInfo(req, open, cls, outLen);
+      return fileInfo(
+        req,
+        open,
+        cls,
+        outLen,
+        slice(req.msg, inputOffset, inputLength, MAX_QUERY_OUTPUT_BYTES),
+      );
     case C.SMB2_0_INFO_FILESYSTEM:
       return fsInfo(req, open, cls, outLen);
     case C.SMB2_0_INFO_SECURITY:

@@ -7,6 +7,7 @@
 import type { SetAttrs } from "../../../metadata/types.ts";
 import { fromFiletime } from "../attrs.ts";
 import * as C from "../constants.ts";
+import { decodeFullEaList } from "../info/ea.ts";
 import { DaclNotRepresentable, modeOfDacl, ownershipOf } from "../info/security.ts";
 import * as S from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
@@ -148,6 +149,14 @@ async function setSize(req: SmbRequest, open: Open, size: bigint, onlyShrink: bo
   open.written = true;
 }
 
+/** [MS-FSA] §2.1.5.14.2 FileFullEaInformation: needs FILE_WRITE_EA; the EAs are the file's, also from a stream open. */
+async function setEas(req: SmbRequest, open: Open, buf: Buffer): Promise<void> {
+  need(open, C.FILE_WRITE_EA);
+  const list = decodeFullEaList(buf);
+  const f = treeCall(open.tree, open.handle);
+  await withStatus({ ENOSPC: S.STATUS_EA_TOO_LARGE }, () => req.server.ctx.files.setEas(f, list));
+}
+
 async function setFileInfo(req: SmbRequest, open: Open, cls: number, buf: Buffer): Promise<void> {
   const r = new SmbReader(buf);
   const write = [
@@ -158,6 +167,7 @@ async function setFileInfo(req: SmbRequest, open: Open, cls: number, buf: Buffer
     C.FileAllocationInformation,
     C.FileEndOfFileInformation,
     C.FileBasicInformation,
+    C.FileFullEaInformation,
   ];
   if (write.includes(cls) && !open.tree.writable) throw new SmbError(open.tree.readOnlyStatus);
   if (cls === C.FileBasicInformation) return setBasic(req, open, r);
@@ -176,7 +186,7 @@ async function setFileInfo(req: SmbRequest, open: Open, cls: number, buf: Buffer
   if (cls === C.FileAllocationInformation) return setSize(req, open, r.u64(), true);
   if (cls === C.FileEndOfFileInformation) return setSize(req, open, r.u64(), false);
   if (cls === C.FileValidDataLengthInformation) return;
-  if (cls === C.FileFullEaInformation) throw new SmbError(S.STATUS_EAS_NOT_SUPPORTED);
+  if (cls === C.FileFullEaInformation) return setEas(req, open, buf);
   throw new SmbError(S.STATUS_INVALID_INFO_CLASS);
 }
 

@@ -22,6 +22,8 @@ export interface InfoInput {
   deletePending: boolean;
   /** FileStreamInformation only: the file's data streams, its own first. */
   streams?: StreamEntry[];
+  /** FileEaInformation and FileAllInformation: the packed size of the file's EA list. */
+  eaSize?: number;
 }
 
 /** The open's name as Windows reports it: the path from the share root with a leading "\". */
@@ -47,7 +49,12 @@ function nameInfo(w: SmbWriter, name: string): SmbWriter {
 function all(w: SmbWriter, i: InfoInput): SmbWriter {
   basic(w, i.attr);
   standard(w, i);
-  w.u64(i.attr.fileid).u32(0).u32(i.open.grantedAccess).u64(i.open.position).u32(i.open.mode).u32(0);
+  w.u64(i.attr.fileid)
+    .u32(i.eaSize ?? 0)
+    .u32(i.open.grantedAccess)
+    .u64(i.open.position)
+    .u32(i.open.mode)
+    .u32(0);
   return nameInfo(w, fullName(i.open));
 }
 
@@ -81,7 +88,7 @@ export const FILE_INFO_CLASSES: Record<number, InfoClass> = {
   [C.FileBasicInformation]: { fixed: 40, access: C.FILE_READ_ATTRIBUTES, encode: (w, i) => basic(w, i.attr) },
   [C.FileStandardInformation]: { fixed: 24, encode: standard },
   [C.FileInternalInformation]: { fixed: 8, encode: (w, i) => w.u64(i.attr.fileid) },
-  [C.FileEaInformation]: { fixed: 4, encode: (w) => w.u32(0) },
+  [C.FileEaInformation]: { fixed: 4, encode: (w, i) => w.u32(i.eaSize ?? 0) },
   [C.FileAccessInformation]: { fixed: 4, encode: (w, i) => w.u32(i.open.grantedAccess) },
   [C.FileNameInformation]: { fixed: 8, encode: (w, i) => nameInfo(w, fullName(i.open)) },
   [C.FilePositionInformation]: { fixed: 8, encode: (w, i) => w.u64(i.open.position) },
