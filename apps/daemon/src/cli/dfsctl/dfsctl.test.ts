@@ -193,7 +193,7 @@ describe("dfsctl against a running daemon", () => {
     await new Promise((resolve) => socket.once("connect", resolve));
     await expect
       .poll(async () => (await ctlIn("client", "list")).stdout)
-      .toMatch(/^test\s+127\.0\.0\.1\s+-\s+-/m);
+      .toMatch(/^test\s+127\.0\.0\.1\s+-\s+-\s+\S+\s+\S+\s+0\s+0$/m);
     socket.destroy();
     expect((await ctlIn("adapter", "delete", "test")).code).toBe(0);
   });
@@ -246,7 +246,10 @@ describe("dfsctl against a running daemon", () => {
       await expect
         .poll(async () => (await ctlIn("client", "list")).stdout)
         .toMatch(
-          new RegExp(`^test\\s+127\\.0\\.0\\.1\\s.*\\s${info.daemon.name.replace(/\./g, "\\.")}$`, "m"),
+          new RegExp(
+            `^test\\s+127\\.0\\.0\\.1\\s.*\\s${info.daemon.name.replace(/\./g, "\\.")}\\s+0\\s+0$`,
+            "m",
+          ),
         );
     } finally {
       socket.destroy();

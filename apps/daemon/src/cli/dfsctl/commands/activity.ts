@@ -12,6 +12,9 @@ const CLIENT_COLUMNS: Column<ConnectedClient & { daemon: string }>[] = [
   { header: "share", value: (c) => c.share },
   { header: "since", value: (c) => c.since },
   { header: "daemon", value: (c) => c.daemon },
+  // READ/WRITE bytes through the file service since the client connected.
+  { header: "read", value: (c) => c.traffic.readBytes },
+  { header: "written", value: (c) => c.traffic.writtenBytes },
 ];
 
 const AUDIT_COLUMNS: Column<AuditRecord>[] = [
