@@ -1,9 +1,10 @@
 /**
  * The NFS server of nfs-kernel-crash.test.ts as its own process, so the test's SIGKILL is real:
  * SQLite metadata, fs block store and WAL in <dataDir>, on 127.0.0.1:<port> (0 = any). With
- * `hold`, every block upload waits at a gate that never opens (FaultyBlockStore.hold): COMMITs
- * return once the WAL is synced while the block store receives nothing, which is the window
- * between COMMIT and upload the test kills the daemon in.
+ * `hold`, every block upload waits at a gate that never opens (FaultyBlockStore.hold) and every
+ * write is journaled (no write-once, the path of a remote store): COMMITs return once the WAL is
+ * synced while the block store receives nothing, which is the window between COMMIT and upload
+ * the test kills the daemon in. Without it, the fs store's write-once path: COMMIT puts the blocks.
  * Prints "PORT <n>" once it serves. Usage: node --import tsx nfs-crash-daemon.ts <dataDir> <port> [hold]
  */
 
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     stores: { dataDir },
     port: Number(portArg),
     cacheSizeBytes: CACHE_BYTES,
+    writeOnce: mode !== "hold",
     wrapBlocks: (blocks) => {
       if (mode !== "hold") return blocks;
       const held = new FaultyBlockStore(blocks);

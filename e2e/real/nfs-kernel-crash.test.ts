@@ -5,7 +5,9 @@
  * back, so once the client's close() and sync have returned (WRITEs + COMMIT) the data is in the
  * WAL only. The guest unmounts and asks the host (a file on the 9p share) to SIGKILL the server
  * and start it again on the same data directory and port without the hold; the guest mounts again
- * and the MD5 of what it reads must be the host's.
+ * and the MD5 of what it reads must be the host's. That is the journaled path (a remote store's).
+ * The second case runs the fs store's write-once path (payload/write-once.ts, no hold): the COMMIT
+ * itself stores the blocks, so at the kill the block store holds the data and the WAL none of it.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -71,21 +73,23 @@ describe("kernel NFSv3 client: COMMITted data survives a SIGKILL before upload",
     for (const d of [dir, shareDir]) if (d !== undefined) rmSync(d, { recursive: true, force: true });
   });
 
-  it("writes 256 MiB, SIGKILLs the server between COMMIT and upload, reads it back identical", async () => {
+  /** The guest writes and COMMITs; the host SIGKILLs the daemon and restarts it; the guest reads. */
+  async function crashRun(hold: boolean): Promise<{ blocks: number; wal: number }> {
     const data = randomBytes(BYTES);
     writeFileSync(join(shareDir, "data"), data);
     const md5 = createHash("md5").update(data).digest("hex");
-    daemon = await startDaemon(dir, 0, true);
+    const dataDir = mkdtempSync(join(dir, "run-"));
+    daemon = await startDaemon(dataDir, 0, hold);
     const port = daemon.port;
     const seen = { blocks: -1, wal: -1 };
     const done = { value: false };
     const crashWhenCommitted = async () => {
       while (!done.value && !existsSync(join(shareDir, RESTART_ASK_FILE))) await sleep(100);
       if (done.value || daemon === undefined) return;
-      seen.blocks = bytesUnder(join(dir, "blocks-0"));
-      seen.wal = bytesUnder(join(dir, "wal"));
+      seen.blocks = bytesUnder(join(dataDir, "blocks-0"));
+      seen.wal = bytesUnder(join(dataDir, "wal"));
       await kill(daemon, "SIGKILL");
-      daemon = await startDaemon(dir, port, false);
+      daemon = await startDaemon(dataDir, port, false);
       writeFileSync(join(shareDir, RESTART_DONE_FILE), "yes\n");
     };
     const crasher = crashWhenCommitted();
@@ -97,15 +101,30 @@ describe("kernel NFSv3 client: COMMITted data survives a SIGKILL before upload",
       done.value = true;
     });
     await crasher;
+    await kill(daemon, "SIGKILL");
+    daemon = undefined;
+    for (const f of [RESTART_ASK_FILE, RESTART_DONE_FILE]) rmSync(join(shareDir, f), { force: true });
     console.log(
-      `kernel NFSv3 crash: boot ${r.bootMs} ms, whole run ${Date.now() - t0} ms; at the kill the block store held ${seen.blocks} bytes, the WAL ${seen.wal}`,
+      `kernel NFSv3 crash (${hold ? "uploads held, journaled" : "write-once"}): boot ${r.bootMs} ms, whole run ${Date.now() - t0} ms; at the kill the block store held ${seen.blocks} bytes, the WAL ${seen.wal}`,
     );
     expect(r.output).toContain("WRITTEN");
     expect(r.exitCode, r.output).toBe(0);
     expect(r.output).toContain("CRASH READBACK OK");
+    return seen;
+  }
+
+  it("writes 256 MiB, SIGKILLs the server between COMMIT and upload, reads it back identical", async () => {
+    const seen = await crashRun(true);
     // The window was real: at the kill the WAL held the data and the block store did not.
     expect(seen.blocks).toBeGreaterThanOrEqual(0);
     expect(seen.blocks).toBeLessThan(BYTES);
     expect(seen.wal).toBeGreaterThanOrEqual(BYTES);
+  });
+
+  it("write-once on the fs store: COMMIT stored the 256 MiB where they live, once; a SIGKILL after it loses nothing", async () => {
+    const seen = await crashRun(false);
+    // Written once: the block store held everything at the kill, the WAL none of the data.
+    expect(seen.blocks).toBeGreaterThanOrEqual(BYTES);
+    expect(seen.wal).toBeLessThan(BYTES / 16);
   });
 });

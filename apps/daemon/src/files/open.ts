@@ -9,7 +9,7 @@ import { FsError } from "../domain/errors.ts";
 import { ACCESS_MODIFY, ACCESS_READ, type FileAttr, type LookupResult } from "../metadata/types.ts";
 import { added } from "./changes.ts";
 import { type DataDeps, revalidate } from "./data.ts";
-import { setattr } from "./setattr.ts";
+import { announceNew, setattr } from "./setattr.ts";
 import type { FileCall, OpenAction, OpenDisposition } from "./types.ts";
 
 /**
@@ -115,6 +115,7 @@ async function createNew(d: DataDeps, f: FileCall, r: OpenRequest, parent: Buffe
     ? md.mkdir(f.caller, parent, name, { mode: 0o755, ...attrs })
     : md.create(f.caller, parent, name, { mode: 0o644, ...attrs }, { mode: "guarded" });
   const made = await d.changes.told(making, [added({ ...f, handle: parent }, name, isDir)]);
+  if (!isDir) announceNew(d, f, made.attr);
   return { handle: made.handle, attr: made.attr };
 }
 

@@ -69,6 +69,14 @@ export async function truncateAfter(
 }
 
 /** CREATE: an UNCHECKED create over an existing file applies the requested size (RFC 1813 §3.3.8). */
+/**
+ * A file was just made: its payload id is new, so the payload engine knows the block store holds
+ * none of it (no download before a read or an upload; payload/write-once.ts on fs stores).
+ */
+export function announceNew(d: DataDeps, f: FileCall, attr: FileAttr): void {
+  if (attr.payloadId !== null) d.payload.created?.(f.share.name, attr.payloadId);
+}
+
 export async function create(
   d: DataDeps,
   dir: FileCall,
@@ -79,6 +87,7 @@ export async function create(
   checkSize(attrs);
   const made = d.metadata.create(dir.caller, dir.handle, name, attrs, how);
   const r = await d.changes.told(made, [added(dir, name, false)]);
+  if (r.created === true) announceNew(d, dir, r.attr);
   if (r.sizeBefore !== undefined) await truncateAfter(d, dir, r.sizeBefore, r.attr);
   return r;
 }

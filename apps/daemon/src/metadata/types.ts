@@ -136,6 +136,8 @@ export interface MutationResult extends LookupResult {
    * so the file service truncates the payload when it changed.
    */
   sizeBefore?: number;
+  /** A new inode was made (not an existing name's, as UNCHECKED or EXCLUSIVE may return). */
+  created?: boolean;
 }
 
 export interface DirChangeResult {

@@ -24,6 +24,16 @@ export interface SharedBlocks {
   truncate(p: PayloadState, from: number): Promise<void>;
 }
 
+/** What the write path, replay and WAL retention see of write-once (write-once.ts). */
+export interface WriteOncePolicy {
+  /** Whether a write of [offset, offset + length) of `p` may skip the WAL now. */
+  applies(p: PayloadState, offset: number, length: number): boolean;
+  /** A record naming `p` was appended (or replayed) with sequence `seq`. */
+  noteRecord(p: PayloadState, seq: number): void;
+  /** After a WAL reclaim: forgets payloads whose records are all gone. */
+  prune(): void;
+}
+
 export interface PayloadEngine extends BlockOwner {
   /** Replaced only by a migration (service.ts replaceBlockStore): read it at each call. */
   readonly store: BlockStore;
@@ -31,6 +41,8 @@ export interface PayloadEngine extends BlockOwner {
   readonly transfer: TransferManager;
   readonly logger: pino.Logger;
   readonly wal: Wal;
+  /** Which payloads' writes skip the WAL on a local store (write-once.ts). */
+  readonly writeOnce: WriteOncePolicy;
   /** Shared (scale-out) mode, or null. */
   readonly sharedMode: SharedBlocks | null;
   readonly closed: boolean;

@@ -16,9 +16,15 @@ export class PayloadState {
   /** The boundary the running GC pass is deleting from (null when none runs). */
   gcRunningBoundary: number | null = null;
   uploadsInFlight = 0;
+  /**
+   * Created in this run and none of its blocks stored since this state began: a new entry's base
+   * is known empty (no download). Cleared when an entry is forgotten (it may have been stored).
+   */
+  fresh = false;
   /** Reads and writes in progress that hold this state across an await. */
   pins = 0;
   private uploadsIdleWaiters: (() => void)[] = [];
+  private changeWaiters: (() => void)[] = [];
 
   constructor(readonly id: string) {
     this.idBytes = Buffer.from(id, "latin1");
@@ -45,11 +51,30 @@ export class PayloadState {
 
   uploadSettled(): void {
     this.uploadsInFlight--;
+    this.changed();
     if (this.uploadsInFlight === 0 && this.uploadsIdleWaiters.length > 0) {
       const w = this.uploadsIdleWaiters;
       this.uploadsIdleWaiters = [];
       for (const fn of w) fn();
     }
+  }
+
+  /** An upload settled or GC ended: wakes nextChange() waiters. */
+  changed(): void {
+    const w = this.changeWaiters;
+    this.changeWaiters = [];
+    for (const fn of w) fn();
+  }
+
+  /** Resolves at the next changed(), or after `ms` at the latest (a safety net, not a poll). */
+  nextChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.changeWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Resolves when no upload of this payload is in flight. */

@@ -15,6 +15,7 @@ export async function replayRecord(engine: PayloadEngine, r: WalRecord): Promise
     engine.logger.warn({ payloadId: r.payloadId.slice(0, 40) }, "wal record with a bad payload id skipped");
     return;
   }
+  engine.writeOnce.noteRecord(p, r.seq);
   if (r.kind === RecordKind.WRITE) {
     // Pinned across the wait for cache room, as in writeAt: the GC of a replayed truncate/delete
     // may finish meanwhile and forget an idle state; a write applied to that orphan would never

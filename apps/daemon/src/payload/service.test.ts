@@ -171,7 +171,7 @@ describe("DefaultPayloadService", () => {
     const store = new FaultyBlockStore(new FsBlockStore(path.join(dir, "blocks")));
     await (store.inner as FsBlockStore).open();
     store.failPuts = true;
-    const svc = service();
+    const svc = service({ writeOnce: false });
     await svc.addShare(S, store);
     const a = bytes(6 * MiB + 3, 9);
     await svc.writeAt(S, "w", 1000, a);
@@ -193,7 +193,7 @@ describe("DefaultPayloadService", () => {
   it("reclaims the WAL only behind a block-store flush (deferred puts are durable first)", async () => {
     const store = new FaultyBlockStore(await new FsBlockStore(path.join(dir, "blocks")).open());
     store.holdFlush();
-    const svc = service({ walSegmentBytesMax: MiB });
+    const svc = service({ writeOnce: false, walSegmentBytesMax: MiB });
     await svc.addShare(S, store);
     const a = bytes(6 * MiB, 11);
     for (let at = 0; at < a.length; at += MiB) await svc.writeAt(S, "r", at, a.subarray(at, at + MiB));
@@ -213,7 +213,7 @@ describe("DefaultPayloadService", () => {
   it("reclaims the WAL after GC removes a chunk directory's last block and after a delete of a never-stored key", async () => {
     const root = path.join(dir, "blocks");
     const store = await new FsBlockStore(root).open();
-    const svc = service();
+    const svc = service({ writeOnce: false });
     await svc.addShare(S, store);
     // A sparse block cut to nothing before its first upload: the upload deletes a key whose
     // directory never existed.
@@ -294,7 +294,7 @@ describe("DefaultPayloadService", () => {
   });
 
   it("FILE_SYNC and DATA_SYNC writes are durable (fdatasync done) when they return", async () => {
-    const svc = service();
+    const svc = service({ writeOnce: false });
     const store = await new FsBlockStore(path.join(dir, "blocks")).open();
     await svc.addShare(S, store);
     await svc.writeAt(S, "u", 0, bytes(100, 13));

@@ -27,6 +27,8 @@ export interface PayloadServiceOptions {
   walSegmentBytesMax?: number;
   /** A dirty partial block untouched this long is uploaded. */
   idleUploadMs?: number;
+  /** Writes to fs stores skip the WAL where they can (write-once.ts); default true. */
+  writeOnce?: boolean;
   /** Shared (scale-out) mode settings (config `scaleout`); defaults in shared/shared-mode.ts. */
   scaleout?: { attrCacheMs?: number; gcGraceMs?: number; gcIntervalMs?: number };
 }
@@ -76,6 +78,7 @@ export class DefaultPayloadService implements PayloadService {
       transfer: this.transfer,
       logger,
       idleUploadMs: this.opts.idleUploadMs,
+      writeOnce: this.opts.writeOnce,
       shared: opts.shared,
       sharedMode,
     });
@@ -163,6 +166,10 @@ export class DefaultPayloadService implements PayloadService {
   }
 
   /** Shared mode: forget clean cached blocks of a payload (another daemon may have changed them). */
+  created(share: string, payloadId: string): void {
+    this.shares.get(share)?.created(payloadId);
+  }
+
   invalidate(share: string, payloadId: string): void {
     this.share(share).invalidate(payloadId);
   }

@@ -23,6 +23,7 @@ import type { BlockStore, Stability } from "./types.ts";
 import { RecordKind, type WalRecord } from "./wal/format.ts";
 import { reclaimWal } from "./wal/retention.ts";
 import { NullWal, type Wal } from "./wal/wal.ts";
+import { WriteOnce } from "./write-once.ts";
 import { applyDelete, applyTruncate, writePinned } from "./write-path.ts";
 
 /** A dirty block untouched this long is uploaded even if partial. */
@@ -31,6 +32,8 @@ const IDLE_SCAN_MS = 250;
 const RECLAIM_DELAY_MS = 50;
 /** Shared-mode COMMIT re-checks its payload's blocks this often while they upload. */
 const STORED_POLL_MS = 5;
+/** New files remembered as known-empty until their first write (the oldest are forgotten). */
+const FRESH_IDS_MAX = 4096;
 /** Partial-block uploads after COMMITs are batched over this window. */
 export const COMMIT_UPLOAD_DELAY_MS = 50;
 
@@ -41,6 +44,8 @@ export interface SharePayloadOptions {
   transfer: TransferManager;
   logger: pino.Logger;
   idleUploadMs?: number;
+  /** Writes to an fs store skip the WAL where they can (write-once.ts); default true. */
+  writeOnce?: boolean;
   /**
    * Shared (scale-out) mode, docs/architecture.md "Scale-out": COMMIT also waits until the payload's dirty
    * blocks are in the block store, so another daemon reading the same store sees them.
@@ -55,6 +60,9 @@ export interface SharePayloadOptions {
 
 export class SharePayload implements PayloadEngine {
   wal: Wal = new NullWal();
+  readonly writeOnce: WriteOnce;
+  /** Payload ids created since their state was last made (oldest first, at most FRESH_IDS_MAX). */
+  private readonly freshIds = new Set<string>();
   readonly payloads = new Map<string, PayloadState>();
   /** Entries with dirty or uploading data (WAL retention, idle and pressure uploads). */
   readonly dirty = new Set<BlockEntry>();
@@ -80,6 +88,7 @@ export class SharePayload implements PayloadEngine {
     this.transfer = opts.transfer;
     this.logger = opts.logger;
     this.idleUploadMs = opts.idleUploadMs ?? IDLE_UPLOAD_MS_DEFAULT;
+    this.writeOnce = new WriteOnce(this, opts.writeOnce ?? true);
     this.sharedMode = opts.sharedMode ?? null;
     this.shared = (opts.shared ?? false) || this.sharedMode !== null;
     this.unsubscribePressure = this.cache.onPressure(() => {
@@ -102,6 +111,7 @@ export class SharePayload implements PayloadEngine {
     if (p === undefined) {
       assertPayloadId(payloadId);
       p = new PayloadState(payloadId);
+      p.fresh = this.freshIds.delete(payloadId);
       this.payloads.set(payloadId, p);
     }
     return p;
@@ -115,9 +125,22 @@ export class SharePayload implements PayloadEngine {
       if (this.payloads.get(p.id) !== p)
         throw new FsError("EIO", "payload state used after it was forgotten");
       e = new BlockEntry(p.id, index, this);
+      // A new file's block: the store has nothing to download (the upload of a small file then
+      // needs no failed load of a missing key first).
+      if (p.fresh) e.base = BlockEntry.EMPTY;
       p.blocks.set(index, e);
     }
     return e;
+  }
+
+  /** A file was created with this payload id (PayloadService.created). */
+  created(payloadId: string): void {
+    if (!this.payloads.has(payloadId)) this.remember(payloadId); // else written already: not known empty
+  }
+
+  private remember(payloadId: string): void {
+    if (this.freshIds.size >= FRESH_IDS_MAX) this.freshIds.delete(this.freshIds.values().next().value!);
+    this.freshIds.add(payloadId);
   }
 
   private checkOpen(): void {
@@ -137,19 +160,30 @@ export class SharePayload implements PayloadEngine {
     } finally {
       p.pins--;
     }
-    if (stability !== "unstable") await this.wal.sync();
+    if (stability !== "unstable") await this.durable(p);
   }
 
   async commit(payloadId: string): Promise<void> {
     const p = this.payloads.get(payloadId);
     if (p === undefined) return this.wal.sync();
-    if (!this.shared) {
-      this.uploadAfterCommit(p);
-      return this.wal.sync();
-    }
+    if (!this.shared) this.uploadAfterCommit(p);
+    return this.durable(p);
+  }
+
+  /**
+   * Every acknowledged write of `p` durable: the WAL's group commit; shared mode also waits until
+   * the payload is stored; writes that skipped the WAL are put (write-once.ts).
+   */
+  private async durable(p: PayloadState): Promise<void> {
+    const puts = this.shared
+      ? this.waitStored(p)
+      : this.writeOnce.pending(p)
+        ? this.writeOnce.store(p, () => this.checkOpen())
+        : null;
+    if (puts === null) return this.wal.sync();
     p.pins++;
     try {
-      await Promise.all([this.wal.sync(), this.waitStored(p)]);
+      await Promise.all([this.wal.sync(), puts]);
     } finally {
       p.pins--;
     }
@@ -217,6 +251,7 @@ export class SharePayload implements PayloadEngine {
     this.checkOpen();
     const p = this.payload(payloadId);
     const written = this.wal.append(RecordKind.TRUNCATE, p.idBytes, size, null);
+    this.writeOnce.noteRecord(p, this.wal.lastSeq);
     applyTruncate(this, p, size, this.wal.lastSeq);
     await written;
     // SETATTR(size) is synchronous in NFS: the truncate must survive a crash like the metadata does.
@@ -236,6 +271,7 @@ export class SharePayload implements PayloadEngine {
     this.wal.append(RecordKind.DELETE, p.idBytes, 0, null).catch((err: unknown) => {
       this.logger.warn({ err: (err as Error).message }, "wal delete record not written");
     });
+    this.writeOnce.noteRecord(p, this.wal.lastSeq);
     applyDelete(this, p, this.wal.lastSeq);
   }
 
@@ -287,6 +323,7 @@ export class SharePayload implements PayloadEngine {
     const p = this.payloads.get(e.payloadId);
     if (p === undefined || p.blocks.get(e.index) !== e) return;
     p.blocks.delete(e.index);
+    p.fresh = false;
     this.cache.forget(e);
     this.forgetPayloadIfIdle(p);
   }
@@ -298,6 +335,7 @@ export class SharePayload implements PayloadEngine {
   forgetPayloadIfIdle(p: PayloadState): void {
     if (p.blocks.size === 0 && !p.gcPending && p.uploadsInFlight === 0 && p.pins === 0) {
       this.payloads.delete(p.id);
+      if (p.fresh) this.remember(p.id); // nothing of it was stored: the next state is fresh too
     }
   }
 

@@ -35,6 +35,11 @@ export interface PayloadService {
   /** Makes every share's outstanding writes durable (graceful stop). */
   flushAll(): Promise<void>;
   truncate(share: string, payloadId: string, size: number): Promise<void>;
+  /**
+   * (added) A file was just created with this payload id (ids are never reused): the block store
+   * holds none of its blocks, so they need no download before a read or an upload.
+   */
+  created?(share: string, payloadId: string): void;
   /** Drops cached data, WAL interest and (asynchronously, retried) the blocks. */
   delete(share: string, payloadId: string): Promise<void>;
   stats(share?: string): PayloadStats;

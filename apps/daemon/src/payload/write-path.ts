@@ -10,10 +10,12 @@ import type { PayloadState } from "./payload-state.ts";
 import { requestGc } from "./transfer/gc.ts";
 import { BLOCK_SIZE_BYTES } from "./types.ts";
 import { RecordKind, WAL_RECORD_DATA_BYTES_MAX } from "./wal/format.ts";
+import { UNJOURNALED } from "./write-once.ts";
 
 /**
  * Appends the write to the WAL (in records of at most WAL_RECORD_DATA_BYTES_MAX) and applies it
- * to the cache once there is room; resolves when the records are written (not synced).
+ * to the cache once there is room; resolves when the records are written (not synced). On a local
+ * store a payload no replayable record names skips the WAL (write-once.ts): its COMMIT puts it.
  */
 export async function writePinned(
   engine: PayloadEngine,
@@ -27,8 +29,13 @@ export async function writePinned(
   if (wait !== undefined) await wait;
   checkOpen();
   const adopt = adoptable(data);
+  if (engine.writeOnce.applies(p, offset, data.length)) {
+    applyWrite(engine, p, offset, data, UNJOURNALED, adopt);
+    return;
+  }
   if (data.length <= WAL_RECORD_DATA_BYTES_MAX) {
     const written = engine.wal.append(RecordKind.WRITE, p.idBytes, offset, data);
+    engine.writeOnce.noteRecord(p, engine.wal.lastSeq);
     applyWrite(engine, p, offset, data, engine.wal.lastSeq, adopt);
     return written;
   }
@@ -36,6 +43,7 @@ export async function writePinned(
   for (let at = 0; at < data.length; at += WAL_RECORD_DATA_BYTES_MAX) {
     const piece = data.subarray(at, Math.min(data.length, at + WAL_RECORD_DATA_BYTES_MAX));
     parts.push(engine.wal.append(RecordKind.WRITE, p.idBytes, offset + at, piece));
+    engine.writeOnce.noteRecord(p, engine.wal.lastSeq);
     applyWrite(engine, p, offset + at, piece, engine.wal.lastSeq, adopt);
   }
   await Promise.all(parts);
@@ -43,7 +51,7 @@ export async function writePinned(
 
 /**
  * Puts bytes into the cache as dirty slices, block by block (copied, or `adopt`ed as they are);
- * queues complete blocks.
+ * queues complete blocks. `seq` is the WAL record's, or UNJOURNALED.
  */
 export function applyWrite(
   engine: PayloadEngine,
@@ -63,6 +71,7 @@ export function applyWrite(
     const n = Math.min(data.length - pos, BLOCK_SIZE_BYTES - blockOff);
     const e = engine.entry(p, index);
     e.write(blockOff, data, pos, pos + n, seq, sequential, adopt);
+    if (seq === UNJOURNALED) e.unjournaled = true;
     e.lastWriteMs = now;
     engine.cache.recount(e);
     engine.dirty.add(e);

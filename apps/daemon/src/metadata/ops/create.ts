@@ -161,6 +161,7 @@ export async function createNode(
   const out = await insertNode(core, share, t.id, name, spec, id);
   if (out.kind === "created") {
     return {
+      created: true,
       handle: core.handleOf(share, out.child.id),
       attr: core.attr(share, out.child),
       dirBefore: toWcc(out.dirBefore),

@@ -66,6 +66,12 @@ export class BlockEntry {
   /** Oldest WAL sequence whose bytes are in unfrozen slices / in the upload in flight. */
   dirtyMinSeq = Number.POSITIVE_INFINITY;
   frozenMinSeq = Number.POSITIVE_INFINITY;
+  /**
+   * Unfrozen slices / the upload in flight hold writes with no WAL record (write-once.ts): only a
+   * put makes them durable, so a COMMIT of the payload waits for one.
+   */
+  unjournaled = false;
+  private frozenUnjournaled = false;
   /** Bumped by truncate: an upload composed before it must not clear needsRewrite. */
   truncateGen = 0;
   /** truncateGen when the upload in flight composed its data, and the lowest truncate since. */
@@ -109,6 +115,11 @@ export class BlockEntry {
   /** Bytes the loaded base holds (0 when not loaded). */
   get baseLength(): number {
     return this.stored.length;
+  }
+
+  /** Written bytes only the block store can make durable are here or in the upload in flight. */
+  get holdsUnjournaled(): boolean {
+    return this.unjournaled || this.frozenUnjournaled;
   }
 
   get isDirty(): boolean {
@@ -259,6 +270,8 @@ export class BlockEntry {
     for (const s of this.slices) s.frozen = true;
     this.frozenMinSeq = this.dirtyMinSeq;
     this.dirtyMinSeq = Number.POSITIVE_INFINITY;
+    this.frozenUnjournaled = this.unjournaled;
+    this.unjournaled = false;
     this.uploading = true;
   }
 
@@ -326,6 +339,7 @@ export class BlockEntry {
       this.stored.validLen = this.limSinceCompose;
     }
     this.frozenMinSeq = Number.POSITIVE_INFINITY;
+    this.frozenUnjournaled = false;
     this.uploading = false;
   }
 
@@ -334,6 +348,8 @@ export class BlockEntry {
     for (const s of this.slices) s.frozen = false;
     if (this.frozenMinSeq < this.dirtyMinSeq) this.dirtyMinSeq = this.frozenMinSeq;
     this.frozenMinSeq = Number.POSITIVE_INFINITY;
+    this.unjournaled ||= this.frozenUnjournaled;
+    this.frozenUnjournaled = false;
     this.uploading = false;
   }
 

@@ -8,7 +8,7 @@ import path from "node:path";
 import pino from "pino";
 import { FsBlockStore } from "../block-store/fs.ts";
 import { DefaultPayloadService } from "../service.ts";
-import { crashPlan, opData } from "./crash-plan.ts";
+import { crashPlan, newPayload, opData } from "./crash-plan.ts";
 
 const SHARE = "/crash";
 
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     idleUploadMs: 30,
   });
   await svc.addShare(SHARE, store);
+  svc.created(SHARE, newPayload(Number(seedArg)));
   process.stdout.write("READY\n");
   const ops = crashPlan(Number(seedArg));
   for (let i = 0; i < ops.length; i++) {

@@ -1,13 +1,27 @@
 /**
  * The crash test's workload, generated from a seed so the killed child and the verifying parent
- * agree on every op without passing data around. Two payloads, up to EXTENT_BYTES each (three
+ * agree on every op without passing data around. Three payloads, up to EXTENT_BYTES each (three
  * blocks), sequential and random writes of 1 B to 512 KiB and of 1 MiB, commits, durable writes, truncates,
  * deletes (the payload id is then written again, as a new file would be).
  */
 import { createCipheriv } from "node:crypto";
 import { prng, randInt } from "../../domain/testing/prng.ts";
 
+/** Payloads every run continues (their blocks are in the store from earlier runs: journaled writes). */
 export const CRASH_PAYLOADS = ["crash-a", "crash-b"] as const;
+
+/**
+ * A new file of each run (the child announces it with PayloadService.created): its writes take
+ * the fs store's write-once path (write-once.ts) until a truncate, a delete or a rewrite of a
+ * stored block switches it to journaled writes.
+ */
+export function newPayload(seed: number): string {
+  return `crash-new-${seed}`;
+}
+
+export function crashPayloads(seed: number): string[] {
+  return [...CRASH_PAYLOADS, newPayload(seed)];
+}
 export const EXTENT_BYTES = 12 * 1024 * 1024 + 4097;
 export const OPS_PER_RUN = 400;
 
@@ -19,10 +33,11 @@ export type CrashOp =
 
 export function crashPlan(seed: number): CrashOp[] {
   const rnd = prng(seed);
-  const ends = new Map<string, number>(CRASH_PAYLOADS.map((id) => [id, 0]));
+  const ids = crashPayloads(seed);
+  const ends = new Map<string, number>(ids.map((id) => [id, 0]));
   const ops: CrashOp[] = [];
   for (let i = 0; i < OPS_PER_RUN; i++) {
-    const id = CRASH_PAYLOADS[randInt(rnd, 0, CRASH_PAYLOADS.length - 1)]!;
+    const id = ids[randInt(rnd, 0, ids.length - 1)]!;
     const r = rnd();
     if (r < 0.15) {
       ops.push({ kind: "commit", id });

@@ -23,6 +23,7 @@ export function startGc(engine: PayloadEngine, p: PayloadState): void {
   if (p.gcRunning !== null || engine.closed) return;
   p.gcRunning = runGc(engine, p).finally(() => {
     p.gcRunning = null;
+    p.changed();
     if (engine.closed) return;
     if (p.gcBoundary !== null) return startGc(engine, p);
     p.gcSeq = Number.POSITIVE_INFINITY;

@@ -21,4 +21,5 @@ export async function reclaimWal(engine: PayloadEngine): Promise<void> {
   const min = minLiveSeq(engine);
   await engine.store.flush?.();
   await engine.wal.reclaim(min);
+  engine.writeOnce.prune();
 }

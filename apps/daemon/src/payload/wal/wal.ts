@@ -37,6 +37,8 @@ const BATCH_BYTES_MAX = 64 * 1024 * 1024;
 export interface Wal {
   /** Sequence of the last record appended (set synchronously by append). */
   readonly lastSeq: number;
+  /** Records up to this sequence are durably gone: no replay will ever apply them. */
+  readonly reclaimedSeq: number;
   /** Appends a record; resolves once it is written (in the page cache, not yet durable). */
   append(kind: RecordKind, idBytes: Buffer, offset: number, data: Buffer | null): Promise<void>;
   /** Every record appended before this call is durable on return (group commit). */
@@ -52,6 +54,7 @@ const RESOLVED = Promise.resolve();
 /** For memory-only shares: nothing to make durable. */
 export class NullWal implements Wal {
   readonly lastSeq = 0;
+  readonly reclaimedSeq = Number.POSITIVE_INFINITY;
   append(): Promise<void> {
     return RESOLVED;
   }
@@ -105,6 +108,7 @@ export interface FileWalOptions {
 
 export class FileWal implements Wal {
   lastSeq = 0;
+  reclaimedSeq = 0;
   /** A reclaim's rotation in progress (the write loop waits for it). */
   private rotating: Promise<void> | null = null;
   private writtenSeq = 0;
@@ -322,10 +326,16 @@ export class FileWal implements Wal {
         }
       });
     }
-    while (this.segments.length > 1 && this.segments[0]!.lastSeq < bound) {
-      const seg = this.segments.shift()!;
-      await fsp.rm(seg.file, { force: true });
-    }
+    let n = 0;
+    while (n < this.segments.length - 1 && this.segments[n]!.lastSeq < bound) n++;
+    if (n === 0) return;
+    const gone = this.segments.slice(0, n);
+    for (const seg of gone) await fsp.rm(seg.file, { force: true });
+    // Durably gone before reclaimedSeq says so: write-once.ts lets a payload skip the WAL only
+    // when no record naming it can come back after a power loss and be replayed over newer data.
+    await syncDir(this.dir);
+    this.segments = this.segments.filter((seg) => !gone.includes(seg)); // a concurrent reclaim may have too
+    this.reclaimedSeq = Math.max(this.reclaimedSeq, gone[n - 1]!.lastSeq);
   }
 
   counters(): WalStats {

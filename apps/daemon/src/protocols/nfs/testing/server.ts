@@ -31,6 +31,8 @@ export interface NfsServerOptions {
   openRefsMax?: number;
   /** Wraps each share's block store (fault injection in crash tests). */
   wrapBlocks?: (blocks: BlockStore) => BlockStore;
+  /** Writes to fs stores skip the WAL where they can (payload/write-once.ts); default true. */
+  writeOnce?: boolean;
 }
 
 export type TestContext = AdapterContext & {
@@ -81,6 +83,7 @@ export async function startNfsServer(opts: NfsServerOptions = {}): Promise<NfsSe
     cacheSizeBytes: opts.cacheSizeBytes ?? 512 * 1024 * 1024,
     walDir: dataDir === null ? null : join(dataDir, "wal"),
     transferConcurrency: 4,
+    writeOnce: opts.writeOnce,
   });
   const metadata = new DefaultMetadataService({ logger, openRefsMax: opts.openRefsMax });
   const shares = new TestShares();

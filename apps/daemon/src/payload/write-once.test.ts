@@ -1,0 +1,113 @@
+/**
+ * Write-once on fs stores (write-once.ts): a payload no replayable WAL record names is written to
+ * the cache only and put by its COMMIT; after a truncate or delete it is journaled until the WAL
+ * has dropped that record. The SIGKILL side is in crash.test.ts.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { prng, randomFill } from "../domain/testing/prng.ts";
+import { FsBlockStore } from "./block-store/fs.ts";
+import { DefaultPayloadService } from "./service.ts";
+import { FaultyBlockStore } from "./testing/faulty-store.ts";
+import { listKeys, waitFor } from "./testing/wait.ts";
+
+const MiB = 1024 * 1024;
+const S = "/wo";
+let dir: string;
+const services: DefaultPayloadService[] = [];
+
+async function open(): Promise<{ svc: DefaultPayloadService; store: FaultyBlockStore }> {
+  return openOn(path.join(dir, "wal"));
+}
+
+/** A second service on the same WAL directory and block store stands for a restart after a crash. */
+async function openOn(walDir: string): Promise<{ svc: DefaultPayloadService; store: FaultyBlockStore }> {
+  const store = new FaultyBlockStore(await new FsBlockStore(path.join(dir, "blocks")).open());
+  const svc = new DefaultPayloadService({
+    logger: pino({ level: "silent" }),
+    cacheSizeBytes: 64 * MiB,
+    walDir,
+    transferConcurrency: 2,
+    walSegmentBytesMax: MiB,
+    // No idle or eager help: what is stored when COMMIT returns, COMMIT put.
+    idleUploadMs: 60_000,
+  });
+  services.push(svc);
+  await svc.addShare(S, store);
+  return { svc, store };
+}
+
+const bytes = (n: number, seed: number) => randomFill(prng(seed), Buffer.allocUnsafe(n));
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-write-once-"));
+});
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("write-once on an fs store", () => {
+  it("a new payload's writes get no WAL record; COMMIT returns with its blocks stored and flushed", async () => {
+    const { svc, store } = await open();
+    svc.created(S, "n"); // a new file: its blocks are known to be empty in the store
+    const a = bytes(MiB + 100, 1);
+    await svc.writeAt(S, "n", 4 * MiB - 50, a); // the tail of block 0 and the head of block 1
+    expect(await listKeys(store)).toEqual([]);
+    const flushes = store.flushes;
+    await svc.commit(S, "n");
+    expect(await listKeys(store)).toEqual(["n/chunk-0/block-0", "n/chunk-0/block-1"]);
+    expect(store.flushes).toBeGreaterThan(flushes);
+    expect((await store.inner.get("n/chunk-0/block-1")).equals(a.subarray(50))).toBe(true);
+    // A FILE_SYNC write is stored when it returns, too.
+    const b = bytes(4096, 2);
+    await svc.writeAt(S, "n", 9 * MiB, b, "file_sync");
+    expect((await store.inner.get("n/chunk-0/block-2")).subarray(MiB, MiB + 4096).equals(b)).toBe(true);
+    expect(svc.stats().wal?.records).toBe(0);
+    expect(svc.stats().wal?.fsyncs).toBe(0);
+  });
+
+  it("after a truncate the payload is journaled until the WAL has dropped the record", async () => {
+    const { svc } = await open();
+    svc.created(S, "t");
+    await svc.truncate(S, "t", 0);
+    const records = svc.stats().wal!.records;
+    // Journaled: a replay of the truncate must never cut bytes a later put stored.
+    await svc.writeAt(S, "t", 0, bytes(2 * MiB, 3));
+    const journaled = svc.stats().wal!.records;
+    expect(journaled).toBeGreaterThan(records);
+    await svc.commit(S, "t");
+    // Everything uploads, the WAL rotates past 1 MiB and drops the old segment.
+    await waitFor(
+      () => svc.stats().wal?.segments === 1 && svc.stats().wal?.bytes === 0,
+      "the truncate's segment reclaimed",
+    );
+    const again = bytes(4096, 4);
+    await svc.writeAt(S, "t", 5 * MiB, again); // block 1: never stored, still known empty
+    expect(svc.stats().wal!.records).toBe(journaled);
+    await svc.commit(S, "t");
+    expect((await svc.readAt(S, "t", 5 * MiB, 4096)).equals(again)).toBe(true);
+    // A rewrite of a stored block is journaled (a COMMIT would rewrite 4 MiB for 4 KiB).
+    await svc.writeAt(S, "t", 4096, again);
+    expect(svc.stats().wal!.records).toBe(journaled + 1);
+  });
+
+  it("a truncate replayed after a crash never cuts bytes a later COMMIT stored", async () => {
+    const { svc, store } = await open();
+    svc.created(S, "h");
+    await svc.truncate(S, "h", 0);
+    const a = bytes(4096, 5);
+    await svc.writeAt(S, "h", 0, a);
+    await svc.commit(S, "h");
+    // The crash: nothing of the first daemon moves on (no put, no flush, so no WAL reclaim).
+    store.hold();
+    store.holdFlush();
+    const { svc: again } = await openOn(path.join(dir, "wal"));
+    expect((await again.readAt(S, "h", 0, 4096)).equals(a)).toBe(true);
+    store.release();
+    store.releaseFlush();
+  });
+});

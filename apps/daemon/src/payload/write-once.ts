@@ -1,0 +1,89 @@
+/**
+ * Write-once for local block stores (docs/payload.md "Write-once"): on an fs store a WRITE of a
+ * payload that no replayable WAL record names goes only into the cache, with no WAL record, and a
+ * COMMIT makes it durable where it lives: it puts the payload's unjournaled blocks (fdatasync
+ * before the rename, as every put) and flushes the store's directories. Each byte then reaches the
+ * local disk once. Remote stores (S3) keep the WAL as the durable copy: a put there is a network
+ * round trip per block.
+ *
+ * Why "no replayable record": replay applies the records of a payload over what the store holds.
+ * A TRUNCATE or DELETE replayed after a later unjournaled put would cut it, and an older WRITE
+ * would land over newer bytes. So once a record names the payload, its writes are journaled until
+ * the WAL has durably dropped that record (Wal.reclaimedSeq); the switch from unjournaled to
+ * journaled is always safe (records apply after what the store holds).
+ */
+import type { PayloadEngine, WriteOncePolicy } from "./engine.ts";
+import type { PayloadState } from "./payload-state.ts";
+import { BLOCK_SIZE_BYTES } from "./types.ts";
+
+/** The `seq` of a write applied without a WAL record: it holds no WAL segment. */
+export const UNJOURNALED = Number.POSITIVE_INFINITY;
+/** A COMMIT waiting for its puts re-checks at least this often (GC or a failed put may stall). */
+const COMMIT_RECHECK_MS = 20;
+
+export class WriteOnce implements WriteOncePolicy {
+  /** Last WAL sequence naming each payload, while replay may still apply it. */
+  private readonly journaled = new Map<string, number>();
+
+  constructor(
+    private readonly engine: PayloadEngine,
+    private readonly enabled: boolean,
+  ) {}
+
+  /**
+   * Whether a write of [offset, offset + length) of `p` may skip the WAL now: no replayable record
+   * names `p`, and every block it touches is known to be empty in the store (a new file's, or
+   * a hole's). A block the store already holds is journaled instead: a COMMIT would rewrite it
+   * whole for a few bytes (an appender committing after each write).
+   */
+  applies(p: PayloadState, offset: number, length: number): boolean {
+    const e = this.engine;
+    if (!this.enabled || e.sharedMode !== null || e.store.type !== "fs") return false;
+    const last = Math.floor((offset + length - 1) / BLOCK_SIZE_BYTES);
+    for (let i = Math.floor(offset / BLOCK_SIZE_BYTES); i <= last; i++) {
+      const b = p.blocks.get(i);
+      if (b === undefined ? !p.fresh : !b.hasBase || b.baseLength > 0) return false;
+    }
+    const seq = this.journaled.get(p.id);
+    if (seq === undefined) return true;
+    if (seq > e.wal.reclaimedSeq) return false;
+    this.journaled.delete(p.id);
+    return true;
+  }
+
+  /** A record naming `p` was appended (or replayed) with sequence `seq`. */
+  noteRecord(p: PayloadState, seq: number): void {
+    this.journaled.set(p.id, seq);
+  }
+
+  /** After a WAL reclaim: forgets payloads whose records are all gone (deleted ones never return). */
+  prune(): void {
+    const gone = this.engine.wal.reclaimedSeq;
+    for (const [id, seq] of this.journaled) if (seq <= gone) this.journaled.delete(id);
+  }
+
+  /** Whether a COMMIT of `p` has to put blocks (some of its writes have no WAL record). */
+  pending(p: PayloadState): boolean {
+    for (const e of p.blocks.values()) if (e.holdsUnjournaled) return true;
+    return false;
+  }
+
+  /**
+   * Puts every block of `p` holding unjournaled writes (queued at once, ahead of the idle and
+   * commit timers) and waits until all are stored and the store has flushed their directories.
+   */
+  async store(p: PayloadState, checkOpen: () => void): Promise<void> {
+    for (;;) {
+      checkOpen();
+      let waiting = false;
+      for (const e of p.blocks.values()) {
+        if (!e.holdsUnjournaled) continue;
+        waiting = true;
+        this.engine.scheduleUpload(e);
+      }
+      if (!waiting) break;
+      await p.nextChange(COMMIT_RECHECK_MS);
+    }
+    await this.engine.store.flush?.();
+  }
+}
