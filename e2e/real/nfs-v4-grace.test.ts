@@ -4,8 +4,9 @@
  * DENIED_GRACE_PERIOD (blocking or not), as is an NLM TEST (and a v4 LOCKT gets GRACE), and an
  * NLM reclaim is granted; an SMB lock with
  * FAIL_IMMEDIATELY is refused and a blocking one waits (STATUS_PENDING) until the grace period
- * ends — here because the recorded client sent RECLAIM_COMPLETE, so no clock is involved. After
- * it, NLM and SMB lock as usual. The NFS adapter (NLM on its port) and the SMB server share one
+ * ends — here because the recorded client sent RECLAIM_COMPLETE, so no clock is involved. A new
+ * SMB open denying writing is a sharing violation meanwhile (it could refuse a v4 open's reclaim),
+ * while a v4 reclaim denying writing is granted. After it, NLM and SMB lock and open as usual. The NFS adapter (NLM on its port) and the SMB server share one
  * file service, as in the daemon.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,13 +18,31 @@ import { encodeNlm4Lock, type Nlm4Lock } from "../../apps/daemon/src/protocols/n
 import { RpcClient } from "../../apps/daemon/src/protocols/nfs/rpc/client.ts";
 import { NLM_PROGRAM } from "../../apps/daemon/src/protocols/nfs/rpc/constants.ts";
 import * as k from "../../apps/daemon/src/protocols/nfs/v4/constants.ts";
-import { Nfs4Client, op, ROOT } from "../../apps/daemon/src/protocols/nfs/v4/testing/client.ts";
+import {
+  Nfs4Client,
+  type OpArg,
+  op,
+  ROOT,
+  readOpenResult,
+  res,
+} from "../../apps/daemon/src/protocols/nfs/v4/testing/client.ts";
 import * as C from "../../apps/daemon/src/protocols/smb/constants.ts";
 import * as S from "../../apps/daemon/src/protocols/smb/ntstatus.ts";
-import { closeBody, lockBody, open } from "../../apps/daemon/src/protocols/smb/testing/bodies.ts";
+import { closeBody, createBody, lockBody, open } from "../../apps/daemon/src/protocols/smb/testing/bodies.ts";
 import { useSmbHarness } from "../../apps/daemon/src/protocols/smb/testing/fixture.ts";
 
 const OWNER = "grace-client";
+/** RFC 8881 §18.16.1 OPEN4_SHARE_DENY_WRITE. */
+const OPEN4_SHARE_DENY_WRITE = 2;
+
+/** OPEN CLAIM_PREVIOUS of the current file for reading and writing, denying writing. */
+function openReclaimDenyWrite(clientId: bigint): OpArg {
+  return (w) => {
+    w.uint32(k.OP_OPEN).uint32(0).uint32(k.OPEN4_SHARE_ACCESS_BOTH).uint32(OPEN4_SHARE_DENY_WRITE);
+    w.uint64(clientId).string("reclaimer").uint32(k.OPEN4_NOCREATE);
+    w.uint32(k.CLAIM_PREVIOUS).uint32(k.OPEN_DELEGATE_NONE);
+  };
+}
 
 describe("the NFSv4 grace period over NLM and SMB locks", () => {
   const smb = useSmbHarness();
@@ -109,6 +128,22 @@ describe("the NFSv4 grace period over NLM and SMB locks", () => {
       const now = C.SMB2_LOCKFLAG_EXCLUSIVE_LOCK | C.SMB2_LOCKFLAG_FAIL_IMMEDIATELY;
       expect((await smbLock(100n, now)).status).toBe(S.STATUS_LOCK_NOT_GRANTED);
 
+      // Share modes: a new SMB open that denies writing could refuse a v4 open's reclaim still to
+      // come, so it is a sharing violation while the period runs; one sharing both opens.
+      const denyWrite = { share: C.FILE_SHARE_READ | C.FILE_SHARE_DELETE };
+      const refused = await c.send(C.SMB2_CREATE, createBody("graced-modes", denyWrite));
+      expect(refused.status).toBe(S.STATUS_SHARING_VIOLATION);
+      const shared = await open(c, "graced-modes", { share: C.FILE_SHARE_READ | C.FILE_SHARE_WRITE });
+      await c.send(C.SMB2_CLOSE, closeBody(shared));
+      // A v4 reclaim (CLAIM_PREVIOUS) that denies writing is what the period keeps room for.
+      const modesFh = await v4.walk("/export/graced-modes");
+      const reclaimed = await v4.call([op.putfh(modesFh), openReclaimDenyWrite(v4.clientId)]);
+      expect(reclaimed.status).toBe(k.NFS4_OK);
+      res(reclaimed.r, k.OP_PUTFH);
+      res(reclaimed.r, k.OP_OPEN);
+      const reclaimedOpen = readOpenResult(reclaimed.r);
+      expect((await v4.call([op.putfh(modesFh), op.close(reclaimedOpen)])).status).toBe(k.NFS4_OK);
+
       // A blocking SMB lock goes async and waits for the end of the grace period.
       const pending = c.interim.length;
       const waited = smbLock(100n, C.SMB2_LOCKFLAG_EXCLUSIVE_LOCK);
@@ -123,6 +158,8 @@ describe("the NFSv4 grace period over NLM and SMB locks", () => {
       expect(await nlmLock(95n)).toBe(n.NLM4_DENIED);
       expect(await nlmTest()).toBe(n.NLM4_DENIED);
       expect(await lockt()).toBe(k.NFS4ERR_DENIED);
+      const denying = await open(c, "graced-modes", denyWrite);
+      await c.send(C.SMB2_CLOSE, closeBody(denying));
       await c.send(C.SMB2_CLOSE, closeBody(f));
     } finally {
       v4.close();

@@ -17,7 +17,7 @@
 import { FsError } from "../domain/errors.ts";
 import { ACCESS_MODIFY, ACCESS_READ, type LockKind, type LockRange } from "../metadata/types.ts";
 import type { DataDeps } from "./data.ts";
-import type { ShareModes, ShareReservation } from "./share-modes.ts";
+import { SHARE_READ, SHARE_WRITE, type ShareModes, type ShareReservation } from "./share-modes.ts";
 import type { FileCall } from "./types.ts";
 
 export interface LockRequest {
@@ -137,8 +137,17 @@ export async function checkLockAccess(d: LockDeps, f: FileCall, exclusive: boole
   if ((await d.metadata.getattr(f.handle)).uid !== f.caller.uid) throw new FsError("EACCES");
 }
 
-/** Records the owner's share reservation on the file (replacing its earlier one); EBUSY on conflict. */
-export function reserve(d: LockDeps, f: FileCall, r: ShareReservation): void {
+/**
+ * Records the owner's share reservation on the file (replacing its earlier one); EBUSY on conflict.
+ * In a grace period a new reservation that denies reading or writing fails with EGRACE, as a new
+ * lock that does not wait: it could refuse the reclaim of an NFSv4 open still to come (an open
+ * accesses only reading and writing; RFC 8881 §8.4.2, §9.7). `reclaim`: the NFSv4 adapter, which
+ * lets only reclaims through in the period (and applies the grace rules itself).
+ */
+export function reserve(d: LockDeps, f: FileCall, r: ShareReservation, reclaim = false): void {
+  if (!reclaim && (r.deny & (SHARE_READ | SHARE_WRITE)) !== 0 && inLockGrace(d)) {
+    throw new FsError("EGRACE", "share reservation denying others in the grace period");
+  }
   d.modes.reserve(fileKey(f), r);
 }
 

@@ -410,9 +410,12 @@ export class FileService {
     return inLockGrace(this.d);
   }
 
-  /** The owner's open share reservation on the file (files/share-modes.ts); EBUSY on conflict. */
-  reserve(f: FileCall, r: ShareReservation): void {
-    reserve(this.d, f, r);
+  /**
+   * The owner's open share reservation on the file (files/share-modes.ts); EBUSY on conflict,
+   * EGRACE for a new one denying reading or writing in a grace period unless `reclaim`.
+   */
+  reserve(f: FileCall, r: ShareReservation, opts: { reclaim?: boolean } = {}): void {
+    reserve(this.d, f, r, opts.reclaim === true);
   }
 
   unreserve(f: FileCall, owner: string): void {

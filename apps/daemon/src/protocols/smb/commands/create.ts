@@ -228,7 +228,9 @@ async function admit(req: SmbRequest, share: number, caching: CachingRequest, a:
     req.server.ctx.files.reserve(f, smbReservation(a.owner, a.access, share));
   } catch (e) {
     if (file.opens.size === 0) req.server.files.delete(fileKey);
-    if (isFsError(e, "EBUSY")) throw new SmbError(S.STATUS_SHARING_VIOLATION);
+    // EGRACE: a share mode denying reading or writing waits for the NFSv4 grace period's end
+    // (files/locks.ts reserve); the client sees a sharing violation and may retry.
+    if (isFsError(e, "EBUSY") || isFsError(e, "EGRACE")) throw new SmbError(S.STATUS_SHARING_VIOLATION);
     throw e;
   }
   a.file = file;

@@ -26,7 +26,10 @@ function ownerOf(clientId: bigint, openOwnerHex: string): string {
 
 function reserve(files: FileService, f: FileCall, owner: string, bits: ShareBits): void {
   try {
-    files.reserve(f, { owner, access: bits.access & BOTH, deny: bits.deny & BOTH });
+    // The OPEN path applies the grace rules itself (state/grace.ts: in the period only reclaims,
+    // and downgrades of what they took back, get here), so the file service's check is skipped.
+    const r = { owner, access: bits.access & BOTH, deny: bits.deny & BOTH };
+    files.reserve(f, r, { reclaim: true });
   } catch (e) {
     if (isFsError(e, "EBUSY")) throw new StateError("SHARE_DENIED");
     throw e;
