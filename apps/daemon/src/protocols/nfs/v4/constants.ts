@@ -45,6 +45,9 @@ export const NFS4_CLIENTS_PER_ADDRESS_MAX = 128;
  * grant less than asked).
  */
 export const NFS4_REPLY_CACHE_TOTAL_MAX = 64 * 1024 * 1024;
+/** Open stateids (one per open-owner and file) of one client, and of all. */
+export const NFS4_OPENS_PER_CLIENT_MAX = 16 * 1024;
+export const NFS4_OPENS_MAX = 64 * 1024;
 /** What one client's sessions may be granted of it. */
 export const NFS4_REPLY_CACHE_PER_CLIENT_MAX = 8 * 1024 * 1024;
 /** RFC 7530 §3.2 NFS4_FHSIZE, NFS4_OPAQUE_LIMIT; component names (maxname). */

@@ -4,13 +4,15 @@
  * introduces itself a thousand times (127.0.0.2 here) cannot fill the table and lock out a real
  * client; past the cap its oldest unconfirmed record goes. And the reply cache the sessions are
  * granted is bounded (NFS4_REPLY_CACHE_PER_CLIENT_MAX, _TOTAL_MAX): a session past it gets fewer
- * slots, not more memory. Real sockets against a real NFS server.
+ * slots, not more memory. And open stateids (one per open-owner and file) are capped per client
+ * and in total, so a client naming new owners cannot grow them for as long as it renews its lease.
+ * Real sockets against a real NFS server.
  */
 import { describe, expect, it } from "vitest";
 import { RpcClient } from "../../rpc/client.ts";
 import { uniq } from "../../testing/fixtures.ts";
 import * as k from "../constants.ts";
-import { Nfs4Client, res } from "../testing/client.ts";
+import { Nfs4Client, op, res } from "../testing/client.ts";
 import { useNfs4 } from "../testing/harness.ts";
 
 const h = useNfs4();
@@ -82,6 +84,41 @@ describe("NFSv4 state a client address can make the server keep", () => {
       expect(third.maxRequests).toBe(1);
     } finally {
       c.close();
+    }
+  });
+
+  it("caps one client's open stateids at NFS4_OPENS_PER_CLIENT_MAX; other clients still open", async () => {
+    const { client, root } = h();
+    const name = uniq("opens");
+    const made = await client.call([op.putfh(root), op.open(name, { create: true, owner: uniq("o") })]);
+    expect(made.status).toBe(k.NFS4_OK);
+    const hog = await Nfs4Client.connect(h().server.port);
+    const slots = 64;
+    try {
+      await hog.createSession(uniq("hog"), slots);
+      const seqs = Array<number>(slots).fill(0);
+      const openAs = async (slot: number, owner: string) => {
+        seqs[slot]! += 1;
+        const rep = await hog.compound(1, [
+          hog.sequence(seqs[slot], slot),
+          op.putfh(root),
+          op.open(name, { owner }),
+        ]);
+        return rep.status;
+      };
+      // One OPEN per new owner, 64 at a time (one per slot).
+      for (let i = 0; i < k.NFS4_OPENS_PER_CLIENT_MAX; i += slots) {
+        const batch = Array.from({ length: Math.min(slots, k.NFS4_OPENS_PER_CLIENT_MAX - i) }, (_, j) =>
+          openAs(j, `owner-${i + j}`),
+        );
+        expect(new Set(await Promise.all(batch))).toEqual(new Set([k.NFS4_OK]));
+      }
+      expect(await openAs(0, "one-too-many")).toBe(k.NFS4ERR_RESOURCE);
+      // The refused OPEN took no share reservation and the cap is per client.
+      const other = await client.call([op.putfh(root), op.open(name, { owner: uniq("o") })]);
+      expect(other.status).toBe(k.NFS4_OK);
+    } finally {
+      hog.close();
     }
   });
 });

@@ -114,9 +114,7 @@ export class Nfs4Locking {
 
   /** OPEN: the open-owner's share reservation grows by `asked` (SHARE_DENIED on conflict). */
   reserveOpen(f: FileCall, clientId: bigint, ownerHex: string, asked: ShareBits): ShareBits {
-    const held = this.state.stateids
-      .ofFile(f.handle)
-      .find((s) => s.clientId === clientId && s.owner === ownerHex);
+    const held = this.state.stateids.ofOwnerFile(clientId, ownerHex, f.handle);
     return reserveOpen(this.files, f, { clientId, ownerHex }, held ?? { access: 0, deny: 0 }, asked);
   }
 

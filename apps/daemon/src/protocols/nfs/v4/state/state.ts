@@ -117,7 +117,7 @@ export class Nfs4State {
     const victim =
       from.find((c) => !c.confirmed) ??
       from
-        .filter((c) => this.stateids.ofClient(c.clientId).length === 0)
+        .filter((c) => this.stateids.countOf(c.clientId) === 0)
         .sort((a, b) => a.renewedAt - b.renewedAt)[0];
     if (victim === undefined) throw new Nfs4Error(NFS4ERR_RESOURCE, `too many clients ${which}`.trim());
     this.forget(victim);

@@ -6,9 +6,12 @@
  * and share-mode enforcement are built on this table by the locking module.
  */
 import {
+  NFS4_OPENS_MAX,
+  NFS4_OPENS_PER_CLIENT_MAX,
   NFS4_OTHER_SIZE,
   NFS4ERR_BAD_STATEID,
   NFS4ERR_OLD_STATEID,
+  NFS4ERR_RESOURCE,
   NFS4ERR_STALE_STATEID,
 } from "../constants.ts";
 import { Nfs4Error } from "../status.ts";
@@ -45,6 +48,10 @@ export function isCurrentStateid(s: Stateid4): boolean {
 export class StateidTable {
   private readonly opens = new Map<string, OpenState>();
   private readonly byOwnerFile = new Map<string, OpenState>();
+  /** Open states by file handle (hex): share-mode checks look up one file, not every open. */
+  private readonly byFile = new Map<string, Set<OpenState>>();
+  /** Open stateids per client (the per-client cap, and a count without a scan). */
+  private readonly perClient = new Map<bigint, number>();
   private counter = 0n;
 
   constructor(readonly epoch: number) {}
@@ -70,6 +77,8 @@ export class StateidTable {
       had.deny |= deny;
       return had;
     }
+    this.checkRoom(clientId, owner, handle);
+    this.perClient.set(clientId, (this.perClient.get(clientId) ?? 0) + 1);
     const s: OpenState = {
       other: this.newOther(),
       seqid: 1,
@@ -83,7 +92,26 @@ export class StateidTable {
     };
     this.opens.set(s.other.toString("hex"), s);
     this.byOwnerFile.set(key, s);
+    const fileKey = handle.toString("hex");
+    const onFile = this.byFile.get(fileKey) ?? new Set<OpenState>();
+    this.byFile.set(fileKey, onFile);
+    onFile.add(s);
     return s;
+  }
+
+  /**
+   * RESOURCE when OPEN would need a new stateid past NFS4_OPENS_PER_CLIENT_MAX or NFS4_OPENS_MAX
+   * (called before the share reservation is taken, and by `open`). Each open-owner (up to 1 KiB)
+   * of each file is a record: a client naming new owners would add them while its lease runs.
+   */
+  checkRoom(clientId: bigint, owner: string, handle: Buffer): void {
+    if (this.byOwnerFile.has(`${clientId}:${owner}:${handle.toString("hex")}`)) return;
+    if (
+      (this.perClient.get(clientId) ?? 0) >= NFS4_OPENS_PER_CLIENT_MAX ||
+      this.opens.size >= NFS4_OPENS_MAX
+    ) {
+      throw new Nfs4Error(NFS4ERR_RESOURCE, "too many open stateids");
+    }
   }
 
   /**
@@ -114,8 +142,25 @@ export class StateidTable {
   }
 
   close(st: OpenState): void {
-    this.opens.delete(st.other.toString("hex"));
-    this.byOwnerFile.delete(`${st.clientId}:${st.owner}:${st.handle.toString("hex")}`);
+    if (!this.opens.delete(st.other.toString("hex"))) return;
+    const fileKey = st.handle.toString("hex");
+    this.byOwnerFile.delete(`${st.clientId}:${st.owner}:${fileKey}`);
+    const onFile = this.byFile.get(fileKey);
+    onFile?.delete(st);
+    if (onFile?.size === 0) this.byFile.delete(fileKey);
+    const n = (this.perClient.get(st.clientId) ?? 1) - 1;
+    if (n > 0) this.perClient.set(st.clientId, n);
+    else this.perClient.delete(st.clientId);
+  }
+
+  /** The open-owner's state on a file, if it has one. */
+  ofOwnerFile(clientId: bigint, owner: string, handle: Buffer): OpenState | undefined {
+    return this.byOwnerFile.get(`${clientId}:${owner}:${handle.toString("hex")}`);
+  }
+
+  /** How many open stateids a client holds. */
+  countOf(clientId: bigint): number {
+    return this.perClient.get(clientId) ?? 0;
   }
 
   /** Every open of a client (its lease expired, DESTROY_CLIENTID, a new SETCLIENTID verifier). */
@@ -125,6 +170,6 @@ export class StateidTable {
 
   /** Open states on one file (share-mode checks, lock release). */
   ofFile(handle: Buffer): OpenState[] {
-    return [...this.opens.values()].filter((s) => s.handle.equals(handle));
+    return [...(this.byFile.get(handle.toString("hex")) ?? [])];
   }
 }
