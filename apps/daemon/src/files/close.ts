@@ -1,8 +1,9 @@
 /**
  * The last steps of an open, for every protocol that has opens (SMB CLOSE; NFSv4 CLOSE and an
- * expired lease): written data made durable (design.md "Write path": CLOSE commits the WAL),
- * then a delete-on-close unlink, then the open reference released — in that order, so the payload an
- * unlinked file keeps while open is only dropped after the commit and the unlink.
+ * expired lease): written data made durable (docs/architecture.md "COMMIT and FLUSH": CLOSE
+ * commits the WAL), then a delete-on-close unlink, then the open reference released — in that
+ * order, so the payload an unlinked file keeps while open is only dropped after the commit and
+ * the unlink (the last release hands its orphan to files/orphans.ts).
  */
 import type { DataDeps } from "./data.ts";
 import { remove, rmdir } from "./names.ts";
