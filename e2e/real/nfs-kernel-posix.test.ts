@@ -1,11 +1,12 @@
 /**
- * POSIX ownership and permission behaviour through the Linux kernel NFSv3 and NFSv4.1 clients (the
- * qemu guest of e2e/clients, one boot for both) against DittoFS on persistent stores, as the
- * pjdfstest chown and permission cases probe it (issue 17: 19 chown/07 failures over a kernel
- * mount; issue 14: the same checks over v4.1). The kernel client checks none of this itself: every
- * answer below is the server's SETATTR/ACCESS/CREATE/OPEN decision for the AUTH_SYS credentials of
- * the calling process (over v4.1 owners cross the wire as numeric strings: the guest has no
- * idmapper). Users run through busybox `su` with a private /etc/passwd and /etc/group in the guest:
+ * POSIX ownership and permission behaviour through the Linux kernel NFSv3, NFSv4.1 and NFSv4.0
+ * clients (the qemu guest of e2e/clients, one boot for all) against DittoFS on persistent stores,
+ * as the pjdfstest chown and permission cases probe it (issue 17: 19 chown/07 failures over a
+ * kernel mount; issue 14: the same checks over v4). Over v4 the O_TRUNC rewrite is a SETATTR of
+ * the size with the open stateid, and a write to a file created 0444 goes through its stateid.
+ * The kernel client checks none of this itself: every answer below is the server's SETATTR/
+ * ACCESS/CREATE/OPEN decision for the AUTH_SYS credentials of the calling process (over v4 owners
+ * cross the wire as numeric strings: the guest has no idmapper). Users run through busybox `su` with a private /etc/passwd and /etc/group in the guest:
  *   u65534 (65534) owns the files; u65533 (65533) is anyone else; u1000 (1000, also in group 2000).
  * chown(2) (POSIX.1-2017): only root changes the owner; the owner may set the group to one of its
  * groups; anyone else gets EPERM, a call naming the file's current owner and group included.
@@ -34,6 +35,20 @@ refused() {
     *"Operation not permitted"*) echo "ok $what";;
     *) echo "FAIL $what: $out"; fails=$((fails + 1));;
   esac; fi
+}
+# denied WHAT USER CMD: CMD as USER must fail with EACCES ("Permission denied").
+denied() {
+  what=$1; shift
+  if out=$(as "$@"); then echo "FAIL $what: allowed"; fails=$((fails + 1));
+  else case "$out" in
+    *"Permission denied"*) echo "ok $what";;
+    *) echo "FAIL $what: $out"; fails=$((fails + 1));;
+  esac; fi
+}
+# content_is WHAT PATH TEXT
+content_is() {
+  got=$(cat "$2")
+  if [ "$got" = "$3" ]; then echo "ok $1"; else echo "FAIL $1: $got, wanted $3"; fails=$((fails + 1)); fi
 }
 # allowed WHAT USER CMD: CMD as USER must succeed.
 allowed() {
@@ -84,6 +99,12 @@ const PERMISSION_CHECKS = `
 mkdir -p p && chmod 0777 p
 allowed "a user creates in a 0777 directory" u65534 "echo one > $MNT/p/own"
 owner_is "the file is the creator's" p/own 65534:65534
+allowed "the owner truncates and rewrites its file (O_TRUNC)" u65534 "echo again > $MNT/p/own"
+content_is "the rewrite is what the file holds" p/own again
+denied "another user truncates a 0644 file" u65533 ": > $MNT/p/own"
+allowed "the creator writes through the descriptor of a file it created 0444" u65534 "umask 0222; echo ro > $MNT/p/ro"
+content_is "the read-only file holds what its creator wrote" p/ro ro
+denied "the owner opens its 0444 file for writing" u65534 "echo more >> $MNT/p/ro"
 allowed "the owner chmods its file" u65534 chmod 0600 $MNT/p/own
 refused "a non-owner chmods it" u65533 chmod 0666 $MNT/p/own
 if as u65533 cat $MNT/p/own >/dev/null; then echo "FAIL a 0600 file read by another user"; fails=$((fails + 1)); else echo "ok a 0600 file is not readable by others"; fi
@@ -96,8 +117,8 @@ echo "FAILS $fails"
 [ $fails = 0 ]
 `;
 
-/** `ok` lines the scripts print when every check ran: 5 types x 7, 1 through a symlink, 4 + 8 more. */
-const CHECKS = 48;
+/** `ok` lines the scripts print when every check ran: 5 types x 7, 1 through a symlink, 4 + 14 more. */
+const CHECKS = 54;
 
 describe("kernel NFS clients: POSIX chown and permissions (pjdfstest chown/07 and friends)", () => {
   let dir: string;
@@ -124,7 +145,7 @@ describe("kernel NFS clients: POSIX chown and permissions (pjdfstest chown/07 an
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  for (const vers of ["3", "4.1"] as const) {
+  for (const vers of ["3", "4.1", "4.0"] as const) {
     it(`vers=${vers}: refuses chown/chgrp as POSIX says, no-op values included, and keeps the permission rules`, async () => {
       const r = await guest.run(
         nfsScript(
