@@ -23,7 +23,8 @@ const CHANGE_TIME = "ChangeTime cannot be set over SMB (ctime is server-maintain
 const LOCK_STACKING =
   "the shared LockManager has POSIX semantics (same-owner locks merge); Windows stacks them per open";
 const DURABLE = "durable handles and lock replay are not implemented";
-const SECD = "security descriptors given at create (SecD) are not applied";
+const SECD =
+  "a SecD given at create is applied only as far as a POSIX mode expresses it (no stored ACLs): the test's foreign-SID or deny ACEs are dropped";
 
 /**
  * Known failures: full smbtorture test name (`suite.test`) → reason. A suite run for one test

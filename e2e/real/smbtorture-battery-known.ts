@@ -48,7 +48,8 @@ const SECD_SETUP =
   "the test directory's DACL (deny or foreign-SID ACEs) cannot be a POSIX mode, so its setup fails";
 const LEFTOVER =
   "an earlier acls test leaves smb2-testsd with a mode its owner cannot delete through, so setup fails";
-const SECD = "a security descriptor given at create (SecD) is not applied";
+const SECD =
+  "a SecD given at create is applied only as far as a POSIX mode expresses it (no stored ACLs): the test's foreign-SID or deny ACEs are dropped";
 const SETINFO_SECD =
   "the chain sets a security descriptor whose DACL a POSIX mode cannot express (NOT_SUPPORTED)";
 const CHANGE_TIME = "ChangeTime cannot be set over SMB (ctime is server-maintained), as in Samba";

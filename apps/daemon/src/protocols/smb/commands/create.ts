@@ -13,6 +13,7 @@ import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.t
 import * as C from "../constants.ts";
 import { type CreateContext, encodeCreateContexts, parseCreateContexts } from "../create-contexts.ts";
 import { applyCreateEas, createEas } from "../create-ea.ts";
+import { applyCreateSecurity, createSecurity } from "../create-secd.ts";
 import {
   checkStreamOptions,
   fileDisposition,
@@ -276,6 +277,7 @@ export async function create(req: SmbRequest): Promise<Reply> {
   validate(c);
   const path = parsePath(c.name);
   const eas = createEas(c.contexts);
+  const sd = path.stream === null ? createSecurity(c.contexts) : null;
   if (path.stream !== null || path.dataStream) checkStreamOptions(c.CreateOptions);
   const caching = cachingRequest(req, c.RequestedOplockLevel, c.contexts);
   if (req.conn.opens.size >= MAX_OPENS_PER_CONNECTION) throw new SmbError(S.STATUS_TOO_MANY_OPENED_FILES);
@@ -332,10 +334,12 @@ export async function create(req: SmbRequest): Promise<Reply> {
     await abandon(req, a, opened);
     throw new SmbError(S.STATUS_USER_SESSION_DELETED, "connection closed");
   }
-  await applyCreateEas(req, opened, eas).catch(async (e: unknown) => {
-    await abandon(req, a, opened);
-    throw e;
-  });
+  await applyCreateEas(req, opened, eas)
+    .then(() => applyCreateSecurity(req, opened, sd))
+    .catch(async (e: unknown) => {
+      await abandon(req, a, opened);
+      throw e;
+    });
   const name = path.components.join("\\") + (a.stream === null ? "" : `:${a.stream}`);
   const open = registerOpen(req, id, c, opened, a, name);
   const alloc = opened.action === "opened" ? 0n : requestedAllocation(c);
