@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { useMemoryFiles } from "../../../../files/testing/memory-files.ts";
-import { LockStateTable, NFS4_UINT64_MAX } from "./locks.ts";
+import { LockStateTable, NFS4_LOCK_STATEIDS_PER_CLIENT_MAX, NFS4_UINT64_MAX } from "./locks.ts";
 
 const ROOT = { uid: 0, gid: 0, gids: [] };
 const RW = 3;
@@ -23,6 +23,19 @@ describe("NFSv4 lock state", () => {
   };
   const owner = (clientId: bigint, name: string) => ({ clientId, owner: Buffer.from(name) });
   const range = (exclusive: boolean, offset: bigint, length: bigint) => ({ exclusive, offset, length });
+
+  it("caps one client's lock stateids (issue 17): new lock-owners past it are RESOURCE, others unaffected", async () => {
+    const t = new LockStateTable(files, 7);
+    const f = await file();
+    for (let i = 0; i < NFS4_LOCK_STATEIDS_PER_CLIENT_MAX; i++) t.forOwner(owner(1n, `o${i}`), f, OPEN_A);
+    expect(t.forOwner(owner(1n, "o0"), f, OPEN_A).clientId).toBe(1n); // an existing owner still is found
+    expect(() => t.forOwner(owner(1n, "one-more"), f, OPEN_A)).toThrow(
+      expect.objectContaining({ code: "RESOURCE" }),
+    );
+    expect(t.forOwner(owner(2n, "o0"), f, OPEN_B).clientId).toBe(2n);
+    t.forgetClient(1n);
+    expect(t.forOwner(owner(1n, "one-more"), f, OPEN_A).clientId).toBe(1n);
+  });
 
   it("gives a lock-owner one stateid per file whose seqid goes up with each LOCK and LOCKU", async () => {
     const t = new LockStateTable(files, 7);

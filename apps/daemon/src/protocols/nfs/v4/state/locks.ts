@@ -17,6 +17,8 @@ import { StateError } from "./state-error.ts";
 export const NFS4_UINT64_MAX = 0xffff_ffff_ffff_ffffn;
 /** Lock stateids this adapter keeps (each is one lock-owner on one file). */
 export const NFS4_LOCK_STATEIDS_MAX = 100_000;
+/** Lock stateids one client keeps: one client naming new lock-owners cannot take them all. */
+export const NFS4_LOCK_STATEIDS_PER_CLIENT_MAX = 16 * 1024;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const OTHER_BYTES = 12;
 
@@ -103,6 +105,8 @@ export interface LockRequest4 {
 export class LockStateTable {
   private readonly byOther = new Map<string, LockState>();
   private readonly byOwnerFile = new Map<string, LockState>();
+  /** Lock stateids per client (NFS4_LOCK_STATEIDS_PER_CLIENT_MAX). */
+  private readonly perClient = new Map<bigint, number>();
   private counter = 0n;
 
   /**
@@ -131,8 +135,10 @@ export class LockStateTable {
     const key = `${owner.clientId}:${hex}:${file.handle.toString("hex")}`;
     const had = this.byOwnerFile.get(key);
     if (had !== undefined) return had;
-    if (this.byOther.size >= NFS4_LOCK_STATEIDS_MAX)
+    const mine = this.perClient.get(owner.clientId) ?? 0;
+    if (this.byOther.size >= NFS4_LOCK_STATEIDS_MAX || mine >= NFS4_LOCK_STATEIDS_PER_CLIENT_MAX)
       throw new StateError("RESOURCE", "too many lock stateids");
+    this.perClient.set(owner.clientId, mine + 1);
     const st: LockState = {
       other: this.newOther(),
       seqid: 0,
@@ -238,7 +244,10 @@ export class LockStateTable {
   }
 
   private drop(st: LockState): void {
-    this.byOther.delete(st.other.toString("hex"));
+    if (!this.byOther.delete(st.other.toString("hex"))) return;
+    const n = (this.perClient.get(st.clientId) ?? 1) - 1;
+    if (n > 0) this.perClient.set(st.clientId, n);
+    else this.perClient.delete(st.clientId);
     this.byOwnerFile.delete(`${st.clientId}:${st.owner}:${st.file.handle.toString("hex")}`);
   }
 }
