@@ -1,6 +1,6 @@
 /**
- * Connected clients as the adapters report them (one entry per SMB connection, one per NFS
- * mount), listed by the console and counted in /metrics. An entry registered with `idleAfterMs`
+ * Connected clients as the adapters report them (one entry per SMB connection, one per NFSv3
+ * mount, one per confirmed NFSv4 client record), listed by the console and counted in /metrics. An entry registered with `idleAfterMs`
  * (NFS: no session, a client may never UMNT) is listed only while it was active that recently.
  */
 import { randomUUID } from "node:crypto";
@@ -59,9 +59,14 @@ export class MemoryClientRegistry implements ClientRegistry {
     this.#clients.delete(id);
   }
 
-  /** Drops every client of a protocol (its adapter stopped and closed the connections). */
+  /**
+   * Drops every client of an adapter's protocol (it stopped and closed the connections),
+   * versioned ones too ("nfs" drops "nfs4.1").
+   */
   removeProtocol(protocol: string): void {
-    for (const [id, entry] of this.#clients) if (entry.client.protocol === protocol) this.#clients.delete(id);
+    for (const [id, entry] of this.#clients) {
+      if (entry.client.protocol.startsWith(protocol)) this.#clients.delete(id);
+    }
   }
 
   /** Closes a listed client's connection: "gone" if not listed, "unsupported" if it has none to close. */

@@ -67,7 +67,11 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
     this.pipeline = new RequestPipeline(this, shared);
     this.intake = new RequestIntake(
       null,
-      (frame, slot) => this.pipeline.handleFrame(frame, slot),
+      (frame, slot) => {
+        // The connected-clients list's "last active": a timestamp store per frame.
+        this.server.ctx.clients.touch(this.clientId);
+        return this.pipeline.handleFrame(frame, slot);
+      },
       (e, msg) => this.fail(e, msg),
       shared.intake,
     );

@@ -57,7 +57,7 @@ function ClientsDetail({
     <span className="block text-xs font-normal text-slate-500">
       {adapters.map((a) => (
         <span key={a.type} className="block">
-          {a.type.toUpperCase()} {clients.filter((c) => c.protocol === a.type).length} ·{" "}
+          {a.type.toUpperCase()} {clients.filter((c) => c.protocol.startsWith(a.type)).length} ·{" "}
           {a.status.connections} {a.status.connections === 1 ? "connection" : "connections"}
         </span>
       ))}

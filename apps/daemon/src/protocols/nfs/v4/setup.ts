@@ -15,7 +15,7 @@ export function nfs4ProgramFor(
   writeVerifier: Buffer,
   logger: Logger,
 ): { program: RpcProgram; state: Nfs4State; locking: Nfs4Locking } {
-  const state = new Nfs4State({ leaseSeconds: versions.leaseSeconds });
+  const state = new Nfs4State({ leaseSeconds: versions.leaseSeconds, registry: ctx.clients });
   // Client records persist in the control store (reclaim after a restart); tests: memory.
   const records = ctx.nfs4Clients ?? new MemoryNfs4ClientStore();
   const locking = new Nfs4Locking(state, ctx.files, records, logger);

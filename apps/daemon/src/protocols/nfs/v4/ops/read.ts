@@ -6,7 +6,7 @@
 import { NFS4_IO_MAX, NFS4ERR_INVAL, OP_READ } from "../constants.ts";
 import { defineOp } from "../op.ts";
 import { decodeStateid, type Stateid4 } from "../types.ts";
-import { checkStateid } from "./stateid.ts";
+import { checkStateid, countedCall } from "./stateid.ts";
 
 interface ReadArgs {
   stateid: Stateid4;
@@ -24,11 +24,11 @@ export const read = defineOp<ReadArgs>({
   decode: (r) => ({ stateid: decodeStateid(r), offset: r.uint64(), count: r.uint32() }),
   async run(c, a) {
     const f = c.file(false, c.fh(), NFS4ERR_INVAL);
-    checkStateid(c, a.stateid);
+    const open = checkStateid(c, a.stateid);
     if (a.offset > BigInt(Number.MAX_SAFE_INTEGER)) return (w) => w.bool(true).opaqueRef(EMPTY);
     // eof and the data's length word come before the data; the session's reply size bounds it.
     const count = Math.min(a.count, NFS4_IO_MAX, Math.max(0, c.replyRoom() - READ_RESULT_BYTES));
-    const r = await c.env.files.read(f, { offset: Number(a.offset), count });
+    const r = await c.env.files.read(countedCall(c, f, open), { offset: Number(a.offset), count });
     return (w) => w.bool(r.eof).opaqueRef(r.data);
   },
 });

@@ -3,6 +3,7 @@
  * pass, "current stateid" (seqid 1, other 0: §16.2.3.1.2) means the one an earlier operation of
  * the COMPOUND set, any other must name an open of this server.
  */
+import type { FileCall } from "../../../../files/types.ts";
 import { NFS4ERR_BAD_STATEID } from "../constants.ts";
 import type { Compound } from "../op.ts";
 import { lockOwnerKey, openOwnerKey, type SeqidUse } from "../state/owner-seqids.ts";
@@ -32,6 +33,18 @@ export function checkStateid(c: Compound, s: Stateid4): OpenState | null {
     return c.env.state.stateids.find({ seqid: 0, other: open }, c.minor);
   }
   return c.env.state.stateids.find(eff, c.minor);
+}
+
+/**
+ * READ/WRITE's call counted for the connected client doing it (the console's per-client
+ * traffic): the session's client (v4.1), else the client of the open (v4.0); none for a v4.0
+ * special stateid.
+ */
+export function countedCall(c: Compound, f: FileCall, open: OpenState | null): FileCall {
+  const { clients } = c.env.state;
+  const record = c.session?.client ?? (open === null ? undefined : clients.find(open.clientId));
+  const client = record === undefined ? undefined : clients.countFor(record, f.share.name);
+  return client === undefined ? f : { ...f, client };
 }
 
 /** An open stateid for CLOSE / OPEN_CONFIRM / LOCK: special and lock stateids are BAD_STATEID. */

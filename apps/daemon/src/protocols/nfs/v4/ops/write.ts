@@ -8,7 +8,7 @@ import { XdrError } from "../../xdr/reader.ts";
 import { DATA_SYNC4, FILE_SYNC4, NFS4_IO_MAX, NFS4ERR_INVAL, OP_WRITE, UNSTABLE4 } from "../constants.ts";
 import { defineOp } from "../op.ts";
 import { decodeStateid, type Stateid4 } from "../types.ts";
-import { checkStateid } from "./stateid.ts";
+import { checkStateid, countedCall } from "./stateid.ts";
 
 interface WriteArgs {
   stateid: Stateid4;
@@ -36,7 +36,11 @@ export const write = defineOp<WriteArgs>({
   async run(c, a) {
     const f = c.file(true, c.fh(), NFS4ERR_INVAL);
     const open = checkStateid(c, a.stateid);
-    const r = await c.env.files.write(f, { offset: a.offset, data: a.data, stability: STABILITY[a.stable]! });
+    const r = await c.env.files.write(countedCall(c, f, open), {
+      offset: a.offset,
+      data: a.data,
+      stability: STABILITY[a.stable]!,
+    });
     if (open !== null) open.written = true;
     const verifier = c.env.writeVerifier;
     return (w) => w.uint32(r.count).uint32(a.stable).fixedOpaque(verifier);

@@ -3,8 +3,11 @@
  * string, found by clientid. A clientid carries this server's boot epoch in its high word, so
  * one from before a restart is recognised as stale (NFS4ERR_STALE_CLIENTID). Records live in
  * memory here; persisting them for reclaim after a restart is the lease/grace module's job.
+ * A confirmed record is a connected client (ClientRegistry, the console's list): listed while
+ * its lease runs, last active at its last renewal, gone with the record.
  */
 import { randomBytes } from "node:crypto";
+import type { ClientRegistry } from "../../../../domain/clients.ts";
 import { NFS4_CLIENTS_MAX, NFS4ERR_RESOURCE, NFS4ERR_STALE_CLIENTID } from "../constants.ts";
 import { Nfs4Error } from "../status.ts";
 
@@ -30,6 +33,10 @@ export interface ClientRecord {
   renewedAt: number;
   /** v4.1: RECLAIM_COMPLETE received. */
   reclaimComplete: boolean;
+  /** Its ClientRegistry id once confirmed (READ/WRITE bytes are counted there). */
+  listedAs: string | null;
+  /** The share of its last READ or WRITE (what the connected-clients list shows). */
+  share: string | null;
 }
 
 export class ClientTable {
@@ -39,7 +46,11 @@ export class ClientTable {
   /** The high word of every clientid this incarnation hands out. */
   readonly epoch: number;
 
-  constructor(private readonly now: () => number) {
+  constructor(
+    private readonly now: () => number,
+    private readonly registry?: ClientRegistry,
+    private readonly leaseMs?: number,
+  ) {
     this.epoch = Math.floor(now() / 1000) >>> 0;
   }
 
@@ -83,6 +94,8 @@ export class ClientTable {
       confirmVerifier: randomBytes(8),
       renewedAt: this.now(),
       reclaimComplete: false,
+      listedAs: null,
+      share: null,
     };
     this.byId.set(clientId, c);
     this.byOwner.set(owner, c);
@@ -92,9 +105,32 @@ export class ClientTable {
   remove(c: ClientRecord): void {
     this.byId.delete(c.clientId);
     if (this.byOwner.get(c.owner) === c) this.byOwner.delete(c.owner);
+    if (c.listedAs !== null) this.registry?.remove(c.listedAs);
+    c.listedAs = null;
+  }
+
+  /** A confirmed client joins the connected-clients list (not listed once its lease lapsed). */
+  confirm(c: ClientRecord): void {
+    c.confirmed = true;
+    if (c.listedAs !== null || this.registry === undefined) return;
+    c.listedAs = this.registry.add(
+      { protocol: `nfs4.${c.minorVersion}`, address: c.address, share: c.share, user: null },
+      this.leaseMs === undefined ? {} : { idleAfterMs: this.leaseMs },
+    );
   }
 
   renew(c: ClientRecord): void {
     c.renewedAt = this.now();
+    if (c.listedAs !== null) this.registry?.touch(c.listedAs);
+  }
+
+  /** The client's ClientRegistry id for a READ/WRITE on `share` (which it now shows). */
+  countFor(c: ClientRecord, share: string): string | undefined {
+    if (c.listedAs === null) return undefined;
+    if (c.share !== share) {
+      c.share = share;
+      this.registry?.update(c.listedAs, { share });
+    }
+    return c.listedAs;
   }
 }

@@ -8,6 +8,7 @@
  * period, persisted client records, lock stateids and share-mode enforcement.
  */
 import { randomBytes } from "node:crypto";
+import type { ClientRegistry } from "../../../../domain/clients.ts";
 import type { CallContext } from "../../rpc/program.ts";
 import {
   NFS4_CLIENTS_MAX,
@@ -35,6 +36,8 @@ const replyCacheOf = (s: Session) => s.slots.length * s.fore.maxResponseSizeCach
 export interface Nfs4StateOptions {
   leaseSeconds?: number;
   now?: () => number;
+  /** Where confirmed clients are listed as connected (the adapter's ctx.clients). */
+  registry?: ClientRegistry;
 }
 
 /** What EXCHANGE_ID / SETCLIENTID carry about a client. */
@@ -66,7 +69,7 @@ export class Nfs4State {
   constructor(opts: Nfs4StateOptions = {}) {
     const now = opts.now ?? Date.now;
     this.leaseSeconds = opts.leaseSeconds ?? DEFAULT_LEASE_SECONDS;
-    this.clients = new ClientTable(now);
+    this.clients = new ClientTable(now, opts.registry, this.leaseSeconds * 1000);
     this.stateids = new StateidTable(this.clients.epoch);
   }
 
@@ -138,7 +141,7 @@ export class Nfs4State {
     const s = newSession(c, this.fitReplyCache(c, make.fore), make.back, make.flags);
     this.sessions.set(s.id.toString("hex"), s);
     this.replyCacheBytes += replyCacheOf(s);
-    c.confirmed = true;
+    this.clients.confirm(c);
     c.createSeq = (c.createSeq + 1) >>> 0;
     this.clients.renew(c);
     return { session: s };
@@ -195,7 +198,7 @@ export class Nfs4State {
     for (const other of [...this.clients.all()]) {
       if (other !== c && other.owner === c.owner) this.forget(other);
     }
-    c.confirmed = true;
+    this.clients.confirm(c);
     this.clients.renew(c);
   }
 
