@@ -175,11 +175,12 @@ export class SharePayload implements PayloadEngine {
    * the payload is stored; writes that skipped the WAL are put (write-once.ts).
    */
   private async durable(p: PayloadState): Promise<void> {
-    const puts = this.shared
-      ? this.waitStored(p)
-      : this.writeOnce.pending(p)
-        ? this.writeOnce.store(p, () => this.checkOpen())
-        : null;
+    let puts: Promise<void> | null = null;
+    if (this.shared) puts = this.waitStored(p);
+    else if (this.writeOnce.pending(p)) {
+      // A few unjournaled bytes are appended now, before the WAL sync below (write-once.ts).
+      puts = this.writeOnce.journalSmall(p) ?? this.writeOnce.store(p, () => this.checkOpen());
+    }
     if (puts === null) return this.wal.sync();
     p.pins++;
     try {

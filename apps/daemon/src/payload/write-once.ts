@@ -12,12 +12,21 @@
  * the WAL has durably dropped that record (Wal.reclaimedSeq); the switch from unjournaled to
  * journaled is always safe (records apply after what the store holds).
  */
+
+import type { BlockEntry } from "./cache/block-entry.ts";
 import type { PayloadEngine, WriteOncePolicy } from "./engine.ts";
 import type { PayloadState } from "./payload-state.ts";
 import { BLOCK_SIZE_BYTES } from "./types.ts";
+import { RecordKind } from "./wal/format.ts";
 
 /** The `seq` of a write applied without a WAL record: it holds no WAL segment. */
 export const UNJOURNALED = Number.POSITIVE_INFINITY;
+/**
+ * A COMMIT of at most this many unjournaled bytes journals them instead of putting their blocks:
+ * one WAL record each under the group-commit fdatasync, shared by concurrent commits, is cheaper
+ * than a put (temp file, fdatasync, rename, directory fsync) per small file.
+ */
+const COMMIT_JOURNAL_BYTES_MAX = 256 * 1024;
 /** A COMMIT waiting for its puts re-checks at least this often (GC or a failed put may stall). */
 const COMMIT_RECHECK_MS = 20;
 
@@ -66,6 +75,33 @@ export class WriteOnce implements WriteOncePolicy {
   pending(p: PayloadState): boolean {
     for (const e of p.blocks.values()) if (e.holdsUnjournaled) return true;
     return false;
+  }
+
+  /**
+   * When `p`'s unjournaled writes are few (COMMIT_JOURNAL_BYTES_MAX), appends them to the WAL as
+   * they read now and resolves when they are written (the caller's WAL sync then makes them
+   * durable); else null. The payload is journaled from then on, like after any record naming it.
+   */
+  journalSmall(p: PayloadState): Promise<void> | null {
+    const runs: { e: BlockEntry; a: number; b: number }[] = [];
+    let bytes = 0;
+    for (const e of p.blocks.values()) {
+      if (!e.holdsUnjournaled) continue;
+      for (const [a, b] of e.writtenRuns()) {
+        runs.push({ e, a, b });
+        bytes += b - a;
+      }
+      if (bytes > COMMIT_JOURNAL_BYTES_MAX) return null;
+    }
+    const wal = this.engine.wal;
+    const written: Promise<void>[] = [];
+    for (const { e, a, b } of runs) {
+      // Slices are never changed in place: the record may hold views of them until it is written.
+      written.push(wal.append(RecordKind.WRITE, p.idBytes, e.index * BLOCK_SIZE_BYTES + a, e.read(a, b)));
+      this.noteRecord(p, wal.lastSeq);
+      e.journaled(wal.lastSeq);
+    }
+    return Promise.all(written).then(() => {});
   }
 
   /**

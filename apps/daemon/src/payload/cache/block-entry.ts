@@ -122,6 +122,19 @@ export class BlockEntry {
     return this.unjournaled || this.frozenUnjournaled;
   }
 
+  /** The written runs (all slices, merged) are now in the WAL up to record `seq`. */
+  journaled(seq: number): void {
+    if (this.unjournaled && seq < this.dirtyMinSeq) this.dirtyMinSeq = seq;
+    if (this.frozenUnjournaled && seq < this.frozenMinSeq) this.frozenMinSeq = seq;
+    this.unjournaled = false;
+    this.frozenUnjournaled = false;
+  }
+
+  /** Sorted [start, end) runs the slices cover (frozen ones included). */
+  writtenRuns(): [number, number][] {
+    return unionRuns(this.slices);
+  }
+
   get isDirty(): boolean {
     return this.slices.length > 0 || this.needsRewrite;
   }
