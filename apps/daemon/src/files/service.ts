@@ -5,10 +5,8 @@
  */
 
 import type { Logger } from "pino";
-import { FsError } from "../domain/errors.ts";
-import type { IdentityDirectory, Principal } from "../domain/identity.ts";
 import type { ShareInfo } from "../domain/share.ts";
-import { type ShareAccess, sessionAccess, shareAccess } from "../domain/share-access.ts";
+import type { ShareAccess } from "../domain/share-access.ts";
 import type { TrafficSink } from "../domain/stats.ts";
 import type {
   Caller,
@@ -59,6 +57,7 @@ import { type OpenRequest, type OpenResult, open, type Walked, walk } from "./op
 import { Orphans, sweepOrphans } from "./orphans.ts";
 import { access, fsstat, type LookupWithDir, lookup, readlink } from "./query.ts";
 import { type ReaddirPage, type ReaddirRequest, readdir } from "./readdir.ts";
+import { type Grants, NO_USERS, type ResolveOptions, resolveCall, sharePolicy } from "./resolve.ts";
 import { create, setattr } from "./setattr.ts";
 import { ShareModes, type ShareReservation } from "./share-modes.ts";
 import { type OpenedStream, openStream, type StreamInfo, streamSize, streams } from "./streams.ts";
@@ -72,32 +71,7 @@ import type {
   WriteResult,
 } from "./types.ts";
 
-export interface ResolveOptions {
-  /** The protocol the share must be enabled for ("nfs"); absent: not checked (SMB checked it at TREE_CONNECT). */
-  protocol?: keyof ShareInfo["protocols"];
-  /** The call changes the file system: refused on a read-only share. */
-  mutates?: boolean;
-  /**
-   * NFS: the peer address and AUTH_SYS uid (null: AUTH_NONE) the share's access policy judges
-   * (domain/share-access.ts: client list, grants, anonymous policy). SMB decided at TREE_CONNECT.
-   */
-  peer?: { address: string; uid: number | null };
-  /**
-   * A protocol with logged-on users (SMB): the session's principal, null for a guest
-   * (domain/share-access.ts sessionAccess: the user's grant, guest shares).
-   */
-  user?: { principal: Principal | null };
-  /** The connected client (ClientRegistry id) the call's READ/WRITE bytes are counted for. */
-  client?: string | undefined;
-}
-
-/** A call the share's access policy refuses: protocols answer it without any attributes. */
-export class AccessRefused extends FsError {}
-
-type Grants = Pick<IdentityDirectory, "byUid" | "permission">;
-
-/** Without a directory every uid is unknown and gets the share's anonymous policy. */
-const NO_USERS: Grants = { byUid: () => undefined, permission: () => "none" };
+export { AccessRefused, type ResolveOptions } from "./resolve.ts";
 
 export class FileService {
   private readonly d: LockDeps;
@@ -146,22 +120,7 @@ export class FileService {
    * malformed handle. Per-call access control for every protocol runs here.
    */
   resolve(caller: Caller, handle: Buffer, opts: ResolveOptions = {}): FileCall {
-    const share = this.d.metadata.shareOf(handle);
-    if (opts.protocol !== undefined && !share.protocols[opts.protocol]) {
-      throw new AccessRefused("EACCES", `share ${share.name} is not exported over ${opts.protocol}`);
-    }
-    if (opts.mutates && share.readOnly) throw new FsError("EROFS", `share ${share.name} is read-only`);
-    const access = this.policy(share, opts);
-    const { client } = opts;
-    if (access === undefined)
-      return client === undefined ? { caller, handle, share } : { caller, handle, share, client };
-    if (access.level === "none") throw new AccessRefused("EACCES", `no access to share ${share.name}`);
-    if (opts.mutates && access.level !== "read-write") {
-      throw new AccessRefused(access.writeRefusal, `read-only access to share ${share.name}`);
-    }
-    return client === undefined
-      ? { caller, handle, share, access }
-      : { caller, handle, share, access, client };
+    return resolveCall(this.d.metadata.shareOf(handle), this.identity, caller, handle, opts);
   }
 
   /** The handle of the share's root directory (NFSv4 pseudo file system); ENOENT for an unknown share. */
@@ -195,9 +154,7 @@ export class FileService {
    * decided elsewhere); MOUNT EXPORT lists the shares where it is more than "none".
    */
   policy(share: ShareInfo, opts: ResolveOptions): ShareAccess | undefined {
-    if (opts.peer !== undefined) return shareAccess(share, opts.peer.address, opts.peer.uid, this.identity);
-    if (opts.user !== undefined) return sessionAccess(share, opts.user.principal, this.identity);
-    return undefined;
+    return sharePolicy(share, this.identity, opts);
   }
 
   /**
