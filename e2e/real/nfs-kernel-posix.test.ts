@@ -6,7 +6,8 @@
  * the size with the open stateid, and a write to a file created 0444 goes through its stateid.
  * The kernel client checks none of this itself: every answer below is the server's SETATTR/
  * ACCESS/CREATE/OPEN decision for the AUTH_SYS credentials of the calling process (over v4 owners
- * cross the wire as numeric strings: the guest has no idmapper). Users run through busybox `su` with a private /etc/passwd and /etc/group in the guest:
+ * cross the wire as numeric strings: the guest has no idmapper). Users run through busybox `su`
+ * with a private /etc/passwd and /etc/group in the guest:
  *   u65534 (65534) owns the files; u65533 (65533) is anyone else; u1000 (1000, also in group 2000).
  * chown(2) (POSIX.1-2017): only root changes the owner; the owner may set the group to one of its
  * groups; anyone else gets EPERM, a call naming the file's current owner and group included.

@@ -135,6 +135,9 @@ describe("the NFSv4 grace period over NLM and SMB locks", () => {
       expect(refused.status).toBe(S.STATUS_SHARING_VIOLATION);
       const shared = await open(c, "graced-modes", { share: C.FILE_SHARE_READ | C.FILE_SHARE_WRITE });
       await c.send(C.SMB2_CLOSE, closeBody(shared));
+      // An attributes-only open denies nothing, whatever its share mode.
+      const attrsOnly = await open(c, "graced-modes", { access: C.FILE_READ_ATTRIBUTES, share: 0 });
+      await c.send(C.SMB2_CLOSE, closeBody(attrsOnly));
       // A v4 reclaim (CLAIM_PREVIOUS) that denies writing is what the period keeps room for.
       const modesFh = await v4.walk("/export/graced-modes");
       const reclaimed = await v4.call([op.putfh(modesFh), openReclaimDenyWrite(v4.clientId)]);

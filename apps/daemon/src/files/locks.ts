@@ -145,7 +145,9 @@ export async function checkLockAccess(d: LockDeps, f: FileCall, exclusive: boole
  * lets only reclaims through in the period (and applies the grace rules itself).
  */
 export function reserve(d: LockDeps, f: FileCall, r: ShareReservation, reclaim = false): void {
-  if (!reclaim && (r.deny & (SHARE_READ | SHARE_WRITE)) !== 0 && inLockGrace(d)) {
+  // One that accesses nothing denies nothing (files/share-modes.ts): an attributes-only open passes.
+  const denies = r.access !== 0 && (r.deny & (SHARE_READ | SHARE_WRITE)) !== 0;
+  if (!reclaim && denies && inLockGrace(d)) {
     throw new FsError("EGRACE", "share reservation denying others in the grace period");
   }
   d.modes.reserve(fileKey(f), r);
