@@ -15,12 +15,15 @@
  * both and the ratio DittoFS/Ganesha per metric (above 1.0: DittoFS is faster). Then the neutral
  * nfsbench (../shared/tools/nfsbench) runs against both, `--nfsbench-rounds` times interleaved: its
  * JSON lines are printed, then per metric the range over the rounds and the DittoFS/Ganesha ratio
- * range (for latencies, Ganesha/DittoFS, so above 1.0 is again DittoFS better).
+ * range (for latencies, Ganesha/DittoFS, so above 1.0 is again DittoFS better), with the DittoFS
+ * server's CPU seconds and RSS after each round (from /proc).
  * `--profile DIR` then runs the phase with the lowest ratio again, alone, against a fresh DittoFS
- * server under `node --cpu-prof`, leaves the .cpuprofile in DIR and prints its summary.
+ * server under `node --cpu-prof`, leaves the .cpuprofile in DIR and prints its summary; after the
+ * nfsbench rounds it does the same for every nfsbench phase whose median ratio is below 1.0
+ * (`nfsbench -m <phase>`), so each such ratio is reported with the profile of its phase.
  */
 import { execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -55,7 +58,21 @@ async function buildClient(): Promise<string> {
   return out;
 }
 
-async function startDittofs(profileDir?: string): Promise<{ port: number; stop(): Promise<void> }> {
+interface Dittofs {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Server CPU seconds (utime + stime) and RSS in MiB of a process, from /proc. */
+function usage(pid: number): { cpuS: number; rssMiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return { cpuS: (Number(f[11]) + Number(f[12])) / 100, rssMiB: Number(rss?.[1] ?? 0) / 1024 };
+}
+
+async function startDittofs(profileDir?: string): Promise<Dittofs> {
   const data = mkdtempSync(join(work, "dittofs-data-"));
   const nodeArgs = ["--import", "tsx"];
   if (profileDir) {
@@ -84,6 +101,7 @@ async function startDittofs(profileDir?: string): Promise<{ port: number; stop()
   });
   return {
     port,
+    pid: child.pid ?? 0,
     stop: () =>
       new Promise<void>((res) => {
         child.once("exit", () => res());
@@ -105,11 +123,38 @@ async function workload(
   return JSON.parse(stdout.trim()) as Result;
 }
 
-async function nfsbench(url: string): Promise<string> {
+async function nfsbench(url: string, phases?: string): Promise<string> {
   const bin = join(work, "nfsbench");
   await run("bash", ["/work/shared/tools/nfsbench/build-nfsbench.sh", bin]).catch(() => {});
-  const { stdout } = await run(bin, ["-n", values.files, url], { timeout: 900_000, maxBuffer: 1 << 20 });
+  const args = [...(phases === undefined ? [] : ["-m", phases]), "-n", values.files, url];
+  const { stdout } = await run(bin, args, { timeout: 900_000, maxBuffer: 1 << 20 });
   return stdout.trim();
+}
+
+/** The nfsbench phase (`-m`) that measures each metric. */
+const NFSBENCH_PHASE: Record<string, string> = {
+  seq_write_mibs: "seq",
+  seq_read_mibs: "seq",
+  rand_read_iops: "rand",
+  rand_read_lat_us_p50: "rand",
+  rand_read_lat_us_p99: "rand",
+  small_create_ops: "small",
+  stat_ops: "stat",
+  getattr_ops: "stat",
+  readdir_entries_per_s: "readdir",
+  unlink_ops: "unlink",
+};
+
+/** Runs nfsbench's `phase` alone against a fresh DittoFS under `node --cpu-prof`; prints the summary. */
+async function profileNfsbenchPhase(phase: string, dir: string): Promise<void> {
+  const phaseDir = join(dir, `nfsbench-${phase}`);
+  const server = await startDittofs(phaseDir);
+  try {
+    await nfsbench(`nfs://127.0.0.1/export?version=3&nfsport=${server.port}&mountport=${server.port}`, phase);
+  } finally {
+    await server.stop();
+  }
+  await printProfile(phaseDir, `nfsbench phase ${phase} (ratio below 1.0)`);
 }
 
 /** nfsbench metrics reported as ranges; `lower` ones are latencies (smaller is better). */
@@ -130,7 +175,7 @@ const span = (xs: number[], digits: number) =>
   `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 
 /** nfsbench against both servers, rounds interleaved; prints every line and the ranges. */
-async function nfsbenchRounds(dUrl: string, gUrl: string): Promise<void> {
+async function nfsbenchRounds(dUrl: string, gUrl: string, d0: Dittofs): Promise<void> {
   const rounds = Number(values["nfsbench-rounds"]);
   console.log(
     `nfsbench (../shared/tools/nfsbench), DittoFS ${values.stores} stores vs Ganesha ${values["ganesha-fsal"]}, ${rounds} interleaved rounds, load ${loadavg()[0]!.toFixed(1)}, one JSON line per run:`,
@@ -138,8 +183,13 @@ async function nfsbenchRounds(dUrl: string, gUrl: string): Promise<void> {
   const ds: Result[] = [];
   const gs: Result[] = [];
   for (let i = 0; i < rounds; i++) {
+    const u0 = usage(d0.pid);
     const d = await nfsbench(dUrl);
+    const u1 = usage(d0.pid);
     const g = await nfsbench(gUrl);
+    console.log(
+      `dittofs server: ${(u1.cpuS - u0.cpuS).toFixed(2)} s CPU in the round, RSS ${u1.rssMiB.toFixed(0)} MiB after it`,
+    );
     console.log(`dittofs ${d}`);
     console.log(`ganesha ${g}`);
     ds.push(JSON.parse(d) as Result);
@@ -149,15 +199,20 @@ async function nfsbenchRounds(dUrl: string, gUrl: string): Promise<void> {
   console.log(
     `${"nfsbench metric".padEnd(24)} ${"dittofs".padStart(20)} ${"ganesha".padStart(20)} ${"ratio".padStart(12)}`,
   );
+  const slow = new Set<string>();
   for (const { key, lower } of NFSBENCH_METRICS) {
     const d = ds.map((r) => r[key] ?? Number.NaN);
     const g = gs.map((r) => r[key] ?? Number.NaN);
     // Ratio per round (same moment's load on both), so the range is not min/max of unrelated runs.
     const ratios = d.map((x, i) => (lower ? g[i]! / x : x / g[i]!));
+    const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
+    if (median < 1) slow.add(NFSBENCH_PHASE[key]!);
     console.log(
       `${key.padEnd(24)} ${span(d, 1).padStart(20)} ${span(g, 1).padStart(20)} ${span(ratios, 2).padStart(12)}`,
     );
   }
+  if (values.profile === undefined) return;
+  for (const phase of slow) await profileNfsbenchPhase(phase, values.profile);
 }
 
 const METRICS = [
@@ -201,12 +256,17 @@ async function profilePhase(bin: string, phase: string, dir: string): Promise<vo
   } finally {
     await server.stop();
   }
+  await printProfile(dir, `the slowest phase (${phase})`);
+}
+
+/** Summarizes the largest .cpuprofile in `dir` (the server's main thread). */
+async function printProfile(dir: string, what: string): Promise<void> {
   const main = readdirSync(dir)
     .filter((f) => f.endsWith(".cpuprofile"))
     .map((f) => join(dir, f))
     .sort((a, b) => statSync(b).size - statSync(a).size)[0];
   if (!main) return;
-  console.log(`profile of the slowest phase (${phase}): ${main}`);
+  console.log(`profile of ${what}: ${main}`);
   const { stdout } = await run("npx", ["tsx", join(here, "profile-summary.ts"), main, "25"], { cwd: root });
   console.log(stdout);
 }
@@ -243,7 +303,7 @@ async function main(): Promise<void> {
     // Warm the JIT so the first measured round is not compile time.
     await workload(bin, dUrl, ["16", "200", "500"]);
     if (values["only-nfsbench"]) {
-      await nfsbenchRounds(dUrl, gUrl);
+      await nfsbenchRounds(dUrl, gUrl, dittofs);
       return;
     }
     const ds: Result[] = [];
@@ -257,7 +317,7 @@ async function main(): Promise<void> {
     console.log(`best of ${values.rounds} rounds per metric (shared, noisy machine):`);
     console.log(table(best(ds), best(gs)));
     if (values.profile) await profilePhase(bin, slowestPhase(best(ds), best(gs)), values.profile);
-    if (!values["no-nfsbench"]) await nfsbenchRounds(dUrl, gUrl);
+    if (!values["no-nfsbench"]) await nfsbenchRounds(dUrl, gUrl, dittofs);
   } finally {
     await dittofs.stop();
     await ganesha.stop();

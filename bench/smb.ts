@@ -4,15 +4,19 @@
  * loopback port) in one run, same client, same machine, rounds interleaved between the servers.
  * Prints one JSON line per round (MiB/s per server and direction, the 1-minute load average),
  * then per direction the range over the rounds and the range of the per-round ratio DittoFS/Samba
- * (above 1.0: DittoFS is faster). Every get is checked against the source.
+ * (above 1.0: DittoFS is faster). Every get is checked against the source. DittoFS runs in this
+ * process, so each round also reports its server CPU seconds per direction and the RSS after it.
+ * `--profile DIR`: each direction whose median ratio is below 1.0 runs once more under the V8
+ * profiler (node:inspector); the .cpuprofile goes to DIR and its summary is printed.
  *
- *   npx tsx bench/smb.ts [--mib 256] [--rounds 3] [--protocol SMB3_11] [--signing off|required]
+ *   npx tsx bench/smb.ts [--mib 256] [--rounds 3] [--protocol SMB3_11] [--signing off|required] [--profile DIR]
  */
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { ALICE, startSmbHarness } from "../apps/daemon/src/protocols/smb/testing/harness.ts";
 import { startSamba } from "../e2e/peers/samba.ts";
@@ -24,6 +28,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     protocol: { type: "string", default: "SMB3_11" },
     signing: { type: "string", default: "off" },
+    profile: { type: "string" },
   },
 });
 const mib = Number(values.mib);
@@ -65,22 +70,51 @@ async function smbclient(t: Target, cmd: string, cwd: string): Promise<number> {
 }
 
 /** One put and one get of `src.bin` (checked against the source); the seconds of each. */
+/** This process's CPU seconds (DittoFS's server; smbclient runs in a child). */
+const cpuS = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
 async function transfer(
   t: Target,
   work: string,
   sum: string,
   r: number,
-): Promise<{ put: number; get: number }> {
+): Promise<{ put: number; get: number; putCpuS: number; getCpuS: number }> {
+  const c0 = cpuS();
   const put = await smbclient(t, `put src.bin bench-${r}.bin`, work);
+  const c1 = cpuS();
   const out = `got-${t.name}-${r}.bin`;
   const get = await smbclient(t, `get bench-${r}.bin ${out}`, work);
+  const c2 = cpuS();
   if ((await sha256(join(work, out))) !== sum) throw new Error(`${t.name}: get ${r} differs from the source`);
   rmSync(join(work, out));
   await smbclient(t, `rm bench-${r}.bin`, work);
-  return { put: put / 1000, get: get / 1000 };
+  return { put: put / 1000, get: get / 1000, putCpuS: c1 - c0, getCpuS: c2 - c1 };
+}
+
+/** One more put or get against DittoFS under the V8 profiler; writes DIR/smb-<dir>.cpuprofile. */
+async function profileDirection(t: Target, work: string, dir: "put" | "get", outDir: string): Promise<void> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  if (dir === "get") await smbclient(t, "put src.bin profile.bin", work);
+  await session.post("Profiler.start");
+  await smbclient(t, dir === "put" ? "put src.bin profile.bin" : "get profile.bin got-profile.bin", work);
+  const { profile } = await session.post("Profiler.stop");
+  session.disconnect();
+  await smbclient(t, "rm profile.bin", work);
+  mkdirSync(outDir, { recursive: true });
+  const file = join(resolve(outDir), `smb-${dir}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  const here = import.meta.dirname;
+  const { stdout } = await run("npx", ["tsx", join(here, "profile-summary.ts"), file, "25"]);
+  console.log(`profile of the smbclient ${dir} (ratio below 1.0), this process: ${file}\n${stdout}`);
 }
 
 type Round = { putMiBs: number; getMiBs: number };
+type DittoRound = Round & { putCpuS: number; getCpuS: number; rssMiB: number };
 
 const range = (xs: number[], digits = 1) =>
   `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
@@ -102,13 +136,20 @@ try {
   };
   const sambaT = { name: "samba", port: samba.port, share: samba.share, user: "smbbench", password };
   // Rounds interleaved (DittoFS, Samba, DittoFS, …): on a shared machine both see the same load.
-  const rows: { dittofs: Round; samba: Round; load: number }[] = [];
+  const rows: { dittofs: DittoRound; samba: Round; load: number }[] = [];
   for (let r = 0; r < rounds; r++) {
     const load = loadavg()[0]!;
     const d = await transfer(dittoT, work, sum, r);
     const g = await transfer(sambaT, work, sum, r);
+    const mem = process.memoryUsage();
     const row = {
-      dittofs: { putMiBs: mib / d.put, getMiBs: mib / d.get },
+      dittofs: {
+        putMiBs: mib / d.put,
+        getMiBs: mib / d.get,
+        putCpuS: d.putCpuS,
+        getCpuS: d.getCpuS,
+        rssMiB: mem.rss / 2 ** 20,
+      },
       samba: { putMiBs: mib / g.put, getMiBs: mib / g.get },
       load,
     };
@@ -118,14 +159,26 @@ try {
   console.log(
     `${rounds} interleaved rounds, ${values.protocol}, signing ${values.signing}, load ${range(rows.map((x) => x.load))}:`,
   );
+  const slow: ("put" | "get")[] = [];
   for (const dir of ["putMiBs", "getMiBs"] as const) {
     const d = rows.map((x) => x.dittofs[dir]);
     const g = rows.map((x) => x.samba[dir]);
     const ratios = rows.map((x) => x.dittofs[dir] / x.samba[dir]);
+    const name = dir === "putMiBs" ? "put" : "get";
+    const cpu = rows.map((x) => (name === "put" ? x.dittofs.putCpuS : x.dittofs.getCpuS) * (1024 / mib));
+    if ([...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]! < 1) slow.push(name);
     console.log(
-      `${dir === "putMiBs" ? "put" : "get"}: DittoFS ${range(d)} MiB/s, Samba ${range(g)} MiB/s, ratio ${range(ratios, 2)}`,
+      `${name}: DittoFS ${range(d)} MiB/s, Samba ${range(g)} MiB/s, ratio ${range(ratios, 2)}; DittoFS server CPU ${range(cpu, 2)} s per GiB`,
     );
   }
+  console.log(
+    `DittoFS RSS after the rounds: ${range(
+      rows.map((x) => x.dittofs.rssMiB),
+      0,
+    )} MiB`,
+  );
+  if (values.profile !== undefined)
+    for (const dir of slow) await profileDirection(dittoT, work, dir, values.profile);
 } finally {
   await samba.stop();
   await ditto.stop();
