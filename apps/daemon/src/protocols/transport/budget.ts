@@ -22,6 +22,14 @@ export function defaultConnectionRoomBytes(memoryBytes = totalmem()): number {
   return Math.min(1024 * MIB, Math.max(64 * MIB, Math.floor(memoryBytes / 16)));
 }
 
+/**
+ * Room kept back for small frames (handshakes, metadata calls): a reservation above
+ * SMALL_FRAME_BYTES must leave it free, so peers holding large frames cannot keep new clients
+ * from logging on or mounting until the frame deadline closes them.
+ */
+const SMALL_FRAME_HEADROOM_BYTES = 8 * 1024 * 1024;
+const SMALL_FRAME_BYTES = 64 * 1024;
+
 /** The resident set is sampled again when the last sample is older than this at an admission. */
 const SAMPLE_MAX_AGE_MS = 10;
 
@@ -66,15 +74,16 @@ export class ByteBudget {
 
   /** Whether the process would stay within the limit with `n` more bytes. */
   private fits(n: number): boolean {
-    if (this.used + n > this.limitBytes) return false;
+    const limit = n > SMALL_FRAME_BYTES ? this.limitBytes - SMALL_FRAME_HEADROOM_BYTES : this.limitBytes;
+    if (this.used + n > limit) return false;
     if (this.memory === null) return true;
     const now = performance.now();
-    if (now - this.sampledAt < SAMPLE_MAX_AGE_MS && this.projected() + n <= this.limitBytes) return true;
+    if (now - this.sampledAt < SAMPLE_MAX_AGE_MS && this.projected() + n <= limit) return true;
     // Near the limit or an old sample: measure before deciding.
     this.sampledRss = this.memory();
     this.sampledAt = now;
     this.arrivedSinceSample = 0;
-    return this.projected() + n <= this.limitBytes;
+    return this.projected() + n <= limit;
   }
 
   /** The resident set as last sampled, plus what arrived since and what is still to arrive. */
