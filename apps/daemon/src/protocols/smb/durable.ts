@@ -233,6 +233,12 @@ function takeOver(
   if (!open || !isDisconnected(open))
     throw new SmbError(STATUS_OBJECT_NAME_NOT_FOUND, "no disconnected durable open");
   checkReconnect(req, open, d, cr, name);
+  adopt(req, open);
+  return open;
+}
+
+/** A disconnected durable open moves to this request's session, tree and connection. */
+export function adopt(req: SmbRequest, open: Open): void {
   const durable = open.durable!;
   clearTimeout(durable.scavenger!);
   durable.scavenger = null;
@@ -241,7 +247,6 @@ function takeOver(
   open.conn = req.conn;
   req.conn.opens.set(open.volatileId, open);
   req.compound.fileId = { persistent: open.persistentId, volatile: open.volatileId };
-  return open;
 }
 
 export interface Reconnected {

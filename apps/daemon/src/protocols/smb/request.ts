@@ -54,6 +54,15 @@ export interface FileIdRef {
   volatile: bigint;
 }
 
+/**
+ * A request using an open shows its CREATE response arrived: a replay of that CREATE is a new
+ * CREATE from then on (Samba purges its replay cache so; smbtorture smb2.replay.replay6).
+ */
+function forgetReplay(server: SmbServerState, open: Open): void {
+  if (server.replayCache.get(open.replayKey!)?.open === open) server.replayCache.delete(open.replayKey!);
+  open.replayKey = undefined;
+}
+
 export class SmbRequest {
   session: Session | null = null;
   tree: Tree | null = null;
@@ -104,6 +113,7 @@ export class SmbRequest {
       throw new SmbError(STATUS_FILE_CLOSED);
     }
     if (this.tree && open.tree !== this.tree) throw new SmbError(STATUS_FILE_CLOSED);
+    if (open.replayKey !== undefined) forgetReplay(this.server, open);
     this.compound.fileId = { persistent: open.persistentId, volatile: open.volatileId };
     return open;
   }

@@ -151,6 +151,15 @@ export interface Open {
   notify: NotifyState | null;
   /** Set when the open is durable (§3.3.1.10 Open.IsDurable, durable.ts). */
   durable: DurableState | null;
+  /** Its entry in SmbServerState.replayCache (a DH2Q open, create-replay.ts). */
+  replayKey?: string;
+}
+
+/** A DH2Q CREATE by ClientGuid + CreateGuid (create-replay.ts): pending until its open exists. */
+export interface ReplayEntry {
+  open: Open | null;
+  /** The CREATE response body, answered again to a replay. */
+  body: Buffer | null;
 }
 
 /** A durable open's state ([MS-SMB2] §3.3.1.10 IsDurable, DurableOpenTimeout, CreateGuid). */
@@ -204,6 +213,8 @@ export class SmbServerState {
    * durable ones): DHnC/DH2C look here, and a disconnected one waits here for its scavenger.
    */
   readonly durableOpens = new Map<bigint, Open>();
+  /** DH2Q opens by ClientGuid + CreateGuid (hex), for CREATE replays (§3.3.5.9.10). */
+  readonly replayCache = new Map<string, ReplayEntry>();
   readonly files = new Map<string, FileState>();
   /** Leases by ClientGuid + LeaseKey (hex), server-wide (§3.3.1.4 LeaseTable). */
   readonly leases = new Map<string, CacheHolder>();

@@ -28,6 +28,8 @@ export async function releaseOpen(server: SmbServerState, open: Open): Promise<v
     open.durable.scavenger = null;
     if (server.durableOpens.get(open.persistentId) === open) server.durableOpens.delete(open.persistentId);
   }
+  if (open.replayKey && server.replayCache.get(open.replayKey)?.open === open)
+    server.replayCache.delete(open.replayKey);
   detachHolder(server, open);
   unwatch(server, open);
   // The owner ends in ':' (create.ts), so this reaches this open's locks and share mode only.

@@ -13,6 +13,7 @@ import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.t
 import * as C from "../constants.ts";
 import { type CreateContext, encodeCreateContexts, parseCreateContexts } from "../create-contexts.ts";
 import { applyCreateEas, createEas } from "../create-ea.ts";
+import { replayableCreate } from "../create-replay.ts";
 import { applyCreateSecurity, createSecurity } from "../create-secd.ts";
 import {
   checkStreamOptions,
@@ -21,7 +22,14 @@ import {
   streamFileKey,
   streamOpenResult,
 } from "../create-stream.ts";
-import { grantDurable, parseDurable, purgeDisconnected, RetryCreate, reconnectCreate } from "../durable.ts";
+import {
+  type DurableRequest,
+  grantDurable,
+  parseDurable,
+  purgeDisconnected,
+  RetryCreate,
+  reconnectCreate,
+} from "../durable.ts";
 import * as S from "../ntstatus.ts";
 import { mapGenericAccess, smbReservation, WRITE_ACCESS_BITS } from "../opens.ts";
 import {
@@ -274,6 +282,19 @@ export async function create(req: SmbRequest): Promise<Reply> {
     const alloc = r.open.durable!.allocation;
     return { body: createResponse(r.open, r.level, r.attr, C.FILE_OPENED, r.contexts, alloc) };
   }
+  if (durable.kind !== "open" || !durable.v2) return openNew(req, tree, c, durable);
+  return replayableCreate(req, durable.createGuid, c.contexts, c.RequestedOplockLevel, () =>
+    openNew(req, tree, c, durable),
+  );
+}
+
+/** A CREATE that makes a new open (no durable reconnect). */
+async function openNew(
+  req: SmbRequest,
+  tree: Tree,
+  c: CreateRequest,
+  durable: DurableRequest,
+): Promise<Reply> {
   validate(c);
   const path = parsePath(c.name);
   const eas = createEas(c.contexts);

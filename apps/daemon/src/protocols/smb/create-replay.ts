@@ -1,0 +1,108 @@
+/**
+ * CREATE replay detection for DH2Q opens ([MS-SMB2] §3.3.5.9.10, as Samba's replay cache): a
+ * client that lost its connection before the CREATE response resends the request with
+ * SMB2_FLAGS_REPLAY_OPERATION and the same CreateGuid, and gets the open the first one made
+ * (the same response), not a second open; a replay of a CREATE still in progress gets
+ * STATUS_FILE_NOT_AVAILABLE, and the same CreateGuid without the replay flag
+ * STATUS_DUPLICATE_OBJECTID while its open lives.
+ */
+import { SMB2_HEADER_SIZE } from "./constants.ts";
+import { type CreateContext, encodeCreateContexts, parseCreateContexts } from "./create-contexts.ts";
+import { adopt } from "./durable.ts";
+import { parseLeaseRequest, SMB2_OPLOCK_LEVEL_BATCH } from "./leases.ts";
+import { STATUS_ACCESS_DENIED } from "./ntstatus.ts";
+import type { Reply, SmbRequest } from "./request.ts";
+import { isDisconnected, type Open, type ReplayEntry } from "./state.ts";
+import { SmbError } from "./status.ts";
+
+/** §2.2.1.2 SMB2_FLAGS_REPLAY_OPERATION. */
+const SMB2_FLAGS_REPLAY_OPERATION = 0x20000000;
+const STATUS_DUPLICATE_OBJECTID = 0xc000022a;
+const STATUS_FILE_NOT_AVAILABLE = 0xc0000467;
+/** §2.2.14 CREATE response up to its create contexts (StructureSize 89 less the buffer byte). */
+const CREATE_RESPONSE_FIXED_BYTES = 88;
+/** Replay entries server-wide; past this, DH2Q opens are made without one. */
+export const MAX_REPLAY_ENTRIES = 16384;
+
+/**
+ * The first CREATE's response for a replay asking for oplock `level`: as Samba answers it, an
+ * oplock open reports the level the replay asks for (and DH2Q only with a batch one), a lease
+ * open its lease's current state.
+ */
+function answer(first: Buffer, open: Open, level: number): Buffer {
+  const body = Buffer.from(first);
+  const msg = Buffer.concat([Buffer.alloc(SMB2_HEADER_SIZE), body]);
+  let contexts = parseCreateContexts(msg, body.readUInt32LE(80), body.readUInt32LE(84));
+  const h = open.holder;
+  if (h?.lease) {
+    contexts = contexts.map((c) => {
+      if (c.name !== "RqLs") return c;
+      const data = Buffer.from(c.data);
+      data.writeUInt32LE(h.state, 16);
+      return { name: c.name, data };
+    });
+  } else {
+    body[2] = level;
+    if (level !== SMB2_OPLOCK_LEVEL_BATCH) contexts = contexts.filter((c) => c.name !== "DH2Q");
+  }
+  const encoded = encodeCreateContexts(contexts);
+  const fixed = body.subarray(0, CREATE_RESPONSE_FIXED_BYTES);
+  fixed.writeUInt32LE(encoded.length ? SMB2_HEADER_SIZE + CREATE_RESPONSE_FIXED_BYTES : 0, 80);
+  fixed.writeUInt32LE(encoded.length, 84);
+  return Buffer.concat([fixed, encoded]);
+}
+
+/** The open an earlier CREATE with this CreateGuid made, answered again. */
+function replayed(req: SmbRequest, entry: ReplayEntry, contexts: CreateContext[], level: number): Reply {
+  const open = entry.open;
+  if (!open || !entry.body) throw new SmbError(STATUS_FILE_NOT_AVAILABLE, "the CREATE is still in progress");
+  // A replay with a lease must name the lease the open holds (Samba answers ACCESS_DENIED).
+  const lease = parseLeaseRequest(contexts, true);
+  const held = open.holder?.lease ?? null;
+  if (lease && !held?.key.equals(lease.key))
+    throw new SmbError(STATUS_ACCESS_DENIED, "replay names another lease");
+  if (isDisconnected(open)) adopt(req, open);
+  else if (open.conn !== req.conn || open.session !== req.session)
+    throw new SmbError(STATUS_FILE_NOT_AVAILABLE, "the open lives on another channel");
+  req.compound.fileId = { persistent: open.persistentId, volatile: open.volatileId };
+  return { body: answer(entry.body, open, level) };
+}
+
+/**
+ * Runs `create` for a DH2Q CREATE with CreateGuid `guid`, or answers a replay of it. The entry is
+ * pending while `create` runs and names its open once it succeeded.
+ */
+export async function replayableCreate(
+  req: SmbRequest,
+  guid: Buffer,
+  contexts: CreateContext[],
+  level: number,
+  create: () => Promise<Reply>,
+): Promise<Reply> {
+  const cache = req.server.replayCache;
+  const key = `${req.conn.clientGuid.toString("hex")}:${guid.toString("hex")}`;
+  const entry = cache.get(key);
+  const replay = (req.header.Flags & SMB2_FLAGS_REPLAY_OPERATION) !== 0;
+  if (entry && replay) return replayed(req, entry, contexts, level);
+  if (entry) throw new SmbError(STATUS_DUPLICATE_OBJECTID, "CreateGuid in use");
+  if (cache.size >= MAX_REPLAY_ENTRIES) return create();
+  const pending: ReplayEntry = { open: null, body: null };
+  cache.set(key, pending);
+  let reply: Reply;
+  try {
+    reply = await create();
+  } catch (e) {
+    if (cache.get(key) === pending) cache.delete(key);
+    throw e;
+  }
+  const id = req.compound.fileId;
+  const open = id ? req.conn.opens.get(id.volatile) : undefined;
+  if (!open) {
+    cache.delete(key);
+    return reply;
+  }
+  pending.open = open;
+  pending.body = Buffer.from(reply.body);
+  open.replayKey = key;
+  return reply;
+}
