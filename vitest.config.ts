@@ -11,6 +11,7 @@ export default defineConfig({
           include: [
             "apps/daemon/src/**/*.test.ts",
             "packages/shared/src/**/*.test.ts",
+            "apps/console/app/**/*.test.ts",
             "scripts/**/*.test.ts",
           ],
           testTimeout: 60_000,

@@ -179,8 +179,11 @@ describe("SMB server survives failing and aborted requests", () => {
   });
 
   it("closing one open never releases the locks of another open of the same connection", async () => {
-    const a = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
-    const b = await SmbTestClient.login(h.port, ALICE.user, ALICE.password);
+    // FileIds are unique per daemon (durable handles keep theirs across connections), so this test
+    // takes a daemon of its own: its first 40 opens get FileIds 1..40.
+    const own = await startSmbHarness({ wal: true });
+    const a = await SmbTestClient.login(own.port, ALICE.user, ALICE.password);
+    const b = await SmbTestClient.login(own.port, ALICE.user, ALICE.password);
     await writeFile(a, "owners.bin", Buffer.alloc(100));
     // Enough opens that one volatile id is a decimal prefix of another (1 and 1x).
     const ids: FileId[] = [];
@@ -200,6 +203,7 @@ describe("SMB server survives failing and aborted requests", () => {
     ).toBe(S.STATUS_LOCK_NOT_GRANTED);
     a.close();
     b.close();
+    await own.stop();
   });
 
   it("a CREATE finishing after its connection closed leaves no open behind (share mode, handle)", async () => {

@@ -14,7 +14,7 @@ type Range = "live" | (typeof METRICS_RANGES_SECONDS)[number];
 
 /** A longer range re-reads the daemon's history this often. */
 const HISTORY_REFRESH_MS = 10_000;
-/** Shares drawn on the throughput chart (the busiest since start; the Traffic table has them all). */
+/** Shares drawn on the throughput chart (the busiest in the range shown; the Traffic table has them all). */
 const CHART_SHARES_MAX = 6;
 
 function rangeLabel(seconds: number): string {
@@ -119,7 +119,7 @@ export function LiveCharts() {
         </p>
       </div>
       <div className="grid gap-4 lg:grid-cols-2">
-        {chartSpecs(adapterTypes, walHint, busiestShares(latest, CHART_SHARES_MAX)).map((c) => (
+        {chartSpecs(adapterTypes, walHint, busiestShares(shown, CHART_SHARES_MAX)).map((c) => (
           <LiveChart
             key={c.title}
             title={c.title}

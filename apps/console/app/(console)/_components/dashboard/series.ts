@@ -53,10 +53,22 @@ export function shareKey(share: string): string {
   return `share:${encodeURIComponent(share).replaceAll(".", "%2E")}`;
 }
 
-/** The shares that moved the most bytes since start, at most `max` (the chart's series). */
-export function busiestShares(s: Snapshot | undefined, max: number): string[] {
-  return [...(s?.shares ?? [])]
-    .sort((a, b) => b.readBytes + b.writtenBytes - (a.readBytes + a.writtenBytes))
+/**
+ * The shares drawn on the throughput chart, at most `max`: those that moved the most bytes within
+ * the samples shown (a share busy now beats one that was busy an hour ago), then the busiest since
+ * start. A share missing from the oldest sample shown counts from zero.
+ */
+export function busiestShares(shown: readonly Snapshot[], max: number): string[] {
+  const first = shown[0];
+  const latest = shown.at(-1);
+  if (first === undefined || latest === undefined) return [];
+  const bytes = (t: Snapshot["shares"][number]) => t.readBytes + t.writtenBytes;
+  const ranked = latest.shares.map((t) => {
+    const before = first.shares.find((b) => b.share === t.share);
+    return { share: t.share, recent: bytes(t) - (before ? bytes(before) : 0), total: bytes(t) };
+  });
+  return ranked
+    .sort((a, b) => b.recent - a.recent || b.total - a.total)
     .slice(0, max)
     .map((t) => t.share);
 }

@@ -4,6 +4,7 @@ import { READ_SCRATCH_BYTES } from "../../transport/framed-reader.ts";
 import { readLoop } from "../../transport/testing/read-loop.ts";
 import {
   encodeRecord,
+  MAX_FRAGMENTS_PER_RECORD,
   RecordDecoder,
   RecordError,
   RecordTooLargeError,
@@ -134,7 +135,10 @@ describe("record marking (RFC 5531 §11)", () => {
       for (let i = randInt(rnd, 1, 12); i > 0; i--) {
         const r = randomFill(rnd, Buffer.allocUnsafe(randInt(rnd, 0, rnd() < 0.2 ? 300 : 40)));
         sent.push(r);
-        parts.push(encodeRecord(r, randInt(rnd, 1, 400)));
+        // Fragments as small as one byte, but never more than a record may have (the decoder
+        // refuses those, tested above).
+        const fragmentMin = Math.max(1, Math.ceil(r.length / MAX_FRAGMENTS_PER_RECORD));
+        parts.push(encodeRecord(r, randInt(rnd, fragmentMin, 400)));
       }
       const stream = Buffer.concat(parts);
       let refusals = 0;
