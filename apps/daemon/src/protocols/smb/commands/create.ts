@@ -3,52 +3,25 @@
  * or directory by path, applying CreateDisposition, CreateOptions, access and share modes.
  */
 import assert from "node:assert";
-import { isFsError } from "../../../domain/errors.ts";
-import type { Opened, OpenRequest, OpenResult } from "../../../files/open.ts";
+import type { OpenRequest, OpenResult } from "../../../files/open.ts";
 import type { OpenedStream } from "../../../files/streams.ts";
 import type { OpenAction, OpenDisposition } from "../../../files/types.ts";
-import type { FileAttr, LookupResult } from "../../../metadata/types.ts";
-import { ACCESS_MODIFY, ACCESS_READ } from "../../../metadata/types.ts";
+import type { FileAttr } from "../../../metadata/types.ts";
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
 import * as C from "../constants.ts";
+import { type Admission, abandon, admit, checkOpenAccess, unadmit } from "../create-admit.ts";
 import { type CreateContext, encodeCreateContexts, parseCreateContexts } from "../create-contexts.ts";
 import { applyCreateEas, createEas } from "../create-ea.ts";
 import { replayableCreate } from "../create-replay.ts";
 import { applyCreateSecurity, createSecurity } from "../create-secd.ts";
-import {
-  checkStreamOptions,
-  fileDisposition,
-  onStream,
-  streamFileKey,
-  streamOpenResult,
-} from "../create-stream.ts";
-import {
-  type DurableRequest,
-  grantDurable,
-  parseDurable,
-  purgeDisconnected,
-  RetryCreate,
-  reconnectCreate,
-} from "../durable.ts";
+import { checkStreamOptions, fileDisposition, streamOpenResult } from "../create-stream.ts";
+import { type DurableRequest, grantDurable, parseDurable, RetryCreate, reconnectCreate } from "../durable.ts";
 import * as S from "../ntstatus.ts";
-import { mapGenericAccess, smbReservation, WRITE_ACCESS_BITS } from "../opens.ts";
-import {
-  breakForOpen,
-  type CachingRequest,
-  cachingRequest,
-  checkLeaseKey,
-  grantCaching,
-} from "../oplock-grant.ts";
+import { mapGenericAccess, WRITE_ACCESS_BITS } from "../opens.ts";
+import { type CachingRequest, cachingRequest, grantCaching } from "../oplock-grant.ts";
 import { parsePath, withPathStatus } from "../paths.ts";
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
-import {
-  type FileState,
-  MAX_OPENS_PER_CONNECTION,
-  MAX_PATH_BYTES,
-  type Open,
-  type Tree,
-  treeCall,
-} from "../state.ts";
+import { MAX_OPENS_PER_CONNECTION, MAX_PATH_BYTES, type Open, type Tree, treeCall } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 
@@ -105,24 +78,6 @@ function validate(c: CreateRequest): void {
     throw new SmbError(S.STATUS_INVALID_PARAMETER, "bits");
   if (c.DesiredAccess & C.ACCESS_SYSTEM_SECURITY) throw new SmbError(S.STATUS_PRIVILEGE_NOT_HELD);
   if (c.DesiredAccess === 0) throw new SmbError(S.STATUS_ACCESS_DENIED, "no access requested");
-}
-
-/** Maximal access the caller has on an object (for MAXIMUM_ALLOWED and MxAc), from its mode-bit grant. */
-function maximalAccess(tree: Tree, granted: number): number {
-  let m = C.FILE_READ_ATTRIBUTES | C.READ_CONTROL | C.SYNCHRONIZE | C.FILE_EXECUTE;
-  if (granted & ACCESS_READ) m |= C.FILE_READ_DATA | C.FILE_READ_EA;
-  if (tree.writable) {
-    m |= C.FILE_WRITE_ATTRIBUTES | C.DELETE | C.WRITE_DAC | C.WRITE_OWNER | C.FILE_WRITE_EA;
-    if (granted & ACCESS_MODIFY) m |= C.FILE_WRITE_DATA | C.FILE_APPEND_DATA | C.FILE_DELETE_CHILD;
-  }
-  return m;
-}
-
-function checkAccess(target: LookupResult, access: number, granted: number): void {
-  let mask = 0;
-  if (access & (C.FILE_READ_DATA | C.FILE_READ_EA)) mask |= ACCESS_READ;
-  if (access & (C.FILE_WRITE_DATA | C.FILE_APPEND_DATA) && target.attr.type !== "dir") mask |= ACCESS_MODIFY;
-  if ((granted & mask) !== mask) throw new SmbError(S.STATUS_ACCESS_DENIED);
 }
 
 /** CreateDisposition (FILE_SUPERSEDE 0 … FILE_OVERWRITE_IF 5, validated) as the file service names it. */
@@ -185,86 +140,6 @@ function responseContexts(c: CreateRequest, attr: FileAttr, maxAccess: number): 
   return out;
 }
 
-/** What CREATE settles while the file service holds the target, before an overwrite changes it. */
-interface Admission {
-  /** The granted access: DesiredAccess with generic and MAXIMUM_ALLOWED bits mapped. */
-  access: number;
-  maxAccess: number;
-  fileKey: string;
-  /** Owner of the open's share reservation and locks. */
-  owner: string;
-  /** Set once the share reservation is held. */
-  file: FileState | null;
-  /** The admitted target (for unadmit). */
-  handle: Buffer | null;
-  /** The named stream opened (its stored name once admitted), null for the file itself. */
-  stream: string | null;
-}
-
-/** The access mask against the mode bits' grant, and the delete-on-close checks ([MS-FSA] §2.1.5.1). */
-function checkOpenAccess(tree: Tree, c: CreateRequest, a: Admission, o: Opened): void {
-  a.maxAccess = maximalAccess(tree, o.granted);
-  if (c.DesiredAccess & C.MAXIMUM_ALLOWED) a.access = (a.access & ~C.MAXIMUM_ALLOWED) | a.maxAccess;
-  if (o.action !== "created") checkAccess(o.target, a.access, o.granted);
-  if (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) {
-    if (!(a.access & C.DELETE)) throw new SmbError(S.STATUS_ACCESS_DENIED, "delete-on-close without DELETE");
-    if (o.target.attr.dosAttributes & C.FILE_ATTRIBUTE_READONLY) throw new SmbError(S.STATUS_CANNOT_DELETE);
-  }
-}
-
-/**
- * Oplock/lease breaks the open causes (waiting for their acknowledgments), then the
- * delete-pending and share-mode checks against the opens that remain.
- */
-async function admit(req: SmbRequest, share: number, caching: CachingRequest, a: Admission, o: Opened) {
-  const fileKey = streamFileKey(`${req.requireTree().share.name}:${o.target.attr.fileid}`, a.stream);
-  a.fileKey = fileKey;
-  checkLeaseKey(req, caching, fileKey);
-  if (o.action !== "created") {
-    const overwrite = o.action === "overwritten" || o.action === "superseded";
-    const intent = { access: a.access, share, overwrite, leaseId: caching.leaseId };
-    const existing = req.server.files.get(fileKey);
-    if (existing && (await purgeDisconnected(req.server, existing, intent))) throw new RetryCreate();
-    await breakForOpen(req, fileKey, intent);
-  }
-  const file = req.server.file(fileKey, o.target.handle);
-  if (!file.handleKey) file.handleKey = o.target.handle.toString("hex");
-  if (file.deletePending) throw new SmbError(S.STATUS_DELETE_PENDING);
-  // The file service's table holds every protocol's opens: NFSv4 OPEN deny modes count too.
-  try {
-    const tree = req.requireTree();
-    const f = onStream(treeCall(tree, o.target.handle), a.stream);
-    req.server.ctx.files.reserve(f, smbReservation(a.owner, a.access, share));
-  } catch (e) {
-    if (file.opens.size === 0) req.server.files.delete(fileKey);
-    // EGRACE: a share mode denying reading or writing waits for the NFSv4 grace period's end
-    // (files/locks.ts reserve); the client sees a sharing violation and may retry.
-    if (isFsError(e, "EBUSY") || isFsError(e, "EGRACE")) throw new SmbError(S.STATUS_SHARING_VIOLATION);
-    throw e;
-  }
-  a.file = file;
-  a.handle = o.target.handle;
-}
-
-/** Undoes an admission whose open did not come about (overwrite failed, client gone). */
-function unadmit(req: SmbRequest, a: Admission): void {
-  if (!a.file || !a.handle) return;
-  req.server.ctx.files.unreserve(onStream(treeCall(req.requireTree(), a.handle), a.stream), a.owner);
-  if (a.file.opens.size === 0) req.server.files.delete(a.fileKey);
-}
-
-function retryOnce<T>(e: unknown, again: () => Promise<T>): Promise<T> {
-  if (e instanceof RetryCreate) return again();
-  throw e;
-}
-
-/** Releases what an admitted open holds when it does not come about after all. */
-async function abandon(req: SmbRequest, a: Admission, opened: OpenResult): Promise<void> {
-  unadmit(req, a);
-  const f = treeCall(req.requireTree(), opened.target.handle);
-  await req.server.ctx.files.close(f, { written: false, unlink: () => null, retained: true });
-}
-
 function openKind(options: number): OpenRequest["kind"] {
   if (options & C.FILE_DIRECTORY_FILE) return "dir";
   return options & C.FILE_NON_DIRECTORY_FILE ? "file" : undefined;
@@ -288,6 +163,11 @@ export async function create(req: SmbRequest): Promise<Reply> {
   );
 }
 
+function retryOnce<T>(e: unknown, again: () => Promise<T>): Promise<T> {
+  if (e instanceof RetryCreate) return again();
+  throw e;
+}
+
 /** A CREATE that makes a new open (no durable reconnect). */
 async function openNew(
   req: SmbRequest,
@@ -303,6 +183,27 @@ async function openNew(
   const caching = cachingRequest(req, c.RequestedOplockLevel, c.contexts);
   if (req.conn.opens.size >= MAX_OPENS_PER_CONNECTION) throw new SmbError(S.STATUS_TOO_MANY_OPENED_FILES);
   const id = req.conn.newVolatileId();
+  const a = admission(req, tree, c, id);
+  const opened = await openTarget(req, tree, c, path, caching, a);
+  // The client went away while this CREATE awaited: teardown already closed its opens, so one
+  // registered now would hold its share mode and handle forever.
+  if (req.conn.isClosed) {
+    await abandon(req, a, opened);
+    throw new SmbError(S.STATUS_USER_SESSION_DELETED, "connection closed");
+  }
+  await applyCreateEas(req, opened, eas)
+    .then(() => applyCreateSecurity(req, opened, sd))
+    .catch(async (e: unknown) => {
+      await abandon(req, a, opened);
+      throw e;
+    });
+  const name = path.components.join("\\") + (a.stream === null ? "" : `:${a.stream}`);
+  const open = registerOpen(req, id, c, opened, a, name);
+  return respond(req, c, open, opened, a, caching, durable);
+}
+
+/** A new admission for open `id`, after the checks that come before anything is created. */
+function admission(req: SmbRequest, tree: Tree, c: CreateRequest, id: bigint): Admission {
   const a: Admission = {
     access: mapGenericAccess(c.DesiredAccess),
     maxAccess: 0,
@@ -319,6 +220,18 @@ async function openNew(
   // [MS-FSA] §2.1.5.1: delete-on-close without DELETE access fails before anything is created.
   if (c.CreateOptions & C.FILE_DELETE_ON_CLOSE && !maxAllowed && !(a.access & C.DELETE))
     throw new SmbError(S.STATUS_ACCESS_DENIED, "delete-on-close without DELETE");
+  return a;
+}
+
+/** Opens (or creates) the target through the file service, admitting it on the way. */
+async function openTarget(
+  req: SmbRequest,
+  tree: Tree,
+  c: CreateRequest,
+  path: ReturnType<typeof parsePath>,
+  caching: CachingRequest,
+  a: Admission,
+): Promise<OpenResult> {
   const files = req.server.ctx.files;
   const root = treeCall(tree, tree.root);
   const disposition = DISPOSITIONS[c.CreateDisposition]!;
@@ -338,31 +251,28 @@ async function openNew(
       });
     },
   };
-  let opened: OpenResult;
   try {
     // A disconnected delete-on-close durable open that the admission closed took the file along.
-    opened = await withPathStatus(() =>
+    const opened = await withPathStatus(() =>
       files.open(root, request).catch((e) => retryOnce(e, () => files.open(root, request))),
     );
-    if (stream !== null) opened = streamOpenResult(opened, stream);
+    return stream !== null ? streamOpenResult(opened, stream) : opened;
   } catch (e) {
     unadmit(req, a);
     throw e;
   }
-  // The client went away while this CREATE awaited: teardown already closed its opens, so one
-  // registered now would hold its share mode and handle forever.
-  if (req.conn.isClosed) {
-    await abandon(req, a, opened);
-    throw new SmbError(S.STATUS_USER_SESSION_DELETED, "connection closed");
-  }
-  await applyCreateEas(req, opened, eas)
-    .then(() => applyCreateSecurity(req, opened, sd))
-    .catch(async (e: unknown) => {
-      await abandon(req, a, opened);
-      throw e;
-    });
-  const name = path.components.join("\\") + (a.stream === null ? "" : `:${a.stream}`);
-  const open = registerOpen(req, id, c, opened, a, name);
+}
+
+/** The oplock/lease and durable grants, and the response (§3.3.5.9 steps after "create Open"). */
+function respond(
+  req: SmbRequest,
+  c: CreateRequest,
+  open: Open,
+  opened: OpenResult,
+  a: Admission,
+  caching: CachingRequest,
+  durable: DurableRequest,
+): Reply {
   const alloc = opened.action === "opened" ? 0n : requestedAllocation(c);
   const grant = grantCaching(req, a.file!, open, caching);
   const contexts = responseContexts(c, opened.attr, a.maxAccess);
