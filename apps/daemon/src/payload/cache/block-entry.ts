@@ -9,6 +9,7 @@
  * This file is pure data logic; the engine (share-payload.ts) owns I/O and accounting.
  */
 import { BLOCK_SIZE_BYTES } from "../types.ts";
+import { copyOverlap, type Slice, unionRuns } from "./slices.ts";
 import { StoredBase } from "./stored-base.ts";
 
 /**
@@ -20,17 +21,6 @@ export const SLICES_PER_BLOCK_MAX = 32;
 const STREAM_SLICE_BYTES = 64 * 1024;
 /** Small slices are allocated in multiples of this (keeps random 4 KiB writes from growing twice). */
 const SLICE_ALLOC_GRANULE_BYTES = 4096;
-
-export interface Slice {
-  /** Offset within the block. */
-  off: number;
-  len: number;
-  /** Extension limit (<= buf.length): lowered by truncate so returned subarrays never change. */
-  cap: number;
-  buf: Buffer;
-  /** Part of an upload in flight: neither extended nor flattened. */
-  frozen: boolean;
-}
 
 const EMPTY = Buffer.alloc(0);
 
@@ -398,23 +388,4 @@ export interface BlockOwner {
   released(entry: BlockEntry): void;
   /** Too many disjoint slices to flatten without the base: load it (then call baseLoaded()). */
   needsBase(entry: BlockEntry): void;
-}
-
-function copyOverlap(s: Slice, a: number, b: number, out: Buffer, outOff: number): void {
-  const sa = Math.max(a, s.off);
-  const sb = Math.min(b, s.off + s.len);
-  if (sa < sb) s.buf.copy(out, outOff + sa - a, sa - s.off, sb - s.off);
-}
-
-/** Sorted, merged [start, end) runs covered by the slices (adjacent runs join). */
-function unionRuns(slices: readonly Slice[]): [number, number][] {
-  const iv = slices.filter((s) => s.len > 0).map((s): [number, number] => [s.off, s.off + s.len]);
-  iv.sort((x, y) => x[0] - y[0]);
-  const out: [number, number][] = [];
-  for (const [a, b] of iv) {
-    const last = out[out.length - 1];
-    if (last !== undefined && a <= last[1]) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
-  }
-  return out;
 }
