@@ -52,6 +52,16 @@ export class Lane {
   close(): void {
     this.socket?.destroy();
   }
+
+  /** Closes the connection and resolves once it is closed; the next send reconnects. */
+  async end(): Promise<void> {
+    const s = this.socket;
+    if (s === null || s.destroyed) return;
+    await new Promise((r) => {
+      s.once("close", r);
+      s.destroy();
+    });
+  }
 }
 
 /** Counts RPC reply records (RFC 5531 §11 record marks) arriving on a lane. */
