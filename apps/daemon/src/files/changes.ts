@@ -63,6 +63,11 @@ export class FileChanges {
     return () => this.listeners.delete(listener);
   }
 
+  /** Whether any gate is registered: the hot paths build no intent when none is. */
+  get gated(): boolean {
+    return this.gates.size > 0;
+  }
+
   /** Runs the change gates; undefined (no await, the common case) when none asks to wait. */
   gate(intent: FileChangeIntent): Promise<void> | undefined {
     if (this.gates.size === 0) return undefined;

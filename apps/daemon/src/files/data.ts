@@ -55,7 +55,8 @@ export async function write(d: DataDeps, f: FileCall, w: WriteRequest): Promise<
   const empty = count === 0 && w.emptyChangesNothing === true;
   const offset = w.append ? BigInt((await d.metadata.getattr(f.handle)).size) : w.offset;
   const start = empty ? 0 : checkEnd(offset, count);
-  const gated = d.changes.gate({ kind: "write", caller: f.caller, share: f.share, handle: f.handle });
+  const gated =
+    d.changes.gated && d.changes.gate({ kind: "write", caller: f.caller, share: f.share, handle: f.handle });
   if (gated) await gated;
   const { payloadId, before } = await d.metadata.prepareWrite(f.caller, f.handle);
   if (w.lock && count > 0) {
@@ -73,7 +74,8 @@ export async function write(d: DataDeps, f: FileCall, w: WriteRequest): Promise<
 export async function read(d: DataDeps, f: FileCall, r: ReadRequest): Promise<ReadResult> {
   if (f.stream !== undefined) return readStream(d, f, r);
   // No extra await on the hot read path unless a gate asks to wait.
-  const gated = d.changes.gate({ kind: "read", caller: f.caller, share: f.share, handle: f.handle });
+  const gated =
+    d.changes.gated && d.changes.gate({ kind: "read", caller: f.caller, share: f.share, handle: f.handle });
   if (gated) await gated;
   const { payloadId, attr } = await d.metadata.prepareRead(f.caller, f.handle);
   await revalidate(d, f.share.name, attr, "read");

@@ -8,7 +8,7 @@
  */
 import { SMB2_HEADER_SIZE } from "./constants.ts";
 import { type CreateContext, encodeCreateContexts, parseCreateContexts } from "./create-contexts.ts";
-import { adopt } from "./durable.ts";
+import { adopt, checkTakeover } from "./durable.ts";
 import { parseLeaseRequest, SMB2_OPLOCK_LEVEL_BATCH } from "./leases.ts";
 import { STATUS_ACCESS_DENIED } from "./ntstatus.ts";
 import type { Reply, SmbRequest } from "./request.ts";
@@ -61,8 +61,10 @@ function replayed(req: SmbRequest, entry: ReplayEntry, contexts: CreateContext[]
   const held = open.holder?.lease ?? null;
   if (lease && !held?.key.equals(lease.key))
     throw new SmbError(STATUS_ACCESS_DENIED, "replay names another lease");
-  if (isDisconnected(open)) adopt(req, open);
-  else if (open.conn !== req.conn || open.session !== req.session)
+  if (isDisconnected(open)) {
+    checkTakeover(req, open);
+    adopt(req, open);
+  } else if (open.conn !== req.conn || open.session !== req.session)
     throw new SmbError(STATUS_FILE_NOT_AVAILABLE, "the open lives on another channel");
   req.compound.fileId = { persistent: open.persistentId, volatile: open.volatileId };
   return { body: answer(entry.body, open, level) };

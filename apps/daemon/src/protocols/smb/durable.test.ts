@@ -222,4 +222,23 @@ describe("durable handles (MS-SMB2 3.3.5.9.6-3.3.5.9.12)", () => {
       S.STATUS_INVALID_PARAMETER,
     );
   });
+
+  it("a CREATE replay from another user with the same ClientGuid and CreateGuid cannot take a disconnected open", async () => {
+    const { c: a, id } = await loginTracked();
+    const name = `durable-${randomBytes(4).toString("hex")}`;
+    const body = createBody(name, { oplock: BATCH, contexts: dh2q(0, randomBytes(16)) });
+    expect((await a.send(C.SMB2_CREATE, body)).status).toBe(0);
+    await drop(id);
+    // Both GUIDs cross the wire in clear unless sealed: a peer that saw them replays the CREATE.
+    const bob = await SmbTestClient.connect(fx.h.port);
+    try {
+      await bob.negotiate([C.SMB2_DIALECT_300], C.SMB2_NEGOTIATE_SIGNING_ENABLED, 0, a.lastClientGuid!);
+      expect((await bob.sessionSetup(BOB.user, BOB.password)).status).toBe(0);
+      expect((await bob.treeConnect("export")).status).toBe(0);
+      const stolen = await bob.send(C.SMB2_CREATE, body, { flags: 0x20000000 }); // SMB2_FLAGS_REPLAY_OPERATION
+      expect(stolen.status).toBe(S.STATUS_ACCESS_DENIED);
+    } finally {
+      bob.close();
+    }
+  });
 });

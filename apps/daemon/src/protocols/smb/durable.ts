@@ -111,16 +111,14 @@ export function grantDurable(
   open: Open,
   d: DurableRequest,
   level: number,
-  answered: { action: number; allocation: bigint },
+  allocation: bigint,
 ): CreateContext | null {
   if (d.kind !== "open" || open.isDir || server.durableOpens.size >= MAX_DURABLE_OPENS) return null;
   const lease = level === SMB2_OPLOCK_LEVEL_LEASE && (open.holder?.state ?? 0) & SMB2_LEASE_HANDLE_CACHING;
   if (level !== SMB2_OPLOCK_LEVEL_BATCH && !lease) return null;
-  const { action: createAction, allocation } = answered;
   open.durable = {
     timeoutMs: d.timeoutMs,
     createGuid: d.createGuid,
-    createAction,
     allocation,
     scavenger: null,
   };
@@ -177,6 +175,7 @@ export async function purgeDisconnected(
   file: FileState,
   n: NewOpen,
 ): Promise<boolean> {
+  if (server.durableOpens.size === 0) return false;
   let deleted = false;
   for (const open of [...file.opens]) {
     if (!isDisconnected(open)) continue;
@@ -195,6 +194,17 @@ export async function purgeDisconnected(
 /** Thrown by CREATE's admission after purgeDisconnected deleted the file: the open is retried once. */
 export class RetryCreate extends Error {}
 
+/**
+ * Only the user who made a disconnected open may take it over, on the same share: by reconnect
+ * (DHnC/DH2C) or by a CREATE replay, whose GUIDs a peer may have seen on the wire.
+ */
+export function checkTakeover(req: SmbRequest, open: Open): void {
+  if (req.requireSession().principal?.username !== open.session.principal?.username)
+    throw new SmbError(STATUS_ACCESS_DENIED, "durable open of another user");
+  if (req.requireTree().share.name !== open.tree.share.name)
+    throw new SmbError(STATUS_OBJECT_NAME_NOT_FOUND, "durable open of another share");
+}
+
 /** Why a reconnect fails: the statuses Samba answers ([MS-SMB2] §3.3.5.9.7, §3.3.5.9.12). */
 function checkReconnect(
   req: SmbRequest,
@@ -206,11 +216,7 @@ function checkReconnect(
   const durable = open.durable!;
   if (d.createGuid && !durable.createGuid?.equals(d.createGuid))
     throw new SmbError(STATUS_OBJECT_NAME_NOT_FOUND, "CreateGuid differs");
-  const session = req.requireSession();
-  if (session.principal?.username !== open.session.principal?.username)
-    throw new SmbError(STATUS_ACCESS_DENIED, "durable open of another user");
-  if (req.requireTree().share.name !== open.tree.share.name)
-    throw new SmbError(STATUS_OBJECT_NAME_NOT_FOUND, "durable open of another share");
+  checkTakeover(req, open);
   const lease = open.holder?.lease ?? null;
   if (!cr.lease !== !lease || (lease && lease.id !== cr.leaseId))
     throw new SmbError(STATUS_OBJECT_NAME_NOT_FOUND, "lease differs from the durable open's");

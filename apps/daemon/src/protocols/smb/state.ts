@@ -168,8 +168,6 @@ export interface DurableState {
   timeoutMs: number;
   /** DH2Q's CreateGuid (null for a v1 durable open), checked by DH2C and replays. */
   createGuid: Buffer | null;
-  /** §2.2.14 CreateAction of the CREATE that made the open (a replay answers it again). */
-  createAction: number;
   /** The AllocationSize the CREATE answered (a reconnect answers it again). */
   allocation: bigint;
   /** The scavenger's timer while the open is disconnected (§3.3.2.x durable timer); else null. */

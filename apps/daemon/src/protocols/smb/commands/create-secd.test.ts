@@ -2,33 +2,11 @@ import { beforeEach, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import { sid } from "../info/security.ts";
 import * as S from "../ntstatus.ts";
-import { createBody, createContext, open } from "../testing/bodies.ts";
+import { createBody, createContext, daclSd, open } from "../testing/bodies.ts";
 import { useSmbHarness } from "../testing/fixture.ts";
 import { ALICE, BOB } from "../testing/harness.ts";
 import type { SmbTestClient } from "../testing/smb-client.ts";
 import { SmbWriter } from "../wire.ts";
-
-/** A self-relative security descriptor with only a DACL of allow (0) / deny (1) ACEs ([MS-DTYP] §2.4.6). */
-function daclSd(aces: [number, number, Buffer][]): Buffer {
-  const body = new SmbWriter();
-  for (const [type, mask, s] of aces)
-    body
-      .u8(type)
-      .u8(0)
-      .u16(8 + s.length)
-      .u32(mask)
-      .bytes(s);
-  const b = body.finish();
-  const w = new SmbWriter().u8(1).u8(0).u16(0x8004).u32(0).u32(0).u32(0).u32(20);
-  return w
-    .u8(2)
-    .u8(0)
-    .u16(8 + b.length)
-    .u16(aces.length)
-    .u16(0)
-    .bytes(b)
-    .finish();
-}
 
 describe("CREATE with a security descriptor (SecD)", () => {
   const smb = useSmbHarness();
@@ -43,13 +21,13 @@ describe("CREATE with a security descriptor (SecD)", () => {
 
   it("gives a created file the mode its DACL maps to, and leaves an opened one alone", async () => {
     const sd = daclSd([
-      [0, RWX, sid(22, 1, ALICE.uid)],
-      [0, C.FILE_READ_DATA, sid(22, 2, ALICE.gid)],
+      [0, 0, RWX, sid(22, 1, ALICE.uid)],
+      [0, 0, C.FILE_READ_DATA, sid(22, 2, ALICE.gid)],
     ]);
     const contexts = createContext("SecD", sd);
     await open(c, "secd.txt", { disposition: C.FILE_CREATE, contexts });
     expect(await mode("secd.txt")).toBe(0o740);
-    const other = createContext("SecD", daclSd([[0, RWX, sid(1, 0)]]));
+    const other = createContext("SecD", daclSd([[0, 0, RWX, sid(1, 0)]]));
     await open(c, "secd.txt", { disposition: C.FILE_OPEN_IF, contexts: other });
     expect(await mode("secd.txt")).toBe(0o740);
     await open(c, "secd-dir", { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE, contexts });
@@ -57,7 +35,7 @@ describe("CREATE with a security descriptor (SecD)", () => {
   });
 
   it("keeps the default mode for a DACL no mode expresses; refuses a malformed descriptor", async () => {
-    const foreign = createContext("SecD", daclSd([[0, RWX, sid(22, 1, BOB.uid)]]));
+    const foreign = createContext("SecD", daclSd([[0, 0, RWX, sid(22, 1, BOB.uid)]]));
     await open(c, "foreign.txt", { disposition: C.FILE_CREATE, contexts: foreign });
     expect(await mode("foreign.txt")).toBe(0o644);
     const bad = createContext("SecD", Buffer.alloc(8));

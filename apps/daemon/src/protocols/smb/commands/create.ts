@@ -280,9 +280,7 @@ function respond(
   const action = CREATE_ACTION[opened.action];
   // Samba makes no stream open durable.
   const durableContext =
-    a.stream === null
-      ? grantDurable(req.server, open, durable, grant.level, { action, allocation: alloc })
-      : null;
+    a.stream === null ? grantDurable(req.server, open, durable, grant.level, alloc) : null;
   if (durableContext) contexts.push(durableContext);
   return { body: createResponse(open, grant.level, opened.attr, action, contexts, alloc) };
 }

@@ -2,7 +2,15 @@ import { beforeEach, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import { sid } from "../info/security.ts";
 import * as S from "../ntstatus.ts";
-import { closeBody, createBody, open, renameInfo, setInfoBody, writeFile } from "../testing/bodies.ts";
+import {
+  closeBody,
+  createBody,
+  daclSd,
+  open,
+  renameInfo,
+  setInfoBody,
+  writeFile,
+} from "../testing/bodies.ts";
 import { useSmbHarness } from "../testing/fixture.ts";
 import { ALICE, BOB } from "../testing/harness.ts";
 import type { SmbTestClient } from "../testing/smb-client.ts";
@@ -118,30 +126,10 @@ describe("SET_INFO", () => {
   });
 
   it("a DACL sets the mode (owner only, WRITE_DAC needed); one a mode cannot express is NOT_SUPPORTED", async () => {
-    const dacl = (aces: [number, number, Buffer][]) => {
-      const body = new SmbWriter();
-      for (const [type, mask, s] of aces)
-        body
-          .u8(type)
-          .u8(0)
-          .u16(8 + s.length)
-          .u32(mask)
-          .bytes(s);
-      const b = body.finish();
-      const w = new SmbWriter().u8(1).u8(0).u16(0x8004).u32(0).u32(0).u32(0).u32(20);
-      return w
-        .u8(2)
-        .u8(0)
-        .u16(8 + b.length)
-        .u16(aces.length)
-        .u16(0)
-        .bytes(b)
-        .finish();
-    };
     const RW = C.FILE_READ_DATA | C.FILE_WRITE_DATA;
-    const sd = dacl([
-      [0, RW, sid(22, 1, ALICE.uid)],
-      [0, C.FILE_READ_DATA, sid(22, 2, ALICE.gid)],
+    const sd = daclSd([
+      [0, 0, RW, sid(22, 1, ALICE.uid)],
+      [0, 0, C.FILE_READ_DATA, sid(22, 2, ALICE.gid)],
     ]);
     const secure = (f: Parameters<typeof setInfoBody>[0], body: Buffer) =>
       c.send(C.SMB2_SET_INFO, setInfoBody(f, C.SMB2_0_INFO_SECURITY, 0, body, C.DACL_SECURITY_INFORMATION));
@@ -153,9 +141,9 @@ describe("SET_INFO", () => {
     const f = await open(c, "dacl.txt", { access: C.WRITE_DAC | C.READ_CONTROL });
     expect((await secure(f, sd)).status).toBe(0);
     expect(await mode()).toBe(0o640);
-    const deny = dacl([[1, C.FILE_READ_DATA, sid(1, 0)]]);
+    const deny = daclSd([[1, 0, C.FILE_READ_DATA, sid(1, 0)]]);
     expect((await secure(f, deny)).status).toBe(S.STATUS_NOT_SUPPORTED);
-    expect((await secure(f, dacl([[0, RW, sid(22, 1, BOB.uid)]]))).status).toBe(S.STATUS_NOT_SUPPORTED);
+    expect((await secure(f, daclSd([[0, 0, RW, sid(22, 1, BOB.uid)]]))).status).toBe(S.STATUS_NOT_SUPPORTED);
     expect((await secure(f, sd.subarray(0, 30))).status).toBe(S.STATUS_INVALID_PARAMETER);
     expect(await mode()).toBe(0o640);
     await c.send(C.SMB2_CLOSE, closeBody(f));
@@ -163,7 +151,7 @@ describe("SET_INFO", () => {
     const fh = (await smb.h.metadata.lookup(who, root(), "dacl.txt")).handle;
     await smb.h.metadata.setattr(who, fh, { uid: BOB.uid, gid: BOB.gid, mode: 0o666 });
     const g = await open(c, "dacl.txt", { access: C.WRITE_DAC | C.READ_CONTROL });
-    const bobs = dacl([[0, RW, sid(22, 1, BOB.uid)]]);
+    const bobs = daclSd([[0, 0, RW, sid(22, 1, BOB.uid)]]);
     expect((await secure(g, bobs)).status).toBe(S.STATUS_ACCESS_DENIED);
     expect(await mode()).toBe(0o666);
     await c.send(C.SMB2_CLOSE, closeBody(g));

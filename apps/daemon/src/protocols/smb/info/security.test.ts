@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FileAttr } from "../../../metadata/types.ts";
 import * as C from "../constants.ts";
-import { SmbWriter } from "../wire.ts";
+import { daclSd } from "../testing/bodies.ts";
 import {
   DaclNotRepresentable,
   MAX_DACL_ACES,
@@ -14,36 +14,6 @@ import {
 const ALL = C.OWNER_SECURITY_INFORMATION | C.GROUP_SECURITY_INFORMATION | C.DACL_SECURITY_INFORMATION;
 const owner = { uid: 1001, gid: 1002 };
 const attr = (mode: number) => ({ ...owner, mode }) as FileAttr;
-
-/** A self-relative SD with only a DACL of `aces` ([type, flags, mask, sid]); `null`: a NULL DACL. */
-function daclSd(aces: [number, number, number, Buffer][] | null): Buffer {
-  const w = new SmbWriter()
-    .u8(1)
-    .u8(0)
-    .u16(0x8004)
-    .u32(0)
-    .u32(0)
-    .u32(0)
-    .u32(aces ? 20 : 0);
-  if (!aces) return w.finish();
-  const body = new SmbWriter();
-  for (const [type, flags, mask, s] of aces)
-    body
-      .u8(type)
-      .u8(flags)
-      .u16(8 + s.length)
-      .u32(mask)
-      .bytes(s);
-  const b = body.finish();
-  return w
-    .u8(2)
-    .u8(0)
-    .u16(8 + b.length)
-    .u16(aces.length)
-    .u16(0)
-    .bytes(b)
-    .finish();
-}
 
 describe("security descriptors ↔ POSIX owner/group/mode", () => {
   it("encodes owner S-1-22-1-uid, group S-1-22-2-gid and a DACL of three allow ACEs (golden)", () => {

@@ -265,3 +265,33 @@ export function cancelFrame(asyncId: bigint): Buffer {
   t.writeUInt32BE(msg.length);
   return Buffer.concat([t, msg]);
 }
+
+/** [MS-DTYP] §2.4.6: a self-relative SD with only a DACL of `aces` ([type, flags, mask, sid]); `null`: a NULL DACL. */
+export function daclSd(aces: [number, number, number, Buffer][] | null): Buffer {
+  const w = new SmbWriter()
+    .u8(1)
+    .u8(0)
+    .u16(0x8004)
+    .u32(0)
+    .u32(0)
+    .u32(0)
+    .u32(aces ? 20 : 0);
+  if (!aces) return w.finish();
+  const body = new SmbWriter();
+  for (const [type, flags, mask, s] of aces)
+    body
+      .u8(type)
+      .u8(flags)
+      .u16(8 + s.length)
+      .u32(mask)
+      .bytes(s);
+  const b = body.finish();
+  return w
+    .u8(2)
+    .u8(0)
+    .u16(8 + b.length)
+    .u16(aces.length)
+    .u16(0)
+    .bytes(b)
+    .finish();
+}

@@ -186,12 +186,13 @@ export class SmbTestClient {
     dialects: number[] = [C.SMB2_DIALECT_210],
     securityMode = C.SMB2_NEGOTIATE_SIGNING_ENABLED,
     capabilities = 0,
+    clientGuid: Buffer = randomBytes(16),
   ): Promise<SmbResponse> {
     const w = new SmbWriter();
     const has311 = dialects.includes(C.SMB2_DIALECT_311);
     const ctxOffset = 64 + 36 + dialects.length * 2;
     const aligned = (ctxOffset + 7) & ~7;
-    this.lastClientGuid = randomBytes(16);
+    this.lastClientGuid = clientGuid;
     w.u16(36).u16(dialects.length).u16(securityMode).u16(0).u32(capabilities).bytes(this.lastClientGuid);
     w.u32(has311 ? aligned : 0)
       .u16(has311 ? 1 : 0)
