@@ -8,12 +8,16 @@ import { DefaultPayloadService } from "../apps/daemon/src/payload/service.ts";
 export const BENCH_SHARE = "/o";
 
 /** fs block store + WAL in `dir`, or (`memory`) a memory store and no WAL; a 1 GiB cache. */
-export async function benchPayloadService(dir: string, memory: boolean): Promise<DefaultPayloadService> {
+export async function benchPayloadService(
+  dir: string,
+  memory: boolean,
+  transferConcurrency = 4,
+): Promise<DefaultPayloadService> {
   const svc = new DefaultPayloadService({
     logger: pino({ level: "warn" }),
     cacheSizeBytes: 1024 * 1024 * 1024,
     walDir: memory ? null : path.join(dir, "wal"),
-    transferConcurrency: 4,
+    transferConcurrency,
   });
   const store = memory ? new MemoryBlockStore() : await new FsBlockStore(path.join(dir, "b")).open();
   await svc.addShare(BENCH_SHARE, store);

@@ -21,6 +21,8 @@ export class PayloadState {
    * is known empty (no download). Cleared when an entry is forgotten (it may have been stored).
    */
   fresh = false;
+  /** An upload of this payload has started since this state began: the store may hold its blocks. */
+  uploaded = false;
   /** Reads and writes in progress that hold this state across an await. */
   pins = 0;
   private uploadsIdleWaiters: (() => void)[] = [];
@@ -41,12 +43,21 @@ export class PayloadState {
     );
   }
 
+  /**
+   * The block store holds nothing of this payload: it was new when this state began (`fresh`) and
+   * none of its blocks has been put since. GC then has nothing to list or delete.
+   */
+  get neverStored(): boolean {
+    return this.fresh && !this.uploaded;
+  }
+
   get gcPending(): boolean {
     return this.gcBoundary !== null || this.gcRunning !== null;
   }
 
   uploadStarted(): void {
     this.uploadsInFlight++;
+    this.uploaded = true;
   }
 
   uploadSettled(): void {

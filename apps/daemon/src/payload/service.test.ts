@@ -113,6 +113,35 @@ describe("DefaultPayloadService", () => {
     expect(await listKeys(store)).toEqual(["keep/chunk-0/block-0"]);
   });
 
+  it("GC of a file the store never held (removed or truncated before any upload) lists nothing", async () => {
+    const svc = service({ idleUploadMs: 60_000 });
+    const store = new FaultyBlockStore(new MemoryBlockStore());
+    await svc.addShare(S, store);
+    svc.created(S, "empty"); // created and removed before any write
+    svc.created(S, "small"); // a small file that lives in the cache only
+    await svc.writeAt(S, "small", 0, bytes(4096, 6));
+    svc.created(S, "cut");
+    await svc.writeAt(S, "cut", 0, bytes(8192, 7));
+    await svc.truncate(S, "cut", 100);
+    await svc.delete(S, "empty");
+    await svc.delete(S, "small");
+    // A file whose blocks were put: its GC lists the store (the count below sees list calls).
+    svc.created(S, "stored");
+    await svc.writeAt(S, "stored", 0, bytes(4 * MiB, 8));
+    await waitFor(async () => (await listKeys(store.inner, "stored/")).length === 1, "stored uploaded");
+    await svc.delete(S, "stored");
+    // The truncated file's block is put after its GC (which rescheduled it).
+    const left = async () => (await listKeys(store.inner)).join();
+    await waitFor(async () => (await left()) === "cut/chunk-0/block-0", "gc of the stored file");
+    expect(store.lists).toBe(1);
+    expect(store.deletes).toBe(1);
+    expect(
+      (await svc.readAt(S, "cut", 0, 200)).equals(
+        Buffer.concat([bytes(8192, 7).subarray(0, 100), Buffer.alloc(100)]),
+      ),
+    ).toBe(true);
+  });
+
   it("evicts clean data LRU-first when the cache is full and still reads everything back", async () => {
     const svc = service({ cacheSizeBytes: 8 * MiB });
     const store = new MemoryBlockStore();

@@ -23,6 +23,7 @@ import path from "node:path";
 import { FsError } from "../../domain/errors.ts";
 import type { BlockStore, BlockStoreHealth, BlockWriteOptions } from "../types.ts";
 import { skipBytes } from "../wal/io.ts";
+import { IoGate } from "./io-gate.ts";
 import { assertBlockKey } from "./keys.ts";
 
 const TEMP_PREFIX = ".tmp-";
@@ -32,6 +33,13 @@ export const UNSYNCED_DIRS_MAX = 16_384;
 const KNOWN_DIRS_MAX = 65_536;
 /** A put whose directory a concurrent delete pruned makes it again, at most this often. */
 const PUT_MKDIR_ATTEMPTS_MAX = 3;
+/**
+ * Puts and deletes in flight at once. Each holds a libuv threadpool thread per step (4 threads by
+ * default); the rest stay free for requests' WAL appends, fdatasyncs and block reads, so a burst
+ * of uploads never queues them (docs/payload.md "Background work"). Two keep the disk busy: more
+ * made a 1 GiB burst no faster and a 4 KiB write's p99 during it 3-5x worse (bench/payload-latency.ts).
+ */
+export const FS_STORE_WRITES_MAX = 2;
 /** iovecs per writev (Linux IOV_MAX is 1024). */
 const WRITEV_BUFFERS_MAX = 1024;
 
@@ -68,6 +76,7 @@ async function writeAll(fh: fsp.FileHandle, parts: readonly Buffer[]): Promise<v
 export class FsBlockStore implements BlockStore {
   readonly type = "fs";
   private readonly knownDirs = new Set<string>();
+  private readonly writes = new IoGate(FS_STORE_WRITES_MAX);
   /** Directories changed (rename, unlink) by deferSync calls and not fsynced since. */
   private unsyncedDirs = new Set<string>();
   /** The flush in progress: a later flush waits for it (it holds what it took from the sets). */
@@ -96,6 +105,15 @@ export class FsBlockStore implements BlockStore {
   /** One writev of the parts into the temp file: the engine's adopted write buffers, no copy. */
   async putv(key: string, parts: readonly Buffer[], opts?: BlockWriteOptions): Promise<void> {
     const file = this.pathOf(key);
+    return this.writes.run(() => this.putFile(key, file, parts, opts));
+  }
+
+  private async putFile(
+    key: string,
+    file: string,
+    parts: readonly Buffer[],
+    opts?: BlockWriteOptions,
+  ): Promise<void> {
     const dir = path.dirname(file);
     const defer = this.canDefer(opts);
     const tmp = path.join(dir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
@@ -173,6 +191,10 @@ export class FsBlockStore implements BlockStore {
 
   async delete(key: string, opts?: BlockWriteOptions): Promise<void> {
     const file = this.pathOf(key);
+    return this.writes.run(() => this.deleteFile(key, file, opts));
+  }
+
+  private async deleteFile(key: string, file: string, opts?: BlockWriteOptions): Promise<void> {
     let changed: string;
     try {
       await fsp.unlink(file);

@@ -16,6 +16,7 @@ export class FaultyBlockStore implements BlockStore {
   /** Probability that a put or delete fails (a flaky store); reads never fail here. */
   flakiness = 0;
   flushes = 0;
+  lists = 0;
   private gate: Promise<void> | null = null;
   private openGate: (() => void) | null = null;
   private flushGate: Promise<void> | null = null;
@@ -93,6 +94,7 @@ export class FaultyBlockStore implements BlockStore {
   }
 
   list(prefix: string): AsyncIterable<string> {
+    this.lists++;
     return this.inner.list(prefix);
   }
 

@@ -52,7 +52,7 @@ async function runGc(engine: PayloadEngine, p: PayloadState): Promise<void> {
           () =>
             engine.sharedMode !== null
               ? engine.sharedMode.truncate(p, boundary)
-              : deleteFrom(engine, p.id, boundary),
+              : deleteFrom(engine, p, boundary),
           Number.POSITIVE_INFINITY,
           cancelled,
         ),
@@ -66,7 +66,11 @@ async function runGc(engine: PayloadEngine, p: PayloadState): Promise<void> {
   }
 }
 
-async function deleteFrom(engine: PayloadEngine, payloadId: string, boundary: number): Promise<void> {
+async function deleteFrom(engine: PayloadEngine, p: PayloadState, boundary: number): Promise<void> {
+  // A new file removed or truncated before any upload (a small file that lived in the cache): no
+  // list of the store, which on an fs store is a readdir per directory level.
+  if (p.neverStored) return;
+  const payloadId = p.id;
   const doomed: string[] = [];
   for await (const key of engine.store.list(payloadPrefix(payloadId))) {
     if (parseBlockIndex(key) >= boundary && key.startsWith(payloadPrefix(payloadId))) doomed.push(key);

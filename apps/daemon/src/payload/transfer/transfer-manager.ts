@@ -16,6 +16,8 @@ export const BACKOFF_MAX_MS = 5_000;
 /** Queued jobs per lane, at most; beyond it enqueuers still queue (callers bound their own work). */
 export const TRANSFER_QUEUE_WARN_DEPTH = 10_000;
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 interface Job {
   run: () => Promise<unknown>;
   resolve: (v: unknown) => void;
@@ -52,9 +54,14 @@ export class TransferManager {
     return this.enqueue(this.downloads, () => this.retrying(run, DOWNLOAD_ATTEMPTS_MAX), !prefetch);
   }
 
-  /** Background work (upload, GC) in the upload lane; `run` retries its store calls via retry(). */
+  /**
+   * Background work (upload, GC) in the upload lane; `run` retries its store calls via retry().
+   * Each job starts on a later event-loop turn: a store that answers at once (memory) would
+   * otherwise run a backlog of uploads back to back in one chain of microtasks, a 4 MiB copy
+   * each, and no request would be read meanwhile (docs/payload.md "Background work").
+   */
   background(run: () => Promise<void>): Promise<void> {
-    return this.enqueue(this.uploads, run, false);
+    return this.enqueue(this.uploads, () => nextTurn().then(run), false);
   }
 
   /** Retries a store call with backoff until it succeeds, or `attempts` run out, or we close. */
