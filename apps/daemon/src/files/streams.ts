@@ -48,14 +48,17 @@ function toWcc(attr: FileAttr): WccAttr {
   return { size: attr.size, mtime: attr.mtime, ctime: attr.ctime };
 }
 
-/** The file's named streams with their sizes, in name order. */
-export async function streams(d: DataDeps, f: FileCall): Promise<StreamInfo[]> {
-  const all = await d.metadata.namedAttrs(f.handle, "stream");
-  return all.map((s) => ({ name: s.name, size: s.value.length }));
+/** The file's named streams with their sizes, in name order (their values are not read). */
+export function streams(d: DataDeps, f: FileCall): Promise<StreamInfo[]> {
+  return d.metadata.namedAttrSizes(f.handle, "stream");
 }
 
-/** The stored spelling of `name` on the file (case-insensitive), or null if it has no such stream. */
-export async function findStream(d: DataDeps, f: FileCall, name: string): Promise<StreamInfo | null> {
+/**
+ * The stored spelling of `name` on the file, or null if it has no such stream. Names compare
+ * case-insensitively (as NTFS, Unicode-aware), so the match runs over the listed names rather
+ * than as a store key; values are not read.
+ */
+async function findStream(d: DataDeps, f: FileCall, name: string): Promise<StreamInfo | null> {
   const lower = name.toLowerCase();
   return (await streams(d, f)).find((s) => s.name.toLowerCase() === lower) ?? null;
 }

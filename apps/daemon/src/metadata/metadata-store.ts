@@ -17,9 +17,9 @@
  * Records returned are values the caller must not mutate (typed `Readonly`); write a new object.
  */
 import type { SharedContentStore } from "../domain/block-map.ts";
-import type { FileType, NamedAttr, NamedAttrKind, Timespec } from "./types.ts";
+import type { FileType, NamedAttr, NamedAttrKind, NamedAttrSize, Timespec } from "./types.ts";
 
-export type { NamedAttr, NamedAttrKind };
+export type { NamedAttr, NamedAttrKind, NamedAttrSize };
 
 export type Awaitable<T> = T | Promise<T>;
 
@@ -100,6 +100,8 @@ export interface MetadataTx {
   getNamedAttr(id: bigint, kind: NamedAttrKind, name: string): Awaitable<Buffer | undefined>;
   /** Every named attribute of `kind` on the inode, in name order. */
   listNamedAttrs(id: bigint, kind: NamedAttrKind): Awaitable<NamedAttr[]>;
+  /** The names and value lengths of `kind` on the inode, in name order, without reading the values. */
+  listNamedAttrSizes(id: bigint, kind: NamedAttrKind): Awaitable<NamedAttrSize[]>;
   /** Inserts or replaces `(kind, name)` on the inode. */
   putNamedAttr(id: bigint, kind: NamedAttrKind, name: string, value: Buffer): Awaitable<void>;
   /** ENOENT if `(kind, name)` does not exist on the inode. */

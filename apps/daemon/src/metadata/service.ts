@@ -15,7 +15,7 @@ import { commitWrite, prepareRead, prepareWrite, reap, release, retain } from ".
 import { fsstat, shareUsage } from "./ops/fsstat.ts";
 import { access, lookup, readlink } from "./ops/inspect.ts";
 import { link } from "./ops/link.ts";
-import { changeNamedAttr, namedAttr, namedAttrs } from "./ops/named-attrs.ts";
+import { changeNamedAttr, namedAttr, namedAttrSizes, namedAttrs } from "./ops/named-attrs.ts";
 import { type PayloadFile, sharePayloads } from "./ops/payloads.ts";
 import { readdir } from "./ops/readdir.ts";
 import { remove, rmdir } from "./ops/remove.ts";
@@ -34,6 +34,7 @@ import type {
   NamedAttr,
   NamedAttrChange,
   NamedAttrKind,
+  NamedAttrSize,
   Orphan,
   ReaddirResult,
   RemoveResult,
@@ -243,6 +244,10 @@ export class DefaultMetadataService implements MetadataService {
 
   namedAttrs(handle: Buffer, kind: NamedAttrKind): Promise<NamedAttr[]> {
     return namedAttrs(this.core, handle, kind);
+  }
+
+  namedAttrSizes(handle: Buffer, kind: NamedAttrKind): Promise<NamedAttrSize[]> {
+    return namedAttrSizes(this.core, handle, kind);
   }
 
   changeNamedAttr(

@@ -65,6 +65,12 @@ export interface NamedAttr {
   value: Buffer;
 }
 
+/** A named attribute's name and value length, listed without reading the values. */
+export interface NamedAttrSize {
+  name: string;
+  size: number;
+}
+
 /** A change to one named attribute, applied in one transaction. */
 export type NamedAttrChange =
   /** Creates it empty; EEXIST if it exists. */
@@ -269,6 +275,8 @@ export interface MetadataService {
   namedAttr(caller: Caller, handle: Buffer, kind: NamedAttrKind, name: string): Promise<Buffer>;
   /** Every named stream or EA of the file, in name order. */
   namedAttrs(handle: Buffer, kind: NamedAttrKind): Promise<NamedAttr[]>;
+  /** The names and sizes of the file's named streams or EAs, in name order (values not read). */
+  namedAttrSizes(handle: Buffer, kind: NamedAttrKind): Promise<NamedAttrSize[]>;
   /**
    * Changes one named stream or EA (write permission, within metadata/ops/named-attrs.ts limits:
    * EFBIG for a stream too large, ENOSPC for too many or EAs over their total); returns

@@ -9,7 +9,7 @@ import { FsError } from "../../domain/errors.ts";
 import { mustExist, type Rec, type ServiceCore, type ShareState } from "../core.ts";
 import type { MetadataTx } from "../metadata-store.ts";
 import { isOwnerOrRoot, mayAccess, R, W } from "../permissions.ts";
-import type { Caller, NamedAttr, NamedAttrChange, NamedAttrKind } from "../types.ts";
+import type { Caller, NamedAttr, NamedAttrChange, NamedAttrKind, NamedAttrSize } from "../types.ts";
 
 /** Named streams one file may have (the default data stream not counted). */
 export const STREAMS_PER_FILE_MAX = 32;
@@ -57,15 +57,28 @@ export async function namedAttr(
 }
 
 /** Every named attribute of `kind` on the file, in name order (no permission needed to list). */
-export async function namedAttrs(
+export function namedAttrs(core: ServiceCore, handle: Buffer, kind: NamedAttrKind): Promise<NamedAttr[]> {
+  return listing(core, handle, (tx, id) => tx.listNamedAttrs(id, kind));
+}
+
+/** The names and sizes of `kind` on the file, in name order, without reading the values. */
+export function namedAttrSizes(
   core: ServiceCore,
   handle: Buffer,
   kind: NamedAttrKind,
-): Promise<NamedAttr[]> {
+): Promise<NamedAttrSize[]> {
+  return listing(core, handle, (tx, id) => tx.listNamedAttrSizes(id, kind));
+}
+
+async function listing<T>(
+  core: ServiceCore,
+  handle: Buffer,
+  list: (tx: MetadataTx, id: bigint) => T | Promise<T>,
+): Promise<T> {
   const t = core.target(handle);
   return t.share.store.transaction(async (tx) => {
     mustExist(await tx.getInode(t.id), t.share);
-    return tx.listNamedAttrs(t.id, kind);
+    return list(tx, t.id);
   });
 }
 
@@ -121,11 +134,11 @@ async function checkLimits(
   isNew: boolean,
 ): Promise<void> {
   if (!isNew && kind === "stream") return;
-  const all = await tx.listNamedAttrs(id, kind);
+  const all = await tx.listNamedAttrSizes(id, kind);
   if (isNew && all.length >= COUNT_MAX[kind]) throw new FsError("ENOSPC", `too many ${kind}s on the file`);
   if (kind !== "ea") return;
   const others = all.filter((a) => a.name !== name);
-  const bytes = others.reduce((n, a) => n + a.name.length + a.value.length, name.length + next.length);
+  const bytes = others.reduce((n, a) => n + a.name.length + a.size, name.length + next.length);
   if (bytes > EA_BYTES_PER_FILE_MAX) throw new FsError("ENOSPC", "extended attributes too large");
 }
 

@@ -202,6 +202,8 @@ export class MemoryMetadataStore implements MetadataStore {
     },
     getNamedAttr: (id, kind, name) => this.named.get(id)?.get(`${kind}:${name}`),
     listNamedAttrs: (id, kind) => this.listNamed(id, kind),
+    listNamedAttrSizes: (id, kind) =>
+      this.listNamed(id, kind).map((a) => ({ name: a.name, size: a.value.length })),
     putNamedAttr: (id, kind, name, value) => this.setNamed(id, `${kind}:${name}`, Buffer.from(value)),
     deleteNamedAttr: (id, kind, name) => {
       if (this.named.get(id)?.get(`${kind}:${name}`) === undefined) throw new FsError("ENOENT", name);

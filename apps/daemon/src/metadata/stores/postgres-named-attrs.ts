@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import { FsError } from "../../domain/errors.ts";
-import type { MetadataTx, NamedAttr } from "../metadata-store.ts";
+import type { MetadataTx, NamedAttr, NamedAttrSize } from "../metadata-store.ts";
 
 type Queryable = Pick<pg.PoolClient, "query">;
 
@@ -19,6 +19,9 @@ CREATE TABLE IF NOT EXISTS dfs_named_attrs (
 const Q = {
   get: "SELECT value FROM dfs_named_attrs WHERE inode = $1 AND kind = $2 AND name = $3",
   list: 'SELECT name, value FROM dfs_named_attrs WHERE inode = $1 AND kind = $2 ORDER BY name COLLATE "C"',
+  sizes:
+    "SELECT name, length(value) AS size FROM dfs_named_attrs WHERE inode = $1 AND kind = $2 " +
+    'ORDER BY name COLLATE "C"',
   put:
     "INSERT INTO dfs_named_attrs (inode, kind, name, value) VALUES ($1, $2, $3, $4) " +
     "ON CONFLICT (inode, kind, name) DO UPDATE SET value = excluded.value",
@@ -32,13 +35,17 @@ function run(db: Queryable, name: keyof typeof Q, values: unknown[]): Promise<pg
   return db.query({ name: `dfs_named_${name}`, text, values: v });
 }
 
-type NamedAttrOps = Pick<MetadataTx, "getNamedAttr" | "listNamedAttrs" | "putNamedAttr" | "deleteNamedAttr">;
+type NamedAttrOps = Pick<
+  MetadataTx,
+  "getNamedAttr" | "listNamedAttrs" | "listNamedAttrSizes" | "putNamedAttr" | "deleteNamedAttr"
+>;
 
 /** The MetadataTx named-attribute methods over the transaction's connection. */
 export function namedAttrOps(c: Queryable): NamedAttrOps {
   return {
     getNamedAttr: async (id, kind, name) => (await run(c, "get", [id, kind, name])).rows[0]?.value,
     listNamedAttrs: async (id, kind) => (await run(c, "list", [id, kind])).rows as NamedAttr[],
+    listNamedAttrSizes: async (id, kind) => (await run(c, "sizes", [id, kind])).rows as NamedAttrSize[],
     putNamedAttr: async (id, kind, name, value) => {
       await run(c, "put", [id, kind, name, value]);
     },

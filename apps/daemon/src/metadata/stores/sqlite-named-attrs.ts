@@ -4,7 +4,7 @@
  */
 import type Database from "better-sqlite3";
 import { FsError } from "../../domain/errors.ts";
-import type { NamedAttr, NamedAttrKind } from "../metadata-store.ts";
+import type { NamedAttr, NamedAttrKind, NamedAttrSize } from "../metadata-store.ts";
 
 export const NAMED_ATTRS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS named_attrs (
@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS named_attrs (
 export class SqliteNamedAttrs {
   private readonly get: Database.Statement;
   private readonly list: Database.Statement;
+  private readonly listSizes: Database.Statement;
   private readonly put: Database.Statement;
   private readonly del: Database.Statement;
   private readonly delAll: Database.Statement;
@@ -24,6 +25,9 @@ export class SqliteNamedAttrs {
     db.exec(NAMED_ATTRS_SCHEMA);
     this.get = db.prepare("SELECT value FROM named_attrs WHERE inode = ? AND kind = ? AND name = ?");
     this.list = db.prepare("SELECT name, value FROM named_attrs WHERE inode = ? AND kind = ? ORDER BY name");
+    this.listSizes = db.prepare(
+      "SELECT name, length(value) AS size FROM named_attrs WHERE inode = ? AND kind = ? ORDER BY name",
+    );
     this.put = db.prepare(
       "INSERT INTO named_attrs (inode, kind, name, value) VALUES (?, ?, ?, ?) " +
         "ON CONFLICT (inode, kind, name) DO UPDATE SET value = excluded.value",
@@ -38,6 +42,10 @@ export class SqliteNamedAttrs {
 
   all(id: bigint, kind: NamedAttrKind): NamedAttr[] {
     return this.list.all(id, kind) as NamedAttr[];
+  }
+
+  sizes(id: bigint, kind: NamedAttrKind): NamedAttrSize[] {
+    return this.listSizes.all(id, kind) as NamedAttrSize[];
   }
 
   write(id: bigint, kind: NamedAttrKind, name: string, value: Buffer): void {

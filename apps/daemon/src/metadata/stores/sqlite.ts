@@ -360,6 +360,7 @@ export class SqliteMetadataStore implements MetadataStore {
     },
     getNamedAttr: (id, kind, name) => this.named.read(id, kind, name),
     listNamedAttrs: (id, kind) => this.named.all(id, kind),
+    listNamedAttrSizes: (id, kind) => this.named.sizes(id, kind),
     putNamedAttr: (id, kind, name, value) => {
       this.inBatch();
       this.named.write(id, kind, name, value);

@@ -2,11 +2,14 @@
  * SMB2_CREATE_CONTEXT lists ([MS-SMB2] §2.2.13.2, §2.2.14.2). Contexts the server does not
  * understand are ignored (§3.3.5.9); it answers MxAc (maximal access) and QFid (on-disk id).
  */
+import { SMB2_HEADER_SIZE } from "./constants.ts";
 import { STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
 import { SmbError } from "./status.ts";
 import { SmbReader, SmbWriter } from "./wire.ts";
 
 export const MAX_CREATE_CONTEXTS = 32;
+/** §2.2.14 CREATE response up to CreateContextsOffset: StructureSize … FileId. */
+const CREATE_RESPONSE_HEAD_BYTES = 80;
 
 export interface CreateContext {
   name: string;
@@ -64,5 +67,23 @@ export function encodeCreateContexts(list: CreateContext[]): Buffer {
       w.patchU32(start, w.length - start);
     }
   });
+  return w.finish();
+}
+
+/** A CREATE response ([MS-SMB2] §2.2.14) before encoding: its fixed fields, then its contexts. */
+export interface CreateResponse {
+  /** StructureSize through FileId (80 bytes). */
+  head: Buffer;
+  contexts: CreateContext[];
+}
+
+/** The CREATE response body: `head`, CreateContextsOffset/Length, the contexts. */
+export function createResponseBody(r: CreateResponse): Buffer {
+  const ctx = encodeCreateContexts(r.contexts);
+  const w = new SmbWriter(CREATE_RESPONSE_HEAD_BYTES + 8 + ctx.length);
+  w.bytes(r.head)
+    .u32(ctx.length ? SMB2_HEADER_SIZE + CREATE_RESPONSE_HEAD_BYTES + 8 : 0)
+    .u32(ctx.length)
+    .bytes(ctx);
   return w.finish();
 }

@@ -6,8 +6,7 @@
  * STATUS_FILE_NOT_AVAILABLE, and the same CreateGuid without the replay flag
  * STATUS_DUPLICATE_OBJECTID while its open lives.
  */
-import { SMB2_HEADER_SIZE } from "./constants.ts";
-import { type CreateContext, encodeCreateContexts, parseCreateContexts } from "./create-contexts.ts";
+import { type CreateContext, type CreateResponse, createResponseBody } from "./create-contexts.ts";
 import { adopt, checkTakeover } from "./durable.ts";
 import { parseLeaseRequest, SMB2_OPLOCK_LEVEL_BATCH } from "./leases.ts";
 import { STATUS_ACCESS_DENIED } from "./ntstatus.ts";
@@ -19,20 +18,17 @@ import { SmbError } from "./status.ts";
 const SMB2_FLAGS_REPLAY_OPERATION = 0x20000000;
 const STATUS_DUPLICATE_OBJECTID = 0xc000022a;
 const STATUS_FILE_NOT_AVAILABLE = 0xc0000467;
-/** §2.2.14 CREATE response up to its create contexts (StructureSize 89 less the buffer byte). */
-const CREATE_RESPONSE_FIXED_BYTES = 88;
 /** Replay entries server-wide; past this, DH2Q opens are made without one. */
-export const MAX_REPLAY_ENTRIES = 16384;
+const MAX_REPLAY_ENTRIES = 16384;
 
 /**
  * The first CREATE's response for a replay asking for oplock `level`: as Samba answers it, an
  * oplock open reports the level the replay asks for (and DH2Q only with a batch one), a lease
  * open its lease's current state.
  */
-function answer(first: Buffer, open: Open, level: number): Buffer {
-  const body = Buffer.from(first);
-  const msg = Buffer.concat([Buffer.alloc(SMB2_HEADER_SIZE), body]);
-  let contexts = parseCreateContexts(msg, body.readUInt32LE(80), body.readUInt32LE(84));
+function answer(first: CreateResponse, open: Open, level: number): Buffer {
+  const head = Buffer.from(first.head);
+  let contexts = first.contexts;
   const h = open.holder;
   if (h?.lease) {
     contexts = contexts.map((c) => {
@@ -42,20 +38,17 @@ function answer(first: Buffer, open: Open, level: number): Buffer {
       return { name: c.name, data };
     });
   } else {
-    body[2] = level;
+    head[2] = level;
     if (level !== SMB2_OPLOCK_LEVEL_BATCH) contexts = contexts.filter((c) => c.name !== "DH2Q");
   }
-  const encoded = encodeCreateContexts(contexts);
-  const fixed = body.subarray(0, CREATE_RESPONSE_FIXED_BYTES);
-  fixed.writeUInt32LE(encoded.length ? SMB2_HEADER_SIZE + CREATE_RESPONSE_FIXED_BYTES : 0, 80);
-  fixed.writeUInt32LE(encoded.length, 84);
-  return Buffer.concat([fixed, encoded]);
+  return createResponseBody({ head, contexts });
 }
 
 /** The open an earlier CREATE with this CreateGuid made, answered again. */
 function replayed(req: SmbRequest, entry: ReplayEntry, contexts: CreateContext[], level: number): Reply {
   const open = entry.open;
-  if (!open || !entry.body) throw new SmbError(STATUS_FILE_NOT_AVAILABLE, "the CREATE is still in progress");
+  if (!open || !entry.response)
+    throw new SmbError(STATUS_FILE_NOT_AVAILABLE, "the CREATE is still in progress");
   // A replay with a lease must name the lease the open holds (Samba answers ACCESS_DENIED).
   const lease = parseLeaseRequest(contexts, true);
   const held = open.holder?.lease ?? null;
@@ -67,7 +60,7 @@ function replayed(req: SmbRequest, entry: ReplayEntry, contexts: CreateContext[]
   } else if (open.conn !== req.conn || open.session !== req.session)
     throw new SmbError(STATUS_FILE_NOT_AVAILABLE, "the open lives on another channel");
   req.compound.fileId = { persistent: open.persistentId, volatile: open.volatileId };
-  return { body: answer(entry.body, open, level) };
+  return { body: answer(entry.response, open, level) };
 }
 
 /**
@@ -79,7 +72,7 @@ export async function replayableCreate(
   guid: Buffer,
   contexts: CreateContext[],
   level: number,
-  create: () => Promise<Reply>,
+  create: () => Promise<CreateResponse>,
 ): Promise<Reply> {
   const cache = req.server.replayCache;
   const key = `${req.conn.clientGuid.toString("hex")}:${guid.toString("hex")}`;
@@ -87,24 +80,22 @@ export async function replayableCreate(
   const replay = (req.header.Flags & SMB2_FLAGS_REPLAY_OPERATION) !== 0;
   if (entry && replay) return replayed(req, entry, contexts, level);
   if (entry) throw new SmbError(STATUS_DUPLICATE_OBJECTID, "CreateGuid in use");
-  if (cache.size >= MAX_REPLAY_ENTRIES) return create();
-  const pending: ReplayEntry = { open: null, body: null };
+  if (cache.size >= MAX_REPLAY_ENTRIES) return { body: createResponseBody(await create()) };
+  const pending: ReplayEntry = { open: null, response: null };
   cache.set(key, pending);
-  let reply: Reply;
+  let response: CreateResponse;
   try {
-    reply = await create();
+    response = await create();
   } catch (e) {
     if (cache.get(key) === pending) cache.delete(key);
     throw e;
   }
   const id = req.compound.fileId;
   const open = id ? req.conn.opens.get(id.volatile) : undefined;
-  if (!open) {
-    cache.delete(key);
-    return reply;
-  }
-  pending.open = open;
-  pending.body = Buffer.from(reply.body);
-  open.replayKey = key;
-  return reply;
+  if (open) {
+    pending.open = open;
+    pending.response = response;
+    open.replayKey = key;
+  } else cache.delete(key);
+  return { body: createResponseBody(response) };
 }

@@ -31,12 +31,12 @@ import { SmbError } from "./status.ts";
 import { SmbReader, SmbWriter } from "./wire.ts";
 
 /** DHnQ opens live this long after their connection (Samba's 16 minutes; v1 names no timeout). */
-export const DURABLE_V1_TIMEOUT_MS = 16 * 60 * 1000;
+const DURABLE_V1_TIMEOUT_MS = 16 * 60 * 1000;
 /** DH2Q with Timeout 0 gets Windows 2012's (and Samba's) 60 s; a larger request is capped at 300 s. */
-export const DURABLE_V2_DEFAULT_TIMEOUT_MS = 60_000;
-export const DURABLE_V2_MAX_TIMEOUT_MS = 300_000;
+const DURABLE_V2_DEFAULT_TIMEOUT_MS = 60_000;
+const DURABLE_V2_MAX_TIMEOUT_MS = 300_000;
 /** Durable opens server-wide; past this, new opens are granted without durability. */
-export const MAX_DURABLE_OPENS = 16384;
+const MAX_DURABLE_OPENS = 16384;
 
 const DHNQ = "DHnQ";
 const DHNC = "DHnC";
@@ -157,7 +157,7 @@ async function scavenge(server: SmbServerState, open: Open): Promise<void> {
 }
 
 /** The new open purgeDisconnected weighs against disconnected ones. */
-export interface NewOpen {
+interface NewOpen {
   access: number;
   share: number;
   overwrite: boolean;
@@ -255,7 +255,7 @@ export function adopt(req: SmbRequest, open: Open): void {
   req.compound.fileId = { persistent: open.persistentId, volatile: open.volatileId };
 }
 
-export interface Reconnected {
+interface Reconnected {
   open: Open;
   attr: FileAttr;
   /** The oplock level to answer (SMB2_OPLOCK_LEVEL_LEASE with a lease). */

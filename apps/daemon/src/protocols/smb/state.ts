@@ -10,6 +10,7 @@ import type { FileCall } from "../../files/types.ts";
 import type { Caller } from "../../metadata/types.ts";
 import type { AdapterContext } from "../adapter.ts";
 import type { SessionCipher } from "./auth/encryption.ts";
+import type { CreateResponse } from "./create-contexts.ts";
 import type { Smb2Header } from "./header.ts";
 import type { Sealer } from "./reply-writer.ts";
 import type { RpcPipe } from "./rpc/pipe.ts";
@@ -158,8 +159,8 @@ export interface Open {
 /** A DH2Q CREATE by ClientGuid + CreateGuid (create-replay.ts): pending until its open exists. */
 export interface ReplayEntry {
   open: Open | null;
-  /** The CREATE response body, answered again to a replay. */
-  body: Buffer | null;
+  /** The CREATE response, answered again to a replay. */
+  response: CreateResponse | null;
 }
 
 /** A durable open's state ([MS-SMB2] §3.3.1.10 IsDurable, DurableOpenTimeout, CreateGuid). */

@@ -37,7 +37,7 @@ export function namedAttrStoreTests(factory: StoreFactory): void {
 
   it("puts, replaces, lists by kind in name order and deletes", async () => {
     await store.transaction(async (tx) => {
-      await tx.putNamedAttr(id, "stream", "b", b("two"));
+      await tx.putNamedAttr(id, "stream", "b", b("second"));
       await tx.putNamedAttr(id, "stream", "a", b("one"));
       await tx.putNamedAttr(id, "ea", "a", b("ea"));
       await tx.putNamedAttr(id, "stream", "a", b("uno"));
@@ -46,13 +46,18 @@ export function namedAttrStoreTests(factory: StoreFactory): void {
       a: await tx.getNamedAttr(id, "stream", "a"),
       A: await tx.getNamedAttr(id, "stream", "A"),
       streams: await tx.listNamedAttrs(id, "stream"),
+      sizes: await tx.listNamedAttrSizes(id, "stream"),
       eas: await tx.listNamedAttrs(id, "ea"),
     }));
     expect(got.a).toEqual(b("uno"));
     expect(got.A).toBeUndefined();
     expect(got.streams).toEqual([
       { name: "a", value: b("uno") },
-      { name: "b", value: b("two") },
+      { name: "b", value: b("second") },
+    ]);
+    expect(got.sizes).toEqual([
+      { name: "a", size: 3 },
+      { name: "b", size: 6 },
     ]);
     expect(got.eas).toEqual([{ name: "a", value: b("ea") }]);
     await store.transaction(async (tx) => tx.deleteNamedAttr(id, "stream", "a"));

@@ -10,7 +10,12 @@ import type { FileAttr } from "../../../metadata/types.ts";
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
 import * as C from "../constants.ts";
 import { type Admission, abandon, admit, checkOpenAccess, unadmit } from "../create-admit.ts";
-import { type CreateContext, encodeCreateContexts, parseCreateContexts } from "../create-contexts.ts";
+import {
+  type CreateContext,
+  type CreateResponse,
+  createResponseBody,
+  parseCreateContexts,
+} from "../create-contexts.ts";
 import { applyCreateEas, createEas } from "../create-ea.ts";
 import { replayableCreate } from "../create-replay.ts";
 import { applyCreateSecurity, createSecurity } from "../create-secd.ts";
@@ -25,7 +30,7 @@ import { MAX_OPENS_PER_CONNECTION, MAX_PATH_BYTES, type Open, type Tree, treeCal
 import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 
-export interface CreateRequest {
+interface CreateRequest {
   RequestedOplockLevel: number;
   ImpersonationLevel: number;
   DesiredAccess: number;
@@ -37,7 +42,7 @@ export interface CreateRequest {
   contexts: CreateContext[];
 }
 
-export function decodeCreate(msg: Buffer, r: ReturnType<SmbRequest["reader"]>): CreateRequest {
+function decodeCreate(msg: Buffer, r: ReturnType<SmbRequest["reader"]>): CreateRequest {
   r.u8(); // SecurityFlags
   const RequestedOplockLevel = r.u8();
   const ImpersonationLevel = r.u32();
@@ -104,15 +109,15 @@ function requestedAllocation(c: CreateRequest): bigint {
   return ctx && ctx.data.length >= 8 ? ctx.data.readBigUInt64LE(0) : 0n;
 }
 
-function createResponse(
+/** §2.2.14 from StructureSize through FileId; the contexts follow (create-contexts.ts). */
+function responseHead(
   open: Open,
   oplockLevel: number,
   attr: FileAttr,
   action: number,
-  contexts: CreateContext[],
   alloc: bigint,
 ): Buffer {
-  const w = new SmbWriter(256);
+  const w = new SmbWriter(80);
   w.u16(89).u8(oplockLevel).u8(0).u32(action);
   const allocated = allocationSize(attr);
   writeTimes(w, attr)
@@ -122,10 +127,6 @@ function createResponse(
     .u32(0)
     .u64(open.persistentId)
     .u64(open.volatileId);
-  const ctx = encodeCreateContexts(contexts);
-  w.u32(ctx.length ? 64 + 88 : 0)
-    .u32(ctx.length)
-    .bytes(ctx);
   return w.finish();
 }
 
@@ -145,7 +146,7 @@ function openKind(options: number): OpenRequest["kind"] {
   return options & C.FILE_NON_DIRECTORY_FILE ? "file" : undefined;
 }
 
-export async function create(req: SmbRequest): Promise<Reply> {
+async function create(req: SmbRequest): Promise<Reply> {
   req.requireSession();
   const tree = req.requireTree();
   const c = decodeCreate(req.msg, req.reader());
@@ -154,10 +155,11 @@ export async function create(req: SmbRequest): Promise<Reply> {
   const durable = parseDurable(c.contexts);
   if (durable.kind === "reconnect") {
     const r = await reconnectCreate(req, durable, c.name, c.contexts);
-    const alloc = r.open.durable!.allocation;
-    return { body: createResponse(r.open, r.level, r.attr, C.FILE_OPENED, r.contexts, alloc) };
+    const head = responseHead(r.open, r.level, r.attr, C.FILE_OPENED, r.open.durable!.allocation);
+    return { body: createResponseBody({ head, contexts: r.contexts }) };
   }
-  if (durable.kind !== "open" || !durable.v2) return openNew(req, tree, c, durable);
+  if (durable.kind !== "open" || !durable.v2)
+    return { body: createResponseBody(await openNew(req, tree, c, durable)) };
   return replayableCreate(req, durable.createGuid, c.contexts, c.RequestedOplockLevel, () =>
     openNew(req, tree, c, durable),
   );
@@ -174,7 +176,7 @@ async function openNew(
   tree: Tree,
   c: CreateRequest,
   durable: DurableRequest,
-): Promise<Reply> {
+): Promise<CreateResponse> {
   validate(c);
   const path = parsePath(c.name);
   const eas = createEas(c.contexts);
@@ -272,7 +274,7 @@ function respond(
   a: Admission,
   caching: CachingRequest,
   durable: DurableRequest,
-): Reply {
+): CreateResponse {
   const alloc = opened.action === "opened" ? 0n : requestedAllocation(c);
   const grant = grantCaching(req, a.file!, open, caching);
   const contexts = responseContexts(c, opened.attr, a.maxAccess);
@@ -282,7 +284,7 @@ function respond(
   const durableContext =
     a.stream === null ? grantDurable(req.server, open, durable, grant.level, alloc) : null;
   if (durableContext) contexts.push(durableContext);
-  return { body: createResponse(open, grant.level, opened.attr, action, contexts, alloc) };
+  return { head: responseHead(open, grant.level, opened.attr, action, alloc), contexts };
 }
 
 /** The open the file service admitted, on its connection and file (§3.3.5.9 step "create Open"). */

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { streamAttr } from "../../../files/streams.ts";
 import { allocationSize, endOfFile } from "../attrs.ts";
 import * as C from "../constants.ts";
-import { decodeGetEaList, eaSize, encodeFullEaList } from "../info/ea.ts";
+import { decodeGetEaList, eaSize, encodeFullEaList, fittingEas } from "../info/ea.ts";
 import { FILE_INFO_CLASSES, type StreamEntry } from "../info/file-info.ts";
 import { FS_INFO_CLASSES } from "../info/fs-info.ts";
 import { securityDescriptor } from "../info/security.ts";
@@ -77,11 +77,9 @@ async function fullEaInfo(req: SmbRequest, open: Open, outLen: number, input: Bu
             held.find((e) => e.name.toLowerCase() === n.toLowerCase()) ?? { name: n, value: Buffer.alloc(0) },
         );
   if (list.length === 0) throw new SmbError(STATUS_NO_EAS_ON_FILE);
-  let fit = list.length;
-  let data = encodeFullEaList(list);
-  while (fit > 0 && data.length > outLen) data = encodeFullEaList(list.slice(0, --fit));
+  const fit = fittingEas(list, outLen);
   if (fit === 0) throw new SmbError(STATUS_BUFFER_TOO_SMALL);
-  const r = reply(data, outLen, 0, true);
+  const r = reply(encodeFullEaList(fit < list.length ? list.slice(0, fit) : list), outLen, 0, true);
   return fit < list.length ? { ...r, status: STATUS_BUFFER_OVERFLOW } : r;
 }
 

@@ -10,7 +10,7 @@ import { SmbError } from "../status.ts";
 import { SmbWriter } from "../wire.ts";
 
 /** Entries one request may carry (the file's own limit, metadata EAS_PER_FILE_MAX, is lower). */
-export const EA_LIST_ENTRIES_MAX = 256;
+const EA_LIST_ENTRIES_MAX = 256;
 /** [MS-FSCC] §2.4.15: EaNameLength is one byte. */
 const EA_NAME_BYTES_MAX = 255;
 /** Characters never valid in an EA name (Samba's and Windows' FAT name rules), besides controls. */
@@ -18,7 +18,12 @@ const INVALID_EA_CHARS = '"*+,/:;<=>?[\\]|';
 
 /** The packed size of one FILE_FULL_EA_INFORMATION entry, padding to 4 bytes included. */
 function entrySize(name: string, value: Buffer): number {
-  return (8 + Buffer.byteLength(name, "latin1") + 1 + value.length + 3) & ~3;
+  return (unpaddedSize(name, value) + 3) & ~3;
+}
+
+/** One entry's bytes without its padding (the last entry of a list is not padded). */
+function unpaddedSize(name: string, value: Buffer): number {
+  return 8 + Buffer.byteLength(name, "latin1") + 1 + value.length;
 }
 
 /** [MS-FSCC] §2.4.12 FILE_EA_INFORMATION EaSize: the bytes the file's full EA list takes. */
@@ -27,7 +32,7 @@ export function eaSize(eas: readonly NamedAttr[]): number {
 }
 
 /** STATUS_INVALID_EA_NAME unless `name` is 1-255 printable 8-bit characters without the invalid ones. */
-export function checkEaName(name: string): void {
+function checkEaName(name: string): void {
   if (name.length === 0 || name.length > EA_NAME_BYTES_MAX)
     throw new SmbError(STATUS_INVALID_EA_NAME, "length");
   for (const ch of name) {
@@ -35,6 +40,21 @@ export function checkEaName(name: string): void {
     if (c < 0x20 || c > 0xff || INVALID_EA_CHARS.includes(ch))
       throw new SmbError(STATUS_INVALID_EA_NAME, name);
   }
+}
+
+/**
+ * How many of `eas`, from the first, encodeFullEaList fits in `room` bytes: every entry padded
+ * but the last, so the last one counts unpadded. One pass over the list.
+ */
+export function fittingEas(eas: readonly NamedAttr[], room: number): number {
+  let used = 0;
+  for (let i = 0; i < eas.length; i++) {
+    const e = eas[i]!;
+    const unpadded = unpaddedSize(e.name, e.value);
+    if (used + unpadded > room) return i;
+    used += (unpadded + 3) & ~3;
+  }
+  return eas.length;
 }
 
 /** FILE_FULL_EA_INFORMATION entries for `eas`, each padded to 4 bytes but the last. */
