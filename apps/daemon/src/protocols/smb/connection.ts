@@ -37,6 +37,8 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
   clientDialects: number[] = [];
   /** §3.3.1.7 Connection.CipherId (0: the connection does not encrypt). */
   cipher = 0;
+  /** §3.3.1.7 Connection.SigningAlgorithmId (commands/negotiate.ts). */
+  signingAlgorithm = 0;
   /** §3.3.1.7 Connection.PreauthIntegrityHashValue. */
   preauthHash: Buffer | null = null;
   readonly sessions = new Map<bigint, Session>();
@@ -201,7 +203,7 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
   }
 
   sendChain(out: OutMessage[], sealed: Session | null = null): void {
-    if (!this.closed) this.writer.sendChain(this.dialect, out, sealer(sealed));
+    if (!this.closed) this.writer.sendChain(out, sealer(sealed));
   }
 
   /** Interim response and pending registration for `req` (§3.3.4.2). */

@@ -55,6 +55,7 @@ export const SMB2_NEGOTIATE_SIGNING_REQUIRED = 0x0002;
 export const SMB2_GLOBAL_CAP_DFS = 0x00000001;
 export const SMB2_GLOBAL_CAP_LEASING = 0x00000002;
 export const SMB2_GLOBAL_CAP_LARGE_MTU = 0x00000004;
+export const SMB2_GLOBAL_CAP_MULTI_CHANNEL = 0x00000008;
 /** §2.2.3: the 3.0/3.0.2 encryption capability (3.1.1 negotiates ciphers in a context instead). */
 export const SMB2_GLOBAL_CAP_ENCRYPTION = 0x00000040;
 
@@ -63,7 +64,10 @@ export const SMB2_PREAUTH_INTEGRITY_CAPABILITIES = 0x0001;
 export const SMB2_ENCRYPTION_CAPABILITIES = 0x0002;
 export const SMB2_SIGNING_CAPABILITIES = 0x0008;
 export const SHA_512 = 0x0001;
+/** §2.2.3.1.7 SigningAlgorithms (also §3.3.1.7 Connection.SigningAlgorithmId for 2.x/3.0). */
+export const SIGNING_ALG_HMAC_SHA256 = 0x0000;
 export const SIGNING_ALG_AES_CMAC = 0x0001;
+export const SIGNING_ALG_AES_GMAC = 0x0002;
 
 /** §2.2.6 SessionFlags. */
 export const SMB2_SESSION_FLAG_IS_GUEST = 0x0001;

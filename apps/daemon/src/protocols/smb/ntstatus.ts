@@ -44,6 +44,7 @@ export const STATUS_MEDIA_WRITE_PROTECTED = 0xc00000a2;
 export const STATUS_IO_TIMEOUT = 0xc00000b5;
 export const STATUS_FILE_IS_A_DIRECTORY = 0xc00000ba;
 export const STATUS_NOT_SUPPORTED = 0xc00000bb;
+export const STATUS_REQUEST_OUT_OF_SEQUENCE = 0xc000042a;
 /** A named pipe read with no message waiting. */
 export const STATUS_PIPE_EMPTY = 0xc00000d9;
 export const STATUS_NETWORK_NAME_DELETED = 0xc00000c9;

@@ -7,6 +7,7 @@
  */
 import type { BadFrameLog } from "../transport/bad-frames.ts";
 import { SMB2_TRANSFORM_PROTOCOL_ID } from "./auth/encryption.ts";
+import type { SigningKey } from "./auth/signing.ts";
 import { CreditWindow, splitChain } from "./chain.ts";
 import { COMMANDS } from "./commands/index.ts";
 import {
@@ -187,16 +188,16 @@ export class RequestPipeline {
     req.frameSlot = slot;
     req.sealed = sealed;
     let reply: Reply;
-    let signKey: Buffer | null = null;
+    let signKey: SigningKey | null = null;
     let handled = false;
     try {
       if (!spec) throw new SmbError(STATUS_INVALID_PARAMETER, `command ${h.Command}`);
       if (!conn.negotiated && h.Command !== SMB2_NEGOTIATE) throw new SmbError(STATUS_INVALID_PARAMETER);
       checkStructureSize(spec, msg);
       checkRelated(req, conn.sessions);
-      if (spec.needsSession) signKey = bindSession(conn.sessions, conn.dialect, req, msg);
+      if (spec.needsSession) signKey = bindSession(conn.sessions, req, msg);
       else if (h.Command === SMB2_SESSION_SETUP)
-        signKey = reauthKey(conn.sessions, conn.dialect, req, msg) ?? foreignSessionKey(req);
+        signKey = reauthKey(conn.sessions, req, msg) ?? foreignSessionKey(req);
       if (spec.needsTree) {
         const tree = req.session!.trees.get(treeId);
         if (!tree) throw new SmbError(STATUS_NETWORK_NAME_DELETED);
@@ -250,7 +251,7 @@ export class RequestPipeline {
     return (h.Flags & SMB2_FLAGS_SIGNED) !== 0 || req.session?.signingRequired === true;
   }
 
-  private buildResponse(req: SmbRequest, reply: Reply, signKey: Buffer | null): OutMessage {
+  private buildResponse(req: SmbRequest, reply: Reply, signKey: SigningKey | null): OutMessage {
     const h = req.header;
     const status = reply.status ?? 0;
     let flags = SMB2_FLAGS_SERVER_TO_REDIR | (req.related ? SMB2_FLAGS_RELATED_OPERATIONS : 0);

@@ -7,7 +7,7 @@
  */
 import type { Socket } from "node:net";
 import type { ByteBudget } from "../transport/budget.ts";
-import { signMessage } from "./auth/signing.ts";
+import { type SigningKey, signMessage } from "./auth/signing.ts";
 import { transportHeader } from "./framing.ts";
 
 /** Encrypts a chain: returns [TRANSFORM_HEADER, ciphertext] (auth/encryption.ts SessionCipher). */
@@ -15,7 +15,7 @@ export type Sealer = (parts: readonly Buffer[]) => [Buffer, Buffer];
 
 export interface OutMessage {
   parts: Buffer[];
-  signKey: Buffer | null;
+  signKey: SigningKey | null;
 }
 
 export class ReplyWriter {
@@ -38,8 +38,8 @@ export class ReplyWriter {
     this.outReserved = 0;
   }
 
-  /** Chains responses, signs each with `dialect`'s algorithm (or seals the chain), writes one frame. */
-  sendChain(dialect: number, out: OutMessage[], seal: Sealer | null = null): void {
+  /** Chains responses, signs each with its key's algorithm (or seals the chain), writes one frame. */
+  sendChain(out: OutMessage[], seal: Sealer | null = null): void {
     const frameParts: Buffer[] = [];
     let total = 0;
     for (let i = 0; i < out.length; i++) {
@@ -51,7 +51,7 @@ export class ReplyWriter {
         len += pad;
         m.parts[0]!.writeUInt32LE(len, 20);
       }
-      if (m.signKey && !seal) signMessage(dialect, m.signKey, m.parts);
+      if (m.signKey && !seal) signMessage(m.signKey, m.parts);
       frameParts.push(...m.parts);
       total += len;
     }

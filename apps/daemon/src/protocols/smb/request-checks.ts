@@ -1,5 +1,5 @@
 /** Checks every request passes before its handler runs ([MS-SMB2] §3.3.5.2). */
-import { verifyMessage } from "./auth/signing.ts";
+import { type SigningKey, verifyMessage } from "./auth/signing.ts";
 import { SMB2_FLAGS_SIGNED, SMB2_HEADER_SIZE, SMB2_SESSION_SETUP } from "./constants.ts";
 import { STATUS_ACCESS_DENIED, STATUS_INVALID_PARAMETER, STATUS_USER_SESSION_DELETED } from "./ntstatus.ts";
 import type { CommandSpec, SmbRequest } from "./request.ts";
@@ -31,12 +31,7 @@ export function checkRelated(req: SmbRequest, sessions: Map<bigint, Session>): v
  * Looks up the session and checks the request's signature (§3.3.5.2.4, §3.3.5.2.9); returns the
  * key the response is signed with, if any.
  */
-export function bindSession(
-  sessions: Map<bigint, Session>,
-  dialect: number,
-  req: SmbRequest,
-  msg: Buffer,
-): Buffer | null {
+export function bindSession(sessions: Map<bigint, Session>, req: SmbRequest, msg: Buffer): SigningKey | null {
   const session = sessions.get(req.header.SessionId);
   if (!session) throw new SmbError(STATUS_USER_SESSION_DELETED);
   req.session = session;
@@ -48,7 +43,7 @@ export function bindSession(
   // §3.3.5.2.4: a decrypted request is authenticated by its tag, not a signature.
   if (!key || req.sealed) return null;
   const signed = (req.header.Flags & SMB2_FLAGS_SIGNED) !== 0;
-  if (signed && !verifyMessage(dialect, key, msg)) throw new SmbError(STATUS_ACCESS_DENIED, "bad signature");
+  if (signed && !verifyMessage(key, msg)) throw new SmbError(STATUS_ACCESS_DENIED, "bad signature");
   if (!signed && session.signingRequired) throw new SmbError(STATUS_ACCESS_DENIED, "unsigned request");
   return key;
 }
@@ -58,15 +53,10 @@ export function bindSession(
  * request of the session (signature, signing required) and its replies, errors included, are
  * signed with the session's unchanged key, which this returns (null for a new session).
  */
-export function reauthKey(
-  sessions: Map<bigint, Session>,
-  dialect: number,
-  req: SmbRequest,
-  msg: Buffer,
-): Buffer | null {
+export function reauthKey(sessions: Map<bigint, Session>, req: SmbRequest, msg: Buffer): SigningKey | null {
   const session = req.header.SessionId === 0n ? undefined : sessions.get(req.header.SessionId);
   if (session?.state !== "valid") return null;
-  return bindSession(sessions, dialect, req, msg);
+  return bindSession(sessions, req, msg);
 }
 
 /**
@@ -75,7 +65,7 @@ export function reauthKey(
  * has no channel key yet and checks an error with the session's (Samba signs it so). The request's
  * own signature is not checked (a 3.1.1 channel key differs), so nothing is granted on it.
  */
-export function foreignSessionKey(req: SmbRequest): Buffer | null {
+export function foreignSessionKey(req: SmbRequest): SigningKey | null {
   if (req.header.SessionId === 0n) return null;
   return req.server.findSession(req.header.SessionId)?.session.signingKey ?? null;
 }

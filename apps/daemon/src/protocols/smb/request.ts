@@ -4,6 +4,7 @@
  * replies and compound state. `CommandSpec` is one row of the dispatch table.
  */
 
+import type { SigningKey } from "./auth/signing.ts";
 import { SMB2_CREATE, SMB2_HEADER_SIZE, SMB2_RELATED_FILE_ID } from "./constants.ts";
 import type { Smb2Header } from "./header.ts";
 import type { FrameSlot } from "./intake.ts";
@@ -21,7 +22,7 @@ export interface Reply {
   /** Bulk data appended after `body` without copying (READ). */
   data?: Buffer;
   /** Sign with this key regardless of the request (final SESSION_SETUP, §3.3.5.5.3). */
-  signWith?: Buffer;
+  signWith?: SigningKey;
   /** Session id to put in the response header (new sessions). */
   sessionId?: bigint;
   treeId?: number;

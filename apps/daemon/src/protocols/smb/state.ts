@@ -10,6 +10,7 @@ import type { FileCall } from "../../files/types.ts";
 import type { Caller } from "../../metadata/types.ts";
 import type { AdapterContext } from "../adapter.ts";
 import type { SessionCipher } from "./auth/encryption.ts";
+import type { SigningKey } from "./auth/signing.ts";
 import type { CreateResponse } from "./create-contexts.ts";
 import type { Smb2Header } from "./header.ts";
 import type { Sealer } from "./reply-writer.ts";
@@ -57,7 +58,7 @@ export interface Session {
   guest: boolean;
   anonymous: boolean;
   sessionKey: Buffer | null;
-  signingKey: Buffer | null;
+  signingKey: SigningKey | null;
   signingRequired: boolean;
   /** §3.3.1.8 EncryptionKey/DecryptionKey with the connection's cipher (null: no encryption). */
   cipher: SessionCipher | null;
@@ -278,6 +279,7 @@ export interface SmbConnectionPort {
   clientSecurityMode: number;
   clientDialects: number[];
   cipher: number;
+  signingAlgorithm: number;
   preauthHash: Buffer | null;
   readonly sessions: Map<bigint, Session>;
   readonly opens: Map<bigint, Open>;

@@ -1,5 +1,12 @@
+import { createCipheriv } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { SMB2_DIALECT_202, SMB2_DIALECT_300 } from "../constants.ts";
+import {
+  SIGNING_ALG_AES_CMAC,
+  SIGNING_ALG_AES_GMAC,
+  SIGNING_ALG_HMAC_SHA256,
+  SMB2_CANCEL,
+  SMB2_DIALECT_300,
+} from "../constants.ts";
 import { computeSignature, signingKeyFor, smb3Kdf, verifyMessage } from "./signing.ts";
 
 const hex = (s: string) => Buffer.from(s, "hex");
@@ -22,13 +29,40 @@ describe("SMB2 signing", () => {
   it("signs and verifies a message; a flipped bit fails verification", () => {
     const msg = Buffer.alloc(100, 3);
     msg.fill(0, 48, 64);
-    for (const dialect of [SMB2_DIALECT_202, SMB2_DIALECT_300]) {
-      const key = hex("00112233445566778899aabbccddeeff");
+    for (const algorithm of [SIGNING_ALG_HMAC_SHA256, SIGNING_ALG_AES_CMAC, SIGNING_ALG_AES_GMAC]) {
+      const signer = { key: hex("00112233445566778899aabbccddeeff"), algorithm };
       const m = Buffer.from(msg);
-      computeSignature(dialect, key, [m]).copy(m, 48);
-      expect(verifyMessage(dialect, key, m)).toBe(true);
+      computeSignature(signer, [m]).copy(m, 48);
+      expect(verifyMessage(signer, m)).toBe(true);
       m.writeUInt8(m[80]! ^ 1, 80);
-      expect(verifyMessage(dialect, key, m)).toBe(false);
+      expect(verifyMessage(signer, m)).toBe(false);
     }
+  });
+
+  it("AES-GMAC is the GCM tag over the message with MessageId, role and CANCEL in the nonce (§3.1.4.1)", () => {
+    const key = hex("00112233445566778899aabbccddeeff");
+    const signer = { key, algorithm: SIGNING_ALG_AES_GMAC };
+    const gmac = (m: Buffer, role: number) => {
+      const nonce = Buffer.alloc(12);
+      m.copy(nonce, 0, 24, 32);
+      nonce.writeUInt32LE(role, 8);
+      const g = createCipheriv("aes-128-gcm", key, nonce);
+      g.setAAD(m);
+      g.final();
+      return g.getAuthTag();
+    };
+    const m = Buffer.alloc(80, 7);
+    m.fill(0, 48, 64);
+    m.writeBigUInt64LE(0x1122334455n, 24);
+    m.writeUInt16LE(5, 12); // CREATE
+    m.writeUInt32LE(0, 16); // a request
+    expect(computeSignature(signer, [m])).toEqual(gmac(m, 0));
+    m.writeUInt32LE(1, 16); // a response (SMB2_FLAGS_SERVER_TO_REDIR)
+    expect(computeSignature(signer, [m])).toEqual(gmac(m, 1));
+    m.writeUInt32LE(0, 16);
+    m.writeUInt16LE(SMB2_CANCEL, 12);
+    expect(computeSignature(signer, [m])).toEqual(gmac(m, 2));
+    // The same message signed in parts signs the same bytes.
+    expect(computeSignature(signer, [m.subarray(0, 64), m.subarray(64)])).toEqual(gmac(m, 2));
   });
 });

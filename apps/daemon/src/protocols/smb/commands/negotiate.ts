@@ -1,16 +1,20 @@
 /**
  * SMB2 NEGOTIATE ([MS-SMB2] §2.2.3, §2.2.4, §3.3.5.4): picks the highest common dialect of
  * 2.0.2–3.1.1, answers 3.1.1 with PREAUTH_INTEGRITY (SHA-512), ENCRYPTION (the first of
- * SERVER_CIPHER_ORDER the client offers) and SIGNING (AES-CMAC) contexts, 3.0/3.0.2 clients with
+ * SERVER_CIPHER_ORDER the client offers) and SIGNING (the first of SERVER_SIGNING_ORDER the client
+ * offers) contexts, 3.0/3.0.2 clients with
  * SMB2_GLOBAL_CAP_ENCRYPTION with AES-128-CCM,
  * and offers SPNEGO/NTLMSSP in the security buffer.
  */
 import { randomBytes } from "node:crypto";
 import { AES_128_CCM, SERVER_CIPHER_ORDER } from "../auth/encryption.ts";
+import { defaultSigningAlgorithm } from "../auth/signing.ts";
 import { negTokenInit } from "../auth/spnego.ts";
 import {
   SHA_512,
   SIGNING_ALG_AES_CMAC,
+  SIGNING_ALG_AES_GMAC,
+  SIGNING_ALG_HMAC_SHA256,
   SMB2_DIALECT_202,
   SMB2_DIALECT_210,
   SMB2_DIALECT_300,
@@ -63,6 +67,24 @@ export function pickCipher(data: Buffer): number {
   return SERVER_CIPHER_ORDER.find((c) => offered.includes(c)) ?? 0;
 }
 
+/** Signing algorithms in the server's order of preference (Samba's default order). */
+const SERVER_SIGNING_ORDER = [SIGNING_ALG_AES_GMAC, SIGNING_ALG_AES_CMAC, SIGNING_ALG_HMAC_SHA256];
+
+/**
+ * §3.3.5.4 SMB2_SIGNING_CAPABILITIES: the server's most preferred algorithm the client offers;
+ * null when none is common (the connection keeps AES-CMAC and the response has no context).
+ * A context without algorithms is malformed.
+ */
+export function pickSigning(data: Buffer): number | null {
+  const r = new SmbReader(data);
+  const count = r.u16();
+  if (count === 0 || r.remaining < count * 2)
+    throw new SmbError(STATUS_INVALID_PARAMETER, "SigningAlgorithmCount");
+  const offered: number[] = [];
+  for (let i = 0; i < count; i++) offered.push(r.u16());
+  return SERVER_SIGNING_ORDER.find((a) => offered.includes(a)) ?? null;
+}
+
 /** The connection's cipher (§3.3.1.7 Connection.CipherId): 3.1.1 by context, 3.0/3.0.2 by capability. */
 function negotiatedCipher(dialect: number, n: NegotiateRequest): number {
   if (dialect === SMB2_DIALECT_311) {
@@ -109,7 +131,7 @@ function context(type: number, data: Buffer): Buffer {
   return w.finish();
 }
 
-function responseContexts(req: NegotiateRequest, cipher: number): Buffer[] {
+function responseContexts(req: NegotiateRequest, cipher: number, signing: number | null): Buffer[] {
   const out: Buffer[] = [];
   const preauth = req.contexts.find((c) => c.type === SMB2_PREAUTH_INTEGRITY_CAPABILITIES);
   if (!preauth) throw new SmbError(STATUS_INVALID_PARAMETER, "3.1.1 without PREAUTH_INTEGRITY context");
@@ -129,9 +151,8 @@ function responseContexts(req: NegotiateRequest, cipher: number): Buffer[] {
   if (req.contexts.some((c) => c.type === SMB2_ENCRYPTION_CAPABILITIES)) {
     out.push(context(SMB2_ENCRYPTION_CAPABILITIES, new SmbWriter().u16(1).u16(cipher).finish()));
   }
-  const signing = req.contexts.find((c) => c.type === SMB2_SIGNING_CAPABILITIES);
-  if (signing) {
-    out.push(context(SMB2_SIGNING_CAPABILITIES, new SmbWriter().u16(1).u16(SIGNING_ALG_AES_CMAC).finish()));
+  if (signing !== null) {
+    out.push(context(SMB2_SIGNING_CAPABILITIES, new SmbWriter().u16(1).u16(signing).finish()));
   }
   return out;
 }
@@ -154,11 +175,14 @@ export async function negotiate(req: SmbRequest): Promise<{ body: Buffer; onBuil
   const dialect = SUPPORTED_DIALECTS.find((d) => n.Dialects.includes(d));
   if (dialect === undefined) throw new SmbError(STATUS_NOT_SUPPORTED, "no common dialect");
   const cipher = negotiatedCipher(dialect, n);
-  const contexts = dialect === SMB2_DIALECT_311 ? responseContexts(n, cipher) : [];
+  const signingCtx = n.contexts.find((c) => c.type === SMB2_SIGNING_CAPABILITIES);
+  const signing = dialect === SMB2_DIALECT_311 && signingCtx ? pickSigning(signingCtx.data) : null;
+  const contexts = dialect === SMB2_DIALECT_311 ? responseContexts(n, cipher, signing) : [];
   const cfg = req.server.config;
   conn.dialect = dialect;
   conn.negotiated = true;
   conn.cipher = cipher;
+  conn.signingAlgorithm = signing ?? defaultSigningAlgorithm(dialect);
   conn.clientGuid = Buffer.from(n.ClientGuid);
   conn.clientCapabilities = n.Capabilities;
   conn.clientSecurityMode = n.SecurityMode;

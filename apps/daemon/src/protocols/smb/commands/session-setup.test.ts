@@ -1,10 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { verifyMessage } from "../auth/signing.ts";
 import * as C from "../constants.ts";
 import {
   STATUS_ACCESS_DENIED,
   STATUS_END_OF_FILE,
+  STATUS_INVALID_PARAMETER,
   STATUS_LOGON_FAILURE,
+  STATUS_NOT_SUPPORTED,
   STATUS_REQUEST_NOT_ACCEPTED,
+  STATUS_REQUEST_OUT_OF_SEQUENCE,
   STATUS_USER_SESSION_DELETED,
 } from "../ntstatus.ts";
 import { open, readBody } from "../testing/bodies.ts";
@@ -19,28 +23,33 @@ const ECHO = Buffer.from([4, 0, 0, 0]);
 describe("SESSION_SETUP (NTLMv2) and signing", () => {
   const smb = useSmbHarness();
 
-  it.each([C.SMB2_DIALECT_202, C.SMB2_DIALECT_300, C.SMB2_DIALECT_311])(
-    "dialect 0x%s: logs in and signs",
-    async (dialect) => {
-      const c = await SmbTestClient.connect(smb.h.port);
-      await c.negotiate([dialect]);
-      const r = await c.sessionSetup(ALICE.user, ALICE.password);
-      expect(r.status).toBe(0);
-      // The final response is signed with the derived key (3.1.1: over the preauth hash).
-      expect(r.header.Flags & C.SMB2_FLAGS_SIGNED).toBe(C.SMB2_FLAGS_SIGNED);
-      c.sign = true;
-      const t = await c.treeConnect("export");
-      expect(t.status).toBe(0);
-      expect(t.header.Flags & C.SMB2_FLAGS_SIGNED).toBe(C.SMB2_FLAGS_SIGNED);
-      // A request whose signature does not verify is refused.
-      const good = c.signingKey!;
-      c.signingKey = Buffer.alloc(16, 1);
-      expect((await c.send(C.SMB2_TREE_CONNECT, Buffer.alloc(0))).status).not.toBe(0);
-      c.signingKey = good;
-      expect((await c.send(C.SMB2_ECHO, ECHO)).status).toBe(0);
-      c.close();
-    },
-  );
+  it.each([
+    [C.SMB2_DIALECT_202, []],
+    [C.SMB2_DIALECT_300, []],
+    [C.SMB2_DIALECT_311, []],
+    [C.SMB2_DIALECT_311, [C.SIGNING_ALG_AES_GMAC]],
+    [C.SMB2_DIALECT_311, [C.SIGNING_ALG_HMAC_SHA256]],
+  ])("dialect 0x%s, signing algorithms offered %j: logs in and signs", async (dialect, algorithms) => {
+    const c = await SmbTestClient.connect(smb.h.port);
+    await c.negotiate([dialect], undefined, undefined, undefined, algorithms);
+    if (algorithms.length > 0) expect(c.signingAlgorithm).toBe(algorithms[0]);
+    const r = await c.sessionSetup(ALICE.user, ALICE.password);
+    expect(r.status).toBe(0);
+    // The final response is signed with the derived key (3.1.1: over the preauth hash).
+    expect(r.header.Flags & C.SMB2_FLAGS_SIGNED).toBe(C.SMB2_FLAGS_SIGNED);
+    c.sign = true;
+    const t = await c.treeConnect("export");
+    expect(t.status).toBe(0);
+    expect(t.header.Flags & C.SMB2_FLAGS_SIGNED).toBe(C.SMB2_FLAGS_SIGNED);
+    expect(verifyMessage({ key: c.signingKey!, algorithm: c.signingAlgorithm }, t.msg)).toBe(true);
+    // A request whose signature does not verify is refused.
+    const good = c.signingKey!;
+    c.signingKey = Buffer.alloc(16, 1);
+    expect((await c.send(C.SMB2_TREE_CONNECT, Buffer.alloc(0))).status).not.toBe(0);
+    c.signingKey = good;
+    expect((await c.send(C.SMB2_ECHO, ECHO)).status).toBe(0);
+    c.close();
+  });
 
   it("answers a wrong password and an unknown user with LOGON_FAILURE and forgets the session", async () => {
     for (const [user, pass] of [
@@ -114,18 +123,7 @@ describe("SESSION_SETUP (NTLMv2) and signing", () => {
 
   it("binding a session of another connection is refused, the refusal signed with that session's key", async () => {
     const a = await smb.login([C.SMB2_DIALECT_300]);
-    const bind = (flags: number) =>
-      new SmbWriter()
-        .u16(25)
-        .u8(flags)
-        .u8(1)
-        .u32(0)
-        .u32(0)
-        .u16(64 + 24)
-        .u16(0)
-        .u64(0n)
-        .u8(0)
-        .finish();
+    const bind = bindBody;
     for (const [dialect, status] of [
       [C.SMB2_DIALECT_300, STATUS_REQUEST_NOT_ACCEPTED],
       [C.SMB2_DIALECT_210, STATUS_REQUEST_NOT_ACCEPTED],
@@ -143,4 +141,66 @@ describe("SESSION_SETUP (NTLMv2) and signing", () => {
     }
     expect((await a.send(C.SMB2_ECHO, ECHO)).status).toBe(0);
   });
+
+  it("a bind across signing algorithms is refused as Samba does, the refusal signed with the session's algorithm", async () => {
+    const login = async (dialect: number, algorithms: number[] = []) => {
+      const c = await SmbTestClient.connect(smb.h.port);
+      await c.negotiate([dialect], undefined, undefined, undefined, algorithms);
+      expect((await c.sessionSetup(ALICE.user, ALICE.password)).status).toBe(0);
+      return c;
+    };
+    const cases = [
+      // A 2.1 session (HMAC-SHA256) bound from a 3.0 connection (AES-CMAC): the dialects differ.
+      [C.SMB2_DIALECT_210, [], C.SMB2_DIALECT_300, [], STATUS_INVALID_PARAMETER],
+      // An AES-GMAC session bound from an AES-CMAC connection, and the other way round.
+      [
+        C.SMB2_DIALECT_311,
+        [C.SIGNING_ALG_AES_GMAC],
+        C.SMB2_DIALECT_311,
+        [C.SIGNING_ALG_AES_CMAC],
+        STATUS_REQUEST_OUT_OF_SEQUENCE,
+      ],
+      [
+        C.SMB2_DIALECT_311,
+        [C.SIGNING_ALG_AES_CMAC],
+        C.SMB2_DIALECT_311,
+        [C.SIGNING_ALG_AES_GMAC],
+        STATUS_NOT_SUPPORTED,
+      ],
+    ] as const;
+    for (const [aDialect, aAlgs, bDialect, bAlgs, status] of cases) {
+      const a = await login(aDialect, [...aAlgs]);
+      const b = await SmbTestClient.connect(smb.h.port);
+      await b.negotiate([bDialect], undefined, undefined, undefined, [...bAlgs]);
+      const own = b.signingAlgorithm;
+      // The client signs a bind with the session's key and algorithm (it has no channel key yet).
+      [b.sessionId, b.signingKey, b.signingAlgorithm, b.sign] = [
+        a.sessionId,
+        a.signingKey,
+        a.signingAlgorithm,
+        true,
+      ];
+      const r = await b.send(C.SMB2_SESSION_SETUP, bindBody(1));
+      expect(r.status).toBe(status);
+      const session = { key: a.signingKey!, algorithm: a.signingAlgorithm };
+      expect(verifyMessage(session, r.msg)).toBe(true);
+      expect(verifyMessage({ key: a.signingKey!, algorithm: own }, r.msg)).toBe(false);
+      a.close();
+      b.close();
+    }
+  });
 });
+
+function bindBody(flags: number): Buffer {
+  return new SmbWriter()
+    .u16(25)
+    .u8(flags)
+    .u8(1)
+    .u32(0)
+    .u32(0)
+    .u16(64 + 24)
+    .u16(0)
+    .u64(0n)
+    .u8(0)
+    .finish();
+}

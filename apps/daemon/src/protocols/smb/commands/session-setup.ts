@@ -23,7 +23,7 @@ import {
   verifyNtlmv2,
   wellFormedNtlmv2,
 } from "../auth/ntlm.ts";
-import { signingKeyFor } from "../auth/signing.ts";
+import { signingKeyFor, verifyMessage } from "../auth/signing.ts";
 import {
   extractMechToken,
   isRawNtlmssp,
@@ -34,6 +34,7 @@ import {
   SpnegoError,
 } from "../auth/spnego.ts";
 import {
+  SIGNING_ALG_AES_GMAC,
   SMB2_DIALECT_300,
   SMB2_DIALECT_311,
   SMB2_FLAGS_SIGNED,
@@ -51,7 +52,9 @@ import {
   STATUS_INVALID_PARAMETER,
   STATUS_LOGON_FAILURE,
   STATUS_MORE_PROCESSING_REQUIRED,
+  STATUS_NOT_SUPPORTED,
   STATUS_REQUEST_NOT_ACCEPTED,
+  STATUS_REQUEST_OUT_OF_SEQUENCE,
   STATUS_USER_SESSION_DELETED,
 } from "../ntstatus.ts";
 import { preauthUpdate } from "../preauth.ts";
@@ -178,7 +181,10 @@ async function authenticateLeg(
   } else {
     const key = await checkPassword(req, session, auth);
     session.sessionKey = key.subarray(0, 16);
-    session.signingKey = signingKeyFor(req.conn.dialect, session.sessionKey, session.preauthHash);
+    session.signingKey = {
+      key: signingKeyFor(req.conn.dialect, session.sessionKey, session.preauthHash),
+      algorithm: req.conn.signingAlgorithm,
+    };
     session.signingRequired =
       cfg.signingRequired ||
       (securityMode & SMB2_NEGOTIATE_SIGNING_REQUIRED) !== 0 ||
@@ -234,16 +240,29 @@ async function endPrevious(req: SmbRequest, session: Session, previousId: bigint
 
 /**
  * §3.3.5.5.2 binding a second channel: multichannel is not implemented, so every bind is refused;
- * the invalid ones first with the statuses Samba gives them (smbtorture smb2.session.bind_negative_*),
- * a valid one REQUEST_NOT_ACCEPTED.
+ * the invalid ones first with the statuses and in the order Samba checks them (smbtorture
+ * smb2.session.bind_negative_*), a valid one REQUEST_NOT_ACCEPTED. The request is signed with the
+ * session's key and algorithm (the client has no channel key yet): a bad signature is
+ * ACCESS_DENIED, as for any request of the session (§3.3.5.2.4).
  */
 function refuseBinding(req: SmbRequest): never {
   if (req.header.SessionId === 0n) throw new SmbError(STATUS_INVALID_PARAMETER, "bind without a session");
   const found = req.server.findSession(req.header.SessionId);
   if (!found) throw new SmbError(STATUS_USER_SESSION_DELETED);
   const conn = req.conn;
+  const key = found.session.signingKey;
+  const signed = (req.header.Flags & SMB2_FLAGS_SIGNED) !== 0;
+  if (signed && key && !verifyMessage(key, req.msg))
+    throw new SmbError(STATUS_ACCESS_DENIED, "bad signature");
+  // §3.3.5.5.2 (3.1.1): a channel must sign with the session's algorithm; which side negotiated
+  // AES-GMAC decides the status, as Samba answers.
+  const algorithm = key?.algorithm ?? found.conn.signingAlgorithm;
+  if (algorithm >= SIGNING_ALG_AES_GMAC && conn.signingAlgorithm !== algorithm)
+    throw new SmbError(STATUS_REQUEST_OUT_OF_SEQUENCE, "bind with another signing algorithm");
+  if (conn.signingAlgorithm >= SIGNING_ALG_AES_GMAC && algorithm !== conn.signingAlgorithm)
+    throw new SmbError(STATUS_NOT_SUPPORTED, "bind with another signing algorithm");
   if (conn.dialect < SMB2_DIALECT_300) throw new SmbError(STATUS_REQUEST_NOT_ACCEPTED, "bind below SMB 3.0");
-  if (!(req.header.Flags & SMB2_FLAGS_SIGNED)) throw new SmbError(STATUS_INVALID_PARAMETER, "unsigned bind");
+  if (!signed) throw new SmbError(STATUS_INVALID_PARAMETER, "unsigned bind");
   if (found.conn.dialect !== conn.dialect || found.conn.cipher !== conn.cipher) {
     throw new SmbError(STATUS_INVALID_PARAMETER, "bind across dialects or ciphers");
   }

@@ -13,7 +13,7 @@ import {
 } from "../auth/encryption.ts";
 import { ntHashOf, ntlmv2Proof, ntowfv2 } from "../auth/ntlm.ts";
 import { rc4 } from "../auth/rc4.ts";
-import { computeSignature, signingKeyFor } from "../auth/signing.ts";
+import { computeSignature, defaultSigningAlgorithm, signingKeyFor } from "../auth/signing.ts";
 import * as C from "../constants.ts";
 import { FrameDecoder, transportHeader } from "../framing.ts";
 import { decodeHeader, encodeHeader, type Smb2Header } from "../header.ts";
@@ -45,6 +45,20 @@ export interface Request {
   creditCharge?: number;
 }
 
+/** The algorithm of a NEGOTIATE response's SIGNING_CAPABILITIES context (§2.2.4), if it has one. */
+function negotiatedSigning(r: SmbResponse): number | null {
+  if (r.status !== 0 || r.body.length < 64) return null;
+  const count = r.body.readUInt16LE(6);
+  let at = r.body.readUInt32LE(60);
+  for (let i = 0; i < count && at + 8 <= r.msg.length; i++) {
+    const type = r.msg.readUInt16LE(at);
+    const len = r.msg.readUInt16LE(at + 2);
+    if (type === C.SMB2_SIGNING_CAPABILITIES) return r.msg.readUInt16LE(at + 10);
+    at = (at + 8 + len + 7) & ~7;
+  }
+  return null;
+}
+
 export class SmbTestClient {
   private readonly decoder = new FrameDecoder();
   private waiters = new Map<bigint, (r: SmbResponse) => void>();
@@ -53,6 +67,8 @@ export class SmbTestClient {
   sessionId = 0n;
   treeId = 0;
   signingKey: Buffer | null = null;
+  /** The algorithm NEGOTIATE chose (§2.2.3.1.7; HMAC-SHA256 or AES-CMAC by dialect without a context). */
+  signingAlgorithm = 0;
   sign = false;
   private preauth: Buffer | null = null;
   readonly interim: SmbResponse[] = [];
@@ -124,7 +140,9 @@ export class SmbTestClient {
       Signature: Buffer.alloc(16),
     });
     const msg = Buffer.concat([header, req.body]);
-    if (this.sign && this.signingKey) computeSignature(this.dialect, this.signingKey, [msg]).copy(msg, 48);
+    if (this.sign && this.signingKey) {
+      computeSignature({ key: this.signingKey, algorithm: this.signingAlgorithm }, [msg]).copy(msg, 48);
+    }
     return msg;
   }
 
@@ -187,15 +205,17 @@ export class SmbTestClient {
     securityMode = C.SMB2_NEGOTIATE_SIGNING_ENABLED,
     capabilities = 0,
     clientGuid: Buffer = randomBytes(16),
+    signingAlgorithms: number[] = [],
   ): Promise<SmbResponse> {
     const w = new SmbWriter();
     const has311 = dialects.includes(C.SMB2_DIALECT_311);
+    const signingCtx = has311 && signingAlgorithms.length > 0;
     const ctxOffset = 64 + 36 + dialects.length * 2;
     const aligned = (ctxOffset + 7) & ~7;
     this.lastClientGuid = clientGuid;
     w.u16(36).u16(dialects.length).u16(securityMode).u16(0).u32(capabilities).bytes(this.lastClientGuid);
     w.u32(has311 ? aligned : 0)
-      .u16(has311 ? 1 : 0)
+      .u16(has311 ? (signingCtx ? 2 : 1) : 0)
       .u16(0);
     for (const d of dialects) w.u16(d);
     if (has311) {
@@ -207,10 +227,19 @@ export class SmbTestClient {
         .u16(32)
         .u16(C.SHA_512)
         .bytes(randomBytes(32));
+      if (signingCtx) {
+        w.zeros(2); // the next context starts 8-byte aligned (46 bytes so far)
+        w.u16(C.SMB2_SIGNING_CAPABILITIES)
+          .u16(2 + 2 * signingAlgorithms.length)
+          .u32(0);
+        w.u16(signingAlgorithms.length);
+        for (const a of signingAlgorithms) w.u16(a);
+      }
     }
     const body = w.finish();
     const r = await this.send(C.SMB2_NEGOTIATE, body);
     this.dialect = r.body.readUInt16LE(4);
+    this.signingAlgorithm = negotiatedSigning(r) ?? defaultSigningAlgorithm(this.dialect);
     if (this.dialect === C.SMB2_DIALECT_311) {
       const req = this.lastSent(C.SMB2_NEGOTIATE, body);
       this.preauth = preauthUpdate(preauthUpdate(Buffer.alloc(64), req), r.msg);
