@@ -6,7 +6,8 @@
  * FAIL_IMMEDIATELY is refused and a blocking one waits (STATUS_PENDING) until the grace period
  * ends — here because the recorded client sent RECLAIM_COMPLETE, so no clock is involved. A new
  * SMB open denying writing is a sharing violation meanwhile (it could refuse a v4 open's reclaim),
- * while a v4 reclaim denying writing is granted. After it, NLM and SMB lock and open as usual. The NFS adapter (NLM on its port) and the SMB server share one
+ * while a v4 reclaim denying writing is granted; a new v4 OPEN passes the same rule (denying
+ * nothing: granted, its LOCK GRACE; creating a file and denying writing: GRACE, nothing created). After it, NLM and SMB lock and open as usual. The NFS adapter (NLM on its port) and the SMB server share one
  * file service, as in the daemon.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,6 +35,8 @@ import { useSmbHarness } from "../../apps/daemon/src/protocols/smb/testing/fixtu
 const OWNER = "grace-client";
 /** RFC 8881 §18.16.1 OPEN4_SHARE_DENY_WRITE. */
 const OPEN4_SHARE_DENY_WRITE = 2;
+/** RFC 8881 §18.10.1 nfs_lock_type4 WRITE_LT. */
+const WRITE_LT = 2;
 
 /** OPEN CLAIM_PREVIOUS of the current file for reading and writing, denying writing. */
 function openReclaimDenyWrite(clientId: bigint): OpArg {
@@ -146,6 +149,25 @@ describe("the NFSv4 grace period over NLM and SMB locks", () => {
       res(reclaimed.r, k.OP_OPEN);
       const reclaimedOpen = readOpenResult(reclaimed.r);
       expect((await v4.call([op.putfh(modesFh), op.close(reclaimedOpen)])).status).toBe(k.NFS4_OK);
+
+      // A new v4 OPEN passes the same grace rule as an SMB open (files/locks.ts): one denying
+      // nothing is granted, though its LOCK waits like any new lock (GRACE); one that would create
+      // a file denying writing gets GRACE before anything is created.
+      const exportFh = await v4.walk("/export");
+      const newcomer = { clientId: v4.clientId, owner: "newcomer" };
+      const plain = await v4.call([op.putfh(exportFh), op.open("graced", newcomer)]);
+      expect(plain.status).toBe(k.NFS4_OK);
+      res(plain.r, k.OP_PUTFH);
+      res(plain.r, k.OP_OPEN);
+      const plainOpen = readOpenResult(plain.r);
+      const newLock = await v4.call([op.putfh(fh), op.lock(WRITE_LT, 0n, 1n, plainOpen, "newcomer-lock")]);
+      expect(newLock.status).toBe(k.NFS4ERR_GRACE);
+      expect((await v4.call([op.putfh(fh), op.close(plainOpen)])).status).toBe(k.NFS4_OK);
+      const denying4 = { ...newcomer, create: true, deny: OPEN4_SHARE_DENY_WRITE };
+      const created = await v4.call([op.putfh(exportFh), op.open("graced-new", denying4)]);
+      expect(created.status).toBe(k.NFS4ERR_GRACE);
+      const looked = await v4.call([op.putfh(exportFh), op.lookup("graced-new")]);
+      expect(looked.status).toBe(k.NFS4ERR_NOENT);
 
       // A blocking SMB lock goes async and waits for the end of the grace period.
       const pending = c.interim.length;

@@ -74,6 +74,28 @@ describe("file service locks and share reservations", () => {
     drop();
   });
 
+  it("in a grace period refuses a reservation newly denying reading or writing unless a reclaim", async () => {
+    const f = await file("gr");
+    const drop = files.addLockGrace({ active: true, over: new Promise(() => {}) });
+    const both = SHARE_READ | SHARE_WRITE;
+    const grace = expect.objectContaining({ code: "EGRACE" });
+    expect(() => files.reserve(f, { owner: "smb:1:1:", access: both, deny: SHARE_WRITE })).toThrow(grace);
+    expect(() => files.checkReserveGrace({ access: SHARE_READ, deny: SHARE_READ })).toThrow(grace);
+    files.checkReserveGrace({ access: 0, deny: both });
+    files.reserve(f, { owner: "smb:1:2:", access: both, deny: 0 });
+    files.unreserve(f, "smb:1:2:");
+    // A reclaim takes its denial; the same owner may then widen its access or narrow its denial,
+    // but not deny more.
+    const owner = "nfs4:7:oo:";
+    files.reserve(f, { owner, access: SHARE_READ, deny: SHARE_WRITE }, { reclaim: true });
+    files.reserve(f, { owner, access: both, deny: SHARE_WRITE });
+    expect(() => files.reserve(f, { owner, access: both, deny: both })).toThrow(grace);
+    files.reserve(f, { owner, access: SHARE_READ, deny: 0 });
+    drop();
+    files.reserve(f, { owner, access: both, deny: both });
+    files.unreserve(f, owner);
+  });
+
   it("releases an owner's locks and share reservations together, by prefix", async () => {
     const f = await file("c");
     await files.lock(f, { owner: "nfs4:7:lo:", kind: "exclusive", offset: 0, length: 1 });

@@ -137,20 +137,39 @@ export async function checkLockAccess(d: LockDeps, f: FileCall, exclusive: boole
   if ((await d.metadata.getattr(f.handle)).uid !== f.caller.uid) throw new FsError("EACCES");
 }
 
-/**
- * Records the owner's share reservation on the file (replacing its earlier one); EBUSY on conflict.
- * In a grace period a new reservation that denies reading or writing fails with EGRACE, as a new
- * lock that does not wait: it could refuse the reclaim of an NFSv4 open still to come (an open
- * accesses only reading and writing; RFC 8881 §8.4.2, §9.7). `reclaim`: the NFSv4 adapter, which
- * lets only reclaims through in the period (and applies the grace rules itself).
- */
-export function reserve(d: LockDeps, f: FileCall, r: ShareReservation, reclaim = false): void {
+/** The read/write bits `deny` adds over what the owner already denied (`held`). */
+function newDenial(access: number, deny: number, held: number): number {
   // One that accesses nothing denies nothing (files/share-modes.ts): an attributes-only open passes.
-  const denies = r.access !== 0 && (r.deny & (SHARE_READ | SHARE_WRITE)) !== 0;
-  if (!reclaim && denies && inLockGrace(d)) {
+  return access === 0 ? 0 : deny & ~held & (SHARE_READ | SHARE_WRITE);
+}
+
+/**
+ * The grace rule for share reservations, the one check every protocol's opens pass: while a
+ * grace period runs, a reservation that is not a reclaim may not newly deny reading or writing
+ * (EGRACE), as a new lock that does not wait: it could refuse the reclaim of an NFSv4 open still
+ * to come (an open accesses only reading and writing; RFC 8881 §8.4.2, §9.7). `held`: what the
+ * owner already denies on the file, so an upgrade or downgrade of a reclaimed open passes.
+ */
+export function checkReserveGrace(
+  d: LockDeps,
+  r: Pick<ShareReservation, "access" | "deny">,
+  reclaim: boolean,
+  held = 0,
+): void {
+  if (!reclaim && newDenial(r.access, r.deny, held) !== 0 && inLockGrace(d)) {
     throw new FsError("EGRACE", "share reservation denying others in the grace period");
   }
-  d.modes.reserve(fileKey(f), r);
+}
+
+/**
+ * Records the owner's share reservation on the file (replacing its earlier one); EBUSY on
+ * conflict, EGRACE by the grace rule above unless `reclaim` (an NFSv4 CLAIM_PREVIOUS OPEN).
+ */
+export function reserve(d: LockDeps, f: FileCall, r: ShareReservation, reclaim = false): void {
+  const key = fileKey(f);
+  const held = d.modes.of(key, r.owner);
+  checkReserveGrace(d, r, reclaim, held?.access ? held.deny : 0);
+  d.modes.reserve(key, r);
 }
 
 export function unreserve(d: LockDeps, f: FileCall, owner: string): void {

@@ -31,6 +31,7 @@ import { eas, setEas } from "./eas.ts";
 import {
   addLockGrace,
   checkLockAccess,
+  checkReserveGrace,
   inLockGrace,
   type LockDeps,
   type LockGrace,
@@ -369,10 +370,18 @@ export class FileService {
 
   /**
    * The owner's open share reservation on the file (files/share-modes.ts); EBUSY on conflict,
-   * EGRACE for a new one denying reading or writing in a grace period unless `reclaim`.
+   * EGRACE for one newly denying reading or writing in a grace period unless `reclaim`.
    */
   reserve(f: FileCall, r: ShareReservation, opts: { reclaim?: boolean } = {}): void {
     reserve(this.d, f, r, opts.reclaim === true);
+  }
+
+  /**
+   * reserve's grace rule alone, for an open that must be refused before it creates its file
+   * (NFSv4 OPEN4_CREATE): EGRACE if a reservation of `access`/`deny` may not be taken now.
+   */
+  checkReserveGrace(r: Pick<ShareReservation, "access" | "deny">, opts: { reclaim?: boolean } = {}): void {
+    checkReserveGrace(this.d, r, opts.reclaim === true);
   }
 
   unreserve(f: FileCall, owner: string): void {

@@ -86,6 +86,11 @@ export class ShareModes {
     }
   }
 
+  /** The owner's reservation on the file, if it has one. */
+  of(file: string, owner: string): Readonly<ShareReservation> | undefined {
+    return this.files.get(file)?.find((h) => h.owner === owner);
+  }
+
   held(file: string): ShareReservation[] {
     return (this.files.get(file) ?? []).map((h) => ({ ...h }));
   }

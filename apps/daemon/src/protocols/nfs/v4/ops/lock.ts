@@ -67,7 +67,7 @@ export const lock = defineOp<LockArgs>({
     const { st, access } = lockState(c, a.locker);
     const client = c.env.state.clients.get(st.clientId);
     if (a.reclaim) locking.checkReclaim(client);
-    else locking.checkNew();
+    else locking.checkNewLock();
     const r = await locking.locks.lock(st, { ...a.range, reclaim: a.reclaim }, access);
     if (!("seqid" in r)) throw deniedError(r);
     c.currentStateid = r;

@@ -18,7 +18,7 @@ export const lockt = defineOp<{ range: LockRequest4; owner: LockOwner4 }>({
     const f = c.file(false, c.fh(), NFS4ERR_INVAL);
     // RFC 7530 §9.6.2, as Linux nfsd: no answer in the grace period (GRACE).
     await c.env.locking.ready;
-    c.env.locking.checkNew();
+    c.env.locking.checkNewLock();
     const d = c.env.locking.locks.test(f, ownerOf(c, a.owner), a.range);
     if (d !== null) throw deniedError(d);
     return null;

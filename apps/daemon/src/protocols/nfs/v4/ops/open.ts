@@ -178,16 +178,19 @@ export const open = defineOp<OpenArgs>({
     const { state } = c.env;
     const client = c.session !== null ? c.session.client : state.renew(a.clientId);
     const clientId = client.clientId;
-    // RFC 8881 §8.4.2: in the grace period only reclaims; reclaims only in it (state/grace.ts).
+    // RFC 8881 §8.4.2: reclaims only in the grace period, by clients recorded before it
+    // (state/grace.ts). A new open meanwhile passes the file service's grace rule (files/locks.ts:
+    // GRACE if it denies reading or writing), before a create so a refused OPEN creates nothing.
     await c.env.locking.ready;
-    if (a.claim === k.CLAIM_PREVIOUS) c.env.locking.checkReclaim(client);
-    else c.env.locking.checkNew();
+    const reclaim = a.claim === k.CLAIM_PREVIOUS;
+    if (reclaim) c.env.locking.checkReclaim(client);
+    else if (a.create !== null) c.env.files.checkReserveGrace({ access, deny: a.deny });
     const o = await byClaim(c, a);
     await checkOpenable(c, o, access);
     const ownerHex = a.owner.toString("hex");
     // The share reservation SMB share modes see (SHARE_DENIED on conflict), before the stateid.
     state.stateids.checkRoom(clientId, ownerHex, Buffer.from(o.handle));
-    c.env.locking.reserveOpen(c.file(false, o.handle), clientId, ownerHex, { access, deny: a.deny });
+    c.env.locking.reserveOpen(c.file(false, o.handle), clientId, ownerHex, { access, deny: a.deny }, reclaim);
     const st = state.stateids.open(clientId, ownerHex, Buffer.from(o.handle), access, a.deny);
     try {
       c.env.locking.holdOpen(c.file(false, o.handle), st);

@@ -22,7 +22,6 @@ describe("NFSv4 grace period", () => {
     for (const r of [a, b, never]) await store.put(r);
     const g = await GracePeriod.begin({ store, graceMs: 90_000, now: () => now });
     expect(g.active).toBe(true);
-    expect(code(() => g.checkNew())).toBe("GRACE");
     expect(code(() => g.checkReclaim(a.owner))).toBe("ok");
     expect(code(() => g.checkReclaim(never.owner))).toBe("RECLAIM_BAD");
     expect(code(() => g.checkReclaim(Buffer.from("stranger")))).toBe("RECLAIM_BAD");
@@ -34,7 +33,6 @@ describe("NFSv4 grace period", () => {
     expect(await g.prune()).toBe(0);
     now = 90_000;
     expect(g.active).toBe(false);
-    expect(code(() => g.checkNew())).toBe("ok");
     expect(code(() => g.checkReclaim(b.owner))).toBe("NO_GRACE");
     // b never came back: its record goes; a's new record stays, ready for the next restart.
     expect(await g.prune()).toBe(2);

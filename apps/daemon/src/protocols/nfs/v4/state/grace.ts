@@ -75,7 +75,10 @@ export class GracePeriod {
     return new GracePeriod(o, await o.store.list());
   }
 
-  /** True while new opens and locks must wait (NFS4ERR_GRACE). */
+  /**
+   * True while the period runs. The file service asks it (Nfs4Locking registers it with
+   * FileService.addLockGrace): new locks and newly denying share reservations wait meanwhile.
+   */
   get active(): boolean {
     if (!this.ended && this.o.now() >= this.endsAt) this.end();
     return !this.ended;
@@ -84,11 +87,6 @@ export class GracePeriod {
   /** Remaining milliseconds (0 once over). */
   get remainingMs(): number {
     return this.active ? this.endsAt - this.o.now() : 0;
-  }
-
-  /** A non-reclaim OPEN or LOCK: GRACE while the period runs. */
-  checkNew(): void {
-    if (this.active) throw new StateError("GRACE");
   }
 
   /** A reclaim by `owner`: NO_GRACE after the period, RECLAIM_BAD for a client not recorded. */

@@ -82,10 +82,12 @@ export class Nfs4Locking {
     this.dropGrace();
   }
 
-  /** A non-reclaim OPEN or LOCK: NFS4ERR_GRACE while reclaims run (or records are still read). */
-  checkNew(): void {
-    if (this.grace === null) throw new StateError("GRACE", "client records not read yet");
-    this.grace.checkNew();
+  /**
+   * A non-reclaim LOCK or a LOCKT: NFS4ERR_GRACE while a grace period runs (or the records are
+   * still read), by the file service's grace state (files/locks.ts), which the period is part of.
+   */
+  checkNewLock(): void {
+    if (this.files.inLockGrace()) throw new StateError("GRACE");
   }
 
   /** A reclaim (CLAIM_PREVIOUS OPEN, LOCK reclaim) by the client `c`. */
@@ -112,10 +114,20 @@ export class Nfs4Locking {
     });
   }
 
-  /** OPEN: the open-owner's share reservation grows by `asked` (SHARE_DENIED on conflict). */
-  reserveOpen(f: FileCall, clientId: bigint, ownerHex: string, asked: ShareBits): ShareBits {
+  /**
+   * OPEN: the open-owner's share reservation grows by `asked` (SHARE_DENIED on conflict; GRACE by
+   * the file service's grace rule unless `reclaim`, a CLAIM_PREVIOUS checked by checkReclaim).
+   */
+  reserveOpen(
+    f: FileCall,
+    clientId: bigint,
+    ownerHex: string,
+    asked: ShareBits,
+    reclaim: boolean,
+  ): ShareBits {
     const held = this.state.stateids.ofOwnerFile(clientId, ownerHex, f.handle);
-    return reserveOpen(this.files, f, { clientId, ownerHex }, held ?? { access: 0, deny: 0 }, asked);
+    const open = { clientId, ownerHex, reclaim };
+    return reserveOpen(this.files, f, open, held ?? { access: 0, deny: 0 }, asked);
   }
 
   /**

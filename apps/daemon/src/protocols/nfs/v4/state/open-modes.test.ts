@@ -15,8 +15,8 @@ describe("NFSv4 OPEN share reservations", () => {
     const made = await files.create(dir, `o${n++}`, { mode: 0o644 }, { mode: "guarded" });
     return files.resolve(ROOT, made.handle);
   };
-  const a = { clientId: 1n, ownerHex: "aa" };
-  const b = { clientId: 2n, ownerHex: "bb" };
+  const a = { clientId: 1n, ownerHex: "aa", reclaim: false };
+  const b = { clientId: 2n, ownerHex: "bb", reclaim: false };
 
   it("refuses an OPEN that conflicts with another owner's deny or access, SMB's included", async () => {
     const f = await file();

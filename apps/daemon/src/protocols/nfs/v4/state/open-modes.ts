@@ -24,12 +24,12 @@ function ownerOf(clientId: bigint, openOwnerHex: string): string {
   return `${clientPrefix(clientId)}open:${openOwnerHex}:`;
 }
 
-function reserve(files: FileService, f: FileCall, owner: string, bits: ShareBits): void {
+function reserve(files: FileService, f: FileCall, owner: string, bits: ShareBits, reclaim: boolean): void {
   try {
-    // The OPEN path applies the grace rules itself (state/grace.ts: in the period only reclaims,
-    // and downgrades of what they took back, get here), so the file service's check is skipped.
+    // In a grace period the file service refuses one newly denying reading or writing unless it
+    // is a reclaim (files/locks.ts checkReserveGrace): GRACE.
     const r = { owner, access: bits.access & BOTH, deny: bits.deny & BOTH };
-    files.reserve(f, r, { reclaim: true });
+    files.reserve(f, r, { reclaim });
   } catch (e) {
     if (isFsError(e, "EBUSY")) throw new StateError("SHARE_DENIED");
     throw e;
@@ -44,7 +44,7 @@ function reserve(files: FileService, f: FileCall, owner: string, bits: ShareBits
 export function reserveOpen(
   files: FileService,
   f: FileCall,
-  open: { clientId: bigint; ownerHex: string },
+  open: { clientId: bigint; ownerHex: string; reclaim: boolean },
   held: ShareBits,
   asked: ShareBits,
 ): ShareBits {
@@ -52,7 +52,7 @@ export function reserveOpen(
     throw new StateError("INVAL", "share_access/share_deny");
   }
   const union = { access: held.access | asked.access, deny: held.deny | asked.deny };
-  reserve(files, f, ownerOf(open.clientId, open.ownerHex), union);
+  reserve(files, f, ownerOf(open.clientId, open.ownerHex), union, open.reclaim);
   return union;
 }
 
@@ -67,7 +67,8 @@ export function downgradeOpen(
   if ((to.access & BOTH) === 0 || to.access & ~held.access || to.deny & ~held.deny) {
     throw new StateError("INVAL", "OPEN_DOWNGRADE is not a subset of the open");
   }
-  reserve(files, f, ownerOf(open.clientId, open.ownerHex), to);
+  // Narrower than what the owner holds, so it denies nothing new: never GRACE.
+  reserve(files, f, ownerOf(open.clientId, open.ownerHex), to, false);
   return { access: to.access, deny: to.deny };
 }
 

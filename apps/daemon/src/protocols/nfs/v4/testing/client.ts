@@ -85,17 +85,24 @@ export const op = {
       encodeBitmap(w, []);
       w.opaque(Buffer.alloc(0));
     },
-  /** OPEN4_CREATE UNCHECKED4 (or NOCREATE) by name, for share access `access`. */
+  /** OPEN4_CREATE UNCHECKED4 (or NOCREATE) by name, for share access `access` denying `deny`. */
   open:
     (
       name: string,
-      o: { create?: boolean; access?: number; clientId?: bigint; owner?: string; seqid?: number } = {},
+      o: {
+        create?: boolean;
+        access?: number;
+        deny?: number;
+        clientId?: bigint;
+        owner?: string;
+        seqid?: number;
+      } = {},
     ): OpArg =>
     (w) => {
       w.uint32(k.OP_OPEN)
         .uint32(o.seqid ?? 0)
         .uint32(o.access ?? k.OPEN4_SHARE_ACCESS_BOTH)
-        .uint32(0);
+        .uint32(o.deny ?? 0);
       w.uint64(o.clientId ?? 0n).string(o.owner ?? "owner");
       if (o.create) {
         w.uint32(k.OPEN4_CREATE).uint32(k.UNCHECKED4);
