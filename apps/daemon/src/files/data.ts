@@ -24,8 +24,6 @@ export interface DataDeps {
   orphans: Orphans;
 }
 
-const EMPTY = Buffer.alloc(0);
-
 /**
  * Scale-out (docs/architecture.md "Scale-out"): on a share in shared mode the payload drops cached
  * blocks another daemon replaced — on LOOKUP (the NFS "open") always, on GETATTR and READ within
@@ -84,15 +82,16 @@ export async function read(d: DataDeps, f: FileCall, r: ReadRequest): Promise<Re
   }
   if (r.offset >= attr.size) {
     d.traffic?.record(f.share.name, f.client, "read", 0);
-    return { attr, data: EMPTY, eof: true };
+    return { attr, parts: [], length: 0, eof: true };
   }
   const len = Math.min(r.count, attr.size - r.offset);
-  const got = len === 0 ? EMPTY : await d.payload.readAt(f.share.name, payloadId, r.offset, len);
+  const parts = len === 0 ? [] : await d.payload.readParts(f.share.name, payloadId, r.offset, len);
+  let got = 0;
+  for (const b of parts) got += b.length;
   // A payload shorter than the size (sparse tail) reads as zeros (docs/architecture.md "Read path").
-  const data =
-    got.length >= len ? got.subarray(0, len) : Buffer.concat([got, Buffer.alloc(len - got.length)]);
+  if (got < len) parts.push(Buffer.alloc(len - got));
   d.traffic?.record(f.share.name, f.client, "read", len);
-  return { attr, data, eof: r.offset + len >= attr.size };
+  return { attr, parts, length: len, eof: r.offset + len >= attr.size };
 }
 
 /**

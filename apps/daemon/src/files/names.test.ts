@@ -18,7 +18,9 @@ describe("file service REMOVE, RMDIR, RENAME and LINK", () => {
   };
   const text = async (name: string) => {
     const { handle } = await metadata.lookup(ALICE, metadata.rootHandle("/export"), name);
-    return (await files.read(files.resolve(ALICE, handle), { offset: 0, count: 64 })).data.toString();
+    return Buffer.concat(
+      (await files.read(files.resolve(ALICE, handle), { offset: 0, count: 64 })).parts,
+    ).toString();
   };
 
   it("links over an existing name only when asked to replace it", async () => {

@@ -8,7 +8,9 @@ describe("file service SETATTR size and UNCHECKED CREATE: the payload follows a 
 
   const root = () => files.resolve(ALICE, metadata.rootHandle("/export"));
   const bytes = async (handle: Buffer) =>
-    (await files.read(files.resolve(ALICE, handle), { offset: 0, count: 64 })).data.toString();
+    Buffer.concat(
+      (await files.read(files.resolve(ALICE, handle), { offset: 0, count: 64 })).parts,
+    ).toString();
 
   it("cuts and zero-extends the content through SETATTR size", async () => {
     const f = await files.create(root(), "s", {}, { mode: "guarded" });

@@ -102,7 +102,7 @@ export async function readStream(d: DataDeps, f: FileCall, r: ReadRequest): Prom
   const { value } = await current(d, f);
   const attr = streamAttr(await d.metadata.getattr(f.handle), value.length);
   const data = r.offset >= value.length ? Buffer.alloc(0) : value.subarray(r.offset, r.offset + r.count);
-  return { attr, data, eof: r.offset + data.length >= value.length };
+  return { attr, parts: [data], length: data.length, eof: r.offset + data.length >= value.length };
 }
 
 export async function writeStream(d: DataDeps, f: FileCall, w: WriteRequest): Promise<WriteResult> {

@@ -75,8 +75,14 @@ export interface ReadRequest {
 
 export interface ReadResult {
   attr: FileAttr;
-  /** At most `count` bytes; a payload shorter than the size (sparse tail) reads as zeros. */
-  data: Buffer;
+  /**
+   * At most `count` bytes, in order, as views of the cached blocks (not copied together: a reply
+   * sends them by reference; never modify them). A payload shorter than the size (sparse tail)
+   * reads as zeros.
+   */
+  parts: readonly Buffer[];
+  /** Bytes in `parts`. */
+  length: number;
   /** The read reached the end of the file. */
   eof: boolean;
 }

@@ -23,16 +23,21 @@ export function checkRange(offset: number, length: number): void {
   if (offset + length > FILE_SIZE_MAX) throw new FsError("EFBIG", "beyond the largest file size");
 }
 
-export async function readAt(
+/**
+ * Bytes [offset, offset+length) in order, as views of the cached blocks' buffers (no copy) where
+ * they hold the range, else merged into a new buffer per block (BlockEntry.readParts). The parts are never changed afterwards (docs/payload.md "WRITE"), so a reply may
+ * send them by reference.
+ */
+export async function readParts(
   engine: PayloadEngine,
   payloadId: string,
   offset: number,
   length: number,
-): Promise<Buffer> {
+): Promise<Buffer[]> {
   checkRange(offset, length);
   if (length > READ_BYTES_MAX) throw new FsError("EINVAL", `read of ${length} bytes`);
   if (engine.closed) throw new FsError("EIO", "share payload closed");
-  if (length === 0) return BlockEntry.EMPTY;
+  if (length === 0) return [];
   const p = engine.payload(payloadId);
   // Pinned: eviction must not forget the state while this read waits for downloads.
   p.pins++;
@@ -43,46 +48,58 @@ export async function readAt(
   }
 }
 
+/** The same bytes as one buffer (copied together when the range spans blocks). */
+export async function readAt(
+  engine: PayloadEngine,
+  payloadId: string,
+  offset: number,
+  length: number,
+): Promise<Buffer> {
+  const parts = await readParts(engine, payloadId, offset, length);
+  if (parts.length === 0) return BlockEntry.EMPTY;
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+}
+
 async function readPinned(
   engine: PayloadEngine,
   p: PayloadState,
   offset: number,
   length: number,
-): Promise<Buffer> {
+): Promise<Buffer[]> {
   const first = Math.floor(offset / BLOCK_SIZE_BYTES);
   const last = Math.floor((offset + length - 1) / BLOCK_SIZE_BYTES);
   const sequential = offset === p.lastReadEnd;
   p.lastReadEnd = offset + length;
   if (sequential) prefetchBlocks(engine, p, last + 1, PREFETCH_BLOCKS);
+  const parts: Buffer[] = [];
   if (first === last) {
     const a = offset - first * BLOCK_SIZE_BYTES;
-    return readBlock(engine, p, first, a, a + length, null, 0);
+    await readBlock(engine, p, first, a, a + length, parts);
+    return parts;
   }
   // Start every missing block's download before waiting on any of them.
   for (let i = first; i <= last; i++) {
     const e = engine.entry(p, i);
     if (e.needsBaseFor(0, BLOCK_SIZE_BYTES)) engine.loadBase(e).catch(() => {});
   }
-  const out = Buffer.allocUnsafe(length);
   for (let i = first; i <= last; i++) {
-    const start = Math.max(offset, i * BLOCK_SIZE_BYTES);
-    const end = Math.min(offset + length, (i + 1) * BLOCK_SIZE_BYTES);
     const base = i * BLOCK_SIZE_BYTES;
-    await readBlock(engine, p, i, start - base, end - base, out, start - offset);
+    const start = Math.max(offset, base);
+    const end = Math.min(offset + length, base + BLOCK_SIZE_BYTES);
+    await readBlock(engine, p, i, start - base, end - base, parts);
   }
-  return out;
+  return parts;
 }
 
-/** Block bytes [a, b): returned (zero-copy when possible), or merged into out at outOff. */
+/** Block bytes [a, b) appended to `out`, as views where buffers hold them (BlockEntry.readParts). */
 async function readBlock(
   engine: PayloadEngine,
   p: PayloadState,
   index: number,
   a: number,
   b: number,
-  out: Buffer | null,
-  outOff: number,
-): Promise<Buffer> {
+  out: Buffer[],
+): Promise<void> {
   let e = engine.entry(p, index);
   let missed = false;
   for (;;) {
@@ -94,12 +111,6 @@ async function readBlock(
   if (missed) engine.cache.misses++;
   else engine.cache.hits++;
   engine.cache.touch(e);
-  let result: Buffer;
-  if (out === null) result = e.read(a, b);
-  else {
-    e.readInto(out, outOff, a, b);
-    result = out;
-  }
+  e.readParts(a, b, out);
   engine.released(e);
-  return result;
 }

@@ -151,6 +151,10 @@ export class DefaultPayloadService implements PayloadService {
     return this.share(share).readAt(payloadId, offset, length);
   }
 
+  async readParts(share: string, payloadId: string, offset: number, length: number): Promise<Buffer[]> {
+    return this.share(share).readParts(payloadId, offset, length);
+  }
+
   async writeAt(
     share: string,
     payloadId: string,

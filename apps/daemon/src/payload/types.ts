@@ -19,6 +19,11 @@ export type Stability = "unstable" | "data_sync" | "file_sync";
 export interface PayloadService {
   readAt(share: string, payloadId: string, offset: number, length: number): Promise<Buffer>;
   /**
+   * The same bytes as views of the cached blocks, in order, not copied together (a reply sends
+   * them by reference). The caller must not modify them.
+   */
+  readParts(share: string, payloadId: string, offset: number, length: number): Promise<Buffer[]>;
+  /**
    * Returns once the bytes are in the WAL and cache (and durable, for data_sync/file_sync). The
    * caller hands `data` over: the cache may keep it as it is (no copy), so it must not be
    * modified after the call (a received frame is dropped, never reused).

@@ -9,7 +9,7 @@
  * This file is pure data logic; the engine (share-payload.ts) owns I/O and accounting.
  */
 import { BLOCK_SIZE_BYTES } from "../types.ts";
-import { copyOverlap, type Slice, unionRuns } from "./slices.ts";
+import { copyOverlap, type Slice, tiledViews, unionRuns } from "./slices.ts";
 import { StoredBase } from "./stored-base.ts";
 
 /**
@@ -245,18 +245,35 @@ export class BlockEntry {
    * The caller ensured the base is loaded or the slices cover the range.
    */
   read(a: number, b: number): Buffer {
+    const parts: Buffer[] = [];
+    this.readParts(a, b, parts);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, b - a);
+  }
+
+  /**
+   * Block bytes [a, b) appended to `out` in order, without a copy where buffers hold them: the
+   * stored parts when no slice is over the range, or slices that tile it without overlapping
+   * (a streaming writer's adopted WRITE frames); else one merged copy. Written bytes never change
+   * (above), so the views stay valid. The caller ensured the base is loaded or the slices cover
+   * the range.
+   */
+  readParts(a: number, b: number, out: Buffer[]): void {
     const n = this.slices.length;
     if (n === 0 && this.hasBase && b <= this.baseEnd) {
-      const view = this.stored.view(a, b);
-      if (view !== null) return view;
+      this.stored.views(a, b, out);
+      return;
     }
     if (n > 0) {
       const top = this.slices[n - 1]!;
-      if (top.off <= a && top.off + top.len >= b) return top.buf.subarray(a - top.off, b - top.off);
+      if (top.off <= a && top.off + top.len >= b) {
+        out.push(top.buf.subarray(a - top.off, b - top.off));
+        return;
+      }
+      if (tiledViews(this.slices, a, b, out)) return;
     }
-    const out = Buffer.allocUnsafe(b - a);
-    this.readInto(out, 0, a, b);
-    return out;
+    const merged = Buffer.allocUnsafe(b - a);
+    this.readInto(merged, 0, a, b);
+    out.push(merged);
   }
 
   /** Merges block bytes [a, b) into out at outOff. */

@@ -1,6 +1,7 @@
 /**
  * A block's dirty slices (block-entry.ts) as plain data: the slice record and the pure helpers
- * that merge slices — the runs they cover and copying a slice's overlap with a range.
+ * that merge slices — the runs they cover, copying a slice's overlap with a range, and views of
+ * slices that tile a range.
  */
 
 export interface Slice {
@@ -32,4 +33,22 @@ export function unionRuns(slices: readonly Slice[]): [number, number][] {
     else out.push([a, b]);
   }
   return out;
+}
+
+/**
+ * Views of the slices over block range [a, b) appended to `out`, when they cover it end to end
+ * with no overlap (no newer slice hides bytes of another, so order does not matter); else false
+ * and nothing appended (the caller merges).
+ */
+export function tiledViews(slices: readonly Slice[], a: number, b: number, out: Buffer[]): boolean {
+  const hits = slices.filter((s) => s.off < b && s.off + s.len > a).sort((x, y) => x.off - y.off);
+  let at = a;
+  for (const [k, s] of hits.entries()) {
+    if (s.off !== at && !(k === 0 && s.off < a)) return false;
+    at = s.off + s.len;
+  }
+  if (at < b) return false;
+  for (const s of hits)
+    out.push(s.buf.subarray(Math.max(a, s.off) - s.off, Math.min(b, s.off + s.len) - s.off));
+  return true;
 }

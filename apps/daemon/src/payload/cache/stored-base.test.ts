@@ -9,8 +9,16 @@ describe("StoredBase", () => {
     expect(b.loaded).toBe(false);
     b.setParts(parts);
     expect([b.loaded, b.length, b.end]).toEqual([true, 25, 25]);
-    expect(b.view(12, 18)!.buffer).toBe(parts[1]!.buffer); // inside one part: a view
-    expect(b.view(8, 12)).toBeNull(); // across parts: the caller copies
+    const inside: Buffer[] = [];
+    b.views(12, 18, inside);
+    expect(inside.map((v) => v.buffer)).toEqual([parts[1]!.buffer]); // inside one part: a view
+    const across: Buffer[] = [];
+    b.views(8, 22, across); // across parts: a view of each, no copy
+    expect(across.map((v) => [v.buffer, v.length])).toEqual([
+      [parts[0]!.buffer, 2],
+      [parts[1]!.buffer, 10],
+      [parts[2]!.buffer, 2],
+    ]);
     const out = Buffer.alloc(30, 9);
     b.readInto(out, 0, 0, 30);
     expect(out.equals(Buffer.concat([...parts, Buffer.alloc(5)]))).toBe(true);
@@ -43,8 +51,9 @@ describe("StoredBase", () => {
       b.readInto(out, 3, a, e);
       expect(out.subarray(3).equals(model.subarray(a, e)), `seed=${seed} i=${i}`).toBe(true);
       if (b.loaded && e <= b.end) {
-        const v = b.view(a, e);
-        if (v !== null) expect(v.equals(model.subarray(a, e))).toBe(true);
+        const views: Buffer[] = [];
+        b.views(a, e, views);
+        expect(Buffer.concat(views).equals(model.subarray(a, e)), `seed=${seed} i=${i}`).toBe(true);
       }
     }
   });

@@ -56,16 +56,20 @@ export class StoredBase {
     return Math.min(this.length, this.validLen);
   }
 
-  /** Bytes [a, b) (within `end`) as a view when one buffer holds them, else null. */
-  view(a: number, b: number): Buffer | null {
-    if (this.parts === null) return this.buf!.subarray(a, b);
+  /** Views of bytes [a, b) (within `end`) appended to `out`: one per stored part they touch. */
+  views(a: number, b: number, out: Buffer[]): void {
+    if (this.parts === null) {
+      out.push(this.buf!.subarray(a, b));
+      return;
+    }
     let at = 0;
     for (const part of this.parts) {
-      if (a >= at && b <= at + part.length) return part.subarray(a - at, b - at);
+      const pa = Math.max(a, at);
+      const pb = Math.min(b, at + part.length);
+      if (pa < pb) out.push(part.subarray(pa - at, pb - at));
       at += part.length;
-      if (at > a) return null;
+      if (at >= b) return;
     }
-    return null;
   }
 
   /** Block bytes [a, b) as the store holds them into out at outOff: zeros past `end` or unloaded. */

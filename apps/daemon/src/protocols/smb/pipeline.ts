@@ -285,7 +285,12 @@ export class RequestPipeline {
     if (structure & 1 && body.length < structure && !reply.data)
       body = Buffer.concat([body, Buffer.alloc(1)]);
     const parts = [header, body];
-    if (reply.data && reply.data.length > 0) parts.push(reply.data);
+    const data = reply.data;
+    if (Buffer.isBuffer(data)) {
+      if (data.length > 0) parts.push(data);
+    } else if (data !== undefined) {
+      for (const d of data) if (d.length > 0) parts.push(d);
+    }
     reply.onBuilt?.(Buffer.concat(parts));
     return { parts, signKey };
   }

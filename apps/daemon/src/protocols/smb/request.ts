@@ -19,8 +19,8 @@ export interface Reply {
   status?: number;
   /** The response body after the header (fixed part and dynamic buffer). */
   body: Buffer;
-  /** Bulk data appended after `body` without copying (READ). */
-  data?: Buffer;
+  /** Bulk data appended after `body` without copying (READ: views of cached blocks, in order). */
+  data?: Buffer | readonly Buffer[];
   /** Sign with this key regardless of the request (final SESSION_SETUP, §3.3.5.5.3). */
   signWith?: SigningKey;
   /** Session id to put in the response header (new sessions). */

@@ -124,14 +124,19 @@ export class XdrWriter {
     return this.opaque(Buffer.from(s, "utf8"));
   }
 
-  /** Variable-length opaque whose bytes are sent by reference (no copy): for READ data. */
+  /** Variable-length opaque whose bytes are sent by reference (no copy). */
   opaqueRef(data: Buffer): this {
-    this.uint32(data.length);
-    if (data.length === 0) return this;
+    return this.opaqueRefs([data], data.length);
+  }
+
+  /** Variable-length opaque of `length` bytes given as parts, each sent by reference (READ data). */
+  opaqueRefs(parts: readonly Buffer[], length: number): this {
+    this.uint32(length);
+    if (length === 0) return this;
     this.cut();
-    this.chunks.push(data);
-    this.chunksBytes += data.length;
-    const pad = (4 - (data.length & 3)) & 3;
+    for (const b of parts) this.chunks.push(b);
+    this.chunksBytes += length;
+    const pad = (4 - (length & 3)) & 3;
     if (pad > 0) {
       this.chunks.push(ZERO_PAD.subarray(0, pad));
       this.chunksBytes += pad;

@@ -58,6 +58,15 @@ describe("XDR writer golden bytes", () => {
     expect(Buffer.concat(bufs).length).toBe(20);
   });
 
+  it("sends opaqueRefs parts by reference and pads their total length", () => {
+    const parts = [Buffer.from("he"), Buffer.from("llo")];
+    const w = new XdrWriter();
+    w.opaqueRefs(parts, 5).uint32(2);
+    const bufs = w.buffers();
+    expect(parts.every((p) => bufs.includes(p))).toBe(true);
+    expect(Buffer.concat(bufs)).toEqual(hex("00000005 68656c6c6f 000000 00000002"));
+  });
+
   it("keeps length right across growth and references", () => {
     const w = new XdrWriter(4);
     for (let i = 0; i < 100; i++) w.uint32(i);

@@ -130,11 +130,12 @@ async function copyOne(call: FsctlCall & { open: Open }, src: Open, c: Chunk): P
     }),
   );
   // §3.3.5.15.6: a source range past the end fails (Windows: INVALID_VIEW_SIZE, as Samba answers).
-  if (got.data.length < c.length) throw new SmbError(STATUS_INVALID_VIEW_SIZE, "source range past the end");
+  if (got.length < c.length) throw new SmbError(STATUS_INVALID_VIEW_SIZE, "source range past the end");
+  const data = got.parts.length === 1 ? got.parts[0]! : Buffer.concat(got.parts, got.length);
   await withStatus({ EAGAIN: STATUS_FILE_LOCK_CONFLICT }, () =>
     files.write(fileCall(dst), {
       offset: c.target,
-      data: got.data,
+      data,
       stability: "unstable",
       lock: { owner: dst.lockOwner },
       beforeChange: () => breakReadCaching(call.req.server, dst),

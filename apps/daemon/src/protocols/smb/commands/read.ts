@@ -49,9 +49,9 @@ export async function read(req: SmbRequest): Promise<Reply> {
   );
   if (length === 0 && minimumCount === 0) return { body: readResponse(0), data: Buffer.alloc(0) };
   // At or past the end, or shorter than MinimumCount: END_OF_FILE (§3.3.5.12).
-  if (got.data.length === 0 || got.data.length < minimumCount) throw new SmbError(STATUS_END_OF_FILE);
-  open.position = offset + BigInt(got.data.length);
-  return { body: readResponse(got.data.length), data: got.data };
+  if (got.length === 0 || got.length < minimumCount) throw new SmbError(STATUS_END_OF_FILE);
+  open.position = offset + BigInt(got.length);
+  return { body: readResponse(got.length), data: got.parts };
 }
 
 export const READ: CommandSpec = {

@@ -1,7 +1,7 @@
 /**
  * RFC 1813 §3.3.6 READ. The count is clipped to rtmax and to the file size from prepareRead;
- * eof is set when the reply reaches the end of the file. The data buffer goes to the socket by
- * reference (XdrWriter.opaqueRef), never copied.
+ * eof is set when the reply reaches the end of the file. The data (views of cached blocks) goes to
+ * the socket by reference (XdrWriter.opaqueRefs), never copied.
  */
 import type { FileAttr } from "../../../../metadata/types.ts";
 import { NFSPROC3_READ, RTMAX_BYTES } from "../constants.ts";
@@ -16,7 +16,8 @@ interface Args {
 
 interface Res {
   attr: FileAttr;
-  data: Buffer;
+  parts: readonly Buffer[];
+  length: number;
   eof: boolean;
 }
 
@@ -44,7 +45,7 @@ export const read = (env: NfsEnv) =>
       }),
     encode(w, r) {
       encodePostOpAttr(w, r.attr);
-      w.uint32(r.data.length).bool(r.eof).opaqueRef(r.data);
+      w.uint32(r.length).bool(r.eof).opaqueRefs(r.parts, r.length);
     },
     resfail: (a) => [{ attr: a.fh }],
   });

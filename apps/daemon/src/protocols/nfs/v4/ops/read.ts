@@ -29,6 +29,6 @@ export const read = defineOp<ReadArgs>({
     // eof and the data's length word come before the data; the session's reply size bounds it.
     const count = Math.min(a.count, NFS4_IO_MAX, Math.max(0, c.replyRoom() - READ_RESULT_BYTES));
     const r = await c.env.files.read(countedCall(c, f, open), { offset: Number(a.offset), count });
-    return (w) => w.bool(r.eof).opaqueRef(r.data);
+    return (w) => w.bool(r.eof).opaqueRefs(r.parts, r.length);
   },
 });
