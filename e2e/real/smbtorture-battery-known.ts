@@ -39,9 +39,6 @@ const CHANNEL_SEQUENCE = "ChannelSequence is not checked on a stale channel (no 
 const STREAM_RENAME = 'renaming a stream to another stream name (FileRenameInformation ":new") is not built';
 const BINDING =
   "binding a second channel (multichannel) is refused REQUEST_NOT_ACCEPTED; the test expects the bind to succeed";
-const SET_TIMES =
-  "the time stamp reads back as the time_t edge value where the test expects the file's own current time";
-const DELAYED_WRITE = "the write time changes at once on each write; Windows delays the update (2 s)";
 const NOT_A_MODE =
   "CREATOR OWNER and inheritable ACEs cannot be expressed by a POSIX mode (SET_INFO answers NOT_SUPPORTED)";
 const SECD_SETUP =
@@ -52,7 +49,6 @@ const SECD =
   "a SecD given at create is applied only as far as a POSIX mode expresses it (no stored ACLs): the test's foreign-SID or deny ACEs are dropped";
 const SETINFO_SECD =
   "the chain sets a security descriptor whose DACL a POSIX mode cannot express (NOT_SUPPORTED)";
-const CHANGE_TIME = "ChangeTime cannot be set over SMB (ctime is server-maintained), as in Samba";
 
 export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.acls.CREATOR": NOT_A_MODE,
@@ -84,7 +80,8 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.create.gentest": "invalid CreateOptions/attribute bits Windows refuses are accepted",
   "smb2.create.blob":
     "security descriptor (SecD) and timewarp (TWrp) contexts are ignored: an open the test expects to fail with OBJECT_NAME_NOT_FOUND succeeds (create.c:757)",
-  "smb2.create.open": CHANGE_TIME,
+  "smb2.create.open":
+    "an AllocationSize asked for at create is reported in the CREATE reply but not kept: QUERY_INFO then answers the size-based allocation (create.c:1133)",
   "smb2.create.leading-slash":
     "a name with a leading backslash is accepted; Windows answers INVALID_PARAMETER",
   "smb2.create.aclfile": SECD,
@@ -130,20 +127,4 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
     "attributes set through a stream open read back with ARCHIVE added (0x22 where the test expects HIDDEN alone, 0x2)",
   "smb2.streams.delete":
     "share modes of a file's streams do not count against opening the file for DELETE (streams keep their own table entries)",
-  "smb2.timestamps.test_close_not_attrib":
-    "the test creates a name this server refuses (OBJECT_NAME_INVALID) before checking CLOSE without POSTQUERY_ATTRIB",
-  "smb2.timestamps.time_t_15032385535": SET_TIMES,
-  "smb2.timestamps.time_t_10000000000": SET_TIMES,
-  "smb2.timestamps.time_t_4294967295": SET_TIMES,
-  "smb2.timestamps.time_t_1": SET_TIMES,
-  "smb2.timestamps.time_t_0": SET_TIMES,
-  "smb2.timestamps.time_t_-1": SET_TIMES,
-  "smb2.timestamps.time_t_-2": SET_TIMES,
-  "smb2.timestamps.time_t_1968": SET_TIMES,
-  "smb2.timestamps.freeze-thaw":
-    "setting a time to -1 (freeze) / -2 (thaw) is not implemented; the write time keeps moving",
-  "smb2.timestamps.delayed-write-vs-seteof": DELAYED_WRITE,
-  "smb2.timestamps.delayed-write-vs-flush": DELAYED_WRITE,
-  "smb2.timestamps.delayed-write-vs-setbasic": DELAYED_WRITE,
-  "smb2.timestamps.delayed-2write": DELAYED_WRITE,
 };

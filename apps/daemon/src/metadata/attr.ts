@@ -1,6 +1,7 @@
 /** Conversions from store records to the attribute types protocols see. */
+import { sameTime } from "./clock.ts";
 import type { InodeRecord } from "./metadata-store.ts";
-import type { FileAttr, WccAttr } from "./types.ts";
+import type { FileAttr, Timespec, WccAttr } from "./types.ts";
 
 /** Allocation unit reported as `used` (bytes rounded up). */
 export const USED_BLOCK_BYTES = 4096;
@@ -25,6 +26,7 @@ export function toFileAttr(rec: Readonly<InodeRecord>, fsid: bigint): FileAttr {
     mtime: rec.mtime,
     ctime: rec.ctime,
     btime: rec.btime,
+    changeTime: changeTimeOf(rec),
     dosAttributes: rec.dosAttributes,
     payloadId: rec.payloadId,
   };
@@ -32,4 +34,10 @@ export function toFileAttr(rec: Readonly<InodeRecord>, fsid: bigint): FileAttr {
 
 export function toWcc(rec: Readonly<InodeRecord>): WccAttr {
   return { size: rec.size, mtime: rec.mtime, ctime: rec.ctime };
+}
+
+/** The explicit change time while the file has not changed since it was set, else ctime. */
+export function changeTimeOf(rec: Readonly<InodeRecord>): Timespec {
+  const set = rec.changeTime;
+  return set !== null && sameTime(set.at, rec.ctime) ? set.time : rec.ctime;
 }

@@ -42,6 +42,13 @@ export interface InodeRecord {
   mtime: Timespec;
   ctime: Timespec;
   btime: Timespec;
+  /**
+   * A change time set explicitly (SMB FileBasicInformation.ChangeTime, [MS-FSCC] §2.4.7), reported
+   * instead of `ctime` while `ctime` still equals `at` (the ctime the set itself gave): `ctime` keeps
+   * moving on every change for NFS, and an explicit value lasts until the file's next change
+   * (docs/architecture.md "Times").
+   */
+  changeTime: ChangeTimeSet | null;
   dosAttributes: number;
   payloadId: string | null;
   /** Symlink target. */
@@ -50,6 +57,11 @@ export interface InodeRecord {
   verifier: Buffer | null;
   /** Directories: the last entry sequence number handed out (readdir cookies). */
   entrySeq: bigint;
+}
+
+export interface ChangeTimeSet {
+  time: Timespec;
+  at: Timespec;
 }
 
 /** `root: 0n` means "the new inode itself" (a share root); so does `parent: 0n` for a directory. */

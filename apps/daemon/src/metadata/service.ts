@@ -334,6 +334,7 @@ export class DefaultMetadataService implements MetadataService {
         mtime: now,
         ctime: now,
         btime: now,
+        changeTime: null,
         dosAttributes: 0,
         payloadId: null,
         target: null,

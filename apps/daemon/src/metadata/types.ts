@@ -35,6 +35,11 @@ export interface FileAttr {
   ctime: Timespec;
   /** Creation time, for SMB. */
   btime: Timespec;
+  /**
+   * SMB ChangeTime: `ctime`, or a value set explicitly (SetAttrs.changeTime) until the file's
+   * next change. NFS reports `ctime`, which moves on every change (the set included).
+   */
+  changeTime: Timespec;
   /** SMB DOS attribute bits kept on the file (hidden, system, archive, readonly). */
   dosAttributes: number;
   /** Where the content lives in the PayloadService; `null` for non-regular files. */
@@ -93,6 +98,11 @@ export interface SetAttrs {
   atime?: Timespec | "now";
   mtime?: Timespec | "now";
   btime?: Timespec;
+  /**
+   * SMB ChangeTime ([MS-FSA] §2.1.5.14.2); `ctime` still moves to the server's time. `"keep"`:
+   * the change time reads as before this change (an SMB open with Open.UserSetChangeTime).
+   */
+  changeTime?: Timespec | "keep";
   dosAttributes?: number;
 }
 

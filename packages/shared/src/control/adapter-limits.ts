@@ -71,6 +71,15 @@ export const ADAPTER_LIMITS: readonly AdapterLimitDef[] = [
     defaults: { smb: 5_000 },
   },
   {
+    // Windows and Samba ("smbd:writetimeupdatedelay") update LastWriteTime 2 s after the first
+    // write through an open (apps/daemon/src/protocols/smb/write-time.ts).
+    key: "writeTimeUpdateDelayMs",
+    description: "after the first write through an SMB open, its LastWriteTime update waits this long",
+    min: 0,
+    max: 3_600_000,
+    defaults: { smb: 2_000 },
+  },
+  {
     // RFC 8881 §8.1.3 lease_time; 90 s as Linux nfsd and NFS-Ganesha default.
     key: "v4LeaseSeconds",
     description: "NFSv4 lease: a client silent this long loses its opens and locks",

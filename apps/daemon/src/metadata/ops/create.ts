@@ -70,6 +70,7 @@ function newInode(id: Identity, dir: Rec, spec: NodeSpec, now: Timespec): NewIno
     mtime: time(spec.attrs.mtime),
     ctime: now,
     btime: spec.attrs.btime ?? now,
+    changeTime: typeof spec.attrs.changeTime === "object" ? { time: spec.attrs.changeTime, at: now } : null,
     dosAttributes: spec.attrs.dosAttributes ?? 0,
     payloadId: spec.type === "file" ? randomUUID() : null,
     target: spec.type === "symlink" ? (spec.target ?? "") : null,

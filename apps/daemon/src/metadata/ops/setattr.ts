@@ -5,7 +5,7 @@
  */
 import { FsError } from "../../domain/errors.ts";
 import { FILE_SIZE_MAX } from "../../domain/limits.ts";
-import { toWcc } from "../attr.ts";
+import { changeTimeOf, toWcc } from "../attr.ts";
 import { sameTime } from "../clock.ts";
 import { mustExist, type Rec, type ServiceCore } from "../core.ts";
 import type { InodeRecord } from "../metadata-store.ts";
@@ -97,6 +97,9 @@ export function applySetAttrs(id: Identity, rec: Rec, a: SetAttrs, now: Timespec
   if (a.atime !== undefined) next.atime = applyTime(id, rec, a.atime, now);
   if (a.mtime !== undefined) next.mtime = applyTime(id, rec, a.mtime, now);
   if (a.btime !== undefined) next.btime = applyTime(id, rec, a.btime, now);
+  if (a.changeTime === "keep") next.changeTime = { time: changeTimeOf(rec), at: now };
+  else if (a.changeTime !== undefined)
+    next.changeTime = { time: applyTime(id, rec, a.changeTime, now), at: now };
   if (a.dosAttributes !== undefined) {
     requireWriteOrOwner(id, rec);
     next.dosAttributes = a.dosAttributes >>> 0;

@@ -52,8 +52,12 @@ CREATE TABLE IF NOT EXISTS dfs_inodes (
   rdev_major bigint NOT NULL, rdev_minor bigint NOT NULL,
   atime_s bigint NOT NULL, atime_ns integer NOT NULL, mtime_s bigint NOT NULL, mtime_ns integer NOT NULL,
   ctime_s bigint NOT NULL, ctime_ns integer NOT NULL, btime_s bigint NOT NULL, btime_ns integer NOT NULL,
+  change_s bigint, change_ns integer, change_at_s bigint, change_at_ns integer,
   dos bigint NOT NULL, payload_id text, target text, verifier bytea, entry_seq bigint NOT NULL
 );
+-- Columns added after the first release, for databases created before them.
+ALTER TABLE dfs_inodes ADD COLUMN IF NOT EXISTS change_s bigint, ADD COLUMN IF NOT EXISTS change_ns integer,
+  ADD COLUMN IF NOT EXISTS change_at_s bigint, ADD COLUMN IF NOT EXISTS change_at_ns integer;
 CREATE INDEX IF NOT EXISTS dfs_inodes_root_nlink ON dfs_inodes (root, nlink);
 CREATE TABLE IF NOT EXISTS dfs_entries (
   parent bigint NOT NULL, name text NOT NULL, child bigint NOT NULL, seq bigint NOT NULL,

@@ -21,6 +21,10 @@ export const INODE_COLUMNS = [
   "ctime_ns",
   "btime_s",
   "btime_ns",
+  "change_s",
+  "change_ns",
+  "change_at_s",
+  "change_at_ns",
   "dos",
   "payload_id",
   "target",
@@ -48,6 +52,10 @@ export interface InodeRow {
   ctime_ns: number | bigint | string;
   btime_s: number | bigint | string;
   btime_ns: number | bigint | string;
+  change_s: number | bigint | string | null;
+  change_ns: number | bigint | string | null;
+  change_at_s: number | bigint | string | null;
+  change_at_ns: number | bigint | string | null;
   dos: number | bigint | string;
   payload_id: string | null;
   target: string | null;
@@ -72,6 +80,13 @@ export function rowToInode(r: InodeRow): InodeRecord {
     mtime: { sec: Number(r.mtime_s), nsec: Number(r.mtime_ns) },
     ctime: { sec: Number(r.ctime_s), nsec: Number(r.ctime_ns) },
     btime: { sec: Number(r.btime_s), nsec: Number(r.btime_ns) },
+    changeTime:
+      r.change_s === null || r.change_at_s === null
+        ? null
+        : {
+            time: { sec: Number(r.change_s), nsec: Number(r.change_ns) },
+            at: { sec: Number(r.change_at_s), nsec: Number(r.change_at_ns) },
+          },
     dosAttributes: Number(r.dos),
     payloadId: r.payload_id,
     target: r.target,
@@ -101,6 +116,10 @@ export function inodeValues(rec: Omit<InodeRecord, "id">): unknown[] {
     rec.ctime.nsec,
     rec.btime.sec,
     rec.btime.nsec,
+    rec.changeTime?.time.sec ?? null,
+    rec.changeTime?.time.nsec ?? null,
+    rec.changeTime?.at.sec ?? null,
+    rec.changeTime?.at.nsec ?? null,
     rec.dosAttributes,
     rec.payloadId,
     rec.target,

@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS inodes (
   rdev_major INTEGER NOT NULL, rdev_minor INTEGER NOT NULL,
   atime_s INTEGER NOT NULL, atime_ns INTEGER NOT NULL, mtime_s INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
   ctime_s INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, btime_s INTEGER NOT NULL, btime_ns INTEGER NOT NULL,
+  change_s INTEGER, change_ns INTEGER, change_at_s INTEGER, change_at_ns INTEGER,
   dos INTEGER NOT NULL, payload_id TEXT, target TEXT, verifier BLOB, entry_seq INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS entries (
@@ -21,6 +22,14 @@ CREATE TABLE IF NOT EXISTS entries (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS entries_seq ON entries (parent, seq);
 `;
+
+/** Columns added after the first release, for databases created before them (SQLite has no ADD COLUMN IF NOT EXISTS). */
+const ADDED_COLUMNS = ["change_s", "change_ns", "change_at_s", "change_at_ns"] as const;
+
+export function upgradeSchema(db: Database.Database): void {
+  const have = new Set((db.pragma("table_info(inodes)") as { name: string }[]).map((c) => c.name));
+  for (const c of ADDED_COLUMNS) if (!have.has(c)) db.exec(`ALTER TABLE inodes ADD COLUMN ${c} INTEGER`);
+}
 
 export function prepareAll(db: Database.Database) {
   const cols = INODE_COLUMNS.join(", ");

@@ -34,7 +34,7 @@ import { type Batch, deferred, toFsError } from "./sqlite-batch.ts";
 import { SqliteCheckpointer } from "./sqlite-checkpoint.ts";
 import { DirListings, type ListingRow } from "./sqlite-listings.ts";
 import { SqliteNamedAttrs } from "./sqlite-named-attrs.ts";
-import { firstFreeId, prepareAll, readEpoch, SCHEMA } from "./sqlite-schema.ts";
+import { firstFreeId, prepareAll, readEpoch, SCHEMA, upgradeSchema } from "./sqlite-schema.ts";
 
 type Rec = Readonly<InodeRecord>;
 
@@ -110,6 +110,7 @@ export class SqliteMetadataStore implements MetadataStore {
         db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxBytes / pageSize))}`);
       }
       db.exec(SCHEMA);
+      upgradeSchema(db);
       return new SqliteMetadataStore(db, readEpoch(db), firstFreeId(db), path, opts);
     } catch (e) {
       db.close();

@@ -3,7 +3,8 @@
  * Settings: host, port (default 12445), `signingRequired` (bool), `encryptionRequired` (bool: every
  * session and tree must encrypt, Samba's `server smb encrypt = required`), `encryptedShares`
  * (share names whose trees must encrypt, Samba's per-share `smb encrypt = required`), `serverName`,
- * `maxOutstandingReadBytes`, `crossProtocolBreakWaitMs` (oplock-gate.ts), and the connection limits of transport/limits.ts (`maxConnections`,
+ * `maxOutstandingReadBytes`, `crossProtocolBreakWaitMs` (oplock-gate.ts), `writeTimeUpdateDelayMs`
+ * (write-time.ts), and the connection limits of transport/limits.ts (`maxConnections`,
  * `maxConnectionsPerClient`, `handshakeTimeoutMs`, `idleTimeoutMs`, `frameTimeoutMs`). A bad value
  * refuses the settings with an error naming the key. Everything else comes from the AdapterContext.
  */
@@ -67,6 +68,7 @@ export function smbConfigFrom(settings: AdapterSettings): SmbConfig {
     encryptionRequired: boolSetting(settings, "encryptionRequired"),
     encryptedShares: encryptedShares(settings),
     crossProtocolBreakWaitMs: adapterLimit("smb", "crossProtocolBreakWaitMs", settings),
+    writeTimeUpdateDelayMs: adapterLimit("smb", "writeTimeUpdateDelayMs", settings),
     maxTransactBytes: Math.min(MAX_IO_BYTES, MAX_FRAME_BYTES - 4096),
     maxReadBytes: MAX_IO_BYTES,
     maxWriteBytes: MAX_IO_BYTES,

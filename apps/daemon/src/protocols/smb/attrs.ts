@@ -44,5 +44,5 @@ export function writeTimes(w: SmbWriter, a: FileAttr): SmbWriter {
     .u64(toFiletime(a.btime))
     .u64(toFiletime(a.atime))
     .u64(toFiletime(a.mtime))
-    .u64(toFiletime(a.ctime));
+    .u64(toFiletime(a.changeTime));
 }

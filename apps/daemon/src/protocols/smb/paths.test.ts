@@ -25,3 +25,9 @@ it("parses stream suffixes ([MS-FSCC] §2.1.5): a named $DATA stream, the file's
     );
   }
 });
+
+it("reads '/' in the file part as a separator, as Samba does; a trailing '/' is invalid", () => {
+  expect(parsePath("smb2-timestamps/testfile.dat").components).toEqual(["smb2-timestamps", "testfile.dat"]);
+  expect(parsePath("a/b\\c:s").components).toEqual(["a", "b", "c"]);
+  expect(() => parsePath("dir/")).toThrow(expect.objectContaining({ status: STATUS_OBJECT_NAME_INVALID }));
+});

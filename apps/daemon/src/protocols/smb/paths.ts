@@ -1,6 +1,7 @@
 /**
  * SMB path names ([MS-FSCC] §2.1.5): backslash-separated, relative to the share root, UTF-16 on
- * the wire. A ":name" or ":name:$DATA" suffix names a stream of the file ([MS-FSCC] §2.1.5.1
+ * the wire. A '/' in the file part separates components too, as Samba reads it (smbtorture
+ * smb2.timestamps opens "dir/file"); a trailing '/' is invalid ([MS-FSA] §2.1.5.1, as Samba). A ":name" or ":name:$DATA" suffix names a stream of the file ([MS-FSCC] §2.1.5.1
  * stream names, files/streams.ts); "::$DATA" names the file itself.
  */
 import { PathNotFound, type Walked } from "../../files/open.ts";
@@ -63,7 +64,8 @@ export function parsePath(raw: string): ParsedPath {
     path = path.slice(0, colon);
   }
   const dataStream = colon >= 0 && stream === null;
-  const components = path.split("\\").filter((c) => c.length > 0 && c !== ".");
+  if (path.length > 1 && path.endsWith("/")) throw new SmbError(STATUS_OBJECT_NAME_INVALID, "trailing '/'");
+  const components = path.split(/[\\/]/).filter((c) => c.length > 0 && c !== ".");
   if (components.length > MAX_PATH_COMPONENTS) throw new SmbError(STATUS_OBJECT_NAME_INVALID, "too deep");
   for (const c of components) {
     if (c === ".." || c.length > MAX_NAME_CHARS || invalidName(c)) {

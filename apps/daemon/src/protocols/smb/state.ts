@@ -7,7 +7,7 @@ import type { Principal } from "../../domain/identity.ts";
 import type { ShareInfo } from "../../domain/share.ts";
 import type { ShareAccess } from "../../domain/share-access.ts";
 import type { FileCall } from "../../files/types.ts";
-import type { Caller } from "../../metadata/types.ts";
+import type { Caller, Timespec } from "../../metadata/types.ts";
 import type { AdapterContext } from "../adapter.ts";
 import type { SessionCipher } from "./auth/encryption.ts";
 import type { SigningKey } from "./auth/signing.ts";
@@ -30,6 +30,8 @@ export interface SmbConfig {
    * oplock/lease break acknowledgment before the break counts as acknowledged (oplock-gate.ts).
    */
   crossProtocolBreakWaitMs: number;
+  /** How long after the first write through an open its LastWriteTime update waits (write-time.ts). */
+  writeTimeUpdateDelayMs: number;
   maxTransactBytes: number;
   maxReadBytes: number;
   maxWriteBytes: number;
@@ -155,6 +157,22 @@ export interface Open {
   durable: DurableState | null;
   /** Its entry in SmbServerState.replayCache (a DH2Q open, create-replay.ts). */
   replayKey?: string;
+  /** Its part in the delayed LastWriteTime update and its user-set times, once it wrote or set one (write-time.ts). */
+  writeTime?: WriteTimeState;
+}
+
+/** An open's part in the delayed write-time update (write-time.ts). */
+export interface WriteTimeState {
+  /** The delayed update, scheduled by the first write. */
+  timer: NodeJS.Timeout | null;
+  /** The first write happened: later writes schedule nothing (only an update at close). */
+  triggered: boolean;
+  /** A write happened since the last update: CLOSE stores the current time. */
+  updateOnClose: boolean;
+  /** LastWriteTime was set or frozen through this open ([MS-FSA] Open.UserSetModificationTime). */
+  userSet: boolean;
+  /** ChangeTime was set or frozen through this open ([MS-FSA] Open.UserSetChangeTime): its changes keep it. */
+  changeSet: boolean;
 }
 
 /** A DH2Q CREATE by ClientGuid + CreateGuid (create-replay.ts): pending until its open exists. */
@@ -203,6 +221,8 @@ export interface FileState {
   holders: Set<CacheHolder>;
   /** Metadata handle (hex) of the file, the key of `SmbServerState.cachedFiles`. */
   handleKey: string;
+  /** The LastWriteTime SMB replies report while a write-time update is pending (write-time.ts). */
+  writeTime: Timespec | null;
 }
 
 export class SmbServerState {
@@ -257,6 +277,7 @@ export class SmbServerState {
         deletePending: false,
         holders: new Set(),
         handleKey: handle?.toString("hex") ?? "",
+        writeTime: null,
       };
       this.files.set(key, f);
     }

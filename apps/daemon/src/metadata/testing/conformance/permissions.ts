@@ -131,6 +131,22 @@ export function permissionTests(factory: StoreFactory): void {
     expect((await env.svc.setattr(ALICE, g.handle, { mode: 0o2755 })).after.mode).toBe(0o755);
   });
 
+  it("keeps an explicit change time until the next change; ctime moves on every change, the set included", async () => {
+    const f = await env.svc.create(ALICE, env.root, "f", {}, G);
+    const at1968 = { sec: -63_158_400, nsec: 100 };
+    await expectErrno(env.svc.setattr(BOB, f.handle, { changeTime: at1968 }), "EPERM");
+    const set = await env.svc.setattr(ALICE, f.handle, { changeTime: at1968 });
+    expect(set.after.changeTime).toEqual(at1968);
+    expect(set.after.ctime).not.toEqual(set.before.ctime);
+    expect((await env.svc.getattr(f.handle)).changeTime).toEqual(at1968);
+    // "keep": a change made by an SMB open that set (or froze) the change time leaves it.
+    const kept = await env.svc.setattr(ALICE, f.handle, { dosAttributes: 0x2, changeTime: "keep" });
+    expect(kept.after.changeTime).toEqual(at1968);
+    expect(kept.after.ctime).not.toEqual(set.after.ctime);
+    const moved = await env.svc.setattr(ALICE, f.handle, { mode: 0o600 });
+    expect(moved.after.changeTime).toEqual(moved.after.ctime);
+  });
+
   it("guards SETATTR on ctime", async () => {
     const f = await env.svc.create(ALICE, env.root, "f", {}, G);
     await expectErrno(env.svc.setattr(ALICE, f.handle, { mode: 0o600 }, { sec: 1, nsec: 1 }), "EINVAL");

@@ -21,6 +21,7 @@ export function fileInode(root: bigint, overrides: Partial<NewInode> = {}): NewI
     mtime: T,
     ctime: T,
     btime: T,
+    changeTime: null,
     dosAttributes: 0x20,
     payloadId: "p",
     target: null,
@@ -71,6 +72,7 @@ export function storeCrudTests(factory: StoreFactory): void {
       rdevMajor: 8,
       rdevMinor: 1,
       btime: { sec: 1, nsec: 999_999_999 },
+      changeTime: { time: { sec: -63_158_400, nsec: 100 }, at: { sec: 15_032_385_535, nsec: 7 } },
       dosAttributes: 0xffffffff,
       verifier: Buffer.from("12345678"),
       target: "t",
@@ -78,6 +80,14 @@ export function storeCrudTests(factory: StoreFactory): void {
     });
     const id = await store.transaction(async (tx) => (await tx.insertInode(rec)).id);
     expect(await store.getInode(id)).toEqual({ ...rec, id });
+  });
+
+  it("round-trips an explicit change time and its removal", async () => {
+    const set = { time: { sec: -1, nsec: 999_999_900 }, at: T };
+    const rec = await store.transaction(async (tx) => tx.insertInode(fileInode(root, { changeTime: set })));
+    expect((await store.getInode(rec.id))?.changeTime).toEqual(set);
+    await store.transaction(async (tx) => tx.updateInode({ ...rec, changeTime: null }));
+    expect((await store.getInode(rec.id))?.changeTime).toBeNull();
   });
 
   it("throws ESTALE for updating or deleting a missing inode", async () => {

@@ -129,6 +129,7 @@ export function pseudoAttr(node: PseudoNode, started: Timespec): FileAttr {
     mtime: started,
     ctime: started,
     btime: started,
+    changeTime: started,
     dosAttributes: 0,
     payloadId: null,
   };

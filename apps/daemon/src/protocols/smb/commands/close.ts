@@ -10,6 +10,7 @@ import { detachHolder } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
 import { fileCall, type Open, type SmbConnectionPort, type SmbServerState, treeCall } from "../state.ts";
 import { SmbWriter } from "../wire.ts";
+import { closeUpdate, reported } from "../write-time.ts";
 
 /** Removes `open` from its connection and everywhere else (releaseOpen). */
 export async function closeOpen(conn: SmbConnectionPort, open: Open): Promise<void> {
@@ -23,6 +24,8 @@ export async function closeOpen(conn: SmbConnectionPort, open: Open): Promise<vo
  */
 export async function releaseOpen(server: SmbServerState, open: Open): Promise<void> {
   for (const w of open.lockWaiters) w.abort();
+  const file = server.files.get(open.fileKey);
+  await closeUpdate(server, open, open.deleteOnClose || file?.deletePending === true);
   if (open.durable) {
     if (open.durable.scavenger) clearTimeout(open.durable.scavenger);
     open.durable.scavenger = null;
@@ -35,7 +38,6 @@ export async function releaseOpen(server: SmbServerState, open: Open): Promise<v
   // The owner ends in ':' (create.ts), so this reaches this open's locks and share mode only.
   server.ctx.files.releaseOwner(open.lockOwner);
   open.locks = [];
-  const file = server.files.get(open.fileKey);
   if (file) {
     file.opens.delete(open);
     if (open.deleteOnClose) file.deletePending = true;
@@ -65,7 +67,10 @@ export async function close(req: SmbRequest): Promise<Reply> {
     const attr = await req.server.ctx.files.getattr(treeCall(open.tree, handle)).catch(() => null);
     if (attr) {
       w.u16(SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB).u32(0);
-      writeTimes(w, attr).u64(allocationSize(attr)).u64(endOfFile(attr)).u32(dosAttributes(attr));
+      writeTimes(w, reported(req.server, open.fileKey, attr))
+        .u64(allocationSize(attr))
+        .u64(endOfFile(attr))
+        .u32(dosAttributes(attr));
       return { body: w.finish() };
     }
   }

@@ -29,6 +29,7 @@ import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
 import { MAX_OPENS_PER_CONNECTION, MAX_PATH_BYTES, type Open, type Tree, treeCall } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
+import { reported } from "../write-time.ts";
 
 interface CreateRequest {
   RequestedOplockLevel: number;
@@ -120,7 +121,7 @@ function responseHead(
   const w = new SmbWriter(80);
   w.u16(89).u8(oplockLevel).u8(0).u32(action);
   const allocated = allocationSize(attr);
-  writeTimes(w, attr)
+  writeTimes(w, reported(open.conn.server, open.fileKey, attr))
     .u64(alloc > allocated && attr.type !== "dir" ? alloc : allocated)
     .u64(endOfFile(attr))
     .u32(dosAttributes(attr))

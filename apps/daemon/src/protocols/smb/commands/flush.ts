@@ -4,6 +4,7 @@ import { STATUS_ACCESS_DENIED } from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
 import { fileCall } from "../state.ts";
 import { SmbError } from "../status.ts";
+import { flushUpdate } from "../write-time.ts";
 import { EMPTY_4 } from "./logoff.ts";
 
 export async function flush(req: SmbRequest): Promise<Reply> {
@@ -16,6 +17,8 @@ export async function flush(req: SmbRequest): Promise<Reply> {
   }
   // A directory has nothing to flush; a symlink or device neither (nonFileOk).
   if (!open.isDir) await req.server.ctx.files.commit(fileCall(open), true);
+  // A pending LastWriteTime update is applied now (write-time.ts).
+  await flushUpdate(req.server, open);
   return { body: EMPTY_4() };
 }
 

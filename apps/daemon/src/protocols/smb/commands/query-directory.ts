@@ -10,6 +10,7 @@ import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../re
 import { type DirEnum, type DirItem, fileCall, MAX_PATH_BYTES, type Open, treeCall } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
+import { reported } from "../write-time.ts";
 
 export const READDIR_BATCH = 256;
 export const MAX_DIR_OUTPUT_BYTES = 1024 * 1024;
@@ -81,7 +82,11 @@ export async function queryDirectory(req: SmbRequest): Promise<Reply> {
     if (e.pending.length === 0) e.pending = await nextItems(req, open, e, match);
     const item = e.pending[0];
     if (!item) break;
-    const entry = encodeEntry(cls, item.name, item.attr);
+    const entry = encodeEntry(
+      cls,
+      item.name,
+      reported(req.server, `${open.tree.share.name}:${item.attr.fileid}`, item.attr),
+    );
     const start = (w.length + 7) & ~7;
     if (start + entry.length > outLen) break;
     w.align(8);

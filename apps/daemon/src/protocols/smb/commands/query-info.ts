@@ -24,6 +24,7 @@ import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../re
 import { fileCall, type Open, treeCall } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
+import { reported } from "../write-time.ts";
 
 /** Never build more than this for one answer, whatever OutputBufferLength says. */
 export const MAX_QUERY_OUTPUT_BYTES = 64 * 1024;
@@ -94,7 +95,7 @@ async function fileInfo(
   if (cls === C.FileFullEaInformation) return fullEaInfo(req, open, outLen, input);
   if (!spec) throw new SmbError(STATUS_INVALID_INFO_CLASS);
   if (spec.access && !(open.grantedAccess & spec.access)) throw new SmbError(STATUS_ACCESS_DENIED);
-  const attr = await req.server.ctx.files.getattr(fileCall(open));
+  const attr = reported(req.server, open.fileKey, await req.server.ctx.files.getattr(fileCall(open)));
   const deletePending = req.server.files.get(open.fileKey)?.deletePending === true;
   const streams = cls === C.FileStreamInformation ? await streamEntries(req, open) : undefined;
   const withEas = cls === C.FileEaInformation || cls === C.FileAllInformation;

@@ -7,6 +7,7 @@ import {
   createBody,
   daclSd,
   open,
+  queryInfoBody,
   renameInfo,
   setInfoBody,
   writeFile,
@@ -71,6 +72,45 @@ describe("SET_INFO", () => {
     const attr = (await smb.h.metadata.lookup(who, root(), "size.txt")).attr;
     expect(attr.mtime.sec).toBe(Number((mtime - 116444736000000000n) / 10_000_000n));
     expect(attr.dosAttributes & C.FILE_ATTRIBUTE_HIDDEN).toBe(C.FILE_ATTRIBUTE_HIDDEN);
+  });
+
+  it("keeps a ChangeTime set through FileBasicInformation until the file's next change; NFS ctime still moves", async () => {
+    await writeFile(c, "ct.txt", Buffer.from("c"));
+    const f = await open(c, "ct.txt");
+    const basicOut = async () => {
+      const r = await c.send(C.SMB2_QUERY_INFO, queryInfoBody(f, C.SMB2_0_INFO_FILE, C.FileBasicInformation));
+      const d = r.msg.subarray(r.body.readUInt16LE(2));
+      return { btime: d.readBigUInt64LE(0), mtime: d.readBigUInt64LE(16), change: d.readBigUInt64LE(24) };
+    };
+    const t1968 = 115_813_152_000_000_000n; // smbtorture time_t_1968
+    const basic = (b: bigint, m: bigint, ch: bigint) =>
+      new SmbWriter().u64(b).u64(0n).u64(m).u64(ch).u32(0).u32(0).finish();
+    const before = (await smb.h.metadata.lookup(who, root(), "ct.txt")).attr.ctime;
+    expect((await set(f, C.FileBasicInformation, basic(t1968, t1968, t1968))).status).toBe(0);
+    expect(await basicOut()).toEqual({ btime: t1968, mtime: t1968, change: t1968 });
+    const attr = (await smb.h.metadata.lookup(who, root(), "ct.txt")).attr;
+    expect(attr.ctime.sec * 1e9 + attr.ctime.nsec).toBeGreaterThan(before.sec * 1e9 + before.nsec);
+    // Open.UserSetChangeTime: an attribute change through the open that set it keeps it.
+    const hidden = new SmbWriter()
+      .u64(0n)
+      .u64(0n)
+      .u64(0n)
+      .u64(0n)
+      .u32(C.FILE_ATTRIBUTE_HIDDEN)
+      .u32(0)
+      .finish();
+    expect((await set(f, C.FileBasicInformation, hidden)).status).toBe(0);
+    expect((await basicOut()).change).toBe(t1968);
+    // -1 and -2 (freeze/thaw) leave every time as it is.
+    const FREEZE = 0xffffffffffffffffn;
+    const THAW = 0xfffffffffffffffen;
+    expect((await set(f, C.FileBasicInformation, basic(FREEZE, FREEZE, FREEZE))).status).toBe(0);
+    expect((await set(f, C.FileBasicInformation, basic(THAW, THAW, THAW))).status).toBe(0);
+    expect(await basicOut()).toEqual({ btime: t1968, mtime: t1968, change: t1968 });
+    // The next change elsewhere (here an NFS-side chmod) makes ChangeTime the server's time again.
+    const { handle } = await smb.h.metadata.lookup(who, root(), "ct.txt");
+    await smb.h.metadata.setattr(who, handle, { mode: 0o600 });
+    expect((await basicOut()).change).toBeGreaterThan(t1968);
   });
 
   it("disposition deletes at close; a non-empty directory refuses it", async () => {

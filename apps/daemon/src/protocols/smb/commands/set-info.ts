@@ -16,6 +16,7 @@ import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../re
 import { fileCall, type Open, treeCall } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbReader, slice } from "../wire.ts";
+import { flushUpdate, keepingChangeTime, setChangeSet, setUserSet } from "../write-time.ts";
 import { MAX_FILE_BYTES } from "./write.ts";
 
 export const MAX_SET_INFO_BYTES = 64 * 1024;
@@ -25,22 +26,33 @@ function need(open: Open, bits: number): void {
   if (!(open.grantedAccess & bits)) throw new SmbError(S.STATUS_ACCESS_DENIED);
 }
 
+const FREEZE = 0xffffffffffffffffn;
+const THAW = 0xfffffffffffffffen;
+
+/**
+ * [MS-FSA] §2.1.5.14.2 FileBasicInformation: 0 leaves a time as it is; -1 freezes it for this open
+ * (Open.UserSet*: its later changes leave it), -2 thaws it; an explicit time freezes it too. Any
+ * basic-information SET_INFO first applies a pending write-time update (write-time.ts).
+ */
 async function setBasic(req: SmbRequest, open: Open, r: SmbReader): Promise<void> {
   need(open, C.FILE_WRITE_ATTRIBUTES);
-  const [btime, atime, mtime] = [r.u64(), r.u64(), r.u64()];
-  r.u64(); // ChangeTime: maintained by the server
+  const [btime, atime, mtime, ctime] = [r.u64(), r.u64(), r.u64(), r.u64()];
   const attributes = r.u32();
+  await flushUpdate(req.server, open);
   const attrs: SetAttrs = {};
   if (!NO_CHANGE.includes(btime)) attrs.btime = fromFiletime(btime);
   if (!NO_CHANGE.includes(atime)) attrs.atime = fromFiletime(atime);
   if (!NO_CHANGE.includes(mtime)) attrs.mtime = fromFiletime(mtime);
+  if (!NO_CHANGE.includes(ctime)) attrs.changeTime = fromFiletime(ctime);
+  if (mtime !== 0n) setUserSet(req.server, open, mtime !== THAW, mtime !== FREEZE);
+  if (ctime !== 0n) setChangeSet(open, ctime !== THAW);
   if (attributes !== 0) {
     if (attributes & C.FILE_ATTRIBUTE_DIRECTORY && !open.isDir)
       throw new SmbError(S.STATUS_INVALID_PARAMETER);
     attrs.dosAttributes = attributes & C.SETTABLE_DOS_ATTRIBUTES;
   }
   if (Object.keys(attrs).length === 0) return;
-  await req.server.ctx.files.setattr(fileCall(open), { attrs });
+  await req.server.ctx.files.setattr(fileCall(open), { attrs: keepingChangeTime(open, attrs) });
 }
 
 /** FILE_RENAME_INFORMATION_TYPE_2 / FILE_LINK_INFORMATION_TYPE_2 ([MS-FSCC] §2.4.37, §2.4.21.2). */
@@ -145,7 +157,8 @@ async function setSize(req: SmbRequest, open: Open, size: bigint, onlyShrink: bo
     beforeChange();
     return;
   }
-  await files.setattr(f, { attrs: { size: Number(size) }, beforeChange });
+  await flushUpdate(req.server, open);
+  await files.setattr(f, { attrs: keepingChangeTime(open, { size: Number(size) }), beforeChange });
   open.written = true;
 }
 
@@ -216,7 +229,7 @@ async function setSecurity(req: SmbRequest, open: Open, additional: number, buf:
     if (attrs.mode === attr.mode) delete attrs.mode;
   }
   if (Object.keys(attrs).length === 0) return;
-  await req.server.ctx.files.setattr(fileCall(open), { attrs });
+  await req.server.ctx.files.setattr(fileCall(open), { attrs: keepingChangeTime(open, attrs) });
 }
 
 function daclMode(buf: Buffer, owner: { uid: number; gid: number }, mode: number): number {

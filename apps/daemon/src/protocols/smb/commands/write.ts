@@ -15,6 +15,7 @@ import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../re
 import { fileCall } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
+import { noteWrite } from "../write-time.ts";
 
 const APPEND_OFFSET = 0xffffffffffffffffn;
 const INT64_MAX = 0x7fffffffffffffffn;
@@ -55,7 +56,10 @@ export async function write(req: SmbRequest): Promise<Reply> {
       beforeChange: () => breakReadCaching(req.server, open),
     }),
   );
-  if (length > 0) open.written = true;
+  if (length > 0) {
+    open.written = true;
+    noteWrite(req.server, open, done.before.mtime);
+  }
   open.position = done.offset + BigInt(length);
   const w = new SmbWriter(16);
   w.u16(17).u16(0).u32(length).u32(0).u16(0).u16(0);
