@@ -1,8 +1,9 @@
 /**
  * smbtorture (Debian samba-testsuite 4.17, --target=samba3) against the DittoFS SMB adapter.
- * Each suite runs from a scratch directory on a fresh share. A test listed in KNOWN_FAILURES
- * (each with its reason) may fail; any other failure or error fails this test, so CI catches
- * regressions. Known failures that start passing are reported, not fatal.
+ * Each suite runs from a scratch directory on a fresh share. The outcome must match
+ * KNOWN_FAILURES (each with its reason) exactly: any other failure or error fails this test, so
+ * CI catches regressions, and so does a listed test that passes (remove its entry with the fix),
+ * as in smb-smbtorture-battery.test.ts.
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -21,9 +22,6 @@ const run = promisify(execFile);
 
 const NORMAL =
   "a file whose DOS attributes are all cleared reads back as ARCHIVE (0x20) where the test expects NORMAL (0x80)";
-const LOCK_STACKING =
-  "the shared LockManager has POSIX semantics (same-owner locks merge); Windows stacks them per open";
-const DURABLE = "durable handles and lock replay are not implemented";
 const SECD =
   "a SecD given at create is applied only as far as a POSIX mode expresses it (no stored ACLs): the test's foreign-SID or deny ACEs are dropped";
 
@@ -43,20 +41,8 @@ export const KNOWN_FAILURES: Record<string, string> = {
     "FileNormalizedNameInformation needs SMB 3.1.1 alternate-name support not implemented",
   "smb2.setinfo": NORMAL,
   "smb2.rename.msword": "rename while the parent directory is open is refused more strictly than Windows",
-  "smb2.lock.valid-request": LOCK_STACKING,
-  "smb2.lock.rw-shared":
-    "a shared lock does not block the owner's own writes in Windows only for the same open",
-  "smb2.lock.lock": LOCK_STACKING,
-  "smb2.lock.cancel":
-    "after a cancelled wait Windows still reports the open's other ranges differently (RANGE_NOT_LOCKED)",
-  "smb2.lock.errorcode": "Windows returns FILE_LOCK_CONFLICT for repeated failing locks at the same offset",
-  "smb2.lock.zerobytelength": "zero-byte locks are recorded but never conflict",
-  "smb2.lock.unlock": LOCK_STACKING,
-  "smb2.lock.stacking": LOCK_STACKING,
-  "smb2.lock.range": "64-bit lock ranges above 2^53 are clamped to the LockManager's safe integers",
-  "smb2.lock.replay_broken_windows": DURABLE,
-  "smb2.lock.replay_smb3_specification_durable": DURABLE,
-  "smb2.lock.replay_smb3_specification_multi": DURABLE,
+  "smb2.lock.replay_broken_windows":
+    "FSCTL_LMR_REQ_RESILIENCY (resilient handles) is not implemented: the test asks for it on a plain open after finding that lock sequences are not checked there (no multichannel)",
   "smb2.delete-on-close-perms.OVERWRITE_IF Existing": SECD,
   "smb2.delete-on-close-perms.CREATE_IF Existing": SECD,
   "smb2.delete-on-close-perms.READONLY": "follows from the SecD failures above (leftover file)",
@@ -210,6 +196,7 @@ describe("smbtorture against DittoFS SMB", () => {
           (nowPassing.length ? `; known failures now passing: ${nowPassing.join(", ")}` : ""),
       );
       expect(unexpected, r.output.slice(-4000)).toEqual([]);
+      expect(nowPassing, "known failures that pass: remove them from KNOWN_FAILURES").toEqual([]);
       expect(r.passed.length + r.failed.length, r.output.slice(-4000)).toBeGreaterThan(0);
     },
     // smb2.lease waits out several 35 s break timeouts by design.

@@ -58,8 +58,8 @@ export async function write(d: DataDeps, f: FileCall, w: WriteRequest): Promise<
   if (gated) await gated;
   const { payloadId, before } = await d.metadata.prepareWrite(f.caller, f.handle);
   if (w.lock && count > 0) {
-    const probe = { owner: w.lock.owner, kind: "exclusive" as const, offset: start, length: count };
-    if (d.metadata.testLock(f.handle, probe)) throw new FsError("EAGAIN", "range locked by another owner");
+    const probe = { ...w.lock, kind: "exclusive" as const, offset: BigInt(start), length: BigInt(count) };
+    if (d.metadata.testLock(f.handle, probe, true)) throw new FsError("EAGAIN", "range locked");
   }
   w.beforeChange?.();
   if (empty) return { before, after: null, offset, count };
@@ -77,7 +77,7 @@ export async function read(d: DataDeps, f: FileCall, r: ReadRequest): Promise<Re
   if (gated) await gated;
   const { payloadId, attr } = await d.metadata.prepareRead(f.caller, f.handle);
   await revalidate(d, f.share.name, attr, "read");
-  if (r.lock && d.metadata.testLock(f.handle, { ...r.lock, kind: "shared" })) {
+  if (r.lock && d.metadata.testLock(f.handle, { ...r.lock, kind: "shared" }, true)) {
     throw new FsError("EAGAIN", "range locked by another owner");
   }
   if (r.offset >= attr.size) {

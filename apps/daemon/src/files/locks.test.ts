@@ -15,42 +15,42 @@ describe("file service locks and share reservations", () => {
 
   it("conflicts between owners, tests, unlocks, and wakes a waiter", async () => {
     const f = await file("a");
-    await files.lock(f, { owner: "nlm:h/c:1", kind: "exclusive", offset: 0, length: 10 });
+    await files.lock(f, { owner: "nlm:h/c:1", kind: "exclusive", offset: 0n, length: 10n });
     await expect(
-      files.lock(f, { owner: "smb:1:2:", kind: "shared", offset: 5, length: 1 }),
+      files.lock(f, { owner: "smb:1:2:", kind: "shared", offset: 5n, length: 1n }),
     ).rejects.toMatchObject({
       code: "EAGAIN",
     });
-    expect(files.testLock(f, { owner: "nfs4:1:o:", kind: "shared", offset: 9, length: 0 })?.owner).toBe(
+    expect(files.testLock(f, { owner: "nfs4:1:o:", kind: "shared", offset: 9n, length: 0n })?.owner).toBe(
       "nlm:h/c:1",
     );
     // A waiter is granted when the holder unlocks.
-    const waiting = files.lock(f, { owner: "smb:1:2:", kind: "shared", offset: 5, length: 1, wait: true });
-    files.unlock(f, { owner: "nlm:h/c:1", offset: 0, length: 10 });
+    const waiting = files.lock(f, { owner: "smb:1:2:", kind: "shared", offset: 5n, length: 1n, wait: true });
+    files.unlock(f, { owner: "nlm:h/c:1", offset: 0n, length: 10n });
     await waiting;
-    expect(files.testLock(f, { owner: "x:", kind: "exclusive", offset: 5, length: 1 })?.owner).toBe(
+    expect(files.testLock(f, { owner: "x:", kind: "exclusive", offset: 5n, length: 1n })?.owner).toBe(
       "smb:1:2:",
     );
-    files.unlock(f, { owner: "smb:1:2:", offset: 5, length: 1 });
-    expect(files.testLock(f, { owner: "x:", kind: "exclusive", offset: 0, length: 0 })).toBeNull();
+    files.unlock(f, { owner: "smb:1:2:", offset: 5n, length: 1n });
+    expect(files.testLock(f, { owner: "x:", kind: "exclusive", offset: 0n, length: 0n })).toBeNull();
   });
 
   it("ends a wait when its signal aborts", async () => {
     const f = await file("b");
-    await files.lock(f, { owner: "a:", kind: "exclusive", offset: 0, length: 0 });
+    await files.lock(f, { owner: "a:", kind: "exclusive", offset: 0n, length: 0n });
     const abort = new AbortController();
     const waiting = files.lock(f, {
       owner: "b:",
       kind: "shared",
-      offset: 0,
-      length: 1,
+      offset: 0n,
+      length: 1n,
       wait: true,
       signal: abort.signal,
     });
     abort.abort();
     await expect(waiting).rejects.toMatchObject({ code: "EAGAIN" });
     files.releaseOwner("a:");
-    expect(files.testLock(f, { owner: "c:", kind: "exclusive", offset: 0, length: 0 })).toBeNull();
+    expect(files.testLock(f, { owner: "c:", kind: "exclusive", offset: 0n, length: 0n })).toBeNull();
   });
 
   it("in a grace period takes only reclaims; a waiter waits it out or is cancelled", async () => {
@@ -58,9 +58,9 @@ describe("file service locks and share reservations", () => {
     let end = () => {};
     const grace = { active: true, over: new Promise<void>((r) => (end = r)) };
     const drop = files.addLockGrace(grace);
-    const req = { kind: "exclusive", offset: 0, length: 1 } as const;
+    const req = { kind: "exclusive", offset: 0n, length: 1n } as const;
     await expect(files.lock(f, { ...req, owner: "nlm:a:" })).rejects.toMatchObject({ code: "EGRACE" });
-    await files.lock(f, { ...req, owner: "nlm:r:", offset: 10, reclaim: true });
+    await files.lock(f, { ...req, owner: "nlm:r:", offset: 10n, reclaim: true });
     const cancel = new AbortController();
     const cancelled = files.lock(f, { ...req, owner: "smb:c:", wait: true, signal: cancel.signal });
     const waiting = files.lock(f, { ...req, owner: "smb:w:", wait: true });
@@ -98,16 +98,16 @@ describe("file service locks and share reservations", () => {
 
   it("releases an owner's locks and share reservations together, by prefix", async () => {
     const f = await file("c");
-    await files.lock(f, { owner: "nfs4:7:lo:", kind: "exclusive", offset: 0, length: 1 });
+    await files.lock(f, { owner: "nfs4:7:lo:", kind: "exclusive", offset: 0n, length: 1n });
     files.reserve(f, { owner: "nfs4:7:oo:", access: SHARE_READ, deny: SHARE_WRITE });
-    await files.lock(f, { owner: "nfs4:70:lo:", kind: "shared", offset: 5, length: 1 });
+    await files.lock(f, { owner: "nfs4:70:lo:", kind: "shared", offset: 5n, length: 1n });
     expect(() => files.reserve(f, { owner: "smb:1:1:", access: SHARE_WRITE, deny: 0 })).toThrow(
       expect.objectContaining({ code: "EBUSY" }),
     );
     files.releaseOwner("nfs4:7:");
     files.reserve(f, { owner: "smb:1:1:", access: SHARE_WRITE, deny: 0 });
-    expect(files.testLock(f, { owner: "x:", kind: "exclusive", offset: 0, length: 1 })).toBeNull();
-    expect(files.testLock(f, { owner: "x:", kind: "exclusive", offset: 5, length: 1 })?.owner).toBe(
+    expect(files.testLock(f, { owner: "x:", kind: "exclusive", offset: 0n, length: 1n })).toBeNull();
+    expect(files.testLock(f, { owner: "x:", kind: "exclusive", offset: 5n, length: 1n })?.owner).toBe(
       "nfs4:70:lo:",
     );
     files.unreserve(f, "smb:1:1:");

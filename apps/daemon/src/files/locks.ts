@@ -23,9 +23,11 @@ import type { FileCall } from "./types.ts";
 export interface LockRequest {
   owner: string;
   kind: LockKind;
-  offset: number;
-  /** 0: to the end of the file (and beyond). */
-  length: number;
+  offset: bigint;
+  /** POSIX: 0 is to the end of the file (and beyond); Windows: a zero-byte lock. */
+  length: bigint;
+  /** Windows lock semantics (SMB; LockRange.windows). */
+  windows?: boolean;
   /** Wait for a conflicting lock to go (NLM block, SMB without FAIL_IMMEDIATELY, NFSv4 none). */
   wait?: boolean;
   /** Ends a wait: the request fails with EAGAIN (NLM CANCEL, SMB CANCEL/CLOSE). */
@@ -99,12 +101,14 @@ export function fileKey(f: FileCall): string {
 }
 
 /**
- * Takes `r` for its owner (replacing the owner's own locks over the range, POSIX style); EAGAIN
- * on conflict without `wait`, EDEADLK when waiting would deadlock, EGRACE in a grace period.
+ * Takes `r` for its owner (POSIX: replacing the owner's own locks over the range; Windows:
+ * stacked on them); EAGAIN on conflict without `wait`, EDEADLK when waiting would deadlock,
+ * EGRACE in a grace period.
  */
 export async function lock(d: LockDeps, f: FileCall, r: LockRequest): Promise<void> {
   await passGrace(d, r);
   const range: LockRange = { owner: r.owner, kind: r.kind, offset: r.offset, length: r.length };
+  if (r.windows === true) range.windows = true;
   return d.metadata.lock(f.handle, range, r.wait === true, r.signal);
 }
 
@@ -113,8 +117,8 @@ export function testLock(d: LockDeps, f: FileCall, range: LockRange): LockRange 
   return d.metadata.testLock(f.handle, range);
 }
 
-export function unlock(d: LockDeps, f: FileCall, range: Omit<LockRange, "kind">): void {
-  d.metadata.unlock(f.handle, range);
+export function unlock(d: LockDeps, f: FileCall, range: Omit<LockRange, "kind">): boolean {
+  return d.metadata.unlock(f.handle, range);
 }
 
 /** The locks `owner` holds on the file. */

@@ -341,8 +341,9 @@ export class FileService {
     return testLock(this.d, f, range);
   }
 
-  unlock(f: FileCall, range: Omit<LockRange, "kind">): void {
-    unlock(this.d, f, range);
+  /** False when a Windows owner holds no lock of exactly that range (metadata/lock-manager.ts). */
+  unlock(f: FileCall, range: Omit<LockRange, "kind">): boolean {
+    return unlock(this.d, f, range);
   }
 
   /** The locks `owner` holds on the file. */

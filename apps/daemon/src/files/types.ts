@@ -36,9 +36,11 @@ export type OpenAction = "superseded" | "opened" | "created" | "overwritten";
 /** A byte range to test against other owners' locks before reading or writing it. */
 export interface LockProbe {
   owner: string;
-  offset: number;
-  /** Greater than 0 (a LockRange length 0 would mean "to the end of the file"). */
-  length: number;
+  offset: bigint;
+  /** Greater than 0 (a POSIX LockRange length 0 would mean "to the end of the file"). */
+  length: bigint;
+  /** The owner takes Windows locks (SMB): its own shared lock stops its writes. */
+  windows?: boolean;
 }
 
 export interface WriteRequest {
@@ -48,7 +50,7 @@ export interface WriteRequest {
   stability: Stability;
   /** [MS-SMB2] §3.3.5.13 append-only open: write at the end of the file, whatever `offset` says. */
   append?: boolean;
-  /** Range locked exclusively by another owner → EAGAIN (SMB: FILE_LOCK_CONFLICT). */
+  /** Range locked by another owner (or a Windows owner's own shared lock) → EAGAIN (SMB: FILE_LOCK_CONFLICT). */
   lock?: Omit<LockProbe, "offset" | "length">;
   /** [MS-FSA] §2.1.5.3: a zero-length write succeeds without touching the file. */
   emptyChangesNothing?: boolean;

@@ -2,11 +2,26 @@ import { describe, expect, it } from "vitest";
 import { LOCK_WAITERS_PER_SHARE_MAX, LockManager } from "./lock-manager.ts";
 import type { LockRange } from "./types.ts";
 
-const L = (owner: string, kind: LockRange["kind"], offset: number, length: number): LockRange => ({
+const L = (
+  owner: string,
+  kind: LockRange["kind"],
+  offset: number | bigint,
+  length: number | bigint,
+): LockRange => ({
   owner,
   kind,
-  offset,
-  length,
+  offset: BigInt(offset),
+  length: BigInt(length),
+});
+/** A Windows (SMB) lock. */
+const W = (
+  owner: string,
+  kind: LockRange["kind"],
+  offset: number | bigint,
+  length: number | bigint,
+): LockRange => ({
+  ...L(owner, kind, offset, length),
+  windows: true,
 });
 
 /** Resolves to "granted" or the error code, or "pending" if still waiting after a macrotask. */
@@ -34,7 +49,7 @@ describe("LockManager", () => {
   it("treats length 0 as to end of file and ranges as half-open", async () => {
     const m = new LockManager();
     await m.lock("f", L("a", "exclusive", 100, 0), false);
-    expect(m.test("f", L("b", "shared", 1_000_000_000, 1))).toMatchObject({ owner: "a", length: 0 });
+    expect(m.test("f", L("b", "shared", 1_000_000_000, 1))).toMatchObject({ owner: "a", length: 0n });
     expect(m.test("f", L("b", "shared", 0, 100))).toBeNull();
     expect(m.test("f", L("b", "shared", 0, 101))).not.toBeNull();
   });
@@ -49,11 +64,11 @@ describe("LockManager", () => {
       L("a", "shared", 40, 20),
     ]);
     expect(m.test("f", L("b", "shared", 45, 5))).toBeNull();
-    m.unlock("f", { owner: "a", offset: 0, length: 50 });
+    m.unlock("f", { owner: "a", offset: 0n, length: 50n });
     expect(m.held("f")).toEqual([L("a", "exclusive", 60, 40), L("a", "shared", 50, 10)]);
-    m.unlock("f", { owner: "b", offset: 0, length: 0 });
+    m.unlock("f", { owner: "b", offset: 0n, length: 0n });
     expect(m.held("f")).toHaveLength(2);
-    m.unlock("f", { owner: "a", offset: 0, length: 0 });
+    m.unlock("f", { owner: "a", offset: 0n, length: 0n });
     expect(m.held("f")).toEqual([]);
   });
 
@@ -64,10 +79,10 @@ describe("LockManager", () => {
     const c = m.lock("f", L("c", "shared", 0, 1), true);
     expect(await state(b)).toBe("pending");
     expect(await state(c)).toBe("pending");
-    m.unlock("f", { owner: "a", offset: 0, length: 5 });
+    m.unlock("f", { owner: "a", offset: 0n, length: 5n });
     expect(await state(c)).toBe("granted");
     expect(await state(b)).toBe("pending");
-    m.unlock("f", { owner: "a", offset: 5, length: 5 });
+    m.unlock("f", { owner: "a", offset: 5n, length: 5n });
     expect(await state(b)).toBe("granted");
     expect(m.test("f", L("x", "shared", 7, 1))).toMatchObject({ owner: "b" });
   });
@@ -106,7 +121,7 @@ describe("LockManager", () => {
     await m.lock("g", L("b", "exclusive", 0, 1), false);
     const aWaits = m.lock("g", L("a", "exclusive", 0, 1), true);
     await expect(m.lock("f", L("b", "exclusive", 0, 1), true)).rejects.toMatchObject({ code: "EDEADLK" });
-    m.unlock("g", { owner: "b", offset: 0, length: 1 });
+    m.unlock("g", { owner: "b", offset: 0n, length: 1n });
     expect(await state(aWaits)).toBe("granted");
   });
 
@@ -118,8 +133,96 @@ describe("LockManager", () => {
     );
     await expect(m.lock("f", L("late", "shared", 0, 1), true)).rejects.toMatchObject({ code: "EAGAIN" });
     await expect(m.lock("f", L("x", "shared", -1, 1), false)).rejects.toMatchObject({ code: "EINVAL" });
-    expect(() => m.test("f", L("x", "shared", 0, 1.5))).toThrow(expect.objectContaining({ code: "EINVAL" }));
+    expect(() => m.test("f", L("x", "shared", 2n ** 64n - 1n, 2))).toThrow(
+      expect.objectContaining({ code: "EINVAL" }),
+    );
     m.clear();
     await Promise.all(waits);
+  });
+
+  it("stacks Windows locks per owner and unlocks one of exactly the range, oldest first", async () => {
+    const m = new LockManager();
+    await m.lock("f", W("smb:1:", "exclusive", 0, 10), false);
+    await m.lock("f", W("smb:1:", "shared", 0, 10), false);
+    await m.lock("f", W("smb:1:", "shared", 0, 10), false);
+    expect(m.held("f")).toHaveLength(3);
+    // Own locks conflict except a shared one over an exclusive one.
+    await expect(m.lock("f", W("smb:1:", "exclusive", 5, 1), false)).rejects.toMatchObject({
+      code: "EAGAIN",
+    });
+    await expect(m.lock("f", W("smb:2:", "shared", 5, 1), false)).rejects.toMatchObject({ code: "EAGAIN" });
+    expect(m.unlock("f", { owner: "smb:1:", offset: 0n, length: 5n, windows: true })).toBe(false);
+    expect(m.unlock("f", { owner: "smb:1:", offset: 0n, length: 10n, windows: true })).toBe(true);
+    expect(m.held("f").map((l) => l.kind)).toEqual(["shared", "shared"]);
+    await m.lock("f", W("smb:2:", "shared", 5, 1), false);
+    expect(m.unlock("f", { owner: "smb:1:", offset: 0n, length: 10n, windows: true })).toBe(true);
+    expect(m.unlock("f", { owner: "smb:1:", offset: 0n, length: 10n, windows: true })).toBe(true);
+    expect(m.unlock("f", { owner: "smb:1:", offset: 0n, length: 10n, windows: true })).toBe(false);
+    await expect(m.lock("f", W("smb:1:", "shared", 0, 10), false)).resolves.toBeUndefined();
+    await expect(m.lock("f", W("smb:1:", "exclusive", 20, 1), false)).resolves.toBeUndefined();
+    await expect(m.lock("f", W("smb:1:", "exclusive", 20, 1), false)).rejects.toMatchObject({
+      code: "EAGAIN",
+    });
+  });
+
+  it("keeps POSIX merging beside Windows locks, and both conflict across protocols", async () => {
+    const m = new LockManager();
+    await m.lock("f", L("nlm:h:1", "exclusive", 0, 100), false);
+    await m.lock("f", L("nlm:h:1", "exclusive", 50, 100), false);
+    expect(m.held("f")).toEqual([L("nlm:h:1", "exclusive", 0, 50), L("nlm:h:1", "exclusive", 50, 100)]);
+    await expect(m.lock("f", W("smb:1:", "shared", 149, 1), false)).rejects.toMatchObject({ code: "EAGAIN" });
+    await m.lock("f", W("smb:1:", "shared", 150, 10), false);
+    expect(m.test("f", L("nfs4:1:o:", "exclusive", 155, 1))).toMatchObject({ owner: "smb:1:" });
+    // A POSIX lock to the end of the file reaches a Windows lock at the last byte.
+    await m.lock("f", W("smb:2:", "shared", 2n ** 64n - 1n, 1), false);
+    expect(m.test("f", L("nlm:h:2", "exclusive", 200, 0))).toMatchObject({ owner: "smb:2:" });
+    // A POSIX unlock never touches the Windows owner's locks, nor the reverse.
+    m.unlock("f", { owner: "nlm:h:1", offset: 0n, length: 0n });
+    expect(m.unlock("f", { owner: "nlm:h:1", offset: 0n, length: 50n, windows: true })).toBe(false);
+    expect(m.held("f").map((l) => l.owner)).toEqual(["smb:1:", "smb:2:"]);
+  });
+
+  it("zero-byte Windows locks conflict only with a lock holding their offset and the byte before", async () => {
+    const m = new LockManager();
+    await m.lock("f", W("a", "exclusive", 10, 0), false);
+    for (const [offset, length] of [
+      [10, 0],
+      [9, 1],
+      [10, 1],
+      [11, 1],
+      [10, 2],
+    ] as const) {
+      expect(m.test("f", W("b", "exclusive", offset, length))).toBeNull();
+    }
+    expect(m.test("f", W("b", "exclusive", 9, 2))).toMatchObject({ owner: "a" });
+    expect(m.test("f", W("a", "exclusive", 9, 3))).toMatchObject({ owner: "a" });
+    await m.lock("f", W("c", "exclusive", 0, 0), false);
+    expect(m.test("f", W("b", "exclusive", 0, 0))).toBeNull();
+  });
+
+  it("keeps 64-bit ranges exact past 2^53", async () => {
+    const m = new LockManager();
+    const big = 2n ** 63n;
+    await m.lock("f", W("a", "exclusive", big - 1n, 1), false);
+    await m.lock("f", W("b", "exclusive", big, 1), false);
+    await m.lock("f", L("nlm:x:1", "exclusive", 2n ** 53n + 1n, 1), false);
+    await m.lock("f", L("nlm:x:2", "exclusive", 2n ** 53n, 1), false);
+    expect(m.test("f", W("c", "shared", big - 2n, 1))).toBeNull();
+    expect(m.test("f", W("c", "shared", big - 2n, 2))).toMatchObject({ owner: "a" });
+    expect(m.test("f", W("c", "shared", big + 1n, 2n ** 64n - big - 1n))).toBeNull();
+    expect(m.held("f")).toHaveLength(4);
+  });
+
+  it("lets an owner's reads and writes through its own locks, except a Windows shared lock its writes", async () => {
+    const m = new LockManager();
+    await m.lock("f", W("smb:1:", "shared", 0, 10), false);
+    await m.lock("f", W("smb:1:", "exclusive", 20, 10), false);
+    await m.lock("f", L("nlm:h:1", "shared", 40, 10), false);
+    expect(m.test("f", W("smb:1:", "shared", 0, 5), true)).toBeNull();
+    expect(m.test("f", W("smb:1:", "exclusive", 0, 5), true)).toMatchObject({ owner: "smb:1:" });
+    expect(m.test("f", W("smb:1:", "exclusive", 20, 5), true)).toBeNull();
+    expect(m.test("f", W("smb:2:", "shared", 20, 5), true)).toMatchObject({ owner: "smb:1:" });
+    expect(m.test("f", L("nlm:h:1", "exclusive", 40, 5), true)).toBeNull();
+    expect(m.test("f", W("smb:2:", "exclusive", 40, 5), true)).toMatchObject({ owner: "nlm:h:1" });
   });
 });

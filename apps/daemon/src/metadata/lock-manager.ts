@@ -1,16 +1,30 @@
 /**
- * Byte-range locks of one share, shared by NLM and SMB LOCK. Owners are opaque strings scoped by
- * the protocol (`nlm:<host>:<svid>`, `smb:<session>:<fileId>`). POSIX/NLM semantics for one owner:
- * a new lock replaces the owner's own locks over its range (splitting them), and unlock removes
- * the owner's coverage of a range. Two locks conflict when their owners differ, their ranges
- * overlap and at least one is exclusive. Blocked requests wait FIFO and are re-tried whenever a
- * lock on the file goes away; a waiter can be aborted (NLM CANCEL, SMB cancel, client gone).
+ * Byte-range locks of one share, shared by NLM, NFSv4 and SMB LOCK. Owners are opaque strings
+ * scoped by the protocol (`nlm:<host>:<svid>`, `smb:<session>:<fileId>`). Two flavours live side
+ * by side, as in Samba's brlock (POSIX_LOCK / WINDOWS_LOCK):
+ *
+ * - POSIX (NLM, NFSv4): a new lock replaces the owner's own locks over its range (splitting
+ *   them), unlock removes the owner's coverage of a range, an owner never conflicts with itself,
+ *   length 0 means "to the end of the file".
+ * - Windows (SMB, owner = the open; [MS-FSA] §2.1.5.7, §2.1.4.10): locks stack, two locks of one
+ *   range are two locks and unlock removes one of exactly that range (the oldest: an exclusive
+ *   before the shared ones stacked on it). The owner's own locks conflict too, except a shared
+ *   lock over its own exclusive one. Length 0 is a zero-byte lock: it conflicts only with a lock
+ *   that contains its offset and the byte before it.
+ *
+ * Across owners (and flavours) two locks conflict when their ranges overlap and one is
+ * exclusive, so a lock taken over one protocol blocks the others. Ranges are exact unsigned
+ * 64-bit bigints. Blocked requests wait FIFO and are re-tried whenever a lock on the file goes
+ * away; a waiter can be aborted (NLM CANCEL, SMB cancel, client gone).
  */
 import { FsError } from "../domain/errors.ts";
 import type { LockRange } from "./types.ts";
 
 export const LOCKS_PER_SHARE_MAX = 100_000;
 export const LOCK_WAITERS_PER_SHARE_MAX = 4096;
+
+/** One past the last byte of the 64-bit space: the end of a POSIX lock "to the end of the file". */
+const SPACE_END = 1n << 64n;
 
 interface Waiter {
   range: LockRange;
@@ -24,33 +38,62 @@ interface FileLocks {
   waiters: Waiter[];
 }
 
-function end(r: Pick<LockRange, "offset" | "length">): number {
-  return r.length === 0 ? Number.POSITIVE_INFINITY : r.offset + r.length;
+type Span = Pick<LockRange, "offset" | "length" | "windows">;
+
+/** The exclusive end; a Windows zero-byte lock is the empty range at its offset. */
+function end(r: Span): bigint {
+  return r.length === 0n && r.windows !== true ? SPACE_END : r.offset + r.length;
 }
 
-function overlaps(a: Pick<LockRange, "offset" | "length">, b: Pick<LockRange, "offset" | "length">): boolean {
+/** Half-open overlap; an empty (zero-byte) range overlaps a range strictly around its offset. */
+function overlaps(a: Span, b: Span): boolean {
   return a.offset < end(b) && b.offset < end(a);
 }
 
-export function conflicts(a: LockRange, b: LockRange): boolean {
-  return a.owner !== b.owner && overlaps(a, b) && (a.kind === "exclusive" || b.kind === "exclusive");
+/** Would `req` conflict with `held` if it were taken as a lock? */
+export function conflicts(held: LockRange, req: LockRange): boolean {
+  if (held.kind === "shared" && req.kind === "shared") return false;
+  if (held.owner === req.owner) {
+    if (held.windows !== true || req.windows !== true) return false;
+    // A Windows open may stack a shared lock on its own exclusive one (Samba brl_conflict).
+    if (held.kind === "exclusive" && req.kind === "shared") return false;
+  }
+  return overlaps(held, req);
 }
 
-/** The parts of `r` outside `[offset, end)`. */
-function subtract(r: LockRange, cut: Pick<LockRange, "offset" | "length">): LockRange[] {
+/**
+ * Does `held` stop reading (`probe` shared) or writing (exclusive) the probe's range? Another
+ * owner's overlapping lock does unless both are shared; the owner's own only when it is a
+ * Windows shared lock and the probe a write (Samba brl_conflict_other, smbtorture LOCKTEST7).
+ */
+function stopsIo(held: LockRange, probe: LockRange): boolean {
+  if (held.kind === "shared" && probe.kind === "shared") return false;
+  if (!overlaps(held, probe)) return false;
+  if (held.owner !== probe.owner) return true;
+  return held.windows === true && held.kind === "shared";
+}
+
+/** The parts of `r` outside `[offset, end)` (POSIX locks only). */
+function subtract(r: LockRange, cut: Span): LockRange[] {
   if (!overlaps(r, cut)) return [r];
   const out: LockRange[] = [];
   if (r.offset < cut.offset) out.push({ ...r, length: cut.offset - r.offset });
   const cutEnd = end(cut);
   const rEnd = end(r);
-  if (cutEnd < rEnd)
-    out.push({ ...r, offset: cutEnd, length: rEnd === Number.POSITIVE_INFINITY ? 0 : rEnd - cutEnd });
+  if (cutEnd < rEnd) out.push({ ...r, offset: cutEnd, length: rEnd === SPACE_END ? 0n : rEnd - cutEnd });
   return out;
 }
 
-function validate(range: Pick<LockRange, "offset" | "length">): void {
-  if (!Number.isSafeInteger(range.offset) || range.offset < 0) throw new FsError("EINVAL", "lock offset");
-  if (!Number.isSafeInteger(range.length) || range.length < 0) throw new FsError("EINVAL", "lock length");
+/** Is `held` one of the owner's POSIX locks (which a new lock or an unlock of the owner reshapes)? */
+function ownPosix(held: LockRange, owner: string): boolean {
+  return held.owner === owner && held.windows !== true;
+}
+
+function validate(range: Span): void {
+  if (typeof range.offset !== "bigint" || range.offset < 0n || range.offset >= SPACE_END)
+    throw new FsError("EINVAL", "lock offset");
+  if (typeof range.length !== "bigint" || range.length < 0n || range.offset + range.length > SPACE_END)
+    throw new FsError("EINVAL", "lock length");
 }
 
 export class LockManager {
@@ -58,9 +101,11 @@ export class LockManager {
   private lockCount = 0;
   private waiterCount = 0;
 
-  test(file: string, range: LockRange): LockRange | null {
+  /** The first lock `range` conflicts with, or null; `io`: a read/write probe (stopsIo). */
+  test(file: string, range: LockRange, io = false): LockRange | null {
     validate(range);
-    for (const held of this.files.get(file)?.locks ?? []) if (conflicts(held, range)) return { ...held };
+    const hit = io ? stopsIo : conflicts;
+    for (const held of this.files.get(file)?.locks ?? []) if (hit(held, range)) return { ...held };
     return null;
   }
 
@@ -90,15 +135,34 @@ export class LockManager {
     });
   }
 
-  unlock(file: string, range: Omit<LockRange, "kind">): void {
+  /**
+   * POSIX: drops the owner's coverage of the range (true). Windows: drops the owner's oldest lock
+   * of exactly this range; false when it holds none.
+   */
+  unlock(file: string, range: Omit<LockRange, "kind">): boolean {
     validate(range);
     const f = this.files.get(file);
-    if (f === undefined) return;
+    if (range.windows === true) {
+      const i =
+        f?.locks.findIndex(
+          (h) =>
+            h.windows === true &&
+            h.owner === range.owner &&
+            h.offset === range.offset &&
+            h.length === range.length,
+        ) ?? -1;
+      if (f === undefined || i < 0) return false;
+      this.setLocks(f, f.locks.toSpliced(i, 1));
+      this.wake(file, f);
+      return true;
+    }
+    if (f === undefined) return true;
     this.setLocks(
       f,
-      f.locks.flatMap((held) => (held.owner === range.owner ? subtract(held, range) : [held])),
+      f.locks.flatMap((held) => (ownPosix(held, range.owner) ? subtract(held, range) : [held])),
     );
     this.wake(file, f);
+    return true;
   }
 
   unlockAll(ownerPrefix: string): void {
@@ -143,7 +207,10 @@ export class LockManager {
   }
 
   private grant(f: FileLocks, range: LockRange): void {
-    const kept = f.locks.flatMap((held) => (held.owner === range.owner ? subtract(held, range) : [held]));
+    const kept =
+      range.windows === true
+        ? [...f.locks]
+        : f.locks.flatMap((held) => (ownPosix(held, range.owner) ? subtract(held, range) : [held]));
     if (this.lockCount - f.locks.length + kept.length + 1 > LOCKS_PER_SHARE_MAX) {
       throw new FsError("ENOSPC", "too many locks");
     }

@@ -62,18 +62,18 @@ describe("DefaultMetadataService shares", () => {
     const root = svc.rootHandle("/export");
     const f = await svc.create(ALICE, root, "f", {}, { mode: "guarded" });
     const g = await svc.create(ALICE, root, "g", {}, { mode: "guarded" });
-    await svc.lock(f.handle, { owner: "smb:1", kind: "exclusive", offset: 0, length: 10 }, false);
-    expect(svc.testLock(f.handle, { owner: "smb:2", kind: "shared", offset: 5, length: 1 })).toMatchObject({
+    await svc.lock(f.handle, { owner: "smb:1", kind: "exclusive", offset: 0n, length: 10n }, false);
+    expect(svc.testLock(f.handle, { owner: "smb:2", kind: "shared", offset: 5n, length: 1n })).toMatchObject({
       owner: "smb:1",
     });
-    expect(svc.testLock(g.handle, { owner: "smb:2", kind: "shared", offset: 5, length: 1 })).toBeNull();
-    const waiting = svc.lock(f.handle, { owner: "smb:2", kind: "shared", offset: 0, length: 1 }, true);
+    expect(svc.testLock(g.handle, { owner: "smb:2", kind: "shared", offset: 5n, length: 1n })).toBeNull();
+    const waiting = svc.lock(f.handle, { owner: "smb:2", kind: "shared", offset: 0n, length: 1n }, true);
     svc.unlockAll("smb:1");
     await waiting;
-    svc.unlock(f.handle, { owner: "smb:2", offset: 0, length: 1 });
-    expect(svc.testLock(f.handle, { owner: "x", kind: "exclusive", offset: 0, length: 0 })).toBeNull();
+    svc.unlock(f.handle, { owner: "smb:2", offset: 0n, length: 1n });
+    expect(svc.testLock(f.handle, { owner: "x", kind: "exclusive", offset: 0n, length: 0n })).toBeNull();
     await expect(
-      svc.lock(Buffer.alloc(3), { owner: "x", kind: "shared", offset: 0, length: 1 }, false),
+      svc.lock(Buffer.alloc(3), { owner: "x", kind: "shared", offset: 0n, length: 1n }, false),
     ).rejects.toThrow();
   });
 });

@@ -293,14 +293,14 @@ export class DefaultMetadataService implements MetadataService {
     return t.share.locks.lock(String(t.id), range, wait, signal);
   }
 
-  testLock(handle: Buffer, range: LockRange): LockRange | null {
+  testLock(handle: Buffer, range: LockRange, io = false): LockRange | null {
     const t = this.core.target(handle);
-    return t.share.locks.test(String(t.id), range);
+    return t.share.locks.test(String(t.id), range, io);
   }
 
-  unlock(handle: Buffer, range: Omit<LockRange, "kind">): void {
+  unlock(handle: Buffer, range: Omit<LockRange, "kind">): boolean {
     const t = this.core.target(handle);
-    t.share.locks.unlock(String(t.id), range);
+    return t.share.locks.unlock(String(t.id), range);
   }
 
   locksOf(handle: Buffer, owner: string): LockRange[] {

@@ -195,9 +195,19 @@ export interface LockRange {
   /** Owner identity, scoped by the protocol (e.g. `nlm:<host>:<svid>` or `smb:<session>:<fileId>`). */
   owner: string;
   kind: LockKind;
-  offset: number;
-  /** 0 means "to the end of the file" (RFC 1813 NLM semantics). */
-  length: number;
+  /** Unsigned 64-bit, exact (SMB ranges reach 2^64 - 1). */
+  offset: bigint;
+  /**
+   * POSIX (NLM, NFSv4): 0 means "to the end of the file" (RFC 1813 NLM semantics). Windows: 0 is
+   * a zero-byte lock ([MS-FSA] §2.1.4.10).
+   */
+  length: bigint;
+  /**
+   * Windows byte-range lock semantics (SMB, one owner per open): the owner's locks stack instead
+   * of merging, unlock takes one lock of exactly the range, and the owner's own locks conflict
+   * except a shared lock over its exclusive one (metadata/lock-manager.ts). Absent: POSIX.
+   */
+  windows?: boolean;
 }
 
 /**
@@ -314,9 +324,14 @@ export interface MetadataService {
 
   /** Byte-range locks on the share's LockManager (NLM and SMB LOCK share it). */
   lock(handle: Buffer, range: LockRange, wait: boolean, signal?: AbortSignal): Promise<void>;
-  /** The first conflicting lock, or null (NLM TEST, SMB conflict checks). */
-  testLock(handle: Buffer, range: LockRange): LockRange | null;
-  unlock(handle: Buffer, range: Omit<LockRange, "kind">): void;
+  /**
+   * The first conflicting lock, or null (NLM TEST). `io`: the range is about to be read (shared)
+   * or written (exclusive) rather than locked: the owner's own locks never stop it, except a
+   * Windows owner's shared lock its write (SMB READ/WRITE, FILE_LOCK_CONFLICT).
+   */
+  testLock(handle: Buffer, range: LockRange, io?: boolean): LockRange | null;
+  /** False when a Windows owner holds no lock of exactly that range (SMB: RANGE_NOT_LOCKED). */
+  unlock(handle: Buffer, range: Omit<LockRange, "kind">): boolean;
   /** The locks on the file held by `owner` (NFSv4 RELEASE_LOCKOWNER / FREE_STATEID: LOCKS_HELD). */
   locksOf(handle: Buffer, owner: string): LockRange[];
   /** Drops every lock held by owners starting with `ownerPrefix` (client gone, FREE_ALL). */

@@ -241,4 +241,42 @@ describe("durable handles (MS-SMB2 3.3.5.9.6-3.3.5.9.12)", () => {
       bob.close();
     }
   });
+
+  it("a replayed LOCK (same LockSequence index and number) is answered without being done, also after a reconnect", async () => {
+    const { c: a, id } = await loginTracked();
+    const name = `durable-lockseq-${randomBytes(4).toString("hex")}`;
+    const f = fileIdOf(await a.send(C.SMB2_CREATE, createBody(name, { oplock: BATCH, contexts: dhnq() })));
+    const X = C.SMB2_LOCKFLAG_EXCLUSIVE_LOCK | C.SMB2_LOCKFLAG_FAIL_IMMEDIATELY;
+    const U = C.SMB2_LOCKFLAG_UNLOCK;
+    /** LOCK of [100, 200) with LockSequenceIndex `index` and LockSequenceNumber `n`: its status. */
+    const lock = async (c: SmbTestClient, flags: number, index: number, n: number) =>
+      (await c.send(C.SMB2_LOCK, lockBody(f, [{ offset: 100n, length: 100n, flags }], (index << 4) | n)))
+        .status;
+    expect(await lock(a, X, 1, 1)).toBe(0);
+    expect(await lock(a, X, 1, 1)).toBe(0); // a replay: not a second lock (which the first would refuse)
+    expect(await lock(a, X, 1, 2)).toBe(S.STATUS_LOCK_NOT_GRANTED);
+    expect(await lock(a, U, 64, 1)).toBe(0);
+    expect(await lock(a, U, 64, 1)).toBe(0); // a replayed unlock: not RANGE_NOT_LOCKED
+    expect(await lock(a, X, 2, 3)).toBe(0);
+    await drop(id);
+
+    const c = await fx.login([C.SMB2_DIALECT_300]);
+    expect((await c.send(C.SMB2_CREATE, createBody(name, { contexts: dhnc(f) }))).status).toBe(0);
+    // The client resends the LOCK it got no answer to: the LockSequenceArray came with the open.
+    expect(await lock(c, X, 2, 3)).toBe(0);
+    // Index 0 and 65 are never checked: the lock is refused, and there is exactly one to unlock.
+    expect(await lock(c, X, 0, 3)).toBe(S.STATUS_LOCK_NOT_GRANTED);
+    expect(await lock(c, X, 65, 3)).toBe(S.STATUS_LOCK_NOT_GRANTED);
+    expect(await lock(c, U, 0, 0)).toBe(0);
+    expect(await lock(c, U, 0, 0)).toBe(S.STATUS_RANGE_NOT_LOCKED);
+    expect((await c.send(C.SMB2_CLOSE, closeBody(f))).status).toBe(0);
+
+    // A plain open on a connection without multichannel is not checked (Windows and Samba alike).
+    const plain = fileIdOf(await c.send(C.SMB2_CREATE, createBody(name)));
+    const plainLock = async (index: number, n: number) =>
+      (await c.send(C.SMB2_LOCK, lockBody(plain, [{ offset: 0n, length: 1n, flags: X }], (index << 4) | n)))
+        .status;
+    expect(await plainLock(1, 1)).toBe(0);
+    expect(await plainLock(1, 1)).toBe(S.STATUS_LOCK_NOT_GRANTED);
+  });
 });

@@ -96,12 +96,6 @@ export interface Tree {
   clientId: string;
 }
 
-export interface HeldLock {
-  offset: number;
-  length: number;
-  exclusive: boolean;
-}
-
 export interface DirEnum {
   pattern: string;
   cookie: bigint;
@@ -138,7 +132,10 @@ export interface Open {
   shareAccess: number;
   deleteOnClose: boolean;
   lockOwner: string;
-  locks: HeldLock[];
+  /** §3.3.1.10 Open.LockSequenceArray (lock-sequence.ts), made at the first checked LOCK. */
+  lockSequences?: Uint8Array;
+  /** §3.3.1.10 Open.IsResilient: FSCTL_LMR_REQ_RESILIENCY asked for it (ioctl). */
+  resilient?: boolean;
   dir: DirEnum | null;
   position: bigint;
   mode: number;

@@ -213,7 +213,7 @@ describe("NLM v4", () => {
     const { client, root, ctx } = h();
     const fh = await makeFile(client, root, uniq());
     const f = ctx.files.resolve({ uid: 0, gid: 0, gids: [] }, fh);
-    await ctx.files.lock(f, { owner: "smb:session-1:file-9", kind: "exclusive", offset: 100, length: 50 });
+    await ctx.files.lock(f, { owner: "smb:session-1:file-9", kind: "exclusive", offset: 100n, length: 50n });
     expect(await test(lock(fh, "nfsclient", 3, 120n, 10n), false)).toMatchObject({
       stat: n.NLM4_DENIED,
       exclusive: true,
@@ -223,10 +223,10 @@ describe("NLM v4", () => {
     });
     expect(await doLock(lock(fh, "nfsclient", 3, 0n, 0n), true, false)).toBe(n.NLM4_DENIED);
     expect(await doLock(lock(fh, "nfsclient", 3, 0n, 100n), true, false)).toBe(n.NLM4_GRANTED);
-    ctx.files.unlock(f, { owner: "smb:session-1:file-9", offset: 100, length: 50 });
+    ctx.files.unlock(f, { owner: "smb:session-1:file-9", offset: 100n, length: 50n });
     expect(await doLock(lock(fh, "nfsclient", 3, 100n, 50n), true, false)).toBe(n.NLM4_GRANTED);
     // And the other way round: an NLM lock blocks the SMB side.
-    expect(ctx.files.testLock(f, { owner: "smb:s:f", kind: "shared", offset: 110, length: 1 })?.owner).toBe(
+    expect(ctx.files.testLock(f, { owner: "smb:s:f", kind: "shared", offset: 110n, length: 1n })?.owner).toBe(
       "nlm:127.0.0.1/nfsclient:3",
     );
   });

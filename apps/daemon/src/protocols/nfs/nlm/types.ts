@@ -45,21 +45,16 @@ export function nlmHostPrefix(address: string, callerName: string): string {
   return `nlm:${address}/${callerName}:`;
 }
 
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** One past the last byte of the 64-bit space. */
+const SPACE_END = 1n << 64n;
 
-/** Thrown when an offset does not fit the service's byte range (answered NLM4_FBIG). */
-export class NlmRangeError extends Error {}
-
-/** nlm4_lock → LockRange. A length reaching past 2^53 means "to the end of the file" (0). */
+/** nlm4_lock → LockRange, exact. A length reaching past 2^64 means "to the end of the file" (0). */
 export function toLockRange(l: Nlm4Lock, exclusive: boolean, address: string): LockRange {
-  if (l.offset > SAFE) throw new NlmRangeError("lock offset beyond 2^53");
-  const end = l.offset + l.len;
-  const length = l.len === 0n || end > SAFE ? 0 : Number(l.len);
   return {
     owner: nlmOwner(address, l.callerName, l.svid),
     kind: exclusive ? "exclusive" : "shared",
-    offset: Number(l.offset),
-    length,
+    offset: l.offset,
+    length: l.offset + l.len > SPACE_END ? 0n : l.len,
   };
 }
 
@@ -67,10 +62,9 @@ export function toLockRange(l: Nlm4Lock, exclusive: boolean, address: string): L
 export function encodeHolder(w: XdrWriter, h: LockRange): void {
   const m = /^nlm:.*:(-?\d+)$/.exec(h.owner);
   const svid = m ? Number(m[1]) : 0;
-  const len = h.length === 0 ? 0n : BigInt(h.length);
   w.bool(h.kind === "exclusive")
     .int32(svid)
     .opaque(Buffer.alloc(0))
-    .uint64(BigInt(h.offset))
-    .uint64(len);
+    .uint64(h.offset)
+    .uint64(h.length);
 }

@@ -37,7 +37,6 @@ export async function releaseOpen(server: SmbServerState, open: Open): Promise<v
   unwatch(server, open);
   // The owner ends in ':' (create.ts), so this reaches this open's locks and share mode only.
   server.ctx.files.releaseOwner(open.lockOwner);
-  open.locks = [];
   if (file) {
     file.opens.delete(open);
     if (open.deleteOnClose) file.deletePending = true;

@@ -314,7 +314,6 @@ function registerOpen(
     shareAccess: c.ShareAccess,
     deleteOnClose: (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) !== 0,
     lockOwner: a.owner,
-    locks: [],
     dir: null,
     position: 0n,
     mode: c.CreateOptions & (C.FILE_WRITE_THROUGH | 0x30),

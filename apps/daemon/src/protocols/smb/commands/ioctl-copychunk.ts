@@ -121,12 +121,11 @@ async function copyOne(call: FsctlCall & { open: Open }, src: Open, c: Chunk): P
   const end = INT64_MAX - BigInt(c.length);
   if (c.source > end || c.target > end) throw new SmbError(STATUS_INVALID_PARAMETER, "chunk offset");
   const files = call.req.server.ctx.files;
-  const offset = Number(c.source);
   const got = await withStatus({ EAGAIN: STATUS_FILE_LOCK_CONFLICT }, () =>
     files.read(fileCall(src), {
-      offset,
+      offset: Number(c.source),
       count: c.length,
-      lock: { owner: src.lockOwner, offset, length: c.length },
+      lock: { owner: src.lockOwner, offset: c.source, length: BigInt(c.length), windows: true },
     }),
   );
   // §3.3.5.15.6: a source range past the end fails (Windows: INVALID_VIEW_SIZE, as Samba answers).
@@ -137,7 +136,7 @@ async function copyOne(call: FsctlCall & { open: Open }, src: Open, c: Chunk): P
       offset: c.target,
       data,
       stability: "unstable",
-      lock: { owner: dst.lockOwner },
+      lock: { owner: dst.lockOwner, windows: true },
       beforeChange: () => breakReadCaching(call.req.server, dst),
     }),
   );

@@ -14,7 +14,6 @@ import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../re
 import { fileCall } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbWriter } from "../wire.ts";
-import { clampRange } from "./lock.ts";
 
 /** Data starts right after the 16 fixed bytes of the response body (§2.2.20 DataOffset). */
 export const INT64_MAX = 0x7fffffffffffffffn;
@@ -42,8 +41,8 @@ export async function read(req: SmbRequest): Promise<Reply> {
     if (length === 0 && minimumCount === 0) return { body: readResponse(0), data: Buffer.alloc(0) };
     throw new SmbError(STATUS_END_OF_FILE);
   }
-  // A range past 2^53 is clamped for the lock test only; the read itself ends at the file size.
-  const lock = length > 0 ? { owner: open.lockOwner, ...clampRange(offset, BigInt(length)) } : undefined;
+  const lock =
+    length > 0 ? { owner: open.lockOwner, offset, length: BigInt(length), windows: true } : undefined;
   const got = await withStatus({ EAGAIN: STATUS_FILE_LOCK_CONFLICT }, () =>
     ctx.files.read(fileCall(open), { offset: Number(offset), count: length, lock }),
   );

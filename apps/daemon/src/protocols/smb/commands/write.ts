@@ -50,7 +50,7 @@ export async function write(req: SmbRequest): Promise<Reply> {
       data,
       stability: sync ? "file_sync" : "unstable",
       append,
-      lock: { owner: open.lockOwner },
+      lock: { owner: open.lockOwner, windows: true },
       emptyChangesNothing: true,
       // [MS-FSA] §2.1.5.3: a write ends other opens' read caching (LEVEL_II / R), no ack awaited.
       beforeChange: () => breakReadCaching(req.server, open),

@@ -98,8 +98,13 @@ export function setInfoBody(f: FileId, type: number, cls: number, data: Buffer, 
   return fid(w, f).bytes(data).finish();
 }
 
-export function lockBody(f: FileId, locks: { offset: bigint; length: bigint; flags: number }[]): Buffer {
-  const w = new SmbWriter().u16(48).u16(locks.length).u32(0);
+/** §2.2.26 LOCK; `lockSequence`: LockSequenceNumber (low 4 bits) and LockSequenceIndex (the rest). */
+export function lockBody(
+  f: FileId,
+  locks: { offset: bigint; length: bigint; flags: number }[],
+  lockSequence = 0,
+): Buffer {
+  const w = new SmbWriter().u16(48).u16(locks.length).u32(lockSequence);
   fid(w, f);
   for (const l of locks) w.u64(l.offset).u64(l.length).u32(l.flags).u32(0);
   return w.finish();

@@ -7,7 +7,6 @@ import type { CallContext } from "../../rpc/program.ts";
 import type { XdrWriter } from "../../xdr/writer.ts";
 import type { BlockedLocks } from "../blocked.ts";
 import * as n from "../constants.ts";
-import { NlmRangeError } from "../types.ts";
 
 export interface NlmEnv {
   blocked: BlockedLocks;
@@ -34,7 +33,6 @@ const FS_TO_NLM: Record<string, number> = {
 
 /** nlm4_stats for an expected error; rethrows anything else (→ SYSTEM_ERR). */
 export function nlmStat(e: unknown): number {
-  if (e instanceof NlmRangeError) return n.NLM4_FBIG;
   if (isFsError(e)) return FS_TO_NLM[e.code] ?? n.NLM4_FAILED;
   throw e;
 }

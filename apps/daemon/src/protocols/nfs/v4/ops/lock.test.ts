@@ -124,12 +124,12 @@ describe("LOCK / LOCKT / LOCKU / FREE_STATEID (RFC 8881 §18.10–18.12, §18.38
       // The v4 lock is on the file service's locks that NLM and SMB use, and the reverse.
       const f = h().server.ctx.files.resolve({ uid: 0, gid: 0, gids: [] }, oa.fh);
       expect(
-        h().server.ctx.files.testLock(f, { owner: "nlm:x", kind: "shared", offset: 10, length: 1 }),
+        h().server.ctx.files.testLock(f, { owner: "nlm:x", kind: "shared", offset: 10n, length: 1n }),
       ).not.toBeNull();
-      await h().server.ctx.files.lock(f, { owner: "smb:1:1:", kind: "exclusive", offset: 500, length: 10 });
+      await h().server.ctx.files.lock(f, { owner: "smb:1:1:", kind: "exclusive", offset: 500n, length: 10n });
       const lsmb = await last(a, oa.fh, lockExist(WRITE_LT, 505n, 1n, lockA), k.OP_LOCK);
       expect(lsmb.status).toBe(k.NFS4ERR_DENIED);
-      h().server.ctx.files.unlock(f, { owner: "smb:1:1:", offset: 500, length: 10 });
+      h().server.ctx.files.unlock(f, { owner: "smb:1:1:", offset: 500n, length: 10n });
       // FREE_STATEID of a lock stateid that holds a lock: LOCKS_HELD.
       expect((await last(a, oa.fh, freeStateid(lockA), k.OP_FREE_STATEID)).status).toBe(k.NFS4ERR_LOCKS_HELD);
       const u = await last(a, oa.fh, locku(lockA, 0n, ALL), k.OP_LOCKU);
@@ -148,7 +148,7 @@ describe("LOCK / LOCKT / LOCKU / FREE_STATEID (RFC 8881 §18.10–18.12, §18.38
       // CLOSE drops b's lock stateid and its lock.
       expect((await b.call([op.putfh(ob.fh), op.close(ob.stateid)])).status).toBe(k.NFS4_OK);
       expect(
-        h().server.ctx.files.testLock(f, { owner: "x", kind: "exclusive", offset: 0, length: 0 }),
+        h().server.ctx.files.testLock(f, { owner: "x", kind: "exclusive", offset: 0n, length: 0n }),
       ).toBeNull();
       expect((await last(a, oa.fh, op.lock(WRITE_LT, 0n, 1n, oa.stateid, "pa"), k.OP_LOCK)).status).toBe(
         k.NFS4_OK,

@@ -75,11 +75,11 @@ describe("NFSv4 lock state", () => {
     // Shared locks of two owners coexist; a lock below the range is free.
     expect(await t.lock(b, range(false, 0n, 40n), RW)).toMatchObject({ seqid: 1 });
     // An NLM lock blocks v4, and the v4 lock is what NLM sees.
-    await files.lock(f, { owner: "nlm:127.0.0.1/h:5", kind: "shared", offset: 50, length: 10 });
+    await files.lock(f, { owner: "nlm:127.0.0.1/h:5", kind: "shared", offset: 50n, length: 10n });
     expect(await t.lock(a, range(true, 55n, 1n), RW)).toMatchObject({
       owner: { clientId: 0n, owner: Buffer.from("nlm:127.0.0.1/h:5") },
     });
-    expect(files.testLock(f, { owner: "smb:1:1:", kind: "shared", offset: 200, length: 1 })?.owner).toBe(
+    expect(files.testLock(f, { owner: "smb:1:1:", kind: "shared", offset: 200n, length: 1n })?.owner).toBe(
       "nfs4:10:lock:616c696365:",
     );
     // LOCKT: the owner's own lock never conflicts with it.
@@ -95,8 +95,14 @@ describe("NFSv4 lock state", () => {
     expect(await t.lock(st, range(false, 0n, 1n), 1)).toMatchObject({ seqid: 1 });
     await expect(t.lock(st, range(false, 0n, 0n), RW)).rejects.toMatchObject({ code: "INVAL" });
     await expect(t.lock(st, range(false, NFS4_UINT64_MAX, 2n), RW)).rejects.toMatchObject({ code: "INVAL" });
-    // Past 2^53: clamped, still a lock.
+    // Past 2^53: exact, still a lock.
     expect(await t.lock(st, range(false, 1n << 60n, 10n), RW)).toMatchObject({ seqid: 2 });
+    const other = owner(9n, "other");
+    expect(t.test(f, other, range(true, (1n << 60n) + 9n, 1n))).toMatchObject({
+      offset: 1n << 60n,
+      length: 10n,
+    });
+    expect(t.test(f, other, range(true, (1n << 60n) + 10n, 1n))).toBeNull();
   });
 
   it("keeps stateids that hold locks (LOCKS_HELD) and frees them once unlocked", async () => {
@@ -120,7 +126,7 @@ describe("NFSv4 lock state", () => {
     const f = await file();
     const g = await file();
     const probe = (on: typeof f) =>
-      files.testLock(on, { owner: "p:", kind: "exclusive", offset: 0, length: 0 });
+      files.testLock(on, { owner: "p:", kind: "exclusive", offset: 0n, length: 0n });
     const st = t.forOwner(owner(3n, "o"), f, OPEN_A);
     await t.lock(st, range(true, 0n, 1n), RW);
     t.closeOpen(OPEN_A);

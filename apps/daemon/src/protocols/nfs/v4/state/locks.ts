@@ -19,7 +19,6 @@ export const NFS4_UINT64_MAX = 0xffff_ffff_ffff_ffffn;
 export const NFS4_LOCK_STATEIDS_MAX = 100_000;
 /** Lock stateids one client keeps: one client naming new lock-owners cannot take them all. */
 export const NFS4_LOCK_STATEIDS_PER_CLIENT_MAX = 16 * 1024;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const OTHER_BYTES = 12;
 
 export interface LockStateid {
@@ -72,23 +71,19 @@ function deniedOwner(owner: string): LockOwner4 {
 
 /**
  * offset4/length4 as a file-service range (RFC 8881 §18.10.4): length 0 or past 2^64 is INVAL;
- * all ones is "to the end" (0). Ranges past 2^53 are clamped: they still conflict with each
- * other, less precisely.
+ * all ones is "to the end" (0).
  */
-export function lockRange(offset: bigint, length: bigint): { offset: number; length: number } {
+export function lockRange(offset: bigint, length: bigint): { offset: bigint; length: bigint } {
   if (length === 0n) throw new StateError("INVAL", "zero lock length");
-  if (length !== NFS4_UINT64_MAX && offset + length > NFS4_UINT64_MAX + 1n) {
-    throw new StateError("INVAL", "lock range past 2^64");
-  }
-  const start = offset > MAX_SAFE - 1n ? MAX_SAFE - 1n : offset;
-  if (length === NFS4_UINT64_MAX || offset + length > MAX_SAFE) return { offset: Number(start), length: 0 };
-  return { offset: Number(start), length: Number(length) };
+  if (length === NFS4_UINT64_MAX) return { offset, length: 0n };
+  if (offset + length > NFS4_UINT64_MAX + 1n) throw new StateError("INVAL", "lock range past 2^64");
+  return { offset, length };
 }
 
 function denied(h: LockRange): LockDenied {
   return {
-    offset: BigInt(h.offset),
-    length: h.length === 0 ? NFS4_UINT64_MAX : BigInt(h.length),
+    offset: h.offset,
+    length: h.length === 0n && h.windows !== true ? NFS4_UINT64_MAX : h.length,
     exclusive: h.kind === "exclusive",
     owner: deniedOwner(h.owner),
   };
