@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { ControlError } from "../control/errors.ts";
 import type { AdapterStatus } from "../control/runtime-control.ts";
 import type { AdapterRecord } from "../control/store/types.ts";
+import type { ClientRegistry } from "../domain/clients.ts";
 import { KeyedSerial } from "../domain/keyed-serial.ts";
 import type { AdapterContext, AdapterSettings, ProtocolAdapter } from "../protocols/adapter.ts";
 import type { AdapterRegistry } from "./adapter-registry.ts";
@@ -21,8 +22,13 @@ export interface AdapterManagerOptions {
   host: string;
   /** When set, every adapter binds this port instead of its row's (0 in tests). */
   portOverride?: number;
-  /** Called after an adapter stopped, so its clients can be forgotten. */
-  onStopped?: (type: string) => void;
+  /** Each adapter's view of the connected clients, forgotten when it stops (runtime/clients.ts). */
+  clients?: AdapterClients;
+}
+
+interface AdapterClients {
+  forAdapter(type: string): ClientRegistry;
+  removeAdapter(type: string): void;
 }
 
 interface Running {
@@ -109,7 +115,8 @@ export class AdapterManager {
     const logger = this.#opts.logger.child({ adapter: record.type });
     let adapter: ProtocolAdapter;
     try {
-      adapter = factory(settings, { ...this.#opts.context, logger });
+      const clients = this.#opts.clients?.forAdapter(record.type) ?? this.#opts.context.clients;
+      adapter = factory(settings, { ...this.#opts.context, logger, clients });
     } catch (err) {
       throw new ControlError(
         "INVALID",
@@ -139,7 +146,7 @@ export class AdapterManager {
     try {
       await running.adapter.stop();
     } finally {
-      this.#opts.onStopped?.(type);
+      this.#opts.clients?.removeAdapter(type);
       this.#opts.logger.info({ adapter: type }, "adapter stopped");
     }
   }

@@ -12,6 +12,8 @@ import { addTraffic, noTraffic } from "./traffic.ts";
 export const CLIENTS_TRACKED_MAX = 65_536;
 
 interface Entry {
+  /** The adapter type that registered it (forAdapter): its clients go when it stops. */
+  adapter: string;
   client: Omit<ConnectedClient, "lastActive" | "disconnectable" | "traffic">;
   lastActiveMs: number;
   traffic: TrafficCounts;
@@ -24,10 +26,30 @@ export class MemoryClientRegistry implements ClientRegistry {
   constructor(private readonly now: () => number = () => Date.now()) {}
 
   add(client: NewClient, options: ClientOptions = {}): string {
+    return this.#add("", client, options);
+  }
+
+  /**
+   * The registry as the adapter of type `adapter` sees it (AdapterContext.clients): what it adds
+   * is that adapter's, and removeAdapter drops it when the adapter stops, whatever the protocol
+   * names it reports (the NFS adapter's "nfs3" and "nfs4.1" alike).
+   */
+  forAdapter(adapter: string): ClientRegistry {
+    return {
+      add: (client, options = {}) => this.#add(adapter, client, options),
+      update: (id, patch) => this.update(id, patch),
+      touch: (id) => this.touch(id),
+      remove: (id) => this.remove(id),
+      list: () => this.list(),
+    };
+  }
+
+  #add(adapter: string, client: NewClient, options: ClientOptions): string {
     const id = randomUUID();
     if (this.#clients.size < CLIENTS_TRACKED_MAX) {
       const at = this.now();
       this.#clients.set(id, {
+        adapter,
         client: { ...client, id, since: new Date(at) },
         lastActiveMs: at,
         traffic: noTraffic(),
@@ -59,13 +81,10 @@ export class MemoryClientRegistry implements ClientRegistry {
     this.#clients.delete(id);
   }
 
-  /**
-   * Drops every client of an adapter's protocol (it stopped and closed the connections),
-   * versioned ones too ("nfs" drops "nfs4.1").
-   */
-  removeProtocol(protocol: string): void {
+  /** Drops every client the adapter `adapter` added (it stopped and closed the connections). */
+  removeAdapter(adapter: string): void {
     for (const [id, entry] of this.#clients) {
-      if (entry.client.protocol.startsWith(protocol)) this.#clients.delete(id);
+      if (entry.adapter === adapter) this.#clients.delete(id);
     }
   }
 

@@ -3,6 +3,7 @@ import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControlError } from "../control/errors.ts";
+import { Nfs4Client } from "../protocols/nfs/v4/testing/client.ts";
 import type { Runtime } from "./runtime.ts";
 import { freeFixedPort } from "./testing/fixed-port.ts";
 import { type Dialect, runtimeHarness } from "./testing/runtime-harness.ts";
@@ -201,6 +202,43 @@ describe.each(DIALECTS)("Runtime on %s", (dialect) => {
     socket.destroy();
     await expect.poll(() => runtime.listClients().length).toBe(0);
     await runtime.deleteAdapter(TEST_PROTOCOL);
+  });
+
+  it("forgets the clients of the adapter that stopped, whatever protocol names they report", async () => {
+    // NFS answers only hosts some share admits.
+    await runtime.createMetadataStore({ name: "clients-mem", type: "memory", config: {} });
+    await runtime.createBlockStore({ name: "clients-blocks", type: "memory", config: {} });
+    await runtime.createShare({
+      name: "/clients",
+      metadataStore: "clients-mem",
+      blockStore: "clients-blocks",
+    });
+    await runtime.createAdapter({ type: "nfs", port: 0 });
+    await runtime.createAdapter({ type: TEST_PROTOCOL, port: 0 });
+    const socket = connect(runtime.adapterStatus(TEST_PROTOCOL).port, "127.0.0.1");
+    await new Promise((resolve) => socket.on("connect", resolve));
+    const v4 = await Nfs4Client.connect(runtime.adapterStatus("nfs").port);
+    try {
+      await v4.createSession("adapter-clients");
+      const protocols = () =>
+        runtime
+          .listClients()
+          .map((c) => c.protocol)
+          .sort();
+      await expect.poll(protocols).toEqual(["nfs4.1", TEST_PROTOCOL]);
+      // The NFS adapter's clients (v3 mounts and v4 records alike) go with it; the other stays.
+      await runtime.stopAdapter("nfs");
+      expect(protocols()).toEqual([TEST_PROTOCOL]);
+    } finally {
+      v4.close();
+      socket.destroy();
+    }
+    await expect.poll(() => runtime.listClients().length).toBe(0);
+    await runtime.deleteAdapter("nfs");
+    await runtime.deleteAdapter(TEST_PROTOCOL);
+    await runtime.deleteShare("/clients");
+    await runtime.deleteBlockStore("clients-blocks");
+    await runtime.deleteMetadataStore("clients-mem");
   });
 
   it("creates stores and shares live, refuses what it cannot open, and keeps them across a restart", async () => {

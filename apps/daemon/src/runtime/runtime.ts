@@ -174,7 +174,7 @@ export class Runtime implements RuntimeControl {
       logger: opts.logger,
       host: opts.adapterHost ?? "0.0.0.0",
       portOverride: opts.adapterPortOverride,
-      onStopped: (type) => this.clients.removeProtocol(type),
+      clients: this.clients,
     });
     this.#adapterOps = new RuntimeAdapters(opts.store, this.#manager);
     registerRuntimeGauges(opts.metricsRegistry, this);
