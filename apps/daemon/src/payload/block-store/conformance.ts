@@ -55,6 +55,17 @@ export function describeBlockStore(name: string, factory: () => Promise<BlockSto
       expect((await store.get(key)).equals(b)).toBe(true);
     });
 
+    it("putv (where the store has it) stores the concatenation of its parts, ranges across them", async () => {
+      if (store.putv === undefined) return;
+      const key = `${pid()}/chunk-0/block-2`;
+      const parts = [randomBytes(1000), Buffer.alloc(0), randomBytes(70_000), randomBytes(7)];
+      await store.putv(key, parts);
+      const whole = Buffer.concat(parts);
+      expect((await store.get(key)).equals(whole)).toBe(true);
+      expect((await store.get(key, 990, 71_000)).equals(whole.subarray(990, 71_990))).toBe(true);
+      expect((await store.get(key, 71_000, 100)).equals(whole.subarray(71_000))).toBe(true);
+    });
+
     it("serves ranges, short at the end and empty past it", async () => {
       const key = `${pid()}/chunk-1/block-3`;
       const a = randomBytes(100_000);

@@ -1,25 +1,47 @@
-/** In-memory block store: for tests and memory-only shares. Content is lost on stop. */
+/**
+ * In-memory block store: for tests and memory-only shares. Content is lost on stop. A put copies
+ * (its caller may reuse the buffer); putv keeps the parts it is given (the engine's frozen
+ * slices, which never change: docs/payload.md "Upload"), so storing a block costs neither a
+ * 4 MiB compose nor a copy, and the cache's clean copy and the store share the same memory.
+ */
 import { FsError } from "../../domain/errors.ts";
 import type { BlockStore, BlockStoreHealth } from "../types.ts";
 import { assertBlockKey } from "./keys.ts";
 
 export class MemoryBlockStore implements BlockStore {
   readonly type = "memory";
-  private readonly blocks = new Map<string, Buffer>();
+  /** A block's bytes: the concatenation of its parts. */
+  private readonly blocks = new Map<string, readonly Buffer[]>();
 
   async put(key: string, data: Buffer): Promise<void> {
     assertBlockKey(key);
     // Copy: the caller may reuse its buffer; a store owns what it holds.
-    this.blocks.set(key, Buffer.from(data));
+    this.blocks.set(key, [Buffer.from(data)]);
+  }
+
+  async putv(key: string, parts: readonly Buffer[]): Promise<void> {
+    assertBlockKey(key);
+    this.blocks.set(key, [...parts]);
   }
 
   async get(key: string, offset = 0, length?: number): Promise<Buffer> {
     assertBlockKey(key);
-    const data = this.blocks.get(key);
-    if (data === undefined) throw new FsError("ENOENT", key);
-    const start = Math.min(offset, data.length);
-    const end = length === undefined ? data.length : Math.min(data.length, start + length);
-    return Buffer.from(data.subarray(start, end));
+    const parts = this.blocks.get(key);
+    if (parts === undefined) throw new FsError("ENOENT", key);
+    let size = 0;
+    for (const p of parts) size += p.length;
+    const start = Math.min(offset, size);
+    const end = length === undefined ? size : Math.min(size, start + length);
+    // A copy: the caller owns what it gets (a cache base is dropped, never written, but tests do).
+    const out = Buffer.allocUnsafe(end - start);
+    let at = 0;
+    for (const p of parts) {
+      const a = Math.max(start, at);
+      const b = Math.min(end, at + p.length);
+      if (a < b) p.copy(out, a - start, a - at, b - at);
+      at += p.length;
+    }
+    return out;
   }
 
   async delete(key: string): Promise<void> {
