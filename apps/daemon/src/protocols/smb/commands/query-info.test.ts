@@ -104,4 +104,25 @@ describe("QUERY_INFO", () => {
     );
     expect(small.status).toBe(S.STATUS_BUFFER_TOO_SMALL);
   });
+
+  it("answers FileNormalizedNameInformation on SMB 3.1.1 only: the path from the root, a stream's stored name", async () => {
+    const normalized = async (client: SmbTestClient, name: string) => {
+      const f = await open(client, name, { access: C.FILE_READ_ATTRIBUTES });
+      const r = await client.send(
+        C.SMB2_QUERY_INFO,
+        queryInfoBody(f, C.SMB2_0_INFO_FILE, C.FileNormalizedNameInformation),
+      );
+      return r.status === 0 ? data(r).subarray(4).toString("utf16le") : r.status;
+    };
+    const c = await smb.login([C.SMB2_DIALECT_311]);
+    await open(c, "nOrm", { disposition: C.FILE_OPEN_IF, options: C.FILE_DIRECTORY_FILE });
+    await open(c, "nOrm\\fIle", { disposition: C.FILE_OPEN_IF });
+    await open(c, "nOrm\\fIle:sTrEaM", { disposition: C.FILE_OPEN_IF });
+    expect(await normalized(c, "")).toBe("");
+    expect(await normalized(c, "nOrm")).toBe("nOrm");
+    expect(await normalized(c, "nOrm/fIle::$DATA")).toBe("nOrm\\fIle");
+    expect(await normalized(c, "nOrm\\fIle:STREAM:$DATA")).toBe("nOrm\\fIle:sTrEaM");
+    const old = await smb.login([C.SMB2_DIALECT_210, C.SMB2_DIALECT_302]);
+    expect(await normalized(old, "nOrm")).toBe(S.STATUS_NOT_SUPPORTED);
+  });
 });

@@ -95,6 +95,9 @@ async function fileInfo(
   if (cls === C.FileFullEaInformation) return fullEaInfo(req, open, outLen, input);
   if (!spec) throw new SmbError(STATUS_INVALID_INFO_CLASS);
   if (spec.access && !(open.grantedAccess & spec.access)) throw new SmbError(STATUS_ACCESS_DENIED);
+  // [MS-SMB2] §3.3.5.20.1: FileNormalizedNameInformation exists from SMB 3.1.1 on.
+  if (cls === C.FileNormalizedNameInformation && req.conn.dialect < C.SMB2_DIALECT_311)
+    throw new SmbError(STATUS_NOT_SUPPORTED);
   const attr = reported(req.server, open.fileKey, await req.server.ctx.files.getattr(fileCall(open)));
   const deletePending = req.server.files.get(open.fileKey)?.deletePending === true;
   const streams = cls === C.FileStreamInformation ? await streamEntries(req, open) : undefined;

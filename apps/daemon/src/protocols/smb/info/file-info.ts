@@ -117,5 +117,8 @@ export const FILE_INFO_CLASSES: Record<number, InfoClass> = {
   },
   // No 8.3 names are generated; the long name is the alternate name, as Samba does with `mangled names = no`.
   [C.FileAlternateNameInformation]: { fixed: 8, encode: (w, i) => nameInfo(w, i.open.name) },
+  // [MS-FSCC] §2.4.30: the path from the share root without a leading "\" (empty for the root),
+  // a stream's stored name without ":$DATA" (Open.path, create.ts); names resolve exactly here,
+  // so the path as opened is the stored one.
   [C.FileNormalizedNameInformation]: { fixed: 8, encode: (w, i) => nameInfo(w, i.open.path) },
 };
