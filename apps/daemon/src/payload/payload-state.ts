@@ -23,6 +23,10 @@ export class PayloadState {
   fresh = false;
   /** An upload of this payload has started since this state began: the store may hold its blocks. */
   uploaded = false;
+  /** Failed store calls of this payload's uploads, and puts that succeeded (storeNow counts them). */
+  putFailures = 0;
+  putsDone = 0;
+  lastPutError: unknown = null;
   /** Reads and writes in progress that hold this state across an await. */
   pins = 0;
   private uploadsIdleWaiters: (() => void)[] = [];
@@ -68,6 +72,13 @@ export class PayloadState {
       this.uploadsIdleWaiters = [];
       for (const fn of w) fn();
     }
+  }
+
+  /** A store call of an upload failed (it is retried): wakes nextChange() waiters. */
+  putFailed(err: unknown): void {
+    this.putFailures++;
+    this.lastPutError = err;
+    this.changed();
   }
 
   /** An upload settled or GC ended: wakes nextChange() waiters. */

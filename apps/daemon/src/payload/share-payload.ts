@@ -18,7 +18,7 @@ import type { SharedMode, ValidateReason } from "./shared/shared-mode.ts";
 import { loadBase } from "./transfer/downloads.ts";
 import { startGc } from "./transfer/gc.ts";
 import type { TransferManager } from "./transfer/transfer-manager.ts";
-import { uploadBlock } from "./transfer/uploads.ts";
+import { storeNow, uploadBlock } from "./transfer/uploads.ts";
 import type { BlockStore, Stability } from "./types.ts";
 import { RecordKind, type WalRecord } from "./wal/format.ts";
 import { reclaimWal } from "./wal/retention.ts";
@@ -30,8 +30,6 @@ import { applyDelete, applyTruncate, writePinned } from "./write-path.ts";
 export const IDLE_UPLOAD_MS_DEFAULT = 1_000;
 const IDLE_SCAN_MS = 250;
 const RECLAIM_DELAY_MS = 50;
-/** Shared-mode COMMIT re-checks its payload's blocks this often while they upload. */
-const STORED_POLL_MS = 5;
 /** New files remembered as known-empty until their first write (the oldest are forgotten). */
 const FRESH_IDS_MAX = 4096;
 /** Partial-block uploads after COMMITs are batched over this window. */
@@ -127,7 +125,7 @@ export class SharePayload implements PayloadEngine {
       e = new BlockEntry(p.id, index, this);
       // A new file's block: the store has nothing to download (the upload of a small file then
       // needs no failed load of a missing key first).
-      if (p.fresh) e.base = BlockEntry.EMPTY;
+      if (p.fresh) e.setBase(BlockEntry.EMPTY);
       p.blocks.set(index, e);
     }
     return e;
@@ -191,18 +189,11 @@ export class SharePayload implements PayloadEngine {
   }
 
   /** Shared mode: uploads every dirty block of the payload now and waits until all are stored. */
-  private async waitStored(p: PayloadState): Promise<void> {
-    for (;;) {
-      this.checkOpen();
-      let pending = p.gcPending;
-      for (const e of p.blocks.values()) {
-        if (!e.isDirty && !e.uploading) continue;
-        pending = true;
-        this.scheduleUpload(e);
-      }
-      if (!pending) return;
-      await new Promise((r) => setTimeout(r, STORED_POLL_MS));
-    }
+  private waitStored(p: PayloadState): Promise<void> {
+    return storeNow(this, p, (e) => e.isDirty || e.uploading, {
+      gc: true,
+      checkOpen: () => this.checkOpen(),
+    });
   }
 
   /**
@@ -214,7 +205,7 @@ export class SharePayload implements PayloadEngine {
     if (p === undefined) return;
     for (const e of [...p.blocks.values()]) {
       if (e.isDirty || e.uploading || e.loading !== null) continue;
-      e.base = null;
+      e.setBase(null);
       this.cache.recount(e);
       this.released(e);
     }

@@ -3,11 +3,12 @@
  * the cache only and put by its COMMIT; after a truncate or delete it is journaled until the WAL
  * has dropped that record. The SIGKILL side is in crash.test.ts.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FsError } from "../domain/errors.ts";
 import { prng, randomFill } from "../domain/testing/prng.ts";
 import { FsBlockStore } from "./block-store/fs.ts";
 import { DefaultPayloadService } from "./service.ts";
@@ -114,5 +115,25 @@ describe("write-once on an fs store", () => {
     expect((await again.readAt(S, "h", 0, 4096)).equals(a)).toBe(true);
     store.release();
     store.releaseFlush();
+  });
+
+  it("a COMMIT whose puts keep failing returns EIO and keeps the data for a later COMMIT", async () => {
+    const { svc, store } = await open();
+    svc.created(S, "full");
+    const a = bytes(MiB + 100, 6); // more than a COMMIT journals: it puts
+    await svc.writeAt(S, "full", 0, a);
+    // A real failing store: a regular file where the payload's directory goes (mkdir: ENOTDIR).
+    const blocker = path.join(dir, "blocks", "full");
+    await writeFile(blocker, "not a directory");
+    const err = await svc.commit(S, "full").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FsError);
+    expect((err as FsError).code).toBe("EIO");
+    expect(svc.stats().wal?.records).toBe(0);
+    expect((await svc.readAt(S, "full", 0, a.length)).equals(a)).toBe(true);
+    // The disk is mended: the next COMMIT stores what the failed one could not.
+    await rm(blocker);
+    await svc.commit(S, "full");
+    expect(await listKeys(store)).toEqual(["full/chunk-0/block-0"]);
+    expect((await store.inner.get("full/chunk-0/block-0")).equals(a)).toBe(true);
   });
 });

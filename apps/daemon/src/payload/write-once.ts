@@ -16,6 +16,7 @@
 import type { BlockEntry } from "./cache/block-entry.ts";
 import type { PayloadEngine, WriteOncePolicy } from "./engine.ts";
 import type { PayloadState } from "./payload-state.ts";
+import { storeNow } from "./transfer/uploads.ts";
 import { BLOCK_SIZE_BYTES } from "./types.ts";
 import { RecordKind } from "./wal/format.ts";
 
@@ -27,8 +28,6 @@ export const UNJOURNALED = Number.POSITIVE_INFINITY;
  * than a put (temp file, fdatasync, rename, directory fsync) per small file.
  */
 const COMMIT_JOURNAL_BYTES_MAX = 256 * 1024;
-/** A COMMIT waiting for its puts re-checks at least this often (GC or a failed put may stall). */
-const COMMIT_RECHECK_MS = 20;
 
 export class WriteOnce implements WriteOncePolicy {
   /** Last WAL sequence naming each payload, while replay may still apply it. */
@@ -105,21 +104,12 @@ export class WriteOnce implements WriteOncePolicy {
   }
 
   /**
-   * Puts every block of `p` holding unjournaled writes (queued at once, ahead of the idle and
-   * commit timers) and waits until all are stored and the store has flushed their directories.
+   * Puts every block of `p` holding unjournaled writes and waits until all are stored and the
+   * store has flushed their directories; fails after COMMIT_PUT_FAILURES_MAX failed puts in a row
+   * (the writes stay in the cache, unjournaled, for a later COMMIT).
    */
   async store(p: PayloadState, checkOpen: () => void): Promise<void> {
-    for (;;) {
-      checkOpen();
-      let waiting = false;
-      for (const e of p.blocks.values()) {
-        if (!e.holdsUnjournaled) continue;
-        waiting = true;
-        this.engine.scheduleUpload(e);
-      }
-      if (!waiting) break;
-      await p.nextChange(COMMIT_RECHECK_MS);
-    }
+    await storeNow(this.engine, p, (e) => e.holdsUnjournaled, { gc: false, checkOpen });
     await this.engine.store.flush?.();
   }
 }

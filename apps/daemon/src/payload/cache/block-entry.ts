@@ -85,15 +85,8 @@ export class BlockEntry {
 
   static readonly EMPTY = EMPTY;
 
-  /**
-   * The block-store content; EMPTY when the store has no such block; null when not loaded.
-   * Reading it merges stored parts into one buffer: `hasBase` and `baseLength` do not.
-   */
-  get base(): Buffer | null {
-    return this.stored.merged;
-  }
-
-  set base(b: Buffer | null) {
+  /** The block-store content was loaded (EMPTY: the store has none) or dropped (null). */
+  setBase(b: Buffer | null): void {
     this.stored.set(b);
   }
 

@@ -68,7 +68,7 @@ export class BlockCache {
     const e = this.lruHead;
     if (e === null) return false;
     this.lruRemove(e);
-    e.base = null;
+    e.setBase(null);
     this.evictions++;
     this.recount(e);
     e.owner.released(e);
@@ -99,7 +99,7 @@ export class BlockCache {
   /** An entry leaves the cache (truncate, delete, share removed). */
   forget(e: BlockEntry): void {
     e.dropped = true;
-    e.base = null;
+    e.setBase(null);
     e.slices = e.uploading ? e.slices : [];
     this.lruRemove(e);
     // Frozen slices stay counted as uploading until the upload in flight settles.

@@ -2,7 +2,7 @@
  * The clean base of one cached block: the block as the block store holds it, loaded by a
  * download or left behind by an upload. It is either one buffer or the adjacent parts (from
  * offset 0) an upload just stored, kept as they are rather than merged into a fresh 4 MiB copy
- * (docs/payload.md, "Upload"). Reads use the parts in place; only `merged` joins them.
+ * (docs/payload.md, "Upload"). Reads use the parts in place; nothing joins them (a read across parts copies what it needs).
  * `validLen` masks a truncate that the store copy does not have yet. Pure data, like
  * block-entry.ts, which layers the dirty slices over it.
  */
@@ -14,15 +14,6 @@ export class StoredBase {
   private partsBytes = 0;
   /** Store bytes at or past this offset read as zeros (a truncate not yet rewritten to the store). */
   validLen = BLOCK_SIZE_BYTES;
-
-  /** The content as one buffer (stored parts are merged once); null when not loaded. */
-  get merged(): Buffer | null {
-    if (this.parts !== null) {
-      this.buf = Buffer.concat(this.parts, this.partsBytes);
-      this.parts = null;
-    }
-    return this.buf;
-  }
 
   /** Sets the content (null: not loaded, EMPTY: the store has no such block). */
   set(b: Buffer | null): void {

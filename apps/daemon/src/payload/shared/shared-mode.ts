@@ -229,7 +229,7 @@ function hasBases(p: PayloadState): boolean {
  * the current base before its next read or upload (so its upload cannot write old bytes back).
  */
 function dropBase(engine: PayloadEngine, e: BlockEntry): void {
-  e.base = null;
+  e.setBase(null);
   e.storeGen++;
   engine.cache.recount(e);
   if (!e.isDirty) engine.released(e);

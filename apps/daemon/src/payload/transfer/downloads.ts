@@ -17,7 +17,7 @@ export function loadBase(engine: PayloadEngine, e: BlockEntry, prefetch: boolean
   const p = engine.payloads.get(e.payloadId);
   if (p !== undefined && e.index >= p.staleFrom) {
     // Truncated or deleted and not yet collected: what the store holds there is stale.
-    e.base = BlockEntry.EMPTY;
+    e.setBase(BlockEntry.EMPTY);
     e.baseLoaded();
     engine.cache.recount(e);
     return Promise.resolve();
@@ -45,12 +45,12 @@ export function loadBase(engine: PayloadEngine, e: BlockEntry, prefetch: boolean
       (buf) => {
         engine.transfer.downloadedBytes += buf.length;
         if (!fresh()) return;
-        e.base = buf;
+        e.setBase(buf);
         shared?.noteFetched(engine.payloads.get(e.payloadId), e.index, version);
       },
       (err: unknown) => {
         if (!(err instanceof FsError && err.code === "ENOENT")) throw err;
-        if (fresh()) e.base = BlockEntry.EMPTY;
+        if (fresh()) e.setBase(BlockEntry.EMPTY);
       },
     )
     .finally(() => {

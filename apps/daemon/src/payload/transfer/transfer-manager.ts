@@ -64,11 +64,15 @@ export class TransferManager {
     return this.enqueue(this.uploads, () => nextTurn().then(run), false);
   }
 
-  /** Retries a store call with backoff until it succeeds, or `attempts` run out, or we close. */
+  /**
+   * Retries a store call with backoff until it succeeds, or `attempts` run out, or we close.
+   * `failed` hears of each failed attempt (a COMMIT waiting for the upload counts them).
+   */
   async retrying<T>(
     call: () => Promise<T>,
     attempts = Number.POSITIVE_INFINITY,
     cancelled: () => boolean = () => false,
+    failed?: (e: unknown) => void,
   ): Promise<T> {
     let delay = BACKOFF_INITIAL_MS;
     for (let attempt = 1; ; attempt++) {
@@ -79,6 +83,7 @@ export class TransferManager {
         // A missing block is an answer, not a failure.
         if (isFsError(e, "ENOENT") || isFsError(e, "EINVAL")) throw e;
         this.failures++;
+        failed?.(e);
         if (attempt >= attempts || cancelled()) throw isFsError(e) ? e : new FsError("EIO", String(e));
         this.retries++;
         if (attempt === 1 || attempt % 20 === 0) {

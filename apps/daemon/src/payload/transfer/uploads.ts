@@ -1,7 +1,9 @@
 /**
  * Upload of one cached block, run in the transfer manager's background lane. Store calls retry
- * with backoff until they succeed or the share closes. Block GC is in gc.ts.
+ * with backoff until they succeed or the share closes. Block GC is in gc.ts. storeNow() is the
+ * COMMIT's side: queue the uploads it needs and wait for them, bounded.
  */
+import { FsError, isFsError } from "../../domain/errors.ts";
 import { blockKey } from "../block-store/keys.ts";
 import type { BlockEntry } from "../cache/block-entry.ts";
 import type { PayloadEngine } from "../engine.ts";
@@ -23,12 +25,13 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
   e.uploadQueued = false;
   if (e.dropped || e.uploading || !e.isDirty || engine.closed || p.gcPending) return;
   const cancelled = () => engine.closed;
+  const failed = (err: unknown) => p.putFailed(err);
   e.freeze();
   engine.cache.recount(e);
   p.uploadStarted();
   try {
     while (!e.dropped && !e.hasBase && !e.covers(0, BLOCK_SIZE_BYTES, true)) {
-      await engine.transfer.retrying(() => engine.loadBase(e), Number.POSITIVE_INFINITY, cancelled);
+      await engine.transfer.retrying(() => engine.loadBase(e), Number.POSITIVE_INFINITY, cancelled, failed);
     }
     if (e.dropped) {
       // Truncated/deleted meanwhile: GC owns this key now; nothing to put.
@@ -53,7 +56,8 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
           : parts !== null
             ? () => store.putv!(key, parts, DEFER_SYNC)
             : () => store.put(key, data!, DEFER_SYNC);
-    await engine.transfer.retrying(put, Number.POSITIVE_INFINITY, cancelled);
+    await engine.transfer.retrying(put, Number.POSITIVE_INFINITY, cancelled, failed);
+    p.putsDone++;
     engine.transfer.uploadedBytes += bytes;
     if (e.dropped) e.slices = [];
     else e.finishUpload(data ?? parts!);
@@ -72,4 +76,51 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
   }
   // Writes that completed the block again during the upload go at once.
   if (!e.dropped && e.isDirty && e.covers(0, BLOCK_SIZE_BYTES)) engine.scheduleUpload(e);
+}
+
+/**
+ * A COMMIT waiting for its uploads fails after this many failed store calls of the payload with no
+ * put succeeding in between (a full or broken disk): an I/O error reaches the client instead of a
+ * COMMIT that never returns. The blocks stay dirty in the cache and keep retrying in the
+ * background, so a later COMMIT tries again. (Backoff 50 ms doubling: about 0.4-0.75 s.)
+ */
+export const COMMIT_PUT_FAILURES_MAX = 4;
+/** storeNow re-checks at least this often (a safety net: uploads and GC wake it when they settle). */
+const STORE_RECHECK_MS = 100;
+
+/**
+ * Queues an upload of every block of `p` that `due` names, at once (ahead of the idle and commit
+ * timers), and waits until none is due any more and, with `gc`, the payload's GC has run. Woken by
+ * PayloadState.changed() when an upload settles, fails or GC ends. Throws the store's error
+ * (ENOSPC, EDQUOT, else EIO) after COMMIT_PUT_FAILURES_MAX failures in a row.
+ */
+export async function storeNow(
+  engine: PayloadEngine,
+  p: PayloadState,
+  due: (e: BlockEntry) => boolean,
+  opts: { gc: boolean; checkOpen: () => void },
+): Promise<void> {
+  let failuresBase = p.putFailures;
+  let putsSeen = p.putsDone;
+  for (;;) {
+    opts.checkOpen();
+    let waiting = opts.gc && p.gcPending;
+    for (const e of p.blocks.values()) {
+      if (!due(e)) continue;
+      waiting = true;
+      engine.scheduleUpload(e);
+    }
+    if (!waiting) return;
+    if (p.putsDone !== putsSeen) {
+      putsSeen = p.putsDone;
+      failuresBase = p.putFailures;
+    }
+    if (p.putFailures - failuresBase >= COMMIT_PUT_FAILURES_MAX) throw storeError(p.lastPutError);
+    await p.nextChange(STORE_RECHECK_MS);
+  }
+}
+
+function storeError(err: unknown): FsError {
+  if (isFsError(err, "ENOSPC") || isFsError(err, "EDQUOT")) return err;
+  return new FsError("EIO", `block store keeps failing: ${(err as Error)?.message ?? String(err)}`);
 }
