@@ -29,14 +29,18 @@ export interface DataDeps {
  * blocks another daemon replaced — on LOOKUP (the NFS "open") always, on GETATTR and READ within
  * the attribute cache bound. Nothing elsewhere (the payload knows which shares run in shared mode).
  */
-export async function revalidate(
+/**
+ * Checked synchronously: undefined (nothing to await) unless the share runs in shared mode, so
+ * GETATTR, LOOKUP and READ of other shares take no microtask hop for it.
+ */
+export function revalidate(
   d: DataDeps,
   share: string,
   attr: FileAttr,
   reason: "lookup" | "getattr" | "read",
-): Promise<void> {
-  if (attr.payloadId === null || attr.type !== "file" || !d.payload.validates?.(share)) return;
-  await d.payload.validate?.(share, attr.payloadId, reason);
+): Promise<void> | undefined {
+  if (attr.payloadId === null || attr.type !== "file" || !d.payload.validates?.(share)) return undefined;
+  return d.payload.validate?.(share, attr.payloadId, reason);
 }
 const SIZE_MAX = BigInt(FILE_SIZE_MAX);
 
@@ -76,7 +80,8 @@ export async function read(d: DataDeps, f: FileCall, r: ReadRequest): Promise<Re
     d.changes.gated && d.changes.gate({ kind: "read", caller: f.caller, share: f.share, handle: f.handle });
   if (gated) await gated;
   const { payloadId, attr } = await d.metadata.prepareRead(f.caller, f.handle);
-  await revalidate(d, f.share.name, attr, "read");
+  const validating = revalidate(d, f.share.name, attr, "read");
+  if (validating !== undefined) await validating;
   if (r.lock && d.metadata.testLock(f.handle, { ...r.lock, kind: "shared" }, true)) {
     throw new FsError("EAGAIN", "range locked by another owner");
   }

@@ -50,7 +50,8 @@ export async function walk(d: DataDeps, dir: FileCall, path: readonly string[]):
   const name = path[path.length - 1]!;
   try {
     const target = await md.lookup(dir.caller, at, name);
-    await revalidate(d, dir.share.name, target.attr, "lookup");
+    const validating = revalidate(d, dir.share.name, target.attr, "lookup");
+    if (validating !== undefined) await validating;
     return { parent: at, name, target };
   } catch (e) {
     if (e instanceof FsError && e.code === "ENOENT") return { parent: at, name, target: null };

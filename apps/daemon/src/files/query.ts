@@ -18,9 +18,10 @@ export type LookupWithDir = LookupResult & { dirAttr: FileAttr };
 
 /** `name` in `dir`, with the directory's attributes after the lookup (RFC 1813 §3.3.3). */
 export async function lookup(d: DataDeps, dir: FileCall, name: string): Promise<LookupWithDir> {
-  const found = await d.metadata.lookup(dir.caller, dir.handle, name);
-  await revalidate(d, dir.share.name, found.attr, "lookup");
-  return { ...found, dirAttr: await d.metadata.getattr(dir.handle) };
+  const found = await d.metadata.lookupWithDir(dir.caller, dir.handle, name);
+  const validating = revalidate(d, dir.share.name, found.attr, "lookup");
+  if (validating !== undefined) await validating;
+  return found;
 }
 
 const WRITE_BITS = ACCESS_MODIFY | ACCESS_EXTEND | ACCESS_DELETE;

@@ -24,8 +24,11 @@ export interface ResolveOptions {
    * (domain/share-access.ts sessionAccess: the user's grant, guest shares).
    */
   user?: { principal: Principal | null };
-  /** The connected client (ClientRegistry id) the call's READ/WRITE bytes are counted for. */
-  client?: string | undefined;
+  /**
+   * The calling peer's connected clients (ClientRegistry ids) by share name: the call's READ/WRITE
+   * bytes are counted for the one of the handle's share (NFS: the host's mount of it).
+   */
+  clients?: ReadonlyMap<string, string> | undefined;
 }
 
 /** A call the share's access policy refuses: protocols answer it without any attributes. */
@@ -52,7 +55,7 @@ export function resolveCall(
   }
   if (opts.mutates && share.readOnly) throw new FsError("EROFS", `share ${share.name} is read-only`);
   const access = sharePolicy(share, identity, opts);
-  const { client } = opts;
+  const client = opts.clients?.get(share.name);
   if (access === undefined)
     return client === undefined ? { caller, handle, share } : { caller, handle, share, client };
   if (access.level === "none") throw new AccessRefused("EACCES", `no access to share ${share.name}`);

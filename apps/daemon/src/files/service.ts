@@ -165,7 +165,8 @@ export class FileService {
   async getattr(f: FileCall): Promise<FileAttr> {
     if (f.stream !== undefined) return streamSize(this.d, f);
     const attr = await this.d.metadata.getattr(f.handle);
-    await revalidate(this.d, f.share.name, attr, "getattr");
+    const validating = revalidate(this.d, f.share.name, attr, "getattr");
+    if (validating !== undefined) await validating;
     return attr;
   }
 
@@ -205,7 +206,8 @@ export class FileService {
   /** `name` in the directory `dir`, nothing else read (SMB: QUERY_DIRECTORY of one exact name). */
   async find(dir: FileCall, name: string): Promise<LookupResult> {
     const found = await this.d.metadata.lookup(dir.caller, dir.handle, name);
-    await revalidate(this.d, dir.share.name, found.attr, "lookup");
+    const validating = revalidate(this.d, dir.share.name, found.attr, "lookup");
+    if (validating !== undefined) await validating;
     return found;
   }
 

@@ -13,7 +13,7 @@ import type { MetadataStore, StoreUsage } from "./metadata-store.ts";
 import { createNode } from "./ops/create.ts";
 import { commitWrite, prepareRead, prepareWrite, reap, release, retain } from "./ops/data.ts";
 import { fsstat, shareUsage } from "./ops/fsstat.ts";
-import { access, lookup, readlink } from "./ops/inspect.ts";
+import { access, lookup, lookupWithDir, readlink } from "./ops/inspect.ts";
 import { link } from "./ops/link.ts";
 import { changeNamedAttr, namedAttr, namedAttrSizes, namedAttrs } from "./ops/named-attrs.ts";
 import { type PayloadFile, sharePayloads } from "./ops/payloads.ts";
@@ -145,6 +145,10 @@ export class DefaultMetadataService implements MetadataService {
 
   lookup(caller: Caller, dir: Buffer, name: string): Promise<LookupResult> {
     return lookup(this.core, caller, dir, name);
+  }
+
+  lookupWithDir(caller: Caller, dir: Buffer, name: string): Promise<LookupResult & { dirAttr: FileAttr }> {
+    return lookupWithDir(this.core, caller, dir, name);
   }
 
   access(caller: Caller, handle: Buffer, mask: number): Promise<number> {

@@ -228,6 +228,8 @@ export interface MetadataService {
     guardCtime?: Timespec,
   ): Promise<{ before: WccAttr; after: FileAttr }>;
   lookup(caller: Caller, dir: Buffer, name: string): Promise<LookupResult>;
+  /** `lookup` with the directory's attributes, read with the directory's permission check. */
+  lookupWithDir(caller: Caller, dir: Buffer, name: string): Promise<LookupResult & { dirAttr: FileAttr }>;
   /** Returns the subset of `mask` (ACCESS_* bits) the caller is granted. */
   access(caller: Caller, handle: Buffer, mask: number): Promise<number>;
   readlink(caller: Caller, handle: Buffer): Promise<string>;

@@ -3,7 +3,7 @@ import { FsError } from "../../domain/errors.ts";
 import { requireDir, type ServiceCore } from "../core.ts";
 import { validateLookupName } from "../names.ts";
 import { accessMask, requireAccess, X } from "../permissions.ts";
-import type { Caller, LookupResult } from "../types.ts";
+import type { Caller, FileAttr, LookupResult } from "../types.ts";
 
 /** RFC 1813 §3.3.3: needs search (x) permission on the directory; `.` and `..` resolve here. */
 export async function lookup(
@@ -12,6 +12,22 @@ export async function lookup(
   dir: Buffer,
   name: string,
 ): Promise<LookupResult> {
+  const { found } = await find(core, caller, dir, name);
+  return found;
+}
+
+/** `lookup` with the directory's attributes from the same load (NFS LOOKUP's dir_attributes). */
+export async function lookupWithDir(
+  core: ServiceCore,
+  caller: Caller,
+  dir: Buffer,
+  name: string,
+): Promise<LookupResult & { dirAttr: FileAttr }> {
+  const { found, share, dirRec } = await find(core, caller, dir, name);
+  return { handle: found.handle, attr: found.attr, dirAttr: core.attr(share, dirRec) };
+}
+
+async function find(core: ServiceCore, caller: Caller, dir: Buffer, name: string) {
   validateLookupName(name);
   const t = core.target(dir);
   const share = t.share;
@@ -28,7 +44,8 @@ export async function lookup(
   }
   const child = await share.store.getInode(childId);
   if (child === undefined) throw new FsError("ENOENT", name);
-  return { handle: core.handleOf(share, child.id), attr: core.attr(share, child) };
+  const found: LookupResult = { handle: core.handleOf(share, child.id), attr: core.attr(share, child) };
+  return { found, share, dirRec };
 }
 
 export async function access(

@@ -102,7 +102,7 @@ class NfsAdapter implements ProtocolAdapter {
       files: ctx.files,
       logger,
       writeVerifier: randomBytes(NFS3_WRITEVERFSIZE),
-      clientOf: (host, share) => this.mounts.clientOf(host, share),
+      clientsOf: (host) => this.mounts.clientsOf(host),
     };
     this.blocked = new BlockedLocks(ctx.files, logger, settings.nlmCallbackPortmapPort);
     const { versions } = settings;

@@ -26,8 +26,11 @@ export interface MountEntry {
 
 export class MountTable {
   private entries = new Map<string, MountEntry>();
-  /** `host|share` → the client of that host's newest mount of the share (READ/WRITE counting). */
-  private byShare = new Map<string, string>();
+  /**
+   * host → share → the client of that host's newest mount of the share (READ/WRITE counting):
+   * two map lookups per call, no key string built.
+   */
+  private byHost = new Map<string, Map<string, string>>();
   /** When each host's mounts were last marked active (bounded: cleared at maxEntries hosts). */
   private lastTouchMs = new Map<string, number>();
 
@@ -63,7 +66,12 @@ export class MountTable {
       { idleAfterMs: this.idleAfterMs },
     );
     this.entries.set(key, { host, path, share, clientId });
-    this.byShare.set(`${host}|${share}`, clientId);
+    let shares = this.byHost.get(host);
+    if (shares === undefined) {
+      shares = new Map();
+      this.byHost.set(host, shares);
+    }
+    shares.set(share, clientId);
     while (this.entries.size > this.maxEntries) {
       const [k, e] = this.entries.entries().next().value as [string, MountEntry];
       this.entries.delete(k);
@@ -71,20 +79,21 @@ export class MountTable {
     }
   }
 
-  /** The connected client of `host`'s mount of `share` (its READ/WRITE bytes are counted there). */
-  clientOf(host: string, share: string): string | undefined {
-    return this.byShare.get(`${host}|${share}`);
+  /** The connected clients of `host`'s mounts by share (their READ/WRITE bytes are counted there). */
+  clientsOf(host: string): ReadonlyMap<string, string> | undefined {
+    return this.byHost.get(host);
   }
 
   private dropped(e: MountEntry): void {
     this.clients.remove(e.clientId);
-    const key = `${e.host}|${e.share}`;
-    if (this.byShare.get(key) !== e.clientId) return;
-    this.byShare.delete(key);
+    const shares = this.byHost.get(e.host);
+    if (shares?.get(e.share) !== e.clientId) return;
+    shares.delete(e.share);
     // Another mount of the same share by the host (another path) now carries its traffic.
     for (const other of this.entries.values()) {
-      if (other.host === e.host && other.share === e.share) this.byShare.set(key, other.clientId);
+      if (other.host === e.host && other.share === e.share) shares.set(e.share, other.clientId);
     }
+    if (shares.size === 0) this.byHost.delete(e.host);
   }
 
   remove(host: string, path: string): void {

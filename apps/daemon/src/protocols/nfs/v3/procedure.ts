@@ -20,8 +20,8 @@ export interface NfsEnv {
   logger: Logger;
   /** RFC 1813 §3.3.7 writeverf3: new at every adapter start so clients resend uncommitted data. */
   writeVerifier: Buffer;
-  /** The connected client (ClientRegistry id) of a host's mount of a share (MountTable.clientOf). */
-  clientOf?(host: string, share: string): string | undefined;
+  /** The connected clients (ClientRegistry ids) of a host's mounts by share (MountTable.clientsOf). */
+  clientsOf?(host: string): ReadonlyMap<string, string> | undefined;
 }
 
 /** One element of a resfail arm: post_op_attr or wcc_data (pre absent) of a handle. */
@@ -35,6 +35,8 @@ export interface NfsProcedureSpec<A, R> extends ProcedureSpec<A, R> {
    * read-only checked); present whenever the procedure has `needsExport` and `fh`.
    */
   handle(call: CallContext, args: A, file?: FileCall): Promise<R>;
+  /** READ and WRITE: the resolved file names the client (the host's mount) its bytes are counted for. */
+  counted?: boolean;
   /** The resfail arm in wire order; empty for procedures whose failure carries nothing. */
   resfail(args: A): FailPart[];
 }
@@ -81,6 +83,7 @@ function resolveFile(
     protocol: "nfs",
     mutates: spec.mutates,
     peer: { address: call.remoteAddress, uid: call.auth?.uid ?? null },
+    clients: spec.counted ? env.clientsOf?.(call.remoteAddress) : undefined,
   });
 }
 
@@ -88,16 +91,6 @@ function resolveFile(
 export function fileOf(file: FileCall | undefined): FileCall {
   if (file === undefined) throw new Error("procedure without needsExport/fh asked for its file");
   return file;
-}
-
-/**
- * READ/WRITE's file with the mount it is counted for (the host's mount of that share): only these
- * two procedures pay for the lookup.
- */
-export function countedFile(env: NfsEnv, call: CallContext, file: FileCall | undefined): FileCall {
-  const f = fileOf(file);
-  const client = env.clientOf?.(call.remoteAddress, f.share.name);
-  return client === undefined ? f : { ...f, client };
 }
 
 export function nfsProgram(env: NfsEnv, procedures: AnyProcedure[]): RpcProgram {

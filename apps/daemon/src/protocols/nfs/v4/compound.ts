@@ -223,18 +223,16 @@ function oversize(cmp: Compound, bytes: number): number | null {
  * the operation with REP_TOO_BIG(_TO_CACHE) in its place (RFC 8881 §2.10.6.4). Returns its status.
  */
 function appendResult(cmp: Compound, results: XdrWriter, out: OpOutcome): number {
-  if (cmp.session === null || out.body === null) {
-    results.uint32(out.resop).uint32(out.status);
-    out.body?.(results);
-    return out.status;
-  }
-  const one = new XdrWriter();
-  out.body(one);
-  const tooBig = oversize(cmp, cmp.replyBytes + RESULT_HEADER_BYTES + one.length);
-  results.uint32(out.resop).uint32(tooBig ?? out.status);
-  if (tooBig !== null) return tooBig;
-  results.appendBuffers(one.buffers());
-  return out.status;
+  const start = results.length;
+  results.uint32(out.resop).uint32(out.status);
+  if (out.body === null) return out.status;
+  out.body(results);
+  if (cmp.session === null) return out.status;
+  // Encoded in place and measured; the rare result too big for the session is cut off again.
+  const tooBig = oversize(cmp, cmp.replyBytes + (results.length - start));
+  if (tooBig === null) return out.status;
+  results.truncate(start).uint32(out.resop).uint32(tooBig);
+  return tooBig;
 }
 
 /** RFC 8881 §2.10.6.1.3: the slot keeps the reply (a copy, when it fits the cached size). */

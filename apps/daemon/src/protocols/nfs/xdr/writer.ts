@@ -154,6 +154,29 @@ export class XdrWriter {
     return this;
   }
 
+  /**
+   * Drops everything encoded after the first `length` bytes (a result that turned out too big
+   * for the reply, NFSv4.1 COMPOUND): later writes continue from there.
+   */
+  truncate(length: number): this {
+    assert(length >= 0 && length <= this.length, `truncate to ${length} of ${this.length}`);
+    if (length >= this.chunksBytes) {
+      this.pos = this.segStart + (length - this.chunksBytes);
+      return this;
+    }
+    while (this.chunksBytes > length) {
+      const last = this.chunks.pop()!;
+      this.chunksBytes -= last.length;
+      if (this.chunksBytes < length) {
+        this.chunks.push(last.subarray(0, length - this.chunksBytes));
+        this.chunksBytes = length;
+      }
+    }
+    // The scratch segment lies after the dropped chunks: start it empty, past what they reference.
+    this.segStart = this.pos;
+    return this;
+  }
+
   /** Moves the scratch segment written so far into the chunk list. */
   private cut(): void {
     if (this.pos > this.segStart) {

@@ -75,6 +75,29 @@ describe("XDR writer golden bytes", () => {
     expect(w.length).toBe(400 + 4 + 8 + 8);
     expect(Buffer.concat(w.buffers()).length).toBe(w.length);
   });
+
+  it("truncates back to a length and goes on writing from there", () => {
+    // Within the scratch buffer.
+    const a = new XdrWriter();
+    a.uint32(1).uint32(2).truncate(4).uint32(3);
+    expect(a.toBuffer()).toEqual(hex("00000001 00000003"));
+    // Across data sent by reference and the scratch segments around it, also cutting a chunk.
+    const data = Buffer.from("abcdefgh");
+    const b = new XdrWriter(4);
+    b.uint32(1).opaqueRef(data).uint32(2).uint32(3);
+    expect(b.length).toBe(24);
+    b.truncate(10).uint32(0xffffffff);
+    expect(b.length).toBe(14);
+    expect(b.toBuffer()).toEqual(hex("00000001 00000008 6162 ffffffff"));
+    expect(data).toEqual(Buffer.from("abcdefgh"));
+    // After the scratch buffer grew past its first size.
+    const c = new XdrWriter(8);
+    c.uint32(7);
+    for (let i = 0; i < 50; i++) c.uint32(i);
+    c.truncate(4).uint32(8);
+    expect(c.toBuffer()).toEqual(hex("00000007 00000008"));
+    expect(() => new XdrWriter().uint32(1).truncate(5)).toThrow();
+  });
 });
 
 describe("XDR reader", () => {

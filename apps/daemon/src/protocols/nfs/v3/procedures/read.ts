@@ -5,7 +5,7 @@
  */
 import type { FileAttr } from "../../../../metadata/types.ts";
 import { NFSPROC3_READ, RTMAX_BYTES } from "../constants.ts";
-import { countedFile, defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { decodeFh, encodePostOpAttr } from "../types.ts";
 
 interface Args {
@@ -30,6 +30,7 @@ export const read = (env: NfsEnv) =>
     mutates: false,
     idempotent: true,
     needsExport: true,
+    counted: true,
     fh: (a) => a.fh,
     decode: (r) => {
       const fh = decodeFh(r);
@@ -38,8 +39,8 @@ export const read = (env: NfsEnv) =>
       const offset = wire > MAX_OFFSET ? Number.MAX_SAFE_INTEGER : Number(wire);
       return { fh, offset, count: r.uint32() };
     },
-    handle: (call, a, file) =>
-      env.files.read(countedFile(env, call, file), {
+    handle: (_call, a, file) =>
+      env.files.read(fileOf(file), {
         offset: a.offset,
         count: Math.min(a.count, RTMAX_BYTES),
       }),

@@ -7,7 +7,7 @@ import type { FileAttr, WccAttr } from "../../../../metadata/types.ts";
 import type { Stability } from "../../../../payload/types.ts";
 import { XdrError } from "../../xdr/reader.ts";
 import { DATA_SYNC, FILE_SYNC, NFSPROC3_WRITE, UNSTABLE, WTMAX_BYTES } from "../constants.ts";
-import { countedFile, defineNfsProcedure, type NfsEnv } from "../procedure.ts";
+import { defineNfsProcedure, fileOf, type NfsEnv } from "../procedure.ts";
 import { decodeFh, encodeWcc } from "../types.ts";
 
 interface Args {
@@ -38,6 +38,7 @@ export const write = (env: NfsEnv) =>
     mutates: true,
     idempotent: true,
     needsExport: true,
+    counted: true,
     fh: (a) => a.fh,
     decode(r) {
       const fh = decodeFh(r);
@@ -51,9 +52,9 @@ export const write = (env: NfsEnv) =>
       // §3.3.7: count is the number of bytes in data; a shorter count limits the write.
       return { fh, offset, stable, stability, data: count < data.length ? data.subarray(0, count) : data };
     },
-    async handle(call, a, file) {
+    async handle(_call, a, file) {
       const w = { offset: a.offset, data: a.data, stability: a.stability };
-      const { before, after, count } = await env.files.write(countedFile(env, call, file), w);
+      const { before, after, count } = await env.files.write(fileOf(file), w);
       return { before, after, count, committed: a.stable };
     },
     encode(w, r) {

@@ -14,12 +14,13 @@ export const freeStateid = defineOp<Stateid4>({
   decode: decodeStateid,
   async run(c, s) {
     const { locks } = c.env.locking;
+    const key = s.other.toString("hex");
     // A lock stateid goes once it holds no lock (LOCKS_HELD until then).
-    if (locks.has(s.other)) {
-      locks.free(locks.find({ seqid: 0, other: s.other }));
+    if (locks.hasKey(key)) {
+      locks.free(locks.find({ seqid: 0, other: s.other }, key));
       return null;
     }
-    c.env.state.stateids.find({ seqid: 0, other: s.other }, c.minor);
+    c.env.state.stateids.find({ seqid: 0, other: s.other }, c.minor, key);
     throw new Nfs4Error(NFS4ERR_LOCKS_HELD, "open stateid: CLOSE it");
   },
 });

@@ -32,7 +32,7 @@ function lockState(c: Compound, l: Locker): { st: LockState; access: number } {
     return { st, access: open.access };
   }
   const st = locking.locks.find(l.lockStateid);
-  const open = state.stateids.find({ seqid: 0, other: Buffer.from(st.open, "hex") }, c.minor);
+  const open = state.stateids.openOfLock(st.open, c.minor);
   if (c.session === null) state.renew(st.clientId);
   return { st, access: open.access };
 }

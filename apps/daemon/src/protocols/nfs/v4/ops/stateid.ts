@@ -28,11 +28,10 @@ export function checkStateid(c: Compound, s: Stateid4): OpenState | null {
   const eff = effectiveStateid(c, s);
   if (isSpecialStateid(eff)) return null;
   const { locks } = c.env.locking;
-  if (locks.has(eff.other)) {
-    const open = Buffer.from(locks.find(eff).open, "hex");
-    return c.env.state.stateids.find({ seqid: 0, other: open }, c.minor);
-  }
-  return c.env.state.stateids.find(eff, c.minor);
+  // `other` as hex once: both tables are keyed by it (READ and WRITE pass here every call).
+  const key = eff.other.toString("hex");
+  if (locks.hasKey(key)) return c.env.state.stateids.openOfLock(locks.find(eff, key).open, c.minor);
+  return c.env.state.stateids.find(eff, c.minor, key);
 }
 
 /**
@@ -50,10 +49,10 @@ export function countedCall(c: Compound, f: FileCall, open: OpenState | null): F
 /** An open stateid for CLOSE / OPEN_CONFIRM / LOCK: special and lock stateids are BAD_STATEID. */
 export function openOf(c: Compound, s: Stateid4): OpenState {
   const eff = effectiveStateid(c, s);
-  if (isSpecialStateid(eff) || c.env.locking.locks.has(eff.other)) {
-    throw new Nfs4Error(NFS4ERR_BAD_STATEID, "not an open stateid");
-  }
-  return c.env.state.stateids.find(eff, c.minor);
+  if (isSpecialStateid(eff)) throw new Nfs4Error(NFS4ERR_BAD_STATEID, "not an open stateid");
+  const key = eff.other.toString("hex");
+  if (c.env.locking.locks.hasKey(key)) throw new Nfs4Error(NFS4ERR_BAD_STATEID, "not an open stateid");
+  return c.env.state.stateids.find(eff, c.minor, key);
 }
 
 /**

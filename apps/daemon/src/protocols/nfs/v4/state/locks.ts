@@ -151,8 +151,8 @@ export class LockStateTable {
    * exist_lock_owner4 / LOCKU / FREE_STATEID: the lock stateid `s` names. A seqid 0 (v4.1: "the
    * current one") skips the check; an older one is OLD_STATEID, any other mismatch BAD_STATEID.
    */
-  find(s: LockStateid): LockState {
-    const st = this.byOther.get(s.other.toString("hex"));
+  find(s: LockStateid, key = s.other.toString("hex")): LockState {
+    const st = this.byOther.get(key);
     if (st === undefined) throw new StateError("BAD_STATEID", "no such lock stateid");
     if (s.seqid !== 0 && s.seqid !== st.seqid) {
       throw new StateError(s.seqid < st.seqid ? "OLD_STATEID" : "BAD_STATEID");
@@ -163,6 +163,11 @@ export class LockStateTable {
   /** Is `other` a lock stateid of this table (READ/WRITE may name one)? */
   has(other: Buffer): boolean {
     return this.byOther.has(other.toString("hex"));
+  }
+
+  /** `has` for an `other` already in hex (the key every table here uses). */
+  hasKey(key: string): boolean {
+    return this.byOther.has(key);
   }
 
   /**

@@ -118,16 +118,27 @@ export class StateidTable {
    * The open state a stateid names. `minor` picks the stale-stateid status; a seqid 0 (v4.1:
    * "the current one") skips the seqid check; an older seqid is OLD_STATEID.
    */
-  find(s: Stateid4, minor: number): OpenState {
-    const st = this.opens.get(s.other.toString("hex"));
-    if (st === undefined) {
-      const stale = s.other.readUInt32BE(0) !== this.epoch >>> 0;
-      throw new Nfs4Error(stale && minor === 0 ? NFS4ERR_STALE_STATEID : NFS4ERR_BAD_STATEID);
-    }
+  find(s: Stateid4, minor: number, key = s.other.toString("hex")): OpenState {
+    const st = this.opens.get(key);
+    if (st === undefined) throw this.unknown(key, minor);
     if (s.seqid !== 0 && s.seqid !== st.seqid) {
       throw new Nfs4Error(s.seqid < st.seqid ? NFS4ERR_OLD_STATEID : NFS4ERR_BAD_STATEID);
     }
     return st;
+  }
+
+  /** The open a lock state was made from (`LockState.open`: its `other` as hex), whatever its seqid. */
+  openOfLock(key: string, minor: number): OpenState {
+    const st = this.opens.get(key);
+    if (st === undefined) throw this.unknown(key, minor);
+    return st;
+  }
+
+  /** An `other` (hex) naming no open: STALE_STATEID (v4.0) when an earlier server instance issued it. */
+  private unknown(key: string, minor: number): Nfs4Error {
+    // The first word of `other` is the epoch of the instance that issued it.
+    const stale = Number.parseInt(key.slice(0, 8), 16) !== this.epoch >>> 0;
+    return new Nfs4Error(stale && minor === 0 ? NFS4ERR_STALE_STATEID : NFS4ERR_BAD_STATEID);
   }
 
   /** Status of one stateid for TEST_STATEID (RFC 8881 §18.48): 0 when valid. */
