@@ -32,6 +32,8 @@ export class FrameDecoder extends FramedReader {
   private reservedFrame = -1;
   /** Decoding stopped because `reserve` refused the next frame. */
   blocked = false;
+  /** The length of the frame `reserve` refused (what the connection waits to fit). */
+  wantedBytes = 0;
 
   constructor(
     public maxFrameBytes = MAX_FRAME_BYTES,
@@ -59,6 +61,7 @@ export class FrameDecoder extends FramedReader {
     if (length > this.maxFrameBytes) throw new FrameTooLargeError(`frame of ${length} bytes`);
     if (this.reservedFrame < 0) {
       this.blocked = this.reserve !== undefined && !this.reserve(length);
+      this.wantedBytes = length;
       if (this.blocked) return null;
       this.reservedFrame = length;
     }

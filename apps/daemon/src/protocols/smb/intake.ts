@@ -135,7 +135,7 @@ export class RequestIntake {
       this.queued.push(f);
       this.queuedBytes += f.length;
     }
-    if (this.decoder.blocked) this.waitForBudget();
+    if (this.decoder.blocked) this.waitForBudget(this.decoder.wantedBytes);
     this.pump();
   }
 
@@ -173,10 +173,11 @@ export class RequestIntake {
     this.pump();
   }
 
-  private waitForBudget(): void {
+  /** Waits until `bytes` (a frame, or a READ's charge) fit the budget. */
+  private waitForBudget(bytes: number): void {
     if (this.waitingForBudget) return;
     this.waitingForBudget = true;
-    this.limits.budget.waitForRoom(this.wake);
+    this.limits.budget.waitForRoom(this.wake, bytes);
   }
 
   private readonly wake = (): void => {
@@ -198,7 +199,7 @@ export class RequestIntake {
         break;
       }
       if (charge > 0 && !this.limits.budget.tryReserve(charge)) {
-        this.waitForBudget();
+        this.waitForBudget(charge);
         break;
       }
       this.queued.shift();

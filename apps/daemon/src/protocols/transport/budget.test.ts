@@ -58,9 +58,64 @@ describe("ByteBudget", () => {
     const b = new ByteBudget(10);
     b.tryReserve(10);
     let woken = 0;
-    b.waitForRoom(() => woken++);
+    b.waitForRoom(() => woken++, 5);
     b.release(5);
     expect(woken).toBe(1);
+  });
+
+  it("near the limit measures the resident set at most once per 10 ms, refusals included", () => {
+    let clock = 0;
+    let reads = 0;
+    const b = new ByteBudget(
+      256 * MIB,
+      () => {
+        reads++;
+        return 250 * MIB;
+      },
+      () => clock,
+    );
+    expect(b.tryReserve(MIB)).toBe(true); // the first is always granted, unmeasured
+    for (let i = 0; i < 100; i++) expect(b.tryReserve(MIB)).toBe(false);
+    expect(reads).toBe(1);
+    clock += 9.9;
+    expect(b.tryReserve(MIB)).toBe(false);
+    expect(reads).toBe(1);
+    clock += 0.1;
+    expect(b.tryReserve(MIB)).toBe(false);
+    expect(reads).toBe(2);
+  });
+
+  it("wakes a waiter only when its reservation fits, and the first one once the budget is empty", () => {
+    let clock = 0;
+    let resident = 200 * MIB;
+    const b = new ByteBudget(
+      256 * MIB,
+      () => resident,
+      () => clock,
+    );
+    const woken: string[] = [];
+    expect(b.tryReserve(2 * MIB)).toBe(true);
+    expect(b.tryReserve(2 * MIB)).toBe(true);
+    resident = 255 * MIB;
+    clock += 10;
+    expect(b.tryReserve(4 * MIB)).toBe(false);
+    b.waitForRoom(() => woken.push("big"), 4 * MIB);
+    b.waitForRoom(() => woken.push("small"), 32 * 1024);
+    // Still over by the resident set: a release wakes nobody.
+    b.release(2 * MIB, 2 * MIB);
+    expect(woken).toEqual([]);
+    // The process shrank: the small one fits, the big one (kept clear of the small frames'
+    // headroom) does not, and does not keep the small one waiting.
+    resident = 243 * MIB;
+    clock += 10;
+    b.release(0);
+    expect(woken).toEqual(["small"]);
+    // The budget empties with the resident set still over: the first waiter goes, as
+    // tryReserve grants an empty budget one reservation.
+    resident = 300 * MIB;
+    clock += 10;
+    b.release(2 * MIB, 2 * MIB);
+    expect(woken).toEqual(["small", "big"]);
   });
 });
 

@@ -2,8 +2,8 @@
  * The memory budget connections are admitted against (config `memory.budget`, README). Every NFS
  * and SMB connection reserves a frame's declared length when its header arrives, the READ bytes a
  * request asks for when it starts, and its replies while they wait on the socket. When the budget
- * cannot cover a reservation, the connection stops reading until bytes are released (it is woken
- * in FIFO order). A connection that already reserved its frame can always finish it, and an
+ * cannot cover a reservation, the connection stops reading until its reservation would fit (it is
+ * woken then, not at every release). A connection that already reserved its frame can always finish it, and an
  * empty budget always grants one frame, so the budget cannot deadlock; a peer that reserves and
  * then stalls is closed by the frame deadline (guard.ts).
  *
@@ -30,8 +30,18 @@ export function defaultConnectionRoomBytes(memoryBytes = totalmem()): number {
 const SMALL_FRAME_HEADROOM_BYTES = 8 * 1024 * 1024;
 const SMALL_FRAME_BYTES = 64 * 1024;
 
-/** The resident set is sampled again when the last sample is older than this at an admission. */
+/**
+ * The resident set is sampled again when the last sample is older than this at an admission (a
+ * /proc read: near the limit it would otherwise run for every frame). Refusals too go by the
+ * sample; waiters left over are checked again this long after a release.
+ */
 const SAMPLE_MAX_AGE_MS = 10;
+
+interface Waiter {
+  wake: () => void;
+  /** The reservation it waits to fit. */
+  bytes: number;
+}
 
 export class ByteBudget {
   private used = 0;
@@ -41,7 +51,8 @@ export class ByteBudget {
   private sampledAt = Number.NEGATIVE_INFINITY;
   /** Reserved bytes that arrived since the last sample (resident now, not in the sample yet). */
   private arrivedSinceSample = 0;
-  private readonly waiters: (() => void)[] = [];
+  private waiters: Waiter[] = [];
+  private recheck: NodeJS.Timeout | null = null;
 
   /**
    * `limitBytes`: what the counted bytes may reach, and with `memory` (returns the process's
@@ -50,6 +61,7 @@ export class ByteBudget {
   constructor(
     readonly limitBytes: number = defaultConnectionRoomBytes(),
     private readonly memory: (() => number) | null = null,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   get usedBytes(): number {
@@ -72,18 +84,18 @@ export class ByteBudget {
     return true;
   }
 
-  /** Whether the process would stay within the limit with `n` more bytes. */
-  private fits(n: number): boolean {
+  /** Whether the process would stay within the limit with `n` more bytes (and `promised` more). */
+  private fits(n: number, promised = 0): boolean {
     const limit = n > SMALL_FRAME_BYTES ? this.limitBytes - SMALL_FRAME_HEADROOM_BYTES : this.limitBytes;
-    if (this.used + n > limit) return false;
+    if (this.used + promised + n > limit) return false;
     if (this.memory === null) return true;
-    const now = performance.now();
-    if (now - this.sampledAt < SAMPLE_MAX_AGE_MS && this.projected() + n <= limit) return true;
-    // Near the limit or an old sample: measure before deciding.
-    this.sampledRss = this.memory();
-    this.sampledAt = now;
-    this.arrivedSinceSample = 0;
-    return this.projected() + n <= limit;
+    const now = this.now();
+    if (now - this.sampledAt >= SAMPLE_MAX_AGE_MS) {
+      this.sampledRss = this.memory();
+      this.sampledAt = now;
+      this.arrivedSinceSample = 0;
+    }
+    return this.projected() + promised + n <= limit;
   }
 
   /** The resident set as last sampled, plus what arrived since and what is still to arrive. */
@@ -107,20 +119,46 @@ export class ByteBudget {
   release(n: number, unarrived = 0): void {
     this.used = Math.max(0, this.used - n);
     this.pending = Math.max(0, this.pending - unarrived);
-    if (this.waiters.length === 0 || this.used >= this.limitBytes) return;
-    // Each woken connection retries; one that still does not fit waits again (a new list).
-    const woken = this.waiters.splice(0);
-    for (const wake of woken) wake();
+    this.wakeFitting();
   }
 
-  /** Calls `wake` once bytes were released (the caller retries its reservation then). */
-  waitForRoom(wake: () => void): void {
-    this.waiters.push(wake);
+  /** Calls `wake` once a reservation of `bytes` fits (the caller retries it then). */
+  waitForRoom(wake: () => void, bytes: number): void {
+    this.waiters.push({ wake, bytes });
+  }
+
+  /**
+   * Wakes the waiters whose reservations fit now, in FIFO order, each counted against the next
+   * (a large frame that does not fit keeps no small one behind it waiting); an empty budget
+   * wakes the first whatever it measures, as tryReserve grants it. Others wait for a later
+   * release, or a recheck once the sample may be stale (the process may have shrunk meanwhile).
+   */
+  private wakeFitting(): void {
+    if (this.waiters.length === 0) return;
+    let promised = 0;
+    const woken: Waiter[] = [];
+    const left: Waiter[] = [];
+    for (const w of this.waiters) {
+      const grant = (this.used === 0 && woken.length === 0) || this.fits(w.bytes, promised);
+      if (grant) {
+        woken.push(w);
+        promised += w.bytes;
+      } else left.push(w);
+    }
+    this.waiters = left;
+    // Only the resident set can change without a release.
+    if (left.length > 0 && this.memory !== null && this.recheck === null) {
+      this.recheck = setTimeout(() => {
+        this.recheck = null;
+        this.wakeFitting();
+      }, SAMPLE_MAX_AGE_MS).unref();
+    }
+    for (const w of woken) w.wake();
   }
 
   /** Forgets a waiter whose connection closed. */
   cancelWait(wake: () => void): void {
-    const i = this.waiters.indexOf(wake);
+    const i = this.waiters.findIndex((w) => w.wake === wake);
     if (i >= 0) this.waiters.splice(i, 1);
   }
 }

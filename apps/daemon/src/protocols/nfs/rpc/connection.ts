@@ -159,7 +159,7 @@ export class RpcConnection implements GuardedConnection {
     for (const rec of records) this.startCall(rec);
     if (this.decoder.blocked && !this.pausedForBudget) {
       this.pausedForBudget = true;
-      this.budget.waitForRoom(this.wake);
+      this.budget.waitForRoom(this.wake, this.decoder.wantedBytes);
       this.updateFlow();
     }
   }

@@ -60,6 +60,8 @@ export class RecordDecoder extends FramedReader {
   private readonly onArrived: ((bytes: number) => void) | undefined;
   /** Decoding stopped because `reserve` refused the next fragment. */
   blocked = false;
+  /** The length of the fragment `reserve` refused (what the connection waits to fit). */
+  wantedBytes = 0;
 
   constructor(
     readonly maxRecordBytes: number,
@@ -89,6 +91,7 @@ export class RecordDecoder extends FramedReader {
     this.check(len, this.lastFragment);
     if (this.reservedFragment < 0) {
       this.blocked = this.reserve !== undefined && !this.reserve(len);
+      this.wantedBytes = len;
       if (this.blocked) return null;
       this.reservedFragment = len;
     }
