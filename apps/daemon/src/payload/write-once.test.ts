@@ -12,6 +12,7 @@ import { FsError } from "../domain/errors.ts";
 import { prng, randomFill } from "../domain/testing/prng.ts";
 import { FsBlockStore } from "./block-store/fs.ts";
 import { DefaultPayloadService } from "./service.ts";
+import { COMMIT_UPLOAD_DELAY_MS } from "./share-payload.ts";
 import { FaultyBlockStore } from "./testing/faulty-store.ts";
 import { listKeys, waitFor } from "./testing/wait.ts";
 
@@ -66,6 +67,8 @@ describe("write-once on an fs store", () => {
     expect(svc.stats().wal?.records).toBe(0);
     expect(svc.stats().wal?.fsyncs).toBe(0);
     // A FILE_SYNC write of a few bytes is journaled instead (one shared WAL fdatasync, no put).
+    // (First the COMMIT's debounced upload of partial blocks passes: it would put the new block.)
+    await new Promise((r) => setTimeout(r, 2 * COMMIT_UPLOAD_DELAY_MS));
     const b = bytes(4096, 2);
     const puts = store.puts;
     await svc.writeAt(S, "n", 9 * MiB, b, "file_sync");
