@@ -41,8 +41,6 @@ export const KNOWN_FAILURES: Record<string, string> = {
     "opening a name in another case (torture_dir1n for torture_dIr1N) fails: names resolve case-sensitively where Windows and Samba match case-insensitively (FileNormalizedNameInformation itself is answered)",
   "smb2.setinfo": NORMAL,
   "smb2.rename.msword": "rename while the parent directory is open is refused more strictly than Windows",
-  "smb2.lock.replay_broken_windows":
-    "FSCTL_LMR_REQ_RESILIENCY (resilient handles) is not implemented: the test asks for it on a plain open after finding that lock sequences are not checked there (no multichannel)",
   "smb2.delete-on-close-perms.OVERWRITE_IF Existing": SECD,
   "smb2.delete-on-close-perms.CREATE_IF Existing": SECD,
   "smb2.delete-on-close-perms.READONLY": "follows from the SecD failures above (leftover file)",

@@ -8,6 +8,7 @@ import {
   createBody,
   createContext,
   fileIdOf,
+  ioctlBody,
   leaseContext,
   leaseOf,
   lockBody,
@@ -278,5 +279,38 @@ describe("durable handles (MS-SMB2 3.3.5.9.6-3.3.5.9.12)", () => {
         .status;
     expect(await plainLock(1, 1)).toBe(0);
     expect(await plainLock(1, 1)).toBe(S.STATUS_LOCK_NOT_GRANTED);
+  });
+
+  it("FSCTL_LMR_REQUEST_RESILIENCY makes a plain open resilient: LOCK replays are recognised and it outlives its connection", async () => {
+    const { c: a, id } = await loginTracked();
+    const name = `resilient-${randomBytes(4).toString("hex")}`;
+    const f = fileIdOf(await a.send(C.SMB2_CREATE, createBody(name)));
+    const resiliency = (timeoutMs: number, bytes = 8) => {
+      const input = Buffer.alloc(bytes);
+      if (bytes >= 4) input.writeUInt32LE(timeoutMs, 0);
+      return ioctlBody(C.FSCTL_LMR_REQUEST_RESILIENCY, input, 0, f);
+    };
+    expect((await a.send(C.SMB2_IOCTL, resiliency(1000, 4))).status).toBe(S.STATUS_INVALID_PARAMETER);
+    expect((await a.send(C.SMB2_IOCTL, resiliency(10 * 60 * 1000))).status).toBe(S.STATUS_INVALID_PARAMETER);
+    const X = C.SMB2_LOCKFLAG_EXCLUSIVE_LOCK | C.SMB2_LOCKFLAG_FAIL_IMMEDIATELY;
+    const lock = async (c: SmbTestClient, seq: number) =>
+      (await c.send(C.SMB2_LOCK, lockBody(f, [{ offset: 0n, length: 10n, flags: X }], seq))).status;
+    // Not resilient yet: LockSequence is not checked, a second lock is refused.
+    expect(await lock(a, 0x11)).toBe(0);
+    expect(await lock(a, 0x11)).toBe(S.STATUS_LOCK_NOT_GRANTED);
+    expect((await a.send(C.SMB2_IOCTL, resiliency(0))).status).toBe(0);
+    expect(await lock(a, 0x22)).toBe(S.STATUS_LOCK_NOT_GRANTED);
+    expect(
+      (await a.send(C.SMB2_LOCK, lockBody(f, [{ offset: 0n, length: 10n, flags: 4 }], 0x33))).status,
+    ).toBe(0);
+    expect(await lock(a, 0x44)).toBe(0);
+    expect(await lock(a, 0x44)).toBe(0); // a replay
+    await drop(id);
+
+    const c = await fx.login([C.SMB2_DIALECT_300]);
+    expect((await c.send(C.SMB2_CREATE, createBody(name, { contexts: dhnc(f) }))).status).toBe(0);
+    expect(await lock(c, 0x44)).toBe(0); // still a replay after the reconnect
+    expect(await lock(c, 0x45)).toBe(S.STATUS_LOCK_NOT_GRANTED);
+    expect((await c.send(C.SMB2_CLOSE, closeBody(f))).status).toBe(0);
   });
 });

@@ -128,6 +128,36 @@ export function grantDurable(
   return { name: DH2Q, data: new SmbWriter(8).u32(d.timeoutMs).u32(0).finish() };
 }
 
+/** FSCTL_LMR_REQUEST_RESILIENCY with Timeout 0: Windows servers hold a resilient open 120 s (<389>). */
+export const RESILIENCY_DEFAULT_TIMEOUT_MS = 120_000;
+/** MaxResiliencyTimeout (§3.3.5.15.9): a longer request is INVALID_PARAMETER; the v2 durable cap. */
+export const RESILIENCY_MAX_TIMEOUT_MS = DURABLE_V2_MAX_TIMEOUT_MS;
+
+/**
+ * §3.3.5.15.9: the open becomes resilient (Open.IsResilient) for `timeoutMs` (0: the default).
+ * Its LOCKs are then checked for replays (lock-sequence.ts), and it outlives its connection as a
+ * durable open does — the same DurableState and scavenger, reconnected by DHnC, which
+ * §3.3.5.9.7 accepts for a resilient open — whatever its oplock. `allocation` is what a
+ * reconnect answers. False when the server-wide table of durable opens is full.
+ */
+export function grantResiliency(
+  server: SmbServerState,
+  open: Open,
+  timeoutMs: number,
+  allocation: bigint,
+): boolean {
+  const ms = timeoutMs === 0 ? RESILIENCY_DEFAULT_TIMEOUT_MS : timeoutMs;
+  if (open.durable) {
+    open.durable.timeoutMs = ms;
+  } else {
+    if (server.durableOpens.size >= MAX_DURABLE_OPENS) return false;
+    open.durable = { timeoutMs: ms, createGuid: null, allocation, scavenger: null };
+    server.durableOpens.set(open.persistentId, open);
+  }
+  open.resilient = true;
+  return true;
+}
+
 /**
  * The open on a LOGOFF or a lost connection (§3.3.7.1), already out of its connection's table:
  * when durable, pending lock requests end and the scavenger starts, the rest (caching, locks,

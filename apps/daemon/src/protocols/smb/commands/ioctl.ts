@@ -2,12 +2,15 @@
  * SMB2 IOCTL ([MS-SMB2] §2.2.31, §2.2.32, §3.3.5.15), a table of FSCTLs: connection-level
  * FSCTL_VALIDATE_NEGOTIATE_INFO (§3.3.5.15.12) and FSCTL_QUERY_NETWORK_INTERFACE_INFO
  * (§3.3.5.15.11); on an open, server-side copy (§3.3.5.15.6, ioctl-copychunk.ts) and
- * FSCTL_CREATE_OR_GET_OBJECT_ID, and compression (none: the file system does not compress).
- * Every other control is NOT_SUPPORTED.
+ * FSCTL_CREATE_OR_GET_OBJECT_ID, compression (none: the file system does not compress) and
+ * FSCTL_LMR_REQUEST_RESILIENCY (§3.3.5.15.9, durable.ts). Every other control is NOT_SUPPORTED.
  */
+
+import { allocationSize } from "../attrs.ts";
 import {
   FSCTL_CREATE_OR_GET_OBJECT_ID,
   FSCTL_GET_COMPRESSION,
+  FSCTL_LMR_REQUEST_RESILIENCY,
   FSCTL_QUERY_NETWORK_INTERFACE_INFO,
   FSCTL_SET_COMPRESSION,
   FSCTL_SRV_COPYCHUNK,
@@ -15,18 +18,22 @@ import {
   FSCTL_SRV_REQUEST_RESUME_KEY,
   FSCTL_VALIDATE_NEGOTIATE_INFO,
   SMB2_0_IOCTL_IS_FSCTL,
+  SMB2_DIALECT_202,
   SMB2_HEADER_SIZE,
   SMB2_NEGOTIATE_SIGNING_ENABLED,
   SMB2_NEGOTIATE_SIGNING_REQUIRED,
 } from "../constants.ts";
+import { grantResiliency, RESILIENCY_MAX_TIMEOUT_MS } from "../durable.ts";
 import {
   STATUS_ACCESS_DENIED,
   STATUS_BUFFER_TOO_SMALL,
+  STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_INVALID_DEVICE_REQUEST,
   STATUS_INVALID_PARAMETER,
   STATUS_NOT_SUPPORTED,
 } from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import type { Open } from "../state.ts";
+import { fileCall, type Open } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbReader, SmbWriter, slice } from "../wire.ts";
 import type { FsctlCall, FsctlResult } from "./fsctl.ts";
@@ -113,6 +120,24 @@ function setCompression({ input }: FsctlCall): FsctlResult {
   return { output: Buffer.alloc(0) };
 }
 
+/**
+ * FSCTL_LMR_REQUEST_RESILIENCY: NETWORK_RESILIENCY_REQUEST (§2.2.31.3) Timeout in ms and
+ * Reserved; no output. 2.0.2 has no resiliency (INVALID_DEVICE_REQUEST, as Windows answers).
+ */
+async function requestResiliency({ req, open, input }: FsctlCall & { open: Open }): Promise<FsctlResult> {
+  if (req.conn.dialect === SMB2_DIALECT_202) throw new SmbError(STATUS_INVALID_DEVICE_REQUEST, "2.0.2");
+  if (input.length < 8) throw new SmbError(STATUS_INVALID_PARAMETER, "NETWORK_RESILIENCY_REQUEST");
+  const timeoutMs = input.readUInt32LE(0);
+  if (timeoutMs > RESILIENCY_MAX_TIMEOUT_MS) throw new SmbError(STATUS_INVALID_PARAMETER, "Timeout");
+  // A directory is not kept across a disconnect (durable.ts: that would need persistent handles).
+  if (open.isDir) throw new SmbError(STATUS_NOT_SUPPORTED, "resiliency of a directory");
+  const allocation = allocationSize(await req.server.ctx.files.getattr(fileCall(open)));
+  if (!grantResiliency(req.server, open, timeoutMs, allocation)) {
+    throw new SmbError(STATUS_INSUFFICIENT_RESOURCES, "durable opens");
+  }
+  return { output: Buffer.alloc(0) };
+}
+
 const FSCTLS: Record<number, Fsctl> = {
   [FSCTL_VALIDATE_NEGOTIATE_INFO]: { onOpen: false, run: validateNegotiate },
   [FSCTL_QUERY_NETWORK_INTERFACE_INFO]: { onOpen: false, run: networkInterfaces },
@@ -122,6 +147,7 @@ const FSCTLS: Record<number, Fsctl> = {
   [FSCTL_SRV_REQUEST_RESUME_KEY]: { onOpen: true, run: requestResumeKey },
   [FSCTL_SRV_COPYCHUNK]: { onOpen: true, run: copyChunk },
   [FSCTL_SRV_COPYCHUNK_WRITE]: { onOpen: true, run: copyChunk },
+  [FSCTL_LMR_REQUEST_RESILIENCY]: { onOpen: true, run: requestResiliency },
 };
 
 export async function ioctl(req: SmbRequest): Promise<Reply> {
