@@ -83,8 +83,6 @@ export const KNOWN_FAILURES: Record<string, string> = {
       "a bind across the SMB 2 / SMB 3 signing algorithms is refused, but the refusal is signed with this connection's algorithm (HMAC-SHA256 vs AES-CMAC), not the session's, so smbtorture reads ACCESS_DENIED",
     ]),
   ),
-  "smb2.notify.valid-req":
-    "only name changes (added, removed, renamed) are reported; attribute, size and write-time changes (FILE_ACTION_MODIFIED) are not",
 };
 
 /**

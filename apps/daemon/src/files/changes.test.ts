@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { FileChangeIntent } from "./changes.ts";
+import { type FileChangeIntent, MODIFIED } from "./changes.ts";
 import { useMemoryFiles } from "./testing/memory-files.ts";
 
 const ALICE = { uid: 1001, gid: 1001, gids: [] };
@@ -78,6 +78,27 @@ describe("file service change gates and directory listeners", () => {
       "/export:removed:d:true",
       "/export:added:o:false",
       "/export:added:o2:false",
+    ]);
+  });
+
+  it("tells modified listeners what a write or a SETATTR changed, after the change", async () => {
+    const file = await files.create(root(), "m", { mode: 0o644 }, { mode: "unchecked" });
+    const f = files.resolve(ALICE, file.handle);
+    const seen: [string, bigint, number][] = [];
+    const remove = files.addModifiedListener((e) => seen.push([e.share, e.fileid, e.changed]));
+    await files.write(f, { offset: 0n, data: Buffer.from("abc"), stability: "unstable" });
+    await files.write(f, { offset: 0n, data: Buffer.from("x"), stability: "unstable" });
+    await files.setattr(f, { attrs: { size: 1 } });
+    await files.setattr(f, { attrs: { mode: 0o600, atime: "now", dosAttributes: 2 } });
+    await expect(files.setattr(f, { attrs: { size: -1 } })).rejects.toThrow();
+    remove();
+    await files.write(f, { offset: 0n, data: Buffer.from("y"), stability: "unstable" });
+    const id = file.attr.fileid;
+    expect(seen).toEqual([
+      ["/export", id, MODIFIED.writeTime | MODIFIED.size],
+      ["/export", id, MODIFIED.writeTime],
+      ["/export", id, MODIFIED.size | MODIFIED.writeTime],
+      ["/export", id, MODIFIED.security | MODIFIED.accessTime | MODIFIED.attributes],
     ]);
   });
 });

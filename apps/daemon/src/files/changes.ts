@@ -2,10 +2,11 @@
  * Coordination between protocols on one file, in the file service that every protocol's changes
  * pass through (docs/architecture.md "Layers"): change gates run before a change (SMB breaks the
  * oplocks and leases another protocol's change ends, [MS-SMB2] §3.3.4.6/§3.3.4.7), directory
- * listeners hear of names added and removed after it (SMB CHANGE_NOTIFY, §3.3.5.19).
+ * listeners hear of names added and removed after it, modified listeners of files written or
+ * whose attributes were set (SMB CHANGE_NOTIFY, §3.3.5.19).
  */
 import type { ShareInfo } from "../domain/share.ts";
-import type { Caller } from "../metadata/types.ts";
+import type { Caller, SetAttrs } from "../metadata/types.ts";
 import type { FileCall } from "./types.ts";
 
 /**
@@ -41,6 +42,46 @@ export interface DirChangeEvent {
 
 export type DirChangeListener = (event: DirChangeEvent) => void;
 
+/** What a FileModifiedEvent changed: bits of `changed`. */
+export const MODIFIED = {
+  size: 0x1,
+  writeTime: 0x2,
+  accessTime: 0x4,
+  creationTime: 0x8,
+  /** DOS attributes. */
+  attributes: 0x10,
+  /** Mode, owner or group. */
+  security: 0x20,
+  eas: 0x40,
+} as const;
+
+/**
+ * A file of `share` changed in place (written, truncated, its attributes, times, ownership or EAs
+ * set), after the change, whatever protocol made it. It is named by handle and fileid only: a
+ * file has no single parent (hard links), so a listener that needs a name finds it.
+ */
+export interface FileModifiedEvent {
+  share: string;
+  handle: Buffer;
+  fileid: bigint;
+  /** MODIFIED bits. */
+  changed: number;
+}
+
+export type FileModifiedListener = (event: FileModifiedEvent) => void;
+
+/** The MODIFIED bits a SETATTR of `attrs` changes (`resized`: the size moved). */
+export function setAttrsChanged(attrs: SetAttrs, resized: boolean): number {
+  let bits = resized ? MODIFIED.size | MODIFIED.writeTime : 0;
+  if (attrs.mtime !== undefined) bits |= MODIFIED.writeTime;
+  if (attrs.atime !== undefined) bits |= MODIFIED.accessTime;
+  if (attrs.btime !== undefined) bits |= MODIFIED.creationTime;
+  if (attrs.dosAttributes !== undefined) bits |= MODIFIED.attributes;
+  if (attrs.mode !== undefined || attrs.uid !== undefined || attrs.gid !== undefined)
+    bits |= MODIFIED.security;
+  return bits;
+}
+
 /** The event for `name` added to the directory of `dir`. */
 export function added(dir: FileCall, name: string, isDir: boolean | null): DirChangeEvent {
   return { action: "added", share: dir.share.name, dir: dir.handle, name, isDir };
@@ -49,6 +90,7 @@ export function added(dir: FileCall, name: string, isDir: boolean | null): DirCh
 export class FileChanges {
   private readonly gates = new Set<ChangeGate>();
   private readonly listeners = new Set<DirChangeListener>();
+  private readonly modifiedListeners = new Set<FileModifiedListener>();
 
   /** `onListenerError`: a listener's throw is reported there and never fails the change. */
   constructor(private readonly onListenerError: (err: unknown) => void = () => {}) {}
@@ -61,6 +103,28 @@ export class FileChanges {
   addListener(listener: DirChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  addModifiedListener(listener: FileModifiedListener): () => void {
+    this.modifiedListeners.add(listener);
+    return () => this.modifiedListeners.delete(listener);
+  }
+
+  /** Whether anyone listens for in-place changes: the write path builds no event when no one does. */
+  get watchesModified(): boolean {
+    return this.modifiedListeners.size > 0;
+  }
+
+  /** Tells the modified listeners of `e` (after the change); nothing when `e.changed` is empty. */
+  modified(e: FileModifiedEvent): void {
+    if (e.changed === 0) return;
+    for (const l of this.modifiedListeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.onListenerError(err);
+      }
+    }
   }
 
   /** Whether any gate is registered: the hot paths build no intent when none is. */

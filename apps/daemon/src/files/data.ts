@@ -10,7 +10,7 @@ import { FILE_SIZE_MAX } from "../domain/limits.ts";
 import type { TrafficSink } from "../domain/stats.ts";
 import type { FileAttr, MetadataService } from "../metadata/types.ts";
 import type { PayloadService } from "../payload/types.ts";
-import type { FileChanges } from "./changes.ts";
+import { type FileChanges, MODIFIED } from "./changes.ts";
 import type { Orphans } from "./orphans.ts";
 import { readStream, writeStream } from "./streams.ts";
 import type { FileCall, ReadRequest, ReadResult, WriteRequest, WriteResult } from "./types.ts";
@@ -70,6 +70,10 @@ export async function write(d: DataDeps, f: FileCall, w: WriteRequest): Promise<
   await d.payload.writeAt(f.share.name, payloadId, start, w.data, w.stability);
   const after = await d.metadata.commitWrite(f.handle, start + count);
   d.traffic?.record(f.share.name, f.client, "write", count);
+  if (d.changes.watchesModified) {
+    const changed = MODIFIED.writeTime | (after.size !== before.size ? MODIFIED.size : 0);
+    d.changes.modified({ share: f.share.name, handle: f.handle, fileid: after.fileid, changed });
+  }
   return { before, after, offset, count };
 }
 

@@ -24,7 +24,12 @@ import type {
   WccAttr,
 } from "../metadata/types.ts";
 import type { PayloadService } from "../payload/types.ts";
-import { type ChangeGate, type DirChangeListener, FileChanges } from "./changes.ts";
+import {
+  type ChangeGate,
+  type DirChangeListener,
+  FileChanges,
+  type FileModifiedListener,
+} from "./changes.ts";
 import { type CloseRequest, close } from "./close.ts";
 import { commit, read, revalidate, write } from "./data.ts";
 import { eas, setEas } from "./eas.ts";
@@ -113,6 +118,11 @@ export class FileService {
   /** Registers a listener told of every name added to or removed from a directory; returns its remover. */
   addDirChangeListener(listener: DirChangeListener): () => void {
     return this.d.changes.addListener(listener);
+  }
+
+  /** Registers a listener told of every file written or whose attributes were set; returns its remover. */
+  addModifiedListener(listener: FileModifiedListener): () => void {
+    return this.d.changes.addModifiedListener(listener);
   }
 
   /**

@@ -7,7 +7,7 @@
 import { FsError } from "../domain/errors.ts";
 import { FILE_SIZE_MAX } from "../domain/limits.ts";
 import type { CreateHow, FileAttr, MutationResult, SetAttrs, WccAttr } from "../metadata/types.ts";
-import { added } from "./changes.ts";
+import { added, setAttrsChanged } from "./changes.ts";
 import type { DataDeps } from "./data.ts";
 import { streamSize } from "./streams.ts";
 import type { FileCall, SetAttrRequest } from "./types.ts";
@@ -39,6 +39,8 @@ export async function setattr(
   await d.changes.gate({ kind: "setattr", caller: f.caller, share: f.share, handle: f.handle });
   const r = await d.metadata.setattr(f.caller, f.handle, s.attrs, s.guardCtime);
   await truncateAfter(d, f, r.before.size, r.after);
+  const changed = setAttrsChanged(s.attrs, r.before.size !== r.after.size);
+  d.changes.modified({ share: f.share.name, handle: f.handle, fileid: r.after.fileid, changed });
   return r;
 }
 

@@ -166,6 +166,8 @@ class SmbAdapter implements ProtocolAdapter {
     this.removeGate = null;
     this.removeListener?.();
     this.removeListener = null;
+    this.state.stopModified?.();
+    this.state.stopModified = null;
     this.guard.stop();
     if (!server) return;
     // The listener does not count connections (their handles moved to sockets reading into the

@@ -4,7 +4,8 @@
  * queue of changes from the file service's directory listener (any protocol's changes),
  * drained by its pending CHANGE_NOTIFY requests. A subtree watch (SMB2_WATCH_TREE) gets the
  * directory's own entries by name and any change elsewhere in the share as "enumerate again"
- * (STATUS_NOTIFY_ENUM_DIR): the service does not know a changed directory's path.
+ * (STATUS_NOTIFY_ENUM_DIR): the service does not know a changed directory's path. Files written
+ * or whose attributes were set are FILE_ACTION_MODIFIED (notify-modified.ts).
  */
 import type { DirChangeEvent, DirChangeListener } from "../../files/changes.ts";
 import type { NotifyState, Open, SmbServerState } from "./state.ts";
@@ -48,21 +49,46 @@ export function notifyListener(server: SmbServerState): DirChangeListener {
   return (e) => {
     const key = e.dir.toString("hex");
     tellTreeWatchers(server, e, key);
-    const opens = server.watchers.get(key);
-    if (!opens) return;
-    for (const open of opens) {
-      const n = open.notify;
-      if (!n || !matches(n.filter, e.isDir)) continue;
-      if (n.queue.length >= MAX_NOTIFY_QUEUE) n.overflow = true;
-      else n.queue.push({ action: ACTION[e.action], name: e.name });
-      n.waiters.shift()?.("changes");
-    }
+    // A name changed: the directory's fileid -> name index (notify-modified.ts) is stale.
+    server.watchIndex.delete(key);
+    queueChange(server, key, ACTION[e.action], e.name, (filter) => matches(filter, e.isDir));
   };
 }
 
-export function watch(server: SmbServerState, open: Open, filter: number, tree: boolean): NotifyState {
+/**
+ * Queues a change for the watches of the directory `key` whose filter `wants` it, and wakes one
+ * pending request of each. An identical change right after the last queued one is not queued
+ * again (Samba coalesces identical records: a create that writes and sets times is one MODIFIED).
+ */
+export function queueChange(
+  server: SmbServerState,
+  key: string,
+  action: number,
+  name: string,
+  wants: (filter: number) => boolean,
+): void {
+  const opens = server.watchers.get(key);
+  if (!opens) return;
+  for (const open of opens) {
+    const n = open.notify;
+    if (!n || !wants(n.filter)) continue;
+    const last = n.queue.at(-1);
+    if (last?.action === action && last.name === name) continue;
+    if (n.queue.length >= MAX_NOTIFY_QUEUE) n.overflow = true;
+    else n.queue.push({ action, name });
+    n.waiters.shift()?.("changes");
+  }
+}
+
+export function watch(
+  server: SmbServerState,
+  open: Open,
+  filter: number,
+  tree: boolean,
+  maxBytes: number,
+): NotifyState {
   if (!open.notify) {
-    open.notify = { filter, tree, queue: [], overflow: false, waiters: [] };
+    open.notify = { filter, tree, maxBytes, queue: [], overflow: false, waiters: [] };
     if (tree) server.treeWatchers.add(open);
     const key = open.handle.toString("hex");
     let set = server.watchers.get(key);
@@ -85,7 +111,10 @@ export function unwatch(server: SmbServerState, open: Open): void {
   const key = open.handle.toString("hex");
   const set = server.watchers.get(key);
   set?.delete(open);
-  if (set?.size === 0) server.watchers.delete(key);
+  if (set?.size === 0) {
+    server.watchers.delete(key);
+    server.watchIndex.delete(key);
+  }
   for (const w of n.waiters.splice(0)) w("cleanup");
 }
 
@@ -108,5 +137,5 @@ export function drain(n: NotifyState, maxBytes: number): Buffer | null {
     w.u32(0).u32(it.action).u32(name.length).bytes(name);
   }
   const out = w.finish();
-  return out.length > maxBytes ? null : out;
+  return out.length > Math.min(maxBytes, n.maxBytes) ? null : out;
 }

@@ -241,6 +241,10 @@ export class SmbServerState {
   readonly watchers = new Map<string, Set<Open>>();
   /** Of those, the subtree watches (SMB2_WATCH_TREE). */
   readonly treeWatchers = new Set<Open>();
+  /** Watched directories' fileid -> name, listed once for MODIFIED events (notify-modified.ts). */
+  readonly watchIndex = new Map<string, Promise<Map<bigint, string> | null>>();
+  /** Removes the file service's modified listener, registered while any directory is watched. */
+  stopModified: (() => void) | null = null;
   /** Live connections (their sessions are §3.3.1.1 GlobalSessionTable; PreviousSessionId looks there). */
   readonly connections = new Set<SmbConnectionPort>();
   constructor(
@@ -351,6 +355,8 @@ export type NotifyOutcome = "changes" | "cleanup";
 export interface NotifyState {
   filter: number;
   tree: boolean;
+  /** The first request's OutputBufferLength: later requests get at most this many bytes (as Samba). */
+  maxBytes: number;
   queue: { action: number; name: string }[];
   overflow: boolean;
   waiters: ((o: NotifyOutcome) => void)[];

@@ -8,6 +8,7 @@ import {
   open,
   renameInfo,
   setInfoBody,
+  writeBody,
 } from "../testing/bodies.ts";
 import { useSmbHarness } from "../testing/fixture.ts";
 import { ALICE } from "../testing/harness.ts";
@@ -15,6 +16,11 @@ import type { SmbTestClient } from "../testing/smb-client.ts";
 
 const FILE_NAME = 0x1;
 const DIR_NAME = 0x2;
+const SIZE = 0x8;
+const LAST_WRITE = 0x10;
+const SECURITY = 0x100;
+/** [MS-FSCC] §2.4.42 FILE_ACTION_MODIFIED. */
+const MODIFIED = 3;
 const NFS_CALLER = { uid: ALICE.uid, gid: ALICE.gid, gids: [] };
 const DIR_ACCESS = C.FILE_READ_DATA | C.FILE_READ_ATTRIBUTES | C.SYNCHRONIZE;
 
@@ -77,11 +83,40 @@ describe("CHANGE_NOTIFY", () => {
     expect(bad.status).toBe(S.STATUS_INVALID_PARAMETER);
   });
 
-  it("answers NOTIFY_ENUM_DIR when the changes do not fit the output buffer", async () => {
+  it("answers NOTIFY_ENUM_DIR when the changes do not fit the output buffer, the first request's too (as Samba)", async () => {
     const [a, b] = [await login(), await login()];
     const d = await openDir(a, "small");
     const pending = a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(d, FILE_NAME, 8));
     await open(b, "small\\a-rather-long-file-name.txt", { disposition: C.FILE_CREATE });
     expect((await pending).status).toBe(S.STATUS_NOTIFY_ENUM_DIR);
+    const larger = a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(d, FILE_NAME, 4096));
+    await open(b, "small\\two.txt", { disposition: C.FILE_CREATE });
+    expect((await larger).status).toBe(S.STATUS_NOTIFY_ENUM_DIR);
+  });
+
+  it("reports a file written, truncated or given attributes as MODIFIED, by SMB and by NFS, per the filter", async () => {
+    const [a, b] = [await login(), await login()];
+    const d = await openDir(a, "mod");
+    const f = await open(b, "mod\\w.txt", { disposition: C.FILE_CREATE, access: C.FILE_ALL_ACCESS });
+    const md = fx.h.metadata;
+    const dir = await md.lookup(NFS_CALLER, md.rootHandle("/export"), "mod");
+    const nfsDir = fx.h.ctx.files.resolve(NFS_CALLER, dir.handle);
+    const quiet = await fx.h.ctx.files.create(nfsDir, "nfs.txt", { mode: 0o644 }, { mode: "guarded" });
+    // The watch starts with the first request: the creates above are not in it.
+    const next = (filter: number) => a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(d, filter));
+    let pending = next(LAST_WRITE | SIZE);
+    expect((await b.send(C.SMB2_WRITE, writeBody(f, 0n, Buffer.from("data")))).status).toBe(0);
+    expect(notifyEntries(await pending)).toEqual([[MODIFIED, "w.txt"]]);
+    // A file no SMB client has open, written through the file service as NFS does.
+    pending = next(LAST_WRITE | SIZE);
+    const nfsFile = fx.h.ctx.files.resolve(NFS_CALLER, quiet.handle);
+    await fx.h.ctx.files.write(nfsFile, { offset: 0n, data: Buffer.from("x"), stability: "unstable" });
+    expect(notifyEntries(await pending)).toEqual([[MODIFIED, "nfs.txt"]]);
+    // A SECURITY-only watch hears a chmod, not a truncate before it.
+    pending = next(SECURITY);
+    await fx.h.ctx.files.setattr(nfsFile, { attrs: { size: 0 } });
+    await fx.h.ctx.files.setattr(nfsFile, { attrs: { mode: 0o600 } });
+    expect(notifyEntries(await pending)).toEqual([[MODIFIED, "nfs.txt"]]);
+    await b.send(C.SMB2_CLOSE, closeBody(f));
   });
 });

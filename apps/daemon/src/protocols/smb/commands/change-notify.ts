@@ -1,11 +1,13 @@
 /**
  * SMB2 CHANGE_NOTIFY ([MS-SMB2] §2.2.35, §2.2.36, §3.3.5.19): waits (async, CANCEL-able) until
- * a name is added to, removed from or renamed in the directory, then returns the changes as
+ * a name is added to, removed from or renamed in the directory or a file in it is modified
+ * (notify-modified.ts), then returns the changes as
  * FILE_NOTIFY_INFORMATION entries; STATUS_NOTIFY_ENUM_DIR when they do not fit or were dropped,
  * STATUS_NOTIFY_CLEANUP when the directory handle is closed while waiting.
  */
 
 import { drain, MAX_NOTIFY_WAITERS, watch } from "../notify.ts";
+import { followModified } from "../notify-modified.ts";
 import {
   STATUS_CANCELLED,
   STATUS_INVALID_PARAMETER,
@@ -60,7 +62,8 @@ export async function changeNotify(req: SmbRequest): Promise<Reply> {
   const filter = r.u32();
   if (!open.isDir || filter === 0) throw new SmbError(STATUS_INVALID_PARAMETER, "not a directory watch");
   if (maxBytes > req.server.config.maxTransactBytes) throw new SmbError(STATUS_INVALID_PARAMETER, "length");
-  const n = watch(req.server, open, filter, (flags & SMB2_WATCH_TREE) !== 0);
+  const n = watch(req.server, open, filter, (flags & SMB2_WATCH_TREE) !== 0, maxBytes);
+  followModified(req.server);
   if (n.queue.length > 0 || n.overflow) return changes(n, maxBytes);
   if (n.waiters.length >= MAX_NOTIFY_WAITERS) throw new SmbError(STATUS_INVALID_PARAMETER, "too many waits");
   const outcome = await wait(n, req.goAsync());
