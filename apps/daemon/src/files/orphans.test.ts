@@ -65,6 +65,19 @@ class Gated extends DefaultPayloadService {
   }
 }
 
+/** Every delete and commit is logged. */
+class Logged extends DefaultPayloadService {
+  readonly log: string[] = [];
+  override async delete(share: string, id: string): Promise<void> {
+    this.log.push(`delete ${id}`);
+    await super.delete(share, id);
+  }
+  override async commit(share: string, id: string): Promise<void> {
+    this.log.push(`commit ${id}`);
+    await super.commit(share, id);
+  }
+}
+
 class LoggedReaps extends DefaultMetadataService {
   log: string[] = [];
   override async reap(handle: Buffer): Promise<void> {
@@ -91,6 +104,7 @@ afterEach(async () => {
 /** A process over `disk`, registering the share as the Runtime does (sweep last). */
 async function start(
   kinds: { payload?: typeof DefaultPayloadService; metadata?: typeof DefaultMetadataService } = {},
+  reapBatchDelayMs?: number,
 ) {
   const payload = new (kinds.payload ?? DefaultPayloadService)({
     logger,
@@ -102,7 +116,7 @@ async function start(
   await payload.addShare(S, disk.blocks);
   const metadata = new (kinds.metadata ?? DefaultMetadataService)({ logger });
   await metadata.addShare(shareInfo(S), disk.meta);
-  const files = new FileService({ metadata, payload });
+  const files = new FileService({ metadata, payload, reapBatchDelayMs });
   const swept = await files.sweepOrphans(S);
   const root = files.connect(ALICE, S, {});
   /** The process ends (as far as the disk can tell, like a crash: nothing more is done). */
@@ -163,6 +177,27 @@ describe("removing a file", () => {
     expect((p.metadata as LoggedReaps).log).toEqual(["reap"]);
     expect(await orphansOnDisk()).toEqual([]);
     await waitFor(async () => (await blocksOf(id)).length === 0, "block GC");
+  });
+
+  it("finishes the orphans of files removed one after another together (their commits coincide)", async () => {
+    // A delay no test run reaches: the batch starts when reaped() asks for it.
+    const p = await start({ payload: Logged, metadata: LoggedReaps }, 3_600_000);
+    const logged = p.payload as Logged;
+    const ids: string[] = [];
+    for (const name of ["a", "b", "c"]) {
+      ids.push((await p.files.create(p.root, name, {}, { mode: "guarded" })).attr.payloadId!);
+    }
+    for (const name of ["a", "b", "c"]) {
+      await p.files.remove(p.root, name);
+      await new Promise((r) => setImmediate(r));
+    }
+    // Each payload was deleted at once; none of the deletes was made durable yet.
+    expect(logged.log).toEqual(ids.map((id) => `delete ${id}`));
+    expect(await orphansOnDisk()).toHaveLength(3);
+    await p.files.reaped();
+    expect(logged.log).toEqual([...ids.map((id) => `delete ${id}`), ...ids.map((id) => `commit ${id}`)]);
+    expect((p.metadata as LoggedReaps).log).toEqual(["reap", "reap", "reap"]);
+    expect(await orphansOnDisk()).toEqual([]);
   });
 
   it(`waits once ${REAP_PENDING_MAX} orphans are being reaped`, async () => {

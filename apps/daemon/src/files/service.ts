@@ -91,6 +91,8 @@ export class FileService {
     logger?: Pick<Logger, "error" | "warn">;
     /** Counts READ/WRITE bytes per share and client (runtime/traffic.ts). */
     traffic?: TrafficSink;
+    /** How long removed files' orphans wait to be finished together (orphans.ts REAP_BATCH_DELAY_MS). */
+    reapBatchDelayMs?: number;
   }) {
     const changes = new FileChanges((err) =>
       deps.logger?.error({ err }, "files: directory change listener failed"),
@@ -101,7 +103,7 @@ export class FileService {
       modes: new ShareModes(),
       graces: new Set(),
       changes,
-      orphans: new Orphans(deps, deps.logger),
+      orphans: new Orphans(deps, deps.logger, deps.reapBatchDelayMs),
       traffic: deps.traffic,
     };
     this.identity = deps.identity ?? NO_USERS;
