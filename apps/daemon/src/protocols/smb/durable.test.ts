@@ -279,6 +279,15 @@ describe("durable handles (MS-SMB2 3.3.5.9.6-3.3.5.9.12)", () => {
         .status;
     expect(await plainLock(1, 1)).toBe(0);
     expect(await plainLock(1, 1)).toBe(S.STATUS_LOCK_NOT_GRANTED);
+    await c.send(C.SMB2_CLOSE, closeBody(plain));
+
+    // On 2.0.2 the field is Reserved: a durable open's LOCKs are not checked either.
+    const old = await fx.login([C.SMB2_DIALECT_202]);
+    const d = fileIdOf(await old.send(C.SMB2_CREATE, createBody(name, { oplock: BATCH, contexts: dhnq() })));
+    const oldLock = async () =>
+      (await old.send(C.SMB2_LOCK, lockBody(d, [{ offset: 0n, length: 1n, flags: X }], 0x11))).status;
+    expect(await oldLock()).toBe(0);
+    expect(await oldLock()).toBe(S.STATUS_LOCK_NOT_GRANTED);
   });
 
   it("FSCTL_LMR_REQUEST_RESILIENCY makes a plain open resilient: LOCK replays are recognised and it outlives its connection", async () => {

@@ -4,8 +4,9 @@
  * LockSequenceArray: a request whose number matches that valid entry is a replay (the client sent
  * it again after losing the connection, not knowing whether it was done) and succeeds without
  * being processed; any other request makes the entry invalid and, once it succeeds, stores its
- * number there. Index 0 or past 64 is never checked. The array belongs to the open, so it
- * survives a durable reconnect (durable.ts adopts the same Open).
+ * number there. Index 0 or past 64 is never checked, nor anything on 2.0.2, where the field is
+ * Reserved (§2.2.26). The array belongs to the open, so it survives a durable reconnect
+ * (durable.ts adopts the same Open).
  *
  * Verification runs where the spec says it SHOULD and Samba does: for durable and resilient
  * opens, and on a 3.x connection offering SMB2_GLOBAL_CAP_MULTI_CHANNEL. (Windows checks only
@@ -13,7 +14,7 @@
  * expects the spec.)
  */
 import { serverCapabilities } from "./commands/negotiate.ts";
-import { SMB2_DIALECT_300, SMB2_GLOBAL_CAP_MULTI_CHANNEL } from "./constants.ts";
+import { SMB2_DIALECT_210, SMB2_DIALECT_300, SMB2_GLOBAL_CAP_MULTI_CHANNEL } from "./constants.ts";
 import type { SmbRequest } from "./request.ts";
 import type { Open } from "./state.ts";
 
@@ -30,8 +31,9 @@ export interface LockSequenceSlot {
 }
 
 function verifies(req: SmbRequest, open: Open): boolean {
-  if (open.durable !== null || open.resilient === true) return true;
   const conn = req.conn;
+  if (conn.dialect < SMB2_DIALECT_210) return false;
+  if (open.durable !== null || open.resilient === true) return true;
   return (
     conn.dialect >= SMB2_DIALECT_300 &&
     (serverCapabilities(conn.dialect, conn.cipher) & SMB2_GLOBAL_CAP_MULTI_CHANNEL) !== 0
