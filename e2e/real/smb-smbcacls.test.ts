@@ -1,8 +1,9 @@
 /**
  * smbcacls (Debian Samba 4.17) against the DittoFS SMB adapter: the security descriptor of a file
  * shows its POSIX owner, group and mode as S-1-22-1-<uid>, S-1-22-2-<gid> and three allow ACEs
- * (owner, group, Everyone); setting a DACL of that shape changes the mode, one a mode cannot
- * express (another SID, a deny ACE) is refused and leaves the mode alone.
+ * (owner, group, Everyone); setting a DACL of that shape changes the mode; one a mode cannot
+ * express (another SID, a deny ACE) is stored, read back and enforced, with the mode its closest
+ * POSIX approximation (files/security.ts).
  */
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -112,20 +113,34 @@ describe("smbcacls against DittoFS SMB", () => {
     ]);
   });
 
-  it("sets the mode from a DACL of owner, group and Everyone; refuses one a mode cannot express", async () => {
+  it("sets the mode from a DACL of owner, group and Everyone", async () => {
     const set = await smbcacls(sock, "f.txt", [
       "-S",
       `ACL:S-1-22-1-${ALICE.uid}:ALLOWED/0/FULL,ACL:S-1-22-2-${ALICE.gid}:ALLOWED/0/READ,ACL:S-1-1-0:ALLOWED/0/R`,
     ]);
     expect(set.code, set.out).toBe(0);
     expect(await mode()).toBe(0o754);
-    const system = await smbcacls(sock, "f.txt", ["-a", "ACL:S-1-5-18:ALLOWED/0/FULL"]);
-    expect(system.code).not.toBe(0);
-    expect(system.out).toContain("NT_STATUS_NOT_SUPPORTED");
-    const deny = await smbcacls(sock, "f.txt", ["-a", "ACL:S-1-1-0:DENIED/0/R"]);
-    expect(deny.code).not.toBe(0);
-    expect(await mode()).toBe(0o754);
     const back = await smbcacls(sock, "f.txt", []);
     expect(back.out).toMatch(/^ACL:S-1-1-0:0\/0x0\/0x00120089$/m);
+  });
+
+  it("stores a deny ACE and another SID, reads them back and enforces the deny", async () => {
+    const get = () =>
+      smbclient({ port: h.port, user: ALICE.user, password: ALICE.password }, "get f.txt f.back", dir);
+    expect((await get()).code).toBe(0);
+    const system = await smbcacls(sock, "f.txt", ["-a", "ACL:S-1-5-18:ALLOWED/0/FULL"]);
+    expect(system.code, system.out).toBe(0);
+    const deny = await smbcacls(sock, "f.txt", ["-a", `ACL:S-1-22-1-${ALICE.uid}:DENIED/0/R`]);
+    expect(deny.code, deny.out).toBe(0);
+    const back = await smbcacls(sock, "f.txt", []);
+    const acl = back.out.split("\n").filter((l) => l.startsWith("ACL:"));
+    // smbcacls puts a deny ACE first (canonical order); R is FILE_READ_DATA|FILE_READ_EA... (0x00120089).
+    expect(acl[0]).toBe(`ACL:S-1-22-1-${ALICE.uid}:1/0x0/0x00120089`);
+    expect(acl).toContain("ACL:S-1-5-18:0/0x0/0x001f01ff");
+    // The owner may no longer read the file; the mode shows the closest POSIX bits (no owner r).
+    const denied = await get();
+    expect(denied.code).not.toBe(0);
+    expect(denied.out).toContain("NT_STATUS_ACCESS_DENIED");
+    expect((await mode()) & 0o400).toBe(0);
   });
 });

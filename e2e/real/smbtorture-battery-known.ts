@@ -39,42 +39,16 @@ const CHANNEL_SEQUENCE = "ChannelSequence is not checked on a stale channel (no 
 const STREAM_RENAME = 'renaming a stream to another stream name (FileRenameInformation ":new") is not built';
 const BINDING =
   "binding a second channel (multichannel) is refused REQUEST_NOT_ACCEPTED; the test expects the bind to succeed";
-const NOT_A_MODE =
-  "CREATOR OWNER and inheritable ACEs cannot be expressed by a POSIX mode (SET_INFO answers NOT_SUPPORTED)";
-const SECD_SETUP =
-  "the test directory's DACL (deny or foreign-SID ACEs) cannot be a POSIX mode, so its setup fails";
-const LEFTOVER =
-  "an earlier acls test leaves smb2-testsd with a mode its owner cannot delete through, so setup fails";
-const SECD =
-  "a SecD given at create is applied only as far as a POSIX mode expresses it (no stored ACLs): the test's foreign-SID or deny ACEs are dropped";
 const SETINFO_SECD =
-  "the chain sets a security descriptor whose DACL a POSIX mode cannot express (NOT_SUPPORTED)";
+  "after a re-authentication as anonymous the SET_INFO security on the earlier user's open is checked against the new identity (not the file's owner); Windows authorizes it by the open's WRITE_DAC";
 
 export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
-  "smb2.acls.CREATOR": NOT_A_MODE,
-  "smb2.acls.GENERIC":
-    "access after GENERIC_* ACEs is mapped from the mode (0x001f01b0) where Windows grants exactly the ACE (0x00070080)",
-  "smb2.acls.OWNER":
-    "taking ownership with WRITE_OWNER follows chown (root only) in one direction and not the other as Windows checks it",
-  "smb2.acls.INHERITANCE": NOT_A_MODE,
-  "smb2.acls.INHERITFLAGS":
-    "setting inheritance flags (auto-inherit) on a directory DACL is refused (ACCESS_DENIED)",
-  "smb2.acls.SDFLAGSVSCHOWN": LEFTOVER,
-  "smb2.acls.DYNAMIC": LEFTOVER,
   "smb2.acls.ACCESSBASED":
     "needs a share 'hideunread' (access-based enumeration) that only Samba's selftest configures",
-  "smb2.acls.OWNER-RIGHTS": SECD_SETUP,
-  "smb2.acls.OWNER-RIGHTS-DENY": SECD_SETUP,
-  "smb2.acls.OWNER-RIGHTS-DENY1": SECD_SETUP,
-  "smb2.acls.DENY1": SECD_SETUP,
-  "smb2.acls.MXAC-NOT-GRANTED": SECD_SETUP,
-  "smb2.acls.OVERWRITE_READ_ONLY_FILE": SECD_SETUP,
   "smb2.charset.Testing partial surrogate":
     "a name holding half a UTF-16 surrogate pair is refused (Windows stores it)",
   "smb2.charset.Testing wide-a":
     "names are compared byte-exact after UTF-16 decoding; Windows treats the fullwidth A as colliding",
-  "smb2.compound.related4": SETINFO_SECD,
-  "smb2.compound.related7": SETINFO_SECD,
   "smb2.compound.compound-padding":
     "the last reply of a compound is not padded to 8 bytes (a body of 19 where the test expects 24)",
   "smb2.create.gentest": "invalid CreateOptions/attribute bits Windows refuses are accepted",
@@ -84,9 +58,6 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
     "an AllocationSize asked for at create is reported in the CREATE reply but not kept: QUERY_INFO then answers the size-based allocation (create.c:1133)",
   "smb2.create.leading-slash":
     "a name with a leading backslash is accepted; Windows answers INVALID_PARAMETER",
-  "smb2.create.aclfile": SECD,
-  "smb2.create.acldir": SECD,
-  "smb2.create.nulldacl": SECD,
   "smb2.create.dosattr_tmp_dir":
     "FILE_ATTRIBUTE_TEMPORARY on a directory is accepted; Windows answers INVALID_PARAMETER",
   "smb2.create.quota-fake-file":
@@ -101,8 +72,6 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.ioctl.bug14769": "an IOCTL the test sends in a compound answers NOT_SUPPORTED where Samba answers OK",
   "smb2.ioctl.bug14788.NETWORK_INTERFACE":
     "FSCTL_QUERY_NETWORK_INTERFACE_INFO with a bad FileId is answered; Samba answers INVALID_PARAMETER",
-  "smb2.maximum_allowed.maximum_allowed":
-    "MAXIMUM_ALLOWED is computed from the mode, not from a DACL set by the test (which a mode cannot express)",
   "smb2.mkdir.mkdir":
     "a directory name ending in a backslash answers OBJECT_NAME_INVALID; Windows OBJECT_PATH_SYNTAX_BAD",
   "smb2.replay.dhv2-pending1n-vs-violation-lease-close-windows": PENDING_REPLAY_WINDOWS,

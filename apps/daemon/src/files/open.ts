@@ -9,6 +9,7 @@ import { FsError } from "../domain/errors.ts";
 import { ACCESS_MODIFY, ACCESS_READ, type FileAttr, type LookupResult } from "../metadata/types.ts";
 import { added } from "./changes.ts";
 import { type DataDeps, revalidate } from "./data.ts";
+import { inherit, storedAccess } from "./security.ts";
 import { announceNew, setattr } from "./setattr.ts";
 import type { FileCall, OpenAction, OpenDisposition } from "./types.ts";
 
@@ -80,6 +81,11 @@ export interface Opened extends Walked {
   action: OpenAction;
   /** The ACCESS_READ / ACCESS_MODIFY bits the caller's mode bits grant on the target. */
   granted: number;
+  /**
+   * The maximal NT access mask the target's stored ACL grants the caller (files/security.ts),
+   * or null when it has none and the mode bits decide.
+   */
+  ntAccess: number | null;
 }
 
 export interface OpenResult extends Opened {
@@ -117,7 +123,8 @@ async function createNew(d: DataDeps, f: FileCall, r: OpenRequest, parent: Buffe
     : md.create(f.caller, parent, name, { mode: 0o644, ...attrs }, { mode: "guarded" });
   const made = await d.changes.told(making, [added({ ...f, handle: parent }, name, isDir)]);
   if (!isDir) announceNew(d, f, made.attr);
-  return { handle: made.handle, attr: made.attr };
+  const attr = await inherit(d, { ...f, handle: made.handle }, parent, made.attr);
+  return { handle: made.handle, attr };
 }
 
 /**
@@ -136,7 +143,9 @@ export async function open(d: DataDeps, dir: FileCall, r: OpenRequest): Promise<
     action = "created";
   }
   const granted = await d.metadata.access(dir.caller, target.handle, ACCESS_READ | ACCESS_MODIFY);
-  const opened: Opened = { ...walked, target, action, granted };
+  const on = { ...dir, handle: target.handle };
+  const ntAccess = await storedAccess(d, on, target.attr, walked.parent);
+  const opened: Opened = { ...walked, target, action, granted, ntAccess };
   await r.admit(opened);
   let attr = target.attr;
   if (action === "overwritten" || action === "superseded") {

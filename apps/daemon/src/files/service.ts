@@ -59,11 +59,13 @@ import {
   rename,
   rmdir,
 } from "./names.ts";
+import type { SecurityDescriptor } from "./nt-acl/sd.ts";
 import { type OpenRequest, type OpenResult, open, type Walked, walk } from "./open.ts";
 import { Orphans, sweepOrphans } from "./orphans.ts";
 import { access, fsstat, type LookupWithDir, lookup, readlink } from "./query.ts";
 import { type ReaddirPage, type ReaddirRequest, readdir } from "./readdir.ts";
 import { type Grants, NO_USERS, type ResolveOptions, resolveCall, sharePolicy } from "./resolve.ts";
+import { type SecurityChange, security, setSecurity } from "./security.ts";
 import { create, setattr } from "./setattr.ts";
 import { ShareModes, type ShareReservation } from "./share-modes.ts";
 import { type OpenedStream, openStream, type StreamInfo, streamSize, streams } from "./streams.ts";
@@ -190,6 +192,16 @@ export class FileService {
   /** Sets (or with an empty value removes) each EA of `list` on the file `f`, in order. */
   setEas(f: FileCall, list: readonly NamedAttr[]): Promise<void> {
     return setEas(this.d, f, list);
+  }
+
+  /** The file's security descriptor: its stored ACL or the one its mode shows (files/security.ts). */
+  security(f: FileCall): Promise<SecurityDescriptor> {
+    return security(this.d, f);
+  }
+
+  /** Changes owner, group and/or DACL; a DACL is stored, the mode set to its approximation. */
+  setSecurity(f: FileCall, c: SecurityChange): Promise<FileAttr> {
+    return setSecurity(this.d, f, c);
   }
 
   /** The named streams of the file `f` with their sizes ([MS-FSCC] §2.4.43 FileStreamInformation). */

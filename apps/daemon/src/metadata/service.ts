@@ -10,6 +10,7 @@ import { FIRST_ENTRY_SEQ, ServiceCore, type ShareState } from "./core.ts";
 import { encodeHandle, shareKey } from "./handle.ts";
 import { LockManager } from "./lock-manager.ts";
 import type { MetadataStore, StoreUsage } from "./metadata-store.ts";
+import { setAcl, storedAcl } from "./ops/acl.ts";
 import { createNode } from "./ops/create.ts";
 import { commitWrite, prepareRead, prepareWrite, reap, release, retain } from "./ops/data.ts";
 import { fsstat, shareUsage } from "./ops/fsstat.ts";
@@ -262,6 +263,14 @@ export class DefaultMetadataService implements MetadataService {
     change: NamedAttrChange,
   ): Promise<number> {
     return changeNamedAttr(this.core, caller, handle, kind, name, change);
+  }
+
+  acl(handle: Buffer): Promise<Buffer | null> {
+    return storedAcl(this.core, handle);
+  }
+
+  setAcl(caller: Caller, handle: Buffer, acl: Buffer | null, mode: number): Promise<FileAttr> {
+    return setAcl(this.core, caller, handle, acl, mode);
   }
 
   retain(handle: Buffer): void {

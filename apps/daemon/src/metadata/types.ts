@@ -60,10 +60,10 @@ export interface Caller {
 
 /**
  * A value kept beside a file under a name: a named data stream ([MS-FSCC] §2.1.4, "file:name")
- * or an extended attribute ([MS-FSCC] §2.4.15). The service owns their rules and limits
- * (metadata/ops/named-attrs.ts); stores keep them as opaque bytes.
+ * or an extended attribute ([MS-FSCC] §2.4.15), and the stored ACL (metadata/ops/acl.ts). The
+ * service owns their rules and limits (metadata/ops/named-attrs.ts); stores keep them as opaque bytes.
  */
-export type NamedAttrKind = "stream" | "ea";
+export type NamedAttrKind = "stream" | "ea" | "acl";
 
 export interface NamedAttr {
   name: string;
@@ -311,6 +311,14 @@ export interface MetadataService {
     name: string,
     change: NamedAttrChange,
   ): Promise<number>;
+
+  /** The file's stored ACL (a self-relative security descriptor), or null (metadata/ops/acl.ts). */
+  acl(handle: Buffer): Promise<Buffer | null>;
+  /**
+   * Stores (or with null removes) the file's ACL and sets its permission bits to `mode`, as the
+   * owner or root (EPERM); a chmod through `setattr` removes a stored ACL.
+   */
+  setAcl(caller: Caller, handle: Buffer, acl: Buffer | null, mode: number): Promise<FileAttr>;
 
   /** Open-file references keep an unlinked file's payload until the last `release`. */
   retain(handle: Buffer): void;

@@ -25,6 +25,7 @@ export const NAMED_ATTR_NAME_MAX = 255;
 const COUNT_MAX: Readonly<Record<NamedAttrKind, number>> = {
   stream: STREAMS_PER_FILE_MAX,
   ea: EAS_PER_FILE_MAX,
+  acl: 1,
 };
 
 function checkName(name: string): void {

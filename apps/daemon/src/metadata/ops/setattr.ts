@@ -20,6 +20,7 @@ import {
   W,
 } from "../permissions.ts";
 import type { Caller, FileAttr, SetAttrs, Timespec, WccAttr } from "../types.ts";
+import { dropAcl } from "./acl.ts";
 
 function hasChanges(a: SetAttrs): boolean {
   return Object.values(a).some((v) => v !== undefined);
@@ -127,6 +128,8 @@ export async function setattr(
     if (guardCtime !== undefined && !sameTime(guardCtime, rec.ctime)) throw new FsError("EINVAL", "NOT_SYNC");
     if (!hasChanges(attrs)) return { rec, next: rec };
     const next = applySetAttrs(id, rec, attrs, core.clock.now());
+    // A chmod replaces a stored ACL: the mode is the truth again (ops/acl.ts).
+    if (attrs.mode !== undefined) await dropAcl(tx, t.id);
     await tx.updateInode(next);
     return { rec, next };
   });

@@ -2,10 +2,11 @@
  * The one conformance suite every metadata store runs (docs/architecture.md "Conventions"): `describeMetadataStore(name,
  * factory)` checks the store's CRUD contract directly and then the whole MetadataService over it —
  * every operation and error, link counts, rename edge cases, a 10,000-entry directory paged while
- * it changes, concurrent creates of one name, restart persistence (persistent stores) and a seeded
+ * it changes, concurrent creates of one name, named attributes and stored ACLs, restart persistence (persistent stores) and a seeded
  * random sequence compared with the memory store as the model.
  */
 import { describe } from "vitest";
+import { aclServiceTests } from "./conformance/acl.ts";
 import type { StoreFactory } from "./conformance/harness.ts";
 import { modelTests } from "./conformance/model.ts";
 import { namedAttrServiceTests, namedAttrStoreTests } from "./conformance/named-attrs.ts";
@@ -32,6 +33,7 @@ export function describeMetadataStore(
     describe("model", () => modelTests(factory));
     describe("named attributes (store)", () => namedAttrStoreTests(factory));
     describe("named attributes (service)", () => namedAttrServiceTests(factory, opts.persistent));
+    describe("stored ACLs", () => aclServiceTests(factory, opts.persistent));
     if (opts.persistent) describe("restart persistence", () => persistenceTests(factory));
   });
 }

@@ -52,16 +52,52 @@ function checkAccess(target: LookupResult, access: number, granted: number): voi
   if ((granted & mask) !== mask) throw new SmbError(S.STATUS_ACCESS_DENIED);
 }
 
-/** The access mask against the mode bits' grant, and the delete-on-close checks ([MS-FSA] §2.1.5.1). */
+/**
+ * Rights of a request not held against it: with MAXIMUM_ALLOWED, the FILE_EXECUTE that only
+ * GENERIC_EXECUTE brings in (Windows opens MAXIMUM_ALLOWED|GENERIC_EXECUTE on a file whose DACL
+ * grants reading but not FILE_EXECUTE, and refuses MAXIMUM_ALLOWED|FILE_EXECUTE: smb2.maximum_allowed).
+ */
+function tolerated(desired: number): number {
+  const onlyGeneric = desired & C.GENERIC_EXECUTE && !(desired & C.FILE_EXECUTE);
+  return desired & C.MAXIMUM_ALLOWED && onlyGeneric ? C.FILE_EXECUTE : 0;
+}
+
+/** Rights a read-only tree never grants, whatever a stored ACL says. */
+const WRITE_RIGHTS =
+  C.FILE_WRITE_DATA |
+  C.FILE_APPEND_DATA |
+  C.FILE_WRITE_EA |
+  C.FILE_WRITE_ATTRIBUTES |
+  C.FILE_DELETE_CHILD |
+  C.DELETE |
+  C.WRITE_DAC |
+  C.WRITE_OWNER;
+
+/**
+ * The access mask against the stored ACL's maximal access (files/security.ts: the [MS-DTYP]
+ * §2.5.3.2 check; every asked right must be in it) or, without one, the mode bits' grant; then
+ * the delete-on-close checks ([MS-FSA] §2.1.5.1).
+ */
 export function checkOpenAccess(
   tree: Tree,
   c: { DesiredAccess: number; CreateOptions: number },
   a: Admission,
   o: Opened,
 ): void {
-  a.maxAccess = maximalAccess(tree, o.granted);
+  const nt = o.ntAccess === null ? null : tree.writable ? o.ntAccess : o.ntAccess & ~WRITE_RIGHTS;
+  a.maxAccess = nt ?? maximalAccess(tree, o.granted);
   if (c.DesiredAccess & C.MAXIMUM_ALLOWED) a.access = (a.access & ~C.MAXIMUM_ALLOWED) | a.maxAccess;
-  if (o.action !== "created") checkAccess(o.target, a.access, o.granted);
+  if (o.action !== "created") {
+    if (nt === null) checkAccess(o.target, a.access, o.granted);
+    else {
+      const unheld = a.access & ~nt;
+      if (unheld & ~tolerated(c.DesiredAccess)) throw new SmbError(S.STATUS_ACCESS_DENIED);
+      a.access &= ~unheld;
+      // [MS-FSA] §2.1.5.1.2: an overwrite or supersede writes the file, whatever the mask asks.
+      const overwrites = o.action === "overwritten" || o.action === "superseded";
+      if (overwrites && !(nt & C.FILE_WRITE_DATA)) throw new SmbError(S.STATUS_ACCESS_DENIED);
+    }
+  }
   if (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) {
     if (!(a.access & C.DELETE)) throw new SmbError(S.STATUS_ACCESS_DENIED, "delete-on-close without DELETE");
     if (o.target.attr.dosAttributes & C.FILE_ATTRIBUTE_READONLY) throw new SmbError(S.STATUS_CANNOT_DELETE);

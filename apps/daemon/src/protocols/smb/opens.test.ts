@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mapGeneric } from "../../files/nt-acl/access.ts";
 import {
   DELETE,
   FILE_READ_DATA,
@@ -7,7 +8,7 @@ import {
   FILE_WRITE_DATA,
   GENERIC_READ,
 } from "./constants.ts";
-import { mapGenericAccess, shareConflict } from "./opens.ts";
+import { shareConflict } from "./opens.ts";
 import type { Open } from "./state.ts";
 
 const open = (grantedAccess: number, shareAccess: number) => ({ grantedAccess, shareAccess }) as Open;
@@ -27,6 +28,6 @@ describe("share access", () => {
     expect(shareConflict(open(FILE_READ_DATA, FILE_SHARE_READ), DELETE, 7)).toBe(true);
   });
   it("maps GENERIC_READ to FILE_GENERIC_READ", () => {
-    expect(mapGenericAccess(GENERIC_READ)).toBe(0x00120089);
+    expect(mapGeneric(GENERIC_READ)).toBe(0x00120089);
   });
 });

@@ -11,35 +11,11 @@ import {
   SHARE_WRITE,
   type ShareReservation,
 } from "../../files/share-modes.ts";
-import {
-  DELETE,
-  FILE_ALL_ACCESS,
-  FILE_APPEND_DATA,
-  FILE_EXECUTE,
-  FILE_GENERIC_EXECUTE,
-  FILE_GENERIC_READ,
-  FILE_GENERIC_WRITE,
-  FILE_READ_DATA,
-  FILE_WRITE_DATA,
-  GENERIC_ALL,
-  GENERIC_EXECUTE,
-  GENERIC_READ,
-  GENERIC_WRITE,
-} from "./constants.ts";
+import { DELETE, FILE_APPEND_DATA, FILE_EXECUTE, FILE_READ_DATA, FILE_WRITE_DATA } from "./constants.ts";
 import type { Open } from "./state.ts";
 
 const READISH = FILE_READ_DATA | FILE_EXECUTE;
 const WRITEISH = FILE_WRITE_DATA | FILE_APPEND_DATA;
-
-/** [MS-DTYP] §2.4.3 generic → specific file rights. */
-export function mapGenericAccess(mask: number): number {
-  let m = mask & 0x0fffffff;
-  if (mask & GENERIC_READ) m |= FILE_GENERIC_READ;
-  if (mask & GENERIC_WRITE) m |= FILE_GENERIC_WRITE;
-  if (mask & GENERIC_EXECUTE) m |= FILE_GENERIC_EXECUTE;
-  if (mask & GENERIC_ALL) m |= FILE_ALL_ACCESS;
-  return m >>> 0;
-}
 
 /**
  * An SMB open as a file-service share reservation: read/execute, write/append and DELETE access

@@ -2,7 +2,9 @@
  * SMB2 CREATE ([MS-SMB2] §2.2.13, §2.2.14, §3.3.5.9; [MS-FSA] §2.1.5.1): open or create a file
  * or directory by path, applying CreateDisposition, CreateOptions, access and share modes.
  */
+
 import assert from "node:assert";
+import { mapGeneric } from "../../../files/nt-acl/access.ts";
 import type { OpenRequest, OpenResult } from "../../../files/open.ts";
 import type { OpenedStream } from "../../../files/streams.ts";
 import type { OpenAction, OpenDisposition } from "../../../files/types.ts";
@@ -22,7 +24,7 @@ import { applyCreateSecurity, createSecurity } from "../create-secd.ts";
 import { checkStreamOptions, fileDisposition, streamOpenResult } from "../create-stream.ts";
 import { type DurableRequest, grantDurable, parseDurable, RetryCreate, reconnectCreate } from "../durable.ts";
 import * as S from "../ntstatus.ts";
-import { mapGenericAccess, WRITE_ACCESS_BITS } from "../opens.ts";
+import { WRITE_ACCESS_BITS } from "../opens.ts";
 import { type CachingRequest, cachingRequest, grantCaching } from "../oplock-grant.ts";
 import { parsePath, withPathStatus } from "../paths.ts";
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
@@ -208,7 +210,7 @@ async function openNew(
 /** A new admission for open `id`, after the checks that come before anything is created. */
 function admission(req: SmbRequest, tree: Tree, c: CreateRequest, id: bigint): Admission {
   const a: Admission = {
-    access: mapGenericAccess(c.DesiredAccess),
+    access: mapGeneric(c.DesiredAccess),
     maxAccess: 0,
     fileKey: "",
     // Trailing ':' so the owner is never a prefix of another (releaseOwner matches by prefix:

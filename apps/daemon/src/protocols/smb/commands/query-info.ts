@@ -9,7 +9,7 @@ import * as C from "../constants.ts";
 import { decodeGetEaList, eaSize, encodeFullEaList, fittingEas } from "../info/ea.ts";
 import { FILE_INFO_CLASSES, type StreamEntry } from "../info/file-info.ts";
 import { FS_INFO_CLASSES } from "../info/fs-info.ts";
-import { securityDescriptor } from "../info/security.ts";
+import { securityReply } from "../info/security.ts";
 import {
   STATUS_ACCESS_DENIED,
   STATUS_BUFFER_OVERFLOW,
@@ -135,8 +135,7 @@ async function fsInfo(req: SmbRequest, open: Open, cls: number, outLen: number):
 async function securityInfo(req: SmbRequest, open: Open, additional: number, outLen: number): Promise<Reply> {
   if (!(open.grantedAccess & C.READ_CONTROL)) throw new SmbError(STATUS_ACCESS_DENIED);
   if (additional & C.SACL_SECURITY_INFORMATION) throw new SmbError(STATUS_ACCESS_DENIED);
-  const attr = await req.server.ctx.files.getattr(fileCall(open));
-  const sd = securityDescriptor(attr, additional);
+  const sd = securityReply(await req.server.ctx.files.security(fileCall(open)), additional);
   if (sd.length > outLen) {
     // §3.3.5.20.3: tell the client how much it needs.
     const w = new SmbWriter();

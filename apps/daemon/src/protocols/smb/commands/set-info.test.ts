@@ -165,34 +165,48 @@ describe("SET_INFO", () => {
     await c.send(C.SMB2_CLOSE, closeBody(g));
   });
 
-  it("a DACL sets the mode (owner only, WRITE_DAC needed); one a mode cannot express is NOT_SUPPORTED", async () => {
+  it("a DACL is stored and decides access (deny first); the mode follows; chmod drops it", async () => {
     const RW = C.FILE_READ_DATA | C.FILE_WRITE_DATA;
-    const sd = daclSd([
-      [0, 0, RW, sid(22, 1, ALICE.uid)],
-      [0, 0, C.FILE_READ_DATA, sid(22, 2, ALICE.gid)],
-    ]);
     const secure = (f: Parameters<typeof setInfoBody>[0], body: Buffer) =>
       c.send(C.SMB2_SET_INFO, setInfoBody(f, C.SMB2_0_INFO_SECURITY, 0, body, C.DACL_SECURITY_INFORMATION));
-    const mode = async () => (await smb.h.metadata.lookup(who, root(), "dacl.txt")).attr.mode & 0o7777;
+    const query = async (f: Parameters<typeof setInfoBody>[0]) => {
+      const r = await c.send(
+        C.SMB2_QUERY_INFO,
+        queryInfoBody(f, C.SMB2_0_INFO_SECURITY, 0, 4096, C.DACL_SECURITY_INFORMATION),
+      );
+      return r.msg.subarray(r.body.readUInt16LE(2), r.body.readUInt16LE(2) + r.body.readUInt32LE(4));
+    };
+    const file = async () => smb.h.metadata.lookup(who, root(), "dacl.txt");
+    const mode = async () => (await file()).attr.mode & 0o7777;
+    const tryOpen = async (access: number) =>
+      (await c.send(C.SMB2_CREATE, createBody("dacl.txt", { access }))).status;
     await writeFile(c, "dacl.txt", Buffer.from("x"));
     const noDac = await open(c, "dacl.txt", { access: C.WRITE_OWNER });
-    expect((await secure(noDac, sd)).status).toBe(S.STATUS_ACCESS_DENIED);
+    const plain = daclSd([[0, 0, RW, sid(22, 1, ALICE.uid)]]);
+    expect((await secure(noDac, plain)).status).toBe(S.STATUS_ACCESS_DENIED);
     await c.send(C.SMB2_CLOSE, closeBody(noDac));
     const f = await open(c, "dacl.txt", { access: C.WRITE_DAC | C.READ_CONTROL });
-    expect((await secure(f, sd)).status).toBe(0);
-    expect(await mode()).toBe(0o640);
-    const deny = daclSd([[1, 0, C.FILE_READ_DATA, sid(1, 0)]]);
-    expect((await secure(f, deny)).status).toBe(S.STATUS_NOT_SUPPORTED);
-    expect((await secure(f, daclSd([[0, 0, RW, sid(22, 1, BOB.uid)]]))).status).toBe(S.STATUS_NOT_SUPPORTED);
-    expect((await secure(f, sd.subarray(0, 30))).status).toBe(S.STATUS_INVALID_PARAMETER);
-    expect(await mode()).toBe(0o640);
+    // A deny ACE for Everyone before the owner's allow: the owner may write but not read.
+    const deny = daclSd([
+      [1, 0, C.FILE_READ_DATA, sid(1, 0)],
+      [0, 0, RW, sid(22, 1, ALICE.uid)],
+      [0, 0, C.FILE_READ_DATA, sid(22, 1, BOB.uid)],
+    ]);
+    expect((await secure(f, deny)).status).toBe(0);
+    expect(await query(f)).toEqual(deny);
+    expect(await mode()).toBe(0o200);
+    expect(await tryOpen(C.FILE_READ_DATA)).toBe(S.STATUS_ACCESS_DENIED);
+    expect(await tryOpen(C.FILE_WRITE_DATA)).toBe(0);
+    expect((await secure(f, deny.subarray(0, 30))).status).toBe(S.STATUS_INVALID_PARAMETER);
+    // An NFS chmod replaces the stored ACL: the mode is the truth again.
+    await smb.h.metadata.setattr(who, (await file()).handle, { mode: 0o640 });
+    expect((await query(f)).readUInt16LE(20 + 4)).toBe(3);
+    expect(await tryOpen(C.FILE_READ_DATA)).toBe(0);
     await c.send(C.SMB2_CLOSE, closeBody(f));
-    // Not the owner: chmod is EPERM → ACCESS_DENIED, the mode stays.
-    const fh = (await smb.h.metadata.lookup(who, root(), "dacl.txt")).handle;
-    await smb.h.metadata.setattr(who, fh, { uid: BOB.uid, gid: BOB.gid, mode: 0o666 });
+    // Not the owner: storing a DACL is EPERM → ACCESS_DENIED, the mode stays.
+    await smb.h.metadata.setattr(who, (await file()).handle, { uid: BOB.uid, gid: BOB.gid, mode: 0o666 });
     const g = await open(c, "dacl.txt", { access: C.WRITE_DAC | C.READ_CONTROL });
-    const bobs = daclSd([[0, 0, RW, sid(22, 1, BOB.uid)]]);
-    expect((await secure(g, bobs)).status).toBe(S.STATUS_ACCESS_DENIED);
+    expect((await secure(g, plain)).status).toBe(S.STATUS_ACCESS_DENIED);
     expect(await mode()).toBe(0o666);
     await c.send(C.SMB2_CLOSE, closeBody(g));
   });

@@ -8,7 +8,7 @@ import type { SetAttrs } from "../../../metadata/types.ts";
 import { fromFiletime } from "../attrs.ts";
 import * as C from "../constants.ts";
 import { decodeFullEaList } from "../info/ea.ts";
-import { DaclNotRepresentable, modeOfDacl, ownershipOf } from "../info/security.ts";
+import { decodeSecurity, securityChange } from "../info/security.ts";
 import * as S from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
 import { parsePath, resolvePath } from "../paths.ts";
@@ -204,41 +204,17 @@ async function setFileInfo(req: SmbRequest, open: Open, cls: number, buf: Buffer
 }
 
 /**
- * [MS-SMB2] §3.3.5.21.3: owner/group changes need WRITE_OWNER, a DACL WRITE_DAC; both go through
- * the file service's setattr, so POSIX chown/chmod rules apply (EPERM, not root/owner →
- * ACCESS_DENIED). A DACL a mode cannot express is refused with NOT_SUPPORTED (info/security.ts).
+ * [MS-SMB2] §3.3.5.21.3: owner/group changes need WRITE_OWNER, a DACL WRITE_DAC. The file
+ * service applies them (files/security.ts): a Unix SID is a chown (POSIX rules: EPERM, i.e.
+ * ACCESS_DENIED), a DACL is stored with the mode set to its approximation.
  */
 async function setSecurity(req: SmbRequest, open: Open, additional: number, buf: Buffer): Promise<void> {
   if (!(open.grantedAccess & (C.WRITE_DAC | C.WRITE_OWNER))) throw new SmbError(S.STATUS_ACCESS_DENIED);
-  let ids: ReturnType<typeof ownershipOf>;
-  try {
-    ids = ownershipOf(buf, additional);
-  } catch {
-    throw new SmbError(S.STATUS_INVALID_PARAMETER, "SecurityDescriptor");
-  }
-  if (ids.uid === null || ids.gid === null) throw new SmbError(S.STATUS_INVALID_OWNER);
-  const attrs: SetAttrs = {};
-  if (ids.uid !== undefined || ids.gid !== undefined) need(open, C.WRITE_OWNER);
-  if (ids.uid !== undefined) attrs.uid = ids.uid;
-  if (ids.gid !== undefined) attrs.gid = ids.gid;
-  if (additional & C.DACL_SECURITY_INFORMATION) {
-    need(open, C.WRITE_DAC);
-    const attr = await req.server.ctx.files.getattr(fileCall(open));
-    const owner = { uid: attrs.uid ?? attr.uid, gid: attrs.gid ?? attr.gid };
-    attrs.mode = daclMode(buf, owner, attr.mode);
-    if (attrs.mode === attr.mode) delete attrs.mode;
-  }
-  if (Object.keys(attrs).length === 0) return;
-  await req.server.ctx.files.setattr(fileCall(open), { attrs: keepingChangeTime(open, attrs) });
-}
-
-function daclMode(buf: Buffer, owner: { uid: number; gid: number }, mode: number): number {
-  try {
-    return modeOfDacl(buf, owner, mode);
-  } catch (e) {
-    if (e instanceof DaclNotRepresentable) throw new SmbError(S.STATUS_NOT_SUPPORTED, e.message);
-    throw new SmbError(S.STATUS_INVALID_PARAMETER, "SecurityDescriptor");
-  }
+  const change = securityChange(decodeSecurity(buf), additional);
+  if (change.owner !== undefined || change.group !== undefined) need(open, C.WRITE_OWNER);
+  if (change.dacl !== undefined) need(open, C.WRITE_DAC);
+  if (Object.keys(change).length === 0) return;
+  await req.server.ctx.files.setSecurity(fileCall(open), change);
 }
 
 export async function setInfo(req: SmbRequest): Promise<Reply> {

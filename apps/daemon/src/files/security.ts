@@ -1,0 +1,154 @@
+/**
+ * Windows security for every protocol that speaks it (SMB QUERY/SET_INFO security, the CREATE
+ * "SecD" context, CREATE's access check): a file's descriptor is its stored ACL when it has one
+ * (metadata/ops/acl.ts), else the one its owner, group and mode show (nt-acl/posix.ts). Any DACL
+ * a client sets is stored as given (generic rights mapped), with the mode set to its closest
+ * POSIX approximation for NFS; a Unix SID as owner or group is a chown, any other SID is kept in
+ * the stored descriptor for display (the owner's implicit rights stay the POSIX owner's). With a
+ * stored ACL, the [MS-DTYP] §2.5.3.2 access check over it decides what an open may have
+ * (docs/architecture.md "Security descriptors").
+ */
+import { FsError } from "../domain/errors.ts";
+import { effectiveIdentity } from "../metadata/permissions.ts";
+import type { FileAttr, MetadataService } from "../metadata/types.ts";
+import {
+  DELETE,
+  FILE_ALL_ACCESS,
+  FILE_DELETE_CHILD,
+  FILE_READ_ATTRIBUTES,
+  FILE_READ_DATA,
+  mapGeneric,
+  maximalAccess,
+} from "./nt-acl/access.ts";
+import { inheritDacl } from "./nt-acl/inherit.ts";
+import { approximateMode, groupSid, modeDacl, tokenOf, unixIdOf, userSid } from "./nt-acl/posix.ts";
+import {
+  type Dacl,
+  decodeSd,
+  encodeSd,
+  INHERIT_ONLY_ACE,
+  SE_DACL_AUTO_INHERIT_REQ,
+  SE_DACL_AUTO_INHERITED,
+  SE_DACL_PROTECTED,
+  type SecurityDescriptor,
+} from "./nt-acl/sd.ts";
+import type { FileCall } from "./types.ts";
+
+interface SecurityDeps {
+  metadata: MetadataService;
+}
+
+/** What a SET_INFO security (or SecD) changes; an undefined part stays, `dacl: null` is a NULL DACL. */
+export interface SecurityChange {
+  owner?: string;
+  group?: string;
+  dacl?: Dacl | null;
+}
+
+async function stored(d: SecurityDeps, handle: Buffer): Promise<SecurityDescriptor | null> {
+  const bytes = await d.metadata.acl(handle);
+  if (bytes === null) return null;
+  try {
+    return decodeSd(bytes);
+  } catch {
+    throw new FsError("EIO", "stored ACL unreadable");
+  }
+}
+
+/** The file's descriptor: owner, group and DACL, stored or shown from the mode. */
+export async function security(d: SecurityDeps, f: FileCall): Promise<SecurityDescriptor> {
+  const [attr, sd] = await Promise.all([d.metadata.getattr(f.handle), stored(d, f.handle)]);
+  return {
+    owner: sd?.owner ?? userSid(attr.uid),
+    group: sd?.group ?? groupSid(attr.gid),
+    dacl: sd ? (sd.dacl ?? null) : modeDacl(attr),
+  };
+}
+
+/**
+ * A DACL as it is stored ([MS-DTYP] §2.4.6, as smb2.acls GENERIC and INHERITFLAGS read it back):
+ * generic rights of the ACEs that apply to the file mapped; SE_DACL_AUTO_INHERIT_REQ never kept,
+ * SE_DACL_AUTO_INHERITED only when asked with it, SE_DACL_PROTECTED as given.
+ */
+function normalized(dacl: Dacl | null | undefined): Dacl | null {
+  if (dacl === undefined || dacl === null) return null;
+  const aces = dacl.aces.map((a) => (a.flags & INHERIT_ONLY_ACE ? a : { ...a, mask: mapGeneric(a.mask) }));
+  const auto = SE_DACL_AUTO_INHERITED | SE_DACL_AUTO_INHERIT_REQ;
+  const control =
+    (dacl.control & SE_DACL_PROTECTED) | ((dacl.control & auto) === auto ? SE_DACL_AUTO_INHERITED : 0);
+  return { control, aces };
+}
+
+/**
+ * Applies `c`: Unix SIDs chown through setattr (POSIX rules: EPERM), then the descriptor is
+ * stored with the mode its DACL approximates (owner or root only: EPERM). A file without a
+ * stored ACL whose change is only a chown stays without one.
+ */
+export async function setSecurity(d: SecurityDeps, f: FileCall, c: SecurityChange): Promise<FileAttr> {
+  let attr = await d.metadata.getattr(f.handle);
+  const sd = await stored(d, f.handle);
+  let owner = sd?.owner ?? null;
+  let group = sd?.group ?? null;
+  const uid = c.owner === undefined ? undefined : unixIdOf(c.owner, "user");
+  const gid = c.group === undefined ? undefined : unixIdOf(c.group, "group");
+  if (c.owner !== undefined) owner = uid === null ? c.owner : null;
+  if (c.group !== undefined) group = gid === null ? c.group : null;
+  const chown = { ...(uid != null ? { uid } : {}), ...(gid != null ? { gid } : {}) };
+  if (Object.keys(chown).length > 0) attr = (await d.metadata.setattr(f.caller, f.handle, chown)).after;
+  if (sd === null && c.dacl === undefined && owner === null && group === null) return attr;
+  const dacl = c.dacl !== undefined ? normalized(c.dacl) : sd ? (sd.dacl ?? null) : modeDacl(attr);
+  const mode = approximateMode(dacl, attr);
+  return d.metadata.setAcl(f.caller, f.handle, encodeSd({ owner, group, dacl }), mode);
+}
+
+/**
+ * A new file or directory under `parent` takes the DACL the parent's stored ACL passes on
+ * (nt-acl/inherit.ts); nothing when the parent has none or nothing inheritable.
+ */
+export async function inherit(
+  d: SecurityDeps,
+  f: FileCall,
+  parent: Buffer,
+  made: FileAttr,
+): Promise<FileAttr> {
+  const from = await stored(d, parent);
+  if (from === null) return made;
+  const owner = userSid(made.uid);
+  const dacl = inheritDacl(from.dacl ?? null, made.type === "dir", owner, groupSid(made.gid));
+  if (dacl === null) return made;
+  const mode = approximateMode(dacl, made);
+  return d.metadata.setAcl(f.caller, f.handle, encodeSd({ owner: null, group: null, dacl }), mode);
+}
+
+/**
+ * The maximal access the caller has on the file `f` (attributes `attr`, in directory `parent`)
+ * by its stored ACL, or null when it has none (the mode decides). Root has every right, as with
+ * mode bits. [MS-FSA] §2.1.5.1.2.1: DELETE also comes from the parent's FILE_DELETE_CHILD and
+ * FILE_READ_ATTRIBUTES from its FILE_LIST_DIRECTORY.
+ */
+export async function storedAccess(
+  d: SecurityDeps,
+  f: FileCall,
+  attr: FileAttr,
+  parent: Buffer | null,
+): Promise<number | null> {
+  const sd = await stored(d, f.handle);
+  if (sd === null) return null;
+  const id = effectiveIdentity(f.share, f.caller);
+  if (id.uid === 0) return FILE_ALL_ACCESS;
+  let granted = maximalAccess(sd.dacl ?? null, tokenOf(id), userSid(attr.uid));
+  if (parent !== null) granted |= await parentGrants(d, { ...f, handle: parent });
+  return granted >>> 0;
+}
+
+async function parentGrants(d: SecurityDeps, dir: FileCall): Promise<number> {
+  const sd = await stored(d, dir.handle);
+  // Without a stored ACL the parent's mode decides at unlink time (POSIX), as for every
+  // mode-only file: the open may ask for DELETE and FILE_READ_ATTRIBUTES.
+  if (sd === null) return DELETE | FILE_READ_ATTRIBUTES;
+  const attr = await d.metadata.getattr(dir.handle);
+  const id = effectiveIdentity(dir.share, dir.caller);
+  const rights =
+    id.uid === 0 ? FILE_ALL_ACCESS : maximalAccess(sd.dacl ?? null, tokenOf(id), userSid(attr.uid));
+  return (rights & FILE_DELETE_CHILD ? DELETE : 0) | (rights & FILE_READ_DATA ? FILE_READ_ATTRIBUTES : 0);
+}
