@@ -11,6 +11,8 @@
 import { FsError } from "../domain/errors.ts";
 import { effectiveIdentity } from "../metadata/permissions.ts";
 import type { FileAttr, MetadataService } from "../metadata/types.ts";
+import { MODIFIED } from "./changes.ts";
+import type { DataDeps } from "./data.ts";
 import {
   DELETE,
   FILE_ALL_ACCESS,
@@ -32,6 +34,7 @@ import {
   SE_DACL_PROTECTED,
   type SecurityDescriptor,
 } from "./nt-acl/sd.ts";
+import { setattr } from "./setattr.ts";
 import type { FileCall } from "./types.ts";
 
 interface SecurityDeps {
@@ -84,7 +87,7 @@ function normalized(dacl: Dacl | null | undefined): Dacl | null {
  * stored with the mode its DACL approximates (owner or root only: EPERM). A file without a
  * stored ACL whose change is only a chown stays without one.
  */
-export async function setSecurity(d: SecurityDeps, f: FileCall, c: SecurityChange): Promise<FileAttr> {
+export async function setSecurity(d: DataDeps, f: FileCall, c: SecurityChange): Promise<FileAttr> {
   let attr = await d.metadata.getattr(f.handle);
   const sd = await stored(d, f.handle);
   let owner = sd?.owner ?? null;
@@ -94,11 +97,18 @@ export async function setSecurity(d: SecurityDeps, f: FileCall, c: SecurityChang
   if (c.owner !== undefined) owner = uid === null ? c.owner : null;
   if (c.group !== undefined) group = gid === null ? c.group : null;
   const chown = { ...(uid != null ? { uid } : {}), ...(gid != null ? { gid } : {}) };
-  if (Object.keys(chown).length > 0) attr = (await d.metadata.setattr(f.caller, f.handle, chown)).after;
+  if (Object.keys(chown).length > 0) attr = (await setattr(d, f, { attrs: chown })).after;
   if (sd === null && c.dacl === undefined && owner === null && group === null) return attr;
   const dacl = c.dacl !== undefined ? normalized(c.dacl) : sd ? (sd.dacl ?? null) : modeDacl(attr);
   const mode = approximateMode(dacl, attr);
-  return d.metadata.setAcl(f.caller, f.handle, encodeSd({ owner, group, dacl }), mode);
+  const after = await d.metadata.setAcl(f.caller, f.handle, encodeSd({ owner, group, dacl }), mode);
+  d.changes.modified({
+    share: f.share.name,
+    handle: f.handle,
+    fileid: after.fileid,
+    changed: MODIFIED.security,
+  });
+  return after;
 }
 
 /**
