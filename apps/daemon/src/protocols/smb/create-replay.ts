@@ -18,8 +18,6 @@ import { SmbError } from "./status.ts";
 const SMB2_FLAGS_REPLAY_OPERATION = 0x20000000;
 const STATUS_DUPLICATE_OBJECTID = 0xc000022a;
 const STATUS_FILE_NOT_AVAILABLE = 0xc0000467;
-/** Replay entries server-wide; past this, DH2Q opens are made without one. */
-const MAX_REPLAY_ENTRIES = 16384;
 
 /**
  * The first CREATE's response for a replay asking for oplock `level`: as Samba answers it, an
@@ -80,9 +78,10 @@ export async function replayableCreate(
   const replay = (req.header.Flags & SMB2_FLAGS_REPLAY_OPERATION) !== 0;
   if (entry && replay) return replayed(req, entry, contexts, level);
   if (entry) throw new SmbError(STATUS_DUPLICATE_OBJECTID, "CreateGuid in use");
-  if (cache.size >= MAX_REPLAY_ENTRIES) return { body: createResponseBody(await create()) };
+  const party = req.conn.remoteAddress;
+  if (!cache.admits(party)) return { body: createResponseBody(await create()) };
   const pending: ReplayEntry = { open: null, response: null };
-  cache.set(key, pending);
+  cache.set(key, pending, party);
   let response: CreateResponse;
   try {
     response = await create();

@@ -36,7 +36,6 @@ const DURABLE_V1_TIMEOUT_MS = 16 * 60 * 1000;
 const DURABLE_V2_DEFAULT_TIMEOUT_MS = 60_000;
 const DURABLE_V2_MAX_TIMEOUT_MS = 300_000;
 /** Durable opens server-wide; past this, new opens are granted without durability. */
-const MAX_DURABLE_OPENS = 16384;
 
 const DHNQ = "DHnQ";
 const DHNC = "DHnC";
@@ -113,7 +112,7 @@ export function grantDurable(
   level: number,
   allocation: bigint,
 ): CreateContext | null {
-  if (d.kind !== "open" || open.isDir || server.durableOpens.size >= MAX_DURABLE_OPENS) return null;
+  if (d.kind !== "open" || open.isDir || !server.durableOpens.admits(open.conn.remoteAddress)) return null;
   const lease = level === SMB2_OPLOCK_LEVEL_LEASE && (open.holder?.state ?? 0) & SMB2_LEASE_HANDLE_CACHING;
   if (level !== SMB2_OPLOCK_LEVEL_BATCH && !lease) return null;
   open.durable = {
@@ -122,7 +121,8 @@ export function grantDurable(
     allocation,
     scavenger: null,
   };
-  server.durableOpens.set(open.persistentId, open);
+  // Counted against the address that made it, wherever it reconnects from.
+  server.durableOpens.set(open.persistentId, open, open.conn.remoteAddress);
   if (!d.v2) return { name: DHNQ, data: Buffer.alloc(8) };
   // Flags 0: never SMB2_DHANDLE_FLAG_PERSISTENT (no share is continuously available).
   return { name: DH2Q, data: new SmbWriter(8).u32(d.timeoutMs).u32(0).finish() };
@@ -138,7 +138,7 @@ export const RESILIENCY_MAX_TIMEOUT_MS = DURABLE_V2_MAX_TIMEOUT_MS;
  * Its LOCKs are then checked for replays (lock-sequence.ts), and it outlives its connection as a
  * durable open does — the same DurableState and scavenger, reconnected by DHnC, which
  * §3.3.5.9.7 accepts for a resilient open — whatever its oplock. `allocation` is what a
- * reconnect answers. False when the server-wide table of durable opens is full.
+ * reconnect answers. False past the client address's share of the durable opens (state.ts).
  */
 export function grantResiliency(
   server: SmbServerState,
@@ -150,9 +150,9 @@ export function grantResiliency(
   if (open.durable) {
     open.durable.timeoutMs = ms;
   } else {
-    if (server.durableOpens.size >= MAX_DURABLE_OPENS) return false;
+    if (!server.durableOpens.admits(open.conn.remoteAddress)) return false;
     open.durable = { timeoutMs: ms, createGuid: null, allocation, scavenger: null };
-    server.durableOpens.set(open.persistentId, open);
+    server.durableOpens.set(open.persistentId, open, open.conn.remoteAddress);
   }
   open.resilient = true;
   return true;

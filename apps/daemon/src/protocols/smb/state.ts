@@ -3,6 +3,7 @@
  * `SmbConnection`; what several connections share (share modes, delete-pending files, session
  * ids) lives on `SmbServerState`.
  */
+import { FairMap } from "../../domain/fair-map.ts";
 import type { Principal } from "../../domain/identity.ts";
 import type { ShareInfo } from "../../domain/share.ts";
 import type { ShareAccess } from "../../domain/share-access.ts";
@@ -222,6 +223,14 @@ export interface FileState {
   writeTime: Timespec | null;
 }
 
+/**
+ * Durable opens and CREATE replay entries server-wide; past them an open is made without.
+ * Shared fairly by client address (domain/fair-map.ts): one host gets at most half, so a client
+ * opening durably in a loop cannot use up every other client's durability.
+ */
+export const MAX_DURABLE_OPENS = 16384;
+export const MAX_REPLAY_ENTRIES = 16384;
+
 export class SmbServerState {
   private nextSession = 1n;
   private nextOpen = 1n;
@@ -229,9 +238,9 @@ export class SmbServerState {
    * Durable opens, connected or not, by persistent FileId (§3.3.1.1 GlobalOpenTable for the
    * durable ones): DHnC/DH2C look here, and a disconnected one waits here for its scavenger.
    */
-  readonly durableOpens = new Map<bigint, Open>();
+  readonly durableOpens = new FairMap<bigint, Open>(MAX_DURABLE_OPENS);
   /** DH2Q opens by ClientGuid + CreateGuid (hex), for CREATE replays (§3.3.5.9.10). */
-  readonly replayCache = new Map<string, ReplayEntry>();
+  readonly replayCache = new FairMap<string, ReplayEntry>(MAX_REPLAY_ENTRIES);
   readonly files = new Map<string, FileState>();
   /** Leases by ClientGuid + LeaseKey (hex), server-wide (§3.3.1.4 LeaseTable). */
   readonly leases = new Map<string, CacheHolder>();

@@ -189,9 +189,9 @@ export const open = defineOp<OpenArgs>({
     await checkOpenable(c, o, access);
     const ownerHex = a.owner.toString("hex");
     // The share reservation SMB share modes see (SHARE_DENIED on conflict), before the stateid.
-    state.stateids.checkRoom(clientId, ownerHex, Buffer.from(o.handle));
+    state.stateids.checkRoom(clientId, ownerHex, Buffer.from(o.handle), client.address);
     c.env.locking.reserveOpen(c.file(false, o.handle), clientId, ownerHex, { access, deny: a.deny }, reclaim);
-    const st = state.stateids.open(clientId, ownerHex, Buffer.from(o.handle), access, a.deny);
+    const st = state.stateids.open(clientId, ownerHex, Buffer.from(o.handle), access, a.deny, client.address);
     try {
       c.env.locking.holdOpen(c.file(false, o.handle), st);
     } catch (e) {

@@ -103,16 +103,20 @@ export class Nfs4State {
   }
 
   /**
-   * Room for a new record from `address` under NFS4_CLIENTS_PER_ADDRESS_MAX and NFS4_CLIENTS_MAX:
-   * past a cap the record least worth keeping goes (the same address's first), as an idle
-   * connection makes room for a new one (transport/guard.ts): an unconfirmed one, else the
-   * longest-silent confirmed one without opens (its client recovers with a new EXCHANGE_ID or
-   * SETCLIENTID, RFC 8881 §2.10.13). Only when every record holds opens is the newcomer refused.
+   * Room for a new record from `address` under NFS4_CLIENTS_PER_ADDRESS_MAX and a fair share of
+   * NFS4_CLIENTS_MAX (domain/fair-map.ts: an address's own records count twice against the total,
+   * so a few addresses cannot hold every record): past a cap the record least worth keeping goes
+   * (the same address's first), as an idle connection makes room for a new one
+   * (transport/guard.ts): an unconfirmed one, else the longest-silent confirmed one without opens
+   * (its client recovers with a new EXCHANGE_ID or SETCLIENTID, RFC 8881 §2.10.13). Only when
+   * every candidate holds opens is the newcomer refused.
    */
   private makeRoom(address: string): void {
     const all = [...this.clients.all()];
     const mine = all.filter((c) => c.address === address);
     if (mine.length >= NFS4_CLIENTS_PER_ADDRESS_MAX) this.evictOne(mine, "from this address");
+    else if (mine.length > 0 && this.clients.size + mine.length >= NFS4_CLIENTS_MAX)
+      this.evictOne(mine, "from this address");
     if (this.clients.size >= NFS4_CLIENTS_MAX) this.evictOne(all, "");
   }
 

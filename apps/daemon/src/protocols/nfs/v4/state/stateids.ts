@@ -5,6 +5,8 @@
  * restart is told apart (NFS4ERR_STALE_STATEID for v4.0, BAD_STATEID for v4.1). Lock stateids
  * and share-mode enforcement are built on this table by the locking module.
  */
+
+import { FairMap } from "../../../../domain/fair-map.ts";
 import {
   NFS4_OPENS_MAX,
   NFS4_OPENS_PER_CLIENT_MAX,
@@ -46,7 +48,8 @@ export function isCurrentStateid(s: Stateid4): boolean {
 }
 
 export class StateidTable {
-  private readonly opens = new Map<string, OpenState>();
+  /** By `other` (hex), shared fairly by client address (domain/fair-map.ts) up to NFS4_OPENS_MAX. */
+  private readonly opens = new FairMap<string, OpenState>(NFS4_OPENS_MAX);
   private readonly byOwnerFile = new Map<string, OpenState>();
   /** Open states by file handle (hex): share-mode checks look up one file, not every open. */
   private readonly byFile = new Map<string, Set<OpenState>>();
@@ -67,8 +70,18 @@ export class StateidTable {
     return b;
   }
 
-  /** OPEN: a new stateid, or the owner's stateid for this file with the access bits added. */
-  open(clientId: bigint, owner: string, handle: Buffer, access: number, deny: number): OpenState {
+  /**
+   * OPEN: a new stateid, or the owner's stateid for this file with the access bits added.
+   * `address`: the client's, whose opens together get a fair share of the total (checkRoom).
+   */
+  open(
+    clientId: bigint,
+    owner: string,
+    handle: Buffer,
+    access: number,
+    deny: number,
+    address = "",
+  ): OpenState {
     const key = `${clientId}:${owner}:${handle.toString("hex")}`;
     const had = this.byOwnerFile.get(key);
     if (had !== undefined) {
@@ -77,7 +90,7 @@ export class StateidTable {
       had.deny |= deny;
       return had;
     }
-    this.checkRoom(clientId, owner, handle);
+    this.checkRoom(clientId, owner, handle, address);
     this.perClient.set(clientId, (this.perClient.get(clientId) ?? 0) + 1);
     const s: OpenState = {
       other: this.newOther(),
@@ -90,7 +103,7 @@ export class StateidTable {
       confirmed: true,
       written: false,
     };
-    this.opens.set(s.other.toString("hex"), s);
+    this.opens.set(s.other.toString("hex"), s, address);
     this.byOwnerFile.set(key, s);
     const fileKey = handle.toString("hex");
     const onFile = this.byFile.get(fileKey) ?? new Set<OpenState>();
@@ -100,16 +113,15 @@ export class StateidTable {
   }
 
   /**
-   * RESOURCE when OPEN would need a new stateid past NFS4_OPENS_PER_CLIENT_MAX or NFS4_OPENS_MAX
-   * (called before the share reservation is taken, and by `open`). Each open-owner (up to 1 KiB)
-   * of each file is a record: a client naming new owners would add them while its lease runs.
+   * RESOURCE when OPEN would need a new stateid past NFS4_OPENS_PER_CLIENT_MAX, or past the fair
+   * share of NFS4_OPENS_MAX the clients of `address` may hold together (at most half, less as
+   * other addresses hold more: a few hosts with many clients cannot take every open). Called
+   * before the share reservation is taken, and by `open`. Each open-owner (up to 1 KiB) of each
+   * file is a record: a client naming new owners would add them while its lease runs.
    */
-  checkRoom(clientId: bigint, owner: string, handle: Buffer): void {
+  checkRoom(clientId: bigint, owner: string, handle: Buffer, address = ""): void {
     if (this.byOwnerFile.has(`${clientId}:${owner}:${handle.toString("hex")}`)) return;
-    if (
-      (this.perClient.get(clientId) ?? 0) >= NFS4_OPENS_PER_CLIENT_MAX ||
-      this.opens.size >= NFS4_OPENS_MAX
-    ) {
+    if ((this.perClient.get(clientId) ?? 0) >= NFS4_OPENS_PER_CLIENT_MAX || !this.opens.admits(address)) {
       throw new Nfs4Error(NFS4ERR_RESOURCE, "too many open stateids");
     }
   }
