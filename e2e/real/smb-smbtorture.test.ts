@@ -95,9 +95,8 @@ function knownKey(suite: string, name: string): string | null {
 }
 
 /**
- * smb2.notify tests run one by one: the others (tcon, dir, mask, tree, rmdir*, ...) wait forever
- * on a CANCEL this server does not match (smbtorture's client sends it with MessageId 0 and no
- * AsyncId) or on change kinds it does not report, and smbtorture has no per-test time limit.
+ * A few smb2.notify tests run here one by one; the whole suite runs in the battery
+ * (smb-smbtorture-battery.test.ts) since a CANCEL read before its request goes async is honoured.
  */
 const NOTIFY_TESTS = ["valid-req", "tdis1", "close", "logoff", "file"];
 

@@ -14,6 +14,7 @@ export const BATTERY_SUITES: string[] = [
   "smb2.session",
   "smb2.streams",
   "smb2.timestamps",
+  "smb2.notify",
   "smb2.credits",
   "smb2.sharemode",
   "smb2.ea",
@@ -42,7 +43,14 @@ const BINDING =
 const SETINFO_SECD =
   "after a re-authentication as anonymous the SET_INFO security on the earlier user's open is checked against the new identity (not the file's owner); Windows authorizes it by the open's WRITE_DAC";
 
+const RENAME_SHARING =
+  "a rename in the watched tree is refused SHARING_VIOLATION while the watched directory is open without FILE_SHARE_DELETE (the rule smb2.rename checks); the test expects it to succeed";
+
 export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
+  "smb2.notify.mask-change": RENAME_SHARING,
+  "smb2.notify.rec": RENAME_SHARING,
+  "smb2.notify.tree":
+    "a CREATE of the test's directory tree answers OBJECT_NAME_INVALID (notify.c:2002); not yet investigated",
   "smb2.acls.ACCESSBASED":
     "needs a share 'hideunread' (access-based enumeration) that only Samba's selftest configures",
   "smb2.charset.Testing partial surrogate":

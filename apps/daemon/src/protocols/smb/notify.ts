@@ -8,7 +8,7 @@
  * or whose attributes were set are FILE_ACTION_MODIFIED (notify-modified.ts).
  */
 import type { DirChangeEvent, DirChangeListener } from "../../files/changes.ts";
-import type { NotifyState, Open, SmbServerState } from "./state.ts";
+import type { NotifyOutcome, NotifyState, Open, SmbServerState } from "./state.ts";
 import { SmbWriter } from "./wire.ts";
 
 /** Changes queued per watching open before the next reply says "enumerate again" (ENUM_DIR). */
@@ -116,6 +116,14 @@ export function unwatch(server: SmbServerState, open: Open): void {
     server.watchIndex.delete(key);
   }
   for (const w of n.waiters.splice(0)) w("cleanup");
+}
+
+/**
+ * A watched directory became delete-pending while still open: its pending requests end with
+ * STATUS_DELETE_PENDING, as Samba and Windows answer (smbtorture smb2.notify.rmdir*).
+ */
+export function endWatches(opens: Iterable<Open>, outcome: NotifyOutcome): void {
+  for (const o of opens) for (const w of o.notify?.waiters.splice(0) ?? []) w(outcome);
 }
 
 /**

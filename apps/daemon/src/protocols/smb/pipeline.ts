@@ -85,9 +85,27 @@ function onTree(spec: CommandSpec, req: SmbRequest): CommandSpec {
   return (req.tree?.ipc && IPC_COMMANDS[req.header.Command]) || spec;
 }
 
+/**
+ * Aborts a pending request's signal on the next microtask: a CANCEL can be read while the request
+ * is inside goAsync (releasing its frame slot lets the next frame in), before its handler has
+ * attached the abort listener goAsync's caller attaches right after it returns.
+ */
+function abortSoon(controller: AbortController): void {
+  queueMicrotask(() => controller.abort(new SmbError(STATUS_CANCELLED)));
+}
+
+/** CANCELs remembered for requests not yet async (RequestPipeline.cancelledEarly). */
+export const MAX_EARLY_CANCELS = 64;
+
 export class RequestPipeline {
   private nextAsync = 1n;
   private readonly pending = new Map<bigint, Pending>();
+  /**
+   * MessageIds a CANCEL named while their request was still running and not yet async: that
+   * request is cancelled as soon as it goes async (Samba's client cancels a CHANGE_NOTIFY right
+   * after sending it, smbtorture smb2.notify.tcon). Bounded: MessageIds are never reused.
+   */
+  private readonly cancelledEarly = new Set<bigint>();
   private readonly creditWindow = new CreditWindow();
 
   constructor(
@@ -320,6 +338,8 @@ export class RequestPipeline {
       Signature: Buffer.alloc(16),
     });
     req.asyncId = asyncId;
+    // The handler attaches its abort listener right after this returns.
+    if (this.cancelledEarly.delete(h.MessageId)) abortSoon(controller);
     if (req.frameSlot) this.conn.releaseFrame(req.frameSlot);
     // The last command of a compound: the replies before it go out now, chained ahead of the
     // interim response (§3.3.4.2), and its final reply later on its own.
@@ -335,9 +355,16 @@ export class RequestPipeline {
    */
   private cancel(h: Smb2Header, msg: Buffer): void {
     const asyncId = msg.readBigUInt64LE(32);
+    let found = false;
     for (const [id, p] of this.pending) {
       const hit = id === asyncId || (!(h.Flags & SMB2_FLAGS_ASYNC_COMMAND) && p.messageId === h.MessageId);
-      if (hit) p.controller.abort(new SmbError(STATUS_CANCELLED));
+      if (hit) abortSoon(p.controller);
+      found ||= hit;
     }
+    if (found || h.Flags & SMB2_FLAGS_ASYNC_COMMAND) return;
+    if (this.cancelledEarly.size >= MAX_EARLY_CANCELS) {
+      this.cancelledEarly.delete(this.cancelledEarly.values().next().value!);
+    }
+    this.cancelledEarly.add(h.MessageId);
   }
 }

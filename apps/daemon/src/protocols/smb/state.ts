@@ -359,7 +359,7 @@ export interface Breaking {
 }
 
 /** CHANGE_NOTIFY state of a directory open (notify.ts). */
-export type NotifyOutcome = "changes" | "cleanup";
+export type NotifyOutcome = "changes" | "cleanup" | "delete-pending";
 
 export interface NotifyState {
   filter: number;

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import * as S from "../ntstatus.ts";
 import {
+  cancelFrame,
   changeNotifyBody,
   closeBody,
   notifyEntries,
@@ -81,6 +82,13 @@ describe("CHANGE_NOTIFY", () => {
     const f = await open(a, "plain.txt", { disposition: C.FILE_OPEN_IF });
     const bad = await a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(f, FILE_NAME));
     expect(bad.status).toBe(S.STATUS_INVALID_PARAMETER);
+    const attrsOnly = await open(a, "plain-dir", {
+      options: C.FILE_DIRECTORY_FILE,
+      access: C.FILE_READ_ATTRIBUTES,
+      disposition: C.FILE_OPEN_IF,
+    });
+    const denied = await a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(attrsOnly, FILE_NAME));
+    expect(denied.status).toBe(S.STATUS_ACCESS_DENIED);
   });
 
   it("answers NOTIFY_ENUM_DIR when the changes do not fit the output buffer, the first request's too (as Samba)", async () => {
@@ -118,5 +126,30 @@ describe("CHANGE_NOTIFY", () => {
     await fx.h.ctx.files.setattr(nfsFile, { attrs: { mode: 0o600 } });
     expect(notifyEntries(await pending)).toEqual([[MODIFIED, "nfs.txt"]]);
     await b.send(C.SMB2_CLOSE, closeBody(f));
+  });
+
+  it("is cancelled by a CANCEL sent right behind it by MessageId, before its interim response (smb2.notify.tcon)", async () => {
+    const a = await login();
+    const d = await openDir(a, "cancelled");
+    for (let i = 0; i < 3; i++) {
+      const id = a.nextMessageId;
+      const pending = a.corked(() => {
+        const p = a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(d, FILE_NAME));
+        a.raw(cancelFrame(0n, id));
+        return p;
+      });
+      expect((await pending).status).toBe(S.STATUS_CANCELLED);
+    }
+  });
+
+  it("ends a wait with DELETE_PENDING when another open's close leaves the directory delete-pending", async () => {
+    const [a, b] = [await login(), await login()];
+    const d = await openDir(a, "doomed");
+    const pending = a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(d, FILE_NAME));
+    const del = await open(b, "doomed", { options: C.FILE_DIRECTORY_FILE, access: C.DELETE });
+    const disposition = setInfoBody(del, C.SMB2_0_INFO_FILE, C.FileDispositionInformation, Buffer.from([1]));
+    expect((await b.send(C.SMB2_SET_INFO, disposition)).status).toBe(0);
+    await b.send(C.SMB2_CLOSE, closeBody(del));
+    expect((await pending).status).toBe(S.STATUS_DELETE_PENDING);
   });
 });

@@ -3,13 +3,17 @@
  * a name is added to, removed from or renamed in the directory or a file in it is modified
  * (notify-modified.ts), then returns the changes as
  * FILE_NOTIFY_INFORMATION entries; STATUS_NOTIFY_ENUM_DIR when they do not fit or were dropped,
- * STATUS_NOTIFY_CLEANUP when the directory handle is closed while waiting.
+ * STATUS_NOTIFY_CLEANUP when the directory handle is closed while waiting, STATUS_DELETE_PENDING
+ * when another open's close leaves the directory delete-pending.
  */
 
+import { FILE_LIST_DIRECTORY } from "../constants.ts";
 import { drain, MAX_NOTIFY_WAITERS, watch } from "../notify.ts";
 import { followModified } from "../notify-modified.ts";
 import {
+  STATUS_ACCESS_DENIED,
   STATUS_CANCELLED,
+  STATUS_DELETE_PENDING,
   STATUS_INVALID_PARAMETER,
   STATUS_NOTIFY_CLEANUP,
   STATUS_NOTIFY_ENUM_DIR,
@@ -61,6 +65,8 @@ export async function changeNotify(req: SmbRequest): Promise<Reply> {
   const open = req.open(readFileId(r));
   const filter = r.u32();
   if (!open.isDir || filter === 0) throw new SmbError(STATUS_INVALID_PARAMETER, "not a directory watch");
+  // [MS-SMB2] §3.3.5.19: a watch needs FILE_LIST_DIRECTORY on the directory open.
+  if (!(open.grantedAccess & FILE_LIST_DIRECTORY)) throw new SmbError(STATUS_ACCESS_DENIED);
   if (maxBytes > req.server.config.maxTransactBytes) throw new SmbError(STATUS_INVALID_PARAMETER, "length");
   const n = watch(req.server, open, filter, (flags & SMB2_WATCH_TREE) !== 0, maxBytes);
   followModified(req.server);
@@ -68,6 +74,7 @@ export async function changeNotify(req: SmbRequest): Promise<Reply> {
   if (n.waiters.length >= MAX_NOTIFY_WAITERS) throw new SmbError(STATUS_INVALID_PARAMETER, "too many waits");
   const outcome = await wait(n, req.goAsync());
   if (outcome === "cleanup") return response(STATUS_NOTIFY_CLEANUP, null);
+  if (outcome === "delete-pending") return response(STATUS_DELETE_PENDING, null);
   return changes(n, maxBytes);
 }
 

@@ -5,7 +5,7 @@
  */
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
 import { SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB } from "../constants.ts";
-import { unwatch } from "../notify.ts";
+import { endWatches, unwatch } from "../notify.ts";
 import { detachHolder } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
 import { fileCall, type Open, type SmbConnectionPort, type SmbServerState, treeCall } from "../state.ts";
@@ -40,6 +40,7 @@ export async function releaseOpen(server: SmbServerState, open: Open): Promise<v
   if (file) {
     file.opens.delete(open);
     if (open.deleteOnClose) file.deletePending = true;
+    if (file.deletePending && open.isDir) endWatches(file.opens, "delete-pending");
   }
   const unlink = () => {
     if (!file || file.opens.size > 0) return null;

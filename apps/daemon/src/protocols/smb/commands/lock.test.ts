@@ -88,6 +88,15 @@ describe("LOCK", () => {
     const interim = a.interim.at(-1)!;
     a.raw(cancelFrame(interim.header.AsyncId));
     expect((await blocked).status).toBe(S.STATUS_CANCELLED);
+
+    // A CANCEL by MessageId read while the LOCK still runs its first try, before it goes async.
+    const id = a.nextMessageId;
+    const early = a.corked(() => {
+      const p = a.send(C.SMB2_LOCK, lockBody(fa, [{ offset: 500n, length: 10n, flags: X }]));
+      a.raw(cancelFrame(0n, id));
+      return p;
+    });
+    expect((await early).status).toBe(S.STATUS_CANCELLED);
   });
 
   /** LOCK of one element on `c`'s open `f`: its status. */

@@ -257,14 +257,19 @@ export function notifyEntries(r: SmbResponse): [number, string][] {
   return out;
 }
 
-/** CANCEL (§2.2.30) in the async form, addressed by AsyncId, framed; it carries no credit charge. */
-export function cancelFrame(asyncId: bigint): Buffer {
+/**
+ * CANCEL (§2.2.30), framed; it carries no credit charge. In the async form addressed by AsyncId,
+ * or (`asyncId` 0) in the sync form addressed by MessageId, as Samba's client sends it for a
+ * request whose interim response it has not seen yet.
+ */
+export function cancelFrame(asyncId: bigint, messageId = 0n): Buffer {
   const hdr = Buffer.alloc(64);
   hdr.writeUInt32LE(0x424d53fe, 0);
   hdr.writeUInt16LE(64, 4);
   hdr.writeUInt16LE(C.SMB2_CANCEL, 12);
-  hdr.writeUInt32LE(C.SMB2_FLAGS_ASYNC_COMMAND, 16);
-  hdr.writeBigUInt64LE(asyncId, 32);
+  hdr.writeUInt32LE(asyncId === 0n ? 0 : C.SMB2_FLAGS_ASYNC_COMMAND, 16);
+  if (asyncId === 0n) hdr.writeBigUInt64LE(messageId, 24);
+  else hdr.writeBigUInt64LE(asyncId, 32);
   const msg = Buffer.concat([hdr, Buffer.from([4, 0, 0, 0])]);
   const t = Buffer.alloc(4);
   t.writeUInt32BE(msg.length);

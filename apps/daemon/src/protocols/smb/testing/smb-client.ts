@@ -63,6 +63,11 @@ export class SmbTestClient {
   private readonly decoder = new FrameDecoder();
   private waiters = new Map<bigint, (r: SmbResponse) => void>();
   private nextId = 0n;
+
+  /** The MessageId the next request gets (a CANCEL addressed by MessageId names it). */
+  get nextMessageId(): bigint {
+    return this.nextId;
+  }
   dialect = 0;
   sessionId = 0n;
   treeId = 0;
@@ -193,6 +198,16 @@ export class SmbTestClient {
       this.breakWaiter = null;
     }
     return this.breaks.shift()!;
+  }
+
+  /** Runs `fn` with the socket corked: what it sends leaves in one TCP write (the server reads it at once). */
+  corked<T>(fn: () => T): T {
+    this.socket.cork();
+    try {
+      return fn();
+    } finally {
+      process.nextTick(() => this.socket.uncork());
+    }
   }
 
   /** Writes raw bytes (framing tests, garbage). */
