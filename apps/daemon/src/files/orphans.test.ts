@@ -10,8 +10,11 @@ import path from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FsError } from "../domain/errors.ts";
+import type { MetadataStore } from "../metadata/metadata-store.ts";
 import { DefaultMetadataService } from "../metadata/service.ts";
 import { MemoryMetadataStore } from "../metadata/stores/memory.ts";
+import { PostgresMetadataStore } from "../metadata/stores/postgres.ts";
+import { freshSchemaUrl } from "../metadata/testing/postgres-fixture.ts";
 import { payloadPrefix } from "../payload/block-store/keys.ts";
 import { MemoryBlockStore } from "../payload/block-store/memory.ts";
 import { DefaultPayloadService } from "../payload/service.ts";
@@ -28,7 +31,7 @@ const DATA = Buffer.alloc(100_000, 7);
 
 /** What outlives a process. */
 interface Disk {
-  meta: MemoryMetadataStore;
+  meta: MetadataStore;
   blocks: FaultyBlockStore;
   wal: string;
 }
@@ -217,6 +220,16 @@ describe("removing a file", () => {
     await p.files.reaped();
     expect(gated.log.filter((l) => l.startsWith("delete"))).toHaveLength(n);
     expect(await orphansOnDisk()).toEqual([]);
+  });
+});
+
+/** The metadata stores a crash is tried on (PostgreSQL: a share with local blocks, one daemon). */
+describe.each(["memory", "postgres"])("a crash while removing a file, on the %s store", (kind) => {
+  beforeEach(async () => {
+    if (kind === "postgres") disk.meta = await PostgresMetadataStore.open(await freshSchemaUrl());
+  });
+  afterEach(async () => {
+    if (kind === "postgres") await disk.meta.close();
   });
 
   it("a crash after the last link went, before the payload delete: the next start deletes both", async () => {

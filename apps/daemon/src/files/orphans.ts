@@ -22,7 +22,7 @@ export const REAP_BATCH_MAX = 256;
 
 type Deps = {
   metadata: Pick<MetadataService, "reap" | "orphans">;
-  payload: Pick<PayloadService, "delete" | "commit">;
+  payload: Pick<PayloadService, "delete" | "commit" | "validates">;
 };
 
 /**
@@ -119,9 +119,12 @@ export class Orphans {
 
 /**
  * At start, after the share is registered with both services: reaps the orphans a crash (or a
- * stop with files open) left, payload first. Returns how many there were.
+ * stop with files open) left, payload first, on every metadata store. Returns how many there
+ * were. Not in scale-out shared mode (PostgreSQL with S3, payload `validates`): other daemons
+ * serve the store, and a file one of them holds open after its last unlink looks the same.
  */
 export async function sweepOrphans(d: Deps, share: string): Promise<number> {
+  if (d.payload.validates?.(share) === true) return 0;
   const orphans = await d.metadata.orphans(share);
   for (const orphan of orphans) await reapOne(d, share, orphan);
   return orphans.length;

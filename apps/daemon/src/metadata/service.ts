@@ -288,8 +288,7 @@ export class DefaultMetadataService implements MetadataService {
   async orphans(shareName: string): Promise<Orphan[]> {
     const state = this.core.shares.get(shareName);
     if (state === undefined) throw new FsError("ENOENT", `share ${shareName}`);
-    // Open references die with the process; PostgreSQL may be shared with daemons that hold some.
-    if (state.store.type === "postgres") return [];
+    // Open references die with the process: the caller knows no other daemon serves the store.
     const out: Orphan[] = [];
     for (const id of await state.store.orphans(state.root, ORPHAN_SWEEP_MAX)) {
       const rec = await state.store.getInode(id);

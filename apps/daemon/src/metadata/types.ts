@@ -328,7 +328,9 @@ export interface MetadataService {
   reap(handle: Buffer): Promise<void>;
   /**
    * Orphans left by a crash between the payload delete and `reap` (or while files were open),
-   * at most ORPHAN_SWEEP_MAX: none on PostgreSQL, where other daemons may hold them open.
+   * at most ORPHAN_SWEEP_MAX, not open in this process. Only for a store no other daemon serves:
+   * open references live in memory, so another daemon's open file would look like an orphan here
+   * (the file service skips scale-out shared shares, files/orphans.ts).
    */
   orphans(shareName: string): Promise<Orphan[]>;
 
