@@ -81,7 +81,7 @@ describe("file service change gates and directory listeners", () => {
     ]);
   });
 
-  it("tells modified listeners what a write or a SETATTR changed, after the change", async () => {
+  it("tells modified listeners what a write, a SETATTR or an EA change changed, after the change", async () => {
     const file = await files.create(root(), "m", { mode: 0o644 }, { mode: "unchecked" });
     const f = files.resolve(ALICE, file.handle);
     const seen: [string, bigint, number][] = [];
@@ -91,6 +91,7 @@ describe("file service change gates and directory listeners", () => {
     await files.setattr(f, { attrs: { size: 1 } });
     await files.setattr(f, { attrs: { mode: 0o600, atime: "now", dosAttributes: 2 } });
     await expect(files.setattr(f, { attrs: { size: -1 } })).rejects.toThrow();
+    await files.setEas(f, [{ name: "user.note", value: Buffer.from("v") }]);
     remove();
     await files.write(f, { offset: 0n, data: Buffer.from("y"), stability: "unstable" });
     const id = file.attr.fileid;
@@ -99,6 +100,7 @@ describe("file service change gates and directory listeners", () => {
       ["/export", id, MODIFIED.writeTime],
       ["/export", id, MODIFIED.size | MODIFIED.writeTime],
       ["/export", id, MODIFIED.security | MODIFIED.accessTime | MODIFIED.attributes],
+      ["/export", id, MODIFIED.eas],
     ]);
   });
 });

@@ -5,10 +5,12 @@
  */
 import { FsError } from "../domain/errors.ts";
 import type { MetadataService, NamedAttr } from "../metadata/types.ts";
+import { type FileChanges, MODIFIED } from "./changes.ts";
 import type { FileCall } from "./types.ts";
 
 interface EaDeps {
   metadata: MetadataService;
+  changes: FileChanges;
 }
 
 /** The file's EAs in name order. */
@@ -37,5 +39,9 @@ export async function setEas(d: EaDeps, f: FileCall, list: readonly NamedAttr[])
       if (!(err instanceof FsError && err.code === "ENOENT")) throw err;
     }
     held.delete(key);
+  }
+  if (list.length > 0 && d.changes.watchesModified) {
+    const { fileid } = await d.metadata.getattr(f.handle);
+    d.changes.modified({ share: f.share.name, handle: f.handle, fileid, changed: MODIFIED.eas });
   }
 }
