@@ -21,8 +21,11 @@ export class PayloadState {
    * is known empty (no download). Cleared when an entry is forgotten (it may have been stored).
    */
   fresh = false;
-  /** An upload of this payload has started since this state began: the store may hold its blocks. */
-  uploaded = false;
+  /**
+   * Blocks whose upload started since this state began. Of a `fresh` payload these are all the
+   * store may hold: GC deletes them by key, with no list of the store.
+   */
+  readonly putBlocks = new Set<number>();
   /** Failed store calls of this payload's uploads, and puts that succeeded (storeNow counts them). */
   putFailures = 0;
   putsDone = 0;
@@ -47,21 +50,13 @@ export class PayloadState {
     );
   }
 
-  /**
-   * The block store holds nothing of this payload: it was new when this state began (`fresh`) and
-   * none of its blocks has been put since. GC then has nothing to list or delete.
-   */
-  get neverStored(): boolean {
-    return this.fresh && !this.uploaded;
-  }
-
   get gcPending(): boolean {
     return this.gcBoundary !== null || this.gcRunning !== null;
   }
 
-  uploadStarted(): void {
+  uploadStarted(index: number): void {
     this.uploadsInFlight++;
-    this.uploaded = true;
+    this.putBlocks.add(index);
   }
 
   uploadSettled(): void {

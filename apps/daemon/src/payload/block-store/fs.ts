@@ -137,15 +137,12 @@ export class FsBlockStore implements BlockStore {
     for (let attempt = 1; ; attempt++) {
       let fh: fsp.FileHandle;
       try {
-        if (!this.knownDirs.has(dir)) {
-          await fsp.mkdir(dir, { recursive: true });
-          if (this.knownDirs.size >= KNOWN_DIRS_MAX) this.knownDirs.clear();
-          this.knownDirs.add(dir);
-        }
+        if (!this.knownDirs.has(dir)) await this.makeDir(dir);
         fh = await fsp.open(tmp, "w", 0o600);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= PUT_MKDIR_ATTEMPTS_MAX) throw e;
         this.knownDirs.delete(dir);
+        this.knownDirs.delete(path.dirname(dir));
         continue;
       }
       try {
@@ -156,6 +153,25 @@ export class FsBlockStore implements BlockStore {
       }
       return;
     }
+  }
+
+  /**
+   * mkdir of `dir` and of the parents not known to exist, top down: a new payload's first put costs
+   * two mkdirs (payload, chunk), where a recursive mkdir tries the chunk first, fails, and retries.
+   */
+  private async makeDir(dir: string): Promise<void> {
+    const parent = path.dirname(dir);
+    if (parent !== this.root && !this.knownDirs.has(parent)) await this.makeDir(parent);
+    try {
+      await fsp.mkdir(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === "ENOENT")
+        await fsp.mkdir(dir, { recursive: true }); // the root is gone, or a parent was pruned
+      else if (code !== "EEXIST") throw e;
+    }
+    if (this.knownDirs.size >= KNOWN_DIRS_MAX) this.knownDirs.clear();
+    this.knownDirs.add(dir);
   }
 
   private canDefer(opts: BlockWriteOptions | undefined): boolean {

@@ -4,7 +4,7 @@
  * share closes. Uploads of the payload wait for its GC (scheduleUpload/uploadBlock check
  * gcPending), so GC never deletes a block newer than the truncate; GC's end reschedules them.
  */
-import { parseBlockIndex, payloadPrefix } from "../block-store/keys.ts";
+import { blockKey, parseBlockIndex, payloadPrefix } from "../block-store/keys.ts";
 import type { PayloadEngine } from "../engine.ts";
 import type { PayloadState } from "../payload-state.ts";
 import { DEFER_SYNC } from "./uploads.ts";
@@ -67,14 +67,18 @@ async function runGc(engine: PayloadEngine, p: PayloadState): Promise<void> {
 }
 
 async function deleteFrom(engine: PayloadEngine, p: PayloadState, boundary: number): Promise<void> {
-  // A new file removed or truncated before any upload (a small file that lived in the cache): no
-  // list of the store, which on an fs store is a readdir per directory level.
-  if (p.neverStored) return;
-  const payloadId = p.id;
   const doomed: string[] = [];
-  for await (const key of engine.store.list(payloadPrefix(payloadId))) {
-    if (parseBlockIndex(key) >= boundary && key.startsWith(payloadPrefix(payloadId))) doomed.push(key);
+  if (p.fresh) {
+    // New in this run: the store holds at most the blocks put since (none: a small file removed
+    // before its upload). Deleted by key: no list, which on an fs store is a readdir per level.
+    for (const index of p.putBlocks) if (index >= boundary) doomed.push(blockKey(p.id, index));
+  } else {
+    const prefix = payloadPrefix(p.id);
+    for await (const key of engine.store.list(prefix)) {
+      if (parseBlockIndex(key) >= boundary && key.startsWith(prefix)) doomed.push(key);
+    }
   }
   // Durable by the flush before the WAL reclaim that drops the truncate/delete record (uploads.ts).
   for (const key of doomed) await engine.store.delete(key, DEFER_SYNC);
+  if (p.fresh) for (const index of [...p.putBlocks]) if (index >= boundary) p.putBlocks.delete(index);
 }

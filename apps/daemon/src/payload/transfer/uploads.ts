@@ -28,7 +28,7 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
   const failed = (err: unknown) => p.putFailed(err);
   e.freeze();
   engine.cache.recount(e);
-  p.uploadStarted();
+  p.uploadStarted(e.index);
   try {
     while (!e.dropped && !e.hasBase && !e.covers(0, BLOCK_SIZE_BYTES, true)) {
       await engine.transfer.retrying(() => engine.loadBase(e), Number.POSITIVE_INFINITY, cancelled, failed);
@@ -63,6 +63,9 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
     else e.finishUpload(data ?? parts!);
     e.uploading = false;
   } catch (err) {
+    // Retried failures were counted as they happened; this one (ENOENT, EINVAL: not retried) ends
+    // the upload, and the next COMMIT's storeNow would otherwise reschedule it without end.
+    if (!engine.closed) p.putFailed(err);
     if (e.dropped) {
       e.slices = [];
       e.uploading = false;
