@@ -1,7 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import * as C from "./constants.ts";
-import { closeBody, createBody, createContext, fileIdOf, queryInfoBody } from "./testing/bodies.ts";
+import {
+  closeBody,
+  createBody,
+  createContext,
+  fileIdOf,
+  oplockAckBody,
+  queryInfoBody,
+} from "./testing/bodies.ts";
 import { useSmbHarness } from "./testing/fixture.ts";
 import { SmbWriter } from "./wire.ts";
 
@@ -27,7 +34,12 @@ describe("CREATE replay of a DH2Q open (MS-SMB2 3.3.5.9.10)", () => {
     expect((await a.send(C.SMB2_CREATE, body)).status).toBe(0xc000022a); // STATUS_DUPLICATE_OBJECTID
     // A request on the open shows the response arrived: a replay from now on is a new CREATE.
     expect((await a.send(C.SMB2_QUERY_INFO, queryInfoBody(f, 1, 14))).status).toBe(0);
-    const fresh = await a.send(C.SMB2_CREATE, body, { flags: REPLAY });
+    // The new open of the same file breaks the first one's batch oplock: acknowledged at once
+    // (left alone, the CREATE would wait out the break timeout).
+    const pending = a.send(C.SMB2_CREATE, body, { flags: REPLAY });
+    const brk = await a.nextBreak();
+    expect((await a.send(C.SMB2_OPLOCK_BREAK, oplockAckBody(f, brk.body[2]!))).status).toBe(0);
+    const fresh = await pending;
     expect(fresh.status).toBe(0);
     expect(fileIdOf(fresh)).not.toEqual(f);
     for (const x of [f, fileIdOf(fresh)]) expect((await a.send(C.SMB2_CLOSE, closeBody(x))).status).toBe(0);
