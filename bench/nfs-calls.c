@@ -1,7 +1,7 @@
 /*
  * Per-call latency of a synchronous libnfs client (used by bench/nfs-calls.ts):
  *
- *   nfs-calls URL MODE N        MODE = stat | fstat | read | write | seqwrite | create | small
+ *   nfs-calls URL MODE N        MODE = stat | fstat | read | write | seqwrite | create | small | readdir
  *
  *   stat    nfs_stat64 of /calls.<pid>/a/f: a path walk (LOOKUP per component) + GETATTR
  *   fstat   nfs_fstat64 of an open handle: one GETATTR per call
@@ -11,6 +11,8 @@
  *   write   nfs_pwrite of 4 KiB into the open file (offsets cycle over 64 KiB): one WRITE per call
  *   seqwrite  nfs_pwrite of 1 MiB at offset i MiB (one WRITE per call), fsync (COMMIT) every 256
  *           calls and after the last: N MiB streamed into one file
+ *   readdir nfs_opendir + nfs_readdir to the end of a directory of 1,000 empty files (made first):
+ *           READDIRPLUS calls; us_per_op is per listed entry
  *
  * Prints one JSON line: {"mode":..,"n":..,"us_per_op":..}. One call in flight at a time, so the
  * number is the round trip a synchronous application sees.
@@ -57,8 +59,25 @@ int main(int argc, char **argv) {
   memset(big, 'w', sizeof big);
   if (strcmp(mode, "read") == 0 && nfs_pwrite(nfs, fh, 0, sizeof data, data) != (int)sizeof data)
     die(nfs, "pwrite");
+  enum { DIR_FILES = 1000 };
+  if (strcmp(mode, "readdir") == 0) {
+    for (int i = 0; i < DIR_FILES; i++) {
+      char p[200];
+      struct nfsfh *f2;
+      snprintf(p, sizeof p, "%s/d%d", sub, i);
+      if (nfs_creat(nfs, p, 0644, &f2) != 0) die(nfs, "creat");
+      nfs_close(nfs, f2);
+    }
+  }
   double t0 = now();
-  for (int i = 0; i < n; i++) {
+  int listed = 0;
+  for (int i = 0; i < n && strcmp(mode, "readdir") == 0; i++) {
+    struct nfsdir *d;
+    if (nfs_opendir(nfs, sub, &d) != 0) die(nfs, "opendir");
+    while (nfs_readdir(nfs, d) != NULL) listed++;
+    nfs_closedir(nfs, d);
+  }
+  for (int i = 0; i < n && strcmp(mode, "readdir") != 0; i++) {
     struct nfs_stat_64 st;
     if (strcmp(mode, "stat") == 0) {
       if (nfs_stat64(nfs, path, &st) != 0) die(nfs, "stat");
@@ -84,6 +103,14 @@ int main(int argc, char **argv) {
     }
   }
   double dt = now() - t0;
+  if (strcmp(mode, "readdir") == 0) {
+    n = listed;
+    for (int i = 0; i < DIR_FILES; i++) {
+      char p[200];
+      snprintf(p, sizeof p, "%s/d%d", sub, i);
+      nfs_unlink(nfs, p);
+    }
+  }
   nfs_close(nfs, fh);
   nfs_unlink(nfs, path);
   nfs_rmdir(nfs, sub);

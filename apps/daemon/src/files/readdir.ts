@@ -22,7 +22,7 @@ export interface ReaddirPage {
 
 export async function readdir(d: DataDeps, dir: FileCall, r: ReaddirRequest): Promise<ReaddirPage> {
   const result = await readdirWithDots(d, dir, r);
-  return { dirAttr: await d.metadata.getattr(dir.handle), result };
+  return { dirAttr: result.dirAttr, result };
 }
 
 /** Cookies 1 and 2 are ours for "." and ".." (the service starts its entry cookies at 3). */
@@ -46,7 +46,7 @@ async function readdirWithDots(d: DataDeps, dir: FileCall, r: ReaddirRequest): P
   if (!fromStart) return result;
   const dots: DirEntry[] = [];
   if (r.cookie < DOT_COOKIE) {
-    const attr = await d.metadata.getattr(handle);
+    const attr = result.dirAttr;
     dots.push({ name: ".", fileid: attr.fileid, cookie: DOT_COOKIE, handle, attr });
   }
   const parent = await d.metadata.lookup(caller, handle, "..");

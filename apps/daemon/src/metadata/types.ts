@@ -120,6 +120,8 @@ export interface ReaddirResult {
   eof: boolean;
   /** Cookie verifier (RFC 1813 cookieverf3) for the directory's current generation. */
   verifier: Buffer;
+  /** The directory's attributes as the listing read them (NFS READDIR's dir_attributes, "."). */
+  dirAttr: FileAttr;
 }
 
 export interface FsStat {

@@ -39,7 +39,12 @@ export async function readdir(
     handle: core.handleOf(share, e.inode.id),
     attr: core.attr(share, e.inode),
   }));
-  return { entries, eof, verifier: verifierOf(dir.btime.sec, dir.btime.nsec) };
+  return {
+    entries,
+    eof,
+    verifier: verifierOf(dir.btime.sec, dir.btime.nsec),
+    dirAttr: core.attr(share, dir),
+  };
 }
 
 /**

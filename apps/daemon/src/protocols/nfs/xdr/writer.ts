@@ -120,8 +120,19 @@ export class XdrWriter {
     return this.fixedOpaque(data);
   }
 
+  /** A string as UTF-8 opaque, encoded straight into the scratch buffer (names in READDIR, LOOKUP). */
   string(s: string): this {
-    return this.opaque(Buffer.from(s, "utf8"));
+    const len = Buffer.byteLength(s, "utf8");
+    const pad = (4 - (len & 3)) & 3;
+    this.ensure(4 + len + pad);
+    this.put32(len, this.pos);
+    this.pos += 4;
+    this.pos += this.buf.write(s, this.pos, len, "utf8");
+    if (pad > 0) {
+      this.buf.fill(0, this.pos, this.pos + pad);
+      this.pos += pad;
+    }
+    return this;
   }
 
   /** Variable-length opaque whose bytes are sent by reference (no copy). */

@@ -46,6 +46,13 @@ describe("XDR writer golden bytes", () => {
       .string("ab")
       .fixedOpaque(Buffer.from([9]));
     expect(w.toBuffer()).toEqual(hex("00000005 0102030405000000 00000002 61620000 09000000"));
+    // Lengths count UTF-8 bytes, not characters; the scratch buffer grows for a long name.
+    const u = new XdrWriter(4);
+    u.string("é€").string("x".repeat(300));
+    const out = u.toBuffer();
+    expect(out.subarray(0, 12)).toEqual(hex("00000005 c3a9e282ac000000"));
+    expect(out.readUInt32BE(12)).toBe(300);
+    expect(out.length).toBe(12 + 4 + 300);
   });
 
   it("sends opaqueRef data by reference, not copied", () => {

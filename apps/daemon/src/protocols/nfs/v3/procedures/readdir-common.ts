@@ -85,12 +85,6 @@ const PLUS_EXTRA_FIXED_BYTES = 4 + 84 + 4 + 4;
 
 const pad4 = (n: number) => (n + 3) & ~3;
 
-export function entryBytes(e: DirEntry, plus: boolean): { dir: number; total: number } {
-  const nameBytes = Buffer.byteLength(e.name, "utf8");
-  const dir = ENTRY_FIXED_BYTES + pad4(nameBytes);
-  return { dir, total: plus ? dir + PLUS_EXTRA_FIXED_BYTES + pad4(e.handle.length) : dir };
-}
-
 /** Entries to fetch: enough to fill the budget with the smallest possible entries, plus one. */
 export function entriesToFetch(maxBytes: number, plus: boolean): number {
   const smallest = ENTRY_FIXED_BYTES + 4 + (plus ? PLUS_EXTRA_FIXED_BYTES + 8 : 0);
@@ -113,10 +107,12 @@ export function entriesThatFit(
   const max = Math.min(maxBytes, MAX_READDIR_REPLY_BYTES);
   let n = 0;
   for (const e of entries) {
-    const sz = entryBytes(e, plus);
-    if (total + sz.total > max || dir + sz.dir > dirBytes) break;
-    total += sz.total;
-    dir += sz.dir;
+    // Each entry's size on the wire: its dircount part (fileid, name, cookie) and its whole.
+    const dirPart = ENTRY_FIXED_BYTES + pad4(Buffer.byteLength(e.name, "utf8"));
+    const entry = plus ? dirPart + PLUS_EXTRA_FIXED_BYTES + pad4(e.handle.length) : dirPart;
+    if (total + entry > max || dir + dirPart > dirBytes) break;
+    total += entry;
+    dir += dirPart;
     n++;
   }
   if (n === 0 && entries.length > 0) throw new FsError("ETOOSMALL", `count ${maxBytes} too small`);
