@@ -56,6 +56,15 @@ describe("LastWriteTime after a write (delayed update, [MS-FSA] §2.1.5.14.2 use
     expect(await storedWriteTime("d.txt")).toBe(closeTime);
   });
 
+  it("a close before the update is due keeps the last write's time (no extra metadata change)", async () => {
+    const f = await open(c, "quick.txt", { disposition: C.FILE_CREATE });
+    await write(f);
+    const written = await storedWriteTime("quick.txt");
+    const closed = await c.send(C.SMB2_CLOSE, closeBody(f, C.SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB));
+    expect(closed.body.readBigUInt64LE(24)).toBe(written);
+    expect(await storedWriteTime("quick.txt")).toBe(written);
+  });
+
   it("an end-of-file or an all-zero basic SET_INFO applies the pending update", async () => {
     for (const cls of [C.FileEndOfFileInformation, C.FileBasicInformation]) {
       const f = await open(c, `s${cls}.txt`, { disposition: C.FILE_CREATE });

@@ -94,10 +94,16 @@ export function keepingChangeTime(open: Open, attrs: SetAttrs): SetAttrs {
 export async function closeUpdate(server: SmbServerState, open: Open, deleting: boolean): Promise<void> {
   const s = open.writeTime;
   if (!s) return;
+  const withinDelay = s.timer !== null;
   if (s.timer) clearTimeout(s.timer);
   s.timer = null;
   if (deleting) return;
-  const held = server.files.get(open.fileKey)?.writeTime;
+  const file = server.files.get(open.fileKey);
+  const held = file?.writeTime;
   if (s.userSet && held) await storeWriteTime(server, open, held);
-  else if (s.updateOnClose) await storeWriteTime(server, open, "now");
+  else if (withinDelay && file) {
+    // Closed before its update was due: the stored mtime is its last write's already, and a
+    // small file written and closed at once costs no extra metadata transaction.
+    file.writeTime = null;
+  } else if (s.updateOnClose) await storeWriteTime(server, open, "now");
 }
