@@ -144,6 +144,8 @@ export const FILE_ATTRIBUTE_DIRECTORY = 0x00000010;
 export const FILE_ATTRIBUTE_ARCHIVE = 0x00000020;
 export const FILE_ATTRIBUTE_NORMAL = 0x00000080;
 export const FILE_ATTRIBUTE_TEMPORARY = 0x00000100;
+/** Set and cleared only by FSCTL_SET_SPARSE ([MS-FSA] §2.1.5.10.35), never by CREATE or SET_INFO. */
+export const FILE_ATTRIBUTE_SPARSE_FILE = 0x00000200;
 /** The DOS bits a client may set; the rest are derived by the server. */
 export const SETTABLE_DOS_ATTRIBUTES = 0x00000127;
 
@@ -172,6 +174,10 @@ export const FSCTL_GET_COMPRESSION = 0x0009003c;
 export const FSCTL_SET_COMPRESSION = 0x0009c040;
 /** [MS-FSCC] §2.3.3: the file's object id, created on first ask. */
 export const FSCTL_CREATE_OR_GET_OBJECT_ID = 0x000900c0;
+/** [MS-FSCC] §2.3.64, §2.3.67, §2.3.51: sparse files (ioctl-sparse.ts). */
+export const FSCTL_SET_SPARSE = 0x000900c4;
+export const FSCTL_SET_ZERO_DATA = 0x000980c8;
+export const FSCTL_QUERY_ALLOCATED_RANGES = 0x000940cf;
 export const SMB2_0_IOCTL_IS_FSCTL = 0x00000001;
 
 /** §2.2.33 QUERY_DIRECTORY Flags. */

@@ -2,8 +2,9 @@
  * SMB2 IOCTL ([MS-SMB2] §2.2.31, §2.2.32, §3.3.5.15), a table of FSCTLs: connection-level
  * FSCTL_VALIDATE_NEGOTIATE_INFO (§3.3.5.15.12) and FSCTL_QUERY_NETWORK_INTERFACE_INFO
  * (§3.3.5.15.11); on an open, server-side copy (§3.3.5.15.6, ioctl-copychunk.ts) and
- * FSCTL_CREATE_OR_GET_OBJECT_ID, compression (none: the file system does not compress) and
- * FSCTL_LMR_REQUEST_RESILIENCY (§3.3.5.15.9, durable.ts). Every other control is NOT_SUPPORTED.
+ * FSCTL_CREATE_OR_GET_OBJECT_ID, compression (none: the file system does not compress),
+ * FSCTL_LMR_REQUEST_RESILIENCY (§3.3.5.15.9, durable.ts) and the sparse-file controls
+ * (ioctl-sparse.ts). Every other control is NOT_SUPPORTED.
  */
 
 import { allocationSize } from "../attrs.ts";
@@ -11,8 +12,11 @@ import {
   FSCTL_CREATE_OR_GET_OBJECT_ID,
   FSCTL_GET_COMPRESSION,
   FSCTL_LMR_REQUEST_RESILIENCY,
+  FSCTL_QUERY_ALLOCATED_RANGES,
   FSCTL_QUERY_NETWORK_INTERFACE_INFO,
   FSCTL_SET_COMPRESSION,
+  FSCTL_SET_SPARSE,
+  FSCTL_SET_ZERO_DATA,
   FSCTL_SRV_COPYCHUNK,
   FSCTL_SRV_COPYCHUNK_WRITE,
   FSCTL_SRV_REQUEST_RESUME_KEY,
@@ -38,6 +42,7 @@ import { SmbError } from "../status.ts";
 import { SmbReader, SmbWriter, slice } from "../wire.ts";
 import type { FsctlCall, FsctlResult } from "./fsctl.ts";
 import { copyChunk, requestResumeKey } from "./ioctl-copychunk.ts";
+import { queryAllocatedRanges, setSparse, setZeroData } from "./ioctl-sparse.ts";
 import { serverCapabilities } from "./negotiate.ts";
 
 export const MAX_IOCTL_INPUT_BYTES = 64 * 1024;
@@ -148,6 +153,9 @@ const FSCTLS: Record<number, Fsctl> = {
   [FSCTL_SRV_COPYCHUNK]: { onOpen: true, run: copyChunk },
   [FSCTL_SRV_COPYCHUNK_WRITE]: { onOpen: true, run: copyChunk },
   [FSCTL_LMR_REQUEST_RESILIENCY]: { onOpen: true, run: requestResiliency },
+  [FSCTL_SET_SPARSE]: { onOpen: true, run: setSparse },
+  [FSCTL_SET_ZERO_DATA]: { onOpen: true, run: setZeroData },
+  [FSCTL_QUERY_ALLOCATED_RANGES]: { onOpen: true, run: queryAllocatedRanges },
 };
 
 export async function ioctl(req: SmbRequest): Promise<Reply> {

@@ -49,7 +49,10 @@ async function setBasic(req: SmbRequest, open: Open, r: SmbReader): Promise<void
   if (attributes !== 0) {
     if (attributes & C.FILE_ATTRIBUTE_DIRECTORY && !open.isDir)
       throw new SmbError(S.STATUS_INVALID_PARAMETER);
-    attrs.dosAttributes = attributes & C.SETTABLE_DOS_ATTRIBUTES;
+    // The sparse flag is FSCTL_SET_SPARSE's alone: kept as it is, whatever the client sends.
+    const kept =
+      (await req.server.ctx.files.getattr(fileCall(open))).dosAttributes & C.FILE_ATTRIBUTE_SPARSE_FILE;
+    attrs.dosAttributes = (attributes & C.SETTABLE_DOS_ATTRIBUTES) | kept;
   }
   if (Object.keys(attrs).length === 0) return;
   await req.server.ctx.files.setattr(fileCall(open), { attrs: keepingChangeTime(open, attrs) });

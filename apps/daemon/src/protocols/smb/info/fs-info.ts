@@ -8,9 +8,10 @@ const SECTOR_BYTES = 512;
 const SECTORS_PER_UNIT = ALLOCATION_UNIT_BYTES / SECTOR_BYTES;
 /**
  * [MS-FSCC] §2.5.1 FileSystemAttributes: FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK |
- * FILE_NAMED_STREAMS | FILE_SUPPORTS_EXTENDED_ATTRIBUTES (streams and EAs: files/streams.ts, files/eas.ts).
+ * FILE_SUPPORTS_SPARSE_FILES | FILE_NAMED_STREAMS | FILE_SUPPORTS_EXTENDED_ATTRIBUTES (sparse
+ * files: commands/ioctl-sparse.ts; streams and EAs: files/streams.ts, files/eas.ts).
  */
-const FS_ATTRIBUTES = 0x00000002 | 0x00000004 | 0x00040000 | 0x00800000;
+const FS_ATTRIBUTES = 0x00000002 | 0x00000004 | 0x00000040 | 0x00040000 | 0x00800000;
 const FILE_DEVICE_DISK = 0x00000007;
 
 export interface FsInput {
