@@ -1,7 +1,7 @@
 /*
  * Per-call latency of a synchronous libnfs client (used by bench/nfs-calls.ts):
  *
- *   nfs-calls URL MODE N        MODE = stat | fstat | read | write | seqwrite | create | small | readdir
+ *   nfs-calls URL MODE N [SECONDS]   MODE = stat | fstat | read | write | seqwrite | create | small | readdir
  *
  *   stat    nfs_stat64 of /calls.<pid>/a/f: a path walk (LOOKUP per component) + GETATTR
  *   fstat   nfs_fstat64 of an open handle: one GETATTR per call
@@ -14,8 +14,10 @@
  *   readdir nfs_opendir + nfs_readdir to the end of a directory of 1,000 empty files (made first):
  *           READDIRPLUS calls; us_per_op is per listed entry
  *
- * Prints one JSON line: {"mode":..,"n":..,"us_per_op":..}. One call in flight at a time, so the
- * number is the round trip a synchronous application sees.
+ * Prints one JSON line: {"mode":..,"n":..,"us_per_op":..,"p50_us":..,"p99_us":..} (percentiles of
+ * each op; 0 for readdir). One call in flight at a time, so the number is the round trip a
+ * synchronous application sees. SECONDS stops the loop early after that much wall time (n is then
+ * the ops made): a probe beside other load.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -32,6 +34,11 @@ static double now(void) {
   return tv.tv_sec + tv.tv_usec / 1e6;
 }
 
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
 static void die(struct nfs_context *nfs, const char *what) {
   fprintf(stderr, "%s failed: %s\n", what, nfs ? nfs_get_error(nfs) : "");
   exit(1);
@@ -41,6 +48,10 @@ int main(int argc, char **argv) {
   if (argc < 4) { fprintf(stderr, "usage: nfs-calls URL stat|fstat|read|write|seqwrite|create|small N\n"); return 2; }
   const char *mode = argv[2];
   int n = atoi(argv[3]);
+  double limit = argc > 4 ? atof(argv[4]) : 0;
+  double *lat = malloc(sizeof(double) * (n > 0 ? n : 1));
+  int done = 0;
+  if (!lat) die(NULL, "malloc");
   struct nfs_context *nfs = nfs_init_context();
   struct nfs_url *url = nfs_parse_url_dir(nfs, argv[1]);
   if (!url) die(nfs, "url");
@@ -78,6 +89,8 @@ int main(int argc, char **argv) {
     nfs_closedir(nfs, d);
   }
   for (int i = 0; i < n && strcmp(mode, "readdir") != 0; i++) {
+    double t1 = now();
+    if (limit > 0 && t1 - t0 > limit) break;
     struct nfs_stat_64 st;
     if (strcmp(mode, "stat") == 0) {
       if (nfs_stat64(nfs, path, &st) != 0) die(nfs, "stat");
@@ -101,8 +114,12 @@ int main(int argc, char **argv) {
       nfs_close(nfs, f2);
       if (nfs_unlink(nfs, p) != 0) die(nfs, "unlink");
     }
+    lat[done++] = now() - t1;
   }
   double dt = now() - t0;
+  if (strcmp(mode, "readdir") != 0) n = done;
+  qsort(lat, done, sizeof(double), by_value);
+  double p50 = done > 0 ? lat[(done - 1) / 2] : 0, p99 = done > 0 ? lat[(int)((done - 1) * 0.99)] : 0;
   if (strcmp(mode, "readdir") == 0) {
     n = listed;
     for (int i = 0; i < DIR_FILES; i++) {
@@ -115,7 +132,8 @@ int main(int argc, char **argv) {
   nfs_unlink(nfs, path);
   nfs_rmdir(nfs, sub);
   nfs_rmdir(nfs, dir);
-  printf("{\"mode\":\"%s\",\"n\":%d,\"us_per_op\":%.1f}\n", mode, n, dt * 1e6 / n);
+  printf("{\"mode\":\"%s\",\"n\":%d,\"us_per_op\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f}\n", mode, n,
+         dt * 1e6 / (n > 0 ? n : 1), p50 * 1e6, p99 * 1e6);
   nfs_destroy_url(url);
   nfs_destroy_context(nfs);
   return 0;
