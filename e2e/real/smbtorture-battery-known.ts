@@ -36,10 +36,11 @@ const READ_ONLY_ARCHIVE =
   "a file created READONLY and written reports READONLY without ARCHIVE (0x1, not 0x21) when reopened";
 const APP_INSTANCE =
   "without durable v2 opens an AppInstanceId does not close the older open; a break is sent instead";
-const CHANNEL_SEQUENCE = "ChannelSequence is not checked on a stale channel (no multichannel)";
+const PENDING_REPLAY_WINDOWS_CHANNEL =
+  "a replay on another channel of a CREATE still pending gets FILE_NOT_AVAILABLE as from Samba; -windows expects Windows' ACCESS_DENIED";
+const BLOCK_TRANSPORT =
+  "smbtorture cannot block a TCP transport on this machine (Samba's selftest uses socket_wrapper); Samba fails it the same way";
 const STREAM_RENAME = 'renaming a stream to another stream name (FileRenameInformation ":new") is not built';
-const BINDING =
-  "binding a second channel (multichannel) is refused REQUEST_NOT_ACCEPTED; the test expects the bind to succeed";
 const SETINFO_SECD =
   "after a re-authentication as anonymous the SET_INFO security on the earlier user's open is checked against the new identity (not the file's owner); Windows authorizes it by the open's WRITE_DAC";
 
@@ -90,14 +91,27 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.replay.dhv2-pending1l-vs-lease-windows": PENDING_REPLAY_WINDOWS,
   "smb2.replay.dhv2-pending1o-vs-oplock-windows": PENDING_REPLAY_WINDOWS,
   "smb2.replay.dhv2-pending1o-vs-lease-windows": PENDING_REPLAY_WINDOWS,
-  "smb2.replay.channel-sequence": CHANNEL_SEQUENCE,
+  "smb2.replay.dhv2-pending2n-vs-oplock-windows": PENDING_REPLAY_WINDOWS_CHANNEL,
+  "smb2.replay.dhv2-pending2n-vs-lease-windows": PENDING_REPLAY_WINDOWS_CHANNEL,
+  "smb2.replay.dhv2-pending2l-vs-oplock-windows": PENDING_REPLAY_WINDOWS_CHANNEL,
+  "smb2.replay.dhv2-pending2l-vs-lease-windows": PENDING_REPLAY_WINDOWS_CHANNEL,
+  "smb2.replay.dhv2-pending2o-vs-oplock-windows": PENDING_REPLAY_WINDOWS_CHANNEL,
+  "smb2.replay.dhv2-pending2o-vs-lease-windows": PENDING_REPLAY_WINDOWS_CHANNEL,
+  "smb2.replay.dhv2-pending3n-vs-oplock-sane": BLOCK_TRANSPORT,
+  "smb2.replay.dhv2-pending3n-vs-oplock-windows": BLOCK_TRANSPORT,
+  "smb2.replay.dhv2-pending3n-vs-lease-sane": BLOCK_TRANSPORT,
+  "smb2.replay.dhv2-pending3n-vs-lease-windows": BLOCK_TRANSPORT,
+  "smb2.replay.dhv2-pending3l-vs-oplock-sane": BLOCK_TRANSPORT,
+  "smb2.replay.dhv2-pending3l-vs-oplock-windows": BLOCK_TRANSPORT,
+  "smb2.replay.dhv2-pending3l-vs-lease-sane": BLOCK_TRANSPORT,
+  "smb2.replay.dhv2-pending3l-vs-lease-windows": BLOCK_TRANSPORT,
+  "smb2.replay.dhv2-pending3o-vs-oplock-sane": BLOCK_TRANSPORT,
+  "smb2.replay.dhv2-pending3o-vs-oplock-windows": BLOCK_TRANSPORT,
+  "smb2.replay.dhv2-pending3o-vs-lease-sane": BLOCK_TRANSPORT,
+  "smb2.replay.dhv2-pending3o-vs-lease-windows": BLOCK_TRANSPORT,
   "smb2.session.reauth4": SETINFO_SECD,
   "smb2.session.reauth5":
     "after a re-authentication the test's unlink of a file it created under a DACL answers OBJECT_NAME_NOT_FOUND",
-  "smb2.session.bind_negative_smb3signCtoHs": BINDING,
-  "smb2.session.bind_negative_smb3signCtoHd": BINDING,
-  "smb2.session.bind_negative_smb3signHtoCs": BINDING,
-  "smb2.session.bind_negative_smb3signHtoCd": BINDING,
   "smb2.streams.rename": STREAM_RENAME,
   "smb2.streams.rename2": STREAM_RENAME,
   "smb2.streams.attributes2":

@@ -43,7 +43,6 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
   preauthHash: Buffer | null = null;
   readonly sessions = new Map<bigint, Session>();
   readonly opens = new Map<bigint, Open>();
-  private nextTree = 1;
   private closed = false;
   private readonly intake: RequestIntake;
   private readonly writer: ReplyWriter;
@@ -160,8 +159,9 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
   newVolatileId(): bigint {
     return this.server.newOpenId();
   }
+  /** TreeIds unique server-wide: a bound session's trees come from several connections. */
   newTreeId(): number {
-    return this.nextTree++;
+    return this.server.newTreeId();
   }
 
   /** NEGOTIATE ends the handshake; an authenticated session lifts the pre-auth frame bound. */
@@ -227,8 +227,26 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
           await releaseOpen(this.server, open).catch(() => undefined);
         continue;
       }
-      await closeOpen(this, open).catch(() => undefined);
+      await closeOpen(open).catch(() => undefined);
     }
+  }
+
+  /**
+   * The connection is one channel of `session` going away (§3.3.4.x channel loss, §3.3.7.1): when
+   * another channel remains, this connection's opens of the session move to it (oplock breaks go
+   * out there) and the session lives on; false when this was its last channel.
+   */
+  private leaveChannel(session: Session): boolean {
+    session.channels.delete(this);
+    const next = [...session.channels].find(([c, ch]) => !c.isClosed && ch.signingKey)?.[0];
+    if (!next) return false;
+    for (const open of [...this.opens.values()]) {
+      if (open.session !== session) continue;
+      this.opens.delete(open.volatileId);
+      open.conn = next;
+      next.opens.set(open.volatileId, open);
+    }
+    return true;
   }
 
   private async teardown(): Promise<void> {
@@ -236,11 +254,17 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
     this.closed = true;
     this.intake.stop();
     try {
-      this.pipeline.cancelAll();
-      for (const s of this.sessions.values()) await this.closeSessionOpens(s, undefined, true);
+      const surviving = new Set<bigint>();
+      for (const s of this.sessions.values()) if (this.leaveChannel(s)) surviving.add(s.id);
+      // A request of a session that lives on through another channel keeps running (a replay of
+      // a CREATE still pending then gets FILE_NOT_AVAILABLE, smbtorture smb2.replay.dhv2-pending2*).
+      this.pipeline.cancelAll(surviving);
+      for (const s of this.sessions.values()) {
+        if (!surviving.has(s.id)) await this.closeSessionOpens(s, undefined, true);
+      }
       // An open registered while the loop above awaited (CREATE refuses on a closed connection;
       // this is the backstop) would otherwise keep its share mode and handle forever.
-      for (const open of [...this.opens.values()]) await closeOpen(this, open).catch(() => undefined);
+      for (const open of [...this.opens.values()]) await closeOpen(open).catch(() => undefined);
     } finally {
       this.server.connections.delete(this);
       this.sessions.clear();

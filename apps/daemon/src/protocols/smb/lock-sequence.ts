@@ -31,13 +31,11 @@ export interface LockSequenceSlot {
 }
 
 function verifies(req: SmbRequest, open: Open): boolean {
-  const conn = req.conn;
-  if (conn.dialect < SMB2_DIALECT_210) return false;
+  const c = req.conn;
+  if (c.dialect < SMB2_DIALECT_210) return false;
   if (open.durable !== null || open.resilient === true) return true;
-  return (
-    conn.dialect >= SMB2_DIALECT_300 &&
-    (serverCapabilities(conn.dialect, conn.cipher) & SMB2_GLOBAL_CAP_MULTI_CHANNEL) !== 0
-  );
+  const caps = serverCapabilities(c.dialect, c.cipher, c.clientCapabilities);
+  return c.dialect >= SMB2_DIALECT_300 && (caps & SMB2_GLOBAL_CAP_MULTI_CHANNEL) !== 0;
 }
 
 /** The request's entry of the open's LockSequenceArray, or null when none is checked. */

@@ -7,8 +7,9 @@
  */
 import type { BadFrameLog } from "../transport/bad-frames.ts";
 import { SMB2_TRANSFORM_PROTOCOL_ID } from "./auth/encryption.ts";
-import type { SigningKey } from "./auth/signing.ts";
+import { type SigningKey, signMessage } from "./auth/signing.ts";
 import { CreditWindow, splitChain } from "./chain.ts";
+import { releaseChannelSequence } from "./channel-sequence.ts";
 import { COMMANDS } from "./commands/index.ts";
 import {
   SMB2_CANCEL,
@@ -118,9 +119,11 @@ export class RequestPipeline {
     return this.pending.size;
   }
 
-  /** Teardown: every pending async request ends STATUS_CANCELLED. */
-  cancelAll(): void {
-    for (const p of this.pending.values()) p.controller.abort(new SmbError(STATUS_CANCELLED));
+  /** Teardown: every pending async request ends STATUS_CANCELLED, but those of the `keep` sessions. */
+  cancelAll(keep: ReadonlySet<bigint> = new Set()): void {
+    for (const p of this.pending.values()) {
+      if (!keep.has(p.sessionId)) p.controller.abort(new SmbError(STATUS_CANCELLED));
+    }
   }
 
   async handleFrame(received: Buffer, slot: FrameSlot): Promise<void> {
@@ -206,16 +209,15 @@ export class RequestPipeline {
     req.frameSlot = slot;
     req.sealed = sealed;
     let reply: Reply;
-    let signKey: SigningKey | null = null;
     let handled = false;
     try {
       if (!spec) throw new SmbError(STATUS_INVALID_PARAMETER, `command ${h.Command}`);
       if (!conn.negotiated && h.Command !== SMB2_NEGOTIATE) throw new SmbError(STATUS_INVALID_PARAMETER);
       checkStructureSize(spec, msg);
       checkRelated(req, conn.sessions);
-      if (spec.needsSession) signKey = bindSession(conn.sessions, req, msg);
-      else if (h.Command === SMB2_SESSION_SETUP)
-        signKey = reauthKey(conn.sessions, req, msg) ?? foreignSessionKey(req);
+      if (spec.needsSession) bindSession(conn.sessions, req, msg);
+      else if (h.Command === SMB2_SESSION_SETUP && !reauthKey(conn.sessions, req, msg))
+        req.signKey = foreignSessionKey(req);
       if (spec.needsTree) {
         const tree = req.session!.trees.get(treeId);
         if (!tree) throw new SmbError(STATUS_NETWORK_NAME_DELETED);
@@ -233,7 +235,7 @@ export class RequestPipeline {
     if (h.Command === SMB2_CREATE && handled && isErrorStatus(status)) compound.createStatus = status;
     compound.sessionId = reply.sessionId ?? (conn.sessions.has(sessionId) ? sessionId : 0n);
     compound.treeId = reply.treeId ?? (req.tree ? treeId : 0);
-    const sign = sealed ? null : (reply.signWith ?? (this.shouldSign(req, h) ? signKey : null));
+    const sign = sealed ? null : (reply.signWith ?? (this.shouldSign(req, h) ? req.signKey : null));
     return this.buildResponse(req, reply, sign);
   }
 
@@ -270,6 +272,7 @@ export class RequestPipeline {
   }
 
   private buildResponse(req: SmbRequest, reply: Reply, signKey: SigningKey | null): OutMessage {
+    releaseChannelSequence(req);
     const h = req.header;
     const status = reply.status ?? 0;
     let flags = SMB2_FLAGS_SERVER_TO_REDIR | (req.related ? SMB2_FLAGS_RELATED_OPERATIONS : 0);
@@ -309,7 +312,12 @@ export class RequestPipeline {
     } else if (data !== undefined) {
       for (const d of data) if (d.length > 0) parts.push(d);
     }
-    reply.onBuilt?.(Buffer.concat(parts));
+    if (reply.onBuilt) {
+      // The preauth hash covers the bytes the client receives: a signed reply (a bind's
+      // CHALLENGE leg, session-bind.ts) with its signature (ReplyWriter signs it again, unchanged).
+      if (signKey) signMessage(signKey, parts);
+      reply.onBuilt(Buffer.concat(parts));
+    }
     return { parts, signKey };
   }
 

@@ -5,12 +5,20 @@
  */
 
 import type { SigningKey } from "./auth/signing.ts";
+import { type CountedRequest, checkChannelSequence } from "./channel-sequence.ts";
 import { SMB2_CREATE, SMB2_HEADER_SIZE, SMB2_RELATED_FILE_ID } from "./constants.ts";
 import type { Smb2Header } from "./header.ts";
 import type { FrameSlot } from "./intake.ts";
 import { STATUS_FILE_CLOSED, STATUS_INTERNAL_ERROR, STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
 import type { OutMessage } from "./reply-writer.ts";
-import type { Open, Session, SmbConnectionPort, SmbServerState, Tree } from "./state.ts";
+import {
+  findSessionOpen,
+  type Open,
+  type Session,
+  type SmbConnectionPort,
+  type SmbServerState,
+  type Tree,
+} from "./state.ts";
 import { SmbError } from "./status.ts";
 import { SmbReader } from "./wire.ts";
 
@@ -72,6 +80,13 @@ export class SmbRequest {
   frameSlot: FrameSlot | null = null;
   /** The session whose keys decrypted this request (§3.3.5.2.1.1); its replies are encrypted. */
   sealed: Session | null = null;
+  /**
+   * The key a signed reply uses: set before the request's own signature is checked, so a refusal
+   * (bad or missing signature) is signed too, as Samba signs it (request-checks.ts).
+   */
+  signKey: SigningKey | null = null;
+  /** The open this request is counted against until its reply (channel-sequence.ts). */
+  counted: CountedRequest | null = null;
   /** Set when the reply is the session's first signed one etc. */
   constructor(
     readonly conn: SmbConnectionPort,
@@ -95,6 +110,11 @@ export class SmbRequest {
     return this.session;
   }
 
+  /** The connection's dialect (channel-sequence.ts reads it). */
+  get dialect(): number {
+    return this.conn.dialect;
+  }
+
   requireTree(): Tree {
     if (!this.tree) throw new SmbError(STATUS_INVALID_PARAMETER, "no tree");
     return this.tree;
@@ -109,11 +129,13 @@ export class SmbRequest {
     if (this.related && id.persistent === SMB2_RELATED_FILE_ID && id.volatile === SMB2_RELATED_FILE_ID) {
       ref = this.compound.fileId;
     }
-    const open = ref ? this.conn.opens.get(ref.volatile) : undefined;
+    // A bound session's opens are usable on each of its channels (§3.3.5.5.2).
+    const open = ref && this.session ? findSessionOpen(this.session, this.conn, ref.volatile) : undefined;
     if (!ref || !open || open.persistentId !== ref.persistent || open.session !== this.session) {
       throw new SmbError(STATUS_FILE_CLOSED);
     }
     if (this.tree && open.tree !== this.tree) throw new SmbError(STATUS_FILE_CLOSED);
+    checkChannelSequence(this, open);
     if (open.replayKey !== undefined) forgetReplay(this.server, open);
     this.compound.fileId = { persistent: open.persistentId, volatile: open.volatileId };
     return open;

@@ -43,6 +43,10 @@ export interface SmbConfig {
 /** Limits checked at their boundary (style rule 10). */
 export const MAX_SESSIONS_PER_CONNECTION = 64;
 export const MAX_TREES_PER_SESSION = 256;
+/** Connections one session may be bound to, its first included (§3.3.5.5.2; Windows allows 32). */
+export const MAX_CHANNELS_PER_SESSION = 32;
+/** Sessions a failed re-authentication ended whose signing key is kept to sign their refusals. */
+export const MAX_ENDED_SESSIONS = 1024;
 export const MAX_OPENS_PER_CONNECTION = 16384;
 export const MAX_CREDITS = 8192;
 export const MAX_INFLIGHT_FRAMES = 128;
@@ -74,6 +78,57 @@ export interface Session {
   /** Whether the client spoke SPNEGO (else raw NTLMSSP). */
   spnego: boolean;
   trees: Map<number, Tree>;
+  /** Session.Connection's Dialect and CipherId: a bound channel must match them (§3.3.5.5.2). */
+  dialect: number;
+  cipherId: number;
+  /**
+   * §3.3.1.8 Session.ChannelList: every connection the session is valid on (the one it was
+   * established on and the bound ones) with its channel's signing key (session-bind.ts).
+   */
+  channels: Map<SmbConnectionPort, Channel>;
+}
+
+/** §3.3.1.14 Channel: a connection a session is usable on. */
+export interface Channel {
+  /** Channel.SigningKey: the session's own on its first connection; null while a bind authenticates. */
+  signingKey: SigningKey | null;
+  /** The bind's authentication in progress (its NTLM challenge and 3.1.1 preauth hash). */
+  bind: BindAuth | null;
+}
+
+export interface BindAuth {
+  ntlmChallenge: Buffer | null;
+  ntlmFlags: number;
+  spnego: boolean;
+  /** §3.3.1.16 PreauthSession.PreauthIntegrityHashValue of the bind (3.1.1 only). */
+  preauthHash: Buffer | null;
+}
+
+/** The key requests of `session` on `conn` are signed with (§3.3.5.2.4: the channel's, else the session's). */
+export function channelKey(session: Session, conn: SmbConnectionPort): SigningKey | null {
+  return session.channels.get(conn)?.signingKey ?? session.signingKey;
+}
+
+/** The connections a session is valid on, `conn` (the one asking) first. */
+export function sessionConnections(session: Session, conn: SmbConnectionPort): SmbConnectionPort[] {
+  const out = [conn];
+  for (const [c, ch] of session.channels) if (c !== conn && ch.signingKey) out.push(c);
+  return out;
+}
+
+/** An open of `session` by volatile FileId, on whichever of its channels it was made (§3.3.5.2.10 lookups). */
+export function findSessionOpen(
+  session: Session,
+  conn: SmbConnectionPort,
+  volatile: bigint,
+): Open | undefined {
+  const here = conn.opens.get(volatile);
+  if (here || session.channels.size < 2) return here;
+  for (const c of sessionConnections(session, conn)) {
+    const o = c.opens.get(volatile);
+    if (o) return o;
+  }
+  return undefined;
 }
 
 export interface Tree {
@@ -157,6 +212,17 @@ export interface Open {
   replayKey?: string;
   /** Its part in the delayed LastWriteTime update and its user-set times, once it wrote or set one (write-time.ts). */
   writeTime?: WriteTimeState;
+  /** §3.3.1.10 Open.ChannelSequence and outstanding requests (3.x, channel-sequence.ts). */
+  channelSequence?: ChannelSequence;
+}
+
+/** §3.3.1.10 Open.ChannelSequence, OutstandingRequestCount, OutstandingPreRequestCount (channel-sequence.ts). */
+export interface ChannelSequence {
+  sequence: number;
+  /** Counts wraps of the 16-bit sequence, so a reply knows which count its request was in. */
+  generation: number;
+  requests: number;
+  preRequests: number;
 }
 
 /** An open's part in the delayed write-time update (write-time.ts). */
@@ -234,6 +300,7 @@ export const MAX_REPLAY_ENTRIES = 16384;
 export class SmbServerState {
   private nextSession = 1n;
   private nextOpen = 1n;
+  private nextTree = 1;
   /**
    * Durable opens, connected or not, by persistent FileId (§3.3.1.1 GlobalOpenTable for the
    * durable ones): DHnC/DH2C look here, and a disconnected one waits here for its scavenger.
@@ -254,6 +321,12 @@ export class SmbServerState {
   readonly watchIndex = new Map<string, Promise<Map<bigint, string> | null>>();
   /** Removes the file service's modified listener, registered while any directory is watched. */
   stopModified: (() => void) | null = null;
+  /**
+   * Signing keys of sessions a failed re-authentication ended (oldest first, MAX_ENDED_SESSIONS):
+   * the client still signs with them, and Samba's client drops a connection whose signed request
+   * gets an unsigned USER_SESSION_DELETED (request-checks.ts unboundSession).
+   */
+  readonly endedSessions = new Map<bigint, SigningKey[]>();
   /** Live connections (their sessions are §3.3.1.1 GlobalSessionTable; PreviousSessionId looks there). */
   readonly connections = new Set<SmbConnectionPort>();
   constructor(
@@ -268,6 +341,23 @@ export class SmbServerState {
   /** A FileId unique server-wide, so a durable open keeps its FileId on another connection. */
   newOpenId(): bigint {
     return this.nextOpen++;
+  }
+
+  /** A TreeId unique server-wide (32 bits, 0 never), so a bound session's trees never collide. */
+  newTreeId(): number {
+    const id = this.nextTree;
+    this.nextTree = id >= 0xfffffffe ? 1 : id + 1;
+    return id;
+  }
+
+  /** Remembers the keys (its channels') of a session a failed re-authentication ends (bounded, oldest dropped). */
+  sessionEnded(session: Session): void {
+    const keys = [...session.channels.values()].flatMap((c) => (c.signingKey ? [c.signingKey] : []));
+    if (keys.length === 0) return;
+    if (this.endedSessions.size >= MAX_ENDED_SESSIONS) {
+      this.endedSessions.delete(this.endedSessions.keys().next().value!);
+    }
+    this.endedSessions.set(session.id, keys);
   }
 
   /** A session of any connection by its id, with the connection holding it. */

@@ -8,14 +8,14 @@ import { SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB } from "../constants.ts";
 import { endWatches, unwatch } from "../notify.ts";
 import { detachHolder } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { fileCall, type Open, type SmbConnectionPort, type SmbServerState, treeCall } from "../state.ts";
+import { fileCall, type Open, type SmbServerState, treeCall } from "../state.ts";
 import { SmbWriter } from "../wire.ts";
 import { closeUpdate, reported } from "../write-time.ts";
 
-/** Removes `open` from its connection and everywhere else (releaseOpen). */
-export async function closeOpen(conn: SmbConnectionPort, open: Open): Promise<void> {
-  if (!conn.opens.delete(open.volatileId)) return;
-  await releaseOpen(conn.server, open);
+/** Removes `open` from its connection (whichever channel CLOSE came on) and everywhere else (releaseOpen). */
+export async function closeOpen(open: Open): Promise<void> {
+  if (!open.conn.opens.delete(open.volatileId)) return;
+  await releaseOpen(open.conn.server, open);
 }
 
 /**
@@ -60,7 +60,7 @@ export async function close(req: SmbRequest): Promise<Reply> {
   const wantAttrs = (flags & SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB) !== 0;
   const handle = open.handle;
   const deleting = open.deleteOnClose || req.server.files.get(open.fileKey)?.deletePending === true;
-  await closeOpen(req.conn, open);
+  await closeOpen(open);
   const w = new SmbWriter(64);
   w.u16(60);
   if (wantAttrs && !deleting) {

@@ -21,7 +21,7 @@ import {
   STATUS_OBJECT_NAME_NOT_FOUND,
 } from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
-import { fileCall, type Open } from "../state.ts";
+import { fileCall, findSessionOpen, type Open } from "../state.ts";
 import { ntStatusOf, SmbError, withStatus } from "../status.ts";
 import { SmbReader, SmbWriter } from "../wire.ts";
 import type { FsctlCall, FsctlResult } from "./fsctl.ts";
@@ -97,7 +97,7 @@ function parse(input: Buffer): { key: Buffer; chunks: Chunk[] } | null {
 
 /** The source open by its resume key: this connection's opens, the key compared in full. */
 function sourceOpen(call: FsctlCall & { open: Open }, key: Buffer): Open {
-  const open = call.req.conn.opens.get(key.readBigUInt64LE(0));
+  const open = findSessionOpen(call.open.session, call.req.conn, key.readBigUInt64LE(0));
   const known = open && resumeKeys.get(open);
   if (!open || !known?.equals(key)) throw new SmbError(STATUS_OBJECT_NAME_NOT_FOUND, "resume key");
   return open;

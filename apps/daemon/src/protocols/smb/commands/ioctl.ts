@@ -75,7 +75,7 @@ function validateNegotiate({ req, input }: FsctlCall): FsctlResult {
   }
   const cfg = req.server.config;
   const output = new SmbWriter()
-    .u32(serverCapabilities(conn.dialect, conn.cipher))
+    .u32(serverCapabilities(conn.dialect, conn.cipher, conn.clientCapabilities))
     .bytes(cfg.serverGuid)
     .u16(SMB2_NEGOTIATE_SIGNING_ENABLED | (cfg.signingRequired ? SMB2_NEGOTIATE_SIGNING_REQUIRED : 0))
     .u16(conn.dialect)

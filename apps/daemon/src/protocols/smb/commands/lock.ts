@@ -100,8 +100,8 @@ function release(req: SmbRequest, open: Open, e: LockElement): void {
 }
 
 /** Is the open still in its connection's table (not closed, its tree and session still there)? */
-function stillOpen(req: SmbRequest, open: Open): boolean {
-  return req.conn.opens.get(open.volatileId) === open;
+function stillOpen(open: Open): boolean {
+  return open.conn.opens.get(open.volatileId) === open;
 }
 
 async function acquire(req: SmbRequest, open: Open, e: LockElement, blocking: boolean): Promise<void> {
@@ -132,13 +132,13 @@ async function acquire(req: SmbRequest, open: Open, e: LockElement, blocking: bo
     await files.lock(f, { ...range, wait: true, signal: waiter.signal });
   } catch (waitErr) {
     if (waiter.signal.aborted) {
-      throw new SmbError(stillOpen(req, open) ? STATUS_CANCELLED : STATUS_RANGE_NOT_LOCKED);
+      throw new SmbError(stillOpen(open) ? STATUS_CANCELLED : STATUS_RANGE_NOT_LOCKED);
     }
     throw waitErr;
   } finally {
     open.lockWaiters.delete(waiter);
   }
-  if (!stillOpen(req, open)) {
+  if (!stillOpen(open)) {
     release(req, open, e);
     throw new SmbError(STATUS_RANGE_NOT_LOCKED);
   }
@@ -155,7 +155,7 @@ async function lockAll(req: SmbRequest, open: Open, els: LockElement[], blocking
     }
     // A CLOSE (or disconnect) that ran between two elements already dropped this open's locks:
     // release what was taken after it instead of leaking locks nobody can unlock.
-    if (!stillOpen(req, open)) throw new SmbError(STATUS_RANGE_NOT_LOCKED);
+    if (!stillOpen(open)) throw new SmbError(STATUS_RANGE_NOT_LOCKED);
   } catch (err) {
     for (const e of taken) release(req, open, e);
     if (isFsError(err, "EAGAIN") || isFsError(err, "EDEADLK") || isFsError(err, "EGRACE")) {

@@ -1,17 +1,22 @@
 /** SMB2 LOGOFF ([MS-SMB2] §2.2.7, §3.3.5.6): closes the session's opens and forgets it. */
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
-import type { Session, SmbConnectionPort } from "../state.ts";
+import { type Session, type SmbConnectionPort, sessionConnections } from "../state.ts";
 
 export const EMPTY_4 = (): Buffer => Buffer.from([4, 0, 0, 0]);
 
 /**
- * Ends a session: its opens closed (durable ones disconnected, smbtorture
- * smb2.durable-open.reopen4), its trees and the session forgotten (LOGOFF, failed reauth).
+ * Ends a session on every channel it is bound to (§3.3.5.6): its opens closed (durable ones
+ * disconnected, smbtorture smb2.durable-open.reopen4), its trees and the session forgotten
+ * (LOGOFF, failed reauth, a PreviousSessionId).
  */
 export async function endSession(conn: SmbConnectionPort, session: Session): Promise<void> {
-  await conn.closeSessionOpens(session, undefined, true);
+  const conns = sessionConnections(session, conn);
+  session.channels.clear();
+  for (const c of conns) {
+    await c.closeSessionOpens(session, undefined, true);
+    c.sessions.delete(session.id);
+  }
   session.trees.clear();
-  conn.sessions.delete(session.id);
 }
 
 export async function logoff(req: SmbRequest): Promise<Reply> {

@@ -23,6 +23,7 @@ import {
   SMB2_GLOBAL_CAP_ENCRYPTION,
   SMB2_GLOBAL_CAP_LARGE_MTU,
   SMB2_GLOBAL_CAP_LEASING,
+  SMB2_GLOBAL_CAP_MULTI_CHANNEL,
   SMB2_HEADER_SIZE,
   SMB2_NEGOTIATE_SIGNING_ENABLED,
   SMB2_NEGOTIATE_SIGNING_REQUIRED,
@@ -50,12 +51,14 @@ export interface NegotiateRequest {
 /**
  * §2.2.4 Capabilities, also echoed by FSCTL_VALIDATE_NEGOTIATE_INFO (§3.3.5.15.12): large MTU
  * and leasing from 2.1 on (oplocks need no capability); no directory leasing; ENCRYPTION for a
- * 3.0/3.0.2 connection that negotiated a cipher (3.1.1 says it in a context instead, §3.3.5.4).
+ * 3.0/3.0.2 connection that negotiated a cipher (3.1.1 says it in a context instead, §3.3.5.4);
+ * MULTI_CHANNEL from 3.0 on to a client that offers it (session binding, session-bind.ts).
  */
-export function serverCapabilities(dialect: number, cipher = 0): number {
+export function serverCapabilities(dialect: number, cipher = 0, clientCapabilities = 0): number {
   const base = dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_LEASING : 0;
   const sealed = cipher !== 0 && dialect >= SMB2_DIALECT_300 && dialect < SMB2_DIALECT_311;
-  return base | (sealed ? SMB2_GLOBAL_CAP_ENCRYPTION : 0);
+  const multi = dialect >= SMB2_DIALECT_300 ? clientCapabilities & SMB2_GLOBAL_CAP_MULTI_CHANNEL : 0;
+  return base | (sealed ? SMB2_GLOBAL_CAP_ENCRYPTION : 0) | multi;
 }
 
 /** §3.3.5.4: the cipher of an ENCRYPTION_CAPABILITIES context, 0 when none is common. */
@@ -194,7 +197,7 @@ export async function negotiate(req: SmbRequest): Promise<{ body: Buffer; onBuil
     .u16(dialect)
     .u16(contexts.length)
     .bytes(cfg.serverGuid)
-    .u32(serverCapabilities(dialect, cipher))
+    .u32(serverCapabilities(dialect, cipher, n.Capabilities))
     .u32(ioLimit(dialect, cfg.maxTransactBytes))
     .u32(ioLimit(dialect, cfg.maxReadBytes))
     .u32(ioLimit(dialect, cfg.maxWriteBytes))

@@ -24,7 +24,13 @@ import {
   STATUS_MEDIA_WRITE_PROTECTED,
 } from "../ntstatus.ts";
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
-import { MAX_PATH_BYTES, MAX_TREES_PER_SESSION, type Session, type Tree } from "../state.ts";
+import {
+  MAX_PATH_BYTES,
+  MAX_TREES_PER_SESSION,
+  type Session,
+  sessionConnections,
+  type Tree,
+} from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 import { EMPTY_4 } from "./logoff.ts";
@@ -162,7 +168,7 @@ export async function treeConnect(req: SmbRequest): Promise<Reply> {
 export async function treeDisconnect(req: SmbRequest): Promise<Reply> {
   const session = req.requireSession();
   const tree = req.requireTree();
-  await req.conn.closeSessionOpens(session, tree.id);
+  for (const c of sessionConnections(session, req.conn)) await c.closeSessionOpens(session, tree.id);
   session.trees.delete(tree.id);
   return { body: EMPTY_4() };
 }

@@ -43,6 +43,8 @@ export interface Request {
   treeId?: number;
   flags?: number;
   creditCharge?: number;
+  /** §2.2.1.2 ChannelSequence (3.x requests: the first two bytes of the Status field). */
+  channelSequence?: number;
 }
 
 /** The algorithm of a NEGOTIATE response's SIGNING_CAPABILITIES context (§2.2.4), if it has one. */
@@ -76,6 +78,8 @@ export class SmbTestClient {
   signingAlgorithm = 0;
   sign = false;
   private preauth: Buffer | null = null;
+  /** The last request as sent (preauth hashing of a signed SESSION_SETUP). */
+  private lastBuilt: Buffer = Buffer.alloc(0);
   readonly interim: SmbResponse[] = [];
   /** Unsolicited OPLOCK_BREAK notifications (MessageId all ones), oldest first. */
   readonly breaks: SmbResponse[] = [];
@@ -133,7 +137,7 @@ export class SmbTestClient {
   private build(req: Request, messageId: bigint, next: number): Buffer {
     const header = encodeHeader({
       CreditCharge: req.creditCharge ?? 1,
-      Status: 0,
+      Status: req.channelSequence ?? 0,
       Command: req.command,
       Credits: 256,
       Flags: (req.flags ?? 0) | (this.sign && this.signingKey ? C.SMB2_FLAGS_SIGNED : 0),
@@ -148,6 +152,7 @@ export class SmbTestClient {
     if (this.sign && this.signingKey) {
       computeSignature({ key: this.signingKey, algorithm: this.signingAlgorithm }, [msg]).copy(msg, 48);
     }
+    this.lastBuilt = msg;
     return msg;
   }
 
@@ -293,12 +298,49 @@ export class SmbTestClient {
     previousSessionId = 0n,
   ): Promise<SmbResponse> {
     const reauth = this.sessionId !== 0n && this.signingKey !== null;
+    const { second, exported } = await this.ntlmLegs(user, password, domain, previousSessionId, 0);
+    if (second.status === 0 && !reauth && exported) {
+      this.signingKey = signingKeyFor(this.dialect, exported, this.preauth);
+      this.sessionKey = exported;
+    }
+    return second;
+  }
+
+  /**
+   * Binds `session` (logged on through another client) to this connection as a channel
+   * (SMB2_SESSION_FLAG_BINDING, §3.2.4.2.3): the legs are signed with the session's key and
+   * algorithm; on success this client signs with the channel key (3.1.1: over the bind's preauth
+   * hash) and this connection's algorithm.
+   */
+  async bind(session: SmbTestClient, user: string, password: string): Promise<SmbResponse> {
+    const own = this.signingAlgorithm;
+    [this.sessionId, this.signingKey, this.signingAlgorithm] = [
+      session.sessionId,
+      session.signingKey,
+      session.signingAlgorithm,
+    ];
+    this.sign = true;
+    const { second, exported } = await this.ntlmLegs(user, password, "WORKGROUP", 0n, 1);
+    if (second.status === 0 && exported) {
+      this.signingKey = signingKeyFor(this.dialect, exported, this.preauth);
+      this.signingAlgorithm = own;
+    }
+    return second;
+  }
+
+  private async ntlmLegs(
+    user: string,
+    password: string,
+    domain: string,
+    previousSessionId: bigint,
+    flags: number,
+  ): Promise<{ second: SmbResponse; exported: Buffer | null }> {
     const negotiate = Buffer.alloc(32);
     Buffer.from("NTLMSSP\0").copy(negotiate);
     negotiate.writeUInt32LE(1, 8);
     negotiate.writeUInt32LE(0xe2088297, 12);
-    const first = await this.setupLeg(negotiate, previousSessionId);
-    if (first.status !== STATUS_MORE_PROCESSING_REQUIRED) return first;
+    const first = await this.setupLeg(negotiate, previousSessionId, flags);
+    if (first.status !== STATUS_MORE_PROCESSING_REQUIRED) return { second: first, exported: null };
     this.sessionId = first.header.SessionId;
     const challenge = first.msg.subarray(
       first.body.readUInt16LE(4),
@@ -325,12 +367,8 @@ export class SmbTestClient {
       user,
       rc4(sessionBaseKey, exported),
     );
-    const second = await this.setupLeg(auth, previousSessionId);
-    if (second.status === 0 && !reauth) {
-      this.signingKey = signingKeyFor(this.dialect, exported, this.preauth);
-      this.sessionKey = exported;
-    }
-    return second;
+    const second = await this.setupLeg(auth, previousSessionId, flags);
+    return { second, exported };
   }
 
   /**
@@ -359,10 +397,10 @@ export class SmbTestClient {
     return this.setupLeg(head);
   }
 
-  private async setupLeg(token: Buffer, previousSessionId = 0n): Promise<SmbResponse> {
+  private async setupLeg(token: Buffer, previousSessionId = 0n, flags = 0): Promise<SmbResponse> {
     const body = new SmbWriter()
       .u16(25)
-      .u8(0)
+      .u8(flags)
       .u8(1)
       .u32(0)
       .u32(0)
@@ -373,7 +411,7 @@ export class SmbTestClient {
       .finish();
     const r = await this.send(C.SMB2_SESSION_SETUP, body);
     if (this.preauth) {
-      this.preauth = preauthUpdate(this.preauth, this.lastSent(C.SMB2_SESSION_SETUP, body));
+      this.preauth = preauthUpdate(this.preauth, this.lastBuilt);
       if (r.status === STATUS_MORE_PROCESSING_REQUIRED) this.preauth = preauthUpdate(this.preauth, r.msg);
     }
     return r;
