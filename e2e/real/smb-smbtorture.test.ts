@@ -35,8 +35,6 @@ export const KNOWN_FAILURES: Record<string, string> = {
   "smb2.dir.modify": NORMAL,
   "smb2.create.open":
     "an AllocationSize asked for at create is reported in the CREATE reply but not kept: QUERY_INFO then answers the size-based allocation (create.c:1133)",
-  "smb2.create.blob":
-    "security descriptor (SecD) and timewarp (TWrp) contexts are ignored: an open the test expects to fail with OBJECT_NAME_NOT_FOUND succeeds (create.c:757)",
   "smb2.getinfo.normalized":
     "opening a name in another case (torture_dir1n for torture_dIr1N) fails: names resolve case-sensitively where Windows and Samba match case-insensitively (FileNormalizedNameInformation itself is answered)",
   "smb2.setinfo": NORMAL,
@@ -73,16 +71,8 @@ export const KNOWN_FAILURES: Record<string, string> = {
   "smb2.ioctl.bug14769": "needs Samba's private FSCTL_SMBTORTURE_FSP_ASYNC_SLEEP test control",
   "smb2.ioctl.bug14788.NETWORK_INTERFACE":
     "FSCTL_QUERY_NETWORK_INTERFACE_INFO is answered without multichannel; Samba refuses it then",
-  "smb2.session.reauth4":
-    "sets a DACL granting a SID other than the owner, the group and Everyone, which no mode can express (SET_INFO answers NOT_SUPPORTED)",
   "smb2.session.reauth5":
     "after an anonymous re-authentication the trees act as nobody, read-only (the share has no guest access), where Samba's test share lets anonymous delete; the rest of the test sets DACLs",
-  ...Object.fromEntries(
-    ["smb3signCtoHs", "smb3signCtoHd", "smb3signHtoCs", "smb3signHtoCd"].map((t) => [
-      `smb2.session.bind_negative_${t}`,
-      "binding a second channel (multichannel) is refused REQUEST_NOT_ACCEPTED; the test expects the bind to succeed",
-    ]),
-  ),
 };
 
 /**

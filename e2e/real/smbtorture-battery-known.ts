@@ -41,8 +41,6 @@ const PENDING_REPLAY_WINDOWS_CHANNEL =
 const BLOCK_TRANSPORT =
   "smbtorture cannot block a TCP transport on this machine (Samba's selftest uses socket_wrapper); Samba fails it the same way";
 const STREAM_RENAME = 'renaming a stream to another stream name (FileRenameInformation ":new") is not built';
-const SETINFO_SECD =
-  "after a re-authentication as anonymous the SET_INFO security on the earlier user's open is checked against the new identity (not the file's owner); Windows authorizes it by the open's WRITE_DAC";
 
 const RENAME_SHARING =
   "a rename in the watched tree is refused SHARING_VIOLATION while the watched directory is open without FILE_SHARE_DELETE (the rule smb2.rename checks); the test expects it to succeed";
@@ -61,8 +59,6 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.compound.compound-padding":
     "the last reply of a compound is not padded to 8 bytes (a body of 19 where the test expects 24)",
   "smb2.create.gentest": "invalid CreateOptions/attribute bits Windows refuses are accepted",
-  "smb2.create.blob":
-    "security descriptor (SecD) and timewarp (TWrp) contexts are ignored: an open the test expects to fail with OBJECT_NAME_NOT_FOUND succeeds (create.c:757)",
   "smb2.create.open":
     "an AllocationSize asked for at create is reported in the CREATE reply but not kept: QUERY_INFO then answers the size-based allocation (create.c:1133)",
   "smb2.create.leading-slash":
@@ -109,7 +105,6 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.replay.dhv2-pending3o-vs-oplock-windows": BLOCK_TRANSPORT,
   "smb2.replay.dhv2-pending3o-vs-lease-sane": BLOCK_TRANSPORT,
   "smb2.replay.dhv2-pending3o-vs-lease-windows": BLOCK_TRANSPORT,
-  "smb2.session.reauth4": SETINFO_SECD,
   "smb2.session.reauth5":
     "after a re-authentication the test's unlink of a file it created under a DACL answers OBJECT_NAME_NOT_FOUND",
   "smb2.streams.rename": STREAM_RENAME,

@@ -8,6 +8,8 @@ import { SmbError } from "./status.ts";
 import { SmbReader, SmbWriter } from "./wire.ts";
 
 export const MAX_CREATE_CONTEXTS = 32;
+/** [MS-SMB2] §2.2.13.2: the shortest create context name (smb2.create.blob, "bad tag length"). */
+const CONTEXT_NAME_MIN = 4;
 /** §2.2.14 CREATE response up to CreateContextsOffset: StructureSize … FileId. */
 const CREATE_RESPONSE_HEAD_BYTES = 80;
 
@@ -36,6 +38,8 @@ export function parseCreateContexts(msg: Buffer, offset: number, length: number)
     if (end > area.length || at + nameOff + nameLen > end || (dataLen > 0 && at + dataOff + dataLen > end)) {
       throw new SmbError(STATUS_INVALID_PARAMETER, "context out of range");
     }
+    // Every defined context name is at least 4 bytes; Windows and Samba refuse shorter ones.
+    if (nameLen < CONTEXT_NAME_MIN) throw new SmbError(STATUS_INVALID_PARAMETER, "context name length");
     const name = area.subarray(at + nameOff, at + nameOff + nameLen).toString("latin1");
     out.push({
       name,

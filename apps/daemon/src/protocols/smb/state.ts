@@ -185,6 +185,12 @@ export interface Open {
   fileid: bigint;
   fileKey: string;
   grantedAccess: number;
+  /**
+   * Who was granted `grantedAccess`: the tree's caller at CREATE. A re-authentication changes
+   * the tree's caller, not what the open may do ([MS-SMB2] §3.3.5.21.3 checks Open.GrantedAccess),
+   * so SET_INFO security acts as this caller (smb2.session.reauth4).
+   */
+  grantee: Caller;
   shareAccess: number;
   deleteOnClose: boolean;
   lockOwner: string;

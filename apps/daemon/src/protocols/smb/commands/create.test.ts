@@ -138,4 +138,17 @@ describe("CREATE", () => {
     expect(ctx).not.toContain("ZZZZ");
     await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(r)));
   });
+
+  it("answers a timewarp (TWrp) OBJECT_NAME_NOT_FOUND and a context name under 4 bytes INVALID_PARAMETER", async () => {
+    const twrp = encodeCreateContexts([{ name: "TWrp", data: Buffer.alloc(8, 1) }]);
+    const warped = await create("tw.txt", { disposition: C.FILE_OPEN_IF, contexts: twrp });
+    expect(warped.status).toBe(S.STATUS_OBJECT_NAME_NOT_FOUND);
+    const short = encodeCreateContexts([{ name: "xxx", data: Buffer.alloc(0) }]);
+    expect((await create("tw.txt", { disposition: C.FILE_OPEN_IF, contexts: short })).status).toBe(
+      S.STATUS_INVALID_PARAMETER,
+    );
+    expect((await create("tw.txt", { disposition: C.FILE_OPEN })).status).toBe(
+      S.STATUS_OBJECT_NAME_NOT_FOUND,
+    );
+  });
 });

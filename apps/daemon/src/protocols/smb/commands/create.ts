@@ -181,6 +181,9 @@ async function openNew(
   durable: DurableRequest,
 ): Promise<CreateResponse> {
   validate(c);
+  // [MS-SMB2] §3.3.5.9.12 "TWrp": the server keeps no previous versions, so no snapshot of the
+  // name exists at any time (Samba without shadow copies answers the same).
+  if (c.contexts.some((x) => x.name === "TWrp")) throw new SmbError(S.STATUS_OBJECT_NAME_NOT_FOUND, "TWrp");
   const path = parsePath(c.name);
   const eas = createEas(c.contexts);
   const sd = path.stream === null ? createSecurity(c.contexts) : null;
@@ -313,6 +316,7 @@ function registerOpen(
     fileid: opened.attr.fileid,
     fileKey: a.fileKey,
     grantedAccess: a.access,
+    grantee: req.requireTree().caller,
     shareAccess: c.ShareAccess,
     deleteOnClose: (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) !== 0,
     lockOwner: a.owner,

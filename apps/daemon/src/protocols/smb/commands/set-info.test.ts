@@ -210,4 +210,23 @@ describe("SET_INFO", () => {
     expect(await mode()).toBe(0o666);
     await c.send(C.SMB2_CLOSE, closeBody(g));
   });
+
+  it("a DACL set through an open acts as the user the open was granted to, across a re-authentication", async () => {
+    const secure = (f: Parameters<typeof setInfoBody>[0], body: Buffer) =>
+      c.send(C.SMB2_SET_INFO, setInfoBody(f, C.SMB2_0_INFO_SECURITY, 0, body, C.DACL_SECURITY_INFORMATION));
+    await writeFile(c, "reauth.txt", Buffer.from("x"));
+    const f = await open(c, "reauth.txt", { access: C.WRITE_DAC | C.READ_CONTROL });
+    expect((await c.sessionSetup(BOB.user, BOB.password)).status).toBe(0);
+    const sd = daclSd([[0, 0, C.FILE_READ_DATA, sid(22, 1, BOB.uid)]]);
+    expect((await secure(f, sd)).status).toBe(0);
+    expect(
+      await smb.h.metadata.acl((await smb.h.metadata.lookup(who, root(), "reauth.txt")).handle),
+    ).not.toBeNull();
+    // Bob's own open: the stored DACL gives him FILE_READ_DATA, not WRITE_DAC.
+    const bobs = await c.send(C.SMB2_CREATE, createBody("reauth.txt", { access: C.WRITE_DAC }));
+    expect(bobs.status).toBe(S.STATUS_ACCESS_DENIED);
+    expect((await c.send(C.SMB2_CREATE, createBody("reauth.txt", { access: C.FILE_READ_DATA }))).status).toBe(
+      0,
+    );
+  });
 });

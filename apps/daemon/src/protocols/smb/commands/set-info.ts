@@ -208,8 +208,9 @@ async function setFileInfo(req: SmbRequest, open: Open, cls: number, buf: Buffer
 
 /**
  * [MS-SMB2] §3.3.5.21.3: owner/group changes need WRITE_OWNER, a DACL WRITE_DAC. The file
- * service applies them (files/security.ts): a Unix SID is a chown (POSIX rules: EPERM, i.e.
- * ACCESS_DENIED), a DACL is stored with the mode set to its approximation.
+ * service applies them (files/security.ts) as the open's grantee (state.ts Open.grantee): a Unix
+ * SID is a chown (POSIX rules: EPERM, i.e. ACCESS_DENIED), a DACL is stored with the mode set to
+ * its approximation.
  */
 async function setSecurity(req: SmbRequest, open: Open, additional: number, buf: Buffer): Promise<void> {
   if (!(open.grantedAccess & (C.WRITE_DAC | C.WRITE_OWNER))) throw new SmbError(S.STATUS_ACCESS_DENIED);
@@ -217,7 +218,7 @@ async function setSecurity(req: SmbRequest, open: Open, additional: number, buf:
   if (change.owner !== undefined || change.group !== undefined) need(open, C.WRITE_OWNER);
   if (change.dacl !== undefined) need(open, C.WRITE_DAC);
   if (Object.keys(change).length === 0) return;
-  await req.server.ctx.files.setSecurity(fileCall(open), change);
+  await req.server.ctx.files.setSecurity({ ...fileCall(open), caller: open.grantee }, change);
 }
 
 export async function setInfo(req: SmbRequest): Promise<Reply> {
