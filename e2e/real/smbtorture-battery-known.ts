@@ -49,7 +49,7 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.notify.mask-change": RENAME_SHARING,
   "smb2.notify.rec": RENAME_SHARING,
   "smb2.notify.tree":
-    "a CREATE of the test's directory tree answers OBJECT_NAME_INVALID (notify.c:2002); not yet investigated",
+    "a subtree watch (WATCH_TREE) hears a change below its directory as NOTIFY_ENUM_DIR, not by its relative name (the file service does not know a directory's path)",
   "smb2.acls.ACCESSBASED":
     "needs a share 'hideunread' (access-based enumeration) that only Samba's selftest configures",
   "smb2.charset.Testing partial surrogate":

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { STATUS_OBJECT_NAME_INVALID } from "./ntstatus.ts";
+import { STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_PATH_SYNTAX_BAD } from "./ntstatus.ts";
 import { parsePath } from "./paths.ts";
 
 it("refuses names with a lone UTF-16 surrogate (found by bench/fuzz.ts: smbclient could not list the share)", () => {
@@ -30,4 +30,12 @@ it("reads '/' in the file part as a separator, as Samba does; a trailing '/' is 
   expect(parsePath("smb2-timestamps/testfile.dat").components).toEqual(["smb2-timestamps", "testfile.dat"]);
   expect(parsePath("a/b\\c:s").components).toEqual(["a", "b", "c"]);
   expect(() => parsePath("dir/")).toThrow(expect.objectContaining({ status: STATUS_OBJECT_NAME_INVALID }));
+});
+
+it("resolves '..' lexically inside the share, as Samba; above the root is OBJECT_PATH_SYNTAX_BAD", () => {
+  expect(parsePath("a\\zqy\\..").components).toEqual(["a"]);
+  expect(parsePath("a\\b\\..\\c").components).toEqual(["a", "c"]);
+  expect(() => parsePath("a\\..\\..\\etc")).toThrow(
+    expect.objectContaining({ status: STATUS_OBJECT_PATH_SYNTAX_BAD }),
+  );
 });

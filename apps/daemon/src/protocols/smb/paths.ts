@@ -1,13 +1,19 @@
 /**
  * SMB path names ([MS-FSCC] §2.1.5): backslash-separated, relative to the share root, UTF-16 on
  * the wire. A '/' in the file part separates components too, as Samba reads it (smbtorture
- * smb2.timestamps opens "dir/file"); a trailing '/' is invalid ([MS-FSA] §2.1.5.1, as Samba). A ":name" or ":name:$DATA" suffix names a stream of the file ([MS-FSCC] §2.1.5.1
- * stream names, files/streams.ts); "::$DATA" names the file itself.
+ * smb2.timestamps opens "dir/file"); a trailing '/' is invalid ([MS-FSA] §2.1.5.1, as Samba); ".."
+ * goes back a component inside the share (smb2.notify.tree opens "dir\\sub\\.."). A ":name" or
+ * ":name:$DATA" suffix names a stream of the file ([MS-FSCC] §2.1.5.1 stream names,
+ * files/streams.ts); "::$DATA" names the file itself.
  */
 import { PathNotFound, type Walked } from "../../files/open.ts";
 import type { FileService } from "../../files/service.ts";
 import type { FileCall } from "../../files/types.ts";
-import { STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_PATH_NOT_FOUND } from "./ntstatus.ts";
+import {
+  STATUS_OBJECT_NAME_INVALID,
+  STATUS_OBJECT_PATH_NOT_FOUND,
+  STATUS_OBJECT_PATH_SYNTAX_BAD,
+} from "./ntstatus.ts";
 import { SmbError } from "./status.ts";
 
 export const MAX_NAME_CHARS = 255;
@@ -65,12 +71,17 @@ export function parsePath(raw: string): ParsedPath {
   }
   const dataStream = colon >= 0 && stream === null;
   if (path.length > 1 && path.endsWith("/")) throw new SmbError(STATUS_OBJECT_NAME_INVALID, "trailing '/'");
-  const components = path.split(/[\\/]/).filter((c) => c.length > 0 && c !== ".");
-  if (components.length > MAX_PATH_COMPONENTS) throw new SmbError(STATUS_OBJECT_NAME_INVALID, "too deep");
-  for (const c of components) {
-    if (c === ".." || c.length > MAX_NAME_CHARS || invalidName(c)) {
-      throw new SmbError(STATUS_OBJECT_NAME_INVALID, c);
+  const parts = path.split(/[\\/]/).filter((c) => c.length > 0 && c !== ".");
+  if (parts.length > MAX_PATH_COMPONENTS) throw new SmbError(STATUS_OBJECT_NAME_INVALID, "too deep");
+  const components: string[] = [];
+  for (const c of parts) {
+    // ".." goes back one component, lexically, never above the share root (as Samba resolves it).
+    if (c === "..") {
+      if (components.pop() === undefined) throw new SmbError(STATUS_OBJECT_PATH_SYNTAX_BAD, "above the root");
+      continue;
     }
+    if (c.length > MAX_NAME_CHARS || invalidName(c)) throw new SmbError(STATUS_OBJECT_NAME_INVALID, c);
+    components.push(c);
   }
   return { components, stream, dataStream };
 }
