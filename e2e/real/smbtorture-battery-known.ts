@@ -34,8 +34,6 @@ const PENDING_REPLAY_WINDOWS =
   "a replay of a CREATE still pending gets FILE_NOT_AVAILABLE as from Samba (the -sane variant passes); -windows expects Windows' answer";
 const READ_ONLY_ARCHIVE =
   "a file created READONLY and written reports READONLY without ARCHIVE (0x1, not 0x21) when reopened";
-const APP_INSTANCE =
-  "without durable v2 opens an AppInstanceId does not close the older open; a break is sent instead";
 const PENDING_REPLAY_WINDOWS_CHANNEL =
   "a replay on another channel of a CREATE still pending gets FILE_NOT_AVAILABLE as from Samba; -windows expects Windows' ACCESS_DENIED";
 const BLOCK_TRANSPORT =
@@ -72,7 +70,6 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.dosmode.dosmode":
     "FILE_ATTRIBUTE_HIDDEN/SYSTEM on an existing file does not make an overwrite without them ACCESS_DENIED",
   "smb2.durable-open.read-only": READ_ONLY_ARCHIVE,
-  "smb2.durable-v2-open.app-instance": APP_INSTANCE,
   "smb2.ea.acl_xattr": "needs the acl_xattr_name option (Samba vfs_acl_xattr), which this run does not give",
   "smb2.ioctl.bug14769": "an IOCTL the test sends in a compound answers NOT_SUPPORTED where Samba answers OK",
   "smb2.ioctl.bug14788.NETWORK_INTERFACE":

@@ -8,6 +8,7 @@ import { isFsError } from "../../domain/errors.ts";
 import type { Opened, OpenResult } from "../../files/open.ts";
 import type { LookupResult } from "../../metadata/types.ts";
 import { ACCESS_MODIFY, ACCESS_READ } from "../../metadata/types.ts";
+import { closeAppInstance } from "./app-instance.ts";
 import * as C from "./constants.ts";
 import { onStream, streamFileKey } from "./create-stream.ts";
 import { purgeDisconnected, RetryCreate } from "./durable.ts";
@@ -32,6 +33,8 @@ export interface Admission {
   handle: Buffer | null;
   /** The named stream opened (its stored name once admitted), null for the file itself. */
   stream: string | null;
+  /** SMB2_CREATE_APP_INSTANCE_ID's AppInstanceId, if the CREATE carried one (app-instance.ts). */
+  appInstance: Buffer | null;
 }
 
 /** Maximal access the caller has on an object (for MAXIMUM_ALLOWED and MxAc), from its mode-bit grant. */
@@ -122,6 +125,9 @@ export async function admit(
     const overwrite = o.action === "overwritten" || o.action === "superseded";
     const intent = { access: a.access, share, overwrite, leaseId: caching.leaseId };
     const existing = req.server.files.get(fileKey);
+    // §3.3.5.9.13: the application instance's older open goes before anything is weighed against it.
+    if (existing && a.appInstance && (await closeAppInstance(req, existing, a.appInstance)))
+      throw new RetryCreate();
     if (existing && (await purgeDisconnected(req.server, existing, intent))) throw new RetryCreate();
     await breakForOpen(req, fileKey, intent);
   }

@@ -5,6 +5,7 @@ import * as C from "./constants.ts";
 import * as S from "./ntstatus.ts";
 import {
   closeBody,
+  createContexts as contexts,
   createBody,
   createContext,
   fileIdOf,
@@ -23,15 +24,6 @@ import { SmbWriter } from "./wire.ts";
 const BATCH = 0x09;
 const LEASE = 0xff;
 const RH = 0x03;
-
-/** Create contexts chained (§2.2.13.2: each entry 8-aligned, Next the distance to the next). */
-function contexts(...one: Buffer[]): Buffer {
-  const padded = one.map((c) => Buffer.concat([c, Buffer.alloc((8 - (c.length % 8)) % 8)]));
-  padded.forEach((c, i) => {
-    if (i < padded.length - 1) c.writeUInt32LE(c.length, 0);
-  });
-  return Buffer.concat(padded);
-}
 
 const dhnq = () => createContext("DHnQ", Buffer.alloc(16));
 const dhnc = (f: FileId) => createContext("DHnC", new SmbWriter().u64(f.persistent).u64(f.volatile).finish());

@@ -220,6 +220,8 @@ export interface Open {
   writeTime?: WriteTimeState;
   /** §3.3.1.10 Open.ChannelSequence and outstanding requests (3.x, channel-sequence.ts). */
   channelSequence?: ChannelSequence;
+  /** §3.3.1.10 Open.AppInstanceId (SMB2_CREATE_APP_INSTANCE_ID at CREATE, app-instance.ts). */
+  appInstanceId?: Buffer;
 }
 
 /** §3.3.1.10 Open.ChannelSequence, OutstandingRequestCount, OutstandingPreRequestCount (channel-sequence.ts). */

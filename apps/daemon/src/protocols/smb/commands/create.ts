@@ -9,6 +9,7 @@ import type { OpenRequest, OpenResult } from "../../../files/open.ts";
 import type { OpenedStream } from "../../../files/streams.ts";
 import type { OpenAction, OpenDisposition } from "../../../files/types.ts";
 import type { FileAttr } from "../../../metadata/types.ts";
+import { appInstanceId } from "../app-instance.ts";
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
 import * as C from "../constants.ts";
 import { type Admission, abandon, admit, checkOpenAccess, unadmit } from "../create-admit.ts";
@@ -222,6 +223,7 @@ function admission(req: SmbRequest, tree: Tree, c: CreateRequest, id: bigint): A
     file: null,
     handle: null,
     stream: null,
+    appInstance: appInstanceId(req, c.contexts),
   };
   const maxAllowed = (c.DesiredAccess & C.MAXIMUM_ALLOWED) !== 0;
   if (!tree.writable && !maxAllowed && a.access & WRITE_ACCESS_BITS) throw new SmbError(tree.readOnlyStatus);
@@ -331,6 +333,7 @@ function registerOpen(
     notify: null,
     durable: null,
   };
+  if (a.appInstance) open.appInstanceId = a.appInstance;
   a.file!.opens.add(open);
   req.conn.opens.set(id, open);
   req.compound.fileId = { persistent: id, volatile: id };

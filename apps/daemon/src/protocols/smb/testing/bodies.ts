@@ -178,6 +178,15 @@ export function entryNames(r: SmbResponse, cls: number): string[] {
   }
 }
 
+/** Create contexts chained (§2.2.13.2: each entry 8-aligned, Next the distance to the next). */
+export function createContexts(...one: Buffer[]): Buffer {
+  const padded = one.map((c) => Buffer.concat([c, Buffer.alloc((8 - (c.length % 8)) % 8)]));
+  padded.forEach((c, i) => {
+    if (i < padded.length - 1) c.writeUInt32LE(c.length, 0);
+  });
+  return Buffer.concat(padded);
+}
+
 /** One create context (§2.2.13.2) as the only entry of a list. */
 export function createContext(name: string, data: Buffer): Buffer {
   const n = Buffer.from(name, "latin1");
@@ -186,7 +195,7 @@ export function createContext(name: string, data: Buffer): Buffer {
     .u16(16)
     .u16(n.length)
     .u16(0)
-    .u16(24)
+    .u16(16 + ((n.length + 7) & ~7))
     .u32(data.length)
     .bytes(n)
     .align(8)
