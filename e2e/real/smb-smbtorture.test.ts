@@ -37,8 +37,6 @@ export const KNOWN_FAILURES: Record<string, string> = {
     "opening a name in another case (torture_dir1n for torture_dIr1N) fails: names resolve case-sensitively where Windows and Samba match case-insensitively (FileNormalizedNameInformation itself is answered)",
   "smb2.setinfo": NORMAL,
   "smb2.rename.msword": "rename while the parent directory is open is refused more strictly than Windows",
-  "smb2.delete-on-close-perms.READONLY":
-    "still fails now that the SecD cases before it pass; not yet investigated (stored-ACL work)",
   "smb2.oplock.batch22b":
     "smbtorture stops reading its socket (test_block_smb2_transport) to let the break time out; that needs socket_wrapper, which this run does not use",
   "smb2.oplock.doc":
@@ -67,7 +65,7 @@ export const KNOWN_FAILURES: Record<string, string> = {
   "smb2.ioctl.bug14788.NETWORK_INTERFACE":
     "FSCTL_QUERY_NETWORK_INTERFACE_INFO is answered without multichannel; Samba refuses it then",
   "smb2.session.reauth5":
-    "after an anonymous re-authentication the trees act as nobody, read-only (the share has no guest access), where Samba's test share lets anonymous delete; the rest of the test sets DACLs",
+    "expects unlinking a name that does not exist to succeed (session.c:705); it answers OBJECT_NAME_NOT_FOUND, as Samba 4.17 does",
 };
 
 /**

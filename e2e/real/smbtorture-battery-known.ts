@@ -103,7 +103,7 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.replay.dhv2-pending3o-vs-lease-sane": BLOCK_TRANSPORT,
   "smb2.replay.dhv2-pending3o-vs-lease-windows": BLOCK_TRANSPORT,
   "smb2.session.reauth5":
-    "after a re-authentication the test's unlink of a file it created under a DACL answers OBJECT_NAME_NOT_FOUND",
+    "expects unlinking a name that does not exist to succeed (session.c:705); it answers OBJECT_NAME_NOT_FOUND, as Samba 4.17 does",
   "smb2.streams.rename": STREAM_RENAME,
   "smb2.streams.rename2": STREAM_RENAME,
   "smb2.streams.attributes2":

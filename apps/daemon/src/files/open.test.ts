@@ -73,6 +73,18 @@ describe("file service open by path", () => {
     expect(await size("kept")).toBe(4);
   });
 
+  it("removes a file or directory it created when the admission refuses the open", async () => {
+    const refuse = async () => {
+      throw new Error("cannot delete");
+    };
+    for (const kind of ["file", "dir"] as const) {
+      const r = { dosAttributes: 1, admit: refuse, path: [`new-${kind}`], kind };
+      await expect(files.open(root(), { ...r, disposition: "create" })).rejects.toThrow("cannot delete");
+      const lookup = metadata.lookup(ALICE, root().handle, `new-${kind}`);
+      await expect(lookup).rejects.toMatchObject({ code: "ENOENT" });
+    }
+  });
+
   it("refuses to create or overwrite for a read grant with its refusal errno", async () => {
     const base = { dosAttributes: 0, admit: admitAll };
     await files.open(root(), { ...base, path: ["ro-file"], disposition: "create" });

@@ -9,6 +9,7 @@ import { FsError } from "../domain/errors.ts";
 import { ACCESS_MODIFY, ACCESS_READ, type FileAttr, type LookupResult } from "../metadata/types.ts";
 import { added } from "./changes.ts";
 import { type DataDeps, revalidate } from "./data.ts";
+import { remove, rmdir } from "./names.ts";
 import { inherit, storedAccess } from "./security.ts";
 import { announceNew, setattr } from "./setattr.ts";
 import type { FileCall, OpenAction, OpenDisposition } from "./types.ts";
@@ -128,6 +129,16 @@ async function createNew(d: DataDeps, f: FileCall, r: OpenRequest, parent: Buffe
 }
 
 /**
+ * Removes the entry `open` just created and an admission refused. The refusal is what the caller
+ * reports; should the removal fail too (another client renamed the entry meanwhile), the
+ * entry stays as any created file would.
+ */
+async function undoCreate(d: DataDeps, dir: FileCall, w: Walked, isDir: boolean): Promise<void> {
+  const parent = { ...dir, handle: w.parent! };
+  await (isDir ? rmdir(d, parent, w.name) : remove(d, parent, w.name)).catch(() => undefined);
+}
+
+/**
  * Opens `r.path` below the directory `dir`. The result carries the target's attributes after an
  * overwrite and holds a MetadataService reference the protocol releases with FileService.close.
  */
@@ -146,7 +157,12 @@ export async function open(d: DataDeps, dir: FileCall, r: OpenRequest): Promise<
   const on = { ...dir, handle: target.handle };
   const ntAccess = await storedAccess(d, on, target.attr, walked.parent);
   const opened: Opened = { ...walked, target, action, granted, ntAccess };
-  await r.admit(opened);
+  await r.admit(opened).catch(async (e: unknown) => {
+    // [MS-FSA] §2.1.5.1: a refused create leaves nothing behind (delete-on-close of a READONLY
+    // file is CANNOT_DELETE, and the name stays free: smb2.delete-on-close-perms READONLY).
+    if (action === "created") await undoCreate(d, dir, walked, target.attr.type === "dir");
+    throw e;
+  });
   let attr = target.attr;
   if (action === "overwritten" || action === "superseded") {
     const dos = r.dosAttributes ? { dosAttributes: r.dosAttributes } : {};

@@ -13,7 +13,7 @@ import * as C from "./constants.ts";
 import { onStream, streamFileKey } from "./create-stream.ts";
 import { purgeDisconnected, RetryCreate } from "./durable.ts";
 import * as S from "./ntstatus.ts";
-import { smbReservation } from "./opens.ts";
+import { smbReservation, WRITE_ACCESS_BITS } from "./opens.ts";
 import { breakForOpen, type CachingRequest, checkLeaseKey } from "./oplock-grant.ts";
 import type { SmbRequest } from "./request.ts";
 import { type FileState, type Tree, treeCall } from "./state.ts";
@@ -87,6 +87,11 @@ export function checkOpenAccess(
   a: Admission,
   o: Opened,
 ): void {
+  // A tree without write access refuses write rights once the name resolved, as Samba checks its
+  // share access per file (smbd_check_access_rights_fname): a missing name answers
+  // OBJECT_NAME_NOT_FOUND first (smb2.session.reauth5 unlinks one as anonymous).
+  const maxAllowed = (c.DesiredAccess & C.MAXIMUM_ALLOWED) !== 0;
+  if (!tree.writable && !maxAllowed && a.access & WRITE_ACCESS_BITS) throw new SmbError(tree.readOnlyStatus);
   const nt = o.ntAccess === null ? null : tree.writable ? o.ntAccess : o.ntAccess & ~WRITE_RIGHTS;
   a.maxAccess = nt ?? maximalAccess(tree, o.granted);
   if (c.DesiredAccess & C.MAXIMUM_ALLOWED) a.access = (a.access & ~C.MAXIMUM_ALLOWED) | a.maxAccess;

@@ -25,7 +25,6 @@ import { applyCreateSecurity, createSecurity } from "../create-secd.ts";
 import { checkStreamOptions, fileDisposition, streamOpenResult } from "../create-stream.ts";
 import { type DurableRequest, grantDurable, parseDurable, RetryCreate, reconnectCreate } from "../durable.ts";
 import * as S from "../ntstatus.ts";
-import { WRITE_ACCESS_BITS } from "../opens.ts";
 import { type CachingRequest, cachingRequest, grantCaching } from "../oplock-grant.ts";
 import { parsePath, withPathStatus } from "../paths.ts";
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
@@ -192,7 +191,7 @@ async function openNew(
   const caching = cachingRequest(req, c.RequestedOplockLevel, c.contexts);
   if (req.conn.opens.size >= MAX_OPENS_PER_CONNECTION) throw new SmbError(S.STATUS_TOO_MANY_OPENED_FILES);
   const id = req.conn.newVolatileId();
-  const a = admission(req, tree, c, id);
+  const a = admission(req, c, id);
   const opened = await openTarget(req, tree, c, path, caching, a);
   // The client went away while this CREATE awaited: teardown already closed its opens, so one
   // registered now would hold its share mode and handle forever.
@@ -212,7 +211,7 @@ async function openNew(
 }
 
 /** A new admission for open `id`, after the checks that come before anything is created. */
-function admission(req: SmbRequest, tree: Tree, c: CreateRequest, id: bigint): Admission {
+function admission(req: SmbRequest, c: CreateRequest, id: bigint): Admission {
   const a: Admission = {
     access: mapGeneric(c.DesiredAccess),
     maxAccess: 0,
@@ -226,7 +225,6 @@ function admission(req: SmbRequest, tree: Tree, c: CreateRequest, id: bigint): A
     appInstance: appInstanceId(req, c.contexts),
   };
   const maxAllowed = (c.DesiredAccess & C.MAXIMUM_ALLOWED) !== 0;
-  if (!tree.writable && !maxAllowed && a.access & WRITE_ACCESS_BITS) throw new SmbError(tree.readOnlyStatus);
   // [MS-FSA] §2.1.5.1: delete-on-close without DELETE access fails before anything is created.
   if (c.CreateOptions & C.FILE_DELETE_ON_CLOSE && !maxAllowed && !(a.access & C.DELETE))
     throw new SmbError(S.STATUS_ACCESS_DENIED, "delete-on-close without DELETE");

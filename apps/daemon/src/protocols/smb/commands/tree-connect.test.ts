@@ -6,6 +6,7 @@ import {
   STATUS_BAD_NETWORK_NAME,
   STATUS_MEDIA_WRITE_PROTECTED,
   STATUS_NETWORK_NAME_DELETED,
+  STATUS_OBJECT_NAME_NOT_FOUND,
 } from "../ntstatus.ts";
 import { createBody, open } from "../testing/bodies.ts";
 import { shareInfo } from "../testing/context.ts";
@@ -66,13 +67,26 @@ describe("TREE_CONNECT / TREE_DISCONNECT", () => {
     expect((await bob.send(C.SMB2_CREATE, createBody("b.txt", { disposition: C.FILE_CREATE }))).status).toBe(
       STATUS_ACCESS_DENIED,
     );
+    // The share access is checked once the name resolved, as Samba does: unlinking a missing
+    // name answers OBJECT_NAME_NOT_FOUND, an existing one ACCESS_DENIED.
+    const unlink = (name: string) =>
+      createBody(name, {
+        access: C.DELETE,
+        disposition: C.FILE_OPEN,
+        options: C.FILE_DELETE_ON_CLOSE | C.FILE_NON_DIRECTORY_FILE,
+      });
+    expect((await bob.send(C.SMB2_CREATE, unlink("missing.txt"))).status).toBe(STATUS_OBJECT_NAME_NOT_FOUND);
+    const alice = await SmbTestClient.login(smb.h.port, ALICE.user, ALICE.password);
+    await open(alice, "kept.txt", { disposition: C.FILE_CREATE });
+    alice.close();
+    expect((await bob.send(C.SMB2_CREATE, unlink("kept.txt"))).status).toBe(STATUS_ACCESS_DENIED);
     bob.close();
-    const alice = await SmbTestClient.login(smb.h.port, ALICE.user, ALICE.password, "frozen");
-    const r = await alice.send(C.SMB2_CREATE, createBody("a.txt", { disposition: C.FILE_CREATE }));
+    const frozen = await SmbTestClient.login(smb.h.port, ALICE.user, ALICE.password, "frozen");
+    const r = await frozen.send(C.SMB2_CREATE, createBody("a.txt", { disposition: C.FILE_CREATE }));
     expect(r.status).toBe(STATUS_MEDIA_WRITE_PROTECTED);
     // Reading the root still works.
-    await open(alice, "", { access: C.FILE_READ_ATTRIBUTES | C.FILE_LIST_DIRECTORY });
-    alice.close();
+    await open(frozen, "", { access: C.FILE_READ_ATTRIBUTES | C.FILE_LIST_DIRECTORY });
+    frozen.close();
   });
 
   it("a share stored with encryptData refuses a session that cannot encrypt and flags ENCRYPT_DATA", async () => {
