@@ -33,8 +33,6 @@ export const KNOWN_FAILURES: Record<string, string> = {
   "smb2.dir.modify": NORMAL,
   "smb2.create.open":
     "an AllocationSize asked for at create is reported in the CREATE reply but not kept: QUERY_INFO then answers the size-based allocation (create.c:1133)",
-  "smb2.getinfo.normalized":
-    "opening a name in another case (torture_dir1n for torture_dIr1N) fails: names resolve case-sensitively where Windows and Samba match case-insensitively (FileNormalizedNameInformation itself is answered)",
   "smb2.setinfo": NORMAL,
   "smb2.rename.msword": "rename while the parent directory is open is refused more strictly than Windows",
   "smb2.oplock.batch22b":

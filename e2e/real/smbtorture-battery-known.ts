@@ -51,9 +51,7 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.acls.ACCESSBASED":
     "needs a share 'hideunread' (access-based enumeration) that only Samba's selftest configures",
   "smb2.charset.Testing partial surrogate":
-    "a name holding half a UTF-16 surrogate pair is refused (Windows stores it)",
-  "smb2.charset.Testing wide-a":
-    "names are compared byte-exact after UTF-16 decoding; Windows treats the fullwidth A as colliding",
+    "smbtorture's client cannot convert a name holding half a UTF-16 surrogate pair to UTF-8 and fails with NO_MEMORY before sending; Samba fails it the same way",
   "smb2.compound.compound-padding":
     "the last reply of a compound is not padded to 8 bytes (a body of 19 where the test expects 24)",
   "smb2.create.gentest": "invalid CreateOptions/attribute bits Windows refuses are accepted",

@@ -28,19 +28,42 @@ export interface Walked {
   /** The directory holding the last component (null when the path is the starting directory). */
   parent: Buffer | null;
   name: string;
+  /** The components as stored (as given where a walk without `caseless` found them, or for a missing last one). */
+  stored: string[];
   /** The object itself, or null when the last component does not exist. */
   target: LookupResult | null;
 }
 
+export interface WalkOptions {
+  /**
+   * A component no entry names exactly matches one named the same but for case (SMB's name
+   * rules, metadata/folded-names.ts); NFS walks case-sensitively.
+   */
+  caseless?: boolean;
+}
+
+/** One component of `dir` as the walk looks it up: the entry and its name as stored. */
+async function lookupOne(d: DataDeps, dir: FileCall, at: Buffer, name: string, o: WalkOptions) {
+  if (o.caseless) return d.metadata.lookupCaseless(dir.caller, at, name);
+  return { ...(await d.metadata.lookup(dir.caller, at, name)), name };
+}
+
 /** Looks `path` up below the directory `dir` as the caller, one component at a time. */
-export async function walk(d: DataDeps, dir: FileCall, path: readonly string[]): Promise<Walked> {
+export async function walk(
+  d: DataDeps,
+  dir: FileCall,
+  path: readonly string[],
+  o: WalkOptions = {},
+): Promise<Walked> {
   const md = d.metadata;
   if (path.length === 0) {
-    return { parent: null, name: "", target: { handle: dir.handle, attr: await md.getattr(dir.handle) } };
+    const target = { handle: dir.handle, attr: await md.getattr(dir.handle) };
+    return { parent: null, name: "", stored: [], target };
   }
   let at = dir.handle;
+  const stored: string[] = [];
   for (const c of path.slice(0, -1)) {
-    const r = await md.lookup(dir.caller, at, c).catch((e: unknown) => {
+    const r = await lookupOne(d, dir, at, c, o).catch((e: unknown) => {
       if (e instanceof FsError && (e.code === "ENOENT" || e.code === "ENOTDIR")) {
         throw new PathNotFound(c, e.code);
       }
@@ -48,21 +71,24 @@ export async function walk(d: DataDeps, dir: FileCall, path: readonly string[]):
     });
     if (r.attr.type !== "dir") throw new PathNotFound(c, "ENOTDIR");
     at = r.handle;
+    stored.push(r.name);
   }
-  const name = path[path.length - 1]!;
+  const last = path[path.length - 1]!;
   try {
-    const target = await md.lookup(dir.caller, at, name);
+    const { name, ...target } = await lookupOne(d, dir, at, last, o);
     const validating = revalidate(d, dir.share.name, target.attr, "lookup");
     if (validating !== undefined) await validating;
-    return { parent: at, name, target };
+    return { parent: at, name, stored: [...stored, name], target };
   } catch (e) {
-    if (e instanceof FsError && e.code === "ENOENT") return { parent: at, name, target: null };
-    if (e instanceof FsError && e.code === "ENOTDIR") throw new PathNotFound(name, "ENOTDIR");
+    if (e instanceof FsError && e.code === "ENOENT") {
+      return { parent: at, name: last, stored: [...stored, last], target: null };
+    }
+    if (e instanceof FsError && e.code === "ENOTDIR") throw new PathNotFound(last, "ENOTDIR");
     throw e;
   }
 }
 
-export interface OpenRequest {
+export interface OpenRequest extends WalkOptions {
   /** Components below the directory of the call (SMB: the share root). */
   path: readonly string[];
   disposition: OpenDisposition;
@@ -143,7 +169,7 @@ async function undoCreate(d: DataDeps, dir: FileCall, w: Walked, isDir: boolean)
  * overwrite and holds a MetadataService reference the protocol releases with FileService.close.
  */
 export async function open(d: DataDeps, dir: FileCall, r: OpenRequest): Promise<OpenResult> {
-  const walked = await walk(d, dir, r.path);
+  const walked = await walk(d, dir, r.path, r);
   let target = walked.target;
   let action: OpenAction;
   if (target) action = existing(dir, r, target);

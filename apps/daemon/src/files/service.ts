@@ -60,7 +60,7 @@ import {
   rmdir,
 } from "./names.ts";
 import type { SecurityDescriptor } from "./nt-acl/sd.ts";
-import { type OpenRequest, type OpenResult, open, type Walked, walk } from "./open.ts";
+import { type OpenRequest, type OpenResult, open, type Walked, type WalkOptions, walk } from "./open.ts";
 import { Orphans, sweepOrphans } from "./orphans.ts";
 import { access, fsstat, type LookupWithDir, lookup, readlink } from "./query.ts";
 import { type ReaddirPage, type ReaddirRequest, readdir } from "./readdir.ts";
@@ -227,9 +227,15 @@ export class FileService {
     return lookup(this.d, dir, name);
   }
 
-  /** `name` in the directory `dir`, nothing else read (SMB: QUERY_DIRECTORY of one exact name). */
-  async find(dir: FileCall, name: string): Promise<LookupResult> {
-    const found = await this.d.metadata.lookup(dir.caller, dir.handle, name);
+  /**
+   * `name` in the directory `dir`, nothing else read (SMB: QUERY_DIRECTORY of one exact name),
+   * with its name as stored (another case with `caseless`).
+   */
+  async find(dir: FileCall, name: string, o: WalkOptions = {}): Promise<LookupResult & { name: string }> {
+    const md = this.d.metadata;
+    const found = o.caseless
+      ? await md.lookupCaseless(dir.caller, dir.handle, name)
+      : { ...(await md.lookup(dir.caller, dir.handle, name)), name };
     const validating = revalidate(this.d, dir.share.name, found.attr, "lookup");
     if (validating !== undefined) await validating;
     return found;
@@ -293,8 +299,8 @@ export class FileService {
    * Looks `path` up below the directory `dir`; a missing or non-directory component on the way is
    * PathNotFound, a missing last component a null target.
    */
-  walk(dir: FileCall, path: readonly string[]): Promise<Walked> {
-    return walk(this.d, dir, path);
+  walk(dir: FileCall, path: readonly string[], o?: WalkOptions): Promise<Walked> {
+    return walk(this.d, dir, path, o);
   }
 
   /**

@@ -7,6 +7,7 @@ import { FsError } from "../domain/errors.ts";
 import type { ShareInfo } from "../domain/share.ts";
 import { toFileAttr } from "./attr.ts";
 import { Clock } from "./clock.ts";
+import { FoldedNames } from "./folded-names.ts";
 import { checkHandle, encodeHandle, handleEpoch, handleKeyHex, sameKey } from "./handle.ts";
 import type { LockManager } from "./lock-manager.ts";
 import type { InodeRecord, MetadataStore, StoreUsage } from "./metadata-store.ts";
@@ -52,6 +53,8 @@ export class ServiceCore {
     readonly logger: Logger,
     /** Distinct files held open at once (retain past it is ENOSPC). */
     readonly openRefsMax = OPEN_REFS_MAX,
+    /** Directories' folded names for case-insensitive lookups (folded-names.ts). */
+    readonly folded = new FoldedNames(),
   ) {}
 
   /** The share the last handle named: most calls name the same share as the one before. */

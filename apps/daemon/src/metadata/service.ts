@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { FsError } from "../domain/errors.ts";
 import type { ShareInfo } from "../domain/share.ts";
 import { FIRST_ENTRY_SEQ, ServiceCore, type ShareState } from "./core.ts";
+import type { FoldedNames } from "./folded-names.ts";
 import { encodeHandle, shareKey } from "./handle.ts";
 import { LockManager } from "./lock-manager.ts";
 import type { MetadataStore, StoreUsage } from "./metadata-store.ts";
@@ -14,7 +15,7 @@ import { setAcl, storedAcl } from "./ops/acl.ts";
 import { createNode } from "./ops/create.ts";
 import { commitWrite, prepareRead, prepareWrite, reap, release, retain } from "./ops/data.ts";
 import { fsstat, shareUsage } from "./ops/fsstat.ts";
-import { access, lookup, lookupWithDir, readlink } from "./ops/inspect.ts";
+import { access, lookup, lookupCaseless, lookupWithDir, readlink } from "./ops/inspect.ts";
 import { link } from "./ops/link.ts";
 import { changeNamedAttr, namedAttr, namedAttrSizes, namedAttrs } from "./ops/named-attrs.ts";
 import { type PayloadFile, sharePayloads } from "./ops/payloads.ts";
@@ -58,9 +59,12 @@ export class DefaultMetadataService implements MetadataService {
   /** Shares whose addShare is in progress. */
   private readonly adding = new Set<string>();
 
-  /** `openRefsMax`: files held open at once (default OPEN_REFS_MAX; tests lower it). */
-  constructor(opts: { logger: Logger; openRefsMax?: number }) {
-    this.core = new ServiceCore(opts.logger, opts.openRefsMax);
+  /**
+   * `openRefsMax`: files held open at once (default OPEN_REFS_MAX; tests lower it); `folded`: the
+   * folded-name indexes of case-insensitive lookups (tests give a smaller budget).
+   */
+  constructor(opts: { logger: Logger; openRefsMax?: number; folded?: FoldedNames }) {
+    this.core = new ServiceCore(opts.logger, opts.openRefsMax, opts.folded);
   }
 
   /** Serves a share from `store`, creating its root directory (default mode 01777) if missing. */
@@ -150,6 +154,10 @@ export class DefaultMetadataService implements MetadataService {
 
   lookupWithDir(caller: Caller, dir: Buffer, name: string): Promise<LookupResult & { dirAttr: FileAttr }> {
     return lookupWithDir(this.core, caller, dir, name);
+  }
+
+  lookupCaseless(caller: Caller, dir: Buffer, name: string): Promise<LookupResult & { name: string }> {
+    return lookupCaseless(this.core, caller, dir, name);
   }
 
   access(caller: Caller, handle: Buffer, mask: number): Promise<number> {

@@ -232,6 +232,11 @@ export interface MetadataService {
   lookup(caller: Caller, dir: Buffer, name: string): Promise<LookupResult>;
   /** `lookup` with the directory's attributes, read with the directory's permission check. */
   lookupWithDir(caller: Caller, dir: Buffer, name: string): Promise<LookupResult & { dirAttr: FileAttr }>;
+  /**
+   * `lookup` where, when no entry matches exactly, one matching case-insensitively is found
+   * (SMB's name rules, metadata/folded-names.ts); `name` is the entry's name as stored.
+   */
+  lookupCaseless(caller: Caller, dir: Buffer, name: string): Promise<LookupResult & { name: string }>;
   /** Returns the subset of `mask` (ACCESS_* bits) the caller is granted. */
   access(caller: Caller, handle: Buffer, mask: number): Promise<number>;
   readlink(caller: Caller, handle: Buffer): Promise<string>;

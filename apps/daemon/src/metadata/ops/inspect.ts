@@ -1,6 +1,8 @@
 /** Read-only operations: lookup, access, readlink (GETATTR lives in the service: it revalidates). */
 import { FsError } from "../../domain/errors.ts";
-import { requireDir, type ServiceCore } from "../core.ts";
+import { type Rec, requireDir, type ServiceCore, type ShareState } from "../core.ts";
+import { findFolded } from "../folded-names.ts";
+import type { EntryRecord } from "../metadata-store.ts";
 import { validateLookupName } from "../names.ts";
 import { accessMask, requireAccess, X } from "../permissions.ts";
 import type { Caller, FileAttr, LookupResult } from "../types.ts";
@@ -27,7 +29,32 @@ export async function lookupWithDir(
   return { handle: found.handle, attr: found.attr, dirAttr: core.attr(share, dirRec) };
 }
 
-async function find(core: ServiceCore, caller: Caller, dir: Buffer, name: string) {
+/**
+ * `lookup` that matches names case-insensitively when no name matches exactly (SMB,
+ * metadata/folded-names.ts), with the name as stored.
+ */
+export async function lookupCaseless(
+  core: ServiceCore,
+  caller: Caller,
+  dir: Buffer,
+  name: string,
+): Promise<LookupResult & { name: string }> {
+  let stored = name;
+  const { found } = await find(core, caller, dir, name, async (share, dirRec) => {
+    const key = `${share.keyHex}:${share.store.epoch}:${dirRec.id}`;
+    const m = await findFolded(core.folded, { store: share.store, key, rec: dirRec }, name);
+    stored = m.name;
+    return m.entry;
+  });
+  return { ...found, name: stored };
+}
+
+/** The entry to use when none is named `name` exactly (by default none: ENOENT). */
+type Miss = (share: ShareState, dirRec: Rec, name: string) => Promise<EntryRecord>;
+
+const notFound: Miss = (_share, _dir, name) => Promise.reject(new FsError("ENOENT", name));
+
+async function find(core: ServiceCore, caller: Caller, dir: Buffer, name: string, miss: Miss = notFound) {
   validateLookupName(name);
   const t = core.target(dir);
   const share = t.share;
@@ -38,8 +65,7 @@ async function find(core: ServiceCore, caller: Caller, dir: Buffer, name: string
   if (name === ".") childId = dirRec.id;
   else if (name === "..") childId = dirRec.parent;
   else {
-    const entry = await share.store.getEntry(dirRec.id, name);
-    if (entry === undefined) throw new FsError("ENOENT", name);
+    const entry = (await share.store.getEntry(dirRec.id, name)) ?? (await miss(share, dirRec, name));
     childId = entry.child;
   }
   const child = await share.store.getInode(childId);

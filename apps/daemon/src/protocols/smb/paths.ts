@@ -87,11 +87,12 @@ export function parsePath(raw: string): ParsedPath {
 }
 
 /**
- * FileService.walk with SMB's status for a path whose directories do not all exist:
+ * FileService.walk with SMB's name rules (a name matches case-insensitively when none matches
+ * exactly, [MS-FSA] §2.1.5.1) and status for a path whose directories do not all exist:
  * OBJECT_PATH_NOT_FOUND, where a missing last component is OBJECT_NAME_NOT_FOUND ([MS-FSA] §2.1.5.1).
  */
 export function resolvePath(files: FileService, root: FileCall, components: string[]): Promise<Walked> {
-  return withPathStatus(() => files.walk(root, components));
+  return withPathStatus(() => files.walk(root, components, { caseless: true }));
 }
 
 /** Runs a file-service call that walks a path, answering PathNotFound with OBJECT_PATH_NOT_FOUND. */

@@ -3,7 +3,17 @@ import { SHARE_READ, SHARE_WRITE } from "../../../files/share-modes.ts";
 import * as C from "../constants.ts";
 import { encodeCreateContexts } from "../create-contexts.ts";
 import * as S from "../ntstatus.ts";
-import { closeBody, createBody, fileIdOf, open, writeFile } from "../testing/bodies.ts";
+import {
+  closeBody,
+  createBody,
+  entryNames,
+  fileIdOf,
+  open,
+  queryDirBody,
+  renameInfo,
+  setInfoBody,
+  writeFile,
+} from "../testing/bodies.ts";
 import { useSmbHarness } from "../testing/fixture.ts";
 import type { SmbTestClient } from "../testing/smb-client.ts";
 
@@ -150,5 +160,56 @@ describe("CREATE", () => {
     expect((await create("tw.txt", { disposition: C.FILE_OPEN })).status).toBe(
       S.STATUS_OBJECT_NAME_NOT_FOUND,
     );
+  });
+});
+
+describe("CREATE names", () => {
+  const smb = useSmbHarness();
+  let c: SmbTestClient;
+  beforeEach(async () => {
+    c = await smb.login();
+  });
+  const status = async (name: string, o: Parameters<typeof createBody>[1] = {}) => {
+    const r = await c.send(C.SMB2_CREATE, createBody(name, o));
+    if (r.status === 0) await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(r)));
+    return r.status;
+  };
+  const names = async (dir: string, pattern: string) => {
+    const d = await open(c, dir, { options: C.FILE_DIRECTORY_FILE, access: C.FILE_LIST_DIRECTORY });
+    const r = await c.send(C.SMB2_QUERY_DIRECTORY, queryDirBody(d, C.FileNamesInformation, pattern));
+    await c.send(C.SMB2_CLOSE, closeBody(d));
+    return r.status === 0 ? entryNames(r, C.FileNamesInformation).sort() : r.status;
+  };
+
+  it("match case-insensitively as Windows: another case opens the file, a create collides", async () => {
+    expect(await status("CaSe", { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE })).toBe(0);
+    expect(await status("case\\Inner.txt", { disposition: C.FILE_CREATE })).toBe(0);
+    expect(await status("CASE\\inner.TXT", { disposition: C.FILE_CREATE })).toBe(
+      S.STATUS_OBJECT_NAME_COLLISION,
+    );
+    expect(await status("cAsE\\INNER.txt", { disposition: C.FILE_OPEN })).toBe(0);
+    // smb2.charset wide-a: fullwidth a and A are one name, distinct from ASCII a.
+    expect(await status("CaSe\\a", { disposition: C.FILE_CREATE })).toBe(0);
+    expect(await status("CaSe\\\uff41", { disposition: C.FILE_CREATE })).toBe(0);
+    expect(await status("CaSe\\\uff21", { disposition: C.FILE_CREATE })).toBe(S.STATUS_OBJECT_NAME_COLLISION);
+    // An exact QUERY_DIRECTORY name finds the entry in its stored case.
+    expect(await names("case", "INNER.TXT")).toEqual(["Inner.txt"]);
+    // NFS still sees names exactly.
+    const root = smb.h.metadata.rootHandle("/export");
+    const nfs = { uid: 0, gid: 0, gids: [] };
+    await expect(smb.h.metadata.lookup(nfs, root, "case")).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("renames to another case of the same name, and a rename onto another case collides", async () => {
+    const dir = await open(c, "rn", { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
+    await c.send(C.SMB2_CLOSE, closeBody(dir));
+    const f = await open(c, "rn\\lower.txt", { disposition: C.FILE_CREATE, access: C.DELETE });
+    const rename = (to: string) =>
+      c.send(C.SMB2_SET_INFO, setInfoBody(f, C.SMB2_0_INFO_FILE, C.FileRenameInformation, renameInfo(to)));
+    expect((await rename("rn\\LOWER.txt")).status).toBe(0);
+    expect(await names("rn", "*")).toEqual([".", "..", "LOWER.txt"]);
+    await c.send(C.SMB2_CLOSE, closeBody(await open(c, "rn\\other.txt", { disposition: C.FILE_CREATE })));
+    expect((await rename("RN\\OTHER.TXT")).status).toBe(S.STATUS_OBJECT_NAME_COLLISION);
+    await c.send(C.SMB2_CLOSE, closeBody(f));
   });
 });

@@ -205,7 +205,8 @@ async function openNew(
       await abandon(req, a, opened);
       throw e;
     });
-  const name = path.components.join("\\") + (a.stream === null ? "" : `:${a.stream}`);
+  // The names as stored, whatever case the client used (FileNormalizedNameInformation).
+  const name = opened.stored.join("\\") + (a.stream === null ? "" : `:${a.stream}`);
   const open = registerOpen(req, id, c, opened, a, name);
   return respond(req, c, open, opened, a, caching, durable);
 }
@@ -248,6 +249,7 @@ async function openTarget(
     path: path.components,
     disposition: path.stream === null ? disposition : fileDisposition(disposition),
     kind: path.dataStream ? "file" : openKind(c.CreateOptions),
+    caseless: true,
     dosAttributes: c.FileAttributes & C.SETTABLE_DOS_ATTRIBUTES,
     admit: async (o) => {
       checkOpenAccess(tree, c, a, o);

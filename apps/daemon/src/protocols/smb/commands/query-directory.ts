@@ -38,8 +38,9 @@ async function nextItems(
     ].filter((d) => match(d.name));
     if (!hasWildcards(e.pattern)) {
       e.eof = true;
-      const hit = await files.find(dir, e.pattern).catch(() => null);
-      return hit ? [{ name: e.pattern, attr: hit.attr }] : dots;
+      // An exact name matches another case as CREATE does ([MS-FSA] §2.1.5.6.3: case-insensitive).
+      const hit = await files.find(dir, e.pattern, { caseless: true }).catch(() => null);
+      return hit ? [{ name: hit.name, attr: hit.attr }] : dots;
     }
     if (dots.length > 0) return dots;
   }

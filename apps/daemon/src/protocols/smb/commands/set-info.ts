@@ -118,14 +118,17 @@ async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean
     await withStatus(overrides, () => files.link(treeCall(tree, target.parent!), l));
     return;
   }
+  // A case-only rename of the file itself takes the name as given; a file it replaces is named
+  // as stored (resolvePath matched it case-insensitively), so no two names differ only in case.
+  const newName = sameObject ? path.components.at(-1)! : target.name;
   await withStatus(overrides, () =>
-    files.rename(treeCall(tree, open.parent!), open.name, target.parent!, target.name),
+    files.rename(treeCall(tree, open.parent!), open.name, target.parent!, newName),
   );
   // Every open of this file now names the new path.
   for (const o of req.server.files.get(open.fileKey)?.opens ?? [open]) {
     o.parent = target.parent;
-    o.name = target.name;
-    o.path = path.components.join("\\");
+    o.name = newName;
+    o.path = [...target.stored.slice(0, -1), newName].join("\\");
   }
 }
 
