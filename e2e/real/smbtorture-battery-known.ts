@@ -38,7 +38,6 @@ const PENDING_REPLAY_WINDOWS_CHANNEL =
   "a replay on another channel of a CREATE still pending gets FILE_NOT_AVAILABLE as from Samba; -windows expects Windows' ACCESS_DENIED";
 const BLOCK_TRANSPORT =
   "smbtorture cannot block a TCP transport on this machine (Samba's selftest uses socket_wrapper); Samba fails it the same way";
-const STREAM_RENAME = 'renaming a stream to another stream name (FileRenameInformation ":new") is not built';
 
 const RENAME_SHARING =
   "a rename in the watched tree is refused SHARING_VIOLATION while the watched directory is open without FILE_SHARE_DELETE (the rule smb2.rename checks); the test expects it to succeed";
@@ -102,8 +101,8 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.replay.dhv2-pending3o-vs-lease-windows": BLOCK_TRANSPORT,
   "smb2.session.reauth5":
     "expects unlinking a name that does not exist to succeed (session.c:705); it answers OBJECT_NAME_NOT_FOUND, as Samba 4.17 does",
-  "smb2.streams.rename": STREAM_RENAME,
-  "smb2.streams.rename2": STREAM_RENAME,
+  "smb2.streams.rename2":
+    'renaming a stream to the default data stream ("::$DATA", replacing) answers NOT_SUPPORTED as Samba does; Windows makes the stream the file\'s data',
   "smb2.streams.attributes2":
     "attributes set through a stream open read back with ARCHIVE added (0x22 where the test expects HIDDEN alone, 0x2)",
   "smb2.streams.delete":

@@ -68,7 +68,14 @@ import { type Grants, NO_USERS, type ResolveOptions, resolveCall, sharePolicy } 
 import { type SecurityChange, security, setSecurity } from "./security.ts";
 import { create, setattr } from "./setattr.ts";
 import { ShareModes, type ShareReservation } from "./share-modes.ts";
-import { type OpenedStream, openStream, type StreamInfo, streamSize, streams } from "./streams.ts";
+import {
+  type OpenedStream,
+  openStream,
+  renameStream,
+  type StreamInfo,
+  streamSize,
+  streams,
+} from "./streams.ts";
 import type {
   FileCall,
   OpenDisposition,
@@ -220,6 +227,11 @@ export class FileService {
     admit: (name: string) => void | Promise<void>,
   ): Promise<OpenedStream> {
     return openStream(this.d, f, name, disposition, admit);
+  }
+
+  /** Renames the stream of the stream call `f` to `to` (EEXIST unless `replace`; files/streams.ts). */
+  renameStream(f: FileCall, to: string, replace: boolean): Promise<void> {
+    return renameStream(this.d, f, to, replace);
   }
 
   /** `name` in the directory `dir`, with the directory's attributes. */

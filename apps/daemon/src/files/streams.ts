@@ -129,6 +129,25 @@ export async function streamSize(d: DataDeps, f: FileCall, size?: number): Promi
   return streamAttr(await d.metadata.getattr(f.handle), now);
 }
 
+/**
+ * Renames the stream `f` names to `to` ([MS-FSA] §2.1.5.15.11.1): another stream of that name
+ * (compared case-insensitively) is replaced when `replace`, else EEXIST; renaming a stream to its
+ * own name in another case respells it. The move is one metadata transaction
+ * (metadata/ops/named-attrs.ts), so every store and protocol sees the stream under one name.
+ */
+export async function renameStream(d: DataDeps, f: FileCall, to: string, replace: boolean): Promise<void> {
+  const from = f.stream!;
+  const found = await findStream(d, f, to);
+  const md = d.metadata;
+  if (found !== null && found.name.toLowerCase() !== from.toLowerCase()) {
+    if (!replace) throw new FsError("EEXIST", to);
+    // The stored spelling differs from `to`: the store's exact-name rename would not replace it.
+    if (found.name !== to)
+      await md.changeNamedAttr(f.caller, f.handle, "stream", found.name, { op: "delete" });
+  }
+  await md.changeNamedAttr(f.caller, f.handle, "stream", from, { op: "rename", to, replace });
+}
+
 /** Delete on close of a stream open: the stream goes, the file stays. */
 export async function removeStream(d: DataDeps, f: FileCall): Promise<void> {
   try {

@@ -87,7 +87,13 @@ export type NamedAttrChange =
   /** Cuts or zero-extends to `size`; ENOENT if missing. */
   | { op: "truncate"; size: number }
   /** ENOENT if missing. */
-  | { op: "delete" };
+  | { op: "delete" }
+  /**
+   * Moves the value to the name `to` (a stream renamed, [MS-FSA] §2.1.5.15.11.1): ENOENT if
+   * missing; an existing `to` is replaced with `replace`, else EEXIST; `to` equal to the name
+   * changes nothing.
+   */
+  | { op: "rename"; to: string; replace: boolean };
 
 /** Fields to change; `undefined` means leave as is. `"now"` asks for the server's time. */
 export interface SetAttrs {

@@ -88,8 +88,10 @@ function resized(value: Buffer, size: number): Buffer {
   return Buffer.concat([value, Buffer.alloc(size - value.length)]);
 }
 
+type ValueChange = Exclude<NamedAttrChange, { op: "rename" }>;
+
 /** The value after `change` (undefined: deleted), or the errno the change fails with. */
-function apply(old: Buffer | undefined, change: NamedAttrChange): Buffer | undefined {
+function apply(old: Buffer | undefined, change: ValueChange): Buffer | undefined {
   switch (change.op) {
     case "create":
       if (old !== undefined) throw new FsError("EEXIST");
@@ -156,6 +158,7 @@ export async function changeNamedAttr(
   change: NamedAttrChange,
 ): Promise<number> {
   checkName(name);
+  if (change.op === "rename") checkName(change.to);
   checkSize(kind, change);
   const t = core.target(handle);
   core.requireWritable(t.share);
@@ -163,14 +166,46 @@ export async function changeNamedAttr(
     await tx.lock([t.id]);
     const rec = mustExist(await tx.getInode(t.id), t.share);
     requireData(core, caller, rec, t.share, W);
-    const old = await tx.getNamedAttr(t.id, kind, name);
-    const next = apply(old, change);
-    if (next === undefined) await tx.deleteNamedAttr(t.id, kind, name);
-    else {
-      await checkLimits(tx, t.id, kind, name, next, old === undefined);
-      await tx.putNamedAttr(t.id, kind, name, next);
-    }
+    const size =
+      change.op === "rename"
+        ? await renameIn(tx, t.id, kind, name, change)
+        : await changeIn(tx, t.id, kind, name, change);
     await tx.updateInode({ ...rec, ctime: core.clock.now() });
-    return next?.length ?? 0;
+    return size;
   });
+}
+
+async function changeIn(
+  tx: MetadataTx,
+  id: bigint,
+  kind: NamedAttrKind,
+  name: string,
+  change: ValueChange,
+): Promise<number> {
+  const old = await tx.getNamedAttr(id, kind, name);
+  const next = apply(old, change);
+  if (next === undefined) await tx.deleteNamedAttr(id, kind, name);
+  else {
+    await checkLimits(tx, id, kind, name, next, old === undefined);
+    await tx.putNamedAttr(id, kind, name, next);
+  }
+  return next?.length ?? 0;
+}
+
+/** A rename: the count stays, so no limit applies; the value moves within the transaction. */
+async function renameIn(
+  tx: MetadataTx,
+  id: bigint,
+  kind: NamedAttrKind,
+  name: string,
+  change: { to: string; replace: boolean },
+): Promise<number> {
+  const value = await tx.getNamedAttr(id, kind, name);
+  if (value === undefined) throw new FsError("ENOENT", name);
+  if (change.to === name) return value.length;
+  if (!change.replace && (await tx.getNamedAttr(id, kind, change.to)) !== undefined)
+    throw new FsError("EEXIST", change.to);
+  await tx.putNamedAttr(id, kind, change.to, value);
+  await tx.deleteNamedAttr(id, kind, name);
+  return value.length;
 }

@@ -125,6 +125,34 @@ export function namedAttrServiceTests(factory: StoreFactory, persistent: boolean
     await expectErrno(svc.namedAttr(ALICE, file, "stream", "s"), "ENOENT");
   });
 
+  it("renames a stream within the file, replacing an existing name only when asked", async () => {
+    const svc = env.svc;
+    await svc.changeNamedAttr(ALICE, file, "stream", "one", { op: "put", value: b("first") });
+    await svc.changeNamedAttr(ALICE, file, "stream", "two", { op: "put", value: b("2") });
+    const rename = (from: string, to: string, replace: boolean) =>
+      svc.changeNamedAttr(ALICE, file, "stream", from, { op: "rename", to, replace });
+    await expectErrno(rename("one", "two", false), "EEXIST");
+    await expectErrno(rename("none", "x", true), "ENOENT");
+    await expectErrno(rename("one", "", true), "EINVAL");
+    await expectErrno(
+      svc.changeNamedAttr(BOB, file, "stream", "one", { op: "rename", to: "b", replace: true }),
+      "EACCES",
+    );
+    expect(await rename("one", "one", false)).toBe(5);
+    expect(await rename("one", "two", true)).toBe(5);
+    expect(await svc.namedAttrs(file, "stream")).toEqual([{ name: "two", value: b("first") }]);
+    expect(await rename("two", "Three", false)).toBe(5);
+    expect(await svc.namedAttrs(file, "stream")).toEqual([{ name: "Three", value: b("first") }]);
+    // EAs are another kind: a stream rename never touches them.
+    await svc.changeNamedAttr(ALICE, file, "ea", "Three", { op: "put", value: b("ea") });
+    expect(await rename("Three", "four", false)).toBe(5);
+    expect(await svc.namedAttr(ALICE, file, "ea", "Three")).toEqual(b("ea"));
+    if (persistent) {
+      await env.restart();
+      expect(await env.svc.namedAttrs(file, "stream")).toEqual([{ name: "four", value: b("first") }]);
+    }
+  });
+
   it("enforces the count and size limits and the caller's permissions", async () => {
     const svc = env.svc;
     const big = { op: "write" as const, offset: STREAM_BYTES_MAX, data: b("x") };

@@ -12,6 +12,7 @@ import { decodeSecurity, securityChange } from "../info/security.ts";
 import * as S from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
 import { parsePath, resolvePath } from "../paths.ts";
+import { renameStreamOpen } from "../rename-stream.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
 import { fileCall, type Open, treeCall } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
@@ -93,9 +94,11 @@ async function checkRenameSharing(req: SmbRequest, open: Open): Promise<void> {
 
 async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean): Promise<void> {
   if (!link) need(open, C.DELETE);
-  // Renaming one stream of a file to another stream name is not built.
-  if (open.stream !== null) throw new SmbError(S.STATUS_INVALID_PARAMETER, "rename of a stream");
   const { replace, name } = decodeRenameTarget(buf);
+  if (open.stream !== null) {
+    if (link) throw new SmbError(S.STATUS_INVALID_PARAMETER, "link to a stream");
+    return renameStreamOpen(req, open, name, replace);
+  }
   const path = parsePath(name);
   if (path.stream || path.components.length === 0)
     throw new SmbError(S.STATUS_INVALID_PARAMETER, "rename target");
