@@ -56,6 +56,8 @@ export interface PayloadEngine extends BlockOwner {
   entry(p: PayloadState, index: number): BlockEntry;
   /** Loads the block-store copy of an entry (transfer/downloads.ts). */
   loadBase(e: BlockEntry, prefetch?: boolean): Promise<void>;
+  /** A write-once block its writer just completed: written behind (transfer/write-behind.ts). */
+  writeBehind(e: BlockEntry): void;
   /** Background work that close() waits for. */
   track(job: Promise<void>): void;
   /** Reclaims WAL records behind a block-store flush, debounced (wal/retention.ts). */

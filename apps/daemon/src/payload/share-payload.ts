@@ -19,6 +19,7 @@ import { loadBase } from "./transfer/downloads.ts";
 import { startGc } from "./transfer/gc.ts";
 import type { TransferManager } from "./transfer/transfer-manager.ts";
 import { storeNow, uploadBlock } from "./transfer/uploads.ts";
+import { dropStaged, stageBlock } from "./transfer/write-behind.ts";
 import type { BlockStore, Stability } from "./types.ts";
 import { RecordKind, type WalRecord } from "./wal/format.ts";
 import { reclaimWal } from "./wal/retention.ts";
@@ -303,6 +304,28 @@ export class SharePayload implements PayloadEngine {
     );
   }
 
+  /**
+   * A write-once block the writer just completed: staged on a store that can (the fs store), so a
+   * COMMIT only fdatasyncs it (transfer/write-behind.ts); elsewhere an eager upload as before.
+   */
+  writeBehind(e: BlockEntry): void {
+    if (this.store.stage === undefined || this.sharedMode !== null || !e.unjournaled) {
+      this.scheduleUpload(e);
+      return;
+    }
+    if (e.stageQueued || e.staging !== null || e.uploading || e.dropped || this.closed) return;
+    const p = this.payloads.get(e.payloadId);
+    if (p === undefined || p.gcPending) return;
+    e.stageQueued = true;
+    this.track(
+      this.transfer
+        .background(() => stageBlock(this, p, e))
+        .catch(() => {
+          e.stageQueued = false;
+        }),
+    );
+  }
+
   /** Background work of this share; close() waits for it so no stale put lands after a stop. */
   track(job: Promise<void>): void {
     this.jobs.add(job);
@@ -368,7 +391,14 @@ export class SharePayload implements PayloadEngine {
     while (this.jobs.size > 0) await Promise.allSettled([...this.jobs]);
     await reclaimWal(this).catch(() => {});
     await this.wal.close();
-    for (const p of this.payloads.values()) for (const e of p.blocks.values()) this.cache.forget(e);
+    const discards: Promise<void>[] = [];
+    for (const p of this.payloads.values()) {
+      for (const e of p.blocks.values()) {
+        discards.push(dropStaged(e)); // not uploaded before the stop (its writes were never committed)
+        this.cache.forget(e);
+      }
+    }
+    await Promise.all(discards);
     this.payloads.clear();
     this.dirty.clear();
   }

@@ -82,6 +82,17 @@ export interface BlockWriteOptions {
   deferSync?: boolean;
 }
 
+/**
+ * (added) A block written by BlockStore.stage() under a name no reader sees, not yet durable
+ * (docs/payload.md "Write-behind").
+ */
+export interface StagedPut {
+  /** Makes the staged bytes the key's content as put() would (fdatasync, then rename). */
+  publish(opts?: BlockWriteOptions): Promise<void>;
+  /** Removes the staged bytes; the key is untouched. Never throws. */
+  discard(): Promise<void>;
+}
+
 /** CRUD on immutable-by-key blocks. Throws FsError (ENOENT for a missing key, EIO otherwise). */
 export interface BlockStore {
   readonly type: string;
@@ -93,6 +104,11 @@ export interface BlockStore {
    * modified by either side.
    */
   putv?(key: string, parts: readonly Buffer[], opts?: BlockWriteOptions): Promise<void>;
+  /**
+   * (added) Writes the concatenation of `parts` where no get() or list() sees it, without making
+   * it durable: publish() later is the put (write-behind). Optional: only the fs store has it.
+   */
+  stage?(key: string, parts: readonly Buffer[]): Promise<StagedPut>;
   /** The whole block, or `length` bytes from `offset` (short at the end of the object). */
   get(key: string, offset?: number, length?: number): Promise<Buffer>;
   delete(key: string, opts?: BlockWriteOptions): Promise<void>;

@@ -3,7 +3,7 @@
  * the cache only and put by its COMMIT; after a truncate or delete it is journaled until the WAL
  * has dropped that record. The SIGKILL side is in crash.test.ts.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
@@ -44,6 +44,12 @@ async function openOn(walDir: string): Promise<{ svc: DefaultPayloadService; sto
 
 const bytes = (n: number, seed: number) => randomFill(prng(seed), Buffer.allocUnsafe(n));
 
+/** Temp files in the block store (puts in flight, write-behind stages). */
+async function tempFiles(): Promise<number> {
+  const names = await readdir(path.join(dir, "blocks"), { recursive: true });
+  return names.filter((n) => path.basename(n).startsWith(".tmp-")).length;
+}
+
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-write-once-"));
 });
@@ -76,6 +82,54 @@ describe("write-once on an fs store", () => {
     expect(svc.stats().wal?.records).toBe(1);
     expect(svc.stats().wal?.fsyncs).toBe(1);
     expect((await svc.readAt(S, "n", 9 * MiB, 4096)).equals(b)).toBe(true);
+  });
+
+  it("write-behind: completed blocks are written unsynced before COMMIT, which only publishes them", async () => {
+    const { svc, store } = await open();
+    svc.created(S, "wb");
+    const frames = Array.from({ length: 13 }, (_, i) => bytes(MiB, 10 + i)); // blocks 0-2 whole, 1 MiB of 3
+    for (const [i, f] of frames.entries()) await svc.writeAt(S, "wb", i * MiB, f);
+    await waitFor(() => store.stages === 3, "the three completed blocks staged");
+    // On disk under temp names only, unsynced: no key, so no reader (nor a restart) takes them for data.
+    expect(await tempFiles()).toBe(3);
+    expect(await listKeys(store)).toEqual([]);
+    expect(store.puts).toBe(0);
+    const { svc: restarted } = await openOn(path.join(dir, "wal-restarted"));
+    expect((await restarted.readAt(S, "wb", 0, MiB)).equals(Buffer.alloc(MiB))).toBe(true);
+    await svc.commit(S, "wb");
+    // The COMMIT published the staged blocks (fdatasync, rename) and put only the partial tail.
+    expect(store.publishes).toBe(3);
+    expect(store.puts).toBe(4);
+    expect(await tempFiles()).toBe(0);
+    expect(await listKeys(store, "wb/")).toHaveLength(4);
+    const all = Buffer.concat(frames);
+    for (let b = 0; b < 4; b++) {
+      const want = all.subarray(b * 4 * MiB, Math.min(all.length, (b + 1) * 4 * MiB));
+      expect((await store.inner.get(`wb/chunk-0/block-${b}`)).equals(want)).toBe(true);
+    }
+  });
+
+  it("write-behind: a staged block written again is put whole, a deleted one's stage removed", async () => {
+    const { svc, store } = await open();
+    svc.created(S, "re");
+    svc.created(S, "gone");
+    const a = bytes(4 * MiB, 30);
+    await svc.writeAt(S, "re", 0, a.subarray(0, 2 * MiB));
+    await svc.writeAt(S, "re", 2 * MiB, a.subarray(2 * MiB));
+    await svc.writeAt(S, "gone", 0, bytes(4 * MiB, 31));
+    await waitFor(() => store.stages === 2, "both blocks staged");
+    const patch = bytes(4096, 32);
+    await svc.writeAt(S, "re", 8192, patch); // newer bytes than the staged file holds
+    patch.copy(a, 8192);
+    await svc.delete(S, "gone");
+    await svc.commit(S, "re");
+    expect(store.publishes).toBe(0);
+    expect((await store.inner.get("re/chunk-0/block-0")).equals(a)).toBe(true);
+    await waitFor(async () => (await tempFiles()) === 0, "the stale and the deleted stage removed");
+    await waitFor(
+      async () => (await readdir(path.join(dir, "blocks"))).length === 1,
+      "gone's directories pruned",
+    );
   });
 
   it("after a truncate the payload is journaled until the WAL has dropped the record", async () => {

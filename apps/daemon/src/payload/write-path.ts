@@ -8,6 +8,7 @@ import { adoptable, type BlockEntry } from "./cache/block-entry.ts";
 import type { PayloadEngine } from "./engine.ts";
 import type { PayloadState } from "./payload-state.ts";
 import { requestGc } from "./transfer/gc.ts";
+import { dropStaged } from "./transfer/write-behind.ts";
 import { BLOCK_SIZE_BYTES } from "./types.ts";
 import { RecordKind, WAL_RECORD_DATA_BYTES_MAX } from "./wal/format.ts";
 import { UNJOURNALED } from "./write-once.ts";
@@ -75,8 +76,12 @@ export function applyWrite(
     e.lastWriteMs = now;
     engine.cache.recount(e);
     engine.dirty.add(e);
-    // Eager upload: a block the writer just completed goes at once (docs/architecture.md "Write path" step 2).
-    if (blockOff + n === BLOCK_SIZE_BYTES && e.covers(0, BLOCK_SIZE_BYTES)) engine.scheduleUpload(e);
+    // Eager upload: a block the writer just completed goes at once (docs/architecture.md "Write path"
+    // step 2); a write-once one is written behind, its fdatasync left to the COMMIT (write-behind.ts).
+    if (blockOff + n === BLOCK_SIZE_BYTES && e.covers(0, BLOCK_SIZE_BYTES)) {
+      if (seq === UNJOURNALED) engine.writeBehind(e);
+      else engine.scheduleUpload(e);
+    }
     pos += n;
   }
   p.lastWriteEnd = offset + data.length;
@@ -106,6 +111,7 @@ export function applyDelete(engine: PayloadEngine, p: PayloadState, seq: number)
 }
 
 function drop(engine: PayloadEngine, p: PayloadState, e: BlockEntry): void {
+  void dropStaged(e);
   p.blocks.delete(e.index);
   engine.dirty.delete(e);
   engine.cache.forget(e);

@@ -21,7 +21,7 @@ import { randomBytes } from "node:crypto";
 import { constants, promises as fsp } from "node:fs";
 import path from "node:path";
 import { FsError } from "../../domain/errors.ts";
-import type { BlockStore, BlockStoreHealth, BlockWriteOptions } from "../types.ts";
+import type { BlockStore, BlockStoreHealth, BlockWriteOptions, StagedPut } from "../types.ts";
 import { skipBytes } from "../wal/io.ts";
 import { IoGate } from "./io-gate.ts";
 import { assertBlockKey } from "./keys.ts";
@@ -108,6 +108,54 @@ export class FsBlockStore implements BlockStore {
     return this.writes.run(() => this.putFile(key, file, parts, opts));
   }
 
+  /**
+   * Write-behind (docs/payload.md "Write-behind"): the temp file is written now, without an
+   * fdatasync; publish() fdatasyncs and renames it, exactly the rest of a put. A temp file is never
+   * read as a key (get() opens the key, list() skips temp names), so an unsynced one left by a crash
+   * is never taken for data.
+   */
+  async stage(key: string, parts: readonly Buffer[]): Promise<StagedPut> {
+    const file = this.pathOf(key);
+    const dir = path.dirname(file);
+    const tmp = path.join(dir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
+    // A discarded stage may leave the only entries of its directories gone: prune them as a delete does.
+    const discard = () =>
+      fsp
+        .rm(tmp, { force: true })
+        .then(() => this.writes.run(() => this.pruneEmptyDirs(dir)))
+        .then(
+          () => {},
+          () => {},
+        );
+    try {
+      await this.writes.run(() => this.writeTemp(dir, tmp, parts, false));
+    } catch (e) {
+      await discard();
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") this.knownDirs.delete(dir);
+      throw toFsError(e, key);
+    }
+    return { publish: (opts) => this.writes.run(() => this.publishTemp(key, file, tmp, opts)), discard };
+  }
+
+  private async publishTemp(key: string, file: string, tmp: string, opts?: BlockWriteOptions): Promise<void> {
+    const dir = path.dirname(file);
+    try {
+      // fdatasync through a new descriptor syncs the file's pages all the same (they are the inode's).
+      const fh = await fsp.open(tmp, "r+");
+      try {
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+      await fsp.rename(tmp, file);
+      if (this.canDefer(opts)) this.unsyncedDirs.add(dir);
+      else await syncDir(dir);
+    } catch (e) {
+      await fsp.rm(tmp, { force: true }).catch(() => {});
+      throw toFsError(e, key);
+    }
+  }
+
   private async putFile(
     key: string,
     file: string,
@@ -130,10 +178,10 @@ export class FsBlockStore implements BlockStore {
   }
 
   /**
-   * Writes and fsyncs `tmp` in `dir`, creating the directory first when needed. A delete may prune
-   * the directory between the mkdir and the open (it was empty): then it is made again.
+   * Writes and (with `sync`) fsyncs `tmp` in `dir`, creating the directory first when needed. A
+   * delete may prune the directory between the mkdir and the open (it was empty): then it is made again.
    */
-  private async writeTemp(dir: string, tmp: string, parts: readonly Buffer[]): Promise<void> {
+  private async writeTemp(dir: string, tmp: string, parts: readonly Buffer[], sync = true): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       let fh: fsp.FileHandle;
       try {
@@ -147,7 +195,7 @@ export class FsBlockStore implements BlockStore {
       }
       try {
         await writeAll(fh, parts);
-        await fh.datasync();
+        if (sync) await fh.datasync();
       } finally {
         await fh.close();
       }

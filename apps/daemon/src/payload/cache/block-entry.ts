@@ -8,7 +8,7 @@
  * past `len` up to `cap`), so a read may return a subarray of a slice or base without copying.
  * This file is pure data logic; the engine (share-payload.ts) owns I/O and accounting.
  */
-import { BLOCK_SIZE_BYTES } from "../types.ts";
+import { BLOCK_SIZE_BYTES, type BlockStore, type StagedPut } from "../types.ts";
 import { copyOverlap, type Slice, tiledViews, unionRuns } from "./slices.ts";
 import { StoredBase } from "./stored-base.ts";
 
@@ -62,6 +62,14 @@ export class BlockEntry {
    */
   unjournaled = false;
   private frozenUnjournaled = false;
+  /**
+   * Write-behind (transfer/write-behind.ts): a stage of the block queued or in flight, and the
+   * block as staged (its parts, to tell whether the upload stores the same bytes) with its handle
+   * and the store it is in (a migration may replace the store meanwhile).
+   */
+  stageQueued = false;
+  staging: Promise<void> | null = null;
+  staged: { parts: readonly Buffer[]; put: StagedPut; store: BlockStore } | null = null;
   /** Bumped by truncate: an upload composed before it must not clear needsRewrite. */
   truncateGen = 0;
   /** truncateGen when the upload in flight composed its data, and the lowest truncate since. */
@@ -332,6 +340,22 @@ export class BlockEntry {
     this.composedGen = this.truncateGen;
     this.limSinceCompose = BLOCK_SIZE_BYTES;
     return parts;
+  }
+
+  /**
+   * The slices as the whole block without a copy, when none is frozen and they tile
+   * [0, BLOCK_SIZE_BYTES) in order over an empty base (a new file's block, written through); else null.
+   */
+  stageParts(): Buffer[] | null {
+    if (this.uploading || this.baseEnd > 0) return null;
+    const parts: Buffer[] = [];
+    let at = 0;
+    for (const s of this.slices) {
+      if (s.frozen || s.off !== at) return null;
+      parts.push(s.buf.subarray(0, s.len));
+      at += s.len;
+    }
+    return at === BLOCK_SIZE_BYTES ? parts : null;
   }
 
   /**

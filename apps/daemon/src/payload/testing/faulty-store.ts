@@ -4,7 +4,7 @@
  * real store underneath.
  */
 import { FsError } from "../../domain/errors.ts";
-import type { BlockStore, BlockStoreHealth, BlockWriteOptions } from "../types.ts";
+import type { BlockStore, BlockStoreHealth, BlockWriteOptions, StagedPut } from "../types.ts";
 
 export class FaultyBlockStore implements BlockStore {
   readonly type: string;
@@ -25,6 +25,11 @@ export class FaultyBlockStore implements BlockStore {
   /** Present when the inner store has it (the engine's vectored uploads), with the same faults. */
   readonly putv?: (key: string, parts: readonly Buffer[], opts?: BlockWriteOptions) => Promise<void>;
 
+  /** Write-behind stages (flaky like puts) and their publishes (each also counted as a put). */
+  stages = 0;
+  publishes = 0;
+  readonly stage?: (key: string, parts: readonly Buffer[]) => Promise<StagedPut>;
+
   constructor(readonly inner: BlockStore) {
     this.type = inner.type;
     const putv = inner.putv?.bind(inner);
@@ -32,6 +37,23 @@ export class FaultyBlockStore implements BlockStore {
       this.putv = async (key, parts, opts) => {
         await this.fault();
         await putv(key, parts, opts);
+      };
+    }
+    const stage = inner.stage?.bind(inner);
+    if (stage !== undefined) {
+      this.stage = async (key, parts) => {
+        if (this.failPuts || Math.random() < this.flakiness)
+          throw new FsError("EIO", "injected stage failure");
+        this.stages++;
+        const staged = await stage(key, parts);
+        return {
+          publish: async (opts) => {
+            await this.fault();
+            this.publishes++;
+            await staged.publish(opts);
+          },
+          discard: () => staged.discard(),
+        };
       };
     }
   }

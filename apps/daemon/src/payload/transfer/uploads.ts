@@ -9,6 +9,7 @@ import type { BlockEntry } from "../cache/block-entry.ts";
 import type { PayloadEngine } from "../engine.ts";
 import type { PayloadState } from "../payload-state.ts";
 import { BLOCK_SIZE_BYTES, type BlockWriteOptions } from "../types.ts";
+import { putStagedOr } from "./write-behind.ts";
 
 /**
  * Uploads may be made durable by the store's next flush() rather than on return: the WAL keeps the
@@ -22,6 +23,8 @@ export const DEFER_SYNC: BlockWriteOptions = { deferSync: true };
  * An empty result deletes the key (a block truncated to nothing).
  */
 export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: BlockEntry): Promise<void> {
+  // A stage of this block in flight (write-behind.ts) is waited for: the put may be its publish.
+  if (e.staging !== null) await e.staging;
   e.uploadQueued = false;
   if (e.dropped || e.uploading || !e.isDirty || engine.closed || p.gcPending) return;
   const cancelled = () => engine.closed;
@@ -48,7 +51,7 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
     const data = parts === null ? e.compose() : null;
     const bytes = data?.length ?? parts!.reduce((n, b) => n + b.length, 0);
     // Shared mode: a new version key, then the block map (shared/shared-mode.ts).
-    const put =
+    const whole =
       shared !== null
         ? () => shared.put(p, e.index, data!)
         : bytes === 0
@@ -56,6 +59,7 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
           : parts !== null
             ? () => store.putv!(key, parts, DEFER_SYNC)
             : () => store.put(key, data!, DEFER_SYNC);
+    const put = putStagedOr(engine, e, parts, whole, DEFER_SYNC);
     await engine.transfer.retrying(put, Number.POSITIVE_INFINITY, cancelled, failed);
     p.putsDone++;
     engine.transfer.uploadedBytes += bytes;
