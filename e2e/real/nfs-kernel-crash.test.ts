@@ -8,11 +8,13 @@
  * and the MD5 of what it reads must be the host's. That is the journaled path (a remote store's).
  * The second case runs the fs store's write-once path (payload/write-once.ts, no hold): the COMMIT
  * itself stores the blocks, so at the kill the block store holds the data and the WAL none of it.
+ * There the blocks were written behind (payload/transfer/write-behind.ts: staged as unsynced temp
+ * files while the client wrote) and the COMMIT published them: no temp file is left at the kill.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,6 +37,14 @@ function bytesUnder(dir: string): number {
     if (e.isFile()) total += statSync(join(e.parentPath, e.name)).size;
   }
   return total;
+}
+
+/** Temp files (".tmp-*": puts in flight, write-behind stages) under `dir`. */
+function tempFilesUnder(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((n) =>
+    basename(n).startsWith(".tmp-"),
+  ).length;
 }
 
 function startDaemon(dataDir: string, port: number, hold: boolean): Promise<Daemon> {
@@ -74,20 +84,21 @@ describe("kernel NFSv3 client: COMMITted data survives a SIGKILL before upload",
   });
 
   /** The guest writes and COMMITs; the host SIGKILLs the daemon and restarts it; the guest reads. */
-  async function crashRun(hold: boolean): Promise<{ blocks: number; wal: number }> {
+  async function crashRun(hold: boolean): Promise<{ blocks: number; wal: number; temps: number }> {
     const data = randomBytes(BYTES);
     writeFileSync(join(shareDir, "data"), data);
     const md5 = createHash("md5").update(data).digest("hex");
     const dataDir = mkdtempSync(join(dir, "run-"));
     daemon = await startDaemon(dataDir, 0, hold);
     const port = daemon.port;
-    const seen = { blocks: -1, wal: -1 };
+    const seen = { blocks: -1, wal: -1, temps: -1 };
     const done = { value: false };
     const crashWhenCommitted = async () => {
       while (!done.value && !existsSync(join(shareDir, RESTART_ASK_FILE))) await sleep(100);
       if (done.value || daemon === undefined) return;
       seen.blocks = bytesUnder(join(dataDir, "blocks-0"));
       seen.wal = bytesUnder(join(dataDir, "wal"));
+      seen.temps = tempFilesUnder(join(dataDir, "blocks-0"));
       await kill(daemon, "SIGKILL");
       daemon = await startDaemon(dataDir, port, false);
       writeFileSync(join(shareDir, RESTART_DONE_FILE), "yes\n");
@@ -105,7 +116,7 @@ describe("kernel NFSv3 client: COMMITted data survives a SIGKILL before upload",
     daemon = undefined;
     for (const f of [RESTART_ASK_FILE, RESTART_DONE_FILE]) rmSync(join(shareDir, f), { force: true });
     console.log(
-      `kernel NFSv3 crash (${hold ? "uploads held, journaled" : "write-once"}): boot ${r.bootMs} ms, whole run ${Date.now() - t0} ms; at the kill the block store held ${seen.blocks} bytes, the WAL ${seen.wal}`,
+      `kernel NFSv3 crash (${hold ? "uploads held, journaled" : "write-once"}): boot ${r.bootMs} ms, whole run ${Date.now() - t0} ms; at the kill the block store held ${seen.blocks} bytes (${seen.temps} temp files), the WAL ${seen.wal}`,
     );
     expect(r.output).toContain("WRITTEN");
     expect(r.exitCode, r.output).toBe(0);
@@ -126,5 +137,6 @@ describe("kernel NFSv3 client: COMMITted data survives a SIGKILL before upload",
     // Written once: the block store held everything at the kill, the WAL none of the data.
     expect(seen.blocks).toBeGreaterThanOrEqual(BYTES);
     expect(seen.wal).toBeLessThan(BYTES / 16);
+    expect(seen.temps).toBe(0);
   });
 });

@@ -56,30 +56,71 @@ afterAll(async () => {
 interface ChildRun {
   reported: Set<number>;
   stderr: string;
+  /** At the kill: blocks staged by write-behind and not yet published or discarded. */
+  stagedAtKill: number;
+  /** At the kill: publishes of staged blocks started and not finished (fdatasync, rename). */
+  publishingAtKill: number;
 }
 
-/** Runs the child and kills it `killAfterMs` after READY (or after spawn when `early`). */
-function runChild(dataDir: string, seed: number, killAfterMs: number, early: boolean): Promise<ChildRun> {
+/**
+ * When to kill: `afterMs` after READY (after spawn when `early`), or on the `on.nth` report `on.line`
+ * of the child: "S" a block staged, "P" a publish started.
+ */
+interface KillPlan {
+  afterMs: number;
+  early: boolean;
+  on: { line: "S" | "P"; nth: number } | null;
+}
+
+/** Counts the child's write-behind reports (crash-child.ts): S staged, P/p publish start/end, D discarded. */
+class StageCounts {
+  staged = 0;
+  published = 0;
+  discarded = 0;
+  publishStarts = 0;
+  /** Counts `line` if it is a stage report; returns how many such reports came so far. */
+  take(line: string): number {
+    if (line === "S") return ++this.staged;
+    if (line === "P") return ++this.publishStarts;
+    if (line === "p") return ++this.published;
+    if (line === "D") return ++this.discarded;
+    return 0;
+  }
+}
+
+/** Runs the child and kills it as `plan` says. */
+function runChild(dataDir: string, seed: number, plan: KillPlan): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, dataDir, String(seed)], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const reported = new Set<number>();
+    const counts = new StageCounts();
     let out = "";
     let stderr = "";
     let timer: NodeJS.Timeout | null = null;
-    const arm = () => {
-      timer ??= setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+    let atKill: { staged: number; publishing: number } | null = null;
+    const kill = () => {
+      atKill ??= {
+        staged: counts.staged - counts.published - counts.discarded,
+        publishing: counts.publishStarts - counts.published,
+      };
+      child.kill("SIGKILL");
     };
-    if (early) arm();
+    // A report-triggered kill falls back to a timer when the run stages or publishes fewer blocks.
+    const arm = () => {
+      timer ??= setTimeout(kill, plan.on === null ? plan.afterMs : 2000);
+    };
+    if (plan.early) arm();
     child.stdout.setEncoding("utf8").on("data", (s: string) => {
       out += s;
       let nl = out.indexOf("\n");
-      while (nl >= 0) {
+      while (nl >= 0 && atKill === null) {
         const line = out.slice(0, nl);
         out = out.slice(nl + 1);
         if (line === "READY") arm();
         else if (line.startsWith("C ")) reported.add(Number(line.slice(2)));
+        else if (counts.take(line) === plan.on?.nth && line === plan.on.line) kill();
         nl = out.indexOf("\n");
       }
     });
@@ -90,9 +131,30 @@ function runChild(dataDir: string, seed: number, killAfterMs: number, early: boo
     child.on("close", (code, signal) => {
       if (timer !== null) clearTimeout(timer);
       if (signal !== "SIGKILL") reject(new Error(`child exited ${code}: ${stderr}`));
-      else resolve({ reported, stderr });
+      else
+        resolve({
+          reported,
+          stderr,
+          stagedAtKill: atKill?.staged ?? 0,
+          publishingAtKill: atKill?.publishing ?? 0,
+        });
     });
   });
+}
+
+/**
+ * A tenth of the runs are killed early (during startup and replay); a fifth right after their 1st
+ * to 3rd block staged by write-behind (an unsynced temp file, not yet published); a fifth at the
+ * start of their 1st to 3rd publish of a staged block (fdatasync, rename); the rest at a random
+ * moment after READY.
+ */
+function killPlan(seed: number): KillPlan {
+  const rnd = prng(seed ^ 0x5bd1e995);
+  const r = rnd();
+  if (r < 0.1) return { afterMs: randInt(rnd, 0, 600), early: true, on: null };
+  if (r < 0.3) return { afterMs: 0, early: false, on: { line: "S", nth: randInt(rnd, 1, 3) } };
+  if (r < 0.5) return { afterMs: 0, early: false, on: { line: "P", nth: randInt(rnd, 1, 3) } };
+  return { afterMs: randInt(rnd, 0, 400), early: false, on: null };
 }
 
 function taintFootprint(op: CrashOp, taint: IntervalSet): void {
@@ -113,7 +175,7 @@ function expected(
   const lastReported = Math.max(-1, ...reported);
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
-    if (op.id !== id) continue;
+    if (op.id !== id || op.kind === "pause") continue;
     if (i > lastReported) {
       // Past the last acknowledgement: may or may not have run; only its footprint matters.
       taintFootprint(op, taint);
@@ -178,13 +240,13 @@ describe("crash safety", () => {
     let state = new Map<string, Buffer>(CRASH_PAYLOADS.map((id) => [id, Buffer.alloc(EXTENT_BYTES)]));
     let checkedBytes = 0;
     let durableOps = 0;
+    let killsStaged = 0;
+    let killsPublishing = 0;
     for (let iter = 0; iter < ITERATIONS; iter++) {
       const seed = baseSeed + iter;
-      const rnd = prng(seed ^ 0x5bd1e995);
-      const early = rnd() < 0.1;
-      const killAfterMs = early ? randInt(rnd, 0, 600) : randInt(rnd, 0, 400);
+      const plan = killPlan(seed);
       const t0 = performance.now();
-      const run = await runChild(dataDir, seed, killAfterMs, early);
+      const run = await runChild(dataDir, seed, plan);
       const t1 = performance.now();
       const ops = crashPlan(seed);
       const actual = await readState(dataDir, crashPayloads(seed));
@@ -201,14 +263,23 @@ describe("crash safety", () => {
         checkedBytes += checked;
       }
       durableOps += run.reported.size;
+      if (run.stagedAtKill > 0) killsStaged++;
+      if (run.publishingAtKill > 0) killsPublishing++;
       if (process.env.DITTOFS_CRASH_TIMING)
         console.log(
-          `iter ${iter} child ${(t1 - t0).toFixed(0)}ms verify ${(t2 - t1).toFixed(0)}ms check ${(performance.now() - t2).toFixed(0)}ms kill@${killAfterMs} early=${early} acked=${run.reported.size}`,
+          `iter ${iter} child ${(t1 - t0).toFixed(0)}ms verify ${(t2 - t1).toFixed(0)}ms check ${(performance.now() - t2).toFixed(0)}ms kill@${plan.on === null ? plan.afterMs : `${plan.on.line}${plan.on.nth}`} early=${plan.early} acked=${run.reported.size} staged=${run.stagedAtKill} publishing=${run.publishingAtKill}`,
         );
       state = actual;
     }
-    console.log(`crash test: ${durableOps} durable ops acknowledged, ${checkedBytes} bytes checked`);
-    // The test must actually exercise acknowledged data, not only kills before the first commit.
+    console.log(
+      `crash test: ${durableOps} durable ops acknowledged, ${checkedBytes} bytes checked; kills with staged blocks ${killsStaged}, mid-publish ${killsPublishing}`,
+    );
+    // The test must actually exercise acknowledged data, not only kills before the first commit,
+    // and kill with write-behind stages on disk and in the middle of their publish.
     expect(durableOps).toBeGreaterThan(ITERATIONS);
+    if (ITERATIONS >= 20) {
+      expect(killsStaged).toBeGreaterThan(0);
+      expect(killsPublishing).toBeGreaterThan(0);
+    }
   }, 300_000);
 });

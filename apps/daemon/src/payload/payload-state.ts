@@ -17,8 +17,9 @@ export class PayloadState {
   gcRunningBoundary: number | null = null;
   uploadsInFlight = 0;
   /**
-   * Created in this run and none of its blocks stored since this state began: a new entry's base
-   * is known empty (no download). Cleared when an entry is forgotten (it may have been stored).
+   * Created in this run (empty in the store when this state began): the store holds only the
+   * blocks in putBlocks, so any other block's base is known empty (no download, write-once).
+   * Evicting a block keeps it: an evicted block was put (it is in putBlocks) or never written.
    */
   fresh = false;
   /**
@@ -52,6 +53,11 @@ export class PayloadState {
 
   get gcPending(): boolean {
     return this.gcBoundary !== null || this.gcRunning !== null;
+  }
+
+  /** Whether block `index` is known to be empty in the store (a new file's block not put since). */
+  knownEmpty(index: number): boolean {
+    return this.fresh && !this.putBlocks.has(index);
   }
 
   uploadStarted(index: number): void {

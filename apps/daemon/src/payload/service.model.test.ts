@@ -2,7 +2,9 @@
  * Randomized, seeded model test of the whole engine: writes (sequential, random, concurrent
  * bursts), reads, truncates, deletes and commits against flat buffers, with a cache small enough
  * to force eviction and backpressure and a flaky block store (puts/deletes fail at random and are
- * retried). Every read must equal the model. Rerun with DITTOFS_SEED=<seed>.
+ * retried). Files are also replaced by new ones (write-once) and written in streams of whole
+ * blocks, which write-behind stages (published, or discarded when written again, truncated or
+ * deleted first). Every read must equal the model. Rerun with DITTOFS_SEED=<seed>.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -16,6 +18,7 @@ import { DefaultPayloadService } from "./service.ts";
 import { FaultyBlockStore } from "./testing/faulty-store.ts";
 
 const MiB = 1024 * 1024;
+const BLOCK = 4 * MiB;
 const EXTENT = 10 * MiB + 333;
 const IDS = ["m0", "m1", "m2"];
 const S = "/model";
@@ -27,6 +30,9 @@ afterAll(async () => {
 
 interface World {
   log: string[];
+  /** The files in play: IDS at first, some replaced by new files (newFile). */
+  ids: string[];
+  newFiles: number;
   svc: DefaultPayloadService;
   models: Map<string, Buffer>;
   ends: Map<string, number>;
@@ -45,17 +51,55 @@ function applyModel(w: World, id: string, off: number, data: Buffer): void {
   w.ends.set(id, off + data.length);
 }
 
+/** A file deleted and a new one created in its place (PayloadService.created: write-once). */
+async function newFile(w: World, slot: number): Promise<void> {
+  const old = w.ids[slot]!;
+  await w.svc.delete(S, old);
+  w.models.delete(old);
+  const id = `n${w.newFiles++}`;
+  w.svc.created(S, id);
+  w.ids[slot] = id;
+  w.models.set(id, Buffer.alloc(EXTENT));
+  w.ends.set(id, 0);
+  w.log.push(`delete ${old}, new file ${id}`);
+  // Mostly written in order from the start, as new files are: a stream into an untouched block.
+  if (w.rnd() < 0.7) await stream(w, id);
+}
+
+/**
+ * One whole block written in order in writes of 1 MiB or 64-512 KiB: in a new file's untouched
+ * block this is what write-behind stages; a pause lets the stage run before later steps.
+ */
+async function stream(w: World, id: string): Promise<void> {
+  const block = randInt(w.rnd, 0, Math.floor(EXTENT / BLOCK) - 1);
+  for (let off = block * BLOCK; off < (block + 1) * BLOCK; ) {
+    const len = Math.min(
+      (block + 1) * BLOCK - off,
+      w.rnd() < 0.6 ? MiB : randInt(w.rnd, 64 * 1024, 512 * 1024),
+    );
+    const data = randomFill(w.rnd, Buffer.allocUnsafe(len));
+    await w.svc.writeAt(S, id, off, data);
+    applyModel(w, id, off, data);
+    off += len;
+  }
+  w.log.push(`stream ${id} block ${block}`);
+  await new Promise((res) => setTimeout(res, randInt(w.rnd, 0, 20)));
+}
+
 async function step(w: World): Promise<void> {
-  const id = IDS[randInt(w.rnd, 0, IDS.length - 1)]!;
+  const slot = randInt(w.rnd, 0, w.ids.length - 1);
+  const id = w.ids[slot]!;
   const r = w.rnd();
-  if (r < 0.45) {
+  if (r < 0.02) await newFile(w, slot);
+  else if (r < 0.06) await stream(w, id);
+  else if (r < 0.45) {
     const { off, data } = pickWrite(w, id);
     await w.svc.writeAt(S, id, off, data, w.rnd() < 0.05 ? "file_sync" : "unstable");
     applyModel(w, id, off, data);
     w.log.push(`write ${id} [${off}, ${off + data.length})`);
   } else if (r < 0.55) {
     // A burst of concurrent writes to distinct payloads (no overlap, so the order is free).
-    const burst = IDS.map((bid) => ({ bid, ...pickWrite(w, bid) }));
+    const burst = w.ids.map((bid) => ({ bid, ...pickWrite(w, bid) }));
     await Promise.all(burst.map((b) => w.svc.writeAt(S, b.bid, b.off, b.data)));
     for (const b of burst) applyModel(w, b.bid, b.off, b.data);
     for (const b of burst) w.log.push(`burst ${b.bid} [${b.off}, ${b.off + b.data.length})`);
@@ -135,6 +179,8 @@ async function runModel(seed: number): Promise<void> {
     });
   const w: World = {
     log: [],
+    ids: [...IDS],
+    newFiles: 0,
     svc: mk(),
     models: new Map(IDS.map((id) => [id, Buffer.alloc(EXTENT)])),
     ends: new Map(IDS.map((id) => [id, 0])),
@@ -150,8 +196,10 @@ async function runModel(seed: number): Promise<void> {
       await w.svc.addShare(S, store);
     }
   }
-  for (const id of IDS) expect((await w.svc.readAt(S, id, 0, EXTENT)).equals(w.models.get(id)!)).toBe(true);
+  for (const id of w.ids) expect((await w.svc.readAt(S, id, 0, EXTENT)).equals(w.models.get(id)!)).toBe(true);
   const st = w.svc.stats();
-  console.log(`model test: evictions=${st.cache.evictions} failures=${st.transfer.failures}`);
+  console.log(
+    `model test: evictions=${st.cache.evictions} failures=${st.transfer.failures} stages=${store.stages} publishes=${store.publishes}`,
+  );
   await w.svc.close();
 }

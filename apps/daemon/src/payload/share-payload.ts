@@ -124,9 +124,9 @@ export class SharePayload implements PayloadEngine {
       if (this.payloads.get(p.id) !== p)
         throw new FsError("EIO", "payload state used after it was forgotten");
       e = new BlockEntry(p.id, index, this);
-      // A new file's block: the store has nothing to download (the upload of a small file then
-      // needs no failed load of a missing key first).
-      if (p.fresh) e.setBase(BlockEntry.EMPTY);
+      // A new file's block not put since: the store has nothing to download (the upload of a small
+      // file then needs no failed load of a missing key first).
+      if (p.knownEmpty(index)) e.setBase(BlockEntry.EMPTY);
       p.blocks.set(index, e);
     }
     return e;
@@ -342,7 +342,6 @@ export class SharePayload implements PayloadEngine {
     const p = this.payloads.get(e.payloadId);
     if (p === undefined || p.blocks.get(e.index) !== e) return;
     p.blocks.delete(e.index);
-    p.fresh = false;
     this.cache.forget(e);
     this.forgetPayloadIfIdle(p);
   }
@@ -354,7 +353,8 @@ export class SharePayload implements PayloadEngine {
   forgetPayloadIfIdle(p: PayloadState): void {
     if (p.blocks.size === 0 && !p.gcPending && p.uploadsInFlight === 0 && p.pins === 0) {
       this.payloads.delete(p.id);
-      if (p.fresh) this.remember(p.id); // nothing of it was stored: the next state is fresh too
+      // Nothing of it is stored (none put, or all deleted again): the next state is fresh too.
+      if (p.fresh && p.putBlocks.size === 0) this.remember(p.id);
     }
   }
 

@@ -26,11 +26,14 @@ async function open(): Promise<{ svc: DefaultPayloadService; store: FaultyBlockS
 }
 
 /** A second service on the same WAL directory and block store stands for a restart after a crash. */
-async function openOn(walDir: string): Promise<{ svc: DefaultPayloadService; store: FaultyBlockStore }> {
+async function openOn(
+  walDir: string,
+  cacheSizeBytes = 64 * MiB,
+): Promise<{ svc: DefaultPayloadService; store: FaultyBlockStore }> {
   const store = new FaultyBlockStore(await new FsBlockStore(path.join(dir, "blocks")).open());
   const svc = new DefaultPayloadService({
     logger: pino({ level: "silent" }),
-    cacheSizeBytes: 64 * MiB,
+    cacheSizeBytes,
     walDir,
     transferConcurrency: 2,
     walSegmentBytesMax: MiB,
@@ -82,6 +85,20 @@ describe("write-once on an fs store", () => {
     expect(svc.stats().wal?.records).toBe(1);
     expect(svc.stats().wal?.fsyncs).toBe(1);
     expect((await svc.readAt(S, "n", 9 * MiB, 4096)).equals(b)).toBe(true);
+  });
+
+  it("a new file bigger than the cache stays write-once after its first blocks are evicted", async () => {
+    const { svc, store } = await openOn(path.join(dir, "wal"), 12 * MiB);
+    svc.created(S, "big");
+    const frames = Array.from({ length: 32 }, (_, i) => bytes(MiB, 40 + i));
+    for (const [i, f] of frames.entries()) await svc.writeAt(S, "big", i * MiB, f);
+    await svc.commit(S, "big");
+    expect(svc.stats().cache.evictions).toBeGreaterThan(0);
+    // Eviction used to end the file's "known empty in the store" state: every later block was
+    // journaled (a second write of each byte) and downloaded (a failed get) before its first write.
+    expect(svc.stats().wal?.records).toBe(0);
+    expect(store.publishes).toBe(8);
+    expect((await svc.readAt(S, "big", 0, 32 * MiB)).equals(Buffer.concat(frames))).toBe(true);
   });
 
   it("write-behind: completed blocks are written unsynced before COMMIT, which only publishes them", async () => {

@@ -50,7 +50,8 @@ export class WriteOnce implements WriteOncePolicy {
     const last = Math.floor((offset + length - 1) / BLOCK_SIZE_BYTES);
     for (let i = Math.floor(offset / BLOCK_SIZE_BYTES); i <= last; i++) {
       const b = p.blocks.get(i);
-      if (b === undefined ? !p.fresh : !b.hasBase || b.baseLength > 0) return false;
+      // A block with no base loaded (never, or evicted under pressure) is empty when known so.
+      if (b === undefined || !b.hasBase ? !p.knownEmpty(i) : b.baseLength > 0) return false;
     }
     const seq = this.journaled.get(p.id);
     if (seq === undefined) return true;

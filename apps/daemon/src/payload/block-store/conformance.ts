@@ -66,6 +66,29 @@ export function describeBlockStore(name: string, factory: () => Promise<BlockSto
       expect((await store.get(key, 71_000, 100)).equals(whole.subarray(71_000))).toBe(true);
     });
 
+    it("stage (where the store has it) is invisible until publish, which replaces the key; discard keeps it", async () => {
+      const stage = store.stage?.bind(store);
+      if (stage === undefined) return;
+      const p = pid();
+      const key = `${p}/chunk-0/block-1`;
+      const old = randomBytes(500);
+      await store.put(key, old);
+      const parts = [randomBytes(3000), randomBytes(5)];
+      const dropped = await stage(key, [randomBytes(10)]);
+      const staged = await stage(key, parts);
+      const fresh = await stage(`${p}/chunk-0/block-2`, parts);
+      // Staged bytes are never read as a key's content, nor listed (write-behind: not yet durable).
+      expect((await store.get(key)).equals(old)).toBe(true);
+      expect(await collect(store.list(`${p}/`))).toEqual([key]);
+      await dropped.discard();
+      expect((await store.get(key)).equals(old)).toBe(true);
+      await staged.publish();
+      expect((await store.get(key)).equals(Buffer.concat(parts))).toBe(true);
+      await fresh.discard();
+      expect(await errnoOf(store.get(`${p}/chunk-0/block-2`))).toBe("ENOENT");
+      expect(await collect(store.list(`${p}/`))).toEqual([key]);
+    });
+
     it("serves ranges, short at the end and empty past it", async () => {
       const key = `${pid()}/chunk-1/block-3`;
       const a = randomBytes(100_000);

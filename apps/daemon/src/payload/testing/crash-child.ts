@@ -1,14 +1,41 @@
 /**
  * Crash test child: runs a seeded plan through DefaultPayloadService on a data dir and reports
  * "C <i>" on stdout once op i (and everything before it) is durable: after a completed commit,
- * durable write or truncate. The parent SIGKILLs it at a random moment.
+ * durable write or truncate. The parent SIGKILLs it at a random moment. Write-behind events
+ * (docs/payload.md "Write-behind") are reported too, so the parent can count kills that land with
+ * staged-but-unpublished blocks and kill some runs in the middle of a publish: "S" a block staged
+ * (an unsynced temp file), "P" a publish started (fdatasync, rename), "p" one finished, "D" a
+ * stage discarded.
  * Usage: node --import tsx crash-child.ts <dataDir> <seed>
  */
 import path from "node:path";
 import pino from "pino";
 import { FsBlockStore } from "../block-store/fs.ts";
 import { DefaultPayloadService } from "../service.ts";
-import { crashPlan, newPayload, opData } from "./crash-plan.ts";
+import type { BlockStore, StagedPut } from "../types.ts";
+import { crashPlan, newPayload, opData, streamPayload } from "./crash-plan.ts";
+
+/** Reports each stage, publish and discard on stdout (a pipe: written synchronously on Linux). */
+function reportStages(store: BlockStore): void {
+  const stage = store.stage?.bind(store);
+  if (stage === undefined) return;
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  store.stage = async (key, parts): Promise<StagedPut> => {
+    const put = await stage(key, parts);
+    say("S");
+    return {
+      publish: async (opts) => {
+        say("P");
+        await put.publish(opts);
+        say("p");
+      },
+      discard: async () => {
+        say("D");
+        await put.discard();
+      },
+    };
+  };
+}
 
 const SHARE = "/crash";
 
@@ -16,6 +43,7 @@ async function main(): Promise<void> {
   const [dataDir, seedArg] = process.argv.slice(2);
   if (dataDir === undefined || seedArg === undefined) throw new Error("usage: crash-child <dataDir> <seed>");
   const store = await new FsBlockStore(path.join(dataDir, "blocks")).open();
+  reportStages(store);
   const svc = new DefaultPayloadService({
     logger: pino({ level: "warn" }, pino.destination(2)),
     cacheSizeBytes: 16 * 1024 * 1024,
@@ -26,6 +54,7 @@ async function main(): Promise<void> {
   });
   await svc.addShare(SHARE, store);
   svc.created(SHARE, newPayload(Number(seedArg)));
+  svc.created(SHARE, streamPayload(Number(seedArg)));
   process.stdout.write("READY\n");
   const ops = crashPlan(Number(seedArg));
   for (let i = 0; i < ops.length; i++) {
@@ -36,6 +65,8 @@ async function main(): Promise<void> {
     } else if (op.kind === "commit") {
       await svc.commit(SHARE, op.id);
       process.stdout.write(`C ${i}\n`);
+    } else if (op.kind === "pause") {
+      await new Promise((resolve) => setTimeout(resolve, op.ms));
     } else if (op.kind === "delete") {
       await svc.delete(SHARE, op.id); // not durable by itself: no report
     } else {

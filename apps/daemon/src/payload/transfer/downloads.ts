@@ -15,8 +15,9 @@ export function loadBase(engine: PayloadEngine, e: BlockEntry, prefetch: boolean
   if (e.hasBase) return Promise.resolve();
   if (e.loading !== null) return e.loading;
   const p = engine.payloads.get(e.payloadId);
-  if (p !== undefined && e.index >= p.staleFrom) {
-    // Truncated or deleted and not yet collected: what the store holds there is stale.
+  if (p !== undefined && (e.index >= p.staleFrom || p.knownEmpty(e.index))) {
+    // Truncated or deleted and not yet collected: what the store holds there is stale. Or a new
+    // file's block never put (its empty base was evicted under pressure): nothing to download.
     e.setBase(BlockEntry.EMPTY);
     e.baseLoaded();
     engine.cache.recount(e);
