@@ -113,8 +113,8 @@ export function checkOpenAccess(
 }
 
 /**
- * Oplock/lease breaks the open causes (waiting for their acknowledgments), then the
- * delete-pending and share-mode checks against the opens that remain.
+ * The delete-pending check, oplock/lease breaks the open causes (waiting for their
+ * acknowledgments), then the share-mode checks against the opens that remain.
  */
 export async function admit(
   req: SmbRequest,
@@ -122,18 +122,21 @@ export async function admit(
   caching: CachingRequest,
   a: Admission,
   o: Opened,
+  deleteOnClose = false,
 ) {
   const fileKey = streamFileKey(`${req.requireTree().share.name}:${o.target.attr.fileid}`, a.stream);
   a.fileKey = fileKey;
   checkLeaseKey(req, caching, fileKey);
   if (o.action !== "created") {
     const overwrite = o.action === "overwritten" || o.action === "superseded";
-    const intent = { access: a.access, share, overwrite, leaseId: caching.leaseId };
+    const intent = { access: a.access, share, overwrite, leaseId: caching.leaseId, deleteOnClose };
     const existing = req.server.files.get(fileKey);
     // §3.3.5.9.13: the application instance's older open goes before anything is weighed against it.
     if (existing && a.appInstance && (await closeAppInstance(req, existing, a.appInstance)))
       throw new RetryCreate();
     if (existing && (await purgeDisconnected(req.server, existing, intent))) throw new RetryCreate();
+    // A delete-pending file refuses the open before any holder is asked to break (smb2.oplock.doc).
+    if (existing?.deletePending) throw new SmbError(S.STATUS_DELETE_PENDING);
     await breakForOpen(req, fileKey, intent);
   }
   const file = req.server.file(fileKey, o.target.handle);

@@ -69,12 +69,11 @@ export interface OpenIntent {
   share: number;
   overwrite: boolean;
   leaseId: string | null;
+  /** CREATE with FILE_DELETE_ON_CLOSE: other leases give up H as for SET_INFO disposition. */
+  deleteOnClose?: boolean;
 }
 
-/**
- * Breaks other holders as this open requires and waits for their acknowledgments, going async
- * (interim STATUS_PENDING, §3.3.4.2) while it waits. CANCEL ends the wait with STATUS_CANCELLED.
- */
+/** Breaks other holders as this open requires and waits for their acknowledgments (waitForBreaks). */
 export async function breakForOpen(req: SmbRequest, fileKey: string, p: OpenIntent): Promise<void> {
   const server = req.server;
   const file = server.files.get(fileKey);
@@ -90,11 +89,37 @@ export async function breakForOpen(req: SmbRequest, fileKey: string, p: OpenInte
     (h) => {
       const stat = isStatOpen(p.access, h.lease !== null);
       if (stat && !p.overwrite) return h.state;
-      const to = h.state & ~(violation ? H : W);
+      const to = h.state & ~(violation ? H : W) & ~(p.deleteOnClose && h.lease ? H : 0);
       return p.overwrite ? to & ~(R | H) : to;
     },
     true,
   );
+  await waitForBreaks(req, file, pending);
+}
+
+/**
+ * A delete (SET_INFO disposition) asks other leases to give up H and waits for their
+ * acknowledgments, so a client closes the handles it caches and the delete can happen
+ * ([MS-FSA] §2.1.4.12: SET_INFORMATION FileDispositionInformation breaks HANDLE_CACHING;
+ * smbtorture smb2.lease.unlink). Oplocks are left alone (smb2.oplock.doc).
+ */
+export async function breakHandleLeases(req: SmbRequest, open: Open): Promise<void> {
+  const file = req.server.files.get(open.fileKey);
+  if (!file || file.holders.size === 0) return;
+  const own = open.holder?.lease ? open.holder : null;
+  const pending = breakOthers(req.server, file, own, (h) => (h.lease ? h.state & ~H : h.state), true);
+  await waitForBreaks(req, file, pending);
+}
+
+/**
+ * Waits for `pending` breaks, going async (interim STATUS_PENDING, §3.3.4.2) while an
+ * acknowledgment is outstanding. CANCEL ends the wait with STATUS_CANCELLED.
+ */
+async function waitForBreaks(
+  req: SmbRequest,
+  file: FileState,
+  pending: Promise<void> | undefined,
+): Promise<void> {
   if (!pending) return;
   if (![...file.holders].some((h) => h.breaking)) return pending;
   const signal = req.goAsync();
@@ -117,9 +142,17 @@ export interface Grant {
   context: CreateContext | null;
 }
 
-/** Whether the file has opens other than `open` and those sharing the lease `mine`. */
+/**
+ * Whether the file has opens other than `open` and those sharing the lease `mine`; an open that
+ * touches no data and caches nothing does not count (Samba's delay_for_oplock_fn: it does not
+ * keep a write lease from being granted; smbtorture smb2.lease.statopen3).
+ */
 function othersOpen(file: FileState, open: Open, mine: CacheHolder | null): boolean {
-  for (const o of file.opens) if (o !== open && (mine === null || o.holder !== mine)) return true;
+  for (const o of file.opens) {
+    if (o === open || (mine !== null && o.holder === mine)) continue;
+    if (!o.holder && isStatOpen(o.grantedAccess, false)) continue;
+    return true;
+  }
   return false;
 }
 
@@ -157,10 +190,10 @@ function grantLease(req: SmbRequest, file: FileState, open: Open, cr: CachingReq
   if (existing) {
     holder = existing;
     if (holder.breaking) flags |= SMB2_LEASE_FLAG_BREAK_IN_PROGRESS;
-    else if ((!shared || holder.state === 0) && (holder.state & ~want) === 0 && want !== holder.state) {
-      // §3.3.5.9.8: a lease is upgraded to a superset of what it holds, otherwise it stays as it
-      // is (RH asked for RW stays RH); while others have the file open only a lease broken to
-      // nothing is granted afresh (smbtorture smb2.lease.break, .nobreakself).
+    else if ((holder.state & ~ask.state) === 0 && want === ask.state && want !== holder.state) {
+      // §3.3.5.9.8: a lease is upgraded only to a superset of what it holds, and only when all
+      // that was asked can be granted (Samba's try_lease_upgrade): R asked for RH while another
+      // lease has the file open becomes RH, asked for RWH stays R (smbtorture smb2.lease.upgrade3).
       holder.state = want;
       if (holder.lease!.version === 2) holder.lease!.epoch++;
     }

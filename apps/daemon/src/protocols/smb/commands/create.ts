@@ -253,11 +253,12 @@ async function openTarget(
     dosAttributes: c.FileAttributes & C.SETTABLE_DOS_ATTRIBUTES,
     admit: async (o) => {
       checkOpenAccess(tree, c, a, o);
-      if (path.stream === null) return admit(req, c.ShareAccess, caching, a, o);
+      const doc = (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) !== 0;
+      if (path.stream === null) return admit(req, c.ShareAccess, caching, a, o, doc);
       // The stream's disposition applies once its own share modes admitted the open.
       stream = await files.openStream(treeCall(tree, o.target.handle), path.stream, disposition, (name) => {
         a.stream = name;
-        return admit(req, c.ShareAccess, caching, a, o);
+        return admit(req, c.ShareAccess, caching, a, o, doc);
       });
     },
   };

@@ -10,6 +10,7 @@ import * as C from "../constants.ts";
 import { decodeFullEaList } from "../info/ea.ts";
 import { decodeSecurity, securityChange } from "../info/security.ts";
 import * as S from "../ntstatus.ts";
+import { breakHandleLeases } from "../oplock-grant.ts";
 import { breakReadCaching } from "../oplocks.ts";
 import { parsePath, resolvePath } from "../paths.ts";
 import { renameStreamOpen } from "../rename-stream.ts";
@@ -148,6 +149,7 @@ async function setDisposition(req: SmbRequest, open: Open, deletePending: boolea
       if (page.entries.some((e) => e.name !== "." && e.name !== ".."))
         throw new SmbError(S.STATUS_DIRECTORY_NOT_EMPTY);
     }
+    await breakHandleLeases(req, open);
   }
   file.deletePending = deletePending;
   if (!deletePending) for (const o of file.opens) o.deleteOnClose = false;
