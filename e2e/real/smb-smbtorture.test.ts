@@ -37,26 +37,7 @@ export const KNOWN_FAILURES: Record<string, string> = {
   "smb2.rename.msword": "rename while the parent directory is open is refused more strictly than Windows",
   "smb2.oplock.batch22b":
     "smbtorture stops reading its socket (test_block_smb2_transport) to let the break time out; that needs socket_wrapper, which this run does not use",
-  "smb2.oplock.doc":
-    "setting delete-on-close on a handle does not yet break other opens' batch oplocks the Windows way (a break is sent where none is expected)",
-  "smb2.lease.breaking3":
-    "a second contending open while a break is unacknowledged waits for that ack; Windows sends the next break (to none) at once",
-  "smb2.lease.v2_breaking3":
-    "a second contending open while a break is unacknowledged waits for that ack; Windows sends the next break at once",
-  "smb2.lease.breaking4":
-    "an open that needs no break still waits behind a pending one instead of completing",
-  "smb2.lease.v2_rename": "directory leases (parent lease key breaks) are not implemented",
   "smb2.lease.dynamic_share": "needs a share whose lease setting is changed in smb.conf between connects",
-  "smb2.lease.timeout":
-    "after an unacknowledged break times out Windows keeps the lease broken without a second break; DittoFS sends another",
-  "smb2.lease.unlink":
-    "deleting a file another client holds an H lease on does not first break H with an acknowledgment",
-  "smb2.lease.statopen3":
-    "an attributes-only open still counts as another open, so the lease is granted RH where Windows grants RWH",
-  "smb2.lease.upgrade3":
-    "upgrading a lease while another lease has the file open grants RH where Windows keeps R",
-  "smb2.lease.rename_wait":
-    "a rename does not wait for other clients' H leases to be broken (MS-FSA rename H-break)",
   "smb2.compound.compound-padding":
     "the last reply of a compound is not padded to 8 bytes (a body of 19 where the test expects 24)",
   "smb2.ioctl.bug14769": "needs Samba's private FSCTL_SMBTORTURE_FSP_ASYNC_SLEEP test control",

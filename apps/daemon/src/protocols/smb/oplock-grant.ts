@@ -19,9 +19,8 @@ import {
   SMB2_OPLOCK_LEVEL_NONE,
   SMB2_LEASE_WRITE_CACHING as W,
 } from "./leases.ts";
-import { STATUS_CANCELLED, STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
-import { shareConflict } from "./opens.ts";
-import { attachHolder, breakOthers, oplockLevel, oplockState } from "./oplocks.ts";
+import { STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
+import { attachHolder, oplockLevel, oplockState } from "./oplocks.ts";
 import type { SmbRequest } from "./request.ts";
 import type { CacheHolder, FileState, Open } from "./state.ts";
 import { SmbError } from "./status.ts";
@@ -62,79 +61,6 @@ export function checkLeaseKey(req: SmbRequest, cr: CachingRequest, fileKey: stri
   if (held && held.opens.size > 0 && [...held.opens][0]!.fileKey !== fileKey) {
     throw new SmbError(STATUS_INVALID_PARAMETER, "lease key in use on another file");
   }
-}
-
-export interface OpenIntent {
-  access: number;
-  share: number;
-  overwrite: boolean;
-  leaseId: string | null;
-  /** CREATE with FILE_DELETE_ON_CLOSE: other leases give up H as for SET_INFO disposition. */
-  deleteOnClose?: boolean;
-}
-
-/** Breaks other holders as this open requires and waits for their acknowledgments (waitForBreaks). */
-export async function breakForOpen(req: SmbRequest, fileKey: string, p: OpenIntent): Promise<void> {
-  const server = req.server;
-  const file = server.files.get(fileKey);
-  if (!file || file.holders.size === 0) return;
-  const own = p.leaseId ? (server.leases.get(p.leaseId) ?? null) : null;
-  // A sharing violation asks holders to give up H only (so a client can close a cached handle
-  // and let the open through); otherwise W goes. An overwrite takes R and H too.
-  const violation = [...file.opens].some((o) => shareConflict(o, p.access, p.share));
-  const pending = breakOthers(
-    server,
-    file,
-    own,
-    (h) => {
-      const stat = isStatOpen(p.access, h.lease !== null);
-      if (stat && !p.overwrite) return h.state;
-      const to = h.state & ~(violation ? H : W) & ~(p.deleteOnClose && h.lease ? H : 0);
-      return p.overwrite ? to & ~(R | H) : to;
-    },
-    true,
-  );
-  await waitForBreaks(req, file, pending);
-}
-
-/**
- * A delete (SET_INFO disposition) asks other leases to give up H and waits for their
- * acknowledgments, so a client closes the handles it caches and the delete can happen
- * ([MS-FSA] §2.1.4.12: SET_INFORMATION FileDispositionInformation breaks HANDLE_CACHING;
- * smbtorture smb2.lease.unlink). Oplocks are left alone (smb2.oplock.doc).
- */
-export async function breakHandleLeases(req: SmbRequest, open: Open): Promise<void> {
-  const file = req.server.files.get(open.fileKey);
-  if (!file || file.holders.size === 0) return;
-  const own = open.holder?.lease ? open.holder : null;
-  const pending = breakOthers(req.server, file, own, (h) => (h.lease ? h.state & ~H : h.state), true);
-  await waitForBreaks(req, file, pending);
-}
-
-/**
- * Waits for `pending` breaks, going async (interim STATUS_PENDING, §3.3.4.2) while an
- * acknowledgment is outstanding. CANCEL ends the wait with STATUS_CANCELLED.
- */
-async function waitForBreaks(
-  req: SmbRequest,
-  file: FileState,
-  pending: Promise<void> | undefined,
-): Promise<void> {
-  if (!pending) return;
-  if (![...file.holders].some((h) => h.breaking)) return pending;
-  const signal = req.goAsync();
-  if (!signal) return pending;
-  await new Promise<void>((resolve, reject) => {
-    const onAbort = () => reject(new SmbError(STATUS_CANCELLED));
-    signal.addEventListener("abort", onAbort, { once: true });
-    pending.then(
-      () => {
-        signal.removeEventListener("abort", onAbort);
-        resolve();
-      },
-      (e) => reject(e),
-    );
-  });
 }
 
 export interface Grant {

@@ -51,13 +51,17 @@ function needsAck(h: CacheHolder): boolean {
   return h.lease ? (h.state & (W | H)) !== 0 : (h.state & W) !== 0;
 }
 
-/** Sends the break on a connected open of the holder; false when none is connected. */
-function sendBreak(server: SmbServerState, h: CacheHolder, to: number, ack: boolean): boolean {
+/**
+ * Sends the break on a connected open of the holder; false when none is connected. A lease's
+ * epoch advances with a new break, not with the next step of one in progress (Samba's
+ * downgrade_lease; smbtorture smb2.lease.v2_breaking3).
+ */
+function sendBreak(server: SmbServerState, h: CacheHolder, to: number, ack: boolean, step: boolean): boolean {
   const open = [...h.opens].find((o) => !o.conn.isClosed && !isDisconnected(o));
   if (!open) return false;
   if (h.lease) {
     // §2.2.23.2 NewEpoch: V2 leases only; zero for V1.
-    if (h.lease.version === 2) h.lease.epoch++;
+    if (h.lease.version === 2 && !step) h.lease.epoch++;
     const epoch = h.lease.version === 2 ? h.lease.epoch : 0;
     const body = leaseBreakBody(h.lease.key, epoch, ack, h.state, to);
     open.conn.sendBreakNotification(body, notificationSealer(open));
@@ -79,9 +83,13 @@ export function settleBreak(h: CacheHolder, state: number): void {
   b.finish();
 }
 
-function startBreak(server: SmbServerState, h: CacheHolder, to: number): void {
+/**
+ * Sends a break to `to` and, when it needs an acknowledgment, marks the holder breaking. `step`
+ * carries on an acknowledged break (acknowledge) whose waiters require `required`.
+ */
+function startBreak(server: SmbServerState, h: CacheHolder, to: number, step?: { required: number }): void {
   // Nobody to tell (a disconnected durable open, §3.3.4.6): nobody can acknowledge either.
-  const ack = sendBreak(server, h, to, needsAck(h)) && needsAck(h);
+  const ack = sendBreak(server, h, to, needsAck(h), step !== undefined) && needsAck(h);
   if (!ack) {
     h.state = to;
     return;
@@ -90,13 +98,43 @@ function startBreak(server: SmbServerState, h: CacheHolder, to: number): void {
   const done = new Promise<void>((resolve) => {
     finish = resolve;
   });
-  // Timer expiry (§3.3.2.1, §3.3.2.5): the server proceeds as if the break were acknowledged.
+  // Timer expiry (§3.3.2.1 Open.OplockLevel, §3.3.2.5 Lease.LeaseState): the holder keeps
+  // nothing and the waiters go on (smbtorture smb2.lease.timeout: the lease reads back as none).
   const timer = setTimeout(() => {
     server.ctx.logger.warn({ file: h.file.handleKey }, "smb: oplock break not acknowledged in time");
-    settleBreak(h, to);
+    settleBreak(h, 0);
   }, OPLOCK_BREAK_TIMEOUT_MS);
   timer.unref();
-  h.breaking = { to, done, finish, timer };
+  h.breaking = { to, required: to & (step?.required ?? to), done, finish, timer };
+}
+
+/**
+ * Asks `h` to give up what `to` lacks. While a break is out no second notification goes out
+ * (§3.3.4.7: one break at a time): what is required only shrinks, and the acknowledgment starts
+ * the next step (acknowledge).
+ */
+export function requestBreak(server: SmbServerState, h: CacheHolder, to: number): void {
+  const target = reachable(h, to);
+  if (h.breaking) {
+    h.breaking.required &= target;
+    return;
+  }
+  if ((h.state & ~target) === 0 || h.opens.size === 0) return;
+  startBreak(server, h, target);
+}
+
+/**
+ * The client acknowledged a break keeping `state`; the waiters look again. When that is still
+ * more than the break's waiters require, the next break goes out at once, in Windows' steps
+ * (Samba's downgrade_lease; smbtorture smb2.lease.breaking3): while W or H remains the next one
+ * keeps R and needs an acknowledgment, from R alone the holder goes to none without one.
+ */
+export function acknowledge(server: SmbServerState, h: CacheHolder, state: number): void {
+  const required = h.breaking?.required ?? state;
+  settleBreak(h, state);
+  if ((state & ~required) === 0 || h.opens.size === 0) return;
+  const next = state & (W | H) ? (required | R) & state : required & state;
+  startBreak(server, h, reachable(h, next), { required });
 }
 
 /**
@@ -110,16 +148,10 @@ export async function breakHolder(
   wait = true,
 ): Promise<void> {
   for (;;) {
+    requestBreak(server, h, to);
     const target = reachable(h, to);
-    if ((h.state & ~target) === 0 || h.opens.size === 0) return;
-    if (h.breaking) {
-      // One break at a time per holder (§3.3.4.7): the next one goes out after this ack.
-      if (!wait) return;
-      await h.breaking.done;
-      continue;
-    }
-    startBreak(server, h, target);
-    if (!wait || !h.breaking) return;
+    if (!wait || !h.breaking || (h.state & ~target) === 0 || h.opens.size === 0) return;
+    await h.breaking.done;
   }
 }
 

@@ -450,7 +450,13 @@ export interface Lease {
 
 /** A break sent and not yet acknowledged (oplocks.ts). */
 export interface Breaking {
+  /** The state the notification named: an acknowledgment may keep no more. */
   to: number;
+  /**
+   * What the opens and changes waiting on the break need (at most `to`): lowered by contention
+   * while the break is out; an acknowledgment above it starts the next break (oplocks.ts).
+   */
+  required: number;
   done: Promise<void>;
   finish: () => void;
   timer: NodeJS.Timeout;

@@ -14,7 +14,7 @@ import {
   STATUS_OBJECT_NAME_NOT_FOUND,
   STATUS_REQUEST_NOT_ACCEPTED,
 } from "../ntstatus.ts";
-import { oplockLevel, oplockState, settleBreak } from "../oplocks.ts";
+import { acknowledge, oplockLevel, oplockState, settleBreak } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
 import { SmbError } from "../status.ts";
 
@@ -38,7 +38,7 @@ function oplockAck(req: SmbRequest): Reply {
     settleBreak(h, 0);
     throw new SmbError(STATUS_INVALID_OPLOCK_PROTOCOL, "acknowledged above the break level");
   }
-  settleBreak(h, kept);
+  acknowledge(req.server, h, kept);
   return { body: oplockBreakBody(oplockLevel(kept), open.persistentId, open.volatileId) };
 }
 
@@ -53,7 +53,7 @@ function leaseAck(req: SmbRequest): Reply {
   if (!breaking) throw new SmbError(STATUS_UNSUCCESSFUL, "lease not breaking");
   // The break stays in progress: the client may still acknowledge with an acceptable state.
   if (state & ~breaking.to) throw new SmbError(STATUS_REQUEST_NOT_ACCEPTED, "lease state above the break");
-  settleBreak(h, state);
+  acknowledge(req.server, h, state);
   return { body: leaseAckResponseBody(key, state) };
 }
 

@@ -10,7 +10,7 @@ import * as C from "../constants.ts";
 import { decodeFullEaList } from "../info/ea.ts";
 import { decodeSecurity, securityChange } from "../info/security.ts";
 import * as S from "../ntstatus.ts";
-import { breakHandleLeases } from "../oplock-grant.ts";
+import { breakHandleLeases } from "../oplock-contend.ts";
 import { breakReadCaching } from "../oplocks.ts";
 import { parsePath, resolvePath } from "../paths.ts";
 import { renameStreamOpen } from "../rename-stream.ts";
@@ -103,6 +103,8 @@ async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean
   const path = parsePath(name);
   if (path.stream || path.components.length === 0)
     throw new SmbError(S.STATUS_INVALID_PARAMETER, "rename target");
+  // Other clients' H leases are broken first, and the checks below see what their closes left.
+  if (!link) await breakHandleLeases(req, open);
   if (!open.parent) throw new SmbError(S.STATUS_ACCESS_DENIED, "rename the root");
   const tree = open.tree;
   const target = await resolvePath(req.server.ctx.files, treeCall(tree, tree.root), path.components);
