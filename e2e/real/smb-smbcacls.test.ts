@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ALICE,
+  BOB,
   type SmbHarness,
   startSmbHarness,
 } from "../../apps/daemon/src/protocols/smb/testing/harness.ts";
@@ -71,9 +72,9 @@ describe("smbcacls against DittoFS SMB", () => {
   let dir: string;
   let sock: string;
   let forward: Server;
-  const mode = async () => {
+  const mode = async (name = "f.txt") => {
     const root = h.metadata.rootHandle("/export");
-    return (await h.metadata.lookup({ uid: 0, gid: 0, gids: [] }, root, "f.txt")).attr.mode & 0o7777;
+    return (await h.metadata.lookup({ uid: 0, gid: 0, gids: [] }, root, name)).attr.mode & 0o7777;
   };
 
   beforeAll(async () => {
@@ -142,5 +143,31 @@ describe("smbcacls against DittoFS SMB", () => {
     expect(denied.code).not.toBe(0);
     expect(denied.out).toContain("NT_STATUS_ACCESS_DENIED");
     expect((await mode()) & 0o400).toBe(0);
+  });
+
+  it("stores an ACE for one user no mode expresses; the mode never grants NFS more than it", async () => {
+    writeFileSync(join(dir, "g.txt"), "per-user\n");
+    const as = (u: { user: string; password: string }, cmd: string) =>
+      smbclient({ port: h.port, user: u.user, password: u.password }, cmd, dir);
+    expect((await as(ALICE, "put g.txt")).code).toBe(0);
+    // Everyone may read but Bob: no owner/group/other triplet says that.
+    const set = await smbcacls(sock, "g.txt", [
+      "-S",
+      `ACL:S-1-22-1-${ALICE.uid}:ALLOWED/0/FULL,ACL:S-1-22-1-${BOB.uid}:DENIED/0/R,ACL:S-1-1-0:ALLOWED/0/R`,
+    ]);
+    expect(set.code, set.out).toBe(0);
+    const back = await smbcacls(sock, "g.txt", []);
+    const acl = back.out.split("\n").filter((l) => l.startsWith("ACL:"));
+    // smbcacls sorts a DACL it sets into canonical order: denies first, then allows by SID.
+    expect(acl).toEqual([
+      `ACL:S-1-22-1-${BOB.uid}:1/0x0/0x00120089`,
+      "ACL:S-1-1-0:0/0x0/0x00120089",
+      `ACL:S-1-22-1-${ALICE.uid}:0/0x0/0x001f01ff`,
+    ]);
+    expect((await as(ALICE, "get g.txt g.alice")).code).toBe(0);
+    const bob = await as(BOB, "get g.txt g.bob");
+    expect(bob.out).toContain("NT_STATUS_ACCESS_DENIED");
+    // Bob may be in the group or other class over NFS: neither may read (files/nt-acl/mode.ts).
+    expect(await mode("g.txt")).toBe(0o700);
   });
 });

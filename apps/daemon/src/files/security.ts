@@ -23,7 +23,8 @@ import {
   maximalAccess,
 } from "./nt-acl/access.ts";
 import { inheritDacl } from "./nt-acl/inherit.ts";
-import { approximateMode, groupSid, modeDacl, tokenOf, unixIdOf, userSid } from "./nt-acl/posix.ts";
+import { approximateMode } from "./nt-acl/mode.ts";
+import { groupSid, modeDacl, tokenOf, unixIdOf, userSid } from "./nt-acl/posix.ts";
 import {
   type Dacl,
   decodeSd,

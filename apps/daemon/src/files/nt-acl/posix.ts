@@ -3,25 +3,18 @@
  * S-1-22-1-<uid>, a gid S-1-22-2-<gid>. A file without a stored ACL shows a DACL of one allow
  * ACE each for the owner, the group and Everyone from its three rwx triplets (r =
  * FILE_GENERIC_READ, w = FILE_GENERIC_WRITE|DELETE and FILE_DELETE_CHILD on a directory, x =
- * FILE_GENERIC_EXECUTE; the owner also holds WRITE_DAC/WRITE_OWNER). A file with a stored ACL
- * keeps as its mode the closest approximation of
- * the stored DACL: each class's rwx bits are the FILE_READ_DATA / FILE_WRITE_DATA /
- * FILE_EXECUTE rights the DACL grants a token of that class (docs/architecture.md "Security
- * descriptors").
+ * FILE_GENERIC_EXECUTE; the owner also holds WRITE_DAC/WRITE_OWNER). The mode a file with a
+ * stored ACL keeps is mode.ts's (docs/architecture.md "Security descriptors").
  */
 import type { Identity } from "../../metadata/permissions.ts";
 import {
   AUTHENTICATED_USERS,
   EVERYONE,
   FILE_DELETE_CHILD,
-  FILE_EXECUTE,
   FILE_GENERIC_EXECUTE,
   FILE_GENERIC_READ,
   FILE_GENERIC_WRITE,
   FILE_READ_ATTRIBUTES,
-  FILE_READ_DATA,
-  FILE_WRITE_DATA,
-  maximalAccess,
   NETWORK,
   READ_CONTROL,
   type Token,
@@ -75,26 +68,4 @@ export function modeDacl(a: { uid: number; gid: number; mode: number; type?: str
       allow(maskOf(a.mode, false, dir), EVERYONE),
     ],
   };
-}
-
-function bitsOf(mask: number): number {
-  return (mask & FILE_READ_DATA ? 4 : 0) | (mask & FILE_WRITE_DATA ? 2 : 0) | (mask & FILE_EXECUTE ? 1 : 0);
-}
-
-/**
- * The permission bits (0o777 at most) closest to what `dacl` grants each POSIX class. On a
- * directory a class with r or w also gets x: Windows grants traversal by privilege
- * (SeChangeNotifyPrivilege, held by every user), so a DACL never stops a path walk.
- */
-export function approximateMode(dacl: Dacl | null, a: { uid: number; gid: number; type: string }): number {
-  const others = [EVERYONE, AUTHENTICATED_USERS, NETWORK];
-  const owner = userSid(a.uid);
-  const bits = (t: Token) => {
-    const b = bitsOf(maximalAccess(dacl, t, owner));
-    return a.type === "dir" && b & 6 ? b | 1 : b;
-  };
-  const u = bits({ user: owner, groups: others });
-  const g = bits({ user: "S-1-0-0", groups: [groupSid(a.gid), ...others] });
-  const o = bits({ user: "S-1-0-0", groups: others });
-  return (u << 6) | (g << 3) | o;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { approximateMode, modeDacl, unixIdOf } from "./posix.ts";
+import { unixIdOf } from "./posix.ts";
 import { decodeSd, encodeSd, SE_DACL_PROTECTED, type SecurityDescriptor, sidBytes } from "./sd.ts";
 
 describe("security descriptor codec", () => {
@@ -31,31 +31,7 @@ describe("security descriptor codec", () => {
   });
 });
 
-describe("POSIX mapping", () => {
-  it("a mode's own DACL approximates back to its bits; Everyone's rights count for every class", () => {
-    for (let mode = 0; mode <= 0o777; mode++) {
-      const [u, g, o] = [mode >> 6, (mode >> 3) & 7, mode & 7];
-      // Windows adds up the ACEs that match: the owner and group classes also hold Everyone's bits.
-      const want = ((u | o) << 6) | ((g | o) << 3) | o;
-      expect(approximateMode(modeDacl({ uid: 7, gid: 8, mode }), { uid: 7, gid: 8, type: "file" })).toBe(
-        want,
-      );
-    }
-  });
-
-  it("a NULL DACL is 0777; a deny for Everyone takes the bit from every class", () => {
-    expect(approximateMode(null, { uid: 1, gid: 1, type: "file" })).toBe(0o777);
-    const d = modeDacl({ uid: 1, gid: 1, mode: 0o777 });
-    d.aces.unshift({ type: 1, flags: 0, mask: 0x2, sid: "S-1-1-0" });
-    expect(approximateMode(d, { uid: 1, gid: 1, type: "file" })).toBe(0o555);
-  });
-
-  it("a directory class that may read or write may also traverse", () => {
-    const d = { control: 0, aces: [{ type: 0 as const, flags: 0, mask: 0x2, sid: "S-1-22-1-1" }] };
-    expect(approximateMode(d, { uid: 1, gid: 1, type: "dir" })).toBe(0o300);
-    expect(approximateMode(d, { uid: 1, gid: 1, type: "file" })).toBe(0o200);
-  });
-
+describe("Unix SIDs", () => {
   it("reads Unix SIDs of the right kind only", () => {
     expect(unixIdOf("S-1-22-1-1000", "user")).toBe(1000);
     expect(unixIdOf("S-1-22-1-1000", "group")).toBeNull();

@@ -30,7 +30,7 @@ describe("CREATE with a security descriptor (SecD)", () => {
     await open(c, "secd.txt", { disposition: C.FILE_OPEN_IF, access: C.READ_CONTROL, contexts: other });
     expect(await mode("secd.txt")).toBe(0o740);
     await open(c, "secd-dir", { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE, contexts });
-    // A directory's readers may also traverse it (files/nt-acl/posix.ts approximateMode).
+    // A directory's readers may also traverse it (files/nt-acl/mode.ts).
     expect(await mode("secd-dir")).toBe(0o750);
   });
 
