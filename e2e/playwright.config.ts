@@ -18,7 +18,7 @@ export default defineConfig({
   fullyParallel: false,
   projects: [
     {
-      // Specs that create shares or stop adapters run one at a time: the adapters are shared by
+      // Specs that create shares, stop adapters or use them run one at a time: the adapters are shared by
       // the whole run, and the daemon's SQLite metadata store failed concurrent share creation
       // ("cannot start a transaction within a transaction") when these ran side by side.
       name: "data-path",
@@ -30,6 +30,8 @@ export default defineConfig({
         "share-migration.spec.ts",
         "traffic.spec.ts",
         "lists.spec.ts",
+        // Writes through the SMB adapter, which protocols.spec.ts stops and starts.
+        "metrics-history.spec.ts",
       ],
       workers: 1,
     },
@@ -43,6 +45,7 @@ export default defineConfig({
         "share-migration.spec.ts",
         "traffic.spec.ts",
         "lists.spec.ts",
+        "metrics-history.spec.ts",
       ],
     },
   ],
