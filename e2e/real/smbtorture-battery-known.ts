@@ -105,6 +105,4 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
     'renaming a stream to the default data stream ("::$DATA", replacing) answers NOT_SUPPORTED as Samba does; Windows makes the stream the file\'s data',
   "smb2.streams.attributes2":
     "attributes set through a stream open read back with ARCHIVE added (0x22 where the test expects HIDDEN alone, 0x2)",
-  "smb2.streams.delete":
-    "share modes of a file's streams do not count against opening the file for DELETE (streams keep their own table entries)",
 };

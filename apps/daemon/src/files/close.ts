@@ -15,9 +15,11 @@ export interface CloseRequest {
   written: boolean;
   /**
    * Delete on close ([MS-SMB2] §3.3.5.10 / [MS-FSA] §2.1.5.4): the name to unlink, asked after
-   * the commit (another open may have come while it waited), null to keep the file.
+   * the commit (another open may have come while it waited), null to keep the file. On a
+   * stream call it deletes the stream, or with `file` the file itself (the last open of a file
+   * whose delete was pending while its streams were open, [MS-FSA] §2.1.5.4).
    */
-  unlink: () => { dir: Buffer; name: string; isDir: boolean } | null;
+  unlink: () => { dir: Buffer; name: string; isDir: boolean; file?: boolean } | null;
   /** The open holds a MetadataService.retain reference to release. */
   retained: boolean;
 }
@@ -29,10 +31,11 @@ export async function close(d: DataDeps, f: FileCall, c: CloseRequest): Promise<
       if (attr.payloadId) await d.payload.commit(f.share.name, attr.payloadId);
     }
     const doomed = c.unlink();
-    if (doomed && f.stream !== undefined) await removeStream(d, f);
+    if (doomed && f.stream !== undefined && !doomed.file) await removeStream(d, f);
     else if (doomed) {
       const { dir, name, isDir } = doomed;
-      const parent = { ...f, handle: dir };
+      const { stream: _stream, ...call } = f;
+      const parent = { ...call, handle: dir };
       if (isDir) await rmdir(d, parent, name);
       else await remove(d, parent, name);
     }

@@ -17,7 +17,13 @@
 import { FsError } from "../domain/errors.ts";
 import { ACCESS_MODIFY, ACCESS_READ, type LockKind, type LockRange } from "../metadata/types.ts";
 import type { DataDeps } from "./data.ts";
-import { SHARE_READ, SHARE_WRITE, type ShareModes, type ShareReservation } from "./share-modes.ts";
+import {
+  SHARE_DELETE,
+  SHARE_READ,
+  SHARE_WRITE,
+  type ShareModes,
+  type ShareReservation,
+} from "./share-modes.ts";
 import type { FileCall } from "./types.ts";
 
 export interface LockRequest {
@@ -173,6 +179,8 @@ export function reserve(d: LockDeps, f: FileCall, r: ShareReservation, reclaim =
   const key = fileKey(f);
   const held = d.modes.of(key, r.owner);
   checkReserveGrace(d, r, reclaim, held?.access ? held.deny : 0);
+  if (f.stream === undefined && r.access & SHARE_DELETE && d.modes.streamDeniesDelete(key, r.owner))
+    throw new FsError("EBUSY", "an open stream of the file denies deleting it");
   d.modes.reserve(key, r);
 }
 

@@ -59,4 +59,19 @@ describe("share reservations", () => {
       expect.objectContaining({ code: "EINVAL" }),
     );
   });
+
+  it("tells whether another owner's open stream of a file denies deleting the file", () => {
+    const m = new ShareModes();
+    m.reserve("f:s1", { owner: "a:", access: R, deny: R | W });
+    m.reserve("f:s2", { owner: "b:", access: R, deny: D });
+    m.reserve("f:s3", { owner: "stat:", access: 0, deny: D });
+    m.reserve("fx:s", { owner: "c:", access: R, deny: D });
+    expect(m.streamDeniesDelete("f", "z:")).toBe(true);
+    expect(m.streamDeniesDelete("f", "b:")).toBe(false);
+    m.release("f:s2", "b:");
+    // An attributes-only reservation denies nothing; another file's stream is another file's.
+    expect(m.streamDeniesDelete("f", "z:")).toBe(false);
+    m.releaseAll("c:");
+    expect(m.streamDeniesDelete("fx", "z:")).toBe(false);
+  });
 });

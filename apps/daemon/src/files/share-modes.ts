@@ -39,6 +39,8 @@ function validate(r: ShareReservation): void {
 /** Share reservations keyed by file (a canonical handle, see FileService). */
 export class ShareModes {
   private readonly files = new Map<string, ShareReservation[]>();
+  /** The named streams' keys ("file:stream", locks.ts fileKey) with reservations, by file key. */
+  private readonly streams = new Map<string, Set<string>>();
   private count = 0;
 
   /**
@@ -58,7 +60,33 @@ export class ShareModes {
     if (this.count >= SHARE_RESERVATIONS_MAX) throw new FsError("ENOSPC", "too many share reservations");
     held.push({ ...r });
     this.count++;
+    if (!this.files.has(file)) this.track(file, true);
     this.files.set(file, held);
+  }
+
+  /**
+   * Whether a reservation of another owner on one of the file's named streams denies deleting
+   * ([MS-FSA] §2.1.5.1.2: an open of the file for DELETE meets every open stream's share mode,
+   * since deleting the file deletes its streams; smbtorture smb2.streams.delete).
+   */
+  streamDeniesDelete(file: string, owner: string): boolean {
+    for (const key of this.streams.get(file) ?? []) {
+      const held = this.files.get(key) ?? [];
+      if (held.some((h) => h.owner !== owner && h.access !== 0 && h.deny & SHARE_DELETE)) return true;
+    }
+    return false;
+  }
+
+  /** Adds or drops a stream key in its file's set (a key without ':' is a file's own). */
+  private track(key: string, add: boolean): void {
+    const colon = key.indexOf(":");
+    if (colon < 0) return;
+    const file = key.slice(0, colon);
+    const set = this.streams.get(file);
+    if (add) {
+      if (set) set.add(key);
+      else this.streams.set(file, new Set([key]));
+    } else if (set?.delete(key) && set.size === 0) this.streams.delete(file);
   }
 
   /** The first reservation of another owner `r` would conflict with, or null. */
@@ -97,7 +125,9 @@ export class ShareModes {
 
   private set(file: string, before: ShareReservation[], kept: ShareReservation[]): void {
     this.count += kept.length - before.length;
-    if (kept.length === 0) this.files.delete(file);
-    else this.files.set(file, kept);
+    if (kept.length === 0) {
+      this.files.delete(file);
+      this.track(file, false);
+    } else this.files.set(file, kept);
   }
 }

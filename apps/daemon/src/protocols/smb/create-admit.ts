@@ -125,7 +125,8 @@ export async function admit(
   o: Opened,
   deleteOnClose = false,
 ) {
-  const fileKey = streamFileKey(`${req.requireTree().share.name}:${o.target.attr.fileid}`, a.stream);
+  const own = `${req.requireTree().share.name}:${o.target.attr.fileid}`;
+  const fileKey = streamFileKey(own, a.stream);
   a.fileKey = fileKey;
   checkLeaseKey(req, caching, fileKey);
   if (o.action !== "created") {
@@ -140,6 +141,9 @@ export async function admit(
     if (existing?.deletePending) throw new SmbError(S.STATUS_DELETE_PENDING);
     await breakForOpen(req, fileKey, intent);
   }
+  // A stream of a file whose delete is pending (its streams still open) is delete pending too.
+  if (a.stream !== null && req.server.files.get(own)?.deletePending)
+    throw new SmbError(S.STATUS_DELETE_PENDING);
   const file = req.server.file(fileKey, o.target.handle);
   if (!file.handleKey) file.handleKey = o.target.handle.toString("hex");
   if (file.deletePending) throw new SmbError(S.STATUS_DELETE_PENDING);

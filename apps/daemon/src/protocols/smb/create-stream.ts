@@ -26,6 +26,21 @@ export function streamFileKey(fileKey: string, stream: string | null): string {
   return stream === null ? fileKey : `${fileKey}:${stream.toLowerCase()}`;
 }
 
+/** The SMB key of the file itself an open is on (streamFileKey's `fileKey`), also for a stream open. */
+export function baseFileKey(open: { tree: { share: { name: string } }; fileid: bigint }): string {
+  return `${open.tree.share.name}:${open.fileid}`;
+}
+
+/** Whether one of the file's named streams (keys `fileKey:name`) is open. */
+export function streamsOpen(
+  files: ReadonlyMap<string, { opens: ReadonlySet<unknown> }>,
+  fileKey: string,
+): boolean {
+  const prefix = `${fileKey}:`;
+  for (const [key, file] of files) if (file.opens.size > 0 && key.startsWith(prefix)) return true;
+  return false;
+}
+
 /** A file-service call on the stream `stream` of the file `f` (on the file itself for null). */
 export function onStream(f: FileCall, stream: string | null): FileCall {
   return stream === null ? f : { ...f, stream };

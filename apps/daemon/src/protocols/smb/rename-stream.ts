@@ -5,18 +5,13 @@
  * The open keeps its share reservation and caching under the new name: its per-stream file key
  * and the file service's reservation move along.
  */
-import { streamFileKey } from "./create-stream.ts";
+import { baseFileKey, streamFileKey } from "./create-stream.ts";
 import * as S from "./ntstatus.ts";
 import { smbReservation } from "./opens.ts";
 import { parsePath } from "./paths.ts";
 import type { SmbRequest } from "./request.ts";
 import { fileCall, type Open, treeCall } from "./state.ts";
 import { SmbError, withStatus } from "./status.ts";
-
-/** The file's own SMB key: a stream's key is it plus ":name" (create-stream.ts streamFileKey). */
-function baseKey(open: Open): string {
-  return `${open.tree.share.name}:${open.fileid}`;
-}
 
 /**
  * Renames the stream `open` has open to `name` (overwriting an existing stream with `replace`).
@@ -35,7 +30,7 @@ export async function renameStreamOpen(req: SmbRequest, open: Open, name: string
   const from = open.stream!;
   const to = target.stream;
   const oldKey = open.fileKey;
-  const newKey = streamFileKey(baseKey(open), to);
+  const newKey = streamFileKey(baseFileKey(open), to);
   const file = server.files.get(oldKey);
   // Another open of this stream would find it renamed under it: the rename waits for it to go.
   if (file && [...file.opens].some((o) => o !== open)) throw new SmbError(S.STATUS_SHARING_VIOLATION);

@@ -5,10 +5,11 @@
  */
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
 import { SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB } from "../constants.ts";
+import { baseFileKey, streamsOpen } from "../create-stream.ts";
 import { endWatches, unwatch } from "../notify.ts";
 import { detachHolder } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { fileCall, type Open, type SmbServerState, treeCall } from "../state.ts";
+import { type FileState, fileCall, type Open, type SmbServerState, treeCall } from "../state.ts";
 import { SmbWriter } from "../wire.ts";
 import { closeUpdate, reported } from "../write-time.ts";
 
@@ -42,14 +43,29 @@ export async function releaseOpen(server: SmbServerState, open: Open): Promise<v
     if (open.deleteOnClose) file.deletePending = true;
     if (file.deletePending && open.isDir) endWatches(file.opens, "delete-pending");
   }
-  const unlink = () => {
-    if (!file || file.opens.size > 0) return null;
-    server.files.delete(open.fileKey);
-    return file.deletePending && open.parent
-      ? { dir: open.parent, name: open.name, isDir: open.isDir }
-      : null;
-  };
+  const unlink = () => lastClose(server, open, file);
   await server.ctx.files.close(fileCall(open), { written: open.written, unlink, retained: open.retained });
+}
+
+/**
+ * What the close of `open` unlinks once no open of its FileState is left ([MS-FSA] §2.1.5.4): a
+ * delete-pending stream goes alone; a delete-pending file stays, still delete pending, while one
+ * of its named streams is open, and goes with the last of them (smbtorture smb2.streams.delete).
+ */
+function lastClose(server: SmbServerState, open: Open, file: FileState | undefined) {
+  if (!file || file.opens.size > 0) return null;
+  const base = baseFileKey(open);
+  if (open.stream === null && file.deletePending && streamsOpen(server.files, base)) return null;
+  server.files.delete(open.fileKey);
+  if (!open.parent) return null;
+  const doomed = { dir: open.parent, name: open.name, isDir: open.isDir };
+  if (open.stream === null) return file.deletePending ? doomed : null;
+  const owner = server.files.get(base);
+  if (owner?.deletePending && owner.opens.size === 0 && !streamsOpen(server.files, base)) {
+    server.files.delete(base);
+    return { ...doomed, file: true };
+  }
+  return file.deletePending ? doomed : null;
 }
 
 export async function close(req: SmbRequest): Promise<Reply> {

@@ -114,4 +114,31 @@ describe("CREATE of a named stream", () => {
       [":one:$DATA", 0n],
     ]);
   });
+
+  it("a stream open without FILE_SHARE_DELETE keeps the file from being opened for DELETE; a pending delete waits for the streams", async () => {
+    const s = await create("del.txt:Stream One", { share: 0, disposition: C.FILE_CREATE });
+    expect(s.status).toBe(0);
+    const del = { access: C.DELETE, share: 7, disposition: C.FILE_OPEN };
+    expect((await create("del.txt", del)).status).toBe(S.STATUS_SHARING_VIOLATION);
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(s)));
+    const shared = await create("del.txt:Stream One", {
+      access: C.FILE_READ_DATA | C.FILE_WRITE_DATA,
+      share: 7,
+      disposition: C.FILE_OPEN,
+    });
+    const sf = fileIdOf(shared);
+    await c.send(C.SMB2_WRITE, writeBody(sf, 0n, Buffer.from("still here")));
+    const unlink = await create("del.txt", { ...del, options: C.FILE_DELETE_ON_CLOSE });
+    expect(unlink.status).toBe(0);
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(unlink)));
+    expect(readData(await c.send(C.SMB2_READ, readBody(sf, 0n, 100)))).toBe("still here");
+    expect((await create("del.txt", { disposition: C.FILE_OPEN_IF })).status).toBe(S.STATUS_DELETE_PENDING);
+    expect((await create("del.txt:Stream One", { disposition: C.FILE_OPEN_IF })).status).toBe(
+      S.STATUS_DELETE_PENDING,
+    );
+    await c.send(C.SMB2_CLOSE, closeBody(sf));
+    expect((await create("del.txt", { disposition: C.FILE_OPEN })).status).toBe(
+      S.STATUS_OBJECT_NAME_NOT_FOUND,
+    );
+  });
 });
