@@ -8,7 +8,7 @@
  *
  * The client is bench/nfs-calls.c over libnfs. Per mode it prints the best of `rounds` runs
  * (interleaved between the servers; the machine is shared and noisy) of the wall time per
- * operation and of the server process CPU time per operation (utime+stime from /proc/PID/stat,
+ * operation (mean, and the median p50, which a loaded machine's scheduling tail moves less), and of the server process CPU time per operation (utime+stime from /proc/PID/stat,
  * less sensitive to other load than wall time). seqwrite ops are 1 MiB, so its CPU line also gives
  * server CPU seconds per GiB written; small (create + 4 KiB write + close + unlink) CPU × 1000 is
  * the CPU per 1,000 small files; readdir's n is listings of a 1,000-entry directory and its figures
@@ -83,6 +83,8 @@ async function startDittofs(): Promise<{ port: number; pid: number; stop(): Prom
 
 interface Sample {
   wallUs: number;
+  /** Median round trip (the mean carries the shared machine's scheduling tail). */
+  p50Us: number;
   cpuUs: number;
 }
 
@@ -90,9 +92,9 @@ async function measure(bin: string, url: string, pid: number, mode: string, n: n
   const before = cpuTicks(pid);
   const { stdout } = await run(bin, [url, mode, String(n)], { timeout: 600_000 });
   // readdir: `n` listings, reported per listed entry (its setup of 1,000 files is in the CPU too).
-  const out = JSON.parse(stdout) as { us_per_op: number; n: number };
+  const out = JSON.parse(stdout) as { us_per_op: number; p50_us: number; n: number };
   const cpuUs = ((cpuTicks(pid) - before) * TICK_US) / out.n;
-  return { wallUs: out.us_per_op, cpuUs };
+  return { wallUs: out.us_per_op, p50Us: out.p50_us, cpuUs };
 }
 
 async function main(): Promise<void> {
@@ -121,12 +123,14 @@ async function main(): Promise<void> {
           const b = best.get(s.name);
           best.set(s.name, {
             wallUs: Math.min(b?.wallUs ?? m.wallUs, m.wallUs),
+            p50Us: Math.min(b?.p50Us ?? m.p50Us, m.p50Us),
             cpuUs: Math.min(b?.cpuUs ?? m.cpuUs, m.cpuUs),
           });
         }
       }
       const cells = [...best].map(
-        ([k, v]) => `${k} ${v.wallUs.toFixed(1)} µs/op (cpu ${v.cpuUs.toFixed(1)})`,
+        ([k, v]) =>
+          `${k} ${v.wallUs.toFixed(1)} µs/op (p50 ${v.p50Us.toFixed(1)}, cpu ${v.cpuUs.toFixed(1)})`,
       );
       const dw = best.get("dittofs")?.wallUs ?? 0;
       const gw = best.get("ganesha")?.wallUs;

@@ -31,6 +31,20 @@ export interface ShareAccess {
 const RANK: Readonly<Record<AccessLevel, number>> = { none: 0, read: 1, "read-write": 2 };
 const ALL_HOSTS: readonly NfsClientRule[] = [{ host: "*", access: "read-write" }];
 
+/** The answers, one object each (asked on every NFS call; frozen, so shared safely). */
+const ACCESS: Readonly<Record<ShareAccess["writeRefusal"], Readonly<Record<AccessLevel, ShareAccess>>>> = {
+  EROFS: accessAnswers("EROFS"),
+  EACCES: accessAnswers("EACCES"),
+};
+const NO_ACCESS = ACCESS.EACCES.none;
+
+function accessAnswers(
+  writeRefusal: ShareAccess["writeRefusal"],
+): Readonly<Record<AccessLevel, ShareAccess>> {
+  const one = (level: AccessLevel): ShareAccess => Object.freeze({ level, writeRefusal });
+  return { none: one("none"), read: one("read"), "read-write": one("read-write") };
+}
+
 /** A client list ready to match: `list` null for `*`. */
 type Compiled = Array<{ rule: NfsClientRule; list: BlockList | null }>;
 
@@ -63,9 +77,11 @@ function normalize(address: string): { address: string; type: "ipv4" | "ipv6" } 
 
 /** The first client-list entry matching `address`, or undefined (the host may not use the share). */
 export function matchClient(rules: readonly NfsClientRule[], address: string): NfsClientRule | undefined {
-  const peer = normalize(address);
+  // Parsed only when a rule needs it: the default list (`*`) is asked on every NFS call.
+  let peer: ReturnType<typeof normalize> | undefined;
   for (const { rule, list } of compile(rules)) {
     if (list === null) return rule;
+    if (peer === undefined) peer = normalize(address);
     if (peer !== null && list.check(peer.address, peer.type)) return rule;
   }
   return undefined;
@@ -101,12 +117,12 @@ export function shareAccess(
   uid: number | null,
   identity: Pick<IdentityDirectory, "byUid" | "permission">,
 ): ShareAccess {
-  if (!share.protocols.nfs) return { level: "none", writeRefusal: "EACCES" };
+  if (!share.protocols.nfs) return NO_ACCESS;
   const host = matchClient(share.nfsClients ?? ALL_HOSTS, address);
-  if (host === undefined) return { level: "none", writeRefusal: "EACCES" };
+  if (host === undefined) return NO_ACCESS;
   const caller = callerLevel(share, uid, identity);
   const level = RANK[caller] < RANK[host.access] ? caller : host.access;
-  return { level, writeRefusal: host.access === "read" ? "EROFS" : "EACCES" };
+  return ACCESS[host.access === "read" ? "EROFS" : "EACCES"][level];
 }
 
 /**

@@ -183,12 +183,15 @@ export class FileService {
    * The hot path: one metadata read (and a shared-mode share's cache check), nothing allocated
    * here (a stream open: the stream's sizes).
    */
-  async getattr(f: FileCall): Promise<FileAttr> {
+  getattr(f: FileCall): Promise<FileAttr> {
     if (f.stream !== undefined) return streamSize(this.d, f);
-    const attr = await this.d.metadata.getattr(f.handle);
-    const validating = revalidate(this.d, f.share.name, attr, "getattr");
-    if (validating !== undefined) await validating;
-    return attr;
+    // The metadata read's own promise unless the share runs in shared mode (no frame, no hop).
+    if (this.d.payload.validates?.(f.share.name) !== true) return this.d.metadata.getattr(f.handle);
+    return this.d.metadata.getattr(f.handle).then(async (attr) => {
+      const validating = revalidate(this.d, f.share.name, attr, "getattr");
+      if (validating !== undefined) await validating;
+      return attr;
+    });
   }
 
   /** The extended attributes of the file `f`, in name order (files/eas.ts). */

@@ -191,7 +191,9 @@ export abstract class FramedReader {
       const at = this.start + this.headerBytes;
       this.start = at + len;
       // Copied out: the scratch is overwritten by the next read while the request still runs.
-      this.emit(Buffer.from(this.scratch.subarray(at, at + len)));
+      const body = Buffer.allocUnsafe(len);
+      this.scratch.copy(body, 0, at, at + len);
+      this.emit(body);
     }
   }
 }

@@ -18,7 +18,7 @@ import type { BadFrameLog } from "../../transport/bad-frames.ts";
 import { ByteBudget } from "../../transport/budget.ts";
 import type { CloseReason, GuardedConnection } from "../../transport/guard.ts";
 import { readInto } from "../../transport/read-into.ts";
-import { type Peer, ProtocolError, type RpcDispatcher } from "./dispatcher.ts";
+import { ConnectionCalls, type Peer, ProtocolError, type RpcDispatcher } from "./dispatcher.ts";
 import { RecordDecoder, RecordError, recordMark } from "./record-marking.ts";
 
 export interface ConnectionLimits {
@@ -72,6 +72,8 @@ export class RpcConnection implements GuardedConnection {
   private readingStopped = false;
   private idleWaiters: (() => void)[] = [];
   readonly peer: Peer;
+  /** What the dispatcher keeps between this connection's calls (its last credential, decoded). */
+  private readonly calls = new ConnectionCalls();
   /** The connection's socket: reads land in the decoder's buffers (read-into.ts). */
   readonly socket: Socket;
 
@@ -181,7 +183,7 @@ export class RpcConnection implements GuardedConnection {
       return;
     }
     this.updateFlow();
-    this.dispatcher.dispatch(record, this.peer).then(
+    this.dispatcher.dispatch(record, this.peer, this.calls).then(
       (reply) => {
         if (reply !== null) this.send(reply);
         this.endCall(record.length);

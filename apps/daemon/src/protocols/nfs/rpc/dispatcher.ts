@@ -5,6 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { ProtocolMetrics } from "../../../domain/stats.ts";
+import type { Caller } from "../../../metadata/types.ts";
 import { XdrError, XdrReader } from "../xdr/reader.ts";
 import { XdrWriter } from "../xdr/writer.ts";
 import {
@@ -24,6 +25,7 @@ import {
   authError,
   beginAcceptedReply,
   type CallHeader,
+  CredentialCache,
   decodeCallHeader,
   rpcMismatch,
 } from "./message.ts";
@@ -48,8 +50,36 @@ export interface DispatcherOptions {
   /** The adapter's protocol label for metrics ("nfs"); ops of other programs are `<program>.<PROC>`. */
   metricsProtocol?: string;
   drc?: DuplicateRequestCache;
-  /** Every decoded call, before its handler (the adapter marks the peer's mounts active). */
+  /**
+   * A decoded call, before its handler: the first of each connection and then at most one per
+   * ON_CALL_INTERVAL_MS (the adapter marks the peer's mounts active, to the second).
+   */
   onCall?: (peer: Peer) => void;
+}
+
+/** A decoded call header with the program and procedure that serve it. */
+interface Routed {
+  h: CallHeader;
+  r: XdrReader;
+  program: RpcProgram;
+  spec: AnyProcedure;
+}
+
+/** How often one connection's calls reach `onCall` (the mount table keeps activity to the second). */
+export const ON_CALL_INTERVAL_MS = 1_000;
+
+/** RFC 5531 leaves AUTH_NONE callers anonymous; one shared (frozen) identity. */
+const ANONYMOUS: Caller = Object.freeze({
+  uid: ANONYMOUS_ID,
+  gid: ANONYMOUS_ID,
+  gids: Object.freeze<number[]>([]) as number[],
+});
+
+/** What the dispatcher keeps for one connection between its calls. */
+export class ConnectionCalls {
+  readonly credentials = new CredentialCache();
+  /** When `onCall` last ran for this connection (Date.now() ms, the clock the mount table keeps). */
+  onCallAt = Number.NEGATIVE_INFINITY;
 }
 
 export class RpcDispatcher {
@@ -65,12 +95,29 @@ export class RpcDispatcher {
     this.drc = opts.drc ?? new DuplicateRequestCache();
   }
 
-  /** The reply as buffers (without record mark), or null when no reply must be sent. */
-  async dispatch(record: Buffer, peer: Peer): Promise<Buffer[] | null> {
+  /**
+   * The reply as buffers (without record mark), or null when no reply must be sent. `conn`: the
+   * connection's state between calls (a connection passes its own; without, nothing is kept).
+   */
+  dispatch(record: Buffer, peer: Peer, conn = new ConnectionCalls()): Promise<Buffer[] | null> {
+    let routed: Routed | Buffer[];
+    try {
+      routed = this.route(record, peer, conn);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (Array.isArray(routed)) return Promise.resolve(routed);
+    // The handler's promise itself, not one more async frame around it (a microtask per call).
+    if (!routed.spec.mutates || routed.spec.idempotent) return this.call(routed, peer, conn);
+    return this.callOnce(record, routed, peer, conn);
+  }
+
+  /** The call's program and procedure, or the reply that refuses it (RPC-level errors). */
+  private route(record: Buffer, peer: Peer, conn: ConnectionCalls): Routed | Buffer[] {
     const r = new XdrReader(record);
     let h: CallHeader;
     try {
-      h = decodeCallHeader(r);
+      h = decodeCallHeader(r, conn.credentials);
     } catch (e) {
       if (e instanceof XdrError)
         throw new ProtocolError(`bad call header from ${peer.address}: ${e.message}`);
@@ -82,7 +129,7 @@ export class RpcDispatcher {
     }
     const versions = this.programs.get(h.prog);
     if (versions === undefined) return acceptedError(h.xid, PROG_UNAVAIL).buffers();
-    const program = versions.find((p) => h.vers >= p.lowVersion && h.vers <= p.highVersion);
+    const program = programFor(versions, h.vers);
     const table = program?.procedures(h.vers);
     if (program === undefined || table === undefined) {
       const low = Math.min(...versions.map((p) => p.lowVersion));
@@ -91,36 +138,28 @@ export class RpcDispatcher {
     }
     const spec = table.get(h.proc);
     if (spec === undefined) return acceptedError(h.xid, PROC_UNAVAIL).buffers();
+    return { h, r, program, spec };
+  }
 
-    const useDrc = spec.mutates && !spec.idempotent;
-    const key = useDrc
-      ? DuplicateRequestCache.key(
-          peer.address,
-          peer.port,
-          h.xid,
-          h.prog,
-          h.vers,
-          h.proc,
-          record.subarray(r.offset),
-        )
-      : "";
-    if (useDrc) {
-      const seen = this.drc.begin(key);
-      if (seen.state === "in-progress") return null;
-      if (seen.state === "done") return seen.reply;
-    }
-    const reply = await this.call(h, r, peer, program, spec);
-    if (useDrc) this.drc.finish(key, reply);
+  /** A non-idempotent call, through the duplicate request cache: a retransmission is not run again. */
+  private async callOnce(
+    record: Buffer,
+    routed: Routed,
+    peer: Peer,
+    conn: ConnectionCalls,
+  ): Promise<Buffer[] | null> {
+    const { h, r } = routed;
+    const args = record.subarray(r.offset);
+    const key = DuplicateRequestCache.key(peer.address, peer.port, h.xid, h.prog, h.vers, h.proc, args);
+    const seen = this.drc.begin(key);
+    if (seen.state === "in-progress") return null;
+    if (seen.state === "done") return seen.reply;
+    const reply = await this.call(routed, peer, conn);
+    this.drc.finish(key, reply);
     return reply;
   }
 
-  private async call(
-    h: CallHeader,
-    r: XdrReader,
-    peer: Peer,
-    program: RpcProgram,
-    spec: AnyProcedure,
-  ): Promise<Buffer[]> {
+  private async call({ h, r, program, spec }: Routed, peer: Peer, conn: ConnectionCalls): Promise<Buffer[]> {
     let args: unknown;
     try {
       args = spec.decode(r);
@@ -131,14 +170,18 @@ export class RpcDispatcher {
     }
     const call: CallContext = {
       xid: h.xid,
-      caller: h.authSys
-        ? { uid: h.authSys.uid, gid: h.authSys.gid, gids: h.authSys.gids }
-        : { uid: ANONYMOUS_ID, gid: ANONYMOUS_ID, gids: [] },
+      caller: h.authSys ? conn.credentials.callerOf(h.authSys) : ANONYMOUS,
       auth: h.authSys,
       remoteAddress: peer.address,
       remotePort: peer.port,
     };
-    this.opts.onCall?.(peer);
+    if (this.opts.onCall !== undefined) {
+      const now = Date.now();
+      if (now - conn.onCallAt >= ON_CALL_INTERVAL_MS || now < conn.onCallAt) {
+        conn.onCallAt = now;
+        this.opts.onCall(peer);
+      }
+    }
     const started = performance.now();
     const w = beginAcceptedReply(new XdrWriter(), h.xid);
     let ok = true;
@@ -160,4 +203,10 @@ export class RpcDispatcher {
     const protocol = this.opts.metricsProtocol ?? program.name;
     m.observe(protocol, protocol === program.name ? spec.name : `${program.name}.${spec.name}`, ms, ok);
   }
+}
+
+/** The program of `versions` (one RPC program number) serving version `vers`. */
+function programFor(versions: readonly RpcProgram[], vers: number): RpcProgram | undefined {
+  for (const p of versions) if (vers >= p.lowVersion && vers <= p.highVersion) return p;
+  return undefined;
 }

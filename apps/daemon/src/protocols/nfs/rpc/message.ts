@@ -2,6 +2,7 @@
  * RPC call header decoding and reply encoding (RFC 5531 §9). Credentials: AUTH_NONE and
  * AUTH_SYS (Appendix A). Any other flavor is rejected with AUTH_ERROR / AUTH_BADCRED.
  */
+import type { Caller } from "../../../metadata/types.ts";
 import { XdrError, XdrReader } from "../xdr/reader.ts";
 import { XdrWriter } from "../xdr/writer.ts";
 import {
@@ -38,11 +39,47 @@ export interface CallHeader {
   credFlavor: number;
   /** Parsed AUTH_SYS credential; null for AUTH_NONE or an unparsable body. */
   authSys: AuthSys | null;
-  credBody: Buffer;
 }
 
-/** Decodes the call header; `r` is left at the first procedure argument. */
-export function decodeCallHeader(r: XdrReader): CallHeader {
+/**
+ * The AUTH_SYS credential one connection sent last, decoded once. A client sends the same
+ * credential bytes on every call, so later calls compare the bytes in place and reuse the decoded
+ * credential and its Caller instead of decoding a machine name and a gid list per call. Both are
+ * frozen: every call of the connection shares them.
+ */
+export class CredentialCache {
+  #body: Buffer | null = null;
+  #auth: AuthSys | null = null;
+  #caller: Caller | null = null;
+
+  /** The AUTH_SYS credential in `buf[at, at + len)`, null when malformed (decodeAuthSys). */
+  decode(buf: Buffer, at: number, len: number): AuthSys | null {
+    const last = this.#body;
+    if (last !== null && last.length === len && buf.compare(last, 0, len, at, at + len) === 0)
+      return this.#auth;
+    const body = Buffer.from(buf.subarray(at, at + len));
+    const auth = decodeAuthSys(body);
+    if (auth !== null) Object.freeze(Object.freeze(auth).gids);
+    this.#body = body;
+    this.#auth = auth;
+    this.#caller = null;
+    return auth;
+  }
+
+  /** The identity of `auth` (one object per credential the cache holds). */
+  callerOf(auth: AuthSys): Caller {
+    if (auth === this.#auth && this.#caller !== null) return this.#caller;
+    const caller: Caller = Object.freeze({ uid: auth.uid, gid: auth.gid, gids: auth.gids });
+    if (auth === this.#auth) this.#caller = caller;
+    return caller;
+  }
+}
+
+/**
+ * Decodes the call header; `r` is left at the first procedure argument. With `creds` (the
+ * connection's cache) an AUTH_SYS credential equal to the previous one is not decoded again.
+ */
+export function decodeCallHeader(r: XdrReader, creds?: CredentialCache): CallHeader {
   const xid = r.uint32();
   const msgType = r.uint32();
   if (msgType !== CALL) throw new XdrError(`msg_type ${msgType} is not CALL`);
@@ -51,11 +88,18 @@ export function decodeCallHeader(r: XdrReader): CallHeader {
   const vers = r.uint32();
   const proc = r.uint32();
   const credFlavor = r.uint32();
-  const credBody = r.opaque(MAX_AUTH_BYTES);
+  const credAt = r.offset + 4;
+  const credLen = r.skipOpaque(MAX_AUTH_BYTES);
   r.uint32(); // verifier flavor: AUTH_NONE and AUTH_SYS calls carry no verifier we check
-  r.opaque(MAX_AUTH_BYTES);
-  const authSys = credFlavor === AUTH_SYS ? decodeAuthSys(credBody) : null;
-  return { xid, rpcvers, prog, vers, proc, credFlavor, authSys, credBody };
+  r.skipOpaque(MAX_AUTH_BYTES);
+  let authSys: AuthSys | null = null;
+  if (credFlavor === AUTH_SYS) {
+    authSys =
+      creds === undefined
+        ? decodeAuthSys(r.buf.subarray(credAt, credAt + credLen))
+        : creds.decode(r.buf, credAt, credLen);
+  }
+  return { xid, rpcvers, prog, vers, proc, credFlavor, authSys };
 }
 
 /** Returns null when the body is malformed (the caller answers AUTH_BADCRED). */

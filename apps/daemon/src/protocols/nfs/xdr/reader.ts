@@ -82,6 +82,14 @@ export class XdrReader {
     return this.fixedOpaque(len);
   }
 
+  /** Variable-length opaque of at most `max` bytes, stepped over: its length (no view made). */
+  skipOpaque(max: number): number {
+    const len = this.uint32();
+    if (len > max) throw new XdrError(`opaque length ${len} > ${max}`);
+    this.need(len + ((4 - (len & 3)) & 3));
+    return len;
+  }
+
   /** String (RFC 4506 §4.11) of at most `max` bytes, decoded as UTF-8. */
   string(max: number): string {
     return this.opaque(max).toString("utf8");

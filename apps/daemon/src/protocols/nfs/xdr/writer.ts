@@ -67,7 +67,8 @@ export class XdrWriter {
   uint64(v: bigint | number): this {
     this.ensure(8);
     if (typeof v === "number") {
-      assert(Number.isSafeInteger(v) && v >= 0, `uint64 out of range: ${v}`);
+      // Checked before the message is built: a template literal argument would make a string per call.
+      if (!(Number.isSafeInteger(v) && v >= 0)) assert.fail(`uint64 out of range: ${v}`);
       this.put32(Math.floor(v / 0x1_0000_0000), this.pos);
       this.put32(v >>> 0, this.pos + 4);
     } else if (v >= 0n && v <= MAX_SAFE_BIG) {
@@ -170,7 +171,7 @@ export class XdrWriter {
    * for the reply, NFSv4.1 COMPOUND): later writes continue from there.
    */
   truncate(length: number): this {
-    assert(length >= 0 && length <= this.length, `truncate to ${length} of ${this.length}`);
+    if (!(length >= 0 && length <= this.length)) assert.fail(`truncate to ${length} of ${this.length}`);
     if (length >= this.chunksBytes) {
       this.pos = this.segStart + (length - this.chunksBytes);
       return this;
