@@ -40,9 +40,8 @@ export const KNOWN_FAILURES: Record<string, string> = {
   "smb2.lease.dynamic_share": "needs a share whose lease setting is changed in smb.conf between connects",
   "smb2.compound.compound-padding":
     "the last reply of a compound is not padded to 8 bytes (a body of 19 where the test expects 24)",
-  "smb2.ioctl.bug14769": "needs Samba's private FSCTL_SMBTORTURE_FSP_ASYNC_SLEEP test control",
-  "smb2.ioctl.bug14788.NETWORK_INTERFACE":
-    "FSCTL_QUERY_NETWORK_INTERFACE_INFO is answered without multichannel; Samba refuses it then",
+  "smb2.ioctl.bug14769":
+    "needs Samba's private FSCTL_SMBTORTURE_FSP_ASYNC_SLEEP, which even smbd answers NOT_SUPPORTED unless its selftest sets smbd:FSCTL_SMBTORTURE (the Samba peer fails it too)",
   "smb2.session.reauth5":
     "expects unlinking a name that does not exist to succeed (session.c:705); it answers OBJECT_NAME_NOT_FOUND, as Samba 4.17 does",
 };

@@ -68,9 +68,8 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
     "FILE_ATTRIBUTE_HIDDEN/SYSTEM on an existing file does not make an overwrite without them ACCESS_DENIED",
   "smb2.durable-open.read-only": READ_ONLY_ARCHIVE,
   "smb2.ea.acl_xattr": "needs the acl_xattr_name option (Samba vfs_acl_xattr), which this run does not give",
-  "smb2.ioctl.bug14769": "an IOCTL the test sends in a compound answers NOT_SUPPORTED where Samba answers OK",
-  "smb2.ioctl.bug14788.NETWORK_INTERFACE":
-    "FSCTL_QUERY_NETWORK_INTERFACE_INFO with a bad FileId is answered; Samba answers INVALID_PARAMETER",
+  "smb2.ioctl.bug14769":
+    "needs Samba's private FSCTL_SMBTORTURE_FSP_ASYNC_SLEEP, which even smbd answers NOT_SUPPORTED unless its selftest sets smbd:FSCTL_SMBTORTURE (the Samba peer fails it too)",
   "smb2.mkdir.mkdir":
     "a directory name ending in a backslash answers OBJECT_NAME_INVALID; Windows OBJECT_PATH_SYNTAX_BAD",
   "smb2.replay.dhv2-pending1n-vs-violation-lease-close-windows": PENDING_REPLAY_WINDOWS,

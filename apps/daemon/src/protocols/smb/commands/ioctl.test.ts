@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
-import { STATUS_NOT_SUPPORTED } from "../ntstatus.ts";
+import { STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER, STATUS_NOT_SUPPORTED } from "../ntstatus.ts";
 import { ioctlBody } from "../testing/bodies.ts";
 import { useSmbHarness } from "../testing/fixture.ts";
 import { ALICE } from "../testing/harness.ts";
@@ -49,6 +49,20 @@ describe("IOCTL", () => {
     const out = output(r);
     expect(out.readUInt16LE(24)).toBe(2); // AF_INET
     expect([...out.subarray(28, 32)]).toEqual([127, 0, 0, 1]);
+    // A control on no file must name no file (§3.3.5.15), before its output is sized.
+    const named = { persistent: 0x7fffffffffffffffn, volatile: 0x7fffffffffffffffn };
+    for (const max of [65536, 1]) {
+      const r2 = await c.send(
+        C.SMB2_IOCTL,
+        ioctlBody(C.FSCTL_QUERY_NETWORK_INTERFACE_INFO, Buffer.alloc(0), max, named),
+      );
+      expect(r2.status).toBe(STATUS_INVALID_PARAMETER);
+    }
+    const small = await c.send(
+      C.SMB2_IOCTL,
+      ioctlBody(C.FSCTL_QUERY_NETWORK_INTERFACE_INFO, Buffer.alloc(0), 1),
+    );
+    expect(small.status).toBe(STATUS_BUFFER_TOO_SMALL);
     expect((await c.send(C.SMB2_IOCTL, ioctlBody(C.FSCTL_DFS_GET_REFERRALS, Buffer.alloc(4)))).status).toBe(
       STATUS_NOT_SUPPORTED,
     );

@@ -47,6 +47,8 @@ import { serverCapabilities } from "./negotiate.ts";
 
 export const MAX_IOCTL_INPUT_BYTES = 64 * 1024;
 const RESPONSE_FIXED = 48;
+/** §2.2.31 FileId 0xFFFFFFFFFFFFFFFF (each half): the request is on no file. */
+const NO_FILE = 0xffffffffffffffffn;
 
 /** An FSCTL on the open its FileId names (FILE_CLOSED when none), or one that ignores the FileId. */
 type Fsctl =
@@ -173,6 +175,10 @@ export async function ioctl(req: SmbRequest): Promise<Reply> {
   if (!(flags & SMB2_0_IOCTL_IS_FSCTL)) throw new SmbError(STATUS_NOT_SUPPORTED);
   const fsctl = FSCTLS[ctlCode];
   if (!fsctl) throw new SmbError(STATUS_NOT_SUPPORTED, `FSCTL 0x${ctlCode.toString(16)}`);
+  // §3.3.5.15: a control that takes no file handle needs FileId all ones (as Samba checks it:
+  // smbtorture smb2.ioctl.bug14788), before anything else about the request.
+  if (!fsctl.onOpen && (fileId.persistent !== NO_FILE || fileId.volatile !== NO_FILE))
+    throw new SmbError(STATUS_INVALID_PARAMETER, "FileId of a control on no file");
   const input = slice(req.msg, inOff, inCount, MAX_IOCTL_INPUT_BYTES);
   const call: FsctlCall = { req, ctlCode, input, maxOutput };
   // An FSCTL on an open resolves its FileId (a related all-ones one included, §3.3.5.2.7.2).
