@@ -36,7 +36,7 @@ import {
   type SecurityDescriptor,
 } from "./nt-acl/sd.ts";
 import { setattr } from "./setattr.ts";
-import type { FileCall } from "./types.ts";
+import type { FileCall, SetAttrRequest } from "./types.ts";
 
 interface SecurityDeps {
   metadata: MetadataService;
@@ -98,7 +98,7 @@ export async function setSecurity(d: DataDeps, f: FileCall, c: SecurityChange): 
   if (c.owner !== undefined) owner = uid === null ? c.owner : null;
   if (c.group !== undefined) group = gid === null ? c.group : null;
   const chown = { ...(uid != null ? { uid } : {}), ...(gid != null ? { gid } : {}) };
-  if (Object.keys(chown).length > 0) attr = (await setattr(d, f, { attrs: chown })).after;
+  if (Object.keys(chown).length > 0) attr = (await setattrKeepingAcl(d, f, { attrs: chown })).after;
   if (sd === null && c.dacl === undefined && owner === null && group === null) return attr;
   const dacl = c.dacl !== undefined ? normalized(c.dacl) : sd ? (sd.dacl ?? null) : modeDacl(attr);
   const mode = approximateMode(dacl, attr);
@@ -110,6 +110,36 @@ export async function setSecurity(d: DataDeps, f: FileCall, c: SecurityChange): 
     changed: MODIFIED.security,
   });
   return after;
+}
+
+/**
+ * SETATTR for every protocol (files/setattr.ts), keeping the mode of a stored ACL safe across a
+ * chown: that mode depends on the file's owner and group (nt-acl/mode.ts), so a new uid or gid
+ * first narrows it to the bits both the old and the new owner and group allow, then sets the new
+ * owner's; NFS never sees a mode granting more than the ACL in between. A chmod replaces the ACL
+ * (metadata/ops/setattr.ts) and takes the plain path.
+ */
+export async function setattrKeepingAcl(d: DataDeps, f: FileCall, s: SetAttrRequest) {
+  const { uid, gid, mode } = s.attrs;
+  const chown = uid !== undefined || gid !== undefined;
+  const bytes = chown && mode === undefined && f.stream === undefined ? await d.metadata.acl(f.handle) : null;
+  if (bytes === null) return setattr(d, f, s);
+  const dacl = (await stored(d, f.handle))?.dacl ?? null;
+  const attr = await d.metadata.getattr(f.handle);
+  const next = { uid: uid ?? attr.uid, gid: gid ?? attr.gid, type: attr.type };
+  // As the caller: setAcl needs the owner or root, as the chown itself does (EPERM otherwise).
+  await d.metadata.setAcl(
+    f.caller,
+    f.handle,
+    bytes,
+    approximateMode(dacl, attr) & approximateMode(dacl, next),
+  );
+  const r = await setattr(d, f, s).catch(async (e: unknown) => {
+    await d.metadata.setAcl(f.caller, f.handle, bytes, approximateMode(dacl, attr));
+    throw e;
+  });
+  const after = await d.metadata.setAcl(f.caller, f.handle, bytes, approximateMode(dacl, r.after));
+  return { before: r.before, after };
 }
 
 /**

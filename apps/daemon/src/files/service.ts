@@ -65,8 +65,8 @@ import { Orphans, sweepOrphans } from "./orphans.ts";
 import { access, fsstat, type LookupWithDir, lookup, readlink } from "./query.ts";
 import { type ReaddirPage, type ReaddirRequest, readdir } from "./readdir.ts";
 import { type Grants, NO_USERS, type ResolveOptions, resolveCall, sharePolicy } from "./resolve.ts";
-import { type SecurityChange, security, setSecurity } from "./security.ts";
-import { create, setattr } from "./setattr.ts";
+import { type SecurityChange, security, setattrKeepingAcl, setSecurity } from "./security.ts";
+import { create } from "./setattr.ts";
 import { ShareModes, type ShareReservation } from "./share-modes.ts";
 import {
   type OpenedStream,
@@ -302,7 +302,7 @@ export class FileService {
   }
 
   setattr(f: FileCall, s: SetAttrRequest): Promise<{ before: WccAttr; after: FileAttr }> {
-    return setattr(this.d, f, s);
+    return setattrKeepingAcl(this.d, f, s);
   }
 
   /** The end of an open: commit what it wrote, unlink on delete-on-close, release its reference. */
