@@ -8,6 +8,10 @@
  * without the cache and later ones none. New entries always take the directory's next seq: they
  * append to a complete listing and lie past `coveredTo` of a partial one (read later from SQLite).
  * A listing that would pass LISTING_ENTRIES_MAX is dropped and its directory paged from SQLite.
+ * A page that ends inside memory leaves a cursor (the Map iterator, which stays valid across
+ * inserts and deletes) under its last cookie: the next page of that listing resumes there instead
+ * of walking past every earlier entry again (a 2,000-entry directory read in 40 pages walked
+ * 40,000 entries for 2,000 listed).
  */
 import { BoundedCache } from "./lru.ts";
 
@@ -15,6 +19,8 @@ import { BoundedCache } from "./lru.ts";
 export const LISTING_ENTRIES_MAX = 4096;
 /** Directories whose listing is cached at once (at most LISTING_DIRS_MAX × LISTING_ENTRIES_MAX entries). */
 export const LISTING_DIRS_MAX = 64;
+/** Cursors kept per directory (clients listing it at once); the oldest goes first. */
+const CURSORS_MAX = 8;
 /** Directories remembered as too big to cache. */
 const TOO_BIG_DIRS_MAX = 1024;
 
@@ -24,8 +30,13 @@ export interface ListingRow {
   child: bigint;
 }
 
+type Entries = Map<string, { seq: bigint; child: bigint }>;
+type EntryIterator = MapIterator<[string, { seq: bigint; child: bigint }]>;
+
 interface Listing {
-  entries: Map<string, { seq: bigint; child: bigint }>;
+  entries: Entries;
+  /** Where pages stopped, under the cookies a next page may resume after (fromMemory). */
+  cursors: Map<bigint, Cursor>;
   /** Every entry with seq <= coveredTo is in `entries`. */
   coveredTo: bigint;
   /** Every entry of the directory is in `entries`. */
@@ -46,16 +57,12 @@ export class DirListings {
     if (listing === undefined) {
       // Listings start at the start of a directory: a resumed page elsewhere goes to SQLite.
       if (afterSeq !== 0n || this.tooBig.get(parent) !== undefined) return load(afterSeq, limit);
-      listing = { entries: new Map(), coveredTo: 0n, complete: false, lastSeq: 0n };
+      listing = { entries: new Map(), cursors: new Map(), coveredTo: 0n, complete: false, lastSeq: 0n };
       this.dirs.set(parent, listing);
     }
     const out: ListingRow[] = [];
     if (limit <= 0) return out;
-    for (const [name, e] of listing.entries) {
-      if (e.seq <= afterSeq) continue;
-      out.push({ name, seq: e.seq, child: e.child });
-      if (out.length >= limit) return out;
-    }
+    if (fromMemory(listing, afterSeq, limit, out)) return out;
     if (listing.complete) return out;
     // Past what memory covers: read on from SQLite, and keep the rows if they continue the listing.
     const from = afterSeq > listing.coveredTo ? afterSeq : listing.coveredTo;
@@ -113,4 +120,52 @@ export class DirListings {
     this.dirs.clear();
     this.tooBig.clear();
   }
+}
+
+/**
+ * Where a page that filled up in memory stopped: its iterator (just past the page's last entry)
+ * and that entry. It serves a next page after the last cookie, or after the one before it, which
+ * is where a service that reads one entry more than it returns (to see the end) resumes.
+ */
+interface Cursor {
+  it: EntryIterator;
+  last: ListingRow;
+  prevSeq: bigint;
+}
+
+/**
+ * Appends the cached entries after `afterSeq` to `out`, from a cursor left at `afterSeq` when there
+ * is one. True when the page filled up in memory; its end then leaves a cursor.
+ */
+function fromMemory(listing: Listing, afterSeq: bigint, limit: number, out: ListingRow[]): boolean {
+  const { cursors, entries } = listing;
+  const c = cursors.get(afterSeq);
+  let it: EntryIterator;
+  if (c === undefined) it = entries.entries();
+  else {
+    cursors.delete(c.prevSeq);
+    cursors.delete(c.last.seq);
+    it = c.it;
+    // Resuming before the cursor's last entry: that entry first, unless it went meanwhile.
+    if (afterSeq === c.prevSeq && entries.get(c.last.name)?.seq === c.last.seq) out.push(c.last);
+  }
+  if (out.length >= limit) return stopAt(cursors, it, out);
+  for (let r = it.next(); !r.done; r = it.next()) {
+    const [name, e] = r.value;
+    // Entries are in seq order: past a cursor every entry is newer; from the start, skip to afterSeq.
+    if (e.seq <= afterSeq) continue;
+    out.push({ name, seq: e.seq, child: e.child });
+    if (out.length >= limit) return stopAt(cursors, it, out);
+  }
+  return false;
+}
+
+function stopAt(cursors: Map<bigint, Cursor>, it: EntryIterator, out: ListingRow[]): true {
+  const last = out[out.length - 1]!;
+  const prevSeq = out.length > 1 ? out[out.length - 2]!.seq : -1n;
+  while (cursors.size >= CURSORS_MAX * 2) cursors.delete(cursors.keys().next().value!);
+  const c: Cursor = { it, last, prevSeq };
+  cursors.set(last.seq, c);
+  if (prevSeq >= 0n) cursors.set(prevSeq, c);
+  return true;
 }
