@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import type { ShareInfo } from "../domain/share.ts";
 import type { ShareAccess } from "../domain/share-access.ts";
 import type { TrafficSink } from "../domain/stats.ts";
+import { checkHandle } from "../metadata/handle.ts";
 import type {
   Caller,
   CreateHow,
@@ -124,6 +125,11 @@ export class FileService {
    */
   addChangeGate(gate: ChangeGate): () => void {
     return this.d.changes.addGate(gate);
+  }
+
+  /** The fileid a handle names (no lookup: the handle carries it); EBADHANDLE if malformed. */
+  fileidOf(handle: Buffer): bigint {
+    return checkHandle(handle);
   }
 
   /** Registers a listener told of every name added to or removed from a directory; returns its remover. */

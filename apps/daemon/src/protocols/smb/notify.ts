@@ -2,9 +2,9 @@
  * Directory change notification state ([MS-SMB2] §3.3.5.19 CHANGE_NOTIFY, [MS-FSCC] §2.4.42
  * FILE_NOTIFY_INFORMATION): each directory open that asked for notifications keeps a bounded
  * queue of changes from the file service's directory listener (any protocol's changes),
- * drained by its pending CHANGE_NOTIFY requests. A subtree watch (SMB2_WATCH_TREE) gets the
- * directory's own entries by name and any change elsewhere in the share as "enumerate again"
- * (STATUS_NOTIFY_ENUM_DIR): the service does not know a changed directory's path. Files written
+ * drained by its pending CHANGE_NOTIFY requests. A subtree watch (SMB2_WATCH_TREE) gets changes
+ * below its directory by relative name where an SMB open knows the changed directory's path, and
+ * "enumerate again" (STATUS_NOTIFY_ENUM_DIR) for changes in directories no open names. Files written
  * or whose attributes were set are FILE_ACTION_MODIFIED (notify-modified.ts).
  */
 import type { DirChangeEvent, DirChangeListener } from "../../files/changes.ts";
@@ -32,15 +32,42 @@ function matches(filter: number, isDir: boolean | null): boolean {
   return (filter & (isDir ? FILE_NOTIFY_CHANGE_DIR_NAME : FILE_NOTIFY_CHANGE_FILE_NAME)) !== 0;
 }
 
-/** Subtree watches elsewhere in the share of `e`: told to enumerate again. */
+/**
+ * The path in its share of the directory an event names, from an SMB open of it (opens name the
+ * stored names, and a directory with opens below it cannot be renamed: set-info.ts), or null.
+ */
+function dirPath(server: SmbServerState, e: DirChangeEvent, key: string): string | null {
+  for (const o of server.watchers.get(key) ?? []) if (o.tree.share.name === e.share) return o.path;
+  const file = server.files.get(`${e.share}:${server.ctx.files.fileidOf(e.dir)}`);
+  for (const o of file?.opens ?? []) if (o.stream === null) return o.path;
+  return null;
+}
+
+/** `path` relative to the directory `base` ("" for `base` itself), or null if not below it. */
+function below(base: string, path: string): string | null {
+  if (base === "" || path === base) return path.slice(base.length);
+  return path.startsWith(`${base}\\`) ? path.slice(base.length + 1) : null;
+}
+
+/**
+ * Subtree watches (SMB2_WATCH_TREE) above the directory of `e` hear the change by its name
+ * relative to their directory ([MS-SMB2] §3.3.5.19, as Samba reports it); when no SMB open
+ * names that directory's path, every subtree watch of the share is told to enumerate again.
+ */
 function tellTreeWatchers(server: SmbServerState, e: DirChangeEvent, key: string): void {
   if (server.treeWatchers.size === 0) return;
-  const share = e.share;
+  const path = dirPath(server, e, key);
+  const wants = (filter: number) => matches(filter, e.isDir);
   for (const open of server.treeWatchers) {
     const n = open.notify;
-    if (!n || open.tree.share.name !== share || open.handle.toString("hex") === key) continue;
-    n.overflow = true;
-    n.waiters.shift()?.("changes");
+    if (!n || open.tree.share.name !== e.share || open.handle.toString("hex") === key) continue;
+    if (path === null) {
+      n.overflow = true;
+      n.waiters.shift()?.("changes");
+      continue;
+    }
+    const rel = below(open.path, path);
+    if (rel !== null) queueOn(n, ACTION[e.action], rel === "" ? e.name : `${rel}\\${e.name}`, wants);
   }
 }
 
@@ -69,15 +96,17 @@ export function queueChange(
 ): void {
   const opens = server.watchers.get(key);
   if (!opens) return;
-  for (const open of opens) {
-    const n = open.notify;
-    if (!n || !wants(n.filter)) continue;
-    const last = n.queue.at(-1);
-    if (last?.action === action && last.name === name) continue;
-    if (n.queue.length >= MAX_NOTIFY_QUEUE) n.overflow = true;
-    else n.queue.push({ action, name });
-    n.waiters.shift()?.("changes");
-  }
+  for (const open of opens) if (open.notify) queueOn(open.notify, action, name, wants);
+}
+
+/** Queues a change on one watch if its filter `wants` it, and wakes one of its pending requests. */
+function queueOn(n: NotifyState, action: number, name: string, wants: (filter: number) => boolean): void {
+  if (!wants(n.filter)) return;
+  const last = n.queue.at(-1);
+  if (last?.action === action && last.name === name) return;
+  if (n.queue.length >= MAX_NOTIFY_QUEUE) n.overflow = true;
+  else n.queue.push({ action, name });
+  n.waiters.shift()?.("changes");
 }
 
 export function watch(

@@ -20,6 +20,8 @@ const DIR_NAME = 0x2;
 const SIZE = 0x8;
 const LAST_WRITE = 0x10;
 const SECURITY = 0x100;
+/** [MS-SMB2] §2.2.35 SMB2_WATCH_TREE. */
+const WATCH_TREE = 0x1;
 /** [MS-FSCC] §2.4.42 FILE_ACTION_MODIFIED. */
 const MODIFIED = 3;
 const NFS_CALLER = { uid: ALICE.uid, gid: ALICE.gid, gids: [] };
@@ -70,6 +72,43 @@ describe("CHANGE_NOTIFY", () => {
       [4, "old.txt"],
       [5, "new.txt"],
     ]);
+  });
+
+  it("tells a subtree watch (WATCH_TREE) of changes below by relative name; a directory no open names: ENUM_DIR", async () => {
+    const [a, b] = [await login(), await login()];
+    const top = await openDir(a, "tree");
+    const other = await openDir(a, "elsewhere");
+    const watch = (d: typeof top) =>
+      a.send(C.SMB2_CHANGE_NOTIFY, changeNotifyBody(d, FILE_NAME | DIR_NAME, 4096, WATCH_TREE));
+    const first = watch(top);
+    const sibling = watch(other);
+    await openDir(b, "tree\\Sub");
+    expect(notifyEntries(await first)).toEqual([[1, "Sub"]]);
+    // Named as stored, relative to the watched directory, whatever case the client used.
+    await openDir(b, "TREE\\sub\\deep");
+    await open(b, "tree\\SUB\\DEEP\\f.txt", { disposition: C.FILE_CREATE });
+    expect(notifyEntries(await watch(top))).toEqual([
+      [1, "Sub\\deep"],
+      [1, "Sub\\deep\\f.txt"],
+    ]);
+    // The sibling tree heard none of it: its request still waits until its directory closes.
+    await a.send(C.SMB2_CLOSE, closeBody(other));
+    expect((await sibling).status).toBe(S.STATUS_NOTIFY_CLEANUP);
+    // A directory only NFS made (no SMB open knows its path): every subtree watch of the share
+    // is told to enumerate again.
+    const md = fx.h.metadata;
+    const tree = await md.lookup(NFS_CALLER, md.rootHandle("/export"), "tree");
+    const files = fx.h.ctx.files;
+    const made = await files.make(
+      files.resolve(NFS_CALLER, tree.handle),
+      "nfs",
+      { mode: 0o755 },
+      { type: "dir" },
+    );
+    const pending = watch(top);
+    expect(notifyEntries(await pending)).toEqual([[1, "nfs"]]);
+    await files.create(files.resolve(NFS_CALLER, made.handle), "x", { mode: 0o644 }, { mode: "guarded" });
+    expect((await watch(top)).status).toBe(S.STATUS_NOTIFY_ENUM_DIR);
   });
 
   it("ends a waiting request with NOTIFY_CLEANUP when the directory is closed, and refuses files", async () => {
