@@ -38,8 +38,6 @@ export const KNOWN_FAILURES: Record<string, string> = {
   "smb2.oplock.batch22b":
     "smbtorture stops reading its socket (test_block_smb2_transport) to let the break time out; that needs socket_wrapper, which this run does not use",
   "smb2.lease.dynamic_share": "needs a share whose lease setting is changed in smb.conf between connects",
-  "smb2.compound.compound-padding":
-    "the last reply of a compound is not padded to 8 bytes (a body of 19 where the test expects 24)",
   "smb2.ioctl.bug14769":
     "needs Samba's private FSCTL_SMBTORTURE_FSP_ASYNC_SLEEP, which even smbd answers NOT_SUPPORTED unless its selftest sets smbd:FSCTL_SMBTORTURE (the Samba peer fails it too)",
   "smb2.session.reauth5":

@@ -45,21 +45,13 @@ const RENAME_SHARING =
 export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.notify.mask-change": RENAME_SHARING,
   "smb2.notify.rec": RENAME_SHARING,
-  "smb2.notify.tree":
-    "a subtree watch (WATCH_TREE) hears a change below its directory as NOTIFY_ENUM_DIR, not by its relative name (the file service does not know a directory's path)",
   "smb2.acls.ACCESSBASED":
     "needs a share 'hideunread' (access-based enumeration) that only Samba's selftest configures",
   "smb2.charset.Testing partial surrogate":
     "smbtorture's client cannot convert a name holding half a UTF-16 surrogate pair to UTF-8 and fails with NO_MEMORY before sending; Samba fails it the same way",
-  "smb2.compound.compound-padding":
-    "the last reply of a compound is not padded to 8 bytes (a body of 19 where the test expects 24)",
   "smb2.create.gentest": "invalid CreateOptions/attribute bits Windows refuses are accepted",
   "smb2.create.open":
     "an AllocationSize asked for at create is reported in the CREATE reply but not kept: QUERY_INFO then answers the size-based allocation (create.c:1133)",
-  "smb2.create.leading-slash":
-    "a name with a leading backslash is accepted; Windows answers INVALID_PARAMETER",
-  "smb2.create.dosattr_tmp_dir":
-    "FILE_ATTRIBUTE_TEMPORARY on a directory is accepted; Windows answers INVALID_PARAMETER",
   "smb2.create.quota-fake-file":
     "the NTFS quota pseudo-file $Extend\\$Quota:$Q:$INDEX_ALLOCATION (a stream name) does not exist",
   "smb2.credits.single_req_credits_granted":
@@ -70,8 +62,6 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.ea.acl_xattr": "needs the acl_xattr_name option (Samba vfs_acl_xattr), which this run does not give",
   "smb2.ioctl.bug14769":
     "needs Samba's private FSCTL_SMBTORTURE_FSP_ASYNC_SLEEP, which even smbd answers NOT_SUPPORTED unless its selftest sets smbd:FSCTL_SMBTORTURE (the Samba peer fails it too)",
-  "smb2.mkdir.mkdir":
-    "a directory name ending in a backslash answers OBJECT_NAME_INVALID; Windows OBJECT_PATH_SYNTAX_BAD",
   "smb2.replay.dhv2-pending1n-vs-violation-lease-close-windows": PENDING_REPLAY_WINDOWS,
   "smb2.replay.dhv2-pending1n-vs-violation-lease-ack-windows": PENDING_REPLAY_WINDOWS,
   "smb2.replay.dhv2-pending1n-vs-oplock-windows": PENDING_REPLAY_WINDOWS,

@@ -45,6 +45,20 @@ describe("compound requests", () => {
     expect((await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(rs[0]!)))).status).toBe(S.STATUS_FILE_CLOSED);
   });
 
+  it("pads every reply of a compound to 8 bytes, the last one too; a lone reply is not padded", async () => {
+    const c = await fx.login();
+    const made = await c.send(C.SMB2_CREATE, createBody("pad.txt", { disposition: C.FILE_OVERWRITE_IF }));
+    const f = fileIdOf(made);
+    await c.send(C.SMB2_WRITE, writeBody(f, 0n, Buffer.from("123")));
+    // READ reply: 64-byte header, 16-byte body, 3 bytes of data (smbtorture compound-padding).
+    const rs = await c.compound([
+      { command: C.SMB2_READ, body: readBody(f, 0n, 3) },
+      { command: C.SMB2_READ, body: readBody(f, 0n, 3) },
+    ]);
+    expect(rs.map((r) => r.msg.length)).toEqual([64 + 24, 64 + 24]);
+    expect((await c.send(C.SMB2_READ, readBody(f, 0n, 3))).msg.length).toBe(64 + 19);
+  });
+
   it("related commands take the previous SessionId and TreeId, whatever their headers say", async () => {
     const c = await fx.login();
     const rs = await c.compound([

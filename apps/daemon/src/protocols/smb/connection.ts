@@ -202,8 +202,8 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
     if (!this.closed) this.writer.write(parts);
   }
 
-  sendChain(out: OutMessage[], sealed: Session | null = null): void {
-    if (!this.closed) this.writer.sendChain(out, sealer(sealed));
+  sendChain(out: OutMessage[], sealed: Session | null = null, compound = false): void {
+    if (!this.closed) this.writer.sendChain(out, sealer(sealed), compound);
   }
 
   /** Interim response and pending registration for `req` (§3.3.4.2). */

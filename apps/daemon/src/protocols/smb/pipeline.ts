@@ -73,8 +73,11 @@ export interface PipelineHost extends SmbConnectionPort {
   readonly address: string;
   /** Logs a bad frame and closes the connection. */
   fail(e: unknown, msg: string): void;
-  /** Sends a compound's replies in one frame, encrypted for `sealed` when given. */
-  sendChain(out: OutMessage[], sealed: Session | null): void;
+  /**
+   * Sends a compound's replies in one frame, encrypted for `sealed` when given; `compound`: they
+   * answer a compound request (its last reply is padded too, reply-writer.ts).
+   */
+  sendChain(out: OutMessage[], sealed: Session | null, compound?: boolean): void;
   /** The frame stops counting as in flight (its last command went async). */
   releaseFrame(slot: FrameSlot): void;
   /** Runs after each frame's commands (handshake and authentication bookkeeping). */
@@ -177,7 +180,7 @@ export class RequestPipeline {
       }
     }
     conn.afterFrame();
-    if (compound.out.length > 0) conn.sendChain(compound.out, sealed);
+    if (compound.out.length > 0) conn.sendChain(compound.out, sealed, msgs.length > 1);
   }
 
   /** A compound command past the response bound: STATUS_INSUFFICIENT_RESOURCES, not run. */

@@ -38,19 +38,24 @@ export class ReplyWriter {
     this.outReserved = 0;
   }
 
-  /** Chains responses, signs each with its key's algorithm (or seals the chain), writes one frame. */
-  sendChain(out: OutMessage[], seal: Sealer | null = null): void {
+  /**
+   * Chains responses, signs each with its key's algorithm (or seals the chain), writes one frame.
+   * `compound`: the replies answer a compound request, so the last one is padded to 8 bytes too,
+   * as Windows and Samba pad it (smbtorture smb2.compound.compound-padding); a lone reply is not.
+   */
+  sendChain(out: OutMessage[], seal: Sealer | null = null, compound = false): void {
     const frameParts: Buffer[] = [];
     let total = 0;
     for (let i = 0; i < out.length; i++) {
       const m = out[i]!;
       let len = m.parts.reduce((n, p) => n + p.length, 0);
-      if (i < out.length - 1) {
+      const chained = i < out.length - 1;
+      if (chained || compound) {
         const pad = (8 - (len % 8)) % 8;
         if (pad) m.parts.push(Buffer.alloc(pad));
         len += pad;
-        m.parts[0]!.writeUInt32LE(len, 20);
       }
+      if (chained) m.parts[0]!.writeUInt32LE(len, 20);
       if (m.signKey && !seal) signMessage(m.signKey, m.parts);
       frameParts.push(...m.parts);
       total += len;

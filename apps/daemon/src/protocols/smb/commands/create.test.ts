@@ -69,6 +69,9 @@ describe("CREATE", () => {
     );
     expect((await create("missing\\child.txt")).status).toBe(S.STATUS_OBJECT_PATH_NOT_FOUND);
     expect((await create("bad|name")).status).toBe(S.STATUS_OBJECT_NAME_INVALID);
+    expect((await create("\\lead", { options: C.FILE_DIRECTORY_FILE })).status).toBe(
+      S.STATUS_INVALID_PARAMETER,
+    );
     const nested = await create("dir1\\inner.txt", { disposition: C.FILE_CREATE });
     expect(nested.status).toBe(0);
     await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(nested)));

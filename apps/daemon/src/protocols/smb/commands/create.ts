@@ -86,6 +86,9 @@ function validate(c: CreateRequest): void {
     throw new SmbError(S.STATUS_INVALID_PARAMETER, "bits");
   if (c.DesiredAccess & C.ACCESS_SYSTEM_SECURITY) throw new SmbError(S.STATUS_PRIVILEGE_NOT_HELD);
   if (c.DesiredAccess === 0) throw new SmbError(S.STATUS_ACCESS_DENIED, "no access requested");
+  // A name is relative to the share: one starting with a path separator is INVALID_PARAMETER
+  // ([MS-SMB2] §3.3.5.9), as Windows and Samba answer (smbtorture smb2.create.leading-slash).
+  if (c.name.startsWith("\\")) throw new SmbError(S.STATUS_INVALID_PARAMETER, "leading backslash");
 }
 
 /** CreateDisposition (FILE_SUPERSEDE 0 … FILE_OVERWRITE_IF 5, validated) as the file service names it. */

@@ -72,6 +72,13 @@ describe("SET_INFO", () => {
     const attr = (await smb.h.metadata.lookup(who, root(), "size.txt")).attr;
     expect(attr.mtime.sec).toBe(Number((mtime - 116444736000000000n) / 10_000_000n));
     expect(attr.dosAttributes & C.FILE_ATTRIBUTE_HIDDEN).toBe(C.FILE_ATTRIBUTE_HIDDEN);
+    // [MS-FSA] §2.1.5.14.2: TEMPORARY on a directory is invalid (smbtorture smb2.create.dosattr_tmp_dir).
+    const d = await open(c, "tmpdir", { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
+    const attrs = (bits: number) => new SmbWriter().zeros(32).u32(bits).u32(0).finish();
+    expect((await set(d, C.FileBasicInformation, attrs(C.FILE_ATTRIBUTE_TEMPORARY))).status).toBe(
+      S.STATUS_INVALID_PARAMETER,
+    );
+    expect((await set(f, C.FileBasicInformation, attrs(C.FILE_ATTRIBUTE_TEMPORARY))).status).toBe(0);
   });
 
   it("keeps a ChangeTime set through FileBasicInformation until the file's next change; NFS ctime still moves", async () => {

@@ -49,8 +49,11 @@ async function setBasic(req: SmbRequest, open: Open, r: SmbReader): Promise<void
   if (mtime !== 0n) setUserSet(req.server, open, mtime !== THAW, mtime !== FREEZE);
   if (ctime !== 0n) setChangeSet(open, ctime !== THAW);
   if (attributes !== 0) {
+    // [MS-FSA] §2.1.5.14.2: DIRECTORY on a file and TEMPORARY on a directory are invalid.
     if (attributes & C.FILE_ATTRIBUTE_DIRECTORY && !open.isDir)
       throw new SmbError(S.STATUS_INVALID_PARAMETER);
+    if (attributes & C.FILE_ATTRIBUTE_TEMPORARY && open.isDir)
+      throw new SmbError(S.STATUS_INVALID_PARAMETER, "TEMPORARY on a directory");
     // The sparse flag is FSCTL_SET_SPARSE's alone: kept as it is, whatever the client sends.
     const kept =
       (await req.server.ctx.files.getattr(fileCall(open))).dosAttributes & C.FILE_ATTRIBUTE_SPARSE_FILE;
