@@ -32,6 +32,8 @@ export interface Identity {
   uid: number;
   gid: number;
   gids: readonly number[];
+  /** Caller.aclBits: rwx a stored ACL granted on the object checked, added to its class bits. */
+  aclBits?: number;
 }
 
 /**
@@ -39,6 +41,11 @@ export interface Identity {
  * group 0 (primary or supplementary) to the anonymous gid; all_squash maps everyone.
  */
 export function effectiveIdentity(share: ShareInfo, caller: Caller): Identity {
+  const id = squashed(share, caller);
+  return caller.aclBits ? { ...id, aclBits: caller.aclBits } : id;
+}
+
+function squashed(share: ShareInfo, caller: Caller): Identity {
   const anon = { uid: share.anonUid, gid: share.anonGid, gids: [] };
   if (share.squash === "all_squash") return anon;
   const gids = caller.gids.length > CALLER_GIDS_MAX ? caller.gids.slice(0, CALLER_GIDS_MAX) : caller.gids;
@@ -71,7 +78,7 @@ export function mayAccess(id: Identity, inode: Readonly<InodeRecord>, want: numb
     if ((want & X) === 0 || inode.type === "dir") return true;
     return (inode.mode & 0o111) !== 0;
   }
-  return (classBits(id, inode) & want) === want;
+  return ((classBits(id, inode) | (id.aclBits ?? 0)) & want) === want;
 }
 
 export function requireAccess(id: Identity, inode: Readonly<InodeRecord>, want: number): void {

@@ -56,6 +56,13 @@ export interface Caller {
    * already coordinates. Absent means "some other client" (NFS, the control plane).
    */
   origin?: string;
+  /**
+   * rwx bits (R=4, W=2, X=1) a stored ACL granted this caller on the object the call names,
+   * decided by the file service's [MS-DTYP] §2.5.3.2 check (an SMB open's access at CREATE): the
+   * mode checks of that object pass them as if its class held them. Only calls that check that
+   * one object carry it (READ, WRITE, SETATTR and listing through an open).
+   */
+  aclBits?: number;
 }
 
 /**

@@ -191,6 +191,13 @@ export interface Open {
    * so SET_INFO security acts as this caller (smb2.session.reauth4).
    */
   grantee: Caller;
+  /**
+   * rwx bits the file's stored ACL granted this open at CREATE (its FILE_READ_DATA,
+   * FILE_WRITE_DATA/FILE_APPEND_DATA, FILE_EXECUTE), 0 when the mode decided: reads, writes,
+   * SETATTR and listings through the open pass the mode checks with them (`grantedCall`), since
+   * the mode beside a stored ACL is only what NFS may do (files/nt-acl/mode.ts).
+   */
+  aclBits: number;
   shareAccess: number;
   deleteOnClose: boolean;
   lockOwner: string;
@@ -273,6 +280,16 @@ export interface DurableState {
 export function fileCall(open: Open): FileCall {
   const f = treeCall(open.tree, open.handle);
   return open.stream === null ? f : { ...f, stream: open.stream };
+}
+
+/**
+ * The open's own object as a call whose mode checks also pass `Open.aclBits`: for reading,
+ * writing, SETATTR and listing that object only (never a call checking another object, such as
+ * a rename's directories).
+ */
+export function grantedCall(open: Open): FileCall {
+  const f = fileCall(open);
+  return open.aclBits === 0 ? f : { ...f, caller: { ...f.caller, aclBits: open.aclBits } };
 }
 
 /** Another handle of the tree's share (its root, a rename's parent directories) as a file-service call. */

@@ -7,7 +7,7 @@ import * as C from "../constants.ts";
 import { compilePattern, DIR_INFO_CLASSES, encodeEntry, hasWildcards } from "../info/dir-info.ts";
 import * as S from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { type DirEnum, type DirItem, fileCall, MAX_PATH_BYTES, type Open, treeCall } from "../state.ts";
+import { type DirEnum, type DirItem, grantedCall, MAX_PATH_BYTES, type Open, treeCall } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 import { reported } from "../write-time.ts";
@@ -27,7 +27,7 @@ async function nextItems(
   match: (n: string) => boolean,
 ): Promise<DirItem[]> {
   const files = req.server.ctx.files;
-  const dir = fileCall(open);
+  const dir = grantedCall(open);
   if (!e.dotsSent) {
     e.dotsSent = true;
     const self = await files.getattr(dir);

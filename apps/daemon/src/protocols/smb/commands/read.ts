@@ -11,7 +11,7 @@ import {
   STATUS_INVALID_PARAMETER,
 } from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { fileCall } from "../state.ts";
+import { grantedCall } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbWriter } from "../wire.ts";
 
@@ -44,7 +44,7 @@ export async function read(req: SmbRequest): Promise<Reply> {
   const lock =
     length > 0 ? { owner: open.lockOwner, offset, length: BigInt(length), windows: true } : undefined;
   const got = await withStatus({ EAGAIN: STATUS_FILE_LOCK_CONFLICT }, () =>
-    ctx.files.read(fileCall(open), { offset: Number(offset), count: length, lock }),
+    ctx.files.read(grantedCall(open), { offset: Number(offset), count: length, lock }),
   );
   if (length === 0 && minimumCount === 0) return { body: readResponse(0), data: Buffer.alloc(0) };
   // At or past the end, or shorter than MinimumCount: END_OF_FILE (§3.3.5.12).

@@ -15,7 +15,7 @@ import { breakReadCaching } from "../oplocks.ts";
 import { parsePath, resolvePath } from "../paths.ts";
 import { renameStreamOpen } from "../rename-stream.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { fileCall, type Open, treeCall } from "../state.ts";
+import { fileCall, grantedCall, type Open, treeCall } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbReader, slice } from "../wire.ts";
 import { flushUpdate, keepingChangeTime, setChangeSet, setUserSet } from "../write-time.ts";
@@ -60,7 +60,7 @@ async function setBasic(req: SmbRequest, open: Open, r: SmbReader): Promise<void
     attrs.dosAttributes = (attributes & C.SETTABLE_DOS_ATTRIBUTES) | kept;
   }
   if (Object.keys(attrs).length === 0) return;
-  await req.server.ctx.files.setattr(fileCall(open), { attrs: keepingChangeTime(open, attrs) });
+  await req.server.ctx.files.setattr(grantedCall(open), { attrs: keepingChangeTime(open, attrs) });
 }
 
 /** FILE_RENAME_INFORMATION_TYPE_2 / FILE_LINK_INFORMATION_TYPE_2 ([MS-FSCC] §2.4.37, §2.4.21.2). */
@@ -166,7 +166,7 @@ async function setSize(req: SmbRequest, open: Open, size: bigint, onlyShrink: bo
   // The same ceiling as WRITE: a size past it is refused before the payload layer walks its blocks.
   if (size > MAX_FILE_BYTES) throw new SmbError(S.STATUS_DISK_FULL);
   const files = req.server.ctx.files;
-  const f = fileCall(open);
+  const f = grantedCall(open);
   // An allocation change breaks read caching even when the size stays (smbtorture oplock batch12).
   const beforeChange = () => breakReadCaching(req.server, open);
   if (onlyShrink && Number(size) >= (await req.server.ctx.files.getattr(fileCall(open))).size) {

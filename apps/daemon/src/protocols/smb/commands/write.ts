@@ -12,7 +12,7 @@ import {
 } from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { fileCall } from "../state.ts";
+import { grantedCall } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 import { noteWrite } from "../write-time.ts";
@@ -45,7 +45,7 @@ export async function write(req: SmbRequest): Promise<Reply> {
   }
   const sync = (flags & SMB2_WRITEFLAG_WRITE_THROUGH) !== 0 || (open.mode & 0x2) !== 0;
   const done = await withStatus({ EAGAIN: STATUS_FILE_LOCK_CONFLICT }, () =>
-    req.server.ctx.files.write(fileCall(open), {
+    req.server.ctx.files.write(grantedCall(open), {
       offset,
       data,
       stability: sync ? "file_sync" : "unstable",
