@@ -54,8 +54,6 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
     "an AllocationSize asked for at create is reported in the CREATE reply but not kept: QUERY_INFO then answers the size-based allocation (create.c:1133)",
   "smb2.create.quota-fake-file":
     "the NTFS quota pseudo-file $Extend\\$Quota:$Q:$INDEX_ALLOCATION (a stream name) does not exist",
-  "smb2.credits.single_req_credits_granted":
-    "a request asking for 1 credit is granted as many as the window allows (Samba grants what is asked)",
   "smb2.dosmode.dosmode":
     "FILE_ATTRIBUTE_HIDDEN/SYSTEM on an existing file does not make an overwrite without them ACCESS_DENIED",
   "smb2.durable-open.read-only": READ_ONLY_ARCHIVE,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CREDIT_TARGET, CreditWindow, splitChain } from "./chain.ts";
+import { CreditWindow, splitChain } from "./chain.ts";
 import { SMB2_DIALECT_210 } from "./constants.ts";
 import { MAX_CREDITS } from "./state.ts";
 import { SmbError } from "./status.ts";
@@ -21,13 +21,18 @@ describe("compound chains", () => {
 });
 
 describe("credit window", () => {
-  it("charges large requests, tops up towards the target, never exceeds the maximum or starves", () => {
+  it("grants the charge plus what was asked beyond one, as Samba; never exceeds the maximum or starves", () => {
     const w = new CreditWindow();
-    expect(w.grant(SMB2_DIALECT_210, 1, 1)).toBeGreaterThan(1);
-    for (let i = 0; i < 100; i++) w.grant(SMB2_DIALECT_210, 1, 1);
-    expect(w.outstanding).toBe(CREDIT_TARGET);
-    for (let i = 0; i < 100; i++) w.grant(SMB2_DIALECT_210, 1, 65535);
+    // smbtorture smb2.credits.single_req_credits_granted: asking for 1 credit gets 1.
+    for (let i = 0; i < 10; i++) expect(w.grant(SMB2_DIALECT_210, 1, 1)).toBe(1);
+    expect(w.outstanding).toBe(1);
+    expect(w.grant(SMB2_DIALECT_210, 1, 65535)).toBe(MAX_CREDITS);
+    expect(w.grant(SMB2_DIALECT_210, 4, 65535)).toBe(4);
     expect(w.outstanding).toBe(MAX_CREDITS);
+    // NEGOTIATE and an unfinished SESSION_SETUP grant their charge only.
+    const early = new CreditWindow();
+    expect(early.grant(0, 1, 31, false)).toBe(1);
+    expect(early.grant(SMB2_DIALECT_210, 1, 0)).toBe(1);
     // A client that overspends still gets at least one credit back.
     const starved = new CreditWindow();
     expect(starved.grant(SMB2_DIALECT_210, 500, 0)).toBeGreaterThanOrEqual(1);

@@ -33,24 +33,23 @@ export function splitChain(frame: Buffer): Buffer[] {
   }
 }
 
-/** Outstanding credits the server tops a client up to, and the most it adds per response. */
-export const CREDIT_TARGET = 2048;
-export const CREDIT_STEP_MAX = 512;
-
 /**
- * Credits granted minus credits charged. Every response grants at least what keeps the client
- * above zero (never starve), tops it up towards CREDIT_TARGET like Samba, never past MAX_CREDITS.
+ * Credits granted minus credits charged. A response grants its request's charge plus what the
+ * client asked for beyond one credit, as Samba and Windows Server 2016 grant them (smbtorture
+ * smb2.credits.single_req_credits_granted: asking for 1 gets 1), never past MAX_CREDITS
+ * outstanding, and at least what keeps the client above zero (never starve). NEGOTIATE and a
+ * SESSION_SETUP that has not succeeded grant only their charge (Samba's
+ * smb2_set_operation_credit).
  */
 export class CreditWindow {
   /** The implicit credit of the first NEGOTIATE. */
   outstanding = 1;
 
-  grant(dialect: number, creditCharge: number, creditRequest: number): number {
+  grant(dialect: number, creditCharge: number, creditRequest: number, additional = true): number {
     const charge = dialect > SMB2_DIALECT_202 ? Math.max(1, creditCharge) : 1;
     this.outstanding = Math.max(0, this.outstanding - charge);
-    const topUp = Math.min(CREDIT_STEP_MAX, Math.max(0, CREDIT_TARGET - this.outstanding));
-    const wanted = Math.max(1, creditRequest, topUp);
-    let granted = Math.min(wanted, MAX_CREDITS - this.outstanding);
+    const extra = additional ? Math.max(1, creditRequest) - 1 : 0;
+    let granted = Math.min(charge + extra, MAX_CREDITS - this.outstanding);
     if (this.outstanding + granted === 0) granted = 1;
     this.outstanding += granted;
     return granted;

@@ -287,7 +287,7 @@ export class RequestPipeline {
       credits = 0; // granted with the interim response
       this.pending.delete(req.asyncId);
     } else {
-      credits = this.creditWindow.grant(this.conn.dialect, h.CreditCharge, h.Credits);
+      credits = this.creditWindow.grant(this.conn.dialect, h.CreditCharge, h.Credits, grantsMore(h, status));
     }
     if (signKey) flags |= SMB2_FLAGS_SIGNED;
     const header = encodeHeader({
@@ -339,7 +339,12 @@ export class RequestPipeline {
       CreditCharge: h.CreditCharge,
       Status: STATUS_PENDING,
       Command: h.Command,
-      Credits: this.creditWindow.grant(this.conn.dialect, h.CreditCharge, h.Credits),
+      Credits: this.creditWindow.grant(
+        this.conn.dialect,
+        h.CreditCharge,
+        h.Credits,
+        grantsMore(h, STATUS_PENDING),
+      ),
       Flags: SMB2_FLAGS_SERVER_TO_REDIR | SMB2_FLAGS_ASYNC_COMMAND,
       NextCommand: 0,
       MessageId: h.MessageId,
@@ -378,4 +383,10 @@ export class RequestPipeline {
     }
     this.cancelledEarly.add(h.MessageId);
   }
+}
+
+/** Whether a reply grants credits beyond its charge: not NEGOTIATE, nor SESSION_SETUP until it succeeds (as Samba). */
+function grantsMore(h: Smb2Header, status: number): boolean {
+  if (h.Command === SMB2_NEGOTIATE) return false;
+  return h.Command !== SMB2_SESSION_SETUP || status === 0;
 }
