@@ -88,8 +88,6 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.replay.dhv2-pending3o-vs-lease-windows": BLOCK_TRANSPORT,
   "smb2.session.reauth5":
     "expects unlinking a name that does not exist to succeed (session.c:705); it answers OBJECT_NAME_NOT_FOUND, as Samba 4.17 does",
-  "smb2.streams.rename2":
-    'renaming a stream to the default data stream ("::$DATA", replacing) answers NOT_SUPPORTED as Samba does; Windows makes the stream the file\'s data',
   "smb2.streams.attributes2":
     "attributes set through a stream open read back with ARCHIVE added (0x22 where the test expects HIDDEN alone, 0x2)",
 };

@@ -69,6 +69,7 @@ import { type Grants, NO_USERS, type ResolveOptions, resolveCall, sharePolicy } 
 import { type SecurityChange, security, setattrKeepingAcl, setSecurity } from "./security.ts";
 import { create } from "./setattr.ts";
 import { ShareModes, type ShareReservation } from "./share-modes.ts";
+import { streamToData } from "./stream-data.ts";
 import {
   type OpenedStream,
   openStream,
@@ -238,9 +239,12 @@ export class FileService {
     return openStream(this.d, f, name, disposition, admit);
   }
 
-  /** Renames the stream of the stream call `f` to `to` (EEXIST unless `replace`; files/streams.ts). */
-  renameStream(f: FileCall, to: string, replace: boolean): Promise<void> {
-    return renameStream(this.d, f, to, replace);
+  /**
+   * Renames the stream of the stream call `f` to `to` (EEXIST unless `replace`; files/streams.ts),
+   * or with `to` null makes it the file's data (files/stream-data.ts).
+   */
+  renameStream(f: FileCall, to: string | null, replace: boolean): Promise<void> {
+    return to === null ? streamToData(this.d, f, replace) : renameStream(this.d, f, to, replace);
   }
 
   /** `name` in the directory `dir`, with the directory's attributes. */

@@ -99,4 +99,32 @@ describe("FileRenameInformation on a named stream ([MS-FSA] 2.1.5.15.11.1)", () 
     expect((await rename(c, a, ":c")).status).toBe(0);
     expect((await rename(c, a, ":c")).status).toBe(0);
   });
+
+  it('"::$DATA" makes the stream the file\'s data and the open an open of the file', async () => {
+    const c = await smb.login();
+    const file = `streams-data-${randomBytes(4).toString("hex")}.txt`;
+    const s = await stream(c, `${file}:s`, "stream bytes");
+    const other = fileIdOf(await c.send(C.SMB2_CREATE, createBody(file, { access: C.FILE_READ_DATA })));
+    expect((await rename(c, s, "::$DATA", true)).status).toBe(S.STATUS_SHARING_VIOLATION);
+    await c.send(C.SMB2_CLOSE, closeBody(other));
+    expect((await rename(c, s, "::$DATA", true)).status).toBe(0);
+    // The open now reads and writes the file's data; the stream is gone.
+    expect((await c.send(C.SMB2_WRITE, writeBody(s, 12n, Buffer.from("!")))).status).toBe(0);
+    await c.send(C.SMB2_CLOSE, closeBody(s));
+    const f = fileIdOf(await c.send(C.SMB2_CREATE, createBody(file, { access: C.FILE_READ_DATA })));
+    const read = await c.send(C.SMB2_READ, readBody(f, 0n, 100));
+    expect(read.msg.subarray(read.body[2]!, read.body[2]! + read.body.readUInt32LE(4)).toString()).toBe(
+      "stream bytes!",
+    );
+    const info = await c.send(
+      C.SMB2_QUERY_INFO,
+      queryInfoBody(f, C.SMB2_0_INFO_FILE, C.FileStreamInformation),
+    );
+    expect(streamNames(info.body)).toEqual(["::$DATA"]);
+    await c.send(C.SMB2_CLOSE, closeBody(f));
+    // The file has data now: another stream takes its place only when replacing.
+    const t = await stream(c, `${file}:t`, "t");
+    expect((await rename(c, t, "::$DATA")).status).toBe(S.STATUS_OBJECT_NAME_COLLISION);
+    expect((await rename(c, t, ":u")).status).toBe(0);
+  });
 });

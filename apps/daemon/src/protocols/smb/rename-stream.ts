@@ -3,11 +3,12 @@
  * SET_INFO, [MS-SMB2] §3.3.5.21.1): a new name ":name[:$DATA]" renames the stream within its
  * file (files/streams.ts: one metadata transaction, so every store and protocol sees one name).
  * The open keeps its share reservation and caching under the new name: its per-stream file key
- * and the file service's reservation move along.
+ * and the file service's reservation move along. "::$DATA" makes the stream the file's data.
  */
 import { baseFileKey, streamFileKey } from "./create-stream.ts";
 import * as S from "./ntstatus.ts";
 import { smbReservation } from "./opens.ts";
+import { detachHolder } from "./oplocks.ts";
 import { parsePath } from "./paths.ts";
 import type { SmbRequest } from "./request.ts";
 import { fileCall, type Open, treeCall } from "./state.ts";
@@ -21,19 +22,15 @@ import { SmbError, withStatus } from "./status.ts";
 export async function renameStreamOpen(req: SmbRequest, open: Open, name: string, replace: boolean) {
   if (!name.startsWith(":")) throw new SmbError(S.STATUS_SHARING_VIOLATION, "file rename from a stream open");
   const target = parsePath(name);
-  if (target.stream === null)
-    throw new SmbError(
-      replace ? S.STATUS_NOT_SUPPORTED : S.STATUS_OBJECT_NAME_COLLISION,
-      "to the data stream",
-    );
+  const file = req.server.files.get(open.fileKey);
+  // Another open of this stream would find it renamed under it: the rename waits for it to go.
+  if (file && [...file.opens].some((o) => o !== open)) throw new SmbError(S.STATUS_SHARING_VIOLATION);
+  if (target.stream === null) return toDataStream(req, open, replace);
   const server = req.server;
   const from = open.stream!;
   const to = target.stream;
   const oldKey = open.fileKey;
   const newKey = streamFileKey(baseFileKey(open), to);
-  const file = server.files.get(oldKey);
-  // Another open of this stream would find it renamed under it: the rename waits for it to go.
-  if (file && [...file.opens].some((o) => o !== open)) throw new SmbError(S.STATUS_SHARING_VIOLATION);
   // As for files, an open target is not replaced (Samba: ACCESS_DENIED).
   if (newKey !== oldKey && (server.files.get(newKey)?.opens.size ?? 0) > 0)
     throw new SmbError(S.STATUS_ACCESS_DENIED, "target stream open");
@@ -51,4 +48,39 @@ export async function renameStreamOpen(req: SmbRequest, open: Open, name: string
     server.files.set(newKey, file);
   }
   open.fileKey = newKey;
+}
+
+/**
+ * "::$DATA" ([MS-FSA] §2.1.5.15.11.1, as Windows answers smbtorture smb2.streams.rename2): the
+ * stream becomes the file's data (files/stream-data.ts; a file with data keeps it unless
+ * replacing: OBJECT_NAME_COLLISION) and this open an open of the file, without the stream's
+ * oplock or lease. An open file would see its data change under it: SHARING_VIOLATION. The
+ * open's share reservation is taken on the file first, so a conflict changes nothing.
+ */
+async function toDataStream(req: SmbRequest, open: Open, replace: boolean): Promise<void> {
+  const server = req.server;
+  const key = baseFileKey(open);
+  if ((server.files.get(key)?.opens.size ?? 0) > 0) throw new SmbError(S.STATUS_SHARING_VIOLATION);
+  const files = server.ctx.files;
+  const stream = fileCall(open);
+  const file = treeCall(open.tree, open.handle);
+  const reservation = smbReservation(open.lockOwner, open.grantedAccess, open.shareAccess);
+  const conflicts = { EBUSY: S.STATUS_SHARING_VIOLATION, EGRACE: S.STATUS_SHARING_VIOLATION };
+  await withStatus(conflicts, async () => files.reserve(file, reservation));
+  try {
+    await withStatus({ EEXIST: S.STATUS_OBJECT_NAME_COLLISION }, () =>
+      files.renameStream(stream, null, replace),
+    );
+  } catch (e) {
+    files.unreserve(file, open.lockOwner);
+    throw e;
+  }
+  files.unreserve(stream, open.lockOwner);
+  detachHolder(server, open);
+  server.files.delete(open.fileKey);
+  open.path = open.path.slice(0, open.path.length - open.stream!.length - 1);
+  open.stream = null;
+  open.fileKey = key;
+  server.file(key, open.handle).opens.add(open);
+  open.written = true;
 }
