@@ -1,7 +1,12 @@
-import { Registry } from "prom-client";
-import { expect, it } from "vitest";
+import { Counter, Histogram, Registry } from "prom-client";
+import { expect, it, vi } from "vitest";
 import { idleMetricsSnapshot } from "../control/testing/in-process-runtime.ts";
-import { LATENCY_WINDOW_MS, LATENCY_WINDOW_SAMPLES, PromProtocolMetrics } from "./metrics.ts";
+import {
+  LATENCY_BUCKETS_SECONDS,
+  LATENCY_WINDOW_MS,
+  LATENCY_WINDOW_SAMPLES,
+  PromProtocolMetrics,
+} from "./metrics.ts";
 import { registerRuntimeGauges } from "./snapshot.ts";
 
 it("latency percentiles follow new samples (the sorted window is dropped on each one)", () => {
@@ -68,4 +73,82 @@ it("/metrics has each share's READ/WRITE bytes and calls", async () => {
   expect(text).toMatch(/^dittofs_share_bytes\{share="\/export",direction="write"\} 500$/m);
   expect(text).toMatch(/^dittofs_share_ops\{share="\/export",op="read"\} 2$/m);
   expect(text).toMatch(/^dittofs_share_ops\{share="\/export",op="write"\} 3$/m);
+});
+
+it("/metrics prints the op counter and latency histogram as prom-client's own metrics print the same calls", async () => {
+  const registry = new Registry();
+  const metrics = new PromProtocolMetrics(registry);
+  const ref = new Registry();
+  const counter = new Counter({
+    name: "dittofs_protocol_ops_total",
+    help: "Protocol operations handled, by protocol, operation and result",
+    labelNames: ["protocol", "op", "result"],
+    registers: [ref],
+  });
+  const histogram = new Histogram({
+    name: "dittofs_protocol_op_duration_seconds",
+    help: "Protocol operation latency",
+    labelNames: ["protocol", "op"],
+    buckets: LATENCY_BUCKETS_SECONDS,
+    registers: [ref],
+  });
+  // On a bound, between bounds, above every bound, failures, several protocols and ops.
+  const calls: [string, string, number, boolean][] = [
+    ["nfs", "GETATTR", 0.05, true],
+    ["nfs", "GETATTR", 0.1, true],
+    ["nfs", "READ", 2, false],
+    ["nfs", "READ", 7_000, true],
+    ["smb", "CREATE", 1, true],
+    ["nfs", "GETATTR", 30, false],
+    ["nfs", "READ", 0.3, true],
+  ];
+  for (const [protocol, op, ms, ok] of calls) {
+    metrics.observe(protocol, op, ms, ok);
+    counter.inc({ protocol, op, result: ok ? "ok" : "error" });
+    histogram.observe({ protocol, op }, ms / 1000);
+  }
+  const ours = (line: string) => line.includes("dittofs_protocol_op");
+  const lines = async (r: Registry) => (await r.metrics()).split("\n").filter(ours).sort();
+  expect(await lines(registry)).toEqual(await lines(ref));
+  const json = async (r: Registry) =>
+    (await r.getMetricsAsJSON())
+      .filter((m) => ours(m.name))
+      .map((m) => ({
+        ...m,
+        values: m.values
+          .map((v) => {
+            const { metricName } = v as { metricName?: string };
+            return JSON.stringify([metricName, Object.entries(v.labels).sort(), v.value]);
+          })
+          .sort(),
+      }));
+  expect(await json(registry)).toEqual(await json(ref));
+  // A later scrape shows later calls (the totals are read at each scrape).
+  metrics.observe("nfs", "READ", 0.3, true);
+  expect(await registry.metrics()).toMatch(
+    /^dittofs_protocol_op_duration_seconds_count\{protocol="nfs",op="READ"\} 4$/m,
+  );
+  expect(await registry.metrics()).toMatch(
+    /^dittofs_protocol_ops_total\{protocol="nfs",op="READ",result="ok"\} 3$/m,
+  );
+});
+
+it("a call touches no prom-client metric (labels hashed and validated only when scraped)", async () => {
+  // prom-client binds inc/observe to these in its constructors: spied first, then constructed.
+  type Spied = { incWithoutExemplar(): void; observeWithoutExemplar(): void };
+  const inc = vi.spyOn(Counter.prototype as unknown as Spied, "incWithoutExemplar");
+  const observe = vi.spyOn(Histogram.prototype as unknown as Spied, "observeWithoutExemplar");
+  try {
+    const registry = new Registry();
+    const metrics = new PromProtocolMetrics(registry);
+    for (let i = 0; i < 100; i++) metrics.observe("nfs", "GETATTR", 0.02, true);
+    expect(inc).not.toHaveBeenCalled();
+    expect(observe).not.toHaveBeenCalled();
+    expect(await registry.metrics()).toMatch(
+      /^dittofs_protocol_ops_total\{protocol="nfs",op="GETATTR",result="ok"\} 100$/m,
+    );
+  } finally {
+    inc.mockRestore();
+    observe.mockRestore();
+  }
 });
