@@ -17,6 +17,7 @@ import { ByteBudget } from "../transport/budget.ts";
 import { ConnectionGuard } from "../transport/guard.ts";
 import { parseTransportLimits, type TransportLimits } from "../transport/limits.ts";
 import { SmbConnection, type SmbConnectionShared } from "./connection.ts";
+import { dirLeaseListener } from "./dir-leases.ts";
 import { MAX_FRAME_BYTES } from "./framing.ts";
 import { notifyListener } from "./notify.ts";
 import { smbChangeGate } from "./oplock-gate.ts";
@@ -87,6 +88,7 @@ class SmbAdapter implements ProtocolAdapter {
   private readonly shared: SmbConnectionShared;
   private removeGate: (() => void) | null = null;
   private removeListener: (() => void) | null = null;
+  private removeDirLeases: (() => void) | null = null;
 
   constructor(
     private readonly settings: AdapterSettings,
@@ -121,6 +123,8 @@ class SmbAdapter implements ProtocolAdapter {
     this.removeGate ??= this.state.ctx.files.addChangeGate(smbChangeGate(this.state));
     // Directory changes from every protocol feed CHANGE_NOTIFY (notify.ts).
     this.removeListener ??= this.state.ctx.files.addDirChangeListener(notifyListener(this.state));
+    // ... and break directory leases (dir-leases.ts).
+    this.removeDirLeases ??= this.state.ctx.files.addDirChangeListener(dirLeaseListener(this.state));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -166,6 +170,8 @@ class SmbAdapter implements ProtocolAdapter {
     this.removeGate = null;
     this.removeListener?.();
     this.removeListener = null;
+    this.removeDirLeases?.();
+    this.removeDirLeases = null;
     this.state.stopModified?.();
     this.state.stopModified = null;
     this.guard.stop();

@@ -57,6 +57,7 @@ export const SMB2_GLOBAL_CAP_DFS = 0x00000001;
 export const SMB2_GLOBAL_CAP_LEASING = 0x00000002;
 export const SMB2_GLOBAL_CAP_LARGE_MTU = 0x00000004;
 export const SMB2_GLOBAL_CAP_MULTI_CHANNEL = 0x00000008;
+export const SMB2_GLOBAL_CAP_DIRECTORY_LEASING = 0x00000020;
 /** §2.2.3: the 3.0/3.0.2 encryption capability (3.1.1 negotiates ciphers in a context instead). */
 export const SMB2_GLOBAL_CAP_ENCRYPTION = 0x00000040;
 

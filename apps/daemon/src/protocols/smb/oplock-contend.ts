@@ -100,6 +100,25 @@ export async function breakForOpen(req: SmbRequest, fileKey: string, p: OpenInte
 }
 
 /**
+ * The files whose leases a delete or rename of `open` asks for H: its own, and for a directory
+ * every file opened below it (Samba's recursive delay_for_handle_lease_break: a client caching a
+ * handle below, as the Linux client does for directories it leases, closes it and the rename of
+ * the directory can go on instead of failing on an open below it).
+ */
+function handleFiles(server: SmbServerState, open: Open): FileState[] {
+  const own = server.files.get(open.fileKey);
+  const files = own ? [own] : [];
+  if (!open.isDir) return files;
+  const share = open.tree.share.name;
+  const prefix = `${open.path}\\`;
+  for (const f of server.files.values()) {
+    if (f === own || f.holders.size === 0) continue;
+    if ([...f.opens].some((o) => o.tree.share.name === share && o.path.startsWith(prefix))) files.push(f);
+  }
+  return files;
+}
+
+/**
  * A delete (SET_INFO disposition) or rename asks other leases to give up H and waits until none
  * caches the handle, so their clients close what they keep open and the change can happen
  * ([MS-FSA] §2.1.5.14.3 FileDispositionInformation, §2.1.5.14.11 FileRenameInformation break
@@ -111,13 +130,13 @@ export async function breakHandleLeases(req: SmbRequest, open: Open): Promise<vo
   const own = open.holder?.lease ? open.holder : null;
   const wait = new BreakWait(req);
   for (;;) {
-    const file = server.files.get(open.fileKey);
-    if (!file) return;
     const blockers: CacheHolder[] = [];
-    for (const h of file.holders) {
-      if (h === own || !h.lease || !(h.state & H)) continue;
-      requestBreak(server, h, h.state & ~H);
-      if (h.breaking) blockers.push(h);
+    for (const file of handleFiles(server, open)) {
+      for (const h of file.holders) {
+        if (h === own || !h.lease || !(h.state & H)) continue;
+        requestBreak(server, h, h.state & ~H);
+        if (h.breaking) blockers.push(h);
+      }
     }
     if (blockers.length === 0) return;
     await wait.next(blockers);

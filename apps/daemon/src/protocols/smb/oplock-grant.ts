@@ -101,8 +101,10 @@ function grantLease(req: SmbRequest, file: FileState, open: Open, cr: CachingReq
   const server = req.server;
   let existing = server.leases.get(cr.leaseId!) ?? null;
   if (existing && existing.file !== file) existing = null;
+  // A directory lease never caches writes: W asked for is ignored (Windows; Samba's delay_for_oplock).
+  const asked = open.isDir ? ask.state & ~W : ask.state;
   // §3.3.5.9.8: only R, RH, RW and RWH are grantable.
-  let want = ask.state & R ? ask.state : 0;
+  let want = asked & R ? asked : 0;
   const shared = othersOpen(file, open, existing);
   if (shared) want &= ~W;
   for (const h of file.holders) {
@@ -116,7 +118,7 @@ function grantLease(req: SmbRequest, file: FileState, open: Open, cr: CachingReq
   if (existing) {
     holder = existing;
     if (holder.breaking) flags |= SMB2_LEASE_FLAG_BREAK_IN_PROGRESS;
-    else if ((holder.state & ~ask.state) === 0 && want === ask.state && want !== holder.state) {
+    else if ((holder.state & ~asked) === 0 && want === asked && want !== holder.state) {
       // §3.3.5.9.8: a lease is upgraded only to a superset of what it holds, and only when all
       // that was asked can be granted (Samba's try_lease_upgrade): R asked for RH while another
       // lease has the file open becomes RH, asked for RWH stays R (smbtorture smb2.lease.upgrade3).
@@ -151,9 +153,13 @@ function grantLease(req: SmbRequest, file: FileState, open: Open, cr: CachingReq
   return { level: SMB2_OPLOCK_LEVEL_LEASE, context };
 }
 
-/** The oplock or lease granted to a new open (directories get none: no directory leasing). */
+/**
+ * The oplock or lease granted to a new open. A directory gets a V2 lease only (§3.3.5.9.11
+ * directory leasing, SMB 3.x; dir-leases.ts), never an oplock (§3.3.5.9: not for directories).
+ */
 export function grantCaching(req: SmbRequest, file: FileState, open: Open, cr: CachingRequest): Grant {
-  if (open.isDir || cr.level === SMB2_OPLOCK_LEVEL_NONE)
+  const dirLease = cr.lease?.version === 2;
+  if ((open.isDir && !dirLease) || cr.level === SMB2_OPLOCK_LEVEL_NONE)
     return { level: SMB2_OPLOCK_LEVEL_NONE, context: null };
   if (cr.level === SMB2_OPLOCK_LEVEL_LEASE) return grantLease(req, file, open, cr);
   return grantOplock(req, file, open, cr.level);

@@ -338,6 +338,8 @@ export class SmbServerState {
   readonly leases = new Map<string, CacheHolder>();
   /** Files with at least one oplock or lease, by handle: what the file service's change gate checks. */
   readonly cachedFiles = new Map<string, FileState>();
+  /** Names (share NUL name) being created by an open with a ParentLeaseKey: that lease's id (dir-leases.ts). */
+  readonly parentExemptions = new Map<string, string>();
   /** Directory opens with CHANGE_NOTIFY state, by directory handle (hex). */
   readonly watchers = new Map<string, Set<Open>>();
   /** Of those, the subtree watches (SMB2_WATCH_TREE). */

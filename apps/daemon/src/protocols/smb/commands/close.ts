@@ -6,6 +6,7 @@
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
 import { SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB } from "../constants.ts";
 import { baseFileKey, streamsOpen } from "../create-stream.ts";
+import { breakDirLeases, exemptParent, parentLeaseId } from "../dir-leases.ts";
 import { endWatches, unwatch } from "../notify.ts";
 import { detachHolder } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
@@ -34,6 +35,9 @@ export async function releaseOpen(server: SmbServerState, open: Open): Promise<v
   }
   if (open.replayKey && server.replayCache.get(open.replayKey)?.open === open)
     server.replayCache.delete(open.replayKey);
+  // The directory's listing changed with the file's size and times (dir-leases.ts).
+  const parentLease = parentLeaseId(open);
+  if (open.written && open.parent) breakDirLeases(server, open.parent, parentLease);
   detachHolder(server, open);
   unwatch(server, open);
   // The owner ends in ':' (create.ts), so this reaches this open's locks and share mode only.
@@ -44,7 +48,11 @@ export async function releaseOpen(server: SmbServerState, open: Open): Promise<v
     if (file.deletePending && open.isDir) endWatches(file.opens, "delete-pending");
   }
   const unlink = () => lastClose(server, open, file);
-  await server.ctx.files.close(fileCall(open), { written: open.written, unlink, retained: open.retained });
+  // A delete on close leaves the closer's parent lease unbroken (dir-leases.ts).
+  const unexempt = exemptParent(server, open.tree.share.name, open.name, parentLease);
+  await server.ctx.files
+    .close(fileCall(open), { written: open.written, unlink, retained: open.retained })
+    .finally(unexempt);
 }
 
 /**

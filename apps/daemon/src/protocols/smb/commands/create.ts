@@ -23,6 +23,7 @@ import { applyCreateEas, createEas } from "../create-ea.ts";
 import { replayableCreate } from "../create-replay.ts";
 import { applyCreateSecurity, createSecurity } from "../create-secd.ts";
 import { checkStreamOptions, fileDisposition, streamOpenResult } from "../create-stream.ts";
+import { exemptParent } from "../dir-leases.ts";
 import { type DurableRequest, grantDurable, parseDurable, RetryCreate, reconnectCreate } from "../durable.ts";
 import * as S from "../ntstatus.ts";
 import { type CachingRequest, cachingRequest, grantCaching } from "../oplock-grant.ts";
@@ -265,6 +266,10 @@ async function openTarget(
       });
     },
   };
+  // A name this open creates leaves its parent lease unbroken (dir-leases.ts).
+  const parentKey = caching.lease?.parentKey;
+  const parent = parentKey ? `${req.conn.clientGuid.toString("hex")}:${parentKey.toString("hex")}` : null;
+  const unexempt = exemptParent(req.server, tree.share.name, path.components.at(-1) ?? "", parent);
   try {
     // A disconnected delete-on-close durable open that the admission closed took the file along.
     const opened = await withPathStatus(() =>
@@ -274,6 +279,8 @@ async function openTarget(
   } catch (e) {
     unadmit(req, a);
     throw e;
+  } finally {
+    unexempt();
   }
 }
 

@@ -20,6 +20,7 @@ import {
   SMB2_DIALECT_300,
   SMB2_DIALECT_311,
   SMB2_ENCRYPTION_CAPABILITIES,
+  SMB2_GLOBAL_CAP_DIRECTORY_LEASING,
   SMB2_GLOBAL_CAP_ENCRYPTION,
   SMB2_GLOBAL_CAP_LARGE_MTU,
   SMB2_GLOBAL_CAP_LEASING,
@@ -50,7 +51,8 @@ export interface NegotiateRequest {
 
 /**
  * §2.2.4 Capabilities, also echoed by FSCTL_VALIDATE_NEGOTIATE_INFO (§3.3.5.15.12): large MTU
- * and leasing from 2.1 on (oplocks need no capability); no directory leasing; ENCRYPTION for a
+ * and leasing from 2.1 on (oplocks need no capability), directory leasing from 3.0 on
+ * (dir-leases.ts); ENCRYPTION for a
  * 3.0/3.0.2 connection that negotiated a cipher (3.1.1 says it in a context instead, §3.3.5.4);
  * MULTI_CHANNEL from 3.0 on to a client that offers it (session binding, session-bind.ts).
  */
@@ -58,7 +60,8 @@ export function serverCapabilities(dialect: number, cipher = 0, clientCapabiliti
   const base = dialect >= SMB2_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU | SMB2_GLOBAL_CAP_LEASING : 0;
   const sealed = cipher !== 0 && dialect >= SMB2_DIALECT_300 && dialect < SMB2_DIALECT_311;
   const multi = dialect >= SMB2_DIALECT_300 ? clientCapabilities & SMB2_GLOBAL_CAP_MULTI_CHANNEL : 0;
-  return base | (sealed ? SMB2_GLOBAL_CAP_ENCRYPTION : 0) | multi;
+  const dirLeases = dialect >= SMB2_DIALECT_300 ? SMB2_GLOBAL_CAP_DIRECTORY_LEASING : 0;
+  return base | (sealed ? SMB2_GLOBAL_CAP_ENCRYPTION : 0) | multi | dirLeases;
 }
 
 /** §3.3.5.4: the cipher of an ENCRYPTION_CAPABILITIES context, 0 when none is common. */

@@ -7,6 +7,7 @@
 import type { SetAttrs } from "../../../metadata/types.ts";
 import { fromFiletime } from "../attrs.ts";
 import * as C from "../constants.ts";
+import { asParentLease } from "../dir-leases.ts";
 import { decodeFullEaList } from "../info/ea.ts";
 import { decodeSecurity, securityChange } from "../info/security.ts";
 import * as S from "../ntstatus.ts";
@@ -130,8 +131,11 @@ async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean
   // A case-only rename of the file itself takes the name as given; a file it replaces is named
   // as stored (resolvePath matched it case-insensitively), so no two names differ only in case.
   const newName = sameObject ? path.components.at(-1)! : target.name;
-  await withStatus(overrides, () =>
-    files.rename(treeCall(tree, open.parent!), open.name, target.parent!, newName),
+  // The renamer's parent lease stays; other leases on both directories break (dir-leases.ts).
+  await asParentLease(open, [open.name, newName], () =>
+    withStatus(overrides, () =>
+      files.rename(treeCall(tree, open.parent!), open.name, target.parent!, newName),
+    ),
   );
   // Every open of this file now names the new path.
   for (const o of req.server.files.get(open.fileKey)?.opens ?? [open]) {
