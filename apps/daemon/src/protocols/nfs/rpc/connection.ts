@@ -1,8 +1,9 @@
 /**
  * One TCP connection: record-marked calls in, replies out. Calls run concurrently (up to
  * `maxInFlight`; reading pauses beyond that) and replies go out in completion order, as RPC
- * over TCP allows (xids match them). One writer per connection: replies that complete in the
- * same tick are written under one cork, so Node issues a single writev and payload buffers
+ * over TCP allows (xids match them). One writer per connection: a lone call's reply is written as
+ * the call completes; replies of calls in flight together that complete in the same tick are
+ * written a tick later under one cork, so Node issues a single writev and payload buffers
  * (READ data) are never copied into a staging buffer. Small replies (all metadata ones) are
  * copied once into a single buffer with their record mark, so a lone reply is one plain write.
  *
@@ -234,10 +235,15 @@ export class RpcConnection implements GuardedConnection {
       this.out.push(recordMark(len));
       for (const b of reply) this.out.push(b);
     }
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(this.flushCallback);
+    if (this.flushScheduled) return;
+    // The only call in flight: no other reply can join this one in this tick, so it goes out now
+    // instead of a tick later (round-trip bound clients wait for exactly this write).
+    if (this.inFlight === 1) {
+      this.flush();
+      return;
     }
+    this.flushScheduled = true;
+    process.nextTick(this.flushCallback);
   }
 
   private readonly flushCallback = (): void => this.flush();
