@@ -85,9 +85,14 @@ const PLUS_EXTRA_FIXED_BYTES = 4 + 84 + 4 + 4;
 
 const pad4 = (n: number) => (n + 3) & ~3;
 
-/** Entries to fetch: enough to fill the budget with the smallest possible entries, plus one. */
-export function entriesToFetch(maxBytes: number, plus: boolean): number {
-  const smallest = ENTRY_FIXED_BYTES + 4 + (plus ? PLUS_EXTRA_FIXED_BYTES + 8 : 0);
+/**
+ * Entries to fetch: enough to fill the budget with the smallest possible entries, plus one. A
+ * READDIRPLUS entry carries a handle of `handleBytes` (a share's handles are all as long as its
+ * directory's): counting it keeps the service from building entries (inode, handle, attributes)
+ * the reply has no room for, a sixth of a libnfs page (maxcount 8192) with the 8 bytes assumed before.
+ */
+export function entriesToFetch(maxBytes: number, plus: boolean, handleBytes = 8): number {
+  const smallest = ENTRY_FIXED_BYTES + 4 + (plus ? PLUS_EXTRA_FIXED_BYTES + pad4(handleBytes) : 0);
   const budget = Math.min(maxBytes, MAX_READDIR_REPLY_BYTES) - READDIR_FIXED_BYTES;
   return Math.max(1, Math.min(MAX_READDIR_ENTRIES, Math.floor(budget / smallest) + 1));
 }

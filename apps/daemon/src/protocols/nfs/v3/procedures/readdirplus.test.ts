@@ -3,6 +3,7 @@ import { uniq, useHarness } from "../../testing/fixtures.ts";
 import { makeFile } from "../../testing/harness.ts";
 import { ok } from "../../testing/nfs-client.ts";
 import { NF3REG, NFS3ERR_NOTDIR, NFS3ERR_TOOSMALL } from "../constants.ts";
+import { entriesThatFit, entriesToFetch } from "./readdir-common.ts";
 
 const h = useHarness();
 
@@ -46,5 +47,27 @@ describe("READDIRPLUS (RFC 1813 §3.3.17)", () => {
     expect((await client.readdirplus(root, 0n, Buffer.alloc(8), 100, 120)).status).toBe(NFS3ERR_TOOSMALL);
     const fh = await makeFile(client, root, uniq());
     expect((await client.readdirplus(fh)).status).toBe(NFS3ERR_NOTDIR);
+  });
+});
+
+describe("READDIRPLUS reply budget", () => {
+  it("asks the service for the entries the smallest ones with this share's handles fill, plus one", () => {
+    for (const handleBytes of [21, 32, 64]) {
+      for (const maxcount of [1024, 8192, 32768]) {
+        // Smallest entries: one-character names, handles as long as the directory's.
+        const entries = Array.from({ length: 4096 }, (_, i) => ({
+          name: "x",
+          fileid: BigInt(i),
+          cookie: BigInt(i + 3),
+          handle: Buffer.alloc(handleBytes),
+          attr: undefined as never,
+        }));
+        const fit = entriesThatFit(entries, true, maxcount, 1 << 20);
+        expect(
+          entriesToFetch(maxcount, true, handleBytes),
+          `${handleBytes} B handles, maxcount ${maxcount}`,
+        ).toBe(fit + 1);
+      }
+    }
   });
 });

@@ -31,7 +31,10 @@ export const readdirplus = (env: NfsEnv) =>
     handle: (_call, a, dir) =>
       readdirPage(env, fileOf(dir), a, {
         plus: true,
-        fetch: Math.min(entriesToFetch(a.maxcount, true), entriesToFetch(a.dircount + 200, false)),
+        fetch: Math.min(
+          entriesToFetch(a.maxcount, true, a.dir.length),
+          entriesToFetch(a.dircount + 200, false),
+        ),
         maxBytes: a.maxcount,
         dirBytes: Math.max(a.dircount, DIRCOUNT_FLOOR_BYTES),
       }),
