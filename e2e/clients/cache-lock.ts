@@ -6,18 +6,10 @@
  */
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { pidAlive } from "../../apps/daemon/src/domain/pid.ts";
 
 const LOCK_POLL_MS = 250;
 const LOCK_WAIT_MAX_MS = 10 * 60_000;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function tryAcquire(path: string): boolean {
   try {

@@ -7,6 +7,9 @@ import type { ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { pidAlive } from "../../apps/daemon/src/domain/pid.ts";
+
+export { pidAlive };
 
 const POLL_MS = 50;
 const LOG_TAIL_CHARS = 3000;
@@ -49,15 +52,6 @@ export async function waitForPorts(
         throw new Error(`${what} did not listen on ${port} in ${timeoutMs} ms:\n${log()}`);
       await sleep(POLL_MS);
     }
-  }
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

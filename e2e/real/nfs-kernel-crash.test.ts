@@ -14,7 +14,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,8 +42,8 @@ function bytesUnder(dir: string): number {
 /** Temp files (".tmp-*": puts in flight, write-behind stages) under `dir`. */
 function tempFilesUnder(dir: string): number {
   if (!existsSync(dir)) return 0;
-  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((n) =>
-    basename(n).startsWith(".tmp-"),
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter(
+    (e) => e.isFile() && e.name.startsWith(".tmp-"),
   ).length;
 }
 

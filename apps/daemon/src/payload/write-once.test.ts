@@ -49,8 +49,8 @@ const bytes = (n: number, seed: number) => randomFill(prng(seed), Buffer.allocUn
 
 /** Temp files in the block store (puts in flight, write-behind stages). */
 async function tempFiles(): Promise<number> {
-  const names = await readdir(path.join(dir, "blocks"), { recursive: true });
-  return names.filter((n) => path.basename(n).startsWith(".tmp-")).length;
+  const entries = await readdir(path.join(dir, "blocks"), { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile() && e.name.startsWith(".tmp-")).length;
 }
 
 beforeEach(async () => {
@@ -144,7 +144,8 @@ describe("write-once on an fs store", () => {
     expect((await store.inner.get("re/chunk-0/block-0")).equals(a)).toBe(true);
     await waitFor(async () => (await tempFiles()) === 0, "the stale and the deleted stage removed");
     await waitFor(
-      async () => (await readdir(path.join(dir, "blocks"))).length === 1,
+      async () =>
+        (await readdir(path.join(dir, "blocks"))).filter((n) => !n.startsWith(".tmp-")).length === 1,
       "gone's directories pruned",
     );
   });

@@ -1,11 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { BlockStore } from "../types.ts";
 import { describeBlockStore } from "./conformance.ts";
 import { FsBlockStore } from "./fs.ts";
+
+async function collectKeys(it: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const k of it) out.push(k);
+  return out;
+}
 
 describeBlockStore("fs", async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
@@ -79,7 +85,7 @@ describe("fs block store layout", () => {
     await store.delete("p/chunk-0/block-0", opts);
     expect(await readdir(path.join(dir, "p"))).toEqual(["chunk-1"]);
     await store.delete("p/chunk-1/block-0", opts);
-    expect(await readdir(dir)).toEqual([]);
+    expect(await readdir(dir)).toEqual([".tmp-staging"]); // only the temp files' directory is left
     await store.flush();
     // A key whose directory never existed: nothing changed, nothing left for flush to fail on.
     await store.delete("never/chunk-0/block-0", opts);
@@ -87,6 +93,30 @@ describe("fs block store layout", () => {
     await store.put("p/chunk-0/block-3", Buffer.alloc(10, 3), opts);
     await store.flush();
     expect((await store.get("p/chunk-0/block-3")).equals(Buffer.alloc(10, 3))).toBe(true);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("temp files a crash left are removed at open; a live process's and this one's are kept", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+    const a = await new FsBlockStore(dir).open();
+    const staged = await a.stage!("s/chunk-0/block-0", [randomBytes(5000)]);
+    // A SIGKILLed process's stages and puts in flight (no such pid: above Linux's pid_max).
+    const dead = path.join(dir, ".tmp-staging", "2147483646");
+    await mkdir(dead, { recursive: true });
+    await writeFile(path.join(dead, ".tmp-0123456789ab"), randomBytes(100));
+    // The parent of this process is alive: its temp files are not this store's to remove.
+    const live = path.join(dir, ".tmp-staging", String(process.ppid));
+    await mkdir(live, { recursive: true });
+    await writeFile(path.join(live, ".tmp-ba9876543210"), randomBytes(100));
+    const b = await new FsBlockStore(dir).open(); // a restart on the same root
+    expect((await readdir(path.join(dir, ".tmp-staging"))).sort()).toEqual(
+      [String(process.pid), String(process.ppid)].sort(),
+    );
+    expect(await readdir(live)).toHaveLength(1);
+    // The stage of the other store instance in this process survived the sweep and publishes.
+    await staged.publish();
+    expect((await b.get("s/chunk-0/block-0")).length).toBe(5000);
+    expect(await collectKeys(b.list(""))).toEqual(["s/chunk-0/block-0"]);
     await rm(dir, { recursive: true, force: true });
   });
 

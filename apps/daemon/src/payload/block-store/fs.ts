@@ -1,8 +1,13 @@
 /**
  * Local-filesystem block store: one file per block at `<root>/<key>`. A put writes a temp file in
- * the same directory, fsyncs it, renames it over the key and fsyncs the directory, so a block is
- * either the old or the new content after a crash, never a mix, and durable on return. Keys are
- * validated (keys.ts) and never come from client-supplied names.
+ * the store's staging directory, fsyncs it, renames it over the key and fsyncs the key's directory,
+ * so a block is either the old or the new content after a crash, never a mix, and durable on
+ * return. Keys are validated (keys.ts) and never come from client-supplied names.
+ *
+ * Temp files (puts in flight, write-behind stages) live in `<root>/.tmp-staging/<pid>/`, never
+ * beside the keys: a crash leaves them there, and the next open() removes the directories of
+ * processes no longer running (before, each SIGKILL leaked the temp files of the puts and stages
+ * in flight into the key directories for good). list() skips the staging directory.
  *
  * deferSync puts/deletes (the engine's uploads and GC, which keep the WAL records that redo them
  * until flush() returns: wal/retention.ts reclaims the WAL only behind a flush) skip the directory
@@ -21,12 +26,15 @@ import { randomBytes } from "node:crypto";
 import { constants, promises as fsp } from "node:fs";
 import path from "node:path";
 import { FsError } from "../../domain/errors.ts";
+import { pidAlive } from "../../domain/pid.ts";
 import type { BlockStore, BlockStoreHealth, BlockWriteOptions, StagedPut } from "../types.ts";
 import { skipBytes } from "../wal/io.ts";
 import { IoGate } from "./io-gate.ts";
 import { assertBlockKey } from "./keys.ts";
 
 const TEMP_PREFIX = ".tmp-";
+/** Under the root; its name starts with TEMP_PREFIX, so list() never walks it. */
+const STAGING_DIR = `${TEMP_PREFIX}staging`;
 /** Directories awaiting flush(); past this a deferSync put or delete syncs its own. */
 export const UNSYNCED_DIRS_MAX = 16_384;
 /** Directories remembered as existing (skips a mkdir per put); forgotten all at once past this. */
@@ -83,14 +91,36 @@ export class FsBlockStore implements BlockStore {
   private flushing: Promise<void> = Promise.resolve();
 
   private readonly root: string;
+  /** This process's temp files: `<root>/.tmp-staging/<pid>`. */
+  private readonly tmpDir: string;
 
   constructor(root: string) {
     this.root = path.resolve(root);
+    this.tmpDir = path.join(this.root, STAGING_DIR, String(process.pid));
   }
 
   async open(): Promise<this> {
-    await fsp.mkdir(this.root, { recursive: true });
+    await fsp.mkdir(this.tmpDir, { recursive: true });
+    await this.sweepStaging();
     return this;
+  }
+
+  /**
+   * Removes the temp files of processes that no longer run (a crash cut their puts and stages
+   * short; none was ever a key's content). Another live process's are left alone, and so are this
+   * process's (another store instance on the same root may be writing them).
+   */
+  private async sweepStaging(): Promise<void> {
+    const staging = path.dirname(this.tmpDir);
+    for (const name of await fsp.readdir(staging)) {
+      const pid = Number(name);
+      if (name === String(process.pid) || (Number.isInteger(pid) && pid > 0 && pidAlive(pid))) continue;
+      await fsp.rm(path.join(staging, name), { recursive: true, force: true });
+    }
+  }
+
+  private tempPath(): string {
+    return path.join(this.tmpDir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
   }
 
   private pathOf(key: string): string {
@@ -116,29 +146,18 @@ export class FsBlockStore implements BlockStore {
    */
   async stage(key: string, parts: readonly Buffer[]): Promise<StagedPut> {
     const file = this.pathOf(key);
-    const dir = path.dirname(file);
-    const tmp = path.join(dir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
-    // A discarded stage may leave the only entries of its directories gone: prune them as a delete does.
-    const discard = () =>
-      fsp
-        .rm(tmp, { force: true })
-        .then(() => this.writes.run(() => this.pruneEmptyDirs(dir)))
-        .then(
-          () => {},
-          () => {},
-        );
+    const tmp = this.tempPath();
+    const discard = () => fsp.rm(tmp, { force: true }).catch(() => {});
     try {
-      await this.writes.run(() => this.writeTemp(dir, tmp, parts, false));
+      await this.writes.run(() => this.writeTemp(tmp, parts, false));
     } catch (e) {
       await discard();
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") this.knownDirs.delete(dir);
       throw toFsError(e, key);
     }
     return { publish: (opts) => this.writes.run(() => this.publishTemp(key, file, tmp, opts)), discard };
   }
 
   private async publishTemp(key: string, file: string, tmp: string, opts?: BlockWriteOptions): Promise<void> {
-    const dir = path.dirname(file);
     try {
       // fdatasync through a new descriptor syncs the file's pages all the same (they are the inode's).
       const fh = await fsp.open(tmp, "r+");
@@ -147,9 +166,7 @@ export class FsBlockStore implements BlockStore {
       } finally {
         await fh.close();
       }
-      await fsp.rename(tmp, file);
-      if (this.canDefer(opts)) this.unsyncedDirs.add(dir);
-      else await syncDir(dir);
+      await this.renameInto(tmp, file, opts);
     } catch (e) {
       await fsp.rm(tmp, { force: true }).catch(() => {});
       throw toFsError(e, key);
@@ -162,45 +179,54 @@ export class FsBlockStore implements BlockStore {
     parts: readonly Buffer[],
     opts?: BlockWriteOptions,
   ): Promise<void> {
-    const dir = path.dirname(file);
-    const defer = this.canDefer(opts);
-    const tmp = path.join(dir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
+    const tmp = this.tempPath();
     try {
-      await this.writeTemp(dir, tmp, parts);
-      await fsp.rename(tmp, file);
-      if (defer) this.unsyncedDirs.add(dir);
-      else await syncDir(dir);
+      await this.writeTemp(tmp, parts);
+      await this.renameInto(tmp, file, opts);
     } catch (e) {
       await fsp.rm(tmp, { force: true }).catch(() => {});
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") this.knownDirs.delete(dir);
       throw toFsError(e, key);
     }
   }
 
+  /** Writes and (with `sync`) fdatasyncs the temp file `tmp`, in this process's staging directory. */
+  private async writeTemp(tmp: string, parts: readonly Buffer[], sync = true): Promise<void> {
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(tmp, "w", 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      await fsp.mkdir(this.tmpDir, { recursive: true }); // removed under us (by hand): made again
+      fh = await fsp.open(tmp, "w", 0o600);
+    }
+    try {
+      await writeAll(fh, parts);
+      if (sync) await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+  }
+
   /**
-   * Writes and (with `sync`) fsyncs `tmp` in `dir`, creating the directory first when needed. A
-   * delete may prune the directory between the mkdir and the open (it was empty): then it is made again.
+   * Renames the written temp file over `file`, creating its directory first when needed, and
+   * fsyncs the directory (deferSync: at the next flush). A delete may prune the directory between
+   * the mkdir and the rename (it was empty): then it is made again.
    */
-  private async writeTemp(dir: string, tmp: string, parts: readonly Buffer[], sync = true): Promise<void> {
+  private async renameInto(tmp: string, file: string, opts?: BlockWriteOptions): Promise<void> {
+    const dir = path.dirname(file);
     for (let attempt = 1; ; attempt++) {
-      let fh: fsp.FileHandle;
       try {
         if (!this.knownDirs.has(dir)) await this.makeDir(dir);
-        fh = await fsp.open(tmp, "w", 0o600);
+        await fsp.rename(tmp, file);
+        break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= PUT_MKDIR_ATTEMPTS_MAX) throw e;
         this.knownDirs.delete(dir);
         this.knownDirs.delete(path.dirname(dir));
-        continue;
       }
-      try {
-        await writeAll(fh, parts);
-        if (sync) await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-      return;
     }
+    if (this.canDefer(opts)) this.unsyncedDirs.add(dir);
+    else await syncDir(dir);
   }
 
   /**
