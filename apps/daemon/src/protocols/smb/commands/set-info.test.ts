@@ -50,6 +50,27 @@ describe("SET_INFO", () => {
     );
   });
 
+  it("a rename meets the parent directory's opens: refused by a data open without SHARE_DELETE, not by a stat open", async () => {
+    const d = await open(c, "par", { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
+    await c.send(C.SMB2_CLOSE, closeBody(d));
+    const f = await open(c, "par\\doc.txt", {
+      disposition: C.FILE_CREATE,
+      access: C.DELETE | C.FILE_WRITE_DATA,
+    });
+    const parentOpen = (access: number) =>
+      open(c, "par", { options: C.FILE_DIRECTORY_FILE, access, share: 0 });
+    // smbtorture smb2.rename.msword: Word holds the folder open for attributes only, sharing nothing.
+    const stat = await parentOpen(C.SYNCHRONIZE | C.FILE_READ_ATTRIBUTES);
+    expect((await set(f, C.FileRenameInformation, renameInfo("par\\renamed.txt"))).status).toBe(0);
+    await c.send(C.SMB2_CLOSE, closeBody(stat));
+    const data = await parentOpen(C.FILE_READ_DATA | C.FILE_READ_ATTRIBUTES);
+    expect((await set(f, C.FileRenameInformation, renameInfo("par\\again.txt"))).status).toBe(
+      S.STATUS_SHARING_VIOLATION,
+    );
+    await c.send(C.SMB2_CLOSE, closeBody(data));
+    await c.send(C.SMB2_CLOSE, closeBody(f));
+  });
+
   it("sets end-of-file, allocation (shrinks only) and basic times/attributes", async () => {
     await writeFile(c, "size.txt", Buffer.alloc(1000, 3));
     const f = await open(c, "size.txt");

@@ -75,14 +75,22 @@ function decodeRenameTarget(buf: Buffer): { replace: boolean; name: string } {
 }
 
 /**
+ * The access bits that make an open take part in sharing checks: an open with none of them (an
+ * attributes-only "stat" open) never conflicts ([MS-FSA] §2.1.5.1.2).
+ */
+const SHARING_ACCESS = C.FILE_READ_DATA | C.FILE_WRITE_DATA | C.FILE_APPEND_DATA | C.FILE_EXECUTE | C.DELETE;
+
+/**
  * Windows refuses a rename while the source's parent directory is open by a handle with DELETE
- * access or without FILE_SHARE_DELETE (SHARING_VIOLATION), and a directory rename while a file
- * below it is open (ACCESS_DENIED), as smbtorture smb2.rename checks.
+ * access or without FILE_SHARE_DELETE (SHARING_VIOLATION), unless that handle is a stat open
+ * (smbtorture smb2.rename.msword: Word opens the folder for attributes only), and a directory
+ * rename while a file below it is open (ACCESS_DENIED), as smbtorture smb2.rename checks.
  */
 async function checkRenameSharing(req: SmbRequest, open: Open): Promise<void> {
   const share = open.tree.share.name;
   const parentAttr = await req.server.ctx.files.getattr(treeCall(open.tree, open.parent!));
   for (const other of req.server.files.get(`${share}:${parentAttr.fileid}`)?.opens ?? []) {
+    if (!(other.grantedAccess & SHARING_ACCESS)) continue;
     if (other.grantedAccess & C.DELETE || !(other.shareAccess & C.FILE_SHARE_DELETE)) {
       throw new SmbError(S.STATUS_SHARING_VIOLATION);
     }
