@@ -20,9 +20,6 @@ import {
 
 const run = promisify(execFile);
 
-const NORMAL =
-  "a file whose DOS attributes are all cleared reads back as ARCHIVE (0x20) where the test expects NORMAL (0x80)";
-
 /**
  * Known failures: full smbtorture test name (`suite.test`) → reason. A suite run for one test
  * (smb2.setinfo, smb2.notify.valid-req) is keyed by the suite name itself.
@@ -30,11 +27,10 @@ const NORMAL =
 export const KNOWN_FAILURES: Record<string, string> = {
   "smb2.dir.one":
     "no 8.3 short names: both_directory_info/short_name is empty where the test expects the name (dir.c:658)",
-  "smb2.dir.modify": NORMAL,
   "smb2.create.open":
     "an AllocationSize asked for at create is reported in the CREATE reply but not kept: QUERY_INFO then answers the size-based allocation (create.c:1133)",
-  "smb2.setinfo": NORMAL,
-  "smb2.rename.msword": "rename while the parent directory is open is refused more strictly than Windows",
+  "smb2.setinfo":
+    "a file with delete-on-close set through FileDispositionInformation reports NumberOfLinks 1 where Windows reports 0 (setinfo.c:229); Samba fails it too",
   "smb2.oplock.batch22b":
     "smbtorture stops reading its socket (test_block_smb2_transport) to let the break time out; that needs socket_wrapper, which this run does not use",
   "smb2.lease.dynamic_share": "needs a share whose lease setting is changed in smb.conf between connects",

@@ -32,8 +32,6 @@ export const BATTERY_SUITES: string[] = [
 /** Why each group of tests fails; one line each. */
 const PENDING_REPLAY_WINDOWS =
   "a replay of a CREATE still pending gets FILE_NOT_AVAILABLE as from Samba (the -sane variant passes); -windows expects Windows' answer";
-const READ_ONLY_ARCHIVE =
-  "a file created READONLY and written reports READONLY without ARCHIVE (0x1, not 0x21) when reopened";
 const PENDING_REPLAY_WINDOWS_CHANNEL =
   "a replay on another channel of a CREATE still pending gets FILE_NOT_AVAILABLE as from Samba; -windows expects Windows' ACCESS_DENIED";
 const BLOCK_TRANSPORT =
@@ -56,7 +54,6 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
     "the NTFS quota pseudo-file $Extend\\$Quota:$Q:$INDEX_ALLOCATION (a stream name) does not exist",
   "smb2.dosmode.dosmode":
     "FILE_ATTRIBUTE_HIDDEN/SYSTEM on an existing file does not make an overwrite without them ACCESS_DENIED",
-  "smb2.durable-open.read-only": READ_ONLY_ARCHIVE,
   "smb2.ea.acl_xattr": "needs the acl_xattr_name option (Samba vfs_acl_xattr), which this run does not give",
   "smb2.ioctl.bug14769":
     "needs Samba's private FSCTL_SMBTORTURE_FSP_ASYNC_SLEEP, which even smbd answers NOT_SUPPORTED unless its selftest sets smbd:FSCTL_SMBTORTURE (the Samba peer fails it too)",
@@ -88,6 +85,4 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.replay.dhv2-pending3o-vs-lease-windows": BLOCK_TRANSPORT,
   "smb2.session.reauth5":
     "expects unlinking a name that does not exist to succeed (session.c:705); it answers OBJECT_NAME_NOT_FOUND, as Samba 4.17 does",
-  "smb2.streams.attributes2":
-    "attributes set through a stream open read back with ARCHIVE added (0x22 where the test expects HIDDEN alone, 0x2)",
 };

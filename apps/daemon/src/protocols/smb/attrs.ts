@@ -3,7 +3,7 @@
  * ([MS-FSCC] §2.6) and allocation size. The same FileAttr feeds NFS, so ids and times agree.
  */
 import type { FileAttr, Timespec } from "../../metadata/types.ts";
-import { FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_NORMAL } from "./constants.ts";
+import { FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_NORMAL } from "./constants.ts";
 import type { SmbWriter } from "./wire.ts";
 
 const EPOCH_DELTA_100NS = 116444736000000000n;
@@ -21,11 +21,15 @@ export function fromFiletime(ft: bigint): Timespec {
   return { sec: Number(sec), nsec: Number(rem) * 100 };
 }
 
+/**
+ * The DOS attributes reported ([MS-FSCC] §2.6): the stored ones, DIRECTORY for a directory, and
+ * NORMAL for a file with none (its attributes cleared by a SET_INFO of NORMAL, or made without
+ * SMB), as Samba reports it; SMB CREATE stores ARCHIVE with every file it creates or overwrites.
+ */
 export function dosAttributes(a: FileAttr): number {
   let v = a.dosAttributes & ~FILE_ATTRIBUTE_DIRECTORY & ~FILE_ATTRIBUTE_NORMAL;
   if (a.type === "dir") v |= FILE_ATTRIBUTE_DIRECTORY;
-  if (v === 0) v = a.type === "dir" ? FILE_ATTRIBUTE_DIRECTORY : FILE_ATTRIBUTE_ARCHIVE;
-  return v;
+  return v === 0 ? FILE_ATTRIBUTE_NORMAL : v;
 }
 
 export function endOfFile(a: FileAttr): bigint {

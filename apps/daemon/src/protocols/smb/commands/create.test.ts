@@ -135,6 +135,29 @@ describe("CREATE", () => {
     );
   });
 
+  it("adds ARCHIVE to a file it creates or overwrites, not to a directory; a file with none reports NORMAL", async () => {
+    const attrs = (r: { body: Buffer }) => r.body.readUInt32LE(56);
+    const made = await create("ro.txt", {
+      disposition: C.FILE_CREATE,
+      attributes: C.FILE_ATTRIBUTE_READONLY,
+    });
+    expect(attrs(made)).toBe(C.FILE_ATTRIBUTE_READONLY | C.FILE_ATTRIBUTE_ARCHIVE);
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(made)));
+    const hidden = await create("h.txt", { disposition: C.FILE_CREATE, attributes: C.FILE_ATTRIBUTE_HIDDEN });
+    expect(attrs(hidden)).toBe(C.FILE_ATTRIBUTE_HIDDEN | C.FILE_ATTRIBUTE_ARCHIVE);
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(hidden)));
+    const dir = await create("d", { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
+    expect(attrs(dir)).toBe(C.FILE_ATTRIBUTE_DIRECTORY);
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(dir)));
+    // A file made without SMB has no DOS attributes: NORMAL, as Samba reports it.
+    const files = smb.h.ctx.files;
+    const root = files.resolve({ uid: 0, gid: 0, gids: [] }, smb.h.metadata.rootHandle("/export"));
+    await files.create(root, "nfs.txt", { mode: 0o644 }, { mode: "guarded" });
+    const plain = await create("nfs.txt", { access: C.FILE_READ_ATTRIBUTES });
+    expect(attrs(plain)).toBe(C.FILE_ATTRIBUTE_NORMAL);
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(plain)));
+  });
+
   it("ignores unknown create contexts and answers MxAc and QFid", async () => {
     const contexts = encodeCreateContexts([
       { name: "ZZZZ", data: Buffer.from("whatever") },

@@ -148,6 +148,16 @@ function responseContexts(c: CreateRequest, attr: FileAttr, maxAccess: number): 
   return out;
 }
 
+/**
+ * The DOS attributes a created or overwritten file gets: those asked for, with ARCHIVE as
+ * Windows and Samba add it to a new or overwritten file ([MS-FSA] §2.1.5.1.1, §2.1.5.1.2.1;
+ * smbtorture smb2.durable-open.read-only, smb2.streams.attributes2). A directory gets none added.
+ */
+function givenAttributes(c: CreateRequest): number {
+  const given = c.FileAttributes & C.SETTABLE_DOS_ATTRIBUTES;
+  return c.CreateOptions & C.FILE_DIRECTORY_FILE ? given : given | C.FILE_ATTRIBUTE_ARCHIVE;
+}
+
 function openKind(options: number): OpenRequest["kind"] {
   if (options & C.FILE_DIRECTORY_FILE) return "dir";
   return options & C.FILE_NON_DIRECTORY_FILE ? "file" : undefined;
@@ -254,7 +264,7 @@ async function openTarget(
     disposition: path.stream === null ? disposition : fileDisposition(disposition),
     kind: path.dataStream ? "file" : openKind(c.CreateOptions),
     caseless: true,
-    dosAttributes: c.FileAttributes & C.SETTABLE_DOS_ATTRIBUTES,
+    dosAttributes: givenAttributes(c),
     admit: async (o) => {
       checkOpenAccess(tree, c, a, o);
       const doc = (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) !== 0;
