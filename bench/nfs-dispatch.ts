@@ -5,8 +5,10 @@
  *   npx tsx bench/nfs-dispatch.ts [--n 200000] [--stores memory|persistent]
  *   node --cpu-prof --import tsx bench/nfs-dispatch.ts ...   (then bench/profile-summary.ts)
  *
- * Prints CPU µs per call for GETATTR, LOOKUP and a READDIRPLUS page (best of 5 batches) and the heap growth per call
- * between collections (allocation pressure; needs --expose-gc to be exact, else approximate).
+ * Prints CPU µs per call for GETATTR, LOOKUP, a 4 KiB READ and a READDIRPLUS page (best of 5
+ * batches), the heap growth per call between collections, and the bytes allocated per call (a
+ * batch of 1,000 with no collection inside; needs --expose-gc to be exact, else approximate).
+ * The calls go through one ConnectionCalls, as one connection's calls do.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -24,6 +26,7 @@ const { values } = parseArgs({
 const NFS_PROGRAM = 100003;
 const GETATTR = 1;
 const LOOKUP = 3;
+const READ = 6;
 const READDIRPLUS = 17;
 const BATCHES = 5;
 const DIR_ENTRIES = 1000;
@@ -54,10 +57,13 @@ const lookupRec = record(LOOKUP, (w) => w.opaque(root).string("f"));
 const fileFh = await (async () => {
   const c = await NfsClient.connect(server.port);
   const fh = ok(await c.lookup(root, "f")).fh;
+  ok(await c.write(fh, 0, Buffer.alloc(64 * 1024, 7)));
   c.close();
   return fh;
 })();
 const getattrRec = record(GETATTR, (w) => w.opaque(fileFh));
+// READ: 4 KiB of a cached 64 KiB file (nfsbench's random reads, one call each).
+const readRec = record(READ, (w) => w.opaque(fileFh).uint64(8192n).uint32(4096));
 
 // READDIRPLUS: the first page (libnfs's dircount/maxcount of 8 KiB, ~48 entries) of 1,000 files.
 const caller = { uid: 0, gid: 0, gids: [] };
@@ -99,6 +105,7 @@ try {
   const n = Number(values.n);
   await time("GETATTR", getattrRec, n);
   await time("LOOKUP", lookupRec, n);
+  await time("READ 4K", readRec, n);
   await time("RDIRPLUS", readdirplusRec, Math.ceil(n / 40));
 } finally {
   await server.stop();
