@@ -1,7 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import * as S from "../ntstatus.ts";
-import { open, queryInfoBody, writeFile } from "../testing/bodies.ts";
+import { open, queryInfoBody, setInfoBody, writeFile } from "../testing/bodies.ts";
 import { useSmbHarness } from "../testing/fixture.ts";
 import { ALICE } from "../testing/harness.ts";
 import type { SmbTestClient } from "../testing/smb-client.ts";
@@ -103,6 +103,28 @@ describe("QUERY_INFO", () => {
       queryInfoBody(f, C.SMB2_0_INFO_SECURITY, 0, 8, C.DACL_SECURITY_INFORMATION),
     );
     expect(small.status).toBe(S.STATUS_BUFFER_TOO_SMALL);
+  });
+
+  it("counts NumberOfLinks as Windows: less the link a pending delete removes; one for a directory", async () => {
+    await writeFile(c, "links.txt", Buffer.from("x"));
+    const f = await open(c, "links.txt", { access: C.DELETE | C.FILE_READ_ATTRIBUTES });
+    const links = async (h: typeof f) =>
+      data(await c.send(C.SMB2_QUERY_INFO, queryInfoBody(h, C.SMB2_0_INFO_FILE, C.FileStandardInformation)));
+    const disposition = (on: number) =>
+      c.send(
+        C.SMB2_SET_INFO,
+        setInfoBody(f, C.SMB2_0_INFO_FILE, C.FileDispositionInformation, Buffer.from([on])),
+      );
+    expect((await links(f)).readUInt32LE(16)).toBe(1);
+    expect((await disposition(1)).status).toBe(0);
+    const pending = await links(f);
+    expect([pending.readUInt32LE(16), pending.readUInt8(20)]).toEqual([0, 1]);
+    expect((await disposition(0)).status).toBe(0);
+    expect((await links(f)).readUInt32LE(16)).toBe(1);
+    await open(c, "ldir", { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
+    await open(c, "ldir\\sub", { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
+    const d = await open(c, "ldir", { options: C.FILE_DIRECTORY_FILE, access: C.FILE_READ_ATTRIBUTES });
+    expect((await links(d)).readUInt32LE(16)).toBe(1);
   });
 
   it("answers FileNormalizedNameInformation on SMB 3.1.1 only: the path from the root, a stream's stored name", async () => {

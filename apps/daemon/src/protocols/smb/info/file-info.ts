@@ -32,11 +32,20 @@ export function fullName(open: Open): string {
 }
 
 const basic = (w: SmbWriter, a: FileAttr) => writeTimes(w, a).u32(dosAttributes(a)).u32(0);
+/**
+ * NumberOfLinks as Windows and Samba count it ([MS-FSCC] §2.4.41): one for a directory, and the
+ * link a pending delete will remove no longer counted (smbtorture smb2.setinfo).
+ */
+function numberOfLinks(i: InfoInput): number {
+  const n = i.attr.type === "dir" ? 1 : i.attr.nlink;
+  return n > 0 && i.deletePending ? n - 1 : n;
+}
+
 const standard = (w: SmbWriter, i: InfoInput) =>
   w
     .u64(allocationSize(i.attr))
     .u64(endOfFile(i.attr))
-    .u32(i.attr.nlink)
+    .u32(numberOfLinks(i))
     .u8(i.deletePending ? 1 : 0)
     .u8(i.attr.type === "dir" ? 1 : 0)
     .u16(0);
