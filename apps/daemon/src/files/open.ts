@@ -6,11 +6,17 @@
  * "Layers"). Dispositions as [MS-FSA] §2.1.5.1 names them.
  */
 import { FsError } from "../domain/errors.ts";
-import { ACCESS_MODIFY, ACCESS_READ, type FileAttr, type LookupResult } from "../metadata/types.ts";
+import {
+  ACCESS_MODIFY,
+  ACCESS_READ,
+  type Caller,
+  type FileAttr,
+  type LookupResult,
+} from "../metadata/types.ts";
 import { added } from "./changes.ts";
 import { type DataDeps, revalidate } from "./data.ts";
 import { remove, rmdir } from "./names.ts";
-import { inherit, storedAccess } from "./security.ts";
+import { createGrant, inherit, storedAccess, traverseGrant } from "./security.ts";
 import { announceNew, setattr } from "./setattr.ts";
 import type { FileCall, OpenAction, OpenDisposition } from "./types.ts";
 
@@ -44,8 +50,17 @@ export interface WalkOptions {
 
 /** One component of `dir` as the walk looks it up: the entry and its name as stored. */
 async function lookupOne(d: DataDeps, dir: FileCall, at: Buffer, name: string, o: WalkOptions) {
-  if (o.caseless) return d.metadata.lookupCaseless(dir.caller, at, name);
-  return { ...(await d.metadata.lookup(dir.caller, at, name)), name };
+  const look = async (caller: Caller) => {
+    if (o.caseless) return d.metadata.lookupCaseless(caller, at, name);
+    return { ...(await d.metadata.lookup(caller, at, name)), name };
+  };
+  return look(dir.caller).catch(async (e: unknown) => {
+    // A directory's stored ACL never stops a path walk (traversal by privilege, nt-acl/mode.ts).
+    if (!(e instanceof FsError && e.code === "EACCES")) throw e;
+    const grant = await traverseGrant(d, { ...dir, handle: at });
+    if (grant === 0) throw e;
+    return look({ ...dir.caller, aclBits: grant });
+  });
 }
 
 /** Looks `path` up below the directory `dir` as the caller, one component at a time. */
@@ -145,9 +160,12 @@ async function createNew(d: DataDeps, f: FileCall, r: OpenRequest, parent: Buffe
   const attrs = r.dosAttributes ? { dosAttributes: r.dosAttributes } : {};
   const md = d.metadata;
   const isDir = r.kind === "dir";
+  // A parent's stored ACL, not its mode (NFS's), decides whether SMB may add the entry.
+  const grant = await createGrant(d, { ...f, handle: parent }, isDir);
+  const caller = grant === 0 ? f.caller : { ...f.caller, aclBits: grant };
   const making = isDir
-    ? md.mkdir(f.caller, parent, name, { mode: 0o755, ...attrs })
-    : md.create(f.caller, parent, name, { mode: 0o644, ...attrs }, { mode: "guarded" });
+    ? md.mkdir(caller, parent, name, { mode: 0o755, ...attrs })
+    : md.create(caller, parent, name, { mode: 0o644, ...attrs }, { mode: "guarded" });
   const made = await d.changes.told(making, [added({ ...f, handle: parent }, name, isDir)]);
   if (!isDir) announceNew(d, f, made.attr);
   const attr = await inherit(d, { ...f, handle: made.handle }, parent, made.attr);

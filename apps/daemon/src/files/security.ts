@@ -9,7 +9,7 @@
  * (docs/architecture.md "Security descriptors").
  */
 import { FsError } from "../domain/errors.ts";
-import { effectiveIdentity } from "../metadata/permissions.ts";
+import { effectiveIdentity, W, X } from "../metadata/permissions.ts";
 import type { FileAttr, MetadataService } from "../metadata/types.ts";
 import { MODIFIED } from "./changes.ts";
 import type { DataDeps } from "./data.ts";
@@ -23,6 +23,10 @@ import {
   maximalAccess,
 } from "./nt-acl/access.ts";
 import { inheritDacl } from "./nt-acl/inherit.ts";
+
+const FILE_ADD_FILE = 0x0000_0002;
+const FILE_ADD_SUBDIRECTORY = 0x0000_0004;
+
 import { approximateMode } from "./nt-acl/mode.ts";
 import { groupSid, modeDacl, tokenOf, unixIdOf, userSid } from "./nt-acl/posix.ts";
 import {
@@ -180,6 +184,29 @@ export async function storedAccess(
   let granted = maximalAccess(sd.dacl ?? null, tokenOf(id), userSid(attr.uid));
   if (parent !== null) granted |= await parentGrants(d, { ...f, handle: parent });
   return granted >>> 0;
+}
+
+/**
+ * The mode bits (W|X) a create in directory `dir` passes its mode check with: those of a stored
+ * ACL granting the caller FILE_ADD_FILE (FILE_ADD_SUBDIRECTORY for a directory), [MS-FSA]
+ * §2.1.5.1.1; 0 when the directory has no stored ACL or it does not grant that (the mode decides).
+ */
+export async function createGrant(d: SecurityDeps, dir: FileCall, isDir: boolean): Promise<number> {
+  const sd = await stored(d, dir.handle);
+  if (sd === null) return 0;
+  const attr = await d.metadata.getattr(dir.handle);
+  const id = effectiveIdentity(dir.share, dir.caller);
+  const rights = maximalAccess(sd.dacl ?? null, tokenOf(id), userSid(attr.uid));
+  return rights & (isDir ? FILE_ADD_SUBDIRECTORY : FILE_ADD_FILE) ? W | X : 0;
+}
+
+/**
+ * The mode bit (X) a lookup in directory `dir` passes its mode check with: a directory with a
+ * stored ACL is traversed whatever it grants, as Windows users traverse by privilege
+ * (SeChangeNotifyPrivilege); 0 without one (the mode decides).
+ */
+export async function traverseGrant(d: SecurityDeps, dir: FileCall): Promise<number> {
+  return (await stored(d, dir.handle)) === null ? 0 : X;
 }
 
 async function parentGrants(d: SecurityDeps, dir: FileCall): Promise<number> {

@@ -3,6 +3,7 @@
  * `SmbConnection`; what several connections share (share modes, delete-pending files, session
  * ids) lives on `SmbServerState`.
  */
+
 import { FairMap } from "../../domain/fair-map.ts";
 import type { Principal } from "../../domain/identity.ts";
 import type { ShareInfo } from "../../domain/share.ts";
@@ -12,6 +13,7 @@ import type { Caller, Timespec } from "../../metadata/types.ts";
 import type { AdapterContext } from "../adapter.ts";
 import type { SessionCipher } from "./auth/encryption.ts";
 import type { SigningKey } from "./auth/signing.ts";
+import { FILE_APPEND_DATA, FILE_EXECUTE, FILE_READ_DATA, FILE_WRITE_DATA } from "./constants.ts";
 import type { CreateResponse } from "./create-contexts.ts";
 import type { Smb2Header } from "./header.ts";
 import type { Sealer } from "./reply-writer.ts";
@@ -192,12 +194,12 @@ export interface Open {
    */
   grantee: Caller;
   /**
-   * rwx bits the file's stored ACL granted this open at CREATE (its FILE_READ_DATA,
-   * FILE_WRITE_DATA/FILE_APPEND_DATA, FILE_EXECUTE), 0 when the mode decided: reads, writes,
-   * SETATTR and listings through the open pass the mode checks with them (`grantedCall`), since
-   * the mode beside a stored ACL is only what NFS may do (files/nt-acl/mode.ts).
+   * The file's stored ACL decided `grantedAccess` at CREATE (not the mode): reads, writes,
+   * SETATTR and listings through the open pass the mode checks with the rwx that access stands
+   * for (`grantedCall`), since the mode beside a stored ACL is only what NFS may do
+   * (files/nt-acl/mode.ts).
    */
-  aclBits: number;
+  aclDecided: boolean;
   shareAccess: number;
   deleteOnClose: boolean;
   lockOwner: string;
@@ -289,7 +291,14 @@ export function fileCall(open: Open): FileCall {
  */
 export function grantedCall(open: Open): FileCall {
   const f = fileCall(open);
-  return open.aclBits === 0 ? f : { ...f, caller: { ...f.caller, aclBits: open.aclBits } };
+  return open.aclDecided ? { ...f, caller: { ...f.caller, aclBits: aclBits(open.grantedAccess) } } : f;
+}
+
+/** The rwx bits an access mask stands for: FILE_READ_DATA, FILE_WRITE_DATA/FILE_APPEND_DATA, FILE_EXECUTE. */
+function aclBits(access: number): number {
+  const r = access & FILE_READ_DATA ? 4 : 0;
+  const w = access & (FILE_WRITE_DATA | FILE_APPEND_DATA) ? 2 : 0;
+  return r | w | (access & FILE_EXECUTE ? 1 : 0);
 }
 
 /** Another handle of the tree's share (its root, a rename's parent directories) as a file-service call. */

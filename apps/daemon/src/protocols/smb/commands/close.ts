@@ -4,7 +4,7 @@
  * delete-pending file when its last open goes, and optionally returns post-close attributes.
  */
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
-import { SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB } from "../constants.ts";
+import { DELETE, SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB } from "../constants.ts";
 import { baseFileKey, streamsOpen } from "../create-stream.ts";
 import { breakDirLeases, exemptParent, parentLeaseId } from "../dir-leases.ts";
 import { endWatches, unwatch } from "../notify.ts";
@@ -13,6 +13,9 @@ import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../re
 import { type FileState, fileCall, type Open, type SmbServerState, treeCall } from "../state.ts";
 import { SmbWriter } from "../wire.ts";
 import { closeUpdate, reported } from "../write-time.ts";
+
+/** The mode bits a directory's unlink check needs (w and x). */
+const W_X = 3;
 
 /** Removes `open` from its connection (whichever channel CLOSE came on) and everywhere else (releaseOpen). */
 export async function closeOpen(open: Open): Promise<void> {
@@ -50,8 +53,13 @@ export async function releaseOpen(server: SmbServerState, open: Open): Promise<v
   const unlink = () => lastClose(server, open, file);
   // A delete on close leaves the closer's parent lease unbroken (dir-leases.ts).
   const unexempt = exemptParent(server, open.tree.share.name, open.name, parentLease);
+  // DELETE a stored ACL granted the open deletes the file whatever the directory's mode (NFS's)
+  // says ([MS-FSA] §2.1.5.1.2.1: DELETE on the file suffices): its unlink passes W|X there.
+  const f = fileCall(open);
+  const acl = open.aclDecided && open.grantedAccess & DELETE;
+  const call = acl ? { ...f, caller: { ...f.caller, aclBits: W_X } } : f;
   await server.ctx.files
-    .close(fileCall(open), { written: open.written, unlink, retained: open.retained })
+    .close(call, { written: open.written, unlink, retained: open.retained })
     .finally(unexempt);
 }
 

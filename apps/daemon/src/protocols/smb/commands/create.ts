@@ -316,13 +316,6 @@ function respond(
   return { head: responseHead(open, grant.level, opened.attr, action, alloc), contexts };
 }
 
-/** The rwx bits an access mask a stored ACL granted stands for (Open.aclBits). */
-function aclBits(access: number): number {
-  const r = access & C.FILE_READ_DATA ? 4 : 0;
-  const w = access & (C.FILE_WRITE_DATA | C.FILE_APPEND_DATA) ? 2 : 0;
-  return r | w | (access & C.FILE_EXECUTE ? 1 : 0);
-}
-
 /** The open the file service admitted, on its connection and file (§3.3.5.9 step "create Open"). */
 function registerOpen(
   req: SmbRequest,
@@ -347,7 +340,7 @@ function registerOpen(
     fileKey: a.fileKey,
     grantedAccess: a.access,
     grantee: req.requireTree().caller,
-    aclBits: opened.ntAccess === null ? 0 : aclBits(a.access),
+    aclDecided: opened.ntAccess !== null,
     shareAccess: c.ShareAccess,
     deleteOnClose: (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) !== 0,
     lockOwner: a.owner,
