@@ -41,6 +41,15 @@ describe("mode checks", () => {
     expect(mayAccess({ uid: 11, gid: 1, gids: [20] }, rec(0o707), W)).toBe(false);
     expect(mayAccess({ uid: 11, gid: 1, gids: [] }, rec(0o007), W)).toBe(true);
   });
+  it("adds the rwx a stored ACL granted the call (Caller.aclBits) to the caller's class bits", () => {
+    const id = effectiveIdentity(share(), { uid: 11, gid: 1, gids: [], aclBits: R });
+    expect(mayAccess(id, rec(0o700), R)).toBe(true);
+    expect(mayAccess(id, rec(0o700), W)).toBe(false);
+    expect(mayAccess(effectiveIdentity(share(), { uid: 11, gid: 1, gids: [] }), rec(0o700), R)).toBe(false);
+    // all_squash keeps what the file service decided for the squashed identity.
+    const squashed = share({ squash: "all_squash", anonUid: 99, anonGid: 98 });
+    expect(effectiveIdentity(squashed, { uid: 5, gid: 6, gids: [], aclBits: W }).aclBits).toBe(W);
+  });
   it("lets root through except executing a file without any x bit", () => {
     const root = { uid: 0, gid: 0, gids: [] };
     expect(mayAccess(root, rec(0), R | W)).toBe(true);
