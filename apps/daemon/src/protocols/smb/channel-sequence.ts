@@ -14,7 +14,7 @@ import {
   SMB2_SET_INFO,
   SMB2_WRITE,
 } from "./constants.ts";
-import type { ChannelSequence, Open } from "./state.ts";
+import type { Open } from "./state.ts";
 import { SmbError } from "./status.ts";
 
 const STATUS_FILE_NOT_AVAILABLE = 0xc0000467;
