@@ -27,10 +27,6 @@ const run = promisify(execFile);
 export const KNOWN_FAILURES: Record<string, string> = {
   "smb2.dir.one":
     "no 8.3 short names: both_directory_info/short_name is empty where the test expects the name (dir.c:658)",
-  "smb2.create.open":
-    "an AllocationSize asked for at create is reported in the CREATE reply but not kept: QUERY_INFO then answers the size-based allocation (create.c:1133)",
-  "smb2.setinfo":
-    "an AllocationSize set on an empty file is not kept: ALL_INFORMATION then answers the size-based allocation, 0 where the test expects 0x1000 (setinfo.c:244)",
   "smb2.oplock.batch22b":
     "smbtorture stops reading its socket (test_block_smb2_transport) to let the break time out; that needs socket_wrapper, which this run does not use",
   "smb2.lease.dynamic_share": "needs a share whose lease setting is changed in smb.conf between connects",

@@ -53,8 +53,6 @@ export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.charset.Testing partial surrogate":
     "smbtorture's client cannot convert a name holding half a UTF-16 surrogate pair to UTF-8 and fails with NO_MEMORY before sending; Samba fails it the same way",
   "smb2.create.gentest": "invalid CreateOptions/attribute bits Windows refuses are accepted",
-  "smb2.create.open":
-    "an AllocationSize asked for at create is reported in the CREATE reply but not kept: QUERY_INFO then answers the size-based allocation (create.c:1133)",
   "smb2.create.quota-fake-file":
     "the NTFS quota pseudo-file $Extend\\$Quota:$Q:$INDEX_ALLOCATION (a stream name) does not exist",
   "smb2.dosmode.dosmode":

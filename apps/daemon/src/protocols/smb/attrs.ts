@@ -36,6 +36,18 @@ export function endOfFile(a: FileAttr): bigint {
   return a.type === "dir" ? 0n : BigInt(a.size);
 }
 
+/** `bytes` rounded up to whole allocation units. */
+export function allocationUnits(bytes: bigint): bigint {
+  const unit = BigInt(ALLOCATION_UNIT_BYTES);
+  return ((bytes + unit - 1n) / unit) * unit;
+}
+
+/** The allocation reported for a file with `kept` asked for (FileState.allocation): the larger. */
+export function allocationWith(a: FileAttr, kept: bigint): bigint {
+  const computed = allocationSize(a);
+  return a.type !== "dir" && kept > computed ? kept : computed;
+}
+
 export function allocationSize(a: FileAttr): bigint {
   if (a.type === "dir") return 0n;
   const rounded = Math.ceil(a.size / ALLOCATION_UNIT_BYTES) * ALLOCATION_UNIT_BYTES;

@@ -321,6 +321,12 @@ export interface FileState {
   handleKey: string;
   /** The LastWriteTime SMB replies report while a write-time update is pending (write-time.ts). */
   writeTime: Timespec | null;
+  /**
+   * An AllocationSize a CREATE or SET_INFO asked for (bytes, whole allocation units): reported
+   * while the file is open when above the size-based one, as Windows keeps an allocation until
+   * the last handle closes ([MS-FSCC] §2.4.4; the payload reserves nothing, storage is thin).
+   */
+  allocation: bigint;
 }
 
 /**
@@ -414,6 +420,7 @@ export class SmbServerState {
         holders: new Set(),
         handleKey: handle?.toString("hex") ?? "",
         writeTime: null,
+        allocation: 0n,
       };
       this.files.set(key, f);
     }

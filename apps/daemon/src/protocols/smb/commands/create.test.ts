@@ -10,6 +10,7 @@ import {
   fileIdOf,
   open,
   queryDirBody,
+  queryInfoBody,
   renameInfo,
   setInfoBody,
   writeFile,
@@ -156,6 +157,20 @@ describe("CREATE", () => {
     const plain = await create("nfs.txt", { access: C.FILE_READ_ATTRIBUTES });
     expect(attrs(plain)).toBe(C.FILE_ATTRIBUTE_NORMAL);
     await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(plain)));
+  });
+
+  it("keeps an AllocationSize (AlSi) asked for at create while the file is open", async () => {
+    const alsi = Buffer.alloc(8);
+    alsi.writeBigUInt64LE(1000n);
+    const contexts = encodeCreateContexts([{ name: "AlSi", data: alsi }]);
+    const r = await create("alloc.txt", { disposition: C.FILE_CREATE, contexts });
+    expect(r.body.readBigUInt64LE(40)).toBe(4096n); // whole allocation units
+    const std = await c.send(
+      C.SMB2_QUERY_INFO,
+      queryInfoBody(fileIdOf(r), C.SMB2_0_INFO_FILE, C.FileStandardInformation),
+    );
+    expect(std.msg.readBigUInt64LE(std.body.readUInt16LE(2))).toBe(4096n);
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(r)));
   });
 
   it("ignores unknown create contexts and answers MxAc and QFid", async () => {

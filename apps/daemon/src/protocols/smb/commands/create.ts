@@ -10,7 +10,7 @@ import type { OpenedStream } from "../../../files/streams.ts";
 import type { OpenAction, OpenDisposition } from "../../../files/types.ts";
 import type { FileAttr } from "../../../metadata/types.ts";
 import { appInstanceId } from "../app-instance.ts";
-import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
+import { allocationSize, allocationUnits, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
 import * as C from "../constants.ts";
 import { type Admission, abandon, admit, checkOpenAccess, unadmit } from "../create-admit.ts";
 import {
@@ -110,10 +110,13 @@ const CREATE_ACTION: Readonly<Record<OpenAction, number>> = {
   overwritten: C.FILE_OVERWRITTEN,
 };
 
-/** SMB2_CREATE_ALLOCATION_SIZE ("AlSi", §2.2.13.2.4): reported, not reserved (storage is thin). */
+/**
+ * SMB2_CREATE_ALLOCATION_SIZE ("AlSi", §2.2.13.2.4) in whole allocation units: reported, and
+ * kept while the file is open (FileState.allocation), not reserved (storage is thin).
+ */
 function requestedAllocation(c: CreateRequest): bigint {
   const ctx = c.contexts.find((x) => x.name === "AlSi");
-  return ctx && ctx.data.length >= 8 ? ctx.data.readBigUInt64LE(0) : 0n;
+  return ctx && ctx.data.length >= 8 ? allocationUnits(ctx.data.readBigUInt64LE(0)) : 0n;
 }
 
 /** §2.2.14 from StructureSize through FileId; the contexts follow (create-contexts.ts). */
@@ -305,6 +308,7 @@ function respond(
   durable: DurableRequest,
 ): CreateResponse {
   const alloc = opened.action === "opened" ? 0n : requestedAllocation(c);
+  if (alloc > 0n && a.stream === null) a.file!.allocation = alloc;
   const grant = grantCaching(req, a.file!, open, caching);
   const contexts = responseContexts(c, opened.attr, a.maxAccess);
   if (grant.context) contexts.push(grant.context);

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { streamAttr } from "../../../files/streams.ts";
-import { allocationSize, endOfFile } from "../attrs.ts";
+import { allocationSize, allocationWith, endOfFile } from "../attrs.ts";
 import * as C from "../constants.ts";
 import { decodeGetEaList, eaSize, encodeFullEaList, fittingEas } from "../info/ea.ts";
 import { FILE_INFO_CLASSES, type StreamEntry } from "../info/file-info.ts";
@@ -99,11 +99,15 @@ async function fileInfo(
   if (cls === C.FileNormalizedNameInformation && req.conn.dialect < C.SMB2_DIALECT_311)
     throw new SmbError(STATUS_NOT_SUPPORTED);
   const attr = reported(req.server, open.fileKey, await req.server.ctx.files.getattr(fileCall(open)));
-  const deletePending = req.server.files.get(open.fileKey)?.deletePending === true;
+  const file = req.server.files.get(open.fileKey);
+  const deletePending = file?.deletePending === true;
+  const allocation = allocationWith(attr, file?.allocation ?? 0n);
   const streams = cls === C.FileStreamInformation ? await streamEntries(req, open) : undefined;
   const withEas = cls === C.FileEaInformation || cls === C.FileAllInformation;
   const eas = withEas ? eaSize(await req.server.ctx.files.eas(treeCall(open.tree, open.handle))) : 0;
-  const data = spec.encode(new SmbWriter(128), { open, attr, deletePending, streams, eaSize: eas }).finish();
+  const data = spec
+    .encode(new SmbWriter(128), { open, attr, deletePending, allocation, streams, eaSize: eas })
+    .finish();
   const variable = [
     C.FileAllInformation,
     C.FileNameInformation,

@@ -80,6 +80,18 @@ describe("SET_INFO", () => {
       0,
     );
     expect((await smb.h.metadata.lookup(who, root(), "size.txt")).attr.size).toBe(10);
+    // FileModeInformation takes the mode flags [MS-FSA] allows, nothing else.
+    const mode = (m: number) => set(f, C.FileModeInformation, new SmbWriter().u32(m).finish());
+    expect((await mode(2)).status).toBe(0);
+    expect((await mode(1)).status).toBe(S.STATUS_INVALID_PARAMETER);
+    expect((await mode(0x30)).status).toBe(S.STATUS_INVALID_PARAMETER);
+    expect((await mode(0)).status).toBe(0);
+    // The allocation asked for is reported while the file is open (smbtorture smb2.setinfo).
+    const std = await c.send(
+      C.SMB2_QUERY_INFO,
+      queryInfoBody(f, C.SMB2_0_INFO_FILE, C.FileStandardInformation),
+    );
+    expect(std.msg.readBigUInt64LE(std.body.readUInt16LE(2))).toBe(1n << 20n);
     const mtime = 133_000_000_000_000_000n; // 2022-06
     const basic = new SmbWriter()
       .u64(0n)

@@ -5,7 +5,7 @@
  * chown/chmod rules of SETATTR; file-system classes are refused.
  */
 import type { SetAttrs } from "../../../metadata/types.ts";
-import { fromFiletime } from "../attrs.ts";
+import { allocationUnits, fromFiletime } from "../attrs.ts";
 import * as C from "../constants.ts";
 import { asParentLease } from "../dir-leases.ts";
 import { decodeFullEaList } from "../info/ea.ts";
@@ -172,6 +172,20 @@ async function setDisposition(req: SmbRequest, open: Open, deletePending: boolea
   if (!deletePending) for (const o of file.opens) o.deleteOnClose = false;
 }
 
+/**
+ * [MS-FSA] §2.1.5.14 FileModeInformation: only WRITE_THROUGH, SEQUENTIAL_ONLY,
+ * NO_INTERMEDIATE_BUFFERING and one of the SYNCHRONOUS_IO flags may be set (smbtorture
+ * smb2.setinfo sets 1, FILE_DIRECTORY_FILE's bit: INVALID_PARAMETER).
+ */
+function checkMode(mode: number): number {
+  const SYNC_ALERT = 0x10;
+  const SYNC_NONALERT = 0x20;
+  const both = SYNC_ALERT | SYNC_NONALERT;
+  if (mode & ~(0x2 | 0x4 | 0x8 | both) || (mode & both) === both)
+    throw new SmbError(S.STATUS_INVALID_PARAMETER, "FileModeInformation");
+  return mode;
+}
+
 async function setSize(req: SmbRequest, open: Open, size: bigint, onlyShrink: boolean): Promise<void> {
   need(open, C.FILE_WRITE_DATA);
   if (open.isDir) throw new SmbError(S.STATUS_INVALID_PARAMETER);
@@ -181,6 +195,8 @@ async function setSize(req: SmbRequest, open: Open, size: bigint, onlyShrink: bo
   const f = grantedCall(open);
   // An allocation change breaks read caching even when the size stays (smbtorture oplock batch12).
   const beforeChange = () => breakReadCaching(req.server, open);
+  // FileAllocationInformation: the allocation asked for is kept while the file is open.
+  if (onlyShrink) req.server.file(open.fileKey).allocation = allocationUnits(size);
   if (onlyShrink && Number(size) >= (await req.server.ctx.files.getattr(fileCall(open))).size) {
     beforeChange();
     return;
@@ -221,7 +237,7 @@ async function setFileInfo(req: SmbRequest, open: Open, cls: number, buf: Buffer
     return;
   }
   if (cls === C.FileModeInformation) {
-    open.mode = r.u32();
+    open.mode = checkMode(r.u32());
     return;
   }
   if (cls === C.FileAllocationInformation) return setSize(req, open, r.u64(), true);

@@ -4,7 +4,7 @@
  * variable part, or fails with INFO_LENGTH_MISMATCH when even the fixed part does not fit.
  */
 import type { FileAttr } from "../../../metadata/types.ts";
-import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
+import { dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
 import * as C from "../constants.ts";
 import type { Open } from "../state.ts";
 import { type SmbWriter, utf16 } from "../wire.ts";
@@ -20,6 +20,8 @@ export interface InfoInput {
   open: Open;
   attr: FileAttr;
   deletePending: boolean;
+  /** AllocationSize to report (attrs.ts allocationWith: a kept allocation counts). */
+  allocation: bigint;
   /** FileStreamInformation only: the file's data streams, its own first. */
   streams?: StreamEntry[];
   /** FileEaInformation and FileAllInformation: the packed size of the file's EA list. */
@@ -43,7 +45,7 @@ function numberOfLinks(i: InfoInput): number {
 
 const standard = (w: SmbWriter, i: InfoInput) =>
   w
-    .u64(allocationSize(i.attr))
+    .u64(i.allocation)
     .u64(endOfFile(i.attr))
     .u32(numberOfLinks(i))
     .u8(i.deletePending ? 1 : 0)
@@ -113,11 +115,7 @@ export const FILE_INFO_CLASSES: Record<number, InfoClass> = {
     fixed: 56,
     access: C.FILE_READ_ATTRIBUTES,
     encode: (w, i) =>
-      writeTimes(w, i.attr)
-        .u64(allocationSize(i.attr))
-        .u64(endOfFile(i.attr))
-        .u32(dosAttributes(i.attr))
-        .u32(0),
+      writeTimes(w, i.attr).u64(i.allocation).u64(endOfFile(i.attr)).u32(dosAttributes(i.attr)).u32(0),
   },
   [C.FileAttributeTagInformation]: {
     fixed: 8,
