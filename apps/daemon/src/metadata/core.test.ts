@@ -1,14 +1,16 @@
 /**
  * Handle → share resolution (ServiceCore.target) with its last-share shortcut: alternating shares
  * resolve to their own trees, and a removed share's handles are stale even when its share was
- * the last one resolved.
+ * the last one resolved. GETATTR and READ's metadata answer without an async frame when the store
+ * answers synchronously (ServiceCore.loadNow), with the same checks, and through a promise when not.
  */
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkHandle, decodeHandle, encodeHandle, sameKey, shareKey } from "./handle.ts";
+import type { MetadataStore } from "./metadata-store.ts";
 import { DefaultMetadataService } from "./service.ts";
 import { MemoryMetadataStore } from "./stores/memory.ts";
-import { ALICE, share } from "./testing/conformance/harness.ts";
+import { ALICE, BOB, share } from "./testing/conformance/harness.ts";
 import { memoryPayload } from "./testing/memory-payload.ts";
 
 const logger = pino({ level: "silent" });
@@ -64,4 +66,54 @@ describe("ServiceCore.target", () => {
     await svc.addShare(share({ name: "/b" }), store);
     expect((await svc.getattr(fb.handle)).fileid).toBe(fb.attr.fileid);
   });
+});
+
+/** Whether `p` has settled by the time one microtask after this call runs. */
+async function settledInOneTick(p: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  p.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await null;
+  return settled;
+}
+
+/** A memory store whose inode reads answer through a promise, as PostgreSQL's do on a cache miss. */
+function asyncReads(store: MemoryMetadataStore): MemoryMetadataStore {
+  const get = store.getInode.bind(store);
+  (store as MetadataStore).getInode = (id) => Promise.resolve(get(id));
+  return store;
+}
+
+describe("ServiceCore.loadNow", () => {
+  for (const sync of [true, false]) {
+    it(`getattr and prepareRead keep their checks on a ${sync ? "synchronous" : "promise-answering"} store`, async () => {
+      const payload = await memoryPayload(logger, ["/export"]);
+      const store = sync ? new MemoryMetadataStore() : asyncReads(new MemoryMetadataStore());
+      const svc = new DefaultMetadataService({ logger });
+      closers.push(async () => {
+        await store.close();
+        await payload.close();
+      });
+      await svc.addShare(share(), store);
+      const root = svc.rootHandle("/export");
+      const f = await svc.create(ALICE, root, "f", { mode: 0o600 }, { mode: "guarded" });
+      const d = await svc.mkdir(ALICE, root, "d", { mode: 0o755 });
+      // Synchronous store: already settled, failures included; else still pending after one tick.
+      const getattr = svc.getattr(f.handle);
+      expect(await settledInOneTick(getattr)).toBe(sync);
+      expect((await getattr).fileid).toBe(f.attr.fileid);
+      const read = svc.prepareRead(ALICE, f.handle);
+      expect(await settledInOneTick(read)).toBe(sync);
+      expect((await read).attr.fileid).toBe(f.attr.fileid);
+      const refused = svc.prepareRead(BOB, f.handle);
+      expect(await settledInOneTick(refused)).toBe(sync);
+      await expect(refused).rejects.toMatchObject({ code: "EACCES" });
+      await expect(svc.prepareRead(ALICE, d.handle)).rejects.toMatchObject({ code: "EISDIR" });
+      await svc.remove(ALICE, root, "f");
+      await expect(svc.getattr(f.handle)).rejects.toMatchObject({ code: "ESTALE" });
+      await expect(svc.prepareRead(ALICE, f.handle)).rejects.toMatchObject({ code: "ESTALE" });
+    });
+  }
 });

@@ -85,7 +85,21 @@ export class ServiceCore {
    * open (unlinked, its payload going: docs/architecture.md "Removing a file").
    */
   async load(t: Target): Promise<Rec> {
-    const rec = await t.share.store.getInode(t.id);
+    return this.loadNow(t);
+  }
+
+  /**
+   * `load` without an async frame: the record itself when the store answers synchronously
+   * (memory, SQLite, PostgreSQL's cache), so GETATTR and READ take no microtask hop for it; the
+   * checks throw synchronously then.
+   */
+  loadNow(t: Target): Rec | Promise<Rec> {
+    const got = t.share.store.getInode(t.id);
+    if (isPending(got)) return got.then((rec) => this.loaded(t, rec));
+    return this.loaded(t, got);
+  }
+
+  private loaded(t: Target, rec: Rec | undefined): Rec {
     if (rec === undefined || rec.root !== t.share.root) throw new FsError("ESTALE");
     if (rec.nlink === 0 && rec.type !== "dir" && !this.isOpen(t.share, rec.id)) throw new FsError("ESTALE");
     return rec;
@@ -118,6 +132,11 @@ export class ServiceCore {
   orphan(share: ShareState, rec: Rec & { payloadId: string }): Orphan {
     return { handle: this.handleOf(share, rec.id), payloadId: rec.payloadId };
   }
+}
+
+/** A store's answer still to come (a thenable; a record never has `then`). */
+export function isPending<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown } | undefined)?.then === "function";
 }
 
 /** Loads an inode inside a transaction, ESTALE if gone or in another share's tree. */

@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import { FsError } from "../domain/errors.ts";
 import type { ShareInfo } from "../domain/share.ts";
-import { FIRST_ENTRY_SEQ, ServiceCore, type ShareState } from "./core.ts";
+import { FIRST_ENTRY_SEQ, isPending, ServiceCore, type ShareState } from "./core.ts";
 import type { FoldedNames } from "./folded-names.ts";
 import { encodeHandle, shareKey } from "./handle.ts";
 import { LockManager } from "./lock-manager.ts";
@@ -139,9 +139,16 @@ export class DefaultMetadataService implements MetadataService {
     return this.core.target(handle).share.info;
   }
 
-  async getattr(handle: Buffer): Promise<FileAttr> {
-    const t = this.core.target(handle);
-    return this.core.attr(t.share, await this.core.load(t));
+  /** No async frame: an already settled promise when the store answers synchronously (core.loadNow). */
+  getattr(handle: Buffer): Promise<FileAttr> {
+    try {
+      const t = this.core.target(handle);
+      const rec = this.core.loadNow(t);
+      if (isPending(rec)) return rec.then((r) => this.core.attr(t.share, r));
+      return Promise.resolve(this.core.attr(t.share, rec));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   setattr(caller: Caller, handle: Buffer, attrs: SetAttrs, guardCtime?: Timespec) {

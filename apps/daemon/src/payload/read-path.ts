@@ -28,23 +28,33 @@ export function checkRange(offset: number, length: number): void {
  * they hold the range, else merged into a new buffer per block (BlockEntry.readParts). The parts are never changed afterwards (docs/payload.md "WRITE"), so a reply may
  * send them by reference.
  */
-export async function readParts(
+export function readParts(
   engine: PayloadEngine,
   payloadId: string,
   offset: number,
   length: number,
 ): Promise<Buffer[]> {
-  checkRange(offset, length);
-  if (length > READ_BYTES_MAX) throw new FsError("EINVAL", `read of ${length} bytes`);
-  if (engine.closed) throw new FsError("EIO", "share payload closed");
-  if (length === 0) return [];
-  const p = engine.payload(payloadId);
-  // Pinned: eviction must not forget the state while this read waits for downloads.
-  p.pins++;
+  let p: PayloadState | undefined;
   try {
-    return await readPinned(engine, p, offset, length);
-  } finally {
-    p.pins--;
+    checkRange(offset, length);
+    if (length > READ_BYTES_MAX) throw new FsError("EINVAL", `read of ${length} bytes`);
+    if (engine.closed) throw new FsError("EIO", "share payload closed");
+    if (length === 0) return Promise.resolve([]);
+    p = engine.payload(payloadId);
+    // Pinned: eviction must not forget the state while this read waits for downloads.
+    p.pins++;
+    const got = readPinned(engine, p, offset, length);
+    if (Array.isArray(got)) {
+      p.pins--;
+      return Promise.resolve(got);
+    }
+    const pinned = p;
+    return got.finally(() => {
+      pinned.pins--;
+    });
+  } catch (e) {
+    if (p !== undefined) p.pins--;
+    return Promise.reject(e);
   }
 }
 
@@ -60,12 +70,16 @@ export async function readAt(
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
 }
 
-async function readPinned(
+/**
+ * The parts themselves when a single-block read finds its bytes cached (no async frame, no
+ * microtask hop: the common 4 KiB READ), else their promise.
+ */
+function readPinned(
   engine: PayloadEngine,
   p: PayloadState,
   offset: number,
   length: number,
-): Promise<Buffer[]> {
+): Buffer[] | Promise<Buffer[]> {
   const first = Math.floor(offset / BLOCK_SIZE_BYTES);
   const last = Math.floor((offset + length - 1) / BLOCK_SIZE_BYTES);
   const sequential = offset === p.lastReadEnd;
@@ -74,9 +88,21 @@ async function readPinned(
   const parts: Buffer[] = [];
   if (first === last) {
     const a = offset - first * BLOCK_SIZE_BYTES;
-    await readBlock(engine, p, first, a, a + length, parts);
-    return parts;
+    if (readCached(engine, p, first, a, a + length, parts)) return parts;
+    return readBlock(engine, p, first, a, a + length, parts).then(() => parts);
   }
+  return readBlocks(engine, p, offset, length, first, last, parts);
+}
+
+async function readBlocks(
+  engine: PayloadEngine,
+  p: PayloadState,
+  offset: number,
+  length: number,
+  first: number,
+  last: number,
+  parts: Buffer[],
+): Promise<Buffer[]> {
   // Start every missing block's download before waiting on any of them.
   for (let i = first; i <= last; i++) {
     const e = engine.entry(p, i);
@@ -89,6 +115,21 @@ async function readPinned(
     await readBlock(engine, p, i, start - base, end - base, parts);
   }
   return parts;
+}
+
+/** readBlock when the entry holds [a, b) already: true once the parts are appended. */
+function readCached(
+  engine: PayloadEngine,
+  p: PayloadState,
+  index: number,
+  a: number,
+  b: number,
+  out: Buffer[],
+): boolean {
+  const e = engine.entry(p, index);
+  if (e.dropped || e.needsBaseFor(a, b)) return false;
+  serve(engine, e, a, b, out, false);
+  return true;
 }
 
 /** Block bytes [a, b) appended to `out`, as views where buffers hold them (BlockEntry.readParts). */
@@ -108,6 +149,17 @@ async function readBlock(
     missed = true;
     await engine.loadBase(e);
   }
+  serve(engine, e, a, b, out, missed);
+}
+
+function serve(
+  engine: PayloadEngine,
+  e: BlockEntry,
+  a: number,
+  b: number,
+  out: Buffer[],
+  missed: boolean,
+): void {
   if (missed) engine.cache.misses++;
   else engine.cache.hits++;
   engine.cache.touch(e);

@@ -151,8 +151,13 @@ export class DefaultPayloadService implements PayloadService {
     return this.share(share).readAt(payloadId, offset, length);
   }
 
-  async readParts(share: string, payloadId: string, offset: number, length: number): Promise<Buffer[]> {
-    return this.share(share).readParts(payloadId, offset, length);
+  /** No async frame: a cached single-block read's promise is already settled (read-path.ts). */
+  readParts(share: string, payloadId: string, offset: number, length: number): Promise<Buffer[]> {
+    try {
+      return this.share(share).readParts(payloadId, offset, length);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   async writeAt(

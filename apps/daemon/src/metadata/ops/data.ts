@@ -5,7 +5,7 @@
  */
 import { FsError } from "../../domain/errors.ts";
 import { toWcc } from "../attr.ts";
-import { mustExist, type Rec, type ServiceCore } from "../core.ts";
+import { isPending, mustExist, type Rec, type ServiceCore, type ShareState } from "../core.ts";
 import { type Identity, isOwnerOrRoot, mayAccess, R, S_ISGID, S_ISUID, W, X } from "../permissions.ts";
 import type { Caller, FileAttr, Orphan, WccAttr } from "../types.ts";
 
@@ -33,18 +33,33 @@ export async function prepareWrite(
   return { payloadId, before: toWcc(rec) };
 }
 
-export async function prepareRead(
+/** No async frame: an already settled promise when the store answers synchronously (core.loadNow). */
+export function prepareRead(
   core: ServiceCore,
   caller: Caller,
   handle: Buffer,
 ): Promise<{ payloadId: string; attr: FileAttr }> {
-  const t = core.target(handle);
-  const rec = await core.load(t);
+  try {
+    const t = core.target(handle);
+    const rec = core.loadNow(t);
+    if (isPending(rec)) return rec.then((r) => readable(core, caller, t.share, r));
+    return Promise.resolve(readable(core, caller, t.share, rec));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function readable(
+  core: ServiceCore,
+  caller: Caller,
+  share: ShareState,
+  rec: Rec,
+): { payloadId: string; attr: FileAttr } {
   const payloadId = requireFile(rec);
-  const id = core.identity(t.share, caller);
+  const id = core.identity(share, caller);
   // nfsd READ_IF_EXEC: pages of an executable are read to run it.
   if (!mayData(id, rec, R) && !mayAccess(id, rec, X)) throw new FsError("EACCES");
-  return { payloadId, attr: core.attr(t.share, rec) };
+  return { payloadId, attr: core.attr(share, rec) };
 }
 
 export async function commitWrite(core: ServiceCore, handle: Buffer, end: number): Promise<FileAttr> {
