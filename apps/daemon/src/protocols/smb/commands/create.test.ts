@@ -159,6 +159,16 @@ describe("CREATE", () => {
     await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(plain)));
   });
 
+  it("refuses an overwrite that drops HIDDEN or SYSTEM (ACCESS_DENIED), as Windows and Samba", async () => {
+    const made = await create("hid.txt", { disposition: C.FILE_CREATE, attributes: C.FILE_ATTRIBUTE_HIDDEN });
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(made)));
+    const over = (attributes: number) => create("hid.txt", { disposition: C.FILE_OVERWRITE_IF, attributes });
+    expect((await over(C.FILE_ATTRIBUTE_NORMAL)).status).toBe(S.STATUS_ACCESS_DENIED);
+    const kept = await over(C.FILE_ATTRIBUTE_HIDDEN);
+    expect(kept.status).toBe(0);
+    await c.send(C.SMB2_CLOSE, closeBody(fileIdOf(kept)));
+  });
+
   it("keeps an AllocationSize (AlSi) asked for at create while the file is open", async () => {
     const alsi = Buffer.alloc(8);
     alsi.writeBigUInt64LE(1000n);

@@ -5,7 +5,7 @@
 
 import assert from "node:assert";
 import { mapGeneric } from "../../../files/nt-acl/access.ts";
-import type { OpenRequest, OpenResult } from "../../../files/open.ts";
+import type { Opened, OpenRequest, OpenResult } from "../../../files/open.ts";
 import type { OpenedStream } from "../../../files/streams.ts";
 import type { OpenAction, OpenDisposition } from "../../../files/types.ts";
 import type { FileAttr } from "../../../metadata/types.ts";
@@ -161,6 +161,17 @@ function givenAttributes(c: CreateRequest): number {
   return c.CreateOptions & C.FILE_DIRECTORY_FILE ? given : given | C.FILE_ATTRIBUTE_ARCHIVE;
 }
 
+/**
+ * [MS-FSA] §2.1.5.1.2.1: an overwrite (FILE_OVERWRITE, FILE_OVERWRITE_IF) of a file that is
+ * HIDDEN or SYSTEM must ask for that attribute again, else ACCESS_DENIED (as Samba's
+ * open_match_attributes; smbtorture smb2.dosmode).
+ */
+function checkKeptAttributes(c: CreateRequest, o: Opened): void {
+  if (o.action !== "overwritten" || o.target.attr.type === "dir") return;
+  const kept = o.target.attr.dosAttributes & (C.FILE_ATTRIBUTE_HIDDEN | C.FILE_ATTRIBUTE_SYSTEM);
+  if (kept & ~c.FileAttributes) throw new SmbError(S.STATUS_ACCESS_DENIED, "overwrite drops HIDDEN/SYSTEM");
+}
+
 function openKind(options: number): OpenRequest["kind"] {
   if (options & C.FILE_DIRECTORY_FILE) return "dir";
   return options & C.FILE_NON_DIRECTORY_FILE ? "file" : undefined;
@@ -269,6 +280,7 @@ async function openTarget(
     caseless: true,
     dosAttributes: givenAttributes(c),
     admit: async (o) => {
+      checkKeptAttributes(c, o);
       checkOpenAccess(tree, c, a, o);
       const doc = (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) !== 0;
       if (path.stream === null) return admit(req, c.ShareAccess, caching, a, o, doc);
