@@ -43,7 +43,7 @@ const BLOCK_TRANSPORT =
   "smbtorture cannot block a TCP transport on this machine (Samba's selftest uses socket_wrapper); Samba fails it the same way";
 
 const RENAME_SHARING =
-  "a rename in the watched tree is refused SHARING_VIOLATION while the watched directory is open without FILE_SHARE_DELETE (the rule smb2.rename checks); the test expects it to succeed";
+  "a rename in the watched tree is refused SHARING_VIOLATION while the watched directory is open without FILE_SHARE_DELETE (the rule smb2.rename checks); the test expects it to succeed. The Samba peer lets the rename through and fails both later (notify.c:838, notify.c:644)";
 
 export const BATTERY_KNOWN_FAILURES: Record<string, string> = {
   "smb2.notify.mask-change": RENAME_SHARING,
