@@ -7,6 +7,7 @@
 
 import { FsError } from "../domain/errors.ts";
 import { FILE_SIZE_MAX } from "../domain/limits.ts";
+import { isPending } from "../domain/pending.ts";
 import type { TrafficSink } from "../domain/stats.ts";
 import type { FileAttr, MetadataService } from "../metadata/types.ts";
 import type { PayloadService } from "../payload/types.ts";
@@ -77,15 +78,50 @@ export async function write(d: DataDeps, f: FileCall, w: WriteRequest): Promise<
   return { before, after, offset, count };
 }
 
-export async function read(d: DataDeps, f: FileCall, r: ReadRequest): Promise<ReadResult> {
+/**
+ * No async frame unless something must wait: with a synchronous store and the range cached, the
+ * whole READ runs now and answers with a settled promise (metadata prepareReadNow, payload
+ * readPartsNow); a change gate, a shared-mode revalidation or a download continues asynchronously.
+ */
+export function read(d: DataDeps, f: FileCall, r: ReadRequest): Promise<ReadResult> {
   if (f.stream !== undefined) return readStream(d, f, r);
-  // No extra await on the hot read path unless a gate asks to wait.
-  const gated =
-    d.changes.gated && d.changes.gate({ kind: "read", caller: f.caller, share: f.share, handle: f.handle });
-  if (gated) await gated;
-  const { payloadId, attr } = await d.metadata.prepareRead(f.caller, f.handle);
+  try {
+    const gated =
+      d.changes.gated && d.changes.gate({ kind: "read", caller: f.caller, share: f.share, handle: f.handle });
+    if (gated) return gated.then(() => readNow(d, f, r));
+    const got = readNow(d, f, r);
+    return isPending(got) ? got : Promise.resolve(got);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function readNow(d: DataDeps, f: FileCall, r: ReadRequest): ReadResult | Promise<ReadResult> {
+  const prepared = d.metadata.prepareReadNow(f.caller, f.handle);
+  if (isPending(prepared)) return prepared.then((p) => readPrepared(d, f, r, p.payloadId, p.attr));
+  return readPrepared(d, f, r, prepared.payloadId, prepared.attr);
+}
+
+/** After the permission check: the shared-mode cache check, then the bytes. */
+function readPrepared(
+  d: DataDeps,
+  f: FileCall,
+  r: ReadRequest,
+  payloadId: string,
+  attr: FileAttr,
+): ReadResult | Promise<ReadResult> {
   const validating = revalidate(d, f.share.name, attr, "read");
-  if (validating !== undefined) await validating;
+  if (validating !== undefined) return validating.then(() => readChecked(d, f, r, payloadId, attr));
+  return readChecked(d, f, r, payloadId, attr);
+}
+
+function readChecked(
+  d: DataDeps,
+  f: FileCall,
+  r: ReadRequest,
+  payloadId: string,
+  attr: FileAttr,
+): ReadResult | Promise<ReadResult> {
   if (r.lock && d.metadata.testLock(f.handle, { ...r.lock, kind: "shared" }, true)) {
     throw new FsError("EAGAIN", "range locked by another owner");
   }
@@ -94,7 +130,20 @@ export async function read(d: DataDeps, f: FileCall, r: ReadRequest): Promise<Re
     return { attr, parts: [], length: 0, eof: true };
   }
   const len = Math.min(r.count, attr.size - r.offset);
-  const parts = len === 0 ? [] : await d.payload.readParts(f.share.name, payloadId, r.offset, len);
+  if (len === 0) return readResult(d, f, r, attr, [], len);
+  const parts = d.payload.readPartsNow(f.share.name, payloadId, r.offset, len);
+  if (isPending(parts)) return parts.then((p) => readResult(d, f, r, attr, p, len));
+  return readResult(d, f, r, attr, parts, len);
+}
+
+function readResult(
+  d: DataDeps,
+  f: FileCall,
+  r: ReadRequest,
+  attr: FileAttr,
+  parts: Buffer[],
+  len: number,
+): ReadResult {
   let got = 0;
   for (const b of parts) got += b.length;
   // A payload shorter than the size (sparse tail) reads as zeros (docs/architecture.md "Read path").

@@ -4,6 +4,7 @@
  */
 import type { Logger } from "pino";
 import { FsError } from "../domain/errors.ts";
+import { isPending } from "../domain/pending.ts";
 import type { ShareInfo } from "../domain/share.ts";
 import { toFileAttr } from "./attr.ts";
 import { Clock } from "./clock.ts";
@@ -132,11 +133,6 @@ export class ServiceCore {
   orphan(share: ShareState, rec: Rec & { payloadId: string }): Orphan {
     return { handle: this.handleOf(share, rec.id), payloadId: rec.payloadId };
   }
-}
-
-/** A store's answer still to come (a thenable; a record never has `then`). */
-export function isPending<T>(v: T | Promise<T>): v is Promise<T> {
-  return typeof (v as { then?: unknown } | undefined)?.then === "function";
 }
 
 /** Loads an inode inside a transaction, ESTALE if gone or in another share's tree. */

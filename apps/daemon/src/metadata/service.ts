@@ -5,15 +5,25 @@
  */
 import type { Logger } from "pino";
 import { FsError } from "../domain/errors.ts";
+import { isPending } from "../domain/pending.ts";
 import type { ShareInfo } from "../domain/share.ts";
-import { FIRST_ENTRY_SEQ, isPending, ServiceCore, type ShareState } from "./core.ts";
+import { FIRST_ENTRY_SEQ, ServiceCore, type ShareState } from "./core.ts";
 import type { FoldedNames } from "./folded-names.ts";
 import { encodeHandle, shareKey } from "./handle.ts";
 import { LockManager } from "./lock-manager.ts";
 import type { MetadataStore, StoreUsage } from "./metadata-store.ts";
 import { setAcl, storedAcl } from "./ops/acl.ts";
 import { createNode } from "./ops/create.ts";
-import { commitWrite, prepareRead, prepareWrite, reap, release, retain } from "./ops/data.ts";
+import {
+  commitWrite,
+  type PreparedRead,
+  prepareRead,
+  prepareReadNow,
+  prepareWrite,
+  reap,
+  release,
+  retain,
+} from "./ops/data.ts";
 import { fsstat, shareUsage } from "./ops/fsstat.ts";
 import { access, lookup, lookupCaseless, lookupWithDir, readlink } from "./ops/inspect.ts";
 import { link } from "./ops/link.ts";
@@ -254,8 +264,12 @@ export class DefaultMetadataService implements MetadataService {
     return commitWrite(this.core, handle, end);
   }
 
-  prepareRead(caller: Caller, handle: Buffer): Promise<{ payloadId: string; attr: FileAttr }> {
+  prepareRead(caller: Caller, handle: Buffer): Promise<PreparedRead> {
     return prepareRead(this.core, caller, handle);
+  }
+
+  prepareReadNow(caller: Caller, handle: Buffer): PreparedRead | Promise<PreparedRead> {
+    return prepareReadNow(this.core, caller, handle);
   }
 
   namedAttr(caller: Caller, handle: Buffer, kind: NamedAttrKind, name: string): Promise<Buffer> {

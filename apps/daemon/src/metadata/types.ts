@@ -312,6 +312,14 @@ export interface MetadataService {
   commitWrite(handle: Buffer, end: number): Promise<FileAttr>;
   /** Checks read permission and type; returns the attributes (size bounds the read). */
   prepareRead(caller: Caller, handle: Buffer): Promise<{ payloadId: string; attr: FileAttr }>;
+  /**
+   * prepareRead without a promise when the store reads synchronously (the READ hot path,
+   * files/data.ts): its answer itself, failures thrown; else the same promise.
+   */
+  prepareReadNow(
+    caller: Caller,
+    handle: Buffer,
+  ): { payloadId: string; attr: FileAttr } | Promise<{ payloadId: string; attr: FileAttr }>;
 
   /** The named stream or EA `(kind, name)` of the file (read permission); ENOENT if none. */
   namedAttr(caller: Caller, handle: Buffer, kind: NamedAttrKind, name: string): Promise<Buffer>;

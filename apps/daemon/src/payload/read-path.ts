@@ -34,28 +34,45 @@ export function readParts(
   offset: number,
   length: number,
 ): Promise<Buffer[]> {
-  let p: PayloadState | undefined;
   try {
-    checkRange(offset, length);
-    if (length > READ_BYTES_MAX) throw new FsError("EINVAL", `read of ${length} bytes`);
-    if (engine.closed) throw new FsError("EIO", "share payload closed");
-    if (length === 0) return Promise.resolve([]);
-    p = engine.payload(payloadId);
-    // Pinned: eviction must not forget the state while this read waits for downloads.
-    p.pins++;
-    const got = readPinned(engine, p, offset, length);
-    if (Array.isArray(got)) {
-      p.pins--;
-      return Promise.resolve(got);
-    }
-    const pinned = p;
-    return got.finally(() => {
-      pinned.pins--;
-    });
+    const got = readPartsNow(engine, payloadId, offset, length);
+    return Array.isArray(got) ? Promise.resolve(got) : got;
   } catch (e) {
-    if (p !== undefined) p.pins--;
     return Promise.reject(e);
   }
+}
+
+/**
+ * readParts' answer itself when a single-block range is cached (the READ hot path, no promise),
+ * failures thrown; else the promise of it.
+ */
+export function readPartsNow(
+  engine: PayloadEngine,
+  payloadId: string,
+  offset: number,
+  length: number,
+): Buffer[] | Promise<Buffer[]> {
+  checkRange(offset, length);
+  if (length > READ_BYTES_MAX) throw new FsError("EINVAL", `read of ${length} bytes`);
+  if (engine.closed) throw new FsError("EIO", "share payload closed");
+  if (length === 0) return [];
+  const p = engine.payload(payloadId);
+  // Pinned: eviction must not forget the state while this read waits for downloads.
+  p.pins++;
+  let got: Buffer[] | Promise<Buffer[]>;
+  try {
+    got = readPinned(engine, p, offset, length);
+  } catch (e) {
+    p.pins--;
+    throw e;
+  }
+  if (Array.isArray(got)) {
+    p.pins--;
+    return got;
+  }
+  return got.finally(() => {
+    p.pins--;
+  });
 }
 
 /** The same bytes as one buffer (copied together when the range spans blocks). */

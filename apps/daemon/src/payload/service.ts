@@ -151,6 +151,15 @@ export class DefaultPayloadService implements PayloadService {
     return this.share(share).readAt(payloadId, offset, length);
   }
 
+  readPartsNow(
+    share: string,
+    payloadId: string,
+    offset: number,
+    length: number,
+  ): Buffer[] | Promise<Buffer[]> {
+    return this.share(share).readPartsNow(payloadId, offset, length);
+  }
+
   /** No async frame: a cached single-block read's promise is already settled (read-path.ts). */
   readParts(share: string, payloadId: string, offset: number, length: number): Promise<Buffer[]> {
     try {

@@ -12,7 +12,7 @@ import { BlockEntry } from "./cache/block-entry.ts";
 import type { BlockCache } from "./cache/cache.ts";
 import type { PayloadEngine } from "./engine.ts";
 import { PayloadState } from "./payload-state.ts";
-import { checkRange, readAt, readParts } from "./read-path.ts";
+import { checkRange, readAt, readParts, readPartsNow } from "./read-path.ts";
 import { replayRecord } from "./replay.ts";
 import type { SharedMode, ValidateReason } from "./shared/shared-mode.ts";
 import { loadBase } from "./transfer/downloads.ts";
@@ -280,6 +280,10 @@ export class SharePayload implements PayloadEngine {
 
   readParts(payloadId: string, offset: number, length: number): Promise<Buffer[]> {
     return readParts(this, payloadId, offset, length);
+  }
+
+  readPartsNow(payloadId: string, offset: number, length: number): Buffer[] | Promise<Buffer[]> {
+    return readPartsNow(this, payloadId, offset, length);
   }
 
   /** Loads the block-store copy of an entry (downloads.ts). */

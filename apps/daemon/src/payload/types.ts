@@ -24,6 +24,16 @@ export interface PayloadService {
    */
   readParts(share: string, payloadId: string, offset: number, length: number): Promise<Buffer[]>;
   /**
+   * readParts without a promise when a single-block range is cached (the READ hot path,
+   * files/data.ts): the parts themselves, failures thrown; else the same promise.
+   */
+  readPartsNow(
+    share: string,
+    payloadId: string,
+    offset: number,
+    length: number,
+  ): Buffer[] | Promise<Buffer[]>;
+  /**
    * Returns once the bytes are in the WAL and cache (and durable, for data_sync/file_sync). The
    * caller hands `data` over: the cache may keep it as it is (no copy), so it must not be
    * modified after the call (a received frame is dropped, never reused).

@@ -4,8 +4,9 @@
  * the file service reaps once their payload is gone (docs/architecture.md "Removing a file").
  */
 import { FsError } from "../../domain/errors.ts";
+import { isPending } from "../../domain/pending.ts";
 import { toWcc } from "../attr.ts";
-import { isPending, mustExist, type Rec, type ServiceCore, type ShareState } from "../core.ts";
+import { mustExist, type Rec, type ServiceCore, type ShareState } from "../core.ts";
 import { type Identity, isOwnerOrRoot, mayAccess, R, S_ISGID, S_ISUID, W, X } from "../permissions.ts";
 import type { Caller, FileAttr, Orphan, WccAttr } from "../types.ts";
 
@@ -33,28 +34,34 @@ export async function prepareWrite(
   return { payloadId, before: toWcc(rec) };
 }
 
+export interface PreparedRead {
+  payloadId: string;
+  attr: FileAttr;
+}
+
 /** No async frame: an already settled promise when the store answers synchronously (core.loadNow). */
-export function prepareRead(
-  core: ServiceCore,
-  caller: Caller,
-  handle: Buffer,
-): Promise<{ payloadId: string; attr: FileAttr }> {
+export function prepareRead(core: ServiceCore, caller: Caller, handle: Buffer): Promise<PreparedRead> {
   try {
-    const t = core.target(handle);
-    const rec = core.loadNow(t);
-    if (isPending(rec)) return rec.then((r) => readable(core, caller, t.share, r));
-    return Promise.resolve(readable(core, caller, t.share, rec));
+    const got = prepareReadNow(core, caller, handle);
+    return isPending(got) ? got : Promise.resolve(got);
   } catch (e) {
     return Promise.reject(e);
   }
 }
 
-function readable(
+/** prepareRead's answer itself when the store reads synchronously; failures then throw. */
+export function prepareReadNow(
   core: ServiceCore,
   caller: Caller,
-  share: ShareState,
-  rec: Rec,
-): { payloadId: string; attr: FileAttr } {
+  handle: Buffer,
+): PreparedRead | Promise<PreparedRead> {
+  const t = core.target(handle);
+  const rec = core.loadNow(t);
+  if (isPending(rec)) return rec.then((r) => readable(core, caller, t.share, r));
+  return readable(core, caller, t.share, rec);
+}
+
+function readable(core: ServiceCore, caller: Caller, share: ShareState, rec: Rec): PreparedRead {
   const payloadId = requireFile(rec);
   const id = core.identity(share, caller);
   // nfsd READ_IF_EXEC: pages of an executable are read to run it.
