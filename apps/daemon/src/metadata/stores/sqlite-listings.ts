@@ -9,9 +9,9 @@
  * append to a complete listing and lie past `coveredTo` of a partial one (read later from SQLite).
  * A listing that would pass LISTING_ENTRIES_MAX is dropped and its directory paged from SQLite.
  * A page that ends inside memory leaves a cursor (the Map iterator, which stays valid across
- * inserts and deletes) under its last cookie: the next page of that listing resumes there instead
- * of walking past every earlier entry again (a 2,000-entry directory read in 40 pages walked
- * 40,000 entries for 2,000 listed).
+ * inserts and deletes, and the page's rows): a next page resuming after any of those rows (NFS
+ * sends what fits of a page) continues there instead of walking past every earlier entry again
+ * (a 2,000-entry directory read in 40 pages walked 40,000 entries for 2,000 listed).
  */
 import { BoundedCache } from "./lru.ts";
 
@@ -35,8 +35,8 @@ type EntryIterator = MapIterator<[string, { seq: bigint; child: bigint }]>;
 
 interface Listing {
   entries: Entries;
-  /** Where pages stopped, under the cookies a next page may resume after (fromMemory). */
-  cursors: Map<bigint, Cursor>;
+  /** Where pages stopped, newest last (fromMemory). */
+  cursors: Cursor[];
   /** Every entry with seq <= coveredTo is in `entries`. */
   coveredTo: bigint;
   /** Every entry of the directory is in `entries`. */
@@ -57,7 +57,7 @@ export class DirListings {
     if (listing === undefined) {
       // Listings start at the start of a directory: a resumed page elsewhere goes to SQLite.
       if (afterSeq !== 0n || this.tooBig.get(parent) !== undefined) return load(afterSeq, limit);
-      listing = { entries: new Map(), cursors: new Map(), coveredTo: 0n, complete: false, lastSeq: 0n };
+      listing = { entries: new Map(), cursors: [], coveredTo: 0n, complete: false, lastSeq: 0n };
       this.dirs.set(parent, listing);
     }
     const out: ListingRow[] = [];
@@ -123,49 +123,50 @@ export class DirListings {
 }
 
 /**
- * Where a page that filled up in memory stopped: its iterator (just past the page's last entry)
- * and that entry. It serves a next page after the last cookie, or after the one before it, which
- * is where a service that reads one entry more than it returns (to see the end) resumes.
+ * Where a page that filled up in memory stopped: its iterator, positioned just past the last of
+ * `rows`, the entries the page walked. A next page resuming after any of them (an NFS reply sends
+ * a prefix of the page: what fits) starts with the rows after its cookie, then the iterator.
  */
 interface Cursor {
   it: EntryIterator;
-  last: ListingRow;
-  prevSeq: bigint;
+  rows: ListingRow[];
+}
+
+/** Takes the cursor whose rows hold `afterSeq`: its iterator and its rows after that cookie. */
+function takeCursor(listing: Listing, afterSeq: bigint): Cursor | undefined {
+  const { cursors } = listing;
+  for (let i = cursors.length - 1; i >= 0; i--) {
+    const { it, rows } = cursors[i]!;
+    if (afterSeq < rows[0]!.seq || afterSeq > rows[rows.length - 1]!.seq) continue;
+    cursors.splice(i, 1);
+    let k = rows.length;
+    while (k > 0 && rows[k - 1]!.seq > afterSeq) k--;
+    return { it, rows: rows.slice(k) };
+  }
+  return undefined;
 }
 
 /**
- * Appends the cached entries after `afterSeq` to `out`, from a cursor left at `afterSeq` when there
- * is one. True when the page filled up in memory; its end then leaves a cursor.
+ * Appends the cached entries after `afterSeq` to `out`, from a cursor that holds `afterSeq` when
+ * there is one. True when the page filled up in memory; its rows then leave a cursor.
  */
 function fromMemory(listing: Listing, afterSeq: bigint, limit: number, out: ListingRow[]): boolean {
-  const { cursors, entries } = listing;
-  const c = cursors.get(afterSeq);
-  let it: EntryIterator;
-  if (c === undefined) it = entries.entries();
-  else {
-    cursors.delete(c.prevSeq);
-    cursors.delete(c.last.seq);
-    it = c.it;
-    // Resuming before the cursor's last entry: that entry first, unless it went meanwhile.
-    if (afterSeq === c.prevSeq && entries.get(c.last.name)?.seq === c.last.seq) out.push(c.last);
-  }
-  if (out.length >= limit) return stopAt(cursors, it, out);
-  for (let r = it.next(); !r.done; r = it.next()) {
+  const { entries, cursors } = listing;
+  const c = takeCursor(listing, afterSeq);
+  const it = c?.it ?? entries.entries();
+  // The rows from the page's first up to the iterator's position (a cursor's: those still there).
+  const span: ListingRow[] = [];
+  for (const r of c?.rows ?? []) if (entries.get(r.name)?.seq === r.seq) span.push(r);
+  while (span.length < limit) {
+    const r = it.next();
+    if (r.done) break;
     const [name, e] = r.value;
     // Entries are in seq order: past a cursor every entry is newer; from the start, skip to afterSeq.
-    if (e.seq <= afterSeq) continue;
-    out.push({ name, seq: e.seq, child: e.child });
-    if (out.length >= limit) return stopAt(cursors, it, out);
+    if (e.seq > afterSeq) span.push({ name, seq: e.seq, child: e.child });
   }
-  return false;
-}
-
-function stopAt(cursors: Map<bigint, Cursor>, it: EntryIterator, out: ListingRow[]): true {
-  const last = out[out.length - 1]!;
-  const prevSeq = out.length > 1 ? out[out.length - 2]!.seq : -1n;
-  while (cursors.size >= CURSORS_MAX * 2) cursors.delete(cursors.keys().next().value!);
-  const c: Cursor = { it, last, prevSeq };
-  cursors.set(last.seq, c);
-  if (prevSeq >= 0n) cursors.set(prevSeq, c);
+  for (let i = 0; i < span.length && i < limit; i++) out.push(span[i]!);
+  if (span.length < limit) return false;
+  if (cursors.length >= CURSORS_MAX) cursors.shift();
+  cursors.push({ it, rows: span });
   return true;
 }
