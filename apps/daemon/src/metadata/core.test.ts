@@ -2,7 +2,7 @@
  * Handle → share resolution (ServiceCore.target) with its last-share shortcut: alternating shares
  * resolve to their own trees, and a removed share's handles are stale even when its share was
  * the last one resolved. GETATTR and READ's metadata answer without an async frame when the store
- * answers synchronously (ServiceCore.loadNow), with the same checks, and through a promise when not.
+ * answers synchronously (ServiceCore.loadNow), LOOKUP's too, with the same checks, and through a promise when not.
  */
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
@@ -88,7 +88,7 @@ function asyncReads(store: MemoryMetadataStore): MemoryMetadataStore {
 
 describe("ServiceCore.loadNow", () => {
   for (const sync of [true, false]) {
-    it(`getattr and prepareRead keep their checks on a ${sync ? "synchronous" : "promise-answering"} store`, async () => {
+    it(`getattr, prepareRead and lookupWithDir keep their checks on a ${sync ? "synchronous" : "promise-answering"} store`, async () => {
       const payload = await memoryPayload(logger, ["/export"]);
       const store = sync ? new MemoryMetadataStore() : asyncReads(new MemoryMetadataStore());
       const svc = new DefaultMetadataService({ logger });
@@ -111,6 +111,16 @@ describe("ServiceCore.loadNow", () => {
       expect(await settledInOneTick(refused)).toBe(sync);
       await expect(refused).rejects.toMatchObject({ code: "EACCES" });
       await expect(svc.prepareRead(ALICE, d.handle)).rejects.toMatchObject({ code: "EISDIR" });
+      const looked = svc.lookupWithDir(BOB, root, "f");
+      expect(await settledInOneTick(looked)).toBe(sync);
+      expect((await looked).attr.fileid).toBe(f.attr.fileid);
+      expect((await svc.lookupWithDir(ALICE, d.handle, "..")).attr.fileid).toBe(
+        (await svc.getattr(root)).fileid,
+      );
+      const missing = svc.lookupWithDir(ALICE, root, "nope");
+      expect(await settledInOneTick(missing)).toBe(sync);
+      await expect(missing).rejects.toMatchObject({ code: "ENOENT" });
+      await expect(svc.lookupWithDir(ALICE, f.handle, "x")).rejects.toMatchObject({ code: "ENOTDIR" });
       await svc.remove(ALICE, root, "f");
       await expect(svc.getattr(f.handle)).rejects.toMatchObject({ code: "ESTALE" });
       await expect(svc.prepareRead(ALICE, f.handle)).rejects.toMatchObject({ code: "ESTALE" });

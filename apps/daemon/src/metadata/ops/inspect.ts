@@ -1,5 +1,6 @@
 /** Read-only operations: lookup, access, readlink (GETATTR lives in the service: it revalidates). */
 import { FsError } from "../../domain/errors.ts";
+import { isPending } from "../../domain/pending.ts";
 import { type Rec, requireDir, type ServiceCore, type ShareState } from "../core.ts";
 import { findFolded } from "../folded-names.ts";
 import type { EntryRecord } from "../metadata-store.ts";
@@ -18,14 +19,26 @@ export async function lookup(
   return found;
 }
 
-/** `lookup` with the directory's attributes from the same load (NFS LOOKUP's dir_attributes). */
-export async function lookupWithDir(
+/**
+ * `lookup` with the directory's attributes from the same load (NFS LOOKUP's dir_attributes). No
+ * async frame: an already settled promise when the store answers synchronously (core.loadNow).
+ */
+export function lookupWithDir(
   core: ServiceCore,
   caller: Caller,
   dir: Buffer,
   name: string,
 ): Promise<LookupResult & { dirAttr: FileAttr }> {
-  const { found, share, dirRec } = await find(core, caller, dir, name);
+  try {
+    const got = findNow(core, caller, dir, name, notFound);
+    if (isPending(got)) return got.then((f) => withDir(core, f));
+    return Promise.resolve(withDir(core, got));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function withDir(core: ServiceCore, { found, share, dirRec }: Found): LookupResult & { dirAttr: FileAttr } {
   return { handle: found.handle, attr: found.attr, dirAttr: core.attr(share, dirRec) };
 }
 
@@ -54,24 +67,84 @@ type Miss = (share: ShareState, dirRec: Rec, name: string) => Promise<EntryRecor
 
 const notFound: Miss = (_share, _dir, name) => Promise.reject(new FsError("ENOENT", name));
 
-async function find(core: ServiceCore, caller: Caller, dir: Buffer, name: string, miss: Miss = notFound) {
+interface Found {
+  found: LookupResult;
+  share: ShareState;
+  dirRec: Rec;
+}
+
+function find(
+  core: ServiceCore,
+  caller: Caller,
+  dir: Buffer,
+  name: string,
+  miss: Miss = notFound,
+): Promise<Found> {
+  try {
+    const got = findNow(core, caller, dir, name, miss);
+    return isPending(got) ? got : Promise.resolve(got);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+/** find's answer itself while the store answers synchronously; failures then throw. */
+function findNow(
+  core: ServiceCore,
+  caller: Caller,
+  dir: Buffer,
+  name: string,
+  miss: Miss,
+): Found | Promise<Found> {
   validateLookupName(name);
   const t = core.target(dir);
-  const share = t.share;
-  const dirRec = await core.load(t);
+  const dirRec = core.loadNow(t);
+  if (isPending(dirRec)) return dirRec.then((r) => findIn(core, caller, t.share, r, name, miss));
+  return findIn(core, caller, t.share, dirRec, name, miss);
+}
+
+function findIn(
+  core: ServiceCore,
+  caller: Caller,
+  share: ShareState,
+  dirRec: Rec,
+  name: string,
+  miss: Miss,
+): Found | Promise<Found> {
   requireDir(dirRec);
   requireAccess(core.identity(share, caller), dirRec, X);
-  let childId: bigint;
-  if (name === ".") childId = dirRec.id;
-  else if (name === "..") childId = dirRec.parent;
-  else {
-    const entry = (await share.store.getEntry(dirRec.id, name)) ?? (await miss(share, dirRec, name));
-    childId = entry.child;
-  }
-  const child = await share.store.getInode(childId);
+  if (name === ".") return childOf(core, share, dirRec, name, dirRec.id);
+  if (name === "..") return childOf(core, share, dirRec, name, dirRec.parent);
+  const entry = share.store.getEntry(dirRec.id, name);
+  if (entry !== undefined && !isPending(entry)) return childOf(core, share, dirRec, name, entry.child);
+  if (entry === undefined && miss === notFound) throw new FsError("ENOENT", name);
+  const named = isPending(entry)
+    ? entry.then((e) => e ?? miss(share, dirRec, name))
+    : miss(share, dirRec, name);
+  return named.then((e) => childOf(core, share, dirRec, name, e.child));
+}
+
+function childOf(
+  core: ServiceCore,
+  share: ShareState,
+  dirRec: Rec,
+  name: string,
+  childId: bigint,
+): Found | Promise<Found> {
+  const child = share.store.getInode(childId);
+  if (isPending(child)) return child.then((c) => foundChild(core, share, dirRec, name, c));
+  return foundChild(core, share, dirRec, name, child);
+}
+
+function foundChild(
+  core: ServiceCore,
+  share: ShareState,
+  dirRec: Rec,
+  name: string,
+  child: Rec | undefined,
+): Found {
   if (child === undefined) throw new FsError("ENOENT", name);
-  const found: LookupResult = { handle: core.handleOf(share, child.id), attr: core.attr(share, child) };
-  return { found, share, dirRec };
+  return { found: { handle: core.handleOf(share, child.id), attr: core.attr(share, child) }, share, dirRec };
 }
 
 export async function access(
