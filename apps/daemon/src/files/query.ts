@@ -17,11 +17,15 @@ import type { FileCall } from "./types.ts";
 export type LookupWithDir = LookupResult & { dirAttr: FileAttr };
 
 /** `name` in `dir`, with the directory's attributes after the lookup (RFC 1813 §3.3.3). */
-export async function lookup(d: DataDeps, dir: FileCall, name: string): Promise<LookupWithDir> {
-  const found = await d.metadata.lookupWithDir(dir.caller, dir.handle, name);
-  const validating = revalidate(d, dir.share.name, found.attr, "lookup");
-  if (validating !== undefined) await validating;
-  return found;
+export function lookup(d: DataDeps, dir: FileCall, name: string): Promise<LookupWithDir> {
+  const found = d.metadata.lookupWithDir(dir.caller, dir.handle, name);
+  // The metadata answer's own promise unless the share runs in shared mode (no frame, no hop).
+  if (d.payload.validates?.(dir.share.name) !== true) return found;
+  return found.then(async (f) => {
+    const validating = revalidate(d, dir.share.name, f.attr, "lookup");
+    if (validating !== undefined) await validating;
+    return f;
+  });
 }
 
 const WRITE_BITS = ACCESS_MODIFY | ACCESS_EXTEND | ACCESS_DELETE;
