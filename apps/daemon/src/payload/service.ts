@@ -247,6 +247,8 @@ export class DefaultPayloadService implements PayloadService {
     this.shares.clear();
     await Promise.all([...this.sweepers.values()].map((s) => s.stop()));
     this.sweepers.clear();
+    // Uncommitted write-once blocks are stored while the transfer manager still runs puts.
+    await Promise.all(engines.map((e) => e.keepUncommitted()));
     this.transfer.close();
     await Promise.all(engines.map((e) => e.close()));
   }

@@ -330,6 +330,20 @@ export class SharePayload implements PayloadEngine {
     );
   }
 
+  /**
+   * A graceful stop keeps writes not yet committed: those that skipped the WAL (write-once.ts)
+   * live only in the cache, so they are made durable as a COMMIT would (a crash still loses them,
+   * as the crash model allows for uncommitted writes; a stop must not).
+   */
+  async keepUncommitted(): Promise<void> {
+    const pending = [...this.payloads.values()].filter((p) => this.writeOnce.pending(p));
+    const done = await Promise.allSettled(pending.map((p) => this.durable(p)));
+    for (const r of done) {
+      if (r.status === "rejected")
+        this.logger.error({ err: String(r.reason) }, "uncommitted writes lost at stop");
+    }
+  }
+
   /** Background work of this share; close() waits for it so no stale put lands after a stop. */
   track(job: Promise<void>): void {
     this.jobs.add(job);
@@ -385,6 +399,7 @@ export class SharePayload implements PayloadEngine {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.keepUncommitted();
     this.closed = true;
     if (this.idleTimer !== null) clearInterval(this.idleTimer);
     if (this.reclaimTimer !== null) clearTimeout(this.reclaimTimer);
