@@ -148,4 +148,13 @@ describe("smbtorture against DittoFS SMB", () => {
     // smb2.lease waits out several 35 s break timeouts by design.
     600_000,
   );
+
+  // The share name is the volume label: with one character FileFsVolumeInformation answers 20
+  // bytes, below the 24-byte minimum buffer the test checks is refused ([MS-FSA] §2.1.5.13.1).
+  it("smb2.getinfo.qfs_buffercheck on a one-character share", async () => {
+    await h.addShare(shareInfo("/q"));
+    const r = await smbtorture(h.port, "q", "smb2.getinfo.qfs_buffercheck", mkdtempSync(join(scratch, "q-")));
+    expect(r.failed, r.output.slice(-4000)).toEqual([]);
+    expect(r.passed, r.output.slice(-4000)).toEqual(["qfs_buffercheck"]);
+  }, 120_000);
 });

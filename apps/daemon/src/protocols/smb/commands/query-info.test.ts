@@ -2,9 +2,10 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import * as S from "../ntstatus.ts";
 import { open, queryInfoBody, setInfoBody, writeFile } from "../testing/bodies.ts";
+import { shareInfo } from "../testing/context.ts";
 import { useSmbHarness } from "../testing/fixture.ts";
 import { ALICE } from "../testing/harness.ts";
-import type { SmbTestClient } from "../testing/smb-client.ts";
+import { SmbTestClient } from "../testing/smb-client.ts";
 
 describe("QUERY_INFO", () => {
   const smb = useSmbHarness();
@@ -103,6 +104,28 @@ describe("QUERY_INFO", () => {
       queryInfoBody(f, C.SMB2_0_INFO_SECURITY, 0, 8, C.DACL_SECURITY_INFORMATION),
     );
     expect(small.status).toBe(S.STATUS_BUFFER_TOO_SMALL);
+  });
+
+  it("answers FileFsVolumeInformation of a one-character share in 20 bytes, yet refuses buffers below 24", async () => {
+    await smb.h.addShare(shareInfo("/v"));
+    const one = await SmbTestClient.login(smb.h.port, ALICE.user, ALICE.password, "v");
+    try {
+      const root = await open(one, "", { access: C.FILE_READ_ATTRIBUTES });
+      const ask = (len: number) =>
+        one.send(
+          C.SMB2_QUERY_INFO,
+          queryInfoBody(root, C.SMB2_0_INFO_FILESYSTEM, C.FileFsVolumeInformation, len),
+        );
+      // [MS-FSA] §2.1.5.13.1: the minimum is BlockAlign(18, 8) whatever the label's length.
+      for (const len of [18, 20, 23]) expect((await ask(len)).status).toBe(S.STATUS_INFO_LENGTH_MISMATCH);
+      const vol = await ask(24);
+      expect(vol.status).toBe(0);
+      expect(data(vol).length).toBe(20);
+      expect(data(vol).readUInt32LE(12)).toBe(2);
+      expect(data(vol).subarray(18).toString("utf16le")).toBe("v");
+    } finally {
+      one.close();
+    }
   });
 
   it("counts NumberOfLinks as Windows: less the link a pending delete removes; one for a directory", async () => {

@@ -121,6 +121,10 @@ async function fileInfo(
 async function fsInfo(req: SmbRequest, open: Open, cls: number, outLen: number): Promise<Reply> {
   const spec = FS_INFO_CLASSES[cls];
   if (!spec) throw new SmbError(STATUS_INVALID_INFO_CLASS);
+  // [MS-FSA] §2.1.5.13: a buffer below the class's minimum fails whatever the answer's length.
+  // FileFsVolumeInformation's is BlockAlign(FieldOffset(VolumeLabel), 8) = 24 (§2.1.5.13.1) while
+  // its answer is 18 bytes + the label: 20 for a one-character share, and 20..23 are still refused.
+  if (outLen < spec.fixed) throw new SmbError(STATUS_INFO_LENGTH_MISMATCH);
   const share = open.tree.share;
   const stat = await req.server.ctx.files.fsCounts(treeCall(open.tree, open.tree.root));
   const serial = createHash("sha256").update(share.name).digest().readUInt32LE(0);
