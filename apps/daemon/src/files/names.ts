@@ -8,6 +8,7 @@
 import type { DirChangeResult, FileAttr, WccAttr } from "../metadata/types.ts";
 import { added, type DirChangeEvent } from "./changes.ts";
 import type { DataDeps } from "./data.ts";
+import { type RenameAcl, renameGrants } from "./security.ts";
 import type { FileCall } from "./types.ts";
 
 export interface RenameResult {
@@ -42,21 +43,26 @@ function removed(f: FileCall, dir: Buffer, name: string, isDir: boolean | null):
   return { action: "removed", share: f.share.name, dir, name, isDir };
 }
 
-/** `toDir` must be in the share of `from` (EXDEV otherwise: the metadata service checks it). */
+/**
+ * `toDir` must be in the share of `from` (EXDEV otherwise: the metadata service checks it). With
+ * `acl` (SMB) stored ACLs decide as well as the modes (security.ts renameGrants).
+ */
 export async function rename(
   d: DataDeps,
   from: FileCall,
   fromName: string,
   toDir: Buffer,
   toName: string,
+  acl?: RenameAcl,
 ): Promise<RenameResult> {
   const { caller, share } = from;
+  const grants = acl ? await renameGrants(d, { ...from, handle: toDir }, acl) : {};
   await d.changes.gate({ kind: "rename", caller, share, dir: from.handle, name: fromName });
   // The file a rename replaces goes away as if removed.
   await d.changes.gate({ kind: "remove", caller, share, dir: toDir, name: toName });
   const same = from.handle.equals(toDir);
   const renaming = d.metadata
-    .rename(caller, from.handle, fromName, toDir, toName)
+    .rename(caller, from.handle, fromName, toDir, toName, grants)
     .then(async ({ orphan, ...result }) => {
       await d.orphans.reap(share.name, orphan);
       return result;

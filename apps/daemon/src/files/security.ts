@@ -10,7 +10,7 @@
  */
 import { FsError } from "../domain/errors.ts";
 import { effectiveIdentity, W, X } from "../metadata/permissions.ts";
-import type { FileAttr, MetadataService } from "../metadata/types.ts";
+import type { FileAttr, MetadataService, RenameGrants } from "../metadata/types.ts";
 import { MODIFIED } from "./changes.ts";
 import type { DataDeps } from "./data.ts";
 import {
@@ -187,17 +187,44 @@ export async function storedAccess(
 }
 
 /**
- * The mode bits (W|X) a create in directory `dir` passes its mode check with: those of a stored
- * ACL granting the caller FILE_ADD_FILE (FILE_ADD_SUBDIRECTORY for a directory), [MS-FSA]
- * §2.1.5.1.1; 0 when the directory has no stored ACL or it does not grant that (the mode decides).
+ * The mode bits (W|X) an entry added to directory `dir` (a create, a rename's arrival) passes its
+ * mode check with, by the directory's stored ACL ([MS-FSA] §2.1.5.1.1): W|X when it grants the
+ * caller FILE_ADD_FILE (FILE_ADD_SUBDIRECTORY for a directory); EACCES when it does not, whatever
+ * the mode (NFS's approximation, which may give the owner class w for FILE_ADD_FILE alone) says,
+ * as Windows and Samba (check_parent_access) refuse; 0 when the directory has none (the mode
+ * decides). Root has every right.
  */
 export async function createGrant(d: SecurityDeps, dir: FileCall, isDir: boolean): Promise<number> {
   const sd = await stored(d, dir.handle);
   if (sd === null) return 0;
-  const attr = await d.metadata.getattr(dir.handle);
   const id = effectiveIdentity(dir.share, dir.caller);
+  if (id.uid === 0) return W | X;
+  const attr = await d.metadata.getattr(dir.handle);
   const rights = maximalAccess(sd.dacl ?? null, tokenOf(id), userSid(attr.uid));
-  return rights & (isDir ? FILE_ADD_SUBDIRECTORY : FILE_ADD_FILE) ? W | X : 0;
+  if (!(rights & (isDir ? FILE_ADD_SUBDIRECTORY : FILE_ADD_FILE))) {
+    throw new FsError("EACCES", `stored ACL withholds FILE_ADD_${isDir ? "SUBDIRECTORY" : "FILE"}`);
+  }
+  return W | X;
+}
+
+/** How an SMB rename stands with stored ACLs (files/names.ts rename). */
+export interface RenameAcl {
+  /** A stored ACL granted the renaming open DELETE. */
+  deleteGranted: boolean;
+  /** The object renamed is a directory (the target directory must grant FILE_ADD_SUBDIRECTORY). */
+  isDir: boolean;
+}
+
+/**
+ * What stored ACLs grant an SMB rename ([MS-SMB2] §3.3.5.21.1: DELETE on the open, FILE_ADD_FILE
+ * or FILE_ADD_SUBDIRECTORY on the target directory): the open's ACL-granted DELETE stands for
+ * the source directory's W|X, as for a delete on close ([MS-FSA] §2.1.5.1.2.1), and for a moved
+ * directory's W (its ".."); the target directory's stored ACL decides the arrival as it decides
+ * a create (createGrant, which refuses what it withholds).
+ */
+export async function renameGrants(d: SecurityDeps, toDir: FileCall, a: RenameAcl): Promise<RenameGrants> {
+  const to = await createGrant(d, toDir, a.isDir);
+  return a.deleteGranted ? { from: W | X, to, moved: W } : { to };
 }
 
 /**

@@ -66,7 +66,7 @@ import { Orphans, sweepOrphans } from "./orphans.ts";
 import { access, fsstat, type LookupWithDir, lookup, readlink } from "./query.ts";
 import { type ReaddirPage, type ReaddirRequest, readdir } from "./readdir.ts";
 import { type Grants, NO_USERS, type ResolveOptions, resolveCall, sharePolicy } from "./resolve.ts";
-import { type SecurityChange, security, setattrKeepingAcl, setSecurity } from "./security.ts";
+import { type RenameAcl, type SecurityChange, security, setattrKeepingAcl, setSecurity } from "./security.ts";
 import { create } from "./setattr.ts";
 import { ShareModes, type ShareReservation } from "./share-modes.ts";
 import { streamToData } from "./stream-data.ts";
@@ -378,9 +378,18 @@ export class FileService {
     return rmdir(this.d, dir, name);
   }
 
-  /** Moves `fromName` of `from` to `toName` of `toDir` (same share), replacing what is there. */
-  rename(from: FileCall, fromName: string, toDir: Buffer, toName: string): Promise<RenameResult> {
-    return rename(this.d, from, fromName, toDir, toName);
+  /**
+   * Moves `fromName` of `from` to `toName` of `toDir` (same share), replacing what is there; with
+   * `acl` (SMB) stored ACLs decide too (security.ts renameGrants).
+   */
+  rename(
+    from: FileCall,
+    fromName: string,
+    toDir: Buffer,
+    toName: string,
+    acl?: RenameAcl,
+  ): Promise<RenameResult> {
+    return rename(this.d, from, fromName, toDir, toName, acl);
   }
 
   /** A hard link `l.name` in `dir` to `l.file`. */

@@ -50,6 +50,7 @@ import type {
   Orphan,
   ReaddirResult,
   RemoveResult,
+  RenameGrants,
   SetAttrs,
   Timespec,
   WccAttr,
@@ -234,8 +235,9 @@ export class DefaultMetadataService implements MetadataService {
     fromName: string,
     toDir: Buffer,
     toName: string,
+    grants?: RenameGrants,
   ): Promise<RenameResult> {
-    return rename(this.core, caller, fromDir, fromName, toDir, toName);
+    return rename(this.core, caller, fromDir, fromName, toDir, toName, grants);
   }
 
   link(caller: Caller, file: Buffer, dir: Buffer, name: string) {

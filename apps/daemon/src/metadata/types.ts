@@ -66,6 +66,17 @@ export interface Caller {
 }
 
 /**
+ * Caller.aclBits for each object a rename checks, as SMB's stored ACLs grant them (files/names.ts):
+ * the source directory (DELETE on the file), the target directory (FILE_ADD_FILE or
+ * FILE_ADD_SUBDIRECTORY) and a directory changing parent (its ".." is rewritten).
+ */
+export interface RenameGrants {
+  from?: number;
+  to?: number;
+  moved?: number;
+}
+
+/**
  * A value kept beside a file under a name: a named data stream ([MS-FSCC] §2.1.4, "file:name")
  * or an extended attribute ([MS-FSCC] §2.4.15), and the stored ACL (metadata/ops/acl.ts). The
  * service owns their rules and limits (metadata/ops/named-attrs.ts); stores keep them as opaque bytes.
@@ -279,6 +290,7 @@ export interface MetadataService {
     fromName: string,
     toDir: Buffer,
     toName: string,
+    grants?: RenameGrants,
   ): Promise<{
     fromBefore: WccAttr;
     fromAfter: FileAttr;

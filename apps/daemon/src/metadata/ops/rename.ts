@@ -17,7 +17,7 @@ import {
 import type { InodeRecord, MetadataTx } from "../metadata-store.ts";
 import { validateNewName } from "../names.ts";
 import { type Identity, requireAccess, requireStickyOk, W, X } from "../permissions.ts";
-import type { Caller, FileAttr, Orphan, Timespec, WccAttr } from "../types.ts";
+import type { Caller, FileAttr, Orphan, RenameGrants, Timespec, WccAttr } from "../types.ts";
 import { dropLink } from "./remove.ts";
 
 export interface RenameResult {
@@ -74,15 +74,17 @@ async function renameTx(
   tx: MetadataTx,
   share: ShareState,
   id: Identity,
-  a: { fromId: bigint; fromName: string; toId: bigint; toName: string },
+  a: { fromId: bigint; fromName: string; toId: bigint; toName: string; grants: RenameGrants },
 ) {
   await tx.lock([a.fromId, a.toId]);
   const fromBefore = mustExist(await tx.getInode(a.fromId), share);
   const toBefore = a.toId === a.fromId ? fromBefore : mustExist(await tx.getInode(a.toId), share);
   requireDir(fromBefore);
   requireDir(toBefore);
-  requireAccess(id, fromBefore, W | X);
-  requireAccess(id, toBefore, W | X);
+  // Each object's check passes what a stored ACL granted on it (SMB), on top of the caller's own.
+  const granted = (bits = 0): Identity => (bits ? { ...id, aclBits: (id.aclBits ?? 0) | bits } : id);
+  requireAccess(granted(a.grants.from), fromBefore, W | X);
+  requireAccess(granted(a.grants.to), toBefore, W | X);
   const srcEntry = await tx.getEntry(a.fromId, a.fromName);
   if (srcEntry === undefined) throw new FsError("ENOENT", a.fromName);
   const dstEntry = await tx.getEntry(a.toId, a.toName);
@@ -96,7 +98,7 @@ async function renameTx(
     await tx.lockNamespace();
     await refuseCycle(tx, share, src.id, toBefore);
     // Linux vfs_rename: moving a directory rewrites its "..", which needs write permission on it.
-    requireAccess(id, src, W);
+    requireAccess(granted(a.grants.moved), src, W);
   }
   const now = core.clock.now();
   const toDir: InodeRecord = { ...toBefore, mtime: now, ctime: now };
@@ -132,6 +134,7 @@ export async function rename(
   fromName: string,
   toDir: Buffer,
   toName: string,
+  grants: RenameGrants = {},
 ): Promise<RenameResult> {
   validateNewName(fromName);
   validateNewName(toName);
@@ -141,7 +144,7 @@ export async function rename(
   const { share } = ft;
   core.requireWritable(share);
   const id = core.identity(share, caller);
-  const args = { fromId: ft.id, fromName, toId: tt.id, toName };
+  const args = { fromId: ft.id, fromName, toId: tt.id, toName, grants };
   const out = await share.store.transaction((tx) => renameTx(core, tx, share, id, args));
   return {
     fromBefore: toWcc(out.fromBefore),

@@ -3,7 +3,8 @@
  * FSCTL_SRV_REQUEST_RESUME_KEY names a source open; FSCTL_SRV_COPYCHUNK(_WRITE) on the destination
  * open copies chunks from it. Each chunk is one file-service read of the source and one write of
  * the destination with the tree's caller, the opens' lock owners and the usual byte-range lock
- * checks, so the data never crosses the wire and permissions are the caller's.
+ * checks, so the data never crosses the wire and permissions are the caller's: the opens' granted
+ * access decides, a stored ACL's grant included (state.ts grantedCall), as for READ and WRITE.
  */
 import { randomBytes } from "node:crypto";
 import {
@@ -21,7 +22,7 @@ import {
   STATUS_OBJECT_NAME_NOT_FOUND,
 } from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
-import { fileCall, findSessionOpen, type Open } from "../state.ts";
+import { findSessionOpen, grantedCall, type Open } from "../state.ts";
 import { ntStatusOf, SmbError, withStatus } from "../status.ts";
 import { SmbReader, SmbWriter } from "../wire.ts";
 import type { FsctlCall, FsctlResult } from "./fsctl.ts";
@@ -122,7 +123,7 @@ async function copyOne(call: FsctlCall & { open: Open }, src: Open, c: Chunk): P
   if (c.source > end || c.target > end) throw new SmbError(STATUS_INVALID_PARAMETER, "chunk offset");
   const files = call.req.server.ctx.files;
   const got = await withStatus({ EAGAIN: STATUS_FILE_LOCK_CONFLICT }, () =>
-    files.read(fileCall(src), {
+    files.read(grantedCall(src), {
       offset: Number(c.source),
       count: c.length,
       lock: { owner: src.lockOwner, offset: c.source, length: BigInt(c.length), windows: true },
@@ -132,7 +133,7 @@ async function copyOne(call: FsctlCall & { open: Open }, src: Open, c: Chunk): P
   if (got.length < c.length) throw new SmbError(STATUS_INVALID_VIEW_SIZE, "source range past the end");
   const data = got.parts.length === 1 ? got.parts[0]! : Buffer.concat(got.parts, got.length);
   await withStatus({ EAGAIN: STATUS_FILE_LOCK_CONFLICT }, () =>
-    files.write(fileCall(dst), {
+    files.write(grantedCall(dst), {
       offset: c.target,
       data,
       stability: "unstable",

@@ -139,10 +139,13 @@ async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean
   // A case-only rename of the file itself takes the name as given; a file it replaces is named
   // as stored (resolvePath matched it case-insensitively), so no two names differ only in case.
   const newName = sameObject ? path.components.at(-1)! : target.name;
+  // [MS-SMB2] §3.3.5.21.1: DELETE on the open (a stored ACL's grant stands for the source
+  // directory's mode) and the target directory's stored ACL, if any, deciding the arrival.
+  const acl = { deleteGranted: open.aclDecided && (open.grantedAccess & C.DELETE) !== 0, isDir: open.isDir };
   // The renamer's parent lease stays; other leases on both directories break (dir-leases.ts).
   await asParentLease(open, [open.name, newName], () =>
     withStatus(overrides, () =>
-      files.rename(treeCall(tree, open.parent!), open.name, target.parent!, newName),
+      files.rename(treeCall(tree, open.parent!), open.name, target.parent!, newName, acl),
     ),
   );
   // Every open of this file now names the new path.

@@ -1,0 +1,144 @@
+/**
+ * A rename and a server-side copy decided by stored ACLs, as reads, writes and creates are: the
+ * modes (NFS's approximation of the ACLs) give Bob nothing, the ACLs grant him what each needs
+ * ([MS-SMB2] §3.3.5.21.1, §3.3.5.15.6); a directory's ACL withholding FILE_ADD_SUBDIRECTORY
+ * refuses an arrival the owner class's w would let through.
+ */
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import * as C from "../constants.ts";
+import { sid } from "../info/security.ts";
+import * as S from "../ntstatus.ts";
+import {
+  closeBody,
+  createBody,
+  daclSd,
+  ioctlBody,
+  open,
+  readBody,
+  renameInfo,
+  setInfoBody,
+  writeFile,
+} from "../testing/bodies.ts";
+import { shareInfo } from "../testing/context.ts";
+import { useSmbHarness } from "../testing/fixture.ts";
+import { ALICE, BOB } from "../testing/harness.ts";
+import { type FileId, type SmbResponse, SmbTestClient } from "../testing/smb-client.ts";
+import { SmbWriter } from "../wire.ts";
+
+const FULL = 0x001f_01ff;
+const GENERIC_READ_FILE = 0x0012_0089;
+const SEE = C.FILE_LIST_DIRECTORY | C.FILE_TRAVERSE | C.FILE_READ_ATTRIBUTES | C.SYNCHRONIZE;
+
+/** Sets `aces` (Alice FULL first) as the DACL of `name`, through an open of Alice's. */
+async function setDacl(c: SmbTestClient, name: string, bob: number, dir = false): Promise<void> {
+  const options = dir ? C.FILE_DIRECTORY_FILE : 0;
+  const f = await open(c, name, { access: C.WRITE_DAC | C.READ_CONTROL, options });
+  const sd = daclSd([
+    [0, 0, FULL, sid(22, 1, ALICE.uid)],
+    [0, 0, bob, sid(22, 1, BOB.uid)],
+  ]);
+  const set = setInfoBody(f, C.SMB2_0_INFO_SECURITY, 0, sd, C.DACL_SECURITY_INFORMATION);
+  expect((await c.send(C.SMB2_SET_INFO, set)).status).toBe(0);
+  await c.send(C.SMB2_CLOSE, closeBody(f));
+}
+
+const rename = (c: SmbTestClient, f: FileId, to: string) =>
+  c.send(C.SMB2_SET_INFO, setInfoBody(f, C.SMB2_0_INFO_FILE, C.FileRenameInformation, renameInfo(to)));
+
+describe("stored ACLs decide SMB renames", () => {
+  const smb = useSmbHarness({ shares: [shareInfo("/team")] });
+  const login = (u: { user: string; password: string }) =>
+    SmbTestClient.login(smb.h.port, u.user, u.password, "team");
+
+  it("moves a file whose ACL grants DELETE into a directory whose ACL grants FILE_ADD_FILE", async () => {
+    const alice = await login(ALICE);
+    for (const d of ["from", "to"]) {
+      const made = await open(alice, d, { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
+      await alice.send(C.SMB2_CLOSE, closeBody(made));
+    }
+    await writeFile(alice, "from\\f.txt", Buffer.from("moved"));
+    // Bob may see "from" but not change it, add files to "to", and delete f.txt.
+    await setDacl(alice, "from", SEE, true);
+    await setDacl(alice, "to", SEE | C.FILE_ADD_FILE, true);
+    await setDacl(alice, "from\\f.txt", C.DELETE | C.FILE_READ_ATTRIBUTES | C.SYNCHRONIZE);
+    const bob = await login(BOB);
+    const f = await open(bob, "from\\f.txt", { access: C.DELETE, disposition: C.FILE_OPEN });
+    expect((await rename(bob, f, "to\\g.txt")).status).toBe(0);
+    await bob.send(C.SMB2_CLOSE, closeBody(f));
+    const gone = await alice.send(C.SMB2_CREATE, createBody("from\\f.txt", { disposition: C.FILE_OPEN }));
+    expect(gone.status).toBe(S.STATUS_OBJECT_NAME_NOT_FOUND);
+    const moved = await open(alice, "to\\g.txt", { access: C.FILE_READ_DATA, disposition: C.FILE_OPEN });
+    const r = await alice.send(C.SMB2_READ, readBody(moved, 0n, 5));
+    expect(r.msg.subarray(r.body.readUInt8(2), r.body.readUInt8(2) + 5).toString()).toBe("moved");
+    bob.close();
+    alice.close();
+  });
+
+  it("refuses a directory into one whose ACL withholds FILE_ADD_SUBDIRECTORY from its owner", async () => {
+    const bob = await login(BOB);
+    const own = await open(bob, "bobs", {
+      disposition: C.FILE_CREATE,
+      options: C.FILE_DIRECTORY_FILE,
+      access: C.WRITE_DAC | C.READ_CONTROL,
+    });
+    // FILE_ADD_FILE (WRITE_DATA) gives the owner class w, which would let a directory in too.
+    const sd = daclSd([[0, 0, SEE | C.FILE_ADD_FILE | C.READ_CONTROL | C.WRITE_DAC, sid(22, 1, BOB.uid)]]);
+    const set = setInfoBody(own, C.SMB2_0_INFO_SECURITY, 0, sd, C.DACL_SECURITY_INFORMATION);
+    expect((await bob.send(C.SMB2_SET_INFO, set)).status).toBe(0);
+    const mkdir = createBody("bobs\\sub", { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
+    expect((await bob.send(C.SMB2_CREATE, mkdir)).status).toBe(S.STATUS_ACCESS_DENIED);
+    const d = await open(bob, "loose", {
+      disposition: C.FILE_CREATE,
+      options: C.FILE_DIRECTORY_FILE,
+      access: C.DELETE,
+    });
+    expect((await rename(bob, d, "bobs\\loose")).status).toBe(S.STATUS_ACCESS_DENIED);
+    // A file may still arrive.
+    const f = await open(bob, "loose.txt", { disposition: C.FILE_CREATE, access: C.DELETE });
+    expect((await rename(bob, f, "bobs\\loose.txt")).status).toBe(0);
+    bob.close();
+  });
+});
+
+const output = (r: SmbResponse) =>
+  r.msg.subarray(r.body.readUInt32LE(32), r.body.readUInt32LE(32) + r.body.readUInt32LE(36));
+
+describe("stored ACLs decide FSCTL_SRV_COPYCHUNK_WRITE", () => {
+  const smb = useSmbHarness({ shares: [shareInfo("/team")] });
+
+  it("copies from a file whose ACL grants read into one whose ACL grants write", async () => {
+    const alice = await SmbTestClient.login(smb.h.port, ALICE.user, ALICE.password, "team");
+    const data = randomBytes(70_000);
+    await writeFile(alice, "a.bin", data);
+    await writeFile(alice, "b.bin", Buffer.alloc(0));
+    await setDacl(alice, "a.bin", GENERIC_READ_FILE);
+    await setDacl(
+      alice,
+      "b.bin",
+      C.FILE_READ_DATA | C.FILE_WRITE_DATA | C.FILE_READ_ATTRIBUTES | C.SYNCHRONIZE,
+    );
+    const bob = await SmbTestClient.login(smb.h.port, BOB.user, BOB.password, "team");
+    const src = await open(bob, "a.bin", { access: C.FILE_READ_DATA, disposition: C.FILE_OPEN });
+    const dst = await open(bob, "b.bin", {
+      access: C.FILE_READ_DATA | C.FILE_WRITE_DATA,
+      disposition: C.FILE_OPEN,
+    });
+    const keyReply = await bob.send(
+      C.SMB2_IOCTL,
+      ioctlBody(C.FSCTL_SRV_REQUEST_RESUME_KEY, Buffer.alloc(0), 32, src),
+    );
+    const key = output(keyReply).subarray(0, 24);
+    const input = new SmbWriter().bytes(key).u32(1).u32(0).u64(0n).u64(0n).u32(data.length).u32(0).finish();
+    const r = await bob.send(C.SMB2_IOCTL, ioctlBody(C.FSCTL_SRV_COPYCHUNK_WRITE, input, 12, dst));
+    expect(r.status).toBe(0);
+    expect(output(r).readUInt32LE(8)).toBe(data.length);
+    const back = await open(alice, "b.bin", { access: C.FILE_READ_DATA, disposition: C.FILE_OPEN });
+    const got = await alice.send(C.SMB2_READ, readBody(back, 0n, data.length));
+    expect(got.msg.subarray(got.body.readUInt8(2), got.body.readUInt8(2) + data.length).equals(data)).toBe(
+      true,
+    );
+    bob.close();
+    alice.close();
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * smbclient (Debian Samba 4.17) renames as a user whose rights come from stored ACLs only: the
+ * modes (NFS's approximation) give Bob nothing on the source directory, its ACL lets him see it,
+ * the file's ACL grants him DELETE and the target directory's FILE_ADD_FILE ([MS-SMB2]
+ * §3.3.5.21.1). A target directory whose ACL withholds FILE_ADD_FILE refuses him.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as C from "../../apps/daemon/src/protocols/smb/constants.ts";
+import { sid } from "../../apps/daemon/src/protocols/smb/info/security.ts";
+import {
+  closeBody,
+  daclSd,
+  open,
+  setInfoBody,
+  writeFile,
+} from "../../apps/daemon/src/protocols/smb/testing/bodies.ts";
+import { shareInfo } from "../../apps/daemon/src/protocols/smb/testing/context.ts";
+import {
+  ALICE,
+  BOB,
+  type SmbHarness,
+  startSmbHarness,
+} from "../../apps/daemon/src/protocols/smb/testing/harness.ts";
+import { SmbTestClient } from "../../apps/daemon/src/protocols/smb/testing/smb-client.ts";
+import { smbclient } from "./smb-helpers.ts";
+
+const FULL = 0x001f_01ff;
+const SEE = C.FILE_LIST_DIRECTORY | C.FILE_TRAVERSE | C.FILE_READ_ATTRIBUTES | C.SYNCHRONIZE;
+/** What smbclient's rename opens the source with besides DELETE. */
+const OPEN_FOR_RENAME = C.DELETE | C.FILE_READ_ATTRIBUTES | C.SYNCHRONIZE | C.READ_CONTROL;
+
+describe("smbclient renames decided by stored ACLs", () => {
+  let h: SmbHarness;
+  let dir: string;
+  const bob = () => ({ port: h.port, user: BOB.user, password: BOB.password, share: "team" });
+
+  beforeAll(async () => {
+    h = await startSmbHarness({ shares: [shareInfo("/team")] });
+    dir = mkdtempSync(join(tmpdir(), "smb-acl-rename-"));
+    const alice = await SmbTestClient.login(h.port, ALICE.user, ALICE.password, "team");
+    const dacl = async (name: string, bobMask: number, options = 0) => {
+      const f = await open(alice, name, { access: C.WRITE_DAC | C.READ_CONTROL, options });
+      const sd = daclSd([
+        [0, 0, FULL, sid(22, 1, ALICE.uid)],
+        [0, 0, bobMask, sid(22, 1, BOB.uid)],
+      ]);
+      const set = setInfoBody(f, C.SMB2_0_INFO_SECURITY, 0, sd, C.DACL_SECURITY_INFORMATION);
+      expect((await alice.send(C.SMB2_SET_INFO, set)).status).toBe(0);
+      await alice.send(C.SMB2_CLOSE, closeBody(f));
+    };
+    for (const d of ["from", "to", "closed"]) {
+      const made = await open(alice, d, { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
+      await alice.send(C.SMB2_CLOSE, closeBody(made));
+    }
+    for (const f of ["a.txt", "b.txt"]) await writeFile(alice, `from\\${f}`, Buffer.from(f));
+    await dacl("from", SEE, C.FILE_DIRECTORY_FILE);
+    await dacl("to", SEE | C.FILE_ADD_FILE, C.FILE_DIRECTORY_FILE);
+    await dacl("closed", SEE, C.FILE_DIRECTORY_FILE);
+    for (const f of ["a.txt", "b.txt"]) await dacl(`from\\${f}`, OPEN_FOR_RENAME);
+    alice.close();
+  });
+  afterAll(async () => {
+    await h?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("moves a file the ACLs let him delete into a directory they let him add to", async () => {
+    const r = await smbclient(bob(), "rename from\\a.txt to\\a.txt; ls to\\*", dir);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/ a\.txt +A/);
+    const from = await smbclient(bob(), "ls from\\*", dir);
+    expect(from.code, from.out).toBe(0);
+    expect(from.out).not.toContain("a.txt");
+  });
+
+  it("is refused a directory whose ACL withholds FILE_ADD_FILE", async () => {
+    const r = await smbclient(bob(), "rename from\\b.txt closed\\b.txt", dir);
+    expect(r.out).toContain("NT_STATUS_ACCESS_DENIED");
+    const still = await smbclient(bob(), "ls from\\*", dir);
+    expect(still.out).toMatch(/ b\.txt +A/);
+  });
+});
