@@ -237,6 +237,26 @@ describe("DefaultPayloadService", () => {
     expect((await svc.readAt(S, "r", 0, a.length)).equals(a)).toBe(true);
   });
 
+  it("flushes the store only for a WAL reclaim that drops a segment: none while small files keep the segment", async () => {
+    const store = new FaultyBlockStore(await new FsBlockStore(path.join(dir, "blocks")).open());
+    const svc = service({ writeOnce: false });
+    await svc.addShare(S, store);
+    // 768 KiB of committed small files: each is put 50 ms after its COMMIT, and each put starts a
+    // reclaim round, which can drop nothing (one segment, under the 1 MiB that rotates when clean).
+    for (let i = 0; i < 12; i++) {
+      await svc.writeAt(S, `s${i}`, 0, bytes(64 * 1024, 20 + i));
+      await svc.commit(S, `s${i}`);
+    }
+    await waitFor(async () => (await listKeys(store)).length === 12, "small files stored");
+    await new Promise((r) => setTimeout(r, 300)); // several reclaim rounds, 50 ms apart
+    expect(store.flushes).toBe(0);
+    // Past 1 MiB with everything stored: the reclaim rotates and drops the segment, behind a flush.
+    await svc.writeAt(S, "last", 0, bytes(512 * 1024, 40));
+    await svc.commit(S, "last");
+    await waitFor(() => svc.stats().wal?.segments === 1 && svc.stats().wal?.bytes === 0, "wal reclaimed");
+    expect(store.flushes).toBeGreaterThan(0);
+  });
+
   it("reclaims the WAL after GC removes a chunk directory's last block and after a delete of a never-stored key", async () => {
     const root = path.join(dir, "blocks");
     const store = await new FsBlockStore(root).open();
@@ -247,17 +267,19 @@ describe("DefaultPayloadService", () => {
     await svc.writeAt(S, "sparse", BLOCK_SIZE_BYTES + 100, bytes(4096, 12));
     await svc.truncate(S, "sparse", BLOCK_SIZE_BYTES + 50);
     await svc.commit(S, "sparse");
-    // A stored block, then GC of it: the chunk directory's last block goes.
-    await svc.writeAt(S, "f", 0, bytes(2 * MiB, 13));
+    // Stored blocks, then GC of them: the chunk directory's last block goes (the first block is a
+    // shard file, the second one is in the payload's chunk directory: block-store/fs-layout.ts).
+    await svc.writeAt(S, "f", 0, bytes(BLOCK_SIZE_BYTES + 2 * MiB, 13));
     await svc.commit(S, "f");
-    await waitFor(async () => (await listKeys(store)).length === 1, "f stored");
+    await waitFor(async () => (await listKeys(store)).length === 2, "f stored");
     await svc.truncate(S, "f", 0);
     // Pruned with its directories (only the sparse file's never-stored key was ever elsewhere).
-    // (Only the temp files' directory stays: block-store/fs.ts.)
+    // (The temp files' directory, the layout marker and the shards stay: block-store/fs.ts.)
     await waitFor(
-      async () => (await readdir(root)).filter((n) => !n.startsWith(".tmp-")).length === 0,
+      async () => (await readdir(root)).filter((n) => !n.startsWith(".") && !n.startsWith("_")).length === 0,
       "f collected, directories pruned",
     );
+    expect(await listKeys(store)).toEqual([]);
     await waitFor(() => svc.stats().cache.dirtyBytes + svc.stats().cache.uploadingBytes === 0, "uploads");
     // Everything is in the store: the WAL rotates and drops the 2 MiB segment.
     await waitFor(() => svc.stats().wal?.segments === 1 && svc.stats().wal?.bytes === 0, "wal reclaimed");

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FsError } from "../domain/errors.ts";
 import { prng, randomFill } from "../domain/testing/prng.ts";
 import { FsBlockStore } from "./block-store/fs.ts";
+import { fsKeyPath } from "./block-store/fs-layout.ts";
 import { DefaultPayloadService } from "./service.ts";
 import { COMMIT_UPLOAD_DELAY_MS } from "./share-payload.ts";
 import { FaultyBlockStore } from "./testing/faulty-store.ts";
@@ -156,11 +157,11 @@ describe("write-once on an fs store", () => {
     expect(store.publishes).toBe(0);
     expect((await store.inner.get("re/chunk-0/block-0")).equals(a)).toBe(true);
     await waitFor(async () => (await tempFiles()) === 0, "the stale and the deleted stage removed");
-    await waitFor(
-      async () =>
-        (await readdir(path.join(dir, "blocks"))).filter((n) => !n.startsWith(".tmp-")).length === 1,
-      "gone's directories pruned",
-    );
+    await waitFor(async () => (await listKeys(store)).join() === "re/chunk-0/block-0", "gone's key removed");
+    // No payload directory left (one-block files have none: block-store/fs-layout.ts).
+    expect(
+      (await readdir(path.join(dir, "blocks"))).filter((n) => !n.startsWith(".") && !n.startsWith("_")),
+    ).toEqual([]);
   });
 
   it("after a truncate the payload is journaled until the WAL has dropped the record", async () => {
@@ -210,8 +211,8 @@ describe("write-once on an fs store", () => {
     svc.created(S, "full");
     const a = bytes(MiB + 100, 6); // more than a COMMIT journals: it puts
     await svc.writeAt(S, "full", 0, a);
-    // A real failing store: a regular file where the payload's directory goes (mkdir: ENOTDIR).
-    const blocker = path.join(dir, "blocks", "full");
+    // A real failing store: a regular file where the block's directory goes (rename: ENOTDIR).
+    const blocker = path.dirname(fsKeyPath(path.join(dir, "blocks"), 2, "full/chunk-0/block-0"));
     await writeFile(blocker, "not a directory");
     const err = await svc.commit(S, "full").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FsError);

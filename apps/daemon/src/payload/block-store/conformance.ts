@@ -110,12 +110,50 @@ export function describeBlockStore(name: string, factory: () => Promise<BlockSto
 
     it("lists keys under a prefix in lexical order, only that prefix", async () => {
       const p = pid();
-      const keys = [`${p}/chunk-0/block-10`, `${p}/chunk-0/block-2`, `${p}/chunk-1/block-0`];
+      // The first block too: an fs store (layout 2) keeps it apart from the payload's others.
+      const keys = [
+        `${p}/chunk-0/block-10`,
+        `${p}/chunk-0/block-0`,
+        `${p}/chunk-0/block-2`,
+        `${p}/chunk-1/block-0`,
+      ];
       for (const k of keys) await store.put(k, Buffer.from(k));
       await store.put(`${p}x/chunk-0/block-0`, Buffer.from("other payload"));
       expect(await collect(store.list(`${p}/`))).toEqual([...keys].sort());
       expect(await collect(store.list(`${p}/chunk-1/`))).toEqual([`${p}/chunk-1/block-0`]);
       expect(await collect(store.list(`nothing-${p}/`))).toEqual([]);
+    });
+
+    it("lists the whole store under the empty prefix, and a payload's first block alone", async () => {
+      const p = pid();
+      await store.put(`${p}/chunk-0/block-0`, Buffer.from("only block"));
+      await store.put(`${p}y/chunk-2/block-1`, Buffer.from("no first block"));
+      const all = await collect(store.list(""));
+      expect(all).toEqual([...all].sort());
+      expect(all).toContain(`${p}/chunk-0/block-0`);
+      expect(all).toContain(`${p}y/chunk-2/block-1`);
+      expect(await collect(store.list(`${p}/`))).toEqual([`${p}/chunk-0/block-0`]);
+      expect(await collect(store.list(`${p}/chunk-0/`))).toEqual([`${p}/chunk-0/block-0`]);
+      expect(await collect(store.list(`${p}/chunk-1/`))).toEqual([]);
+      expect(await collect(store.list(`${p}y/`))).toEqual([`${p}y/chunk-2/block-1`]);
+    });
+
+    it("deferred puts and deletes (the engine's GC) are gone or whole after flush", async () => {
+      const p = pid();
+      const opts = { deferSync: true };
+      const keys = [`${p}/chunk-0/block-0`, `${p}/chunk-0/block-1`, `${p}/chunk-3/block-0`];
+      for (const k of keys) await store.put(k, Buffer.from(k), opts);
+      await store.delete(keys[0]!, opts);
+      await store.delete(keys[2]!, opts);
+      await store.delete(`${p}/chunk-9/block-9`, opts); // never stored
+      await store.flush?.();
+      expect(await collect(store.list(`${p}/`))).toEqual([keys[1]]);
+      await store.delete(keys[1]!, opts);
+      await store.flush?.();
+      expect(await collect(store.list(`${p}/`))).toEqual([]);
+      await store.put(keys[0]!, Buffer.from("again"), opts); // where a delete left (or pruned) its directory
+      await store.flush?.();
+      expect((await store.get(keys[0]!)).toString()).toBe("again");
     });
 
     it("stores a large object (multipart where the backend has it)", async () => {

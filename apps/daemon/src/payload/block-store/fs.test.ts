@@ -13,8 +13,27 @@ async function collectKeys(it: AsyncIterable<string>): Promise<string[]> {
   return out;
 }
 
+/**
+ * A root as a version before layout 2 left it: a payload directory, no marker (fs-layout.ts).
+ * The store opened on it keeps layout 1.
+ */
+async function layout1Root(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+  await mkdir(path.join(dir, "legacy", "chunk-0"), { recursive: true });
+  await writeFile(path.join(dir, "legacy", "chunk-0", "block-0"), "written by layout 1");
+  return dir;
+}
+
 describeBlockStore("fs", async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+  return {
+    store: await new FsBlockStore(dir).open(),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
+describeBlockStore("fs, layout 1 root", async () => {
+  const dir = await layout1Root();
   return {
     store: await new FsBlockStore(dir).open(),
     cleanup: () => rm(dir, { recursive: true, force: true }),
@@ -47,9 +66,17 @@ describeBlockStore("fs, deferred sync", async () => {
   };
 });
 
-describe("fs block store layout", () => {
+describeBlockStore("fs, layout 1 root, deferred sync", async () => {
+  const dir = await layout1Root();
+  return {
+    store: deferring(await new FsBlockStore(dir).open()),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
+describe("fs block store, layout 1 (a root written before layout 2)", () => {
   it("keeps one file per block under its directory and leaves no temp files", async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+    const dir = await layout1Root();
     const store = await new FsBlockStore(dir).open();
     await Promise.all([0, 1, 2].map((b) => store.put(`pay/chunk-0/block-${b}`, Buffer.alloc(10, b))));
     expect((await readdir(path.join(dir, "pay", "chunk-0"))).sort()).toEqual([
@@ -61,7 +88,7 @@ describe("fs block store layout", () => {
   });
 
   it("deferred puts of new and existing keys and deferred deletes read back whole, then flush", async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+    const dir = await layout1Root();
     const store = await new FsBlockStore(dir).open();
     const opts = { deferSync: true };
     await store.put("q/chunk-0/block-0", Buffer.alloc(5000, 1), opts);
@@ -77,7 +104,7 @@ describe("fs block store layout", () => {
   });
 
   it("a delete of a directory's last block prunes the empty directories; flush and later puts still work", async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+    const dir = await layout1Root();
     const store = await new FsBlockStore(dir).open();
     const opts = { deferSync: true };
     await store.put("p/chunk-0/block-0", Buffer.alloc(10, 1), opts);
@@ -85,7 +112,7 @@ describe("fs block store layout", () => {
     await store.delete("p/chunk-0/block-0", opts);
     expect(await readdir(path.join(dir, "p"))).toEqual(["chunk-1"]);
     await store.delete("p/chunk-1/block-0", opts);
-    expect(await readdir(dir)).toEqual([".tmp-staging"]); // only the temp files' directory is left
+    expect((await readdir(dir)).sort()).toEqual([".tmp-staging", "legacy"]); // and the temp files' directory
     await store.flush();
     // A key whose directory never existed: nothing changed, nothing left for flush to fail on.
     await store.delete("never/chunk-0/block-0", opts);
@@ -121,7 +148,7 @@ describe("fs block store layout", () => {
   });
 
   it("putv stores the concatenation of its parts (empty parts too) in one file", async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+    const dir = await layout1Root();
     const store = await new FsBlockStore(dir).open();
     const parts = [randomBytes(1000), Buffer.alloc(0), randomBytes(3 * 1024 * 1024 + 7)];
     await store.putv("v/chunk-0/block-0", parts, { deferSync: true });

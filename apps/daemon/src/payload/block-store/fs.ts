@@ -1,5 +1,7 @@
 /**
- * Local-filesystem block store: one file per block at `<root>/<key>`. A put writes a temp file in
+ * Local-filesystem block store: one file per block, where the root's layout puts it (fs-layout.ts:
+ * a file's first block in one of 256 shard directories, the rest at `<root>/<key>`; roots written
+ * before layout 2 keep every block at `<root>/<key>`). A put writes a temp file in
  * the store's staging directory, fsyncs it, renames it over the key and fsyncs the key's directory,
  * so a block is either the old or the new content after a crash, never a mix, and durable on
  * return. Keys are validated (keys.ts) and never come from client-supplied names.
@@ -12,11 +14,13 @@
  * deferSync puts/deletes (the engine's uploads and GC, which keep the WAL records that redo them
  * until flush() returns: wal/retention.ts reclaims the WAL only behind a flush) skip the directory
  * fsync: flush() fsyncs each changed directory once, so a run of puts into one chunk directory
- * costs one directory fsync, off the upload path. The data is still fsynced before the rename, so
+ * costs one directory fsync, off the upload path, and the puts of a burst of small files fsync
+ * at most the 256 shards (the engine flushes only before a WAL reclaim that drops a segment). The data is still fsynced before the rename, so
  * after a crash a key holds its old or its new block, never a torn one. (Only the leaf directory
  * is fsynced, also for a put that created its parents: on ext4/xfs that fsync commits the journal
  * transaction holding the parents' mkdir as well.) A delete of a directory's last block removes
- * the empty directories above it; flush() then fsyncs the nearest directory still there.
+ * the empty directories above it (never a shard); flush() then fsyncs the nearest directory still
+ * there.
  *
  * (Tried and dropped: deferring a new key's data fsync too. The unsynced block data then piles up
  * as dirty pages the kernel throttles the WAL's writes against, and data=ordered journal commits
@@ -29,6 +33,7 @@ import { FsError } from "../../domain/errors.ts";
 import { pidAlive } from "../../domain/pid.ts";
 import type { BlockStore, BlockStoreHealth, BlockWriteOptions, StagedPut } from "../types.ts";
 import { skipBytes } from "../wal/io.ts";
+import { type FsLayout, fsKeyPath, isShardDir, listKeys, openLayout } from "./fs-layout.ts";
 import { IoGate } from "./io-gate.ts";
 import { assertBlockKey } from "./keys.ts";
 
@@ -93,6 +98,9 @@ export class FsBlockStore implements BlockStore {
   private readonly root: string;
   /** This process's temp files: `<root>/.tmp-staging/<pid>`. */
   private readonly tmpDir: string;
+  /** Where keys live (fs-layout.ts): read or chosen by open(), which every call runs first. */
+  private layout: FsLayout | null = null;
+  private opening: Promise<FsLayout> | null = null;
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -100,9 +108,25 @@ export class FsBlockStore implements BlockStore {
   }
 
   async open(): Promise<this> {
-    await fsp.mkdir(this.tmpDir, { recursive: true });
-    await this.sweepStaging();
+    await this.ready();
     return this;
+  }
+
+  /** The root's layout; the first call makes the staging directory and sweeps it. */
+  private ready(): Promise<FsLayout> {
+    this.opening ??= (async () => {
+      await fsp.mkdir(this.tmpDir, { recursive: true });
+      await this.sweepStaging();
+      this.layout = await openLayout(this.root, this.tmpDir);
+      return this.layout;
+    })();
+    return this.opening;
+  }
+
+  /** The validated key's file, once the layout is known. */
+  private async pathOf(key: string): Promise<string> {
+    assertBlockKey(key);
+    return fsKeyPath(this.root, this.layout ?? (await this.ready()), key);
   }
 
   /**
@@ -123,18 +147,13 @@ export class FsBlockStore implements BlockStore {
     return path.join(this.tmpDir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
   }
 
-  private pathOf(key: string): string {
-    assertBlockKey(key);
-    return path.join(this.root, key);
-  }
-
   put(key: string, data: Buffer, opts?: BlockWriteOptions): Promise<void> {
     return this.putv(key, [data], opts);
   }
 
   /** One writev of the parts into the temp file: the engine's adopted write buffers, no copy. */
   async putv(key: string, parts: readonly Buffer[], opts?: BlockWriteOptions): Promise<void> {
-    const file = this.pathOf(key);
+    const file = await this.pathOf(key);
     return this.writes.run(() => this.putFile(key, file, parts, opts));
   }
 
@@ -145,7 +164,7 @@ export class FsBlockStore implements BlockStore {
    * is never taken for data.
    */
   async stage(key: string, parts: readonly Buffer[]): Promise<StagedPut> {
-    const file = this.pathOf(key);
+    const file = await this.pathOf(key);
     const tmp = this.tempPath();
     const discard = () => fsp.rm(tmp, { force: true }).catch(() => {});
     try {
@@ -253,7 +272,7 @@ export class FsBlockStore implements BlockStore {
   }
 
   async get(key: string, offset = 0, length?: number): Promise<Buffer> {
-    const file = this.pathOf(key);
+    const file = await this.pathOf(key);
     let fh: fsp.FileHandle;
     try {
       fh = await fsp.open(file, "r");
@@ -280,7 +299,7 @@ export class FsBlockStore implements BlockStore {
   }
 
   async delete(key: string, opts?: BlockWriteOptions): Promise<void> {
-    const file = this.pathOf(key);
+    const file = await this.pathOf(key);
     return this.writes.run(() => this.deleteFile(key, file, opts));
   }
 
@@ -306,12 +325,12 @@ export class FsBlockStore implements BlockStore {
 
   /**
    * Removes `dir` and its parents below the root while they are empty (a create/remove workload
-   * would otherwise leave two empty directories per file forever). Returns the directory whose
-   * entries the delete changed last: the one to fsync.
+   * would otherwise leave two empty directories per file forever); shard directories stay.
+   * Returns the directory whose entries the delete changed last: the one to fsync.
    */
   private async pruneEmptyDirs(dir: string): Promise<string> {
     let d = dir;
-    while (d !== this.root && d.startsWith(this.root)) {
+    while (d !== this.root && d.startsWith(this.root) && !isShardDir(this.root, d)) {
       try {
         await fsp.rmdir(d);
       } catch {
@@ -359,31 +378,7 @@ export class FsBlockStore implements BlockStore {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
-    // Walk only the deepest directory the prefix names, then filter by the full prefix.
-    const slash = prefix.lastIndexOf("/");
-    const base = slash < 0 ? "" : prefix.slice(0, slash);
-    if (base !== "") assertBlockKey(base);
-    const found: string[] = [];
-    await this.walk(base, found);
-    found.sort();
-    for (const k of found) if (k.startsWith(prefix)) yield k;
-  }
-
-  private async walk(rel: string, out: string[]): Promise<void> {
-    let entries: import("node:fs").Dirent[];
-    try {
-      entries = await fsp.readdir(path.join(this.root, rel), { withFileTypes: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR")
-        return;
-      throw toFsError(e, rel);
-    }
-    for (const ent of entries) {
-      if (ent.name.startsWith(TEMP_PREFIX)) continue;
-      const child = rel === "" ? ent.name : `${rel}/${ent.name}`;
-      if (ent.isDirectory()) await this.walk(child, out);
-      else if (ent.isFile()) out.push(child);
-    }
+    yield* await listKeys(this.root, this.layout ?? (await this.ready()), prefix);
   }
 
   async health(): Promise<BlockStoreHealth> {

@@ -16,9 +16,15 @@ export function minLiveSeq(engine: PayloadEngine): number {
  * Uploads and GC deletes may be durable only after the store's flush (DEFER_SYNC, uploads.ts):
  * the records that redo them go only behind one. minLiveSeq is taken first, so every put or
  * delete it counts as done had returned before the flush started and is covered by it.
+ *
+ * No flush when no segment can go yet: the records still redo every deferred put and delete, so
+ * their directories are fsynced once, by the flush before the reclaim that drops them. During a
+ * small-file burst (one segment, new files always dirty) a flush ran every RECLAIM_DELAY_MS and
+ * fsynced each stored file's directory in its own pass (docs/payload.md "fs-store syscalls").
  */
 export async function reclaimWal(engine: PayloadEngine): Promise<void> {
   const min = minLiveSeq(engine);
+  if (!engine.wal.reclaimable(min)) return;
   await engine.store.flush?.();
   await engine.wal.reclaim(min);
   engine.writeOnce.prune();

@@ -45,6 +45,8 @@ export interface Wal {
   sync(): Promise<void>;
   /** Deletes segments whose records all have sequence < minLiveSeq. */
   reclaim(minLiveSeq: number): Promise<void>;
+  /** Whether reclaim(minLiveSeq) would delete or rotate a segment now (else it does nothing). */
+  reclaimable(minLiveSeq: number): boolean;
   counters(): WalStats | null;
   close(): Promise<void>;
 }
@@ -62,6 +64,9 @@ export class NullWal implements Wal {
     return RESOLVED;
   }
   async reclaim(): Promise<void> {}
+  reclaimable(): boolean {
+    return false;
+  }
   counters(): null {
     return null;
   }
@@ -302,18 +307,28 @@ export class FileWal implements Wal {
     this.syncing = false;
   }
 
+  reclaimable(minLiveSeq: number): boolean {
+    const bound = Math.min(minLiveSeq, this.lastSeq + 1);
+    if (this.segments.length > 1 && this.segments[0]!.lastSeq < bound) return true;
+    return this.rotatesWhenClean(minLiveSeq);
+  }
+
+  /** Everything is in the block store: start a new segment so the current one can go too. */
+  private rotatesWhenClean(minLiveSeq: number): boolean {
+    return (
+      minLiveSeq > this.lastSeq &&
+      this.current.bytes >= ROTATE_WHEN_CLEAN_BYTES &&
+      !this.closed &&
+      this.failed === null
+    );
+  }
+
   async reclaim(minLiveSeq: number): Promise<void> {
     // The caller computed minLiveSeq from the engine's state now; records appended while this
     // reclaim awaits (rotation, rm) are newer than that answer and may be dirty: never delete them.
     const bound = Math.min(minLiveSeq, this.lastSeq + 1);
-    // Everything is in the block store: start a new segment so the current one can go too.
     const cur = this.current;
-    if (
-      minLiveSeq > this.lastSeq &&
-      cur.bytes >= ROTATE_WHEN_CLEAN_BYTES &&
-      !this.closed &&
-      this.failed === null
-    ) {
+    if (this.rotatesWhenClean(minLiveSeq)) {
       await this.locked(async () => {
         if (this.current !== cur || this.batches.length > 0 || this.writing) return;
         // Appends during the rotation start the write loop: it must wait for the new file handle,
