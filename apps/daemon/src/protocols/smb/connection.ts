@@ -42,6 +42,7 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
   /** §3.3.1.7 Connection.PreauthIntegrityHashValue. */
   preauthHash: Buffer | null = null;
   readonly sessions = new Map<bigint, Session>();
+  readonly binds = new Set<Session>();
   readonly opens = new Map<bigint, Open>();
   private closed = false;
   private readonly intake: RequestIntake;
@@ -254,6 +255,9 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
     this.closed = true;
     this.intake.stop();
     try {
+      // A bind this connection left half-made gives its place in the session back.
+      for (const s of this.binds) if (s.channels.get(this)?.bind) s.channels.delete(this);
+      this.binds.clear();
       const surviving = new Set<bigint>();
       for (const s of this.sessions.values()) if (this.leaveChannel(s)) surviving.add(s.id);
       // A request of a session that lives on through another channel keeps running (a replay of

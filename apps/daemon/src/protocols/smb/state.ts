@@ -45,7 +45,12 @@ export interface SmbConfig {
 /** Limits checked at their boundary (style rule 10). */
 export const MAX_SESSIONS_PER_CONNECTION = 64;
 export const MAX_TREES_PER_SESSION = 256;
-/** Connections one session may be bound to, its first included (§3.3.5.5.2; Windows allows 32). */
+/**
+ * Connections one session may be bound to, its first and binds in progress included
+ * (§3.3.5.5.2; Windows allows 32). Each channel also takes one of its connection's
+ * MAX_SESSIONS_PER_CONNECTION slots (binds in progress count, session-bind.ts sessionSlots), so
+ * channels server-wide stay below MAX_SESSIONS_PER_CONNECTION × the adapter's maxConnections.
+ */
 export const MAX_CHANNELS_PER_SESSION = 32;
 /** Sessions a failed re-authentication ended whose signing key is kept to sign their refusals. */
 export const MAX_ENDED_SESSIONS = 1024;
@@ -446,6 +451,11 @@ export interface SmbConnectionPort {
   signingAlgorithm: number;
   preauthHash: Buffer | null;
   readonly sessions: Map<bigint, Session>;
+  /**
+   * Sessions with a bind in progress on this connection (session-bind.ts): they count against
+   * MAX_SESSIONS_PER_CONNECTION with `sessions`, and teardown drops their half-made channels.
+   */
+  readonly binds: Set<Session>;
   readonly opens: Map<bigint, Open>;
   readonly clientId: string;
   readonly localAddress: string;

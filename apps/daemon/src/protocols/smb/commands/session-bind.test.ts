@@ -5,10 +5,11 @@ import {
   STATUS_ACCESS_DENIED,
   STATUS_INSUFFICIENT_RESOURCES,
   STATUS_LOGON_FAILURE,
+  STATUS_MORE_PROCESSING_REQUIRED,
   STATUS_REQUEST_NOT_ACCEPTED,
   STATUS_USER_SESSION_DELETED,
 } from "../ntstatus.ts";
-import { MAX_CHANNELS_PER_SESSION } from "../state.ts";
+import { MAX_CHANNELS_PER_SESSION, MAX_SESSIONS_PER_CONNECTION } from "../state.ts";
 import { open, readBody, writeBody } from "../testing/bodies.ts";
 import { useSmbHarness } from "../testing/fixture.ts";
 import { ALICE, BOB } from "../testing/harness.ts";
@@ -111,6 +112,61 @@ describe("SESSION_SETUP binding a second channel (multichannel)", () => {
     expect((await next.bind(a, ALICE.user, ALICE.password)).status).toBe(0);
     open.push(next);
     for (const c of open) c.close();
+  });
+
+  it("a flood of half-made binds stays within a session's channels; a failed or abandoned one gives its place back", async () => {
+    const a = await channel(C.SMB2_DIALECT_300);
+    expect((await a.sessionSetup(ALICE.user, ALICE.password)).status).toBe(0);
+    const half: SmbTestClient[] = [];
+    for (let i = 1; i < MAX_CHANNELS_PER_SESSION; i++) {
+      const c = await channel(C.SMB2_DIALECT_300);
+      expect((await c.bindStart(a)).status).toBe(STATUS_MORE_PROCESSING_REQUIRED);
+      half.push(c);
+    }
+    const late = await channel(C.SMB2_DIALECT_300);
+    expect((await late.bindStart(a)).status).toBe(STATUS_INSUFFICIENT_RESOURCES);
+    // A leg that fails (here its signature) ends that connection's bind: its place is free.
+    expect((await half[0]!.bindStart(a, true)).status).toBe(STATUS_ACCESS_DENIED);
+    expect((await late.bindStart(a)).status).toBe(STATUS_MORE_PROCESSING_REQUIRED);
+    // So does a connection that goes away mid-bind.
+    half[1]!.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const next = await channel(C.SMB2_DIALECT_300);
+    expect((await next.bind(a, ALICE.user, ALICE.password)).status).toBe(0);
+    // The session itself never noticed.
+    expect((await a.treeConnect("export")).status).toBe(0);
+    for (const c of [a, ...half, late, next]) c.close();
+  });
+
+  it("one connection holds half-made binds of at most MAX_SESSIONS_PER_CONNECTION sessions", async () => {
+    const sessions: SmbTestClient[] = [];
+    for (let i = 0; i <= MAX_SESSIONS_PER_CONNECTION; i++) {
+      const s = await channel(C.SMB2_DIALECT_300);
+      expect((await s.sessionSetup(ALICE.user, ALICE.password)).status).toBe(0);
+      sessions.push(s);
+    }
+    const hostile = await channel(C.SMB2_DIALECT_300);
+    for (const s of sessions.slice(0, MAX_SESSIONS_PER_CONNECTION))
+      expect((await hostile.bindStart(s)).status).toBe(STATUS_MORE_PROCESSING_REQUIRED);
+    const extra = sessions[MAX_SESSIONS_PER_CONNECTION]!;
+    expect((await hostile.bindStart(extra)).status).toBe(STATUS_INSUFFICIENT_RESOURCES);
+    // Nor may it start a session of its own.
+    hostile.sessionId = 0n;
+    hostile.signingKey = null;
+    hostile.sign = false;
+    expect((await hostile.sessionSetup(ALICE.user, ALICE.password)).status).toBe(
+      STATUS_INSUFFICIENT_RESOURCES,
+    );
+    // Closing it frees every session's place: each binds a full set of channels again.
+    hostile.close();
+    await new Promise((r) => setTimeout(r, 50));
+    const more: SmbTestClient[] = [];
+    for (let i = 1; i < MAX_CHANNELS_PER_SESSION; i++) {
+      const c = await channel(C.SMB2_DIALECT_300);
+      expect((await c.bindStart(sessions[0]!)).status).toBe(STATUS_MORE_PROCESSING_REQUIRED);
+      more.push(c);
+    }
+    for (const c of [...sessions, ...more]) c.close();
   });
 
   it("binding below 3.0 is refused (REQUEST_NOT_ACCEPTED)", async () => {

@@ -22,6 +22,7 @@ import {
   MAX_CHANNELS_PER_SESSION,
   MAX_SESSIONS_PER_CONNECTION,
   type Session,
+  type SmbConnectionPort,
 } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { challengeLeg, checkPassword, responseBody, wrap } from "./session-auth.ts";
@@ -29,12 +30,16 @@ import { challengeLeg, checkPassword, responseBody, wrap } from "./session-auth.
 /** §2.2.5 SESSION_SETUP Flags. */
 export const SMB2_SESSION_FLAG_BINDING = 0x01;
 
-/** The session a bind names, checked as Samba checks it (§3.3.5.5.2). */
-function boundSession(req: SmbRequest): Session {
+/** The session a bind names (Samba binds a channel of another ClientGuid too: smb2.session.bind_negative_*d). */
+function namedSession(req: SmbRequest): Session {
   if (req.header.SessionId === 0n) throw new SmbError(S.STATUS_INVALID_PARAMETER, "bind without a session");
-  // Samba binds a channel of another ClientGuid too (smb2.session.bind_negative_*d expect it).
   const session = req.server.findSession(req.header.SessionId)?.session;
   if (!session) throw new SmbError(S.STATUS_USER_SESSION_DELETED);
+  return session;
+}
+
+/** Checks a bind of `session` as Samba checks it (§3.3.5.5.2). */
+function checkBind(req: SmbRequest, session: Session): void {
   if (session.state !== "valid")
     throw new SmbError(S.STATUS_REQUEST_NOT_ACCEPTED, "session still authenticating");
   const conn = req.conn;
@@ -54,7 +59,22 @@ function boundSession(req: SmbRequest): Session {
   if (!signed) throw new SmbError(S.STATUS_INVALID_PARAMETER, "unsigned bind");
   if (session.dialect !== conn.dialect || session.cipherId !== conn.cipher)
     throw new SmbError(S.STATUS_INVALID_PARAMETER, "bind across dialects or ciphers");
-  return session;
+}
+
+/**
+ * The session slots `conn` uses (MAX_SESSIONS_PER_CONNECTION): its sessions and the binds in
+ * progress on it, so one connection cannot hold half-made channels of any number of sessions.
+ * Binds that ended elsewhere (a LOGOFF on another channel) are forgotten here.
+ */
+export function sessionSlots(conn: SmbConnectionPort): number {
+  for (const s of conn.binds) if (!s.channels.get(conn)?.bind) conn.binds.delete(s);
+  return conn.sessions.size + conn.binds.size;
+}
+
+/** A bind that failed leaves nothing: its half-made channel goes (a bound channel stays). */
+function dropBind(session: Session, conn: SmbConnectionPort): void {
+  if (session.channels.get(conn)?.bind) session.channels.delete(conn);
+  conn.binds.delete(session);
 }
 
 /** This connection's channel of `session`: the bind in progress, or a new one. */
@@ -67,7 +87,7 @@ function channelFor(req: SmbRequest, session: Session): Channel {
     throw new SmbError(S.STATUS_NOT_SUPPORTED, "bind of a guest session");
   // Binds abandoned by a closed connection give their place back.
   for (const [c, ch] of session.channels) if (c.isClosed && !ch.signingKey) session.channels.delete(c);
-  if (session.channels.size >= MAX_CHANNELS_PER_SESSION || conn.sessions.size >= MAX_SESSIONS_PER_CONNECTION)
+  if (session.channels.size >= MAX_CHANNELS_PER_SESSION || sessionSlots(conn) >= MAX_SESSIONS_PER_CONNECTION)
     throw new SmbError(S.STATUS_INSUFFICIENT_RESOURCES, "too many channels");
   const preauthHash = conn.dialect === SMB2_DIALECT_311 ? Buffer.from(conn.preauthHash!) : null;
   const channel: Channel = {
@@ -75,42 +95,53 @@ function channelFor(req: SmbRequest, session: Session): Channel {
     bind: { ntlmChallenge: null, ntlmFlags: 0, spnego: true, preauthHash },
   };
   session.channels.set(conn, channel);
+  conn.binds.add(session);
   return channel;
 }
 
+/**
+ * One leg of a bind. Any failure ends the bind in progress on this connection (dropBind), so a
+ * client retrying or flooding binds holds at most one half-made channel per session and
+ * MAX_SESSIONS_PER_CONNECTION sessions' worth per connection.
+ */
 export async function bindChannel(req: SmbRequest, blob: Buffer): Promise<Reply> {
-  const session = boundSession(req);
-  const channel = channelFor(req, session);
-  const auth = channel.bind!;
-  if (auth.preauthHash) auth.preauthHash = preauthUpdate(auth.preauthHash, req.msg);
+  const session = namedSession(req);
   try {
-    const token = extractMechToken(blob);
-    if (!token) throw new SmbError(S.STATUS_INVALID_PARAMETER, "no mechToken");
-    if (auth.ntlmChallenge === null) auth.spnego = !isRawNtlmssp(blob);
-    const type = messageType(token);
-    if (type === NtLmNegotiate) return challengeLeg(req, auth, session.id, token);
-    if (type !== NtLmAuthenticate) throw new SmbError(S.STATUS_INVALID_PARAMETER, `NTLM message ${type}`);
-    const { principal, key } = await checkPassword(req, auth, parseAuthenticate(token));
-    if (principal.username !== session.principal?.username)
-      throw new SmbError(S.STATUS_ACCESS_DENIED, "bind as another user");
-    // The session ended (LOGOFF on another channel) while the password was checked.
-    if (session.channels.get(req.conn) !== channel || req.conn.isClosed)
-      throw new SmbError(S.STATUS_USER_SESSION_DELETED);
-    channel.signingKey = {
-      key: signingKeyFor(req.conn.dialect, key.subarray(0, 16), auth.preauthHash),
-      algorithm: req.conn.signingAlgorithm,
-    };
-    channel.bind = null;
-    req.conn.sessions.set(session.id, session);
-    return {
-      body: responseBody(0, wrap(auth, NEG_STATE_ACCEPT_COMPLETED, null)),
-      sessionId: session.id,
-      signWith: channel.signingKey,
-    };
+    checkBind(req, session);
+    return await bindLeg(req, session, channelFor(req, session), blob);
   } catch (e) {
-    if (session.channels.get(req.conn) === channel && !channel.signingKey) session.channels.delete(req.conn);
+    dropBind(session, req.conn);
     if (e instanceof NtlmError || e instanceof SpnegoError)
       throw new SmbError(S.STATUS_LOGON_FAILURE, e.message);
     throw e;
   }
+}
+
+async function bindLeg(req: SmbRequest, session: Session, channel: Channel, blob: Buffer): Promise<Reply> {
+  const auth = channel.bind!;
+  if (auth.preauthHash) auth.preauthHash = preauthUpdate(auth.preauthHash, req.msg);
+  const token = extractMechToken(blob);
+  if (!token) throw new SmbError(S.STATUS_INVALID_PARAMETER, "no mechToken");
+  if (auth.ntlmChallenge === null) auth.spnego = !isRawNtlmssp(blob);
+  const type = messageType(token);
+  if (type === NtLmNegotiate) return challengeLeg(req, auth, session.id, token);
+  if (type !== NtLmAuthenticate) throw new SmbError(S.STATUS_INVALID_PARAMETER, `NTLM message ${type}`);
+  const { principal, key } = await checkPassword(req, auth, parseAuthenticate(token));
+  if (principal.username !== session.principal?.username)
+    throw new SmbError(S.STATUS_ACCESS_DENIED, "bind as another user");
+  // The session ended (LOGOFF on another channel) while the password was checked.
+  if (session.channels.get(req.conn) !== channel || req.conn.isClosed)
+    throw new SmbError(S.STATUS_USER_SESSION_DELETED);
+  channel.signingKey = {
+    key: signingKeyFor(req.conn.dialect, key.subarray(0, 16), auth.preauthHash),
+    algorithm: req.conn.signingAlgorithm,
+  };
+  channel.bind = null;
+  req.conn.binds.delete(session);
+  req.conn.sessions.set(session.id, session);
+  return {
+    body: responseBody(0, wrap(auth, NEG_STATE_ACCEPT_COMPLETED, null)),
+    sessionId: session.id,
+    signWith: channel.signingKey,
+  };
 }

@@ -49,7 +49,7 @@ import { SmbError } from "../status.ts";
 import { slice } from "../wire.ts";
 import { endSession } from "./logoff.ts";
 import { challengeLeg, checkPassword, responseBody, wrap } from "./session-auth.ts";
-import { bindChannel, SMB2_SESSION_FLAG_BINDING } from "./session-bind.ts";
+import { bindChannel, SMB2_SESSION_FLAG_BINDING, sessionSlots } from "./session-bind.ts";
 import { retargetTrees } from "./tree-connect.ts";
 
 function findOrCreateSession(req: SmbRequest): Session {
@@ -60,7 +60,7 @@ function findOrCreateSession(req: SmbRequest): Session {
     if (!s) throw new SmbError(STATUS_USER_SESSION_DELETED);
     return s;
   }
-  if (conn.sessions.size >= MAX_SESSIONS_PER_CONNECTION) throw new SmbError(STATUS_INSUFFICIENT_RESOURCES);
+  if (sessionSlots(conn) >= MAX_SESSIONS_PER_CONNECTION) throw new SmbError(STATUS_INSUFFICIENT_RESOURCES);
   const s: Session = {
     id: req.server.newSessionId(),
     state: "in-progress",

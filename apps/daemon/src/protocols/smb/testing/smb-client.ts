@@ -328,6 +328,22 @@ export class SmbTestClient {
     return second;
   }
 
+  /**
+   * The first leg of `bind` alone (NTLM NEGOTIATE with SMB2_SESSION_FLAG_BINDING, signed with the
+   * session's key): a bind left half-made. `badSignature` signs it with a key the server never gave.
+   */
+  async bindStart(session: SmbTestClient, badSignature = false): Promise<SmbResponse> {
+    this.sessionId = session.sessionId;
+    this.signingKey = badSignature ? randomBytes(16) : session.signingKey;
+    this.signingAlgorithm = session.signingAlgorithm;
+    this.sign = true;
+    const negotiate = Buffer.alloc(32);
+    Buffer.from("NTLMSSP\0").copy(negotiate);
+    negotiate.writeUInt32LE(1, 8);
+    negotiate.writeUInt32LE(0xe2088297, 12);
+    return this.setupLeg(negotiate, 0n, 1);
+  }
+
   private async ntlmLegs(
     user: string,
     password: string,
