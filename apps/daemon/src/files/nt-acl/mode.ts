@@ -20,7 +20,7 @@
  * FILE_READ_DATA, w FILE_WRITE_DATA, x FILE_EXECUTE): the POSIX owner may chmod the file at any
  * time (which replaces the stored ACL), so bits withheld from it would protect nothing, and SMB
  * creates and removes in a directory still meet the directory's mode (reads, writes and listings
- * through an SMB open pass with what the ACL granted it: protocols/smb/state.ts grantedCall).
+ * through an SMB open pass with what the ACL granted it: protocols/smb/calls.ts grantedCall).
  * A directory class with r or w also gets x: Windows grants traversal by privilege
  * (SeChangeNotifyPrivilege, which every user holds), so a DACL never stops a path walk.
  */

@@ -19,9 +19,10 @@ import { parseTransportLimits, type TransportLimits } from "../transport/limits.
 import { SmbConnection, type SmbConnectionShared } from "./connection.ts";
 import { dirLeaseListener } from "./dir-leases.ts";
 import { MAX_FRAME_BYTES } from "./framing.ts";
+import type { SmbConfig } from "./limits.ts";
 import { notifyListener } from "./notify.ts";
 import { smbChangeGate } from "./oplock-gate.ts";
-import { type SmbConfig, SmbServerState } from "./state.ts";
+import { SmbServerState } from "./state.ts";
 
 export const DEFAULT_SMB_PORT = 12445;
 /** 8 MiB READ/WRITE: 128 credits each with LARGE_MTU; the frame bound leaves room for headers. */

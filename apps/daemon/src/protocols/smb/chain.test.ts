@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CreditWindow, splitChain } from "./chain.ts";
 import { SMB2_DIALECT_210 } from "./constants.ts";
-import { MAX_CREDITS } from "./state.ts";
+import { MAX_CREDITS } from "./limits.ts";
 import { SmbError } from "./status.ts";
 
 function msg(len: number, next: number): Buffer {

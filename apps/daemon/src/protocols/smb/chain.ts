@@ -2,8 +2,8 @@
  * Compound chains ([MS-SMB2] §3.3.5.2.7) and the credit window (§3.3.1.2) of a connection.
  */
 import { SMB2_DIALECT_202, SMB2_HEADER_SIZE } from "./constants.ts";
+import { MAX_CREDITS } from "./limits.ts";
 import { STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
-import { MAX_CREDITS } from "./state.ts";
 import { SmbError } from "./status.ts";
 
 /**

@@ -9,6 +9,7 @@ import type { Opened, OpenResult } from "../../files/open.ts";
 import type { LookupResult } from "../../metadata/types.ts";
 import { ACCESS_MODIFY, ACCESS_READ } from "../../metadata/types.ts";
 import { closeAppInstance } from "./app-instance.ts";
+import { treeCall } from "./calls.ts";
 import * as C from "./constants.ts";
 import { onStream, streamFileKey } from "./create-stream.ts";
 import { purgeDisconnected, RetryCreate } from "./durable.ts";
@@ -17,7 +18,7 @@ import { smbReservation, WRITE_ACCESS_BITS } from "./opens.ts";
 import { breakForOpen } from "./oplock-contend.ts";
 import { type CachingRequest, checkLeaseKey } from "./oplock-grant.ts";
 import type { SmbRequest } from "./request.ts";
-import { type FileState, type Tree, treeCall } from "./state.ts";
+import type { FileState, Tree } from "./state.ts";
 import { SmbError } from "./status.ts";
 
 /** What CREATE settles while the file service holds the target, before an overwrite changes it. */

@@ -5,11 +5,11 @@
  */
 import type { OpenResult } from "../../files/open.ts";
 import type { NamedAttr } from "../../metadata/types.ts";
+import { treeCall } from "./calls.ts";
 import type { CreateContext } from "./create-contexts.ts";
 import { decodeFullEaList } from "./info/ea.ts";
 import { STATUS_EA_TOO_LARGE } from "./ntstatus.ts";
 import type { SmbRequest } from "./request.ts";
-import { treeCall } from "./state.ts";
 import { withStatus } from "./status.ts";
 
 /** The ExtA list of a CREATE (empty without one); a malformed list fails the CREATE whole. */

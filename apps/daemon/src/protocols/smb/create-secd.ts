@@ -6,11 +6,11 @@
  */
 import type { OpenResult } from "../../files/open.ts";
 import type { SecurityChange } from "../../files/security.ts";
+import { treeCall } from "./calls.ts";
 import * as C from "./constants.ts";
 import type { CreateContext } from "./create-contexts.ts";
 import { decodeSecurity, securityChange } from "./info/security.ts";
 import type { SmbRequest } from "./request.ts";
-import { treeCall } from "./state.ts";
 
 const ALL_PARTS = C.OWNER_SECURITY_INFORMATION | C.GROUP_SECURITY_INFORMATION | C.DACL_SECURITY_INFORMATION;
 

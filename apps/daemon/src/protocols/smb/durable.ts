@@ -11,6 +11,7 @@
  */
 
 import type { FileAttr } from "../../metadata/types.ts";
+import { fileCall } from "./calls.ts";
 import { releaseOpen } from "./commands/close.ts";
 import type { CreateContext } from "./create-contexts.ts";
 import {
@@ -26,7 +27,7 @@ import { shareConflict } from "./opens.ts";
 import { type CachingRequest, cachingRequest, isStatOpen } from "./oplock-grant.ts";
 import { oplockLevel } from "./oplocks.ts";
 import type { SmbRequest } from "./request.ts";
-import { type FileState, fileCall, isDisconnected, type Open, type SmbServerState } from "./state.ts";
+import { type FileState, isDisconnected, type Open, type SmbServerState } from "./state.ts";
 import { SmbError } from "./status.ts";
 import { SmbReader, SmbWriter } from "./wire.ts";
 

@@ -15,7 +15,7 @@ import { freeNow } from "../transport/framed-reader.ts";
 import { SMB2_TRANSFORM_PROTOCOL_ID } from "./auth/encryption.ts";
 import { SMB2_HEADER_SIZE, SMB2_READ } from "./constants.ts";
 import { FrameDecoder } from "./framing.ts";
-import { MAX_INFLIGHT_BYTES, MAX_INFLIGHT_FRAMES, MAX_OUTBOUND_BYTES } from "./state.ts";
+import { MAX_INFLIGHT_BYTES, MAX_INFLIGHT_FRAMES, MAX_OUTBOUND_BYTES } from "./limits.ts";
 
 /** One frame's share of the in-flight limits, given back when it ends or goes async. */
 export interface FrameSlot {

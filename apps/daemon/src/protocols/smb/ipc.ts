@@ -8,11 +8,12 @@
 import { IOCTL } from "./commands/ioctl.ts";
 import * as C from "./constants.ts";
 import { SMB2_HEADER_SIZE, SMB2_RELATED_FILE_ID } from "./constants.ts";
+import { MAX_PATH_BYTES } from "./limits.ts";
 import * as S from "./ntstatus.ts";
 import { type CommandSpec, type FileIdRef, type Reply, readFileId, type SmbRequest } from "./request.ts";
 import { PipeError, RpcPipe } from "./rpc/pipe.ts";
 import { type ShareEntry, STYPE_DISKTREE, STYPE_IPC, STYPE_SPECIAL, srvsvc } from "./rpc/srvsvc.ts";
-import { MAX_PATH_BYTES, type Tree } from "./state.ts";
+import type { Tree } from "./state.ts";
 import { SmbError } from "./status.ts";
 import { SmbWriter, slice } from "./wire.ts";
 

@@ -8,8 +8,9 @@
  * nothing otherwise.
  */
 import { type FileModifiedEvent, MODIFIED } from "../../files/changes.ts";
+import { treeCall } from "./calls.ts";
 import { queueChange } from "./notify.ts";
-import { type SmbServerState, treeCall } from "./state.ts";
+import type { SmbServerState } from "./state.ts";
 
 const FILE_ACTION_MODIFIED = 3;
 /** Entries a watched directory's index holds; another protocol's changes in a larger one go unreported. */

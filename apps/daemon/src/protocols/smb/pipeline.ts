@@ -25,6 +25,7 @@ import {
 import { decodeHeader, encodeHeader, type Smb2Header } from "./header.ts";
 import { type FrameSlot, readLengthAt } from "./intake.ts";
 import { IPC_COMMANDS } from "./ipc.ts";
+import { MAX_PENDING_ASYNC } from "./limits.ts";
 import {
   isErrorStatus,
   STATUS_CANCELLED,
@@ -44,7 +45,7 @@ import {
   reauthKey,
 } from "./request-checks.ts";
 import { checkEncrypted, unseal } from "./sealing.ts";
-import { MAX_PENDING_ASYNC, type Session, type SmbConnectionPort } from "./state.ts";
+import type { Session, SmbConnectionPort } from "./state.ts";
 import { ntStatusOf, SmbError } from "./status.ts";
 
 /** §2.2.2 SMB2 ERROR response body with no error data. */

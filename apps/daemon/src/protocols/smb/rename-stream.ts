@@ -5,13 +5,15 @@
  * The open keeps its share reservation and caching under the new name: its per-stream file key
  * and the file service's reservation move along. "::$DATA" makes the stream the file's data.
  */
+
+import { fileCall, treeCall } from "./calls.ts";
 import { baseFileKey, streamFileKey } from "./create-stream.ts";
 import * as S from "./ntstatus.ts";
 import { smbReservation } from "./opens.ts";
 import { detachHolder } from "./oplocks.ts";
 import { parsePath } from "./paths.ts";
 import type { SmbRequest } from "./request.ts";
-import { fileCall, type Open, treeCall } from "./state.ts";
+import type { Open } from "./state.ts";
 import { SmbError, withStatus } from "./status.ts";
 
 /**

@@ -1,9 +1,10 @@
 /** Checks every request passes before its handler runs ([MS-SMB2] §3.3.5.2). */
 import { type SigningKey, verifyMessage } from "./auth/signing.ts";
+import { channelKey } from "./channels.ts";
 import { SMB2_FLAGS_SIGNED, SMB2_HEADER_SIZE, SMB2_SESSION_SETUP } from "./constants.ts";
 import { STATUS_ACCESS_DENIED, STATUS_INVALID_PARAMETER, STATUS_USER_SESSION_DELETED } from "./ntstatus.ts";
 import type { CommandSpec, SmbRequest } from "./request.ts";
-import { channelKey, type Session } from "./state.ts";
+import type { Session } from "./state.ts";
 import { SmbError } from "./status.ts";
 
 /** The body's StructureSize must be the command's (§2.2: fixed per command). */

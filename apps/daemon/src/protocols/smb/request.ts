@@ -6,19 +6,13 @@
 
 import type { SigningKey } from "./auth/signing.ts";
 import { type CountedRequest, checkChannelSequence } from "./channel-sequence.ts";
+import { findSessionOpen } from "./channels.ts";
 import { SMB2_CREATE, SMB2_HEADER_SIZE, SMB2_RELATED_FILE_ID } from "./constants.ts";
 import type { Smb2Header } from "./header.ts";
 import type { FrameSlot } from "./intake.ts";
 import { STATUS_FILE_CLOSED, STATUS_INTERNAL_ERROR, STATUS_INVALID_PARAMETER } from "./ntstatus.ts";
 import type { OutMessage } from "./reply-writer.ts";
-import {
-  findSessionOpen,
-  type Open,
-  type Session,
-  type SmbConnectionPort,
-  type SmbServerState,
-  type Tree,
-} from "./state.ts";
+import type { Open, Session, SmbConnectionPort, SmbServerState, Tree } from "./state.ts";
 import { SmbError } from "./status.ts";
 import { SmbReader } from "./wire.ts";
 

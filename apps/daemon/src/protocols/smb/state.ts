@@ -1,69 +1,23 @@
 /**
  * Server, session, tree and open state ([MS-SMB2] §3.3.1). Connection-level state lives on
  * `SmbConnection`; what several connections share (share modes, delete-pending files, session
- * ids) lives on `SmbServerState`.
+ * ids, the durable and replay registries) lives on `SmbServerState`. The configuration and
+ * limits are limits.ts's, a session's channels channels.ts's, opens as file-service calls calls.ts's.
  */
 
 import { FairMap } from "../../domain/fair-map.ts";
 import type { Principal } from "../../domain/identity.ts";
 import type { ShareInfo } from "../../domain/share.ts";
 import type { ShareAccess } from "../../domain/share-access.ts";
-import type { FileCall } from "../../files/types.ts";
 import type { Caller, Timespec } from "../../metadata/types.ts";
 import type { AdapterContext } from "../adapter.ts";
 import type { SessionCipher } from "./auth/encryption.ts";
 import type { SigningKey } from "./auth/signing.ts";
-import { FILE_APPEND_DATA, FILE_EXECUTE, FILE_READ_DATA, FILE_WRITE_DATA } from "./constants.ts";
 import type { CreateResponse } from "./create-contexts.ts";
 import type { Smb2Header } from "./header.ts";
+import { MAX_ENDED_SESSIONS, type SmbConfig } from "./limits.ts";
 import type { Sealer } from "./reply-writer.ts";
 import type { RpcPipe } from "./rpc/pipe.ts";
-
-export interface SmbConfig {
-  /** NetBIOS-ish name used in NTLM target info. */
-  serverName: string;
-  /** Server policy: every authenticated session must sign (§3.3.1.5 RequireMessageSigning). */
-  signingRequired: boolean;
-  /** Server policy: every session must encrypt (§3.3.1.5 EncryptData + RejectUnencryptedAccess). */
-  encryptionRequired: boolean;
-  /** Shares (names as in TREE_CONNECT, lower case) whose trees must encrypt (§3.3.1.6 EncryptData). */
-  encryptedShares: ReadonlySet<string>;
-  /**
-   * How long a change from another protocol (NFS, through the file service's change gate) waits for an
-   * oplock/lease break acknowledgment before the break counts as acknowledged (oplock-gate.ts).
-   */
-  crossProtocolBreakWaitMs: number;
-  /** How long after the first write through an open its LastWriteTime update waits (write-time.ts). */
-  writeTimeUpdateDelayMs: number;
-  maxTransactBytes: number;
-  maxReadBytes: number;
-  maxWriteBytes: number;
-  serverGuid: Buffer;
-  startTime: Date;
-}
-
-/** Limits checked at their boundary (style rule 10). */
-export const MAX_SESSIONS_PER_CONNECTION = 64;
-export const MAX_TREES_PER_SESSION = 256;
-/**
- * Connections one session may be bound to, its first and binds in progress included
- * (§3.3.5.5.2; Windows allows 32). Each channel also takes one of its connection's
- * MAX_SESSIONS_PER_CONNECTION slots (binds in progress count, session-bind.ts sessionSlots), so
- * channels server-wide stay below MAX_SESSIONS_PER_CONNECTION × the adapter's maxConnections.
- */
-export const MAX_CHANNELS_PER_SESSION = 32;
-/** Sessions a failed re-authentication ended whose signing key is kept to sign their refusals. */
-export const MAX_ENDED_SESSIONS = 1024;
-export const MAX_OPENS_PER_CONNECTION = 16384;
-export const MAX_CREDITS = 8192;
-export const MAX_INFLIGHT_FRAMES = 128;
-/** Request bytes being processed per connection before the socket is paused. */
-export const MAX_INFLIGHT_BYTES = 64 * 1024 * 1024;
-export const MAX_PENDING_ASYNC = 1024;
-/** Reply bytes queued on a socket before the connection stops starting requests (slow reader). */
-export const MAX_OUTBOUND_BYTES = 32 * 1024 * 1024;
-export const MAX_PATH_BYTES = 32 * 1024;
-export const MAX_LOCKS_PER_REQUEST = 64;
 
 export interface Session {
   id: bigint;
@@ -109,33 +63,6 @@ export interface BindAuth {
   spnego: boolean;
   /** §3.3.1.16 PreauthSession.PreauthIntegrityHashValue of the bind (3.1.1 only). */
   preauthHash: Buffer | null;
-}
-
-/** The key requests of `session` on `conn` are signed with (§3.3.5.2.4: the channel's, else the session's). */
-export function channelKey(session: Session, conn: SmbConnectionPort): SigningKey | null {
-  return session.channels.get(conn)?.signingKey ?? session.signingKey;
-}
-
-/** The connections a session is valid on, `conn` (the one asking) first. */
-export function sessionConnections(session: Session, conn: SmbConnectionPort): SmbConnectionPort[] {
-  const out = [conn];
-  for (const [c, ch] of session.channels) if (c !== conn && ch.signingKey) out.push(c);
-  return out;
-}
-
-/** An open of `session` by volatile FileId, on whichever of its channels it was made (§3.3.5.2.10 lookups). */
-export function findSessionOpen(
-  session: Session,
-  conn: SmbConnectionPort,
-  volatile: bigint,
-): Open | undefined {
-  const here = conn.opens.get(volatile);
-  if (here || session.channels.size < 2) return here;
-  for (const c of sessionConnections(session, conn)) {
-    const o = c.opens.get(volatile);
-    if (o) return o;
-  }
-  return undefined;
 }
 
 export interface Tree {
@@ -278,37 +205,6 @@ export interface DurableState {
   allocation: bigint;
   /** The scavenger's timer while the open is disconnected (§3.3.2.x durable timer); else null. */
   scavenger: NodeJS.Timeout | null;
-}
-
-/**
- * An open as the file service's call context: the tree's caller and share, the open's handle
- * (resolved at CREATE; TREE_CONNECT checked the share's SMB access).
- */
-export function fileCall(open: Open): FileCall {
-  const f = treeCall(open.tree, open.handle);
-  return open.stream === null ? f : { ...f, stream: open.stream };
-}
-
-/**
- * The open's own object as a call whose mode checks also pass `Open.aclBits`: for reading,
- * writing, SETATTR and listing that object only (never a call checking another object, such as
- * a rename's directories).
- */
-export function grantedCall(open: Open): FileCall {
-  const f = fileCall(open);
-  return open.aclDecided ? { ...f, caller: { ...f.caller, aclBits: aclBits(open.grantedAccess) } } : f;
-}
-
-/** The rwx bits an access mask stands for: FILE_READ_DATA, FILE_WRITE_DATA/FILE_APPEND_DATA, FILE_EXECUTE. */
-function aclBits(access: number): number {
-  const r = access & FILE_READ_DATA ? 4 : 0;
-  const w = access & (FILE_WRITE_DATA | FILE_APPEND_DATA) ? 2 : 0;
-  return r | w | (access & FILE_EXECUTE ? 1 : 0);
-}
-
-/** Another handle of the tree's share (its root, a rename's parent directories) as a file-service call. */
-export function treeCall(tree: Tree, handle: Buffer): FileCall {
-  return { caller: tree.caller, handle, share: tree.share, access: tree.access, client: tree.clientId };
 }
 
 /** True while a durable open waits for its client to come back (durable.ts). */

@@ -10,7 +10,8 @@
  * reported time, and its close stores that time again.
  */
 import type { FileAttr, SetAttrs, Timespec } from "../../metadata/types.ts";
-import { fileCall, type Open, type SmbServerState, type WriteTimeState } from "./state.ts";
+import { fileCall } from "./calls.ts";
+import type { Open, SmbServerState, WriteTimeState } from "./state.ts";
 
 function stateOf(open: Open): WriteTimeState {
   open.writeTime ??= {

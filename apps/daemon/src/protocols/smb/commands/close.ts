@@ -4,13 +4,14 @@
  * delete-pending file when its last open goes, and optionally returns post-close attributes.
  */
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
+import { fileCall, treeCall } from "../calls.ts";
 import { DELETE, SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB } from "../constants.ts";
 import { baseFileKey, streamsOpen } from "../create-stream.ts";
 import { breakDirLeases, exemptParent, parentLeaseId } from "../dir-leases.ts";
 import { endWatches, unwatch } from "../notify.ts";
 import { detachHolder } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { type FileState, fileCall, type Open, type SmbServerState, treeCall } from "../state.ts";
+import type { FileState, Open, SmbServerState } from "../state.ts";
 import { SmbWriter } from "../wire.ts";
 import { closeUpdate, reported } from "../write-time.ts";
 

@@ -1,8 +1,9 @@
 /** SMB2 FLUSH ([MS-SMB2] §2.2.17, §3.3.5.11): every acknowledged write of the file is durable on return. */
+
+import { fileCall } from "../calls.ts";
 import { FILE_APPEND_DATA, FILE_WRITE_DATA } from "../constants.ts";
 import { STATUS_ACCESS_DENIED } from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { fileCall } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { flushUpdate } from "../write-time.ts";
 import { EMPTY_4 } from "./logoff.ts";

@@ -4,9 +4,11 @@
  * open copies chunks from it. Each chunk is one file-service read of the source and one write of
  * the destination with the tree's caller, the opens' lock owners and the usual byte-range lock
  * checks, so the data never crosses the wire and permissions are the caller's: the opens' granted
- * access decides, a stored ACL's grant included (state.ts grantedCall), as for READ and WRITE.
+ * access decides, a stored ACL's grant included (calls.ts grantedCall), as for READ and WRITE.
  */
 import { randomBytes } from "node:crypto";
+import { grantedCall } from "../calls.ts";
+import { findSessionOpen } from "../channels.ts";
 import {
   FILE_APPEND_DATA,
   FILE_EXECUTE,
@@ -22,7 +24,7 @@ import {
   STATUS_OBJECT_NAME_NOT_FOUND,
 } from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
-import { findSessionOpen, grantedCall, type Open } from "../state.ts";
+import type { Open } from "../state.ts";
 import { ntStatusOf, SmbError, withStatus } from "../status.ts";
 import { SmbReader, SmbWriter } from "../wire.ts";
 import type { FsctlCall, FsctlResult } from "./fsctl.ts";

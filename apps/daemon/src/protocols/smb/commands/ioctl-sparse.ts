@@ -8,6 +8,7 @@
  * non-zero allocation units (see nonZeroRanges) and any other file as wholly allocated.
  */
 import { ALLOCATION_UNIT_BYTES } from "../attrs.ts";
+import { fileCall } from "../calls.ts";
 import {
   FILE_APPEND_DATA,
   FILE_ATTRIBUTE_SPARSE_FILE,
@@ -23,7 +24,7 @@ import {
   STATUS_INVALID_PARAMETER,
 } from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
-import { fileCall, type Open } from "../state.ts";
+import type { Open } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbWriter } from "../wire.ts";
 import type { FsctlCall, FsctlResult } from "./fsctl.ts";

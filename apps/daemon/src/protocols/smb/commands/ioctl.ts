@@ -8,6 +8,7 @@
  */
 
 import { allocationSize } from "../attrs.ts";
+import { fileCall } from "../calls.ts";
 import {
   FSCTL_CREATE_OR_GET_OBJECT_ID,
   FSCTL_GET_COMPRESSION,
@@ -37,7 +38,7 @@ import {
   STATUS_NOT_SUPPORTED,
 } from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { fileCall, type Open } from "../state.ts";
+import type { Open } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbReader, SmbWriter, slice } from "../wire.ts";
 import type { FsctlCall, FsctlResult } from "./fsctl.ts";

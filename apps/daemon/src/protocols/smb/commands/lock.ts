@@ -11,12 +11,14 @@
  */
 import { isFsError } from "../../../domain/errors.ts";
 import type { LockRequest } from "../../../files/locks.ts";
+import { fileCall } from "../calls.ts";
 import {
   SMB2_LOCKFLAG_EXCLUSIVE_LOCK,
   SMB2_LOCKFLAG_FAIL_IMMEDIATELY,
   SMB2_LOCKFLAG_SHARED_LOCK,
   SMB2_LOCKFLAG_UNLOCK,
 } from "../constants.ts";
+import { MAX_LOCKS_PER_REQUEST } from "../limits.ts";
 import { lockSequenceSlot } from "../lock-sequence.ts";
 import {
   STATUS_CANCELLED,
@@ -27,7 +29,7 @@ import {
 } from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { fileCall, MAX_LOCKS_PER_REQUEST, type Open } from "../state.ts";
+import type { Open } from "../state.ts";
 import { SmbError } from "../status.ts";
 import type { SmbReader } from "../wire.ts";
 import { EMPTY_4 } from "./logoff.ts";

@@ -1,6 +1,8 @@
 /** SMB2 LOGOFF ([MS-SMB2] §2.2.7, §3.3.5.6): closes the session's opens and forgets it. */
+
+import { sessionConnections } from "../channels.ts";
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
-import { type Session, type SmbConnectionPort, sessionConnections } from "../state.ts";
+import type { Session, SmbConnectionPort } from "../state.ts";
 
 export const EMPTY_4 = (): Buffer => Buffer.from([4, 0, 0, 0]);
 

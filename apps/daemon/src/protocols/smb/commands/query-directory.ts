@@ -3,11 +3,14 @@
  * a pattern fixed at the first call (or restart/reopen), "." and ".." first, resuming by readdir
  * cookie. An exact name is a single lookup. First call with no match → NO_SUCH_FILE, later → NO_MORE_FILES.
  */
+
+import { grantedCall, treeCall } from "../calls.ts";
 import * as C from "../constants.ts";
 import { compilePattern, DIR_INFO_CLASSES, encodeEntry, hasWildcards } from "../info/dir-info.ts";
+import { MAX_PATH_BYTES } from "../limits.ts";
 import * as S from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { type DirEnum, type DirItem, grantedCall, MAX_PATH_BYTES, type Open, treeCall } from "../state.ts";
+import type { DirEnum, DirItem, Open } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 import { reported } from "../write-time.ts";

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { streamAttr } from "../../../files/streams.ts";
 import { allocationSize, allocationWith, endOfFile } from "../attrs.ts";
+import { fileCall, treeCall } from "../calls.ts";
 import * as C from "../constants.ts";
 import { decodeGetEaList, eaSize, encodeFullEaList, fittingEas } from "../info/ea.ts";
 import { FILE_INFO_CLASSES, type StreamEntry } from "../info/file-info.ts";
@@ -21,7 +22,7 @@ import {
   STATUS_NOT_SUPPORTED,
 } from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { fileCall, type Open, treeCall } from "../state.ts";
+import type { Open } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 import { reported } from "../write-time.ts";

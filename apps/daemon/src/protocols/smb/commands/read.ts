@@ -2,6 +2,8 @@
  * SMB2 READ ([MS-SMB2] §2.2.19, §2.2.20, §3.3.5.12). Reads are clipped to the file size; at or
  * past the end the answer is STATUS_END_OF_FILE. A range locked by another open conflicts.
  */
+
+import { grantedCall } from "../calls.ts";
 import { FILE_EXECUTE, FILE_READ_DATA, SMB2_HEADER_SIZE } from "../constants.ts";
 import {
   STATUS_ACCESS_DENIED,
@@ -11,7 +13,6 @@ import {
   STATUS_INVALID_PARAMETER,
 } from "../ntstatus.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { grantedCall } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbWriter } from "../wire.ts";
 

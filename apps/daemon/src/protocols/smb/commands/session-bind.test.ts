@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { verifyMessage } from "../auth/signing.ts";
 import * as C from "../constants.ts";
+import { MAX_CHANNELS_PER_SESSION, MAX_SESSIONS_PER_CONNECTION } from "../limits.ts";
 import {
   STATUS_ACCESS_DENIED,
   STATUS_INSUFFICIENT_RESOURCES,
@@ -9,7 +10,6 @@ import {
   STATUS_REQUEST_NOT_ACCEPTED,
   STATUS_USER_SESSION_DELETED,
 } from "../ntstatus.ts";
-import { MAX_CHANNELS_PER_SESSION, MAX_SESSIONS_PER_CONNECTION } from "../state.ts";
 import { open, readBody, writeBody } from "../testing/bodies.ts";
 import { useSmbHarness } from "../testing/fixture.ts";
 import { ALICE, BOB } from "../testing/harness.ts";

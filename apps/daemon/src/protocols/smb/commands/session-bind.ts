@@ -6,24 +6,19 @@
  * session key (3.1.1: over the bind's own preauth hash, §3.3.5.5.3) and signs with this
  * connection's algorithm. Until it completes the bind is signed with the session's key, the
  * only one the client has. The session's opens and trees are then usable on either channel
- * (state.ts findSessionOpen); a channel going away leaves the session on the others
+ * (channels.ts findSessionOpen); a channel going away leaves the session on the others
  * (connection.ts leaveChannel).
  */
 import { messageType, NtLmAuthenticate, NtLmNegotiate, NtlmError, parseAuthenticate } from "../auth/ntlm.ts";
 import { signingKeyFor, verifyMessage } from "../auth/signing.ts";
 import { extractMechToken, isRawNtlmssp, NEG_STATE_ACCEPT_COMPLETED, SpnegoError } from "../auth/spnego.ts";
+import { channelKey } from "../channels.ts";
 import { SIGNING_ALG_AES_GMAC, SMB2_DIALECT_300, SMB2_DIALECT_311, SMB2_FLAGS_SIGNED } from "../constants.ts";
+import { MAX_CHANNELS_PER_SESSION, MAX_SESSIONS_PER_CONNECTION } from "../limits.ts";
 import * as S from "../ntstatus.ts";
 import { preauthUpdate } from "../preauth.ts";
 import type { Reply, SmbRequest } from "../request.ts";
-import {
-  type Channel,
-  channelKey,
-  MAX_CHANNELS_PER_SESSION,
-  MAX_SESSIONS_PER_CONNECTION,
-  type Session,
-  type SmbConnectionPort,
-} from "../state.ts";
+import type { Channel, Session, SmbConnectionPort } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { challengeLeg, checkPassword, responseBody, wrap } from "./session-auth.ts";
 

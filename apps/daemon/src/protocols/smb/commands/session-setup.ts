@@ -28,6 +28,7 @@ import {
   NEG_STATE_ACCEPT_COMPLETED,
   SpnegoError,
 } from "../auth/spnego.ts";
+import { channelKey } from "../channels.ts";
 import {
   SMB2_DIALECT_311,
   SMB2_NEGOTIATE_SIGNING_REQUIRED,
@@ -35,6 +36,7 @@ import {
   SMB2_SESSION_FLAG_IS_GUEST,
   SMB2_SESSION_FLAG_IS_NULL,
 } from "../constants.ts";
+import { MAX_SESSIONS_PER_CONNECTION } from "../limits.ts";
 import {
   STATUS_ACCESS_DENIED,
   STATUS_INSUFFICIENT_RESOURCES,
@@ -44,7 +46,7 @@ import {
 } from "../ntstatus.ts";
 import { preauthUpdate } from "../preauth.ts";
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
-import { channelKey, MAX_SESSIONS_PER_CONNECTION, type Session } from "../state.ts";
+import type { Session } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { slice } from "../wire.ts";
 import { endSession } from "./logoff.ts";

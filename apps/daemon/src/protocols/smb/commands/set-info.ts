@@ -6,6 +6,7 @@
  */
 import type { SetAttrs } from "../../../metadata/types.ts";
 import { allocationUnits, fromFiletime } from "../attrs.ts";
+import { fileCall, grantedCall, treeCall } from "../calls.ts";
 import * as C from "../constants.ts";
 import { asParentLease } from "../dir-leases.ts";
 import { decodeFullEaList } from "../info/ea.ts";
@@ -16,7 +17,7 @@ import { breakReadCaching } from "../oplocks.ts";
 import { parsePath, resolvePath } from "../paths.ts";
 import { renameStreamOpen } from "../rename-stream.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { fileCall, grantedCall, type Open, treeCall } from "../state.ts";
+import type { Open } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbReader, slice } from "../wire.ts";
 import { flushUpdate, keepingChangeTime, setChangeSet, setUserSet } from "../write-time.ts";

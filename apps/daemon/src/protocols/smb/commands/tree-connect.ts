@@ -8,6 +8,7 @@
 
 import type { ShareInfo } from "../../../domain/share.ts";
 import type { ShareAccess } from "../../../domain/share-access.ts";
+import { sessionConnections } from "../channels.ts";
 import {
   FILE_ALL_ACCESS,
   FILE_GENERIC_EXECUTE,
@@ -17,6 +18,7 @@ import {
   SMB2_SHARE_TYPE_PIPE,
   SMB2_SHAREFLAG_ENCRYPT_DATA,
 } from "../constants.ts";
+import { MAX_PATH_BYTES, MAX_TREES_PER_SESSION } from "../limits.ts";
 import {
   STATUS_ACCESS_DENIED,
   STATUS_BAD_NETWORK_NAME,
@@ -24,13 +26,7 @@ import {
   STATUS_MEDIA_WRITE_PROTECTED,
 } from "../ntstatus.ts";
 import type { CommandSpec, Reply, SmbRequest } from "../request.ts";
-import {
-  MAX_PATH_BYTES,
-  MAX_TREES_PER_SESSION,
-  type Session,
-  sessionConnections,
-  type Tree,
-} from "../state.ts";
+import type { Session, Tree } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 import { EMPTY_4 } from "./logoff.ts";

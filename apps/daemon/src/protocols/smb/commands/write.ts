@@ -3,6 +3,8 @@
  * write (range, lock and permission checks, then payload and size). WRITE_THROUGH asks for
  * file_sync durability.
  */
+
+import { grantedCall } from "../calls.ts";
 import { FILE_APPEND_DATA, FILE_WRITE_DATA, SMB2_WRITEFLAG_WRITE_THROUGH } from "../constants.ts";
 import {
   STATUS_ACCESS_DENIED,
@@ -12,7 +14,6 @@ import {
 } from "../ntstatus.ts";
 import { breakReadCaching } from "../oplocks.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import { grantedCall } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbWriter, slice } from "../wire.ts";
 import { noteWrite } from "../write-time.ts";
