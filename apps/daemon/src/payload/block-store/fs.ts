@@ -29,11 +29,11 @@
 import { randomBytes } from "node:crypto";
 import { constants, promises as fsp } from "node:fs";
 import path from "node:path";
-import { FsError } from "../../domain/errors.ts";
 import { pidAlive } from "../../domain/pid.ts";
 import type { BlockStore, BlockStoreHealth, BlockWriteOptions, StagedPut } from "../types.ts";
-import { skipBytes } from "../wal/io.ts";
+import { syncDir, toFsError, writeAll } from "./fs-io.ts";
 import { type FsLayout, fsKeyPath, isShardDir, listKeys, openLayout } from "./fs-layout.ts";
+import { SparePool } from "./fs-spares.ts";
 import { IoGate } from "./io-gate.ts";
 import { assertBlockKey } from "./keys.ts";
 
@@ -53,38 +53,6 @@ const PUT_MKDIR_ATTEMPTS_MAX = 3;
  * made a 1 GiB burst no faster and a 4 KiB write's p99 during it 3-5x worse (bench/payload-latency.ts).
  */
 export const FS_STORE_WRITES_MAX = 2;
-/** iovecs per writev (Linux IOV_MAX is 1024). */
-const WRITEV_BUFFERS_MAX = 1024;
-
-function toFsError(e: unknown, key: string): FsError {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return new FsError("ENOENT", key);
-  if (code === "ENOSPC") return new FsError("ENOSPC", key);
-  if (code === "EDQUOT") return new FsError("EDQUOT", key);
-  return new FsError("EIO", `${key}: ${(e as Error).message}`);
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, constants.O_RDONLY);
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** Writes the parts from offset 0, resuming short writes; iovecs per call stay under IOV_MAX. */
-async function writeAll(fh: fsp.FileHandle, parts: readonly Buffer[]): Promise<void> {
-  let pos = 0;
-  let bufs = parts.filter((b) => b.length > 0);
-  while (bufs.length > 0) {
-    const batch = bufs.slice(0, WRITEV_BUFFERS_MAX);
-    const want = batch.reduce((n, b) => n + b.length, 0);
-    const { bytesWritten } = await fh.writev(batch, pos);
-    pos += bytesWritten;
-    bufs = bytesWritten === want ? bufs.slice(batch.length) : skipBytes(bufs, bytesWritten);
-  }
-}
 
 export class FsBlockStore implements BlockStore {
   readonly type = "fs";
@@ -102,9 +70,13 @@ export class FsBlockStore implements BlockStore {
   private layout: FsLayout | null = null;
   private opening: Promise<FsLayout> | null = null;
 
+  /** Deleted small blocks' files, reused by puts as temp files (fs-spares.ts). */
+  private readonly spares: SparePool;
+
   constructor(root: string) {
     this.root = path.resolve(root);
     this.tmpDir = path.join(this.root, STAGING_DIR, String(process.pid));
+    this.spares = new SparePool(this.tmpDir, `${TEMP_PREFIX}spare-${randomBytes(4).toString("hex")}-`);
   }
 
   async open(): Promise<this> {
@@ -186,6 +158,7 @@ export class FsBlockStore implements BlockStore {
         await fh.close();
       }
       await this.renameInto(tmp, file, opts);
+      this.spares.put(file, Number.POSITIVE_INFINITY); // a whole block: never kept as a spare
     } catch (e) {
       await fsp.rm(tmp, { force: true }).catch(() => {});
       throw toFsError(e, key);
@@ -198,10 +171,15 @@ export class FsBlockStore implements BlockStore {
     parts: readonly Buffer[],
     opts?: BlockWriteOptions,
   ): Promise<void> {
-    const tmp = this.tempPath();
+    // Over a spare when there is one: an O_TRUNC open reuses its inode (no inode allocation).
+    const tmp = this.spares.take() ?? this.tempPath();
     try {
       await this.writeTemp(tmp, parts);
       await this.renameInto(tmp, file, opts);
+      this.spares.put(
+        file,
+        parts.reduce((n, b) => n + b.length, 0),
+      );
     } catch (e) {
       await fsp.rm(tmp, { force: true }).catch(() => {});
       throw toFsError(e, key);
@@ -273,6 +251,10 @@ export class FsBlockStore implements BlockStore {
 
   async get(key: string, offset = 0, length?: number): Promise<Buffer> {
     const file = await this.pathOf(key);
+    return this.spares.reading(file, () => this.getFile(key, file, offset, length));
+  }
+
+  private async getFile(key: string, file: string, offset: number, length?: number): Promise<Buffer> {
     let fh: fsp.FileHandle;
     try {
       fh = await fsp.open(file, "r");
@@ -306,7 +288,7 @@ export class FsBlockStore implements BlockStore {
   private async deleteFile(key: string, file: string, opts?: BlockWriteOptions): Promise<void> {
     let changed: string;
     try {
-      await fsp.unlink(file);
+      await this.removeFile(file);
       changed = await this.pruneEmptyDirs(path.dirname(file));
     } catch (e) {
       // No such key: nothing changed, so there is nothing to make durable.
@@ -321,6 +303,20 @@ export class FsBlockStore implements BlockStore {
     } catch (e) {
       throw toFsError(e, key);
     }
+  }
+
+  /** Unlinks the key's file, or moves it among the spares (a small block this store put). */
+  private async removeFile(file: string): Promise<void> {
+    const spare = this.spares.keep(file);
+    if (spare === null) return fsp.unlink(file);
+    try {
+      await fsp.rename(file, spare);
+    } catch (e) {
+      // The key is gone, or the staging directory (removed by hand): unlink says which.
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      return fsp.unlink(file);
+    }
+    this.spares.kept(spare, file);
   }
 
   /**
@@ -391,5 +387,7 @@ export class FsBlockStore implements BlockStore {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await Promise.all(this.spares.drain().map((f) => fsp.rm(f, { force: true }).catch(() => {})));
+  }
 }

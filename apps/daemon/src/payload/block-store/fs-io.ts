@@ -1,0 +1,37 @@
+/** File helpers of the fs block store (fs.ts). */
+import { constants, promises as fsp } from "node:fs";
+import { FsError } from "../../domain/errors.ts";
+import { skipBytes } from "../wal/io.ts";
+
+/** iovecs per writev (Linux IOV_MAX is 1024). */
+const WRITEV_BUFFERS_MAX = 1024;
+
+export function toFsError(e: unknown, key: string): FsError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return new FsError("ENOENT", key);
+  if (code === "ENOSPC") return new FsError("ENOSPC", key);
+  if (code === "EDQUOT") return new FsError("EDQUOT", key);
+  return new FsError("EIO", `${key}: ${(e as Error).message}`);
+}
+
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await fsp.open(dir, constants.O_RDONLY);
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Writes the parts from offset 0, resuming short writes; iovecs per call stay under IOV_MAX. */
+export async function writeAll(fh: fsp.FileHandle, parts: readonly Buffer[]): Promise<void> {
+  let pos = 0;
+  let bufs = parts.filter((b) => b.length > 0);
+  while (bufs.length > 0) {
+    const batch = bufs.slice(0, WRITEV_BUFFERS_MAX);
+    const want = batch.reduce((n, b) => n + b.length, 0);
+    const { bytesWritten } = await fh.writev(batch, pos);
+    pos += bytesWritten;
+    bufs = bytesWritten === want ? bufs.slice(batch.length) : skipBytes(bufs, bytesWritten);
+  }
+}
