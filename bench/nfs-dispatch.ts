@@ -5,7 +5,8 @@
  *   npx tsx bench/nfs-dispatch.ts [--n 200000] [--stores memory|persistent]
  *   node --cpu-prof --import tsx bench/nfs-dispatch.ts ...   (then bench/profile-summary.ts)
  *
- * Prints CPU µs per call for GETATTR, LOOKUP, a 4 KiB READ and a READDIRPLUS page (best of 5
+ * Prints CPU µs per call for GETATTR, LOOKUP, ACCESS, READLINK, a 4 KiB READ, a 4 KiB UNSTABLE
+ * WRITE, a COMMIT after one such WRITE (the pair, per call) and a READDIRPLUS page (best of 5
  * batches), the heap growth per call between collections, and the bytes allocated per call (a
  * batch of 1,000 with no collection inside; needs --expose-gc to be exact, else approximate).
  * The calls go through one ConnectionCalls, as one connection's calls do.
@@ -26,7 +27,11 @@ const { values } = parseArgs({
 const NFS_PROGRAM = 100003;
 const GETATTR = 1;
 const LOOKUP = 3;
+const ACCESS = 4;
+const READLINK = 5;
 const READ = 6;
+const WRITE = 7;
+const COMMIT = 21;
 const READDIRPLUS = 17;
 const BATCHES = 5;
 const DIR_ENTRIES = 1000;
@@ -64,6 +69,11 @@ const fileFh = await (async () => {
 const getattrRec = record(GETATTR, (w) => w.opaque(fileFh));
 // READ: 4 KiB of a cached 64 KiB file (nfsbench's random reads, one call each).
 const readRec = record(READ, (w) => w.opaque(fileFh).uint64(8192n).uint32(4096));
+const accessRec = record(ACCESS, (w) => w.opaque(fileFh).uint32(0x3f));
+// WRITE: 4 KiB UNSTABLE into the same file (a random writer's call); COMMIT after each one.
+const page = Buffer.alloc(4096, 9);
+const writeRec = record(WRITE, (w) => w.opaque(fileFh).uint64(4096n).uint32(4096).uint32(0).opaque(page));
+const commitRec = record(COMMIT, (w) => w.opaque(fileFh).uint64(0n).uint32(0));
 
 // READDIRPLUS: the first page (libnfs's dircount/maxcount of 8 KiB, ~48 entries) of 1,000 files.
 const caller = { uid: 0, gid: 0, gids: [] };
@@ -72,11 +82,17 @@ const dirFh = (await md.mkdir(caller, md.rootHandle("/export"), "d", {})).handle
 for (let i = 0; i < DIR_ENTRIES; i++) {
   await md.create(caller, dirFh, `f${String(i).padStart(6, "0")}`, {}, { mode: "unchecked" });
 }
+const linkFh = (await md.symlink(caller, md.rootHandle("/export"), "l", "some/target", {})).handle;
+const readlinkRec = record(READLINK, (w) => w.opaque(linkFh));
 const readdirplusRec = record(READDIRPLUS, (w) =>
   w.opaque(dirFh).uint64(0n).fixedOpaque(Buffer.alloc(8)).uint32(8192).uint32(8192),
 );
 
-async function time(name: string, rec: Buffer, n: number): Promise<void> {
+async function time(name: string, rec: Buffer | Buffer[], n: number): Promise<void> {
+  const recs = Array.isArray(rec) ? rec : [rec];
+  const call = async () => {
+    for (const r of recs) await dispatcher.dispatch(r, peer, conn);
+  };
   let best = Number.POSITIVE_INFINITY;
   let heapPerCall = 0;
   for (let b = 0; b < BATCHES; b++) {
@@ -84,7 +100,7 @@ async function time(name: string, rec: Buffer, n: number): Promise<void> {
     const heap0 = process.memoryUsage().heapUsed;
     // CPU time, not wall time: on a shared machine the process is often not running.
     const c0 = process.cpuUsage();
-    for (let i = 0; i < n; i++) await dispatcher.dispatch(rec, peer, conn);
+    for (let i = 0; i < n; i++) await call();
     const c = process.cpuUsage(c0);
     const us = (c.user + c.system) / n;
     heapPerCall = (process.memoryUsage().heapUsed - heap0) / n;
@@ -94,10 +110,10 @@ async function time(name: string, rec: Buffer, n: number): Promise<void> {
   (globalThis as { gc?: () => void }).gc?.();
   const small = Math.min(n, 1000);
   const h0 = process.memoryUsage().heapUsed;
-  for (let i = 0; i < small; i++) await dispatcher.dispatch(rec, peer, conn);
+  for (let i = 0; i < small; i++) await call();
   const allocated = (process.memoryUsage().heapUsed - h0) / small;
   console.log(
-    `${name.padEnd(8)} ${best.toFixed(2)} CPU µs/call (best of ${BATCHES} × ${n}), heap +${heapPerCall.toFixed(0)} B/call, ~${allocated.toFixed(0)} B allocated/call`,
+    `${name.padEnd(9)} ${best.toFixed(2)} CPU µs/call (best of ${BATCHES} × ${n}), heap +${heapPerCall.toFixed(0)} B/call, ~${allocated.toFixed(0)} B allocated/call`,
   );
 }
 
@@ -105,7 +121,11 @@ try {
   const n = Number(values.n);
   await time("GETATTR", getattrRec, n);
   await time("LOOKUP", lookupRec, n);
+  await time("ACCESS", accessRec, n);
+  await time("READLINK", readlinkRec, n);
   await time("READ 4K", readRec, n);
+  await time("WRITE 4K", writeRec, Math.ceil(n / 4));
+  await time("WR+COMMIT", [writeRec, commitRec], Math.ceil(n / 10));
   await time("RDIRPLUS", readdirplusRec, Math.ceil(n / 40));
 } finally {
   await server.stop();

@@ -29,6 +29,7 @@ export async function close(d: DataDeps, f: FileCall, c: CloseRequest): Promise<
     if (c.written && f.stream === undefined) {
       const attr = await d.metadata.getattr(f.handle);
       if (attr.payloadId) await d.payload.commit(f.share.name, attr.payloadId);
+      await d.metadata.persist(f.handle);
     }
     const doomed = c.unlink();
     if (doomed && f.stream !== undefined && !doomed.file) await removeStream(d, f);

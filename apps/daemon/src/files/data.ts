@@ -69,7 +69,8 @@ export async function write(d: DataDeps, f: FileCall, w: WriteRequest): Promise<
   w.beforeChange?.();
   if (empty) return { before, after: null, offset, count };
   await d.payload.writeAt(f.share.name, payloadId, start, w.data, w.stability);
-  const after = await d.metadata.commitWrite(f.handle, start + count);
+  // An UNSTABLE write's size and mtime are durable by the COMMIT (commit below), as its bytes.
+  const after = await d.metadata.commitWrite(f.handle, start + count, w.stability === "unstable");
   d.traffic?.record(f.share.name, f.client, "write", count);
   if (d.changes.watchesModified) {
     const changed = MODIFIED.writeTime | (after.size !== before.size ? MODIFIED.size : 0);
@@ -153,8 +154,10 @@ function readResult(
 }
 
 /**
- * NFS COMMIT / SMB FLUSH: every acknowledged write of the file is durable on return. A
- * directory is EISDIR; another non-file is EINVAL, or nothing to do when `nonFileOk` (SMB).
+ * NFS COMMIT / SMB FLUSH: every acknowledged write of the file is durable on return, its bytes
+ * first, then the size and mtime UNSTABLE writes left to the store (docs/architecture.md "Sizes of
+ * unstable writes"): a crash in between leaves bytes past the size, never a size whose bytes are
+ * missing. A directory is EISDIR; another non-file is EINVAL, or nothing to do when `nonFileOk` (SMB).
  */
 export async function commit(
   d: DataDeps,
@@ -170,5 +173,6 @@ export async function commit(
     throw new FsError("EINVAL", "commit of a non-regular file");
   }
   await d.payload.commit(f.share.name, before.payloadId);
+  await d.metadata.persist(f.handle);
   return { before, after: await d.metadata.getattr(f.handle) };
 }

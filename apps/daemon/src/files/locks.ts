@@ -143,8 +143,8 @@ export async function checkLockAccess(d: LockDeps, f: FileCall, exclusive: boole
     throw new FsError("EACCES", "read-only access");
   }
   const want = exclusive ? ACCESS_MODIFY : ACCESS_READ;
-  if ((await d.metadata.access(f.caller, f.handle, want)) === want) return;
-  if ((await d.metadata.getattr(f.handle)).uid !== f.caller.uid) throw new FsError("EACCES");
+  const { granted, attr } = await d.metadata.access(f.caller, f.handle, want);
+  if (granted !== want && attr.uid !== f.caller.uid) throw new FsError("EACCES");
 }
 
 /** The read/write bits `deny` adds over what the owner already denied (`held`). */

@@ -197,7 +197,7 @@ export async function open(d: DataDeps, dir: FileCall, r: OpenRequest): Promise<
     target = await createNew(d, dir, r, walked.parent!, walked.name);
     action = "created";
   }
-  const granted = await d.metadata.access(dir.caller, target.handle, ACCESS_READ | ACCESS_MODIFY);
+  const { granted } = await d.metadata.access(dir.caller, target.handle, ACCESS_READ | ACCESS_MODIFY);
   const on = { ...dir, handle: target.handle };
   const ntAccess = await storedAccess(d, on, target.attr, walked.parent);
   const opened: Opened = { ...walked, target, action, granted, ntAccess };

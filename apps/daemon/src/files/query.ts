@@ -34,19 +34,15 @@ const WRITE_BITS = ACCESS_MODIFY | ACCESS_EXTEND | ACCESS_DELETE;
  * The subset of `mask` (ACCESS3_* bits) the caller is granted: the mode bits' answer, less the
  * write bits when the share's access policy gave this caller less than read-write.
  */
-export async function access(
-  d: DataDeps,
-  f: FileCall,
-  mask: number,
-): Promise<{ attr: FileAttr; granted: number }> {
-  let granted = await d.metadata.access(f.caller, f.handle, mask);
-  if (f.access?.level !== "read-write") granted &= ~WRITE_BITS;
-  return { attr: await d.metadata.getattr(f.handle), granted: granted & mask };
+export function access(d: DataDeps, f: FileCall, mask: number): Promise<{ attr: FileAttr; granted: number }> {
+  // The metadata answer's own promise (one load, settled at once over a synchronous store).
+  const answer = d.metadata.access(f.caller, f.handle, mask);
+  if (f.access?.level === "read-write") return answer;
+  return answer.then(({ attr, granted }) => ({ attr, granted: granted & ~WRITE_BITS }));
 }
 
-export async function readlink(d: DataDeps, f: FileCall): Promise<{ attr: FileAttr; target: string }> {
-  const target = await d.metadata.readlink(f.caller, f.handle);
-  return { attr: await d.metadata.getattr(f.handle), target };
+export function readlink(d: DataDeps, f: FileCall): Promise<{ attr: FileAttr; target: string }> {
+  return d.metadata.readlink(f.caller, f.handle);
 }
 
 export async function fsstat(d: DataDeps, f: FileCall): Promise<{ attr: FileAttr; st: FsStat }> {

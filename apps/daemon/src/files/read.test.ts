@@ -4,21 +4,11 @@
  * gate that holds the READ still holds it, and a sparse tail still reads as zeros.
  */
 import { describe, expect, it } from "vitest";
+import { settledInOneTick } from "../domain/testing/settled.ts";
 import { useMemoryFiles } from "./testing/memory-files.ts";
 
 const ALICE = { uid: 1001, gid: 1001, gids: [] };
 const BOB = { uid: 1002, gid: 1002, gids: [] };
-
-/** Whether `p` has settled by the time one microtask after this call runs. */
-async function settledInOneTick(p: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  p.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await null;
-  return settled;
-}
 
 describe("file service READ", () => {
   const { metadata, files } = useMemoryFiles("/export");

@@ -10,6 +10,9 @@ export function usedBytes(size: number): number {
   return Math.ceil(size / USED_BLOCK_BYTES) * USED_BLOCK_BYTES;
 }
 
+/** The rdev of every file that is not a device: one object, not one per attribute read. */
+const NO_RDEV: Readonly<{ major: number; minor: number }> = Object.freeze({ major: 0, minor: 0 });
+
 export function toFileAttr(rec: Readonly<InodeRecord>, fsid: bigint): FileAttr {
   return {
     type: rec.type,
@@ -19,7 +22,8 @@ export function toFileAttr(rec: Readonly<InodeRecord>, fsid: bigint): FileAttr {
     gid: rec.gid,
     size: rec.size,
     used: rec.type === "file" ? usedBytes(rec.size) : rec.type === "dir" ? USED_BLOCK_BYTES : 0,
-    rdev: { major: rec.rdevMajor, minor: rec.rdevMinor },
+    rdev:
+      rec.rdevMajor === 0 && rec.rdevMinor === 0 ? NO_RDEV : { major: rec.rdevMajor, minor: rec.rdevMinor },
     fsid,
     fileid: rec.id,
     atime: rec.atime,

@@ -6,6 +6,7 @@
  */
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { settledInOneTick } from "../domain/testing/settled.ts";
 import { checkHandle, decodeHandle, encodeHandle, sameKey, shareKey } from "./handle.ts";
 import type { MetadataStore } from "./metadata-store.ts";
 import { DefaultMetadataService } from "./service.ts";
@@ -68,17 +69,6 @@ describe("ServiceCore.target", () => {
   });
 });
 
-/** Whether `p` has settled by the time one microtask after this call runs. */
-async function settledInOneTick(p: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  p.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await null;
-  return settled;
-}
-
 /** A memory store whose inode reads answer through a promise, as PostgreSQL's do on a cache miss. */
 function asyncReads(store: MemoryMetadataStore): MemoryMetadataStore {
   const get = store.getInode.bind(store);
@@ -88,7 +78,7 @@ function asyncReads(store: MemoryMetadataStore): MemoryMetadataStore {
 
 describe("ServiceCore.loadNow", () => {
   for (const sync of [true, false]) {
-    it(`getattr, prepareRead and lookupWithDir keep their checks on a ${sync ? "synchronous" : "promise-answering"} store`, async () => {
+    it(`getattr, prepareRead, lookupWithDir, access, readlink and prepareWrite keep their checks on a ${sync ? "synchronous" : "promise-answering"} store`, async () => {
       const payload = await memoryPayload(logger, ["/export"]);
       const store = sync ? new MemoryMetadataStore() : asyncReads(new MemoryMetadataStore());
       const svc = new DefaultMetadataService({ logger });
@@ -117,6 +107,19 @@ describe("ServiceCore.loadNow", () => {
       expect((await svc.lookupWithDir(ALICE, d.handle, "..")).attr.fileid).toBe(
         (await svc.getattr(root)).fileid,
       );
+      const access = svc.access(BOB, f.handle, 0x3f);
+      expect(await settledInOneTick(access)).toBe(sync);
+      expect(await access).toMatchObject({ granted: 0, attr: { fileid: f.attr.fileid } });
+      const link = await svc.symlink(ALICE, root, "l", "f/x", {});
+      const target = svc.readlink(BOB, link.handle);
+      expect(await settledInOneTick(target)).toBe(sync);
+      expect(await target).toMatchObject({ target: "f/x", attr: { fileid: link.attr.fileid } });
+      const notLink = svc.readlink(ALICE, f.handle);
+      expect(await settledInOneTick(notLink)).toBe(sync);
+      await expect(notLink).rejects.toMatchObject({ code: "EINVAL" });
+      const writing = svc.prepareWrite(BOB, f.handle);
+      expect(await settledInOneTick(writing)).toBe(sync);
+      await expect(writing).rejects.toMatchObject({ code: "EACCES" });
       const missing = svc.lookupWithDir(ALICE, root, "nope");
       expect(await settledInOneTick(missing)).toBe(sync);
       await expect(missing).rejects.toMatchObject({ code: "ENOENT" });

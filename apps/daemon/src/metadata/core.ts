@@ -100,6 +100,22 @@ export class ServiceCore {
     return this.loaded(t, got);
   }
 
+  /**
+   * `fn` of the inode a handle names (its load's checks first), as an already settled promise when
+   * the store answers synchronously: no async frame and no microtask hop for the load (GETATTR,
+   * ACCESS, READLINK, WRITE's checks); failures reject.
+   */
+  settle<T>(handle: Buffer, fn: (share: ShareState, rec: Rec) => T): Promise<T> {
+    try {
+      const t = this.target(handle);
+      const rec = this.loadNow(t);
+      if (isPending(rec)) return rec.then((r) => fn(t.share, r));
+      return Promise.resolve(fn(t.share, rec));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
   private loaded(t: Target, rec: Rec | undefined): Rec {
     if (rec === undefined || rec.root !== t.share.root) throw new FsError("ESTALE");
     if (rec.nlink === 0 && rec.type !== "dir" && !this.isOpen(t.share, rec.id)) throw new FsError("ESTALE");

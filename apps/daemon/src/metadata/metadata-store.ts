@@ -128,11 +128,28 @@ export interface MetadataTx {
   setRoot(share: string, id: bigint): Awaitable<void>;
 }
 
+export interface TxOptions {
+  /**
+   * The caller does not wait for durability (the size and mtime of an UNSTABLE WRITE): the
+   * transaction settles once its writes are visible to every read, and they become durable with
+   * a later transaction's commit, `persist` of an inode it changed, `close`, or within a second;
+   * a crash may lose them (docs/architecture.md "Sizes of unstable writes"). Stores that commit
+   * every transaction on its own (memory, PostgreSQL, which other daemons read) ignore it.
+   */
+  lazy?: boolean;
+}
+
 export interface MetadataStore {
   readonly type: "memory" | "sqlite" | "postgres";
   /** Random per store incarnation, persisted with the store: handles from another one are stale. */
   readonly epoch: number;
-  transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: MetadataTx) => Promise<T>, opts?: TxOptions): Promise<T>;
+  /**
+   * Makes durable what lazy transactions changed of these inodes; settles at once when nothing
+   * of theirs waits. Fails (ENOSPC, EIO) when the commit that held them was lost. Absent on
+   * stores that ignore `lazy`.
+   */
+  persist?(ids: readonly bigint[]): Promise<void>;
   getInode(id: bigint): Awaitable<Readonly<InodeRecord> | undefined>;
   getEntry(parent: bigint, name: string): Awaitable<EntryRecord | undefined>;
   /** Entries with `seq > afterSeq`, in seq order, at most `limit`. */

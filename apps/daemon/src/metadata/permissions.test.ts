@@ -16,6 +16,11 @@ describe("effectiveIdentity", () => {
       gids: [0, 4],
     });
   });
+  it("is the caller itself, no new object, when nothing is squashed (every READ and WRITE asks)", () => {
+    const caller = { uid: 5, gid: 6, gids: [7] };
+    expect(effectiveIdentity(share(), caller)).toBe(caller);
+    expect(effectiveIdentity(share({ squash: "root_squash" }), caller)).toBe(caller);
+  });
   it("maps uid 0, and group 0 of other users, under root_squash", () => {
     const s = share({ squash: "root_squash", anonUid: 99, anonGid: 98 });
     expect(effectiveIdentity(s, { uid: 0, gid: 5, gids: [7] })).toEqual({ uid: 99, gid: 98, gids: [] });

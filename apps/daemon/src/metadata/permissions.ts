@@ -45,16 +45,22 @@ export function effectiveIdentity(share: ShareInfo, caller: Caller): Identity {
   return caller.aclBits ? { ...id, aclBits: caller.aclBits } : id;
 }
 
+/**
+ * Nothing is allocated when nothing is squashed (every READ and WRITE asks): the caller itself
+ * is its identity then (an Identity is never changed in place).
+ */
 function squashed(share: ShareInfo, caller: Caller): Identity {
-  const anon = { uid: share.anonUid, gid: share.anonGid, gids: [] };
-  if (share.squash === "all_squash") return anon;
-  const gids = caller.gids.length > CALLER_GIDS_MAX ? caller.gids.slice(0, CALLER_GIDS_MAX) : caller.gids;
+  if (share.squash === "all_squash") return { uid: share.anonUid, gid: share.anonGid, gids: [] };
+  const over = caller.gids.length > CALLER_GIDS_MAX;
+  const gids = over ? caller.gids.slice(0, CALLER_GIDS_MAX) : caller.gids;
   if (share.squash === "root_squash") {
-    if (caller.uid === 0) return anon;
+    if (caller.uid === 0) return { uid: share.anonUid, gid: share.anonGid, gids: [] };
+    if (caller.gid !== 0 && !gids.includes(0))
+      return over ? { uid: caller.uid, gid: caller.gid, gids } : caller;
     const squashGid = (g: number) => (g === 0 ? share.anonGid : g);
     return { uid: caller.uid, gid: squashGid(caller.gid), gids: gids.map(squashGid) };
   }
-  return { uid: caller.uid, gid: caller.gid, gids };
+  return over ? { uid: caller.uid, gid: caller.gid, gids } : caller;
 }
 
 /** uid/gid values on the wire are uint32. */

@@ -5,9 +5,9 @@
  */
 import type { Logger } from "pino";
 import { FsError } from "../domain/errors.ts";
-import { isPending } from "../domain/pending.ts";
 import type { ShareInfo } from "../domain/share.ts";
-import { FIRST_ENTRY_SEQ, ServiceCore, type ShareState } from "./core.ts";
+import { toFileAttr } from "./attr.ts";
+import { FIRST_ENTRY_SEQ, type Rec, ServiceCore, type ShareState } from "./core.ts";
 import type { FoldedNames } from "./folded-names.ts";
 import { encodeHandle, shareKey } from "./handle.ts";
 import { LockManager } from "./lock-manager.ts";
@@ -17,6 +17,7 @@ import { createNode } from "./ops/create.ts";
 import {
   commitWrite,
   type PreparedRead,
+  persist,
   prepareRead,
   prepareReadNow,
   prepareWrite,
@@ -64,6 +65,9 @@ export interface ShareRoot {
   uid?: number;
   gid?: number;
 }
+
+/** GETATTR's answer from a loaded inode: a module function, so a call allocates no closure. */
+const attrOf = (share: ShareState, rec: Rec): FileAttr => toFileAttr(rec, share.fsid);
 
 export class DefaultMetadataService implements MetadataService {
   private readonly core: ServiceCore;
@@ -150,16 +154,9 @@ export class DefaultMetadataService implements MetadataService {
     return this.core.target(handle).share.info;
   }
 
-  /** No async frame: an already settled promise when the store answers synchronously (core.loadNow). */
+  /** No async frame: an already settled promise when the store answers synchronously (core.settle). */
   getattr(handle: Buffer): Promise<FileAttr> {
-    try {
-      const t = this.core.target(handle);
-      const rec = this.core.loadNow(t);
-      if (isPending(rec)) return rec.then((r) => this.core.attr(t.share, r));
-      return Promise.resolve(this.core.attr(t.share, rec));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.core.settle(handle, attrOf);
   }
 
   setattr(caller: Caller, handle: Buffer, attrs: SetAttrs, guardCtime?: Timespec) {
@@ -178,11 +175,11 @@ export class DefaultMetadataService implements MetadataService {
     return lookupCaseless(this.core, caller, dir, name);
   }
 
-  access(caller: Caller, handle: Buffer, mask: number): Promise<number> {
+  access(caller: Caller, handle: Buffer, mask: number): Promise<{ granted: number; attr: FileAttr }> {
     return access(this.core, caller, handle, mask);
   }
 
-  readlink(caller: Caller, handle: Buffer): Promise<string> {
+  readlink(caller: Caller, handle: Buffer): Promise<{ target: string; attr: FileAttr }> {
     return readlink(this.core, caller, handle);
   }
 
@@ -262,8 +259,12 @@ export class DefaultMetadataService implements MetadataService {
     return prepareWrite(this.core, caller, handle);
   }
 
-  commitWrite(handle: Buffer, end: number): Promise<FileAttr> {
-    return commitWrite(this.core, handle, end);
+  commitWrite(handle: Buffer, end: number, lazy = false): Promise<FileAttr> {
+    return commitWrite(this.core, handle, end, lazy);
+  }
+
+  persist(handle: Buffer): Promise<void> {
+    return persist(this.core, handle);
   }
 
   prepareRead(caller: Caller, handle: Buffer): Promise<PreparedRead> {

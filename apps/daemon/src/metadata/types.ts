@@ -26,7 +26,8 @@ export interface FileAttr {
   size: number;
   /** Bytes of storage used (rounded to blocks); FSSTAT/SMB allocation size. */
   used: number;
-  rdev: { major: number; minor: number };
+  /** Shared by attributes of the same device numbers (never changed in place). */
+  rdev: Readonly<{ major: number; minor: number }>;
   /** Filesystem id of the share (stable, derived from the share). */
   fsid: bigint;
   fileid: bigint;
@@ -261,9 +262,10 @@ export interface MetadataService {
    * (SMB's name rules, metadata/folded-names.ts); `name` is the entry's name as stored.
    */
   lookupCaseless(caller: Caller, dir: Buffer, name: string): Promise<LookupResult & { name: string }>;
-  /** Returns the subset of `mask` (ACCESS_* bits) the caller is granted. */
-  access(caller: Caller, handle: Buffer, mask: number): Promise<number>;
-  readlink(caller: Caller, handle: Buffer): Promise<string>;
+  /** The subset of `mask` (ACCESS_* bits) the caller is granted, with the file's attributes. */
+  access(caller: Caller, handle: Buffer, mask: number): Promise<{ granted: number; attr: FileAttr }>;
+  /** A symlink's target (EINVAL for another type), with its attributes. */
+  readlink(caller: Caller, handle: Buffer): Promise<{ target: string; attr: FileAttr }>;
 
   create(caller: Caller, dir: Buffer, name: string, attrs: SetAttrs, how: CreateHow): Promise<MutationResult>;
   mkdir(caller: Caller, dir: Buffer, name: string, attrs: SetAttrs): Promise<MutationResult>;
@@ -320,8 +322,14 @@ export interface MetadataService {
 
   /** Checks write permission and type; returns what the data path needs. */
   prepareWrite(caller: Caller, handle: Buffer): Promise<{ payloadId: string; before: WccAttr }>;
-  /** After payload bytes landed: extend size to `end` if larger, bump mtime/ctime, clear setuid/setgid. */
-  commitWrite(handle: Buffer, end: number): Promise<FileAttr>;
+  /**
+   * After payload bytes landed: extend size to `end` if larger, bump mtime/ctime, clear
+   * setuid/setgid. `lazy` (an UNSTABLE write): seen by every read at once, durable by `persist`
+   * at the latest (a SQLite store commits it later; docs/architecture.md "Sizes of unstable writes").
+   */
+  commitWrite(handle: Buffer, end: number, lazy?: boolean): Promise<FileAttr>;
+  /** Makes durable what lazy `commitWrite`s of the file left uncommitted (COMMIT, FLUSH, CLOSE). */
+  persist(handle: Buffer): Promise<void>;
   /** Checks read permission and type; returns the attributes (size bounds the read). */
   prepareRead(caller: Caller, handle: Buffer): Promise<{ payloadId: string; attr: FileAttr }>;
   /**

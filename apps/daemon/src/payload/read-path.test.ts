@@ -7,6 +7,7 @@
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { prng, randomFill } from "../domain/testing/prng.ts";
+import { settledInOneTick } from "../domain/testing/settled.ts";
 import { blockKey } from "./block-store/keys.ts";
 import { MemoryBlockStore } from "./block-store/memory.ts";
 import { BlockCache } from "./cache/cache.ts";
@@ -32,17 +33,6 @@ function engine(store: MemoryBlockStore): SharePayload {
     transfer.close();
   });
   return e;
-}
-
-/** Whether `p` has settled by the time one microtask after this call runs. */
-async function settledInOneTick(p: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  p.then(
-    () => (settled = true),
-    () => (settled = true),
-  );
-  await null;
-  return settled;
 }
 
 function bytes(n: number, seed: number): Buffer {

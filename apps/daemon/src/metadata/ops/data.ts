@@ -21,17 +21,18 @@ function mayData(id: Identity, rec: Rec, want: number): boolean {
   return isOwnerOrRoot(id, rec) || mayAccess(id, rec, want);
 }
 
-export async function prepareWrite(
+/** Settled at once over a synchronous store (core.settle). */
+export function prepareWrite(
   core: ServiceCore,
   caller: Caller,
   handle: Buffer,
 ): Promise<{ payloadId: string; before: WccAttr }> {
-  const t = core.target(handle);
-  core.requireWritable(t.share);
-  const rec = await core.load(t);
-  const payloadId = requireFile(rec);
-  if (!mayData(core.identity(t.share, caller), rec, W)) throw new FsError("EACCES");
-  return { payloadId, before: toWcc(rec) };
+  return core.settle(handle, (share, rec) => {
+    core.requireWritable(share);
+    const payloadId = requireFile(rec);
+    if (!mayData(core.identity(share, caller), rec, W)) throw new FsError("EACCES");
+    return { payloadId, before: toWcc(rec) };
+  });
 }
 
 export interface PreparedRead {
@@ -69,23 +70,45 @@ function readable(core: ServiceCore, caller: Caller, share: ShareState, rec: Rec
   return { payloadId, attr: core.attr(share, rec) };
 }
 
-export async function commitWrite(core: ServiceCore, handle: Buffer, end: number): Promise<FileAttr> {
+/**
+ * The size and times after a WRITE. `lazy` (an UNSTABLE write): every read sees them at once, but
+ * the store may make them durable later, at the latest with `persist` (COMMIT, FLUSH, CLOSE).
+ */
+export async function commitWrite(
+  core: ServiceCore,
+  handle: Buffer,
+  end: number,
+  lazy: boolean,
+): Promise<FileAttr> {
   if (!Number.isSafeInteger(end) || end < 0) throw new FsError("EINVAL", "write end");
   const t = core.target(handle);
   const { share } = t;
-  const after = await share.store.transaction(async (tx) => {
-    await tx.lock([t.id]);
-    const rec = mustExist(await tx.getInode(t.id), share);
-    requireFile(rec);
-    const now = core.clock.now();
-    let mode = rec.mode & ~S_ISUID;
-    // write(2) drops set-group-ID only when group-executable (otherwise it marks mandatory locking).
-    if (mode & 0o010) mode &= ~S_ISGID;
-    const next = { ...rec, size: Math.max(rec.size, end), mtime: now, ctime: now, mode };
-    await tx.updateInode(next);
-    return next;
-  });
+  const after = await share.store.transaction(
+    async (tx) => {
+      await tx.lock([t.id]);
+      const rec = mustExist(await tx.getInode(t.id), share);
+      requireFile(rec);
+      const now = core.clock.now();
+      let mode = rec.mode & ~S_ISUID;
+      // write(2) drops set-group-ID only when group-executable (otherwise it marks mandatory locking).
+      if (mode & 0o010) mode &= ~S_ISGID;
+      const next = { ...rec, size: Math.max(rec.size, end), mtime: now, ctime: now, mode };
+      await tx.updateInode(next);
+      return next;
+    },
+    { lazy },
+  );
   return core.attr(share, after);
+}
+
+/** Makes durable the size and times lazy `commitWrite`s left to the store (none: settled at once). */
+export function persist(core: ServiceCore, handle: Buffer): Promise<void> {
+  try {
+    const t = core.target(handle);
+    return t.share.store.persist?.([t.id]) ?? Promise.resolve();
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 export function retain(core: ServiceCore, handle: Buffer): void {

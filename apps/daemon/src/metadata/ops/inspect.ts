@@ -147,20 +147,27 @@ function foundChild(
   return { found: { handle: core.handleOf(share, child.id), attr: core.attr(share, child) }, share, dirRec };
 }
 
-export async function access(
+/** One load for the answer and the attributes; settled at once over a synchronous store. */
+export function access(
   core: ServiceCore,
   caller: Caller,
   handle: Buffer,
   mask: number,
-): Promise<number> {
-  const t = core.target(handle);
-  const rec = await core.load(t);
-  return accessMask(core.identity(t.share, caller), rec, mask, t.share.info.readOnly);
+): Promise<{ granted: number; attr: FileAttr }> {
+  return core.settle(handle, (share, rec) => ({
+    granted: accessMask(core.identity(share, caller), rec, mask, share.info.readOnly),
+    attr: core.attr(share, rec),
+  }));
 }
 
 /** Linux does not check permission bits on readlink; neither do we. */
-export async function readlink(core: ServiceCore, _caller: Caller, handle: Buffer): Promise<string> {
-  const rec = await core.load(core.target(handle));
-  if (rec.type !== "symlink" || rec.target === null) throw new FsError("EINVAL", "not a symlink");
-  return rec.target;
+export function readlink(
+  core: ServiceCore,
+  _caller: Caller,
+  handle: Buffer,
+): Promise<{ target: string; attr: FileAttr }> {
+  return core.settle(handle, (share, rec) => {
+    if (rec.type !== "symlink" || rec.target === null) throw new FsError("EINVAL", "not a symlink");
+    return { target: rec.target, attr: core.attr(share, rec) };
+  });
 }

@@ -1,7 +1,50 @@
-/** The SQLite metadata store's schema, prepared statements and start-up reads (ids, epoch). */
+/** The SQLite metadata store's schema, connection settings, prepared statements and start-up reads (ids, epoch). */
 import { randomInt } from "node:crypto";
-import type Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { FsError } from "../../domain/errors.ts";
 import { INODE_COLUMNS } from "./sql-rows.ts";
+
+/** SQLite's own page cache (the default 2 MiB thrashes on a few thousand files). */
+export const SQLITE_PAGE_CACHE_KIB = 65_536;
+/**
+ * Pages of WAL before SQLite checkpoints by itself, inside a COMMIT on the event loop. The worker
+ * (every SQLITE_CHECKPOINT_EVERY_COMMITS) copies the pages first, but under a steady writer the
+ * WAL only rewinds after a checkpoint the writer runs itself: this one, which then has only the
+ * last few hundred frames left to copy. It also bounds the WAL file (~32 MiB).
+ */
+export const SQLITE_WAL_CHECKPOINT_PAGES = 8000;
+export interface SqliteStoreOptions {
+  /** Largest database file (SQLite max_page_count); a transaction growing it beyond fails ENOSPC. */
+  maxBytes?: number;
+  /** Commits between checkpoints on the worker thread (default SQLITE_CHECKPOINT_EVERY_COMMITS). */
+  checkpointEveryCommits?: number;
+}
+
+/** Opens (or makes) the database file with the store's settings and schema; EIO if it cannot. */
+export function openDatabase(path: string, opts: SqliteStoreOptions): Database.Database {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma(`cache_size = -${SQLITE_PAGE_CACHE_KIB}`);
+    db.pragma(`wal_autocheckpoint = ${SQLITE_WAL_CHECKPOINT_PAGES}`);
+    db.pragma("temp_store = MEMORY");
+    db.pragma("busy_timeout = 5000");
+    if (opts.maxBytes !== undefined) {
+      const pageSize = db.pragma("page_size", { simple: true }) as number;
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxBytes / pageSize))}`);
+    }
+    db.exec(SCHEMA);
+    upgradeSchema(db);
+    return db;
+  } catch (e) {
+    db.close();
+    throw new FsError("EIO", `sqlite ${path}: ${(e as Error).message}`);
+  }
+}
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -26,7 +69,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS entries_seq ON entries (parent, seq);
 /** Columns added after the first release, for databases created before them (SQLite has no ADD COLUMN IF NOT EXISTS). */
 const ADDED_COLUMNS = ["change_s", "change_ns", "change_at_s", "change_at_ns"] as const;
 
-export function upgradeSchema(db: Database.Database): void {
+function upgradeSchema(db: Database.Database): void {
   const have = new Set((db.pragma("table_info(inodes)") as { name: string }[]).map((c) => c.name));
   for (const c of ADDED_COLUMNS) if (!have.has(c)) db.exec(`ALTER TABLE inodes ADD COLUMN ${c} INTEGER`);
 }

@@ -2,20 +2,21 @@
  * SQLite metadata store (better-sqlite3): one file per store, WAL journal, prepared statements.
  * One daemon owns the file, so a write-through LRU of inodes and directory entries (including
  * known-absent names) in front of it stays coherent: every write goes through this object.
- * Transactions run one at a time (a mutex), each as a SAVEPOINT inside a batch transaction: a
- * transaction that finds others queued behind it leaves the batch open for them, and the last one
- * of a burst COMMITs for all (group commit; each caller's promise settles only after that COMMIT).
- * On rollback to its savepoint the cache forgets every key the transaction touched. When SQLite
- * rolls the whole batch back by itself (a full disk: SQLITE_FULL), every member fails (ENOSPC),
+ * Transactions run one at a time, each as a SAVEPOINT inside a batch transaction that the last
+ * of a burst COMMITs for all (group commit, sqlite-batch.ts). On rollback to its savepoint the
+ * cache forgets every key the transaction touched. When SQLite rolls the whole batch back by itself (a full disk: SQLITE_FULL), every member fails (ENOSPC),
  * the cache is cleared and the next transaction starts a new batch.
+ *
+ * A lazy transaction (TxOptions.lazy: the size and mtime of an UNSTABLE WRITE) settles at its
+ * savepoint's RELEASE: a burst of only lazy members leaves the batch open, and the next durable
+ * member's COMMIT, a persist() of an inode it changed, close() or SQLITE_LAZY_COMMIT_MS later
+ * commits it (docs/architecture.md "Sizes of unstable writes").
  *
  * Durability: `synchronous=NORMAL` in WAL mode — a commit survives a process crash (kill -9); a
  * power loss may lose the last commits before the next checkpoint, never corrupt the file.
  * Checkpoints run on a worker thread (sqlite-checkpoint.ts), not inside a COMMIT on ours.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { FsError } from "../../domain/errors.ts";
 import type {
   EntryRecord,
@@ -26,40 +27,30 @@ import type {
   NewInode,
   StoreHealth,
   StoreUsage,
+  TxOptions,
 } from "../metadata-store.ts";
-import { Mutex } from "../mutex.ts";
 import { BoundedCache } from "./lru.ts";
 import { type InodeRow, inodeValues, rowToInode } from "./sql-rows.ts";
-import { type Batch, deferred, toFsError } from "./sqlite-batch.ts";
+import { type Batch, GroupCommit } from "./sqlite-batch.ts";
 import { SqliteCheckpointer } from "./sqlite-checkpoint.ts";
 import { DirListings, type ListingRow } from "./sqlite-listings.ts";
 import { SqliteNamedAttrs } from "./sqlite-named-attrs.ts";
-import { firstFreeId, prepareAll, readEpoch, SCHEMA, upgradeSchema } from "./sqlite-schema.ts";
+import {
+  firstFreeId,
+  openDatabase,
+  prepareAll,
+  readEpoch,
+  type SqliteStoreOptions,
+} from "./sqlite-schema.ts";
+
+export { SQLITE_WAL_CHECKPOINT_PAGES, type SqliteStoreOptions } from "./sqlite-schema.ts";
 
 type Rec = Readonly<InodeRecord>;
 
 export const SQLITE_INODE_CACHE_MAX = 200_000;
 export const SQLITE_ENTRY_CACHE_MAX = 200_000;
-/** SQLite's own page cache (the default 2 MiB thrashes on a few thousand files). */
-export const SQLITE_PAGE_CACHE_KIB = 65_536;
 /** fileids reserved per meta-table write. */
 export const SQLITE_ID_RESERVE = 1024n;
-/** Transactions sharing one COMMIT at most. */
-export const SQLITE_GROUP_COMMIT_MAX = 256;
-/**
- * Pages of WAL before SQLite checkpoints by itself, inside a COMMIT on the event loop. The worker
- * (every SQLITE_CHECKPOINT_EVERY_COMMITS) copies the pages first, but under a steady writer the
- * WAL only rewinds after a checkpoint the writer runs itself: this one, which then has only the
- * last few hundred frames left to copy. It also bounds the WAL file (~32 MiB).
- */
-export const SQLITE_WAL_CHECKPOINT_PAGES = 8000;
-
-export interface SqliteStoreOptions {
-  /** Largest database file (SQLite max_page_count); a transaction growing it beyond fails ENOSPC. */
-  maxBytes?: number;
-  /** Commits between checkpoints on the worker thread (default SQLITE_CHECKPOINT_EVERY_COMMITS). */
-  checkpointEveryCommits?: number;
-}
 
 function entryKey(parent: bigint, name: string): string {
   return `${parent}/${name}`;
@@ -72,10 +63,8 @@ export class SqliteMetadataStore implements MetadataStore {
   private readonly inodes = new BoundedCache<bigint, Rec>(SQLITE_INODE_CACHE_MAX);
   private readonly entries = new BoundedCache<string, EntryRecord | null>(SQLITE_ENTRY_CACHE_MAX);
   private readonly listings = new DirListings();
-  private readonly mutex = new Mutex();
   private touched: { inodes: bigint[]; entries: string[]; dirs: bigint[] } | null = null;
-  private batch: Batch | null = null;
-  private closed = false;
+  private readonly commits: GroupCommit;
 
   /** Ids below this are recorded as reserved in the database (by a committed or open write). */
   private reservedUpTo = 0n;
@@ -91,81 +80,41 @@ export class SqliteMetadataStore implements MetadataStore {
     opts: SqliteStoreOptions,
   ) {
     this.st = prepareAll(db);
+    this.commits = new GroupCommit(db, this.st, {
+      lost: () => this.forgetAll(),
+      committed: () => this.checkpointer.committed(),
+    });
     this.named = new SqliteNamedAttrs(db);
     this.checkpointer = new SqliteCheckpointer(path, opts.checkpointEveryCommits);
   }
 
   static open(path: string, opts: SqliteStoreOptions = {}): SqliteMetadataStore {
-    mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path);
-    try {
-      db.pragma("journal_mode = WAL");
-      db.pragma("synchronous = NORMAL");
-      db.pragma(`cache_size = -${SQLITE_PAGE_CACHE_KIB}`);
-      db.pragma(`wal_autocheckpoint = ${SQLITE_WAL_CHECKPOINT_PAGES}`);
-      db.pragma("temp_store = MEMORY");
-      db.pragma("busy_timeout = 5000");
-      if (opts.maxBytes !== undefined) {
-        const pageSize = db.pragma("page_size", { simple: true }) as number;
-        db.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxBytes / pageSize))}`);
-      }
-      db.exec(SCHEMA);
-      upgradeSchema(db);
-      return new SqliteMetadataStore(db, readEpoch(db), firstFreeId(db), path, opts);
-    } catch (e) {
-      db.close();
-      throw new FsError("EIO", `sqlite ${path}: ${(e as Error).message}`);
-    }
+    const db = openDatabase(path, opts);
+    return new SqliteMetadataStore(db, readEpoch(db), firstFreeId(db), path, opts);
   }
 
-  async transaction<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {
-    try {
-      const { out, committed } = await this.mutex.run(async () => {
-        if (this.closed) throw new FsError("EIO", "store closed");
-        const batch = this.openBatch();
-        try {
-          return { out: await this.savepoint(fn), committed: batch.committed.promise };
-        } finally {
-          batch.size++;
-          // A batch SQLite rolled back by itself was failed already and is no longer `this.batch`.
-          const last = this.mutex.waiting === 0 || batch.size >= SQLITE_GROUP_COMMIT_MAX;
-          if (this.batch === batch && last) this.commitBatch();
-        }
-      });
-      await committed;
-      return out;
-    } catch (e) {
-      throw toFsError(e);
-    }
+  transaction<T>(fn: (tx: MetadataTx) => Promise<T>, opts?: TxOptions): Promise<T> {
+    const lazy = opts?.lazy === true;
+    return this.commits.run(lazy, (batch) => this.savepoint(fn, lazy ? batch : null));
   }
 
-  private openBatch(): Batch {
-    if (this.batch !== null) {
-      if (this.db.inTransaction) return this.batch;
-      // SQLite ended the batch by itself between two members (an I/O or memory error in a read
-      // outside them): a SAVEPOINT now would start a transaction of its own, outside the batch.
-      this.loseBatch(new FsError("EIO", "transaction ended by SQLite"));
-    }
-    // Every batch ends in COMMIT or ROLLBACK (loseBatch); should one still be open, BEGIN would
-    // fail with "cannot start a transaction within a transaction" on every call from now on.
-    if (this.db.inTransaction) this.st.rollback.run();
-    this.st.begin.run();
-    this.batch = { size: 0, committed: deferred() };
-    return this.batch;
+  persist(ids: readonly bigint[]): Promise<void> {
+    return this.commits.persist(ids);
   }
 
-  private async savepoint<T>(fn: (tx: MetadataTx) => Promise<T>): Promise<T> {
+  private async savepoint<T>(fn: (tx: MetadataTx) => Promise<T>, lazyIn: Batch | null): Promise<T> {
     this.st.savepoint.run();
     this.touched = { inodes: [], entries: [], dirs: [] };
     try {
       const out = await fn(this.tx);
       this.st.release.run();
+      if (lazyIn !== null) for (const id of this.touched.inodes) lazyIn.lazy.add(id);
       return out;
     } catch (e) {
       if (!this.db.inTransaction) {
         // SQLite rolled the whole batch back by itself (SQLITE_FULL, IOERR, NOMEM: "Response To
         // Errors Within A Transaction"): every member of it lost its writes, not just this one.
-        this.loseBatch(e);
+        this.commits.lose(e);
         throw e;
       }
       this.st.rollbackTo.run();
@@ -181,36 +130,12 @@ export class SqliteMetadataStore implements MetadataStore {
     }
   }
 
-  private commitBatch(): void {
-    const batch = this.batch;
-    if (batch === null) return;
-    try {
-      this.st.commit.run();
-      this.batch = null;
-      batch.committed.resolve();
-      this.checkpointer.committed();
-    } catch (e) {
-      this.loseBatch(e);
-    }
-  }
-
-  /** Ends the open batch without its writes and fails every member waiting for its COMMIT. */
-  private loseBatch(cause: unknown): void {
-    const batch = this.batch;
-    this.batch = null;
-    try {
-      if (this.db.inTransaction) this.st.rollback.run();
-    } catch {
-      // openBatch rolls back again before the next BEGIN.
-    }
+  /** A lost batch: the caches hold its writes, so forget everything. */
+  private forgetAll(): void {
     this.reservedUpTo = 0n;
-    // The cache holds the lost batch's writes: forget everything.
     this.inodes.clear();
     this.entries.clear();
     this.listings.clear();
-    const mapped = toFsError(cause);
-    const err = mapped instanceof FsError ? mapped : new FsError("EIO", String(cause));
-    batch?.committed.reject(new FsError(err.code, `sqlite batch rolled back: ${err.message}`));
   }
 
   /** Statements for a read outside the cache; a closed handle is EIO, not better-sqlite3's TypeError. */
@@ -288,19 +213,17 @@ export class SqliteMetadataStore implements MetadataStore {
     const start = performance.now();
     try {
       this.db.prepare("SELECT 1").get();
-      return { ok: !this.closed, latencyMs: performance.now() - start };
+      return { ok: !this.commits.closed, latencyMs: performance.now() - start };
     } catch (e) {
       return { ok: false, latencyMs: performance.now() - start, detail: (e as Error).message };
     }
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.commits.closed) return;
     // Let running transactions finish; the last of them left its batch open for us (we were
-    // queued behind it), so commit that batch before closing the handle.
-    await this.mutex.run(async () => {
-      this.closed = true;
-      this.commitBatch();
+    // queued behind it, or it was lazy), so commit that batch before closing the handle.
+    await this.commits.close(async () => {
       await this.checkpointer.close();
       this.db.close();
     });

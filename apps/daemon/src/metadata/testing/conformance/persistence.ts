@@ -31,7 +31,7 @@ export function persistenceTests(factory: StoreFactory): void {
     expect(env.root.equals(rootHandle)).toBe(true);
     expect(await env.svc.getattr(f.handle)).toEqual(fAttr);
     expect((await env.svc.lookup(ALICE, env.root, "d")).handle.equals(d.handle)).toBe(true);
-    expect(await env.svc.readlink(ALICE, l.handle)).toBe("f");
+    expect((await env.svc.readlink(ALICE, l.handle)).target).toBe("f");
     const rest = await env.svc.readdir(ALICE, d.handle, page.entries.at(-1)!.cookie, page.verifier, 10);
     expect(rest.entries.map((e) => e.name)).toEqual(["x1", "x2", "x3"]);
     // The EXCLUSIVE verifier survives, so a retried CREATE still succeeds.
