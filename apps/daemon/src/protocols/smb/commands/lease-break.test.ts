@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import {
+  SMB2_OPLOCK_LEVEL_BATCH as BATCH,
   SMB2_LEASE_HANDLE_CACHING as H,
   SMB2_LEASE_READ_CACHING as R,
   SMB2_LEASE_FLAG_BREAK_IN_PROGRESS,
@@ -13,30 +14,15 @@ import {
   createBody,
   fileIdOf,
   leaseAckBody,
-  leaseContext,
   leaseOf,
   renameInfo,
   setInfoBody,
 } from "../testing/bodies.ts";
+import { leaseBreak, leaseOpen } from "../testing/caching.ts";
 import { useSmbHarness } from "../testing/fixture.ts";
-import type { SmbResponse, SmbTestClient } from "../testing/smb-client.ts";
+import type { SmbResponse } from "../testing/smb-client.ts";
 
-const BATCH = 0x09;
-const LEASE = 0xff;
 const SMB3 = [C.SMB2_DIALECT_300];
-
-/** [from, to, ack required] of a lease break notification (§2.2.23.2). */
-function leaseBreak(r: SmbResponse): [number, number, boolean] {
-  return [r.body.readUInt32LE(24), r.body.readUInt32LE(28), (r.body.readUInt32LE(4) & 1) === 1];
-}
-
-/** `c` opens `name` with a V1 lease of `state` under `key`, and `opts` for the rest. */
-function leaseOpen(c: SmbTestClient, name: string, key: Buffer, state: number, opts: object = {}) {
-  return c.send(
-    C.SMB2_CREATE,
-    createBody(name, { oplock: LEASE, contexts: leaseContext(key, state), ...opts }),
-  );
-}
 
 const disposition = (f: ReturnType<typeof fileIdOf>) =>
   setInfoBody(f, C.SMB2_0_INFO_FILE, C.FileDispositionInformation, Buffer.from([1]));

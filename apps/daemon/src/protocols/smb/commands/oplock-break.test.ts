@@ -3,7 +3,10 @@ import { describe, expect, it } from "vitest";
 import { smbConfigFrom } from "../adapter.ts";
 import * as C from "../constants.ts";
 import {
+  SMB2_OPLOCK_LEVEL_BATCH as BATCH,
   SMB2_LEASE_HANDLE_CACHING as H,
+  SMB2_OPLOCK_LEVEL_LEASE as LEASE,
+  SMB2_OPLOCK_LEVEL_II as LEVEL_II,
   SMB2_LEASE_READ_CACHING as R,
   SMB2_LEASE_WRITE_CACHING as W,
 } from "../leases.ts";
@@ -13,27 +16,21 @@ import {
   createBody,
   fileIdOf,
   leaseAckBody,
-  leaseContext,
   leaseOf,
   oplockAckBody,
   writeBody,
 } from "../testing/bodies.ts";
+import { leaseBreak, leaseOpen } from "../testing/caching.ts";
 import { type SmbFixture, useSmbHarness } from "../testing/fixture.ts";
 import { ALICE } from "../testing/harness.ts";
 import type { SmbTestClient } from "../testing/smb-client.ts";
 
-const BATCH = 0x09;
-const LEVEL_II = 0x01;
-const LEASE = 0xff;
 const NFS_CALLER = { uid: ALICE.uid, gid: ALICE.gid, gids: [] };
 
 /** `a` opens `name` with an RWH V2 lease; the file as NFS finds it. */
 async function leaseRWH(fx: SmbFixture, a: SmbTestClient, name: string) {
   const key = randomBytes(16);
-  const ra = await a.send(
-    C.SMB2_CREATE,
-    createBody(name, { oplock: LEASE, contexts: leaseContext(key, R | H | W, true) }),
-  );
+  const ra = await leaseOpen(a, name, key, R | H | W, { epoch: 0 });
   expect(leaseOf(ra)?.state).toBe(R | H | W);
   const md = fx.h.metadata;
   const found = await md.lookup(NFS_CALLER, md.rootHandle("/export"), name);
@@ -102,21 +99,14 @@ describe("oplocks and leases (CREATE grant, break, acknowledgment)", () => {
   it("grants a V2 lease RWH, breaks it to RH for another client's open, and upgrades on the same key", async () => {
     const [a, b] = [await login([C.SMB2_DIALECT_300]), await login([C.SMB2_DIALECT_300])];
     const keyA = randomBytes(16);
-    const ra = await a.send(
-      C.SMB2_CREATE,
-      createBody("lease.txt", { oplock: LEASE, contexts: leaseContext(keyA, R | H | W, true, 0) }),
-    );
+    const ra = await leaseOpen(a, "lease.txt", keyA, R | H | W, { epoch: 0 });
     expect(ra.body[2]).toBe(LEASE);
     expect(leaseOf(ra)).toMatchObject({ key: keyA, state: R | H | W, epoch: 1 });
-    const pb = b.send(
-      C.SMB2_CREATE,
-      createBody("lease.txt", { oplock: LEASE, contexts: leaseContext(randomBytes(16), R | H | W, true) }),
-    );
+    const pb = leaseOpen(b, "lease.txt", randomBytes(16), R | H | W, { epoch: 0 });
     const brk = await a.nextBreak();
     expect(brk.body.readUInt16LE(0)).toBe(44);
-    expect(brk.body.readUInt32LE(4)).toBe(1); // ACK_REQUIRED
     expect(Buffer.from(brk.body.subarray(8, 24))).toEqual(keyA);
-    expect([brk.body.readUInt32LE(24), brk.body.readUInt32LE(28)]).toEqual([R | H | W, R | H]);
+    expect(leaseBreak(brk)).toEqual([R | H | W, R | H, true]);
     // Keeping W is more than the break allows.
     const over = await a.send(C.SMB2_OPLOCK_BREAK, leaseAckBody(keyA, R | H | W));
     expect(over.status).toBe(S.STATUS_REQUEST_NOT_ACCEPTED);
@@ -125,16 +115,10 @@ describe("oplocks and leases (CREATE grant, break, acknowledgment)", () => {
     const rb = await pb;
     expect(leaseOf(rb)?.state).toBe(R | H);
     // A second open on A's key shares the lease and gets its current state.
-    const ra2 = await a.send(
-      C.SMB2_CREATE,
-      createBody("lease.txt", { oplock: LEASE, contexts: leaseContext(keyA, R, true, 2) }),
-    );
+    const ra2 = await leaseOpen(a, "lease.txt", keyA, R, { epoch: 2 });
     expect(leaseOf(ra2)?.state).toBe(R | H);
     // The same key on another file is refused.
-    const other = await a.send(
-      C.SMB2_CREATE,
-      createBody("other.txt", { oplock: LEASE, contexts: leaseContext(keyA, R, true, 2) }),
-    );
+    const other = await leaseOpen(a, "other.txt", keyA, R, { epoch: 2 });
     expect(other.status).toBe(S.STATUS_INVALID_PARAMETER);
   });
 
@@ -146,7 +130,7 @@ describe("oplocks and leases (CREATE grant, break, acknowledgment)", () => {
       written = true;
     });
     const brk = await a.nextBreak();
-    expect([brk.body.readUInt32LE(24), brk.body.readUInt32LE(28)]).toEqual([R | H | W, 0]);
+    expect(leaseBreak(brk)).toEqual([R | H | W, 0, true]);
     await new Promise((r) => setTimeout(r, 100));
     expect(written).toBe(false);
     expect((await a.send(C.SMB2_OPLOCK_BREAK, leaseAckBody(key, 0))).status).toBe(0);
@@ -184,7 +168,7 @@ describe("an NFS change and an SMB client that never acknowledges (crossProtocol
     const { key, ra, found } = await leaseRWH(fx, a, "silent.txt");
     await otherWrite(fx, found.handle);
     const brk = await a.nextBreak();
-    expect([brk.body.readUInt32LE(24), brk.body.readUInt32LE(28)]).toEqual([R | H | W, 0]);
+    expect(leaseBreak(brk)).toEqual([R | H | W, 0, true]);
     // The break counted as acknowledged: the lease holds nothing, so a late ack finds no break and
     // the next NFS change breaks nothing.
     expect((await a.send(C.SMB2_OPLOCK_BREAK, leaseAckBody(key, 0))).status).toBe(0xc0000001);

@@ -1,51 +1,20 @@
 /**
- * A small SMB2 client for command tests: raw NTLMSSP (NTLMv2) session setup, optional signing or
- * encryption (§3.1.4.3), one request or a compound chain at a time, async interim responses skipped. It speaks the wire
- * format independently of the server's request/reply code (only shared: constants and crypto).
+ * A small SMB2 client for command tests: NEGOTIATE, raw NTLMSSP (NTLMv2) session setup,
+ * re-authentication and channel binding, optional signing or encryption (§3.1.4.3), TREE_CONNECT.
+ * The frames (signing, sealing, compounds, breaks) are smb-transport.ts's, the NTLM tokens
+ * ntlm-tokens.ts's.
  */
 import { randomBytes } from "node:crypto";
-import { connect, type Socket } from "node:net";
-import {
-  cipherKeys,
-  decodeTransform,
-  SessionCipher,
-  SMB2_TRANSFORM_PROTOCOL_ID,
-} from "../auth/encryption.ts";
-import { ntHashOf, ntlmv2Proof, ntowfv2 } from "../auth/ntlm.ts";
-import { rc4 } from "../auth/rc4.ts";
-import { computeSignature, defaultSigningAlgorithm, signingKeyFor } from "../auth/signing.ts";
+import { cipherKeys, SessionCipher } from "../auth/encryption.ts";
+import { defaultSigningAlgorithm, signingKeyFor } from "../auth/signing.ts";
 import * as C from "../constants.ts";
-import { FrameDecoder, transportHeader } from "../framing.ts";
-import { decodeHeader, encodeHeader, type Smb2Header } from "../header.ts";
-import { STATUS_MORE_PROCESSING_REQUIRED, STATUS_PENDING } from "../ntstatus.ts";
+import { STATUS_MORE_PROCESSING_REQUIRED } from "../ntstatus.ts";
 import { preauthUpdate } from "../preauth.ts";
 import { SmbWriter } from "../wire.ts";
+import { anonymousAuthenticate, ntlmAuthenticate, ntlmNegotiate } from "./ntlm-tokens.ts";
+import { connectSocket, type SmbResponse, SmbTransport } from "./smb-transport.ts";
 
-export interface SmbResponse {
-  header: Smb2Header;
-  status: number;
-  /** Bytes of this response from its header start (offsets in bodies are relative to it). */
-  msg: Buffer;
-  /** Body after the 64-byte header. */
-  body: Buffer;
-  /** It arrived in a TRANSFORM_HEADER frame that decrypted with the session's keys. */
-  sealed: boolean;
-}
-
-export interface FileId {
-  persistent: bigint;
-  volatile: bigint;
-}
-
-export interface Request {
-  command: number;
-  body: Buffer;
-  treeId?: number;
-  flags?: number;
-  creditCharge?: number;
-  /** §2.2.1.2 ChannelSequence (3.x requests: the first two bytes of the Status field). */
-  channelSequence?: number;
-}
+export type { FileId, Request, SmbResponse } from "./smb-transport.ts";
 
 /** The algorithm of a NEGOTIATE response's SIGNING_CAPABILITIES context (§2.2.4), if it has one. */
 function negotiatedSigning(r: SmbResponse): number | null {
@@ -61,163 +30,15 @@ function negotiatedSigning(r: SmbResponse): number | null {
   return null;
 }
 
-export class SmbTestClient {
-  private readonly decoder = new FrameDecoder();
-  private waiters = new Map<bigint, (r: SmbResponse) => void>();
-  private nextId = 0n;
-
-  /** The MessageId the next request gets (a CANCEL addressed by MessageId names it). */
-  get nextMessageId(): bigint {
-    return this.nextId;
-  }
+export class SmbTestClient extends SmbTransport {
   dialect = 0;
-  sessionId = 0n;
-  treeId = 0;
-  signingKey: Buffer | null = null;
-  /** The algorithm NEGOTIATE chose (§2.2.3.1.7; HMAC-SHA256 or AES-CMAC by dialect without a context). */
-  signingAlgorithm = 0;
-  sign = false;
   private preauth: Buffer | null = null;
-  /** The last request as sent (preauth hashing of a signed SESSION_SETUP). */
-  private lastBuilt: Buffer = Buffer.alloc(0);
-  readonly interim: SmbResponse[] = [];
-  /** Unsolicited OPLOCK_BREAK notifications (MessageId all ones), oldest first. */
-  readonly breaks: SmbResponse[] = [];
-  private breakWaiter: (() => void) | null = null;
   lastClientGuid: Buffer | null = null;
   private sessionKey: Buffer | null = null;
-  /** Set by encrypt(): requests go out sealed, sealed responses are opened. */
-  private cipher: SessionCipher | null = null;
-
-  private constructor(private readonly socket: Socket) {
-    socket.on("data", (d) => {
-      for (const frame of this.decoder.push(d)) this.onFrame(frame);
-    });
-  }
-
-  /** Bytes this client sent and received on its socket (server-side copy keeps data off it). */
-  get socketBytes(): { sent: number; received: number } {
-    return { sent: this.socket.bytesWritten, received: this.socket.bytesRead };
-  }
 
   /** `localAddress` (e.g. 127.0.0.2) makes the client another address for logon throttling. */
   static async connect(port: number, localAddress?: string): Promise<SmbTestClient> {
-    const socket = connect({ port, host: "127.0.0.1", ...(localAddress ? { localAddress } : {}) });
-    await new Promise<void>((resolve, reject) => {
-      socket.once("connect", resolve);
-      socket.once("error", reject);
-    });
-    return new SmbTestClient(socket);
-  }
-
-  private onFrame(received: Buffer): void {
-    let frame = received;
-    let sealed = false;
-    if (this.cipher && frame.readUInt32LE(0) === SMB2_TRANSFORM_PROTOCOL_ID) {
-      const plain = this.cipher.open(decodeTransform(frame, frame.length));
-      if (!plain) throw new Error("TRANSFORM_HEADER from the server did not decrypt");
-      [frame, sealed] = [plain, true];
-    }
-    let at = 0;
-    for (;;) {
-      const header = decodeHeader(frame.subarray(at));
-      const end = header.NextCommand ? at + header.NextCommand : frame.length;
-      const msg = frame.subarray(at, end);
-      const r = { header, status: header.Status, msg, body: msg.subarray(64), sealed };
-      if (header.Status === STATUS_PENDING && header.Flags & C.SMB2_FLAGS_ASYNC_COMMAND) this.interim.push(r);
-      else if (header.MessageId === 0xffffffffffffffffn && header.Command === C.SMB2_OPLOCK_BREAK) {
-        this.breaks.push(r);
-        this.breakWaiter?.();
-      } else this.waiters.get(header.MessageId)?.(r);
-      if (!header.NextCommand) return;
-      at = end;
-    }
-  }
-
-  private build(req: Request, messageId: bigint, next: number): Buffer {
-    const header = encodeHeader({
-      CreditCharge: req.creditCharge ?? 1,
-      Status: req.channelSequence ?? 0,
-      Command: req.command,
-      Credits: 256,
-      Flags: (req.flags ?? 0) | (this.sign && this.signingKey ? C.SMB2_FLAGS_SIGNED : 0),
-      NextCommand: next,
-      MessageId: messageId,
-      TreeId: req.treeId ?? this.treeId,
-      AsyncId: 0n,
-      SessionId: this.sessionId,
-      Signature: Buffer.alloc(16),
-    });
-    const msg = Buffer.concat([header, req.body]);
-    if (this.sign && this.signingKey) {
-      computeSignature({ key: this.signingKey, algorithm: this.signingAlgorithm }, [msg]).copy(msg, 48);
-    }
-    this.lastBuilt = msg;
-    return msg;
-  }
-
-  /** Sends requests as one compound frame (8-byte aligned) and waits for every response. */
-  async compound(reqs: Request[]): Promise<SmbResponse[]> {
-    const msgs: Buffer[] = [];
-    const ids: bigint[] = [];
-    for (let i = 0; i < reqs.length; i++) {
-      const id = this.nextId;
-      this.nextId += BigInt(Math.max(1, reqs[i]!.creditCharge ?? 1));
-      ids.push(id);
-      const bodyLen = 64 + reqs[i]!.body.length;
-      const padded = i < reqs.length - 1 ? (bodyLen + 7) & ~7 : bodyLen;
-      const m = this.build(reqs[i]!, id, i < reqs.length - 1 ? padded : 0);
-      msgs.push(Buffer.concat([m, Buffer.alloc(padded - m.length)]));
-    }
-    const waits = ids.map((id) => new Promise<SmbResponse>((resolve) => this.waiters.set(id, resolve)));
-    const plain = Buffer.concat(msgs);
-    const frame = this.cipher ? Buffer.concat(this.cipher.seal(this.sessionId, [plain])) : plain;
-    this.socket.write(Buffer.concat([transportHeader(frame.length), frame]));
-    const out = await Promise.all(waits);
-    for (const id of ids) this.waiters.delete(id);
-    return out;
-  }
-
-  async send(
-    command: number,
-    body: Buffer,
-    opts: Omit<Request, "command" | "body"> = {},
-  ): Promise<SmbResponse> {
-    const [r] = await this.compound([{ command, body, ...opts }]);
-    return r!;
-  }
-
-  /** The next break notification not yet taken (waits for one, at most `timeoutMs`). */
-  async nextBreak(timeoutMs = 5000): Promise<SmbResponse> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.breaks.length === 0) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error("no oplock break notification");
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.breakWaiter = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.breakWaiter = null;
-    }
-    return this.breaks.shift()!;
-  }
-
-  /** Runs `fn` with the socket corked: what it sends leaves in one TCP write (the server reads it at once). */
-  corked<T>(fn: () => T): T {
-    this.socket.cork();
-    try {
-      return fn();
-    } finally {
-      process.nextTick(() => this.socket.uncork());
-    }
-  }
-
-  /** Writes raw bytes (framing tests, garbage). */
-  raw(bytes: Buffer): void {
-    this.socket.write(bytes);
+    return new SmbTestClient(await connectSocket(port, localAddress));
   }
 
   async negotiate(
@@ -265,26 +86,6 @@ export class SmbTestClient {
       this.preauth = preauthUpdate(preauthUpdate(Buffer.alloc(64), req), r.msg);
     }
     return r;
-  }
-
-  /** The request bytes as built for message id `nextId - 1` (preauth hashing of our own sends). */
-  private lastSent(command: number, body: Buffer): Buffer {
-    return Buffer.concat([
-      encodeHeader({
-        CreditCharge: 1,
-        Status: 0,
-        Command: command,
-        Credits: 256,
-        Flags: 0,
-        NextCommand: 0,
-        MessageId: this.nextId - 1n,
-        TreeId: this.treeId,
-        AsyncId: 0n,
-        SessionId: this.sessionId,
-        Signature: Buffer.alloc(16),
-      }),
-      body,
-    ]);
   }
 
   /**
@@ -337,11 +138,7 @@ export class SmbTestClient {
     this.signingKey = badSignature ? randomBytes(16) : session.signingKey;
     this.signingAlgorithm = session.signingAlgorithm;
     this.sign = true;
-    const negotiate = Buffer.alloc(32);
-    Buffer.from("NTLMSSP\0").copy(negotiate);
-    negotiate.writeUInt32LE(1, 8);
-    negotiate.writeUInt32LE(0xe2088297, 12);
-    return this.setupLeg(negotiate, 0n, 1);
+    return this.setupLeg(ntlmNegotiate(), 0n, 1);
   }
 
   private async ntlmLegs(
@@ -351,39 +148,15 @@ export class SmbTestClient {
     previousSessionId: bigint,
     flags: number,
   ): Promise<{ second: SmbResponse; exported: Buffer | null }> {
-    const negotiate = Buffer.alloc(32);
-    Buffer.from("NTLMSSP\0").copy(negotiate);
-    negotiate.writeUInt32LE(1, 8);
-    negotiate.writeUInt32LE(0xe2088297, 12);
-    const first = await this.setupLeg(negotiate, previousSessionId, flags);
+    const first = await this.setupLeg(ntlmNegotiate(), previousSessionId, flags);
     if (first.status !== STATUS_MORE_PROCESSING_REQUIRED) return { second: first, exported: null };
     this.sessionId = first.header.SessionId;
     const challenge = first.msg.subarray(
       first.body.readUInt16LE(4),
       first.body.readUInt16LE(4) + first.body.readUInt16LE(6),
     );
-    const serverChallenge = challenge.subarray(24, 32);
-    const tiLen = challenge.readUInt16LE(40);
-    const tiOff = challenge.readUInt32LE(44);
-    const targetInfo = challenge.subarray(tiOff, tiOff + tiLen);
-    const key = ntowfv2(await ntHashOf(password), user, domain);
-    const temp = Buffer.concat([
-      Buffer.from([1, 1, 0, 0, 0, 0, 0, 0]),
-      Buffer.alloc(8),
-      randomBytes(8),
-      Buffer.alloc(4),
-      targetInfo,
-      Buffer.alloc(4),
-    ]);
-    const { ntProofStr, sessionBaseKey } = ntlmv2Proof(key, serverChallenge, temp);
-    const exported = randomBytes(16);
-    const auth = authenticateMessage(
-      Buffer.concat([ntProofStr, temp]),
-      domain,
-      user,
-      rc4(sessionBaseKey, exported),
-    );
-    const second = await this.setupLeg(auth, previousSessionId, flags);
+    const { token, exported } = await ntlmAuthenticate(challenge, user, password, domain);
+    const second = await this.setupLeg(token, previousSessionId, flags);
     return { second, exported };
   }
 
@@ -399,18 +172,9 @@ export class SmbTestClient {
 
   /** Anonymous NTLMSSP logon ([MS-NLMP] §3.2.5.1.2: empty user, empty NtChallengeResponse). */
   async anonymousSetup(): Promise<SmbResponse> {
-    const negotiate = Buffer.alloc(32);
-    Buffer.from("NTLMSSP\0").copy(negotiate);
-    negotiate.writeUInt32LE(1, 8);
-    negotiate.writeUInt32LE(0xe2088297, 12);
-    const first = await this.setupLeg(negotiate);
+    const first = await this.setupLeg(ntlmNegotiate());
     this.sessionId = first.header.SessionId;
-    const head = Buffer.alloc(64);
-    Buffer.from("NTLMSSP\0").copy(head);
-    head.writeUInt32LE(3, 8);
-    for (let i = 0; i < 6; i++) head.writeUInt32LE(64, 16 + i * 8);
-    head.writeUInt32LE(0x00000a15, 60);
-    return this.setupLeg(head);
+    return this.setupLeg(anonymousAuthenticate());
   }
 
   private async setupLeg(token: Buffer, previousSessionId = 0n, flags = 0): Promise<SmbResponse> {
@@ -460,37 +224,4 @@ export class SmbTestClient {
     if (t.status !== 0) throw new Error(`tree connect 0x${t.status.toString(16)}`);
     return c;
   }
-
-  close(): void {
-    this.socket.destroy();
-  }
-
-  /** Resolves when the connection is closed (by either side). */
-  closed(): Promise<void> {
-    if (this.socket.destroyed) return Promise.resolve();
-    return new Promise((resolve) => this.socket.once("close", () => resolve()));
-  }
-}
-
-function authenticateMessage(nt: Buffer, domain: string, user: string, encKey: Buffer): Buffer {
-  const fields = [
-    Buffer.alloc(24),
-    nt,
-    Buffer.from(domain, "utf16le"),
-    Buffer.from(user, "utf16le"),
-    Buffer.from("TEST", "utf16le"),
-    encKey,
-  ];
-  const head = Buffer.alloc(64);
-  Buffer.from("NTLMSSP\0").copy(head);
-  head.writeUInt32LE(3, 8);
-  let off = 64;
-  fields.forEach((f, i) => {
-    head.writeUInt16LE(f.length, 12 + i * 8);
-    head.writeUInt16LE(f.length, 14 + i * 8);
-    head.writeUInt32LE(off, 16 + i * 8);
-    off += f.length;
-  });
-  head.writeUInt32LE(0xe2088215, 60);
-  return Buffer.concat([head, ...fields]);
 }
