@@ -8,6 +8,7 @@ import type pino from "pino";
 import type { BlockEntry, BlockOwner } from "./cache/block-entry.ts";
 import type { BlockCache } from "./cache/cache.ts";
 import type { PayloadState } from "./payload-state.ts";
+import type { StageBacklog } from "./transfer/stage-backlog.ts";
 import type { TransferManager } from "./transfer/transfer-manager.ts";
 import type { BlockStore } from "./types.ts";
 import type { Wal } from "./wal/wal.ts";
@@ -56,8 +57,8 @@ export interface PayloadEngine extends BlockOwner {
   entry(p: PayloadState, index: number): BlockEntry;
   /** Loads the block-store copy of an entry (transfer/downloads.ts). */
   loadBase(e: BlockEntry, prefetch?: boolean): Promise<void>;
-  /** A write-once block its writer just completed: written behind (transfer/write-behind.ts). */
-  writeBehind(e: BlockEntry): void;
+  /** Bytes of staged blocks not yet in their staging files (transfer/write-behind.ts). */
+  readonly stageBacklog: StageBacklog;
   /** Background work that close() waits for. */
   track(job: Promise<void>): void;
   /** Reclaims WAL records behind a block-store flush, debounced (wal/retention.ts). */

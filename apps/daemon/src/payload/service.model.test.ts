@@ -3,8 +3,8 @@
  * bursts), reads, truncates, deletes and commits against flat buffers, with a cache small enough
  * to force eviction and backpressure and a flaky block store (puts/deletes fail at random and are
  * retried). Files are also replaced by new ones (write-once) and written in streams of whole
- * blocks, which write-behind stages (published, or discarded when written again, truncated or
- * deleted first). Every read must equal the model. Rerun with DITTOFS_SEED=<seed>.
+ * blocks, which write-behind stages as they are written (published, or discarded when
+ * flattened, truncated or deleted first; a flaky staging write falls back to a whole put). Every read must equal the model. Rerun with DITTOFS_SEED=<seed>.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -68,7 +68,7 @@ async function newFile(w: World, slot: number): Promise<void> {
 
 /**
  * One whole block written in order in writes of 1 MiB or 64-512 KiB: in a new file's untouched
- * block this is what write-behind stages; a pause lets the stage run before later steps.
+ * block write-behind stages each write as it comes; a pause lets the stage run before later steps.
  */
 async function stream(w: World, id: string): Promise<void> {
   const block = randInt(w.rnd, 0, Math.floor(EXTENT / BLOCK) - 1);

@@ -17,9 +17,10 @@ import { replayRecord } from "./replay.ts";
 import type { SharedMode, ValidateReason } from "./shared/shared-mode.ts";
 import { loadBase } from "./transfer/downloads.ts";
 import { startGc } from "./transfer/gc.ts";
+import { StageBacklog } from "./transfer/stage-backlog.ts";
 import type { TransferManager } from "./transfer/transfer-manager.ts";
 import { storeNow, uploadBlock } from "./transfer/uploads.ts";
-import { dropStaged, stageBlock } from "./transfer/write-behind.ts";
+import { dropStaged } from "./transfer/write-behind.ts";
 import type { BlockStore, Stability } from "./types.ts";
 import { RecordKind, type WalRecord } from "./wal/format.ts";
 import { reclaimWal } from "./wal/retention.ts";
@@ -65,6 +66,7 @@ export class SharePayload implements PayloadEngine {
   readonly payloads = new Map<string, PayloadState>();
   /** Entries with dirty or uploading data (WAL retention, idle and pressure uploads). */
   readonly dirty = new Set<BlockEntry>();
+  readonly stageBacklog = new StageBacklog();
   closed = false;
   private readonly jobs = new Set<Promise<void>>();
   private idleTimer: NodeJS.Timeout | null = null;
@@ -309,28 +311,6 @@ export class SharePayload implements PayloadEngine {
   }
 
   /**
-   * A write-once block the writer just completed: staged on a store that can (the fs store), so a
-   * COMMIT only fdatasyncs it (transfer/write-behind.ts); elsewhere an eager upload as before.
-   */
-  writeBehind(e: BlockEntry): void {
-    if (this.store.stage === undefined || this.sharedMode !== null || !e.unjournaled) {
-      this.scheduleUpload(e);
-      return;
-    }
-    if (e.stageQueued || e.staging !== null || e.uploading || e.dropped || this.closed) return;
-    const p = this.payloads.get(e.payloadId);
-    if (p === undefined || p.gcPending) return;
-    e.stageQueued = true;
-    this.track(
-      this.transfer
-        .background(() => stageBlock(this, p, e))
-        .catch(() => {
-          e.stageQueued = false;
-        }),
-    );
-  }
-
-  /**
    * A graceful stop keeps writes not yet committed: those that skipped the WAL (write-once.ts)
    * live only in the cache, so they are made durable as a COMMIT would (a crash still loses them,
    * as the crash model allows for uncommitted writes; a stop must not).
@@ -401,6 +381,7 @@ export class SharePayload implements PayloadEngine {
     if (this.closed) return;
     await this.keepUncommitted();
     this.closed = true;
+    this.stageBacklog.wake();
     if (this.idleTimer !== null) clearInterval(this.idleTimer);
     if (this.reclaimTimer !== null) clearTimeout(this.reclaimTimer);
     if (this.commitTimer !== null) clearTimeout(this.commitTimer);

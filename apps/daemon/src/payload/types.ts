@@ -93,10 +93,12 @@ export interface BlockWriteOptions {
 }
 
 /**
- * (added) A block written by BlockStore.stage() under a name no reader sees, not yet durable
- * (docs/payload.md "Write-behind").
+ * (added) A block being written under a name no reader sees, not yet durable (BlockStore.stage,
+ * docs/payload.md "Write-behind"). Calls take effect in call order.
  */
 export interface StagedPut {
+  /** Writes the concatenation of `parts` at byte `offset` of the block (positional, not synced). */
+  write(offset: number, parts: readonly Buffer[]): Promise<void>;
   /** Makes the staged bytes the key's content as put() would (fdatasync, then rename). */
   publish(opts?: BlockWriteOptions): Promise<void>;
   /** Removes the staged bytes; the key is untouched. Never throws. */
@@ -115,10 +117,10 @@ export interface BlockStore {
    */
   putv?(key: string, parts: readonly Buffer[], opts?: BlockWriteOptions): Promise<void>;
   /**
-   * (added) Writes the concatenation of `parts` where no get() or list() sees it, without making
-   * it durable: publish() later is the put (write-behind). Optional: only the fs store has it.
+   * (added) A block of `key` to write piece by piece where no get() or list() sees it, without
+   * making it durable: its publish() later is the put (write-behind). Optional: only the fs store has it.
    */
-  stage?(key: string, parts: readonly Buffer[]): Promise<StagedPut>;
+  stage?(key: string): StagedPut;
   /** The whole block, or `length` bytes from `offset` (short at the end of the object). */
   get(key: string, offset?: number, length?: number): Promise<Buffer>;
   delete(key: string, opts?: BlockWriteOptions): Promise<void>;

@@ -3,18 +3,17 @@
  * the cache only and put by its COMMIT; after a truncate or delete it is journaled until the WAL
  * has dropped that record. The SIGKILL side is in crash.test.ts.
  */
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FsError } from "../domain/errors.ts";
 import { prng, randomFill } from "../domain/testing/prng.ts";
-import { FsBlockStore } from "./block-store/fs.ts";
 import { fsKeyPath } from "./block-store/fs-layout.ts";
-import { DefaultPayloadService } from "./service.ts";
+import type { DefaultPayloadService } from "./service.ts";
 import { COMMIT_UPLOAD_DELAY_MS } from "./share-payload.ts";
-import { FaultyBlockStore } from "./testing/faulty-store.ts";
+import type { FaultyBlockStore } from "./testing/faulty-store.ts";
+import { openFsService } from "./testing/fs-service.ts";
 import { listKeys, waitFor } from "./testing/wait.ts";
 
 const MiB = 1024 * 1024;
@@ -31,28 +30,12 @@ async function openOn(
   walDir: string,
   cacheSizeBytes = 64 * MiB,
 ): Promise<{ svc: DefaultPayloadService; store: FaultyBlockStore }> {
-  const store = new FaultyBlockStore(await new FsBlockStore(path.join(dir, "blocks")).open());
-  const svc = new DefaultPayloadService({
-    logger: pino({ level: "silent" }),
-    cacheSizeBytes,
-    walDir,
-    transferConcurrency: 2,
-    walSegmentBytesMax: MiB,
-    // No idle or eager help: what is stored when COMMIT returns, COMMIT put.
-    idleUploadMs: 60_000,
-  });
-  services.push(svc);
-  await svc.addShare(S, store);
-  return { svc, store };
+  const opened = await openFsService(dir, S, walDir, cacheSizeBytes);
+  services.push(opened.svc);
+  return opened;
 }
 
 const bytes = (n: number, seed: number) => randomFill(prng(seed), Buffer.allocUnsafe(n));
-
-/** Temp files in the block store (puts in flight, write-behind stages). */
-async function tempFiles(): Promise<number> {
-  const entries = await readdir(path.join(dir, "blocks"), { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile() && e.name.startsWith(".tmp-")).length;
-}
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-write-once-"));
@@ -113,55 +96,6 @@ describe("write-once on an fs store", () => {
     expect(svc.stats().wal?.records).toBe(0);
     expect(store.publishes).toBe(8);
     expect((await svc.readAt(S, "big", 0, 32 * MiB)).equals(Buffer.concat(frames))).toBe(true);
-  });
-
-  it("write-behind: completed blocks are written unsynced before COMMIT, which only publishes them", async () => {
-    const { svc, store } = await open();
-    svc.created(S, "wb");
-    const frames = Array.from({ length: 13 }, (_, i) => bytes(MiB, 10 + i)); // blocks 0-2 whole, 1 MiB of 3
-    for (const [i, f] of frames.entries()) await svc.writeAt(S, "wb", i * MiB, f);
-    await waitFor(() => store.stages === 3, "the three completed blocks staged");
-    // On disk under temp names only, unsynced: no key, so no reader (nor a restart) takes them for data.
-    expect(await tempFiles()).toBe(3);
-    expect(await listKeys(store)).toEqual([]);
-    expect(store.puts).toBe(0);
-    const { svc: restarted } = await openOn(path.join(dir, "wal-restarted"));
-    expect((await restarted.readAt(S, "wb", 0, MiB)).equals(Buffer.alloc(MiB))).toBe(true);
-    await svc.commit(S, "wb");
-    // The COMMIT published the staged blocks (fdatasync, rename) and put only the partial tail.
-    expect(store.publishes).toBe(3);
-    expect(store.puts).toBe(4);
-    expect(await tempFiles()).toBe(0);
-    expect(await listKeys(store, "wb/")).toHaveLength(4);
-    const all = Buffer.concat(frames);
-    for (let b = 0; b < 4; b++) {
-      const want = all.subarray(b * 4 * MiB, Math.min(all.length, (b + 1) * 4 * MiB));
-      expect((await store.inner.get(`wb/chunk-0/block-${b}`)).equals(want)).toBe(true);
-    }
-  });
-
-  it("write-behind: a staged block written again is put whole, a deleted one's stage removed", async () => {
-    const { svc, store } = await open();
-    svc.created(S, "re");
-    svc.created(S, "gone");
-    const a = bytes(4 * MiB, 30);
-    await svc.writeAt(S, "re", 0, a.subarray(0, 2 * MiB));
-    await svc.writeAt(S, "re", 2 * MiB, a.subarray(2 * MiB));
-    await svc.writeAt(S, "gone", 0, bytes(4 * MiB, 31));
-    await waitFor(() => store.stages === 2, "both blocks staged");
-    const patch = bytes(4096, 32);
-    await svc.writeAt(S, "re", 8192, patch); // newer bytes than the staged file holds
-    patch.copy(a, 8192);
-    await svc.delete(S, "gone");
-    await svc.commit(S, "re");
-    expect(store.publishes).toBe(0);
-    expect((await store.inner.get("re/chunk-0/block-0")).equals(a)).toBe(true);
-    await waitFor(async () => (await tempFiles()) === 0, "the stale and the deleted stage removed");
-    await waitFor(async () => (await listKeys(store)).join() === "re/chunk-0/block-0", "gone's key removed");
-    // No payload directory left (one-block files have none: block-store/fs-layout.ts).
-    expect(
-      (await readdir(path.join(dir, "blocks"))).filter((n) => !n.startsWith(".") && !n.startsWith("_")),
-    ).toEqual([]);
   });
 
   it("after a truncate the payload is journaled until the WAL has dropped the record", async () => {

@@ -8,7 +8,7 @@ import { adoptable, type BlockEntry } from "./cache/block-entry.ts";
 import type { PayloadEngine } from "./engine.ts";
 import type { PayloadState } from "./payload-state.ts";
 import { requestGc } from "./transfer/gc.ts";
-import { dropStaged } from "./transfer/write-behind.ts";
+import { dropStaged, writeBehind } from "./transfer/write-behind.ts";
 import { BLOCK_SIZE_BYTES } from "./types.ts";
 import { RecordKind, WAL_RECORD_DATA_BYTES_MAX } from "./wal/format.ts";
 import { UNJOURNALED } from "./write-once.ts";
@@ -32,7 +32,8 @@ export async function writePinned(
   const adopt = adoptable(data);
   if (engine.writeOnce.applies(p, offset, data.length)) {
     applyWrite(engine, p, offset, data, UNJOURNALED, adopt);
-    return;
+    // Backpressure: the writer waits while the disk is behind on the staging files (write-behind.ts).
+    return engine.stageBacklog.room();
   }
   if (data.length <= WAL_RECORD_DATA_BYTES_MAX) {
     const written = engine.wal.append(RecordKind.WRITE, p.idBytes, offset, data);
@@ -77,11 +78,10 @@ export function applyWrite(
     engine.cache.recount(e);
     engine.dirty.add(e);
     // Eager upload: a block the writer just completed goes at once (docs/architecture.md "Write path"
-    // step 2); a write-once one is written behind, its fdatasync left to the COMMIT (write-behind.ts).
-    if (blockOff + n === BLOCK_SIZE_BYTES && e.covers(0, BLOCK_SIZE_BYTES)) {
-      if (seq === UNJOURNALED) engine.writeBehind(e);
-      else engine.scheduleUpload(e);
-    }
+    // step 2). A write-once block's writes go to its staging file as they arrive, its fdatasync left
+    // to the COMMIT (write-behind.ts); completed in any order, it is then staged whole.
+    if (seq === UNJOURNALED) writeBehind(engine, e, n, e.covers(0, BLOCK_SIZE_BYTES));
+    else if (blockOff + n === BLOCK_SIZE_BYTES && e.covers(0, BLOCK_SIZE_BYTES)) engine.scheduleUpload(e);
     pos += n;
   }
   p.lastWriteEnd = offset + data.length;
@@ -94,6 +94,7 @@ export function applyTruncate(engine: PayloadEngine, p: PayloadState, size: numb
   const lim = size % BLOCK_SIZE_BYTES;
   if (lim !== 0) {
     const e = engine.entry(p, keep - 1);
+    void dropStaged(e); // its staging file holds bytes past the cut
     e.truncate(lim, seq);
     engine.cache.recount(e);
     engine.dirty.add(e);

@@ -66,7 +66,7 @@ export function describeBlockStore(name: string, factory: () => Promise<BlockSto
       expect((await store.get(key, 71_000, 100)).equals(whole.subarray(71_000))).toBe(true);
     });
 
-    it("stage (where the store has it) is invisible until publish, which replaces the key; discard keeps it", async () => {
+    it("stage (where the store has it): positional writes invisible until publish, which replaces the key; discard keeps it", async () => {
       const stage = store.stage?.bind(store);
       if (stage === undefined) return;
       const p = pid();
@@ -74,9 +74,18 @@ export function describeBlockStore(name: string, factory: () => Promise<BlockSto
       const old = randomBytes(500);
       await store.put(key, old);
       const parts = [randomBytes(3000), randomBytes(5)];
-      const dropped = await stage(key, [randomBytes(10)]);
-      const staged = await stage(key, parts);
-      const fresh = await stage(`${p}/chunk-0/block-2`, parts);
+      const dropped = stage(key);
+      await dropped.write(0, [randomBytes(10)]);
+      // Written out of order, a range written twice (the later bytes win), in call order.
+      const staged = stage(key);
+      const stale = randomBytes(200);
+      await Promise.all([
+        staged.write(3000, [parts[1]!]),
+        staged.write(0, [parts[0]!.subarray(0, 100), stale]),
+        staged.write(100, [parts[0]!.subarray(100)]),
+      ]);
+      const fresh = stage(`${p}/chunk-0/block-2`);
+      await fresh.write(0, parts);
       // Staged bytes are never read as a key's content, nor listed (write-behind: not yet durable).
       expect((await store.get(key)).equals(old)).toBe(true);
       expect(await collect(store.list(`${p}/`))).toEqual([key]);

@@ -23,9 +23,9 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes the parts from offset 0, resuming short writes; iovecs per call stay under IOV_MAX. */
-export async function writeAll(fh: fsp.FileHandle, parts: readonly Buffer[]): Promise<void> {
-  let pos = 0;
+/** Writes the parts at file position `at`, resuming short writes; iovecs per call stay under IOV_MAX. */
+export async function writeAll(fh: fsp.FileHandle, parts: readonly Buffer[], at = 0): Promise<void> {
+  let pos = at;
   let bufs = parts.filter((b) => b.length > 0);
   while (bufs.length > 0) {
     const batch = bufs.slice(0, WRITEV_BUFFERS_MAX);

@@ -62,7 +62,8 @@ describe("fs block store spare inodes", () => {
     const root = await tempRoot();
     const store = await new FsBlockStore(root).open();
     await store.put("w/chunk-0/block-0", Buffer.alloc(10));
-    const staged = await store.stage!("w/chunk-0/block-0", [Buffer.alloc(SPARE_BYTES_MAX * 4)]);
+    const staged = store.stage!("w/chunk-0/block-0");
+    await staged.write(0, [Buffer.alloc(SPARE_BYTES_MAX * 4)]);
     await staged.publish();
     await store.delete("w/chunk-0/block-0");
     expect(await spares(root)).toHaveLength(0);

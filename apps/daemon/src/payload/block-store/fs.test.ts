@@ -126,7 +126,8 @@ describe("fs block store, layout 1 (a root written before layout 2)", () => {
   it("temp files a crash left are removed at open; a live process's and this one's are kept", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
     const a = await new FsBlockStore(dir).open();
-    const staged = await a.stage!("s/chunk-0/block-0", [randomBytes(5000)]);
+    const staged = a.stage!("s/chunk-0/block-0");
+    await staged.write(0, [randomBytes(5000)]);
     // A SIGKILLed process's stages and puts in flight (no such pid: above Linux's pid_max).
     const dead = path.join(dir, ".tmp-staging", "2147483646");
     await mkdir(dead, { recursive: true });

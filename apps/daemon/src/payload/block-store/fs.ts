@@ -34,6 +34,7 @@ import type { BlockStore, BlockStoreHealth, BlockWriteOptions, StagedPut } from 
 import { syncDir, toFsError, writeAll } from "./fs-io.ts";
 import { type FsLayout, fsKeyPath, isShardDir, listKeys, openLayout } from "./fs-layout.ts";
 import { SparePool } from "./fs-spares.ts";
+import { FsStagedBlock, StagingFiles } from "./fs-staging.ts";
 import { IoGate } from "./io-gate.ts";
 import { assertBlockKey } from "./keys.ts";
 
@@ -58,6 +59,8 @@ export class FsBlockStore implements BlockStore {
   readonly type = "fs";
   private readonly knownDirs = new Set<string>();
   private readonly writes = new IoGate(FS_STORE_WRITES_MAX);
+  /** Write-behind staging files being written (fs-staging.ts). */
+  readonly staging = new StagingFiles((tmp, create) => this.openTemp(tmp, create));
   /** Directories changed (rename, unlink) by deferSync calls and not fsynced since. */
   private unsyncedDirs = new Set<string>();
   /** The flush in progress: a later flush waits for it (it holds what it took from the sets). */
@@ -130,39 +133,24 @@ export class FsBlockStore implements BlockStore {
   }
 
   /**
-   * Write-behind (docs/payload.md "Write-behind"): the temp file is written now, without an
-   * fdatasync; publish() fdatasyncs and renames it, exactly the rest of a put. A temp file is never
-   * read as a key (get() opens the key, list() skips temp names), so an unsynced one left by a crash
-   * is never taken for data.
+   * Write-behind (docs/payload.md "Write-behind"): a temp file the engine writes frame by frame as
+   * the block arrives, without an fdatasync; publish() fdatasyncs and renames it, exactly the rest
+   * of a put. A temp file is never read as a key (get() opens the key, list() skips temp names), so
+   * an unsynced one left by a crash is never taken for data. The file is made by the first write.
    */
-  async stage(key: string, parts: readonly Buffer[]): Promise<StagedPut> {
-    const file = await this.pathOf(key);
-    const tmp = this.tempPath();
-    const discard = () => fsp.rm(tmp, { force: true }).catch(() => {});
-    try {
-      await this.writes.run(() => this.writeTemp(tmp, parts, false));
-    } catch (e) {
-      await discard();
-      throw toFsError(e, key);
-    }
-    return { publish: (opts) => this.writes.run(() => this.publishTemp(key, file, tmp, opts)), discard };
-  }
-
-  private async publishTemp(key: string, file: string, tmp: string, opts?: BlockWriteOptions): Promise<void> {
-    try {
-      // fdatasync through a new descriptor syncs the file's pages all the same (they are the inode's).
-      const fh = await fsp.open(tmp, "r+");
-      try {
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-      await this.renameInto(tmp, file, opts);
-      this.spares.put(file, Number.POSITIVE_INFINITY); // a whole block: never kept as a spare
-    } catch (e) {
-      await fsp.rm(tmp, { force: true }).catch(() => {});
-      throw toFsError(e, key);
-    }
+  stage(key: string): StagedPut {
+    assertBlockKey(key);
+    return new FsStagedBlock(
+      this.staging,
+      this.tempPath(),
+      this.writes,
+      async (tmp, opts) => {
+        const file = await this.pathOf(key);
+        await this.renameInto(tmp, file, opts);
+        this.spares.put(file, Number.POSITIVE_INFINITY); // at least 256 KiB staged: never kept as a spare
+      },
+      (e) => toFsError(e, key),
+    );
   }
 
   private async putFile(
@@ -186,19 +174,24 @@ export class FsBlockStore implements BlockStore {
     }
   }
 
-  /** Writes and (with `sync`) fdatasyncs the temp file `tmp`, in this process's staging directory. */
-  private async writeTemp(tmp: string, parts: readonly Buffer[], sync = true): Promise<void> {
-    let fh: fsp.FileHandle;
+  /** Opens the temp file `tmp` in this process's staging directory (`create`: a new, empty one). */
+  private async openTemp(tmp: string, create: boolean): Promise<fsp.FileHandle> {
+    const flags = create ? "w" : "r+";
     try {
-      fh = await fsp.open(tmp, "w", 0o600);
+      return await fsp.open(tmp, flags, 0o600);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT" || !create) throw e;
       await fsp.mkdir(this.tmpDir, { recursive: true }); // removed under us (by hand): made again
-      fh = await fsp.open(tmp, "w", 0o600);
+      return await fsp.open(tmp, flags, 0o600);
     }
+  }
+
+  /** Writes and fdatasyncs the temp file `tmp`. */
+  private async writeTemp(tmp: string, parts: readonly Buffer[]): Promise<void> {
+    const fh = await this.openTemp(tmp, true);
     try {
       await writeAll(fh, parts);
-      if (sync) await fh.datasync();
+      await fh.datasync();
     } finally {
       await fh.close();
     }

@@ -62,14 +62,8 @@ export class BlockEntry {
    */
   unjournaled = false;
   private frozenUnjournaled = false;
-  /**
-   * Write-behind (transfer/write-behind.ts): a stage of the block queued or in flight, and the
-   * block as staged (its parts, to tell whether the upload stores the same bytes) with its handle
-   * and the store it is in (a migration may replace the store meanwhile).
-   */
-  stageQueued = false;
-  staging: Promise<void> | null = null;
-  staged: { parts: readonly Buffer[]; put: StagedPut; store: BlockStore } | null = null;
+  /** Write-behind (transfer/write-behind.ts): the block's staging file while its writes go there. */
+  stage: EntryStage | null = null;
   /** Bumped by truncate: an upload composed before it must not clear needsRewrite. */
   truncateGen = 0;
   /** truncateGen when the upload in flight composed its data, and the lowest truncate since. */
@@ -343,22 +337,6 @@ export class BlockEntry {
   }
 
   /**
-   * The slices as the whole block without a copy, when none is frozen and they tile
-   * [0, BLOCK_SIZE_BYTES) in order over an empty base (a new file's block, written through); else null.
-   */
-  stageParts(): Buffer[] | null {
-    if (this.uploading || this.baseEnd > 0) return null;
-    const parts: Buffer[] = [];
-    let at = 0;
-    for (const s of this.slices) {
-      if (s.frozen || s.off !== at) return null;
-      parts.push(s.buf.subarray(0, s.len));
-      at += s.len;
-    }
-    return at === BLOCK_SIZE_BYTES ? parts : null;
-  }
-
-  /**
    * The upload of `stored` succeeded: it becomes the base; frozen slices are dropped. Truncates
    * that came after compose() are not in it: their limit masks the new base and the block stays
    * due for a rewrite.
@@ -412,6 +390,27 @@ export class BlockEntry {
     for (const s of this.slices) if (s.frozen === frozen) n += s.cap;
     return n;
   }
+}
+
+/**
+ * What an entry holds of its write-behind stage (transfer/write-behind.ts BlockStage; declared
+ * here so the cache imports nothing from the transfers).
+ */
+export interface EntryStage {
+  readonly file: StagedPut;
+  /** The store the file is in (a migration may replace the engine's store meanwhile). */
+  readonly store: BlockStore;
+  /**
+   * The parts of the staging write in flight: buffers in use by staging, which the kernel is still
+   * copying from. A slice buffer in here must not be recycled until it has left.
+   */
+  readonly writing: readonly Buffer[];
+  /** `n` bytes were written into the block's slices (`complete`: the block is covered whole). */
+  wrote(n: number, complete: boolean): void;
+  /** Writes the rest of `frozen`; whether the file then holds exactly them. */
+  finish(frozen: readonly Slice[]): Promise<boolean>;
+  /** Removes the file unless published. Never throws. */
+  end(): Promise<void>;
 }
 
 /** What an entry needs from the engine that owns it. */

@@ -15,22 +15,31 @@ import { DefaultPayloadService } from "../service.ts";
 import type { BlockStore, StagedPut } from "../types.ts";
 import { crashPlan, newPayload, opData, streamPayload } from "./crash-plan.ts";
 
-/** Reports each stage, publish and discard on stdout (a pipe: written synchronously on Linux). */
+/**
+ * Reports each block staged (its staging file's first write), publish and discard on stdout (a
+ * pipe: written synchronously on Linux).
+ */
 function reportStages(store: BlockStore): void {
   const stage = store.stage?.bind(store);
   if (stage === undefined) return;
   const say = (s: string) => process.stdout.write(`${s}\n`);
-  store.stage = async (key, parts): Promise<StagedPut> => {
-    const put = await stage(key, parts);
-    say("S");
+  store.stage = (key): StagedPut => {
+    const put = stage(key);
+    let wrote = false;
     return {
+      write: async (offset, parts) => {
+        await put.write(offset, parts);
+        if (!wrote) say("S");
+        wrote = true;
+      },
       publish: async (opts) => {
+        wrote = false; // a discard after the publish removes nothing
         say("P");
         await put.publish(opts);
         say("p");
       },
       discard: async () => {
-        say("D");
+        if (wrote) say("D");
         await put.discard();
       },
     };

@@ -48,11 +48,10 @@ const STREAM_CHANCE = 0.03;
 
 /**
  * A stream: block `block` of `id` written whole in order, in writes of 1 MiB (adopted) or
- * 64-512 KiB (copied), all unstable. Write-once and tiling the block from 0, it is staged by
- * write-behind once complete (docs/payload.md "Write-behind"), so kills land with staged blocks and
- * during their publish. A pause follows; then half the time a COMMIT, which publishes the stage
- * (else the idle upload does). Without the pause, the next COMMIT or idle upload of the block
- * usually comes before its stage ran (queued in the background lane) and puts the block whole.
+ * 64-512 KiB (copied), all unstable. Write-once, it is staged by write-behind as it is written
+ * (docs/payload.md "Write-behind": each adopted frame, copied writes every 256 KiB, the rest once
+ * the block is complete), so kills land with staged blocks and during their publish. A pause
+ * follows; then half the time a COMMIT, which publishes the stage (else the idle upload does).
  */
 function streamOps(rnd: () => number, id: string, block: number): CrashOp[] {
   const ops: CrashOp[] = [];

@@ -25,10 +25,15 @@ export class FaultyBlockStore implements BlockStore {
   /** Present when the inner store has it (the engine's vectored uploads), with the same faults. */
   readonly putv?: (key: string, parts: readonly Buffer[], opts?: BlockWriteOptions) => Promise<void>;
 
-  /** Write-behind stages (flaky like puts) and their publishes (each also counted as a put). */
+  /**
+   * Write-behind: staging files written to (`stages`), their writes (flaky like puts; `failStages`
+   * fails every one), and their publishes (each also counted as a put).
+   */
   stages = 0;
+  stageWrites = 0;
   publishes = 0;
-  readonly stage?: (key: string, parts: readonly Buffer[]) => Promise<StagedPut>;
+  failStages = false;
+  readonly stage?: (key: string) => StagedPut;
 
   constructor(readonly inner: BlockStore) {
     this.type = inner.type;
@@ -40,22 +45,28 @@ export class FaultyBlockStore implements BlockStore {
       };
     }
     const stage = inner.stage?.bind(inner);
-    if (stage !== undefined) {
-      this.stage = async (key, parts) => {
-        if (this.failPuts || Math.random() < this.flakiness)
+    if (stage !== undefined) this.stage = (key) => this.faultyStage(stage(key));
+  }
+
+  private faultyStage(staged: StagedPut): StagedPut {
+    let wrote = false;
+    return {
+      write: async (offset, parts) => {
+        if (this.gate !== null) await this.gate;
+        if (this.failStages || this.failPuts || Math.random() < this.flakiness)
           throw new FsError("EIO", "injected stage failure");
-        this.stages++;
-        const staged = await stage(key, parts);
-        return {
-          publish: async (opts) => {
-            await this.fault();
-            this.publishes++;
-            await staged.publish(opts);
-          },
-          discard: () => staged.discard(),
-        };
-      };
-    }
+        await staged.write(offset, parts);
+        this.stageWrites++;
+        if (!wrote) this.stages++;
+        wrote = true;
+      },
+      publish: async (opts) => {
+        await this.fault();
+        this.publishes++;
+        await staged.publish(opts);
+      },
+      discard: () => staged.discard(),
+    };
   }
 
   private async fault(): Promise<void> {
@@ -64,7 +75,7 @@ export class FaultyBlockStore implements BlockStore {
     this.puts++;
   }
 
-  /** Holds every put until release() (writes pile up as dirty data). */
+  /** Holds every put and stage write until release() (writes pile up as dirty data). */
   hold(): void {
     if (this.gate !== null) return;
     this.gate = new Promise((resolve) => {

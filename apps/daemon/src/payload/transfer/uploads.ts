@@ -5,11 +5,12 @@
  */
 import { FsError, isFsError } from "../../domain/errors.ts";
 import { blockKey } from "../block-store/keys.ts";
-import type { BlockEntry } from "../cache/block-entry.ts";
+import type { BlockEntry, EntryStage } from "../cache/block-entry.ts";
+import type { Slice } from "../cache/slices.ts";
 import type { PayloadEngine } from "../engine.ts";
 import type { PayloadState } from "../payload-state.ts";
 import { BLOCK_SIZE_BYTES, type BlockWriteOptions } from "../types.ts";
-import { putStagedOr } from "./write-behind.ts";
+import { detachStage, putStagedOr } from "./write-behind.ts";
 
 /**
  * Uploads may be made durable by the store's next flush() rather than on return: the WAL keeps the
@@ -23,13 +24,14 @@ export const DEFER_SYNC: BlockWriteOptions = { deferSync: true };
  * An empty result deletes the key (a block truncated to nothing).
  */
 export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: BlockEntry): Promise<void> {
-  // A stage of this block in flight (write-behind.ts) is waited for: the put may be its publish.
-  if (e.staging !== null) await e.staging;
   e.uploadQueued = false;
   if (e.dropped || e.uploading || !e.isDirty || engine.closed || p.gcPending) return;
   const cancelled = () => engine.closed;
   const failed = (err: unknown) => p.putFailed(err);
   e.freeze();
+  // Its staging file (write-behind.ts) holds at most these slices: later writes are not staged there.
+  const stage = detachStage(e);
+  const frozen = e.slices.slice();
   engine.cache.recount(e);
   p.uploadStarted(e.index);
   try {
@@ -38,28 +40,12 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
     }
     if (e.dropped) {
       // Truncated/deleted meanwhile: GC owns this key now; nothing to put.
+      void stage?.end();
       e.slices = [];
       e.uploading = false;
       return;
     }
-    const key = blockKey(p.id, e.index);
-    const shared = engine.sharedMode;
-    const store = engine.store;
-    // A store that writes vectors takes adopted write buffers as they are: the put needs no 4 MiB
-    // compose buffer, and the cache keeps the same parts as the block's clean copy (no merge).
-    const parts = shared === null && store.putv !== undefined ? e.composeParts() : null;
-    const data = parts === null ? e.compose() : null;
-    const bytes = data?.length ?? parts!.reduce((n, b) => n + b.length, 0);
-    // Shared mode: a new version key, then the block map (shared/shared-mode.ts).
-    const whole =
-      shared !== null
-        ? () => shared.put(p, e.index, data!)
-        : bytes === 0
-          ? () => store.delete(key, DEFER_SYNC)
-          : parts !== null
-            ? () => store.putv!(key, parts, DEFER_SYNC)
-            : () => store.put(key, data!, DEFER_SYNC);
-    const put = putStagedOr(engine, e, parts, whole, DEFER_SYNC);
+    const { put, data, parts, bytes } = storeCall(engine, p, e, stage, frozen);
     await engine.transfer.retrying(put, Number.POSITIVE_INFINITY, cancelled, failed);
     p.putsDone++;
     engine.transfer.uploadedBytes += bytes;
@@ -67,6 +53,7 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
     else e.finishUpload(data ?? parts!);
     e.uploading = false;
   } catch (err) {
+    void stage?.end();
     // Retried failures were counted as they happened; this one (ENOENT, EINVAL: not retried) ends
     // the upload, and the next COMMIT's storeNow would otherwise reschedule it without end.
     if (!engine.closed) p.putFailed(err);
@@ -83,6 +70,41 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
   }
   // Writes that completed the block again during the upload go at once.
   if (!e.dropped && e.isDirty && e.covers(0, BLOCK_SIZE_BYTES)) engine.scheduleUpload(e);
+}
+
+/**
+ * What the upload stores (the frozen slices as parts, or composed) and the store call that does it:
+ * a delete for an empty block, a shared-mode version, else the staged file's publish or the put.
+ */
+function storeCall(
+  engine: PayloadEngine,
+  p: PayloadState,
+  e: BlockEntry,
+  stage: EntryStage | null,
+  frozen: readonly Slice[],
+): { put: () => Promise<void>; data: Buffer | null; parts: Buffer[] | null; bytes: number } {
+  const key = blockKey(p.id, e.index);
+  const shared = engine.sharedMode;
+  const store = engine.store;
+  // A store that writes vectors takes adopted write buffers as they are: the put needs no 4 MiB
+  // compose buffer, and the cache keeps the same parts as the block's clean copy (no merge).
+  const parts = shared === null && store.putv !== undefined ? e.composeParts() : null;
+  const data = parts === null ? e.compose() : null;
+  const bytes = data?.length ?? parts!.reduce((n, b) => n + b.length, 0);
+  // Shared mode: a new version key, then the block map (shared/shared-mode.ts).
+  const whole =
+    shared !== null
+      ? () => shared.put(p, e.index, data!)
+      : bytes === 0
+        ? () => store.delete(key, DEFER_SYNC)
+        : parts !== null
+          ? () => store.putv!(key, parts, DEFER_SYNC)
+          : () => store.put(key, data!, DEFER_SYNC);
+  if (stage !== null && (bytes === 0 || shared !== null)) {
+    void stage.end();
+    return { put: whole, data, parts, bytes };
+  }
+  return { put: putStagedOr(engine, e, stage, frozen, whole, DEFER_SYNC), data, parts, bytes };
 }
 
 /**

@@ -1,99 +1,257 @@
 /**
- * Write-behind of write-once blocks on an fs store (docs/payload.md "Write-behind"). A block a
- * new file's writer has just completed is written to a temp file at once, without an fdatasync
- * (BlockStore.stage); the upload that a COMMIT, the idle scan or cache pressure starts later then
- * only fdatasyncs and renames it (StagedPut.publish) when the block still holds the same bytes.
- * Otherwise the staged file is discarded and the upload puts the block whole, as without it.
+ * Write-behind of write-once blocks on an fs store (docs/payload.md "Write-behind"). Each write of
+ * a new file's block goes into the block's staging file as it arrives: a positional write at its
+ * block offset (BlockStore.stage), with no fdatasync, while its bytes are still in the CPU cache.
+ * The upload that a COMMIT, the idle scan or cache pressure starts later writes what is not there
+ * yet and then only fdatasyncs and renames the file (StagedPut.publish), when the file holds exactly
+ * the block it would store. Otherwise (flattened, truncated, a staging write failed) the file is
+ * discarded and the block is put whole, as without write-behind.
+ *
+ * The file holds the block's slices written in slice order (newest last), each slice's bytes once:
+ * overlapping writes (a rewrite of a staged range) land over the older bytes as the cache's
+ * newest-wins merge does, so a block completed out of order or rewritten is staged as well. One
+ * write per block is in flight at a time, which keeps that order.
  *
  * Why it is safe: a staged file has a temp name, which no get() or list() ever reads, until the
  * publish fdatasynced it; so a crash leaves the key absent (the block was never acknowledged) or
- * holding the whole durable block, as a put does. Why it is faster: the kernel writes the staged
- * pages back while the client still sends, and a COMMIT's fdatasyncs find most of them on disk,
- * instead of writing and syncing each 4 MiB block one after another behind the COMMIT.
+ * holding the whole durable block, as a put does.
  */
+import type pino from "pino";
 import { blockKey } from "../block-store/keys.ts";
-import type { BlockEntry } from "../cache/block-entry.ts";
+import type { BlockEntry, EntryStage } from "../cache/block-entry.ts";
+import type { Slice } from "../cache/slices.ts";
 import type { PayloadEngine } from "../engine.ts";
-import type { PayloadState } from "../payload-state.ts";
-import type { BlockWriteOptions, StagedPut } from "../types.ts";
-
-/** Whether two part lists are the same views of the same memory (written bytes never change). */
-function sameParts(a: readonly Buffer[], b: readonly Buffer[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.buffer !== y.buffer || x.byteOffset !== y.byteOffset || x.length !== y.length) return false;
-  }
-  return true;
-}
+import type { BlockStore, BlockWriteOptions, StagedPut } from "../types.ts";
+import type { StageBacklog } from "./stage-backlog.ts";
 
 /**
- * Stages the block's slices as they are now when they form the whole block and are all unjournaled
- * writes; a failure only means the later upload puts the block whole.
+ * A slice's bytes go to the staging file once this many are not there yet, or when the block is
+ * complete (a small copied write alone would cost a syscall). Adopted frames are at least this big.
  */
-export async function stageBlock(engine: PayloadEngine, p: PayloadState, e: BlockEntry): Promise<void> {
-  e.stageQueued = false;
-  const store = engine.store;
-  if (store.stage === undefined || e.dropped || e.uploading || e.staging !== null || !e.unjournaled) return;
-  if (engine.closed || p.gcPending) return;
-  const parts = e.stageParts();
-  if (parts === null || (e.staged !== null && sameParts(e.staged.parts, parts))) return;
-  void dropStaged(e);
-  let staged: () => void = () => {};
-  e.staging = new Promise((resolve) => {
-    staged = resolve;
-  });
-  try {
-    const put = await store.stage(blockKey(p.id, e.index), parts);
-    const now = e.stageParts();
-    if (e.dropped || engine.closed || engine.store !== store || now === null || !sameParts(now, parts))
-      void put.discard();
-    else e.staged = { parts, put, store };
-  } catch (err) {
-    engine.logger.debug({ err: (err as Error).message }, "block stage failed; the upload puts it whole");
-  } finally {
-    e.staging = null;
-    staged();
+export const STAGE_WRITE_BYTES_MIN = 256 * 1024;
+/** What the staging file holds of one slice: its first `n` bytes. */
+interface Written {
+  s: Slice;
+  n: number;
+}
+
+/** One block being staged: its file, what of its slices the file holds, the write in flight. */
+export class BlockStage implements EntryStage {
+  private readonly done: Written[] = [];
+  private running: Promise<void> | null = null;
+  /** A write failed or the slices changed under the file: the upload puts the block whole. */
+  private broken = false;
+  private ended = false;
+  /** Bytes noted by wrote() and not yet in the file (the engine's backlog holds them too). */
+  private owed = 0;
+  /** The slices to stage: the entry's live list; the upload's frozen one once detached. */
+  private source: () => readonly Slice[];
+  private all = false;
+  /**
+   * The parts of the write in flight: memory the kernel is still copying from. A slice buffer in
+   * here is in use by staging and must not be recycled (a receive-buffer pool) until it is empty.
+   */
+  writing: readonly Buffer[] = [];
+
+  constructor(
+    readonly file: StagedPut,
+    readonly store: BlockStore,
+    private readonly backlog: StageBacklog,
+    private readonly logger: pino.Logger,
+    e: BlockEntry,
+  ) {
+    this.source = () => e.slices;
+  }
+
+  /** `n` bytes were just written into the block's slices: stage what is due. */
+  wrote(n: number, complete: boolean): void {
+    if (this.broken || this.ended) return;
+    this.owed += n;
+    this.backlog.add(n);
+    if (complete) this.all = true;
+    this.running ??= this.run().finally(() => {
+      this.running = null;
+    });
+  }
+
+  private async run(): Promise<void> {
+    for (let next = this.next(); next !== null; next = this.next()) {
+      this.writing = next.parts;
+      try {
+        await this.file.write(next.off, next.parts);
+      } catch (err) {
+        this.logger.debug(
+          { err: (err as Error).message },
+          "stage write failed; the upload puts the block whole",
+        );
+        this.break();
+        return;
+      } finally {
+        this.writing = [];
+      }
+      for (const w of next.records) {
+        const i = this.done.findIndex((d) => d.s === w.s);
+        if (i >= 0) this.done[i]!.n = w.n;
+        else this.done.push(w);
+      }
+      this.settle(next.bytes);
+    }
+  }
+
+  /**
+   * The next write: the slices' bytes not in the file yet, from the first such slice, as one
+   * vector while they are contiguous in the block. Null when nothing is due, or when the slices
+   * the file holds are no longer the block's first slices as they were (flattened, truncated).
+   */
+  private next(): { off: number; parts: Buffer[]; records: Written[]; bytes: number } | null {
+    if (this.broken || this.ended) return null;
+    const slices = this.source();
+    for (let i = 0; i < this.done.length; i++) {
+      const d = this.done[i]!;
+      const s = slices[i];
+      if (s !== d.s || d.n > s.len) {
+        this.break();
+        return null;
+      }
+    }
+    let i = this.done.findIndex((d) => d.n < d.s.len);
+    if (i < 0) i = this.done.length;
+    const parts: Buffer[] = [];
+    const records: Written[] = [];
+    let off = -1;
+    let end = -1;
+    for (; i < slices.length; i++) {
+      const s = slices[i]!;
+      const from = this.done[i]?.n ?? 0;
+      const due = this.all || s.len - from >= STAGE_WRITE_BYTES_MIN;
+      if (!due || (off >= 0 && s.off + from !== end)) break;
+      if (off < 0) off = s.off + from;
+      parts.push(s.buf.subarray(from, s.len));
+      records.push({ s, n: s.len });
+      end = s.off + s.len;
+    }
+    return parts.length === 0 ? null : { off, parts, records, bytes: end - off };
+  }
+
+  private settle(bytes: number): void {
+    const n = Math.min(bytes, this.owed);
+    this.owed -= n;
+    this.backlog.sub(n);
+  }
+
+  private break(): void {
+    this.broken = true;
+    void this.end();
+  }
+
+  /** Ends the stage: the file is removed (unless published) and its backlog released. Never throws. */
+  end(): Promise<void> {
+    this.ended = true;
+    this.settle(this.owed);
+    return this.file.discard();
+  }
+
+  /**
+   * The upload froze `frozen` (the block as it will be stored): writes the rest of those slices
+   * and tells whether the file now holds exactly them, at the lengths they have now.
+   */
+  async finish(frozen: readonly Slice[]): Promise<boolean> {
+    const lens = frozen.map((s) => s.len);
+    this.source = () => frozen;
+    this.all = true;
+    if (this.running !== null) await this.running;
+    if (!this.broken && !this.ended) await this.run();
+    if (this.broken || this.ended || this.done.length !== frozen.length) return false;
+    return this.done.every((d, i) => d.s === frozen[i] && d.n === lens[i]);
   }
 }
 
-/** Discards the block's staged file, if any (truncated, deleted, rewritten or closing). */
-export function dropStaged(e: BlockEntry): Promise<void> {
-  const s = e.staged;
-  e.staged = null;
-  return s === null ? Promise.resolve() : s.put.discard();
+/** Whether writes into `e` may be staged now (a write-once block of an fs store, not uploading). */
+function stageable(engine: PayloadEngine, e: BlockEntry): boolean {
+  return (
+    engine.store.stage !== undefined &&
+    engine.sharedMode === null &&
+    !engine.closed &&
+    !e.uploading &&
+    !e.dropped &&
+    e.baseEnd === 0
+  );
 }
 
 /**
- * The store call of an upload of `parts`: the staged file's publish when it holds exactly these
- * parts (falling back to a whole put if the publish fails), else the put itself.
+ * `n` unjournaled bytes were just written into `e` (`complete`: the block is now covered whole):
+ * stages them, starting the block's staging file at its first due write. Where the store cannot
+ * stage, a completed block is uploaded at once (the eager upload of docs/payload.md "WRITE" step 4).
+ */
+export function writeBehind(engine: PayloadEngine, e: BlockEntry, n: number, complete: boolean): void {
+  const store = engine.store;
+  if (store.stage === undefined || engine.sharedMode !== null) {
+    if (complete) engine.scheduleUpload(e);
+    return;
+  }
+  if (e.stage === null) {
+    if (!stageable(engine, e)) return;
+    e.stage = new BlockStage(
+      store.stage(blockKey(e.payloadId, e.index)),
+      store,
+      engine.stageBacklog,
+      engine.logger,
+      e,
+    );
+  }
+  e.stage.wrote(n, complete);
+}
+
+/** Discards the block's staging file, if any (truncated, deleted, or closing). */
+export function dropStaged(e: BlockEntry): Promise<void> {
+  const s = e.stage;
+  e.stage = null;
+  return s === null ? Promise.resolve() : s.end();
+}
+
+/**
+ * The upload has just frozen the block's slices: takes its stage off the entry (later writes form
+ * a new block content and are not staged into this file), or null.
+ */
+export function detachStage(e: BlockEntry): EntryStage | null {
+  const s = e.stage;
+  e.stage = null;
+  return s;
+}
+
+/**
+ * The store call of an upload of the frozen slices: the staged file's publish when, its rest
+ * written, it holds exactly the block (falling back to a whole put if that fails), else the put.
  */
 export function putStagedOr(
   engine: PayloadEngine,
   e: BlockEntry,
-  parts: readonly Buffer[] | null,
+  stage: EntryStage | null,
+  frozen: readonly Slice[],
   put: () => Promise<void>,
   opts: BlockWriteOptions,
 ): () => Promise<void> {
-  const s = e.staged;
-  if (s === null) return put;
-  e.staged = null;
-  if (parts === null || s.store !== engine.store || !sameParts(s.parts, parts)) {
-    void s.put.discard();
+  if (stage === null) return put;
+  // The file holds slice bytes only: a block over stored bytes, or stored elsewhere now, is put.
+  if (stage.store !== engine.store || e.baseEnd > 0) {
+    void stage.end();
     return put;
   }
-  let staged: StagedPut | null = s.put;
+  let once: EntryStage | null = stage;
   return async () => {
-    const once = staged;
-    staged = null; // a retry after a failed publish puts the block whole
-    if (once === null) return put();
+    const s = once;
+    once = null; // a retry after a failed publish puts the block whole
+    if (s === null) return put();
     try {
-      await once.publish(opts);
+      if (await s.finish(frozen)) {
+        await s.file.publish(opts);
+        void s.end(); // releases its backlog; the published file stays
+        return;
+      }
     } catch (err) {
       engine.logger.debug({ err: (err as Error).message }, "staged block not published; putting it whole");
-      await once.discard();
-      await put();
     }
+    await s.end();
+    await put();
   };
 }

@@ -1,0 +1,42 @@
+/**
+ * Staging files of the fs store (fs-staging.ts): open descriptors stay bounded however many blocks
+ * are being staged (the least recently written idle file is closed and reopened by name), and a
+ * write after publish or discard fails instead of writing a file nobody removes.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { FsBlockStore } from "./fs.ts";
+import { STAGE_FDS_MAX } from "./fs-staging.ts";
+
+describe("fs staging files", () => {
+  it("keep at most STAGE_FDS_MAX descriptors open; a closed one reopens and publishes whole", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-staging-"));
+    const store = await new FsBlockStore(dir).open();
+    const n = STAGE_FDS_MAX + 8;
+    const heads = Array.from({ length: n }, () => randomBytes(1000));
+    const tails = Array.from({ length: n }, () => randomBytes(500));
+    const staged = heads.map((_, i) => store.stage(`p${i}/chunk-0/block-0`));
+    for (let i = 0; i < n; i++) {
+      await staged[i]!.write(0, [heads[i]!]);
+      expect(store.staging.openCount).toBeLessThanOrEqual(STAGE_FDS_MAX);
+    }
+    // The first files' descriptors were closed: their second writes reopen them by name.
+    for (let i = 0; i < n; i++) await staged[i]!.write(1000, [tails[i]!]);
+    expect(store.staging.openCount).toBeLessThanOrEqual(STAGE_FDS_MAX);
+    for (const s of staged) await s.publish();
+    expect(store.staging.openCount).toBe(0);
+    for (let i = 0; i < n; i++) {
+      const want = Buffer.concat([heads[i]!, tails[i]!]);
+      expect((await store.get(`p${i}/chunk-0/block-0`)).equals(want)).toBe(true);
+    }
+    const spent = store.stage("q/chunk-0/block-0");
+    await spent.write(0, [randomBytes(10)]);
+    await spent.discard();
+    await expect(spent.write(10, [randomBytes(10)])).rejects.toThrow();
+    expect(await readdir(path.join(dir, ".tmp-staging", String(process.pid)))).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * Staging files of the fs block store (docs/payload.md "Write-behind"): the temp file a block is
+ * written into, frame by frame at each frame's offset, before a publish (fdatasync, rename) makes
+ * it the key's content. This file owns their format (the block's bytes at their block offsets,
+ * nothing else) and their descriptors; fs.ts owns the names, the sweep after a crash and the rename.
+ *
+ * Bounds, so a writer faster than the disk never queues without limit: positional writes in flight
+ * (STAGE_WRITES_MAX, apart from the puts' gate: a stage write must not wait behind a put's
+ * fdatasync) and open descriptors (STAGE_FDS_MAX; the least recently written one is closed and
+ * reopened by name when its block is written again). The engine keeps one write in flight per
+ * block and makes writers wait when its backlog grows (transfer/write-behind.ts).
+ */
+import { promises as fsp } from "node:fs";
+import type { BlockWriteOptions, StagedPut } from "../types.ts";
+import { writeAll } from "./fs-io.ts";
+import { IoGate } from "./io-gate.ts";
+
+/**
+ * Stage writes in flight at once. Each holds a libuv threadpool thread (4 by default) while the
+ * kernel copies the bytes into the page cache; with the store's two puts that leaves none idle
+ * only while both run.
+ */
+export const STAGE_WRITES_MAX = 2;
+/** Staging files kept open; a block being written holds one, a completed block's is closed first. */
+export const STAGE_FDS_MAX = 32;
+/** Opens a temp file for writing (created when missing); fs.ts makes the staging directory again if needed. */
+export type OpenTemp = (tmp: string, create: boolean) => Promise<fsp.FileHandle>;
+/** fs.ts: renames the fdatasynced temp file over the key (the rest of a put). */
+export type RenameTemp = (tmp: string, opts?: BlockWriteOptions) => Promise<void>;
+
+/** The open staging files of one store: descriptors (bounded, least recently written closed first). */
+export class StagingFiles {
+  readonly writes = new IoGate(STAGE_WRITES_MAX);
+  /** Open files, least recently used first (a Set keeps insertion order). */
+  private readonly open = new Set<FsStagedBlock>();
+
+  constructor(readonly openTemp: OpenTemp) {}
+
+  /** `f` holds a descriptor now: closes the least recently used idle ones past STAGE_FDS_MAX. */
+  used(f: FsStagedBlock): void {
+    this.open.delete(f);
+    this.open.add(f);
+    if (this.open.size <= STAGE_FDS_MAX) return;
+    for (const old of this.open) {
+      if (this.open.size <= STAGE_FDS_MAX) break;
+      if (old !== f && old.closeIdle()) this.open.delete(old);
+    }
+  }
+
+  closed(f: FsStagedBlock): void {
+    this.open.delete(f);
+  }
+
+  /** Open descriptors (tests). */
+  get openCount(): number {
+    return this.open.size;
+  }
+}
+
+/**
+ * One block being staged: a temp file no get() or list() reads. Calls run one after another in
+ * call order (a write, then the publish or discard that follows it), each write through the
+ * staging gate. After publish or discard the handle is spent: later calls fail (write) or do nothing.
+ */
+export class FsStagedBlock implements StagedPut {
+  private fh: fsp.FileHandle | null = null;
+  private created = false;
+  private busy = false;
+  private spent = false;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly files: StagingFiles,
+    private readonly tmp: string,
+    /** The store's gate of puts: a publish's fdatasync holds a threadpool thread as a put's does. */
+    private readonly putGate: IoGate,
+    private readonly rename: RenameTemp,
+    private readonly toError: (e: unknown) => Error,
+  ) {}
+
+  private queue<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(op);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  write(offset: number, parts: readonly Buffer[]): Promise<void> {
+    return this.queue(() =>
+      this.files.writes.run(async () => {
+        if (this.spent) throw this.toError(new Error("staged block already published or discarded"));
+        this.busy = true;
+        try {
+          await writeAll(await this.handle(), parts, offset);
+        } catch (e) {
+          throw this.toError(e);
+        } finally {
+          this.busy = false;
+        }
+      }),
+    );
+  }
+
+  private async handle(): Promise<fsp.FileHandle> {
+    if (this.fh === null) {
+      this.fh = await this.files.openTemp(this.tmp, !this.created);
+      this.created = true;
+    }
+    this.files.used(this);
+    return this.fh;
+  }
+
+  /** Closes the descriptor unless a write is using it (StagingFiles' bound); a later write reopens it. */
+  closeIdle(): boolean {
+    if (this.busy || this.fh === null) return false;
+    const fh = this.fh;
+    this.fh = null;
+    void fh.close().catch(() => {});
+    return true;
+  }
+
+  private async closeNow(): Promise<void> {
+    const fh = this.fh;
+    this.fh = null;
+    this.files.closed(this);
+    if (fh !== null) await fh.close().catch(() => {});
+  }
+
+  /** fdatasync, then the rename over the key: exactly the rest of a put. */
+  publish(opts?: BlockWriteOptions): Promise<void> {
+    return this.queue(() => this.putGate.run(() => this.publishNow(opts)));
+  }
+
+  private async publishNow(opts?: BlockWriteOptions): Promise<void> {
+    if (this.spent || !this.created) throw this.toError(new Error("nothing staged to publish"));
+    this.spent = true;
+    try {
+      // fdatasync through a new descriptor syncs the file's pages all the same (they are the inode's).
+      const fh = this.fh ?? (await this.files.openTemp(this.tmp, false));
+      this.fh = fh;
+      await fh.datasync();
+      await this.closeNow();
+      await this.rename(this.tmp, opts);
+    } catch (e) {
+      await this.closeNow();
+      await fsp.rm(this.tmp, { force: true }).catch(() => {});
+      throw this.toError(e);
+    }
+  }
+
+  discard(): Promise<void> {
+    return this.queue(async () => {
+      if (this.spent) return;
+      this.spent = true;
+      await this.closeNow();
+      if (this.created) await fsp.rm(this.tmp, { force: true }).catch(() => {});
+    });
+  }
+}

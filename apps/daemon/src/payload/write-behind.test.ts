@@ -1,0 +1,154 @@
+/**
+ * Write-behind on an fs store (transfer/write-behind.ts, docs/payload.md "Write-behind"): a new
+ * file's writes go into their block's staging file as they arrive, and a COMMIT only publishes
+ * (fdatasync, rename) what is staged. Counted at the store: staging files and their writes,
+ * publishes, whole puts. The SIGKILL side is in crash.test.ts.
+ */
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { prng, randomFill } from "../domain/testing/prng.ts";
+import type { DefaultPayloadService } from "./service.ts";
+import type { FaultyBlockStore } from "./testing/faulty-store.ts";
+import { openFsService } from "./testing/fs-service.ts";
+import { listKeys, waitFor } from "./testing/wait.ts";
+import { STAGE_BACKLOG_BYTES_MAX } from "./transfer/stage-backlog.ts";
+
+const MiB = 1024 * 1024;
+const S = "/wb";
+let dir: string;
+const services: DefaultPayloadService[] = [];
+
+async function open(
+  walDir = path.join(dir, "wal"),
+): Promise<{ svc: DefaultPayloadService; store: FaultyBlockStore }> {
+  const opened = await openFsService(dir, S, walDir, 96 * MiB);
+  services.push(opened.svc);
+  return opened;
+}
+
+const bytes = (n: number, seed: number) => randomFill(prng(seed), Buffer.allocUnsafe(n));
+
+/** Temp files in the block store (puts in flight, staging files). */
+async function tempFiles(): Promise<number> {
+  const entries = await readdir(path.join(dir, "blocks"), { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile() && e.name.startsWith(".tmp-")).length;
+}
+
+async function expectStored(store: FaultyBlockStore, id: string, all: Buffer): Promise<void> {
+  for (let b = 0; b * 4 * MiB < all.length; b++) {
+    const want = all.subarray(b * 4 * MiB, Math.min(all.length, (b + 1) * 4 * MiB));
+    expect((await store.inner.get(`${id}/chunk-0/block-${b}`)).equals(want)).toBe(true);
+  }
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-write-behind-"));
+});
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("write-behind on an fs store", () => {
+  it("stages each frame as it arrives; COMMIT only publishes, the partial tail too", async () => {
+    const { svc, store } = await open();
+    svc.created(S, "wb");
+    const frames = Array.from({ length: 13 }, (_, i) => bytes(MiB, 10 + i)); // blocks 0-2 whole, 1 MiB of 3
+    for (const [i, f] of frames.entries()) {
+      await svc.writeAt(S, "wb", i * MiB, f);
+      // In its staging file before the block is complete (before: only once the block was).
+      await waitFor(() => store.stageWrites === i + 1, `frame ${i} staged`);
+    }
+    // On disk under temp names only, unsynced: no key, so no reader (nor a restart) takes them for data.
+    expect(store.stages).toBe(4);
+    expect(await tempFiles()).toBe(4);
+    expect(await listKeys(store)).toEqual([]);
+    const { svc: restarted } = await open(path.join(dir, "wal-restarted"));
+    expect((await restarted.readAt(S, "wb", 0, MiB)).equals(Buffer.alloc(MiB))).toBe(true);
+    await svc.commit(S, "wb");
+    expect(store.publishes).toBe(4);
+    expect(store.puts).toBe(4); // each publish counts as a put: no block was written whole
+    expect(store.stageWrites).toBe(13);
+    expect(await tempFiles()).toBe(0);
+    await expectStored(store, "wb", Buffer.concat(frames));
+  });
+
+  it("a block completed out of order is staged whole and published", async () => {
+    const { svc, store } = await open();
+    svc.created(S, "ooo");
+    const all = bytes(4 * MiB, 50);
+    for (const i of [3, 1, 0, 2]) await svc.writeAt(S, "ooo", i * MiB, all.subarray(i * MiB, (i + 1) * MiB));
+    // Before: only a block completed by the write that ended at its end was staged.
+    await waitFor(() => store.stageWrites === 4, "every frame staged, one file");
+    expect(store.stages).toBe(1);
+    await svc.commit(S, "ooo");
+    expect(store.publishes).toBe(1);
+    expect(store.puts).toBe(1);
+    await expectStored(store, "ooo", all);
+  });
+
+  it("a rewrite of a staged range lands over it in order and the block is still published", async () => {
+    const { svc, store } = await open();
+    svc.created(S, "re");
+    const all = bytes(4 * MiB, 30);
+    await svc.writeAt(S, "re", 0, all.subarray(0, 2 * MiB));
+    await svc.writeAt(S, "re", 2 * MiB, all.subarray(2 * MiB));
+    await waitFor(() => store.stageWrites === 2, "the block staged");
+    const frame = bytes(512 * 1024, 31); // adopted: staged at once, over bytes already staged
+    await svc.writeAt(S, "re", MiB + 100, frame);
+    frame.copy(all, MiB + 100);
+    const patch = bytes(4096, 32); // copied and small: staged since the block is complete
+    await svc.writeAt(S, "re", MiB + 8192, patch);
+    patch.copy(all, MiB + 8192);
+    await svc.commit(S, "re");
+    expect(store.publishes).toBe(1);
+    expect(store.puts).toBe(1);
+    await expectStored(store, "re", all);
+  });
+
+  it("a failed staging write falls back to a whole put; truncated and deleted stages are removed", async () => {
+    const { svc, store } = await open();
+    for (const id of ["f", "t", "gone"]) svc.created(S, id);
+    const f = bytes(4 * MiB, 40);
+    await svc.writeAt(S, "f", 0, f.subarray(0, MiB));
+    await waitFor(() => store.stageWrites === 1, "first frame staged");
+    store.failStages = true;
+    await svc.writeAt(S, "f", MiB, f.subarray(MiB));
+    await waitFor(async () => (await tempFiles()) === 0, "the broken stage removed");
+    store.failStages = false;
+    const t = bytes(2 * MiB, 41);
+    await svc.writeAt(S, "t", 0, t);
+    await svc.writeAt(S, "gone", 0, bytes(4 * MiB, 42));
+    await waitFor(() => store.stages === 3, "t and gone staged");
+    await svc.truncate(S, "t", MiB + 5);
+    await svc.delete(S, "gone");
+    await waitFor(async () => (await tempFiles()) === 0, "the truncated and the deleted stage removed");
+    expect(await listKeys(store, "gone/")).toEqual([]);
+    await svc.commit(S, "f");
+    await svc.commit(S, "t");
+    expect(store.publishes).toBe(0);
+    await expectStored(store, "f", f);
+    expect((await svc.readAt(S, "t", 0, MiB + 5)).equals(t.subarray(0, MiB + 5))).toBe(true);
+    expect((await svc.readAt(S, "t", MiB + 5, 100)).equals(Buffer.alloc(100))).toBe(true);
+  });
+
+  it("a writer waits while the disk is behind on the staging files, and goes on once it catches up", async () => {
+    const { svc, store } = await open();
+    svc.created(S, "bp");
+    store.hold(); // the disk stops: stage writes (and puts) wait
+    const n = STAGE_BACKLOG_BYTES_MAX / MiB;
+    for (let i = 0; i < n; i++) await svc.writeAt(S, "bp", i * MiB, bytes(MiB, i));
+    let done = false;
+    const over = svc.writeAt(S, "bp", n * MiB, bytes(MiB, n)).then(() => {
+      done = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(done).toBe(false);
+    store.release();
+    await over;
+    await svc.commit(S, "bp");
+    expect(store.publishes).toBe(Math.ceil((n + 1) / 4));
+  });
+});
