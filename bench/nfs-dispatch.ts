@@ -3,10 +3,11 @@
  * service, encode), without sockets: isolates the JS cost per call from the kernel's.
  *
  *   npx tsx bench/nfs-dispatch.ts [--n 200000] [--stores memory|persistent]
- *   node --cpu-prof --import tsx bench/nfs-dispatch.ts ...   (then bench/profile-summary.ts)
+ *   node --cpu-prof --import tsx bench/nfs-dispatch.ts [--only CRT] ...   (then bench/profile-summary.ts)
  *
  * Prints CPU µs per call for GETATTR, LOOKUP, ACCESS, READLINK, a 4 KiB READ, a 4 KiB UNSTABLE
- * WRITE, a COMMIT after one such WRITE (the pair, per call) and a READDIRPLUS page (best of 5
+ * WRITE, a COMMIT after one such WRITE (the pair, per call), a CREATE of a name and its REMOVE
+ * (the pair, per call; each with a new xid, past the duplicate-request cache) and a READDIRPLUS page (best of 5
  * batches), the heap growth per call between collections, and the bytes allocated per call (a
  * batch of 1,000 with no collection inside; needs --expose-gc to be exact, else approximate).
  * The calls go through one ConnectionCalls, as one connection's calls do.
@@ -22,7 +23,12 @@ import { startNfsServer } from "../apps/daemon/src/protocols/nfs/testing/server.
 import { XdrWriter } from "../apps/daemon/src/protocols/nfs/xdr/writer.ts";
 
 const { values } = parseArgs({
-  options: { n: { type: "string", default: "100000" }, stores: { type: "string", default: "persistent" } },
+  options: {
+    n: { type: "string", default: "100000" },
+    stores: { type: "string", default: "persistent" },
+    /** Only the call whose name starts with this (for --cpu-prof). */
+    only: { type: "string", default: "" },
+  },
 });
 const NFS_PROGRAM = 100003;
 const GETATTR = 1;
@@ -31,6 +37,8 @@ const ACCESS = 4;
 const READLINK = 5;
 const READ = 6;
 const WRITE = 7;
+const CREATE = 8;
+const REMOVE = 12;
 const COMMIT = 21;
 const READDIRPLUS = 17;
 const BATCHES = 5;
@@ -82,16 +90,37 @@ const dirFh = (await md.mkdir(caller, md.rootHandle("/export"), "d", {})).handle
 for (let i = 0; i < DIR_ENTRIES; i++) {
   await md.create(caller, dirFh, `f${String(i).padStart(6, "0")}`, {}, { mode: "unchecked" });
 }
+// CREATE (UNCHECKED, mode 0644) of "c" in the root and its REMOVE: a small file's metadata calls.
+const createRec = record(CREATE, (w) =>
+  w
+    .opaque(root)
+    .string("c")
+    .uint32(0)
+    .bool(true)
+    .uint32(0o644)
+    .uint32(0)
+    .uint32(0)
+    .uint32(0)
+    .uint32(0)
+    .uint32(0),
+);
+const removeRec = record(REMOVE, (w) => w.opaque(root).string("c"));
 const linkFh = (await md.symlink(caller, md.rootHandle("/export"), "l", "some/target", {})).handle;
 const readlinkRec = record(READLINK, (w) => w.opaque(linkFh));
 const readdirplusRec = record(READDIRPLUS, (w) =>
   w.opaque(dirFh).uint64(0n).fixedOpaque(Buffer.alloc(8)).uint32(8192).uint32(8192),
 );
 
+let xid = 1;
+
 async function time(name: string, rec: Buffer | Buffer[], n: number): Promise<void> {
+  if (!name.startsWith(values.only)) return;
   const recs = Array.isArray(rec) ? rec : [rec];
   const call = async () => {
-    for (const r of recs) await dispatcher.dispatch(r, peer, conn);
+    for (const r of recs) {
+      r.writeUInt32BE(++xid, 0); // non-idempotent calls: not a retransmission for the DRC
+      await dispatcher.dispatch(r, peer, conn);
+    }
   };
   let best = Number.POSITIVE_INFINITY;
   let heapPerCall = 0;
@@ -126,6 +155,7 @@ try {
   await time("READ 4K", readRec, n);
   await time("WRITE 4K", writeRec, Math.ceil(n / 4));
   await time("WR+COMMIT", [writeRec, commitRec], Math.ceil(n / 10));
+  await time("CRT+RMV", [createRec, removeRec], Math.ceil(n / 10));
   await time("RDIRPLUS", readdirplusRec, Math.ceil(n / 40));
 } finally {
   await server.stop();

@@ -137,15 +137,23 @@ export async function release(core: ServiceCore, handle: Buffer): Promise<Orphan
   return null;
 }
 
-/** Deletes an orphan's inode record; a no-op if it is gone, linked or open again. */
+/**
+ * Deletes an orphan's inode record; a no-op if it is gone, linked or open again. Lazy (no commit
+ * of its own: it goes with the next durable transaction, within SQLITE_LAZY_COMMIT_MS at most):
+ * a crash that loses it leaves the orphan, whose payload is already deleted, and the start-up
+ * sweep reaps it again (files/orphans.ts sweepOrphans; a payload delete is idempotent).
+ */
 export async function reap(core: ServiceCore, handle: Buffer): Promise<void> {
   const t = core.target(handle);
   const { share } = t;
-  await share.store.transaction(async (tx) => {
-    await tx.lock([t.id]);
-    const rec = await tx.getInode(t.id);
-    // Retained again while we waited for the transaction: the new holder keeps it.
-    if (rec === undefined || rec.nlink > 0 || core.isOpen(share, t.id)) return;
-    await tx.deleteInode(t.id);
-  });
+  await share.store.transaction(
+    async (tx) => {
+      await tx.lock([t.id]);
+      const rec = await tx.getInode(t.id);
+      // Retained again while we waited for the transaction: the new holder keeps it.
+      if (rec === undefined || rec.nlink > 0 || core.isOpen(share, t.id)) return;
+      await tx.deleteInode(t.id);
+    },
+    { lazy: true },
+  );
 }

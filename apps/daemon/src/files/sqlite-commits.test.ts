@@ -1,8 +1,10 @@
 /**
- * The size and mtime of UNSTABLE WRITEs over a SQLite metadata store (docs/architecture.md "Sizes
- * of unstable writes"): every read sees them at once, the database gets them with the COMMIT (NFS
- * COMMIT, SMB FLUSH or CLOSE), never one SQLite commit per WRITE; a stable WRITE is durable on its
- * own. What another connection to the database sees is what a crash (SIGKILL) would leave.
+ * Which file-service calls make a SQLite commit of their own. The size and mtime of UNSTABLE
+ * WRITEs (docs/architecture.md "Sizes of unstable writes"): every read sees them at once, the
+ * database gets them with the COMMIT (NFS COMMIT, SMB FLUSH or CLOSE), never one SQLite commit per
+ * WRITE; a stable WRITE is durable on its own. A reaped orphan's record goes with the next durable
+ * transaction ("Removing a file"). What another connection to the database sees is what a crash
+ * (SIGKILL) would leave.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,15 +40,19 @@ async function sqliteFiles(path: string) {
   return { files, root, store, close };
 }
 
-/** The size the database holds for the file: what a restart after SIGKILL would read. */
-function committedSize(path: string, handle: Buffer): number | undefined {
+/** The inode row the database holds for the file: what a restart after SIGKILL would read. */
+function committedRow(path: string, handle: Buffer): { size: number; nlink: number } | undefined {
   const db = new Database(path, { readonly: true });
   try {
-    const row = db.prepare("SELECT size FROM inodes WHERE id = ?").get(checkHandle(handle));
-    return (row as { size: number } | undefined)?.size;
+    const row = db.prepare("SELECT size, nlink FROM inodes WHERE id = ?").get(checkHandle(handle));
+    return row as { size: number; nlink: number } | undefined;
   } finally {
     db.close();
   }
+}
+
+function committedSize(path: string, handle: Buffer): number | undefined {
+  return committedRow(path, handle)?.size;
 }
 
 function fresh(): string {
@@ -93,5 +99,24 @@ describe("size of UNSTABLE writes over SQLite", () => {
     expect(committedSize(path, made.handle)).toBe(100);
     await s.files.close(f, { written: true, unlink: () => null, retained: false });
     expect(committedSize(path, made.handle)).toBe(200);
+  });
+});
+
+describe("reaped orphans over SQLite", () => {
+  it("leave with the next durable transaction, their payload deleted first", async () => {
+    const path = fresh();
+    const s = await sqliteFiles(path);
+    cleanup.push(s.close);
+    const made = await s.files.create(s.root, "doomed", { mode: 0o644 }, { mode: "unchecked" });
+    const f = s.files.resolve(ALICE, made.handle);
+    await s.files.write(f, { offset: 0n, data: Buffer.alloc(4096, 3), stability: "file_sync" });
+    await s.files.remove(s.root, "doomed");
+    await s.files.reaped();
+    await expect(s.files.getattr(f)).rejects.toMatchObject({ code: "ESTALE" });
+    // The REMOVE committed the orphan (nlink 0); its record's delete made no commit of its own: a
+    // crash now leaves the orphan for the start-up sweep.
+    expect(committedRow(path, made.handle)).toMatchObject({ nlink: 0 });
+    await s.files.create(s.root, "next", { mode: 0o644 }, { mode: "unchecked" });
+    expect(committedRow(path, made.handle)).toBeUndefined();
   });
 });
