@@ -1,8 +1,9 @@
 /**
- * A rename and a server-side copy decided by stored ACLs, as reads, writes and creates are: the
- * modes (NFS's approximation of the ACLs) give Bob nothing, the ACLs grant him what each needs
- * ([MS-SMB2] §3.3.5.21.1, §3.3.5.15.6); a directory's ACL withholding FILE_ADD_SUBDIRECTORY
- * refuses an arrival the owner class's w would let through.
+ * A rename, a server-side copy and the sparse-file FSCTLs decided by stored ACLs, as reads,
+ * writes and creates are: the modes (NFS's approximation of the ACLs) give Bob nothing, the ACLs
+ * grant him what each needs ([MS-SMB2] §3.3.5.21.1, §3.3.5.15.6; [MS-FSA] §2.1.5.10); a
+ * directory's ACL withholding FILE_ADD_SUBDIRECTORY refuses an arrival the owner class's w would
+ * let through.
  */
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
@@ -138,6 +139,36 @@ describe("stored ACLs decide FSCTL_SRV_COPYCHUNK_WRITE", () => {
     expect(got.msg.subarray(got.body.readUInt8(2), got.body.readUInt8(2) + data.length).equals(data)).toBe(
       true,
     );
+    bob.close();
+    alice.close();
+  });
+});
+
+describe("stored ACLs decide the sparse-file FSCTLs", () => {
+  const smb = useSmbHarness({ shares: [shareInfo("/team")] });
+
+  it("sets sparse, zeroes and lists the allocated ranges of a file whose ACL grants read and write", async () => {
+    const alice = await SmbTestClient.login(smb.h.port, ALICE.user, ALICE.password, "team");
+    await writeFile(alice, "s.bin", Buffer.alloc(8192, 7));
+    await setDacl(
+      alice,
+      "s.bin",
+      C.FILE_READ_DATA | C.FILE_WRITE_DATA | C.FILE_READ_ATTRIBUTES | C.SYNCHRONIZE,
+    );
+    const bob = await SmbTestClient.login(smb.h.port, BOB.user, BOB.password, "team");
+    const f = await open(bob, "s.bin", {
+      access: C.FILE_READ_DATA | C.FILE_WRITE_DATA,
+      disposition: C.FILE_OPEN,
+    });
+    const fsctl = (code: number, input: Buffer, out = 0) =>
+      bob.send(C.SMB2_IOCTL, ioctlBody(code, input, out, f));
+    expect((await fsctl(C.FSCTL_SET_SPARSE, Buffer.from([1]))).status).toBe(0);
+    const zero = new SmbWriter().u64(0n).u64(4096n).finish();
+    expect((await fsctl(C.FSCTL_SET_ZERO_DATA, zero)).status).toBe(0);
+    const whole = new SmbWriter().u64(0n).u64(8192n).finish();
+    const ranges = await fsctl(C.FSCTL_QUERY_ALLOCATED_RANGES, whole, 64);
+    expect(ranges.status).toBe(0);
+    expect([output(ranges).readBigUInt64LE(0), output(ranges).readBigUInt64LE(8)]).toEqual([4096n, 4096n]);
     bob.close();
     alice.close();
   });

@@ -5,10 +5,12 @@
  * (metadata). Zeroing writes zeros through the file service: the payload layer has no hole
  * punch (the zeros are stored), and reads of a never-written range already return zeros. Nor
  * does the payload say which ranges it stores, so QUERY_ALLOCATED_RANGES reports a sparse file's
- * non-zero allocation units (see nonZeroRanges) and any other file as wholly allocated.
+ * non-zero allocation units (see nonZeroRanges) and any other file as wholly allocated. The
+ * reads, writes and attribute change go through the open's granted access, a stored ACL's grant
+ * included (calls.ts grantedCall), as READ and WRITE do.
  */
 import { ALLOCATION_UNIT_BYTES } from "../attrs.ts";
-import { fileCall } from "../calls.ts";
+import { fileCall, grantedCall } from "../calls.ts";
 import {
   FILE_APPEND_DATA,
   FILE_ATTRIBUTE_SPARSE_FILE,
@@ -65,7 +67,7 @@ export async function setSparse({ req, open, input }: OnOpen): Promise<FsctlResu
   const files = req.server.ctx.files;
   const dos = (await files.getattr(fileCall(open))).dosAttributes;
   const next = sparse ? dos | FILE_ATTRIBUTE_SPARSE_FILE : dos & ~FILE_ATTRIBUTE_SPARSE_FILE;
-  if (next !== dos) await files.setattr(fileCall(open), { attrs: { dosAttributes: next >>> 0 } });
+  if (next !== dos) await files.setattr(grantedCall(open), { attrs: { dosAttributes: next >>> 0 } });
   return { output: Buffer.alloc(0) };
 }
 
@@ -85,7 +87,7 @@ export async function setZeroData({ req, open, input }: OnOpen): Promise<FsctlRe
   for (let at = from; at < end; ) {
     const n = Number(end - at < BigInt(ZERO_CHUNK_BYTES) ? end - at : BigInt(ZERO_CHUNK_BYTES));
     await withStatus({ EAGAIN: STATUS_FILE_LOCK_CONFLICT }, () =>
-      files.write(fileCall(open), {
+      files.write(grantedCall(open), {
         offset: at,
         data: Buffer.alloc(n),
         stability: "unstable",
@@ -116,7 +118,7 @@ async function nonZeroRanges(call: OnOpen, start: bigint, end: bigint): Promise<
     else ranges.push([from, to]);
   };
   for (let at = start - (start % unit); at < scanEnd; at += BigInt(QAR_READ_BYTES)) {
-    const got = await files.read(fileCall(call.open), { offset: Number(at), count: QAR_READ_BYTES });
+    const got = await files.read(grantedCall(call.open), { offset: Number(at), count: QAR_READ_BYTES });
     const data = Buffer.concat(got.parts);
     for (let i = 0; i < data.length; i += ALLOCATION_UNIT_BYTES) {
       if (!data.subarray(i, i + ALLOCATION_UNIT_BYTES).some((b) => b !== 0)) continue;
