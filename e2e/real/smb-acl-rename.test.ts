@@ -2,7 +2,8 @@
  * smbclient (Debian Samba 4.17) renames as a user whose rights come from stored ACLs only: the
  * modes (NFS's approximation) give Bob nothing on the source directory, its ACL lets him see it,
  * the file's ACL grants him DELETE and the target directory's FILE_ADD_FILE ([MS-SMB2]
- * §3.3.5.21.1). A target directory whose ACL withholds FILE_ADD_FILE refuses him.
+ * §3.3.5.21.1). A target directory whose ACL withholds FILE_ADD_FILE refuses him. Listing one
+ * name of a directory whose ACL lets him list it finds it, as listing `*` does.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -81,5 +82,13 @@ describe("smbclient renames decided by stored ACLs", () => {
     expect(r.out).toContain("NT_STATUS_ACCESS_DENIED");
     const still = await smbclient(bob(), "ls from\\*", dir);
     expect(still.out).toMatch(/ b\.txt +A/);
+  });
+
+  // QUERY_DIRECTORY of one exact name is a lookup in the directory, which its stored ACL does not
+  // stop (traversal by privilege) where the mode (NFS's) gives Bob no x.
+  it("lists one name of a directory whose ACL lets him list it", async () => {
+    const r = await smbclient(bob(), "ls from\\b.txt", dir);
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/ b\.txt +A/);
   });
 });

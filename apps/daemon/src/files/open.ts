@@ -48,8 +48,11 @@ export interface WalkOptions {
   caseless?: boolean;
 }
 
-/** One component of `dir` as the walk looks it up: the entry and its name as stored. */
-async function lookupOne(d: DataDeps, dir: FileCall, at: Buffer, name: string, o: WalkOptions) {
+/**
+ * One component of `dir` as the walk (and SMB's QUERY_DIRECTORY of one exact name, queries.ts
+ * find) looks it up: the entry and its name as stored.
+ */
+export async function lookupOne(d: DataDeps, dir: FileCall, at: Buffer, name: string, o: WalkOptions) {
   const look = async (caller: Caller) => {
     if (o.caseless) return d.metadata.lookupCaseless(caller, at, name);
     return { ...(await d.metadata.lookup(caller, at, name)), name };

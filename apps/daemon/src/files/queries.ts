@@ -22,7 +22,7 @@ import { read, revalidate } from "./data.ts";
 import { eas } from "./eas.ts";
 import { inLockGrace, type LockDeps, locksOf, testLock } from "./locks.ts";
 import type { SecurityDescriptor } from "./nt-acl/sd.ts";
-import { type Walked, type WalkOptions, walk } from "./open.ts";
+import { lookupOne, type Walked, type WalkOptions, walk } from "./open.ts";
 import { access, fsstat, type LookupWithDir, lookup, readlink } from "./query.ts";
 import { type ReaddirPage, type ReaddirRequest, readdir } from "./readdir.ts";
 import { type Grants, type ResolveOptions, resolveCall, sharePolicy } from "./resolve.ts";
@@ -121,13 +121,12 @@ export class FileQueries {
 
   /**
    * `name` in the directory `dir`, nothing else read (SMB: QUERY_DIRECTORY of one exact name),
-   * with its name as stored (another case with `caseless`).
+   * with its name as stored (another case with `caseless`). A directory's stored ACL does not stop
+   * it, as it stops no path walk (traversal by privilege): listing the directory with `*` shows
+   * the same entry.
    */
   async find(dir: FileCall, name: string, o: WalkOptions = {}): Promise<LookupResult & { name: string }> {
-    const md = this.d.metadata;
-    const found = o.caseless
-      ? await md.lookupCaseless(dir.caller, dir.handle, name)
-      : { ...(await md.lookup(dir.caller, dir.handle, name)), name };
+    const found = await lookupOne(this.d, dir, dir.handle, name, o);
     const validating = revalidate(this.d, dir.share.name, found.attr, "lookup");
     if (validating !== undefined) await validating;
     return found;
