@@ -10,7 +10,7 @@
  *
  * `--concurrency` is the transfer concurrency (the daemon's default, transfer.concurrency).
  * `--journaled`: the burst's file is not announced as new, so its writes go through the WAL and
- * its COMMIT returns before the uploads (on an fs store a new file's COMMIT waits for its puts,
+ * its COMMIT returns before the uploads (on an fs store a new file's COMMIT, timed, waits for its puts,
  * docs/payload.md "Write-once").
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -73,6 +73,7 @@ async function round(n: number): Promise<void> {
   const writing: Samples = { read: [], write: [] };
   const draining: Samples = { read: [], write: [] };
   let written = false;
+  let commitMs = 0;
   const cpu0 = process.cpuUsage();
   loop.enable();
   const t0 = performance.now();
@@ -82,7 +83,9 @@ async function round(n: number): Promise<void> {
       await svc.writeAt(S, "bulk", k * MiB, Buffer.from(template), "unstable");
       await tick(); // requests arrive from a socket: one per loop turn
     }
+    const tc = performance.now();
     await svc.commit(S, "bulk");
+    commitMs = performance.now() - tc;
     written = true;
   })();
   while (!written) await request(writing);
@@ -97,7 +100,7 @@ async function round(n: number): Promise<void> {
   console.log(line("burst writing", writing));
   console.log(line("uploads only", draining));
   console.log(
-    `  ${values.mib} MiB written+committed in ${((tw - t0) / 1000).toFixed(2)} s, stored after ${((drained - t0) / 1000).toFixed(2)} s; ` +
+    `  ${values.mib} MiB written+committed in ${((tw - t0) / 1000).toFixed(2)} s (the COMMIT ${(commitMs / 1000).toFixed(3)} s), stored after ${((drained - t0) / 1000).toFixed(2)} s; ` +
       `event-loop delay p50 ${(loop.percentile(50) / 1e6).toFixed(1)} p99 ${(loop.percentile(99) / 1e6).toFixed(1)} max ${(loop.max / 1e6).toFixed(1)} ms; ` +
       `process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s (user ${(cpu.user / 1e6).toFixed(2)})`,
   );

@@ -17,10 +17,11 @@ import { IoGate } from "./io-gate.ts";
 
 /**
  * Stage writes in flight at once. Each holds a libuv threadpool thread (4 by default) while the
- * kernel copies the bytes into the page cache; with the store's two puts that leaves none idle
- * only while both run.
+ * kernel copies the bytes into the page cache. Two made a 4 KiB UNSTABLE write's p50 during a
+ * 256 MiB burst 0.07-1.2 ms against 0.03-0.04 with one (bench/payload-latency.ts, load 18): the
+ * WAL's writev waited behind them.
  */
-export const STAGE_WRITES_MAX = 2;
+export const STAGE_WRITES_MAX = 1;
 /** Staging files kept open; a block being written holds one, a completed block's is closed first. */
 export const STAGE_FDS_MAX = 32;
 /** Opens a temp file for writing (created when missing); fs.ts makes the staging directory again if needed. */
