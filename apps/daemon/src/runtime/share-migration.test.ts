@@ -3,7 +3,7 @@
  * metadata services): blocks moved while the share is read and written, switched, confirmed,
  * cancelled, resumed after a restart, and the changes refused while a copy runs.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -11,6 +11,7 @@ import type { ControlError } from "../control/errors.ts";
 import type { MigrationStatus } from "../control/runtime-control.ts";
 import type { ControlStore } from "../control/store/control-store.ts";
 import { ALICE } from "../metadata/testing/conformance/harness.ts";
+import { type FsLayout, LAYOUT_FILE, listKeys } from "../payload/block-store/fs-layout.ts";
 import type { Runtime } from "./runtime.ts";
 import { runtimeHarness } from "./testing/runtime-harness.ts";
 
@@ -41,16 +42,14 @@ async function until(runtime: Runtime, phases: MigrationStatus["phase"][]): Prom
   }
 }
 
-/** Block files of the share's payloads under an fs block store's directory. */
-function blocksIn(dataDir: string, store: string, payloadIds: string[]): number {
-  const dir = join(dataDir, store);
+/** Block keys of the share's payloads in an fs block store's directory, in whatever layout it has. */
+async function blocksIn(dataDir: string, store: string, payloadIds: string[]): Promise<number> {
+  const root = join(dataDir, store);
+  if (!existsSync(root)) return 0;
+  const marker = join(root, LAYOUT_FILE);
+  const layout: FsLayout = existsSync(marker) && readFileSync(marker, "utf8").trim() === "2" ? 2 : 1;
   let n = 0;
-  for (const id of payloadIds) {
-    if (!existsSync(join(dir, id))) continue;
-    for (const chunk of readdirSync(join(dir, id))) {
-      n += readdirSync(join(dir, id, chunk)).filter((f) => f.startsWith("block-")).length;
-    }
-  }
+  for (const id of payloadIds) n += (await listKeys(root, layout, `${id}/`)).length;
   return n;
 }
 
@@ -100,15 +99,15 @@ describe("share migration between fs block stores", () => {
     expect(runtime.shareInfos().find((s) => s.name === SHARE)?.blockStore).toBe("blocks-b");
     expect((await store.getShare(SHARE)).blockStore).toBe("blocks-b");
     // Uploads after the switch go to the new store only; the old copy is still whole.
-    const before = blocksIn(h.dataDir, "blocks-a", ids);
-    expect(blocksIn(h.dataDir, "blocks-b", ids)).toBe(before);
+    const before = await blocksIn(h.dataDir, "blocks-a", ids);
+    expect(await blocksIn(h.dataDir, "blocks-b", ids)).toBe(before);
     expect(before).toBe(3 + 1 + 1);
     // While unconfirmed the old store cannot be deleted or reconfigured, nor a second move begin.
     const refusal = await runtime.deleteBlockStore("blocks-a").catch((e: ControlError) => e);
     expect((refusal as ControlError).code).toBe("IN_USE");
 
     await runtime.confirmMigration(SHARE);
-    expect(blocksIn(h.dataDir, "blocks-a", ids)).toBe(0);
+    expect(await blocksIn(h.dataDir, "blocks-a", ids)).toBe(0);
     expect(runtime.migrations()).toEqual([]);
     // Served from the new store alone, across a restart.
     ({ runtime } = await h.restart());
@@ -123,7 +122,7 @@ describe("share migration between fs block stores", () => {
     const cancelled = await runtime.cancelMigration(SHARE);
     expect(cancelled.phase).toBe("cancelled");
     expect(runtime.shareInfos().find((s) => s.name === SHARE)?.blockStore).toBe("blocks-a");
-    expect(blocksIn(h.dataDir, "blocks-b", ids)).toBe(0);
+    expect(await blocksIn(h.dataDir, "blocks-b", ids)).toBe(0);
     expect((await readAll(runtime)).map((b, i) => b.equals(files[i]!))).toEqual([true, true, true]);
     const again = await runtime.startMigration(SHARE, "blocks-a").catch((e: ControlError) => e);
     expect([(again as ControlError).code, (again as ControlError).field]).toEqual(["INVALID", "blockStore"]);
