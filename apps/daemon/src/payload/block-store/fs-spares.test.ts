@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FsBlockStore } from "./fs.ts";
 import { fsKeyPath } from "./fs-layout.ts";
-import { SPARE_BYTES_MAX, SparePool } from "./fs-spares.ts";
+import { SPARE_BYTES_MAX, SPARES_DISK_BYTES_MAX, SparePool } from "./fs-spares.ts";
 
 const dirs: string[] = [];
 async function tempRoot(): Promise<string> {
@@ -69,13 +69,30 @@ describe("fs block store spare inodes", () => {
     expect(await spares(root)).toHaveLength(0);
   });
 
+  it("the spares hold at most SPARES_DISK_BYTES_MAX of disk", () => {
+    const pool = new SparePool("/staging", ".tmp-spare-x-");
+    let kept = 0;
+    for (let i = 0; i < SPARES_DISK_BYTES_MAX / SPARE_BYTES_MAX + 10; i++) {
+      pool.put(`/k/${i}`, SPARE_BYTES_MAX);
+      const k = pool.keep(`/k/${i}`);
+      if (k === null) continue;
+      pool.kept(k.spare, `/k/${i}`, k.bytes);
+      kept++;
+    }
+    expect(kept).toBe(SPARES_DISK_BYTES_MAX / SPARE_BYTES_MAX);
+    expect(pool.take()).not.toBeNull(); // one taken: room for one more
+    pool.put("/k/x", 100);
+    expect(pool.keep("/k/x")).not.toBeNull();
+  });
+
   it("a spare is not reused while a get of the key it was may hold its inode", async () => {
     const pool = new SparePool("/staging", ".tmp-spare-x-");
     pool.put("/k/a", 10);
     let finish!: () => void;
     const get = pool.reading("/k/a", () => new Promise<void>((r) => (finish = r)));
-    const spare = pool.keep("/k/a")!;
-    pool.kept(spare, "/k/a");
+    const { spare, bytes } = pool.keep("/k/a")!;
+    expect(bytes).toBe(4096);
+    pool.kept(spare, "/k/a", bytes);
     expect(pool.take()).toBeNull(); // the get may read the inode: not truncated under it
     finish();
     await get;

@@ -10,23 +10,28 @@
  * O_TRUNC open of an existing file (`perf`: 67% in recently_deleted). Renaming the deleted file
  * costs what unlinking it did.
  *
- * Only blocks known small are kept (their sizes noted at put), so the pool never holds more than
- * SPARES_MAX × SPARE_BYTES_MAX of disk. A spare is a temp file: never read as a key, swept with the
+ * Only blocks known small are kept (their sizes noted at put), and the pool holds at most
+ * SPARES_DISK_BYTES_MAX of disk. A spare is a temp file: never read as a key, swept with the
  * staging directory after a crash. A get() may still hold the deleted key's inode open: a spare
  * is not reused while a get of the key it came from is in flight, so no reader ever sees another
  * key's bytes (it sees the old block, as after an unlink, or ENOENT).
  */
 import path from "node:path";
 
-/** Spares kept at most. */
-const SPARES_MAX = 256;
+/** Spares kept at most: a burst of small files after as many removes creates no file. */
+const SPARES_MAX = 4096;
 /** Blocks of at most this many bytes are kept as spares. */
 export const SPARE_BYTES_MAX = 64 * 1024;
+/** Disk the spares may hold (each counted as at least one 4 KiB filesystem block). */
+export const SPARES_DISK_BYTES_MAX = 16 * 1024 * 1024;
+const FS_BLOCK_BYTES = 4096;
 /** Sizes of put blocks remembered (forgotten all at once past this). */
 const SIZES_MAX = 65_536;
 
 interface Spare {
   readonly file: string;
+  /** Disk it holds (its size rounded up to filesystem blocks). */
+  readonly bytes: number;
   /** The key file it was: gets of it in flight may read this inode. */
   readonly from: string;
 }
@@ -38,6 +43,8 @@ export class SparePool {
   /** Gets in flight per key file. */
   private readonly readers = new Map<string, number>();
   private named = 0;
+  /** Disk held by the free spares. */
+  private held = 0;
 
   constructor(
     private readonly dir: string,
@@ -60,21 +67,26 @@ export class SparePool {
       const s = this.free[i]!;
       if (this.readers.has(s.from)) continue;
       this.free.splice(i, 1);
+      this.held -= s.bytes;
       return s.file;
     }
     return null;
   }
 
-  /** Where a delete of `file` should move it, or null (unlink it). */
-  keep(file: string): string | null {
-    const known = this.sizes.delete(file);
-    if (!known || this.free.length >= SPARES_MAX) return null;
-    return path.join(this.dir, `${this.prefix}${this.named++}`);
+  /** Where a delete of `file` should move it, and the disk it holds; null: unlink it. */
+  keep(file: string): { spare: string; bytes: number } | null {
+    const size = this.sizes.get(file);
+    if (size === undefined) return null;
+    this.sizes.delete(file);
+    const bytes = Math.max(FS_BLOCK_BYTES, Math.ceil(size / FS_BLOCK_BYTES) * FS_BLOCK_BYTES);
+    if (this.free.length >= SPARES_MAX || this.held + bytes > SPARES_DISK_BYTES_MAX) return null;
+    return { spare: path.join(this.dir, `${this.prefix}${this.named++}`), bytes };
   }
 
   /** The delete moved `from` to `file` (keep()'s answer). */
-  kept(file: string, from: string): void {
-    this.free.push({ file, from });
+  kept(file: string, from: string, bytes: number): void {
+    this.free.push({ file, from, bytes });
+    this.held += bytes;
   }
 
   /** Runs a get of `file`, counted as a reader of it. */
@@ -91,6 +103,7 @@ export class SparePool {
 
   /** The spares left (close() removes them). */
   drain(): string[] {
+    this.held = 0;
     return this.free.splice(0).map((s) => s.file);
   }
 }

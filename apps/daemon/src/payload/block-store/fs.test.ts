@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { constants, promises as fsp } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { BlockStore } from "../types.ts";
 import { describeBlockStore } from "./conformance.ts";
 import { FsBlockStore } from "./fs.ts";
@@ -156,6 +157,28 @@ describe("fs block store, layout 1 (a root written before layout 2)", () => {
     await store.flush();
     expect((await store.get("v/chunk-0/block-0")).equals(Buffer.concat(parts))).toBe(true);
     expect(await readdir(path.join(dir, "v", "chunk-0"))).toEqual(["block-0"]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a put writes its temp file O_DSYNC: durable when the writev returns, with no fdatasync call of its own", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+    const store = await new FsBlockStore(dir).open();
+    const probe = await fsp.open(path.join(dir, ".dittofs-layout"), "r");
+    const handleProto = Object.getPrototypeOf(probe) as fsp.FileHandle;
+    await probe.close();
+    const datasync = vi.spyOn(handleProto, "datasync");
+    const open = vi.spyOn(fsp, "open");
+    try {
+      await store.put("d/chunk-0/block-0", Buffer.alloc(4096, 7), { deferSync: true });
+      const temp = open.mock.calls.filter(([f]) => String(f).includes(".tmp-staging"));
+      expect(temp).toHaveLength(1);
+      expect(Number(temp[0]![1]) & constants.O_DSYNC).toBe(constants.O_DSYNC);
+      expect(datasync).not.toHaveBeenCalled();
+    } finally {
+      datasync.mockRestore();
+      open.mockRestore();
+    }
+    expect((await store.get("d/chunk-0/block-0")).equals(Buffer.alloc(4096, 7))).toBe(true);
     await rm(dir, { recursive: true, force: true });
   });
 });

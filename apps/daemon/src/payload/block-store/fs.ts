@@ -45,6 +45,8 @@ const STAGING_DIR = `${TEMP_PREFIX}staging`;
 export const UNSYNCED_DIRS_MAX = 16_384;
 /** Directories remembered as existing (skips a mkdir per put); forgotten all at once past this. */
 const KNOWN_DIRS_MAX = 65_536;
+/** A put's temp file: "w" with O_DSYNC (writeTemp). */
+const SYNC_WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC;
 /** A put whose directory a concurrent delete pruned makes it again, at most this often. */
 const PUT_MKDIR_ATTEMPTS_MAX = 3;
 /**
@@ -174,9 +176,13 @@ export class FsBlockStore implements BlockStore {
     }
   }
 
-  /** Opens the temp file `tmp` in this process's staging directory (`create`: a new, empty one). */
-  private async openTemp(tmp: string, create: boolean): Promise<fsp.FileHandle> {
-    const flags = create ? "w" : "r+";
+  /**
+   * Opens the temp file `tmp` in this process's staging directory (`create`: a new, empty one).
+   * `dsync` (a put's): O_DSYNC, so each write returns durable as a write plus fdatasync would
+   * (POSIX synchronized I/O data integrity), one threadpool job fewer per put.
+   */
+  private async openTemp(tmp: string, create: boolean, dsync = false): Promise<fsp.FileHandle> {
+    const flags = dsync ? SYNC_WRITE_FLAGS : create ? "w" : "r+";
     try {
       return await fsp.open(tmp, flags, 0o600);
     } catch (e) {
@@ -186,12 +192,11 @@ export class FsBlockStore implements BlockStore {
     }
   }
 
-  /** Writes and fdatasyncs the temp file `tmp`. */
+  /** Writes the temp file `tmp` durably (O_DSYNC). */
   private async writeTemp(tmp: string, parts: readonly Buffer[]): Promise<void> {
-    const fh = await this.openTemp(tmp, true);
+    const fh = await this.openTemp(tmp, true, true);
     try {
       await writeAll(fh, parts);
-      await fh.datasync();
     } finally {
       await fh.close();
     }
@@ -300,16 +305,16 @@ export class FsBlockStore implements BlockStore {
 
   /** Unlinks the key's file, or moves it among the spares (a small block this store put). */
   private async removeFile(file: string): Promise<void> {
-    const spare = this.spares.keep(file);
-    if (spare === null) return fsp.unlink(file);
+    const keep = this.spares.keep(file);
+    if (keep === null) return fsp.unlink(file);
     try {
-      await fsp.rename(file, spare);
+      await fsp.rename(file, keep.spare);
     } catch (e) {
       // The key is gone, or the staging directory (removed by hand): unlink says which.
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
       return fsp.unlink(file);
     }
-    this.spares.kept(spare, file);
+    this.spares.kept(keep.spare, file, keep.bytes);
   }
 
   /**
