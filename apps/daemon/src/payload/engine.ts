@@ -11,7 +11,7 @@ import type { PayloadState } from "./payload-state.ts";
 import type { StageBacklog } from "./transfer/stage-backlog.ts";
 import type { TransferManager } from "./transfer/transfer-manager.ts";
 import type { BlockStore } from "./types.ts";
-import type { Wal } from "./wal/wal.ts";
+import type { Wal } from "./wal/wal-api.ts";
 
 /** The versioned-block operations of shared mode (shared/shared-mode.ts) the transfers use. */
 export interface SharedBlocks {

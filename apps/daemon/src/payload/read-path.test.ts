@@ -14,7 +14,7 @@ import { BlockCache } from "./cache/cache.ts";
 import { SharePayload } from "./share-payload.ts";
 import { TransferManager } from "./transfer/transfer-manager.ts";
 import { BLOCK_SIZE_BYTES } from "./types.ts";
-import { NullWal } from "./wal/wal.ts";
+import { NullWal } from "./wal/wal-api.ts";
 
 const logger = pino({ level: "silent" });
 const MiB = 1024 * 1024;

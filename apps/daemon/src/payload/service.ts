@@ -15,7 +15,8 @@ import { SharedMode, type ValidateReason } from "./shared/shared-mode.ts";
 import { BlockSweeper } from "./transfer/sweep.ts";
 import { TransferManager } from "./transfer/transfer-manager.ts";
 import type { BlockStore, PayloadService, Stability } from "./types.ts";
-import { FileWal, NullWal } from "./wal/wal.ts";
+import { FileWal } from "./wal/wal.ts";
+import { NullWal } from "./wal/wal-api.ts";
 
 export interface PayloadServiceOptions {
   logger: pino.Logger;

@@ -13,7 +13,7 @@ import { FaultyBlockStore } from "./testing/faulty-store.ts";
 import { waitFor } from "./testing/wait.ts";
 import { TransferManager } from "./transfer/transfer-manager.ts";
 import { RecordKind, type WalRecord } from "./wal/format.ts";
-import { NullWal } from "./wal/wal.ts";
+import { NullWal } from "./wal/wal-api.ts";
 
 const logger = pino({ level: "silent" });
 const MiB = 1024 * 1024;

@@ -24,7 +24,7 @@ import { dropStaged } from "./transfer/write-behind.ts";
 import type { BlockStore, Stability } from "./types.ts";
 import { RecordKind, type WalRecord } from "./wal/format.ts";
 import { reclaimWal } from "./wal/retention.ts";
-import { NullWal, type Wal } from "./wal/wal.ts";
+import { NullWal, type Wal } from "./wal/wal-api.ts";
 import { WriteOnce } from "./write-once.ts";
 import { applyDelete, applyTruncate, writePinned } from "./write-path.ts";
 
@@ -263,7 +263,7 @@ export class SharePayload implements PayloadEngine {
     // re-uploads them; the payload id is never used again, so nothing wrong is read). Waiting for
     // the write(2) would not change that (the page cache is not durable either). Replay order is
     // kept (appended before any later record); minLiveSeq keeps it until its GC has finished.
-    this.wal.append(RecordKind.DELETE, p.idBytes, 0, null).catch((err: unknown) => {
+    this.wal.appendLazy(RecordKind.DELETE, p.idBytes).catch((err: unknown) => {
       this.logger.warn({ err: (err as Error).message }, "wal delete record not written");
     });
     this.writeOnce.noteRecord(p, this.wal.lastSeq);

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { RecordKind, WAL_HEADER_BYTES, type WalRecord } from "./format.ts";
 import { FileWal } from "./wal.ts";
 
@@ -152,5 +152,42 @@ describe("FileWal", () => {
     expect(records[0]!.seq).toBeGreaterThan(1);
     expect(records[records.length - 1]!.seq).toBe(40);
     await again.wal.close();
+  });
+
+  it("lazy records (a REMOVE's DELETE) share one writev: with the next append, a sync, or after their timer", async () => {
+    const { wal } = await openCollecting();
+    const handle = (wal as unknown as { fh: object }).fh;
+    const writev = vi.spyOn(Object.getPrototypeOf(handle) as { writev: () => unknown }, "writev");
+    try {
+      const ids = ["a", "b", "c"].map((n) => Buffer.from(`gone-${n}`));
+      // A run of them: nothing written at once, then one writev for the run (the timer).
+      const run = ids.map((i) => wal.appendLazy(RecordKind.DELETE, i));
+      await new Promise((r) => setImmediate(r));
+      expect(writev).not.toHaveBeenCalled();
+      await Promise.all(run);
+      expect(writev).toHaveBeenCalledTimes(1);
+      // Taken along by the next append's batch.
+      const lazy = wal.appendLazy(RecordKind.DELETE, Buffer.from("gone-d"));
+      await wal.append(RecordKind.WRITE, id, 0, Buffer.alloc(100, 1));
+      await lazy;
+      expect(writev).toHaveBeenCalledTimes(2);
+      // Made durable by a sync, which does not wait for the timer.
+      wal.appendLazy(RecordKind.DELETE, Buffer.from("gone-e"));
+      await wal.sync();
+      expect(writev).toHaveBeenCalledTimes(3);
+    } finally {
+      writev.mockRestore();
+    }
+    await wal.close();
+    const { wal: again, records } = await openCollecting();
+    expect(records.map((r) => `${r.kind === RecordKind.DELETE ? "D" : "W"}:${r.payloadId}`)).toEqual([
+      "D:gone-a",
+      "D:gone-b",
+      "D:gone-c",
+      "D:gone-d",
+      "W:payload-1",
+      "D:gone-e",
+    ]);
+    await again.close();
   });
 });

@@ -14,6 +14,7 @@ import { LatencyWindow } from "../latency.ts";
 import { encodeHeader, type RecordKind, type WalRecord } from "./format.ts";
 import { skipBytes, syncDir } from "./io.ts";
 import { replaySegments, type Segment } from "./replay-segments.ts";
+import type { Wal } from "./wal-api.ts";
 
 /** Segment size at which the next append starts a new segment. */
 export const WAL_SEGMENT_BYTES_DEFAULT = 64 * 1024 * 1024;
@@ -31,47 +32,16 @@ const PREALLOC_BATCH_BYTES_MAX = 256 * 1024;
 const ZEROS = Buffer.alloc(PREALLOC_BYTES);
 /** iovecs per writev (Linux IOV_MAX is 1024; one more may carry the zero fill). */
 const BATCH_BUFFERS_MAX = 1020;
+/**
+ * Longest a lazy record (appendLazy: a REMOVE's DELETE) waits for a batch to join. A SIGKILL in
+ * that window loses it, as a power loss loses any unsynced record: the file's blocks may leak,
+ * nothing wrong is read (docs/payload.md "What is durable when").
+ */
+const LAZY_WRITE_MS = 10;
 /** Bytes per writev batch. */
 const BATCH_BYTES_MAX = 64 * 1024 * 1024;
 
-export interface Wal {
-  /** Sequence of the last record appended (set synchronously by append). */
-  readonly lastSeq: number;
-  /** Records up to this sequence are durably gone: no replay will ever apply them. */
-  readonly reclaimedSeq: number;
-  /** Appends a record; resolves once it is written (in the page cache, not yet durable). */
-  append(kind: RecordKind, idBytes: Buffer, offset: number, data: Buffer | null): Promise<void>;
-  /** Every record appended before this call is durable on return (group commit). */
-  sync(): Promise<void>;
-  /** Deletes segments whose records all have sequence < minLiveSeq. */
-  reclaim(minLiveSeq: number): Promise<void>;
-  /** Whether reclaim(minLiveSeq) would delete or rotate a segment now (else it does nothing). */
-  reclaimable(minLiveSeq: number): boolean;
-  counters(): WalStats | null;
-  close(): Promise<void>;
-}
-
 const RESOLVED = Promise.resolve();
-
-/** For memory-only shares: nothing to make durable. */
-export class NullWal implements Wal {
-  readonly lastSeq = 0;
-  readonly reclaimedSeq = Number.POSITIVE_INFINITY;
-  append(): Promise<void> {
-    return RESOLVED;
-  }
-  sync(): Promise<void> {
-    return RESOLVED;
-  }
-  async reclaim(): Promise<void> {}
-  reclaimable(): boolean {
-    return false;
-  }
-  counters(): null {
-    return null;
-  }
-  async close(): Promise<void> {}
-}
 
 interface Batch {
   bufs: Buffer[];
@@ -125,6 +95,8 @@ export class FileWal implements Wal {
   private segments: Segment[] = [];
   private batches: Batch[] = [];
   private writing = false;
+  /** Starts the write loop for lazy records nothing else has written yet (appendLazy). */
+  private lazyTimer: NodeJS.Timeout | null = null;
   private tail: Promise<void> = RESOLVED;
   private syncWaiters: SyncWaiter[] = [];
   private syncing = false;
@@ -165,6 +137,32 @@ export class FileWal implements Wal {
   }
 
   append(kind: RecordKind, idBytes: Buffer, offset: number, data: Buffer | null): Promise<void> {
+    const written = this.enqueue(kind, idBytes, offset, data);
+    this.startWriting();
+    return written;
+  }
+
+  appendLazy(kind: RecordKind, idBytes: Buffer): Promise<void> {
+    const written = this.enqueue(kind, idBytes, 0, null);
+    if (!this.writing && this.lazyTimer === null) {
+      this.lazyTimer = setTimeout(() => this.startWriting(), LAZY_WRITE_MS);
+      this.lazyTimer.unref();
+    }
+    return written;
+  }
+
+  /** Starts the write loop for the records appended so far (a lazy one's timer is then moot). */
+  private startWriting(): void {
+    if (this.lazyTimer !== null) {
+      clearTimeout(this.lazyTimer);
+      this.lazyTimer = null;
+    }
+    if (this.writing || this.batches.length === 0) return;
+    this.writing = true;
+    queueMicrotask(() => void this.writeLoop());
+  }
+
+  private enqueue(kind: RecordKind, idBytes: Buffer, offset: number, data: Buffer | null): Promise<void> {
     if (this.failed !== null || this.closed) {
       return Promise.reject(this.failed ?? new FsError("EIO", "wal closed"));
     }
@@ -184,10 +182,6 @@ export class FileWal implements Wal {
     }
     b.lastSeq = seq;
     this.records++;
-    if (!this.writing) {
-      this.writing = true;
-      queueMicrotask(() => void this.writeLoop());
-    }
     return b.promise;
   }
 
@@ -266,6 +260,7 @@ export class FileWal implements Wal {
   sync(): Promise<void> {
     const target = this.lastSeq;
     if (target <= this.durableSeq) return RESOLVED;
+    this.startWriting(); // lazy records pending: written now, not at their timer
     return new Promise<void>((resolve, reject) => {
       this.syncWaiters.push({ target, resolve, reject });
       if (!this.syncing) {
