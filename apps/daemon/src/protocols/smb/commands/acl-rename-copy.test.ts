@@ -44,8 +44,11 @@ async function setDacl(c: SmbTestClient, name: string, bob: number, dir = false)
   await c.send(C.SMB2_CLOSE, closeBody(f));
 }
 
-const rename = (c: SmbTestClient, f: FileId, to: string) =>
-  c.send(C.SMB2_SET_INFO, setInfoBody(f, C.SMB2_0_INFO_FILE, C.FileRenameInformation, renameInfo(to)));
+const rename = (c: SmbTestClient, f: FileId, to: string, replace = false) =>
+  c.send(
+    C.SMB2_SET_INFO,
+    setInfoBody(f, C.SMB2_0_INFO_FILE, C.FileRenameInformation, renameInfo(to, replace)),
+  );
 
 describe("stored ACLs decide SMB renames", () => {
   const smb = useSmbHarness({ shares: [shareInfo("/team")] });
@@ -72,6 +75,29 @@ describe("stored ACLs decide SMB renames", () => {
     const moved = await open(alice, "to\\g.txt", { access: C.FILE_READ_DATA, disposition: C.FILE_OPEN });
     const r = await alice.send(C.SMB2_READ, readBody(moved, 0n, 5));
     expect(r.msg.subarray(r.body.readUInt8(2), r.body.readUInt8(2) + 5).toString()).toBe("moved");
+    bob.close();
+    alice.close();
+  });
+
+  it("replaces a file only when its ACL grants the renamer DELETE", async () => {
+    const [alice, bob] = [await login(ALICE), await login(BOB)];
+    for (const [c, d] of [
+      [alice, "shared"],
+      [bob, "bobdir"],
+    ] as const) {
+      const made = await open(c, d, { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
+      await c.send(C.SMB2_CLOSE, closeBody(made));
+    }
+    for (const f of ["keep.txt", "gone.txt"]) await writeFile(alice, `shared\\${f}`, Buffer.from(f));
+    for (const f of ["m1.txt", "m2.txt"]) await writeFile(bob, `bobdir\\${f}`, Buffer.from(f));
+    // Bob may add to "shared" but not delete from it (no FILE_DELETE_CHILD).
+    await setDacl(alice, "shared", SEE | C.FILE_ADD_FILE, true);
+    await setDacl(alice, "shared\\keep.txt", GENERIC_READ_FILE);
+    await setDacl(alice, "shared\\gone.txt", GENERIC_READ_FILE | C.DELETE);
+    const m1 = await open(bob, "bobdir\\m1.txt", { access: C.DELETE, disposition: C.FILE_OPEN });
+    expect((await rename(bob, m1, "shared\\keep.txt", true)).status).toBe(S.STATUS_ACCESS_DENIED);
+    const m2 = await open(bob, "bobdir\\m2.txt", { access: C.DELETE, disposition: C.FILE_OPEN });
+    expect((await rename(bob, m2, "shared\\gone.txt", true)).status).toBe(0);
     bob.close();
     alice.close();
   });

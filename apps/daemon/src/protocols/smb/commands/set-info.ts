@@ -4,7 +4,7 @@
  * (Unix SIDs S-1-22-1/2-<id>) and DACL (as a mode, info/security.ts) are applied with the POSIX
  * chown/chmod rules of SETATTR; file-system classes are refused.
  */
-import type { SetAttrs } from "../../../metadata/types.ts";
+import type { LookupResult, SetAttrs } from "../../../metadata/types.ts";
 import { allocationUnits, fromFiletime } from "../attrs.ts";
 import { fileCall, grantedCall, treeCall } from "../calls.ts";
 import * as C from "../constants.ts";
@@ -17,7 +17,7 @@ import { breakReadCaching } from "../oplocks.ts";
 import { parsePath, resolvePath } from "../paths.ts";
 import { renameStreamOpen } from "../rename-stream.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import type { Open } from "../state.ts";
+import type { Open, Tree } from "../state.ts";
 import { SmbError, withStatus } from "../status.ts";
 import { SmbReader, slice } from "../wire.ts";
 import { flushUpdate, keepingChangeTime, setChangeSet, setUserSet } from "../write-time.ts";
@@ -106,6 +106,16 @@ async function checkRenameSharing(req: SmbRequest, open: Open): Promise<void> {
   }
 }
 
+/**
+ * The file a rename or link replaces goes as a delete would: with a stored ACL, it (or its
+ * directory's FILE_DELETE_CHILD) must grant the caller DELETE, as Windows file systems check
+ * before replacing; without one the directory's mode decides (POSIX rename).
+ */
+async function mayReplace(req: SmbRequest, tree: Tree, victim: LookupResult, dir: Buffer): Promise<void> {
+  const nt = await req.server.ctx.files.storedAccess(treeCall(tree, victim.handle), victim.attr, dir);
+  if (nt !== null && !(nt & C.DELETE)) throw new SmbError(S.STATUS_ACCESS_DENIED, "replaced file's ACL");
+}
+
 async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean): Promise<void> {
   if (!link) need(open, C.DELETE);
   const { replace, name } = decodeRenameTarget(buf);
@@ -127,6 +137,7 @@ async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean
     if (target.target.attr.type === "dir") throw new SmbError(S.STATUS_ACCESS_DENIED);
     const busy = req.server.files.get(`${tree.share.name}:${target.target.attr.fileid}`);
     if (busy && busy.opens.size > 0) throw new SmbError(S.STATUS_ACCESS_DENIED);
+    await mayReplace(req, tree, target.target, target.parent!);
   }
   if (!link) await checkRenameSharing(req, open);
   const overrides = { EEXIST: S.STATUS_OBJECT_NAME_COLLISION, ENOTEMPTY: S.STATUS_ACCESS_DENIED };
