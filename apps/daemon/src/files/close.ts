@@ -1,7 +1,8 @@
 /**
  * The last steps of an open, for every protocol that has opens (SMB CLOSE; NFSv4 CLOSE and an
- * expired lease): written data made durable (docs/architecture.md "COMMIT and FLUSH": CLOSE
- * commits the WAL), then a delete-on-close unlink, then the open reference released — in that
+ * expired lease): written data made to survive a kill of the daemon (payload closeFile: in the page
+ * cache, as Samba's after its CLOSE; FLUSH and COMMIT are the durability points, docs/payload.md
+ * "CLOSE"), then a delete-on-close unlink, then the open reference released — in that
  * order, so the payload an unlinked file keeps while open is only dropped after the commit and
  * the unlink (the last release hands its orphan to files/orphans.ts).
  */
@@ -11,7 +12,7 @@ import { removeStream } from "./streams.ts";
 import type { FileCall } from "./types.ts";
 
 export interface CloseRequest {
-  /** Data was written through this open: commit it before returning. */
+  /** Data was written through this open: keep it (payload closeFile) before returning. */
   written: boolean;
   /**
    * Delete on close ([MS-SMB2] §3.3.5.10 / [MS-FSA] §2.1.5.4): the name to unlink, asked after
@@ -28,7 +29,7 @@ export async function close(d: DataDeps, f: FileCall, c: CloseRequest): Promise<
   try {
     if (c.written && f.stream === undefined) {
       const attr = await d.metadata.getattr(f.handle);
-      if (attr.payloadId) await d.payload.commit(f.share.name, attr.payloadId);
+      if (attr.payloadId) await d.payload.closeFile(f.share.name, attr.payloadId);
       await d.metadata.persist(f.handle);
     }
     const doomed = c.unlink();

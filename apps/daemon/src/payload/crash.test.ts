@@ -60,30 +60,41 @@ interface ChildRun {
   stagedAtKill: number;
   /** At the kill: publishes of staged blocks started and not finished (fdatasync, rename). */
   publishingAtKill: number;
+  /** At the kill: stages a CLOSE sealed, not yet published or discarded (adopted at reopen). */
+  sealedAtKill: number;
 }
 
 /**
  * When to kill: `afterMs` after READY (after spawn when `early`), or on the `on.nth` report `on.line`
- * of the child: "S" a block staged, "P" a publish started.
+ * of the child: "S" a block staged, "P" a publish started, "K" a CLOSE that sealed blocks returned.
  */
 interface KillPlan {
   afterMs: number;
   early: boolean;
-  on: { line: "S" | "P"; nth: number } | null;
+  on: { line: "S" | "P" | "K"; nth: number } | null;
 }
 
-/** Counts the child's write-behind reports (crash-child.ts): S staged, P/p publish start/end, D discarded. */
+/**
+ * Counts the child's reports (crash-child.ts): S staged, P/p publish start/end, D discarded, L/l a
+ * stage sealed by a CLOSE / a sealed one gone, K a CLOSE that sealed blocks returned.
+ */
 class StageCounts {
   staged = 0;
   published = 0;
   discarded = 0;
   publishStarts = 0;
+  sealed = 0;
+  unsealed = 0;
+  closes = 0;
   /** Counts `line` if it is a stage report; returns how many such reports came so far. */
   take(line: string): number {
     if (line === "S") return ++this.staged;
     if (line === "P") return ++this.publishStarts;
     if (line === "p") return ++this.published;
     if (line === "D") return ++this.discarded;
+    if (line === "L") return ++this.sealed;
+    if (line === "l") return ++this.unsealed;
+    if (line === "K") return ++this.closes;
     return 0;
   }
 }
@@ -99,11 +110,12 @@ function runChild(dataDir: string, seed: number, plan: KillPlan): Promise<ChildR
     let out = "";
     let stderr = "";
     let timer: NodeJS.Timeout | null = null;
-    let atKill: { staged: number; publishing: number } | null = null;
+    let atKill: { staged: number; publishing: number; sealed: number } | null = null;
     const kill = () => {
       atKill ??= {
         staged: counts.staged - counts.published - counts.discarded,
         publishing: counts.publishStarts - counts.published,
+        sealed: counts.sealed - counts.unsealed,
       };
       child.kill("SIGKILL");
     };
@@ -137,23 +149,26 @@ function runChild(dataDir: string, seed: number, plan: KillPlan): Promise<ChildR
           stderr,
           stagedAtKill: atKill?.staged ?? 0,
           publishingAtKill: atKill?.publishing ?? 0,
+          sealedAtKill: atKill?.sealed ?? 0,
         });
     });
   });
 }
 
 /**
- * A tenth of the runs are killed early (during startup and replay); a fifth right after their 1st
- * to 3rd block staged by write-behind (an unsynced temp file, not yet published); a fifth at the
- * start of their 1st to 3rd publish of a staged block (fdatasync, rename); the rest at a random
- * moment after READY.
+ * A tenth of the runs are killed early (during startup and replay); 15% right after their 1st
+ * to 3rd block staged by write-behind (an unsynced temp file, not yet published); 15% at the
+ * start of their 1st to 3rd publish of a staged block (fdatasync, rename); a fifth right after
+ * their 1st or 2nd CLOSE that sealed blocks returned (usually not yet published); the rest at a
+ * random moment after READY.
  */
 function killPlan(seed: number): KillPlan {
   const rnd = prng(seed ^ 0x5bd1e995);
   const r = rnd();
   if (r < 0.1) return { afterMs: randInt(rnd, 0, 600), early: true, on: null };
-  if (r < 0.3) return { afterMs: 0, early: false, on: { line: "S", nth: randInt(rnd, 1, 3) } };
-  if (r < 0.5) return { afterMs: 0, early: false, on: { line: "P", nth: randInt(rnd, 1, 3) } };
+  if (r < 0.25) return { afterMs: 0, early: false, on: { line: "S", nth: randInt(rnd, 1, 3) } };
+  if (r < 0.4) return { afterMs: 0, early: false, on: { line: "P", nth: randInt(rnd, 1, 3) } };
+  if (r < 0.6) return { afterMs: 0, early: false, on: { line: "K", nth: randInt(rnd, 1, 2) } };
   return { afterMs: randInt(rnd, 0, 400), early: false, on: null };
 }
 
@@ -182,7 +197,8 @@ function expected(
       continue;
     }
     const durable = reported.has(i);
-    if (op.kind === "commit") {
+    if (op.kind === "commit" || op.kind === "close") {
+      // A CLOSE's writes survive a SIGKILL (the test's crash) as a COMMIT's do.
       if (durable) taint.clear();
     } else if (op.kind === "delete") {
       // Durable once a later commit's WAL flush covers it (that commit clears the taint).
@@ -220,10 +236,12 @@ async function readState(dataDir: string, ids: readonly string[]): Promise<Map<s
   }
 }
 
-/** Temp files (".tmp-*", any directory) under `dir`. */
+/** Temp files (".tmp-*", any directory, and any file of the staging directory) under `dir`. */
 async function tempFilesIn(dir: string): Promise<number> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile() && e.name.startsWith(".tmp-")).length;
+  const staging = path.join(dir, ".tmp-staging");
+  return entries.filter((e) => e.isFile() && (e.name.startsWith(".tmp-") || e.parentPath.startsWith(staging)))
+    .length;
 }
 
 /** First determined byte that differs, or -1; also how many bytes were compared. */
@@ -248,6 +266,7 @@ describe("crash safety", () => {
     let durableOps = 0;
     let killsStaged = 0;
     let killsPublishing = 0;
+    let killsSealed = 0;
     for (let iter = 0; iter < ITERATIONS; iter++) {
       const seed = baseSeed + iter;
       const plan = killPlan(seed);
@@ -271,9 +290,10 @@ describe("crash safety", () => {
       durableOps += run.reported.size;
       if (run.stagedAtKill > 0) killsStaged++;
       if (run.publishingAtKill > 0) killsPublishing++;
+      if (run.sealedAtKill > 0) killsSealed++;
       if (process.env.DITTOFS_CRASH_TIMING)
         console.log(
-          `iter ${iter} child ${(t1 - t0).toFixed(0)}ms verify ${(t2 - t1).toFixed(0)}ms check ${(performance.now() - t2).toFixed(0)}ms kill@${plan.on === null ? plan.afterMs : `${plan.on.line}${plan.on.nth}`} early=${plan.early} acked=${run.reported.size} staged=${run.stagedAtKill} publishing=${run.publishingAtKill}`,
+          `iter ${iter} child ${(t1 - t0).toFixed(0)}ms verify ${(t2 - t1).toFixed(0)}ms check ${(performance.now() - t2).toFixed(0)}ms kill@${plan.on === null ? plan.afterMs : `${plan.on.line}${plan.on.nth}`} early=${plan.early} acked=${run.reported.size} staged=${run.stagedAtKill} publishing=${run.publishingAtKill} sealed=${run.sealedAtKill}`,
         );
       state = actual;
     }
@@ -281,14 +301,16 @@ describe("crash safety", () => {
     // (block-store/fs.ts); they used to stay in the key directories for good.
     expect(await tempFilesIn(path.join(dataDir, "blocks"))).toBe(0);
     console.log(
-      `crash test: ${durableOps} durable ops acknowledged, ${checkedBytes} bytes checked; kills with staged blocks ${killsStaged}, mid-publish ${killsPublishing}`,
+      `crash test: ${durableOps} durable ops acknowledged, ${checkedBytes} bytes checked; kills with staged blocks ${killsStaged}, mid-publish ${killsPublishing}, between a CLOSE and its publish ${killsSealed}`,
     );
     // The test must actually exercise acknowledged data, not only kills before the first commit,
-    // and kill with write-behind stages on disk and in the middle of their publish.
+    // and kill with write-behind stages on disk, in the middle of their publish, and with blocks a
+    // CLOSE sealed and no publish made durable (a restart must adopt them: block-store/fs-adopt.ts).
     expect(durableOps).toBeGreaterThan(ITERATIONS);
     if (ITERATIONS >= 20) {
       expect(killsStaged).toBeGreaterThan(0);
       expect(killsPublishing).toBeGreaterThan(0);
+      expect(killsSealed).toBeGreaterThan(0);
     }
   }, 300_000);
 });

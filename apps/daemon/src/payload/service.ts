@@ -184,6 +184,10 @@ export class DefaultPayloadService implements PayloadService {
     return this.share(share).commit(payloadId);
   }
 
+  async closeFile(share: string, payloadId: string): Promise<void> {
+    return this.share(share).closeFile(payloadId);
+  }
+
   /** Shared mode: forget clean cached blocks of a payload (another daemon may have changed them). */
   created(share: string, payloadId: string): void {
     this.shares.get(share)?.created(payloadId);

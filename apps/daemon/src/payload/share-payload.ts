@@ -20,7 +20,7 @@ import { startGc } from "./transfer/gc.ts";
 import { StageBacklog } from "./transfer/stage-backlog.ts";
 import type { TransferManager } from "./transfer/transfer-manager.ts";
 import { storeNow, uploadBlock } from "./transfer/uploads.ts";
-import { dropStaged } from "./transfer/write-behind.ts";
+import { dropSealed, dropStaged } from "./transfer/write-behind.ts";
 import type { BlockStore, Stability } from "./types.ts";
 import { RecordKind, type WalRecord } from "./wal/format.ts";
 import { reclaimWal } from "./wal/retention.ts";
@@ -169,6 +169,25 @@ export class SharePayload implements PayloadEngine {
     if (p === undefined) return this.wal.sync();
     if (!this.shared) this.uploadAfterCommit(p);
     return this.durable(p);
+  }
+
+  /**
+   * SMB CLOSE (docs/payload.md "CLOSE"): every acknowledged write of the payload survives a kill
+   * of the daemon on return (the WAL's records written, write-once blocks sealed in staged files),
+   * as Samba's do in the page cache; a power loss may still take them (FLUSH is the durability
+   * point, [MS-SMB2] 3.3.5.11). Shared mode commits: another daemon reads what was closed.
+   */
+  async closeFile(payloadId: string): Promise<void> {
+    const p = this.payloads.get(payloadId);
+    if (this.shared) return this.commit(payloadId);
+    if (p === undefined || !this.writeOnce.pending(p)) return this.wal.written();
+    p.pins++;
+    try {
+      if (await this.writeOnce.keepOnClose(p)) await this.wal.written();
+      else await this.durable(p);
+    } finally {
+      p.pins--;
+    }
   }
 
   /**
@@ -394,7 +413,7 @@ export class SharePayload implements PayloadEngine {
     const discards: Promise<void>[] = [];
     for (const p of this.payloads.values()) {
       for (const e of p.blocks.values()) {
-        discards.push(dropStaged(e)); // not uploaded before the stop (its writes were never committed)
+        discards.push(dropStaged(e), dropSealed(e)); // not uploaded before the stop (its writes were never committed)
         this.cache.forget(e);
       }
     }

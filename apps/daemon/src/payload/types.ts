@@ -47,6 +47,11 @@ export interface PayloadService {
   ): Promise<void>;
   /** NFS COMMIT / SMB FLUSH: every acknowledged write of this payload is durable on return. */
   commit(share: string, payloadId: string): Promise<void>;
+  /**
+   * (added) SMB CLOSE, NFSv4 CLOSE: every acknowledged write of this payload survives a kill of
+   * the daemon on return, not yet a power loss (docs/payload.md "CLOSE"); shared mode commits.
+   */
+  closeFile(share: string, payloadId: string): Promise<void>;
   /** Makes every share's outstanding writes durable (graceful stop). */
   flushAll(): Promise<void>;
   truncate(share: string, payloadId: string, size: number): Promise<void>;
@@ -103,6 +108,13 @@ export interface StagedPut {
   publish(opts?: BlockWriteOptions): Promise<void>;
   /** Removes the staged bytes; the key is untouched. Never throws. */
   discard(): Promise<void>;
+  /**
+   * (added) Names the staged file after what it holds: `length` bytes whose CRC32C is `crc`, of its
+   * key, so a restart after a kill adopts it as the key's content when it verifies (SMB CLOSE,
+   * docs/payload.md "CLOSE"). Not durable: the file is in the page cache. Calls take effect in call
+   * order with publish() and discard().
+   */
+  seal?(crc: number, length: number): Promise<void>;
 }
 
 /** CRUD on immutable-by-key blocks. Throws FsError (ENOENT for a missing key, EIO otherwise). */

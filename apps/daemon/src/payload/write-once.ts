@@ -17,6 +17,7 @@ import type { BlockEntry } from "./cache/block-entry.ts";
 import type { PayloadEngine, WriteOncePolicy } from "./engine.ts";
 import type { PayloadState } from "./payload-state.ts";
 import { storeNow } from "./transfer/uploads.ts";
+import { sealForClose } from "./transfer/write-behind.ts";
 import { BLOCK_SIZE_BYTES } from "./types.ts";
 import { RecordKind } from "./wal/format.ts";
 
@@ -102,6 +103,19 @@ export class WriteOnce implements WriteOncePolicy {
       e.journaled(wal.lastSeq);
     }
     return Promise.all(written).then(() => {});
+  }
+
+  /**
+   * SMB CLOSE (docs/payload.md "CLOSE"): `p`'s unjournaled writes made to survive a kill of the
+   * daemon, not a power loss, without an fdatasync: a few bytes appended to the WAL (written, not
+   * synced), else every block holding them sealed in a staged file a restart adopts. Resolves
+   * false when a block cannot be sealed: the caller commits instead.
+   */
+  async keepOnClose(p: PayloadState): Promise<boolean> {
+    const small = this.journalSmall(p);
+    if (small === null) return sealForClose(this.engine, p);
+    await small;
+    return true;
   }
 
   /**

@@ -8,7 +8,7 @@ import { adoptable, type BlockEntry } from "./cache/block-entry.ts";
 import type { PayloadEngine } from "./engine.ts";
 import type { PayloadState } from "./payload-state.ts";
 import { requestGc } from "./transfer/gc.ts";
-import { dropStaged, writeBehind } from "./transfer/write-behind.ts";
+import { dropSealed, dropStaged, writeBehind } from "./transfer/write-behind.ts";
 import { BLOCK_SIZE_BYTES } from "./types.ts";
 import { RecordKind, WAL_RECORD_DATA_BYTES_MAX } from "./wal/format.ts";
 import { UNJOURNALED } from "./write-once.ts";
@@ -113,6 +113,7 @@ export function applyDelete(engine: PayloadEngine, p: PayloadState, seq: number)
 
 function drop(engine: PayloadEngine, p: PayloadState, e: BlockEntry): void {
   void dropStaged(e);
+  void dropSealed(e);
   p.blocks.delete(e.index);
   engine.dirty.delete(e);
   engine.cache.forget(e);

@@ -16,9 +16,10 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
-/** The spares in this process's staging directory. */
+/** The spares in this process's staging directory (`<pid>-<token>`, the only one). */
 async function spares(root: string): Promise<string[]> {
-  const names = await readdir(path.join(root, ".tmp-staging", String(process.pid)));
+  const [own] = await readdir(path.join(root, ".tmp-staging"));
+  const names = await readdir(path.join(root, ".tmp-staging", own!));
   return names.filter((n) => n.startsWith(".tmp-spare-"));
 }
 

@@ -36,7 +36,8 @@ describe("fs staging files", () => {
     await spent.write(0, [randomBytes(10)]);
     await spent.discard();
     await expect(spent.write(10, [randomBytes(10)])).rejects.toThrow();
-    expect(await readdir(path.join(dir, ".tmp-staging", String(process.pid)))).toEqual([]);
+    const [own] = await readdir(path.join(dir, ".tmp-staging")); // `<pid>-<token>`, the only one
+    expect(await readdir(path.join(dir, ".tmp-staging", own!))).toEqual([]);
     await rm(dir, { recursive: true, force: true });
   });
 });

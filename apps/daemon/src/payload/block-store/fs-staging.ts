@@ -12,6 +12,7 @@
  */
 import { promises as fsp } from "node:fs";
 import type { BlockWriteOptions, StagedPut } from "../types.ts";
+import type { SealedRemovals } from "./fs-adopt.ts";
 import { writeAll } from "./fs-io.ts";
 import { IoGate } from "./io-gate.ts";
 
@@ -28,6 +29,11 @@ export const STAGE_FDS_MAX = 32;
 export type OpenTemp = (tmp: string, create: boolean) => Promise<fsp.FileHandle>;
 /** fs.ts: renames the fdatasynced temp file over the key (the rest of a put). */
 export type RenameTemp = (tmp: string, opts?: BlockWriteOptions) => Promise<void>;
+/** fs.ts: the sealed name of the block's file (fs-adopt.ts), and where its removals are tracked. */
+export interface Sealing {
+  path(crc: number, length: number): string;
+  removals: SealedRemovals;
+}
 
 /** The open staging files of one store: descriptors (bounded, least recently written closed first). */
 export class StagingFiles {
@@ -68,15 +74,18 @@ export class FsStagedBlock implements StagedPut {
   private created = false;
   private busy = false;
   private spent = false;
+  /** Renamed to its sealed name (seal): written no more, and its removal is tracked. */
+  private sealed = false;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly files: StagingFiles,
-    private readonly tmp: string,
+    private tmp: string,
     /** The store's gate of puts: a publish's fdatasync holds a threadpool thread as a put's does. */
     private readonly putGate: IoGate,
     private readonly rename: RenameTemp,
     private readonly toError: (e: unknown) => Error,
+    private readonly sealing: Sealing,
   ) {}
 
   private queue<T>(op: () => Promise<T>): Promise<T> {
@@ -88,7 +97,8 @@ export class FsStagedBlock implements StagedPut {
   write(offset: number, parts: readonly Buffer[]): Promise<void> {
     return this.queue(() =>
       this.files.writes.run(async () => {
-        if (this.spent) throw this.toError(new Error("staged block already published or discarded"));
+        if (this.spent || this.sealed)
+          throw this.toError(new Error("staged block published, discarded or sealed"));
         this.busy = true;
         try {
           await writeAll(await this.handle(), parts, offset);
@@ -153,7 +163,27 @@ export class FsStagedBlock implements StagedPut {
       if (this.spent) return;
       this.spent = true;
       await this.closeNow();
-      if (this.created) await fsp.rm(this.tmp, { force: true }).catch(() => {});
+      if (this.sealed) await this.sealing.removals.remove(this.tmp);
+      else if (this.created) await fsp.rm(this.tmp, { force: true }).catch(() => {});
+    });
+  }
+
+  /**
+   * CLOSE (fs-adopt.ts): renames the file, in the staging directory, to a name that says it holds
+   * `length` bytes of CRC32C `crc`, which a restart after a kill adopts when they verify. Not
+   * synced; no write follows (the engine starts a new file for later writes).
+   */
+  seal(crc: number, length: number): Promise<void> {
+    return this.queue(async () => {
+      if (this.spent || !this.created) throw this.toError(new Error("nothing staged to seal"));
+      const to = this.sealing.path(crc, length);
+      try {
+        await fsp.rename(this.tmp, to);
+      } catch (e) {
+        throw this.toError(e);
+      }
+      this.tmp = to;
+      this.sealed = true;
     });
   }
 }

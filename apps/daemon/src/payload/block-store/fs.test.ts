@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { constants, promises as fsp } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, truncate, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import type { BlockStore } from "../types.ts";
 import { describeBlockStore } from "./conformance.ts";
 import { FsBlockStore } from "./fs.ts";
+import { crcOf } from "./fs-adopt.ts";
 
 async function collectKeys(it: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
@@ -129,23 +130,96 @@ describe("fs block store, layout 1 (a root written before layout 2)", () => {
     const a = await new FsBlockStore(dir).open();
     const staged = a.stage!("s/chunk-0/block-0");
     await staged.write(0, [randomBytes(5000)]);
-    // A SIGKILLed process's stages and puts in flight (no such pid: above Linux's pid_max).
-    const dead = path.join(dir, ".tmp-staging", "2147483646");
-    await mkdir(dead, { recursive: true });
-    await writeFile(path.join(dead, ".tmp-0123456789ab"), randomBytes(100));
+    const [own] = await readdir(path.join(dir, ".tmp-staging"));
+    // A SIGKILLed process's stages and puts in flight (no such pid: above Linux's pid_max), and an
+    // earlier process that had this one's pid (another token).
+    const dead = path.join(dir, ".tmp-staging", "2147483646-00c0ffee");
+    const samePid = path.join(dir, ".tmp-staging", `${process.pid}-0badf00d`);
+    for (const d of [dead, samePid]) {
+      await mkdir(d, { recursive: true });
+      await writeFile(path.join(d, ".tmp-0123456789ab"), randomBytes(100));
+    }
     // The parent of this process is alive: its temp files are not this store's to remove.
-    const live = path.join(dir, ".tmp-staging", String(process.ppid));
+    const live = path.join(dir, ".tmp-staging", `${process.ppid}-12345678`);
     await mkdir(live, { recursive: true });
     await writeFile(path.join(live, ".tmp-ba9876543210"), randomBytes(100));
     const b = await new FsBlockStore(dir).open(); // a restart on the same root
     expect((await readdir(path.join(dir, ".tmp-staging"))).sort()).toEqual(
-      [String(process.pid), String(process.ppid)].sort(),
+      [own!, path.basename(live)].sort(),
     );
     expect(await readdir(live)).toHaveLength(1);
     // The stage of the other store instance in this process survived the sweep and publishes.
     await staged.publish();
     expect((await b.get("s/chunk-0/block-0")).length).toBe(5000);
     expect(await collectKeys(b.list(""))).toEqual(["s/chunk-0/block-0"]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * Stages and seals each block as a CLOSE does (fs-adopt.ts) in one process, which then dies;
+   * returns the sealed files, in order.
+   */
+  async function sealInDeadProcess(dir: string, blocks: [key: string, data: Buffer][]): Promise<string[]> {
+    const store = await new FsBlockStore(dir).open();
+    const staging = path.join(dir, ".tmp-staging");
+    const [own] = await readdir(staging);
+    const names: string[] = [];
+    for (const [key, data] of blocks) {
+      const seen = new Set(await readdir(path.join(staging, own!)));
+      const staged = store.stage!(key);
+      await staged.write(0, [data]);
+      await staged.seal!(crcOf([data]), data.length);
+      names.push((await readdir(path.join(staging, own!))).find((n) => !seen.has(n))!);
+    }
+    // The process dies: its directory gets a pid no process has (above Linux's pid_max).
+    const dead = path.join(staging, `2147483646-${randomBytes(4).toString("hex")}`);
+    await rename(path.join(staging, own!), dead);
+    return names.map((n) => path.join(dead, n));
+  }
+
+  it("a sealed stage of a dead process is adopted as its key when it verifies", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    await sealInDeadProcess(dir, [["c/chunk-0/block-1", data]]);
+    const store = await new FsBlockStore(dir).open();
+    expect((await store.get("c/chunk-0/block-1")).equals(data)).toBe(true);
+    expect(await readdir(path.join(dir, ".tmp-staging"))).toHaveLength(1); // this process's only
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a torn or altered sealed stage is discarded, never read as data", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+    const [flipped, cut, zeroed] = await sealInDeadProcess(dir, [
+      ["t/chunk-0/block-0", randomBytes(64 * 1024)],
+      ["t/chunk-0/block-1", randomBytes(64 * 1024)],
+      ["t/chunk-0/block-2", randomBytes(4096)],
+    ]);
+    const bytes = await readFile(flipped!);
+    bytes[40_000]! ^= 1; // one bit of a page the power loss did not write back
+    await writeFile(flipped!, bytes);
+    await truncate(cut!, 32 * 1024); // the file's end never reached the disk
+    await writeFile(zeroed!, Buffer.alloc(4096)); // its size reached the disk, its data did not
+    const store = await new FsBlockStore(dir).open();
+    for (const b of [0, 1, 2])
+      await expect(store.get(`t/chunk-0/block-${b}`)).rejects.toMatchObject({ code: "ENOENT" });
+    expect(await collectKeys(store.list(""))).toEqual([]);
+    expect(await readdir(path.join(dir, ".tmp-staging"))).toHaveLength(1);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a sealed stage never replaces its key, and the newest of a key's sealed stages is adopted", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+    const stored = randomBytes(1000);
+    const newer = randomBytes(2000);
+    await (await new FsBlockStore(dir).open()).put("k/chunk-0/block-0", stored); // put after its stage
+    await sealInDeadProcess(dir, [
+      ["k/chunk-0/block-0", randomBytes(1000)], // stale: its key holds newer bytes
+      ["k/chunk-0/block-1", randomBytes(2000)],
+      ["k/chunk-0/block-1", newer],
+    ]);
+    const store = await new FsBlockStore(dir).open();
+    expect((await store.get("k/chunk-0/block-0")).equals(stored)).toBe(true);
+    expect((await store.get("k/chunk-0/block-1")).equals(newer)).toBe(true);
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -6,10 +6,12 @@
  * so a block is either the old or the new content after a crash, never a mix, and durable on
  * return. Keys are validated (keys.ts) and never come from client-supplied names.
  *
- * Temp files (puts in flight, write-behind stages) live in `<root>/.tmp-staging/<pid>/`, never
- * beside the keys: a crash leaves them there, and the next open() removes the directories of
- * processes no longer running (before, each SIGKILL leaked the temp files of the puts and stages
- * in flight into the key directories for good). list() skips the staging directory.
+ * Temp files (puts in flight, write-behind stages) live in `<root>/.tmp-staging/<pid>-<token>/`,
+ * never beside the keys: a crash leaves them there, and the next open() adopts the stages a CLOSE
+ * sealed into their keys when they verify (fs-adopt.ts) and removes the rest, for each process no
+ * longer running (before, each SIGKILL leaked the temp files of the puts and stages in flight into
+ * the key directories for good). list() skips the staging directory. The token tells this process
+ * from an earlier one that had the same pid (a container's daemon is often pid 1 at each start).
  *
  * deferSync puts/deletes (the engine's uploads and GC, which keep the WAL records that redo them
  * until flush() returns: wal/retention.ts reclaims the WAL only behind a flush) skip the directory
@@ -29,8 +31,8 @@
 import { randomBytes } from "node:crypto";
 import { constants, promises as fsp } from "node:fs";
 import path from "node:path";
-import { pidAlive } from "../../domain/pid.ts";
 import type { BlockStore, BlockStoreHealth, BlockWriteOptions, StagedPut } from "../types.ts";
+import { adoptDeadStaging, SealedRemovals, sealedName } from "./fs-adopt.ts";
 import { syncDir, toFsError, writeAll } from "./fs-io.ts";
 import { type FsLayout, fsKeyPath, isShardDir, listKeys, openLayout } from "./fs-layout.ts";
 import { SparePool } from "./fs-spares.ts";
@@ -56,6 +58,8 @@ const PUT_MKDIR_ATTEMPTS_MAX = 3;
  * made a 1 GiB burst no faster and a 4 KiB write's p99 during it 3-5x worse (bench/payload-latency.ts).
  */
 export const FS_STORE_WRITES_MAX = 2;
+/** Names this process's staging directory with its pid (fs-adopt.ts): an earlier holder of the pid is dead. */
+const PROCESS_TOKEN = randomBytes(4).toString("hex");
 
 export class FsBlockStore implements BlockStore {
   readonly type = "fs";
@@ -67,6 +71,8 @@ export class FsBlockStore implements BlockStore {
   private unsyncedDirs = new Set<string>();
   /** The flush in progress: a later flush waits for it (it holds what it took from the sets). */
   private flushing: Promise<void> = Promise.resolve();
+  /** Removals of sealed stages, made durable by flush() (fs-adopt.ts). */
+  private readonly sealed = new SealedRemovals();
 
   private readonly root: string;
   /** This process's temp files: `<root>/.tmp-staging/<pid>`. */
@@ -80,7 +86,7 @@ export class FsBlockStore implements BlockStore {
 
   constructor(root: string) {
     this.root = path.resolve(root);
-    this.tmpDir = path.join(this.root, STAGING_DIR, String(process.pid));
+    this.tmpDir = path.join(this.root, STAGING_DIR, `${process.pid}-${PROCESS_TOKEN}`);
     this.spares = new SparePool(this.tmpDir, `${TEMP_PREFIX}spare-${randomBytes(4).toString("hex")}-`);
   }
 
@@ -89,13 +95,17 @@ export class FsBlockStore implements BlockStore {
     return this;
   }
 
-  /** The root's layout; the first call makes the staging directory and sweeps it. */
+  /**
+   * The root's layout; the first call makes the staging directory and sweeps the others (the
+   * sweep adopts sealed stages into their keys, so it runs once the layout is known).
+   */
   private ready(): Promise<FsLayout> {
     this.opening ??= (async () => {
       await fsp.mkdir(this.tmpDir, { recursive: true });
+      const layout = await openLayout(this.root, this.tmpDir);
+      this.layout = layout;
       await this.sweepStaging();
-      this.layout = await openLayout(this.root, this.tmpDir);
-      return this.layout;
+      return layout;
     })();
     return this.opening;
   }
@@ -107,17 +117,20 @@ export class FsBlockStore implements BlockStore {
   }
 
   /**
-   * Removes the temp files of processes that no longer run (a crash cut their puts and stages
-   * short; none was ever a key's content). Another live process's are left alone, and so are this
-   * process's (another store instance on the same root may be writing them).
+   * For each process that no longer runs: adopts the stages a CLOSE sealed that verify and removes
+   * the rest of its temp files (a crash cut its puts and stages short; fs-adopt.ts). Another live
+   * process's are left alone, and so are this process's (another store instance on the same root
+   * may be writing them). Runs before the WAL replay: the share is added after its store opened.
    */
-  private async sweepStaging(): Promise<void> {
-    const staging = path.dirname(this.tmpDir);
-    for (const name of await fsp.readdir(staging)) {
-      const pid = Number(name);
-      if (name === String(process.pid) || (Number.isInteger(pid) && pid > 0 && pidAlive(pid))) continue;
-      await fsp.rm(path.join(staging, name), { recursive: true, force: true });
-    }
+  private sweepStaging(): Promise<void> {
+    return adoptDeadStaging(this.tmpDir, {
+      exists: async (key) =>
+        fsp.stat(await this.pathOf(key)).then(
+          () => true,
+          () => false,
+        ),
+      publish: async (file, key) => this.renameInto(file, await this.pathOf(key)),
+    });
   }
 
   private tempPath(): string {
@@ -152,6 +165,7 @@ export class FsBlockStore implements BlockStore {
         this.spares.put(file, Number.POSITIVE_INFINITY); // at least 256 KiB staged: never kept as a spare
       },
       (e) => toFsError(e, key),
+      { path: (crc, length) => path.join(this.tmpDir, sealedName(key, crc, length)), removals: this.sealed },
     );
   }
 
@@ -359,6 +373,7 @@ export class FsBlockStore implements BlockStore {
   }
 
   private async flushNow(): Promise<void> {
+    if (await this.sealed.settle()) this.unsyncedDirs.add(this.tmpDir);
     const dirs = [...this.unsyncedDirs];
     this.unsyncedDirs.clear();
     try {

@@ -64,6 +64,11 @@ export class BlockEntry {
   private frozenUnjournaled = false;
   /** Write-behind (transfer/write-behind.ts): the block's staging file while its writes go there. */
   stage: EntryStage | null = null;
+  /**
+   * A staging file a CLOSE sealed (transfer/write-behind.ts sealForClose), no longer written: it
+   * stays until the upload publishes it or has stored the block's newer content.
+   */
+  sealed: EntryStage | null = null;
   /** Bumped by truncate: an upload composed before it must not clear needsRewrite. */
   truncateGen = 0;
   /** truncateGen when the upload in flight composed its data, and the lowest truncate since. */
@@ -407,6 +412,10 @@ export interface EntryStage {
   readonly writing: readonly Buffer[];
   /** `n` bytes were written into the block's slices (`complete`: the block is covered whole). */
   wrote(n: number, complete: boolean): void;
+  /** SMB CLOSE: writes the rest of the slices and seals the file when it holds them (false: it could not). */
+  seal(): Promise<boolean>;
+  /** Whether the file holds exactly `slices`, whole. */
+  holds(slices: readonly Slice[]): boolean;
   /** Writes the rest of `frozen`; whether the file then holds exactly them. */
   finish(frozen: readonly Slice[]): Promise<boolean>;
   /** Removes the file unless published. Never throws. */

@@ -1,11 +1,11 @@
 /**
  * Crash test child: runs a seeded plan through DefaultPayloadService on a data dir and reports
- * "C <i>" on stdout once op i (and everything before it) is durable: after a completed commit,
- * durable write or truncate. The parent SIGKILLs it at a random moment. Write-behind events
+ * "C <i>" on stdout once op i (and everything before it) must survive the kill: after a completed
+ * commit, durable write, truncate or CLOSE (a CLOSE that sealed blocks is also reported as "K", to kill right after it). The parent SIGKILLs it at a random moment. Write-behind events
  * (docs/payload.md "Write-behind") are reported too, so the parent can count kills that land with
  * staged-but-unpublished blocks and kill some runs in the middle of a publish: "S" a block staged
  * (an unsynced temp file), "P" a publish started (fdatasync, rename), "p" one finished, "D" a
- * stage discarded.
+ * stage discarded, "L" a stage sealed by a CLOSE, "l" a sealed one published or discarded.
  * Usage: node --import tsx crash-child.ts <dataDir> <seed>
  */
 import path from "node:path";
@@ -14,6 +14,9 @@ import { FsBlockStore } from "../block-store/fs.ts";
 import { DefaultPayloadService } from "../service.ts";
 import type { BlockStore, StagedPut } from "../types.ts";
 import { crashPlan, newPayload, opData, streamPayload } from "./crash-plan.ts";
+
+/** Stages sealed so far (by CLOSEs). */
+let seals = 0;
 
 /**
  * Reports each block staged (its staging file's first write), publish and discard on stdout (a
@@ -26,6 +29,11 @@ function reportStages(store: BlockStore): void {
   store.stage = (key): StagedPut => {
     const put = stage(key);
     let wrote = false;
+    let sealed = false;
+    const unsealed = () => {
+      if (sealed) say("l");
+      sealed = false;
+    };
     return {
       write: async (offset, parts) => {
         await put.write(offset, parts);
@@ -37,10 +45,18 @@ function reportStages(store: BlockStore): void {
         say("P");
         await put.publish(opts);
         say("p");
+        unsealed();
       },
       discard: async () => {
         if (wrote) say("D");
         await put.discard();
+        unsealed();
+      },
+      seal: async (crc, length) => {
+        await put.seal!(crc, length);
+        sealed = true;
+        seals++;
+        say("L");
       },
     };
   };
@@ -74,6 +90,10 @@ async function main(): Promise<void> {
     } else if (op.kind === "commit") {
       await svc.commit(SHARE, op.id);
       process.stdout.write(`C ${i}\n`);
+    } else if (op.kind === "close") {
+      const before = seals;
+      await svc.closeFile(SHARE, op.id);
+      process.stdout.write(seals > before ? `C ${i}\nK\n` : `C ${i}\n`);
     } else if (op.kind === "pause") {
       await new Promise((resolve) => setTimeout(resolve, op.ms));
     } else if (op.kind === "delete") {

@@ -2,8 +2,8 @@
  * The crash test's workload, generated from a seed so the killed child and the verifying parent
  * agree on every op without passing data around. Four payloads, up to EXTENT_BYTES each (three
  * blocks), sequential and random writes of 1 B to 512 KiB and of 1 MiB, commits, durable writes, truncates,
- * deletes (the payload id is then written again, as a new file would be), and streams into a
- * fourth new file: untouched blocks written whole in order, which write-behind stages.
+ * deletes (the payload id is then written again, as a new file would be), SMB CLOSEs, and streams
+ * into a fourth new file: untouched blocks written whole in order, which write-behind stages.
  */
 import { createCipheriv } from "node:crypto";
 import { prng, randInt } from "../../domain/testing/prng.ts";
@@ -37,6 +37,8 @@ export const OPS_PER_RUN = 400;
 export type CrashOp =
   | { kind: "write"; id: string; off: number; len: number; dataSeed: number; durable: boolean }
   | { kind: "commit"; id: string }
+  /** SMB CLOSE (PayloadService.closeFile): the writes before it survive the SIGKILL. */
+  | { kind: "close"; id: string }
   | { kind: "truncate"; id: string; size: number }
   | { kind: "delete"; id: string }
   /** The child waits (a writer's think time): write-behind stages a completed block meanwhile. */
@@ -51,7 +53,8 @@ const STREAM_CHANCE = 0.03;
  * 64-512 KiB (copied), all unstable. Write-once, it is staged by write-behind as it is written
  * (docs/payload.md "Write-behind": each adopted frame, copied writes every 256 KiB, the rest once
  * the block is complete), so kills land with staged blocks and during their publish. A pause
- * follows; then half the time a COMMIT, which publishes the stage (else the idle upload does).
+ * follows; then a COMMIT, which publishes the stage, or a CLOSE, which seals it (docs/payload.md
+ * "CLOSE"), or neither (the idle upload publishes it).
  */
 function streamOps(rnd: () => number, id: string, block: number): CrashOp[] {
   const ops: CrashOp[] = [];
@@ -62,13 +65,16 @@ function streamOps(rnd: () => number, id: string, block: number): CrashOp[] {
     off += len;
   }
   ops.push({ kind: "pause", id, ms: randInt(rnd, 5, 60) });
-  if (rnd() < 0.5) ops.push({ kind: "commit", id });
+  const r = rnd();
+  if (r < 0.35) ops.push({ kind: "commit", id });
+  else if (r < 0.7) ops.push({ kind: "close", id });
   return ops;
 }
 
 function randomOp(rnd: () => number, id: string, end: number): CrashOp {
   const r = rnd();
-  if (r < 0.15) return { kind: "commit", id };
+  if (r < 0.12) return { kind: "commit", id };
+  if (r < 0.15) return { kind: "close", id };
   if (r < 0.165) return { kind: "delete", id };
   if (r < 0.19) return { kind: "truncate", id, size: randInt(rnd, 0, EXTENT_BYTES) };
   // 1 MiB writes (a tenth) are adopted by the cache as they are and uploaded as parts (putv).

@@ -10,7 +10,7 @@ import type { Slice } from "../cache/slices.ts";
 import type { PayloadEngine } from "../engine.ts";
 import type { PayloadState } from "../payload-state.ts";
 import { BLOCK_SIZE_BYTES, type BlockWriteOptions } from "../types.ts";
-import { detachStage, putStagedOr } from "./write-behind.ts";
+import { detachSealed, detachStage, putStagedOr, storedThenEnd } from "./write-behind.ts";
 
 /**
  * Uploads may be made durable by the store's next flush() rather than on return: the WAL keeps the
@@ -31,6 +31,8 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
   e.freeze();
   // Its staging file (write-behind.ts) holds at most these slices: later writes are not staged there.
   const stage = detachStage(e);
+  // The file a CLOSE sealed (write-behind.ts sealForClose): published, or removed once stored.
+  const sealed = detachSealed(e);
   const frozen = e.slices.slice();
   engine.cache.recount(e);
   p.uploadStarted(e.index);
@@ -41,11 +43,12 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
     if (e.dropped) {
       // Truncated/deleted meanwhile: GC owns this key now; nothing to put.
       void stage?.end();
+      void sealed?.end();
       e.slices = [];
       e.uploading = false;
       return;
     }
-    const { put, data, parts, bytes } = storeCall(engine, p, e, stage, frozen);
+    const { put, data, parts, bytes } = storeCall(engine, p, e, { stage, sealed }, frozen);
     await engine.transfer.retrying(put, Number.POSITIVE_INFINITY, cancelled, failed);
     p.putsDone++;
     engine.transfer.uploadedBytes += bytes;
@@ -54,6 +57,9 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
     e.uploading = false;
   } catch (err) {
     void stage?.end();
+    // Kept for a restart to adopt while the block's bytes are not stored (a later upload ends it).
+    if (sealed !== null && !e.dropped && e.sealed === null) e.sealed = sealed;
+    else void sealed?.end();
     // Retried failures were counted as they happened; this one (ENOENT, EINVAL: not retried) ends
     // the upload, and the next COMMIT's storeNow would otherwise reschedule it without end.
     if (!engine.closed) p.putFailed(err);
@@ -80,7 +86,7 @@ function storeCall(
   engine: PayloadEngine,
   p: PayloadState,
   e: BlockEntry,
-  stage: EntryStage | null,
+  staged: { stage: EntryStage | null; sealed: EntryStage | null },
   frozen: readonly Slice[],
 ): { put: () => Promise<void>; data: Buffer | null; parts: Buffer[] | null; bytes: number } {
   const key = blockKey(p.id, e.index);
@@ -100,11 +106,11 @@ function storeCall(
         : parts !== null
           ? () => store.putv!(key, parts, DEFER_SYNC)
           : () => store.put(key, data!, DEFER_SYNC);
-  if (stage !== null && (bytes === 0 || shared !== null)) {
-    void stage.end();
-    return { put: whole, data, parts, bytes };
+  if (bytes === 0 || shared !== null) {
+    void staged.stage?.end();
+    return { put: storedThenEnd(whole, staged.sealed), data, parts, bytes };
   }
-  return { put: putStagedOr(engine, e, stage, frozen, whole, DEFER_SYNC), data, parts, bytes };
+  return { put: putStagedOr(engine, e, staged, frozen, whole, DEFER_SYNC), data, parts, bytes };
 }
 
 /**

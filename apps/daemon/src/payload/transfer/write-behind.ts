@@ -17,10 +17,12 @@
  * holding the whole durable block, as a put does.
  */
 import type pino from "pino";
+import { crcOf } from "../block-store/fs-adopt.ts";
 import { blockKey } from "../block-store/keys.ts";
 import type { BlockEntry, EntryStage } from "../cache/block-entry.ts";
 import type { Slice } from "../cache/slices.ts";
 import type { PayloadEngine } from "../engine.ts";
+import type { PayloadState } from "../payload-state.ts";
 import type { BlockStore, BlockWriteOptions, StagedPut } from "../types.ts";
 import type { StageBacklog } from "./stage-backlog.ts";
 
@@ -42,6 +44,8 @@ export class BlockStage implements EntryStage {
   /** A write failed or the slices changed under the file: the upload puts the block whole. */
   private broken = false;
   private ended = false;
+  /** Sealed by a CLOSE (seal): written no more, published as it is or removed. */
+  private sealedFile = false;
   /** Bytes noted by wrote() and not yet in the file (the engine's backlog holds them too). */
   private owed = 0;
   /** The slices to stage: the entry's live list; the upload's frozen one once detached. */
@@ -152,10 +156,37 @@ export class BlockStage implements EntryStage {
   }
 
   /**
+   * SMB CLOSE (sealForClose): writes the rest of the block's slices and, when the file then holds
+   * exactly them, seals it (named after its length and CRC32C: block-store/fs-adopt.ts). The
+   * caller takes the stage off the entry then: the sealed file is written no more.
+   */
+  async seal(): Promise<boolean> {
+    this.all = true;
+    if (this.running !== null) await this.running;
+    if (!this.broken && !this.ended) await this.run();
+    const slices = this.source();
+    if (this.file.seal === undefined || !this.holds(slices)) return false;
+    const content = fileContent(slices);
+    this.sealedFile = true;
+    await this.file.seal(
+      crcOf(content),
+      content.reduce((n, b) => n + b.length, 0),
+    );
+    return true;
+  }
+
+  /** Whether the file holds exactly `slices`, whole (nothing broke it). */
+  holds(slices: readonly Slice[]): boolean {
+    if (this.broken || this.ended || this.done.length !== slices.length) return false;
+    return this.done.every((d, i) => d.s === slices[i] && d.n === d.s.len);
+  }
+
+  /**
    * The upload froze `frozen` (the block as it will be stored): writes the rest of those slices
    * and tells whether the file now holds exactly them, at the lengths they have now.
    */
   async finish(frozen: readonly Slice[]): Promise<boolean> {
+    if (this.sealedFile) return this.holds(frozen); // nothing more is written into a sealed file
     const lens = frozen.map((s) => s.len);
     this.source = () => frozen;
     this.all = true;
@@ -164,6 +195,27 @@ export class BlockStage implements EntryStage {
     if (this.broken || this.ended || this.done.length !== frozen.length) return false;
     return this.done.every((d, i) => d.s === frozen[i] && d.n === lens[i]);
   }
+}
+
+/**
+ * What a staging file holding `slices` (written in order, newest last, at their block offsets)
+ * reads as: the slices themselves when they tile [0, end) in order, else merged over zeros.
+ */
+function fileContent(slices: readonly Slice[]): Buffer[] {
+  let at = 0;
+  let end = 0;
+  for (const s of slices) end = Math.max(end, s.off + s.len);
+  const parts: Buffer[] = [];
+  for (const s of slices) {
+    if (s.off !== at) {
+      const out = Buffer.alloc(end);
+      for (const t of slices) t.buf.copy(out, t.off, 0, t.len);
+      return [out];
+    }
+    parts.push(s.buf.subarray(0, s.len));
+    at += s.len;
+  }
+  return parts;
 }
 
 /** Whether writes into `e` may be staged now (a write-once block of an fs store, not uploading). */
@@ -191,15 +243,20 @@ export function writeBehind(engine: PayloadEngine, e: BlockEntry, n: number, com
   }
   if (e.stage === null) {
     if (!stageable(engine, e)) return;
-    e.stage = new BlockStage(
-      store.stage(blockKey(e.payloadId, e.index)),
-      store,
-      engine.stageBacklog,
-      engine.logger,
-      e,
-    );
+    e.stage = newStage(engine, e);
   }
   e.stage.wrote(n, complete);
+}
+
+function newStage(engine: PayloadEngine, e: BlockEntry): BlockStage {
+  const store = engine.store;
+  return new BlockStage(
+    store.stage!(blockKey(e.payloadId, e.index)),
+    store,
+    engine.stageBacklog,
+    engine.logger,
+    e,
+  );
 }
 
 /** Discards the block's staging file, if any (truncated, deleted, or closing). */
@@ -207,6 +264,49 @@ export function dropStaged(e: BlockEntry): Promise<void> {
   const s = e.stage;
   e.stage = null;
   return s === null ? Promise.resolve() : s.end();
+}
+
+/**
+ * Discards the file a CLOSE sealed, if any: the block is dropped (truncated away or deleted, the
+ * WAL record that did it replays over an adoption until the store's flush made this removal
+ * durable), or the share closes (its writes were made durable first).
+ */
+export function dropSealed(e: BlockEntry): Promise<void> {
+  const s = e.sealed;
+  e.sealed = null;
+  return s === null ? Promise.resolve() : s.end();
+}
+
+/**
+ * SMB CLOSE of a write-once payload (docs/payload.md "CLOSE"): each block holding unjournaled
+ * writes gets its staging file written to the end and sealed, named after its length and CRC32C,
+ * so a restart after a kill adopts it (block-store/fs-adopt.ts). Nothing is fdatasynced: the
+ * publish stays with the upload a COMMIT, the idle scan or cache pressure starts. Resolves false
+ * when a block cannot be sealed (being uploaded, over a stored base, a staging write failed): the
+ * caller then commits the payload instead.
+ */
+export async function sealForClose(engine: PayloadEngine, p: PayloadState): Promise<boolean> {
+  if (engine.store.stage === undefined || engine.sharedMode !== null) return false;
+  const blocks = [...p.blocks.values()].filter((e) => e.holdsUnjournaled);
+  const sealed = await Promise.all(blocks.map((e) => sealBlock(engine, e).catch(() => false)));
+  return sealed.every((ok) => ok);
+}
+
+async function sealBlock(engine: PayloadEngine, e: BlockEntry): Promise<boolean> {
+  if (e.dropped) return true; // truncated or deleted meanwhile: nothing of it is kept
+  // Sealed by an earlier CLOSE and not written since: nothing new to keep.
+  if (e.stage === null && e.sealed?.store === engine.store && e.sealed.holds(e.slices)) return true;
+  if (e.stage === null) {
+    if (!stageable(engine, e) || e.slices.length === 0) return false;
+    e.stage = newStage(engine, e);
+  }
+  const stage = e.stage;
+  if (!(await stage.seal())) return false;
+  if (e.stage === stage) e.stage = null; // later writes go to a new file
+  const older = e.sealed;
+  e.sealed = stage;
+  await older?.end(); // the newer sealed file holds every byte it did
+  return true;
 }
 
 /**
@@ -219,39 +319,63 @@ export function detachStage(e: BlockEntry): EntryStage | null {
   return s;
 }
 
+/** The upload has just frozen the block's slices: takes the file a CLOSE sealed off the entry, or null. */
+export function detachSealed(e: BlockEntry): EntryStage | null {
+  const s = e.sealed;
+  e.sealed = null;
+  return s;
+}
+
+/** `put`, then the removal of `sealed` once the block's newer content is stored. */
+export function storedThenEnd(put: () => Promise<void>, sealed: EntryStage | null): () => Promise<void> {
+  if (sealed === null) return put;
+  return async () => {
+    await put();
+    await sealed.end();
+  };
+}
+
 /**
  * The store call of an upload of the frozen slices: the staged file's publish when, its rest
  * written, it holds exactly the block (falling back to a whole put if that fails), else the put.
+ * Without a newer stage, the file a CLOSE sealed is the one published when it holds exactly the
+ * frozen slices. A file a CLOSE sealed is removed only after the block is stored (published or put):
+ * until then it is what a restart after a kill adopts.
  */
 export function putStagedOr(
   engine: PayloadEngine,
   e: BlockEntry,
-  stage: EntryStage | null,
+  staged: { stage: EntryStage | null; sealed: EntryStage | null },
   frozen: readonly Slice[],
   put: () => Promise<void>,
   opts: BlockWriteOptions,
 ): () => Promise<void> {
+  const stage = staged.stage ?? staged.sealed;
+  const older = staged.stage !== null ? staged.sealed : null;
   if (stage === null) return put;
   // The file holds slice bytes only: a block over stored bytes, or stored elsewhere now, is put.
   if (stage.store !== engine.store || e.baseEnd > 0) {
-    void stage.end();
-    return put;
+    if (stage !== staged.sealed) void stage.end();
+    return storedThenEnd(put, staged.sealed);
   }
   let once: EntryStage | null = stage;
   return async () => {
     const s = once;
     once = null; // a retry after a failed publish puts the block whole
-    if (s === null) return put();
-    try {
-      if (await s.finish(frozen)) {
-        await s.file.publish(opts);
-        void s.end(); // releases its backlog; the published file stays
-        return;
+    if (s !== null) {
+      try {
+        if (await s.finish(frozen)) {
+          await s.file.publish(opts);
+          void s.end(); // releases its backlog; the published file stays
+          await older?.end();
+          return;
+        }
+      } catch (err) {
+        engine.logger.debug({ err: (err as Error).message }, "staged block not published; putting it whole");
       }
-    } catch (err) {
-      engine.logger.debug({ err: (err as Error).message }, "staged block not published; putting it whole");
     }
-    await s.end();
     await put();
+    await stage.end();
+    await older?.end();
   };
 }

@@ -16,6 +16,11 @@ export interface Wal {
   appendLazy(kind: RecordKind, idBytes: Buffer): Promise<void>;
   /** Every record appended before this call is durable on return (group commit). */
   sync(): Promise<void>;
+  /**
+   * Every record appended before this call, lazy ones too, is written on return (in the page
+   * cache: it survives a kill of the daemon, not a power loss). SMB CLOSE (docs/payload.md "CLOSE").
+   */
+  written(): Promise<void>;
   /** Deletes segments whose records all have sequence < minLiveSeq. */
   reclaim(minLiveSeq: number): Promise<void>;
   /** Whether reclaim(minLiveSeq) would delete or rotate a segment now (else it does nothing). */
@@ -37,6 +42,9 @@ export class NullWal implements Wal {
     return RESOLVED;
   }
   sync(): Promise<void> {
+    return RESOLVED;
+  }
+  written(): Promise<void> {
     return RESOLVED;
   }
   async reclaim(): Promise<void> {}

@@ -257,6 +257,12 @@ export class FileWal implements Wal {
     return run;
   }
 
+  written(): Promise<void> {
+    if (this.writtenSeq >= this.lastSeq) return RESOLVED;
+    this.startWriting(); // lazy records pending: written now, not at their timer
+    return this.tail;
+  }
+
   sync(): Promise<void> {
     const target = this.lastSeq;
     if (target <= this.durableSeq) return RESOLVED;

@@ -1,6 +1,7 @@
 /**
  * SMB2 CLOSE ([MS-SMB2] §2.2.15, §2.2.16, §3.3.5.10): drops the open, its byte-range locks and
- * share mode, makes written data durable (docs/architecture.md "COMMIT and FLUSH": CLOSE commits the WAL), deletes a
+ * share mode, keeps written data through a kill of the daemon but not yet a power loss
+ * (docs/payload.md "CLOSE": FLUSH is the durability point, as with Samba), deletes a
  * delete-pending file when its last open goes, and optionally returns post-close attributes.
  */
 import { allocationSize, dosAttributes, endOfFile, writeTimes } from "../attrs.ts";
