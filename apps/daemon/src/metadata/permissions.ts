@@ -34,6 +34,8 @@ export interface Identity {
   gids: readonly number[];
   /** Caller.aclBits: rwx a stored ACL granted on the object checked, added to its class bits. */
   aclBits?: number;
+  /** Caller.aclWriteAttributes: times and DOS attributes of the object may be set as by its owner. */
+  aclWriteAttributes?: boolean;
 }
 
 /**
@@ -42,7 +44,8 @@ export interface Identity {
  */
 export function effectiveIdentity(share: ShareInfo, caller: Caller): Identity {
   const id = squashed(share, caller);
-  return caller.aclBits ? { ...id, aclBits: caller.aclBits } : id;
+  if (!caller.aclBits && !caller.aclWriteAttributes) return id;
+  return { ...id, aclBits: caller.aclBits, aclWriteAttributes: caller.aclWriteAttributes };
 }
 
 /**

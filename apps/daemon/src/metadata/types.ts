@@ -64,6 +64,12 @@ export interface Caller {
    * one object carry it (READ, WRITE, SETATTR and listing through an open).
    */
   aclBits?: number;
+  /**
+   * A stored ACL granted this caller FILE_WRITE_ATTRIBUTES on the object the call names (an SMB
+   * open's access at CREATE): its times and DOS attributes may be set as by its owner, as
+   * [MS-FSA] §2.1.5.14.2 asks only for that right. Only SETATTR through an open carries it.
+   */
+  aclWriteAttributes?: boolean;
 }
 
 /**

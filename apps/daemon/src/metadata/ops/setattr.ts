@@ -72,11 +72,12 @@ function applySize(id: Identity, rec: Rec, size: number, next: InodeRecord, now:
 
 function applyTime(id: Identity, rec: Rec, t: Timespec | "now", now: Timespec): Timespec {
   // utimensat(2): "now" needs write permission or ownership; an explicit time needs ownership.
+  // An ACL-granted FILE_WRITE_ATTRIBUTES (SMB) stands for ownership here.
   if (t === "now") {
-    requireWriteOrOwner(id, rec);
+    if (!id.aclWriteAttributes) requireWriteOrOwner(id, rec);
     return now;
   }
-  requireOwner(id, rec);
+  if (!id.aclWriteAttributes) requireOwner(id, rec);
   if (!Number.isInteger(t.sec) || !Number.isInteger(t.nsec) || t.nsec < 0 || t.nsec > 999_999_999) {
     throw new FsError("EINVAL", "time");
   }
@@ -102,7 +103,7 @@ export function applySetAttrs(id: Identity, rec: Rec, a: SetAttrs, now: Timespec
   else if (a.changeTime !== undefined)
     next.changeTime = { time: applyTime(id, rec, a.changeTime, now), at: now };
   if (a.dosAttributes !== undefined) {
-    requireWriteOrOwner(id, rec);
+    if (!id.aclWriteAttributes) requireWriteOrOwner(id, rec);
     next.dosAttributes = a.dosAttributes >>> 0;
   }
   next.ctime = now;

@@ -4,7 +4,13 @@
  * (docs/architecture.md "Security descriptors").
  */
 import type { FileCall } from "../../files/types.ts";
-import { FILE_APPEND_DATA, FILE_EXECUTE, FILE_READ_DATA, FILE_WRITE_DATA } from "./constants.ts";
+import {
+  FILE_APPEND_DATA,
+  FILE_EXECUTE,
+  FILE_READ_DATA,
+  FILE_WRITE_ATTRIBUTES,
+  FILE_WRITE_DATA,
+} from "./constants.ts";
 import type { Open, Tree } from "./state.ts";
 
 /**
@@ -17,13 +23,16 @@ export function fileCall(open: Open): FileCall {
 }
 
 /**
- * The open's own object as a call whose mode checks also pass `Open.aclBits`: for reading,
- * writing, SETATTR and listing that object only (never a call checking another object, such as
- * a rename's directories).
+ * The open's own object as a call whose mode checks also pass what its ACL-decided access
+ * stands for (Caller.aclBits, and Caller.aclWriteAttributes for FILE_WRITE_ATTRIBUTES): for
+ * reading, writing, SETATTR and listing that object only (never a call checking another object,
+ * such as a rename's directories).
  */
 export function grantedCall(open: Open): FileCall {
   const f = fileCall(open);
-  return open.aclDecided ? { ...f, caller: { ...f.caller, aclBits: aclBits(open.grantedAccess) } } : f;
+  if (!open.aclDecided) return f;
+  const aclWriteAttributes = (open.grantedAccess & FILE_WRITE_ATTRIBUTES) !== 0;
+  return { ...f, caller: { ...f.caller, aclBits: aclBits(open.grantedAccess), aclWriteAttributes } };
 }
 
 /** The rwx bits an access mask stands for: FILE_READ_DATA, FILE_WRITE_DATA/FILE_APPEND_DATA, FILE_EXECUTE. */

@@ -10,7 +10,7 @@
  * reported time, and its close stores that time again.
  */
 import type { FileAttr, SetAttrs, Timespec } from "../../metadata/types.ts";
-import { fileCall } from "./calls.ts";
+import { grantedCall } from "./calls.ts";
 import type { Open, SmbServerState, WriteTimeState } from "./state.ts";
 
 function stateOf(open: Open): WriteTimeState {
@@ -63,7 +63,7 @@ async function storeWriteTime(server: SmbServerState, open: Open, mtime: Timespe
   const file = server.files.get(open.fileKey);
   if (file) file.writeTime = null;
   // The file may be gone or read-only by now; the update is then moot.
-  await server.ctx.files.setattr(fileCall(open), { attrs: { mtime } }).catch(() => undefined);
+  await server.ctx.files.setattr(grantedCall(open), { attrs: { mtime } }).catch(() => undefined);
 }
 
 /**

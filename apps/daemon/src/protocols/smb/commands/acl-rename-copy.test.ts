@@ -1,5 +1,5 @@
 /**
- * A rename, a server-side copy and the sparse-file FSCTLs decided by stored ACLs, as reads,
+ * A rename, a server-side copy, the sparse-file FSCTLs and SET_INFO basic decided by stored ACLs, as reads,
  * writes and creates are: the modes (NFS's approximation of the ACLs) give Bob nothing, the ACLs
  * grant him what each needs ([MS-SMB2] §3.3.5.21.1, §3.3.5.15.6; [MS-FSA] §2.1.5.10); a
  * directory's ACL withholding FILE_ADD_SUBDIRECTORY refuses an arrival the owner class's w would
@@ -195,6 +195,38 @@ describe("stored ACLs decide the sparse-file FSCTLs", () => {
     const ranges = await fsctl(C.FSCTL_QUERY_ALLOCATED_RANGES, whole, 64);
     expect(ranges.status).toBe(0);
     expect([output(ranges).readBigUInt64LE(0), output(ranges).readBigUInt64LE(8)]).toEqual([4096n, 4096n]);
+    bob.close();
+    alice.close();
+  });
+});
+
+describe("stored ACLs decide SET_INFO FileBasicInformation", () => {
+  const smb = useSmbHarness({ shares: [shareInfo("/team")] });
+
+  it("sets times and attributes through an open whose ACL grants FILE_WRITE_ATTRIBUTES to a non-owner", async () => {
+    const alice = await SmbTestClient.login(smb.h.port, ALICE.user, ALICE.password, "team");
+    await writeFile(alice, "t.txt", Buffer.from("t"));
+    await setDacl(alice, "t.txt", GENERIC_READ_FILE | C.FILE_WRITE_ATTRIBUTES);
+    const bob = await SmbTestClient.login(smb.h.port, BOB.user, BOB.password, "team");
+    const f = await open(bob, "t.txt", { access: C.FILE_WRITE_ATTRIBUTES, disposition: C.FILE_OPEN });
+    // 2020-01-01T00:00:00Z as a FILETIME; FILE_ATTRIBUTE_HIDDEN.
+    const when = 132223104000000000n;
+    const basic = new SmbWriter()
+      .u64(0n)
+      .u64(0n)
+      .u64(when)
+      .u64(0n)
+      .u32(C.FILE_ATTRIBUTE_HIDDEN)
+      .u32(0)
+      .finish();
+    const set = setInfoBody(f, C.SMB2_0_INFO_FILE, C.FileBasicInformation, basic);
+    expect((await bob.send(C.SMB2_SET_INFO, set)).status).toBe(0);
+    const md = smb.h.metadata;
+    const attr = (await md.lookup({ uid: 0, gid: 0, gids: [] }, md.rootHandle("/team"), "t.txt")).attr;
+    expect([attr.mtime.sec, attr.dosAttributes & C.FILE_ATTRIBUTE_HIDDEN]).toEqual([
+      1577836800,
+      C.FILE_ATTRIBUTE_HIDDEN,
+    ]);
     bob.close();
     alice.close();
   });
