@@ -59,7 +59,23 @@ describe("fs block store spare inodes", () => {
     expect(await spares(root)).toHaveLength(0);
   });
 
-  it("a published (whole) block is never kept, even where a small one was put before", async () => {
+  it("a staged block is written over a spare, and a small published one becomes a spare at its delete", async () => {
+    const root = await tempRoot();
+    const store = await new FsBlockStore(root).open();
+    await store.put("a/chunk-0/block-0", Buffer.alloc(4096, 1));
+    const ino = await inode(root, "a/chunk-0/block-0");
+    await store.delete("a/chunk-0/block-0");
+    // The engine's upload of a small write-once block: a stage written whole, then published.
+    const staged = store.stage!("b/chunk-0/block-0");
+    await staged.write(0, [Buffer.alloc(3000, 2)]);
+    await staged.publish();
+    expect(await inode(root, "b/chunk-0/block-0")).toBe(ino);
+    expect((await store.get("b/chunk-0/block-0")).equals(Buffer.alloc(3000, 2))).toBe(true);
+    await store.delete("b/chunk-0/block-0");
+    expect(await spares(root)).toHaveLength(1);
+  });
+
+  it("a published large block is never kept, even where a small one was put before", async () => {
     const root = await tempRoot();
     const store = await new FsBlockStore(root).open();
     await store.put("w/chunk-0/block-0", Buffer.alloc(10));

@@ -27,8 +27,8 @@ export const STAGE_WRITES_MAX = 1;
 export const STAGE_FDS_MAX = 32;
 /** Opens a temp file for writing (created when missing); fs.ts makes the staging directory again if needed. */
 export type OpenTemp = (tmp: string, create: boolean) => Promise<fsp.FileHandle>;
-/** fs.ts: renames the fdatasynced temp file over the key (the rest of a put). */
-export type RenameTemp = (tmp: string, opts?: BlockWriteOptions) => Promise<void>;
+/** fs.ts: renames the fdatasynced temp file over the key (the rest of a put); `bytes`: its size. */
+export type RenameTemp = (tmp: string, opts: BlockWriteOptions | undefined, bytes: number) => Promise<void>;
 /** fs.ts: the sealed name of the block's file (fs-adopt.ts), and where its removals are tracked. */
 export interface Sealing {
   path(crc: number, length: number): string;
@@ -76,6 +76,8 @@ export class FsStagedBlock implements StagedPut {
   private spent = false;
   /** Renamed to its sealed name (seal): written no more, and its removal is tracked. */
   private sealed = false;
+  /** End of the bytes written (the file's size). */
+  private end = 0;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -102,6 +104,7 @@ export class FsStagedBlock implements StagedPut {
         this.busy = true;
         try {
           await writeAll(await this.handle(), parts, offset);
+          this.end = Math.max(this.end, offset + parts.reduce((n, b) => n + b.length, 0));
         } catch (e) {
           throw this.toError(e);
         } finally {
@@ -150,7 +153,7 @@ export class FsStagedBlock implements StagedPut {
       this.fh = fh;
       await fh.datasync();
       await this.closeNow();
-      await this.rename(this.tmp, opts);
+      await this.rename(this.tmp, opts, this.end);
     } catch (e) {
       await this.closeNow();
       await fsp.rm(this.tmp, { force: true }).catch(() => {});

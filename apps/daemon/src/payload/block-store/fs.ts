@@ -155,14 +155,15 @@ export class FsBlockStore implements BlockStore {
    */
   stage(key: string): StagedPut {
     assertBlockKey(key);
+    // Over a spare when there is one, as a put: the first write's O_TRUNC open reuses its inode.
     return new FsStagedBlock(
       this.staging,
-      this.tempPath(),
+      this.spares.take() ?? this.tempPath(),
       this.writes,
-      async (tmp, opts) => {
+      async (tmp, opts, bytes) => {
         const file = await this.pathOf(key);
         await this.renameInto(tmp, file, opts);
-        this.spares.put(file, Number.POSITIVE_INFINITY); // at least 256 KiB staged: never kept as a spare
+        this.spares.put(file, bytes);
       },
       (e) => toFsError(e, key),
       { path: (crc, length) => path.join(this.tmpDir, sealedName(key, crc, length)), removals: this.sealed },
