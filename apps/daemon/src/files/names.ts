@@ -8,7 +8,7 @@
 import type { DirChangeResult, FileAttr, WccAttr } from "../metadata/types.ts";
 import { added, type DirChangeEvent } from "./changes.ts";
 import type { DataDeps } from "./data.ts";
-import { type RenameAcl, renameGrants } from "./security.ts";
+import { createGrant, type RenameAcl, renameGrants } from "./security.ts";
 import type { FileCall } from "./types.ts";
 
 export interface RenameResult {
@@ -88,9 +88,15 @@ export interface LinkRequest {
    * the protocol checked nothing holds it open); NFS LINK never replaces (RFC 1813 §3.3.15 EXIST).
    */
   replace?: boolean;
+  /** SMB: the directory's stored ACL decides as for a create (FILE_ADD_FILE), not only its mode. */
+  acl?: boolean;
 }
 
 export async function link(d: DataDeps, dir: FileCall, l: LinkRequest): Promise<LinkResult> {
+  // SMB: the directory's stored ACL decides the new entry as it decides a create (createGrant),
+  // asked before a replaced file goes.
+  const grant = l.acl ? await createGrant(d, dir, false) : 0;
   if (l.replace) await remove(d, dir, l.name);
-  return d.changes.told(d.metadata.link(dir.caller, l.file, dir.handle, l.name), [added(dir, l.name, false)]);
+  const caller = grant === 0 ? dir.caller : { ...dir.caller, aclBits: grant };
+  return d.changes.told(d.metadata.link(caller, l.file, dir.handle, l.name), [added(dir, l.name, false)]);
 }

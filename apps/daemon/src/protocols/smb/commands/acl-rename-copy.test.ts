@@ -102,6 +102,24 @@ describe("stored ACLs decide SMB renames", () => {
     alice.close();
   });
 
+  it("links into a directory whose ACL grants FILE_ADD_FILE, not into one whose ACL withholds it", async () => {
+    const [alice, bob] = [await login(ALICE), await login(BOB)];
+    for (const d of ["links", "nolinks"]) {
+      const made = await open(alice, d, { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
+      await alice.send(C.SMB2_CLOSE, closeBody(made));
+    }
+    await setDacl(alice, "links", SEE | C.FILE_ADD_FILE, true);
+    await setDacl(alice, "nolinks", SEE, true);
+    await writeFile(bob, "linked.txt", Buffer.from("l"));
+    const f = await open(bob, "linked.txt", { access: C.FILE_READ_ATTRIBUTES, disposition: C.FILE_OPEN });
+    const link = (to: string) =>
+      bob.send(C.SMB2_SET_INFO, setInfoBody(f, C.SMB2_0_INFO_FILE, C.FileLinkInformation, renameInfo(to)));
+    expect((await link("links\\l.txt")).status).toBe(0);
+    expect((await link("nolinks\\l.txt")).status).toBe(S.STATUS_ACCESS_DENIED);
+    bob.close();
+    alice.close();
+  });
+
   it("refuses a directory into one whose ACL withholds FILE_ADD_SUBDIRECTORY from its owner", async () => {
     const bob = await login(BOB);
     const own = await open(bob, "bobs", {

@@ -144,7 +144,8 @@ async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean
   const files = req.server.ctx.files;
   if (link) {
     if (open.isDir) throw new SmbError(S.STATUS_FILE_IS_A_DIRECTORY);
-    const l = { file: open.handle, name: target.name, replace: target.target !== null && !sameObject };
+    const replacing = target.target !== null && !sameObject;
+    const l = { file: open.handle, name: target.name, replace: replacing, acl: true };
     await withStatus(overrides, () => files.link(treeCall(tree, target.parent!), l));
     return;
   }
