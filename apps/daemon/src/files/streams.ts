@@ -6,6 +6,7 @@
  * go with the file. Names compare case-insensitively, as NTFS compares them; the first spelling
  * is kept.
  */
+import { escapeBuffer } from "../domain/buffer-pool.ts";
 import { FsError } from "../domain/errors.ts";
 import type { FileAttr, MetadataService, WccAttr } from "../metadata/types.ts";
 import type {
@@ -113,6 +114,8 @@ export async function writeStream(d: DataDeps, f: FileCall, w: WriteRequest): Pr
   if (offset > BigInt(Number.MAX_SAFE_INTEGER)) throw new FsError("EFBIG", "stream offset");
   w.beforeChange?.();
   if (w.data.length === 0 && w.emptyChangesNothing) return { before, after: null, offset, count: 0 };
+  // The metadata store may keep the bytes as they are: a received frame's memory is never reused.
+  escapeBuffer(w.data);
   const change = { op: "write" as const, offset: Number(offset), data: w.data };
   const size = await d.metadata.changeNamedAttr(f.caller, f.handle, "stream", name, change);
   const after = streamAttr(await d.metadata.getattr(f.handle), size);

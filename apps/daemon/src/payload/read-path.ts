@@ -3,6 +3,7 @@
  * base, downloading missing bases (all of a multi-block read's at once) and prefetching ahead of
  * a sequential reader (downloads.ts).
  */
+import { escapeBuffer } from "../domain/buffer-pool.ts";
 import { FsError } from "../domain/errors.ts";
 import { FILE_SIZE_MAX } from "../domain/limits.ts";
 import { BlockEntry } from "./cache/block-entry.ts";
@@ -180,6 +181,9 @@ function serve(
   if (missed) engine.cache.misses++;
   else engine.cache.hits++;
   engine.cache.touch(e);
+  const from = out.length;
   e.readParts(a, b, out);
+  // Views leave the cache here (a READ reply, copy-chunk): their memory is never reused.
+  for (let i = from; i < out.length; i++) escapeBuffer(out[i]!);
   engine.released(e);
 }

@@ -4,18 +4,23 @@
  * to force eviction and backpressure and a flaky block store (puts/deletes fail at random and are
  * retried). Files are also replaced by new ones (write-once) and written in streams of whole
  * blocks, which write-behind stages as they are written (published, or discarded when
- * flattened, truncated or deleted first; a flaky staging write falls back to a whole put). Every read must equal the model. Rerun with DITTOFS_SEED=<seed>.
+ * flattened, truncated or deleted first; a flaky staging write falls back to a whole put). Every read must equal the model.
+ * Writes arrive as received frames do, in memory from a pool that reuses (and poisons) what the
+ * engine gives back (domain/buffer-pool.ts), so a frame reused while anything still reads it shows
+ * up as a wrong read. Rerun with DITTOFS_SEED=<seed>.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
+import { BufferPool } from "../domain/buffer-pool.ts";
 import { isFsError } from "../domain/errors.ts";
 import { prng, randInt, randomFill, seedFromEnv } from "../domain/testing/prng.ts";
 import { FsBlockStore } from "./block-store/fs.ts";
 import { DefaultPayloadService } from "./service.ts";
 import { FaultyBlockStore } from "./testing/faulty-store.ts";
+import { writeFrame as writeReceived } from "./testing/frames.ts";
 
 const MiB = 1024 * 1024;
 const BLOCK = 4 * MiB;
@@ -37,6 +42,12 @@ interface World {
   models: Map<string, Buffer>;
   ends: Map<string, number>;
   rnd: () => number;
+  pool: BufferPool;
+}
+
+/** `data` written as a received frame (testing/frames.ts). */
+function writeFrame(w: World, id: string, off: number, data: Buffer, stable = false): Promise<void> {
+  return writeReceived(w.svc, w.pool, S, id, off, data, stable ? "file_sync" : "unstable");
 }
 
 function pickWrite(w: World, id: string): { off: number; data: Buffer } {
@@ -78,7 +89,7 @@ async function stream(w: World, id: string): Promise<void> {
       w.rnd() < 0.6 ? MiB : randInt(w.rnd, 64 * 1024, 512 * 1024),
     );
     const data = randomFill(w.rnd, Buffer.allocUnsafe(len));
-    await w.svc.writeAt(S, id, off, data);
+    await writeFrame(w, id, off, data);
     applyModel(w, id, off, data);
     off += len;
   }
@@ -94,13 +105,13 @@ async function step(w: World): Promise<void> {
   else if (r < 0.06) await stream(w, id);
   else if (r < 0.45) {
     const { off, data } = pickWrite(w, id);
-    await w.svc.writeAt(S, id, off, data, w.rnd() < 0.05 ? "file_sync" : "unstable");
+    await writeFrame(w, id, off, data, w.rnd() < 0.05);
     applyModel(w, id, off, data);
     w.log.push(`write ${id} [${off}, ${off + data.length})`);
   } else if (r < 0.55) {
     // A burst of concurrent writes to distinct payloads (no overlap, so the order is free).
     const burst = w.ids.map((bid) => ({ bid, ...pickWrite(w, bid) }));
-    await Promise.all(burst.map((b) => w.svc.writeAt(S, b.bid, b.off, b.data)));
+    await Promise.all(burst.map((b) => writeFrame(w, b.bid, b.off, b.data)));
     for (const b of burst) applyModel(w, b.bid, b.off, b.data);
     for (const b of burst) w.log.push(`burst ${b.bid} [${b.off}, ${b.off + b.data.length})`);
   } else if (r < 0.8) {
@@ -185,6 +196,7 @@ async function runModel(seed: number): Promise<void> {
     models: new Map(IDS.map((id) => [id, Buffer.alloc(EXTENT)])),
     ends: new Map(IDS.map((id) => [id, 0])),
     rnd: prng(seed),
+    pool: new BufferPool(16 * MiB, true),
   };
   await w.svc.addShare(S, store);
   for (let i = 0; i < 500; i++) {
@@ -198,8 +210,10 @@ async function runModel(seed: number): Promise<void> {
   }
   for (const id of w.ids) expect((await w.svc.readAt(S, id, 0, EXTENT)).equals(w.models.get(id)!)).toBe(true);
   const st = w.svc.stats();
+  const pc = w.pool.counters;
   console.log(
-    `model test: evictions=${st.cache.evictions} failures=${st.transfer.failures} stages=${store.stages} publishes=${store.publishes}`,
+    `model test: evictions=${st.cache.evictions} failures=${st.transfer.failures} stages=${store.stages} publishes=${store.publishes} frames allocated=${pc.allocated} reused=${pc.reused}`,
   );
+  expect(pc.overReleased).toBe(0);
   await w.svc.close();
 }

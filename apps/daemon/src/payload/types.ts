@@ -120,6 +120,12 @@ export interface StagedPut {
 /** CRUD on immutable-by-key blocks. Throws FsError (ENOENT for a missing key, EIO otherwise). */
 export interface BlockStore {
   readonly type: string;
+  /**
+   * (added) True when the store holds no reference to the buffers of a put, putv or stage once the
+   * call settled (it wrote them out): the engine may then reuse their memory for received frames
+   * (domain/buffer-pool.ts). Absent: the store may keep them, and they are never reused.
+   */
+  readonly releasesBuffers?: boolean;
   /** Durable on return unless opts.deferSync (then durable once a later flush() returns). */
   put(key: string, data: Buffer, opts?: BlockWriteOptions): Promise<void>;
   /**

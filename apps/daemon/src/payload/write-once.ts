@@ -13,6 +13,7 @@
  * journaled is always safe (records apply after what the store holds).
  */
 
+import { heldUntil } from "../domain/buffer-pool.ts";
 import type { BlockEntry } from "./cache/block-entry.ts";
 import type { PayloadEngine, WriteOncePolicy } from "./engine.ts";
 import type { PayloadState } from "./payload-state.ts";
@@ -98,7 +99,9 @@ export class WriteOnce implements WriteOncePolicy {
     const written: Promise<void>[] = [];
     for (const { e, a, b } of runs) {
       // Slices are never changed in place: the record may hold views of them until it is written.
-      written.push(wal.append(RecordKind.WRITE, p.idBytes, e.index * BLOCK_SIZE_BYTES + a, e.read(a, b)));
+      const data = e.read(a, b);
+      const at = e.index * BLOCK_SIZE_BYTES + a;
+      written.push(heldUntil(data, wal.append(RecordKind.WRITE, p.idBytes, at, data)));
       this.noteRecord(p, wal.lastSeq);
       e.journaled(wal.lastSeq);
     }

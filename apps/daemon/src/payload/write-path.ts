@@ -4,7 +4,9 @@
  * and delete drop cached blocks and hand the stored ones to block GC (transfer/gc.ts). WAL replay
  * (replay.ts) applies its records through the same functions.
  */
-import { adoptable, type BlockEntry } from "./cache/block-entry.ts";
+import { heldUntil } from "../domain/buffer-pool.ts";
+import type { BlockEntry } from "./cache/block-entry.ts";
+import { adoptable } from "./cache/slices.ts";
 import type { PayloadEngine } from "./engine.ts";
 import type { PayloadState } from "./payload-state.ts";
 import { requestGc } from "./transfer/gc.ts";
@@ -36,7 +38,8 @@ export async function writePinned(
     return engine.stageBacklog.room();
   }
   if (data.length <= WAL_RECORD_DATA_BYTES_MAX) {
-    const written = engine.wal.append(RecordKind.WRITE, p.idBytes, offset, data);
+    // The record refers to `data` until it is written: a holder of a received frame till then.
+    const written = heldUntil(data, engine.wal.append(RecordKind.WRITE, p.idBytes, offset, data));
     engine.writeOnce.noteRecord(p, engine.wal.lastSeq);
     applyWrite(engine, p, offset, data, engine.wal.lastSeq, adopt);
     return written;
@@ -44,7 +47,7 @@ export async function writePinned(
   const parts: Promise<void>[] = [];
   for (let at = 0; at < data.length; at += WAL_RECORD_DATA_BYTES_MAX) {
     const piece = data.subarray(at, Math.min(data.length, at + WAL_RECORD_DATA_BYTES_MAX));
-    parts.push(engine.wal.append(RecordKind.WRITE, p.idBytes, offset + at, piece));
+    parts.push(heldUntil(piece, engine.wal.append(RecordKind.WRITE, p.idBytes, offset + at, piece)));
     engine.writeOnce.noteRecord(p, engine.wal.lastSeq);
     applyWrite(engine, p, offset + at, piece, engine.wal.lastSeq, adopt);
   }

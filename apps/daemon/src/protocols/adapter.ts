@@ -3,6 +3,7 @@
  * (docs/architecture.md "Layers"). Adapters reach data only through the services in the context.
  */
 import type { Logger } from "pino";
+import type { BufferPool } from "../domain/buffer-pool.ts";
 import type { ClientRegistry } from "../domain/clients.ts";
 import type { IdentityDirectory } from "../domain/identity.ts";
 import type { LogonGate } from "../domain/logon.ts";
@@ -24,6 +25,11 @@ export interface AdapterContext {
   logons: LogonGate;
   /** The global budget of bytes all connections may buffer; absent: each adapter has its own. */
   bufferBudget?: ByteBudget;
+  /**
+   * Where connections receive big frames (WRITEs), reused once the payload cache lets go of them
+   * (domain/buffer-pool.ts); absent: each adapter has its own.
+   */
+  receivePool?: BufferPool;
   /**
    * This daemon's persisted NFSv4 client records (the control-plane store), so clients reclaim
    * after a restart; absent (tests): records live in memory and a restart forgets them.

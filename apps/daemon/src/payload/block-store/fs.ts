@@ -62,6 +62,8 @@ export const FS_STORE_WRITES_MAX = 2;
 const PROCESS_TOKEN = randomBytes(4).toString("hex");
 
 export class FsBlockStore implements BlockStore {
+  /** Every write is awaited to its end before its call settles (writeAll, no queue behind it). */
+  readonly releasesBuffers = true;
   readonly type = "fs";
   private readonly knownDirs = new Set<string>();
   private readonly writes = new IoGate(FS_STORE_WRITES_MAX);

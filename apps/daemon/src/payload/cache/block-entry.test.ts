@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { prng, randInt, randomFill, seedFromEnv } from "../../domain/testing/prng.ts";
 import { BLOCK_SIZE_BYTES } from "../types.ts";
-import { adoptable, BlockEntry, type BlockOwner, SLICES_PER_BLOCK_MAX } from "./block-entry.ts";
+import { BlockEntry, type BlockOwner, SLICES_PER_BLOCK_MAX } from "./block-entry.ts";
+import { adoptable } from "./slices.ts";
 
 /** Records base requests; the model loads the (empty) base the way the engine would. */
 const wanted = new Set<BlockEntry>();

@@ -8,8 +8,18 @@
  * past `len` up to `cap`), so a read may return a subarray of a slice or base without copying.
  * This file is pure data logic; the engine (share-payload.ts) owns I/O and accounting.
  */
+
+import { release, retain } from "../../domain/buffer-pool.ts";
 import { BLOCK_SIZE_BYTES, type BlockStore, type StagedPut } from "../types.ts";
-import { copyOverlap, type Slice, tiledViews, unionRuns } from "./slices.ts";
+import {
+  copyOverlap,
+  growSlice,
+  releaseSlices,
+  type Slice,
+  tiledViews,
+  tilesFromZero,
+  unionRuns,
+} from "./slices.ts";
 import { StoredBase } from "./stored-base.ts";
 
 /**
@@ -17,25 +27,10 @@ import { StoredBase } from "./stored-base.ts";
  * those are still too many and the base is loaded, into one run filled from the base.
  */
 export const SLICES_PER_BLOCK_MAX = 32;
-/** A sequential writer's slice this long is taken for a stream: it grows to the block end (grow()). */
-const STREAM_SLICE_BYTES = 64 * 1024;
 /** Small slices are allocated in multiples of this (keeps random 4 KiB writes from growing twice). */
 const SLICE_ALLOC_GRANULE_BYTES = 4096;
 
 const EMPTY = Buffer.alloc(0);
-
-/** Writes at least this big may be kept as they are (adoptable()). */
-export const ADOPT_BYTES_MIN = 256 * 1024;
-
-/**
- * Whether the cache may keep a written buffer as a slice instead of copying it: writeAt's caller
- * hands the bytes over (PayloadService.writeAt), and a big write that is nearly all of its
- * backing memory (a received WRITE frame of its own, not a view into a larger socket chunk)
- * pins no more than an eighth extra. Saves a copy and a 4 MiB slice allocation per block.
- */
-export function adoptable(data: Buffer): boolean {
-  return data.length >= ADOPT_BYTES_MIN && data.buffer.byteLength - data.length <= data.length / 8;
-}
 
 export class BlockEntry {
   /** The clean block-store content under the slices (stored-base.ts). */
@@ -141,7 +136,7 @@ export class BlockEntry {
   /**
    * Copies `data` into the block at `off`. `sequential` (the write continues the payload's previous
    * write) sizes a new slice to the end of the block so a streaming writer allocates once per block.
-   * `adopt` (the caller hands the bytes over, adoptable() said yes): a write that cannot extend the
+   * `adopt` (the caller hands the bytes over, slices.ts adoptable() said yes): a write that cannot extend the
    * last slice in place becomes a slice of its own without a copy.
    */
   write(
@@ -158,11 +153,13 @@ export class BlockEntry {
     const last = this.slices.length > 0 ? this.slices[this.slices.length - 1]! : null;
     const extends_ = last !== null && !last.frozen && last.off + last.len === off;
     if (extends_ && (end - last.off <= last.cap || !adopt)) {
-      if (end - last.off > last.cap) this.grow(last, end - last.off, sequential);
+      if (end - last.off > last.cap) growSlice(last, end - last.off, sequential);
       data.copy(last.buf, last.len, start, end_);
       last.len += n;
     } else if (adopt) {
-      this.slices.push({ off, len: n, cap: n, buf: data.subarray(start, end_), frozen: false });
+      const buf = data.subarray(start, end_);
+      retain(buf); // a holder of the received frame until the slice goes (domain/buffer-pool.ts)
+      this.slices.push({ off, len: n, cap: n, buf, frozen: false });
       if (this.slices.length > this.flattenAt) this.flatten();
     } else {
       const room = BLOCK_SIZE_BYTES - off;
@@ -174,21 +171,6 @@ export class BlockEntry {
       if (this.slices.length > this.flattenAt) this.flatten();
     }
     if (seq < this.dirtyMinSeq) this.dirtyMinSeq = seq;
-  }
-
-  private grow(s: Slice, need: number, sequential: boolean): void {
-    // Always a new buffer: bytes past a lowered cap may back a subarray a reader still holds.
-    // A sequential writer's slice grows to the block end once it is STREAM_SLICE_BYTES long (a
-    // stream allocates once per block after a few small copies); below that it grows fourfold, so
-    // a writer that rewrites a small region pass after pass (every pass but its first write is
-    // "sequential") does not allocate and pin a 4 MiB slice per pass.
-    const room = BLOCK_SIZE_BYTES - s.off;
-    const streaming = sequential && s.len >= STREAM_SLICE_BYTES;
-    const cap = Math.min(room, streaming ? room : Math.max(need, s.len * (sequential ? 4 : 2)));
-    const buf = Buffer.allocUnsafe(Math.max(cap, need));
-    s.buf.copy(buf, 0, 0, s.len);
-    s.buf = buf;
-    s.cap = buf.length;
   }
 
   /**
@@ -214,6 +196,7 @@ export class BlockEntry {
       return { off: a, len: b - a, cap: b - a, buf, frozen: false };
     });
     this.slices = this.slices.slice(0, firstLive).concat(merged);
+    releaseSlices(live);
     if (this.slices.length > SLICES_PER_BLOCK_MAX) {
       this.flattenAt = 2 * this.slices.length;
       if (!this.hasBase) this.owner.needsBase(this);
@@ -285,6 +268,12 @@ export class BlockEntry {
     }
   }
 
+  /** Drops every slice (truncated or deleted away, or an upload that found the block dropped). */
+  clearSlices(): void {
+    releaseSlices(this.slices);
+    this.slices = [];
+  }
+
   /** Marks the current slices as the upload in flight. */
   freeze(): void {
     for (const s of this.slices) s.frozen = true;
@@ -327,18 +316,12 @@ export class BlockEntry {
    * null (compose() merges them). Frozen slices never change, so the parts stay valid.
    */
   composeParts(): Buffer[] | null {
-    const parts: Buffer[] = [];
-    let at = 0;
-    for (const s of this.slices) {
-      if (!s.frozen) break;
-      if (s.off !== at) return null;
-      parts.push(s.buf.subarray(0, s.len));
-      at += s.len;
-    }
-    if (parts.length === 0 || at < this.baseEnd) return null;
+    const live = this.slices.findIndex((s) => !s.frozen);
+    const tiles = tilesFromZero(live < 0 ? this.slices : this.slices.slice(0, live));
+    if (tiles === null || tiles.parts.length === 0 || tiles.end < this.baseEnd) return null;
     this.composedGen = this.truncateGen;
     this.limSinceCompose = BLOCK_SIZE_BYTES;
-    return parts;
+    return tiles.parts;
   }
 
   /**
@@ -347,10 +330,12 @@ export class BlockEntry {
    * due for a rewrite.
    */
   finishUpload(stored: Buffer | readonly Buffer[]): void {
-    this.slices = this.slices.filter((s) => !s.frozen);
     // composeParts(): frozen slices never change, so the parts stay valid as the stored block.
+    // The base holds them before the slices let go (their frames are not reused in between).
     if (Buffer.isBuffer(stored)) this.stored.set(stored);
     else this.stored.setParts(stored);
+    releaseSlices(this.slices.filter((s) => s.frozen));
+    this.slices = this.slices.filter((s) => !s.frozen);
     this.storeGen++;
     if (this.composedGen === this.truncateGen) {
       this.stored.validLen = BLOCK_SIZE_BYTES;
@@ -377,7 +362,10 @@ export class BlockEntry {
   truncate(lim: number, seq: number): void {
     const kept: Slice[] = [];
     for (const s of this.slices) {
-      if (s.off >= lim) continue;
+      if (s.off >= lim) {
+        release(s.buf);
+        continue;
+      }
       if (s.off + s.len > lim) s.len = lim - s.off;
       s.cap = s.len;
       kept.push(s);

@@ -100,7 +100,7 @@ export class BlockCache {
   forget(e: BlockEntry): void {
     e.dropped = true;
     e.setBase(null);
-    e.slices = e.uploading ? e.slices : [];
+    if (!e.uploading) e.clearSlices();
     this.lruRemove(e);
     // Frozen slices stay counted as uploading until the upload in flight settles.
     this.recount(e);

@@ -4,8 +4,10 @@
  * offset 0) an upload just stored, kept as they are rather than merged into a fresh 4 MiB copy
  * (docs/payload.md, "Upload"). Reads use the parts in place; nothing joins them (a read across parts copies what it needs).
  * `validLen` masks a truncate that the store copy does not have yet. Pure data, like
- * block-entry.ts, which layers the dirty slices over it.
+ * block-entry.ts, which layers the dirty slices over it. It counts itself as a holder of the
+ * buffers it keeps (domain/buffer-pool.ts), so received frames are reused only once it let go.
  */
+import { release, releaseAll, retain, retainAll } from "../../domain/buffer-pool.ts";
 import { BLOCK_SIZE_BYTES } from "../types.ts";
 
 export class StoredBase {
@@ -17,8 +19,9 @@ export class StoredBase {
 
   /** Sets the content (null: not loaded, EMPTY: the store has no such block). */
   set(b: Buffer | null): void {
+    if (b !== null) retain(b); // before letting go: b may be a view of what is held now
+    this.drop();
     this.buf = b;
-    this.parts = null;
   }
 
   /** The parts an upload stored, from offset 0; they must never change afterwards. */
@@ -27,9 +30,18 @@ export class StoredBase {
       this.set(parts[0]!);
       return;
     }
-    this.buf = null;
+    retainAll(parts);
+    this.drop();
     this.parts = [...parts];
     this.partsBytes = parts.reduce((n, b) => n + b.length, 0);
+  }
+
+  /** Lets go of the content held. */
+  private drop(): void {
+    if (this.buf !== null) release(this.buf);
+    if (this.parts !== null) releaseAll(this.parts);
+    this.buf = null;
+    this.parts = null;
   }
 
   /** Loaded (possibly EMPTY). */

@@ -35,8 +35,12 @@ export class FaultyBlockStore implements BlockStore {
   failStages = false;
   readonly stage?: (key: string) => StagedPut;
 
+  /** As the inner store's: faults are injected before its calls, never while they run. */
+  readonly releasesBuffers?: boolean;
+
   constructor(readonly inner: BlockStore) {
     this.type = inner.type;
+    this.releasesBuffers = inner.releasesBuffers;
     const putv = inner.putv?.bind(inner);
     if (putv !== undefined) {
       this.putv = async (key, parts, opts) => {

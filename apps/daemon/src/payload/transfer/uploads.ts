@@ -3,6 +3,7 @@
  * with backoff until they succeed or the share closes. Block GC is in gc.ts. storeNow() is the
  * COMMIT's side: queue the uploads it needs and wait for them, bounded.
  */
+import { escapeAll, releaseAll, retainAll } from "../../domain/buffer-pool.ts";
 import { FsError, isFsError } from "../../domain/errors.ts";
 import { blockKey } from "../block-store/keys.ts";
 import type { BlockEntry, EntryStage } from "../cache/block-entry.ts";
@@ -34,6 +35,10 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
   // The file a CLOSE sealed (write-behind.ts sealForClose): published, or removed once stored.
   const sealed = detachSealed(e);
   const frozen = e.slices.slice();
+  // The put and the staging file's last writes read the frozen slices until they settle, and a
+  // truncate may drop the slices meanwhile: the upload holds their memory itself (buffer-pool.ts).
+  const held = frozen.map((s) => s.buf);
+  retainAll(held);
   engine.cache.recount(e);
   p.uploadStarted(e.index);
   try {
@@ -44,7 +49,7 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
       // Truncated/deleted meanwhile: GC owns this key now; nothing to put.
       void stage?.end();
       void sealed?.end();
-      e.slices = [];
+      e.clearSlices();
       e.uploading = false;
       return;
     }
@@ -52,7 +57,7 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
     await engine.transfer.retrying(put, Number.POSITIVE_INFINITY, cancelled, failed);
     p.putsDone++;
     engine.transfer.uploadedBytes += bytes;
-    if (e.dropped) e.slices = [];
+    if (e.dropped) e.clearSlices();
     else e.finishUpload(data ?? parts!);
     e.uploading = false;
   } catch (err) {
@@ -64,11 +69,12 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
     // the upload, and the next COMMIT's storeNow would otherwise reschedule it without end.
     if (!engine.closed) p.putFailed(err);
     if (e.dropped) {
-      e.slices = [];
+      e.clearSlices();
       e.uploading = false;
     } else e.abortUpload();
     throw err;
   } finally {
+    releaseAll(held); // after the base took the parts over (finishUpload)
     engine.cache.recount(e);
     if (!e.isDirty || e.dropped) engine.dirty.delete(e);
     p.uploadSettled();
@@ -97,6 +103,8 @@ function storeCall(
   const parts = shared === null && store.putv !== undefined ? e.composeParts() : null;
   const data = parts === null ? e.compose() : null;
   const bytes = data?.length ?? parts!.reduce((n, b) => n + b.length, 0);
+  // A store that may keep what it is given: that memory is never reused for received frames.
+  if (shared !== null || store.releasesBuffers !== true) escapeAll(parts ?? [data!]);
   // Shared mode: a new version key, then the block map (shared/shared-mode.ts).
   const whole =
     shared !== null

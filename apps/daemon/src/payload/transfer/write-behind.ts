@@ -17,6 +17,7 @@
  * holding the whole durable block, as a put does.
  */
 import type pino from "pino";
+import { escapeAll, releaseAll, retainAll } from "../../domain/buffer-pool.ts";
 import { crcOf } from "../block-store/fs-adopt.ts";
 import { blockKey } from "../block-store/keys.ts";
 import type { BlockEntry, EntryStage } from "../cache/block-entry.ts";
@@ -52,8 +53,8 @@ export class BlockStage implements EntryStage {
   private source: () => readonly Slice[];
   private all = false;
   /**
-   * The parts of the write in flight: memory the kernel is still copying from. A slice buffer in
-   * here is in use by staging and must not be recycled (a receive-buffer pool) until it is empty.
+   * The parts of the write in flight: memory the kernel is still copying from (held from the
+   * receive pool meanwhile, domain/buffer-pool.ts).
    */
   writing: readonly Buffer[] = [];
 
@@ -81,6 +82,9 @@ export class BlockStage implements EntryStage {
   private async run(): Promise<void> {
     for (let next = this.next(); next !== null; next = this.next()) {
       this.writing = next.parts;
+      // Held while the kernel copies from them: a truncate or flatten may drop the slices meanwhile.
+      retainAll(next.parts);
+      if (this.store.releasesBuffers !== true) escapeAll(next.parts);
       try {
         await this.file.write(next.off, next.parts);
       } catch (err) {
@@ -91,6 +95,7 @@ export class BlockStage implements EntryStage {
         this.break();
         return;
       } finally {
+        releaseAll(next.parts);
         this.writing = [];
       }
       for (const w of next.records) {

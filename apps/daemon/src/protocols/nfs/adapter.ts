@@ -8,6 +8,7 @@
  * `frameTimeoutMs`). A bad value refuses the settings with an error naming the key.
  */
 import { randomBytes } from "node:crypto";
+import { BufferPool } from "../../domain/buffer-pool.ts";
 import { anyShareAdmits } from "../../domain/share-access.ts";
 import type { AdapterContext, AdapterFactory, AdapterSettings, ProtocolAdapter } from "../adapter.ts";
 import { BadFrameLog } from "../transport/bad-frames.ts";
@@ -69,6 +70,7 @@ class NfsAdapter implements ProtocolAdapter {
   private v4Locking: Nfs4Locking | null = null;
   readonly settings: NfsSettings;
   private readonly budget: ByteBudget;
+  private readonly receivePool: BufferPool;
 
   constructor(
     settings: AdapterSettings,
@@ -76,6 +78,7 @@ class NfsAdapter implements ProtocolAdapter {
   ) {
     this.settings = parseNfsSettings(settings);
     this.budget = ctx.bufferBudget ?? new ByteBudget();
+    this.receivePool = ctx.receivePool ?? new BufferPool();
     this.mounts = new MountTable(ctx.clients);
   }
 
@@ -132,6 +135,7 @@ class NfsAdapter implements ProtocolAdapter {
       logger,
       transport: settings.transport,
       budget: this.budget,
+      pool: this.receivePool,
       badFrames: new BadFrameLog("nfs", logger, ctx.metrics),
       admit: this.admit,
     });

@@ -11,6 +11,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
 import { adapterLimit } from "@dittofs/shared";
+import { BufferPool } from "../../domain/buffer-pool.ts";
 import type { AdapterContext, AdapterFactory, AdapterSettings, ProtocolAdapter } from "../adapter.ts";
 import { BadFrameLog } from "../transport/bad-frames.ts";
 import { ByteBudget } from "../transport/budget.ts";
@@ -103,6 +104,7 @@ class SmbAdapter implements ProtocolAdapter {
     this.shared = {
       intake: {
         budget: ctx.bufferBudget ?? new ByteBudget(),
+        pool: ctx.receivePool ?? new BufferPool(),
         preauthFrameBytes: MAX_PREAUTH_FRAME_BYTES,
         frameBytes: MAX_FRAME_BYTES,
         maxOutstandingReadBytes: limits.maxOutstandingReadBytes,

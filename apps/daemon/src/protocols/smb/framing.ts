@@ -6,6 +6,7 @@
  * each frame's length when its header arrives, before the bytes are buffered; when it refuses,
  * decoding stops until `resume` (the global-budget wait).
  */
+import type { BufferPool } from "../../domain/buffer-pool.ts";
 import { FramedReader } from "../transport/framed-reader.ts";
 
 export const TRANSPORT_HEADER_BYTES = 4;
@@ -40,8 +41,10 @@ export class FrameDecoder extends FramedReader {
     private readonly reserve?: (bytes: number) => boolean,
     /** Told as a reserved frame's bytes land in memory (the budget's projection, budget.ts). */
     private readonly onArrived?: (bytes: number) => void,
+    /** Where big frames are received (transport/framed-reader.ts). */
+    pool?: BufferPool,
   ) {
-    super(TRANSPORT_HEADER_BYTES);
+    super(TRANSPORT_HEADER_BYTES, undefined, pool);
   }
 
   protected override arrived(n: number): void {

@@ -10,6 +10,7 @@
  * starts; both are given back when the frame ends or goes async.
  */
 import type { Socket } from "node:net";
+import { type BufferPool, release as releaseBuffer } from "../../domain/buffer-pool.ts";
 import type { ByteBudget } from "../transport/budget.ts";
 import { freeNow } from "../transport/framed-reader.ts";
 import { SMB2_TRANSFORM_PROTOCOL_ID } from "./auth/encryption.ts";
@@ -27,6 +28,8 @@ export interface FrameSlot {
 
 export interface IntakeLimits {
   budget: ByteBudget;
+  /** Where big frames are received (domain/buffer-pool.ts); a frame is released when it ends. */
+  pool?: BufferPool;
   /** Largest frame before a session is authenticated (NEGOTIATE and SESSION_SETUP are small). */
   preauthFrameBytes: number;
   /** Largest frame afterwards. */
@@ -93,6 +96,7 @@ export class RequestIntake {
       limits.preauthFrameBytes,
       (n) => limits.budget.tryReserve(n),
       (n) => limits.budget.arrived(n),
+      limits.pool,
     );
     if (socket !== null) this.attach(socket);
   }
@@ -218,7 +222,12 @@ export class RequestIntake {
     this.inflightReadBytes += readBytes;
     this.run(frame, slot)
       .catch((e) => this.fail(e, "smb: frame failed, closing"))
-      .finally(() => this.release(slot))
+      .finally(() => {
+        // Every command of the frame has ended (async ones too): its reference goes back; a frame
+        // its WRITE vouched for is reused once the payload cache lets go of it (buffer-pool.ts).
+        releaseBuffer(frame);
+        this.release(slot);
+      })
       .catch(() => undefined);
   }
 

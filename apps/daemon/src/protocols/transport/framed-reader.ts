@@ -3,15 +3,17 @@
  * (`readBuffer` / `filled`, net.Socket `onread` via read-into.ts). Headers and bodies that fit
  * go into one per-connection scratch buffer, and each such body is copied out, since a request
  * outlives the next read. A body too big for the scratch is read into a buffer of its exact size,
- * so a 1 MiB WRITE arrives with one allocation and no copy, and the payload cache can keep it as
- * it is (docs/payload.md, "WRITE"). Node's default instead allocates 64 KiB per read, and the
- * frame is then copied together from those chunks. NFS record marking (RFC 5531 §11) and SMB
+ * so a 1 MiB WRITE arrives with no copy, and the payload cache can keep it as it is
+ * (docs/payload.md, "WRITE"). With a pool (domain/buffer-pool.ts) that buffer is reused memory
+ * the cache gave back, so a steady stream of WRITEs allocates nothing. Node's default instead
+ * allocates 64 KiB per read, and the frame is then copied together from those chunks. NFS record marking (RFC 5531 §11) and SMB
  * direct TCP ([MS-SMB2] §2.1) both put a 4-byte header in front of each body; the protocol's
  * subclass parses it, checks it and reserves the bytes (`header`), and turns bodies into
  * requests (`body`). The reader reports a reserved body's bytes as they land in memory
  * (`arrived`, for the memory budget's projection, budget.ts) and, once its connection closed,
  * frees what it holds at once (`dispose`) instead of leaving it to the garbage collector.
  */
+import { type BufferPool, pooled, release, vouch } from "../../domain/buffer-pool.ts";
 
 /** Per-connection scratch for socket reads: headers and bodies that fit in it. */
 export const READ_SCRATCH_BYTES = 32 * 1024;
@@ -41,6 +43,8 @@ export abstract class FramedReader {
   constructor(
     private readonly headerBytes: number,
     private readonly scratchBytes = READ_SCRATCH_BYTES,
+    /** Where big bodies come from (the receiver's reference is the request's: see body()); none: fresh memory. */
+    private readonly pool: BufferPool | null = null,
   ) {
     this.scratch = Buffer.allocUnsafe(scratchBytes);
   }
@@ -51,7 +55,10 @@ export abstract class FramedReader {
    * while its body is incomplete or after a refusal: reserve only once.
    */
   protected abstract header(buf: Buffer, at: number): number | null;
-  /** A whole body, in a buffer the subclass owns: the request it completes, or null. */
+  /**
+   * A whole body, in a buffer the subclass owns: the request it completes, or null. A big body
+   * from the pool holds one reference, which whoever runs the request releases when it ends.
+   */
   protected abstract body(buf: Buffer): Buffer | null;
   /** `n` bytes of an accepted body are in memory now (the subclass tells the budget). */
   protected arrived(_n: number): void {}
@@ -184,7 +191,7 @@ export abstract class FramedReader {
       this.bodyLen = len;
       if (this.headerBytes + len > this.scratchBytes) {
         this.start += this.headerBytes;
-        this.big = { buf: Buffer.allocUnsafe(len), filled: 0 };
+        this.big = { buf: this.pool?.take(len) ?? Buffer.allocUnsafe(len), filled: 0 };
         continue;
       }
       if (this.end - this.start < this.headerBytes + len) return;
@@ -199,10 +206,16 @@ export abstract class FramedReader {
 }
 
 /**
- * Frees a buffer's memory now if the buffer owns all of it (not a slice of Node's pool or of a
- * bigger buffer): detaching its ArrayBuffer drops V8's only reference to the backing store.
+ * Frees a buffer nothing else refers to now: pooled memory goes back to its pool; a buffer that
+ * owns all of its memory (not a slice of Node's pool or of a bigger buffer) is detached, which
+ * drops V8's only reference to the backing store.
  */
 export function freeNow(buf: Buffer): void {
+  if (pooled(buf)) {
+    vouch(buf); // the caller's reference is the only one: nothing else saw it
+    release(buf);
+    return;
+  }
   const ab = buf.buffer;
   if (buf.byteOffset !== 0 || ab.byteLength !== buf.length || ab.byteLength === 0) return;
   // ES2024 ArrayBuffer members (Node 24 has them; the project's TypeScript lib predates them).

@@ -15,6 +15,7 @@
  */
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
+import { type BufferPool, release } from "../../../domain/buffer-pool.ts";
 import type { BadFrameLog } from "../../transport/bad-frames.ts";
 import { ByteBudget } from "../../transport/budget.ts";
 import type { CloseReason, GuardedConnection } from "../../transport/guard.ts";
@@ -44,6 +45,8 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
 export interface ConnectionShared {
   budget: ByteBudget;
   badFrames?: BadFrameLog;
+  /** Where big records are received (domain/buffer-pool.ts); a call's record is released when it ends. */
+  pool?: BufferPool;
 }
 
 const CLOSE_LINGER_MS = 1_000;
@@ -90,6 +93,7 @@ export class RpcConnection implements GuardedConnection {
     this.decoder = new RecordDecoder(limits.maxRecordBytes, {
       reserve: (n) => this.budget.tryReserve(n),
       arrived: (n) => this.budget.arrived(n),
+      pool: shared.pool,
     });
     this.peer = { address: accepted.remoteAddress ?? "?", port: accepted.remotePort ?? 0 };
     const socket = readInto(accepted, {
@@ -180,23 +184,29 @@ export class RpcConnection implements GuardedConnection {
     this.inFlight++;
     this.heldBytes += record.length;
     if (this.closed) {
-      this.endCall(record.length);
+      this.endCall(record);
       return;
     }
     this.updateFlow();
     this.dispatcher.dispatch(record, this.peer, this.calls).then(
       (reply) => {
         if (reply !== null) this.send(reply);
-        this.endCall(record.length);
+        this.endCall(record);
       },
       (e) => {
-        this.endCall(record.length);
+        this.endCall(record);
         this.fail(e);
       },
     );
   }
 
-  private endCall(bytes: number): void {
+  /**
+   * The call is over: its bytes go back to the budget and its record's reference to the pool (a
+   * record its procedure vouched for is reused once the payload cache lets go of it too).
+   */
+  private endCall(record: Buffer): void {
+    const bytes = record.length;
+    release(record);
     this.inFlight--;
     this.heldBytes -= bytes;
     this.budget.release(bytes);

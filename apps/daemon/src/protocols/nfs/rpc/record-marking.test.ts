@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { BufferPool, pooled, release, vouch } from "../../../domain/buffer-pool.ts";
 import { prng, randInt, randomFill, seedFromEnv } from "../../../domain/testing/prng.ts";
 import { READ_SCRATCH_BYTES } from "../../transport/framed-reader.ts";
 import { readLoop } from "../../transport/testing/read-loop.ts";
@@ -187,5 +188,24 @@ describe("record marking (RFC 5531 §11)", () => {
     const out = [...d.filled(k), ...readLoop(d, rest.subarray(k)).out];
     expect(out).toHaveLength(1);
     expect(out[0]!.equals(body)).toBe(true);
+  });
+
+  it("receives big fragments in pooled memory; joined fragments and a body cut off go back", () => {
+    const pool = new BufferPool();
+    const d = new RecordDecoder(4 * 1024 * 1024, { pool });
+    const big = randomFill(prng(3), Buffer.allocUnsafe(100_000));
+    const [one] = d.push(encodeRecord(big));
+    expect(one!.equals(big) && pooled(one!)).toBe(true);
+    vouch(one!); // a WRITE's handler vouched; the call ended
+    release(one!);
+    expect(pool.counters.returned).toBe(1);
+    // Two big fragments make one record copied together: the fragments are free at once.
+    const [joined] = d.push(encodeRecord(big, 60_000));
+    expect(joined!.equals(big) && !pooled(joined!)).toBe(true);
+    expect(pool.counters).toMatchObject({ allocated: 3, returned: 3 });
+    // A body half received when the connection closes (in the first record's memory again).
+    d.push(encodeRecord(big).subarray(0, 50_000));
+    d.dispose();
+    expect(pool.counters).toMatchObject({ allocated: 3, reused: 1, returned: 4 });
   });
 });

@@ -10,6 +10,7 @@
  * (`readBuffer` / `filled`, transport/framed-reader.ts): a big WRITE's fragment arrives in a
  * buffer of its own, with no copy.
  */
+import type { BufferPool } from "../../../domain/buffer-pool.ts";
 import { FramedReader, freeNow } from "../../transport/framed-reader.ts";
 
 const LAST_FRAGMENT = 0x8000_0000;
@@ -45,6 +46,8 @@ export interface RecordDecoderOptions {
   arrived?: (bytes: number) => void;
   /** Scratch size (tests use small ones to exercise compaction). */
   scratchBytes?: number;
+  /** Where big fragments are received (transport/framed-reader.ts). */
+  pool?: BufferPool;
 }
 
 export class RecordDecoder extends FramedReader {
@@ -67,7 +70,7 @@ export class RecordDecoder extends FramedReader {
     readonly maxRecordBytes: number,
     opts: RecordDecoderOptions = {},
   ) {
-    super(HEADER_BYTES, opts.scratchBytes);
+    super(HEADER_BYTES, opts.scratchBytes, opts.pool);
     this.maxFragments = opts.maxFragments ?? MAX_FRAGMENTS_PER_RECORD;
     this.reserve = opts.reserve;
     this.onArrived = opts.arrived;
@@ -103,7 +106,10 @@ export class RecordDecoder extends FramedReader {
     this.recordBytes += frag.length;
     this.reservedFragment = -1;
     if (!this.lastFragment) return null;
-    const record = this.fragments.length === 1 ? this.fragments[0]! : Buffer.concat(this.fragments);
+    const frags = this.fragments;
+    const record = frags.length === 1 ? frags[0]! : Buffer.concat(frags);
+    // Copied together: the fragments themselves are referred to by nothing else.
+    if (frags.length > 1) for (const f of frags) freeNow(f);
     this.fragments = [];
     this.recordBytes = 0;
     return record;

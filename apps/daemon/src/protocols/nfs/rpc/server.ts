@@ -5,6 +5,7 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "pino";
+import type { BufferPool } from "../../../domain/buffer-pool.ts";
 import type { BadFrameLog } from "../../transport/bad-frames.ts";
 import { ByteBudget } from "../../transport/budget.ts";
 import { ConnectionGuard } from "../../transport/guard.ts";
@@ -23,6 +24,8 @@ export interface RpcServerOptions {
   limits?: ConnectionLimits;
   /** The global buffer budget shared with the daemon's other listeners; default a private one. */
   budget?: ByteBudget;
+  /** Where big records are received (domain/buffer-pool.ts); none: fresh memory per record. */
+  pool?: BufferPool;
   badFrames?: BadFrameLog;
   /** Hosts-allow gate: a peer this refuses is closed at accept, before any call is read. */
   admit?(address: string): boolean;
@@ -77,7 +80,7 @@ export class RpcServer {
       this.dispatcher,
       this.opts.logger,
       this.opts.limits ?? DEFAULT_CONNECTION_LIMITS,
-      { budget: this.budget, badFrames: this.opts.badFrames },
+      { budget: this.budget, badFrames: this.opts.badFrames, pool: this.opts.pool },
     );
     const live = conn.socket;
     this.connections.add(conn);

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { type Logger, pino } from "pino";
+import { BufferPool } from "../../../domain/buffer-pool.ts";
 import type { ShareInfo } from "../../../domain/share.ts";
 import { FileService } from "../../../files/service.ts";
 import type { MetadataStore } from "../../../metadata/metadata-store.ts";
@@ -36,6 +37,8 @@ export interface NfsServerOptions {
 }
 
 export type TestContext = AdapterContext & {
+  /** Where the adapter receives big records (domain/buffer-pool.ts). */
+  receivePool: BufferPool;
   /** The services behind the file service, for tests that seed or inspect data directly. */
   metadata: DefaultMetadataService;
   payload: DefaultPayloadService;
@@ -101,6 +104,7 @@ export async function startNfsServer(opts: NfsServerOptions = {}): Promise<NfsSe
     metrics: new TestMetrics(),
     logons: new TestLogons(),
     traffic,
+    receivePool: new BufferPool(),
   };
   const opened: { meta: MetadataStore; blocks: BlockStore }[] = [];
   const addShare = async (share: ShareInfo) => {

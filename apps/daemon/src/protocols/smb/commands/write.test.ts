@@ -59,3 +59,26 @@ describe("WRITE", () => {
     bob.close();
   });
 });
+
+describe("WRITE frames reused (domain/buffer-pool.ts)", () => {
+  // An fs block store (it lets go of what it wrote) and a cache far smaller than the stream.
+  const smb = useSmbHarness({ wal: true, cacheSizeBytes: 8 * 1024 * 1024 });
+
+  it("a stream of 1 MiB WRITEs reuses the frames the payload cache let go of", async () => {
+    const c = await smb.login();
+    const MiB = 1024 * 1024;
+    const f = await open(c, "stream.bin", { disposition: C.FILE_CREATE });
+    const data = randomBytes(40 * MiB);
+    for (let off = 0; off < data.length; off += MiB)
+      expect(
+        (await c.send(C.SMB2_WRITE, writeBody(f, BigInt(off), data.subarray(off, off + MiB)))).status,
+      ).toBe(0);
+    await c.send(C.SMB2_CLOSE, closeBody(f));
+    const counters = smb.h.ctx.receivePool.counters;
+    expect(counters.reused).toBeGreaterThan(16); // the handler vouched for its frames
+    expect(counters.allocated).toBeLessThan(30);
+    const root = smb.h.metadata.rootHandle("/export");
+    const attr = (await smb.h.metadata.lookup({ uid: 0, gid: 0, gids: [] }, root, "stream.bin")).attr;
+    expect((await smb.h.payload.readAt("/export", attr.payloadId!, 0, data.length)).equals(data)).toBe(true);
+  }, 60_000);
+});

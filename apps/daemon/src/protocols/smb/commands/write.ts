@@ -3,7 +3,7 @@
  * write (range, lock and permission checks, then payload and size). WRITE_THROUGH asks for
  * file_sync durability.
  */
-
+import { vouch } from "../../../domain/buffer-pool.ts";
 import { grantedCall } from "../calls.ts";
 import { FILE_APPEND_DATA, FILE_WRITE_DATA, SMB2_WRITEFLAG_WRITE_THROUGH } from "../constants.ts";
 import {
@@ -44,6 +44,9 @@ export async function write(req: SmbRequest): Promise<Reply> {
   if (!append && length > 0 && offset + BigInt(length) > MAX_FILE_BYTES) {
     throw new SmbError(STATUS_INVALID_PARAMETER, "past the maximum file size");
   }
+  // An unchained frame (no other command in it could keep a view of it) holds nothing but `data`
+  // once read: the payload cache may keep it and the pool reuse it afterwards (buffer-pool.ts).
+  if (req.header.NextCommand === 0 && req.msg.byteOffset === 0) vouch(req.msg);
   const sync = (flags & SMB2_WRITEFLAG_WRITE_THROUGH) !== 0 || (open.mode & 0x2) !== 0;
   const done = await withStatus({ EAGAIN: STATUS_FILE_LOCK_CONFLICT }, () =>
     req.server.ctx.files.write(grantedCall(open), {

@@ -4,10 +4,12 @@
  * "alice" (read-write) and "bob" (read-only on /export). Command tests and real-client tests
  * (smbclient, smbtorture, the kernel CIFS client) use it.
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Logger, pino } from "pino";
+import { BufferPool } from "../../../domain/buffer-pool.ts";
 import type { ShareInfo } from "../../../domain/share.ts";
 import { FileService } from "../../../files/service.ts";
 import { DefaultMetadataService } from "../../../metadata/service.ts";
@@ -24,6 +26,7 @@ export const BOB = { user: "bob", password: "bob-Secret2", uid: 1002, gid: 1002 
 
 export interface SmbHarness {
   ctx: AdapterContext & {
+    receivePool: BufferPool;
     shares: TestShares;
     identity: TestIdentity;
     clients: TestClients;
@@ -38,13 +41,19 @@ export interface SmbHarness {
 }
 
 export async function startSmbHarness(
-  opts: { shares?: ShareInfo[]; settings?: Record<string, unknown>; wal?: boolean; logger?: Logger } = {},
+  opts: {
+    shares?: ShareInfo[];
+    settings?: Record<string, unknown>;
+    wal?: boolean;
+    logger?: Logger;
+    cacheSizeBytes?: number;
+  } = {},
 ): Promise<SmbHarness> {
   const logger = opts.logger ?? pino({ level: process.env.SMB_TEST_LOG ?? "silent" });
   const walDir = opts.wal ? mkdtempSync(join(tmpdir(), "smb-wal-")) : null;
   const payload = new DefaultPayloadService({
     logger,
-    cacheSizeBytes: 512 * 1024 * 1024,
+    cacheSizeBytes: opts.cacheSizeBytes ?? 512 * 1024 * 1024,
     walDir,
     transferConcurrency: 4,
   });
@@ -61,6 +70,7 @@ export async function startSmbHarness(
     clients: new TestClients(),
     metrics: new TestMetrics(),
     logons: new TestLogons(),
+    receivePool: new BufferPool(),
   };
   const addShare = async (share: ShareInfo) => {
     // With `wal`, an fs block store under the temp dir: the payload service skips the WAL for memory.

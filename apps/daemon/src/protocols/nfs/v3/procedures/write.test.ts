@@ -1,4 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import type { RpcClient } from "../../rpc/client.ts";
 import { GARBAGE_ARGS, NFS_PROGRAM } from "../../rpc/constants.ts";
 import { shareInfo } from "../../testing/context.ts";
@@ -98,4 +102,26 @@ describe("WRITE (RFC 1813 §3.3.7)", () => {
     );
     expect(rd.uint32()).toBe(0);
   });
+});
+
+describe("WRITE records reused (domain/buffer-pool.ts)", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "nfs-write-pool-"));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  // An fs block store (it lets go of what it wrote) and a cache far smaller than the stream.
+  const p = useHarness({ stores: { dataDir }, cacheSizeBytes: 8 * 1024 * 1024 });
+
+  it("a stream of 1 MiB WRITEs reuses the records the payload cache let go of", async () => {
+    const { client, root, ctx } = p();
+    const fh = await makeFile(client, root, uniq());
+    const MiB = 1024 * 1024;
+    const data = randomBytes(40 * MiB);
+    for (let off = 0; off < data.length; off += MiB)
+      ok(await client.write(fh, off, data.subarray(off, off + MiB), UNSTABLE));
+    ok(await client.commit(fh));
+    const c = ctx.receivePool.counters;
+    expect(c.reused).toBeGreaterThan(16); // the handler vouched for its records
+    expect(c.allocated).toBeLessThan(30);
+    for (let off = 0; off < data.length; off += MiB)
+      expect(ok(await client.read(fh, off, MiB)).data.equals(data.subarray(off, off + MiB))).toBe(true);
+  }, 60_000);
 });

@@ -3,6 +3,8 @@
  * durable before the reply (the payload service's group-commit fdatasync). The reply carries the
  * boot-time write verifier so a client notices a restart and resends uncommitted data.
  */
+
+import { vouch } from "../../../../domain/buffer-pool.ts";
 import type { FileAttr, WccAttr } from "../../../../metadata/types.ts";
 import type { Stability } from "../../../../payload/types.ts";
 import { XdrError } from "../../xdr/reader.ts";
@@ -41,7 +43,8 @@ export const write = (env: NfsEnv) =>
     counted: true,
     fh: (a) => a.fh,
     decode(r) {
-      const fh = decodeFh(r);
+      // A copy: the record's memory is reused once the call ends (handle() vouches for it).
+      const fh = Buffer.from(decodeFh(r));
       // Offsets past the largest file size are answered FBIG (RFC 1813 §3.3.7), not GARBAGE_ARGS.
       const offset = r.uint64();
       const count = r.uint32();
@@ -53,6 +56,9 @@ export const write = (env: NfsEnv) =>
       return { fh, offset, stable, stability, data: count < data.length ? data.subarray(0, count) : data };
     },
     async handle(_call, a, file) {
+      // Nothing but `data` refers to the record now (the handle and the credential are copies):
+      // the payload cache may keep it and the pool reuse it afterwards (domain/buffer-pool.ts).
+      vouch(a.data);
       const w = { offset: a.offset, data: a.data, stability: a.stability };
       const { before, after, count } = await env.files.write(fileOf(file), w);
       return { before, after, count, committed: a.stable };
