@@ -95,6 +95,24 @@ async function stream(w: World, id: string): Promise<void> {
   }
   w.log.push(`stream ${id} block ${block}`);
   await new Promise((res) => setTimeout(res, randInt(w.rnd, 0, 20)));
+  if (w.rnd() < 0.4) await close(w, id); // as smbclient closes after its put: the block is sealed
+}
+
+/** Whether `call` failed with EIO (a COMMIT whose puts keep failing); any other error is thrown. */
+function failsWithEio(call: Promise<void>): Promise<boolean> {
+  return call.then(
+    () => false,
+    (e: unknown) => {
+      if (!isFsError(e, "EIO")) throw e;
+      return true;
+    },
+  );
+}
+
+/** An SMB CLOSE: blocks sealed (a fallback commit may fail as a COMMIT does); the content is unchanged. */
+async function close(w: World, id: string): Promise<void> {
+  const failed = await failsWithEio(w.svc.closeFile(S, id));
+  w.log.push(failed ? `close ${id} EIO` : `close ${id}`);
 }
 
 async function step(w: World): Promise<void> {
@@ -142,16 +160,12 @@ async function step(w: World): Promise<void> {
     w.models.get(id)!.fill(0);
     w.ends.set(id, 0);
     w.log.push(`delete ${id}`);
+  } else if (r < 0.9) {
+    await close(w, id);
   } else if (r < 0.95) {
     // A COMMIT whose puts fail several times in a row returns EIO (uploads.ts storeNow); the data
     // stays cached and uploading, so reads still see it.
-    const failed = await w.svc.commit(S, id).then(
-      () => false,
-      (e: unknown) => {
-        if (!isFsError(e, "EIO")) throw e;
-        return true;
-      },
-    );
+    const failed = await failsWithEio(w.svc.commit(S, id));
     w.log.push(failed ? `commit ${id} EIO` : `commit ${id}`);
   } else {
     await new Promise((res) => setTimeout(res, randInt(w.rnd, 0, 40)));
@@ -212,7 +226,7 @@ async function runModel(seed: number): Promise<void> {
   const st = w.svc.stats();
   const pc = w.pool.counters;
   console.log(
-    `model test: evictions=${st.cache.evictions} failures=${st.transfer.failures} stages=${store.stages} publishes=${store.publishes} frames allocated=${pc.allocated} reused=${pc.reused}`,
+    `model test: evictions=${st.cache.evictions} failures=${st.transfer.failures} stages=${store.stages} publishes=${store.publishes} seals=${store.seals} frames allocated=${pc.allocated} reused=${pc.reused}`,
   );
   expect(pc.overReleased).toBe(0);
   await w.svc.close();

@@ -32,6 +32,8 @@ export class FaultyBlockStore implements BlockStore {
   stages = 0;
   stageWrites = 0;
   publishes = 0;
+  /** Staging files sealed by an SMB CLOSE (passed through, never failed: a seal is a rename). */
+  seals = 0;
   failStages = false;
   readonly stage?: (key: string) => StagedPut;
 
@@ -70,6 +72,13 @@ export class FaultyBlockStore implements BlockStore {
         await staged.publish(opts);
       },
       discard: () => staged.discard(),
+      seal:
+        staged.seal === undefined
+          ? undefined
+          : async (crc, length) => {
+              await staged.seal!(crc, length);
+              this.seals++;
+            },
     };
   }
 
