@@ -10,7 +10,8 @@
  */
 
 import { release, retain } from "../../domain/buffer-pool.ts";
-import { BLOCK_SIZE_BYTES, type BlockStore, type StagedPut } from "../types.ts";
+import { BLOCK_SIZE_BYTES } from "../types.ts";
+import type { EntryStage } from "./entry-stage.ts";
 import {
   copyOverlap,
   growSlice,
@@ -383,31 +384,6 @@ export class BlockEntry {
     for (const s of this.slices) if (s.frozen === frozen) n += s.cap;
     return n;
   }
-}
-
-/**
- * What an entry holds of its write-behind stage (transfer/write-behind.ts BlockStage; declared
- * here so the cache imports nothing from the transfers).
- */
-export interface EntryStage {
-  readonly file: StagedPut;
-  /** The store the file is in (a migration may replace the engine's store meanwhile). */
-  readonly store: BlockStore;
-  /**
-   * The parts of the staging write in flight: buffers in use by staging, which the kernel is still
-   * copying from. A slice buffer in here must not be recycled until it has left.
-   */
-  readonly writing: readonly Buffer[];
-  /** `n` bytes were written into the block's slices (`complete`: the block is covered whole). */
-  wrote(n: number, complete: boolean): void;
-  /** SMB CLOSE: writes the rest of the slices and seals the file when it holds them (false: it could not). */
-  seal(): Promise<boolean>;
-  /** Whether the file holds exactly `slices`, whole. */
-  holds(slices: readonly Slice[]): boolean;
-  /** Writes the rest of `frozen`; whether the file then holds exactly them. */
-  finish(frozen: readonly Slice[]): Promise<boolean>;
-  /** Removes the file unless published. Never throws. */
-  end(): Promise<void>;
 }
 
 /** What an entry needs from the engine that owns it. */

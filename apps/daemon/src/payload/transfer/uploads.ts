@@ -6,7 +6,8 @@
 import { escapeAll, releaseAll, retainAll } from "../../domain/buffer-pool.ts";
 import { FsError, isFsError } from "../../domain/errors.ts";
 import { blockKey } from "../block-store/keys.ts";
-import type { BlockEntry, EntryStage } from "../cache/block-entry.ts";
+import type { BlockEntry } from "../cache/block-entry.ts";
+import type { EntryStage } from "../cache/entry-stage.ts";
 import type { Slice } from "../cache/slices.ts";
 import type { PayloadEngine } from "../engine.ts";
 import type { PayloadState } from "../payload-state.ts";
@@ -31,10 +32,10 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
   const failed = (err: unknown) => p.putFailed(err);
   e.freeze();
   // Its staging file (write-behind.ts) holds at most these slices: later writes are not staged there.
-  const stage = detachStage(e);
+  const frozen = e.slices.slice();
+  const stage = detachStage(e, frozen);
   // The file a CLOSE sealed (write-behind.ts sealForClose): published, or removed once stored.
   const sealed = detachSealed(e);
-  const frozen = e.slices.slice();
   // The put and the staging file's last writes read the frozen slices until they settle, and a
   // truncate may drop the slices meanwhile: the upload holds their memory itself (buffer-pool.ts).
   const held = frozen.map((s) => s.buf);

@@ -20,7 +20,8 @@ import type pino from "pino";
 import { escapeAll, releaseAll, retainAll } from "../../domain/buffer-pool.ts";
 import { crcOf } from "../block-store/fs-adopt.ts";
 import { blockKey } from "../block-store/keys.ts";
-import type { BlockEntry, EntryStage } from "../cache/block-entry.ts";
+import type { BlockEntry } from "../cache/block-entry.ts";
+import type { EntryStage } from "../cache/entry-stage.ts";
 import type { Slice } from "../cache/slices.ts";
 import type { PayloadEngine } from "../engine.ts";
 import type { PayloadState } from "../payload-state.ts";
@@ -47,8 +48,6 @@ export class BlockStage implements EntryStage {
   private ended = false;
   /** Sealed by a CLOSE (seal): written no more, published as it is or removed. */
   private sealedFile = false;
-  /** Bytes noted by wrote() and not yet in the file (the engine's backlog holds them too). */
-  private owed = 0;
   /** The slices to stage: the entry's live list; the upload's frozen one once detached. */
   private source: () => readonly Slice[];
   private all = false;
@@ -70,13 +69,31 @@ export class BlockStage implements EntryStage {
 
   /** `n` bytes were just written into the block's slices: stage what is due. */
   wrote(n: number, complete: boolean): void {
-    if (this.broken || this.ended) return;
-    this.owed += n;
-    this.backlog.add(n);
+    if (this.broken || this.ended || n <= 0) return;
     if (complete) this.all = true;
+    void this.kick();
+  }
+
+  /**
+   * The one write loop of this stage: started unless running. Two loops would each write what
+   * they saw due, and a later slice's bytes could land before an older slice's tail they overlap.
+   */
+  private kick(): Promise<void> {
     this.running ??= this.run().finally(() => {
       this.running = null;
     });
+    return this.running;
+  }
+
+  /** Writes everything due, with the loop running now or a new one once it has ended. */
+  private async drain(): Promise<void> {
+    while (this.running !== null) await this.running;
+    if (!this.broken && !this.ended) await this.kick();
+  }
+
+  /** The upload froze `frozen`: only those slices are staged from now on (see finish). */
+  detach(frozen: readonly Slice[]): void {
+    this.source = () => frozen;
   }
 
   private async run(): Promise<void> {
@@ -85,6 +102,9 @@ export class BlockStage implements EntryStage {
       // Held while the kernel copies from them: a truncate or flatten may drop the slices meanwhile.
       retainAll(next.parts);
       if (this.store.releasesBuffers !== true) escapeAll(next.parts);
+      // Only bytes handed to the disk count: a slice not due yet (a small write) may wait for its
+      // block's upload, and counting it would hold writers for as long.
+      this.backlog.add(next.bytes);
       try {
         await this.file.write(next.off, next.parts);
       } catch (err) {
@@ -97,13 +117,13 @@ export class BlockStage implements EntryStage {
       } finally {
         releaseAll(next.parts);
         this.writing = [];
+        this.backlog.sub(next.bytes);
       }
       for (const w of next.records) {
         const i = this.done.findIndex((d) => d.s === w.s);
         if (i >= 0) this.done[i]!.n = w.n;
         else this.done.push(w);
       }
-      this.settle(next.bytes);
     }
   }
 
@@ -142,21 +162,14 @@ export class BlockStage implements EntryStage {
     return parts.length === 0 ? null : { off, parts, records, bytes: end - off };
   }
 
-  private settle(bytes: number): void {
-    const n = Math.min(bytes, this.owed);
-    this.owed -= n;
-    this.backlog.sub(n);
-  }
-
   private break(): void {
     this.broken = true;
     void this.end();
   }
 
-  /** Ends the stage: the file is removed (unless published) and its backlog released. Never throws. */
+  /** Ends the stage: the file is removed unless published. Never throws. */
   end(): Promise<void> {
     this.ended = true;
-    this.settle(this.owed);
     return this.file.discard();
   }
 
@@ -167,8 +180,7 @@ export class BlockStage implements EntryStage {
    */
   async seal(): Promise<boolean> {
     this.all = true;
-    if (this.running !== null) await this.running;
-    if (!this.broken && !this.ended) await this.run();
+    await this.drain();
     const slices = this.source();
     if (this.file.seal === undefined || !this.holds(slices)) return false;
     const content = fileContent(slices);
@@ -195,8 +207,7 @@ export class BlockStage implements EntryStage {
     const lens = frozen.map((s) => s.len);
     this.source = () => frozen;
     this.all = true;
-    if (this.running !== null) await this.running;
-    if (!this.broken && !this.ended) await this.run();
+    await this.drain();
     if (this.broken || this.ended || this.done.length !== frozen.length) return false;
     return this.done.every((d, i) => d.s === frozen[i] && d.n === lens[i]);
   }
@@ -318,9 +329,10 @@ async function sealBlock(engine: PayloadEngine, e: BlockEntry): Promise<boolean>
  * The upload has just frozen the block's slices: takes its stage off the entry (later writes form
  * a new block content and are not staged into this file), or null.
  */
-export function detachStage(e: BlockEntry): EntryStage | null {
+export function detachStage(e: BlockEntry, frozen: readonly Slice[]): EntryStage | null {
   const s = e.stage;
   e.stage = null;
+  s?.detach(frozen); // its write loop may still run: it must not write the slices that come later
   return s;
 }
 
@@ -371,7 +383,6 @@ export function putStagedOr(
       try {
         if (await s.finish(frozen)) {
           await s.file.publish(opts);
-          void s.end(); // releases its backlog; the published file stays
           await older?.end();
           return;
         }
