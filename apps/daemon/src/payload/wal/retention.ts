@@ -23,9 +23,15 @@ export function minLiveSeq(engine: PayloadEngine): number {
  * fsynced each stored file's directory in its own pass (docs/payload.md "fs-store syscalls").
  */
 export async function reclaimWal(engine: PayloadEngine): Promise<void> {
-  const min = minLiveSeq(engine);
+  // Capped at the records appended by now: one appended while the flush runs may be dirty data
+  // this answer never saw, and the reclaim must not count it dead (with min = +Infinity it did,
+  // and a rotation could delete its segment: a COMMITted write lost to a crash).
+  const min = Math.min(minLiveSeq(engine), engine.wal.lastSeq + 1);
   if (!engine.wal.reclaimable(min)) return;
   await engine.store.flush?.();
   await engine.wal.reclaim(min);
   engine.writeOnce.prune();
+  // Records appended during the flush kept this round from rotating; if they are dead already,
+  // nothing else (an upload or a GC finishing) may come to ask for another one.
+  if (engine.wal.reclaimable(Math.min(minLiveSeq(engine), engine.wal.lastSeq + 1))) engine.reclaimSoon();
 }

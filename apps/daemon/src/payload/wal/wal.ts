@@ -20,6 +20,8 @@ import type { Wal } from "./wal-api.ts";
 export const WAL_SEGMENT_BYTES_DEFAULT = 64 * 1024 * 1024;
 /** A current segment at least this big is closed early once all its data is uploaded. */
 const ROTATE_WHEN_CLEAN_BYTES = 1024 * 1024;
+/** Waits for in-flight writes before a clean rotation gives up (each try waits for one run). */
+const ROTATE_CLEAN_TRIES = 4;
 /**
  * A run of small batches also zero-fills this much past its end: later records overwrite
  * allocated blocks in place, so their fdatasync flushes data only, with no journal commit for a
@@ -324,14 +326,17 @@ export class FileWal implements Wal {
     );
   }
 
-  async reclaim(minLiveSeq: number): Promise<void> {
-    // The caller computed minLiveSeq from the engine's state now; records appended while this
-    // reclaim awaits (rotation, rm) are newer than that answer and may be dirty: never delete them.
-    const bound = Math.min(minLiveSeq, this.lastSeq + 1);
-    const cur = this.current;
-    if (this.rotatesWhenClean(minLiveSeq)) {
-      await this.locked(async () => {
-        if (this.current !== cur || this.batches.length > 0 || this.writing) return;
+  /**
+   * Starts a new segment once no write is in flight, so a clean one can go. A write in flight (a
+   * record older than `bound`, or a lazy one) used to make the reclaim skip the rotation, and with
+   * no upload left to ask for another reclaim the clean segment stayed (service.test timed out on
+   * it once). It is waited for instead, unless newer records make the segment live again.
+   */
+  private async rotateClean(cur: Segment, bound: number): Promise<void> {
+    for (let tries = 0; tries < ROTATE_CLEAN_TRIES; tries++) {
+      const done = await this.locked(async () => {
+        if (this.current !== cur || this.closed || this.failed !== null) return true;
+        if (this.batches.length > 0 || this.writing) return false;
         // Appends during the rotation start the write loop: it must wait for the new file handle,
         // not write to the one being closed ("file closed" EIO on a live write).
         this.rotating = this.rotate();
@@ -340,8 +345,19 @@ export class FileWal implements Wal {
         } finally {
           this.rotating = null;
         }
+        return true;
       });
+      if (done) return;
+      await this.written().catch(() => {});
+      if (this.lastSeq >= bound) return;
     }
+  }
+
+  async reclaim(minLiveSeq: number): Promise<void> {
+    // The caller computed minLiveSeq from the engine's state now; records appended while this
+    // reclaim awaits (rotation, rm) are newer than that answer and may be dirty: never delete them.
+    const bound = Math.min(minLiveSeq, this.lastSeq + 1);
+    if (this.rotatesWhenClean(minLiveSeq)) await this.rotateClean(this.current, bound);
     let n = 0;
     while (n < this.segments.length - 1 && this.segments[n]!.lastSeq < bound) n++;
     if (n === 0) return;
