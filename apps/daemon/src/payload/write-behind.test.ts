@@ -134,6 +134,32 @@ describe("write-behind on an fs store", () => {
     expect((await svc.readAt(S, "t", MiB + 5, 100)).equals(Buffer.alloc(100))).toBe(true);
   });
 
+  it("a file a CLOSE sealed is not published after a truncate, even when the cut slice grows back", async () => {
+    // A truncate keeps the block's sealed file (a restart adopts it, then replays the TRUNCATE) and
+    // cuts its last slice in place; a write at the cut then grows that same slice back to its
+    // sealed length with new bytes. The upload found the file holding "exactly the frozen slices"
+    // (same slices, same lengths) and published it: the key got the old bytes past the cut, which
+    // a read returned once the cache had evicted the block.
+    const { svc, store } = await open();
+    svc.created(S, "c");
+    const all = bytes(4 * MiB, 60);
+    for (let i = 0; i < 4; i++) await svc.writeAt(S, "c", i * MiB, all.subarray(i * MiB, (i + 1) * MiB));
+    await svc.closeFile(S, "c");
+    expect(store.seals).toBe(1);
+    const cut = 4 * MiB - 64 * 1024;
+    const tail = bytes(64 * 1024, 61); // copied (not adopted): extends the cut slice in place
+    // Both applied before anything else runs: no upload freezes the cut slice in between (the
+    // truncate's GC schedules one), so the write extends it.
+    const truncated = svc.truncate(S, "c", cut);
+    const written = svc.writeAt(S, "c", cut, tail);
+    await Promise.all([truncated, written]);
+    tail.copy(all, cut);
+    await svc.flushAll();
+    await waitFor(() => svc.stats().cache.dirtyBytes + svc.stats().cache.uploadingBytes === 0, "uploads");
+    await expectStored(store, "c", all);
+    expect(store.publishes).toBe(0); // the sealed file was removed once the block was put whole
+  });
+
   it("a writer waits while the disk is behind on the staging files, and goes on once it catches up", async () => {
     const { svc, store } = await open();
     svc.created(S, "bp");

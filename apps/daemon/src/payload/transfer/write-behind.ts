@@ -50,6 +50,8 @@ export class BlockStage implements EntryStage {
   private sealedFile = false;
   /** The slices to stage: the entry's live list; the upload's frozen one once detached. */
   private source: () => readonly Slice[];
+  /** The block was truncated since the file began: it holds bytes the slices no longer say (holds). */
+  private readonly truncated: () => boolean;
   private all = false;
   /**
    * The parts of the write in flight: memory the kernel is still copying from (held from the
@@ -65,6 +67,8 @@ export class BlockStage implements EntryStage {
     e: BlockEntry,
   ) {
     this.source = () => e.slices;
+    const gen = e.truncateGen;
+    this.truncated = () => e.truncateGen !== gen;
   }
 
   /** `n` bytes were just written into the block's slices: stage what is due. */
@@ -192,9 +196,13 @@ export class BlockStage implements EntryStage {
     return true;
   }
 
-  /** Whether the file holds exactly `slices`, whole (nothing broke it). */
+  /**
+   * Whether the file holds exactly `slices`, whole (nothing broke it). Never after a truncate: a
+   * sealed file outlives one (for a restart to adopt), and a write at the cut can grow the cut
+   * slice back to the length the file holds, with newer bytes the file lacks.
+   */
   holds(slices: readonly Slice[]): boolean {
-    if (this.broken || this.ended || this.done.length !== slices.length) return false;
+    if (this.broken || this.ended || this.truncated() || this.done.length !== slices.length) return false;
     return this.done.every((d, i) => d.s === slices[i] && d.n === d.s.len);
   }
 
@@ -208,7 +216,8 @@ export class BlockStage implements EntryStage {
     this.source = () => frozen;
     this.all = true;
     await this.drain();
-    if (this.broken || this.ended || this.done.length !== frozen.length) return false;
+    // A truncate during the upload cut or dropped frozen slices (the file may hold bytes past the cut).
+    if (this.broken || this.ended || this.truncated() || this.done.length !== frozen.length) return false;
     return this.done.every((d, i) => d.s === frozen[i] && d.n === lens[i]);
   }
 }
