@@ -9,7 +9,16 @@
  * `--profile DIR`: each direction whose median ratio is below 1.0 runs once more under the V8
  * profiler (node:inspector); the .cpuprofile goes to DIR and its summary is printed.
  *
- *   npx tsx bench/smb.ts [--mib 256] [--rounds 3] [--protocol SMB3_11] [--signing off|required] [--profile DIR]
+ * What a get measures besides the server: smbclient writes the file it gets, and on this 2-core VM
+ * that local write (0.2-1.2 s of smbclient system CPU per 256 MiB, for either server) is most of a
+ * loaded machine's get. `--sink null` gets into /dev/null (no check against the source), which
+ * times the server's side alone. After an SMB CLOSE DittoFS publishes the sealed blocks in the
+ * background (docs/payload.md "CLOSE"), as the kernel writes back Samba's dirty pages later, so a
+ * get right after the put overlaps that publish: each round reports the DittoFS MiB still dirty or
+ * uploading when its get starts (`pendingMiB`), and `--pause S` waits S seconds after each put.
+ *
+ *   npx tsx bench/smb.ts [--mib 256] [--rounds 3] [--protocol SMB3_11] [--signing off|required]
+ *     [--sink file|null] [--pause S] [--profile DIR]
  */
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -29,10 +38,14 @@ const { values } = parseArgs({
     protocol: { type: "string", default: "SMB3_11" },
     signing: { type: "string", default: "off" },
     profile: { type: "string" },
+    sink: { type: "string", default: "file" },
+    pause: { type: "string", default: "0" },
   },
 });
 const mib = Number(values.mib);
 const rounds = Number(values.rounds);
+const toNull = values.sink === "null";
+const pauseMs = Number(values.pause) * 1000;
 
 interface Target {
   name: string;
@@ -81,17 +94,23 @@ async function transfer(
   work: string,
   sum: string,
   r: number,
-): Promise<{ put: number; get: number; putCpuS: number; getCpuS: number }> {
+  pending: () => number,
+): Promise<{ put: number; get: number; putCpuS: number; getCpuS: number; pendingMiB: number }> {
   const c0 = cpuS();
   const put = await smbclient(t, `put src.bin bench-${r}.bin`, work);
+  if (pauseMs > 0) await new Promise((res) => setTimeout(res, pauseMs));
+  const pendingMiB = pending();
   const c1 = cpuS();
-  const out = `got-${t.name}-${r}.bin`;
+  const out = toNull ? "/dev/null" : `got-${t.name}-${r}.bin`;
   const get = await smbclient(t, `get bench-${r}.bin ${out}`, work);
   const c2 = cpuS();
-  if ((await sha256(join(work, out))) !== sum) throw new Error(`${t.name}: get ${r} differs from the source`);
-  rmSync(join(work, out));
+  if (!toNull) {
+    if ((await sha256(join(work, out))) !== sum)
+      throw new Error(`${t.name}: get ${r} differs from the source`);
+    rmSync(join(work, out));
+  }
   await smbclient(t, `rm bench-${r}.bin`, work);
-  return { put: put / 1000, get: get / 1000, putCpuS: c1 - c0, getCpuS: c2 - c1 };
+  return { put: put / 1000, get: get / 1000, putCpuS: c1 - c0, getCpuS: c2 - c1, pendingMiB };
 }
 
 /** One more put or get against DittoFS under the V8 profiler; writes DIR/smb-<dir>.cpuprofile. */
@@ -114,7 +133,7 @@ async function profileDirection(t: Target, work: string, dir: "put" | "get", out
 }
 
 type Round = { putMiBs: number; getMiBs: number };
-type DittoRound = Round & { putCpuS: number; getCpuS: number; rssMiB: number };
+type DittoRound = Round & { putCpuS: number; getCpuS: number; rssMiB: number; pendingMiB: number };
 
 const range = (xs: number[], digits = 1) =>
   `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
@@ -139,8 +158,11 @@ try {
   const rows: { dittofs: DittoRound; samba: Round; load: number }[] = [];
   for (let r = 0; r < rounds; r++) {
     const load = loadavg()[0]!;
-    const d = await transfer(dittoT, work, sum, r);
-    const g = await transfer(sambaT, work, sum, r);
+    const d = await transfer(dittoT, work, sum, r, () => {
+      const { cache } = ditto.payload.stats();
+      return Math.round((cache.dirtyBytes + cache.uploadingBytes) / 2 ** 20);
+    });
+    const g = await transfer(sambaT, work, sum, r, () => 0);
     const mem = process.memoryUsage();
     const row = {
       dittofs: {
@@ -149,6 +171,7 @@ try {
         putCpuS: d.putCpuS,
         getCpuS: d.getCpuS,
         rssMiB: mem.rss / 2 ** 20,
+        pendingMiB: d.pendingMiB,
       },
       samba: { putMiBs: mib / g.put, getMiBs: mib / g.get },
       load,
@@ -157,7 +180,7 @@ try {
     console.log(JSON.stringify({ bench: "smbclient", round: r + 1, mib, protocol: values.protocol, ...row }));
   }
   console.log(
-    `${rounds} interleaved rounds, ${values.protocol}, signing ${values.signing}, load ${range(rows.map((x) => x.load))}:`,
+    `${rounds} interleaved rounds, ${values.protocol}, signing ${values.signing}, get into ${toNull ? "/dev/null" : "a file"}, pause ${values.pause} s, load ${range(rows.map((x) => x.load))}:`,
   );
   const slow: ("put" | "get")[] = [];
   for (const dir of ["putMiBs", "getMiBs"] as const) {
