@@ -36,6 +36,15 @@ async function tempFiles(): Promise<number> {
   return entries.filter((e) => e.isFile() && e.name.startsWith(".tmp-")).length;
 }
 
+/** Files a CLOSE sealed (fs-adopt.ts names: not temp names). */
+async function sealedFiles(): Promise<number> {
+  const entries = await readdir(path.join(dir, "blocks", ".tmp-staging"), {
+    recursive: true,
+    withFileTypes: true,
+  });
+  return entries.filter((e) => e.isFile() && !e.name.startsWith(".tmp-")).length;
+}
+
 async function expectStored(store: FaultyBlockStore, id: string, all: Buffer): Promise<void> {
   for (let b = 0; b * 4 * MiB < all.length; b++) {
     const want = all.subarray(b * 4 * MiB, Math.min(all.length, (b + 1) * 4 * MiB));
@@ -158,6 +167,37 @@ describe("write-behind on an fs store", () => {
     await waitFor(() => svc.stats().cache.dirtyBytes + svc.stats().cache.uploadingBytes === 0, "uploads");
     await expectStored(store, "c", all);
     expect(store.publishes).toBe(0); // the sealed file was removed once the block was put whole
+  });
+
+  it("a write during a CLOSE's seal leaves the sealed file alone", async () => {
+    // The seal's rename was in flight and the stage still on the entry: a WRITE to the block started
+    // the stage's write loop, its write into the sealed file failed ("sealed"), and the failure
+    // discarded the stage, which removed the sealed file. A kill then lost what the CLOSE had
+    // acknowledged (docs/payload.md "CLOSE").
+    const { svc, store } = await open();
+    svc.created(S, "s");
+    const frames = Array.from({ length: 4 }, (_, i) => bytes(MiB, 70 + i)); // adopted: staged as they come
+    for (const [i, f] of frames.entries()) {
+      await svc.writeAt(S, "s", i * MiB, f);
+      await waitFor(() => store.stageWrites === i + 1, `frame ${i} staged`);
+    }
+    const all = Buffer.concat(frames);
+    store.hold();
+    const closing = svc.closeFile(S, "s");
+    const frame = bytes(MiB, 79); // adopted: due for the staging file at once
+    try {
+      await waitFor(() => store.heldStageCalls === 1, "the seal in flight");
+      await svc.writeAt(S, "s", 0, frame);
+      expect(store.heldStageCalls).toBe(1); // nothing more is written into the file being sealed
+    } finally {
+      store.release();
+    }
+    await closing;
+    await store.flush(); // waits for removals of sealed files in flight
+    expect(await sealedFiles()).toBe(1);
+    frame.copy(all, 0);
+    await svc.commit(S, "s");
+    await expectStored(store, "s", all);
   });
 
   it("a writer waits while the disk is behind on the staging files, and goes on once it catches up", async () => {

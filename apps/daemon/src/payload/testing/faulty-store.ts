@@ -32,8 +32,10 @@ export class FaultyBlockStore implements BlockStore {
   stages = 0;
   stageWrites = 0;
   publishes = 0;
-  /** Staging files sealed by an SMB CLOSE (passed through, never failed: a seal is a rename). */
+  /** Staging files sealed by an SMB CLOSE (held by hold() as puts are, never failed: a seal is a rename). */
   seals = 0;
+  /** Seals and stage writes waiting at the hold() gate now. */
+  heldStageCalls = 0;
   failStages = false;
   readonly stage?: (key: string) => StagedPut;
 
@@ -58,7 +60,7 @@ export class FaultyBlockStore implements BlockStore {
     let wrote = false;
     return {
       write: async (offset, parts) => {
-        if (this.gate !== null) await this.gate;
+        await this.stageGate();
         if (this.failStages || this.failPuts || Math.random() < this.flakiness)
           throw new FsError("EIO", "injected stage failure");
         await staged.write(offset, parts);
@@ -76,10 +78,18 @@ export class FaultyBlockStore implements BlockStore {
         staged.seal === undefined
           ? undefined
           : async (crc, length) => {
+              await this.stageGate();
               await staged.seal!(crc, length);
               this.seals++;
             },
     };
+  }
+
+  private async stageGate(): Promise<void> {
+    if (this.gate === null) return;
+    this.heldStageCalls++;
+    await this.gate;
+    this.heldStageCalls--;
   }
 
   private async fault(): Promise<void> {

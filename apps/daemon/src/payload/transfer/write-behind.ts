@@ -137,7 +137,9 @@ export class BlockStage implements EntryStage {
    * the file holds are no longer the block's first slices as they were (flattened, truncated).
    */
   private next(): { off: number; parts: Buffer[]; records: Written[]; bytes: number } | null {
-    if (this.broken || this.ended) return null;
+    // Sealed (or its seal in flight, the stage still on the entry): a write into it would fail
+    // and discard it, removing the file the CLOSE acknowledged. Later slices go to a new file.
+    if (this.broken || this.ended || this.sealedFile) return null;
     const slices = this.source();
     for (let i = 0; i < this.done.length; i++) {
       const d = this.done[i]!;
