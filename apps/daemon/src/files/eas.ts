@@ -4,7 +4,8 @@
  * Names compare case-insensitively, as Windows compares them; the first spelling is kept.
  */
 import { FsError } from "../domain/errors.ts";
-import type { MetadataService, NamedAttr } from "../metadata/types.ts";
+import type { NamedAttr } from "../metadata/named-attr-types.ts";
+import type { MetadataService } from "../metadata/types.ts";
 import { type FileChanges, MODIFIED } from "./changes.ts";
 import type { FileCall } from "./types.ts";
 

@@ -15,7 +15,8 @@
  * nfsd/lockd grace does not reach its locks, which this closes.
  */
 import { FsError } from "../domain/errors.ts";
-import { ACCESS_MODIFY, ACCESS_READ, type LockKind, type LockRange } from "../metadata/types.ts";
+import type { LockKind, LockRange } from "../metadata/lock-types.ts";
+import { ACCESS_MODIFY, ACCESS_READ } from "../metadata/types.ts";
 import type { DataDeps } from "./data.ts";
 import {
   SHARE_DELETE,

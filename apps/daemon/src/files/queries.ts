@@ -9,15 +9,9 @@
 import type { ShareInfo } from "../domain/share.ts";
 import type { ShareAccess } from "../domain/share-access.ts";
 import { checkHandle } from "../metadata/handle.ts";
-import type {
-  Caller,
-  FileAttr,
-  FsStat,
-  LockRange,
-  LookupResult,
-  NamedAttr,
-  ReaddirResult,
-} from "../metadata/types.ts";
+import type { LockRange } from "../metadata/lock-types.ts";
+import type { NamedAttr } from "../metadata/named-attr-types.ts";
+import type { Caller, FileAttr, FsStat, LookupResult, ReaddirResult } from "../metadata/types.ts";
 import { read, revalidate } from "./data.ts";
 import { eas } from "./eas.ts";
 import { inLockGrace, type LockDeps, locksOf, testLock } from "./locks.ts";

@@ -8,14 +8,14 @@
 
 import type { Logger } from "pino";
 import type { TrafficSink } from "../domain/stats.ts";
+import type { LockRange } from "../metadata/lock-types.ts";
+import type { NamedAttr } from "../metadata/named-attr-types.ts";
 import type {
   CreateHow,
   DirChangeResult,
   FileAttr,
-  LockRange,
   MetadataService,
   MutationResult,
-  NamedAttr,
   SetAttrs,
   WccAttr,
 } from "../metadata/types.ts";

@@ -6,7 +6,8 @@
 
 import type { ShareInfo } from "../domain/share.ts";
 import type { ShareAccess } from "../domain/share-access.ts";
-import type { Caller, FileAttr, LockKind, SetAttrs, Timespec, WccAttr } from "../metadata/types.ts";
+import type { LockKind } from "../metadata/lock-types.ts";
+import type { Caller, FileAttr, SetAttrs, Timespec, WccAttr } from "../metadata/types.ts";
 import type { Stability } from "../payload/types.ts";
 
 /**

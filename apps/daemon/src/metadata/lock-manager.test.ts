@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LOCK_WAITERS_PER_SHARE_MAX, LockManager } from "./lock-manager.ts";
-import type { LockRange } from "./types.ts";
+import type { LockRange } from "./lock-types.ts";
 
 const L = (
   owner: string,

@@ -18,7 +18,7 @@
  * away; a waiter can be aborted (NLM CANCEL, SMB cancel, client gone).
  */
 import { FsError } from "../domain/errors.ts";
-import type { LockRange } from "./types.ts";
+import type { LockRange } from "./lock-types.ts";
 
 export const LOCKS_PER_SHARE_MAX = 100_000;
 export const LOCK_WAITERS_PER_SHARE_MAX = 4096;

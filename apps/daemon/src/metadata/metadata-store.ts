@@ -17,7 +17,8 @@
  * Records returned are values the caller must not mutate (typed `Readonly`); write a new object.
  */
 import type { SharedContentStore } from "../domain/block-map.ts";
-import type { FileType, NamedAttr, NamedAttrKind, NamedAttrSize, Timespec } from "./types.ts";
+import type { NamedAttr, NamedAttrKind, NamedAttrSize } from "./named-attr-types.ts";
+import type { FileType, Timespec } from "./types.ts";
 
 export type { NamedAttr, NamedAttrKind, NamedAttrSize };
 

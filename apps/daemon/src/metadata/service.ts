@@ -11,7 +11,9 @@ import { FIRST_ENTRY_SEQ, type Rec, ServiceCore, type ShareState } from "./core.
 import type { FoldedNames } from "./folded-names.ts";
 import { encodeHandle, shareKey } from "./handle.ts";
 import { LockManager } from "./lock-manager.ts";
+import type { LockRange } from "./lock-types.ts";
 import type { MetadataStore, StoreUsage } from "./metadata-store.ts";
+import type { NamedAttr, NamedAttrChange, NamedAttrKind, NamedAttrSize } from "./named-attr-types.ts";
 import { setAcl, storedAcl } from "./ops/acl.ts";
 import { createNode } from "./ops/create.ts";
 import {
@@ -40,14 +42,9 @@ import type {
   DirChangeResult,
   FileAttr,
   FsStat,
-  LockRange,
   LookupResult,
   MetadataService,
   MutationResult,
-  NamedAttr,
-  NamedAttrChange,
-  NamedAttrKind,
-  NamedAttrSize,
   Orphan,
   ReaddirResult,
   RemoveResult,

@@ -1,13 +1,15 @@
 /**
  * The metadata contract shared by protocol adapters (callers), MetadataService (implementation)
  * and metadata stores (CRUD below the service). Protocol adapters import only the types in this
- * file and `MetadataService`; they never import a store.
+ * file (with named-attr-types.ts and lock-types.ts) and `MetadataService`; they never import a store.
  *
  * Units: sizes and offsets are `number` (safe integers, files < 8 PiB); `fileid` is `bigint`
  * (an opaque 64-bit identity, never 0); times are `Timespec` (seconds + nanoseconds since the
  * Unix epoch). Protocols convert to wire types (nfstime3, FILETIME) at their boundary.
  */
 import type { ShareInfo } from "../domain/share.ts";
+import type { LockRange } from "./lock-types.ts";
+import type { NamedAttr, NamedAttrChange, NamedAttrKind, NamedAttrSize } from "./named-attr-types.ts";
 
 export type FileType = "file" | "dir" | "symlink" | "chr" | "blk" | "sock" | "fifo";
 
@@ -82,43 +84,6 @@ export interface RenameGrants {
   to?: number;
   moved?: number;
 }
-
-/**
- * A value kept beside a file under a name: a named data stream ([MS-FSCC] §2.1.4, "file:name")
- * or an extended attribute ([MS-FSCC] §2.4.15), and the stored ACL (metadata/ops/acl.ts). The
- * service owns their rules and limits (metadata/ops/named-attrs.ts); stores keep them as opaque bytes.
- */
-export type NamedAttrKind = "stream" | "ea" | "acl";
-
-export interface NamedAttr {
-  name: string;
-  value: Buffer;
-}
-
-/** A named attribute's name and value length, listed without reading the values. */
-export interface NamedAttrSize {
-  name: string;
-  size: number;
-}
-
-/** A change to one named attribute, applied in one transaction. */
-export type NamedAttrChange =
-  /** Creates it empty; EEXIST if it exists. */
-  | { op: "create" }
-  /** Creates or replaces the whole value. */
-  | { op: "put"; value: Buffer }
-  /** Writes `data` at `offset` (zero-filling a gap), creating it if missing. */
-  | { op: "write"; offset: number; data: Buffer }
-  /** Cuts or zero-extends to `size`; ENOENT if missing. */
-  | { op: "truncate"; size: number }
-  /** ENOENT if missing. */
-  | { op: "delete" }
-  /**
-   * Moves the value to the name `to` (a stream renamed, [MS-FSA] §2.1.5.15.11.1): ENOENT if
-   * missing; an existing `to` is replaced with `replace`, else EEXIST; `to` equal to the name
-   * changes nothing.
-   */
-  | { op: "rename"; to: string; replace: boolean };
 
 /** Fields to change; `undefined` means leave as is. `"now"` asks for the server's time. */
 export interface SetAttrs {
@@ -221,27 +186,6 @@ export const ACCESS_MODIFY = 0x0004;
 export const ACCESS_EXTEND = 0x0008;
 export const ACCESS_DELETE = 0x0010;
 export const ACCESS_EXECUTE = 0x0020;
-
-export type LockKind = "shared" | "exclusive";
-
-export interface LockRange {
-  /** Owner identity, scoped by the protocol (e.g. `nlm:<host>:<svid>` or `smb:<session>:<fileId>`). */
-  owner: string;
-  kind: LockKind;
-  /** Unsigned 64-bit, exact (SMB ranges reach 2^64 - 1). */
-  offset: bigint;
-  /**
-   * POSIX (NLM, NFSv4): 0 means "to the end of the file" (RFC 1813 NLM semantics). Windows: 0 is
-   * a zero-byte lock ([MS-FSA] §2.1.4.10).
-   */
-  length: bigint;
-  /**
-   * Windows byte-range lock semantics (SMB, one owner per open): the owner's locks stack instead
-   * of merging, unlock takes one lock of exactly the range, and the owner's own locks conflict
-   * except a shared lock over its exclusive one (metadata/lock-manager.ts). Absent: POSIX.
-   */
-  windows?: boolean;
-}
 
 /**
  * What protocol adapters call. All methods throw `FsError`. `caller` is the identity before

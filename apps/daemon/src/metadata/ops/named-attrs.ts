@@ -8,8 +8,9 @@
 import { FsError } from "../../domain/errors.ts";
 import { mustExist, type Rec, type ServiceCore, type ShareState } from "../core.ts";
 import type { MetadataTx } from "../metadata-store.ts";
+import type { NamedAttr, NamedAttrChange, NamedAttrKind, NamedAttrSize } from "../named-attr-types.ts";
 import { isOwnerOrRoot, mayAccess, R, W } from "../permissions.ts";
-import type { Caller, NamedAttr, NamedAttrChange, NamedAttrKind, NamedAttrSize } from "../types.ts";
+import type { Caller } from "../types.ts";
 
 /** Named streams one file may have (the default data stream not counted). */
 export const STREAMS_PER_FILE_MAX = 32;

@@ -4,7 +4,7 @@
  * §2.1.5.1); ignored when it opened an existing one.
  */
 import type { OpenResult } from "../../files/open.ts";
-import type { NamedAttr } from "../../metadata/types.ts";
+import type { NamedAttr } from "../../metadata/named-attr-types.ts";
 import { treeCall } from "./calls.ts";
 import type { CreateContext } from "./create-contexts.ts";
 import { decodeFullEaList } from "./info/ea.ts";

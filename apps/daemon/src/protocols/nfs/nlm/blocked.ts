@@ -7,7 +7,7 @@
 import type { Logger } from "pino";
 import type { FileService } from "../../../files/service.ts";
 import type { FileCall } from "../../../files/types.ts";
-import type { LockRange } from "../../../metadata/types.ts";
+import type { LockRange } from "../../../metadata/lock-types.ts";
 import { IPPROTO_TCP, PMAP_V2, PMAPPROC_GETPORT } from "../portmap/program.ts";
 import { RpcClient } from "../rpc/client.ts";
 import { NLM_PROGRAM, PMAP_PROGRAM } from "../rpc/constants.ts";

@@ -1,5 +1,5 @@
 /** NLM v4 argument and result types (XNFS NLM v4 §10): nlm4_lock, nlm4_holder, netobj. */
-import type { LockRange } from "../../../metadata/types.ts";
+import type { LockRange } from "../../../metadata/lock-types.ts";
 import type { XdrReader } from "../xdr/reader.ts";
 import type { XdrWriter } from "../xdr/writer.ts";
 import { LM_MAXSTRLEN, MAXNETOBJ_SZ } from "./constants.ts";

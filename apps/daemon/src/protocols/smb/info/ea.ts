@@ -4,7 +4,7 @@
  * FILE_GET_EA_INFORMATION (the names a QUERY_INFO asks for). Entries are 4-byte aligned and
  * chained by NextEntryOffset; names are 8-bit characters, NUL-terminated on the wire.
  */
-import type { NamedAttr } from "../../../metadata/types.ts";
+import type { NamedAttr } from "../../../metadata/named-attr-types.ts";
 import { STATUS_EA_LIST_INCONSISTENT, STATUS_INVALID_EA_NAME } from "../ntstatus.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter } from "../wire.ts";

@@ -2,7 +2,7 @@
 import { isFsError } from "../../../../domain/errors.ts";
 import type { FileService } from "../../../../files/service.ts";
 import type { FileCall } from "../../../../files/types.ts";
-import type { LockRange } from "../../../../metadata/types.ts";
+import type { LockRange } from "../../../../metadata/lock-types.ts";
 import type { CallContext } from "../../rpc/program.ts";
 import type { XdrWriter } from "../../xdr/writer.ts";
 import type { BlockedLocks } from "../blocked.ts";

@@ -10,7 +10,7 @@
  */
 import type { FileService } from "../../../../files/service.ts";
 import type { FileCall } from "../../../../files/types.ts";
-import type { LockKind, LockRange } from "../../../../metadata/types.ts";
+import type { LockKind, LockRange } from "../../../../metadata/lock-types.ts";
 import { StateError } from "./state-error.ts";
 
 /** RFC 8881 §3.2: the largest offset; a length of all ones means "to the end of the file". */
