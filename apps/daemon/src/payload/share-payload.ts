@@ -11,6 +11,7 @@ import { assertPayloadId } from "./block-store/keys.ts";
 import { BlockEntry } from "./cache/block-entry.ts";
 import type { BlockCache } from "./cache/cache.ts";
 import type { PayloadEngine } from "./engine.ts";
+import { EngineLifecycle } from "./engine-lifecycle.ts";
 import { PayloadState } from "./payload-state.ts";
 import { checkRange, readAt, readParts, readPartsNow } from "./read-path.ts";
 import { replayRecord } from "./replay.ts";
@@ -28,14 +29,8 @@ import { NullWal, type Wal } from "./wal/wal-api.ts";
 import { WriteOnce } from "./write-once.ts";
 import { applyDelete, applyTruncate, writePinned } from "./write-path.ts";
 
-/** A dirty block untouched this long is uploaded even if partial. */
-export const IDLE_UPLOAD_MS_DEFAULT = 1_000;
-const IDLE_SCAN_MS = 250;
-const RECLAIM_DELAY_MS = 50;
 /** New files remembered as known-empty until their first write (the oldest are forgotten). */
 const FRESH_IDS_MAX = 4096;
-/** Partial-block uploads after COMMITs are batched over this window. */
-export const COMMIT_UPLOAD_DELAY_MS = 50;
 
 export interface SharePayloadOptions {
   name: string;
@@ -43,6 +38,7 @@ export interface SharePayloadOptions {
   cache: BlockCache;
   transfer: TransferManager;
   logger: pino.Logger;
+  /** A dirty block untouched this long is uploaded even if partial (engine-lifecycle.ts). */
   idleUploadMs?: number;
   /** Writes to an fs store skip the WAL where they can (write-once.ts); default true. */
   writeOnce?: boolean;
@@ -67,19 +63,13 @@ export class SharePayload implements PayloadEngine {
   /** Entries with dirty or uploading data (WAL retention, idle and pressure uploads). */
   readonly dirty = new Set<BlockEntry>();
   readonly stageBacklog = new StageBacklog();
-  closed = false;
-  private readonly jobs = new Set<Promise<void>>();
-  private idleTimer: NodeJS.Timeout | null = null;
-  private commitTimer: NodeJS.Timeout | null = null;
-  private readonly committed = new Set<PayloadState>();
-  private reclaimTimer: NodeJS.Timeout | null = null;
-  private unsubscribePressure: (() => void) | null = null;
+  /** Closed or not, background jobs and the idle, commit and reclaim timers. */
+  private readonly life: EngineLifecycle;
   /** Replaced only by a migration (service.ts replaceBlockStore); users read it at each call. */
   store: BlockStore;
   readonly cache: BlockCache;
   readonly transfer: TransferManager;
   readonly logger: pino.Logger;
-  private readonly idleUploadMs: number;
   private readonly shared: boolean;
   readonly sharedMode: SharedMode | null;
 
@@ -88,13 +78,21 @@ export class SharePayload implements PayloadEngine {
     this.cache = opts.cache;
     this.transfer = opts.transfer;
     this.logger = opts.logger;
-    this.idleUploadMs = opts.idleUploadMs ?? IDLE_UPLOAD_MS_DEFAULT;
     this.writeOnce = new WriteOnce(this, opts.writeOnce ?? true);
     this.sharedMode = opts.sharedMode ?? null;
     this.shared = (opts.shared ?? false) || this.sharedMode !== null;
-    this.unsubscribePressure = this.cache.onPressure(() => {
-      for (const e of this.dirty) this.scheduleUpload(e);
-    });
+    const hooks = {
+      dirty: this.dirty,
+      cache: this.cache,
+      logger: this.logger,
+      scheduleUpload: (e: BlockEntry) => this.scheduleUpload(e),
+      reclaim: () => reclaimWal(this),
+    };
+    this.life = new EngineLifecycle(hooks, opts.idleUploadMs);
+  }
+
+  get closed(): boolean {
+    return this.life.closed;
   }
 
   /** After WAL replay: queue every restored dirty block and start the idle scanner. */
@@ -102,9 +100,7 @@ export class SharePayload implements PayloadEngine {
     this.wal = wal;
     for (const e of this.dirty) this.scheduleUpload(e);
     for (const p of this.payloads.values()) if (p.gcBoundary !== null) startGc(this, p);
-    this.idleTimer = setInterval(() => this.idleScan(), IDLE_SCAN_MS);
-    this.idleTimer.unref();
-    this.reclaimSoon();
+    this.life.start();
   }
 
   payload(payloadId: string): PayloadState {
@@ -167,7 +163,7 @@ export class SharePayload implements PayloadEngine {
   async commit(payloadId: string): Promise<void> {
     const p = this.payloads.get(payloadId);
     if (p === undefined) return this.wal.sync();
-    if (!this.shared) this.uploadAfterCommit(p);
+    if (!this.shared) this.life.uploadAfterCommit(p);
     return this.durable(p);
   }
 
@@ -236,23 +232,6 @@ export class SharePayload implements PayloadEngine {
   /** Shared mode: drops cached blocks another daemon replaced (shared/shared-mode.ts). */
   async validate(payloadId: string, reason: ValidateReason): Promise<void> {
     if (this.sharedMode !== null && !this.closed) await this.sharedMode.validate(this, payloadId, reason);
-  }
-
-  /**
-   * Partial blocks go to the store after a COMMIT (docs/architecture.md "Write path" step 2), debounced: a client that
-   * commits after every small write (fsync-heavy apps) would otherwise re-upload the growing tail
-   * block and contend with the WAL flush on each commit. The WAL already made the data durable.
-   */
-  private uploadAfterCommit(p: PayloadState): void {
-    this.committed.add(p);
-    if (this.commitTimer !== null) return;
-    this.commitTimer = setTimeout(() => {
-      this.commitTimer = null;
-      const committed = [...this.committed];
-      this.committed.clear();
-      for (const q of committed) for (const e of q.blocks.values()) this.scheduleUpload(e);
-    }, COMMIT_UPLOAD_DELAY_MS);
-    this.commitTimer.unref();
   }
 
   async flushAll(): Promise<void> {
@@ -345,13 +324,12 @@ export class SharePayload implements PayloadEngine {
 
   /** Background work of this share; close() waits for it so no stale put lands after a stop. */
   track(job: Promise<void>): void {
-    this.jobs.add(job);
-    void job.finally(() => this.jobs.delete(job));
+    this.life.track(job);
   }
 
   /** Waits for the background work running now (not for work started later). */
-  async settle(): Promise<void> {
-    await Promise.allSettled([...this.jobs]);
+  settle(): Promise<void> {
+    return this.life.settle();
   }
 
   released(e: BlockEntry): void {
@@ -375,39 +353,19 @@ export class SharePayload implements PayloadEngine {
     }
   }
 
-  // ---- WAL retention (wal/retention.ts) ---------------------------------------------------
-
+  /** WAL retention (wal/retention.ts), debounced. */
   reclaimSoon(): void {
-    if (this.reclaimTimer !== null || this.closed) return;
-    this.reclaimTimer = setTimeout(() => {
-      this.reclaimTimer = null;
-      if (this.closed) return;
-      reclaimWal(this).catch((err: unknown) => {
-        this.logger.warn({ err: (err as Error).message }, "wal reclaim failed");
-      });
-    }, RECLAIM_DELAY_MS);
-    this.reclaimTimer.unref();
-  }
-
-  private idleScan(): void {
-    const now = Date.now();
-    for (const e of this.dirty) {
-      if (now - e.lastWriteMs >= this.idleUploadMs) this.scheduleUpload(e);
-    }
+    this.life.reclaimSoon();
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     await this.keepUncommitted();
-    this.closed = true;
+    this.life.stop();
     this.stageBacklog.wake();
-    if (this.idleTimer !== null) clearInterval(this.idleTimer);
-    if (this.reclaimTimer !== null) clearTimeout(this.reclaimTimer);
-    if (this.commitTimer !== null) clearTimeout(this.commitTimer);
-    this.unsubscribePressure?.();
     // A graceful stop with everything uploaded leaves nothing to replay.
     this.transfer.wake();
-    while (this.jobs.size > 0) await Promise.allSettled([...this.jobs]);
+    await this.life.drain();
     await reclaimWal(this).catch(() => {});
     await this.wal.close();
     const discards: Promise<void>[] = [];
