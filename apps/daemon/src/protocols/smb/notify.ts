@@ -8,7 +8,8 @@
  * or whose attributes were set are FILE_ACTION_MODIFIED (notify-modified.ts).
  */
 import type { DirChangeEvent, DirChangeListener } from "../../files/changes.ts";
-import type { NotifyOutcome, NotifyState, Open, SmbServerState } from "./state.ts";
+import type { NotifyOutcome, NotifyState } from "./open-parts.ts";
+import type { Open, SmbServerState } from "./state.ts";
 import { SmbWriter } from "./wire.ts";
 
 /** Changes queued per watching open before the next reply says "enumerate again" (ENUM_DIR). */

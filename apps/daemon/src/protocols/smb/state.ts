@@ -2,7 +2,8 @@
  * Server, session, tree and open state ([MS-SMB2] §3.3.1). Connection-level state lives on
  * `SmbConnection`; what several connections share (share modes, delete-pending files, session
  * ids, the durable and replay registries) lives on `SmbServerState`. The configuration and
- * limits are limits.ts's, a session's channels channels.ts's, opens as file-service calls calls.ts's.
+ * limits are limits.ts's, a session's channels channels.ts's, opens as file-service calls calls.ts's,
+ * and the parts of an open that one feature each keeps (durability, CHANGE_NOTIFY, ...) open-parts.ts's.
  */
 
 import { FairMap } from "../../domain/fair-map.ts";
@@ -16,6 +17,7 @@ import type { SigningKey } from "./auth/signing.ts";
 import type { CreateResponse } from "./create-contexts.ts";
 import type { Smb2Header } from "./header.ts";
 import { MAX_ENDED_SESSIONS, type SmbConfig } from "./limits.ts";
+import type { ChannelSequence, DirEnum, DurableState, NotifyState, WriteTimeState } from "./open-parts.ts";
 import type { Sealer } from "./reply-writer.ts";
 import type { RpcPipe } from "./rpc/pipe.ts";
 
@@ -86,22 +88,6 @@ export interface Tree {
   clientId: string;
 }
 
-export interface DirEnum {
-  pattern: string;
-  cookie: bigint;
-  verifier: Buffer | null;
-  /** Entries fetched but not yet returned (buffer full). */
-  pending: DirItem[];
-  dotsSent: boolean;
-  eof: boolean;
-  started: boolean;
-}
-
-export interface DirItem {
-  name: string;
-  attr: import("../../metadata/types.ts").FileAttr;
-}
-
 export interface Open {
   persistentId: bigint;
   volatileId: bigint;
@@ -165,46 +151,11 @@ export interface Open {
   appInstanceId?: Buffer;
 }
 
-/** §3.3.1.10 Open.ChannelSequence, OutstandingRequestCount, OutstandingPreRequestCount (channel-sequence.ts). */
-export interface ChannelSequence {
-  sequence: number;
-  /** Counts wraps of the 16-bit sequence, so a reply knows which count its request was in. */
-  generation: number;
-  requests: number;
-  preRequests: number;
-}
-
-/** An open's part in the delayed write-time update (write-time.ts). */
-export interface WriteTimeState {
-  /** The delayed update, scheduled by the first write. */
-  timer: NodeJS.Timeout | null;
-  /** The first write happened: later writes schedule nothing (only an update at close). */
-  triggered: boolean;
-  /** A write happened since the last update: CLOSE stores the current time. */
-  updateOnClose: boolean;
-  /** LastWriteTime was set or frozen through this open ([MS-FSA] Open.UserSetModificationTime). */
-  userSet: boolean;
-  /** ChangeTime was set or frozen through this open ([MS-FSA] Open.UserSetChangeTime): its changes keep it. */
-  changeSet: boolean;
-}
-
 /** A DH2Q CREATE by ClientGuid + CreateGuid (create-replay.ts): pending until its open exists. */
 export interface ReplayEntry {
   open: Open | null;
   /** The CREATE response, answered again to a replay. */
   response: CreateResponse | null;
-}
-
-/** A durable open's state ([MS-SMB2] §3.3.1.10 IsDurable, DurableOpenTimeout, CreateGuid). */
-export interface DurableState {
-  /** How long the open outlives its connection (§3.3.1.10 Open.DurableOpenTimeout). */
-  timeoutMs: number;
-  /** DH2Q's CreateGuid (null for a v1 durable open), checked by DH2C and replays. */
-  createGuid: Buffer | null;
-  /** The AllocationSize the CREATE answered (a reconnect answers it again). */
-  allocation: bigint;
-  /** The scavenger's timer while the open is disconnected (§3.3.2.x durable timer); else null. */
-  scavenger: NodeJS.Timeout | null;
 }
 
 /** True while a durable open waits for its client to come back (durable.ts). */
@@ -401,17 +352,4 @@ export interface Breaking {
   done: Promise<void>;
   finish: () => void;
   timer: NodeJS.Timeout;
-}
-
-/** CHANGE_NOTIFY state of a directory open (notify.ts). */
-export type NotifyOutcome = "changes" | "cleanup" | "delete-pending";
-
-export interface NotifyState {
-  filter: number;
-  tree: boolean;
-  /** The first request's OutputBufferLength: later requests get at most this many bytes (as Samba). */
-  maxBytes: number;
-  queue: { action: number; name: string }[];
-  overflow: boolean;
-  waiters: ((o: NotifyOutcome) => void)[];
 }

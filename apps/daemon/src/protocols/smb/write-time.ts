@@ -11,7 +11,8 @@
  */
 import type { FileAttr, SetAttrs, Timespec } from "../../metadata/types.ts";
 import { grantedCall } from "./calls.ts";
-import type { Open, SmbServerState, WriteTimeState } from "./state.ts";
+import type { WriteTimeState } from "./open-parts.ts";
+import type { Open, SmbServerState } from "./state.ts";
 
 function stateOf(open: Open): WriteTimeState {
   open.writeTime ??= {

@@ -18,8 +18,8 @@ import {
   STATUS_NOTIFY_CLEANUP,
   STATUS_NOTIFY_ENUM_DIR,
 } from "../ntstatus.ts";
+import type { NotifyOutcome, NotifyState } from "../open-parts.ts";
 import { type CommandSpec, type Reply, readFileId, type SmbRequest } from "../request.ts";
-import type { NotifyOutcome, NotifyState } from "../state.ts";
 import { SmbError } from "../status.ts";
 import { SmbWriter } from "../wire.ts";
 
