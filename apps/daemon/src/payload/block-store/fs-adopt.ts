@@ -151,17 +151,20 @@ export class SealedRemovals {
   private readonly pending = new Set<Promise<void>>();
   private removed = false;
 
+  /** A sealed file's removal, queued behind its file's other calls (FsStagedBlock.discard). */
+  track(run: Promise<void>): void {
+    this.pending.add(run);
+    void run.finally(() => this.pending.delete(run)).catch(() => {});
+  }
+
   async remove(file: string): Promise<void> {
-    const done = fsp.rm(file, { force: true }).catch(() => {});
-    this.pending.add(done);
-    await done;
-    this.pending.delete(done);
+    await fsp.rm(file, { force: true }).catch(() => {});
     this.removed = true;
   }
 
   /** Waits for the removals in flight; true when the staging directory changed since the last call. */
   async settle(): Promise<boolean> {
-    await Promise.all([...this.pending]);
+    await Promise.allSettled([...this.pending]);
     const changed = this.removed;
     this.removed = false;
     return changed;

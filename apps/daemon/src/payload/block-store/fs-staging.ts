@@ -73,9 +73,14 @@ export class FsStagedBlock implements StagedPut {
   private fh: fsp.FileHandle | null = null;
   private created = false;
   private busy = false;
+  /** Published, or being published, or discarded: written, published and sealed no more. */
   private spent = false;
+  /** Renamed over the key or removed: a discard has nothing left to remove. */
+  private gone = false;
   /** Renamed to its sealed name (seal): written no more, and its removal is tracked. */
   private sealed = false;
+  /** seal() was called: a discard from then on is a sealed file's removal (tracked at once). */
+  private sealing_ = false;
   /** End of the bytes written (the file's size). */
   private end = 0;
   private chain: Promise<unknown> = Promise.resolve();
@@ -154,21 +159,33 @@ export class FsStagedBlock implements StagedPut {
       await fh.datasync();
       await this.closeNow();
       await this.rename(this.tmp, opts, this.end);
+      this.gone = true;
     } catch (e) {
       await this.closeNow();
-      await fsp.rm(this.tmp, { force: true }).catch(() => {});
+      // A sealed file stays until discard(): the engine puts the block whole first, and a kill in
+      // between must find what the CLOSE acknowledged (docs/payload.md "CLOSE"). Before, it went
+      // here, before that put. Published no more either way (a failed fdatasync proves nothing later).
+      if (!this.sealed) {
+        this.gone = true;
+        await fsp.rm(this.tmp, { force: true }).catch(() => {});
+      }
       throw this.toError(e);
     }
   }
 
   discard(): Promise<void> {
-    return this.queue(async () => {
-      if (this.spent) return;
+    const run = this.queue(async () => {
+      if (this.gone) return;
+      this.gone = true;
       this.spent = true;
       await this.closeNow();
       if (this.sealed) await this.sealing.removals.remove(this.tmp);
       else if (this.created) await fsp.rm(this.tmp, { force: true }).catch(() => {});
     });
+    // Tracked from the call on, not once the queue reaches it: a flush() that starts meanwhile
+    // (before a WAL reclaim) must wait for this removal (fs-adopt.ts SealedRemovals).
+    if (this.sealing_) this.sealing.removals.track(run);
+    return run;
   }
 
   /**
@@ -177,6 +194,7 @@ export class FsStagedBlock implements StagedPut {
    * synced; no write follows (the engine starts a new file for later writes).
    */
   seal(crc: number, length: number): Promise<void> {
+    this.sealing_ = true;
     return this.queue(async () => {
       if (this.spent || !this.created) throw this.toError(new Error("nothing staged to seal"));
       const to = this.sealing.path(crc, length);

@@ -1,0 +1,134 @@
+/**
+ * Files a CLOSE sealed (docs/payload.md "CLOSE") across a failed publish and a kill: the sealed
+ * file is what a restart adopts until the block's bytes are stored, and a TRUNCATE after the CLOSE
+ * still cuts what was adopted. A kill is a copy of the data directory taken at that moment (the
+ * page cache survives a SIGKILL: every file reads as the process left it), its staging directory
+ * renamed to a pid no process has; a service opened on the copy is the restart.
+ */
+import { cp, mkdtemp, readdir, rename, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { prng, randomFill } from "../domain/testing/prng.ts";
+import type { DefaultPayloadService } from "./service.ts";
+import type { FaultyBlockStore } from "./testing/faulty-store.ts";
+import { openFsService } from "./testing/fs-service.ts";
+import { listKeys, waitFor } from "./testing/wait.ts";
+
+const MiB = 1024 * 1024;
+const S = "/sealed";
+let dir: string;
+const services: DefaultPayloadService[] = [];
+/** Files standing where a payload's directory goes (sealedThenPublishFails): gone before the close. */
+const obstacles: string[] = [];
+
+async function open(root: string): Promise<{ svc: DefaultPayloadService; store: FaultyBlockStore }> {
+  const opened = await openFsService(root, S, path.join(root, "wal"), 64 * MiB);
+  services.push(opened.svc);
+  return opened;
+}
+
+const bytes = (n: number, seed: number) => randomFill(prng(seed), Buffer.allocUnsafe(n));
+
+/** The data directory as a SIGKILL now would leave it, under `dir/<name>` (see the header). */
+async function killedCopy(name: string): Promise<string> {
+  const to = path.join(dir, name);
+  for (const d of ["blocks", "wal"]) await cp(path.join(dir, d), path.join(to, d), { recursive: true });
+  const staging = path.join(to, "blocks", ".tmp-staging");
+  for (const d of await readdir(staging)) {
+    await rename(path.join(staging, d), path.join(staging, `2147483646-${d.split("-")[1]}`));
+  }
+  return to;
+}
+
+/** Files a CLOSE sealed in the live store (fs-adopt.ts names: not temp names). */
+async function sealedFiles(root = dir): Promise<number> {
+  const entries = await readdir(path.join(root, "blocks", ".tmp-staging"), {
+    recursive: true,
+    withFileTypes: true,
+  });
+  return entries.filter((e) => e.isFile() && !e.name.startsWith(".tmp-")).length;
+}
+
+/**
+ * Block 1 of a new file `id` written (staged frame by frame) and sealed by a CLOSE, then its publish
+ * failing inside the store: a regular file stands where the payload's directory goes (layout 2
+ * keeps a file's first block in a shard, the others under `<root>/<id>/`), so the publish's rename
+ * fails, and so does every whole put after it, until `mend()`.
+ */
+async function sealedThenPublishFails(
+  svc: DefaultPayloadService,
+  store: FaultyBlockStore,
+  id: string,
+): Promise<{ data: Buffer; mend: () => Promise<void> }> {
+  svc.created(S, id);
+  // Frames of their own (adopted by the cache): each staged as it arrives.
+  const frames = Array.from({ length: 4 }, (_, i) => bytes(MiB, 10 * id.length + i));
+  for (const [i, f] of frames.entries()) {
+    await svc.writeAt(S, id, (4 + i) * MiB, f);
+    await waitFor(() => store.stageWrites === i + 1, `frame ${i} staged`);
+  }
+  const data = Buffer.concat(frames);
+  await svc.closeFile(S, id);
+  expect(store.seals).toBe(1);
+  const obstacle = path.join(dir, "blocks", id);
+  await writeFile(obstacle, "not a directory");
+  obstacles.push(obstacle);
+  // The COMMIT's publish fails, then its whole puts: it answers EIO, the upload keeps retrying.
+  await expect(svc.commit(S, id)).rejects.toMatchObject({ code: "EIO" });
+  expect(store.publishes).toBe(1);
+  const mend = async () => {
+    obstacles.splice(obstacles.indexOf(obstacle), 1);
+    await rm(obstacle);
+  };
+  return { data, mend };
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-sealed-"));
+});
+afterEach(async () => {
+  for (const o of obstacles.splice(0)) await rm(o); // else the close's puts retry forever
+  for (const s of services.splice(0)) await s.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("a file a CLOSE sealed, a failed publish and a kill", () => {
+  it("survives a kill while the block's whole put after a failed publish is not stored yet", async () => {
+    // Before: the failed publish removed the sealed file at once, and a kill before the whole put
+    // returned lost the bytes the CLOSE had acknowledged (the restart read zeros).
+    const { svc, store } = await open(dir);
+    const { data, mend } = await sealedThenPublishFails(svc, store, "k");
+    expect(await sealedFiles()).toBe(1);
+    const killed = await killedCopy("killed");
+    await rm(path.join(killed, "blocks", "k")); // the disk mended by the restart
+    const { svc: restarted } = await open(killed);
+    expect((await restarted.readAt(S, "k", 4 * MiB, 4 * MiB)).equals(data)).toBe(true);
+    // In the live process, the put is stored once the disk is mended, and only then the sealed file goes.
+    await mend();
+    await waitFor(async () => (await sealedFiles()) === 0, "the sealed file removed after the put");
+    expect((await store.inner.get("k/chunk-0/block-1")).equals(data)).toBe(true);
+  });
+
+  it("a sealed file kept after a failed publish is never adopted over a later truncate", async () => {
+    // Adoption runs before the WAL replay and only fills absent keys; the TRUNCATE after the CLOSE
+    // replays over what it adopted. The kept sealed file must not outlive that record.
+    const { svc, store } = await open(dir);
+    const { data, mend } = await sealedThenPublishFails(svc, store, "t");
+    await svc.truncate(S, "t", 4 * MiB + 100); // synced: in the WAL before it returns
+    const killed = await killedCopy("killed-after-truncate");
+    await rm(path.join(killed, "blocks", "t"));
+    const { svc: restarted } = await open(killed);
+    const want = Buffer.concat([data.subarray(0, 100), Buffer.alloc(4 * MiB - 100)]);
+    expect((await restarted.readAt(S, "t", 4 * MiB, 4 * MiB)).equals(want)).toBe(true);
+    // Live: the put, then the sealed file's removal, then the truncate's rewrite; then the WAL goes.
+    await mend();
+    await waitFor(async () => (await sealedFiles()) === 0, "the sealed file removed");
+    await svc.truncate(S, "t", 0);
+    await waitFor(async () => (await listKeys(store.inner, "t/")).length === 0, "the truncate's GC");
+    const later = await killedCopy("killed-later");
+    const { svc: again, store: againStore } = await open(later);
+    expect((await again.readAt(S, "t", 4 * MiB, 4 * MiB)).equals(Buffer.alloc(4 * MiB))).toBe(true);
+    expect(await listKeys(againStore.inner, "t/")).toEqual([]);
+  });
+});
