@@ -1,15 +1,18 @@
 /**
  * Staging files of the fs store (fs-staging.ts): open descriptors stay bounded however many blocks
  * are being staged (the least recently written idle file is closed and reopened by name), and a
- * write after publish or discard fails instead of writing a file nobody removes.
+ * write after publish or discard fails instead of writing a file nobody removes. A file being
+ * created does not hold other blocks' staging writes behind it.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { promises as fsp } from "node:fs";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FsBlockStore } from "./fs.ts";
-import { STAGE_FDS_MAX } from "./fs-staging.ts";
+import { FsStagedBlock, STAGE_FDS_MAX, StagingFiles } from "./fs-staging.ts";
+import { IoGate } from "./io-gate.ts";
 
 describe("fs staging files", () => {
   it("keep at most STAGE_FDS_MAX descriptors open; a closed one reopens and publishes whole", async () => {
@@ -38,6 +41,46 @@ describe("fs staging files", () => {
     await expect(spent.write(10, [randomBytes(10)])).rejects.toThrow();
     const [own] = await readdir(path.join(dir, ".tmp-staging")); // `<pid>-<token>`, the only one
     expect(await readdir(path.join(dir, ".tmp-staging", own!))).toEqual([]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a staging file being created holds no other block's write", { timeout: 10_000 }, async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-staging-"));
+    // Block b's create is held (as a create waits for a busy journal) until released.
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let heldOpens = 0;
+    const files = new StagingFiles(async (tmp, create) => {
+      if (tmp.endsWith("b")) {
+        heldOpens++;
+        await held;
+      }
+      return fsp.open(tmp, create ? "w" : "r+", 0o600);
+    });
+    const staged = (name: string) =>
+      new FsStagedBlock(
+        files,
+        path.join(dir, name),
+        new IoGate(2),
+        async () => {},
+        (e) => e as Error,
+        { path: () => "", removals: null as never },
+      );
+    const a = staged("a");
+    const b = staged("b");
+    await a.write(0, [Buffer.from("first ")]);
+    const bWrite = b.write(0, [Buffer.from("b")]);
+    // a's next write completes while b's create is still held. Before, b held the staging writes'
+    // gate through its open, and this await never returned (the test timed out).
+    await a.write(6, [Buffer.from("second")]);
+    expect(heldOpens).toBe(1);
+    expect(await readFile(path.join(dir, "a"), "utf8")).toBe("first second");
+    release();
+    await bWrite;
+    expect(await readFile(path.join(dir, "b"), "utf8")).toBe("b");
+    await Promise.all([a.discard(), b.discard()]);
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -23,6 +23,12 @@ import { IoGate } from "./io-gate.ts";
  * WAL's writev waited behind them.
  */
 export const STAGE_WRITES_MAX = 1;
+/**
+ * Staging files being opened (created) at once, outside the writes' gate: a create waits for the
+ * filesystem journal (about 1 ms here, 8-180 ms while other processes fsync), and inside the gate it
+ * held every other block's staging writes for as long (docs/payload.md "Write-behind").
+ */
+export const STAGE_OPENS_MAX = 1;
 /** Staging files kept open; a block being written holds one, a completed block's is closed first. */
 export const STAGE_FDS_MAX = 32;
 /** Opens a temp file for writing (created when missing); fs.ts makes the staging directory again if needed. */
@@ -38,6 +44,7 @@ export interface Sealing {
 /** The open staging files of one store: descriptors (bounded, least recently written closed first). */
 export class StagingFiles {
   readonly writes = new IoGate(STAGE_WRITES_MAX);
+  readonly opens = new IoGate(STAGE_OPENS_MAX);
   /** Open files, least recently used first (a Set keeps insertion order). */
   private readonly open = new Set<FsStagedBlock>();
 
@@ -102,21 +109,29 @@ export class FsStagedBlock implements StagedPut {
   }
 
   write(offset: number, parts: readonly Buffer[]): Promise<void> {
-    return this.queue(() =>
-      this.files.writes.run(async () => {
-        if (this.spent || this.sealed)
-          throw this.toError(new Error("staged block published, discarded or sealed"));
-        this.busy = true;
-        try {
-          await writeAll(await this.handle(), parts, offset);
-          this.end = Math.max(this.end, offset + parts.reduce((n, b) => n + b.length, 0));
-        } catch (e) {
-          throw this.toError(e);
-        } finally {
-          this.busy = false;
-        }
-      }),
-    );
+    return this.queue(async () => {
+      if (this.spent || this.sealed)
+        throw this.toError(new Error("staged block published, discarded or sealed"));
+      try {
+        // Opened (created) before the writes' gate while descriptors are below their bound, so
+        // another block's write goes on meanwhile; past the bound, inside it as before, where the
+        // least recently written idle file is closed for it (its descriptor may also be closed
+        // while this write waits at the gate: it is then opened again there).
+        if (this.fh === null && this.files.openCount < STAGE_FDS_MAX)
+          await this.files.opens.run(() => this.handle());
+        await this.files.writes.run(async () => {
+          this.busy = true; // not closed from under the write (closeIdle)
+          try {
+            await writeAll(await this.handle(), parts, offset);
+          } finally {
+            this.busy = false;
+          }
+        });
+        this.end = Math.max(this.end, offset + parts.reduce((n, b) => n + b.length, 0));
+      } catch (e) {
+        throw this.toError(e);
+      }
+    });
   }
 
   private async handle(): Promise<fsp.FileHandle> {
