@@ -4,16 +4,30 @@
  * (fdatasync, rename) what is staged. Counted at the store: staging files and their writes,
  * publishes, whole puts. The SIGKILL side is in crash.test.ts.
  */
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { prng, randomFill } from "../domain/testing/prng.ts";
+import { parseSealed } from "./block-store/fs-adopt.ts";
 import type { DefaultPayloadService } from "./service.ts";
 import type { FaultyBlockStore } from "./testing/faulty-store.ts";
 import { openFsService } from "./testing/fs-service.ts";
 import { listKeys, waitFor } from "./testing/wait.ts";
 import { STAGE_BACKLOG_BYTES_MAX } from "./transfer/stage-backlog.ts";
+
+/** Bytes checksummed with CRC32C (WAL records, seals), counted to see which step computes them. */
+const crc = vi.hoisted(() => ({ bytes: 0 }));
+vi.mock("@node-rs/crc32", async (original) => {
+  const m = await original<typeof import("@node-rs/crc32")>();
+  return {
+    ...m,
+    crc32c: (b: Buffer, from?: number) => {
+      crc.bytes += b.length;
+      return m.crc32c(b, from);
+    },
+  };
+});
 
 const MiB = 1024 * 1024;
 const S = "/wb";
@@ -43,6 +57,22 @@ async function sealedFiles(): Promise<number> {
     withFileTypes: true,
   });
   return entries.filter((e) => e.isFile() && !e.name.startsWith(".tmp-")).length;
+}
+
+/** The files a CLOSE sealed, each checked to hold the length and CRC32C its name says. */
+async function checkedSealed(): Promise<string[]> {
+  const { crc32c } = await vi.importActual<typeof import("@node-rs/crc32")>("@node-rs/crc32");
+  const root = path.join(dir, "blocks", ".tmp-staging");
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  const keys: string[] = [];
+  for (const e of entries.filter((x) => x.isFile() && !x.name.startsWith(".tmp-"))) {
+    const sealed = parseSealed(e.name)!;
+    const data = await readFile(path.join(e.parentPath, e.name));
+    expect(data.length).toBe(sealed.length);
+    expect(crc32c(data) >>> 0).toBe(sealed.crc);
+    keys.push(sealed.key);
+  }
+  return keys.sort();
 }
 
 async function expectStored(store: FaultyBlockStore, id: string, all: Buffer): Promise<void> {
@@ -198,6 +228,77 @@ describe("write-behind on an fs store", () => {
     frame.copy(all, 0);
     await svc.commit(S, "s");
     await expectStored(store, "s", all);
+  });
+
+  it("a CLOSE of streamed blocks checksums nothing: the CRC32C was kept as the frames were staged", async () => {
+    const { svc, store } = await open();
+    svc.created(S, "k");
+    const all = bytes(6 * MiB, 80);
+    for (let i = 0; i < 6; i++) {
+      await svc.writeAt(S, "k", i * MiB, all.subarray(i * MiB, (i + 1) * MiB));
+      await waitFor(() => store.stageWrites === i + 1, `frame ${i} staged`);
+    }
+    const before = crc.bytes;
+    await svc.closeFile(S, "k");
+    expect(crc.bytes - before).toBe(0); // before: the CLOSE read all 6 MiB again for the names
+    expect(await checkedSealed()).toEqual(["k/chunk-0/block-0", "k/chunk-0/block-1"]);
+    // Written out of order (frame 1 after frame 2) and rewritten: the seal checksums the slices.
+    svc.created(S, "o");
+    const o = bytes(4 * MiB, 81);
+    for (const i of [0, 2, 1, 3]) await svc.writeAt(S, "o", i * MiB, o.subarray(i * MiB, (i + 1) * MiB));
+    const again = bytes(MiB, 82);
+    await svc.writeAt(S, "o", MiB, again);
+    again.copy(o, MiB);
+    await svc.closeFile(S, "o");
+    expect(await checkedSealed()).toEqual(["k/chunk-0/block-0", "k/chunk-0/block-1", "o/chunk-0/block-0"]);
+    await svc.commit(S, "o");
+    await expectStored(store, "o", o);
+  });
+
+  it("a CLOSE during a block's upload waits for it and seals the other blocks, putting nothing", async () => {
+    // The idle scan catches a long put's first blocks: a CLOSE then found a block it could not seal
+    // (its upload had taken the staging file) and committed the whole payload, a put with an
+    // fdatasync of every block.
+    const { svc, store } = await open();
+    svc.created(S, "u");
+    const all = bytes(8 * MiB, 90);
+    const write = (i: number) => svc.writeAt(S, "u", i * MiB, all.subarray(i * MiB, (i + 1) * MiB));
+    for (let i = 0; i < 4; i++) await write(i);
+    store.holdPuts();
+    let closing: Promise<void> | undefined;
+    try {
+      void svc.flushAll(); // block 0's upload starts, as the idle scan's would, and waits at its publish
+      await waitFor(() => store.heldPuts === 1, "block 0's publish held");
+      for (let i = 4; i < 8; i++) await write(i);
+      closing = svc.closeFile(S, "u");
+      await waitFor(() => store.seals === 1, "block 1 sealed");
+    } finally {
+      store.releasePuts();
+    }
+    await closing;
+    expect(store.publishes).toBe(1); // block 0's upload: the CLOSE put nothing (before: 2)
+    expect(await checkedSealed()).toEqual(["u/chunk-0/block-1"]); // for a restart to adopt
+    await svc.commit(S, "u");
+    await expectStored(store, "u", all);
+  });
+
+  it("a CLOSE during an upload that keeps failing commits, and fails as the COMMIT does", async () => {
+    const { svc, store } = await open();
+    svc.created(S, "x");
+    for (let i = 0; i < 4; i++) await svc.writeAt(S, "x", i * MiB, bytes(MiB, 95 + i));
+    store.holdPuts();
+    let closing: Promise<void> | undefined;
+    try {
+      void svc.flushAll();
+      await waitFor(() => store.heldPuts === 1, "the publish held");
+      store.failPuts = true;
+      closing = svc.closeFile(S, "x");
+    } finally {
+      store.releasePuts();
+    }
+    // Not a wait without end for an upload that retries until the disk is mended.
+    await expect(closing).rejects.toMatchObject({ code: "EIO" });
+    store.failPuts = false;
   });
 
   it("a writer waits while the disk is behind on the staging files, and goes on once it catches up", async () => {

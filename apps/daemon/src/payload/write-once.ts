@@ -17,8 +17,8 @@ import { heldUntil } from "../domain/buffer-pool.ts";
 import type { BlockEntry } from "./cache/block-entry.ts";
 import type { PayloadEngine, WriteOncePolicy } from "./engine.ts";
 import type { PayloadState } from "./payload-state.ts";
+import { sealForClose } from "./transfer/seal.ts";
 import { storeNow } from "./transfer/uploads.ts";
-import { sealForClose } from "./transfer/write-behind.ts";
 import { BLOCK_SIZE_BYTES } from "./types.ts";
 import { RecordKind } from "./wal/format.ts";
 

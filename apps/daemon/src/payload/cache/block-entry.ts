@@ -61,7 +61,7 @@ export class BlockEntry {
   /** Write-behind (transfer/write-behind.ts): the block's staging file while its writes go there. */
   stage: EntryStage | null = null;
   /**
-   * A staging file a CLOSE sealed (transfer/write-behind.ts sealForClose), no longer written: it
+   * A staging file a CLOSE sealed (transfer/seal.ts sealForClose), no longer written: it
    * stays until the upload publishes it or has stored the block's newer content.
    */
   sealed: EntryStage | null = null;

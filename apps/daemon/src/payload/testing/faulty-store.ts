@@ -20,6 +20,10 @@ export class FaultyBlockStore implements BlockStore {
   private gate: Promise<void> | null = null;
   private openGate: (() => void) | null = null;
   private flushGate: Promise<void> | null = null;
+  private putGate: Promise<void> | null = null;
+  private openPutGate: (() => void) | null = null;
+  /** Puts and publishes waiting at the holdPuts() gate now. */
+  heldPuts = 0;
   private openFlushGate: (() => void) | null = null;
 
   /** Present when the inner store has it (the engine's vectored uploads), with the same faults. */
@@ -94,6 +98,11 @@ export class FaultyBlockStore implements BlockStore {
 
   private async fault(): Promise<void> {
     if (this.gate !== null) await this.gate;
+    if (this.putGate !== null) {
+      this.heldPuts++;
+      await this.putGate;
+      this.heldPuts--;
+    }
     if (this.failPuts || Math.random() < this.flakiness) throw new FsError("EIO", "injected put failure");
     this.puts++;
   }
@@ -110,6 +119,20 @@ export class FaultyBlockStore implements BlockStore {
     this.openGate?.();
     this.gate = null;
     this.openGate = null;
+  }
+
+  /** Holds puts and publishes (not stage writes or seals) until releasePuts(). */
+  holdPuts(): void {
+    if (this.putGate !== null) return;
+    this.putGate = new Promise((resolve) => {
+      this.openPutGate = resolve;
+    });
+  }
+
+  releasePuts(): void {
+    this.openPutGate?.();
+    this.putGate = null;
+    this.openPutGate = null;
   }
 
   async put(key: string, data: Buffer, opts?: BlockWriteOptions): Promise<void> {

@@ -12,7 +12,8 @@ import type { Slice } from "../cache/slices.ts";
 import type { PayloadEngine } from "../engine.ts";
 import type { PayloadState } from "../payload-state.ts";
 import { BLOCK_SIZE_BYTES, type BlockWriteOptions } from "../types.ts";
-import { detachSealed, detachStage, putStagedOr, storedThenEnd } from "./write-behind.ts";
+import { detachSealed } from "./seal.ts";
+import { detachStage, putStagedOr, storedThenEnd } from "./write-behind.ts";
 
 /**
  * Uploads may be made durable by the store's next flush() rather than on return: the WAL keeps the
@@ -34,7 +35,7 @@ export async function uploadBlock(engine: PayloadEngine, p: PayloadState, e: Blo
   // Its staging file (write-behind.ts) holds at most these slices: later writes are not staged there.
   const frozen = e.slices.slice();
   const stage = detachStage(e, frozen);
-  // The file a CLOSE sealed (write-behind.ts sealForClose): published, or removed once stored.
+  // The file a CLOSE sealed (seal.ts sealForClose): published, or removed once stored.
   const sealed = detachSealed(e);
   // The put and the staging file's last writes read the frozen slices until they settle, and a
   // truncate may drop the slices meanwhile: the upload holds their memory itself (buffer-pool.ts).

@@ -18,15 +18,14 @@
  */
 import type pino from "pino";
 import { escapeAll, releaseAll, retainAll } from "../../domain/buffer-pool.ts";
-import { crcOf } from "../block-store/fs-adopt.ts";
 import { blockKey } from "../block-store/keys.ts";
 import type { BlockEntry } from "../cache/block-entry.ts";
 import type { EntryStage } from "../cache/entry-stage.ts";
 import type { Slice } from "../cache/slices.ts";
 import type { PayloadEngine } from "../engine.ts";
-import type { PayloadState } from "../payload-state.ts";
 import type { BlockStore, BlockWriteOptions, StagedPut } from "../types.ts";
 import type { StageBacklog } from "./stage-backlog.ts";
+import { StagedCrc } from "./stage-crc.ts";
 
 /**
  * A slice's bytes go to the staging file once this many are not there yet, or when the block is
@@ -53,6 +52,8 @@ export class BlockStage implements EntryStage {
   /** The block was truncated since the file began: it holds bytes the slices no longer say (holds). */
   private readonly truncated: () => boolean;
   private all = false;
+  /** The CRC32C of the file's bytes as they were written, for its seal. */
+  private readonly sum = new StagedCrc();
   /**
    * The parts of the write in flight: memory the kernel is still copying from (held from the
    * receive pool meanwhile, domain/buffer-pool.ts).
@@ -111,6 +112,8 @@ export class BlockStage implements EntryStage {
       this.backlog.add(next.bytes);
       try {
         await this.file.write(next.off, next.parts);
+        // Before the parts are let go: a truncate may have dropped their slices meanwhile.
+        this.sum.wrote(next.off, next.parts);
       } catch (err) {
         this.logger.debug(
           { err: (err as Error).message },
@@ -180,21 +183,19 @@ export class BlockStage implements EntryStage {
   }
 
   /**
-   * SMB CLOSE (sealForClose): writes the rest of the block's slices and, when the file then holds
-   * exactly them, seals it (named after its length and CRC32C: block-store/fs-adopt.ts). The
-   * caller takes the stage off the entry then: the sealed file is written no more.
+   * SMB CLOSE (seal.ts sealForClose): writes the rest of the block's slices and, when the file then
+   * holds exactly them, seals it (named after its length and CRC32C, kept as it was written:
+   * stage-crc.ts; block-store/fs-adopt.ts). The caller takes the stage off the entry then: the
+   * sealed file is written no more.
    */
   async seal(): Promise<boolean> {
     this.all = true;
     await this.drain();
     const slices = this.source();
     if (this.file.seal === undefined || !this.holds(slices)) return false;
-    const content = fileContent(slices);
+    const { crc, length } = this.sum.of(slices);
     this.sealedFile = true;
-    await this.file.seal(
-      crcOf(content),
-      content.reduce((n, b) => n + b.length, 0),
-    );
+    await this.file.seal(crc, length);
     return true;
   }
 
@@ -224,29 +225,8 @@ export class BlockStage implements EntryStage {
   }
 }
 
-/**
- * What a staging file holding `slices` (written in order, newest last, at their block offsets)
- * reads as: the slices themselves when they tile [0, end) in order, else merged over zeros.
- */
-function fileContent(slices: readonly Slice[]): Buffer[] {
-  let at = 0;
-  let end = 0;
-  for (const s of slices) end = Math.max(end, s.off + s.len);
-  const parts: Buffer[] = [];
-  for (const s of slices) {
-    if (s.off !== at) {
-      const out = Buffer.alloc(end);
-      for (const t of slices) t.buf.copy(out, t.off, 0, t.len);
-      return [out];
-    }
-    parts.push(s.buf.subarray(0, s.len));
-    at += s.len;
-  }
-  return parts;
-}
-
 /** Whether writes into `e` may be staged now (a write-once block of an fs store, not uploading). */
-function stageable(engine: PayloadEngine, e: BlockEntry): boolean {
+export function stageable(engine: PayloadEngine, e: BlockEntry): boolean {
   return (
     engine.store.stage !== undefined &&
     engine.sharedMode === null &&
@@ -275,7 +255,7 @@ export function writeBehind(engine: PayloadEngine, e: BlockEntry, n: number, com
   e.stage.wrote(n, complete);
 }
 
-function newStage(engine: PayloadEngine, e: BlockEntry): BlockStage {
+export function newStage(engine: PayloadEngine, e: BlockEntry): BlockStage {
   const store = engine.store;
   return new BlockStage(
     store.stage!(blockKey(e.payloadId, e.index)),
@@ -294,49 +274,6 @@ export function dropStaged(e: BlockEntry): Promise<void> {
 }
 
 /**
- * Discards the file a CLOSE sealed, if any: the block is dropped (truncated away or deleted, the
- * WAL record that did it replays over an adoption until the store's flush made this removal
- * durable), or the share closes (its writes were made durable first).
- */
-export function dropSealed(e: BlockEntry): Promise<void> {
-  const s = e.sealed;
-  e.sealed = null;
-  return s === null ? Promise.resolve() : s.end();
-}
-
-/**
- * SMB CLOSE of a write-once payload (docs/payload.md "CLOSE"): each block holding unjournaled
- * writes gets its staging file written to the end and sealed, named after its length and CRC32C,
- * so a restart after a kill adopts it (block-store/fs-adopt.ts). Nothing is fdatasynced: the
- * publish stays with the upload a COMMIT, the idle scan or cache pressure starts. Resolves false
- * when a block cannot be sealed (being uploaded, over a stored base, a staging write failed): the
- * caller then commits the payload instead.
- */
-export async function sealForClose(engine: PayloadEngine, p: PayloadState): Promise<boolean> {
-  if (engine.store.stage === undefined || engine.sharedMode !== null) return false;
-  const blocks = [...p.blocks.values()].filter((e) => e.holdsUnjournaled);
-  const sealed = await Promise.all(blocks.map((e) => sealBlock(engine, e).catch(() => false)));
-  return sealed.every((ok) => ok);
-}
-
-async function sealBlock(engine: PayloadEngine, e: BlockEntry): Promise<boolean> {
-  if (e.dropped) return true; // truncated or deleted meanwhile: nothing of it is kept
-  // Sealed by an earlier CLOSE and not written since: nothing new to keep.
-  if (e.stage === null && e.sealed?.store === engine.store && e.sealed.holds(e.slices)) return true;
-  if (e.stage === null) {
-    if (!stageable(engine, e) || e.slices.length === 0) return false;
-    e.stage = newStage(engine, e);
-  }
-  const stage = e.stage;
-  if (!(await stage.seal())) return false;
-  if (e.stage === stage) e.stage = null; // later writes go to a new file
-  const older = e.sealed;
-  e.sealed = stage;
-  await older?.end(); // the newer sealed file holds every byte it did
-  return true;
-}
-
-/**
  * The upload has just frozen the block's slices: takes its stage off the entry (later writes form
  * a new block content and are not staged into this file), or null.
  */
@@ -348,13 +285,6 @@ export function detachStage(e: BlockEntry, frozen: readonly Slice[]): EntryStage
 }
 
 /** The upload has just frozen the block's slices: takes the file a CLOSE sealed off the entry, or null. */
-export function detachSealed(e: BlockEntry): EntryStage | null {
-  const s = e.sealed;
-  e.sealed = null;
-  return s;
-}
-
-/** `put`, then the removal of `sealed` once the block's newer content is stored. */
 export function storedThenEnd(put: () => Promise<void>, sealed: EntryStage | null): () => Promise<void> {
   if (sealed === null) return put;
   return async () => {
