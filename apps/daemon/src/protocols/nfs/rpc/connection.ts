@@ -63,6 +63,8 @@ export class RpcConnection implements GuardedConnection {
   private heldBytes = 0;
   /** Reply bytes queued and not yet written (reserved from the budget). */
   private outReserved = 0;
+  /** Of those, the bytes in `out` (not handed to the socket yet). */
+  private outBytes = 0;
   private pausedForBudget = false;
   readonly acceptedAt = performance.now();
   lastActivityAt = this.acceptedAt;
@@ -122,6 +124,7 @@ export class RpcConnection implements GuardedConnection {
   private onClose(): void {
     this.closed = true;
     this.out = [];
+    this.outBytes = 0;
     this.budget.cancelWait(this.wake);
     // Calls still running give their bytes back when they end (endCall).
     this.budget.release(this.decoder.reservedBytes + this.outReserved, this.decoder.unarrivedBytes);
@@ -233,6 +236,7 @@ export class RpcConnection implements GuardedConnection {
     // A computed reply always goes out; while it waits in the socket it counts against the budget.
     this.budget.force(len + RECORD_MARK_BYTES);
     this.outReserved += len + RECORD_MARK_BYTES;
+    this.outBytes += len + RECORD_MARK_BYTES;
     if (len <= COALESCE_MAX_BYTES) {
       // A metadata reply is a few hundred bytes in one or two chunks: one small copy with the
       // record mark in front is cheaper than a writev request per chunk.
@@ -263,25 +267,35 @@ export class RpcConnection implements GuardedConnection {
     if (this.closed || this.out.length === 0) return;
     const bufs = this.out;
     this.out = [];
-    let total = 0;
-    for (const b of bufs) total += b.length;
-    const written = () => {
-      const n = Math.min(total, this.outReserved);
-      this.outReserved -= n;
-      this.budget.release(n);
-    };
+    this.outBytes = 0;
+    // One callback for every write (a closure per reply cost more than the rest of this method).
     if (bufs.length === 1) {
-      this.socket.write(bufs[0]!, written);
+      this.socket.write(bufs[0]!, this.written);
     } else {
       this.socket.cork();
       for (let i = 0; i < bufs.length; i++)
-        this.socket.write(bufs[i]!, i === bufs.length - 1 ? written : undefined);
+        this.socket.write(bufs[i]!, i === bufs.length - 1 ? this.written : undefined);
       this.socket.uncork();
     }
+    // Usually the kernel took every byte during write(): they go back to the budget now.
+    this.settleWritten();
     if (this.socket.writableLength > this.limits.maxPendingWriteBytes) {
       this.pausedForWrites = true;
       this.updateFlow();
     }
+  }
+
+  private readonly written = (): void => this.settleWritten();
+
+  /**
+   * Gives back the reply bytes that left the process: all that were reserved except the ones
+   * still in `out` or queued in the socket (this connection is the socket's only writer).
+   */
+  private settleWritten(): void {
+    const held = this.outBytes + this.socket.writableLength;
+    if (this.outReserved <= held) return;
+    this.budget.release(this.outReserved - held);
+    this.outReserved = held;
   }
 
   private updateFlow(): void {

@@ -1,11 +1,13 @@
 /**
  * When RpcConnection writes a reply: a lone call's reply goes to the socket as the call completes
  * (a round-trip bound client waits for exactly that write), replies of calls in flight together
- * go out together a tick later, in one corked write.
+ * go out together a tick later, in one corked write. A reply's bytes count against the memory
+ * budget until the kernel has them: at once when write() took them all, else until written.
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { pino } from "pino";
 import { afterEach, expect, it } from "vitest";
+import { ByteBudget } from "../../transport/budget.ts";
 import { RpcConnection } from "./connection.ts";
 import type { Peer, RpcDispatcher } from "./dispatcher.ts";
 import { encodeRecord } from "./record-marking.ts";
@@ -22,16 +24,19 @@ afterEach(() => {
  * A connection whose dispatcher answers each record with its own bytes once `release` is called,
  * and a log of socket writes and of the microtasks queued right after each release.
  */
-async function setup() {
+async function setup(replyBytes = 0) {
   const log: string[] = [];
   const pending: (() => void)[] = [];
+  const budget = new ByteBudget(1024 * 1024 * 1024);
   const dispatcher = {
     dispatch: (record: Buffer, _peer: Peer) =>
-      new Promise<Buffer[]>((resolve) => pending.push(() => resolve([record]))),
+      new Promise<Buffer[]>((resolve) =>
+        pending.push(() => resolve(replyBytes > 0 ? [Buffer.alloc(replyBytes)] : [record])),
+      ),
   } as unknown as RpcDispatcher;
   const accepted = new Promise<RpcConnection>((res) => {
     server = createServer({ pauseOnConnect: true }, (s) => {
-      const conn = new RpcConnection(s, dispatcher, pino({ level: "silent" }));
+      const conn = new RpcConnection(s, dispatcher, pino({ level: "silent" }), undefined, { budget });
       const write = conn.socket.write.bind(conn.socket) as (...a: unknown[]) => boolean;
       conn.socket.write = ((...a: unknown[]) => {
         log.push("write");
@@ -53,18 +58,19 @@ async function setup() {
     new Promise<void>((res) =>
       setImmediate(() => {
         for (const p of pending.splice(0)) p();
-        queueMicrotask(() => log.push("after"));
+        queueMicrotask(() => log.push("after", `budget ${budget.usedBytes}`));
         setImmediate(res);
       }),
     );
-  return { log, calls, release };
+  return { log, calls, release, budget, client: client! };
 }
 
 it("writes a lone call's reply as the call completes, not a tick later", async () => {
   const { log, calls, release } = await setup();
   await calls(1);
   await release();
-  expect(log).toEqual(["write", "after"]);
+  // The kernel took the reply during write(): its bytes are back in the budget in the same tick.
+  expect(log).toEqual(["write", "after", "budget 0"]);
 });
 
 it("writes the replies of calls completing together after them, under one cork", async () => {
@@ -72,5 +78,24 @@ it("writes the replies of calls completing together after them, under one cork",
   await calls(3);
   await release();
   // Three replies, each its record mark and body copied into one buffer: three writes, one flush.
-  expect(log).toEqual(["after", "write", "write", "write"]);
+  expect(log).toEqual(["after", "budget 24", "write", "write", "write"]);
+});
+
+it("counts a reply the socket could not take at once until it is written", async () => {
+  const reply = 32 * 1024 * 1024; // more than loopback's socket buffers hold
+  const { calls, release, budget, client } = await setup(reply);
+  client.pause();
+  await calls(1);
+  await release();
+  // Still queued in the socket: what the peer has not taken stays counted.
+  expect(budget.usedBytes).toBeGreaterThan(0);
+  expect(budget.usedBytes).toBeLessThanOrEqual(reply + 4);
+  let received = 0;
+  client.on("data", (d: Buffer) => {
+    received += d.length;
+  });
+  client.resume();
+  while (received < reply + 4) await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setImmediate(r));
+  expect(budget.usedBytes).toBe(0);
 });
