@@ -114,6 +114,19 @@ describe("write-behind on an fs store", () => {
     await expectStored(store, "wb", Buffer.concat(frames));
   });
 
+  it("a small new file gets no staging file: its upload after the COMMIT puts the block whole", async () => {
+    const { svc, store } = await open();
+    svc.created(S, "small");
+    const data = bytes(4096, 40);
+    await svc.writeAt(S, "small", 0, data);
+    await svc.commit(S, "small"); // journals the few bytes (write-once.ts journalSmall)
+    await waitFor(async () => (await listKeys(store)).length === 1, "the block put after the COMMIT");
+    // Before: the write began a staging file, which the upload wrote, fdatasynced and renamed.
+    expect([store.puts, store.stages, store.stageWrites, store.publishes]).toEqual([1, 0, 0, 0]);
+    expect(await tempFiles()).toBe(0);
+    await expectStored(store, "small", data);
+  });
+
   it("a block completed out of order is staged whole and published", async () => {
     const { svc, store } = await open();
     svc.created(S, "ooo");

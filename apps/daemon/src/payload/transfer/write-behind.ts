@@ -249,10 +249,17 @@ export function writeBehind(engine: PayloadEngine, e: BlockEntry, n: number, com
     return;
   }
   if (e.stage === null) {
-    if (!stageable(engine, e)) return;
+    // A staging file begins with its first due write. A small file's bytes never are: its upload
+    // puts the block whole (one O_DSYNC write), with no staging file and no fdatasync of its own.
+    if (!(complete || e.slices.some(dueAlone)) || !stageable(engine, e)) return;
     e.stage = newStage(engine, e);
   }
   e.stage.wrote(n, complete);
+}
+
+/** Whether a slice's bytes are due in a staging file that holds none of them yet (BlockStage.next). */
+function dueAlone(s: Slice): boolean {
+  return s.len >= STAGE_WRITE_BYTES_MIN;
 }
 
 export function newStage(engine: PayloadEngine, e: BlockEntry): BlockStage {
