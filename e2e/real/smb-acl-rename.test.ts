@@ -10,14 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as C from "../../apps/daemon/src/protocols/smb/constants.ts";
-import { sid } from "../../apps/daemon/src/protocols/smb/info/security.ts";
-import {
-  closeBody,
-  daclSd,
-  open,
-  setInfoBody,
-  writeFile,
-} from "../../apps/daemon/src/protocols/smb/testing/bodies.ts";
+import { SEE, setDacl } from "../../apps/daemon/src/protocols/smb/testing/acl.ts";
+import { closeBody, open, writeFile } from "../../apps/daemon/src/protocols/smb/testing/bodies.ts";
 import { shareInfo } from "../../apps/daemon/src/protocols/smb/testing/context.ts";
 import {
   ALICE,
@@ -28,8 +22,6 @@ import {
 import { SmbTestClient } from "../../apps/daemon/src/protocols/smb/testing/smb-client.ts";
 import { smbclient } from "./smb-helpers.ts";
 
-const FULL = 0x001f_01ff;
-const SEE = C.FILE_LIST_DIRECTORY | C.FILE_TRAVERSE | C.FILE_READ_ATTRIBUTES | C.SYNCHRONIZE;
 /** What smbclient's rename opens the source with besides DELETE. */
 const OPEN_FOR_RENAME = C.DELETE | C.FILE_READ_ATTRIBUTES | C.SYNCHRONIZE | C.READ_CONTROL;
 
@@ -42,25 +34,15 @@ describe("smbclient renames decided by stored ACLs", () => {
     h = await startSmbHarness({ shares: [shareInfo("/team")] });
     dir = mkdtempSync(join(tmpdir(), "smb-acl-rename-"));
     const alice = await SmbTestClient.login(h.port, ALICE.user, ALICE.password, "team");
-    const dacl = async (name: string, bobMask: number, options = 0) => {
-      const f = await open(alice, name, { access: C.WRITE_DAC | C.READ_CONTROL, options });
-      const sd = daclSd([
-        [0, 0, FULL, sid(22, 1, ALICE.uid)],
-        [0, 0, bobMask, sid(22, 1, BOB.uid)],
-      ]);
-      const set = setInfoBody(f, C.SMB2_0_INFO_SECURITY, 0, sd, C.DACL_SECURITY_INFORMATION);
-      expect((await alice.send(C.SMB2_SET_INFO, set)).status).toBe(0);
-      await alice.send(C.SMB2_CLOSE, closeBody(f));
-    };
     for (const d of ["from", "to", "closed"]) {
       const made = await open(alice, d, { disposition: C.FILE_CREATE, options: C.FILE_DIRECTORY_FILE });
       await alice.send(C.SMB2_CLOSE, closeBody(made));
     }
     for (const f of ["a.txt", "b.txt"]) await writeFile(alice, `from\\${f}`, Buffer.from(f));
-    await dacl("from", SEE, C.FILE_DIRECTORY_FILE);
-    await dacl("to", SEE | C.FILE_ADD_FILE, C.FILE_DIRECTORY_FILE);
-    await dacl("closed", SEE, C.FILE_DIRECTORY_FILE);
-    for (const f of ["a.txt", "b.txt"]) await dacl(`from\\${f}`, OPEN_FOR_RENAME);
+    await setDacl(alice, "from", SEE, true);
+    await setDacl(alice, "to", SEE | C.FILE_ADD_FILE, true);
+    await setDacl(alice, "closed", SEE, true);
+    for (const f of ["a.txt", "b.txt"]) await setDacl(alice, `from\\${f}`, OPEN_FOR_RENAME);
     alice.close();
   });
   afterAll(async () => {

@@ -5,6 +5,7 @@
  * before, so a failed remove cannot leave a name without its data; then the orphan's inode record
  * goes (orphans.ts).
  */
+import { W, X } from "../metadata/permissions.ts";
 import type { DirChangeResult, FileAttr, WccAttr } from "../metadata/types.ts";
 import { added, type DirChangeEvent } from "./changes.ts";
 import type { DataDeps } from "./data.ts";
@@ -90,13 +91,20 @@ export interface LinkRequest {
   replace?: boolean;
   /** SMB: the directory's stored ACL decides as for a create (FILE_ADD_FILE), not only its mode. */
   acl?: boolean;
+  /**
+   * SMB: a stored ACL granted the caller DELETE on the file `replace` removes, its own or its
+   * directory's FILE_DELETE_CHILD (security.ts deleteGrant "acl"): the removal passes the
+   * directory's mode, which only approximates that ACL.
+   */
+  replaceAcl?: boolean;
 }
 
 export async function link(d: DataDeps, dir: FileCall, l: LinkRequest): Promise<LinkResult> {
   // SMB: the directory's stored ACL decides the new entry as it decides a create (createGrant),
   // asked before a replaced file goes.
   const grant = l.acl ? await createGrant(d, dir, false) : 0;
-  if (l.replace) await remove(d, dir, l.name);
+  if (l.replace)
+    await remove(d, l.replaceAcl ? { ...dir, caller: { ...dir.caller, aclBits: W | X } } : dir, l.name);
   const caller = grant === 0 ? dir.caller : { ...dir.caller, aclBits: grant };
   return d.changes.told(d.metadata.link(caller, l.file, dir.handle, l.name), [added(dir, l.name, false)]);
 }

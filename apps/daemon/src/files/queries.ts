@@ -20,7 +20,7 @@ import { lookupOne, type Walked, type WalkOptions, walk } from "./open.ts";
 import { access, fsstat, type LookupWithDir, lookup, readlink } from "./query.ts";
 import { type ReaddirPage, type ReaddirRequest, readdir } from "./readdir.ts";
 import { type Grants, type ResolveOptions, resolveCall, sharePolicy } from "./resolve.ts";
-import { security, storedAccess } from "./security.ts";
+import { type DeleteGrant, deleteGrant, security } from "./security.ts";
 import { type StreamInfo, streamSize, streams } from "./streams.ts";
 import type { FileCall, ReadRequest, ReadResult } from "./types.ts";
 
@@ -104,12 +104,12 @@ export class FileQueries {
   }
 
   /**
-   * The maximal NT access the caller has on the file `f` (attributes `attr`, in directory
-   * `parent`) by its stored ACL, the parent's FILE_DELETE_CHILD included; null without one (the
-   * mode decides). SMB asks it of a file a rename or link would replace.
+   * How DELETE stands for the caller on the file `f` (attributes `attr`) in directory `parent`
+   * by stored ACLs (security.ts deleteGrant, [MS-FSA] §2.1.5.1.2.1): "acl", "mode" or "denied".
+   * SMB asks it of an open that wants DELETE and of a file a rename or link would replace.
    */
-  storedAccess(f: FileCall, attr: FileAttr, parent: Buffer | null): Promise<number | null> {
-    return storedAccess(this.d, f, attr, parent);
+  deleteGrant(f: FileCall, attr: FileAttr, parent: Buffer | null): Promise<DeleteGrant> {
+    return deleteGrant(this.d, f, attr, parent);
   }
 
   /** The named streams of the file `f` with their sizes ([MS-FSCC] §2.4.43 FileStreamInformation). */

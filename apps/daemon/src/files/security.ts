@@ -10,7 +10,13 @@
  */
 import { FsError } from "../domain/errors.ts";
 import { effectiveIdentity, W, X } from "../metadata/permissions.ts";
-import type { FileAttr, MetadataService, RenameGrants } from "../metadata/types.ts";
+import {
+  ACCESS_LOOKUP,
+  ACCESS_MODIFY,
+  type FileAttr,
+  type MetadataService,
+  type RenameGrants,
+} from "../metadata/types.ts";
 import { MODIFIED } from "./changes.ts";
 import type { DataDeps } from "./data.ts";
 import {
@@ -184,6 +190,38 @@ export async function storedAccess(
   let granted = maximalAccess(sd.dacl ?? null, tokenOf(id), userSid(attr.uid));
   if (parent !== null) granted |= await parentGrants(d, { ...f, handle: parent });
   return granted >>> 0;
+}
+
+export type DeleteGrant = "acl" | "mode" | "denied";
+
+/**
+ * How DELETE stands for the caller on the file `f` (attributes `attr`) in directory `parent`
+ * ([MS-FSA] §2.1.5.1.2.1: the file's security grants DELETE or the parent's FILE_DELETE_CHILD):
+ * "acl" when a stored ACL grants it, the file's DELETE or its directory's FILE_DELETE_CHILD (the
+ * unlink then passes the directory's mode, which only approximates that ACL); "denied" when the
+ * directory's ACL withholds FILE_DELETE_CHILD and the file's grants no DELETE, or the file's ACL
+ * withholds DELETE in a directory without one whose mode gives the caller no write and search;
+ * "mode" otherwise (the directory's mode, sticky bit included, decides at unlink). Root: "acl".
+ */
+export async function deleteGrant(
+  d: SecurityDeps,
+  f: FileCall,
+  attr: FileAttr,
+  parent: Buffer | null,
+): Promise<DeleteGrant> {
+  const id = effectiveIdentity(f.share, f.caller);
+  if (id.uid === 0) return "acl";
+  const [own, dir] = await Promise.all([stored(d, f.handle), parent ? stored(d, parent) : null]);
+  if (own !== null && maximalAccess(own.dacl ?? null, tokenOf(id), userSid(attr.uid)) & DELETE) return "acl";
+  if (dir !== null) {
+    const dirAttr = await d.metadata.getattr(parent!);
+    const rights = maximalAccess(dir.dacl ?? null, tokenOf(id), userSid(dirAttr.uid));
+    return rights & FILE_DELETE_CHILD ? "acl" : "denied";
+  }
+  if (own === null || parent === null) return "mode";
+  const want = ACCESS_MODIFY | ACCESS_LOOKUP;
+  const { granted } = await d.metadata.access(f.caller, parent, want);
+  return granted === want ? "mode" : "denied";
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { isFsError } from "../../domain/errors.ts";
 import type { Opened, OpenResult } from "../../files/open.ts";
+import type { DeleteGrant } from "../../files/security.ts";
 import type { LookupResult } from "../../metadata/types.ts";
 import { ACCESS_MODIFY, ACCESS_READ } from "../../metadata/types.ts";
 import { closeAppInstance } from "./app-instance.ts";
@@ -37,6 +38,8 @@ export interface Admission {
   stream: string | null;
   /** SMB2_CREATE_APP_INSTANCE_ID's AppInstanceId, if the CREATE carried one (app-instance.ts). */
   appInstance: Buffer | null;
+  /** A stored ACL granted DELETE (files/security.ts deleteGrant "acl"). */
+  aclDelete: boolean;
 }
 
 /** Maximal access the caller has on an object (for MAXIMUM_ALLOWED and MxAc), from its mode-bit grant. */
@@ -80,7 +83,8 @@ const WRITE_RIGHTS =
 
 /**
  * The access mask against the stored ACL's maximal access (files/security.ts: the [MS-DTYP]
- * §2.5.3.2 check; every asked right must be in it) or, without one, the mode bits' grant; then
+ * §2.5.3.2 check; every asked right must be in it) or, without one, the mode bits' grant, with
+ * DELETE as `del` (files/security.ts deleteGrant, asked when DELETE may be granted) has it; then
  * the delete-on-close checks ([MS-FSA] §2.1.5.1).
  */
 export function checkOpenAccess(
@@ -88,6 +92,7 @@ export function checkOpenAccess(
   c: { DesiredAccess: number; CreateOptions: number },
   a: Admission,
   o: Opened,
+  del: DeleteGrant | null,
 ): void {
   // A tree without write access refuses write rights once the name resolved, as Samba checks its
   // share access per file (smbd_check_access_rights_fname): a missing name answers
@@ -96,6 +101,12 @@ export function checkOpenAccess(
   if (!tree.writable && !maxAllowed && a.access & WRITE_ACCESS_BITS) throw new SmbError(tree.readOnlyStatus);
   const nt = o.ntAccess === null ? null : tree.writable ? o.ntAccess : o.ntAccess & ~WRITE_RIGHTS;
   a.maxAccess = nt ?? maximalAccess(tree, o.granted);
+  // [MS-FSA] §2.1.5.1.2.1: neither the file's ACL nor its directory's grants DELETE.
+  if (del === "denied") {
+    if (o.action !== "created" && a.access & C.DELETE) throw new SmbError(S.STATUS_ACCESS_DENIED, "DELETE");
+    a.maxAccess &= ~C.DELETE;
+  }
+  a.aclDelete = del === "acl" && (a.maxAccess & C.DELETE) !== 0;
   if (c.DesiredAccess & C.MAXIMUM_ALLOWED) a.access = (a.access & ~C.MAXIMUM_ALLOWED) | a.maxAccess;
   if (o.action !== "created") {
     if (nt === null) checkAccess(o.target, a.access, o.granted);

@@ -118,6 +118,11 @@ export interface Open {
    * (files/nt-acl/mode.ts).
    */
   aclDecided: boolean;
+  /**
+   * A stored ACL granted this open's DELETE, the file's or its directory's FILE_DELETE_CHILD
+   * (files/security.ts deleteGrant): its delete on close or rename passes the directory's mode.
+   */
+  aclDelete: boolean;
   shareAccess: number;
   deleteOnClose: boolean;
   lockOwner: string;

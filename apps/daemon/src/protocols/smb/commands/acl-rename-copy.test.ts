@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import * as C from "../constants.ts";
 import { sid } from "../info/security.ts";
 import * as S from "../ntstatus.ts";
+import { GENERIC_READ_FILE, SEE, setDacl } from "../testing/acl.ts";
 import {
   closeBody,
   createBody,
@@ -26,23 +27,6 @@ import { useSmbHarness } from "../testing/fixture.ts";
 import { ALICE, BOB } from "../testing/harness.ts";
 import { type FileId, type SmbResponse, SmbTestClient } from "../testing/smb-client.ts";
 import { SmbWriter } from "../wire.ts";
-
-const FULL = 0x001f_01ff;
-const GENERIC_READ_FILE = 0x0012_0089;
-const SEE = C.FILE_LIST_DIRECTORY | C.FILE_TRAVERSE | C.FILE_READ_ATTRIBUTES | C.SYNCHRONIZE;
-
-/** Sets `aces` (Alice FULL first) as the DACL of `name`, through an open of Alice's. */
-async function setDacl(c: SmbTestClient, name: string, bob: number, dir = false): Promise<void> {
-  const options = dir ? C.FILE_DIRECTORY_FILE : 0;
-  const f = await open(c, name, { access: C.WRITE_DAC | C.READ_CONTROL, options });
-  const sd = daclSd([
-    [0, 0, FULL, sid(22, 1, ALICE.uid)],
-    [0, 0, bob, sid(22, 1, BOB.uid)],
-  ]);
-  const set = setInfoBody(f, C.SMB2_0_INFO_SECURITY, 0, sd, C.DACL_SECURITY_INFORMATION);
-  expect((await c.send(C.SMB2_SET_INFO, set)).status).toBe(0);
-  await c.send(C.SMB2_CLOSE, closeBody(f));
-}
 
 const rename = (c: SmbTestClient, f: FileId, to: string, replace = false) =>
   c.send(

@@ -55,10 +55,11 @@ export async function releaseOpen(server: SmbServerState, open: Open): Promise<v
   const unlink = () => lastClose(server, open, file);
   // A delete on close leaves the closer's parent lease unbroken (dir-leases.ts).
   const unexempt = exemptParent(server, open.tree.share.name, open.name, parentLease);
-  // DELETE a stored ACL granted the open deletes the file whatever the directory's mode (NFS's)
-  // says ([MS-FSA] §2.1.5.1.2.1: DELETE on the file suffices): its unlink passes W|X there.
+  // DELETE a stored ACL granted the open (the file's DELETE or its directory's FILE_DELETE_CHILD,
+  // [MS-FSA] §2.1.5.1.2.1) deletes the file whatever the directory's mode (NFS's) says: its
+  // unlink passes W|X there.
   const f = fileCall(open);
-  const acl = open.aclDecided && open.grantedAccess & DELETE;
+  const acl = open.aclDelete && open.grantedAccess & DELETE;
   const call = acl ? { ...f, caller: { ...f.caller, aclBits: W_X } } : f;
   await server.ctx.files
     .close(call, { written: open.written, unlink, retained: open.retained })

@@ -254,6 +254,7 @@ function admission(req: SmbRequest, c: CreateRequest, id: bigint): Admission {
     handle: null,
     stream: null,
     appInstance: appInstanceId(req, c.contexts),
+    aclDelete: false,
   };
   const maxAllowed = (c.DesiredAccess & C.MAXIMUM_ALLOWED) !== 0;
   // [MS-FSA] §2.1.5.1: delete-on-close without DELETE access fails before anything is created.
@@ -283,7 +284,12 @@ async function openTarget(
     dosAttributes: givenAttributes(c),
     admit: async (o) => {
       checkKeptAttributes(c, o);
-      checkOpenAccess(tree, c, a, o);
+      // Stored ACLs decide DELETE with the directory's FILE_DELETE_CHILD (files/security.ts).
+      const del =
+        a.access & (C.DELETE | C.MAXIMUM_ALLOWED) && o.parent !== null
+          ? await files.deleteGrant(treeCall(tree, o.target.handle), o.target.attr, o.parent)
+          : null;
+      checkOpenAccess(tree, c, a, o, del);
       const doc = (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) !== 0;
       if (path.stream === null) return admit(req, c.ShareAccess, caching, a, o, doc);
       // The stream's disposition applies once its own share modes admitted the open.
@@ -359,6 +365,7 @@ function registerOpen(
     grantedAccess: a.access,
     grantee: req.requireTree().caller,
     aclDecided: opened.ntAccess !== null,
+    aclDelete: a.aclDelete,
     shareAccess: c.ShareAccess,
     deleteOnClose: (c.CreateOptions & C.FILE_DELETE_ON_CLOSE) !== 0,
     lockOwner: a.owner,

@@ -107,13 +107,15 @@ async function checkRenameSharing(req: SmbRequest, open: Open): Promise<void> {
 }
 
 /**
- * The file a rename or link replaces goes as a delete would: with a stored ACL, it (or its
- * directory's FILE_DELETE_CHILD) must grant the caller DELETE, as Windows file systems check
- * before replacing; without one the directory's mode decides (POSIX rename).
+ * The file a rename or link replaces goes as a delete would: where a stored ACL is involved, its
+ * own DELETE or its directory's FILE_DELETE_CHILD must be granted ([MS-FSA] §2.1.5.1.2.1), as
+ * Windows file systems check before replacing; without one the directory's mode decides (POSIX
+ * rename). True when a stored ACL granted it (the replaced file's unlink passes the mode).
  */
-async function mayReplace(req: SmbRequest, tree: Tree, victim: LookupResult, dir: Buffer): Promise<void> {
-  const nt = await req.server.ctx.files.storedAccess(treeCall(tree, victim.handle), victim.attr, dir);
-  if (nt !== null && !(nt & C.DELETE)) throw new SmbError(S.STATUS_ACCESS_DENIED, "replaced file's ACL");
+async function mayReplace(req: SmbRequest, tree: Tree, victim: LookupResult, dir: Buffer): Promise<boolean> {
+  const del = await req.server.ctx.files.deleteGrant(treeCall(tree, victim.handle), victim.attr, dir);
+  if (del === "denied") throw new SmbError(S.STATUS_ACCESS_DENIED, "replaced file's ACL");
+  return del === "acl";
 }
 
 async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean): Promise<void> {
@@ -132,12 +134,13 @@ async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean
   const tree = open.tree;
   const target = await resolvePath(req.server.ctx.files, treeCall(tree, tree.root), path.components);
   const sameObject = target.target?.attr.fileid === open.fileid;
+  let replaceAcl = false;
   if (target.target && !sameObject) {
     if (!replace) throw new SmbError(S.STATUS_OBJECT_NAME_COLLISION);
     if (target.target.attr.type === "dir") throw new SmbError(S.STATUS_ACCESS_DENIED);
     const busy = req.server.files.get(`${tree.share.name}:${target.target.attr.fileid}`);
     if (busy && busy.opens.size > 0) throw new SmbError(S.STATUS_ACCESS_DENIED);
-    await mayReplace(req, tree, target.target, target.parent!);
+    replaceAcl = await mayReplace(req, tree, target.target, target.parent!);
   }
   if (!link) await checkRenameSharing(req, open);
   const overrides = { EEXIST: S.STATUS_OBJECT_NAME_COLLISION, ENOTEMPTY: S.STATUS_ACCESS_DENIED };
@@ -145,7 +148,7 @@ async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean
   if (link) {
     if (open.isDir) throw new SmbError(S.STATUS_FILE_IS_A_DIRECTORY);
     const replacing = target.target !== null && !sameObject;
-    const l = { file: open.handle, name: target.name, replace: replacing, acl: true };
+    const l = { file: open.handle, name: target.name, replace: replacing, acl: true, replaceAcl };
     await withStatus(overrides, () => files.link(treeCall(tree, target.parent!), l));
     return;
   }
@@ -154,7 +157,7 @@ async function setRename(req: SmbRequest, open: Open, buf: Buffer, link: boolean
   const newName = sameObject ? path.components.at(-1)! : target.name;
   // [MS-SMB2] §3.3.5.21.1: DELETE on the open (a stored ACL's grant stands for the source
   // directory's mode) and the target directory's stored ACL, if any, deciding the arrival.
-  const acl = { deleteGranted: open.aclDecided && (open.grantedAccess & C.DELETE) !== 0, isDir: open.isDir };
+  const acl = { deleteGranted: open.aclDelete && (open.grantedAccess & C.DELETE) !== 0, isDir: open.isDir };
   // The renamer's parent lease stays; other leases on both directories break (dir-leases.ts).
   await asParentLease(open, [open.name, newName], () =>
     withStatus(overrides, () =>
