@@ -336,4 +336,29 @@ describe("write-behind on an fs store", () => {
       store.release();
     }
   });
+
+  it("counts 1 MiB frames waiting behind their block's staging write in the writer's bound", async () => {
+    const { svc, store } = await open();
+    svc.created(S, "bp1");
+    store.hold(); // each block's first staging write is held: the block's later frames queue behind it
+    try {
+      // NFS's 1 MiB WRITEs: exactly the bound is not in the files, then one frame more.
+      const n = STAGE_BACKLOG_BYTES_MAX / MiB;
+      for (let i = 0; i < n; i++) await svc.writeAt(S, "bp1", i * MiB, bytes(MiB, i));
+      let done = false;
+      const over = svc.writeAt(S, "bp1", n * MiB, bytes(MiB, n)).then(() => {
+        done = true;
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      // Before, only each block's first frame counted (8 of 32 MiB): this write went on, and a
+      // writer got up to four times the bound ahead of the disk.
+      expect(done).toBe(false);
+      store.release();
+      await over;
+      await svc.commit(S, "bp1");
+      expect(store.publishes).toBe((n + 4) / 4);
+    } finally {
+      store.release();
+    }
+  });
 });

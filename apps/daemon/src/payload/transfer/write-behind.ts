@@ -59,6 +59,12 @@ export class BlockStage implements EntryStage {
    * receive pool meanwhile, domain/buffer-pool.ts).
    */
   writing: readonly Buffer[] = [];
+  /**
+   * Bytes of frames that arrived while the loop's write was in flight, counted in the backlog at
+   * once: the loop writes them next. (Uncounted, a writer of 1 MiB frames got a block's whole
+   * 4 MiB ahead per 1 MiB counted, and a COMMIT found half of a 256 MiB file unstaged.)
+   */
+  private waiting = 0;
 
   constructor(
     readonly file: StagedPut,
@@ -76,7 +82,17 @@ export class BlockStage implements EntryStage {
   wrote(n: number, complete: boolean): void {
     if (this.broken || this.ended || n <= 0) return;
     if (complete) this.all = true;
+    if (this.running !== null && n >= STAGE_WRITE_BYTES_MIN) {
+      this.waiting += n;
+      this.backlog.add(n);
+    }
     void this.kick();
+  }
+
+  /** The loop took the waiting frames into its next write (which counts them), or ended. */
+  private settleWaiting(): void {
+    this.backlog.sub(this.waiting);
+    this.waiting = 0;
   }
 
   /**
@@ -86,6 +102,10 @@ export class BlockStage implements EntryStage {
   private kick(): Promise<void> {
     this.running ??= this.run().finally(() => {
       this.running = null;
+      // Frames that came as the loop was ending (counted, not written): a new loop writes them.
+      const late = this.waiting > 0;
+      this.settleWaiting();
+      if (late && !this.broken && !this.ended) void this.kick();
     });
     return this.running;
   }
@@ -110,6 +130,7 @@ export class BlockStage implements EntryStage {
       // Only bytes handed to the disk count: a slice not due yet (a small write) may wait for its
       // block's upload, and counting it would hold writers for as long.
       this.backlog.add(next.bytes);
+      this.settleWaiting(); // after the add: the count never dips to wake writers in between
       try {
         await this.file.write(next.off, next.parts);
         // Before the parts are let go: a truncate may have dropped their slices meanwhile.
