@@ -1,8 +1,10 @@
 /*
  * Per-call latency of a synchronous libnfs client (used by bench/nfs-calls.ts):
  *
- *   nfs-calls URL MODE N [SECONDS]   MODE = stat | fstat | read | write | seqwrite | create | small | readdir
+ *   nfs-calls URL MODE N [SECONDS]   MODE = null | stat | fstat | read | write | seqwrite | create | small | readdir
  *
+ *   null    NFSPROC3_NULL (RFC 1813 §3.3.0): no arguments, no work, an empty reply: the fixed cost of
+ *           one RPC round trip from socket readable to reply written (framing, call header, dispatch)
  *   stat    nfs_stat64 of /calls.<pid>/a/f: a path walk (LOOKUP per component) + GETATTR
  *   fstat   nfs_fstat64 of an open handle: one GETATTR per call
  *   read    nfs_pread of 4 KiB from a 64 KiB file: one READ per call
@@ -26,7 +28,9 @@
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include <poll.h>
 #include <nfsc/libnfs.h>
+#include <nfsc/libnfs-raw.h>
 
 static double now(void) {
   struct timeval tv;
@@ -39,13 +43,29 @@ static int by_value(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+static void null_done(struct rpc_context *rpc, int status, void *data, void *private_data) {
+  (void)rpc; (void)data;
+  *(int *)private_data = status == RPC_STATUS_SUCCESS ? 1 : -1;
+}
+
+/* One NULL call, waited for as libnfs's synchronous calls wait for theirs. */
+static int null_call(struct nfs_context *nfs) {
+  int done = 0;
+  if (rpc_nfs3_null_async(nfs_get_rpc_context(nfs), null_done, &done) != 0) return -1;
+  while (done == 0) {
+    struct pollfd p = {.fd = nfs_get_fd(nfs), .events = nfs_which_events(nfs)};
+    if (poll(&p, 1, -1) < 0 || nfs_service(nfs, p.revents) < 0) return -1;
+  }
+  return done == 1 ? 0 : -1;
+}
+
 static void die(struct nfs_context *nfs, const char *what) {
   fprintf(stderr, "%s failed: %s\n", what, nfs ? nfs_get_error(nfs) : "");
   exit(1);
 }
 
 int main(int argc, char **argv) {
-  if (argc < 4) { fprintf(stderr, "usage: nfs-calls URL stat|fstat|read|write|seqwrite|create|small N\n"); return 2; }
+  if (argc < 4) { fprintf(stderr, "usage: nfs-calls URL null|stat|fstat|read|write|seqwrite|create|small N\n"); return 2; }
   const char *mode = argv[2];
   int n = atoi(argv[3]);
   double limit = argc > 4 ? atof(argv[4]) : 0;
@@ -92,7 +112,9 @@ int main(int argc, char **argv) {
     double t1 = now();
     if (limit > 0 && t1 - t0 > limit) break;
     struct nfs_stat_64 st;
-    if (strcmp(mode, "stat") == 0) {
+    if (strcmp(mode, "null") == 0) {
+      if (null_call(nfs) != 0) die(nfs, "null");
+    } else if (strcmp(mode, "stat") == 0) {
       if (nfs_stat64(nfs, path, &st) != 0) die(nfs, "stat");
     } else if (strcmp(mode, "fstat") == 0) {
       if (nfs_fstat64(nfs, fh, &st) != 0) die(nfs, "fstat");

@@ -3,9 +3,11 @@
  * NFS-Ganesha (VFS) in one run. The metadata-heavy phases of bench/nfs.ts are round-trip bound
  * (one call in flight), so this isolates the per-call cost of the server, connection layer included.
  *
- *   npx tsx bench/nfs-calls.ts [--n 5000] [--rounds 5] [--modes stat,fstat,read,write,seqwrite,create,small,readdir]
+ *   npx tsx bench/nfs-calls.ts [--n 5000] [--rounds 5] [--modes null,stat,fstat,read,write,seqwrite,create,small,readdir]
  *                              [--stores memory|persistent] [--no-ganesha] [--profile DIR]
  *
+ * `null` is NFSPROC3_NULL: the fixed cost of one RPC round trip (framing, call header, dispatch,
+ * reply write) with no procedure work, the floor under every other mode.
  * The client is bench/nfs-calls.c over libnfs. Per mode it prints the best of `rounds` runs
  * (interleaved between the servers; the machine is shared and noisy) of the wall time per
  * operation (mean, and the median p50, which a loaded machine's scheduling tail moves less), and of the server process CPU time per operation (utime+stime from /proc/PID/stat,
