@@ -4,7 +4,9 @@ import {
   capacityOf,
   escapeBuffer,
   heldUntil,
+  POOL_FREE_BYTES_MAX,
   pooled,
+  receivePoolFor,
   release,
   retain,
   vouch,
@@ -75,6 +77,25 @@ describe("BufferPool", () => {
     expect(pool.counters).toMatchObject({ returned: 3, dropped: 1, freeBytes: 3 * MiB });
     const again = pool.take(2 * MiB);
     expect(again.buffer).toBe(big.buffer);
+  });
+
+  it("a daemon's pool keeps as much free memory as the payload cache has room for, at least the default", () => {
+    let room = 2 * POOL_FREE_BYTES_MAX;
+    const pool = receivePoolFor({ cacheRoomBytes: () => room });
+    const frames = Array.from({ length: (2 * POOL_FREE_BYTES_MAX) / MiB }, () => pool.take(MiB));
+    const back = (bs: Buffer[]) => {
+      for (const b of bs) {
+        vouch(b);
+        release(b);
+      }
+    };
+    back(frames.slice(0, -8)); // a file the cache dropped: every frame kept while the cache has room
+    expect(pool.counters).toMatchObject({ returned: frames.length - 8, dropped: 0 });
+    room = 0; // the cache filled up meanwhile: past the default, memory goes to the collector
+    back(frames.slice(-8));
+    expect(pool.counters).toMatchObject({ returned: frames.length - 8, dropped: 8 });
+    const again = pool.take(MiB);
+    expect(again.buffer).toBe(frames[frames.length - 9]!.buffer);
   });
 
   it("counts a release beyond the holders as a bug and never reuses that buffer", () => {

@@ -225,6 +225,10 @@ export class DefaultPayloadService implements PayloadService {
     return this.share(share).delete(payloadId);
   }
 
+  cacheRoomBytes(): number {
+    return Math.max(0, this.cache.capacityBytes - this.cache.usedBytes);
+  }
+
   stats(share?: string): PayloadStats {
     const engines = share === undefined ? [...this.shares.values()] : [this.share(share)];
     const c = this.cache.counters();

@@ -62,6 +62,8 @@ export interface PayloadService {
   created?(share: string, payloadId: string): void;
   /** Drops cached data, WAL interest and (asynchronously, retried) the blocks. */
   delete(share: string, payloadId: string): Promise<void>;
+  /** Bytes the cache may still take before it evicts (receive buffers keep that much free memory). */
+  cacheRoomBytes(): number;
   stats(share?: string): PayloadStats;
   /**
    * Scale-out (added): drops clean cached blocks of a payload so the next read fetches them from

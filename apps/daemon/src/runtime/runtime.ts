@@ -18,7 +18,7 @@ import type {
   StoreHealth,
 } from "../control/runtime-control.ts";
 import type { AdapterRecord, ShareRecord, StoreKind } from "../control/store/types.ts";
-import { BufferPool } from "../domain/buffer-pool.ts";
+import { receivePoolFor } from "../domain/buffer-pool.ts";
 import type { ConnectedClient } from "../domain/clients.ts";
 import type { IdentityDirectory } from "../domain/identity.ts";
 import type { ShareInfo } from "../domain/share.ts";
@@ -168,7 +168,7 @@ export class Runtime implements RuntimeControl {
           ? new ByteBudget()
           : new ByteBudget(opts.memoryBudgetBytes, () => process.memoryUsage.rss()),
       // One pool for every listener: NFS and SMB WRITEs reuse what the payload cache let go of.
-      receivePool: new BufferPool(),
+      receivePool: receivePoolFor(opts.services.payload),
       nfs4Clients: opts.store.nfs4Clients(this.daemon.id),
     };
     this.#manager = new AdapterManager({

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { type Logger, pino } from "pino";
-import { BufferPool } from "../../../domain/buffer-pool.ts";
+import { type BufferPool, receivePoolFor } from "../../../domain/buffer-pool.ts";
 import type { ShareInfo } from "../../../domain/share.ts";
 import { FileService } from "../../../files/service.ts";
 import type { MetadataStore } from "../../../metadata/metadata-store.ts";
@@ -104,7 +104,7 @@ export async function startNfsServer(opts: NfsServerOptions = {}): Promise<NfsSe
     metrics: new TestMetrics(),
     logons: new TestLogons(),
     traffic,
-    receivePool: new BufferPool(),
+    receivePool: receivePoolFor(payload),
   };
   const opened: { meta: MetadataStore; blocks: BlockStore }[] = [];
   const addShare = async (share: ShareInfo) => {

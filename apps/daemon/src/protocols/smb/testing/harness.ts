@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Logger, pino } from "pino";
-import { BufferPool } from "../../../domain/buffer-pool.ts";
+import { type BufferPool, receivePoolFor } from "../../../domain/buffer-pool.ts";
 import type { ShareInfo } from "../../../domain/share.ts";
 import { FileService } from "../../../files/service.ts";
 import { DefaultMetadataService } from "../../../metadata/service.ts";
@@ -70,7 +70,7 @@ export async function startSmbHarness(
     clients: new TestClients(),
     metrics: new TestMetrics(),
     logons: new TestLogons(),
-    receivePool: new BufferPool(),
+    receivePool: receivePoolFor(payload),
   };
   const addShare = async (share: ShareInfo) => {
     // With `wal`, an fs block store under the temp dir: the payload service skips the WAL for memory.
