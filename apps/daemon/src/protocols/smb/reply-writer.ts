@@ -74,16 +74,24 @@ export class ReplyWriter {
     for (const p of parts) total += p.length;
     this.budget.force(total);
     this.outReserved += total;
-    const written = () => {
-      const n = Math.min(total, this.outReserved);
-      this.outReserved -= n;
-      this.budget.release(n);
-    };
     this.lastWriteAt = performance.now();
     this.socket.cork();
+    // One callback for every write: a closure per reply is an Object.defineProperty under tsx.
     for (let i = 0; i < parts.length; i++) {
-      this.socket.write(parts[i]!, i === parts.length - 1 ? written : undefined);
+      this.socket.write(parts[i]!, i === parts.length - 1 ? this.written : undefined);
     }
     this.socket.uncork();
+    // Usually the kernel took every byte during the writev: they go back to the budget now.
+    this.settleWritten();
+  }
+
+  private readonly written = (): void => this.settleWritten();
+
+  /** Gives back the reply bytes that left the process: all but those still queued in the socket. */
+  private settleWritten(): void {
+    const held = this.socket.writableLength;
+    if (this.outReserved <= held) return;
+    this.budget.release(this.outReserved - held);
+    this.outReserved = held;
   }
 }
