@@ -155,7 +155,11 @@ function buildServices(config: DaemonConfig, logger: Logger): RuntimeServices {
     payload,
     metadata: new DefaultMetadataService({ logger: logger.child({ service: "metadata" }) }),
     openMetadataStore: (c, opts) => openMetadataStore(c as Parameters<typeof openMetadataStore>[0], opts),
-    openBlockStore: (c, opts) => openBlockStore(c as Parameters<typeof openBlockStore>[0], opts),
+    openBlockStore: (c, opts) =>
+      openBlockStore(c as Parameters<typeof openBlockStore>[0], {
+        ...opts,
+        logger: logger.child({ service: "blocks" }),
+      }),
   };
 }
 

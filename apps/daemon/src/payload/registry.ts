@@ -3,6 +3,7 @@
  * one entry to OPENERS; nothing else switches on the type.
  */
 import path from "node:path";
+import type pino from "pino";
 import { FsError } from "../domain/errors.ts";
 import { FsBlockStore } from "./block-store/fs.ts";
 import { MemoryBlockStore } from "./block-store/memory.ts";
@@ -25,6 +26,8 @@ export interface BlockStoreConfig {
 
 export interface OpenBlockStoreOptions {
   dataDir: string;
+  /** fs: what its open adopted of a crash's sealed stages, or dropped past their bound (fs-adopt.ts). */
+  logger?: pino.Logger;
 }
 
 type Opener = (config: BlockStoreConfig, opts: OpenBlockStoreOptions) => Promise<BlockStore>;
@@ -34,7 +37,7 @@ const OPENERS: Record<BlockStoreType, Opener> = {
   fs: async (config, opts) => {
     if (config.path === undefined || config.path === "")
       throw new FsError("EINVAL", "fs block store needs path");
-    return new FsBlockStore(path.resolve(opts.dataDir, config.path)).open();
+    return new FsBlockStore(path.resolve(opts.dataDir, config.path), { logger: opts.logger }).open();
   },
   s3: async (config) => {
     if (config.bucket === undefined || config.bucket === "")

@@ -22,8 +22,11 @@ const services: DefaultPayloadService[] = [];
 /** Files standing where a payload's directory goes (sealedThenPublishFails): gone before the close. */
 const obstacles: string[] = [];
 
-async function open(root: string): Promise<{ svc: DefaultPayloadService; store: FaultyBlockStore }> {
-  const opened = await openFsService(root, S, path.join(root, "wal"), 64 * MiB);
+async function open(
+  root: string,
+  storeOpts?: Parameters<typeof openFsService>[4],
+): Promise<{ svc: DefaultPayloadService; store: FaultyBlockStore }> {
+  const opened = await openFsService(root, S, path.join(root, "wal"), 64 * MiB, storeOpts);
   services.push(opened.svc);
   return opened;
 }
@@ -41,7 +44,7 @@ async function killedCopy(name: string): Promise<string> {
   return to;
 }
 
-/** Files a CLOSE sealed in the live store (fs-adopt.ts names: not temp names). */
+/** Files a CLOSE sealed in the live store (fs-sealed.ts names: not temp names). */
 async function sealedFiles(root = dir): Promise<number> {
   const entries = await readdir(path.join(root, "blocks", ".tmp-staging"), {
     recursive: true,
@@ -130,5 +133,30 @@ describe("a file a CLOSE sealed, a failed publish and a kill", () => {
     const { svc: again, store: againStore } = await open(later);
     expect((await again.readAt(S, "t", 4 * MiB, 4 * MiB)).equals(Buffer.alloc(4 * MiB))).toBe(true);
     expect(await listKeys(againStore.inner, "t/")).toEqual([]);
+  });
+
+  it("a CLOSE past the store's bound of sealed files commits instead, and loses nothing", async () => {
+    // Each sealed file a kill leaves is read whole and fdatasynced by the next start: a process
+    // keeps a bounded number (fs-sealed.ts). Before, nothing bounded them.
+    const { svc, store } = await open(dir, { sealedMax: { files: 1, bytes: 64 * MiB } });
+    const written = new Map<string, Buffer>();
+    for (const id of ["a", "b"]) {
+      svc.created(S, id);
+      const frames = Array.from({ length: 4 }, (_, i) => bytes(MiB, 40 + 10 * id.length + i));
+      for (const [i, f] of frames.entries()) {
+        await svc.writeAt(S, id, i * MiB, f);
+        await waitFor(() => store.stageWrites === 4 * written.size + i + 1, `${id} frame ${i} staged`);
+      }
+      written.set(id, Buffer.concat(frames));
+    }
+    await svc.closeFile(S, "a");
+    await svc.closeFile(S, "b"); // its seal refused: published (fdatasync, rename) as a COMMIT does
+    expect(store.seals).toBe(1);
+    expect(store.publishes).toBe(1);
+    expect(await sealedFiles()).toBe(1);
+    expect((await store.inner.get("b/chunk-0/block-0")).equals(written.get("b")!)).toBe(true);
+    const { svc: restarted } = await open(await killedCopy("killed"));
+    for (const [id, data] of written)
+      expect((await restarted.readAt(S, id, 0, 4 * MiB)).equals(data)).toBe(true);
   });
 });

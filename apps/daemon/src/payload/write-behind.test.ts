@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { prng, randomFill } from "../domain/testing/prng.ts";
-import { parseSealed } from "./block-store/fs-adopt.ts";
+import { parseSealed } from "./block-store/fs-sealed.ts";
 import type { DefaultPayloadService } from "./service.ts";
 import type { FaultyBlockStore } from "./testing/faulty-store.ts";
 import { openFsService } from "./testing/fs-service.ts";
@@ -50,7 +50,7 @@ async function tempFiles(): Promise<number> {
   return entries.filter((e) => e.isFile() && e.name.startsWith(".tmp-")).length;
 }
 
-/** Files a CLOSE sealed (fs-adopt.ts names: not temp names). */
+/** Files a CLOSE sealed (fs-sealed.ts names: not temp names). */
 async function sealedFiles(): Promise<number> {
   const entries = await readdir(path.join(dir, "blocks", ".tmp-staging"), {
     recursive: true,

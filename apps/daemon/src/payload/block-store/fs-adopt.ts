@@ -1,72 +1,42 @@
 /**
- * Sealed staged blocks (docs/payload.md "CLOSE"): an SMB CLOSE answers once each block of a new
- * file is in a staged temp file named after what it holds, `<seq>.<crc32c>.<length>+<key, '/' as
- * '+'>`, written but not fdatasynced (the kernel page cache survives a kill of the daemon, as
- * Samba's data does after its CLOSE). When the daemon dies before the publish (fdatasync, rename),
- * the next open() of the store adopts each such file whose length and CRC32C verify: fdatasync,
- * then rename to its key. One that does not verify (torn by a power loss, or cut short) is
- * removed, never read: Samba would have lost it too. Adoption runs before the WAL replay
- * (the store opens before its share is added), so a later TRUNCATE or DELETE of the payload in
- * the WAL still cuts what was adopted; and the engine makes a sealed file's removal durable (the
+ * Adoption at open (docs/payload.md "CLOSE"): the fs store's staging directory holds one directory
+ * per process, `<pid>-<token>`. When a process died before the publish (fdatasync, rename) of the
+ * files a CLOSE sealed (fs-sealed.ts), the next open() adopts each one whose length and CRC32C
+ * verify: fdatasync, then rename to its key. One that does not verify (torn by a power loss, or cut
+ * short) is removed, never read: Samba would have lost it too. Adoption runs before the WAL replay
+ * (the store opens before its share is added), so a later TRUNCATE or DELETE of the payload in the
+ * WAL still cuts what was adopted; and the engine makes a sealed file's removal durable (the
  * store's flush fsyncs the staging directory) before the WAL may drop the record that superseded it.
  *
  * Only a key that does not exist is adopted: a write-once block (write-once.ts) is one the store
  * held nothing of, and once the key is put (the publish itself, or a whole put that discarded the
- * stage) it holds newer bytes than any stage of it. Of several sealed files of one key, the highest
- * `seq` is the newest (a block closed, written again and closed again).
+ * stage) it holds newer bytes than any stage of it. Of several sealed files of one key, in any
+ * dead process's directory, the highest `seq` is the newest (a block closed, written again and
+ * closed again); an older one is never adopted, even when the newest is torn.
+ *
+ * Bounded: at most SEALED_FILES_MAX files and SEALED_BYTES_MAX bytes are verified, newest first
+ * (a live process never leaves more, fs-sealed.ts; several dead ones whose opens were cut short,
+ * or a hand-made directory, may). The rest are removed unread, as torn ones are, and the open logs
+ * how many: a start reads a bounded amount, whatever the crashes before it left.
  */
 
 import { constants, promises as fsp } from "node:fs";
 import path from "node:path";
 import { crc32c } from "@node-rs/crc32";
+import type pino from "pino";
 import { pidAlive } from "../../domain/pid.ts";
-import { assertBlockKey } from "./keys.ts";
+import {
+  parseSealed,
+  SEALED_BYTES_MAX,
+  SEALED_FILES_MAX,
+  type Sealed,
+  type SealedBound,
+} from "./fs-sealed.ts";
 
-/** Longest file name on ext4/xfs; a block key of a valid payload id stays well below it. */
-const NAME_BYTES_MAX = 255;
-const SEALED_RE = /^(\d+)\.([0-9a-f]{8})\.(\d+)\+([A-Za-z0-9._+-]+)$/;
 /** Bytes verified per read. */
 const READ_BYTES = 1024 * 1024;
 /** A staging directory's name: `<pid>-<token>` (`<pid>` before the token). */
 const STAGING_DIR_RE = /^(\d+)(?:-([0-9a-f]+))?$/;
-
-let lastSeq = 0;
-
-/** A new name for a staged file of `key` holding `length` bytes of CRC32C `crc`, newer than any before. */
-export function sealedName(key: string, crc: number, length: number): string {
-  const seq = Math.max(Date.now() * 1000, lastSeq + 1); // newer than a previous process's, too
-  lastSeq = seq;
-  const name = `${seq}.${(crc >>> 0).toString(16).padStart(8, "0")}.${length}+${key.replaceAll("/", "+")}`;
-  if (Buffer.byteLength(name) > NAME_BYTES_MAX) throw new Error(`block key too long to seal: ${key}`);
-  return name;
-}
-
-interface Sealed {
-  seq: number;
-  crc: number;
-  length: number;
-  key: string;
-  name: string;
-}
-
-export function parseSealed(name: string): Sealed | null {
-  const m = SEALED_RE.exec(name);
-  if (m === null) return null;
-  const key = m[4]!.replaceAll("+", "/");
-  try {
-    assertBlockKey(key);
-  } catch {
-    return null;
-  }
-  return { seq: Number(m[1]), crc: Number.parseInt(m[2]!, 16), length: Number(m[3]), key, name };
-}
-
-/** CRC32C of the concatenation of `parts`. */
-export function crcOf(parts: readonly Buffer[]): number {
-  let c = 0;
-  for (const b of parts) c = crc32c(b, c);
-  return c >>> 0;
-}
 
 /** Whether `file` holds exactly `length` bytes of CRC32C `crc`; fdatasynced first when it does. */
 async function verified(file: string, s: Sealed): Promise<boolean> {
@@ -96,77 +66,97 @@ export interface AdoptTarget {
   publish(file: string, key: string): Promise<void>;
 }
 
-/**
- * Adopts the verified sealed files of a dead process's staging directory `dir` into their keys,
- * then removes the directory with everything else in it (torn stages, puts cut short). Returns
- * how many were adopted and how many sealed files were discarded.
- */
-export async function adoptStaged(dir: string, to: AdoptTarget): Promise<{ adopted: number; torn: number }> {
-  const newest = new Map<string, Sealed>();
-  let torn = 0;
-  for (const name of await fsp.readdir(dir)) {
-    const s = parseSealed(name);
-    if (s === null) continue;
-    const had = newest.get(s.key);
-    if (had === undefined || had.seq < s.seq) newest.set(s.key, s);
-  }
-  let adopted = 0;
-  for (const s of newest.values()) {
-    const file = path.join(dir, s.name);
-    if (await to.exists(s.key)) continue;
-    if (!(await verified(file, s))) {
-      torn++;
-      continue;
-    }
-    await to.publish(file, s.key);
-    adopted++;
-  }
-  await fsp.rm(dir, { recursive: true, force: true });
-  return { adopted, torn };
+/** What an open did with the sealed files dead processes left. */
+export interface AdoptReport {
+  adopted: number;
+  /** Newest of their key, not verified (torn, cut short): removed. */
+  torn: number;
+  /** Past the bound (newest first): removed unread. */
+  dropped: number;
+  droppedBytes: number;
+  /** Older than another sealed file of their key, or their key exists: removed unread. */
+  stale: number;
 }
 
-/**
- * Runs adoptStaged on each staging directory beside `own` (this process's) whose process is gone:
- * another pid that no longer runs, or this pid with another token (an earlier process). Anything
- * else not named like a staging directory is removed.
- */
-export async function adoptDeadStaging(own: string, to: AdoptTarget): Promise<void> {
+/** The staging directories beside `own` (this process's) whose process is gone; removes strays. */
+async function deadDirs(own: string): Promise<string[]> {
   const staging = path.dirname(own);
+  const dead: string[] = [];
   for (const name of await fsp.readdir(staging)) {
     const m = STAGING_DIR_RE.exec(name);
     const pid = Number(m?.[1]);
+    // Another live process's, or this one's (another store instance on the same root may write it).
     if (name === path.basename(own) || (m !== null && pid !== process.pid && pid > 0 && pidAlive(pid)))
       continue;
     if (m === null) await fsp.rm(path.join(staging, name), { recursive: true, force: true });
-    else await adoptStaged(path.join(staging, name), to);
+    else dead.push(path.join(staging, name));
   }
+  return dead;
+}
+
+/** The newest sealed file of each key in `dirs`, newest first, and how many older ones there were. */
+async function newestPerKey(dirs: string[]): Promise<{ files: (Sealed & { dir: string })[]; older: number }> {
+  const newest = new Map<string, Sealed & { dir: string }>();
+  let older = 0;
+  for (const dir of dirs) {
+    for (const name of await fsp.readdir(dir)) {
+      const s = parseSealed(name);
+      if (s === null) continue;
+      const had = newest.get(s.key);
+      if (had !== undefined) older++;
+      if (had === undefined || had.seq < s.seq) newest.set(s.key, { ...s, dir });
+    }
+  }
+  return { files: [...newest.values()].sort((a, b) => b.seq - a.seq), older };
 }
 
 /**
- * Removals of sealed stages in flight, and whether one happened since the last settle(): the
- * store's flush() makes them durable, so no superseded sealed stage comes back after a power loss
- * once the WAL record that superseded it (a truncate, a delete) is reclaimed behind that flush.
+ * For each process that no longer runs (another pid not running, or this pid with another token: an
+ * earlier process), adopts the sealed files that verify, within `bound`, and removes its directory
+ * with everything else in it (torn stages, puts cut short). Anything in the staging directory not
+ * named like a process's directory is removed.
  */
-export class SealedRemovals {
-  private readonly pending = new Set<Promise<void>>();
-  private removed = false;
-
-  /** A sealed file's removal, queued behind its file's other calls (FsStagedBlock.discard). */
-  track(run: Promise<void>): void {
-    this.pending.add(run);
-    void run.finally(() => this.pending.delete(run)).catch(() => {});
+export async function adoptDeadStaging(
+  own: string,
+  to: AdoptTarget,
+  bound: SealedBound = { files: SEALED_FILES_MAX, bytes: SEALED_BYTES_MAX },
+): Promise<AdoptReport> {
+  const dirs = await deadDirs(own);
+  const { files, older } = await newestPerKey(dirs);
+  const report: AdoptReport = { adopted: 0, torn: 0, dropped: 0, droppedBytes: 0, stale: older };
+  let verifiedFiles = 0;
+  let verifiedBytes = 0;
+  for (const s of files) {
+    if (await to.exists(s.key)) {
+      report.stale++;
+      continue;
+    }
+    if (verifiedFiles + 1 > bound.files || verifiedBytes + s.length > bound.bytes) {
+      report.dropped++;
+      report.droppedBytes += s.length;
+      continue;
+    }
+    verifiedFiles++;
+    verifiedBytes += s.length;
+    const file = path.join(s.dir, s.name);
+    if (await verified(file, s)) {
+      await to.publish(file, s.key);
+      report.adopted++;
+    } else report.torn++;
   }
+  for (const dir of dirs) await fsp.rm(dir, { recursive: true, force: true });
+  return report;
+}
 
-  async remove(file: string): Promise<void> {
-    await fsp.rm(file, { force: true }).catch(() => {});
-    this.removed = true;
-  }
-
-  /** Waits for the removals in flight; true when the staging directory changed since the last call. */
-  async settle(): Promise<boolean> {
-    await Promise.allSettled([...this.pending]);
-    const changed = this.removed;
-    this.removed = false;
-    return changed;
-  }
+/** adoptDeadStaging at a store's open, logged: what a bound dropped is closed files lost. */
+export async function adoptAtOpen(
+  own: string,
+  to: AdoptTarget,
+  logger?: pino.Logger,
+  bound?: SealedBound,
+): Promise<AdoptReport> {
+  const report = await adoptDeadStaging(own, to, bound);
+  if (report.dropped > 0) logger?.warn({ ...report }, "sealed stages past the bound removed unread");
+  else if (report.adopted + report.torn > 0) logger?.info({ ...report }, "sealed stages adopted");
+  return report;
 }

@@ -35,3 +35,30 @@ export async function writeAll(fh: fsp.FileHandle, parts: readonly Buffer[], at 
     bufs = bytesWritten === want ? bufs.slice(batch.length) : skipBytes(bufs, bytesWritten);
   }
 }
+
+/** Bytes [offset, offset + length) of `file` (the key `key`; to its end without `length`), short at its end. */
+export async function readRange(key: string, file: string, offset: number, length?: number): Promise<Buffer> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(file, "r");
+  } catch (e) {
+    throw toFsError(e, key);
+  }
+  try {
+    const size = (await fh.stat()).size;
+    const start = Math.min(offset, size);
+    const end = length === undefined ? size : Math.min(size, start + length);
+    const buf = Buffer.allocUnsafe(end - start);
+    let done = 0;
+    while (done < buf.length) {
+      const { bytesRead } = await fh.read(buf, done, buf.length - done, start + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === buf.length ? buf : buf.subarray(0, done);
+  } catch (e) {
+    throw toFsError(e, key);
+  } finally {
+    await fh.close();
+  }
+}

@@ -66,7 +66,7 @@ describe("fs staging files", () => {
         new IoGate(2),
         async () => {},
         (e) => e as Error,
-        { path: () => "", removals: null as never },
+        { path: () => "", files: null as never },
       );
     const a = staged("a");
     const b = staged("b");

@@ -12,8 +12,8 @@
  */
 import { promises as fsp } from "node:fs";
 import type { BlockWriteOptions, StagedPut } from "../types.ts";
-import type { SealedRemovals } from "./fs-adopt.ts";
 import { writeAll } from "./fs-io.ts";
+import type { SealedFiles } from "./fs-sealed.ts";
 import { IoGate } from "./io-gate.ts";
 
 /**
@@ -35,10 +35,10 @@ export const STAGE_FDS_MAX = 32;
 export type OpenTemp = (tmp: string, create: boolean) => Promise<fsp.FileHandle>;
 /** fs.ts: renames the fdatasynced temp file over the key (the rest of a put); `bytes`: its size. */
 export type RenameTemp = (tmp: string, opts: BlockWriteOptions | undefined, bytes: number) => Promise<void>;
-/** fs.ts: the sealed name of the block's file (fs-adopt.ts), and where its removals are tracked. */
+/** fs.ts: the sealed name of the block's file (fs-sealed.ts), and the store's count of sealed files. */
 export interface Sealing {
   path(crc: number, length: number): string;
-  removals: SealedRemovals;
+  files: SealedFiles;
 }
 
 /** The open staging files of one store: descriptors (bounded, least recently written closed first). */
@@ -86,8 +86,12 @@ export class FsStagedBlock implements StagedPut {
   private gone = false;
   /** Renamed to its sealed name (seal): written no more, and its removal is tracked. */
   private sealed = false;
-  /** seal() was called: a discard from then on is a sealed file's removal (tracked at once). */
-  private sealing_ = false;
+  /**
+   * The length seal() was called with, counted in the store's SealedFiles until the file is
+   * published, removed or its seal failed; -1 when not counted. A discard of a file counted is a
+   * sealed file's removal (tracked from the call on).
+   */
+  private sealedLength = -1;
   /** End of the bytes written (the file's size). */
   private end = 0;
   private chain: Promise<unknown> = Promise.resolve();
@@ -175,6 +179,7 @@ export class FsStagedBlock implements StagedPut {
       await this.closeNow();
       await this.rename(this.tmp, opts, this.end);
       this.gone = true;
+      this.uncount();
     } catch (e) {
       await this.closeNow();
       // A sealed file stays until discard(): the engine puts the block whole first, and a kill in
@@ -194,28 +199,45 @@ export class FsStagedBlock implements StagedPut {
       this.gone = true;
       this.spent = true;
       await this.closeNow();
-      if (this.sealed) await this.sealing.removals.remove(this.tmp);
+      if (this.sealed) await this.sealing.files.remove(this.tmp);
       else if (this.created) await fsp.rm(this.tmp, { force: true }).catch(() => {});
+      this.uncount();
     });
     // Tracked from the call on, not once the queue reaches it: a flush() that starts meanwhile
-    // (before a WAL reclaim) must wait for this removal (fs-adopt.ts SealedRemovals).
-    if (this.sealing_) this.sealing.removals.track(run);
+    // (before a WAL reclaim) must wait for this removal (fs-sealed.ts SealedFiles).
+    if (this.sealedLength >= 0) this.sealing.files.track(run);
     return run;
   }
 
+  /** The file is sealed no more (published, removed, or its seal failed): out of the store's count. */
+  private uncount(): void {
+    if (this.sealedLength < 0) return;
+    this.sealing.files.gone(this.sealedLength);
+    this.sealedLength = -1;
+  }
+
   /**
-   * CLOSE (fs-adopt.ts): renames the file, in the staging directory, to a name that says it holds
+   * CLOSE (fs-sealed.ts): renames the file, in the staging directory, to a name that says it holds
    * `length` bytes of CRC32C `crc`, which a restart after a kill adopts when they verify. Not
-   * synced; no write follows (the engine starts a new file for later writes).
+   * synced; no write follows (the engine starts a new file for later writes). Refused (EAGAIN)
+   * when the store holds SEALED_FILES_MAX or SEALED_BYTES_MAX of sealed files already.
    */
   seal(crc: number, length: number): Promise<void> {
-    this.sealing_ = true;
+    if (this.sealedLength >= 0) return Promise.reject(this.toError(new Error("sealed already")));
+    try {
+      this.sealing.files.admit(length); // past the bound: refused, the CLOSE commits instead
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.sealedLength = length;
     return this.queue(async () => {
-      if (this.spent || !this.created) throw this.toError(new Error("nothing staged to seal"));
-      const to = this.sealing.path(crc, length);
+      let to: string;
       try {
+        if (this.spent || !this.created) throw new Error("nothing staged to seal");
+        to = this.sealing.path(crc, length);
         await fsp.rename(this.tmp, to);
       } catch (e) {
+        this.uncount();
         throw this.toError(e);
       }
       this.tmp = to;

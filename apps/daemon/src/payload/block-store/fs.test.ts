@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { BlockStore } from "../types.ts";
 import { describeBlockStore } from "./conformance.ts";
 import { FsBlockStore } from "./fs.ts";
-import { crcOf } from "./fs-adopt.ts";
+import { crcOf } from "./fs-sealed.ts";
 
 async function collectKeys(it: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];

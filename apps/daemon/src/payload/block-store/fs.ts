@@ -31,10 +31,12 @@
 import { randomBytes } from "node:crypto";
 import { constants, promises as fsp } from "node:fs";
 import path from "node:path";
+import type pino from "pino";
 import type { BlockStore, BlockStoreHealth, BlockWriteOptions, StagedPut } from "../types.ts";
-import { adoptDeadStaging, SealedRemovals, sealedName } from "./fs-adopt.ts";
-import { syncDir, toFsError, writeAll } from "./fs-io.ts";
+import { type AdoptReport, adoptAtOpen } from "./fs-adopt.ts";
+import { readRange, syncDir, toFsError, writeAll } from "./fs-io.ts";
 import { type FsLayout, fsKeyPath, isShardDir, listKeys, openLayout } from "./fs-layout.ts";
+import { type SealedBound, SealedFiles, sealedName } from "./fs-sealed.ts";
 import { SparePool } from "./fs-spares.ts";
 import { FsStagedBlock, StagingFiles } from "./fs-staging.ts";
 import { IoGate } from "./io-gate.ts";
@@ -73,8 +75,10 @@ export class FsBlockStore implements BlockStore {
   private unsyncedDirs = new Set<string>();
   /** The flush in progress: a later flush waits for it (it holds what it took from the sets). */
   private flushing: Promise<void> = Promise.resolve();
-  /** Removals of sealed stages, made durable by flush() (fs-adopt.ts). */
-  private readonly sealed = new SealedRemovals();
+  /** This process's sealed stages: their bound, and their removals, made durable by flush() (fs-sealed.ts). */
+  readonly sealed: SealedFiles;
+  /** What open() did with the sealed stages dead processes left (fs-adopt.ts). */
+  adoption: AdoptReport | null = null;
 
   private readonly root: string;
   /** This process's temp files: `<root>/.tmp-staging/<pid>`. */
@@ -86,8 +90,12 @@ export class FsBlockStore implements BlockStore {
   /** Deleted small blocks' files, reused by puts as temp files (fs-spares.ts). */
   private readonly spares: SparePool;
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly opts: { logger?: pino.Logger; sealedMax?: SealedBound } = {},
+  ) {
     this.root = path.resolve(root);
+    this.sealed = new SealedFiles(opts.sealedMax);
     this.tmpDir = path.join(this.root, STAGING_DIR, `${process.pid}-${PROCESS_TOKEN}`);
     this.spares = new SparePool(this.tmpDir, `${TEMP_PREFIX}spare-${randomBytes(4).toString("hex")}-`);
   }
@@ -106,7 +114,7 @@ export class FsBlockStore implements BlockStore {
       await fsp.mkdir(this.tmpDir, { recursive: true });
       const layout = await openLayout(this.root, this.tmpDir);
       this.layout = layout;
-      await this.sweepStaging();
+      this.adoption = await this.sweepStaging();
       return layout;
     })();
     return this.opening;
@@ -118,21 +126,17 @@ export class FsBlockStore implements BlockStore {
     return fsKeyPath(this.root, this.layout ?? (await this.ready()), key);
   }
 
-  /**
-   * For each process that no longer runs: adopts the stages a CLOSE sealed that verify and removes
-   * the rest of its temp files (a crash cut its puts and stages short; fs-adopt.ts). Another live
-   * process's are left alone, and so are this process's (another store instance on the same root
-   * may be writing them). Runs before the WAL replay: the share is added after its store opened.
-   */
-  private sweepStaging(): Promise<void> {
-    return adoptDeadStaging(this.tmpDir, {
-      exists: async (key) =>
-        fsp.stat(await this.pathOf(key)).then(
-          () => true,
-          () => false,
-        ),
-      publish: async (file, key) => this.renameInto(file, await this.pathOf(key)),
-    });
+  /** Adopts what dead processes' CLOSEs sealed, removes their other temp files (fs-adopt.ts). */
+  private async sweepStaging(): Promise<AdoptReport> {
+    return adoptAtOpen(
+      this.tmpDir,
+      {
+        exists: async (key) => (await fsp.stat(await this.pathOf(key)).catch(() => null)) !== null,
+        publish: async (file, key) => this.renameInto(file, await this.pathOf(key)),
+      },
+      this.opts.logger,
+      this.opts.sealedMax,
+    );
   }
 
   private tempPath(): string {
@@ -168,7 +172,7 @@ export class FsBlockStore implements BlockStore {
         this.spares.put(file, bytes);
       },
       (e) => toFsError(e, key),
-      { path: (crc, length) => path.join(this.tmpDir, sealedName(key, crc, length)), removals: this.sealed },
+      { path: (crc, length) => path.join(this.tmpDir, sealedName(key, crc, length)), files: this.sealed },
     );
   }
 
@@ -266,33 +270,7 @@ export class FsBlockStore implements BlockStore {
 
   async get(key: string, offset = 0, length?: number): Promise<Buffer> {
     const file = await this.pathOf(key);
-    return this.spares.reading(file, () => this.getFile(key, file, offset, length));
-  }
-
-  private async getFile(key: string, file: string, offset: number, length?: number): Promise<Buffer> {
-    let fh: fsp.FileHandle;
-    try {
-      fh = await fsp.open(file, "r");
-    } catch (e) {
-      throw toFsError(e, key);
-    }
-    try {
-      const size = (await fh.stat()).size;
-      const start = Math.min(offset, size);
-      const end = length === undefined ? size : Math.min(size, start + length);
-      const buf = Buffer.allocUnsafe(end - start);
-      let done = 0;
-      while (done < buf.length) {
-        const { bytesRead } = await fh.read(buf, done, buf.length - done, start + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return done === buf.length ? buf : buf.subarray(0, done);
-    } catch (e) {
-      throw toFsError(e, key);
-    } finally {
-      await fh.close();
-    }
+    return this.spares.reading(file, () => readRange(key, file, offset, length));
   }
 
   async delete(key: string, opts?: BlockWriteOptions): Promise<void> {

@@ -15,8 +15,9 @@ export async function openFsService(
   share: string,
   walDir: string,
   cacheSizeBytes: number,
+  storeOpts?: ConstructorParameters<typeof FsBlockStore>[1],
 ): Promise<{ svc: DefaultPayloadService; store: FaultyBlockStore }> {
-  const store = new FaultyBlockStore(await new FsBlockStore(path.join(dir, "blocks")).open());
+  const store = new FaultyBlockStore(await new FsBlockStore(path.join(dir, "blocks"), storeOpts).open());
   const svc = new DefaultPayloadService({
     logger: pino({ level: "silent" }),
     cacheSizeBytes,

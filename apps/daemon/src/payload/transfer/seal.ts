@@ -1,7 +1,8 @@
 /**
  * SMB CLOSE of a write-once payload (docs/payload.md "CLOSE"): each block holding unjournaled
  * writes gets its staging file (transfer/write-behind.ts) written to the end and sealed, named
- * after its length and CRC32C, so a restart after a kill adopts it (block-store/fs-adopt.ts).
+ * after its length and CRC32C (block-store/fs-sealed.ts), so a restart after a kill adopts it
+ * (block-store/fs-adopt.ts).
  * Nothing is fdatasynced: the publish stays with the upload a COMMIT, the idle scan or cache
  * pressure starts. A sealed file stays on its entry (BlockEntry.sealed) until the block's upload
  * published it or stored newer content (write-behind.ts putStagedOr), or the block is dropped.

@@ -1,6 +1,6 @@
 /**
  * The CRC32C of what a staging file holds (transfer/write-behind.ts), for the name an SMB CLOSE
- * seals it under (block-store/fs-adopt.ts, docs/payload.md "CLOSE"). It is kept as the file is
+ * seals it under (block-store/fs-sealed.ts, docs/payload.md "CLOSE"). It is kept as the file is
  * written: while each write continues the previous one from offset 0 (a streaming writer's frames,
  * each written once), the CRC follows the writes, so the CLOSE checksums nothing (before, it
  * read every byte of the file again on the CLOSE's path: about 40 ms per 256 MiB). A file written
@@ -8,7 +8,7 @@
  * slices when it is sealed.
  */
 import { crc32c } from "@node-rs/crc32";
-import { crcOf } from "../block-store/fs-adopt.ts";
+import { crcOf } from "../block-store/fs-sealed.ts";
 import type { Slice } from "../cache/slices.ts";
 
 /** The CRC32C of a staging file's bytes [0, end) while they were written in order, each once. */

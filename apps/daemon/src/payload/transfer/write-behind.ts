@@ -206,7 +206,7 @@ export class BlockStage implements EntryStage {
   /**
    * SMB CLOSE (seal.ts sealForClose): writes the rest of the block's slices and, when the file then
    * holds exactly them, seals it (named after its length and CRC32C, kept as it was written:
-   * stage-crc.ts; block-store/fs-adopt.ts). The caller takes the stage off the entry then: the
+   * stage-crc.ts; block-store/fs-sealed.ts). The caller takes the stage off the entry then: the
    * sealed file is written no more.
    */
   async seal(): Promise<boolean> {
@@ -216,7 +216,12 @@ export class BlockStage implements EntryStage {
     if (this.file.seal === undefined || !this.holds(slices)) return false;
     const { crc, length } = this.sum.of(slices);
     this.sealedFile = true;
-    await this.file.seal(crc, length);
+    try {
+      await this.file.seal(crc, length);
+    } catch (err) {
+      this.sealedFile = false; // not sealed (refused past the store's bound): staged into as before
+      throw err;
+    }
     return true;
   }
 
