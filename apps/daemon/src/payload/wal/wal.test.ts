@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { mkdtemp, open, readdir, readFile, readlink, rm, stat, truncate, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
@@ -137,6 +138,32 @@ describe("FileWal", () => {
     await wal.close();
   });
 
+  it("writes a commit's batch with O_DSYNC when the records before it are durable: no fdatasync", async () => {
+    const { wal } = await openCollecting();
+    const probe = await open(dir, "r");
+    const datasync = vi.spyOn(Object.getPrototypeOf(probe), "datasync");
+    await probe.close();
+    try {
+      // A COMMIT of a small file: the append and the sync in one turn (write-once.ts journalSmall).
+      await Promise.all([wal.append(RecordKind.WRITE, id, 0, Buffer.alloc(100, 1)), wal.sync()]);
+      expect(datasync).not.toHaveBeenCalled();
+      expect(await dsyncDescriptors()).toBe(1);
+      expect(wal.counters().fsyncs).toBe(1);
+      // A record written but not synced before: O_DSYNC would cover the new batch only, so the
+      // next commit fdatasyncs.
+      await wal.append(RecordKind.WRITE, id, 100, Buffer.alloc(100, 2));
+      await Promise.all([wal.append(RecordKind.WRITE, id, 200, Buffer.alloc(100, 3)), wal.sync()]);
+      expect(datasync).toHaveBeenCalledTimes(1);
+    } finally {
+      datasync.mockRestore();
+    }
+    await wal.close();
+    expect(await dsyncDescriptors()).toBe(0);
+    const again = await openCollecting();
+    expect(again.records.map((r) => r.data[0])).toEqual([1, 2, 3]);
+    await again.wal.close();
+  });
+
   it("rotates segments and reclaims those whose data is all stored", async () => {
     const { wal } = await openCollecting(1000);
     for (let i = 0; i < 40; i++) await wal.append(RecordKind.WRITE, id, i, Buffer.alloc(100));
@@ -191,3 +218,16 @@ describe("FileWal", () => {
     await again.close();
   });
 });
+
+/** Descriptors of this process open on a segment of `dir` with O_DSYNC (/proc/self/fdinfo flags, octal). */
+async function dsyncDescriptors(): Promise<number> {
+  let n = 0;
+  for (const fd of await readdir("/proc/self/fd")) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => "");
+    if (!target.startsWith(dir) || !target.endsWith(".wal")) continue;
+    const info = await readFile(`/proc/self/fdinfo/${fd}`, "utf8").catch(() => "");
+    const flags = Number.parseInt(/flags:\s+([0-7]+)/.exec(info)?.[1] ?? "0", 8);
+    if ((flags & constants.O_DSYNC) !== 0) n++;
+  }
+  return n;
+}

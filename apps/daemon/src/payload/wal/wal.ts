@@ -2,10 +2,11 @@
  * The write-ahead log of one share: append-only segment files of checksummed records (format.ts
  * draws the layout). WRITE appends without fsync (concurrent appends leave in one writev);
  * sync() is a group commit: one fdatasync covers every record appended before it started, shared
- * by every caller waiting at that moment. A segment is deleted once every record in it is in the
+ * by every caller waiting at that moment. A batch a sync already waits for, over records all
+ * durable, is written through an O_DSYNC descriptor instead, durable on return with no fdatasync. A segment is deleted once every record in it is in the
  * block store (reclaim); the oldest segment left is the checkpoint replay starts from.
  */
-import { promises as fsp } from "node:fs";
+import { constants, promises as fsp } from "node:fs";
 import path from "node:path";
 import type pino from "pino";
 import { FsError } from "../../domain/errors.ts";
@@ -44,6 +45,8 @@ const LAZY_WRITE_MS = 10;
 const BATCH_BYTES_MAX = 64 * 1024 * 1024;
 
 const RESOLVED = Promise.resolve();
+/** The current segment opened again for batches durable on return (writeBatch). */
+const DSYNC_FLAGS = constants.O_WRONLY | constants.O_DSYNC;
 
 interface Batch {
   bufs: Buffer[];
@@ -94,6 +97,8 @@ export class FileWal implements Wal {
   private lastBatchBytes = Number.POSITIVE_INFINITY;
   private durableSeq = 0;
   private fh!: fsp.FileHandle;
+  /** The current segment with O_DSYNC, opened at its first durable batch. */
+  private dsyncFh: fsp.FileHandle | null = null;
   private segments: Segment[] = [];
   private batches: Batch[] = [];
   private writing = false;
@@ -207,7 +212,13 @@ export class FileWal implements Wal {
 
   private async writeBatch(b: Batch): Promise<void> {
     const seg = this.current;
-    const fh = this.fh;
+    // A sync waits for this batch and every record before it is durable (a COMMIT of a small file,
+    // write-once.ts journalSmall): written with O_DSYNC, the batch is durable when the write
+    // returns, as a write plus fdatasync (POSIX synchronized I/O data integrity), one threadpool
+    // job less. O_DSYNC covers this write's bytes only, hence the condition on the ones before.
+    const dsync =
+      this.syncWaiters.length > 0 && this.durableSeq >= this.writtenSeq ? await this.dsyncHandle(seg) : null;
+    const fh = dsync ?? this.fh;
     let bufs = b.bufs;
     let pos = seg.bytes;
     let left = b.bytes;
@@ -241,6 +252,22 @@ export class FileWal implements Wal {
     seg.bytes = end;
     seg.lastSeq = b.lastSeq;
     this.writtenSeq = b.lastSeq;
+    if (dsync !== null) {
+      this.durableSeq = b.lastSeq;
+      this.fsyncs++;
+    }
+  }
+
+  /** The O_DSYNC descriptor of `seg`, or null when it cannot be opened (the batch is written as any). */
+  private async dsyncHandle(seg: Segment): Promise<fsp.FileHandle | null> {
+    this.dsyncFh ??= await fsp.open(seg.file, DSYNC_FLAGS).catch(() => null);
+    return this.dsyncFh;
+  }
+
+  private async closeDsync(): Promise<void> {
+    const fh = this.dsyncFh;
+    this.dsyncFh = null;
+    await fh?.close();
   }
 
   private async rotate(): Promise<void> {
@@ -249,6 +276,7 @@ export class FileWal implements Wal {
     await this.fh.datasync();
     this.fsyncs++;
     this.durableSeq = this.writtenSeq;
+    await this.closeDsync();
     await this.fh.close();
     await this.openSegment(this.current.id + 1);
   }
@@ -285,6 +313,8 @@ export class FileWal implements Wal {
       } catch {
         // A failed batch rejected its writers; the sync still flushes what was written.
       }
+      // Batches written with O_DSYNC (writeBatch) may have made every waiter durable already.
+      if (this.settleWaiters() === 0) continue;
       try {
         await this.locked(async () => {
           const covered = this.writtenSeq;
@@ -294,12 +324,7 @@ export class FileWal implements Wal {
           this.fsyncs++;
           if (covered > this.durableSeq) this.durableSeq = covered;
         });
-        const waiting = this.syncWaiters;
-        this.syncWaiters = [];
-        for (const w of waiting) {
-          if (w.target <= this.durableSeq) w.resolve();
-          else this.syncWaiters.push(w);
-        }
+        this.settleWaiters();
       } catch (e) {
         const waiting = this.syncWaiters;
         this.syncWaiters = [];
@@ -308,6 +333,17 @@ export class FileWal implements Wal {
       }
     }
     this.syncing = false;
+  }
+
+  /** Resolves the waiters whose records are durable; how many still wait. */
+  private settleWaiters(): number {
+    const waiting = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const w of waiting) {
+      if (w.target <= this.durableSeq) w.resolve();
+      else this.syncWaiters.push(w);
+    }
+    return this.syncWaiters.length;
   }
 
   reclaimable(minLiveSeq: number): boolean {
@@ -388,6 +424,9 @@ export class FileWal implements Wal {
     await this.sync().catch(() => {});
     this.closed = true;
     await this.tail.catch(() => {});
-    await this.locked(() => this.fh.close());
+    await this.locked(async () => {
+      await this.closeDsync();
+      await this.fh.close();
+    });
   }
 }
