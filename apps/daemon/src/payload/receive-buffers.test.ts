@@ -9,7 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { BufferPool, receivePoolFor } from "../domain/buffer-pool.ts";
 import { prng, randomFill } from "../domain/testing/prng.ts";
 import { FsBlockStore } from "./block-store/fs.ts";
@@ -37,6 +37,12 @@ async function open(store: BlockStore, cacheMiB: number): Promise<DefaultPayload
 }
 
 const fsStore = async () => new FsBlockStore(path.join(dir, "blocks")).open();
+async function keys(store: BlockStore, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const k of store.list(prefix)) out.push(k);
+  return out;
+}
+
 const bytes = (n: number, seed: number) => randomFill(prng(seed), Buffer.allocUnsafe(n));
 
 /** `mib` MiB of `seed`'s bytes written to `id` in 1 MiB frames from `pool`, from offset `at`. */
@@ -136,5 +142,32 @@ describe("received frames through the payload cache", () => {
     const got = Buffer.concat([await store.get("a/chunk-0/block-0"), await store.get("a/chunk-0/block-1")]);
     expect(got.equals(a)).toBe(true);
     expect((await svc.readAt(S, "a", 0, a.length)).equals(a)).toBe(true);
+  }, 60_000);
+
+  it("the memory store gives a removed file's frames back: the next file reuses them", async () => {
+    const store = new MemoryBlockStore();
+    const svc = await open(store, 64);
+    const pool = new BufferPool(undefined, true);
+    const kept = bytes(4 * MiB, 7);
+    await stream(svc, pool, "kept", kept);
+    await stream(svc, pool, "gone", bytes(16 * MiB, 8));
+    await svc.commit(S, "kept");
+    await svc.commit(S, "gone");
+    await svc.flushAll();
+    // Every block in the store: putv keeps the frames the cache keeps too.
+    await vi.waitFor(async () => expect(await keys(store, "")).toHaveLength(5), { timeout: 20_000 });
+    expect(pool.counters.reused).toBe(0);
+    await svc.delete(S, "gone");
+    await vi.waitFor(async () => expect(await keys(store, "gone/")).toHaveLength(0), { timeout: 20_000 });
+    // The store and the cache let go of the 16 frames of "gone": "next" takes them (none without
+    // the store counting what it keeps: every frame it was given was marked escaped).
+    const next = bytes(8 * MiB, 9);
+    await stream(svc, pool, "next", next);
+    expect(pool.counters.reused).toBe(8);
+    expect(pool.counters.overReleased).toBe(0);
+    // The pool poisons what comes back: the kept file and the new one read back intact.
+    expect((await store.get("kept/chunk-0/block-0")).equals(kept)).toBe(true);
+    expect((await svc.readAt(S, "kept", 0, kept.length)).equals(kept)).toBe(true);
+    expect((await svc.readAt(S, "next", 0, next.length)).equals(next)).toBe(true);
   }, 60_000);
 });

@@ -123,8 +123,9 @@ export interface StagedPut {
 export interface BlockStore {
   readonly type: string;
   /**
-   * (added) True when the store holds no reference to the buffers of a put, putv or stage once the
-   * call settled (it wrote them out): the engine may then reuse their memory for received frames
+   * (added) True when the store holds no uncounted reference to the buffers of a put, putv or stage
+   * once the call settled: it wrote them out (fs), or it counts the ones it keeps with `retain` and
+   * lets go with `release` (memory). The engine may then reuse their memory for received frames
    * (domain/buffer-pool.ts). Absent: the store may keep them, and they are never reused.
    */
   readonly releasesBuffers?: boolean;
