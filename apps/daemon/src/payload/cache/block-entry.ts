@@ -160,7 +160,7 @@ export class BlockEntry {
     } else if (adopt) {
       const buf = data.subarray(start, end_);
       retain(buf); // a holder of the received frame until the slice goes (domain/buffer-pool.ts)
-      this.slices.push({ off, len: n, cap: n, buf, frozen: false });
+      this.slices.push({ off, len: n, cap: n, buf, frozen: false, gen: 0 });
       if (this.slices.length > this.flattenAt) this.flatten();
     } else {
       const room = BLOCK_SIZE_BYTES - off;
@@ -168,7 +168,7 @@ export class BlockEntry {
       const cap = Math.min(room, Math.max(want, n));
       const buf = Buffer.allocUnsafe(cap);
       data.copy(buf, 0, start, end_);
-      this.slices.push({ off, len: n, cap, buf, frozen: false });
+      this.slices.push({ off, len: n, cap, buf, frozen: false, gen: 0 });
       if (this.slices.length > this.flattenAt) this.flatten();
     }
     if (seq < this.dirtyMinSeq) this.dirtyMinSeq = seq;
@@ -194,7 +194,7 @@ export class BlockEntry {
       // Folded: base and frozen slices fill the gaps (readInto merges everything, newest wins).
       if (fold) this.readInto(buf, 0, a, b);
       else for (const s of live) copyOverlap(s, a, b, buf, 0);
-      return { off: a, len: b - a, cap: b - a, buf, frozen: false };
+      return { off: a, len: b - a, cap: b - a, buf, frozen: false, gen: 0 };
     });
     this.slices = this.slices.slice(0, firstLive).concat(merged);
     releaseSlices(live);
@@ -367,7 +367,10 @@ export class BlockEntry {
         release(s.buf);
         continue;
       }
-      if (s.off + s.len > lim) s.len = lim - s.off;
+      if (s.off + s.len > lim) {
+        s.len = lim - s.off;
+        s.gen++; // bytes it held are gone: a staging file holding them holds it no more
+      }
       s.cap = s.len;
       kept.push(s);
     }

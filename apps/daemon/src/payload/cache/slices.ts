@@ -30,6 +30,15 @@ export interface Slice {
   buf: Buffer;
   /** Part of an upload in flight: neither extended nor flattened. */
   frozen: boolean;
+  /**
+   * Content generation: bumped whenever bytes below `len` change. Written bytes are never changed
+   * in place, except by a truncate's cut: the bytes past it are gone, and a later write may grow
+   * the same slice back over them with new ones. An extension past `len` (in place or into a new
+   * buffer) leaves it. A staging file records the generation of each slice it holds and holds it
+   * only while it is unchanged (transfer/write-behind.ts): identity and length alone missed a cut
+   * grown back to the same length.
+   */
+  gen: number;
 }
 
 /** Moves slice `s` into a new buffer of room for at least `need` bytes (it extends past its cap). */

@@ -36,6 +36,8 @@ export const STAGE_WRITE_BYTES_MIN = 256 * 1024;
 interface Written {
   s: Slice;
   n: number;
+  /** The slice's content generation those bytes were written at (Slice.gen). */
+  gen: number;
 }
 
 /** One block being staged: its file, what of its slices the file holds, the write in flight. */
@@ -49,8 +51,6 @@ export class BlockStage implements EntryStage {
   private sealedFile = false;
   /** The slices to stage: the entry's live list; the upload's frozen one once detached. */
   private source: () => readonly Slice[];
-  /** The block was truncated since the file began: it holds bytes the slices no longer say (holds). */
-  private readonly truncated: () => boolean;
   private all = false;
   /** The CRC32C of the file's bytes as they were written, for its seal. */
   private readonly sum = new StagedCrc();
@@ -74,8 +74,6 @@ export class BlockStage implements EntryStage {
     e: BlockEntry,
   ) {
     this.source = () => e.slices;
-    const gen = e.truncateGen;
-    this.truncated = () => e.truncateGen !== gen;
   }
 
   /** `n` bytes were just written into the block's slices: stage what is due. */
@@ -149,7 +147,7 @@ export class BlockStage implements EntryStage {
       }
       for (const w of next.records) {
         const i = this.done.findIndex((d) => d.s === w.s);
-        if (i >= 0) this.done[i]!.n = w.n;
+        if (i >= 0) this.done[i] = w;
         else this.done.push(w);
       }
     }
@@ -168,7 +166,7 @@ export class BlockStage implements EntryStage {
     for (let i = 0; i < this.done.length; i++) {
       const d = this.done[i]!;
       const s = slices[i];
-      if (s !== d.s || d.n > s.len) {
+      if (!same(d, s)) {
         this.break();
         return null;
       }
@@ -186,7 +184,7 @@ export class BlockStage implements EntryStage {
       if (!due || (off >= 0 && s.off + from !== end)) break;
       if (off < 0) off = s.off + from;
       parts.push(s.buf.subarray(from, s.len));
-      records.push({ s, n: s.len });
+      records.push({ s, n: s.len, gen: s.gen });
       end = s.off + s.len;
     }
     return parts.length === 0 ? null : { off, parts, records, bytes: end - off };
@@ -226,13 +224,14 @@ export class BlockStage implements EntryStage {
   }
 
   /**
-   * Whether the file holds exactly `slices`, whole (nothing broke it). Never after a truncate: a
-   * sealed file outlives one (for a restart to adopt), and a write at the cut can grow the cut
-   * slice back to the length the file holds, with newer bytes the file lacks.
+   * Whether the file holds exactly `slices`, whole (nothing broke it): each one written to its
+   * length at its content generation now. A truncate's cut changes that generation: a sealed file
+   * outlives a truncate (for a restart to adopt), and a write at the cut can grow the cut slice
+   * back to the length the file holds, with newer bytes the file lacks.
    */
   holds(slices: readonly Slice[]): boolean {
-    if (this.broken || this.ended || this.truncated() || this.done.length !== slices.length) return false;
-    return this.done.every((d, i) => d.s === slices[i] && d.n === d.s.len);
+    if (this.broken || this.ended || this.done.length !== slices.length) return false;
+    return this.done.every((d, i) => same(d, slices[i]) && d.n === d.s.len);
   }
 
   /**
@@ -246,9 +245,14 @@ export class BlockStage implements EntryStage {
     this.all = true;
     await this.drain();
     // A truncate during the upload cut or dropped frozen slices (the file may hold bytes past the cut).
-    if (this.broken || this.ended || this.truncated() || this.done.length !== frozen.length) return false;
-    return this.done.every((d, i) => d.s === frozen[i] && d.n === lens[i]);
+    if (this.broken || this.ended || this.done.length !== frozen.length) return false;
+    return this.done.every((d, i) => same(d, frozen[i]) && d.n === lens[i]);
   }
+}
+
+/** Whether the file's bytes of `d.s` are still that slice's: the same slice, not changed since (Slice.gen). */
+function same(d: Written, s: Slice | undefined): boolean {
+  return s === d.s && s.gen === d.gen && d.n <= s.len;
 }
 
 /** Whether writes into `e` may be staged now (a write-once block of an fs store, not uploading). */
