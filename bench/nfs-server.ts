@@ -35,6 +35,8 @@ const stop = async () => {
   stopping = true;
   process.stderr.write(`dittofs server-side latency by procedure:\n${server.ctx.metrics.summary()}\n`);
   const ms = (ns: number) => (ns / 1e6).toFixed(1);
+  // Received frames taken anew vs reused (domain/buffer-pool.ts): new memory is what V8 collects for.
+  process.stderr.write(`receive pool: ${JSON.stringify(server.ctx.receivePool.counters)}\n`);
   process.stderr.write(
     `event-loop delay: p50 ${ms(loopDelay.percentile(50))} p99 ${ms(loopDelay.percentile(99))} max ${ms(loopDelay.max)} ms\n`,
   );
