@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { DAEMON_NODE_FLAGS } from "../apps/daemon/bin/pinned-runtime.mjs";
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from "../apps/daemon/bin/pinned-runtime.mjs";
 
 export interface DaemonProcess {
   pid: number;
@@ -19,9 +19,10 @@ export interface DaemonProcess {
 /** `args` go to hostile-daemon.ts (e.g. --tree DIR, --budget 256MiB). */
 export async function startDaemonProcess(args: string[] = []): Promise<DaemonProcess> {
   const script = resolve(import.meta.dirname, "hostile-daemon.ts");
-  // The V8 flags `dfs` runs with, so the RSS measured is the installed daemon's.
+  // The V8 flags and environment `dfs` runs with, so the RSS measured is the installed daemon's.
   const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, "--import", "tsx", script, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
+    env: { ...DAEMON_ENV, ...process.env },
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const ports = await new Promise<{ nfs: number; smb: number; http: string }>((res, rej) => {

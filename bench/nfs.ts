@@ -27,6 +27,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } f
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
+import { DAEMON_ENV } from "../apps/daemon/bin/pinned-runtime.mjs";
 import { startGanesha } from "../e2e/peers/ganesha.ts";
 
 const run = promisify(execFile);
@@ -89,7 +90,12 @@ async function startDittofs(profileDir?: string): Promise<Dittofs> {
     "--data",
     data,
   ];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  // The daemon's environment (its libuv threadpool: bin/pinned-runtime.mjs DAEMON_ENV).
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...DAEMON_ENV, ...process.env },
+  });
   const port = await new Promise<number>((res, rej) => {
     let buf = "";
     child.stdout.setEncoding("utf8").on("data", (s: string) => {

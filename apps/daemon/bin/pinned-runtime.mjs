@@ -10,8 +10,9 @@
  * runtime package is not installed (the container image, other platforms) the node that
  * started is used as is.
  *
- * `flags` are Node/V8 options the bin must run with (dfs: DAEMON_NODE_FLAGS): when one is missing
- * from the process's own options, the same bin replaces itself (process.execve) with them added.
+ * `flags` are Node/V8 options the bin must run with (dfs: DAEMON_NODE_FLAGS), `env` variables it
+ * must start with unless set (dfs: DAEMON_ENV): when one is missing from the process's own, the same
+ * bin replaces itself (process.execve) with them added.
  *
  * Plain JavaScript without dependencies: it must run on any node before tsx's loader is registered.
  */
@@ -31,6 +32,16 @@ const FORWARDED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"];
  */
 export const DAEMON_NODE_FLAGS = ["--max-semi-space-size=16"];
 
+/**
+ * Environment the daemon must start with (libuv reads it once, before the first threadpool job, so
+ * a running process cannot set it). UV_THREADPOOL_SIZE 16, not libuv's 4: the block store's file
+ * calls block a thread each, and a COMMIT's publishes fdatasync up to 8 staging files together, which
+ * share the journal's commits (payload/block-store/fs-staging.ts STAGE_PUBLISHES_MAX); the other
+ * gates (2 puts, 1 staging write, 1 staging open) leave 4 threads to requests, as before. A value
+ * the caller set is kept.
+ */
+export const DAEMON_ENV = { UV_THREADPOOL_SIZE: "16" };
+
 /** The pinned runtime's executable when it is installed and is not the node running this. */
 function otherPinnedNode() {
   const require = createRequire(import.meta.url);
@@ -49,15 +60,17 @@ function otherPinnedNode() {
  * Returns when this process runs on the pinned runtime (or none is installed). Otherwise runs
  * `entry` with the same arguments on it and exits with its status; the returned promise never settles.
  */
-export function ensurePinnedRuntime(entry, flags = []) {
+export function ensurePinnedRuntime(entry, flags = [], env = {}) {
   const node = otherPinnedNode();
   const missing = flags.filter((flag) => !process.execArgv.includes(flag));
-  if (node === null && missing.length === 0) return Promise.resolve();
+  const unset = Object.keys(env).filter((name) => process.env[name] === undefined);
+  if (node === null && missing.length === 0 && unset.length === 0) return Promise.resolve();
   const args = [...missing, ...process.execArgv, entry, ...process.argv.slice(2)];
+  const childEnv = { ...env, ...process.env };
   if (node === null && typeof process.execve === "function") {
-    process.execve(process.execPath, [process.execPath, ...args], process.env);
+    process.execve(process.execPath, [process.execPath, ...args], childEnv);
   }
-  const child = spawn(node ?? process.execPath, args, { stdio: "inherit" });
+  const child = spawn(node ?? process.execPath, args, { stdio: "inherit", env: childEnv });
   const fromTerminal = process.stdin.isTTY === true;
   for (const signal of FORWARDED_SIGNALS) {
     process.on(signal, () => {

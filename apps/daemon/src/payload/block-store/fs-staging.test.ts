@@ -2,7 +2,8 @@
  * Staging files of the fs store (fs-staging.ts): open descriptors stay bounded however many blocks
  * are being staged (the least recently written idle file is closed and reopened by name), and a
  * write after publish or discard fails instead of writing a file nobody removes. A file being
- * created does not hold other blocks' staging writes behind it.
+ * created does not hold other blocks' staging writes behind it, and a COMMIT's publishes fdatasync
+ * together.
  */
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
@@ -12,7 +13,6 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { FsBlockStore } from "./fs.ts";
 import { FsStagedBlock, STAGE_FDS_MAX, StagingFiles } from "./fs-staging.ts";
-import { IoGate } from "./io-gate.ts";
 
 describe("fs staging files", () => {
   it("keep at most STAGE_FDS_MAX descriptors open; a closed one reopens and publishes whole", async () => {
@@ -63,7 +63,6 @@ describe("fs staging files", () => {
       new FsStagedBlock(
         files,
         path.join(dir, name),
-        new IoGate(2),
         async () => {},
         (e) => e as Error,
         { path: () => "", files: null as never },
@@ -81,6 +80,48 @@ describe("fs staging files", () => {
     await bWrite;
     expect(await readFile(path.join(dir, "b"), "utf8")).toBe("b");
     await Promise.all([a.discard(), b.discard()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("publishes fdatasync up to their own bound at once", { timeout: 10_000 }, async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-staging-"));
+    const n = 8;
+    // Every fdatasync is held until all n are in flight.
+    let inFlight = 0;
+    let allIn!: () => void;
+    const together = new Promise<void>((r) => {
+      allIn = r;
+    });
+    const files = new StagingFiles(async (tmp, create) => {
+      const fh = await fsp.open(tmp, create ? "w" : "r+", 0o600);
+      const datasync = fh.datasync.bind(fh);
+      fh.datasync = async () => {
+        if (++inFlight === n) allIn();
+        await together;
+        return datasync();
+      };
+      return fh;
+    }, n);
+    const renamed: string[] = [];
+    const blocks = Array.from(
+      { length: n },
+      (_, i) =>
+        new FsStagedBlock(
+          files,
+          path.join(dir, `t${i}`),
+          async (tmp) => {
+            renamed.push(tmp);
+          },
+          (e) => e as Error,
+          { path: () => "", files: null as never },
+        ),
+    );
+    for (const [i, b] of blocks.entries()) await b.write(0, [Buffer.from(`block ${i}`)]);
+    // Before, publishes went through the store's put gate, two at a time: the third fdatasync
+    // waited for the first two, which waited for all eight (the test timed out).
+    await Promise.all(blocks.map((b) => b.publish()));
+    expect(inFlight).toBe(n);
+    expect(renamed.sort()).toEqual(blocks.map((_, i) => path.join(dir, `t${i}`)).sort());
     await rm(dir, { recursive: true, force: true });
   });
 });

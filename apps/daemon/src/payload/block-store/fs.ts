@@ -165,7 +165,6 @@ export class FsBlockStore implements BlockStore {
     return new FsStagedBlock(
       this.staging,
       this.spares.take() ?? this.tempPath(),
-      this.writes,
       async (tmp, opts, bytes) => {
         const file = await this.pathOf(key);
         await this.renameInto(tmp, file, opts);
