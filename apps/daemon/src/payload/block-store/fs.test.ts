@@ -1,6 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { constants, promises as fsp } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, truncate, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  truncate,
+  writeFile,
+} from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -234,6 +244,27 @@ describe("fs block store, layout 1 (a root written before layout 2)", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("flush() fsyncs a shard directory through a descriptor it keeps open, closed by close()", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
+    const store = await new FsBlockStore(dir).open();
+    const open = vi.spyOn(fsp, "open");
+    try {
+      for (let i = 0; i < 3; i++) {
+        await store.put("d/chunk-0/block-0", Buffer.alloc(4096, i), { deferSync: true });
+        await store.flush();
+      }
+      // Before: an open (and a close) of the shard at each of the three flushes.
+      const shardOpens = open.mock.calls.filter(([f]) => path.dirname(String(f)) === dir);
+      expect(shardOpens.map(([f]) => path.basename(String(f))[0])).toEqual(["_"]);
+    } finally {
+      open.mockRestore();
+    }
+    expect(await shardDescriptors(dir)).toBe(1);
+    await store.close();
+    expect(await shardDescriptors(dir)).toBe(0);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it("a put writes its temp file O_DSYNC: durable when the writev returns, with no fdatasync call of its own", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "dittofs-fsblocks-"));
     const store = await new FsBlockStore(dir).open();
@@ -256,3 +287,13 @@ describe("fs block store, layout 1 (a root written before layout 2)", () => {
     await rm(dir, { recursive: true, force: true });
   });
 });
+
+/** Descriptors of this process open on a shard directory of `root` (/proc/self/fd). */
+async function shardDescriptors(root: string): Promise<number> {
+  let n = 0;
+  for (const fd of await readdir("/proc/self/fd")) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => "");
+    if (path.dirname(target) === root && path.basename(target).startsWith("_")) n++;
+  }
+  return n;
+}
