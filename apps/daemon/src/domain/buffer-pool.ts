@@ -13,9 +13,11 @@
  *   it for a request whose decoding copies what it keeps (an NFSv3 WRITE, an unchained SMB2
  *   WRITE). A frame never vouched for is never reused: it is left to the garbage collector.
  * - `retain` / `release` count the holders that keep views and know when they drop them (the
- *   payload cache's slices and clean bases, a write-behind stage, a WAL append in flight).
- * - `escapeBuffer` marks a view handed to a holder that does not count (a READ reply, a block store
- *   that keeps what it is given, a named stream's value): the memory is never reused.
+ *   payload cache's slices and clean bases, a write-behind stage, a WAL append in flight, an NFSv3
+ *   or SMB2 READ reply until its socket write completed).
+ * - `escapeBuffer` marks a view handed to a holder that does not count (copy-chunk's or an NFSv4
+ *   READ, a block store that keeps what it is given, a named stream's value): the memory is never
+ *   reused.
  *
  * The memory returns to the pool when the count drops to zero on a vouched, unescaped buffer.
  * Every function takes any Buffer: one whose memory the pool did not hand out is ignored.

@@ -132,7 +132,7 @@ function readChecked(
   }
   const len = Math.min(r.count, attr.size - r.offset);
   if (len === 0) return readResult(d, f, r, attr, [], len);
-  const parts = d.payload.readPartsNow(f.share.name, payloadId, r.offset, len);
+  const parts = d.payload.readPartsNow(f.share.name, payloadId, r.offset, len, r.hold === true);
   if (isPending(parts)) return parts.then((p) => readResult(d, f, r, attr, p, len));
   return readResult(d, f, r, attr, parts, len);
 }
@@ -147,10 +147,12 @@ function readResult(
 ): ReadResult {
   let got = 0;
   for (const b of parts) got += b.length;
+  // Held parts (r.hold): the payload's, before the zeros below (which no pool lent).
+  const held = r.hold === true ? parts.slice() : undefined;
   // A payload shorter than the size (sparse tail) reads as zeros (docs/architecture.md "Read path").
   if (got < len) parts.push(Buffer.alloc(len - got));
   d.traffic?.record(f.share.name, f.client, "read", len);
-  return { attr, parts, length: len, eof: r.offset + len >= attr.size };
+  return { attr, parts, length: len, eof: r.offset + len >= attr.size, held };
 }
 
 /**

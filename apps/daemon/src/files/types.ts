@@ -74,6 +74,12 @@ export interface ReadRequest {
   count: number;
   /** Range locked exclusively by another owner → EAGAIN (SMB: FILE_LOCK_CONFLICT). */
   lock?: LockProbe & { kind?: LockKind };
+  /**
+   * The caller becomes a holder of the parts' memory (docs/payload.md "Receive buffers"): it must
+   * `releaseAll(held)` exactly once, when nothing reads them any more (a reply's socket write
+   * completed or was dropped). Without, the parts escape: their memory is never reused.
+   */
+  hold?: boolean;
 }
 
 export interface ReadResult {
@@ -88,6 +94,8 @@ export interface ReadResult {
   length: number;
   /** The read reached the end of the file. */
   eof: boolean;
+  /** With `hold`: the buffers to `releaseAll` once nothing reads `parts` any more. */
+  held?: readonly Buffer[];
 }
 
 export interface SetAttrRequest {

@@ -3,7 +3,7 @@
  * base, downloading missing bases (all of a multi-block read's at once) and prefetching ahead of
  * a sequential reader (downloads.ts).
  */
-import { escapeBuffer } from "../domain/buffer-pool.ts";
+import { escapeBuffer, releaseAll, retain } from "../domain/buffer-pool.ts";
 import { FsError } from "../domain/errors.ts";
 import { FILE_SIZE_MAX } from "../domain/limits.ts";
 import { BlockEntry } from "./cache/block-entry.ts";
@@ -45,13 +45,17 @@ export function readParts(
 
 /**
  * readParts' answer itself when a single-block range is cached (the READ hot path, no promise),
- * failures thrown; else the promise of it.
+ * failures thrown; else the promise of it. `hold`: the caller becomes a holder of every part
+ * (buffer-pool.ts `retain`) and must `releaseAll` them once nothing reads them any more (an NFS or
+ * SMB READ reply, when the socket write that carries them completed); otherwise the parts escape
+ * and their memory is never reused (docs/payload.md "Receive buffers").
  */
 export function readPartsNow(
   engine: PayloadEngine,
   payloadId: string,
   offset: number,
   length: number,
+  hold = false,
 ): Buffer[] | Promise<Buffer[]> {
   checkRange(offset, length);
   if (length > READ_BYTES_MAX) throw new FsError("EINVAL", `read of ${length} bytes`);
@@ -62,7 +66,7 @@ export function readPartsNow(
   p.pins++;
   let got: Buffer[] | Promise<Buffer[]>;
   try {
-    got = readPinned(engine, p, offset, length);
+    got = readPinned(engine, p, offset, length, hold);
   } catch (e) {
     p.pins--;
     throw e;
@@ -97,6 +101,7 @@ function readPinned(
   p: PayloadState,
   offset: number,
   length: number,
+  hold: boolean,
 ): Buffer[] | Promise<Buffer[]> {
   const first = Math.floor(offset / BLOCK_SIZE_BYTES);
   const last = Math.floor((offset + length - 1) / BLOCK_SIZE_BYTES);
@@ -106,10 +111,16 @@ function readPinned(
   const parts: Buffer[] = [];
   if (first === last) {
     const a = offset - first * BLOCK_SIZE_BYTES;
-    if (readCached(engine, p, first, a, a + length, parts)) return parts;
-    return readBlock(engine, p, first, a, a + length, parts).then(() => parts);
+    if (readCached(engine, p, first, a, a + length, parts, hold)) return parts;
+    return readBlock(engine, p, first, a, a + length, parts, hold).then(() => parts);
   }
-  return readBlocks(engine, p, offset, length, first, last, parts);
+  const got = readBlocks(engine, p, offset, length, first, last, parts, hold);
+  if (!hold) return got;
+  // A later block's download failed: the parts served before it are let go (nobody else will).
+  return got.catch((e: unknown) => {
+    releaseAll(parts);
+    throw e;
+  });
 }
 
 async function readBlocks(
@@ -120,6 +131,7 @@ async function readBlocks(
   first: number,
   last: number,
   parts: Buffer[],
+  hold: boolean,
 ): Promise<Buffer[]> {
   // Start every missing block's download before waiting on any of them.
   for (let i = first; i <= last; i++) {
@@ -130,7 +142,7 @@ async function readBlocks(
     const base = i * BLOCK_SIZE_BYTES;
     const start = Math.max(offset, base);
     const end = Math.min(offset + length, base + BLOCK_SIZE_BYTES);
-    await readBlock(engine, p, i, start - base, end - base, parts);
+    await readBlock(engine, p, i, start - base, end - base, parts, hold);
   }
   return parts;
 }
@@ -143,10 +155,11 @@ function readCached(
   a: number,
   b: number,
   out: Buffer[],
+  hold: boolean,
 ): boolean {
   const e = engine.entry(p, index);
   if (e.dropped || e.needsBaseFor(a, b)) return false;
-  serve(engine, e, a, b, out, false);
+  serve(engine, e, a, b, out, false, hold);
   return true;
 }
 
@@ -158,6 +171,7 @@ async function readBlock(
   a: number,
   b: number,
   out: Buffer[],
+  hold: boolean,
 ): Promise<void> {
   let e = engine.entry(p, index);
   let missed = false;
@@ -167,7 +181,7 @@ async function readBlock(
     missed = true;
     await engine.loadBase(e);
   }
-  serve(engine, e, a, b, out, missed);
+  serve(engine, e, a, b, out, missed, hold);
 }
 
 function serve(
@@ -177,13 +191,16 @@ function serve(
   b: number,
   out: Buffer[],
   missed: boolean,
+  hold: boolean,
 ): void {
   if (missed) engine.cache.misses++;
   else engine.cache.hits++;
   engine.cache.touch(e);
   const from = out.length;
   e.readParts(a, b, out);
-  // Views leave the cache here (a READ reply, copy-chunk): their memory is never reused.
-  for (let i = from; i < out.length; i++) escapeBuffer(out[i]!);
+  // Views leave the cache here: a held read's caller counts as a holder until its reply was
+  // written; any other (copy-chunk, readAt, NFSv4) lets them escape: their memory is never reused.
+  if (hold) for (let i = from; i < out.length; i++) retain(out[i]!);
+  else for (let i = from; i < out.length; i++) escapeBuffer(out[i]!);
   engine.released(e);
 }

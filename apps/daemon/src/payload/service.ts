@@ -157,8 +157,9 @@ export class DefaultPayloadService implements PayloadService {
     payloadId: string,
     offset: number,
     length: number,
+    hold = false,
   ): Buffer[] | Promise<Buffer[]> {
-    return this.share(share).readPartsNow(payloadId, offset, length);
+    return this.share(share).readPartsNow(payloadId, offset, length, hold);
   }
 
   /** No async frame: a cached single-block read's promise is already settled (read-path.ts). */

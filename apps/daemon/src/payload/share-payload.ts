@@ -283,8 +283,13 @@ export class SharePayload implements PayloadEngine {
     return readParts(this, payloadId, offset, length);
   }
 
-  readPartsNow(payloadId: string, offset: number, length: number): Buffer[] | Promise<Buffer[]> {
-    return readPartsNow(this, payloadId, offset, length);
+  readPartsNow(
+    payloadId: string,
+    offset: number,
+    length: number,
+    hold = false,
+  ): Buffer[] | Promise<Buffer[]> {
+    return readPartsNow(this, payloadId, offset, length, hold);
   }
 
   /** Loads the block-store copy of an entry (downloads.ts). */

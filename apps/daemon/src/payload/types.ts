@@ -25,13 +25,15 @@ export interface PayloadService {
   readParts(share: string, payloadId: string, offset: number, length: number): Promise<Buffer[]>;
   /**
    * readParts without a promise when a single-block range is cached (the READ hot path,
-   * files/data.ts): the parts themselves, failures thrown; else the same promise.
+   * files/data.ts): the parts themselves, failures thrown; else the same promise. `hold`: the
+   * caller holds every part (buffer-pool.ts) and must `releaseAll` them when nothing reads them.
    */
   readPartsNow(
     share: string,
     payloadId: string,
     offset: number,
     length: number,
+    hold?: boolean,
   ): Buffer[] | Promise<Buffer[]>;
   /**
    * Returns once the bytes are in the WAL and cache (and durable, for data_sync/file_sync). The

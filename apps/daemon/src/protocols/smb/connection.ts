@@ -15,7 +15,7 @@ import { FrameTooLargeError, transportHeader } from "./framing.ts";
 import { breakNotificationHeader } from "./header.ts";
 import { type FrameSlot, type IntakeLimits, RequestIntake } from "./intake.ts";
 import { type PipelineHost, RequestPipeline } from "./pipeline.ts";
-import { type OutMessage, ReplyWriter, type Sealer } from "./reply-writer.ts";
+import { dropHeld, type OutMessage, ReplyWriter, type Sealer } from "./reply-writer.ts";
 import type { SmbRequest } from "./request.ts";
 import { sealer } from "./sealing.ts";
 import type { Open, Session, SmbServerState } from "./state.ts";
@@ -204,7 +204,8 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
   }
 
   sendChain(out: OutMessage[], sealed: Session | null = null, compound = false): void {
-    if (!this.closed) this.writer.sendChain(out, sealer(sealed), compound);
+    if (this.closed) dropHeld(out);
+    else this.writer.sendChain(out, sealer(sealed), compound);
   }
 
   /** Interim response and pending registration for `req` (§3.3.4.2). */

@@ -35,7 +35,7 @@ import {
   STATUS_NETWORK_NAME_DELETED,
   STATUS_PENDING,
 } from "./ntstatus.ts";
-import type { OutMessage } from "./reply-writer.ts";
+import { dropHeld, type OutMessage } from "./reply-writer.ts";
 import { type CommandSpec, type CompoundState, newCompound, type Reply, SmbRequest } from "./request.ts";
 import {
   bindSession,
@@ -161,6 +161,7 @@ export class RequestPipeline {
       const related = (header.Flags & SMB2_FLAGS_RELATED_OPERATIONS) !== 0;
       if (!related) compound.fileId = null;
       if (sealed && !related && header.SessionId !== sealed.id) {
+        dropHeld(compound.out);
         conn.fail(
           new Error("SessionId differs from the TRANSFORM_HEADER's"),
           "smb: bad encrypted frame, closing",
@@ -322,7 +323,7 @@ export class RequestPipeline {
       if (signKey) signMessage(signKey, parts);
       reply.onBuilt(Buffer.concat(parts));
     }
-    return { parts, signKey };
+    return reply.held === undefined ? { parts, signKey } : { parts, signKey, held: reply.held };
   }
 
   /** Interim response and pending registration for `req` (§3.3.4.2). */

@@ -6,6 +6,7 @@
  * `writableLength` as well).
  */
 import type { Socket } from "node:net";
+import { releaseAll } from "../../domain/buffer-pool.ts";
 import type { ByteBudget } from "../transport/budget.ts";
 import { type SigningKey, signMessage } from "./auth/signing.ts";
 import { transportHeader } from "./framing.ts";
@@ -16,6 +17,24 @@ export type Sealer = (parts: readonly Buffer[]) => [Buffer, Buffer];
 export interface OutMessage {
   parts: Buffer[];
   signKey: SigningKey | null;
+  /** Receive-pool memory `parts` point into (Reply.held): let go when written or dropped. */
+  held?: readonly Buffer[];
+}
+
+/** Lets go of what the messages hold (a chain that will not be written: `dropped`, or copied). */
+export function dropHeld(out: readonly OutMessage[]): void {
+  for (const m of out) if (m.held !== undefined) releaseAll(m.held);
+}
+
+/** Everything the messages hold, in one list (undefined: none). */
+function heldOf(out: readonly OutMessage[]): Buffer[] | undefined {
+  let all: Buffer[] | undefined;
+  for (const m of out) {
+    if (m.held === undefined || m.held.length === 0) continue;
+    if (all === undefined) all = [];
+    all.push(...m.held);
+  }
+  return all;
 }
 
 export class ReplyWriter {
@@ -62,14 +81,25 @@ export class ReplyWriter {
     }
     if (seal) {
       const [header, ciphertext] = seal(frameParts);
+      // Encrypted into a new buffer: nothing reads the views any more.
+      dropHeld(out);
       this.write([transportHeader(header.length + ciphertext.length), header, ciphertext]);
       return;
     }
-    this.write([transportHeader(total), ...frameParts]);
+    this.write([transportHeader(total), ...frameParts], heldOf(out));
   }
 
-  write(parts: Buffer[]): void {
-    if (this.socket.destroyed) return;
+  /**
+   * `held`: receive-pool memory `parts` point into, let go in the callback of the last write,
+   * which Node calls once the write completed (the kernel copied the bytes) or failed, or the
+   * socket was destroyed before or while writing it (a write libuv had started is cancelled
+   * first). Never earlier: the memory is reused then. A destroyed socket writes nothing: at once.
+   */
+  write(parts: Buffer[], held?: readonly Buffer[]): void {
+    if (this.socket.destroyed) {
+      if (held !== undefined) releaseAll(held);
+      return;
+    }
     let total = 0;
     for (const p of parts) total += p.length;
     this.budget.force(total);
@@ -77,8 +107,9 @@ export class ReplyWriter {
     this.lastWriteAt = performance.now();
     this.socket.cork();
     // One callback for every write: a closure per reply is an Object.defineProperty under tsx.
+    const last = held === undefined ? this.written : this.writtenHolding(held);
     for (let i = 0; i < parts.length; i++) {
-      this.socket.write(parts[i]!, i === parts.length - 1 ? this.written : undefined);
+      this.socket.write(parts[i]!, i === parts.length - 1 ? last : undefined);
     }
     this.socket.uncork();
     // Usually the kernel took every byte during the writev: they go back to the budget now.
@@ -86,6 +117,13 @@ export class ReplyWriter {
   }
 
   private readonly written = (): void => this.settleWritten();
+
+  private writtenHolding(held: readonly Buffer[]): () => void {
+    return () => {
+      releaseAll(held);
+      this.settleWritten();
+    };
+  }
 
   /** Gives back the reply bytes that left the process: all but those still queued in the socket. */
   private settleWritten(): void {

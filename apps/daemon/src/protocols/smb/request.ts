@@ -23,6 +23,11 @@ export interface Reply {
   body: Buffer;
   /** Bulk data appended after `body` without copying (READ: views of cached blocks, in order). */
   data?: Buffer | readonly Buffer[];
+  /**
+   * Receive-pool memory `data` points into (a held READ, files/types.ts ReadRequest.hold): let go
+   * once the write carrying the reply completed, or when the reply is dropped (reply-writer.ts).
+   */
+  held?: readonly Buffer[];
   /** Sign with this key regardless of the request (final SESSION_SETUP, §3.3.5.5.3). */
   signWith?: SigningKey;
   /** Session id to put in the response header (new sessions). */

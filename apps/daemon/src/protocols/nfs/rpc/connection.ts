@@ -15,12 +15,18 @@
  */
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
-import { type BufferPool, release } from "../../../domain/buffer-pool.ts";
+import { type BufferPool, release, releaseAll } from "../../../domain/buffer-pool.ts";
 import type { BadFrameLog } from "../../transport/bad-frames.ts";
 import { ByteBudget } from "../../transport/budget.ts";
 import type { CloseReason, GuardedConnection } from "../../transport/guard.ts";
 import { readInto } from "../../transport/read-into.ts";
-import { ConnectionCalls, type Peer, ProtocolError, type RpcDispatcher } from "./dispatcher.ts";
+import {
+  ConnectionCalls,
+  type Peer,
+  ProtocolError,
+  type RpcDispatcher,
+  type RpcReply,
+} from "./dispatcher.ts";
 import { RecordDecoder, RecordError, recordMark } from "./record-marking.ts";
 
 export interface ConnectionLimits {
@@ -55,6 +61,12 @@ const COALESCE_MAX_BYTES = 4096;
 const RECORD_MARK_BYTES = 4;
 const LAST_FRAGMENT = 0x8000_0000;
 
+/** A queued reply's held buffers (RpcReply.held) and the index in `out` of its last buffer. */
+interface OutHold {
+  at: number;
+  held: readonly Buffer[];
+}
+
 export class RpcConnection implements GuardedConnection {
   private readonly decoder: RecordDecoder;
   private readonly budget: ByteBudget;
@@ -70,6 +82,8 @@ export class RpcConnection implements GuardedConnection {
   lastActivityAt = this.acceptedAt;
   handshaken = false;
   private out: Buffer[] = [];
+  /** Replies in `out` that hold receive-pool memory: let go when their write completed. */
+  private outHolds: OutHold[] = [];
   private flushScheduled = false;
   private pausedForCalls = false;
   private pausedForWrites = false;
@@ -124,6 +138,9 @@ export class RpcConnection implements GuardedConnection {
   private onClose(): void {
     this.closed = true;
     this.out = [];
+    // Replies never handed to the socket: nothing reads their views.
+    for (const h of this.outHolds) releaseAll(h.held);
+    this.outHolds = [];
     this.outBytes = 0;
     this.budget.cancelWait(this.wake);
     // Calls still running give their bytes back when they end (endCall).
@@ -228,8 +245,12 @@ export class RpcConnection implements GuardedConnection {
     this.socket.destroy();
   }
 
-  private send(reply: Buffer[]): void {
-    if (this.closed) return;
+  private send(reply: RpcReply): void {
+    const held = reply.held;
+    if (this.closed) {
+      if (held !== undefined) releaseAll(held);
+      return;
+    }
     let len = 0;
     for (const b of reply) len += b.length;
     this.lastActivityAt = performance.now();
@@ -245,9 +266,12 @@ export class RpcConnection implements GuardedConnection {
       let off = RECORD_MARK_BYTES;
       for (const b of reply) off += b.copy(one, off);
       this.out.push(one);
+      // Copied: nothing reads the reply's views any more.
+      if (held !== undefined) releaseAll(held);
     } else {
       this.out.push(recordMark(len));
       for (const b of reply) this.out.push(b);
+      if (held !== undefined) this.outHolds.push({ at: this.out.length - 1, held });
     }
     if (this.flushScheduled) return;
     // The only call in flight: no other reply can join this one in this tick, so it goes out now
@@ -268,8 +292,12 @@ export class RpcConnection implements GuardedConnection {
     const bufs = this.out;
     this.out = [];
     this.outBytes = 0;
-    // One callback for every write (a closure per reply cost more than the rest of this method).
-    if (bufs.length === 1) {
+    if (this.outHolds.length > 0) {
+      const holds = this.outHolds;
+      this.outHolds = [];
+      this.writeHolding(bufs, holds);
+    } else if (bufs.length === 1) {
+      // One callback for every write (a closure per reply cost more than the rest of this method).
       this.socket.write(bufs[0]!, this.written);
     } else {
       this.socket.cork();
@@ -286,6 +314,32 @@ export class RpcConnection implements GuardedConnection {
   }
 
   private readonly written = (): void => this.settleWritten();
+
+  /**
+   * Writes replies some of which hold receive-pool memory: each lets go in the callback of its
+   * last buffer's write, which Node calls once that write completed (the kernel copied the bytes,
+   * writes complete in order) or failed, or the socket was destroyed before or while writing it
+   * (a write libuv had started is cancelled first). Never earlier: the memory is reused then.
+   */
+  private writeHolding(bufs: readonly Buffer[], holds: readonly OutHold[]): void {
+    this.socket.cork();
+    let h = 0;
+    for (let i = 0; i < bufs.length; i++) {
+      const last = i === bufs.length - 1;
+      let done: (() => void) | undefined = last ? this.written : undefined;
+      if (h < holds.length && holds[h]!.at === i) {
+        const held = holds[h++]!.held;
+        done = last
+          ? () => {
+              releaseAll(held);
+              this.settleWritten();
+            }
+          : () => releaseAll(held);
+      }
+      this.socket.write(bufs[i]!, done);
+    }
+    this.socket.uncork();
+  }
 
   /**
    * Gives back the reply bytes that left the process: all that were reserved except the ones

@@ -4,6 +4,7 @@
  * accepted/denied replies; program-level failures are successful replies written by the program.
  */
 import type { Logger } from "pino";
+import { releaseAll } from "../../../domain/buffer-pool.ts";
 import type { ProtocolMetrics } from "../../../domain/stats.ts";
 import type { Caller } from "../../../metadata/types.ts";
 import { XdrError, XdrReader } from "../xdr/reader.ts";
@@ -35,6 +36,14 @@ import type { AnyProcedure, CallContext, RpcProgram } from "./program.ts";
 export class ProtocolError extends Error {
   override readonly name = "ProtocolError";
 }
+
+/**
+ * A reply's buffers (no record mark). `held`: receive-pool memory its READ data points into
+ * (XdrWriter.hold): whoever takes the reply must `releaseAll` it exactly once, after the socket
+ * write that carries the bytes completed, or when the reply is dropped (docs/payload.md "Receive
+ * buffers").
+ */
+export type RpcReply = Buffer[] & { held?: readonly Buffer[] };
 
 export interface Peer {
   address: string;
@@ -99,7 +108,7 @@ export class RpcDispatcher {
    * The reply as buffers (without record mark), or null when no reply must be sent. `conn`: the
    * connection's state between calls (a connection passes its own; without, nothing is kept).
    */
-  dispatch(record: Buffer, peer: Peer, conn = new ConnectionCalls()): Promise<Buffer[] | null> {
+  dispatch(record: Buffer, peer: Peer, conn = new ConnectionCalls()): Promise<RpcReply | null> {
     let routed: Routed | Buffer[];
     try {
       routed = this.route(record, peer, conn);
@@ -159,7 +168,7 @@ export class RpcDispatcher {
     return reply;
   }
 
-  private async call({ h, r, program, spec }: Routed, peer: Peer, conn: ConnectionCalls): Promise<Buffer[]> {
+  private async call({ h, r, program, spec }: Routed, peer: Peer, conn: ConnectionCalls): Promise<RpcReply> {
     let args: unknown;
     try {
       args = spec.decode(r);
@@ -189,12 +198,16 @@ export class RpcDispatcher {
       if (program.run) ok = await program.run(call, spec, args, w);
       else spec.encode(w, await spec.handle(call, args));
     } catch (e) {
+      // The encoded reply is dropped: nothing will write what it holds.
+      if (w.held !== undefined) releaseAll(w.held);
       this.opts.logger.error({ err: e, proc: spec.name, prog: program.name }, "rpc handler failed");
       this.observe(program, spec, performance.now() - started, false);
       return acceptedError(h.xid, SYSTEM_ERR).buffers();
     }
     this.observe(program, spec, performance.now() - started, ok);
-    return w.buffers();
+    const reply: RpcReply = w.buffers();
+    if (w.held !== undefined) reply.held = w.held;
+    return reply;
   }
 
   private observe(program: RpcProgram, spec: AnyProcedure, ms: number, ok: boolean): void {

@@ -156,6 +156,18 @@ export class XdrWriter {
     return this;
   }
 
+  /**
+   * Buffers the message holds (buffer-pool.ts): READ data whose memory returns to the receive pool
+   * only when the reply's socket write completed (rpc/connection.ts), or at once if it is dropped.
+   */
+  held: readonly Buffer[] | undefined = undefined;
+
+  /** The message holds `bufs` (a held READ's parts): whoever sends or drops it lets them go. */
+  hold(bufs: readonly Buffer[] | undefined): this {
+    if (bufs !== undefined && bufs.length > 0) this.held = this.held ? [...this.held, ...bufs] : bufs;
+    return this;
+  }
+
   /** Appends another writer's encoded buffers by reference (an NFSv4 COMPOUND body). */
   appendBuffers(bufs: readonly Buffer[]): this {
     this.cut();

@@ -3,6 +3,7 @@
  * past the end the answer is STATUS_END_OF_FILE. A range locked by another open conflicts.
  */
 
+import { releaseAll } from "../../../domain/buffer-pool.ts";
 import { grantedCall } from "../calls.ts";
 import { FILE_EXECUTE, FILE_READ_DATA, SMB2_HEADER_SIZE } from "../constants.ts";
 import {
@@ -45,13 +46,18 @@ export async function read(req: SmbRequest): Promise<Reply> {
   const lock =
     length > 0 ? { owner: open.lockOwner, offset, length: BigInt(length), windows: true } : undefined;
   const got = await withStatus({ EAGAIN: STATUS_FILE_LOCK_CONFLICT }, () =>
-    ctx.files.read(grantedCall(open), { offset: Number(offset), count: length, lock }),
+    // The reply holds the parts' memory until its write completed (reply-writer.ts).
+    ctx.files.read(grantedCall(open), { offset: Number(offset), count: length, lock, hold: true }),
   );
-  if (length === 0 && minimumCount === 0) return { body: readResponse(0), data: Buffer.alloc(0) };
   // At or past the end, or shorter than MinimumCount: END_OF_FILE (§3.3.5.12).
-  if (got.length === 0 || got.length < minimumCount) throw new SmbError(STATUS_END_OF_FILE);
+  const eof = got.length === 0 || got.length < minimumCount;
+  if ((length === 0 && minimumCount === 0) || eof) {
+    if (got.held !== undefined) releaseAll(got.held);
+    if (length === 0 && minimumCount === 0) return { body: readResponse(0), data: Buffer.alloc(0) };
+    throw new SmbError(STATUS_END_OF_FILE);
+  }
   open.position = offset + BigInt(got.length);
-  return { body: readResponse(got.length), data: got.parts };
+  return { body: readResponse(got.length), data: got.parts, held: got.held };
 }
 
 export const READ: CommandSpec = {

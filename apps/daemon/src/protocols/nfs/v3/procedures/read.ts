@@ -19,6 +19,7 @@ interface Res {
   parts: readonly Buffer[];
   length: number;
   eof: boolean;
+  held?: readonly Buffer[];
 }
 
 const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
@@ -43,8 +44,11 @@ export const read = (env: NfsEnv) =>
       env.files.read(fileOf(file), {
         offset: a.offset,
         count: Math.min(a.count, RTMAX_BYTES),
+        // The reply holds the parts' memory until its write completed (rpc/connection.ts).
+        hold: true,
       }),
     encode(w, r) {
+      w.hold(r.held);
       encodePostOpAttr(w, r.attr);
       w.uint32(r.length).bool(r.eof).opaqueRefs(r.parts, r.length);
     },
