@@ -24,6 +24,8 @@ function harness(idleUploadMs?: number) {
     cache,
     logger: pino({ level: "silent" }),
     scheduleUpload: (e) => scheduled.push(e),
+    urge: () => {},
+    walFull: () => false,
     reclaim: () => {
       reclaims++;
       return reclaimResult();

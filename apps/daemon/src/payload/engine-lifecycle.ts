@@ -23,8 +23,12 @@ export interface LifecycleHooks {
   readonly cache: BlockCache;
   readonly logger: pino.Logger;
   scheduleUpload(e: BlockEntry): void;
+  /** Starts the uploads waiting for a pause in the requests now (transfer/pacer.ts). */
+  urge(): void;
   /** One WAL reclaim round (wal/retention.ts reclaimWal). */
   reclaim(): Promise<void>;
+  /** The WAL holds more than deferred work may let it grow (transfer/pacer.ts). */
+  walFull(): boolean;
 }
 
 export class EngineLifecycle {
@@ -40,9 +44,10 @@ export class EngineLifecycle {
     private readonly hooks: LifecycleHooks,
     private readonly idleUploadMs = IDLE_UPLOAD_MS_DEFAULT,
   ) {
-    // Cache pressure: every dirty block goes to the store so its memory can be evicted.
+    // Cache pressure: every dirty block goes to the store so its memory can be evicted, paced or not.
     this.unsubscribePressure = hooks.cache.onPressure(() => {
       for (const e of hooks.dirty) hooks.scheduleUpload(e);
+      hooks.urge();
     });
   }
 
@@ -112,6 +117,11 @@ export class EngineLifecycle {
   }
 
   private idleScan(): void {
+    // WAL pressure: what paced work keeps in it (uploads, the reclaim round) goes now.
+    if (this.hooks.walFull()) {
+      this.reclaimSoon();
+      this.hooks.urge();
+    }
     const now = Date.now();
     for (const e of this.hooks.dirty) {
       if (now - e.lastWriteMs >= this.idleUploadMs) this.hooks.scheduleUpload(e);

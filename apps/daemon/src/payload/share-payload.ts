@@ -18,6 +18,7 @@ import { replayRecord } from "./replay.ts";
 import type { SharedMode, ValidateReason } from "./shared/shared-mode.ts";
 import { loadBase } from "./transfer/downloads.ts";
 import { startGc } from "./transfer/gc.ts";
+import { PACE_WAL_SEGMENTS_MAX } from "./transfer/pacer.ts";
 import { dropSealed } from "./transfer/seal.ts";
 import { StageBacklog } from "./transfer/stage-backlog.ts";
 import type { TransferManager } from "./transfer/transfer-manager.ts";
@@ -87,7 +88,10 @@ export class SharePayload implements PayloadEngine {
       cache: this.cache,
       logger: this.logger,
       scheduleUpload: (e: BlockEntry) => this.scheduleUpload(e),
-      reclaim: () => reclaimWal(this),
+      urge: () => this.transfer.urge(),
+      // Paced like the uploads it follows (transfer/pacer.ts): its store flush is an fdatasync.
+      reclaim: () => this.transfer.background(() => reclaimWal(this), this.walFull() ? null : this),
+      walFull: () => this.walFull(),
     };
     this.life = new EngineLifecycle(hooks, opts.idleUploadMs);
   }
@@ -237,6 +241,7 @@ export class SharePayload implements PayloadEngine {
 
   async flushAll(): Promise<void> {
     for (const e of this.dirty) this.scheduleUpload(e);
+    this.transfer.urge();
     await this.wal.sync();
   }
 
@@ -251,7 +256,10 @@ export class SharePayload implements PayloadEngine {
     // SETATTR(size) is synchronous in NFS: the truncate must survive a crash like the metadata does.
     await this.wal.sync();
     // Shared mode: other daemons must not read the cut blocks once SETATTR answers.
-    while (this.sharedMode !== null && p.gcRunning !== null) await p.gcRunning.catch(() => {});
+    while (this.sharedMode !== null && p.gcRunning !== null) {
+      this.transfer.promote(p);
+      await p.gcRunning.catch(() => {});
+    }
   }
 
   /** Drops cached data and WAL interest at once; the blocks go asynchronously (GC, retried). */
@@ -299,6 +307,8 @@ export class SharePayload implements PayloadEngine {
 
   // ---- BlockOwner -------------------------------------------------------------------------
   scheduleUpload(e: BlockEntry): void {
+    // Queued paced, and written since with bytes a COMMIT will need: it waits no more.
+    if (e.uploadQueued && !this.safeToDefer(e)) this.transfer.promote(e);
     if (e.uploadQueued || e.uploading || e.dropped || !e.isDirty || this.closed) return;
     const p = this.payloads.get(e.payloadId);
     // Uploads of a payload wait for its GC (which reschedules them) so GC never deletes new blocks.
@@ -306,12 +316,26 @@ export class SharePayload implements PayloadEngine {
     e.uploadQueued = true;
     this.track(
       this.transfer
-        .background(() => uploadBlock(this, p, e))
+        .background(() => uploadBlock(this, p, e), this.safeToDefer(e) ? e : null)
         .catch((err: unknown) => {
           e.uploadQueued = false;
           if (!this.closed) this.logger.warn({ err: (err as Error).message }, "upload failed");
         }),
     );
+  }
+
+  private walFull(): boolean {
+    return (this.wal.counters()?.segments ?? 0) > PACE_WAL_SEGMENTS_MAX;
+  }
+
+  /**
+   * An upload that may wait for a pause in the requests (transfer/pacer.ts): a kill loses none of
+   * its bytes (journaled, or in the file a CLOSE sealed), so it moves no durability point. A block
+   * holding unjournaled writes is not: the next COMMIT waits for its publish.
+   */
+  private safeToDefer(e: BlockEntry): boolean {
+    if (!e.holdsUnjournaled) return true;
+    return e.stage === null && e.sealed !== null && e.sealed.holds(e.slices);
   }
 
   /**
@@ -333,8 +357,9 @@ export class SharePayload implements PayloadEngine {
     this.life.track(job);
   }
 
-  /** Waits for the background work running now (not for work started later). */
+  /** Waits for the background work running or queued now (not for work started later). */
   settle(): Promise<void> {
+    this.transfer.urge();
     return this.life.settle();
   }
 
@@ -371,6 +396,7 @@ export class SharePayload implements PayloadEngine {
     this.stageBacklog.wake();
     // A graceful stop with everything uploaded leaves nothing to replay.
     this.transfer.wake();
+    this.transfer.urge();
     await this.life.drain();
     await reclaimWal(this).catch(() => {});
     await this.wal.close();

@@ -46,16 +46,18 @@ async function runGc(engine: PayloadEngine, p: PayloadState): Promise<void> {
     p.gcBoundary = null;
     p.gcRunningBoundary = boundary;
     try {
-      await engine.transfer.background(() =>
-        engine.transfer.retrying(
-          // Shared mode: only the block map changes; the sweeper deletes keys nothing references.
-          () =>
-            engine.sharedMode !== null
-              ? engine.sharedMode.truncate(p, boundary)
-              : deleteFrom(engine, p, boundary),
-          Number.POSITIVE_INFINITY,
-          cancelled,
-        ),
+      await engine.transfer.background(
+        () =>
+          engine.transfer.retrying(
+            // Shared mode: only the block map changes; the sweeper deletes keys nothing references.
+            () =>
+              engine.sharedMode !== null
+                ? engine.sharedMode.truncate(p, boundary)
+                : deleteFrom(engine, p, boundary),
+            Number.POSITIVE_INFINITY,
+            cancelled,
+          ),
+        p, // paced (pacer.ts): what it deletes no read sees any more; storeNow promotes it
       );
     } catch (err) {
       p.gcBoundary = p.gcBoundary === null ? boundary : Math.min(p.gcBoundary, boundary);

@@ -3,11 +3,13 @@
  * demand reads jump ahead of prefetches) and uploads/GC (background). Each lane has its own limit,
  * so a backlog of uploads to a slow store never delays a read. Uploads and GC retry with capped
  * exponential backoff until they succeed or the manager closes: a store that is down makes them
- * wait, never drops data. Downloads retry a few times, then fail the read with EIO.
+ * wait, never drops data. Downloads retry a few times, then fail the read with EIO. Background jobs
+ * that are already safe (paced) wait for a pause in the requests (pacer.ts) unless urged.
  */
 import type pino from "pino";
 import { FsError, isFsError } from "../../domain/errors.ts";
 import type { TransferStats } from "../../domain/stats.ts";
+import { PacedQueue, Pacer } from "./pacer.ts";
 
 /** Attempts for a download before the read fails. */
 export const DOWNLOAD_ATTEMPTS_MAX = 3;
@@ -22,6 +24,8 @@ interface Job {
   run: () => Promise<unknown>;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
+  /** Date.now() when queued (a paced job waits at most the pacer's delayMaxMs). */
+  queuedAt: number;
 }
 
 class Lane {
@@ -33,6 +37,9 @@ class Lane {
 export class TransferManager {
   private readonly downloads: Lane;
   private readonly uploads: Lane;
+  /** Paced jobs of the upload lane: they start when the pacer admits them (pacer.ts). */
+  private readonly paced: PacedQueue<Job>;
+  private readonly repump = () => this.pump(this.uploads);
   uploadedBytes = 0;
   downloadedBytes = 0;
   failures = 0;
@@ -43,7 +50,9 @@ export class TransferManager {
   constructor(
     concurrency: number,
     private readonly logger: pino.Logger,
+    pacer = new Pacer(),
   ) {
+    this.paced = new PacedQueue(pacer);
     const n = Math.max(1, Math.floor(concurrency));
     this.downloads = new Lane(n);
     this.uploads = new Lane(n);
@@ -59,9 +68,29 @@ export class TransferManager {
    * Each job starts on a later event-loop turn: a store that answers at once (memory) would
    * otherwise run a backlog of uploads back to back in one chain of microtasks, a 4 MiB copy
    * each, and no request would be read meanwhile (docs/payload.md "Background work").
+   * A job with a `pacedTag` is work a crash cannot lose (bytes in the WAL or a sealed file, a GC, a
+   * WAL reclaim): it waits while requests arrive (pacer.ts), at most the pacer's delayMaxMs, unless
+   * promoted by its tag or urged.
    */
-  background(run: () => Promise<void>): Promise<void> {
-    return this.enqueue(this.uploads, () => nextTurn().then(run), false);
+  background(run: () => Promise<void>, pacedTag: object | null = null): Promise<void> {
+    return this.enqueue(this.uploads, () => nextTurn().then(run), false, pacedTag);
+  }
+
+  /** The paced job queued under `tag` starts without waiting for a pause (a COMMIT waits for it). */
+  promote(tag: object): void {
+    const job = this.paced.promote(tag);
+    if (job === undefined) return;
+    this.uploads.queue.push(job);
+    this.pump(this.uploads);
+  }
+
+  /**
+   * Starts every paced job waiting now without waiting for a pause: cache or WAL pressure, a flush,
+   * a settle, a stop; until no paced job waits (later ones are paced again).
+   */
+  urge(): void {
+    this.paced.urge();
+    this.pump(this.uploads);
   }
 
   /**
@@ -107,20 +136,28 @@ export class TransferManager {
     });
   }
 
-  private enqueue<T>(lane: Lane, run: () => Promise<T>, front: boolean): Promise<T> {
+  private enqueue<T>(
+    lane: Lane,
+    run: () => Promise<T>,
+    front: boolean,
+    pacedTag: object | null = null,
+  ): Promise<T> {
     if (this.closed) return Promise.reject(new FsError("EIO", "transfer manager closed"));
     return new Promise<T>((resolve, reject) => {
-      const job: Job = { run, resolve: resolve as (v: unknown) => void, reject };
-      if (front) lane.queue.unshift(job);
+      const job: Job = { run, resolve: resolve as (v: unknown) => void, reject, queuedAt: Date.now() };
+      if (pacedTag !== null) this.paced.add(job, pacedTag);
+      else if (front) lane.queue.unshift(job);
       else lane.queue.push(job);
-      if (lane.queue.length === TRANSFER_QUEUE_WARN_DEPTH) this.logger.warn("transfer queue is deep");
+      if (lane.queue.length + this.paced.length === TRANSFER_QUEUE_WARN_DEPTH)
+        this.logger.warn("transfer queue is deep");
       this.pump(lane);
     });
   }
 
   private pump(lane: Lane): void {
-    while (lane.running < lane.limit && lane.queue.length > 0) {
-      const job = lane.queue.shift()!;
+    while (lane.running < lane.limit) {
+      const job = lane.queue.shift() ?? (lane === this.uploads ? this.paced.next(this.repump) : undefined);
+      if (job === undefined) return;
       lane.running++;
       job
         .run()
@@ -139,7 +176,7 @@ export class TransferManager {
 
   counters(): TransferStats {
     return {
-      queueDepth: this.downloads.queue.length + this.uploads.queue.length,
+      queueDepth: this.downloads.queue.length + this.uploads.queue.length + this.paced.length,
       uploadsInFlight: this.uploads.running,
       downloadsInFlight: this.downloads.running,
       uploadedBytes: this.uploadedBytes,
@@ -153,9 +190,10 @@ export class TransferManager {
   close(): void {
     this.closed = true;
     const err = new FsError("EIO", "transfer manager closed");
-    for (const lane of [this.downloads, this.uploads]) {
-      for (const job of lane.queue.splice(0)) job.reject(err);
+    for (const queue of [this.downloads.queue, this.uploads.queue, this.paced.drain()]) {
+      for (const job of queue.splice(0)) job.reject(err);
     }
+    this.paced.pacer.stop();
     for (const wake of [...this.sleepers]) wake();
   }
 }

@@ -150,10 +150,13 @@ export async function storeNow(
   for (;;) {
     opts.checkOpen();
     let waiting = opts.gc && p.gcPending;
+    // A COMMIT waits: its GC and uploads do not wait for a pause in the requests (pacer.ts).
+    if (waiting) engine.transfer.promote(p);
     for (const e of p.blocks.values()) {
       if (!due(e)) continue;
       waiting = true;
       engine.scheduleUpload(e);
+      engine.transfer.promote(e);
     }
     if (!waiting) return;
     if (p.putsDone !== putsSeen) {

@@ -6,6 +6,7 @@
  * compound run in order.
  */
 import type { Socket } from "node:net";
+import { requestActivity } from "../../domain/activity.ts";
 import type { BadFrameLog } from "../transport/bad-frames.ts";
 import type { CloseReason, GuardedConnection } from "../transport/guard.ts";
 import { readInto } from "../transport/read-into.ts";
@@ -72,6 +73,7 @@ export class SmbConnection implements GuardedConnection, PipelineHost {
       (frame, slot) => {
         // The connected-clients list's "last active": a timestamp store per frame.
         this.server.ctx.clients.touch(this.clientId);
+        requestActivity.calls++; // background work waits while requests arrive (payload/transfer/pacer.ts)
         return this.pipeline.handleFrame(frame, slot);
       },
       (e, msg) => this.fail(e, msg),

@@ -15,6 +15,7 @@
  */
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
+import { requestActivity } from "../../../domain/activity.ts";
 import { type BufferPool, release, releaseAll } from "../../../domain/buffer-pool.ts";
 import type { BadFrameLog } from "../../transport/bad-frames.ts";
 import { ByteBudget } from "../../transport/budget.ts";
@@ -201,6 +202,7 @@ export class RpcConnection implements GuardedConnection {
   };
 
   private startCall(record: Buffer): void {
+    requestActivity.calls++; // background work waits while calls arrive (payload/transfer/pacer.ts)
     this.inFlight++;
     this.heldBytes += record.length;
     if (this.closed) {
