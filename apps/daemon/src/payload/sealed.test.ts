@@ -37,11 +37,15 @@ const bytes = (n: number, seed: number) => randomFill(prng(seed), Buffer.allocUn
 async function killedCopy(name: string): Promise<string> {
   const to = path.join(dir, name);
   for (const d of ["blocks", "wal"]) await cp(path.join(dir, d), path.join(to, d), { recursive: true });
-  const staging = path.join(to, "blocks", ".tmp-staging");
+  await asDead(path.join(to, "blocks", ".tmp-staging"));
+  return to;
+}
+
+/** The staging directories under `staging` renamed as a dead process's (a pid above Linux's pid_max). */
+async function asDead(staging: string): Promise<void> {
   for (const d of await readdir(staging)) {
     await rename(path.join(staging, d), path.join(staging, `2147483646-${d.split("-")[1]}`));
   }
-  return to;
 }
 
 /** Files a CLOSE sealed in the live store (fs-sealed.ts names: not temp names). */
@@ -181,5 +185,21 @@ describe("a file a CLOSE sealed, a failed publish and a kill", () => {
     expect((await store.inner.get("x/chunk-0/block-0")).equals(data)).toBe(true);
     const want = Buffer.concat([data, Buffer.alloc(MiB)]);
     expect((await svc.readAt(S, "x", 0, 3 * MiB)).equals(want)).toBe(true);
+  });
+
+  it("a stop that cannot store a CLOSE's writes leaves the sealed file for the next start", async () => {
+    // Before, the stop removed every sealed file: with the disk failing, bytes a CLOSE acknowledged
+    // were lost to a graceful stop that a kill would have kept.
+    const { svc, store } = await open(dir);
+    const { data, mend } = await sealedThenPublishFails(svc, store, "z");
+    services.splice(services.indexOf(svc), 1);
+    // Its COMMIT of z fails (logged): the block is not stored. (Before, the stop then hung: its
+    // second try queued uploads on the closed transfer manager and waited for them without end.)
+    await svc.close();
+    expect(await sealedFiles()).toBe(1);
+    await mend();
+    await asDead(path.join(dir, "blocks", ".tmp-staging"));
+    const { svc: next } = await open(dir); // the next process
+    expect((await next.readAt(S, "z", 4 * MiB, 4 * MiB)).equals(data)).toBe(true);
   });
 });

@@ -403,7 +403,10 @@ export class SharePayload implements PayloadEngine {
     const discards: Promise<void>[] = [];
     for (const p of this.payloads.values()) {
       for (const e of p.blocks.values()) {
-        discards.push(dropStaged(e), dropSealed(e)); // not uploaded before the stop (its writes were never committed)
+        discards.push(dropStaged(e)); // not uploaded before the stop (its writes were never committed)
+        // A CLOSE's sealed file stays while the stop could not store the block (keepUncommitted
+        // failed: a full or broken disk): the next start adopts it, as after a kill.
+        if (!e.holdsUnjournaled) discards.push(dropSealed(e));
         this.cache.forget(e);
       }
     }

@@ -45,6 +45,10 @@ export class TransferManager {
   failures = 0;
   retries = 0;
   private closed = false;
+  /** Closed: no upload runs any more (a COMMIT waiting for one must give up: uploads.ts storeNow). */
+  get stopped(): boolean {
+    return this.closed;
+  }
   private readonly sleepers = new Set<() => void>();
 
   constructor(

@@ -149,6 +149,9 @@ export async function storeNow(
   let putsSeen = p.putsDone;
   for (;;) {
     opts.checkOpen();
+    // No upload runs once the transfer manager closed (a stop whose first store of the writes
+    // failed): waiting would never end (the stop hung).
+    if (engine.transfer.stopped) throw storeError(p.lastPutError ?? new Error("transfer manager closed"));
     let waiting = opts.gc && p.gcPending;
     // A COMMIT waits: its GC and uploads do not wait for a pause in the requests (pacer.ts).
     if (waiting) engine.transfer.promote(p);
