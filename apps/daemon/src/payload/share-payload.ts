@@ -330,12 +330,13 @@ export class SharePayload implements PayloadEngine {
 
   /**
    * An upload that may wait for a pause in the requests (transfer/pacer.ts): a kill loses none of
-   * its bytes (journaled, or in the file a CLOSE sealed), so it moves no durability point. A block
-   * holding unjournaled writes is not: the next COMMIT waits for its publish.
+   * its bytes (journaled), so it moves no durability point. A block holding unjournaled writes is
+   * not: the next COMMIT waits for its publish. Nor is a block a CLOSE sealed: sealed files are
+   * bounded (block-store/fs-sealed.ts SEALED_FILES_MAX), and a CLOSE past the bound commits, so
+   * deferring their publish would turn a burst of CLOSEs into COMMITs.
    */
   private safeToDefer(e: BlockEntry): boolean {
-    if (!e.holdsUnjournaled) return true;
-    return e.stage === null && e.sealed !== null && e.sealed.holds(e.slices);
+    return !e.holdsUnjournaled;
   }
 
   /**

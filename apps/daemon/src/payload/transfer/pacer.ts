@@ -1,7 +1,7 @@
 /**
  * When background work that is already safe may start (issue 19: request latency must not depend
- * on background load). Publishing blocks whose bytes the WAL or a CLOSE's sealed file already keep,
- * and block GC, wait while requests arrive (domain/activity.ts counts them) and start once none
+ * on background load). Publishing blocks whose bytes the WAL already keeps, block GC and WAL
+ * reclaim wait while requests arrive (domain/activity.ts counts them) and start once none
  * arrived for a tick of PACE_QUIET_MS, as the kernel leaves dirty pages to its flusher. Bounded:
  * a job waits at most PACE_DELAY_MAX_MS, so a client that never pauses cannot starve it; a waiter
  * (a COMMIT) promotes its own jobs by their tag, and the transfer manager's urge() (cache or WAL

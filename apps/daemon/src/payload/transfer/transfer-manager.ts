@@ -72,7 +72,7 @@ export class TransferManager {
    * Each job starts on a later event-loop turn: a store that answers at once (memory) would
    * otherwise run a backlog of uploads back to back in one chain of microtasks, a 4 MiB copy
    * each, and no request would be read meanwhile (docs/payload.md "Background work").
-   * A job with a `pacedTag` is work a crash cannot lose (bytes in the WAL or a sealed file, a GC, a
+   * A job with a `pacedTag` is work a crash cannot lose (bytes in the WAL, a GC, a
    * WAL reclaim): it waits while requests arrive (pacer.ts), at most the pacer's delayMaxMs, unless
    * promoted by its tag or urged.
    */
