@@ -17,11 +17,11 @@ async function column(table: Locator, header: string): Promise<string[]> {
   );
   const index = headers.indexOf(header);
   expect(index, `column ${header} in ${headers.join(", ")}`).toBeGreaterThanOrEqual(0);
-  const rows = table.locator("tbody tr");
-  const out: string[] = [];
-  for (let i = 0; i < (await rows.count()); i++)
-    out.push((await rows.nth(i).locator("td").nth(index).textContent()) ?? "");
-  return out;
+  // One read of every row at once: cell by cell, a long list (the audit log) took longer than the
+  // retry window on a loaded machine, and a refetch between two cells mixed two orders.
+  return table
+    .locator("tbody tr")
+    .evaluateAll((rows, i) => rows.map((row) => row.querySelectorAll("td")[i]?.textContent ?? ""), index);
 }
 
 function sortedCopy(values: string[], direction: "ascending" | "descending"): string[] {
