@@ -22,7 +22,7 @@
  * is fsynced, also for a put that created its parents: on ext4/xfs that fsync commits the journal
  * transaction holding the parents' mkdir as well.) A delete of a directory's last block removes
  * the empty directories above it (never a shard); flush() then fsyncs the nearest directory still
- * there.
+ * there. The directory bookkeeping (which exist, which await the flush's fsync) is fs-dirs.ts.
  *
  * (Tried and dropped: deferring a new key's data fsync too. The unsynced block data then piles up
  * as dirty pages the kernel throttles the WAL's writes against, and data=ordered journal commits
@@ -34,8 +34,9 @@ import path from "node:path";
 import type pino from "pino";
 import type { BlockStore, BlockStoreHealth, BlockWriteOptions, StagedPut } from "../types.ts";
 import { type AdoptReport, adoptAtOpen } from "./fs-adopt.ts";
-import { readRange, syncDir, toFsError, writeAll } from "./fs-io.ts";
-import { type FsLayout, fsKeyPath, isShardDir, listKeys, openLayout } from "./fs-layout.ts";
+import { FsDirs } from "./fs-dirs.ts";
+import { readRange, toFsError, writeAll } from "./fs-io.ts";
+import { type FsLayout, fsKeyPath, listKeys, openLayout } from "./fs-layout.ts";
 import { type SealedBound, SealedFiles, sealedName } from "./fs-sealed.ts";
 import { SparePool } from "./fs-spares.ts";
 import { FsStagedBlock, StagingFiles } from "./fs-staging.ts";
@@ -45,14 +46,8 @@ import { assertBlockKey } from "./keys.ts";
 const TEMP_PREFIX = ".tmp-";
 /** Under the root; its name starts with TEMP_PREFIX, so list() never walks it. */
 const STAGING_DIR = `${TEMP_PREFIX}staging`;
-/** Directories awaiting flush(); past this a deferSync put or delete syncs its own. */
-export const UNSYNCED_DIRS_MAX = 16_384;
-/** Directories remembered as existing (skips a mkdir per put); forgotten all at once past this. */
-const KNOWN_DIRS_MAX = 65_536;
 /** A put's temp file: "w" with O_DSYNC (writeTemp). */
 const SYNC_WRITE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_DSYNC;
-/** A put whose directory a concurrent delete pruned makes it again, at most this often. */
-const PUT_MKDIR_ATTEMPTS_MAX = 3;
 /**
  * Puts and deletes in flight at once. Each holds a libuv threadpool thread per step (4 threads by
  * default); the rest stay free for requests' WAL appends, fdatasyncs and block reads, so a burst
@@ -67,19 +62,11 @@ export class FsBlockStore implements BlockStore {
   /** Every write is awaited to its end before its call settles (writeAll, no queue behind it). */
   readonly releasesBuffers = true;
   readonly type = "fs";
-  private readonly knownDirs = new Set<string>();
   private readonly writes = new IoGate(FS_STORE_WRITES_MAX);
   /** Write-behind staging files being written (fs-staging.ts). */
   readonly staging = new StagingFiles((tmp, create) => this.openTemp(tmp, create));
-  /** Directories changed (rename, unlink) by deferSync calls and not fsynced since. */
-  private unsyncedDirs = new Set<string>();
-  /** The flush in progress: a later flush waits for it (it holds what it took from the sets). */
-  private flushing: Promise<void> = Promise.resolve();
-  /**
-   * Shard directories (layout 2, never pruned), kept open for flush()'s fsyncs: a burst of small
-   * files fsyncs up to 256 of them per flush, each an open, fsync and close before.
-   */
-  private readonly shardDirs = new Map<string, Promise<fsp.FileHandle>>();
+  /** The key directories: which exist, which await flush()'s fsync (fs-dirs.ts). */
+  private readonly dirs: FsDirs;
   /** This process's sealed stages: their bound, and their removals, made durable by flush() (fs-sealed.ts). */
   readonly sealed: SealedFiles;
   /** What open() did with the sealed stages dead processes left (fs-adopt.ts). */
@@ -100,6 +87,7 @@ export class FsBlockStore implements BlockStore {
     private readonly opts: { logger?: pino.Logger; sealedMax?: SealedBound } = {},
   ) {
     this.root = path.resolve(root);
+    this.dirs = new FsDirs(this.root);
     this.sealed = new SealedFiles(opts.sealedMax);
     this.tmpDir = path.join(this.root, STAGING_DIR, `${process.pid}-${PROCESS_TOKEN}`);
     this.spares = new SparePool(this.tmpDir, `${TEMP_PREFIX}spare-${randomBytes(4).toString("hex")}-`);
@@ -137,7 +125,7 @@ export class FsBlockStore implements BlockStore {
       this.tmpDir,
       {
         exists: async (key) => (await fsp.stat(await this.pathOf(key)).catch(() => null)) !== null,
-        publish: async (file, key) => this.renameInto(file, await this.pathOf(key)),
+        publish: async (file, key) => this.dirs.renameInto(file, await this.pathOf(key)),
       },
       this.opts.logger,
       this.opts.sealedMax,
@@ -172,7 +160,7 @@ export class FsBlockStore implements BlockStore {
       this.spares.take() ?? this.tempPath(),
       async (tmp, opts, bytes) => {
         const file = await this.pathOf(key);
-        await this.renameInto(tmp, file, opts);
+        await this.dirs.renameInto(tmp, file, opts);
         this.spares.put(file, bytes);
       },
       (e) => toFsError(e, key),
@@ -190,7 +178,7 @@ export class FsBlockStore implements BlockStore {
     const tmp = this.spares.take() ?? this.tempPath();
     try {
       await this.writeTemp(tmp, parts);
-      await this.renameInto(tmp, file, opts);
+      await this.dirs.renameInto(tmp, file, opts);
       this.spares.put(
         file,
         parts.reduce((n, b) => n + b.length, 0),
@@ -227,51 +215,6 @@ export class FsBlockStore implements BlockStore {
     }
   }
 
-  /**
-   * Renames the written temp file over `file`, creating its directory first when needed, and
-   * fsyncs the directory (deferSync: at the next flush). A delete may prune the directory between
-   * the mkdir and the rename (it was empty): then it is made again.
-   */
-  private async renameInto(tmp: string, file: string, opts?: BlockWriteOptions): Promise<void> {
-    const dir = path.dirname(file);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (!this.knownDirs.has(dir)) await this.makeDir(dir);
-        await fsp.rename(tmp, file);
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= PUT_MKDIR_ATTEMPTS_MAX) throw e;
-        this.knownDirs.delete(dir);
-        this.knownDirs.delete(path.dirname(dir));
-      }
-    }
-    if (this.canDefer(opts)) this.unsyncedDirs.add(dir);
-    else await syncDir(dir);
-  }
-
-  /**
-   * mkdir of `dir` and of the parents not known to exist, top down: a new payload's first put costs
-   * two mkdirs (payload, chunk), where a recursive mkdir tries the chunk first, fails, and retries.
-   */
-  private async makeDir(dir: string): Promise<void> {
-    const parent = path.dirname(dir);
-    if (parent !== this.root && !this.knownDirs.has(parent)) await this.makeDir(parent);
-    try {
-      await fsp.mkdir(dir);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT")
-        await fsp.mkdir(dir, { recursive: true }); // the root is gone, or a parent was pruned
-      else if (code !== "EEXIST") throw e;
-    }
-    if (this.knownDirs.size >= KNOWN_DIRS_MAX) this.knownDirs.clear();
-    this.knownDirs.add(dir);
-  }
-
-  private canDefer(opts: BlockWriteOptions | undefined): boolean {
-    return opts?.deferSync === true && this.unsyncedDirs.size < UNSYNCED_DIRS_MAX;
-  }
-
   async get(key: string, offset = 0, length?: number): Promise<Buffer> {
     const file = await this.pathOf(key);
     return this.spares.reading(file, () => readRange(key, file, offset, length));
@@ -286,7 +229,7 @@ export class FsBlockStore implements BlockStore {
     let changed: string;
     try {
       await this.removeFile(file);
-      changed = await this.pruneEmptyDirs(path.dirname(file));
+      changed = await this.dirs.prune(path.dirname(file));
     } catch (e) {
       // No such key: nothing changed, so there is nothing to make durable.
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
@@ -295,8 +238,7 @@ export class FsBlockStore implements BlockStore {
     // Deferred: a GC delete must be durable before the WAL drops the truncate that redoes it
     // (else a crash could bring the old block back under a later extension of the file).
     try {
-      if (this.canDefer(opts)) this.unsyncedDirs.add(changed);
-      else await this.syncNearest(changed);
+      if (!this.dirs.defer(changed, opts)) await this.dirs.syncNearest(changed);
     } catch (e) {
       throw toFsError(e, key);
     }
@@ -316,71 +258,10 @@ export class FsBlockStore implements BlockStore {
     this.spares.kept(keep.spare, file, keep.bytes);
   }
 
-  /**
-   * Removes `dir` and its parents below the root while they are empty (a create/remove workload
-   * would otherwise leave two empty directories per file forever); shard directories stay.
-   * Returns the directory whose entries the delete changed last: the one to fsync.
-   */
-  private async pruneEmptyDirs(dir: string): Promise<string> {
-    let d = dir;
-    while (d !== this.root && d.startsWith(this.root) && !isShardDir(this.root, d)) {
-      try {
-        await fsp.rmdir(d);
-      } catch {
-        return d; // ENOTEMPTY (a put came first), or gone already: either way this one changed
-      }
-      this.knownDirs.delete(d);
-      d = path.dirname(d);
-    }
-    return d;
-  }
-
-  /**
-   * fsync of `dir`, or of its nearest existing ancestor when a delete pruned it: its removal is
-   * in the parent, and a directory gone for good holds no entry that could come back.
-   */
-  private async syncNearest(dir: string): Promise<void> {
-    for (let d = dir; ; d = path.dirname(d)) {
-      try {
-        return await (isShardDir(this.root, d) ? this.syncShard(d) : syncDir(d));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT" || d === this.root || !d.startsWith(this.root))
-          throw e;
-      }
-    }
-  }
-
-  /** fsync of a shard directory through the descriptor kept open for it. */
-  private async syncShard(dir: string): Promise<void> {
-    let fh = this.shardDirs.get(dir);
-    if (fh === undefined) {
-      const opening = fsp.open(dir, constants.O_RDONLY);
-      opening.catch(() => this.shardDirs.delete(dir));
-      this.shardDirs.set(dir, opening);
-      fh = opening;
-    }
-    await (await fh).sync();
-  }
-
   /** Makes every deferred put/delete that returned before this call durable. */
   flush(): Promise<void> {
-    const run = this.flushing.then(() => this.flushNow());
-    this.flushing = run.catch(() => {});
-    return run;
-  }
-
-  private async flushNow(): Promise<void> {
-    if (await this.sealed.settle()) this.unsyncedDirs.add(this.tmpDir);
-    const dirs = [...this.unsyncedDirs];
-    this.unsyncedDirs.clear();
-    try {
-      // One at a time: the first fsync commits the journal for all of them (the rest are cheap),
-      // and the libuv threadpool stays free for the WAL's fdatasync.
-      for (const d of dirs) await this.syncNearest(d);
-    } catch (e) {
-      for (const d of dirs) this.unsyncedDirs.add(d);
-      throw toFsError(e, "flush");
-    }
+    // The sealed stages' removals and renames are entries of this process's staging directory.
+    return this.dirs.flush(async () => ((await this.sealed.settle()) ? [this.tmpDir] : []));
   }
 
   async *list(prefix: string): AsyncIterable<string> {
@@ -398,9 +279,7 @@ export class FsBlockStore implements BlockStore {
   }
 
   async close(): Promise<void> {
-    const shards = [...this.shardDirs.values()];
-    this.shardDirs.clear();
-    await Promise.all(shards.map((fh) => fh.then((h) => h.close()).catch(() => {})));
+    await this.dirs.close();
     await Promise.all(this.spares.drain().map((f) => fsp.rm(f, { force: true }).catch(() => {})));
   }
 }
