@@ -183,8 +183,9 @@ describe("FileWal", () => {
 
   it("lazy records (a REMOVE's DELETE) share one writev: with the next append, a sync, or after their timer", async () => {
     const { wal } = await openCollecting();
-    const handle = (wal as unknown as { fh: object }).fh;
-    const writev = vi.spyOn(Object.getPrototypeOf(handle) as { writev: () => unknown }, "writev");
+    const probe = await open(dir, "r");
+    const writev = vi.spyOn(Object.getPrototypeOf(probe), "writev");
+    await probe.close();
     try {
       const ids = ["a", "b", "c"].map((n) => Buffer.from(`gone-${n}`));
       // A run of them: nothing written at once, then one writev for the run (the timer).

@@ -3,18 +3,20 @@
  * draws the layout). WRITE appends without fsync (concurrent appends leave in one writev);
  * sync() is a group commit: one fdatasync covers every record appended before it started, shared
  * by every caller waiting at that moment. A batch a sync already waits for, over records all
- * durable, is written through an O_DSYNC descriptor instead, durable on return with no fdatasync. A segment is deleted once every record in it is in the
- * block store (reclaim); the oldest segment left is the checkpoint replay starts from.
+ * durable, is written through an O_DSYNC descriptor instead, durable on return with no fdatasync
+ * (the segment file's I/O: segment-writer.ts). A segment is deleted once every record in it is in
+ * the block store (reclaim); the oldest segment left is the checkpoint replay starts from.
  */
-import { constants, promises as fsp } from "node:fs";
+import { promises as fsp } from "node:fs";
 import path from "node:path";
 import type pino from "pino";
 import { FsError } from "../../domain/errors.ts";
 import type { WalStats } from "../../domain/stats.ts";
 import { LatencyWindow } from "../latency.ts";
 import { encodeHeader, type RecordKind, type WalRecord } from "./format.ts";
-import { skipBytes, syncDir } from "./io.ts";
+import { syncDir } from "./io.ts";
 import { replaySegments, type Segment } from "./replay-segments.ts";
+import { SegmentWriter } from "./segment-writer.ts";
 import type { Wal } from "./wal-api.ts";
 
 /** Segment size at which the next append starts a new segment. */
@@ -23,16 +25,6 @@ export const WAL_SEGMENT_BYTES_DEFAULT = 64 * 1024 * 1024;
 const ROTATE_WHEN_CLEAN_BYTES = 1024 * 1024;
 /** Waits for in-flight writes before a clean rotation gives up (each try waits for one run). */
 const ROTATE_CLEAN_TRIES = 4;
-/**
- * A run of small batches also zero-fills this much past its end: later records overwrite
- * allocated blocks in place, so their fdatasync flushes data only, with no journal commit for a
- * new file size (the COMMIT of small files: p50 below a plain append + fdatasync, bench/payload.ts).
- * Large batches (streaming writes), and a small one right after a large one, skip it rather than
- * write the log twice.
- */
-const PREALLOC_BYTES = 1024 * 1024;
-const PREALLOC_BATCH_BYTES_MAX = 256 * 1024;
-const ZEROS = Buffer.alloc(PREALLOC_BYTES);
 /** iovecs per writev (Linux IOV_MAX is 1024; one more may carry the zero fill). */
 const BATCH_BUFFERS_MAX = 1020;
 /**
@@ -45,9 +37,6 @@ const LAZY_WRITE_MS = 10;
 const BATCH_BYTES_MAX = 64 * 1024 * 1024;
 
 const RESOLVED = Promise.resolve();
-/** The current segment opened again for batches durable on return (writeBatch). */
-const DSYNC_FLAGS = constants.O_WRONLY | constants.O_DSYNC;
-
 interface Batch {
   bufs: Buffer[];
   bytes: number;
@@ -92,13 +81,11 @@ export class FileWal implements Wal {
   /** A reclaim's rotation in progress (the write loop waits for it). */
   private rotating: Promise<void> | null = null;
   private writtenSeq = 0;
-  /** Physical end of the current segment: [current.bytes, preallocEnd) is zero-filled. */
-  private preallocEnd = 0;
-  private lastBatchBytes = Number.POSITIVE_INFINITY;
   private durableSeq = 0;
-  private fh!: fsp.FileHandle;
-  /** The current segment with O_DSYNC, opened at its first durable batch. */
-  private dsyncFh: fsp.FileHandle | null = null;
+  /** The current segment's file; a torn batch it cannot cut off makes the WAL unusable. */
+  private readonly file = new SegmentWriter((e) => {
+    this.failed = e;
+  });
   private segments: Segment[] = [];
   private batches: Batch[] = [];
   private writing = false;
@@ -133,8 +120,7 @@ export class FileWal implements Wal {
 
   private async openSegment(id: number): Promise<void> {
     const file = path.join(this.dir, segmentName(id));
-    this.fh = await fsp.open(file, "wx", 0o600);
-    this.preallocEnd = 0;
+    await this.file.open(file);
     await syncDir(this.dir);
     this.segments.push({ id, file, lastSeq: this.writtenSeq, bytes: 0 });
   }
@@ -216,68 +202,22 @@ export class FileWal implements Wal {
     // write-once.ts journalSmall): written with O_DSYNC, the batch is durable when the write
     // returns, as a write plus fdatasync (POSIX synchronized I/O data integrity), one threadpool
     // job less. O_DSYNC covers this write's bytes only, hence the condition on the ones before.
-    const dsync =
-      this.syncWaiters.length > 0 && this.durableSeq >= this.writtenSeq ? await this.dsyncHandle(seg) : null;
-    const fh = dsync ?? this.fh;
-    let bufs = b.bufs;
-    let pos = seg.bytes;
-    let left = b.bytes;
-    const end = seg.bytes + b.bytes;
-    const small = b.bytes <= PREALLOC_BATCH_BYTES_MAX;
-    if (end > this.preallocEnd && small && this.lastBatchBytes <= PREALLOC_BATCH_BYTES_MAX) {
-      // Only ever past the logical end: the write loop writes one batch at a time, in order.
-      bufs = [...bufs, ZEROS];
-      left += PREALLOC_BYTES;
-    }
-    try {
-      while (left > 0) {
-        const { bytesWritten } = await fh.writev(bufs, pos);
-        pos += bytesWritten;
-        left -= bytesWritten;
-        if (left > 0) bufs = skipBytes(bufs, bytesWritten);
-      }
-    } catch (e) {
-      // Cut the partial batch off so later records never follow a torn one.
-      try {
-        await fh.truncate(seg.bytes);
-        this.preallocEnd = seg.bytes;
-      } catch {
-        this.failed = new FsError("EIO", `wal unusable: ${(e as Error).message}`);
-      }
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new FsError(code === "ENOSPC" ? "ENOSPC" : "EIO", `wal write: ${(e as Error).message}`);
-    }
-    this.preallocEnd = Math.max(this.preallocEnd, pos);
-    this.lastBatchBytes = b.bytes;
-    seg.bytes = end;
+    const dsync = this.syncWaiters.length > 0 && this.durableSeq >= this.writtenSeq;
+    const durable = await this.file.write(seg, b, dsync);
+    seg.bytes += b.bytes;
     seg.lastSeq = b.lastSeq;
     this.writtenSeq = b.lastSeq;
-    if (dsync !== null) {
+    if (durable) {
       this.durableSeq = b.lastSeq;
       this.fsyncs++;
     }
   }
 
-  /** The O_DSYNC descriptor of `seg`, or null when it cannot be opened (the batch is written as any). */
-  private async dsyncHandle(seg: Segment): Promise<fsp.FileHandle | null> {
-    this.dsyncFh ??= await fsp.open(seg.file, DSYNC_FLAGS).catch(() => null);
-    return this.dsyncFh;
-  }
-
-  private async closeDsync(): Promise<void> {
-    const fh = this.dsyncFh;
-    this.dsyncFh = null;
-    await fh?.close();
-  }
-
   private async rotate(): Promise<void> {
-    // Only the last segment may end in zero fill; the datasync makes the cut durable first.
-    if (this.preallocEnd > this.current.bytes) await this.fh.truncate(this.current.bytes);
-    await this.fh.datasync();
+    await this.file.seal(this.current);
     this.fsyncs++;
     this.durableSeq = this.writtenSeq;
-    await this.closeDsync();
-    await this.fh.close();
+    await this.file.close();
     await this.openSegment(this.current.id + 1);
   }
 
@@ -319,7 +259,7 @@ export class FileWal implements Wal {
         await this.locked(async () => {
           const covered = this.writtenSeq;
           const t0 = performance.now();
-          await this.fh.datasync();
+          await this.file.datasync();
           this.fsyncLatency.add(performance.now() - t0);
           this.fsyncs++;
           if (covered > this.durableSeq) this.durableSeq = covered;
@@ -424,9 +364,6 @@ export class FileWal implements Wal {
     await this.sync().catch(() => {});
     this.closed = true;
     await this.tail.catch(() => {});
-    await this.locked(async () => {
-      await this.closeDsync();
-      await this.fh.close();
-    });
+    await this.locked(() => this.file.close());
   }
 }
