@@ -18,11 +18,11 @@ import { replayRecord } from "./replay.ts";
 import type { SharedMode, ValidateReason } from "./shared/shared-mode.ts";
 import { loadBase } from "./transfer/downloads.ts";
 import { startGc } from "./transfer/gc.ts";
-import { PACE_WAL_SEGMENTS_MAX } from "./transfer/pacer.ts";
+import { reclaimPaced, scheduleUpload, walFull } from "./transfer/schedule.ts";
 import { dropSealed } from "./transfer/seal.ts";
 import { StageBacklog } from "./transfer/stage-backlog.ts";
 import type { TransferManager } from "./transfer/transfer-manager.ts";
-import { storeNow, uploadBlock } from "./transfer/uploads.ts";
+import { storeNow } from "./transfer/uploads.ts";
 import { dropStaged } from "./transfer/write-behind.ts";
 import type { BlockStore, Stability } from "./types.ts";
 import { RecordKind, type WalRecord } from "./wal/format.ts";
@@ -89,9 +89,8 @@ export class SharePayload implements PayloadEngine {
       logger: this.logger,
       scheduleUpload: (e: BlockEntry) => this.scheduleUpload(e),
       urge: () => this.transfer.urge(),
-      // Paced like the uploads it follows (transfer/pacer.ts): its store flush is an fdatasync.
-      reclaim: () => this.transfer.background(() => reclaimWal(this), this.walFull() ? null : this),
-      walFull: () => this.walFull(),
+      reclaim: () => reclaimPaced(this),
+      walFull: () => walFull(this),
     };
     this.life = new EngineLifecycle(hooks, opts.idleUploadMs);
   }
@@ -306,37 +305,9 @@ export class SharePayload implements PayloadEngine {
   }
 
   // ---- BlockOwner -------------------------------------------------------------------------
+  /** Queued on the background lane, paced when a kill cannot lose it (transfer/schedule.ts). */
   scheduleUpload(e: BlockEntry): void {
-    // Queued paced, and written since with bytes a COMMIT will need: it waits no more.
-    if (e.uploadQueued && !this.safeToDefer(e)) this.transfer.promote(e);
-    if (e.uploadQueued || e.uploading || e.dropped || !e.isDirty || this.closed) return;
-    const p = this.payloads.get(e.payloadId);
-    // Uploads of a payload wait for its GC (which reschedules them) so GC never deletes new blocks.
-    if (p === undefined || p.gcPending) return;
-    e.uploadQueued = true;
-    this.track(
-      this.transfer
-        .background(() => uploadBlock(this, p, e), this.safeToDefer(e) ? e : null)
-        .catch((err: unknown) => {
-          e.uploadQueued = false;
-          if (!this.closed) this.logger.warn({ err: (err as Error).message }, "upload failed");
-        }),
-    );
-  }
-
-  private walFull(): boolean {
-    return (this.wal.counters()?.segments ?? 0) > PACE_WAL_SEGMENTS_MAX;
-  }
-
-  /**
-   * An upload that may wait for a pause in the requests (transfer/pacer.ts): a kill loses none of
-   * its bytes (journaled), so it moves no durability point. A block holding unjournaled writes is
-   * not: the next COMMIT waits for its publish. Nor is a block a CLOSE sealed: sealed files are
-   * bounded (block-store/fs-sealed.ts SEALED_FILES_MAX), and a CLOSE past the bound commits, so
-   * deferring their publish would turn a burst of CLOSEs into COMMITs.
-   */
-  private safeToDefer(e: BlockEntry): boolean {
-    return !e.holdsUnjournaled;
+    scheduleUpload(this, e);
   }
 
   /**
