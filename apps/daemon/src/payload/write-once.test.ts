@@ -10,7 +10,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FsError } from "../domain/errors.ts";
 import { prng, randomFill } from "../domain/testing/prng.ts";
 import { fsKeyPath } from "./block-store/fs-layout.ts";
-import { COMMIT_UPLOAD_DELAY_MS } from "./engine-lifecycle.ts";
 import type { DefaultPayloadService } from "./service.ts";
 import type { FaultyBlockStore } from "./testing/faulty-store.ts";
 import { openFsService } from "./testing/fs-service.ts";
@@ -72,16 +71,17 @@ describe("write-once on an fs store", () => {
     expect((await store.inner.get("n/chunk-0/block-1")).equals(a.subarray(50))).toBe(true);
     expect(svc.stats().wal?.records).toBe(0);
     expect(svc.stats().wal?.fsyncs).toBe(0);
-    // A FILE_SYNC write of a few bytes is journaled instead (one shared WAL fdatasync, no put).
-    // (First the COMMIT's debounced upload of partial blocks passes: it would put the new block.)
-    await new Promise((r) => setTimeout(r, 2 * COMMIT_UPLOAD_DELAY_MS));
+    // A FILE_SYNC write of a few bytes to a new file is journaled instead (one shared WAL
+    // fdatasync, no put). Another new file than the one committed: the COMMIT's debounced upload
+    // of "n" fires at a time a loaded machine decides, and it would put a block written to "n" now.
+    svc.created(S, "m");
     const b = bytes(4096, 2);
     const puts = store.puts;
-    await svc.writeAt(S, "n", 9 * MiB, b, "file_sync");
+    await svc.writeAt(S, "m", 9 * MiB, b, "file_sync");
     expect(store.puts).toBe(puts);
     expect(svc.stats().wal?.records).toBe(1);
     expect(svc.stats().wal?.fsyncs).toBe(1);
-    expect((await svc.readAt(S, "n", 9 * MiB, 4096)).equals(b)).toBe(true);
+    expect((await svc.readAt(S, "m", 9 * MiB, 4096)).equals(b)).toBe(true);
   });
 
   it("a new file bigger than the cache stays write-once after its first blocks are evicted", async () => {
