@@ -295,6 +295,44 @@ describe("write-behind on an fs store", () => {
     await expectStored(store, "u", all);
   });
 
+  it("a CLOSE never seals a block the store holds, even once its base was evicted", async () => {
+    // A write during an upload stays unjournaled (the block was empty when it came); the upload
+    // then stores the block's first bytes, and cache pressure evicts that base. Sealing the rest
+    // then made a file a restart never adopts (its key exists: fs-adopt.ts counts it stale), so a
+    // kill after the CLOSE lost the write (crash.test seed 376398356, first bad byte at the last
+    // write of a streamed block).
+    const opened = await openFsService(dir, S, path.join(dir, "wal"), 8 * MiB);
+    services.push(opened.svc);
+    const { svc, store } = opened;
+    const other = bytes(12 * MiB, 96);
+    await svc.writeAt(S, "other", 0, other);
+    await svc.commit(S, "other");
+    svc.created(S, "ev");
+    const all = bytes(3 * MiB, 95);
+    await svc.writeAt(S, "ev", 0, all.subarray(0, 2 * MiB));
+    store.holdPuts();
+    let flushing: Promise<void> | undefined;
+    try {
+      flushing = svc.flushAll(); // block 0's upload starts and waits at its publish
+      await waitFor(() => store.heldPuts === 1, "block 0's publish held");
+      await svc.writeAt(S, "ev", 2 * MiB, all.subarray(2 * MiB)); // unjournaled, after the freeze
+    } finally {
+      store.releasePuts();
+    }
+    await flushing;
+    await waitFor(() => svc.stats().transfer.uploadsInFlight === 0, "the upload settled");
+    const evictions = svc.stats().cache.evictions;
+    // Reading 12 MiB of another file through an 8 MiB cache evicts block 0's stored base (clean),
+    // not its written slice.
+    expect((await svc.readAt(S, "other", 0, 12 * MiB)).equals(other)).toBe(true);
+    expect(svc.stats().cache.evictions).toBeGreaterThan(evictions);
+    const seals = store.seals;
+    await svc.closeFile(S, "ev");
+    expect(store.seals).toBe(seals); // committed instead (before: a sealed file of block 0)
+    expect(await checkedSealed()).not.toContain("ev/chunk-0/block-0");
+    await expectStored(store, "ev", all);
+  });
+
   it("a CLOSE during an upload that keeps failing commits, and fails as the COMMIT does", async () => {
     const { svc, store } = await open();
     svc.created(S, "x");

@@ -44,7 +44,11 @@ async function sealBlock(engine: PayloadEngine, p: PayloadState, e: BlockEntry):
   // Sealed by an earlier CLOSE and not written since: nothing new to keep.
   if (e.stage === null && e.sealed?.store === engine.store && e.sealed.holds(e.slices)) return true;
   if (e.stage === null) {
-    if (!stageable(engine, e) || e.slices.length === 0) return false;
+    // A new file is sealed only while the store holds nothing for the block: a restart adopts a
+    // sealed file into an absent key only (block-store/fs-adopt.ts), so one over a stored block
+    // would be dropped as stale with the writes the CLOSE acknowledged. After the upload waited
+    // for above the key exists, and the base it left may be evicted (baseEnd 0 again).
+    if (!stageable(engine, e) || !storeHoldsNothing(p, e) || e.slices.length === 0) return false;
     e.stage = newStage(engine, e);
   }
   const stage = e.stage;
@@ -54,6 +58,11 @@ async function sealBlock(engine: PayloadEngine, p: PayloadState, e: BlockEntry):
   e.sealed = stage;
   await older?.end(); // the newer sealed file holds every byte it did
   return true;
+}
+
+/** The store has no content for the block (the rule write-once.ts applies to unjournaled writes). */
+function storeHoldsNothing(p: PayloadState, e: BlockEntry): boolean {
+  return e.hasBase ? e.baseLength === 0 : p.knownEmpty(e.index);
 }
 
 /**
